@@ -1,0 +1,98 @@
+import { z } from 'zod';
+import type { AnyNodeDefinition, DynamicPorts, NodeCategory, PortSpec, SideEffect, CredentialRequirement } from './sdk/types.ts';
+import { coreNodes } from './core/index.ts';
+
+/** The port every node has for catching its own failure. */
+export const ERROR_PORT: PortSpec = { id: 'error', label: 'On error' };
+
+/** What GET /api/node-types serves for one node type: plain JSON, no functions. */
+export interface NodeTypeInfo {
+  type: string;
+  title: string;
+  category: NodeCategory;
+  description: string;
+  icon?: string;
+  effect: SideEffect;
+  trigger: boolean;
+  collect: boolean;
+  inputs: PortSpec[];
+  outputs: PortSpec[];
+  errorPort: PortSpec;
+  dynamicOutputs?: DynamicPorts;
+  credentials: CredentialRequirement[];
+  paramsSchema: Record<string, unknown>;
+  defaults: Record<string, unknown>;
+}
+
+export class NodeRegistry {
+  private readonly byType = new Map<string, AnyNodeDefinition>();
+
+  constructor(definitions: AnyNodeDefinition[]) {
+    for (const def of definitions) {
+      if (this.byType.has(def.type)) throw new Error(`Node type "${def.type}" is registered twice.`);
+      this.byType.set(def.type, def);
+    }
+  }
+
+  get(type: string): AnyNodeDefinition | undefined {
+    return this.byType.get(type);
+  }
+
+  types(): string[] {
+    return [...this.byType.keys()];
+  }
+
+  /** Output ports of a node given its params (switch rules add ports). */
+  outputPorts(type: string, params: unknown): PortSpec[] {
+    const def = this.byType.get(type);
+    if (!def) return [];
+    return [...def.outputs, ...dynamicPorts(def.dynamicOutputs, params), ERROR_PORT];
+  }
+
+  catalog(): NodeTypeInfo[] {
+    return [...this.byType.values()].map(describe);
+  }
+}
+
+export function dynamicPorts(spec: DynamicPorts | undefined, params: unknown): PortSpec[] {
+  if (!spec || !params || typeof params !== 'object') return [];
+  const list = (params as Record<string, unknown>)[spec.param];
+  if (!Array.isArray(list)) return [];
+  const ports: PortSpec[] = [];
+  for (const item of list) {
+    if (!item || typeof item !== 'object') continue;
+    const id = (item as Record<string, unknown>)[spec.idField];
+    if (typeof id !== 'string' || id === '') continue;
+    const label = spec.labelField ? (item as Record<string, unknown>)[spec.labelField] : undefined;
+    ports.push({ id, label: typeof label === 'string' && label ? label : id });
+  }
+  return ports;
+}
+
+function describe(def: AnyNodeDefinition): NodeTypeInfo {
+  const parsedDefaults = def.params.safeParse({});
+  return {
+    type: def.type,
+    title: def.title,
+    category: def.category,
+    description: def.description,
+    icon: def.icon,
+    effect: def.effect,
+    trigger: def.trigger ?? false,
+    collect: def.collect ?? false,
+    inputs: def.inputs,
+    outputs: def.outputs,
+    errorPort: ERROR_PORT,
+    dynamicOutputs: def.dynamicOutputs,
+    credentials: def.credentials ?? [],
+    paramsSchema: z.toJSONSchema(def.params, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>,
+    defaults: parsedDefaults.success ? (parsedDefaults.data as Record<string, unknown>) : {},
+  };
+}
+
+/** Every node type that ships with Conveyor. Add a group by adding its index here. */
+export const builtinNodes: AnyNodeDefinition[] = [...coreNodes];
+
+export function createRegistry(extra: AnyNodeDefinition[] = []): NodeRegistry {
+  return new NodeRegistry([...builtinNodes, ...extra]);
+}

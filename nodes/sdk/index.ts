@@ -1,0 +1,3 @@
+export * from './types.ts';
+export * from './define-node.ts';
+export * from './node-error.ts';

@@ -1,0 +1,108 @@
+import type { z } from 'zod';
+
+/** Any JSON value a record can carry between steps. */
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+/** The data of one record (or one child of a split) as it travels the graph. */
+export type RecordData = { [key: string]: Json };
+
+export type SideEffect = 'none' | 'idempotent' | 'unsafe';
+export type TerminalStatus = 'success' | 'failed' | 'needs_review' | 'skipped';
+export const TERMINAL_STATUSES: readonly TerminalStatus[] = ['success', 'failed', 'needs_review', 'skipped'];
+
+export type NodeCategory = 'Triggers' | 'Data' | 'Flow' | 'Network' | 'Output';
+
+export interface PortSpec {
+  id: string;
+  label: string;
+}
+
+/**
+ * Output ports that depend on the node's parameters (e.g. one port per switch rule):
+ * every element of `params[param]` adds a port whose id is `element[idField]`.
+ */
+export interface DynamicPorts {
+  param: string;
+  idField: string;
+  labelField?: string;
+}
+
+export interface CredentialRequirement {
+  name: string;
+  kind: string;
+  optional?: boolean;
+}
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+export interface NodeLogger {
+  debug(message: string, data?: Json): void;
+  info(message: string, data?: Json): void;
+  warn(message: string, data?: Json): void;
+  error(message: string, data?: Json): void;
+}
+
+export interface EvidenceSink {
+  /** Stores a piece of evidence (screenshot, file, text) and returns its reference. */
+  attach(name: string, content: Uint8Array | string, mime: string): Promise<string>;
+}
+
+export interface NodeContext<P> {
+  params: P;
+  /** The record's data as it arrived at this step. */
+  input: RecordData;
+  /** Aborted when the run is stopped or the step times out: long work must honour it. */
+  signal: AbortSignal;
+  log: NodeLogger;
+  evidence: EvidenceSink;
+  attempt: number;
+  run: { id: string; flowId: string };
+  record: { id: string; index: number };
+  node: { id: string; name: string };
+  /** Only for collect nodes: the data of every token gathered, in arrival order. */
+  collected?: RecordData[];
+}
+
+export interface Emission {
+  port: string;
+  data: RecordData;
+}
+
+/**
+ * What a step produced. Each emission becomes a token that follows the edges of its port;
+ * several emissions fan the record out (split). `end` finishes this token with a terminal status.
+ */
+export interface StepResult {
+  emit: Emission[];
+  end?: { status: TerminalStatus; reason?: string };
+}
+
+export interface NodeDefinition<S extends z.ZodType = z.ZodType> {
+  type: string;
+  title: string;
+  category: NodeCategory;
+  description: string;
+  /** Short glyph shown on the canvas (an emoji or 1–2 letters). */
+  icon?: string;
+  params: S;
+  inputs: PortSpec[];
+  outputs: PortSpec[];
+  dynamicOutputs?: DynamicPorts;
+  credentials?: CredentialRequirement[];
+  effect: SideEffect;
+  /** A trigger has no input and produces the run's records. */
+  trigger?: boolean;
+  /** A collect node waits for every sibling token of the split/fan-out before it runs once. */
+  collect?: boolean;
+  /** Builds the run's records from the trigger's params and the run input (triggers only). */
+  records?(params: z.infer<S>, input: RunInput | undefined): Promise<RecordData[]> | RecordData[];
+  run(ctx: NodeContext<z.infer<S>>): Promise<StepResult> | StepResult;
+}
+
+/** What the operator gives a run: records typed in, pasted, or a file's text. */
+export interface RunInput {
+  records?: RecordData[];
+  text?: string;
+  format?: 'json' | 'csv';
+}
+
+export type AnyNodeDefinition = NodeDefinition<z.ZodType>;

@@ -1,0 +1,142 @@
+import type { NodeRegistry } from '../../nodes/registry.ts';
+import { flowSchema, FLOW_FORMAT, type FlowDocument } from './schema.ts';
+import { jsonPath, zodProblems, type FlowProblem } from './problems.ts';
+import { migrateFlow } from './migrate.ts';
+
+export type FlowCheck = { ok: true; flow: FlowDocument } | { ok: false; problems: FlowProblem[] };
+
+/** Parses JSON text; a syntax error is reported as one problem at the root. */
+export function parseFlowText(text: string, registry: NodeRegistry): FlowCheck {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    return { ok: false, problems: [{ path: '$', message: `The file is not valid JSON (${(err as Error).message}). Export the flow again or fix the syntax.` }] };
+  }
+  return validateFlow(raw, registry);
+}
+
+/**
+ * Full check of a flow document: structure (zod), then meaning: known node types, valid params,
+ * edges between existing ports, one trigger, no cycles. Every problem is reported, not just the first.
+ */
+export function validateFlow(raw: unknown, registry: NodeRegistry): FlowCheck {
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) {
+    return { ok: false, problems: [{ path: '$', message: `A flow file must be a JSON object with "format": "${FLOW_FORMAT}".` }] };
+  }
+  const migrated = migrateFlow(raw as Record<string, unknown>);
+  if (!migrated.ok) return { ok: false, problems: [migrated.problem] };
+  const parsed = flowSchema.safeParse(migrated.value);
+  if (!parsed.success) return { ok: false, problems: zodProblems(parsed.error) };
+  const flow = parsed.data;
+  const problems = checkGraph(flow, registry);
+  if (problems.length) return { ok: false, problems };
+  return { ok: true, flow };
+}
+
+function checkGraph(flow: FlowDocument, registry: NodeRegistry): FlowProblem[] {
+  const problems: FlowProblem[] = [];
+  const nodeIndex = new Map<string, number>();
+  let triggers = 0;
+
+  flow.nodes.forEach((node, i) => {
+    if (nodeIndex.has(node.id)) {
+      problems.push({ path: jsonPath(['nodes', i, 'id']), message: `Node id "${node.id}" is used twice: give each node its own id.` });
+    }
+    nodeIndex.set(node.id, i);
+    const def = registry.get(node.type);
+    if (!def) {
+      problems.push({ path: jsonPath(['nodes', i, 'type']), message: `Unknown node type "${node.type}": this Conveyor has no such node. Remove the node or install the connector that provides it.` });
+      return;
+    }
+    if (def.trigger) triggers++;
+    const params = def.params.safeParse(node.params);
+    if (!params.success) problems.push(...zodProblems(params.error, ['nodes', i, 'params']));
+  });
+
+  if (flow.nodes.length > 0 && triggers === 0) {
+    problems.push({ path: '$.nodes', message: 'The flow has no trigger: add a trigger node (for example "Manual trigger") so records can enter it.' });
+  }
+  if (triggers > 1) {
+    problems.push({ path: '$.nodes', message: `The flow has ${triggers} triggers: keep exactly one.` });
+  }
+
+  const edgeIds = new Set<string>();
+  const seenLinks = new Set<string>();
+  flow.edges.forEach((edge, i) => {
+    if (edgeIds.has(edge.id)) problems.push({ path: jsonPath(['edges', i, 'id']), message: `Edge id "${edge.id}" is used twice: give each edge its own id.` });
+    edgeIds.add(edge.id);
+    const si = nodeIndex.get(edge.source);
+    const ti = nodeIndex.get(edge.target);
+    if (si === undefined) problems.push({ path: jsonPath(['edges', i, 'source']), message: `The edge starts at node "${edge.source}", which does not exist: remove the edge or fix the id.` });
+    if (ti === undefined) problems.push({ path: jsonPath(['edges', i, 'target']), message: `The edge ends at node "${edge.target}", which does not exist: remove the edge or fix the id.` });
+    if (si === undefined || ti === undefined) return;
+    if (edge.source === edge.target) {
+      problems.push({ path: jsonPath(['edges', i]), message: 'A node cannot be connected to itself: remove this edge.' });
+      return;
+    }
+    const source = flow.nodes[si];
+    const target = flow.nodes[ti];
+    const sourceDef = registry.get(source.type);
+    const targetDef = registry.get(target.type);
+    if (sourceDef) {
+      const ports = registry.outputPorts(source.type, source.params).map((p) => p.id);
+      if (!ports.includes(edge.sourcePort)) {
+        problems.push({ path: jsonPath(['edges', i, 'sourcePort']), message: `Node "${source.id}" has no output "${edge.sourcePort}" (it has ${ports.map((p) => `"${p}"`).join(', ')}): connect from one of those.` });
+      }
+    }
+    if (targetDef) {
+      const ports = targetDef.inputs.map((p) => p.id);
+      if (!ports.includes(edge.targetPort)) {
+        problems.push({
+          path: jsonPath(['edges', i, 'targetPort']),
+          message: ports.length
+            ? `Node "${target.id}" has no input "${edge.targetPort}" (it has ${ports.map((p) => `"${p}"`).join(', ')}): connect to one of those.`
+            : `Node "${target.id}" is a trigger and takes no input: remove this edge.`,
+        });
+      }
+    }
+    const link = `${edge.source}\u0000${edge.sourcePort}\u0000${edge.target}\u0000${edge.targetPort}`;
+    if (seenLinks.has(link)) problems.push({ path: jsonPath(['edges', i]), message: 'This connection exists twice: remove the duplicate edge.' });
+    seenLinks.add(link);
+  });
+
+  const cycle = findCycle(flow);
+  if (cycle) {
+    problems.push({ path: '$.edges', message: `The flow loops back on itself (${cycle.join(' → ')}): remove one of these connections; loops are not supported.` });
+  }
+  return problems;
+}
+
+/** Returns the node ids along one cycle, or null when the graph is acyclic. */
+export function findCycle(flow: Pick<FlowDocument, 'nodes' | 'edges'>): string[] | null {
+  const next = new Map<string, string[]>();
+  for (const e of flow.edges) {
+    if (!next.has(e.source)) next.set(e.source, []);
+    next.get(e.source)!.push(e.target);
+  }
+  const state = new Map<string, 1 | 2>();
+  const stack: string[] = [];
+  const visit = (n: string): string[] | null => {
+    state.set(n, 1);
+    stack.push(n);
+    for (const m of next.get(n) ?? []) {
+      const s = state.get(m);
+      if (s === 1) return [...stack.slice(stack.indexOf(m)), m];
+      if (s === undefined) {
+        const found = visit(m);
+        if (found) return found;
+      }
+    }
+    stack.pop();
+    state.set(n, 2);
+    return null;
+  };
+  for (const node of flow.nodes) {
+    if (!state.has(node.id)) {
+      const found = visit(node.id);
+      if (found) return found;
+    }
+  }
+  return null;
+}

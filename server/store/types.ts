@@ -1,0 +1,187 @@
+import type { FlowDocument } from '../flow/schema.ts';
+import type { Json, RecordData, TerminalStatus, LogLevel } from '../../nodes/sdk/types.ts';
+import type { StepErrorInfo } from '../../nodes/sdk/node-error.ts';
+
+export type RunStatus =
+  | 'running'
+  | 'pausing'
+  | 'paused'
+  | 'stopping'
+  | 'stopped'
+  | 'completed'
+  | 'failed'
+  | 'interrupted';
+
+export type RecordStatus = 'pending' | 'running' | TerminalStatus;
+
+export interface FlowRow {
+  id: string;
+  name: string;
+  doc: FlowDocument;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface RunSettings {
+  concurrency: number;
+}
+
+export type StatusCounts = Record<RecordStatus, number>;
+
+export interface RunRow {
+  id: string;
+  flowId: string;
+  flowName: string;
+  /** The flow as it was when the run started: later edits do not change a run. */
+  flow: FlowDocument;
+  status: RunStatus;
+  settings: RunSettings;
+  recordCount: number;
+  /** Why the run ended, paused or failed, when there is something to say. */
+  reason: StepErrorInfo | null;
+  createdAt: string;
+  startedAt: string | null;
+  endedAt: string | null;
+}
+
+/** A token: one position of a record in the graph (a split makes several). */
+export interface TokenState {
+  id: number;
+  nodeId: string;
+  data: RecordData;
+  /** Step that produced this token's data (null: the record's input). */
+  fromStep: number | null;
+  /** Innermost fan-out group first; a collect node waits for the whole innermost group. */
+  groups: number[];
+  /** Parked at a collect node, waiting for its siblings. */
+  waiting?: boolean;
+}
+
+export interface GroupState {
+  id: number;
+  size: number;
+  /** Siblings that have finished somewhere other than a collect node. */
+  ended: number;
+  /** The groups of the token that fanned out (so a completed group can rejoin its parent). */
+  parentGroups: number[];
+}
+
+/** Where a record stands in the graph: enough to continue it after a pause or a crash. */
+export interface RecordCheckpoint {
+  tokens: TokenState[];
+  groups: GroupState[];
+  nextTokenId: number;
+  nextGroupId: number;
+  /** Statuses of the tokens that already ended; the record's status is derived from them. */
+  outcomes: TerminalStatus[];
+}
+
+export interface RecordRow {
+  runId: string;
+  index: number;
+  status: RecordStatus;
+  data: RecordData;
+  /** Data of the last token to end (the record's result). */
+  output: RecordData | null;
+  error: (StepErrorInfo & { nodeId?: string }) | null;
+  reason: string | null;
+  checkpoint: RecordCheckpoint | null;
+  startedAt: string | null;
+  endedAt: string | null;
+}
+
+export interface StepRow {
+  runId: string;
+  recordIndex: number;
+  /** Position of this step within its record, from 1: (runId, recordIndex, seq) is unique. */
+  seq: number;
+  tokenId: number;
+  nodeId: string;
+  nodeType: string;
+  attempt: number;
+  status: 'success' | 'failed';
+  /** Input when it is not the output of step `inputFrom` (then null, to keep the store small). */
+  input: RecordData | RecordData[] | null;
+  inputFrom: number | null;
+  /** Emissions: [{ port, data }]. */
+  output: Array<{ port: string; data: RecordData }>;
+  error: StepErrorInfo | null;
+  evidence: string[];
+  startedAt: string;
+  endedAt: string;
+  durationMs: number;
+}
+
+export interface RecordUpdate {
+  runId: string;
+  index: number;
+  status: RecordStatus;
+  checkpoint: RecordCheckpoint | null;
+  output?: RecordData | null;
+  error?: RecordRow['error'];
+  reason?: string | null;
+  startedAt?: string | null;
+  endedAt?: string | null;
+}
+
+export interface LogRow {
+  runId: string;
+  /** Record index, or null for run-level lines. */
+  recordIndex: number | null;
+  nodeId: string | null;
+  level: LogLevel;
+  message: string;
+  data: Json | null;
+  at: string;
+}
+
+export interface RunPatch {
+  status?: RunStatus;
+  reason?: StepErrorInfo | null;
+  startedAt?: string | null;
+  endedAt?: string | null;
+}
+
+export interface Page<T> {
+  items: T[];
+  total: number;
+}
+
+/**
+ * The store. Every write resolves only once it is durable: after a crash (even kill -9) the store
+ * reopens with every write whose promise resolved, and nothing half-written.
+ */
+export interface Store {
+  // Flows
+  listFlows(): Promise<FlowRow[]>;
+  getFlow(id: string): Promise<FlowRow | null>;
+  putFlow(doc: FlowDocument): Promise<FlowRow>;
+  deleteFlow(id: string): Promise<boolean>;
+
+  // Runs
+  createRun(run: RunRow, records: RecordData[]): Promise<void>;
+  updateRun(id: string, patch: RunPatch): Promise<void>;
+  getRun(id: string): Promise<RunRow | null>;
+  listRuns(filter?: { flowId?: string; limit?: number }): Promise<RunRow[]>;
+  /** Runs left running/pausing/stopping by a process that died. */
+  listRunsWithStatus(statuses: RunStatus[]): Promise<RunRow[]>;
+
+  // Records and steps
+  /** Commits one step and the record's new checkpoint/status atomically. */
+  commitStep(step: StepRow, record: RecordUpdate): Promise<void>;
+  updateRecord(update: RecordUpdate): Promise<void>;
+  getRecord(runId: string, index: number): Promise<RecordRow | null>;
+  listRecords(runId: string, filter?: { status?: RecordStatus; offset?: number; limit?: number }): Promise<Page<RecordRow>>;
+  /** Records not yet terminal (pending or running), in index order. */
+  unfinishedRecords(runId: string): Promise<RecordRow[]>;
+  countRecords(runId: string): Promise<StatusCounts>;
+  listSteps(runId: string, recordIndex: number): Promise<StepRow[]>;
+  /** Per node: how many steps succeeded and failed (for the canvas counters of a past run). */
+  stepCounts(runId: string): Promise<Record<string, { success: number; failed: number }>>;
+
+  // Run log
+  appendLogs(rows: LogRow[]): Promise<void>;
+  listLogs(runId: string, filter?: { offset?: number; limit?: number }): Promise<Page<LogRow>>;
+
+  close(): Promise<void>;
+}
