@@ -55,6 +55,10 @@ export interface TokenState {
   groups: number[];
   /** Parked at a collect node, waiting for its siblings. */
   waiting?: boolean;
+  /** For a collect node's token: the data gathered from the siblings (the step's input). */
+  collected?: RecordData[];
+  /** Attempts already made at this node (failed ones that were retried). */
+  attempts?: number;
 }
 
 export interface GroupState {
@@ -72,8 +76,12 @@ export interface RecordCheckpoint {
   groups: GroupState[];
   nextTokenId: number;
   nextGroupId: number;
+  /** Steps committed so far for this record (the next step gets seq + 1). */
+  seq: number;
   /** Statuses of the tokens that already ended; the record's status is derived from them. */
   outcomes: TerminalStatus[];
+  /** The error of the last path that ended as failed (the record's error if it ends failed). */
+  lastError?: (StepErrorInfo & { nodeId?: string }) | null;
 }
 
 export interface RecordRow {

@@ -1,0 +1,165 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import type { RunInput } from '../../nodes/sdk/types.ts';
+import { createRegistry } from '../../nodes/registry.ts';
+import { parseFlowText } from '../flow/validate.ts';
+import { openConveyor, defaultDataDir } from '../conveyor.ts';
+import { ConveyorError } from '../errors.ts';
+import { startServer } from '../main.ts';
+import type { RunSummary } from '../engine/engine.ts';
+
+const USAGE = `Usage: conveyor <command>
+
+  serve                                  start the studio (PORT, HOST, DATA_DIR)
+  run <flow.json> [--input FILE] [--json] [--concurrency N] [--data-dir DIR]
+                                         run a flow over records and print the result
+  resume <runId> [--json] [--data-dir DIR]
+                                         continue a paused, stopped or interrupted run
+  validate <flow.json>                   check a flow file and list every problem
+
+Exit codes: 0 success, 1 records failed or the flow is invalid, 2 usage or input error.`;
+
+/** Returns the process exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'serve':
+        return await serve();
+      case 'run':
+        return await run(rest);
+      case 'resume':
+        return await resume(rest);
+      case 'validate':
+        return await validate(rest);
+      case undefined:
+      case '--help':
+      case '-h':
+      case 'help':
+        console.log(USAGE);
+        return command ? 0 : 2;
+      default:
+        console.error(`Unknown command "${command}".\n\n${USAGE}`);
+        return 2;
+    }
+  } catch (err) {
+    if (err instanceof ConveyorError) {
+      console.error(`Error ${err.code}: ${err.message}\nHint: ${err.hint}`);
+      const problems = (err.details?.problems ?? []) as Array<{ path: string; message: string }>;
+      for (const p of problems) console.error(`  ${p.path}: ${p.message}`);
+      return 2;
+    }
+    if (err && typeof err === 'object' && 'code' in err && 'hint' in err) {
+      const e = err as { code: string; message: string; hint: string };
+      console.error(`Error ${e.code}: ${e.message}\nHint: ${e.hint}`);
+      return 2;
+    }
+    throw err;
+  }
+}
+
+async function serve(): Promise<number> {
+  const server = await startServer({ log: true });
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  console.log('Stopping: running steps finish, runs can be resumed after the next start…');
+  await server.close();
+  return 0;
+}
+
+async function readFlow(file: string | undefined) {
+  if (!file) throw new ConveyorError('E_USAGE', 'No flow file given.', 'Name the flow file, e.g. conveyor run flows/hello-records.json', 2);
+  const text = await readFile(file, 'utf8').catch(() => {
+    throw new ConveyorError('E_FILE_NOT_FOUND', `Cannot read ${file}.`, 'Check the path of the flow file.', 2);
+  });
+  return parseFlowText(text, createRegistry());
+}
+
+async function validate(args: string[]): Promise<number> {
+  const { positionals } = parseArgs({ args, allowPositionals: true });
+  const check = await readFlow(positionals[0]);
+  if (check.ok) {
+    console.log(`${positionals[0]}: valid (${check.flow.nodes.length} nodes, ${check.flow.edges.length} edges).`);
+    return 0;
+  }
+  console.error(`${positionals[0]}: ${check.problems.length} problem${check.problems.length === 1 ? '' : 's'}`);
+  for (const p of check.problems) console.error(`  ${p.path}: ${p.message}`);
+  return 1;
+}
+
+async function run(args: string[]): Promise<number> {
+  const { positionals, values } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { input: { type: 'string' }, json: { type: 'boolean' }, concurrency: { type: 'string' }, 'data-dir': { type: 'string' } },
+  });
+  const check = await readFlow(positionals[0]);
+  if (!check.ok) {
+    console.error(`${positionals[0]}: ${check.problems.length} problem${check.problems.length === 1 ? '' : 's'}`);
+    for (const p of check.problems) console.error(`  ${p.path}: ${p.message}`);
+    return 1;
+  }
+  const input = values.input ? await readInput(values.input) : undefined;
+  const concurrency = values.concurrency !== undefined ? Number(values.concurrency) : undefined;
+  const c = await openConveyor(values['data-dir'] ?? defaultDataDir());
+  try {
+    await c.flows.import(check.flow, 'replace');
+    const started = await c.engine.startRun(check.flow, { input, concurrency });
+    return await follow(c.engine, started.id, Boolean(values.json));
+  } finally {
+    await c.close();
+  }
+}
+
+async function resume(args: string[]): Promise<number> {
+  const { positionals, values } = parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean' }, 'data-dir': { type: 'string' } } });
+  if (!positionals[0]) throw new ConveyorError('E_USAGE', 'No run id given.', 'Name the run to resume, e.g. conveyor resume run_abc123', 2);
+  const c = await openConveyor(values['data-dir'] ?? defaultDataDir());
+  try {
+    await c.engine.resume(positionals[0]);
+    return await follow(c.engine, positionals[0], Boolean(values.json));
+  } finally {
+    await c.close();
+  }
+}
+
+/** Shows progress on stderr (unless --json) and the result on stdout; Ctrl+C pauses the run. */
+async function follow(engine: import('../engine/engine.ts').Engine, runId: string, json: boolean): Promise<number> {
+  const onSigint = () => {
+    process.stderr.write('\nPausing: current steps finish; continue later with `conveyor resume ' + runId + '`.\n');
+    void engine.pause(runId).catch(() => undefined);
+  };
+  process.once('SIGINT', onSigint);
+  const ticker = json || !process.stderr.isTTY ? null : setInterval(async () => {
+    const s = await engine.summary(runId);
+    const done = s.recordCount - s.counts.pending - s.counts.running;
+    process.stderr.write(`\r${runId}: ${done}/${s.recordCount} records (${s.counts.success} ok, ${s.counts.failed} failed)   `);
+  }, 250);
+  const summary = await engine.waitForRun(runId);
+  if (ticker) clearInterval(ticker);
+  process.removeListener('SIGINT', onSigint);
+  if (json) console.log(JSON.stringify(summary, null, 2));
+  else printSummary(summary);
+  if (summary.status !== 'completed') return 1;
+  return summary.counts.failed > 0 ? 1 : 0;
+}
+
+function printSummary(s: RunSummary): void {
+  const c = s.counts;
+  console.log(`\nRun ${s.id} ${s.status}: ${s.recordCount} records — ${c.success} success, ${c.failed} failed, ${c.needs_review} needs review, ${c.skipped} skipped${c.pending + c.running ? `, ${c.pending + c.running} not finished` : ''}.`);
+  if (s.reason) console.log(`${s.reason.code}: ${s.reason.message}`);
+}
+
+async function readInput(file: string): Promise<RunInput> {
+  const text = await readFile(file, 'utf8').catch(() => {
+    throw new ConveyorError('E_FILE_NOT_FOUND', `Cannot read the input file ${file}.`, 'Check the path given to --input.', 2);
+  });
+  const ext = path.extname(file).toLowerCase();
+  if (ext === '.csv') return { text, format: 'csv' };
+  if (ext === '.json') return { text, format: 'json' };
+  throw new ConveyorError('E_INPUT_FORMAT', `The input file ${file} is neither .json nor .csv.`, 'Give records as a JSON array (.json) or a CSV file with a header row (.csv).', 2);
+}

@@ -1,0 +1,54 @@
+import type { AnyNodeDefinition } from '../../nodes/sdk/types.ts';
+import type { NodeRegistry } from '../../nodes/registry.ts';
+import type { FlowDocument, FlowNode, StepPolicy } from '../flow/schema.ts';
+import { ConveyorError } from '../errors.ts';
+
+export interface CompiledNode {
+  id: string;
+  name: string;
+  def: AnyNodeDefinition;
+  params: unknown;
+  policy: StepPolicy;
+  /** Target node ids per output port. */
+  next: Map<string, string[]>;
+}
+
+/** A validated flow turned into lookup tables the engine walks without searching. */
+export interface CompiledFlow {
+  doc: FlowDocument;
+  trigger: CompiledNode;
+  nodes: Map<string, CompiledNode>;
+}
+
+export function compileFlow(doc: FlowDocument, registry: NodeRegistry): CompiledFlow {
+  const nodes = new Map<string, CompiledNode>();
+  let trigger: CompiledNode | undefined;
+  for (const node of doc.nodes) {
+    const compiled = compileNode(node, registry);
+    nodes.set(node.id, compiled);
+    if (compiled.def.trigger) trigger = compiled;
+  }
+  for (const edge of doc.edges) {
+    const source = nodes.get(edge.source);
+    if (!source || !nodes.has(edge.target)) continue;
+    const list = source.next.get(edge.sourcePort) ?? [];
+    list.push(edge.target);
+    source.next.set(edge.sourcePort, list);
+  }
+  if (!trigger) {
+    throw new ConveyorError('E_FLOW_NO_TRIGGER', 'The flow has no trigger, so no record can enter it.', 'Add a "Manual trigger" node and connect it to the first step.', 422);
+  }
+  return { doc, trigger, nodes };
+}
+
+function compileNode(node: FlowNode, registry: NodeRegistry): CompiledNode {
+  const def = registry.get(node.type);
+  if (!def) {
+    throw new ConveyorError('E_NODE_TYPE_UNKNOWN', `Node "${node.id}" has the unknown type "${node.type}".`, 'Remove the node or install the connector that provides it.', 422);
+  }
+  const parsed = def.params.safeParse(node.params);
+  if (!parsed.success) {
+    throw new ConveyorError('E_FLOW_INVALID', `Node "${node.name || node.id}" has invalid settings: ${parsed.error.issues[0]?.message}.`, 'Open the node in the inspector and fix the highlighted field.', 422);
+  }
+  return { id: node.id, name: node.name || def.title, def, params: parsed.data, policy: node.policy ?? {}, next: new Map() };
+}

@@ -1,0 +1,304 @@
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import type { RecordData, RunInput } from '../../nodes/sdk/types.ts';
+import { NodeError } from '../../nodes/sdk/node-error.ts';
+import type { NodeRegistry } from '../../nodes/registry.ts';
+import type { FlowDocument } from '../flow/schema.ts';
+import type { RecordRow, RunRow, RunStatus, StatusCounts, Store } from '../store/types.ts';
+import { ConveyorError } from '../errors.ts';
+import { compileFlow, type CompiledFlow } from './compiled-flow.ts';
+import type { EngineEvent, EngineListener } from './events.ts';
+import { LiveRun, emptyCounts, type NodeCounters } from './live-run.ts';
+import { LogBuffer } from './log-buffer.ts';
+import { walkRecord, type RunContext } from './record-walker.ts';
+
+export interface EngineOptions {
+  store: Store;
+  registry: NodeRegistry;
+  dataDir: string;
+}
+
+export interface StartOptions {
+  input?: RunInput;
+  concurrency?: number;
+}
+
+export interface RunSummary {
+  id: string;
+  flowId: string;
+  flowName: string;
+  status: RunStatus;
+  settings: RunRow['settings'];
+  recordCount: number;
+  counts: StatusCounts;
+  nodes: Record<string, NodeCounters>;
+  reason: RunRow['reason'];
+  createdAt: string;
+  startedAt: string | null;
+  endedAt: string | null;
+}
+
+interface ActiveRun {
+  row: RunRow;
+  flow: CompiledFlow;
+  live: LiveRun;
+  abort: AbortController;
+  halt: 'pause' | 'stop' | null;
+  done: Promise<void>;
+}
+
+const RESUMABLE: RunStatus[] = ['paused', 'stopped', 'interrupted'];
+
+/**
+ * Runs flows over records. Pure TypeScript: it talks to a Store and a NodeRegistry and tells
+ * listeners what happens; HTTP, Socket.IO and the CLI are adapters around it.
+ */
+export class Engine {
+  private readonly listeners = new Set<EngineListener>();
+  private readonly active = new Map<string, ActiveRun>();
+  private readonly logs: LogBuffer;
+
+  constructor(private readonly opts: EngineOptions) {
+    this.logs = new LogBuffer(opts.store, (e) => this.emit(e));
+  }
+
+  on(listener: EngineListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit(event: EngineEvent): void {
+    for (const l of this.listeners) l(event);
+  }
+
+  /** Marks runs that a dead process left in flight, so the operator can resume them. */
+  async recover(): Promise<RunRow[]> {
+    const stale = await this.opts.store.listRunsWithStatus(['running', 'pausing', 'stopping']);
+    for (const run of stale) {
+      const status: RunStatus = run.status === 'pausing' ? 'paused' : run.status === 'stopping' ? 'stopped' : 'interrupted';
+      const reason = status === 'interrupted'
+        ? { code: 'E_RUN_INTERRUPTED', message: 'The server stopped while this run was going.', hint: 'Press Resume: the run continues from its last committed steps.', transient: true }
+        : run.reason;
+      await this.opts.store.updateRun(run.id, { status, reason });
+    }
+    return stale;
+  }
+
+  async startRun(doc: FlowDocument, options: StartOptions = {}): Promise<RunRow> {
+    const flow = compileFlow(doc, this.opts.registry);
+    const records = await this.readRecords(flow, options.input);
+    if (records.length === 0) {
+      throw new ConveyorError('E_NO_RECORDS', 'The run has no records to process.', 'Type or paste records in the run dialog or in the trigger\'s form, then start again.', 422);
+    }
+    const concurrency = options.concurrency ?? doc.settings.concurrency;
+    if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256) {
+      throw new ConveyorError('E_SETTINGS_INVALID', `Concurrency must be a whole number from 1 to 256 (got ${concurrency}).`, 'Fix the concurrency in the run settings.', 422);
+    }
+    const now = new Date().toISOString();
+    const row: RunRow = {
+      id: newRunId(),
+      flowId: doc.id,
+      flowName: doc.name,
+      flow: doc,
+      status: 'running',
+      settings: { concurrency },
+      recordCount: records.length,
+      reason: null,
+      createdAt: now,
+      startedAt: now,
+      endedAt: null,
+    };
+    await this.opts.store.createRun(row, records);
+    const counts = emptyCounts();
+    counts.pending = records.length;
+    const queue = records.map((data, index): QueuedRecord => ({ index, data, status: 'pending', checkpoint: null, startedAt: null }));
+    this.launch(row, flow, new LiveRun('running', counts, [...flow.nodes.keys()]), queue);
+    this.emit({ type: 'run', runId: row.id, status: 'running', reason: null });
+    this.logs.add(row.id, null, null, 'info', `Run started: ${records.length} record${records.length === 1 ? '' : 's'}, concurrency ${concurrency}.`);
+    return row;
+  }
+
+  private async readRecords(flow: CompiledFlow, input: RunInput | undefined): Promise<RecordData[]> {
+    const trigger = flow.trigger;
+    if (!trigger.def.records) return [{}];
+    try {
+      return await trigger.def.records(trigger.params, input);
+    } catch (err) {
+      if (err instanceof NodeError) throw new ConveyorError(err.code, err.message, err.hint, 422);
+      throw err;
+    }
+  }
+
+  async pause(runId: string): Promise<RunSummary> {
+    const run = this.activeOrThrow(runId, 'pause');
+    if (run.halt) throw notRunning(runId, run.live.status, 'pause');
+    run.halt = 'pause';
+    await this.setStatus(run, 'pausing', null);
+    return this.summary(runId);
+  }
+
+  async stop(runId: string): Promise<RunSummary> {
+    const run = this.active.get(runId);
+    if (!run) {
+      const row = await this.runOrThrow(runId);
+      if (row.status !== 'paused' && row.status !== 'interrupted') throw notRunning(runId, row.status, 'stop');
+      await this.opts.store.updateRun(runId, { status: 'stopped', endedAt: new Date().toISOString() });
+      this.emit({ type: 'run', runId, status: 'stopped', reason: row.reason });
+      return this.summary(runId);
+    }
+    if (run.halt === 'stop') return this.summary(runId);
+    run.halt = 'stop';
+    run.abort.abort();
+    await this.setStatus(run, 'stopping', null);
+    return this.summary(runId);
+  }
+
+  async resume(runId: string): Promise<RunSummary> {
+    if (this.active.has(runId)) {
+      const run = this.active.get(runId)!;
+      throw new ConveyorError('E_RUN_BUSY', `Run ${runId} is ${run.live.status} and cannot be resumed now.`, 'Wait until it is paused or stopped, then resume it.', 409);
+    }
+    const row = await this.runOrThrow(runId);
+    if (!RESUMABLE.includes(row.status)) {
+      throw new ConveyorError('E_RUN_NOT_RESUMABLE', `Run ${runId} is ${row.status}; only paused, stopped or interrupted runs can be resumed.`, 'Start a new run instead.', 409);
+    }
+    const flow = compileFlow(row.flow, this.opts.registry);
+    const [counts, steps, unfinished] = await Promise.all([
+      this.opts.store.countRecords(runId),
+      this.opts.store.stepCounts(runId),
+      this.opts.store.unfinishedRecords(runId),
+    ]);
+    // Records already under way go first: they hold partial work.
+    unfinished.sort((a, b) => Number(b.status === 'running') - Number(a.status === 'running') || a.index - b.index);
+    const resumed: RunRow = { ...row, status: 'running', reason: null, endedAt: null };
+    await this.opts.store.updateRun(runId, { status: 'running', reason: null, endedAt: null });
+    this.launch(resumed, flow, new LiveRun('running', counts, [...flow.nodes.keys()], steps), unfinished);
+    this.emit({ type: 'run', runId, status: 'running', reason: null });
+    this.logs.add(runId, null, null, 'info', `Run resumed: ${unfinished.length} record${unfinished.length === 1 ? '' : 's'} left.`);
+    return this.summary(runId);
+  }
+
+  /** Resolves when the run is no longer executing (completed, paused, stopped or failed). */
+  async waitForRun(runId: string): Promise<RunSummary> {
+    await this.active.get(runId)?.done;
+    return this.summary(runId);
+  }
+
+  isActive(runId: string): boolean {
+    return this.active.has(runId);
+  }
+
+  async summary(runId: string): Promise<RunSummary> {
+    const run = this.active.get(runId);
+    if (run) return summarize(run.row, run.live.status, run.live.reason, { ...run.live.counts }, structuredClone(run.live.nodes));
+    const row = await this.runOrThrow(runId);
+    const [counts, steps] = await Promise.all([this.opts.store.countRecords(runId), this.opts.store.stepCounts(runId)]);
+    const nodes: Record<string, NodeCounters> = {};
+    for (const n of row.flow.nodes) nodes[n.id] = { inProgress: 0, success: steps[n.id]?.success ?? 0, failed: steps[n.id]?.failed ?? 0 };
+    return summarize(row, row.status, row.reason, counts, nodes);
+  }
+
+  /** Pauses every active run and waits for their current steps (graceful shutdown). */
+  async shutdown(): Promise<void> {
+    for (const run of this.active.values()) {
+      if (!run.halt) {
+        run.halt = 'pause';
+        await this.setStatus(run, 'pausing', null).catch(() => undefined);
+      }
+    }
+    await Promise.all([...this.active.values()].map((r) => r.done));
+    await this.logs.flush();
+  }
+
+  private launch(row: RunRow, flow: CompiledFlow, live: LiveRun, queue: QueuedRecord[]): void {
+    const run: ActiveRun = { row, flow, live, abort: new AbortController(), halt: null, done: Promise.resolve() };
+    this.active.set(row.id, run);
+    run.done = this.drive(run, queue).finally(() => this.active.delete(row.id));
+  }
+
+  private async drive(run: ActiveRun, queue: QueuedRecord[]): Promise<void> {
+    const rc: RunContext = {
+      runId: run.row.id,
+      flowId: run.row.flowId,
+      flow: run.flow,
+      store: this.opts.store,
+      live: run.live,
+      logs: this.logs,
+      emit: (e) => this.emit(e),
+      evidenceDir: path.join(this.opts.dataDir, 'evidence'),
+      signal: run.abort.signal,
+      halted: () => run.halt !== null,
+    };
+    let next = 0;
+    const worker = async () => {
+      while (run.halt === null && next < queue.length) {
+        const rec = queue[next++];
+        await walkRecord(rc, rec);
+      }
+    };
+    try {
+      const workers = Math.max(1, Math.min(run.row.settings.concurrency, queue.length));
+      await Promise.all(Array.from({ length: workers }, worker));
+      const status: RunStatus = run.halt === 'pause' ? 'paused' : run.halt === 'stop' ? 'stopped' : 'completed';
+      const c = run.live.counts;
+      const message = status === 'completed'
+        ? `Run completed: ${c.success} success, ${c.failed} failed, ${c.needs_review} needs review, ${c.skipped} skipped.`
+        : `Run ${status}: ${c.pending + c.running} record${c.pending + c.running === 1 ? '' : 's'} left to process.`;
+      this.logs.add(run.row.id, null, null, 'info', message);
+      await this.logs.flush();
+      await this.setStatus(run, status, null, status === 'paused' ? null : new Date().toISOString());
+    } catch (err) {
+      const reason = { code: 'E_RUN_CRASHED', message: `The run could not go on: ${(err as Error).message}`, hint: 'Fix the cause (often disk space or permissions on DATA_DIR), then resume the run.', transient: false };
+      this.logs.add(run.row.id, null, null, 'error', reason.message);
+      await this.logs.flush();
+      await this.setStatus(run, 'failed', reason, new Date().toISOString()).catch(() => undefined);
+    }
+  }
+
+  private async setStatus(run: ActiveRun, status: RunStatus, reason: RunRow['reason'], endedAt?: string | null): Promise<void> {
+    run.live.status = status;
+    run.live.reason = reason;
+    run.row = { ...run.row, status, reason, ...(endedAt !== undefined ? { endedAt } : {}) };
+    await this.opts.store.updateRun(run.row.id, { status, reason, ...(endedAt !== undefined ? { endedAt } : {}) });
+    this.emit({ type: 'run', runId: run.row.id, status, reason });
+  }
+
+  private activeOrThrow(runId: string, action: string): ActiveRun {
+    const run = this.active.get(runId);
+    if (!run) throw new ConveyorError('E_RUN_NOT_RUNNING', `Run ${runId} is not running, so it cannot ${action}.`, 'Refresh the page to see the run\'s current status.', 409);
+    return run;
+  }
+
+  private async runOrThrow(runId: string): Promise<RunRow> {
+    const row = await this.opts.store.getRun(runId);
+    if (!row) throw new ConveyorError('E_RUN_NOT_FOUND', `There is no run ${runId}.`, 'Check the run id, or open the runs list to find it.', 404);
+    return row;
+  }
+}
+
+type QueuedRecord = Pick<RecordRow, 'index' | 'data' | 'status' | 'checkpoint' | 'startedAt'>;
+
+function notRunning(runId: string, status: RunStatus, action: string): ConveyorError {
+  return new ConveyorError('E_RUN_NOT_RUNNING', `Run ${runId} is ${status}, so it cannot ${action}.`, 'Refresh the page to see the run\'s current status.', 409);
+}
+
+function summarize(row: RunRow, status: RunStatus, reason: RunRow['reason'], counts: StatusCounts, nodes: Record<string, NodeCounters>): RunSummary {
+  return {
+    id: row.id,
+    flowId: row.flowId,
+    flowName: row.flowName,
+    status,
+    settings: row.settings,
+    recordCount: row.recordCount,
+    counts,
+    nodes,
+    reason,
+    createdAt: row.createdAt,
+    startedAt: row.startedAt,
+    endedAt: row.endedAt,
+  };
+}
+
+function newRunId(): string {
+  return `run_${Date.now().toString(36)}${randomBytes(4).toString('hex')}`;
+}

@@ -1,0 +1,41 @@
+import type { Json, LogLevel } from '../../nodes/sdk/types.ts';
+import type { LogRow, Store } from '../store/types.ts';
+import type { EngineListener } from './events.ts';
+
+/**
+ * Run log lines go out as events at once and reach the store in batches: a log line is not a
+ * checkpoint, so steps never wait for it.
+ */
+export class LogBuffer {
+  private pending: LogRow[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private writing: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly store: Store,
+    private readonly emit: EngineListener,
+    private readonly flushEveryMs = 250,
+    private readonly maxBatch = 2000,
+  ) {}
+
+  add(runId: string, recordIndex: number | null, nodeId: string | null, level: LogLevel, message: string, data: Json | null = null): void {
+    const row: LogRow = { runId, recordIndex, nodeId, level, message, data, at: new Date().toISOString() };
+    this.pending.push(row);
+    this.emit({ type: 'log', row });
+    if (this.pending.length >= this.maxBatch) void this.flush();
+    else if (!this.timer) this.timer = setTimeout(() => void this.flush(), this.flushEveryMs);
+  }
+
+  flush(): Promise<void> {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+    if (this.pending.length) {
+      const batch = this.pending;
+      this.pending = [];
+      this.writing = this.writing.then(() => this.store.appendLogs(batch)).catch(() => undefined);
+    }
+    return this.writing;
+  }
+}

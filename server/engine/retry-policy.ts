@@ -1,0 +1,19 @@
+import type { StepPolicy } from '../flow/schema.ts';
+import type { StepErrorInfo } from '../../nodes/sdk/node-error.ts';
+
+export function maxAttempts(policy: StepPolicy): number {
+  return policy.retries?.maxAttempts ?? 1;
+}
+
+/** Only transient failures are worth another attempt; a business failure would fail the same way. */
+export function shouldRetry(policy: StepPolicy, attempt: number, error: StepErrorInfo): boolean {
+  return error.transient && attempt < maxAttempts(policy);
+}
+
+/** Exponential backoff with "equal jitter": half fixed, half random, capped. */
+export function backoffDelay(policy: StepPolicy, attempt: number, random: () => number = Math.random): number {
+  const base = policy.retries?.baseDelayMs ?? 500;
+  const cap = policy.retries?.maxDelayMs ?? 30_000;
+  const exp = Math.min(cap, base * 2 ** Math.max(0, attempt - 1));
+  return Math.round(exp / 2 + random() * (exp / 2));
+}

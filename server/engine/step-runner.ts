@@ -1,0 +1,81 @@
+import type { EvidenceSink, NodeLogger, RecordData, StepResult } from '../../nodes/sdk/types.ts';
+import { toStepError, type StepErrorInfo } from '../../nodes/sdk/node-error.ts';
+import type { CompiledNode } from './compiled-flow.ts';
+
+export interface StepCall {
+  node: CompiledNode;
+  input: RecordData;
+  collected?: RecordData[];
+  attempt: number;
+  runSignal: AbortSignal;
+  log: NodeLogger;
+  evidence: EvidenceSink;
+  run: { id: string; flowId: string };
+  record: { id: string; index: number };
+}
+
+export type StepOutcome =
+  | { ok: true; result: StepResult }
+  | { ok: false; error: StepErrorInfo; cancelled: boolean };
+
+/** Runs one attempt of one node: enforces the step timeout and turns any throw into a coded error. */
+export async function runStep(call: StepCall): Promise<StepOutcome> {
+  const timeoutMs = call.node.policy.timeoutMs;
+  const timeout = timeoutMs ? new AbortController() : null;
+  const signal = timeout ? AbortSignal.any([call.runSignal, timeout.signal]) : call.runSignal;
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const work = Promise.resolve().then(() =>
+      call.node.def.run({
+        params: call.node.params,
+        input: call.input,
+        collected: call.collected,
+        signal,
+        log: call.log,
+        evidence: call.evidence,
+        attempt: call.attempt,
+        run: call.run,
+        record: call.record,
+        node: { id: call.node.id, name: call.node.name },
+      }),
+    );
+    let result: StepResult;
+    if (timeout && timeoutMs) {
+      // Race as well as abort: a node that ignores its signal must not hold the record forever.
+      const expired = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          timeout.abort();
+          reject(timeoutError(call.node.name, timeoutMs));
+        }, timeoutMs);
+      });
+      result = await Promise.race([work, expired]);
+    } else {
+      result = await work;
+    }
+    if (!result || !Array.isArray(result.emit)) {
+      return { ok: false, cancelled: false, error: { code: 'E_NODE_BAD_RESULT', message: `Node "${call.node.name}" returned no result.`, hint: 'The node type is faulty: report it to whoever maintains it.', transient: false } };
+    }
+    return { ok: true, result };
+  } catch (err) {
+    if (call.runSignal.aborted) return { ok: false, cancelled: true, error: toStepError(err) };
+    if (timeout?.signal.aborted) return { ok: false, cancelled: false, error: timeoutInfo(call.node.name, timeoutMs!) };
+    return { ok: false, cancelled: false, error: toStepError(err) };
+  } finally {
+    if (timer) clearTimeout(timer);
+  }
+}
+
+class StepTimeout extends Error {}
+
+function timeoutError(name: string, ms: number): StepTimeout {
+  return new StepTimeout(`Step "${name}" took longer than ${ms} ms.`);
+}
+
+function timeoutInfo(name: string, ms: number): StepErrorInfo {
+  return {
+    code: 'E_TIMEOUT',
+    message: `Step "${name}" did not finish within its timeout of ${ms} ms and was cancelled.`,
+    hint: 'Raise the timeout in the step policy, or check why the step is slow.',
+    transient: true,
+  };
+}

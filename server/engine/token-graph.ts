@@ -1,0 +1,132 @@
+import type { Emission, RecordData, TerminalStatus } from '../../nodes/sdk/types.ts';
+import type { RecordCheckpoint, TokenState } from '../store/types.ts';
+import type { CompiledFlow } from './compiled-flow.ts';
+
+/**
+ * Pure moves of a record's tokens through the graph. The walker calls these after each step and
+ * commits the resulting checkpoint; nothing here does I/O.
+ */
+
+export function initialCheckpoint(flow: CompiledFlow, data: RecordData): RecordCheckpoint {
+  return {
+    tokens: [{ id: 1, nodeId: flow.trigger.id, data, fromStep: null, groups: [] }],
+    groups: [],
+    nextTokenId: 2,
+    nextGroupId: 1,
+    seq: 0,
+    outcomes: [],
+  };
+}
+
+/** The next token that can run now (FIFO), or undefined when all remaining tokens wait at a collect. */
+export function nextRunnable(cp: RecordCheckpoint): TokenState | undefined {
+  return cp.tokens.find((t) => !t.waiting);
+}
+
+/**
+ * Replaces `token` by the tokens its emissions create. Several new tokens form a fan-out group that
+ * a collect node downstream can wait for. Returns the ended token's outcome when nothing follows.
+ */
+export function advance(
+  flow: CompiledFlow,
+  cp: RecordCheckpoint,
+  token: TokenState,
+  emissions: Emission[],
+  stepSeq: number,
+  end: TerminalStatus | undefined,
+): { ended: TerminalStatus | null; lastData: RecordData } {
+  const node = flow.nodes.get(token.nodeId)!;
+  const targets: Array<{ nodeId: string; data: RecordData }> = [];
+  for (const emission of emissions) {
+    for (const target of node.next.get(emission.port) ?? []) targets.push({ nodeId: target, data: emission.data });
+  }
+  removeToken(cp, token.id);
+  const lastData = emissions.length ? emissions[emissions.length - 1].data : token.data;
+
+  if (targets.length === 0) {
+    cp.outcomes.push(end ?? 'success');
+    settleGroups(cp, token.groups);
+    return { ended: end ?? 'success', lastData };
+  }
+  let groups = token.groups;
+  if (targets.length > 1) {
+    const id = cp.nextGroupId++;
+    cp.groups.push({ id, size: targets.length, ended: 0, parentGroups: token.groups });
+    groups = [id, ...token.groups];
+  }
+  for (const target of targets) {
+    const next: TokenState = { id: cp.nextTokenId++, nodeId: target.nodeId, data: target.data, fromStep: stepSeq, groups };
+    if (flow.nodes.get(target.nodeId)!.def.collect) next.waiting = true;
+    cp.tokens.push(next);
+  }
+  settleGroups(cp, groups);
+  return { ended: null, lastData };
+}
+
+/** Ends a token on failure (no error port connected). */
+export function fail(cp: RecordCheckpoint, token: TokenState): void {
+  removeToken(cp, token.id);
+  cp.outcomes.push('failed');
+  settleGroups(cp, token.groups);
+}
+
+function removeToken(cp: RecordCheckpoint, id: number): void {
+  const i = cp.tokens.findIndex((t) => t.id === id);
+  if (i >= 0) cp.tokens.splice(i, 1);
+}
+
+/**
+ * A group is settled when every token descended from it has either ended or is parked at a collect
+ * node as a direct member: then each collect node holding members runs once with all of them.
+ * A top-level token parked at a collect (no fan-out above it) is released at once.
+ */
+function settleGroups(cp: RecordCheckpoint, groups: number[]): void {
+  releaseLoneCollects(cp);
+  let chain = groups;
+  while (chain.length) {
+    const gid = chain[0];
+    const group = cp.groups.find((g) => g.id === gid);
+    if (!group) return;
+    const members = cp.tokens.filter((t) => t.groups.includes(gid));
+    if (members.length === 0) {
+      cp.groups = cp.groups.filter((g) => g.id !== gid);
+      chain = group.parentGroups;
+      continue;
+    }
+    const parked = members.every((t) => t.waiting && t.groups[0] === gid);
+    if (!parked) return;
+    const byNode = new Map<string, TokenState[]>();
+    for (const t of members) byNode.set(t.nodeId, [...(byNode.get(t.nodeId) ?? []), t]);
+    cp.tokens = cp.tokens.filter((t) => !t.groups.includes(gid));
+    cp.groups = cp.groups.filter((g) => g.id !== gid);
+    for (const [nodeId, tokens] of byNode) {
+      cp.tokens.push({
+        id: cp.nextTokenId++,
+        nodeId,
+        data: tokens[0].data,
+        collected: tokens.map((t) => t.data),
+        fromStep: null,
+        groups: group.parentGroups,
+      });
+    }
+    return;
+  }
+}
+
+function releaseLoneCollects(cp: RecordCheckpoint): void {
+  for (const t of cp.tokens) {
+    if (t.waiting && t.groups.length === 0) {
+      t.waiting = false;
+      t.collected = [t.data];
+    }
+  }
+}
+
+/** The record's terminal status from the outcomes of its tokens: the worst one wins. */
+export function recordStatus(outcomes: TerminalStatus[]): TerminalStatus {
+  if (outcomes.includes('failed')) return 'failed';
+  if (outcomes.includes('needs_review')) return 'needs_review';
+  if (outcomes.includes('success')) return 'success';
+  if (outcomes.length === 0) return 'success';
+  return 'skipped';
+}

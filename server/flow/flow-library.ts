@@ -1,0 +1,113 @@
+import { randomBytes } from 'node:crypto';
+import type { NodeRegistry } from '../../nodes/registry.ts';
+import type { FlowRow, Store } from '../store/types.ts';
+import { ConveyorError } from '../errors.ts';
+import { FLOW_FORMAT, type FlowDocument } from './schema.ts';
+import { canonicalFlow } from './serialize.ts';
+import { validateFlow } from './validate.ts';
+import type { FlowProblem } from './problems.ts';
+
+export interface FlowSummary {
+  id: string;
+  name: string;
+  description: string;
+  nodeCount: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface FlowEntry {
+  id: string;
+  name: string;
+  createdAt: string;
+  updatedAt: string;
+  flow: FlowDocument;
+}
+
+/** Saved flows: every write is validated first, so the store never holds an invalid flow. */
+export class FlowLibrary {
+  constructor(private readonly store: Store, private readonly registry: NodeRegistry) {}
+
+  async list(): Promise<FlowSummary[]> {
+    const rows = await this.store.listFlows();
+    return rows.map((r) => ({ id: r.id, name: r.name, description: r.doc.description, nodeCount: r.doc.nodes.length, createdAt: r.createdAt, updatedAt: r.updatedAt }));
+  }
+
+  async get(id: string): Promise<FlowEntry> {
+    const row = await this.store.getFlow(id);
+    if (!row) throw notFound(id);
+    return entry(row);
+  }
+
+  /** A new flow holds a manual trigger, so the operator can press Run at once. */
+  async create(name: string): Promise<FlowEntry> {
+    const doc: FlowDocument = {
+      format: FLOW_FORMAT,
+      id: newFlowId(),
+      name,
+      description: '',
+      settings: { concurrency: 4 },
+      nodes: [{ id: 'trigger', type: 'core.manual-trigger', name: 'Manual trigger', position: { x: 80, y: 200 }, params: defaultsOf(this.registry, 'core.manual-trigger') }],
+      edges: [],
+    };
+    return entry(await this.store.putFlow(canonicalFlow(doc)));
+  }
+
+  async save(id: string, raw: unknown): Promise<FlowEntry> {
+    if (!(await this.store.getFlow(id))) throw notFound(id);
+    const doc = this.check(raw);
+    if (doc.id !== id) {
+      throw new ConveyorError('E_FLOW_ID_MISMATCH', `The flow's id "${doc.id}" does not match the address (${id}).`, 'Save the flow under its own id, or import it as a new flow.', 422);
+    }
+    return entry(await this.store.putFlow(canonicalFlow(doc)));
+  }
+
+  async rename(id: string, name: unknown): Promise<FlowEntry> {
+    if (typeof name !== 'string' || !name.trim() || name.length > 200) {
+      throw new ConveyorError('E_FLOW_NAME_INVALID', 'A flow name must be 1 to 200 characters.', 'Type a shorter, non-empty name.', 422);
+    }
+    const current = await this.get(id);
+    return entry(await this.store.putFlow(canonicalFlow({ ...current.flow, name: name.trim() })));
+  }
+
+  async remove(id: string): Promise<void> {
+    if (!(await this.store.deleteFlow(id))) throw notFound(id);
+  }
+
+  /** Imports a flow file. A taken id is either replaced or, by default, imported as a copy. */
+  async import(raw: unknown, onConflict: 'copy' | 'replace' = 'copy'): Promise<FlowEntry> {
+    let doc = this.check(raw);
+    if (onConflict === 'copy' && (await this.store.getFlow(doc.id))) {
+      doc = { ...doc, id: newFlowId(), name: `${doc.name} (copy)`.slice(0, 200) };
+    }
+    return entry(await this.store.putFlow(canonicalFlow(doc)));
+  }
+
+  check(raw: unknown): FlowDocument {
+    const result = validateFlow(raw, this.registry);
+    if (!result.ok) throw invalid(result.problems);
+    return result.flow;
+  }
+}
+
+export function invalid(problems: FlowProblem[]): ConveyorError {
+  const n = problems.length;
+  return new ConveyorError('E_FLOW_INVALID', `The flow has ${n} problem${n === 1 ? '' : 's'}.`, 'Fix each problem listed (the path says where) and try again.', 422, { problems });
+}
+
+function notFound(id: string): ConveyorError {
+  return new ConveyorError('E_FLOW_NOT_FOUND', `There is no flow "${id}".`, 'It may have been deleted: open the flow list to see the flows that exist.', 404);
+}
+
+function entry(row: FlowRow): FlowEntry {
+  return { id: row.id, name: row.name, createdAt: row.createdAt, updatedAt: row.updatedAt, flow: row.doc };
+}
+
+function defaultsOf(registry: NodeRegistry, type: string): Record<string, unknown> {
+  const parsed = registry.get(type)?.params.safeParse({});
+  return parsed?.success ? (parsed.data as Record<string, unknown>) : {};
+}
+
+export function newFlowId(): string {
+  return `flow_${randomBytes(5).toString('hex')}`;
+}

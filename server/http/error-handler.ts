@@ -1,0 +1,25 @@
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { ConveyorError } from '../errors.ts';
+
+/** Every error leaves as `{ error: { code, message, hint } }`; no stack trace reaches a client. */
+export const errorHandler: ErrorRequestHandler = (err, _req, res, _next) => {
+  const e = toConveyorError(err);
+  if (e.status >= 500) console.error(`[conveyor] ${e.code}:`, err);
+  res.status(e.status).json({ error: { code: e.code, message: e.message, hint: e.hint, ...(e.details ?? {}) } });
+};
+
+export const notFoundApi: RequestHandler = (req, _res, next) => {
+  next(new ConveyorError('E_API_NOT_FOUND', `There is no API route ${req.method} ${req.path}.`, 'See docs/api.md for the routes that exist.', 404));
+};
+
+function toConveyorError(err: unknown): ConveyorError {
+  if (err instanceof ConveyorError) return err;
+  const e = err as { type?: string; status?: number; message?: string };
+  if (e?.type === 'entity.too.large') {
+    return new ConveyorError('E_BODY_TOO_LARGE', 'The request body is too large.', 'Send less data at once (at most 20 MB), or split the input into several runs.', 413);
+  }
+  if (e?.type === 'entity.parse.failed') {
+    return new ConveyorError('E_BODY_INVALID', `The request body is not valid JSON: ${e.message}.`, 'Send a JSON body with Content-Type: application/json.', 400);
+  }
+  return new ConveyorError('E_INTERNAL', 'Something went wrong inside Conveyor.', 'Try again; if it keeps happening, check the server log and report it.', 500);
+}

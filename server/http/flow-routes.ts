@@ -1,0 +1,62 @@
+import { Router } from 'express';
+import type { FlowLibrary } from '../flow/flow-library.ts';
+import { serializeFlow } from '../flow/serialize.ts';
+import { validateFlow } from '../flow/validate.ts';
+import type { NodeRegistry } from '../../nodes/registry.ts';
+import { ConveyorError } from '../errors.ts';
+
+export function flowRoutes(flows: FlowLibrary, registry: NodeRegistry): Router {
+  const router = Router();
+
+  router.get('/', async (_req, res) => {
+    res.json(await flows.list());
+  });
+
+  router.post('/', async (req, res) => {
+    const name = req.body?.name;
+    if (typeof name !== 'string' || !name.trim() || name.length > 200) {
+      throw new ConveyorError('E_FLOW_NAME_INVALID', 'A new flow needs a name of 1 to 200 characters.', 'Type a name for the flow.', 422);
+    }
+    res.status(201).json(await flows.create(name.trim()));
+  });
+
+  router.post('/validate', (req, res) => {
+    const result = validateFlow(req.body, registry);
+    res.json(result.ok ? { ok: true } : { ok: false, problems: result.problems });
+  });
+
+  router.post('/import', async (req, res) => {
+    const mode = req.query.onConflict ?? 'copy';
+    if (mode !== 'copy' && mode !== 'replace') {
+      throw new ConveyorError('E_QUERY_INVALID', `onConflict must be "copy" or "replace" (got "${String(mode)}").`, 'Leave it out to import as a copy.', 400);
+    }
+    res.status(201).json(await flows.import(req.body, mode));
+  });
+
+  router.get('/:id', async (req, res) => {
+    res.json(await flows.get(req.params.id));
+  });
+
+  router.put('/:id', async (req, res) => {
+    res.json(await flows.save(req.params.id, req.body));
+  });
+
+  router.patch('/:id', async (req, res) => {
+    res.json(await flows.rename(req.params.id, req.body?.name));
+  });
+
+  router.delete('/:id', async (req, res) => {
+    await flows.remove(req.params.id);
+    res.status(204).end();
+  });
+
+  router.get('/:id/export', async (req, res) => {
+    const { flow } = await flows.get(req.params.id);
+    const fileName = `${flow.name.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '').toLowerCase() || 'flow'}.json`;
+    res.setHeader('Content-Type', 'application/json; charset=utf-8');
+    res.setHeader('Content-Disposition', `attachment; filename="${fileName}"`);
+    res.send(serializeFlow(flow));
+  });
+
+  return router;
+}

@@ -1,0 +1,95 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import type { Engine } from '../engine/engine.ts';
+import type { FlowLibrary } from '../flow/flow-library.ts';
+import type { RecordRow, Store } from '../store/types.ts';
+import { ConveyorError } from '../errors.ts';
+import { parseBody, parseQuery } from './parse.ts';
+
+const startBody = z
+  .object({
+    flowId: z.string().min(1),
+    input: z
+      .object({
+        records: z.array(z.record(z.string(), z.unknown())).optional(),
+        text: z.string().optional(),
+        format: z.enum(['json', 'csv']).optional(),
+      })
+      .strict()
+      .optional(),
+    settings: z.object({ concurrency: z.number().int().min(1).max(256).optional() }).strict().optional(),
+  })
+  .strict();
+
+const pageQuery = z.object({
+  offset: z.coerce.number().int().min(0).default(0),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+});
+const recordsQuery = pageQuery.extend({ status: z.enum(['pending', 'running', 'success', 'failed', 'needs_review', 'skipped']).optional() });
+const listQuery = z.object({ flowId: z.string().optional(), limit: z.coerce.number().int().min(1).max(1000).default(200) });
+
+export function runRoutes(engine: Engine, flows: FlowLibrary, store: Store): Router {
+  const router = Router();
+
+  router.post('/', async (req, res) => {
+    const body = parseBody(startBody, req.body);
+    const { flow } = await flows.get(body.flowId);
+    const run = await engine.startRun(flow, { input: body.input as never, concurrency: body.settings?.concurrency });
+    res.status(201).json(await engine.summary(run.id));
+  });
+
+  router.get('/', async (req, res) => {
+    const q = parseQuery(listQuery, req.query);
+    const rows = await store.listRuns({ flowId: q.flowId, limit: q.limit });
+    res.json(await Promise.all(rows.map((r) => engine.summary(r.id))));
+  });
+
+  router.get('/:id', async (req, res) => {
+    const summary = await engine.summary(req.params.id);
+    const row = await store.getRun(req.params.id);
+    res.json({ ...summary, flow: row?.flow });
+  });
+
+  router.post('/:id/pause', async (req, res) => {
+    res.json(await engine.pause(req.params.id));
+  });
+  router.post('/:id/resume', async (req, res) => {
+    res.json(await engine.resume(req.params.id));
+  });
+  router.post('/:id/stop', async (req, res) => {
+    res.json(await engine.stop(req.params.id));
+  });
+
+  router.get('/:id/records', async (req, res) => {
+    await runOrThrow(store, req.params.id);
+    const q = parseQuery(recordsQuery, req.query);
+    const page = await store.listRecords(req.params.id, q);
+    res.json({ items: page.items.map(publicRecord), total: page.total });
+  });
+
+  router.get('/:id/records/:index', async (req, res) => {
+    const index = Number(req.params.index);
+    const record = Number.isInteger(index) && index >= 0 ? await store.getRecord(req.params.id, index) : null;
+    if (!record) {
+      throw new ConveyorError('E_RECORD_NOT_FOUND', `Run ${req.params.id} has no record #${req.params.index}.`, 'Open the run\'s record list to find the record.', 404);
+    }
+    const steps = await store.listSteps(req.params.id, index);
+    res.json({ record: publicRecord(record), steps: steps.map(({ runId: _r, recordIndex: _i, ...s }) => s) });
+  });
+
+  router.get('/:id/logs', async (req, res) => {
+    await runOrThrow(store, req.params.id);
+    const q = parseQuery(pageQuery, req.query);
+    res.json(await store.listLogs(req.params.id, q));
+  });
+
+  return router;
+}
+
+async function runOrThrow(store: Store, id: string): Promise<void> {
+  if (!(await store.getRun(id))) throw new ConveyorError('E_RUN_NOT_FOUND', `There is no run ${id}.`, 'Check the run id, or open the runs list to find it.', 404);
+}
+
+function publicRecord(r: RecordRow) {
+  return { index: r.index, status: r.status, data: r.data, output: r.output, error: r.error, reason: r.reason, startedAt: r.startedAt, endedAt: r.endedAt };
+}

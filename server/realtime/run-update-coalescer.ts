@@ -1,0 +1,99 @@
+import type { Engine, RunSummary } from '../engine/engine.ts';
+import type { EngineEvent } from '../engine/events.ts';
+import type { LogRow, RecordStatus } from '../store/types.ts';
+
+export interface RunUpdate extends RunSummary {
+  runId: string;
+  seq: number;
+  final: boolean;
+  records: Array<{ index: number; status: RecordStatus }>;
+  logs: Array<Omit<LogRow, 'runId'>>;
+}
+
+interface Pending {
+  records: Map<number, RecordStatus>;
+  logs: Array<Omit<LogRow, 'runId'>>;
+  timer: NodeJS.Timeout | null;
+  lastSentAt: number;
+  seq: number;
+}
+
+const FINAL = new Set(['completed', 'stopped', 'failed']);
+
+/**
+ * Turns the engine's fine-grained events into at most one update per run every `intervalMs`,
+ * whatever the record rate. Counters are read from the engine when the update leaves, so the
+ * last update after a run ends carries exact counts.
+ */
+export class RunUpdateCoalescer {
+  private readonly pending = new Map<string, Pending>();
+
+  constructor(
+    private readonly engine: Engine,
+    private readonly send: (runId: string, update: RunUpdate) => void,
+    private readonly intervalMs = 50,
+  ) {}
+
+  /** Only runs someone watches are tracked. */
+  watched: (runId: string) => boolean = () => true;
+
+  handle(event: EngineEvent): void {
+    const runId = event.type === 'log' ? event.row.runId : event.runId;
+    if (!this.watched(runId)) return;
+    const p = this.state(runId);
+    if (event.type === 'record') p.records.set(event.index, event.status);
+    else if (event.type === 'log') {
+      const { runId: _omit, ...line } = event.row;
+      p.logs.push(line);
+    }
+    this.schedule(runId, p);
+  }
+
+  /** The full state of a run right now (for a socket that just joined). */
+  async snapshot(runId: string): Promise<RunUpdate> {
+    const summary = await this.engine.summary(runId);
+    return { ...summary, runId, seq: this.pending.get(runId)?.seq ?? 0, final: FINAL.has(summary.status), records: [], logs: [] };
+  }
+
+  forget(runId: string): void {
+    const p = this.pending.get(runId);
+    if (p?.timer) clearTimeout(p.timer);
+    this.pending.delete(runId);
+  }
+
+  close(): void {
+    for (const id of [...this.pending.keys()]) this.forget(id);
+  }
+
+  private state(runId: string): Pending {
+    let p = this.pending.get(runId);
+    if (!p) {
+      p = { records: new Map(), logs: [], timer: null, lastSentAt: 0, seq: 0 };
+      this.pending.set(runId, p);
+    }
+    return p;
+  }
+
+  private schedule(runId: string, p: Pending): void {
+    if (p.timer) return;
+    const wait = Math.max(0, p.lastSentAt + this.intervalMs - Date.now());
+    p.timer = setTimeout(() => void this.flush(runId, p), wait);
+  }
+
+  private async flush(runId: string, p: Pending): Promise<void> {
+    p.timer = null;
+    p.lastSentAt = Date.now();
+    const records = [...p.records].map(([index, status]) => ({ index, status }));
+    const logs = p.logs;
+    p.records = new Map();
+    p.logs = [];
+    let summary: RunSummary;
+    try {
+      summary = await this.engine.summary(runId);
+    } catch {
+      return;
+    }
+    p.seq++;
+    this.send(runId, { ...summary, runId, seq: p.seq, final: FINAL.has(summary.status), records, logs });
+  }
+}
