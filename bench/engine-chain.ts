@@ -3,7 +3,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createRegistry } from '../nodes/registry.ts';
+import { createRegistry } from '../nodes/index.ts';
 import { Engine } from '../server/engine/engine.ts';
 import { openSqlJsStore } from '../server/store/sqljs-store.ts';
 import { FLOW_FORMAT, type FlowDocument } from '../server/flow/schema.ts';

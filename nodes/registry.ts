@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import type { AnyNodeDefinition, DynamicPorts, NodeCategory, PortSpec, SideEffect, CredentialRequirement } from './sdk/types.ts';
-import { coreNodes } from './core/index.ts';
 
 /** The port every node has for catching its own failure. */
 export const ERROR_PORT: PortSpec = { id: 'error', label: 'On error' };
@@ -88,11 +87,4 @@ function describe(def: AnyNodeDefinition): NodeTypeInfo {
     paramsSchema: z.toJSONSchema(def.params, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>,
     defaults: parsedDefaults.success ? (parsedDefaults.data as Record<string, unknown>) : {},
   };
-}
-
-/** Every node type that ships with Conveyor. Add a group by adding its index here. */
-export const builtinNodes: AnyNodeDefinition[] = [...coreNodes];
-
-export function createRegistry(extra: AnyNodeDefinition[] = []): NodeRegistry {
-  return new NodeRegistry([...builtinNodes, ...extra]);
 }

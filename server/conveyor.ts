@@ -1,5 +1,6 @@
 import path from 'node:path';
-import { createRegistry, type NodeRegistry } from '../nodes/registry.ts';
+import { createRegistry } from '../nodes/index.ts';
+import type { NodeRegistry } from '../nodes/registry.ts';
 import { Engine } from './engine/engine.ts';
 import { FlowLibrary } from './flow/flow-library.ts';
 import { openSqlJsStore } from './store/sqljs-store.ts';

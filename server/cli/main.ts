@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { RunInput } from '../../nodes/sdk/types.ts';
-import { createRegistry } from '../../nodes/registry.ts';
+import { createRegistry } from '../../nodes/index.ts';
 import { parseFlowText } from '../flow/validate.ts';
 import { openConveyor, defaultDataDir } from '../conveyor.ts';
 import { ConveyorError } from '../errors.ts';

@@ -1,0 +1,101 @@
+/**
+ * DDL of the store's SQLite database (sql.js, in memory). JSON columns hold JSON text.
+ * Every statement is idempotent: it runs on each open, over a snapshot or a fresh database.
+ */
+
+/** Bumped when the layout changes in a way an older snapshot needs migrating for. */
+export const SCHEMA_VERSION = 1;
+
+/** Connection settings: the database lives in sql.js memory, durability comes from the journal. */
+export const PRAGMAS = `
+PRAGMA page_size = 8192;
+PRAGMA journal_mode = MEMORY;
+PRAGMA synchronous = OFF;
+PRAGMA temp_store = MEMORY;
+PRAGMA cache_size = -65536;
+PRAGMA foreign_keys = OFF;
+`;
+
+export const SCHEMA = `
+CREATE TABLE IF NOT EXISTS meta (
+  key   TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS flows (
+  id         TEXT PRIMARY KEY,
+  name       TEXT NOT NULL,
+  doc        TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS runs (
+  id           TEXT PRIMARY KEY,
+  flow_id      TEXT NOT NULL,
+  flow_name    TEXT NOT NULL,
+  flow         TEXT NOT NULL,
+  status       TEXT NOT NULL,
+  settings     TEXT NOT NULL,
+  record_count INTEGER NOT NULL,
+  reason       TEXT,
+  created_at   TEXT NOT NULL,
+  started_at   TEXT,
+  ended_at     TEXT
+);
+CREATE INDEX IF NOT EXISTS runs_by_created ON runs (created_at DESC, id DESC);
+CREATE INDEX IF NOT EXISTS runs_by_flow ON runs (flow_id, created_at DESC, id DESC);
+CREATE INDEX IF NOT EXISTS runs_by_status ON runs (status);
+
+CREATE TABLE IF NOT EXISTS records (
+  run_id     TEXT NOT NULL,
+  idx        INTEGER NOT NULL,
+  status     TEXT NOT NULL,
+  data       TEXT NOT NULL,
+  output     TEXT,
+  error      TEXT,
+  reason     TEXT,
+  checkpoint TEXT,
+  started_at TEXT,
+  ended_at   TEXT
+);
+CREATE UNIQUE INDEX IF NOT EXISTS records_pk ON records (run_id, idx);
+CREATE INDEX IF NOT EXISTS records_by_status ON records (run_id, status, idx);
+
+CREATE TABLE IF NOT EXISTS steps (
+  run_id      TEXT NOT NULL,
+  record_idx  INTEGER NOT NULL,
+  seq         INTEGER NOT NULL,
+  token_id    INTEGER NOT NULL,
+  node_id     TEXT NOT NULL,
+  node_type   TEXT NOT NULL,
+  attempt     INTEGER NOT NULL,
+  status      TEXT NOT NULL,
+  input       TEXT,
+  input_from  INTEGER,
+  output      TEXT NOT NULL,
+  error       TEXT,
+  evidence    TEXT NOT NULL,
+  started_at  TEXT NOT NULL,
+  ended_at    TEXT NOT NULL,
+  duration_ms REAL NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS steps_pk ON steps (run_id, record_idx, seq);
+CREATE INDEX IF NOT EXISTS steps_by_node ON steps (run_id, node_id, status);
+
+CREATE TABLE IF NOT EXISTS logs (
+  id         INTEGER PRIMARY KEY AUTOINCREMENT,
+  run_id     TEXT NOT NULL,
+  record_idx INTEGER,
+  node_id    TEXT,
+  level      TEXT NOT NULL,
+  message    TEXT NOT NULL,
+  data       TEXT,
+  at         TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS logs_by_run ON logs (run_id, id);
+`;
+
+/** Key in `meta` of the last journal sequence number the database contains. */
+export const META_LAST_SEQ = 'last_seq';
+export const META_SCHEMA_VERSION = 'schema_version';

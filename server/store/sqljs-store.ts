@@ -1,0 +1,503 @@
+/**
+ * The durable embedded store: sql.js (SQLite in memory) answers queries, an append-only journal with
+ * group commit makes writes durable, and snapshots of the whole database keep the journal short.
+ * See docs/architecture.md, "Durable store".
+ */
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import type { Database } from 'sql.js';
+import type { FlowDocument } from '../flow/schema.ts';
+import type { RecordData } from '../../nodes/sdk/types.ts';
+import type {
+  FlowRow,
+  LogRow,
+  Page,
+  RecordRow,
+  RecordStatus,
+  RecordUpdate,
+  RunPatch,
+  RunRow,
+  RunStatus,
+  StatusCounts,
+  StepRow,
+  Store,
+} from './types.ts';
+import { GroupCommitJournal, JournalFile, listJournalFiles, scanFrames, type JournalEntry } from './journal.ts';
+import {
+  applyBatch,
+  appendLogsOp,
+  commitStepOp,
+  createRunOp,
+  deleteFlowOp,
+  putFlowOp,
+  updateRecordOp,
+  updateRunOp,
+  type Op,
+} from './ops.ts';
+import { FLOW_COLUMNS, LOG_COLUMNS, RECORD_COLUMNS, RUN_COLUMNS, STEP_COLUMNS, toFlow, toLog, toRecord, toRun, toStep } from './rows.ts';
+import { META_LAST_SEQ, META_SCHEMA_VERSION, PRAGMAS, SCHEMA, SCHEMA_VERSION } from './schema.sql.ts';
+import { readSnapshot, writeSnapshot } from './snapshot.ts';
+import { Sql } from './sql.ts';
+import { loadSqlJs } from './sqljs.ts';
+
+export const DEFAULT_SNAPSHOT_THRESHOLD_BYTES = 64 * 1024 * 1024;
+const DEFAULT_RECORDS_LIMIT = 100;
+const DEFAULT_LOGS_LIMIT = 100;
+const DEFAULT_RUNS_LIMIT = 200;
+const RECORD_STATUSES: readonly RecordStatus[] = ['pending', 'running', 'success', 'failed', 'needs_review', 'skipped'];
+
+export interface SqlJsStoreOptions {
+  /**
+   * A snapshot is taken once the current journal file is larger than this and than the last snapshot
+   * (default 64 MiB). Tests lower it to exercise rotation.
+   */
+  snapshotThresholdBytes?: number;
+  /** Errors of background work (a snapshot that could not be written); default: console.error. */
+  onError?: (err: unknown) => void;
+  /** Observes snapshots: `start` once exported (journal switched), `done` once durable. */
+  onSnapshot?: (event: { phase: 'start' | 'done'; seq: number; bytes: number }) => void;
+}
+
+export interface SqlJsStoreStats {
+  /** Sequence number of the last journal entry applied. */
+  lastSeq: number;
+  /** Sequence number the last durable snapshot contains. */
+  snapshotSeq: number;
+  /** Snapshots written since open (rotations and close). */
+  snapshots: number;
+  snapshotBytes: number;
+  journalBytes: number;
+  journalFiles: number;
+}
+
+/** Directories open in this process: a second store over the same files would corrupt them. */
+const openDirs = new Set<string>();
+
+/** Opens (creating if missing) the store kept in `dir`. */
+export async function openSqlJsStore(dir: string, options: SqlJsStoreOptions = {}): Promise<SqlJsStore> {
+  const abs = path.resolve(dir);
+  if (openDirs.has(abs)) throw new Error(`The store in ${abs} is already open in this process.`);
+  openDirs.add(abs);
+  try {
+    await fsp.mkdir(abs, { recursive: true });
+    const SQL = await loadSqlJs();
+    const snapshot = await readSnapshot(abs);
+    const db = snapshot ? new SQL.Database(snapshot) : new SQL.Database();
+    try {
+      return await SqlJsStore.load(abs, db, snapshot?.length ?? 0, options);
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+  } catch (err) {
+    openDirs.delete(abs);
+    throw err;
+  }
+}
+
+export class SqlJsStore implements Store {
+  private readonly sql: Sql;
+  private readonly journal: GroupCommitJournal<Op>;
+  private readonly threshold: number;
+  private readonly onError: (err: unknown) => void;
+  private lastAppliedSeq: number;
+  private durableSnapshotSeq: number;
+  private lastSnapshotBytes: number;
+  /** Older journal files still needed until the snapshot covering them is durable. */
+  private obsoleteFiles: string[];
+  private snapshotting: Promise<void> | null = null;
+  private snapshotsWritten = 0;
+  private closing: Promise<void> | null = null;
+  private closed = false;
+
+  private constructor(
+    private readonly dir: string,
+    private readonly db: Database,
+    state: { file: JournalFile; lastSeq: number; snapshotSeq: number; snapshotBytes: number; obsoleteFiles: string[] },
+    private readonly options: SqlJsStoreOptions,
+  ) {
+    this.sql = new Sql(db);
+    this.threshold = options.snapshotThresholdBytes ?? DEFAULT_SNAPSHOT_THRESHOLD_BYTES;
+    this.onError = options.onError ?? ((err) => console.error('[store]', err));
+    this.lastAppliedSeq = state.lastSeq;
+    this.durableSnapshotSeq = state.snapshotSeq;
+    this.lastSnapshotBytes = state.snapshotBytes;
+    this.obsoleteFiles = state.obsoleteFiles;
+    this.journal = new GroupCommitJournal<Op>(state.file, state.lastSeq + 1, {
+      apply: (entries) => {
+        const t0 = performance.now();
+        const outcomes = applyBatch(this.sql, entries);
+        (globalThis as any).__applyMs = ((globalThis as any).__applyMs ?? 0) + performance.now() - t0;
+        (globalThis as any).__flushes = ((globalThis as any).__flushes ?? 0) + 1;
+        this.lastAppliedSeq = entries[entries.length - 1].seq;
+        return outcomes;
+      },
+      afterFlush: () => this.maybeRotate(),
+    });
+  }
+
+  /** Prepares the database, replays the journal after the snapshot, and opens the journal for appending. */
+  static async load(dir: string, db: Database, snapshotBytes: number, options: SqlJsStoreOptions): Promise<SqlJsStore> {
+    db.exec(PRAGMAS);
+    db.exec(SCHEMA);
+    const sql = new Sql(db);
+    const version = Number(sql.one('SELECT value FROM meta WHERE key = ?', [META_SCHEMA_VERSION])?.[0] ?? SCHEMA_VERSION);
+    if (version > SCHEMA_VERSION) {
+      throw new Error(`The store in ${dir} was written by a newer version of Conveyor (schema ${version}); upgrade to open it.`);
+    }
+    sql.run('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)', [META_SCHEMA_VERSION, String(SCHEMA_VERSION)]);
+    const snapshotSeq = Number(sql.one('SELECT value FROM meta WHERE key = ?', [META_LAST_SEQ])?.[0] ?? 0);
+
+    // Replay every valid entry after the snapshot, in order, a few thousand per transaction.
+    let lastSeq = snapshotSeq;
+    const kept: Array<{ path: string; startSeq: number; validLength: number; torn: boolean }> = [];
+    let pending: JournalEntry<Op>[] = [];
+    let pendingBytes = 0;
+    const applyPending = () => {
+      if (pending.length > 0) applyBatch(sql, pending);
+      pending = [];
+      pendingBytes = 0;
+    };
+    for (const file of await listJournalFiles(dir)) {
+      const buf = await fsp.readFile(file.path);
+      const { frames, validLength } = scanFrames(buf);
+      let fileLastSeq = 0;
+      for (const frame of frames) {
+        fileLastSeq = frame.seq;
+        if (frame.seq <= lastSeq) continue;
+        if (frame.seq !== lastSeq + 1) {
+          throw new Error(
+            `The journal ${file.path} continues at entry ${frame.seq} but entry ${lastSeq + 1} is missing; ` +
+              'the store was not opened, so that nothing more is lost.',
+          );
+        }
+        pending.push({ seq: frame.seq, op: JSON.parse(frame.payload) as Op, payload: '' });
+        pendingBytes += frame.payload.length;
+        lastSeq = frame.seq;
+        if (pending.length >= 4096 || pendingBytes >= 16 << 20) applyPending();
+      }
+      applyPending();
+      if (fileLastSeq > snapshotSeq) {
+        kept.push({ ...file, validLength, torn: validLength < buf.length });
+      } else {
+        // Everything in it is in the snapshot already (a crash came before its removal).
+        await fsp.rm(file.path, { force: true });
+      }
+    }
+
+    let file: JournalFile;
+    const last = kept.pop();
+    if (last) {
+      file = await JournalFile.openAt(last.path, last.startSeq, last.validLength);
+      for (const k of kept) if (k.torn) await fsp.truncate(k.path, k.validLength);
+    } else {
+      file = await JournalFile.create(dir, lastSeq + 1);
+    }
+    return new SqlJsStore(
+      dir,
+      db,
+      { file, lastSeq, snapshotSeq, snapshotBytes, obsoleteFiles: kept.map((k) => k.path) },
+      options,
+    );
+  }
+
+  // ---------------------------------------------------------------- writes
+
+  private write<R>(op: Op): Promise<R> {
+    return this.journal.submit<R>(op, JSON.stringify(op));
+  }
+
+  async putFlow(doc: FlowDocument): Promise<FlowRow> {
+    const at = new Date().toISOString();
+    const op = putFlowOp(doc, at);
+    const createdAt = await this.write<string>(op);
+    return { id: doc.id, name: doc.name, doc: JSON.parse(op[3] as string) as FlowDocument, createdAt, updatedAt: at };
+  }
+
+  async deleteFlow(id: string): Promise<boolean> {
+    return this.write<boolean>(deleteFlowOp(id));
+  }
+
+  async createRun(run: RunRow, records: RecordData[]): Promise<void> {
+    await this.write(createRunOp(run, records));
+  }
+
+  async updateRun(id: string, patch: RunPatch): Promise<void> {
+    await this.write(updateRunOp(id, patch));
+  }
+
+  async commitStep(step: StepRow, record: RecordUpdate): Promise<void> {
+    await this.write(commitStepOp(step, record));
+  }
+
+  async updateRecord(update: RecordUpdate): Promise<void> {
+    await this.write(updateRecordOp(update));
+  }
+
+  async appendLogs(rows: LogRow[]): Promise<void> {
+    if (rows.length === 0) return this.ensureWritable();
+    await this.write(appendLogsOp(rows));
+  }
+
+  // ---------------------------------------------------------------- reads
+
+  async listFlows(): Promise<FlowRow[]> {
+    this.ensureOpen();
+    return this.sql.all(`SELECT ${FLOW_COLUMNS} FROM flows ORDER BY name COLLATE NOCASE, id`, []).map(toFlow);
+  }
+
+  async getFlow(id: string): Promise<FlowRow | null> {
+    this.ensureOpen();
+    const row = this.sql.one(`SELECT ${FLOW_COLUMNS} FROM flows WHERE id = ?`, [id]);
+    return row ? toFlow(row) : null;
+  }
+
+  async getRun(id: string): Promise<RunRow | null> {
+    this.ensureOpen();
+    const row = this.sql.one(`SELECT ${RUN_COLUMNS} FROM runs WHERE id = ?`, [id]);
+    return row ? toRun(row) : null;
+  }
+
+  async listRuns(filter: { flowId?: string; limit?: number } = {}): Promise<RunRow[]> {
+    this.ensureOpen();
+    const limit = clampLimit(filter.limit, DEFAULT_RUNS_LIMIT);
+    const rows =
+      filter.flowId !== undefined
+        ? this.sql.all(`SELECT ${RUN_COLUMNS} FROM runs WHERE flow_id = ? ORDER BY created_at DESC, id DESC LIMIT ?`, [
+            filter.flowId,
+            limit,
+          ])
+        : this.sql.all(`SELECT ${RUN_COLUMNS} FROM runs ORDER BY created_at DESC, id DESC LIMIT ?`, [limit]);
+    return rows.map(toRun);
+  }
+
+  async listRunsWithStatus(statuses: RunStatus[]): Promise<RunRow[]> {
+    this.ensureOpen();
+    if (statuses.length === 0) return [];
+    const marks = statuses.map(() => '?').join(', ');
+    return this.sql
+      .all(`SELECT ${RUN_COLUMNS} FROM runs WHERE status IN (${marks}) ORDER BY created_at DESC, id DESC`, statuses)
+      .map(toRun);
+  }
+
+  async getRecord(runId: string, index: number): Promise<RecordRow | null> {
+    this.ensureOpen();
+    const row = this.sql.one(`SELECT ${RECORD_COLUMNS} FROM records WHERE run_id = ? AND idx = ?`, [runId, index]);
+    return row ? toRecord(row) : null;
+  }
+
+  async listRecords(
+    runId: string,
+    filter: { status?: RecordStatus; offset?: number; limit?: number } = {},
+  ): Promise<Page<RecordRow>> {
+    this.ensureOpen();
+    const limit = clampLimit(filter.limit, DEFAULT_RECORDS_LIMIT);
+    const offset = clampOffset(filter.offset);
+    if (filter.status !== undefined) {
+      const total = this.sql.one('SELECT count(*) FROM records WHERE run_id = ? AND status = ?', [runId, filter.status]);
+      const items = this.sql.all(
+        `SELECT ${RECORD_COLUMNS} FROM records WHERE run_id = ? AND status = ? ORDER BY idx LIMIT ? OFFSET ?`,
+        [runId, filter.status, limit, offset],
+      );
+      return { items: items.map(toRecord), total: Number(total?.[0] ?? 0) };
+    }
+    const total = this.sql.one('SELECT count(*) FROM records WHERE run_id = ?', [runId]);
+    const items = this.sql.all(`SELECT ${RECORD_COLUMNS} FROM records WHERE run_id = ? ORDER BY idx LIMIT ? OFFSET ?`, [
+      runId,
+      limit,
+      offset,
+    ]);
+    return { items: items.map(toRecord), total: Number(total?.[0] ?? 0) };
+  }
+
+  async unfinishedRecords(runId: string): Promise<RecordRow[]> {
+    this.ensureOpen();
+    return this.sql
+      .all(`SELECT ${RECORD_COLUMNS} FROM records WHERE run_id = ? AND status IN ('pending', 'running') ORDER BY idx`, [runId])
+      .map(toRecord);
+  }
+
+  async countRecords(runId: string): Promise<StatusCounts> {
+    this.ensureOpen();
+    const counts = Object.fromEntries(RECORD_STATUSES.map((s) => [s, 0])) as StatusCounts;
+    for (const [status, n] of this.sql.all('SELECT status, count(*) FROM records WHERE run_id = ? GROUP BY status', [runId])) {
+      counts[status as RecordStatus] = Number(n);
+    }
+    return counts;
+  }
+
+  async listSteps(runId: string, recordIndex: number): Promise<StepRow[]> {
+    this.ensureOpen();
+    return this.sql
+      .all(`SELECT ${STEP_COLUMNS} FROM steps WHERE run_id = ? AND record_idx = ? ORDER BY seq`, [runId, recordIndex])
+      .map(toStep);
+  }
+
+  async stepCounts(runId: string): Promise<Record<string, { success: number; failed: number }>> {
+    this.ensureOpen();
+    const out: Record<string, { success: number; failed: number }> = {};
+    const rows = this.sql.all('SELECT node_id, status, count(*) FROM steps WHERE run_id = ? GROUP BY node_id, status', [runId]);
+    for (const [nodeId, status, n] of rows) {
+      const c = (out[nodeId as string] ??= { success: 0, failed: 0 });
+      if (status === 'success' || status === 'failed') c[status] += Number(n);
+    }
+    return out;
+  }
+
+  async listLogs(runId: string, filter: { offset?: number; limit?: number } = {}): Promise<Page<LogRow>> {
+    this.ensureOpen();
+    const limit = clampLimit(filter.limit, DEFAULT_LOGS_LIMIT);
+    const offset = clampOffset(filter.offset);
+    const total = this.sql.one('SELECT count(*) FROM logs WHERE run_id = ?', [runId]);
+    const items = this.sql.all(`SELECT ${LOG_COLUMNS} FROM logs WHERE run_id = ? ORDER BY id LIMIT ? OFFSET ?`, [
+      runId,
+      limit,
+      offset,
+    ]);
+    return { items: items.map(toLog), total: Number(total?.[0] ?? 0) };
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  /** Flushes queued writes, writes a final snapshot, removes the journal and closes the files. */
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  /**
+   * Drops the store the way a crash would: queued writes are rejected, nothing is snapshotted,
+   * the journal stays as it is on disk. For tests.
+   */
+  async kill(): Promise<void> {
+    if (this.closing) return this.closing;
+    const reason = this.closedError();
+    this.closing = (async () => {
+      this.journal.abandon(reason);
+      await this.journal.idle();
+      await this.snapshotting;
+      this.closed = true;
+      try {
+        await this.journal.currentFile.close();
+      } finally {
+        this.db.close();
+        openDirs.delete(this.dir);
+      }
+    })();
+    return this.closing;
+  }
+
+  stats(): SqlJsStoreStats {
+    return {
+      lastSeq: this.lastAppliedSeq,
+      snapshotSeq: this.durableSnapshotSeq,
+      snapshots: this.snapshotsWritten,
+      snapshotBytes: this.lastSnapshotBytes,
+      journalBytes: this.journal.currentFile.size,
+      journalFiles: this.obsoleteFiles.length + 1,
+    };
+  }
+
+  private async shutdown(): Promise<void> {
+    await this.journal.close(this.closedError());
+    await this.snapshotting;
+    this.closed = true;
+    const file = this.journal.currentFile;
+    try {
+      if (this.lastAppliedSeq > this.durableSnapshotSeq || this.obsoleteFiles.length > 0) {
+        const seq = this.lastAppliedSeq;
+        const bytes = this.exportSnapshot(seq);
+        this.options.onSnapshot?.({ phase: 'start', seq, bytes: bytes.length });
+        await writeSnapshot(this.dir, bytes);
+        this.durableSnapshotSeq = seq;
+        this.snapshotsWritten++;
+        this.options.onSnapshot?.({ phase: 'done', seq, bytes: bytes.length });
+        await file.close();
+        for (const p of [...this.obsoleteFiles, file.path]) await fsp.rm(p, { force: true });
+        this.obsoleteFiles = [];
+      } else {
+        await file.close();
+      }
+    } finally {
+      this.db.close();
+      openDirs.delete(this.dir);
+    }
+  }
+
+  // ---------------------------------------------------------------- snapshots
+
+  /**
+   * After a flush: once the journal outgrows both the threshold and the last snapshot, export the
+   * database (its `meta` row names the last entry it contains), continue in a new journal file at
+   * once, and write the snapshot in the background. The old journal files are removed only once the
+   * snapshot is durable, so a crash at any point reopens from the old or the new snapshot.
+   */
+  private async maybeRotate(): Promise<void> {
+    if (this.snapshotting) return;
+    const current = this.journal.currentFile;
+    if (current.size <= Math.max(this.threshold, this.lastSnapshotBytes)) return;
+    const seq = this.lastAppliedSeq;
+    let next: JournalFile;
+    try {
+      next = await JournalFile.create(this.dir, seq + 1);
+    } catch (err) {
+      this.onError(err); // Keep appending to the current file; the next flush tries again.
+      return;
+    }
+    const bytes = this.exportSnapshot(seq);
+    const old = this.journal.switchFile(next);
+    const covered = [...this.obsoleteFiles, old.path];
+    this.obsoleteFiles = covered;
+    this.options.onSnapshot?.({ phase: 'start', seq, bytes: bytes.length });
+    this.snapshotting = (async () => {
+      try {
+        await old.close();
+        await writeSnapshot(this.dir, bytes);
+        this.durableSnapshotSeq = Math.max(this.durableSnapshotSeq, seq);
+        this.snapshotsWritten++;
+        for (const p of covered) await fsp.rm(p, { force: true });
+        this.obsoleteFiles = this.obsoleteFiles.filter((p) => !covered.includes(p));
+        this.options.onSnapshot?.({ phase: 'done', seq, bytes: bytes.length });
+      } catch (err) {
+        this.onError(err);
+      } finally {
+        this.snapshotting = null;
+      }
+    })();
+  }
+
+  /** The whole database as a SQLite file whose `meta.last_seq` is `seq`. */
+  private exportSnapshot(seq: number): Uint8Array {
+    this.sql.run('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)', [META_LAST_SEQ, String(seq)]);
+    const bytes = this.db.export();
+    // Some sql.js versions free every prepared statement (and reset the connection) when exporting.
+    this.sql.invalidate();
+    this.db.exec(PRAGMAS);
+    this.lastSnapshotBytes = bytes.length;
+    return bytes;
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  private closedError(): Error {
+    return new Error(`The store in ${this.dir} is closed; reopen it to write.`);
+  }
+
+  private ensureOpen(): void {
+    if (this.closed) throw this.closedError();
+  }
+
+  private async ensureWritable(): Promise<void> {
+    if (this.closing || this.closed) throw this.closedError();
+  }
+}
+
+function clampLimit(limit: number | undefined, fallback: number): number {
+  if (limit === undefined || !Number.isFinite(limit)) return fallback;
+  return Math.max(0, Math.floor(limit));
+}
+
+function clampOffset(offset: number | undefined): number {
+  if (offset === undefined || !Number.isFinite(offset)) return 0;
+  return Math.max(0, Math.floor(offset));
+}
