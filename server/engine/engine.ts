@@ -154,9 +154,14 @@ export class Engine {
   }
 
   async resume(runId: string): Promise<RunSummary> {
+    const current = this.active.get(runId);
+    if (current && !current.halt) {
+      throw new ConveyorError('E_RUN_BUSY', `Run ${runId} is already ${current.live.status}.`, 'Pause or stop it first if you want to resume it later.', 409);
+    }
+    // Resume pressed while pausing/stopping: let the current steps finish first.
+    if (current) await current.done;
     if (this.active.has(runId)) {
-      const run = this.active.get(runId)!;
-      throw new ConveyorError('E_RUN_BUSY', `Run ${runId} is ${run.live.status} and cannot be resumed now.`, 'Wait until it is paused or stopped, then resume it.', 409);
+      throw new ConveyorError('E_RUN_BUSY', `Run ${runId} was resumed by someone else meanwhile.`, 'Refresh the page to see the run\'s current status.', 409);
     }
     const row = await this.runOrThrow(runId);
     if (!RESUMABLE.includes(row.status)) {

@@ -279,12 +279,9 @@ export class GroupCommitJournal<Op> {
       return;
     }
     try {
-      const t0 = performance.now();
       const { buf, length } = this.encoder.encode(batch);
-      const t1 = performance.now();
       await this.file.append(buf, length);
       await this.file.sync();
-      const g = globalThis as any; g.__encMs = (g.__encMs ?? 0) + t1 - t0; g.__ioMs = (g.__ioMs ?? 0) + performance.now() - t1;
     } catch (err) {
       for (const e of batch) e.reject(this.fail(err));
       return;

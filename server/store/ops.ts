@@ -75,21 +75,27 @@ export function updateRunOp(id: string, p: RunPatch): Op {
   ];
 }
 
+/** Optional record fields, in the order of their bits in the update's mask. */
+const RECORD_OPTIONAL_COLUMNS = ['output', 'error', 'reason', 'started_at', 'ended_at'] as const;
+
+/** runId, index, status, checkpoint JSON, mask of the optional fields given, then the 5 optional fields. */
 function recordUpdateParams(u: RecordUpdate): Param[] {
+  const mask =
+    (u.output !== undefined ? 1 : 0) |
+    (u.error !== undefined ? 2 : 0) |
+    (u.reason !== undefined ? 4 : 0) |
+    (u.startedAt !== undefined ? 8 : 0) |
+    (u.endedAt !== undefined ? 16 : 0);
   return [
     u.runId,
     u.index,
     u.status,
     json(u.checkpoint),
-    flag(u.output),
+    mask,
     json(u.output),
-    flag(u.error),
     json(u.error),
-    flag(u.reason),
     u.reason ?? null,
-    flag(u.startedAt),
     u.startedAt ?? null,
-    flag(u.endedAt),
     u.endedAt ?? null,
   ];
 }
@@ -131,76 +137,32 @@ const SQL_PUT_FLOW = `INSERT INTO flows (id, name, doc, created_at, updated_at) 
   ON CONFLICT (id) DO UPDATE SET name = excluded.name, doc = excluded.doc, updated_at = excluded.updated_at`;
 const SQL_FLOW_CREATED = 'SELECT created_at FROM flows WHERE id = ?';
 const SQL_DELETE_FLOW = 'DELETE FROM flows WHERE id = ?';
+const SQL_RUN_KEY = 'SELECT key FROM runs WHERE id = ?';
 const SQL_INSERT_RUN = `INSERT INTO runs (id, flow_id, flow_name, flow, status, settings, record_count, reason, created_at, started_at, ended_at)
   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
-const SQL_INSERT_RECORD = `INSERT INTO records (run_id, idx, status, data) VALUES (?, ?, 'pending', ?)`;
+const SQL_LAST_ROWID = 'SELECT last_insert_rowid()';
+const SQL_INSERT_RECORD = `INSERT INTO records (run_key, idx, status, data) VALUES (?, ?, 'pending', ?)`;
 const SQL_UPDATE_RUN = `UPDATE runs SET
   status = CASE WHEN ?2 THEN ?3 ELSE status END,
   reason = CASE WHEN ?4 THEN ?5 ELSE reason END,
   started_at = CASE WHEN ?6 THEN ?7 ELSE started_at END,
   ended_at = CASE WHEN ?8 THEN ?9 ELSE ended_at END
   WHERE id = ?1`;
-const SQL_INSERT_STEP = `INSERT INTO steps (run_id, record_idx, seq, token_id, node_id, node_type, attempt, status, input, input_from,
+const SQL_INSERT_STEP = `INSERT INTO steps (run_key, record_idx, seq, token_id, node_id, node_type, attempt, status, input, input_from,
   output, error, evidence, started_at, ended_at, duration_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
-const SQL_UPDATE_RECORD = `UPDATE records SET
-  status = ?3,
-  checkpoint = ?4,
-  output = CASE WHEN ?5 THEN ?6 ELSE output END,
-  error = CASE WHEN ?7 THEN ?8 ELSE error END,
-  reason = CASE WHEN ?9 THEN ?10 ELSE reason END,
-  started_at = CASE WHEN ?11 THEN ?12 ELSE started_at END,
-  ended_at = CASE WHEN ?13 THEN ?14 ELSE ended_at END
-  WHERE run_id = ?1 AND idx = ?2`;
-const SQL_INSERT_LOG = `INSERT INTO logs (run_id, record_idx, node_id, level, message, data, at) VALUES (?, ?, ?, ?, ?, ?, ?)`;
+const SQL_ADD_STEP_COUNTS = `INSERT INTO step_counts (run_key, node_id, success, failed) VALUES (?, ?, ?, ?)
+  ON CONFLICT (run_key, node_id) DO UPDATE SET success = success + excluded.success, failed = failed + excluded.failed`;
+const SQL_INSERT_LOG = `INSERT INTO logs (run_key, record_idx, node_id, level, message, data, at) VALUES (?, ?, ?, ?, ?, ?, ?)`;
 
-/**
- * Applies one op; returns what the write's promise resolves with (putFlow: the flow's creation time,
- * deleteFlow: whether it existed). Updates of rows that do not exist change nothing.
- */
-export function applyOp(sql: Sql, op: Op): unknown {
-  switch (op[0]) {
-    case 'S':
-      sql.run(SQL_INSERT_STEP, op[1]);
-      sql.run(SQL_UPDATE_RECORD, op[2]);
-      return undefined;
-    case 'C':
-      sql.run(SQL_UPDATE_RECORD, op[1]);
-      return undefined;
-    case 'L':
-      for (const row of op[1]) sql.run(SQL_INSERT_LOG, row);
-      return undefined;
-    case 'U':
-      sql.run(SQL_UPDATE_RUN, op[1]);
-      return undefined;
-    case 'R': {
-      sql.run(SQL_INSERT_RUN, op[1]);
-      const runId = op[1][0];
-      const stmt = sql.statement(SQL_INSERT_RECORD);
-      const data = op[2];
-      const params: Param[] = [runId, 0, null];
-      for (let i = 0; i < data.length; i++) {
-        params[1] = i;
-        params[2] = data[i];
-        stmt.bind(params);
-        try {
-          stmt.step();
-        } finally {
-          stmt.reset();
-        }
-      }
-      return undefined;
-    }
-    case 'F': {
-      sql.run(SQL_PUT_FLOW, [op[1], op[2], op[3], op[4]]);
-      return sql.one(SQL_FLOW_CREATED, [op[1]])?.[0] ?? op[4];
-    }
-    case 'D':
-      sql.run(SQL_DELETE_FLOW, [op[1]]);
-      return sql.changes() > 0;
-    default:
-      throw new Error(`Unknown journal operation ${JSON.stringify((op as unknown[])[0])}`);
-  }
-}
+/** One UPDATE per combination of optional fields: only the columns that change are written. */
+const recordUpdateSql: string[] = Array.from({ length: 1 << RECORD_OPTIONAL_COLUMNS.length }, (_, mask) => {
+  let sql = 'UPDATE records SET status = ?3, checkpoint = ?4';
+  let n = 5;
+  RECORD_OPTIONAL_COLUMNS.forEach((col, bit) => {
+    if (mask & (1 << bit)) sql += `, ${col} = ?${n++}`;
+  });
+  return `${sql} WHERE run_key = ?1 AND idx = ?2`;
+});
 
 function writeError(err: unknown): Error {
   const message = err instanceof Error ? err.message : String(err);
@@ -208,30 +170,155 @@ function writeError(err: unknown): Error {
 }
 
 /**
- * Applies entries in one transaction. When one fails, the transaction is rolled back and replayed with
- * a savepoint per entry, so the failed entry changes nothing and every other entry still applies.
+ * Applies ops to the database. Keeps the run id -> run key map (runs are never deleted) and the step
+ * counters of the batch being applied, written once per batch.
  */
-export function applyBatch(sql: Sql, entries: ReadonlyArray<JournalEntry<Op>>): ApplyOutcome[] {
-  const outcomes = new Array<ApplyOutcome>(entries.length);
-  try {
-    sql.transaction(() => {
-      for (let i = 0; i < entries.length; i++) outcomes[i] = { ok: true, value: applyOp(sql, entries[i].op) };
-    });
-    return outcomes;
-  } catch {
-    // Slow path below.
+export class Applier {
+  private readonly runKeys = new Map<string, number>();
+  /** run key -> node id -> [success, failed] added by the current batch. */
+  private readonly counts = new Map<number, Map<string, [number, number]>>();
+  private readonly stepParams: Param[] = new Array<Param>(16).fill(null);
+
+  constructor(readonly sql: Sql) {}
+
+  /** The integer key of a run, or null when there is no such run. */
+  runKey(runId: string): number | null {
+    const cached = this.runKeys.get(runId);
+    if (cached !== undefined) return cached;
+    const row = this.sql.one(SQL_RUN_KEY, [runId]);
+    if (!row) return null;
+    const key = row[0] as number;
+    this.runKeys.set(runId, key);
+    return key;
   }
-  sql.transaction(() => {
-    for (let i = 0; i < entries.length; i++) {
-      sql.db.exec('SAVEPOINT entry');
-      try {
-        outcomes[i] = { ok: true, value: applyOp(sql, entries[i].op) };
-      } catch (err) {
-        sql.db.exec('ROLLBACK TO entry');
-        outcomes[i] = { ok: false, error: writeError(err) };
+
+  private requireRunKey(runId: Param): number {
+    const key = this.runKey(runId as string);
+    if (key === null) throw new Error(`there is no run ${JSON.stringify(runId)}`);
+    return key;
+  }
+
+  /**
+   * Applies one op; returns what the write's promise resolves with (putFlow: the flow's creation time,
+   * deleteFlow: whether it existed). Updates of rows that do not exist change nothing.
+   */
+  apply(op: Op): unknown {
+    const sql = this.sql;
+    switch (op[0]) {
+      case 'S': {
+        const s = op[1];
+        const key = this.requireRunKey(s[0]);
+        const p = this.stepParams;
+        p[0] = key;
+        for (let i = 1; i < 16; i++) p[i] = s[i];
+        sql.run(SQL_INSERT_STEP, p);
+        this.updateRecord(op[2]);
+        const status = s[7];
+        if (status === 'success' || status === 'failed') {
+          let perNode = this.counts.get(key);
+          if (!perNode) this.counts.set(key, (perNode = new Map()));
+          const nodeId = s[4] as string;
+          let c = perNode.get(nodeId);
+          if (!c) perNode.set(nodeId, (c = [0, 0]));
+          c[status === 'success' ? 0 : 1]++;
+        }
+        return undefined;
       }
-      sql.db.exec('RELEASE entry');
+      case 'C':
+        this.updateRecord(op[1]);
+        return undefined;
+      case 'L':
+        for (const row of op[1]) sql.run(SQL_INSERT_LOG, [this.requireRunKey(row[0]), ...row.slice(1)]);
+        return undefined;
+      case 'U':
+        sql.run(SQL_UPDATE_RUN, op[1]);
+        return undefined;
+      case 'R': {
+        sql.run(SQL_INSERT_RUN, op[1]);
+        const key = sql.one(SQL_LAST_ROWID, [])![0] as number;
+        this.runKeys.set(op[1][0] as string, key);
+        const stmt = sql.statement(SQL_INSERT_RECORD);
+        const data = op[2];
+        const params: Param[] = [key, 0, null];
+        for (let i = 0; i < data.length; i++) {
+          params[1] = i;
+          params[2] = data[i];
+          stmt.bind(params);
+          try {
+            stmt.step();
+          } finally {
+            stmt.reset();
+          }
+        }
+        return undefined;
+      }
+      case 'F': {
+        sql.run(SQL_PUT_FLOW, [op[1], op[2], op[3], op[4]]);
+        return sql.one(SQL_FLOW_CREATED, [op[1]])?.[0] ?? op[4];
+      }
+      case 'D':
+        sql.run(SQL_DELETE_FLOW, [op[1]]);
+        return sql.changes() > 0;
+      default:
+        throw new Error(`Unknown journal operation ${JSON.stringify((op as unknown[])[0])}`);
     }
-  });
-  return outcomes;
+  }
+
+  private updateRecord(u: Param[]): void {
+    const mask = u[4] as number;
+    const params: Param[] = [this.requireRunKey(u[0]), u[1], u[2], u[3]];
+    for (let bit = 0; bit < RECORD_OPTIONAL_COLUMNS.length; bit++) if (mask & (1 << bit)) params.push(u[5 + bit]);
+    this.sql.run(recordUpdateSql[mask], params);
+  }
+
+  private writeCounts(): void {
+    for (const [key, perNode] of this.counts) {
+      for (const [nodeId, [success, failed]] of perNode) this.sql.run(SQL_ADD_STEP_COUNTS, [key, nodeId, success, failed]);
+    }
+    this.counts.clear();
+  }
+
+  /** Forgets what a rolled-back transaction may have cached. */
+  private forget(): void {
+    this.runKeys.clear();
+    this.counts.clear();
+  }
+
+  /**
+   * Applies entries in one transaction. When one fails, the transaction is rolled back and replayed with
+   * a savepoint per entry, so the failed entry changes nothing and every other entry still applies.
+   */
+  applyBatch(entries: ReadonlyArray<JournalEntry<Op>>): ApplyOutcome[] {
+    const sql = this.sql;
+    const outcomes = new Array<ApplyOutcome>(entries.length);
+    try {
+      sql.transaction(() => {
+        for (let i = 0; i < entries.length; i++) outcomes[i] = { ok: true, value: this.apply(entries[i].op) };
+        this.writeCounts();
+      });
+      return outcomes;
+    } catch {
+      this.forget();
+    }
+    try {
+      sql.transaction(() => {
+        for (let i = 0; i < entries.length; i++) {
+          sql.db.exec('SAVEPOINT entry');
+          try {
+            outcomes[i] = { ok: true, value: this.apply(entries[i].op) };
+          } catch (err) {
+            sql.db.exec('ROLLBACK TO entry');
+            this.runKeys.clear();
+            outcomes[i] = { ok: false, error: writeError(err) };
+          }
+          sql.db.exec('RELEASE entry');
+        }
+        this.writeCounts();
+      });
+    } catch (err) {
+      this.forget();
+      throw err;
+    }
+    return outcomes;
+  }
 }

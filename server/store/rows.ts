@@ -31,54 +31,54 @@ export function toRun(r: SqlValue[]): RunRow {
   };
 }
 
-export const RECORD_COLUMNS = 'run_id, idx, status, data, output, error, reason, checkpoint, started_at, ended_at';
-export function toRecord(r: SqlValue[]): RecordRow {
+export const RECORD_COLUMNS = 'idx, status, data, output, error, reason, checkpoint, started_at, ended_at';
+export function toRecord(runId: string, r: SqlValue[]): RecordRow {
   return {
-    runId: str(r[0]),
-    index: num(r[1]),
-    status: str(r[2]) as RecordRow['status'],
-    data: parse(r[3]),
-    output: parse(r[4]),
-    error: parse(r[5]),
-    reason: strOrNull(r[6]),
-    checkpoint: parse(r[7]),
-    startedAt: strOrNull(r[8]),
-    endedAt: strOrNull(r[9]),
+    runId,
+    index: num(r[0]),
+    status: str(r[1]) as RecordRow['status'],
+    data: parse(r[2]),
+    output: parse(r[3]),
+    error: parse(r[4]),
+    reason: strOrNull(r[5]),
+    checkpoint: parse(r[6]),
+    startedAt: strOrNull(r[7]),
+    endedAt: strOrNull(r[8]),
   };
 }
 
 export const STEP_COLUMNS =
-  'run_id, record_idx, seq, token_id, node_id, node_type, attempt, status, input, input_from, output, error, evidence, started_at, ended_at, duration_ms';
-export function toStep(r: SqlValue[]): StepRow {
+  'record_idx, seq, token_id, node_id, node_type, attempt, status, input, input_from, output, error, evidence, started_at, ended_at, duration_ms';
+export function toStep(runId: string, r: SqlValue[]): StepRow {
   return {
-    runId: str(r[0]),
-    recordIndex: num(r[1]),
-    seq: num(r[2]),
-    tokenId: num(r[3]),
-    nodeId: str(r[4]),
-    nodeType: str(r[5]),
-    attempt: num(r[6]),
-    status: str(r[7]) as StepRow['status'],
-    input: parse(r[8]),
-    inputFrom: numOrNull(r[9]),
-    output: parse(r[10]),
-    error: parse(r[11]),
-    evidence: parse(r[12]),
-    startedAt: str(r[13]),
-    endedAt: str(r[14]),
-    durationMs: num(r[15]),
+    runId,
+    recordIndex: num(r[0]),
+    seq: num(r[1]),
+    tokenId: num(r[2]),
+    nodeId: str(r[3]),
+    nodeType: str(r[4]),
+    attempt: num(r[5]),
+    status: str(r[6]) as StepRow['status'],
+    input: parse(r[7]),
+    inputFrom: numOrNull(r[8]),
+    output: parse(r[9]),
+    error: parse(r[10]),
+    evidence: parse(r[11]),
+    startedAt: str(r[12]),
+    endedAt: str(r[13]),
+    durationMs: num(r[14]),
   };
 }
 
-export const LOG_COLUMNS = 'run_id, record_idx, node_id, level, message, data, at';
-export function toLog(r: SqlValue[]): LogRow {
+export const LOG_COLUMNS = 'record_idx, node_id, level, message, data, at';
+export function toLog(runId: string, r: SqlValue[]): LogRow {
   return {
-    runId: str(r[0]),
-    recordIndex: numOrNull(r[1]),
-    nodeId: strOrNull(r[2]),
-    level: str(r[3]) as LogRow['level'],
-    message: str(r[4]),
-    data: parse(r[5]),
-    at: str(r[6]),
+    runId,
+    recordIndex: numOrNull(r[0]),
+    nodeId: strOrNull(r[1]),
+    level: str(r[2]) as LogRow['level'],
+    message: str(r[3]),
+    data: parse(r[4]),
+    at: str(r[5]),
   };
 }

@@ -5,7 +5,7 @@
  */
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import type { Database } from 'sql.js';
+import type { Database, SqlValue } from 'sql.js';
 import type { FlowDocument } from '../flow/schema.ts';
 import type { RecordData } from '../../nodes/sdk/types.ts';
 import type {
@@ -24,7 +24,7 @@ import type {
 } from './types.ts';
 import { GroupCommitJournal, JournalFile, listJournalFiles, scanFrames, type JournalEntry } from './journal.ts';
 import {
-  applyBatch,
+  Applier,
   appendLogsOp,
   commitStepOp,
   createRunOp,
@@ -97,6 +97,7 @@ export async function openSqlJsStore(dir: string, options: SqlJsStoreOptions = {
 
 export class SqlJsStore implements Store {
   private readonly sql: Sql;
+  private readonly applier: Applier;
   private readonly journal: GroupCommitJournal<Op>;
   private readonly threshold: number;
   private readonly onError: (err: unknown) => void;
@@ -113,10 +114,11 @@ export class SqlJsStore implements Store {
   private constructor(
     private readonly dir: string,
     private readonly db: Database,
-    state: { file: JournalFile; lastSeq: number; snapshotSeq: number; snapshotBytes: number; obsoleteFiles: string[] },
+    state: { applier: Applier; file: JournalFile; lastSeq: number; snapshotSeq: number; snapshotBytes: number; obsoleteFiles: string[] },
     private readonly options: SqlJsStoreOptions,
   ) {
-    this.sql = new Sql(db);
+    this.applier = state.applier;
+    this.sql = state.applier.sql;
     this.threshold = options.snapshotThresholdBytes ?? DEFAULT_SNAPSHOT_THRESHOLD_BYTES;
     this.onError = options.onError ?? ((err) => console.error('[store]', err));
     this.lastAppliedSeq = state.lastSeq;
@@ -125,10 +127,7 @@ export class SqlJsStore implements Store {
     this.obsoleteFiles = state.obsoleteFiles;
     this.journal = new GroupCommitJournal<Op>(state.file, state.lastSeq + 1, {
       apply: (entries) => {
-        const t0 = performance.now();
-        const outcomes = applyBatch(this.sql, entries);
-        (globalThis as any).__applyMs = ((globalThis as any).__applyMs ?? 0) + performance.now() - t0;
-        (globalThis as any).__flushes = ((globalThis as any).__flushes ?? 0) + 1;
+        const outcomes = this.applier.applyBatch(entries);
         this.lastAppliedSeq = entries[entries.length - 1].seq;
         return outcomes;
       },
@@ -141,6 +140,7 @@ export class SqlJsStore implements Store {
     db.exec(PRAGMAS);
     db.exec(SCHEMA);
     const sql = new Sql(db);
+    const applier = new Applier(sql);
     const version = Number(sql.one('SELECT value FROM meta WHERE key = ?', [META_SCHEMA_VERSION])?.[0] ?? SCHEMA_VERSION);
     if (version > SCHEMA_VERSION) {
       throw new Error(`The store in ${dir} was written by a newer version of Conveyor (schema ${version}); upgrade to open it.`);
@@ -154,7 +154,7 @@ export class SqlJsStore implements Store {
     let pending: JournalEntry<Op>[] = [];
     let pendingBytes = 0;
     const applyPending = () => {
-      if (pending.length > 0) applyBatch(sql, pending);
+      if (pending.length > 0) applier.applyBatch(pending);
       pending = [];
       pendingBytes = 0;
     };
@@ -196,7 +196,7 @@ export class SqlJsStore implements Store {
     return new SqlJsStore(
       dir,
       db,
-      { file, lastSeq, snapshotSeq, snapshotBytes, obsoleteFiles: kept.map((k) => k.path) },
+      { applier, file, lastSeq, snapshotSeq, snapshotBytes, obsoleteFiles: kept.map((k) => k.path) },
       options,
     );
   }
@@ -282,8 +282,10 @@ export class SqlJsStore implements Store {
 
   async getRecord(runId: string, index: number): Promise<RecordRow | null> {
     this.ensureOpen();
-    const row = this.sql.one(`SELECT ${RECORD_COLUMNS} FROM records WHERE run_id = ? AND idx = ?`, [runId, index]);
-    return row ? toRecord(row) : null;
+    const key = this.applier.runKey(runId);
+    if (key === null) return null;
+    const row = this.sql.one(`SELECT ${RECORD_COLUMNS} FROM records WHERE run_key = ? AND idx = ?`, [key, index]);
+    return row ? toRecord(runId, row) : null;
   }
 
   async listRecords(
@@ -291,36 +293,44 @@ export class SqlJsStore implements Store {
     filter: { status?: RecordStatus; offset?: number; limit?: number } = {},
   ): Promise<Page<RecordRow>> {
     this.ensureOpen();
+    const key = this.applier.runKey(runId);
+    if (key === null) return { items: [], total: 0 };
     const limit = clampLimit(filter.limit, DEFAULT_RECORDS_LIMIT);
     const offset = clampOffset(filter.offset);
+    let total: SqlValue[] | null;
+    let rows: SqlValue[][];
     if (filter.status !== undefined) {
-      const total = this.sql.one('SELECT count(*) FROM records WHERE run_id = ? AND status = ?', [runId, filter.status]);
-      const items = this.sql.all(
-        `SELECT ${RECORD_COLUMNS} FROM records WHERE run_id = ? AND status = ? ORDER BY idx LIMIT ? OFFSET ?`,
-        [runId, filter.status, limit, offset],
+      total = this.sql.one('SELECT count(*) FROM records WHERE run_key = ? AND status = ?', [key, filter.status]);
+      rows = this.sql.all(
+        `SELECT ${RECORD_COLUMNS} FROM records WHERE run_key = ? AND status = ? ORDER BY idx LIMIT ? OFFSET ?`,
+        [key, filter.status, limit, offset],
       );
-      return { items: items.map(toRecord), total: Number(total?.[0] ?? 0) };
+    } else {
+      total = this.sql.one('SELECT count(*) FROM records WHERE run_key = ?', [key]);
+      rows = this.sql.all(`SELECT ${RECORD_COLUMNS} FROM records WHERE run_key = ? ORDER BY idx LIMIT ? OFFSET ?`, [
+        key,
+        limit,
+        offset,
+      ]);
     }
-    const total = this.sql.one('SELECT count(*) FROM records WHERE run_id = ?', [runId]);
-    const items = this.sql.all(`SELECT ${RECORD_COLUMNS} FROM records WHERE run_id = ? ORDER BY idx LIMIT ? OFFSET ?`, [
-      runId,
-      limit,
-      offset,
-    ]);
-    return { items: items.map(toRecord), total: Number(total?.[0] ?? 0) };
+    return { items: rows.map((r) => toRecord(runId, r)), total: Number(total?.[0] ?? 0) };
   }
 
   async unfinishedRecords(runId: string): Promise<RecordRow[]> {
     this.ensureOpen();
+    const key = this.applier.runKey(runId);
+    if (key === null) return [];
     return this.sql
-      .all(`SELECT ${RECORD_COLUMNS} FROM records WHERE run_id = ? AND status IN ('pending', 'running') ORDER BY idx`, [runId])
-      .map(toRecord);
+      .all(`SELECT ${RECORD_COLUMNS} FROM records WHERE run_key = ? AND status IN ('pending', 'running') ORDER BY idx`, [key])
+      .map((r) => toRecord(runId, r));
   }
 
   async countRecords(runId: string): Promise<StatusCounts> {
     this.ensureOpen();
     const counts = Object.fromEntries(RECORD_STATUSES.map((s) => [s, 0])) as StatusCounts;
-    for (const [status, n] of this.sql.all('SELECT status, count(*) FROM records WHERE run_id = ? GROUP BY status', [runId])) {
+    const key = this.applier.runKey(runId);
+    if (key === null) return counts;
+    for (const [status, n] of this.sql.all('SELECT status, count(*) FROM records WHERE run_key = ? GROUP BY status', [key])) {
       counts[status as RecordStatus] = Number(n);
     }
     return counts;
@@ -328,33 +338,40 @@ export class SqlJsStore implements Store {
 
   async listSteps(runId: string, recordIndex: number): Promise<StepRow[]> {
     this.ensureOpen();
+    const key = this.applier.runKey(runId);
+    if (key === null) return [];
     return this.sql
-      .all(`SELECT ${STEP_COLUMNS} FROM steps WHERE run_id = ? AND record_idx = ? ORDER BY seq`, [runId, recordIndex])
-      .map(toStep);
+      .all(`SELECT ${STEP_COLUMNS} FROM steps WHERE run_key = ? AND record_idx = ? ORDER BY seq`, [key, recordIndex])
+      .map((r) => toStep(runId, r));
   }
 
   async stepCounts(runId: string): Promise<Record<string, { success: number; failed: number }>> {
     this.ensureOpen();
     const out: Record<string, { success: number; failed: number }> = {};
-    const rows = this.sql.all('SELECT node_id, status, count(*) FROM steps WHERE run_id = ? GROUP BY node_id, status', [runId]);
-    for (const [nodeId, status, n] of rows) {
-      const c = (out[nodeId as string] ??= { success: 0, failed: 0 });
-      if (status === 'success' || status === 'failed') c[status] += Number(n);
+    const key = this.applier.runKey(runId);
+    if (key === null) return out;
+    for (const [nodeId, success, failed] of this.sql.all(
+      'SELECT node_id, success, failed FROM step_counts WHERE run_key = ? ORDER BY node_id',
+      [key],
+    )) {
+      out[nodeId as string] = { success: Number(success), failed: Number(failed) };
     }
     return out;
   }
 
   async listLogs(runId: string, filter: { offset?: number; limit?: number } = {}): Promise<Page<LogRow>> {
     this.ensureOpen();
+    const key = this.applier.runKey(runId);
+    if (key === null) return { items: [], total: 0 };
     const limit = clampLimit(filter.limit, DEFAULT_LOGS_LIMIT);
     const offset = clampOffset(filter.offset);
-    const total = this.sql.one('SELECT count(*) FROM logs WHERE run_id = ?', [runId]);
-    const items = this.sql.all(`SELECT ${LOG_COLUMNS} FROM logs WHERE run_id = ? ORDER BY id LIMIT ? OFFSET ?`, [
-      runId,
+    const total = this.sql.one('SELECT count(*) FROM logs WHERE run_key = ?', [key]);
+    const rows = this.sql.all(`SELECT ${LOG_COLUMNS} FROM logs WHERE run_key = ? ORDER BY id LIMIT ? OFFSET ?`, [
+      key,
       limit,
       offset,
     ]);
-    return { items: items.map(toLog), total: Number(total?.[0] ?? 0) };
+    return { items: rows.map((r) => toLog(runId, r)), total: Number(total?.[0] ?? 0) };
   }
 
   // ---------------------------------------------------------------- lifecycle

@@ -1,0 +1,198 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NodeError } from '../sdk/node-error.ts';
+import { displayUrl, httpRequest, statusMatches } from './http-request.ts';
+import { failureOf, runNode } from './lib/test-context.ts';
+
+interface Seen {
+  method: string;
+  url: string;
+  headers: IncomingMessage['headers'];
+  body: string;
+}
+
+let server: Server;
+let base: string;
+const seen: Seen[] = [];
+
+function respond(req: IncomingMessage, res: ServerResponse, body: string): void {
+  seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  const path = url.pathname;
+  if (path.startsWith('/users/')) {
+    res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'x-request-id': 'r-1' });
+    res.end(JSON.stringify({ id: path.slice('/users/'.length), name: 'Ada' }));
+  } else if (path === '/echo') {
+    res.writeHead(201, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ method: req.method, contentType: req.headers['content-type'] ?? null, auth: req.headers.authorization ?? null, body }));
+  } else if (path === '/text') {
+    res.writeHead(200, { 'content-type': 'text/plain' });
+    res.end('plain hello');
+  } else if (path === '/status') {
+    const code = Number(url.searchParams.get('code'));
+    res.writeHead(code, { 'content-type': 'text/plain' });
+    res.end(code === 204 ? undefined : `status ${code} body`);
+  } else if (path === '/slow') {
+    // never answers: the client's time limit or cancellation must end the request
+  } else {
+    res.writeHead(404, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ error: 'no such thing' }));
+  }
+}
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    let body = '';
+    req.setEncoding('utf8');
+    req.on('data', (chunk: string) => (body += chunk));
+    req.on('end', () => respond(req, res, body));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+});
+
+const call = (params: Record<string, unknown>, input: Record<string, any> = {}, extra = {}) => runNode(httpRequest, params, input, extra);
+
+async function failure(params: Record<string, unknown>, input: Record<string, any> = {}, extra = {}): Promise<NodeError> {
+  const err = await failureOf(() => call(params, input, extra));
+  expect(err).toBeInstanceOf(NodeError);
+  expect(err.hint).toBeTruthy();
+  return err;
+}
+
+describe('core.http-request', () => {
+  it('declares an unsafe Network node with sensible defaults', () => {
+    expect(httpRequest).toMatchObject({ category: 'Network', effect: 'unsafe', inputs: [{ id: 'in', label: 'In' }], outputs: [{ id: 'out', label: 'Out' }] });
+    expect(httpRequest.params.parse({})).toEqual({
+      method: 'GET',
+      url: 'https://api.example.com/users/{{ id }}',
+      headers: [],
+      bodyFormat: 'json',
+      body: '',
+      timeoutMs: 10_000,
+      expectStatus: '2xx',
+      responseField: 'response',
+    });
+  });
+
+  it('GETs a templated URL and stores the parsed JSON answer with status and headers', async () => {
+    const input = { id: 7, keep: true };
+    const { result } = await call({ url: `${base}/users/{{ id }}` }, input);
+    expect(result.emit).toHaveLength(1);
+    expect(result.emit[0].port).toBe('out');
+    const data = result.emit[0].data as any;
+    expect(data.keep).toBe(true);
+    expect(data.response.status).toBe(200);
+    expect(data.response.body).toEqual({ id: '7', name: 'Ada' });
+    expect(data.response.headers['x-request-id']).toBe('r-1');
+    expect(seen.at(-1)).toMatchObject({ method: 'GET', url: '/users/7' });
+    expect(input).toEqual({ id: 7, keep: true });
+  });
+
+  it('keeps non-JSON answers as text, under the chosen field', async () => {
+    const { result } = await call({ url: `${base}/text`, responseField: 'answer' });
+    expect((result.emit[0].data as any).answer).toMatchObject({ status: 200, body: 'plain hello' });
+  });
+
+  it('POSTs a JSON body built from the record, escaping values, with templated headers', async () => {
+    const { result } = await call(
+      {
+        method: 'POST',
+        url: `${base}/echo`,
+        headers: [{ name: 'Authorization', value: 'Bearer {{ token }}' }],
+        body: '{"name": "{{ name }}", "age": {{ age }}, "tags": {{ tags }}}',
+      },
+      { token: 't0k', name: 'Ada "Countess" Lovelace', age: 36, tags: ['math'] },
+    );
+    const echo = (result.emit[0].data as any).response;
+    expect(echo.status).toBe(201);
+    expect(echo.body).toMatchObject({ method: 'POST', contentType: 'application/json', auth: 'Bearer t0k' });
+    expect(JSON.parse(echo.body.body)).toEqual({ name: 'Ada "Countess" Lovelace', age: 36, tags: ['math'] });
+  });
+
+  it('sends text bodies as written, and no body for GET or format none', async () => {
+    const text = await call({ method: 'PUT', url: `${base}/echo`, bodyFormat: 'text', body: 'hi {{ name }}' }, { name: 'Ada' });
+    expect((text.result.emit[0].data as any).response.body).toMatchObject({ method: 'PUT', body: 'hi Ada', contentType: 'text/plain; charset=utf-8' });
+    const get = await call({ method: 'GET', url: `${base}/echo`, body: '{"a": 1}' });
+    expect((get.result.emit[0].data as any).response.body).toMatchObject({ body: '', contentType: null });
+    const none = await call({ method: 'DELETE', url: `${base}/echo`, bodyFormat: 'none', body: '{"a": 1}' });
+    expect((none.result.emit[0].data as any).response.body).toMatchObject({ method: 'DELETE', body: '' });
+  });
+
+  it('fails with E_HTTP_STATUS on 404 (business error), naming the status and URL', async () => {
+    const err = await failure({ url: `${base}/missing/{{ id }}` }, { id: 3 });
+    expect(err).toMatchObject({ code: 'E_HTTP_STATUS', transient: false });
+    expect(err.message).toContain(`GET ${base}/missing/3 answered 404 Not Found (expected 2xx)`);
+    expect(err.message).toContain('no such thing');
+  });
+
+  it('fails with a transient E_HTTP_STATUS on 500 and 429', async () => {
+    const e500 = await failure({ url: `${base}/status?code=500` });
+    expect(e500).toMatchObject({ code: 'E_HTTP_STATUS', transient: true });
+    expect(e500.message).toMatch(/answered 500 Internal Server Error/);
+    expect(await failure({ url: `${base}/status?code=429` })).toMatchObject({ code: 'E_HTTP_STATUS', transient: true });
+  });
+
+  it('accepts the status codes listed in expectStatus', async () => {
+    const { result } = await call({ url: `${base}/status?code=404`, expectStatus: '2xx, 404' });
+    expect((result.emit[0].data as any).response).toMatchObject({ status: 404, body: 'status 404 body' });
+    const empty = await call({ url: `${base}/status?code=204` });
+    expect((empty.result.emit[0].data as any).response).toMatchObject({ status: 204, body: '' });
+    expect(httpRequest.params.safeParse({ expectStatus: 'ok' }).success).toBe(false);
+    expect(statusMatches(302, '2xx,3xx')).toBe(true);
+    expect(statusMatches(201, '200')).toBe(false);
+  });
+
+  it('fails with a transient E_HTTP_TIMEOUT when the answer takes too long', async () => {
+    const started = performance.now();
+    const err = await failure({ url: `${base}/slow`, timeoutMs: 150 });
+    expect(err).toMatchObject({ code: 'E_HTTP_TIMEOUT', transient: true });
+    expect(err.message).toMatch(/within 150 ms/);
+    expect(performance.now() - started).toBeLessThan(2000);
+  });
+
+  it('fails with a transient E_HTTP_NETWORK when the connection is refused', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const err = await failure({ url: `http://127.0.0.1:${port}/x` });
+    expect(err).toMatchObject({ code: 'E_HTTP_NETWORK', transient: true });
+    expect(err.message).toMatch(/failed \(ECONNREFUSED\): the server refused the connection/);
+  });
+
+  it('rethrows an AbortError when the run is stopped during the request', async () => {
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 50);
+    const started = performance.now();
+    const err = await failureOf(() => call({ url: `${base}/slow`, timeoutMs: 30_000 }, {}, { signal: controller.signal }));
+    expect(err.name).toBe('AbortError');
+    expect(err).not.toBeInstanceOf(NodeError);
+    expect(performance.now() - started).toBeLessThan(2000);
+  });
+
+  it('fails with E_URL_INVALID for empty, malformed or non-web URLs', async () => {
+    expect((await failure({ url: '{{ missing }}' })).message).toMatch(/The URL is empty/);
+    expect(await failure({ url: 'not a url/{{ id }}' }, { id: 1 })).toMatchObject({ code: 'E_URL_INVALID', message: expect.stringContaining('"not a url/1"') });
+    expect((await failure({ url: 'ftp://example.com/file' })).code).toBe('E_URL_INVALID');
+  });
+
+  it('fails with E_HTTP_REQUEST_INVALID for a body that is not JSON or a header value with a line break', async () => {
+    const body = await failure({ method: 'POST', url: `${base}/echo`, body: '{"a": {{ a }}' }, { a: 1 });
+    expect(body.code).toBe('E_HTTP_REQUEST_INVALID');
+    expect(body.message).toMatch(/not valid JSON/);
+    const header = await failure({ url: `${base}/echo`, headers: [{ name: 'X-Note', value: '{{ note }}' }] }, { note: 'a\r\nInjected: yes' });
+    expect(header.code).toBe('E_HTTP_REQUEST_INVALID');
+    expect(httpRequest.params.safeParse({ headers: [{ name: 'Bad Name', value: '' }] }).success).toBe(false);
+  });
+
+  it('hides secrets of the URL in messages', () => {
+    expect(displayUrl(new URL('https://user:pw@api.example.com/x?api_key=abc&page=2'))).toBe('https://user:***@api.example.com/x?api_key=***&page=2');
+  });
+});

@@ -1,0 +1,273 @@
+import { z } from 'zod';
+import { defineNode, out } from '../sdk/define-node.ts';
+import { NodeError } from '../sdk/node-error.ts';
+import type { Json } from '../sdk/types.ts';
+import { abortError } from './lib/abort.ts';
+import { fieldName } from './lib/fields.ts';
+import { renderTemplate } from './lib/template.ts';
+
+/** Characters a header name may use (RFC 9110 token). */
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+/** `2xx`, `404`, `200, 201, 3xx` … */
+const STATUS_LIST = /^\s*([1-5](?:xx|\d\d))(\s*,\s*[1-5](?:xx|\d\d))*\s*$/i;
+/** How much of an unexpected answer's body is quoted in the error message. */
+const BODY_EXCERPT = 200;
+
+const params = z.object({
+  method: z
+    .enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE'])
+    .default('GET')
+    .describe('GET reads data; POST creates; PUT replaces; PATCH changes part of something; DELETE removes. The service\'s documentation says which to use.')
+    .meta({ title: 'Method' }),
+  url: z
+    .string()
+    .trim()
+    .default('https://api.example.com/users/{{ id }}')
+    .describe('The web address to call. Put record fields in double braces, e.g. https://api.example.com/users/{{ id }}; use {{ $encodeUrlComponent(name) }} for text that may contain spaces or special characters.')
+    .meta({ title: 'URL', widget: 'template' }),
+  headers: z
+    .array(
+      z.object({
+        name: z
+          .string()
+          .trim()
+          .regex(HEADER_NAME, 'A header name uses letters, digits and dashes only, e.g. X-Api-Key.')
+          .describe('The header name, e.g. Authorization or X-Api-Key.')
+          .meta({ title: 'Name' }),
+        value: z
+          .string()
+          .default('')
+          .describe('The header value; may contain {{ placeholders }}, e.g. Bearer {{ token }}.')
+          .meta({ title: 'Value', widget: 'template' }),
+      }),
+    )
+    .default([])
+    .describe('Extra request headers, e.g. an API key the service asks for.')
+    .meta({ title: 'Headers' }),
+  bodyFormat: z
+    .enum(['json', 'text', 'none'])
+    .default('json')
+    .describe('json: the body is JSON (placeholders are escaped to keep it valid, and it is checked before sending). text: the body is sent as written. none: no body. GET requests never send a body.')
+    .meta({ title: 'Body format' }),
+  body: z
+    .string()
+    .default('')
+    .describe('What to send, e.g. {"email": "{{ email }}", "age": {{ age }}}. Empty: no body is sent.')
+    .meta({ title: 'Body', widget: 'template' }),
+  timeoutMs: z
+    .number()
+    .int('Use a whole number of milliseconds.')
+    .min(1, 'The time limit must be at least 1 ms.')
+    .max(600_000, 'The time limit can be at most 10 minutes (600000 ms).')
+    .default(10_000)
+    .describe('How long to wait for the answer, in milliseconds (10000 = 10 seconds), before giving up.')
+    .meta({ title: 'Time limit (ms)' }),
+  expectStatus: z
+    .string()
+    .trim()
+    .regex(STATUS_LIST, 'Write status codes separated by commas, e.g. 2xx or 200, 201, 404.')
+    .default('2xx')
+    .describe('Which answer codes count as success, separated by commas: a code like 404, or a class like 2xx (every code from 200 to 299). Other answers fail the step.')
+    .meta({ title: 'Successful status codes' }),
+  responseField: fieldName('response')
+    .describe('The field that receives the answer: { status, headers, body }. The body is parsed when the service answers JSON, otherwise kept as text.')
+    .meta({ title: 'Store the answer in' }),
+});
+
+export const httpRequest = defineNode({
+  type: 'core.http-request',
+  title: 'HTTP request',
+  category: 'Network',
+  description: 'Calls a web service (API) for each record and stores its answer in the record.',
+  icon: '🌐',
+  params,
+  inputs: [{ id: 'in', label: 'In' }],
+  outputs: [{ id: 'out', label: 'Out' }],
+  effect: 'unsafe',
+  async run(ctx) {
+    const p = ctx.params;
+    const input = ctx.input;
+
+    const rawUrl = (await renderTemplate(p.url, input, 'the URL')).trim();
+    const url = parseUrl(rawUrl);
+    const shownUrl = displayUrl(url);
+
+    const headers = new Headers();
+    for (const h of p.headers) {
+      const value = await renderTemplate(h.value, input, `header "${h.name}"`);
+      try {
+        headers.append(h.name, value);
+      } catch (err) {
+        throw new NodeError(
+          'E_HTTP_REQUEST_INVALID',
+          `The header "${h.name}" cannot be sent: its value contains characters a header cannot hold (such as a line break).`,
+          'Check the header value and the record fields it uses.',
+          { cause: err },
+        );
+      }
+    }
+
+    let body: string | undefined;
+    if (p.method !== 'GET' && p.bodyFormat !== 'none' && p.body.trim() !== '') {
+      body = await renderTemplate(p.body, input, 'the body', p.bodyFormat === 'json' ? 'json' : 'text');
+      if (p.bodyFormat === 'json') {
+        try {
+          JSON.parse(body);
+        } catch (err) {
+          throw new NodeError(
+            'E_HTTP_REQUEST_INVALID',
+            `The body is not valid JSON once the placeholders are filled in: ${(err as Error).message}. It was: ${excerpt(body)}`,
+            'Fix the body (check quotes, commas and braces), or set the body format to text.',
+          );
+        }
+        if (!headers.has('content-type')) headers.set('content-type', 'application/json');
+      } else if (!headers.has('content-type')) {
+        headers.set('content-type', 'text/plain; charset=utf-8');
+      }
+    }
+
+    const timeout = AbortSignal.timeout(p.timeoutMs);
+    const signal = AbortSignal.any([ctx.signal, timeout]);
+    let response: Response;
+    let text: string;
+    try {
+      response = await fetch(url, { method: p.method, headers, body, signal, redirect: 'follow' });
+      text = await response.text();
+    } catch (err) {
+      if (ctx.signal.aborted) throw abortError(ctx.signal, 'The request was cancelled.');
+      if (timeout.aborted) {
+        throw new NodeError(
+          'E_HTTP_TIMEOUT',
+          `No answer from ${p.method} ${shownUrl} within ${p.timeoutMs} ms.`,
+          'The service may be slow or unavailable: retry later, or raise the time limit.',
+          { transient: true, cause: err },
+        );
+      }
+      throw networkError(err, url, shownUrl, p.method);
+    }
+
+    const status = response.status;
+    if (!statusMatches(status, p.expectStatus)) {
+      const transient = status >= 500 || status === 429 || status === 408;
+      const said = text.trim() ? ` It said: ${excerpt(text.trim())}` : '';
+      throw new NodeError(
+        'E_HTTP_STATUS',
+        `${p.method} ${shownUrl} answered ${status}${response.statusText ? ` ${response.statusText}` : ''} (expected ${p.expectStatus}).${said}`,
+        statusHint(status),
+        { transient },
+      );
+    }
+
+    const responseHeaders: { [key: string]: Json } = {};
+    response.headers.forEach((value, name) => {
+      responseHeaders[name] = value;
+    });
+    return out({
+      ...input,
+      [p.responseField]: { status, headers: responseHeaders, body: parseBody(text, response.headers.get('content-type')) },
+    });
+  },
+});
+
+function parseUrl(raw: string): URL {
+  const hint = 'Write the full address, starting with https:// (or http://), e.g. https://api.example.com/users/{{ id }}; check the record fields the placeholders use.';
+  if (raw === '') throw new NodeError('E_URL_INVALID', 'The URL is empty.', hint);
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new NodeError('E_URL_INVALID', `The URL ${JSON.stringify(raw)} is not a valid web address.`, hint);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new NodeError('E_URL_INVALID', `The URL ${JSON.stringify(raw)} must start with http:// or https://.`, hint);
+  }
+  return url;
+}
+
+/** The URL for messages, without a password or the values of secret-looking query parameters. */
+export function displayUrl(url: URL): string {
+  const shown = new URL(url.href);
+  if (shown.password) shown.password = '***';
+  for (const key of [...shown.searchParams.keys()]) {
+    if (/key|token|secret|pass|auth|sig|session|code/i.test(key)) shown.searchParams.set(key, '***');
+  }
+  return shown.href;
+}
+
+/** Whether `status` matches a list like "2xx, 304". */
+export function statusMatches(status: number, expected: string): boolean {
+  const code = String(status);
+  for (const raw of expected.split(',')) {
+    const item = raw.trim().toLowerCase();
+    if (item === '') continue;
+    if (item.endsWith('xx') ? code[0] === item[0] : code === item) return true;
+  }
+  return false;
+}
+
+function statusHint(status: number): string {
+  if (status === 401 || status === 403) return 'The service refused access: check the API key or credentials in the headers.';
+  if (status === 404) return 'The address does not exist on the service: check the URL and the record fields it uses.';
+  if (status === 429) return 'The service says too many requests were sent: add a Delay before this step or retry later.';
+  if (status >= 500) return 'The service had a problem on its side: retrying later may help.';
+  if (status >= 400) return 'The service rejected the request: check the URL, headers and body against the service\'s documentation.';
+  return 'If this answer is fine, add its code to "Successful status codes".';
+}
+
+function parseBody(text: string, contentType: string | null): Json {
+  if (contentType && /[/+]json\b/i.test(contentType)) {
+    if (text.trim() === '') return null;
+    try {
+      return JSON.parse(text) as Json;
+    } catch {
+      return text; // the service said JSON but sent something else: keep the text
+    }
+  }
+  return text;
+}
+
+const NETWORK_REASONS: Record<string, string> = {
+  ECONNREFUSED: 'the server refused the connection; nothing is listening at that address and port',
+  ENOTFOUND: 'the server name was not found',
+  EAI_AGAIN: 'the server name could not be looked up right now',
+  ECONNRESET: 'the connection was cut off',
+  EPIPE: 'the connection was cut off',
+  ETIMEDOUT: 'connecting took too long',
+  UND_ERR_CONNECT_TIMEOUT: 'connecting took too long',
+  EHOSTUNREACH: 'the server cannot be reached from here',
+  ENETUNREACH: 'the network cannot be reached',
+  UND_ERR_SOCKET: 'the connection failed',
+};
+
+function networkError(err: unknown, url: URL, shownUrl: string, method: string): NodeError {
+  const cause = findCause(err);
+  const code = cause?.code ?? '';
+  const certificate = /CERT|SSL|TLS/i.test(code);
+  const reason = NETWORK_REASONS[code] ?? (certificate ? "the site's security certificate was not accepted" : cause?.message || (err as Error)?.message || 'unknown error');
+  return new NodeError(
+    'E_HTTP_NETWORK',
+    `${method} ${shownUrl} failed${code ? ` (${code})` : ''}: ${reason}.`,
+    code === 'ENOTFOUND' || certificate
+      ? `Check the address (${url.host}) for typing mistakes.`
+      : 'Check that the service is up and reachable from this computer; retrying later may help.',
+    { transient: code !== 'ENOTFOUND' && !certificate, cause: err },
+  );
+}
+
+/** The innermost error with a code (fetch wraps network failures: TypeError → cause → …). */
+function findCause(err: unknown): { code?: string; message?: string } | undefined {
+  let current: unknown = err;
+  let found: { code?: string; message?: string } | undefined;
+  for (let depth = 0; depth < 5 && current && typeof current === 'object'; depth++) {
+    const e = current as { code?: unknown; message?: unknown; cause?: unknown; errors?: unknown };
+    if (typeof e.code === 'string') found = { code: e.code, message: typeof e.message === 'string' ? e.message : undefined };
+    current = e.cause ?? (Array.isArray(e.errors) ? e.errors[0] : undefined);
+  }
+  if (found) return found;
+  const outer = err as { cause?: { message?: unknown } } | undefined;
+  return typeof outer?.cause?.message === 'string' ? { message: outer.cause.message } : undefined;
+}
+
+function excerpt(text: string): string {
+  return JSON.stringify(text.length > BODY_EXCERPT ? `${text.slice(0, BODY_EXCERPT)}…` : text);
+}

@@ -1,0 +1,57 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const cli = (args: string[], env: Record<string, string> = {}) =>
+  spawnSync(process.execPath, ['bin/conveyor.js', ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 60_000 });
+const tmp = () => mkdtempSync(path.join(os.tmpdir(), 'conveyor-cli-'));
+
+describe('npx conveyor', () => {
+  it('validates every example flow in flows/', () => {
+    const files = readdirSync('flows').filter((f) => f.endsWith('.json'));
+    expect(files.length).toBeGreaterThanOrEqual(3);
+    for (const f of files) {
+      const r = cli(['validate', path.join('flows', f)]);
+      expect(r.stderr).toBe('');
+      expect(r.status, f).toBe(0);
+      expect(r.stdout).toMatch(/valid \(\d+ nodes/);
+    }
+  });
+
+  it('lists every problem of an invalid flow file and exits 1', () => {
+    const dir = tmp();
+    const file = path.join(dir, 'bad.json');
+    writeFileSync(file, JSON.stringify({ format: 'conveyor.flow/v1', id: 'x', name: '', nodes: [{ id: 'a', type: 'core.nope', position: { x: 0, y: 0 } }], edges: [] }));
+    const r = cli(['validate', file]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/\$\.name: .*/);
+    expect(r.stderr).toMatch(/problem/);
+  });
+
+  it('runs a flow over an input file and prints the result as JSON', () => {
+    const dir = tmp();
+    const input = path.join(dir, 'people.csv');
+    writeFileSync(input, 'name,email\nAda,ada@example.com\nAlan,alan@example.com\nGrace,grace@example.com\n');
+    const r = cli(['run', 'flows/hello-records.json', '--input', input, '--json', '--data-dir', path.join(dir, 'data')]);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const summary = JSON.parse(r.stdout);
+    expect(summary.status).toBe('completed');
+    expect(summary.recordCount).toBe(3);
+    expect(summary.counts.pending + summary.counts.running).toBe(0);
+  });
+
+  it('explains usage errors and refuses a data directory that another process holds', () => {
+    expect(cli([]).status).toBe(2);
+    const missing = cli(['run', 'flows/does-not-exist.json']);
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toMatch(/E_FILE_NOT_FOUND/);
+    const dir = tmp();
+    writeFileSync(path.join(dir, 'conveyor.lock'), String(process.pid));
+    const busy = cli(['run', 'flows/hello-records.json', '--data-dir', dir]);
+    expect(busy.status).toBe(2);
+    expect(busy.stderr).toMatch(/E_DATA_DIR_BUSY/);
+  });
+});

@@ -1,0 +1,53 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openConveyor, type Conveyor } from '../../../server/conveyor.ts';
+import { serializeFlow } from '../../../server/flow/serialize.ts';
+
+let c: Conveyor;
+afterEach(async () => c && (await c.close()));
+
+async function runExample(file: string) {
+  c = await openConveyor(mkdtempSync(path.join(os.tmpdir(), 'conveyor-examples-')));
+  const text = readFileSync(path.join('flows', file), 'utf8');
+  const entry = await c.flows.import(JSON.parse(text));
+  // Each example is stored in canonical form: importing it changes nothing.
+  expect(serializeFlow(entry.flow)).toBe(text);
+  const run = await c.engine.startRun(entry.flow);
+  const summary = await c.engine.waitForRun(run.id);
+  const records = (await c.store.listRecords(run.id, { limit: 1000 })).items;
+  return { summary, records };
+}
+
+describe('example flows in flows/ import and run as they are', () => {
+  it('hello-records: greets everyone, adults succeed, the minor goes to review', async () => {
+    const { summary, records } = await runExample('hello-records.json');
+    expect(summary.status).toBe('completed');
+    expect(summary.counts).toMatchObject({ success: 2, needs_review: 1, failed: 0 });
+    expect(records[0].output).toMatchObject({ email: 'ada@example.com', greeting: 'Hello, Ada Lovelace!' });
+  });
+
+  it('order-totals: split lines, collect them back and total each order', async () => {
+    const { summary, records } = await runExample('order-totals.json');
+    expect(summary.counts).toMatchObject({ success: 1, needs_review: 1, skipped: 1, failed: 0 });
+    expect(records[0].output).toMatchObject({ order: 'A-1', total: 12.5 });
+    expect(records[1]).toMatchObject({ status: 'needs_review', output: { order: 'A-2', total: 180 } });
+    expect(records[2].status).toBe('skipped');
+  });
+
+  it('route-by-country: each customer follows their country branch', async () => {
+    const { summary, records } = await runExample('route-by-country.json');
+    expect(summary.counts).toMatchObject({ success: 3, skipped: 1 });
+    expect(records.map((r) => r.output?.greeting ?? null)).toEqual(['Bonjour Amélie', 'Hallo Hans', null, 'Bonjour Marie']);
+  });
+
+  it('website-check: a site that does not answer is retried, then goes to review through the error port', async () => {
+    const { summary, records } = await runExample('website-check.json');
+    expect(summary.status).toBe('completed');
+    expect(summary.counts.failed).toBe(0);
+    expect(records[0]).toMatchObject({ status: 'needs_review', output: { error: { code: 'E_HTTP_NETWORK' } } });
+    const steps = await c.store.listSteps(summary.id, 0);
+    expect(steps.filter((s) => s.nodeId === 'call').map((s) => s.attempt)).toEqual([1, 2]);
+  });
+});

@@ -1,0 +1,166 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, scoringFlow } from './support.ts';
+
+let s: Awaited<ReturnType<typeof startTestServer>>;
+beforeAll(async () => {
+  s = await startTestServer();
+});
+afterAll(async () => s && (await s.close()));
+
+const people = (n: number) => Array.from({ length: n }, (_, i) => ({ n: i + 1, email: `p${i + 1}@example.com` }));
+
+async function waitForStatus(id: string, statuses: string[], ms = 10_000) {
+  const until = Date.now() + ms;
+  for (;;) {
+    const { body } = await s.api('GET', `/api/runs/${id}`);
+    if (statuses.includes(body.status)) return body;
+    if (Date.now() > until) throw new Error(`run ${id} stayed ${body.status}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+describe('REST: health and catalog', () => {
+  it('answers health and serves every node type with its parameter JSON Schema', async () => {
+    expect((await s.api('GET', '/api/health')).body).toMatchObject({ ok: true, store: 'sqljs' });
+    const { body } = await s.api('GET', '/api/node-types');
+    const types = body.map((t: { type: string }) => t.type);
+    expect(types).toEqual(expect.arrayContaining(['core.manual-trigger', 'core.set-fields', 'core.if', 'core.switch', 'core.split', 'core.collect', 'core.delay', 'core.http-request', 'core.log', 'core.end']));
+    const set = body.find((t: { type: string }) => t.type === 'core.set-fields');
+    expect(set.paramsSchema.type).toBe('object');
+    expect(set.paramsSchema.properties.fields).toBeDefined();
+    expect(set).toMatchObject({ category: 'Data', inputs: [{ id: 'in' }], errorPort: { id: 'error' } });
+    const sw = body.find((t: { type: string }) => t.type === 'core.switch');
+    expect(sw.dynamicOutputs).toMatchObject({ param: 'rules', idField: 'port' });
+  });
+
+  it('answers unknown routes and bad bodies with a coded error and no stack trace', async () => {
+    const r1 = await s.api('GET', '/api/nothing-here');
+    expect(r1.status).toBe(404);
+    expect(r1.body.error.code).toBe('E_API_NOT_FOUND');
+    const r2 = await s.api('POST', '/api/flows', '{"name": ');
+    expect(r2.status).toBe(400);
+    expect(r2.body.error).toMatchObject({ code: 'E_BODY_INVALID' });
+    expect(JSON.stringify(r2.body)).not.toMatch(/at .*\.ts:\d+/);
+    const r3 = await s.api('POST', '/api/flows/import', JSON.stringify({ big: 'x'.repeat(21 * 1024 * 1024) }));
+    expect(r3.status).toBe(413);
+    expect(r3.body.error.code).toBe('E_BODY_TOO_LARGE');
+  });
+});
+
+describe('REST: flows', () => {
+  it('creates, lists, renames, saves, exports, imports and deletes flows', async () => {
+    const created = await s.api('POST', '/api/flows', { name: 'First flow' });
+    expect(created.status).toBe(201);
+    const id = created.body.id;
+    expect(created.body.flow.nodes[0].type).toBe('core.manual-trigger');
+
+    const doc = { ...scoringFlow(id), name: 'First flow' };
+    const saved = await s.api('PUT', `/api/flows/${id}`, doc);
+    expect(saved.status).toBe(200);
+    expect(saved.body.flow.nodes).toHaveLength(5);
+
+    expect((await s.api('PATCH', `/api/flows/${id}`, { name: 'Renamed' })).body.name).toBe('Renamed');
+    const list = await s.api('GET', '/api/flows');
+    expect(list.body.find((f: { id: string }) => f.id === id)).toMatchObject({ name: 'Renamed', nodeCount: 5 });
+
+    const exported = await s.api('GET', `/api/flows/${id}/export`);
+    expect(exported.headers.get('content-disposition')).toMatch(/attachment; filename="renamed.json"/);
+    const text = JSON.stringify(exported.body, null, 2) + '\n';
+    const raw = await (await fetch(`${s.url}/api/flows/${id}/export`)).text();
+    expect(raw).toBe(text);
+
+    const imported = await s.api('POST', '/api/flows/import', exported.body);
+    expect(imported.status).toBe(201);
+    expect(imported.body.id).not.toBe(id);
+    expect(imported.body.name).toBe('Renamed (copy)');
+    const reexported = await (await fetch(`${s.url}/api/flows/${imported.body.id}/export`)).text();
+    expect(reexported).toBe(raw.replace(`"id": "${id}"`, `"id": "${imported.body.id}"`).replace('"name": "Renamed"', '"name": "Renamed (copy)"'));
+
+    const replaced = await s.api('POST', '/api/flows/import?onConflict=replace', { ...exported.body, name: 'Replaced' });
+    expect(replaced.body).toMatchObject({ id, name: 'Replaced' });
+
+    expect((await s.api('DELETE', `/api/flows/${imported.body.id}`)).status).toBe(204);
+    expect((await s.api('GET', `/api/flows/${imported.body.id}`)).body.error.code).toBe('E_FLOW_NOT_FOUND');
+  });
+
+  it('refuses an invalid flow with every problem and stores nothing', async () => {
+    const before = (await s.api('GET', '/api/flows')).body.length;
+    const bad = scoringFlow('flow_bad');
+    bad.nodes[1].params = { fields: [{ name: 'x', value: 1 }] };
+    bad.edges.push({ id: 'e9', source: 'check', sourcePort: 'maybe', target: 'ok', targetPort: 'in' });
+    const r = await s.api('POST', '/api/flows/import', bad);
+    expect(r.status).toBe(422);
+    expect(r.body.error.code).toBe('E_FLOW_INVALID');
+    const paths = r.body.error.problems.map((p: { path: string }) => p.path);
+    expect(paths).toEqual(expect.arrayContaining(['$.nodes[1].params.fields[0].value', '$.edges[4].sourcePort']));
+    expect((await s.api('GET', '/api/flows')).body.length).toBe(before);
+
+    const created = (await s.api('POST', '/api/flows', { name: 'Keep me' })).body;
+    const put = await s.api('PUT', `/api/flows/${created.id}`, { ...bad, id: created.id });
+    expect(put.status).toBe(422);
+    expect((await s.api('GET', `/api/flows/${created.id}`)).body.flow.nodes).toHaveLength(1);
+    const v = await s.api('POST', '/api/flows/validate', bad);
+    expect(v.body.ok).toBe(false);
+  });
+});
+
+describe('REST: runs', () => {
+  it('starts a run, reports exact counts, records with their steps, and the run log', async () => {
+    const flow = (await s.api('POST', '/api/flows/import', scoringFlow('flow_runs'))).body;
+    const started = await s.api('POST', '/api/runs', { flowId: flow.id, input: { records: people(20) } });
+    expect(started.status).toBe(201);
+    const done = await waitForStatus(started.body.id, ['completed']);
+    expect(done.counts).toEqual({ pending: 0, running: 0, success: 15, failed: 0, needs_review: 5, skipped: 0 });
+    expect(done.nodes.score).toEqual({ inProgress: 0, success: 20, failed: 0 });
+    expect(done.nodes.ok.success).toBe(15);
+    expect(done.flow.id).toBe(flow.id);
+
+    const recs = await s.api('GET', `/api/runs/${started.body.id}/records?status=needs_review`);
+    expect(recs.body.total).toBe(5);
+    expect(recs.body.items.map((r: { index: number }) => r.index)).toEqual([0, 1, 2, 3, 4]);
+    const detail = await s.api('GET', `/api/runs/${started.body.id}/records/7`);
+    expect(detail.body.record).toMatchObject({ index: 7, status: 'success', output: { n: 8, score: 16 } });
+    expect(detail.body.steps.map((st: { nodeId: string }) => st.nodeId)).toEqual(['trigger', 'score', 'check', 'ok']);
+
+    const logs = await s.api('GET', `/api/runs/${started.body.id}/logs?limit=1000`);
+    expect(logs.body.items.some((l: { message: string }) => /Run completed: 15 success/.test(l.message))).toBe(true);
+    const list = await s.api('GET', `/api/runs?flowId=${flow.id}`);
+    expect(list.body[0].id).toBe(started.body.id);
+  });
+
+  it('uses the trigger\'s own records when the run has no input, and refuses bad run requests', async () => {
+    const flow = (await s.api('POST', '/api/flows/import', scoringFlow('flow_own', JSON.stringify(people(3))))).body;
+    const started = await s.api('POST', '/api/runs', { flowId: flow.id });
+    const done = await waitForStatus(started.body.id, ['completed']);
+    expect(done.recordCount).toBe(3);
+    expect((await s.api('POST', '/api/runs', {})).body.error.code).toBe('E_BODY_INVALID');
+    expect((await s.api('POST', '/api/runs', { flowId: 'nope' })).body.error.code).toBe('E_FLOW_NOT_FOUND');
+    const badCsv = await s.api('POST', '/api/runs', { flowId: flow.id, input: { text: '[{"n": 1}', format: 'json' } });
+    expect(badCsv.status).toBe(422);
+    expect(badCsv.body.error.code).toBe('E_INPUT_INVALID');
+    expect((await s.api('POST', `/api/runs/${started.body.id}/pause`)).body.error.code).toBe('E_RUN_NOT_RUNNING');
+    expect((await s.api('GET', '/api/runs/run_nope/records')).status).toBe(404);
+  });
+
+  it('pauses, resumes and stops a run through the API', async () => {
+    const doc = scoringFlow('flow_slow');
+    doc.nodes.splice(1, 0, { id: 'wait', type: 'core.delay', position: { x: 100, y: 100 }, params: { ms: 30 } });
+    doc.edges[0] = { id: 'e1', source: 'trigger', sourcePort: 'out', target: 'wait', targetPort: 'in' };
+    doc.edges.push({ id: 'e0', source: 'wait', sourcePort: 'out', target: 'score', targetPort: 'in' });
+    const flow = (await s.api('POST', '/api/flows/import', doc)).body;
+    const run = (await s.api('POST', '/api/runs', { flowId: flow.id, input: { records: people(30) }, settings: { concurrency: 2 } })).body;
+    await new Promise((r) => setTimeout(r, 100));
+    expect((await s.api('POST', `/api/runs/${run.id}/pause`)).body.status).toBe('pausing');
+    const paused = await waitForStatus(run.id, ['paused']);
+    expect(paused.counts.pending).toBeGreaterThan(0);
+    expect((await s.api('POST', `/api/runs/${run.id}/resume`)).body.status).toBe('running');
+    await new Promise((r) => setTimeout(r, 60));
+    await s.api('POST', `/api/runs/${run.id}/stop`);
+    const stopped = await waitForStatus(run.id, ['stopped']);
+    expect(stopped.counts.success + stopped.counts.needs_review).toBeLessThan(30);
+    await s.api('POST', `/api/runs/${run.id}/resume`);
+    const done = await waitForStatus(run.id, ['completed']);
+    expect(done.counts.success + done.counts.needs_review).toBe(30);
+    expect(done.nodes.wait.success).toBe(30);
+  });
+});

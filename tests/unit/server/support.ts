@@ -1,0 +1,50 @@
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startServer, type RunningServer } from '../../../server/main.ts';
+import { FLOW_FORMAT, type FlowDocument } from '../../../server/flow/schema.ts';
+
+export async function startTestServer(): Promise<RunningServer & { dataDir: string; api: <T = any>(method: string, url: string, body?: unknown) => Promise<{ status: number; body: T; headers: Headers }> }> {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'conveyor-api-'));
+  const server = await startServer({ port: 0, dataDir, clientDir: path.join(dataDir, 'no-client') });
+  const api = async (method: string, url: string, body?: unknown) => {
+    const res = await fetch(server.url + url, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : null;
+    } catch {
+      /* not JSON */
+    }
+    return { status: res.status, body: parsed as any, headers: res.headers };
+  };
+  return Object.assign(server, { dataDir, api });
+}
+
+/** trigger → set score → if score > 10 → end success / end needs_review */
+export function scoringFlow(id = 'flow_scoring', records = '[]'): FlowDocument {
+  return {
+    format: FLOW_FORMAT,
+    id,
+    name: 'Scoring',
+    description: '',
+    settings: { concurrency: 4 },
+    nodes: [
+      { id: 'trigger', type: 'core.manual-trigger', position: { x: 0, y: 0 }, params: { format: 'json', records } },
+      { id: 'score', type: 'core.set-fields', position: { x: 200, y: 0 }, params: { fields: [{ name: 'score', value: 'n * 2' }], keepOtherFields: true } },
+      { id: 'check', type: 'core.if', position: { x: 400, y: 0 }, params: { condition: 'score > 10' } },
+      { id: 'ok', type: 'core.end', position: { x: 600, y: -80 }, params: { status: 'success' } },
+      { id: 'review', type: 'core.end', position: { x: 600, y: 80 }, params: { status: 'needs_review' } },
+    ],
+    edges: [
+      { id: 'e1', source: 'trigger', sourcePort: 'out', target: 'score', targetPort: 'in' },
+      { id: 'e2', source: 'score', sourcePort: 'out', target: 'check', targetPort: 'in' },
+      { id: 'e3', source: 'check', sourcePort: 'true', target: 'ok', targetPort: 'in' },
+      { id: 'e4', source: 'check', sourcePort: 'false', target: 'review', targetPort: 'in' },
+    ],
+  };
+}
