@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RecordData } from '../sdk/types.ts';
 import { collect } from './collect.ts';
-import { runNode } from './lib/test-context.ts';
+import { runNode } from '../sdk/testing.ts';
 
 const gathered: RecordData[] = [
   { orderId: 'A1', sku: 'x', price: 1 },

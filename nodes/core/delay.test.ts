@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { delay } from './delay.ts';
-import { failureOf, runNode } from './lib/test-context.ts';
+import { failureOf, runNode } from '../sdk/testing.ts';
 
 describe('core.delay', () => {
   it('defaults to one second and bounds the wait', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { end } from './end.ts';
-import { failureOf, runNode } from './lib/test-context.ts';
+import { failureOf, runNode } from '../sdk/testing.ts';
 
 describe('core.end', () => {
   it('has no outputs and ends with success by default, without a reason', async () => {

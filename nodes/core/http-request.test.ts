@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NodeError } from '../sdk/node-error.ts';
 import { displayUrl, httpRequest, statusMatches } from './http-request.ts';
-import { failureOf, runNode } from './lib/test-context.ts';
+import { failureOf, runNode } from '../sdk/testing.ts';
 
 interface Seen {
   method: string;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ifNode } from './if.ts';
-import { failureOf, runNode } from './lib/test-context.ts';
+import { failureOf, runNode } from '../sdk/testing.ts';
 
 const portFor = async (condition: string | undefined, input: Record<string, any>) => {
   const { result } = await runNode(ifNode, condition === undefined ? {} : { condition }, input);

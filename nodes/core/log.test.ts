@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { log } from './log.ts';
-import { failureOf, runNode } from './lib/test-context.ts';
+import { failureOf, runNode } from '../sdk/testing.ts';
 
 describe('core.log', () => {
   it('defaults to an info line showing the record', async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { NodeError } from '../sdk/node-error.ts';
 import { manualTrigger, MAX_RECORDS } from './manual-trigger.ts';
-import { failureOf, runNode } from './lib/test-context.ts';
+import { failureOf, runNode } from '../sdk/testing.ts';
 
 const params = (raw: unknown = {}) => manualTrigger.params.parse(raw);
 const records = (raw: unknown, input?: Parameters<NonNullable<typeof manualTrigger.records>>[1]) => manualTrigger.records!(params(raw), input);

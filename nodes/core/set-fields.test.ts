@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { NodeError } from '../sdk/node-error.ts';
 import { setFields } from './set-fields.ts';
-import { failureOf, runNode } from './lib/test-context.ts';
+import { failureOf, runNode } from '../sdk/testing.ts';
 
 const person = { first: 'Ada', last: 'Lovelace', email: 'ada@example.com', age: 36, address: { city: 'London', zip: 'W1' } };
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { split } from './split.ts';
-import { failureOf, runNode } from './lib/test-context.ts';
+import { failureOf, runNode } from '../sdk/testing.ts';
 
 const order = { orderId: 'A1', items: [{ sku: 'x' }, { sku: 'y' }] };
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { dynamicPorts } from '../registry.ts';
 import { switchNode } from './switch.ts';
-import { failureOf, runNode } from './lib/test-context.ts';
+import { failureOf, runNode } from '../sdk/testing.ts';
 
 const rules = [
   { port: 'vip', label: 'VIP', condition: 'tier = "vip"' },

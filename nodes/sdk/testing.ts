@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { Json, LogLevel, NodeContext, NodeDefinition, RecordData, StepResult } from '../../sdk/types.ts';
+import type { Json, LogLevel, NodeContext, NodeDefinition, RecordData, StepResult } from './types.ts';
 
 /** Test helper: builds a NodeContext for a node's `run(ctx)`, collecting log lines and evidence. */
 
