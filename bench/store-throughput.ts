@@ -78,7 +78,7 @@ async function main(): Promise<void> {
           runId: run.id,
           index: i,
           status: seq === stepsPerRecord ? 'success' : 'running',
-          checkpoint: { tokens: [{ id: 1, nodeId: `node${seq + 1}`, data: out, fromStep: seq, groups: [] }], groups: [], nextTokenId: 2, nextGroupId: 1, outcomes: [] },
+          checkpoint: { tokens: [{ id: 1, nodeId: `node${seq + 1}`, data: out, fromStep: seq, groups: [] }], groups: [], nextTokenId: 2, nextGroupId: 1, seq, outcomes: [] },
           ...(seq === 1 ? { startedAt: now } : {}),
           ...(seq === stepsPerRecord ? { endedAt: now, output: out } : {}),
         });

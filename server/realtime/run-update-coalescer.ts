@@ -94,6 +94,9 @@ export class RunUpdateCoalescer {
       return;
     }
     p.seq++;
-    this.send(runId, { ...summary, runId, seq: p.seq, final: FINAL.has(summary.status), records, logs });
+    const final = FINAL.has(summary.status);
+    this.send(runId, { ...summary, runId, seq: p.seq, final, records, logs });
+    // A finished run sends nothing more unless it is resumed; its bookkeeping can go.
+    if (final && !p.timer) this.pending.delete(runId);
   }
 }

@@ -73,7 +73,7 @@ export class FrameEncoder {
       off += FRAME_HEADER_BYTES + len;
     }
     // A huge batch (a run with many records) should not pin its buffer forever.
-    if (this.scratch.length > 64 << 20) this.scratch = Buffer.allocUnsafe(1 << 20);
+    if (this.scratch.length > 16 << 20) this.scratch = Buffer.allocUnsafe(1 << 20);
     return { buf, length: off };
   }
 }

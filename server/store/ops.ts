@@ -141,7 +141,7 @@ const SQL_RUN_KEY = 'SELECT key FROM runs WHERE id = ?';
 const SQL_INSERT_RUN = `INSERT INTO runs (id, flow_id, flow_name, flow, status, settings, record_count, reason, created_at, started_at, ended_at)
   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 const SQL_LAST_ROWID = 'SELECT last_insert_rowid()';
-const SQL_INSERT_RECORD = `INSERT INTO records (run_key, idx, status, data) VALUES (?, ?, 'pending', ?)`;
+const SQL_INSERT_RECORD = `INSERT INTO records (run_key, idx, status, data) VALUES (?1, ?2, 'pending', CAST(?3 AS TEXT))`;
 const SQL_UPDATE_RUN = `UPDATE runs SET
   status = CASE WHEN ?2 THEN ?3 ELSE status END,
   reason = CASE WHEN ?4 THEN ?5 ELSE reason END,
@@ -149,17 +149,18 @@ const SQL_UPDATE_RUN = `UPDATE runs SET
   ended_at = CASE WHEN ?8 THEN ?9 ELSE ended_at END
   WHERE id = ?1`;
 const SQL_INSERT_STEP = `INSERT INTO steps (run_key, record_idx, seq, token_id, node_id, node_type, attempt, status, input, input_from,
-  output, error, evidence, started_at, ended_at, duration_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+  output, error, evidence, started_at, ended_at, duration_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, CAST(?9 AS TEXT), ?10,
+  CAST(?11 AS TEXT), CAST(?12 AS TEXT), CAST(?13 AS TEXT), CAST(?14 AS TEXT), CAST(?15 AS TEXT), ?16)`;
 const SQL_ADD_STEP_COUNTS = `INSERT INTO step_counts (run_key, node_id, success, failed) VALUES (?, ?, ?, ?)
   ON CONFLICT (run_key, node_id) DO UPDATE SET success = success + excluded.success, failed = failed + excluded.failed`;
 const SQL_INSERT_LOG = `INSERT INTO logs (run_key, record_idx, node_id, level, message, data, at) VALUES (?, ?, ?, ?, ?, ?, ?)`;
 
 /** One UPDATE per combination of optional fields: only the columns that change are written. */
 const recordUpdateSql: string[] = Array.from({ length: 1 << RECORD_OPTIONAL_COLUMNS.length }, (_, mask) => {
-  let sql = 'UPDATE records SET status = ?3, checkpoint = ?4';
+  let sql = 'UPDATE records SET status = ?3, checkpoint = CAST(?4 AS TEXT)';
   let n = 5;
   RECORD_OPTIONAL_COLUMNS.forEach((col, bit) => {
-    if (mask & (1 << bit)) sql += `, ${col} = ?${n++}`;
+    if (mask & (1 << bit)) sql += `, ${col} = CAST(?${n++} AS TEXT)`;
   });
   return `${sql} WHERE run_key = ?1 AND idx = ?2`;
 });
@@ -170,6 +171,36 @@ function writeError(err: unknown): Error {
 }
 
 /**
+ * Long text parameters are handed to sql.js as UTF-8 bytes (encoded natively into one scratch buffer)
+ * and turned back into TEXT by `CAST(? AS TEXT)` in the SQL: sql.js would otherwise encode each string
+ * with a JavaScript loop, a large share of a commit's cost. Short or empty strings are bound as they are.
+ */
+class TextBytes {
+  private scratch = Buffer.allocUnsafe(64 * 1024);
+  private off = 0;
+
+  /** Starts a new statement's parameters (sql.js copies bound bytes, so the scratch can be reused). */
+  reset(): this {
+    this.off = 0;
+    return this;
+  }
+
+  of(value: Param): Param | Uint8Array {
+    if (typeof value !== 'string' || value.length < 24) return value;
+    const need = this.off + value.length * 3;
+    if (need > this.scratch.length) {
+      // Earlier views of this statement keep the old buffer alive; only new bytes go to the new one.
+      this.scratch = Buffer.allocUnsafe(Math.max(need - this.off, 64 * 1024) * 2);
+      this.off = 0;
+    }
+    const n = this.scratch.write(value, this.off, 'utf8');
+    const view = this.scratch.subarray(this.off, this.off + n);
+    this.off += n;
+    return view;
+  }
+}
+
+/**
  * Applies ops to the database. Keeps the run id -> run key map (runs are never deleted) and the step
  * counters of the batch being applied, written once per batch.
  */
@@ -177,7 +208,8 @@ export class Applier {
   private readonly runKeys = new Map<string, number>();
   /** run key -> node id -> [success, failed] added by the current batch. */
   private readonly counts = new Map<number, Map<string, [number, number]>>();
-  private readonly stepParams: Param[] = new Array<Param>(16).fill(null);
+  private readonly stepParams: Array<Param | Uint8Array> = new Array<Param | Uint8Array>(16).fill(null);
+  private readonly text = new TextBytes();
 
   constructor(readonly sql: Sql) {}
 
@@ -209,8 +241,9 @@ export class Applier {
         const s = op[1];
         const key = this.requireRunKey(s[0]);
         const p = this.stepParams;
+        const text = this.text.reset();
         p[0] = key;
-        for (let i = 1; i < 16; i++) p[i] = s[i];
+        for (let i = 1; i < 16; i++) p[i] = text.of(s[i]);
         sql.run(SQL_INSERT_STEP, p);
         this.updateRecord(op[2]);
         const status = s[7];
@@ -239,10 +272,10 @@ export class Applier {
         this.runKeys.set(op[1][0] as string, key);
         const stmt = sql.statement(SQL_INSERT_RECORD);
         const data = op[2];
-        const params: Param[] = [key, 0, null];
+        const params: Array<Param | Uint8Array> = [key, 0, null];
         for (let i = 0; i < data.length; i++) {
           params[1] = i;
-          params[2] = data[i];
+          params[2] = this.text.reset().of(data[i]);
           stmt.bind(params);
           try {
             stmt.step();
@@ -266,8 +299,9 @@ export class Applier {
 
   private updateRecord(u: Param[]): void {
     const mask = u[4] as number;
-    const params: Param[] = [this.requireRunKey(u[0]), u[1], u[2], u[3]];
-    for (let bit = 0; bit < RECORD_OPTIONAL_COLUMNS.length; bit++) if (mask & (1 << bit)) params.push(u[5 + bit]);
+    const text = this.text.reset();
+    const params: Array<Param | Uint8Array> = [this.requireRunKey(u[0]), u[1], u[2], text.of(u[3])];
+    for (let bit = 0; bit < RECORD_OPTIONAL_COLUMNS.length; bit++) if (mask & (1 << bit)) params.push(text.of(u[5 + bit]));
     this.sql.run(recordUpdateSql[mask], params);
   }
 

@@ -12,7 +12,7 @@ PRAGMA page_size = 8192;
 PRAGMA journal_mode = MEMORY;
 PRAGMA synchronous = OFF;
 PRAGMA temp_store = MEMORY;
-PRAGMA cache_size = -65536;
+PRAGMA cache_size = -16384;
 PRAGMA foreign_keys = OFF;
 `;
 

@@ -2,6 +2,8 @@
 import type { Database, SqlValue, Statement } from 'sql.js';
 
 export type Param = string | number | null;
+/** What can be bound: a Uint8Array binds as a BLOB (see `CAST(? AS TEXT)` in ops.ts). */
+export type BindValue = Param | Uint8Array;
 
 export class Sql {
   private readonly cache = new Map<string, Statement>();
@@ -17,7 +19,7 @@ export class Sql {
     return stmt;
   }
 
-  run(sql: string, params: Param[]): void {
+  run(sql: string, params: BindValue[]): void {
     const stmt = this.statement(sql);
     stmt.bind(params);
     try {

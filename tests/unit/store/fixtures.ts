@@ -10,8 +10,17 @@ import type { RecordData } from '../../../nodes/sdk/types.ts';
 export const CRASH_RECORDS_PER_RUN = 200;
 export const CRASH_STEPS_PER_RECORD = 12;
 
+const tempDirs: string[] = [];
+
+/** A fresh directory under the OS temp dir, removed by `removeTempDirs`. */
 export function tempDir(prefix = 'conveyor-store-'): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  tempDirs.push(dir);
+  return dir;
+}
+
+export function removeTempDirs(): void {
+  for (const dir of tempDirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
 }
 
 export function flowDoc(id: string, name = `Flow ${id}`): FlowDocument {

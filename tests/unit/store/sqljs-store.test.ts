@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { describe, it, expect } from 'vitest';
+import { afterAll, describe, it, expect } from 'vitest';
 import { openSqlJsStore, type SqlJsStore } from '../../../server/store/sqljs-store.ts';
 import { FRAME_HEADER_BYTES, scanFrames } from '../../../server/store/journal.ts';
 import { crc32 } from '../../../server/store/crc32.ts';
@@ -16,6 +16,7 @@ import {
   stepRow,
   stepUpdate,
   tempDir,
+  removeTempDirs,
 } from './fixtures.ts';
 
 const journalFiles = (dir: string) =>
@@ -55,6 +56,8 @@ describe('crc32', () => {
 });
 
 describe('sql.js store', () => {
+  afterAll(removeTempDirs);
+
   it('stores, updates and deletes flows', async () => {
     const dir = tempDir();
     const store = await openSqlJsStore(dir);
