@@ -1,0 +1,45 @@
+import { api, request } from './http.ts';
+import type { FlowDocument, FlowEntry, FlowSummary, LogLine, NodeTypeInfo, Page, RecordStatus, RecordSummary, RunInputBody, RunSummary, Step } from './types.ts';
+
+const enc = encodeURIComponent;
+
+export const nodeTypesApi = {
+  list: () => api.get<NodeTypeInfo[]>('/api/node-types'),
+};
+
+export const flowsApi = {
+  list: () => api.get<FlowSummary[]>('/api/flows'),
+  get: (id: string) => api.get<FlowEntry>(`/api/flows/${enc(id)}`),
+  create: (name: string) => api.post<FlowEntry>('/api/flows', { name }),
+  save: (doc: FlowDocument) => api.put<FlowEntry>(`/api/flows/${enc(doc.id)}`, doc),
+  rename: (id: string, name: string) => api.patch<FlowEntry>(`/api/flows/${enc(id)}`, { name }),
+  remove: (id: string) => api.del<void>(`/api/flows/${enc(id)}`),
+  /** Imports a parsed flow file; 422 E_FLOW_INVALID lists every problem. */
+  importFlow: (file: unknown, onConflict: 'copy' | 'replace' = 'copy') => request<FlowEntry>('POST', `/api/flows/import?onConflict=${onConflict}`, JSON.stringify(file)),
+  exportUrl: (id: string) => `/api/flows/${enc(id)}/export`,
+};
+
+export const runsApi = {
+  start: (flowId: string, input?: RunInputBody, settings?: { concurrency: number }) =>
+    api.post<RunSummary>('/api/runs', { flowId, ...(input ? { input } : {}), ...(settings ? { settings } : {}) }),
+  list: (params: { flowId?: string; limit?: number } = {}) => {
+    const q = new URLSearchParams();
+    if (params.flowId) q.set('flowId', params.flowId);
+    if (params.limit) q.set('limit', String(params.limit));
+    const s = q.toString();
+    return api.get<RunSummary[]>(`/api/runs${s ? `?${s}` : ''}`);
+  },
+  get: (id: string) => api.get<RunSummary>(`/api/runs/${enc(id)}`),
+  pause: (id: string) => api.post<RunSummary>(`/api/runs/${enc(id)}/pause`),
+  resume: (id: string) => api.post<RunSummary>(`/api/runs/${enc(id)}/resume`),
+  stop: (id: string) => api.post<RunSummary>(`/api/runs/${enc(id)}/stop`),
+  records: (id: string, params: { status?: RecordStatus | ''; offset?: number; limit?: number } = {}) => {
+    const q = new URLSearchParams();
+    if (params.status) q.set('status', params.status);
+    q.set('offset', String(params.offset ?? 0));
+    q.set('limit', String(params.limit ?? 100));
+    return api.get<Page<RecordSummary>>(`/api/runs/${enc(id)}/records?${q}`);
+  },
+  record: (id: string, index: number) => api.get<{ record: RecordSummary; steps: Step[] }>(`/api/runs/${enc(id)}/records/${index}`),
+  logs: (id: string, offset = 0, limit = 1000) => api.get<Page<LogLine>>(`/api/runs/${enc(id)}/logs?offset=${offset}&limit=${limit}`),
+};

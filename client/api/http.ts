@@ -1,0 +1,77 @@
+/** One problem of a flow document (JSON path + message), as the server reports it. */
+export interface Problem {
+  path: string;
+  message: string;
+}
+
+/** Any non-2xx answer of the API, turned into an Error that keeps the server's code, hint and problems. */
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly hint: string;
+  readonly problems: Problem[];
+
+  constructor(status: number, code: string, message: string, hint = '', problems: Problem[] = []) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = code;
+    this.hint = hint;
+    this.problems = problems;
+  }
+}
+
+type Body = unknown;
+
+async function toApiError(res: Response): Promise<ApiError> {
+  let payload: unknown = null;
+  try {
+    payload = await res.json();
+  } catch {
+    /* not JSON */
+  }
+  const err = (payload as { error?: Record<string, unknown> } | null)?.error;
+  if (err && typeof err === 'object') {
+    return new ApiError(
+      res.status,
+      String(err.code ?? `HTTP_${res.status}`),
+      String(err.message ?? res.statusText),
+      typeof err.hint === 'string' ? err.hint : '',
+      Array.isArray(err.problems) ? (err.problems as Problem[]) : [],
+    );
+  }
+  return new ApiError(res.status, `HTTP_${res.status}`, `The server answered ${res.status} ${res.statusText}.`, 'Try again in a moment.');
+}
+
+export async function request<T>(method: string, path: string, body?: Body, init: RequestInit = {}): Promise<T> {
+  let res: Response;
+  try {
+    res = await fetch(path, {
+      method,
+      headers: body !== undefined ? { 'content-type': 'application/json', accept: 'application/json' } : { accept: 'application/json' },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+      ...init,
+    });
+  } catch (e) {
+    throw new ApiError(0, 'E_NETWORK', 'The Conveyor server cannot be reached.', 'Check that the server is running, then try again.');
+  }
+  if (!res.ok) throw await toApiError(res);
+  if (res.status === 204) return undefined as T;
+  const text = await res.text();
+  return (text ? JSON.parse(text) : undefined) as T;
+}
+
+export const api = {
+  get: <T>(path: string) => request<T>('GET', path),
+  post: <T>(path: string, body?: Body) => request<T>('POST', path, body ?? {}),
+  put: <T>(path: string, body: Body) => request<T>('PUT', path, body),
+  patch: <T>(path: string, body: Body) => request<T>('PATCH', path, body),
+  del: <T>(path: string) => request<T>('DELETE', path),
+};
+
+/** A readable one-liner for any thrown value. */
+export function errorMessage(err: unknown): string {
+  if (err instanceof ApiError) return err.message;
+  if (err instanceof Error) return err.message;
+  return String(err);
+}

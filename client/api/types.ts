@@ -1,0 +1,125 @@
+import type { FlowDocument } from '../../server/flow/schema.ts';
+import type { RunStatus, RecordStatus, StatusCounts, RunSettings } from '../../server/store/types.ts';
+import type { StepErrorInfo } from '../../nodes/sdk/node-error.ts';
+import type { Json, LogLevel, RecordData, PortSpec, DynamicPorts, NodeCategory } from '../../nodes/sdk/types.ts';
+
+export type { FlowDocument, RunStatus, RecordStatus, StatusCounts, RunSettings, Json, LogLevel, RecordData, PortSpec };
+
+/** What GET /api/node-types serves for one node type (mirrors nodes/registry.ts NodeTypeInfo). */
+export interface NodeTypeInfo {
+  type: string;
+  title: string;
+  category: NodeCategory | string;
+  description: string;
+  icon?: string;
+  effect: string;
+  trigger: boolean;
+  collect: boolean;
+  inputs: PortSpec[];
+  outputs: PortSpec[];
+  errorPort: PortSpec;
+  dynamicOutputs?: DynamicPorts;
+  credentials: Array<{ name: string; kind: string; optional?: boolean }>;
+  paramsSchema: Record<string, unknown>;
+  defaults: Record<string, unknown>;
+}
+
+export interface FlowSummary {
+  id: string;
+  name: string;
+  description: string;
+  nodeCount: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface FlowEntry {
+  id: string;
+  name: string;
+  createdAt: string;
+  updatedAt: string;
+  flow: FlowDocument;
+}
+
+export interface NodeCounters {
+  inProgress: number;
+  success: number;
+  failed: number;
+}
+
+export interface RunSummary {
+  id: string;
+  flowId: string;
+  flowName: string;
+  status: RunStatus;
+  settings: RunSettings;
+  recordCount: number;
+  counts: StatusCounts;
+  nodes: Record<string, NodeCounters>;
+  reason: (StepErrorInfo & { nodeId?: string }) | null;
+  createdAt: string;
+  startedAt: string | null;
+  endedAt: string | null;
+  flow?: FlowDocument;
+}
+
+export interface RecordSummary {
+  index: number;
+  status: RecordStatus;
+  data: RecordData;
+  output: RecordData | null;
+  error: { code: string; message: string; hint: string; nodeId?: string } | null;
+  reason: string | null;
+  startedAt: string | null;
+  endedAt: string | null;
+}
+
+export interface Step {
+  seq: number;
+  tokenId: number;
+  nodeId: string;
+  nodeType: string;
+  attempt: number;
+  status: 'success' | 'failed';
+  input: unknown;
+  output: Array<{ port: string; data: RecordData }> | unknown;
+  error: { code: string; message: string; hint: string } | null;
+  evidence: string[];
+  startedAt: string;
+  endedAt: string;
+  durationMs: number;
+}
+
+export interface LogLine {
+  runId?: string;
+  recordIndex: number | null;
+  nodeId: string | null;
+  level: LogLevel;
+  message: string;
+  data?: Json | null;
+  at: string;
+}
+
+export interface RunUpdate {
+  runId: string;
+  seq: number;
+  final: boolean;
+  status: RunStatus;
+  counts: StatusCounts;
+  recordCount: number;
+  nodes: Record<string, NodeCounters>;
+  records?: Array<{ index: number; status: RecordStatus }>;
+  logs?: LogLine[];
+  reason: RunSummary['reason'];
+}
+
+export interface Page<T> {
+  items: T[];
+  total: number;
+}
+
+export interface RunInputBody {
+  records?: RecordData[];
+  text?: string;
+  format?: 'json' | 'csv';
+}

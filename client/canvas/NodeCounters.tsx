@@ -1,0 +1,42 @@
+import { useLiveRun, useNodeCounters } from '../stores/live-run-store.ts';
+import { cn } from '../lib/cn.ts';
+
+/** Live counters of one node: subscribes to this node's entry of the live-run store only. */
+export function NodeCounters({ nodeId }: { nodeId: string }) {
+  const attached = useLiveRun((s) => s.runId !== null);
+  const c = useNodeCounters(nodeId);
+  if (!attached) return null;
+  const idle = c.inProgress === 0 && c.success === 0 && c.failed === 0;
+  return (
+    <div className={cn('flex items-center gap-1 border-t border-slate-100 px-2.5 py-1.5', idle && 'opacity-60')} data-testid={`counters-${nodeId}`}>
+      <Pill tone="blue" title="In progress" testId={`counter-${nodeId}-inProgress`} value={c.inProgress} active={c.inProgress > 0} />
+      <Pill tone="green" title="Succeeded" testId={`counter-${nodeId}-success`} value={c.success} />
+      <Pill tone="red" title="Failed" testId={`counter-${nodeId}-failed`} value={c.failed} />
+    </div>
+  );
+}
+
+const TONES = {
+  blue: { on: 'bg-indigo-50 text-indigo-700 ring-indigo-200', sym: '◷' },
+  green: { on: 'bg-emerald-50 text-emerald-700 ring-emerald-200', sym: '✓' },
+  red: { on: 'bg-rose-50 text-rose-700 ring-rose-200', sym: '✕' },
+};
+
+function Pill({ tone, value, title, testId, active }: { tone: keyof typeof TONES; value: number; title: string; testId: string; active?: boolean }) {
+  const t = TONES[tone];
+  return (
+    <span
+      title={title}
+      className={cn(
+        'inline-flex h-5 min-w-9 items-center justify-center gap-1 rounded-full px-1.5 text-[11px] font-semibold tabular-nums ring-1 ring-inset',
+        value > 0 ? t.on : 'bg-slate-50 text-slate-400 ring-slate-200',
+        active && 'animate-pulse',
+      )}
+    >
+      <span aria-hidden="true" className="text-[10px]">
+        {t.sym}
+      </span>
+      <span data-testid={testId}>{value}</span>
+    </span>
+  );
+}

@@ -1,0 +1,62 @@
+import { useEffect, useRef } from 'react';
+import { useFlowStore } from '../stores/flow-store.ts';
+import { toast } from '../stores/toast-store.ts';
+import { setClip, takeClip } from './clipboard.ts';
+
+function isTyping(target: EventTarget | null): boolean {
+  const el = target as HTMLElement | null;
+  if (!el) return false;
+  const tag = el.tagName;
+  return tag === 'INPUT' || tag === 'TEXTAREA' || tag === 'SELECT' || el.isContentEditable;
+}
+
+/**
+ * Keyboard of the editor: Ctrl+S save, Ctrl+Z / Ctrl+Shift+Z / Ctrl+Y undo-redo, Ctrl+C / Ctrl+V
+ * copy-paste, Delete/Backspace delete, Ctrl+A select all. Text fields keep their own keys.
+ */
+export function useEditorShortcuts(opts: { onSave(): void; enabled: boolean }) {
+  const ref = useRef(opts);
+  ref.current = opts;
+
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (!ref.current.enabled) return;
+      if (document.querySelector('[role="dialog"]')) return;
+      const mod = e.ctrlKey || e.metaKey;
+      const key = e.key.toLowerCase();
+      if (mod && key === 's') {
+        e.preventDefault();
+        ref.current.onSave();
+        return;
+      }
+      if (isTyping(e.target)) return;
+      const store = useFlowStore.getState();
+      if (mod && key === 'z' && !e.shiftKey) {
+        e.preventDefault();
+        store.undo();
+      } else if ((mod && key === 'z' && e.shiftKey) || (mod && key === 'y')) {
+        e.preventDefault();
+        store.redo();
+      } else if (mod && key === 'c') {
+        const c = store.copySelection();
+        if (c) {
+          setClip(c);
+          toast.info(`Copied ${c.nodes.length} node${c.nodes.length === 1 ? '' : 's'}`);
+        }
+      } else if (mod && key === 'v') {
+        const t = takeClip();
+        if (!t) return;
+        e.preventDefault();
+        const r = store.paste(t.clip, t.offset);
+        if (r.skippedTriggers) toast.warning('Trigger not pasted', 'A flow has exactly one trigger, and this one already has it.');
+      } else if (mod && key === 'a') {
+        e.preventDefault();
+        store.select(store.nodes.map((n) => n.id));
+      } else if (e.key === 'Delete' || e.key === 'Backspace') {
+        if (store.deleteSelection()) e.preventDefault();
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
+}

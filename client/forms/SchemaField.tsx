@@ -1,0 +1,42 @@
+import { fieldKind, resolveSchema, type JSONSchema } from './schema.ts';
+import type { FieldProps } from './types.ts';
+import { StringField } from './StringField.tsx';
+import { TextareaField } from './TextareaField.tsx';
+import { ExpressionField } from './ExpressionField.tsx';
+import { NumberField } from './NumberField.tsx';
+import { BooleanField } from './BooleanField.tsx';
+import { EnumField } from './EnumField.tsx';
+import { ArrayField } from './ArrayField.tsx';
+import { ObjectField } from './ObjectField.tsx';
+import { RecordField } from './RecordField.tsx';
+import { JsonField } from './JsonField.tsx';
+
+/** Picks the field component for a schema. */
+export function SchemaField(props: Omit<FieldProps<unknown>, 'schema'> & { schema: JSONSchema }) {
+  const schema = resolveSchema(props.schema, props.root);
+  const p = { ...props, schema } as FieldProps<never>;
+  switch (fieldKind(schema)) {
+    case 'string':
+      return <StringField {...p} />;
+    case 'textarea':
+    case 'template':
+      return <TextareaField {...p} />;
+    case 'expression':
+      return <ExpressionField {...p} />;
+    case 'number':
+    case 'integer':
+      return <NumberField {...p} />;
+    case 'boolean':
+      return <BooleanField {...p} />;
+    case 'enum':
+      return <EnumField {...p} />;
+    case 'array':
+      return <ArrayField {...p} />;
+    case 'object':
+      return <ObjectField {...p} />;
+    case 'record':
+      return <RecordField {...p} />;
+    default:
+      return <JsonField {...p} />;
+  }
+}

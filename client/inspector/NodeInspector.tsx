@@ -1,0 +1,149 @@
+import { useCallback } from 'react';
+import { useFlowStore } from '../stores/flow-store.ts';
+import { useCatalog } from '../stores/catalog-store.ts';
+import { SchemaForm } from '../forms/SchemaForm.tsx';
+import { TextInput } from '../components/TextInput.tsx';
+import { Button } from '../components/Button.tsx';
+import { TrashIcon } from '../components/icons.tsx';
+import { Badge } from '../components/Badge.tsx';
+import { categoryStyle } from '../canvas/categories.ts';
+import { NodeGlyph } from '../canvas/NodeGlyph.tsx';
+import { mainOutputs } from '../lib/ports.ts';
+import { cn } from '../lib/cn.ts';
+import { Section } from './Section.tsx';
+
+function changedKey(nodeId: string, before: Record<string, unknown>, after: Record<string, unknown>): string | null {
+  const keys = new Set([...Object.keys(before), ...Object.keys(after)]);
+  const changed = [...keys].filter((k) => before[k] !== after[k]);
+  for (const k of changed) {
+    const a = before[k];
+    const b = after[k];
+    if (Array.isArray(a) || Array.isArray(b)) {
+      if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return null; // rows added/removed: own undo step
+    }
+  }
+  return `params:${nodeId}:${changed.sort().join(',')}`;
+}
+
+export function NodeInspector({ nodeId }: { nodeId: string }) {
+  const node = useFlowStore((s) => s.nodes.find((n) => n.id === nodeId));
+  const info = useCatalog((s) => (node ? s.byType[node.data.type] : undefined));
+  const updateNode = useFlowStore((s) => s.updateNode);
+
+  const onNewItem = useCallback(
+    (path: string, item: unknown, index: number, list: unknown[]) => {
+      const dyn = info?.dynamicOutputs;
+      if (!dyn || path !== dyn.param || !item || typeof item !== 'object') return item;
+      const taken = new Set(list.map((x) => (x && typeof x === 'object' ? (x as Record<string, unknown>)[dyn.idField] : undefined)));
+      let n = index + 1;
+      while (taken.has(`rule${n}`)) n++;
+      const out = { ...(item as Record<string, unknown>) };
+      if (!out[dyn.idField]) out[dyn.idField] = `rule${n}`;
+      if (dyn.labelField && !out[dyn.labelField]) out[dyn.labelField] = `Rule ${n}`;
+      return out;
+    },
+    [info],
+  );
+
+  if (!node) return null;
+  const cat = categoryStyle(info?.category);
+  const outputs = mainOutputs(info, node.data.params);
+
+  return (
+    <div data-testid="node-inspector" data-node-id={nodeId}>
+      <div className="border-b border-slate-100 px-4 py-4">
+        <div className="flex items-start gap-3">
+          <div className={cn('flex size-10 shrink-0 items-center justify-center rounded-xl text-base font-semibold ring-1', cat.icon)}><NodeGlyph type={node.data.type} info={info} /></div>
+          <div className="min-w-0 flex-1">
+            <h2 className="truncate font-semibold text-slate-900">{info?.title ?? node.data.type}</h2>
+            <p className="truncate font-mono text-[11px] text-slate-400">
+              {node.data.type} · <span data-testid="inspector-node-id">{node.id}</span>
+            </p>
+          </div>
+        </div>
+        {info?.description && <p className="mt-3 text-sm leading-snug text-slate-600">{info.description}</p>}
+        {!info && (
+          <p className="mt-3 rounded-md bg-rose-50 px-3 py-2 text-sm text-rose-700 ring-1 ring-rose-200">
+            This Conveyor has no node type “{node.data.type}”. Remove the node or install the connector that provides it.
+          </p>
+        )}
+        {info && info.effect !== 'none' && (
+          <div className="mt-2">
+            <Badge tone={info.effect === 'unsafe' ? 'amber' : 'blue'}>{info.effect === 'unsafe' ? 'Side effects: not safe to repeat' : 'Side effects: safe to repeat'}</Badge>
+          </div>
+        )}
+      </div>
+
+      <Section title="General">
+        <label className="block space-y-1.5">
+          <span className="text-[13px] font-medium text-slate-700">Name</span>
+          <TextInput
+            value={node.data.name ?? ''}
+            placeholder={info?.title ?? 'Name'}
+            maxLength={200}
+            onChange={(e) => updateNode(nodeId, { name: e.target.value || undefined }, `name:${nodeId}`)}
+            data-testid="field-node-name"
+          />
+          <span className="block text-xs text-slate-500">Shown on the canvas and in the run log.</span>
+        </label>
+      </Section>
+
+      <Section title="Settings">
+        {info ? (
+          Object.keys((info.paramsSchema as { properties?: object }).properties ?? {}).length ? (
+            <SchemaForm
+              key={nodeId}
+              schema={info.paramsSchema}
+              value={node.data.params}
+              onNewItem={onNewItem}
+              onChange={(next) => updateNode(nodeId, { params: next }, changedKey(nodeId, node.data.params, next) ?? undefined)}
+            />
+          ) : (
+            <p className="text-sm text-slate-500">This node has nothing to configure.</p>
+          )
+        ) : (
+          <pre className="overflow-x-auto rounded-md bg-slate-50 p-2 font-mono text-xs text-slate-600">{JSON.stringify(node.data.params, null, 2)}</pre>
+        )}
+      </Section>
+
+      {info && (
+        <Section title="Ports" collapsible defaultOpen={false}>
+          <ul className="space-y-1 text-xs">
+            {info.inputs.map((p) => (
+              <li key={`in-${p.id}`} className="flex justify-between">
+                <span className="text-slate-500">Input</span>
+                <span className="font-mono text-slate-700">{p.label}</span>
+              </li>
+            ))}
+            {outputs.map((p) => (
+              <li key={`out-${p.id}`} className="flex justify-between">
+                <span className="text-slate-500">Output</span>
+                <span className="font-mono text-slate-700">{p.label}</span>
+              </li>
+            ))}
+            <li className="flex justify-between">
+              <span className="text-rose-500">Error</span>
+              <span className="font-mono text-rose-600">{info.errorPort.label}</span>
+            </li>
+          </ul>
+        </Section>
+      )}
+
+      <div className="px-4 py-4">
+        <Button
+          size="sm"
+          variant="ghost"
+          icon={<TrashIcon size={14} />}
+          className="w-full text-rose-600 hover:!bg-rose-50 hover:!text-rose-700"
+          onClick={() => {
+            useFlowStore.getState().select([nodeId]);
+            useFlowStore.getState().deleteSelection();
+          }}
+          data-testid="btn-delete-node"
+        >
+          Delete node
+        </Button>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,48 @@
+export function timeAgo(iso: string | null | undefined): string {
+  if (!iso) return '—';
+  const t = new Date(iso).getTime();
+  if (!Number.isFinite(t)) return '—';
+  const s = Math.round((Date.now() - t) / 1000);
+  if (s < 5) return 'just now';
+  if (s < 60) return `${s}s ago`;
+  const m = Math.round(s / 60);
+  if (m < 60) return `${m} min ago`;
+  const h = Math.round(m / 60);
+  if (h < 24) return `${h} h ago`;
+  const d = Math.round(h / 24);
+  if (d < 30) return `${d} d ago`;
+  return new Date(iso).toLocaleDateString();
+}
+
+export function dateTime(iso: string | null | undefined): string {
+  if (!iso) return '—';
+  const d = new Date(iso);
+  return Number.isFinite(d.getTime()) ? d.toLocaleString() : '—';
+}
+
+export function duration(ms: number | null | undefined): string {
+  if (ms == null || !Number.isFinite(ms) || ms < 0) return '—';
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  const s = ms / 1000;
+  if (s < 60) return `${s < 10 ? s.toFixed(1) : Math.round(s)} s`;
+  const m = Math.floor(s / 60);
+  const rs = Math.round(s % 60);
+  if (m < 60) return `${m} min ${rs} s`;
+  return `${Math.floor(m / 60)} h ${m % 60} min`;
+}
+
+export function runDuration(startedAt: string | null, endedAt: string | null): string {
+  if (!startedAt) return '—';
+  const end = endedAt ? new Date(endedAt).getTime() : Date.now();
+  return duration(end - new Date(startedAt).getTime());
+}
+
+export function clockTime(iso: string): string {
+  const d = new Date(iso);
+  if (!Number.isFinite(d.getTime())) return '';
+  return d.toLocaleTimeString(undefined, { hour12: false }) + '.' + String(d.getMilliseconds()).padStart(3, '0');
+}
+
+export function plural(n: number, word: string, pluralWord = `${word}s`): string {
+  return `${n.toLocaleString()} ${n === 1 ? word : pluralWord}`;
+}

@@ -1,0 +1,46 @@
+import type { RunStatus, RecordStatus } from '../api/types.ts';
+
+export const ACTIVE_RUN_STATUSES: RunStatus[] = ['running', 'pausing', 'stopping'];
+export const FINISHED_RUN_STATUSES: RunStatus[] = ['completed', 'failed'];
+
+export function isRunActive(status: RunStatus | null | undefined): boolean {
+  return !!status && ACTIVE_RUN_STATUSES.includes(status);
+}
+
+export function canPause(status: RunStatus | null | undefined): boolean {
+  return status === 'running';
+}
+export function canResume(status: RunStatus | null | undefined): boolean {
+  return status === 'paused' || status === 'stopped' || status === 'interrupted';
+}
+export function canStop(status: RunStatus | null | undefined): boolean {
+  return status === 'running' || status === 'pausing' || status === 'paused';
+}
+
+export type Tone = 'neutral' | 'blue' | 'green' | 'red' | 'amber' | 'violet' | 'slate';
+
+export const RUN_STATUS_TONE: Record<RunStatus, Tone> = {
+  running: 'blue',
+  pausing: 'amber',
+  paused: 'amber',
+  stopping: 'red',
+  stopped: 'slate',
+  completed: 'green',
+  failed: 'red',
+  interrupted: 'violet',
+};
+
+export const RECORD_STATUS_TONE: Record<RecordStatus, Tone> = {
+  pending: 'slate',
+  running: 'blue',
+  success: 'green',
+  failed: 'red',
+  needs_review: 'amber',
+  skipped: 'neutral',
+};
+
+export const RECORD_STATUSES: RecordStatus[] = ['pending', 'running', 'success', 'failed', 'needs_review', 'skipped'];
+
+export function statusLabel(s: string): string {
+  return s.replace(/_/g, ' ').replace(/^./, (c) => c.toUpperCase());
+}

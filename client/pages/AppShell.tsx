@@ -1,0 +1,58 @@
+import { NavLink, Outlet, Link } from 'react-router';
+import { Toaster } from '../components/Toaster.tsx';
+import { FlowIcon, HistoryIcon } from '../components/icons.tsx';
+import { cn } from '../lib/cn.ts';
+
+function Logo() {
+  return (
+    <Link to="/" className="flex items-center gap-2.5" data-testid="brand">
+      <span className="flex size-7 items-center justify-center rounded-lg bg-gradient-to-br from-indigo-500 to-violet-600 shadow-sm ring-1 ring-white/20">
+        <svg width="16" height="16" viewBox="0 0 32 32" fill="none" aria-hidden="true">
+          <path d="M6 11h11a4.5 4.5 0 0 1 0 9h-2M26 21H15a4.5 4.5 0 0 1 0-9h2" stroke="white" strokeWidth="3" strokeLinecap="round" />
+        </svg>
+      </span>
+      <span className="text-[15px] font-semibold tracking-tight text-white">Conveyor</span>
+    </Link>
+  );
+}
+
+function NavItem({ to, icon, children, end }: { to: string; icon: React.ReactNode; children: React.ReactNode; end?: boolean }) {
+  return (
+    <NavLink
+      to={to}
+      end={end}
+      className={({ isActive }) =>
+        cn(
+          'flex items-center gap-1.5 rounded-md px-2.5 py-1.5 text-sm font-medium transition-colors',
+          isActive ? 'bg-white/10 text-white' : 'text-slate-300 hover:bg-white/5 hover:text-white',
+        )
+      }
+    >
+      {icon}
+      {children}
+    </NavLink>
+  );
+}
+
+export function AppShell() {
+  return (
+    <div className="flex h-full flex-col">
+      <header className="flex h-12 shrink-0 items-center gap-6 bg-slate-900 px-4 shadow-sm" data-testid="topbar">
+        <Logo />
+        <nav className="flex items-center gap-1" aria-label="Main">
+          <NavItem to="/" end icon={<FlowIcon size={15} />}>
+            <span data-testid="nav-flows">Flows</span>
+          </NavItem>
+          <NavItem to="/runs" icon={<HistoryIcon size={15} />}>
+            <span data-testid="nav-runs">Runs</span>
+          </NavItem>
+        </nav>
+        <div className="ml-auto text-xs text-slate-500">Automation studio</div>
+      </header>
+      <main className="flex min-h-0 flex-1 flex-col">
+        <Outlet />
+      </main>
+      <Toaster />
+    </div>
+  );
+}

@@ -1,0 +1,242 @@
+import { useCallback, useRef, useState } from 'react';
+import { Link, useNavigate } from 'react-router';
+import { flowsApi } from '../api/endpoints.ts';
+import { ApiError, errorMessage } from '../api/http.ts';
+import type { FlowSummary } from '../api/types.ts';
+import { Button, IconButton } from '../components/Button.tsx';
+import { ConfirmDialog } from '../components/ConfirmDialog.tsx';
+import { EmptyState, ErrorState } from '../components/EmptyState.tsx';
+import { ErrorDialog } from '../components/ErrorDialog.tsx';
+import { DownloadIcon, FlowIcon, PencilIcon, PlusIcon, TrashIcon, UploadIcon } from '../components/icons.tsx';
+import { PromptDialog } from '../components/PromptDialog.tsx';
+import { LoadingState } from '../components/Spinner.tsx';
+import { dateTime, plural, timeAgo } from '../lib/format.ts';
+import { downloadUrl } from '../lib/download.ts';
+import { useAsync } from '../lib/use-async.ts';
+import { toast } from '../stores/toast-store.ts';
+import { Card, PageBody, PageHeader } from './PageHeader.tsx';
+import { useWindowFileDrop } from './useFileDrop.ts';
+
+export function FlowListPage() {
+  const navigate = useNavigate();
+  const flows = useAsync(() => flowsApi.list(), []);
+  const [creating, setCreating] = useState(false);
+  const [renaming, setRenaming] = useState<FlowSummary | null>(null);
+  const [deleting, setDeleting] = useState<FlowSummary | null>(null);
+  const [importError, setImportError] = useState<unknown>(null);
+  const [importing, setImporting] = useState(false);
+  const fileInput = useRef<HTMLInputElement>(null);
+
+  const importFile = useCallback(
+    async (file: File) => {
+      if (!/\.json$/i.test(file.name) && file.type !== 'application/json') {
+        toast.error('Not a flow file', `"${file.name}" is not a .json file. Export a flow from Conveyor and import that file.`);
+        return;
+      }
+      setImporting(true);
+      try {
+        const text = await file.text();
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(text);
+        } catch (err) {
+          throw new ApiError(422, 'E_FLOW_INVALID', `"${file.name}" is not valid JSON.`, 'Export the flow again from Conveyor, or fix the syntax.', [
+            { path: '$', message: `The file is not valid JSON (${(err as Error).message}).` },
+          ]);
+        }
+        const entry = await flowsApi.importFlow(parsed);
+        toast.success('Flow imported', `"${entry.name}" is ready.`);
+        navigate(`/flows/${encodeURIComponent(entry.id)}`);
+      } catch (err) {
+        setImportError(err);
+      } finally {
+        setImporting(false);
+      }
+    },
+    [navigate],
+  );
+
+  const dropping = useWindowFileDrop((f) => void importFile(f));
+
+  const list = flows.data ?? [];
+  const sorted = [...list].sort((a, b) => (b.updatedAt ?? '').localeCompare(a.updatedAt ?? ''));
+
+  return (
+    <PageBody>
+      <PageHeader
+        title="Flows"
+        subtitle="Draw a flow, run it over your records, and watch every step live."
+        actions={
+          <>
+            <input
+              ref={fileInput}
+              type="file"
+              accept=".json,application/json"
+              className="hidden"
+              data-testid="import-file"
+              onChange={(e) => {
+                const f = e.target.files?.[0];
+                e.target.value = '';
+                if (f) void importFile(f);
+              }}
+            />
+            <Button icon={<UploadIcon />} onClick={() => fileInput.current?.click()} loading={importing} data-testid="btn-import">
+              Import
+            </Button>
+            <Button variant="primary" icon={<PlusIcon />} onClick={() => setCreating(true)} data-testid="btn-new-flow">
+              New flow
+            </Button>
+          </>
+        }
+      />
+
+      {flows.loading && !flows.data ? (
+        <Card>
+          <LoadingState label="Loading flows…" />
+        </Card>
+      ) : flows.error && !flows.data ? (
+        <Card>
+          <ErrorState title="Could not load the flows" message={errorMessage(flows.error)} onRetry={flows.reload} />
+        </Card>
+      ) : sorted.length === 0 ? (
+        <Card>
+          <EmptyState
+            icon={<FlowIcon size={22} />}
+            title="No flows yet"
+            data-testid="flows-empty"
+            action={
+              <>
+                <Button variant="primary" icon={<PlusIcon />} onClick={() => setCreating(true)}>
+                  Create your first flow
+                </Button>
+                <Button icon={<UploadIcon />} onClick={() => fileInput.current?.click()}>
+                  Import a file
+                </Button>
+              </>
+            }
+          >
+            A flow takes records in through a trigger, passes each one through its steps, and ends it with a status. You can also drop an exported
+            <code className="mx-1 rounded bg-slate-100 px-1 text-xs">.json</code> file anywhere on this page.
+          </EmptyState>
+        </Card>
+      ) : (
+        <Card>
+          <table className="w-full text-sm" data-testid="flow-table">
+            <thead className="border-b border-slate-200 bg-slate-50/80 text-left text-xs font-medium tracking-wide text-slate-500 uppercase">
+              <tr>
+                <th className="px-5 py-2.5">Name</th>
+                <th className="w-28 px-3 py-2.5">Nodes</th>
+                <th className="w-40 px-3 py-2.5">Updated</th>
+                <th className="w-44 px-3 py-2.5" />
+              </tr>
+            </thead>
+            <tbody className="divide-y divide-slate-100">
+              {sorted.map((f) => (
+                <tr key={f.id} className="group hover:bg-slate-50/70" data-testid={`flow-row-${f.id}`} data-flow-name={f.name}>
+                  <td className="px-5 py-3">
+                    <Link to={`/flows/${encodeURIComponent(f.id)}`} className="flex items-center gap-3" data-testid="flow-open">
+                      <span className="flex size-8 shrink-0 items-center justify-center rounded-lg bg-indigo-50 text-indigo-600 ring-1 ring-indigo-100">
+                        <FlowIcon size={16} />
+                      </span>
+                      <span className="min-w-0">
+                        <span className="block truncate font-medium text-slate-900 group-hover:text-indigo-700" data-testid="flow-name">
+                          {f.name}
+                        </span>
+                        <span className="block truncate text-xs text-slate-500">{f.description || f.id}</span>
+                      </span>
+                    </Link>
+                  </td>
+                  <td className="px-3 py-3 text-slate-600 tabular-nums" data-testid="flow-node-count">
+                    {plural(f.nodeCount ?? 0, 'node')}
+                  </td>
+                  <td className="px-3 py-3 text-slate-600" title={dateTime(f.updatedAt)}>
+                    {timeAgo(f.updatedAt)}
+                  </td>
+                  <td className="px-3 py-3">
+                    <div className="flex justify-end gap-0.5 opacity-70 group-hover:opacity-100">
+                      <IconButton label="Rename" icon={<PencilIcon />} onClick={() => setRenaming(f)} data-testid="btn-rename" />
+                      <IconButton label="Export" icon={<DownloadIcon />} onClick={() => downloadUrl(flowsApi.exportUrl(f.id))} data-testid="btn-export" />
+                      <IconButton label="Delete" icon={<TrashIcon />} className="hover:!bg-rose-50 hover:!text-rose-600" onClick={() => setDeleting(f)} data-testid="btn-delete" />
+                      <Link to={`/flows/${encodeURIComponent(f.id)}`} className="ml-1">
+                        <Button size="sm">Open</Button>
+                      </Link>
+                    </div>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </Card>
+      )}
+
+      {dropping && (
+        <div className="pointer-events-none fixed inset-0 z-40 flex items-center justify-center bg-indigo-600/10 backdrop-blur-[1px]" data-testid="drop-overlay">
+          <div className="rounded-2xl border-2 border-dashed border-indigo-400 bg-white/95 px-10 py-8 text-center shadow-xl">
+            <UploadIcon size={28} className="mx-auto text-indigo-600" />
+            <p className="mt-3 font-medium text-slate-900">Drop the flow file to import it</p>
+            <p className="text-sm text-slate-500">A .json file exported from Conveyor</p>
+          </div>
+        </div>
+      )}
+
+      <PromptDialog
+        open={creating}
+        title="New flow"
+        label="Name"
+        placeholder="e.g. Score incoming leads"
+        confirmLabel="Create flow"
+        onCancel={() => setCreating(false)}
+        onSubmit={async (name) => {
+          try {
+            const entry = await flowsApi.create(name);
+            setCreating(false);
+            navigate(`/flows/${encodeURIComponent(entry.id)}`);
+          } catch (err) {
+            toast.error('Could not create the flow', errorMessage(err));
+          }
+        }}
+      />
+      <PromptDialog
+        open={!!renaming}
+        title="Rename flow"
+        label="Name"
+        initial={renaming?.name ?? ''}
+        confirmLabel="Rename"
+        onCancel={() => setRenaming(null)}
+        onSubmit={async (name) => {
+          if (!renaming) return;
+          try {
+            await flowsApi.rename(renaming.id, name);
+            setRenaming(null);
+            flows.reload();
+            toast.success('Flow renamed', `Now called "${name}".`);
+          } catch (err) {
+            toast.error('Could not rename the flow', errorMessage(err));
+          }
+        }}
+      />
+      <ConfirmDialog
+        open={!!deleting}
+        title="Delete this flow?"
+        danger
+        confirmLabel="Delete flow"
+        onCancel={() => setDeleting(null)}
+        onConfirm={async () => {
+          if (!deleting) return;
+          try {
+            await flowsApi.remove(deleting.id);
+            toast.success('Flow deleted', `"${deleting.name}" was deleted.`);
+            flows.reload();
+          } catch (err) {
+            toast.error('Could not delete the flow', errorMessage(err));
+          } finally {
+            setDeleting(null);
+          }
+        }}
+      >
+        <strong className="font-medium text-slate-900">{deleting?.name}</strong> will be deleted. Its past runs stay in the run history. Export it first if you may need it again.
+      </ConfirmDialog>
+      <ErrorDialog title="This file cannot be imported" error={importError} onClose={() => setImportError(null)} testId="import-error" />
+    </PageBody>
+  );
+}

@@ -1,0 +1,134 @@
+import { useEffect } from 'react';
+import { Link, useNavigate, useSearchParams } from 'react-router';
+import { runsApi } from '../api/endpoints.ts';
+import { errorMessage } from '../api/http.ts';
+import type { RunSummary } from '../api/types.ts';
+import { RunStatusBadge } from '../components/Badge.tsx';
+import { Button } from '../components/Button.tsx';
+import { EmptyState, ErrorState } from '../components/EmptyState.tsx';
+import { HistoryIcon } from '../components/icons.tsx';
+import { LoadingState } from '../components/Spinner.tsx';
+import { dateTime, runDuration, timeAgo } from '../lib/format.ts';
+import { isRunActive } from '../lib/run-status.ts';
+import { useAsync } from '../lib/use-async.ts';
+import { Card, PageBody, PageHeader } from './PageHeader.tsx';
+
+export function RunsPage() {
+  const [params, setParams] = useSearchParams();
+  const flowId = params.get('flowId') ?? undefined;
+  const navigate = useNavigate();
+  const runs = useAsync(() => runsApi.list({ flowId, limit: 200 }), [flowId]);
+  const anyActive = (runs.data ?? []).some((r) => isRunActive(r.status));
+
+  useEffect(() => {
+    const t = setInterval(runs.reload, anyActive ? 2000 : 10000);
+    return () => clearInterval(t);
+  }, [anyActive, runs.reload]);
+
+  const list = runs.data ?? [];
+  return (
+    <PageBody>
+      <PageHeader
+        title="Runs"
+        subtitle={flowId ? `Runs of one flow (${list[0]?.flowName ?? flowId}).` : 'Every run, newest first. Open one to see its records, steps and log.'}
+        actions={
+          flowId ? (
+            <Button size="sm" onClick={() => setParams({})}>
+              Show all runs
+            </Button>
+          ) : undefined
+        }
+      />
+      {runs.loading && !runs.data ? (
+        <Card>
+          <LoadingState label="Loading runs…" />
+        </Card>
+      ) : runs.error && !runs.data ? (
+        <Card>
+          <ErrorState title="Could not load the runs" message={errorMessage(runs.error)} onRetry={runs.reload} />
+        </Card>
+      ) : list.length === 0 ? (
+        <Card>
+          <EmptyState
+            icon={<HistoryIcon size={22} />}
+            title="No runs yet"
+            data-testid="runs-empty"
+            action={
+              <Link to="/">
+                <Button variant="primary">Go to flows</Button>
+              </Link>
+            }
+          >
+            Open a flow and press Run: every run is kept here with its records, their steps and the log.
+          </EmptyState>
+        </Card>
+      ) : (
+        <Card>
+          <table className="w-full text-sm" data-testid="runs-table">
+            <thead className="border-b border-slate-200 bg-slate-50/80 text-left text-xs font-medium tracking-wide text-slate-500 uppercase">
+              <tr>
+                <th className="px-5 py-2.5">Flow</th>
+                <th className="w-32 px-3 py-2.5">Status</th>
+                <th className="px-3 py-2.5">Records</th>
+                <th className="w-36 px-3 py-2.5">Started</th>
+                <th className="w-28 px-3 py-2.5 text-right">Duration</th>
+              </tr>
+            </thead>
+            <tbody className="divide-y divide-slate-100">
+              {list.map((r) => (
+                <RunRow key={r.id} run={r} onOpen={() => navigate(`/runs/${encodeURIComponent(r.id)}`)} />
+              ))}
+            </tbody>
+          </table>
+        </Card>
+      )}
+    </PageBody>
+  );
+}
+
+function RunRow({ run, onOpen }: { run: RunSummary; onOpen(): void }) {
+  const c = run.counts;
+  return (
+    <tr className="cursor-pointer hover:bg-indigo-50/40" onClick={onOpen} data-testid={`run-row-${run.id}`} data-status={run.status}>
+      <td className="px-5 py-3">
+        <div className="font-medium text-slate-900">{run.flowName}</div>
+        <div className="font-mono text-[11px] text-slate-400">{run.id}</div>
+      </td>
+      <td className="px-3 py-3">
+        <RunStatusBadge status={run.status} />
+      </td>
+      <td className="px-3 py-3">
+        <div className="flex items-center gap-3 text-xs tabular-nums">
+          <span className="font-medium text-slate-700">{run.recordCount.toLocaleString()} total</span>
+          <span className="text-emerald-700" title="Success">
+            ✓ {c.success}
+          </span>
+          {c.needs_review > 0 && (
+            <span className="text-amber-700" title="Needs review">
+              ⚑ {c.needs_review}
+            </span>
+          )}
+          {c.failed > 0 && (
+            <span className="text-rose-600" title="Failed">
+              ✕ {c.failed}
+            </span>
+          )}
+          {c.skipped > 0 && (
+            <span className="text-slate-500" title="Skipped">
+              ⤼ {c.skipped}
+            </span>
+          )}
+          {c.pending + c.running > 0 && (
+            <span className="text-slate-500" title="Not finished">
+              … {c.pending + c.running}
+            </span>
+          )}
+        </div>
+      </td>
+      <td className="px-3 py-3 text-slate-600" title={dateTime(run.startedAt ?? run.createdAt)}>
+        {timeAgo(run.startedAt ?? run.createdAt)}
+      </td>
+      <td className="px-3 py-3 text-right text-slate-600 tabular-nums">{runDuration(run.startedAt, run.endedAt)}</td>
+    </tr>
+  );
+}

@@ -1,0 +1,21 @@
+import { createBrowserRouter } from 'react-router';
+import { AppShell } from './pages/AppShell.tsx';
+import { FlowListPage } from './pages/FlowListPage.tsx';
+import { EditorPage } from './pages/EditorPage.tsx';
+import { RunsPage } from './pages/RunsPage.tsx';
+import { RunViewPage } from './pages/RunViewPage.tsx';
+import { NotFoundPage } from './pages/NotFoundPage.tsx';
+
+export const router = createBrowserRouter([
+  {
+    path: '/',
+    element: <AppShell />,
+    children: [
+      { index: true, element: <FlowListPage /> },
+      { path: 'flows/:id', element: <EditorPage /> },
+      { path: 'runs', element: <RunsPage /> },
+      { path: 'runs/:id', element: <RunViewPage /> },
+      { path: '*', element: <NotFoundPage /> },
+    ],
+  },
+]);

@@ -1,0 +1,118 @@
+import { runsApi } from '../api/endpoints.ts';
+import { errorMessage } from '../api/http.ts';
+import { Dialog } from '../components/Dialog.tsx';
+import { ErrorState } from '../components/EmptyState.tsx';
+import { LoadingState } from '../components/Spinner.tsx';
+import { Badge, RecordStatusBadge } from '../components/Badge.tsx';
+import { dateTime, duration } from '../lib/format.ts';
+import { useAsync } from '../lib/use-async.ts';
+import { JsonBlock } from './JsonBlock.tsx';
+import type { Step } from '../api/types.ts';
+
+/** One record of a run: its data, result, error, and every step it went through. */
+export function RecordDetail({ runId, index, nodeNames, onClose }: { runId: string; index: number | null; nodeNames: Record<string, string>; onClose(): void }) {
+  return (
+    <Dialog open={index !== null} onClose={onClose} title={index === null ? 'Record' : `Record #${index + 1}`} description="Every step this record went through, with what went in and out." size="xl" testId="record-detail">
+      {index !== null && <RecordDetailBody runId={runId} index={index} nodeNames={nodeNames} />}
+    </Dialog>
+  );
+}
+
+function RecordDetailBody({ runId, index, nodeNames }: { runId: string; index: number; nodeNames: Record<string, string> }) {
+  const res = useAsync(() => runsApi.record(runId, index), [runId, index]);
+  if (res.loading && !res.data) return <LoadingState label="Loading steps…" />;
+  if (res.error || !res.data) return <ErrorState title="Could not load this record" message={errorMessage(res.error)} onRetry={res.reload} />;
+  const { record, steps } = res.data;
+  return (
+    <div className="scrollbar-thin max-h-[65vh] space-y-4 overflow-y-auto pr-1">
+      <div className="flex flex-wrap items-center gap-3 text-sm">
+        <RecordStatusBadge status={record.status} data-testid="record-detail-status" />
+        {record.reason && <span className="text-slate-600">Reason: {record.reason}</span>}
+        <span className="text-slate-500">Started {dateTime(record.startedAt)}</span>
+      </div>
+      {record.error && (
+        <div className="rounded-lg bg-rose-50 p-3 text-sm ring-1 ring-rose-200" data-testid="record-detail-error">
+          <p className="font-medium text-rose-800">
+            {record.error.message} <span className="font-mono text-xs text-rose-500">{record.error.code}</span>
+          </p>
+          {record.error.hint && <p className="mt-0.5 text-rose-700">{record.error.hint}</p>}
+          {record.error.nodeId && <p className="mt-0.5 text-xs text-rose-600">At node {nodeNames[record.error.nodeId] ?? record.error.nodeId}</p>}
+        </div>
+      )}
+      <div className="grid grid-cols-2 gap-3">
+        <div>
+          <h4 className="mb-1 text-xs font-semibold tracking-wide text-slate-400 uppercase">Input</h4>
+          <JsonBlock value={record.data} />
+        </div>
+        <div>
+          <h4 className="mb-1 text-xs font-semibold tracking-wide text-slate-400 uppercase">Result</h4>
+          <JsonBlock value={record.output} />
+        </div>
+      </div>
+      <div>
+        <h4 className="mb-2 text-xs font-semibold tracking-wide text-slate-400 uppercase">Steps ({steps.length})</h4>
+        {steps.length === 0 ? (
+          <p className="text-sm text-slate-500">No step ran for this record yet.</p>
+        ) : (
+          <ol className="space-y-2" data-testid="record-steps">
+            {steps.map((s) => (
+              <StepItem key={`${s.seq}-${s.attempt}`} step={s} name={nodeNames[s.nodeId] ?? s.nodeId} input={stepInput(s, steps, record.data)} />
+            ))}
+          </ol>
+        )}
+      </div>
+    </div>
+  );
+}
+
+/** A step's input; the store keeps it only when it differs from the output of the step before. */
+function stepInput(step: Step, steps: Step[], recordData: unknown): { value: unknown; note?: string } {
+  if (step.input !== null && step.input !== undefined) return { value: step.input };
+  const from = (step as Step & { inputFrom?: number | null }).inputFrom;
+  if (from == null) return { value: recordData, note: "The record's data" };
+  const prev = steps.find((s) => s.seq === from);
+  const emissions = Array.isArray(prev?.output) ? (prev!.output as Array<{ port: string; data: unknown }>) : [];
+  if (emissions.length === 1) return { value: emissions[0].data, note: `Output of step ${from}` };
+  return { value: emissions.map((e) => e.data), note: `Output of step ${from}` };
+}
+
+function StepItem({ step, name, input }: { step: Step; name: string; input: { value: unknown; note?: string } }) {
+  const out = Array.isArray(step.output) ? (step.output as Array<{ port: string; data: unknown }>) : [];
+  return (
+    <li className="rounded-lg ring-1 ring-slate-200" data-testid={`step-${step.seq}`}>
+      <details>
+        <summary className="flex cursor-pointer items-center gap-3 px-3 py-2 text-sm hover:bg-slate-50">
+          <span className="w-6 text-xs text-slate-400 tabular-nums">{step.seq}</span>
+          <span className="font-medium text-slate-800">{name}</span>
+          <span className="font-mono text-[11px] text-slate-400">{step.nodeType}</span>
+          {step.attempt > 1 && <Badge tone="amber">attempt {step.attempt}</Badge>}
+          {out.length > 0 && <span className="text-xs text-slate-500">→ {[...new Set(out.map((o) => o.port))].join(', ')}</span>}
+          <span className="ml-auto flex items-center gap-2">
+            <span className="text-xs text-slate-400 tabular-nums">{duration(step.durationMs)}</span>
+            <Badge tone={step.status === 'success' ? 'green' : 'red'} dot>
+              {step.status}
+            </Badge>
+          </span>
+        </summary>
+        <div className="grid grid-cols-2 gap-3 border-t border-slate-100 p-3">
+          <div>
+            <h5 className="mb-1 text-[11px] font-semibold text-slate-400 uppercase">
+              Input {input.note && <span className="font-normal normal-case">· {input.note}</span>}
+            </h5>
+            <JsonBlock value={input.value} />
+          </div>
+          <div>
+            <h5 className="mb-1 text-[11px] font-semibold text-slate-400 uppercase">Output</h5>
+            <JsonBlock value={out.length ? out : step.output} />
+          </div>
+          {step.error && (
+            <div className="col-span-2 rounded-md bg-rose-50 p-2 text-sm ring-1 ring-rose-200">
+              <span className="font-medium text-rose-800">{step.error.message}</span> <span className="font-mono text-xs text-rose-500">{step.error.code}</span>
+              {step.error.hint && <p className="text-rose-700">{step.error.hint}</p>}
+            </div>
+          )}
+        </div>
+      </details>
+    </li>
+  );
+}

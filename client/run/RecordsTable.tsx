@@ -1,0 +1,105 @@
+import { useEffect, useState } from 'react';
+import { runsApi } from '../api/endpoints.ts';
+import { errorMessage } from '../api/http.ts';
+import type { RecordStatus } from '../api/types.ts';
+import { RecordStatusBadge } from '../components/Badge.tsx';
+import { Button } from '../components/Button.tsx';
+import { ErrorState } from '../components/EmptyState.tsx';
+import { LoadingState } from '../components/Spinner.tsx';
+import { Select } from '../components/TextInput.tsx';
+import { RECORD_STATUSES, statusLabel } from '../lib/run-status.ts';
+import { duration } from '../lib/format.ts';
+import { useAsync } from '../lib/use-async.ts';
+import { useLiveRun } from '../stores/live-run-store.ts';
+import { jsonPreview } from './JsonBlock.tsx';
+import { RecordDetail } from './RecordDetail.tsx';
+
+const PAGE = 50;
+
+/** The run's records (REST, paged) with a status filter; a row opens the record's steps. */
+export function RecordsTable({ runId, nodeNames }: { runId: string; nodeNames: Record<string, string> }) {
+  const [status, setStatus] = useState<RecordStatus | ''>('');
+  const [offset, setOffset] = useState(0);
+  const [open, setOpen] = useState<number | null>(null);
+  const counts = useLiveRun((s) => s.counts);
+  const final = useLiveRun((s) => s.final);
+  const countsKey = `${counts.success}/${counts.failed}/${counts.needs_review}/${counts.skipped}/${counts.running}`;
+  const [refreshKey, setRefreshKey] = useState(countsKey);
+  // Refresh at most once a second while the run moves.
+  useEffect(() => {
+    const t = setTimeout(() => setRefreshKey(countsKey), final ? 0 : 1000);
+    return () => clearTimeout(t);
+  }, [countsKey, final]);
+  const res = useAsync(() => runsApi.records(runId, { status, offset, limit: PAGE }), [runId, status, offset, refreshKey]);
+
+  useEffect(() => setOffset(0), [status]);
+
+  const total = res.data?.total ?? 0;
+  return (
+    <div className="flex h-full min-h-0 flex-col" data-testid="records-table">
+      <div className="flex items-center gap-2 border-b border-slate-100 px-3 py-1.5">
+        <label className="flex items-center gap-2 text-xs text-slate-500">
+          Status
+          <Select className="!h-7 !w-40 !py-0 !text-xs" value={status} onChange={(e) => setStatus(e.target.value as RecordStatus | '')} data-testid="records-filter">
+            <option value="">All statuses</option>
+            {RECORD_STATUSES.map((s) => (
+              <option key={s} value={s}>
+                {statusLabel(s)}
+              </option>
+            ))}
+          </Select>
+        </label>
+        <span className="ml-auto text-xs text-slate-500 tabular-nums" data-testid="records-total">
+          {total ? `${offset + 1}–${Math.min(offset + PAGE, total)} of ${total.toLocaleString()}` : ''}
+        </span>
+        <Button size="xs" variant="ghost" disabled={offset === 0} onClick={() => setOffset(Math.max(0, offset - PAGE))}>
+          Previous
+        </Button>
+        <Button size="xs" variant="ghost" disabled={offset + PAGE >= total} onClick={() => setOffset(offset + PAGE)}>
+          Next
+        </Button>
+      </div>
+      <div className="scrollbar-thin min-h-0 flex-1 overflow-auto">
+        {res.loading && !res.data ? (
+          <LoadingState label="Loading records…" />
+        ) : res.error && !res.data ? (
+          <ErrorState title="Could not load the records" message={errorMessage(res.error)} onRetry={res.reload} />
+        ) : !res.data?.items.length ? (
+          <p className="p-6 text-center text-sm text-slate-500" data-testid="records-empty">
+            {status ? `No record is ${statusLabel(status).toLowerCase()}.` : 'No records yet.'}
+          </p>
+        ) : (
+          <table className="w-full text-xs">
+            <thead className="sticky top-0 z-10 bg-white text-left text-[11px] font-medium tracking-wide text-slate-500 uppercase shadow-[0_1px_0_#e2e8f0]">
+              <tr>
+                <th className="w-16 px-3 py-2">#</th>
+                <th className="w-32 px-3 py-2">Status</th>
+                <th className="px-3 py-2">Data</th>
+                <th className="px-3 py-2">Result / error</th>
+                <th className="w-20 px-3 py-2 text-right">Time</th>
+              </tr>
+            </thead>
+            <tbody className="divide-y divide-slate-100">
+              {res.data.items.map((r) => (
+                <tr key={r.index} className="cursor-pointer hover:bg-indigo-50/40" onClick={() => setOpen(r.index)} data-testid={`record-row-${r.index}`} data-status={r.status}>
+                  <td className="px-3 py-1.5 font-medium text-slate-700 tabular-nums">{r.index + 1}</td>
+                  <td className="px-3 py-1.5">
+                    <RecordStatusBadge status={r.status} />
+                  </td>
+                  <td className="max-w-0 truncate px-3 py-1.5 font-mono text-[11px] text-slate-600">{jsonPreview(r.data)}</td>
+                  <td className="max-w-0 truncate px-3 py-1.5 font-mono text-[11px]">
+                    {r.error ? <span className="font-sans text-rose-600">{r.error.message}</span> : r.reason ? <span className="font-sans text-amber-700">{r.reason}</span> : <span className="text-slate-600">{jsonPreview(r.output)}</span>}
+                  </td>
+                  <td className="px-3 py-1.5 text-right text-slate-500 tabular-nums">
+                    {r.startedAt && r.endedAt ? duration(new Date(r.endedAt).getTime() - new Date(r.startedAt).getTime()) : '—'}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </div>
+      <RecordDetail runId={runId} index={open} nodeNames={nodeNames} onClose={() => setOpen(null)} />
+    </div>
+  );
+}

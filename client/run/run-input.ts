@@ -1,0 +1,28 @@
+import type { RunInputBody } from '../api/types.ts';
+
+export type InputFormat = 'auto' | 'json' | 'csv';
+
+/**
+ * Turns what the person pasted into the run input: nothing (the trigger's own records), JSON
+ * records (an array of objects, or one object), or CSV text for the server to parse.
+ */
+export function parseRunInput(text: string, format: InputFormat): { ok: true; input?: RunInputBody; count?: number } | { ok: false; error: string } {
+  const t = text.trim();
+  if (!t) return { ok: true };
+  const kind = format === 'auto' ? (t.startsWith('[') || t.startsWith('{') ? 'json' : 'csv') : format;
+  if (kind === 'csv') {
+    const lines = t.split(/\r?\n/).filter((l) => l.trim());
+    if (lines.length < 2) return { ok: false, error: 'CSV needs a header line and at least one record line.' };
+    return { ok: true, input: { text, format: 'csv' }, count: lines.length - 1 };
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(t);
+  } catch (err) {
+    return { ok: false, error: `This is not valid JSON: ${(err as Error).message}` };
+  }
+  const list = Array.isArray(value) ? value : [value];
+  const bad = list.findIndex((r) => !r || typeof r !== 'object' || Array.isArray(r));
+  if (bad !== -1) return { ok: false, error: `Record ${bad + 1} is not an object: each record must look like {"name": "value"}.` };
+  return { ok: true, input: { records: list as RunInputBody['records'] }, count: list.length };
+}

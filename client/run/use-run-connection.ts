@@ -1,0 +1,82 @@
+import { useEffect } from 'react';
+import { runsApi } from '../api/endpoints.ts';
+import { getSocket } from '../api/socket.ts';
+import type { LogLine, RecordSummary, RunUpdate } from '../api/types.ts';
+import { useLiveRun } from '../stores/live-run-store.ts';
+
+const MAX_BACKFILL_LOGS = 100_000;
+const MAX_BACKFILL_RECORDS = 20_000;
+
+async function fetchAllLogs(runId: string, cancelled: () => boolean): Promise<LogLine[] | null> {
+  const out: LogLine[] = [];
+  for (let offset = 0; offset < MAX_BACKFILL_LOGS; ) {
+    const page = await runsApi.logs(runId, offset, 1000);
+    if (cancelled()) return null;
+    out.push(...page.items);
+    offset += page.items.length;
+    if (!page.items.length || offset >= page.total) break;
+  }
+  return out;
+}
+
+async function fetchRecordStatuses(runId: string, cancelled: () => boolean): Promise<RecordSummary[] | null> {
+  const out: RecordSummary[] = [];
+  for (let offset = 0; offset < MAX_BACKFILL_RECORDS; ) {
+    const page = await runsApi.records(runId, { offset, limit: 1000 });
+    if (cancelled()) return null;
+    out.push(...page.items);
+    offset += page.items.length;
+    if (!page.items.length || offset >= page.total) break;
+  }
+  return out;
+}
+
+/**
+ * Feeds the live-run store for one run: joins its Socket.IO room (`run:update`, coalesced, the
+ * last one `final`), fetches the earlier log lines and record statuses with REST, and polls the
+ * summary while the socket is down. The run must have been `attach`ed to the store first.
+ */
+export function useRunConnection(runId: string | null) {
+  useEffect(() => {
+    if (!runId) return;
+    let stopped = false;
+    const cancelled = () => stopped;
+    const socket = getSocket();
+    const onUpdate = (u: RunUpdate) => useLiveRun.getState().applyUpdate(u);
+    const join = () => socket.emit('run:join', runId);
+    socket.on('run:update', onUpdate);
+    socket.on('connect', join);
+    if (socket.connected) join();
+
+    fetchAllLogs(runId, cancelled)
+      .then((lines) => {
+        if (lines && useLiveRun.getState().runId === runId) useLiveRun.getState().mergeBackfill(lines);
+      })
+      .catch(() => undefined);
+    fetchRecordStatuses(runId, cancelled)
+      .then((list) => {
+        if (list && useLiveRun.getState().runId === runId) useLiveRun.getState().mergeRecordStatuses(list);
+      })
+      .catch(() => undefined);
+
+    const poll = setInterval(async () => {
+      if (socket.connected) return;
+      const s = useLiveRun.getState();
+      if (s.runId !== runId || s.final) return;
+      try {
+        const summary = await runsApi.get(runId);
+        if (!stopped) useLiveRun.getState().applySummary(summary);
+      } catch {
+        /* the next tick tries again */
+      }
+    }, 2000);
+
+    return () => {
+      stopped = true;
+      clearInterval(poll);
+      socket.off('run:update', onUpdate);
+      socket.off('connect', join);
+      if (socket.connected) socket.emit('run:leave', runId);
+    };
+  }, [runId]);
+}

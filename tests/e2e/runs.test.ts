@@ -1,0 +1,79 @@
+import { describe, expect, test } from 'vitest';
+import { useStudio } from './support/fixtures.ts';
+import { api, createFlowViaApi, waitForRun, type RunSummary } from './support/api.ts';
+import * as s from './support/studio.ts';
+
+const studio = useStudio();
+
+describe('runs history', () => {
+  test('lists runs and reopens one on a read-only canvas with its final counters, records and steps', async () => {
+    const page = await studio.page();
+    await page.goto(studio.url + '/runs');
+    await page.locator(s.tid('runs-empty')).waitFor();
+
+    const entry = await createFlowViaApi(
+      studio.url,
+      'Orders',
+      [
+        { id: 'score', type: 'core.set-fields', x: 260, y: 200, params: { fields: [{ name: 'score', value: '$number(n) * 2' }] } },
+        { id: 'gate', type: 'core.if', x: 520, y: 200, params: { condition: 'score > 12' } },
+        { id: 'ok', type: 'core.end', x: 780, y: 100, params: { status: 'success' } },
+        { id: 'review', type: 'core.end', x: 780, y: 300, params: { status: 'needs_review', reason: 'small order' } },
+      ],
+      [
+        ['trigger', 'out', 'score'],
+        ['score', 'out', 'gate'],
+        ['gate', 'true', 'ok'],
+        ['gate', 'false', 'review'],
+      ],
+    );
+    const run = await api<RunSummary>(studio.url, 'POST', '/api/runs', { flowId: entry.id, input: { records: Array.from({ length: 12 }, (_, i) => ({ n: i + 1 })) } });
+    const done = await waitForRun(studio.url, run.id);
+    expect(done.status).toBe('completed');
+
+    // n = 1..12, score = 2n > 12 for n = 7..12.
+    await page.reload();
+    const row = page.locator(s.tid(`run-row-${run.id}`));
+    await row.waitFor();
+    expect(await row.getAttribute('data-status')).toBe('completed');
+    await expect(row.textContent()).resolves.toContain('Orders');
+    await row.click();
+
+    await page.waitForURL(new RegExp(`/runs/${run.id}$`));
+    await page.locator(s.tid('run-view')).waitFor();
+    expect(await page.locator(s.tid('canvas')).getAttribute('data-readonly')).toBe('true');
+    expect(await s.runStatus(page)).toBe('completed');
+    await page.locator(s.tid('counter-ok-success')).waitFor();
+    expect(await s.counter(page, 'ok', 'success')).toBe(6);
+    expect(await s.counter(page, 'review', 'success')).toBe(6);
+    expect(await s.counter(page, 'gate', 'success')).toBe(12);
+    expect(await s.count(page, 'success')).toBe(6);
+    expect(await s.count(page, 'needs_review')).toBe(6);
+
+    // Records with a status filter.
+    const table = page.locator(s.tid('records-table'));
+    await table.locator('[data-testid^="record-row-"]').first().waitFor();
+    expect(await table.locator('[data-testid^="record-row-"]').count()).toBe(12);
+    await page.locator(s.tid('records-filter')).selectOption('needs_review');
+    await page.waitForFunction(() => {
+      const rows = [...document.querySelectorAll('[data-testid^="record-row-"]')];
+      return rows.length === 6 && rows.every((r) => r.getAttribute('data-status') === 'needs_review');
+    });
+
+    // A record opens its steps with inputs and outputs.
+    await table.locator(s.tid('record-row-0')).click();
+    const detail = page.locator(s.tid('record-detail'));
+    await detail.waitFor();
+    await detail.locator(s.tid('record-steps')).waitFor();
+    const steps = await detail.locator('[data-testid^="step-"]').count();
+    expect(steps).toBeGreaterThanOrEqual(3);
+    await expect(detail.textContent()).resolves.toContain('score');
+    expect(await detail.locator(s.tid('record-detail-status')).getAttribute('data-status')).toBe('needs_review');
+    await page.keyboard.press('Escape');
+
+    // The log of a past run is fetched again.
+    await page.locator(s.tid('tab-log')).click();
+    await page.locator(s.tid('log-line')).first().waitFor();
+    expect(studio.pageErrors).toEqual([]);
+  });
+});
