@@ -1,5 +1,5 @@
 import type { NodeRegistry } from '../../nodes/registry.ts';
-import { flowSchema, FLOW_FORMAT, type FlowDocument } from './schema.ts';
+import { flowSchema, flowNodeSchema, flowEdgeSchema, FLOW_FORMAT, type FlowDocument, type FlowNode, type FlowEdge } from './schema.ts';
 import { jsonPath, zodProblems, type FlowProblem } from './problems.ts';
 import { migrateFlow } from './migrate.ts';
 
@@ -27,19 +27,51 @@ export function validateFlow(raw: unknown, registry: NodeRegistry): FlowCheck {
   const migrated = migrateFlow(raw as Record<string, unknown>);
   if (!migrated.ok) return { ok: false, problems: [migrated.problem] };
   const parsed = flowSchema.safeParse(migrated.value);
-  if (!parsed.success) return { ok: false, problems: zodProblems(parsed.error) };
-  const flow = parsed.data;
-  const problems = checkGraph(flow, registry);
-  if (problems.length) return { ok: false, problems };
-  return { ok: true, flow };
+  if (parsed.success) {
+    const problems = checkGraph(parsed.data.nodes, parsed.data.edges, registry, true);
+    return problems.length ? { ok: false, problems } : { ok: true, flow: parsed.data };
+  }
+  // Still check the meaning of every node and edge that is well-formed, so one answer lists everything.
+  const doc = migrated.value;
+  const nodes = Array.isArray(doc.nodes) ? doc.nodes.map((n) => flowNodeSchema.safeParse(n).data ?? null) : [];
+  const edges = Array.isArray(doc.edges) ? doc.edges.map((e) => flowEdgeSchema.safeParse(e).data ?? null) : [];
+  const complete = nodes.every((n) => n !== null) && Array.isArray(doc.nodes);
+  const malformedIds = new Set<string>();
+  nodes.forEach((n, i) => {
+    const id = n ? undefined : ((doc.nodes as unknown[])[i] as { id?: unknown } | null)?.id;
+    if (typeof id === 'string') malformedIds.add(id);
+  });
+  const problems = [...zodProblems(parsed.error), ...checkGraph(nodes, edges, registry, complete, malformedIds)];
+  return { ok: false, problems: dedupe(problems) };
 }
 
-function checkGraph(flow: FlowDocument, registry: NodeRegistry): FlowProblem[] {
+function dedupe(problems: FlowProblem[]): FlowProblem[] {
+  const seen = new Set<string>();
+  return problems.filter((p) => {
+    const key = `${p.path}\u0000${p.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/**
+ * Checks what the schema cannot: types, params, ports, ids, trigger, cycles. Entries that are null
+ * were malformed (already reported) and are skipped; `complete` says whether every node was readable.
+ */
+function checkGraph(
+  nodes: Array<FlowNode | null>,
+  edges: Array<FlowEdge | null>,
+  registry: NodeRegistry,
+  complete: boolean,
+  malformedIds: ReadonlySet<string> = new Set(),
+): FlowProblem[] {
   const problems: FlowProblem[] = [];
   const nodeIndex = new Map<string, number>();
   let triggers = 0;
 
-  flow.nodes.forEach((node, i) => {
+  nodes.forEach((node, i) => {
+    if (!node) return;
     if (nodeIndex.has(node.id)) {
       problems.push({ path: jsonPath(['nodes', i, 'id']), message: `Node id "${node.id}" is used twice: give each node its own id.` });
     }
@@ -54,7 +86,7 @@ function checkGraph(flow: FlowDocument, registry: NodeRegistry): FlowProblem[] {
     if (!params.success) problems.push(...zodProblems(params.error, ['nodes', i, 'params']));
   });
 
-  if (flow.nodes.length > 0 && triggers === 0) {
+  if (complete && nodes.length > 0 && triggers === 0) {
     problems.push({ path: '$.nodes', message: 'The flow has no trigger: add a trigger node (for example "Manual trigger") so records can enter it.' });
   }
   if (triggers > 1) {
@@ -63,20 +95,21 @@ function checkGraph(flow: FlowDocument, registry: NodeRegistry): FlowProblem[] {
 
   const edgeIds = new Set<string>();
   const seenLinks = new Set<string>();
-  flow.edges.forEach((edge, i) => {
+  edges.forEach((edge, i) => {
+    if (!edge) return;
     if (edgeIds.has(edge.id)) problems.push({ path: jsonPath(['edges', i, 'id']), message: `Edge id "${edge.id}" is used twice: give each edge its own id.` });
     edgeIds.add(edge.id);
     const si = nodeIndex.get(edge.source);
     const ti = nodeIndex.get(edge.target);
-    if (si === undefined) problems.push({ path: jsonPath(['edges', i, 'source']), message: `The edge starts at node "${edge.source}", which does not exist: remove the edge or fix the id.` });
-    if (ti === undefined) problems.push({ path: jsonPath(['edges', i, 'target']), message: `The edge ends at node "${edge.target}", which does not exist: remove the edge or fix the id.` });
+    if (si === undefined && !malformedIds.has(edge.source)) problems.push({ path: jsonPath(['edges', i, 'source']), message: `The edge starts at node "${edge.source}", which does not exist: remove the edge or fix the id.` });
+    if (ti === undefined && !malformedIds.has(edge.target)) problems.push({ path: jsonPath(['edges', i, 'target']), message: `The edge ends at node "${edge.target}", which does not exist: remove the edge or fix the id.` });
     if (si === undefined || ti === undefined) return;
     if (edge.source === edge.target) {
       problems.push({ path: jsonPath(['edges', i]), message: 'A node cannot be connected to itself: remove this edge.' });
       return;
     }
-    const source = flow.nodes[si];
-    const target = flow.nodes[ti];
+    const source = nodes[si]!;
+    const target = nodes[ti]!;
     const sourceDef = registry.get(source.type);
     const targetDef = registry.get(target.type);
     if (sourceDef) {
@@ -101,7 +134,7 @@ function checkGraph(flow: FlowDocument, registry: NodeRegistry): FlowProblem[] {
     seenLinks.add(link);
   });
 
-  const cycle = findCycle(flow);
+  const cycle = findCycle({ nodes: nodes.filter((n): n is FlowNode => n !== null), edges: edges.filter((e): e is FlowEdge => e !== null) });
   if (cycle) {
     problems.push({ path: '$.edges', message: `The flow loops back on itself (${cycle.join(' → ')}): remove one of these connections; loops are not supported.` });
   }

@@ -91,3 +91,20 @@ describe('flow file v1', () => {
     if (again.ok) expect(serializeFlow(again.flow)).toBe(text);
   });
 });
+
+describe('one answer lists everything', () => {
+  it('reports structural and graph problems together', () => {
+    const doc = JSON.parse(JSON.stringify(good()));
+    doc.name = '';
+    doc.nodes[1].type = 'nope.unknown';
+    doc.nodes[2].position = { x: 'left', y: 0 };
+    doc.edges.push({ id: 'e7', source: 't', sourcePort: 'out', target: 'ghost', targetPort: 'in' });
+    const r = validateFlow(doc, registry);
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    const paths = r.problems.map((p) => p.path);
+    expect(paths).toEqual(expect.arrayContaining(['$.name', '$.nodes[2].position.x', '$.nodes[1].type', '$.edges[2].target']));
+    // The malformed node is not also reported as missing.
+    expect(r.problems.filter((p) => /does not exist/.test(p.message)).map((p) => p.path)).toEqual(['$.edges[2].target']);
+  });
+});
