@@ -93,16 +93,33 @@ export interface NodeDefinition<S extends z.ZodType = z.ZodType> {
   trigger?: boolean;
   /** A collect node waits for every sibling token of the split/fan-out before it runs once. */
   collect?: boolean;
-  /** Builds the run's records from the trigger's params and the run input (triggers only). */
-  records?(params: z.infer<S>, input: RunInput | undefined): Promise<RecordData[]> | RecordData[];
+  /**
+   * Builds the run's records from the trigger's params and the run input (triggers only). Rows that
+   * cannot be used are returned as rejects: they are reported and never executed.
+   */
+  records?(params: z.infer<S>, input: RunInput | undefined, signal?: AbortSignal): Promise<TriggerRecords> | TriggerRecords;
   run(ctx: NodeContext<z.infer<S>>): Promise<StepResult> | StepResult;
 }
 
-/** What the operator gives a run: records typed in, pasted, or a file's text. */
+/** What the operator gives a run: records typed in, pasted, a file's text, or an uploaded file. */
 export interface RunInput {
   records?: RecordData[];
   text?: string;
   format?: 'json' | 'csv';
+  /** An uploaded file (spreadsheet), already on disk under DATA_DIR/uploads. */
+  file?: { path: string; name: string };
 }
+
+/** A row refused before execution, with the reason a person can act on. */
+export interface RejectInfo {
+  /** Row number as the operator sees it in the file (header = 1, first data row = 2). */
+  row: number;
+  field: string | null;
+  rule: string;
+  value: Json;
+  message: string;
+}
+
+export type TriggerRecords = RecordData[] | { records: RecordData[]; rejects: RejectInfo[] };
 
 export type AnyNodeDefinition = NodeDefinition<z.ZodType>;

@@ -14,17 +14,60 @@ export const positionSchema = z.object({
   y: z.number({ error: 'must be a number' }).finite(),
 });
 
+export const errorRuleSchema = z
+  .object({
+    match: z
+      .string()
+      .min(1, { error: 'must not be empty' })
+      .max(500)
+      .describe('A pattern (regular expression) tried on the error code and the error message, e.g. E_HTTP_STATUS or "already exists".')
+      .meta({ title: 'When the error matches' }),
+    code: z.string().regex(/^E_[A-Z0-9_]+$/, { error: 'must look like E_SOMETHING' }).optional().describe('Give the error this code instead (optional), e.g. E_ALREADY_REGISTERED.').meta({ title: 'Use code' }),
+    class: z.enum(['business', 'transient']).default('business').describe('Transient: may pass if tried again (timeouts, busy servers). Business: will fail the same way again.').meta({ title: 'Kind' }),
+    action: z
+      .enum(['retry', 'review', 'fail', 'skip', 'stop'])
+      .default('fail')
+      .describe('retry: try the step again (within the retry settings); review: send the record to the review queue; fail: end the record as failed; skip: end it as skipped; stop: safe-stop the whole run.')
+      .meta({ title: 'Then' }),
+  })
+  .strict();
+
 export const stepPolicySchema = z
   .object({
+    requiredInputs: z
+      .array(z.string().min(1).max(200))
+      .max(100)
+      .optional()
+      .describe('Fields the record must have (not empty) before this step runs, e.g. email. A record without them fails with E_REQUIRED_INPUT_MISSING.')
+      .meta({ title: 'Required inputs' }),
+    preCheck: z
+      .string()
+      .max(5000)
+      .optional()
+      .describe('An expression that must hold for the record before the step runs, e.g. $contains(email, "@"). Otherwise the record fails with E_PRECHECK_FAILED.')
+      .meta({ title: 'Pre-check', widget: 'expression' }),
+    postCheck: z
+      .string()
+      .max(5000)
+      .optional()
+      .describe('An expression that must hold after the step for it to count as done. It sees input (the record before), output (the record after) and $ = output, e.g. output.response.status = 201. Otherwise E_POSTCHECK_FAILED.')
+      .meta({ title: 'Post-check (success criteria)', widget: 'expression' }),
     /** Milliseconds before the step is cancelled with E_TIMEOUT. */
-    timeoutMs: z.number().int().min(1).max(24 * 3600 * 1000).optional(),
+    timeoutMs: z.number().int().min(1).max(24 * 3600 * 1000).optional().describe('Cancel the step after this many milliseconds (E_TIMEOUT).').meta({ title: 'Timeout (ms)' }),
     retries: z
       .object({
-        maxAttempts: z.number().int().min(1).max(100).default(1),
-        baseDelayMs: z.number().int().min(0).max(3600_000).default(500),
-        maxDelayMs: z.number().int().min(0).max(3600_000).default(30_000),
+        maxAttempts: z.number().int().min(1).max(100).default(1).describe('How many times the step may run in all (1 = no retry).').meta({ title: 'Max attempts' }),
+        baseDelayMs: z.number().int().min(0).max(3600_000).default(500).describe('Wait before the first retry; doubles each time, with some randomness.').meta({ title: 'First delay (ms)' }),
+        maxDelayMs: z.number().int().min(0).max(3600_000).default(30_000).describe('The wait between attempts never grows beyond this.').meta({ title: 'Max delay (ms)' }),
       })
-      .optional(),
+      .optional()
+      .meta({ title: 'Retries' }),
+    errorMap: z
+      .array(errorRuleSchema)
+      .max(100)
+      .optional()
+      .describe('Rules tried in order when the step fails: the first whose pattern matches decides the code, kind and what happens next.')
+      .meta({ title: 'Error handling' }),
   })
   .strict();
 
@@ -50,9 +93,24 @@ export const flowEdgeSchema = z
   })
   .strict();
 
+export const safeStopSchema = z
+  .object({
+    window: z.number().int().min(1).max(100_000).default(50).describe('How many of the latest finished records are looked at.').meta({ title: 'Window (records)' }),
+    minSamples: z.number().int().min(1).max(100_000).default(20).describe('No decision before this many records have finished.').meta({ title: 'Minimum records' }),
+    threshold: z.number().min(0).max(1).default(0.5).describe('Stop when the share of failed records in the window goes above this (0.5 = 50%).').meta({ title: 'Error rate threshold' }),
+  })
+  .strict();
+
 export const flowSettingsSchema = z
   .object({
     concurrency: z.number().int().min(1, { error: 'must be at least 1' }).max(256, { error: 'must be at most 256' }).default(4),
+    businessKey: z
+      .string()
+      .max(200)
+      .optional()
+      .describe('A field that identifies a record, e.g. email. A record whose key already succeeded in this flow, or appears twice in one input, is skipped.')
+      .meta({ title: 'Business key' }),
+    safeStop: safeStopSchema.optional().describe('Stop the run safely when too many records fail in a row of records.').meta({ title: 'Safe Stop' }),
   })
   .strict();
 
@@ -72,4 +130,6 @@ export type FlowDocument = z.infer<typeof flowSchema>;
 export type FlowNode = z.infer<typeof flowNodeSchema>;
 export type FlowEdge = z.infer<typeof flowEdgeSchema>;
 export type StepPolicy = z.infer<typeof stepPolicySchema>;
+export type ErrorRule = z.infer<typeof errorRuleSchema>;
 export type FlowSettings = z.infer<typeof flowSettingsSchema>;
+export type SafeStopSettings = z.infer<typeof safeStopSchema>;

@@ -10,7 +10,11 @@ export function canonicalFlow(flow: FlowDocument): FlowDocument {
     id: flow.id,
     name: flow.name,
     description: flow.description ?? '',
-    settings: { concurrency: flow.settings.concurrency },
+    settings: {
+      concurrency: flow.settings.concurrency,
+      ...(flow.settings.businessKey ? { businessKey: flow.settings.businessKey } : {}),
+      ...(flow.settings.safeStop ? { safeStop: sortKeys(flow.settings.safeStop) as FlowDocument['settings']['safeStop'] } : {}),
+    },
     nodes: flow.nodes.map(canonicalNode),
     edges: flow.edges.map(canonicalEdge),
   };

@@ -1,9 +1,10 @@
 import type { FlowDocument } from '../flow/schema.ts';
-import type { Json, RecordData, TerminalStatus, LogLevel } from '../../nodes/sdk/types.ts';
+import type { Json, RecordData, RejectInfo, TerminalStatus, LogLevel } from '../../nodes/sdk/types.ts';
 import type { StepErrorInfo } from '../../nodes/sdk/node-error.ts';
 
 export type RunStatus =
   | 'running'
+  | 'safe_stopped'
   | 'pausing'
   | 'paused'
   | 'stopping'
@@ -24,6 +25,11 @@ export interface FlowRow {
 
 export interface RunSettings {
   concurrency: number;
+  /** Record field that identifies a record across runs (idempotency); null when the flow names none. */
+  businessKey?: string | null;
+  /** Process records whose key already succeeded in an earlier run of the flow. */
+  reprocess?: boolean;
+  safeStop?: { window: number; minSamples: number; threshold: number } | null;
 }
 
 export type StatusCounts = Record<RecordStatus, number>;
@@ -120,6 +126,44 @@ export interface StepRow {
   durationMs: number;
 }
 
+/** One change in a record's life: a status transition by the engine, or an operator's action. */
+export interface RecordEventRow {
+  runId: string;
+  recordIndex: number;
+  at: string;
+  from: RecordStatus | null;
+  to: RecordStatus | null;
+  actor: 'engine' | 'operator';
+  /** e.g. started, finished, retry, skip, resolve. */
+  action: string;
+  note: string | null;
+  data: Json | null;
+}
+
+export interface RejectRow extends RejectInfo {
+  runId: string;
+}
+
+export interface CreateRunExtras {
+  /** Business key of each record (same order as the records), or null. */
+  keys?: Array<string | null>;
+  /** Records settled before execution (duplicates, already done): stored with this status and reason. */
+  settled?: Array<{ index: number; status: TerminalStatus; reason: string }>;
+  /** Rows refused before execution. */
+  rejects?: RejectInfo[];
+}
+
+export interface ReviewFilter {
+  flowId?: string;
+  runId?: string;
+  /** Error code of the record. */
+  code?: string;
+  /** Default: needs_review and failed. */
+  statuses?: RecordStatus[];
+  offset?: number;
+  limit?: number;
+}
+
 export interface RecordUpdate {
   runId: string;
   index: number;
@@ -130,6 +174,8 @@ export interface RecordUpdate {
   reason?: string | null;
   startedAt?: string | null;
   endedAt?: string | null;
+  /** Recorded in the audit trail in the same atomic write. */
+  event?: Omit<RecordEventRow, 'runId' | 'recordIndex'>;
 }
 
 export interface LogRow {
@@ -167,7 +213,7 @@ export interface Store {
   deleteFlow(id: string): Promise<boolean>;
 
   // Runs
-  createRun(run: RunRow, records: RecordData[]): Promise<void>;
+  createRun(run: RunRow, records: RecordData[], extras?: CreateRunExtras): Promise<void>;
   updateRun(id: string, patch: RunPatch): Promise<void>;
   getRun(id: string): Promise<RunRow | null>;
   listRuns(filter?: { flowId?: string; limit?: number }): Promise<RunRow[]>;
@@ -186,6 +232,13 @@ export interface Store {
   listSteps(runId: string, recordIndex: number): Promise<StepRow[]>;
   /** Per node: how many steps succeeded and failed (for the canvas counters of a past run). */
   stepCounts(runId: string): Promise<Record<string, { success: number; failed: number }>>;
+
+  // Idempotency, rejects, audit, review
+  /** Of `keys`, those whose record ended `success` in another run of the flow: key → where. */
+  succeededKeys(flowId: string, keys: string[], excludeRunId: string): Promise<Map<string, { runId: string; index: number }>>;
+  listRejects(runId: string): Promise<RejectRow[]>;
+  listRecordEvents(runId: string, index: number): Promise<RecordEventRow[]>;
+  listReview(filter: ReviewFilter): Promise<Page<RecordRow & { flowId: string; flowName: string }>>;
 
   // Run log
   appendLogs(rows: LogRow[]): Promise<void>;
