@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import type { RecordData, RunInput } from '../../nodes/sdk/types.ts';
-import { NodeError } from '../../nodes/sdk/node-error.ts';
+import type { RecordData, RejectInfo, RunInput } from '../../nodes/sdk/types.ts';
+import { NodeError, type StepErrorInfo } from '../../nodes/sdk/node-error.ts';
 import type { NodeRegistry } from '../../nodes/registry.ts';
 import type { FlowDocument } from '../flow/schema.ts';
 import type { RecordRow, RunRow, RunStatus, StatusCounts, Store } from '../store/types.ts';
@@ -11,6 +11,9 @@ import type { EngineEvent, EngineListener } from './events.ts';
 import { LiveRun, emptyCounts, type NodeCounters } from './live-run.ts';
 import { LogBuffer } from './log-buffer.ts';
 import { walkRecord, type RunContext } from './record-walker.ts';
+import { planIdempotency } from './idempotency.ts';
+import { SafeStopWindow } from './safe-stop.ts';
+import { applyReviewAction, checkReviewRequest, type ReviewAction, type ReviewItem, type ReviewOptions, type ReviewResult } from './review-actions.ts';
 
 export interface EngineOptions {
   store: Store;
@@ -21,6 +24,8 @@ export interface EngineOptions {
 export interface StartOptions {
   input?: RunInput;
   concurrency?: number;
+  /** Process records whose business key already succeeded in an earlier run. */
+  reprocess?: boolean;
 }
 
 export interface RunSummary {
@@ -43,11 +48,13 @@ interface ActiveRun {
   flow: CompiledFlow;
   live: LiveRun;
   abort: AbortController;
-  halt: 'pause' | 'stop' | null;
+  /** pause/stop: finish (or cancel) the current step; safe_stop: finish the records under way. */
+  halt: 'pause' | 'stop' | 'safe_stop' | null;
+  haltReason: StepErrorInfo | null;
   done: Promise<void>;
 }
 
-const RESUMABLE: RunStatus[] = ['paused', 'stopped', 'interrupted'];
+const RESUMABLE: RunStatus[] = ['paused', 'stopped', 'interrupted', 'safe_stopped'];
 
 /**
  * Runs flows over records. Pure TypeScript: it talks to a Store and a NodeRegistry and tells
@@ -86,9 +93,10 @@ export class Engine {
 
   async startRun(doc: FlowDocument, options: StartOptions = {}): Promise<RunRow> {
     const flow = compileFlow(doc, this.opts.registry);
-    const records = await this.readRecords(flow, options.input);
+    const { records, rejects } = await this.readRecords(flow, options.input);
     if (records.length === 0) {
-      throw new ConveyorError('E_NO_RECORDS', 'The run has no records to process.', 'Type or paste records in the run dialog or in the trigger\'s form, then start again.', 422);
+      const why = rejects.length ? `All ${rejects.length} rows were rejected (the first: row ${rejects[0].row}, ${rejects[0].message}).` : 'The run has no records to process.';
+      throw new ConveyorError('E_NO_RECORDS', why, rejects.length ? 'Run a dry check to see every rejected row, fix the file or the rules, then start again.' : 'Type or paste records in the run dialog or in the trigger\'s form, then start again.', 422);
     }
     const concurrency = options.concurrency ?? doc.settings.concurrency;
     if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256) {
@@ -101,28 +109,36 @@ export class Engine {
       flowName: doc.name,
       flow: doc,
       status: 'running',
-      settings: { concurrency },
+      settings: { concurrency, businessKey: doc.settings.businessKey ?? null, reprocess: options.reprocess ?? false, safeStop: doc.settings.safeStop ?? null },
       recordCount: records.length,
       reason: null,
       createdAt: now,
       startedAt: now,
       endedAt: null,
     };
-    await this.opts.store.createRun(row, records);
+    const plan = await planIdempotency(this.opts.store, doc.id, row.id, records, doc.settings.businessKey, options.reprocess ?? false);
+    await this.opts.store.createRun(row, records, { ...plan, rejects });
     const counts = emptyCounts();
-    counts.pending = records.length;
-    const queue = records.map((data, index): QueuedRecord => ({ index, data, status: 'pending', checkpoint: null, startedAt: null }));
+    const settled = new Set((plan.settled ?? []).map((s) => s.index));
+    counts.pending = records.length - settled.size;
+    counts.skipped = settled.size;
+    const queue: QueuedRecord[] = [];
+    records.forEach((data, index) => {
+      if (!settled.has(index)) queue.push({ index, data, status: 'pending', checkpoint: null, startedAt: null });
+    });
     this.launch(row, flow, new LiveRun('running', counts, [...flow.nodes.keys()]), queue);
     this.emit({ type: 'run', runId: row.id, status: 'running', reason: null });
-    this.logs.add(row.id, null, null, 'info', `Run started: ${records.length} record${records.length === 1 ? '' : 's'}, concurrency ${concurrency}.`);
+    const extra = [rejects.length ? `${rejects.length} rejected before the run` : '', settled.size ? `${settled.size} skipped as already done or duplicate` : ''].filter(Boolean).join(', ');
+    this.logs.add(row.id, null, null, 'info', `Run started: ${records.length} record${records.length === 1 ? '' : 's'}, concurrency ${concurrency}${extra ? ` (${extra})` : ''}.`);
     return row;
   }
 
-  private async readRecords(flow: CompiledFlow, input: RunInput | undefined): Promise<RecordData[]> {
+  private async readRecords(flow: CompiledFlow, input: RunInput | undefined): Promise<{ records: RecordData[]; rejects: RejectInfo[] }> {
     const trigger = flow.trigger;
-    if (!trigger.def.records) return [{}];
+    if (!trigger.def.records) return { records: [{}], rejects: [] };
     try {
-      return await trigger.def.records(trigger.params, input);
+      const produced = await trigger.def.records(trigger.params, input);
+      return Array.isArray(produced) ? { records: produced, rejects: [] } : produced;
     } catch (err) {
       if (err instanceof NodeError) throw new ConveyorError(err.code, err.message, err.hint, 422);
       throw err;
@@ -141,7 +157,7 @@ export class Engine {
     const run = this.active.get(runId);
     if (!run) {
       const row = await this.runOrThrow(runId);
-      if (row.status !== 'paused' && row.status !== 'interrupted') throw notRunning(runId, row.status, 'stop');
+      if (row.status !== 'paused' && row.status !== 'interrupted' && row.status !== 'safe_stopped') throw notRunning(runId, row.status, 'stop');
       await this.opts.store.updateRun(runId, { status: 'stopped', endedAt: new Date().toISOString() });
       this.emit({ type: 'run', runId, status: 'stopped', reason: row.reason });
       return this.summary(runId);
@@ -165,8 +181,15 @@ export class Engine {
     }
     const row = await this.runOrThrow(runId);
     if (!RESUMABLE.includes(row.status)) {
-      throw new ConveyorError('E_RUN_NOT_RESUMABLE', `Run ${runId} is ${row.status}; only paused, stopped or interrupted runs can be resumed.`, 'Start a new run instead.', 409);
+      throw new ConveyorError('E_RUN_NOT_RESUMABLE', `Run ${runId} is ${row.status}; only paused, stopped, safe-stopped or interrupted runs can be resumed.`, 'Start a new run instead.', 409);
     }
+    await this.continueRun(row);
+    return this.summary(runId);
+  }
+
+  /** Drives every unfinished record of a run from its checkpoint. */
+  private async continueRun(row: RunRow): Promise<void> {
+    const runId = row.id;
     const flow = compileFlow(row.flow, this.opts.registry);
     const [counts, steps, unfinished] = await Promise.all([
       this.opts.store.countRecords(runId),
@@ -180,7 +203,46 @@ export class Engine {
     this.launch(resumed, flow, new LiveRun('running', counts, [...flow.nodes.keys()], steps), unfinished);
     this.emit({ type: 'run', runId, status: 'running', reason: null });
     this.logs.add(runId, null, null, 'info', `Run resumed: ${unfinished.length} record${unfinished.length === 1 ? '' : 's'} left.`);
-    return this.summary(runId);
+  }
+
+  /**
+   * Review queue actions. Each item succeeds or fails on its own; retried records run again (at
+   * once if their run has ended, otherwise when the run itself goes on).
+   */
+  async review(action: ReviewAction, items: ReviewItem[], opts: ReviewOptions = {}): Promise<ReviewResult[]> {
+    checkReviewRequest(action, items, opts);
+    const results: ReviewResult[] = [];
+    const toRun = new Set<string>();
+    const triggers = new Map<string, string>();
+    for (const item of items) {
+      try {
+        if (!triggers.has(item.runId)) {
+          const row = await this.runOrThrow(item.runId);
+          triggers.set(item.runId, compileFlow(row.flow, this.opts.registry).trigger.id);
+        }
+        const retried = await applyReviewAction(this.opts.store, action, item, opts, triggers.get(item.runId)!);
+        if (retried) toRun.add(item.runId);
+        this.emit({ type: 'record', runId: item.runId, index: item.index, status: retried ? 'running' : action === 'skip' ? 'skipped' : 'success' });
+        results.push({ ...item, ok: true });
+      } catch (err) {
+        const e = err instanceof ConveyorError ? err : new ConveyorError('E_INTERNAL', (err as Error).message, 'Try again.', 500);
+        results.push({ ...item, ok: false, error: { code: e.code, message: e.message, hint: e.hint } });
+      }
+    }
+    for (const runId of toRun) void this.runRetried(runId);
+    return results;
+  }
+
+  /** Runs records put back by a retry in a run that has ended; an unfinished run picks them up when it goes on. */
+  private async runRetried(runId: string): Promise<void> {
+    const active = this.active.get(runId);
+    if (active) {
+      await active.done;
+      if (this.active.has(runId)) return;
+    }
+    const row = await this.opts.store.getRun(runId);
+    if (!row || (row.status !== 'completed' && row.status !== 'failed')) return;
+    await this.continueRun(row).catch((err) => this.logs.add(runId, null, null, 'error', `Could not run the retried records: ${(err as Error).message}`));
   }
 
   /** Resolves when the run is no longer executing (completed, paused, stopped or failed). */
@@ -216,12 +278,19 @@ export class Engine {
   }
 
   private launch(row: RunRow, flow: CompiledFlow, live: LiveRun, queue: QueuedRecord[]): void {
-    const run: ActiveRun = { row, flow, live, abort: new AbortController(), halt: null, done: Promise.resolve() };
+    const run: ActiveRun = { row, flow, live, abort: new AbortController(), halt: null, haltReason: null, done: Promise.resolve() };
     this.active.set(row.id, run);
     run.done = this.drive(run, queue).finally(() => this.active.delete(row.id));
   }
 
   private async drive(run: ActiveRun, queue: QueuedRecord[]): Promise<void> {
+    const safeStop = run.row.settings.safeStop ? new SafeStopWindow(run.row.settings.safeStop) : null;
+    const requestSafeStop = (reason: StepErrorInfo) => {
+      if (run.halt) return;
+      run.halt = 'safe_stop';
+      run.haltReason = reason;
+      this.logs.add(run.row.id, null, null, 'error', reason.message);
+    };
     const rc: RunContext = {
       runId: run.row.id,
       flowId: run.row.flowId,
@@ -232,26 +301,32 @@ export class Engine {
       emit: (e) => this.emit(e),
       evidenceDir: path.join(this.opts.dataDir, 'evidence'),
       signal: run.abort.signal,
-      halted: () => run.halt !== null,
+      halted: () => run.halt === 'pause' || run.halt === 'stop',
+      requestSafeStop,
     };
     let next = 0;
     const worker = async () => {
       while (run.halt === null && next < queue.length) {
         const rec = queue[next++];
-        await walkRecord(rc, rec);
+        const end = await walkRecord(rc, rec);
+        if (end.end === 'finished' && safeStop) {
+          const reason = safeStop.push(end.status === 'failed');
+          if (reason) requestSafeStop(reason);
+        }
       }
     };
     try {
       const workers = Math.max(1, Math.min(run.row.settings.concurrency, queue.length));
       await Promise.all(Array.from({ length: workers }, worker));
-      const status: RunStatus = run.halt === 'pause' ? 'paused' : run.halt === 'stop' ? 'stopped' : 'completed';
+      const status: RunStatus = run.halt === 'pause' ? 'paused' : run.halt === 'stop' ? 'stopped' : run.halt === 'safe_stop' ? 'safe_stopped' : 'completed';
       const c = run.live.counts;
+      const left = c.pending + c.running;
       const message = status === 'completed'
         ? `Run completed: ${c.success} success, ${c.failed} failed, ${c.needs_review} needs review, ${c.skipped} skipped.`
-        : `Run ${status}: ${c.pending + c.running} record${c.pending + c.running === 1 ? '' : 's'} left to process.`;
+        : `Run ${status.replace('_', '-')}: ${left} record${left === 1 ? '' : 's'} left to process.`;
       this.logs.add(run.row.id, null, null, 'info', message);
       await this.logs.flush();
-      await this.setStatus(run, status, null, status === 'paused' ? null : new Date().toISOString());
+      await this.setStatus(run, status, run.haltReason, status === 'paused' || status === 'safe_stopped' ? null : new Date().toISOString());
     } catch (err) {
       const reason = { code: 'E_RUN_CRASHED', message: `The run could not go on: ${(err as Error).message}`, hint: 'Fix the cause (often disk space or permissions on DATA_DIR), then resume the run.', transient: false };
       this.logs.add(run.row.id, null, null, 'error', reason.message);

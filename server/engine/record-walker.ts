@@ -1,12 +1,15 @@
-import type { Json, LogLevel, NodeLogger, RecordData } from '../../nodes/sdk/types.ts';
-import type { RecordCheckpoint, RecordRow, RecordStatus, StepRow, Store, TokenState } from '../store/types.ts';
+import type { Json, LogLevel, NodeLogger, RecordData, TerminalStatus } from '../../nodes/sdk/types.ts';
+import type { StepErrorInfo } from '../../nodes/sdk/node-error.ts';
+import type { RecordCheckpoint, RecordRow, RecordStatus, RecordUpdate, StepRow, Store, TokenState } from '../store/types.ts';
 import type { CompiledFlow, CompiledNode } from './compiled-flow.ts';
 import type { LiveRun } from './live-run.ts';
 import type { LogBuffer } from './log-buffer.ts';
 import type { EngineListener } from './events.ts';
-import { advance, fail, initialCheckpoint, nextRunnable, recordStatus } from './token-graph.ts';
-import { runStep } from './step-runner.ts';
+import { advance, endToken, initialCheckpoint, nextRunnable, recordStatus } from './token-graph.ts';
+import { runStep, type StepOutcome } from './step-runner.ts';
 import { backoffDelay, shouldRetry } from './retry-policy.ts';
+import { checkAfter, checkBefore } from './step-checks.ts';
+import { mapError } from './error-map.ts';
 import { evidenceSink } from './evidence.ts';
 import { sleep } from './sleep.ts';
 
@@ -23,9 +26,13 @@ export interface RunContext {
   signal: AbortSignal;
   /** True once Pause or Stop was asked: finish the current step, start no new one. */
   halted(): boolean;
+  /** An error-map rule asked to stop the whole run (Safe Stop). */
+  requestSafeStop(reason: StepErrorInfo): void;
 }
 
-export type WalkEnd = 'finished' | 'halted';
+export type WalkEnd = { end: 'finished'; status: TerminalStatus } | { end: 'halted' };
+
+type RecordError = NonNullable<RecordRow['error']>;
 
 /**
  * Walks one record through the graph, one step at a time, committing each step together with
@@ -35,13 +42,14 @@ export async function walkRecord(rc: RunContext, rec: Pick<RecordRow, 'index' | 
   const cp: RecordCheckpoint = rec.checkpoint ?? initialCheckpoint(rc.flow, rec.data);
   const startedAt = rec.startedAt ?? new Date().toISOString();
   let status: RecordStatus = rec.status;
+  let startEvent = status === 'pending';
   if (status === 'pending') {
     setStatus(rc, rec.index, status, 'running');
     status = 'running';
   }
 
   for (let token = nextRunnable(cp); token; token = nextRunnable(cp)) {
-    if (rc.halted()) return 'halted';
+    if (rc.halted()) return { end: 'halted' };
     const node = rc.flow.nodes.get(token.nodeId)!;
     const attempt = (token.attempts ?? 0) + 1;
     const evidence: string[] = [];
@@ -49,23 +57,26 @@ export async function walkRecord(rc: RunContext, rec: Pick<RecordRow, 'index' | 
     const started = new Date(t0).toISOString();
     rc.live.stepStarted(node.id);
     rc.emit({ type: 'step', runId: rc.runId, nodeId: node.id, phase: 'start' });
-    const outcome = await runStep({
-      node,
-      input: token.data,
-      collected: token.collected,
-      attempt,
-      runSignal: rc.signal,
-      log: nodeLogger(rc, rec.index, node.id),
-      evidence: evidenceSink(rc.evidenceDir, rc.runId, rec.index, evidence),
-      run: { id: rc.runId, flowId: rc.flowId },
-      record: { id: `${rc.runId}:${rec.index}`, index: rec.index },
-    });
+
+    let outcome: StepOutcome;
+    const inDoubt = cp.inFlight?.tokenId === token.id ? cp.inFlight : null;
+    const doubt = inDoubt ? await resolveInDoubt(node, token) : null;
+    cp.inFlight = null;
+    if (doubt && doubt.verdict !== 'did-not-happen') {
+      outcome = doubt.outcome;
+      rc.logs.add(rc.runId, rec.index, node.id, 'warn', doubt.verdict === 'happened' ? `${node.name} was interrupted before it committed; its post-check says it happened, so it is not run again.` : `${node.name}: ${outcome.ok ? '' : outcome.error.message}`);
+    } else {
+      outcome = await attemptStep(rc, rec, cp, node, token, attempt, evidence, startedAt);
+    }
     if (!outcome.ok && outcome.cancelled) {
-      // The run was stopped mid-step: nothing is committed, the record resumes from its last checkpoint.
+      // Stopped mid-step: nothing is committed, the record resumes from its last checkpoint
+      // (an unsafe step keeps its in-flight mark: whether it happened is then in doubt).
       rc.live.stepEnded(node.id, 'cancelled');
       rc.emit({ type: 'step', runId: rc.runId, nodeId: node.id, phase: 'end' });
-      return 'halted';
+      return { end: 'halted' };
     }
+    cp.inFlight = null;
+
     const seq = ++cp.seq;
     const step: StepRow = {
       runId: rc.runId,
@@ -86,62 +97,154 @@ export async function walkRecord(rc: RunContext, rec: Pick<RecordRow, 'index' | 
     };
 
     let lastData: RecordData = token.data;
-    let failure: RecordRow['error'] = null;
     let retryIn = 0;
+    let stopRun: StepErrorInfo | null = null;
     if (outcome.ok) {
       lastData = advance(rc.flow, cp, token, outcome.result.emit, seq, outcome.result.end?.status).lastData;
       if (outcome.result.end?.reason) rc.logs.add(rc.runId, rec.index, node.id, 'info', outcome.result.end.reason);
-    } else if (shouldRetry(node.policy, attempt, outcome.error)) {
-      token.attempts = attempt;
-      retryIn = backoffDelay(node.policy, attempt);
-      rc.logs.add(rc.runId, rec.index, node.id, 'warn', `${node.name} failed (${outcome.error.code}): ${outcome.error.message} — retrying in ${retryIn} ms (attempt ${attempt + 1}).`);
     } else {
-      failure = { ...outcome.error, nodeId: node.id };
-      routeFailure(rc, cp, token, node, failure, seq);
-      rc.logs.add(rc.runId, rec.index, node.id, 'error', `${node.name} failed (${outcome.error.code}): ${outcome.error.message}`);
+      const mapped = mapError(node.policy, outcome.error);
+      const error = mapped.error;
+      // A step in doubt is never failed or retried blindly: a person decides, unless a rule says otherwise.
+      const action = mapped.action ?? (error.code === 'E_IN_DOUBT' ? 'review' : null);
+      step.error = error;
+      const failure: RecordError = { ...error, nodeId: node.id };
+      const say = (level: LogLevel, what: string) => rc.logs.add(rc.runId, rec.index, node.id, level, `${node.name} failed (${error.code}): ${error.message}${what}`);
+      if (action === 'stop') {
+        // The record stays where it is: after the cause is fixed, Resume runs this step again.
+        token.attempts = attempt;
+        stopRun = { ...error, hint: `A rule of step "${node.name}" stops the run on this error. ${error.hint}` };
+        say('error', ' — the run stops safely.');
+      } else if (shouldRetry(node.policy, attempt, error, action === 'retry')) {
+        token.attempts = attempt;
+        retryIn = backoffDelay(node.policy, attempt);
+        say('warn', ` — retrying in ${retryIn} ms (attempt ${attempt + 1}).`);
+      } else if (action === 'review' || action === 'skip') {
+        const endedAs = action === 'review' ? 'needs_review' : 'skipped';
+        keepForRetry(cp, token, endedAs);
+        endToken(cp, token, endedAs);
+        if (action === 'review') cp.lastError = failure;
+        say(action === 'review' ? 'warn' : 'info', action === 'review' ? ' — sent to review.' : ' — skipped.');
+      } else if ((node.next.get('error') ?? []).length > 0) {
+        routeToErrorPort(rc, cp, token, node, failure, seq);
+        say('warn', ' — continuing on its error path.');
+      } else {
+        keepForRetry(cp, token, 'failed');
+        endToken(cp, token, 'failed');
+        cp.lastError = failure;
+        say('error', '');
+      }
     }
 
     const finished = cp.tokens.length === 0;
     const nextStatus: RecordStatus = finished ? recordStatus(cp.outcomes) : 'running';
     const endedAt = finished ? new Date().toISOString() : null;
-    await rc.store.commitStep(step, {
+    const update: RecordUpdate = {
       runId: rc.runId,
       index: rec.index,
       status: nextStatus,
-      checkpoint: finished ? null : cp,
+      checkpoint: finished ? finalCheckpoint(cp, nextStatus) : cp,
       output: finished ? lastData : null,
-      error: nextStatus === 'failed' ? (failure ?? lastFailure(cp)) : null,
+      error: nextStatus === 'failed' || nextStatus === 'needs_review' ? (cp.lastError ?? null) : null,
       startedAt,
       endedAt,
-    });
+    };
+    if (finished || startEvent) {
+      update.event = { at: endedAt ?? started, from: startEvent ? 'pending' : 'running', to: nextStatus, actor: 'engine', action: finished ? 'finished' : 'started', note: null, data: null };
+      startEvent = false;
+    }
+    await rc.store.commitStep(step, update);
     rc.live.stepEnded(node.id, step.status);
     rc.emit({ type: 'step', runId: rc.runId, nodeId: node.id, phase: 'end', status: step.status });
     if (finished) {
-      setStatus(rc, rec.index, status, nextStatus);
+      const terminal = nextStatus as TerminalStatus;
+      setStatus(rc, rec.index, status, terminal);
       const ms = Date.parse(endedAt!) - Date.parse(startedAt);
-      rc.logs.add(rc.runId, rec.index, null, nextStatus === 'failed' ? 'error' : 'info', `Record #${rec.index + 1} ended: ${nextStatus} (${ms} ms)`);
-      return 'finished';
+      rc.logs.add(rc.runId, rec.index, null, terminal === 'failed' ? 'error' : 'info', `Record #${rec.index + 1} ended: ${terminal} (${ms} ms)`);
+      return { end: 'finished', status: terminal };
     }
-    if (retryIn > 0 && !(await sleep(retryIn, rc.signal))) return 'halted';
+    if (stopRun) {
+      rc.requestSafeStop(stopRun);
+      return { end: 'halted' };
+    }
+    if (retryIn > 0 && !(await sleep(retryIn, rc.signal))) return { end: 'halted' };
   }
-  return 'finished';
+  // Only reached when a record had nothing left to run (e.g. resumed after its last commit).
+  return { end: 'finished', status: recordStatus(cp.outcomes) };
 }
 
-/** A failure follows the node's error port when one is connected; otherwise that path ends as failed. */
-function routeFailure(rc: RunContext, cp: RecordCheckpoint, token: TokenState, node: CompiledNode, error: NonNullable<RecordRow['error']>, seq: number): void {
-  if ((node.next.get('error') ?? []).length > 0) {
-    const data: RecordData = { ...token.data, error: { code: error.code, message: error.message, hint: error.hint, nodeId: node.id } };
-    advance(rc.flow, cp, token, [{ port: 'error', data }], seq, undefined);
-    // The error token's data was made here, not by the step: store it as the next step's own input.
-    for (const t of cp.tokens) if (t.fromStep === seq) t.fromStep = null;
-  } else {
-    fail(cp, token);
-    cp.lastError = error;
+/** Required inputs and pre-check, then the node itself (marked in flight first if it is unsafe), then the post-check. */
+async function attemptStep(
+  rc: RunContext,
+  rec: Pick<RecordRow, 'index'>,
+  cp: RecordCheckpoint,
+  node: CompiledNode,
+  token: TokenState,
+  attempt: number,
+  evidence: string[],
+  startedAt: string,
+): Promise<StepOutcome> {
+  const refused = await checkBefore(node.policy, node.name, token.data);
+  if (refused) return { ok: false, cancelled: false, error: refused };
+  if (node.def.effect === 'unsafe') {
+    cp.inFlight = { tokenId: token.id, nodeId: node.id, attempt, startedAt: new Date().toISOString() };
+    await rc.store.updateRecord({ runId: rc.runId, index: rec.index, status: 'running', checkpoint: cp, startedAt });
   }
+  const outcome = await runStep({
+    node,
+    input: token.data,
+    collected: token.collected,
+    attempt,
+    runSignal: rc.signal,
+    log: nodeLogger(rc, rec.index, node.id),
+    evidence: evidenceSink(rc.evidenceDir, rc.runId, rec.index, evidence),
+    run: { id: rc.runId, flowId: rc.flowId },
+    record: { id: `${rc.runId}:${rec.index}`, index: rec.index },
+  });
+  if (!outcome.ok) return outcome;
+  const first = outcome.result.emit[0]?.data ?? token.data;
+  const unmet = await checkAfter(node.policy, node.name, token.data, first);
+  return unmet ? { ok: false, cancelled: false, error: unmet } : outcome;
 }
 
-function lastFailure(cp: RecordCheckpoint): RecordRow['error'] {
-  return cp.lastError ?? null;
+type Doubt = { verdict: 'happened' | 'unknown'; outcome: StepOutcome } | { verdict: 'did-not-happen' };
+
+/**
+ * An unsafe step started before a crash and never committed. Its post-check decides: it holds →
+ * the step happened; it does not → safe to run again. Without a post-check a person decides.
+ */
+async function resolveInDoubt(node: CompiledNode, token: TokenState): Promise<Doubt> {
+  if (node.policy.postCheck?.trim()) {
+    const unmet = await checkAfter(node.policy, node.name, token.data, token.data, { inDoubt: true });
+    if (!unmet) return { verdict: 'happened', outcome: { ok: true, result: { emit: [{ port: node.def.outputs[0]?.id ?? 'out', data: token.data }] } } };
+    if (unmet.code === 'E_POSTCHECK_FAILED') return { verdict: 'did-not-happen' };
+    return { verdict: 'unknown', outcome: { ok: false, cancelled: false, error: unmet } };
+  }
+  const error: StepErrorInfo = {
+    code: 'E_IN_DOUBT',
+    message: `Step "${node.name}" changes things outside Conveyor and was interrupted (crash or stop) before it finished: it may or may not have happened, so it is not run again automatically.`,
+    hint: 'Check whether it happened (see the evidence and the target system), then resolve the record or retry it. A post-check on the step lets Conveyor decide by itself next time.',
+    transient: false,
+  };
+  return { verdict: 'unknown', outcome: { ok: false, cancelled: false, error } };
+}
+
+/** The failing token is kept so that "retry from the failed step" can put it back. */
+function keepForRetry(cp: RecordCheckpoint, token: TokenState, endedAs: TerminalStatus): void {
+  (cp.retry ??= []).push({ ...token, attempts: 0, waiting: false, endedAs });
+}
+
+/** A finished record keeps its checkpoint only if there is something to retry from. */
+function finalCheckpoint(cp: RecordCheckpoint, status: RecordStatus): RecordCheckpoint | null {
+  if ((status === 'failed' || status === 'needs_review' || status === 'skipped') && cp.retry?.length) return cp;
+  return null;
+}
+
+function routeToErrorPort(rc: RunContext, cp: RecordCheckpoint, token: TokenState, node: CompiledNode, error: RecordError, seq: number): void {
+  const data: RecordData = { ...token.data, error: { code: error.code, message: error.message, hint: error.hint, nodeId: node.id } };
+  advance(rc.flow, cp, token, [{ port: 'error', data }], seq, undefined);
+  // The error token's data was made here, not by the step: store it as the next step's own input.
+  for (const t of cp.tokens) if (t.fromStep === seq) t.fromStep = null;
 }
 
 /** Inputs are stored only when they are not simply the output of an earlier step (`inputFrom`). */

@@ -1,13 +1,14 @@
 import type { StepPolicy } from '../flow/schema.ts';
 import type { StepErrorInfo } from '../../nodes/sdk/node-error.ts';
 
-export function maxAttempts(policy: StepPolicy): number {
-  return policy.retries?.maxAttempts ?? 1;
+/** An error-map rule that says "retry" on a step without retry settings still gets 3 attempts. */
+export function maxAttempts(policy: StepPolicy, forced = false): number {
+  return policy.retries?.maxAttempts ?? (forced ? 3 : 1);
 }
 
 /** Only transient failures are worth another attempt; a business failure would fail the same way. */
-export function shouldRetry(policy: StepPolicy, attempt: number, error: StepErrorInfo): boolean {
-  return error.transient && attempt < maxAttempts(policy);
+export function shouldRetry(policy: StepPolicy, attempt: number, error: StepErrorInfo, forced = false): boolean {
+  return (forced || error.transient) && attempt < maxAttempts(policy, forced);
 }
 
 /** Exponential backoff with "equal jitter": half fixed, half random, capped. */

@@ -63,10 +63,10 @@ export function advance(
   return { ended: null, lastData };
 }
 
-/** Ends a token on failure (no error port connected). */
-export function fail(cp: RecordCheckpoint, token: TokenState): void {
+/** Ends a token with a status (failure with no error port, review, skip). */
+export function endToken(cp: RecordCheckpoint, token: TokenState, status: TerminalStatus): void {
   removeToken(cp, token.id);
-  cp.outcomes.push('failed');
+  cp.outcomes.push(status);
   settleGroups(cp, token.groups);
 }
 

@@ -50,7 +50,7 @@ export const stepPolicySchema = z
       .string()
       .max(5000)
       .optional()
-      .describe('An expression that must hold after the step for it to count as done. It sees input (the record before), output (the record after) and $ = output, e.g. output.response.status = 201. Otherwise E_POSTCHECK_FAILED.')
+      .describe('An expression that must hold after the step for it to count as done. $ is the record after the step, $input the record before it, e.g. response.status = 201. Otherwise E_POSTCHECK_FAILED.')
       .meta({ title: 'Post-check (success criteria)', widget: 'expression' }),
     /** Milliseconds before the step is cancelled with E_TIMEOUT. */
     timeoutMs: z.number().int().min(1).max(24 * 3600 * 1000).optional().describe('Cancel the step after this many milliseconds (E_TIMEOUT).').meta({ title: 'Timeout (ms)' }),

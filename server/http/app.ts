@@ -5,6 +5,7 @@ import type { Conveyor } from '../conveyor.ts';
 import { catalogRoutes } from './catalog-routes.ts';
 import { flowRoutes } from './flow-routes.ts';
 import { runRoutes } from './run-routes.ts';
+import { reviewRoutes } from './review-routes.ts';
 import { errorHandler, notFoundApi } from './error-handler.ts';
 
 /** The Express app: REST under /api, the built studio everywhere else. */
@@ -15,6 +16,7 @@ export function createApp(c: Conveyor, clientDir: string): express.Express {
   app.use('/api', catalogRoutes(c.registry));
   app.use('/api/flows', flowRoutes(c.flows, c.registry));
   app.use('/api/runs', runRoutes(c.engine, c.flows, c.store));
+  app.use('/api/review', reviewRoutes(c.engine, c.store));
   app.use('/api', notFoundApi);
   app.use('/api', errorHandler);
 

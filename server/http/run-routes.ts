@@ -17,7 +17,7 @@ const startBody = z
       })
       .strict()
       .optional(),
-    settings: z.object({ concurrency: z.number().int().min(1).max(256).optional() }).strict().optional(),
+    settings: z.object({ concurrency: z.number().int().min(1).max(256).optional(), reprocess: z.boolean().optional() }).strict().optional(),
   })
   .strict();
 
@@ -34,7 +34,7 @@ export function runRoutes(engine: Engine, flows: FlowLibrary, store: Store): Rou
   router.post('/', async (req, res) => {
     const body = parseBody(startBody, req.body);
     const { flow } = await flows.get(body.flowId);
-    const run = await engine.startRun(flow, { input: body.input as never, concurrency: body.settings?.concurrency });
+    const run = await engine.startRun(flow, { input: body.input as never, concurrency: body.settings?.concurrency, reprocess: body.settings?.reprocess });
     res.status(201).json(await engine.summary(run.id));
   });
 
@@ -73,8 +73,12 @@ export function runRoutes(engine: Engine, flows: FlowLibrary, store: Store): Rou
     if (!record) {
       throw new ConveyorError('E_RECORD_NOT_FOUND', `Run ${req.params.id} has no record #${req.params.index}.`, 'Open the run\'s record list to find the record.', 404);
     }
-    const steps = await store.listSteps(req.params.id, index);
-    res.json({ record: publicRecord(record), steps: steps.map(({ runId: _r, recordIndex: _i, ...s }) => s) });
+    const [steps, events] = await Promise.all([store.listSteps(req.params.id, index), store.listRecordEvents(req.params.id, index)]);
+    res.json({
+      record: publicRecord(record),
+      steps: steps.map(({ runId: _r, recordIndex: _i, ...s }) => s),
+      events: events.map(({ runId: _r, recordIndex: _i, ...e }) => e),
+    });
   });
 
   router.get('/:id/logs', async (req, res) => {

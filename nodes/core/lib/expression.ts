@@ -68,11 +68,11 @@ export function compile(source: string, where = 'the expression'): jsonata.Expre
  * Returns plain JSON, or undefined when the expression found nothing.
  * Throws E_EXPRESSION_INVALID (syntax) or E_EXPRESSION_FAILED (could not be worked out for this data).
  */
-export async function evaluate(source: string, data: unknown, where = 'the expression'): Promise<Json | undefined> {
+export async function evaluate(source: string, data: unknown, where = 'the expression', bindings?: Record<string, unknown>): Promise<Json | undefined> {
   const expr = compile(source, where);
   let result: unknown;
   try {
-    result = await expr.evaluate(data);
+    result = await expr.evaluate(data, bindings);
   } catch (err) {
     throw new NodeError(
       'E_EXPRESSION_FAILED',

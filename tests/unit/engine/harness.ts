@@ -66,6 +66,17 @@ export const testNodes: AnyNodeDefinition[] = [
     },
   }),
   defineNode({
+    type: 'test.effect', title: 'Effect', category: 'Network', description: 'counts calls per record (unsafe)', effect: 'unsafe',
+    params: z.object({ hang: z.boolean().default(false) }),
+    inputs: [{ id: 'in', label: 'In' }], outputs: [{ id: 'out', label: 'Out' }],
+    async run(ctx) {
+      const key = `${ctx.record.index}:${ctx.node.id}`;
+      probe.calls.set(key, (probe.calls.get(key) ?? 0) + 1);
+      if (ctx.params.hang) await new Promise((_, reject) => ctx.signal.addEventListener('abort', () => reject(Object.assign(new Error('aborted'), { name: 'AbortError' }))));
+      return out({ ...ctx.input, sent: true });
+    },
+  }),
+  defineNode({
     type: 'test.hang', title: 'Hang', category: 'Flow', description: 'never ends unless aborted', effect: 'none',
     params: z.object({}), inputs: [{ id: 'in', label: 'In' }], outputs: [{ id: 'out', label: 'Out' }],
     run: () => new Promise(() => undefined),
@@ -78,13 +89,18 @@ export const testNodes: AnyNodeDefinition[] = [
   }),
 ];
 
-export function flow(nodes: Array<[id: string, type: string, params?: Record<string, unknown>, policy?: FlowDocument['nodes'][number]['policy']]>, edges: Array<[string, string, string?]>, concurrency = 4): FlowDocument {
+export function flow(
+  nodes: Array<[id: string, type: string, params?: Record<string, unknown>, policy?: FlowDocument['nodes'][number]['policy']]>,
+  edges: Array<[string, string, string?]>,
+  concurrency = 4,
+  settings: Partial<FlowDocument['settings']> = {},
+): FlowDocument {
   return {
     format: FLOW_FORMAT,
     id: 'f1',
     name: 'Test flow',
     description: '',
-    settings: { concurrency },
+    settings: { concurrency, ...settings },
     nodes: nodes.map(([id, type, params, policy], i) => ({ id, type, position: { x: i * 200, y: 0 }, params: params ?? {}, ...(policy ? { policy } : {}) })),
     edges: edges.map(([source, target, port], i) => ({ id: `e${i}`, source, sourcePort: port ?? 'out', target, targetPort: 'in' })),
   };

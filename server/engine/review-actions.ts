@@ -1,0 +1,90 @@
+import type { RecordData } from '../../nodes/sdk/types.ts';
+import type { RecordCheckpoint, RecordRow, RecordUpdate, Store } from '../store/types.ts';
+import { ConveyorError } from '../errors.ts';
+
+export type ReviewAction = 'retry' | 'skip' | 'resolve';
+export interface ReviewItem {
+  runId: string;
+  index: number;
+}
+export interface ReviewOptions {
+  note?: string;
+  /** Corrected data for a retry (single item only). */
+  data?: RecordData;
+}
+export interface ReviewResult extends ReviewItem {
+  ok: boolean;
+  error?: { code: string; message: string; hint: string };
+}
+
+const OPEN_FOR_REVIEW = new Set(['needs_review', 'failed']);
+
+export function checkReviewRequest(action: ReviewAction, items: ReviewItem[], opts: ReviewOptions): void {
+  if (items.length === 0) throw new ConveyorError('E_REVIEW_NO_ITEMS', 'No record was chosen.', 'Select at least one record in the review queue.', 422);
+  if (action === 'resolve' && !opts.note?.trim()) {
+    throw new ConveyorError('E_NOTE_REQUIRED', 'Resolving a record needs a note saying what was done.', 'Write a short note (for example "signed up by hand") and resolve again.', 422);
+  }
+  if (opts.data !== undefined && (action !== 'retry' || items.length !== 1)) {
+    throw new ConveyorError('E_REVIEW_DATA_SINGLE', 'Corrected data can only be given when retrying one record.', 'Retry records with corrected data one at a time.', 422);
+  }
+}
+
+/**
+ * Writes one review action to the record (with its audit event). Returns the record's new state
+ * for a retry, which the engine then runs; nothing for skip and resolve.
+ */
+export async function applyReviewAction(store: Store, action: ReviewAction, item: ReviewItem, opts: ReviewOptions, triggerId: string): Promise<RecordRow | null> {
+  const record = await store.getRecord(item.runId, item.index);
+  if (!record) throw new ConveyorError('E_RECORD_NOT_FOUND', `Run ${item.runId} has no record #${item.index + 1}.`, 'Refresh the review queue.', 404);
+  if (!OPEN_FOR_REVIEW.has(record.status)) {
+    throw new ConveyorError('E_REVIEW_NOT_OPEN', `Record #${item.index + 1} of run ${item.runId} is ${record.status}; only failed records and records needing review can be retried, skipped or resolved.`, 'Refresh the review queue: someone may have handled it already.', 409);
+  }
+  const at = new Date().toISOString();
+  const note = opts.note?.trim() || null;
+  const base: Pick<RecordUpdate, 'runId' | 'index'> = { runId: item.runId, index: item.index };
+  if (action === 'skip' || action === 'resolve') {
+    const to = action === 'skip' ? 'skipped' : 'success';
+    await store.updateRecord({
+      ...base,
+      status: to,
+      checkpoint: null,
+      reason: note ?? (action === 'skip' ? 'Skipped by an operator.' : null),
+      endedAt: at,
+      event: { at, from: record.status, to, actor: 'operator', action, note, data: null },
+    });
+    return null;
+  }
+  const steps = await store.listSteps(item.runId, item.index);
+  const checkpoint = retryCheckpoint(record, steps.reduce((m, s) => Math.max(m, s.seq), 0), opts.data, triggerId);
+  await store.updateRecord({
+    ...base,
+    status: 'running',
+    checkpoint,
+    error: null,
+    reason: null,
+    endedAt: null,
+    event: { at, from: record.status, to: 'running', actor: 'operator', action: 'retry', note, data: opts.data ?? null },
+  });
+  return { ...record, status: 'running', checkpoint, error: null, endedAt: null };
+}
+
+/**
+ * Puts the tokens that failed (or went to review) back where they were. A record that has no such
+ * token (it was sent to review by an End node) starts again from the trigger.
+ */
+function retryCheckpoint(record: RecordRow, lastSeq: number, data: RecordData | undefined, triggerId: string): RecordCheckpoint {
+  const cp = record.checkpoint;
+  const retry = cp?.retry ?? [];
+  if (!cp || retry.length === 0) {
+    const id = cp?.nextTokenId ?? 1;
+    return { tokens: [{ id, nodeId: triggerId, data: data ?? record.data, fromStep: null, groups: [] }], groups: [], nextTokenId: id + 1, nextGroupId: cp?.nextGroupId ?? 1, seq: lastSeq, outcomes: [] };
+  }
+  const outcomes = [...cp.outcomes];
+  for (const t of retry) {
+    const i = t.endedAs ? outcomes.lastIndexOf(t.endedAs) : -1;
+    if (i >= 0) outcomes.splice(i, 1);
+  }
+  let nextTokenId = cp.nextTokenId;
+  const tokens = retry.map((t) => ({ id: nextTokenId++, nodeId: t.nodeId, data: data ?? t.data, fromStep: null, groups: [], ...(t.collected ? { collected: t.collected } : {}) }));
+  return { tokens, groups: [], nextTokenId, nextGroupId: cp.nextGroupId, seq: lastSeq, outcomes, lastError: null, retry: [] };
+}
