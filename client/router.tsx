@@ -4,7 +4,9 @@ import { FlowListPage } from './pages/FlowListPage.tsx';
 import { EditorPage } from './pages/EditorPage.tsx';
 import { RunsPage } from './pages/RunsPage.tsx';
 import { RunViewPage } from './pages/RunViewPage.tsx';
+import { ReportPage } from './pages/ReportPage.tsx';
 import { NotFoundPage } from './pages/NotFoundPage.tsx';
+import { ReviewPage } from './review/ReviewPage.tsx';
 
 export const router = createBrowserRouter([
   {
@@ -15,6 +17,8 @@ export const router = createBrowserRouter([
       { path: 'flows/:id', element: <EditorPage /> },
       { path: 'runs', element: <RunsPage /> },
       { path: 'runs/:id', element: <RunViewPage /> },
+      { path: 'runs/:id/report', element: <ReportPage /> },
+      { path: 'review', element: <ReviewPage /> },
       { path: '*', element: <NotFoundPage /> },
     ],
   },

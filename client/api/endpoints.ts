@@ -1,5 +1,21 @@
 import { api, request } from './http.ts';
-import type { FlowDocument, FlowEntry, FlowSummary, LogLine, NodeTypeInfo, Page, RecordStatus, RecordSummary, RunInputBody, RunSummary, Step } from './types.ts';
+import type {
+  FlowDocument,
+  FlowEntry,
+  FlowSummary,
+  LogLine,
+  NodeTypeInfo,
+  Page,
+  RecordDetailResponse,
+  RecordStatus,
+  RecordSummary,
+  ReviewActionBody,
+  ReviewActionResult,
+  ReviewItem,
+  ReviewQuery,
+  RunInputBody,
+  RunSummary,
+} from './types.ts';
 
 const enc = encodeURIComponent;
 
@@ -40,6 +56,22 @@ export const runsApi = {
     q.set('limit', String(params.limit ?? 100));
     return api.get<Page<RecordSummary>>(`/api/runs/${enc(id)}/records?${q}`);
   },
-  record: (id: string, index: number) => api.get<{ record: RecordSummary; steps: Step[] }>(`/api/runs/${enc(id)}/records/${index}`),
+  record: (id: string, index: number) => api.get<RecordDetailResponse>(`/api/runs/${enc(id)}/records/${index}`),
   logs: (id: string, offset = 0, limit = 1000) => api.get<Page<LogLine>>(`/api/runs/${enc(id)}/logs?offset=${offset}&limit=${limit}`),
+};
+
+export const reviewApi = {
+  /** Records needing attention (needs_review and failed, or the status given), newest runs first. */
+  list: (params: ReviewQuery = {}) => {
+    const q = new URLSearchParams();
+    if (params.flowId) q.set('flowId', params.flowId);
+    if (params.runId) q.set('runId', params.runId);
+    if (params.code) q.set('code', params.code);
+    if (params.status) q.set('status', params.status);
+    q.set('offset', String(params.offset ?? 0));
+    q.set('limit', String(params.limit ?? 50));
+    return api.get<Page<ReviewItem>>(`/api/review?${q}`);
+  },
+  /** Retry, skip or resolve records; every item gets its own result (some may fail). */
+  act: (body: ReviewActionBody) => api.post<{ results: ReviewActionResult[] }>('/api/review/actions', body),
 };

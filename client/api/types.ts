@@ -1,5 +1,5 @@
 import type { FlowDocument } from '../../server/flow/schema.ts';
-import type { RunStatus, RecordStatus, StatusCounts, RunSettings } from '../../server/store/types.ts';
+import type { RunStatus, RecordStatus, StatusCounts, RunSettings, RecordEventRow } from '../../server/store/types.ts';
 import type { StepErrorInfo } from '../../nodes/sdk/node-error.ts';
 import type { Json, LogLevel, RecordData, PortSpec, DynamicPorts, NodeCategory } from '../../nodes/sdk/types.ts';
 
@@ -122,4 +122,49 @@ export interface RunInputBody {
   records?: RecordData[];
   text?: string;
   format?: 'json' | 'csv';
+}
+
+/** One change in a record's life (GET /api/runs/:id/records/:index → `events`): the audit trail. */
+export type RecordEvent = Omit<RecordEventRow, 'runId' | 'recordIndex'>;
+
+/** What GET /api/runs/:id/records/:index answers. `events` is absent on servers without an audit trail. */
+export interface RecordDetailResponse {
+  record: RecordSummary;
+  steps: Step[];
+  events?: RecordEvent[];
+}
+
+/** A record that needs a person (GET /api/review). */
+export interface ReviewItem extends RecordSummary {
+  runId: string;
+  flowId: string;
+  flowName: string;
+}
+
+export type ReviewStatus = 'needs_review' | 'failed';
+
+export interface ReviewQuery {
+  flowId?: string;
+  runId?: string;
+  code?: string;
+  status?: ReviewStatus | '';
+  offset?: number;
+  limit?: number;
+}
+
+export type ReviewActionKind = 'retry' | 'skip' | 'resolve';
+
+export interface ReviewActionBody {
+  action: ReviewActionKind;
+  items: Array<{ runId: string; index: number }>;
+  note?: string;
+  /** Only with `retry` of a single item: the record's corrected data. */
+  data?: RecordData;
+}
+
+export interface ReviewActionResult {
+  runId: string;
+  index: number;
+  ok: boolean;
+  error?: { code?: string; message?: string; hint?: string } | string;
 }

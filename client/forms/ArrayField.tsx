@@ -21,6 +21,7 @@ export function ArrayField({ path, name, schema, root, value, required, onChange
   const label = labelOf(name, schema);
   const problem = fieldProblem(schema, list, required);
   const canAdd = schema.maxItems === undefined || list.length < schema.maxItems;
+  const itemWord = schema.itemLabel ?? singular(label);
 
   const set = (i: number, v: unknown) => onChange(list.map((x, j) => (j === i ? v : x)));
   const remove = (i: number) => onChange(list.filter((_, j) => j !== i));
@@ -70,7 +71,7 @@ export function ArrayField({ path, name, schema, root, value, required, onChange
                 compact
               />
             ) : (
-              <SchemaField path={rowPath} name={`${singular(label)} ${i + 1}`} schema={schema.items ?? {}} root={root} value={item} required onChange={(v) => set(i, v)} compact />
+              <SchemaField path={rowPath} name={`${itemWord} ${i + 1}`} schema={schema.items ?? {}} root={root} value={item} required onChange={(v) => set(i, v)} compact />
             )}
           </div>
         );
@@ -78,7 +79,7 @@ export function ArrayField({ path, name, schema, root, value, required, onChange
       {problem && <p className="text-xs text-rose-600">{problem}</p>}
       {canAdd && (
         <Button size="sm" variant="ghost" icon={<PlusIcon size={14} />} onClick={add} className="w-full border border-dashed border-slate-300 text-slate-600" data-testid={`btn-add-${path}`}>
-          Add {singular(label)}
+          Add {itemWord}
         </Button>
       )}
     </div>

@@ -25,7 +25,7 @@ export function NumberField({ path, name, schema, value, required, onChange, com
         invalid={!!problem}
         min={schema.minimum}
         max={max}
-        placeholder={schema.default !== undefined ? String(schema.default) : undefined}
+        placeholder={schema.default !== undefined ? String(schema.default) : schema.placeholder}
         onChange={(e) => {
           const t = e.target.value;
           setText(t);

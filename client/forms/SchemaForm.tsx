@@ -1,5 +1,7 @@
+import { useMemo } from 'react';
 import { ObjectProperties } from './ObjectField.tsx';
 import { resolveSchema, type JSONSchema } from './schema.ts';
+import { FormOptionsContext } from './form-options.ts';
 import type { FieldProps } from './types.ts';
 
 /**
@@ -13,18 +15,26 @@ export function SchemaForm({
   onChange,
   onNewItem,
   idPrefix = '',
+  toggleOptionalObjects = false,
+  testId = 'schema-form',
 }: {
   schema: Record<string, unknown>;
   value: Record<string, unknown>;
   onChange(next: Record<string, unknown>, changedPath: string): void;
   onNewItem?: FieldProps['onNewItem'];
   idPrefix?: string;
+  /** Optional nested objects get an on/off switch (see `FormOptions`). */
+  toggleOptionalObjects?: boolean;
+  testId?: string;
 }) {
   const root = schema as JSONSchema;
   const resolved = resolveSchema(root, root);
+  const options = useMemo(() => ({ toggleOptionalObjects }), [toggleOptionalObjects]);
   return (
-    <div data-testid="schema-form">
-      <ObjectProperties path={idPrefix} schema={resolved} root={root} value={value} onChange={(v) => onChange(v, idPrefix)} onNewItem={onNewItem} />
-    </div>
+    <FormOptionsContext.Provider value={options}>
+      <div data-testid={testId}>
+        <ObjectProperties path={idPrefix} schema={resolved} root={root} value={value} onChange={(v) => onChange(v, idPrefix)} onNewItem={onNewItem} />
+      </div>
+    </FormOptionsContext.Provider>
   );
 }

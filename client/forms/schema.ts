@@ -7,6 +7,8 @@ export interface JSONSchema {
   examples?: unknown[];
   widget?: 'expression' | 'textarea' | 'template' | string;
   placeholder?: string;
+  /** What one element of a list is called ("rule"), for its "Add …" button; else derived from the title. */
+  itemLabel?: string;
   enum?: unknown[];
   const?: unknown;
   anyOf?: JSONSchema[];

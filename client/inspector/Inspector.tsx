@@ -9,7 +9,7 @@ export function Inspector() {
   return (
     <aside className="scrollbar-thin flex w-80 shrink-0 flex-col overflow-y-auto border-l border-slate-200 bg-white" data-testid="inspector">
       {nodeId ? <NodeInspector key={nodeId} nodeId={nodeId} /> : <FlowInspector />}
-      <RunSettings />
+      <RunSettings full={!nodeId} />
     </aside>
   );
 }

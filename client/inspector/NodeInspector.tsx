@@ -11,8 +11,9 @@ import { NodeGlyph } from '../canvas/NodeGlyph.tsx';
 import { mainOutputs } from '../lib/ports.ts';
 import { cn } from '../lib/cn.ts';
 import { Section } from './Section.tsx';
+import { cleanPolicy, policyJsonSchema, policySize } from './policy.ts';
 
-function changedKey(nodeId: string, before: Record<string, unknown>, after: Record<string, unknown>): string | null {
+function changedKey(nodeId: string, before: Record<string, unknown>, after: Record<string, unknown>, prefix = 'params'): string | null {
   const keys = new Set([...Object.keys(before), ...Object.keys(after)]);
   const changed = [...keys].filter((k) => before[k] !== after[k]);
   for (const k of changed) {
@@ -22,7 +23,7 @@ function changedKey(nodeId: string, before: Record<string, unknown>, after: Reco
       if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return null; // rows added/removed: own undo step
     }
   }
-  return `params:${nodeId}:${changed.sort().join(',')}`;
+  return `${prefix}:${nodeId}:${changed.sort().join(',')}`;
 }
 
 export function NodeInspector({ nodeId }: { nodeId: string }) {
@@ -106,6 +107,8 @@ export function NodeInspector({ nodeId }: { nodeId: string }) {
         )}
       </Section>
 
+      {info && !info.trigger && <StepPolicySection nodeId={nodeId} />}
+
       {info && (
         <Section title="Ports" collapsible defaultOpen={false}>
           <ul className="space-y-1 text-xs">
@@ -145,5 +148,43 @@ export function NodeInspector({ nodeId }: { nodeId: string }) {
         </Button>
       </div>
     </div>
+  );
+}
+
+/**
+ * How the engine treats this step: required inputs, pre/post checks, timeout, retries and error
+ * rules. Stored as the node's `policy`; fields left empty are left out of the document.
+ */
+function StepPolicySection({ nodeId }: { nodeId: string }) {
+  const policy = useFlowStore((s) => s.nodes.find((n) => n.id === nodeId)?.data.policy);
+  const updateNode = useFlowStore((s) => s.updateNode);
+  const size = policySize(policy);
+  const value = (policy ?? {}) as Record<string, unknown>;
+  return (
+    <Section
+      title="Step policy"
+      collapsible
+      defaultOpen={size > 0}
+      testId="step-policy"
+      aside={
+        size > 0 ? (
+          <span className="rounded-full bg-indigo-50 px-1.5 py-px text-[10px] font-semibold text-indigo-600 ring-1 ring-indigo-100" data-testid="step-policy-count">
+            {size} set
+          </span>
+        ) : (
+          <span className="text-[10px] font-normal text-slate-400">defaults</span>
+        )
+      }
+    >
+      <p className="mb-3 text-xs leading-snug text-slate-500">Checks, timeout, retries and error handling for this step. Leave a field empty to keep the default.</p>
+      <SchemaForm
+        schema={policyJsonSchema}
+        value={value}
+        idPrefix="policy"
+        testId="policy-form"
+        toggleOptionalObjects
+        onChange={(next) => updateNode(nodeId, { policy: cleanPolicy(next) }, changedKey(nodeId, value, next, 'policy') ?? undefined)}
+      />
+    </Section>
   );
 }

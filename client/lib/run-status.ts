@@ -11,16 +11,17 @@ export function canPause(status: RunStatus | null | undefined): boolean {
   return status === 'running';
 }
 export function canResume(status: RunStatus | null | undefined): boolean {
-  return status === 'paused' || status === 'stopped' || status === 'interrupted';
+  return status === 'paused' || status === 'stopped' || status === 'interrupted' || status === 'safe_stopped';
 }
 export function canStop(status: RunStatus | null | undefined): boolean {
-  return status === 'running' || status === 'pausing' || status === 'paused';
+  return status === 'running' || status === 'pausing' || status === 'paused' || status === 'safe_stopped';
 }
 
 export type Tone = 'neutral' | 'blue' | 'green' | 'red' | 'amber' | 'violet' | 'slate';
 
 export const RUN_STATUS_TONE: Record<RunStatus, Tone> = {
   running: 'blue',
+  safe_stopped: 'red',
   pausing: 'amber',
   paused: 'amber',
   stopping: 'red',
@@ -41,6 +42,10 @@ export const RECORD_STATUS_TONE: Record<RecordStatus, Tone> = {
 
 export const RECORD_STATUSES: RecordStatus[] = ['pending', 'running', 'success', 'failed', 'needs_review', 'skipped'];
 
+/** Labels that the generic rule ("needs_review" → "Needs review") would get wrong. */
+const LABELS: Record<string, string> = { safe_stopped: 'Safe-stopped' };
+
 export function statusLabel(s: string): string {
+  if (LABELS[s]) return LABELS[s];
   return s.replace(/_/g, ' ').replace(/^./, (c) => c.toUpperCase());
 }

@@ -1,7 +1,10 @@
-import { NavLink, Outlet, Link } from 'react-router';
+import { useEffect } from 'react';
+import { NavLink, Outlet, Link, useLocation } from 'react-router';
 import { Toaster } from '../components/Toaster.tsx';
 import { FlowIcon, HistoryIcon } from '../components/icons.tsx';
 import { cn } from '../lib/cn.ts';
+import { InboxIcon } from '../review/icons.tsx';
+import { useReviewCount } from '../review/review-count-store.ts';
 
 function Logo() {
   return (
@@ -34,6 +37,25 @@ function NavItem({ to, icon, children, end }: { to: string; icon: React.ReactNod
   );
 }
 
+/** How many records wait for review: refreshed on every page change and every 30 s. */
+function ReviewBadge() {
+  const total = useReviewCount((s) => s.total);
+  const { pathname } = useLocation();
+  useEffect(() => {
+    void useReviewCount.getState().refresh();
+  }, [pathname]);
+  useEffect(() => {
+    const t = setInterval(() => void useReviewCount.getState().refresh(), 30_000);
+    return () => clearInterval(t);
+  }, []);
+  if (!total) return null;
+  return (
+    <span className="ml-0.5 min-w-5 rounded-full bg-amber-400 px-1.5 text-center text-[11px] leading-[18px] font-semibold text-slate-900 tabular-nums" data-testid="nav-review-count" aria-label={`${total} to review`}>
+      {total > 999 ? '999+' : total}
+    </span>
+  );
+}
+
 export function AppShell() {
   return (
     <div className="flex h-full flex-col">
@@ -45,6 +67,10 @@ export function AppShell() {
           </NavItem>
           <NavItem to="/runs" icon={<HistoryIcon size={15} />}>
             <span data-testid="nav-runs">Runs</span>
+          </NavItem>
+          <NavItem to="/review" icon={<InboxIcon size={15} />}>
+            <span data-testid="nav-review">Review</span>
+            <ReviewBadge />
           </NavItem>
         </nav>
         <div className="ml-auto text-xs text-slate-500">Automation studio</div>

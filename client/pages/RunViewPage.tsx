@@ -15,6 +15,7 @@ import { ArrowLeftIcon, FlowIcon } from '../components/icons.tsx';
 import { LoadingState } from '../components/Spinner.tsx';
 import { dateTime } from '../lib/format.ts';
 import { useNodeNames } from './use-node-names.ts';
+import { ReportIcon } from './ReportPage.tsx';
 
 /** A past (or ongoing) run: its flow snapshot with the counters, the log and the records. */
 export function RunViewPage() {
@@ -75,7 +76,12 @@ export function RunViewPage() {
           <span>Created {dateTime(run.createdAt)}</span>
           <span>Concurrency {run.settings?.concurrency ?? '—'}</span>
         </div>
-        <div className="ml-auto">
+        <div className="ml-auto flex items-center gap-2">
+          <Link to={`/runs/${encodeURIComponent(run.id)}/report`}>
+            <Button size="sm" icon={<ReportIcon size={14} />} data-testid="btn-run-report">
+              Report
+            </Button>
+          </Link>
           <Link to={`/flows/${encodeURIComponent(run.flowId)}`}>
             <Button size="sm" icon={<FlowIcon size={14} />} data-testid="btn-open-flow">
               Open flow

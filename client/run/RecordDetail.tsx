@@ -6,8 +6,9 @@ import { LoadingState } from '../components/Spinner.tsx';
 import { Badge, RecordStatusBadge } from '../components/Badge.tsx';
 import { dateTime, duration } from '../lib/format.ts';
 import { useAsync } from '../lib/use-async.ts';
+import type { Tone } from '../lib/run-status.ts';
 import { JsonBlock } from './JsonBlock.tsx';
-import type { Step } from '../api/types.ts';
+import type { RecordEvent, RecordStatus, Step } from '../api/types.ts';
 
 /** One record of a run: its data, result, error, and every step it went through. */
 export function RecordDetail({ runId, index, nodeNames, onClose }: { runId: string; index: number | null; nodeNames: Record<string, string>; onClose(): void }) {
@@ -22,7 +23,7 @@ function RecordDetailBody({ runId, index, nodeNames }: { runId: string; index: n
   const res = useAsync(() => runsApi.record(runId, index), [runId, index]);
   if (res.loading && !res.data) return <LoadingState label="Loading steps…" />;
   if (res.error || !res.data) return <ErrorState title="Could not load this record" message={errorMessage(res.error)} onRetry={res.reload} />;
-  const { record, steps } = res.data;
+  const { record, steps, events } = res.data;
   return (
     <div className="scrollbar-thin max-h-[65vh] space-y-4 overflow-y-auto pr-1">
       <div className="flex flex-wrap items-center gap-3 text-sm">
@@ -51,17 +52,72 @@ function RecordDetailBody({ runId, index, nodeNames }: { runId: string; index: n
       </div>
       <div>
         <h4 className="mb-2 text-xs font-semibold tracking-wide text-slate-400 uppercase">Steps ({steps.length})</h4>
-        {steps.length === 0 ? (
-          <p className="text-sm text-slate-500">No step ran for this record yet.</p>
-        ) : (
-          <ol className="space-y-2" data-testid="record-steps">
-            {steps.map((s) => (
-              <StepItem key={`${s.seq}-${s.attempt}`} step={s} name={nodeNames[s.nodeId] ?? s.nodeId} input={stepInput(s, steps, record.data)} />
-            ))}
-          </ol>
-        )}
+        <StepList steps={steps} recordData={record.data} nodeNames={nodeNames} />
       </div>
+      {events && events.length > 0 && (
+        <div>
+          <h4 className="mb-2 text-xs font-semibold tracking-wide text-slate-400 uppercase">Audit trail ({events.length})</h4>
+          <AuditTrail events={events} />
+        </div>
+      )}
     </div>
+  );
+}
+
+/** Every step execution of a record, in order; each opens to its input, output and error. */
+export function StepList({ steps, recordData, nodeNames }: { steps: Step[]; recordData: unknown; nodeNames: Record<string, string> }) {
+  if (steps.length === 0) return <p className="text-sm text-slate-500">No step ran for this record yet.</p>;
+  return (
+    <ol className="space-y-2" data-testid="record-steps">
+      {steps.map((s) => (
+        <StepItem key={`${s.seq}-${s.attempt}`} step={s} name={nodeNames[s.nodeId] ?? s.nodeId} input={stepInput(s, steps, recordData)} />
+      ))}
+    </ol>
+  );
+}
+
+/** Tone of an operator's action. */
+const ACTION_TONE: Record<string, Tone> = { retry: 'blue', resolve: 'green', skip: 'slate' };
+
+/** The record's audit trail: each status change, who made it (the engine or a person) and their note. */
+export function AuditTrail({ events }: { events: RecordEvent[] }) {
+  return (
+    <ol className="relative ml-1.5 border-l border-slate-200 pl-4" data-testid="record-events">
+      {events.map((e, i) => (
+        <li key={i} className="relative pb-3 last:pb-0" data-testid="record-event" data-action={e.action} data-actor={e.actor}>
+          <span
+            className={`absolute top-1.5 -left-[22px] size-2.5 rounded-full ring-2 ring-white ${e.actor === 'operator' ? 'bg-indigo-500' : 'bg-slate-300'}`}
+            aria-hidden="true"
+          />
+          <div className="flex flex-wrap items-center gap-x-2 gap-y-1 text-sm">
+            <span className="font-medium text-slate-800 capitalize">{e.action}</span>
+            {(e.from || e.to) && (
+              <span className="flex items-center gap-1 text-xs text-slate-500">
+                {e.from ? <RecordStatusBadge status={e.from as RecordStatus} /> : <span className="text-slate-400">new</span>}
+                <span aria-hidden="true">→</span>
+                <span className="sr-only">to</span>
+                {e.to ? <RecordStatusBadge status={e.to as RecordStatus} /> : <span className="text-slate-400">—</span>}
+              </span>
+            )}
+            <Badge tone={e.actor === 'operator' ? ACTION_TONE[e.action] ?? 'violet' : 'neutral'} className="!px-1.5 !text-[10px]">
+              {e.actor === 'operator' ? 'by a person' : 'engine'}
+            </Badge>
+            <span className="ml-auto text-xs text-slate-400 tabular-nums">{dateTime(e.at)}</span>
+          </div>
+          {e.note && (
+            <p className="mt-1 rounded-md bg-slate-50 px-2 py-1 text-sm text-slate-700 ring-1 ring-slate-200" data-testid="record-event-note">
+              {e.note}
+            </p>
+          )}
+          {e.data != null && (
+            <details className="mt-1">
+              <summary className="cursor-pointer text-xs text-slate-500 hover:text-slate-700">Data given</summary>
+              <JsonBlock value={e.data} className="mt-1" />
+            </details>
+          )}
+        </li>
+      ))}
+    </ol>
   );
 }
 
@@ -69,9 +125,10 @@ function RecordDetailBody({ runId, index, nodeNames }: { runId: string; index: n
 function stepInput(step: Step, steps: Step[], recordData: unknown): { value: unknown; note?: string } {
   if (step.input !== null && step.input !== undefined) return { value: step.input };
   const from = (step as Step & { inputFrom?: number | null }).inputFrom;
-  if (from == null) return { value: recordData, note: "The record's data" };
-  const prev = steps.find((s) => s.seq === from);
-  const emissions = Array.isArray(prev?.output) ? (prev!.output as Array<{ port: string; data: unknown }>) : [];
+  const prev = from == null ? undefined : steps.find((s) => s.seq === from);
+  // No earlier step (inputFrom 0 or null): the step got the record's own data.
+  if (!prev) return { value: recordData, note: "The record's data" };
+  const emissions = Array.isArray(prev.output) ? (prev.output as Array<{ port: string; data: unknown }>) : [];
   if (emissions.length === 1) return { value: emissions[0].data, note: `Output of step ${from}` };
   return { value: emissions.map((e) => e.data), note: `Output of step ${from}` };
 }
@@ -105,6 +162,18 @@ function StepItem({ step, name, input }: { step: Step; name: string; input: { va
             <h5 className="mb-1 text-[11px] font-semibold text-slate-400 uppercase">Output</h5>
             <JsonBlock value={out.length ? out : step.output} />
           </div>
+          {step.evidence?.length > 0 && (
+            <div className="col-span-2" data-testid="step-evidence">
+              <h5 className="mb-1 text-[11px] font-semibold text-slate-400 uppercase">Evidence</h5>
+              <ul className="flex flex-wrap gap-1.5">
+                {step.evidence.map((ref) => (
+                  <li key={ref} className="rounded-md bg-slate-50 px-2 py-0.5 font-mono text-[11px] text-slate-600 ring-1 ring-slate-200" title={ref}>
+                    {ref.split('/').pop()}
+                  </li>
+                ))}
+              </ul>
+            </div>
+          )}
           {step.error && (
             <div className="col-span-2 rounded-md bg-rose-50 p-2 text-sm ring-1 ring-rose-200">
               <span className="font-medium text-rose-800">{step.error.message}</span> <span className="font-mono text-xs text-rose-500">{step.error.code}</span>

@@ -1,82 +1,170 @@
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { Button } from '../components/Button.tsx';
 import { Dialog } from '../components/Dialog.tsx';
-import { PlayIcon } from '../components/icons.tsx';
+import { CheckIcon, PlayIcon } from '../components/icons.tsx';
 import { TextArea } from '../components/TextInput.tsx';
 import { cn } from '../lib/cn.ts';
+import { errorMessage } from '../api/http.ts';
 import type { RunInputBody } from '../api/types.ts';
+import { useFlowStore } from '../stores/flow-store.ts';
 import { parseRunInput, type InputFormat } from './run-input.ts';
+import { PreflightReport } from './PreflightReport.tsx';
+import { SheetFilePicker } from './SheetFilePicker.tsx';
+import { fileSize, preflightFlow, type PreflightResult, type RunInputWithFile, type UploadedFile } from './sheet-api.ts';
 
-/** Asks for the run's input (empty = the trigger's own records), then starts it. */
+type Mode = InputFormat | 'file';
+
+const MODES: Array<{ id: Mode; label: string }> = [
+  { id: 'auto', label: 'Detect' },
+  { id: 'json', label: 'JSON' },
+  { id: 'csv', label: 'CSV' },
+  { id: 'file', label: 'Spreadsheet file' },
+];
+
+/** The trigger type that reads an uploaded spreadsheet. */
+const SHEET_TRIGGER = 'sheet.read';
+
+/**
+ * Asks for the run's input — pasted records (empty = the trigger's own records) or a spreadsheet
+ * file — offers a dry check of it, then starts the run.
+ */
 export function RunDialog({ open, onClose, onStart, dirty }: { open: boolean; onClose(): void; onStart(input: RunInputBody | undefined): Promise<boolean>; dirty: boolean }) {
   const [text, setText] = useState('');
-  const [format, setFormat] = useState<InputFormat>('auto');
+  const [mode, setMode] = useState<Mode>('auto');
+  const [file, setFile] = useState<UploadedFile | null>(null);
+  const [uploading, setUploading] = useState(false);
   const [busy, setBusy] = useState(false);
-  const parsed = useMemo(() => parseRunInput(text, format), [text, format]);
+  const [checking, setChecking] = useState(false);
+  const [report, setReport] = useState<PreflightResult | null>(null);
+  const [checkError, setCheckError] = useState<string | null>(null);
+  const sheetTrigger = useFlowStore((s) => s.nodes.some((n) => n.data.type === SHEET_TRIGGER));
+  const fileMode = mode === 'file';
+  const parsed = useMemo(() => parseRunInput(text, fileMode ? 'auto' : mode), [text, mode, fileMode]);
+
+  // A flow that starts with a Spreadsheet trigger wants a file: open on that mode.
+  useEffect(() => {
+    if (open && sheetTrigger) setMode('file');
+  }, [open, sheetTrigger]);
+
+  // A dry check answers for the input it was given: forget it when the input changes.
+  useEffect(() => {
+    setReport(null);
+    setCheckError(null);
+  }, [text, mode, file]);
+
+  const input: { ok: true; value: RunInputWithFile | undefined } | { ok: false } = fileMode
+    ? file
+      ? { ok: true, value: { fileId: file.id } }
+      : { ok: false }
+    : parsed.ok
+      ? { ok: true, value: parsed.input }
+      : { ok: false };
 
   const start = async () => {
-    if (!parsed.ok || busy) return;
+    if (!input.ok || busy || uploading) return;
     setBusy(true);
     try {
-      if (await onStart(parsed.input)) onClose();
+      if (await onStart(input.value)) onClose();
     } finally {
       setBusy(false);
     }
   };
+
+  const dryCheck = async () => {
+    const store = useFlowStore.getState();
+    if (!input.ok || !store.meta || checking) return;
+    setChecking(true);
+    setCheckError(null);
+    try {
+      setReport(await preflightFlow(store.meta.id, input.value, store.document()));
+    } catch (err) {
+      setReport(null);
+      setCheckError(errorMessage(err));
+    } finally {
+      setChecking(false);
+    }
+  };
+
+  const summary = fileMode
+    ? file
+      ? `${file.name} · ${fileSize(file.size)}`
+      : uploading
+        ? 'Uploading…'
+        : 'Choose a spreadsheet file'
+    : !parsed.ok
+      ? ''
+      : parsed.count !== undefined
+        ? `${parsed.count} record${parsed.count === 1 ? '' : 's'} to run`
+        : "Using the trigger's own records";
 
   return (
     <Dialog
       open={open}
       onClose={onClose}
       title="Run this flow"
-      description="Paste the records to process, or leave the box empty to use the records of the trigger."
+      description="Paste the records to process, choose a spreadsheet file, or leave the box empty to use the records of the trigger. Dry check shows what would run, without running anything."
       size="lg"
       testId="run-dialog"
       footer={
         <>
           <span className="mr-auto text-xs text-slate-500" data-testid="run-input-summary">
-            {!parsed.ok ? '' : parsed.count !== undefined ? `${parsed.count} record${parsed.count === 1 ? '' : 's'} to run` : "Using the trigger's own records"}
+            {summary}
             {dirty && ' · unsaved changes will be saved first'}
           </span>
           <Button onClick={onClose}>Cancel</Button>
-          <Button variant="primary" icon={<PlayIcon size={13} />} onClick={start} disabled={!parsed.ok} loading={busy} data-testid="btn-start-run">
+          <Button icon={<CheckIcon size={13} />} onClick={dryCheck} disabled={!input.ok || uploading} loading={checking} data-testid="btn-dry-check">
+            Dry check
+          </Button>
+          <Button variant="primary" icon={<PlayIcon size={13} />} onClick={start} disabled={!input.ok || uploading} loading={busy} data-testid="btn-start-run">
             Start run
           </Button>
         </>
       }
     >
       <div className="mb-2 flex items-center gap-1 text-xs">
-        <span className="mr-1 text-slate-500">Format</span>
-        {(['auto', 'json', 'csv'] as const).map((f) => (
+        <span className="mr-1 text-slate-500">Input</span>
+        {MODES.map((m) => (
           <button
-            key={f}
+            key={m.id}
             type="button"
-            onClick={() => setFormat(f)}
-            className={cn('rounded-md px-2 py-1 font-medium', format === f ? 'bg-indigo-50 text-indigo-700 ring-1 ring-indigo-200' : 'text-slate-600 hover:bg-slate-100')}
-            data-testid={`run-format-${f}`}
+            onClick={() => setMode(m.id)}
+            className={cn('rounded-md px-2 py-1 font-medium', mode === m.id ? 'bg-indigo-50 text-indigo-700 ring-1 ring-indigo-200' : 'text-slate-600 hover:bg-slate-100')}
+            data-testid={`run-format-${m.id}`}
           >
-            {f === 'auto' ? 'Detect' : f.toUpperCase()}
+            {m.label}
           </button>
         ))}
       </div>
-      <TextArea
-        rows={10}
-        value={text}
-        onChange={(e) => setText(e.target.value)}
-        spellCheck={false}
-        className="font-mono text-xs"
-        invalid={!parsed.ok}
-        placeholder={'[\n  { "name": "Ada", "n": 12 },\n  { "name": "Linus", "n": 3 }\n]\n\nor CSV:\nname,n\nAda,12'}
-        data-testid="run-input"
-        onKeyDown={(e) => {
-          if ((e.ctrlKey || e.metaKey) && e.key === 'Enter') void start();
-        }}
-      />
-      {!parsed.ok && (
-        <p className="mt-2 text-sm text-rose-600" data-testid="run-input-error">
-          {parsed.error}
+      {fileMode ? (
+        <SheetFilePicker file={file} onFile={setFile} onBusy={setUploading} />
+      ) : (
+        <>
+          <TextArea
+            rows={10}
+            value={text}
+            onChange={(e) => setText(e.target.value)}
+            spellCheck={false}
+            className="font-mono text-xs"
+            invalid={!parsed.ok}
+            placeholder={'[\n  { "name": "Ada", "n": 12 },\n  { "name": "Linus", "n": 3 }\n]\n\nor CSV:\nname,n\nAda,12'}
+            data-testid="run-input"
+            onKeyDown={(e) => {
+              if ((e.ctrlKey || e.metaKey) && e.key === 'Enter') void start();
+            }}
+          />
+          {!parsed.ok && (
+            <p className="mt-2 text-sm text-rose-600" data-testid="run-input-error">
+              {parsed.error}
+            </p>
+          )}
+        </>
+      )}
+      {checkError && (
+        <p className="mt-2 text-sm text-rose-600" data-testid="preflight-error">
+          {checkError}
         </p>
       )}
+      {report && <PreflightReport result={report} />}
     </Dialog>
   );
 }

@@ -77,5 +77,5 @@ export function canonicalJson(doc: FlowDocument): string {
 }
 
 export function metaOf(doc: FlowDocument): FlowMeta {
-  return { id: doc.id, name: doc.name, description: doc.description ?? '', settings: { concurrency: doc.settings?.concurrency ?? 4 } };
+  return { id: doc.id, name: doc.name, description: doc.description ?? '', settings: { ...doc.settings, concurrency: doc.settings?.concurrency ?? 4 } };
 }

@@ -1,13 +1,16 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import type { RunInput } from '../../nodes/sdk/types.ts';
+import type { RejectInfo, RunInput } from '../../nodes/sdk/types.ts';
+import { SHEET_TRIGGER_TYPE } from '../../nodes/spreadsheet/read-sheet.ts';
+import { preflight } from '../engine/preflight.ts';
 import { createRegistry } from '../../nodes/index.ts';
 import { parseFlowText } from '../flow/validate.ts';
 import { openConveyor, defaultDataDir } from '../conveyor.ts';
 import { ConveyorError } from '../errors.ts';
 import { startServer } from '../main.ts';
 import type { RunSummary } from '../engine/engine.ts';
+import type { Store } from '../store/types.ts';
 
 const USAGE = `Usage: conveyor <command>
 
@@ -17,8 +20,12 @@ const USAGE = `Usage: conveyor <command>
   resume <runId> [--json] [--data-dir DIR]
                                          continue a paused, stopped or interrupted run
   validate <flow.json>                   check a flow file and list every problem
+  check <flow.json> [--input FILE] [--json]
+                                         dry check: read the input (.json, .csv, .xlsx), list the
+                                         records that would run, rejected rows and flow problems;
+                                         runs nothing
 
-Exit codes: 0 success, 1 records failed or the flow is invalid, 2 usage or input error.`;
+Exit codes: 0 success, 1 records failed, rows rejected or the flow is invalid, 2 usage or input error.`;
 
 /** Returns the process exit code. */
 export async function main(argv: string[]): Promise<number> {
@@ -33,6 +40,8 @@ export async function main(argv: string[]): Promise<number> {
         return await resume(rest);
       case 'validate':
         return await validate(rest);
+      case 'check':
+        return await check(rest);
       case undefined:
       case '--help':
       case '-h':
@@ -103,13 +112,13 @@ async function run(args: string[]): Promise<number> {
     for (const p of check.problems) console.error(`  ${p.path}: ${p.message}`);
     return 1;
   }
-  const input = values.input ? await readInput(values.input) : undefined;
+  const input = values.input ? await readInput(values.input, triggerType(check.flow)) : undefined;
   const concurrency = values.concurrency !== undefined ? Number(values.concurrency) : undefined;
   const c = await openConveyor(values['data-dir'] ?? defaultDataDir());
   try {
     await c.flows.import(check.flow, 'replace');
     const started = await c.engine.startRun(check.flow, { input, concurrency });
-    return await follow(c.engine, started.id, Boolean(values.json));
+    return await follow(c.engine, started.id, Boolean(values.json), c.store);
   } finally {
     await c.close();
   }
@@ -121,14 +130,14 @@ async function resume(args: string[]): Promise<number> {
   const c = await openConveyor(values['data-dir'] ?? defaultDataDir());
   try {
     await c.engine.resume(positionals[0]);
-    return await follow(c.engine, positionals[0], Boolean(values.json));
+    return await follow(c.engine, positionals[0], Boolean(values.json), c.store);
   } finally {
     await c.close();
   }
 }
 
 /** Shows progress on stderr (unless --json) and the result on stdout; Ctrl+C pauses the run. */
-async function follow(engine: import('../engine/engine.ts').Engine, runId: string, json: boolean): Promise<number> {
+async function follow(engine: import('../engine/engine.ts').Engine, runId: string, json: boolean, store: Store): Promise<number> {
   const onSigint = () => {
     process.stderr.write('\nPausing: current steps finish; continue later with `conveyor resume ' + runId + '`.\n');
     void engine.pause(runId).catch(() => undefined);
@@ -142,10 +151,18 @@ async function follow(engine: import('../engine/engine.ts').Engine, runId: strin
   const summary = await engine.waitForRun(runId);
   if (ticker) clearInterval(ticker);
   process.removeListener('SIGINT', onSigint);
-  if (json) console.log(JSON.stringify(summary, null, 2));
-  else printSummary(summary);
+  // Rows a Spreadsheet trigger refused before the run: listed, and the run does not count as clean.
+  const rejects: RejectInfo[] = (await store.listRejects(runId)).map(({ runId: _r, ...r }) => r);
+  if (json) console.log(JSON.stringify(rejects.length ? { ...summary, rejects } : summary, null, 2));
+  else {
+    printSummary(summary);
+    if (rejects.length) {
+      console.log(`${rejects.length} row${rejects.length === 1 ? ' was' : 's were'} rejected before the run:`);
+      for (const r of rejects) console.log(`  ${formatReject(r)}`);
+    }
+  }
   if (summary.status !== 'completed') return 1;
-  return summary.counts.failed > 0 ? 1 : 0;
+  return summary.counts.failed > 0 || rejects.length > 0 ? 1 : 0;
 }
 
 function printSummary(s: RunSummary): void {
@@ -154,12 +171,80 @@ function printSummary(s: RunSummary): void {
   if (s.reason) console.log(`${s.reason.code}: ${s.reason.message}`);
 }
 
-async function readInput(file: string): Promise<RunInput> {
+/**
+ * The run input from a file: .json and .csv text for the manual trigger; for a flow that starts
+ * with a Spreadsheet trigger, the .csv or .xlsx file itself.
+ */
+async function readInput(file: string, trigger: string | undefined): Promise<RunInput> {
+  const ext = path.extname(file).toLowerCase();
+  if (trigger === SHEET_TRIGGER_TYPE || ext === '.xlsx') {
+    if (ext !== '.xlsx' && ext !== '.csv') {
+      throw new ConveyorError('E_INPUT_FORMAT', `The input file ${file} is neither .xlsx nor .csv.`, 'This flow starts with a Spreadsheet trigger: give an Excel workbook (.xlsx) or a CSV file (.csv).', 2);
+    }
+    if (trigger !== SHEET_TRIGGER_TYPE) {
+      throw new ConveyorError('E_INPUT_FORMAT', `The input file ${file} is a spreadsheet, but this flow does not start with a Spreadsheet trigger.`, 'Give the records as .json or .csv, or start the flow with a Spreadsheet trigger.', 2);
+    }
+    const found = await stat(file).catch(() => null);
+    if (!found?.isFile()) throw new ConveyorError('E_FILE_NOT_FOUND', `Cannot read the input file ${file}.`, 'Check the path given to --input.', 2);
+    return { file: { path: path.resolve(file), name: path.basename(file) } };
+  }
   const text = await readFile(file, 'utf8').catch(() => {
     throw new ConveyorError('E_FILE_NOT_FOUND', `Cannot read the input file ${file}.`, 'Check the path given to --input.', 2);
   });
-  const ext = path.extname(file).toLowerCase();
   if (ext === '.csv') return { text, format: 'csv' };
   if (ext === '.json') return { text, format: 'json' };
-  throw new ConveyorError('E_INPUT_FORMAT', `The input file ${file} is neither .json nor .csv.`, 'Give records as a JSON array (.json) or a CSV file with a header row (.csv).', 2);
+  throw new ConveyorError('E_INPUT_FORMAT', `The input file ${file} is neither .json, .csv nor .xlsx.`, 'Give records as a JSON array (.json), a CSV file with a header row (.csv), or an Excel workbook (.xlsx) for a flow that starts with a Spreadsheet trigger.', 2);
+}
+
+/** The type of the flow's trigger node, when it has exactly one known trigger. */
+function triggerType(doc: unknown): string | undefined {
+  const nodes = (doc as { nodes?: unknown } | null)?.nodes;
+  if (!Array.isArray(nodes)) return undefined;
+  const registry = createRegistry();
+  const triggers = nodes.filter((n): n is { type: string } => typeof n?.type === 'string' && Boolean(registry.get(n.type)?.trigger));
+  return triggers.length === 1 ? triggers[0].type : undefined;
+}
+
+/** Dry check: what a run would get, without running or storing anything. Exit 0 only when nothing is to fix. */
+async function check(args: string[]): Promise<number> {
+  const { positionals, values } = parseArgs({ args, allowPositionals: true, options: { input: { type: 'string' }, json: { type: 'boolean' } } });
+  const file = positionals[0];
+  if (!file) throw new ConveyorError('E_USAGE', 'No flow file given.', 'Name the flow file, e.g. conveyor check flows/spreadsheet-contacts.json --input contacts.csv', 2);
+  const text = await readFile(file, 'utf8').catch(() => {
+    throw new ConveyorError('E_FILE_NOT_FOUND', `Cannot read ${file}.`, 'Check the path of the flow file.', 2);
+  });
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (err) {
+    console.log(`${file}: 1 problem\n  $: The file is not valid JSON (${(err as Error).message}). Export the flow again or fix the syntax.`);
+    return 1;
+  }
+  const input = values.input ? await readInput(values.input, triggerType(doc)) : undefined;
+  const result = await preflight(doc, createRegistry(), input);
+  if (values.json) {
+    console.log(JSON.stringify(result, null, 2));
+    return result.ok ? 0 : 1;
+  }
+  const from = values.input ? ` with ${path.basename(values.input)}` : '';
+  const n = (count: number, word: string) => `${count} ${word}${count === 1 ? '' : 's'}`;
+  console.log(`${file}${from}: ${n(result.recordCount, 'record')} would run, ${n(result.rejectCount, 'row')} rejected, ${n(result.problems.length, 'problem')}.`);
+  if (result.rejects.length) {
+    console.log('\nRejected rows:');
+    for (const r of result.rejects) console.log(`  ${formatReject(r)}`);
+  }
+  if (result.problems.length) {
+    console.log('\nProblems:');
+    for (const p of result.problems) {
+      console.log(`  ${p.path}: ${p.message}${p.code ? ` (${p.code})` : ''}`);
+      if (p.hint) console.log(`    Hint: ${p.hint}`);
+    }
+  }
+  if (result.ok) console.log('Nothing to fix: the run can start.');
+  return result.ok ? 0 : 1;
+}
+
+/** `row 7, email: "not an email" — not a valid email address (rule email)` */
+export function formatReject(r: RejectInfo): string {
+  return `row ${r.row}${r.field ? `, ${r.field}` : ''}: ${JSON.stringify(r.value)} — ${r.message} (rule ${r.rule})`;
 }

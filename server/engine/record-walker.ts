@@ -101,7 +101,10 @@ export async function walkRecord(rc: RunContext, rec: Pick<RecordRow, 'index' | 
     let stopRun: StepErrorInfo | null = null;
     if (outcome.ok) {
       lastData = advance(rc.flow, cp, token, outcome.result.emit, seq, outcome.result.end?.status).lastData;
-      if (outcome.result.end?.reason) rc.logs.add(rc.runId, rec.index, node.id, 'info', outcome.result.end.reason);
+      if (outcome.result.end?.reason) {
+        cp.lastReason = outcome.result.end.reason;
+        rc.logs.add(rc.runId, rec.index, node.id, 'info', outcome.result.end.reason);
+      }
     } else {
       const mapped = mapError(node.policy, outcome.error);
       const error = mapped.error;
@@ -146,6 +149,7 @@ export async function walkRecord(rc: RunContext, rec: Pick<RecordRow, 'index' | 
       checkpoint: finished ? finalCheckpoint(cp, nextStatus) : cp,
       output: finished ? lastData : null,
       error: nextStatus === 'failed' || nextStatus === 'needs_review' ? (cp.lastError ?? null) : null,
+      ...(finished ? { reason: cp.lastReason ?? null } : {}),
       startedAt,
       endedAt,
     };

@@ -5,18 +5,12 @@ import type { FlowLibrary } from '../flow/flow-library.ts';
 import type { RecordRow, Store } from '../store/types.ts';
 import { ConveyorError } from '../errors.ts';
 import { parseBody, parseQuery } from './parse.ts';
+import { runInputBody, toRunInput } from './upload-routes.ts';
 
 const startBody = z
   .object({
     flowId: z.string().min(1),
-    input: z
-      .object({
-        records: z.array(z.record(z.string(), z.unknown())).optional(),
-        text: z.string().optional(),
-        format: z.enum(['json', 'csv']).optional(),
-      })
-      .strict()
-      .optional(),
+    input: runInputBody.optional(),
     settings: z.object({ concurrency: z.number().int().min(1).max(256).optional(), reprocess: z.boolean().optional() }).strict().optional(),
   })
   .strict();
@@ -28,13 +22,15 @@ const pageQuery = z.object({
 const recordsQuery = pageQuery.extend({ status: z.enum(['pending', 'running', 'success', 'failed', 'needs_review', 'skipped']).optional() });
 const listQuery = z.object({ flowId: z.string().optional(), limit: z.coerce.number().int().min(1).max(1000).default(200) });
 
-export function runRoutes(engine: Engine, flows: FlowLibrary, store: Store): Router {
+/** `dataDir` resolves `input.fileId` (an uploaded spreadsheet) to its file. */
+export function runRoutes(engine: Engine, flows: FlowLibrary, store: Store, dataDir = ''): Router {
   const router = Router();
 
   router.post('/', async (req, res) => {
     const body = parseBody(startBody, req.body);
     const { flow } = await flows.get(body.flowId);
-    const run = await engine.startRun(flow, { input: body.input as never, concurrency: body.settings?.concurrency, reprocess: body.settings?.reprocess });
+    const input = await toRunInput(dataDir, body.input);
+    const run = await engine.startRun(flow, { input, concurrency: body.settings?.concurrency, reprocess: body.settings?.reprocess });
     res.status(201).json(await engine.summary(run.id));
   });
 

@@ -7,7 +7,7 @@
  */
 import type { FlowDocument } from '../flow/schema.ts';
 import type { RecordData } from '../../nodes/sdk/types.ts';
-import type { LogRow, RecordUpdate, RunPatch, RunRow, StepRow } from './types.ts';
+import type { CreateRunExtras, LogRow, RecordUpdate, RunPatch, RunRow, StepRow } from './types.ts';
 import type { ApplyOutcome, JournalEntry } from './journal.ts';
 import type { Param, Sql } from './sql.ts';
 
@@ -16,8 +16,12 @@ export type Op =
   | ['F', string, string, string, string]
   /** deleteFlow: id. */
   | ['D', string]
-  /** createRun: run columns, then each record's data JSON. */
-  | ['R', Param[], string[]]
+  /**
+   * createRun: run columns, then each record's data JSON; with extras (absent in older journals and
+   * when none are given): each record's business key, the settled records [index, status, reason],
+   * and the rejects [row, field, rule, value JSON, message].
+   */
+  | ['R', Param[], string[], (Array<string | null> | null)?, (Array<[number, string, string]> | null)?, (Param[][] | null)?]
   /** updateRun: id, then (set?, value) pairs. */
   | ['U', Param[]]
   /** commitStep: step columns, record update. */
@@ -39,7 +43,7 @@ export function deleteFlowOp(id: string): Op {
   return ['D', id];
 }
 
-export function createRunOp(run: RunRow, records: RecordData[]): Op {
+export function createRunOp(run: RunRow, records: RecordData[], extras: CreateRunExtras = {}): Op {
   const cols: Param[] = [
     run.id,
     run.flowId,
@@ -55,7 +59,14 @@ export function createRunOp(run: RunRow, records: RecordData[]): Op {
   ];
   const data = new Array<string>(records.length);
   for (let i = 0; i < records.length; i++) data[i] = JSON.stringify(records[i] ?? {});
-  return ['R', cols, data];
+  const keys = extras.keys && extras.keys.some((k) => k !== null && k !== undefined) ? extras.keys.slice(0, records.length).map((k) => k ?? null) : null;
+  const settled = extras.settled && extras.settled.length > 0 ? extras.settled.map((s): [number, string, string] => [s.index, s.status, s.reason ?? '']) : null;
+  const rejects =
+    extras.rejects && extras.rejects.length > 0
+      ? extras.rejects.map((r): Param[] => [finite(r.row), r.field ?? null, r.rule, json(r.value), r.message])
+      : null;
+  if (keys === null && settled === null && rejects === null) return ['R', cols, data];
+  return ['R', cols, data, keys, settled, rejects];
 }
 
 export function updateRunOp(id: string, p: RunPatch): Op {
@@ -78,7 +89,10 @@ export function updateRunOp(id: string, p: RunPatch): Op {
 /** Optional record fields, in the order of their bits in the update's mask. */
 const RECORD_OPTIONAL_COLUMNS = ['output', 'error', 'reason', 'started_at', 'ended_at'] as const;
 
-/** runId, index, status, checkpoint JSON, mask of the optional fields given, then the 5 optional fields. */
+/**
+ * runId, index, status, checkpoint JSON, mask of the optional fields given, then the 5 optional fields;
+ * then, only when the update carries an audit event: at, from, to, actor, action, note, data JSON.
+ */
 function recordUpdateParams(u: RecordUpdate): Param[] {
   const mask =
     (u.output !== undefined ? 1 : 0) |
@@ -86,7 +100,7 @@ function recordUpdateParams(u: RecordUpdate): Param[] {
     (u.reason !== undefined ? 4 : 0) |
     (u.startedAt !== undefined ? 8 : 0) |
     (u.endedAt !== undefined ? 16 : 0);
-  return [
+  const params: Param[] = [
     u.runId,
     u.index,
     u.status,
@@ -98,7 +112,13 @@ function recordUpdateParams(u: RecordUpdate): Param[] {
     u.startedAt ?? null,
     u.endedAt ?? null,
   ];
+  const e = u.event;
+  if (e) params.push(e.at, e.from ?? null, e.to ?? null, e.actor, e.action, e.note ?? null, json(e.data));
+  return params;
 }
+
+/** Length of a record update's params without an event (see `recordUpdateParams`). */
+const RECORD_UPDATE_LENGTH = 10;
 
 export function commitStepOp(s: StepRow, record: RecordUpdate): Op {
   const step: Param[] = [
@@ -141,7 +161,12 @@ const SQL_RUN_KEY = 'SELECT key FROM runs WHERE id = ?';
 const SQL_INSERT_RUN = `INSERT INTO runs (id, flow_id, flow_name, flow, status, settings, record_count, reason, created_at, started_at, ended_at)
   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 const SQL_LAST_ROWID = 'SELECT last_insert_rowid()';
-const SQL_INSERT_RECORD = `INSERT INTO records (run_key, idx, status, data) VALUES (?1, ?2, 'pending', CAST(?3 AS TEXT))`;
+const SQL_INSERT_RECORD = `INSERT INTO records (run_key, idx, status, data, key) VALUES (?1, ?2, 'pending', CAST(?3 AS TEXT), ?4)`;
+const SQL_INSERT_SETTLED_RECORD = `INSERT INTO records (run_key, idx, status, data, key, reason, started_at, ended_at)
+  VALUES (?1, ?2, ?5, CAST(?3 AS TEXT), ?4, ?6, ?7, ?7)`;
+const SQL_INSERT_REJECT = `INSERT INTO rejects (run_key, row, field, rule, value, message) VALUES (?, ?, ?, ?, ?, ?)`;
+const SQL_INSERT_EVENT = `INSERT INTO record_events (run_key, record_idx, at, from_status, to_status, actor, action, note, data)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 const SQL_UPDATE_RUN = `UPDATE runs SET
   status = CASE WHEN ?2 THEN ?3 ELSE status END,
   reason = CASE WHEN ?4 THEN ?5 ELSE reason END,
@@ -155,15 +180,32 @@ const SQL_ADD_STEP_COUNTS = `INSERT INTO step_counts (run_key, node_id, success,
   ON CONFLICT (run_key, node_id) DO UPDATE SET success = success + excluded.success, failed = failed + excluded.failed`;
 const SQL_INSERT_LOG = `INSERT INTO logs (run_key, record_idx, node_id, level, message, data, at) VALUES (?, ?, ?, ?, ?, ?, ?)`;
 
-/** One UPDATE per combination of optional fields: only the columns that change are written. */
+/**
+ * One UPDATE per combination of optional fields: only the columns that change are written. Setting the
+ * error also sets `error_code` (bound right after the error), what the review queue filters on.
+ */
 const recordUpdateSql: string[] = Array.from({ length: 1 << RECORD_OPTIONAL_COLUMNS.length }, (_, mask) => {
   let sql = 'UPDATE records SET status = ?3, checkpoint = CAST(?4 AS TEXT)';
   let n = 5;
   RECORD_OPTIONAL_COLUMNS.forEach((col, bit) => {
-    if (mask & (1 << bit)) sql += `, ${col} = CAST(?${n++} AS TEXT)`;
+    if (mask & (1 << bit)) {
+      sql += `, ${col} = CAST(?${n++} AS TEXT)`;
+      if (col === 'error') sql += `, error_code = ?${n++}`;
+    }
   });
   return `${sql} WHERE run_key = ?1 AND idx = ?2`;
 });
+
+/** The code of an error JSON (null for no error). */
+function errorCode(errorJson: Param): string | null {
+  if (typeof errorJson !== 'string') return null;
+  try {
+    const code = (JSON.parse(errorJson) as { code?: unknown } | null)?.code;
+    return code === undefined || code === null ? null : String(code);
+  } catch {
+    return null;
+  }
+}
 
 function writeError(err: unknown): Error {
   const message = err instanceof Error ? err.message : String(err);
@@ -270,12 +312,23 @@ export class Applier {
         sql.run(SQL_INSERT_RUN, op[1]);
         const key = sql.one(SQL_LAST_ROWID, [])![0] as number;
         this.runKeys.set(op[1][0] as string, key);
-        const stmt = sql.statement(SQL_INSERT_RECORD);
         const data = op[2];
-        const params: Array<Param | Uint8Array> = [key, 0, null];
+        const keys = op[3] ?? null;
+        const settled = new Map<number, [number, string, string]>();
+        for (const s of op[4] ?? []) settled.set(s[0], s);
+        const createdAt = op[1][8] as string;
+        const stmt = sql.statement(SQL_INSERT_RECORD);
+        const params: Array<Param | Uint8Array> = [key, 0, null, null];
         for (let i = 0; i < data.length; i++) {
+          const s = settled.get(i);
+          if (s) {
+            sql.run(SQL_INSERT_SETTLED_RECORD, [key, i, this.text.reset().of(data[i]), keys?.[i] ?? null, s[1], s[2], createdAt]);
+            sql.run(SQL_INSERT_EVENT, [key, i, createdAt, null, s[1], 'engine', 'settled', s[2], null]);
+            continue;
+          }
           params[1] = i;
           params[2] = this.text.reset().of(data[i]);
+          params[3] = keys?.[i] ?? null;
           stmt.bind(params);
           try {
             stmt.step();
@@ -283,6 +336,7 @@ export class Applier {
             stmt.reset();
           }
         }
+        for (const r of op[5] ?? []) sql.run(SQL_INSERT_REJECT, [key, ...r]);
         return undefined;
       }
       case 'F': {
@@ -300,9 +354,20 @@ export class Applier {
   private updateRecord(u: Param[]): void {
     const mask = u[4] as number;
     const text = this.text.reset();
-    const params: Array<Param | Uint8Array> = [this.requireRunKey(u[0]), u[1], u[2], text.of(u[3])];
-    for (let bit = 0; bit < RECORD_OPTIONAL_COLUMNS.length; bit++) if (mask & (1 << bit)) params.push(text.of(u[5 + bit]));
+    const key = this.requireRunKey(u[0]);
+    const params: Array<Param | Uint8Array> = [key, u[1], u[2], text.of(u[3])];
+    for (let bit = 0; bit < RECORD_OPTIONAL_COLUMNS.length; bit++) {
+      if (mask & (1 << bit)) {
+        params.push(text.of(u[5 + bit]));
+        if (bit === 1) params.push(errorCode(u[6]));
+      }
+    }
     this.sql.run(recordUpdateSql[mask], params);
+    // The audit event, only for a record that exists (like the update itself).
+    if (u.length > RECORD_UPDATE_LENGTH && this.sql.changes() > 0) {
+      const e = u;
+      this.sql.run(SQL_INSERT_EVENT, [key, u[1], e[10], e[11], e[12], e[13], e[14], e[15], e[16]]);
+    }
   }
 
   private writeCounts(): void {

@@ -1,6 +1,6 @@
 /** Read queries' column lists and the mapping of their rows to the store's types. */
 import type { SqlValue } from 'sql.js';
-import type { FlowRow, LogRow, RecordRow, RunRow, StepRow } from './types.ts';
+import type { FlowRow, LogRow, RecordEventRow, RecordRow, RejectRow, RunRow, StepRow } from './types.ts';
 
 const str = (v: SqlValue): string => v as string;
 const strOrNull = (v: SqlValue): string | null => (v === null ? null : (v as string));
@@ -81,4 +81,32 @@ export function toLog(runId: string, r: SqlValue[]): LogRow {
     data: parse(r[4]),
     at: str(r[5]),
   };
+}
+
+export const REJECT_COLUMNS = 'row, field, rule, value, message';
+export function toReject(runId: string, r: SqlValue[]): RejectRow {
+  return { runId, row: num(r[0]), field: strOrNull(r[1]), rule: str(r[2]), value: parse(r[3]), message: str(r[4]) };
+}
+
+export const EVENT_COLUMNS = 'record_idx, at, from_status, to_status, actor, action, note, data';
+export function toEvent(runId: string, r: SqlValue[]): RecordEventRow {
+  return {
+    runId,
+    recordIndex: num(r[0]),
+    at: str(r[1]),
+    from: strOrNull(r[2]) as RecordEventRow['from'],
+    to: strOrNull(r[3]) as RecordEventRow['to'],
+    actor: str(r[4]) as RecordEventRow['actor'],
+    action: str(r[5]),
+    note: strOrNull(r[6]),
+    data: parse(r[7]),
+  };
+}
+
+/** Review items: the run's id, flow id and name, then the record's columns (`r.` = records, `ru.` = runs). */
+export const REVIEW_COLUMNS = `ru.id, ru.flow_id, ru.flow_name, ${RECORD_COLUMNS.split(', ')
+  .map((c) => `r.${c}`)
+  .join(', ')}`;
+export function toReviewItem(r: SqlValue[]): RecordRow & { flowId: string; flowName: string } {
+  return { ...toRecord(str(r[0]), r.slice(3)), flowId: str(r[1]), flowName: str(r[2]) };
 }

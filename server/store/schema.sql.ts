@@ -4,7 +4,7 @@
  */
 
 /** Bumped when the layout changes in a way an older snapshot needs migrating for. */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 /** Connection settings: the database lives in sql.js memory, durability comes from the journal. */
 export const PRAGMAS = `
@@ -59,7 +59,9 @@ CREATE TABLE IF NOT EXISTS records (
   reason     TEXT,
   checkpoint TEXT,
   started_at TEXT,
-  ended_at   TEXT
+  ended_at   TEXT,
+  key        TEXT,
+  error_code TEXT
 );
 CREATE UNIQUE INDEX IF NOT EXISTS records_pk ON records (run_key, idx);
 CREATE INDEX IF NOT EXISTS records_by_status ON records (run_key, status, idx);
@@ -105,6 +107,55 @@ CREATE TABLE IF NOT EXISTS logs (
   at         TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS logs_by_run ON logs (run_key, id);
+
+-- Rows refused before a run started (validation), in file order.
+CREATE TABLE IF NOT EXISTS rejects (
+  id      INTEGER PRIMARY KEY,
+  run_key INTEGER NOT NULL,
+  row     INTEGER NOT NULL,
+  field   TEXT,
+  rule    TEXT NOT NULL,
+  value   TEXT,
+  message TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS rejects_by_run ON rejects (run_key, row, id);
+
+-- Audit trail of each record: status transitions by the engine and operators' actions.
+CREATE TABLE IF NOT EXISTS record_events (
+  id         INTEGER PRIMARY KEY,
+  run_key    INTEGER NOT NULL,
+  record_idx INTEGER NOT NULL,
+  at         TEXT NOT NULL,
+  from_status TEXT,
+  to_status  TEXT,
+  actor      TEXT NOT NULL,
+  action     TEXT NOT NULL,
+  note       TEXT,
+  data       TEXT
+);
+CREATE INDEX IF NOT EXISTS record_events_by_record ON record_events (run_key, record_idx, id);
+`;
+
+/**
+ * Columns added to tables after schema 1, as ALTER TABLE statements run (on open) only when the column
+ * is missing, before `SCHEMA_INDEXES`. `backfill` fills the new column of existing rows.
+ */
+export const ADDED_COLUMNS: ReadonlyArray<{ table: string; column: string; ddl: string; backfill?: string }> = [
+  { table: 'records', column: 'key', ddl: 'ALTER TABLE records ADD COLUMN key TEXT' },
+  {
+    table: 'records',
+    column: 'error_code',
+    ddl: 'ALTER TABLE records ADD COLUMN error_code TEXT',
+    backfill: "UPDATE records SET error_code = json_extract(error, '$.code') WHERE error IS NOT NULL AND json_valid(error)",
+  },
+];
+
+/**
+ * Indexes over added columns (created once the columns exist). Partial on the key: records without a
+ * business key cost nothing, and commits (which never change the key) do not touch it.
+ */
+export const SCHEMA_INDEXES = `
+CREATE INDEX IF NOT EXISTS records_by_key ON records (key) WHERE key IS NOT NULL;
 `;
 
 /** Key in `meta` of the last journal sequence number the database contains. */

@@ -9,17 +9,23 @@ import type { Database, SqlValue } from 'sql.js';
 import type { FlowDocument } from '../flow/schema.ts';
 import type { RecordData } from '../../nodes/sdk/types.ts';
 import type {
+  CreateRunExtras,
   FlowRow,
   LogRow,
   Page,
+  RecordEventRow,
   RecordRow,
   RecordStatus,
+  RecordTiming,
   RecordUpdate,
+  RejectRow,
+  ReviewFilter,
   RunPatch,
   RunRow,
   RunStatus,
   StatusCounts,
   StepRow,
+  StepTimings,
   Store,
 } from './types.ts';
 import { GroupCommitJournal, JournalFile, listJournalFiles, scanFrames, type JournalEntry } from './journal.ts';
@@ -34,16 +40,47 @@ import {
   updateRunOp,
   type Op,
 } from './ops.ts';
-import { FLOW_COLUMNS, LOG_COLUMNS, RECORD_COLUMNS, RUN_COLUMNS, STEP_COLUMNS, toFlow, toLog, toRecord, toRun, toStep } from './rows.ts';
-import { META_LAST_SEQ, META_SCHEMA_VERSION, PRAGMAS, SCHEMA, SCHEMA_VERSION } from './schema.sql.ts';
+import {
+  EVENT_COLUMNS,
+  FLOW_COLUMNS,
+  LOG_COLUMNS,
+  RECORD_COLUMNS,
+  REJECT_COLUMNS,
+  REVIEW_COLUMNS,
+  RUN_COLUMNS,
+  STEP_COLUMNS,
+  toEvent,
+  toFlow,
+  toLog,
+  toRecord,
+  toReject,
+  toReviewItem,
+  toRun,
+  toStep,
+} from './rows.ts';
+import { ADDED_COLUMNS, META_LAST_SEQ, META_SCHEMA_VERSION, PRAGMAS, SCHEMA, SCHEMA_INDEXES, SCHEMA_VERSION } from './schema.sql.ts';
 import { readSnapshot, writeSnapshot } from './snapshot.ts';
-import { Sql } from './sql.ts';
+import { Sql, type Param } from './sql.ts';
 import { loadSqlJs } from './sqljs.ts';
 
 export const DEFAULT_SNAPSHOT_THRESHOLD_BYTES = 64 * 1024 * 1024;
 const DEFAULT_RECORDS_LIMIT = 100;
 const DEFAULT_LOGS_LIMIT = 100;
 const DEFAULT_RUNS_LIMIT = 200;
+const DEFAULT_REVIEW_LIMIT = 100;
+const DEFAULT_REVIEW_STATUSES: readonly RecordStatus[] = ['needs_review', 'failed'];
+/** Keys looked up per query by `succeededKeys` (one prepared statement, padded with NULLs). */
+const KEY_BATCH = 500;
+/** Records whose steps `stepTimings` reads per query. */
+const STEP_TIMINGS_SLICE = 10_000;
+const SQL_STEP_TIMINGS = `SELECT group_concat(node_id || char(31) || CASE status WHEN 'success' THEN 's' ELSE 'f' END || char(31) || duration_ms, char(30))
+  FROM steps WHERE run_key = ?1 AND record_idx >= ?2 AND record_idx < ?3`;
+// The index on the key is named and the join order forced: without statistics SQLite would rather scan
+// every successful record of the flow's runs.
+const SQL_SUCCEEDED_KEYS = `SELECT r.key, ru.id, r.idx FROM records r INDEXED BY records_by_key CROSS JOIN runs ru ON ru.key = r.run_key
+  WHERE r.key IN (${Array.from({ length: KEY_BATCH }, () => '?').join(', ')}) AND r.key IS NOT NULL
+  AND r.status = 'success' AND ru.flow_id = ? AND ru.id <> ?
+  ORDER BY ru.key DESC, r.idx`;
 const RECORD_STATUSES: readonly RecordStatus[] = ['pending', 'running', 'success', 'failed', 'needs_review', 'skipped'];
 
 export interface SqlJsStoreOptions {
@@ -139,6 +176,8 @@ export class SqlJsStore implements Store {
   static async load(dir: string, db: Database, snapshotBytes: number, options: SqlJsStoreOptions): Promise<SqlJsStore> {
     db.exec(PRAGMAS);
     db.exec(SCHEMA);
+    upgradeSchema(db);
+    db.exec(SCHEMA_INDEXES);
     const sql = new Sql(db);
     const applier = new Applier(sql);
     const version = Number(sql.one('SELECT value FROM meta WHERE key = ?', [META_SCHEMA_VERSION])?.[0] ?? SCHEMA_VERSION);
@@ -218,8 +257,8 @@ export class SqlJsStore implements Store {
     return this.write<boolean>(deleteFlowOp(id));
   }
 
-  async createRun(run: RunRow, records: RecordData[]): Promise<void> {
-    await this.write(createRunOp(run, records));
+  async createRun(run: RunRow, records: RecordData[], extras?: CreateRunExtras): Promise<void> {
+    await this.write(createRunOp(run, records, extras));
   }
 
   async updateRun(id: string, patch: RunPatch): Promise<void> {
@@ -357,6 +396,127 @@ export class SqlJsStore implements Store {
       out[nodeId as string] = { success: Number(success), failed: Number(failed) };
     }
     return out;
+  }
+
+  async succeededKeys(
+    flowId: string,
+    keys: string[],
+    excludeRunId: string,
+  ): Promise<Map<string, { runId: string; index: number }>> {
+    this.ensureOpen();
+    const found = new Map<string, { runId: string; index: number }>();
+    const unique = [...new Set(keys.filter((k) => typeof k === 'string'))];
+    const params: Param[] = new Array<Param>(KEY_BATCH + 2).fill(null);
+    params[KEY_BATCH] = flowId;
+    params[KEY_BATCH + 1] = excludeRunId;
+    for (let start = 0; start < unique.length; start += KEY_BATCH) {
+      for (let i = 0; i < KEY_BATCH; i++) params[i] = unique[start + i] ?? null;
+      // Newest run first: a key that succeeded several times points at its latest success.
+      for (const [key, runId, index] of this.sql.all(SQL_SUCCEEDED_KEYS, params)) {
+        if (!found.has(key as string)) found.set(key as string, { runId: runId as string, index: index as number });
+      }
+    }
+    return found;
+  }
+
+  async listRejects(runId: string): Promise<RejectRow[]> {
+    this.ensureOpen();
+    const key = this.applier.runKey(runId);
+    if (key === null) return [];
+    return this.sql
+      .all(`SELECT ${REJECT_COLUMNS} FROM rejects WHERE run_key = ? ORDER BY row, id`, [key])
+      .map((r) => toReject(runId, r));
+  }
+
+  async listRecordEvents(runId: string, index: number): Promise<RecordEventRow[]> {
+    this.ensureOpen();
+    const key = this.applier.runKey(runId);
+    if (key === null) return [];
+    return this.sql
+      .all(`SELECT ${EVENT_COLUMNS} FROM record_events WHERE run_key = ? AND record_idx = ? ORDER BY id`, [key, index])
+      .map((r) => toEvent(runId, r));
+  }
+
+  async listReview(filter: ReviewFilter = {}): Promise<Page<RecordRow & { flowId: string; flowName: string }>> {
+    this.ensureOpen();
+    const statuses = [...new Set(filter.statuses ?? DEFAULT_REVIEW_STATUSES)];
+    if (statuses.length === 0) return { items: [], total: 0 };
+    const where = [`r.status IN (${statuses.map(() => '?').join(', ')})`];
+    const params: Param[] = [...statuses];
+    if (filter.runId !== undefined) {
+      const key = this.applier.runKey(filter.runId);
+      if (key === null) return { items: [], total: 0 };
+      where.push('r.run_key = ?');
+      params.push(key);
+    }
+    if (filter.flowId !== undefined) {
+      where.push('ru.flow_id = ?');
+      params.push(filter.flowId);
+    }
+    if (filter.code !== undefined) {
+      where.push('r.error_code = ?');
+      params.push(filter.code);
+    }
+    // Runs drive the join: each run's review records are found with records_by_status (run, status).
+    const from = `FROM runs ru CROSS JOIN records r ON r.run_key = ru.key WHERE ${where.join(' AND ')}`;
+    const total = Number(this.sql.one(`SELECT count(*) ${from}`, params)?.[0] ?? 0);
+    const limit = clampLimit(filter.limit, DEFAULT_REVIEW_LIMIT);
+    const offset = clampOffset(filter.offset);
+    if (limit === 0 || offset >= total) return { items: [], total };
+    const rows = this.sql.all(`SELECT ${REVIEW_COLUMNS} ${from} ORDER BY ru.created_at DESC, ru.id DESC, r.idx LIMIT ? OFFSET ?`, [
+      ...params,
+      limit,
+      offset,
+    ]);
+    return { items: rows.map(toReviewItem), total };
+  }
+
+  async stepTimings(runId: string): Promise<StepTimings[]> {
+    this.ensureOpen();
+    const key = this.applier.runKey(runId);
+    if (key === null) return [];
+    // SQLite joins each slice's steps into one string ("node\x1fs|f\x1fms" per step, \x1e between steps):
+    // one scan without sorting, and no JavaScript array per step. Slices keep each string small.
+    const groups = new Map<string, StepTimings>();
+    const last = Number(this.sql.one('SELECT max(record_idx) FROM steps WHERE run_key = ?', [key])?.[0] ?? -1);
+    for (let from = 0; from <= last; from += STEP_TIMINGS_SLICE) {
+      const joined = this.sql.one(SQL_STEP_TIMINGS, [key, from, from + STEP_TIMINGS_SLICE])?.[0];
+      if (typeof joined !== 'string' || joined.length === 0) continue;
+      let at = 0;
+      while (at < joined.length) {
+        let end = joined.indexOf('\x1e', at);
+        if (end < 0) end = joined.length;
+        const sep = joined.indexOf('\x1f', at);
+        const nodeId = joined.slice(at, sep);
+        const status = joined.charCodeAt(sep + 1) === 115 /* s */ ? 'success' : 'failed';
+        const ms = Number(joined.slice(sep + 3, end));
+        const id = status === 'success' ? `s${nodeId}` : `f${nodeId}`;
+        let group = groups.get(id);
+        if (!group) groups.set(id, (group = { nodeId, status, durations: [] }));
+        group.durations.push(ms);
+        at = end + 1;
+      }
+    }
+    return [...groups.values()].sort((a, b) => (a.nodeId < b.nodeId ? -1 : a.nodeId > b.nodeId ? 1 : a.status < b.status ? 1 : -1));
+  }
+
+  async recordTimings(runId: string): Promise<RecordTiming[]> {
+    this.ensureOpen();
+    const key = this.applier.runKey(runId);
+    if (key === null) return [];
+    const settled = new Set(
+      this.sql.all("SELECT record_idx FROM record_events WHERE run_key = ? AND action = 'settled'", [key]).map((r) => r[0] as number),
+    );
+    return this.sql
+      .all('SELECT idx, status, started_at, ended_at, error_code FROM records WHERE run_key = ? ORDER BY idx', [key])
+      .map((r) => ({
+        index: r[0] as number,
+        status: r[1] as RecordStatus,
+        startedAt: r[2] as string | null,
+        endedAt: r[3] as string | null,
+        errorCode: r[4] === null ? null : String(r[4]),
+        settled: settled.has(r[0] as number),
+      }));
   }
 
   async listLogs(runId: string, filter: { offset?: number; limit?: number } = {}): Promise<Page<LogRow>> {
@@ -506,6 +666,29 @@ export class SqlJsStore implements Store {
 
   private async ensureWritable(): Promise<void> {
     if (this.closing || this.closed) throw this.closedError();
+  }
+}
+
+/**
+ * Brings a database written by an older version up to the current layout: adds the missing columns
+ * (and fills them from what the rows already hold). New tables come from `SCHEMA` (IF NOT EXISTS).
+ */
+function upgradeSchema(db: Database): void {
+  const columns = new Map<string, Set<string>>();
+  const columnsOf = (table: string): Set<string> => {
+    let set = columns.get(table);
+    if (!set) {
+      set = new Set((db.exec(`PRAGMA table_info(${table})`)[0]?.values ?? []).map((row) => String(row[1])));
+      columns.set(table, set);
+    }
+    return set;
+  };
+  for (const added of ADDED_COLUMNS) {
+    const set = columnsOf(added.table);
+    if (set.has(added.column)) continue;
+    db.exec(added.ddl);
+    if (added.backfill) db.exec(added.backfill);
+    set.add(added.column);
   }
 }
 

@@ -65,6 +65,8 @@ export interface TokenState {
   collected?: RecordData[];
   /** Attempts already made at this node (failed ones that were retried). */
   attempts?: number;
+  /** In `RecordCheckpoint.retry`: how this token's path ended (so a retry can take it back). */
+  endedAs?: TerminalStatus;
 }
 
 export interface GroupState {
@@ -86,8 +88,17 @@ export interface RecordCheckpoint {
   seq: number;
   /** Statuses of the tokens that already ended; the record's status is derived from them. */
   outcomes: TerminalStatus[];
-  /** The error of the last path that ended as failed (the record's error if it ends failed). */
+  /** The error of the last path that ended as failed or sent to review (the record's error). */
   lastError?: (StepErrorInfo & { nodeId?: string }) | null;
+  /**
+   * An unsafe step that started and has not committed yet. Found on resume, it means the step is
+   * in doubt: it may or may not have happened.
+   */
+  inFlight?: { tokenId: number; nodeId: string; attempt: number; startedAt: string } | null;
+  /** The reason given by the last path that ended with one (an End node's reason). */
+  lastReason?: string | null;
+  /** Tokens that failed or went to review, kept so that an operator can retry from that step. */
+  retry?: TokenState[];
 }
 
 export interface RecordRow {
@@ -151,6 +162,26 @@ export interface CreateRunExtras {
   settled?: Array<{ index: number; status: TerminalStatus; reason: string }>;
   /** Rows refused before execution. */
   rejects?: RejectInfo[];
+}
+
+/** The durations of a run's steps at one node with one status (for the run report, without the steps' JSON). */
+export interface StepTimings {
+  nodeId: string;
+  status: StepRow['status'];
+  /** Each step's `durationMs`, in no particular order. */
+  durations: number[];
+}
+
+/** What the run report needs of a record (without its JSON columns). */
+export interface RecordTiming {
+  index: number;
+  status: RecordStatus;
+  startedAt: string | null;
+  endedAt: string | null;
+  /** `error.code` of the record, or null. */
+  errorCode: string | null;
+  /** Settled before execution (createRun's `settled`): never ran a step. */
+  settled: boolean;
 }
 
 export interface ReviewFilter {
@@ -239,6 +270,12 @@ export interface Store {
   listRejects(runId: string): Promise<RejectRow[]>;
   listRecordEvents(runId: string, index: number): Promise<RecordEventRow[]>;
   listReview(filter: ReviewFilter): Promise<Page<RecordRow & { flowId: string; flowName: string }>>;
+
+  // Report
+  /** Step durations of a run, grouped per node and status. */
+  stepTimings(runId: string): Promise<StepTimings[]>;
+  /** Every record of a run (index order), without data, output or checkpoint. */
+  recordTimings(runId: string): Promise<RecordTiming[]>;
 
   // Run log
   appendLogs(rows: LogRow[]): Promise<void>;

@@ -34,7 +34,7 @@ describe('engine: walking records through the graph', () => {
     expect(s.counts.needs_review).toBe(10);
     expect(s.nodes.ok.success).toBe(10);
     expect(s.nodes.rv.success).toBe(10);
-    expect((await h.store.getRecord(run.id, 3))?.status).toBe('needs_review');
+    expect(await h.store.getRecord(run.id, 3)).toMatchObject({ status: 'needs_review', reason: 'ended needs_review' });
   });
 
   it('fans a record out with a split and gathers the children back at a collect', async () => {

@@ -4,17 +4,18 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openConveyor, type Conveyor } from '../../../server/conveyor.ts';
 import { serializeFlow } from '../../../server/flow/serialize.ts';
+import type { RunInput } from '../../../nodes/sdk/types.ts';
 
 let c: Conveyor;
 afterEach(async () => c && (await c.close()));
 
-async function runExample(file: string) {
+async function runExample(file: string, input?: RunInput) {
   c = await openConveyor(mkdtempSync(path.join(os.tmpdir(), 'conveyor-examples-')));
   const text = readFileSync(path.join('flows', file), 'utf8');
   const entry = await c.flows.import(JSON.parse(text));
   // Each example is stored in canonical form: importing it changes nothing.
   expect(serializeFlow(entry.flow)).toBe(text);
-  const run = await c.engine.startRun(entry.flow);
+  const run = await c.engine.startRun(entry.flow, { input });
   const summary = await c.engine.waitForRun(run.id);
   const records = (await c.store.listRecords(run.id, { limit: 1000 })).items;
   return { summary, records };
@@ -49,5 +50,21 @@ describe('example flows in flows/ import and run as they are', () => {
     expect(records[0]).toMatchObject({ status: 'needs_review', output: { error: { code: 'E_HTTP_NETWORK' } } });
     const steps = await c.store.listSteps(summary.id, 0);
     expect(steps.filter((s) => s.nodeId === 'call').map((s) => s.attempt)).toEqual([1, 2]);
+  });
+
+  it('spreadsheet-contacts: the sample file runs its valid rows, the invalid ones are rejected before the run', async () => {
+    const file = { path: path.resolve('flows/samples/contacts.csv'), name: 'contacts.csv' };
+    const { summary, records } = await runExample('spreadsheet-contacts.json', { file });
+    expect(summary.status).toBe('completed');
+    expect(summary.recordCount).toBe(5);
+    expect(summary.counts).toMatchObject({ success: 5, failed: 0 });
+    expect(records.map((r) => r.output?.full_name)).toEqual(['Ada Lovelace', 'Alan Turing', 'Katherine Johnson', 'Margaret Hamilton', 'Barbara Liskov']);
+    expect(records[1].output).toMatchObject({ email: 'alan.turing@example.com' });
+    const rejects = await c.store.listRejects(summary.id);
+    expect(rejects.map(({ row, field, rule, value }) => ({ row, field, rule, value }))).toEqual([
+      { row: 4, field: 'email', rule: 'email', value: 'grace@example' },
+      { row: 7, field: 'email', rule: 'email', value: 'not an email' },
+      { row: 9, field: 'email', rule: 'required', value: '' },
+    ]);
   });
 });

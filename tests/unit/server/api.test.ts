@@ -164,3 +164,21 @@ describe('REST: runs', () => {
     expect(done.nodes.wait.success).toBe(30);
   });
 });
+
+describe('REST: evidence', () => {
+  it('serves an evidence file by its reference and refuses anything outside the evidence folder', async () => {
+    const { mkdirSync, writeFileSync } = await import('node:fs');
+    const path = await import('node:path');
+    mkdirSync(path.join(s.dataDir, 'evidence', 'run_x'), { recursive: true });
+    writeFileSync(path.join(s.dataDir, 'evidence', 'run_x', '0-shot.txt'), 'proof');
+    writeFileSync(path.join(s.dataDir, 'secret.txt'), 'nope');
+    const ok = await fetch(`${s.url}/api/evidence/run_x/0-shot.txt`);
+    expect(ok.status).toBe(200);
+    expect(await ok.text()).toBe('proof');
+    for (const bad of ['run_x/..%2F..%2Fsecret.txt', '..%2Fsecret.txt/x', 'run_x/.hidden', 'run_x/missing.txt']) {
+      const r = await s.api('GET', `/api/evidence/${bad}`);
+      expect(r.status, bad).toBe(404);
+      expect(r.body.error.code).toBe('E_EVIDENCE_NOT_FOUND');
+    }
+  });
+});

@@ -1,0 +1,75 @@
+import { api, ApiError, type Problem } from '../api/http.ts';
+import type { FlowDocument, RunInputBody } from '../api/types.ts';
+import type { Json, RecordData } from '../../nodes/sdk/types.ts';
+
+/** What POST /api/uploads answers. */
+export interface UploadedFile {
+  id: string;
+  name: string;
+  size: number;
+}
+
+/** A run input as the API takes it, with an uploaded spreadsheet as `fileId`. */
+export type RunInputWithFile = RunInputBody & { fileId?: string };
+
+export interface RejectRow {
+  row: number;
+  field: string | null;
+  rule: string;
+  value: Json;
+  message: string;
+}
+
+export interface PreflightProblem extends Problem {
+  code?: string;
+  hint?: string;
+}
+
+/** What POST /api/flows/:id/preflight answers. */
+export interface PreflightResult {
+  ok: boolean;
+  canStart: boolean;
+  problems: PreflightProblem[];
+  recordCount: number;
+  rejects: RejectRow[];
+  rejectCount: number;
+  sample: RecordData[];
+}
+
+export const SHEET_EXTENSIONS = ['.xlsx', '.csv'];
+
+export function isSheetFile(name: string): boolean {
+  const lower = name.toLowerCase();
+  return SHEET_EXTENSIONS.some((ext) => lower.endsWith(ext));
+}
+
+/** Sends the file as it is (streamed by the server to its uploads folder). */
+export async function uploadSheet(file: File): Promise<UploadedFile> {
+  let res: Response;
+  try {
+    res = await fetch(`/api/uploads?name=${encodeURIComponent(file.name)}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/octet-stream', accept: 'application/json' },
+      body: file,
+    });
+  } catch {
+    throw new ApiError(0, 'E_NETWORK', 'The Conveyor server cannot be reached.', 'Check that the server is running, then try again.');
+  }
+  const payload = (await res.json().catch(() => null)) as { error?: { code?: string; message?: string; hint?: string } } | UploadedFile | null;
+  if (!res.ok) {
+    const err = (payload as { error?: { code?: string; message?: string; hint?: string } } | null)?.error;
+    throw new ApiError(res.status, err?.code ?? `HTTP_${res.status}`, err?.message ?? `The upload failed (${res.status}).`, err?.hint ?? '');
+  }
+  return payload as UploadedFile;
+}
+
+/** The dry check of the flow as it is in the editor (unsaved changes included). */
+export function preflightFlow(flowId: string, input: RunInputWithFile | undefined, flow?: FlowDocument): Promise<PreflightResult> {
+  return api.post<PreflightResult>(`/api/flows/${encodeURIComponent(flowId)}/preflight`, { ...(input ? { input } : {}), ...(flow ? { flow } : {}) });
+}
+
+export function fileSize(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}

@@ -1,0 +1,98 @@
+import type { NodeRegistry } from '../../nodes/registry.ts';
+import { NodeError } from '../../nodes/sdk/node-error.ts';
+import type { RecordData, RejectInfo, RunInput } from '../../nodes/sdk/types.ts';
+import { SHEET_TRIGGER_TYPE } from '../../nodes/spreadsheet/read-sheet.ts';
+import type { FlowDocument } from '../flow/schema.ts';
+import { jsonPath, type FlowProblem } from '../flow/problems.ts';
+import { validateFlow } from '../flow/validate.ts';
+
+/** A flow problem, or a failure of the trigger (then with its error code and hint). */
+export interface PreflightProblem extends FlowProblem {
+  code?: string;
+  hint?: string;
+}
+
+export interface PreflightResult {
+  /** Nothing to fix: the flow is valid, the trigger read its records, and no row was rejected. */
+  ok: boolean;
+  /** A run could start: no problem and at least one record (rejected rows would be left out). */
+  canStart: boolean;
+  problems: PreflightProblem[];
+  recordCount: number;
+  /** The rejected rows (the first `maxRejects` of them). */
+  rejects: RejectInfo[];
+  /** How many rows were rejected in all. */
+  rejectCount: number;
+  /** The first five records, as the first step would get them. */
+  sample: RecordData[];
+}
+
+export interface PreflightOptions {
+  /** Keep at most this many rejects in the answer (rejectCount still counts them all). */
+  maxRejects?: number;
+  signal?: AbortSignal;
+}
+
+const SAMPLE_SIZE = 5;
+
+/**
+ * The dry check: validates the flow and asks its trigger for the run's records — reading the
+ * uploaded file, applying the column rules — without starting, storing or running anything.
+ * The trigger is asked even when other parts of the flow have problems, so one check lists
+ * the flow's problems and the file's rejects together.
+ */
+export async function preflight(doc: FlowDocument | unknown, registry: NodeRegistry, input?: RunInput, options: PreflightOptions = {}): Promise<PreflightResult> {
+  const problems: PreflightProblem[] = [];
+  const check = validateFlow(doc, registry);
+  if (!check.ok) problems.push(...check.problems);
+
+  let records: RecordData[] = [];
+  let rejects: RejectInfo[] = [];
+  const nodes = Array.isArray((doc as FlowDocument | null)?.nodes) ? (doc as FlowDocument).nodes : [];
+  const triggers = nodes.flatMap((node, index) => {
+    const def = node && typeof node === 'object' ? registry.get(node.type) : undefined;
+    return def?.trigger ? [{ node, index, def }] : [];
+  });
+  const trigger = triggers.length === 1 ? triggers[0] : null;
+  const params = trigger ? trigger.def.params.safeParse(trigger.node.params) : null;
+
+  if (trigger && params?.success) {
+    const at = jsonPath(['nodes', trigger.index]);
+    const name = trigger.node.name || trigger.def.title;
+    if (input?.file && trigger.node.type !== SHEET_TRIGGER_TYPE) {
+      problems.push({
+        path: at,
+        code: 'E_INPUT_INVALID',
+        message: `A file was given, but the trigger "${name}" does not read files: the run would use the trigger's own records instead.`,
+        hint: 'Replace the trigger by a Spreadsheet trigger, or paste the records instead of choosing a file.',
+      });
+    }
+    try {
+      const produced = trigger.def.records ? await trigger.def.records(params.data, input, options.signal) : [{}];
+      if (Array.isArray(produced)) records = produced;
+      else ({ records, rejects } = produced);
+      if (records.length === 0) {
+        problems.push({
+          path: at,
+          code: 'E_NO_RECORDS',
+          message: rejects.length ? `Every row was rejected (${rejects.length}): the run would have no records.` : 'The run would have no records to process.',
+          hint: rejects.length ? 'Fix the rejected rows in the file, or relax the column rules.' : "Give records to the run, or type them in the trigger's form.",
+        });
+      }
+    } catch (err) {
+      if (err instanceof NodeError) problems.push({ path: at, code: err.code, message: err.message, hint: err.hint });
+      else problems.push({ path: at, code: 'E_NODE_CRASHED', message: `The trigger "${name}" failed unexpectedly: ${err instanceof Error ? err.message : String(err)}`, hint: 'Check the trigger settings; if they look right, report this.' });
+    }
+  }
+
+  const max = options.maxRejects ?? Number.POSITIVE_INFINITY;
+  return {
+    ok: problems.length === 0 && rejects.length === 0,
+    canStart: problems.length === 0 && records.length > 0,
+    problems,
+    recordCount: records.length,
+    rejects: rejects.length > max ? rejects.slice(0, max) : rejects,
+    rejectCount: rejects.length,
+    sample: records.slice(0, SAMPLE_SIZE),
+  };
+}

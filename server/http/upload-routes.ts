@@ -1,0 +1,145 @@
+import { randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { Router } from 'express';
+import { z } from 'zod';
+import type { RecordData, RunInput } from '../../nodes/sdk/types.ts';
+import { ConveyorError } from '../errors.ts';
+import { parseQuery } from './parse.ts';
+
+/** Largest file one upload may carry. */
+export const MAX_UPLOAD_BYTES = 200 * 1024 * 1024;
+
+/** An upload's id: random lower-case letters and digits plus the file's extension. */
+export const UPLOAD_ID = /^[a-z0-9]+\.(xlsx|csv)$/;
+
+const ZIP_MAGIC = Buffer.from([0x50, 0x4b, 0x03, 0x04]);
+
+const uploadQuery = z.object({ name: z.string().trim().min(1).max(255) });
+
+export interface UploadInfo {
+  id: string;
+  name: string;
+  size: number;
+}
+
+export function uploadsDir(dataDir: string): string {
+  return path.join(dataDir, 'uploads');
+}
+
+/**
+ * `POST /api/uploads?name=people.xlsx` with the file itself as the body (any content type).
+ * The file is streamed to `<dataDir>/uploads/<id>` (never held in memory) and can then be given
+ * to a run or a dry check as `input.fileId`. Only .xlsx (a real zip) and .csv are accepted.
+ */
+export function uploadRoutes(dataDir: string): Router {
+  const router = Router();
+  const dir = uploadsDir(dataDir);
+
+  router.post('/', async (req, res) => {
+    const { name: rawName } = parseQuery(uploadQuery, req.query);
+    const name = path.basename(rawName.replace(/\\/g, '/'));
+    const ext = path.extname(name).toLowerCase();
+    if (ext !== '.xlsx' && ext !== '.csv') {
+      req.resume();
+      throw new ConveyorError(
+        'E_UPLOAD_TYPE',
+        `"${name}" is not an .xlsx or .csv file.`,
+        'Save the spreadsheet as "Excel workbook (.xlsx)" or "CSV UTF-8 (.csv)" and upload that file.',
+        415,
+      );
+    }
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > MAX_UPLOAD_BYTES) {
+      req.resume();
+      throw tooLarge();
+    }
+
+    await mkdir(dir, { recursive: true });
+    const id = randomBytes(12).toString('hex') + ext;
+    const target = path.join(dir, id);
+    const part = `${target}.part`;
+    let size = 0;
+    let head = Buffer.alloc(0);
+    const meter = new Transform({
+      transform(chunk: Buffer, _enc, done) {
+        size += chunk.length;
+        if (size > MAX_UPLOAD_BYTES) return done(tooLarge());
+        if (head.length < 4) head = Buffer.concat([head, chunk.subarray(0, 4 - head.length)]);
+        done(null, chunk);
+      },
+    });
+    try {
+      await pipeline(req, meter, createWriteStream(part));
+    } catch (err) {
+      await rm(part, { force: true });
+      if (err instanceof ConveyorError) throw err;
+      throw new ConveyorError('E_UPLOAD_INCOMPLETE', `The upload of "${name}" was interrupted.`, 'Upload the file again.', 400);
+    }
+    const refuse = async (err: ConveyorError) => {
+      await rm(part, { force: true });
+      throw err;
+    };
+    if (size === 0) {
+      await refuse(new ConveyorError('E_UPLOAD_EMPTY', `"${name}" is empty (0 bytes).`, 'Choose the file again: send the file itself as the request body.', 400));
+    }
+    const isZip = head.length === 4 && head.equals(ZIP_MAGIC);
+    if (ext === '.xlsx' && !isZip) {
+      await refuse(new ConveyorError('E_UPLOAD_TYPE', `"${name}" is not a real Excel workbook (an old .xls or a CSV renamed to .xlsx?).`, 'Open it in Excel or LibreOffice and save it as "Excel workbook (.xlsx)", then upload that file.', 415));
+    }
+    if (ext === '.csv' && isZip) {
+      await refuse(new ConveyorError('E_UPLOAD_TYPE', `"${name}" is an Excel workbook named .csv.`, 'Rename it to .xlsx, or save it from Excel as "CSV UTF-8 (.csv)".', 415));
+    }
+    await rename(part, target);
+    const info: UploadInfo = { id, name, size };
+    await writeFile(`${target}.json`, JSON.stringify({ ...info, uploadedAt: new Date().toISOString() }));
+    res.status(201).json(info);
+  });
+
+  return router;
+}
+
+function tooLarge(): ConveyorError {
+  return new ConveyorError('E_BODY_TOO_LARGE', `The file is larger than ${MAX_UPLOAD_BYTES / 1024 / 1024} MB.`, 'Split the spreadsheet into several files and start one run for each.', 413);
+}
+
+/** The uploaded file behind `fileId`, as a run input's `file` (its original name kept for messages). */
+export async function resolveUpload(dataDir: string, fileId: string): Promise<{ path: string; name: string }> {
+  const notFound = () =>
+    new ConveyorError('E_UPLOAD_NOT_FOUND', `There is no uploaded file "${fileId}".`, 'Upload the file again (POST /api/uploads) and use the id it answers.', 422);
+  if (!UPLOAD_ID.test(fileId)) throw notFound();
+  const file = path.join(uploadsDir(dataDir), fileId);
+  const found = await stat(file).catch(() => null);
+  if (!found?.isFile()) throw notFound();
+  let name = fileId;
+  try {
+    const meta = JSON.parse(await readFile(`${file}.json`, 'utf8')) as { name?: unknown };
+    if (typeof meta.name === 'string' && meta.name) name = meta.name;
+  } catch {
+    /* no meta: the id is the name */
+  }
+  return { path: file, name };
+}
+
+/** A run input as the API takes it: records, text, or the id of an uploaded file. */
+export const runInputBody = z
+  .object({
+    records: z.array(z.record(z.string(), z.unknown())).optional(),
+    text: z.string().optional(),
+    format: z.enum(['json', 'csv']).optional(),
+    fileId: z.string().min(1).optional(),
+  })
+  .strict();
+
+/** Turns the API's run input into the engine's: `fileId` becomes `file: { path, name }`. */
+export async function toRunInput(dataDir: string, body: z.infer<typeof runInputBody> | undefined): Promise<RunInput | undefined> {
+  if (!body) return undefined;
+  const { fileId, records, ...rest } = body;
+  const input: RunInput = { ...rest };
+  if (records) input.records = records as RecordData[];
+  if (fileId !== undefined) input.file = await resolveUpload(dataDir, fileId);
+  return input;
+}

@@ -1,0 +1,162 @@
+/**
+ * The run report (docs/api.md, "Report"): counts, time per record and per step, error categories and
+ * rejected rows. Built from the store's light reads (`recordTimings`, `stepTimings`): no record or
+ * step JSON is loaded, so a run of 100,000 records × 10 steps is reported in well under a few seconds.
+ */
+import type { Json } from '../../nodes/sdk/types.ts';
+import { ConveyorError } from '../errors.ts';
+import type { RecordStatus, RunStatus, StatusCounts, Store } from '../store/types.ts';
+
+export interface ReportStep {
+  nodeId: string;
+  /** The node's name in the run's flow (its type when it has none). */
+  name: string;
+  type: string;
+  /** Steps executed at the node (attempts included). */
+  count: number;
+  success: number;
+  failed: number;
+  avgMs: number | null;
+  p95Ms: number | null;
+}
+
+export interface ReportError {
+  code: string;
+  count: number;
+  /** The message of one record with this code (the first one). */
+  example: string;
+}
+
+export interface ReportReject {
+  row: number;
+  field: string | null;
+  rule: string;
+  value: Json;
+  message: string;
+}
+
+export interface Report {
+  runId: string;
+  flowId: string;
+  flowName: string;
+  status: RunStatus;
+  recordCount: number;
+  counts: StatusCounts;
+  startedAt: string | null;
+  endedAt: string | null;
+  /** Run duration (endedAt - startedAt), null while it has not ended. */
+  durationMs: number | null;
+  /** Time per finished record (endedAt - startedAt); records settled before execution are left out. */
+  perRecord: { avgMs: number | null; p95Ms: number | null };
+  /** Per node that ran steps, in the flow's node order. */
+  perStep: ReportStep[];
+  /** Error codes of finished records, most frequent first. */
+  errors: ReportError[];
+  rejects: ReportReject[];
+}
+
+const TERMINAL: ReadonlySet<RecordStatus> = new Set<RecordStatus>(['success', 'failed', 'needs_review', 'skipped']);
+
+/** Nearest-rank percentile of ascending `sorted` values (null when there are none). */
+export function percentile(sorted: ArrayLike<number>, p: number): number | null {
+  if (sorted.length === 0) return null;
+  const rank = Math.ceil((p / 100) * sorted.length);
+  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1];
+}
+
+/** Mean rounded to the microsecond (sums of floats otherwise show noise such as 12.350000000000001). */
+function mean(values: ArrayLike<number>): number | null {
+  if (values.length === 0) return null;
+  let sum = 0;
+  for (let i = 0; i < values.length; i++) sum += values[i];
+  return Math.round((sum / values.length) * 1000) / 1000;
+}
+
+function stats(values: Float64Array): { avgMs: number | null; p95Ms: number | null } {
+  values.sort();
+  return { avgMs: mean(values), p95Ms: percentile(values, 95) };
+}
+
+export function runNotFound(runId: string): ConveyorError {
+  return new ConveyorError('E_RUN_NOT_FOUND', `There is no run ${runId}.`, 'Check the run id, or open the runs list to find it.', 404);
+}
+
+export async function buildReport(store: Store, runId: string): Promise<Report> {
+  const run = await store.getRun(runId);
+  if (!run) throw runNotFound(runId);
+  const [counts, records, steps, rejects] = await Promise.all([
+    store.countRecords(runId),
+    store.recordTimings(runId),
+    store.stepTimings(runId),
+    store.listRejects(runId),
+  ]);
+
+  // Per record: durations of finished records, and error codes (first record of each code kept).
+  const durations = new Float64Array(records.length);
+  let n = 0;
+  const errors = new Map<string, { count: number; first: number }>();
+  for (const r of records) {
+    if (!TERMINAL.has(r.status)) continue;
+    if (r.errorCode !== null) {
+      const e = errors.get(r.errorCode);
+      if (e) e.count++;
+      else errors.set(r.errorCode, { count: 1, first: r.index });
+    }
+    if (r.settled || r.startedAt === null || r.endedAt === null) continue;
+    const ms = Date.parse(r.endedAt) - Date.parse(r.startedAt);
+    if (Number.isFinite(ms)) durations[n++] = Math.max(0, ms);
+  }
+
+  // Per node, in the flow's order (nodes the flow no longer names come last, by id).
+  const nodes = new Map<string, { name: string; type: string; order: number }>();
+  run.flow.nodes.forEach((node, order) => {
+    nodes.set(node.id, { name: nodeName(node) ?? node.type, type: node.type, order });
+  });
+  const perNode = new Map<string, { success: number; failed: number; parts: number[][] }>();
+  for (const t of steps) {
+    let entry = perNode.get(t.nodeId);
+    if (!entry) perNode.set(t.nodeId, (entry = { success: 0, failed: 0, parts: [] }));
+    entry[t.status === 'success' ? 'success' : 'failed'] += t.durations.length;
+    entry.parts.push(t.durations);
+  }
+  const perStep: ReportStep[] = [...perNode.entries()]
+    .map(([nodeId, e]) => {
+      const all = new Float64Array(e.success + e.failed);
+      let at = 0;
+      for (const part of e.parts) {
+        all.set(part, at);
+        at += part.length;
+      }
+      const node = nodes.get(nodeId);
+      return { nodeId, name: node?.name ?? nodeId, type: node?.type ?? '', count: all.length, success: e.success, failed: e.failed, ...stats(all) };
+    })
+    .sort((a, b) => order(nodes, a.nodeId) - order(nodes, b.nodeId) || (a.nodeId < b.nodeId ? -1 : a.nodeId > b.nodeId ? 1 : 0));
+
+  const categories = [...errors.entries()].sort((a, b) => b[1].count - a[1].count || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  const examples = await Promise.all(categories.map(([, e]) => store.getRecord(runId, e.first)));
+
+  const ended = run.startedAt && run.endedAt ? Date.parse(run.endedAt) - Date.parse(run.startedAt) : NaN;
+  return {
+    runId: run.id,
+    flowId: run.flowId,
+    flowName: run.flowName,
+    status: run.status,
+    recordCount: run.recordCount,
+    counts,
+    startedAt: run.startedAt,
+    endedAt: run.endedAt,
+    durationMs: Number.isFinite(ended) ? Math.max(0, ended) : null,
+    perRecord: stats(durations.subarray(0, n)),
+    perStep,
+    errors: categories.map(([code, e], i) => ({ code, count: e.count, example: examples[i]?.error?.message ?? '' })),
+    rejects: rejects.map(({ row, field, rule, value, message }) => ({ row, field, rule, value, message })),
+  };
+}
+
+function nodeName(node: { name?: unknown }): string | null {
+  return typeof node.name === 'string' && node.name.trim() !== '' ? node.name : null;
+}
+
+function order(nodes: Map<string, { order: number }>, id: string): number {
+  return nodes.get(id)?.order ?? Number.MAX_SAFE_INTEGER;
+}

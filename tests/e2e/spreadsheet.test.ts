@@ -1,0 +1,50 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { useStudio } from './support/fixtures.ts';
+import { api, type FlowEntry } from './support/api.ts';
+import * as s from './support/studio.ts';
+
+const studio = useStudio();
+
+describe('an operator with a spreadsheet', () => {
+  test('chooses the file, dry-checks it (rejects with their rows, nothing runs), then runs the valid rows', async () => {
+    const doc = JSON.parse(readFileSync('flows/spreadsheet-contacts.json', 'utf8'));
+    const entry = await api<FlowEntry>(studio.url, 'POST', '/api/flows/import', doc);
+    const page = await studio.page();
+    await page.goto(`${studio.url}/flows/${encodeURIComponent(entry.id)}`);
+    await page.locator(s.tid('editor')).waitFor();
+    await s.waitForCanvas(page);
+
+    // The flow starts with a Spreadsheet trigger: the dialog opens on the file mode.
+    await page.locator(s.tid('btn-run')).click();
+    await page.locator(s.tid('run-dialog')).waitFor();
+    await page.locator(`${s.tid('run-file-drop')}`).waitFor();
+    await expect(page.locator(s.tid('btn-start-run')).isDisabled()).resolves.toBe(true);
+
+    await page.locator(s.tid('run-file-input')).setInputFiles(path.resolve('flows/samples/contacts.csv'));
+    await page.locator(s.tid('run-file-info')).filter({ hasText: 'contacts.csv' }).waitFor();
+
+    await page.locator(s.tid('btn-dry-check')).click();
+    await page.locator(s.tid('preflight-report')).waitFor();
+    expect(await page.locator(s.tid('preflight-record-count')).textContent()).toBe('5 records');
+    expect(await page.locator(s.tid('preflight-reject-count')).textContent()).toBe('3 rows');
+    const rows = await page.locator(s.tid('preflight-reject')).evaluateAll((els) => els.map((e) => e.getAttribute('data-row')));
+    expect(rows).toEqual(['4', '7', '9']);
+    await expect(page.locator(s.tid('preflight-rejects')).textContent()).resolves.toContain('not a valid email address');
+    // nothing ran
+    expect(await api<unknown[]>(studio.url, 'GET', `/api/runs?flowId=${entry.id}`)).toEqual([]);
+
+    // A file of another type is refused before uploading.
+    await page.locator(s.tid('run-file-input')).setInputFiles({ name: 'old.xls', mimeType: 'application/vnd.ms-excel', buffer: Buffer.from('x') });
+    await page.locator(s.tid('run-file-error')).filter({ hasText: 'not an .xlsx or .csv file' }).waitFor();
+    await page.locator(s.tid('run-file-info')).filter({ hasText: 'contacts.csv' }).waitFor();
+
+    await page.locator(s.tid('btn-start-run')).click();
+    await page.locator(s.tid('run-panel')).waitFor();
+    await s.waitForRunStatus(page, 'completed');
+    const runs = await api<Array<{ recordCount: number; counts: { success: number } }>>(studio.url, 'GET', `/api/runs?flowId=${entry.id}`);
+    expect(runs[0]).toMatchObject({ recordCount: 5, counts: { success: 5 } });
+    expect(studio.pageErrors).toEqual([]);
+  });
+});

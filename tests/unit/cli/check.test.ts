@@ -1,0 +1,72 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { writeXlsx } from '../../../nodes/spreadsheet/test-files.ts';
+
+const cli = (args: string[]) => spawnSync(process.execPath, ['bin/conveyor.js', ...args], { encoding: 'utf8', timeout: 60_000 });
+const tmp = () => mkdtempSync(path.join(os.tmpdir(), 'conveyor-check-'));
+const FLOW = 'flows/spreadsheet-contacts.json';
+
+describe('npx conveyor check (dry check)', () => {
+  it('lists the records that would run and every rejected row, exits 1', () => {
+    const r = cli(['check', FLOW, '--input', 'flows/samples/contacts.csv']);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(1);
+    expect(r.stdout).toContain('flows/spreadsheet-contacts.json with contacts.csv: 5 records would run, 3 rows rejected, 0 problems.');
+    expect(r.stdout).toContain('  row 4, email: "grace@example" — not a valid email address (rule email)');
+    expect(r.stdout).toContain('  row 7, email: "not an email" — not a valid email address (rule email)');
+    expect(r.stdout).toContain('  row 9, email: "" — empty, but this field is required (rule required)');
+  });
+
+  it('exits 0 when nothing is to fix; reads .xlsx too; --json gives the whole result', async () => {
+    const dir = tmp();
+    const xlsx = await writeXlsx(path.join(dir, 'people.xlsx'), { People: [['first_name', 'last_name', 'email'], ['Ada', 'Lovelace', ' ADA@example.com ']] });
+    const ok = cli(['check', FLOW, '--input', xlsx]);
+    expect(ok.status).toBe(0);
+    expect(ok.stdout).toMatch(/1 record would run, 0 rows rejected, 0 problems\.\nNothing to fix/);
+    const json = cli(['check', FLOW, '--input', xlsx, '--json']);
+    expect(JSON.parse(json.stdout)).toEqual({ ok: true, canStart: true, problems: [], recordCount: 1, rejects: [], rejectCount: 0, sample: [{ first_name: 'Ada', last_name: 'Lovelace', email: 'ada@example.com' }] });
+    expect(cli(['check', 'flows/hello-records.json']).status).toBe(0);
+  });
+
+  it('lists flow problems and trigger failures with their hint, exit 1', () => {
+    const dir = tmp();
+    const noFile = cli(['check', FLOW]);
+    expect(noFile.status).toBe(1);
+    expect(noFile.stdout).toMatch(/\$\.nodes\[0\]: This flow starts with a Spreadsheet trigger, but no file was given to the run\. \(E_SHEET_NO_FILE\)\n {4}Hint: /);
+    const bad = path.join(dir, 'bad.json');
+    writeFileSync(bad, JSON.stringify({ format: 'conveyor.flow/v1', id: 'x', name: '', nodes: [{ id: 'a', type: 'core.nope', position: { x: 0, y: 0 } }], edges: [] }));
+    const r = cli(['check', bad]);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(/\$\.name: /);
+    const broken = path.join(dir, 'broken.json');
+    writeFileSync(broken, '{');
+    expect(cli(['check', broken]).status).toBe(1);
+  });
+
+  it('usage and input errors exit 2', () => {
+    expect(cli(['check']).status).toBe(2);
+    expect(cli(['check', FLOW, '--input', 'nowhere.xlsx']).stderr).toMatch(/E_FILE_NOT_FOUND/);
+    const dir = tmp();
+    const pdf = path.join(dir, 'people.pdf');
+    writeFileSync(pdf, 'x');
+    const wrong = cli(['check', FLOW, '--input', pdf]);
+    expect(wrong.status).toBe(2);
+    expect(wrong.stderr).toMatch(/E_INPUT_FORMAT/);
+    // a workbook for a flow whose trigger cannot read one
+    const onManual = cli(['run', 'flows/hello-records.json', '--input', path.join(dir, 'x.xlsx')]);
+    expect(onManual.status).toBe(2);
+    expect(onManual.stderr).toMatch(/E_INPUT_FORMAT: .* does not start with a Spreadsheet trigger/);
+  });
+
+  it('run --input people.xlsx runs the rows and lists the rejected ones', async () => {
+    const dir = tmp();
+    const xlsx = await writeXlsx(path.join(dir, 'people.xlsx'), { People: [['first_name', 'last_name', 'email'], ['Ada', 'Lovelace', 'ada@example.com'], ['Alan', 'Turing', 'nope']] });
+    const r = cli(['run', FLOW, '--input', xlsx, '--data-dir', path.join(dir, 'data')]);
+    expect(r.stdout).toMatch(/completed: 1 records — 1 success/);
+    expect(r.stdout).toContain('1 row was rejected before the run:\n  row 3, email: "nope" — not a valid email address (rule email)');
+    expect(r.status).toBe(1);
+  });
+});

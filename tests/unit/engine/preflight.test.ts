@@ -1,0 +1,68 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { createRegistry } from '../../../nodes/index.ts';
+import { defineNode, out } from '../../../nodes/sdk/define-node.ts';
+import { tempDir, writeCsv } from '../../../nodes/spreadsheet/test-files.ts';
+import { preflight } from '../../../server/engine/preflight.ts';
+
+const FLOW = JSON.parse(readFileSync('flows/spreadsheet-contacts.json', 'utf8'));
+const registry = createRegistry();
+const sample = { path: path.resolve('flows/samples/contacts.csv'), name: 'contacts.csv' };
+
+describe('preflight (dry check)', () => {
+  it('reads the trigger records and rejects without running anything', async () => {
+    const r = await preflight(FLOW, registry, { file: sample });
+    expect(r).toMatchObject({ ok: false, canStart: true, problems: [], recordCount: 5, rejectCount: 3 });
+    expect(r.rejects.map((x) => x.row)).toEqual([4, 7, 9]);
+    expect(r.sample[0]).toEqual({ first_name: 'Ada', last_name: 'Lovelace', email: 'ada@example.com' });
+  });
+
+  it('keeps the first maxRejects rejects but counts them all', async () => {
+    const r = await preflight(FLOW, registry, { file: sample }, { maxRejects: 1 });
+    expect(r.rejects).toHaveLength(1);
+    expect(r.rejectCount).toBe(3);
+  });
+
+  it('is ok when nothing is to fix; a flow without file-reading trigger uses its own records', async () => {
+    const file = writeCsv(path.join(tempDir(), 'good.csv'), 'first_name,last_name,email\nAda,Lovelace,ada@example.com\n');
+    expect(await preflight(FLOW, registry, { file: { path: file, name: 'good.csv' } })).toMatchObject({ ok: true, canStart: true, recordCount: 1, rejects: [] });
+    const hello = JSON.parse(readFileSync('flows/hello-records.json', 'utf8'));
+    expect(await preflight(hello, registry)).toMatchObject({ ok: true, recordCount: 3, problems: [] });
+  });
+
+  it('lists flow problems and still reads the file; every row rejected is a problem too', async () => {
+    const doc = { ...FLOW, name: '', edges: [...FLOW.edges, { id: 'e9', source: 'done', sourcePort: 'out', target: 'sheet', targetPort: 'in' }] };
+    const r = await preflight(doc, registry, { file: sample });
+    expect(r.problems.map((p) => p.path)).toEqual(expect.arrayContaining(['$.name', '$.edges[2].sourcePort']));
+    expect(r.recordCount).toBe(5);
+    const allBad = writeCsv(path.join(tempDir(), 'bad.csv'), 'first_name,last_name,email\nAda,Lovelace,nope\n');
+    const none = await preflight(FLOW, registry, { file: { path: allBad, name: 'bad.csv' } });
+    expect(none).toMatchObject({ ok: false, canStart: false, recordCount: 0, rejectCount: 1, problems: [{ path: '$.nodes[0]', code: 'E_NO_RECORDS' }] });
+  });
+
+  it('a trigger that crashes becomes a problem at its node; no trigger, no reading', async () => {
+    const crashing = defineNode({
+      type: 'test.crash',
+      title: 'Crash',
+      category: 'Triggers',
+      description: '',
+      params: z.object({}),
+      inputs: [],
+      outputs: [{ id: 'out', label: 'Out' }],
+      effect: 'none',
+      trigger: true,
+      records() {
+        throw new Error('boom');
+      },
+      run: (ctx) => out(ctx.input),
+    });
+    const doc = { ...FLOW, nodes: [{ id: 'c', type: 'test.crash', position: { x: 0, y: 0 }, params: {} }], edges: [] };
+    const r = await preflight(doc, createRegistry([crashing]));
+    expect(r.problems).toEqual([{ path: '$.nodes[0]', code: 'E_NODE_CRASHED', message: 'The trigger "Crash" failed unexpectedly: boom', hint: expect.any(String) }]);
+    const noTrigger = await preflight({ ...FLOW, nodes: FLOW.nodes.slice(1), edges: FLOW.edges.slice(1) }, registry);
+    expect(noTrigger).toMatchObject({ ok: false, canStart: false, recordCount: 0 });
+    expect(noTrigger.problems[0].message).toMatch(/no trigger/);
+  });
+});
