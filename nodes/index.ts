@@ -1,9 +1,10 @@
 import type { AnyNodeDefinition } from './sdk/types.ts';
 import { NodeRegistry } from './registry.ts';
 import { coreNodes } from './core/index.ts';
+import { spreadsheetNodes } from './spreadsheet/index.ts';
 
 /** Every node type that ships with Conveyor. A new connector group adds its index here. */
-export const builtinNodes: AnyNodeDefinition[] = [...coreNodes];
+export const builtinNodes: AnyNodeDefinition[] = [...coreNodes, ...spreadsheetNodes];
 
 export function createRegistry(extra: AnyNodeDefinition[] = []): NodeRegistry {
   return new NodeRegistry([...builtinNodes, ...extra]);

@@ -365,8 +365,7 @@ export class Applier {
     this.sql.run(recordUpdateSql[mask], params);
     // The audit event, only for a record that exists (like the update itself).
     if (u.length > RECORD_UPDATE_LENGTH && this.sql.changes() > 0) {
-      const e = u;
-      this.sql.run(SQL_INSERT_EVENT, [key, u[1], e[10], e[11], e[12], e[13], e[14], e[15], e[16]]);
+      this.sql.run(SQL_INSERT_EVENT, [key, u[1], u[10], u[11], u[12], u[13], u[14], u[15], u[16]]);
     }
   }
 

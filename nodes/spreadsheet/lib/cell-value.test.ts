@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { cellToJson, dateToIso, excelSerialToDate, isDateFormat, isEmptyValue } from './cell-value.ts';
+
+describe('cellToJson', () => {
+  it('keeps text, numbers and booleans; an empty cell is ""', () => {
+    expect(cellToJson('Ada')).toBe('Ada');
+    expect(cellToJson(12.5)).toBe(12.5);
+    expect(cellToJson(0)).toBe(0);
+    expect(cellToJson(false)).toBe(false);
+    expect(cellToJson(null)).toBe('');
+    expect(cellToJson(undefined)).toBe('');
+    expect(cellToJson(Number.NaN)).toBe('');
+  });
+
+  it('rich text → plain text, hyperlink → its text, error → its code', () => {
+    expect(cellToJson({ richText: [{ text: 'Ada ' }, { text: 'Lovelace', font: { bold: true } }] })).toBe('Ada Lovelace');
+    expect(cellToJson({ text: 'site', hyperlink: 'https://example.com' })).toBe('site');
+    expect(cellToJson({ text: { richText: [{ text: 'rich ' }, { text: 'link' }] }, hyperlink: 'https://example.com' })).toBe('rich link');
+    expect(cellToJson({ error: '#DIV/0!' })).toBe('#DIV/0!');
+  });
+
+  it('formulas → their result, dated when the cell shows a date; no result → ""', () => {
+    expect(cellToJson({ formula: 'A1*2', result: 84 })).toBe(84);
+    expect(cellToJson({ formula: 'A1&B1', result: 'ab' })).toBe('ab');
+    expect(cellToJson({ sharedFormula: 'A1', result: 7 })).toBe(7);
+    expect(cellToJson({ formula: 'TODAY()', result: 45352 }, 'dd/mm/yyyy')).toBe('2024-03-01');
+    expect(cellToJson({ formula: '1/0', result: { error: '#DIV/0!' } })).toBe('#DIV/0!');
+    expect(cellToJson({ formula: 'A1' })).toBe('');
+  });
+
+  it('dates → ISO text: the date alone at midnight, the full time otherwise', () => {
+    expect(cellToJson(new Date(Date.UTC(2024, 2, 1)))).toBe('2024-03-01');
+    expect(cellToJson(new Date(Date.UTC(2024, 2, 1, 9, 30)))).toBe('2024-03-01T09:30:00.000Z');
+    expect(dateToIso(new Date(Number.NaN))).toBe('');
+  });
+
+  it('Excel serial dates, both date systems', () => {
+    expect(excelSerialToDate(45352).toISOString()).toBe('2024-03-01T00:00:00.000Z');
+    expect(excelSerialToDate(45352.5).toISOString()).toBe('2024-03-01T12:00:00.000Z');
+    expect(excelSerialToDate(43890, true).toISOString()).toBe('2024-03-01T00:00:00.000Z');
+  });
+
+  it('isDateFormat tells date formats from number formats', () => {
+    for (const f of ['yyyy-mm-dd', 'dd/mm/yyyy', 'm/d/yy h:mm', 'mmm-yy', 'hh:mm:ss', '[$-409]d-mmm-yy']) expect(isDateFormat(f), f).toBe(true);
+    for (const f of ['General', '0.00', '#,##0', '0%', '"days" 0', '[Red]0.00', '0.00E+00']) expect(isDateFormat(f), f).toBe(false);
+  });
+
+  it('isEmptyValue: "", spaces, null', () => {
+    expect([isEmptyValue(''), isEmptyValue('  '), isEmptyValue(null), isEmptyValue(undefined)]).toEqual([true, true, true, true]);
+    expect([isEmptyValue(0), isEmptyValue(false), isEmptyValue('x')]).toEqual([false, false, false]);
+  });
+});

@@ -1,0 +1,59 @@
+import type { Json } from '../../sdk/types.ts';
+
+/**
+ * Turns what a spreadsheet cell holds into plain JSON, the way the operator sees the cell:
+ * text stays text, numbers stay numbers, booleans stay booleans, rich text becomes its plain
+ * text, a hyperlink its text, a formula its last computed result, an error its code (#N/A),
+ * a date an ISO 8601 text ("2024-03-01" at midnight, "2024-03-01T13:05:00.000Z" otherwise).
+ * An empty cell becomes "" (like an empty CSV value).
+ *
+ * `numFmt` is the cell's number format: a formula whose number result is shown as a date
+ * becomes a date. `date1904` is the workbook's date system (old Mac workbooks).
+ */
+export function cellToJson(value: unknown, numFmt?: string, date1904 = false): Json {
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) return '';
+    return numFmt && isDateFormat(numFmt) ? dateToIso(excelSerialToDate(value, date1904)) : value;
+  }
+  if (typeof value === 'boolean') return value;
+  if (value instanceof Date) return dateToIso(value);
+  if (typeof value === 'object') {
+    const v = value as Record<string, unknown>;
+    if (Array.isArray(v.richText)) return richTextToString(v.richText);
+    if ('formula' in v || 'sharedFormula' in v || 'result' in v) return cellToJson(v.result, numFmt, date1904);
+    if ('hyperlink' in v || 'text' in v) return cellToJson(v.text, undefined, date1904);
+    if ('error' in v) return String(v.error);
+  }
+  return String(value);
+}
+
+function richTextToString(parts: unknown[]): string {
+  return parts.map((p) => (p && typeof p === 'object' && typeof (p as { text?: unknown }).text === 'string' ? (p as { text: string }).text : '')).join('');
+}
+
+/** "" and text made only of spaces count as empty. */
+export function isEmptyValue(value: Json | undefined): boolean {
+  return value === undefined || value === null || (typeof value === 'string' && value.trim() === '');
+}
+
+/** An ISO text: the date alone when the time is exactly midnight (a plain date cell). */
+export function dateToIso(date: Date): string {
+  const t = date.getTime();
+  if (Number.isNaN(t)) return '';
+  const iso = date.toISOString();
+  return iso.endsWith('T00:00:00.000Z') ? iso.slice(0, 10) : iso;
+}
+
+/** Excel stores dates as days since 1899-12-30 (or 1904-01-01), read here as UTC wall-clock time. */
+export function excelSerialToDate(serial: number, date1904 = false): Date {
+  const days = serial - 25569 + (date1904 ? 1462 : 0);
+  return new Date(Math.round(days * 86_400_000));
+}
+
+/** True when a number format shows a date or a time (d, m, y, h, s outside quotes and [brackets]). */
+export function isDateFormat(numFmt: string): boolean {
+  const bare = numFmt.replace(/\[[^\]]*]/g, '').replace(/"[^"]*"/g, '').replace(/\\./g, '');
+  return /[dmyhs]/i.test(bare) && !/^general$/i.test(bare.trim());
+}

@@ -1,0 +1,123 @@
+import type { Json } from '../../sdk/types.ts';
+import { isEmptyValue } from './cell-value.ts';
+
+export type LetterCase = 'keep' | 'lower' | 'upper';
+export type MustBe = 'anything' | 'email' | 'number' | 'date';
+
+/** One mapped column of the Spreadsheet node, as its form holds it. */
+export interface ColumnSpec {
+  /** The record field the value goes to. */
+  field: string;
+  /** The header text in the file; empty = the same as `field`. */
+  column: string;
+  required: boolean;
+  trim: boolean;
+  letterCase: LetterCase;
+  mustBe: MustBe;
+  /** A regular expression the whole value must match; empty = no pattern. */
+  pattern: string;
+}
+
+/** The rule names a reject can carry (RejectInfo.rule). */
+export type RuleName = 'required' | 'email' | 'number' | 'date' | 'pattern';
+
+/** Why one value of a row cannot be used. `value` is the cell as it is in the file. */
+export interface ValueProblem {
+  field: string;
+  rule: RuleName;
+  value: Json;
+  message: string;
+}
+
+export interface CompiledColumn extends ColumnSpec {
+  /** The header to look for (column, or field when column is empty). */
+  header: string;
+  regex: RegExp | null;
+}
+
+export function compileColumn(spec: ColumnSpec): CompiledColumn {
+  return {
+    ...spec,
+    header: spec.column.trim() || spec.field.trim(),
+    regex: spec.pattern ? patternRegex(spec.pattern) : null,
+  };
+}
+
+/** The whole value must match: `[0-9]{5}` accepts 75001, not 750012. */
+export function patternRegex(pattern: string): RegExp {
+  return new RegExp(`^(?:${pattern})$`);
+}
+
+/** Null when the pattern compiles, otherwise why not (for the form). */
+export function patternError(pattern: string): string | null {
+  try {
+    patternRegex(pattern);
+    return null;
+  } catch (err) {
+    return (err as Error).message.replace(/^Invalid regular expression: /, '');
+  }
+}
+
+// A practical check, not RFC 5322: something@domain.tld, no spaces, no double dots.
+const EMAIL = /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.[A-Za-z]{2,}$/;
+const NUMBER = /^[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?$/;
+const DATE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
+
+export function isEmail(value: string): boolean {
+  return EMAIL.test(value) && !value.includes('..') && !value.startsWith('.') && !value.split('@')[0].endsWith('.');
+}
+
+function isIsoDate(value: string): boolean {
+  const m = DATE.exec(value);
+  if (!m) return false;
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const date = new Date(Date.UTC(y, mo - 1, d));
+  if (date.getUTCFullYear() !== y || date.getUTCMonth() !== mo - 1 || date.getUTCDate() !== d) return false;
+  if (m[4] !== undefined && (Number(m[4]) > 23 || Number(m[5]) > 59 || Number(m[6] ?? 0) > 59)) return false;
+  return true;
+}
+
+/**
+ * Applies one column's transforms (trim, letter case) then its checks, in this order:
+ * required, must be (email / number / date), pattern. Returns the value for the record, or the
+ * first problem. Empty values are only checked by `required`: an optional empty cell is kept as "".
+ * `number` turns text such as "12.50" into the number 12.5.
+ */
+export function applyColumn(col: CompiledColumn, raw: Json): { ok: true; value: Json } | { ok: false; problem: ValueProblem } {
+  let value: Json = raw === null ? '' : raw;
+  if (typeof value === 'string') {
+    if (col.trim) value = value.trim();
+    if (col.letterCase === 'lower') value = value.toLowerCase();
+    else if (col.letterCase === 'upper') value = value.toUpperCase();
+  }
+  const fail = (rule: RuleName, message: string) => ({ ok: false as const, problem: { field: col.field, rule, value: raw, message } });
+
+  if (isEmptyValue(value)) {
+    return col.required ? fail('required', 'empty, but this field is required') : { ok: true, value };
+  }
+  switch (col.mustBe) {
+    case 'email':
+      if (typeof value !== 'string' || !isEmail(value)) return fail('email', 'not a valid email address');
+      break;
+    case 'number':
+      if (typeof value === 'string' && NUMBER.test(value.trim())) value = Number(value.trim());
+      if (typeof value !== 'number' || !Number.isFinite(value)) return fail('number', 'not a number (write it like 1234.5, with a dot for decimals and no thousands separator)');
+      break;
+    case 'date':
+      if (typeof value !== 'string' || !isIsoDate(value.trim())) return fail('date', 'not a date (use a date cell, or write it as YYYY-MM-DD)');
+      value = value.trim();
+      break;
+    default:
+      break;
+  }
+  if (col.regex && !col.regex.test(typeof value === 'string' ? value : String(value))) {
+    return fail('pattern', `does not match the pattern ${col.pattern}`);
+  }
+  return { ok: true, value };
+}
+
+/** Shows a value in a message: text in quotes, cut when long. */
+export function showValue(value: Json): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 80 ? `${text.slice(0, 77)}…"` : text;
+}

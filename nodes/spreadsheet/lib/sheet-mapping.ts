@@ -1,0 +1,173 @@
+import { NodeError } from '../../sdk/node-error.ts';
+import type { Json, RecordData, RejectInfo } from '../../sdk/types.ts';
+import { isEmptyValue } from './cell-value.ts';
+import { applyColumn, compileColumn, showValue, type ColumnSpec, type CompiledColumn, type ValueProblem } from './row-rules.ts';
+import type { SheetRow } from './sheet-file.ts';
+
+export interface MappingOptions {
+  headerRow: number;
+  columns: ColumnSpec[];
+  keepUnmappedColumns: boolean;
+  /** Most records one run may take; more is E_SHEET_TOO_LARGE. */
+  maxRecords: number;
+}
+
+interface Plan {
+  mapped: Array<{ col: CompiledColumn; index: number }>;
+  /** Columns copied as they are, under their header name. */
+  passthrough: Array<{ name: string; index: number }>;
+}
+
+/**
+ * Turns the rows of a sheet into records and rejects: rows above the header row are ignored,
+ * the header row names the columns, every later row that is not empty becomes a record — or a
+ * reject, when a value breaks its column's rules. One reject per row: the first problem in the
+ * order of the mapping, the others named in its message.
+ */
+export class SheetMapper {
+  readonly records: RecordData[] = [];
+  readonly rejects: RejectInfo[] = [];
+  private plan: Plan | null = null;
+  private readonly columns: CompiledColumn[];
+  private dataRows = 0;
+
+  constructor(private readonly shown: string, private readonly opts: MappingOptions) {
+    this.columns = opts.columns.map(compileColumn);
+  }
+
+  /** The header names as found in the file, once the header row is read. */
+  headers: string[] = [];
+
+  push(row: SheetRow): void {
+    if (row.row < this.opts.headerRow) return;
+    if (!this.plan) {
+      if (row.row > this.opts.headerRow || row.values.every((v) => isEmptyValue(v))) throw this.noHeader();
+      this.plan = this.buildPlan(row.values);
+      return;
+    }
+    if (row.values.every((v) => isEmptyValue(v))) return;
+    if (++this.dataRows > this.opts.maxRecords) {
+      const max = this.opts.maxRecords.toLocaleString('en-US');
+      throw new NodeError('E_SHEET_TOO_LARGE', `"${this.shown}" has more than ${max} rows; one run can take at most ${max}.`, 'Split the file into several files and start one run for each.');
+    }
+    this.take(row);
+  }
+
+  /** Call after the last row: a sheet without a header or without data rows is refused. */
+  finish(): { records: RecordData[]; rejects: RejectInfo[] } {
+    if (!this.plan) throw this.noHeader();
+    if (this.dataRows === 0) {
+      throw new NodeError(
+        'E_SHEET_EMPTY',
+        `"${this.shown}" has a header row (row ${this.opts.headerRow}) but no rows of data below it.`,
+        'Check that you chose the right file and sheet, and that the rows are below the header row.',
+      );
+    }
+    return { records: this.records, rejects: this.rejects };
+  }
+
+  private noHeader(): NodeError {
+    const { headerRow } = this.opts;
+    return new NodeError(
+      'E_SHEET_EMPTY',
+      headerRow === 1 ? `"${this.shown}" is empty: its first row should hold the column names.` : `Row ${headerRow} of "${this.shown}", the header row, is empty (or the sheet has fewer rows).`,
+      headerRow === 1
+        ? 'Check that you chose the right file and sheet. The first row must hold the column names (e.g. first_name, email), the records follow below.'
+        : 'Set "Header row" to the number of the row that holds the column names.',
+    );
+  }
+
+  private buildPlan(values: Json[]): Plan {
+    const headers = values.map((v) => (v === null || v === undefined ? '' : String(v)).trim());
+    this.headers = headers;
+    const found = headers.filter(Boolean).map((h) => `"${h}"`).join(', ');
+    const mapped: Plan['mapped'] = [];
+    const missing: string[] = [];
+    const used = new Set<number>();
+    for (const col of this.columns) {
+      const match = findHeader(headers, col.header);
+      if (match.kind === 'missing') missing.push(col.header);
+      else if (match.kind === 'ambiguous') {
+        throw new NodeError(
+          'E_SHEET_HEADER_INVALID',
+          `The header row of "${this.shown}" has ${match.indexes.length} columns named "${col.header}" (columns ${match.indexes.map(letter).join(', ')}), so the field ${col.field} is ambiguous.`,
+          'Give each column its own name in the header row, then choose the file again.',
+        );
+      } else {
+        mapped.push({ col, index: match.index });
+        used.add(match.index);
+      }
+    }
+    if (missing.length) {
+      throw new NodeError(
+        'E_SHEET_COLUMN_MISSING',
+        `The header row (row ${this.opts.headerRow}) of "${this.shown}" has no column ${missing.map((m) => `"${m}"`).join(', ')}. Columns found: ${found || 'none'}.`,
+        'Rename the column in the file, or change the Column of that field in the Spreadsheet node to the header text used in the file.',
+      );
+    }
+    const passthrough: Plan['passthrough'] = [];
+    if (this.columns.length === 0 || this.opts.keepUnmappedColumns) {
+      const taken = new Map<string, number>(mapped.map((m) => [m.col.field, -1]));
+      headers.forEach((name, index) => {
+        if (!name || used.has(index)) return; // columns without a name are ignored
+        const previous = taken.get(name);
+        if (previous !== undefined && previous >= 0) {
+          throw new NodeError(
+            'E_SHEET_HEADER_INVALID',
+            `Columns ${letter(previous)} and ${letter(index)} of the header row of "${this.shown}" are both named "${name}".`,
+            'Give every column a different name in the header row, or map the columns you need in the Spreadsheet node.',
+          );
+        }
+        if (previous === -1) return; // a mapped field of that name wins
+        taken.set(name, index);
+        passthrough.push({ name, index });
+      });
+    }
+    return { mapped, passthrough };
+  }
+
+  private take(row: SheetRow): void {
+    const plan = this.plan!;
+    const record: RecordData = {};
+    const problems: ValueProblem[] = [];
+    for (const { col, index } of plan.mapped) {
+      const result = applyColumn(col, row.values[index] ?? '');
+      if (result.ok) record[col.field] = result.value;
+      else problems.push(result.problem);
+    }
+    if (problems.length) {
+      const [first, ...more] = problems;
+      const also = more.length ? `. Also in this row: ${more.map((p) => `${p.field} ${showValue(p.value)} — ${p.message}`).join('; ')}.` : '';
+      this.rejects.push({ row: row.row, field: first.field, rule: first.rule, value: first.value, message: first.message + also });
+      return;
+    }
+    for (const { name, index } of plan.passthrough) record[name] = row.values[index] ?? '';
+    this.records.push(record);
+  }
+}
+
+type HeaderMatch = { kind: 'found'; index: number } | { kind: 'missing' } | { kind: 'ambiguous'; indexes: number[] };
+
+/** Exact header first, then ignoring case, then ignoring case, spaces, _ and - ("First name" = first_name). */
+function findHeader(headers: string[], wanted: string): HeaderMatch {
+  const tries: Array<(h: string) => string> = [(h) => h, (h) => h.toLowerCase(), (h) => h.toLowerCase().replace(/[\s_-]+/g, '')];
+  for (const norm of tries) {
+    const target = norm(wanted);
+    const indexes = headers.flatMap((h, i) => (h && norm(h) === target ? [i] : []));
+    if (indexes.length === 1) return { kind: 'found', index: indexes[0] };
+    if (indexes.length > 1) return { kind: 'ambiguous', indexes };
+  }
+  return { kind: 'missing' };
+}
+
+/** Column letter of a 0-based index: 0 → A, 27 → AB. */
+export function letter(index: number): string {
+  let n = index + 1;
+  let s = '';
+  while (n > 0) {
+    const r = (n - 1) % 26;
+    s = String.fromCharCode(65 + r) + s;
+    n = Math.floor((n - 1) / 26);
+  }
+  return s;
+}

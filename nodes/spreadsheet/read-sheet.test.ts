@@ -1,0 +1,405 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { NodeError } from '../sdk/node-error.ts';
+import type { RecordData, RejectInfo, RunInput } from '../sdk/types.ts';
+import { failureOf, runNode } from '../sdk/testing.ts';
+import { createRegistry } from '../index.ts';
+import { readSheet } from './read-sheet.ts';
+import { tempDir, writeCsv, writeXlsx } from './test-files.ts';
+
+let dir: string;
+beforeAll(() => {
+  dir = tempDir();
+});
+
+const file = (name: string) => path.join(dir, name);
+const params = (raw: unknown = {}) => readSheet.params.parse(raw);
+async function read(raw: unknown, filePath: string, name = path.basename(filePath), signal?: AbortSignal) {
+  const input: RunInput = { file: { path: filePath, name } };
+  return (await readSheet.records!(params(raw), input, signal)) as { records: RecordData[]; rejects: RejectInfo[] };
+}
+async function refused(raw: unknown, filePath: string, code: string, name?: string): Promise<NodeError> {
+  const err = await failureOf(() => read(raw, filePath, name));
+  expect(err).toBeInstanceOf(NodeError);
+  expect(err.code).toBe(code);
+  expect(err.hint).toBeTruthy();
+  return err;
+}
+
+const PEOPLE = [
+  ['first_name', 'last_name', 'email'],
+  ['Ada', 'Lovelace', 'ada@example.com'],
+  ['Alan', 'Turing', 'alan@example.com'],
+];
+const CONTACT_COLUMNS = [
+  { field: 'first_name', required: true },
+  { field: 'last_name' },
+  { field: 'email', required: true, mustBe: 'email', letterCase: 'lower' },
+];
+
+describe('sheet.read', () => {
+  it('declares a Spreadsheet trigger with one Rows output and no input', () => {
+    expect(readSheet).toMatchObject({ type: 'sheet.read', title: 'Spreadsheet', category: 'Triggers', trigger: true, inputs: [], effect: 'none' });
+    expect(readSheet.outputs).toEqual([{ id: 'out', label: 'Rows' }]);
+    expect(readSheet.icon).toBeTruthy();
+    expect(createRegistry().get('sheet.read')).toBe(readSheet);
+  });
+
+  it('has defaults for every setting and a form schema with titles and descriptions', () => {
+    expect(params()).toEqual({ sheet: '', headerRow: 1, columns: [], keepUnmappedColumns: false });
+    expect(params({ columns: [{ field: 'email' }] }).columns[0]).toEqual({ field: 'email', column: '', required: false, trim: true, letterCase: 'keep', mustBe: 'anything', pattern: '' });
+    const info = createRegistry().catalog().find((t) => t.type === 'sheet.read')!;
+    const props = (info.paramsSchema as { properties: Record<string, { title?: string; description?: string }> }).properties;
+    for (const key of ['sheet', 'headerRow', 'columns', 'keepUnmappedColumns']) {
+      expect(props[key].title, key).toBeTruthy();
+      expect(props[key].description, key).toBeTruthy();
+    }
+  });
+
+  it('refuses a field listed twice and a pattern that is not a regular expression, at the right place', () => {
+    const r = readSheet.params.safeParse({ columns: [{ field: 'email' }, { field: 'email', pattern: '[a-' }] });
+    expect(r.success).toBe(false);
+    const issues = r.error!.issues.map((i) => [i.path.join('.'), i.message]);
+    expect(issues).toEqual([
+      ['columns.1.field', expect.stringMatching(/"email" is listed twice/)],
+      ['columns.1.pattern', expect.stringMatching(/not a valid regular expression/)],
+    ]);
+    expect(readSheet.params.safeParse({ columns: [{ field: '  ' }] }).success).toBe(false);
+    expect(readSheet.params.safeParse({ headerRow: 0 }).success).toBe(false);
+  });
+
+  it('passes the record through on out', async () => {
+    const { result } = await runNode(readSheet, {}, { email: 'ada@example.com' });
+    expect(result).toEqual({ emit: [{ port: 'out', data: { email: 'ada@example.com' } }] });
+  });
+
+  it('needs a file: E_SHEET_NO_FILE', async () => {
+    for (const input of [undefined, {}, { text: 'a,b\n1,2', format: 'csv' as const }]) {
+      const err = await failureOf(() => readSheet.records!(params(), input));
+      expect(err).toMatchObject({ code: 'E_SHEET_NO_FILE' });
+      expect(err.hint).toMatch(/Spreadsheet file/);
+    }
+    const gone = await failureOf(() => read({}, file('does-not-exist.xlsx')));
+    expect(gone).toMatchObject({ code: 'E_SHEET_NO_FILE' });
+  });
+
+  describe('mapping columns to fields', () => {
+    it('takes every column, named after its header, when no column is mapped', async () => {
+      const f = await writeXlsx(file('all.xlsx'), { People: [['first_name', ' Last Name ', 'age'], ['Ada', 'Lovelace', 36]] });
+      expect((await read({}, f)).records).toEqual([{ first_name: 'Ada', 'Last Name': 'Lovelace', age: 36 }]);
+    });
+
+    it('keeps only the mapped fields, found by header text, case, spaces and _ not mattering', async () => {
+      const f = await writeXlsx(file('map.xlsx'), { People: [['First Name', 'LAST_NAME', 'E-mail address', 'notes'], ['Ada', 'Lovelace', 'ada@example.com', 'x']] });
+      const { records } = await read({ columns: [{ field: 'first_name' }, { field: 'last_name' }, { field: 'email', column: 'E-mail address' }] }, f);
+      expect(records).toEqual([{ first_name: 'Ada', last_name: 'Lovelace', email: 'ada@example.com' }]);
+      expect(Object.keys(records[0])).toEqual(['first_name', 'last_name', 'email']);
+    });
+
+    it('keeps the other columns too with keepUnmappedColumns, mapped fields first', async () => {
+      const f = await writeXlsx(file('keep.xlsx'), { People: [['notes', 'Mail', 'city', ''], ['vip', 'ADA@example.com', 'London', 'lost']] });
+      const { records } = await read({ keepUnmappedColumns: true, columns: [{ field: 'email', column: 'Mail', letterCase: 'lower' }] }, f);
+      // a column without a header name is ignored
+      expect(records).toEqual([{ email: 'ada@example.com', notes: 'vip', city: 'London' }]);
+      expect(Object.keys(records[0])).toEqual(['email', 'notes', 'city']);
+    });
+
+    it('reads the header from headerRow and ignores the rows above it', async () => {
+      const f = await writeXlsx(file('title.xlsx'), { People: [['Contacts export'], [], PEOPLE[0], PEOPLE[1], PEOPLE[2]] });
+      const { records } = await read({ headerRow: 3 }, f);
+      expect(records).toEqual([
+        { first_name: 'Ada', last_name: 'Lovelace', email: 'ada@example.com' },
+        { first_name: 'Alan', last_name: 'Turing', email: 'alan@example.com' },
+      ]);
+    });
+
+    it('gives an empty cell of an optional field as ""', async () => {
+      const f = await writeXlsx(file('holes.xlsx'), { People: [PEOPLE[0], ['Ada', null, 'ada@example.com'], ['Alan', 'Turing', null]] });
+      const { records, rejects } = await read({ columns: [{ field: 'first_name' }, { field: 'last_name' }, { field: 'email' }] }, f);
+      expect(rejects).toEqual([]);
+      expect(records).toEqual([
+        { first_name: 'Ada', last_name: '', email: 'ada@example.com' },
+        { first_name: 'Alan', last_name: 'Turing', email: '' },
+      ]);
+    });
+  });
+
+  describe('transforms and rules', () => {
+    const one = async (column: Record<string, unknown>, values: unknown[]) => {
+      const f = await writeXlsx(file(`rule-${Math.random().toString(36).slice(2)}.xlsx`), { S: [['v'], ...values.map((v) => [v, 'x'])] });
+      const { records, rejects } = await read({ columns: [{ field: 'v', ...column }] }, f);
+      return { values: records.map((r) => r.v), rejects };
+    };
+
+    it('trims by default, or keeps the spaces', async () => {
+      expect((await one({}, ['  Ada  '])).values).toEqual(['Ada']);
+      expect((await one({ trim: false }, ['  Ada  '])).values).toEqual(['  Ada  ']);
+    });
+
+    it('changes the letter case', async () => {
+      expect((await one({ letterCase: 'lower' }, ['ADA@Example.COM'])).values).toEqual(['ada@example.com']);
+      expect((await one({ letterCase: 'upper' }, ['gb'])).values).toEqual(['GB']);
+      expect((await one({ letterCase: 'upper' }, [42])).values).toEqual([42]);
+    });
+
+    it('required: an empty or blank cell rejects the row', async () => {
+      const { values, rejects } = await one({ required: true }, ['Ada', '   ', null, 0]);
+      expect(values).toEqual(['Ada', 0]);
+      expect(rejects).toEqual([
+        { row: 3, field: 'v', rule: 'required', value: '   ', message: 'empty, but this field is required' },
+        { row: 4, field: 'v', rule: 'required', value: '', message: 'empty, but this field is required' },
+      ]);
+    });
+
+    it('email: after trim and lower-case', async () => {
+      const { values, rejects } = await one({ mustBe: 'email', letterCase: 'lower' }, [' Ada@Example.com ', 'not an email', 'a@b', 'a..b@example.com', 'x@example.com', 42, '']);
+      expect(values).toEqual(['ada@example.com', 'x@example.com', '']);
+      expect(rejects.map((r) => [r.row, r.rule, r.value])).toEqual([
+        [3, 'email', 'not an email'],
+        [4, 'email', 'a@b'],
+        [5, 'email', 'a..b@example.com'],
+        [7, 'email', 42],
+      ]);
+      expect(rejects[0].message).toBe('not a valid email address');
+    });
+
+    it('number: numbers stay numbers, number text becomes a number', async () => {
+      const { values, rejects } = await one({ mustBe: 'number' }, [12.5, ' 12.50 ', '-3', '1e3', '1,234.5', 'twelve']);
+      expect(values).toEqual([12.5, 12.5, -3, 1000]);
+      expect(rejects.map((r) => [r.row, r.rule, r.value])).toEqual([
+        [6, 'number', '1,234.5'],
+        [7, 'number', 'twelve'],
+      ]);
+    });
+
+    it('date: a date cell or a YYYY-MM-DD text', async () => {
+      const { values, rejects } = await one({ mustBe: 'date' }, [new Date(Date.UTC(2024, 2, 1)), '2024-02-29', '2024-03-01T10:30:00Z', '2023-02-29', '01/03/2024', 45000]);
+      expect(values).toEqual(['2024-03-01', '2024-02-29', '2024-03-01T10:30:00Z']);
+      expect(rejects.map((r) => [r.row, r.rule, r.value])).toEqual([
+        [5, 'date', '2023-02-29'],
+        [6, 'date', '01/03/2024'],
+        [7, 'date', 45000],
+      ]);
+      expect(rejects[0].message).toMatch(/YYYY-MM-DD/);
+    });
+
+    it('pattern: the whole value must match; numbers are matched as text', async () => {
+      const { values, rejects } = await one({ pattern: '[0-9]{5}' }, ['75001', 75002, '750012', 'AB123']);
+      expect(values).toEqual(['75001', 75002]);
+      expect(rejects.map((r) => [r.row, r.rule, r.value, r.message])).toEqual([
+        [4, 'pattern', '750012', 'does not match the pattern [0-9]{5}'],
+        [5, 'pattern', 'AB123', 'does not match the pattern [0-9]{5}'],
+      ]);
+    });
+
+    it('an optional empty cell passes every check', async () => {
+      expect((await one({ mustBe: 'email' }, ['', 'a@example.com'])).values).toEqual(['', 'a@example.com']);
+      expect((await one({ mustBe: 'number', pattern: 'x+' }, ['  '])).values).toEqual(['']);
+    });
+  });
+
+  describe('rejects', () => {
+    it('one reject per failing row, with the row number the operator sees and the other problems named', async () => {
+      const f = await writeXlsx(file('contacts.xlsx'), {
+        Contacts: [
+          PEOPLE[0],
+          ['Ada', 'Lovelace', 'ADA@example.com'], // row 2
+          ['Alan', 'Turing', 'not an email'], // row 3
+          [], // row 4: empty, ignored
+          ['', 'Nobody', ''], // row 5: two problems
+          ['Grace', 'Hopper', ' grace@example.com '], // row 6
+        ],
+      });
+      const { records, rejects } = await read({ columns: CONTACT_COLUMNS }, f);
+      expect(records).toEqual([
+        { first_name: 'Ada', last_name: 'Lovelace', email: 'ada@example.com' },
+        { first_name: 'Grace', last_name: 'Hopper', email: 'grace@example.com' },
+      ]);
+      expect(rejects).toEqual([
+        { row: 3, field: 'email', rule: 'email', value: 'not an email', message: 'not a valid email address' },
+        {
+          row: 5,
+          field: 'first_name',
+          rule: 'required',
+          value: '',
+          message: 'empty, but this field is required. Also in this row: email "" — empty, but this field is required.',
+        },
+      ]);
+    });
+
+    it('counts rows the same way in a CSV file: empty lines count, a quoted value on several lines is one row', async () => {
+      const f = writeCsv(file('contacts.csv'), 'first_name,last_name,email\nAda,Lovelace,ada@example.com\n\n"Alan\nMathison",Turing,bad\n,,\nGrace,Hopper,grace@\n');
+      const { records, rejects } = await read({ columns: CONTACT_COLUMNS }, f);
+      expect(records).toEqual([{ first_name: 'Ada', last_name: 'Lovelace', email: 'ada@example.com' }]);
+      expect(rejects.map((r) => [r.row, r.field, r.value])).toEqual([
+        [4, 'email', 'bad'],
+        [6, 'email', 'grace@'],
+      ]);
+    });
+  });
+
+  describe('cell values become plain JSON', () => {
+    it('rich text, dates, formulas, hyperlinks, booleans, errors; numbers stay numbers', async () => {
+      const f = await writeXlsx(
+        file('cells.xlsx'),
+        {
+          Cells: [
+            ['rich', 'date', 'datetime', 'formula_text', 'formula_number', 'formula_date', 'link', 'flag', 'error', 'number', 'text_number'],
+            [
+              { richText: [{ text: 'Ada ', font: { bold: true } }, { text: 'Lovelace', font: { italic: true } }] },
+              new Date(Date.UTC(1815, 11, 10)),
+              new Date(Date.UTC(2024, 2, 1, 13, 5, 0)),
+              { formula: 'A2&"!"', result: 'Ada Lovelace!' },
+              { formula: '1+2', result: 3 },
+              { formula: 'DATE(2024,3,1)', result: 45352 },
+              { text: 'the site', hyperlink: 'https://example.com' },
+              true,
+              { error: '#N/A' },
+              1234.5,
+              '007',
+            ],
+          ],
+        },
+        (wb) => {
+          wb.getWorksheet('Cells')!.getCell('F2').numFmt = 'yyyy-mm-dd';
+        },
+      );
+      const { records } = await read({}, f);
+      expect(records).toEqual([
+        {
+          rich: 'Ada Lovelace',
+          date: '1815-12-10',
+          datetime: '2024-03-01T13:05:00.000Z',
+          formula_text: 'Ada Lovelace!',
+          formula_number: 3,
+          formula_date: '2024-03-01',
+          link: 'the site',
+          flag: true,
+          error: '#N/A',
+          number: 1234.5,
+          text_number: '007',
+        },
+      ]);
+    });
+
+    it('CSV values stay text (leading zeros kept) whatever the separator; a BOM is dropped', async () => {
+      const f = writeCsv(file('semi.csv'), '\ufeffzip;name;"note; quoted"\n007;Ada;"a; b"\n');
+      expect((await read({}, f)).records).toEqual([{ zip: '007', name: 'Ada', 'note; quoted': 'a; b' }]);
+      const t = writeCsv(file('tabs.csv'), 'a\tb\r\n1\t2\r\n');
+      expect((await read({}, t)).records).toEqual([{ a: '1', b: '2' }]);
+    });
+  });
+
+  describe('sheets', () => {
+    let book: string;
+    beforeAll(async () => {
+      book = await writeXlsx(file('book.xlsx'), { Notes: [['note'], ['hidden one']], Contacts: PEOPLE, Other: [['x'], [1]] }, (wb) => {
+        wb.getWorksheet('Notes')!.state = 'hidden';
+      });
+    });
+
+    it('reads the first visible sheet by default', async () => {
+      expect((await read({}, book)).records).toHaveLength(2);
+    });
+
+    it('reads the named sheet, ignoring case and spaces around the name', async () => {
+      expect((await read({ sheet: 'Other' }, book)).records).toEqual([{ x: 1 }]);
+      expect((await read({ sheet: ' other ' }, book)).records).toEqual([{ x: 1 }]);
+      expect((await read({ sheet: 'Notes' }, book)).records).toEqual([{ note: 'hidden one' }]);
+    });
+
+    it('E_SHEET_NOT_FOUND names the sheets there are', async () => {
+      const err = await refused({ sheet: 'People' }, book, 'E_SHEET_NOT_FOUND');
+      expect(err.message).toBe('"book.xlsx" has no sheet named "People" (its sheets: "Notes", "Contacts", "Other").');
+    });
+  });
+
+  describe('big files are streamed', () => {
+    it('10,000 rows of .xlsx, with the rejects at their exact rows', async () => {
+      const rows: unknown[][] = [PEOPLE[0]];
+      for (let i = 1; i <= 10_000; i++) rows.push([`First${i}`, `Last${i}`, i % 1000 === 0 ? `broken-${i}` : `person${i}@example.com`]);
+      const f = await writeXlsx(file('big.xlsx'), { Big: rows });
+      const { records, rejects } = await read({ columns: CONTACT_COLUMNS }, f);
+      expect(records).toHaveLength(9_990);
+      expect(records[9_989]).toEqual({ first_name: 'First9999', last_name: 'Last9999', email: 'person9999@example.com' });
+      expect(rejects.map((r) => r.row)).toEqual(Array.from({ length: 10 }, (_, k) => (k + 1) * 1000 + 1));
+      expect(rejects[0]).toMatchObject({ field: 'email', rule: 'email', value: 'broken-1000' });
+    }, 60_000);
+
+    it('10,000 rows of .csv', async () => {
+      const lines = ['first_name,last_name,email'];
+      for (let i = 1; i <= 10_000; i++) lines.push(`First${i},Last${i},${i === 5000 ? '' : `person${i}@example.com`}`);
+      const f = writeCsv(file('big.csv'), lines.join('\n') + '\n');
+      const { records, rejects } = await read({ columns: CONTACT_COLUMNS }, f);
+      expect(records).toHaveLength(9_999);
+      expect(rejects).toEqual([{ row: 5001, field: 'email', rule: 'required', value: '', message: 'empty, but this field is required' }]);
+    }, 60_000);
+
+    it('stops when the signal is aborted: E_ABORTED', async () => {
+      const ac = new AbortController();
+      ac.abort();
+      const f = writeCsv(file('abort.csv'), 'a\n1\n');
+      expect(await failureOf(() => read({}, f, 'abort.csv', ac.signal))).toMatchObject({ code: 'E_ABORTED' });
+    });
+  });
+
+  describe('files that cannot be used', () => {
+    it('wrong type: E_SHEET_TYPE, saying how to convert', async () => {
+      const xls = writeCsv(file('old.xls'), 'whatever');
+      const err = await refused({}, xls, 'E_SHEET_TYPE');
+      expect(err.message).toBe('"old.xls" is not an .xlsx or .csv file (it is .xls).');
+      expect(err.hint).toMatch(/save .* as "Excel workbook \(.xlsx\)"/);
+      await refused({}, writeCsv(file('notes'), 'a,b'), 'E_SHEET_TYPE');
+      // the name the operator gave decides, not the name on disk
+      const stored = writeCsv(file('abc123.csv'), 'a\n1\n');
+      await refused({}, stored, 'E_SHEET_TYPE', 'people.pdf');
+    });
+
+    it('corrupt: E_SHEET_UNREADABLE for text renamed .xlsx, a broken zip, a truncated workbook, a workbook named .csv', async () => {
+      const renamed = await refused({}, writeCsv(file('renamed.xlsx'), 'first_name,email\nAda,a@b.c\n'), 'E_SHEET_UNREADABLE');
+      expect(renamed.message).toMatch(/not a real Excel workbook/);
+      writeFileSync(file('garbage.xlsx'), Buffer.concat([Buffer.from('PK\x03\x04'), Buffer.alloc(2000, 7)]));
+      await refused({}, file('garbage.xlsx'), 'E_SHEET_UNREADABLE');
+      const whole = readFileSync(await writeXlsx(file('whole.xlsx'), { S: PEOPLE }));
+      writeFileSync(file('truncated.xlsx'), whole.subarray(0, Math.floor(whole.length / 2)));
+      await refused({}, file('truncated.xlsx'), 'E_SHEET_UNREADABLE');
+      writeFileSync(file('zip.csv'), whole);
+      expect((await refused({}, file('zip.csv'), 'E_SHEET_UNREADABLE')).message).toMatch(/Excel workbook named \.csv/);
+    });
+
+    it('CSV with a quote never closed: E_SHEET_UNREADABLE with the row', async () => {
+      const err = await refused({}, writeCsv(file('quote.csv'), 'a,b\n1,2\n3,"four\n5,6\n'), 'E_SHEET_UNREADABLE');
+      expect(err.message).toMatch(/starts on row 3 is never closed/);
+    });
+
+    it('empty: E_SHEET_EMPTY for a 0-byte file, an empty sheet, a header without rows, a header row that is empty', async () => {
+      expect((await refused({}, writeCsv(file('zero.csv'), ''), 'E_SHEET_EMPTY')).message).toMatch(/0 bytes/);
+      await refused({}, writeCsv(file('zero.xlsx'), ''), 'E_SHEET_EMPTY');
+      await refused({}, writeCsv(file('blank.csv'), '\n\n  \n'), 'E_SHEET_EMPTY');
+      await refused({}, await writeXlsx(file('empty-sheet.xlsx'), { Empty: [] }), 'E_SHEET_EMPTY');
+      const headerOnly = await refused({}, await writeXlsx(file('header-only.xlsx'), { S: [PEOPLE[0], [], []] }), 'E_SHEET_EMPTY');
+      expect(headerOnly.message).toMatch(/no rows of data/);
+      const noHeader = await refused({ headerRow: 2 }, await writeXlsx(file('no-header.xlsx'), { S: [PEOPLE[0], [], PEOPLE[1]] }), 'E_SHEET_EMPTY');
+      expect(noHeader.message).toMatch(/Row 2 .* the header row, is empty/);
+      expect(noHeader.hint).toMatch(/Header row/);
+    });
+
+    it('a mapped column missing from the header: E_SHEET_COLUMN_MISSING, listing the columns found', async () => {
+      const f = await writeXlsx(file('missing.xlsx'), { S: PEOPLE });
+      const err = await refused({ columns: [{ field: 'first_name' }, { field: 'email', column: 'Mail' }, { field: 'phone' }] }, f, 'E_SHEET_COLUMN_MISSING');
+      expect(err.message).toBe('The header row (row 1) of "missing.xlsx" has no column "Mail", "phone". Columns found: "first_name", "last_name", "email".');
+    });
+
+    it('two columns with the same name: E_SHEET_HEADER_INVALID', async () => {
+      const dup = writeCsv(file('dup.csv'), 'email,name,email\na@b.co,Ada,c@d.co\n');
+      expect((await refused({}, dup, 'E_SHEET_HEADER_INVALID')).message).toBe('Columns A and C of the header row of "dup.csv" are both named "email".');
+      const mapped = await refused({ columns: [{ field: 'email' }] }, writeCsv(file('dup2.csv'), 'email,email\na,b\n'), 'E_SHEET_HEADER_INVALID');
+      expect(mapped.message).toMatch(/2 columns named "email" \(columns A, B\)/);
+      // names differing in case are different columns; a mapped field takes the exact header first
+      const f = writeCsv(file('case.csv'), 'email,name,Email\na@b.co,Ada,c@d.co\n');
+      expect((await read({}, f)).records).toEqual([{ email: 'a@b.co', name: 'Ada', Email: 'c@d.co' }]);
+      expect((await read({ columns: [{ field: 'email' }] }, f)).records).toEqual([{ email: 'a@b.co' }]);
+    });
+  });
+});

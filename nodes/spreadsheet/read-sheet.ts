@@ -1,0 +1,135 @@
+import path from 'node:path';
+import { z } from 'zod';
+import { defineNode, out } from '../sdk/define-node.ts';
+import { NodeError } from '../sdk/node-error.ts';
+import type { RecordData, RejectInfo, RunInput } from '../sdk/types.ts';
+import { MAX_RECORDS } from '../core/manual-trigger.ts';
+import { patternError } from './lib/row-rules.ts';
+import { readCsv } from './lib/read-csv.ts';
+import { readXlsx } from './lib/read-xlsx.ts';
+import { SheetMapper } from './lib/sheet-mapping.ts';
+import { sheetKind } from './lib/sheet-file.ts';
+
+const column = z.object({
+  field: z
+    .string()
+    .trim()
+    .min(1, 'Give the field a name, e.g. email.')
+    .describe('The name of the field in each record, used by the next steps, e.g. email or first_name.')
+    .meta({ title: 'Field' }),
+  column: z
+    .string()
+    .default('')
+    .describe('The column title in the first row of the file, e.g. "E-mail address". Leave empty when it is the same as the field name (capitals, spaces and _ do not matter).')
+    .meta({ title: 'Column in the file' }),
+  required: z
+    .boolean()
+    .default(false)
+    .describe('When on, a row whose cell is empty is rejected before the run.')
+    .meta({ title: 'Required' }),
+  trim: z
+    .boolean()
+    .default(true)
+    .describe('Removes spaces at the start and the end of the value.')
+    .meta({ title: 'Trim spaces' }),
+  letterCase: z
+    .enum(['keep', 'lower', 'upper'])
+    .default('keep')
+    .describe('keep: as in the file. lower: ada@example.com. upper: ADA@EXAMPLE.COM.')
+    .meta({ title: 'Letter case' }),
+  mustBe: z
+    .enum(['anything', 'email', 'number', 'date'])
+    .default('anything')
+    .describe('Rejects rows whose value is not of this kind. email: an email address. number: a number (text like 12.5 becomes a number). date: a date cell or a text written YYYY-MM-DD. Empty cells are only refused when Required is on.')
+    .meta({ title: 'Must be' }),
+  pattern: z
+    .string()
+    .default('')
+    .describe('Optional. A regular expression the whole value must match, e.g. [0-9]{5} for a 5-digit postcode. Rows that do not match are rejected.')
+    .meta({ title: 'Pattern' }),
+});
+
+const params = z
+  .object({
+    sheet: z
+      .string()
+      .default('')
+      .describe('The name of the sheet (tab) to read in an Excel file. Leave empty to read the first sheet. Not used for CSV files.')
+      .meta({ title: 'Sheet' }),
+    headerRow: z
+      .number()
+      .int()
+      .min(1)
+      .max(10_000)
+      .default(1)
+      .describe('The row that holds the column titles, usually 1. Rows above it are ignored, the records start below it.')
+      .meta({ title: 'Header row' }),
+    columns: z
+      .array(column)
+      .default([])
+      .describe('Which columns to read, the field each one goes to, and the checks each value must pass. Leave the list empty to take every column, each as a field named after its title.')
+      .meta({ title: 'Columns' }),
+    keepUnmappedColumns: z
+      .boolean()
+      .default(false)
+      .describe('When on, the columns not listed above are kept too, as fields named after their titles (without checks). When off, records hold only the listed fields.')
+      .meta({ title: 'Keep other columns' }),
+  })
+  .superRefine((value, ctx) => {
+    const seen = new Set<string>();
+    value.columns.forEach((c, i) => {
+      if (seen.has(c.field)) {
+        ctx.addIssue({ code: 'custom', path: ['columns', i, 'field'], message: `The field "${c.field}" is listed twice: give each column its own field name.` });
+      }
+      seen.add(c.field);
+      const bad = c.pattern ? patternError(c.pattern) : null;
+      if (bad) ctx.addIssue({ code: 'custom', path: ['columns', i, 'pattern'], message: `The pattern of "${c.field}" is not a valid regular expression (${bad}).` });
+    });
+  });
+
+export type ReadSheetParams = z.infer<typeof params>;
+
+export const SHEET_TRIGGER_TYPE = 'sheet.read';
+
+export const readSheet = defineNode({
+  type: SHEET_TRIGGER_TYPE,
+  title: 'Spreadsheet',
+  category: 'Triggers',
+  description: 'Starts the flow with the rows of an Excel (.xlsx) or CSV file chosen when the run starts. Maps columns to fields and rejects rows that break the rules before anything runs.',
+  icon: '📊',
+  params,
+  inputs: [],
+  outputs: [{ id: 'out', label: 'Rows' }],
+  effect: 'none',
+  trigger: true,
+  records(p, input, signal) {
+    return readSheetRecords(p, input, signal);
+  },
+  run(ctx) {
+    return out(ctx.input);
+  },
+});
+
+/** Reads the run's file (input.file) into records and rejects, streaming it row by row. */
+export async function readSheetRecords(p: ReadSheetParams, input: RunInput | undefined, signal?: AbortSignal): Promise<{ records: RecordData[]; rejects: RejectInfo[] }> {
+  const file = input?.file;
+  if (!file?.path) {
+    throw new NodeError(
+      'E_SHEET_NO_FILE',
+      'This flow starts with a Spreadsheet trigger, but no file was given to the run.',
+      'In the run dialog choose "Spreadsheet file" and pick an .xlsx or .csv file; on the command line use --input people.xlsx.',
+    );
+  }
+  const shown = file.name || path.basename(file.path);
+  const kind = await sheetKind(file);
+  const mapper = new SheetMapper(shown, {
+    headerRow: p.headerRow,
+    columns: p.columns,
+    keepUnmappedColumns: p.keepUnmappedColumns,
+    maxRecords: MAX_RECORDS,
+  });
+  const onRow = mapper.push.bind(mapper);
+  if (kind === 'xlsx') await readXlsx(file.path, shown, p.sheet, onRow, signal);
+  else await readCsv(file.path, shown, onRow, signal);
+  return mapper.finish();
+}
