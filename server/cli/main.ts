@@ -9,6 +9,7 @@ import { parseFlowText } from '../flow/validate.ts';
 import { openConveyor, defaultDataDir } from '../conveyor.ts';
 import { ConveyorError } from '../errors.ts';
 import { startServer } from '../main.ts';
+import { buildReport } from '../report/build-report.ts';
 import type { RunSummary } from '../engine/engine.ts';
 import type { Store } from '../store/types.ts';
 
@@ -153,8 +154,10 @@ async function follow(engine: import('../engine/engine.ts').Engine, runId: strin
   process.removeListener('SIGINT', onSigint);
   // Rows a Spreadsheet trigger refused before the run: listed, and the run does not count as clean.
   const rejects: RejectInfo[] = (await store.listRejects(runId)).map(({ runId: _r, ...r }) => r);
-  if (json) console.log(JSON.stringify(rejects.length ? { ...summary, rejects } : summary, null, 2));
-  else {
+  if (json) {
+    const report = await buildReport(store, runId);
+    console.log(JSON.stringify({ ...summary, ...(rejects.length ? { rejects } : {}), report }, null, 2));
+  } else {
     printSummary(summary);
     if (rejects.length) {
       console.log(`${rejects.length} row${rejects.length === 1 ? ' was' : 's were'} rejected before the run:`);

@@ -41,6 +41,10 @@ describe('npx conveyor', () => {
     expect(summary.status).toBe('completed');
     expect(summary.recordCount).toBe(3);
     expect(summary.counts.pending + summary.counts.running).toBe(0);
+    // --json carries the run report: counts, timings per record and per step, errors.
+    expect(summary.report.counts).toEqual(summary.counts);
+    expect(summary.report.perStep.map((s: { nodeId: string }) => s.nodeId)).toEqual(expect.arrayContaining(['trigger', 'greet', 'adult']));
+    expect(summary.report.perRecord.p95Ms).toBeGreaterThanOrEqual(0);
   });
 
   it('explains usage errors and refuses a data directory that another process holds', () => {

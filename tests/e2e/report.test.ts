@@ -1,0 +1,54 @@
+import { readFileSync } from 'node:fs';
+import ExcelJS from 'exceljs';
+import { describe, expect, test } from 'vitest';
+import { useStudio } from './support/fixtures.ts';
+import { api, waitForRun } from './support/api.ts';
+import { importFlowViaApi } from './support/review.ts';
+import * as s from './support/studio.ts';
+
+const studio = useStudio();
+
+describe('the run report', () => {
+  test('shows totals, statuses, step timings and error categories, and downloads as .xlsx', async () => {
+    // Records with an odd n fail at the HTTP step (nothing listens on port 9): an error category.
+    const doc = {
+      format: 'conveyor.flow/v1', id: 'flow_report', name: 'Report demo', description: '', settings: { concurrency: 4 },
+      nodes: [
+        { id: 'trigger', type: 'core.manual-trigger', position: { x: 0, y: 0 }, params: { format: 'json', records: '[]' } },
+        { id: 'odd', type: 'core.if', position: { x: 250, y: 0 }, params: { condition: 'n % 2 = 1' } },
+        { id: 'call', type: 'core.http-request', position: { x: 500, y: -80 }, params: { url: 'http://127.0.0.1:9/', timeoutMs: 2000 } },
+        { id: 'ok', type: 'core.end', position: { x: 500, y: 80 }, params: { status: 'success' } },
+      ],
+      edges: [
+        { id: 'e1', source: 'trigger', sourcePort: 'out', target: 'odd', targetPort: 'in' },
+        { id: 'e2', source: 'odd', sourcePort: 'true', target: 'call', targetPort: 'in' },
+        { id: 'e3', source: 'odd', sourcePort: 'false', target: 'ok', targetPort: 'in' },
+      ],
+    };
+    await importFlowViaApi(studio.url, doc);
+    const run = await api<{ id: string }>(studio.url, 'POST', '/api/runs', { flowId: 'flow_report', input: { records: Array.from({ length: 10 }, (_, n) => ({ n, note: n === 0 ? '=HYPERLINK("http://evil")' : 'ok' })) } });
+    await waitForRun(studio.url, run.id);
+
+    const page = await studio.page();
+    await page.goto(`${studio.url}/runs/${run.id}/report`);
+    await page.locator(s.tid('report-page')).waitFor();
+    expect((await page.locator(s.tid('report-total')).textContent())?.trim()).toBe('10');
+    await expect(page.locator(s.tid('report-count-success')).textContent()).resolves.toContain('5');
+    await expect(page.locator(s.tid('report-count-failed')).textContent()).resolves.toContain('5');
+    await page.locator(s.tid('report-step-call')).waitFor();
+    await expect(page.locator(s.tid('report-error-E_HTTP_NETWORK')).textContent()).resolves.toContain('5');
+
+    const [download] = await Promise.all([page.waitForEvent('download'), page.locator(s.tid('report-download')).click()]);
+    const file = await download.path();
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(readFileSync(file!));
+    expect(wb.worksheets.map((w) => w.name)).toEqual(['Summary', 'Records', 'Rejects']);
+    const records = wb.getWorksheet('Records')!;
+    expect(records.rowCount).toBe(11);
+    const cells: string[] = [];
+    records.eachRow((row) => row.eachCell((c) => cells.push(String(c.value))));
+    // A value that looks like a formula is written as text, never as a formula.
+    expect(cells).toContain(`'=HYPERLINK("http://evil")`);
+    expect(studio.pageErrors).toEqual([]);
+  });
+});
