@@ -36,7 +36,7 @@ export const flowsApi = {
 };
 
 export const runsApi = {
-  start: (flowId: string, input?: RunInputBody, settings?: { concurrency: number }) =>
+  start: (flowId: string, input?: RunInputBody, settings?: { concurrency?: number; reprocess?: boolean }) =>
     api.post<RunSummary>('/api/runs', { flowId, ...(input ? { input } : {}), ...(settings ? { settings } : {}) }),
   list: (params: { flowId?: string; limit?: number } = {}) => {
     const q = new URLSearchParams();

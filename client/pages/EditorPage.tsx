@@ -123,10 +123,10 @@ function Editor({ flowId }: { flowId: string }) {
   useEditorShortcuts({ onSave: () => void saveWithToast(), enabled: loadState.status === 'ready' });
 
   const startRun = useCallback(
-    async (input: RunInputBody | undefined): Promise<boolean> => {
+    async (input: RunInputBody | undefined, options: { reprocess: boolean } = { reprocess: false }): Promise<boolean> => {
       if (useFlowStore.getState().dirty && !(await save())) return false;
       try {
-        const summary = await runsApi.start(flowId, input);
+        const summary = await runsApi.start(flowId, input, options.reprocess ? { reprocess: true } : undefined);
         useLiveRun.getState().attach(summary);
         toast.success('Run started', `${summary.recordCount} record${summary.recordCount === 1 ? '' : 's'} to process.`);
         return true;

@@ -28,8 +28,20 @@ const SHEET_TRIGGER = 'sheet.read';
  * Asks for the run's input — pasted records (empty = the trigger's own records) or a spreadsheet
  * file — offers a dry check of it, then starts the run.
  */
-export function RunDialog({ open, onClose, onStart, dirty }: { open: boolean; onClose(): void; onStart(input: RunInputBody | undefined): Promise<boolean>; dirty: boolean }) {
+export function RunDialog({
+  open,
+  onClose,
+  onStart,
+  dirty,
+}: {
+  open: boolean;
+  onClose(): void;
+  onStart(input: RunInputBody | undefined, options: { reprocess: boolean }): Promise<boolean>;
+  dirty: boolean;
+}) {
   const [text, setText] = useState('');
+  const [reprocess, setReprocess] = useState(false);
+  const businessKey = useFlowStore((s) => s.meta?.settings.businessKey ?? '');
   const [mode, setMode] = useState<Mode>('auto');
   const [file, setFile] = useState<UploadedFile | null>(null);
   const [uploading, setUploading] = useState(false);
@@ -64,7 +76,7 @@ export function RunDialog({ open, onClose, onStart, dirty }: { open: boolean; on
     if (!input.ok || busy || uploading) return;
     setBusy(true);
     try {
-      if (await onStart(input.value)) onClose();
+      if (await onStart(input.value, { reprocess })) onClose();
     } finally {
       setBusy(false);
     }
@@ -135,6 +147,12 @@ export function RunDialog({ open, onClose, onStart, dirty }: { open: boolean; on
           </button>
         ))}
       </div>
+      {businessKey && (
+        <label className="mb-2 flex items-center gap-2 text-xs text-slate-600" data-testid="run-reprocess">
+          <input type="checkbox" checked={reprocess} onChange={(e) => setReprocess(e.target.checked)} className="accent-indigo-600" />
+          Also process records whose <span className="font-mono">{businessKey}</span> already succeeded in an earlier run (otherwise they are skipped)
+        </label>
+      )}
       {fileMode ? (
         <SheetFilePicker file={file} onFile={setFile} onBusy={setUploading} />
       ) : (

@@ -41,7 +41,7 @@ describe('the run report', () => {
     const [download] = await Promise.all([page.waitForEvent('download'), page.locator(s.tid('report-download')).click()]);
     const file = await download.path();
     const wb = new ExcelJS.Workbook();
-    await wb.xlsx.load(readFileSync(file!));
+    await wb.xlsx.load(readFileSync(file!) as unknown as ArrayBuffer);
     expect(wb.worksheets.map((w) => w.name)).toEqual(['Summary', 'Records', 'Rejects']);
     const records = wb.getWorksheet('Records')!;
     expect(records.rowCount).toBe(11);
