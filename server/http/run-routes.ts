@@ -20,6 +20,7 @@ const pageQuery = z.object({
   limit: z.coerce.number().int().min(1).max(1000).default(100),
 });
 const recordsQuery = pageQuery.extend({ status: z.enum(['pending', 'running', 'success', 'failed', 'needs_review', 'skipped']).optional() });
+const eventsQuery = pageQuery.extend({ actor: z.enum(['engine', 'operator']).optional() });
 const listQuery = z.object({ flowId: z.string().optional(), limit: z.coerce.number().int().min(1).max(1000).default(200) });
 
 /** `dataDir` resolves `input.fileId` (an uploaded spreadsheet) to its file. */
@@ -75,6 +76,13 @@ export function runRoutes(engine: Engine, flows: FlowLibrary, store: Store, data
       steps: steps.map(({ runId: _r, recordIndex: _i, ...s }) => s),
       events: events.map(({ runId: _r, recordIndex: _i, ...e }) => e),
     });
+  });
+
+  router.get('/:id/events', async (req, res) => {
+    await runOrThrow(store, req.params.id);
+    const q = parseQuery(eventsQuery, req.query);
+    const page = await store.listRunEvents(req.params.id, q);
+    res.json({ total: page.total, items: page.items.map(({ runId: _r, ...e }) => e) });
   });
 
   router.get('/:id/logs', async (req, res) => {

@@ -437,6 +437,19 @@ export class SqlJsStore implements Store {
       .map((r) => toEvent(runId, r));
   }
 
+  async listRunEvents(runId: string, filter: { actor?: 'engine' | 'operator'; offset?: number; limit?: number } = {}): Promise<Page<RecordEventRow>> {
+    this.ensureOpen();
+    const key = this.applier.runKey(runId);
+    if (key === null) return { items: [], total: 0 };
+    const where = filter.actor ? 'run_key = ? AND actor = ?' : 'run_key = ?';
+    const params: Array<string | number> = filter.actor ? [key, filter.actor] : [key];
+    const total = Number(this.sql.one(`SELECT COUNT(*) FROM record_events WHERE ${where}`, params)?.[0] ?? 0);
+    const items = this.sql
+      .all(`SELECT ${EVENT_COLUMNS} FROM record_events WHERE ${where} ORDER BY id LIMIT ? OFFSET ?`, [...params, filter.limit ?? 100, filter.offset ?? 0])
+      .map((r) => toEvent(runId, r));
+    return { items, total };
+  }
+
   async listReview(filter: ReviewFilter = {}): Promise<Page<RecordRow & { flowId: string; flowName: string }>> {
     this.ensureOpen();
     const statuses = [...new Set(filter.statuses ?? DEFAULT_REVIEW_STATUSES)];

@@ -269,6 +269,8 @@ export interface Store {
   succeededKeys(flowId: string, keys: string[], excludeRunId: string): Promise<Map<string, { runId: string; index: number }>>;
   listRejects(runId: string): Promise<RejectRow[]>;
   listRecordEvents(runId: string, index: number): Promise<RecordEventRow[]>;
+  /** The run's audit trail: every record transition and operator action, oldest first. */
+  listRunEvents(runId: string, filter?: { actor?: 'engine' | 'operator'; offset?: number; limit?: number }): Promise<Page<RecordEventRow>>;
   listReview(filter: ReviewFilter): Promise<Page<RecordRow & { flowId: string; flowName: string }>>;
 
   // Report

@@ -182,3 +182,22 @@ describe('REST: evidence', () => {
     }
   });
 });
+
+describe('REST: audit trail', () => {
+  it('lists every record transition and operator action of a run, oldest first', async () => {
+    const flow = (await s.api('POST', '/api/flows/import', scoringFlow('flow_audit'))).body;
+    const run = (await s.api('POST', '/api/runs', { flowId: flow.id, input: { records: people(6) } })).body;
+    await waitForStatus(run.id, ['completed']);
+    const review = await s.api('GET', `/api/review?runId=${run.id}`);
+    expect(review.body.total).toBe(5);
+    await s.api('POST', '/api/review/actions', { action: 'resolve', items: [{ runId: run.id, index: 0 }], note: 'checked by hand' });
+    const all = await s.api('GET', `/api/runs/${run.id}/events?limit=1000`);
+    // started + finished per record, then the operator's action.
+    expect(all.body.total).toBe(13);
+    expect(all.body.items.filter((e: { action: string }) => e.action === 'finished')).toHaveLength(6);
+    const ops = await s.api('GET', `/api/runs/${run.id}/events?actor=operator`);
+    expect(ops.body.items).toEqual([expect.objectContaining({ recordIndex: 0, from: 'needs_review', to: 'success', action: 'resolve', note: 'checked by hand' })]);
+    const detail = await s.api('GET', `/api/runs/${run.id}/records/0`);
+    expect(detail.body.events.map((e: { action: string }) => e.action)).toEqual(['started', 'finished', 'resolve']);
+  });
+});
