@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { AnyNodeDefinition, DynamicPorts, NodeCategory, PortSpec, SideEffect, CredentialRequirement } from './sdk/types.ts';
+import { dynamicPorts } from './sdk/dynamic-ports.ts';
 
 /** The port every node has for catching its own failure. */
 export const ERROR_PORT: PortSpec = { id: 'error', label: 'On error' };
@@ -51,21 +52,6 @@ export class NodeRegistry {
   catalog(): NodeTypeInfo[] {
     return [...this.byType.values()].map(describe);
   }
-}
-
-export function dynamicPorts(spec: DynamicPorts | undefined, params: unknown): PortSpec[] {
-  if (!spec || !params || typeof params !== 'object') return [];
-  const list = (params as Record<string, unknown>)[spec.param];
-  if (!Array.isArray(list)) return [];
-  const ports: PortSpec[] = [];
-  for (const item of list) {
-    if (!item || typeof item !== 'object') continue;
-    const id = (item as Record<string, unknown>)[spec.idField];
-    if (typeof id !== 'string' || id === '') continue;
-    const label = spec.labelField ? (item as Record<string, unknown>)[spec.labelField] : undefined;
-    ports.push({ id, label: typeof label === 'string' && label ? label : id });
-  }
-  return ports;
 }
 
 function describe(def: AnyNodeDefinition): NodeTypeInfo {

@@ -24,22 +24,7 @@ export interface NodeTypeInfo {
   defaults: Record<string, unknown>;
 }
 
-export interface FlowSummary {
-  id: string;
-  name: string;
-  description: string;
-  nodeCount: number;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface FlowEntry {
-  id: string;
-  name: string;
-  createdAt: string;
-  updatedAt: string;
-  flow: FlowDocument;
-}
+export type { FlowSummary, FlowEntry } from '../../server/flow/flow-library.ts';
 
 export interface NodeCounters {
   inProgress: number;

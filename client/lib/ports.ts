@@ -1,21 +1,11 @@
 import type { NodeTypeInfo, PortSpec } from '../api/types.ts';
+import { dynamicPorts as portsFromParams } from '../../nodes/sdk/dynamic-ports.ts';
 
-/** Ports a node's params add (one per switch rule, …), as nodes/registry.ts computes them. */
+/** Ports a node's params add (one per switch rule, …). */
 export function dynamicPorts(info: NodeTypeInfo | undefined, params: unknown): PortSpec[] {
-  const spec = info?.dynamicOutputs;
-  if (!spec || !params || typeof params !== 'object') return [];
-  const list = (params as Record<string, unknown>)[spec.param];
-  if (!Array.isArray(list)) return [];
-  const ports: PortSpec[] = [];
-  for (const item of list) {
-    if (!item || typeof item !== 'object') continue;
-    const id = (item as Record<string, unknown>)[spec.idField];
-    if (typeof id !== 'string' || id === '') continue;
-    const label = spec.labelField ? (item as Record<string, unknown>)[spec.labelField] : undefined;
-    ports.push({ id, label: typeof label === 'string' && label ? label : id });
-  }
-  return ports;
+  return portsFromParams(info?.dynamicOutputs, params);
 }
+
 
 /** Regular output ports (static + dynamic), without the error port. */
 export function mainOutputs(info: NodeTypeInfo | undefined, params: unknown): PortSpec[] {
