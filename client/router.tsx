@@ -7,8 +7,10 @@ import { RunViewPage } from './pages/RunViewPage.tsx';
 import { ReportPage } from './pages/ReportPage.tsx';
 import { NotFoundPage } from './pages/NotFoundPage.tsx';
 import { ReviewPage } from './review/ReviewPage.tsx';
+import { LoginPage } from './pages/LoginPage.tsx';
 
 export const router = createBrowserRouter([
+  { path: '/login', element: <LoginPage /> },
   {
     path: '/',
     element: <AppShell />,

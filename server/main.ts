@@ -6,6 +6,10 @@ import { openConveyor, defaultDataDir, type Conveyor } from './conveyor.ts';
 import { createApp } from './http/app.ts';
 import { attachRunRooms } from './realtime/run-rooms.ts';
 import { ConveyorError } from './errors.ts';
+import { Auth, isLoopbackHost } from './auth/auth.ts';
+import { readAdminPassword } from './auth/admin-password.ts';
+import { isPasswordHash } from './auth/password.ts';
+import { isForeignOrigin } from './auth/csrf.ts';
 
 export interface ServerOptions {
   port?: number;
@@ -13,6 +17,14 @@ export interface ServerOptions {
   dataDir?: string;
   clientDir?: string;
   log?: boolean;
+  /**
+   * Login (SPEC §7). `passwordHash` (as written by `conveyor set-password`) is used instead of
+   * CONVEYOR_ADMIN_PASSWORD_HASH and DATA_DIR/admin-password; `loginLimit` changes the login rate
+   * limit (default 5 attempts a minute per address). Tests use both.
+   */
+  auth?: { passwordHash?: string; loginLimit?: { max?: number; windowMs?: number } };
+  /** Trust X-Forwarded-For/-Proto from a reverse proxy on this machine (default: env CONVEYOR_TRUST_PROXY=1). */
+  trustProxy?: boolean;
 }
 
 export interface RunningServer {
@@ -27,11 +39,15 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export async function startServer(opts: ServerOptions = {}): Promise<RunningServer> {
   const host = opts.host ?? process.env.HOST ?? '127.0.0.1';
   const port = opts.port ?? Number(process.env.PORT ?? 3000);
-  assertLoopback(host);
-  const conveyor = await openConveyor(opts.dataDir ?? defaultDataDir());
-  const app = createApp(conveyor, opts.clientDir ?? path.join(ROOT, 'dist', 'client'));
+  const dataDir = path.resolve(opts.dataDir ?? defaultDataDir());
+  const passwordHash = await configuredPasswordHash(opts, dataDir);
+  assertBindAllowed(host, passwordHash !== null);
+  const conveyor = await openConveyor(dataDir);
+  const auth = new Auth({ passwordHash, dataDir: conveyor.dataDir, loginLimit: opts.auth?.loginLimit });
+  const trustProxy = opts.trustProxy ?? /^(1|true|yes)$/i.test(process.env.CONVEYOR_TRUST_PROXY ?? '');
+  const app = createApp(conveyor, opts.clientDir ?? path.join(ROOT, 'dist', 'client'), { auth, trustProxy });
   const http = createServer(app);
-  const rooms = attachRunRooms(http, conveyor.engine);
+  const rooms = attachRunRooms(http, conveyor.engine, { authorize: (req) => auth.allows(req, false), allowRequest: (req) => !isForeignOrigin(req) });
   try {
     await new Promise<void>((resolve, reject) => {
       http.once('error', reject);
@@ -47,7 +63,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   }
   const address = http.address() as AddressInfo;
   const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
-  if (opts.log) console.log(`Conveyor studio at ${url} (data in ${conveyor.dataDir})`);
+  if (opts.log) console.log(`Conveyor studio at ${url} (data in ${conveyor.dataDir}; login ${auth.required ? 'on' : 'off: no password set, this computer only'})`);
   let closing: Promise<void> | null = null;
   return {
     url,
@@ -63,10 +79,27 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   };
 }
 
-/** Until authentication exists (SPEC §7), the studio only listens where strangers cannot reach it. */
-function assertLoopback(host: string): void {
-  const loopback = host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
-  if (!loopback) {
-    throw new ConveyorError('E_BIND_NOT_ALLOWED', `Refusing to listen on ${host}: the studio has no login yet, so anyone who can reach that address could run flows.`, 'Use HOST=127.0.0.1 (the default) and reach it through an SSH tunnel or a reverse proxy with authentication.', 1);
+async function configuredPasswordHash(opts: ServerOptions, dataDir: string): Promise<string | null> {
+  const given = opts.auth?.passwordHash;
+  if (given !== undefined) {
+    if (!isPasswordHash(given)) {
+      throw new ConveyorError('E_PASSWORD_HASH_INVALID', 'The admin password hash given to startServer is not a valid scrypt hash.', 'Make one with hashPassword() (server/auth/password.ts) or "npx conveyor set-password".', 1);
+    }
+    return given;
   }
+  return (await readAdminPassword(dataDir))?.hash ?? null;
+}
+
+/**
+ * SPEC §7: on a loopback address (127.x, ::1, localhost) login is on when a password is set and
+ * off otherwise; on any other address the studio only starts with a password.
+ */
+function assertBindAllowed(host: string, hasPassword: boolean): void {
+  if (isLoopbackHost(host) || hasPassword) return;
+  throw new ConveyorError(
+    'E_AUTH_REQUIRED',
+    `Refusing to listen on ${host} without a password: anyone who can reach that address could run flows.`,
+    'Set the admin password first with "npx conveyor set-password" (or CONVEYOR_ADMIN_PASSWORD_HASH), then start again; or listen on HOST=127.0.0.1 (the default).',
+    1,
+  );
 }

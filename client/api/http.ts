@@ -23,6 +23,27 @@ export class ApiError extends Error {
 
 type Body = unknown;
 
+/** The session's CSRF token (GET /api/auth/status); null while login is off or not signed in. */
+let csrfToken: string | null = null;
+
+export function setCsrfToken(token: string | null | undefined): void {
+  csrfToken = token ?? null;
+}
+
+const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/** The X-CSRF-Token header for a state-changing request (also for `fetch` calls made outside `request`). */
+export function csrfHeaders(method = 'POST'): Record<string, string> {
+  return csrfToken && STATE_CHANGING.has(method.toUpperCase()) ? { 'x-csrf-token': csrfToken } : {};
+}
+
+/** The session is missing or ended: go to the sign-in page, then come back. */
+export function redirectToLogin(): void {
+  const { pathname, search } = window.location;
+  if (pathname === '/login') return;
+  window.location.assign(`/login?next=${encodeURIComponent(pathname + search)}`);
+}
+
 async function toApiError(res: Response): Promise<ApiError> {
   let payload: unknown = null;
   try {
@@ -48,14 +69,19 @@ export async function request<T>(method: string, path: string, body?: Body, init
   try {
     res = await fetch(path, {
       method,
-      headers: body !== undefined ? { 'content-type': 'application/json', accept: 'application/json' } : { accept: 'application/json' },
+      credentials: 'same-origin',
+      headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), accept: 'application/json', ...csrfHeaders(method) },
       body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
       ...init,
     });
   } catch (e) {
     throw new ApiError(0, 'E_NETWORK', 'The Conveyor server cannot be reached.', 'Check that the server is running, then try again.');
   }
-  if (!res.ok) throw await toApiError(res);
+  if (!res.ok) {
+    const err = await toApiError(res);
+    if (res.status === 401 && !path.startsWith('/api/auth/')) redirectToLogin();
+    throw err;
+  }
   if (res.status === 204) return undefined as T;
   const text = await res.text();
   return (text ? JSON.parse(text) : undefined) as T;

@@ -7,3 +7,9 @@ export function getSocket(): Socket {
   if (!socket) socket = io({ transports: ['websocket', 'polling'] });
   return socket;
 }
+
+/** Closes the connection (on sign-out); the next `getSocket()` opens a new one with the new session. */
+export function closeSocket(): void {
+  socket?.close();
+  socket = null;
+}

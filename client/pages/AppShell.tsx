@@ -1,5 +1,7 @@
-import { useEffect } from 'react';
-import { NavLink, Outlet, Link, useLocation } from 'react-router';
+import { useEffect, useState } from 'react';
+import { NavLink, Outlet, Link, Navigate, useLocation, useNavigate } from 'react-router';
+import { useAuth } from '../api/auth.ts';
+import { LoadingState } from '../components/Spinner.tsx';
 import { Toaster } from '../components/Toaster.tsx';
 import { FlowIcon, HistoryIcon } from '../components/icons.tsx';
 import { cn } from '../lib/cn.ts';
@@ -56,7 +58,37 @@ function ReviewBadge() {
   );
 }
 
+/** Shown when login is on: ends the session and goes back to the sign-in page. */
+function SignOutButton() {
+  const navigate = useNavigate();
+  const [busy, setBusy] = useState(false);
+  return (
+    <button
+      type="button"
+      disabled={busy}
+      onClick={async () => {
+        setBusy(true);
+        await useAuth.getState().logout().catch(() => undefined);
+        navigate('/login', { replace: true });
+      }}
+      className="rounded-md px-2.5 py-1.5 text-sm font-medium text-slate-300 transition-colors hover:bg-white/5 hover:text-white disabled:opacity-50"
+      data-testid="btn-sign-out"
+    >
+      Sign out
+    </button>
+  );
+}
+
 export function AppShell() {
+  const status = useAuth((s) => s.status);
+  const failed = useAuth((s) => s.failed);
+  const { pathname, search } = useLocation();
+  useEffect(() => {
+    void useAuth.getState().refresh();
+  }, []);
+  // Nothing is shown (and no API call made) until we know whether a sign-in is needed.
+  if (!status && !failed) return <LoadingState />;
+  if (status?.required && !status.authenticated) return <Navigate to={`/login?next=${encodeURIComponent(pathname + search)}`} replace />;
   return (
     <div className="flex h-full flex-col">
       <header className="flex h-12 shrink-0 items-center gap-6 bg-slate-900 px-4 shadow-sm" data-testid="topbar">
@@ -74,6 +106,7 @@ export function AppShell() {
           </NavItem>
         </nav>
         <div className="ml-auto text-xs text-slate-500">Automation studio</div>
+        {status?.required && status.authenticated && <SignOutButton />}
       </header>
       <main className="flex min-h-0 flex-1 flex-col">
         <Outlet />

@@ -1,4 +1,4 @@
-import { api, ApiError, type Problem } from '../api/http.ts';
+import { api, ApiError, csrfHeaders, type Problem } from '../api/http.ts';
 import type { FlowDocument, RunInputBody } from '../api/types.ts';
 import type { Json, RecordData } from '../../nodes/sdk/types.ts';
 
@@ -49,7 +49,7 @@ export async function uploadSheet(file: File): Promise<UploadedFile> {
   try {
     res = await fetch(`/api/uploads?name=${encodeURIComponent(file.name)}`, {
       method: 'POST',
-      headers: { 'content-type': 'application/octet-stream', accept: 'application/json' },
+      headers: { 'content-type': 'application/octet-stream', accept: 'application/json', ...csrfHeaders('POST') },
       body: file,
     });
   } catch {

@@ -21,5 +21,14 @@ function toConveyorError(err: unknown): ConveyorError {
   if (e?.type === 'entity.parse.failed') {
     return new ConveyorError('E_BODY_INVALID', `The request body is not valid JSON: ${e.message}.`, 'Send a JSON body with Content-Type: application/json.', 400);
   }
+  if (e?.type === 'charset.unsupported' || e?.type === 'encoding.unsupported') {
+    return new ConveyorError('E_BODY_INVALID', 'The request body has a character set or content encoding Conveyor does not read.', 'Send the body as UTF-8, uncompressed or gzip/deflate/br.', 415);
+  }
+  // Anything else a request itself got wrong (http-errors with a 4xx status: a body that does not
+  // decompress, a URL with broken %-escapes, an aborted upload…) is the client's, never a 500.
+  const status = Number(e?.status ?? (err as { statusCode?: number })?.statusCode);
+  if (Number.isInteger(status) && status >= 400 && status < 500) {
+    return new ConveyorError('E_REQUEST_INVALID', `The request is malformed (HTTP ${status}).`, 'Check the URL, the headers and the body encoding of the request.', status);
+  }
   return new ConveyorError('E_INTERNAL', 'Something went wrong inside Conveyor.', 'Try again; if it keeps happening, check the server log and report it.', 500);
 }

@@ -1,19 +1,58 @@
-import type { Server as HttpServer } from 'node:http';
+import type { Server as HttpServer, IncomingMessage } from 'node:http';
 import { Server } from 'socket.io';
 import type { Engine } from '../engine/engine.ts';
 import { RunUpdateCoalescer } from './run-update-coalescer.ts';
 
 const room = (runId: string) => `run:${runId}`;
 
-/** Socket.IO adapter: one room per run; members get coalesced `run:update` messages. */
-export function attachRunRooms(httpServer: HttpServer, engine: Engine): { io: Server; close(): Promise<void> } {
-  const io = new Server(httpServer, { serveClient: false });
+export interface RunRoomsOptions {
+  /** Whether a handshake request may open a connection at all (e.g. no foreign Origin). */
+  allowRequest?: (req: IncomingMessage) => boolean;
+  /**
+   * Whether the connecting client is signed in (login off: always); checked again on every
+   * `run:join` and every `recheckMs`, so a socket closes soon after its session ends.
+   */
+  authorize?: (req: IncomingMessage) => boolean;
+  recheckMs?: number;
+}
+
+const AUTH_REQUIRED = { code: 'E_AUTH_REQUIRED', message: 'Sign in to follow runs live.', hint: 'Sign in to the studio, then reload the page.' };
+
+/** Socket.IO adapter: one room per run; members get coalesced `run:update` messages. No CORS: same origin only. */
+export function attachRunRooms(httpServer: HttpServer, engine: Engine, opts: RunRoomsOptions = {}): { io: Server; close(): Promise<void> } {
+  const io = new Server(httpServer, {
+    serveClient: false,
+    allowRequest: (req, callback) => {
+      const ok = !opts.allowRequest || opts.allowRequest(req);
+      callback(ok ? null : 'E_ORIGIN_FORBIDDEN', ok);
+    },
+  });
+  const authorized = (req: IncomingMessage) => !opts.authorize || opts.authorize(req);
+  io.use((socket, next) => {
+    if (authorized(socket.request)) return next();
+    next(Object.assign(new Error(AUTH_REQUIRED.message), { data: AUTH_REQUIRED }));
+  });
+  const recheck = opts.authorize
+    ? setInterval(() => {
+        for (const socket of io.sockets.sockets.values()) {
+          if (authorized(socket.request)) continue;
+          socket.emit('run:error', AUTH_REQUIRED);
+          socket.disconnect(true);
+        }
+      }, opts.recheckMs ?? 5_000).unref()
+    : null;
   const coalescer = new RunUpdateCoalescer(engine, (runId, update) => io.to(room(runId)).emit('run:update', update));
   coalescer.watched = (runId) => (io.sockets.adapter.rooms.get(room(runId))?.size ?? 0) > 0;
   const unsubscribe = engine.on((event) => coalescer.handle(event));
 
   io.on('connection', (socket) => {
     socket.on('run:join', async (runId: unknown) => {
+      if (!authorized(socket.request)) {
+        // The session ended (sign-out, expiry) after the connection opened.
+        socket.emit('run:error', AUTH_REQUIRED);
+        socket.disconnect(true);
+        return;
+      }
       if (typeof runId !== 'string' || runId.length > 100) {
         socket.emit('run:error', { code: 'E_RUN_ID_INVALID', message: 'run:join needs a run id.', hint: 'Send the id of a run as a string.' });
         return;
@@ -35,6 +74,7 @@ export function attachRunRooms(httpServer: HttpServer, engine: Engine): { io: Se
   return {
     io,
     async close() {
+      if (recheck) clearInterval(recheck);
       unsubscribe();
       coalescer.close();
       await new Promise<void>((resolve) => io.close(() => resolve()));

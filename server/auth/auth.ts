@@ -1,0 +1,88 @@
+import type { IncomingMessage } from 'node:http';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { ConveyorError } from '../errors.ts';
+import { hasCsrfToken, isForeignOrigin, isStateChanging } from './csrf.ts';
+import { LoginRateLimiter } from './rate-limit.ts';
+import { SessionStore, sessionIdOf, type Session } from './sessions.ts';
+
+/** 127.0.0.0/8, ::1 and localhost: addresses only this machine can reach. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h) || /^::ffff:127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
+}
+
+/** Whether the request comes from this machine itself, not forwarded by a proxy on it. */
+export function isLocalRequest(req: IncomingMessage): boolean {
+  const forwarded = req.headers['x-forwarded-for'] ?? req.headers.forwarded ?? req.headers['x-real-ip'];
+  return !forwarded && isLoopbackHost(req.socket.remoteAddress ?? '');
+}
+
+export const authRequiredError = () =>
+  new ConveyorError('E_AUTH_REQUIRED', 'Sign in to use the studio.', 'Open the studio in the browser and sign in with the admin password (POST /api/auth/login for scripts).', 401);
+
+/** Paths under /api that answer without a session. */
+const PUBLIC = (path: string) => path === '/health' || path === '/auth' || path.startsWith('/auth/');
+
+/**
+ * The studio's login state: the admin password hash (none = login off), the sessions, the login
+ * rate limit. Login is on exactly when a password hash is configured.
+ */
+export class Auth {
+  readonly sessions = new SessionStore();
+  readonly limiter: LoginRateLimiter;
+  readonly dataDir: string;
+  private hash: string | null;
+
+  constructor(opts: { passwordHash?: string | null; dataDir: string; loginLimit?: { max?: number; windowMs?: number } }) {
+    this.hash = opts.passwordHash ?? null;
+    this.dataDir = opts.dataDir;
+    this.limiter = new LoginRateLimiter(opts.loginLimit);
+  }
+
+  get required(): boolean {
+    return this.hash !== null;
+  }
+
+  get passwordHash(): string | null {
+    return this.hash;
+  }
+
+  /** A password was just set (first-run setup): login is on from now, every older session ends. */
+  setPasswordHash(hash: string): void {
+    this.hash = hash;
+    this.sessions.clear();
+  }
+
+  /** The request's live session, or null (`touch`: the request counts as activity). */
+  session(req: IncomingMessage, touch = true): Session | null {
+    return this.sessions.get(sessionIdOf(req), touch);
+  }
+
+  /**
+   * Whether a request (or a Socket.IO handshake) may go on: login off, or a live session. Socket
+   * checks pass `touch: false`, so an open socket alone does not keep a session from expiring.
+   */
+  allows(req: IncomingMessage, touch = true): boolean {
+    return !this.required || this.session(req, touch) !== null;
+  }
+
+  /**
+   * Guards /api: a state-changing request from another site's page is refused (always, also with
+   * login off); with login on, every route but /api/health and /api/auth/* needs a session, and a
+   * state-changing one the session's CSRF token.
+   */
+  guard(): RequestHandler {
+    return (req: Request, _res: Response, next: NextFunction) => {
+      if (isStateChanging(req.method) && isForeignOrigin(req)) {
+        return next(new ConveyorError('E_ORIGIN_FORBIDDEN', 'A page of another site tried to change something in the studio; the request was refused.', 'Use the studio from its own address. Behind a reverse proxy, pass the original Host header (nginx: proxy_set_header Host $host).', 403));
+      }
+      if (!this.required || PUBLIC(req.path)) return next();
+      const session = this.session(req);
+      if (!session) return next(authRequiredError());
+      if (isStateChanging(req.method) && !hasCsrfToken(req, session.csrfToken)) {
+        return next(new ConveyorError('E_CSRF', 'The request has no valid CSRF token, so it was refused.', 'Send the csrfToken of GET /api/auth/status in the X-CSRF-Token header; reload the page if the studio shows this.', 403));
+      }
+      next();
+    };
+  }
+}

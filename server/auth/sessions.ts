@@ -1,0 +1,104 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+
+export const SESSION_COOKIE = 'conveyor_session';
+
+/** A session ends after this long without a request… */
+export const SESSION_IDLE_MS = 12 * 60 * 60 * 1000;
+/** …and in any case this long after the login. */
+export const SESSION_MAX_MS = 7 * 24 * 60 * 60 * 1000;
+
+export interface Session {
+  /** The per-session CSRF token (see csrf.ts). */
+  csrfToken: string;
+  createdAt: number;
+  lastSeenAt: number;
+}
+
+/** Session ids are 32 random bytes; the map is keyed by their SHA-256, so the ids themselves are never kept. */
+const key = (id: string) => createHash('sha256').update(id).digest('base64url');
+
+/**
+ * Sessions in memory: they end when the server stops (a restart signs everyone out), after
+ * SESSION_IDLE_MS without use and SESSION_MAX_MS after the login.
+ */
+export class SessionStore {
+  private readonly sessions = new Map<string, Session>();
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  create(): { id: string; session: Session } {
+    this.prune();
+    const id = randomBytes(32).toString('base64url');
+    const t = this.now();
+    const session: Session = { csrfToken: randomBytes(32).toString('base64url'), createdAt: t, lastSeenAt: t };
+    this.sessions.set(key(id), session);
+    return { id, session };
+  }
+
+  /** The live session with this id, or null; `touch` marks it used (a request, not a background check). */
+  get(id: string | undefined, touch = true): Session | null {
+    if (!id || id.length > 200) return null;
+    const k = key(id);
+    const s = this.sessions.get(k);
+    if (!s) return null;
+    const t = this.now();
+    if (t - s.lastSeenAt > SESSION_IDLE_MS || t - s.createdAt > SESSION_MAX_MS) {
+      this.sessions.delete(k);
+      return null;
+    }
+    if (touch) s.lastSeenAt = t;
+    return s;
+  }
+
+  destroy(id: string | undefined): void {
+    if (id) this.sessions.delete(key(id));
+  }
+
+  /** Ends every session (e.g. when the password changes). */
+  clear(): void {
+    this.sessions.clear();
+  }
+
+  get size(): number {
+    return this.sessions.size;
+  }
+
+  private prune(): void {
+    const t = this.now();
+    for (const [k, s] of this.sessions) {
+      if (t - s.lastSeenAt > SESSION_IDLE_MS || t - s.createdAt > SESSION_MAX_MS) this.sessions.delete(k);
+    }
+  }
+}
+
+/** The value of one cookie in a `Cookie` header (first occurrence), or undefined. */
+export function readCookie(header: string | undefined, name: string): string | undefined {
+  if (!header) return undefined;
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq < 0) continue;
+    if (part.slice(0, eq).trim() !== name) continue;
+    const raw = part.slice(eq + 1).trim().replace(/^"(.*)"$/, '$1');
+    try {
+      return decodeURIComponent(raw);
+    } catch {
+      return undefined;
+    }
+  }
+  return undefined;
+}
+
+export function sessionIdOf(req: IncomingMessage): string | undefined {
+  return readCookie(req.headers.cookie, SESSION_COOKIE);
+}
+
+/** `Set-Cookie` for a new session: HttpOnly, SameSite=Strict, Path=/, and Secure over https. */
+export function sessionCookie(id: string, secure: boolean): string {
+  return [`${SESSION_COOKIE}=${id}`, 'Path=/', 'HttpOnly', 'SameSite=Strict', `Max-Age=${Math.floor(SESSION_MAX_MS / 1000)}`, ...(secure ? ['Secure'] : [])].join('; ');
+}
+
+/** `Set-Cookie` that removes the session cookie. */
+export function clearedSessionCookie(secure: boolean): string {
+  return [`${SESSION_COOKIE}=`, 'Path=/', 'HttpOnly', 'SameSite=Strict', 'Max-Age=0', ...(secure ? ['Secure'] : [])].join('; ');
+}
