@@ -7,6 +7,7 @@ import { RunViewPage } from './pages/RunViewPage.tsx';
 import { ReportPage } from './pages/ReportPage.tsx';
 import { NotFoundPage } from './pages/NotFoundPage.tsx';
 import { ReviewPage } from './review/ReviewPage.tsx';
+import { CredentialsPage } from './credentials/CredentialsPage.tsx';
 import { LoginPage } from './pages/LoginPage.tsx';
 
 export const router = createBrowserRouter([
@@ -21,6 +22,7 @@ export const router = createBrowserRouter([
       { path: 'runs/:id', element: <RunViewPage /> },
       { path: 'runs/:id/report', element: <ReportPage /> },
       { path: 'review', element: <ReviewPage /> },
+      { path: 'credentials', element: <CredentialsPage /> },
       { path: '*', element: <NotFoundPage /> },
     ],
   },

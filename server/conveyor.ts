@@ -6,6 +6,7 @@ import { FlowLibrary } from './flow/flow-library.ts';
 import { openSqlJsStore } from './store/sqljs-store.ts';
 import type { Store } from './store/types.ts';
 import { lockDataDir } from './data-dir-lock.ts';
+import { openVault, type Vault } from './vault/vault.ts';
 
 /** The parts every entry point (server, CLI, tests) assembles the same way. */
 export interface Conveyor {
@@ -14,6 +15,8 @@ export interface Conveyor {
   registry: NodeRegistry;
   engine: Engine;
   flows: FlowLibrary;
+  /** Credentials (DATA_DIR/vault.json, encrypted; docs/credentials.md). */
+  vault: Vault;
   close(): Promise<void>;
 }
 
@@ -21,9 +24,10 @@ export async function openConveyor(dataDir: string): Promise<Conveyor> {
   const dir = path.resolve(dataDir);
   const unlock = lockDataDir(dir);
   try {
-    const store = await openSqlJsStore(path.join(dir, 'store'));
     const registry = createRegistry();
-    const engine = new Engine({ store, registry, dataDir: dir });
+    const vault = await openVault(dir, { nodeTypes: () => registry.types() });
+    const store = await openSqlJsStore(path.join(dir, 'store'));
+    const engine = new Engine({ store, registry, dataDir: dir, credentials: vault });
     await engine.recover();
     return {
       dataDir: dir,
@@ -31,6 +35,7 @@ export async function openConveyor(dataDir: string): Promise<Conveyor> {
       registry,
       engine,
       flows: new FlowLibrary(store, registry),
+      vault,
       async close() {
         await engine.shutdown();
         await store.close();

@@ -19,7 +19,7 @@ export interface NodeTypeInfo {
   outputs: PortSpec[];
   errorPort: PortSpec;
   dynamicOutputs?: DynamicPorts;
-  credentials: Array<{ name: string; kind: string; optional?: boolean }>;
+  credentials: Array<{ name: string; kind: string | string[]; optional?: boolean }>;
   paramsSchema: Record<string, unknown>;
   defaults: Record<string, unknown>;
 }

@@ -10,6 +10,7 @@ import { ArrayField } from './ArrayField.tsx';
 import { ObjectField } from './ObjectField.tsx';
 import { RecordField } from './RecordField.tsx';
 import { JsonField } from './JsonField.tsx';
+import { CredentialField } from './CredentialField.tsx';
 
 /** Picks the field component for a schema. */
 export function SchemaField(props: Omit<FieldProps<unknown>, 'schema'> & { schema: JSONSchema }) {
@@ -23,6 +24,8 @@ export function SchemaField(props: Omit<FieldProps<unknown>, 'schema'> & { schem
       return <TextareaField {...p} />;
     case 'expression':
       return <ExpressionField {...p} />;
+    case 'credential':
+      return <CredentialField {...p} />;
     case 'number':
     case 'integer':
       return <NumberField {...p} />;

@@ -5,7 +5,9 @@ export interface JSONSchema {
   description?: string;
   default?: unknown;
   examples?: unknown[];
-  widget?: 'expression' | 'textarea' | 'template' | string;
+  widget?: 'expression' | 'textarea' | 'template' | 'credential' | string;
+  /** With `widget: 'credential'`: the credential kind(s) the param accepts. */
+  kind?: string | string[];
   placeholder?: string;
   /** What one element of a list is called ("rule"), for its "Add …" button; else derived from the title. */
   itemLabel?: string;
@@ -39,6 +41,7 @@ export type FieldKind =
   | 'textarea'
   | 'expression'
   | 'template'
+  | 'credential'
   | 'number'
   | 'integer'
   | 'boolean'
@@ -92,6 +95,7 @@ export function fieldKind(s: JSONSchema): FieldKind {
       if (s.widget === 'expression') return 'expression';
       if (s.widget === 'textarea') return 'textarea';
       if (s.widget === 'template') return 'template';
+      if (s.widget === 'credential') return 'credential';
       return 'string';
     case 'number':
       return 'number';
@@ -120,6 +124,7 @@ export function initialValue(schema: JSONSchema, root: JSONSchema): unknown {
     case 'textarea':
     case 'expression':
     case 'template':
+    case 'credential':
       return '';
     case 'boolean':
       return false;

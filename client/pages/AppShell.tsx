@@ -7,6 +7,7 @@ import { FlowIcon, HistoryIcon } from '../components/icons.tsx';
 import { cn } from '../lib/cn.ts';
 import { InboxIcon } from '../review/icons.tsx';
 import { useReviewCount } from '../review/review-count-store.ts';
+import { KeyIcon } from '../credentials/KeyIcon.tsx';
 
 function Logo() {
   return (
@@ -103,6 +104,9 @@ export function AppShell() {
           <NavItem to="/review" icon={<InboxIcon size={15} />}>
             <span data-testid="nav-review">Review</span>
             <ReviewBadge />
+          </NavItem>
+          <NavItem to="/credentials" icon={<KeyIcon size={15} />}>
+            <span data-testid="nav-credentials">Credentials</span>
           </NavItem>
         </nav>
         <div className="ml-auto text-xs text-slate-500">Automation studio</div>

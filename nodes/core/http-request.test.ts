@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NodeError } from '../sdk/node-error.ts';
 import { displayUrl, httpRequest, statusMatches } from './http-request.ts';
-import { failureOf, runNode } from '../sdk/testing.ts';
+import { failureOf, fakeCredentials, runNode } from '../sdk/testing.ts';
 
 interface Seen {
   method: string;
@@ -26,6 +26,15 @@ function respond(req: IncomingMessage, res: ServerResponse, body: string): void 
   } else if (path === '/echo') {
     res.writeHead(201, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ method: req.method, contentType: req.headers['content-type'] ?? null, auth: req.headers.authorization ?? null, body }));
+  } else if (path === '/headers') {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ method: req.method, headers: req.headers }));
+  } else if (path === '/hop') {
+    res.writeHead(302, { location: '/headers' });
+    res.end();
+  } else if (path === '/away') {
+    res.writeHead(307, { location: `http://localhost:${url.searchParams.get('port')}/headers` });
+    res.end();
   } else if (path === '/text') {
     res.writeHead(200, { 'content-type': 'text/plain' });
     res.end('plain hello');
@@ -78,7 +87,9 @@ describe('core.http-request', () => {
       timeoutMs: 10_000,
       expectStatus: '2xx',
       responseField: 'response',
+      credential: '',
     });
+    expect(httpRequest.credentials).toEqual([{ name: 'credential', kind: ['basic', 'api_key'], optional: true }]);
   });
 
   it('GETs a templated URL and stores the parsed JSON answer with status and headers', async () => {
@@ -190,6 +201,31 @@ describe('core.http-request', () => {
     const header = await failure({ url: `${base}/echo`, headers: [{ name: 'X-Note', value: '{{ note }}' }] }, { note: 'a\r\nInjected: yes' });
     expect(header.code).toBe('E_HTTP_REQUEST_INVALID');
     expect(httpRequest.params.safeParse({ headers: [{ name: 'Bad Name', value: '' }] }).success).toBe(false);
+  });
+
+  it('sends an api_key credential in its header with its prefix, and passes the URL host for the scope check', async () => {
+    const credentials = fakeCredentials([{ name: 'Acme', kind: 'api_key', fields: { header: 'X-Api-Key', prefix: 'Token ' }, secrets: { key: 'k-123456' } }]);
+    const { result } = await call({ url: `${base}/headers`, credential: 'Acme' }, {}, { credentials });
+    expect((result.emit[0].data as any).response.body.headers['x-api-key']).toBe('Token k-123456');
+    expect(credentials.requests).toEqual([{ name: 'Acme', host: new URL(base).host, kind: ['basic', 'api_key'] }]);
+  });
+
+  it('sends a basic credential as Authorization: Basic, and follows redirects on the same site only', async () => {
+    const credentials = fakeCredentials([{ name: 'Site', kind: 'basic', fields: { username: 'ada' }, secrets: { password: 'pa:ss word' } }]);
+    const { result } = await call({ url: `${base}/hop`, credential: 'Site' }, {}, { credentials });
+    const body = (result.emit[0].data as any).response.body;
+    expect(body.headers.authorization).toBe(`Basic ${Buffer.from('ada:pa:ss word').toString('base64')}`);
+    const away = await failure({ url: `${base}/away?port=${new URL(base).port}`, credential: 'Site' }, {}, { credentials });
+    expect(away.code).toBe('E_HTTP_REDIRECT');
+    expect(away.message).not.toContain('pa:ss word');
+    expect(seen.filter((s) => s.url === '/headers' && s.headers.host?.startsWith('localhost'))).toHaveLength(0);
+  });
+
+  it('fails with the vault\'s error for an unknown credential, and refuses other kinds', async () => {
+    const none = await failure({ url: `${base}/headers`, credential: 'Nope' }, {}, { credentials: fakeCredentials([]) });
+    expect(none.code).toBe('E_CREDENTIAL_NOT_FOUND');
+    const mail = fakeCredentials([{ name: 'Mail', kind: 'smtp', fields: {}, secrets: { password: 'xxxxxx' } }]);
+    expect((await failure({ url: `${base}/headers`, credential: 'Mail' }, {}, { credentials: mail })).code).toBe('E_CREDENTIAL_KIND');
   });
 
   it('hides secrets of the URL in messages', () => {

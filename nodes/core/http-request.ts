@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { defineNode, out } from '../sdk/define-node.ts';
 import { NodeError } from '../sdk/node-error.ts';
-import type { Json } from '../sdk/types.ts';
+import type { Json, ResolvedCredential } from '../sdk/types.ts';
+import { credentialParam } from '../sdk/credentials.ts';
 import { abortError } from './lib/abort.ts';
 import { fieldName } from './lib/fields.ts';
 import { renderTemplate } from './lib/template.ts';
@@ -12,6 +13,10 @@ const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const STATUS_LIST = /^\s*([1-5](?:xx|\d\d))(\s*,\s*[1-5](?:xx|\d\d))*\s*$/i;
 /** How much of an unexpected answer's body is quoted in the error message. */
 const BODY_EXCERPT = 200;
+/** Kinds of credential the node can send. */
+const CREDENTIAL_KINDS = ['basic', 'api_key'];
+/** Redirects followed by hand when a credential is sent (only within the same site). */
+const MAX_REDIRECTS = 10;
 
 const params = z.object({
   method: z
@@ -42,8 +47,12 @@ const params = z.object({
       }),
     )
     .default([])
-    .describe('Extra request headers, e.g. an API key the service asks for.')
+    .describe('Extra request headers. For an API key or a password, use a credential instead: it is kept encrypted and never shows in logs.')
     .meta({ title: 'Headers' }),
+  credential: credentialParam(
+    CREDENTIAL_KINDS,
+    'A credential from the vault to sign in with: an API key (sent in its header) or a user name and password (HTTP Basic). Empty: none. Its secret never shows in the run\'s logs or records.',
+  ),
   bodyFormat: z
     .enum(['json', 'text', 'none'])
     .default('json')
@@ -83,6 +92,7 @@ export const httpRequest = defineNode({
   params,
   inputs: [{ id: 'in', label: 'In' }],
   outputs: [{ id: 'out', label: 'Out' }],
+  credentials: [{ name: 'credential', kind: CREDENTIAL_KINDS, optional: true }],
   effect: 'unsafe',
   async run(ctx) {
     const p = ctx.params;
@@ -106,6 +116,10 @@ export const httpRequest = defineNode({
         );
       }
     }
+
+    // The engine checks the credential's scope against this node type and the URL's host.
+    const credential = p.credential ? await ctx.credentials.get(p.credential, { host: url.host, kind: CREDENTIAL_KINDS }) : null;
+    if (credential) applyCredential(headers, credential);
 
     let body: string | undefined;
     if (p.method !== 'GET' && p.bodyFormat !== 'none' && p.body.trim() !== '') {
@@ -131,9 +145,12 @@ export const httpRequest = defineNode({
     let response: Response;
     let text: string;
     try {
-      response = await fetch(url, { method: p.method, headers, body, signal, redirect: 'follow' });
+      response = credential
+        ? await fetchSameSite(url, { method: p.method, headers, body, signal }, p.credential)
+        : await fetch(url, { method: p.method, headers, body, signal, redirect: 'follow' });
       text = await response.text();
     } catch (err) {
+      if (err instanceof NodeError) throw err;
       if (ctx.signal.aborted) throw abortError(ctx.signal, 'The request was cancelled.');
       if (timeout.aborted) {
         throw new NodeError(
@@ -168,6 +185,66 @@ export const httpRequest = defineNode({
     });
   },
 });
+
+/** Adds the credential's header: `Authorization: Basic …` or the API key's header with its prefix. */
+function applyCredential(headers: Headers, credential: ResolvedCredential): void {
+  let name: string;
+  let value: string;
+  if (credential.kind === 'basic') {
+    name = 'authorization';
+    value = `Basic ${Buffer.from(`${String(credential.fields.username ?? '')}:${credential.secrets.password ?? ''}`, 'utf8').toString('base64')}`;
+  } else {
+    name = typeof credential.fields.header === 'string' && credential.fields.header ? credential.fields.header : 'Authorization';
+    value = `${typeof credential.fields.prefix === 'string' ? credential.fields.prefix : ''}${credential.secrets.key ?? ''}`;
+  }
+  try {
+    headers.set(name, value);
+  } catch {
+    // Never quote the value: it holds the secret.
+    throw new NodeError(
+      'E_HTTP_REQUEST_INVALID',
+      `The credential "${credential.name}" cannot be sent in the header "${name}": its value holds characters a header cannot carry.`,
+      'Edit the credential on the Credentials page: check its header name, prefix and key.',
+    );
+  }
+}
+
+/**
+ * With a credential, redirects are followed by hand and only within the same site (scheme, host
+ * and port): the credential is never sent to an address its scope was not checked against.
+ */
+async function fetchSameSite(start: URL, init: { method: string; headers: Headers; body?: string; signal: AbortSignal }, credentialName: string): Promise<Response> {
+  let url = start;
+  let { method, body } = init;
+  for (let hops = 0; ; hops++) {
+    const response = await fetch(url, { method, headers: init.headers, body, signal: init.signal, redirect: 'manual' });
+    const location = response.headers.get('location');
+    if (![301, 302, 303, 307, 308].includes(response.status) || !location) return response;
+    await response.body?.cancel().catch(() => undefined);
+    let next: URL;
+    try {
+      next = new URL(location, url);
+    } catch {
+      return response;
+    }
+    if (next.origin !== start.origin) {
+      throw new NodeError(
+        'E_HTTP_REDIRECT',
+        `${method} ${displayUrl(url)} redirected to ${displayUrl(next)}, another site: the credential "${credentialName}" is not sent there, so the redirect was not followed.`,
+        'If that address is right, put it in the URL directly (and allow its host in the credential\'s scope).',
+      );
+    }
+    if (hops >= MAX_REDIRECTS) {
+      throw new NodeError('E_HTTP_REDIRECT', `${method} ${displayUrl(start)} redirected more than ${MAX_REDIRECTS} times.`, 'Check the URL: the service keeps sending the request elsewhere.');
+    }
+    if (response.status === 303 || ((response.status === 301 || response.status === 302) && method === 'POST')) {
+      method = 'GET';
+      body = undefined;
+      init.headers.delete('content-type');
+    }
+    url = next;
+  }
+}
 
 function parseUrl(raw: string): URL {
   const hint = 'Write the full address, starting with https:// (or http://), e.g. https://api.example.com/users/{{ id }}; check the record fields the placeholders use.';

@@ -1,4 +1,5 @@
 import type { AnyNodeDefinition } from '../sdk/types.ts';
+import { code } from './code.ts';
 import { collect } from './collect.ts';
 import { delay } from './delay.ts';
 import { end } from './end.ts';
@@ -14,6 +15,7 @@ import { switchNode } from './switch.ts';
 export const coreNodes: AnyNodeDefinition[] = [
   manualTrigger,
   setFields,
+  code,
   ifNode,
   switchNode,
   split,

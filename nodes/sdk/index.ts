@@ -1,3 +1,4 @@
 export * from './types.ts';
 export * from './define-node.ts';
 export * from './node-error.ts';
+export * from './credentials.ts';

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
-import type { Json, LogLevel, NodeContext, NodeDefinition, RecordData, StepResult } from './types.ts';
+import type { CredentialAccess, CredentialRequest, Json, LogLevel, NodeContext, NodeDefinition, RecordData, ResolvedCredential, StepResult } from './types.ts';
+import { NodeError } from './node-error.ts';
 
 /** Test helper: builds a NodeContext for a node's `run(ctx)`, collecting log lines and evidence. */
 
@@ -13,6 +14,27 @@ export interface EvidenceItem {
   name: string;
   content: Uint8Array | string;
   mime: string;
+}
+
+/**
+ * Test helper: credentials a node can get by name (no vault, no scope check); `requests` lists what
+ * the node asked for, to check it passes the host it contacts.
+ */
+export function fakeCredentials(list: ResolvedCredential[] = []): CredentialAccess & { requests: Array<{ name: string } & CredentialRequest> } {
+  const requests: Array<{ name: string } & CredentialRequest> = [];
+  return {
+    requests,
+    async get(name, request = {}) {
+      requests.push({ name, ...request });
+      const found = list.find((c) => c.name === name);
+      if (!found) throw new NodeError('E_CREDENTIAL_NOT_FOUND', `There is no credential named "${name}".`, 'Create it on the Credentials page, or pick another one in the step settings.');
+      const kinds = request.kind === undefined ? null : Array.isArray(request.kind) ? request.kind : [request.kind];
+      if (kinds && !kinds.includes(found.kind)) {
+        throw new NodeError('E_CREDENTIAL_KIND', `The credential "${name}" is of kind ${found.kind}; this step needs ${kinds.join(' or ')}.`, 'Pick a credential of the right kind.');
+      }
+      return structuredClone(found);
+    },
+  };
 }
 
 export interface TestContext<P> extends NodeContext<P> {
@@ -48,6 +70,7 @@ export function makeContext<S extends z.ZodType>(
         return `evidence-${evidenceItems.length}`;
       },
     },
+    credentials: fakeCredentials(),
     attempt: 1,
     run: { id: 'run_test', flowId: 'flow_test' },
     record: { id: 'rec_test', index: 0 },

@@ -26,10 +26,44 @@ export interface DynamicPorts {
   labelField?: string;
 }
 
+/**
+ * A credential a node uses: `name` is the param that holds the credential's name (flows store
+ * only names, never secrets), `kind` the kind (or kinds) of credential it accepts.
+ */
 export interface CredentialRequirement {
   name: string;
-  kind: string;
+  kind: string | string[];
   optional?: boolean;
+}
+
+/** A credential resolved from the vault for one step: its secrets are in clear, in memory only. */
+export interface ResolvedCredential {
+  name: string;
+  kind: string;
+  /** The non-secret fields (host, port, user, header…). */
+  fields: { [key: string]: Json };
+  /** The secret fields (password, key…), in clear: never put them in a record, a log line or an error. */
+  secrets: { [key: string]: string };
+}
+
+export interface CredentialRequest {
+  /**
+   * The host the node will contact (`url.host`, e.g. api.example.com or 127.0.0.1:8080). Required
+   * when the credential is limited to some hosts; the engine refuses a host outside its scope.
+   */
+  host?: string;
+  /** The kind(s) of credential the node can use; default: the kinds the node declares in `credentials`. */
+  kind?: string | string[];
+}
+
+export interface CredentialAccess {
+  /**
+   * Resolves a credential by name through the vault. The engine checks its scope (this node type,
+   * the host given) and masks every secret it returns, wherever it would show up later
+   * (log lines, records, errors, live updates). Fails with a NodeError: E_CREDENTIAL_NOT_FOUND,
+   * E_CREDENTIAL_SCOPE or E_CREDENTIAL_KIND.
+   */
+  get(name: string, request?: CredentialRequest): Promise<ResolvedCredential>;
 }
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -54,6 +88,8 @@ export interface NodeContext<P> {
   signal: AbortSignal;
   log: NodeLogger;
   evidence: EvidenceSink;
+  /** Credentials from the vault, by name (see `CredentialAccess`). */
+  credentials: CredentialAccess;
   attempt: number;
   run: { id: string; flowId: string };
   record: { id: string; index: number };

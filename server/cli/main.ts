@@ -9,18 +9,29 @@ import { parseFlowText } from '../flow/validate.ts';
 import { openConveyor, defaultDataDir } from '../conveyor.ts';
 import { ConveyorError } from '../errors.ts';
 import { startServer } from '../main.ts';
+import { setPassword } from './set-password.ts';
 import { buildReport } from '../report/build-report.ts';
+import { rotateKey } from './rotate-key.ts';
 import type { RunSummary } from '../engine/engine.ts';
 import type { Store } from '../store/types.ts';
 
 const USAGE = `Usage: conveyor <command>
 
   serve                                  start the studio (PORT, HOST, DATA_DIR)
+  set-password [--data-dir DIR] [--print]
+                                         set the admin password (read from stdin) that the
+                                         studio asks for; needed to listen on a non-loopback
+                                         HOST. --print: only print the hash (for
+                                         CONVEYOR_ADMIN_PASSWORD_HASH)
   run <flow.json> [--input FILE] [--json] [--concurrency N] [--data-dir DIR]
                                          run a flow over records and print the result
   resume <runId> [--json] [--data-dir DIR]
                                          continue a paused, stopped or interrupted run
   validate <flow.json>                   check a flow file and list every problem
+  rotate-key [--new-key KEY|-] [--data-dir DIR]
+                                         re-encrypt every credential with a new vault key
+                                         (--new-key required with CONVEYOR_SECRET_KEY; - reads
+                                         it from stdin)
   check <flow.json> [--input FILE] [--json]
                                          dry check: read the input (.json, .csv, .xlsx), list the
                                          records that would run, rejected rows and flow problems;
@@ -43,6 +54,10 @@ export async function main(argv: string[]): Promise<number> {
         return await validate(rest);
       case 'check':
         return await check(rest);
+      case 'rotate-key':
+        return await rotateKey(rest);
+      case 'set-password':
+        return await setPassword(rest);
       case undefined:
       case '--help':
       case '-h':

@@ -13,12 +13,16 @@ import { LogBuffer } from './log-buffer.ts';
 import { walkRecord, type RunContext } from './record-walker.ts';
 import { planIdempotency } from './idempotency.ts';
 import { SafeStopWindow } from './safe-stop.ts';
+import type { CredentialSource } from './credentials.ts';
+import { SecretMasker } from './secret-masker.ts';
 import { applyReviewAction, checkReviewRequest, type ReviewAction, type ReviewItem, type ReviewOptions, type ReviewResult } from './review-actions.ts';
 
 export interface EngineOptions {
   store: Store;
   registry: NodeRegistry;
   dataDir: string;
+  /** The credential vault behind `ctx.credentials` (without it, steps find no credential). */
+  credentials?: CredentialSource;
 }
 
 export interface StartOptions {
@@ -51,6 +55,8 @@ interface ActiveRun {
   /** pause/stop: finish (or cancel) the current step; safe_stop: finish the records under way. */
   halt: 'pause' | 'stop' | 'safe_stop' | null;
   haltReason: StepErrorInfo | null;
+  /** The secrets its steps resolved: masked in every log line, step, record and event of the run. */
+  masker: SecretMasker;
   done: Promise<void>;
 }
 
@@ -66,7 +72,7 @@ export class Engine {
   private readonly logs: LogBuffer;
 
   constructor(private readonly opts: EngineOptions) {
-    this.logs = new LogBuffer(opts.store, (e) => this.emit(e));
+    this.logs = new LogBuffer(opts.store, (e) => this.emit(e), undefined, undefined, (runId) => this.active.get(runId)?.masker);
   }
 
   on(listener: EngineListener): () => void {
@@ -75,6 +81,10 @@ export class Engine {
   }
 
   private emit(event: EngineEvent): void {
+    if (event.type === 'run' && event.reason) {
+      const masker = this.active.get(event.runId)?.masker;
+      if (masker?.active) event = { ...event, reason: masker.maskError(event.reason) };
+    }
     for (const l of this.listeners) l(event);
   }
 
@@ -257,7 +267,7 @@ export class Engine {
 
   async summary(runId: string): Promise<RunSummary> {
     const run = this.active.get(runId);
-    if (run) return summarize(run.row, run.live.status, run.live.reason, { ...run.live.counts }, structuredClone(run.live.nodes));
+    if (run) return summarize(run.row, run.live.status, run.live.reason && run.masker.maskError(run.live.reason), { ...run.live.counts }, structuredClone(run.live.nodes));
     const row = await this.runOrThrow(runId);
     const [counts, steps] = await Promise.all([this.opts.store.countRecords(runId), this.opts.store.stepCounts(runId)]);
     const nodes: Record<string, NodeCounters> = {};
@@ -278,7 +288,7 @@ export class Engine {
   }
 
   private launch(row: RunRow, flow: CompiledFlow, live: LiveRun, queue: QueuedRecord[]): void {
-    const run: ActiveRun = { row, flow, live, abort: new AbortController(), halt: null, haltReason: null, done: Promise.resolve() };
+    const run: ActiveRun = { row, flow, live, abort: new AbortController(), halt: null, haltReason: null, masker: new SecretMasker(), done: Promise.resolve() };
     this.active.set(row.id, run);
     run.done = this.drive(run, queue).finally(() => this.active.delete(row.id));
   }
@@ -301,6 +311,8 @@ export class Engine {
       emit: (e) => this.emit(e),
       evidenceDir: path.join(this.opts.dataDir, 'evidence'),
       signal: run.abort.signal,
+      credentials: this.opts.credentials,
+      masker: run.masker,
       halted: () => run.halt === 'pause' || run.halt === 'stop',
       requestSafeStop,
     };
@@ -328,7 +340,7 @@ export class Engine {
       await this.logs.flush();
       await this.setStatus(run, status, run.haltReason, status === 'paused' || status === 'safe_stopped' ? null : new Date().toISOString());
     } catch (err) {
-      const reason = { code: 'E_RUN_CRASHED', message: `The run could not go on: ${(err as Error).message}`, hint: 'Fix the cause (often disk space or permissions on DATA_DIR), then resume the run.', transient: false };
+      const reason = { code: 'E_RUN_CRASHED', message: `The run could not go on: ${run.masker.mask(String((err as Error)?.message))}`, hint: 'Fix the cause (often disk space or permissions on DATA_DIR), then resume the run.', transient: false };
       this.logs.add(run.row.id, null, null, 'error', reason.message);
       await this.logs.flush();
       await this.setStatus(run, 'failed', reason, new Date().toISOString()).catch(() => undefined);
@@ -336,6 +348,7 @@ export class Engine {
   }
 
   private async setStatus(run: ActiveRun, status: RunStatus, reason: RunRow['reason'], endedAt?: string | null): Promise<void> {
+    if (reason) reason = run.masker.maskError(reason);
     run.live.status = status;
     run.live.reason = reason;
     run.row = { ...run.row, status, reason, ...(endedAt !== undefined ? { endedAt } : {}) };

@@ -1,6 +1,7 @@
 import type { Json, LogLevel } from '../../nodes/sdk/types.ts';
 import type { LogRow, Store } from '../store/types.ts';
 import type { EngineListener } from './events.ts';
+import type { SecretMasker } from './secret-masker.ts';
 
 /**
  * Run log lines go out as events at once and reach the store in batches: a log line is not a
@@ -16,9 +17,16 @@ export class LogBuffer {
     private readonly emit: EngineListener,
     private readonly flushEveryMs = 250,
     private readonly maxBatch = 2000,
+    /** The run's secret masker: every line is masked before it goes out or to the store. */
+    private readonly maskerFor: (runId: string) => SecretMasker | undefined = () => undefined,
   ) {}
 
   add(runId: string, recordIndex: number | null, nodeId: string | null, level: LogLevel, message: string, data: Json | null = null): void {
+    const masker = this.maskerFor(runId);
+    if (masker?.active) {
+      message = masker.mask(message);
+      data = masker.maskJson(data);
+    }
     const row: LogRow = { runId, recordIndex, nodeId, level, message, data, at: new Date().toISOString() };
     this.pending.push(row);
     this.emit({ type: 'log', row });

@@ -12,6 +12,8 @@ import { checkAfter, checkBefore } from './step-checks.ts';
 import { mapError } from './error-map.ts';
 import { evidenceSink } from './evidence.ts';
 import { sleep } from './sleep.ts';
+import { credentialAccess, type CredentialSource } from './credentials.ts';
+import type { SecretMasker } from './secret-masker.ts';
 
 /** Everything a record needs from its run while it walks the graph. */
 export interface RunContext {
@@ -24,6 +26,10 @@ export interface RunContext {
   emit: EngineListener;
   evidenceDir: string;
   signal: AbortSignal;
+  /** The vault, for `ctx.credentials` (none: every credential is unknown). */
+  credentials?: CredentialSource;
+  /** Every secret a step of this run resolved: masked in all that the run stores or sends. */
+  masker: SecretMasker;
   /** True once Pause or Stop was asked: finish the current step, start no new one. */
   halted(): boolean;
   /** An error-map rule asked to stop the whole run (Safe Stop). */
@@ -68,6 +74,8 @@ export async function walkRecord(rc: RunContext, rec: Pick<RecordRow, 'index' | 
     } else {
       outcome = await attemptStep(rc, rec, cp, node, token, attempt, evidence, startedAt);
     }
+    // Secrets the step used never travel on: not in the next tokens, the step row, the record, the log.
+    outcome = maskOutcome(rc.masker, outcome);
     if (!outcome.ok && outcome.cancelled) {
       // Stopped mid-step: nothing is committed, the record resumes from its last checkpoint
       // (an unsafe step keeps its in-flight mark: whether it happened is then in doubt).
@@ -201,7 +209,8 @@ async function attemptStep(
     attempt,
     runSignal: rc.signal,
     log: nodeLogger(rc, rec.index, node.id),
-    evidence: evidenceSink(rc.evidenceDir, rc.runId, rec.index, evidence),
+    evidence: evidenceSink(rc.evidenceDir, rc.runId, rec.index, evidence, rc.masker),
+    credentials: credentialAccess(rc.credentials, node.def, node.name, rc.masker),
     run: { id: rc.runId, flowId: rc.flowId },
     record: { id: `${rc.runId}:${rec.index}`, index: rec.index },
   });
@@ -263,7 +272,23 @@ function setStatus(rc: RunContext, index: number, from: RecordStatus, to: Record
   rc.emit({ type: 'record', runId: rc.runId, index, status: to });
 }
 
+/** The step's result with every secret the run knows masked (data of every emission, end reason, error). */
+function maskOutcome(masker: SecretMasker, outcome: StepOutcome): StepOutcome {
+  if (!masker.active) return outcome;
+  if (!outcome.ok) return { ...outcome, error: masker.maskError(outcome.error) };
+  const { emit, end } = outcome.result;
+  return {
+    ok: true,
+    result: {
+      emit: emit.map((e) => ({ port: e.port, data: masker.maskJson(e.data) })),
+      ...(end ? { end: { ...end, ...(end.reason !== undefined ? { reason: masker.mask(end.reason) } : {}) } } : {}),
+    },
+  };
+}
+
+/** A node's log lines; masked here too, so a line written after its run ended (a step that ignored its timeout) is masked as well. */
 function nodeLogger(rc: RunContext, index: number, nodeId: string): NodeLogger {
-  const line = (level: LogLevel) => (message: string, data?: Json) => rc.logs.add(rc.runId, index, nodeId, level, message, data ?? null);
+  const line = (level: LogLevel) => (message: string, data?: Json) =>
+    rc.logs.add(rc.runId, index, nodeId, level, rc.masker.mask(message), data === undefined ? null : rc.masker.maskJson(data));
   return { debug: line('debug'), info: line('info'), warn: line('warn'), error: line('error') };
 }

@@ -1,4 +1,4 @@
-import type { EvidenceSink, NodeLogger, RecordData, StepResult } from '../../nodes/sdk/types.ts';
+import type { CredentialAccess, EvidenceSink, NodeLogger, RecordData, StepResult } from '../../nodes/sdk/types.ts';
 import { toStepError, type StepErrorInfo } from '../../nodes/sdk/node-error.ts';
 import type { CompiledNode } from './compiled-flow.ts';
 
@@ -10,6 +10,7 @@ export interface StepCall {
   runSignal: AbortSignal;
   log: NodeLogger;
   evidence: EvidenceSink;
+  credentials: CredentialAccess;
   run: { id: string; flowId: string };
   record: { id: string; index: number };
 }
@@ -33,6 +34,7 @@ export async function runStep(call: StepCall): Promise<StepOutcome> {
         signal,
         log: call.log,
         evidence: call.evidence,
+        credentials: call.credentials,
         attempt: call.attempt,
         run: call.run,
         record: call.record,

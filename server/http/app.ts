@@ -11,11 +11,32 @@ import { evidenceRoutes } from './evidence-routes.ts';
 import { uploadRoutes } from './upload-routes.ts';
 import { preflightRoutes } from './preflight-routes.ts';
 import { errorHandler, notFoundApi } from './error-handler.ts';
+import { credentialRoutes } from './credential-routes.ts';
+import { Auth } from '../auth/auth.ts';
+import { authRoutes } from '../auth/auth-routes.ts';
+import { noStore, securityHeaders } from '../auth/security-headers.ts';
 
-/** The Express app: REST under /api, the built studio everywhere else. */
-export function createApp(c: Conveyor, clientDir: string): express.Express {
+export interface AppOptions {
+  /** Login state (SPEC §7); without it, login is off (loopback only, see server/main.ts). */
+  auth?: Auth;
+  /** Trust X-Forwarded-For/-Proto from a reverse proxy on this machine (CONVEYOR_TRUST_PROXY=1). */
+  trustProxy?: boolean;
+}
+
+/**
+ * The Express app: REST under /api, the built studio everywhere else. Security headers on every
+ * answer; no CORS headers ever (the studio and its API share one origin). With login on, /api
+ * needs a session (and a CSRF token to change anything) except /api/health and /api/auth/*.
+ */
+export function createApp(c: Conveyor, clientDir: string, opts: AppOptions = {}): express.Express {
+  const auth = opts.auth ?? new Auth({ dataDir: c.dataDir });
   const app = express();
   app.disable('x-powered-by');
+  if (opts.trustProxy) app.set('trust proxy', 'loopback');
+  app.use(securityHeaders());
+  app.use('/api', noStore);
+  app.use('/api', auth.guard()); // before any body is read: without a session nothing is parsed or stored
+  app.use('/api/auth', express.json({ limit: '16kb' }), authRoutes(auth));
   app.use('/api/uploads', uploadRoutes(c.dataDir)); // streams the raw file: before the JSON parser
   app.use('/api', express.json({ limit: '20mb' }));
   app.use('/api', catalogRoutes(c.registry));
@@ -25,6 +46,7 @@ export function createApp(c: Conveyor, clientDir: string): express.Express {
   app.use('/api/runs', runRoutes(c.engine, c.flows, c.store, c.dataDir));
   app.use('/api/review', reviewRoutes(c.engine, c.store));
   app.use('/api/evidence', evidenceRoutes(c.dataDir));
+  app.use('/api/credentials', credentialRoutes(c.vault));
   app.use('/api', notFoundApi);
   app.use('/api', errorHandler);
 
