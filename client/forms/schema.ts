@@ -93,7 +93,7 @@ export function fieldKind(s: JSONSchema): FieldKind {
   switch (type) {
     case 'string':
       if (s.widget === 'expression') return 'expression';
-      if (s.widget === 'textarea') return 'textarea';
+      if (s.widget === 'textarea' || s.widget === 'code') return 'textarea';
       if (s.widget === 'template') return 'template';
       if (s.widget === 'credential') return 'credential';
       return 'string';

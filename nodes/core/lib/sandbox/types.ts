@@ -1,0 +1,89 @@
+import type { Json } from '../../../sdk/types.ts';
+
+/** Lines `log(...)` may write per execution; later calls are counted, not kept. */
+export const LOG_LINES_MAX = 100;
+/** Characters per log line; longer lines are cut. */
+export const LOG_LINE_CHARS_MAX = 2000;
+
+/** What the code node asks the sandbox to run. */
+export interface SandboxRequest {
+  /** The body of a function receiving `record`. */
+  code: string;
+  /** The record, passed in as a deep copy (JSON). */
+  input: Json;
+  timeoutMs: number;
+  memoryLimitBytes: number;
+}
+
+/** Where in the user's code something happened (1-based, as an editor shows it). */
+export interface CodePosition {
+  line: number;
+  column?: number;
+  /** The user's function the error happened in, when it has a name. */
+  functionName?: string;
+}
+
+/** How an execution ended, apart from a returned value (see SandboxOutcome / WorkerOutcome). */
+export type FailureOutcome =
+  /** The code returned undefined or null. */
+  | { kind: 'unchanged' }
+  /** The code returned something that is not data (a function, a Promise, a number…) or data that cannot be turned into JSON. */
+  | { kind: 'bad-result'; what: string }
+  | { kind: 'syntax-error'; message: string; position?: CodePosition }
+  /** An exception escaped the code: `stack` for too deep recursion, `crash` when the isolate itself failed. */
+  | { kind: 'threw'; error: string; position?: CodePosition; cause: 'error' | 'stack' | 'crash' }
+  | { kind: 'timeout' }
+  /** `heap`: the memory limit; `string`: a text longer than QuickJS allows; `input`: the record alone is too large. */
+  | { kind: 'memory'; cause: 'heap' | 'string' | 'input' };
+
+/** As the code node sees it: a returned object or list arrives parsed (not yet checked for shape). */
+export type SandboxOutcome = FailureOutcome | { kind: 'result'; value: Json };
+
+/** As the worker sends it: a returned object or list stays JSON text until the main thread parses it. */
+export type WorkerOutcome = FailureOutcome | { kind: 'result'; json: string };
+
+export interface RunReport<O> {
+  outcome: O;
+  /** Lines written with log(...), in order. */
+  logs: string[];
+  /** Calls of log(...) beyond the per-execution limit. */
+  droppedLogs: number;
+  /** Time spent in the isolate (creating it, compiling and running the code). */
+  durationMs: number;
+}
+
+export type SandboxRun = RunReport<SandboxOutcome>;
+export type WorkerRun = RunReport<WorkerOutcome>;
+
+/** One execution, as posted to a worker: the record already turned into JSON text. */
+export interface WorkerJob {
+  code: string;
+  inputJson: string;
+  timeoutMs: number;
+  memoryLimitBytes: number;
+}
+
+/** Messages from the main thread to a worker. */
+export type ToWorker = { type: 'run'; id: number; job: WorkerJob } | { type: 'stats'; id: number; memoryLimitBytes: number };
+
+/** Counters of one worker's QuickJS engines (see engine.ts). */
+export interface EngineStats {
+  loaded: number;
+  retired: number;
+  hostFailures: number;
+  disposeFailures: number;
+  engines: number;
+  /** WebAssembly memory of the engine for the asked memory limit (undefined if not loaded). */
+  engineBytes?: number;
+  /** The worker's own JavaScript heap in use. */
+  heapUsed: number;
+}
+
+/** Messages from a worker to the main thread. */
+export type FromWorker =
+  /** Sent just before the synchronous execution starts: the main thread's watchdog starts then. */
+  | { type: 'started'; id: number }
+  | { type: 'done'; id: number; run: WorkerRun }
+  /** The worker could not run the job (e.g. QuickJS failed to load): not the user's code's fault. */
+  | { type: 'failed'; id: number; error: string }
+  | { type: 'stats'; id: number; stats: EngineStats };
