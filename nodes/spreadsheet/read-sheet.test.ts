@@ -368,6 +368,14 @@ describe('sheet.read', () => {
       expect((await refused({}, file('zip.csv'), 'E_SHEET_UNREADABLE')).message).toMatch(/Excel workbook named \.csv/);
     });
 
+    it('enormous cell: E_SHEET_CELL_TOO_LARGE naming the row and column, in .csv and .xlsx', async () => {
+      const big = 'x'.repeat(40_000);
+      const csv = await refused({}, writeCsv(file('big.csv'), `first_name,email\nAda,a@b.c\nBob,${big}\n`), 'E_SHEET_CELL_TOO_LARGE');
+      expect(csv.message).toMatch(/Row 3, column 2 .* holds 40,000 characters/);
+      const xlsx = await refused({}, await writeXlsx(file('big.xlsx'), { S: [['first_name', 'email'], [big, 'a@b.c']] }), 'E_SHEET_CELL_TOO_LARGE');
+      expect(xlsx.message).toMatch(/Row 2, column 1/);
+    });
+
     it('CSV with a quote never closed: E_SHEET_UNREADABLE with the row', async () => {
       const err = await refused({}, writeCsv(file('quote.csv'), 'a,b\n1,2\n3,"four\n5,6\n'), 'E_SHEET_UNREADABLE');
       expect(err.message).toMatch(/starts on row 3 is never closed/);

@@ -4,6 +4,9 @@ import { isEmptyValue } from './cell-value.ts';
 import { applyColumn, compileColumn, showValue, type ColumnSpec, type CompiledColumn, type ValueProblem } from './row-rules.ts';
 import type { SheetRow } from './sheet-file.ts';
 
+/** Excel's own limit for the text of one cell. */
+export const MAX_CELL_CHARS = 32_767;
+
 export interface MappingOptions {
   headerRow: number;
   columns: ColumnSpec[];
@@ -40,6 +43,7 @@ export class SheetMapper {
 
   push(row: SheetRow): void {
     if (row.row < this.opts.headerRow) return;
+    this.checkCellSizes(row);
     if (!this.plan) {
       if (row.row > this.opts.headerRow || row.values.every((v) => isEmptyValue(v))) throw this.noHeader();
       this.plan = this.buildPlan(row.values);
@@ -64,6 +68,22 @@ export class SheetMapper {
       );
     }
     return { records: this.records, rejects: this.rejects };
+  }
+
+  /**
+   * A cell longer than a spreadsheet program allows (32,767 characters) cannot come from a real
+   * sheet: the file is refused rather than carrying megabytes into every step of every record.
+   */
+  private checkCellSizes(row: SheetRow): void {
+    row.values.forEach((v, i) => {
+      if (typeof v === 'string' && v.length > MAX_CELL_CHARS) {
+        throw new NodeError(
+          'E_SHEET_CELL_TOO_LARGE',
+          `Row ${row.row}, column ${i + 1} of "${this.shown}" holds ${v.length.toLocaleString('en-US')} characters; a cell may hold at most ${MAX_CELL_CHARS.toLocaleString('en-US')}.`,
+          'Check that the file is the right one (a broken export can put a whole file in one cell), shorten that cell, and try again.',
+        );
+      }
+    });
   }
 
   private noHeader(): NodeError {
