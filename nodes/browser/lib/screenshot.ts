@@ -1,0 +1,21 @@
+import type { Page } from 'playwright-core';
+
+/** Fields whose content must never appear in evidence. */
+const ALWAYS_MASKED = ['input[type="password"]', '[autocomplete="current-password"]', '[autocomplete="new-password"]', '[data-conveyor-secret]'];
+
+/**
+ * The only way Conveyor takes a screenshot of a page: password fields (and any extra selectors a
+ * step names) are painted over before the image is made, so a secret typed into a page never ends
+ * up in evidence.
+ */
+export async function maskedScreenshot(page: Page, options: { fullPage?: boolean; mask?: string[] } = {}): Promise<Buffer> {
+  const selectors = [...ALWAYS_MASKED, ...(options.mask ?? [])];
+  return page.screenshot({
+    type: 'png',
+    fullPage: options.fullPage ?? false,
+    animations: 'disabled',
+    caret: 'hide',
+    mask: selectors.map((s) => page.locator(s)),
+    maskColor: '#1e293b',
+  });
+}
