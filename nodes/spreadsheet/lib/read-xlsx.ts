@@ -7,7 +7,6 @@ import { aborted, unreadable, type RowSink } from './sheet-file.ts';
 interface StreamedSheet {
   name: string;
   state?: string;
-  iterator?: { destroy?: () => void };
   [Symbol.asyncIterator](): AsyncGenerator<ExcelJS.Row>;
 }
 
@@ -34,8 +33,10 @@ export async function readXlsx(file: string, shown: string, sheet: string, onRow
       names.push(name);
       const hidden = ws.state === 'hidden' || ws.state === 'veryHidden';
       const match = wanted ? name === wanted || name.trim().toLowerCase() === wanted.toLowerCase() : !hidden;
-      if (!match) {
-        ws.iterator?.destroy?.();
+      if (!match || chosen !== null) {
+        // Drained, not destroyed: exceljs may have parked the sheet in a temporary file, and cutting
+        // it short makes exceljs fail later, outside any promise we could catch.
+        await drain(ws, signal);
         continue;
       }
       chosen = name;
@@ -45,13 +46,12 @@ export async function readXlsx(file: string, shown: string, sheet: string, onRow
         if ((++n & 1023) === 0 && signal?.aborted) throw aborted();
         onRow({ row: row.number, values: rowValues(row, date1904) });
       }
-      break;
     }
   } catch (err) {
+    // Only a reader that failed or was stopped is torn down before its end.
+    (reader as unknown as { stream?: { destroy?: () => void } }).stream?.destroy?.();
     if (err instanceof NodeError) throw err;
     throw unreadable(shown, err);
-  } finally {
-    (reader as unknown as { stream?: { destroy?: () => void } }).stream?.destroy?.();
   }
   if (chosen === null) {
     if (names.length === 0) {
@@ -65,6 +65,11 @@ export async function readXlsx(file: string, shown: string, sheet: string, onRow
     );
   }
   return { sheet: chosen };
+}
+
+async function drain(ws: StreamedSheet, signal: AbortSignal | undefined): Promise<void> {
+  let n = 0;
+  for await (const _row of ws) if ((++n & 1023) === 0 && signal?.aborted) throw aborted();
 }
 
 function rowValues(row: ExcelJS.Row, date1904: boolean): Json[] {
