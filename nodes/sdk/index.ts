@@ -2,3 +2,4 @@ export * from './types.ts';
 export * from './define-node.ts';
 export * from './node-error.ts';
 export * from './credentials.ts';
+export * from './resources.ts';

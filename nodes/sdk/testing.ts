@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { CredentialAccess, CredentialRequest, Json, LogLevel, NodeContext, NodeDefinition, RecordData, ResolvedCredential, StepResult } from './types.ts';
 import { NodeError } from './node-error.ts';
+import { Resources } from './resources.ts';
 
 /** Test helper: builds a NodeContext for a node's `run(ctx)`, collecting log lines and evidence. */
 
@@ -71,6 +72,8 @@ export function makeContext<S extends z.ZodType>(
       },
     },
     credentials: fakeCredentials(),
+    // Tests that open real resources pass their own scopes and close them (see Resources).
+    resources: { run: new Resources(), record: new Resources() },
     attempt: 1,
     run: { id: 'run_test', flowId: 'flow_test' },
     record: { id: 'rec_test', index: 0 },

@@ -80,6 +80,22 @@ export interface EvidenceSink {
   attach(name: string, content: Uint8Array | string, mime: string): Promise<string>;
 }
 
+/**
+ * Things a node opens once and shares: a browser for the whole run, a browser context for one
+ * record. `open` runs the first time a key is asked for; `close` runs when the scope ends (the
+ * run ends or is stopped; the record finishes or pauses), whatever happened in between.
+ */
+export interface ResourceScope {
+  get<T>(key: string, open: () => Promise<T>, close: (value: T) => Promise<void> | void): Promise<T>;
+}
+
+export interface NodeResources {
+  /** Shared by every record of the run; closed when the run stops executing. */
+  run: ResourceScope;
+  /** This record's own; closed when the record stops executing (finished, paused, stopped). */
+  record: ResourceScope;
+}
+
 export interface NodeContext<P> {
   params: P;
   /** The record's data as it arrived at this step. */
@@ -90,6 +106,7 @@ export interface NodeContext<P> {
   evidence: EvidenceSink;
   /** Credentials from the vault, by name (see `CredentialAccess`). */
   credentials: CredentialAccess;
+  resources: NodeResources;
   attempt: number;
   run: { id: string; flowId: string };
   record: { id: string; index: number };

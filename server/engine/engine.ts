@@ -13,6 +13,7 @@ import { LogBuffer } from './log-buffer.ts';
 import { walkRecord, type RunContext } from './record-walker.ts';
 import { planIdempotency } from './idempotency.ts';
 import { SafeStopWindow } from './safe-stop.ts';
+import { Resources } from '../../nodes/sdk/resources.ts';
 import type { CredentialSource } from './credentials.ts';
 import { SecretMasker } from './secret-masker.ts';
 import { applyReviewAction, checkReviewRequest, type ReviewAction, type ReviewItem, type ReviewOptions, type ReviewResult } from './review-actions.ts';
@@ -301,6 +302,7 @@ export class Engine {
       run.haltReason = reason;
       this.logs.add(run.row.id, null, null, 'error', reason.message);
     };
+    const runResources = new Resources((key, err) => this.logs.add(run.row.id, null, null, 'warn', `Could not close ${key}: ${(err as Error).message}`));
     const rc: RunContext = {
       runId: run.row.id,
       flowId: run.row.flowId,
@@ -313,6 +315,7 @@ export class Engine {
       signal: run.abort.signal,
       credentials: this.opts.credentials,
       masker: run.masker,
+      runResources,
       halted: () => run.halt === 'pause' || run.halt === 'stop',
       requestSafeStop,
     };
@@ -329,7 +332,11 @@ export class Engine {
     };
     try {
       const workers = Math.max(1, Math.min(run.row.settings.concurrency, queue.length));
-      await Promise.all(Array.from({ length: workers }, worker));
+      try {
+        await Promise.all(Array.from({ length: workers }, worker));
+      } finally {
+        await runResources.closeAll();
+      }
       const status: RunStatus = run.halt === 'pause' ? 'paused' : run.halt === 'stop' ? 'stopped' : run.halt === 'safe_stop' ? 'safe_stopped' : 'completed';
       const c = run.live.counts;
       const left = c.pending + c.running;

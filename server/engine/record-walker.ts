@@ -12,6 +12,7 @@ import { checkAfter, checkBefore } from './step-checks.ts';
 import { mapError } from './error-map.ts';
 import { evidenceSink } from './evidence.ts';
 import { sleep } from './sleep.ts';
+import { Resources } from '../../nodes/sdk/resources.ts';
 import { credentialAccess, type CredentialSource } from './credentials.ts';
 import type { SecretMasker } from './secret-masker.ts';
 
@@ -26,6 +27,8 @@ export interface RunContext {
   emit: EngineListener;
   evidenceDir: string;
   signal: AbortSignal;
+  /** Resources shared by the run's records (a browser); closed by the engine when the run stops executing. */
+  runResources: Resources;
   /** The vault, for `ctx.credentials` (none: every credential is unknown). */
   credentials?: CredentialSource;
   /** Every secret a step of this run resolved: masked in all that the run stores or sends. */
@@ -45,6 +48,15 @@ type RecordError = NonNullable<RecordRow['error']>;
  * the record's new checkpoint before the record moves on.
  */
 export async function walkRecord(rc: RunContext, rec: Pick<RecordRow, 'index' | 'data' | 'status' | 'checkpoint' | 'startedAt'>): Promise<WalkEnd> {
+  const resources = new Resources((key, err) => rc.logs.add(rc.runId, rec.index, null, 'warn', `Could not close ${key}: ${(err as Error).message}`));
+  try {
+    return await walk(rc, rec, resources);
+  } finally {
+    await resources.closeAll();
+  }
+}
+
+async function walk(rc: RunContext, rec: Pick<RecordRow, 'index' | 'data' | 'status' | 'checkpoint' | 'startedAt'>, recordResources: Resources): Promise<WalkEnd> {
   const cp: RecordCheckpoint = rec.checkpoint ?? initialCheckpoint(rc.flow, rec.data);
   const startedAt = rec.startedAt ?? new Date().toISOString();
   let status: RecordStatus = rec.status;
@@ -72,7 +84,7 @@ export async function walkRecord(rc: RunContext, rec: Pick<RecordRow, 'index' | 
       outcome = doubt.outcome;
       rc.logs.add(rc.runId, rec.index, node.id, 'warn', doubt.verdict === 'happened' ? `${node.name} was interrupted before it committed; its post-check says it happened, so it is not run again.` : `${node.name}: ${outcome.ok ? '' : outcome.error.message}`);
     } else {
-      outcome = await attemptStep(rc, rec, cp, node, token, attempt, evidence, startedAt);
+      outcome = await attemptStep(rc, rec, cp, node, token, attempt, evidence, startedAt, recordResources);
     }
     // Secrets the step used never travel on: not in the next tokens, the step row, the record, the log.
     outcome = maskOutcome(rc.masker, outcome);
@@ -195,6 +207,7 @@ async function attemptStep(
   attempt: number,
   evidence: string[],
   startedAt: string,
+  recordResources: Resources,
 ): Promise<StepOutcome> {
   const refused = await checkBefore(node.policy, node.name, token.data);
   if (refused) return { ok: false, cancelled: false, error: refused };
@@ -211,6 +224,7 @@ async function attemptStep(
     log: nodeLogger(rc, rec.index, node.id),
     evidence: evidenceSink(rc.evidenceDir, rc.runId, rec.index, evidence, rc.masker),
     credentials: credentialAccess(rc.credentials, node.def, node.name, rc.masker),
+    resources: { run: rc.runResources, record: recordResources },
     run: { id: rc.runId, flowId: rc.flowId },
     record: { id: `${rc.runId}:${rec.index}`, index: rec.index },
   });

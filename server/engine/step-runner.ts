@@ -1,4 +1,4 @@
-import type { CredentialAccess, EvidenceSink, NodeLogger, RecordData, StepResult } from '../../nodes/sdk/types.ts';
+import type { CredentialAccess, EvidenceSink, NodeResources, NodeLogger, RecordData, StepResult } from '../../nodes/sdk/types.ts';
 import { toStepError, type StepErrorInfo } from '../../nodes/sdk/node-error.ts';
 import type { CompiledNode } from './compiled-flow.ts';
 
@@ -11,6 +11,7 @@ export interface StepCall {
   log: NodeLogger;
   evidence: EvidenceSink;
   credentials: CredentialAccess;
+  resources: NodeResources;
   run: { id: string; flowId: string };
   record: { id: string; index: number };
 }
@@ -35,6 +36,7 @@ export async function runStep(call: StepCall): Promise<StepOutcome> {
         log: call.log,
         evidence: call.evidence,
         credentials: call.credentials,
+        resources: call.resources,
         attempt: call.attempt,
         run: call.run,
         record: call.record,

@@ -237,3 +237,28 @@ describe('engine: run controls', () => {
     expect(h.events.filter((e) => e.type === 'step' && e.phase === 'end')).toHaveLength(6);
   });
 });
+
+describe('engine: shared resources', () => {
+  it('opens a run resource once and a record resource per record, and closes each when its scope ends', async () => {
+    h = await openHarness();
+    const doc = flow([['t', 'test.trigger'], ['r1', 'test.resource'], ['r2', 'test.resource']], [['t', 'r1'], ['r1', 'r2']], 2);
+    const run = await h.engine.startRun(doc, { input: { records: records(3) } });
+    await h.engine.waitForRun(run.id);
+    expect(probe.opened.filter((x) => x === 'browser')).toHaveLength(1);
+    expect(probe.opened.filter((x) => x.startsWith('page')).sort()).toEqual(['page0', 'page1', 'page2']);
+    // Record pages close as their record ends, the browser last, when the run ends.
+    expect(probe.closed.slice().sort()).toEqual(['browser', 'page0', 'page1', 'page2']);
+    expect(probe.closed[probe.closed.length - 1]).toBe('browser');
+    expect((await h.store.getRecord(run.id, 1))?.output).toMatchObject({ used: 'B/P1' });
+  });
+
+  it('closes them when the run is stopped', async () => {
+    h = await openHarness();
+    const doc = flow([['t', 'test.trigger'], ['r', 'test.resource', { waitMs: 2000 }]], [['t', 'r']], 2);
+    const run = await h.engine.startRun(doc, { input: { records: records(4) } });
+    await new Promise((r) => setTimeout(r, 100));
+    await h.engine.stop(run.id);
+    await h.engine.waitForRun(run.id);
+    expect(probe.closed.slice().sort()).toEqual(['browser', 'page0', 'page1']);
+  });
+});

@@ -13,7 +13,7 @@ import type { Store } from '../../../server/store/types.ts';
 import { FLOW_FORMAT, type FlowDocument } from '../../../server/flow/schema.ts';
 
 /** Small node types that make engine behaviour easy to observe. */
-export const probe = { active: 0, maxActive: 0, calls: new Map<string, number>() };
+export const probe = { active: 0, maxActive: 0, calls: new Map<string, number>(), opened: [] as string[], closed: [] as string[] };
 
 export const testNodes: AnyNodeDefinition[] = [
   defineNode({
@@ -77,6 +77,17 @@ export const testNodes: AnyNodeDefinition[] = [
     },
   }),
   defineNode({
+    type: 'test.resource', title: 'Resource', category: 'Network', description: 'opens a run and a record resource', effect: 'none',
+    params: z.object({ waitMs: z.number().default(0) }),
+    inputs: [{ id: 'in', label: 'In' }], outputs: [{ id: 'out', label: 'Out' }],
+    async run(ctx) {
+      const browser = await ctx.resources.run.get('browser', async () => (probe.opened.push('browser'), 'B'), () => void probe.closed.push('browser'));
+      const page = await ctx.resources.record.get('page', async () => (probe.opened.push(`page${ctx.record.index}`), `P${ctx.record.index}`), () => void probe.closed.push(`page${ctx.record.index}`));
+      if (ctx.params.waitMs) await new Promise((r) => setTimeout(r, ctx.params.waitMs));
+      return out({ ...ctx.input, used: `${browser}/${page}` });
+    },
+  }),
+  defineNode({
     type: 'test.hang', title: 'Hang', category: 'Flow', description: 'never ends unless aborted', effect: 'none',
     params: z.object({}), inputs: [{ id: 'in', label: 'In' }], outputs: [{ id: 'out', label: 'Out' }],
     run: () => new Promise(() => undefined),
@@ -118,6 +129,8 @@ export async function openHarness(dir = mkdtempSync(path.join(os.tmpdir(), 'conv
   probe.active = 0;
   probe.maxActive = 0;
   probe.calls.clear();
+  probe.opened.length = 0;
+  probe.closed.length = 0;
   const store = await openSqlJsStore(path.join(dir, 'store'));
   const engine = new Engine({ store, registry: new NodeRegistry(testNodes), dataDir: dir });
   const events: EngineEvent[] = [];
