@@ -1,7 +1,8 @@
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import ExcelJS from 'exceljs';
+import { readFileSync } from 'node:fs';
+import { writePeopleSheet } from '../../scripts/people-sheet.ts';
 import { describe, expect, test } from 'vitest';
 import { useStudio } from './support/fixtures.ts';
 import { api, waitForRun, type FlowEntry } from './support/api.ts';
@@ -10,43 +11,11 @@ import * as s from './support/studio.ts';
 const studio = useStudio();
 const ROWS = 10_000;
 
-async function writeSheet(file: string): Promise<void> {
-  const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: file });
-  const ws = wb.addWorksheet('People');
-  ws.addRow(['first_name', 'last_name', 'email']).commit();
-  for (let i = 0; i < ROWS; i++) ws.addRow([`First${i}`, `Last${i}`, i % 100 === 99 ? `broken-${i}` : `person${i}@example.com`]).commit();
-  await wb.commit();
-}
-
-function fiveSteps() {
-  const col = (field: string, extra: Record<string, unknown> = {}) => ({ field, column: '', required: true, trim: true, letterCase: 'keep', mustBe: 'anything', pattern: '', ...extra });
-  return {
-    format: 'conveyor.flow/v1',
-    id: 'flow_scale',
-    name: 'Ten thousand people',
-    description: '',
-    settings: { concurrency: 16 },
-    nodes: [
-      { id: 'sheet', type: 'sheet.read', position: { x: 0, y: 200 }, params: { sheet: '', headerRow: 1, keepUnmappedColumns: false, columns: [col('first_name'), col('last_name'), col('email', { mustBe: 'email', letterCase: 'lower' })] } },
-      { id: 'name', type: 'core.set-fields', position: { x: 300, y: 200 }, params: { fields: [{ name: 'full_name', value: 'first_name & " " & last_name' }] } },
-      { id: 'domain', type: 'core.set-fields', position: { x: 600, y: 200 }, params: { fields: [{ name: 'domain', value: '$substringAfter(email, "@")' }] } },
-      { id: 'check', type: 'core.if', position: { x: 900, y: 200 }, params: { condition: 'domain = "example.com"' } },
-      { id: 'done', type: 'core.end', position: { x: 1200, y: 200 }, params: { status: 'success' } },
-    ],
-    edges: [
-      { id: 'e1', source: 'sheet', sourcePort: 'out', target: 'name', targetPort: 'in' },
-      { id: 'e2', source: 'name', sourcePort: 'out', target: 'domain', targetPort: 'in' },
-      { id: 'e3', source: 'domain', sourcePort: 'out', target: 'check', targetPort: 'in' },
-      { id: 'e4', source: 'check', sourcePort: 'true', target: 'done', targetPort: 'in' },
-    ],
-  };
-}
-
 describe('a 10,000-row spreadsheet', () => {
   test('runs in one go while the studio stays responsive: canvas clicks are handled within 200 ms as records stream', async () => {
     const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'conveyor-scale-')), 'people.xlsx');
-    await writeSheet(file);
-    const entry = await api<FlowEntry>(studio.url, 'POST', '/api/flows/import', fiveSteps());
+    await writePeopleSheet(file, ROWS);
+    const entry = await api<FlowEntry>(studio.url, 'POST', '/api/flows/import', JSON.parse(readFileSync('flows/people-by-domain.json', 'utf8')));
     const page = await studio.page();
     await page.goto(`${studio.url}/flows/${encodeURIComponent(entry.id)}`);
     await page.locator(s.tid('editor')).waitFor();

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openConveyor, type Conveyor } from '../../../server/conveyor.ts';
 import { serializeFlow } from '../../../server/flow/serialize.ts';
+import { writePeopleSheet } from '../../../scripts/people-sheet.ts';
 import type { RunInput } from '../../../nodes/sdk/types.ts';
 
 let c: Conveyor;
@@ -66,5 +67,14 @@ describe('example flows in flows/ import and run as they are', () => {
       { row: 7, field: 'email', rule: 'email', value: 'not an email' },
       { row: 9, field: 'email', rule: 'required', value: '' },
     ]);
+  });
+
+  it('people-by-domain: a generated sheet of 300 people, three broken emails rejected, the rest kept', async () => {
+    const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'conveyor-people-')), 'people.xlsx');
+    await writePeopleSheet(file, 300);
+    const { summary, records } = await runExample('people-by-domain.json', { file: { path: file, name: 'people.xlsx' } });
+    expect(summary.counts).toMatchObject({ success: 297, failed: 0 });
+    expect(records[0].output).toMatchObject({ full_name: 'First0 Last0', email: 'person0@example.com', domain: 'example.com' });
+    expect((await c.store.listRejects(summary.id)).map((r) => r.row)).toEqual([101, 201, 301]);
   });
 });
