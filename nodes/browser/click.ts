@@ -1,0 +1,49 @@
+import { z } from 'zod';
+import { defineNode, out } from '../sdk/define-node.ts';
+import { renderTemplate } from '../core/lib/template.ts';
+import { browserStep, remaining } from './lib/session.ts';
+import { findElement, optionalSelectorsParam, renderSelectors, selectorsParam } from './lib/selectors.ts';
+import { timeoutParam, urlPatternParam } from './lib/params.ts';
+import { expectAfter } from './lib/expect.ts';
+import { notUsable } from './lib/action.ts';
+
+const params = z.object({
+  selectors: selectorsParam(['button[type="submit"]'], 'Button or link', 'What to click.'),
+  expectSelectors: optionalSelectorsParam(
+    'Then expect element',
+    'The sign that the click worked: the step succeeds only once one of these elements is visible (e.g. text=Thank you). Selectors are tried in order. Empty: no check (not recommended: a click that did nothing would count as done).',
+  ),
+  expectUrl: urlPatternParam('Then expect address', 'The sign that the click worked: the step succeeds only once the page address matches. Empty: no check.'),
+  timeoutMs: timeoutParam('for the element (and again for the sign that the click worked)'),
+});
+
+export const browserClick = defineNode({
+  type: 'browser.click',
+  title: 'Browser: click',
+  category: 'Network',
+  description: 'Clicks a button or link of the open page, then waits for the sign that it worked (an element or an address). Clicking may submit a form: the step is not repeated blindly after a crash.',
+  icon: '👆',
+  params,
+  inputs: [{ id: 'in', label: 'In' }],
+  outputs: [{ id: 'out', label: 'Out' }],
+  effect: 'unsafe',
+  run(ctx) {
+    const p = ctx.params;
+    return browserStep(ctx, 'existing', async (page) => {
+      const deadline = Date.now() + p.timeoutMs;
+      const selectors = await renderSelectors(p.selectors, ctx.input);
+      const expectSelectors = await renderSelectors(p.expectSelectors, ctx.input);
+      const expectUrl = (await renderTemplate(p.expectUrl, ctx.input, 'the expected address')).trim();
+      const { locator, selector } = await findElement(ctx, page, selectors, { deadline, timeoutMs: p.timeoutMs });
+      try {
+        await locator.click({ timeout: remaining(deadline) });
+      } catch (err) {
+        if (page.isClosed()) throw err;
+        throw notUsable('click', selector, err);
+      }
+      ctx.log.debug(`Clicked ${JSON.stringify(selector)}.`);
+      await expectAfter(ctx, page, `clicking ${JSON.stringify(selector)}`, expectSelectors, expectUrl, p.timeoutMs);
+      return out(ctx.input);
+    });
+  },
+});

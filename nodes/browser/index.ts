@@ -1,0 +1,21 @@
+import type { AnyNodeDefinition } from '../sdk/types.ts';
+import { browserOpen } from './open.ts';
+import { browserFill } from './fill.ts';
+import { browserSelect } from './select.ts';
+import { browserClick } from './click.ts';
+import { browserWaitFor } from './wait-for.ts';
+import { browserVerify } from './verify.ts';
+import { browserExtract } from './extract.ts';
+import { browserScreenshot } from './screenshot.ts';
+
+/** Browser connector: steps that drive a real (headless) Chromium, one window per record. */
+export const browserNodes: AnyNodeDefinition[] = [
+  browserOpen,
+  browserFill,
+  browserSelect,
+  browserClick,
+  browserWaitFor,
+  browserVerify,
+  browserExtract,
+  browserScreenshot,
+] as AnyNodeDefinition[];

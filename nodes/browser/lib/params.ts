@@ -1,0 +1,63 @@
+import { z } from 'zod';
+import { NodeError } from '../../sdk/node-error.ts';
+import type { NodeContext } from '../../sdk/types.ts';
+import { sleep } from '../../core/lib/abort.ts';
+import { POLL_MS } from './selectors.ts';
+import type { Page } from 'playwright-core';
+
+/** Every browser step's time limit. */
+export function timeoutParam(what = 'for the element and the check') {
+  return z
+    .number()
+    .int('Use a whole number of milliseconds.')
+    .min(1, 'The time limit must be at least 1 ms.')
+    .max(300_000, 'The time limit can be at most 5 minutes (300000 ms).')
+    .default(10_000)
+    .describe(`How long to wait ${what}, in milliseconds (10000 = 10 seconds), before the step fails.`)
+    .meta({ title: 'Time limit (ms)' });
+}
+
+/** A URL pattern setting: text the address must contain, or /a regular expression/. */
+export function urlPatternParam(title: string, description: string) {
+  return z
+    .string()
+    .trim()
+    .default('')
+    .describe(`${description} Write text the address must contain (e.g. /thank-you), or a regular expression between slashes (e.g. /\\/orders\\/\\d+$/). {{ placeholders }} are filled from the record.`)
+    .meta({ title, widget: 'template' });
+}
+
+/** Whether `url` matches a pattern: /regex/flags, or text it must contain. */
+export function urlMatches(url: string, pattern: string): boolean {
+  const re = /^\/(.+)\/([dgimsuy]*)$/s.exec(pattern);
+  if (re) {
+    let regex: RegExp;
+    try {
+      regex = new RegExp(re[1], re[2]);
+    } catch (err) {
+      throw new NodeError(
+        'E_URL_PATTERN_INVALID',
+        `The address pattern ${pattern} is not a valid regular expression: ${(err as Error).message}.`,
+        'Fix the pattern, or write plain text the address must contain (without slashes around it).',
+      );
+    }
+    return regex.test(url);
+  }
+  return url.includes(pattern);
+}
+
+/** Waits until the page's address matches `pattern`; false when `deadline` passes first. */
+export async function waitForUrl(ctx: Pick<NodeContext<unknown>, 'signal'>, page: Page, pattern: string, deadline: number): Promise<boolean> {
+  for (;;) {
+    if (urlMatches(page.url(), pattern)) return true;
+    const left = deadline - Date.now();
+    if (left <= 0) return false;
+    await sleep(Math.min(POLL_MS, left), ctx.signal);
+  }
+}
+
+/** Text for messages, cut to a readable length. */
+export function excerpt(text: string, max = 200): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return JSON.stringify(flat.length > max ? `${flat.slice(0, max)}…` : flat);
+}

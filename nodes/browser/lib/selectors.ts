@@ -1,0 +1,105 @@
+import { z } from 'zod';
+import type { Locator, Page } from 'playwright-core';
+import { NodeError } from '../../sdk/node-error.ts';
+import type { NodeContext } from '../../sdk/types.ts';
+import { sleep } from '../../core/lib/abort.ts';
+import { renderTemplate } from '../../core/lib/template.ts';
+import { firstLine } from './session.ts';
+
+/** How often the page is looked at again while waiting for an element. */
+export const POLL_MS = 100;
+
+const SELECTORS_HELP =
+  'Ways to find the element on the page, tried in order: the first that matches wins, so put the most precise first and fallbacks after it (the page may rename a field). ' +
+  'Write CSS like #email or input[name="email"], text=Send, or role=button[name="Send"]. {{ placeholders }} are filled from the record.';
+
+/** A selector setting: a list of fallbacks, tried in order. */
+export function selectorsParam(defaults: string[], title = 'Element', extra = '') {
+  return z
+    .array(z.string().trim().min(1, 'A selector cannot be empty.'))
+    .min(1, 'Give at least one selector.')
+    .default(defaults)
+    .describe(extra ? `${extra} ${SELECTORS_HELP}` : SELECTORS_HELP)
+    .meta({ title });
+}
+
+/** An optional selector setting (an empty list means "no check"). */
+export function optionalSelectorsParam(title: string, description: string) {
+  return z.array(z.string().trim().min(1, 'A selector cannot be empty.')).default([]).describe(description).meta({ title });
+}
+
+export type ElementState = 'visible' | 'attached';
+
+export interface FoundElement {
+  locator: Locator;
+  selector: string;
+  index: number;
+}
+
+/** Renders `{{ }}` placeholders in every selector against the record. */
+export async function renderSelectors(selectors: string[], input: unknown): Promise<string[]> {
+  const out: string[] = [];
+  for (const [i, s] of selectors.entries()) out.push((await renderTemplate(s, input, `selector ${i + 1}`)).trim());
+  return out;
+}
+
+/** Quoted list for messages: "a", "b", "c". */
+export function listSelectors(selectors: string[]): string {
+  return selectors.map((s) => JSON.stringify(s)).join(', ');
+}
+
+type Ctx = Pick<NodeContext<unknown>, 'signal' | 'log'>;
+
+/**
+ * Looks once for the first selector (in order) with an element in `state`. Returns null when none
+ * has one; invalid selectors are noted in `invalid` and skipped.
+ */
+export async function matchOnce(page: Page, selectors: string[], state: ElementState, invalid: Map<string, string>): Promise<FoundElement | null> {
+  for (const [index, selector] of selectors.entries()) {
+    if (invalid.has(selector)) continue;
+    try {
+      const all = page.locator(selector);
+      const candidates = state === 'visible' ? all.filter({ visible: true }) : all;
+      if ((await candidates.count()) > 0) return { locator: candidates.first(), selector, index };
+    } catch (err) {
+      if (page.isClosed()) throw err;
+      invalid.set(selector, firstLine(err));
+    }
+  }
+  return null;
+}
+
+/**
+ * Finds the element: every selector is tried in order, again and again until `deadline`; the first
+ * that matches an element in `state` wins and is reported in the log. None → E_ELEMENT_NOT_FOUND
+ * listing every selector tried.
+ */
+export async function findElement(ctx: Ctx, page: Page, selectors: string[], options: { deadline: number; timeoutMs: number; state?: ElementState }): Promise<FoundElement> {
+  const state = options.state ?? 'visible';
+  const invalid = new Map<string, string>();
+  for (;;) {
+    const found = await matchOnce(page, selectors, state, invalid);
+    if (found) {
+      ctx.log.debug(
+        found.index === 0
+          ? `Found the element with ${JSON.stringify(found.selector)}.`
+          : `Found the element with fallback selector ${found.index + 1} of ${selectors.length}, ${JSON.stringify(found.selector)} (the earlier ones matched nothing).`,
+        { selector: found.selector, index: found.index },
+      );
+      return found;
+    }
+    const left = options.deadline - Date.now();
+    if (left <= 0) break;
+    await sleep(Math.min(POLL_MS, left), ctx.signal);
+  }
+  throw notFound(page, selectors, invalid, options.timeoutMs, state);
+}
+
+function notFound(page: Page, selectors: string[], invalid: Map<string, string>, timeoutMs: number, state: ElementState): NodeError {
+  const bad = [...invalid.entries()].map(([s, why]) => `${JSON.stringify(s)} is not a valid selector (${why})`);
+  return new NodeError(
+    'E_ELEMENT_NOT_FOUND',
+    `No ${state === 'visible' ? 'visible ' : ''}element matched any of the ${selectors.length} selector${selectors.length === 1 ? '' : 's'} tried within ${timeoutMs} ms: ${listSelectors(selectors)}, on ${page.url()}.${bad.length ? ` ${bad.join('; ')}.` : ''}`,
+    'The page may have changed or not be ready: open it in a browser, find the element (right-click → Inspect) and add a selector that matches it to the list; if the page is slow, raise the time limit. The failure screenshot shows what the page looked like.',
+  );
+}

@@ -1,0 +1,150 @@
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { NodeError } from '../../sdk/node-error.ts';
+import type { NodeContext } from '../../sdk/types.ts';
+import { abortError } from '../../core/lib/abort.ts';
+import { launchChromium } from './chromium.ts';
+import { maskedScreenshot } from './screenshot.ts';
+
+/** The size of the window every record's page gets. */
+export const VIEWPORT = { width: 1280, height: 800 };
+/** How long a failure screenshot may take before it is given up (the step fails anyway). */
+const FAILURE_SHOT_MS = 3000;
+
+interface RecordPage {
+  context: BrowserContext;
+  page: Page;
+}
+
+/** Whether a Browser: open step ran for this record (kept in the record scope, cheap to ask). */
+interface RecordState {
+  opened: boolean;
+}
+
+type AnyContext = Pick<NodeContext<unknown>, 'resources' | 'signal' | 'evidence' | 'log'>;
+
+/** The run's browser: launched by the first browser step of the run, closed when the run stops. */
+export function browserFor(ctx: AnyContext): Promise<Browser> {
+  return ctx.resources.run.get<Browser>('browser', launchChromium, (b) => b.close());
+}
+
+function stateFor(ctx: AnyContext): Promise<RecordState> {
+  return ctx.resources.record.get<RecordState>('browser.state', async () => ({ opened: false }), () => undefined);
+}
+
+/**
+ * This record's page: its own browser context (cookies, storage, cache are not shared with other
+ * records) and one page in it, created on first use and closed when the record stops executing.
+ */
+export async function pageFor(ctx: AnyContext): Promise<Page> {
+  const rp = await ctx.resources.record.get<RecordPage>(
+    'page',
+    async () => {
+      const browser = await browserFor(ctx);
+      const context = await browser.newContext({ viewport: VIEWPORT });
+      try {
+        return { context, page: await context.newPage() };
+      } catch (err) {
+        await context.close().catch(() => undefined);
+        throw err;
+      }
+    },
+    (v) => v.context.close(),
+  );
+  // A page closed by a cancelled step is replaced (same context: the record keeps its cookies).
+  if (rp.page.isClosed()) rp.page = await rp.context.newPage();
+  (await stateFor(ctx)).opened = true;
+  return rp.page;
+}
+
+/** The page a Browser: open step made for this record; E_NO_PAGE when there is none. */
+export async function existingPage(ctx: AnyContext): Promise<Page> {
+  const state = await stateFor(ctx);
+  if (state.opened) {
+    const page = await pageFor(ctx);
+    if (page.url() !== 'about:blank') return page;
+  }
+  throw new NodeError(
+    'E_NO_PAGE',
+    'No web page is open for this record: a browser step ran before any "Browser: open page" step.',
+    'Put a "Browser: open page" step before this one on the record\'s path. A record\'s page does not survive a pause or a resume, so the path must open it again.',
+  );
+}
+
+/**
+ * Runs one browser step: gets the page (a new or reused one for `open`, the record's current one
+ * otherwise), honours `ctx.signal` (abort → the page is closed at once and an AbortError thrown)
+ * and attaches a masked `failure.png` of the page before any failure is thrown.
+ */
+export async function browserStep<T>(ctx: AnyContext, mode: 'open' | 'existing', body: (page: Page) => Promise<T>): Promise<T> {
+  if (ctx.signal.aborted) throw abortError(ctx.signal, 'The browser step was cancelled.');
+  let page: Page | undefined;
+  let closing: Promise<void> | undefined;
+  const work = (async () => {
+    page = mode === 'open' ? await pageFor(ctx) : await existingPage(ctx);
+    return body(page);
+  })();
+  try {
+    return await untilAborted(ctx.signal, work, () => {
+      closing = page?.close().catch(() => undefined);
+      return closing ?? Promise.resolve();
+    });
+  } catch (err) {
+    if (ctx.signal.aborted) {
+      // The step's own work may fail first (its page closed under it): the page is closed all the same.
+      await closing;
+      throw abortError(ctx.signal, 'The browser step was cancelled.');
+    }
+    // A blank page (nothing opened yet) says nothing: no screenshot then.
+    if (page && !page.isClosed() && page.url() !== 'about:blank') await attachFailureScreenshot(ctx, page);
+    throw err;
+  }
+}
+
+/** How long closing the page on abort may take before the AbortError is thrown anyway. */
+const ABORT_CLOSE_MS = 1000;
+
+/** `work`, or an AbortError as soon as `signal` aborts (once `onAbort` is done, or after ABORT_CLOSE_MS). */
+function untilAborted<T>(signal: AbortSignal, work: Promise<T>, onAbort: () => Promise<void>): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const abort = (): void => {
+      let timer: NodeJS.Timeout | undefined;
+      const fail = (): void => {
+        clearTimeout(timer);
+        reject(abortError(signal, 'The browser step was cancelled.'));
+      };
+      timer = setTimeout(fail, ABORT_CLOSE_MS);
+      onAbort().then(fail, fail);
+    };
+    signal.addEventListener('abort', abort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', abort));
+  });
+}
+
+/** Attaches a masked screenshot of the page as `failure.png`; a screenshot that fails is only logged. */
+export async function attachFailureScreenshot(ctx: AnyContext, page: Page): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const png = await Promise.race([
+      maskedScreenshot(page),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`it took more than ${FAILURE_SHOT_MS} ms`)), FAILURE_SHOT_MS);
+      }),
+    ]);
+    await ctx.evidence.attach('failure.png', png, 'image/png');
+  } catch (err) {
+    ctx.log.warn(`No failure screenshot could be taken: ${firstLine(err)}`);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The first line of an error's message (Playwright adds call logs below it). */
+export function firstLine(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  return message.split('\n')[0].trim();
+}
+
+/** Milliseconds left before `deadline`, at least 1 (Playwright treats 0 as "no time limit"). */
+export function remaining(deadline: number): number {
+  return Math.max(1, deadline - Date.now());
+}

@@ -1,0 +1,113 @@
+import { z } from 'zod';
+import { errors, type Page, type Response } from 'playwright-core';
+import { defineNode, out } from '../sdk/define-node.ts';
+import { NodeError } from '../sdk/node-error.ts';
+import { renderTemplate } from '../core/lib/template.ts';
+import { displayUrl } from '../core/http-request.ts';
+import { browserStep, firstLine } from './lib/session.ts';
+import { optionalSelectorsParam, renderSelectors } from './lib/selectors.ts';
+import { timeoutParam, urlPatternParam } from './lib/params.ts';
+import { expectAfter } from './lib/expect.ts';
+
+const params = z.object({
+  url: z
+    .string()
+    .trim()
+    .default('https://example.com/')
+    .describe('The address of the page to open, e.g. https://shop.example.com/login or https://crm.example.com/customers/{{ id }}. Put record fields in double braces.')
+    .meta({ title: 'Page address', widget: 'template' }),
+  waitUntil: z
+    .enum(['load', 'domcontentloaded', 'networkidle'])
+    .default('load')
+    .describe('When the page counts as loaded: load (everything, images included: the usual choice), domcontentloaded (the text is there; faster), networkidle (nothing has been downloading for half a second; for pages that keep loading data).')
+    .meta({ title: 'Wait until' }),
+  expectSelectors: optionalSelectorsParam(
+    'Then expect element',
+    'Optional check: the step succeeds only once one of these elements is visible (e.g. #login-form). Selectors are tried in order. Empty: no check.',
+  ),
+  expectUrl: urlPatternParam('Then expect address', 'Optional check: the step succeeds only if the page address (after redirects) matches. Empty: no check.'),
+  timeoutMs: timeoutParam('for the page to load (and again for the check)'),
+});
+
+export const browserOpen = defineNode({
+  type: 'browser.open',
+  title: 'Browser: open page',
+  category: 'Network',
+  description: 'Opens a web page in this record\'s own browser window (its own cookies and sign-ins) and waits until it has loaded. Later browser steps work on that page.',
+  icon: '🧭',
+  params,
+  inputs: [{ id: 'in', label: 'In' }],
+  outputs: [{ id: 'out', label: 'Out' }],
+  effect: 'idempotent',
+  run(ctx) {
+    const p = ctx.params;
+    return browserStep(ctx, 'open', async (page) => {
+      const raw = (await renderTemplate(p.url, ctx.input, 'the page address')).trim();
+      const url = parseUrl(raw);
+      const shown = displayUrl(url);
+      let response: Response | null;
+      try {
+        response = await page.goto(url.href, { waitUntil: p.waitUntil, timeout: p.timeoutMs });
+      } catch (err) {
+        if (page.isClosed()) throw err;
+        const timedOut = err instanceof errors.TimeoutError;
+        // Stop the navigation still under way, so the failure screenshot shows the page as it is.
+        if (timedOut) await stopLoading(page);
+        const netCode = /net::(ERR_[A-Z_]+)/.exec(firstLine(err))?.[1];
+        throw new NodeError(
+          'E_PAGE_LOAD',
+          timedOut
+            ? `The page ${shown} did not finish loading (${p.waitUntil}) within ${p.timeoutMs} ms.`
+            : `The page ${shown} could not be opened${netCode ? ` (${netCode})` : ''}: ${firstLine(err)}`,
+          timedOut
+            ? 'The site may be slow: raise the time limit, or wait until "domcontentloaded" instead of "load".'
+            : 'Check the address and that the site is up and reachable from this computer; retrying later may help.',
+          { transient: netCode !== 'ERR_NAME_NOT_RESOLVED', cause: err },
+        );
+      }
+      const status = response?.status() ?? 0;
+      if (status >= 400) {
+        throw new NodeError(
+          'E_PAGE_LOAD',
+          `The page ${shown} answered ${status}${response?.statusText() ? ` ${response.statusText()}` : ''}.`,
+          status >= 500
+            ? 'The site had a problem on its side: retrying later may help.'
+            : status === 401 || status === 403
+              ? 'The site refused access: the page may need a sign-in first.'
+              : 'Check the address and the record fields it uses.',
+          { transient: status >= 500 || status === 429 || status === 408 },
+        );
+      }
+      ctx.log.info(`Opened ${displayUrl(new URL(page.url()))}${status ? ` (${status})` : ''}.`);
+      const selectors = await renderSelectors(p.expectSelectors, ctx.input);
+      const urlPattern = (await renderTemplate(p.expectUrl, ctx.input, 'the expected address')).trim();
+      await expectAfter(ctx, page, `opening ${shown}`, selectors, urlPattern, p.timeoutMs);
+      return out(ctx.input);
+    });
+  },
+});
+
+async function stopLoading(page: Page): Promise<void> {
+  try {
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send('Page.stopLoading');
+    await cdp.detach();
+  } catch {
+    // Not Chromium, or the page is gone: the screenshot is only best effort.
+  }
+}
+
+function parseUrl(raw: string): URL {
+  const hint = 'Write the full address, starting with https:// (or http://), e.g. https://shop.example.com/login; check the record fields the placeholders use.';
+  if (raw === '') throw new NodeError('E_URL_INVALID', 'The page address is empty.', hint);
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new NodeError('E_URL_INVALID', `The page address ${JSON.stringify(raw)} is not a valid web address.`, hint);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new NodeError('E_URL_INVALID', `The page address ${JSON.stringify(raw)} must start with http:// or https://.`, hint);
+  }
+  return url;
+}

@@ -1,0 +1,44 @@
+import { z } from 'zod';
+import { defineNode, out } from '../sdk/define-node.ts';
+import { fieldName } from '../core/lib/fields.ts';
+import { browserStep } from './lib/session.ts';
+import { maskedScreenshot } from './lib/screenshot.ts';
+
+const params = z.object({
+  name: z
+    .string()
+    .trim()
+    .regex(/^[\w.-]{1,80}$/, 'Use letters, digits, dots, dashes and underscores only, e.g. confirmation.png.')
+    .default('page.png')
+    .describe('The name of the picture in the record\'s evidence, e.g. confirmation.png.')
+    .meta({ title: 'File name' }),
+  fullPage: z.boolean().default(false).describe('On: the whole page, scrolled from top to bottom. Off: only what fits in the window.').meta({ title: 'Whole page' }),
+  mask: z
+    .array(z.string().trim().min(1))
+    .default([])
+    .describe('Extra parts of the page to paint over, as selectors (e.g. .card-number). Password fields are always painted over.')
+    .meta({ title: 'Hide also' }),
+  field: fieldName('screenshot').describe('The record field that receives the picture\'s evidence reference.').meta({ title: 'Store reference in field' }),
+});
+
+export const browserScreenshot = defineNode({
+  type: 'browser.screenshot',
+  title: 'Browser: screenshot',
+  category: 'Network',
+  description: 'Keeps a picture of the open page with the record\'s evidence. Password fields are painted over.',
+  icon: '📸',
+  params,
+  inputs: [{ id: 'in', label: 'In' }],
+  outputs: [{ id: 'out', label: 'Out' }],
+  effect: 'none',
+  run(ctx) {
+    const p = ctx.params;
+    return browserStep(ctx, 'existing', async (page) => {
+      const png = await maskedScreenshot(page, { fullPage: p.fullPage, mask: p.mask });
+      const name = p.name.toLowerCase().endsWith('.png') ? p.name : `${p.name}.png`;
+      const ref = await ctx.evidence.attach(name, png, 'image/png');
+      ctx.log.debug(`Screenshot ${name} kept (${png.length} bytes).`);
+      return out({ ...ctx.input, [p.field]: ref });
+    });
+  },
+});

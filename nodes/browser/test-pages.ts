@@ -1,0 +1,71 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** Test helper: a local web server with the small pages the browser steps' tests use. */
+
+const page = (title: string, body: string): string => `<!doctype html><html><head><meta charset="utf-8"><title>${title}</title></head><body style="font:16px sans-serif">${body}</body></html>`;
+
+const FORM = page(
+  'Sign up',
+  `<form action="/done" method="get">
+     <label>E-mail <input name="mail" autocomplete="off"></label>
+     <label>Password <input type="password" name="pass"></label>
+     <label>Country <select name="country"><option value="">Choose…</option><option value="fr">France</option><option value="de">Germany</option></select></label>
+     <div id="note" contenteditable="true" style="min-height:1em;border:1px solid #ccc"></div>
+     <button type="button" id="noop">Does nothing</button>
+     <button id="locked" type="button" disabled>Locked</button>
+     <button type="submit">Send</button>
+   </form>
+   <div id="later" hidden>Ready</div>
+   <div id="spinner">Loading…</div>
+   <script>setTimeout(() => { document.getElementById('later').hidden = false; document.getElementById('spinner').remove(); }, 300);</script>`,
+);
+
+function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+export interface TestSite {
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function startTestSite(): Promise<TestSite> {
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const html = (status: number, body: string, headers: Record<string, string> = {}): void => {
+      res.writeHead(status, { 'content-type': 'text/html; charset=utf-8', ...headers });
+      res.end(body);
+    };
+    switch (url.pathname) {
+      case '/form':
+        return html(200, FORM);
+      case '/done': {
+        const mail = escapeHtml(url.searchParams.get('mail') ?? '');
+        const country = escapeHtml(url.searchParams.get('country') ?? '');
+        return html(200, page('Done', `<h1 id="thanks">Thank you, ${mail}</h1><p class="country">Country: ${country}</p><a id="order" href="/orders/42" data-id="42">  Order   42 </a>`));
+      }
+      case '/slow':
+        setTimeout(() => html(200, page('Slow', '<p id="slow">finally</p>')), 3000).unref();
+        return;
+      case '/error':
+        return html(500, page('Oops', '<p>Internal error</p>'));
+      case '/set-cookie':
+        return html(200, page('Cookie', '<p>set</p>'), { 'set-cookie': `who=${encodeURIComponent(url.searchParams.get('v') ?? '')}; Path=/` });
+      case '/cookies':
+        return html(200, page('Cookies', `<p id="cookies">[${escapeHtml(req.headers.cookie ?? '')}]</p>`));
+      default:
+        return html(404, page('Not found', '<p>Not found</p>'));
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -1,0 +1,99 @@
+import { z } from 'zod';
+import { defineNode, out } from '../sdk/define-node.ts';
+import { NodeError } from '../sdk/node-error.ts';
+import { renderTemplate } from '../core/lib/template.ts';
+import { sleep } from '../core/lib/abort.ts';
+import { browserStep } from './lib/session.ts';
+import { POLL_MS, listSelectors, matchOnce, renderSelectors, selectorsParam } from './lib/selectors.ts';
+import { excerpt, timeoutParam, urlMatches, urlPatternParam } from './lib/params.ts';
+
+const params = z.object({
+  check: z
+    .enum(['visible', 'enabled', 'text', 'url'])
+    .default('visible')
+    .describe('What must be true: visible (the element shows), enabled (it shows and can be used, e.g. a button that is not greyed out), text (it shows the text below), url (the page address matches).')
+    .meta({ title: 'Check that' }),
+  selectors: selectorsParam(['.message'], 'Element', 'The element to check (not used for the address check).'),
+  text: z
+    .string()
+    .default('')
+    .describe('For the text check: the text the element must show, e.g. Order {{ orderId }} confirmed. Spaces and line breaks are compared loosely.')
+    .meta({ title: 'Text', widget: 'template' }),
+  textMatch: z
+    .enum(['contains', 'equals'])
+    .default('contains')
+    .describe('contains: the element\'s text includes the text above. equals: it is exactly that text.')
+    .meta({ title: 'Text must' }),
+  url: urlPatternParam('Address', 'For the address check: what the page address must match.'),
+  timeoutMs: timeoutParam('for the check to hold'),
+});
+
+const normalize = (s: string): string => s.replace(/\s+/g, ' ').trim();
+
+export const browserVerify = defineNode({
+  type: 'browser.verify',
+  title: 'Browser: verify',
+  category: 'Network',
+  description: 'Checks the open page: an element is visible, enabled or shows a text, or the address matches. Fails the record, saying what was expected and what was found, when the check does not hold in time.',
+  icon: '✅',
+  params,
+  inputs: [{ id: 'in', label: 'In' }],
+  outputs: [{ id: 'out', label: 'Out' }],
+  effect: 'none',
+  run(ctx) {
+    const p = ctx.params;
+    return browserStep(ctx, 'existing', async (page) => {
+      const deadline = Date.now() + p.timeoutMs;
+      const selectors = p.check === 'url' ? [] : await renderSelectors(p.selectors, ctx.input);
+      const pattern = p.check === 'url' ? (await renderTemplate(p.url, ctx.input, 'the address')).trim() : '';
+      const text = p.check === 'text' ? normalize(await renderTemplate(p.text, ctx.input, 'the text')) : '';
+      const invalid = new Map<string, string>();
+
+      /** One look at the page: null when the check holds, otherwise what was found. */
+      const look = async (): Promise<string | null> => {
+        if (p.check === 'url') return urlMatches(page.url(), pattern) ? null : `the address is ${page.url()}`;
+        const found = await matchOnce(page, selectors, 'visible', invalid);
+        if (!found) {
+          const hidden = await matchOnce(page, selectors, 'attached', invalid);
+          return hidden ? `the element ${JSON.stringify(hidden.selector)} is on the page but hidden` : 'no element matched';
+        }
+        if (p.check === 'visible') return null;
+        if (p.check === 'enabled') return (await found.locator.isEnabled()) ? null : `the element ${JSON.stringify(found.selector)} is disabled`;
+        const shown = normalize(await found.locator.innerText());
+        const ok = p.textMatch === 'equals' ? shown === text : shown.includes(text);
+        return ok ? null : `the element ${JSON.stringify(found.selector)} shows ${excerpt(shown)}`;
+      };
+
+      for (;;) {
+        const found = await look();
+        if (found === null) {
+          ctx.log.debug(`Check passed: ${describeExpectation()}.`);
+          return out(ctx.input);
+        }
+        const left = deadline - Date.now();
+        if (left <= 0) {
+          throw new NodeError(
+            'E_VERIFY_FAILED',
+            `Expected ${describeExpectation()} within ${p.timeoutMs} ms; found: ${found}.`,
+            'The page is not in the state the flow expects (an error message, a different page, a slow server): look at the failure screenshot. If the page is right, adjust the check.',
+          );
+        }
+        await sleep(Math.min(POLL_MS, left), ctx.signal);
+      }
+
+      function describeExpectation(): string {
+        const el = `an element matching ${listSelectors(selectors)}`;
+        switch (p.check) {
+          case 'url':
+            return `the page address to match ${pattern}`;
+          case 'visible':
+            return `${el} to be visible`;
+          case 'enabled':
+            return `${el} to be visible and enabled`;
+          case 'text':
+            return `${el} to show text that ${p.textMatch === 'equals' ? 'equals' : 'contains'} ${excerpt(text)}`;
+        }
+      }
+    });
+  },
+});
