@@ -2,9 +2,11 @@ import type { AnyNodeDefinition } from './sdk/types.ts';
 import { NodeRegistry } from './registry.ts';
 import { coreNodes } from './core/index.ts';
 import { spreadsheetNodes } from './spreadsheet/index.ts';
+import { mailNodes } from './mail/index.ts';
+import { browserNodes } from './browser/index.ts';
 
 /** Every node type that ships with Conveyor. A new connector group adds its index here. */
-export const builtinNodes: AnyNodeDefinition[] = [...coreNodes, ...spreadsheetNodes];
+export const builtinNodes: AnyNodeDefinition[] = [...coreNodes, ...spreadsheetNodes, ...browserNodes, ...mailNodes];
 
 export function createRegistry(extra: AnyNodeDefinition[] = []): NodeRegistry {
   return new NodeRegistry([...builtinNodes, ...extra]);

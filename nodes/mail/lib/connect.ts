@@ -1,0 +1,82 @@
+import { ImapFlow } from 'imapflow';
+import { NodeError } from '../../sdk/node-error.ts';
+import type { NodeContext, ResolvedCredential } from '../../sdk/types.ts';
+
+/** The mail server settings of an imap/smtp credential (fields + password). */
+export interface MailServer {
+  name: string;
+  host: string;
+  port: number;
+  secure: boolean;
+  user: string;
+  password: string;
+}
+
+/** Resolves the step's credential; the engine checks its scope against this node type and host:port. */
+export async function mailCredential(ctx: NodeContext<unknown>, name: string, kind: 'imap' | 'smtp'): Promise<MailServer> {
+  if (!name) {
+    throw new NodeError(
+      'E_MAIL_CREDENTIAL_MISSING',
+      `This step needs a credential of kind ${kind} (the mail account), and none is chosen.`,
+      `Create a ${kind === 'imap' ? 'Mailbox (IMAP)' : 'Mail sending (SMTP)'} credential on the Credentials page and pick it in the step settings.`,
+    );
+  }
+  // The step contacts exactly the server the credential names (never an address from the record),
+  // so there is no other host to check; a credential limited to hosts cannot be used here (the
+  // engine would need the host before the credential is read): leave its Hosts empty.
+  const cred: ResolvedCredential = await ctx.credentials.get(name, { kind });
+  return {
+    name,
+    host: String(cred.fields.host ?? ''),
+    port: Number(cred.fields.port ?? (kind === 'imap' ? 993 : 587)),
+    secure: typeof cred.fields.secure === 'boolean' ? cred.fields.secure : kind === 'imap',
+    user: String(cred.fields.user ?? ''),
+    password: cred.secrets.password ?? '',
+  };
+}
+
+/** Opens an IMAP session; connection problems become NodeErrors (never quoting the password). */
+export async function openImap(server: MailServer, signal: AbortSignal): Promise<ImapFlow> {
+  const client = new ImapFlow({
+    host: server.host,
+    port: server.port,
+    secure: server.secure,
+    auth: { user: server.user, pass: server.password },
+    logger: false,
+    connectionTimeout: 15_000,
+    greetingTimeout: 15_000,
+    // Plain connections (local test servers) are allowed; a server offering STARTTLS gets it.
+    tls: { rejectUnauthorized: true },
+  });
+  client.on('error', () => undefined); // socket errors surface through the pending command
+  const onAbort = (): void => client.close();
+  signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    await client.connect();
+  } catch (err) {
+    client.close();
+    throw imapError(err, server);
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
+  return client;
+}
+
+export function imapError(err: unknown, server: MailServer): NodeError {
+  if (err instanceof NodeError) return err;
+  const e = err as { authenticationFailed?: boolean; code?: string; message?: string; responseText?: string };
+  if (e?.authenticationFailed) {
+    return new NodeError(
+      'E_MAIL_AUTH',
+      `The mail server ${server.host}:${server.port} refused the sign-in of ${server.user}.`,
+      'Check the user and password of the credential (some providers need an app password).',
+    );
+  }
+  const code = e?.code ? ` (${e.code})` : '';
+  return new NodeError(
+    'E_MAIL_CONNECTION',
+    `Talking to the mail server ${server.host}:${server.port} failed${code}: ${e?.responseText || e?.message || 'unknown error'}.`,
+    'Check that the server, port and TLS setting of the credential are right and that the server is reachable; retrying later may help.',
+    { transient: true, cause: err },
+  );
+}

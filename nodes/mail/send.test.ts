@@ -1,0 +1,109 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sendMail } from './send.ts';
+import { waitForCode } from './wait-for-code.ts';
+import { failureOf, fakeCredentials, runNode } from '../sdk/testing.ts';
+import { Resources } from '../sdk/resources.ts';
+import { startDovecot, type Dovecot } from '../../tests/support/mail/dovecot.ts';
+import { startSmtpRelay, type SmtpRelay } from '../../tests/support/mail/smtp.ts';
+
+// Real Dovecot + a local SMTP server that delivers every accepted message into Dovecot.
+let dovecot: Dovecot;
+let smtp: SmtpRelay;
+const INBOX = { name: 'catchall@example.test', password: 'catchall-pw-123' };
+const SMTP_LOGIN = { user: 'mailer@shop.example', password: 'smtp-pw-456' };
+let failNext: number | null = null;
+
+beforeAll(async () => {
+  dovecot = await startDovecot({ users: [INBOX] });
+  smtp = await startSmtpRelay({
+    ...SMTP_LOGIN,
+    async deliver(raw) {
+      if (failNext !== null) {
+        const code = failNext;
+        failNext = null;
+        throw Object.assign(new Error('Mailbox busy, try later'), { responseCode: code });
+      }
+      await dovecot.deliver(INBOX.name, raw);
+    },
+  });
+}, 30_000);
+afterAll(async () => {
+  await smtp?.stop();
+  await dovecot?.stop();
+});
+
+function credentials(smtpPassword = SMTP_LOGIN.password) {
+  return fakeCredentials([
+    { name: 'mailer', kind: 'smtp', fields: { host: smtp.host, port: smtp.port, secure: false, user: SMTP_LOGIN.user }, secrets: { password: smtpPassword } },
+    { name: 'inbox', kind: 'imap', fields: { host: dovecot.host, port: dovecot.port, secure: false, user: INBOX.name }, secrets: { password: INBOX.password } },
+  ]);
+}
+
+const SEND = {
+  credential: 'mailer',
+  from: 'Shop <no-reply@shop.example>',
+  to: '{{ email }}',
+  subject: 'Your code for {{ name }}',
+  text: 'Hello {{ name }}, your code is {{ code }}.',
+  html: '<p>Hello {{ name }}, your code is <b>{{ code }}</b>.</p>',
+};
+
+describe('mail.send (local SMTP server → real Dovecot)', () => {
+  it('sends a mail that arrives in Dovecot, where wait-for-code finds its code', async () => {
+    const email = `buyer-${Date.now()}@example.test`;
+    const requestedAt = new Date().toISOString();
+    const creds = credentials();
+    const sent = await runNode(sendMail, SEND, { email, name: 'Ann', code: '918273' }, { credentials: creds });
+    const data = sent.result.emit[0].data;
+    expect(data).toMatchObject({ email, name: 'Ann', code: '918273' });
+    expect(data.messageId).toMatch(/^<.+@.+>$/);
+    expect(smtp.received.at(-1)).toMatchObject({ from: 'no-reply@shop.example', to: [email] });
+    expect(smtp.received.at(-1)!.raw).toContain('Subject: Your code for Ann');
+    expect(sent.ctx.logs.map((l) => l.message).join('\n')).not.toContain(SMTP_LOGIN.password);
+
+    const { result } = await runNode(
+      waitForCode,
+      { credential: 'inbox', senders: ['@shop.example'], field: 'otp', timeoutMs: 10_000 },
+      { email, codeRequestedAt: requestedAt },
+      { credentials: creds, resources: { run: new Resources(), record: new Resources() } },
+    );
+    expect(result.emit[0].data.otp).toBe('918273');
+  });
+
+  it('cc and several recipients; the one in Cc finds the code too', async () => {
+    const to = `a-${Date.now()}@example.test, b-${Date.now()}@example.test`;
+    const cc = `c-${Date.now()}@example.test`;
+    const sent = await runNode(sendMail, { ...SEND, to, cc }, { name: 'Bo', code: '445566' }, { credentials: credentials() });
+    expect(sent.result.emit[0].data.messageId).toBeTruthy();
+    expect(smtp.received.at(-1)!.to.sort()).toEqual([...to.split(', '), cc].sort());
+    const { result } = await runNode(
+      waitForCode,
+      { credential: 'inbox', senders: ['no-reply@shop.example'], timeoutMs: 10_000, recipient: cc },
+      {},
+      { credentials: credentials(), resources: { run: new Resources(), record: new Resources() } },
+    );
+    expect(result.emit[0].data.code).toBe('445566');
+  });
+
+  it('a 4xx refusal is a transient E_SMTP_SEND; a bad login is not transient', async () => {
+    failNext = 451;
+    const busy = await failureOf(() => runNode(sendMail, SEND, { email: 'x@example.test', name: 'X', code: '1' }, { credentials: credentials() }));
+    expect(busy).toMatchObject({ code: 'E_SMTP_SEND', transient: true });
+
+    const denied = await failureOf(() => runNode(sendMail, SEND, { email: 'x@example.test', name: 'X', code: '1' }, { credentials: credentials('wrong-pass') }));
+    expect(denied).toMatchObject({ code: 'E_SMTP_SEND', transient: false });
+    expect(denied.message).not.toContain('wrong-pass');
+  });
+
+  it('a server that is not there is a transient E_SMTP_SEND', async () => {
+    const creds = fakeCredentials([{ name: 'mailer', kind: 'smtp', fields: { host: '127.0.0.1', port: 1, secure: false, user: 'u' }, secrets: { password: 'pass' } }]);
+    const err = await failureOf(() => runNode(sendMail, { ...SEND, timeoutMs: 2_000 }, { email: 'x@example.test', name: 'X', code: '1' }, { credentials: creds }));
+    expect(err).toMatchObject({ code: 'E_SMTP_SEND', transient: true });
+  });
+
+  it('refuses an invalid recipient before connecting', async () => {
+    const err = await failureOf(() => runNode(sendMail, SEND, { email: 'not an address', name: 'X' }, { credentials: credentials() }));
+    expect(err).toMatchObject({ code: 'E_MAIL_RECIPIENT_INVALID' });
+    expect(sendMail.effect).toBe('unsafe');
+  });
+});

@@ -1,0 +1,193 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ImapFlow } from 'imapflow';
+import { waitForCode, USED_KEYWORD } from './wait-for-code.ts';
+import { failureOf, fakeCredentials, runNode } from '../sdk/testing.ts';
+import { Resources } from '../sdk/resources.ts';
+import type { RecordData } from '../sdk/types.ts';
+import { rfc822, startDovecot, type Dovecot } from '../../tests/support/mail/dovecot.ts';
+
+// A real Dovecot: if it cannot start, these tests fail with the harness's message (no skipping).
+let dovecot: Dovecot;
+const INBOX = { name: 'catchall@example.test', password: 'catchall-pw-123' };
+const SENDER = 'no-reply@shop.example';
+let counter = 0;
+
+beforeAll(async () => {
+  dovecot = await startDovecot({ users: [INBOX] });
+}, 30_000);
+afterAll(async () => {
+  await dovecot?.stop();
+});
+
+/** A fresh address per test, all landing in the catch-all mailbox. */
+function address(): string {
+  return `user${++counter}-${Date.now()}@example.test`;
+}
+
+function credentials(password = INBOX.password) {
+  return fakeCredentials([
+    { name: 'inbox', kind: 'imap', fields: { host: dovecot.host, port: dovecot.port, secure: false, user: INBOX.name }, secrets: { password } },
+  ]);
+}
+
+async function mail(to: string, text: string, at: Date = new Date(), from = SENDER, subject = 'Your code'): Promise<void> {
+  await dovecot.deliver(INBOX.name, rfc822({ from, to, subject, text, date: at }), { internalDate: at });
+}
+
+function wait(params: Record<string, unknown>, input: RecordData, extra: { run?: Resources; signal?: AbortSignal; password?: string } = {}) {
+  return runNode(waitForCode, { credential: 'inbox', senders: [SENDER, '@bank.example'], timeoutMs: 10_000, pollMs: 300, ...params }, input, {
+    credentials: credentials(extra.password),
+    resources: { run: extra.run ?? new Resources(), record: new Resources() },
+    ...(extra.signal ? { signal: extra.signal } : {}),
+  });
+}
+
+const ago = (ms: number) => new Date(Date.now() - ms);
+
+describe('mail.wait-for-code (real Dovecot)', () => {
+  it("finds the newest code for the record's address, ignoring other recipients", async () => {
+    const email = address();
+    const requestedAt = ago(60_000).toISOString();
+    await mail(email, 'Your code is 111111', ago(40_000));
+    await mail(email, 'Your code is 222222', ago(20_000));
+    await mail(address(), 'Your code is 333333', ago(5_000)); // someone else's, and newer
+    const { result, ctx } = await wait({}, { email, codeRequestedAt: requestedAt, name: 'Ann' });
+    expect(result.emit).toEqual([{ port: 'out', data: { email, codeRequestedAt: requestedAt, name: 'Ann', code: '222222' } }]);
+    expect((ctx.credentials as ReturnType<typeof credentials>).requests[0]).toMatchObject({ name: 'inbox', kind: 'imap' });
+
+    // The message is marked used in the mailbox: a later run (new run scope) gets the older code.
+    const again = await wait({}, { email, codeRequestedAt: requestedAt });
+    expect(again.result.emit[0].data.code).toBe('111111');
+    const client = new ImapFlow({ host: dovecot.host, port: dovecot.port, secure: false, auth: { user: INBOX.name, pass: INBOX.password }, logger: false });
+    await client.connect();
+    try {
+      await client.mailboxOpen('INBOX');
+      const used = await client.search({ keyword: USED_KEYWORD, seen: true, to: email });
+      expect(used).toHaveLength(2);
+    } finally {
+      await client.logout();
+    }
+  });
+
+  it('ignores mail received before the code was requested, even the same day', async () => {
+    const email = address();
+    const requestedAt = new Date();
+    await mail(email, 'Old code 444444', new Date(requestedAt.getTime() - 10 * 60_000));
+    const started = Date.now();
+    const err = await failureOf(() => wait({ timeoutMs: 1_200 }, { email, codeRequestedAt: requestedAt.toISOString() }));
+    expect(err).toMatchObject({ code: 'E_MAIL_TIMEOUT', transient: true });
+    expect(Date.now() - started).toBeLessThan(6_000);
+  });
+
+  it('without codeRequestedAt, counts mail from the look-back before the step started, not older', async () => {
+    const email = address();
+    await mail(email, 'Too old 121212', ago(120_000));
+    await mail(email, 'Fresh 343434', ago(5_000));
+    const { result } = await wait({ lookbackMs: 30_000 }, { email });
+    expect(result.emit[0].data.code).toBe('343434');
+  });
+
+  it('rejects a sender that is not allowed when it is the only candidate (E_MAIL_SENDER_REJECTED)', async () => {
+    const email = address();
+    await mail(email, 'Your code is 555555', ago(1_000), 'phisher@evil.example');
+    const err = await failureOf(() => wait({ timeoutMs: 1_200 }, { email, codeRequestedAt: ago(30_000).toISOString() }));
+    expect(err).toMatchObject({ code: 'E_MAIL_SENDER_REJECTED', transient: false });
+    expect(err.message).toContain('phisher@evil.example');
+  });
+
+  it('picks the allowed sender (address or @domain) over a newer message from another sender', async () => {
+    const email = address();
+    await mail(email, 'Your code is 565656', ago(3_000), 'alerts@bank.example');
+    await mail(email, 'Your code is 575757', ago(1_000), 'phisher@evil.example');
+    const { result } = await wait({}, { email, codeRequestedAt: ago(30_000).toISOString() });
+    expect(result.emit[0].data.code).toBe('565656');
+  });
+
+  it('never returns the same code twice: two records, two messages', async () => {
+    const email = address(); // both records use the same test address
+    const requestedAt = ago(30_000).toISOString();
+    await mail(email, 'Code 616161', ago(10_000));
+    await mail(email, 'Code 626262', ago(5_000));
+    const run = new Resources();
+    const [a, b] = await Promise.all([
+      wait({}, { email, codeRequestedAt: requestedAt, id: 1 }, { run }),
+      wait({}, { email, codeRequestedAt: requestedAt, id: 2 }, { run }),
+    ]);
+    const codes = [a.result.emit[0].data.code, b.result.emit[0].data.code];
+    expect(new Set(codes)).toEqual(new Set(['616161', '626262']));
+    // A third record finds nothing left.
+    const err = await failureOf(() => wait({ timeoutMs: 800 }, { email, codeRequestedAt: requestedAt }, { run }));
+    expect(err).toMatchObject({ code: 'E_MAIL_TIMEOUT' });
+  });
+
+  it('waits for late mail and takes it as soon as it arrives (IDLE, long before the next poll)', async () => {
+    const email = address();
+    const requestedAt = new Date().toISOString();
+    setTimeout(() => void mail(email, 'Here you go: 717171'), 1_000);
+    const started = Date.now();
+    const { result } = await wait({ pollMs: 10_000, timeoutMs: 15_000 }, { email, codeRequestedAt: requestedAt });
+    expect(result.emit[0].data.code).toBe('717171');
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
+  it('times out with E_MAIL_TIMEOUT (transient) within the bound', async () => {
+    const email = address();
+    const started = Date.now();
+    const err = await failureOf(() => wait({ timeoutMs: 1_500 }, { email }));
+    const elapsed = Date.now() - started;
+    expect(err).toMatchObject({ code: 'E_MAIL_TIMEOUT', transient: true });
+    expect(err.hint).toBeTruthy();
+    expect(elapsed).toBeGreaterThanOrEqual(1_400);
+    expect(elapsed).toBeLessThan(5_000);
+  });
+
+  it('fails with E_MAIL_NO_CODE when the mail holds nothing matching the pattern', async () => {
+    const email = address();
+    await mail(email, 'Welcome aboard! No digits here.', ago(1_000));
+    const err = await failureOf(() => wait({ timeoutMs: 1_000, pattern: 'code: ([A-Z]{6})' }, { email, codeRequestedAt: ago(20_000).toISOString() }));
+    expect(err).toMatchObject({ code: 'E_MAIL_NO_CODE', transient: false });
+  });
+
+  it('uses a custom pattern, the subject too, and the chosen field', async () => {
+    const email = address();
+    await mail(email, 'See the subject.', ago(1_000), SENDER, 'Your login code: XK4P9Q');
+    const { result } = await wait({ pattern: 'code: ([A-Z0-9]{6})', field: 'otp' }, { email, codeRequestedAt: ago(20_000).toISOString() });
+    expect(result.emit[0].data.otp).toBe('XK4P9Q');
+  });
+
+  it('stops promptly when the run is stopped (ctx.signal)', async () => {
+    const email = address();
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 700);
+    const started = Date.now();
+    const err = await failureOf(() => wait({ timeoutMs: 60_000, pollMs: 10_000 }, { email }, { signal: controller.signal }));
+    expect(err.name).toBe('AbortError');
+    expect(Date.now() - started).toBeLessThan(3_000);
+  });
+
+  it('refuses a record without an address, a bad requested-at time, and a wrong password', async () => {
+    expect(await failureOf(() => wait({}, { email: '' }))).toMatchObject({ code: 'E_MAIL_RECIPIENT_INVALID' });
+    expect(await failureOf(() => wait({}, { email: address(), codeRequestedAt: 'yesterday-ish' }))).toMatchObject({ code: 'E_MAIL_REQUESTED_AT_INVALID' });
+    const err = await failureOf(() => wait({}, { email: address() }, { password: 'wrong-password' }));
+    expect(err).toMatchObject({ code: 'E_MAIL_AUTH', transient: false });
+    expect(err.message).not.toContain('wrong-password');
+    expect(await failureOf(() => runNode(waitForCode, {}, { email: address() }))).toMatchObject({ code: 'E_MAIL_CREDENTIAL_MISSING' });
+  });
+
+  it('the harness fails with a clear message when Dovecot is not installed', async () => {
+    process.env.CONVEYOR_DOVECOT_BIN = '/nonexistent/dovecot';
+    try {
+      const err = await failureOf(() => startDovecot());
+      expect(err.message).toMatch(/Dovecot is not installed .*apt-get install dovecot-imapd/);
+    } finally {
+      delete process.env.CONVEYOR_DOVECOT_BIN;
+    }
+  });
+
+  it('refuses a pattern without a group and a sender entry that is not an address or @domain', () => {
+    expect(waitForCode.params.safeParse({ pattern: '\\d{6}' }).success).toBe(false);
+    expect(waitForCode.params.safeParse({ pattern: '(' }).success).toBe(false);
+    expect(waitForCode.params.safeParse({ senders: ['example.com'] }).success).toBe(false);
+    expect(waitForCode.params.safeParse({ senders: ['@example.com', 'A@B.example'] }).success).toBe(true);
+  });
+});

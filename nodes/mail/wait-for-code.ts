@@ -1,0 +1,321 @@
+import type { ImapFlow, MessageStructureObject, FetchMessageObject } from 'imapflow';
+import { z } from 'zod';
+import { defineNode, out } from '../sdk/define-node.ts';
+import { NodeError } from '../sdk/node-error.ts';
+import { credentialParam } from '../sdk/credentials.ts';
+import { abortError } from '../core/lib/abort.ts';
+import { fieldName } from '../core/lib/fields.ts';
+import { renderTemplate } from '../core/lib/template.ts';
+import { imapError, mailCredential, openImap, type MailServer } from './lib/connect.ts';
+
+/** The keyword set on a message whose code was used, so no later run picks it again. */
+export const USED_KEYWORD = '$ConveyorUsed';
+/** Tolerance for the mail server's (and the sender's) clock against ours, applied to codeRequestedAt. */
+export const CLOCK_SKEW_MS = 5_000;
+/** At most this much of a message's text is read to look for the code. */
+const MAX_TEXT = 1_000_000;
+const ADDRESS = /^[^\s@<>]+@[^\s@<>]+$/;
+const SENDER_ENTRY = /^(?:[^\s@<>]+@[^\s@<>]+|@[^\s@<>]+)$/;
+
+const params = z.object({
+  credential: credentialParam('imap', 'The mailbox (IMAP credential) that receives the codes, e.g. a catch-all test inbox.'),
+  mailbox: z.string().trim().min(1, 'Name the folder, e.g. INBOX.').default('INBOX').describe('The folder to watch.').meta({ title: 'Folder' }),
+  recipient: z
+    .string()
+    .trim()
+    .default('{{ email }}')
+    .describe("The address the code was sent to: the record's address, e.g. {{ email }}. Only mail to this address (To or Cc) counts.")
+    .meta({ title: 'Recipient', widget: 'template' }),
+  senders: z
+    .array(z.string().trim().toLowerCase().regex(SENDER_ENTRY, 'Write an address (no-reply@example.com) or a domain starting with @ (@example.com).'))
+    .default([])
+    .describe('Who may send the code: addresses (no-reply@example.com) or whole domains (@example.com). Mail from anyone else is ignored. Empty: any sender.')
+    .meta({ title: 'Allowed senders' }),
+  pattern: z
+    .string()
+    .default('\\b(\\d{4,8})\\b')
+    .refine((p) => compile(p) !== null, 'Write a valid regular expression with one group in parentheses around the code, e.g. code: (\\d{6}).')
+    .describe('A regular expression finding the code in the message (its text, then its subject); the part in the first parentheses is the code. Default: the first number of 4 to 8 digits.')
+    .meta({ title: 'Code pattern' }),
+  field: fieldName('code').describe('The field that receives the code.').meta({ title: 'Store the code in' }),
+  requestedAtField: fieldName('codeRequestedAt')
+    .describe('The record field holding when the code was requested (ISO time, set by the step that asked for it). Only mail received after that moment counts.')
+    .meta({ title: 'Requested-at field' }),
+  lookbackMs: z
+    .number()
+    .int()
+    .min(0)
+    .max(3_600_000)
+    .default(30_000)
+    .describe('When the record has no requested-at field: mail received up to this long before this step started still counts (30000 = 30 seconds).')
+    .meta({ title: 'Look back (ms)' }),
+  timeoutMs: z
+    .number()
+    .int('Use a whole number of milliseconds.')
+    .min(100)
+    .max(900_000)
+    .default(60_000)
+    .describe('How long to wait for the mail, in milliseconds (60000 = one minute).')
+    .meta({ title: 'Wait at most (ms)' }),
+  pollMs: z
+    .number()
+    .int()
+    .min(100)
+    .max(60_000)
+    .default(2_000)
+    .describe('How often to look again while waiting, in milliseconds (new mail announced by the server is seen at once).')
+    .meta({ title: 'Check every (ms)' }),
+});
+
+type Params = z.infer<typeof params>;
+
+/** Codes already handed out in this run, per mailbox, and a lock so two records never claim the same one. */
+interface MailboxState {
+  used: Set<string>;
+  tail: Promise<unknown>;
+}
+
+interface Found {
+  code: string;
+  uid: number;
+  from: string;
+  subject: string;
+  receivedAt: string;
+}
+
+export const waitForCode = defineNode({
+  type: 'mail.wait-for-code',
+  title: 'Wait for mailed code',
+  category: 'Network',
+  description: 'Waits for a one-time code mailed to the record’s address (sign-up, 2FA) and stores it in the record.',
+  icon: '📨',
+  params,
+  inputs: [{ id: 'in', label: 'In' }],
+  outputs: [{ id: 'out', label: 'Out' }],
+  credentials: [{ name: 'credential', kind: 'imap' }],
+  // Marks the message used (a keyword): repeating the step never hands the same code out twice.
+  effect: 'idempotent',
+  async run(ctx) {
+    const startedAt = Date.now();
+    const p = ctx.params;
+    const recipient = (await renderTemplate(p.recipient, ctx.input, 'the recipient')).trim().toLowerCase();
+    if (!ADDRESS.test(recipient)) {
+      throw new NodeError(
+        'E_MAIL_RECIPIENT_INVALID',
+        `The recipient ${JSON.stringify(recipient)} is not an email address.`,
+        "Check the Recipient setting and the record's address field (e.g. {{ email }}).",
+      );
+    }
+    const since = windowStart(ctx.input[p.requestedAtField], p.requestedAtField, startedAt, p.lookbackMs);
+    const regex = compile(p.pattern)!;
+    const server = await mailCredential(ctx, p.credential, 'imap');
+    const state = await ctx.resources.run.get<MailboxState>(
+      `mail.wait-for-code:${server.host}:${server.port}:${server.user}:${p.mailbox}`,
+      async () => ({ used: new Set(), tail: Promise.resolve() }),
+      () => undefined,
+    );
+
+    // Bounded wait: at the deadline (plus a grace for a command in flight) the session is cut.
+    const deadline = startedAt + p.timeoutMs;
+    const hardStop = AbortSignal.timeout(p.timeoutMs + 5_000);
+    const signal = AbortSignal.any([ctx.signal, hardStop]);
+    const seen = { rejected: new Set<string>(), noCode: 0 };
+
+    const client = await openImap(server, signal);
+    const onAbort = (): void => client.close();
+    signal.addEventListener('abort', onAbort, { once: true });
+    let news = (): void => undefined;
+    client.on('exists', () => news());
+    try {
+      const lock = await client.getMailboxLock(p.mailbox);
+      try {
+        ctx.log.debug(`waiting for a code mailed to ${recipient} after ${since.toISOString()}`);
+        for (;;) {
+          const found = await exclusive(state, () => scan(client, p, recipient, since, regex, state, seen));
+          if (found) {
+            ctx.log.info(`code found in the mail from ${found.from} (“${found.subject}”, received ${found.receivedAt})`, { uid: found.uid });
+            return out({ ...ctx.input, [p.field]: found.code });
+          }
+          const remaining = deadline - Date.now();
+          if (remaining <= 0) break;
+          await new Promise<void>((resolve) => {
+            const done = (): void => {
+              clearTimeout(timer);
+              signal.removeEventListener('abort', done);
+              news = () => undefined;
+              resolve();
+            };
+            const timer = setTimeout(done, Math.min(p.pollMs, remaining));
+            signal.addEventListener('abort', done, { once: true });
+            news = done;
+            // IDLE: the server announces new mail at once (the next command ends the IDLE).
+            client.idle().catch(() => undefined);
+          });
+          if (signal.aborted) break;
+        }
+      } finally {
+        lock.release();
+      }
+    } catch (err) {
+      if (!signal.aborted) throw imapError(err, server);
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+      if (signal.aborted) client.close();
+      else await client.logout().catch(() => client.close());
+    }
+    if (ctx.signal.aborted) throw abortError(ctx.signal, 'The wait for the mailed code was cancelled.');
+    throw endOfWait(p, recipient, seen);
+  },
+});
+
+function endOfWait(p: Params, recipient: string, seen: { rejected: Set<string>; noCode: number }): NodeError {
+  if (seen.noCode > 0) {
+    return new NodeError(
+      'E_MAIL_NO_CODE',
+      `A mail to ${recipient} arrived, but no code matching ${p.pattern} was found in it.`,
+      'Open the mail and adjust the Code pattern so that its first group (in parentheses) catches the code.',
+    );
+  }
+  if (seen.rejected.size > 0) {
+    return new NodeError(
+      'E_MAIL_SENDER_REJECTED',
+      `The only mail to ${recipient} came from ${[...seen.rejected].join(', ')}, which is not an allowed sender (${p.senders.join(', ')}).`,
+      'If that sender is genuine, add its address or @domain to Allowed senders.',
+    );
+  }
+  return new NodeError(
+    'E_MAIL_TIMEOUT',
+    `No mail with a code reached ${recipient} within ${p.timeoutMs} ms.`,
+    'The mail may be slow: retry, or raise the wait. Check that the previous step did request the code and that the address is right.',
+    { transient: true },
+  );
+}
+
+/** When the window opens: the record's requested-at time (minus clock tolerance), else this step's start minus the look-back. */
+export function windowStart(value: unknown, field: string, startedAt: number, lookbackMs: number): Date {
+  if (value === undefined || value === null || value === '') return new Date(startedAt - lookbackMs);
+  const time = typeof value === 'number' ? value : typeof value === 'string' ? Date.parse(value) : NaN;
+  if (!Number.isFinite(time)) {
+    throw new NodeError(
+      'E_MAIL_REQUESTED_AT_INVALID',
+      `The field "${field}" holds ${JSON.stringify(value)}, which is not a time.`,
+      'Store the moment the code was requested as an ISO time (e.g. 2026-01-31T10:15:00Z), or remove the field.',
+    );
+  }
+  return new Date(time - CLOCK_SKEW_MS);
+}
+
+function compile(pattern: string): RegExp | null {
+  try {
+    const re = new RegExp(pattern);
+    return new RegExp(`${re.source}|`).exec('')!.length > 1 ? re : null; // needs a capture group
+  } catch {
+    return null;
+  }
+}
+
+function allowedSender(address: string, senders: string[]): boolean {
+  if (senders.length === 0) return true;
+  const a = address.toLowerCase();
+  return senders.some((s) => (s.startsWith('@') ? a.endsWith(s) : a === s));
+}
+
+async function exclusive<T>(state: MailboxState, fn: () => Promise<T>): Promise<T> {
+  const run = state.tail.then(fn, fn);
+  state.tail = run.catch(() => undefined);
+  return run;
+}
+
+/** One look at the mailbox: the newest unused message in the window, to the recipient, from an allowed sender, with a code. */
+async function scan(
+  client: ImapFlow,
+  p: Params,
+  recipient: string,
+  since: Date,
+  regex: RegExp,
+  state: MailboxState,
+  seen: { rejected: Set<string>; noCode: number },
+): Promise<Found | null> {
+  // SINCE is by day (and in the server's time zone): a coarse filter; the exact time is checked here.
+  const coarse = new Date(since.getTime() - 24 * 3600_000);
+  await client.noop(); // lets the server announce new mail: SEARCH only sees messages the session knows
+  const uids = await client.search({ since: coarse, unKeyword: USED_KEYWORD, or: [{ to: recipient }, { cc: recipient }] }, { uid: true });
+  if (!uids || uids.length === 0) return null;
+  const messages = await client.fetchAll(uids.join(','), { uid: true, envelope: true, internalDate: true, flags: true, bodyStructure: true }, { uid: true });
+  const validity = String(client.mailbox && typeof client.mailbox === 'object' ? client.mailbox.uidValidity : '');
+  messages.sort((a, b) => time(b.internalDate) - time(a.internalDate) || b.uid - a.uid);
+  let rejected: string[] = [];
+  let noCode = 0;
+  for (const m of messages) {
+    if (m.flags?.has(USED_KEYWORD)) continue;
+    if (time(m.internalDate) < since.getTime()) continue;
+    const sent = m.envelope?.date ? time(m.envelope.date) : NaN;
+    if (Number.isFinite(sent) && sent < since.getTime()) continue;
+    const to = [...(m.envelope?.to ?? []), ...(m.envelope?.cc ?? [])].map((a) => (a.address ?? '').toLowerCase());
+    if (!to.includes(recipient)) continue;
+    const from = (m.envelope?.from?.[0]?.address ?? '').toLowerCase();
+    if (!allowedSender(from, p.senders)) {
+      rejected.push(from || '(no sender)');
+      continue;
+    }
+    const text = `${await messageText(client, m)}\n${m.envelope?.subject ?? ''}`;
+    const match = regex.exec(text);
+    const code = match ? (match[1] ?? match[0]) : undefined;
+    if (!code) {
+      noCode++;
+      continue;
+    }
+    const key = `${validity}:${m.uid}:${code}`;
+    if (state.used.has(key)) continue;
+    state.used.add(key);
+    await client.messageFlagsAdd(String(m.uid), [USED_KEYWORD, '\\Seen'], { uid: true });
+    return { code, uid: m.uid, from, subject: m.envelope?.subject ?? '', receivedAt: new Date(time(m.internalDate)).toISOString() };
+  }
+  for (const r of rejected) seen.rejected.add(r);
+  seen.noCode += noCode;
+  rejected = [];
+  return null;
+}
+
+function time(value: Date | string | undefined): number {
+  if (value === undefined) return NaN;
+  return value instanceof Date ? value.getTime() : Date.parse(value);
+}
+
+/** The message's readable text: its text/plain parts, else its HTML without tags. */
+async function messageText(client: ImapFlow, m: FetchMessageObject): Promise<string> {
+  const plain: MessageStructureObject[] = [];
+  const html: MessageStructureObject[] = [];
+  const walk = (node: MessageStructureObject | undefined): void => {
+    if (!node) return;
+    if (node.childNodes?.length) return node.childNodes.forEach(walk);
+    if (node.disposition === 'attachment') return;
+    if (node.type === 'text/plain') plain.push(node);
+    else if (node.type === 'text/html') html.push(node);
+  };
+  walk(m.bodyStructure);
+  const parts = plain.length ? plain : html;
+  let text = '';
+  for (const part of parts) {
+    const dl = await client.download(String(m.uid), part.part ?? '1', { uid: true, maxBytes: MAX_TEXT });
+    if (!dl || !('content' in dl) || !dl.content) continue;
+    const chunks: Buffer[] = [];
+    for await (const chunk of dl.content) chunks.push(Buffer.from(chunk as Buffer));
+    const body = Buffer.concat(chunks).toString('utf8');
+    text += `${plain.length ? body : htmlToText(body)}\n`;
+  }
+  return text;
+}
+
+function htmlToText(html: string): string {
+  return html
+    .replace(/<(script|style)[\s\S]*?<\/\1>/gi, ' ')
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/&nbsp;/g, ' ')
+    .replace(/&amp;/g, '&')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&#(\d+);/g, (_, n: string) => String.fromCharCode(Number(n)));
+}
+
+export type { MailServer };
