@@ -64,18 +64,22 @@ export function credentialAccess(source: CredentialSource | undefined, def: AnyN
         );
       }
       const hosts = found.scope.hosts ?? [];
+      // A credential that names its own server (IMAP, SMTP) is sent there and nowhere else: the step
+      // cannot know the host before it has the credential, so the credential's host is the one checked.
+      const ownHost = typeof found.fields.host === 'string' && found.fields.host ? withPort(found.fields.host, found.fields.port) : null;
+      const target = request.host ?? ownHost;
       if (hosts.length) {
-        if (!request.host) {
+        if (!target) {
           throw new NodeError(
             'E_CREDENTIAL_SCOPE',
             `The credential "${found.name}" may only be sent to ${hosts.join(', ')}, and step "${stepName}" did not say which host it contacts.`,
             `Remove the host limit of the credential, or report to whoever maintains ${def.type} that it must pass the host to ctx.credentials.get.`,
           );
         }
-        if (!hosts.some((h) => hostMatches(request.host!, h))) {
+        if (!hosts.some((h) => hostMatches(target, h))) {
           throw new NodeError(
             'E_CREDENTIAL_SCOPE',
-            `Step "${stepName}" would send the credential "${found.name}" to ${request.host}, but it may only be sent to ${hosts.join(', ')}.`,
+            `Step "${stepName}" would send the credential "${found.name}" to ${target}, but it may only be sent to ${hosts.join(', ')}.`,
             'Check the step\'s address; if this host is right, add it to the credential\'s hosts on the Credentials page.',
           );
         }
@@ -84,6 +88,10 @@ export function credentialAccess(source: CredentialSource | undefined, def: AnyN
       return { name: found.name, kind: found.kind, fields: structuredClone(found.fields), secrets: { ...found.secrets } } satisfies ResolvedCredential;
     },
   };
+}
+
+function withPort(host: string, port: unknown): string {
+  return typeof port === 'number' || (typeof port === 'string' && port !== '') ? `${host}:${port}` : host;
 }
 
 /** Every secret of a credential, and the combinations that travel together (HTTP Basic's user:password). */

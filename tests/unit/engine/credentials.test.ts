@@ -72,6 +72,9 @@ const creds: StoredCredential[] = [
   { id: 'c1', name: 'Site', kind: 'basic', fields: { username: USER }, secrets: { password: SECRET }, scope: { nodeTypes: ['test.leaky'] } },
   { id: 'c2', name: 'Scoped', kind: 'basic', fields: { username: USER }, secrets: { password: 'other-secret' }, scope: { nodeTypes: ['test.leaky', 'test.other'], hosts: ['api.example.com', '*.example.org:8443'] } },
   { id: 'c3', name: 'Key', kind: 'api_key', fields: {}, secrets: { key: 'kkkk-1234' }, scope: { nodeTypes: ['test.leaky', 'test.other'] } },
+  // Credentials that name their own server (like IMAP/SMTP): their host is the one checked.
+  { id: 'c4', name: 'OwnHost', kind: 'basic', fields: { username: USER, host: 'api.example.com', port: 993 }, secrets: { password: 'third-secret' }, scope: { nodeTypes: ['test.leaky'], hosts: ['api.example.com'] } },
+  { id: 'c5', name: 'OwnHostElsewhere', kind: 'basic', fields: { username: USER, host: 'mail.example.net' }, secrets: { password: 'fourth-secret' }, scope: { nodeTypes: ['test.leaky'], hosts: ['api.example.com'] } },
 ];
 
 let cleanup: Array<() => Promise<void>> = [];
@@ -164,6 +167,7 @@ describe('credentials in the engine', () => {
       ['test.leaky', { credential: 'Scoped' }, 'E_CREDENTIAL_SCOPE', /did not say which host/],
       ['test.leaky', { credential: 'Scoped', host: 'evil.com' }, 'E_CREDENTIAL_SCOPE', /to evil\.com, but it may only be sent to api\.example\.com, \*\.example\.org:8443/],
       ['test.leaky', { credential: 'Scoped', host: 'a.example.org' }, 'E_CREDENTIAL_SCOPE', /may only be sent/],
+      ['test.leaky', { credential: 'OwnHostElsewhere' }, 'E_CREDENTIAL_SCOPE', /to mail\.example\.net, but it may only be sent to api\.example\.com/],
     ];
     for (const [type, params, code, message] of cases) {
       const r = await runOnce(type, params);
@@ -178,6 +182,8 @@ describe('credentials in the engine', () => {
     expect(ok.record.status).toBe('success');
     const sub = await runOnce('test.leaky', { credential: 'Scoped', host: 'x.y.example.org:8443' });
     expect(sub.record.status).toBe('success');
+    const own = await runOnce('test.leaky', { credential: 'OwnHost' });
+    expect(own.record.status).toBe('success');
   });
 
   it('refuses a credential to a node type outside its scope', async () => {
