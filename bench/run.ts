@@ -30,6 +30,13 @@ for (const n of sizes) {
   sheet.push(r);
 }
 
+// The signup template drives real Chromium and Dovecot: slow on 2 cores, so fewer rows by default.
+const signupRows = process.env.BENCH_SIGNUP_ROWS ?? '100';
+process.stderr.write(`signup template: ${signupRows} rows at concurrency 1, 4, 8… `);
+const signupOut = execFileSync(process.execPath, ['--import', 'tsx', 'bench/signup-template.ts', signupRows, '1,4,8'], { encoding: 'utf8', maxBuffer: 16 << 20, stdio: ['ignore', 'pipe', 'inherit'] });
+const signup = signupOut.trim().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { concurrency: number; rows: number; seconds: number; recordsPerMin: number });
+process.stderr.write(signup.map((r) => `${r.recordsPerMin}/min at ${r.concurrency}`).join(', ') + '\n');
+
 const doc = `# Benchmarks
 
 Written by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)} (${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}).
@@ -62,6 +69,20 @@ trim, lower-case and email rules): *rows/s read*. Then the same file runs end to
 | rows | file | rows/s read | rejected | concurrency | run time | records/s | peak RSS |
 | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
 ${sheet.map((r) => `| ${fmt(r.rows)} | ${r.fileMb.toFixed(1)} MB | ${fmt(r.rowsPerSec)} | ${fmt(r.rejects)} | ${r.concurrency} | ${r.seconds.toFixed(1)} s | ${fmt(r.recordsPerSec)} | ${fmt(r.peakRssMb)} MB |`).join('\n')}
+
+## Signup with an email code (template), against the demo site and Dovecot
+
+\`flows/signup-with-email-code.json\` end to end: real Chromium opens the demo signup site, fills
+and submits the form, waits for the one-time code in a real Dovecot mailbox, enters it and checks
+the welcome page; every step committed durably. \`BENCH_SIGNUP_ROWS\` rows (default 100; the issue
+asks for 500, which takes about 7 minutes per case on 2 cores).
+
+| concurrency | rows | time | records/min |
+| ---: | ---: | ---: | ---: |
+${signup.map((r) => `| ${r.concurrency} | ${r.rows} | ${r.seconds.toFixed(1)} s | ${r.recordsPerMin} |`).join('\n')}
+
+On 2 cores Chromium takes all the CPU: more concurrency makes each browser step slower rather than
+the run faster.
 `;
 writeFileSync('docs/benchmarks.md', doc);
 process.stderr.write('wrote docs/benchmarks.md\n');

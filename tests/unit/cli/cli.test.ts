@@ -9,7 +9,7 @@ const cli = (args: string[], env: Record<string, string> = {}) =>
 const tmp = () => mkdtempSync(path.join(os.tmpdir(), 'conveyor-cli-'));
 
 describe('npx conveyor', () => {
-  it('validates every example flow in flows/', () => {
+  it('validates every example flow in flows/', { timeout: 120_000 }, () => {
     const files = readdirSync('flows').filter((f) => f.endsWith('.json'));
     expect(files.length).toBeGreaterThanOrEqual(3);
     for (const f of files) {

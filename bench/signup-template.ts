@@ -1,0 +1,73 @@
+// The "Signup with an email code" template (flows/signup-with-email-code.json) end to end: the real
+// studio server, Chromium, the demo signup site and a throwaway Dovecot. One case per concurrency;
+// prints one JSON line per case: { concurrency, rows, seconds, recordsPerMin }.
+//
+//   node --import tsx bench/signup-template.ts [rows=500] [concurrencies=1,4,8]
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import ExcelJS from 'exceljs';
+import { startServer } from '../server/main.ts';
+import { startDovecot } from '../demo/dovecot.ts';
+import { CATCH_ALL, DEMO_PASSWORD, createSignupSite, listenSignupSite } from '../demo/signup-site.ts';
+
+const rows = Number(process.argv[2] ?? 500);
+const concurrencies = (process.argv[3] ?? '1,4,8').split(',').map(Number);
+
+const dir = await mkdtemp(path.join(os.tmpdir(), 'conveyor-signup-bench-'));
+const dovecot = await startDovecot({ users: [{ name: CATCH_ALL, password: DEMO_PASSWORD }] });
+const site = createSignupSite({ dovecot, seed: 'signup-bench' });
+const siteServer = await listenSignupSite(site, 0);
+const studio = await startServer({ port: 0, host: '127.0.0.1', dataDir: path.join(dir, 'data'), log: false });
+
+async function call<T>(method: string, route: string, body?: unknown, raw?: Buffer): Promise<T> {
+  const res = await fetch(studio.url + route, {
+    method,
+    headers: raw ? { 'content-type': 'application/octet-stream' } : body !== undefined ? { 'content-type': 'application/json' } : {},
+    body: raw ? new Uint8Array(raw) : (body === undefined ? undefined : JSON.stringify(body)),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${method} ${route} → ${res.status}: ${text}`);
+  return (text ? JSON.parse(text) : undefined) as T;
+}
+
+try {
+  await call('POST', '/api/credentials', {
+    name: 'demo-mailbox',
+    kind: 'imap',
+    fields: { host: dovecot.host, port: dovecot.port, secure: false, user: CATCH_ALL },
+    secrets: { password: DEMO_PASSWORD },
+    scope: { nodeTypes: ['mail.wait-for-code'] },
+  });
+  const text = (await readFile('flows/signup-with-email-code.json', 'utf8')).replaceAll('http://127.0.0.1:3100', siteServer.url);
+  const flow = await call<{ id: string }>('POST', '/api/flows/import', JSON.parse(text));
+
+  let next = 1;
+  for (const concurrency of concurrencies) {
+    const wb = new ExcelJS.Workbook();
+    const ws = wb.addWorksheet('People');
+    ws.addRow(['first_name', 'last_name', 'email']);
+    for (let i = 0; i < rows; i++, next++) ws.addRow([`First${next}`, `Last${next}`, `bench${next}@example.com`]);
+    const upload = await call<{ id: string }>('POST', `/api/uploads?name=bench-${concurrency}.xlsx`, undefined, Buffer.from(await wb.xlsx.writeBuffer()));
+    const t0 = performance.now();
+    const run = await call<{ id: string }>('POST', '/api/runs', { flowId: flow.id, input: { fileId: upload.id }, settings: { concurrency } });
+    let summary: { status: string; counts: Record<string, number> };
+    for (;;) {
+      summary = await call('GET', `/api/runs/${run.id}`);
+      if (['completed', 'failed', 'stopped'].includes(summary.status)) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const seconds = (performance.now() - t0) / 1000;
+    if (summary.counts.success !== rows) throw new Error(`concurrency ${concurrency}: expected ${rows} successes, got ${JSON.stringify(summary.counts)}`);
+    if (process.env.BENCH_STEPS) {
+      const report = await call<{ perStep: Array<{ nodeId: string; avgMs: number; p95Ms: number }> }>('GET', `/api/runs/${run.id}/report`);
+      process.stderr.write(`${report.perStep.map((st) => `${st.nodeId} ${Math.round(st.avgMs)}/${Math.round(st.p95Ms)} ms`).join(', ')}\n`);
+    }
+    process.stdout.write(JSON.stringify({ concurrency, rows, seconds: Math.round(seconds * 10) / 10, recordsPerMin: Math.round((rows / seconds) * 60 * 10) / 10 }) + '\n');
+  }
+} finally {
+  await studio.close();
+  await siteServer.close();
+  await dovecot.stop();
+  await rm(dir, { recursive: true, force: true });
+}
