@@ -166,11 +166,25 @@ function StepItem({ step, name, input }: { step: Step; name: string; input: { va
             <div className="col-span-2" data-testid="step-evidence">
               <h5 className="mb-1 text-[11px] font-semibold text-slate-400 uppercase">Evidence</h5>
               <ul className="flex flex-wrap gap-1.5">
-                {step.evidence.map((ref) => (
-                  <li key={ref} className="rounded-md bg-slate-50 px-2 py-0.5 font-mono text-[11px] text-slate-600 ring-1 ring-slate-200" title={ref}>
-                    {ref.split('/').pop()}
-                  </li>
-                ))}
+                {step.evidence.map((ref) => {
+                  const url = `/api/evidence/${ref.split('/').map(encodeURIComponent).join('/')}`;
+                  const name = ref.split('/').pop() ?? ref;
+                  return (
+                    <li key={ref}>
+                      <a
+                        href={url}
+                        target="_blank"
+                        rel="noreferrer"
+                        className="inline-flex flex-col items-center gap-1 rounded-md bg-slate-50 p-1 font-mono text-[11px] text-slate-600 ring-1 ring-slate-200 hover:ring-indigo-300"
+                        title={ref}
+                        data-testid="evidence-link"
+                      >
+                        {/\.(png|jpe?g|webp)$/i.test(name) && <img src={url} alt={`Evidence ${name}`} className="max-h-32 max-w-56 rounded border border-slate-200 object-contain" loading="lazy" />}
+                        <span className="px-1">{name}</span>
+                      </a>
+                    </li>
+                  );
+                })}
               </ul>
             </div>
           )}
