@@ -356,10 +356,11 @@ export class Engine {
 
   private async setStatus(run: ActiveRun, status: RunStatus, reason: RunRow['reason'], endedAt?: string | null): Promise<void> {
     if (reason) reason = run.masker.maskError(reason);
+    // Store first: whoever sees the new status (summary, events) can then read it from the store too.
+    await this.opts.store.updateRun(run.row.id, { status, reason, ...(endedAt !== undefined ? { endedAt } : {}) });
     run.live.status = status;
     run.live.reason = reason;
     run.row = { ...run.row, status, reason, ...(endedAt !== undefined ? { endedAt } : {}) };
-    await this.opts.store.updateRun(run.row.id, { status, reason, ...(endedAt !== undefined ? { endedAt } : {}) });
     this.emit({ type: 'run', runId: run.row.id, status, reason });
   }
 
