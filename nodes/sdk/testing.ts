@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { CredentialAccess, CredentialRequest, Json, LogLevel, NodeContext, NodeDefinition, RecordData, ResolvedCredential, StepResult } from './types.ts';
+import type { CredentialAccess, CredentialRequest, Json, LogLevel, NodeContext, NodeDefinition, NodeStateAccess, RecordData, ResolvedCredential, StepResult } from './types.ts';
 import { NodeError } from './node-error.ts';
 import { Resources } from './resources.ts';
 
@@ -36,6 +36,29 @@ export function fakeCredentials(list: ResolvedCredential[] = []): CredentialAcce
       return structuredClone(found);
     },
   };
+}
+
+/**
+ * Test helper: a node's state in memory. Pass it as `extra.state`, then `apply(result)` after each
+ * step, as the engine would commit the step's state writes.
+ */
+export class MemoryState implements NodeStateAccess {
+  readonly values = new Map<string, Json>();
+
+  async get(key: string): Promise<Json | null> {
+    return this.values.has(key) ? structuredClone(this.values.get(key)!) : null;
+  }
+
+  async list(prefix = ''): Promise<Array<{ key: string; value: Json }>> {
+    return [...this.values.keys()].filter((k) => k.startsWith(prefix)).sort().map((key) => ({ key, value: structuredClone(this.values.get(key)!) }));
+  }
+
+  apply(result: StepResult): void {
+    for (const w of result.state ?? []) {
+      if (w.value === null) this.values.delete(w.key);
+      else this.values.set(w.key, structuredClone(w.value));
+    }
+  }
 }
 
 export interface TestContext<P> extends NodeContext<P> {
@@ -78,6 +101,7 @@ export function makeContext<S extends z.ZodType>(
     run: { id: 'run_test', flowId: 'flow_test' },
     record: { id: 'rec_test', index: 0 },
     node: { id: 'node_test', name: def.title },
+    state: new MemoryState(),
     ...extra,
     logs,
     evidenceItems,

@@ -96,6 +96,29 @@ export interface NodeResources {
   record: ResourceScope;
 }
 
+/**
+ * Where a node's persisted state lives: `run` (this run only) or `flow` (shared by every run of
+ * the flow: counters that must survive from one run to the next, seen keys across runs).
+ */
+export type StateScope = 'run' | 'flow';
+
+/**
+ * A node's persisted state, read during a step. The step writes it back through `StepResult.state`;
+ * the engine commits those writes in the same atomic write as the step itself, so after a crash the
+ * state matches exactly the steps that were committed. Steps of a stateful node run one at a time.
+ */
+export interface NodeStateAccess {
+  get(key: string): Promise<Json | null>;
+  /** Every key starting with `prefix` (all keys when empty), in key order. */
+  list(prefix?: string): Promise<Array<{ key: string; value: Json }>>;
+}
+
+/** A write to a node's state: `value: null` deletes the key. */
+export interface StateWrite {
+  key: string;
+  value: Json | null;
+}
+
 export interface NodeContext<P> {
   params: P;
   /** The record's data as it arrived at this step. */
@@ -113,6 +136,8 @@ export interface NodeContext<P> {
   node: { id: string; name: string };
   /** Only for collect nodes: the data of every token gathered, in arrival order. */
   collected?: RecordData[];
+  /** The node's persisted state (nodes that declare `state`; empty for the others). */
+  state: NodeStateAccess;
 }
 
 export interface Emission {
@@ -127,6 +152,8 @@ export interface Emission {
 export interface StepResult {
   emit: Emission[];
   end?: { status: TerminalStatus; reason?: string };
+  /** Writes to the node's state, committed with the step (nodes that declare `state` only). */
+  state?: StateWrite[];
 }
 
 export interface NodeDefinition<S extends z.ZodType = z.ZodType> {
@@ -144,6 +171,22 @@ export interface NodeDefinition<S extends z.ZodType = z.ZodType> {
   effect: SideEffect;
   /** A trigger has no input and produces the run's records. */
   trigger?: boolean;
+  /**
+   * The node keeps persisted state (`ctx.state`, `StepResult.state`) in this scope. Its steps then run
+   * one at a time (across runs too, for `flow`), from reading the state to committing the step.
+   */
+  state?: StateScope | ((params: z.infer<S>) => StateScope);
+  /**
+   * Triggers only: how the run paces its records (e.g. one search term every N seconds). The next
+   * record starts no earlier than `intervalMs` after the previous one started, in record order,
+   * across pauses and restarts (the previous start is read back from the store).
+   */
+  pacing?(params: z.infer<S>): { intervalMs: number } | null;
+  /**
+   * Triggers only: the record fields that group the run's records (a search group and its terms),
+   * for the grouped progress and log of the run panel.
+   */
+  grouping?(params: z.infer<S>): { groupField: string; itemField: string } | null;
   /** A collect node waits for every sibling token of the split/fan-out before it runs once. */
   collect?: boolean;
   /**

@@ -16,6 +16,7 @@ import { SafeStopWindow } from './safe-stop.ts';
 import { Resources } from '../../nodes/sdk/resources.ts';
 import type { CredentialSource } from './credentials.ts';
 import { SecretMasker } from './secret-masker.ts';
+import { StateLocks } from './node-state.ts';
 import { applyReviewAction, checkReviewRequest, type ReviewAction, type ReviewItem, type ReviewOptions, type ReviewResult } from './review-actions.ts';
 
 export interface EngineOptions {
@@ -71,6 +72,7 @@ export class Engine {
   private readonly listeners = new Set<EngineListener>();
   private readonly active = new Map<string, ActiveRun>();
   private readonly logs: LogBuffer;
+  private readonly stateLocks = new StateLocks();
 
   constructor(private readonly opts: EngineOptions) {
     this.logs = new LogBuffer(opts.store, (e) => this.emit(e), undefined, undefined, (runId) => this.active.get(runId)?.masker);
@@ -318,6 +320,7 @@ export class Engine {
       runResources,
       halted: () => run.halt === 'pause' || run.halt === 'stop',
       requestSafeStop,
+      stateLocks: this.stateLocks,
     };
     let next = 0;
     const worker = async () => {

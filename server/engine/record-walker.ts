@@ -15,6 +15,7 @@ import { sleep } from './sleep.ts';
 import { Resources } from '../../nodes/sdk/resources.ts';
 import { credentialAccess, type CredentialSource } from './credentials.ts';
 import type { SecretMasker } from './secret-masker.ts';
+import { NO_STATE, stateAccess, stateScopeOf, stateWrites, type StateLocks } from './node-state.ts';
 
 /** Everything a record needs from its run while it walks the graph. */
 export interface RunContext {
@@ -37,6 +38,8 @@ export interface RunContext {
   halted(): boolean;
   /** An error-map rule asked to stop the whole run (Safe Stop). */
   requestSafeStop(reason: StepErrorInfo): void;
+  /** Serializes the steps of stateful nodes (shared by every run of the engine). */
+  stateLocks: StateLocks;
 }
 
 export type WalkEnd = { end: 'finished'; status: TerminalStatus } | { end: 'halted' };
@@ -69,129 +72,146 @@ async function walk(rc: RunContext, rec: Pick<RecordRow, 'index' | 'data' | 'sta
   for (let token = nextRunnable(cp); token; token = nextRunnable(cp)) {
     if (rc.halted()) return { end: 'halted' };
     const node = rc.flow.nodes.get(token.nodeId)!;
-    const attempt = (token.attempts ?? 0) + 1;
-    const evidence: string[] = [];
-    const t0 = Date.now();
-    const started = new Date(t0).toISOString();
-    rc.live.stepStarted(node.id);
-    rc.emit({ type: 'step', runId: rc.runId, nodeId: node.id, phase: 'start' });
+    const scope = stateScopeOf(node, rc.runId, rc.flowId);
+    // A stateful node's steps run one at a time, from reading its state to committing the step.
+    let unlock: (() => void) | null = scope ? await rc.stateLocks.acquire(`${scope}\u0000${node.id}`) : null;
+    try {
+      const attempt = (token.attempts ?? 0) + 1;
+      const evidence: string[] = [];
+      const t0 = Date.now();
+      const started = new Date(t0).toISOString();
+      rc.live.stepStarted(node.id);
+      rc.emit({ type: 'step', runId: rc.runId, nodeId: node.id, phase: 'start' });
 
-    let outcome: StepOutcome;
-    const inDoubt = cp.inFlight?.tokenId === token.id ? cp.inFlight : null;
-    const doubt = inDoubt ? await resolveInDoubt(node, token) : null;
-    cp.inFlight = null;
-    if (doubt && doubt.verdict !== 'did-not-happen') {
-      outcome = doubt.outcome;
-      rc.logs.add(rc.runId, rec.index, node.id, 'warn', doubt.verdict === 'happened' ? `${node.name} was interrupted before it committed; its post-check says it happened, so it is not run again.` : `${node.name}: ${outcome.ok ? '' : outcome.error.message}`);
-    } else {
-      outcome = await attemptStep(rc, rec, cp, node, token, attempt, evidence, startedAt, recordResources);
-    }
-    // Secrets the step used never travel on: not in the next tokens, the step row, the record, the log.
-    outcome = maskOutcome(rc.masker, outcome);
-    if (!outcome.ok && outcome.cancelled) {
-      // Stopped mid-step: nothing is committed, the record resumes from its last checkpoint
-      // (an unsafe step keeps its in-flight mark: whether it happened is then in doubt).
-      rc.live.stepEnded(node.id, 'cancelled');
-      rc.emit({ type: 'step', runId: rc.runId, nodeId: node.id, phase: 'end' });
-      return { end: 'halted' };
-    }
-    cp.inFlight = null;
-
-    const seq = ++cp.seq;
-    const step: StepRow = {
-      runId: rc.runId,
-      recordIndex: rec.index,
-      seq,
-      tokenId: token.id,
-      nodeId: node.id,
-      nodeType: node.def.type,
-      attempt,
-      status: outcome.ok ? 'success' : 'failed',
-      ...stepInput(token),
-      output: outcome.ok ? outcome.result.emit : [],
-      error: outcome.ok ? null : outcome.error,
-      evidence,
-      startedAt: started,
-      endedAt: new Date().toISOString(),
-      durationMs: Date.now() - t0,
-    };
-
-    let lastData: RecordData = token.data;
-    let retryIn = 0;
-    let stopRun: StepErrorInfo | null = null;
-    if (outcome.ok) {
-      lastData = advance(rc.flow, cp, token, outcome.result.emit, seq, outcome.result.end?.status).lastData;
-      if (outcome.result.end?.reason) {
-        cp.lastReason = outcome.result.end.reason;
-        rc.logs.add(rc.runId, rec.index, node.id, 'info', outcome.result.end.reason);
-      }
-    } else {
-      const mapped = mapError(node.policy, outcome.error);
-      const error = mapped.error;
-      // A step in doubt is never failed or retried blindly: a person decides, unless a rule says otherwise.
-      const action = mapped.action ?? (error.code === 'E_IN_DOUBT' ? 'review' : null);
-      step.error = error;
-      const failure: RecordError = { ...error, nodeId: node.id };
-      const say = (level: LogLevel, what: string) => rc.logs.add(rc.runId, rec.index, node.id, level, `${node.name} failed (${error.code}): ${error.message}${what}`);
-      if (action === 'stop') {
-        // The record stays where it is: after the cause is fixed, Resume runs this step again.
-        token.attempts = attempt;
-        stopRun = { ...error, hint: `A rule of step "${node.name}" stops the run on this error. ${error.hint}` };
-        say('error', ' — the run stops safely.');
-      } else if (shouldRetry(node.policy, attempt, error, action === 'retry')) {
-        token.attempts = attempt;
-        retryIn = backoffDelay(node.policy, attempt);
-        say('warn', ` — retrying in ${retryIn} ms (attempt ${attempt + 1}).`);
-      } else if (action === 'review' || action === 'skip') {
-        const endedAs = action === 'review' ? 'needs_review' : 'skipped';
-        keepForRetry(cp, token, endedAs);
-        endToken(cp, token, endedAs);
-        if (action === 'review') cp.lastError = failure;
-        say(action === 'review' ? 'warn' : 'info', action === 'review' ? ' — sent to review.' : ' — skipped.');
-      } else if ((node.next.get('error') ?? []).length > 0) {
-        routeToErrorPort(rc, cp, token, node, failure, seq);
-        say('warn', ' — continuing on its error path.');
+      let outcome: StepOutcome;
+      const inDoubt = cp.inFlight?.tokenId === token.id ? cp.inFlight : null;
+      const doubt = inDoubt ? await resolveInDoubt(node, token) : null;
+      cp.inFlight = null;
+      if (doubt && doubt.verdict !== 'did-not-happen') {
+        outcome = doubt.outcome;
+        rc.logs.add(rc.runId, rec.index, node.id, 'warn', doubt.verdict === 'happened' ? `${node.name} was interrupted before it committed; its post-check says it happened, so it is not run again.` : `${node.name}: ${outcome.ok ? '' : outcome.error.message}`);
       } else {
-        keepForRetry(cp, token, 'failed');
-        endToken(cp, token, 'failed');
-        cp.lastError = failure;
-        say('error', '');
+        outcome = await attemptStep(rc, rec, cp, node, token, attempt, evidence, startedAt, recordResources, scope);
       }
-    }
+      let state: ReturnType<typeof stateWrites> = [];
+      if (outcome.ok && scope) {
+        try {
+          state = stateWrites(scope, node.id, outcome.result.state);
+        } catch (err) {
+          outcome = { ok: false, cancelled: false, error: { code: 'E_NODE_BAD_RESULT', message: `Node "${node.name}" returned state the store cannot keep: ${(err as Error).message}.`, hint: 'The node type is faulty: report it to whoever maintains it.', transient: false } };
+        }
+      }
+      // Secrets the step used never travel on: not in the next tokens, the step row, the record, the log.
+      outcome = maskOutcome(rc.masker, outcome);
+      if (!outcome.ok && outcome.cancelled) {
+        // Stopped mid-step: nothing is committed, the record resumes from its last checkpoint
+        // (an unsafe step keeps its in-flight mark: whether it happened is then in doubt).
+        rc.live.stepEnded(node.id, 'cancelled');
+        rc.emit({ type: 'step', runId: rc.runId, nodeId: node.id, phase: 'end' });
+        return { end: 'halted' };
+      }
+      cp.inFlight = null;
 
-    const finished = cp.tokens.length === 0;
-    const nextStatus: RecordStatus = finished ? recordStatus(cp.outcomes) : 'running';
-    const endedAt = finished ? new Date().toISOString() : null;
-    const update: RecordUpdate = {
-      runId: rc.runId,
-      index: rec.index,
-      status: nextStatus,
-      checkpoint: finished ? finalCheckpoint(cp, nextStatus) : cp,
-      output: finished ? lastData : null,
-      error: nextStatus === 'failed' || nextStatus === 'needs_review' ? (cp.lastError ?? null) : null,
-      ...(finished ? { reason: cp.lastReason ?? null } : {}),
-      startedAt,
-      endedAt,
-    };
-    if (finished || startEvent) {
-      update.event = { at: endedAt ?? started, from: startEvent ? 'pending' : 'running', to: nextStatus, actor: 'engine', action: finished ? 'finished' : 'started', note: null, data: null };
-      startEvent = false;
+      const seq = ++cp.seq;
+      const step: StepRow = {
+        runId: rc.runId,
+        recordIndex: rec.index,
+        seq,
+        tokenId: token.id,
+        nodeId: node.id,
+        nodeType: node.def.type,
+        attempt,
+        status: outcome.ok ? 'success' : 'failed',
+        ...stepInput(token),
+        output: outcome.ok ? outcome.result.emit : [],
+        error: outcome.ok ? null : outcome.error,
+        evidence,
+        startedAt: started,
+        endedAt: new Date().toISOString(),
+        durationMs: Date.now() - t0,
+      };
+
+      let lastData: RecordData = token.data;
+      let retryIn = 0;
+      let stopRun: StepErrorInfo | null = null;
+      if (outcome.ok) {
+        lastData = advance(rc.flow, cp, token, outcome.result.emit, seq, outcome.result.end?.status).lastData;
+        if (outcome.result.end?.reason) {
+          cp.lastReason = outcome.result.end.reason;
+          rc.logs.add(rc.runId, rec.index, node.id, 'info', outcome.result.end.reason);
+        }
+      } else {
+        const mapped = mapError(node.policy, outcome.error);
+        const error = mapped.error;
+        // A step in doubt is never failed or retried blindly: a person decides, unless a rule says otherwise.
+        const action = mapped.action ?? (error.code === 'E_IN_DOUBT' ? 'review' : null);
+        step.error = error;
+        const failure: RecordError = { ...error, nodeId: node.id };
+        const say = (level: LogLevel, what: string) => rc.logs.add(rc.runId, rec.index, node.id, level, `${node.name} failed (${error.code}): ${error.message}${what}`);
+        if (action === 'stop') {
+          // The record stays where it is: after the cause is fixed, Resume runs this step again.
+          token.attempts = attempt;
+          stopRun = { ...error, hint: `A rule of step "${node.name}" stops the run on this error. ${error.hint}` };
+          say('error', ' — the run stops safely.');
+        } else if (shouldRetry(node.policy, attempt, error, action === 'retry')) {
+          token.attempts = attempt;
+          retryIn = backoffDelay(node.policy, attempt);
+          say('warn', ` — retrying in ${retryIn} ms (attempt ${attempt + 1}).`);
+        } else if (action === 'review' || action === 'skip') {
+          const endedAs = action === 'review' ? 'needs_review' : 'skipped';
+          keepForRetry(cp, token, endedAs);
+          endToken(cp, token, endedAs);
+          if (action === 'review') cp.lastError = failure;
+          say(action === 'review' ? 'warn' : 'info', action === 'review' ? ' — sent to review.' : ' — skipped.');
+        } else if ((node.next.get('error') ?? []).length > 0) {
+          routeToErrorPort(rc, cp, token, node, failure, seq);
+          say('warn', ' — continuing on its error path.');
+        } else {
+          keepForRetry(cp, token, 'failed');
+          endToken(cp, token, 'failed');
+          cp.lastError = failure;
+          say('error', '');
+        }
+      }
+
+      const finished = cp.tokens.length === 0;
+      const nextStatus: RecordStatus = finished ? recordStatus(cp.outcomes) : 'running';
+      const endedAt = finished ? new Date().toISOString() : null;
+      const update: RecordUpdate = {
+        runId: rc.runId,
+        index: rec.index,
+        status: nextStatus,
+        checkpoint: finished ? finalCheckpoint(cp, nextStatus) : cp,
+        output: finished ? lastData : null,
+        error: nextStatus === 'failed' || nextStatus === 'needs_review' ? (cp.lastError ?? null) : null,
+        ...(finished ? { reason: cp.lastReason ?? null } : {}),
+        startedAt,
+        endedAt,
+      };
+      if (finished || startEvent) {
+        update.event = { at: endedAt ?? started, from: startEvent ? 'pending' : 'running', to: nextStatus, actor: 'engine', action: finished ? 'finished' : 'started', note: null, data: null };
+        startEvent = false;
+      }
+      await rc.store.commitStep(step, update, state);
+      unlock?.();
+      unlock = null;
+      rc.live.stepEnded(node.id, step.status);
+      rc.emit({ type: 'step', runId: rc.runId, nodeId: node.id, phase: 'end', status: step.status });
+      if (finished) {
+        const terminal = nextStatus as TerminalStatus;
+        setStatus(rc, rec.index, status, terminal);
+        const ms = Date.parse(endedAt!) - Date.parse(startedAt);
+        rc.logs.add(rc.runId, rec.index, null, terminal === 'failed' ? 'error' : 'info', `Record #${rec.index + 1} ended: ${terminal} (${ms} ms)`);
+        return { end: 'finished', status: terminal };
+      }
+      if (stopRun) {
+        rc.requestSafeStop(stopRun);
+        return { end: 'halted' };
+      }
+      if (retryIn > 0 && !(await sleep(retryIn, rc.signal))) return { end: 'halted' };
+    } finally {
+      unlock?.();
     }
-    await rc.store.commitStep(step, update);
-    rc.live.stepEnded(node.id, step.status);
-    rc.emit({ type: 'step', runId: rc.runId, nodeId: node.id, phase: 'end', status: step.status });
-    if (finished) {
-      const terminal = nextStatus as TerminalStatus;
-      setStatus(rc, rec.index, status, terminal);
-      const ms = Date.parse(endedAt!) - Date.parse(startedAt);
-      rc.logs.add(rc.runId, rec.index, null, terminal === 'failed' ? 'error' : 'info', `Record #${rec.index + 1} ended: ${terminal} (${ms} ms)`);
-      return { end: 'finished', status: terminal };
-    }
-    if (stopRun) {
-      rc.requestSafeStop(stopRun);
-      return { end: 'halted' };
-    }
-    if (retryIn > 0 && !(await sleep(retryIn, rc.signal))) return { end: 'halted' };
   }
   // Only reached when a record had nothing left to run (e.g. resumed after its last commit).
   return { end: 'finished', status: recordStatus(cp.outcomes) };
@@ -208,6 +228,7 @@ async function attemptStep(
   evidence: string[],
   startedAt: string,
   recordResources: Resources,
+  scope: string | null,
 ): Promise<StepOutcome> {
   const refused = await checkBefore(node.policy, node.name, token.data);
   if (refused) return { ok: false, cancelled: false, error: refused };
@@ -225,6 +246,7 @@ async function attemptStep(
     evidence: evidenceSink(rc.evidenceDir, rc.runId, rec.index, evidence, rc.masker),
     credentials: credentialAccess(rc.credentials, node.def, node.name, rc.masker),
     resources: { run: rc.runResources, record: recordResources },
+    state: scope ? stateAccess(rc.store, scope, node.id) : NO_STATE,
     run: { id: rc.runId, flowId: rc.flowId },
     record: { id: `${rc.runId}:${rec.index}`, index: rec.index },
   });

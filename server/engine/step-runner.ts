@@ -1,4 +1,4 @@
-import type { CredentialAccess, EvidenceSink, NodeResources, NodeLogger, RecordData, StepResult } from '../../nodes/sdk/types.ts';
+import type { CredentialAccess, EvidenceSink, NodeResources, NodeLogger, NodeStateAccess, RecordData, StepResult } from '../../nodes/sdk/types.ts';
 import { toStepError, type StepErrorInfo } from '../../nodes/sdk/node-error.ts';
 import type { CompiledNode } from './compiled-flow.ts';
 
@@ -12,6 +12,7 @@ export interface StepCall {
   evidence: EvidenceSink;
   credentials: CredentialAccess;
   resources: NodeResources;
+  state: NodeStateAccess;
   run: { id: string; flowId: string };
   record: { id: string; index: number };
 }
@@ -37,6 +38,7 @@ export async function runStep(call: StepCall): Promise<StepOutcome> {
         evidence: call.evidence,
         credentials: call.credentials,
         resources: call.resources,
+        state: call.state,
         attempt: call.attempt,
         run: call.run,
         record: call.record,

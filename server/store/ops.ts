@@ -7,7 +7,7 @@
  */
 import type { FlowDocument } from '../flow/schema.ts';
 import type { RecordData } from '../../nodes/sdk/types.ts';
-import type { CreateRunExtras, LogRow, RecordUpdate, RunPatch, RunRow, StepRow } from './types.ts';
+import type { CreateRunExtras, LogRow, NodeStateWrite, RecordUpdate, RunPatch, RunRow, StepRow } from './types.ts';
 import type { ApplyOutcome, JournalEntry } from './journal.ts';
 import type { Param, Sql } from './sql.ts';
 
@@ -24,8 +24,11 @@ export type Op =
   | ['R', Param[], string[], (Array<string | null> | null)?, (Array<[number, string, string]> | null)?, (Param[][] | null)?]
   /** updateRun: id, then (set?, value) pairs. */
   | ['U', Param[]]
-  /** commitStep: step columns, record update. */
-  | ['S', Param[], Param[]]
+  /** commitStep: step columns, record update, and the node state the step wrote (absent when none). */
+  | ['S', Param[], Param[], StateParams?]
+  /** putNodeState: state writes; clearNodeState: scope, node id. */
+  | ['N', StateParams]
+  | ['X', string, string]
   /** updateRecord. */
   | ['C', Param[]]
   /** appendLogs: log columns per line. */
@@ -120,7 +123,22 @@ function recordUpdateParams(u: RecordUpdate): Param[] {
 /** Length of a record update's params without an event (see `recordUpdateParams`). */
 const RECORD_UPDATE_LENGTH = 10;
 
-export function commitStepOp(s: StepRow, record: RecordUpdate): Op {
+/** [scope, node id, key, value JSON or null to delete] per write. */
+type StateParams = Array<[string, string, string, string | null]>;
+
+function stateParams(writes: NodeStateWrite[]): StateParams {
+  return writes.map((w) => [w.scope, w.nodeId, w.key, json(w.value)]);
+}
+
+export function putNodeStateOp(writes: NodeStateWrite[]): Op {
+  return ['N', stateParams(writes)];
+}
+
+export function clearNodeStateOp(scope: string, nodeId: string): Op {
+  return ['X', scope, nodeId];
+}
+
+export function commitStepOp(s: StepRow, record: RecordUpdate, state?: NodeStateWrite[]): Op {
   const step: Param[] = [
     s.runId,
     s.recordIndex,
@@ -139,6 +157,7 @@ export function commitStepOp(s: StepRow, record: RecordUpdate): Op {
     s.endedAt,
     finite(s.durationMs),
   ];
+  if (state && state.length > 0) return ['S', step, recordUpdateParams(record), stateParams(state)];
   return ['S', step, recordUpdateParams(record)];
 }
 
@@ -178,6 +197,10 @@ const SQL_INSERT_STEP = `INSERT INTO steps (run_key, record_idx, seq, token_id, 
   CAST(?11 AS TEXT), CAST(?12 AS TEXT), CAST(?13 AS TEXT), CAST(?14 AS TEXT), CAST(?15 AS TEXT), ?16)`;
 const SQL_ADD_STEP_COUNTS = `INSERT INTO step_counts (run_key, node_id, success, failed) VALUES (?, ?, ?, ?)
   ON CONFLICT (run_key, node_id) DO UPDATE SET success = success + excluded.success, failed = failed + excluded.failed`;
+const SQL_PUT_STATE = `INSERT INTO node_state (scope, node_id, key, value) VALUES (?, ?, ?, ?)
+  ON CONFLICT (scope, node_id, key) DO UPDATE SET value = excluded.value`;
+const SQL_DELETE_STATE = 'DELETE FROM node_state WHERE scope = ? AND node_id = ? AND key = ?';
+const SQL_CLEAR_STATE = 'DELETE FROM node_state WHERE scope = ? AND node_id = ?';
 const SQL_INSERT_LOG = `INSERT INTO logs (run_key, record_idx, node_id, level, message, data, at) VALUES (?, ?, ?, ?, ?, ?, ?)`;
 
 /**
@@ -288,6 +311,7 @@ export class Applier {
         for (let i = 1; i < 16; i++) p[i] = text.of(s[i]);
         sql.run(SQL_INSERT_STEP, p);
         this.updateRecord(op[2]);
+        if (op[3]) this.writeState(op[3]);
         const status = s[7];
         if (status === 'success' || status === 'failed') {
           let perNode = this.counts.get(key);
@@ -301,6 +325,12 @@ export class Applier {
       }
       case 'C':
         this.updateRecord(op[1]);
+        return undefined;
+      case 'N':
+        this.writeState(op[1]);
+        return undefined;
+      case 'X':
+        sql.run(SQL_CLEAR_STATE, [op[1], op[2]]);
         return undefined;
       case 'L':
         for (const row of op[1]) sql.run(SQL_INSERT_LOG, [this.requireRunKey(row[0]), ...row.slice(1)]);
@@ -366,6 +396,13 @@ export class Applier {
     // The audit event, only for a record that exists (like the update itself).
     if (u.length > RECORD_UPDATE_LENGTH && this.sql.changes() > 0) {
       this.sql.run(SQL_INSERT_EVENT, [key, u[1], u[10], u[11], u[12], u[13], u[14], u[15], u[16]]);
+    }
+  }
+
+  private writeState(writes: StateParams): void {
+    for (const [scope, nodeId, key, value] of writes) {
+      if (value === null) this.sql.run(SQL_DELETE_STATE, [scope, nodeId, key]);
+      else this.sql.run(SQL_PUT_STATE, [scope, nodeId, key, value]);
     }
   }
 

@@ -134,6 +134,16 @@ CREATE TABLE IF NOT EXISTS record_events (
   data       TEXT
 );
 CREATE INDEX IF NOT EXISTS record_events_by_record ON record_events (run_key, record_idx, id);
+
+-- Nodes' persisted state (distribution counters, seen keys, a schedule's last tick), written with
+-- the step that changed it. scope: run:<id>, flow:<id> or a service's own.
+CREATE TABLE IF NOT EXISTS node_state (
+  scope   TEXT NOT NULL,
+  node_id TEXT NOT NULL,
+  key     TEXT NOT NULL,
+  value   TEXT NOT NULL,
+  PRIMARY KEY (scope, node_id, key)
+) WITHOUT ROWID;
 `;
 
 /**

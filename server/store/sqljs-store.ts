@@ -7,11 +7,12 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type { Database, SqlValue } from 'sql.js';
 import type { FlowDocument } from '../flow/schema.ts';
-import type { RecordData } from '../../nodes/sdk/types.ts';
+import type { Json, RecordData } from '../../nodes/sdk/types.ts';
 import type {
   CreateRunExtras,
   FlowRow,
   LogRow,
+  NodeStateWrite,
   Page,
   RecordEventRow,
   RecordRow,
@@ -32,7 +33,9 @@ import { GroupCommitJournal, JournalFile, listJournalFiles, scanFrames, type Jou
 import {
   Applier,
   appendLogsOp,
+  clearNodeStateOp,
   commitStepOp,
+  putNodeStateOp,
   createRunOp,
   deleteFlowOp,
   putFlowOp,
@@ -265,8 +268,32 @@ export class SqlJsStore implements Store {
     await this.write(updateRunOp(id, patch));
   }
 
-  async commitStep(step: StepRow, record: RecordUpdate): Promise<void> {
-    await this.write(commitStepOp(step, record));
+  async commitStep(step: StepRow, record: RecordUpdate, state?: NodeStateWrite[]): Promise<void> {
+    await this.write(commitStepOp(step, record, state));
+  }
+
+  async putNodeState(writes: NodeStateWrite[]): Promise<void> {
+    if (writes.length === 0) return this.ensureWritable();
+    await this.write(putNodeStateOp(writes));
+  }
+
+  async clearNodeState(scope: string, nodeId: string): Promise<void> {
+    await this.write(clearNodeStateOp(scope, nodeId));
+  }
+
+  async getNodeState(scope: string, nodeId: string, key: string): Promise<Json | null> {
+    this.ensureOpen();
+    const row = this.sql.one('SELECT value FROM node_state WHERE scope = ? AND node_id = ? AND key = ?', [scope, nodeId, key]);
+    return row ? (JSON.parse(row[0] as string) as Json) : null;
+  }
+
+  async listNodeState(scope: string, nodeId: string, prefix = ''): Promise<Array<{ key: string; value: Json }>> {
+    this.ensureOpen();
+    // A range on the primary key instead of LIKE: prefixes may hold % or _.
+    const rows = prefix
+      ? this.sql.all('SELECT key, value FROM node_state WHERE scope = ? AND node_id = ? AND key >= ? AND key < ? ORDER BY key', [scope, nodeId, prefix, prefix + '\uffff'])
+      : this.sql.all('SELECT key, value FROM node_state WHERE scope = ? AND node_id = ? ORDER BY key', [scope, nodeId]);
+    return rows.map((r) => ({ key: r[0] as string, value: JSON.parse(r[1] as string) as Json }));
   }
 
   async updateRecord(update: RecordUpdate): Promise<void> {

@@ -220,6 +220,17 @@ export interface LogRow {
   at: string;
 }
 
+/**
+ * A write to a node's persisted state. `scope` is `run:<runId>` or `flow:<flowId>` (or a service's own,
+ * e.g. `schedule:<flowId>`); `value: null` deletes the key.
+ */
+export interface NodeStateWrite {
+  scope: string;
+  nodeId: string;
+  key: string;
+  value: Json | null;
+}
+
 export interface RunPatch {
   status?: RunStatus;
   reason?: StepErrorInfo | null;
@@ -252,8 +263,8 @@ export interface Store {
   listRunsWithStatus(statuses: RunStatus[]): Promise<RunRow[]>;
 
   // Records and steps
-  /** Commits one step and the record's new checkpoint/status atomically. */
-  commitStep(step: StepRow, record: RecordUpdate): Promise<void>;
+  /** Commits one step, the record's new checkpoint/status and the node state the step wrote, atomically. */
+  commitStep(step: StepRow, record: RecordUpdate, state?: NodeStateWrite[]): Promise<void>;
   updateRecord(update: RecordUpdate): Promise<void>;
   getRecord(runId: string, index: number): Promise<RecordRow | null>;
   listRecords(runId: string, filter?: { status?: RecordStatus; offset?: number; limit?: number }): Promise<Page<RecordRow>>;
@@ -278,6 +289,15 @@ export interface Store {
   stepTimings(runId: string): Promise<StepTimings[]>;
   /** Every record of a run (index order), without data, output or checkpoint. */
   recordTimings(runId: string): Promise<RecordTiming[]>;
+
+  // Node state (see NodeStateWrite)
+  getNodeState(scope: string, nodeId: string, key: string): Promise<Json | null>;
+  /** Keys of a node's state starting with `prefix`, in key order. */
+  listNodeState(scope: string, nodeId: string, prefix?: string): Promise<Array<{ key: string; value: Json }>>;
+  /** Writes state outside a step (a scheduler's last tick, an operator's reset), atomically. */
+  putNodeState(writes: NodeStateWrite[]): Promise<void>;
+  /** Deletes every key of a node's state in a scope. */
+  clearNodeState(scope: string, nodeId: string): Promise<void>;
 
   // Run log
   appendLogs(rows: LogRow[]): Promise<void>;

@@ -345,7 +345,7 @@ describe('sql.js store', () => {
   it('reopens from every state a crash can leave during a snapshot', async () => {
     const dir = tempDir();
     const records = 60;
-    const steps = 20;
+    const steps = 30;
     const acked = new Set<string>();
     const logged = new Set<string>();
     // At "start" the journal has switched and the new snapshot is not written yet: copy the directory.
