@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitForCode } from './wait-for-code.ts';
 import { failureOf, fakeCredentials, runNode } from '../sdk/testing.ts';
 import { Resources } from '../sdk/resources.ts';
+import type { RecordData } from '../sdk/types.ts';
 import { startDovecot, type Dovecot } from '../../demo/dovecot.ts';
 import { CATCH_ALL, DEMO_PASSWORD, createSignupSite, listenSignupSite, type SignupSite } from '../../demo/signup-site.ts';
 
@@ -26,7 +27,7 @@ const credentials = () =>
   fakeCredentials([{ name: 'demo-mailbox', kind: 'imap', fields: { host: dovecot.host, port: dovecot.port, secure: false, user: CATCH_ALL }, secrets: { password: DEMO_PASSWORD } }]);
 
 /** The template's settings for the wait (flows/signup-with-email-code.json), with a given wait. */
-function waitForTheCode(input: Record<string, unknown>, timeoutMs: number) {
+function waitForTheCode(input: RecordData, timeoutMs: number) {
   return runNode(
     waitForCode,
     { credential: 'demo-mailbox', recipient: '{{ email }}', senders: ['@demo.conveyor.local'], pattern: 'code: (\\d{6})', pollMs: 300, timeoutMs },
