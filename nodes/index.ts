@@ -4,9 +4,10 @@ import { coreNodes } from './core/index.ts';
 import { spreadsheetNodes } from './spreadsheet/index.ts';
 import { mailNodes } from './mail/index.ts';
 import { browserNodes } from './browser/index.ts';
+import { scheduleTrigger } from './core/schedule.ts';
 
 /** Every node type that ships with Conveyor. A new connector group adds its index here. */
-export const builtinNodes: AnyNodeDefinition[] = [...coreNodes, ...spreadsheetNodes, ...browserNodes, ...mailNodes];
+export const builtinNodes: AnyNodeDefinition[] = [...coreNodes, ...spreadsheetNodes, ...browserNodes, ...mailNodes, scheduleTrigger];
 
 export function createRegistry(extra: AnyNodeDefinition[] = []): NodeRegistry {
   return new NodeRegistry([...builtinNodes, ...extra]);

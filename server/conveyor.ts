@@ -7,6 +7,7 @@ import { openSqlJsStore } from './store/sqljs-store.ts';
 import type { Store } from './store/types.ts';
 import { lockDataDir } from './data-dir-lock.ts';
 import { openVault, type Vault } from './vault/vault.ts';
+import { Scheduler } from './scheduler/scheduler.ts';
 
 /** The parts every entry point (server, CLI, tests) assembles the same way. */
 export interface Conveyor {
@@ -17,10 +18,17 @@ export interface Conveyor {
   flows: FlowLibrary;
   /** Credentials (DATA_DIR/vault.json, encrypted; docs/credentials.md). */
   vault: Vault;
+  /** Schedule triggers (docs/user-guide.md, "Schedules"); armed only when opened with `schedules`. */
+  scheduler: Scheduler;
   close(): Promise<void>;
 }
 
-export async function openConveyor(dataDir: string): Promise<Conveyor> {
+export interface OpenOptions {
+  /** Run the schedules that are switched on (the studio's `serve`; never the CLI's `run`). */
+  schedules?: boolean | { log?: (line: string) => void };
+}
+
+export async function openConveyor(dataDir: string, opts: OpenOptions = {}): Promise<Conveyor> {
   const dir = path.resolve(dataDir);
   const unlock = lockDataDir(dir);
   try {
@@ -29,14 +37,20 @@ export async function openConveyor(dataDir: string): Promise<Conveyor> {
     const store = await openSqlJsStore(path.join(dir, 'store'));
     const engine = new Engine({ store, registry, dataDir: dir, credentials: vault });
     await engine.recover();
+    const flows = new FlowLibrary(store, registry);
+    const scheduler = new Scheduler({ store, engine, log: typeof opts.schedules === 'object' ? opts.schedules.log : undefined });
+    flows.onChange = (id) => void scheduler.refresh(id).catch(() => undefined);
+    if (opts.schedules) await scheduler.start();
     return {
       dataDir: dir,
       store,
       registry,
       engine,
-      flows: new FlowLibrary(store, registry),
+      flows,
       vault,
+      scheduler,
       async close() {
+        await scheduler.close();
         await engine.shutdown();
         await store.close();
         unlock();

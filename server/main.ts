@@ -42,7 +42,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   const dataDir = path.resolve(opts.dataDir ?? defaultDataDir());
   const passwordHash = await configuredPasswordHash(opts, dataDir);
   assertBindAllowed(host, passwordHash !== null);
-  const conveyor = await openConveyor(dataDir);
+  const conveyor = await openConveyor(dataDir, { schedules: { log: opts.log ? (line) => console.log(line) : undefined } });
   const auth = new Auth({ passwordHash, dataDir: conveyor.dataDir, loginLimit: opts.auth?.loginLimit });
   const trustProxy = opts.trustProxy ?? /^(1|true|yes)$/i.test(process.env.CONVEYOR_TRUST_PROXY ?? '');
   const app = createApp(conveyor, opts.clientDir ?? path.join(ROOT, 'dist', 'client'), { auth, trustProxy });

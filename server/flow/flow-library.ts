@@ -26,6 +26,9 @@ export interface FlowEntry {
 
 /** Saved flows: every write is validated first, so the store never holds an invalid flow. */
 export class FlowLibrary {
+  /** Called with a flow's id after it is created, saved, renamed, imported or deleted (the scheduler re-arms). */
+  onChange: ((flowId: string) => void) | null = null;
+
   constructor(private readonly store: Store, private readonly registry: NodeRegistry) {}
 
   async list(): Promise<FlowSummary[]> {
@@ -50,7 +53,7 @@ export class FlowLibrary {
       nodes: [{ id: 'trigger', type: 'core.manual-trigger', name: 'Manual trigger', position: { x: 80, y: 200 }, params: defaultsOf(this.registry, 'core.manual-trigger') }],
       edges: [],
     };
-    return entry(await this.store.putFlow(canonicalFlow(doc)));
+    return this.changed(entry(await this.store.putFlow(canonicalFlow(doc))));
   }
 
   async save(id: string, raw: unknown): Promise<FlowEntry> {
@@ -59,7 +62,7 @@ export class FlowLibrary {
     if (doc.id !== id) {
       throw new ConveyorError('E_FLOW_ID_MISMATCH', `The flow's id "${doc.id}" does not match the address (${id}).`, 'Save the flow under its own id, or import it as a new flow.', 422);
     }
-    return entry(await this.store.putFlow(canonicalFlow(doc)));
+    return this.changed(entry(await this.store.putFlow(canonicalFlow(doc))));
   }
 
   async rename(id: string, name: unknown): Promise<FlowEntry> {
@@ -67,11 +70,12 @@ export class FlowLibrary {
       throw new ConveyorError('E_FLOW_NAME_INVALID', 'A flow name must be 1 to 200 characters.', 'Type a shorter, non-empty name.', 422);
     }
     const current = await this.get(id);
-    return entry(await this.store.putFlow(canonicalFlow({ ...current.flow, name: name.trim() })));
+    return this.changed(entry(await this.store.putFlow(canonicalFlow({ ...current.flow, name: name.trim() }))));
   }
 
   async remove(id: string): Promise<void> {
     if (!(await this.store.deleteFlow(id))) throw notFound(id);
+    this.onChange?.(id);
   }
 
   /** Imports a flow file. A taken id is either replaced or, by default, imported as a copy. */
@@ -80,7 +84,12 @@ export class FlowLibrary {
     if (onConflict === 'copy' && (await this.store.getFlow(doc.id))) {
       doc = { ...doc, id: newFlowId(), name: `${doc.name} (copy)`.slice(0, 200) };
     }
-    return entry(await this.store.putFlow(canonicalFlow(doc)));
+    return this.changed(entry(await this.store.putFlow(canonicalFlow(doc))));
+  }
+
+  private changed(e: FlowEntry): FlowEntry {
+    this.onChange?.(e.id);
+    return e;
   }
 
   check(raw: unknown): FlowDocument {

@@ -12,6 +12,7 @@ import { uploadRoutes } from './upload-routes.ts';
 import { preflightRoutes } from './preflight-routes.ts';
 import { errorHandler, notFoundApi } from './error-handler.ts';
 import { credentialRoutes } from './credential-routes.ts';
+import { scheduleRoutes } from './schedule-routes.ts';
 import { Auth } from '../auth/auth.ts';
 import { authRoutes } from '../auth/auth-routes.ts';
 import { noStore, securityHeaders } from '../auth/security-headers.ts';
@@ -47,6 +48,7 @@ export function createApp(c: Conveyor, clientDir: string, opts: AppOptions = {})
   app.use('/api/review', reviewRoutes(c.engine, c.store));
   app.use('/api/evidence', evidenceRoutes(c.dataDir));
   app.use('/api/credentials', credentialRoutes(c.vault));
+  app.use('/api', scheduleRoutes(c.scheduler));
   app.use('/api', notFoundApi);
   app.use('/api', errorHandler);
 
