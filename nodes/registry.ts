@@ -15,6 +15,10 @@ export interface NodeTypeInfo {
   effect: SideEffect;
   trigger: boolean;
   collect: boolean;
+  /** A trigger that reads a spreadsheet given to the run. */
+  acceptsFile: boolean;
+  /** A trigger whose records form groups (search groups and their terms): field names. */
+  grouped: boolean;
   inputs: PortSpec[];
   outputs: PortSpec[];
   errorPort: PortSpec;
@@ -65,6 +69,8 @@ function describe(def: AnyNodeDefinition): NodeTypeInfo {
     effect: def.effect,
     trigger: def.trigger ?? false,
     collect: def.collect ?? false,
+    acceptsFile: def.acceptsFile ?? false,
+    grouped: def.grouping !== undefined,
     inputs: def.inputs,
     outputs: def.outputs,
     errorPort: ERROR_PORT,

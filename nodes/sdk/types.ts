@@ -176,6 +176,8 @@ export interface NodeDefinition<S extends z.ZodType = z.ZodType> {
    * one at a time (across runs too, for `flow`), from reading the state to committing the step.
    */
   state?: StateScope | ((params: z.infer<S>) => StateScope);
+  /** Triggers only: the trigger reads a spreadsheet file given to the run (the run dialog offers a file). */
+  acceptsFile?: boolean;
   /**
    * Triggers only: how the run paces its records (e.g. one search term every N seconds). The next
    * record starts no earlier than `intervalMs` after the previous one started, in record order,

@@ -102,6 +102,7 @@ export const readSheet = defineNode({
   outputs: [{ id: 'out', label: 'Rows' }],
   effect: 'none',
   trigger: true,
+  acceptsFile: true,
   records(p, input, signal) {
     return readSheetRecords(p, input, signal);
   },

@@ -2,7 +2,6 @@ import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { RejectInfo, RunInput } from '../../nodes/sdk/types.ts';
-import { SHEET_TRIGGER_TYPE } from '../../nodes/spreadsheet/read-sheet.ts';
 import { preflight } from '../engine/preflight.ts';
 import { createRegistry } from '../../nodes/index.ts';
 import { parseFlowText } from '../flow/validate.ts';
@@ -195,11 +194,12 @@ function printSummary(s: RunSummary): void {
  */
 async function readInput(file: string, trigger: string | undefined): Promise<RunInput> {
   const ext = path.extname(file).toLowerCase();
-  if (trigger === SHEET_TRIGGER_TYPE || ext === '.xlsx') {
+  const readsFiles = trigger !== undefined && Boolean(createRegistry().get(trigger)?.acceptsFile);
+  if (readsFiles || ext === '.xlsx') {
     if (ext !== '.xlsx' && ext !== '.csv') {
-      throw new ConveyorError('E_INPUT_FORMAT', `The input file ${file} is neither .xlsx nor .csv.`, 'This flow starts with a Spreadsheet trigger: give an Excel workbook (.xlsx) or a CSV file (.csv).', 2);
+      throw new ConveyorError('E_INPUT_FORMAT', `The input file ${file} is neither .xlsx nor .csv.`, 'This flow starts with a trigger that reads a spreadsheet: give an Excel workbook (.xlsx) or a CSV file (.csv).', 2);
     }
-    if (trigger !== SHEET_TRIGGER_TYPE) {
+    if (!readsFiles) {
       throw new ConveyorError('E_INPUT_FORMAT', `The input file ${file} is a spreadsheet, but this flow does not start with a Spreadsheet trigger.`, 'Give the records as .json or .csv, or start the flow with a Spreadsheet trigger.', 2);
     }
     const found = await stat(file).catch(() => null);

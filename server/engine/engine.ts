@@ -17,6 +17,8 @@ import { Resources } from '../../nodes/sdk/resources.ts';
 import type { CredentialSource } from './credentials.ts';
 import { SecretMasker } from './secret-masker.ts';
 import { StateLocks } from './node-state.ts';
+import { sleep } from './sleep.ts';
+import { runGroups, type RunGroups } from './run-groups.ts';
 import { applyReviewAction, checkReviewRequest, type ReviewAction, type ReviewItem, type ReviewOptions, type ReviewResult } from './review-actions.ts';
 
 export interface EngineOptions {
@@ -57,6 +59,8 @@ interface ActiveRun {
   /** pause/stop: finish (or cancel) the current step; safe_stop: finish the records under way. */
   halt: 'pause' | 'stop' | 'safe_stop' | null;
   haltReason: StepErrorInfo | null;
+  /** Aborted as soon as any halt is asked: waits between records (pacing) end at once. */
+  halted: AbortController;
   /** The secrets its steps resolved: masked in every log line, step, record and event of the run. */
   masker: SecretMasker;
   done: Promise<void>;
@@ -161,7 +165,7 @@ export class Engine {
   async pause(runId: string): Promise<RunSummary> {
     const run = this.activeOrThrow(runId, 'pause');
     if (run.halt) throw notRunning(runId, run.live.status, 'pause');
-    run.halt = 'pause';
+    haltRun(run, 'pause');
     await this.setStatus(run, 'pausing', null);
     return this.summary(runId);
   }
@@ -176,7 +180,7 @@ export class Engine {
       return this.summary(runId);
     }
     if (run.halt === 'stop') return this.summary(runId);
-    run.halt = 'stop';
+    haltRun(run, 'stop');
     run.abort.abort();
     await this.setStatus(run, 'stopping', null);
     return this.summary(runId);
@@ -278,11 +282,16 @@ export class Engine {
     return summarize(row, row.status, row.reason, counts, nodes);
   }
 
+  /** Progress per group and item (search groups and terms) of a run whose trigger groups its records; null otherwise. */
+  async groups(runId: string): Promise<RunGroups | null> {
+    return runGroups(this.opts.store, this.opts.registry, await this.runOrThrow(runId));
+  }
+
   /** Pauses every active run and waits for their current steps (graceful shutdown). */
   async shutdown(): Promise<void> {
     for (const run of this.active.values()) {
       if (!run.halt) {
-        run.halt = 'pause';
+        haltRun(run, 'pause');
         await this.setStatus(run, 'pausing', null).catch(() => undefined);
       }
     }
@@ -291,7 +300,7 @@ export class Engine {
   }
 
   private launch(row: RunRow, flow: CompiledFlow, live: LiveRun, queue: QueuedRecord[]): void {
-    const run: ActiveRun = { row, flow, live, abort: new AbortController(), halt: null, haltReason: null, masker: new SecretMasker(), done: Promise.resolve() };
+    const run: ActiveRun = { row, flow, live, abort: new AbortController(), halt: null, haltReason: null, halted: new AbortController(), masker: new SecretMasker(), done: Promise.resolve() };
     this.active.set(row.id, run);
     run.done = this.drive(run, queue).finally(() => this.active.delete(row.id));
   }
@@ -300,7 +309,7 @@ export class Engine {
     const safeStop = run.row.settings.safeStop ? new SafeStopWindow(run.row.settings.safeStop) : null;
     const requestSafeStop = (reason: StepErrorInfo) => {
       if (run.halt) return;
-      run.halt = 'safe_stop';
+      haltRun(run, 'safe_stop');
       run.haltReason = reason;
       this.logs.add(run.row.id, null, null, 'error', reason.message);
     };
@@ -323,9 +332,11 @@ export class Engine {
       stateLocks: this.stateLocks,
     };
     let next = 0;
+    const pace = await this.pacer(run);
     const worker = async () => {
       while (run.halt === null && next < queue.length) {
         const rec = queue[next++];
+        if (rec.status === 'pending' && !(await pace(rec.index))) break;
         const end = await walkRecord(rc, rec);
         if (end.end === 'finished' && safeStop) {
           const reason = safeStop.push(end.status === 'failed');
@@ -357,6 +368,33 @@ export class Engine {
     }
   }
 
+  /**
+   * The trigger's pacing (one record every N seconds): waits until the record's start time, counted
+   * from the previous start, which after a pause or restart is read back from the store. Resolves
+   * false when the run is halted meanwhile (the record stays pending).
+   */
+  private async pacer(run: ActiveRun): Promise<(index: number) => Promise<boolean>> {
+    const trigger = run.flow.trigger;
+    const intervalMs = trigger.def.pacing?.(trigger.params)?.intervalMs ?? 0;
+    if (!(intervalMs > 0)) return async () => true;
+    const last = await this.opts.store.lastRecordStart(run.row.id);
+    let nextAt = last ? Date.parse(last) + intervalMs : 0;
+    return async (index) => {
+      const at = Math.max(Date.now(), nextAt);
+      nextAt = at + intervalMs;
+      const wait = at - Date.now();
+      if (wait <= 0) return true;
+      if (wait >= 1000) this.logs.add(run.row.id, null, null, 'info', `Next record (#${index + 1}) starts in ${formatWait(wait)} (interval of the trigger).`);
+      // Timers count from the event loop's cached clock and may fire a little early: wait out the rest.
+      for (let left = wait; left > 0; left = at - Date.now()) {
+        if (!(await sleep(left, run.halted.signal))) return false;
+      }
+      // A timer that fired late pushes the next start too: starts stay at least one interval apart.
+      nextAt = Math.max(nextAt, Date.now() + intervalMs);
+      return true;
+    };
+  }
+
   private async setStatus(run: ActiveRun, status: RunStatus, reason: RunRow['reason'], endedAt?: string | null): Promise<void> {
     if (reason) reason = run.masker.maskError(reason);
     // Store first: whoever sees the new status (summary, events) can then read it from the store too.
@@ -381,6 +419,18 @@ export class Engine {
 }
 
 type QueuedRecord = Pick<RecordRow, 'index' | 'data' | 'status' | 'checkpoint' | 'startedAt'>;
+
+function haltRun(run: ActiveRun, kind: NonNullable<ActiveRun['halt']>): void {
+  run.halt = kind;
+  run.halted.abort();
+}
+
+function formatWait(ms: number): string {
+  const s = Math.round(ms / 1000);
+  if (s < 120) return `${s} s`;
+  const m = Math.round(s / 60);
+  return m < 120 ? `${m} min` : `${Math.round(m / 6) / 10} h`;
+}
 
 function notRunning(runId: string, status: RunStatus, action: string): ConveyorError {
   return new ConveyorError('E_RUN_NOT_RUNNING', `Run ${runId} is ${status}, so it cannot ${action}.`, 'Refresh the page to see the run\'s current status.', 409);

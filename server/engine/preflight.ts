@@ -1,7 +1,6 @@
 import type { NodeRegistry } from '../../nodes/registry.ts';
 import { NodeError } from '../../nodes/sdk/node-error.ts';
 import type { RecordData, RejectInfo, RunInput } from '../../nodes/sdk/types.ts';
-import { SHEET_TRIGGER_TYPE } from '../../nodes/spreadsheet/read-sheet.ts';
 import type { FlowDocument } from '../flow/schema.ts';
 import { jsonPath, type FlowProblem } from '../flow/problems.ts';
 import { validateFlow } from '../flow/validate.ts';
@@ -59,7 +58,7 @@ export async function preflight(doc: FlowDocument | unknown, registry: NodeRegis
   if (trigger && params?.success) {
     const at = jsonPath(['nodes', trigger.index]);
     const name = trigger.node.name || trigger.def.title;
-    if (input?.file && trigger.node.type !== SHEET_TRIGGER_TYPE) {
+    if (input?.file && !trigger.def.acceptsFile) {
       problems.push({
         path: at,
         code: 'E_INPUT_INVALID',

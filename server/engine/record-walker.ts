@@ -283,9 +283,13 @@ function keepForRetry(cp: RecordCheckpoint, token: TokenState, endedAs: Terminal
   (cp.retry ??= []).push({ ...token, attempts: 0, waiting: false, endedAs });
 }
 
-/** A finished record keeps its checkpoint only if there is something to retry from. */
+/**
+ * A finished record keeps its checkpoint if there is something to retry from; a record that fanned out
+ * keeps the outcomes of its paths (how many results succeeded or failed, for the grouped progress).
+ */
 function finalCheckpoint(cp: RecordCheckpoint, status: RecordStatus): RecordCheckpoint | null {
   if ((status === 'failed' || status === 'needs_review' || status === 'skipped') && cp.retry?.length) return cp;
+  if (cp.outcomes.length > 1) return { tokens: [], groups: [], nextTokenId: cp.nextTokenId, nextGroupId: cp.nextGroupId, seq: cp.seq, outcomes: cp.outcomes };
   return null;
 }
 

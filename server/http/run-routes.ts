@@ -85,6 +85,11 @@ export function runRoutes(engine: Engine, flows: FlowLibrary, store: Store, data
     res.json({ total: page.total, items: page.items.map(({ runId: _r, ...e }) => e) });
   });
 
+  router.get('/:id/groups', async (req, res) => {
+    const groups = await engine.groups(req.params.id);
+    res.json(groups ? { grouped: true, ...groups } : { grouped: false });
+  });
+
   router.get('/:id/logs', async (req, res) => {
     await runOrThrow(store, req.params.id);
     const q = parseQuery(pageQuery, req.query);

@@ -7,7 +7,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type { Database, SqlValue } from 'sql.js';
 import type { FlowDocument } from '../flow/schema.ts';
-import type { Json, RecordData } from '../../nodes/sdk/types.ts';
+import type { Json, RecordData, TerminalStatus } from '../../nodes/sdk/types.ts';
 import type {
   CreateRunExtras,
   FlowRow,
@@ -17,6 +17,7 @@ import type {
   RecordEventRow,
   RecordRow,
   RecordStatus,
+  RecordSummary,
   RecordTiming,
   RecordUpdate,
   RejectRow,
@@ -279,6 +280,31 @@ export class SqlJsStore implements Store {
 
   async clearNodeState(scope: string, nodeId: string): Promise<void> {
     await this.write(clearNodeStateOp(scope, nodeId));
+  }
+
+  async lastRecordStart(runId: string): Promise<string | null> {
+    this.ensureOpen();
+    const key = this.applier.runKey(runId);
+    if (key === null) return null;
+    return (this.sql.one('SELECT max(started_at) FROM records WHERE run_key = ?', [key])?.[0] as string | null) ?? null;
+  }
+
+  async recordSummaries(runId: string, fields: string[]): Promise<RecordSummary[]> {
+    this.ensureOpen();
+    const key = this.applier.runKey(runId);
+    if (key === null) return [];
+    // JSON paths quote the field names, so any name (spaces, dots) reads the top-level field.
+    const cols = fields.map((_, i) => `json_extract(data, ?${i + 2})`).join(', ');
+    const rows = this.sql.all(
+      `SELECT idx, status, json_extract(checkpoint, '$.outcomes')${cols ? ', ' + cols : ''} FROM records WHERE run_key = ?1 ORDER BY idx`,
+      [key, ...fields.map((f) => `$."${f.replace(/["\\]/g, (c) => '\\' + c)}"`)],
+    );
+    return rows.map((r) => ({
+      index: r[0] as number,
+      status: r[1] as RecordStatus,
+      outcomes: r[2] === null ? null : (JSON.parse(r[2] as string) as TerminalStatus[]),
+      fields: fields.map((_, i) => (r[3 + i] ?? null) as Json),
+    }));
   }
 
   async getNodeState(scope: string, nodeId: string, key: string): Promise<Json | null> {

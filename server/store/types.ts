@@ -184,6 +184,15 @@ export interface RecordTiming {
   settled: boolean;
 }
 
+export interface RecordSummary {
+  index: number;
+  status: RecordStatus;
+  /** The record's values of the fields asked for, in the same order (null when absent). */
+  fields: Json[];
+  /** How each path of the record ended so far (null when it has not run or did not fan out). */
+  outcomes: TerminalStatus[] | null;
+}
+
 export interface ReviewFilter {
   flowId?: string;
   runId?: string;
@@ -289,6 +298,14 @@ export interface Store {
   stepTimings(runId: string): Promise<StepTimings[]>;
   /** Every record of a run (index order), without data, output or checkpoint. */
   recordTimings(runId: string): Promise<RecordTiming[]>;
+
+  /** When the run's most recently started record started (pacing across pauses and restarts), or null. */
+  lastRecordStart(runId: string): Promise<string | null>;
+  /**
+   * Every record of a run in index order: status, the values of the given data fields, and the
+   * outcomes of its paths when it fanned out (for the grouped progress of a run).
+   */
+  recordSummaries(runId: string, fields: string[]): Promise<RecordSummary[]>;
 
   // Node state (see NodeStateWrite)
   getNodeState(scope: string, nodeId: string, key: string): Promise<Json | null>;

@@ -1,0 +1,63 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { termGroups } from './term-groups.ts';
+import { failureOf } from '../sdk/testing.ts';
+import { tempDir, writeCsv, writeXlsx } from '../spreadsheet/test-files.ts';
+
+const params = (over: Record<string, unknown> = {}) => termGroups.params.parse(over);
+
+describe('groups of search terms (trigger)', () => {
+  it('makes one record per term, group by group, with its position', async () => {
+    const out = await termGroups.records!(params({ groups: [{ name: 'A', terms: ['one', ' two '] }, { name: 'B', terms: ['three'] }] }), undefined);
+    expect(Array.isArray(out) ? out : out.records).toEqual([
+      { group: 'A', term: 'one', groupIndex: 1, termIndex: 1, termsInGroup: 2 },
+      { group: 'A', term: 'two', groupIndex: 1, termIndex: 2, termsInGroup: 2 },
+      { group: 'B', term: 'three', groupIndex: 2, termIndex: 1, termsInGroup: 1 },
+    ]);
+  });
+
+  it('uses the field names chosen in its form, and paces by the loop interval', () => {
+    const p = params({ groupField: 'campaign', termField: 'query', intervalSeconds: 90 });
+    expect(termGroups.pacing!(p)).toEqual({ intervalMs: 90_000 });
+    expect(termGroups.pacing!(params())).toBeNull();
+    expect(termGroups.grouping!(p)).toEqual({ groupField: 'campaign', itemField: 'query' });
+  });
+
+  it('refuses a group without a name and an interval out of range', () => {
+    expect(termGroups.params.safeParse({ groups: [{ name: ' ', terms: ['x'] }] }).success).toBe(false);
+    expect(termGroups.params.safeParse({ intervalSeconds: -1 }).success).toBe(false);
+  });
+
+  it('reads groups from a CSV given to the run: an empty group cell keeps the group above', async () => {
+    const file = writeCsv(path.join(tempDir(), 'terms.csv'), 'Group,Term\nBakeries,bakery lyon\n,boulangerie lyon\nFlorists,florist lyon\n,\n,bakery lyon\n');
+    const out = await termGroups.records!(params(), { file: { path: file, name: 'terms.csv' } });
+    const { records, rejects } = Array.isArray(out) ? { records: out, rejects: [] } : out;
+    expect(records.map((r) => [r.group, r.term])).toEqual([
+      ['Bakeries', 'bakery lyon'],
+      ['Bakeries', 'boulangerie lyon'],
+      ['Florists', 'florist lyon'],
+      ['Florists', 'bakery lyon'],
+    ]);
+    expect(rejects).toEqual([]);
+  });
+
+  it('reads groups from an xlsx, and names the row of a repeated term', async () => {
+    const file = await writeXlsx(path.join(tempDir(), 'terms.xlsx'), { Terms: [['group', 'term'], ['G', 'a'], ['G', 'b'], ['G', 'a']] });
+    const out = await termGroups.records!(params(), { file: { path: file, name: 'terms.xlsx' } });
+    if (Array.isArray(out)) throw new Error('expected rejects');
+    expect(out.records.map((r) => r.term)).toEqual(['a', 'b']);
+    expect(out.rejects).toEqual([{ row: 4, field: 'term', rule: 'duplicate', value: 'a', message: 'row 4: "a" is already in group "G".' }]);
+  });
+
+  it('says which column is missing from a sheet', async () => {
+    const file = writeCsv(path.join(tempDir(), 'bad.csv'), 'Category,Term\nx,y\n');
+    const err = await failureOf(() => termGroups.records!(params(), { file: { path: file, name: 'bad.csv' } }));
+    expect(err).toMatchObject({ code: 'E_TERMS_COLUMNS' });
+    expect(err.message).toContain('no "group" column');
+  });
+
+  it('passes the term on as the record', async () => {
+    const result = await termGroups.run({ input: { term: 'x' } } as never);
+    expect(result.emit).toEqual([{ port: 'out', data: { term: 'x' } }]);
+  });
+});

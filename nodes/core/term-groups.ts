@@ -1,0 +1,158 @@
+import path from 'node:path';
+import { z } from 'zod';
+import { defineNode, out } from '../sdk/define-node.ts';
+import { NodeError } from '../sdk/node-error.ts';
+import type { Json, RecordData, RejectInfo, RunInput } from '../sdk/types.ts';
+import { sheetKind, type SheetRow } from '../spreadsheet/lib/sheet-file.ts';
+import { readCsv } from '../spreadsheet/lib/read-csv.ts';
+import { readXlsx } from '../spreadsheet/lib/read-xlsx.ts';
+
+/** The most terms one run can hold (each term is a record). */
+export const MAX_TERMS = 100_000;
+/** The longest loop interval: a week. */
+const MAX_INTERVAL_SECONDS = 7 * 24 * 3600;
+
+const group = z.object({
+  name: z.string().trim().min(1, 'Give the group a name.').max(200).describe('The group\'s name, e.g. "Bakeries in Lyon".').meta({ title: 'Group' }),
+  terms: z
+    .array(z.string().max(500))
+    .default([])
+    .describe('The search terms of this group, one per line, processed in this order.')
+    .meta({ title: 'Search terms', widget: 'lines' }),
+});
+
+const params = z.object({
+  groups: z
+    .array(group)
+    .default([
+      { name: 'Bakeries', terms: ['bakery lyon', 'boulangerie lyon'] },
+      { name: 'Florists', terms: ['florist lyon'] },
+    ])
+    .describe('Groups of search terms, processed term by term, group by group. A spreadsheet given to the run (columns "group" and "term") replaces them.')
+    .meta({ title: 'Groups' }),
+  intervalSeconds: z
+    .number()
+    .min(0)
+    .max(MAX_INTERVAL_SECONDS)
+    .default(0)
+    .describe('Loop interval: seconds between the start of one term and the start of the next (0: one after the other). Kept across pauses and restarts.')
+    .meta({ title: 'Loop interval (seconds)' }),
+  groupField: z.string().trim().min(1).default('group').describe('Field of each record that holds its group\'s name.').meta({ title: 'Group field' }),
+  termField: z.string().trim().min(1).default('term').describe('Field of each record that holds its search term.').meta({ title: 'Term field' }),
+});
+
+type Params = z.infer<typeof params>;
+
+export const termGroups = defineNode({
+  type: 'terms.groups',
+  title: 'Groups of search terms',
+  category: 'Triggers',
+  description: 'Runs the flow once per search term, term by term and group by group, at a set interval; the run panel shows progress per group and term.',
+  icon: '🔎',
+  params,
+  inputs: [],
+  outputs: [{ id: 'out', label: 'Terms' }],
+  effect: 'none',
+  trigger: true,
+  acceptsFile: true,
+  pacing: (p) => (p.intervalSeconds > 0 ? { intervalMs: Math.round(p.intervalSeconds * 1000) } : null),
+  grouping: (p) => ({ groupField: p.groupField, itemField: p.termField }),
+  async records(p, input, signal) {
+    const groups = input?.file ? await groupsFromSheet(input.file, signal) : { groups: p.groups, rows: null };
+    return termRecords(p, groups.groups, groups.rows);
+  },
+  run(ctx) {
+    return out(ctx.input);
+  },
+});
+
+interface SheetGroups {
+  groups: Array<{ name: string; terms: string[] }>;
+  /** Sheet row of each term, per group (for rejects). */
+  rows: number[][] | null;
+}
+
+/** One record per term, in order; empty and repeated terms of a group are rejected, with where they are. */
+export function termRecords(p: Params, groups: Array<{ name: string; terms: string[] }>, rows: number[][] | null = null): { records: RecordData[]; rejects: RejectInfo[] } {
+  const records: RecordData[] = [];
+  const rejects: RejectInfo[] = [];
+  groups.forEach((g, gi) => {
+    const seen = new Set<string>();
+    const kept: string[] = [];
+    g.terms.forEach((raw, ti) => {
+      const term = raw.trim();
+      const row = rows?.[gi]?.[ti] ?? ti + 1;
+      const where = rows ? `row ${row}` : `term ${ti + 1} of group "${g.name}"`;
+      if (!term) {
+        rejects.push({ row, field: p.termField, rule: 'required', value: raw, message: `${where} is empty.` });
+        return;
+      }
+      if (seen.has(term.toLowerCase())) {
+        rejects.push({ row, field: p.termField, rule: 'duplicate', value: term, message: `${where}: "${term}" is already in group "${g.name}".` });
+        return;
+      }
+      seen.add(term.toLowerCase());
+      kept.push(term);
+    });
+    kept.forEach((term, ti) => {
+      records.push({ [p.groupField]: g.name, [p.termField]: term, groupIndex: gi + 1, termIndex: ti + 1, termsInGroup: kept.length });
+    });
+  });
+  if (records.length > MAX_TERMS) {
+    throw new NodeError('E_TERMS_TOO_MANY', `There are ${records.length} search terms; one run takes at most ${MAX_TERMS}.`, 'Split the groups over several flows or runs.');
+  }
+  if (records.length === 0) {
+    throw new NodeError('E_TERMS_EMPTY', 'There is no search term to process.', 'Add terms to a group in the trigger\'s form, or give the run a spreadsheet with the columns "group" and "term".');
+  }
+  return { records, rejects };
+}
+
+/**
+ * Reads groups from a spreadsheet: a header row with "group" and "term" columns (any case), one term
+ * per row; an empty group cell keeps the group of the row above (merged cells, grouped lists).
+ */
+export async function groupsFromSheet(file: NonNullable<RunInput['file']>, signal?: AbortSignal): Promise<SheetGroups> {
+  const shown = file.name || path.basename(file.path);
+  const kind = await sheetKind(file);
+  let header: { group: number; term: number } | null = null;
+  let headerError: NodeError | null = null;
+  const groups: SheetGroups['groups'] = [];
+  const rows: number[][] = [];
+  let current: number | null = null;
+  const onRow = (r: SheetRow) => {
+    if (headerError) return;
+    const cells = r.values.map(text);
+    if (!header) {
+      const find = (name: string) => cells.findIndex((c) => c.trim().toLowerCase() === name);
+      header = { group: find('group'), term: find('term') };
+      if (header.group < 0 || header.term < 0) {
+        headerError = new NodeError('E_TERMS_COLUMNS', `"${shown}" has no "${header.group < 0 ? 'group' : 'term'}" column in its first row (found: ${cells.filter(Boolean).join(', ') || 'nothing'}).`, 'Put the headers "group" and "term" in the first row, one search term per row below.');
+      }
+      return;
+    }
+    const name = (cells[header.group] ?? '').trim();
+    const term = cells[header.term] ?? '';
+    if (!name && !term.trim()) return;
+    if (name) {
+      const found = groups.findIndex((g) => g.name === name);
+      current = found >= 0 ? found : groups.push({ name, terms: [] }) - 1;
+      if (found < 0) rows.push([]);
+    }
+    if (current === null) {
+      headerError = new NodeError('E_TERMS_COLUMNS', `Row ${r.row} of "${shown}" has a term but no group, and no row above names one.`, 'Fill in the group of the first term.');
+      return;
+    }
+    groups[current].terms.push(term);
+    rows[current].push(r.row);
+  };
+  if (kind === 'xlsx') await readXlsx(file.path, shown, '', onRow, signal);
+  else await readCsv(file.path, shown, onRow, signal);
+  if (headerError) throw headerError;
+  if (!header) throw new NodeError('E_TERMS_COLUMNS', `"${shown}" has no rows.`, 'Put the headers "group" and "term" in the first row, one search term per row below.');
+  return { groups, rows };
+}
+
+function text(value: Json | undefined): string {
+  if (value === null || value === undefined) return '';
+  return typeof value === 'string' ? value : String(value);
+}
