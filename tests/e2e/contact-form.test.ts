@@ -66,7 +66,7 @@ async function evidenceOf(runId: string, index: number): Promise<string[]> {
 }
 
 describe('the "Contact form over several pages" example against the demo contact form', () => {
-  test('sends 10 messages once each with a reference, survives a renamed field, and sends refused ones to review with a screenshot', { timeout: 180_000 }, async () => {
+  test('sends 10 messages once each with a reference (a second run sends nobody twice), survives a renamed field, and sends refused ones to review with a screenshot', { timeout: 180_000 }, async () => {
     // The example as shipped, pointed at this test's site by editing its one site address.
     const text = readFileSync('flows/contact-form-multipage.json', 'utf8');
     expect(text).toContain('http://127.0.0.1:3100');
@@ -95,6 +95,13 @@ describe('the "Contact form over several pages" example against the demo contact
     expect(st.submissions).toBe(10);
     for (let i = 1; i <= 10; i++) expect(st.byEmail[`contact${i}@example.com`], `contact${i}`).toBe(1);
     expect(Object.keys(st.byEmail)).toHaveLength(10);
+
+    // The same people again: the flow's business key (email) skips them, nobody is sent twice.
+    const againRun = await runFromStudio(page, entry.id, people(1, 10));
+    const again = await waitForRun(studio.url, againRun, ['completed', 'failed', 'stopped'], 90_000);
+    expect(again.counts).toMatchObject({ success: 0, needs_review: 0, failed: 0, skipped: 10 });
+    expect((await allRecords(againRun)).map((r) => r.status)).toEqual(Array(10).fill('skipped'));
+    expect((await stats()).submissions).toBe(10);
 
     // Fault 1: the company field is renamed `organisation`. The Company step's fallback selectors
     // find it (the site refuses step 1 without a company), so every row still gets through.
