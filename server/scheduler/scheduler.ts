@@ -280,27 +280,42 @@ export class Scheduler {
         base = due.latest;
       }
       if (this.closed || !entry.enabled) return;
-      const [next] = nextTimes(params, base, 1, anchor);
-      if (!next) return;
-      const gen = entry.gen;
-      entry.nextAt = next;
-      entry.timer = setTimerAt(
-        next.getTime(),
-        () => {
-          void this.serial(entry.flowId, async () => {
-            if (entry.gen !== gen || this.closed) return;
-            entry.timer = null;
-            await this.fire(entry, next);
-            if (entry.gen !== gen || this.closed) return;
-            await this.arm(entry, next);
-          }).catch((err) => this.log(`flow ${entry.flowId}: ${(err as Error).message}`));
-        },
-        this.now,
-      );
+      this.setTimer(entry, nextTimes(params, base, 1, anchor)[0], base);
     } catch (err) {
       entry.lastError = toInfo(err);
       this.log(`flow ${entry.flowId}: ${entry.lastError.message}`);
     }
+  }
+
+  /**
+   * Sets the timer for the tick at `at`. The timer after it is set before this tick's run starts,
+   * so a slow start never delays the next tick; a tick that fires overdue by more than the grace
+   * period goes through the missed-ticks policy instead (from `previous`, the tick before it).
+   */
+  private setTimer(entry: Entry, at: Date | undefined, previous: Date): void {
+    if (!at || !entry.params) return;
+    const gen = entry.gen;
+    entry.nextAt = at;
+    entry.timer = setTimerAt(
+      at.getTime(),
+      () => {
+        void this.serial(entry.flowId, async () => {
+          if (entry.gen !== gen || this.closed || !entry.params) return;
+          entry.timer = null;
+          if (this.now() - at.getTime() > this.graceMs) {
+            await this.arm(entry, entry.lastTick && entry.lastTick > previous ? entry.lastTick : previous);
+            return;
+          }
+          try {
+            this.setTimer(entry, nextTimes(entry.params, at, 1, entry.anchor ?? at)[0], at);
+          } catch (err) {
+            entry.lastError = toInfo(err);
+          }
+          await this.fire(entry, at);
+        }).catch((err) => this.log(`flow ${entry.flowId}: ${(err as Error).message}`));
+      },
+      this.now,
+    );
   }
 
   /** One tick: starts a run, unless a run of the flow is still going and the flow skips overlaps. */
