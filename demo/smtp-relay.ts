@@ -1,6 +1,7 @@
 /**
- * Test harness: a local SMTP server (npm smtp-server) on 127.0.0.1, port 0, with a login, that hands
- * every message it accepts to `deliver` (e.g. into the Dovecot harness's mailbox).
+ * A local SMTP server (npm smtp-server) on 127.0.0.1 with one login per sender account, that hands
+ * every message it accepts to `deliver` (into the demo Dovecot's mailbox). Used by `npm run demo`
+ * (the sender accounts of the outreach example) and by the mail tests (port 0).
  */
 import net from 'node:net';
 import { SMTPServer } from 'smtp-server';
@@ -8,16 +9,21 @@ import { SMTPServer } from 'smtp-server';
 export interface SmtpRelay {
   host: string;
   port: number;
-  received: Array<{ from: string; to: string[]; raw: string }>;
+  /** Every message accepted, with the account that signed in to send it. */
+  received: Array<{ from: string; to: string[]; raw: string; user: string }>;
   stop(): Promise<void>;
 }
 
 export async function startSmtpRelay(options: {
-  user: string;
-  password: string;
+  /** One account, or several with `accounts`. */
+  user?: string;
+  password?: string;
+  accounts?: Array<{ user: string; password: string }>;
+  port?: number;
   deliver: (raw: string, envelope: { from: string; to: string[] }) => Promise<void>;
 }): Promise<SmtpRelay> {
   const received: SmtpRelay['received'] = [];
+  const accounts = [...(options.accounts ?? []), ...(options.user !== undefined ? [{ user: options.user, password: options.password ?? '' }] : [])];
   const server = new SMTPServer({
     secure: false,
     disabledCommands: ['STARTTLS'],
@@ -25,7 +31,7 @@ export async function startSmtpRelay(options: {
     authOptional: false,
     logger: false,
     onAuth(auth, _session, callback) {
-      if (auth.username === options.user && auth.password === options.password) callback(null, { user: auth.username });
+      if (accounts.some((a) => a.user === auth.username && a.password === auth.password)) callback(null, { user: auth.username });
       else callback(Object.assign(new Error('Invalid username or password'), { responseCode: 535 }));
     },
     onData(stream, session, callback) {
@@ -38,7 +44,7 @@ export async function startSmtpRelay(options: {
           from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
           to: session.envelope.rcptTo.map((r) => r.address),
         };
-        received.push({ ...envelope, raw });
+        received.push({ ...envelope, raw, user: String(session.user ?? '') });
         options.deliver(raw, envelope).then(
           () => callback(),
           (err: Error) => callback(Object.assign(err, { responseCode: 451 })),
@@ -48,7 +54,7 @@ export async function startSmtpRelay(options: {
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
   });
   const address = (server.server as net.Server).address() as net.AddressInfo;
   return {
