@@ -75,3 +75,25 @@ export const reviewApi = {
   /** Retry, skip or resolve records; every item gets its own result (some may fail). */
   act: (body: ReviewActionBody) => api.post<{ results: ReviewActionResult[] }>('/api/review/actions', body),
 };
+
+/** One flow's schedule (GET /api/schedules; see docs/api.md, "Schedules"). */
+export interface ScheduleInfo {
+  flowId: string;
+  flowName: string;
+  triggerId: string;
+  enabled: boolean;
+  mode: 'interval' | 'cron' | null;
+  description: string;
+  next: string[];
+  lastTick: string | null;
+  lastRunId: string | null;
+  skipped: number;
+  error: { code: string; message: string; hint: string } | null;
+}
+
+export const schedulesApi = {
+  list: () => api.get<ScheduleInfo[]>('/api/schedules'),
+  setEnabled: (flowId: string, enabled: boolean) => api.put<ScheduleInfo>(`/api/flows/${enc(flowId)}/schedule`, { enabled }),
+  /** The next 5 times of a Schedule trigger's params; 422 E_SCHEDULE_INVALID when they are not usable. */
+  preview: (params: Record<string, unknown>) => api.post<{ next: string[] }>('/api/schedules/preview', { params }),
+};

@@ -11,6 +11,7 @@ import { NodeGlyph } from '../canvas/NodeGlyph.tsx';
 import { mainOutputs } from '../lib/ports.ts';
 import { cn } from '../lib/cn.ts';
 import { Section } from './Section.tsx';
+import { SchedulePreview } from './SchedulePreview.tsx';
 import { cleanPolicy, policyJsonSchema, policySize } from './policy.ts';
 
 function changedKey(nodeId: string, before: Record<string, unknown>, after: Record<string, unknown>, prefix = 'params'): string | null {
@@ -107,6 +108,7 @@ export function NodeInspector({ nodeId }: { nodeId: string }) {
         )}
       </Section>
 
+      {node.data.type === 'schedule.trigger' && <SchedulePreview params={node.data.params} />}
       {info && !info.trigger && <StepPolicySection nodeId={nodeId} />}
 
       {info && (

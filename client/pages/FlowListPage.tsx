@@ -1,6 +1,6 @@
-import { useCallback, useRef, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { Link, useNavigate } from 'react-router';
-import { flowsApi } from '../api/endpoints.ts';
+import { flowsApi, schedulesApi, type ScheduleInfo } from '../api/endpoints.ts';
 import { ApiError, errorMessage } from '../api/http.ts';
 import type { FlowSummary } from '../api/types.ts';
 import { Button, IconButton } from '../components/Button.tsx';
@@ -11,6 +11,7 @@ import { DownloadIcon, FlowIcon, PencilIcon, PlusIcon, TrashIcon, UploadIcon } f
 import { PromptDialog } from '../components/PromptDialog.tsx';
 import { LoadingState } from '../components/Spinner.tsx';
 import { dateTime, plural, timeAgo } from '../lib/format.ts';
+import { cn } from '../lib/cn.ts';
 import { downloadUrl } from '../lib/download.ts';
 import { useAsync } from '../lib/use-async.ts';
 import { toast } from '../stores/toast-store.ts';
@@ -20,6 +21,15 @@ import { useWindowFileDrop } from './useFileDrop.ts';
 export function FlowListPage() {
   const navigate = useNavigate();
   const flows = useAsync(() => flowsApi.list(), []);
+  const schedules = useAsync(() => schedulesApi.list(), []);
+  const reloadSchedules = schedules.reload;
+  useEffect(() => {
+    // next run times move on as ticks fire
+    const timer = setInterval(reloadSchedules, 10_000);
+    return () => clearInterval(timer);
+  }, [reloadSchedules]);
+  const scheduleOf = new Map((schedules.data ?? []).map((s) => [s.flowId, s]));
+  const hasSchedules = scheduleOf.size > 0;
   const [creating, setCreating] = useState(false);
   const [renaming, setRenaming] = useState<FlowSummary | null>(null);
   const [deleting, setDeleting] = useState<FlowSummary | null>(null);
@@ -126,6 +136,7 @@ export function FlowListPage() {
               <tr>
                 <th className="px-5 py-2.5">Name</th>
                 <th className="w-28 px-3 py-2.5">Nodes</th>
+                {hasSchedules && <th className="w-64 px-3 py-2.5">Schedule</th>}
                 <th className="w-40 px-3 py-2.5">Updated</th>
                 <th className="w-44 px-3 py-2.5" />
               </tr>
@@ -149,6 +160,16 @@ export function FlowListPage() {
                   <td className="px-3 py-3 text-slate-600 tabular-nums" data-testid="flow-node-count">
                     {plural(f.nodeCount ?? 0, 'node')}
                   </td>
+                  {hasSchedules && (
+                    <td className="px-3 py-3">
+                      {scheduleOf.get(f.id) && (
+                        <ScheduleCell
+                          schedule={scheduleOf.get(f.id)!}
+                          onChanged={(next) => schedules.setData((schedules.data ?? []).map((s) => (s.flowId === next.flowId ? next : s)))}
+                        />
+                      )}
+                    </td>
+                  )}
                   <td className="px-3 py-3 text-slate-600" title={dateTime(f.updatedAt)}>
                     {timeAgo(f.updatedAt)}
                   </td>
@@ -238,5 +259,59 @@ export function FlowListPage() {
       </ConfirmDialog>
       <ErrorDialog title="This file cannot be imported" error={importError} onClose={() => setImportError(null)} testId="import-error" />
     </PageBody>
+  );
+}
+
+/** A flow's schedule in the list: its on/off switch, what it is, and when it runs next. */
+function ScheduleCell({ schedule, onChanged }: { schedule: ScheduleInfo; onChanged: (s: ScheduleInfo) => void }) {
+  const [busy, setBusy] = useState(false);
+  const on = schedule.enabled;
+  const toggle = async () => {
+    setBusy(true);
+    try {
+      const next = await schedulesApi.setEnabled(schedule.flowId, !on);
+      onChanged(next);
+      toast.success(next.enabled ? 'Schedule on' : 'Schedule off', next.enabled ? `"${schedule.flowName}" runs ${next.description}; next at ${dateTime(next.next[0])}.` : `"${schedule.flowName}" no longer runs by itself.`);
+    } catch (err) {
+      toast.error('Could not switch the schedule', errorMessage(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <div className="flex items-start gap-2.5" data-testid="flow-schedule" data-enabled={on}>
+      <button
+        type="button"
+        role="switch"
+        aria-checked={on}
+        aria-label={on ? 'Switch the schedule off' : 'Switch the schedule on'}
+        disabled={busy}
+        onClick={() => void toggle()}
+        data-testid="schedule-toggle"
+        className={cn(
+          'relative mt-0.5 inline-flex h-5 w-9 shrink-0 rounded-full transition-colors focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-500 disabled:opacity-60',
+          on ? 'bg-indigo-600' : 'bg-slate-300',
+        )}
+      >
+        <span className={cn('absolute top-0.5 left-0.5 size-4 rounded-full bg-white shadow transition-transform', on && 'translate-x-4')} />
+      </button>
+      <span className="min-w-0 text-xs leading-snug">
+        <span className="block truncate font-medium text-slate-700" data-testid="schedule-description">
+          {schedule.description}
+        </span>
+        {schedule.error ? (
+          <span className="block text-rose-600" title={schedule.error.hint} data-testid="schedule-error">
+            {schedule.error.message}
+          </span>
+        ) : on ? (
+          <span className="block text-slate-500" title={schedule.next[0]} data-testid="schedule-next">
+            next {dateTime(schedule.next[0])}
+          </span>
+        ) : (
+          <span className="block text-slate-400">off</span>
+        )}
+        {schedule.skipped > 0 && <span className="block text-amber-700">{plural(schedule.skipped, 'tick')} skipped (previous run still going)</span>}
+      </span>
+    </div>
   );
 }
