@@ -77,4 +77,14 @@ describe('example flows in flows/ import and run as they are', () => {
     expect(records[0].output).toMatchObject({ full_name: 'First0 Last0', email: 'person0@example.com', domain: 'example.com' });
     expect((await c.store.listRejects(summary.id)).map((r) => r.row)).toEqual([101, 201, 301]);
   });
+
+  it('scheduled-check: a tick record says how late it fired; started by hand it is a manual check', async () => {
+    const tick = { scheduledFor: '2024-04-01T07:00:00.000Z', firedAt: '2024-04-01T07:00:00.250Z', tick: 1 };
+    const { summary, records } = await runExample('scheduled-check.json', { records: [tick] });
+    expect(summary.counts).toMatchObject({ success: 1, failed: 0 });
+    expect(records[0].output).toMatchObject({ ...tick, kind: 'scheduled', lateMs: 250 });
+    const manual = await c.engine.startRun((await c.flows.get('scheduled-check')).flow);
+    await c.engine.waitForRun(manual.id);
+    expect((await c.store.getRecord(manual.id, 0))!.output).toMatchObject({ manual: true, scheduledFor: null, kind: 'manual', lateMs: null });
+  });
 });
