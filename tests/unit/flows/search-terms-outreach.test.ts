@@ -44,7 +44,7 @@ async function mailboxCount(): Promise<number> {
   await client.connect();
   try {
     const status = await client.status('INBOX', { messages: true });
-    return status.messages ?? 0;
+    return status ? (status.messages ?? 0) : 0;
   } finally {
     await client.logout();
   }
