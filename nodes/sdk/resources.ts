@@ -22,6 +22,11 @@ export class Resources implements ResourceScope {
     return value;
   }
 
+  /** True while something is open in this scope (a record's browser page, say). */
+  get holding(): boolean {
+    return this.open.size > 0;
+  }
+
   async closeAll(): Promise<void> {
     this.closed = true;
     const entries = [...this.open.entries()].reverse();

@@ -70,7 +70,9 @@ async function walk(rc: RunContext, rec: Pick<RecordRow, 'index' | 'data' | 'sta
   }
 
   for (let token = nextRunnable(cp); token; token = nextRunnable(cp)) {
-    if (rc.halted()) return { end: 'halted' };
+    // Pause waits for a record that holds a live session (its browser page): pausing it there would
+    // close the page, and its next step could not go on. Stop cancels it (the signal aborts its steps).
+    if (rc.halted() && !(recordResources.holding && !rc.signal.aborted)) return { end: 'halted' };
     const node = rc.flow.nodes.get(token.nodeId)!;
     const scope = stateScopeOf(node, rc.runId, rc.flowId);
     // A stateful node's steps run one at a time, from reading its state to committing the step.

@@ -252,6 +252,20 @@ describe('engine: shared resources', () => {
     expect((await h.store.getRecord(run.id, 1))?.output).toMatchObject({ used: 'B/P1' });
   });
 
+  it('Pause lets a record that holds a session (its page) finish, so it never resumes without its page', async () => {
+    h = await openHarness();
+    const doc = flow([['t', 'test.trigger'], ['r1', 'test.resource', { waitMs: 300 }], ['r2', 'test.resource', { waitMs: 300 }], ['a', 'test.add']], [['t', 'r1'], ['r1', 'r2'], ['r2', 'a']], 1);
+    const run = await h.engine.startRun(doc, { input: { records: records(3) } });
+    await new Promise((r) => setTimeout(r, 150));
+    await h.engine.pause(run.id);
+    const s = await h.engine.waitForRun(run.id);
+    expect(s.status).toBe('paused');
+    // Record 0 was at its first page step when Pause came: it finished with the same page.
+    expect(await h.store.getRecord(run.id, 0)).toMatchObject({ status: 'success', output: { used: 'B/P0' } });
+    expect(s.counts).toMatchObject({ success: 1, pending: 2 });
+    expect(probe.opened.filter((x) => x === 'page0')).toHaveLength(1);
+  });
+
   it('closes them when the run is stopped', async () => {
     h = await openHarness();
     const doc = flow([['t', 'test.trigger'], ['r', 'test.resource', { waitMs: 2000 }]], [['t', 'r']], 2);
