@@ -13,6 +13,7 @@ import { preflightRoutes } from './preflight-routes.ts';
 import { errorHandler, notFoundApi } from './error-handler.ts';
 import { credentialRoutes } from './credential-routes.ts';
 import { scheduleRoutes } from './schedule-routes.ts';
+import { nodeStateRoutes } from './node-state-routes.ts';
 import { Auth } from '../auth/auth.ts';
 import { authRoutes } from '../auth/auth-routes.ts';
 import { noStore, securityHeaders } from '../auth/security-headers.ts';
@@ -49,6 +50,7 @@ export function createApp(c: Conveyor, clientDir: string, opts: AppOptions = {})
   app.use('/api/evidence', evidenceRoutes(c.dataDir));
   app.use('/api/credentials', credentialRoutes(c.vault));
   app.use('/api', scheduleRoutes(c.scheduler));
+  app.use('/api', nodeStateRoutes(c.flows, c.registry, c.store));
   app.use('/api', notFoundApi);
   app.use('/api', errorHandler);
 
