@@ -62,6 +62,20 @@ describe('flow file v1', () => {
     expect(!r4.ok && r4.problems[0].path).toBe('$');
   });
 
+  it('refuses values nested absurdly deep with their path, without overflowing the stack', () => {
+    const doc = flow([['t', 'test.trigger'], ['a', 'test.add']], [['t', 'a']]) as unknown as { nodes: Array<{ params: Record<string, unknown> }> };
+    let deep: Record<string, unknown> = {};
+    const root = deep;
+    for (let i = 0; i < 20_000; i++) deep = (deep.x = {}) as Record<string, unknown>;
+    doc.nodes[1].params = { by: 1, extra: root };
+    const check = validateFlow(doc, registry);
+    expect(check.ok).toBe(false);
+    if (check.ok) return;
+    expect(check.problems).toHaveLength(1);
+    expect(check.problems[0].path).toMatch(/^\$\.nodes\[1\]\.params\.extra(\.x)+$/);
+    expect(check.problems[0].message).toContain('more than 64 levels deep');
+  });
+
   it('names an unknown format and migrates the older v0 format', () => {
     const r = validateFlow({ ...good(), format: 'conveyor.flow/v9' }, registry);
     expect(!r.ok && r.problems[0]).toMatchObject({ path: '$.format' });
