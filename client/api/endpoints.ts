@@ -13,6 +13,7 @@ import type {
   ReviewActionResult,
   ReviewItem,
   ReviewQuery,
+  RunGroupsResponse,
   RunInputBody,
   RunSummary,
 } from './types.ts';
@@ -57,6 +58,8 @@ export const runsApi = {
     return api.get<Page<RecordSummary>>(`/api/runs/${enc(id)}/records?${q}`);
   },
   record: (id: string, index: number) => api.get<RecordDetailResponse>(`/api/runs/${enc(id)}/records/${index}`),
+  /** Progress per search group and term (grouped triggers); `{ grouped: false }` otherwise. */
+  groups: (id: string) => api.get<RunGroupsResponse>(`/api/runs/${enc(id)}/groups`),
   logs: (id: string, offset = 0, limit = 1000) => api.get<Page<LogLine>>(`/api/runs/${enc(id)}/logs?offset=${offset}&limit=${limit}`),
 };
 

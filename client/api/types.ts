@@ -15,6 +15,10 @@ export interface NodeTypeInfo {
   effect: string;
   trigger: boolean;
   collect: boolean;
+  /** A trigger that reads a spreadsheet given to the run. */
+  acceptsFile?: boolean;
+  /** A trigger whose records form groups (search groups and their terms): GET /api/runs/:id/groups. */
+  grouped?: boolean;
   inputs: PortSpec[];
   outputs: PortSpec[];
   errorPort: PortSpec;
@@ -97,6 +101,28 @@ export interface RunUpdate {
   logs?: LogLine[];
   reason: RunSummary['reason'];
 }
+
+/** Results of one term (or group) per status: the ways its record ended. */
+export type OutcomeCounts = { success: number; failed: number; needs_review: number; skipped: number };
+
+/** What GET /api/runs/:id/groups answers for a grouped run (server/engine/run-groups.ts). */
+export interface RunGroupsInfo {
+  grouped: true;
+  groupField: string;
+  itemField: string;
+  /** The term under way, else the next one; null when every term has ended. */
+  position: { group: string; item: string; index: number; status: RecordStatus } | null;
+  groups: Array<{
+    name: string;
+    total: number;
+    processed: number;
+    counts: StatusCounts;
+    results: OutcomeCounts;
+    items: Array<{ index: number; name: string; status: RecordStatus; results: OutcomeCounts }>;
+  }>;
+}
+
+export type RunGroupsResponse = RunGroupsInfo | { grouped: false };
 
 export interface Page<T> {
   items: T[];

@@ -11,6 +11,7 @@ import { ObjectField } from './ObjectField.tsx';
 import { RecordField } from './RecordField.tsx';
 import { JsonField } from './JsonField.tsx';
 import { CredentialField } from './CredentialField.tsx';
+import { LinesField } from './LinesField.tsx';
 
 /** Picks the field component for a schema. */
 export function SchemaField(props: Omit<FieldProps<unknown>, 'schema'> & { schema: JSONSchema }) {
@@ -35,6 +36,8 @@ export function SchemaField(props: Omit<FieldProps<unknown>, 'schema'> & { schem
       return <EnumField {...p} />;
     case 'array':
       return <ArrayField {...p} />;
+    case 'lines':
+      return <LinesField {...p} />;
     case 'object':
       return <ObjectField {...p} />;
     case 'record':

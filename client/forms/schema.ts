@@ -5,7 +5,8 @@ export interface JSONSchema {
   description?: string;
   default?: unknown;
   examples?: unknown[];
-  widget?: 'expression' | 'textarea' | 'template' | 'credential' | string;
+  /** `lines`: a list of strings edited as a text area, one item per line. */
+  widget?: 'expression' | 'textarea' | 'template' | 'credential' | 'lines' | string;
   /** With `widget: 'credential'`: the credential kind(s) the param accepts. */
   kind?: string | string[];
   placeholder?: string;
@@ -47,6 +48,7 @@ export type FieldKind =
   | 'boolean'
   | 'enum'
   | 'array'
+  | 'lines'
   | 'object'
   | 'record'
   | 'json';
@@ -104,7 +106,7 @@ export function fieldKind(s: JSONSchema): FieldKind {
     case 'boolean':
       return 'boolean';
     case 'array':
-      return 'array';
+      return s.widget === 'lines' ? 'lines' : 'array';
     case 'object':
       if (s.properties && Object.keys(s.properties).length) return 'object';
       if (s.additionalProperties && typeof s.additionalProperties === 'object') return 'record';
@@ -131,6 +133,7 @@ export function initialValue(schema: JSONSchema, root: JSONSchema): unknown {
     case 'enum':
       return s.const !== undefined ? s.const : s.enum?.[0];
     case 'array':
+    case 'lines':
       return [];
     case 'record':
       return {};

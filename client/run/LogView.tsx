@@ -7,7 +7,8 @@ import { ChevronDownIcon, ChevronRightIcon, ChevronUpIcon, SearchIcon, TerminalI
 import { IconButton, Button } from '../components/Button.tsx';
 import { clockTime } from '../lib/format.ts';
 import { cn } from '../lib/cn.ts';
-import { flattenRows, lineMatches, LogGrouper, type LogRow } from './log-groups.ts';
+import { flattenGroupedRows, flattenRows, lineMatches, LogGrouper, type LogRow, type LogSection } from './log-groups.ts';
+import { useRunGroups } from './use-run-groups.ts';
 import { Highlight } from './Highlight.tsx';
 
 const LINE_H = 24;
@@ -23,7 +24,9 @@ const LEVEL: Record<string, string> = {
 /**
  * The run log: virtualized (only visible rows are in the DOM), lines grouped per record in
  * collapsible groups, a search that highlights matches, and auto-scroll that follows new lines
- * until the person scrolls up (and follows again once back at the bottom).
+ * until the person scrolls up (and follows again once back at the bottom, or with "Jump to latest").
+ * For a grouped run (groups of search terms) the record groups nest under their search group and
+ * term, both collapsible, and each term is highlighted in its lines.
  */
 export function LogView({ nodeNames }: { nodeNames: Record<string, string> }) {
   const logs = useLiveRun((s) => s.logs);
@@ -44,7 +47,14 @@ export function LogView({ nodeNames }: { nodeNames: Record<string, string> }) {
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [logs, logVersion]);
 
-  const rows = useMemo(() => flattenRows(groups, collapsed), [groups, collapsed]);
+  const grouped = useRunGroups((s) => s.grouped === true);
+  const termOf = useRunGroups((s) => s.byRecord);
+  const only = useRunGroups((s) => (s.grouped ? s.logFilter : null));
+  const onlyTerm = only === null ? undefined : termOf.get(only);
+  const { rows, sections } = useMemo(
+    () => (grouped ? flattenGroupedRows(groups, termOf, collapsed, only) : { rows: flattenRows(groups, collapsed), sections: [] as LogSection[] }),
+    [grouped, groups, termOf, collapsed, only],
+  );
   const q = term.trim();
   const matches = useMemo(() => {
     if (!q) return [] as number[];
@@ -58,7 +68,7 @@ export function LogView({ nodeNames }: { nodeNames: Record<string, string> }) {
   const virtualizer = useVirtualizer({
     count: rows.length,
     getScrollElement: () => scroller.current,
-    estimateSize: (i) => (rows[i]?.kind === 'header' ? HEADER_H : LINE_H),
+    estimateSize: (i) => (rows[i]?.kind === 'line' ? LINE_H : HEADER_H),
     overscan: 12,
   });
 
@@ -152,8 +162,9 @@ export function LogView({ nodeNames }: { nodeNames: Record<string, string> }) {
         <div className="ml-auto flex items-center gap-1 text-xs text-slate-500">
           <span className="tabular-nums" data-testid="log-line-count">
             {logs.length.toLocaleString()} lines · {groups.length.toLocaleString()} groups
+            {grouped && ` · ${sections.length.toLocaleString()} search groups`}
           </span>
-          <Button size="xs" variant="ghost" onClick={() => setCollapsed(new Set(groups.map((g) => g.key)))} data-testid="btn-collapse-all">
+          <Button size="xs" variant="ghost" onClick={() => setCollapsed(new Set([...groups.map((g) => g.key), ...sections.map((x) => x.key)]))} data-testid="btn-collapse-all">
             Collapse all
           </Button>
           <Button size="xs" variant="ghost" onClick={() => setCollapsed(new Set())} data-testid="btn-expand-all">
@@ -161,6 +172,14 @@ export function LogView({ nodeNames }: { nodeNames: Record<string, string> }) {
           </Button>
         </div>
       </div>
+      {onlyTerm && (
+        <div className="flex items-center gap-2 border-b border-amber-100 bg-amber-50 px-3 py-1 text-xs text-amber-900" data-testid="log-term-filter">
+          Only the log of <strong className="font-semibold">{onlyTerm.group} › {onlyTerm.term}</strong>
+          <Button size="xs" variant="ghost" className="ml-auto" onClick={() => useRunGroups.getState().setLogFilter(null)} data-testid="btn-log-show-all">
+            Show all
+          </Button>
+        </div>
+      )}
       <div className="relative min-h-0 flex-1">
         <div
           ref={scroller}
@@ -190,10 +209,12 @@ export function LogView({ nodeNames }: { nodeNames: Record<string, string> }) {
                 const row = rows[v.index];
                 return (
                   <div key={v.key} data-index={v.index} style={{ position: 'absolute', top: 0, left: 0, width: '100%', height: v.size, transform: `translateY(${v.start}px)` }}>
-                    {row.kind === 'header' ? (
+                    {row.kind === 'section' ? (
+                      <SectionHeader section={row.section} collapsed={collapsed.has(row.section.key)} onToggle={() => toggle(row.section.key)} />
+                    ) : row.kind === 'header' ? (
                       <GroupHeader row={row} collapsed={collapsed.has(row.group.key)} onToggle={() => toggle(row.group.key)} status={row.group.recordIndex != null ? records.get(row.group.recordIndex) : undefined} version={recordsVersion} />
                     ) : (
-                      <LogLineRow line={logs[row.index]} term={q} nodeName={nodeNames[logs[row.index].nodeId ?? '']} current={v.index === current} />
+                      <LogLineRow line={logs[row.index]} term={q} searchTerm={row.term} depth={row.depth ?? 0} nodeName={nodeNames[logs[row.index].nodeId ?? '']} current={v.index === current} />
                     )}
                   </div>
                 );
@@ -213,7 +234,7 @@ export function LogView({ nodeNames }: { nodeNames: Record<string, string> }) {
             className="absolute right-4 bottom-3 inline-flex items-center gap-1 rounded-full bg-slate-900/85 px-3 py-1 text-xs font-medium text-white shadow-lg hover:bg-slate-900"
             data-testid="btn-follow-log"
           >
-            <ChevronDownIcon size={13} /> Follow latest
+            <ChevronDownIcon size={13} /> Jump to latest
           </button>
         )}
       </div>
@@ -223,17 +244,25 @@ export function LogView({ nodeNames }: { nodeNames: Record<string, string> }) {
 
 function GroupHeader({ row, collapsed, onToggle, status }: { row: Extract<LogRow, { kind: 'header' }>; collapsed: boolean; onToggle(): void; status?: string; version: number }) {
   const g = row.group;
+  const term = row.kind === 'header' ? row.term : undefined;
   return (
     <button
       type="button"
       onClick={onToggle}
-      className="flex h-full w-full items-center gap-2 border-t border-slate-100 bg-slate-50 px-3 text-left font-sans text-xs hover:bg-slate-100"
+      className={cn('flex h-full w-full items-center gap-2 border-t border-slate-100 pr-3 text-left font-sans text-xs hover:bg-slate-100', term !== undefined ? 'bg-white pl-7' : 'bg-slate-50 pl-3')}
       data-testid={`log-group-${g.recordIndex ?? 'run'}`}
+      data-kind={term !== undefined ? 'term' : 'record'}
+      data-term={term}
       data-collapsed={collapsed ? 'true' : 'false'}
       aria-expanded={!collapsed}
     >
       {collapsed ? <ChevronRightIcon size={13} className="text-slate-400" /> : <ChevronDownIcon size={13} className="text-slate-400" />}
-      <span className="font-semibold text-slate-800">{g.recordIndex == null ? 'Run' : `Record #${g.recordIndex + 1}`}</span>
+      {term !== undefined && (
+        <mark className="term-hit rounded bg-indigo-100 px-1 font-semibold text-indigo-900" data-testid="log-term-name">
+          {term}
+        </mark>
+      )}
+      <span className={term !== undefined ? 'text-slate-500' : 'font-semibold text-slate-800'}>{g.recordIndex == null ? 'Run' : `Record #${g.recordIndex + 1}`}</span>
       {status && <RecordStatusBadge status={status as never} className="!py-0 !text-[10.5px]" />}
       <span className="text-slate-400">
         {g.lines.length} line{g.lines.length === 1 ? '' : 's'}
@@ -244,12 +273,37 @@ function GroupHeader({ row, collapsed, onToggle, status }: { row: Extract<LogRow
   );
 }
 
-function LogLineRow({ line, term, nodeName, current }: { line: LogLine; term: string; nodeName?: string; current: boolean }) {
+function SectionHeader({ section, collapsed, onToggle }: { section: LogSection; collapsed: boolean; onToggle(): void }) {
+  return (
+    <button
+      type="button"
+      onClick={onToggle}
+      className="flex h-full w-full items-center gap-2 border-t border-slate-200 bg-slate-100 px-3 text-left font-sans text-xs hover:bg-slate-200/70"
+      data-testid={`log-section-${section.groupIndex}`}
+      data-group={section.name}
+      data-collapsed={collapsed ? 'true' : 'false'}
+      aria-expanded={!collapsed}
+    >
+      {collapsed ? <ChevronRightIcon size={13} className="text-slate-500" /> : <ChevronDownIcon size={13} className="text-slate-500" />}
+      <span className="font-semibold text-slate-900">{section.name}</span>
+      <span className="text-slate-500">
+        {section.groups.length} term{section.groups.length === 1 ? '' : 's'} · {section.lines} line{section.lines === 1 ? '' : 's'}
+      </span>
+      {section.errors > 0 && <span className="text-rose-600">{section.errors} error{section.errors === 1 ? '' : 's'}</span>}
+      {section.warnings > 0 && <span className="text-amber-600">{section.warnings} warning{section.warnings === 1 ? '' : 's'}</span>}
+    </button>
+  );
+}
+
+/** One log line; `term` is the log search, `searchTerm` the record's search term (grouped runs), highlighted when no search is typed. */
+function LogLineRow({ line, term, searchTerm, depth, nodeName, current }: { line: LogLine; term: string; searchTerm?: string; depth: number; nodeName?: string; current: boolean }) {
   const data = line.data !== undefined && line.data !== null ? JSON.stringify(line.data) : '';
   const hit = term && lineMatches(line, term, nodeName);
+  const mark = term || searchTerm || '';
   return (
     <div
-      className={cn('flex h-full items-center gap-3 pr-3 pl-8 whitespace-nowrap hover:bg-slate-50', hit && 'bg-amber-50/60', current && '!bg-amber-100')}
+      className={cn('flex h-full items-center gap-3 pr-3 whitespace-nowrap hover:bg-slate-50', depth >= 2 ? 'pl-14' : 'pl-8', hit && 'bg-amber-50/60', current && '!bg-amber-100')}
+      data-term={searchTerm}
       title={`${line.message}${data ? `\n${data}` : ''}`}
       data-testid="log-line"
       data-level={line.level}
@@ -262,7 +316,7 @@ function LogLineRow({ line, term, nodeName, current }: { line: LogLine; term: st
         </span>
       )}
       <span className="min-w-0 truncate text-slate-800">
-        <Highlight text={line.message} term={term} />
+        <Highlight text={line.message} term={mark} />
         {data && <span className="ml-2 text-slate-400">{data.length > 300 ? data.slice(0, 300) + '…' : data}</span>}
       </span>
     </div>

@@ -7,6 +7,7 @@ import { cn } from '../lib/cn.ts';
 import { errorMessage } from '../api/http.ts';
 import type { RunInputBody } from '../api/types.ts';
 import { useFlowStore } from '../stores/flow-store.ts';
+import { useCatalog } from '../stores/catalog-store.ts';
 import { parseRunInput, type InputFormat } from './run-input.ts';
 import { PreflightReport } from './PreflightReport.tsx';
 import { SheetFilePicker } from './SheetFilePicker.tsx';
@@ -20,9 +21,6 @@ const MODES: Array<{ id: Mode; label: string }> = [
   { id: 'csv', label: 'CSV' },
   { id: 'file', label: 'Spreadsheet file' },
 ];
-
-/** The trigger type that reads an uploaded spreadsheet. */
-const SHEET_TRIGGER = 'sheet.read';
 
 /**
  * Asks for the run's input — pasted records (empty = the trigger's own records) or a spreadsheet
@@ -49,14 +47,26 @@ export function RunDialog({
   const [checking, setChecking] = useState(false);
   const [report, setReport] = useState<PreflightResult | null>(null);
   const [checkError, setCheckError] = useState<string | null>(null);
-  const sheetTrigger = useFlowStore((s) => s.nodes.some((n) => n.data.type === SHEET_TRIGGER));
+  // The flow's trigger, as the catalog describes it: one that reads a spreadsheet (`acceptsFile`)
+  // is offered the file input. One whose records come from its own form as well (a grouped trigger:
+  // groups of search terms) opens on them; the others (Spreadsheet) open on the file.
+  const trigger = useFlowStore((s) => {
+    const byType = useCatalog.getState().byType;
+    const t = s.nodes.find((n) => byType[n.data.type]?.trigger);
+    return t ? t.data.type : null;
+  });
+  const triggerInfo = useCatalog((s) => (trigger ? s.byType[trigger] : undefined));
+  const acceptsFile = !!triggerInfo?.acceptsFile;
+  const sheetTrigger = acceptsFile && !triggerInfo?.grouped;
+  const modes = MODES.filter((m) => m.id !== 'file' || acceptsFile);
   const fileMode = mode === 'file';
   const parsed = useMemo(() => parseRunInput(text, fileMode ? 'auto' : mode), [text, mode, fileMode]);
 
   // A flow that starts with a Spreadsheet trigger wants a file: open on that mode.
   useEffect(() => {
     if (open && sheetTrigger) setMode('file');
-  }, [open, sheetTrigger]);
+    else if (open && !acceptsFile) setMode((m) => (m === 'file' ? 'auto' : m));
+  }, [open, sheetTrigger, acceptsFile]);
 
   // A dry check answers for the input it was given: forget it when the input changes.
   useEffect(() => {
@@ -135,7 +145,7 @@ export function RunDialog({
     >
       <div className="mb-2 flex items-center gap-1 text-xs">
         <span className="mr-1 text-slate-500">Input</span>
-        {MODES.map((m) => (
+        {modes.map((m) => (
           <button
             key={m.id}
             type="button"

@@ -1,4 +1,6 @@
-import { useCallback, useRef, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { runsApi } from '../api/endpoints.ts';
+import type { LogLine, RunStatus } from '../api/types.ts';
 import { Link } from 'react-router';
 import { useLiveRun } from '../stores/live-run-store.ts';
 import { RunStatusBadge } from '../components/Badge.tsx';
@@ -10,12 +12,45 @@ import { RunControls } from './RunControls.tsx';
 import { RunCounts, RunProgress } from './RunProgress.tsx';
 import { LogView } from './LogView.tsx';
 import { RecordsTable } from './RecordsTable.tsx';
+import { GroupProgress, RunPosition } from './GroupProgress.tsx';
+import { useRunGroups, useRunGroupsFeed } from './use-run-groups.ts';
 
 type Tab = 'log' | 'records';
 
+/** Statuses where the run stands still: its whole log is in the store. */
+const SETTLED: RunStatus[] = ['paused', 'stopped', 'completed', 'failed', 'safe_stopped', 'interrupted'];
+
+/**
+ * When the run comes to rest (paused, stopped, ended), reads its log once more: lines written
+ * between the first backfill and joining the live room would otherwise be missing until a reload.
+ */
+function useLogCatchUp(runId: string | null, status: RunStatus | null) {
+  const settled = !!status && SETTLED.includes(status);
+  useEffect(() => {
+    if (!runId || !settled) return;
+    let stopped = false;
+    void (async () => {
+      const lines: LogLine[] = [];
+      for (let offset = 0; offset < 100_000; ) {
+        const page = await runsApi.logs(runId, offset, 1000);
+        if (stopped) return;
+        lines.push(...page.items);
+        offset += page.items.length;
+        if (!page.items.length || offset >= page.total) break;
+      }
+      const live = useLiveRun.getState();
+      if (!stopped && live.runId === runId && lines.length > live.logs.length) live.mergeBackfill(lines);
+    })().catch(() => undefined);
+    return () => {
+      stopped = true;
+    };
+  }, [runId, settled, status]);
+}
+
 /**
  * Bottom drawer of a run: status, controls, progress and counts in its header; the live log or the
- * records below. Drag its top edge to resize it.
+ * records below. Drag its top edge to resize it. A grouped run (groups of search terms) also shows
+ * where it is (group › term) in the header and its progress per group beside the log.
  */
 export function RunPanel({
   nodeNames,
@@ -39,6 +74,13 @@ export function RunPanel({
   const [open, setOpen] = useState(true);
   const [height, setHeight] = useState(300);
   const drag = useRef<{ y: number; h: number } | null>(null);
+  useRunGroupsFeed(runId);
+  useLogCatchUp(runId, status);
+  const grouped = useRunGroups((s) => s.grouped === true && s.runId === runId);
+  const showTermLog = useCallback((index: number) => {
+    useRunGroups.getState().setLogFilter(index);
+    setTab('log');
+  }, []);
 
   const onResizeStart = useCallback(
     (e: React.PointerEvent) => {
@@ -76,6 +118,7 @@ export function RunPanel({
           <RunStatusBadge status={status} data-testid="run-status" />
           <span className="text-xs text-slate-400 tabular-nums">{runDuration(startedAt, endedAt)}</span>
         </div>
+        {grouped && <RunPosition />}
         <RunControls onStart={onStart} />
         <RunProgress />
         <div className="flex items-center gap-0.5">
@@ -103,7 +146,14 @@ export function RunPanel({
               <span className="font-medium">{reason.message}</span> {reason.hint}
             </div>
           )}
-          <div className="min-h-0 flex-1">{tab === 'log' ? <LogView nodeNames={nodeNames} /> : <RecordsTable runId={runId} nodeNames={nodeNames} />}</div>
+          <div className="flex min-h-0 flex-1">
+            {grouped && (
+              <aside className="w-96 shrink-0 border-r border-slate-100 bg-slate-50/60">
+                <GroupProgress onShowLog={showTermLog} />
+              </aside>
+            )}
+            <div className="min-h-0 min-w-0 flex-1">{tab === 'log' ? <LogView nodeNames={nodeNames} /> : <RecordsTable runId={runId} nodeNames={nodeNames} />}</div>
+          </div>
         </>
       )}
     </section>
