@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,6 +6,7 @@ import { FLOW_FORMAT, type FlowDocument } from '../../../server/flow/schema.ts';
 import { openSqlJsStore } from '../../../server/store/sqljs-store.ts';
 import { distribute } from '../../../nodes/core/distribute.ts';
 import { MemoryState, runNode } from '../../../nodes/sdk/testing.ts';
+import { api, kill, killAllStudios, startStudio } from './studio-process.ts';
 
 /**
  * Distribute's counters are committed with its steps: a 2,000-record run through a seeded random
@@ -24,10 +24,7 @@ const TARGETS = [
 ];
 const DIST_PARAMS = { strategy: 'random', seed: 'crash-seed', targets: TARGETS, scope: 'flow' };
 
-const children: ChildProcess[] = [];
-afterAll(() => {
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-});
+afterAll(killAllStudios);
 
 function flow(): FlowDocument {
   return {
@@ -48,36 +45,6 @@ function flow(): FlowDocument {
       { id: 'e9', source: 'wait', sourcePort: 'out', target: 'done', targetPort: 'in' },
     ],
   } as FlowDocument;
-}
-
-async function startStudio(dataDir: string): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, ['bin/conveyor.js', 'serve'], { env: { ...process.env, DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1' }, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`studio did not start: ${out}`)), 60_000);
-    child.stdout!.on('data', (d) => {
-      out += d;
-      const m = /at (http:\/\/[^\s]+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    });
-    child.stderr!.on('data', (d) => (out += d));
-  });
-  return { url, child };
-}
-
-async function api(url: string, method: string, body?: unknown) {
-  const res = await fetch(url, { method, headers: body ? { 'content-type': 'application/json' } : {}, body: body ? JSON.stringify(body) : undefined });
-  return { status: res.status, body: await res.json() };
-}
-
-async function kill(child: ChildProcess): Promise<void> {
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGKILL');
-  await exited;
 }
 
 /** The shares an uninterrupted run gives: pick k always uses the seed and k. */

@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FLOW_FORMAT, type FlowDocument } from '../../../server/flow/schema.ts';
+import { api, kill, killAllStudios, startStudio } from './studio-process.ts';
 
 /**
  * Crash-safe resume: a 500-record run whose unsafe HTTP step calls a local endpoint that counts
@@ -20,6 +21,7 @@ const children: ChildProcess[] = [];
 
 afterAll(async () => {
   for (const c of children) c.kill('SIGKILL');
+  killAllStudios();
   await new Promise<void>((r) => (effects ? effects.close(() => r()) : r()));
 });
 
@@ -58,25 +60,6 @@ function effectFlow(base: string): FlowDocument {
   };
 }
 
-async function startStudio(dataDir: string): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, ['bin/conveyor.js', 'serve'], { env: { ...process.env, DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1' }, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`studio did not start: ${out}`)), 30_000);
-    child.stdout!.on('data', (d) => {
-      out += d;
-      const m = /at (http:\/\/[^\s]+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    });
-    child.stderr!.on('data', (d) => (out += d));
-  });
-  return { url, child };
-}
-
 function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const child = spawn(process.execPath, ['bin/conveyor.js', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
@@ -85,17 +68,6 @@ function runCli(args: string[]): Promise<{ code: number | null; stdout: string; 
   child.stdout!.on('data', (d) => (stdout += d));
   child.stderr!.on('data', (d) => (stderr += d));
   return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr })));
-}
-
-async function api(url: string, method: string, body?: unknown) {
-  const res = await fetch(url, { method, headers: body ? { 'content-type': 'application/json' } : {}, body: body ? JSON.stringify(body) : undefined });
-  return { status: res.status, body: await res.json() };
-}
-
-async function kill(child: ChildProcess): Promise<void> {
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGKILL');
-  await exited;
 }
 
 async function terminalStatuses(url: string, runId: string): Promise<Map<number, string>> {
