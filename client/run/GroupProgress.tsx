@@ -212,9 +212,12 @@ const STATE_LABEL: Record<PositionState, string> = {
 };
 
 export function positionState(position: Position, runStatus: RunStatus | null): PositionState {
+  // A run at rest does nothing at its position, whatever the record's last committed status.
+  if (runStatus === 'paused') return 'paused';
+  if (runStatus === 'stopped' || runStatus === 'safe_stopped' || runStatus === 'interrupted') return 'stopped';
   if (position.status === 'running') return 'running';
-  if (runStatus === 'paused' || runStatus === 'pausing') return 'paused';
-  if (runStatus === 'stopped' || runStatus === 'stopping' || runStatus === 'safe_stopped' || runStatus === 'interrupted') return 'stopped';
+  if (runStatus === 'pausing') return 'paused';
+  if (runStatus === 'stopping') return 'stopped';
   if (runStatus === 'running') return 'waiting';
   return 'next';
 }

@@ -3,9 +3,35 @@ import { Button } from '../components/Button.tsx';
 import { PauseIcon, PlayIcon, StopIcon } from '../components/icons.tsx';
 import { canPause, canResume, canStop } from '../lib/run-status.ts';
 import { useLiveRun } from '../stores/live-run-store.ts';
-import { runAction } from './run-actions.ts';
+import { runsApi } from '../api/endpoints.ts';
+import { errorMessage } from '../api/http.ts';
+import { toast } from '../stores/toast-store.ts';
 
-/** Start / Pause / Resume / Stop, each enabled only when the run's status allows it. */
+type Action = 'pause' | 'resume' | 'stop';
+
+/**
+ * Pause / resume / stop the attached run. The answer (often a passing status: pausing, stopping)
+ * is applied only while no live update has moved the run on meanwhile: a "paused" that arrived by
+ * the socket before the answer to "pause" must not be turned back into "pausing".
+ */
+async function runAction(action: Action): Promise<void> {
+  const live = useLiveRun.getState();
+  const runId = live.runId;
+  if (!runId) return;
+  const before = live.status;
+  try {
+    const summary = await runsApi[action](runId);
+    const now = useLiveRun.getState();
+    if (now.runId === runId && now.status === before) now.applySummary(summary);
+  } catch (err) {
+    toast.error(`Could not ${action} the run`, errorMessage(err));
+  }
+}
+
+/**
+ * Start / Pause / Resume / Stop, each enabled only when the run's status allows it. A run waiting
+ * for its next term (a trigger's loop interval) is still running: Pause and Stop end the wait at once.
+ */
 export function RunControls({ onStart, startDisabled }: { onStart?: () => void; startDisabled?: boolean }) {
   const status = useLiveRun((s) => s.status);
   const [busy, setBusy] = useState<string | null>(null);

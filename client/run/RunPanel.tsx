@@ -21,13 +21,20 @@ type Tab = 'log' | 'records';
 const SETTLED: RunStatus[] = ['paused', 'stopped', 'completed', 'failed', 'safe_stopped', 'interrupted'];
 
 /**
- * When the run comes to rest (paused, stopped, ended), reads its log once more: lines written
+ * Shortly after the panel opens, and when the run comes to rest (paused, stopped, ended), reads its log once more: lines written
  * between the first backfill and joining the live room would otherwise be missing until a reload.
  */
 function useLogCatchUp(runId: string | null, status: RunStatus | null) {
   const settled = !!status && SETTLED.includes(status);
+  // Also once, shortly after the panel opens on a run (the first backfill races joining the room).
+  const [early, setEarly] = useState(false);
   useEffect(() => {
-    if (!runId || !settled) return;
+    if (!runId) return;
+    const t = setTimeout(() => setEarly(true), 1500);
+    return () => clearTimeout(t);
+  }, [runId]);
+  useEffect(() => {
+    if (!runId || !(settled || early)) return;
     let stopped = false;
     void (async () => {
       const lines: LogLine[] = [];
@@ -44,7 +51,7 @@ function useLogCatchUp(runId: string | null, status: RunStatus | null) {
     return () => {
       stopped = true;
     };
-  }, [runId, settled, status]);
+  }, [runId, settled, status, early]);
 }
 
 /**
