@@ -37,11 +37,13 @@ export function NodeInspector({ nodeId }: { nodeId: string }) {
       const dyn = info?.dynamicOutputs;
       if (!dyn || path !== dyn.param || !item || typeof item !== 'object') return item;
       const taken = new Set(list.map((x) => (x && typeof x === 'object' ? (x as Record<string, unknown>)[dyn.idField] : undefined)));
+      // Named after the list: a new switch rule is rule3 "Rule 3", a new distribute target target3 "Target 3".
+      const stem = dyn.param.replace(/s$/, '') || 'port';
       let n = index + 1;
-      while (taken.has(`rule${n}`)) n++;
+      while (taken.has(`${stem}${n}`)) n++;
       const out = { ...(item as Record<string, unknown>) };
-      if (!out[dyn.idField]) out[dyn.idField] = `rule${n}`;
-      if (dyn.labelField && !out[dyn.labelField]) out[dyn.labelField] = `Rule ${n}`;
+      if (!out[dyn.idField]) out[dyn.idField] = `${stem}${n}`;
+      if (dyn.labelField && !out[dyn.labelField]) out[dyn.labelField] = `${stem[0].toUpperCase()}${stem.slice(1)} ${n}`;
       return out;
     },
     [info],

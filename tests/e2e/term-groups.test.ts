@@ -112,6 +112,9 @@ describe('groups of search terms in the studio', () => {
     await s.fillField(page, 'targets.1.weight', '0');
     await expect(inspector.locator(s.tid('problem-targets.1.weight')).textContent()).resolves.toBe('More than 0.');
     await s.fillField(page, 'targets.1.weight', '1.5');
+    // A new target is named after the list, and becomes a way out of the node.
+    await page.locator(s.tid('btn-add-targets')).click();
+    await inspector.locator(s.tid('row-targets.2')).waitFor();
     await page.locator(`${s.tid('dirty-indicator')}[data-dirty="true"]`).waitFor();
     await s.save(page);
     const saved = await api<FlowEntry>(studio.url, 'GET', `/api/flows/${entry.id}`);
@@ -120,6 +123,7 @@ describe('groups of search terms in the studio', () => {
     expect(params.seed).toBe('spring-campaign');
     expect(params.targets[0]).toMatchObject({ id: 'a', weight: 3 });
     expect(params.targets[1]).toMatchObject({ id: 'b', weight: 1.5, cap: 50, capWindow: 'hour', cooldownSeconds: 2.5 });
+    expect(params.targets[2]).toMatchObject({ id: 'target3', label: 'Target 3' });
     expect(studio.pageErrors).toEqual([]);
   });
 
