@@ -42,13 +42,23 @@ export function useRunConnection(runId: string | null) {
     let stopped = false;
     const cancelled = () => stopped;
     const socket = getSocket();
-    const onUpdate = (u: RunUpdate) => useLiveRun.getState().applyUpdate(u);
+    // The log is read once the room is joined (the server answers a join with an update): lines
+    // written before are in the read (the server flushes its buffer first), later ones arrive live.
+    let markJoined!: () => void;
+    const joined = new Promise<void>((resolve) => (markJoined = resolve));
+    const onUpdate = (u: RunUpdate) => {
+      if (u.runId === runId) markJoined();
+      useLiveRun.getState().applyUpdate(u);
+    };
     const join = () => socket.emit('run:join', runId);
     socket.on('run:update', onUpdate);
     socket.on('connect', join);
     if (socket.connected) join();
+    // Without a live connection the log is still read (a little later).
+    const joinTimeout = setTimeout(markJoined, 3000);
 
-    fetchAllLogs(runId, cancelled)
+    joined
+      .then(() => (cancelled() ? null : fetchAllLogs(runId, cancelled)))
       .then((lines) => {
         if (lines && useLiveRun.getState().runId === runId) useLiveRun.getState().mergeBackfill(lines);
       })
@@ -73,6 +83,7 @@ export function useRunConnection(runId: string | null) {
 
     return () => {
       stopped = true;
+      clearTimeout(joinTimeout);
       clearInterval(poll);
       socket.off('run:update', onUpdate);
       socket.off('connect', join);

@@ -282,6 +282,11 @@ export class Engine {
     return summarize(row, row.status, row.reason, counts, nodes);
   }
 
+  /** Writes the log lines still buffered, so that a read of the run's log has every line emitted so far. */
+  async flushLogs(): Promise<void> {
+    await this.logs.flush();
+  }
+
   /** Progress per group and item (search groups and terms) of a run whose trigger groups its records; null otherwise. */
   async groups(runId: string): Promise<RunGroups | null> {
     return runGroups(this.opts.store, this.opts.registry, await this.runOrThrow(runId));

@@ -93,6 +93,9 @@ export function runRoutes(engine: Engine, flows: FlowLibrary, store: Store, data
   router.get('/:id/logs', async (req, res) => {
     await runOrThrow(store, req.params.id);
     const q = parseQuery(pageQuery, req.query);
+    // Lines still buffered are written first: a client that joined the live room and then reads
+    // the log misses none (later lines reach it live).
+    await engine.flushLogs();
     res.json(await store.listLogs(req.params.id, q));
   });
 
