@@ -18,9 +18,8 @@
  * number of browsers can fill the form at once without sharing anything.
  */
 import { randomUUID } from 'node:crypto';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import express, { type Request, type Response } from 'express';
+import { listenApp, type Listening } from './listen.ts';
 
 export interface ContactFaults {
   /** Every page answers this much later. */
@@ -290,16 +289,6 @@ ${d.id ? `<input type="hidden" name="draft" value="${escape(d.id)}">` : ''}
 }
 
 /** Starts the site on host:port (0 = a free port); returns its URL and a close function. */
-export async function listenContactSite(site: ContactSite, port = 0, host = '127.0.0.1'): Promise<{ url: string; close(): Promise<void> }> {
-  const server: Server = await new Promise((resolve, reject) => {
-    const s = site.app.listen(port, host, (err?: Error) => (err ? reject(err) : resolve(s)));
-  });
-  const actual = (server.address() as AddressInfo).port;
-  return {
-    url: `http://${host}:${actual}`,
-    async close() {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
+export function listenContactSite(site: ContactSite, port = 0, host = '127.0.0.1'): Promise<Listening> {
+  return listenApp(site.app, port, host);
 }

@@ -8,8 +8,7 @@
  *   GET  /api/search/stats                      { queries, byTerm: { term: count } }
  */
 import express, { type Express } from 'express';
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
+import { listenApp, type Listening } from './listen.ts';
 
 export interface Business {
   id: string;
@@ -86,16 +85,6 @@ export function createSearchApi(): SearchApi {
   return { app, stats };
 }
 
-export async function listenSearchApi(api: SearchApi, port = 0, host = '127.0.0.1'): Promise<{ url: string; close(): Promise<void> }> {
-  const server: Server = await new Promise((resolve, reject) => {
-    const s = api.app.listen(port, host, (err?: Error) => (err ? reject(err) : resolve(s)));
-  });
-  const actual = (server.address() as AddressInfo).port;
-  return {
-    url: `http://${host}:${actual}`,
-    async close() {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
+export function listenSearchApi(api: SearchApi, port = 0, host = '127.0.0.1'): Promise<Listening> {
+  return listenApp(api.app, port, host);
 }

@@ -15,10 +15,9 @@
  * Randomness (codes, faults) is derived from a seed and the address, so runs are reproducible.
  */
 import { createHash } from 'node:crypto';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import express, { type Request, type Response } from 'express';
 import { rfc822, type Dovecot } from './dovecot.ts';
+import { listenApp, type Listening } from './listen.ts';
 
 export const DEMO_SENDER = 'codes@demo.conveyor.local';
 export const DEMO_PASSWORD = 'demo';
@@ -216,17 +215,6 @@ export function createSignupSite(options: SignupSiteOptions): SignupSite {
 }
 
 /** Starts the site on host:port (0 = a free port); returns its URL and a close function. */
-export async function listenSignupSite(site: SignupSite, port = 0, host = '127.0.0.1'): Promise<{ url: string; close(): Promise<void> }> {
-  const server: Server = await new Promise((resolve, reject) => {
-    const s = site.app.listen(port, host, (err?: Error) => (err ? reject(err) : resolve(s)));
-  });
-  const actual = (server.address() as AddressInfo).port;
-  return {
-    url: `http://${host}:${actual}`,
-    async close() {
-      await site.idle();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
+export function listenSignupSite(site: SignupSite, port = 0, host = '127.0.0.1'): Promise<Listening> {
+  return listenApp(site.app, port, host, () => site.idle());
 }
