@@ -151,6 +151,8 @@ ${d.id ? `<input type="hidden" name="draft" value="${escape(d.id)}">` : ''}
 
   const app = express();
   app.disable('x-powered-by');
+  /** The next page of the draft (303: the browser fetches it with GET). */
+  const goTo = (res: Response, path: string, draft: { id: string }) => res.redirect(303, `${path}?draft=${encodeURIComponent(draft.id)}`);
 
   app.get('/contact', async (req, res) => {
     await slow();
@@ -176,13 +178,13 @@ ${d.id ? `<input type="hidden" name="draft" value="${escape(d.id)}">` : ''}
       return;
     }
     if (existing?.reference) {
-      res.redirect(303, `/contact/done?draft=${encodeURIComponent(existing.id)}`);
+      goTo(res, '/contact/done', existing);
       return;
     }
     const draft: Draft = existing ?? { id: randomUUID(), firstName: '', lastName: '', email: '', company: '', topic: '', preferred: '', message: '', consent: false };
     Object.assign(draft, entered);
     drafts.set(draft.id, draft);
-    res.redirect(303, `/contact/details?draft=${encodeURIComponent(draft.id)}`);
+    goTo(res, '/contact/details', draft);
   });
 
   app.get('/contact/details', async (req, res) => {
@@ -197,7 +199,7 @@ ${d.id ? `<input type="hidden" name="draft" value="${escape(d.id)}">` : ''}
     const draft = draftOf(field(req, 'draft'));
     if (!draft) return missingDraft(res);
     if (draft.reference) {
-      res.redirect(303, `/contact/done?draft=${encodeURIComponent(draft.id)}`);
+      goTo(res, '/contact/done', draft);
       return;
     }
     draft.topic = field(req, 'topic');
@@ -205,7 +207,7 @@ ${d.id ? `<input type="hidden" name="draft" value="${escape(d.id)}">` : ''}
     draft.message = field(req, 'message');
     draft.consent = field(req, 'consent') === 'yes';
     if (field(req, 'action') === 'back') {
-      res.redirect(303, `/contact?draft=${encodeURIComponent(draft.id)}`);
+      goTo(res, '/contact', draft);
       return;
     }
     const problems: string[] = [];
@@ -217,7 +219,7 @@ ${d.id ? `<input type="hidden" name="draft" value="${escape(d.id)}">` : ''}
       res.status(422).type('html').send(step2(draft, `Please ${problems.join(', ')}.`));
       return;
     }
-    res.redirect(303, `/contact/review?draft=${encodeURIComponent(draft.id)}`);
+    goTo(res, '/contact/review', draft);
   });
 
   app.get('/contact/review', async (req, res) => {
@@ -233,11 +235,11 @@ ${d.id ? `<input type="hidden" name="draft" value="${escape(d.id)}">` : ''}
     if (!draft) return missingDraft(res);
     if (draft.reference) {
       // Sent already (a second click, the back button): the same reference, nothing sent again.
-      res.redirect(303, `/contact/done?draft=${encodeURIComponent(draft.id)}`);
+      goTo(res, '/contact/done', draft);
       return;
     }
     if (field(req, 'action') === 'edit') {
-      res.redirect(303, `/contact?draft=${encodeURIComponent(draft.id)}`);
+      goTo(res, '/contact', draft);
       return;
     }
     if (faults.refuseSend) {
@@ -247,7 +249,7 @@ ${d.id ? `<input type="hidden" name="draft" value="${escape(d.id)}">` : ''}
     submissions++;
     byEmail.set(draft.email, (byEmail.get(draft.email) ?? 0) + 1);
     draft.reference = `CT-${String(++lastReference).padStart(6, '0')}`;
-    res.redirect(303, `/contact/done?draft=${encodeURIComponent(draft.id)}`);
+    goTo(res, '/contact/done', draft);
   });
 
   app.get('/contact/done', async (req, res) => {

@@ -1,6 +1,4 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
-import { runsApi } from '../api/endpoints.ts';
-import type { LogLine, RunStatus } from '../api/types.ts';
+import { useCallback, useRef, useState } from 'react';
 import { Link } from 'react-router';
 import { useLiveRun } from '../stores/live-run-store.ts';
 import { RunStatusBadge } from '../components/Badge.tsx';
@@ -16,43 +14,6 @@ import { GroupProgress, RunPosition } from './GroupProgress.tsx';
 import { useRunGroups, useRunGroupsFeed } from './use-run-groups.ts';
 
 type Tab = 'log' | 'records';
-
-/** Statuses where the run stands still: its whole log is in the store. */
-const SETTLED: RunStatus[] = ['paused', 'stopped', 'completed', 'failed', 'safe_stopped', 'interrupted'];
-
-/**
- * Shortly after the panel opens, and when the run comes to rest (paused, stopped, ended), reads its log once more: lines written
- * between the first backfill and joining the live room would otherwise be missing until a reload.
- */
-function useLogCatchUp(runId: string | null, status: RunStatus | null) {
-  const settled = !!status && SETTLED.includes(status);
-  // Also once, shortly after the panel opens on a run (the first backfill races joining the room).
-  const [early, setEarly] = useState(false);
-  useEffect(() => {
-    if (!runId) return;
-    const t = setTimeout(() => setEarly(true), 1500);
-    return () => clearTimeout(t);
-  }, [runId]);
-  useEffect(() => {
-    if (!runId || !(settled || early)) return;
-    let stopped = false;
-    void (async () => {
-      const lines: LogLine[] = [];
-      for (let offset = 0; offset < 100_000; ) {
-        const page = await runsApi.logs(runId, offset, 1000);
-        if (stopped) return;
-        lines.push(...page.items);
-        offset += page.items.length;
-        if (!page.items.length || offset >= page.total) break;
-      }
-      const live = useLiveRun.getState();
-      if (!stopped && live.runId === runId && lines.length > live.logs.length) live.mergeBackfill(lines);
-    })().catch(() => undefined);
-    return () => {
-      stopped = true;
-    };
-  }, [runId, settled, status, early]);
-}
 
 /**
  * Bottom drawer of a run: status, controls, progress and counts in its header; the live log or the
@@ -82,7 +43,6 @@ export function RunPanel({
   const [height, setHeight] = useState(300);
   const drag = useRef<{ y: number; h: number } | null>(null);
   useRunGroupsFeed(runId);
-  useLogCatchUp(runId, status);
   const grouped = useRunGroups((s) => s.grouped === true && s.runId === runId);
   const showTermLog = useCallback((index: number) => {
     useRunGroups.getState().setLogFilter(index);

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { defineNode, out } from '../sdk/define-node.ts';
 import { renderTemplate } from '../core/lib/template.ts';
 import { browserStep, remaining } from './lib/session.ts';
-import { findElement, optionalSelectorsParam, renderSelectors, selectorsParam } from './lib/selectors.ts';
+import { locate, optionalSelectorsParam, renderSelectors, selectorsParam } from './lib/selectors.ts';
 import { timeoutParam, urlPatternParam } from './lib/params.ts';
 import { expectAfter } from './lib/expect.ts';
 import { notUsable } from './lib/action.ts';
@@ -30,11 +30,9 @@ export const browserClick = defineNode({
   run(ctx) {
     const p = ctx.params;
     return browserStep(ctx, 'existing', async (page) => {
-      const deadline = Date.now() + p.timeoutMs;
-      const selectors = await renderSelectors(p.selectors, ctx.input);
       const expectSelectors = await renderSelectors(p.expectSelectors, ctx.input);
       const expectUrl = (await renderTemplate(p.expectUrl, ctx.input, 'the expected address')).trim();
-      const { locator, selector } = await findElement(ctx, page, selectors, { deadline, timeoutMs: p.timeoutMs });
+      const { locator, selector, deadline } = await locate(ctx, page, p.selectors, p.timeoutMs);
       try {
         await locator.click({ timeout: remaining(deadline) });
       } catch (err) {

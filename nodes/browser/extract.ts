@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { defineNode, out } from '../sdk/define-node.ts';
 import { fieldName } from '../core/lib/fields.ts';
 import { browserStep } from './lib/session.ts';
-import { findElement, renderSelectors, selectorsParam } from './lib/selectors.ts';
+import { locate, selectorsParam } from './lib/selectors.ts';
 import { timeoutParam } from './lib/params.ts';
 import { notUsable } from './lib/action.ts';
 
@@ -37,9 +37,7 @@ export const browserExtract = defineNode({
   run(ctx) {
     const p = ctx.params;
     return browserStep(ctx, 'existing', async (page) => {
-      const deadline = Date.now() + p.timeoutMs;
-      const selectors = await renderSelectors(p.selectors, ctx.input);
-      const { locator, selector } = await findElement(ctx, page, selectors, { deadline, timeoutMs: p.timeoutMs, state: 'attached' });
+      const { locator, selector, deadline } = await locate(ctx, page, p.selectors, p.timeoutMs, 'attached');
       let value: string | null;
       try {
         if (p.what === 'text') value = (await locator.isVisible()) ? await locator.innerText() : ((await locator.textContent()) ?? '');

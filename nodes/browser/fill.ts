@@ -3,7 +3,7 @@ import { defineNode, out } from '../sdk/define-node.ts';
 import { NodeError } from '../sdk/node-error.ts';
 import { renderTemplate } from '../core/lib/template.ts';
 import { browserStep, remaining } from './lib/session.ts';
-import { findElement, renderSelectors, selectorsParam } from './lib/selectors.ts';
+import { locate, selectorsParam } from './lib/selectors.ts';
 import { timeoutParam } from './lib/params.ts';
 import { notUsable } from './lib/action.ts';
 
@@ -30,10 +30,8 @@ export const browserFill = defineNode({
   run(ctx) {
     const p = ctx.params;
     return browserStep(ctx, 'existing', async (page) => {
-      const deadline = Date.now() + p.timeoutMs;
       const value = await renderTemplate(p.value, ctx.input, 'the value');
-      const selectors = await renderSelectors(p.selectors, ctx.input);
-      const { locator, selector } = await findElement(ctx, page, selectors, { deadline, timeoutMs: p.timeoutMs });
+      const { locator, selector, deadline } = await locate(ctx, page, p.selectors, p.timeoutMs);
       try {
         await locator.fill(value, { timeout: remaining(deadline) });
       } catch (err) {

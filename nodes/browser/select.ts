@@ -3,7 +3,7 @@ import { defineNode, out } from '../sdk/define-node.ts';
 import { NodeError } from '../sdk/node-error.ts';
 import { renderTemplate } from '../core/lib/template.ts';
 import { browserStep, remaining } from './lib/session.ts';
-import { findElement, renderSelectors, selectorsParam } from './lib/selectors.ts';
+import { locate, selectorsParam } from './lib/selectors.ts';
 import { timeoutParam } from './lib/params.ts';
 import { notUsable } from './lib/action.ts';
 
@@ -43,10 +43,8 @@ export const browserSelect = defineNode({
   run(ctx) {
     const p = ctx.params;
     return browserStep(ctx, 'existing', async (page) => {
-      const deadline = Date.now() + p.timeoutMs;
       const wanted = await renderTemplate(p.option, ctx.input, 'the option');
-      const selectors = await renderSelectors(p.selectors, ctx.input);
-      const { locator, selector } = await findElement(ctx, page, selectors, { deadline, timeoutMs: p.timeoutMs });
+      const { locator, selector, deadline } = await locate(ctx, page, p.selectors, p.timeoutMs);
       const options = await locator.evaluate((el) =>
         el instanceof HTMLSelectElement ? [...el.options].map((o) => ({ value: o.value, label: o.label.trim() })) : null,
       );

@@ -272,6 +272,12 @@ export class Engine {
     return this.active.has(runId);
   }
 
+  /** Whether a run of the flow is executing in this process (running, pausing or stopping). */
+  hasActiveRun(flowId: string): boolean {
+    for (const run of this.active.values()) if (run.row.flowId === flowId) return true;
+    return false;
+  }
+
   async summary(runId: string): Promise<RunSummary> {
     const run = this.active.get(runId);
     if (run) return summarize(run.row, run.live.status, run.live.reason && run.masker.maskError(run.live.reason), { ...run.live.counts }, structuredClone(run.live.nodes));
@@ -341,7 +347,11 @@ export class Engine {
     const worker = async () => {
       while (run.halt === null && next < queue.length) {
         const rec = queue[next++];
-        if (rec.status === 'pending' && !(await pace(rec.index))) break;
+        if (rec.status === 'pending') {
+          const startedAt = await pace(rec.index);
+          if (startedAt === null) break;
+          rec.startedAt = new Date(startedAt).toISOString();
+        }
         const end = await walkRecord(rc, rec);
         if (end.end === 'finished' && safeStop) {
           const reason = safeStop.push(end.status === 'failed');
@@ -376,27 +386,29 @@ export class Engine {
   /**
    * The trigger's pacing (one record every N seconds): waits until the record's start time, counted
    * from the previous start, which after a pause or restart is read back from the store. Resolves
-   * false when the run is halted meanwhile (the record stays pending).
+   * the start time, which becomes the record's `startedAt` (so stored starts are one interval apart
+   * at least), or null when the run is halted meanwhile (the record stays pending).
    */
-  private async pacer(run: ActiveRun): Promise<(index: number) => Promise<boolean>> {
+  private async pacer(run: ActiveRun): Promise<(index: number) => Promise<number | null>> {
     const trigger = run.flow.trigger;
     const intervalMs = trigger.def.pacing?.(trigger.params)?.intervalMs ?? 0;
-    if (!(intervalMs > 0)) return async () => true;
+    if (!(intervalMs > 0)) return async () => Date.now();
     const last = await this.opts.store.lastRecordStart(run.row.id);
     let nextAt = last ? Date.parse(last) + intervalMs : 0;
     return async (index) => {
       const at = Math.max(Date.now(), nextAt);
+      // Reserved now, so that concurrent workers take the following slots.
       nextAt = at + intervalMs;
       const wait = at - Date.now();
-      if (wait <= 0) return true;
       if (wait >= 1000) this.logs.add(run.row.id, null, null, 'info', `Next record (#${index + 1}) starts in ${formatWait(wait)} (interval of the trigger).`);
       // Timers count from the event loop's cached clock and may fire a little early: wait out the rest.
       for (let left = wait; left > 0; left = at - Date.now()) {
-        if (!(await sleep(left, run.halted.signal))) return false;
+        if (!(await sleep(left, run.halted.signal))) return null;
       }
-      // A timer that fired late pushes the next start too: starts stay at least one interval apart.
-      nextAt = Math.max(nextAt, Date.now() + intervalMs);
-      return true;
+      const startedAt = Date.now();
+      // A start later than its slot (a late timer, a busy process) pushes the next slot too.
+      nextAt = Math.max(nextAt, startedAt + intervalMs);
+      return startedAt;
     };
   }
 

@@ -59,12 +59,10 @@ interface Entry {
   lastError: StepErrorInfo | null;
   timer: LongTimer | null;
   nextAt: Date | null;
-  runIds: Set<string>;
   /** Bumped whenever the entry is disarmed: a timer of an older generation does nothing. */
   gen: number;
 }
 
-const ACTIVE_STATUSES = ['running', 'pausing', 'stopping'] as const;
 
 /**
  * Runs the flows whose trigger is a Schedule and that the operator switched on: one timer per
@@ -233,7 +231,6 @@ export class Scheduler {
       lastError: null,
       timer: null,
       nextAt: null,
-      runIds: old?.runIds ?? new Set(),
       gen: (old?.gen ?? 0) + 1,
     };
     this.entries.set(row.id, entry);
@@ -323,7 +320,7 @@ export class Scheduler {
     const params = entry.params!;
     const firedAt = new Date(this.now());
     entry.lastTick = scheduledFor;
-    if (params.overlap === 'skip' && (await this.hasActiveRun(entry))) {
+    if (params.overlap === 'skip' && this.opts.engine.hasActiveRun(entry.flowId)) {
       entry.skipped++;
       await this.persist(entry, { lastTick: scheduledFor.toISOString(), skipped: entry.skipped });
       this.log(`flow ${entry.flowId}: tick of ${scheduledFor.toISOString()} skipped: the previous run is still going (${entry.skipped} skipped so far).`);
@@ -337,7 +334,6 @@ export class Scheduler {
     if (missed !== undefined) record.missed = missed;
     try {
       const run = await this.opts.engine.startRun(entry.doc, { input: { records: [record] } });
-      entry.runIds.add(run.id);
       entry.lastRunId = run.id;
       entry.lastError = null;
       await this.persist(entry, { lastRunId: run.id });
@@ -347,16 +343,6 @@ export class Scheduler {
       this.log(`flow ${entry.flowId}: the tick of ${scheduledFor.toISOString()} could not start a run: ${entry.lastError.message}`);
       this.emit({ type: 'error', flowId: entry.flowId, scheduledFor: scheduledFor.toISOString(), error: entry.lastError });
     }
-  }
-
-  private async hasActiveRun(entry: Entry): Promise<boolean> {
-    for (const id of entry.runIds) {
-      if (this.opts.engine.isActive(id)) return true;
-      entry.runIds.delete(id);
-    }
-    // runs started by hand count too
-    const live = await this.opts.store.listRunsWithStatus([...ACTIVE_STATUSES]);
-    return live.some((r) => r.flowId === entry.flowId && this.opts.engine.isActive(r.id));
   }
 
   private persist(entry: Entry, values: Record<string, Json | null>): Promise<void> {

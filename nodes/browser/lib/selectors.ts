@@ -95,6 +95,22 @@ export async function findElement(ctx: Ctx, page: Page, selectors: string[], opt
   throw notFound(page, selectors, invalid, options.timeoutMs, state);
 }
 
+/**
+ * The element a step acts on: renders the step's selectors with the record, then finds the first that
+ * matches before `timeoutMs` runs out. `deadline` bounds the rest of the step (its action, its check).
+ */
+export async function locate(
+  ctx: Ctx & { input: unknown },
+  page: Page,
+  rawSelectors: string[],
+  timeoutMs: number,
+  state?: ElementState,
+): Promise<FoundElement & { deadline: number }> {
+  const deadline = Date.now() + timeoutMs;
+  const selectors = await renderSelectors(rawSelectors, ctx.input);
+  return { ...(await findElement(ctx, page, selectors, { deadline, timeoutMs, state })), deadline };
+}
+
 function notFound(page: Page, selectors: string[], invalid: Map<string, string>, timeoutMs: number, state: ElementState): NodeError {
   const bad = [...invalid.entries()].map(([s, why]) => `${JSON.stringify(s)} is not a valid selector (${why})`);
   return new NodeError(
