@@ -12,6 +12,7 @@ import { setPassword } from './set-password.ts';
 import { buildReport } from '../report/build-report.ts';
 import { rotateKey } from './rotate-key.ts';
 import type { RunSummary } from '../engine/engine.ts';
+import { OUTCOME_EXIT_CODE, runOutcome } from '../engine/run-outcome.ts';
 import type { Store } from '../store/types.ts';
 
 const USAGE = `Usage: conveyor <command>
@@ -36,7 +37,9 @@ const USAGE = `Usage: conveyor <command>
                                          records that would run, rejected rows and flow problems;
                                          runs nothing
 
-Exit codes: 0 success, 1 records failed, rows rejected or the flow is invalid, 2 usage or input error.`;
+Exit codes: 0 success (every record succeeded or was skipped; nothing to fix), 1 records failed,
+rows rejected, the run failed or the flow is invalid, 2 usage or input error, 3 records need
+review (none failed), 4 the run did not finish (paused or stopped; resume it).`;
 
 /** Returns the process exit code. */
 export async function main(argv: string[]): Promise<number> {
@@ -178,13 +181,27 @@ async function follow(engine: import('../engine/engine.ts').Engine, runId: strin
       for (const r of rejects) console.log(`  ${formatReject(r)}`);
     }
   }
-  if (summary.status !== 'completed') return 1;
-  return summary.counts.failed > 0 || rejects.length > 0 ? 1 : 0;
+  return runExitCode(summary, rejects.length);
+}
+
+/**
+ * The exit code of `run` and `resume`, from the same outcome the studio shows: 0 only when every
+ * record succeeded or was skipped and no row was rejected; 1 failed records, rejected rows or a
+ * run that failed; 3 records to review (none failed); 4 the run did not finish (paused, stopped).
+ */
+export function runExitCode(summary: Pick<RunSummary, 'status' | 'counts' | 'recordCount'>, rejectCount: number): number {
+  const code = OUTCOME_EXIT_CODE[runOutcome(summary.status, summary.counts, summary.recordCount).kind];
+  return code === 0 && rejectCount > 0 ? 1 : code;
+}
+
+/** "Run run_x completed with 20 failed — 20 records: 0 succeeded, 20 failed." */
+export function summaryLine(s: Pick<RunSummary, 'id' | 'status' | 'counts' | 'recordCount'>): string {
+  const o = runOutcome(s.status, s.counts, s.recordCount);
+  return `Run ${s.id} ${o.headline.replace(/^Run /, '')} — ${o.detail}`;
 }
 
 function printSummary(s: RunSummary): void {
-  const c = s.counts;
-  console.log(`\nRun ${s.id} ${s.status}: ${s.recordCount} records — ${c.success} success, ${c.failed} failed, ${c.needs_review} needs review, ${c.skipped} skipped${c.pending + c.running ? `, ${c.pending + c.running} not finished` : ''}.`);
+  console.log(`\n${summaryLine(s)}`);
   if (s.reason) console.log(`${s.reason.code}: ${s.reason.message}`);
 }
 

@@ -33,7 +33,7 @@ describe('npx conveyor', () => {
   it('runs a flow over an input file and prints the result as JSON', () => {
     const dir = tmp();
     const input = path.join(dir, 'people.csv');
-    writeFileSync(input, 'name,email\nAda,ada@example.com\nAlan,alan@example.com\nGrace,grace@example.com\n');
+    writeFileSync(input, 'name,email,age\nAda,ada@example.com,36\nAlan,alan@example.com,41\nGrace,grace@example.com,85\n');
     const r = cli(['run', 'flows/hello-records.json', '--input', input, '--json', '--data-dir', path.join(dir, 'data')]);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
