@@ -311,7 +311,10 @@ export class Engine {
   }
 
   private launch(row: RunRow, flow: CompiledFlow, live: LiveRun, queue: QueuedRecord[]): void {
-    const run: ActiveRun = { row, flow, live, abort: new AbortController(), halt: null, haltReason: null, halted: new AbortController(), masker: new SecretMasker(), done: Promise.resolve() };
+    const masker = new SecretMasker();
+    // What the operator typed into the flow (a site address, a sender domain) is theirs, not a leak.
+    masker.spareFlowText([...flow.nodes.values()].map((n) => [n.name, n.params]));
+    const run: ActiveRun = { row, flow, live, abort: new AbortController(), halt: null, haltReason: null, halted: new AbortController(), masker, done: Promise.resolve() };
     this.active.set(row.id, run);
     run.done = this.drive(run, queue).finally(() => this.active.delete(row.id));
   }

@@ -1,14 +1,14 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { EvidenceSink } from '../../nodes/sdk/types.ts';
-import type { SecretMasker } from './secret-masker.ts';
+import type { Masker } from './secret-masker.ts';
 
 /**
  * Evidence files live under DATA_DIR/evidence/<run>/; a step keeps only their references.
  * Text evidence is masked like everything else; images (screenshots) are the node's job: a browser
  * connector must hide password fields before it takes one.
  */
-export function evidenceSink(dir: string, runId: string, recordIndex: number, collect: string[], masker?: SecretMasker): EvidenceSink {
+export function evidenceSink(dir: string, runId: string, recordIndex: number, collect: string[], masker?: Masker): EvidenceSink {
   return {
     async attach(name, content, mime) {
       if (masker?.active) {

@@ -1,7 +1,7 @@
 import type { Json, LogLevel } from '../../nodes/sdk/types.ts';
 import type { LogRow, Store } from '../store/types.ts';
 import type { EngineListener } from './events.ts';
-import type { SecretMasker } from './secret-masker.ts';
+import type { Masker, SecretMasker } from './secret-masker.ts';
 
 /**
  * Run log lines go out as events at once and reach the store in batches: a log line is not a
@@ -21,8 +21,10 @@ export class LogBuffer {
     private readonly maskerFor: (runId: string) => SecretMasker | undefined = () => undefined,
   ) {}
 
-  add(runId: string, recordIndex: number | null, nodeId: string | null, level: LogLevel, message: string, data: Json | null = null): void {
-    const masker = this.maskerFor(runId);
+  /**
+   * `masker`: the record's own (it spares what the record was given); the run's when absent.
+   */
+  add(runId: string, recordIndex: number | null, nodeId: string | null, level: LogLevel, message: string, data: Json | null = null, masker: Masker | undefined = this.maskerFor(runId)): void {
     if (masker?.active) {
       message = masker.mask(message);
       data = masker.maskJson(data);

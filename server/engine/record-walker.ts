@@ -14,7 +14,7 @@ import { evidenceSink } from './evidence.ts';
 import { sleep } from './sleep.ts';
 import { Resources } from '../../nodes/sdk/resources.ts';
 import { credentialAccess, type CredentialSource } from './credentials.ts';
-import type { SecretMasker } from './secret-masker.ts';
+import type { Masker, SecretMasker } from './secret-masker.ts';
 import { NO_STATE, stateAccess, stateScopeOf, stateWrites, type StateLocks } from './node-state.ts';
 
 /** Everything a record needs from its run while it walks the graph. */
@@ -32,7 +32,7 @@ export interface RunContext {
   runResources: Resources;
   /** The vault, for `ctx.credentials` (none: every credential is unknown). */
   credentials?: CredentialSource;
-  /** Every secret a step of this run resolved: masked in all that the run stores or sends. */
+  /** Every secret a step of this run resolved: masked in all that the run stores or sends (never in what steps pass on). */
   masker: SecretMasker;
   /** True once Pause or Stop was asked: finish the current step, start no new one. */
   halted(): boolean;
@@ -61,6 +61,8 @@ export async function walkRecord(rc: RunContext, rec: Pick<RecordRow, 'index' | 
 
 async function walk(rc: RunContext, rec: Pick<RecordRow, 'index' | 'data' | 'status' | 'checkpoint' | 'startedAt'>, recordResources: Resources): Promise<WalkEnd> {
   const cp: RecordCheckpoint = rec.checkpoint ?? initialCheckpoint(rc.flow, rec.data);
+  // Masks what this record stores and shows, sparing the text the operator gave it (see SecretMasker.sparing).
+  const masker = rc.masker.sparing(rec.data);
   const startedAt = rec.startedAt ?? new Date().toISOString();
   let status: RecordStatus = rec.status;
   let startEvent = status === 'pending';
@@ -91,9 +93,9 @@ async function walk(rc: RunContext, rec: Pick<RecordRow, 'index' | 'data' | 'sta
       cp.inFlight = null;
       if (doubt && doubt.verdict !== 'did-not-happen') {
         outcome = doubt.outcome;
-        rc.logs.add(rc.runId, rec.index, node.id, 'warn', doubt.verdict === 'happened' ? `${node.name} was interrupted before it committed; its post-check says it happened, so it is not run again.` : `${node.name}: ${outcome.ok ? '' : outcome.error.message}`);
+        rc.logs.add(rc.runId, rec.index, node.id, 'warn', doubt.verdict === 'happened' ? `${node.name} was interrupted before it committed; its post-check says it happened, so it is not run again.` : `${node.name}: ${outcome.ok ? '' : outcome.error.message}`, null, masker);
       } else {
-        outcome = await attemptStep(rc, rec, cp, node, token, attempt, evidence, startedAt, recordResources, scope);
+        outcome = await attemptStep(rc, rec, cp, node, token, attempt, evidence, startedAt, recordResources, scope, masker);
       }
       let state: ReturnType<typeof stateWrites> = [];
       if (outcome.ok && scope) {
@@ -103,8 +105,9 @@ async function walk(rc: RunContext, rec: Pick<RecordRow, 'index' | 'data' | 'sta
           outcome = { ok: false, cancelled: false, error: { code: 'E_NODE_BAD_RESULT', message: `Node "${node.name}" returned state the store cannot keep: ${(err as Error).message}.`, hint: 'The node type is faulty: report it to whoever maintains it.', transient: false } };
         }
       }
-      // Secrets the step used never travel on: not in the next tokens, the step row, the record, the log.
-      outcome = maskOutcome(rc.masker, outcome);
+      // What is told to people (error, end reason) is masked here; the data the step emitted goes on
+      // to the next step exactly as it is, and only its stored copies (step row, checkpoint) are masked.
+      outcome = maskTold(masker, outcome);
       if (!outcome.ok && outcome.cancelled) {
         // Stopped mid-step: nothing is committed, the record resumes from its last checkpoint
         // (an unsafe step keeps its in-flight mark: whether it happened is then in doubt).
@@ -124,8 +127,8 @@ async function walk(rc: RunContext, rec: Pick<RecordRow, 'index' | 'data' | 'sta
         nodeType: node.def.type,
         attempt,
         status: outcome.ok ? 'success' : 'failed',
-        ...stepInput(token),
-        output: outcome.ok ? outcome.result.emit : [],
+        ...stepInput(token, masker),
+        output: outcome.ok ? masker.maskJson(outcome.result.emit) : [],
         error: outcome.ok ? null : outcome.error,
         evidence,
         startedAt: started,
@@ -140,7 +143,7 @@ async function walk(rc: RunContext, rec: Pick<RecordRow, 'index' | 'data' | 'sta
         lastData = advance(rc.flow, cp, token, outcome.result.emit, seq, outcome.result.end?.status).lastData;
         if (outcome.result.end?.reason) {
           cp.lastReason = outcome.result.end.reason;
-          rc.logs.add(rc.runId, rec.index, node.id, 'info', outcome.result.end.reason);
+          rc.logs.add(rc.runId, rec.index, node.id, 'info', outcome.result.end.reason, null, masker);
         }
       } else {
         const mapped = mapError(node.policy, outcome.error);
@@ -149,7 +152,7 @@ async function walk(rc: RunContext, rec: Pick<RecordRow, 'index' | 'data' | 'sta
         const action = mapped.action ?? (error.code === 'E_IN_DOUBT' ? 'review' : null);
         step.error = error;
         const failure: RecordError = { ...error, nodeId: node.id };
-        const say = (level: LogLevel, what: string) => rc.logs.add(rc.runId, rec.index, node.id, level, `${node.name} failed (${error.code}): ${error.message}${what}`);
+        const say = (level: LogLevel, what: string) => rc.logs.add(rc.runId, rec.index, node.id, level, `${node.name} failed (${error.code}): ${error.message}${what}`, null, masker);
         if (action === 'stop') {
           // The record stays where it is: after the cause is fixed, Resume runs this step again.
           token.attempts = attempt;
@@ -176,15 +179,16 @@ async function walk(rc: RunContext, rec: Pick<RecordRow, 'index' | 'data' | 'sta
         }
       }
 
-      const finished = cp.tokens.length === 0;
+      // Finished when nothing can run: tokens left parked at a collect wait for a member held for review.
+      const finished = nextRunnable(cp) === undefined;
       const nextStatus: RecordStatus = finished ? recordStatus(cp.outcomes) : 'running';
       const endedAt = finished ? new Date().toISOString() : null;
       const update: RecordUpdate = {
         runId: rc.runId,
         index: rec.index,
         status: nextStatus,
-        checkpoint: finished ? finalCheckpoint(cp, nextStatus) : cp,
-        output: finished ? lastData : null,
+        checkpoint: masker.maskJson(finished ? finalCheckpoint(cp, nextStatus) : cp),
+        output: finished ? masker.maskJson(lastData) : null,
         error: nextStatus === 'failed' || nextStatus === 'needs_review' ? (cp.lastError ?? null) : null,
         ...(finished ? { reason: cp.lastReason ?? null } : {}),
         startedAt,
@@ -203,7 +207,7 @@ async function walk(rc: RunContext, rec: Pick<RecordRow, 'index' | 'data' | 'sta
         const terminal = nextStatus as TerminalStatus;
         setStatus(rc, rec.index, status, terminal);
         const ms = Date.parse(endedAt!) - Date.parse(startedAt);
-        rc.logs.add(rc.runId, rec.index, null, terminal === 'failed' ? 'error' : 'info', `Record #${rec.index + 1} ended: ${terminal} (${ms} ms)`);
+        rc.logs.add(rc.runId, rec.index, null, terminal === 'failed' ? 'error' : 'info', `Record #${rec.index + 1} ended: ${terminal} (${ms} ms)`, null, masker);
         return { end: 'finished', status: terminal };
       }
       if (stopRun) {
@@ -231,12 +235,13 @@ async function attemptStep(
   startedAt: string,
   recordResources: Resources,
   scope: string | null,
+  masker: Masker,
 ): Promise<StepOutcome> {
   const refused = await checkBefore(node.policy, node.name, token.data);
   if (refused) return { ok: false, cancelled: false, error: refused };
   if (node.def.effect === 'unsafe') {
     cp.inFlight = { tokenId: token.id, nodeId: node.id, attempt, startedAt: new Date().toISOString() };
-    await rc.store.updateRecord({ runId: rc.runId, index: rec.index, status: 'running', checkpoint: cp, startedAt });
+    await rc.store.updateRecord({ runId: rc.runId, index: rec.index, status: 'running', checkpoint: masker.maskJson(cp), startedAt });
   }
   const outcome = await runStep({
     node,
@@ -244,8 +249,8 @@ async function attemptStep(
     collected: token.collected,
     attempt,
     runSignal: rc.signal,
-    log: nodeLogger(rc, rec.index, node.id),
-    evidence: evidenceSink(rc.evidenceDir, rc.runId, rec.index, evidence, rc.masker),
+    log: nodeLogger(rc, rec.index, node.id, masker),
+    evidence: evidenceSink(rc.evidenceDir, rc.runId, rec.index, evidence, masker),
     credentials: credentialAccess(rc.credentials, node.def, node.name, rc.masker),
     resources: { run: rc.runResources, record: recordResources },
     state: scope ? stateAccess(rc.store, scope, node.id) : NO_STATE,
@@ -295,17 +300,27 @@ function finalCheckpoint(cp: RecordCheckpoint, status: RecordStatus): RecordChec
   return null;
 }
 
+/**
+ * Sends the failing token down the node's error port. The new tokens remember the failure and the
+ * token as it was before the step: if their path does not recover, the record keeps this error and
+ * a retry resumes at this step (see `holdErrorPath` in token-graph.ts).
+ */
 function routeToErrorPort(rc: RunContext, cp: RecordCheckpoint, token: TokenState, node: CompiledNode, error: RecordError, seq: number): void {
   const data: RecordData = { ...token.data, error: { code: error.code, message: error.message, hint: error.hint, nodeId: node.id } };
+  const failed: TokenState = { ...token, attempts: 0, waiting: false };
   advance(rc.flow, cp, token, [{ port: 'error', data }], seq, undefined);
-  // The error token's data was made here, not by the step: store it as the next step's own input.
-  for (const t of cp.tokens) if (t.fromStep === seq) t.fromStep = null;
+  for (const t of cp.tokens) {
+    if (t.fromStep !== seq) continue;
+    // The error token's data was made here, not by the step: store it as the next step's own input.
+    t.fromStep = null;
+    t.errorPath = { error, token: failed };
+  }
 }
 
-/** Inputs are stored only when they are not simply the output of an earlier step (`inputFrom`). */
-function stepInput(token: TokenState): Pick<StepRow, 'input' | 'inputFrom'> {
-  if (token.collected) return { input: token.collected, inputFrom: null };
-  if (token.fromStep === null) return token.id === 1 ? { input: null, inputFrom: 0 } : { input: token.data, inputFrom: null };
+/** Inputs are stored (masked) only when they are not simply the output of an earlier step (`inputFrom`). */
+function stepInput(token: TokenState, masker: Masker): Pick<StepRow, 'input' | 'inputFrom'> {
+  if (token.collected) return { input: masker.maskJson(token.collected), inputFrom: null };
+  if (token.fromStep === null) return token.id === 1 ? { input: null, inputFrom: 0 } : { input: masker.maskJson(token.data), inputFrom: null };
   return { input: null, inputFrom: token.fromStep };
 }
 
@@ -314,23 +329,21 @@ function setStatus(rc: RunContext, index: number, from: RecordStatus, to: Record
   rc.emit({ type: 'record', runId: rc.runId, index, status: to });
 }
 
-/** The step's result with every secret the run knows masked (data of every emission, end reason, error). */
-function maskOutcome(masker: SecretMasker, outcome: StepOutcome): StepOutcome {
+/**
+ * The step's result with what it tells people masked (its error, an End node's reason). Its
+ * emissions are left alone: they are the data the next step works on.
+ */
+function maskTold(masker: Masker, outcome: StepOutcome): StepOutcome {
   if (!masker.active) return outcome;
   if (!outcome.ok) return { ...outcome, error: masker.maskError(outcome.error) };
-  const { emit, end } = outcome.result;
-  return {
-    ok: true,
-    result: {
-      emit: emit.map((e) => ({ port: e.port, data: masker.maskJson(e.data) })),
-      ...(end ? { end: { ...end, ...(end.reason !== undefined ? { reason: masker.mask(end.reason) } : {}) } } : {}),
-    },
-  };
+  const { end } = outcome.result;
+  if (end?.reason === undefined) return outcome;
+  return { ok: true, result: { ...outcome.result, end: { ...end, reason: masker.mask(end.reason) } } };
 }
 
-/** A node's log lines; masked here too, so a line written after its run ended (a step that ignored its timeout) is masked as well. */
-function nodeLogger(rc: RunContext, index: number, nodeId: string): NodeLogger {
+/** A node's log lines, masked by the record's masker (also when written after its run ended: a step that ignored its timeout). */
+function nodeLogger(rc: RunContext, index: number, nodeId: string, masker: Masker): NodeLogger {
   const line = (level: LogLevel) => (message: string, data?: Json) =>
-    rc.logs.add(rc.runId, index, nodeId, level, rc.masker.mask(message), data === undefined ? null : rc.masker.maskJson(data));
+    rc.logs.add(rc.runId, index, nodeId, level, message, data === undefined ? null : data, masker);
   return { debug: line('debug'), info: line('info'), warn: line('warn'), error: line('error') };
 }
