@@ -218,6 +218,11 @@ export interface RejectInfo {
   message: string;
 }
 
-export type TriggerRecords = RecordData[] | { records: RecordData[]; rejects: RejectInfo[] };
+/**
+ * What a trigger gives a run. `rows`, when the records come from a file, is the row each record was
+ * read from (same order as `records`, as the operator sees it in the file): reasons and reports name
+ * it ("sheet row 12") without adding a field to the record's data.
+ */
+export type TriggerRecords = RecordData[] | { records: RecordData[]; rejects: RejectInfo[]; rows?: number[] };
 
 export type AnyNodeDefinition = NodeDefinition<z.ZodType>;

@@ -17,7 +17,7 @@ const file = (name: string) => path.join(dir, name);
 const params = (raw: unknown = {}) => readSheet.params.parse(raw);
 async function read(raw: unknown, filePath: string, name = path.basename(filePath), signal?: AbortSignal) {
   const input: RunInput = { file: { path: filePath, name } };
-  return (await readSheet.records!(params(raw), input, signal)) as { records: RecordData[]; rejects: RejectInfo[] };
+  return (await readSheet.records!(params(raw), input, signal)) as { records: RecordData[]; rejects: RejectInfo[]; rows: number[] };
 }
 async function refused(raw: unknown, filePath: string, code: string, name?: string): Promise<NodeError> {
   const err = await failureOf(() => read(raw, filePath, name));
@@ -47,14 +47,19 @@ describe('sheet.read', () => {
   });
 
   it('has defaults for every setting and a form schema with titles and descriptions', () => {
-    expect(params()).toEqual({ sheet: '', headerRow: 1, columns: [], keepUnmappedColumns: false });
+    expect(params()).toEqual({ sheet: '', headerRow: 1, separator: 'auto', columns: [], keepUnmappedColumns: false });
     expect(params({ columns: [{ field: 'email' }] }).columns[0]).toEqual({ field: 'email', column: '', required: false, trim: true, letterCase: 'keep', mustBe: 'anything', pattern: '' });
     const info = createRegistry().catalog().find((t) => t.type === 'sheet.read')!;
     const props = (info.paramsSchema as { properties: Record<string, { title?: string; description?: string }> }).properties;
-    for (const key of ['sheet', 'headerRow', 'columns', 'keepUnmappedColumns']) {
+    for (const key of ['sheet', 'headerRow', 'separator', 'columns', 'keepUnmappedColumns']) {
       expect(props[key].title, key).toBeTruthy();
       expect(props[key].description, key).toBeTruthy();
     }
+    // The form offers the separator as a choice, and a maximum length per column.
+    expect((props.separator as { enum?: string[] }).enum).toEqual(['auto', 'comma', 'semicolon', 'tab', 'pipe']);
+    const columnProps = (props.columns as unknown as { items: { properties: Record<string, { title?: string; type?: string; maximum?: number }> } }).items.properties;
+    expect(columnProps.maxLength).toMatchObject({ title: 'Maximum length', type: 'integer', maximum: 32_767 });
+    expect(readSheet.params.safeParse({ columns: [{ field: 'name', maxLength: 0 }] }).success).toBe(false);
   });
 
   it('refuses a field listed twice and a pattern that is not a regular expression, at the right place', () => {
@@ -239,6 +244,92 @@ describe('sheet.read', () => {
     });
   });
 
+  describe('one bad row is one reject', () => {
+    const big = 'x'.repeat(40_000);
+
+    it('a cell over 32,767 characters rejects its row only, naming the row and column, in .csv and .xlsx', async () => {
+      const csv = writeCsv(file('big-cell.csv'), `first_name,last_name,email\nAda,Lovelace,ada@example.com\nBob,${big},bob@example.com\nGrace,Hopper,grace@example.com\n`);
+      const fromCsv = await read({ columns: CONTACT_COLUMNS }, csv);
+      expect(fromCsv.records.map((r) => r.first_name)).toEqual(['Ada', 'Grace']);
+      expect(fromCsv.rejects).toHaveLength(1);
+      expect(fromCsv.rejects[0]).toMatchObject({ row: 3, field: 'last_name', rule: 'cellSize' });
+      expect(fromCsv.rejects[0].message).toMatch(/^column B \("last_name"\) holds 40,000 characters; a cell may hold at most 32,767/);
+      // Only a preview of the cell is kept: a hostile file does not fill the store with its rejects.
+      expect(String(fromCsv.rejects[0].value).length).toBeLessThan(300);
+
+      const xlsx = await writeXlsx(file('big-cell.xlsx'), { S: [PEOPLE[0], [big, 'Lovelace', 'ada@example.com'], PEOPLE[2]] });
+      const fromXlsx = await read({}, xlsx);
+      expect(fromXlsx.records).toEqual([{ first_name: 'Alan', last_name: 'Turing', email: 'alan@example.com' }]);
+      expect(fromXlsx.rejects).toMatchObject([{ row: 2, field: 'first_name', rule: 'cellSize' }]);
+      expect(fromXlsx.rejects[0].message).toMatch(/^column A \("first_name"\) holds 40,000 characters/);
+    });
+
+    it('a row holding more than a million characters in all is one reject too', async () => {
+      const wide = Array.from({ length: 40 }, (_, i) => `c${i}`);
+      const huge = Array.from({ length: 40 }, () => 'y'.repeat(30_000));
+      const f = writeCsv(file('wide.csv'), `${wide.join(',')}\n${huge.join(',')}\n${wide.map((_, i) => i).join(',')}\n`);
+      const { records, rejects } = await read({}, f);
+      expect(records).toHaveLength(1);
+      expect(rejects).toMatchObject([{ row: 2, field: null, rule: 'rowSize' }]);
+      expect(rejects[0].message).toMatch(/1,200,000 characters in all; a row may hold at most 1,000,000/);
+    });
+
+    it('maximum length: a longer value rejects the row, with the row, field and rule; the limit itself passes', async () => {
+      const f = writeCsv(file('maxlen.csv'), 'first_name,email\nAda,ada@example.com\nBartholomew,bart@example.com\n  Grace  ,grace@example.com\n');
+      const { records, rejects } = await read({ columns: [{ field: 'first_name', maxLength: 5 }, { field: 'email' }] }, f);
+      expect(records.map((r) => r.first_name)).toEqual(['Ada', 'Grace']); // counted after trimming
+      expect(rejects).toEqual([
+        { row: 3, field: 'first_name', rule: 'maxLength', value: 'Bartholomew', message: '11 characters, longer than the maximum of 5' },
+      ]);
+    });
+
+    it('gives the sheet row each record was read from, rows above the header, empty rows and rejects skipped', async () => {
+      const f = await writeXlsx(file('rows.xlsx'), {
+        S: [['Contacts, March'], PEOPLE[0], ['Ada', 'Lovelace', 'ada@example.com'], [], ['Bob', 'X', 'not an email'], ['Grace', 'Hopper', 'grace@example.com']],
+      });
+      const { records, rows, rejects } = await read({ headerRow: 2, columns: CONTACT_COLUMNS }, f);
+      expect(records.map((r) => r.first_name)).toEqual(['Ada', 'Grace']);
+      expect(rows).toEqual([3, 6]);
+      expect(rejects.map((r) => r.row)).toEqual([5]);
+      // The row is not added to the operator's data.
+      expect(Object.keys(records[0])).toEqual(['first_name', 'last_name', 'email']);
+    });
+  });
+
+  describe('CSV separators', () => {
+    it('a title line with commas above a semicolon header is read with semicolons', async () => {
+      // As a European office suite exports it: a title line, then a ";" header, values with commas.
+      const text = '\ufeffContacts, exported 2024-03-01, by Ada\r\nfirst_name;last_name;email;city\r\nAda;Lovelace;ada@example.com;Paris, France\r\nAlan;Turing;alan@example.com;"Wilmslow; Cheshire"\r\n';
+      const f = writeCsv(file('titled.csv'), text);
+      const { records, rows } = await read({ headerRow: 2 }, f);
+      expect(records).toEqual([
+        { first_name: 'Ada', last_name: 'Lovelace', email: 'ada@example.com', city: 'Paris, France' },
+        { first_name: 'Alan', last_name: 'Turing', email: 'alan@example.com', city: 'Wilmslow; Cheshire' },
+      ]);
+      expect(rows).toEqual([3, 4]);
+    });
+
+    it('auto picks the separator that splits the rows below the header like the header', async () => {
+      // The header alone holds more commas than semicolons; the rows below settle it.
+      const f = writeCsv(file('settle.csv'), 'name;note, with, commas\nAda;hello\nAlan;x, y\n');
+      expect((await read({}, f)).records).toEqual([
+        { name: 'Ada', 'note, with, commas': 'hello' },
+        { name: 'Alan', 'note, with, commas': 'x, y' },
+      ]);
+    });
+
+    it('the separator set in the form wins over detection', async () => {
+      const pipes = writeCsv(file('pipes.csv'), 'name|note\nAda|a, b; c\n');
+      expect((await read({ separator: 'pipe' }, pipes)).records).toEqual([{ name: 'Ada', note: 'a, b; c' }]);
+      expect((await read({}, pipes)).records).toEqual([{ name: 'Ada', note: 'a, b; c' }]);
+      const commas = writeCsv(file('commas.csv'), 'name,note;with;semicolons\nAda,x;y;z\n');
+      expect((await read({ separator: 'comma' }, commas)).records).toEqual([{ name: 'Ada', 'note;with;semicolons': 'x;y;z' }]);
+      expect((await read({ separator: 'semicolon' }, commas)).records).toEqual([{ 'name,note': 'Ada,x', with: 'y', semicolons: 'z' }]);
+      const tabs = writeCsv(file('tabs2.csv'), 'a\tb,c\n1\t2,3\n');
+      expect((await read({ separator: 'tab' }, tabs)).records).toEqual([{ a: '1', 'b,c': '2,3' }]);
+    });
+  });
+
   describe('cell values become plain JSON', () => {
     it('rich text, dates, formulas, hyperlinks, booleans, errors; numbers stay numbers', async () => {
       const f = await writeXlsx(
@@ -368,12 +459,10 @@ describe('sheet.read', () => {
       expect((await refused({}, file('zip.csv'), 'E_SHEET_UNREADABLE')).message).toMatch(/Excel workbook named \.csv/);
     });
 
-    it('enormous cell: E_SHEET_CELL_TOO_LARGE naming the row and column, in .csv and .xlsx', async () => {
+    it('enormous header cell: E_SHEET_CELL_TOO_LARGE naming the row and column (no column can be mapped)', async () => {
       const big = 'x'.repeat(40_000);
-      const csv = await refused({}, writeCsv(file('big.csv'), `first_name,email\nAda,a@b.c\nBob,${big}\n`), 'E_SHEET_CELL_TOO_LARGE');
-      expect(csv.message).toMatch(/Row 3, column 2 .* holds 40,000 characters/);
-      const xlsx = await refused({}, await writeXlsx(file('big.xlsx'), { S: [['first_name', 'email'], [big, 'a@b.c']] }), 'E_SHEET_CELL_TOO_LARGE');
-      expect(xlsx.message).toMatch(/Row 2, column 1/);
+      const csv = await refused({}, writeCsv(file('big-header.csv'), `first_name,${big}\nAda,a@b.c\n`), 'E_SHEET_CELL_TOO_LARGE');
+      expect(csv.message).toMatch(/Row 1 \(the header row\), column B .* holds 40,000 characters/);
     });
 
     it('CSV with a quote never closed: E_SHEET_UNREADABLE with the row', async () => {

@@ -2,12 +2,12 @@ import path from 'node:path';
 import { z } from 'zod';
 import { defineNode, out } from '../sdk/define-node.ts';
 import { NodeError } from '../sdk/node-error.ts';
-import type { RecordData, RejectInfo, RunInput } from '../sdk/types.ts';
+import type { RunInput } from '../sdk/types.ts';
 import { MAX_RECORDS } from '../core/manual-trigger.ts';
 import { patternError } from './lib/row-rules.ts';
 import { readCsv } from './lib/read-csv.ts';
 import { readXlsx } from './lib/read-xlsx.ts';
-import { SheetMapper } from './lib/sheet-mapping.ts';
+import { MAX_CELL_CHARS, SheetMapper, type SheetRecords } from './lib/sheet-mapping.ts';
 import { sheetKind } from './lib/sheet-file.ts';
 
 const column = z.object({
@@ -46,7 +46,15 @@ const column = z.object({
     .string()
     .default('')
     .describe('Optional. A regular expression the whole value must match, e.g. [0-9]{5} for a 5-digit postcode. Rows that do not match are rejected.')
-    .meta({ title: 'Pattern' }),
+    .meta({ title: 'Pattern', syntax: 'regex' }),
+  maxLength: z
+    .number()
+    .int()
+    .min(1)
+    .max(MAX_CELL_CHARS)
+    .optional()
+    .describe('Optional. The most characters the value may have (after trimming), e.g. 50 when the site refuses longer names. Longer values reject the row.')
+    .meta({ title: 'Maximum length' }),
 });
 
 const params = z
@@ -64,6 +72,11 @@ const params = z
       .default(1)
       .describe('The row that holds the column titles, usually 1. Rows above it are ignored, the records start below it.')
       .meta({ title: 'Header row' }),
+    separator: z
+      .enum(['auto', 'comma', 'semicolon', 'tab', 'pipe'])
+      .default('auto')
+      .describe('How the values of a CSV file are separated. auto: found from the header row and the rows below it. comma: a,b. semicolon: a;b (European Excel). tab, pipe (a|b). Not used for Excel files.')
+      .meta({ title: 'CSV separator' }),
     columns: z
       .array(column)
       .default([])
@@ -111,8 +124,8 @@ export const readSheet = defineNode({
   },
 });
 
-/** Reads the run's file (input.file) into records and rejects, streaming it row by row. */
-export async function readSheetRecords(p: ReadSheetParams, input: RunInput | undefined, signal?: AbortSignal): Promise<{ records: RecordData[]; rejects: RejectInfo[] }> {
+/** Reads the run's file (input.file) into records, rejects and each record's sheet row, streaming it row by row. */
+export async function readSheetRecords(p: ReadSheetParams, input: RunInput | undefined, signal?: AbortSignal): Promise<SheetRecords> {
   const file = input?.file;
   if (!file?.path) {
     throw new NodeError(
@@ -131,6 +144,6 @@ export async function readSheetRecords(p: ReadSheetParams, input: RunInput | und
   });
   const onRow = mapper.push.bind(mapper);
   if (kind === 'xlsx') await readXlsx(file.path, shown, p.sheet, onRow, signal);
-  else await readCsv(file.path, shown, onRow, signal);
+  else await readCsv(file.path, shown, onRow, signal, { separator: p.separator, headerRow: p.headerRow });
   return mapper.finish();
 }

@@ -4,14 +4,25 @@ import Papa from 'papaparse';
 import { NodeError } from '../../sdk/node-error.ts';
 import { aborted, unreadable, type RowSink } from './sheet-file.ts';
 
+export interface CsvOptions {
+  /** The separator, or 'auto' to detect it from the header row and the rows below. */
+  separator: SeparatorChoice;
+  /** The row holding the column titles (rows above it may be a title, with other punctuation). */
+  headerRow: number;
+}
+
 /**
- * Streams the rows of a CSV file (UTF-8; the separator — comma, semicolon, tab… — is detected)
- * to `onRow` as they are parsed, so a file of any size is never held in memory. Values stay text.
+ * Streams the rows of a CSV file (UTF-8; the separator — comma, semicolon, tab, | — is detected or
+ * given) to `onRow` as they are parsed, so a file of any size is never held in memory. Values stay text.
  * Row numbers count every line a spreadsheet program would show, empty ones included; a quoted
  * value spanning several lines is one row.
  */
-export async function readCsv(file: string, shown: string, onRow: RowSink, signal?: AbortSignal): Promise<void> {
-  const delimiter = guessDelimiter(await readStart(file));
+export async function readCsv(file: string, shown: string, onRow: RowSink, signal?: AbortSignal, options: CsvOptions = { separator: 'auto', headerRow: 1 }): Promise<void> {
+  let delimiter: string;
+  if (options.separator === 'auto') {
+    const start = await readStart(file);
+    delimiter = guessDelimiter(start.text, options.headerRow, start.complete);
+  } else delimiter = SEPARATORS[options.separator];
   return new Promise<void>((resolve, reject) => {
     const input = createReadStream(file, { encoding: 'utf8' });
     let row = 0;
@@ -72,32 +83,71 @@ export async function readCsv(file: string, shown: string, onRow: RowSink, signa
   });
 }
 
-async function readStart(file: string): Promise<string> {
+/** The first 64 KiB of the file, and whether that is the whole file. */
+async function readStart(file: string): Promise<{ text: string; complete: boolean }> {
   const handle = await open(file, 'r');
   try {
     const buf = Buffer.alloc(64 * 1024);
     const { bytesRead } = await handle.read(buf, 0, buf.length, 0);
-    return buf.subarray(0, bytesRead).toString('utf8');
+    return { text: buf.subarray(0, bytesRead).toString('utf8'), complete: bytesRead < buf.length };
   } finally {
     await handle.close();
   }
 }
 
-const DELIMITERS = [',', ';', '\t', '|'] as const;
+/** The separators a CSV file may use, as the Spreadsheet node's form names them. */
+export const SEPARATORS = { comma: ',', semicolon: ';', tab: '\t', pipe: '|' } as const;
+export type SeparatorChoice = 'auto' | keyof typeof SEPARATORS;
+
+const DELIMITERS = Object.values(SEPARATORS);
+/** Rows below the header looked at to confirm the separator. */
+const SAMPLE_ROWS = 50;
 
 /**
- * The separator is the one used most in the first non-empty line (the header), outside quotes:
- * comma, semicolon (European Excel), tab or |. A single column means a comma.
+ * Finds the separator from the header row (`headerRow`, counted like the reader counts rows) and the
+ * rows below it — never from the lines above, which may be a title ("Contacts, March 2024") written
+ * with other punctuation. The separator is the one the header uses that splits the most rows below
+ * into as many cells as the header (comma, semicolon as European Excel writes, tab or |); the header's
+ * count breaks ties. A file where nothing separates the header is one column: comma.
  */
-export function guessDelimiter(start: string): string {
-  const line = start.replace(/^\ufeff/, '').split(/\r?\n/).find((l) => l.trim() !== '') ?? '';
-  const counts = new Map<string, number>(DELIMITERS.map((d) => [d, 0]));
-  let quoted = false;
-  for (const ch of line) {
-    if (ch === '"') quoted = !quoted;
-    else if (!quoted && counts.has(ch)) counts.set(ch, counts.get(ch)! + 1);
-  }
+export function guessDelimiter(start: string, headerRow = 1, complete = true): string {
+  const rows = countSeparators(start.replace(/^\ufeff/, ''), complete);
+  const sample = rows.slice(Math.max(0, headerRow - 1)).filter((r) => !r.blank);
+  const header = sample[0];
+  if (!header) return ',';
+  const below = sample.slice(1, SAMPLE_ROWS + 1);
   let best = ',';
-  for (const d of DELIMITERS) if (counts.get(d)! > counts.get(best)!) best = d;
+  let bestScore = [-1, -1];
+  for (const d of DELIMITERS) {
+    const n = header.counts.get(d)!;
+    if (n === 0) continue;
+    const score = [below.filter((r) => r.counts.get(d) === n).length, n];
+    if (score[0] > bestScore[0] || (score[0] === bestScore[0] && score[1] > bestScore[1])) {
+      best = d;
+      bestScore = score;
+    }
+  }
   return best;
+}
+
+/** Per row (a quoted value may span lines): how often each separator occurs outside quotes. */
+function countSeparators(text: string, complete: boolean): Array<{ blank: boolean; counts: Map<string, number> }> {
+  const rows: Array<{ blank: boolean; counts: Map<string, number> }> = [];
+  const fresh = () => ({ blank: true, counts: new Map<string, number>(DELIMITERS.map((d) => [d, 0])) });
+  let row = fresh();
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (ch === '"') quoted = !quoted;
+    else if (!quoted && (ch === '\n' || ch === '\r')) {
+      if (ch === '\r' && text[i + 1] === '\n') i++;
+      rows.push(row);
+      row = fresh();
+      continue;
+    } else if (!quoted && row.counts.has(ch)) row.counts.set(ch, row.counts.get(ch)! + 1);
+    if (ch.trim() !== '') row.blank = false;
+  }
+  // A last row cut by the end of the sample would be miscounted: only a complete file's is kept.
+  if (complete) rows.push(row);
+  return rows;
 }

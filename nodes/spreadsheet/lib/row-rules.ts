@@ -16,10 +16,12 @@ export interface ColumnSpec {
   mustBe: MustBe;
   /** A regular expression the whole value must match; empty = no pattern. */
   pattern: string;
+  /** Most characters the value may have, after trim and letter case; absent = no limit. */
+  maxLength?: number;
 }
 
 /** The rule names a reject can carry (RejectInfo.rule). */
-export type RuleName = 'required' | 'email' | 'number' | 'date' | 'pattern';
+export type RuleName = 'required' | 'email' | 'number' | 'date' | 'pattern' | 'maxLength' | 'cellSize' | 'rowSize';
 
 /** Why one value of a row cannot be used. `value` is the cell as it is in the file. */
 export interface ValueProblem {
@@ -79,7 +81,7 @@ function isIsoDate(value: string): boolean {
 
 /**
  * Applies one column's transforms (trim, letter case) then its checks, in this order:
- * required, must be (email / number / date), pattern. Returns the value for the record, or the
+ * required, must be (email / number / date), maximum length, pattern. Returns the value for the record, or the
  * first problem. Empty values are only checked by `required`: an optional empty cell is kept as "".
  * `number` turns text such as "12.50" into the number 12.5.
  */
@@ -109,6 +111,12 @@ export function applyColumn(col: CompiledColumn, raw: Json): { ok: true; value: 
       break;
     default:
       break;
+  }
+  if (col.maxLength !== undefined) {
+    const length = (typeof value === 'string' ? value : String(value)).length;
+    if (length > col.maxLength) {
+      return fail('maxLength', `${length.toLocaleString('en-US')} characters, longer than the maximum of ${col.maxLength.toLocaleString('en-US')}`);
+    }
   }
   if (col.regex && !col.regex.test(typeof value === 'string' ? value : String(value))) {
     return fail('pattern', `does not match the pattern ${col.pattern}`);

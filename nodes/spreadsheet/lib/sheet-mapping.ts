@@ -6,6 +6,17 @@ import type { SheetRow } from './sheet-file.ts';
 
 /** Excel's own limit for the text of one cell. */
 export const MAX_CELL_CHARS = 32_767;
+/** Most characters one row may hold in all: a bound on what one record carries, whatever the file. */
+export const MAX_ROW_CHARS = 1_000_000;
+/** Characters of an oversized cell kept in its reject, to show which cell it is. */
+const PREVIEW_CHARS = 200;
+
+/** The records of a sheet, its rejects, and the sheet row each record was read from (same order as records). */
+export interface SheetRecords {
+  records: RecordData[];
+  rejects: RejectInfo[];
+  rows: number[];
+}
 
 export interface MappingOptions {
   headerRow: number;
@@ -25,11 +36,14 @@ interface Plan {
  * Turns the rows of a sheet into records and rejects: rows above the header row are ignored,
  * the header row names the columns, every later row that is not empty becomes a record — or a
  * reject, when a value breaks its column's rules. One reject per row: the first problem in the
- * order of the mapping, the others named in its message.
+ * order of the mapping, the others named in its message. A row too large to be real is one reject
+ * too, never a refusal of the whole file.
  */
 export class SheetMapper {
   readonly records: RecordData[] = [];
   readonly rejects: RejectInfo[] = [];
+  /** The sheet row of each record, for messages and reports ("sheet row 12"). */
+  readonly rows: number[] = [];
   private plan: Plan | null = null;
   private readonly columns: CompiledColumn[];
   private dataRows = 0;
@@ -43,9 +57,9 @@ export class SheetMapper {
 
   push(row: SheetRow): void {
     if (row.row < this.opts.headerRow) return;
-    this.checkCellSizes(row);
     if (!this.plan) {
       if (row.row > this.opts.headerRow || row.values.every((v) => isEmptyValue(v))) throw this.noHeader();
+      this.checkHeaderSizes(row);
       this.plan = this.buildPlan(row.values);
       return;
     }
@@ -54,11 +68,13 @@ export class SheetMapper {
       const max = this.opts.maxRecords.toLocaleString('en-US');
       throw new NodeError('E_SHEET_TOO_LARGE', `"${this.shown}" has more than ${max} rows; one run can take at most ${max}.`, 'Split the file into several files and start one run for each.');
     }
-    this.take(row);
+    const oversized = this.oversized(row);
+    if (oversized) this.rejects.push(oversized);
+    else this.take(row);
   }
 
   /** Call after the last row: a sheet without a header or without data rows is refused. */
-  finish(): { records: RecordData[]; rejects: RejectInfo[] } {
+  finish(): SheetRecords {
     if (!this.plan) throw this.noHeader();
     if (this.dataRows === 0) {
       throw new NodeError(
@@ -67,23 +83,64 @@ export class SheetMapper {
         'Check that you chose the right file and sheet, and that the rows are below the header row.',
       );
     }
-    return { records: this.records, rejects: this.rejects };
+    return { records: this.records, rejects: this.rejects, rows: this.rows };
   }
 
   /**
-   * A cell longer than a spreadsheet program allows (32,767 characters) cannot come from a real
-   * sheet: the file is refused rather than carrying megabytes into every step of every record.
+   * The header row names the columns: without it no row can be mapped, so a header cell longer than
+   * a spreadsheet program allows refuses the file.
    */
-  private checkCellSizes(row: SheetRow): void {
+  private checkHeaderSizes(row: SheetRow): void {
     row.values.forEach((v, i) => {
       if (typeof v === 'string' && v.length > MAX_CELL_CHARS) {
         throw new NodeError(
           'E_SHEET_CELL_TOO_LARGE',
-          `Row ${row.row}, column ${i + 1} of "${this.shown}" holds ${v.length.toLocaleString('en-US')} characters; a cell may hold at most ${MAX_CELL_CHARS.toLocaleString('en-US')}.`,
+          `Row ${row.row} (the header row), column ${letter(i)} of "${this.shown}" holds ${v.length.toLocaleString('en-US')} characters; a cell may hold at most ${MAX_CELL_CHARS.toLocaleString('en-US')}.`,
           'Check that the file is the right one (a broken export can put a whole file in one cell), shorten that cell, and try again.',
         );
       }
     });
+  }
+
+  /**
+   * A cell longer than a spreadsheet program allows (32,767 characters), or a row holding more than
+   * MAX_ROW_CHARS in all, cannot come from a real sheet (a broken export can put a whole file in one
+   * cell). That row is rejected — the others run — and only a short preview of it is kept, so a
+   * hostile file cannot carry megabytes into every step of every record, nor into the rejects.
+   */
+  private oversized(row: SheetRow): RejectInfo | null {
+    let total = 0;
+    for (let i = 0; i < row.values.length; i++) {
+      const v = row.values[i];
+      if (typeof v !== 'string') continue;
+      total += v.length;
+      if (v.length > MAX_CELL_CHARS) {
+        const name = this.headers[i] ? ` ("${this.headers[i]}")` : '';
+        return {
+          row: row.row,
+          field: this.fieldAt(i),
+          rule: 'cellSize',
+          value: preview(v),
+          message: `column ${letter(i)}${name} holds ${v.length.toLocaleString('en-US')} characters; a cell may hold at most ${MAX_CELL_CHARS.toLocaleString('en-US')}. Shorten that cell (or check the export that wrote it) and run this row again.`,
+        };
+      }
+    }
+    if (total > MAX_ROW_CHARS) {
+      return {
+        row: row.row,
+        field: null,
+        rule: 'rowSize',
+        value: null,
+        message: `the row holds ${total.toLocaleString('en-US')} characters in all; a row may hold at most ${MAX_ROW_CHARS.toLocaleString('en-US')}. Shorten its cells and run this row again.`,
+      };
+    }
+    return null;
+  }
+
+  /** The record field a column feeds (its mapped field, else its header when other columns are kept), or null. */
+  private fieldAt(index: number): string | null {
+    const plan = this.plan!;
+    return plan.mapped.find((m) => m.index === index)?.col.field ?? plan.passthrough.find((p) => p.index === index)?.name ?? null;
   }
 
   private noHeader(): NodeError {
@@ -122,7 +179,7 @@ export class SheetMapper {
       throw new NodeError(
         'E_SHEET_COLUMN_MISSING',
         `The header row (row ${this.opts.headerRow}) of "${this.shown}" has no column ${missing.map((m) => `"${m}"`).join(', ')}. Columns found: ${found || 'none'}.`,
-        'Rename the column in the file, or change the Column of that field in the Spreadsheet node to the header text used in the file.',
+        'Rename the column in the file, or change the Column of that field in the Spreadsheet node to the header text used in the file. If the column names are on a later row (a title above them), set "Header row" to that row.',
       );
     }
     const passthrough: Plan['passthrough'] = [];
@@ -163,7 +220,12 @@ export class SheetMapper {
     }
     for (const { name, index } of plan.passthrough) record[name] = row.values[index] ?? '';
     this.records.push(record);
+    this.rows.push(row.row);
   }
+}
+
+function preview(text: string): string {
+  return `${text.slice(0, PREVIEW_CHARS)}…`;
 }
 
 type HeaderMatch = { kind: 'found'; index: number } | { kind: 'missing' } | { kind: 'ambiguous'; indexes: number[] };
