@@ -1,4 +1,6 @@
 import type { RunStatus, RecordStatus } from '../api/types.ts';
+import type { OutcomeTone } from '../../server/engine/run-outcome.ts';
+import type { ToastKind } from '../stores/toast-store.ts';
 
 export const ACTIVE_RUN_STATUSES: RunStatus[] = ['running', 'pausing', 'stopping'];
 export const FINISHED_RUN_STATUSES: RunStatus[] = ['completed', 'failed'];
@@ -49,3 +51,21 @@ export function statusLabel(s: string): string {
   if (LABELS[s]) return LABELS[s];
   return s.replace(/_/g, ' ').replace(/^./, (c) => c.toUpperCase());
 }
+
+/** Badge tone of an outcome tone (server/engine/run-outcome.ts): one colour per outcome everywhere. */
+export const OUTCOME_TONE: Record<OutcomeTone, Tone> = {
+  success: 'green',
+  warning: 'amber',
+  danger: 'red',
+  info: 'blue',
+  neutral: 'slate',
+};
+
+/** Toast kind of an outcome tone. */
+export const OUTCOME_TOAST: Record<OutcomeTone, ToastKind> = {
+  success: 'success',
+  warning: 'warning',
+  danger: 'error',
+  info: 'info',
+  neutral: 'info',
+};

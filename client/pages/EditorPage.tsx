@@ -17,6 +17,7 @@ import { Inspector } from '../inspector/Inspector.tsx';
 import { RunDialog } from '../run/RunDialog.tsx';
 import { RunPanel } from '../run/RunPanel.tsx';
 import { useRunConnection } from '../run/use-run-connection.ts';
+import { announceRunEnd } from '../run/announce-run-end.ts';
 import { ConfirmDialog } from '../components/ConfirmDialog.tsx';
 import { ErrorDialog } from '../components/ErrorDialog.tsx';
 import { ErrorState } from '../components/EmptyState.tsx';
@@ -82,8 +83,7 @@ function Editor({ flowId }: { flowId: string }) {
   // Say when a run this page watches comes to an end.
   const finalStatus = useLiveRun((s) => (s.flowId === flowId && s.final ? s.status : null));
   useEffect(() => {
-    if (finalStatus === 'completed') toast.success('Run completed', 'Every record has finished.');
-    else if (finalStatus === 'failed') toast.error('The run failed', useLiveRun.getState().reason?.message);
+    if (finalStatus === 'completed' || finalStatus === 'failed') announceRunEnd();
   }, [finalStatus]);
 
   // Unsaved changes: warn before closing the tab and before leaving the page in the app.

@@ -131,29 +131,35 @@ export function FlowListPage() {
         </Card>
       ) : (
         <Card>
-          <table className="w-full text-sm" data-testid="flow-table">
+          {/* Fixed layout: the columns keep their widths whatever a flow's name or description holds
+              (long text is clamped, full on hover), so the schedule switch and the actions stay in reach. */}
+          <table className="w-full table-fixed text-sm" data-testid="flow-table">
             <thead className="border-b border-slate-200 bg-slate-50/80 text-left text-xs font-medium tracking-wide text-slate-500 uppercase">
               <tr>
                 <th className="px-5 py-2.5">Name</th>
-                <th className="w-28 px-3 py-2.5">Nodes</th>
-                {hasSchedules && <th className="w-64 px-3 py-2.5">Schedule</th>}
-                <th className="w-40 px-3 py-2.5">Updated</th>
-                <th className="w-44 px-3 py-2.5" />
+                <th className="w-24 px-3 py-2.5">Nodes</th>
+                {hasSchedules && <th className="w-56 px-3 py-2.5">Schedule</th>}
+                <th className="w-32 px-3 py-2.5">Updated</th>
+                <th className="w-48 px-3 py-2.5">
+                  <span className="sr-only">Actions</span>
+                </th>
               </tr>
             </thead>
             <tbody className="divide-y divide-slate-100">
               {sorted.map((f) => (
                 <tr key={f.id} className="group hover:bg-slate-50/70" data-testid={`flow-row-${f.id}`} data-flow-name={f.name}>
                   <td className="px-5 py-3">
-                    <Link to={`/flows/${encodeURIComponent(f.id)}`} className="flex items-center gap-3" data-testid="flow-open">
+                    <Link to={`/flows/${encodeURIComponent(f.id)}`} className="flex min-w-0 items-center gap-3" data-testid="flow-open">
                       <span className="flex size-8 shrink-0 items-center justify-center rounded-lg bg-indigo-50 text-indigo-600 ring-1 ring-indigo-100">
                         <FlowIcon size={16} />
                       </span>
-                      <span className="min-w-0">
-                        <span className="block truncate font-medium text-slate-900 group-hover:text-indigo-700" data-testid="flow-name">
+                      <span className="min-w-0 flex-1">
+                        <span className="block truncate font-medium text-slate-900 group-hover:text-indigo-700" title={f.name} data-testid="flow-name">
                           {f.name}
                         </span>
-                        <span className="block truncate text-xs text-slate-500">{f.description || f.id}</span>
+                        <span className="line-clamp-2 text-xs break-words text-slate-500" title={f.description || f.id} data-testid="flow-description">
+                          {f.description || f.id}
+                        </span>
                       </span>
                     </Link>
                   </td>
@@ -170,7 +176,7 @@ export function FlowListPage() {
                       )}
                     </td>
                   )}
-                  <td className="px-3 py-3 text-slate-600" title={dateTime(f.updatedAt)}>
+                  <td className="truncate px-3 py-3 text-slate-600" title={dateTime(f.updatedAt)}>
                     {timeAgo(f.updatedAt)}
                   </td>
                   <td className="px-3 py-3">
@@ -296,11 +302,11 @@ function ScheduleCell({ schedule, onChanged }: { schedule: ScheduleInfo; onChang
         <span className={cn('absolute top-0.5 left-0.5 size-4 rounded-full bg-white shadow transition-transform', on && 'translate-x-4')} />
       </button>
       <span className="min-w-0 text-xs leading-snug">
-        <span className="block truncate font-medium text-slate-700" data-testid="schedule-description">
+        <span className="block truncate font-medium text-slate-700" title={schedule.description} data-testid="schedule-description">
           {schedule.description}
         </span>
         {schedule.error ? (
-          <span className="block text-rose-600" title={schedule.error.hint} data-testid="schedule-error">
+          <span className="block break-words text-rose-600" title={schedule.error.hint} data-testid="schedule-error">
             {schedule.error.message}
           </span>
         ) : on ? (

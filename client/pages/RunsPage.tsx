@@ -3,7 +3,7 @@ import { Link, useNavigate, useSearchParams } from 'react-router';
 import { runsApi } from '../api/endpoints.ts';
 import { errorMessage } from '../api/http.ts';
 import type { RunSummary } from '../api/types.ts';
-import { RunStatusBadge } from '../components/Badge.tsx';
+import { RunOutcomeBadge } from '../run/RunOutcomeBadge.tsx';
 import { Button } from '../components/Button.tsx';
 import { EmptyState, ErrorState } from '../components/EmptyState.tsx';
 import { HistoryIcon } from '../components/icons.tsx';
@@ -68,7 +68,7 @@ export function RunsPage() {
             <thead className="border-b border-slate-200 bg-slate-50/80 text-left text-xs font-medium tracking-wide text-slate-500 uppercase">
               <tr>
                 <th className="px-5 py-2.5">Flow</th>
-                <th className="w-32 px-3 py-2.5">Status</th>
+                <th className="w-44 px-3 py-2.5">Outcome</th>
                 <th className="px-3 py-2.5">Records</th>
                 <th className="w-36 px-3 py-2.5">Started</th>
                 <th className="w-28 px-3 py-2.5 text-right">Duration</th>
@@ -95,7 +95,7 @@ function RunRow({ run, onOpen }: { run: RunSummary; onOpen(): void }) {
         <div className="font-mono text-[11px] text-slate-400">{run.id}</div>
       </td>
       <td className="px-3 py-3">
-        <RunStatusBadge status={run.status} />
+        <RunOutcomeBadge status={run.status} counts={run.counts} recordCount={run.recordCount} data-testid="run-row-outcome" />
       </td>
       <td className="px-3 py-3">
         <div className="flex items-center gap-3 text-xs tabular-nums">

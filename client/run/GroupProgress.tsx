@@ -1,6 +1,6 @@
 import { useMemo, useState } from 'react';
 import type { OutcomeCounts, RunGroupsInfo, RunStatus } from '../api/types.ts';
-import { RecordStatusBadge } from '../components/Badge.tsx';
+import { RecordInRunBadge } from './RecordInRunBadge.tsx';
 import { ChevronDownIcon, ChevronRightIcon, TerminalIcon } from '../components/icons.tsx';
 import { cn } from '../lib/cn.ts';
 import { useLiveRun } from '../stores/live-run-store.ts';
@@ -147,7 +147,7 @@ function GroupCard({
                   {current ? <mark className="term-current rounded bg-indigo-100 px-0.5 text-indigo-900">{item.name}</mark> : item.name}
                 </span>
                 {current && state && <span className="shrink-0 text-[10.5px] text-indigo-600">{STATE_LABEL[state]}</span>}
-                <RecordStatusBadge status={item.status} className="!py-0 !text-[10.5px]" />
+                <RecordInRunBadge status={item.status} runStatus={runStatus} className="!py-0 !text-[10.5px]" />
                 <ResultDots results={item.results} testId={`term-${item.index}-results`} />
                 {onShowLog && (
                   <button

@@ -1,8 +1,8 @@
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useLiveRun } from '../stores/live-run-store.ts';
-import type { LogLine } from '../api/types.ts';
-import { RecordStatusBadge } from '../components/Badge.tsx';
+import type { LogLine, RecordStatus, RunStatus } from '../api/types.ts';
+import { RecordInRunBadge } from './RecordInRunBadge.tsx';
 import { ChevronDownIcon, ChevronRightIcon, ChevronUpIcon, SearchIcon, TerminalIcon, XIcon } from '../components/icons.tsx';
 import { IconButton, Button } from '../components/Button.tsx';
 import { clockTime } from '../lib/format.ts';
@@ -33,6 +33,7 @@ export function LogView({ nodeNames }: { nodeNames: Record<string, string> }) {
   const logVersion = useLiveRun((s) => s.logVersion);
   const records = useLiveRun((s) => s.records);
   const recordsVersion = useLiveRun((s) => s.recordsVersion);
+  const runStatus = useLiveRun((s) => s.status);
   const [collapsed, setCollapsed] = useState<Set<string>>(() => new Set());
   const [term, setTerm] = useState('');
   const [matchCursor, setMatchCursor] = useState(-1);
@@ -212,7 +213,7 @@ export function LogView({ nodeNames }: { nodeNames: Record<string, string> }) {
                     {row.kind === 'section' ? (
                       <SectionHeader section={row.section} collapsed={collapsed.has(row.section.key)} onToggle={() => toggle(row.section.key)} />
                     ) : row.kind === 'header' ? (
-                      <GroupHeader row={row} collapsed={collapsed.has(row.group.key)} onToggle={() => toggle(row.group.key)} status={row.group.recordIndex != null ? records.get(row.group.recordIndex) : undefined} version={recordsVersion} />
+                      <GroupHeader row={row} collapsed={collapsed.has(row.group.key)} onToggle={() => toggle(row.group.key)} status={row.group.recordIndex != null ? records.get(row.group.recordIndex) : undefined} runStatus={runStatus} version={recordsVersion} />
                     ) : (
                       <LogLineRow line={logs[row.index]} term={q} searchTerm={row.term} depth={row.depth ?? 0} nodeName={nodeNames[logs[row.index].nodeId ?? '']} current={v.index === current} />
                     )}
@@ -242,7 +243,8 @@ export function LogView({ nodeNames }: { nodeNames: Record<string, string> }) {
   );
 }
 
-function GroupHeader({ row, collapsed, onToggle, status }: { row: Extract<LogRow, { kind: 'header' }>; collapsed: boolean; onToggle(): void; status?: string; version: number }) {
+/** A record's group: its status is told as it stands in the run (a record of a paused run is "Paused", not "Running"). */
+function GroupHeader({ row, collapsed, onToggle, status, runStatus }: { row: Extract<LogRow, { kind: 'header' }>; collapsed: boolean; onToggle(): void; status?: RecordStatus; runStatus: RunStatus | null; version: number }) {
   const g = row.group;
   const term = row.kind === 'header' ? row.term : undefined;
   return (
@@ -263,7 +265,7 @@ function GroupHeader({ row, collapsed, onToggle, status }: { row: Extract<LogRow
         </mark>
       )}
       <span className={term !== undefined ? 'text-slate-500' : 'font-semibold text-slate-800'}>{g.recordIndex == null ? 'Run' : `Record #${g.recordIndex + 1}`}</span>
-      {status && <RecordStatusBadge status={status as never} className="!py-0 !text-[10.5px]" />}
+      {status && <RecordInRunBadge status={status} runStatus={runStatus} className="!py-0 !text-[10.5px]" data-testid="log-group-status" />}
       <span className="text-slate-400">
         {g.lines.length} line{g.lines.length === 1 ? '' : 's'}
       </span>

@@ -8,6 +8,8 @@ import { dateTime, duration } from '../lib/format.ts';
 import { useAsync } from '../lib/use-async.ts';
 import type { Tone } from '../lib/run-status.ts';
 import { JsonBlock } from './JsonBlock.tsx';
+import { RecordInRunBadge } from './RecordInRunBadge.tsx';
+import { useLiveRun } from '../stores/live-run-store.ts';
 import type { RecordEvent, RecordStatus, Step } from '../api/types.ts';
 
 /** One record of a run: its data, result, error, and every step it went through. */
@@ -21,13 +23,14 @@ export function RecordDetail({ runId, index, nodeNames, onClose }: { runId: stri
 
 function RecordDetailBody({ runId, index, nodeNames }: { runId: string; index: number; nodeNames: Record<string, string> }) {
   const res = useAsync(() => runsApi.record(runId, index), [runId, index]);
+  const runStatus = useLiveRun((s) => (s.runId === runId ? s.status : null));
   if (res.loading && !res.data) return <LoadingState label="Loading steps…" />;
   if (res.error || !res.data) return <ErrorState title="Could not load this record" message={errorMessage(res.error)} onRetry={res.reload} />;
   const { record, steps, events } = res.data;
   return (
     <div className="scrollbar-thin max-h-[65vh] space-y-4 overflow-y-auto pr-1">
       <div className="flex flex-wrap items-center gap-3 text-sm">
-        <RecordStatusBadge status={record.status} data-testid="record-detail-status" />
+        <RecordInRunBadge status={record.status} runStatus={runStatus} data-testid="record-detail-status" />
         {record.reason && <span className="text-slate-600">Reason: {record.reason}</span>}
         <span className="text-slate-500">Started {dateTime(record.startedAt)}</span>
       </div>

@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react';
 import { runsApi } from '../api/endpoints.ts';
 import { errorMessage } from '../api/http.ts';
 import type { RecordStatus } from '../api/types.ts';
-import { RecordStatusBadge } from '../components/Badge.tsx';
+import { RecordInRunBadge } from './RecordInRunBadge.tsx';
 import { Button } from '../components/Button.tsx';
 import { ErrorState } from '../components/EmptyState.tsx';
 import { LoadingState } from '../components/Spinner.tsx';
@@ -23,6 +23,7 @@ export function RecordsTable({ runId, nodeNames }: { runId: string; nodeNames: R
   const [open, setOpen] = useState<number | null>(null);
   const counts = useLiveRun((s) => s.counts);
   const final = useLiveRun((s) => s.final);
+  const runStatus = useLiveRun((s) => s.status);
   const countsKey = `${counts.success}/${counts.failed}/${counts.needs_review}/${counts.skipped}/${counts.running}`;
   const [refreshKey, setRefreshKey] = useState(countsKey);
   // Refresh at most once a second while the run moves.
@@ -84,7 +85,7 @@ export function RecordsTable({ runId, nodeNames }: { runId: string; nodeNames: R
                 <tr key={r.index} className="cursor-pointer hover:bg-indigo-50/40" onClick={() => setOpen(r.index)} data-testid={`record-row-${r.index}`} data-status={r.status}>
                   <td className="px-3 py-1.5 font-medium text-slate-700 tabular-nums">{r.index + 1}</td>
                   <td className="px-3 py-1.5">
-                    <RecordStatusBadge status={r.status} />
+                    <RecordInRunBadge status={r.status} runStatus={runStatus} />
                   </td>
                   <td className="max-w-0 truncate px-3 py-1.5 font-mono text-[11px] text-slate-600">{jsonPreview(r.data)}</td>
                   <td className="max-w-0 truncate px-3 py-1.5 font-mono text-[11px]">

@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { Button } from '../components/Button.tsx';
 import { PauseIcon, PlayIcon, StopIcon } from '../components/icons.tsx';
-import { canPause, canResume, canStop } from '../lib/run-status.ts';
+import { canPause, canResume, canStop, isRunActive } from '../lib/run-status.ts';
 import { useLiveRun } from '../stores/live-run-store.ts';
 import { runsApi } from '../api/endpoints.ts';
 import { errorMessage } from '../api/http.ts';
@@ -43,17 +43,29 @@ export function RunControls({ onStart, startDisabled }: { onStart?: () => void; 
       setBusy(null);
     }
   };
+  // A run that can go on is resumed first: Resume is the primary action then, and Start (a new
+  // run, which leaves this one as it is) only a secondary one.
+  const resumable = canResume(status);
   return (
     <div className="flex items-center gap-1.5">
       {onStart && (
-        <Button size="sm" variant="primary" icon={<PlayIcon size={13} />} onClick={onStart} disabled={startDisabled || status === 'running' || status === 'pausing' || status === 'stopping'} data-testid="btn-start">
-          Start
+        <Button
+          size="sm"
+          variant={resumable ? 'secondary' : 'primary'}
+          icon={<PlayIcon size={13} />}
+          onClick={onStart}
+          disabled={startDisabled || isRunActive(status)}
+          title={resumable ? 'Start a new run; this one stays as it is and can still be resumed' : undefined}
+          data-testid="btn-start"
+          data-primary={!resumable}
+        >
+          {resumable ? 'New run' : 'Start'}
         </Button>
       )}
       <Button size="sm" icon={<PauseIcon size={13} />} onClick={() => act('pause')} disabled={!canPause(status) || !!busy} loading={busy === 'pause'} data-testid="btn-pause">
         Pause
       </Button>
-      <Button size="sm" icon={<PlayIcon size={13} />} onClick={() => act('resume')} disabled={!canResume(status) || !!busy} loading={busy === 'resume'} data-testid="btn-resume">
+      <Button size="sm" variant={resumable ? 'primary' : 'secondary'} icon={<PlayIcon size={13} />} onClick={() => act('resume')} disabled={!resumable || !!busy} loading={busy === 'resume'} data-testid="btn-resume" data-primary={resumable}>
         Resume
       </Button>
       <Button size="sm" icon={<StopIcon size={13} />} className="hover:!text-rose-600" onClick={() => act('stop')} disabled={!canStop(status) || !!busy} loading={busy === 'stop'} data-testid="btn-stop">

@@ -1,11 +1,13 @@
 import { useCallback, useRef, useState } from 'react';
 import { Link } from 'react-router';
 import { useLiveRun } from '../stores/live-run-store.ts';
-import { RunStatusBadge } from '../components/Badge.tsx';
 import { IconButton } from '../components/Button.tsx';
 import { ChevronDownIcon, ChevronUpIcon, ListIcon, TerminalIcon, XIcon } from '../components/icons.tsx';
 import { cn } from '../lib/cn.ts';
-import { runDuration } from '../lib/format.ts';
+import { runOutcome } from '../../server/engine/run-outcome.ts';
+import { isRunActive } from '../lib/run-status.ts';
+import { RunOutcomeBadge } from './RunOutcomeBadge.tsx';
+import { RunTimer } from './RunTimer.tsx';
 import { RunControls } from './RunControls.tsx';
 import { RunCounts, RunProgress } from './RunProgress.tsx';
 import { LogView } from './LogView.tsx';
@@ -38,6 +40,8 @@ export function RunPanel({
   const reason = useLiveRun((s) => s.reason);
   const startedAt = useLiveRun((s) => s.startedAt);
   const endedAt = useLiveRun((s) => s.endedAt);
+  const counts = useLiveRun((s) => s.counts);
+  const recordCount = useLiveRun((s) => s.recordCount);
   const [tab, setTab] = useState<Tab>(defaultTab);
   const [open, setOpen] = useState(true);
   const [height, setHeight] = useState(300);
@@ -82,8 +86,8 @@ export function RunPanel({
           ) : (
             <span className="font-mono text-xs text-slate-500">{runId}</span>
           )}
-          <RunStatusBadge status={status} data-testid="run-status" />
-          <span className="text-xs text-slate-400 tabular-nums">{runDuration(startedAt, endedAt)}</span>
+          <RunOutcomeBadge status={status} counts={counts} recordCount={recordCount} data-testid="run-status" />
+          <RunTimer status={status} startedAt={startedAt} endedAt={endedAt} />
         </div>
         {grouped && <RunPosition />}
         <RunControls onStart={onStart} />
@@ -108,6 +112,7 @@ export function RunPanel({
               <RunCounts />
             </div>
           </div>
+          {!isRunActive(status) && <RunOutcomeLine />}
           {reason && (
             <div className="border-b border-rose-100 bg-rose-50 px-4 py-1.5 text-xs text-rose-700" data-testid="run-reason">
               <span className="font-medium">{reason.message}</span> {reason.hint}
@@ -124,6 +129,28 @@ export function RunPanel({
         </>
       )}
     </section>
+  );
+}
+
+const OUTCOME_LINE = {
+  success: 'border-emerald-100 bg-emerald-50 text-emerald-800',
+  warning: 'border-amber-100 bg-amber-50 text-amber-800',
+  danger: 'border-rose-100 bg-rose-50 text-rose-700',
+  info: 'border-sky-100 bg-sky-50 text-sky-800',
+  neutral: 'border-slate-100 bg-slate-50 text-slate-700',
+} as const;
+
+/** How the run went, once it no longer moves: "Run completed with 20 failed — 20 records: 0 succeeded, 20 failed." */
+function RunOutcomeLine() {
+  const status = useLiveRun((s) => s.status);
+  const counts = useLiveRun((s) => s.counts);
+  const recordCount = useLiveRun((s) => s.recordCount);
+  if (!status) return null;
+  const o = runOutcome(status, counts, recordCount);
+  return (
+    <div className={cn('border-b px-4 py-1.5 text-xs', OUTCOME_LINE[o.tone])} data-testid="run-outcome" data-outcome={o.kind} data-tone={o.tone}>
+      <span className="font-medium">{o.headline}</span> — {o.detail}
+    </div>
   );
 }
 

@@ -1,16 +1,8 @@
-import { useEffect, useState } from 'react';
 import { doneCount, useLiveRun } from '../stores/live-run-store.ts';
 import { duration } from '../lib/format.ts';
 import { cn } from '../lib/cn.ts';
-
-function useTick(active: boolean, ms = 1000) {
-  const [, set] = useState(0);
-  useEffect(() => {
-    if (!active) return;
-    const t = setInterval(() => set((x) => x + 1), ms);
-    return () => clearInterval(t);
-  }, [active, ms]);
-}
+import { useTick } from '../lib/use-tick.ts';
+import { unfinishedRecordWord } from '../../server/engine/run-outcome.ts';
 
 /** Done / total with a segmented bar (success, review, failed, skipped) and an ETA. */
 export function RunProgress() {
@@ -59,14 +51,20 @@ const COUNT_ITEMS = [
   { key: 'pending', label: 'Pending', dot: 'bg-slate-300' },
 ] as const;
 
+/**
+ * Records per status. Records under way are "Running" only while the run moves: in a paused run
+ * they wait at their last step ("Paused"), in one that ended they are unfinished.
+ */
 export function RunCounts() {
   const counts = useLiveRun((s) => s.counts);
+  const status = useLiveRun((s) => s.status);
+  const moving = unfinishedRecordWord(status, 'running')!.word === 'Running';
   return (
     <div className="flex flex-wrap items-center gap-x-3 gap-y-1 text-xs" data-testid="run-counts">
       {COUNT_ITEMS.map((c) => (
-        <span key={c.key} className="inline-flex items-center gap-1.5 text-slate-500">
-          <span className={cn('size-2 rounded-full', c.dot)} />
-          {c.label}
+        <span key={c.key} className="inline-flex items-center gap-1.5 text-slate-500" data-testid={`count-label-${c.key}`}>
+          <span className={cn('size-2 rounded-full', c.key === 'running' && !moving ? 'bg-amber-400' : c.dot)} />
+          {c.key === 'running' || c.key === 'pending' ? unfinishedRecordWord(status, c.key)!.word : c.label}
           <span className="font-semibold text-slate-800 tabular-nums" data-testid={`count-${c.key}`}>
             {counts[c.key].toLocaleString()}
           </span>

@@ -3,6 +3,7 @@ import { runsApi } from '../api/endpoints.ts';
 import { getSocket } from '../api/socket.ts';
 import type { LogLine, RecordSummary, RunUpdate } from '../api/types.ts';
 import { useLiveRun } from '../stores/live-run-store.ts';
+import { isRunActive } from '../lib/run-status.ts';
 
 const MAX_BACKFILL_LOGS = 100_000;
 const MAX_BACKFILL_RECORDS = 20_000;
@@ -63,11 +64,32 @@ export function useRunConnection(runId: string | null) {
         if (lines && useLiveRun.getState().runId === runId) useLiveRun.getState().mergeBackfill(lines);
       })
       .catch(() => undefined);
-    fetchRecordStatuses(runId, cancelled)
+    // Record statuses too are read once joined: a record that changed before the join (its live
+    // update went to nobody) is in the read.
+    joined
+      .then(() => (cancelled() ? null : fetchRecordStatuses(runId, cancelled)))
       .then((list) => {
         if (list && useLiveRun.getState().runId === runId) useLiveRun.getState().mergeRecordStatuses(list);
       })
       .catch(() => undefined);
+
+    // When the run stops moving (completed, paused, stopped…), the stored statuses are read once
+    // more and win: whatever a live update missed, no record is left showing "Running".
+    let wasMoving = isRunActive(useLiveRun.getState().status);
+    const settle = () => {
+      fetchRecordStatuses(runId, cancelled)
+        .then((list) => {
+          const now = useLiveRun.getState();
+          if (list && now.runId === runId && !isRunActive(now.status)) now.mergeRecordStatuses(list, true);
+        })
+        .catch(() => undefined);
+    };
+    const unsubscribe = useLiveRun.subscribe((state) => {
+      if (state.runId !== runId) return;
+      const moving = isRunActive(state.status);
+      if (wasMoving && !moving) settle();
+      wasMoving = moving;
+    });
 
     const poll = setInterval(async () => {
       if (socket.connected) return;
@@ -83,6 +105,7 @@ export function useRunConnection(runId: string | null) {
 
     return () => {
       stopped = true;
+      unsubscribe();
       clearTimeout(joinTimeout);
       clearInterval(poll);
       socket.off('run:update', onUpdate);

@@ -33,7 +33,7 @@ interface LiveRunState {
   applySummary(summary: RunSummary): void;
   applyUpdate(u: RunUpdate): void;
   mergeBackfill(lines: LogLine[]): void;
-  mergeRecordStatuses(list: Array<{ index: number; status: RecordStatus }>): void;
+  mergeRecordStatuses(list: Array<{ index: number; status: RecordStatus }>, authoritative?: boolean): void;
   reset(): void;
 }
 
@@ -154,10 +154,13 @@ export const useLiveRun = create<LiveRunState>((set, get) => ({
     set({ logs, logVersion: s.logVersion + 1 });
   },
 
-  /** Statuses fetched with REST; live statuses already known win (they are newer). */
-  mergeRecordStatuses(list) {
+  /**
+   * Statuses fetched with REST; live statuses already known win (they are newer) — unless the list
+   * was read after the run stopped moving (`authoritative`): then nothing newer can exist.
+   */
+  mergeRecordStatuses(list, authoritative = false) {
     const s = get();
-    for (const r of list) if (!s.records.has(r.index)) s.records.set(r.index, r.status);
+    for (const r of list) if (authoritative || !s.records.has(r.index)) s.records.set(r.index, r.status);
     set({ recordsVersion: s.recordsVersion + 1 });
   },
 
