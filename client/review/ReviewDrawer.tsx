@@ -142,7 +142,7 @@ function ReviewDrawerBody({ item, onChanged }: { item: ReviewItem; onChanged(): 
                 {parsed.message}
               </p>
             )}
-            {edited && parsed.ok && <p className="mt-1 text-xs text-slate-500">Retry sends this corrected data to the step that failed.</p>}
+            {edited && parsed.ok && <p className="mt-1 text-xs text-slate-500">Retry runs the step that failed again with the fields you changed; what earlier steps added is kept.</p>}
           </section>
 
           {record.output != null && (

@@ -36,7 +36,7 @@ const params = z.object({
     .default('\\b(\\d{4,8})\\b')
     .refine((p) => compile(p) !== null, 'Write a valid regular expression with one group in parentheses around the code, e.g. code: (\\d{6}).')
     .describe('A regular expression finding the code in the message (its text, then its subject); the part in the first parentheses is the code. Default: the first number of 4 to 8 digits.')
-    .meta({ title: 'Code pattern' }),
+    .meta({ title: 'Code pattern', syntax: 'regex' }),
   field: fieldName('code').describe('The field that receives the code.').meta({ title: 'Store the code in' }),
   requestedAtField: fieldName('codeRequestedAt')
     .describe('The record field holding when the code was requested (ISO time, set by the step that asked for it). Only mail received after that moment counts.')

@@ -1,5 +1,6 @@
 import type { RecordData } from '../../nodes/sdk/types.ts';
-import type { RecordCheckpoint, RecordRow, RecordUpdate, Store } from '../store/types.ts';
+import type { RecordCheckpoint, RecordRow, RecordUpdate, Store, TokenState } from '../store/types.ts';
+import { isDeepStrictEqual } from 'node:util';
 import { ConveyorError } from '../errors.ts';
 
 export type ReviewAction = 'retry' | 'skip' | 'resolve';
@@ -69,8 +70,11 @@ export async function applyReviewAction(store: Store, action: ReviewAction, item
 }
 
 /**
- * Puts the tokens that failed (or went to review) back where they were. A record that has no such
- * token (it was sent to review by an End node) starts again from the trigger.
+ * Puts the tokens that failed (or went to review) back where they were — at the step that failed,
+ * also when its error port led the record to a "Needs review" end — so that the steps committed
+ * before it are not run again. Tokens still parked at a collect stay, and a put-back token keeps its
+ * fan-out groups: the collect goes on waiting for it and then gathers every member. A record with no
+ * such token (sent to review by an End node on its normal path) starts again from the trigger.
  */
 function retryCheckpoint(record: RecordRow, lastSeq: number, data: RecordData | undefined, triggerId: string): RecordCheckpoint {
   const cp = record.checkpoint;
@@ -84,7 +88,35 @@ function retryCheckpoint(record: RecordRow, lastSeq: number, data: RecordData | 
     const i = t.endedAs ? outcomes.lastIndexOf(t.endedAs) : -1;
     if (i >= 0) outcomes.splice(i, 1);
   }
+  // A group that settled meanwhile (its collect ran) no longer exists: a token cannot wait for it.
+  const open = new Set(cp.groups.map((g) => g.id));
   let nextTokenId = cp.nextTokenId;
-  const tokens = retry.map((t) => ({ id: nextTokenId++, nodeId: t.nodeId, data: data ?? t.data, fromStep: null, groups: [], ...(t.collected ? { collected: t.collected } : {}) }));
-  return { tokens, groups: [], nextTokenId, nextGroupId: cp.nextGroupId, seq: lastSeq, outcomes, lastError: null, retry: [] };
+  const tokens = retry.map(
+    (t): TokenState => ({
+      id: nextTokenId++,
+      nodeId: t.nodeId,
+      data: data ? applyCorrection(t.data, record.data, data) : t.data,
+      fromStep: null,
+      groups: t.groups.filter((g) => open.has(g)),
+      ...(t.collected ? { collected: t.collected } : {}),
+      ...(t.errorPath ? { errorPath: t.errorPath } : {}),
+    }),
+  );
+  return { tokens: [...cp.tokens, ...tokens], groups: cp.groups, nextTokenId, nextGroupId: cp.nextGroupId, seq: lastSeq, outcomes, lastError: null, retry: [] };
+}
+
+/**
+ * The operator corrects the record's own data (what the review drawer shows), while the step that
+ * failed had that data plus what earlier steps added. Only the fields the operator changed or
+ * removed are changed in the step's input: the rest of it (an account id, a code) is kept.
+ */
+export function applyCorrection(input: RecordData, original: RecordData, corrected: RecordData): RecordData {
+  const next: RecordData = { ...input };
+  for (const key of Object.keys(original)) if (!Object.hasOwn(corrected, key)) delete next[key];
+  for (const [key, value] of Object.entries(corrected)) {
+    if (Object.hasOwn(original, key) && isDeepStrictEqual(original[key], value)) continue;
+    // defineProperty, not assignment: a field named "__proto__" stays a plain field.
+    Object.defineProperty(next, key, { value, writable: true, enumerable: true, configurable: true });
+  }
+  return next;
 }

@@ -44,9 +44,11 @@ export function advance(
   const lastData = emissions.length ? emissions[emissions.length - 1].data : token.data;
 
   if (targets.length === 0) {
-    cp.outcomes.push(end ?? 'success');
+    const ended = end ?? 'success';
+    cp.outcomes.push(ended);
+    holdErrorPath(cp, token, ended);
     settleGroups(cp, token.groups);
-    return { ended: end ?? 'success', lastData };
+    return { ended, lastData };
   }
   let groups = token.groups;
   if (targets.length > 1) {
@@ -56,11 +58,28 @@ export function advance(
   }
   for (const target of targets) {
     const next: TokenState = { id: cp.nextTokenId++, nodeId: target.nodeId, data: target.data, fromStep: stepSeq, groups };
+    if (token.errorPath) next.errorPath = token.errorPath;
     if (flow.nodes.get(target.nodeId)!.def.collect) next.waiting = true;
     cp.tokens.push(next);
   }
   settleGroups(cp, groups);
   return { ended: null, lastData };
+}
+
+/**
+ * A path that an error port led somewhere and that still ended failed or in review did not recover:
+ * the record keeps the failure that routed it, and the token that failed is kept so that a retry
+ * resumes at that step (it holds its place in its fan-out groups meanwhile, see `settleGroups`).
+ * A path that recovers (ends success or skipped) leaves no error behind.
+ */
+function holdErrorPath(cp: RecordCheckpoint, token: TokenState, ended: TerminalStatus): void {
+  const routed = token.errorPath;
+  if (!routed || (ended !== 'failed' && ended !== 'needs_review')) return;
+  cp.lastError = routed.error;
+  const retry = (cp.retry ??= []);
+  // Several branches of one error path may end in review: the failing step is put back once.
+  if (retry.some((t) => t.id === routed.token.id && t.nodeId === routed.token.nodeId)) return;
+  retry.push({ ...routed.token, attempts: 0, waiting: false, endedAs: ended });
 }
 
 /** Ends a token with a status (failure with no error port, review, skip). */
@@ -87,6 +106,9 @@ function settleGroups(cp: RecordCheckpoint, groups: number[]): void {
     const gid = chain[0];
     const group = cp.groups.find((g) => g.id === gid);
     if (!group) return;
+    // A member that failed or waits for review keeps its place: the collect waits until it is
+    // retried (or the record is settled by a person), so it never runs without it, nor twice.
+    if (isHeld(cp, gid)) return;
     const members = cp.tokens.filter((t) => t.groups.includes(gid));
     if (members.length === 0) {
       cp.groups = cp.groups.filter((g) => g.id !== gid);
@@ -100,6 +122,7 @@ function settleGroups(cp: RecordCheckpoint, groups: number[]): void {
     cp.tokens = cp.tokens.filter((t) => !t.groups.includes(gid));
     cp.groups = cp.groups.filter((g) => g.id !== gid);
     for (const [nodeId, tokens] of byNode) {
+      const routed = tokens.find((t) => t.errorPath)?.errorPath;
       cp.tokens.push({
         id: cp.nextTokenId++,
         nodeId,
@@ -107,10 +130,15 @@ function settleGroups(cp: RecordCheckpoint, groups: number[]): void {
         collected: tokens.map((t) => t.data),
         fromStep: null,
         groups: group.parentGroups,
+        ...(routed ? { errorPath: routed } : {}),
       });
     }
     return;
   }
+}
+
+function isHeld(cp: RecordCheckpoint, gid: number): boolean {
+  return (cp.retry ?? []).some((t) => t.endedAs !== 'skipped' && t.groups.includes(gid));
 }
 
 function releaseLoneCollects(cp: RecordCheckpoint): void {

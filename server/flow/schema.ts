@@ -21,7 +21,7 @@ export const errorRuleSchema = z
       .min(1, { error: 'must not be empty' })
       .max(500)
       .describe('A pattern (regular expression) tried on the error code and the error message, e.g. E_HTTP_STATUS or "already exists".')
-      .meta({ title: 'When the error matches' }),
+      .meta({ title: 'When the error matches', syntax: 'regex' }),
     code: z.string().regex(/^E_[A-Z0-9_]+$/, { error: 'must look like E_SOMETHING' }).optional().describe('Give the error this code instead (optional), e.g. E_ALREADY_REGISTERED.').meta({ title: 'Use code' }),
     class: z.enum(['business', 'transient']).default('business').describe('Transient: may pass if tried again (timeouts, busy servers). Business: will fail the same way again.').meta({ title: 'Kind' }),
     action: z
@@ -45,13 +45,13 @@ export const stepPolicySchema = z
       .max(5000)
       .optional()
       .describe('An expression that must hold for the record before the step runs, e.g. $contains(email, "@"). Otherwise the record fails with E_PRECHECK_FAILED.')
-      .meta({ title: 'Pre-check', widget: 'expression' }),
+      .meta({ title: 'Pre-check', widget: 'expression', allowEmpty: true }),
     postCheck: z
       .string()
       .max(5000)
       .optional()
       .describe('An expression that must hold after the step for it to count as done. $ is the record after the step, $input the record before it, e.g. response.status = 201. Otherwise E_POSTCHECK_FAILED.')
-      .meta({ title: 'Post-check (success criteria)', widget: 'expression' }),
+      .meta({ title: 'Post-check (success criteria)', widget: 'expression', allowEmpty: true }),
     /** Milliseconds before the step is cancelled with E_TIMEOUT. */
     timeoutMs: z.number().int().min(1).max(24 * 3600 * 1000).optional().describe('Cancel the step after this many milliseconds (E_TIMEOUT).').meta({ title: 'Timeout (ms)' }),
     retries: z

@@ -67,6 +67,12 @@ export interface TokenState {
   attempts?: number;
   /** In `RecordCheckpoint.retry`: how this token's path ended (so a retry can take it back). */
   endedAs?: TerminalStatus;
+  /**
+   * On an error path: the failure whose error port led here and the token that failed (as it was
+   * before the step). Inherited along the path; if the path ends failed or in review, the record
+   * keeps this error and a retry puts that token back.
+   */
+  errorPath?: { error: StepErrorInfo & { nodeId?: string }; token: TokenState };
 }
 
 export interface GroupState {

@@ -24,7 +24,7 @@ export function urlPatternParam(title: string, description: string) {
     .trim()
     .default('')
     .describe(`${description} Write text the address must contain (e.g. /thank-you), or a regular expression between slashes (e.g. /\\/orders\\/\\d+$/). {{ placeholders }} are filled from the record.`)
-    .meta({ title, widget: 'template' });
+    .meta({ title, widget: 'template', syntax: 'url-pattern' });
 }
 
 /** Whether `url` matches a pattern: /regex/flags, or text it must contain. */
