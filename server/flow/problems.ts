@@ -4,6 +4,12 @@ import type { z } from 'zod';
 export interface FlowProblem {
   path: string;
   message: string;
+  /** Set on problems that have their own error code, e.g. E_EXPRESSION_INVALID for a bad expression. */
+  code?: string;
+  /** The node the problem is in, when it is in one node's settings. */
+  nodeId?: string;
+  /** 1-based character in the field's text where the mistake is (expressions, templates, patterns). */
+  position?: number;
 }
 
 export function jsonPath(segments: ReadonlyArray<PropertyKey>): string {

@@ -2,6 +2,7 @@ import type { NodeRegistry } from '../../nodes/registry.ts';
 import { flowSchema, flowNodeSchema, flowEdgeSchema, FLOW_FORMAT, type FlowDocument, type FlowNode, type FlowEdge } from './schema.ts';
 import { jsonPath, zodProblems, type FlowProblem } from './problems.ts';
 import { migrateFlow } from './migrate.ts';
+import { nodeSyntaxProblems } from './syntax-check.ts';
 
 export type FlowCheck = { ok: true; flow: FlowDocument } | { ok: false; problems: FlowProblem[] };
 
@@ -18,7 +19,8 @@ export function parseFlowText(text: string, registry: NodeRegistry): FlowCheck {
 
 /**
  * Full check of a flow document: structure (zod), then meaning: known node types, valid params,
- * edges between existing ports, one trigger, no cycles. Every problem is reported, not just the first.
+ * expressions, templates and patterns that compile, edges between existing ports, one trigger,
+ * no cycles. Every problem is reported, not just the first.
  */
 export function validateFlow(raw: unknown, registry: NodeRegistry): FlowCheck {
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) {
@@ -77,7 +79,7 @@ function dedupe(problems: FlowProblem[]): FlowProblem[] {
 }
 
 /**
- * Checks what the schema cannot: types, params, ports, ids, trigger, cycles. Entries that are null
+ * Checks what the schema cannot: types, params, expressions, ports, ids, trigger, cycles. Entries that are null
  * were malformed (already reported) and are skipped; `complete` says whether every node was readable.
  */
 function checkGraph(
@@ -100,11 +102,17 @@ function checkGraph(
     const def = registry.get(node.type);
     if (!def) {
       problems.push({ path: jsonPath(['nodes', i, 'type']), message: `Unknown node type "${node.type}": this Conveyor has no such node. Remove the node or install the connector that provides it.` });
+      problems.push(...nodeSyntaxProblems(node, i, undefined));
       return;
     }
     if (def.trigger) triggers++;
     const params = def.params.safeParse(node.params);
-    if (!params.success) problems.push(...zodProblems(params.error, ['nodes', i, 'params']));
+    // A field whose own rule (zod) and whose syntax check both object is reported once, by the
+    // syntax check: it says where in the text the mistake is.
+    const syntax = nodeSyntaxProblems(node, i, def);
+    const syntaxPaths = new Set(syntax.map((p) => p.path));
+    if (!params.success) problems.push(...zodProblems(params.error, ['nodes', i, 'params']).filter((p) => !syntaxPaths.has(p.path)));
+    problems.push(...syntax);
   });
 
   if (complete && nodes.length > 0 && triggers === 0) {

@@ -52,6 +52,19 @@ export function expressionProblem(source: string): string | null {
   return compiled.ok ? null : describeJsonataError(compiled.error, source);
 }
 
+/**
+ * The syntax problem of an expression as data: JSONata's own sentence and the character
+ * (1-based) where it noticed the mistake, when it says. Null when the expression compiles.
+ */
+export function expressionSyntaxError(source: string): { reason: string; position?: number } | null {
+  const compiled = tryCompile(source);
+  if (compiled.ok) return null;
+  const { message, code, position } = compiled.error;
+  const reason = message || (code ? `JSONata error ${code}` : 'unknown error');
+  // JSONata counts the character after the offending token; clamp to the text so "the end" reads right.
+  return typeof position === 'number' && position > 0 ? { reason, position: Math.min(position, source.length) } : { reason };
+}
+
 /** Compiles an expression; a syntax error becomes E_EXPRESSION_INVALID naming `where`. */
 export function compile(source: string, where = 'the expression'): jsonata.Expression {
   const compiled = tryCompile(source);

@@ -1,5 +1,5 @@
 import { NodeError } from '../../sdk/node-error.ts';
-import { evaluate, tryCompile } from './expression.ts';
+import { evaluate, expressionSyntaxError, tryCompile } from './expression.ts';
 
 /**
  * Text with `{{ expression }}` placeholders, e.g. `https://api.example.com/users/{{ id }}`.
@@ -15,8 +15,9 @@ import { evaluate, tryCompile } from './expression.ts';
 
 export type TemplateMode = 'text' | 'json';
 
-type Part = string | { source: string; inString: boolean };
-type Parsed = { ok: true; parts: Part[] } | { ok: false; problem: string };
+/** A placeholder's expression, with where it starts in the template (0-based) for error positions. */
+type Part = string | { source: string; inString: boolean; start: number };
+type Parsed = { ok: true; parts: Part[] } | { ok: false; problem: string; position: number };
 
 const cache = new Map<string, Parsed>();
 const CACHE_LIMIT = 10_000;
@@ -52,6 +53,25 @@ export async function renderTemplate(template: string, data: unknown, where: str
   return text;
 }
 
+/**
+ * The first syntax mistake of a template, with its character position (1-based) in the whole
+ * template, or null when every placeholder is closed and holds a valid expression.
+ */
+export function templateSyntaxError(template: string): { reason: string; position: number } | null {
+  if (!template.includes('{{')) return null;
+  const parsed = parseTemplate(template);
+  if (!parsed.ok) return { reason: `The placeholder has no closing }}`, position: parsed.position };
+  for (const part of parsed.parts) {
+    if (typeof part === 'string') continue;
+    const error = expressionSyntaxError(part.source);
+    if (error) {
+      const inner = error.position ?? part.source.length;
+      return { reason: `The placeholder {{ ${part.source.trim()} }}: ${error.reason}`, position: part.start + inner };
+    }
+  }
+  return null;
+}
+
 /** A value as it appears inside rendered text. */
 export function toText(value: unknown): string {
   if (value === undefined || value === null) return '';
@@ -84,7 +104,7 @@ function parse(template: string): Parsed {
     // that themselves contain "}}" (an object inside an object) still work.
     let close = template.indexOf('}}', open + 2);
     if (close === -1) {
-      return { ok: false, problem: `the placeholder starting at character ${open + 1} has no closing }}` };
+      return { ok: false, problem: `the placeholder starting at character ${open + 1} has no closing }}`, position: open + 1 };
     }
     const firstClose = close;
     while (close !== -1 && !isUsable(template.slice(open + 2, close))) {
@@ -92,7 +112,7 @@ function parse(template: string): Parsed {
     }
     if (close === -1) close = firstClose; // not valid anywhere: keep the shortest, its error is reported on use
     const source = template.slice(open + 2, close);
-    if (source.trim() !== '') parts.push({ source, inString });
+    if (source.trim() !== '') parts.push({ source, inString, start: open + 2 });
     pos = close + 2;
   }
   if (pos < template.length) parts.push(template.slice(pos));
