@@ -37,7 +37,7 @@ try {
     kind: 'imap',
     fields: { host: dovecot.host, port: dovecot.port, secure: false, user: CATCH_ALL },
     secrets: { password: DEMO_PASSWORD },
-    scope: { nodeTypes: ['mail.wait-for-code'] },
+    scope: { nodeTypes: ['mail.mark-mailbox', 'mail.wait-for-code'] },
   });
   const text = (await readFile('flows/signup-with-email-code.json', 'utf8')).replaceAll('http://127.0.0.1:3100', siteServer.url);
   const flow = await call<{ id: string }>('POST', '/api/flows/import', JSON.parse(text));

@@ -7,6 +7,7 @@ import { abortError } from '../core/lib/abort.ts';
 import { fieldName } from '../core/lib/fields.ts';
 import { renderTemplate } from '../core/lib/template.ts';
 import { imapError, mailCredential, openImap, type MailServer } from './lib/connect.ts';
+import { arrivedAfter, readMark, type MailMark } from './lib/mark.ts';
 
 /** The keyword set on a message whose code was used, so no later run picks it again. */
 export const USED_KEYWORD = '$ConveyorUsed';
@@ -38,8 +39,15 @@ const params = z.object({
     .describe('A regular expression finding the code in the message (its text, then its subject); the part in the first parentheses is the code. Default: the first number of 4 to 8 digits.')
     .meta({ title: 'Code pattern', syntax: 'regex' }),
   field: fieldName('code').describe('The field that receives the code.').meta({ title: 'Store the code in' }),
+  markField: fieldName('mailMark')
+    .describe(
+      'The record field holding the mark a "Mark the mailbox" step took just before the code was requested. Only mail that reached the mailbox after the mark counts, in the mail server\'s own arrival order (no clock is asked). The surest way to never take an older code.',
+    )
+    .meta({ title: 'Mailbox mark field' }),
   requestedAtField: fieldName('codeRequestedAt')
-    .describe('The record field holding when the code was requested (ISO time, set by the step that asked for it). Only mail received after that moment counts.')
+    .describe(
+      'Without a mailbox mark: the record field holding when the code was requested (ISO time). Only mail received after that moment (less 5 seconds for clocks that differ) counts. Clocks can disagree: prefer a mailbox mark.',
+    )
     .meta({ title: 'Requested-at field' }),
   lookbackMs: z
     .number()
@@ -47,7 +55,7 @@ const params = z.object({
     .min(0)
     .max(3_600_000)
     .default(30_000)
-    .describe('When the record has no requested-at field: mail received up to this long before this step started still counts (30000 = 30 seconds).')
+    .describe('When the record has neither a mailbox mark nor a requested-at field: mail received up to this long before this step started still counts (30000 = 30 seconds).')
     .meta({ title: 'Look back (ms)' }),
   timeoutMs: z
     .number()
@@ -74,6 +82,9 @@ interface MailboxState {
   used: Set<string>;
   tail: Promise<unknown>;
 }
+
+/** Which mail may hold the code: after a mailbox mark (arrival order), or after a moment (clocks). */
+type Window = { mark: MailMark; since?: undefined } | { mark?: undefined; since: Date };
 
 interface Found {
   code: string;
@@ -106,9 +117,11 @@ export const waitForCode = defineNode({
         "Check the Recipient setting and the record's address field (e.g. {{ email }}).",
       );
     }
-    const since = windowStart(ctx.input[p.requestedAtField], p.requestedAtField, startedAt, p.lookbackMs);
     const regex = compile(p.pattern)!;
     const server = await mailCredential(ctx, p.credential, 'imap');
+    const mark = readMark(ctx.input[p.markField], p.markField, server, p.mailbox);
+    // With a mark, arrival order decides and no clock is asked; without one, the time window does.
+    const window: Window = mark ? { mark } : { since: windowStart(ctx.input[p.requestedAtField], p.requestedAtField, startedAt, p.lookbackMs) };
     const state = await ctx.resources.run.get<MailboxState>(
       `mail.wait-for-code:${server.host}:${server.port}:${server.user}:${p.mailbox}`,
       async () => ({ used: new Set(), tail: Promise.resolve() }),
@@ -129,9 +142,13 @@ export const waitForCode = defineNode({
     try {
       const lock = await client.getMailboxLock(p.mailbox);
       try {
-        ctx.log.debug(`waiting for a code mailed to ${recipient} after ${since.toISOString()}`);
+        ctx.log.debug(
+          window.mark
+            ? `waiting for a code mailed to ${recipient} that arrived after the mailbox mark (message ${window.mark.uidNext} and up)`
+            : `waiting for a code mailed to ${recipient} after ${window.since.toISOString()}`,
+        );
         for (;;) {
-          const found = await exclusive(state, () => scan(client, p, recipient, since, regex, state, seen));
+          const found = await exclusive(state, () => scan(client, p, recipient, window, regex, state, seen, ctx.log));
           if (found) {
             ctx.log.info(`code found in the mail from ${found.from} (“${found.subject}”, received ${found.receivedAt})`, { uid: found.uid });
             return out({ ...ctx.input, [p.field]: found.code });
@@ -231,26 +248,44 @@ async function scan(
   client: ImapFlow,
   p: Params,
   recipient: string,
-  since: Date,
+  window: Window,
   regex: RegExp,
   state: MailboxState,
-  seen: { rejected: Set<string>; noCode: number },
+  seen: { rejected: Set<string>; noCode: number; renumbered?: boolean },
+  log: { warn(message: string): void },
 ): Promise<Found | null> {
-  // SINCE is by day (and in the server's time zone): a coarse filter; the exact time is checked here.
-  const coarse = new Date(since.getTime() - 24 * 3600_000);
   await client.noop(); // lets the server announce new mail: SEARCH only sees messages the session knows
-  const uids = await client.search({ since: coarse, unKeyword: USED_KEYWORD, or: [{ to: recipient }, { cc: recipient }] }, { uid: true });
+  const validity = String(client.mailbox && typeof client.mailbox === 'object' ? client.mailbox.uidValidity : '');
+  const who = { unKeyword: USED_KEYWORD, or: [{ to: recipient }, { cc: recipient }] };
+  let query: Parameters<ImapFlow['search']>[0];
+  if (window.mark && window.mark.uidValidity === validity) {
+    query = { ...who, uid: `${window.mark.uidNext}:*` };
+  } else {
+    if (window.mark && !seen.renumbered) {
+      seen.renumbered = true;
+      log.warn(`the folder ${p.mailbox} was renumbered since the mailbox mark (UIDVALIDITY changed): only mail the server says arrived after the newest message at the mark counts`);
+    }
+    // SINCE is by day (and in the server's time zone): a coarse filter; the exact time is checked here.
+    const from = window.mark ? (window.mark.lastArrival ? Date.parse(window.mark.lastArrival) : 0) : window.since.getTime();
+    query = { ...who, since: new Date(from - 24 * 3600_000) };
+  }
+  const uids = await client.search(query, { uid: true });
   if (!uids || uids.length === 0) return null;
   const messages = await client.fetchAll(uids.join(','), { uid: true, envelope: true, internalDate: true, flags: true, bodyStructure: true }, { uid: true });
-  const validity = String(client.mailbox && typeof client.mailbox === 'object' ? client.mailbox.uidValidity : '');
-  messages.sort((a, b) => time(b.internalDate) - time(a.internalDate) || b.uid - a.uid);
+  // After a mark the newest arrival (highest UID) comes first; by time otherwise.
+  messages.sort((a, b) => (window.mark ? 0 : time(b.internalDate) - time(a.internalDate)) || b.uid - a.uid);
   let rejected: string[] = [];
   let noCode = 0;
   for (const m of messages) {
     if (m.flags?.has(USED_KEYWORD)) continue;
-    if (time(m.internalDate) < since.getTime()) continue;
-    const sent = m.envelope?.date ? time(m.envelope.date) : NaN;
-    if (Number.isFinite(sent) && sent < since.getTime()) continue;
+    if (window.mark) {
+      // `n:*` also names the last message when none is numbered n or more: the mark decides.
+      if (!arrivedAfter(window.mark, validity, m.uid, time(m.internalDate))) continue;
+    } else {
+      if (time(m.internalDate) < window.since.getTime()) continue;
+      const sent = m.envelope?.date ? time(m.envelope.date) : NaN;
+      if (Number.isFinite(sent) && sent < window.since.getTime()) continue;
+    }
     const to = [...(m.envelope?.to ?? []), ...(m.envelope?.cc ?? [])].map((a) => (a.address ?? '').toLowerCase());
     if (!to.includes(recipient)) continue;
     const from = (m.envelope?.from?.[0]?.address ?? '').toLowerCase();

@@ -73,13 +73,13 @@ async function runFromStudio(page: Page, flowId: string, file: string): Promise<
 
 describe('the "Signup with an email code" template against the demo site', () => {
   test('signs 50 people up once each, then sends what faults break to review with a screenshot', { timeout: 150_000 }, async () => {
-    // The mailbox credential the template names, limited to the code-reading step.
+    // The mailbox credential the template names, limited to the steps that mark and read the mailbox.
     await api(studio.url, 'POST', '/api/credentials', {
       name: 'demo-mailbox',
       kind: 'imap',
       fields: { host: dovecot.host, port: dovecot.port, secure: false, user: CATCH_ALL },
       secrets: { password: DEMO_PASSWORD },
-      scope: { nodeTypes: ['mail.wait-for-code'] },
+      scope: { nodeTypes: ['mail.mark-mailbox', 'mail.wait-for-code'] },
     });
 
     // The template as shipped, pointed at this test's site (its default address) and run 8 at a time.
