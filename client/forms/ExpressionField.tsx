@@ -3,9 +3,13 @@ import { cn } from '../lib/cn.ts';
 import { inputClass } from '../components/TextInput.tsx';
 import { fieldProblem, labelOf } from './schema.ts';
 import { FieldShell } from './FieldShell.tsx';
+import { ExpressionPreview } from './ExpressionPreview.tsx';
 import type { FieldProps } from './types.ts';
 
-/** A JSONata expression: monospace, grows with its content, marked ƒx. */
+/**
+ * A JSONata expression: monospace, grows with its content, marked ƒx. A syntax mistake shows as it
+ * is typed (with its position); a valid expression shows its result on the sample record.
+ */
 export function ExpressionField({ path, name, schema, value, required, onChange, compact }: FieldProps<string>) {
   const ref = useRef<HTMLTextAreaElement>(null);
   const v = typeof value === 'string' ? value : '';
@@ -39,6 +43,7 @@ export function ExpressionField({ path, name, schema, value, required, onChange,
         onChange={(e) => onChange(e.target.value)}
         className={cn(inputClass, 'resize-none bg-slate-50 font-mono text-xs leading-5 text-violet-900', problem && 'ring-rose-400')}
       />
+      {!problem && <ExpressionPreview path={path} source={v} />}
     </FieldShell>
   );
 }

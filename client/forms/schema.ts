@@ -1,3 +1,5 @@
+import { checkSyntax, syntaxOf } from '../../nodes/core/lib/syntax.ts';
+
 /** The subset of JSON Schema (as zod's toJSONSchema writes it) that the generated forms understand. */
 export interface JSONSchema {
   type?: string | string[];
@@ -7,6 +9,10 @@ export interface JSONSchema {
   examples?: unknown[];
   /** `lines`: a list of strings edited as a text area, one item per line. */
   widget?: 'expression' | 'textarea' | 'template' | 'credential' | 'lines' | string;
+  /** The language of a text setting beyond its widget ('regex', 'url-pattern'; see nodes/core/lib/syntax.ts). */
+  syntax?: string;
+  /** With an expression: empty means "none" (a step's pre-check). */
+  allowEmpty?: boolean;
   /** With `widget: 'credential'`: the credential kind(s) the param accepts. */
   kind?: string | string[];
   placeholder?: string;
@@ -177,6 +183,10 @@ export function fieldProblem(s: JSONSchema, value: unknown, required: boolean): 
         /* ignore bad patterns */
       }
     }
+    // Expressions, templates and patterns: the same check as flow validation, as it is typed.
+    const syntax = syntaxOf(s);
+    const mistake = syntax && checkSyntax(syntax, value, s);
+    if (mistake) return mistake.message;
   }
   if (typeof value === 'number') {
     if (s.minimum !== undefined && value < s.minimum) return `At least ${s.minimum}.`;

@@ -13,6 +13,8 @@ import { cn } from '../lib/cn.ts';
 import { Section } from './Section.tsx';
 import { SchedulePreview } from './SchedulePreview.tsx';
 import { cleanPolicy, policyJsonSchema, policySize } from './policy.ts';
+import { ExpressionSampleContext } from '../forms/expression-sample.ts';
+import { useSampleRecord } from './use-sample-record.ts';
 
 function changedKey(nodeId: string, before: Record<string, unknown>, after: Record<string, unknown>, prefix = 'params'): string | null {
   const keys = new Set([...Object.keys(before), ...Object.keys(after)]);
@@ -27,7 +29,17 @@ function changedKey(nodeId: string, before: Record<string, unknown>, after: Reco
   return `${prefix}:${nodeId}:${changed.sort().join(',')}`;
 }
 
+/** The inspector of one node; its expression fields preview their result on a sample record. */
 export function NodeInspector({ nodeId }: { nodeId: string }) {
+  const sample = useSampleRecord(nodeId);
+  return (
+    <ExpressionSampleContext.Provider value={sample}>
+      <NodeInspectorBody nodeId={nodeId} />
+    </ExpressionSampleContext.Provider>
+  );
+}
+
+function NodeInspectorBody({ nodeId }: { nodeId: string }) {
   const node = useFlowStore((s) => s.nodes.find((n) => n.id === nodeId));
   const info = useCatalog((s) => (node ? s.byType[node.data.type] : undefined));
   const updateNode = useFlowStore((s) => s.updateNode);
