@@ -27,6 +27,7 @@ export const browserClick = defineNode({
   inputs: [{ id: 'in', label: 'In' }],
   outputs: [{ id: 'out', label: 'Out' }],
   effect: 'unsafe',
+  session: 'uses',
   run(ctx) {
     const p = ctx.params;
     return browserStep(ctx, 'existing', async (page) => {

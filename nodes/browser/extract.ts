@@ -34,6 +34,7 @@ export const browserExtract = defineNode({
   inputs: [{ id: 'in', label: 'In' }],
   outputs: [{ id: 'out', label: 'Out' }],
   effect: 'none',
+  session: 'uses',
   run(ctx) {
     const p = ctx.params;
     return browserStep(ctx, 'existing', async (page) => {

@@ -27,6 +27,7 @@ export const browserFill = defineNode({
   inputs: [{ id: 'in', label: 'In' }],
   outputs: [{ id: 'out', label: 'Out' }],
   effect: 'idempotent',
+  session: 'uses',
   run(ctx) {
     const p = ctx.params;
     return browserStep(ctx, 'existing', async (page) => {

@@ -39,6 +39,7 @@ export const browserOpen = defineNode({
   inputs: [{ id: 'in', label: 'In' }],
   outputs: [{ id: 'out', label: 'Out' }],
   effect: 'idempotent',
+  session: 'opens',
   run(ctx) {
     const p = ctx.params;
     return browserStep(ctx, 'open', async (page) => {

@@ -40,6 +40,7 @@ export const browserSelect = defineNode({
   inputs: [{ id: 'in', label: 'In' }],
   outputs: [{ id: 'out', label: 'Out' }],
   effect: 'idempotent',
+  session: 'uses',
   run(ctx) {
     const p = ctx.params;
     return browserStep(ctx, 'existing', async (page) => {

@@ -40,6 +40,7 @@ export const browserVerify = defineNode({
   inputs: [{ id: 'in', label: 'In' }],
   outputs: [{ id: 'out', label: 'Out' }],
   effect: 'none',
+  session: 'uses',
   run(ctx) {
     const p = ctx.params;
     return browserStep(ctx, 'existing', async (page) => {

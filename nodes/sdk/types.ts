@@ -192,6 +192,13 @@ export interface NodeDefinition<S extends z.ZodType = z.ZodType> {
   /** A collect node waits for every sibling token of the split/fan-out before it runs once. */
   collect?: boolean;
   /**
+   * A live session the record holds between steps (a browser page) that no restart keeps: `opens`
+   * starts it, `uses` needs it. When a record resumes after a crash or a Stop at a `uses` step, the
+   * engine replays its path from the `opens` step that started the session — unless an unsafe step
+   * committed since, which a replay would repeat: then the record goes to review (`E_SESSION_LOST`).
+   */
+  session?: 'opens' | 'uses';
+  /**
    * Builds the run's records from the trigger's params and the run input (triggers only). Rows that
    * cannot be used are returned as rejects: they are reported and never executed.
    */

@@ -15,6 +15,7 @@ import { sleep } from './sleep.ts';
 import { Resources } from '../../nodes/sdk/resources.ts';
 import { credentialAccess, type CredentialSource } from './credentials.ts';
 import type { Masker, SecretMasker } from './secret-masker.ts';
+import { needsReplay, rewind, rewound, sessionLostError } from './session-replay.ts';
 import { NO_STATE, stateAccess, stateScopeOf, stateWrites, type StateLocks } from './node-state.ts';
 
 /** Everything a record needs from its run while it walks the graph. */
@@ -66,6 +67,8 @@ async function walk(rc: RunContext, rec: Pick<RecordRow, 'index' | 'data' | 'sta
   const startedAt = rec.startedAt ?? new Date().toISOString();
   let status: RecordStatus = rec.status;
   let startEvent = status === 'pending';
+  // Whether a step of this walk opened the record's live session (its page): a resumed record has none.
+  let sessionOpen = false;
   if (status === 'pending') {
     setStatus(rc, rec.index, status, 'running');
     status = 'running';
@@ -76,6 +79,23 @@ async function walk(rc: RunContext, rec: Pick<RecordRow, 'index' | 'data' | 'sta
     // close the page, and its next step could not go on. Stop cancels it (the signal aborts its steps).
     if (rc.halted() && !(recordResources.holding && !rc.signal.aborted)) return { end: 'halted' };
     const node = rc.flow.nodes.get(token.nodeId)!;
+    let sessionLost: { error: StepErrorInfo; retryFrom: TokenState } | null = null;
+    if (needsReplay(node, token, sessionOpen)) {
+      // Resumed at a step that needs the page this walk has not opened (crash, restart, Stop, Retry):
+      // replay from the step that opened it, unless the step in flight may have happened (the in-doubt
+      // handling below decides) or an unsafe step committed since (a replay would repeat it).
+      const inDoubt = cp.inFlight?.tokenId === token.id;
+      if (!inDoubt || (await resolveInDoubt(node, token)).verdict === 'did-not-happen') {
+        cp.inFlight = null;
+        if (!token.session.lockedBy) {
+          const opener = rc.flow.nodes.get(token.session.nodeId)?.name ?? token.session.nodeId;
+          rewind(token);
+          rc.logs.add(rc.runId, rec.index, node.id, 'info', `The record's page was lost (the run stopped or the studio restarted): its steps from "${opener}" run again to reopen it.`, null, masker);
+          continue;
+        }
+        sessionLost = { error: sessionLostError(rc.flow, token.session, node.name), retryFrom: rewound(token) };
+      }
+    }
     const scope = stateScopeOf(node, rc.runId, rc.flowId);
     // A stateful node's steps run one at a time, from reading its state to committing the step.
     let unlock: (() => void) | null = scope ? await rc.stateLocks.acquire(`${scope}\u0000${node.id}`) : null;
@@ -91,11 +111,14 @@ async function walk(rc: RunContext, rec: Pick<RecordRow, 'index' | 'data' | 'sta
       const inDoubt = cp.inFlight?.tokenId === token.id ? cp.inFlight : null;
       const doubt = inDoubt ? await resolveInDoubt(node, token) : null;
       cp.inFlight = null;
-      if (doubt && doubt.verdict !== 'did-not-happen') {
+      if (sessionLost) {
+        outcome = { ok: false, cancelled: false, error: sessionLost.error };
+      } else if (doubt && doubt.verdict !== 'did-not-happen') {
         outcome = doubt.outcome;
         rc.logs.add(rc.runId, rec.index, node.id, 'warn', doubt.verdict === 'happened' ? `${node.name} was interrupted before it committed; its post-check says it happened, so it is not run again.` : `${node.name}: ${outcome.ok ? '' : outcome.error.message}`, null, masker);
       } else {
         outcome = await attemptStep(rc, rec, cp, node, token, attempt, evidence, startedAt, recordResources, scope, masker);
+        if (node.def.session === 'opens') sessionOpen = true;
       }
       let state: ReturnType<typeof stateWrites> = [];
       if (outcome.ok && scope) {
@@ -149,7 +172,7 @@ async function walk(rc: RunContext, rec: Pick<RecordRow, 'index' | 'data' | 'sta
         const mapped = mapError(node.policy, outcome.error);
         const error = mapped.error;
         // A step in doubt is never failed or retried blindly: a person decides, unless a rule says otherwise.
-        const action = mapped.action ?? (error.code === 'E_IN_DOUBT' ? 'review' : null);
+        const action = mapped.action ?? (error.code === 'E_IN_DOUBT' || error.code === 'E_SESSION_LOST' ? 'review' : null);
         step.error = error;
         const failure: RecordError = { ...error, nodeId: node.id };
         const say = (level: LogLevel, what: string) => rc.logs.add(rc.runId, rec.index, node.id, level, `${node.name} failed (${error.code}): ${error.message}${what}`, null, masker);
@@ -164,7 +187,7 @@ async function walk(rc: RunContext, rec: Pick<RecordRow, 'index' | 'data' | 'sta
           say('warn', ` — retrying in ${retryIn} ms (attempt ${attempt + 1}).`);
         } else if (action === 'review' || action === 'skip') {
           const endedAs = action === 'review' ? 'needs_review' : 'skipped';
-          keepForRetry(cp, token, endedAs);
+          keepForRetry(cp, sessionLost?.retryFrom ?? token, endedAs);
           endToken(cp, token, endedAs);
           if (action === 'review') cp.lastError = failure;
           say(action === 'review' ? 'warn' : 'info', action === 'review' ? ' — sent to review.' : ' — skipped.');
@@ -172,7 +195,7 @@ async function walk(rc: RunContext, rec: Pick<RecordRow, 'index' | 'data' | 'sta
           routeToErrorPort(rc, cp, token, node, failure, seq);
           say('warn', ' — continuing on its error path.');
         } else {
-          keepForRetry(cp, token, 'failed');
+          keepForRetry(cp, sessionLost?.retryFrom ?? token, 'failed');
           endToken(cp, token, 'failed');
           cp.lastError = failure;
           say('error', '');

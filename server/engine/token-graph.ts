@@ -1,6 +1,7 @@
 import type { Emission, RecordData, TerminalStatus } from '../../nodes/sdk/types.ts';
 import type { RecordCheckpoint, TokenState } from '../store/types.ts';
 import type { CompiledFlow } from './compiled-flow.ts';
+import { sessionAfter } from './session-replay.ts';
 
 /**
  * Pure moves of a record's tokens through the graph. The walker calls these after each step and
@@ -59,6 +60,8 @@ export function advance(
   for (const target of targets) {
     const next: TokenState = { id: cp.nextTokenId++, nodeId: target.nodeId, data: target.data, fromStep: stepSeq, groups };
     if (token.errorPath) next.errorPath = token.errorPath;
+    const session = sessionAfter(node, token);
+    if (session) next.session = session;
     if (flow.nodes.get(target.nodeId)!.def.collect) next.waiting = true;
     cp.tokens.push(next);
   }

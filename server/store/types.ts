@@ -67,12 +67,22 @@ export interface TokenState {
   attempts?: number;
   /** In `RecordCheckpoint.retry`: how this token's path ended (so a retry can take it back). */
   endedAs?: TerminalStatus;
+  /** Where the live session (browser page) this token works in was opened: see `session-replay.ts`. */
+  session?: TokenSession;
   /**
    * On an error path: the failure whose error port led here and the token that failed (as it was
    * before the step). Inherited along the path; if the path ends failed or in review, the record
    * keeps this error and a retry puts that token back.
    */
   errorPath?: { error: StepErrorInfo & { nodeId?: string }; token: TokenState };
+}
+
+/** The step that opened a token's live session, its input, and the first unsafe step committed since. */
+export interface TokenSession {
+  nodeId: string;
+  data: RecordData;
+  /** Name of an unsafe step that committed after the session opened: replaying would repeat it. */
+  lockedBy?: string;
 }
 
 export interface GroupState {
@@ -119,6 +129,8 @@ export interface RecordRow {
   checkpoint: RecordCheckpoint | null;
   startedAt: string | null;
   endedAt: string | null;
+  /** The row of the file (sheet) the record was read from, as the operator sees it; null when not read from a file. */
+  sourceRow?: number | null;
 }
 
 export interface StepRow {
@@ -168,6 +180,8 @@ export interface CreateRunExtras {
   settled?: Array<{ index: number; status: TerminalStatus; reason: string }>;
   /** Rows refused before execution. */
   rejects?: RejectInfo[];
+  /** The file row each record was read from (same order as the records; see TriggerRecords.rows). */
+  rows?: Array<number | null>;
 }
 
 /** The durations of a run's steps at one node with one status (for the run report, without the steps' JSON). */
@@ -197,6 +211,24 @@ export interface RecordSummary {
   fields: Json[];
   /** How each path of the record ended so far (null when it has not run or did not fan out). */
   outcomes: TerminalStatus[] | null;
+}
+
+/** Where a business key was attempted (see `Store.keyAttempts`). */
+export interface KeyAttempt {
+  runId: string;
+  index: number;
+  status: RecordStatus;
+  /** Status of the run the record belongs to (a record still running in a run under way is not in doubt). */
+  runStatus: RunStatus;
+  /** `error.code` of the record, or null. */
+  errorCode: string | null;
+  /** A step that changes things outside Conveyor started and did not commit: it may or may not have happened. */
+  inFlight: boolean;
+}
+
+export interface KeyAttempts {
+  last: KeyAttempt;
+  lastSuccess: KeyAttempt | null;
 }
 
 export interface ReviewFilter {
@@ -291,8 +323,12 @@ export interface Store {
   stepCounts(runId: string): Promise<Record<string, { success: number; failed: number }>>;
 
   // Idempotency, rejects, audit, review
-  /** Of `keys`, those whose record ended `success` in another run of the flow: key → where. */
-  succeededKeys(flowId: string, keys: string[], excludeRunId: string): Promise<Map<string, { runId: string; index: number }>>;
+  /**
+   * Of `keys`, those a record of another run of the flow has attempted: key → its latest attempt (newest
+   * run first) and its latest success. Records that never ran a step (pending, or settled as skipped
+   * before the run) and records that ended skipped are not attempts.
+   */
+  keyAttempts(flowId: string, keys: string[], excludeRunId: string): Promise<Map<string, KeyAttempts>>;
   listRejects(runId: string): Promise<RejectRow[]>;
   listRecordEvents(runId: string, index: number): Promise<RecordEventRow[]>;
   /** The run's audit trail: every record transition and operator action, oldest first. */

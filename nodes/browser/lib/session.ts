@@ -66,7 +66,7 @@ export async function existingPage(ctx: AnyContext): Promise<Page> {
   throw new NodeError(
     'E_NO_PAGE',
     'No web page is open for this record: a browser step ran before any "Browser: open page" step.',
-    'Put a "Browser: open page" step before this one on the record\'s path. A record\'s page does not survive a pause or a resume, so the path must open it again.',
+    'Put a "Browser: open page" step before this one on the record\'s path. A record resumed in the middle of its browser steps gets its page back by replaying them from that step.',
   );
 }
 
