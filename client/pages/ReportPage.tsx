@@ -3,7 +3,7 @@ import { Link, useParams } from 'react-router';
 import type { Report } from '../../server/report/build-report.ts';
 import { ApiError, errorMessage, request } from '../api/http.ts';
 import type { RecordStatus } from '../api/types.ts';
-import { RunStatusBadge } from '../components/Badge.tsx';
+import { RunOutcomeBadge } from '../run/RunOutcomeBadge.tsx';
 import { Button } from '../components/Button.tsx';
 import { EmptyState, ErrorState } from '../components/EmptyState.tsx';
 import { AlertIcon, ArrowLeftIcon, CheckIcon, DownloadIcon } from '../components/icons.tsx';
@@ -79,7 +79,7 @@ export function ReportPage() {
         <div className="min-w-0">
           <h1 className="truncate text-[15px] font-semibold text-slate-900">Report · {r.flowName}</h1>
         </div>
-        <RunStatusBadge status={r.status} />
+        <RunOutcomeBadge status={r.status} counts={r.counts} recordCount={r.recordCount} data-testid="report-outcome" />
         <span className="hidden font-mono text-[11px] text-slate-400 md:inline">{r.runId}</span>
         <div className="ml-auto">
           <a href={xlsxUrl(r.runId)} download data-testid="report-download">

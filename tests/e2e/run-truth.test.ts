@@ -83,6 +83,12 @@ describe('the studio tells the truth about a run', () => {
     await row.waitFor();
     expect(await row.getAttribute('data-tone')).toBe('danger');
     await expect(row.textContent()).resolves.toBe('20 failed');
+
+    // And the run's report.
+    await page.goto(`${studio.url}/runs/${runId}/report`);
+    const report = page.locator(s.tid('report-outcome'));
+    await report.waitFor();
+    expect(await report.getAttribute('data-tone')).toBe('danger');
     expect(studio.pageErrors).toEqual([]);
   });
 
