@@ -1,10 +1,12 @@
 import type { RecordData } from '../../nodes/sdk/types.ts';
-import type { CreateRunExtras, Store } from '../store/types.ts';
+import type { CreateRunExtras, KeyAttempts, RunStatus, Store } from '../store/types.ts';
 import { readPath } from './step-checks.ts';
 
 /**
- * Business-key idempotency: a key seen earlier in the same input, or that already succeeded in an
- * earlier run of the flow, settles the record as skipped before anything runs.
+ * Business-key idempotency: a key seen earlier in the same input, or whose earlier attempt in a run
+ * of the flow succeeded, waits for review, is in doubt or unfinished, settles the record as skipped
+ * before anything runs (`reprocess` runs them anyway, duplicates aside). The only place that decides
+ * it: a run and the dry check both ask here.
  */
 export async function planIdempotency(
   store: Store,
@@ -25,13 +27,41 @@ export async function planIdempotency(
     else settled.push({ index, status: 'skipped', reason: `Duplicate of record #${first + 1} (same ${businessKey} "${key}").` });
   });
   if (!reprocess && firstSeen.size > 0) {
-    const done = await store.succeededKeys(flowId, [...firstSeen.keys()], runId);
-    for (const [key, where] of done) {
-      settled.push({ index: firstSeen.get(key)!, status: 'skipped', reason: `Already done in run ${where.runId} (record #${where.index + 1}, same ${businessKey} "${key}").` });
+    const attempts = await store.keyAttempts(flowId, [...firstSeen.keys()], runId);
+    for (const [key, seen] of attempts) {
+      const reason = earlierAttempt(seen, `same ${businessKey} "${key}"`);
+      if (reason) settled.push({ index: firstSeen.get(key)!, status: 'skipped', reason });
     }
   }
   settled.sort((a, b) => a.index - b.index);
   return { keys, settled };
+}
+
+const REPROCESS = 'or start the run with "reprocess" to run it anyway';
+const UNDER_WAY: ReadonlySet<RunStatus> = new Set<RunStatus>(['running', 'pausing', 'stopping']);
+
+/**
+ * Why an earlier attempt at the key keeps a new run from running it again, or null when it does not.
+ * The latest attempt decides: one waiting for review, in doubt or unfinished is never repeated behind
+ * the operator's back (it may have done what the record is for); a key that succeeded stays done,
+ * even when a later reprocessing failed. A failed or skipped latest attempt leaves the key free.
+ */
+function earlierAttempt({ last, lastSuccess }: KeyAttempts, same: string): string | null {
+  const where = `in run ${last.runId} (record #${last.index + 1}, ${same}`;
+  if (last.status === 'needs_review') {
+    return `Waiting for review ${where}${last.errorCode ? `, ${last.errorCode}` : ''}): retry, resolve or skip it in the review queue, ${REPROCESS}.`;
+  }
+  if (last.status === 'running' && UNDER_WAY.has(last.runStatus)) {
+    return `Under way ${where}): that run is processing it now. Let it finish, ${REPROCESS}.`;
+  }
+  if (last.status === 'running' && last.inFlight) {
+    return `In doubt ${where}): it was interrupted during a step that changes things outside Conveyor, which may or may not have happened. Resume run ${last.runId} (the record then goes to review), ${REPROCESS}.`;
+  }
+  if (last.status === 'running') {
+    return `Unfinished ${where}): it started there and may have done part of its work. Resume run ${last.runId} to finish it, ${REPROCESS}.`;
+  }
+  if (lastSuccess) return `Already done in run ${lastSuccess.runId} (record #${lastSuccess.index + 1}, ${same}).`;
+  return null;
 }
 
 /** Keys compare as trimmed text; an empty key identifies nothing. */

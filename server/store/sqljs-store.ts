@@ -11,6 +11,8 @@ import type { Json, RecordData, TerminalStatus } from '../../nodes/sdk/types.ts'
 import type {
   CreateRunExtras,
   FlowRow,
+  KeyAttempt,
+  KeyAttempts,
   LogRow,
   NodeStateWrite,
   Page,
@@ -73,7 +75,7 @@ const DEFAULT_LOGS_LIMIT = 100;
 const DEFAULT_RUNS_LIMIT = 200;
 const DEFAULT_REVIEW_LIMIT = 100;
 const DEFAULT_REVIEW_STATUSES: readonly RecordStatus[] = ['needs_review', 'failed'];
-/** Keys looked up per query by `succeededKeys` (one prepared statement, padded with NULLs). */
+/** Keys looked up per query by `keyAttempts` (one prepared statement, padded with NULLs). */
 const KEY_BATCH = 500;
 /** Records whose steps `stepTimings` reads per query. */
 const STEP_TIMINGS_SLICE = 10_000;
@@ -81,9 +83,11 @@ const SQL_STEP_TIMINGS = `SELECT group_concat(node_id || char(31) || CASE status
   FROM steps WHERE run_key = ?1 AND record_idx >= ?2 AND record_idx < ?3`;
 // The index on the key is named and the join order forced: without statistics SQLite would rather scan
 // every successful record of the flow's runs.
-const SQL_SUCCEEDED_KEYS = `SELECT r.key, ru.id, r.idx FROM records r INDEXED BY records_by_key CROSS JOIN runs ru ON ru.key = r.run_key
+// Pending and skipped records are not attempts (a settled record is stored skipped).
+const SQL_KEY_ATTEMPTS = `SELECT r.key, ru.id, r.idx, r.status, r.error_code, json_extract(r.checkpoint, '$.inFlight') IS NOT NULL, ru.status
+  FROM records r INDEXED BY records_by_key CROSS JOIN runs ru ON ru.key = r.run_key
   WHERE r.key IN (${Array.from({ length: KEY_BATCH }, () => '?').join(', ')}) AND r.key IS NOT NULL
-  AND r.status = 'success' AND ru.flow_id = ? AND ru.id <> ?
+  AND r.status IN ('success', 'failed', 'needs_review', 'running') AND ru.flow_id = ? AND ru.id <> ?
   ORDER BY ru.key DESC, r.idx`;
 const RECORD_STATUSES: readonly RecordStatus[] = ['pending', 'running', 'success', 'failed', 'needs_review', 'skipped'];
 
@@ -451,22 +455,28 @@ export class SqlJsStore implements Store {
     return out;
   }
 
-  async succeededKeys(
-    flowId: string,
-    keys: string[],
-    excludeRunId: string,
-  ): Promise<Map<string, { runId: string; index: number }>> {
+  async keyAttempts(flowId: string, keys: string[], excludeRunId: string): Promise<Map<string, KeyAttempts>> {
     this.ensureOpen();
-    const found = new Map<string, { runId: string; index: number }>();
+    const found = new Map<string, KeyAttempts>();
     const unique = [...new Set(keys.filter((k) => typeof k === 'string'))];
     const params: Param[] = new Array<Param>(KEY_BATCH + 2).fill(null);
     params[KEY_BATCH] = flowId;
     params[KEY_BATCH + 1] = excludeRunId;
     for (let start = 0; start < unique.length; start += KEY_BATCH) {
       for (let i = 0; i < KEY_BATCH; i++) params[i] = unique[start + i] ?? null;
-      // Newest run first: a key that succeeded several times points at its latest success.
-      for (const [key, runId, index] of this.sql.all(SQL_SUCCEEDED_KEYS, params)) {
-        if (!found.has(key as string)) found.set(key as string, { runId: runId as string, index: index as number });
+      // Newest run first: the first row of a key is its latest attempt, its first success the latest one.
+      for (const [key, runId, index, status, code, inFlight, runStatus] of this.sql.all(SQL_KEY_ATTEMPTS, params)) {
+        const attempt: KeyAttempt = {
+          runId: runId as string,
+          index: index as number,
+          status: status as RecordStatus,
+          runStatus: runStatus as RunStatus,
+          errorCode: code === null ? null : String(code),
+          inFlight: Number(inFlight) === 1,
+        };
+        const seen = found.get(key as string);
+        if (!seen) found.set(key as string, { last: attempt, lastSuccess: attempt.status === 'success' ? attempt : null });
+        else if (!seen.lastSuccess && attempt.status === 'success') seen.lastSuccess = attempt;
       }
     }
     return found;

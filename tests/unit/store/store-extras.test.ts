@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { openSqlJsStore, type SqlJsStore } from '../../../server/store/sqljs-store.ts';
 import { loadSqlJs } from '../../../server/store/sqljs.ts';
 import { SCHEMA_VERSION } from '../../../server/store/schema.sql.ts';
-import type { RecordEventRow, RecordUpdate, StepRow } from '../../../server/store/types.ts';
+import type { KeyAttempts, RecordEventRow, RecordUpdate, StepRow } from '../../../server/store/types.ts';
 import type { RejectInfo } from '../../../nodes/sdk/types.ts';
 import { flowDoc, recordData, removeTempDirs, runRow, stepRow, stepUpdate, tempDir } from './fixtures.ts';
 
@@ -90,17 +90,28 @@ async function checkPopulated(store: SqlJsStore): Promise<void> {
     ['skip', 'failed', 'skipped', 'operator', 'not worth it', null],
   ]);
   expect(await store.countRecords('ra')).toEqual({ pending: 1, running: 0, success: 5, failed: 2, needs_review: 1, skipped: 1 });
-  const keys = await store.succeededKeys('f', ['k0', 'k3', 'k4', 'k7', 'k8', 'k9', 'zz'], 'other');
-  expect(Object.fromEntries(keys)).toEqual({
-    k0: { runId: 'ra', index: 0 },
-    k3: { runId: 'ra', index: 3 },
-    k9: { runId: 'ra', index: 9 },
+  // Pending (k7) and skipped (k8) records are not attempts.
+  const keys = await store.keyAttempts('f', ['k0', 'k3', 'k4', 'k6', 'k7', 'k8', 'k9', 'zz'], 'other');
+  expect(attemptsOf(keys)).toEqual({
+    k0: ['ra', 0, 'success', null, 'ra:0'],
+    k3: ['ra', 3, 'success', null, 'ra:3'],
+    k4: ['ra', 4, 'failed', 'E_A', null],
+    k6: ['ra', 6, 'needs_review', null, null],
+    k9: ['ra', 9, 'success', null, 'ra:9'],
   });
+  expect(keys.get('k0')?.last).toMatchObject({ runStatus: 'running', inFlight: false });
   const review = await store.listReview({ code: 'E_B' });
   expect(review.items.map((r) => [r.runId, r.index, r.status, r.error?.code])).toEqual([['ra', 5, 'failed', 'E_B']]);
   expect((await store.stepTimings('ra')).map((t) => [t.nodeId, t.status, t.durations.length])).toEqual([['node1', 'success', 7]]);
   expect((await store.recordTimings('ra'))[4]).toEqual({ index: 4, status: 'failed', startedAt: T0, endedAt: T1, errorCode: 'E_A', settled: false });
   expect((await store.recordTimings('ra'))[8]).toEqual({ index: 8, status: 'skipped', startedAt: T0, endedAt: T0, errorCode: null, settled: true });
+}
+
+/** key → [run, index, status, error code, "run:index" of the latest success] of its latest attempt. */
+function attemptsOf(found: Map<string, KeyAttempts>): Record<string, [string, number, string, string | null, string | null]> {
+  return Object.fromEntries(
+    [...found].map(([key, { last, lastSuccess }]) => [key, [last.runId, last.index, last.status, last.errorCode, lastSuccess && `${lastSuccess.runId}:${lastSuccess.index}`]]),
+  );
 }
 
 describe('sql.js store: keys, rejects, audit, review, report reads', () => {
@@ -134,7 +145,7 @@ describe('sql.js store: keys, rejects, audit, review, report reads', () => {
     await store.close();
   });
 
-  it('finds keys that succeeded in other runs of the same flow, newest run first', async () => {
+  it('finds where keys were last attempted and last succeeded in other runs of the same flow, newest run first', async () => {
     const store = await openSqlJsStore(tempDir());
     const keysOf = (n: number, prefix = 'k') => Array.from({ length: n }, (_, i) => `${prefix}${i}`);
     await store.createRun(runRow('r1', 'f', T0, 4), keysOf(4).map((id) => ({ id })), { keys: keysOf(4) });
@@ -146,25 +157,35 @@ describe('sql.js store: keys, rejects, audit, review, report reads', () => {
     await store.updateRecord(finish('r2', 3, 'needs_review'));
     for (const i of [0, 1, 2, 3]) await store.updateRecord(finish('g1', i, 'success'));
 
-    const found = await store.succeededKeys('f', ['k0', 'k1', 'k2', 'k3', 'k1', 'k9'], 'r3');
-    expect(Object.fromEntries(found)).toEqual({
-      k0: { runId: 'r1', index: 0 },
-      k1: { runId: 'r2', index: 1 },
-      k2: { runId: 'r1', index: 2 },
+    // r2's k2 has not run (pending): r1's success is k2's latest attempt. k3 waits for review in r2
+    // after failing in r1.
+    const found = await store.keyAttempts('f', ['k0', 'k1', 'k2', 'k3', 'k1', 'k9'], 'r3');
+    expect(attemptsOf(found)).toEqual({
+      k0: ['r1', 0, 'success', null, 'r1:0'],
+      k1: ['r2', 1, 'success', null, 'r2:1'],
+      k2: ['r1', 2, 'success', null, 'r1:2'],
+      k3: ['r2', 3, 'needs_review', null, null],
+    });
+    // Once r2's k2 started an unsafe step and its run was interrupted, that is k2's latest attempt.
+    await store.updateRecord({ runId: 'r2', index: 2, status: 'running', checkpoint: { tokens: [], groups: [], nextTokenId: 2, nextGroupId: 1, seq: 1, outcomes: [], inFlight: { tokenId: 1, nodeId: 'n', attempt: 1, startedAt: T1 } } });
+    await store.updateRun('r2', { status: 'interrupted' });
+    expect((await store.keyAttempts('f', ['k2'], 'r3')).get('k2')).toEqual({
+      last: { runId: 'r2', index: 2, status: 'running', runStatus: 'interrupted', errorCode: null, inFlight: true },
+      lastSuccess: { runId: 'r1', index: 2, status: 'success', runStatus: 'running', errorCode: null, inFlight: false },
     });
     // The run itself is excluded; another flow never matches.
-    expect(Object.fromEntries(await store.succeededKeys('f', ['k0', 'k1'], 'r1'))).toEqual({ k1: { runId: 'r2', index: 1 } });
-    expect((await store.succeededKeys('nope', ['k0'], 'x')).size).toBe(0);
-    expect((await store.succeededKeys('f', [], 'x')).size).toBe(0);
+    expect(attemptsOf(await store.keyAttempts('f', ['k0', 'k1'], 'r1'))).toEqual({ k1: ['r2', 1, 'success', null, 'r2:1'] });
+    expect((await store.keyAttempts('nope', ['k0'], 'x')).size).toBe(0);
+    expect((await store.keyAttempts('f', [], 'x')).size).toBe(0);
 
     // 100,000 keys against a run of 100,000 keyed records.
     const n = 100_000;
     const big = keysOf(n, 'b');
     await store.createRun(runRow('big', 'f', T2, n), big.map((id) => ({ id })), { keys: big });
     for (let i = 0; i < n; i += 1000) await store.updateRecord(finish('big', i, 'success'));
-    const hits = await store.succeededKeys('f', big, 'next');
+    const hits = await store.keyAttempts('f', big, 'next');
     expect(hits.size).toBe(100);
-    expect(hits.get('b5000')).toEqual({ runId: 'big', index: 5000 });
+    expect(hits.get('b5000')?.lastSuccess).toMatchObject({ runId: 'big', index: 5000 });
     await store.close();
   });
 
@@ -278,7 +299,7 @@ describe('sql.js store: keys, rejects, audit, review, report reads', () => {
     expect((await store.listReview({ code: 'E_OLD' })).items.map((r) => [r.runId, r.index])).toEqual([['r-old', 0]]);
     expect((await store.recordTimings('r-old'))[0].errorCode).toBe('E_OLD');
     expect(await store.listRejects('r-old')).toEqual([]);
-    expect((await store.succeededKeys('f', ['x'], 'r-new')).size).toBe(0);
+    expect((await store.keyAttempts('f', ['x'], 'r-new')).size).toBe(0);
     await populate(store);
     await checkPopulated(store);
     await store.close();
