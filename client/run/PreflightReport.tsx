@@ -3,16 +3,22 @@ import { plural } from '../lib/format.ts';
 import { cn } from '../lib/cn.ts';
 import type { PreflightResult } from './sheet-api.ts';
 
-/** The answer of a dry check: records that would run, rejected rows, flow problems. Nothing ran. */
+/** The answer of a dry check: records that would run, records a run would skip, rejected rows, flow problems. Nothing ran. */
 export function PreflightReport({ result }: { result: PreflightResult }) {
-  const { recordCount, rejectCount, rejects, problems, sample } = result;
+  const { runCount, skipCount, skips, rejectCount, rejects, problems, sample } = result;
   return (
     <div className="mt-3 space-y-3" data-testid="preflight-report" data-ok={String(result.ok)}>
       <p
         className={cn('rounded-md px-3 py-2 text-sm ring-1', result.ok ? 'bg-emerald-50 text-emerald-800 ring-emerald-200' : 'bg-amber-50 text-amber-900 ring-amber-200')}
         data-testid="preflight-summary"
       >
-        Dry check: <strong data-testid="preflight-record-count">{plural(recordCount, 'record')}</strong> would run
+        Dry check: <strong data-testid="preflight-record-count">{plural(runCount, 'record')}</strong> would run
+        {skipCount > 0 && (
+          <>
+            {' · '}
+            <strong data-testid="preflight-skip-count">{skipCount.toLocaleString()}</strong> would be skipped (duplicates / already done)
+          </>
+        )}
         {' · '}
         <strong data-testid="preflight-reject-count">{plural(rejectCount, 'row')}</strong> rejected
         {' · '}
@@ -33,6 +39,22 @@ export function PreflightReport({ result }: { result: PreflightResult }) {
             </li>
           ))}
         </ul>
+      )}
+
+      {skips.length > 0 && (
+        <div>
+          <h3 className="mb-1 text-xs font-semibold text-slate-600">
+            Skipped records{skipCount > skips.length ? ` (the first ${skips.length.toLocaleString()} of ${skipCount.toLocaleString()})` : ''}
+          </h3>
+          <ul className="scrollbar-thin max-h-48 divide-y divide-slate-100 overflow-auto rounded-lg text-xs ring-1 ring-slate-200" data-testid="preflight-skips">
+            {skips.map((s) => (
+              <li key={s.index} className="flex gap-3 px-2 py-1" data-testid="preflight-skip" data-row={s.row ?? undefined}>
+                <span className="w-20 shrink-0 font-mono tabular-nums text-slate-700">{s.row !== null ? `row ${s.row}` : `record #${s.index + 1}`}</span>
+                <span className="text-slate-600">{s.reason}</span>
+              </li>
+            ))}
+          </ul>
+        </div>
       )}
 
       {rejects.length > 0 && (

@@ -33,6 +33,11 @@ export interface PreflightResult {
   recordCount: number;
   rejects: RejectRow[];
   rejectCount: number;
+  /** Records a run would process (recordCount minus the skipped ones). */
+  runCount: number;
+  /** Records a run would skip before running: duplicates of a business key, keys done in past runs. */
+  skipCount: number;
+  skips: Array<{ index: number; row: number | null; reason: string }>;
   sample: RecordData[];
 }
 

@@ -11,6 +11,7 @@ import { startServer } from '../main.ts';
 import { setPassword } from './set-password.ts';
 import { buildReport } from '../report/build-report.ts';
 import { rotateKey } from './rotate-key.ts';
+import { openPastRuns } from './past-runs.ts';
 import type { RunSummary } from '../engine/engine.ts';
 import { OUTCOME_EXIT_CODE, runOutcome } from '../engine/run-outcome.ts';
 import type { Store } from '../store/types.ts';
@@ -32,10 +33,11 @@ const USAGE = `Usage: conveyor <command>
                                          re-encrypt every credential with a new vault key
                                          (--new-key required with CONVEYOR_SECRET_KEY; - reads
                                          it from stdin)
-  check <flow.json> [--input FILE] [--json]
+  check <flow.json> [--input FILE] [--json] [--reprocess] [--data-dir DIR]
                                          dry check: read the input (.json, .csv, .xlsx), list the
-                                         records that would run, rejected rows and flow problems;
-                                         runs nothing
+                                         records that would run, those a run would skip (business
+                                         key: duplicates, done in past runs of DATA_DIR), rejected
+                                         rows and flow problems; runs nothing
 
 Exit codes: 0 success (every record succeeded or was skipped; nothing to fix), 1 records failed,
 rows rejected, the run failed or the flow is invalid, 2 usage or input error, 3 records need
@@ -242,7 +244,7 @@ function triggerType(doc: unknown): string | undefined {
 
 /** Dry check: what a run would get, without running or storing anything. Exit 0 only when nothing is to fix. */
 async function check(args: string[]): Promise<number> {
-  const { positionals, values } = parseArgs({ args, allowPositionals: true, options: { input: { type: 'string' }, json: { type: 'boolean' } } });
+  const { positionals, values } = parseArgs({ args, allowPositionals: true, options: { input: { type: 'string' }, json: { type: 'boolean' }, reprocess: { type: 'boolean' }, 'data-dir': { type: 'string' } } });
   const file = positionals[0];
   if (!file) throw new ConveyorError('E_USAGE', 'No flow file given.', 'Name the flow file, e.g. conveyor check flows/spreadsheet-contacts.json --input contacts.csv', 2);
   const text = await readFile(file, 'utf8').catch(() => {
@@ -256,14 +258,22 @@ async function check(args: string[]): Promise<number> {
     return 1;
   }
   const input = values.input ? await readInput(values.input, triggerType(doc)) : undefined;
-  const result = await preflight(doc, createRegistry(), input);
+  // Past runs only matter with a business key: only then is DATA_DIR opened (and locked).
+  const businessKey = (doc as { settings?: { businessKey?: unknown } } | null)?.settings?.businessKey;
+  const past = typeof businessKey === 'string' && businessKey ? await openPastRuns(values['data-dir'] ?? defaultDataDir()) : null;
+  const result = await preflight(doc, createRegistry(), input, { store: past?.store, reprocess: values.reprocess }).finally(() => past?.close());
   if (values.json) {
     console.log(JSON.stringify(result, null, 2));
     return result.ok ? 0 : 1;
   }
   const from = values.input ? ` with ${path.basename(values.input)}` : '';
   const n = (count: number, word: string) => `${count} ${word}${count === 1 ? '' : 's'}`;
-  console.log(`${file}${from}: ${n(result.recordCount, 'record')} would run, ${n(result.rejectCount, 'row')} rejected, ${n(result.problems.length, 'problem')}.`);
+  const skipped = result.skipCount ? `, ${result.skipCount} would be skipped (duplicates / already done)` : '';
+  console.log(`${file}${from}: ${n(result.runCount, 'record')} would run${skipped}, ${n(result.rejectCount, 'row')} rejected, ${n(result.problems.length, 'problem')}.`);
+  if (result.skips.length) {
+    console.log('\nSkipped records:');
+    for (const s of result.skips) console.log(`  ${s.row !== null ? `row ${s.row}` : `record #${s.index + 1}`}: ${s.reason}`);
+  }
   if (result.rejects.length) {
     console.log('\nRejected rows:');
     for (const r of result.rejects) console.log(`  ${formatReject(r)}`);

@@ -110,7 +110,7 @@ export class Engine {
 
   async startRun(doc: FlowDocument, options: StartOptions = {}): Promise<RunRow> {
     const flow = compileFlow(doc, this.opts.registry);
-    const { records, rejects } = await this.readRecords(flow, options.input);
+    const { records, rejects, rows } = await this.readRecords(flow, options.input);
     if (records.length === 0) {
       const why = rejects.length ? `All ${rejects.length} rows were rejected (the first: row ${rejects[0].row}, ${rejects[0].message}).` : 'The run has no records to process.';
       throw new ConveyorError('E_NO_RECORDS', why, rejects.length ? 'Run a dry check to see every rejected row, fix the file or the rules, then start again.' : 'Type or paste records in the run dialog or in the trigger\'s form, then start again.', 422);
@@ -133,8 +133,8 @@ export class Engine {
       startedAt: now,
       endedAt: null,
     };
-    const plan = await planIdempotency(this.opts.store, doc.id, row.id, records, doc.settings.businessKey, options.reprocess ?? false);
-    await this.opts.store.createRun(row, records, { ...plan, rejects });
+    const plan = await planIdempotency(this.opts.store, doc.id, row.id, records, doc.settings.businessKey, options.reprocess ?? false, rows);
+    await this.opts.store.createRun(row, records, { ...plan, rejects, rows });
     const counts = emptyCounts();
     const settled = new Set((plan.settled ?? []).map((s) => s.index));
     counts.pending = records.length - settled.size;
@@ -150,7 +150,7 @@ export class Engine {
     return row;
   }
 
-  private async readRecords(flow: CompiledFlow, input: RunInput | undefined): Promise<{ records: RecordData[]; rejects: RejectInfo[] }> {
+  private async readRecords(flow: CompiledFlow, input: RunInput | undefined): Promise<{ records: RecordData[]; rejects: RejectInfo[]; rows?: number[] }> {
     const trigger = flow.trigger;
     if (!trigger.def.records) return { records: [{}], rejects: [] };
     try {

@@ -15,6 +15,8 @@ export async function planIdempotency(
   records: RecordData[],
   businessKey: string | null | undefined,
   reprocess: boolean,
+  /** The file row of each record (TriggerRecords.rows), so a reason can name it. */
+  rows?: Array<number | null>,
 ): Promise<Pick<CreateRunExtras, 'keys' | 'settled'>> {
   if (!businessKey) return {};
   const keys = records.map((r) => keyOf(readPath(r, businessKey)));
@@ -24,7 +26,7 @@ export async function planIdempotency(
     if (key === null) return;
     const first = firstSeen.get(key);
     if (first === undefined) firstSeen.set(key, index);
-    else settled.push({ index, status: 'skipped', reason: `Duplicate of record #${first + 1} (same ${businessKey} "${key}").` });
+    else settled.push({ index, status: 'skipped', reason: `Duplicate of ${recordName(first, rows)} (same ${businessKey} "${key}").` });
   });
   if (!reprocess && firstSeen.size > 0) {
     const attempts = await store.keyAttempts(flowId, [...firstSeen.keys()], runId);
@@ -62,6 +64,12 @@ function earlierAttempt({ last, lastSuccess }: KeyAttempts, same: string): strin
   }
   if (lastSuccess) return `Already done in run ${lastSuccess.runId} (record #${lastSuccess.index + 1}, ${same}).`;
   return null;
+}
+
+/** "record #3 (sheet row 4)" when the records were read from a file, else "record #3". */
+export function recordName(index: number, rows?: Array<number | null>): string {
+  const row = rows?.[index];
+  return typeof row === 'number' ? `record #${index + 1} (sheet row ${row})` : `record #${index + 1}`;
 }
 
 /** Keys compare as trimmed text; an empty key identifies nothing. */

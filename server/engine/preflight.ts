@@ -4,6 +4,8 @@ import type { RecordData, RejectInfo, RunInput } from '../../nodes/sdk/types.ts'
 import type { FlowDocument } from '../flow/schema.ts';
 import { jsonPath, type FlowProblem } from '../flow/problems.ts';
 import { validateFlow } from '../flow/validate.ts';
+import type { Store } from '../store/types.ts';
+import { planIdempotency } from './idempotency.ts';
 
 /** A flow problem, or a failure of the trigger (then with its error code and hint). */
 export interface PreflightProblem extends FlowProblem {
@@ -22,15 +24,41 @@ export interface PreflightResult {
   rejects: RejectInfo[];
   /** How many rows were rejected in all. */
   rejectCount: number;
+  /** Records a run would process: `recordCount` minus those it would skip. */
+  runCount: number;
+  /** Records a run would skip before running (business key: a duplicate in the input, already done…). */
+  skipCount: number;
+  /** The skipped records (the first `maxRejects` of them), each with its reason and file row. */
+  skips: PreflightSkip[];
   /** The first five records, as the first step would get them. */
   sample: RecordData[];
 }
 
+/** A record a run would skip, and why ("Duplicate of record #3 (sheet row 4) …"). */
+export interface PreflightSkip {
+  /** 0-based, as in the run. */
+  index: number;
+  /** The file row the record was read from, or null. */
+  row: number | null;
+  reason: string;
+}
+
 export interface PreflightOptions {
-  /** Keep at most this many rejects in the answer (rejectCount still counts them all). */
+  /** Keep at most this many rejects and skips in the answer (rejectCount and skipCount still count them all). */
   maxRejects?: number;
   signal?: AbortSignal;
+  /**
+   * The store of past runs: with it, the records a run would skip (duplicate business keys, keys
+   * already done or waiting in an earlier run) are counted by the very planning a run uses. Without
+   * it, nothing is counted as skipped.
+   */
+  store?: Store;
+  /** As for a run started with "reprocess": keys of earlier runs are run again. */
+  reprocess?: boolean;
 }
+
+/** Never a run id: the dry check excludes no run of the flow from the planning. */
+const NO_RUN = '(dry check)';
 
 const SAMPLE_SIZE = 5;
 
@@ -47,6 +75,7 @@ export async function preflight(doc: FlowDocument | unknown, registry: NodeRegis
 
   let records: RecordData[] = [];
   let rejects: RejectInfo[] = [];
+  let rows: number[] | undefined;
   const nodes = Array.isArray((doc as FlowDocument | null)?.nodes) ? (doc as FlowDocument).nodes : [];
   const triggers = nodes.flatMap((node, index) => {
     const def = node && typeof node === 'object' ? registry.get(node.type) : undefined;
@@ -69,7 +98,7 @@ export async function preflight(doc: FlowDocument | unknown, registry: NodeRegis
     try {
       const produced = trigger.def.records ? await trigger.def.records(params.data, input, options.signal) : [{}];
       if (Array.isArray(produced)) records = produced;
-      else ({ records, rejects } = produced);
+      else ({ records, rejects, rows } = produced);
       if (records.length === 0) {
         problems.push({
           path: at,
@@ -84,6 +113,7 @@ export async function preflight(doc: FlowDocument | unknown, registry: NodeRegis
     }
   }
 
+  const skips = await plannedSkips(doc, records, rows, options);
   const max = options.maxRejects ?? Number.POSITIVE_INFINITY;
   return {
     ok: problems.length === 0 && rejects.length === 0,
@@ -92,6 +122,18 @@ export async function preflight(doc: FlowDocument | unknown, registry: NodeRegis
     recordCount: records.length,
     rejects: rejects.length > max ? rejects.slice(0, max) : rejects,
     rejectCount: rejects.length,
+    runCount: records.length - skips.length,
+    skipCount: skips.length,
+    skips: skips.length > max ? skips.slice(0, max) : skips,
     sample: records.slice(0, SAMPLE_SIZE),
   };
+}
+
+/** The records a run of `doc` would settle as skipped before running, as the run decides it (planIdempotency). */
+async function plannedSkips(doc: unknown, records: RecordData[], rows: number[] | undefined, options: PreflightOptions): Promise<PreflightSkip[]> {
+  const flow = doc as Partial<FlowDocument> | null;
+  const businessKey = flow?.settings?.businessKey;
+  if (!options.store || records.length === 0 || typeof flow?.id !== 'string' || typeof businessKey !== 'string' || !businessKey) return [];
+  const plan = await planIdempotency(options.store, flow.id, NO_RUN, records, businessKey, options.reprocess ?? false, rows);
+  return (plan.settled ?? []).map((s) => ({ index: s.index, row: rows?.[s.index] ?? null, reason: s.reason }));
 }

@@ -42,7 +42,7 @@ export function createApp(c: Conveyor, clientDir: string, opts: AppOptions = {})
   app.use('/api/uploads', uploadRoutes(c.dataDir)); // streams the raw file: before the JSON parser
   app.use('/api', express.json({ limit: '20mb' }));
   app.use('/api', catalogRoutes(c.registry));
-  app.use('/api/flows', preflightRoutes(c.flows, c.registry, c.dataDir));
+  app.use('/api/flows', preflightRoutes(c.flows, c.registry, c.dataDir, c.store));
   app.use('/api/flows', flowRoutes(c.flows, c.registry));
   app.use('/api/runs', reportRoutes(c.store));
   app.use('/api/runs', runRoutes(c.engine, c.flows, c.store, c.dataDir));

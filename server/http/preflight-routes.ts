@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { NodeRegistry } from '../../nodes/registry.ts';
 import { preflight } from '../engine/preflight.ts';
 import type { FlowLibrary } from '../flow/flow-library.ts';
+import type { Store } from '../store/types.ts';
 import { parseBody } from './parse.ts';
 import { runInputBody, toRunInput } from './upload-routes.ts';
 
@@ -14,14 +15,17 @@ const preflightBody = z
     input: runInputBody.optional(),
     /** The flow as it is in the editor (unsaved changes included); default: the saved flow. */
     flow: z.unknown().optional(),
+    /** As the run would be started: with reprocess, keys done in earlier runs are not skipped. */
+    reprocess: z.boolean().optional(),
   })
   .strict();
 
 /**
- * `POST /api/flows/:id/preflight` — the dry check: flow problems, records that would run and
- * rejected rows, without starting or storing anything.
+ * `POST /api/flows/:id/preflight` — the dry check: flow problems, records that would run, records
+ * that would be skipped (business key seen earlier in the file or in past runs, read from `store`)
+ * and rejected rows, without starting or storing anything.
  */
-export function preflightRoutes(flows: FlowLibrary, registry: NodeRegistry, dataDir: string): Router {
+export function preflightRoutes(flows: FlowLibrary, registry: NodeRegistry, dataDir: string, store?: Store): Router {
   const router = Router();
 
   router.post('/:id/preflight', async (req, res) => {
@@ -32,7 +36,7 @@ export function preflightRoutes(flows: FlowLibrary, registry: NodeRegistry, data
     res.on('close', () => {
       if (!res.writableFinished) abort.abort();
     });
-    res.json(await preflight(doc, registry, input, { maxRejects: MAX_PREFLIGHT_REJECTS, signal: abort.signal }));
+    res.json(await preflight(doc, registry, input, { maxRejects: MAX_PREFLIGHT_REJECTS, signal: abort.signal, store, reprocess: body.reprocess }));
   });
 
   return router;

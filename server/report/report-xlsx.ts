@@ -1,6 +1,6 @@
 /**
- * The run report as an .xlsx workbook: sheets "Summary", "Records" (one row per record, its input
- * fields flattened into columns) and "Rejects". Written with exceljs' streaming writer, records read
+ * The run report as an .xlsx workbook: sheets "Summary", "Records" (one row per record, with the
+ * sheet row it was read from and its input fields flattened into columns) and "Rejects". Written with exceljs' streaming writer, records read
  * from the store a page at a time.
  *
  * Every text cell that a spreadsheet application could take for a formula (starting with = + - @,
@@ -137,7 +137,8 @@ function writeSummary(sheet: Sheet, r: Report): void {
   sheet.commit();
 }
 
-const RECORD_HEADERS = ['#', 'Status', 'Error code', 'Error message', 'Reason', 'Started', 'Ended', 'Duration (ms)'];
+/** "Sheet row": the row of the run's file the record was read from, so the report points back into the operator's sheet. */
+const RECORD_HEADERS = ['#', 'Sheet row', 'Status', 'Error code', 'Error message', 'Reason', 'Started', 'Ended', 'Duration (ms)'];
 
 async function writeRecords(sheet: Sheet, store: Store, runId: string): Promise<void> {
   // First pass: the input fields, in order of first appearance (the header comes before any row).
@@ -148,7 +149,7 @@ async function writeRecords(sheet: Sheet, store: Store, runId: string): Promise<
       if (!fields.has(path)) fields.set(path, fields.size);
     }
   }
-  const widths = [8, 13, 18, 40, 30, 25, 25, 14];
+  const widths = [8, 10, 13, 18, 40, 30, 25, 25, 14];
   widths.forEach((w, i) => (sheet.getColumn(i + 1).width = w));
   for (let i = 0; i < fields.size; i++) sheet.getColumn(RECORD_HEADERS.length + i + 1).width = 18;
   addRow(sheet, [...RECORD_HEADERS, ...fields.keys()], true);
@@ -157,13 +158,14 @@ async function writeRecords(sheet: Sheet, store: Store, runId: string): Promise<
   for await (const record of allRecords(store, runId)) {
     const values: unknown[] = new Array(width).fill(null);
     values[0] = record.index + 1;
-    values[1] = record.status;
-    values[2] = record.error?.code ?? null;
-    values[3] = record.error?.message ?? null;
-    values[4] = record.reason;
-    values[5] = record.startedAt;
-    values[6] = record.endedAt;
-    values[7] = durationMs(record.startedAt, record.endedAt);
+    values[1] = record.sourceRow ?? null;
+    values[2] = record.status;
+    values[3] = record.error?.code ?? null;
+    values[4] = record.error?.message ?? null;
+    values[5] = record.reason;
+    values[6] = record.startedAt;
+    values[7] = record.endedAt;
+    values[8] = durationMs(record.startedAt, record.endedAt);
     for (const [path, value] of flattenData(record.data)) {
       const col = fields.get(path);
       if (col !== undefined) values[RECORD_HEADERS.length + col] = value;

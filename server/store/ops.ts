@@ -19,9 +19,9 @@ export type Op =
   /**
    * createRun: run columns, then each record's data JSON; with extras (absent in older journals and
    * when none are given): each record's business key, the settled records [index, status, reason],
-   * and the rejects [row, field, rule, value JSON, message].
+   * the rejects [row, field, rule, value JSON, message], and each record's file row (absent when none).
    */
-  | ['R', Param[], string[], (Array<string | null> | null)?, (Array<[number, string, string]> | null)?, (Param[][] | null)?]
+  | ['R', Param[], string[], (Array<string | null> | null)?, (Array<[number, string, string]> | null)?, (Param[][] | null)?, (Array<number | null> | null)?]
   /** updateRun: id, then (set?, value) pairs. */
   | ['U', Param[]]
   /** commitStep: step columns, record update, and the node state the step wrote (absent when none). */
@@ -68,8 +68,10 @@ export function createRunOp(run: RunRow, records: RecordData[], extras: CreateRu
     extras.rejects && extras.rejects.length > 0
       ? extras.rejects.map((r): Param[] => [finite(r.row), r.field ?? null, r.rule, json(r.value), r.message])
       : null;
-  if (keys === null && settled === null && rejects === null) return ['R', cols, data];
-  return ['R', cols, data, keys, settled, rejects];
+  const rows = extras.rows && extras.rows.some((r) => typeof r === 'number') ? extras.rows.slice(0, records.length).map((r) => (typeof r === 'number' && Number.isFinite(r) ? r : null)) : null;
+  if (keys === null && settled === null && rejects === null && rows === null) return ['R', cols, data];
+  if (rows === null) return ['R', cols, data, keys, settled, rejects];
+  return ['R', cols, data, keys, settled, rejects, rows];
 }
 
 export function updateRunOp(id: string, p: RunPatch): Op {
@@ -180,9 +182,9 @@ const SQL_RUN_KEY = 'SELECT key FROM runs WHERE id = ?';
 const SQL_INSERT_RUN = `INSERT INTO runs (id, flow_id, flow_name, flow, status, settings, record_count, reason, created_at, started_at, ended_at)
   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 const SQL_LAST_ROWID = 'SELECT last_insert_rowid()';
-const SQL_INSERT_RECORD = `INSERT INTO records (run_key, idx, status, data, key) VALUES (?1, ?2, 'pending', CAST(?3 AS TEXT), ?4)`;
-const SQL_INSERT_SETTLED_RECORD = `INSERT INTO records (run_key, idx, status, data, key, reason, started_at, ended_at)
-  VALUES (?1, ?2, ?5, CAST(?3 AS TEXT), ?4, ?6, ?7, ?7)`;
+const SQL_INSERT_RECORD = `INSERT INTO records (run_key, idx, status, data, key, source_row) VALUES (?1, ?2, 'pending', CAST(?3 AS TEXT), ?4, ?5)`;
+const SQL_INSERT_SETTLED_RECORD = `INSERT INTO records (run_key, idx, status, data, key, reason, started_at, ended_at, source_row)
+  VALUES (?1, ?2, ?5, CAST(?3 AS TEXT), ?4, ?6, ?7, ?7, ?8)`;
 const SQL_INSERT_REJECT = `INSERT INTO rejects (run_key, row, field, rule, value, message) VALUES (?, ?, ?, ?, ?, ?)`;
 const SQL_INSERT_EVENT = `INSERT INTO record_events (run_key, record_idx, at, from_status, to_status, actor, action, note, data)
   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`;
@@ -344,21 +346,23 @@ export class Applier {
         this.runKeys.set(op[1][0] as string, key);
         const data = op[2];
         const keys = op[3] ?? null;
+        const rows = op[6] ?? null;
         const settled = new Map<number, [number, string, string]>();
         for (const s of op[4] ?? []) settled.set(s[0], s);
         const createdAt = op[1][8] as string;
         const stmt = sql.statement(SQL_INSERT_RECORD);
-        const params: Array<Param | Uint8Array> = [key, 0, null, null];
+        const params: Array<Param | Uint8Array> = [key, 0, null, null, null];
         for (let i = 0; i < data.length; i++) {
           const s = settled.get(i);
           if (s) {
-            sql.run(SQL_INSERT_SETTLED_RECORD, [key, i, this.text.reset().of(data[i]), keys?.[i] ?? null, s[1], s[2], createdAt]);
+            sql.run(SQL_INSERT_SETTLED_RECORD, [key, i, this.text.reset().of(data[i]), keys?.[i] ?? null, s[1], s[2], createdAt, rows?.[i] ?? null]);
             sql.run(SQL_INSERT_EVENT, [key, i, createdAt, null, s[1], 'engine', 'settled', s[2], null]);
             continue;
           }
           params[1] = i;
           params[2] = this.text.reset().of(data[i]);
           params[3] = keys?.[i] ?? null;
+          params[4] = rows?.[i] ?? null;
           stmt.bind(params);
           try {
             stmt.step();

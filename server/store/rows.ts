@@ -31,7 +31,7 @@ export function toRun(r: SqlValue[]): RunRow {
   };
 }
 
-export const RECORD_COLUMNS = 'idx, status, data, output, error, reason, checkpoint, started_at, ended_at';
+export const RECORD_COLUMNS = 'idx, status, data, output, error, reason, checkpoint, started_at, ended_at, source_row';
 export function toRecord(runId: string, r: SqlValue[]): RecordRow {
   return {
     runId,
@@ -44,6 +44,7 @@ export function toRecord(runId: string, r: SqlValue[]): RecordRow {
     checkpoint: parse(r[6]),
     startedAt: strOrNull(r[7]),
     endedAt: strOrNull(r[8]),
+    sourceRow: r[9] === null || r[9] === undefined ? null : num(r[9]),
   };
 }
 

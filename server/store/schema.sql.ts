@@ -61,7 +61,8 @@ CREATE TABLE IF NOT EXISTS records (
   started_at TEXT,
   ended_at   TEXT,
   key        TEXT,
-  error_code TEXT
+  error_code TEXT,
+  source_row INTEGER
 );
 CREATE UNIQUE INDEX IF NOT EXISTS records_pk ON records (run_key, idx);
 CREATE INDEX IF NOT EXISTS records_by_status ON records (run_key, status, idx);
@@ -158,6 +159,7 @@ export const ADDED_COLUMNS: ReadonlyArray<{ table: string; column: string; ddl: 
     ddl: 'ALTER TABLE records ADD COLUMN error_code TEXT',
     backfill: "UPDATE records SET error_code = json_extract(error, '$.code') WHERE error IS NOT NULL AND json_valid(error)",
   },
+  { table: 'records', column: 'source_row', ddl: 'ALTER TABLE records ADD COLUMN source_row INTEGER' },
 ];
 
 /**

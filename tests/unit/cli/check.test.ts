@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -27,7 +27,18 @@ describe('npx conveyor check (dry check)', () => {
     expect(ok.status).toBe(0);
     expect(ok.stdout).toMatch(/1 record would run, 0 rows rejected, 0 problems\.\nNothing to fix/);
     const json = cli(['check', FLOW, '--input', xlsx, '--json']);
-    expect(JSON.parse(json.stdout)).toEqual({ ok: true, canStart: true, problems: [], recordCount: 1, rejects: [], rejectCount: 0, sample: [{ first_name: 'Ada', last_name: 'Lovelace', email: 'ada@example.com' }] });
+    expect(JSON.parse(json.stdout)).toEqual({
+      ok: true,
+      canStart: true,
+      problems: [],
+      recordCount: 1,
+      runCount: 1,
+      skipCount: 0,
+      skips: [],
+      rejects: [],
+      rejectCount: 0,
+      sample: [{ first_name: 'Ada', last_name: 'Lovelace', email: 'ada@example.com' }],
+    });
     expect(cli(['check', 'flows/hello-records.json']).status).toBe(0);
   });
 
@@ -68,5 +79,34 @@ describe('npx conveyor check (dry check)', () => {
     expect(r.stdout).toMatch(/completed: 1 records — 1 success/);
     expect(r.stdout).toContain('1 row was rejected before the run:\n  row 3, email: "nope" — not a valid email address (rule email)');
     expect(r.status).toBe(1);
+  });
+
+  it('counts the records a run would skip: duplicates in the file and keys done in past runs of DATA_DIR, with their sheet rows', () => {
+    const dir = tmp();
+    const flow = JSON.parse(readFileSync(FLOW, 'utf8'));
+    flow.settings.businessKey = 'email';
+    const keyed = path.join(dir, 'keyed.json');
+    writeFileSync(keyed, JSON.stringify(flow));
+    const write = (name: string, rows: string[]) => {
+      const file = path.join(dir, name);
+      writeFileSync(file, `first_name,last_name,email\n${rows.join('\n')}\n`);
+      return file;
+    };
+    const dataDir = path.join(dir, 'data');
+    const done = cli(['run', keyed, '--input', write('first.csv', ['Ada,Lovelace,ada@example.com']), '--data-dir', dataDir]);
+    expect(done.status).toBe(0);
+
+    const second = write('second.csv', ['Ada,Lovelace,ada@example.com', 'Grace,Hopper,grace@example.com', 'Grace,Hopper,GRACE@example.com', 'Alan,Turing,alan@example.com']);
+    const r = cli(['check', keyed, '--input', second, '--data-dir', dataDir]);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0); // skips are not problems
+    expect(r.stdout).toContain('keyed.json with second.csv: 2 records would run, 2 would be skipped (duplicates / already done), 0 rows rejected, 0 problems.');
+    expect(r.stdout).toMatch(/\n {2}row 2: Already done in run \S+ \(record #1, same email "ada@example\.com"\)/);
+    expect(r.stdout).toContain('\n  row 4: Duplicate of record #2 (sheet row 3) (same email "grace@example.com").');
+    // A data directory without past runs: only the duplicate; nothing is created there.
+    const fresh = path.join(dir, 'fresh');
+    const alone = cli(['check', keyed, '--input', second, '--data-dir', fresh]);
+    expect(alone.stdout).toContain('3 records would run, 1 would be skipped (duplicates / already done)');
+    expect(existsSync(path.join(fresh, 'store'))).toBe(false);
   });
 });

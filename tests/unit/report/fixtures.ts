@@ -55,6 +55,9 @@ export const rejects: RejectInfo[] = [
   { row: 4, field: 'amount', rule: 'number', value: 'abc', message: 'amount is not a number' },
 ];
 
+/** The sheet row each record was read from (rows 4 and 9 were rejected). */
+export const sheetRows = [2, 3, 5, 6, 7, 8, 10, 11];
+
 export const dataOf = (i: number): RecordData => plan[i].data ?? { name: `Person ${i}`, amount: i * 10 };
 
 export async function buildReportRun(store: Store): Promise<RunRow> {
@@ -74,7 +77,7 @@ export async function buildReportRun(store: Store): Promise<RunRow> {
   await store.createRun(
     run,
     plan.map((_, i) => dataOf(i)),
-    { settled: [{ index: 6, status: 'skipped', reason: 'Duplicate of record #1' }], rejects, keys: plan.map((_, i) => `K${i}`) },
+    { settled: [{ index: 6, status: 'skipped', reason: 'Duplicate of record #1' }], rejects, keys: plan.map((_, i) => `K${i}`), rows: sheetRows },
   );
   for (let i = 0; i < plan.length; i++) {
     const p = plan[i];

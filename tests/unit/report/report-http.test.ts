@@ -54,8 +54,8 @@ describe('REST: run report', () => {
     const sheet = wb.getWorksheet('Records')!;
     expect(sheet.rowCount).toBe(13);
     const header = (sheet.getRow(1).values as unknown[]).slice(1);
-    expect(header.slice(8)).toEqual(['n', 'note']);
-    expect(sheet.getRow(2).getCell(10).value).toBe("'=1+1");
+    expect(header.slice(9)).toEqual(['n', 'note']);
+    expect(sheet.getRow(2).getCell(11).value).toBe("'=1+1");
   });
 
   it('answers 404 E_RUN_NOT_FOUND for an unknown run', async () => {

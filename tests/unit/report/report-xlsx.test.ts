@@ -5,7 +5,7 @@ import { buildReport } from '../../../server/report/build-report.ts';
 import { cellValue, flattenData, reportToXlsx, safeText, RECORDS_PAGE } from '../../../server/report/report-xlsx.ts';
 import type { RecordData } from '../../../nodes/sdk/types.ts';
 import { removeTempDirs, runRow, tempDir } from '../store/fixtures.ts';
-import { buildReportRun, iso, plan, RUN_ID } from './fixtures.ts';
+import { buildReportRun, iso, plan, RUN_ID, sheetRows } from './fixtures.ts';
 
 afterAll(removeTempDirs);
 
@@ -84,20 +84,21 @@ describe('reportToXlsx', () => {
     expect(find('E_HTTP')).toEqual(['E_HTTP', 'HTTP 500 from the API', 2]);
     expect(find('E_VALID')).toEqual(['E_VALID', 'Amount is missing', 1]);
 
-    // Records: a header and one row per record, input fields as columns.
+    // Records: a header and one row per record, with the sheet row it was read from, input fields as columns.
     const records = rows(wb.getWorksheet('Records')!);
     expect(records).toHaveLength(1 + plan.length);
     const header = records[0];
-    expect(header.slice(0, 8)).toEqual(['#', 'Status', 'Error code', 'Error message', 'Reason', 'Started', 'Ended', 'Duration (ms)']);
-    expect(header.slice(8)).toEqual(['name', 'amount', 'total', 'delta', 'n', 'address.city', 'address.zip', 'tags', 'ok', 'none']);
+    expect(header.slice(0, 9)).toEqual(['#', 'Sheet row', 'Status', 'Error code', 'Error message', 'Reason', 'Started', 'Ended', 'Duration (ms)']);
+    expect(header.slice(9)).toEqual(['name', 'amount', 'total', 'delta', 'n', 'address.city', 'address.zip', 'tags', 'ok', 'none']);
     const col = (name: string) => header.indexOf(name);
-    expect(records[1].slice(0, 8)).toEqual([1, 'success', null, null, null, iso(0), iso(100), 100]);
+    expect(records.slice(1).map((r) => r[1])).toEqual(sheetRows);
+    expect(records[1].slice(0, 9)).toEqual([1, 2, 'success', null, null, null, iso(0), iso(100), 100]);
     expect(records[1][col('name')]).toBe('Person 0');
     expect(records[1][col('amount')]).toBe(0);
-    expect(records[3].slice(0, 4)).toEqual([3, 'failed', 'E_HTTP', 'HTTP 500 from the API']);
-    expect(records[5][4]).toBe('Score too low');
-    expect(records[7].slice(0, 5)).toEqual([7, 'skipped', null, null, 'Duplicate of record #1']);
-    expect(records[8].slice(0, 8)).toEqual([8, 'pending', null, null, null, null, null, null]);
+    expect(records[3].slice(0, 5)).toEqual([3, 5, 'failed', 'E_HTTP', 'HTTP 500 from the API']);
+    expect(records[5][col('Reason')]).toBe('Score too low');
+    expect(records[7].slice(0, 6)).toEqual([7, 10, 'skipped', null, null, 'Duplicate of record #1']);
+    expect(records[8].slice(0, 9)).toEqual([8, 11, 'pending', null, null, null, null, null, null]);
 
     const tricky = records[2];
     expect(tricky[col('name')]).toBe(`'=HYPERLINK("x")`);
@@ -137,9 +138,10 @@ describe('reportToXlsx', () => {
     const sheet = (await readBack(buf)).getWorksheet('Records')!;
     const all = rows(sheet);
     expect(all).toHaveLength(n + 1);
-    expect(all[0].slice(8)).toEqual(['i', 'late']);
+    expect(all[0].slice(9)).toEqual(['i', 'late']);
     expect(all[n][0]).toBe(n);
-    expect(all[n].slice(8)).toEqual([n - 1, 'x']);
+    expect(all[n][1] ?? null).toBeNull(); // records not read from a file have no sheet row
+    expect(all[n].slice(9)).toEqual([n - 1, 'x']);
     expect(rows((await readBack(buf)).getWorksheet('Rejects')!)).toEqual([['Row', 'Field', 'Rule', 'Value', 'Message']]);
     await store.close();
   });

@@ -131,6 +131,7 @@ describe('sql.js store', () => {
       checkpoint: null,
       startedAt: null,
       endedAt: null,
+      sourceRow: null,
     });
     const last = await store.listRecords('r', { offset: 240, limit: 50 });
     expect(last.items.map((r) => r.index)).toEqual(Array.from({ length: 10 }, (_, i) => 240 + i));

@@ -46,6 +46,8 @@ async function populate(store: SqlJsStore): Promise<void> {
       { index: 9, status: 'success', reason: 'Already done in run r0' },
     ],
     rejects,
+    // The file row of each record (record 7 was not read from a file).
+    rows: Array.from({ length: 10 }, (_, i) => (i === 7 ? null : 12 + i)),
   });
   // Records 0-3 succeed, 4-5 fail (E_A, E_B), 6 needs review, 7 stays pending.
   for (let i = 0; i < 7; i++) {
@@ -74,7 +76,8 @@ async function populate(store: SqlJsStore): Promise<void> {
 
 async function checkPopulated(store: SqlJsStore): Promise<void> {
   const settled = await store.getRecord('ra', 8);
-  expect(settled).toMatchObject({ status: 'skipped', reason: 'Duplicate of record #1', startedAt: T0, endedAt: T0, data: recordData(8) });
+  expect(settled).toMatchObject({ status: 'skipped', reason: 'Duplicate of record #1', startedAt: T0, endedAt: T0, data: recordData(8), sourceRow: 20 });
+  expect((await store.listRecords('ra')).items.map((r) => r.sourceRow)).toEqual([12, 13, 14, 15, 16, 17, 18, null, 20, 21]);
   expect((await store.getRecord('ra', 9))?.status).toBe('success');
   expect(await store.listRecordEvents('ra', 8)).toEqual([
     { runId: 'ra', recordIndex: 8, at: T0, from: null, to: 'skipped', actor: 'engine', action: 'settled', note: 'Duplicate of record #1', data: null },
@@ -101,7 +104,7 @@ async function checkPopulated(store: SqlJsStore): Promise<void> {
   });
   expect(keys.get('k0')?.last).toMatchObject({ runStatus: 'running', inFlight: false });
   const review = await store.listReview({ code: 'E_B' });
-  expect(review.items.map((r) => [r.runId, r.index, r.status, r.error?.code])).toEqual([['ra', 5, 'failed', 'E_B']]);
+  expect(review.items.map((r) => [r.runId, r.index, r.status, r.error?.code, r.sourceRow])).toEqual([['ra', 5, 'failed', 'E_B', 17]]);
   expect((await store.stepTimings('ra')).map((t) => [t.nodeId, t.status, t.durations.length])).toEqual([['node1', 'success', 7]]);
   expect((await store.recordTimings('ra'))[4]).toEqual({ index: 4, status: 'failed', startedAt: T0, endedAt: T1, errorCode: 'E_A', settled: false });
   expect((await store.recordTimings('ra'))[8]).toEqual({ index: 8, status: 'skipped', startedAt: T0, endedAt: T0, errorCode: null, settled: true });
@@ -125,6 +128,7 @@ describe('sql.js store: keys, rejects, audit, review, report reads', () => {
     // Nothing extra for runs created without extras.
     await store.createRun(runRow('plain', 'f', T1, 2), [recordData(0), recordData(1)]);
     expect(await store.listRejects('plain')).toEqual([]);
+    expect((await store.getRecord('plain', 0))?.sourceRow).toBeNull();
     expect(await store.listRecordEvents('plain', 0)).toEqual([]);
     expect(await store.listRejects('nope')).toEqual([]);
     expect(await store.listRecordEvents('nope', 0)).toEqual([]);

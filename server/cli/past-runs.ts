@@ -1,0 +1,47 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { lockDataDir } from '../data-dir-lock.ts';
+import { openSqlJsStore } from '../store/sqljs-store.ts';
+import type { Store } from '../store/types.ts';
+
+export interface PastRuns {
+  store: Store;
+  close(): Promise<void>;
+}
+
+/**
+ * The store of past runs, for the dry check to count the records a run would skip (keys done or
+ * waiting in earlier runs) exactly as a run would. The data directory is locked as a run locks it
+ * (E_DATA_DIR_BUSY while the studio holds it: its own Dry check sees the same runs). A data
+ * directory without a store has no past runs: an empty store in a temporary directory stands for it,
+ * so the check creates nothing in DATA_DIR.
+ */
+export async function openPastRuns(dataDir: string): Promise<PastRuns> {
+  const dir = path.resolve(dataDir);
+  if (!existsSync(path.join(dir, 'store'))) {
+    const temp = mkdtempSync(path.join(os.tmpdir(), 'conveyor-check-'));
+    const store = await openSqlJsStore(temp);
+    return {
+      store,
+      async close() {
+        await store.close();
+        rmSync(temp, { recursive: true, force: true });
+      },
+    };
+  }
+  const unlock = lockDataDir(dir);
+  try {
+    const store = await openSqlJsStore(path.join(dir, 'store'));
+    return {
+      store,
+      async close() {
+        await store.close();
+        unlock();
+      },
+    };
+  } catch (err) {
+    unlock();
+    throw err;
+  }
+}
