@@ -100,6 +100,9 @@ function retryCheckpoint(record: RecordRow, lastSeq: number, data: RecordData | 
       groups: t.groups.filter((g) => open.has(g)),
       ...(t.collected ? { collected: t.collected } : {}),
       ...(t.errorPath ? { errorPath: t.errorPath } : {}),
+      // Its page is gone: the walk replays it from the step that opened it (see session-replay.ts),
+      // with the operator's corrections there too.
+      ...(t.session ? { session: data ? { ...t.session, data: applyCorrection(t.session.data, record.data, data) } : t.session } : {}),
     }),
   );
   return { tokens: [...cp.tokens, ...tokens], groups: cp.groups, nextTokenId, nextGroupId: cp.nextGroupId, seq: lastSeq, outcomes, lastError: null, retry: [] };

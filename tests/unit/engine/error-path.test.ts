@@ -59,6 +59,35 @@ const nodes = [
     params: z.object({}), inputs: [{ id: 'in', label: 'In' }], outputs: [{ id: 'out', label: 'Out' }],
     run: (ctx) => out({ ...ctx.input, noted: true }),
   }),
+  // A record "page": opened by test.open-page, needed by test.on-page (gone when the record's walk ends).
+  defineNode({
+    type: 'test.open-page', title: 'Open page', category: 'Network', description: 'opens the record page', effect: 'none', session: 'opens',
+    params: z.object({}), inputs: [{ id: 'in', label: 'In' }], outputs: [{ id: 'out', label: 'Out' }],
+    async run(ctx) {
+      count(`open:${ctx.input.email}`);
+      await ctx.resources.record.get('page', async () => ({ open: true }), () => undefined);
+      return out(ctx.input);
+    },
+  }),
+  defineNode({
+    type: 'test.on-page', title: 'On page', category: 'Network', description: 'a step on the record page (verifies like test.verify when asked)', effect: 'idempotent', session: 'uses',
+    params: z.object({ verify: z.boolean().default(false), unsafe: z.boolean().default(false) }), inputs: [{ id: 'in', label: 'In' }], outputs: [{ id: 'out', label: 'Out' }],
+    async run(ctx) {
+      const page = await ctx.resources.record.get('page', async () => ({ open: false }), () => undefined);
+      if (!page.open) throw new NodeError('E_NO_PAGE', 'No page is open for this record.', 'Open it first.');
+      count(`${ctx.node.id}:${ctx.input.email}`);
+      if (ctx.params.verify && refused.has(String(ctx.input.email))) throw new NodeError('E_VERIFY_FAILED', `The site refused the code for ${ctx.input.email}.`, 'Check the mailbox, then retry the record.');
+      return out(ctx.input);
+    },
+  }),
+  defineNode({
+    type: 'test.click', title: 'Create my account', category: 'Network', description: 'an unsafe click on the record page', effect: 'unsafe', session: 'uses',
+    params: z.object({}), inputs: [{ id: 'in', label: 'In' }], outputs: [{ id: 'out', label: 'Out' }],
+    run(ctx) {
+      count(`click:${ctx.input.email}`);
+      return out(ctx.input);
+    },
+  }),
   defineNode({
     type: 'test.review', title: 'Needs review', category: 'Output', description: 'end in review', effect: 'none',
     params: z.object({}), inputs: [{ id: 'in', label: 'In' }], outputs: [],
@@ -186,6 +215,29 @@ describe('retry from the review queue', () => {
     expect(await store.getRecord(id, 0)).toMatchObject({ status: 'needs_review', error: { code: 'E_VERIFY_FAILED', nodeId: 'verify' } });
     expect(calls.get('create:p0@x.test')).toBe(1);
     expect(calls.get('verify:p0@x.test')).toBe(2);
+  });
+
+  it('a failed step on the record\'s page gets its page back: the path is replayed from the step that opened it, unless an unsafe click would run again', async () => {
+    await open();
+    refused.add('p0@x.test');
+    const page = (clickFirst: boolean) =>
+      flow(
+        [['t', 'test.trigger'], ['open', 'test.open-page'], ['fill', clickFirst ? 'test.click' : 'test.on-page'], ['verify', 'test.on-page', { verify: true }], ['done', 'test.end'], ['rv', 'test.review']],
+        [['t', 'open'], ['open', 'fill'], ['fill', 'verify'], ['verify', 'done'], ['verify', 'rv', 'error']],
+      );
+    const safe = await runToEnd(page(false), people(1));
+    refused.clear();
+    await retry(safe.id, [0]);
+    expect(await store.getRecord(safe.id, 0)).toMatchObject({ status: 'success', error: null });
+    expect([calls.get('open:p0@x.test'), calls.get('fill:p0@x.test'), calls.get('verify:p0@x.test')]).toEqual([2, 2, 2]);
+
+    // With a committed unsafe click since the page opened, replaying would click again: review instead.
+    refused.add('p0@x.test');
+    const clicked = await runToEnd(page(true), people(1));
+    refused.clear();
+    await retry(clicked.id, [0]);
+    expect(await store.getRecord(clicked.id, 0)).toMatchObject({ status: 'needs_review', error: { code: 'E_SESSION_LOST' } });
+    expect(calls.get('click:p0@x.test')).toBe(1);
   });
 
   it.each([
