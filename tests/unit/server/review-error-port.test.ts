@@ -1,0 +1,112 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FLOW_FORMAT, type FlowDocument } from '../../../server/flow/schema.ts';
+import { startTestServer } from './support.ts';
+
+/**
+ * The signup case over REST with the shipped node types: a site whose "create account" call is
+ * counted per email, and whose verification refuses some codes. The verification's error port
+ * leads to a "Needs review" end.
+ */
+let s: Awaited<ReturnType<typeof startTestServer>>;
+let site: http.Server;
+let siteUrl = '';
+const calls = new Map<string, number>();
+const refused = new Set<string>();
+
+beforeAll(async () => {
+  site = http.createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://site');
+    const email = url.searchParams.get('email') ?? '';
+    const key = `${url.pathname}:${email}`;
+    calls.set(key, (calls.get(key) ?? 0) + 1);
+    if (url.pathname === '/verify' && refused.has(email)) {
+      res.writeHead(422, { 'content-type': 'text/plain' }).end('That token is not valid');
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: true }));
+  });
+  await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));
+  siteUrl = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
+  s = await startTestServer();
+});
+afterAll(async () => {
+  await s?.close();
+  await new Promise((resolve) => site?.close(resolve));
+});
+
+function signupFlow(records: Array<{ email: string }>): FlowDocument {
+  const call = (path: string) => ({ method: 'POST', url: `${siteUrl}${path}?email={{ $encodeUrlComponent(email) }}`, bodyFormat: 'none' });
+  return {
+    format: FLOW_FORMAT,
+    id: 'flow_error_port_review',
+    name: 'Signup with verification',
+    description: '',
+    settings: { concurrency: 2 },
+    nodes: [
+      { id: 'trigger', type: 'core.manual-trigger', position: { x: 0, y: 0 }, params: { format: 'json', records: JSON.stringify(records) } },
+      { id: 'create', type: 'core.http-request', name: 'Create my account', position: { x: 200, y: 0 }, params: call('/signup') },
+      {
+        id: 'verify',
+        type: 'core.http-request',
+        name: 'Verify the code',
+        position: { x: 400, y: 0 },
+        params: call('/verify'),
+        policy: { errorMap: [{ match: 'E_HTTP_STATUS', code: 'E_VERIFY_FAILED', class: 'business', action: 'fail' }] },
+      },
+      { id: 'ok', type: 'core.end', position: { x: 600, y: -80 }, params: { status: 'success' } },
+      { id: 'review', type: 'core.end', position: { x: 600, y: 80 }, params: { status: 'needs_review', reason: 'The site refused the code' } },
+    ],
+    edges: [
+      { id: 'e1', source: 'trigger', sourcePort: 'out', target: 'create', targetPort: 'in' },
+      { id: 'e2', source: 'create', sourcePort: 'out', target: 'verify', targetPort: 'in' },
+      { id: 'e3', source: 'verify', sourcePort: 'out', target: 'ok', targetPort: 'in' },
+      { id: 'e4', source: 'verify', sourcePort: 'error', target: 'review', targetPort: 'in' },
+    ],
+  };
+}
+
+async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean, ms = 10_000): Promise<T> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const value = await read();
+    if (done(value)) return value;
+    if (Date.now() > until) throw new Error(`still not there: ${JSON.stringify(value)}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+describe('REST: a failure routed by an error port to review', () => {
+  it('shows in the review queue (hint, code filter) and the report, and Retry resumes at that step without creating the account again', async () => {
+    const people = Array.from({ length: 6 }, (_, i) => ({ email: `p${i}@x.test` }));
+    refused.add('p1@x.test').add('p4@x.test');
+    const flow = (await s.api('POST', '/api/flows/import', signupFlow(people))).body;
+    const run = (await s.api('POST', '/api/runs', { flowId: flow.id })).body;
+    await waitFor(() => s.api('GET', `/api/runs/${run.id}`), (r) => r.body.status === 'completed');
+
+    const queue = await s.api('GET', `/api/review?runId=${run.id}&code=E_VERIFY_FAILED`);
+    expect(queue.body.total).toBe(2);
+    expect(queue.body.items.map((i: { index: number }) => i.index)).toEqual([1, 4]);
+    expect(queue.body.items[0]).toMatchObject({
+      status: 'needs_review',
+      reason: 'The site refused the code',
+      error: { code: 'E_VERIFY_FAILED', nodeId: 'verify', message: expect.stringContaining('That token is not valid'), hint: expect.any(String) },
+    });
+    expect(queue.body.items[0].error.hint.length).toBeGreaterThan(0);
+
+    const report = await s.api('GET', `/api/runs/${run.id}/report`);
+    expect(report.body.errors).toEqual([{ code: 'E_VERIFY_FAILED', count: 2, example: expect.stringContaining('That token is not valid') }]);
+    expect(report.body.perStep.find((p: { nodeId: string }) => p.nodeId === 'verify')).toMatchObject({ failed: 2, success: 4 });
+
+    refused.clear();
+    const retried = await s.api('POST', '/api/review/actions', { action: 'retry', items: [{ runId: run.id, index: 1 }, { runId: run.id, index: 4 }] });
+    expect(retried.body.results.map((r: { ok: boolean }) => r.ok)).toEqual([true, true]);
+    const after = await waitFor(() => s.api('GET', `/api/runs/${run.id}/report`), (r) => r.body.counts.success === 6);
+    expect(after.body.errors).toEqual([]);
+    expect((await s.api('GET', `/api/review?runId=${run.id}`)).body.total).toBe(0);
+    for (const p of people) expect(calls.get(`/signup:${p.email}`)).toBe(1);
+    expect(calls.get('/verify:p1@x.test')).toBe(2);
+    expect(calls.get('/verify:p0@x.test')).toBe(1);
+  });
+});
