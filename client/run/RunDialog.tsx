@@ -160,7 +160,7 @@ export function RunDialog({
       {businessKey && (
         <label className="mb-2 flex items-center gap-2 text-xs text-slate-600" data-testid="run-reprocess">
           <input type="checkbox" checked={reprocess} onChange={(e) => setReprocess(e.target.checked)} className="accent-indigo-600" />
-          Also process records whose <span className="font-mono">{businessKey}</span> already succeeded in an earlier run (otherwise they are skipped)
+          Also process records whose <span className="font-mono">{businessKey}</span> already succeeded in an earlier run, or waits for review or is in doubt there (otherwise they are skipped)
         </label>
       )}
       {fileMode ? (
