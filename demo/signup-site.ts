@@ -8,7 +8,7 @@
  *   GET  /confirm?email=…   form: code
  *   POST /confirm           right code → /welcome (#welcome "Welcome, <first name>!"); wrong → #error
  *   GET  /api/stats         { signups: { [email]: n }, attempts: { [email]: n } }
- *   GET/POST /api/faults    { slowMs, error500Rate, renamedField, lateMailMs, wrongCodeRate }
+ *   GET/POST /api/faults    { slowMs, error500Rate, renamedField, lateMailMs, wrongCodeRate, refuseExisting }
  *
  * Mail: every code is appended (IMAP APPEND) to ONE catch-all Dovecot mailbox (`catchall` by default),
  * whatever the address: mail.wait-for-code reads one mailbox per credential and filters by To.
@@ -34,9 +34,11 @@ export interface Faults {
   lateMailMs: number;
   /** Share (0…1) of code mails that carry a wrong code. */
   wrongCodeRate: number;
+  /** An address that already finished signing up is refused ("An account already exists…"), as real sites do. */
+  refuseExisting: boolean;
 }
 
-export const noFaults = (): Faults => ({ slowMs: 0, error500Rate: 0, renamedField: false, lateMailMs: 0, wrongCodeRate: 0 });
+export const noFaults = (): Faults => ({ slowMs: 0, error500Rate: 0, renamedField: false, lateMailMs: 0, wrongCodeRate: 0, refuseExisting: false });
 
 export interface SignupSiteOptions {
   dovecot: Dovecot;
@@ -102,20 +104,23 @@ export function createSignupSite(options: SignupSiteOptions): SignupSite {
 
   app.get('/', (_req, res) => void res.redirect('/signup'));
 
-  app.get('/signup', async (_req, res) => {
-    await slow();
+  /** The signup form; `refusal` is the site's message when it turned the last attempt down. */
+  const signupForm = (refusal?: string): string => {
     const emailName = faults.renamedField ? 'e_mail' : 'email';
-    res.type('html').send(
-      page(
-        'Sign up',
-        `<form method="post" action="/signup" id="signup-form">
+    return page(
+      'Sign up',
+      `${refusal ? `<div class="notice notice--error" role="alert">${escape(refusal)}</div>` : ''}<form method="post" action="/signup" id="signup-form">
 <label>First name <input name="first_name" id="first_name" autocomplete="given-name" required></label>
 <label>Last name <input name="last_name" id="last_name" autocomplete="family-name" required></label>
 <label>Email <input type="email" name="${emailName}" id="${emailName}" autocomplete="email" required></label>
 <button type="submit" id="signup-submit">Sign up</button>
 </form>`,
-      ),
     );
+  };
+
+  app.get('/signup', async (_req, res) => {
+    await slow();
+    res.type('html').send(signupForm());
   });
 
   app.post('/signup', async (req: Request, res: Response) => {
@@ -129,6 +134,10 @@ export function createSignupSite(options: SignupSiteOptions): SignupSite {
     }
     const attempt = (attempts.get(email) ?? 0) + 1;
     attempts.set(email, attempt);
+    if (faults.refuseExisting && signups.has(email)) {
+      res.status(409).type('html').send(signupForm('An account already exists for this address. Sign in instead.'));
+      return;
+    }
     if (faults.error500Rate > 0 && rand(email, attempt, '500') < faults.error500Rate) {
       res.status(500).type('html').send(page('Something went wrong', '<p id="error">Internal server error. Please try again later.</p>'));
       return;
@@ -203,6 +212,7 @@ export function createSignupSite(options: SignupSiteOptions): SignupSite {
     faults.lateMailMs = num(body.lateMailMs, 600_000) ?? faults.lateMailMs;
     faults.wrongCodeRate = num(body.wrongCodeRate, 1) ?? faults.wrongCodeRate;
     if (typeof body.renamedField === 'boolean') faults.renamedField = body.renamedField;
+    if (typeof body.refuseExisting === 'boolean') faults.refuseExisting = body.refuseExisting;
     res.json(faults);
   });
 

@@ -21,6 +21,49 @@ const FORM = page(
    <script>setTimeout(() => { document.getElementById('later').hidden = false; document.getElementById('spinner').remove(); }, 300);</script>`,
 );
 
+/**
+ * A page built unlike the demo signup site: no ids or classes that say "error", everything done by
+ * script without leaving the page. Creating the account flags the email field aria-invalid and
+ * writes the reason into the hint it points to (aria-describedby); the token form announces its
+ * refusal in a role=alert toast; the code field is required (the browser's own validation).
+ */
+const ACCOUNT = page(
+  'Create your account',
+  `<main>
+     <form id="account" novalidate>
+       <label for="addr">Work email</label>
+       <input id="addr" name="addr" type="email" aria-describedby="addr-hint">
+       <small id="addr-hint">We never share it.</small>
+       <label><input type="checkbox" id="tos"> I accept the terms and the privacy policy</label>
+       <label><input type="checkbox" id="news"> Send me the newsletter</label>
+       <button type="button" id="create">Create account</button>
+     </form>
+     <form id="token-form">
+       <label>Token <input name="token" id="token"></label>
+       <button type="button" id="check">Check token</button>
+       <div class="toast-area"></div>
+     </form>
+     <form id="code-form" onsubmit="event.preventDefault()">
+       <label>Code <input name="code" id="code" required></label>
+       <button type="submit" id="send-code">Send code</button>
+     </form>
+     <p id="result" hidden>All good</p>
+   </main>
+   <script>
+     document.getElementById('create').onclick = () => setTimeout(() => {
+       const addr = document.getElementById('addr');
+       addr.setAttribute('aria-invalid', 'true');
+       document.getElementById('addr-hint').textContent = 'An account already exists';
+     }, 50);
+     document.getElementById('check').onclick = () => setTimeout(() => {
+       const toast = document.createElement('div');
+       toast.setAttribute('role', 'alert');
+       toast.textContent = 'That token is not valid';
+       document.querySelector('.toast-area').append(toast);
+     }, 50);
+   </script>`,
+);
+
 function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
@@ -40,6 +83,8 @@ export async function startTestSite(): Promise<TestSite> {
     switch (url.pathname) {
       case '/form':
         return html(200, FORM);
+      case '/account':
+        return html(200, ACCOUNT);
       case '/done': {
         const mail = escapeHtml(url.searchParams.get('mail') ?? '');
         const country = escapeHtml(url.searchParams.get('country') ?? '');

@@ -4,6 +4,7 @@ import type { NodeContext } from '../../sdk/types.ts';
 import { sleep } from '../../core/lib/abort.ts';
 import { POLL_MS, listSelectors, matchOnce } from './selectors.ts';
 import { urlMatches } from './params.ts';
+import { describeRoles } from './role-selector.ts';
 
 /**
  * The verification signal after an action (open, click): waits until an element of `selectors` is
@@ -36,7 +37,8 @@ export async function expectAfter(
       const seen: string[] = [];
       if (!elementOk) {
         expected.push(`an element matching ${listSelectors(selectors)} to be visible`);
-        seen.push('no visible element matched');
+        const roles = await describeRoles(page, selectors.filter((s) => !invalid.has(s)));
+        seen.push(`no visible element matched${roles ? ` (${roles.replace(/\.$/, '')})` : ''}`);
       }
       if (!urlOk) {
         expected.push(`the address to match ${urlPattern}`);

@@ -1,4 +1,5 @@
 import type { Page } from 'playwright-core';
+import { toPlaywrightSelector } from './role-selector.ts';
 
 /** Fields whose content must never appear in evidence. */
 const ALWAYS_MASKED = ['input[type="password"]', '[autocomplete="current-password"]', '[autocomplete="new-password"]', '[data-conveyor-secret]'];
@@ -15,7 +16,7 @@ export async function maskedScreenshot(page: Page, options: { fullPage?: boolean
     fullPage: options.fullPage ?? false,
     animations: 'disabled',
     caret: 'hide',
-    mask: selectors.map((s) => page.locator(s)),
+    mask: selectors.map((s) => page.locator(toPlaywrightSelector(s))),
     maskColor: '#1e293b',
   });
 }

@@ -5,13 +5,14 @@ import type { NodeContext } from '../../sdk/types.ts';
 import { sleep } from '../../core/lib/abort.ts';
 import { renderTemplate } from '../../core/lib/template.ts';
 import { firstLine } from './session.ts';
+import { describeRoles, toPlaywrightSelector } from './role-selector.ts';
 
 /** How often the page is looked at again while waiting for an element. */
 export const POLL_MS = 100;
 
 const SELECTORS_HELP =
   'Ways to find the element on the page, tried in order: the first that matches wins, so put the most precise first and fallbacks after it (the page may rename a field). ' +
-  'Write CSS like #email or input[name="email"], text=Send, or role=button[name="Send"]. {{ placeholders }} are filled from the record.';
+  'Write CSS like #email or input[name="email"], text=Send, or role=button[name="Send"] (the element whose accessible name contains Send, in any letter case; [name="Send"s] for exactly that name). {{ placeholders }} are filled from the record.';
 
 /** A selector setting: a list of fallbacks, tried in order. */
 export function selectorsParam(defaults: string[], title = 'Element', extra = '') {
@@ -58,7 +59,7 @@ export async function matchOnce(page: Page, selectors: string[], state: ElementS
   for (const [index, selector] of selectors.entries()) {
     if (invalid.has(selector)) continue;
     try {
-      const all = page.locator(selector);
+      const all = page.locator(toPlaywrightSelector(selector));
       const candidates = state === 'visible' ? all.filter({ visible: true }) : all;
       if ((await candidates.count()) > 0) return { locator: candidates.first(), selector, index };
     } catch (err) {
@@ -92,7 +93,7 @@ export async function findElement(ctx: Ctx, page: Page, selectors: string[], opt
     if (left <= 0) break;
     await sleep(Math.min(POLL_MS, left), ctx.signal);
   }
-  throw notFound(page, selectors, invalid, options.timeoutMs, state);
+  throw await notFound(page, selectors, invalid, options.timeoutMs, state);
 }
 
 /**
@@ -111,11 +112,13 @@ export async function locate(
   return { ...(await findElement(ctx, page, selectors, { deadline, timeoutMs, state })), deadline };
 }
 
-function notFound(page: Page, selectors: string[], invalid: Map<string, string>, timeoutMs: number, state: ElementState): NodeError {
+async function notFound(page: Page, selectors: string[], invalid: Map<string, string>, timeoutMs: number, state: ElementState): Promise<NodeError> {
   const bad = [...invalid.entries()].map(([s, why]) => `${JSON.stringify(s)} is not a valid selector (${why})`);
+  // A role selector that found nothing: say which names that role has here, so the fix is in sight.
+  const roles = await describeRoles(page, selectors.filter((s) => !invalid.has(s)));
   return new NodeError(
     'E_ELEMENT_NOT_FOUND',
-    `No ${state === 'visible' ? 'visible ' : ''}element matched any of the ${selectors.length} selector${selectors.length === 1 ? '' : 's'} tried within ${timeoutMs} ms: ${listSelectors(selectors)}, on ${page.url()}.${bad.length ? ` ${bad.join('; ')}.` : ''}`,
+    `No ${state === 'visible' ? 'visible ' : ''}element matched any of the ${selectors.length} selector${selectors.length === 1 ? '' : 's'} tried within ${timeoutMs} ms: ${listSelectors(selectors)}, on ${page.url()}.${bad.length ? ` ${bad.join('; ')}.` : ''}${roles ? ` ${roles}` : ''}`,
     'The page may have changed or not be ready: open it in a browser, find the element (right-click → Inspect) and add a selector that matches it to the list; if the page is slow, raise the time limit. The failure screenshot shows what the page looked like.',
   );
 }

@@ -4,6 +4,7 @@ import type { NodeContext } from '../../sdk/types.ts';
 import { abortError } from '../../core/lib/abort.ts';
 import { launchChromium } from './chromium.ts';
 import { maskedScreenshot } from './screenshot.ts';
+import { withPageMessages } from './page-says.ts';
 
 /** The size of the window every record's page gets. */
 export const VIEWPORT = { width: 1280, height: 800 };
@@ -95,7 +96,11 @@ export async function browserStep<T>(ctx: AnyContext, mode: 'open' | 'existing',
       throw abortError(ctx.signal, 'The browser step was cancelled.');
     }
     // A blank page (nothing opened yet) says nothing: no screenshot then.
-    if (page && !page.isClosed() && page.url() !== 'about:blank') await attachFailureScreenshot(ctx, page);
+    if (page && !page.isClosed() && page.url() !== 'about:blank') {
+      await attachFailureScreenshot(ctx, page);
+      // A refusal quotes the site's own words ("That code is not valid"), whichever step met it.
+      throw await withPageMessages(page, err);
+    }
     throw err;
   }
 }
