@@ -46,8 +46,7 @@ export function advance(
 
   if (targets.length === 0) {
     const ended = end ?? 'success';
-    cp.outcomes.push(ended);
-    holdErrorPath(cp, token, ended);
+    if (!holdErrorPath(cp, token, ended)) cp.outcomes.push(ended);
     settleGroups(cp, token.groups);
     return { ended, lastData };
   }
@@ -75,14 +74,24 @@ export function advance(
  * resumes at that step (it holds its place in its fan-out groups meanwhile, see `settleGroups`).
  * A path that recovers (ends success or skipped) leaves no error behind.
  */
-function holdErrorPath(cp: RecordCheckpoint, token: TokenState, ended: TerminalStatus): void {
+function holdErrorPath(cp: RecordCheckpoint, token: TokenState, ended: TerminalStatus): boolean {
   const routed = token.errorPath;
-  if (!routed || (ended !== 'failed' && ended !== 'needs_review')) return;
+  if (!routed || (ended !== 'failed' && ended !== 'needs_review')) return false;
   cp.lastError = routed.error;
   const retry = (cp.retry ??= []);
-  // Several branches of one error path may end in review: the failing step is put back once.
-  if (retry.some((t) => t.id === routed.token.id && t.nodeId === routed.token.nodeId)) return;
-  retry.push({ ...routed.token, attempts: 0, waiting: false, endedAs: ended });
+  // Several branches of one error path may end so: the failing step is kept (and counted) once,
+  // as failed if any branch failed. True: this end is merged into the path already kept.
+  const kept = retry.find((t) => t.id === routed.token.id && t.nodeId === routed.token.nodeId);
+  if (!kept) {
+    retry.push({ ...routed.token, attempts: 0, waiting: false, endedAs: ended });
+    return false;
+  }
+  if (ended === 'failed' && kept.endedAs === 'needs_review') {
+    const i = cp.outcomes.lastIndexOf('needs_review');
+    if (i >= 0) cp.outcomes[i] = 'failed';
+    kept.endedAs = 'failed';
+  }
+  return true;
 }
 
 /** Ends a token with a status (failure with no error port, review, skip). */

@@ -207,6 +207,21 @@ describe('retry from the review queue', () => {
     expect((await engine.summary(id)).counts).toMatchObject({ success: 3, needs_review: 0 });
   });
 
+  it('an error path that branches to two review ends keeps the failing step once: after a good retry the record is done', async () => {
+    await open();
+    refused.add('p0@x.test');
+    const doc = flow(
+      [['t', 'test.trigger'], ['verify', 'test.verify'], ['done', 'test.end'], ['rv', 'test.review'], ['rv2', 'test.review']],
+      [['t', 'verify'], ['verify', 'done'], ['verify', 'rv', 'error'], ['verify', 'rv2', 'error']],
+    );
+    const { id } = await runToEnd(doc, people(1));
+    expect(await store.getRecord(id, 0)).toMatchObject({ status: 'needs_review', error: { code: 'E_VERIFY_FAILED' } });
+    refused.clear();
+    await retry(id, [0]);
+    expect(await store.getRecord(id, 0)).toMatchObject({ status: 'success', error: null });
+    expect(calls.get('verify:p0@x.test')).toBe(2);
+  });
+
   it('a record whose retried step fails again goes back to review with the new failure, still without repeating the unsafe step', async () => {
     await open();
     refused.add('p0@x.test');
