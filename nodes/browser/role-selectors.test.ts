@@ -61,6 +61,10 @@ describe('role selectors match as people read them (real Chromium)', () => {
       const none = await failureOf(() => r.step(browserClick, { selectors: ['role=combobox[name="Country"]'], timeoutMs: 300 }));
       expect(none.message).toContain('No visible element with role combobox is on the page.');
 
+      const verify = await failureOf(() => r.step(browserVerify, { check: 'visible', selectors: ['role=link[name="Terms"]'], timeoutMs: 300 }));
+      expect(verify).toMatchObject({ code: 'E_VERIFY_FAILED' });
+      expect(verify.message).toContain('found: no element matched. No visible element with role link is on the page.');
+
       // The sign expected after a click says it too.
       const after = await failureOf(() => r.step(browserClick, { selectors: ['#news'], expectSelectors: ['role=button[name="Finish"]'], timeoutMs: 300 }));
       expect(after).toMatchObject({ code: 'E_VERIFY_FAILED' });

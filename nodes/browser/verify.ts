@@ -6,6 +6,7 @@ import { sleep } from '../core/lib/abort.ts';
 import { browserStep } from './lib/session.ts';
 import { POLL_MS, listSelectors, matchOnce, renderSelectors, selectorsParam } from './lib/selectors.ts';
 import { excerpt, timeoutParam, urlMatches, urlPatternParam } from './lib/params.ts';
+import { describeRoles } from './lib/role-selector.ts';
 
 const params = z.object({
   check: z
@@ -29,6 +30,7 @@ const params = z.object({
 });
 
 const normalize = (s: string): string => s.replace(/\s+/g, ' ').trim();
+const NO_MATCH = 'no element matched';
 
 export const browserVerify = defineNode({
   type: 'browser.verify',
@@ -56,7 +58,7 @@ export const browserVerify = defineNode({
         const found = await matchOnce(page, selectors, 'visible', invalid);
         if (!found) {
           const hidden = await matchOnce(page, selectors, 'attached', invalid);
-          return hidden ? `the element ${JSON.stringify(hidden.selector)} is on the page but hidden` : 'no element matched';
+          return hidden ? `the element ${JSON.stringify(hidden.selector)} is on the page but hidden` : NO_MATCH;
         }
         if (p.check === 'visible') return null;
         if (p.check === 'enabled') return (await found.locator.isEnabled()) ? null : `the element ${JSON.stringify(found.selector)} is disabled`;
@@ -73,9 +75,11 @@ export const browserVerify = defineNode({
         }
         const left = deadline - Date.now();
         if (left <= 0) {
+          // Nothing matched a role selector: say which names that role has on the page.
+          const roles = found === NO_MATCH ? await describeRoles(page, selectors.filter((s) => !invalid.has(s))) : '';
           throw new NodeError(
             'E_VERIFY_FAILED',
-            `Expected ${describeExpectation()} within ${p.timeoutMs} ms; found: ${found}.`,
+            `Expected ${describeExpectation()} within ${p.timeoutMs} ms; found: ${found}.${roles ? ` ${roles}` : ''}`,
             'The page is not in the state the flow expects (an error message, a different page, a slow server): look at the failure screenshot. If the page is right, adjust the check.',
           );
         }
