@@ -2,26 +2,120 @@
  * Snapshots: the whole database exported by sql.js, written to `<dir>/conveyor.db` atomically
  * (temporary file, fsync, rename, fsync of the directory). A crash at any point leaves either the
  * previous snapshot or the new one, never a partial file under the real name.
+ *
+ * Every byte is checked: the SQLite bytes are wrapped in a small container whose header holds their
+ * length, the last journal entry they contain, their SHA-256 and a CRC-32 per 64 KiB chunk (to tell
+ * where damage is), and a CRC-32 of the header itself:
+ *
+ *   "CVSNAP\0\x01" | u32 header length H | u32 chunk size | u64 data length | u64 last seq |
+ *   32-byte SHA-256 of the data | u32 chunk count n | n × u32 CRC-32 | u32 CRC-32 of bytes [0, H - 4) | data
+ *
+ * (integers little-endian). A snapshot written before checksums existed (a raw SQLite file) is still
+ * opened — it cannot be checked — and the store writes it again in the checked form at its next snapshot.
  */
+import { createHash } from 'node:crypto';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
+import { crc32 } from './crc32.ts';
 import { fsyncDir } from './journal.ts';
 
 export const SNAPSHOT_FILE = 'conveyor.db';
 export const SNAPSHOT_TMP_FILE = 'conveyor.db.tmp';
 
-/** Writes `bytes` as the directory's snapshot; resolves once the new snapshot is durable. */
-export async function writeSnapshot(dir: string, bytes: Uint8Array): Promise<void> {
+const MAGIC = Buffer.from('CVSNAP\0\x01', 'latin1');
+const SQLITE_MAGIC = Buffer.from('SQLite format 3\0', 'latin1');
+const CHUNK_BYTES = 64 * 1024;
+const FIXED_HEADER_BYTES = 68;
+const TWO_POW_32 = 0x1_0000_0000;
+
+/** What a snapshot file holds, once checked. */
+export type SnapshotCheck =
+  | { state: 'ok'; bytes: Uint8Array; seq: number; fileBytes: number }
+  /** A raw SQLite file written before snapshots had checksums: opened, not checkable. */
+  | { state: 'legacy'; bytes: Uint8Array; fileBytes: number }
+  | { state: 'damaged'; offset: number; reason: string; fileBytes: number; seq: number | null; bytes: Uint8Array | null };
+
+/** The container around `bytes`: header (with checksums) and data. */
+export function encodeSnapshotHeader(bytes: Uint8Array, seq: number): Buffer {
+  const chunks = Math.ceil(bytes.length / CHUNK_BYTES);
+  const headerBytes = FIXED_HEADER_BYTES + 4 * chunks + 4;
+  const h = Buffer.alloc(headerBytes);
+  MAGIC.copy(h, 0);
+  h.writeUInt32LE(headerBytes, 8);
+  h.writeUInt32LE(CHUNK_BYTES, 12);
+  h.writeUInt32LE(Math.floor(bytes.length / TWO_POW_32), 16);
+  h.writeUInt32LE(bytes.length % TWO_POW_32, 20);
+  h.writeUInt32LE(Math.floor(seq / TWO_POW_32), 24);
+  h.writeUInt32LE(seq % TWO_POW_32, 28);
+  createHash('sha256').update(bytes).digest().copy(h, 32);
+  h.writeUInt32LE(chunks, 64);
+  for (let i = 0; i < chunks; i++) {
+    h.writeUInt32LE(crc32(bytes, i * CHUNK_BYTES, Math.min(bytes.length, (i + 1) * CHUNK_BYTES)), FIXED_HEADER_BYTES + 4 * i);
+  }
+  h.writeUInt32LE(crc32(h, 0, headerBytes - 4), headerBytes - 4);
+  return h;
+}
+
+/** Checks a snapshot file's content; never throws. */
+export function checkSnapshot(file: Uint8Array): SnapshotCheck {
+  const buf = Buffer.from(file.buffer, file.byteOffset, file.byteLength);
+  const fileBytes = buf.length;
+  const damaged = (offset: number, reason: string, seq: number | null = null, bytes: Uint8Array | null = null): SnapshotCheck => ({
+    state: 'damaged',
+    offset,
+    reason,
+    fileBytes,
+    seq,
+    bytes,
+  });
+  if (buf.length >= SQLITE_MAGIC.length && buf.subarray(0, SQLITE_MAGIC.length).equals(SQLITE_MAGIC)) {
+    return { state: 'legacy', bytes: file, fileBytes };
+  }
+  if (buf.length < FIXED_HEADER_BYTES + 4 || !buf.subarray(0, MAGIC.length).equals(MAGIC)) {
+    return damaged(0, buf.length === 0 ? 'the file is empty' : 'the file does not start with a snapshot header');
+  }
+  const headerBytes = buf.readUInt32LE(8);
+  const chunkBytes = buf.readUInt32LE(12);
+  const chunks = buf.readUInt32LE(64);
+  if (headerBytes !== FIXED_HEADER_BYTES + 4 * chunks + 4 || headerBytes > buf.length || chunkBytes === 0) {
+    return damaged(8, 'its header is damaged (sizes do not agree)');
+  }
+  if (crc32(buf, 0, headerBytes - 4) !== buf.readUInt32LE(headerBytes - 4)) {
+    return damaged(0, `its header (bytes 0–${headerBytes - 1}) fails its checksum`);
+  }
+  const length = buf.readUInt32LE(16) * TWO_POW_32 + buf.readUInt32LE(20);
+  const seq = buf.readUInt32LE(24) * TWO_POW_32 + buf.readUInt32LE(28);
+  const data = buf.subarray(headerBytes);
+  if (data.length !== length) {
+    return damaged(
+      Math.min(buf.length, headerBytes + length),
+      `it holds ${data.length} bytes of data where ${length} were written (${data.length < length ? 'cut short' : 'bytes added'})`,
+      seq,
+    );
+  }
+  const sha = createHash('sha256').update(data).digest();
+  if (!sha.equals(buf.subarray(32, 64))) {
+    // Locate the damage: the first chunk whose CRC differs.
+    for (let i = 0; i < chunks; i++) {
+      const start = i * chunkBytes;
+      const end = Math.min(length, start + chunkBytes);
+      if (crc32(data, start, end) !== buf.readUInt32LE(FIXED_HEADER_BYTES + 4 * i)) {
+        return damaged(headerBytes + start, `bytes ${headerBytes + start}–${headerBytes + end - 1} fail their checksum`, seq, data);
+      }
+    }
+    return damaged(headerBytes, 'its data fails its SHA-256 checksum', seq, data);
+  }
+  return { state: 'ok', bytes: data, seq, fileBytes };
+}
+
+/** Writes `bytes` (whose `meta.last_seq` is `seq`) as the directory's snapshot; resolves once it is durable. */
+export async function writeSnapshot(dir: string, bytes: Uint8Array, seq: number): Promise<void> {
   const tmp = path.join(dir, SNAPSHOT_TMP_FILE);
+  const header = encodeSnapshotHeader(bytes, seq);
   const fh = await fsp.open(tmp, 'w');
   try {
-    // Chunks keep each write reasonable for the thread pool.
-    const chunk = 8 << 20;
-    for (let off = 0; off < bytes.length; ) {
-      const { bytesWritten } = await fh.write(bytes, off, Math.min(chunk, bytes.length - off), off);
-      if (bytesWritten <= 0) throw new Error(`Could not write the snapshot ${tmp}`);
-      off += bytesWritten;
-    }
+    await writeAll(fh, header, 0, tmp);
+    await writeAll(fh, bytes, header.length, tmp);
     await fh.sync();
   } finally {
     await fh.close();
@@ -30,13 +124,33 @@ export async function writeSnapshot(dir: string, bytes: Uint8Array): Promise<voi
   await fsyncDir(dir);
 }
 
-/** The directory's snapshot, or null when it has none. Removes a temporary file a crash left behind. */
-export async function readSnapshot(dir: string): Promise<Uint8Array | null> {
+async function writeAll(fh: fsp.FileHandle, bytes: Uint8Array, at: number, file: string): Promise<void> {
+  // Chunks keep each write reasonable for the thread pool.
+  const chunk = 8 << 20;
+  for (let off = 0; off < bytes.length; ) {
+    const { bytesWritten } = await fh.write(bytes, off, Math.min(chunk, bytes.length - off), at + off);
+    if (bytesWritten <= 0) throw new Error(`Could not write the snapshot ${file}`);
+    off += bytesWritten;
+  }
+}
+
+/**
+ * The directory's snapshot, checked, or null when it has none. Removes a temporary file a crash
+ * left behind (never a snapshot: the rename had not happened).
+ */
+export async function readSnapshotChecked(dir: string): Promise<SnapshotCheck | null> {
   await fsp.rm(path.join(dir, SNAPSHOT_TMP_FILE), { force: true });
+  return peekSnapshot(dir);
+}
+
+/** Like `readSnapshotChecked`, changing nothing on disk. */
+export async function peekSnapshot(dir: string): Promise<SnapshotCheck | null> {
+  let file: Buffer;
   try {
-    return await fsp.readFile(path.join(dir, SNAPSHOT_FILE));
+    file = await fsp.readFile(path.join(dir, SNAPSHOT_FILE));
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw err;
   }
+  return checkSnapshot(file);
 }

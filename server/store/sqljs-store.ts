@@ -32,7 +32,9 @@ import type {
   StepTimings,
   Store,
 } from './types.ts';
-import { GroupCommitJournal, JournalFile, listJournalFiles, scanFrames, type JournalEntry } from './journal.ts';
+import { GroupCommitJournal, JournalFile } from './journal.ts';
+import { replayJournal, storeDamagedError } from './integrity.ts';
+import { ConveyorError } from '../errors.ts';
 import {
   Applier,
   appendLogsOp,
@@ -65,7 +67,7 @@ import {
   toStep,
 } from './rows.ts';
 import { ADDED_COLUMNS, META_LAST_SEQ, META_SCHEMA_VERSION, PRAGMAS, SCHEMA, SCHEMA_INDEXES, SCHEMA_VERSION } from './schema.sql.ts';
-import { readSnapshot, writeSnapshot } from './snapshot.ts';
+import { readSnapshotChecked, SNAPSHOT_FILE, writeSnapshot } from './snapshot.ts';
 import { Sql, type Param } from './sql.ts';
 import { loadSqlJs } from './sqljs.ts';
 
@@ -99,6 +101,11 @@ export interface SqlJsStoreOptions {
   snapshotThresholdBytes?: number;
   /** Errors of background work (a snapshot that could not be written); default: console.error. */
   onError?: (err: unknown) => void;
+  /**
+   * What opening had to say without refusing: a torn journal tail dropped (with what), a snapshot
+   * without checksums (written before they existed); default: console.warn.
+   */
+  onWarning?: (message: string) => void;
   /** Observes snapshots: `start` once exported (journal switched), `done` once durable. */
   onSnapshot?: (event: { phase: 'start' | 'done'; seq: number; bytes: number }) => void;
 }
@@ -126,10 +133,20 @@ export async function openSqlJsStore(dir: string, options: SqlJsStoreOptions = {
   try {
     await fsp.mkdir(abs, { recursive: true });
     const SQL = await loadSqlJs();
-    const snapshot = await readSnapshot(abs);
+    // Every byte is checked: a snapshot that fails its checksum is refused, never served.
+    const checked = await readSnapshotChecked(abs);
+    if (checked?.state === 'damaged') {
+      throw storeDamagedError(abs, { file: path.join(abs, SNAPSHOT_FILE), offset: checked.offset, reason: checked.reason, loss: null, lost: 'Opening it would serve damaged runs, records or steps.' });
+    }
+    if (checked?.state === 'legacy') {
+      (options.onWarning ?? ((m: string) => console.warn('[store]', m)))(
+        `The snapshot ${path.join(abs, SNAPSHOT_FILE)} was written without checksums (an older version): it is opened as it is and written again with checksums at the next snapshot.`,
+      );
+    }
+    const snapshot = checked?.bytes ?? null;
     const db = snapshot ? new SQL.Database(snapshot) : new SQL.Database();
     try {
-      return await SqlJsStore.load(abs, db, snapshot?.length ?? 0, options);
+      return await SqlJsStore.load(abs, db, snapshot?.length ?? 0, options, { present: checked !== null, legacy: checked?.state === 'legacy' });
     } catch (err) {
       db.close();
       throw err;
@@ -155,11 +172,13 @@ export class SqlJsStore implements Store {
   private snapshotsWritten = 0;
   private closing: Promise<void> | null = null;
   private closed = false;
+  /** The snapshot opened has no checksums (older version): the next snapshot, at the latest close(), rewrites it. */
+  private legacySnapshot = false;
 
   private constructor(
     private readonly dir: string,
     private readonly db: Database,
-    state: { applier: Applier; file: JournalFile; lastSeq: number; snapshotSeq: number; snapshotBytes: number; obsoleteFiles: string[] },
+    state: { applier: Applier; file: JournalFile; lastSeq: number; snapshotSeq: number; snapshotBytes: number; obsoleteFiles: string[]; legacySnapshot?: boolean },
     private readonly options: SqlJsStoreOptions,
   ) {
     this.applier = state.applier;
@@ -170,6 +189,7 @@ export class SqlJsStore implements Store {
     this.durableSnapshotSeq = state.snapshotSeq;
     this.lastSnapshotBytes = state.snapshotBytes;
     this.obsoleteFiles = state.obsoleteFiles;
+    this.legacySnapshot = state.legacySnapshot ?? false;
     this.journal = new GroupCommitJournal<Op>(state.file, state.lastSeq + 1, {
       apply: (entries) => {
         const outcomes = this.applier.applyBatch(entries);
@@ -181,7 +201,13 @@ export class SqlJsStore implements Store {
   }
 
   /** Prepares the database, replays the journal after the snapshot, and opens the journal for appending. */
-  static async load(dir: string, db: Database, snapshotBytes: number, options: SqlJsStoreOptions): Promise<SqlJsStore> {
+  static async load(
+    dir: string,
+    db: Database,
+    snapshotBytes: number,
+    options: SqlJsStoreOptions,
+    snapshot: { present: boolean; legacy: boolean } = { present: snapshotBytes > 0, legacy: false },
+  ): Promise<SqlJsStore> {
     db.exec(PRAGMAS);
     db.exec(SCHEMA);
     upgradeSchema(db);
@@ -190,60 +216,36 @@ export class SqlJsStore implements Store {
     const applier = new Applier(sql);
     const version = Number(sql.one('SELECT value FROM meta WHERE key = ?', [META_SCHEMA_VERSION])?.[0] ?? SCHEMA_VERSION);
     if (version > SCHEMA_VERSION) {
-      throw new Error(`The store in ${dir} was written by a newer version of Conveyor (schema ${version}); upgrade to open it.`);
+      throw new ConveyorError('E_STORE_NEWER', `The store in ${dir} was written by a newer version of Conveyor (schema ${version}).`, 'Upgrade Conveyor to open it (or restore a backup made by this version).', 500);
     }
     sql.run('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)', [META_SCHEMA_VERSION, String(SCHEMA_VERSION)]);
     const snapshotSeq = Number(sql.one('SELECT value FROM meta WHERE key = ?', [META_LAST_SEQ])?.[0] ?? 0);
 
-    // Replay every valid entry after the snapshot, in order, a few thousand per transaction.
-    let lastSeq = snapshotSeq;
-    const kept: Array<{ path: string; startSeq: number; validLength: number; torn: boolean }> = [];
-    let pending: JournalEntry<Op>[] = [];
-    let pendingBytes = 0;
-    const applyPending = () => {
-      if (pending.length > 0) applier.applyBatch(pending);
-      pending = [];
-      pendingBytes = 0;
-    };
-    for (const file of await listJournalFiles(dir)) {
-      const buf = await fsp.readFile(file.path);
-      const { frames, validLength } = scanFrames(buf);
-      let fileLastSeq = 0;
-      for (const frame of frames) {
-        fileLastSeq = frame.seq;
-        if (frame.seq <= lastSeq) continue;
-        if (frame.seq !== lastSeq + 1) {
-          throw new Error(
-            `The journal ${file.path} continues at entry ${frame.seq} but entry ${lastSeq + 1} is missing; ` +
-              'the store was not opened, so that nothing more is lost.',
-          );
-        }
-        pending.push({ seq: frame.seq, op: JSON.parse(frame.payload) as Op, payload: '' });
-        pendingBytes += frame.payload.length;
-        lastSeq = frame.seq;
-        if (pending.length >= 4096 || pendingBytes >= 16 << 20) applyPending();
-      }
-      applyPending();
-      if (fileLastSeq > snapshotSeq) {
-        kept.push({ ...file, validLength, torn: validLength < buf.length });
-      } else {
-        // Everything in it is in the snapshot already (a crash came before its removal).
-        await fsp.rm(file.path, { force: true });
-      }
-    }
+    // Replay every entry after the snapshot, in order, a few thousand per transaction. Nothing on disk
+    // changes before every file was read: damage other than a torn tail refuses the open (E_STORE_DAMAGED).
+    const warn = options.onWarning ?? ((m: string) => console.warn('[store]', m));
+    const plan = await replayJournal(
+      dir,
+      { present: snapshot.present, seq: snapshotSeq },
+      (entries) => void applier.applyBatch(entries.map((e) => ({ seq: e.seq, op: e.op as Op, payload: '' }))),
+      warn,
+    );
+    const lastSeq = plan.lastSeq;
+    const kept = plan.kept;
+    // Everything in these is in the snapshot already (a crash came before their removal).
+    for (const p of plan.covered) await fsp.rm(p, { force: true });
 
     let file: JournalFile;
     const last = kept.pop();
     if (last) {
       file = await JournalFile.openAt(last.path, last.startSeq, last.validLength);
-      for (const k of kept) if (k.torn) await fsp.truncate(k.path, k.validLength);
     } else {
       file = await JournalFile.create(dir, lastSeq + 1);
     }
     return new SqlJsStore(
       dir,
       db,
-      { applier, file, lastSeq, snapshotSeq, snapshotBytes, obsoleteFiles: kept.map((k) => k.path) },
+      { applier, file, lastSeq, snapshotSeq, snapshotBytes, obsoleteFiles: kept.map((k) => k.path), legacySnapshot: snapshot.legacy },
       options,
     );
   }
@@ -657,16 +659,21 @@ export class SqlJsStore implements Store {
     this.closed = true;
     const file = this.journal.currentFile;
     try {
-      if (this.lastAppliedSeq > this.durableSnapshotSeq || this.obsoleteFiles.length > 0) {
+      if (this.lastAppliedSeq > this.durableSnapshotSeq || this.obsoleteFiles.length > 0 || this.legacySnapshot) {
         const seq = this.lastAppliedSeq;
         const bytes = this.exportSnapshot(seq);
         this.options.onSnapshot?.({ phase: 'start', seq, bytes: bytes.length });
-        await writeSnapshot(this.dir, bytes);
+        await writeSnapshot(this.dir, bytes, seq);
         this.durableSnapshotSeq = seq;
+        this.legacySnapshot = false;
         this.snapshotsWritten++;
         this.options.onSnapshot?.({ phase: 'done', seq, bytes: bytes.length });
         await file.close();
-        for (const p of [...this.obsoleteFiles, file.path]) await fsp.rm(p, { force: true });
+        // An empty journal starting after the snapshot stays: a store whose snapshot went missing
+        // (deleted, moved) is then refused on open instead of starting empty.
+        const next = await JournalFile.create(this.dir, seq + 1);
+        await next.close();
+        for (const p of [...this.obsoleteFiles, file.path]) if (p !== next.path) await fsp.rm(p, { force: true });
         this.obsoleteFiles = [];
       } else {
         await file.close();
@@ -705,8 +712,9 @@ export class SqlJsStore implements Store {
     this.snapshotting = (async () => {
       try {
         await old.close();
-        await writeSnapshot(this.dir, bytes);
+        await writeSnapshot(this.dir, bytes, seq);
         this.durableSnapshotSeq = Math.max(this.durableSnapshotSeq, seq);
+        this.legacySnapshot = false;
         this.snapshotsWritten++;
         for (const p of covered) await fsp.rm(p, { force: true });
         this.obsoleteFiles = this.obsoleteFiles.filter((p) => !covered.includes(p));

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openSqlJsStore, type SqlJsStore } from '../../../server/store/sqljs-store.ts';
 import { loadSqlJs } from '../../../server/store/sqljs.ts';
+import { checkSnapshot } from '../../../server/store/snapshot.ts';
 import { SCHEMA_VERSION } from '../../../server/store/schema.sql.ts';
 import type { KeyAttempts, RecordEventRow, RecordUpdate, StepRow } from '../../../server/store/types.ts';
 import type { RejectInfo } from '../../../nodes/sdk/types.ts';
@@ -312,7 +313,10 @@ describe('sql.js store: keys, rejects, audit, review, report reads', () => {
     await checkPopulated(again);
     expect((await again.getRecord('r-old', 1))?.data).toEqual({ a: 2 });
     await again.close();
-    const check = new SQL.Database(fs.readFileSync(path.join(dir, 'conveyor.db')));
+    // The legacy raw SQLite snapshot was written again in the checked form.
+    const snap = checkSnapshot(fs.readFileSync(path.join(dir, 'conveyor.db')));
+    expect(snap.state).toBe('ok');
+    const check = new SQL.Database(snap.bytes!);
     expect(check.exec(`SELECT value FROM meta WHERE key = 'schema_version'`)[0].values[0][0]).toBe(String(SCHEMA_VERSION));
     check.close();
   });

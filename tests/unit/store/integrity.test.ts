@@ -1,0 +1,275 @@
+/**
+ * Every byte is checked: damage to the journal or the snapshot is refused with E_STORE_DAMAGED
+ * (file, offset, what would be lost) and changes nothing on disk; only the torn end of the last
+ * journal file (a write cut by a crash) is dropped, and that is logged with what was dropped.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { createHash } from 'node:crypto';
+import { afterAll, describe, expect, it } from 'vitest';
+import { openSqlJsStore, type SqlJsStore } from '../../../server/store/sqljs-store.ts';
+import { FRAME_HEADER_BYTES, FrameEncoder, journalFileName } from '../../../server/store/journal.ts';
+import { scanJournal } from '../../../server/store/integrity.ts';
+import { ConveyorError } from '../../../server/errors.ts';
+import { flowDoc, recordData, removeTempDirs, runRow, stepRow, stepUpdate, tempDir } from './fixtures.ts';
+
+afterAll(removeTempDirs);
+
+const journals = (dir: string) =>
+  fs
+    .readdirSync(dir)
+    .filter((f) => /^journal-\d+\.log$/.test(f))
+    .sort()
+    .map((f) => path.join(dir, f));
+
+/** Name → SHA-256 of every file in `dir`: "nothing changed on disk" compares two of these. */
+function fingerprint(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const f of fs.readdirSync(dir).sort()) out[f] = createHash('sha256').update(fs.readFileSync(path.join(dir, f))).digest('hex');
+  return out;
+}
+
+async function contents(store: SqlJsStore, runIds: string[]) {
+  const out: Record<string, unknown> = { flows: (await store.listFlows()).map((f) => f.id) };
+  for (const id of runIds) {
+    const records = await store.listRecords(id, { limit: 1000 });
+    const steps = [];
+    for (const r of records.items) steps.push((await store.listSteps(id, r.index)).map((s) => s.seq));
+    out[id] = { run: await store.getRun(id), records: records.items.map((r) => [r.status, r.checkpoint]), steps };
+  }
+  return out;
+}
+
+/** A store killed after: flow f, run r (4 records), 5 steps per record: 22 entries in journal-1. */
+async function killedStore(dir: string): Promise<{ acknowledged: Record<string, unknown> }> {
+  const store = await openSqlJsStore(dir, { onWarning: () => undefined });
+  await store.putFlow(flowDoc('f'));
+  await store.createRun(runRow('r', 'f', '2024-01-01T00:00:00.000Z', 4), [0, 1, 2, 3].map(recordData));
+  for (let seq = 1; seq <= 5; seq++) {
+    await Promise.all([0, 1, 2, 3].map((i) => store.commitStep(stepRow('r', i, seq), stepUpdate('r', i, seq))));
+  }
+  const acknowledged = await contents(store, ['r']);
+  await store.kill();
+  return { acknowledged };
+}
+
+/** Frame boundaries (start offsets) of a journal file. */
+function frameOffsets(file: string): number[] {
+  const buf = fs.readFileSync(file);
+  return scanJournal({ path: file, startSeq: Number(/journal-(\d+)/.exec(file)![1]) }, buf, true).frames.map((f) => f.offset);
+}
+
+async function refusal(dir: string): Promise<ConveyorError> {
+  const err = await openSqlJsStore(dir, { onWarning: () => undefined }).then(
+    async (s) => {
+      await s.close();
+      return null;
+    },
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(ConveyorError);
+  return err as ConveyorError;
+}
+
+function flip(file: string, offset: number): void {
+  const buf = fs.readFileSync(file);
+  buf[offset] ^= 0x20;
+  fs.writeFileSync(file, buf);
+}
+
+describe('journal damage', () => {
+  it('a byte flipped in the middle of the journal: refused with the file, the offset and what would be lost; nothing changed on disk', async () => {
+    const dir = tempDir();
+    await killedStore(dir);
+    const [journal] = journals(dir);
+    const offsets = frameOffsets(journal);
+    expect(offsets.length).toBe(22);
+    // Inside the payload of entry 12 (a step of run r).
+    const at = offsets[11] + FRAME_HEADER_BYTES + 10;
+    flip(journal, at);
+    const before = fingerprint(dir);
+    const err = await refusal(dir);
+    expect(err.code).toBe('E_STORE_DAMAGED');
+    expect(err.message).toContain(journal);
+    expect(err.message).toContain(`at byte ${offsets[11]}`);
+    expect(err.message).toMatch(/fails its checksum/);
+    // Entries 13..22 are intact after it: 10 steps of run r would be lost.
+    expect(err.message).toMatch(/would lose 10 committed entries \(entries 13–22\): run r \(records 0, 1, 2, 3; 10 steps\)/);
+    expect(err.hint).toMatch(/conveyor store verify/);
+    expect(err.hint).toMatch(/conveyor store repair/);
+    expect((err.details as { offset: number }).offset).toBe(offsets[11]);
+    expect(fingerprint(dir)).toEqual(before);
+    // Refused again, the same way: nothing was cut.
+    expect((await refusal(dir)).message).toBe(err.message);
+  });
+
+  it('a byte flipped in the first frame, or in a frame length: refused', async () => {
+    const dir = tempDir();
+    await killedStore(dir);
+    const [journal] = journals(dir);
+    const pristine = fs.readFileSync(journal);
+    flip(journal, FRAME_HEADER_BYTES + 3);
+    const before = fingerprint(dir);
+    const first = await refusal(dir);
+    expect(first.message).toContain(`${journal} at byte 0:`);
+    expect(first.message).toMatch(/would lose 21 committed entries \(entries 2–22\)/);
+    expect(fingerprint(dir)).toEqual(before);
+
+    // A length field claiming more bytes than the file has, in the middle: not a torn tail (valid frames follow).
+    fs.writeFileSync(journal, pristine);
+    const offsets = frameOffsets(journal);
+    const buf = Buffer.from(pristine);
+    buf.writeUInt32LE(1 << 29, offsets[5]);
+    fs.writeFileSync(journal, buf);
+    const length = await refusal(dir);
+    expect(length.message).toContain(`at byte ${offsets[5]}: a frame of ${1 << 29} bytes`);
+    expect(length.message).toMatch(/would lose 16 committed entries/);
+  });
+
+  it('a byte flipped in the last frame of a journal file that is not the last: refused', async () => {
+    const dir = tempDir();
+    const { acknowledged } = await killedStore(dir);
+    const [journal] = journals(dir);
+    const content = fs.readFileSync(journal);
+    const offsets = frameOffsets(journal);
+    // Split into journal-1 (entries 1..10) and journal-11 (entries 11..22), as a rotation leaves them.
+    fs.writeFileSync(journal, content.subarray(0, offsets[10]));
+    const second = path.join(dir, journalFileName(11));
+    fs.writeFileSync(second, content.subarray(offsets[10]));
+    // Split like this, the store opens with everything.
+    const ok = await openSqlJsStore(dir);
+    expect(await contents(ok, ['r'])).toEqual(acknowledged);
+    await ok.kill();
+
+    flip(journal, offsets[10] - 3); // the last frame of journal-1
+    const before = fingerprint(dir);
+    const err = await refusal(dir);
+    expect(err.code).toBe('E_STORE_DAMAGED');
+    expect(err.message).toContain(`${journal} at byte ${offsets[9]}`);
+    // Entries 11..22 of the next file would be lost.
+    expect(err.message).toMatch(/would lose 12 committed entries \(entries 11–22\)/);
+    expect(fingerprint(dir)).toEqual(before);
+  });
+
+  it('a missing journal file (a gap in the entries) and an entry that cannot be read: refused', async () => {
+    const dir = tempDir();
+    await killedStore(dir);
+    const [journal] = journals(dir);
+    const content = fs.readFileSync(journal);
+    const offsets = frameOffsets(journal);
+    fs.writeFileSync(journal, content.subarray(0, offsets[10]));
+    fs.writeFileSync(path.join(dir, journalFileName(15)), content.subarray(offsets[14]));
+    const gap = await refusal(dir);
+    expect(gap.message).toContain(journalFileName(15));
+    expect(gap.message).toMatch(/entries 11–14 are missing/);
+
+    // A frame whose checksum holds but whose payload is not an entry.
+    const dir2 = tempDir();
+    await killedStore(dir2);
+    const [j2] = journals(dir2);
+    const good = fs.readFileSync(j2);
+    const { buf, length } = new FrameEncoder().encode([{ seq: 23, payload: 'not json {' }, { seq: 24, payload: '["D","f"]' }]);
+    fs.writeFileSync(j2, Buffer.concat([good, buf.subarray(0, length)]));
+    const bad = await refusal(dir2);
+    expect(bad.message).toContain(`${j2} at byte ${good.length}: entry 23 passes its checksum but cannot be read`);
+    expect(bad.message).toMatch(/would lose 2 committed entries \(entries 23–24\)/);
+  });
+
+  it('a torn tail opens: dropped and logged with what was dropped; every acknowledged write is there', async () => {
+    const dir = tempDir();
+    const { acknowledged } = await killedStore(dir);
+    const [journal] = journals(dir);
+    const size = fs.statSync(journal).size;
+    // Half of a frame, as a crash mid-write leaves it.
+    const { buf, length } = new FrameEncoder().encode([{ seq: 23, payload: JSON.stringify(['D', 'f']) }]);
+    fs.appendFileSync(journal, buf.subarray(0, Math.floor(length / 2)));
+    const warnings: string[] = [];
+    const store = await openSqlJsStore(dir, { onWarning: (m) => warnings.push(m) });
+    expect(await contents(store, ['r'])).toEqual(acknowledged);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain(`Dropped the torn end of the journal ${journal}: ${Math.floor(length / 2)} bytes at offset ${size} (entry 23, incomplete)`);
+    expect(fs.statSync(journal).size).toBe(size);
+    await store.close();
+  });
+});
+
+describe('snapshot damage', () => {
+  async function closedStore(dir: string) {
+    const store = await openSqlJsStore(dir);
+    await store.putFlow(flowDoc('f'));
+    await store.createRun(runRow('r', 'f', '2024-01-01T00:00:00.000Z', 4), [0, 1, 2, 3].map(recordData));
+    for (let seq = 1; seq <= 3; seq++) await Promise.all([0, 1, 2, 3].map((i) => store.commitStep(stepRow('r', i, seq), stepUpdate('r', i, seq))));
+    const acknowledged = await contents(store, ['r']);
+    await store.close();
+    return acknowledged;
+  }
+
+  it('a byte flipped anywhere in the snapshot: refused, naming conveyor.db and where', async () => {
+    const dir = tempDir();
+    const acknowledged = await closedStore(dir);
+    const snap = path.join(dir, 'conveyor.db');
+    const pristine = fs.readFileSync(snap);
+    const again = await openSqlJsStore(dir);
+    expect(await contents(again, ['r'])).toEqual(acknowledged);
+    await again.close();
+    expect(fs.readFileSync(snap)).toEqual(pristine); // nothing written: nothing to snapshot
+
+    for (const at of [5, 40, pristine.length - 100, Math.floor(pristine.length / 2)]) {
+      fs.writeFileSync(snap, pristine);
+      flip(snap, at);
+      const before = fingerprint(dir);
+      const err = await refusal(dir);
+      expect(err.code).toBe('E_STORE_DAMAGED');
+      expect(err.message).toContain(`${snap} at byte `);
+      expect(err.message).toMatch(/checksum|header/);
+      expect(fingerprint(dir)).toEqual(before);
+    }
+    // The data part: the 64 KiB chunk holding the byte is named.
+    fs.writeFileSync(snap, pristine);
+    flip(snap, pristine.length - 100);
+    expect((await refusal(dir)).message).toMatch(/bytes \d+–\d+ fail their checksum/);
+  });
+
+  it('a snapshot deleted after a clean stop: refused instead of starting empty', async () => {
+    const dir = tempDir();
+    await closedStore(dir);
+    fs.rmSync(path.join(dir, 'conveyor.db'));
+    const before = fingerprint(dir);
+    const err = await refusal(dir);
+    expect(err.code).toBe('E_STORE_DAMAGED');
+    expect(err.message).toMatch(/no snapshot \(conveyor\.db\)/);
+    expect(err.message).toMatch(/entries 1–14 are missing/);
+    expect(fingerprint(dir)).toEqual(before);
+  });
+
+  it('a snapshot deleted while the journal is kept (crash): a coded refusal, not a stack trace', async () => {
+    const dir = tempDir();
+    const store = await openSqlJsStore(dir, { snapshotThresholdBytes: 1 });
+    await store.putFlow(flowDoc('a'));
+    await store.putFlow(flowDoc('b'));
+    await store.kill();
+    fs.rmSync(path.join(dir, 'conveyor.db'));
+    const err = await refusal(dir);
+    expect(err.code).toBe('E_STORE_DAMAGED');
+    expect(err.message).toMatch(/was conveyor\.db deleted or moved/);
+  });
+
+  it('a snapshot written before checksums opens once, with a warning, and is written again with them', async () => {
+    const dir = tempDir();
+    const acknowledged = await closedStore(dir);
+    const snap = path.join(dir, 'conveyor.db');
+    const checked = fs.readFileSync(snap);
+    const headerBytes = checked.readUInt32LE(8);
+    fs.writeFileSync(snap, checked.subarray(headerBytes)); // the raw SQLite bytes, as older versions wrote them
+    const warnings: string[] = [];
+    const store = await openSqlJsStore(dir, { onWarning: (m) => warnings.push(m) });
+    expect(await contents(store, ['r'])).toEqual(acknowledged);
+    expect(warnings.join('\n')).toMatch(/written without checksums/);
+    await store.close();
+    expect(fs.readFileSync(snap).subarray(0, 6).toString('latin1')).toBe('CVSNAP');
+    const warnings2: string[] = [];
+    const reopened = await openSqlJsStore(dir, { onWarning: (m) => warnings2.push(m) });
+    expect(warnings2).toEqual([]);
+    await reopened.close();
+  });
+});
