@@ -204,7 +204,7 @@ export function summaryLine(s: Pick<RunSummary, 'id' | 'status' | 'counts' | 're
 
 function printSummary(s: RunSummary): void {
   console.log(`\n${summaryLine(s)}`);
-  if (s.reason) console.log(`${s.reason.code}: ${s.reason.message}`);
+  if (s.reason) console.log(`${s.reason.code}: ${s.reason.message}${s.reason.code === 'E_STORE_WRITE' ? `\nHint: ${s.reason.hint}` : ''}`);
 }
 
 /**

@@ -6,6 +6,7 @@ import type { NodeRegistry } from '../../nodes/registry.ts';
 import type { FlowDocument } from '../flow/schema.ts';
 import type { RecordRow, RunRow, RunStatus, StatusCounts, Store } from '../store/types.ts';
 import { ConveyorError } from '../errors.ts';
+import { isStoreWriteError, type StoreWriteFailure } from '../store/write-failure.ts';
 import { compileFlow, type CompiledFlow } from './compiled-flow.ts';
 import type { EngineEvent, EngineListener } from './events.ts';
 import { LiveRun, emptyCounts, type NodeCounters } from './live-run.ts';
@@ -56,8 +57,11 @@ interface ActiveRun {
   flow: CompiledFlow;
   live: LiveRun;
   abort: AbortController;
-  /** pause/stop: finish (or cancel) the current step; safe_stop: finish the records under way. */
-  halt: 'pause' | 'stop' | 'safe_stop' | null;
+  /**
+   * pause/stop: finish (or cancel) the current step; safe_stop: finish the records under way;
+   * store: the store cannot write, start no new step (the run ends interrupted with E_STORE_WRITE).
+   */
+  halt: 'pause' | 'stop' | 'safe_stop' | 'store' | null;
   haltReason: StepErrorInfo | null;
   /** Aborted as soon as any halt is asked: waits between records (pacing) end at once. */
   halted: AbortController;
@@ -77,9 +81,60 @@ export class Engine {
   private readonly active = new Map<string, ActiveRun>();
   private readonly logs: LogBuffer;
   private readonly stateLocks = new StateLocks();
+  /**
+   * Runs halted by a store write failure whose state (status, reason, end) the store could not take
+   * yet: served from memory (summary, events) and written once the store writes again.
+   */
+  private readonly unsaved = new Map<string, RunRow>();
 
   constructor(private readonly opts: EngineOptions) {
     this.logs = new LogBuffer(opts.store, (e) => this.emit(e), undefined, undefined, (runId) => this.active.get(runId)?.masker);
+    opts.store.onWriteState?.((failure) => (failure ? this.storeFailed(failure) : this.storeRestored()));
+  }
+
+  /** The store's write failure (a full or read-only disk), or null while it writes. */
+  storeWriteFailure(): StoreWriteFailure | null {
+    return this.opts.store.writeFailure?.() ?? null;
+  }
+
+  /** The store cannot write: every active run starts no new step and ends interrupted, saying why. */
+  private storeFailed(failure: { code: string; message: string; hint: string }): void {
+    const reason: StepErrorInfo = { code: failure.code, message: failure.message, hint: failure.hint, transient: true };
+    for (const run of this.active.values()) this.haltForStore(run, reason);
+  }
+
+  private haltForStore(run: ActiveRun, reason: StepErrorInfo): void {
+    if (run.halt === 'store' || run.haltReason?.code === 'E_STORE_WRITE') return;
+    // A run being stopped ends stopped; any other ends interrupted. Either way the reason tells why.
+    const stopping = run.halt === 'stop';
+    if (!stopping) haltRun(run, 'store');
+    run.haltReason = reason;
+    if (!stopping) this.keepStatus(run, 'interrupted', reason);
+    this.logs.add(run.row.id, null, null, 'error', `${reason.message} ${reason.hint}`);
+  }
+
+  /** A status the store could not take (it cannot write): kept in memory and told, written later. */
+  private keepStatus(run: ActiveRun, status: RunStatus, reason: RunRow['reason'], endedAt?: string | null): void {
+    if (reason) reason = run.masker.maskError(reason);
+    run.live.status = status;
+    run.live.reason = reason;
+    run.row = { ...run.row, status, reason, ...(endedAt !== undefined ? { endedAt } : {}) };
+    this.unsaved.set(run.row.id, run.row);
+    this.emit({ type: 'run', runId: run.row.id, status, reason });
+  }
+
+  /** The store writes again: the states kept in memory are written, and the buffered log lines. */
+  private storeRestored(): void {
+    for (const [id, row] of this.unsaved) {
+      if (this.active.has(id)) continue;
+      this.opts.store
+        .updateRun(id, { status: row.status, reason: row.reason, endedAt: row.endedAt })
+        .then(() => {
+          if (this.unsaved.get(id) === row) this.unsaved.delete(id);
+        })
+        .catch(() => undefined);
+    }
+    void this.logs.flush();
   }
 
   on(listener: EngineListener): () => void {
@@ -163,26 +218,49 @@ export class Engine {
   }
 
   async pause(runId: string): Promise<RunSummary> {
+    const halted = this.storeHalted(runId);
+    if (halted) throw haltedByStore(runId, halted, 'pause');
     const run = this.activeOrThrow(runId, 'pause');
     if (run.halt) throw notRunning(runId, run.live.status, 'pause');
     haltRun(run, 'pause');
-    await this.setStatus(run, 'pausing', null);
+    await this.setStatusOrKeep(run, 'pausing', null);
     return this.summary(runId);
+  }
+
+  /** The run's state when a store write failure halted it and it was not resumed since, else null. */
+  private storeHalted(runId: string): RunRow | null {
+    const run = this.active.get(runId);
+    if (run) return run.halt === 'store' || (run.halt === 'stop' && run.haltReason?.code === 'E_STORE_WRITE') ? run.row : null;
+    const row = this.unsaved.get(runId);
+    return row?.reason?.code === 'E_STORE_WRITE' ? row : null;
   }
 
   async stop(runId: string): Promise<RunSummary> {
     const run = this.active.get(runId);
     if (!run) {
-      const row = await this.runOrThrow(runId);
+      const row = this.unsaved.get(runId) ?? (await this.runOrThrow(runId));
+      // Stop asked again (a double click, a retry after an error): the run is stopped, say so.
+      if (row.status === 'stopped') return this.summary(runId);
       if (row.status !== 'paused' && row.status !== 'interrupted' && row.status !== 'safe_stopped') throw notRunning(runId, row.status, 'stop');
-      await this.opts.store.updateRun(runId, { status: 'stopped', endedAt: new Date().toISOString() });
+      const endedAt = new Date().toISOString();
+      const stopped: RunRow = { ...row, status: 'stopped', endedAt };
+      try {
+        await this.opts.store.updateRun(runId, { status: 'stopped', endedAt, ...(this.unsaved.has(runId) ? { reason: row.reason } : {}) });
+        this.unsaved.delete(runId);
+      } catch (err) {
+        // The store cannot write: stopped in memory now, written once it writes again.
+        if (!isStoreWriteError(err)) throw err;
+        this.unsaved.set(runId, stopped);
+      }
       this.emit({ type: 'run', runId, status: 'stopped', reason: row.reason });
       return this.summary(runId);
     }
     if (run.halt === 'stop') return this.summary(runId);
+    const byStore = run.halt === 'store';
     haltRun(run, 'stop');
     run.abort.abort();
-    await this.setStatus(run, 'stopping', null);
+    if (byStore) this.keepStatus(run, 'stopping', run.haltReason);
+    else await this.setStatusOrKeep(run, 'stopping', null);
     return this.summary(runId);
   }
 
@@ -196,7 +274,10 @@ export class Engine {
     if (this.active.has(runId)) {
       throw new ConveyorError('E_RUN_BUSY', `Run ${runId} was resumed by someone else meanwhile.`, 'Refresh the page to see the run\'s current status.', 409);
     }
-    const row = await this.runOrThrow(runId);
+    // After a write failure, Resume first reopens the store's journal: 503 E_STORE_WRITE if it cannot
+    // (or if the write that marks the run running fails again, below).
+    if (this.opts.store.writeFailure?.()) await this.opts.store.recoverWrites?.();
+    const row = this.unsaved.get(runId) ?? (await this.runOrThrow(runId));
     if (!RESUMABLE.includes(row.status)) {
       throw new ConveyorError('E_RUN_NOT_RESUMABLE', `Run ${runId} is ${row.status}; only paused, stopped, safe-stopped or interrupted runs can be resumed.`, 'Start a new run instead.', 409);
     }
@@ -217,6 +298,7 @@ export class Engine {
     unfinished.sort((a, b) => Number(b.status === 'running') - Number(a.status === 'running') || a.index - b.index);
     const resumed: RunRow = { ...row, status: 'running', reason: null, endedAt: null };
     await this.opts.store.updateRun(runId, { status: 'running', reason: null, endedAt: null });
+    this.unsaved.delete(runId);
     this.launch(resumed, flow, new LiveRun('running', counts, [...flow.nodes.keys()], steps), unfinished);
     this.emit({ type: 'run', runId, status: 'running', reason: null });
     this.logs.add(runId, null, null, 'info', `Run resumed: ${unfinished.length} record${unfinished.length === 1 ? '' : 's'} left.`);
@@ -281,7 +363,7 @@ export class Engine {
   async summary(runId: string): Promise<RunSummary> {
     const run = this.active.get(runId);
     if (run) return summarize(run.row, run.live.status, run.live.reason && run.masker.maskError(run.live.reason), { ...run.live.counts }, structuredClone(run.live.nodes));
-    const row = await this.runOrThrow(runId);
+    const row = this.unsaved.get(runId) ?? (await this.runOrThrow(runId));
     const [counts, steps] = await Promise.all([this.opts.store.countRecords(runId), this.opts.store.stepCounts(runId)]);
     const nodes: Record<string, NodeCounters> = {};
     for (const n of row.flow.nodes) nodes[n.id] = { inProgress: 0, success: steps[n.id]?.success ?? 0, failed: steps[n.id]?.failed ?? 0 };
@@ -341,7 +423,7 @@ export class Engine {
       credentials: this.opts.credentials,
       masker: run.masker,
       runResources,
-      halted: () => run.halt === 'pause' || run.halt === 'stop',
+      halted: () => run.halt === 'pause' || run.halt === 'stop' || run.halt === 'store',
       requestSafeStop,
       stateLocks: this.stateLocks,
     };
@@ -355,7 +437,15 @@ export class Engine {
           if (startedAt === null) break;
           rec.startedAt = new Date(startedAt).toISOString();
         }
-        const end = await walkRecord(rc, rec);
+        let end: Awaited<ReturnType<typeof walkRecord>>;
+        try {
+          end = await walkRecord(rc, rec);
+        } catch (err) {
+          // A commit the store could not write: the record resumes from its last committed step.
+          if (!isStoreWriteError(err)) throw err;
+          this.haltForStore(run, { code: 'E_STORE_WRITE', message: err.message, hint: (err as ConveyorError).hint, transient: true });
+          break;
+        }
         if (end.end === 'finished' && safeStop) {
           const reason = safeStop.push(end.status === 'failed');
           if (reason) requestSafeStop(reason);
@@ -369,7 +459,7 @@ export class Engine {
       } finally {
         await runResources.closeAll();
       }
-      const status: RunStatus = run.halt === 'pause' ? 'paused' : run.halt === 'stop' ? 'stopped' : run.halt === 'safe_stop' ? 'safe_stopped' : 'completed';
+      const status: RunStatus = run.halt === 'pause' ? 'paused' : run.halt === 'stop' ? 'stopped' : run.halt === 'safe_stop' ? 'safe_stopped' : run.halt === 'store' ? 'interrupted' : 'completed';
       const c = run.live.counts;
       const left = c.pending + c.running;
       const message = status === 'completed'
@@ -377,8 +467,13 @@ export class Engine {
         : `Run ${status.replace('_', '-')}: ${left} record${left === 1 ? '' : 's'} left to process.`;
       this.logs.add(run.row.id, null, null, 'info', message);
       await this.logs.flush();
-      await this.setStatus(run, status, run.haltReason, status === 'paused' || status === 'safe_stopped' ? null : new Date().toISOString());
+      await this.setStatusOrKeep(run, status, run.haltReason, status === 'paused' || status === 'safe_stopped' || status === 'interrupted' ? null : new Date().toISOString());
     } catch (err) {
+      if (isStoreWriteError(err)) {
+        this.haltForStore(run, storeReason(err));
+        await this.setStatusOrKeep(run, run.halt === 'stop' ? 'stopped' : 'interrupted', run.haltReason, run.halt === 'stop' ? new Date().toISOString() : null).catch(() => undefined);
+        return;
+      }
       const reason = { code: 'E_RUN_CRASHED', message: `The run could not go on: ${run.masker.mask(String((err as Error)?.message))}`, hint: 'Fix the cause (often disk space or permissions on DATA_DIR), then resume the run.', transient: false };
       this.logs.add(run.row.id, null, null, 'error', reason.message);
       await this.logs.flush();
@@ -413,6 +508,18 @@ export class Engine {
       nextAt = Math.max(nextAt, startedAt + intervalMs);
       return startedAt;
     };
+  }
+
+  /** setStatus, or — when the store cannot write — the status kept in memory until it writes again. */
+  private async setStatusOrKeep(run: ActiveRun, status: RunStatus, reason: RunRow['reason'], endedAt?: string | null): Promise<void> {
+    try {
+      await this.setStatus(run, status, reason, endedAt);
+      if (this.unsaved.get(run.row.id)) this.unsaved.delete(run.row.id);
+    } catch (err) {
+      if (!isStoreWriteError(err)) throw err;
+      if (run.haltReason?.code !== 'E_STORE_WRITE') run.haltReason = storeReason(err);
+      this.keepStatus(run, status, run.haltReason, endedAt);
+    }
   }
 
   private async setStatus(run: ActiveRun, status: RunStatus, reason: RunRow['reason'], endedAt?: string | null): Promise<void> {
@@ -450,6 +557,22 @@ function formatWait(ms: number): string {
   if (s < 120) return `${s} s`;
   const m = Math.round(s / 60);
   return m < 120 ? `${m} min` : `${Math.round(m / 6) / 10} h`;
+}
+
+function storeReason(err: unknown): StepErrorInfo {
+  const e = err as ConveyorError;
+  return { code: 'E_STORE_WRITE', message: e.message, hint: e.hint, transient: true };
+}
+
+/** Pause asked of a run a store write failure halted: it is not running; say why and what to do. */
+function haltedByStore(runId: string, row: RunRow, action: string): ConveyorError {
+  const reason = row.reason!;
+  return new ConveyorError(
+    'E_RUN_NOT_RUNNING',
+    `Run ${runId} is ${row.status}, so it cannot ${action}: it was halted because ${reason.message.replace(/^Conveyor /, 'Conveyor ')}`,
+    `${reason.hint} Or press Stop to end it.`,
+    409,
+  );
 }
 
 function notRunning(runId: string, status: RunStatus, action: string): ConveyorError {

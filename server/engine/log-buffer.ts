@@ -41,10 +41,16 @@ export class LogBuffer {
       clearTimeout(this.timer);
       this.timer = null;
     }
-    if (this.pending.length) {
+    // While the store cannot write, lines wait in memory (written once it writes again).
+    if (this.pending.length && !this.store.writeFailure?.()) {
       const batch = this.pending;
       this.pending = [];
-      this.writing = this.writing.then(() => this.store.appendLogs(batch)).catch(() => undefined);
+      this.writing = this.writing
+        .then(() => this.store.appendLogs(batch))
+        .catch((err) => {
+          // The store cannot write (a full disk): the lines wait for the next flush instead of being lost.
+          if ((err as { code?: unknown })?.code === 'E_STORE_WRITE') this.pending = batch.concat(this.pending);
+        });
     }
     return this.writing;
   }

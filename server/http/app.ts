@@ -41,7 +41,7 @@ export function createApp(c: Conveyor, clientDir: string, opts: AppOptions = {})
   app.use('/api/auth', express.json({ limit: '16kb' }), authRoutes(auth));
   app.use('/api/uploads', uploadRoutes(c.dataDir)); // streams the raw file: before the JSON parser
   app.use('/api', express.json({ limit: '20mb' }));
-  app.use('/api', catalogRoutes(c.registry));
+  app.use('/api', catalogRoutes(c.registry, () => c.engine.storeWriteFailure()));
   app.use('/api/flows', preflightRoutes(c.flows, c.registry, c.dataDir, c.store));
   app.use('/api/flows', flowRoutes(c.flows, c.registry));
   app.use('/api/runs', reportRoutes(c.store));

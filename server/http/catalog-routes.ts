@@ -1,11 +1,19 @@
 import { Router } from 'express';
 import type { NodeRegistry } from '../../nodes/registry.ts';
 import { VERSION } from '../version.ts';
+import type { StoreWriteFailure } from '../store/write-failure.ts';
 
-export function catalogRoutes(registry: NodeRegistry): Router {
+/** `storeFailure`: why the store cannot write now (a full disk), or null: health answers 503 then. */
+export function catalogRoutes(registry: NodeRegistry, storeFailure: () => StoreWriteFailure | null = () => null): Router {
   const router = Router();
   const catalog = registry.catalog();
   router.get('/health', (_req, res) => {
+    const failure = storeFailure();
+    if (failure) {
+      const { code, message, hint, osCode, since } = failure;
+      res.status(503).json({ ok: false, version: VERSION, store: 'sqljs', error: { code, message, hint, osCode, since } });
+      return;
+    }
     res.json({ ok: true, version: VERSION, store: 'sqljs' });
   });
   router.get('/node-types', (_req, res) => {

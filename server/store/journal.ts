@@ -15,6 +15,7 @@
 import fsp, { type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { crc32 } from './crc32.ts';
+import { StoreWriteError, describeWriteFailure, type StoreWriteFailure } from './write-failure.ts';
 
 export const FRAME_HEADER_BYTES = 16;
 /** Larger lengths can only come from a damaged header. */
@@ -109,15 +110,29 @@ export async function fsyncDir(dir: string): Promise<void> {
   }
 }
 
+/**
+ * Test hook: consulted before each journal write and sync. A fault it returns is thrown as if the
+ * operating system had failed (after writing `bytes` of the buffer first, for a short write).
+ * Never set outside tests.
+ */
+export const journalFaults: {
+  before: ((what: 'write' | 'sync', file: string) => { error: Error; bytes?: number } | null) | null;
+} = { before: null };
+
 /** One journal file open for appending. */
 export class JournalFile {
+  /** Bytes known to be on disk: the size after the last successful sync (or open). */
+  public syncedSize: number;
+
   private constructor(
     readonly path: string,
     readonly startSeq: number,
     private readonly fh: FileHandle,
     /** Bytes written (and, between flushes, synced). */
     public size: number,
-  ) {}
+  ) {
+    this.syncedSize = size;
+  }
 
   /** Creates (or empties) the file of a journal starting at `startSeq` and makes its name durable. */
   static async create(dir: string, startSeq: number): Promise<JournalFile> {
@@ -152,6 +167,12 @@ export class JournalFile {
   /** Writes `buf[0, length)` at the end of the file (not yet synced). */
   async append(buf: Uint8Array, length: number): Promise<void> {
     let done = 0;
+    const fault = journalFaults.before?.('write', this.path);
+    if (fault) {
+      const bytes = Math.min(length, Math.max(0, fault.bytes ?? 0));
+      if (bytes > 0) await this.fh.write(buf, 0, bytes, this.size);
+      throw fault.error;
+    }
     while (done < length) {
       const { bytesWritten } = await this.fh.write(buf, done, length - done, this.size + done);
       if (bytesWritten <= 0) throw new Error(`Could not write to the journal ${this.path}`);
@@ -161,11 +182,23 @@ export class JournalFile {
   }
 
   async sync(): Promise<void> {
+    const fault = journalFaults.before?.('sync', this.path);
+    if (fault) throw fault.error;
     await this.fh.datasync();
+    this.syncedSize = this.size;
   }
 
   async close(): Promise<void> {
     await this.fh.close();
+  }
+
+  /**
+   * After a failed write or sync: a new handle on the same file, cut back to the last synced length
+   * (what a failed write may have left after it was never acknowledged), as opening cuts a torn tail.
+   */
+  async reopen(): Promise<JournalFile> {
+    await this.fh.close().catch(() => undefined);
+    return JournalFile.openAt(this.path, this.startSeq, this.syncedSize);
   }
 }
 
@@ -188,6 +221,8 @@ export interface GroupCommitHooks<Op> {
   apply(entries: ReadonlyArray<JournalEntry<Op>>): ApplyOutcome[];
   /** Runs after each flush, before the next one starts (e.g. to switch to a new journal file). */
   afterFlush(): Promise<void>;
+  /** Told when writes start failing (the failure) and when they work again (null). */
+  onWriteState?(failure: StoreWriteFailure | null): void;
 }
 
 /** Queues writes and commits them in groups: one write + one fdatasync per flush. */
@@ -197,13 +232,54 @@ export class GroupCommitJournal<Op> {
   private idleWaiters: Array<() => void> = [];
   private closedError: Error | null = null;
   private brokenError: Error | null = null;
+  /** Set when the journal file could not be written or synced: `recover` may reopen it. */
+  private writeFailed: StoreWriteFailure | null = null;
+  /** The last sequence number whose frame is synced (entries after it were never acknowledged). */
+  private durableSeq: number;
+  private recovering: Promise<void> | null = null;
   private readonly encoder = new FrameEncoder();
 
   constructor(
     private file: JournalFile,
     private nextSeq: number,
     private readonly hooks: GroupCommitHooks<Op>,
-  ) {}
+  ) {
+    this.durableSeq = nextSeq - 1;
+  }
+
+  /** Why writes are refused because the journal could not be written, or null while they work. */
+  get writeFailure(): StoreWriteFailure | null {
+    return this.writeFailed;
+  }
+
+  /**
+   * After a write failure: waits for the flush under way, reopens the journal file cut back to its
+   * last synced length (frames of the failed group were never acknowledged: they go), and accepts
+   * writes again, numbered after the last synced entry. The next write tells whether the disk takes
+   * it (if not, the journal fails again). Throws the failure when the file cannot be reopened, or
+   * when the journal stopped for another reason (only a restart reopens it then).
+   */
+  recover(): Promise<void> {
+    this.recovering ??= (async () => {
+      try {
+        await this.idle();
+        if (!this.brokenError) return;
+        if (!this.writeFailed || this.closedError) throw this.brokenError;
+        try {
+          this.file = await this.file.reopen();
+        } catch (err) {
+          throw new StoreWriteError(describeWriteFailure(path.dirname(this.file.path), err, this.writeFailed.since), err);
+        }
+        this.nextSeq = this.durableSeq + 1;
+        this.brokenError = null;
+        this.writeFailed = null;
+        this.hooks.onWriteState?.(null);
+      } finally {
+        this.recovering = null;
+      }
+    })();
+    return this.recovering;
+  }
 
   get currentFile(): JournalFile {
     return this.file;
@@ -283,9 +359,10 @@ export class GroupCommitJournal<Op> {
       await this.file.append(buf, length);
       await this.file.sync();
     } catch (err) {
-      for (const e of batch) e.reject(this.fail(err));
+      for (const e of batch) e.reject(this.fail(err, true));
       return;
     }
+    this.durableSeq = batch[batch.length - 1].seq;
     let outcomes: ApplyOutcome[];
     try {
       outcomes = this.hooks.apply(batch);
@@ -300,17 +377,32 @@ export class GroupCommitJournal<Op> {
     }
   }
 
-  /** After a failed write the file's tail is unknown: refuse every write until the store is reopened. */
-  private fail(err: unknown): Error {
+  /**
+   * After a failed write the file's tail is unknown: refuse every write until `recover` reopens the
+   * file (a write or sync that failed: `io`) or the process reopens the store (anything else).
+   */
+  private fail(err: unknown, io = false): Error {
     if (!this.brokenError) {
-      const message = err instanceof Error ? err.message : String(err);
-      this.brokenError = new Error(
-        `The store stopped accepting writes after a journal failure (${message}). Restart the server to reopen it.`,
-        { cause: err },
-      );
+      if (io) {
+        this.writeFailed = describeWriteFailure(path.dirname(this.file.path), err);
+        this.brokenError = new StoreWriteError(this.writeFailed, err);
+      } else {
+        const message = err instanceof Error ? err.message : String(err);
+        this.brokenError = new StoreWriteError(
+          {
+            code: 'E_STORE_WRITE',
+            message: `The store stopped accepting writes after a journal failure (${message}).`,
+            hint: 'Restart the server: the store reopens from what is on disk, and interrupted runs resume from their last committed step.',
+            osCode: null,
+            since: new Date().toISOString(),
+          },
+          err,
+        );
+      }
       const dropped = this.queue;
       this.queue = [];
       for (const e of dropped) e.reject(this.brokenError);
+      if (this.writeFailed) this.hooks.onWriteState?.(this.writeFailed);
     }
     return this.brokenError;
   }

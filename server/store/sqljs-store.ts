@@ -35,6 +35,7 @@ import type {
 import { GroupCommitJournal, JournalFile } from './journal.ts';
 import { replayJournal, storeDamagedError } from './integrity.ts';
 import { ConveyorError } from '../errors.ts';
+import type { StoreWriteFailure } from './write-failure.ts';
 import {
   Applier,
   appendLogsOp,
@@ -174,6 +175,7 @@ export class SqlJsStore implements Store {
   private closed = false;
   /** The snapshot opened has no checksums (older version): the next snapshot, at the latest close(), rewrites it. */
   private legacySnapshot = false;
+  private readonly writeStateListeners = new Set<(failure: StoreWriteFailure | null) => void>();
 
   private constructor(
     private readonly dir: string,
@@ -197,6 +199,10 @@ export class SqlJsStore implements Store {
         return outcomes;
       },
       afterFlush: () => this.maybeRotate(),
+      onWriteState: (failure) => {
+        if (failure) this.onError(new Error(`[E_STORE_WRITE] ${failure.message}`));
+        for (const l of this.writeStateListeners) l(failure);
+      },
     });
   }
 
@@ -253,7 +259,30 @@ export class SqlJsStore implements Store {
   // ---------------------------------------------------------------- writes
 
   private write<R>(op: Op): Promise<R> {
-    return this.journal.submit<R>(op, JSON.stringify(op));
+    const payload = JSON.stringify(op);
+    // After a write failure every new write first tries to reopen the journal (see recoverWrites).
+    if (this.journal.writeFailure && !this.closing) return this.journal.recover().then(() => this.journal.submit<R>(op, payload));
+    return this.journal.submit<R>(op, payload);
+  }
+
+  /** Why writes fail (a full or read-only disk), or null while they work. */
+  writeFailure(): StoreWriteFailure | null {
+    return this.journal.writeFailure;
+  }
+
+  /** Calls `listener` when writes start failing (with the failure) and when they work again (null). */
+  onWriteState(listener: (failure: StoreWriteFailure | null) => void): () => void {
+    this.writeStateListeners.add(listener);
+    return () => this.writeStateListeners.delete(listener);
+  }
+
+  /**
+   * After a write failure: reopens the journal cut back to its last synced length and accepts writes
+   * again (the next write tells whether the disk takes it). Throws E_STORE_WRITE when it cannot.
+   */
+  async recoverWrites(): Promise<void> {
+    if (this.closing || this.closed) throw this.closedError();
+    await this.journal.recover();
   }
 
   async putFlow(doc: FlowDocument): Promise<FlowRow> {
@@ -654,12 +683,16 @@ export class SqlJsStore implements Store {
   }
 
   private async shutdown(): Promise<void> {
+    // Writes failed (a full disk): cut the journal's unacknowledged tail if possible, and write no
+    // snapshot: the journal on disk already holds everything that was acknowledged.
+    const writesFailed = this.journal.writeFailure !== null;
+    if (writesFailed) await this.journal.recover().catch(() => undefined);
     await this.journal.close(this.closedError());
     await this.snapshotting;
     this.closed = true;
     const file = this.journal.currentFile;
     try {
-      if (this.lastAppliedSeq > this.durableSnapshotSeq || this.obsoleteFiles.length > 0 || this.legacySnapshot) {
+      if (!writesFailed && (this.lastAppliedSeq > this.durableSnapshotSeq || this.obsoleteFiles.length > 0 || this.legacySnapshot)) {
         const seq = this.lastAppliedSeq;
         const bytes = this.exportSnapshot(seq);
         this.options.onSnapshot?.({ phase: 'start', seq, bytes: bytes.length });

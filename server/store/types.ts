@@ -1,6 +1,7 @@
 import type { FlowDocument } from '../flow/schema.ts';
 import type { Json, RecordData, RejectInfo, TerminalStatus, LogLevel } from '../../nodes/sdk/types.ts';
 import type { StepErrorInfo } from '../../nodes/sdk/node-error.ts';
+import type { StoreWriteFailure } from './write-failure.ts';
 
 export type RunStatus =
   | 'running'
@@ -361,6 +362,14 @@ export interface Store {
   // Run log
   appendLogs(rows: LogRow[]): Promise<void>;
   listLogs(runId: string, filter?: { offset?: number; limit?: number }): Promise<Page<LogRow>>;
+
+  // Write failures (a full or read-only disk; see docs/architecture.md, "When a write fails")
+  /** Why writes fail now, or null while they work. */
+  writeFailure?(): StoreWriteFailure | null;
+  /** Calls `listener` when writes start failing (with the failure) and when they work again (null). */
+  onWriteState?(listener: (failure: StoreWriteFailure | null) => void): () => void;
+  /** Reopens the journal after a write failure; throws E_STORE_WRITE when it cannot. */
+  recoverWrites?(): Promise<void>;
 
   close(): Promise<void>;
 }

@@ -1,0 +1,257 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdtempSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { openConveyor, type Conveyor } from '../../../server/conveyor.ts';
+import { journalFaults } from '../../../server/store/journal.ts';
+import { FLOW_FORMAT, type FlowDocument } from '../../../server/flow/schema.ts';
+import type { RecordRow } from '../../../server/store/types.ts';
+
+/**
+ * A full disk stops the run, not the truth: a write failure is injected below the store (the
+ * journal's write fails with ENOSPC after writing a few bytes: a short write) while a run calls an
+ * unsafe HTTP endpoint that counts calls per key. The run halts with E_STORE_WRITE; once the
+ * failure is lifted, Resume finishes every record, no key is called twice, in-doubt ones wait for review.
+ */
+const RECORDS = 40;
+const calls = new Map<string, number>();
+/** Set the fault once this many calls have arrived (from inside the call: its commit fails). */
+let failAfter = Infinity;
+let effects: Server;
+let base = '';
+
+function enospc(): Error {
+  return Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', errno: -28, syscall: 'write' });
+}
+
+function injectFull(): void {
+  journalFaults.before = (what) => ({ error: enospc(), bytes: what === 'write' ? 7 : 0 });
+}
+
+beforeAll(async () => {
+  effects = createServer((req, res) => {
+    const key = decodeURIComponent(req.url!.split('/').pop()!);
+    calls.set(key, (calls.get(key) ?? 0) + 1);
+    let total = 0;
+    for (const n of calls.values()) total += n;
+    if (total >= failAfter) injectFull();
+    setTimeout(() => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ key, count: calls.get(key) }));
+    }, 5);
+  });
+  await new Promise<void>((r) => effects.listen(0, '127.0.0.1', () => r()));
+  base = `http://127.0.0.1:${(effects.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  journalFaults.before = null;
+  await new Promise<void>((r) => effects.close(() => r()));
+});
+
+afterEach(() => {
+  journalFaults.before = null;
+  failAfter = Infinity;
+  calls.clear();
+});
+
+function effectFlow(id: string): FlowDocument {
+  const records = Array.from({ length: RECORDS }, (_, i) => ({ key: `${id}-k${i}` }));
+  return {
+    format: FLOW_FORMAT,
+    id,
+    name: 'Disk full',
+    description: '',
+    settings: { concurrency: 4 },
+    nodes: [
+      { id: 'trigger', type: 'core.manual-trigger', position: { x: 0, y: 0 }, params: { format: 'json', records: JSON.stringify(records) } },
+      { id: 'call', type: 'core.http-request', position: { x: 200, y: 0 }, params: { method: 'POST', url: `${base}/effect/{{ key }}`, bodyFormat: 'none' } },
+      { id: 'mark', type: 'core.set-fields', position: { x: 400, y: 0 }, params: { fields: [{ name: 'count', value: 'response.body.count' }] } },
+      { id: 'done', type: 'core.end', position: { x: 600, y: 0 }, params: { status: 'success' } },
+    ],
+    edges: [
+      { id: 'e1', source: 'trigger', sourcePort: 'out', target: 'call', targetPort: 'in' },
+      { id: 'e2', source: 'call', sourcePort: 'out', target: 'mark', targetPort: 'in' },
+      { id: 'e3', source: 'mark', sourcePort: 'out', target: 'done', targetPort: 'in' },
+    ],
+  };
+}
+
+function totalCalls(): number {
+  let n = 0;
+  for (const c of calls.values()) n += c;
+  return n;
+}
+
+async function allRecords(c: Conveyor, runId: string): Promise<RecordRow[]> {
+  return (await c.store.listRecords(runId, { limit: 1000 })).items;
+}
+
+async function caught(p: Promise<unknown>): Promise<{ code: string; status: number; message: string; hint: string }> {
+  try {
+    await p;
+  } catch (err) {
+    return err as { code: string; status: number; message: string; hint: string };
+  }
+  throw new Error('expected a refusal');
+}
+
+/** Every record ended; each key called at most once; success ⇒ called once; review ⇒ E_IN_DOUBT (called once). */
+async function expectNothingRepeated(c: Conveyor, runId: string, id: string): Promise<{ review: number }> {
+  const records = await allRecords(c, runId);
+  expect(records).toHaveLength(RECORDS);
+  let review = 0;
+  for (const r of records) {
+    const key = `${id}-k${r.index}`;
+    expect(calls.get(key) ?? 0, key).toBeLessThanOrEqual(1);
+    if (r.status === 'success') expect(calls.get(key), key).toBe(1);
+    else {
+      expect(r.status, key).toBe('needs_review');
+      expect(r.error?.code, key).toBe('E_IN_DOUBT');
+      review++;
+    }
+  }
+  return { review };
+}
+
+describe('a journal write that fails (ENOSPC) stops the run, not the truth', () => {
+  it('halts the run with E_STORE_WRITE; pause/stop/resume answer consistently; Resume after the disk is back finishes every record once', async () => {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'conveyor-full-'));
+    const c = await openConveyor(dataDir);
+    try {
+      const doc = effectFlow('flow_full');
+      await c.flows.import(doc, 'replace');
+      failAfter = 10;
+      const run = await c.engine.startRun(doc);
+      const halted = await c.engine.waitForRun(run.id);
+      const atHalt = totalCalls();
+
+      // The run ended in a clear state, saying what went wrong and what to do.
+      expect(halted.status).toBe('interrupted');
+      expect(halted.reason?.code).toBe('E_STORE_WRITE');
+      expect(halted.reason?.message).toContain('ENOSPC');
+      expect(halted.reason?.message).toContain(path.join(dataDir, 'store'));
+      expect(halted.reason?.hint).toMatch(/Free space/);
+      expect(halted.reason?.hint).toMatch(/Resume/);
+      // No new step started once the write failed: at most the calls under way then (concurrency 4) came in.
+      expect(atHalt).toBeLessThan(10 + 4);
+      expect(atHalt).toBeLessThan(RECORDS);
+      // Health knows; the store refuses writes with the same code.
+      expect(c.engine.storeWriteFailure()?.code).toBe('E_STORE_WRITE');
+      expect(c.engine.storeWriteFailure()?.osCode).toBe('ENOSPC');
+      const save = await caught(c.flows.import({ ...doc, id: 'flow_other' }, 'replace'));
+      expect(save.code).toBe('E_STORE_WRITE');
+      expect(save.status).toBe(503);
+
+      // Pause: refused, saying the run is interrupted by the store (the same status the summary shows).
+      const pause = await caught(c.engine.pause(run.id));
+      expect(pause.code).toBe('E_RUN_NOT_RUNNING');
+      expect(pause.status).toBe(409);
+      expect(pause.message).toContain('is interrupted');
+      expect(pause.message).toContain('ENOSPC');
+      // Resume while the disk is still full: 503 E_STORE_WRITE, nothing runs, the run stays as it was.
+      const resume = await caught(c.engine.resume(run.id));
+      expect(resume.code).toBe('E_STORE_WRITE');
+      expect(resume.status).toBe(503);
+      expect(resume.hint).toMatch(/Resume/);
+      expect((await c.engine.summary(run.id)).status).toBe('interrupted');
+      expect((await c.engine.summary(run.id)).reason?.code).toBe('E_STORE_WRITE');
+      expect(totalCalls()).toBe(atHalt);
+
+      // Space is back: Resume reopens the journal and continues from the last committed steps.
+      failAfter = Infinity;
+      journalFaults.before = null;
+      await c.engine.resume(run.id);
+      const done = await c.engine.waitForRun(run.id);
+      expect(done.status).toBe('completed');
+      expect(c.engine.storeWriteFailure()).toBeNull();
+      const { review } = await expectNothingRepeated(c, run.id, 'flow_full');
+      // The call whose commit failed was made but never acknowledged: in doubt, never repeated.
+      expect(review).toBeGreaterThanOrEqual(1);
+      expect(done.counts.success + done.counts.needs_review).toBe(RECORDS);
+    } finally {
+      journalFaults.before = null;
+      await c.close();
+    }
+
+    // Nothing half-written was left behind: the store reopens with the same truth.
+    const again = await openConveyor(dataDir);
+    try {
+      const [run] = await again.store.listRuns();
+      expect(run.status).toBe('completed');
+      const { review } = await expectNothingRepeated(again, run.id, 'flow_full');
+      expect(review).toBeGreaterThanOrEqual(1);
+    } finally {
+      await again.close();
+    }
+  });
+
+  it('Stop on a halted run stops it in memory and writes it once the store writes again; Resume then finishes it', async () => {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'conveyor-full-'));
+    const c = await openConveyor(dataDir);
+    try {
+      const doc = effectFlow('flow_stop');
+      await c.flows.import(doc, 'replace');
+      failAfter = 5;
+      const run = await c.engine.startRun(doc);
+      await c.engine.waitForRun(run.id);
+      const stopped = await c.engine.stop(run.id);
+      expect(stopped.status).toBe('stopped');
+      expect(stopped.reason?.code).toBe('E_STORE_WRITE');
+      // Asking again answers the same way (no contradicting refusals).
+      expect((await c.engine.stop(run.id)).status).toBe('stopped');
+      expect((await c.engine.summary(run.id)).status).toBe('stopped');
+      // The store could not take it yet: what it holds still says running.
+      expect((await c.store.getRun(run.id))?.status).toBe('running');
+
+      failAfter = Infinity;
+      journalFaults.before = null;
+      await c.store.recoverWrites!();
+      await c.store.appendLogs([]);
+      await expect.poll(async () => (await c.store.getRun(run.id))?.status).toBe('stopped');
+      expect(c.engine.storeWriteFailure()).toBeNull();
+
+      await c.engine.resume(run.id);
+      const done = await c.engine.waitForRun(run.id);
+      expect(done.status).toBe('completed');
+      await expectNothingRepeated(c, run.id, 'flow_stop');
+    } finally {
+      journalFaults.before = null;
+      await c.close();
+    }
+  });
+
+  it('after a restart (the disk still full at shutdown) the run shows interrupted and resumes normally', async () => {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'conveyor-full-'));
+    const doc = effectFlow('flow_restart');
+    let runId = '';
+    const c = await openConveyor(dataDir);
+    try {
+      await c.flows.import(doc, 'replace');
+      failAfter = 8;
+      runId = (await c.engine.startRun(doc)).id;
+      expect((await c.engine.waitForRun(runId)).reason?.code).toBe('E_STORE_WRITE');
+    } finally {
+      await c.close(); // the disk is still full: no snapshot, the journal is cut back to what was acknowledged
+    }
+    failAfter = Infinity;
+    journalFaults.before = null;
+    const journal = path.join(dataDir, 'store');
+    expect(statSync(journal).isDirectory()).toBe(true);
+
+    const again = await openConveyor(dataDir);
+    try {
+      const row = await again.store.getRun(runId);
+      expect(row?.status).toBe('interrupted');
+      await again.engine.resume(runId);
+      const done = await again.engine.waitForRun(runId);
+      expect(done.status).toBe('completed');
+      const { review } = await expectNothingRepeated(again, runId, 'flow_restart');
+      expect(review).toBeGreaterThanOrEqual(1);
+    } finally {
+      await again.close();
+    }
+  });
+});
