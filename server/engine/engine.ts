@@ -158,7 +158,13 @@ export class Engine {
       const reason = status === 'interrupted'
         ? { code: 'E_RUN_INTERRUPTED', message: 'The server stopped while this run was going.', hint: 'Press Resume: the run continues from its last committed steps.', transient: true }
         : run.reason;
-      await this.opts.store.updateRun(run.id, { status, reason });
+      try {
+        await this.opts.store.updateRun(run.id, { status, reason });
+      } catch (err) {
+        // The disk is still full: the studio starts anyway, the run shows why, and is written later.
+        if (!isStoreWriteError(err)) throw err;
+        this.unsaved.set(run.id, { ...run, status, reason: storeReason(err) });
+      }
     }
     return stale;
   }
