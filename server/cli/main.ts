@@ -11,6 +11,7 @@ import { startServer } from '../main.ts';
 import { setPassword } from './set-password.ts';
 import { buildReport } from '../report/build-report.ts';
 import { rotateKey } from './rotate-key.ts';
+import { STORE_USAGE, storeCommand } from './store-command.ts';
 import { openPastRuns } from './past-runs.ts';
 import type { RunSummary } from '../engine/engine.ts';
 import { OUTCOME_EXIT_CODE, runOutcome } from '../engine/run-outcome.ts';
@@ -38,6 +39,7 @@ const USAGE = `Usage: conveyor <command>
                                          records that would run, those a run would skip (business
                                          key: duplicates, done in past runs of DATA_DIR), rejected
                                          rows and flow problems; runs nothing
+${STORE_USAGE}
 
 Exit codes: 0 success (every record succeeded or was skipped; nothing to fix), 1 records failed,
 rows rejected, the run failed or the flow is invalid, 2 usage or input error, 3 records need
@@ -62,6 +64,8 @@ export async function main(argv: string[]): Promise<number> {
         return await rotateKey(rest);
       case 'set-password':
         return await setPassword(rest);
+      case 'store':
+        return await storeCommand(rest);
       case undefined:
       case '--help':
       case '-h':

@@ -347,6 +347,15 @@ export async function inspectStore(dir: string, opts: { snapshot?: SnapshotCheck
       damage = gap;
       continue;
     }
+    // An entry whose checksum holds but that cannot be read ends the readable part there.
+    const unreadable = scan.frames.findIndex((fr) => fr.seq > lastSeq && !readable(fr.payload));
+    if (unreadable >= 0) {
+      const fr = scan.frames[unreadable];
+      scan.damage = { offset: fr.offset, reason: `entry ${fr.seq} passes its checksum but cannot be read`, after: [...scan.frames.slice(unreadable), ...(scan.damage?.after ?? [])] };
+      scan.frames = scan.frames.slice(0, unreadable);
+      scan.validLength = fr.offset;
+      scan.torn = null;
+    }
     if (scan.damage) {
       damage = { file: f.path, offset: scan.damage.offset, reason: scan.damage.reason, loss: lossAfter(files, f.path) };
       continue;
@@ -370,6 +379,15 @@ export function sequenceGap(f: { path: string; startSeq: number }, lastSeq: numb
       ? `the journal starts at entry ${f.startSeq} but there is no snapshot (${SNAPSHOT_FILE}) holding the entries before it: ${missing} (was ${SNAPSHOT_FILE} deleted or moved?)`
       : `the journal continues at entry ${f.startSeq} but ${missing}`;
   return { file: f.path, offset: 0, reason, loss: null, lost: `Opening it would serve what follows without ${missing.replace(/ (is|are) missing$/, '')}.` };
+}
+
+function readable(payload: string): boolean {
+  try {
+    const op = JSON.parse(payload) as unknown;
+    return Array.isArray(op) && typeof op[0] === 'string';
+  } catch {
+    return false;
+  }
 }
 
 /** What the entries after the damage in `file` (and every later file) held. */

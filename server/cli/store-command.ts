@@ -1,0 +1,52 @@
+/**
+ * `conveyor store verify | repair | backup DIR | restore DIR [--data-dir D] [--json]`: see docs/operations.md.
+ */
+import { parseArgs } from 'node:util';
+import { defaultDataDir } from '../conveyor.ts';
+import { ConveyorError } from '../errors.ts';
+import { backupStore, repairStore, restoreStore, verifyStore } from '../store/maintenance.ts';
+
+export const STORE_USAGE = `  store verify [--data-dir DIR] [--json]
+                                         report the state of the data folder's store (snapshot,
+                                         journal files, torn tail, damage with its offset) without
+                                         changing anything; exit 0 only when healthy
+  store repair [--data-dir DIR]          keep what is intact, move damaged files aside into
+                                         store/damaged-<time>/, print what was lost, mark records
+                                         whose unsafe steps may have run as in doubt (studio stopped)
+  store backup <DIR> [--data-dir DIR]    copy the data folder consistently into DIR (a new or empty
+                                         folder), also while the studio runs; the copy is verified
+  store restore <DIR> [--data-dir DIR]   put a backup back (studio stopped); the current data is
+                                         moved into DATA_DIR/replaced-<time>/, never deleted`;
+
+export async function storeCommand(args: string[]): Promise<number> {
+  const [sub, ...rest] = args;
+  const { positionals, values } = parseArgs({ args: rest, allowPositionals: true, options: { 'data-dir': { type: 'string' }, json: { type: 'boolean' } } });
+  const dataDir = values['data-dir'] ?? defaultDataDir();
+  switch (sub) {
+    case 'verify': {
+      const r = await verifyStore(dataDir);
+      if (values.json) console.log(JSON.stringify({ storeDir: r.storeDir, healthy: r.healthy, empty: r.empty, snapshot: r.inspection?.snapshot ?? null, damage: r.inspection?.damage ?? null, files: r.inspection?.files.map((f) => ({ file: f.path, entries: f.frames.length, firstSeq: f.frames[0]?.seq ?? null, lastSeq: f.frames.at(-1)?.seq ?? null, bytes: f.size, torn: f.torn, damage: f.damage && { offset: f.damage.offset, reason: f.damage.reason } })) ?? [] }, null, 2));
+      else for (const line of r.lines) (r.healthy ? console.log : console.error)(line);
+      return r.healthy ? 0 : 1;
+    }
+    case 'repair': {
+      const r = await repairStore(dataDir);
+      for (const line of r.lines) console.log(line);
+      return 0;
+    }
+    case 'backup': {
+      if (!positionals[0]) throw new ConveyorError('E_USAGE', 'No backup folder given.', 'Name a new or empty folder, e.g. conveyor store backup /mnt/backups/conveyor-2024-05-01', 2);
+      const r = await backupStore(dataDir, positionals[0]);
+      for (const line of r.lines) console.log(line);
+      return 0;
+    }
+    case 'restore': {
+      if (!positionals[0]) throw new ConveyorError('E_USAGE', 'No backup folder given.', 'Name the folder a backup was written to, e.g. conveyor store restore /mnt/backups/conveyor-2024-05-01', 2);
+      const r = await restoreStore(dataDir, positionals[0]);
+      for (const line of r.lines) console.log(line);
+      return 0;
+    }
+    default:
+      throw new ConveyorError('E_USAGE', sub ? `Unknown store command "${sub}".` : 'No store command given.', 'Use one of: conveyor store verify | repair | backup DIR | restore DIR [--data-dir DIR].', 2);
+  }
+}
