@@ -323,7 +323,11 @@ export interface BackupResult {
  * store opens consistently. If a rotation removed a file meanwhile it starts again. The copy is
  * verified; the other files of the folder (vault, evidence, uploads) are copied as they are.
  */
-export async function backupStore(dataDir: string, target: string, opts: { now?: Date; maxAttempts?: number } = {}): Promise<BackupResult> {
+export async function backupStore(
+  dataDir: string,
+  target: string,
+  opts: { now?: Date; maxAttempts?: number; /** Tests: runs between reading the snapshot and the journal files. */ afterSnapshotRead?: (attempt: number) => Promise<void> } = {},
+): Promise<BackupResult> {
   const source = storeDirOf(dataDir);
   const dest = path.resolve(target);
   if (!fs.existsSync(source)) throw new ConveyorError('E_BACKUP_FAILED', `There is no store in ${source} to back up.`, 'Check --data-dir (or DATA_DIR).', 2);
@@ -342,6 +346,7 @@ export async function backupStore(dataDir: string, target: string, opts: { now?:
     const files: string[] = [];
     try {
       const snapshot = await readWhole(path.join(source, SNAPSHOT_FILE));
+      await opts.afterSnapshotRead?.(attempt);
       const journals = await listJournalFiles(source);
       for (const j of journals) {
         const bytes = await readWhole(j.path);

@@ -221,6 +221,31 @@ describe('conveyor store backup and restore', () => {
     }
   });
 
+  it('a rotation between reading the snapshot and the journal files: the inconsistent copy is taken again', async () => {
+    const dataDir = tempDir('conveyor-data-');
+    const storeDir = path.join(dataDir, 'store');
+    let done: (() => void) | null = null;
+    const store = await openSqlJsStore(storeDir, { snapshotThresholdBytes: 1024, onSnapshot: (e) => e.phase === 'done' && done?.() });
+    for (let i = 0; i < 3; i++) await store.putFlow({ ...flowDoc(`f${i}`), description: 'x'.repeat(600) });
+    const target = path.join(tempDir('conveyor-backup-'), 'b');
+    const r = await backupStore(dataDir, target, {
+      afterSnapshotRead: async (attempt) => {
+        if (attempt > 1) return;
+        // A whole rotation: new snapshot durable, the journal files it covers removed.
+        const rotated = new Promise<void>((resolve) => (done = resolve));
+        for (let i = 3; i < 12; i++) await store.putFlow({ ...flowDoc(`f${i}`), description: 'x'.repeat(600) });
+        await rotated;
+      },
+    });
+    expect(r.attempts).toBe(2);
+    await store.close();
+    const restoredDir = tempDir('conveyor-restored-');
+    await restoreStore(restoredDir, target);
+    const restored = await openSqlJsStore(path.join(restoredDir, 'store'));
+    expect((await restored.listFlows()).length).toBe(12);
+    await restored.close();
+  });
+
   it('restore verifies the backup, refuses while the studio runs, and moves the current data aside', async () => {
     const { dataDir } = await populated();
     const backup = path.join(tempDir('conveyor-backup-'), 'b');
