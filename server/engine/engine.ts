@@ -265,8 +265,13 @@ export class Engine {
     const byStore = run.halt === 'store';
     haltRun(run, 'stop');
     run.abort.abort();
-    if (byStore) this.keepStatus(run, 'stopping', run.haltReason);
-    else await this.setStatusOrKeep(run, 'stopping', null);
+    if (byStore) {
+      // Halted by the store already: only the steps under way (now cancelled) are left to end.
+      this.keepStatus(run, 'stopping', run.haltReason);
+      await run.done;
+      // It may have ended interrupted just before the Stop: stop it as a run that is not executing.
+      return this.stop(runId);
+    } else await this.setStatusOrKeep(run, 'stopping', null);
     return this.summary(runId);
   }
 
@@ -303,8 +308,15 @@ export class Engine {
     // Records already under way go first: they hold partial work.
     unfinished.sort((a, b) => Number(b.status === 'running') - Number(a.status === 'running') || a.index - b.index);
     const resumed: RunRow = { ...row, status: 'running', reason: null, endedAt: null };
-    await this.opts.store.updateRun(runId, { status: 'running', reason: null, endedAt: null });
+    // Not written as halted by storeRestored (told by this very write) after it is written running.
+    const unsaved = this.unsaved.get(runId);
     this.unsaved.delete(runId);
+    try {
+      await this.opts.store.updateRun(runId, { status: 'running', reason: null, endedAt: null });
+    } catch (err) {
+      if (unsaved && !this.unsaved.has(runId)) this.unsaved.set(runId, unsaved);
+      throw err;
+    }
     this.launch(resumed, flow, new LiveRun('running', counts, [...flow.nodes.keys()], steps), unfinished);
     this.emit({ type: 'run', runId, status: 'running', reason: null });
     this.logs.add(runId, null, null, 'info', `Run resumed: ${unfinished.length} record${unfinished.length === 1 ? '' : 's'} left.`);

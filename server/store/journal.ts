@@ -247,7 +247,10 @@ export class GroupCommitJournal<Op> {
     this.durableSeq = nextSeq - 1;
   }
 
-  /** Why writes are refused because the journal could not be written, or null while they work. */
+  /**
+   * Why writes fail because the journal could not be written, or null while they work. It stays set
+   * after `recover` until a write is synced again: only a write tells that the disk takes writes.
+   */
   get writeFailure(): StoreWriteFailure | null {
     return this.writeFailed;
   }
@@ -256,8 +259,8 @@ export class GroupCommitJournal<Op> {
    * After a write failure: waits for the flush under way, reopens the journal file cut back to its
    * last synced length (frames of the failed group were never acknowledged: they go), and accepts
    * writes again, numbered after the last synced entry. The next write tells whether the disk takes
-   * it (if not, the journal fails again). Throws the failure when the file cannot be reopened, or
-   * when the journal stopped for another reason (only a restart reopens it then).
+   * it (if not, the journal fails again; if so, `onWriteState(null)`). Throws the failure when the
+   * file cannot be reopened, or when the journal stopped for another reason (only a restart then).
    */
   recover(): Promise<void> {
     this.recovering ??= (async () => {
@@ -272,8 +275,6 @@ export class GroupCommitJournal<Op> {
         }
         this.nextSeq = this.durableSeq + 1;
         this.brokenError = null;
-        this.writeFailed = null;
-        this.hooks.onWriteState?.(null);
       } finally {
         this.recovering = null;
       }
@@ -363,6 +364,11 @@ export class GroupCommitJournal<Op> {
       return;
     }
     this.durableSeq = batch[batch.length - 1].seq;
+    if (this.writeFailed) {
+      // The disk takes writes again.
+      this.writeFailed = null;
+      this.hooks.onWriteState?.(null);
+    }
     let outcomes: ApplyOutcome[];
     try {
       outcomes = this.hooks.apply(batch);
@@ -384,7 +390,7 @@ export class GroupCommitJournal<Op> {
   private fail(err: unknown, io = false): Error {
     if (!this.brokenError) {
       if (io) {
-        this.writeFailed = describeWriteFailure(path.dirname(this.file.path), err);
+        this.writeFailed = describeWriteFailure(path.dirname(this.file.path), err, this.writeFailed?.since);
         this.brokenError = new StoreWriteError(this.writeFailed, err);
       } else {
         const message = err instanceof Error ? err.message : String(err);

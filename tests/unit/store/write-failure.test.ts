@@ -1,11 +1,12 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtempSync, statSync } from 'node:fs';
+import { cpSync, mkdtempSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { openConveyor, type Conveyor } from '../../../server/conveyor.ts';
 import { journalFaults } from '../../../server/store/journal.ts';
+import { openSqlJsStore } from '../../../server/store/sqljs-store.ts';
 import { FLOW_FORMAT, type FlowDocument } from '../../../server/flow/schema.ts';
 import type { RecordRow } from '../../../server/store/types.ts';
 
@@ -26,8 +27,19 @@ function enospc(): Error {
   return Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', errno: -28, syscall: 'write' });
 }
 
+function eio(): Error {
+  return Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO', errno: -5, syscall: 'fdatasync' });
+}
+
+/** How the disk fails: a short write then ENOSPC, or every write landing but its fsync failing (EIO). */
+type Mode = 'short write (ENOSPC)' | 'fsync fails (EIO)';
+let mode: Mode = 'short write (ENOSPC)';
+
 function injectFull(): void {
-  journalFaults.before = (what) => ({ error: enospc(), bytes: what === 'write' ? 7 : 0 });
+  journalFaults.before =
+    mode === 'short write (ENOSPC)'
+      ? (what) => ({ error: enospc(), bytes: what === 'write' ? 7 : 0 })
+      : (what) => (what === 'sync' ? { error: eio() } : null);
 }
 
 beforeAll(async () => {
@@ -52,6 +64,7 @@ afterAll(async () => {
 });
 
 afterEach(() => {
+  mode = 'short write (ENOSPC)';
   journalFaults.before = null;
   failAfter = Infinity;
   calls.clear();
@@ -117,7 +130,9 @@ async function expectNothingRepeated(c: Conveyor, runId: string, id: string): Pr
 }
 
 describe('a journal write that fails (ENOSPC) stops the run, not the truth', () => {
-  it('halts the run with E_STORE_WRITE; pause/stop/resume answer consistently; Resume after the disk is back finishes every record once', async () => {
+  it.each<Mode>(['short write (ENOSPC)', 'fsync fails (EIO)'])('%s: halts the run with E_STORE_WRITE; pause/stop/resume answer consistently; Resume after the disk is back finishes every record once', async (m) => {
+    mode = m;
+    const osCode = m === 'short write (ENOSPC)' ? 'ENOSPC' : 'EIO';
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'conveyor-full-'));
     const c = await openConveyor(dataDir);
     try {
@@ -131,16 +146,16 @@ describe('a journal write that fails (ENOSPC) stops the run, not the truth', () 
       // The run ended in a clear state, saying what went wrong and what to do.
       expect(halted.status).toBe('interrupted');
       expect(halted.reason?.code).toBe('E_STORE_WRITE');
-      expect(halted.reason?.message).toContain('ENOSPC');
+      expect(halted.reason?.message).toContain(osCode);
       expect(halted.reason?.message).toContain(path.join(dataDir, 'store'));
-      expect(halted.reason?.hint).toMatch(/Free space/);
+      expect(halted.reason?.hint).toMatch(osCode === 'ENOSPC' ? /Free space/ : /Check the disk/);
       expect(halted.reason?.hint).toMatch(/Resume/);
       // No new step started once the write failed: at most the calls under way then (concurrency 4) came in.
       expect(atHalt).toBeLessThan(10 + 4);
       expect(atHalt).toBeLessThan(RECORDS);
       // Health knows; the store refuses writes with the same code.
       expect(c.engine.storeWriteFailure()?.code).toBe('E_STORE_WRITE');
-      expect(c.engine.storeWriteFailure()?.osCode).toBe('ENOSPC');
+      expect(c.engine.storeWriteFailure()?.osCode).toBe(osCode);
       const save = await caught(c.flows.import({ ...doc, id: 'flow_other' }, 'replace'));
       expect(save.code).toBe('E_STORE_WRITE');
       expect(save.status).toBe(503);
@@ -150,7 +165,7 @@ describe('a journal write that fails (ENOSPC) stops the run, not the truth', () 
       expect(pause.code).toBe('E_RUN_NOT_RUNNING');
       expect(pause.status).toBe(409);
       expect(pause.message).toContain('is interrupted');
-      expect(pause.message).toContain('ENOSPC');
+      expect(pause.message).toContain(osCode);
       // Resume while the disk is still full: 503 E_STORE_WRITE, nothing runs, the run stays as it was.
       const resume = await caught(c.engine.resume(run.id));
       expect(resume.code).toBe('E_STORE_WRITE');
@@ -171,6 +186,20 @@ describe('a journal write that fails (ENOSPC) stops the run, not the truth', () 
       // The call whose commit failed was made but never acknowledged: in doubt, never repeated.
       expect(review).toBeGreaterThanOrEqual(1);
       expect(done.counts.success + done.counts.needs_review).toBe(RECORDS);
+
+      // What is on disk right now (as a crash would leave it) holds the same truth: the frames of the
+      // failed writes were cut, so the journal reads on past them.
+      const copy = mkdtempSync(path.join(os.tmpdir(), 'conveyor-full-copy-'));
+      cpSync(path.join(dataDir, 'store'), copy, { recursive: true });
+      const crashed = await openSqlJsStore(copy);
+      try {
+        const live = (await allRecords(c, run.id)).map((r) => [r.index, r.status, r.error?.code ?? null]);
+        const onDisk = (await crashed.listRecords(run.id, { limit: 1000 })).items.map((r) => [r.index, r.status, r.error?.code ?? null]);
+        expect(onDisk).toEqual(live);
+        expect((await crashed.getRun(run.id))?.status).toBe('completed');
+      } finally {
+        await crashed.close();
+      }
     } finally {
       journalFaults.before = null;
       await c.close();
@@ -208,8 +237,10 @@ describe('a journal write that fails (ENOSPC) stops the run, not the truth', () 
 
       failAfter = Infinity;
       journalFaults.before = null;
+      // Still failing until a write goes through: then the stop is written too.
       await c.store.recoverWrites!();
-      await c.store.appendLogs([]);
+      expect(c.engine.storeWriteFailure()?.code).toBe('E_STORE_WRITE');
+      await c.flows.import({ ...doc, id: 'flow_stop_other' }, 'replace');
       await expect.poll(async () => (await c.store.getRun(run.id))?.status).toBe('stopped');
       expect(c.engine.storeWriteFailure()).toBeNull();
 
