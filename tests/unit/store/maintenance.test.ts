@@ -224,17 +224,20 @@ describe('conveyor store backup and restore', () => {
   it('a rotation between reading the snapshot and the journal files: the inconsistent copy is taken again', async () => {
     const dataDir = tempDir('conveyor-data-');
     const storeDir = path.join(dataDir, 'store');
-    let done: (() => void) | null = null;
-    const store = await openSqlJsStore(storeDir, { snapshotThresholdBytes: 1024, onSnapshot: (e) => e.phase === 'done' && done?.() });
-    for (let i = 0; i < 3; i++) await store.putFlow({ ...flowDoc(`f${i}`), description: 'x'.repeat(600) });
+    const starts: number[] = [];
+    const dones: number[] = [];
+    const store = await openSqlJsStore(storeDir, { snapshotThresholdBytes: 1024, onSnapshot: (e) => (e.phase === 'start' ? starts : dones).push(e.seq) });
+    let n = 0;
+    const write = () => store.putFlow({ ...flowDoc(`f${n++}`), description: 'x'.repeat(600) });
+    for (let i = 0; i < 3; i++) await write();
     const target = path.join(tempDir('conveyor-backup-'), 'b');
     const r = await backupStore(dataDir, target, {
       afterSnapshotRead: async (attempt) => {
         if (attempt > 1) return;
-        // A whole rotation: new snapshot durable, the journal files it covers removed.
-        const rotated = new Promise<void>((resolve) => (done = resolve));
-        for (let i = 3; i < 12; i++) await store.putFlow({ ...flowDoc(`f${i}`), description: 'x'.repeat(600) });
-        await rotated;
+        // A whole rotation starting now: new snapshot durable, the journal files it covers removed.
+        const mark = starts.length;
+        while (starts.length === mark) await write();
+        while (!dones.includes(starts[mark])) await new Promise((resolve) => setTimeout(resolve, 2));
       },
     });
     expect(r.attempts).toBe(2);
@@ -242,7 +245,7 @@ describe('conveyor store backup and restore', () => {
     const restoredDir = tempDir('conveyor-restored-');
     await restoreStore(restoredDir, target);
     const restored = await openSqlJsStore(path.join(restoredDir, 'store'));
-    expect((await restored.listFlows()).length).toBe(12);
+    expect((await restored.listFlows()).length).toBe(n);
     await restored.close();
   });
 
