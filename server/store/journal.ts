@@ -202,6 +202,19 @@ export class JournalFile {
   }
 }
 
+/** Free space a full disk must have again before the journal reopens (besides twice the failed group). */
+const MIN_FREE_BYTES_TO_REOPEN = 1 << 20;
+
+/** Bytes free for this process on the file system holding `dir`, or null when it cannot be told. */
+async function freeBytes(dir: string): Promise<number | null> {
+  try {
+    const st = await fsp.statfs(dir);
+    return Number(st.bavail) * Number(st.bsize);
+  } catch {
+    return null;
+  }
+}
+
 /** What applying one durable entry gave: the value its promise resolves with, or why it failed. */
 export type ApplyOutcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 
@@ -234,6 +247,8 @@ export class GroupCommitJournal<Op> {
   private brokenError: Error | null = null;
   /** Set when the journal file could not be written or synced: `recover` may reopen it. */
   private writeFailed: StoreWriteFailure | null = null;
+  /** Bytes of the group whose write failed: a full disk must have room for it again before reopening. */
+  private failedBytes = 0;
   /** The last sequence number whose frame is synced (entries after it were never acknowledged). */
   private durableSeq: number;
   private recovering: Promise<void> | null = null;
@@ -268,6 +283,14 @@ export class GroupCommitJournal<Op> {
         await this.idle();
         if (!this.brokenError) return;
         if (!this.writeFailed || this.closedError) throw this.brokenError;
+        // A full disk: reopen only once the group that failed would fit, with room to spare, so that
+        // Resume on a disk still full answers at once instead of starting steps that cannot commit.
+        const full = this.writeFailed.osCode === 'ENOSPC' ? await freeBytes(path.dirname(this.file.path)) : null;
+        const needed = Math.max(2 * this.failedBytes, MIN_FREE_BYTES_TO_REOPEN);
+        if (full !== null && full < needed) {
+          const err = Object.assign(new Error(`ENOSPC: ${full} bytes free, ${needed} needed to go on`), { code: 'ENOSPC' });
+          throw new StoreWriteError(describeWriteFailure(path.dirname(this.file.path), err, this.writeFailed.since), err);
+        }
         try {
           this.file = await this.file.reopen();
         } catch (err) {
@@ -357,6 +380,7 @@ export class GroupCommitJournal<Op> {
     }
     try {
       const { buf, length } = this.encoder.encode(batch);
+      this.failedBytes = length;
       await this.file.append(buf, length);
       await this.file.sync();
     } catch (err) {
