@@ -117,6 +117,8 @@ export async function fsyncDir(dir: string): Promise<void> {
  */
 export const journalFaults: {
   before: ((what: 'write' | 'sync', file: string) => { error: Error; bytes?: number } | null) | null;
+  /** The free space the file system reports, when set (a disk still full after the failure). */
+  freeBytes?: number | null;
 } = { before: null };
 
 /** One journal file open for appending. */
@@ -207,6 +209,7 @@ const MIN_FREE_BYTES_TO_REOPEN = 1 << 20;
 
 /** Bytes free for this process on the file system holding `dir`, or null when it cannot be told. */
 async function freeBytes(dir: string): Promise<number | null> {
+  if (typeof journalFaults.freeBytes === 'number') return journalFaults.freeBytes;
   try {
     const st = await fsp.statfs(dir);
     return Number(st.bavail) * Number(st.bsize);

@@ -66,6 +66,7 @@ afterAll(async () => {
 afterEach(() => {
   mode = 'short write (ENOSPC)';
   journalFaults.before = null;
+  journalFaults.freeBytes = null;
   failAfter = Infinity;
   calls.clear();
 });
@@ -174,6 +175,17 @@ describe('a journal write that fails (ENOSPC) stops the run, not the truth', () 
       expect((await c.engine.summary(run.id)).status).toBe('interrupted');
       expect((await c.engine.summary(run.id)).reason?.code).toBe('E_STORE_WRITE');
       expect(totalCalls()).toBe(atHalt);
+      if (osCode === 'ENOSPC') {
+        // The writes would go through now, but the disk has almost no room: Resume answers at once.
+        journalFaults.before = null;
+        journalFaults.freeBytes = 4096;
+        const tight = await caught(c.engine.resume(run.id));
+        expect(tight.code).toBe('E_STORE_WRITE');
+        expect(tight.message).toContain('4096 bytes free');
+        expect((await c.engine.summary(run.id)).status).toBe('interrupted');
+        expect(totalCalls()).toBe(atHalt);
+        journalFaults.freeBytes = null;
+      }
 
       // Space is back: Resume reopens the journal and continues from the last committed steps.
       failAfter = Infinity;
