@@ -250,9 +250,13 @@ export class Engine {
       if (row.status !== 'paused' && row.status !== 'interrupted' && row.status !== 'safe_stopped') throw notRunning(runId, row.status, 'stop');
       const endedAt = new Date().toISOString();
       const stopped: RunRow = { ...row, status: 'stopped', endedAt };
+      const wasUnsaved = this.unsaved.has(runId);
+      // Kept as stopped first: if this very write tells the store writes again, what storeRestored
+      // writes after it is this stopped state, not the older one.
+      if (wasUnsaved) this.unsaved.set(runId, stopped);
       try {
-        await this.opts.store.updateRun(runId, { status: 'stopped', endedAt, ...(this.unsaved.has(runId) ? { reason: row.reason } : {}) });
-        this.unsaved.delete(runId);
+        await this.opts.store.updateRun(runId, { status: 'stopped', endedAt, ...(wasUnsaved ? { reason: row.reason } : {}) });
+        if (this.unsaved.get(runId) === stopped) this.unsaved.delete(runId);
       } catch (err) {
         // The store cannot write: stopped in memory now, written once it writes again.
         if (!isStoreWriteError(err)) throw err;

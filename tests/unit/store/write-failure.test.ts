@@ -266,6 +266,28 @@ describe('a journal write that fails (ENOSPC) stops the run, not the truth', () 
     }
   });
 
+  it('Stop as the first write once the disk is back: the store ends up holding the run stopped', async () => {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'conveyor-full-'));
+    const c = await openConveyor(dataDir);
+    try {
+      const doc = effectFlow('flow_stop_after');
+      await c.flows.import(doc, 'replace');
+      failAfter = 5;
+      const run = await c.engine.startRun(doc);
+      await c.engine.waitForRun(run.id);
+      expect(c.engine.storeWriteFailure()?.code).toBe('E_STORE_WRITE');
+      failAfter = Infinity;
+      journalFaults.before = null;
+      const stopped = await c.engine.stop(run.id);
+      expect(stopped.status).toBe('stopped');
+      await c.flows.import({ ...doc, id: 'flow_stop_after_2' }, 'replace'); // every write queued before it is applied
+      expect((await c.store.getRun(run.id))?.status).toBe('stopped');
+      expect((await c.engine.summary(run.id)).status).toBe('stopped');
+    } finally {
+      await c.close();
+    }
+  });
+
   it('after a restart (the disk still full at shutdown) the run shows interrupted and resumes normally', async () => {
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'conveyor-full-'));
     const doc = effectFlow('flow_restart');
