@@ -591,7 +591,7 @@ function haltedByStore(runId: string, row: RunRow, action: string): ConveyorErro
   const reason = row.reason!;
   return new ConveyorError(
     'E_RUN_NOT_RUNNING',
-    `Run ${runId} is ${row.status}, so it cannot ${action}: it was halted because ${reason.message.replace(/^Conveyor /, 'Conveyor ')}`,
+    `Run ${runId} is ${row.status}, so it cannot ${action}: it was halted because ${reason.message}`,
     `${reason.hint} Or press Stop to end it.`,
     409,
   );
