@@ -68,11 +68,11 @@ export function RunDialog({
     else if (open && !acceptsFile) setMode((m) => (m === 'file' ? 'auto' : m));
   }, [open, sheetTrigger, acceptsFile]);
 
-  // A dry check answers for the input it was given: forget it when the input changes.
+  // A dry check answers for the input (and the reprocess choice) it was given: forget it when they change.
   useEffect(() => {
     setReport(null);
     setCheckError(null);
-  }, [text, mode, file]);
+  }, [text, mode, file, reprocess]);
 
   const input: { ok: true; value: RunInputWithFile | undefined } | { ok: false } = fileMode
     ? file
@@ -98,7 +98,8 @@ export function RunDialog({
     setChecking(true);
     setCheckError(null);
     try {
-      setReport(await preflightFlow(store.meta.id, input.value, store.document()));
+      // Checked as the run would start: with "reprocess", keys done before are not skipped.
+      setReport(await preflightFlow(store.meta.id, input.value, store.document(), reprocess));
     } catch (err) {
       setReport(null);
       setCheckError(errorMessage(err));

@@ -69,8 +69,8 @@ export async function uploadSheet(file: File): Promise<UploadedFile> {
 }
 
 /** The dry check of the flow as it is in the editor (unsaved changes included). */
-export function preflightFlow(flowId: string, input: RunInputWithFile | undefined, flow?: FlowDocument): Promise<PreflightResult> {
-  return api.post<PreflightResult>(`/api/flows/${encodeURIComponent(flowId)}/preflight`, { ...(input ? { input } : {}), ...(flow ? { flow } : {}) });
+export function preflightFlow(flowId: string, input: RunInputWithFile | undefined, flow?: FlowDocument, reprocess = false): Promise<PreflightResult> {
+  return api.post<PreflightResult>(`/api/flows/${encodeURIComponent(flowId)}/preflight`, { ...(input ? { input } : {}), ...(flow ? { flow } : {}), ...(reprocess ? { reprocess } : {}) });
 }
 
 export function fileSize(bytes: number): string {

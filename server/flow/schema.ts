@@ -108,7 +108,7 @@ export const flowSettingsSchema = z
       .string()
       .max(200)
       .optional()
-      .describe('A field that identifies a record, e.g. email. A record whose key already succeeded in this flow, or appears twice in one input, is skipped.')
+      .describe('A field that identifies a record, e.g. email. A record whose key already succeeded in this flow, whose last attempt waits for review or is in doubt, or that appears twice in one input, is skipped.')
       .meta({ title: 'Business key' }),
     safeStop: safeStopSchema.optional().describe('Stop the run safely when too many records fail in a row of records.').meta({ title: 'Safe Stop' }),
   })

@@ -78,8 +78,9 @@ describe('runs that outlive the server', () => {
     const page = await (await browser!.newContext({ viewport: { width: 1600, height: 1000 } })).newPage();
     await page.goto(`${server!.url}/flows/flow_resume`);
     await page.locator(s.tid('editor')).waitFor();
-    // Run 1: nothing done before. Run 2: n=99 succeeded in run 1 → skipped. Run 3: reprocess → runs again.
-    for (const [reprocess, skipped] of [[false, 0], [false, 1], [true, 0]] as const) {
+    // Run 1: nothing done before. Run 2: n=99 succeeded in run 1 and n=1, n=2 wait for review there →
+    // all skipped. Run 3: reprocess → they run again.
+    for (const [reprocess, skipped] of [[false, 0], [false, 3], [true, 0]] as const) {
       await page.locator(s.tid('btn-run')).click();
       await page.locator(s.tid('run-dialog')).waitFor();
       await page.locator(`${s.tid('run-dialog')} textarea`).fill('[{"n": 1}, {"n": 2}, {"n": 99}]');
@@ -89,9 +90,10 @@ describe('runs that outlive the server', () => {
       await page.locator(s.tid('btn-start-run')).click();
       const runs = await s.eventuallyRuns(server!.url, before + 1);
       const done = await waitForRun(server!.url, runs[0].id, ['completed']);
-      expect(done.counts).toMatchObject({ skipped, needs_review: 2, success: 1 - skipped });
+      expect(done.counts).toMatchObject(skipped ? { skipped, needs_review: 0, success: 0 } : { skipped: 0, needs_review: 2, success: 1 });
       if (skipped) {
         const recs = await api<{ items: Array<{ status: string; reason: string | null }> }>(server!.url, 'GET', `/api/runs/${runs[0].id}/records`);
+        expect(recs.items[0]).toMatchObject({ status: 'skipped', reason: expect.stringMatching(/^Waiting for review in run run_/) });
         expect(recs.items[2]).toMatchObject({ status: 'skipped', reason: expect.stringMatching(/^Already done in run run_/) });
       }
     }

@@ -10,6 +10,7 @@ const studio = useStudio();
 describe('an operator with a spreadsheet', () => {
   test('chooses the file, dry-checks it (rejects with their rows, nothing runs), then runs the valid rows', async () => {
     const doc = JSON.parse(readFileSync('flows/spreadsheet-contacts.json', 'utf8'));
+    doc.settings = { ...doc.settings, businessKey: 'email' };
     const entry = await api<FlowEntry>(studio.url, 'POST', '/api/flows/import', doc);
     const page = await studio.page();
     await page.goto(`${studio.url}/flows/${encodeURIComponent(entry.id)}`);
@@ -45,6 +46,24 @@ describe('an operator with a spreadsheet', () => {
     await s.waitForRunStatus(page, 'completed');
     const runs = await api<Array<{ recordCount: number; counts: { success: number } }>>(studio.url, 'GET', `/api/runs?flowId=${entry.id}`);
     expect(runs[0]).toMatchObject({ recordCount: 5, counts: { success: 5 } });
+
+    // The flow's business key is the email: the dry check says what a second run of the same file
+    // would skip, and counts them as the run would — "reprocess" runs them all.
+    await page.locator(s.tid('btn-run')).click();
+    await page.locator(s.tid('run-dialog')).waitFor();
+    await page.locator(s.tid('run-file-input')).setInputFiles(path.resolve('flows/samples/contacts.csv'));
+    await page.locator(s.tid('run-file-info')).filter({ hasText: 'contacts.csv' }).waitFor();
+    await page.locator(s.tid('btn-dry-check')).click();
+    await page.locator(s.tid('preflight-report')).waitFor();
+    expect(await page.locator(s.tid('preflight-record-count')).textContent()).toBe('0 records');
+    expect(await page.locator(s.tid('preflight-skip-count')).textContent()).toBe('5');
+    await expect(page.locator(s.tid('preflight-skips')).textContent()).resolves.toContain('Already done in run');
+    await page.locator(`${s.tid('run-reprocess')} input`).check();
+    await page.locator(s.tid('preflight-report')).waitFor({ state: 'detached' });
+    await page.locator(s.tid('btn-dry-check')).click();
+    await page.locator(s.tid('preflight-report')).waitFor();
+    expect(await page.locator(s.tid('preflight-record-count')).textContent()).toBe('5 records');
+    await expect(page.locator(s.tid('preflight-skip-count')).count()).resolves.toBe(0);
     expect(studio.pageErrors).toEqual([]);
   });
 });

@@ -76,7 +76,7 @@ describe('npx conveyor check (dry check)', () => {
     const dir = tmp();
     const xlsx = await writeXlsx(path.join(dir, 'people.xlsx'), { People: [['first_name', 'last_name', 'email'], ['Ada', 'Lovelace', 'ada@example.com'], ['Alan', 'Turing', 'nope']] });
     const r = cli(['run', FLOW, '--input', xlsx, '--data-dir', path.join(dir, 'data')]);
-    expect(r.stdout).toMatch(/completed: 1 records — 1 success/);
+    expect(r.stdout).toMatch(/Run run_\w+ completed — The record succeeded\./);
     expect(r.stdout).toContain('1 row was rejected before the run:\n  row 3, email: "nope" — not a valid email address (rule email)');
     expect(r.status).toBe(1);
   });

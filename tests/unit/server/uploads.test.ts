@@ -131,7 +131,7 @@ describe('dry check: POST /api/flows/:id/preflight', () => {
   it('works for a manual trigger with pasted records, and says when a file would be ignored', async () => {
     const created = await s.api('POST', '/api/flows', { name: 'Manual' });
     const ok = await s.api('POST', `/api/flows/${created.body.id}/preflight`, { input: { records: [{ a: 1 }, { a: 2 }] } });
-    expect(ok.body).toEqual({ ok: true, canStart: true, problems: [], recordCount: 2, rejects: [], rejectCount: 0, sample: [{ a: 1 }, { a: 2 }] });
+    expect(ok.body).toEqual({ ok: true, canStart: true, problems: [], recordCount: 2, runCount: 2, skipCount: 0, skips: [], rejects: [], rejectCount: 0, sample: [{ a: 1 }, { a: 2 }] });
     const { body: file } = await upload('contacts.csv', CONTACTS_CSV);
     const ignored = await s.api('POST', `/api/flows/${created.body.id}/preflight`, { input: { fileId: file.id } });
     expect(ignored.body.problems).toEqual([expect.objectContaining({ code: 'E_INPUT_INVALID', message: expect.stringMatching(/does not read files/) })]);
