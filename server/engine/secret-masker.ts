@@ -6,22 +6,53 @@ export const MASK = '••••••';
 /** Shorter strings are never masked: they would blank ordinary text (the vault refuses such secrets). */
 const MIN_LENGTH = 4;
 
+/** Derived forms shorter than this are not masked: in other base64 or hex text they would match by chance. */
+const MIN_DERIVED_LENGTH = 6;
+
 /**
  * The ways a secret travels once a node has used it: as is, URL-encoded (path, query, form
- * body), base64 (headers, tokens; with and without padding) and escaped inside JSON text.
+ * body), escaped inside JSON text, hex, and base64/base64url — also inside a longer blob built
+ * from it (`Bearer <key>` as a header value, `\0user\0password` of SMTP/IMAP AUTH PLAIN), whatever
+ * comes before it: see `embeddedBase64`.
  */
 export function secretForms(secret: string): string[] {
   const forms = new Set<string>([secret]);
   forms.add(encodeURIComponent(secret));
   forms.add(new URLSearchParams({ s: secret }).toString().slice(2));
   forms.add(encodeURI(secret));
-  const b64 = Buffer.from(secret, 'utf8').toString('base64');
+  const bytes = Buffer.from(secret, 'utf8');
+  const b64 = bytes.toString('base64');
   forms.add(b64);
   forms.add(b64.replace(/=+$/, ''));
-  forms.add(Buffer.from(secret, 'utf8').toString('base64url'));
+  forms.add(bytes.toString('base64url'));
   forms.add(JSON.stringify(secret).slice(1, -1));
-  return [...forms].filter((f) => f.length >= MIN_LENGTH);
+  const derived = new Set<string>([bytes.toString('hex'), bytes.toString('hex').toUpperCase()]);
+  for (const form of embeddedBase64(bytes)) derived.add(form);
+  return [...forms].filter((f) => f.length >= MIN_LENGTH).concat([...derived].filter((f) => f.length >= MIN_DERIVED_LENGTH && !forms.has(f)));
 }
+
+/**
+ * The base64 (and base64url) characters that depend on the secret's bytes alone, for each of the
+ * three positions the secret can take within 3-byte groups: the base64 of ANY text containing the
+ * secret contains one of them, so a header value or an auth blob built around it is masked too.
+ */
+function embeddedBase64(bytes: Buffer): string[] {
+  const out: string[] = [];
+  for (let shift = 0; shift < 3; shift++) {
+    const text = Buffer.concat([Buffer.alloc(shift), bytes]).toString('base64');
+    // Characters 6 bits wide: skip those that hold bits of the bytes before, and those after the last full one.
+    const from = Math.ceil((8 * shift) / 6);
+    const to = Math.floor((8 * (shift + bytes.length)) / 6);
+    const part = text.slice(from, to);
+    out.push(part, part.replace(/\+/g, '-').replace(/\//g, '_'));
+  }
+  return out;
+}
+
+/** A cut-off quote ends with "…" (or "..."): what stands right before it may be the start of a secret. */
+const CUT_MARK = /…|\.\.\./g;
+/** Shortest start of a secret masked before a cut mark. */
+const MIN_CUT_PREFIX = 4;
 
 /** What masks text for people and for the store: the run's masker, or one that spares what a record was given. */
 export interface Masker {
@@ -40,6 +71,8 @@ export interface Masker {
 export class SecretMasker implements Masker {
   private readonly needles = new Set<string>();
   private pattern: RegExp | null = null;
+  /** Every 4 characters in a row of every known form (a cut can only end a secret's start with one of them). */
+  private readonly quads = new Set<string>();
   /** Text the operator wrote into the flow itself (parameters): spared like a record's own data. */
   private flowText: readonly string[] = [];
 
@@ -59,6 +92,7 @@ export class SecretMasker implements Masker {
     for (const v of values) {
       if (typeof v === 'string' && v.length >= MIN_LENGTH && !this.needles.has(v)) {
         this.needles.add(v);
+        for (let i = 0; i + MIN_CUT_PREFIX <= v.length; i++) this.quads.add(v.slice(i, i + MIN_CUT_PREFIX));
         changed = true;
       }
     }
@@ -70,7 +104,7 @@ export class SecretMasker implements Masker {
 
   mask(text: string): string {
     if (!this.pattern || typeof text !== 'string') return text;
-    return text.replace(this.pattern, MASK);
+    return this.maskCuts(text.replace(this.pattern, MASK));
   }
 
   /** A copy of a JSON value with every string (keys too) masked; the value itself when nothing is known. */
@@ -99,10 +133,42 @@ export class SecretMasker implements Masker {
     return new SparingMasker(this, () => [...this.flowText, ...textsOf(recordData)]);
   }
 
-  /** `text` with every occurrence masked for which `keep(text, at, length)` is false. */
+  /**
+   * `text` with every occurrence masked for which `keep(text, at, length)` is false — and the start
+   * of a secret that a cut-off quote ends with (`…Bearer sk-live-12…`), which is no whole occurrence.
+   */
   maskExcept(text: string, keep: (text: string, at: number, length: number) => boolean): string {
     if (!this.pattern || typeof text !== 'string') return text;
-    return text.replace(this.pattern, (found: string, at: number) => (keep(text, at, found.length) ? found : MASK));
+    const masked = text.replace(this.pattern, (found: string, at: number) => (keep(text, at, found.length) ? found : MASK));
+    return this.maskCuts(masked, keep);
+  }
+
+  private maskCuts(text: string, keep?: (text: string, at: number, length: number) => boolean): string {
+    if (!text.includes('…') && !text.includes('...')) return text;
+    const cuts = [...text.matchAll(CUT_MARK)].map((m) => m.index);
+    let out = text;
+    // From the last cut to the first, so that earlier positions stay valid.
+    for (const at of cuts.reverse()) {
+      const k = this.longestSecretStartBefore(out, at, MIN_CUT_PREFIX);
+      if (k > 0 && !keep?.(out, at - k, k)) out = out.slice(0, at - k) + MASK + out.slice(at);
+    }
+    return out;
+  }
+
+  /** Length of the longest start (at least `min` characters, short of the whole) of a known form that `text` has right before `at`. */
+  private longestSecretStartBefore(text: string, at: number, min: number): number {
+    // Quick refusal (the usual case): the 4 characters before `at` are in no known form.
+    if (at < min || !this.quads.has(text.slice(at - MIN_CUT_PREFIX, at))) return 0;
+    let best = 0;
+    for (const needle of this.needles) {
+      for (let k = Math.min(needle.length - 1, at); k >= Math.max(min, best + 1); k--) {
+        if (text.startsWith(needle.slice(0, k), at - k)) {
+          best = k;
+          break;
+        }
+      }
+    }
+    return best;
   }
 
   /** True when `text` holds a form of a known secret. */

@@ -181,3 +181,27 @@ describe('SecretMasker.sparing', () => {
     expect(record.mask('tester6@demo-run.test')).toBe(`tester6@${MASK}-run.test`);
   });
 });
+
+describe('SecretMasker derived forms', () => {
+  const key = 'sk-test-4f1c9a7be2d0';
+  const masker = new SecretMasker();
+  masker.add(key);
+
+  it('masks hex, and base64 / base64url of any blob built around the secret', () => {
+    for (const blob of [`Bearer ${key}`, `\0user\0${key}`, `x${key}`, `xy${key}yx`]) {
+      for (const encoded of [Buffer.from(blob).toString('base64'), Buffer.from(blob).toString('base64url'), Buffer.from(blob).toString('hex'), Buffer.from(blob).toString('hex').toUpperCase()]) {
+        expect(masker.mask(`seen: ${encoded}`), `${JSON.stringify(blob)} as ${encoded}`).toContain(MASK);
+      }
+    }
+  });
+
+  it('masks the start of a secret that a cut-off quote ends with, whatever the record was given', () => {
+    expect(masker.mask(`It said: "Bearer ${key.slice(0, 12)}…"`)).toBe(`It said: "Bearer ${MASK}…"`);
+    expect(masker.mask(`It said: "${key.slice(0, 9)}..." and more`)).toBe(`It said: "${MASK}..." and more`);
+    // Too short a start to tell from ordinary text, or no cut at all: left alone.
+    expect(masker.mask('It said: "sk-…"')).toBe('It said: "sk-…"');
+    expect(masker.mask(`A ${key.slice(0, 12)} without a cut`)).toBe(`A ${key.slice(0, 12)} without a cut`);
+    const record = masker.sparing({ note: `ref ${key.slice(0, 10)}-legacy` });
+    expect(record.mask(`Note: ref ${key.slice(0, 10)}…`)).toBe(`Note: ref ${MASK}…`);
+  });
+});

@@ -29,6 +29,12 @@ const FORMS: Record<string, string> = {
   'base64 (unpadded)': Buffer.from(SECRET).toString('base64').replace(/=+$/, ''),
   base64url: Buffer.from(SECRET).toString('base64url'),
   'base64 of the header': Buffer.from(`Bearer ${SECRET}`).toString('base64'),
+  'base64url of the header': Buffer.from(`Bearer ${SECRET}`).toString('base64url'),
+  'hex of the header': Buffer.from(`Bearer ${SECRET}`).toString('hex'),
+  'HEX of the key': Buffer.from(SECRET).toString('hex').toUpperCase(),
+  // A 200-character quote of the answer that stops inside the key.
+  'start of the key before a cut': SECRET.slice(0, 12),
+  'AUTH PLAIN blob': Buffer.from(`\0catchall\0${SECRET}`).toString('base64').slice(0, -4),
 };
 
 /** What the echo server saw: every request's headers (its own log). */
@@ -117,7 +123,7 @@ function flowDoc(): FlowDocument {
     description: 'Calls an echo server with a credential; logs and copies what comes back.',
     settings: { concurrency: 1 },
     nodes: [
-      { id: 'trigger', type: 'core.manual-trigger', position: { x: 0, y: 0 }, params: { format: 'json', records: '[{"id": 1, "fail": 0}, {"id": 2, "fail": 1}]' } },
+      { id: 'trigger', type: 'core.manual-trigger', position: { x: 0, y: 0 }, params: { format: 'json', records: '[{"id": 1, "fail": 0}, {"id": 2, "fail": 1}, {"id": 3, "fail": 2}, {"id": 4, "fail": 3}]' } },
       // A pause first, so the test's socket has joined the run before the secret is used.
       { id: 'wait', type: 'core.delay', position: { x: 200, y: 0 }, params: { ms: 400 } },
       { id: 'call', type: 'core.http-request', position: { x: 400, y: 0 }, params: { method: 'GET', url: `${echoUrl}/echo?id={{ id }}&fail={{ fail }}`, credential: 'Echo API' } },
@@ -139,8 +145,14 @@ beforeAll(async () => {
     received.push(req.headers);
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     // The secret first, so that an error message quoting the start of the body quotes it too.
-    const body = JSON.stringify({ authorization: req.headers.authorization ?? null, url: req.url, headers: req.headers });
-    res.writeHead(url.searchParams.get('fail') === '1' ? 401 : 200, { 'content-type': 'application/json', 'x-echo-auth': String(req.headers.authorization ?? '') });
+    let body = JSON.stringify({ authorization: req.headers.authorization ?? null, url: req.url, headers: req.headers });
+    const auth = String(req.headers.authorization ?? '');
+    const fail = url.searchParams.get('fail');
+    // fail=2: an answer whose 200-character quote in the error ends 12 characters into the key.
+    if (fail === '2') body = `${'x'.repeat(200 - 12 - 'Bearer '.length)}${auth}`;
+    // fail=3 (a success): the header echoed as hex and base64url, and an AUTH PLAIN blob built from the key.
+    if (fail === '3') body = JSON.stringify({ hex: Buffer.from(auth).toString('hex'), b64u: Buffer.from(auth).toString('base64url'), plain: Buffer.from(`\0catchall\0${SECRET}`).toString('base64') });
+    res.writeHead(fail === '1' || fail === '2' ? 401 : 200, { 'content-type': 'application/json', 'x-echo-auth': auth });
     res.end(body);
   });
   await new Promise<void>((resolve) => echo.listen(0, '127.0.0.1', resolve));
@@ -210,7 +222,7 @@ describe('secrets stay secret', () => {
     // 3. Everything the API tells about the run.
     const run = await api('GET', `/api/runs/${runId}`);
     expect(run.body.status).toBe('completed');
-    expect(run.body.counts).toMatchObject({ success: 1, failed: 1 });
+    expect(run.body.counts).toMatchObject({ success: 2, failed: 2 });
     await api('GET', '/api/runs');
     await api('GET', `/api/runs/${runId}/records`);
     const ok = await api('GET', `/api/runs/${runId}/records/0`);
@@ -229,6 +241,12 @@ describe('secrets stay secret', () => {
     expect(logs.body.items.some((l: any) => l.message.includes(`"authorization":"Bearer ${MASK}"`))).toBe(true);
     expect(failed.body.record.error.code).toBe('E_HTTP_STATUS');
     expect(failed.body.record.error.message).toContain(`Bearer ${MASK}`);
+    // The quote that stops inside the key shows where it was cut, not the key's first characters.
+    const cut = await api('GET', `/api/runs/${runId}/records/2`);
+    expect(cut.body.record.error.message).toContain(`Bearer ${MASK}…`);
+    // Derived forms in an answer are masked, around the secret's place in them.
+    const derived = (await api('GET', `/api/runs/${runId}/records/3`)).body.record.output.response.body;
+    for (const value of Object.values(derived as Record<string, string>)) expect(value).toContain(MASK);
 
     // 4. Every file under DATA_DIR while the server runs (journal), and after it closed (snapshot).
     expect(snapshotFiles(dataDir, 'DATA_DIR (running)')).toBeGreaterThan(3);
@@ -247,13 +265,13 @@ describe('secrets stay secret', () => {
     collect('CLI stderr', cli.stderr);
     expect(cli.status, cli.stderr).toBe(1); // record 2 fails on purpose
     const summary = JSON.parse(cli.stdout);
-    expect(summary.counts).toMatchObject({ success: 1, failed: 1 });
+    expect(summary.counts).toMatchObject({ success: 2, failed: 2 });
     expect(summary.report.errors[0].example).toContain(MASK);
     snapshotFiles(dataDir, 'DATA_DIR (after the CLI)');
 
-    // The secret WAS used: the echo server got it on every call (2 by the server, 2 by the CLI).
+    // The secret WAS used: the echo server got it on every call (4 by the server, 4 by the CLI).
     const sent = received.filter((h) => h.authorization === `Bearer ${SECRET}`);
-    expect(sent).toHaveLength(4);
+    expect(sent).toHaveLength(8);
 
     // 6. Zero hits, in every form, in everything collected.
     const hits: string[] = [];
