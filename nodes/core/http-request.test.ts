@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NodeError } from '../sdk/node-error.ts';
 import { displayUrl, httpRequest, statusMatches } from './http-request.ts';
 import { failureOf, fakeCredentials, runNode } from '../sdk/testing.ts';
+import { networkPolicy } from '../sdk/network.ts';
 
 interface Seen {
   method: string;
@@ -66,7 +67,9 @@ afterAll(async () => {
   await new Promise<void>((resolve) => server.close(() => resolve()));
 });
 
-const call = (params: Record<string, unknown>, input: Record<string, any> = {}, extra = {}) => runNode(httpRequest, params, input, extra);
+// The test server listens on 127.0.0.1: allowed explicitly, as a flow's allowed hosts would.
+const localOnly = networkPolicy(['127.0.0.1'], {});
+const call = (params: Record<string, unknown>, input: Record<string, any> = {}, extra = {}) => runNode(httpRequest, params, input, { network: localOnly, ...extra });
 
 async function failure(params: Record<string, unknown>, input: Record<string, any> = {}, extra = {}): Promise<NodeError> {
   const err = await failureOf(() => call(params, input, extra));

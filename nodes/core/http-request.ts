@@ -3,6 +3,7 @@ import { defineNode, out } from '../sdk/define-node.ts';
 import { NodeError } from '../sdk/node-error.ts';
 import type { Json, ResolvedCredential } from '../sdk/types.ts';
 import { credentialParam } from '../sdk/credentials.ts';
+import type { NetworkAccess } from '../sdk/network.ts';
 import { abortError } from './lib/abort.ts';
 import { fieldName } from './lib/fields.ts';
 import { renderTemplate } from './lib/template.ts';
@@ -15,7 +16,7 @@ const STATUS_LIST = /^\s*([1-5](?:xx|\d\d))(\s*,\s*[1-5](?:xx|\d\d))*\s*$/i;
 const BODY_EXCERPT = 200;
 /** Kinds of credential the node can send. */
 const CREDENTIAL_KINDS = ['basic', 'api_key'];
-/** Redirects followed by hand when a credential is sent (only within the same site). */
+/** Redirects followed (by hand, each hop checked by the network policy; only within the same site when a credential is sent). */
 const MAX_REDIRECTS = 10;
 
 const params = z.object({
@@ -145,9 +146,8 @@ export const httpRequest = defineNode({
     let response: Response;
     let text: string;
     try {
-      response = credential
-        ? await fetchSameSite(url, { method: p.method, headers, body, signal }, p.credential)
-        : await fetch(url, { method: p.method, headers, body, signal, redirect: 'follow' });
+      // Every hop goes through the run's network policy (checked on the address connected to).
+      response = await fetchFollowing(ctx.network, url, { method: p.method, headers, body, signal }, credential ? p.credential : null);
       text = await response.text();
     } catch (err) {
       if (err instanceof NodeError) throw err;
@@ -210,24 +210,31 @@ function applyCredential(headers: Headers, credential: ResolvedCredential): void
 }
 
 /**
- * With a credential, redirects are followed by hand and only within the same site (scheme, host
- * and port): the credential is never sent to an address its scope was not checked against.
+ * Redirects are followed by hand, each hop through the network policy (a redirect to a blocked
+ * address is refused like the address itself). With a credential, only within the same site
+ * (scheme, host and port): the credential is never sent to an address its scope was not checked against.
  */
-async function fetchSameSite(start: URL, init: { method: string; headers: Headers; body?: string; signal: AbortSignal }, credentialName: string): Promise<Response> {
+async function fetchFollowing(
+  network: NetworkAccess,
+  start: URL,
+  init: { method: string; headers: Headers; body?: string; signal: AbortSignal },
+  credentialName: string | null,
+): Promise<Response> {
   let url = start;
   let { method, body } = init;
   for (let hops = 0; ; hops++) {
-    const response = await fetch(url, { method, headers: init.headers, body, signal: init.signal, redirect: 'manual' });
+    const response = await network.fetch(url, { method, headers: init.headers, body, signal: init.signal });
     const location = response.headers.get('location');
     if (![301, 302, 303, 307, 308].includes(response.status) || !location) return response;
-    await response.body?.cancel().catch(() => undefined);
     let next: URL;
     try {
       next = new URL(location, url);
     } catch {
       return response;
     }
-    if (next.origin !== start.origin) {
+    if (next.protocol !== 'http:' && next.protocol !== 'https:') return response;
+    await response.body?.cancel().catch(() => undefined);
+    if (credentialName !== null && next.origin !== start.origin) {
       throw new NodeError(
         'E_HTTP_REDIRECT',
         `${method} ${displayUrl(url)} redirected to ${displayUrl(next)}, another site: the credential "${credentialName}" is not sent there, so the redirect was not followed.`,
@@ -238,9 +245,14 @@ async function fetchSameSite(start: URL, init: { method: string; headers: Header
       throw new NodeError('E_HTTP_REDIRECT', `${method} ${displayUrl(start)} redirected more than ${MAX_REDIRECTS} times.`, 'Check the URL: the service keeps sending the request elsewhere.');
     }
     if (response.status === 303 || ((response.status === 301 || response.status === 302) && method === 'POST')) {
-      method = 'GET';
+      method = response.status === 303 && method === 'HEAD' ? 'HEAD' : 'GET';
       body = undefined;
       init.headers.delete('content-type');
+    }
+    if (next.origin !== url.origin) {
+      // Like fetch: what signs the request in is not carried to another site.
+      init.headers.delete('authorization');
+      init.headers.delete('cookie');
     }
     url = next;
   }

@@ -3,3 +3,4 @@ export * from './define-node.ts';
 export * from './node-error.ts';
 export * from './credentials.ts';
 export * from './resources.ts';
+export * from './network.ts';

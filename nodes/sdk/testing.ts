@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { CredentialAccess, CredentialRequest, Json, LogLevel, NodeContext, NodeDefinition, NodeStateAccess, RecordData, ResolvedCredential, StepResult } from './types.ts';
 import { NodeError } from './node-error.ts';
 import { Resources } from './resources.ts';
+import { networkPolicy } from './network.ts';
 
 /** Test helper: builds a NodeContext for a node's `run(ctx)`, collecting log lines and evidence. */
 
@@ -95,6 +96,8 @@ export function makeContext<S extends z.ZodType>(
       },
     },
     credentials: fakeCredentials(),
+    // The default policy (plus CONVEYOR_ALLOW_HOSTS): tests reaching local servers allow them with `network: networkPolicy(['127.0.0.1'])`.
+    network: networkPolicy(),
     // Tests that open real resources pass their own scopes and close them (see Resources).
     resources: { run: new Resources(), record: new Resources() },
     attempt: 1,

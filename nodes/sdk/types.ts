@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { NetworkAccess } from './network.ts';
 
 /** Any JSON value a record can carry between steps. */
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -129,6 +130,11 @@ export interface NodeContext<P> {
   evidence: EvidenceSink;
   /** Credentials from the vault, by name (see `CredentialAccess`). */
   credentials: CredentialAccess;
+  /**
+   * The network policy of the run (`nodes/sdk/network.ts`): every connection a step opens goes
+   * through it (`fetch`, `resolve`), so local and private addresses are reached only when allowed.
+   */
+  network: NetworkAccess;
   resources: NodeResources;
   attempt: number;
   run: { id: string; flowId: string };

@@ -15,6 +15,7 @@ import { walkRecord, type RunContext } from './record-walker.ts';
 import { planIdempotency } from './idempotency.ts';
 import { SafeStopWindow } from './safe-stop.ts';
 import { Resources } from '../../nodes/sdk/resources.ts';
+import { networkPolicy } from '../../nodes/sdk/network.ts';
 import type { CredentialSource } from './credentials.ts';
 import { SecretMasker } from './secret-masker.ts';
 import { StateLocks } from './node-state.ts';
@@ -35,6 +36,8 @@ export interface StartOptions {
   concurrency?: number;
   /** Process records whose business key already succeeded in an earlier run. */
   reprocess?: boolean;
+  /** The id of the uploaded file the input comes from (kept in the run's settings: retention keeps the file while the run exists). */
+  upload?: string;
 }
 
 export interface RunSummary {
@@ -187,7 +190,7 @@ export class Engine {
       flowName: doc.name,
       flow: doc,
       status: 'running',
-      settings: { concurrency, businessKey: doc.settings.businessKey ?? null, reprocess: options.reprocess ?? false, safeStop: doc.settings.safeStop ?? null },
+      settings: { concurrency, businessKey: doc.settings.businessKey ?? null, reprocess: options.reprocess ?? false, safeStop: doc.settings.safeStop ?? null, ...(options.upload ? { upload: options.upload } : {}) },
       recordCount: records.length,
       reason: null,
       createdAt: now,
@@ -443,6 +446,8 @@ export class Engine {
       evidenceDir: path.join(this.opts.dataDir, 'evidence'),
       signal: run.abort.signal,
       credentials: this.opts.credentials,
+      // The flow's allowed hosts as the run started, plus the administrator's CONVEYOR_ALLOW_HOSTS.
+      network: networkPolicy(run.row.flow.settings?.allowHosts ?? []),
       masker: run.masker,
       runResources,
       halted: () => run.halt === 'pause' || run.halt === 'stop' || run.halt === 'store',

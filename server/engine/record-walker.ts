@@ -13,6 +13,7 @@ import { mapError } from './error-map.ts';
 import { evidenceSink } from './evidence.ts';
 import { sleep } from './sleep.ts';
 import { Resources } from '../../nodes/sdk/resources.ts';
+import type { NetworkAccess } from '../../nodes/sdk/network.ts';
 import { credentialAccess, type CredentialSource } from './credentials.ts';
 import type { Masker, SecretMasker } from './secret-masker.ts';
 import { needsReplay, rewind, rewound, sessionLostError } from './session-replay.ts';
@@ -33,6 +34,8 @@ export interface RunContext {
   runResources: Resources;
   /** The vault, for `ctx.credentials` (none: every credential is unknown). */
   credentials?: CredentialSource;
+  /** The run's network policy, for `ctx.network`. */
+  network: NetworkAccess;
   /** Every secret a step of this run resolved: masked in all that the run stores or sends (never in what steps pass on). */
   masker: SecretMasker;
   /** True once Pause or Stop was asked: finish the current step, start no new one. */
@@ -275,6 +278,7 @@ async function attemptStep(
     log: nodeLogger(rc, rec.index, node.id, masker),
     evidence: evidenceSink(rc.evidenceDir, rc.runId, rec.index, evidence, masker),
     credentials: credentialAccess(rc.credentials, node.def, node.name, rc.masker),
+    network: rc.network,
     resources: { run: rc.runResources, record: recordResources },
     state: scope ? stateAccess(rc.store, scope, node.id) : NO_STATE,
     run: { id: rc.runId, flowId: rc.flowId },

@@ -1,3 +1,4 @@
+import type { NetworkAccess } from '../../nodes/sdk/network.ts';
 import type { CredentialAccess, EvidenceSink, NodeResources, NodeLogger, NodeStateAccess, RecordData, StepResult } from '../../nodes/sdk/types.ts';
 import { toStepError, type StepErrorInfo } from '../../nodes/sdk/node-error.ts';
 import type { CompiledNode } from './compiled-flow.ts';
@@ -11,6 +12,7 @@ export interface StepCall {
   log: NodeLogger;
   evidence: EvidenceSink;
   credentials: CredentialAccess;
+  network: NetworkAccess;
   resources: NodeResources;
   state: NodeStateAccess;
   run: { id: string; flowId: string };
@@ -37,6 +39,7 @@ export async function runStep(call: StepCall): Promise<StepOutcome> {
         log: call.log,
         evidence: call.evidence,
         credentials: call.credentials,
+        network: call.network,
         resources: call.resources,
         state: call.state,
         attempt: call.attempt,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseAllowEntry } from '../../nodes/sdk/allow-list.ts';
 
 /** The only format this version writes. Older formats are migrated on import (see migrate.ts). */
 export const FLOW_FORMAT = 'conveyor.flow/v1';
@@ -111,6 +112,19 @@ export const flowSettingsSchema = z
       .describe('A field that identifies a record, e.g. email. A record whose key already succeeded in this flow, whose last attempt waits for review or is in doubt, or that appears twice in one input, is skipped.')
       .meta({ title: 'Business key' }),
     safeStop: safeStopSchema.optional().describe('Stop the run safely when too many records fail in a row of records.').meta({ title: 'Safe Stop' }),
+    allowHosts: z
+      .array(
+        z
+          .string()
+          .trim()
+          .min(1, { error: 'must not be empty' })
+          .max(300)
+          .refine((v) => typeof parseAllowEntry(v) !== 'string', { error: 'must be a host (localhost, intranet.example), an address with an optional port (127.0.0.1:3100, [::1]:8080) or a range (10.0.0.0/8)' }),
+      )
+      .max(100)
+      .optional()
+      .describe('Local and private hosts this flow\'s steps may reach (HTTP, browser, mail), e.g. 127.0.0.1:3100 or intranet.example. Steps cannot reach this computer, link-local (cloud metadata) or private network addresses otherwise.')
+      .meta({ title: 'Allowed hosts' }),
   })
   .strict();
 
