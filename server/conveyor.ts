@@ -8,6 +8,7 @@ import type { Store } from './store/types.ts';
 import { lockDataDir } from './data-dir-lock.ts';
 import { openVault, type Vault } from './vault/vault.ts';
 import { Scheduler } from './scheduler/scheduler.ts';
+import { Retention } from './retention/retention.ts';
 
 /** The parts every entry point (server, CLI, tests) assembles the same way. */
 export interface Conveyor {
@@ -20,12 +21,16 @@ export interface Conveyor {
   vault: Vault;
   /** Schedule triggers (docs/user-guide.md, "Schedules"); armed only when opened with `schedules`. */
   scheduler: Scheduler;
+  /** Space per run, deleting and archiving runs, upload cleanup, audit (docs/operations.md, "Retention"). */
+  retention: Retention;
   close(): Promise<void>;
 }
 
 export interface OpenOptions {
   /** Run the schedules that are switched on (the studio's `serve`; never the CLI's `run`). */
   schedules?: boolean | { log?: (line: string) => void };
+  /** Sweep unused uploads at start and hourly (default: with `schedules`, i.e. the studio's `serve`). */
+  sweeps?: boolean;
 }
 
 export async function openConveyor(dataDir: string, opts: OpenOptions = {}): Promise<Conveyor> {
@@ -41,6 +46,8 @@ export async function openConveyor(dataDir: string, opts: OpenOptions = {}): Pro
     const scheduler = new Scheduler({ store, engine, log: typeof opts.schedules === 'object' ? opts.schedules.log : undefined });
     flows.onChange = (id) => void scheduler.refresh(id).catch(() => undefined);
     if (opts.schedules) await scheduler.start();
+    const retention = new Retention({ store, engine, dataDir: dir });
+    if (opts.sweeps ?? Boolean(opts.schedules)) retention.startSweeps();
     return {
       dataDir: dir,
       store,
@@ -49,7 +56,9 @@ export async function openConveyor(dataDir: string, opts: OpenOptions = {}): Pro
       flows,
       vault,
       scheduler,
+      retention,
       async close() {
+        await retention.close();
         await scheduler.close();
         await engine.shutdown();
         await store.close();

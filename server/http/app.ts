@@ -14,6 +14,7 @@ import { errorHandler, notFoundApi } from './error-handler.ts';
 import { credentialRoutes } from './credential-routes.ts';
 import { scheduleRoutes } from './schedule-routes.ts';
 import { nodeStateRoutes } from './node-state-routes.ts';
+import { storageRoutes } from './storage-routes.ts';
 import { Auth } from '../auth/auth.ts';
 import { authRoutes } from '../auth/auth-routes.ts';
 import { noStore, securityHeaders } from '../auth/security-headers.ts';
@@ -44,6 +45,7 @@ export function createApp(c: Conveyor, clientDir: string, opts: AppOptions = {})
   app.use('/api', catalogRoutes(c.registry, () => c.engine.storeWriteFailure()));
   app.use('/api/flows', preflightRoutes(c.flows, c.registry, c.dataDir, c.store));
   app.use('/api/flows', flowRoutes(c.flows, c.registry));
+  app.use('/api', storageRoutes(c.retention, c.store)); // DELETE /api/runs/:id, POST /api/runs/prune: before the run routes
   app.use('/api/runs', reportRoutes(c.store));
   app.use('/api/runs', runRoutes(c.engine, c.flows, c.store, c.dataDir));
   app.use('/api/review', reviewRoutes(c.engine, c.store));

@@ -31,7 +31,7 @@ export function runRoutes(engine: Engine, flows: FlowLibrary, store: Store, data
     const body = parseBody(startBody, req.body);
     const { flow } = await flows.get(body.flowId);
     const input = await toRunInput(dataDir, body.input);
-    const run = await engine.startRun(flow, { input, concurrency: body.settings?.concurrency, reprocess: body.settings?.reprocess });
+    const run = await engine.startRun(flow, { input, concurrency: body.settings?.concurrency, reprocess: body.settings?.reprocess, upload: body.input?.fileId });
     res.status(201).json(await engine.summary(run.id));
   });
 

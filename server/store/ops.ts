@@ -10,6 +10,7 @@ import type { RecordData } from '../../nodes/sdk/types.ts';
 import type { CreateRunExtras, LogRow, NodeStateWrite, RecordUpdate, RunPatch, RunRow, StepRow } from './types.ts';
 import type { ApplyOutcome, JournalEntry } from './journal.ts';
 import type { Param, Sql } from './sql.ts';
+import { applyAudit, applyDeleteRun, type AuditOp, type DeleteRunOp } from './retention.ts';
 
 export type Op =
   /** putFlow: id, name, doc JSON, time. */
@@ -32,7 +33,10 @@ export type Op =
   /** updateRecord. */
   | ['C', Param[]]
   /** appendLogs: log columns per line. */
-  | ['L', Param[][]];
+  | ['L', Param[][]]
+  /** deleteRun (retention.ts): run id, force, audit row; appendAudit: an audit row. */
+  | DeleteRunOp
+  | AuditOp;
 
 const json = (value: unknown): string | null => (value === null || value === undefined ? null : JSON.stringify(value));
 const finite = (n: number): number => (Number.isFinite(n) ? n : 0);
@@ -268,7 +272,7 @@ class TextBytes {
 }
 
 /**
- * Applies ops to the database. Keeps the run id -> run key map (runs are never deleted) and the step
+ * Applies ops to the database. Keeps the run id -> run key map (a deleted run leaves it) and the step
  * counters of the batch being applied, written once per batch.
  */
 export class Applier {
@@ -380,6 +384,17 @@ export class Applier {
       case 'D':
         sql.run(SQL_DELETE_FLOW, [op[1]]);
         return sql.changes() > 0;
+      case 'Z': {
+        const key = this.runKey(op[1]);
+        const out = applyDeleteRun(sql, key, op);
+        // The key may be given to the next run created (SQLite reuses the largest rowid).
+        this.runKeys.delete(op[1]);
+        if (key !== null) this.counts.delete(key);
+        return out;
+      }
+      case 'A':
+        applyAudit(sql, op);
+        return undefined;
       default:
         throw new Error(`Unknown journal operation ${JSON.stringify((op as unknown[])[0])}`);
     }

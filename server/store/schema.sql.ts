@@ -3,8 +3,12 @@
  * Every statement is idempotent: it runs on each open, over a snapshot or a fresh database.
  */
 
-/** Bumped when the layout changes in a way an older snapshot needs migrating for. */
-export const SCHEMA_VERSION = 2;
+/**
+ * Bumped when the layout changes in a way an older snapshot needs migrating for, or an older version
+ * could not read. 3: the `audit` table and the run deletion op (retention), which older versions
+ * cannot replay.
+ */
+export const SCHEMA_VERSION = 3;
 
 /** Connection settings: the database lives in sql.js memory, durability comes from the journal. */
 export const PRAGMAS = `
@@ -145,6 +149,22 @@ CREATE TABLE IF NOT EXISTS node_state (
   value   TEXT NOT NULL,
   PRIMARY KEY (scope, node_id, key)
 ) WITHOUT ROWID;
+
+-- Retention's audit trail (schema 3): each run deleted or archived, uploads cleaned up. It outlives
+-- the runs it names (no run key: the run row is gone).
+CREATE TABLE IF NOT EXISTS audit (
+  id        INTEGER PRIMARY KEY,
+  at        TEXT NOT NULL,
+  actor     TEXT NOT NULL,
+  action    TEXT NOT NULL,
+  run_id    TEXT,
+  flow_id   TEXT,
+  flow_name TEXT,
+  records   INTEGER NOT NULL,
+  bytes     INTEGER NOT NULL,
+  detail    TEXT
+);
+CREATE INDEX IF NOT EXISTS audit_by_run ON audit (run_id, id);
 `;
 
 /**

@@ -70,6 +70,7 @@ import {
 import { ADDED_COLUMNS, META_LAST_SEQ, META_SCHEMA_VERSION, PRAGMAS, SCHEMA, SCHEMA_INDEXES, SCHEMA_VERSION } from './schema.sql.ts';
 import { readSnapshotChecked, SNAPSHOT_FILE, writeSnapshot } from './snapshot.ts';
 import { Sql, type Param } from './sql.ts';
+import * as retention from './retention.ts';
 import { loadSqlJs } from './sqljs.ts';
 
 export const DEFAULT_SNAPSHOT_THRESHOLD_BYTES = 64 * 1024 * 1024;
@@ -364,6 +365,48 @@ export class SqlJsStore implements Store {
   async appendLogs(rows: LogRow[]): Promise<void> {
     if (rows.length === 0) return this.ensureWritable();
     await this.write(appendLogsOp(rows));
+  }
+
+  // ---------------------------------------------------------------- retention (retention.ts)
+
+  async deleteRun(runId: string, opts: { force?: boolean; audit: retention.AuditWrite }): Promise<{ records: number }> {
+    return this.write<{ records: number }>(retention.deleteRunOp(runId, opts.force ?? false, opts.audit));
+  }
+
+  async appendAudit(audit: retention.AuditWrite): Promise<void> {
+    await this.write(retention.auditOp(audit));
+  }
+
+  async listAudit(filter: { runId?: string; offset?: number; limit?: number } = {}): Promise<{ items: retention.AuditEntry[]; total: number }> {
+    this.ensureOpen();
+    return retention.listAudit(this.sql, filter);
+  }
+
+  async runStoreSize(runId: string): Promise<retention.RunStoreSize | null> {
+    this.ensureOpen();
+    const key = this.applier.runKey(runId);
+    return key === null ? null : retention.runStoreSize(this.sql, key);
+  }
+
+  async reviewCount(runId: string): Promise<number> {
+    this.ensureOpen();
+    const key = this.applier.runKey(runId);
+    return key === null ? 0 : retention.reviewCount(this.sql, key);
+  }
+
+  async listRunHeads(): Promise<retention.RunHead[]> {
+    this.ensureOpen();
+    return retention.listRunHeads(this.sql);
+  }
+
+  async referencedUploads(): Promise<Set<string>> {
+    this.ensureOpen();
+    return retention.referencedUploads(this.sql);
+  }
+
+  async runsUsingUpload(uploadId: string, exceptRunId: string): Promise<number> {
+    this.ensureOpen();
+    return retention.runsUsingUpload(this.sql, uploadId, exceptRunId);
   }
 
   // ---------------------------------------------------------------- reads

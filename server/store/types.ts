@@ -2,6 +2,7 @@ import type { FlowDocument } from '../flow/schema.ts';
 import type { Json, RecordData, RejectInfo, TerminalStatus, LogLevel } from '../../nodes/sdk/types.ts';
 import type { StepErrorInfo } from '../../nodes/sdk/node-error.ts';
 import type { StoreWriteFailure } from './write-failure.ts';
+import type { RetentionStore } from './retention.ts';
 
 export type RunStatus =
   | 'running'
@@ -30,6 +31,8 @@ export interface RunSettings {
   businessKey?: string | null;
   /** Process records whose key already succeeded in an earlier run of the flow. */
   reprocess?: boolean;
+  /** The uploaded file (DATA_DIR/uploads/<id>) the run read its records from: kept while a run names it. */
+  upload?: string | null;
   safeStop?: { window: number; minSamples: number; threshold: number } | null;
 }
 
@@ -294,8 +297,9 @@ export interface Page<T> {
 /**
  * The store. Every write resolves only once it is durable: after a crash (even kill -9) the store
  * reopens with every write whose promise resolved, and nothing half-written.
+ * Retention (deleting runs, audit, sizes) comes from `RetentionStore` (retention.ts).
  */
-export interface Store {
+export interface Store extends RetentionStore {
   // Flows
   listFlows(): Promise<FlowRow[]>;
   getFlow(id: string): Promise<FlowRow | null>;
