@@ -10,6 +10,7 @@ import { Auth, isLoopbackHost } from './auth/auth.ts';
 import { readAdminPassword } from './auth/admin-password.ts';
 import { isPasswordHash } from './auth/password.ts';
 import { isForeignOrigin } from './auth/csrf.ts';
+import { markStudioPort } from '../nodes/sdk/network.ts';
 
 export interface ServerOptions {
   port?: number;
@@ -62,6 +63,8 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     throw err;
   }
   const address = http.address() as AddressInfo;
+  // Steps may not call the studio itself (a flow re-scoping a credential through the API): see nodes/sdk/network.ts.
+  markStudioPort(address.port);
   const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
   if (opts.log) console.log(`Conveyor studio at ${url} (data in ${conveyor.dataDir}; login ${auth.required ? 'on' : 'off: no password set, this computer only'})`);
   let closing: Promise<void> | null = null;

@@ -20,6 +20,18 @@ export function isLocalRequest(req: IncomingMessage): boolean {
 export const authRequiredError = () =>
   new ConveyorError('E_AUTH_REQUIRED', 'Sign in to use the studio.', 'Open the studio in the browser and sign in with the admin password (POST /api/auth/login for scripts).', 401);
 
+/** A change to an existing credential (PUT, PATCH, DELETE /api/credentials/:id). */
+function isCredentialChange(req: Request): boolean {
+  return /^\/credentials\/[^/]+\/?$/.test(req.path) && ['PUT', 'PATCH', 'DELETE'].includes(req.method.toUpperCase());
+}
+
+/** A browser request from the studio's own page: `Sec-Fetch-Site: same-origin`, or an `Origin` that is the studio's. */
+function isSameOriginBrowser(req: IncomingMessage): boolean {
+  const site = req.headers['sec-fetch-site'];
+  if (site !== undefined) return site === 'same-origin';
+  return req.headers.origin !== undefined && !isForeignOrigin(req);
+}
+
 /** Paths under /api that answer without a session. */
 const PUBLIC = (path: string) => path === '/health' || path === '/auth' || path.startsWith('/auth/');
 
@@ -75,6 +87,19 @@ export class Auth {
     return (req: Request, _res: Response, next: NextFunction) => {
       if (isStateChanging(req.method) && isForeignOrigin(req)) {
         return next(new ConveyorError('E_ORIGIN_FORBIDDEN', 'A page of another site tried to change something in the studio; the request was refused.', 'Use the studio from its own address. Behind a reverse proxy, pass the original Host header (nginx: proxy_set_header Host $host).', 403));
+      }
+      // A credential's server and scope are changed only from the studio's own pages: with login
+      // off too, a change must come from a same-origin browser request (a flow's HTTP step or a
+      // script without Origin is refused; with login on the CSRF token below proves the same).
+      if (!this.required && isCredentialChange(req) && !isSameOriginBrowser(req)) {
+        return next(
+          new ConveyorError(
+            'E_ORIGIN_REQUIRED',
+            'Credentials can only be changed or deleted from the studio itself; this request did not come from the studio\'s page, so it was refused.',
+            'Edit the credential on the Credentials page of the studio. A script must send the studio\'s own address in the Origin header (e.g. Origin: http://127.0.0.1:3000).',
+            403,
+          ),
+        );
       }
       if (!this.required || PUBLIC(req.path)) return next();
       const session = this.session(req);

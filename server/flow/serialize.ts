@@ -14,6 +14,7 @@ export function canonicalFlow(flow: FlowDocument): FlowDocument {
       concurrency: flow.settings.concurrency,
       ...(flow.settings.businessKey ? { businessKey: flow.settings.businessKey } : {}),
       ...(flow.settings.safeStop ? { safeStop: sortKeys(flow.settings.safeStop) as FlowDocument['settings']['safeStop'] } : {}),
+      ...(flow.settings.allowHosts?.length ? { allowHosts: [...flow.settings.allowHosts] } : {}),
     },
     nodes: flow.nodes.map(canonicalNode),
     edges: flow.edges.map(canonicalEdge),

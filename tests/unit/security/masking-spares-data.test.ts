@@ -65,7 +65,8 @@ function flowDoc(): FlowDocument {
     id: 'flow_mask_spares',
     name: 'Masking spares data',
     description: 'Sends record fields with a credential whose value they contain; sends the echoed header on.',
-    settings: { concurrency: 1 },
+    // The echo service listens on this computer: the flow allows it, as a user would.
+    settings: { concurrency: 1, allowHosts: ['127.0.0.1'] },
     nodes: [
       { id: 'trigger', type: 'core.manual-trigger', position: { x: 0, y: 0 }, params: { format: 'json', records: JSON.stringify(RECORDS) } },
       { id: 'wait', type: 'core.delay', position: { x: 200, y: 0 }, params: { ms: 300 } },

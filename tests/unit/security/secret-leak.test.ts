@@ -50,7 +50,9 @@ const outputs: Array<{ where: string; bytes: Buffer }> = [];
 const collect = (where: string, value: unknown) => outputs.push({ where, bytes: Buffer.isBuffer(value) ? value : Buffer.from(typeof value === 'string' ? value : JSON.stringify(value), 'utf8') });
 
 async function api<T = any>(method: string, url: string, body?: unknown): Promise<{ status: number; body: T; raw: Buffer }> {
-  const res = await fetch(server!.url + url, { method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  // Like the studio's page: a browser sends its Origin with every change (credential edits need it).
+  const headers: Record<string, string> = { ...(method === 'GET' ? {} : { origin: server!.url }), ...(body === undefined ? {} : { 'content-type': 'application/json' }) };
+  const res = await fetch(server!.url + url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   const raw = Buffer.from(await res.arrayBuffer());
   collect(`${method} ${url}`, raw);
   let parsed: unknown = null;
@@ -121,7 +123,8 @@ function flowDoc(): FlowDocument {
     id: 'flow_secret_leak',
     name: 'Secret leak check',
     description: 'Calls an echo server with a credential; logs and copies what comes back.',
-    settings: { concurrency: 1 },
+    // The echo service listens on this computer: the flow allows it, as a user would.
+    settings: { concurrency: 1, allowHosts: ['127.0.0.1'] },
     nodes: [
       { id: 'trigger', type: 'core.manual-trigger', position: { x: 0, y: 0 }, params: { format: 'json', records: '[{"id": 1, "fail": 0}, {"id": 2, "fail": 1}, {"id": 3, "fail": 2}, {"id": 4, "fail": 3}]' } },
       // A pause first, so the test's socket has joined the run before the secret is used.

@@ -10,7 +10,8 @@ export async function startTestServer(): Promise<RunningServer & { dataDir: stri
   const api = async (method: string, url: string, body?: unknown) => {
     const res = await fetch(server.url + url, {
       method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      // Like the studio's page: a browser sends its Origin with every change (credential edits need it).
+      headers: { ...(method === 'GET' || method === 'HEAD' ? {} : { origin: server.url }), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
       body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
     });
     const text = await res.text();
