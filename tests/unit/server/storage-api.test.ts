@@ -1,0 +1,206 @@
+import { existsSync, mkdirSync, readFileSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { scoringFlow, startTestServer } from './support.ts';
+
+let s: Awaited<ReturnType<typeof startTestServer>>;
+beforeAll(async () => {
+  s = await startTestServer();
+  expect((await s.api('POST', '/api/flows/import', scoringFlow())).status).toBe(201);
+  expect((await s.api('POST', '/api/flows/import', JSON.parse(readFileSync('flows/spreadsheet-contacts.json', 'utf8')))).status).toBe(201);
+});
+afterAll(async () => s && (await s.close()));
+
+/** n > 5 succeed, the others wait in review. */
+const people = (from: number, n: number) => Array.from({ length: n }, (_, i) => ({ n: from + i, email: `p${from + i}@example.com`, note: 'x'.repeat(200) }));
+
+async function waitForStatus(id: string, statuses: string[], ms = 10_000) {
+  const until = Date.now() + ms;
+  for (;;) {
+    const { body } = await s.api('GET', `/api/runs/${id}`);
+    if (statuses.includes(body.status)) return body;
+    if (Date.now() > until) throw new Error(`run ${id} stayed ${body.status}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+async function finishedRun(records: Array<Record<string, unknown>>, flowId = 'flow_scoring'): Promise<string> {
+  const r = await s.api('POST', '/api/runs', { flowId, input: { records } });
+  expect(r.status).toBe(201);
+  await waitForStatus(r.body.id, ['completed']);
+  return r.body.id;
+}
+
+async function upload(name: string, body: string): Promise<string> {
+  const res = await fetch(`${s.url}/api/uploads?name=${encodeURIComponent(name)}`, { method: 'POST', body });
+  expect(res.status).toBe(201);
+  return ((await res.json()) as { id: string }).id;
+}
+
+const runIds = async () => ((await s.api('GET', '/api/runs')).body as Array<{ id: string }>).map((r) => r.id);
+const age = (file: string, hours: number) => utimesSync(file, new Date(Date.now() - hours * 3600_000), new Date(Date.now() - hours * 3600_000));
+
+describe('REST: storage and retention', () => {
+  it('GET /api/storage lists every run with its size (store + evidence), biggest or oldest first, paged, with totals', async () => {
+    const small = await finishedRun(people(6, 2));
+    const big = await finishedRun(people(6, 40));
+    mkdirSync(path.join(s.dataDir, 'evidence', small), { recursive: true });
+    writeFileSync(path.join(s.dataDir, 'evidence', small, '0-shot.png'), Buffer.alloc(5000));
+
+    const { status, body } = await s.api('GET', '/api/storage');
+    expect(status).toBe(200);
+    const byId = new Map(body.items.map((r: { id: string }) => [r.id, r]));
+    const b = byId.get(big) as { storeBytes: number; evidenceBytes: number; bytes: number; recordCount: number; status: string };
+    const sm = byId.get(small) as typeof b;
+    expect(b).toMatchObject({ recordCount: 40, status: 'completed', evidenceBytes: 0 });
+    expect(sm).toMatchObject({ recordCount: 2, evidenceBytes: 5000 });
+    // 40 records of ~250 bytes each, passed through 3 steps: well over 40 × 250 × 3.
+    expect(b.storeBytes).toBeGreaterThan(30_000);
+    expect(sm.storeBytes).toBeLessThan(b.storeBytes / 5);
+    expect(sm.bytes).toBe(sm.storeBytes + 5000);
+    const sizes = body.items.map((r: { bytes: number }) => r.bytes);
+    expect(sizes).toEqual([...sizes].sort((x: number, y: number) => y - x));
+    expect(body.items[0].id).toBe(big);
+    expect(body.totals).toMatchObject({ runs: body.total });
+    expect(body.totals.disk.evidence).toBe(5000);
+    expect(body.totals.runBytes).toBeGreaterThanOrEqual(b.bytes + sm.bytes);
+
+    const oldest = await s.api('GET', '/api/storage?sort=age&limit=1');
+    expect(oldest.body.items.map((r: { id: string }) => r.id)).toEqual([small]);
+    expect((await s.api('GET', '/api/storage?sort=age&limit=1&offset=1')).body.items[0].id).toBe(big);
+    expect((await s.api('GET', '/api/storage?sort=weight')).body.error.code).toBe('E_QUERY_INVALID');
+
+    // Deleted: gone from the runs list, the page and the disk; evidence with it; audited.
+    const del = await s.api('DELETE', `/api/runs/${small}`);
+    expect(del.status).toBe(200);
+    expect(del.body).toMatchObject({ id: small, records: 2, bytes: sm.bytes, archive: null });
+    expect(await runIds()).not.toContain(small);
+    expect((await s.api('GET', `/api/runs/${small}`)).status).toBe(404);
+    expect(existsSync(path.join(s.dataDir, 'evidence', small))).toBe(false);
+    expect((await s.api('GET', '/api/storage')).body.items.map((r: { id: string }) => r.id)).not.toContain(small);
+    const audit = await s.api('GET', `/api/audit?runId=${small}`);
+    expect(audit.body.items).toEqual([expect.objectContaining({ actor: 'operator', action: 'run.delete', runId: small, flowId: 'flow_scoring', records: 2, bytes: sm.bytes })]);
+    expect((await s.api('DELETE', `/api/runs/${small}`)).body.error.code).toBe('E_RUN_NOT_FOUND');
+  });
+
+  it('refuses to delete a running run (409 E_RUN_ACTIVE), and a run with records in review unless forced; the review queue loses them', async () => {
+    const doc = scoringFlow('flow_slow_retention');
+    doc.nodes.splice(1, 0, { id: 'wait', type: 'core.delay', position: { x: 100, y: 100 }, params: { ms: 60_000 } });
+    doc.edges[0] = { id: 'e1', source: 'trigger', sourcePort: 'out', target: 'wait', targetPort: 'in' };
+    doc.edges.push({ id: 'e0', source: 'wait', sourcePort: 'out', target: 'score', targetPort: 'in' });
+    await s.api('POST', '/api/flows/import', doc);
+    const run = (await s.api('POST', '/api/runs', { flowId: doc.id, input: { records: people(1, 1) } })).body;
+    const refused = await s.api('DELETE', `/api/runs/${run.id}`);
+    expect(refused.status).toBe(409);
+    expect(refused.body.error).toMatchObject({ code: 'E_RUN_ACTIVE', message: `Run ${run.id} is running: a run that is executing cannot be deleted or archived.` });
+    expect(refused.body.error.hint).toMatch(/Pause or stop/);
+    expect(await runIds()).toContain(run.id);
+    await s.api('POST', `/api/runs/${run.id}/stop`);
+    await waitForStatus(run.id, ['stopped']);
+
+    const review = await finishedRun(people(1, 3)); // n ≤ 5: all three to review
+    expect((await s.api('GET', `/api/review?runId=${review}`)).body.total).toBe(3);
+    const notForced = await s.api('DELETE', `/api/runs/${review}`);
+    expect(notForced.status).toBe(409);
+    expect(notForced.body.error).toMatchObject({ code: 'E_RUN_IN_REVIEW', message: `Run ${review} has 3 records waiting in the review queue.` });
+    expect(await runIds()).toContain(review);
+    const forced = await s.api('DELETE', `/api/runs/${review}?force=1`);
+    expect(forced.status).toBe(200);
+    expect((await s.api('GET', '/api/review')).body.items.map((i: { runId: string }) => i.runId)).not.toContain(review);
+    expect((await s.api('GET', `/api/audit?runId=${review}`)).body.items[0].detail).toMatchObject({ forced: true });
+    expect((await s.api('DELETE', `/api/runs/${review}?force=maybe`)).body.error.code).toBe('E_QUERY_INVALID');
+  });
+
+  it('POST /api/runs/prune: a dry run answers what would go and deletes nothing; then the same prune deletes exactly that', async () => {
+    const a = await finishedRun(people(6, 3));
+    const b = await finishedRun(people(6, 4));
+    const inReview = await finishedRun(people(1, 1));
+    const bad = await s.api('POST', '/api/runs/prune', { olderThanDays: -1 });
+    expect(bad.body.error.code).toBe('E_BODY_INVALID');
+    expect((await s.api('POST', '/api/runs/prune', { olderThanDays: 0, status: ['running'] })).body.error.code).toBe('E_PRUNE_INVALID');
+    // Nothing ended 30 days ago.
+    expect((await s.api('POST', '/api/runs/prune', { olderThanDays: 30, dryRun: true })).body).toMatchObject({ dryRun: true, runs: [], bytes: 0 });
+
+    const before = await runIds();
+    const dry = await s.api('POST', '/api/runs/prune', { olderThanDays: 0, dryRun: true });
+    expect(dry.status).toBe(200);
+    const would = dry.body.runs.map((r: { id: string }) => r.id);
+    expect(would).toEqual(expect.arrayContaining([a, b]));
+    expect(would).not.toContain(inReview);
+    expect(dry.body.skipped).toEqual(expect.arrayContaining([expect.objectContaining({ id: inReview, code: 'E_RUN_IN_REVIEW' })]));
+    expect(dry.body.bytes).toBe(dry.body.runs.reduce((n: number, r: { bytes: number }) => n + r.bytes, 0));
+    expect(await runIds()).toEqual(before);
+
+    const real = await s.api('POST', '/api/runs/prune', { olderThanDays: 0 });
+    expect(real.body).toMatchObject({ dryRun: false });
+    expect(real.body.runs.map((r: { id: string }) => r.id).sort()).toEqual([...would].sort());
+    const after = await runIds();
+    for (const id of would) expect(after).not.toContain(id);
+    expect(after).toContain(inReview);
+    const audit = (await s.api('GET', '/api/audit?limit=1000')).body.items;
+    for (const id of would) expect(audit).toEqual(expect.arrayContaining([expect.objectContaining({ runId: id, action: 'run.delete', actor: 'operator' })]));
+  });
+
+  it('archives before deleting: run.json, records and steps as JSON lines, the report workbook, evidence and the input file', async () => {
+    const csv = 'first_name,last_name,email\nAda,Lovelace,ada@example.com\nAlan,Turing,alan@example.com\n';
+    const fileId = await upload('team.csv', csv);
+    const started = await s.api('POST', '/api/runs', { flowId: 'flow_spreadsheet_contacts', input: { fileId } });
+    expect(started.status).toBe(201);
+    const id = started.body.id;
+    await waitForStatus(id, ['completed']);
+    mkdirSync(path.join(s.dataDir, 'evidence', id), { recursive: true });
+    writeFileSync(path.join(s.dataDir, 'evidence', id, '1-page.html'), '<p>evidence</p>');
+    const space = (await s.api('GET', '/api/storage?limit=1000')).body.items.find((r: { id: string }) => r.id === id);
+    expect(space).toMatchObject({ upload: fileId, uploadBytes: csv.length });
+
+    const del = await s.api('DELETE', `/api/runs/${id}?archive=1`);
+    expect(del.status).toBe(200);
+    const dir = path.join(s.dataDir, 'archive', id);
+    expect(del.body).toMatchObject({ archive: dir, records: 2, uploadDeleted: fileId });
+    expect(readdirSync(dir).sort()).toEqual(['events.jsonl', 'evidence', 'input', 'logs.jsonl', 'records.jsonl', 'rejects.jsonl', 'report.xlsx', 'run.json', 'steps.jsonl']);
+    const run = JSON.parse(readFileSync(path.join(dir, 'run.json'), 'utf8'));
+    expect(run.run).toMatchObject({ id, flowId: 'flow_spreadsheet_contacts', status: 'completed', settings: { upload: fileId } });
+    expect(run.counts.success).toBe(2);
+    const records = readFileSync(path.join(dir, 'records.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(records.map((r) => r.data.email)).toEqual(['ada@example.com', 'alan@example.com']);
+    const steps = readFileSync(path.join(dir, 'steps.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(steps.length).toBeGreaterThanOrEqual(4);
+    expect(new Set(steps.map((st) => st.recordIndex))).toEqual(new Set([0, 1]));
+    expect(readFileSync(path.join(dir, 'report.xlsx')).subarray(0, 2).toString()).toBe('PK');
+    expect(readFileSync(path.join(dir, 'evidence', '1-page.html'), 'utf8')).toBe('<p>evidence</p>');
+    expect(readFileSync(path.join(dir, 'input', 'team.csv'), 'utf8')).toBe(csv);
+    // Gone from the studio: the run, its evidence, its upload (no other run read it).
+    expect(await runIds()).not.toContain(id);
+    expect(existsSync(path.join(s.dataDir, 'evidence', id))).toBe(false);
+    expect(existsSync(path.join(s.dataDir, 'uploads', fileId))).toBe(false);
+    expect((await s.api('GET', `/api/audit?runId=${id}`)).body.items[0]).toMatchObject({ action: 'run.archive', records: 2, detail: { archive: dir, upload: fileId } });
+  });
+
+  it('cleans up uploads no run uses once older than the grace period; an upload two runs read goes with the last of them', async () => {
+    const csv = 'first_name,last_name,email\nAda,Lovelace,ada@example.com\n';
+    const used = await upload('used.csv', csv);
+    const unused = await upload('unused.csv', csv);
+    const fresh = await upload('fresh.csv', csv);
+    const r1 = (await s.api('POST', '/api/runs', { flowId: 'flow_spreadsheet_contacts', input: { fileId: used } })).body.id;
+    const r2 = (await s.api('POST', '/api/runs', { flowId: 'flow_spreadsheet_contacts', input: { fileId: used } })).body.id;
+    await waitForStatus(r1, ['completed']);
+    await waitForStatus(r2, ['completed']);
+    const dir = path.join(s.dataDir, 'uploads');
+    for (const id of [used, unused]) age(path.join(dir, id), 25);
+
+    const clean = await s.api('POST', '/api/storage/clean-uploads');
+    expect(clean.status).toBe(200);
+    expect(clean.body.deleted).toEqual([{ id: unused, bytes: csv.length }]);
+    expect(existsSync(path.join(dir, unused))).toBe(false);
+    expect(existsSync(path.join(dir, `${unused}.json`))).toBe(false);
+    expect(existsSync(path.join(dir, used))).toBe(true); // a run names it
+    expect(existsSync(path.join(dir, fresh))).toBe(true); // within the grace period (a run dialog may be about to use it)
+    const audit = (await s.api('GET', '/api/audit')).body.items.find((e: { action: string }) => e.action === 'uploads.cleanup');
+    expect(audit).toMatchObject({ actor: 'operator', records: 1, bytes: csv.length, detail: { uploads: [unused] } });
+
+    expect((await s.api('DELETE', `/api/runs/${r1}`)).body.uploadDeleted).toBeNull();
+    expect(existsSync(path.join(dir, used))).toBe(true); // r2 still read it
+    expect((await s.api('DELETE', `/api/runs/${r2}`)).body.uploadDeleted).toBe(used);
+    expect(existsSync(path.join(dir, used))).toBe(false);
+  });
+});
