@@ -1,85 +1,205 @@
+import { createRequire } from 'node:module';
+import path from 'node:path/posix';
+import type { Readable } from 'node:stream';
 import ExcelJS from 'exceljs';
 import { NodeError } from '../../sdk/node-error.ts';
 import type { Json } from '../../sdk/types.ts';
+import { BoundedZip } from './bounded-zip.ts';
 import { cellToJson } from './cell-value.ts';
+import { DEFAULT_SHEET_LIMITS, limitExceeded, type SheetLimits } from './limits.ts';
 import { aborted, unreadable, type RowSink } from './sheet-file.ts';
 
-interface StreamedSheet {
+// exceljs' streaming pieces, driven here part by part (its own WorkbookReader.parse reads the zip
+// with unzipper's streaming parser, which loses inflate errors and parks sheets in temp files).
+const require = createRequire(import.meta.url);
+const WorksheetReader = require('exceljs/lib/stream/xlsx/worksheet-reader.js') as new (opts: { workbook: unknown; id: string; iterator: AsyncIterable<unknown>; options: unknown }) => AsyncIterable<ExcelJS.Row>;
+const parseSax = require('exceljs/lib/utils/parse-sax.js') as (stream: AsyncIterable<unknown>) => AsyncIterable<Array<{ eventType: string; value: { name?: string } | string }>>;
+
+interface Rel {
+  Id: string;
+  Type: string;
+  Target: string;
+  TargetMode?: string;
+}
+interface SheetModel {
   name: string;
+  rId: string;
   state?: string;
-  [Symbol.asyncIterator](): AsyncGenerator<ExcelJS.Row>;
+}
+/** What exceljs' WorkbookReader keeps of the workbook, read through its own part parsers. */
+interface WorkbookParts {
+  workbookRels?: Rel[];
+  model?: { sheets?: SheetModel[] };
+  properties?: { model?: { date1904?: boolean } };
+  sharedStrings?: unknown[];
+  _parseRels(stream: Readable): Promise<void>;
+  _parseWorkbook(stream: Readable): Promise<void>;
+  _parseStyles(stream: Readable): Promise<void>;
 }
 
+const OPTIONS = {
+  sharedStrings: 'cache',
+  styles: 'cache', // number formats tell dates from numbers
+  hyperlinks: 'ignore', // a hyperlink cell keeps its text
+  worksheets: 'emit',
+  entries: 'ignore',
+} as const;
+
 /**
- * Streams the rows of one worksheet of an .xlsx file to `onRow`, without loading the workbook in
- * memory (exceljs' streaming reader). `sheet` names the worksheet (exact, else ignoring case and
- * surrounding spaces); empty = the first visible one. Rows that hold nothing are not reported.
+ * Streams the rows of one worksheet of an .xlsx file to `onRow`, within `limits` (see limits.ts):
+ * parts are read through their central directory entries (BoundedZip), inflated bytes counted as
+ * they come, shared strings, rows, columns and cells bounded as they are parsed. `sheet` names the
+ * worksheet (exact, else ignoring case and surrounding spaces); empty = the first visible one.
+ * Rows that hold nothing are not reported.
  */
-export async function readXlsx(file: string, shown: string, sheet: string, onRow: RowSink, signal?: AbortSignal): Promise<{ sheet: string }> {
-  const reader = new ExcelJS.stream.xlsx.WorkbookReader(file, {
-    sharedStrings: 'cache',
-    styles: 'cache', // number formats tell dates from numbers
-    hyperlinks: 'ignore', // a hyperlink cell keeps its text
-    worksheets: 'emit',
-    entries: 'ignore',
-  });
-  const wanted = sheet.trim();
-  const names: string[] = [];
-  let chosen: string | null = null;
+export async function readXlsx(
+  file: string,
+  shown: string,
+  sheet: string,
+  onRow: RowSink,
+  signal?: AbortSignal,
+  limits: SheetLimits = DEFAULT_SHEET_LIMITS,
+): Promise<{ sheet: string }> {
+  const zip = await BoundedZip.open(file, shown, limits);
   try {
-    for await (const ws of reader as unknown as AsyncIterable<StreamedSheet>) {
-      if (signal?.aborted) throw aborted();
-      const name = String(ws.name);
-      names.push(name);
-      const hidden = ws.state === 'hidden' || ws.state === 'veryHidden';
-      const match = wanted ? name === wanted || name.trim().toLowerCase() === wanted.toLowerCase() : !hidden;
-      if (!match || chosen !== null) {
-        // Drained, not destroyed: exceljs may have parked the sheet in a temporary file, and cutting
-        // it short makes exceljs fail later, outside any promise we could catch.
-        await drain(ws, signal);
-        continue;
-      }
-      chosen = name;
-      const date1904 = Boolean((reader as unknown as { properties?: { model?: { date1904?: boolean } } }).properties?.model?.date1904);
-      let n = 0;
-      for await (const row of ws) {
-        if ((++n & 1023) === 0 && signal?.aborted) throw aborted();
-        onRow({ row: row.number, values: rowValues(row, date1904) });
-      }
-    }
+    return await readParts(zip, shown, sheet, onRow, signal, limits);
   } catch (err) {
-    // Only a reader that failed or was stopped is torn down before its end.
-    (reader as unknown as { stream?: { destroy?: () => void } }).stream?.destroy?.();
     if (err instanceof NodeError) throw err;
     throw unreadable(shown, err);
+  } finally {
+    zip.close();
   }
-  if (chosen === null) {
-    if (names.length === 0) {
-      throw new NodeError('E_SHEET_UNREADABLE', `"${shown}" holds no worksheet.`, 'Open the file in Excel or LibreOffice, check that it has a sheet with your rows, and save it again as .xlsx.');
-    }
-    const list = names.map((n) => `"${n}"`).join(', ');
+}
+
+async function readParts(zip: BoundedZip, shown: string, sheet: string, onRow: RowSink, signal: AbortSignal | undefined, limits: SheetLimits): Promise<{ sheet: string }> {
+  const wb = new ExcelJS.stream.xlsx.WorkbookReader('', OPTIONS) as unknown as WorkbookParts;
+  // The workbook part: named by the package relationships (xl/workbook.xml in every writer seen).
+  let bookPath = 'xl/workbook.xml';
+  if (zip.has('_rels/.rels')) {
+    await wb._parseRels(await zip.whole('_rels/.rels'));
+    const office = (wb.workbookRels ?? []).find((r) => r.Type.endsWith('/officeDocument'));
+    if (office) bookPath = resolveTarget('', office.Target);
+  }
+  if (!zip.has(bookPath)) {
+    throw new NodeError('E_SHEET_UNREADABLE', `"${shown}" is not an Excel workbook: it has no workbook part (${bookPath}).`, 'Open the file in Excel or LibreOffice and save it as "Excel workbook (.xlsx)", then choose it again.');
+  }
+  const bookDir = path.dirname(bookPath) === '.' ? '' : path.dirname(bookPath);
+  const relsPath = path.join(bookDir, '_rels', `${path.basename(bookPath)}.rels`);
+  wb.workbookRels = [];
+  if (zip.has(relsPath)) await wb._parseRels(await zip.whole(relsPath));
+  const rels = wb.workbookRels ?? [];
+  await wb._parseWorkbook(await zip.whole(bookPath));
+
+  const sheets = wb.model?.sheets ?? [];
+  if (sheets.length === 0) {
+    throw new NodeError('E_SHEET_UNREADABLE', `"${shown}" holds no worksheet.`, 'Open the file in Excel or LibreOffice, check that it has a sheet with your rows, and save it again as .xlsx.');
+  }
+  const wanted = sheet.trim();
+  const chosen = wanted
+    ? (sheets.find((s) => s.name === wanted) ?? sheets.find((s) => String(s.name).trim().toLowerCase() === wanted.toLowerCase()))
+    : sheets.find((s) => s.state !== 'hidden' && s.state !== 'veryHidden');
+  if (!chosen) {
+    const list = sheets.map((s) => `"${s.name}"`).join(', ');
     throw new NodeError(
       'E_SHEET_NOT_FOUND',
       wanted ? `"${shown}" has no sheet named "${wanted}" (its sheets: ${list}).` : `Every sheet of "${shown}" is hidden (${list}).`,
       wanted ? 'Correct the Sheet setting of the Spreadsheet node, or leave it empty to read the first sheet.' : 'Type the name of the sheet to read in the Sheet setting of the Spreadsheet node.',
     );
   }
-  return { sheet: chosen };
-}
+  const rel = rels.find((r) => r.Id === chosen.rId);
+  const sheetPath = rel ? resolveTarget(bookDir, rel.Target) : '';
+  if (!rel || !zip.has(sheetPath)) {
+    throw new NodeError('E_SHEET_UNREADABLE', `"${shown}" is incomplete: the rows of sheet "${chosen.name}" are missing.`, 'Open the file in Excel or LibreOffice; if it opens, save it again as .xlsx and choose that copy.');
+  }
 
-async function drain(ws: StreamedSheet, signal: AbortSignal | undefined): Promise<void> {
+  const stylesRel = rels.find((r) => r.Type.endsWith('/styles'));
+  const stylesPath = stylesRel ? resolveTarget(bookDir, stylesRel.Target) : path.join(bookDir, 'styles.xml');
+  if (zip.has(stylesPath)) await wb._parseStyles(await zip.whole(stylesPath));
+  const stringsRel = rels.find((r) => r.Type.endsWith('/sharedStrings'));
+  const stringsPath = stringsRel ? resolveTarget(bookDir, stringsRel.Target) : path.join(bookDir, 'sharedStrings.xml');
+  wb.sharedStrings = zip.has(stringsPath) ? await readSharedStrings(await zip.part(stringsPath), shown, limits, signal) : [];
+
+  if (signal?.aborted) throw aborted();
+  const date1904 = Boolean(wb.properties?.model?.date1904);
+  const ws = new WorksheetReader({ workbook: wb, id: chosen.rId, iterator: await zip.part(sheetPath), options: OPTIONS });
   let n = 0;
-  for await (const _row of ws) if ((++n & 1023) === 0 && signal?.aborted) throw aborted();
+  for await (const row of ws) {
+    if ((++n & 1023) === 0 && signal?.aborted) throw aborted();
+    if (row.number > limits.maxRows) throw limitExceeded(shown, 'maxRows', row.number, limits, `sheet "${chosen.name}"`);
+    onRow({ row: row.number, values: rowValues(row, date1904, shown, limits) });
+  }
+  return { sheet: chosen.name };
 }
 
-function rowValues(row: ExcelJS.Row, date1904: boolean): Json[] {
+/** A relationship's target as a path inside the zip: relative to the workbook's folder, or absolute. */
+function resolveTarget(base: string, target: string): string {
+  const t = target.replace(/\\/g, '/');
+  return t.startsWith('/') ? path.normalize(t).slice(1) : path.normalize(path.join(base, t));
+}
+
+/**
+ * The shared strings table (xl/sharedStrings.xml): each entry a string, or `{ richText }` for
+ * formatted runs, as exceljs gives them — counted and measured as they are parsed, so a table of
+ * millions of entries fails at the limit instead of filling the memory. Phonetic guides (rPh) are
+ * not part of the text.
+ */
+async function readSharedStrings(stream: Readable, shown: string, limits: SheetLimits, signal?: AbortSignal): Promise<unknown[]> {
+  const strings: unknown[] = [];
+  let chars = 0;
+  let text: string | null = null;
+  let runs: Array<{ text: string }> = [];
+  let inText = false;
+  let phonetic = 0;
+  for await (const events of parseSax(stream)) {
+    if (signal?.aborted) throw aborted();
+    for (const { eventType, value } of events) {
+      if (eventType === 'opentag') {
+        const name = (value as { name: string }).name;
+        if (name === 'si') {
+          text = null;
+          runs = [];
+        } else if (name === 't') inText = phonetic === 0;
+        else if (name === 'rPh') phonetic++;
+      } else if (eventType === 'text') {
+        if (!inText) continue;
+        text = text === null ? (value as string) : text + (value as string);
+        if (text.length > limits.maxCellChars) throw limitExceeded(shown, 'maxCellChars', text.length, limits, `shared text ${strings.length + 1}`);
+      } else if (eventType === 'closetag') {
+        const name = (value as { name: string }).name;
+        if (name === 't') inText = false;
+        else if (name === 'rPh') phonetic--;
+        else if (name === 'r') {
+          runs.push({ text: text ?? '' });
+          text = null;
+        } else if (name === 'si') {
+          const entry = runs.length ? { richText: runs } : text;
+          const size = runs.length ? runs.reduce((a, r) => a + r.text.length, 0) : (text?.length ?? 0);
+          if (size > limits.maxCellChars) throw limitExceeded(shown, 'maxCellChars', size, limits, `shared text ${strings.length + 1}`);
+          if (strings.length >= limits.maxSharedStrings) throw limitExceeded(shown, 'maxSharedStrings', strings.length + 1, limits);
+          chars += size;
+          if (chars > limits.maxSharedChars) throw limitExceeded(shown, 'maxSharedChars', chars, limits);
+          strings.push(entry);
+          text = null;
+          runs = [];
+        }
+      }
+    }
+  }
+  return strings;
+}
+
+function rowValues(row: ExcelJS.Row, date1904: boolean, shown: string, limits: SheetLimits): Json[] {
   const sparse = row.values as unknown[]; // index 1 = column A
-  const values: Json[] = new Array(Math.max(0, sparse.length - 1));
+  const width = Math.max(0, sparse.length - 1);
+  if (width > limits.maxColumns) throw limitExceeded(shown, 'maxColumns', width, limits, `row ${row.number}`);
+  const values: Json[] = new Array(width);
   for (let c = 1; c < sparse.length; c++) {
     const v = sparse[c];
     // Only a formula's result needs the number format: plain date cells already arrive as Date.
     const numFmt = v && typeof v === 'object' && !(v instanceof Date) && typeof (v as { result?: unknown }).result === 'number' ? row.getCell(c).numFmt : undefined;
-    values[c - 1] = cellToJson(v, numFmt, date1904);
+    const json = cellToJson(v, numFmt, date1904);
+    if (typeof json === 'string' && json.length > limits.maxCellChars) throw limitExceeded(shown, 'maxCellChars', json.length, limits, `row ${row.number}`);
+    values[c - 1] = json;
   }
   return values;
 }
