@@ -13,6 +13,7 @@ import { buildReport } from '../report/build-report.ts';
 import { rotateKey } from './rotate-key.ts';
 import { STORE_USAGE, storeCommand } from './store-command.ts';
 import { openPastRuns } from './past-runs.ts';
+import { RUNS_USAGE, runsCommand, storageCommand } from './runs-command.ts';
 import type { RunSummary } from '../engine/engine.ts';
 import { OUTCOME_EXIT_CODE, runOutcome } from '../engine/run-outcome.ts';
 import type { Store } from '../store/types.ts';
@@ -40,6 +41,7 @@ const USAGE = `Usage: conveyor <command>
                                          key: duplicates, done in past runs of DATA_DIR), rejected
                                          rows and flow problems; runs nothing
 ${STORE_USAGE}
+${RUNS_USAGE}
 
 Exit codes: 0 success (every record succeeded or was skipped; nothing to fix), 1 records failed,
 rows rejected, the run failed or the flow is invalid, 2 usage or input error, 3 records need
@@ -66,6 +68,10 @@ export async function main(argv: string[]): Promise<number> {
         return await setPassword(rest);
       case 'store':
         return await storeCommand(rest);
+      case 'runs':
+        return await runsCommand(rest);
+      case 'storage':
+        return await storageCommand(rest);
       case undefined:
       case '--help':
       case '-h':
