@@ -4,7 +4,7 @@ import { defineNode, out } from '../sdk/define-node.ts';
 import { NodeError } from '../sdk/node-error.ts';
 import { renderTemplate } from '../core/lib/template.ts';
 import { displayUrl } from '../core/http-request.ts';
-import { browserStep, firstLine } from './lib/session.ts';
+import { browserStep, firstLine, networkRefusal } from './lib/session.ts';
 import { optionalSelectorsParam, renderSelectors } from './lib/selectors.ts';
 import { timeoutParam, urlPatternParam } from './lib/params.ts';
 import { expectAfter } from './lib/expect.ts';
@@ -47,10 +47,19 @@ export const browserOpen = defineNode({
       const url = parseUrl(raw);
       const shown = displayUrl(url);
       let response: Response | null;
+      networkRefusal(page); // forget a refusal of an earlier step
       try {
         response = await page.goto(url.href, { waitUntil: p.waitUntil, timeout: p.timeoutMs });
       } catch (err) {
         if (page.isClosed()) throw err;
+        // The page (or a redirect it followed) asked for an address the network policy refuses.
+        const refused = networkRefusal(page);
+        if (refused) {
+          // Leave Chromium's error page settled, so the record's next open starts clean.
+          await page.waitForLoadState('load', { timeout: 2000 }).catch(() => undefined);
+          await page.goto('about:blank').catch(() => undefined);
+          throw refused;
+        }
         const timedOut = err instanceof errors.TimeoutError;
         // Stop the navigation still under way, so the failure screenshot shows the page as it is.
         if (timedOut) await stopLoading(page);
@@ -65,6 +74,19 @@ export const browserOpen = defineNode({
             : 'Check the address and that the site is up and reachable from this computer; retrying later may help.',
           { transient: netCode !== 'ERR_NAME_NOT_RESOLVED', cause: err },
         );
+      }
+      // A redirect Chromium followed by itself is not routed again: check where the page ended up
+      // and leave it before any later step can read it.
+      const landed = new URL(page.url());
+      if (landed.protocol === 'http:' || landed.protocol === 'https:') {
+        try {
+          await ctx.network.resolve(landed.hostname, landed.port ? Number(landed.port) : landed.protocol === 'https:' ? 443 : 80);
+        } catch (err) {
+          if (err instanceof NodeError && err.code === 'E_NETWORK_BLOCKED') {
+            await page.goto('about:blank').catch(() => undefined);
+            throw err;
+          }
+        }
       }
       const status = response?.status() ?? 0;
       if (status >= 400) {

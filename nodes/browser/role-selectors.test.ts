@@ -9,6 +9,9 @@ import { browserClick } from './click.ts';
 import { browserVerify } from './verify.ts';
 import { toPlaywrightSelector } from './lib/role-selector.ts';
 
+// The test pages are served on 127.0.0.1: allowed explicitly, as an administrator would (CONVEYOR_ALLOW_HOSTS).
+process.env.CONVEYOR_ALLOW_HOSTS = '127.0.0.1';
+
 // Issue 10, point 10: `role=checkbox[name="I accept the terms"]` finds the checkbox labelled "I accept
 // the terms and the privacy policy", as the selector help promises; when nothing matches, the error
 // names the elements of that role the page has. Real Chromium.

@@ -8,6 +8,9 @@ import { browserExtract } from './extract.ts';
 import { browserVerify } from './verify.ts';
 import { pageFor } from './lib/session.ts';
 
+// The test pages are served on 127.0.0.1: allowed explicitly, as an administrator would (CONVEYOR_ALLOW_HOSTS).
+process.env.CONVEYOR_ALLOW_HOSTS = '127.0.0.1';
+
 let site: TestSite;
 beforeAll(async () => {
   site = await startTestSite();

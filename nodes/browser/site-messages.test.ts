@@ -1,3 +1,4 @@
+import { networkPolicy } from '../sdk/network.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import type { Page } from 'playwright-core';
@@ -14,6 +15,9 @@ import { markMailbox } from '../mail/mark-mailbox.ts';
 import { waitForCode } from '../mail/wait-for-code.ts';
 import { startDovecot, type Dovecot } from '../../demo/dovecot.ts';
 import { CATCH_ALL, DEMO_PASSWORD, createSignupSite, listenSignupSite, type SignupSite } from '../../demo/signup-site.ts';
+
+// The test pages are served on 127.0.0.1: allowed explicitly, as an administrator would (CONVEYOR_ALLOW_HOSTS).
+process.env.CONVEYOR_ALLOW_HOSTS = '127.0.0.1';
 
 // Issue 10, point 8: when a site refuses a code or a form, the step's error quotes the site's own
 // words. Real Chromium; the demo signup site with a real Dovecot, and a page built quite differently
@@ -45,7 +49,7 @@ function record() {
     async step<S extends z.ZodType>(def: NodeDefinition<S>, params: unknown, data: RecordData = {}): Promise<RecordData> {
       return (await runNode(def, params, data, { resources, credentials })).result.emit[0].data;
     },
-    page: (): Promise<Page> => pageFor({ resources, signal: new AbortController().signal, evidence: { attach: async () => '' }, log: { debug() {}, info() {}, warn() {}, error() {} } }),
+    page: (): Promise<Page> => pageFor({ resources, network: networkPolicy(), signal: new AbortController().signal, evidence: { attach: async () => '' }, log: { debug() {}, info() {}, warn() {}, error() {} } }),
     done: () => scope.closeAll(),
   };
 }

@@ -14,6 +14,12 @@ import { browserVerify } from './verify.ts';
 import { browserExtract } from './extract.ts';
 import { browserScreenshot } from './screenshot.ts';
 import { browserNodes } from './index.ts';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { networkPolicy } from '../sdk/network.ts';
+
+// The test pages are served on 127.0.0.1: allowed explicitly, as an administrator would (CONVEYOR_ALLOW_HOSTS).
+process.env.CONVEYOR_ALLOW_HOSTS = '127.0.0.1';
 
 const PNG_MAGIC = '89504e470d0a1a0a';
 
@@ -190,6 +196,56 @@ describe('browser steps (real Chromium)', () => {
       expect(badCtx.evidenceItems).toHaveLength(1); // the page still shows the earlier (500) page
     } finally {
       await r.done();
+    }
+  });
+
+  it('open: the network policy refuses a blocked address, a redirect to one, and a page\'s requests to one (E_NETWORK_BLOCKED)', async () => {
+    const hits: string[] = [];
+    const listen = async (server: Server) => {
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      return (server.address() as AddressInfo).port;
+    };
+    const inside = createServer((req, res) => {
+      hits.push(req.url ?? '');
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end('<p id="inside">inside</p>');
+    });
+    const insidePort = await listen(inside);
+    const outside = createServer((req, res) => {
+      if (req.url === '/go') {
+        res.writeHead(302, { location: `http://127.0.0.1:${insidePort}/secret` });
+        return res.end();
+      }
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end(`<p id="outside">outside</p><img src="http://127.0.0.1:${insidePort}/pixel.png"><iframe src="http://localhost:${insidePort}/frame"></iframe>`);
+    });
+    const outsidePort = await listen(outside);
+    // Only the "outside" site is allowed (by address and port); the "inside" one is this computer.
+    const network = networkPolicy([`127.0.0.1:${outsidePort}`], {});
+    const scope = new Resources();
+    const resources = { run: runScope, record: scope };
+    try {
+      const direct = await failureOf(() => runNode(browserOpen, { url: `http://127.0.0.1:${insidePort}/`, timeoutMs: 5000 }, {}, { resources, network }));
+      expect(direct).toMatchObject({ code: 'E_NETWORK_BLOCKED' });
+      expect(direct.message).toContain(`127.0.0.1 port ${insidePort}`);
+      expect(hits).toEqual([]);
+      const allowed = await runNode(browserOpen, { url: `http://127.0.0.1:${outsidePort}/page`, timeoutMs: 5000 }, {}, { resources, network });
+      expect(allowed.ctx.logs.map((l) => l.message).join()).toContain('/page');
+      expect(hits).toEqual([]); // neither the image nor the frame reached the blocked address
+      const redirected = await failureOf(() => runNode(browserOpen, { url: `http://127.0.0.1:${outsidePort}/go`, timeoutMs: 5000 }, {}, { resources, network }));
+      expect(redirected).toMatchObject({ code: 'E_NETWORK_BLOCKED' });
+      expect(redirected.message).toContain(`127.0.0.1 port ${insidePort}`);
+      // Chromium follows a redirect without asking the router again: the step fails on where the
+      // page landed and leaves it (docs/security.md says so); HTTP steps refuse the hop before connecting.
+      const page = await failureOf(() => runNode(browserExtract, { selectors: ['#inside'], field: 'x', timeoutMs: 300 }, {}, { resources, network }));
+      expect(page.code).not.toBe(undefined); // the blocked page is not left open for the next step
+      expect(JSON.stringify(page)).not.toContain('inside</p>');
+    } finally {
+      await scope.closeAll();
+      for (const s of [inside, outside]) {
+        s.closeAllConnections();
+        await new Promise<void>((resolve) => s.close(() => resolve()));
+      }
     }
   });
 

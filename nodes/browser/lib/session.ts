@@ -1,6 +1,7 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { NodeError } from '../../sdk/node-error.ts';
 import type { NodeContext } from '../../sdk/types.ts';
+import type { NetworkAccess } from '../../sdk/network.ts';
 import { abortError } from '../../core/lib/abort.ts';
 import { launchChromium } from './chromium.ts';
 import { maskedScreenshot } from './screenshot.ts';
@@ -21,7 +22,7 @@ interface RecordState {
   opened: boolean;
 }
 
-type AnyContext = Pick<NodeContext<unknown>, 'resources' | 'signal' | 'evidence' | 'log'>;
+type AnyContext = Pick<NodeContext<unknown>, 'resources' | 'signal' | 'evidence' | 'log' | 'network'>;
 
 /** The run's browser: launched by the first browser step of the run, closed when the run stops. */
 export function browserFor(ctx: AnyContext): Promise<Browser> {
@@ -43,6 +44,7 @@ export async function pageFor(ctx: AnyContext): Promise<Page> {
       const browser = await browserFor(ctx);
       const context = await browser.newContext({ viewport: VIEWPORT });
       try {
+        await guardNetwork(context, ctx.network);
         return { context, page: await context.newPage() };
       } catch (err) {
         await context.close().catch(() => undefined);
@@ -152,4 +154,43 @@ export function firstLine(err: unknown): string {
 /** Milliseconds left before `deadline`, at least 1 (Playwright treats 0 as "no time limit"). */
 export function remaining(deadline: number): number {
   return Math.max(1, deadline - Date.now());
+}
+
+/** The last request of a context the network policy refused (E_NETWORK_BLOCKED), for the step to report. */
+const refusals = new WeakMap<BrowserContext, NodeError>();
+
+/**
+ * Every request of the record's pages (documents, frames, scripts, images, fetches) goes through
+ * the run's network policy before Chromium sends it: a refused one is aborted, and the step
+ * reports E_NETWORK_BLOCKED (see `networkRefusal`).
+ */
+async function guardNetwork(context: BrowserContext, network: NetworkAccess): Promise<void> {
+  await context.route('**/*', async (route) => {
+    let url: URL;
+    try {
+      url = new URL(route.request().url());
+    } catch {
+      return route.continue();
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') return route.continue();
+    const port = url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
+    try {
+      await network.resolve(url.hostname, port);
+    } catch (err) {
+      if (err instanceof NodeError && err.code === 'E_NETWORK_BLOCKED') {
+        refusals.set(context, err);
+        return route.abort('blockedbyclient').catch(() => undefined);
+      }
+      // A name that does not resolve: Chromium reports it itself.
+    }
+    return route.continue().catch(() => undefined);
+  });
+}
+
+/** The policy's refusal behind a failed navigation of `page`, once (then forgotten). */
+export function networkRefusal(page: Page): NodeError | null {
+  const context = page.context();
+  const err = refusals.get(context) ?? null;
+  refusals.delete(context);
+  return err;
 }
