@@ -9,6 +9,7 @@ import { NotFoundPage } from './pages/NotFoundPage.tsx';
 import { ReviewPage } from './review/ReviewPage.tsx';
 import { CredentialsPage } from './credentials/CredentialsPage.tsx';
 import { LoginPage } from './pages/LoginPage.tsx';
+import { StoragePage } from './pages/StoragePage.tsx';
 
 export const router = createBrowserRouter([
   { path: '/login', element: <LoginPage /> },
@@ -23,6 +24,7 @@ export const router = createBrowserRouter([
       { path: 'runs/:id/report', element: <ReportPage /> },
       { path: 'review', element: <ReviewPage /> },
       { path: 'credentials', element: <CredentialsPage /> },
+      { path: 'storage', element: <StoragePage /> },
       { path: '*', element: <NotFoundPage /> },
     ],
   },
