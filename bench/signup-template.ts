@@ -11,6 +11,9 @@ import { startServer } from '../server/main.ts';
 import { startDovecot } from '../demo/dovecot.ts';
 import { CATCH_ALL, DEMO_PASSWORD, createSignupSite, listenSignupSite } from '../demo/signup-site.ts';
 
+// The test sites listen on 127.0.0.1: allowed explicitly for steps, as an administrator would (CONVEYOR_ALLOW_HOSTS).
+process.env.CONVEYOR_ALLOW_HOSTS = '127.0.0.1';
+
 const rows = Number(process.argv[2] ?? 500);
 const concurrencies = (process.argv[3] ?? '1,4,8').split(',').map(Number);
 

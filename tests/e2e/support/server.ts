@@ -25,6 +25,8 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     throw new Error('The studio is not built (dist/client/index.html is missing): run "npx vite build" (npm test does it) before the end-to-end tests.');
   }
   const dataDir = await mkdtemp(path.join(tmpdir(), 'conveyor-e2e-'));
+  // The test sites listen on 127.0.0.1: allowed for steps, as an administrator would (CONVEYOR_ALLOW_HOSTS).
+  process.env.CONVEYOR_ALLOW_HOSTS ??= '127.0.0.1';
   const server = await startServer({ port: 0, host: '127.0.0.1', dataDir, log: false, ...(opts.passwordHash ? { auth: { passwordHash: opts.passwordHash } } : {}) });
   return {
     url: server.url,

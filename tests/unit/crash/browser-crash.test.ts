@@ -7,6 +7,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { FLOW_FORMAT, type FlowDocument } from '../../../server/flow/schema.ts';
 import { api, kill, killAllStudios, startStudio } from './studio-process.ts';
 
+// The test sites listen on 127.0.0.1: allowed explicitly for steps, as an administrator would (CONVEYOR_ALLOW_HOSTS).
+process.env.CONVEYOR_ALLOW_HOSTS = '127.0.0.1';
+
 /**
  * A crash between two browser steps (SPEC §4: a crashed run resumes from its checkpoints with
  * nothing lost and nothing duplicated). The record's page lived in the killed process; on resume

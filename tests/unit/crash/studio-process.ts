@@ -9,7 +9,7 @@ export function killAllStudios(): void {
 }
 
 export async function startStudio(dataDir: string): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, ['bin/conveyor.js', 'serve'], { env: { ...process.env, DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['bin/conveyor.js', 'serve'], { env: { ...process.env, DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', CONVEYOR_ALLOW_HOSTS: '127.0.0.1' /* the test sites: allowed explicitly */ }, stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';

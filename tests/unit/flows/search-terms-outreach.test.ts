@@ -17,6 +17,9 @@ import { SENDERS, startSenderRelay, studioCredentials } from '../../../demo/outr
 import type { SmtpRelay } from '../../../demo/smtp-relay.ts';
 import type { FlowDocument } from '../../../server/flow/schema.ts';
 
+// The test sites listen on 127.0.0.1: allowed explicitly for steps, as an administrator would (CONVEYOR_ALLOW_HOSTS).
+process.env.CONVEYOR_ALLOW_HOSTS = '127.0.0.1';
+
 let dovecot: Dovecot;
 let relay: SmtpRelay;
 let api: SearchApi;

@@ -4,6 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FLOW_FORMAT, type FlowDocument } from '../../../server/flow/schema.ts';
 import { startTestServer } from './support.ts';
 
+// The test sites listen on 127.0.0.1: allowed explicitly for steps, as an administrator would (CONVEYOR_ALLOW_HOSTS).
+process.env.CONVEYOR_ALLOW_HOSTS = '127.0.0.1';
+
 /**
  * The signup case over REST with the shipped node types: a site whose "create account" call is
  * counted per email, and whose verification refuses some codes. The verification's error port

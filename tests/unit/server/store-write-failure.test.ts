@@ -10,6 +10,9 @@ import { FLOW_FORMAT, type FlowDocument } from '../../../server/flow/schema.ts';
 import { main } from '../../../server/cli/main.ts';
 import { startTestServer } from './support.ts';
 
+// The test sites listen on 127.0.0.1: allowed explicitly for steps, as an administrator would (CONVEYOR_ALLOW_HOSTS).
+process.env.CONVEYOR_ALLOW_HOSTS = '127.0.0.1';
+
 /**
  * A full disk through the REST API, Socket.IO and the CLI: the journal's writes fail with ENOSPC
  * (injected below the store) while a run calls an unsafe endpoint that counts calls per key.

@@ -10,6 +10,9 @@ import { openSqlJsStore } from '../../../server/store/sqljs-store.ts';
 import { FLOW_FORMAT, type FlowDocument } from '../../../server/flow/schema.ts';
 import type { RecordRow } from '../../../server/store/types.ts';
 
+// The test sites listen on 127.0.0.1: allowed explicitly for steps, as an administrator would (CONVEYOR_ALLOW_HOSTS).
+process.env.CONVEYOR_ALLOW_HOSTS = '127.0.0.1';
+
 /**
  * A full disk stops the run, not the truth: a write failure is injected below the store (the
  * journal's write fails with ENOSPC after writing a few bytes: a short write) while a run calls an
