@@ -6,6 +6,7 @@ import { credentialParam } from '../sdk/credentials.ts';
 import { abortError } from '../core/lib/abort.ts';
 import { fieldName } from '../core/lib/fields.ts';
 import { renderTemplate } from '../core/lib/template.ts';
+import { LinearRegExp } from '../core/lib/linear-regex.ts';
 import { imapError, mailCredential, openImap, type MailServer } from './lib/connect.ts';
 import { arrivedAfter, readMark, type MailMark } from './lib/mark.ts';
 
@@ -222,10 +223,12 @@ export function windowStart(value: unknown, field: string, startedAt: number, lo
   return new Date(time - CLOCK_SKEW_MS);
 }
 
-function compile(pattern: string): RegExp | null {
+/** The code pattern, matched in linear time (RE2 semantics: no pattern can freeze the studio); null when unusable. */
+function compile(pattern: string): LinearRegExp | null {
   try {
-    const re = new RegExp(pattern);
-    return new RegExp(`${re.source}|`).exec('')!.length > 1 ? re : null; // needs a capture group
+    new RegExp(pattern);
+    const re = new LinearRegExp(pattern);
+    return re.groupCount > 0 ? re : null; // needs a capture group
   } catch {
     return null;
   }
@@ -249,7 +252,7 @@ async function scan(
   p: Params,
   recipient: string,
   window: Window,
-  regex: RegExp,
+  regex: LinearRegExp,
   state: MailboxState,
   seen: { rejected: Set<string>; noCode: number; renumbered?: boolean },
   log: { warn(message: string): void },

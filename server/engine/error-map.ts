@@ -1,5 +1,6 @@
 import type { StepErrorInfo } from '../../nodes/sdk/node-error.ts';
 import type { ErrorRule, StepPolicy } from '../flow/schema.ts';
+import { LinearRegExp } from '../../nodes/core/lib/linear-regex.ts';
 
 export type ErrorAction = ErrorRule['action'];
 
@@ -19,9 +20,11 @@ export function mapError(policy: StepPolicy, error: StepErrorInfo): { error: Ste
 }
 
 function matches(pattern: string, error: StepErrorInfo): boolean {
-  let re: RegExp;
+  let re: LinearRegExp;
   try {
-    re = new RegExp(pattern, 'i');
+    new RegExp(pattern, 'i');
+    // Linear-time matching (RE2 semantics): a rule's pattern cannot freeze the studio on a long message.
+    re = new LinearRegExp(pattern, 'i');
   } catch {
     // Not a valid regular expression: treat it as plain text.
     const needle = pattern.toLowerCase();

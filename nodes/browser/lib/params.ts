@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { NodeError } from '../../sdk/node-error.ts';
 import type { NodeContext } from '../../sdk/types.ts';
 import { sleep } from '../../core/lib/abort.ts';
+import { LinearRegExp, LinearRegexError } from '../../core/lib/linear-regex.ts';
+import { PATTERN_UNSUPPORTED_HINT } from '../../core/lib/syntax.ts';
 import { POLL_MS } from './selectors.ts';
 import type { Page } from 'playwright-core';
 
@@ -31,14 +33,17 @@ export function urlPatternParam(title: string, description: string) {
 export function urlMatches(url: string, pattern: string): boolean {
   const re = /^\/(.+)\/([dgimsuy]*)$/s.exec(pattern);
   if (re) {
-    let regex: RegExp;
+    let regex: LinearRegExp;
     try {
-      regex = new RegExp(re[1], re[2]);
+      new RegExp(re[1], re[2]);
+      // Linear-time matching (RE2 semantics): a pattern filled from record data cannot freeze the studio.
+      regex = new LinearRegExp(re[1], re[2].replace(/[gy]/g, ''));
     } catch (err) {
+      const unsupported = err instanceof LinearRegexError;
       throw new NodeError(
-        'E_URL_PATTERN_INVALID',
-        `The address pattern ${pattern} is not a valid regular expression: ${(err as Error).message}.`,
-        'Fix the pattern, or write plain text the address must contain (without slashes around it).',
+        unsupported ? 'E_PATTERN_UNSUPPORTED' : 'E_URL_PATTERN_INVALID',
+        `The address pattern ${pattern} ${unsupported ? 'cannot be used' : 'is not a valid regular expression'}: ${(err as Error).message}.`,
+        unsupported ? PATTERN_UNSUPPORTED_HINT : 'Fix the pattern, or write plain text the address must contain (without slashes around it).',
       );
     }
     return regex.test(url);

@@ -1,6 +1,7 @@
 import jsonata from 'jsonata';
 import { NodeError } from '../../sdk/node-error.ts';
 import type { Json } from '../../sdk/types.ts';
+import { LinearRegExp, linearCompileProblem } from './linear-regex.ts';
 
 /**
  * JSONata expressions as the core nodes use them: compiled once per source text and cached,
@@ -10,9 +11,65 @@ import type { Json } from '../../sdk/types.ts';
  * ("the condition", 'the value of field "fullName"'); it starts the error messages.
  */
 
-/** Guardrails for expressions that can loop (recursive functions, $eval, ranges). */
-const GUARDED_OPTIONS = { timeout: 2000, stack: 500 } as const;
+/**
+ * Guardrails. Every evaluation has a budget of `EXPRESSION_BUDGET_MS` of its own computing time
+ * (E_EXPRESSION_TIMEOUT past it) and hands the event loop back every `EXPRESSION_SLICE_MS`, so an
+ * expression that loops keeps neither the studio nor other records waiting (JSONata awaits its
+ * `__evaluate_entry` hook at every node it evaluates: the hook measures and yields there). Expressions
+ * that can recurse (functions, $eval, ranges) also have a depth limit. `/regex/` literals run on
+ * linear-time matching (`RegexEngine`), like every pattern a person writes.
+ */
+export const EXPRESSION_BUDGET_MS = 2000;
+const EXPRESSION_SLICE_MS = 10;
+const PLAIN_OPTIONS = { RegexEngine: LinearRegExp as unknown as RegExpConstructor };
+const GUARDED_OPTIONS = { stack: 500, RegexEngine: LinearRegExp as unknown as RegExpConstructor };
 const NEEDS_GUARDRAILS = /function|λ|\.\.|\$eval/;
+const ENTRY_HOOK = Symbol.for('jsonata.__evaluate_entry');
+const TIMEOUT_CODE = 'E_EXPRESSION_TIMEOUT';
+
+interface Budget {
+  /** When the current slice of computing started (performance.now()). */
+  slice: number;
+  /** Computing time used by the slices before it. */
+  used: number;
+}
+
+/** Called by JSONata before it evaluates each node of the expression; `environment.base` is one evaluation's frame. */
+function budgetHook(_expr: unknown, _input: unknown, environment: { base: { conveyorBudget?: Budget } }): Promise<void> | undefined {
+  const base = environment.base;
+  const now = performance.now();
+  const budget = base.conveyorBudget;
+  if (!budget) {
+    base.conveyorBudget = { slice: now, used: 0 };
+    return undefined;
+  }
+  if (now - budget.slice < EXPRESSION_SLICE_MS) return undefined;
+  budget.used += now - budget.slice;
+  if (budget.used > EXPRESSION_BUDGET_MS) throw { code: TIMEOUT_CODE, message: `It ran for more than ${EXPRESSION_BUDGET_MS / 1000} s` };
+  return new Promise<void>((resolve) =>
+    setImmediate(() => {
+      budget.slice = performance.now();
+      resolve();
+    }),
+  );
+}
+
+/** The first `/regex/` literal of a compiled expression that linear-time matching refuses. */
+function regexProblem(node: unknown, depth = 0): JsonataErrorLike | null {
+  if (!node || typeof node !== 'object' || depth > 200) return null;
+  const n = node as { type?: unknown; value?: unknown; position?: number };
+  if (n.type === 'regex' && n.value instanceof RegExp) {
+    const problem = linearCompileProblem(n.value.source, n.value.flags);
+    if (problem) return { code: 'E_PATTERN_UNSUPPORTED', message: `The pattern /${n.value.source}/ cannot be used: ${problem}. Back-references and lookaround are not available (patterns run with linear-time matching)`, position: n.position };
+  }
+  for (const value of Array.isArray(node) ? node : Object.values(node)) {
+    if (value && typeof value === 'object') {
+      const found = regexProblem(value, depth + 1);
+      if (found) return found;
+    }
+  }
+  return null;
+}
 const CACHE_LIMIT = 10_000;
 
 type Compiled = { ok: true; expr: jsonata.Expression } | { ok: false; error: JsonataErrorLike };
@@ -34,8 +91,13 @@ export function tryCompile(source: string): Compiled {
       if (source.trim() === '') {
         entry = { ok: false, error: { message: 'The expression is empty' } };
       } else {
-        const options = NEEDS_GUARDRAILS.test(source) ? GUARDED_OPTIONS : undefined;
-        entry = { ok: true, expr: jsonata(source, options) };
+        const expr = jsonata(source, NEEDS_GUARDRAILS.test(source) ? GUARDED_OPTIONS : PLAIN_OPTIONS);
+        const refused = source.includes('/') ? regexProblem(expr.ast()) : null;
+        if (refused) entry = { ok: false, error: refused };
+        else {
+          expr.assign(ENTRY_HOOK as unknown as string, budgetHook);
+          entry = { ok: true, expr };
+        }
       }
     } catch (err) {
       entry = { ok: false, error: asJsonataError(err) };
@@ -87,6 +149,15 @@ export async function evaluate(source: string, data: unknown, where = 'the expre
   try {
     result = await expr.evaluate(data, bindings);
   } catch (err) {
+    const code = asJsonataError(err).code;
+    if (code === TIMEOUT_CODE || code === 'D1011') {
+      throw new NodeError(
+        'E_EXPRESSION_TIMEOUT',
+        `${capitalize(where)} was stopped: ${code === TIMEOUT_CODE ? `it ran for more than ${EXPRESSION_BUDGET_MS / 1000} s of computing` : 'it nested deeper than 500 calls'} (in ${JSON.stringify(source.length > 120 ? `${source.slice(0, 117)}…` : source)}).`,
+        'The expression does not end, or does far too much work for one record: check that a recursive function has a case where it stops calling itself, and that ranges ([1..n]) and loops stay small.',
+        { cause: err },
+      );
+    }
     throw new NodeError(
       'E_EXPRESSION_FAILED',
       `${capitalize(where)} could not be worked out for this record: ${describeJsonataError(asJsonataError(err), source)}.`,

@@ -1,3 +1,5 @@
+import { linearCompileProblem, unsupportedFeature } from './linear-regex.ts';
+
 /**
  * Why a regular expression does not compile, and where. JavaScript's own error says what is wrong
  * ("Unterminated group") but not where; `locate` finds the character for the common mistakes
@@ -8,6 +10,11 @@ export interface RegexSyntaxError {
   reason: string;
   /** 1-based character of the mistake, when it can be told. */
   position?: number;
+  /**
+   * Valid JavaScript, but a feature linear-time matching refuses (back-reference, lookaround):
+   * patterns run on RE2 semantics so that none can freeze the studio (see `linear-regex.ts`).
+   */
+  unsupported?: string;
 }
 
 const cache = new Map<string, RegexSyntaxError | null>();
@@ -27,7 +34,6 @@ export function regexSyntaxError(pattern: string, flags = ''): RegexSyntaxError 
 function check(pattern: string, flags: string): RegexSyntaxError | null {
   try {
     new RegExp(pattern, flags);
-    return null;
   } catch (err) {
     // "Invalid regular expression: /a(/: Unterminated group" → "Unterminated group"
     const raw = err instanceof Error ? err.message : String(err);
@@ -35,6 +41,10 @@ function check(pattern: string, flags: string): RegexSyntaxError | null {
     const position = locate(pattern);
     return position === null ? { reason } : { reason, position };
   }
+  const feature = unsupportedFeature(pattern);
+  if (feature) return { reason: `It uses ${feature.feature}, which Conveyor does not support`, position: feature.position, unsupported: feature.feature };
+  const problem = linearCompileProblem(pattern, flags);
+  return problem === null ? null : { reason: `It uses a feature Conveyor does not support (${problem})`, unsupported: problem };
 }
 
 type Prev = 'start' | 'atom' | 'quantifier';

@@ -25,7 +25,7 @@ export interface SyntaxMeta {
 }
 
 export interface SyntaxProblem {
-  code: 'E_EXPRESSION_INVALID' | 'E_PATTERN_INVALID';
+  code: 'E_EXPRESSION_INVALID' | 'E_PATTERN_INVALID' | 'E_PATTERN_UNSUPPORTED';
   /** What is wrong, starting with the language: "The expression is not valid: …". */
   message: string;
   /** 1-based character in the setting's text where the mistake was noticed, when it can be told. */
@@ -64,6 +64,7 @@ export function checkSyntax(kind: SyntaxKind, text: string, meta: SyntaxMeta = {
     case 'regex': {
       if (text === '') return null;
       const error = regexSyntaxError(text);
+      if (error?.unsupported) return unsupportedProblem('The pattern', error, text);
       return error && { code: 'E_PATTERN_INVALID', message: `The pattern is not a valid regular expression: ${sentence(error.reason, error.position, text)}`, position: error.position, hint: REGEX_HINT };
     }
     case 'url-pattern': {
@@ -74,6 +75,7 @@ export function checkSyntax(kind: SyntaxKind, text: string, meta: SyntaxMeta = {
       if (!slashed) return null;
       const error = regexSyntaxError(slashed[1], slashed[2]);
       const position = error?.position === undefined ? undefined : error.position + 1; // after the opening slash
+      if (error?.unsupported) return unsupportedProblem('The address pattern between slashes', { ...error, position }, text);
       return (
         error && {
           code: 'E_PATTERN_INVALID',
@@ -84,6 +86,13 @@ export function checkSyntax(kind: SyntaxKind, text: string, meta: SyntaxMeta = {
       );
     }
   }
+}
+
+export const PATTERN_UNSUPPORTED_HINT =
+  'Patterns run with linear-time matching (RE2 rules), so that no pattern can freeze the studio: back-references (\\1), lookahead (?= ?!) and lookbehind (?<= ?<!) are not available. Match the wider text instead (e.g. code: (\\d{6}) rather than (?<=code: )\\d{6}), or split the check into two rules.';
+
+function unsupportedProblem(what: string, error: { reason: string; position?: number }, text: string): SyntaxProblem {
+  return { code: 'E_PATTERN_UNSUPPORTED', message: `${what} cannot be used: ${sentence(error.reason, error.position, text)}`, position: error.position, hint: PATTERN_UNSUPPORTED_HINT };
 }
 
 function templateProblem(text: string): SyntaxProblem | null {

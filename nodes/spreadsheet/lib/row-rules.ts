@@ -1,5 +1,6 @@
 import type { Json } from '../../sdk/types.ts';
 import { isEmptyValue } from './cell-value.ts';
+import { LinearRegExp, wholeMatch } from '../../core/lib/linear-regex.ts';
 
 export type LetterCase = 'keep' | 'lower' | 'upper';
 export type MustBe = 'anything' | 'email' | 'number' | 'date';
@@ -34,7 +35,7 @@ export interface ValueProblem {
 export interface CompiledColumn extends ColumnSpec {
   /** The header to look for (column, or field when column is empty). */
   header: string;
-  regex: RegExp | null;
+  regex: LinearRegExp | null;
 }
 
 export function compileColumn(spec: ColumnSpec): CompiledColumn {
@@ -45,9 +46,13 @@ export function compileColumn(spec: ColumnSpec): CompiledColumn {
   };
 }
 
-/** The whole value must match: `[0-9]{5}` accepts 75001, not 750012. */
-export function patternRegex(pattern: string): RegExp {
-  return new RegExp(`^(?:${pattern})$`);
+/**
+ * The whole value must match: `[0-9]{5}` accepts 75001, not 750012. Matched in linear time (RE2
+ * semantics), so no pattern can freeze the studio whatever the cell holds.
+ */
+export function patternRegex(pattern: string): LinearRegExp {
+  new RegExp(pattern); // JavaScript's syntax errors first, in its words
+  return wholeMatch(pattern);
 }
 
 /** Null when the pattern compiles, otherwise why not (for the form). */
