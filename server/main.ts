@@ -23,7 +23,7 @@ export interface ServerOptions {
    * CONVEYOR_ADMIN_PASSWORD_HASH and DATA_DIR/admin-password; `loginLimit` changes the login rate
    * limit (default 5 attempts a minute per address). Tests use both.
    */
-  auth?: { passwordHash?: string; loginLimit?: { max?: number; windowMs?: number } };
+  auth?: { passwordHash?: string; loginLimit?: { max?: number; windowMs?: number; account?: { free?: number; baseDelayMs?: number; maxDelayMs?: number } } };
   /** Trust X-Forwarded-For/-Proto from a reverse proxy on this machine (default: env CONVEYOR_TRUST_PROXY=1). */
   trustProxy?: boolean;
 }

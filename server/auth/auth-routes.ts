@@ -57,6 +57,17 @@ export function authRoutes(auth: Auth): Router {
       res.setHeader('Retry-After', String(slot.retryAfterSeconds));
       throw new ConveyorError('E_LOGIN_RATE_LIMITED', `Too many sign-in attempts from this address: wait ${slot.retryAfterSeconds} s.`, `At most ${auth.limiter.max} attempts per ${Math.round(auth.limiter.windowMs / 1000)} s are allowed; try again after the wait.`, 429, { retryAfterSeconds: slot.retryAfterSeconds });
     }
+    const account = auth.accountLimiter.attempt();
+    if (!account.ok) {
+      res.setHeader('Retry-After', String(account.retryAfterSeconds));
+      throw new ConveyorError(
+        'E_LOGIN_RATE_LIMITED',
+        `Too many failed sign-ins on this account: wait ${account.retryAfterSeconds} s.`,
+        `After ${auth.accountLimiter.free} failed attempts in a row (from any address) each new attempt waits twice as long as the one before, up to ${Math.round(auth.accountLimiter.maxDelayMs / 60_000)} minutes; a successful sign-in clears the count.`,
+        429,
+        { retryAfterSeconds: account.retryAfterSeconds },
+      );
+    }
     const password = bodyPassword(req);
     if (typeof password !== 'string' || !password) {
       throw new ConveyorError('E_BODY_INVALID', 'A sign-in needs { "password": "…" }.', 'Send the admin password as JSON.', 400);
@@ -65,6 +76,7 @@ export function authRoutes(auth: Auth): Router {
       throw new ConveyorError('E_LOGIN_FAILED', 'Wrong password.', 'Type the admin password again (it was set with "npx conveyor set-password" or on first start).', 401);
     }
     auth.limiter.reset(client);
+    auth.accountLimiter.reset();
     res.json(signIn(auth, req, res));
   });
 

@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { ConveyorError } from '../errors.ts';
 import { hasCsrfToken, isForeignOrigin, isStateChanging } from './csrf.ts';
-import { LoginRateLimiter } from './rate-limit.ts';
+import { AccountLoginLimiter, LoginRateLimiter } from './rate-limit.ts';
 import { SessionStore, sessionIdOf, type Session } from './sessions.ts';
 
 /** 127.0.0.0/8, ::1 and localhost: addresses only this machine can reach. */
@@ -42,13 +42,16 @@ const PUBLIC = (path: string) => path === '/health' || path === '/auth' || path.
 export class Auth {
   readonly sessions = new SessionStore();
   readonly limiter: LoginRateLimiter;
+  /** Failed sign-ins on the account from any address: a growing delay after the first few. */
+  readonly accountLimiter: AccountLoginLimiter;
   readonly dataDir: string;
   private hash: string | null;
 
-  constructor(opts: { passwordHash?: string | null; dataDir: string; loginLimit?: { max?: number; windowMs?: number } }) {
+  constructor(opts: { passwordHash?: string | null; dataDir: string; loginLimit?: { max?: number; windowMs?: number; account?: { free?: number; baseDelayMs?: number; maxDelayMs?: number } } }) {
     this.hash = opts.passwordHash ?? null;
     this.dataDir = opts.dataDir;
     this.limiter = new LoginRateLimiter(opts.loginLimit);
+    this.accountLimiter = new AccountLoginLimiter(opts.loginLimit?.account);
   }
 
   get required(): boolean {

@@ -7,6 +7,7 @@ import { io as connect, type Socket } from 'socket.io-client';
 import { startServer, type RunningServer } from '../../../server/main.ts';
 import { hashPassword, verifyPassword, isPasswordHash } from '../../../server/auth/password.ts';
 import { isForeignOrigin } from '../../../server/auth/csrf.ts';
+import { AccountLoginLimiter } from '../../../server/auth/rate-limit.ts';
 import { scoringFlow } from '../server/support.ts';
 
 const PASSWORD = 'correct horse battery staple';
@@ -243,6 +244,48 @@ describe('login on (a password is configured)', () => {
     const burst = await Promise.all(Array.from({ length: 12 }, (_, i) => client(t.url).login(`burst ${i}`)));
     expect(burst.filter((r) => r.status === 401).length).toBe(5);
     expect(burst.filter((r) => r.status === 429).length).toBe(7);
+  });
+});
+
+describe('login limit per account', () => {
+  it('guesses spread over 20 addresses meet the account limit: after 10 failures 429 E_LOGIN_RATE_LIMITED, even for the right password', async () => {
+    const dir = tmp();
+    // Behind a (local) proxy each guess comes from another address; a long first delay keeps the test free of timing.
+    const s = await startServer({ port: 0, host: '127.0.0.1', dataDir: dir, clientDir: path.join(dir, 'no-client'), trustProxy: true, auth: { passwordHash: hash, loginLimit: { account: { baseDelayMs: 60_000 } } } });
+    cleanups.push(async () => {
+      await s.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
+    const from = (i: number, password: string) => client(s.url).call('POST', '/api/auth/login', { password }, { headers: { 'x-forwarded-for': `198.51.100.${i}` } });
+    const answers = [];
+    for (let i = 0; i < 12; i++) answers.push(await from(i % 20, `guess ${i}`));
+    expect(answers.slice(0, 10).map((a) => a.status)).toEqual(Array(10).fill(401));
+    expect(answers.slice(10).map((a) => a.status)).toEqual([429, 429]); // from the 11th on: wait
+    const limited = answers[10]!;
+    expect((limited.body as any).error.code).toBe('E_LOGIN_RATE_LIMITED');
+    expect((limited.body as any).error.message).toMatch(/this account/);
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(50);
+    const right = await from(19, PASSWORD); // a fresh address, the right password: still waits
+    expect(right.status).toBe(429);
+    expect(right.headers.get('set-cookie')).toBeNull();
+  });
+
+  it('the delay grows with every further failure and a successful sign-in clears it', () => {
+    let now = 0;
+    const limiter = new AccountLoginLimiter({ now: () => now });
+    for (let i = 0; i < 10; i++) expect(limiter.attempt().ok).toBe(true);
+    const waits: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      const refused = limiter.attempt();
+      expect(refused.ok).toBe(false);
+      waits.push((refused as { retryAfterSeconds: number }).retryAfterSeconds);
+      now += waits[i]! * 1000;
+      expect(limiter.attempt().ok).toBe(true);
+    }
+    expect(waits).toEqual([1, 2, 4, 8, 16, 32]);
+    expect(limiter.delayAfter(40)).toBe(15 * 60_000);
+    limiter.reset();
+    expect(limiter.attempt().ok).toBe(true);
   });
 });
 
