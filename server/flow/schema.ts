@@ -10,10 +10,33 @@ const id = z
   .max(100, { error: 'must be at most 100 characters' })
   .regex(/^[A-Za-z0-9_.:-]+$/, { error: 'may only use letters, digits and _ . : -' });
 
+/**
+ * A canvas coordinate. Stored rounded to 0.1 (see serialize.ts): beyond ±1e15 that rounding loses
+ * the value (1e308 × 10 overflows to Infinity, stored as null), so such numbers are refused.
+ */
+const coordinate = () =>
+  z
+    .number({ error: 'must be a number' })
+    .finite()
+    .min(-1e15, { error: 'must be between -1000000000000000 and 1000000000000000 (a canvas position)' })
+    .max(1e15, { error: 'must be between -1000000000000000 and 1000000000000000 (a canvas position)' });
+
 export const positionSchema = z.object({
-  x: z.number({ error: 'must be a number' }).finite(),
-  y: z.number({ error: 'must be a number' }).finite(),
+  x: coordinate(),
+  y: coordinate(),
 });
+
+/** Numbers JSON cannot store (1e999 parses to Infinity and would be saved as null): refused with their path. */
+function refuseUnstorableNumbers(value: unknown, ctx: z.RefinementCtx, path: (string | number)[] = [], depth = 0): void {
+  if (depth > 200) return;
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) ctx.addIssue({ code: 'custom', path, message: 'is a number too large to be stored (it would be saved as null): use a smaller number, or text' });
+  } else if (Array.isArray(value)) {
+    value.forEach((v, i) => refuseUnstorableNumbers(v, ctx, [...path, i], depth + 1));
+  } else if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) refuseUnstorableNumbers(v, ctx, [...path, k], depth + 1);
+  }
+}
 
 export const errorRuleSchema = z
   .object({
@@ -78,7 +101,10 @@ export const flowNodeSchema = z
     type: z.string({ error: 'must name a node type' }).min(1, { error: 'must name a node type' }),
     name: z.string().max(200, { error: 'must be at most 200 characters' }).optional(),
     position: positionSchema,
-    params: z.record(z.string(), z.unknown()).default({}),
+    params: z
+      .record(z.string(), z.unknown())
+      .default({})
+      .superRefine((v, ctx) => refuseUnstorableNumbers(v, ctx)),
     policy: stepPolicySchema.optional(),
     notes: z.string().max(5000).optional(),
   })
