@@ -9,6 +9,7 @@ import { lockDataDir } from './data-dir-lock.ts';
 import { openVault, type Vault } from './vault/vault.ts';
 import { Scheduler } from './scheduler/scheduler.ts';
 import { Retention } from './retention/retention.ts';
+import { makeCreatedFilesPrivate, tightenDataDir } from './private-files.ts';
 
 /** The parts every entry point (server, CLI, tests) assembles the same way. */
 export interface Conveyor {
@@ -35,7 +36,10 @@ export interface OpenOptions {
 
 export async function openConveyor(dataDir: string, opts: OpenOptions = {}): Promise<Conveyor> {
   const dir = path.resolve(dataDir);
+  // Run data is private: created 0700/0600 whatever the umask, older files tightened (one log line).
+  makeCreatedFilesPrivate();
   const unlock = lockDataDir(dir);
+  tightenDataDir(dir);
   try {
     const registry = createRegistry();
     const vault = await openVault(dir, { nodeTypes: () => registry.types() });

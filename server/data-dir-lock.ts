@@ -7,7 +7,7 @@ import { ConveyorError } from './errors.ts';
  * A lock left by a process that died (kill -9) is taken over.
  */
 export function lockDataDir(dir: string): () => void {
-  mkdirSync(dir, { recursive: true });
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
   const file = path.join(dir, 'conveyor.lock');
   for (let attempt = 0; attempt < 2; attempt++) {
     try {

@@ -17,6 +17,7 @@ import { RUNS_USAGE, runsCommand, storageCommand } from './runs-command.ts';
 import type { RunSummary } from '../engine/engine.ts';
 import { OUTCOME_EXIT_CODE, runOutcome } from '../engine/run-outcome.ts';
 import type { Store } from '../store/types.ts';
+import { makeCreatedFilesPrivate } from '../private-files.ts';
 
 const USAGE = `Usage: conveyor <command>
 
@@ -49,6 +50,8 @@ review (none failed), 4 the run did not finish (paused or stopped; resume it).`;
 
 /** Returns the process exit code. */
 export async function main(argv: string[]): Promise<number> {
+  // Everything the studio and the CLI write (data folder, backups, temp files) is private: 0700/0600.
+  makeCreatedFilesPrivate();
   const [command, ...rest] = argv;
   try {
     switch (command) {

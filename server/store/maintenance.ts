@@ -16,6 +16,7 @@ import { checkSnapshot, SNAPSHOT_FILE, SNAPSHOT_TMP_FILE } from './snapshot.ts';
 import { openSqlJsStore } from './sqljs-store.ts';
 import { loadSqlJs } from './sqljs.ts';
 import type { RecordCheckpoint, RunStatus } from './types.ts';
+import { tightenDataDir } from '../private-files.ts';
 
 export const BACKUP_MANIFEST = 'conveyor-backup.json';
 const LOCK_FILE = 'conveyor.lock';
@@ -381,6 +382,8 @@ export async function backupStore(
     const now = opts.now ?? new Date();
     const manifest = { format: 1, createdAt: now.toISOString(), source: path.resolve(dataDir), lastSeq: ins.lastSeq, files };
     await fsp.writeFile(path.join(dest, BACKUP_MANIFEST), JSON.stringify(manifest, null, 2) + '\n');
+    // A backup holds all the run data: private to this user, like the data folder (0700/0600).
+    tightenDataDir(dest, () => undefined);
     return {
       target: dest,
       lastSeq: ins.lastSeq,
