@@ -149,7 +149,7 @@ export const flowSettingsSchema = z
       )
       .max(100)
       .optional()
-      .describe('Local and private hosts this flow\'s steps may reach (HTTP, browser, mail), e.g. 127.0.0.1:3100 or intranet.example. Steps cannot reach this computer, link-local (cloud metadata) or private network addresses otherwise.')
+      .describe('Local and private hosts this flow\'s HTTP and browser steps may reach, e.g. 127.0.0.1:3100 or intranet.example. Steps cannot reach this computer, link-local (cloud metadata) or private network addresses otherwise.')
       .meta({ title: 'Allowed hosts' }),
   })
   .strict();
