@@ -195,7 +195,17 @@ export class Retention {
 
   /** Refuses (coded) what must not be deleted: an unknown run, an executing run, records in review without force. */
   private async check(runId: string, force: boolean): Promise<RunHead> {
-    const head = (await this.store.listRunHeads()).find((h) => h.id === runId);
+    const run = await this.store.getRun(runId);
+    const head: RunHead | null = run && {
+      id: run.id,
+      flowId: run.flowId,
+      flowName: run.flowName,
+      status: run.status,
+      recordCount: run.recordCount,
+      createdAt: run.createdAt,
+      endedAt: run.endedAt,
+      upload: typeof run.settings?.upload === 'string' ? run.settings.upload : null,
+    };
     if (!head) throw new ConveyorError('E_RUN_NOT_FOUND', `There is no run ${runId}.`, 'Check the run id, or open the Storage page to find it.', 404);
     if (this.engine?.isActive(runId) || (ACTIVE_RUN_STATUSES as readonly string[]).includes(head.status)) throw activeRunError(runId, this.statusOf(head));
     if (!force) {

@@ -1,5 +1,7 @@
-import { existsSync, mkdirSync, readFileSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { startServer } from '../../../server/main.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scoringFlow, startTestServer } from './support.ts';
 
@@ -202,5 +204,30 @@ describe('REST: storage and retention', () => {
     expect(existsSync(path.join(dir, used))).toBe(true); // r2 still read it
     expect((await s.api('DELETE', `/api/runs/${r2}`)).body.uploadDeleted).toBe(used);
     expect(existsSync(path.join(dir, used))).toBe(false);
+  });
+
+  it('the studio sweeps unused uploads older than the grace period (and evidence of runs that are gone) when it starts', async () => {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'conveyor-sweep-'));
+    const uploads = path.join(dataDir, 'uploads');
+    mkdirSync(uploads, { recursive: true });
+    for (const [name, hours] of [['aaa111.csv', 30], ['bbb222.csv', 1], ['ccc333.xlsx.part', 30]] as const) {
+      writeFileSync(path.join(uploads, name), 'a,b\n1,2\n');
+      age(path.join(uploads, name), hours);
+    }
+    const orphan = path.join(dataDir, 'evidence', 'run_gone');
+    mkdirSync(orphan, { recursive: true });
+    writeFileSync(path.join(orphan, '0-shot.png'), 'png');
+    age(orphan, 30);
+    const server = await startServer({ port: 0, dataDir, clientDir: path.join(dataDir, 'no-client') });
+    try {
+      for (let i = 0; i < 200 && existsSync(path.join(uploads, 'aaa111.csv')); i++) await new Promise((r) => setTimeout(r, 25));
+      const res = await fetch(`${server.url}/api/audit`);
+      const audit = ((await res.json()) as { items: Array<{ action: string; actor: string; detail: { uploads: string[]; evidence: string[] } }> }).items;
+      expect(audit).toEqual([expect.objectContaining({ action: 'uploads.cleanup', actor: 'policy', detail: expect.objectContaining({ uploads: ['aaa111.csv', 'ccc333.xlsx.part'], evidence: ['run_gone'] }) })]);
+      expect(readdirSync(uploads)).toEqual(['bbb222.csv']);
+      expect(existsSync(orphan)).toBe(false);
+    } finally {
+      await server.close();
+    }
   });
 });

@@ -75,6 +75,31 @@ describe('deleting a run in the store', () => {
     await reopened.close();
   });
 
+  it('a crash in the middle of writing the deletion leaves the run whole (the torn entry is dropped on open)', async () => {
+    const dir = tempDir();
+    const store = await openSqlJsStore(dir);
+    await fillRun(store, 'a', 2);
+    const before = await holds(store, 'a');
+    const journal = fs.readdirSync(dir).find((f) => f.startsWith('journal-'))!;
+    const sizeBefore = fs.statSync(path.join(dir, journal)).size;
+    await store.deleteRun('a', { audit: AUDIT });
+    const sizeAfter = fs.statSync(path.join(dir, journal)).size;
+    expect(sizeAfter).toBeGreaterThan(sizeBefore);
+    // As a crash during its write leaves it: the deletion's frame cut short, at several points.
+    for (const keep of [sizeBefore + 3, sizeBefore + 20, sizeAfter - 1]) {
+      const copy = tempDir('conveyor-store-copy-');
+      for (const f of fs.readdirSync(dir)) fs.copyFileSync(path.join(dir, f), path.join(copy, f));
+      fs.truncateSync(path.join(copy, journal), keep);
+      const warnings: string[] = [];
+      const reopened = await openSqlJsStore(copy, { onWarning: (m) => warnings.push(m) });
+      expect(await holds(reopened, 'a')).toEqual(before);
+      expect((await reopened.listAudit()).total).toBe(0);
+      expect(warnings.join(' ')).toMatch(/torn|dropped/i);
+      await reopened.close();
+    }
+    await store.close();
+  });
+
   it('refuses an active run and, without force, a run with records in review: nothing changes, on replay too', async () => {
     const dir = tempDir();
     const store = await openSqlJsStore(dir);
