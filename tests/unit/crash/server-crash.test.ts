@@ -45,7 +45,8 @@ function effectFlow(base: string): FlowDocument {
     id: 'flow_crash',
     name: 'Crash test',
     description: '',
-    settings: { concurrency: 4 },
+    // The effects service listens on this computer: allowed explicitly, by the flow.
+    settings: { concurrency: 4, allowHosts: ['127.0.0.1'] },
     nodes: [
       { id: 'trigger', type: 'core.manual-trigger', position: { x: 0, y: 0 }, params: { format: 'json', records: '[]' } },
       { id: 'call', type: 'core.http-request', position: { x: 200, y: 0 }, params: { method: 'POST', url: `${base}/effect/{{ key }}`, bodyFormat: 'none' } },
