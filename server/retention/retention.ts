@@ -22,6 +22,8 @@ export const DEFAULT_SWEEP_INTERVAL_MS = 3600_000;
 /** Statuses `prune` takes when none is named: runs that ended. */
 export const DEFAULT_PRUNE_STATUSES: readonly RunStatus[] = ['completed', 'failed', 'stopped'];
 const UPLOAD_ID = /^[a-z0-9]+\.(xlsx|csv)$/;
+/** How long the size of an executing run is reused before it is measured again. */
+const ACTIVE_SIZE_MS = 30_000;
 const DAY_MS = 86_400_000;
 
 export interface RunSpace {
@@ -118,7 +120,7 @@ export class Retention {
   private readonly engine?: Engine;
   readonly uploadGraceMs: number;
   /** Sizes of runs that ended, keyed by run id and valid while status and end stay the same. */
-  private readonly sizes = new Map<string, { stamp: string; storeBytes: number; evidenceBytes: number }>();
+  private readonly sizes = new Map<string, { stamp: string; at: number; storeBytes: number; evidenceBytes: number }>();
   private timer: NodeJS.Timeout | null = null;
   private sweeping: Promise<unknown> | null = null;
 
@@ -137,14 +139,17 @@ export class Retention {
 
   private async space(run: RunHead): Promise<RunSpace> {
     const stamp = `${run.status}|${run.endedAt ?? ''}`;
+    const active = (ACTIVE_RUN_STATUSES as readonly string[]).includes(run.status);
     let cached = this.sizes.get(run.id);
-    if (!cached || cached.stamp !== stamp) {
+    // A run that ended keeps its size until its status or end changes; an executing one is measured
+    // again at most every ACTIVE_SIZE_MS (measuring a big run reads all its rows).
+    const stale = !cached || cached.stamp !== stamp || (active && Date.now() - cached.at > ACTIVE_SIZE_MS);
+    if (stale) {
       const size = await this.store.runStoreSize(run.id);
-      cached = { stamp, storeBytes: size?.bytes ?? 0, evidenceBytes: await folderBytes(path.join(this.dataDir, 'evidence', run.id)) };
-      const active = (ACTIVE_RUN_STATUSES as readonly string[]).includes(run.status);
-      if (!active) this.sizes.set(run.id, cached);
-      else this.sizes.delete(run.id);
+      cached = { stamp, at: Date.now(), storeBytes: size?.bytes ?? 0, evidenceBytes: await folderBytes(path.join(this.dataDir, 'evidence', run.id)) };
+      this.sizes.set(run.id, cached);
     }
+    cached = cached!;
     const uploadBytes = run.upload && UPLOAD_ID.test(run.upload) ? await fileBytes(path.join(this.dataDir, 'uploads', run.upload)) : 0;
     return {
       id: run.id,
