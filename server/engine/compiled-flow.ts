@@ -41,10 +41,35 @@ export function compileFlow(doc: FlowDocument, registry: NodeRegistry): Compiled
   return { doc, trigger, nodes };
 }
 
+/**
+ * What a disabled node runs instead of its own step: the record goes on unchanged through the node's
+ * first output port, touching nothing (no side effect, no state, no session, no credential), and its
+ * settings are not checked. A trigger cannot be disabled: its `disabled` flag is ignored.
+ */
+export function passThrough(def: AnyNodeDefinition): AnyNodeDefinition {
+  const port = def.outputs[0]?.id ?? 'out';
+  return {
+    type: def.type,
+    title: def.title,
+    category: def.category,
+    description: def.description,
+    icon: def.icon,
+    params: def.params,
+    inputs: def.inputs,
+    outputs: def.outputs,
+    dynamicOutputs: def.dynamicOutputs,
+    effect: 'none',
+    run: (ctx) => ({ emit: [{ port, data: ctx.input }] }),
+  } as AnyNodeDefinition;
+}
+
 function compileNode(node: FlowNode, registry: NodeRegistry): CompiledNode {
   const def = registry.get(node.type);
   if (!def) {
     throw new ConveyorError('E_NODE_TYPE_UNKNOWN', `Node "${node.id}" has the unknown type "${node.type}".`, 'Remove the node or install the connector that provides it.', 422);
+  }
+  if (node.disabled && !def.trigger) {
+    return { id: node.id, name: node.name || def.title, def: passThrough(def), params: node.params, policy: {}, next: new Map() };
   }
   const parsed = def.params.safeParse(node.params);
   if (!parsed.success) {

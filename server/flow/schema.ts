@@ -107,6 +107,28 @@ export const flowNodeSchema = z
       .superRefine((v, ctx) => refuseUnstorableNumbers(v, ctx)),
     policy: stepPolicySchema.optional(),
     notes: z.string().max(5000).optional(),
+    /** A disabled node passes every record through unchanged on its first output port (see compiled-flow.ts). */
+    disabled: z.boolean({ error: 'must be true or false' }).optional(),
+  })
+  .strict();
+
+/** The colours a sticky note can have on the canvas. */
+export const NOTE_COLORS = ['yellow', 'blue', 'green', 'pink', 'gray'] as const;
+
+/** A sticky note on the canvas: text for people, never run. */
+export const flowNoteSchema = z
+  .object({
+    id,
+    position: positionSchema,
+    size: z
+      .object({
+        width: z.number({ error: 'must be a number' }).finite().min(80, { error: 'must be at least 80' }).max(4000, { error: 'must be at most 4000' }),
+        height: z.number({ error: 'must be a number' }).finite().min(40, { error: 'must be at least 40' }).max(4000, { error: 'must be at most 4000' }),
+      })
+      .strict()
+      .optional(),
+    text: z.string({ error: 'must be a text' }).max(10_000, { error: 'must be at most 10000 characters' }).default(''),
+    color: z.enum(NOTE_COLORS, { error: `must be one of ${NOTE_COLORS.join(', ')}` }).optional(),
   })
   .strict();
 
@@ -163,12 +185,21 @@ export const flowSchema = z
     settings: flowSettingsSchema.default({ concurrency: 4 }),
     nodes: z.array(flowNodeSchema, { error: 'must be a list of nodes' }).max(2000),
     edges: z.array(flowEdgeSchema, { error: 'must be a list of edges' }).max(10000),
+    notes: z.array(flowNoteSchema, { error: 'must be a list of sticky notes' }).max(500).optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((flow, ctx) => {
+    const seen = new Set<string>();
+    flow.notes?.forEach((note, i) => {
+      if (seen.has(note.id)) ctx.addIssue({ code: 'custom', path: ['notes', i, 'id'], message: `is used by another note ("${note.id}"): every note needs its own id` });
+      seen.add(note.id);
+    });
+  });
 
 export type FlowDocument = z.infer<typeof flowSchema>;
 export type FlowNode = z.infer<typeof flowNodeSchema>;
 export type FlowEdge = z.infer<typeof flowEdgeSchema>;
+export type FlowNote = z.infer<typeof flowNoteSchema>;
 export type StepPolicy = z.infer<typeof stepPolicySchema>;
 export type ErrorRule = z.infer<typeof errorRuleSchema>;
 export type FlowSettings = z.infer<typeof flowSettingsSchema>;

@@ -1,4 +1,4 @@
-import type { FlowDocument, FlowNode, FlowEdge } from './schema.ts';
+import type { FlowDocument, FlowNode, FlowEdge, FlowNote } from './schema.ts';
 
 /**
  * Canonical form of a flow: fixed key order, params keys sorted, positions rounded, so that the
@@ -18,6 +18,17 @@ export function canonicalFlow(flow: FlowDocument): FlowDocument {
     },
     nodes: flow.nodes.map(canonicalNode),
     edges: flow.edges.map(canonicalEdge),
+    ...(flow.notes?.length ? { notes: flow.notes.map(canonicalNote) } : {}),
+  };
+}
+
+function canonicalNote(note: FlowNote): FlowNote {
+  return {
+    id: note.id,
+    position: { x: round(note.position.x), y: round(note.position.y) },
+    ...(note.size ? { size: { width: round(note.size.width), height: round(note.size.height) } } : {}),
+    text: note.text ?? '',
+    ...(note.color ? { color: note.color } : {}),
   };
 }
 
@@ -31,6 +42,7 @@ function canonicalNode(node: FlowNode): FlowNode {
   };
   if (node.policy && Object.keys(node.policy).length) out.policy = sortKeys(node.policy) as FlowNode['policy'];
   if (node.notes) out.notes = node.notes;
+  if (node.disabled) out.disabled = true;
   return out;
 }
 
