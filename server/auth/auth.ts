@@ -22,7 +22,9 @@ export const authRequiredError = () =>
 
 /** A change to an existing credential (PUT, PATCH, DELETE /api/credentials/:id). */
 function isCredentialChange(req: Request): boolean {
-  return /^\/credentials\/[^/]+\/?$/.test(req.path) && ['PUT', 'PATCH', 'DELETE'].includes(req.method.toUpperCase());
+  if (/^\/credentials\/[^/]+\/?$/.test(req.path) && ['PUT', 'PATCH', 'DELETE'].includes(req.method.toUpperCase())) return true;
+  // A connection test sends a stored secret to a server: only from the studio's page too.
+  return /^\/credentials\/(test|[^/]+\/test)\/?$/.test(req.path) && req.method.toUpperCase() === 'POST';
 }
 
 /** A browser request from the studio's own page: `Sec-Fetch-Site: same-origin`, or an `Origin` that is the studio's. */

@@ -1,6 +1,7 @@
 import express from 'express';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Conveyor } from '../conveyor.ts';
 import { catalogRoutes } from './catalog-routes.ts';
 import { flowRoutes } from './flow-routes.ts';
@@ -15,6 +16,8 @@ import { credentialRoutes } from './credential-routes.ts';
 import { scheduleRoutes } from './schedule-routes.ts';
 import { nodeStateRoutes } from './node-state-routes.ts';
 import { storageRoutes } from './storage-routes.ts';
+import { templateRoutes } from './template-routes.ts';
+import { flowAllowHostsFor } from '../vault/credential-test.ts';
 import { Auth } from '../auth/auth.ts';
 import { authRoutes } from '../auth/auth-routes.ts';
 import { noStore, securityHeaders } from '../auth/security-headers.ts';
@@ -24,6 +27,8 @@ export interface AppOptions {
   auth?: Auth;
   /** Trust X-Forwarded-For/-Proto from a reverse proxy on this machine (CONVEYOR_TRUST_PROXY=1). */
   trustProxy?: boolean;
+  /** Where the shipped flows offered as templates are (default: the repository's flows/). */
+  templatesDir?: string;
 }
 
 /**
@@ -50,7 +55,8 @@ export function createApp(c: Conveyor, clientDir: string, opts: AppOptions = {})
   app.use('/api/runs', runRoutes(c.engine, c.flows, c.store, c.dataDir));
   app.use('/api/review', reviewRoutes(c.engine, c.store));
   app.use('/api/evidence', evidenceRoutes(c.dataDir));
-  app.use('/api/credentials', credentialRoutes(c.vault));
+  app.use('/api/credentials', credentialRoutes(c.vault, { allowHostsFor: (name) => flowAllowHostsFor(c.store, c.registry, name) }));
+  app.use('/api/templates', templateRoutes(opts.templatesDir ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../flows'), c.registry, c.flows, c.vault));
   app.use('/api', scheduleRoutes(c.scheduler));
   app.use('/api', nodeStateRoutes(c.flows, c.registry, c.store));
   app.use('/api', notFoundApi);

@@ -1,6 +1,12 @@
 import { Router, type ErrorRequestHandler, type RequestHandler } from 'express';
 import { ConveyorError } from '../errors.ts';
 import type { Vault } from '../vault/vault.ts';
+import { testCredential, type CredentialTestInput } from '../vault/credential-test.ts';
+
+export interface CredentialRouteOptions {
+  /** Hosts a connection test of the credential with this name may reach besides CONVEYOR_ALLOW_HOSTS. */
+  allowHostsFor?: (name: string) => Promise<string[]>;
+}
 
 /**
  * A body that is not JSON: the parser's message quotes the start of the body, which here may be a
@@ -18,11 +24,24 @@ const notJson: ErrorRequestHandler = (err, _req, _res, next) => {
  * Returns the routes and, first, the handler that rewords a JSON parse error (an error handler
  * inside a router would never see the errors of the app's JSON parser).
  */
-export function credentialRoutes(vault: Vault): [ErrorRequestHandler, RequestHandler] {
-  return [notJson, routes(vault)];
+export function credentialRoutes(vault: Vault, opts: CredentialRouteOptions = {}): [ErrorRequestHandler, RequestHandler] {
+  return [notJson, routes(vault, opts)];
 }
 
-function routes(vault: Vault): Router {
+function text(v: unknown): string | undefined {
+  return typeof v === 'string' ? v : undefined;
+}
+
+function record(v: unknown): Record<string, unknown> {
+  return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+}
+
+/** Secrets given in a test body: empty ones are left out (a stored credential keeps its own). */
+function givenSecrets(v: unknown): Record<string, string> {
+  return Object.fromEntries(Object.entries(record(v)).filter((e): e is [string, string] => typeof e[1] === 'string' && e[1] !== ''));
+}
+
+function routes(vault: Vault, opts: CredentialRouteOptions): Router {
   const router = Router();
 
   router.use((_req, res, next) => {
@@ -36,6 +55,35 @@ function routes(vault: Vault): Router {
 
   router.get('/kinds', (_req, res) => {
     res.json(vault.kinds());
+  });
+
+  /**
+   * Tests the form's values before (or without) saving: { kind, fields, secrets, scope?, url?, id? }.
+   * With `id`, the stored credential fills what the form leaves out (its secrets are never sent to
+   * the page, so an edit form has them empty).
+   */
+  router.post('/test', async (req, res) => {
+    const body = record(req.body);
+    const id = text(body.id);
+    const stored = id ? await vault.lookup(vault.get(id).name) : null;
+    const kind = stored?.kind ?? text(body.kind) ?? '';
+    const input: CredentialTestInput = {
+      kind,
+      fields: { ...(stored?.fields ?? {}), ...record(body.fields) },
+      secrets: { ...(stored?.secrets ?? {}), ...givenSecrets(body.secrets) },
+      scope: record(body.scope).hosts ? { hosts: (record(body.scope).hosts as unknown[]).map(String) } : stored?.scope,
+      url: text(body.url),
+    };
+    const name = text(body.name) ?? stored?.name;
+    res.json(await testCredential(input, { allowHosts: name && opts.allowHostsFor ? await opts.allowHostsFor(name) : [] }));
+  });
+
+  /** Tests a stored credential as it is: { url? } for api_key and basic. */
+  router.post('/:id/test', async (req, res) => {
+    const stored = await vault.lookup(vault.get(req.params.id).name);
+    if (!stored) throw new ConveyorError('E_CREDENTIAL_NOT_FOUND', `There is no credential "${req.params.id}".`, 'Open the Credentials page to see the credentials that exist.', 404);
+    const input: CredentialTestInput = { kind: stored.kind, fields: stored.fields, secrets: stored.secrets, scope: stored.scope, url: text(record(req.body).url) };
+    res.json(await testCredential(input, { allowHosts: opts.allowHostsFor ? await opts.allowHostsFor(stored.name) : [] }));
   });
 
   router.get('/:id', (req, res) => {
