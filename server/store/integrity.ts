@@ -201,6 +201,12 @@ export function describeEntries(frames: ReadonlyArray<{ seq: number; payload: st
       case 'X':
         nodeStateWrites++;
         break;
+      case 'Z':
+        // A run deletion (retention.ts): lost, the run comes back as it was.
+        run(p[1]).statuses.push('deleted');
+        break;
+      case 'A':
+        break; // an audit row alone (uploads cleaned up)
       default:
         unreadable++;
     }

@@ -155,3 +155,16 @@ describe('deleting a run in the store', () => {
     await store.close();
   });
 });
+
+describe('a lost deletion', () => {
+  it('is named in what damage would lose, as the run status "deleted", not as an unreadable entry', async () => {
+    const { describeEntries } = await import('../../../server/store/integrity.ts');
+    const { deleteRunOp, auditOp } = await import('../../../server/store/retention.ts');
+    const loss = describeEntries([
+      { seq: 7, payload: JSON.stringify(deleteRunOp('run_a', false, AUDIT)) },
+      { seq: 8, payload: JSON.stringify(auditOp({ ...AUDIT, action: 'uploads.cleanup' })) },
+    ]);
+    expect(loss.unreadable).toBe(0);
+    expect(loss.runs).toEqual([expect.objectContaining({ runId: 'run_a', statuses: ['deleted'] })]);
+  });
+});
