@@ -5,6 +5,7 @@ import { Button, IconButton } from '../components/Button.tsx';
 import { ArrowLeftIcon, DownloadIcon, FitIcon, PlayIcon, RedoIcon, SaveIcon, UndoIcon } from '../components/icons.tsx';
 import { Kbd } from '../components/Kbd.tsx';
 import { cn } from '../lib/cn.ts';
+import { RunsMenu } from '../data/RunsMenu.tsx';
 
 export function EditorToolbar({ onSave, onRun, onExport, saving, running }: { onSave(): void; onRun(): void; onExport(): void; saving: boolean; running: boolean }) {
   const name = useFlowStore((s) => s.meta?.name ?? '');
@@ -41,6 +42,7 @@ export function EditorToolbar({ onSave, onRun, onExport, saving, running }: { on
       </div>
 
       <div className="ml-auto flex items-center gap-2">
+        <RunsMenu />
         <Button size="sm" icon={<DownloadIcon size={14} />} onClick={onExport} data-testid="btn-export">
           Export
         </Button>

@@ -1,6 +1,7 @@
 import { memo, useEffect, useMemo } from 'react';
 import { Handle, Position, useUpdateNodeInternals, type NodeProps } from '@xyflow/react';
 import type { CanvasNode } from '../stores/flow-doc.ts';
+import type { NodeTypeInfo } from '../api/types.ts';
 import { useCatalog } from '../stores/catalog-store.ts';
 import { useLiveRun } from '../stores/live-run-store.ts';
 import { mainOutputs } from '../lib/ports.ts';
@@ -54,7 +55,7 @@ function FlowNodeCardImpl({ id, data, selected }: NodeProps<CanvasNode>) {
           <div className="truncate text-[13px] leading-tight font-semibold text-slate-900" data-testid="node-title">
             {title}
           </div>
-          <div className="mt-0.5 truncate font-mono text-[10.5px] leading-tight text-slate-400">{data.name && info ? info.title : data.type}</div>
+          <div className="mt-0.5 truncate text-[10.5px] leading-tight text-slate-400" data-testid="node-subtitle">{nodeSubtitle(data.name, info)}</div>
         </div>
         {active && (
           <span className="flex size-2 shrink-0" title={`${inProgress} in progress`}>
@@ -90,6 +91,12 @@ function FlowNodeCardImpl({ id, data, selected }: NodeProps<CanvasNode>) {
       />
     </div>
   );
+}
+
+/** Under the title: the type's title when the node has its own name, else its palette group (never the type key). */
+function nodeSubtitle(name: string | undefined, info: NodeTypeInfo | undefined): string {
+  if (!info) return 'Unknown node type';
+  return name && name !== info.title ? info.title : info.category;
 }
 
 function portTone(id: string): string {

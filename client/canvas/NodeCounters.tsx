@@ -1,17 +1,30 @@
-import { useLiveRun, useNodeCounters } from '../stores/live-run-store.ts';
+import { useLiveRun, useNodeCounters, ZERO_COUNTERS } from '../stores/live-run-store.ts';
+import { useLastRun } from '../data/last-run-store.ts';
 import { cn } from '../lib/cn.ts';
 
 /** Live counters of one node: subscribes to this node's entry of the live-run store only. */
 export function NodeCounters({ nodeId }: { nodeId: string }) {
   const attached = useLiveRun((s) => s.runId !== null);
-  const c = useNodeCounters(nodeId);
-  if (!attached) return null;
+  const live = useNodeCounters(nodeId);
+  // No run attached: the flow's last run's counters, marked as such (kept when the flow is reopened).
+  const last = useLastRun((s) => (attached || !s.run ? null : s.run.nodes[nodeId] ?? ZERO_COUNTERS));
+  const c = attached ? live : last;
+  if (!c) return null;
   const idle = c.inProgress === 0 && c.success === 0 && c.failed === 0;
   return (
-    <div className={cn('flex items-center gap-1 border-t border-slate-100 px-2.5 py-1.5', idle && 'opacity-60')} data-testid={`counters-${nodeId}`}>
+    <div
+      className={cn('flex items-center gap-1 border-t border-slate-100 px-2.5 py-1.5', idle && 'opacity-60')}
+      data-testid={`counters-${nodeId}`}
+      data-source={attached ? 'live' : 'last-run'}
+    >
       <Pill tone="blue" title="In progress" testId={`counter-${nodeId}-inProgress`} value={c.inProgress} active={c.inProgress > 0} />
       <Pill tone="green" title="Succeeded" testId={`counter-${nodeId}-success`} value={c.success} />
       <Pill tone="red" title="Failed" testId={`counter-${nodeId}-failed`} value={c.failed} />
+      {!attached && (
+        <span className="ml-auto text-[10px] text-slate-400" title="Counters of this flow's last run" data-testid={`counters-${nodeId}-last-run`}>
+          last run
+        </span>
+      )}
     </div>
   );
 }

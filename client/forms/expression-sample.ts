@@ -6,10 +6,17 @@ import type { RecordData } from '../../nodes/sdk/types.ts';
  * edited. `label` says in words where it comes from ("record #1 of the last run, as it reached this
  * step"), so the preview never passes for the truth about other records.
  */
-export type ExpressionSample =
+export type ExpressionSample = (
   | { status: 'loading' }
   | { status: 'none'; reason: string }
-  | { status: 'ready'; record: RecordData; label: string };
+  | { status: 'ready'; record: RecordData; label: string }
+) & {
+  /**
+   * Field names an expression here can use, for completion: the sample record's fields, what the
+   * previous steps produced in the last run, and the fields Set fields steps before this one add.
+   */
+  fields?: string[];
+};
 
 export const ExpressionSampleContext = createContext<ExpressionSample | null>(null);
 

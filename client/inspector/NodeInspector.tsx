@@ -1,4 +1,5 @@
 import { useCallback } from 'react';
+import { create } from 'zustand';
 import { useFlowStore } from '../stores/flow-store.ts';
 import { useCatalog } from '../stores/catalog-store.ts';
 import { SchemaForm } from '../forms/SchemaForm.tsx';
@@ -15,6 +16,7 @@ import { SchedulePreview } from './SchedulePreview.tsx';
 import { cleanPolicy, policyJsonSchema, policySize } from './policy.ts';
 import { ExpressionSampleContext } from '../forms/expression-sample.ts';
 import { useSampleRecord } from './use-sample-record.ts';
+import { NodeDataPanel } from '../data/NodeDataPanel.tsx';
 
 function changedKey(nodeId: string, before: Record<string, unknown>, after: Record<string, unknown>, prefix = 'params'): string | null {
   const keys = new Set([...Object.keys(before), ...Object.keys(after)]);
@@ -61,6 +63,7 @@ function NodeInspectorBody({ nodeId }: { nodeId: string }) {
     [info],
   );
 
+  const tab = useInspectorTab((s) => s.tab);
   if (!node) return null;
   const cat = categoryStyle(info?.category);
   const outputs = mainOutputs(info, node.data.params);
@@ -71,10 +74,8 @@ function NodeInspectorBody({ nodeId }: { nodeId: string }) {
         <div className="flex items-start gap-3">
           <div className={cn('flex size-10 shrink-0 items-center justify-center rounded-xl text-base font-semibold ring-1', cat.icon)}><NodeGlyph type={node.data.type} info={info} /></div>
           <div className="min-w-0 flex-1">
-            <h2 className="truncate font-semibold text-slate-900">{info?.title ?? node.data.type}</h2>
-            <p className="truncate font-mono text-[11px] text-slate-400">
-              {node.data.type} · <span data-testid="inspector-node-id">{node.id}</span>
-            </p>
+            <h2 className="truncate font-semibold text-slate-900" data-testid="inspector-node-title">{node.data.name || info?.title || node.data.type}</h2>
+            <p className="truncate text-[11px] text-slate-400">{info ? (node.data.name && node.data.name !== info.title ? info.title : info.category) : 'Unknown node type'}</p>
           </div>
         </div>
         {info?.description && <p className="mt-3 text-sm leading-snug text-slate-600">{info.description}</p>}
@@ -90,6 +91,11 @@ function NodeInspectorBody({ nodeId }: { nodeId: string }) {
         )}
       </div>
 
+      <InspectorTabs />
+      {tab === 'data' ? (
+        <NodeDataPanel nodeId={nodeId} />
+      ) : (
+      <>
       <Section title="General">
         <label className="block space-y-1.5">
           <span className="text-[13px] font-medium text-slate-700">Name</span>
@@ -125,9 +131,20 @@ function NodeInspectorBody({ nodeId }: { nodeId: string }) {
       {node.data.type === 'schedule.trigger' && <SchedulePreview params={node.data.params} />}
       {info && !info.trigger && <StepPolicySection nodeId={nodeId} />}
 
+      <Section title="Advanced" collapsible defaultOpen={false} testId="node-advanced">
+        <dl className="mb-3 space-y-1 text-xs">
+          <div className="flex justify-between gap-3">
+            <dt className="text-slate-500">Type key</dt>
+            <dd className="truncate font-mono text-slate-700" data-testid="inspector-node-type">{node.data.type}</dd>
+          </div>
+          <div className="flex justify-between gap-3">
+            <dt className="text-slate-500">Node id</dt>
+            <dd className="truncate font-mono text-slate-700" data-testid="inspector-node-id">{node.id}</dd>
+          </div>
+        </dl>
+        <p className="mb-3 text-xs leading-snug text-slate-500">The id names this node in the flow file, the run log and the API; it never changes when the node is renamed.</p>
       {info && (
-        <Section title="Ports" collapsible defaultOpen={false}>
-          <ul className="space-y-1 text-xs">
+          <ul className="space-y-1 text-xs" data-testid="node-ports">
             {info.inputs.map((p) => (
               <li key={`in-${p.id}`} className="flex justify-between">
                 <span className="text-slate-500">Input</span>
@@ -145,8 +162,8 @@ function NodeInspectorBody({ nodeId }: { nodeId: string }) {
               <span className="font-mono text-rose-600">{info.errorPort.label}</span>
             </li>
           </ul>
-        </Section>
       )}
+      </Section>
 
       <div className="px-4 py-4">
         <Button
@@ -163,6 +180,35 @@ function NodeInspectorBody({ nodeId }: { nodeId: string }) {
           Delete node
         </Button>
       </div>
+      </>
+      )}
+    </div>
+  );
+}
+
+type InspectorTab = 'settings' | 'data';
+
+/** The tab shown stays chosen from one node to the next (reading data node after node). */
+const useInspectorTab = create<{ tab: InspectorTab; setTab(tab: InspectorTab): void }>((set) => ({ tab: 'settings', setTab: (tab) => set({ tab }) }));
+
+function InspectorTabs() {
+  const { tab, setTab } = useInspectorTab();
+  const item = (id: InspectorTab, label: string) => (
+    <button
+      type="button"
+      role="tab"
+      aria-selected={tab === id}
+      onClick={() => setTab(id)}
+      className={cn('-mb-px border-b-2 px-3 py-2 text-sm font-medium', tab === id ? 'border-indigo-500 text-indigo-700' : 'border-transparent text-slate-500 hover:text-slate-800')}
+      data-testid={`inspector-tab-${id}`}
+    >
+      {label}
+    </button>
+  );
+  return (
+    <div role="tablist" className="flex gap-1 border-b border-slate-200 px-2">
+      {item('settings', 'Settings')}
+      {item('data', 'Data')}
     </div>
   );
 }

@@ -7,6 +7,7 @@ import type { RunInputBody } from '../api/types.ts';
 import { useFlowStore } from '../stores/flow-store.ts';
 import { useCatalog } from '../stores/catalog-store.ts';
 import { useLiveRun } from '../stores/live-run-store.ts';
+import { useLastRun } from '../data/last-run-store.ts';
 import { toast } from '../stores/toast-store.ts';
 import { EditorCanvas } from '../canvas/EditorCanvas.tsx';
 import { EditorToolbar } from '../canvas/EditorToolbar.tsx';
@@ -82,6 +83,12 @@ function Editor({ flowId }: { flowId: string }) {
 
   // Say when a run this page watches comes to an end.
   const finalStatus = useLiveRun((s) => (s.flowId === flowId && s.final ? s.status : null));
+
+  // The flow's last run: its counters stay on the canvas (marked "last run") when no run is attached.
+  useEffect(() => {
+    void useLastRun.getState().load(flowId);
+  }, [flowId, runId, finalStatus]);
+  useEffect(() => () => useLastRun.getState().clear(), [flowId]);
   useEffect(() => {
     if (finalStatus === 'completed' || finalStatus === 'failed') announceRunEnd();
   }, [finalStatus]);

@@ -8,6 +8,7 @@ import { dateTime, duration } from '../lib/format.ts';
 import { useAsync } from '../lib/use-async.ts';
 import type { Tone } from '../lib/run-status.ts';
 import { JsonBlock } from './JsonBlock.tsx';
+import { outputByPort } from '../data/step-data.ts';
 import { RecordInRunBadge } from './RecordInRunBadge.tsx';
 import { useLiveRun } from '../stores/live-run-store.ts';
 import type { RecordEvent, RecordStatus, Step } from '../api/types.ts';
@@ -137,16 +138,15 @@ function stepInput(step: Step, steps: Step[], recordData: unknown): { value: unk
 }
 
 function StepItem({ step, name, input }: { step: Step; name: string; input: { value: unknown; note?: string } }) {
-  const out = Array.isArray(step.output) ? (step.output as Array<{ port: string; data: unknown }>) : [];
+  const ports = outputByPort(step);
   return (
     <li className="rounded-lg ring-1 ring-slate-200" data-testid={`step-${step.seq}`}>
       <details>
         <summary className="flex cursor-pointer items-center gap-3 px-3 py-2 text-sm hover:bg-slate-50">
           <span className="w-6 text-xs text-slate-400 tabular-nums">{step.seq}</span>
           <span className="font-medium text-slate-800">{name}</span>
-          <span className="font-mono text-[11px] text-slate-400">{step.nodeType}</span>
           {step.attempt > 1 && <Badge tone="amber">attempt {step.attempt}</Badge>}
-          {out.length > 0 && <span className="text-xs text-slate-500">→ {[...new Set(out.map((o) => o.port))].join(', ')}</span>}
+          {ports.length > 0 && <span className="text-xs text-slate-500">→ {ports.map((p) => p.port).join(', ')}</span>}
           <span className="ml-auto flex items-center gap-2">
             <span className="text-xs text-slate-400 tabular-nums">{duration(step.durationMs)}</span>
             <Badge tone={step.status === 'success' ? 'green' : 'red'} dot>
@@ -161,9 +161,23 @@ function StepItem({ step, name, input }: { step: Step; name: string; input: { va
             </h5>
             <JsonBlock value={input.value} />
           </div>
-          <div>
-            <h5 className="mb-1 text-[11px] font-semibold text-slate-400 uppercase">Output</h5>
-            <JsonBlock value={out.length ? out : step.output} />
+          <div data-testid="step-output">
+            {ports.length === 0 ? (
+              <>
+                <h5 className="mb-1 text-[11px] font-semibold text-slate-400 uppercase">Output</h5>
+                {step.output == null || (Array.isArray(step.output) && step.output.length === 0) ? <p className="text-xs text-slate-500">Nothing sent on.</p> : <JsonBlock value={step.output} />}
+              </>
+            ) : (
+              // Per port, the data it sent on (never the store's internal [{ port, data }] list).
+              ports.map((p) => (
+                <div key={p.port} className="mb-2 last:mb-0" data-testid={`step-output-${p.port}`}>
+                  <h5 className="mb-1 text-[11px] font-semibold text-slate-400 uppercase">
+                    Output <span className="font-normal normal-case">· port {p.port}{p.items.length > 1 ? ` · ${p.items.length} items` : ''}</span>
+                  </h5>
+                  <JsonBlock value={p.items.length === 1 ? p.items[0] : p.items} />
+                </div>
+              ))
+            )}
           </div>
           {step.evidence?.length > 0 && (
             <div className="col-span-2" data-testid="step-evidence">

@@ -4,6 +4,7 @@ import type { FlowDocument, FlowEdge, FlowNode } from '../../server/flow/schema.
 import { newEdgeId, newNodeId } from '../lib/ids.ts';
 import { allOutputIds } from '../lib/ports.ts';
 import { nodeTypeInfo } from './catalog-store.ts';
+import { defaultNodeName } from '../data/node-names.ts';
 import { emptyHistory, record, redo as redoHistory, undo as undoHistory, type History } from './history.ts';
 import {
   buildDocument,
@@ -176,10 +177,12 @@ export const useFlowStore = create<FlowState>((set, get) => {
       if (!get().meta) return null;
       const id = newNodeId(type, new Set(get().nodes.map((n) => n.id)));
       const params = structuredClone(info?.defaults ?? {}) as Record<string, unknown>;
+      // Named after its type with a counter ("Set fields 2"): a human name from the start.
+      const name = info ? defaultNodeName(info.title, get().nodes.map((n) => n.data.name || nodeTypeInfo(n.data.type)?.title || '')) : undefined;
       commit((s) => ({
         nodes: [
           ...s.nodes.map((n) => (n.selected ? { ...n, selected: false } : n)),
-          { id, type: 'conveyor', position: { x: Math.round(position.x), y: Math.round(position.y) }, data: { type, params }, selected: true },
+          { id, type: 'conveyor', position: { x: Math.round(position.x), y: Math.round(position.y) }, data: { type, params, ...(name ? { name } : {}) }, selected: true },
         ],
       }));
       return id;

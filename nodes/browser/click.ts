@@ -22,7 +22,7 @@ export const browserClick = defineNode({
   title: 'Browser: click',
   category: 'Network',
   description: 'Clicks a button or link of the open page, then waits for the sign that it worked (an element or an address). Clicking may submit a form: the step is not repeated blindly after a crash.',
-  icon: '👆',
+  icon: 'mouse-pointer-click',
   params,
   inputs: [{ id: 'in', label: 'In' }],
   outputs: [{ id: 'out', label: 'Out' }],

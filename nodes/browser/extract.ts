@@ -29,7 +29,7 @@ export const browserExtract = defineNode({
   title: 'Browser: read from page',
   category: 'Network',
   description: 'Reads the text, value or an attribute of an element of the open page into a field of the record.',
-  icon: '🔎',
+  icon: 'text-search',
   params,
   inputs: [{ id: 'in', label: 'In' }],
   outputs: [{ id: 'out', label: 'Out' }],

@@ -22,7 +22,7 @@ export const browserFill = defineNode({
   title: 'Browser: fill field',
   category: 'Network',
   description: 'Types a value into a text field of the open page, then checks the field really holds it.',
-  icon: '⌨️',
+  icon: 'text-cursor-input',
   params,
   inputs: [{ id: 'in', label: 'In' }],
   outputs: [{ id: 'out', label: 'Out' }],

@@ -34,7 +34,7 @@ export const browserOpen = defineNode({
   title: 'Browser: open page',
   category: 'Network',
   description: 'Opens a web page in this record\'s own browser window (its own cookies and sign-ins) and waits until it has loaded. Later browser steps work on that page.',
-  icon: '🧭',
+  icon: 'compass',
   params,
   inputs: [{ id: 'in', label: 'In' }],
   outputs: [{ id: 'out', label: 'Out' }],

@@ -26,7 +26,7 @@ export const browserScreenshot = defineNode({
   title: 'Browser: screenshot',
   category: 'Network',
   description: 'Keeps a picture of the open page with the record\'s evidence. Password fields are painted over.',
-  icon: '📸',
+  icon: 'camera',
   params,
   inputs: [{ id: 'in', label: 'In' }],
   outputs: [{ id: 'out', label: 'Out' }],

@@ -35,7 +35,7 @@ export const browserSelect = defineNode({
   title: 'Browser: choose in list',
   category: 'Network',
   description: 'Chooses an option in a drop-down list of the open page, then checks it is selected.',
-  icon: '☰',
+  icon: 'list',
   params,
   inputs: [{ id: 'in', label: 'In' }],
   outputs: [{ id: 'out', label: 'Out' }],

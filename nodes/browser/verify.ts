@@ -37,7 +37,7 @@ export const browserVerify = defineNode({
   title: 'Browser: verify',
   category: 'Network',
   description: 'Checks the open page: an element is visible, enabled or shows a text, or the address matches. Fails the record, saying what was expected and what was found, when the check does not hold in time.',
-  icon: '✅',
+  icon: 'badge-check',
   params,
   inputs: [{ id: 'in', label: 'In' }],
   outputs: [{ id: 'out', label: 'Out' }],

@@ -23,7 +23,7 @@ export const browserWaitFor = defineNode({
   title: 'Browser: wait for',
   category: 'Network',
   description: 'Waits until an element shows (or goes away) on the open page, or until its address matches.',
-  icon: '⏳',
+  icon: 'timer',
   params,
   inputs: [{ id: 'in', label: 'In' }],
   outputs: [{ id: 'out', label: 'Out' }],

@@ -45,7 +45,7 @@ export const code = defineNode({
   title: 'Code',
   category: 'Data',
   description: 'Runs a few lines of JavaScript on each record, in a closed sandbox with a time and a memory limit.',
-  icon: '{ }',
+  icon: 'braces',
   params,
   inputs: [{ id: 'in', label: 'In' }],
   outputs: [{ id: 'out', label: 'Out' }],

@@ -20,7 +20,7 @@ export const collect = defineNode({
   category: 'Flow',
   description:
     'Waits for all the records a Split (or other fan-out) made from one record and combines them into one: a list of them under one field, or all their fields merged.',
-  icon: '🧺',
+  icon: 'combine',
   params,
   inputs: [{ id: 'in', label: 'In' }],
   outputs: [{ id: 'out', label: 'Collected' }],

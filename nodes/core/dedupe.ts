@@ -56,7 +56,7 @@ export const dedupe = defineNode({
   title: 'Remove duplicates',
   category: 'Data',
   description: 'Lets the first record with each key through on Unique and sends the later ones with the same key to Duplicate, within a run or across runs.',
-  icon: '🧹',
+  icon: 'copy-minus',
   params,
   inputs: [{ id: 'in', label: 'In' }],
   outputs: [

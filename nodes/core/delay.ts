@@ -18,7 +18,7 @@ export const delay = defineNode({
   title: 'Delay',
   category: 'Flow',
   description: 'Waits a while before passing each record on, e.g. to respect a service\'s rate limit.',
-  icon: '⏳',
+  icon: 'hourglass',
   params,
   inputs: [{ id: 'in', label: 'In' }],
   outputs: [{ id: 'out', label: 'Out' }],

@@ -244,7 +244,7 @@ export const distribute = defineNode({
   title: 'Distribute',
   category: 'Flow',
   description: 'Shares the records between several accounts or branches: round robin, by weight, least used or seeded random, with caps and cooldowns per target.',
-  icon: '⚖️',
+  icon: 'scale',
   params,
   inputs: [{ id: 'in', label: 'In' }],
   outputs: [],

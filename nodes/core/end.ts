@@ -21,7 +21,7 @@ export const end = defineNode({
   title: 'End with status',
   category: 'Output',
   description: 'Finishes the record here with the status you choose (for example "needs review") and an optional reason.',
-  icon: '🏁',
+  icon: 'flag',
   params,
   inputs: [{ id: 'in', label: 'In' }],
   outputs: [],

@@ -89,7 +89,7 @@ export const httpRequest = defineNode({
   title: 'HTTP request',
   category: 'Network',
   description: 'Calls a web service (API) for each record and stores its answer in the record.',
-  icon: '🌐',
+  icon: 'globe',
   params,
   inputs: [{ id: 'in', label: 'In' }],
   outputs: [{ id: 'out', label: 'Out' }],

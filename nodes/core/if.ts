@@ -17,7 +17,7 @@ export const ifNode = defineNode({
   title: 'If',
   category: 'Flow',
   description: 'Sends each record one of two ways, depending on whether a condition holds for it.',
-  icon: '🔀',
+  icon: 'git-branch',
   params,
   inputs: [{ id: 'in', label: 'In' }],
   outputs: [

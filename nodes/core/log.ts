@@ -20,7 +20,7 @@ export const log = defineNode({
   title: 'Write to log',
   category: 'Output',
   description: 'Writes a line about each record to the run log, then passes the record on unchanged.',
-  icon: '📝',
+  icon: 'scroll-text',
   params,
   inputs: [{ id: 'in', label: 'In' }],
   outputs: [{ id: 'out', label: 'Out' }],

@@ -32,7 +32,7 @@ export const manualTrigger = defineNode({
   title: 'Manual trigger',
   category: 'Triggers',
   description: 'Starts the flow by hand with records you type, paste or upload (JSON or CSV).',
-  icon: '▶️',
+  icon: 'play',
   params,
   inputs: [],
   outputs: [{ id: 'out', label: 'Records' }],

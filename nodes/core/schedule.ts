@@ -56,7 +56,7 @@ export const scheduleTrigger = defineNode({
   title: 'Schedule',
   category: 'Triggers',
   description: 'Starts the flow on a schedule — every N seconds or at cron times in a time zone — once the schedule is switched on in the flow list.',
-  icon: '⏰',
+  icon: 'alarm-clock',
   params: scheduleParams,
   inputs: [],
   outputs: [{ id: 'out', label: 'Tick' }],

@@ -33,7 +33,7 @@ export const setFields = defineNode({
   title: 'Set fields',
   category: 'Data',
   description: 'Adds or changes fields of each record, with values worked out from the record itself.',
-  icon: '✏️',
+  icon: 'pencil-line',
   params,
   inputs: [{ id: 'in', label: 'In' }],
   outputs: [{ id: 'out', label: 'Out' }],

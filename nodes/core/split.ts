@@ -29,7 +29,7 @@ export const split = defineNode({
   title: 'Split',
   category: 'Flow',
   description: 'Turns one record holding a list into one record per list element (use Collect to gather them back).',
-  icon: '✂️',
+  icon: 'split',
   params,
   inputs: [{ id: 'in', label: 'In' }],
   outputs: [

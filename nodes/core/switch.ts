@@ -63,7 +63,7 @@ export const switchNode = defineNode({
   title: 'Switch',
   category: 'Flow',
   description: 'Sends each record the way of the first rule it matches (or of every matching rule), or Otherwise.',
-  icon: '🚦',
+  icon: 'signpost',
   params,
   inputs: [{ id: 'in', label: 'In' }],
   outputs: [{ id: 'default', label: 'Otherwise' }],

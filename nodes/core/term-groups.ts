@@ -48,7 +48,7 @@ export const termGroups = defineNode({
   title: 'Groups of search terms',
   category: 'Triggers',
   description: 'Runs the flow once per search term, term by term and group by group, at a set interval; the run panel shows progress per group and term.',
-  icon: '🔎',
+  icon: 'list-tree',
   params,
   inputs: [],
   outputs: [{ id: 'out', label: 'Terms' }],

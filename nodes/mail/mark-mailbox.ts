@@ -33,7 +33,7 @@ export const markMailbox = defineNode({
   category: 'Network',
   description:
     'Notes which mail is already in the mailbox, just before the step that asks a site to mail a code: "Wait for mailed code" then takes only mail that arrived after this mark, whatever the clocks say.',
-  icon: '🔖',
+  icon: 'bookmark',
   params,
   inputs: [{ id: 'in', label: 'In' }],
   outputs: [{ id: 'out', label: 'Out' }],

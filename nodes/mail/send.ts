@@ -32,7 +32,7 @@ export const sendMail = defineNode({
   title: 'Send mail',
   category: 'Network',
   description: 'Sends an email for each record through an SMTP server.',
-  icon: '✉️',
+  icon: 'send',
   params,
   inputs: [{ id: 'in', label: 'In' }],
   outputs: [{ id: 'out', label: 'Out' }],

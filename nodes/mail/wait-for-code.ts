@@ -100,7 +100,7 @@ export const waitForCode = defineNode({
   title: 'Wait for mailed code',
   category: 'Network',
   description: 'Waits for a one-time code mailed to the record’s address (sign-up, 2FA) and stores it in the record.',
-  icon: '📨',
+  icon: 'mail-search',
   params,
   inputs: [{ id: 'in', label: 'In' }],
   outputs: [{ id: 'out', label: 'Out' }],

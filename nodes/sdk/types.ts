@@ -167,7 +167,11 @@ export interface NodeDefinition<S extends z.ZodType = z.ZodType> {
   title: string;
   category: NodeCategory;
   description: string;
-  /** Short glyph shown on the canvas (an emoji or 1–2 letters). */
+  /**
+   * The node's icon: a lucide icon name (https://lucide.dev/icons, e.g. 'pencil-line'), drawn as SVG
+   * by the studio (client/canvas/NodeGlyph.tsx bundles the names it knows); other names, or 1–2
+   * letters, show the type's initials.
+   */
   icon?: string;
   params: S;
   inputs: PortSpec[];

@@ -68,6 +68,8 @@ describe('a newcomer', () => {
     await s.selectField(page, 'status', 'needs_review');
     await s.fillField(page, 'reason', 'Score too low');
     await s.fillField(page, 'node-name', 'Needs review');
+    // The flow's own settings are in the flow's inspector (nothing selected), not under each node.
+    await page.locator('.react-flow__pane').click({ position: { x: 30, y: 30 } });
     await s.fillField(page, 'settings.concurrency', '2');
     await expect(page.locator(`${s.tid(`node-${gate}`)} ${s.tid('node-title')}`).textContent()).resolves.toBe('High score?');
 
