@@ -7,6 +7,8 @@ import { MAX_RECORDS } from '../core/manual-trigger.ts';
 import { patternError } from './lib/row-rules.ts';
 import { readCsv } from './lib/read-csv.ts';
 import { readXlsx } from './lib/read-xlsx.ts';
+import { sheetLimits, type SheetLimits } from './lib/limits.ts';
+import { readInWorker } from './lib/read-pool.ts';
 import { MAX_CELL_CHARS, SheetMapper, type SheetRecords } from './lib/sheet-mapping.ts';
 import { sheetKind } from './lib/sheet-file.ts';
 
@@ -124,8 +126,12 @@ export const readSheet = defineNode({
   },
 });
 
-/** Reads the run's file (input.file) into records, rejects and each record's sheet row, streaming it row by row. */
-export async function readSheetRecords(p: ReadSheetParams, input: RunInput | undefined, signal?: AbortSignal): Promise<SheetRecords> {
+/**
+ * Reads the run's file (input.file) into records, rejects and each record's sheet row, streaming it
+ * row by row — in a worker thread with a bounded heap, at most a few at once (lib/read-pool.ts), and
+ * within the limits of lib/limits.ts (environment variables; `options.limits` overrides them).
+ */
+export async function readSheetRecords(p: ReadSheetParams, input: RunInput | undefined, signal?: AbortSignal, options: { limits?: Partial<SheetLimits> } = {}): Promise<SheetRecords> {
   const file = input?.file;
   if (!file?.path) {
     throw new NodeError(
@@ -134,6 +140,12 @@ export async function readSheetRecords(p: ReadSheetParams, input: RunInput | und
       'In the run dialog choose "Spreadsheet file" and pick an .xlsx or .csv file; on the command line use --input people.xlsx.',
     );
   }
+  const limits = sheetLimits(options.limits);
+  return readInWorker({ params: p, file: { path: path.resolve(file.path), name: file.name || path.basename(file.path) }, limits }, signal);
+}
+
+/** The reading itself, on the current thread: what a reader worker runs (read-worker.ts). */
+export async function readSheetInThread(p: ReadSheetParams, file: { path: string; name?: string }, limits: SheetLimits, signal?: AbortSignal): Promise<SheetRecords> {
   const shown = file.name || path.basename(file.path);
   const kind = await sheetKind(file);
   const mapper = new SheetMapper(shown, {
@@ -143,7 +155,7 @@ export async function readSheetRecords(p: ReadSheetParams, input: RunInput | und
     maxRecords: MAX_RECORDS,
   });
   const onRow = mapper.push.bind(mapper);
-  if (kind === 'xlsx') await readXlsx(file.path, shown, p.sheet, onRow, signal);
+  if (kind === 'xlsx') await readXlsx(file.path, shown, p.sheet, onRow, signal, limits);
   else await readCsv(file.path, shown, onRow, signal, { separator: p.separator, headerRow: p.headerRow });
   return mapper.finish();
 }
