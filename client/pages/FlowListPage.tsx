@@ -9,6 +9,8 @@ import { EmptyState, ErrorState } from '../components/EmptyState.tsx';
 import { ErrorDialog } from '../components/ErrorDialog.tsx';
 import { DownloadIcon, FlowIcon, PencilIcon, PlusIcon, TrashIcon, UploadIcon } from '../components/icons.tsx';
 import { PromptDialog } from '../components/PromptDialog.tsx';
+import { NewFlowDialog } from '../templates/NewFlowDialog.tsx';
+import { TemplateGallery } from '../templates/TemplateGallery.tsx';
 import { LoadingState } from '../components/Spinner.tsx';
 import { dateTime, plural, timeAgo } from '../lib/format.ts';
 import { cn } from '../lib/cn.ts';
@@ -109,26 +111,31 @@ export function FlowListPage() {
           <ErrorState title="Could not load the flows" message={errorMessage(flows.error)} onRetry={flows.reload} />
         </Card>
       ) : sorted.length === 0 ? (
-        <Card>
-          <EmptyState
-            icon={<FlowIcon size={22} />}
-            title="No flows yet"
-            data-testid="flows-empty"
-            action={
-              <>
-                <Button variant="primary" icon={<PlusIcon />} onClick={() => setCreating(true)}>
-                  Create your first flow
-                </Button>
-                <Button icon={<UploadIcon />} onClick={() => fileInput.current?.click()}>
-                  Import a file
-                </Button>
-              </>
-            }
-          >
-            A flow takes records in through a trigger, passes each one through its steps, and ends it with a status. You can also drop an exported
-            <code className="mx-1 rounded bg-slate-100 px-1 text-xs">.json</code> file anywhere on this page.
-          </EmptyState>
-        </Card>
+        <div data-testid="flows-empty">
+          <Card>
+            <EmptyState
+              icon={<FlowIcon size={22} />}
+              title="No flows yet"
+              className="!py-8"
+              action={
+                <>
+                  <Button variant="primary" icon={<PlusIcon />} onClick={() => setCreating(true)}>
+                    Create your first flow
+                  </Button>
+                  <Button icon={<UploadIcon />} onClick={() => fileInput.current?.click()}>
+                    Import a file
+                  </Button>
+                </>
+              }
+            >
+              A flow takes records in through a trigger, passes each one through its steps, and ends it with a status. Start from a template below, from
+              scratch, or drop an exported
+              <code className="mx-1 rounded bg-slate-100 px-1 text-xs">.json</code> file anywhere on this page.
+            </EmptyState>
+          </Card>
+          <h2 className="mt-8 mb-3 text-base font-semibold text-slate-900">Start from a template</h2>
+          <TemplateGallery />
+        </div>
       ) : (
         <Card>
           {/* Fixed layout: the columns keep their widths whatever a flow's name or description holds
@@ -206,14 +213,10 @@ export function FlowListPage() {
         </div>
       )}
 
-      <PromptDialog
+      <NewFlowDialog
         open={creating}
-        title="New flow"
-        label="Name"
-        placeholder="e.g. Score incoming leads"
-        confirmLabel="Create flow"
         onCancel={() => setCreating(false)}
-        onSubmit={async (name) => {
+        onCreate={async (name) => {
           try {
             const entry = await flowsApi.create(name);
             setCreating(false);
