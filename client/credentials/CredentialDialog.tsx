@@ -7,7 +7,7 @@ import { Select, TextInput } from '../components/TextInput.tsx';
 import { FieldShell } from '../forms/FieldShell.tsx';
 import { humanize, type JSONSchema } from '../forms/schema.ts';
 import { useCatalog } from '../stores/catalog-store.ts';
-import { credentialsApi, type Credential, type CredentialKindInfo } from './api.ts';
+import { credentialsApi, TESTABLE_KINDS, type Credential, type CredentialKindInfo, type CredentialTestResult } from './api.ts';
 
 interface Props {
   open: boolean;
@@ -51,6 +51,9 @@ export function CredentialDialog({ open, credential, kinds, onClose, onSaved }: 
   const [hosts, setHosts] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<{ message: string; problems: Array<{ path: string; message: string }> } | null>(null);
+  const [testUrl, setTestUrl] = useState('');
+  const [testing, setTesting] = useState(false);
+  const [tested, setTested] = useState<CredentialTestResult | null>(null);
 
   useEffect(() => {
     void useCatalog.getState().load();
@@ -69,6 +72,8 @@ export function CredentialDialog({ open, credential, kinds, onClose, onSaved }: 
     setHosts((credential?.scope.hosts ?? []).join(', '));
     setError(null);
     setBusy(false);
+    setTested(null);
+    setTesting(false);
   }, [open, credential, kinds]);
 
   const info = kinds.find((k) => k.kind === kind);
@@ -81,6 +86,23 @@ export function CredentialDialog({ open, credential, kinds, onClose, onSaved }: 
     setValues(defaults(kinds.find((x) => x.kind === k)));
     setSecrets({});
     setNodeTypes(typesFor(catalog, k));
+  };
+
+  /** Tests the form as it is (saved secrets fill the empty ones when editing); nothing is saved. */
+  const testConnection = async () => {
+    setTesting(true);
+    setTested(null);
+    const filled = Object.fromEntries(Object.entries(secrets).filter(([, v]) => v !== ''));
+    const hostList = hosts.split(/[\s,]+/).map((h) => h.trim()).filter(Boolean);
+    try {
+      setTested(
+        await credentialsApi.test({ ...(editing ? { id: credential.id } : {}), name, kind, fields: values, secrets: filled, scope: { nodeTypes, ...(hostList.length ? { hosts: hostList } : {}) }, url: testUrl }),
+      );
+    } catch (err) {
+      setTested({ ok: false, error: { code: err instanceof ApiError ? err.code : 'E_CREDENTIAL_TEST_FAILED', message: errorMessage(err), hint: '' }, ms: 0 });
+    } finally {
+      setTesting(false);
+    }
   };
 
   const save = async () => {
@@ -187,6 +209,41 @@ export function CredentialDialog({ open, credential, kinds, onClose, onSaved }: 
             <TextInput id="f-cred-hosts" data-testid="cred-hosts" value={hosts} onChange={(e) => setHosts(e.target.value)} placeholder="api.example.com, *.example.org" />
           </FieldShell>
         </fieldset>
+
+        {TESTABLE_KINDS.includes(kind) && (
+          <div className="space-y-2 rounded-lg p-3 ring-1 ring-slate-200" data-testid="cred-test">
+            <div className="flex items-end gap-2">
+              {(kind === 'api_key' || kind === 'basic') && (
+                <FieldShell id="cred-test-url" label="Test with the address" description="A page of the service the credential opens; one GET is sent with it.">
+                  <TextInput id="f-cred-test-url" data-testid="cred-test-url" value={testUrl} onChange={(e) => setTestUrl(e.target.value)} placeholder="https://api.example.com/me" />
+                </FieldShell>
+              )}
+              <Button onClick={() => void testConnection()} loading={testing} data-testid="btn-cred-test">
+                Test connection
+              </Button>
+            </div>
+            {tested && (
+              <div
+                role="status"
+                data-testid="cred-test-result"
+                data-ok={String(tested.ok)}
+                data-code={tested.ok ? undefined : tested.error.code}
+                className={tested.ok ? 'rounded-md bg-emerald-50 px-3 py-2 text-sm text-emerald-800 ring-1 ring-emerald-200' : 'rounded-md bg-rose-50 px-3 py-2 text-sm text-rose-700 ring-1 ring-rose-200'}
+              >
+                {tested.ok ? (
+                  <p>Connection works: {tested.message}</p>
+                ) : (
+                  <>
+                    <p>
+                      <span className="font-mono text-xs">{tested.error.code}</span> {tested.error.message}
+                    </p>
+                    {tested.error.hint && <p className="mt-0.5 text-xs">{tested.error.hint}</p>}
+                  </>
+                )}
+              </div>
+            )}
+          </div>
+        )}
 
         {error && (
           <div className="rounded-md bg-rose-50 px-3 py-2 text-sm text-rose-700 ring-1 ring-rose-200" data-testid="cred-error">

@@ -31,6 +31,18 @@ export interface CredentialBody {
   scope?: { nodeTypes: string[]; hosts?: string[] };
 }
 
+/** The form's values to test (POST /api/credentials/test); with `id`, the saved credential fills the empty secrets. */
+export interface CredentialTestBody extends CredentialBody {
+  id?: string;
+  /** For API key and HTTP Basic credentials: the address to call. */
+  url?: string;
+}
+
+export type CredentialTestResult = { ok: true; message: string; ms: number } | { ok: false; error: { code: string; message: string; hint: string }; ms: number };
+
+/** Kinds with a connection test. */
+export const TESTABLE_KINDS = ['imap', 'smtp', 'api_key', 'basic'];
+
 const enc = encodeURIComponent;
 
 export const credentialsApi = {
@@ -39,4 +51,5 @@ export const credentialsApi = {
   create: (body: CredentialBody) => api.post<Credential>('/api/credentials', body),
   update: (id: string, body: CredentialBody) => api.put<Credential>(`/api/credentials/${enc(id)}`, body),
   remove: (id: string) => api.del<void>(`/api/credentials/${enc(id)}`),
+  test: (body: CredentialTestBody) => api.post<CredentialTestResult>('/api/credentials/test', body),
 };
