@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { openConveyor, defaultDataDir, type Conveyor } from './conveyor.ts';
 import { createApp } from './http/app.ts';
 import { attachRunRooms } from './realtime/run-rooms.ts';
+import { cleanTempFiles } from './http/upload-routes.ts';
 import { ConveyorError } from './errors.ts';
 import { Auth, isLoopbackHost } from './auth/auth.ts';
 import { readAdminPassword } from './auth/admin-password.ts';
@@ -44,6 +45,8 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   const passwordHash = await configuredPasswordHash(opts, dataDir);
   assertBindAllowed(host, passwordHash !== null);
   const conveyor = await openConveyor(dataDir, { schedules: { log: opts.log ? (line) => console.log(line) : undefined } });
+  // Half-written uploads of a studio that was killed (DATA_DIR/tmp): removed, with a log line.
+  await cleanTempFiles(conveyor.dataDir);
   const auth = new Auth({ passwordHash, dataDir: conveyor.dataDir, loginLimit: opts.auth?.loginLimit });
   const trustProxy = opts.trustProxy ?? /^(1|true|yes)$/i.test(process.env.CONVEYOR_TRUST_PROXY ?? '');
   const app = createApp(conveyor, opts.clientDir ?? path.join(ROOT, 'dist', 'client'), { auth, trustProxy });

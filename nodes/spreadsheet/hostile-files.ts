@@ -127,8 +127,8 @@ export function smallSheet(): ZipPart {
 }
 
 /** Shared strings "name", "Ada", then `count` more entries of `text` (compressed to almost nothing). */
-export function sharedStringBomb(file: string, count: number, text = 'x'): string {
-  const strings = repeatedPart('xl/sharedStrings.xml', `${STRINGS_HEAD}<si><t>name</t></si><si><t>Ada</t></si>`, `<si><t>${text}</t></si>`, count, STRINGS_TAIL);
+export function sharedStringBomb(file: string, count: number, declaredSize?: number): string {
+  const strings = repeatedPart('xl/sharedStrings.xml', `${STRINGS_HEAD}<si><t>name</t></si><si><t>Ada</t></si>`, '<si><t>xy</t></si>', count, STRINGS_TAIL, declaredSize);
   writeFileSync(file, zipOf([...workbookParts(), strings, smallSheet()]));
   return file;
 }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -28,6 +28,34 @@ export interface UploadInfo {
 
 export function uploadsDir(dataDir: string): string {
   return path.join(dataDir, 'uploads');
+}
+
+/** Where files are written while incomplete (uploads until their last byte); emptied at start. */
+export function tempDir(dataDir: string): string {
+  return path.join(dataDir, 'tmp');
+}
+
+/**
+ * Removes what a studio killed mid-way left behind: everything in DATA_DIR/tmp (half-written
+ * uploads) and `.part` files in DATA_DIR/uploads (written there by older versions). Call it at
+ * start, once the data folder is locked. Logs one line when anything was removed.
+ */
+export async function cleanTempFiles(dataDir: string, log: (line: string) => void = (line) => console.error(line)): Promise<{ files: number; bytes: number }> {
+  const removed = { files: 0, bytes: 0 };
+  const remove = async (file: string) => {
+    const st = await stat(file).catch(() => null);
+    await rm(file, { recursive: true, force: true });
+    removed.files++;
+    removed.bytes += st?.isFile() ? st.size : 0;
+  };
+  const tmp = tempDir(dataDir);
+  for (const name of await readdir(tmp).catch(() => [] as string[])) await remove(path.join(tmp, name));
+  const uploads = uploadsDir(dataDir);
+  for (const name of await readdir(uploads).catch(() => [] as string[])) if (name.endsWith('.part')) await remove(path.join(uploads, name));
+  if (removed.files > 0) {
+    log(`Removed ${removed.files} temporary file${removed.files === 1 ? '' : 's'} (${(removed.bytes / 1024 / 1024).toFixed(1)} MB) left in ${tmp} by an earlier run that was stopped.`);
+  }
+  return removed;
 }
 
 /**
@@ -59,9 +87,11 @@ export function uploadRoutes(dataDir: string): Router {
     }
 
     await mkdir(dir, { recursive: true });
+    await mkdir(tempDir(dataDir), { recursive: true });
     const id = randomBytes(12).toString('hex') + ext;
     const target = path.join(dir, id);
-    const part = `${target}.part`;
+    // Written in DATA_DIR/tmp until complete (emptied at start: a killed studio leaves nothing behind).
+    const part = path.join(tempDir(dataDir), `${id}.part`);
     let size = 0;
     let head = Buffer.alloc(0);
     const meter = new Transform({

@@ -124,7 +124,7 @@ export class BoundedZip {
         this.inflated += chunk.length;
         if (partBytes > limits.maxPartBytes) return done(limitExceeded(shown, 'maxPartBytes', partBytes, limits, name));
         if (this.inflated > limits.maxInflatedBytes) return done(limitExceeded(shown, 'maxInflatedBytes', this.inflated, limits, name));
-        if (partBytes > ratioLimit) return done(limitExceeded(shown, 'maxRatio', Math.floor(partBytes / Math.max(1, entry.compressedSize)), limits, name));
+        if (partBytes > ratioLimit) return done(limitExceeded(shown, 'maxRatio', Math.floor(Math.max(partBytes, entry.uncompressedSize) / Math.max(1, entry.compressedSize)), limits, name));
         crc = zlib.crc32(chunk, crc);
         done(null, chunk);
       },
