@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import { evaluate } from '../../nodes/core/lib/expression.ts';
+import { hasPlaceholders, renderTemplate } from '../../nodes/core/lib/template.ts';
 import type { Json } from '../../nodes/sdk/types.ts';
 import { useExpressionSample } from './expression-sample.ts';
 
@@ -14,7 +15,7 @@ const MAX_SHOWN = 300;
  * engine's own expression helper (nodes/core/lib/expression.ts), so the preview and a run agree.
  * Shown only for an expression that compiles: the field shows the syntax mistake otherwise.
  */
-export function ExpressionPreview({ path, source }: { path: string; source: string }) {
+export function ExpressionPreview({ path, source, template = false }: { path: string; source: string; template?: boolean }) {
   const sample = useExpressionSample();
   const [outcome, setOutcome] = useState<Outcome | null>(null);
   const record = sample?.status === 'ready' ? sample.record : null;
@@ -27,7 +28,8 @@ export function ExpressionPreview({ path, source }: { path: string; source: stri
     let current = true;
     const timer = setTimeout(() => {
       // $input is what a pre/post-check can use; on the sample it is the record itself.
-      evaluate(source, record, 'the expression', { input: record }).then(
+      // A template is rendered as text, as a step renders it.
+      (template ? renderTemplate(source, record, 'the template') : evaluate(source, record, 'the expression', { input: record })).then(
         (value) => current && setOutcome({ ok: true, value }),
         (err: unknown) => current && setOutcome({ ok: false, message: err instanceof Error ? err.message : String(err) }),
       );
@@ -36,9 +38,10 @@ export function ExpressionPreview({ path, source }: { path: string; source: stri
       current = false;
       clearTimeout(timer);
     };
-  }, [source, record]);
+  }, [source, record, template]);
 
-  if (!sample || source.trim() === '') return null;
+  // A template without placeholders is its own preview.
+  if (!sample || source.trim() === '' || (template && !hasPlaceholders(source))) return null;
   if (sample.status !== 'ready') {
     return (
       <p className="text-[11px] leading-snug text-slate-400" data-testid={`preview-${path}`} data-state={sample.status}>

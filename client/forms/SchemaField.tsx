@@ -21,8 +21,8 @@ export function SchemaField(props: Omit<FieldProps<unknown>, 'schema'> & { schem
     case 'string':
       return <StringField {...p} />;
     case 'textarea':
-    case 'template':
       return <TextareaField {...p} />;
+    case 'template':
     case 'expression':
       return <ExpressionField {...p} />;
     case 'credential':

@@ -84,16 +84,16 @@ describe('the editor', () => {
 
     // A form edit is one undo step.
     await s.selectNode(page, gate);
-    const initial = await page.locator(s.tid('field-condition')).inputValue();
+    const initial = await s.fieldValue(page, 'condition');
     await s.fillField(page, 'condition', 'amount > 100');
     await page.locator('.react-flow__pane').click({ position: { x: 30, y: 30 } });
     await page.keyboard.press('Control+z');
     await s.selectNode(page, gate);
-    expect(await page.locator(s.tid('field-condition')).inputValue()).toBe(initial);
+    expect(await s.fieldValue(page, 'condition')).toBe(initial);
     await page.locator('.react-flow__pane').click({ position: { x: 30, y: 30 } });
     await page.keyboard.press('Control+Shift+z');
     await s.selectNode(page, gate);
-    expect(await page.locator(s.tid('field-condition')).inputValue()).toBe('amount > 100');
+    expect(await s.fieldValue(page, 'condition')).toBe('amount > 100');
 
     // Save clears the dirty flag; an undo after it makes the flow dirty again.
     await page.keyboard.press('Control+s');

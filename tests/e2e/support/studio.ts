@@ -92,6 +92,20 @@ export async function fillField(page: Page, path: string, value: string) {
   await f.fill(value);
 }
 
+/** A field's value: an input's value, or the text of an expression/template editor (CodeMirror). */
+export async function fieldValue(page: Page, path: string): Promise<string> {
+  return page.locator(`${tid('inspector')} ${tid(`field-${path}`)}`).evaluate((el) => {
+    if (el instanceof HTMLInputElement || el instanceof HTMLTextAreaElement || el instanceof HTMLSelectElement) return el.value;
+    return [...el.querySelectorAll('.cm-line')]
+      .map((line) => {
+        const copy = line.cloneNode(true) as HTMLElement;
+        copy.querySelectorAll('.cm-placeholder').forEach((p) => p.remove());
+        return copy.textContent ?? '';
+      })
+      .join('\n');
+  });
+}
+
 export async function selectField(page: Page, path: string, value: string) {
   await page.locator(`${tid('inspector')} ${tid(`field-${path}`)}`).selectOption(value);
 }
