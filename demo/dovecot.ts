@@ -37,7 +37,7 @@ export interface Dovecot {
   stop(): Promise<void>;
 }
 
-export async function startDovecot(options: { users?: Array<{ name: string; password: string }> } = {}): Promise<Dovecot> {
+export async function startDovecot(options: { users?: Array<{ name: string; password: string }>; /** Fixed port (npm run demo); default a free one. */ port?: number } = {}): Promise<Dovecot> {
   const bin = dovecotBin();
   if (!existsSync(bin)) {
     throw new Error(`Dovecot is not installed (${bin} not found): apt-get install dovecot-imapd`);
@@ -52,6 +52,9 @@ export async function startDovecot(options: { users?: Array<{ name: string; pass
   const confFile = path.join(dir, 'dovecot.conf');
   await Promise.all([mkdir(runDir), mkdir(stateDir), mkdir(mailDir)]);
   await writeFile(usersFile, '', { mode: 0o644 });
+  // Readable by Dovecot's auth process (another user when root) whatever the umask: a studio in the
+  // same process (tests) makes the files it creates private.
+  await chmod(usersFile, 0o644);
 
   const root = process.getuid?.() === 0;
   const me = os.userInfo();
@@ -66,7 +69,7 @@ export async function startDovecot(options: { users?: Array<{ name: string; pass
     await chown(mailDir, ids.uid, ids.gid);
   }
 
-  const port = await freePort();
+  const port = options.port || (await freePort());
   const conf = `# Throwaway Dovecot for Conveyor's tests and demo (demo/dovecot.ts)
 protocols = imap
 listen = 127.0.0.1
@@ -147,6 +150,7 @@ userdb {
       if (/[:\s]/.test(name) || /[:\n]/.test(password)) throw new Error(`Invalid test user ${name}`);
       passwords.set(name, password);
       await appendFile(usersFile, `${name}:{PLAIN}${password}::::::\n`);
+      await chmod(usersFile, 0o644);
     },
     async deliver(user, rfc822Text, opts = {}) {
       const password = passwords.get(user);

@@ -1,52 +1,35 @@
 /**
  * `npm run demo`: a throwaway Dovecot (IMAP), the demo signup site (for the "Signup with an email
- * code" template), the demo contact form (for flows/contact-form-multipage.json) and the demo search
- * API (for flows/search-terms-outreach.json), all on one port; and three sender accounts on a local
- * SMTP relay into Dovecot, registered as credentials in a studio running on this machine.
+ * code" template), the demo contact form (for flows/contact-form-multipage.json), the demo search
+ * API (for flows/search-terms-outreach.json) and a faults page, all on one port; three sender
+ * accounts on a local SMTP relay into Dovecot; and, in a studio running on this machine, the
+ * credentials these templates name. Fixed ports (demo/start.ts): 3100, 2525, 1143 — PORT_DEMO,
+ * PORT_SMTP, PORT_IMAP change them; STUDIO_URL (or PORT) says where the studio is.
  * Ctrl+C stops everything and deletes the mail.
  */
-import express from 'express';
-import { startDovecot } from './dovecot.ts';
-import { CATCH_ALL, DEMO_PASSWORD, createSignupSite, listenSignupSite } from './signup-site.ts';
-import { createContactSite } from './contact-site.ts';
-import { createSearchApi } from './search-api.ts';
-import { SENDERS, registerSenders, startSenderRelay } from './outreach.ts';
+import { CATCH_ALL, DEMO_PASSWORD } from './signup-site.ts';
+import { SENDERS } from './outreach.ts';
+import { MAILBOX_CREDENTIAL, demoPorts, startDemo } from './start.ts';
 
-const port = Number(process.env.PORT_DEMO ?? 3100);
-const dovecot = await startDovecot({ users: [{ name: CATCH_ALL, password: DEMO_PASSWORD }] });
-const site = createSignupSite({ dovecot, seed: process.env.DEMO_SEED ?? 'conveyor-demo' });
-const contact = createContactSite();
-const searchApi = createSearchApi();
-// The contact form's routes (/contact…, /api/contact/…) first, then the signup site's.
-const both = express();
-both.disable('x-powered-by');
-both.use(contact.app);
-both.use(searchApi.app);
-both.use(site.app);
-let server: Awaited<ReturnType<typeof listenSignupSite>>;
-try {
-  server = await listenSignupSite({ ...site, app: both }, port, '127.0.0.1');
-} catch (err) {
-  await dovecot.stop();
-  throw err;
-}
-
-console.log(`Demo signup site: ${server.url}/signup`);
-console.log(`  stats: ${server.url}/api/stats   faults: ${server.url}/api/faults`);
-console.log(`Demo contact form (3 pages): ${server.url}/contact`);
-console.log(`  stats: ${server.url}/api/contact/stats   faults: ${server.url}/api/contact/faults`);
-const relay = await startSenderRelay(dovecot, Number(process.env.PORT_SMTP ?? 2525)).catch(async (err) => {
-  await server.close();
-  await dovecot.stop();
-  throw err;
-});
 const studioUrl = process.env.STUDIO_URL ?? `http://127.0.0.1:${process.env.PORT ?? 3000}`;
-console.log(`Demo search API: ${server.url}/api/search?q=bakery%20lyon   stats: ${server.url}/api/search/stats`);
-console.log(`SMTP sender accounts (mail lands in the catch-all mailbox): host ${relay.host}, port ${relay.port}, no TLS`);
+let demo: Awaited<ReturnType<typeof startDemo>>;
+try {
+  demo = await startDemo({ ports: demoPorts(), studioUrl, seed: process.env.DEMO_SEED ?? 'conveyor-demo' });
+} catch (err) {
+  console.error(`The demo could not start: ${(err as Error).message}`);
+  process.exit(1);
+}
+const url = demo.siteUrl;
+console.log(`Demo signup site: ${url}/signup`);
+console.log(`Demo contact form (3 pages): ${url}/contact`);
+console.log(`Switch the sites' faults: ${url}/faults   (JSON: ${url}/api/faults, ${url}/api/contact/faults)`);
+console.log(`  stats: ${url}/api/stats   ${url}/api/contact/stats`);
+console.log(`Demo search API: ${url}/api/search?q=bakery%20lyon   stats: ${url}/api/search/stats`);
+console.log(`SMTP sender accounts (mail lands in the catch-all mailbox): host ${demo.relay.host}, port ${demo.relay.port}, no TLS`);
 for (const s of SENDERS) console.log(`  credential "${s.credential}": user "${s.user}", password "${s.password}"`);
-console.log(`  studio: ${await registerSenders(studioUrl, relay)}`);
-console.log(`IMAP (every code lands in one catch-all mailbox): host ${dovecot.host}, port ${dovecot.port}, no TLS`);
-console.log(`  user "${CATCH_ALL}", password "${DEMO_PASSWORD}"`);
+console.log(`IMAP (every code lands in one catch-all mailbox): host ${demo.dovecot.host}, port ${demo.dovecot.port}, no TLS`);
+console.log(`  credential "${MAILBOX_CREDENTIAL}": user "${CATCH_ALL}", password "${DEMO_PASSWORD}"`);
+console.log(`Studio: ${demo.registered?.message}`);
 console.log('Press Ctrl+C to stop.');
 
 let stopping = false;
@@ -54,9 +37,7 @@ const stop = async (): Promise<void> => {
   if (stopping) return;
   stopping = true;
   console.log('\nStopping the demo…');
-  await server.close().catch(() => undefined);
-  await relay.stop().catch(() => undefined);
-  await dovecot.stop().catch(() => undefined);
+  await demo.stop();
   process.exit(0);
 };
 process.on('SIGINT', () => void stop());

@@ -27,26 +27,3 @@ export function studioCredentials(relay: { host: string; port: number }) {
     scope: { nodeTypes: ['mail.send'] },
   }));
 }
-
-/**
- * Creates the sender credentials in a running studio (no password set, or `cookie` of a session),
- * replacing those of an earlier demo (their port changes). Returns what happened, for the console.
- */
-export async function registerSenders(studioUrl: string, relay: { host: string; port: number }): Promise<string> {
-  try {
-    const existing = (await (await fetch(`${studioUrl}/api/credentials`)).json()) as Array<{ id: string; name: string }>;
-    if (!Array.isArray(existing)) return `could not list the studio's credentials (is a password set?)`;
-    for (const body of studioCredentials(relay)) {
-      const old = existing.find((c) => c.name === body.name);
-      const res = await fetch(`${studioUrl}/api/credentials${old ? `/${old.id}` : ''}`, {
-        method: old ? 'PUT' : 'POST',
-        headers: { 'content-type': 'application/json', origin: studioUrl },
-        body: JSON.stringify(body),
-      });
-      if (!res.ok) return `the studio refused credential ${body.name}: ${res.status} ${(await res.text()).slice(0, 200)}`;
-    }
-    return `created ${SENDERS.map((s) => s.credential).join(', ')} in the studio at ${studioUrl}`;
-  } catch {
-    return `no studio answered at ${studioUrl} (start it with npm start, then restart the demo, or create the credentials by hand)`;
-  }
-}

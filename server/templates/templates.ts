@@ -5,8 +5,11 @@ import { ConveyorError } from '../errors.ts';
 import type { FlowDocument } from '../flow/schema.ts';
 import { validateFlow } from '../flow/validate.ts';
 
-/** The demo site's address (`npm run demo`, demo/main.ts): a template allowing it needs the demo. */
-export const DEMO_HOST = '127.0.0.1:3100';
+/**
+ * The demo's fixed addresses (`npm run demo`, demo/start.ts: site, SMTP sender accounts, IMAP
+ * mailbox): a template allowing one of them needs the demo.
+ */
+export const DEMO_HOSTS = ['127.0.0.1:3100', '127.0.0.1:2525', '127.0.0.1:1143'];
 
 /** One thing a template needs before it can run. */
 export type TemplateNeed =
@@ -62,9 +65,9 @@ export function templateNeeds(flow: FlowDocument, registry: NodeRegistry): Templ
   }
 
   const hosts = flow.settings?.allowHosts ?? [];
-  const demo = hosts.filter((h) => h === DEMO_HOST);
-  const other = hosts.filter((h) => h !== DEMO_HOST);
-  if (demo.length) needs.push({ kind: 'demo', hosts: demo, text: `the demo site (npm run demo, http://${DEMO_HOST})` });
+  const demo = hosts.filter((h) => DEMO_HOSTS.includes(h));
+  const other = hosts.filter((h) => !DEMO_HOSTS.includes(h));
+  if (demo.length) needs.push({ kind: 'demo', hosts: demo, text: 'the demo running on this machine (npm run demo: site, mailbox, sender accounts; it creates the credentials too)' });
   if (other.length) needs.push({ kind: 'hosts', hosts: other, text: `local addresses it is allowed to call: ${other.join(', ')}` });
   return needs;
 }

@@ -36,7 +36,7 @@ describe('GET /api/templates', () => {
       expect.arrayContaining([
         expect.objectContaining({ kind: 'file' }),
         expect.objectContaining({ kind: 'credential', name: 'demo-mailbox', credentialKind: 'imap', present: false, nodeTypes: ['mail.mark-mailbox', 'mail.wait-for-code'] }),
-        expect.objectContaining({ kind: 'demo', hosts: ['127.0.0.1:3100'] }),
+        expect.objectContaining({ kind: 'demo', hosts: ['127.0.0.1:3100', '127.0.0.1:1143'] }),
       ]),
     );
     const outreach = res.body.find((t: { id: string }) => t.id === 'search-terms-outreach');

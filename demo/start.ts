@@ -1,0 +1,133 @@
+/**
+ * Everything `npm run demo` starts, on FIXED ports so the credentials it registers in the studio
+ * stay right from one start to the next: the demo site (signup, contact form, search API, faults
+ * page) on 3100, the SMTP sender accounts on 2525 and Dovecot's IMAP on 1143 — PORT_DEMO,
+ * PORT_SMTP and PORT_IMAP change them. In a studio running on this machine it creates (or updates)
+ * the credentials the templates name: "demo-mailbox" (IMAP) and "demo-sender-1…3" (SMTP).
+ */
+import express from 'express';
+import net from 'node:net';
+import { startDovecot, type Dovecot } from './dovecot.ts';
+import { CATCH_ALL, DEMO_PASSWORD, createSignupSite, listenSignupSite, type SignupSite } from './signup-site.ts';
+import { createContactSite, type ContactSite } from './contact-site.ts';
+import { createSearchApi } from './search-api.ts';
+import { createFaultsPage } from './faults-page.ts';
+import { startSenderRelay, studioCredentials } from './outreach.ts';
+import type { Listening } from './listen.ts';
+import type { SmtpRelay } from './smtp-relay.ts';
+
+export const DEFAULT_PORTS = { site: 3100, smtp: 2525, imap: 1143 } as const;
+
+export interface DemoPorts {
+  site: number;
+  smtp: number;
+  imap: number;
+}
+
+/** The ports from the environment (PORT_DEMO, PORT_SMTP, PORT_IMAP), the documented defaults otherwise. */
+export function demoPorts(env: NodeJS.ProcessEnv = process.env): DemoPorts {
+  const pick = (name: string, fallback: number): number => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < 1 || n > 65535) throw new Error(`${name} must be a port number from 1 to 65535 (got "${raw}").`);
+    return n;
+  };
+  return { site: pick('PORT_DEMO', DEFAULT_PORTS.site), smtp: pick('PORT_SMTP', DEFAULT_PORTS.smtp), imap: pick('PORT_IMAP', DEFAULT_PORTS.imap) };
+}
+
+/** The IMAP credential the "Signup with an email code" template names. */
+export const MAILBOX_CREDENTIAL = 'demo-mailbox';
+
+export function mailboxCredential(dovecot: { host: string; port: number }) {
+  return {
+    name: MAILBOX_CREDENTIAL,
+    kind: 'imap',
+    fields: { host: dovecot.host, port: dovecot.port, secure: false, user: CATCH_ALL },
+    secrets: { password: DEMO_PASSWORD },
+    scope: { nodeTypes: ['mail.mark-mailbox', 'mail.wait-for-code'] },
+  };
+}
+
+async function assertFree(port: number, what: string, env: string): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', (err: NodeJS.ErrnoException) =>
+      reject(new Error(err.code === 'EADDRINUSE' ? `Port ${port} (${what}) is already in use: stop what uses it (an earlier demo?) or choose another with ${env}=…` : `Cannot listen on port ${port} (${what}): ${err.message}`)),
+    );
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve()));
+  });
+}
+
+/**
+ * Creates the demo credentials in a running studio (no password set, or `cookie` of a session),
+ * updating those of an earlier demo in place (same name): running it twice leaves one of each.
+ * Returns what happened, for the console.
+ */
+export async function registerDemoCredentials(studioUrl: string, parts: { dovecot: { host: string; port: number }; relay: { host: string; port: number } }): Promise<{ ok: boolean; message: string }> {
+  const bodies = [mailboxCredential(parts.dovecot), ...studioCredentials(parts.relay)];
+  try {
+    const listing = await fetch(`${studioUrl}/api/credentials`);
+    const existing = (await listing.json()) as Array<{ id: string; name: string }>;
+    if (!listing.ok || !Array.isArray(existing)) return { ok: false, message: `could not list the studio's credentials (is a password set? then create them by hand)` };
+    const done: string[] = [];
+    for (const body of bodies) {
+      const old = existing.find((c) => c.name === body.name);
+      const res = await fetch(`${studioUrl}/api/credentials${old ? `/${old.id}` : ''}`, {
+        method: old ? 'PUT' : 'POST',
+        headers: { 'content-type': 'application/json', origin: studioUrl },
+        body: JSON.stringify(body),
+      });
+      if (!res.ok) return { ok: false, message: `the studio refused credential ${body.name}: ${res.status} ${(await res.text()).slice(0, 200)}` };
+      done.push(`${body.name} (${old ? 'updated' : 'created'})`);
+    }
+    return { ok: true, message: `credentials in the studio at ${studioUrl}: ${done.join(', ')}` };
+  } catch {
+    return { ok: false, message: `no studio answered at ${studioUrl} (start it with npm start, then restart the demo, or create the credentials by hand)` };
+  }
+}
+
+export interface Demo {
+  ports: DemoPorts;
+  siteUrl: string;
+  dovecot: Dovecot;
+  relay: SmtpRelay;
+  signup: SignupSite;
+  contact: ContactSite;
+  /** What registering the credentials in the studio did (null without `studioUrl`). */
+  registered: { ok: boolean; message: string } | null;
+  stop(): Promise<void>;
+}
+
+export async function startDemo(opts: { ports?: Partial<DemoPorts>; studioUrl?: string | null; seed?: string } = {}): Promise<Demo> {
+  const ports: DemoPorts = { ...DEFAULT_PORTS, ...opts.ports };
+  await assertFree(ports.site, 'demo site', 'PORT_DEMO');
+  await assertFree(ports.smtp, 'SMTP sender accounts', 'PORT_SMTP');
+  await assertFree(ports.imap, 'IMAP mailbox', 'PORT_IMAP');
+  const dovecot = await startDovecot({ users: [{ name: CATCH_ALL, password: DEMO_PASSWORD }], port: ports.imap });
+  const stops: Array<() => Promise<void>> = [() => dovecot.stop()];
+  const stop = async (): Promise<void> => {
+    for (const s of stops.reverse()) await s().catch(() => undefined);
+  };
+  try {
+    const signup = createSignupSite({ dovecot, seed: opts.seed ?? 'conveyor-demo' });
+    const contact = createContactSite();
+    const searchApi = createSearchApi();
+    // The faults page and the contact form's routes (/contact…, /api/contact/…) first, then the signup site's.
+    const all = express();
+    all.disable('x-powered-by');
+    all.use(createFaultsPage({ signup, contact }));
+    all.use(contact.app);
+    all.use(searchApi.app);
+    all.use(signup.app);
+    const server: Listening = await listenSignupSite({ ...signup, app: all }, ports.site, '127.0.0.1');
+    stops.push(() => server.close());
+    const relay = await startSenderRelay(dovecot, ports.smtp);
+    stops.push(() => relay.stop());
+    const registered = opts.studioUrl ? await registerDemoCredentials(opts.studioUrl, { dovecot, relay }) : null;
+    return { ports, siteUrl: server.url, dovecot, relay, signup, contact, registered, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
