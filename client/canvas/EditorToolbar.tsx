@@ -1,6 +1,14 @@
 import { Link } from 'react-router';
-import { useReactFlow } from '@xyflow/react';
+import { useState } from 'react';
+import { Ban, Network, PanelRight, StickyNote } from 'lucide-react';
 import { useFlowStore } from '../stores/flow-store.ts';
+import { useUiPrefs } from '../stores/ui-prefs-store.ts';
+import { toast } from '../stores/toast-store.ts';
+import { nodeTypeInfo } from '../stores/catalog-store.ts';
+import { layoutFlow } from './layout.ts';
+import { layoutInput, useFitFlow } from './use-auto-fit.ts';
+import { NOTE_SIZE } from '../stores/flow-doc.ts';
+import { usePlaceNode } from './placement.ts';
 import { Button, IconButton } from '../components/Button.tsx';
 import { ArrowLeftIcon, DownloadIcon, FitIcon, PlayIcon, RedoIcon, SaveIcon, UndoIcon } from '../components/icons.tsx';
 import { Kbd } from '../components/Kbd.tsx';
@@ -14,15 +22,35 @@ export function EditorToolbar({ onSave, onRun, onExport, saving, running }: { on
   const canRedo = useFlowStore((s) => s.history.future.length > 0);
   const undo = useFlowStore((s) => s.undo);
   const redo = useFlowStore((s) => s.redo);
-  const { fitView } = useReactFlow();
+  const fit = useFitFlow();
+  const place = usePlaceNode();
+  const prefs = useUiPrefs();
+  const [laying, setLaying] = useState(false);
+  const canDisable = useFlowStore((s) => s.nodes.some((n) => n.selected && !nodeTypeInfo(n.data.type)?.trigger));
+
+  /** Auto-layout: one undo step, then fit the result into view. */
+  const autoLayout = async () => {
+    const input = layoutInput();
+    if (!input.nodes.length) return;
+    setLaying(true);
+    try {
+      const positions = await layoutFlow(input.nodes, input.edges);
+      useFlowStore.getState().setPositions(positions);
+      requestAnimationFrame(() => void fit(250));
+    } catch (err) {
+      toast.error('Could not lay the flow out', err instanceof Error ? err.message : String(err));
+    } finally {
+      setLaying(false);
+    }
+  };
 
   return (
-    <div className="flex h-12 shrink-0 items-center gap-3 border-b border-slate-200 bg-white px-3" data-testid="editor-toolbar">
+    <div className="flex h-12 shrink-0 items-center gap-3 border-b border-slate-200 bg-white px-3 dark:border-slate-700 dark:bg-slate-900" data-testid="editor-toolbar">
       <Link to="/" className="flex items-center gap-1 rounded-md px-1.5 py-1 text-sm text-slate-500 hover:bg-slate-100 hover:text-slate-800" title="Back to flows">
         <ArrowLeftIcon size={15} />
       </Link>
       <div className="flex min-w-0 items-center gap-2">
-        <h1 className="truncate text-[15px] font-semibold text-slate-900" data-testid="flow-title">
+        <h1 className="truncate text-[15px] font-semibold text-slate-900 dark:text-slate-100" data-testid="flow-title">
           {name || 'Untitled flow'}
         </h1>
         <span
@@ -35,10 +63,28 @@ export function EditorToolbar({ onSave, onRun, onExport, saving, running }: { on
         </span>
       </div>
 
-      <div className="ml-2 flex items-center gap-0.5 border-l border-slate-200 pl-3">
+      <div className="ml-2 flex items-center gap-0.5 border-l border-slate-200 pl-3 dark:border-slate-700">
         <IconButton label="Undo (Ctrl+Z)" icon={<UndoIcon />} onClick={undo} disabled={!canUndo} data-testid="btn-undo" />
         <IconButton label="Redo (Ctrl+Shift+Z)" icon={<RedoIcon />} onClick={redo} disabled={!canRedo} data-testid="btn-redo" />
-        <IconButton label="Fit view" icon={<FitIcon />} onClick={() => void fitView({ padding: 0.25, maxZoom: 1.1, duration: 250 })} data-testid="btn-fit" />
+        <IconButton label="Fit view" icon={<FitIcon />} onClick={() => void fit(250)} data-testid="btn-fit" />
+        <IconButton label="Auto-layout (tidy the flow left to right)" icon={<Network size={16} className="-rotate-90" />} onClick={() => void autoLayout()} disabled={laying} data-testid="btn-layout" />
+        <IconButton
+          label="Add a sticky note"
+          icon={<StickyNote size={16} />}
+          onClick={() => useFlowStore.getState().addNote(place(NOTE_SIZE), NOTE_SIZE)}
+          data-testid="btn-add-note"
+        />
+        <IconButton label="Disable / enable the selected steps (D)" icon={<Ban size={16} />} onClick={() => useFlowStore.getState().toggleDisabled()} disabled={!canDisable} data-testid="btn-disable" />
+      </div>
+      <div className="flex items-center gap-0.5 border-l border-slate-200 pl-3 dark:border-slate-700">
+        <IconButton
+          label={prefs.inspectorCollapsed ? 'Show the inspector' : 'Hide the inspector'}
+          icon={<PanelRight size={16} />}
+          onClick={() => prefs.toggle('inspector')}
+          className={cn(!prefs.inspectorCollapsed && 'bg-slate-100 dark:bg-slate-800')}
+          aria-pressed={!prefs.inspectorCollapsed}
+          data-testid="btn-toggle-inspector"
+        />
       </div>
 
       <div className="ml-auto flex items-center gap-2">

@@ -37,9 +37,12 @@ function FlowNodeCardImpl({ id, data, selected }: NodeProps<CanvasNode>) {
       data-testid={`node-${id}`}
       data-node-type={data.type}
       data-active={active ? 'true' : 'false'}
+      data-disabled={data.disabled ? 'true' : 'false'}
+      title={data.disabled ? 'Disabled: records pass through this step unchanged' : undefined}
       className={cn(
-        'group relative rounded-xl bg-white shadow-sm ring-1 transition-shadow',
-        selected ? 'ring-2 ring-indigo-500 shadow-md' : 'ring-slate-200 hover:ring-slate-300 hover:shadow',
+        'group relative rounded-xl bg-white shadow-sm ring-1 transition-shadow dark:bg-slate-800',
+        selected ? 'ring-2 ring-indigo-500 shadow-md' : 'ring-slate-200 hover:ring-slate-300 hover:shadow dark:ring-slate-700 dark:hover:ring-slate-500',
+        data.disabled && 'border border-dashed border-slate-400',
         active && 'node-active ring-indigo-400',
         unknown && 'ring-rose-300',
       )}
@@ -52,10 +55,10 @@ function FlowNodeCardImpl({ id, data, selected }: NodeProps<CanvasNode>) {
         ))}
         <div className={cn('flex size-8 shrink-0 items-center justify-center rounded-lg text-sm font-semibold ring-1', cat.icon)}><NodeGlyph type={data.type} info={info} /></div>
         <div className="min-w-0 flex-1">
-          <div className="truncate text-[13px] leading-tight font-semibold text-slate-900" data-testid="node-title">
+          <div className={cn('truncate text-[13px] leading-tight font-semibold text-slate-900 dark:text-slate-100', data.disabled && 'line-through')} data-testid="node-title">
             {title}
           </div>
-          <div className="mt-0.5 truncate text-[10.5px] leading-tight text-slate-400" data-testid="node-subtitle">{nodeSubtitle(data.name, info)}</div>
+          <div className="mt-0.5 truncate text-[10.5px] leading-tight text-slate-400 dark:text-slate-400" data-testid="node-subtitle">{nodeSubtitle(data.name, info)}</div>
         </div>
         {active && (
           <span className="flex size-2 shrink-0" title={`${inProgress} in progress`}>
@@ -69,7 +72,7 @@ function FlowNodeCardImpl({ id, data, selected }: NodeProps<CanvasNode>) {
           ))}
       </div>
       {multi && (
-        <div className="border-t border-slate-100 py-1">
+        <div className="border-t border-slate-100 py-1 dark:border-slate-700">
           {outputs.map((p) => (
             <div key={p.id} className="relative flex h-6 items-center justify-end pr-3.5 pl-3">
               <span className={cn('truncate text-[11px] font-medium', portTone(p.id))} data-testid={`port-label-${id}-${p.id}`}>

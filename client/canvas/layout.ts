@@ -1,4 +1,4 @@
-import ELK, { type ElkExtendedEdge, type ElkNode, type ElkPort } from 'elkjs/lib/elk.bundled.js';
+import type { ElkExtendedEdge, ElkNode, ElkPort } from 'elkjs/lib/elk.bundled.js';
 
 /** A node as the layout sees it: its size and its ports in the order the card shows them. */
 export interface LayoutNode {
@@ -31,7 +31,12 @@ export const ERROR_BRANCH_GAP = 90;
 /** Wider than tall, like the canvas next to the palette and inspector. */
 const ASPECT_RATIO = 1.7;
 
-const elk = new ELK();
+/** ELK is big (~1.4 MB): loaded the first time a flow is laid out, not with the studio. */
+let elk: Promise<{ layout(graph: ElkNode): Promise<ElkNode> }> | null = null;
+function loadElk() {
+  elk ??= import('elkjs/lib/elk.bundled.js').then(({ default: ELK }) => new ELK());
+  return elk;
+}
 const SEP = '\u0001';
 
 function errorPortOf(n: LayoutNode | undefined): string {
@@ -120,7 +125,7 @@ async function layoutPart(nodes: LayoutNode[], edges: LayoutEdge[], wrap: boolea
   if (!nodes.length) return { positions: {}, width: 0, height: 0 };
   const ids = new Set(nodes.map((n) => n.id));
   const inside = edges.filter((e) => ids.has(e.source) && ids.has(e.target) && e.source !== e.target);
-  const out = await elk.layout(elkGraph(nodes, inside, wrap));
+  const out = await (await loadElk()).layout(elkGraph(nodes, inside, wrap));
   const positions: Positions = {};
   let minX = Infinity;
   let minY = Infinity;

@@ -1,14 +1,77 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { useNodesInitialized, useReactFlow } from '@xyflow/react';
+import { useNodesInitialized, useReactFlow, type Node, type ReactFlowInstance } from '@xyflow/react';
+import { useFlowStore } from '../stores/flow-store.ts';
+import { useCatalog } from '../stores/catalog-store.ts';
+import { mainOutputs } from '../lib/ports.ts';
+import { layoutFlow, needsLayout, type LayoutNode } from './layout.ts';
+import { boxOf } from './placement.ts';
 
-const OPTIONS = { padding: 0.2, maxZoom: 1.1 };
+/** Node titles are 13 px: below this zoom they would be drawn under 11 px, too small to read. */
+export const LEGIBLE_ZOOM = 0.86;
+const MAX_FIT_ZOOM = 1.1;
+/** Screen pixels kept free around the flow at fit view. */
+const FIT_PADDING = 36;
+
+/**
+ * Fit view that keeps the flow readable: the whole flow when it fits at a zoom where titles stay
+ * at least 11 px; a bigger flow is shown from its start (top left) at that zoom — scroll, the
+ * minimap or zoom out to see the rest.
+ */
+export async function fitLegible(rf: ReactFlowInstance<Node>, duration = 0): Promise<void> {
+  const nodes = rf.getNodes();
+  const el = document.querySelector('[data-testid="canvas"]');
+  if (!nodes.length || !el) {
+    await rf.fitView({ padding: 0.2, maxZoom: MAX_FIT_ZOOM, duration });
+    return;
+  }
+  const { width: w, height: h } = el.getBoundingClientRect();
+  const b = rf.getNodesBounds(nodes);
+  const room = { w: Math.max(w - 2 * FIT_PADDING, 1), h: Math.max(h - 2 * FIT_PADDING, 1) };
+  const zoom = Math.max(LEGIBLE_ZOOM, Math.min(MAX_FIT_ZOOM, room.w / Math.max(b.width, 1), room.h / Math.max(b.height, 1)));
+  const fitsX = b.width * zoom <= room.w;
+  const fitsY = b.height * zoom <= room.h;
+  const x = fitsX ? w / 2 - (b.x + b.width / 2) * zoom : FIT_PADDING - b.x * zoom;
+  const y = fitsY ? h / 2 - (b.y + b.height / 2) * zoom : FIT_PADDING - b.y * zoom;
+  await rf.setViewport({ x, y, zoom }, duration ? { duration } : undefined);
+}
+
+export function useFitFlow() {
+  const rf = useReactFlow();
+  return useCallback((duration = 0) => fitLegible(rf as unknown as ReactFlowInstance<Node>, duration), [rf]);
+}
+
+/** The layout's view of the open flow: measured card sizes and their ports. */
+export function layoutInput(): { nodes: LayoutNode[]; edges: Array<{ source: string; sourcePort: string; target: string; targetPort: string }> } {
+  const { nodes, edges } = useFlowStore.getState();
+  const byType = useCatalog.getState().byType;
+  return {
+    nodes: nodes.map((n) => {
+      const info = byType[n.data.type];
+      const box = boxOf(n);
+      return {
+        id: n.id,
+        width: box.width,
+        // Room for the live counters a run adds under every card.
+        height: box.height + (n.measured?.height && !document.querySelector(`[data-testid="counters-${n.id}"]`) ? 32 : 0),
+        position: n.position,
+        inputs: info ? info.inputs.map((p) => p.id) : ['in'],
+        outputs: mainOutputs(info, n.data.params).map((p) => p.id),
+        errorPort: info?.errorPort.id ?? 'error',
+      };
+    }),
+    edges: edges.map((e) => ({ source: e.source, sourcePort: e.sourceHandle ?? 'out', target: e.target, targetPort: e.targetHandle ?? 'in' })),
+  };
+}
+
+const nextFrame = () => new Promise<void>((r) => requestAnimationFrame(() => r()));
 
 /**
  * Keeps the whole flow in view: once when the nodes are first measured, and whenever the canvas is
- * resized (a drawer opens), until the person pans or zooms themselves.
+ * resized (a drawer opens), until the person pans or zooms themselves. A flow that opens with
+ * overlapping nodes, or as a long strip, is laid out first (see `needsLayout`).
  */
 export function useAutoFit(container: React.RefObject<HTMLElement | null>) {
-  const { fitView } = useReactFlow();
+  const fit = useFitFlow();
   const initialized = useNodesInitialized();
   const userMoved = useRef(false);
   const fitted = useRef(false);
@@ -18,9 +81,19 @@ export function useAutoFit(container: React.RefObject<HTMLElement | null>) {
     if (!initialized || fitted.current) return;
     fitted.current = true;
     const done = () => setReady(true);
-    if (userMoved.current) done();
-    else void Promise.resolve(fitView(OPTIONS)).then(done, done);
-  }, [initialized, fitView]);
+    void (async () => {
+      const input = layoutInput();
+      if (needsLayout(input.nodes.map((n) => ({ ...n.position!, width: n.width, height: n.height })))) {
+        const positions = await layoutFlow(input.nodes, input.edges).catch(() => null);
+        if (positions) {
+          useFlowStore.getState().setPositions(positions, { asOpened: true });
+          await nextFrame();
+          await nextFrame();
+        }
+      }
+      if (!userMoved.current) await fit();
+    })().then(done, done);
+  }, [initialized, fit]);
 
   useEffect(() => {
     const el = container.current;
@@ -29,7 +102,7 @@ export function useAutoFit(container: React.RefObject<HTMLElement | null>) {
     const ro = new ResizeObserver(() => {
       cancelAnimationFrame(frame);
       frame = requestAnimationFrame(() => {
-        if (!userMoved.current) void fitView(OPTIONS);
+        if (!userMoved.current && fitted.current) void fit();
       });
     });
     ro.observe(el);
@@ -37,7 +110,7 @@ export function useAutoFit(container: React.RefObject<HTMLElement | null>) {
       cancelAnimationFrame(frame);
       ro.disconnect();
     };
-  }, [container, fitView]);
+  }, [container, fit]);
 
   /** For ReactFlow's onMoveStart: a move with an event comes from the person. */
   const onMoveStart = useCallback((event: MouseEvent | TouchEvent | null) => {

@@ -12,7 +12,9 @@ function isTyping(target: EventTarget | null): boolean {
 
 /**
  * Keyboard of the editor: Ctrl+S save, Ctrl+Z / Ctrl+Shift+Z / Ctrl+Y undo-redo, Ctrl+C / Ctrl+V
- * copy-paste, Delete/Backspace delete, Ctrl+A select all. Text fields keep their own keys.
+ * copy-paste, Ctrl+D duplicate, D disable/enable the selected steps, Delete/Backspace delete (nodes,
+ * notes, wires: everything selected, e.g. with a Shift-drag selection box), Ctrl+A select all. Text
+ * fields keep their own keys.
  */
 export function useEditorShortcuts(opts: { onSave(): void; enabled: boolean }) {
   const ref = useRef(opts);
@@ -49,6 +51,12 @@ export function useEditorShortcuts(opts: { onSave(): void; enabled: boolean }) {
         e.preventDefault();
         const r = store.paste(t.clip, t.offset);
         if (r.skippedTriggers) toast.warning('Trigger not pasted', 'A flow has exactly one trigger, and this one already has it.');
+      } else if (mod && key === 'd') {
+        e.preventDefault();
+        const n = store.duplicateSelection({ x: 40, y: 40 });
+        if (n) toast.info(`Duplicated ${n} node${n === 1 ? '' : 's'}`);
+      } else if (!mod && !e.altKey && key === 'd') {
+        if (store.toggleDisabled()) e.preventDefault();
       } else if (mod && key === 'a') {
         e.preventDefault();
         store.select(store.nodes.map((n) => n.id));

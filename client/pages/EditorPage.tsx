@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { useBlocker, useParams } from 'react-router';
-import { ReactFlowProvider, useReactFlow } from '@xyflow/react';
+import { ReactFlowProvider } from '@xyflow/react';
 import { flowsApi, runsApi } from '../api/endpoints.ts';
 import { ApiError, errorMessage } from '../api/http.ts';
 import type { RunInputBody } from '../api/types.ts';
@@ -13,7 +13,10 @@ import { EditorCanvas } from '../canvas/EditorCanvas.tsx';
 import { EditorToolbar } from '../canvas/EditorToolbar.tsx';
 import { Palette } from '../canvas/Palette.tsx';
 import { useEditorShortcuts } from '../canvas/use-editor-shortcuts.ts';
-import { NODE_WIDTH } from '../canvas/FlowNodeCard.tsx';
+import { usePlaceNode } from '../canvas/placement.ts';
+import { useFitFlow } from '../canvas/use-auto-fit.ts';
+import { useUiPrefs } from '../stores/ui-prefs-store.ts';
+import { InspectorRail } from '../canvas/PanelRails.tsx';
 import { Inspector } from '../inspector/Inspector.tsx';
 import { RunDialog } from '../run/RunDialog.tsx';
 import { RunPanel } from '../run/RunPanel.tsx';
@@ -48,7 +51,9 @@ function Editor({ flowId }: { flowId: string }) {
   const catalogStatus = useCatalog((s) => s.status);
   const runId = useLiveRun((s) => (s.flowId === flowId ? s.runId : null));
   const runStatus = useLiveRun((s) => (s.flowId === flowId ? s.status : null));
-  const { screenToFlowPosition, fitView } = useReactFlow();
+  const fitFlow = useFitFlow();
+  const placeNode = usePlaceNode();
+  const inspectorCollapsed = useUiPrefs((s) => s.inspectorCollapsed);
 
   useEffect(() => {
     void useCatalog.getState().load();
@@ -77,9 +82,9 @@ function Editor({ flowId }: { flowId: string }) {
   // The run panel takes room from the canvas: fit the flow into what is left.
   useEffect(() => {
     if (!runId) return;
-    const t = setTimeout(() => void fitView({ padding: 0.2, maxZoom: 1.1, duration: 200 }), 60);
+    const t = setTimeout(() => void fitFlow(200), 60);
     return () => clearTimeout(t);
-  }, [runId, fitView]);
+  }, [runId, fitFlow]);
 
   // Say when a run this page watches comes to an end.
   const finalStatus = useLiveRun((s) => (s.flowId === flowId && s.final ? s.status : null));
@@ -160,16 +165,8 @@ function Editor({ flowId }: { flowId: string }) {
     useFlowStore.getState().addNode(type, position);
   }, []);
 
-  const addAtCenter = useCallback(
-    (type: string) => {
-      const el = document.querySelector('[data-testid="canvas"]');
-      const r = el?.getBoundingClientRect();
-      const p = r ? screenToFlowPosition({ x: r.left + r.width / 2, y: r.top + r.height / 2 }) : { x: 0, y: 0 };
-      const jitter = (useFlowStore.getState().nodes.length % 5) * 24;
-      addType(type, { x: p.x - NODE_WIDTH / 2 + jitter, y: p.y - 26 + jitter });
-    },
-    [addType, screenToFlowPosition],
-  );
+  // Double-click or Enter in the palette: in free space next to the selection or the last added node.
+  const addAtCenter = useCallback((type: string) => addType(type, placeNode()), [addType, placeNode]);
 
   const nodeNames = useNodeNames(nodes);
   const active = isRunActive(runStatus);
@@ -199,7 +196,7 @@ function Editor({ flowId }: { flowId: string }) {
           </div>
           {runId && <RunPanel key={runId} nodeNames={nodeNames} onStart={() => setRunDialog(true)} onClose={active ? undefined : () => useLiveRun.getState().reset()} />}
         </div>
-        <Inspector />
+        {inspectorCollapsed ? <InspectorRail /> : <Inspector />}
       </div>
 
       <RunDialog open={runDialog} onClose={() => setRunDialog(false)} onStart={startRun} dirty={dirty} />

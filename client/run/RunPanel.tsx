@@ -14,6 +14,7 @@ import { LogView } from './LogView.tsx';
 import { RecordsTable } from './RecordsTable.tsx';
 import { GroupProgress, RunPosition } from './GroupProgress.tsx';
 import { useRunGroups, useRunGroupsFeed } from './use-run-groups.ts';
+import { useUiPrefs } from '../stores/ui-prefs-store.ts';
 
 type Tab = 'log' | 'records';
 
@@ -43,7 +44,9 @@ export function RunPanel({
   const counts = useLiveRun((s) => s.counts);
   const recordCount = useLiveRun((s) => s.recordCount);
   const [tab, setTab] = useState<Tab>(defaultTab);
-  const [open, setOpen] = useState(true);
+  // Folded to its header or not: remembered in this browser (the editor's panel preferences).
+  const open = !useUiPrefs((s) => s.runPanelCollapsed);
+  const setOpen = (next: boolean) => next === open || useUiPrefs.getState().toggle('runPanel');
   const [height, setHeight] = useState(300);
   const drag = useRef<{ y: number; h: number } | null>(null);
   useRunGroupsFeed(runId);

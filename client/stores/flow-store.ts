@@ -2,26 +2,36 @@ import { create } from 'zustand';
 import { applyEdgeChanges, applyNodeChanges, type EdgeChange, type NodeChange, type XYPosition } from '@xyflow/react';
 import type { FlowDocument, FlowEdge, FlowNode } from '../../server/flow/schema.ts';
 import { newEdgeId, newNodeId } from '../lib/ids.ts';
-import { allOutputIds } from '../lib/ports.ts';
+import { allOutputIds, mainOutputs } from '../lib/ports.ts';
 import { nodeTypeInfo } from './catalog-store.ts';
 import { defaultNodeName } from '../data/node-names.ts';
 import { emptyHistory, record, redo as redoHistory, undo as undoHistory, type History } from './history.ts';
 import {
   buildDocument,
   canonicalJson,
+  isNoteId,
   metaOf,
+  NOTE_PREFIX,
+  NOTE_SIZE,
+  toNoteNode,
   toCanvasEdge,
   toCanvasNode,
   toFlowEdge,
   toFlowNode,
+  toFlowNote,
   type CanvasEdge,
   type CanvasNode,
   type FlowMeta,
   type FlowNodeData,
+  type NoteData,
+  type NoteNode,
   type Snapshot,
 } from './flow-doc.ts';
 
-export type { CanvasEdge, CanvasNode, FlowNodeData, FlowMeta } from './flow-doc.ts';
+export type { CanvasEdge, CanvasNode, FlowNodeData, FlowMeta, NoteNode } from './flow-doc.ts';
+
+/** Where a new node hooks in: after an output port, or into an edge (replacing it by two). */
+export type NodeLink = { from: { source: string; sourceHandle: string } } | { intoEdge: string };
 
 /** What Ctrl+C keeps: selected nodes and the edges between them. */
 export interface Clip {
@@ -33,6 +43,10 @@ interface FlowState {
   meta: FlowMeta | null;
   nodes: CanvasNode[];
   edges: CanvasEdge[];
+  /** Sticky notes (React Flow nodes of type 'note', ids `note/…`). */
+  notes: NoteNode[];
+  /** The node added last (new nodes are placed next to it when nothing is selected). */
+  lastAddedId: string | null;
   /** Canonical JSON of the last saved/loaded document. */
   savedJson: string;
   dirty: boolean;
@@ -43,9 +57,16 @@ interface FlowState {
   document(): FlowDocument;
   markSaved(doc: FlowDocument): void;
 
-  onNodesChange(changes: NodeChange<CanvasNode>[]): void;
+  onNodesChange(changes: NodeChange<CanvasNode | NoteNode>[]): void;
   onEdgesChange(changes: EdgeChange<CanvasEdge>[]): void;
-  addNode(type: string, position: XYPosition): string | null;
+  addNode(type: string, position: XYPosition, link?: NodeLink): string | null;
+  /** Moves nodes (and notes) to these positions as one undo step; `asOpened`: the flow opens so (no undo step, not a change). */
+  setPositions(positions: Record<string, XYPosition>, opts?: { asOpened?: boolean }): void;
+  /** Switches the selected nodes (triggers excepted) between disabled and enabled; returns how many. */
+  toggleDisabled(ids?: string[]): number;
+  duplicateSelection(offset: XYPosition): number;
+  addNote(position: XYPosition, size?: { width: number; height: number }): string | null;
+  updateNote(id: string, patch: Partial<NoteData> & { width?: number; height?: number }, coalesceKey?: string): void;
   connect(c: { source: string; sourceHandle?: string | null; target: string; targetHandle?: string | null }): string;
   updateNode(id: string, patch: Partial<FlowNodeData>, coalesceKey?: string): void;
   setMeta(patch: Partial<Omit<FlowMeta, 'id'>>, coalesceKey?: string): void;
@@ -57,12 +78,12 @@ interface FlowState {
   redo(): void;
 }
 
-function snapshotOf(s: Pick<FlowState, 'meta' | 'nodes' | 'edges'>): Snapshot {
-  return { meta: s.meta!, nodes: s.nodes.map(toFlowNode), edges: s.edges.map(toFlowEdge) };
+function snapshotOf(s: Pick<FlowState, 'meta' | 'nodes' | 'edges' | 'notes'>): Snapshot {
+  return { meta: s.meta!, nodes: s.nodes.map(toFlowNode), edges: s.edges.map(toFlowEdge), notes: s.notes.map(toFlowNote) };
 }
 
-function isDirty(meta: FlowMeta, nodes: CanvasNode[], edges: CanvasEdge[], savedJson: string): boolean {
-  return canonicalJson(buildDocument(meta, nodes, edges)) !== savedJson;
+function isDirty(meta: FlowMeta, nodes: CanvasNode[], edges: CanvasEdge[], savedJson: string, notes: NoteNode[] = []): boolean {
+  return canonicalJson(buildDocument(meta, nodes, edges, notes)) !== savedJson;
 }
 
 /** Edges leaving ports that no longer exist (a switch rule was removed) are dropped. */
@@ -81,9 +102,26 @@ function pruneEdges(nodes: CanvasNode[], edges: CanvasEdge[]): CanvasEdge[] {
 
 let dragging = false;
 
+/** The edges after hooking node `id` in: from an output port, or into an edge (which becomes two). */
+function linkEdges(edges: CanvasEdge[], id: string, type: string, params: Record<string, unknown>, link: NodeLink): CanvasEdge[] {
+  const info = nodeTypeInfo(type);
+  const input = info?.inputs[0]?.id ?? 'in';
+  const taken = new Set(edges.map((e) => e.id));
+  const edge = (source: string, sourceHandle: string, target: string, targetHandle: string): CanvasEdge => {
+    const eid = newEdgeId(taken);
+    taken.add(eid);
+    return { id: eid, source, sourceHandle, target, targetHandle };
+  };
+  if ('from' in link) return [...edges, edge(link.from.source, link.from.sourceHandle, id, input)];
+  const old = edges.find((e) => e.id === link.intoEdge);
+  const out = mainOutputs(info, params)[0]?.id;
+  if (!old || !out || (info && info.inputs.length === 0)) return edges;
+  return [...edges.filter((e) => e.id !== old.id), edge(old.source, old.sourceHandle ?? 'out', id, input), edge(id, out, old.target, old.targetHandle ?? 'in')];
+}
+
 export const useFlowStore = create<FlowState>((set, get) => {
   /** Applies a document mutation as one undo step (coalesced by key) and refreshes the dirty flag. */
-  const commit = (mutate: (s: FlowState) => Partial<Pick<FlowState, 'meta' | 'nodes' | 'edges'>>, key: string | null = null) => {
+  const commit = (mutate: (s: FlowState) => Partial<Pick<FlowState, 'meta' | 'nodes' | 'edges' | 'notes'>>, key: string | null = null) => {
     const s = get();
     if (!s.meta) return;
     const before = snapshotOf(s);
@@ -91,7 +129,8 @@ export const useFlowStore = create<FlowState>((set, get) => {
     const meta = patch.meta ?? s.meta;
     const nodes = patch.nodes ?? s.nodes;
     const edges = patch.edges ?? s.edges;
-    set({ meta, nodes, edges, history: record(s.history, before, key), dirty: isDirty(meta, nodes, edges, s.savedJson) });
+    const notes = patch.notes ?? s.notes;
+    set({ meta, nodes, edges, notes, history: record(s.history, before, key), dirty: isDirty(meta, nodes, edges, s.savedJson, notes) });
   };
 
   const restore = (snap: Snapshot, history: History<Snapshot>) => {
@@ -100,13 +139,17 @@ export const useFlowStore = create<FlowState>((set, get) => {
     const prevEdges = new Map(s.edges.map((e) => [e.id, e]));
     const nodes = snap.nodes.map((n) => toCanvasNode(n, prevNodes.get(n.id)));
     const edges = snap.edges.map((e) => toCanvasEdge(e, prevEdges.get(e.id)));
-    set({ meta: snap.meta, nodes, edges, history, dirty: isDirty(snap.meta, nodes, edges, s.savedJson) });
+    const prevNotes = new Map(s.notes.map((n) => [n.id, n]));
+    const notes = snap.notes.map((n) => toNoteNode(n, prevNotes.get(NOTE_PREFIX + n.id)));
+    set({ meta: snap.meta, nodes, edges, notes, history, dirty: isDirty(snap.meta, nodes, edges, s.savedJson, notes) });
   };
 
   return {
     meta: null,
     nodes: [],
     edges: [],
+    notes: [],
+    lastAddedId: null,
     savedJson: '',
     dirty: false,
     history: emptyHistory<Snapshot>(),
@@ -117,6 +160,8 @@ export const useFlowStore = create<FlowState>((set, get) => {
         meta: metaOf(doc),
         nodes: doc.nodes.map((n) => toCanvasNode(n)),
         edges: doc.edges.map((e) => toCanvasEdge(e)),
+        notes: (doc.notes ?? []).map((n) => toNoteNode(n)),
+        lastAddedId: null,
         savedJson: canonicalJson(doc),
         dirty: false,
         history: emptyHistory<Snapshot>(),
@@ -124,32 +169,40 @@ export const useFlowStore = create<FlowState>((set, get) => {
     },
 
     clear() {
-      set({ meta: null, nodes: [], edges: [], savedJson: '', dirty: false, history: emptyHistory<Snapshot>() });
+      set({ meta: null, nodes: [], edges: [], notes: [], lastAddedId: null, savedJson: '', dirty: false, history: emptyHistory<Snapshot>() });
     },
 
     document() {
       const s = get();
       if (!s.meta) throw new Error('No flow is open.');
-      return buildDocument(s.meta, s.nodes, s.edges);
+      return buildDocument(s.meta, s.nodes, s.edges, s.notes);
     },
 
     markSaved(doc) {
       const s = get();
       const savedJson = canonicalJson(doc);
-      set({ savedJson, dirty: s.meta ? isDirty(s.meta, s.nodes, s.edges, savedJson) : false });
+      set({ savedJson, dirty: s.meta ? isDirty(s.meta, s.nodes, s.edges, savedJson, s.notes) : false });
     },
 
-    onNodesChange(changes) {
+    onNodesChange(allChanges) {
       const s = get();
-      const touchesDoc = changes.some((c) => c.type === 'position' || c.type === 'remove' || c.type === 'add' || c.type === 'replace');
+      // Sticky notes share the canvas with the nodes: their changes go to `notes`.
+      const ofNote = (c: NodeChange<CanvasNode | NoteNode>) => 'id' in c && isNoteId(c.id);
+      const changes = allChanges.filter((c) => !ofNote(c)) as NodeChange<CanvasNode>[];
+      const noteChanges = allChanges.filter(ofNote) as NodeChange<NoteNode>[];
+      const resized = noteChanges.filter((c) => c.type === 'dimensions' && c.setAttributes);
+      const applyNotes = () => (noteChanges.length ? applyNodeChanges(noteChanges, s.notes) : s.notes);
+      const touchesDoc =
+        resized.length > 0 ||
+        [...changes, ...noteChanges].some((c) => c.type === 'position' || c.type === 'remove' || c.type === 'add' || c.type === 'replace');
       if (!touchesDoc || !s.meta) {
-        set({ nodes: applyNodeChanges(changes, s.nodes) });
+        set({ nodes: changes.length ? applyNodeChanges(changes, s.nodes) : s.nodes, notes: applyNotes() });
         return;
       }
-      const positions = changes.filter((c) => c.type === 'position');
-      const dragMoves = positions.some((c) => c.type === 'position' && c.dragging);
-      const dragEnds = positions.some((c) => c.type === 'position' && c.dragging === false);
-      const structural = changes.some((c) => c.type === 'remove' || c.type === 'add' || c.type === 'replace');
+      const positions = [...changes, ...noteChanges].filter((c) => c.type === 'position');
+      const dragMoves = positions.some((c) => c.type === 'position' && c.dragging) || resized.some((c) => c.type === 'dimensions' && c.resizing);
+      const dragEnds = positions.some((c) => c.type === 'position' && c.dragging === false) || resized.some((c) => c.type === 'dimensions' && c.resizing === false);
+      const structural = [...changes, ...noteChanges].some((c) => c.type === 'remove' || c.type === 'add' || c.type === 'replace');
       const moved = positions.some((c) => c.type === 'position' && c.position);
       let history = s.history;
       if (structural) history = record(history, snapshotOf(s));
@@ -157,9 +210,10 @@ export const useFlowStore = create<FlowState>((set, get) => {
       else if (!dragging && !dragMoves && moved) history = record(history, snapshotOf(s), 'nudge');
       if (dragMoves) dragging = true;
       if (dragEnds) dragging = false;
-      const nodes = applyNodeChanges(changes, s.nodes);
+      const nodes = changes.length ? applyNodeChanges(changes, s.nodes) : s.nodes;
+      const notes = applyNotes();
       const edges = structural ? pruneEdges(nodes, s.edges) : s.edges;
-      set({ nodes, edges, history, dirty: isDirty(s.meta, nodes, edges, s.savedJson) });
+      set({ nodes, edges, notes, history, dirty: isDirty(s.meta, nodes, edges, s.savedJson, notes) });
     },
 
     onEdgesChange(changes) {
@@ -172,7 +226,7 @@ export const useFlowStore = create<FlowState>((set, get) => {
       commit((st) => ({ edges: applyEdgeChanges(changes, st.edges) }));
     },
 
-    addNode(type, position) {
+    addNode(type, position, link) {
       const info = nodeTypeInfo(type);
       if (!get().meta) return null;
       const id = newNodeId(type, new Set(get().nodes.map((n) => n.id)));
@@ -184,8 +238,79 @@ export const useFlowStore = create<FlowState>((set, get) => {
           ...s.nodes.map((n) => (n.selected ? { ...n, selected: false } : n)),
           { id, type: 'conveyor', position: { x: Math.round(position.x), y: Math.round(position.y) }, data: { type, params, ...(name ? { name } : {}) }, selected: true },
         ],
+        notes: s.notes.some((n) => n.selected) ? s.notes.map((n) => (n.selected ? { ...n, selected: false } : n)) : s.notes,
+        edges: link ? linkEdges(s.edges, id, type, params, link) : s.edges,
+      }));
+      set({ lastAddedId: id });
+      return id;
+    },
+
+    setPositions(positions, opts) {
+      const s = get();
+      if (!s.meta) return;
+      const moveAll = <T extends CanvasNode | NoteNode>(list: T[]): T[] =>
+        list.map((n) => (positions[n.id] && (positions[n.id].x !== n.position.x || positions[n.id].y !== n.position.y) ? { ...n, position: { ...positions[n.id] } } : n));
+      if (opts?.asOpened) {
+        const nodes = moveAll(s.nodes);
+        const notes = moveAll(s.notes);
+        // The flow opens laid out: that is its state as opened (saved with the next save), not an edit.
+        set({ nodes, notes, savedJson: canonicalJson(buildDocument(s.meta, nodes, s.edges, notes)), dirty: s.dirty && isDirty(s.meta, nodes, s.edges, s.savedJson, notes) });
+        return;
+      }
+      commit((st) => ({ nodes: moveAll(st.nodes), notes: moveAll(st.notes) }));
+    },
+
+    toggleDisabled(ids) {
+      const s = get();
+      const want = new Set(ids ?? s.nodes.filter((n) => n.selected).map((n) => n.id));
+      const targets = s.nodes.filter((n) => want.has(n.id) && !nodeTypeInfo(n.data.type)?.trigger);
+      if (!targets.length) return 0;
+      // Mixed selection: disable all; all disabled: enable all.
+      const disable = targets.some((n) => !n.data.disabled);
+      const hit = new Set(targets.map((n) => n.id));
+      commit((st) => ({
+        nodes: st.nodes.map((n) => {
+          if (!hit.has(n.id)) return n;
+          const data = { ...n.data };
+          if (disable) data.disabled = true;
+          else delete data.disabled;
+          return { ...n, data };
+        }),
+      }));
+      return targets.length;
+    },
+
+    duplicateSelection(offset) {
+      const clip = get().copySelection();
+      if (!clip) return 0;
+      return get().paste(clip, offset).pasted;
+    },
+
+    addNote(position, size = NOTE_SIZE) {
+      const s = get();
+      if (!s.meta) return null;
+      const taken = new Set(s.notes.map((n) => n.id));
+      let id = '';
+      do id = NOTE_PREFIX + newNodeId('note', new Set()); while (taken.has(id));
+      const note: NoteNode = { ...toNoteNode({ id: id.slice(NOTE_PREFIX.length), position: { x: Math.round(position.x), y: Math.round(position.y) }, size, text: '', color: 'yellow' }), selected: true };
+      commit((st) => ({
+        nodes: st.nodes.map((n) => (n.selected ? { ...n, selected: false } : n)),
+        notes: [...st.notes.map((n) => (n.selected ? { ...n, selected: false } : n)), note],
       }));
       return id;
+    },
+
+    updateNote(id, patch, coalesceKey) {
+      commit(
+        (st) => ({
+          notes: st.notes.map((n) => {
+            if (n.id !== id) return n;
+            const { width, height, ...data } = patch;
+            return { ...n, ...(width ? { width } : {}), ...(height ? { height } : {}), data: { ...n.data, ...data } };
+          }),
+        }),
+        coalesceKey ?? null,
+      );
     },
 
     connect(c) {
@@ -210,11 +335,12 @@ export const useFlowStore = create<FlowState>((set, get) => {
     deleteSelection() {
       const s = get();
       const gone = new Set(s.nodes.filter((n) => n.selected).map((n) => n.id));
+      const notesGone = new Set(s.notes.filter((n) => n.selected).map((n) => n.id));
       const edgesGone = s.edges.filter((e) => e.selected || gone.has(e.source) || gone.has(e.target));
-      if (!gone.size && !edgesGone.length) return 0;
+      if (!gone.size && !edgesGone.length && !notesGone.size) return 0;
       const goneEdges = new Set(edgesGone.map((e) => e.id));
-      commit((st) => ({ nodes: st.nodes.filter((n) => !gone.has(n.id)), edges: st.edges.filter((e) => !goneEdges.has(e.id)) }));
-      return gone.size + edgesGone.length;
+      commit((st) => ({ nodes: st.nodes.filter((n) => !gone.has(n.id)), edges: st.edges.filter((e) => !goneEdges.has(e.id)), notes: st.notes.filter((n) => !notesGone.has(n.id)) }));
+      return gone.size + edgesGone.length + notesGone.size;
     },
 
     select(ids) {
@@ -222,6 +348,7 @@ export const useFlowStore = create<FlowState>((set, get) => {
       set({
         nodes: get().nodes.map((n) => (!!n.selected === want.has(n.id) ? n : { ...n, selected: want.has(n.id) })),
         edges: get().edges.map((e) => (e.selected ? { ...e, selected: false } : e)),
+        notes: get().notes.map((n) => (n.selected ? { ...n, selected: false } : n)),
       });
     },
 
