@@ -18,6 +18,7 @@ import { credentialAccess, type CredentialSource } from './credentials.ts';
 import type { Masker, SecretMasker } from './secret-masker.ts';
 import { needsReplay, rewind, rewound, sessionLostError } from './session-replay.ts';
 import { NO_STATE, stateAccess, stateScopeOf, stateWrites, type StateLocks } from './node-state.ts';
+import { checkpointWrite, fanOutRefusal } from './fan-out.ts';
 
 /** Everything a record needs from its run while it walks the graph. */
 export interface RunContext {
@@ -123,6 +124,11 @@ async function walk(rc: RunContext, rec: Pick<RecordRow, 'index' | 'data' | 'sta
         outcome = await attemptStep(rc, rec, cp, node, token, attempt, evidence, startedAt, recordResources, scope, masker);
         if (node.def.session === 'opens') sessionOpen = true;
       }
+      if (outcome.ok) {
+        // A step may not split the record (or the run) past the flow's fan-out limits.
+        const refused = fanOutRefusal(rc, rc.flow.doc.settings, node.name, tokensCreated(node, outcome.result.emit));
+        if (refused) outcome = { ok: false, cancelled: false, error: refused };
+      }
       let state: ReturnType<typeof stateWrites> = [];
       if (outcome.ok && scope) {
         try {
@@ -213,7 +219,8 @@ async function walk(rc: RunContext, rec: Pick<RecordRow, 'index' | 'data' | 'sta
         runId: rc.runId,
         index: rec.index,
         status: nextStatus,
-        checkpoint: masker.maskJson(finished ? finalCheckpoint(cp, nextStatus) : cp),
+        // While it runs, a record that fanned out writes only what changed (linear in the fan-out).
+        ...(finished ? { checkpoint: masker.maskJson(finalCheckpoint(cp, nextStatus)) } : checkpointWrite(cp, masker, token.id)),
         output: finished ? masker.maskJson(lastData) : null,
         error: nextStatus === 'failed' || nextStatus === 'needs_review' ? (cp.lastError ?? null) : null,
         ...(finished ? { reason: cp.lastReason ?? null } : {}),
@@ -267,7 +274,7 @@ async function attemptStep(
   if (refused) return { ok: false, cancelled: false, error: refused };
   if (node.def.effect === 'unsafe') {
     cp.inFlight = { tokenId: token.id, nodeId: node.id, attempt, startedAt: new Date().toISOString() };
-    await rc.store.updateRecord({ runId: rc.runId, index: rec.index, status: 'running', checkpoint: masker.maskJson(cp), startedAt });
+    await rc.store.updateRecord({ runId: rc.runId, index: rec.index, status: 'running', ...checkpointWrite(cp, masker, token.id), startedAt });
   }
   const outcome = await runStep({
     node,
@@ -342,6 +349,13 @@ function routeToErrorPort(rc: RunContext, cp: RecordCheckpoint, token: TokenStat
     t.fromStep = null;
     t.errorPath = { error, token: failed };
   }
+}
+
+/** How many tokens a step's emissions make (one per emission and edge of its port). */
+function tokensCreated(node: CompiledNode, emit: Array<{ port: string }>): number {
+  let n = 0;
+  for (const e of emit) n += node.next.get(e.port)?.length ?? 0;
+  return n;
 }
 
 /** Inputs are stored (masked) only when they are not simply the output of an earlier step (`inputFrom`). */

@@ -159,6 +159,22 @@ export const flowSettingsSchema = z
       .optional()
       .describe('A field that identifies a record, e.g. email. A record whose key already succeeded in this flow, whose last attempt waits for review or is in doubt, or that appears twice in one input, is skipped.')
       .meta({ title: 'Business key' }),
+    maxFanOut: z
+      .number()
+      .int()
+      .min(2, { error: 'must be at least 2' })
+      .max(1_000_000, { error: 'must be at most 1,000,000' })
+      .optional()
+      .describe('How many records one step (a Split) may make of one record at most; past it the step fails with E_FANOUT_LIMIT. Default 10,000.')
+      .meta({ title: 'Most records from one record' }),
+    maxFanOutPerRun: z
+      .number()
+      .int()
+      .min(2, { error: 'must be at least 2' })
+      .max(100_000_000, { error: 'must be at most 100,000,000' })
+      .optional()
+      .describe('How many records the steps of one run may make by splitting, in all; past it a step fails with E_FANOUT_LIMIT. Default 1,000,000.')
+      .meta({ title: 'Most split records per run' }),
     safeStop: safeStopSchema.optional().describe('Stop the run safely when too many records fail in a row of records.').meta({ title: 'Safe Stop' }),
     allowHosts: z
       .array(

@@ -25,13 +25,16 @@ export type Op =
   | ['R', Param[], string[], (Array<string | null> | null)?, (Array<[number, string, string]> | null)?, (Param[][] | null)?, (Array<number | null> | null)?]
   /** updateRun: id, then (set?, value) pairs. */
   | ['U', Param[]]
-  /** commitStep: step columns, record update, and the node state the step wrote (absent when none). */
-  | ['S', Param[], Param[], StateParams?]
+  /**
+   * commitStep: step columns, record update, the node state the step wrote (absent or null when none),
+   * and the checkpoint rows that changed (absent when the checkpoint is whole: see RecordUpdate.tokenRows).
+   */
+  | ['S', Param[], Param[], (StateParams | null)?, RowParams?]
   /** putNodeState: state writes; clearNodeState: scope, node id. */
   | ['N', StateParams]
   | ['X', string, string]
-  /** updateRecord. */
-  | ['C', Param[]]
+  /** updateRecord, with the checkpoint rows that changed (absent when the checkpoint is whole). */
+  | ['C', Param[], RowParams?]
   /** appendLogs: log columns per line. */
   | ['L', Param[][]]
   /** deleteRun (retention.ts): run id, force, audit row; appendAudit: an audit row. */
@@ -113,7 +116,7 @@ function recordUpdateParams(u: RecordUpdate): Param[] {
     u.runId,
     u.index,
     u.status,
-    json(u.checkpoint),
+    checkpointJson(u),
     mask,
     json(u.output),
     json(u.error),
@@ -128,6 +131,19 @@ function recordUpdateParams(u: RecordUpdate): Param[] {
 
 /** Length of a record update's params without an event (see `recordUpdateParams`). */
 const RECORD_UPDATE_LENGTH = 10;
+
+/** Checkpoint rows: [kind, id, order, value JSON] put, [kind, id] dropped. */
+type RowParams = [Array<[string, number, number, string]>, Array<[string, number]>];
+
+function rowParams(rows: NonNullable<RecordUpdate['tokenRows']>): RowParams {
+  return [rows.put.map(([kind, id, ord, value]) => [kind, id, ord, JSON.stringify(value)]), rows.drop.map(([kind, id]) => [kind, id])];
+}
+
+/** The header of a checkpoint kept as rows says so, for reading it back (`tokenRows`). */
+function checkpointJson(u: RecordUpdate): string | null {
+  if (!u.tokenRows || !u.checkpoint) return json(u.checkpoint);
+  return JSON.stringify({ ...u.checkpoint, tokenRows: true });
+}
 
 /** [scope, node id, key, value JSON or null to delete] per write. */
 type StateParams = Array<[string, string, string, string | null]>;
@@ -163,11 +179,14 @@ export function commitStepOp(s: StepRow, record: RecordUpdate, state?: NodeState
     s.endedAt,
     finite(s.durationMs),
   ];
-  if (state && state.length > 0) return ['S', step, recordUpdateParams(record), stateParams(state)];
+  const st = state && state.length > 0 ? stateParams(state) : null;
+  if (record.tokenRows) return ['S', step, recordUpdateParams(record), st, rowParams(record.tokenRows)];
+  if (st) return ['S', step, recordUpdateParams(record), st];
   return ['S', step, recordUpdateParams(record)];
 }
 
 export function updateRecordOp(u: RecordUpdate): Op {
+  if (u.tokenRows) return ['C', recordUpdateParams(u), rowParams(u.tokenRows)];
   return ['C', recordUpdateParams(u)];
 }
 
@@ -207,6 +226,10 @@ const SQL_PUT_STATE = `INSERT INTO node_state (scope, node_id, key, value) VALUE
   ON CONFLICT (scope, node_id, key) DO UPDATE SET value = excluded.value`;
 const SQL_DELETE_STATE = 'DELETE FROM node_state WHERE scope = ? AND node_id = ? AND key = ?';
 const SQL_CLEAR_STATE = 'DELETE FROM node_state WHERE scope = ? AND node_id = ?';
+const SQL_PUT_ROW = `INSERT INTO record_tokens (run_key, record_idx, kind, id, ord, value) VALUES (?1, ?2, ?3, ?4, ?5, CAST(?6 AS TEXT))
+  ON CONFLICT (run_key, record_idx, kind, id) DO UPDATE SET ord = excluded.ord, value = excluded.value`;
+const SQL_DROP_ROW = 'DELETE FROM record_tokens WHERE run_key = ? AND record_idx = ? AND kind = ? AND id = ?';
+const SQL_DROP_ROWS = 'DELETE FROM record_tokens WHERE run_key = ? AND record_idx = ?';
 const SQL_INSERT_LOG = `INSERT INTO logs (run_key, record_idx, node_id, level, message, data, at) VALUES (?, ?, ?, ?, ?, ?, ?)`;
 
 /**
@@ -316,7 +339,7 @@ export class Applier {
         p[0] = key;
         for (let i = 1; i < 16; i++) p[i] = text.of(s[i]);
         sql.run(SQL_INSERT_STEP, p);
-        this.updateRecord(op[2]);
+        this.updateRecord(op[2], op[4]);
         if (op[3]) this.writeState(op[3]);
         const status = s[7];
         if (status === 'success' || status === 'failed') {
@@ -330,7 +353,7 @@ export class Applier {
         return undefined;
       }
       case 'C':
-        this.updateRecord(op[1]);
+        this.updateRecord(op[1], op[2]);
         return undefined;
       case 'N':
         this.writeState(op[1]);
@@ -400,7 +423,7 @@ export class Applier {
     }
   }
 
-  private updateRecord(u: Param[]): void {
+  private updateRecord(u: Param[], rows?: RowParams): void {
     const mask = u[4] as number;
     const text = this.text.reset();
     const key = this.requireRunKey(u[0]);
@@ -412,8 +435,17 @@ export class Applier {
       }
     }
     this.sql.run(recordUpdateSql[mask], params);
+    const updated = this.sql.changes() > 0;
+    if (updated) {
+      // A whole checkpoint (or none) replaces the rows of a record that had fanned out.
+      if (!rows) this.sql.run(SQL_DROP_ROWS, [key, u[1]]);
+      else {
+        for (const [kind, id] of rows[1]) this.sql.run(SQL_DROP_ROW, [key, u[1], kind, id]);
+        for (const [kind, id, ord, value] of rows[0]) this.sql.run(SQL_PUT_ROW, [key, u[1], kind, id, ord, this.text.reset().of(value)]);
+      }
+    }
     // The audit event, only for a record that exists (like the update itself).
-    if (u.length > RECORD_UPDATE_LENGTH && this.sql.changes() > 0) {
+    if (u.length > RECORD_UPDATE_LENGTH && updated) {
       this.sql.run(SQL_INSERT_EVENT, [key, u[1], u[10], u[11], u[12], u[13], u[14], u[15], u[16]]);
     }
   }

@@ -74,6 +74,7 @@ const SQL_REVIEW_COUNT = "SELECT count(*) FROM records WHERE run_key = ? AND sta
 const SQL_DELETE_RUN_ROWS = [
   'DELETE FROM steps WHERE run_key = ?',
   'DELETE FROM records WHERE run_key = ?',
+  'DELETE FROM record_tokens WHERE run_key = ?',
   'DELETE FROM logs WHERE run_key = ?',
   'DELETE FROM record_events WHERE run_key = ?',
   'DELETE FROM rejects WHERE run_key = ?',

@@ -69,6 +69,18 @@ CREATE TABLE IF NOT EXISTS records (
   source_row INTEGER
 );
 CREATE UNIQUE INDEX IF NOT EXISTS records_pk ON records (run_key, idx);
+
+-- The tokens ('t') and fan-out groups ('g') of a record that fanned out, one row each, in their order
+-- (ord): its checkpoint column then holds only the header (see server/engine/fan-out.ts).
+CREATE TABLE IF NOT EXISTS record_tokens (
+  run_key    INTEGER NOT NULL,
+  record_idx INTEGER NOT NULL,
+  kind       TEXT NOT NULL,
+  id         INTEGER NOT NULL,
+  ord        INTEGER NOT NULL,
+  value      TEXT NOT NULL,
+  PRIMARY KEY (run_key, record_idx, kind, id)
+) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS records_by_status ON records (run_key, status, idx);
 
 CREATE TABLE IF NOT EXISTS steps (

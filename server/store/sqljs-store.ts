@@ -16,6 +16,7 @@ import type {
   LogRow,
   NodeStateWrite,
   Page,
+  RecordCheckpoint,
   RecordEventRow,
   RecordRow,
   RecordStatus,
@@ -332,14 +333,14 @@ export class SqlJsStore implements Store {
     // JSON paths quote the field names, so any name (spaces, dots) reads the top-level field.
     const cols = fields.map((_, i) => `json_extract(data, ?${i + 2})`).join(', ');
     const rows = this.sql.all(
-      `SELECT idx, status, json_extract(checkpoint, '$.outcomes')${cols ? ', ' + cols : ''} FROM records WHERE run_key = ?1 ORDER BY idx`,
+      `SELECT idx, status, json_extract(checkpoint, '$.outcomes'), json_extract(checkpoint, '$.outcomeCounts')${cols ? ', ' + cols : ''} FROM records WHERE run_key = ?1 ORDER BY idx`,
       [key, ...fields.map((f) => `$."${f.replace(/["\\]/g, (c) => '\\' + c)}"`)],
     );
     return rows.map((r) => ({
       index: r[0] as number,
       status: r[1] as RecordStatus,
-      outcomes: r[2] === null ? null : (JSON.parse(r[2] as string) as TerminalStatus[]),
-      fields: fields.map((_, i) => (r[3 + i] ?? null) as Json),
+      outcomes: r[2] === null ? null : [...(JSON.parse(r[2] as string) as TerminalStatus[]), ...expandOutcomes(r[3] === null ? undefined : JSON.parse(r[3] as string))],
+      fields: fields.map((_, i) => (r[4 + i] ?? null) as Json),
     }));
   }
 
@@ -455,7 +456,7 @@ export class SqlJsStore implements Store {
     const key = this.applier.runKey(runId);
     if (key === null) return null;
     const row = this.sql.one(`SELECT ${RECORD_COLUMNS} FROM records WHERE run_key = ? AND idx = ?`, [key, index]);
-    return row ? toRecord(runId, row) : null;
+    return row ? this.whole(key, toRecord(runId, row)) : null;
   }
 
   async listRecords(
@@ -483,7 +484,7 @@ export class SqlJsStore implements Store {
         offset,
       ]);
     }
-    return { items: rows.map((r) => toRecord(runId, r)), total: Number(total?.[0] ?? 0) };
+    return { items: rows.map((r) => this.whole(key, toRecord(runId, r))), total: Number(total?.[0] ?? 0) };
   }
 
   async unfinishedRecords(runId: string): Promise<RecordRow[]> {
@@ -492,7 +493,25 @@ export class SqlJsStore implements Store {
     if (key === null) return [];
     return this.sql
       .all(`SELECT ${RECORD_COLUMNS} FROM records WHERE run_key = ? AND status IN ('pending', 'running') ORDER BY idx`, [key])
-      .map((r) => toRecord(runId, r));
+      .map((r) => this.whole(key, toRecord(runId, r)));
+  }
+
+  /**
+   * A record whose checkpoint is kept as a header and rows (it fanned out: server/engine/fan-out.ts)
+   * gets its whole checkpoint back: tokens and groups in their order, path outcomes as a list.
+   */
+  private whole(key: number, record: RecordRow): RecordRow {
+    const cp = record.checkpoint as (RecordCheckpoint & { tokenRows?: boolean; outcomeCounts?: Record<string, number> }) | null;
+    if (!cp?.tokenRows) return record;
+    const tokens: RecordCheckpoint['tokens'] = [];
+    const groups: RecordCheckpoint['groups'] = [];
+    for (const r of this.sql.all('SELECT kind, value FROM record_tokens WHERE run_key = ? AND record_idx = ? ORDER BY kind, ord', [key, record.index])) {
+      if (r[0] === 't') tokens.push(JSON.parse(r[1] as string));
+      else groups.push(JSON.parse(r[1] as string));
+    }
+    const { tokenRows: _rows, outcomeCounts, ...header } = cp;
+    const outcomes = [...header.outcomes, ...expandOutcomes(outcomeCounts)];
+    return { ...record, checkpoint: { ...header, tokens, groups, outcomes } };
   }
 
   async countRecords(runId: string): Promise<StatusCounts> {
@@ -860,4 +879,12 @@ function clampLimit(limit: number | undefined, fallback: number): number {
 function clampOffset(offset: number | undefined): number {
   if (offset === undefined || !Number.isFinite(offset)) return 0;
   return Math.max(0, Math.floor(offset));
+}
+
+/** Path outcomes kept as counts (a record that fanned out, while it runs) as the list they stand for. */
+function expandOutcomes(counts: Record<string, number> | undefined): TerminalStatus[] {
+  const out: TerminalStatus[] = [];
+  if (!counts) return out;
+  for (const status of ['success', 'failed', 'needs_review', 'skipped'] as const) for (let i = 0; i < (counts[status] ?? 0); i++) out.push(status);
+  return out;
 }

@@ -258,6 +258,19 @@ export interface RecordUpdate {
   endedAt?: string | null;
   /** Recorded in the audit trail in the same atomic write. */
   event?: Omit<RecordEventRow, 'runId' | 'recordIndex'>;
+  /**
+   * A record that fanned out (see `server/engine/fan-out.ts`): `checkpoint` is then only its header
+   * (tokens and groups empty, path outcomes in `outcomeCounts`) and these are the token ('t') and
+   * group ('g') rows that changed since the last write. Without it, the checkpoint is whole and any
+   * rows the record had are dropped. Reading a record puts the checkpoint back together.
+   */
+  tokenRows?: TokenRows;
+}
+
+/** Rows of a record's checkpoint that changed: [kind, id, order, value] put, [kind, id] dropped. */
+export interface TokenRows {
+  put: Array<['t' | 'g', number, number, unknown]>;
+  drop: Array<['t' | 'g', number]>;
 }
 
 export interface LogRow {
