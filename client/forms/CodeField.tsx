@@ -81,7 +81,7 @@ export function CodeField({
         extensions: [
           history(),
           closeBrackets(),
-          autocompletion({ override: [jsonataCompletion(() => fieldsRef.current, template)], icons: false, activateOnTyping: true }),
+          autocompletion({ override: [jsonataCompletion(() => fieldsRef.current, template)], icons: false, activateOnTyping: true, interactionDelay: 0 }),
           Prec.highest(keymap.of([{ key: 'Tab', run: acceptCompletion }])),
           keymap.of([...closeBracketsKeymap, ...completionKeymap, ...historyKeymap, ...defaultKeymap]),
           jsonataLanguage(template),
