@@ -89,7 +89,7 @@ describe('hostile spreadsheets through the studio', () => {
     expect(codes).toEqual([['E_SHEET_TOO_LARGE'], ['E_SHEET_TOO_LARGE'], ['E_SHEET_TOO_LARGE'], ['E_SHEET_UNREADABLE'], []]);
     expect(answers[4].body.recordCount).toBe(40_000);
     expectResponsive(times, 5);
-  });
+  }, 90_000);
 
   it('a run started with a damaged file is refused at once with E_SHEET_UNREADABLE (it used to never answer)', async () => {
     const fileId = await upload(path.join(dir, 'damaged.xlsx'));
@@ -97,7 +97,7 @@ describe('hostile spreadsheets through the studio', () => {
     expect(started.status).toBe(422);
     expect(started.body.error ?? started.body).toMatchObject({ code: 'E_SHEET_UNREADABLE' });
     expect((await s.api('GET', '/api/health')).status).toBe(200);
-  });
+  }, 90_000);
 });
 
 describe('temporary files', () => {
@@ -125,4 +125,26 @@ describe('temporary files', () => {
       await server.close();
     }
   });
+});
+
+describe('limits set by the admin', () => {
+  it('limits come from the environment at each read: with the shared texts allowed, a file that fills the reader\'s memory ends its worker, the studio stays up', async () => {
+    const saved = { ...process.env };
+    Object.assign(process.env, { CONVEYOR_SHEET_MEMORY_MB: '48', CONVEYOR_SHEET_MAX_SHARED_STRINGS: '10000000', CONVEYOR_SHEET_MAX_RATIO: '1000000000' });
+    try {
+      const fileId = await upload(sharedStringBomb(path.join(dir, 'strings-3m-b.xlsx'), 3_000_000));
+      const check = s.api('POST', `/api/flows/${FLOW.id}/preflight`, { input: { fileId } });
+      const times = await probeHealth(check);
+      const answer = await check;
+      expect(answer.body.problems).toEqual([expect.objectContaining({ code: 'E_SHEET_TOO_LARGE', message: expect.stringMatching(/needed more than 48 MB of memory/), hint: expect.stringMatching(/CONVEYOR_SHEET_MEMORY_MB \(now 48\)/) })]);
+      expectResponsive(times, 5);
+      process.env.CONVEYOR_SHEET_MAX_ROWS = 'lots';
+      const invalid = await s.api('POST', `/api/flows/${FLOW.id}/preflight`, { input: { fileId } });
+      expect(invalid.body.problems).toEqual([expect.objectContaining({ code: 'E_SHEET_LIMIT_INVALID', message: 'CONVEYOR_SHEET_MAX_ROWS="lots" is not a positive number.' })]);
+    } finally {
+      for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
+      Object.assign(process.env, saved);
+    }
+    expect((await s.api('GET', '/api/health')).status).toBe(200);
+  }, 90_000);
 });
