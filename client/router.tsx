@@ -1,15 +1,30 @@
+import { lazy, Suspense, type ComponentType, type ReactNode } from 'react';
 import { createBrowserRouter } from 'react-router';
 import { AppShell } from './pages/AppShell.tsx';
 import { FlowListPage } from './pages/FlowListPage.tsx';
-import { EditorPage } from './pages/EditorPage.tsx';
-import { RunsPage } from './pages/RunsPage.tsx';
-import { RunViewPage } from './pages/RunViewPage.tsx';
-import { ReportPage } from './pages/ReportPage.tsx';
 import { NotFoundPage } from './pages/NotFoundPage.tsx';
-import { ReviewPage } from './review/ReviewPage.tsx';
-import { CredentialsPage } from './credentials/CredentialsPage.tsx';
 import { LoginPage } from './pages/LoginPage.tsx';
-import { StoragePage } from './pages/StoragePage.tsx';
+import { LoadingState } from './components/Spinner.tsx';
+
+/**
+ * Every page but the flow list (the first screen) and the login is its own chunk, loaded when it is
+ * first opened: the editor with React Flow and the layout engine, the run, report and review pages.
+ */
+function page<K extends string>(load: () => Promise<{ [P in K]: ComponentType }>, name: K) {
+  const Page = lazy(async () => ({ default: (await load())[name] as ComponentType }));
+  return (): ReactNode => (
+    <Suspense fallback={<LoadingState label="Loading…" />}>
+      <Page />
+    </Suspense>
+  );
+}
+const EditorPage = page(() => import('./pages/EditorPage.tsx'), 'EditorPage');
+const RunsPage = page(() => import('./pages/RunsPage.tsx'), 'RunsPage');
+const RunViewPage = page(() => import('./pages/RunViewPage.tsx'), 'RunViewPage');
+const ReportPage = page(() => import('./pages/ReportPage.tsx'), 'ReportPage');
+const ReviewPage = page(() => import('./review/ReviewPage.tsx'), 'ReviewPage');
+const CredentialsPage = page(() => import('./credentials/CredentialsPage.tsx'), 'CredentialsPage');
+const StoragePage = page(() => import('./pages/StoragePage.tsx'), 'StoragePage');
 
 export const router = createBrowserRouter([
   { path: '/login', element: <LoginPage /> },

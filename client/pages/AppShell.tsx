@@ -4,7 +4,7 @@ import { useAuth } from '../api/auth.ts';
 import { LoadingState } from '../components/Spinner.tsx';
 import { Toaster } from '../components/Toaster.tsx';
 import { FlowIcon, HistoryIcon } from '../components/icons.tsx';
-import { DatabaseIcon } from './StoragePage.tsx';
+import { DatabaseIcon } from './nav-icons.tsx';
 import { cn } from '../lib/cn.ts';
 import { InboxIcon } from '../review/icons.tsx';
 import { useReviewCount } from '../review/review-count-store.ts';

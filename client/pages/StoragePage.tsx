@@ -62,14 +62,8 @@ interface AuditEntry {
   detail: { archive?: string | null; forced?: boolean; uploads?: string[] } | null;
 }
 
-/** A stack of disks (the nav's Storage item). */
-export const DatabaseIcon = iconFrom(
-  <>
-    <ellipse cx="12" cy="5" rx="8" ry="3" />
-    <path d="M4 5v14c0 1.7 3.6 3 8 3s8-1.3 8-3V5" />
-    <path d="M4 12c0 1.7 3.6 3 8 3s8-1.3 8-3" />
-  </>,
-);
+import { DatabaseIcon } from './nav-icons.tsx';
+export { DatabaseIcon };
 
 const PAGE = 50;
 const ACTIVE = new Set(['running', 'pausing', 'stopping']);

@@ -1,0 +1,10 @@
+import { iconFrom } from '../components/icons.tsx';
+
+/** A stack of disks (the nav's Storage item). Here, not in StoragePage, so the nav does not load that page. */
+export const DatabaseIcon = iconFrom(
+  <>
+    <ellipse cx="12" cy="5" rx="8" ry="3" />
+    <path d="M4 5v14c0 1.7 3.6 3 8 3s8-1.3 8-3V5" />
+    <path d="M4 12c0 1.7 3.6 3 8 3s8-1.3 8-3" />
+  </>,
+);
