@@ -111,7 +111,7 @@ export const readSheet = defineNode({
   title: 'Spreadsheet',
   category: 'Triggers',
   description: 'Starts the flow with the rows of an Excel (.xlsx) or CSV file chosen when the run starts. Maps columns to fields and rejects rows that break the rules before anything runs.',
-  icon: '📊',
+  icon: 'sheet',
   params,
   inputs: [],
   outputs: [{ id: 'out', label: 'Rows' }],
