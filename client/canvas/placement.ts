@@ -89,7 +89,7 @@ export function usePlaceNode() {
     (size = NEW_NODE_SIZE) => {
       const { nodes, notes, lastAddedId } = useFlowStore.getState();
       const selected = nodes.filter((n) => n.selected);
-      const anchorNode: CanvasNode | undefined = selected[selected.length - 1] ?? nodes.find((n) => n.id === lastAddedId);
+      const anchorNode: CanvasNode | undefined = selected[selected.length - 1] ?? nodes.find((n) => n.id === lastAddedId) ?? nodes[nodes.length - 1];
       const { view, blocked } = area();
       const spot = freeSpot(size, [...nodes, ...notes].map(boxOf), { anchor: anchorNode ? boxOf(anchorNode) : null, view, blocked });
       const box = { ...spot, ...size };

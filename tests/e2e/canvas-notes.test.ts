@@ -1,0 +1,176 @@
+import { describe, expect, test } from 'vitest';
+import type { Page } from 'playwright-core';
+import { useStudio } from './support/fixtures.ts';
+import { api, createFlowViaApi, waitForRun, type FlowEntry } from './support/api.ts';
+import * as s from './support/studio.ts';
+
+const studio = useStudio();
+
+async function open(page: Page, id: string) {
+  await page.goto(`${studio.url}/flows/${encodeURIComponent(id)}`);
+  await page.locator(s.tid('editor')).waitFor();
+  await s.waitForCanvas(page);
+}
+
+describe('notes and comfort', () => {
+  test('a sticky note is saved with the flow, exported in the file and back after an import', async () => {
+    const page = await studio.page();
+    const id = await s.createFlow(page, studio.url, 'With a note');
+    await page.locator(s.tid('btn-add-note')).click();
+    const note = page.locator('[data-testid^="note-"][data-color]');
+    await note.waitFor();
+    await note.locator(s.tid('note-text')).fill('Ask Anna before\nchanging the mail step');
+    await page.locator(s.tid('note-color-blue')).click();
+    await s.save(page);
+
+    const res = await fetch(`${studio.url}/api/flows/${encodeURIComponent(id)}/export`);
+    const file = (await res.json()) as { notes?: Array<{ id: string; text: string; color?: string; size?: { width: number; height: number } }> };
+    expect(file.notes).toHaveLength(1);
+    expect(file.notes![0]).toMatchObject({ text: 'Ask Anna before\nchanging the mail step', color: 'blue' });
+    expect(file.notes![0].size!.width).toBeGreaterThan(50);
+
+    const copy = await api<FlowEntry>(studio.url, 'POST', '/api/flows/import?onConflict=copy', file);
+    expect(copy.id).not.toBe(id);
+    await open(page, copy.id);
+    const back = page.locator('[data-testid^="note-"][data-color="blue"]');
+    await back.waitFor();
+    expect(await back.locator(s.tid('note-text')).inputValue()).toBe('Ask Anna before\nchanging the mail step');
+
+    // A note is deleted like a node, and undo brings it back.
+    await back.click({ position: { x: 10, y: 8 } });
+    await page.keyboard.press('Delete');
+    await back.waitFor({ state: 'detached' });
+    await page.keyboard.press('Control+z');
+    await back.waitFor();
+    expect(studio.pageErrors).toEqual([]);
+  });
+
+  test('a disabled step shows greyed and lets records through unchanged', async () => {
+    const entry = await createFlowViaApi(
+      studio.url,
+      'Disabled step',
+      [
+        { id: 'stamp', type: 'core.set-fields', x: 350, y: 200, params: { fields: [{ name: 'stamped', value: '"yes"' }] } },
+        { id: 'finish', type: 'core.set-fields', x: 700, y: 200, params: { fields: [{ name: 'finished', value: 'true' }] } },
+      ],
+      [
+        ['trigger', 'out', 'stamp'],
+        ['stamp', 'out', 'finish'],
+      ],
+    );
+    const page = await studio.page();
+    await open(page, entry.id);
+    await s.selectNode(page, 'stamp');
+    await page.locator(s.tid('btn-disable')).click();
+    await page.locator(`${s.tid('node-stamp')}[data-disabled="true"]`).waitFor();
+    const opacity = await page.locator('.react-flow__node[data-id="stamp"]').evaluate((e) => Number(getComputedStyle(e).opacity));
+    expect(opacity).toBeLessThan(0.8);
+    await s.save(page);
+    expect((await api<FlowEntry>(studio.url, 'GET', `/api/flows/${entry.id}`)).flow.nodes.find((n) => n.id === 'stamp')?.disabled).toBe(true);
+
+    const runId = await s.startRun(page, s.records(3));
+    await s.waitForRunStatus(page, 'completed');
+    await waitForRun(studio.url, runId);
+    const rec = await api<{ record: { output: Record<string, unknown> } }>(studio.url, 'GET', `/api/runs/${runId}/records/1`);
+    expect(rec.record.output).toEqual({ n: 2, finished: true });
+    expect(await s.counter(page, 'stamp', 'success')).toBe(3);
+
+    // D switches it back on.
+    await s.selectNode(page, 'stamp');
+    await page.locator('.react-flow__pane').focus().catch(() => undefined);
+    await page.locator(`${s.tid('node-stamp')} ${s.tid('node-title')}`).click();
+    await page.keyboard.press('d');
+    await page.locator(`${s.tid('node-stamp')}[data-disabled="false"]`).waitFor();
+  });
+
+  test('Ctrl+D duplicates the selection; a selection box picks several nodes and Delete removes them all', async () => {
+    const entry = await createFlowViaApi(
+      studio.url,
+      'Many',
+      [
+        { id: 'a', type: 'core.set-fields', x: 350, y: 100 },
+        { id: 'b', type: 'core.set-fields', x: 350, y: 300 },
+        { id: 'far', type: 'core.delay', x: 900, y: 200 },
+      ],
+      [['trigger', 'out', 'a']],
+    );
+    const page = await studio.page();
+    await open(page, entry.id);
+    await s.waitForNodes(page, 4);
+
+    await s.selectNode(page, 'far');
+    await page.keyboard.press('Control+d');
+    await s.waitForNodes(page, 5);
+    const copies = (await s.nodeIds(page)).filter((id) => !['a', 'b', 'far', entry.flow.nodes[0].id].includes(id));
+    expect(copies).toHaveLength(1);
+    expect(await page.locator(`${s.tid(`node-${copies[0]}`)}`).getAttribute('data-node-type')).toBe('core.delay');
+    await page.keyboard.press('Delete');
+    await s.waitForNodes(page, 4);
+
+    // Shift-drag a box around a and b only.
+    const ra = (await page.locator('.react-flow__node[data-id="a"]').boundingBox())!;
+    const rb = (await page.locator('.react-flow__node[data-id="b"]').boundingBox())!;
+    await page.keyboard.down('Shift');
+    await page.mouse.move(ra.x - 20, ra.y - 20);
+    await page.mouse.down();
+    await page.mouse.move(rb.x + rb.width / 2, rb.y + rb.height / 2, { steps: 5 });
+    await page.mouse.move(rb.x + rb.width + 20, rb.y + rb.height + 20, { steps: 5 });
+    await page.mouse.up();
+    await page.keyboard.up('Shift');
+    await page.waitForFunction(() => document.querySelectorAll('.react-flow__node.selected').length === 2);
+
+    // Moving one moves both.
+    const before = (await page.locator('.react-flow__node[data-id="b"]').boundingBox())!;
+    const t = (await page.locator(`${s.tid('node-a')} ${s.tid('node-title')}`).boundingBox())!;
+    await page.mouse.move(t.x + 10, t.y + 5);
+    await page.mouse.down();
+    await page.mouse.move(t.x + 70, t.y + 45, { steps: 8 });
+    await page.mouse.up();
+    const moved = (await page.locator('.react-flow__node[data-id="b"]').boundingBox())!;
+    expect(moved.x - before.x).toBeGreaterThan(40);
+
+    await page.keyboard.press('Delete');
+    await s.waitForNodes(page, 2);
+    expect((await s.nodeIds(page)).sort()).toEqual([entry.flow.nodes[0].id, 'far'].sort());
+    expect(await s.edgeCount(page)).toBe(0);
+    await page.keyboard.press('Control+z');
+    await s.waitForNodes(page, 4);
+    expect(studio.pageErrors).toEqual([]);
+  });
+
+  test('dark mode follows the system: dark canvas, panels and cards with light text', async () => {
+    const page = await studio.page();
+    await s.createFlow(page, studio.url, 'Night');
+    const look = () =>
+      page.evaluate(() => {
+        // Luminance (0–255) of a CSS colour, whatever its notation (rgb, oklch…): painted and read back.
+        const lum = (c: string) => {
+          const x = document.createElement('canvas').getContext('2d')!;
+          x.fillStyle = c;
+          x.fillRect(0, 0, 1, 1);
+          const [r, g, b] = x.getImageData(0, 0, 1, 1).data;
+          return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+        };
+        const bg = (sel: string) => lum(getComputedStyle(document.querySelector(sel)!).backgroundColor);
+        const title = document.querySelector('.react-flow__node [data-testid="node-title"]')!;
+        return {
+          canvas: bg('.react-flow'),
+          palette: bg('[data-testid="palette"]'),
+          toolbar: bg('[data-testid="editor-toolbar"]'),
+          card: bg('.react-flow__node [data-node-type]'),
+          title: lum(getComputedStyle(title).color),
+        };
+      });
+    const light = await look();
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.waitForFunction(() => document.querySelector('.react-flow')?.classList.contains('dark'));
+    const dark = await look();
+    for (const k of ['canvas', 'palette', 'toolbar', 'card'] as const) {
+      expect(light[k], `${k} light`).toBeGreaterThan(200);
+      expect(dark[k], `${k} dark`).toBeLessThan(80);
+    }
+    // Never white text on white: the title is light on the dark card, dark on the light one.
+    expect(dark.title).toBeGreaterThan(dark.card + 100);
+    expect(light.title).toBeLessThan(light.card - 100);
+  });
+});
