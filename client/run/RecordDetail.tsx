@@ -161,7 +161,7 @@ function StepItem({ step, name, input }: { step: Step; name: string; input: { va
             </h5>
             <JsonBlock value={input.value} />
           </div>
-          <div data-testid="step-output">
+          <div data-testid="record-step-output">
             {ports.length === 0 ? (
               <>
                 <h5 className="mb-1 text-[11px] font-semibold text-slate-400 uppercase">Output</h5>
@@ -170,7 +170,7 @@ function StepItem({ step, name, input }: { step: Step; name: string; input: { va
             ) : (
               // Per port, the data it sent on (never the store's internal [{ port, data }] list).
               ports.map((p) => (
-                <div key={p.port} className="mb-2 last:mb-0" data-testid={`step-output-${p.port}`}>
+                <div key={p.port} className="mb-2 last:mb-0" data-testid={`record-step-output-${p.port}`}>
                   <h5 className="mb-1 text-[11px] font-semibold text-slate-400 uppercase">
                     Output <span className="font-normal normal-case">· port {p.port}{p.items.length > 1 ? ` · ${p.items.length} items` : ''}</span>
                   </h5>

@@ -104,6 +104,14 @@ describe('data on the canvas', () => {
     await page.locator(s.tid('btn-unpin-sample')).click();
     await page.locator(s.tid('inspector-tab-settings')).click();
     await expect.poll(() => value.textContent()).toBe('"ADA LOVELACE"');
+
+    // The run's record details show a step's output per port as well, never the stored port list.
+    await page.goto(`${studio.url}/runs/${run.id}`);
+    await page.locator(s.tid('run-view')).waitFor();
+    await page.locator(`${s.tid('records-table')} ${s.tid('record-row-0')}`).click();
+    const calcStep = page.locator(`${s.tid('record-detail')} li[data-testid^="step-"]`, { hasText: 'Set fields' }).first();
+    await calcStep.locator('summary').click();
+    expect(JSON.parse((await calcStep.locator(`${s.tid('record-step-output-out')} pre`).textContent())!)).toEqual({ ...PEOPLE[0], double: 72, full: 'Ada Lovelace' });
     expect(studio.pageErrors).toEqual([]);
   });
 });
