@@ -158,6 +158,8 @@ describe('notes and comfort', () => {
           palette: bg('[data-testid="palette"]'),
           toolbar: bg('[data-testid="editor-toolbar"]'),
           card: bg('.react-flow__node [data-node-type]'),
+          inspector: bg('[data-testid="inspector"]'),
+          inspectorText: lum(getComputedStyle(document.querySelector('[data-testid="inspector"] h2, [data-testid="inspector"] label')!).color),
           title: lum(getComputedStyle(title).color),
         };
       });
@@ -165,12 +167,31 @@ describe('notes and comfort', () => {
     await page.emulateMedia({ colorScheme: 'dark' });
     await page.waitForFunction(() => document.querySelector('.react-flow')?.classList.contains('dark'));
     const dark = await look();
-    for (const k of ['canvas', 'palette', 'toolbar', 'card'] as const) {
+    for (const k of ['canvas', 'palette', 'toolbar', 'card', 'inspector'] as const) {
       expect(light[k], `${k} light`).toBeGreaterThan(200);
       expect(dark[k], `${k} dark`).toBeLessThan(80);
     }
     // Never white text on white: the title is light on the dark card, dark on the light one.
     expect(dark.title).toBeGreaterThan(dark.card + 100);
     expect(light.title).toBeLessThan(light.card - 100);
+    expect(dark.inspectorText).toBeGreaterThan(dark.inspector + 100);
+
+    // Dialogs too: the run dialog is dark with light text.
+    await page.locator(s.tid('btn-run')).click();
+    const dialog = page.locator(s.tid('run-dialog'));
+    await dialog.waitFor();
+    const d = await dialog.evaluate((el) => {
+      const lum = (c: string) => {
+        const x = document.createElement('canvas').getContext('2d')!;
+        x.fillStyle = c;
+        x.fillRect(0, 0, 1, 1);
+        const [r, g, b] = x.getImageData(0, 0, 1, 1).data;
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+      };
+      const panel = el.closest('[role="dialog"]') ?? el;
+      return { bg: lum(getComputedStyle(panel).backgroundColor), text: lum(getComputedStyle(panel.querySelector('h2')!).color) };
+    });
+    expect(d.bg).toBeLessThan(80);
+    expect(d.text).toBeGreaterThan(d.bg + 100);
   });
 });
