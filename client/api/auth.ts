@@ -1,6 +1,5 @@
 import { create } from 'zustand';
 import { request, setCsrfToken } from './http.ts';
-import { closeSocket } from './socket.ts';
 
 /** What GET /api/auth/status answers (docs/api.md, "Authentication"). */
 export interface AuthStatus {
@@ -48,7 +47,8 @@ export const useAuth = create<AuthState>((set) => ({
     try {
       await request<void>('POST', '/api/auth/logout', {});
     } finally {
-      closeSocket();
+      // Loaded on demand: socket.io stays out of the first screen's code (pages with live updates load it).
+      await import('./socket.ts').then((m) => m.closeSocket()).catch(() => undefined);
       setCsrfToken(null);
       set({ status: null });
     }

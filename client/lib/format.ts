@@ -37,12 +37,20 @@ export function runDuration(startedAt: string | null, endedAt: string | null): s
   return duration(end - new Date(startedAt).getTime());
 }
 
+/** One formatter for every log line: toLocaleTimeString builds a new one at each call (slow in a 10,000-line log). */
+let clockFormat: Intl.DateTimeFormat | null = null;
+
 export function clockTime(iso: string): string {
   const d = new Date(iso);
   if (!Number.isFinite(d.getTime())) return '';
-  return d.toLocaleTimeString(undefined, { hour12: false }) + '.' + String(d.getMilliseconds()).padStart(3, '0');
+  clockFormat ??= new Intl.DateTimeFormat(undefined, { hour: 'numeric', minute: '2-digit', second: '2-digit', hour12: false });
+  return clockFormat.format(d) + '.' + String(d.getMilliseconds()).padStart(3, '0');
 }
 
+/** One number format for every call (toLocaleString builds one each time). */
+let numberFormat: Intl.NumberFormat | null = null;
+
 export function plural(n: number, word: string, pluralWord = `${word}s`): string {
-  return `${n.toLocaleString()} ${n === 1 ? word : pluralWord}`;
+  numberFormat ??= new Intl.NumberFormat();
+  return `${numberFormat.format(n)} ${n === 1 ? word : pluralWord}`;
 }

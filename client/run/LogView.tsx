@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { memo, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useLiveRun } from '../stores/live-run-store.ts';
 import type { LogLine, RecordStatus, RunStatus } from '../api/types.ts';
@@ -71,12 +71,20 @@ export function LogView({ nodeNames }: { nodeNames: Record<string, string> }) {
     getScrollElement: () => scroller.current,
     estimateSize: (i) => (rows[i]?.kind === 'line' ? LINE_H : HEADER_H),
     overscan: 12,
+    // Scrolling re-renders with the next batch, not synchronously at each scroll event (flushSync
+    // re-rendered the whole log many times a second while it followed a run).
+    useFlushSync: false,
   });
 
+  // Following the end: one scroll per frame, whatever the number of updates in between (the
+  // virtualizer's scrollToIndex measured the list again and again on every update: long tasks).
+  const scrollFrame = useRef(0);
   const scrollToBottom = useCallback(() => {
+    scrollFrame.current = 0;
     const el = scroller.current;
     if (el && followRef.current) el.scrollTop = el.scrollHeight;
   }, []);
+  useEffect(() => () => cancelAnimationFrame(scrollFrame.current), []);
 
   const stopFollowing = useCallback(() => {
     if (!followRef.current) return;
@@ -85,11 +93,8 @@ export function LogView({ nodeNames }: { nodeNames: Record<string, string> }) {
   }, []);
 
   useLayoutEffect(() => {
-    if (followRef.current && rows.length) {
-      virtualizer.scrollToIndex(rows.length - 1, { align: 'end' });
-      requestAnimationFrame(scrollToBottom);
-    }
-  }, [rows.length, virtualizer, scrollToBottom]);
+    if (followRef.current && rows.length && !scrollFrame.current) scrollFrame.current = requestAnimationFrame(scrollToBottom);
+  }, [rows.length, scrollToBottom]);
 
   const lastTop = useRef(0);
   const onScroll = () => {
@@ -298,7 +303,8 @@ function SectionHeader({ section, collapsed, onToggle }: { section: LogSection; 
 }
 
 /** One log line; `term` is the log search, `searchTerm` the record's search term (grouped runs), highlighted when no search is typed. */
-function LogLineRow({ line, term, searchTerm, depth, nodeName, current }: { line: LogLine; term: string; searchTerm?: string; depth: number; nodeName?: string; current: boolean }) {
+// Memoized: while a run streams in, the visible lines stay the same objects; only new ones render.
+const LogLineRow = memo(function LogLineRow({ line, term, searchTerm, depth, nodeName, current }: { line: LogLine; term: string; searchTerm?: string; depth: number; nodeName?: string; current: boolean }) {
   const data = line.data !== undefined && line.data !== null ? JSON.stringify(line.data) : '';
   const hit = term && lineMatches(line, term, nodeName);
   const mark = term || searchTerm || '';
@@ -323,4 +329,4 @@ function LogLineRow({ line, term, searchTerm, depth, nodeName, current }: { line
       </span>
     </div>
   );
-}
+});

@@ -40,25 +40,28 @@ export const OUTCOME_EXIT_CODE: Record<OutcomeKind, number> = {
   unfinished: 4,
 };
 
-const n = (count: number, word: string, plural = `${word}s`) => `${count.toLocaleString('en-US')} ${count === 1 ? word : plural}`;
+/** One number format for every call: toLocaleString builds a new one each time (the studio shows these on every live update). */
+const NUMBER = new Intl.NumberFormat('en-US');
+const num = (count: number): string => NUMBER.format(count);
+const n = (count: number, word: string, plural = `${word}s`) => `${num(count)} ${count === 1 ? word : plural}`;
 
 /** "20 records: 0 succeeded, 20 failed, 3 to review." — zero counts left out, except "succeeded". */
 export function countsSentence(counts: StatusCounts, recordCount?: number): string {
   const total = recordCount ?? Object.values(counts).reduce((a, b) => a + b, 0);
-  const parts = [`${counts.success.toLocaleString('en-US')} succeeded`];
-  if (counts.failed) parts.push(`${counts.failed.toLocaleString('en-US')} failed`);
-  if (counts.needs_review) parts.push(`${counts.needs_review.toLocaleString('en-US')} to review`);
-  if (counts.skipped) parts.push(`${counts.skipped.toLocaleString('en-US')} skipped`);
+  const parts = [`${num(counts.success)} succeeded`];
+  if (counts.failed) parts.push(`${num(counts.failed)} failed`);
+  if (counts.needs_review) parts.push(`${num(counts.needs_review)} to review`);
+  if (counts.skipped) parts.push(`${num(counts.skipped)} skipped`);
   const left = counts.pending + counts.running;
-  if (left) parts.push(`${left.toLocaleString('en-US')} not finished`);
+  if (left) parts.push(`${num(left)} not finished`);
   return `${n(total, 'record')}: ${parts.join(', ')}.`;
 }
 
 /** What failed and what waits for review, as a phrase: "20 failed, 3 to review". */
 function problems(c: StatusCounts): string {
   const parts: string[] = [];
-  if (c.failed) parts.push(`${c.failed.toLocaleString('en-US')} failed`);
-  if (c.needs_review) parts.push(`${c.needs_review.toLocaleString('en-US')} to review`);
+  if (c.failed) parts.push(`${num(c.failed)} failed`);
+  if (c.needs_review) parts.push(`${num(c.needs_review)} to review`);
   return parts.join(', ');
 }
 
