@@ -66,7 +66,7 @@ describe('notes and comfort', () => {
     const opacity = await page.locator('.react-flow__node[data-id="stamp"]').evaluate((e) => Number(getComputedStyle(e).opacity));
     expect(opacity).toBeLessThan(0.8);
     await s.save(page);
-    expect((await api<FlowEntry>(studio.url, 'GET', `/api/flows/${entry.id}`)).flow.nodes.find((n) => n.id === 'stamp')?.disabled).toBe(true);
+    expect(((await api<FlowEntry>(studio.url, 'GET', `/api/flows/${entry.id}`)).flow.nodes.find((n) => n.id === 'stamp') as { disabled?: boolean } | undefined)?.disabled).toBe(true);
 
     const runId = await s.startRun(page, s.records(3));
     await s.waitForRunStatus(page, 'completed');

@@ -25,8 +25,11 @@ async function open(page: Page, id: string) {
   await s.waitForCanvas(page);
 }
 
+type Edge = { source: string; sourcePort: string; target: string; targetPort: string };
+
 async function savedFlow(id: string) {
-  return (await api<FlowEntry>(studio.url, 'GET', `/api/flows/${encodeURIComponent(id)}`)).flow;
+  const flow = (await api<FlowEntry>(studio.url, 'GET', `/api/flows/${encodeURIComponent(id)}`)).flow;
+  return { nodes: flow.nodes, edges: flow.edges as Edge[] };
 }
 
 describe('placing nodes', () => {
