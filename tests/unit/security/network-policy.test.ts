@@ -154,7 +154,7 @@ describe('a flow cannot reach the studio, nor change a credential', () => {
           params: { method: 'PUT', url: `${s.url}/api/credentials/${credentialId}`, body: '{"scope": {"nodeTypes": ["core.http-request"], "hosts": ["evil.example"]}}' },
         },
       ],
-      edges: [{ id: 'e', source: 't', target: 'h' }],
+      edges: [{ id: 'e', source: 't', sourcePort: 'out', target: 'h', targetPort: 'in' }],
     };
   }
 

@@ -87,7 +87,7 @@ describe('patterns and expressions cannot freeze the studio', () => {
             // Matched against the error's message, a long run of words: exponential for a backtracking engine.
             policy: { errorMap: [{ match: `${CATASTROPHIC}\\d$`, action: 'skip' }] },
           },
-        ] as FlowDocument['nodes'],
+        ] as unknown as FlowDocument['nodes'],
         Array.from({ length: 20 }, () => ({ name: CELL })),
       ),
     );
@@ -116,7 +116,7 @@ describe('patterns and expressions cannot freeze the studio', () => {
     await importFlow(
       flow(
         'flow_runaway',
-        [{ id: 'loop', type: 'core.set-fields', position: { x: 200, y: 0 }, params: { fields: [{ name: 'x', value: '($f := function($n){ $f($n + 1) }; $f(0))' }], keepOtherFields: true } }] as FlowDocument['nodes'],
+        [{ id: 'loop', type: 'core.set-fields', position: { x: 200, y: 0 }, params: { fields: [{ name: 'x', value: '($f := function($n){ $f($n + 1) }; $f(0))' }], keepOtherFields: true } }] as unknown as FlowDocument['nodes'],
         [{ n: 1 }, { n: 2 }],
       ),
     );
@@ -134,7 +134,7 @@ describe('patterns and expressions cannot freeze the studio', () => {
   it('a pattern that needs backtracking (lookaround, back-reference) is refused at import and save with E_PATTERN_UNSUPPORTED', async () => {
     const doc = flow(
       'flow_lookahead',
-      [{ id: 'fail', type: 'core.set-fields', position: { x: 200, y: 0 }, params: { fields: [{ name: 'x', value: 'n' }], keepOtherFields: true }, policy: { errorMap: [{ match: 'E_(?!HTTP)', action: 'skip' }] } }] as FlowDocument['nodes'],
+      [{ id: 'fail', type: 'core.set-fields', position: { x: 200, y: 0 }, params: { fields: [{ name: 'x', value: 'n' }], keepOtherFields: true }, policy: { errorMap: [{ match: 'E_(?!HTTP)', action: 'skip' }] } }] as unknown as FlowDocument['nodes'],
       [{ n: 1 }],
     );
     const imported = await s.api('POST', '/api/flows/import', doc);
@@ -144,7 +144,7 @@ describe('patterns and expressions cannot freeze the studio', () => {
     expect(problem).toContain('negative lookahead');
     expect(problem).toContain('linear-time');
 
-    const ok = flow('flow_backref', [{ id: 'fail', type: 'core.set-fields', position: { x: 200, y: 0 }, params: { fields: [{ name: 'x', value: 'n' }], keepOtherFields: true } }] as FlowDocument['nodes'], [{ n: 1 }]);
+    const ok = flow('flow_backref', [{ id: 'fail', type: 'core.set-fields', position: { x: 200, y: 0 }, params: { fields: [{ name: 'x', value: 'n' }], keepOtherFields: true } }] as unknown as FlowDocument['nodes'], [{ n: 1 }]);
     await importFlow(ok);
     const withBackref = { ...ok, nodes: ok.nodes.map((n) => (n.id === 'fail' ? { ...n, policy: { errorMap: [{ match: '(a)\\1', action: 'skip' as const }] } } : n)) };
     const put = await s.api('PUT', `/api/flows/${ok.id}`, withBackref);
@@ -152,7 +152,7 @@ describe('patterns and expressions cannot freeze the studio', () => {
     expect(JSON.stringify(put.body)).toContain('back-reference');
     expect(JSON.stringify(put.body)).toContain('E_PATTERN_UNSUPPORTED');
 
-    const inExpression = flow('flow_expr_lookahead', [{ id: 'check', type: 'core.if', position: { x: 200, y: 0 }, params: { condition: '$contains(name, /x(?=y)/)' } }] as FlowDocument['nodes'], [{ n: 1 }]);
+    const inExpression = flow('flow_expr_lookahead', [{ id: 'check', type: 'core.if', position: { x: 200, y: 0 }, params: { condition: '$contains(name, /x(?=y)/)' } }] as unknown as FlowDocument['nodes'], [{ n: 1 }]);
     const refused = await s.api('POST', '/api/flows/import', inExpression);
     expect(refused.status).toBe(422);
     expect(JSON.stringify(refused.body)).toContain('lookahead');
