@@ -4,7 +4,7 @@ import { defineNode, out } from '../sdk/define-node.ts';
 import { NodeError } from '../sdk/node-error.ts';
 import { renderTemplate } from '../core/lib/template.ts';
 import { displayUrl } from '../core/http-request.ts';
-import { browserStep, firstLine, networkRefusal } from './lib/session.ts';
+import { browserStep, firstLine, networkRefusal, proxyFailure, proxyFailureCode, refusalOf } from './lib/session.ts';
 import { optionalSelectorsParam, renderSelectors } from './lib/selectors.ts';
 import { timeoutParam, urlPatternParam } from './lib/params.ts';
 import { expectAfter } from './lib/expect.ts';
@@ -47,12 +47,14 @@ export const browserOpen = defineNode({
       const url = parseUrl(raw);
       const shown = displayUrl(url);
       let response: Response | null;
-      networkRefusal(page); // forget a refusal of an earlier step
+      // Forget what an earlier step met on the network.
+      networkRefusal(page);
+      proxyFailure(page);
       try {
         response = await page.goto(url.href, { waitUntil: p.waitUntil, timeout: p.timeoutMs });
       } catch (err) {
         if (page.isClosed()) throw err;
-        // The page (or a redirect it followed) asked for an address the network policy refuses.
+        // The page asked for an https address the network policy refuses (its tunnel was refused).
         const refused = networkRefusal(page);
         if (refused) {
           // Leave Chromium's error page settled, so the record's next open starts clean.
@@ -63,30 +65,34 @@ export const browserOpen = defineNode({
         const timedOut = err instanceof errors.TimeoutError;
         // Stop the navigation still under way, so the failure screenshot shows the page as it is.
         if (timedOut) await stopLoading(page);
-        const netCode = /net::(ERR_[A-Z_]+)/.exec(firstLine(err))?.[1];
+        let netCode = /net::(ERR_[A-Z_]+)/.exec(firstLine(err))?.[1];
+        let detail = firstLine(err);
+        // Chromium only sees that the policy proxy could not open the tunnel: say why it could not.
+        const failed = netCode === 'ERR_TUNNEL_CONNECTION_FAILED' ? proxyFailure(page) : null;
+        if (failed) {
+          netCode = failed.netCode;
+          detail = `net::${failed.netCode} at ${url.href} (${failed.message})`;
+        }
+        if (!timedOut) throw unreachable(shown, netCode, detail, err);
         throw new NodeError(
           'E_PAGE_LOAD',
-          timedOut
-            ? `The page ${shown} did not finish loading (${p.waitUntil}) within ${p.timeoutMs} ms.`
-            : `The page ${shown} could not be opened${netCode ? ` (${netCode})` : ''}: ${firstLine(err)}`,
-          timedOut
-            ? 'The site may be slow: raise the time limit, or wait until "domcontentloaded" instead of "load".'
-            : 'Check the address and that the site is up and reachable from this computer; retrying later may help.',
-          { transient: netCode !== 'ERR_NAME_NOT_RESOLVED', cause: err },
+          `The page ${shown} did not finish loading (${p.waitUntil}) within ${p.timeoutMs} ms.`,
+          'The site may be slow: raise the time limit, or wait until "domcontentloaded" instead of "load".',
+          { transient: true, cause: err },
         );
       }
-      // A redirect Chromium followed by itself is not routed again: check where the page ended up
-      // and leave it before any later step can read it.
-      const landed = new URL(page.url());
-      if (landed.protocol === 'http:' || landed.protocol === 'https:') {
-        try {
-          await ctx.network.resolve(landed.hostname, landed.port ? Number(landed.port) : landed.protocol === 'https:' ? 443 : 80);
-        } catch (err) {
-          if (err instanceof NodeError && err.code === 'E_NETWORK_BLOCKED') {
-            await page.goto('about:blank').catch(() => undefined);
-            throw err;
-          }
-        }
+      // The page, or a redirect hop it followed, was refused by the policy proxy (a 403 with its
+      // marker, nothing sent to the address): leave it before any later step can read it.
+      const answered = response?.headers() ?? {};
+      const refused = refusalOf(page, answered);
+      if (refused) {
+        await page.goto('about:blank').catch(() => undefined);
+        throw refused;
+      }
+      const failedCode = proxyFailureCode(answered);
+      if (failedCode) {
+        const failed = proxyFailure(page);
+        throw unreachable(shown, failedCode, `net::${failedCode} at ${page.url()}${failed ? ` (${failed.message})` : ''}`);
       }
       const status = response?.status() ?? 0;
       if (status >= 400) {
@@ -109,6 +115,16 @@ export const browserOpen = defineNode({
     });
   },
 });
+
+/** E_PAGE_LOAD for an address that did not answer (`netCode`: Chromium's ERR_…). */
+function unreachable(shown: string, netCode: string | undefined, detail: string, cause?: unknown): NodeError {
+  return new NodeError(
+    'E_PAGE_LOAD',
+    `The page ${shown} could not be opened${netCode ? ` (${netCode})` : ''}: ${detail}`,
+    'Check the address and that the site is up and reachable from this computer; retrying later may help.',
+    { transient: netCode !== 'ERR_NAME_NOT_RESOLVED', cause },
+  );
+}
 
 async function stopLoading(page: Page): Promise<void> {
   try {

@@ -235,8 +235,7 @@ describe('browser steps (real Chromium)', () => {
       const redirected = await failureOf(() => runNode(browserOpen, { url: `http://127.0.0.1:${outsidePort}/go`, timeoutMs: 5000 }, {}, { resources, network }));
       expect(redirected).toMatchObject({ code: 'E_NETWORK_BLOCKED' });
       expect(redirected.message).toContain(`127.0.0.1 port ${insidePort}`);
-      // Chromium follows a redirect without asking the router again: the step fails on where the
-      // page landed and leaves it (docs/security.md says so); HTTP steps refuse the hop before connecting.
+      expect(hits).toEqual([]); // the hop was refused by the policy proxy before connecting
       const page = await failureOf(() => runNode(browserExtract, { selectors: ['#inside'], field: 'x', timeoutMs: 300 }, {}, { resources, network }));
       expect(page.code).not.toBe(undefined); // the blocked page is not left open for the next step
       expect(JSON.stringify(page)).not.toContain('inside</p>');

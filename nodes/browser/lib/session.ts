@@ -1,11 +1,11 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { NodeError } from '../../sdk/node-error.ts';
 import type { NodeContext } from '../../sdk/types.ts';
-import type { NetworkAccess } from '../../sdk/network.ts';
 import { abortError } from '../../core/lib/abort.ts';
 import { launchChromium } from './chromium.ts';
 import { maskedScreenshot } from './screenshot.ts';
 import { withPageMessages } from './page-says.ts';
+import { BLOCKED_HEADER, FAILED_HEADER, leaseProxy, type ProxyProblem } from './network-proxy.ts';
 
 /** The size of the window every record's page gets. */
 export const VIEWPORT = { width: 1280, height: 800 };
@@ -42,9 +42,23 @@ export async function pageFor(ctx: AnyContext): Promise<Page> {
     'page',
     async () => {
       const browser = await browserFor(ctx);
-      const context = await browser.newContext({ viewport: VIEWPORT });
+      // All of the context's traffic goes through the policy proxy (see network-proxy.ts), with
+      // credentials of its own: loopback too (Chromium bypasses a proxy for it unless told not to).
+      let context: BrowserContext | undefined;
+      const lease = await leaseProxy(ctx.network, (problem) => {
+        if (context) remember(context, problem);
+      });
       try {
-        await guardNetwork(context, ctx.network);
+        context = await browser.newContext({
+          viewport: VIEWPORT,
+          proxy: { server: lease.server, bypass: '<-loopback>', username: lease.username, password: lease.password },
+        });
+      } catch (err) {
+        lease.release();
+        throw err;
+      }
+      context.on('close', () => lease.release());
+      try {
         return { context, page: await context.newPage() };
       } catch (err) {
         await context.close().catch(() => undefined);
@@ -156,41 +170,54 @@ export function remaining(deadline: number): number {
   return Math.max(1, deadline - Date.now());
 }
 
-/** The last request of a context the network policy refused (E_NETWORK_BLOCKED), for the step to report. */
-const refusals = new WeakMap<BrowserContext, NodeError>();
-
-/**
- * Every request of the record's pages (documents, frames, scripts, images, fetches) goes through
- * the run's network policy before Chromium sends it: a refused one is aborted, and the step
- * reports E_NETWORK_BLOCKED (see `networkRefusal`).
- */
-async function guardNetwork(context: BrowserContext, network: NetworkAccess): Promise<void> {
-  await context.route('**/*', async (route) => {
-    let url: URL;
-    try {
-      url = new URL(route.request().url());
-    } catch {
-      return route.continue();
-    }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') return route.continue();
-    const port = url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
-    try {
-      await network.resolve(url.hostname, port);
-    } catch (err) {
-      if (err instanceof NodeError && err.code === 'E_NETWORK_BLOCKED') {
-        refusals.set(context, err);
-        return route.abort('blockedbyclient').catch(() => undefined);
-      }
-      // A name that does not resolve: Chromium reports it itself.
-    }
-    return route.continue().catch(() => undefined);
-  });
+/** What the policy proxy reported for a context: the last problem, and refusals by id (the 403's marker). */
+interface ContextProblems {
+  last?: ProxyProblem;
+  blocked: Map<string, NodeError>;
 }
 
-/** The policy's refusal behind a failed navigation of `page`, once (then forgotten). */
+const problems = new WeakMap<BrowserContext, ContextProblems>();
+/** Refusals kept per context (a page with many blocked images must not grow without end). */
+const KEPT_REFUSALS = 50;
+
+function remember(context: BrowserContext, problem: ProxyProblem): void {
+  let p = problems.get(context);
+  if (!p) problems.set(context, (p = { blocked: new Map() }));
+  p.last = problem;
+  if ('blocked' in problem) {
+    p.blocked.set(problem.id, problem.blocked);
+    if (p.blocked.size > KEPT_REFUSALS) p.blocked.delete(p.blocked.keys().next().value!);
+  }
+}
+
+/**
+ * The policy's refusal behind a failed navigation of `page` (the last one since the previous call:
+ * then forgotten). A refused https/wss tunnel fails the navigation (ERR_TUNNEL_CONNECTION_FAILED).
+ */
 export function networkRefusal(page: Page): NodeError | null {
-  const context = page.context();
-  const err = refusals.get(context) ?? null;
-  refusals.delete(context);
-  return err;
+  const p = problems.get(page.context());
+  const last = p?.last;
+  if (p) p.last = undefined;
+  return last && 'blocked' in last ? last.blocked : null;
+}
+
+/** Why the proxy could not reach a target, when the last thing it reported was that (then forgotten). */
+export function proxyFailure(page: Page): { netCode: string; message: string } | null {
+  const p = problems.get(page.context());
+  const last = p?.last;
+  if (!last || !('failed' in last)) return null;
+  p!.last = undefined;
+  return { netCode: last.failed, message: last.message };
+}
+
+/** The refusal a response of the policy proxy stands for (a 403 with its marker), or null for a site's own answer. */
+export function refusalOf(page: Page, headers: Record<string, string>): NodeError | null {
+  const id = headers[BLOCKED_HEADER];
+  if (!id) return null;
+  return problems.get(page.context())?.blocked.get(id) ?? new NodeError('E_NETWORK_BLOCKED', 'The network policy refused the address this page was on.', 'Add the host to the flow\'s allowed hosts (Flow settings → Allowed hosts) if this flow should reach it.');
+}
+
+/** The Chromium error code of a target the proxy could not reach (its 502's marker), or null. */
+export function proxyFailureCode(headers: Record<string, string>): string | null {
+  return headers[FAILED_HEADER] ?? null;
 }
