@@ -11,6 +11,7 @@ export const LEGIBLE_ZOOM = 0.86;
 const MAX_FIT_ZOOM = 1.1;
 /** Screen pixels kept free around the flow at fit view. */
 const FIT_PADDING = 36;
+const MIN_FIT_PADDING = 6;
 
 /**
  * Fit view that keeps the flow readable: the whole flow when it fits at a zoom where titles stay
@@ -26,12 +27,20 @@ export async function fitLegible(rf: ReactFlowInstance<Node>, duration = 0): Pro
   }
   const { width: w, height: h } = el.getBoundingClientRect();
   const b = rf.getNodesBounds(nodes);
-  const room = { w: Math.max(w - 2 * FIT_PADDING, 1), h: Math.max(h - 2 * FIT_PADDING, 1) };
-  const zoom = Math.max(LEGIBLE_ZOOM, Math.min(MAX_FIT_ZOOM, room.w / Math.max(b.width, 1), room.h / Math.max(b.height, 1)));
+  // A flow that misses fitting by less than the margin gets a thinner margin rather than a cut edge.
+  let pad = FIT_PADDING;
+  let room = { w: 1, h: 1 };
+  let zoom = LEGIBLE_ZOOM;
+  for (const p of [FIT_PADDING, MIN_FIT_PADDING]) {
+    pad = p;
+    room = { w: Math.max(w - 2 * pad, 1), h: Math.max(h - 2 * pad, 1) };
+    zoom = Math.max(LEGIBLE_ZOOM, Math.min(MAX_FIT_ZOOM, room.w / Math.max(b.width, 1), room.h / Math.max(b.height, 1)));
+    if (b.width * zoom <= room.w && b.height * zoom <= room.h) break;
+  }
   const fitsX = b.width * zoom <= room.w;
   const fitsY = b.height * zoom <= room.h;
-  const x = fitsX ? w / 2 - (b.x + b.width / 2) * zoom : FIT_PADDING - b.x * zoom;
-  const y = fitsY ? h / 2 - (b.y + b.height / 2) * zoom : FIT_PADDING - b.y * zoom;
+  const x = fitsX ? w / 2 - (b.x + b.width / 2) * zoom : pad - b.x * zoom;
+  const y = fitsY ? h / 2 - (b.y + b.height / 2) * zoom : pad - b.y * zoom;
   await rf.setViewport({ x, y, zoom }, duration ? { duration } : undefined);
 }
 

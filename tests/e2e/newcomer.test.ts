@@ -32,8 +32,10 @@ describe('a newcomer', () => {
     await s.moveNode(page, trigger, { x: 140, y: mid });
 
     const set = await s.dropNode(page, 'core.set-fields', { x: 400, y: mid });
-    const delay = await s.dropNode(page, 'core.delay', { x: 660, y: mid });
-    const gate = await s.dropNode(page, 'core.if', { x: 920, y: mid });
+    // The next two come from the picker that opens when an output is dragged into empty canvas:
+    // added and connected in one move.
+    const delay = await s.pickNode(page, set, 'out', { x: 660, y: mid }, 'Delay');
+    const gate = await s.pickNode(page, delay, 'out', { x: 920, y: mid }, 'If');
     const ok = await s.dropNode(page, 'core.end', { x: 1180, y: mid - 120 });
     const review = await s.dropNode(page, 'core.end', { x: 1180, y: mid + 120 });
     await s.waitForNodes(page, 6);
@@ -44,8 +46,6 @@ describe('a newcomer', () => {
     expect(await page.locator(s.tid(`handle-${set}-out-error`)).count()).toBe(1);
 
     await s.connect(page, trigger, 'out', set);
-    await s.connect(page, set, 'out', delay);
-    await s.connect(page, delay, 'out', gate);
     await s.connect(page, gate, 'true', ok);
     await s.connect(page, gate, 'false', review);
     await s.waitForEdges(page, 5);
@@ -55,6 +55,8 @@ describe('a newcomer', () => {
     await page.locator(s.tid('btn-add-fields')).click();
     await s.fillField(page, 'fields.0.name', 'score');
     await s.fillField(page, 'fields.0.value', '$number(n) * 2');
+    // With no record to try it on yet, the preview says so instead of guessing.
+    await page.locator(`${s.tid('inspector')} ${s.tid('preview-fields.0.value')}`).waitFor();
     await s.fillField(page, 'node-name', 'Compute score');
     await s.selectNode(page, delay);
     await s.fillField(page, delayField, '300');
@@ -82,6 +84,7 @@ describe('a newcomer', () => {
     expect(saved.flow.nodes).toHaveLength(6);
     expect(saved.flow.settings.concurrency).toBe(2);
     expect(saved.flow.nodes.find((n) => n.id === gate)?.params.condition).toBe('score > 20');
+    expect(Object.fromEntries(saved.flow.nodes.map((n) => [n.id, (n as unknown as { type: string }).type]))).toMatchObject({ [delay]: 'core.delay', [gate]: 'core.if' });
     expect(saved.flow.edges.map((e) => e.sourcePort).sort()).toEqual(['false', 'out', 'out', 'out', 'true']);
     expect(new Set(saved.flow.edges.map((e) => e.targetPort))).toEqual(new Set(['in']));
 
@@ -115,6 +118,11 @@ describe('a newcomer', () => {
       expect(await s.counter(page, id, 'inProgress')).toBe(0);
     }
     expect(await page.locator('.node-active').count()).toBe(0);
+
+    // The expression's preview now runs on the last run's first record, and says so: n = 1 → 2.
+    await s.selectNode(page, set);
+    await expect.poll(() => page.locator(`${s.tid('inspector')} ${s.tid('preview-value-fields.0.value')}`).textContent()).toBe('2');
+    expect(await page.locator(`${s.tid('inspector')} ${s.tid('preview-sample-fields.0.value')}`).textContent()).toMatch(/record #1 of the last run/);
 
     // Export downloads the canonical file.
     const [download] = await Promise.all([page.waitForEvent('download'), page.locator(s.tid('btn-export')).click()]);

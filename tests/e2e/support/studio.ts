@@ -58,6 +58,29 @@ export async function moveNode(page: Page, nodeId: string, to: { x: number; y: n
   await page.mouse.up();
 }
 
+/**
+ * Drags from an output port into empty canvas (a point relative to the canvas), types `search` into
+ * the node picker that opens there and takes the first match with Enter; returns the new node's id.
+ */
+export async function pickNode(page: Page, source: string, port: string, at: { x: number; y: number }, search: string): Promise<string> {
+  const before = new Set(await nodeIds(page));
+  const from = await center(page.locator(tid(`handle-${source}-out-${port}`)));
+  const box = await canvasBox(page);
+  await page.mouse.move(from.x, from.y);
+  await page.mouse.down();
+  await page.mouse.move((from.x + box.x + at.x) / 2, (from.y + box.y + at.y) / 2, { steps: 6 });
+  await page.mouse.move(box.x + at.x, box.y + at.y, { steps: 6 });
+  await page.mouse.up();
+  await page.locator(tid('node-picker')).waitFor();
+  await page.keyboard.type(search);
+  await page.keyboard.press('Enter');
+  await page.locator(tid('node-picker')).waitFor({ state: 'detached' });
+  await page.waitForFunction((n) => document.querySelectorAll('.react-flow__node').length > n, before.size);
+  const added = (await nodeIds(page)).filter((id) => !before.has(id));
+  if (added.length !== 1) throw new Error(`Expected one new node from the picker (${search}), got ${added.length}.`);
+  return added[0];
+}
+
 /** Drags from an output port handle to another node's input handle, like a person would. */
 export async function connect(page: Page, source: string, port: string, target: string, targetPort = 'in') {
   const from = await center(page.locator(tid(`handle-${source}-out-${port}`)));
