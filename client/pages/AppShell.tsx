@@ -116,7 +116,7 @@ export function AppShell() {
         <div className="ml-auto text-xs text-slate-500">Automation studio</div>
         {status?.required && status.authenticated && <SignOutButton />}
       </header>
-      <main className="flex min-h-0 flex-1 flex-col">
+      <main className="flex min-h-0 flex-1 flex-col" data-surface="page">
         <Outlet />
       </main>
       <Toaster />

@@ -194,4 +194,35 @@ describe('notes and comfort', () => {
     expect(d.bg).toBeLessThan(80);
     expect(d.text).toBeGreaterThan(d.bg + 100);
   });
+
+  test('dark mode reaches every page: the flow list, runs, review, credentials and storage read light on dark', async () => {
+    const page = await studio.page();
+    await page.emulateMedia({ colorScheme: 'dark' });
+    const look = () =>
+      page.evaluate(() => {
+        const lum = (c: string) => {
+          const x = document.createElement('canvas').getContext('2d')!;
+          x.fillStyle = c;
+          x.fillRect(0, 0, 1, 1);
+          const [r, g, b] = x.getImageData(0, 0, 1, 1).data;
+          return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+        };
+        const main = document.querySelector('main')!;
+        const heading = main.querySelector('h1, h2')!;
+        return { bg: lum(getComputedStyle(main).backgroundColor), text: lum(getComputedStyle(heading).color) };
+      });
+    for (const [path, ready] of [['/', 'nav-flows'], ['/runs', 'nav-runs'], ['/review', 'nav-review'], ['/credentials', 'nav-credentials'], ['/storage', 'nav-storage']] as const) {
+      await page.goto(studio.url + path);
+      await page.locator(s.tid(ready)).waitFor();
+      await page.locator('main h1, main h2').first().waitFor();
+      const { bg, text } = await look();
+      expect(bg, `${path} background`).toBeLessThan(80);
+      expect(text, `${path} heading`).toBeGreaterThan(bg + 100);
+    }
+    await page.emulateMedia({ colorScheme: 'light' });
+    await page.goto(studio.url + '/runs');
+    await page.locator('main h1, main h2').first().waitFor();
+    // Light again: the page's headings are dark text (on the light body).
+    expect((await look()).text).toBeLessThan(80);
+  });
 });
