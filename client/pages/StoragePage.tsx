@@ -12,21 +12,8 @@ import { useAsync } from '../lib/use-async.ts';
 import { toast } from '../stores/toast-store.ts';
 import { Card, PageBody, PageHeader } from './PageHeader.tsx';
 
-/** GET /api/storage (docs/api.md, "Storage and retention"). */
-interface RunSpace {
-  id: string;
-  flowId: string;
-  flowName: string;
-  status: string;
-  recordCount: number;
-  createdAt: string;
-  endedAt: string | null;
-  storeBytes: number;
-  evidenceBytes: number;
-  uploadBytes: number;
-  upload: string | null;
-  bytes: number;
-}
+/** GET /api/storage (docs/api.md, "Storage and retention"): one definition, the server's. */
+import type { RunSpace } from '../../server/retention/retention.ts';
 interface StorageAnswer {
   totals: { runs: number; runBytes: number; disk: { store: number; evidence: number; uploads: number; archive: number } };
   total: number;

@@ -1,21 +1,9 @@
 import { api } from '../api/http.ts';
 import type { FlowEntry } from '../api/types.ts';
 
-/** One thing a template needs (GET /api/templates, server/templates/templates.ts). */
-export type TemplateNeed =
-  | { kind: 'credential'; name: string; credentialKind: string; nodeTypes: string[]; text: string; present?: boolean }
-  | { kind: 'demo' | 'hosts'; hosts: string[]; text: string }
-  | { kind: 'file' | 'schedule' | 'records'; text: string };
-
-export interface TemplateInfo {
-  id: string;
-  name: string;
-  description: string;
-  nodeCount: number;
-  trigger: { type: string; title: string };
-  steps: string[];
-  needs: TemplateNeed[];
-}
+// The wire types are the server's (one definition): type-only, nothing of the server is bundled.
+import type { TemplateInfo, TemplateNeed } from '../../server/templates/templates.ts';
+export type { TemplateInfo, TemplateNeed };
 
 export const templatesApi = {
   list: () => api.get<TemplateInfo[]>('/api/templates'),

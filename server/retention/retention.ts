@@ -26,21 +26,14 @@ const UPLOAD_ID = /^[a-z0-9]+\.(xlsx|csv)$/;
 const ACTIVE_SIZE_MS = 30_000;
 const DAY_MS = 86_400_000;
 
-export interface RunSpace {
-  id: string;
-  flowId: string;
-  flowName: string;
-  status: string;
-  recordCount: number;
-  createdAt: string;
-  endedAt: string | null;
+/** A run with the space it takes (GET /api/storage): the studio's Storage page reads this type too. */
+export interface RunSpace extends RunHead {
   /** Estimate of the run's rows in the store (lengths of its text columns). */
   storeBytes: number;
   /** Its evidence files on disk (DATA_DIR/evidence/<runId>/). */
   evidenceBytes: number;
   /** Its uploaded input file, if any (shared with other runs that read the same upload). */
   uploadBytes: number;
-  upload: string | null;
   bytes: number;
 }
 

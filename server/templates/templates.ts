@@ -13,7 +13,8 @@ export const DEMO_HOSTS = ['127.0.0.1:3100', '127.0.0.1:2525', '127.0.0.1:1143']
 
 /** One thing a template needs before it can run. */
 export type TemplateNeed =
-  | { kind: 'credential'; name: string; credentialKind: string; nodeTypes: string[]; text: string }
+  /** `present`: set by GET /api/templates — whether the vault holds a credential of that name and kind. */
+  | { kind: 'credential'; name: string; credentialKind: string; nodeTypes: string[]; text: string; present?: boolean }
   | { kind: 'demo'; hosts: string[]; text: string }
   | { kind: 'file'; text: string }
   | { kind: 'schedule'; text: string }
