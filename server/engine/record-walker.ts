@@ -7,9 +7,8 @@ import type { LogBuffer } from './log-buffer.ts';
 import type { EngineListener } from './events.ts';
 import { advance, endToken, initialCheckpoint, nextRunnable, recordStatus } from './token-graph.ts';
 import { runStep, type StepOutcome } from './step-runner.ts';
-import { backoffDelay, shouldRetry } from './retry-policy.ts';
 import { checkAfter, checkBefore } from './step-checks.ts';
-import { mapError } from './error-map.ts';
+import { decideFailure } from './failure-decision.ts';
 import { evidenceSink } from './evidence.ts';
 import { sleep } from './sleep.ts';
 import { Resources } from '../../nodes/sdk/resources.ts';
@@ -178,36 +177,41 @@ async function walk(rc: RunContext, rec: Pick<RecordRow, 'index' | 'data' | 'sta
           rc.logs.add(rc.runId, rec.index, node.id, 'info', outcome.result.end.reason, null, masker);
         }
       } else {
-        const mapped = mapError(node.policy, outcome.error);
-        const error = mapped.error;
-        // A step in doubt is never failed or retried blindly: a person decides, unless a rule says otherwise.
-        const action = mapped.action ?? (error.code === 'E_IN_DOUBT' || error.code === 'E_SESSION_LOST' ? 'review' : null);
+        const decision = decideFailure(node.policy, outcome.error, attempt, (node.next.get('error') ?? []).length > 0);
+        const error = decision.error;
         step.error = error;
         const failure: RecordError = { ...error, nodeId: node.id };
         const say = (level: LogLevel, what: string) => rc.logs.add(rc.runId, rec.index, node.id, level, `${node.name} failed (${error.code}): ${error.message}${what}`, null, masker);
-        if (action === 'stop') {
-          // The record stays where it is: after the cause is fixed, Resume runs this step again.
-          token.attempts = attempt;
-          stopRun = { ...error, hint: `A rule of step "${node.name}" stops the run on this error. ${error.hint}` };
-          say('error', ' — the run stops safely.');
-        } else if (shouldRetry(node.policy, attempt, error, action === 'retry')) {
-          token.attempts = attempt;
-          retryIn = backoffDelay(node.policy, attempt);
-          say('warn', ` — retrying in ${retryIn} ms (attempt ${attempt + 1}).`);
-        } else if (action === 'review' || action === 'skip') {
-          const endedAs = action === 'review' ? 'needs_review' : 'skipped';
-          keepForRetry(cp, sessionLost?.retryFrom ?? token, endedAs);
-          endToken(cp, token, endedAs);
-          if (action === 'review') cp.lastError = failure;
-          say(action === 'review' ? 'warn' : 'info', action === 'review' ? ' — sent to review.' : ' — skipped.');
-        } else if ((node.next.get('error') ?? []).length > 0) {
-          routeToErrorPort(rc, cp, token, node, failure, seq);
-          say('warn', ' — continuing on its error path.');
-        } else {
-          keepForRetry(cp, sessionLost?.retryFrom ?? token, 'failed');
-          endToken(cp, token, 'failed');
-          cp.lastError = failure;
-          say('error', '');
+        switch (decision.kind) {
+          case 'stop':
+            // The record stays where it is: after the cause is fixed, Resume runs this step again.
+            token.attempts = attempt;
+            stopRun = { ...error, hint: `A rule of step "${node.name}" stops the run on this error. ${error.hint}` };
+            say('error', ' — the run stops safely.');
+            break;
+          case 'retry':
+            token.attempts = attempt;
+            retryIn = decision.delayMs;
+            say('warn', ` — retrying in ${retryIn} ms (attempt ${attempt + 1}).`);
+            break;
+          case 'review':
+          case 'skip': {
+            const endedAs = decision.kind === 'review' ? 'needs_review' : 'skipped';
+            keepForRetry(cp, sessionLost?.retryFrom ?? token, endedAs);
+            endToken(cp, token, endedAs);
+            if (decision.kind === 'review') cp.lastError = failure;
+            say(decision.kind === 'review' ? 'warn' : 'info', decision.kind === 'review' ? ' — sent to review.' : ' — skipped.');
+            break;
+          }
+          case 'error-port':
+            routeToErrorPort(rc, cp, token, node, failure, seq);
+            say('warn', ' — continuing on its error path.');
+            break;
+          case 'fail':
+            keepForRetry(cp, sessionLost?.retryFrom ?? token, 'failed');
+            endToken(cp, token, 'failed');
+            cp.lastError = failure;
+            say('error', '');
         }
       }
 
