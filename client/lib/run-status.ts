@@ -2,22 +2,11 @@ import type { RunStatus, RecordStatus } from '../api/types.ts';
 import type { OutcomeTone } from '../../server/engine/run-outcome.ts';
 import type { ToastKind } from '../stores/toast-store.ts';
 
-export const ACTIVE_RUN_STATUSES: RunStatus[] = ['running', 'pausing', 'stopping'];
-export const FINISHED_RUN_STATUSES: RunStatus[] = ['completed', 'failed'];
-
-export function isRunActive(status: RunStatus | null | undefined): boolean {
-  return !!status && ACTIVE_RUN_STATUSES.includes(status);
-}
-
-export function canPause(status: RunStatus | null | undefined): boolean {
-  return status === 'running';
-}
-export function canResume(status: RunStatus | null | undefined): boolean {
-  return status === 'paused' || status === 'stopped' || status === 'interrupted' || status === 'safe_stopped';
-}
-export function canStop(status: RunStatus | null | undefined): boolean {
-  return status === 'running' || status === 'pausing' || status === 'paused' || status === 'safe_stopped';
-}
+// What each status allows is the contract's (server/contract/status.ts): one table for studio and server.
+import { canPause, canStop, isActive, isResumable } from '../../server/contract/status.ts';
+export { canPause, canStop };
+export const isRunActive = isActive;
+export const canResume = isResumable;
 
 export type Tone = 'neutral' | 'blue' | 'green' | 'red' | 'amber' | 'violet' | 'slate';
 

@@ -1,7 +1,8 @@
 import { create } from 'zustand';
+import { emptyCounts, isAtRest } from '../../server/contract/status.ts';
 import type { LogLine, NodeCounters, RecordStatus, RunStatus, RunSummary, RunUpdate, StatusCounts } from '../api/types.ts';
 
-export const ZERO_COUNTS: StatusCounts = { pending: 0, running: 0, success: 0, failed: 0, needs_review: 0, skipped: 0 };
+export const ZERO_COUNTS: StatusCounts = emptyCounts();
 export const ZERO_COUNTERS: NodeCounters = { inProgress: 0, success: 0, failed: 0 };
 
 /**
@@ -103,7 +104,8 @@ export const useLiveRun = create<LiveRunState>((set, get) => ({
       reason: summary.reason,
       startedAt: summary.startedAt,
       endedAt: summary.endedAt,
-      final: summary.status === 'completed' || summary.status === 'failed',
+      // The same word as the live updates' `final`: the run is at rest, its counts exact.
+      final: isAtRest(summary.status),
     });
   },
 

@@ -4,6 +4,7 @@
  * (E_DATA_DIR_BUSY): use the studio's Storage page or the REST API then.
  */
 import { parseArgs } from 'node:util';
+import { RUN_STATUSES } from '../contract/status.ts';
 import { defaultDataDir, openConveyor } from '../conveyor.ts';
 import { ConveyorError } from '../errors.ts';
 import type { RunStatus } from '../store/types.ts';
@@ -23,7 +24,7 @@ export const RUNS_USAGE = `  runs prune --older-than AGE [--status S,...] [--arc
                                          (the retention commands refuse while the studio runs:
                                          use its Storage page then)`;
 
-const STATUSES: readonly RunStatus[] = ['running', 'safe_stopped', 'pausing', 'paused', 'stopping', 'stopped', 'completed', 'failed', 'interrupted'];
+const STATUSES: readonly RunStatus[] = RUN_STATUSES;
 
 function usage(message: string, hint: string): ConveyorError {
   return new ConveyorError('E_USAGE', message, hint, 2);

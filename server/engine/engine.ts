@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { isResumable } from '../contract/status.ts';
 import path from 'node:path';
 import type { RecordData, RejectInfo, RunInput } from '../../nodes/sdk/types.ts';
 import { NodeError, type StepErrorInfo } from '../../nodes/sdk/node-error.ts';
@@ -73,7 +74,6 @@ interface ActiveRun {
   done: Promise<void>;
 }
 
-const RESUMABLE: RunStatus[] = ['paused', 'stopped', 'interrupted', 'safe_stopped'];
 
 /**
  * Runs flows over records. Pure TypeScript: it talks to a Store and a NodeRegistry and tells
@@ -296,7 +296,7 @@ export class Engine {
     // (or if the write that marks the run running fails again, below).
     if (this.opts.store.writeFailure?.()) await this.opts.store.recoverWrites?.();
     const row = this.unsaved.get(runId) ?? (await this.runOrThrow(runId));
-    if (!RESUMABLE.includes(row.status)) {
+    if (!isResumable(row.status)) {
       throw new ConveyorError('E_RUN_NOT_RESUMABLE', `Run ${runId} is ${row.status}; only paused, stopped, safe-stopped or interrupted runs can be resumed.`, 'Start a new run instead.', 409);
     }
     await this.continueRun(row);

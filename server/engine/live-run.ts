@@ -7,9 +7,7 @@ export interface NodeCounters {
   failed: number;
 }
 
-export function emptyCounts(): StatusCounts {
-  return { pending: 0, running: 0, success: 0, failed: 0, needs_review: 0, skipped: 0 };
-}
+export { emptyCounts } from '../contract/status.ts';
 
 /** In-memory counters of a run in progress: what the canvas and the progress bar show. */
 export class LiveRun {

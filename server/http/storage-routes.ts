@@ -1,10 +1,10 @@
 import { Router } from 'express';
+import { RUN_STATUSES } from '../contract/status.ts';
 import { z } from 'zod';
 import type { Retention } from '../retention/retention.ts';
 import type { Store } from '../store/types.ts';
 import { parseBody, parseQuery } from './parse.ts';
 
-const RUN_STATUSES = ['running', 'safe_stopped', 'pausing', 'paused', 'stopping', 'stopped', 'completed', 'failed', 'interrupted'] as const;
 
 const flag = z
   .union([z.literal('1'), z.literal('0'), z.literal('true'), z.literal('false')])

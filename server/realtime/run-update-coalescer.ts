@@ -1,4 +1,5 @@
 import type { Engine, RunSummary } from '../engine/engine.ts';
+import { isAtRest } from '../contract/status.ts';
 import type { EngineEvent } from '../engine/events.ts';
 import type { LogRow, RecordStatus } from '../store/types.ts';
 
@@ -18,7 +19,6 @@ interface Pending {
   seq: number;
 }
 
-const FINAL = new Set(['completed', 'stopped', 'failed']);
 
 /**
  * Turns the engine's fine-grained events into at most one update per run every `intervalMs`,
@@ -52,7 +52,7 @@ export class RunUpdateCoalescer {
   /** The full state of a run right now (for a socket that just joined). */
   async snapshot(runId: string): Promise<RunUpdate> {
     const summary = await this.engine.summary(runId);
-    return { ...summary, runId, seq: this.pending.get(runId)?.seq ?? 0, final: FINAL.has(summary.status), records: [], logs: [] };
+    return { ...summary, runId, seq: this.pending.get(runId)?.seq ?? 0, final: isAtRest(summary.status), records: [], logs: [] };
   }
 
   forget(runId: string): void {
@@ -94,7 +94,7 @@ export class RunUpdateCoalescer {
       return;
     }
     p.seq++;
-    const final = FINAL.has(summary.status);
+    const final = isAtRest(summary.status);
     this.send(runId, { ...summary, runId, seq: p.seq, final, records, logs });
     // A finished run sends nothing more unless it is resumed; its bookkeeping can go.
     if (final && !p.timer) this.pending.delete(runId);

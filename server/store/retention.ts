@@ -7,12 +7,14 @@
  * review without force) is refused the same way on replay, and changes nothing.
  */
 import type { SqlValue } from 'sql.js';
+import { RUN_STATUSES, isActive, type RunStatus } from '../contract/status.ts';
 import type { Json } from '../../nodes/sdk/types.ts';
 import { ConveyorError } from '../errors.ts';
 import type { Param, Sql } from './sql.ts';
 
 /** Runs a deletion must never take from under the engine. */
-export const ACTIVE_RUN_STATUSES = ['running', 'pausing', 'stopping'] as const;
+/** Runs that execute steps (the contract's `isActive`): never deleted under their feet. */
+export const ACTIVE_RUN_STATUSES: readonly RunStatus[] = RUN_STATUSES.filter(isActive);
 
 /** Who did it: an operator in the studio (or REST), the CLI, or a retention policy (upload cleanup). */
 export type AuditActor = 'operator' | 'cli' | 'policy';

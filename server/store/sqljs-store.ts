@@ -8,6 +8,7 @@ import path from 'node:path';
 import type { Database, SqlValue } from 'sql.js';
 import type { FlowDocument } from '../flow/schema.ts';
 import type { Json, RecordData, TerminalStatus } from '../../nodes/sdk/types.ts';
+import { RECORD_STATUSES } from '../contract/status.ts';
 import type {
   CreateRunExtras,
   FlowRow,
@@ -94,7 +95,6 @@ const SQL_KEY_ATTEMPTS = `SELECT r.key, ru.id, r.idx, r.status, r.error_code, js
   WHERE r.key IN (${Array.from({ length: KEY_BATCH }, () => '?').join(', ')}) AND r.key IS NOT NULL
   AND r.status IN ('success', 'failed', 'needs_review', 'running') AND ru.flow_id = ? AND ru.id <> ?
   ORDER BY ru.key DESC, r.idx`;
-const RECORD_STATUSES: readonly RecordStatus[] = ['pending', 'running', 'success', 'failed', 'needs_review', 'skipped'];
 
 export interface SqlJsStoreOptions {
   /**

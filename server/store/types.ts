@@ -4,18 +4,9 @@ import type { StepErrorInfo } from '../../nodes/sdk/node-error.ts';
 import type { StoreWriteFailure } from './write-failure.ts';
 import type { RetentionStore } from './retention.ts';
 
-export type RunStatus =
-  | 'running'
-  | 'safe_stopped'
-  | 'pausing'
-  | 'paused'
-  | 'stopping'
-  | 'stopped'
-  | 'completed'
-  | 'failed'
-  | 'interrupted';
-
-export type RecordStatus = 'pending' | 'running' | TerminalStatus;
+// The statuses are defined once, with what each allows, in the contract (server/contract/status.ts).
+import type { RunStatus, RecordStatus, StatusCounts } from '../contract/status.ts';
+export type { RunStatus, RecordStatus, StatusCounts };
 
 export interface FlowRow {
   id: string;
@@ -36,7 +27,6 @@ export interface RunSettings {
   safeStop?: { window: number; minSamples: number; threshold: number } | null;
 }
 
-export type StatusCounts = Record<RecordStatus, number>;
 
 export interface RunRow {
   id: string;
