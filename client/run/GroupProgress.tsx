@@ -222,8 +222,19 @@ export function positionState(position: Position, runStatus: RunStatus | null): 
   return 'next';
 }
 
-/** "Next record (#4) starts in 30 s (interval of the trigger)." — the engine's run-level line while it waits. */
-const WAIT_LINE = /^Next record \(#(\d+)\) starts in (.+?) \(interval/;
+/** The engine's run-level line while it waits for the loop interval carries the wait as data. */
+interface PacingData {
+  pacing: { index: number; waitMs: number; startsAt: string };
+}
+function pacingOf(data: unknown): PacingData['pacing'] | null {
+  const p = (data as Partial<PacingData> | null)?.pacing;
+  return p && typeof p.index === 'number' && typeof p.waitMs === 'number' ? p : null;
+}
+/** A wait in words: "30 s", "2 min 5 s". */
+function waitWords(ms: number): string {
+  const s = Math.max(1, Math.round(ms / 1000));
+  return s < 60 ? `${s} s` : `${Math.floor(s / 60)} min${s % 60 ? ` ${s % 60} s` : ''}`;
+}
 
 /**
  * Where a grouped run is, for the run panel's header: "Group › term" and what happens there
@@ -240,8 +251,8 @@ export function RunPosition() {
     for (let i = logs.length - 1, seen = 0; i >= 0 && seen < 200; i--, seen++) {
       const l = logs[i];
       if (l.recordIndex != null) continue;
-      const m = WAIT_LINE.exec(l.message);
-      if (m) return Number(m[1]) === position.index + 1 ? m[2] : null;
+      const p = pacingOf(l.data);
+      if (p) return p.index === position.index ? waitWords(p.waitMs) : null;
     }
     return null;
     // eslint-disable-next-line react-hooks/exhaustive-deps

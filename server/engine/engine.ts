@@ -525,7 +525,8 @@ export class Engine {
       // Reserved now, so that concurrent workers take the following slots.
       nextAt = at + intervalMs;
       const wait = at - Date.now();
-      if (wait >= 1000) this.logs.add(run.row.id, null, null, 'info', `Next record (#${index + 1}) starts in ${formatWait(wait)} (interval of the trigger).`);
+      // The sentence is for people; the studio reads the same wait as data (`pacing`), never the words.
+      if (wait >= 1000) this.logs.add(run.row.id, null, null, 'info', `Next record (#${index + 1}) starts in ${formatWait(wait)} (interval of the trigger).`, { pacing: { index, waitMs: wait, startsAt: new Date(at).toISOString() } });
       // Timers count from the event loop's cached clock and may fire a little early: wait out the rest.
       for (let left = wait; left > 0; left = at - Date.now()) {
         if (!(await sleep(left, run.halted.signal))) return null;
