@@ -6,7 +6,7 @@ import { flipBit, sharedStringBomb, zipBomb } from '../../../nodes/spreadsheet/h
 import { tempDir, writeXlsx } from '../../../nodes/spreadsheet/test-files.ts';
 import { FLOW_FORMAT, type FlowDocument } from '../../../server/flow/schema.ts';
 import { startServer } from '../../../server/main.ts';
-import { startTestServer } from './support.ts';
+import { probeHealth, startTestServer } from './support.ts';
 
 /**
  * Issue 12, point 1 through the studio: hostile spreadsheets given to a dry check or a run are
@@ -42,21 +42,6 @@ async function upload(file: string): Promise<string> {
   return ((await res.json()) as { id: string }).id;
 }
 
-/** Samples /api/health until `done` settles; returns each answer's time in ms. */
-async function probeHealth(done: Promise<unknown>): Promise<number[]> {
-  let finished = false;
-  void done.finally(() => (finished = true));
-  const times: number[] = [];
-  while (!finished) {
-    const t0 = performance.now();
-    const res = await fetch(`${s.url}/api/health`);
-    await res.text();
-    times.push(performance.now() - t0);
-    expect(res.status).toBe(200);
-    await new Promise((r) => setTimeout(r, 15));
-  }
-  return times;
-}
 
 /** Most answers within 100 ms (the bound), none slow enough to be a freeze, with a margin for a busy test machine. */
 function expectResponsive(times: number[], minSamples: number): void {
@@ -81,7 +66,7 @@ describe('hostile spreadsheets through the studio', () => {
     };
     const t0 = Date.now();
     const checks = Promise.all(Object.values(files).map((fileId) => s.api('POST', `/api/flows/${FLOW.id}/preflight`, { input: { fileId } })));
-    const times = await probeHealth(checks);
+    const times = await probeHealth(s.url, checks);
     const answers = await checks;
     expect(Date.now() - t0).toBeLessThan(30_000);
     const codes = answers.map((a) => (a.body.problems as Array<{ code: string }>).map((p) => p.code));
@@ -134,7 +119,7 @@ describe('limits set by the admin', () => {
     try {
       const fileId = await upload(sharedStringBomb(path.join(dir, 'strings-3m-b.xlsx'), 3_000_000));
       const check = s.api('POST', `/api/flows/${FLOW.id}/preflight`, { input: { fileId } });
-      const times = await probeHealth(check);
+      const times = await probeHealth(s.url, check);
       const answer = await check;
       expect(answer.body.problems).toEqual([expect.objectContaining({ code: 'E_SHEET_TOO_LARGE', message: expect.stringMatching(/needed more than 48 MB of memory/), hint: expect.stringMatching(/CONVEYOR_SHEET_MEMORY_MB \(now 48\)/) })]);
       expectResponsive(times, 5);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FLOW_FORMAT, type FlowDocument } from '../../../server/flow/schema.ts';
-import { startTestServer } from './support.ts';
+import { probeHealth, startTestServer } from './support.ts';
 
 /**
  * Issue 12, point 2: a pattern or an expression written in a flow cannot freeze the studio. Before,
@@ -31,21 +31,6 @@ function flow(id: string, nodes: FlowDocument['nodes'], records: unknown[]): Flo
   } as FlowDocument;
 }
 
-/** Samples /api/health until `done` settles; returns each answer's time in ms. */
-async function probeHealth(done: Promise<unknown>): Promise<number[]> {
-  let finished = false;
-  void done.finally(() => (finished = true));
-  const times: number[] = [];
-  while (!finished) {
-    const t0 = performance.now();
-    const res = await fetch(`${s.url}/api/health`);
-    await res.text();
-    times.push(performance.now() - t0);
-    expect(res.status).toBe(200);
-    await new Promise((r) => setTimeout(r, 15));
-  }
-  return times;
-}
 
 async function runToEnd(flowId: string): Promise<{ id: string; status: string; counts: Record<string, number> }> {
   const started = await s.api('POST', '/api/runs', { flowId });
@@ -93,7 +78,7 @@ describe('patterns and expressions cannot freeze the studio', () => {
     );
     const t0 = Date.now();
     const run = runToEnd('flow_catastrophic');
-    const times = await probeHealth(run);
+    const times = await probeHealth(s.url, run);
     const done = await run;
     expect(done.status).toBe('completed');
     expect(done.counts.failed).toBe(20); // the condition was false (no match), the rule did not match
@@ -121,7 +106,7 @@ describe('patterns and expressions cannot freeze the studio', () => {
       ),
     );
     const run = runToEnd('flow_runaway');
-    const times = await probeHealth(run);
+    const times = await probeHealth(s.url, run);
     const done = await run;
     expect(done.counts.failed).toBe(2);
     expectResponsive(times, 20); // the run lasts about 2 s (the expression's budget)

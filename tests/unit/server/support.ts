@@ -49,3 +49,22 @@ export function scoringFlow(id = 'flow_scoring', records = '[]'): FlowDocument {
     ],
   };
 }
+
+/**
+ * Samples `${url}/api/health` until `done` settles (each answer must be 200); returns each answer's
+ * time in ms — how the studio stays responsive while something heavy runs.
+ */
+export async function probeHealth(url: string, done: Promise<unknown>): Promise<number[]> {
+  let finished = false;
+  void done.finally(() => (finished = true));
+  const times: number[] = [];
+  while (!finished) {
+    const t0 = performance.now();
+    const res = await fetch(`${url}/api/health`);
+    await res.text();
+    times.push(performance.now() - t0);
+    if (res.status !== 200) throw new Error(`/api/health answered ${res.status}`);
+    await new Promise((r) => setTimeout(r, 15));
+  }
+  return times;
+}
