@@ -1,4 +1,4 @@
-import type { FlowDocument } from '../flow/schema.ts';
+import type { FlowDocument } from '../contract/flow/schema.ts';
 import type { Json, RecordData, RejectInfo, TerminalStatus, LogLevel } from '../../nodes/sdk/types.ts';
 import type { StepErrorInfo } from '../../nodes/sdk/node-error.ts';
 import type { StoreWriteFailure } from './write-failure.ts';
@@ -297,19 +297,23 @@ export interface Page<T> {
   total: number;
 }
 
-/**
- * The store. Every write resolves only once it is durable: after a crash (even kill -9) the store
+/*
+ * The store's roles. Callers name the role they need (a report reads `ReportReads`, the scheduler
+ * `NodeStateStore`…); `Store` is all of them, as each implementation (embedded sql.js, PostgreSQL)
+ * provides. Every write resolves only once it is durable: after a crash (even kill -9) the store
  * reopens with every write whose promise resolved, and nothing half-written.
- * Retention (deleting runs, audit, sizes) comes from `RetentionStore` (retention.ts).
  */
-export interface Store extends RetentionStore {
-  // Flows
+
+/** Flow documents. */
+export interface FlowStore {
   listFlows(): Promise<FlowRow[]>;
   getFlow(id: string): Promise<FlowRow | null>;
   putFlow(doc: FlowDocument): Promise<FlowRow>;
   deleteFlow(id: string): Promise<boolean>;
+}
 
-  // Runs
+/** Runs, their records and steps: what the engine writes and resumes from. */
+export interface RunStore {
   createRun(run: RunRow, records: RecordData[], extras?: CreateRunExtras): Promise<void>;
   updateRun(id: string, patch: RunPatch): Promise<void>;
   getRun(id: string): Promise<RunRow | null>;
@@ -317,7 +321,6 @@ export interface Store extends RetentionStore {
   /** Runs left running/pausing/stopping by a process that died. */
   listRunsWithStatus(statuses: RunStatus[]): Promise<RunRow[]>;
 
-  // Records and steps
   /** Commits one step, the record's new checkpoint/status and the node state the step wrote, atomically. */
   commitStep(step: StepRow, record: RecordUpdate, state?: NodeStateWrite[]): Promise<void>;
   updateRecord(update: RecordUpdate): Promise<void>;
@@ -329,8 +332,12 @@ export interface Store extends RetentionStore {
   listSteps(runId: string, recordIndex: number): Promise<StepRow[]>;
   /** Per node: how many steps succeeded and failed (for the canvas counters of a past run). */
   stepCounts(runId: string): Promise<Record<string, { success: number; failed: number }>>;
+  /** When the run's most recently started record started (pacing across pauses and restarts), or null. */
+  lastRecordStart(runId: string): Promise<string | null>;
+}
 
-  // Idempotency, rejects, audit, review
+/** Idempotency, rejects, the audit trail of records and the review queue. */
+export interface AuditReads {
   /**
    * Of `keys`, those a record of another run of the flow has attempted: key → its latest attempt (newest
    * run first) and its latest success. Records that never ran a step (pending, or settled as skipped
@@ -342,22 +349,23 @@ export interface Store extends RetentionStore {
   /** The run's audit trail: every record transition and operator action, oldest first. */
   listRunEvents(runId: string, filter?: { actor?: 'engine' | 'operator'; offset?: number; limit?: number }): Promise<Page<RecordEventRow>>;
   listReview(filter: ReviewFilter): Promise<Page<RecordRow & { flowId: string; flowName: string }>>;
+}
 
-  // Report
+/** What the run report and the grouped progress read, without the records' JSON. */
+export interface ReportReads {
   /** Step durations of a run, grouped per node and status. */
   stepTimings(runId: string): Promise<StepTimings[]>;
   /** Every record of a run (index order), without data, output or checkpoint. */
   recordTimings(runId: string): Promise<RecordTiming[]>;
-
-  /** When the run's most recently started record started (pacing across pauses and restarts), or null. */
-  lastRecordStart(runId: string): Promise<string | null>;
   /**
    * Every record of a run in index order: status, the values of the given data fields, and the
    * outcomes of its paths when it fanned out (for the grouped progress of a run).
    */
   recordSummaries(runId: string, fields: string[]): Promise<RecordSummary[]>;
+}
 
-  // Node state (see NodeStateWrite)
+/** Nodes' persisted state (see NodeStateWrite); a step's writes go with `RunStore.commitStep`. */
+export interface NodeStateStore {
   getNodeState(scope: string, nodeId: string, key: string): Promise<Json | null>;
   /** Keys of a node's state starting with `prefix`, in key order. */
   listNodeState(scope: string, nodeId: string, prefix?: string): Promise<Array<{ key: string; value: Json }>>;
@@ -365,18 +373,28 @@ export interface Store extends RetentionStore {
   putNodeState(writes: NodeStateWrite[]): Promise<void>;
   /** Deletes every key of a node's state in a scope. */
   clearNodeState(scope: string, nodeId: string): Promise<void>;
+}
 
-  // Run log
+/** The run log. */
+export interface LogStore {
   appendLogs(rows: LogRow[]): Promise<void>;
   listLogs(runId: string, filter?: { offset?: number; limit?: number }): Promise<Page<LogRow>>;
+}
 
-  // Write failures (a full or read-only disk; see docs/architecture.md, "When a write fails")
+/** Write failures (a full or read-only disk; see docs/architecture.md, "When a write fails"): optional. */
+export interface WriteHealth {
   /** Why writes fail now, or null while they work. */
   writeFailure?(): StoreWriteFailure | null;
   /** Calls `listener` when writes start failing (with the failure) and when they work again (null). */
   onWriteState?(listener: (failure: StoreWriteFailure | null) => void): () => void;
   /** Reopens the journal after a write failure; throws E_STORE_WRITE when it cannot. */
   recoverWrites?(): Promise<void>;
+}
 
+/**
+ * The whole store: every role. Retention (deleting runs, audit, sizes) comes from `RetentionStore`
+ * (retention.ts).
+ */
+export interface Store extends FlowStore, RunStore, AuditReads, ReportReads, NodeStateStore, LogStore, RetentionStore, WriteHealth {
   close(): Promise<void>;
 }
