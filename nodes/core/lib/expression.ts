@@ -2,6 +2,7 @@ import jsonata from 'jsonata';
 import { NodeError } from '../../sdk/node-error.ts';
 import type { Json } from '../../sdk/types.ts';
 import { LinearRegExp, linearCompileProblem } from './linear-regex.ts';
+import { FALLBACK, fastPathFor, type FastPath } from './expression-fast.ts';
 
 /**
  * JSONata expressions as the core nodes use them: compiled once per source text and cached,
@@ -72,7 +73,13 @@ function regexProblem(node: unknown, depth = 0): JsonataErrorLike | null {
 }
 const CACHE_LIMIT = 10_000;
 
-type Compiled = { ok: true; expr: jsonata.Expression } | { ok: false; error: JsonataErrorLike };
+type Compiled = { ok: true; expr: jsonata.Expression; fast?: FastPath } | { ok: false; error: JsonataErrorLike };
+
+/** Whether constants and plain field references skip the JSONata evaluator (expression-fast.ts); off only to measure the difference. */
+let fastPathOn = true;
+export function useExpressionFastPath(on: boolean): void {
+  fastPathOn = on;
+}
 
 interface JsonataErrorLike {
   code?: string;
@@ -96,7 +103,7 @@ export function tryCompile(source: string): Compiled {
         if (refused) entry = { ok: false, error: refused };
         else {
           expr.assign(ENTRY_HOOK as unknown as string, budgetHook);
-          entry = { ok: true, expr };
+          entry = { ok: true, expr, fast: fastPathFor(expr.ast()) };
         }
       }
     } catch (err) {
@@ -144,7 +151,12 @@ export function compile(source: string, where = 'the expression'): jsonata.Expre
  * Throws E_EXPRESSION_INVALID (syntax) or E_EXPRESSION_FAILED (could not be worked out for this data).
  */
 export async function evaluate(source: string, data: unknown, where = 'the expression', bindings?: Record<string, unknown>): Promise<Json | undefined> {
-  const expr = compile(source, where);
+  const compiled = tryCompile(source);
+  if (compiled.ok && compiled.fast && fastPathOn) {
+    const quick = compiled.fast(data);
+    if (quick !== FALLBACK) return toJson(quick);
+  }
+  const expr = compiled.ok ? compiled.expr : compile(source, where);
   let result: unknown;
   try {
     result = await expr.evaluate(data, bindings);
