@@ -122,6 +122,25 @@ export const CREDENTIAL_KINDS: readonly CredentialKind[] = [
       })
       .strict(),
   },
+  {
+    kind: 'ai_endpoint',
+    title: 'AI model endpoint (OpenAI-compatible)',
+    description: 'A chat-completion API: OpenAI, or a local Ollama, vLLM or llama.cpp server. Used by the AI step.',
+    secret: ['apiKey'],
+    schema: z
+      .object({
+        baseUrl: z
+          .string()
+          .trim()
+          .max(2000, 'must have at most 2000 characters')
+          .url('must be a web address, e.g. https://api.openai.com/v1')
+          .regex(/^https?:\/\//i, 'must start with http:// or https://')
+          .describe('The API root that has /chat/completions under it, e.g. https://api.openai.com/v1 or http://127.0.0.1:11434/v1 (Ollama).')
+          .meta({ title: 'Base URL' }),
+        apiKey: secretText('API key', 'The key, sent as Authorization: Bearer <key>. A local server without keys: write any text, e.g. ollama.', 8192),
+      })
+      .strict(),
+  },
   mailKind('imap', 'Mailbox (IMAP)', 'Reads mail from a mailbox.', 993, true),
   mailKind('smtp', 'Mail sending (SMTP)', 'Sends mail through a mail server.', 587, false),
 ];
