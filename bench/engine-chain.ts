@@ -6,7 +6,7 @@ import path from 'node:path';
 import { createRegistry } from '../nodes/index.ts';
 import { Engine } from '../server/engine/engine.ts';
 import { openSqlJsStore } from '../server/store/sqljs-store.ts';
-import { FLOW_FORMAT, type FlowDocument } from '../server/flow/schema.ts';
+import { FLOW_FORMAT, type FlowDocument } from '../server/contract/flow/schema.ts';
 
 const records = Number(process.argv[2] ?? 10_000);
 const concurrency = Number(process.argv[3] ?? 64);

@@ -9,7 +9,7 @@ import { Engine } from '../server/engine/engine.ts';
 import { openSqlJsStore } from '../server/store/sqljs-store.ts';
 import { NodeRegistry } from '../nodes/registry.ts';
 import { coreNodes } from '../nodes/core/index.ts';
-import { FLOW_FORMAT, type FlowDocument } from '../server/flow/schema.ts';
+import { FLOW_FORMAT, type FlowDocument } from '../server/contract/flow/schema.ts';
 
 const sizes = (process.argv[2] ?? '1000,4000,16000').split(',').map(Number);
 const node = (id: string, type: string, x: number, params: Record<string, unknown>) => ({ id, type, position: { x, y: 0 }, params });

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { openConveyor } from '../server/conveyor.ts';
-import { FLOW_FORMAT, type FlowDocument } from '../server/flow/schema.ts';
+import { FLOW_FORMAT, type FlowDocument } from '../server/contract/flow/schema.ts';
 
 const groupCount = Number(process.argv[2] ?? 20);
 const termsPerGroup = Number(process.argv[3] ?? 10);

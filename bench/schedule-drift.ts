@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { openConveyor } from '../server/conveyor.ts';
-import { FLOW_FORMAT, type FlowDocument } from '../server/flow/schema.ts';
+import { FLOW_FORMAT, type FlowDocument } from '../server/contract/flow/schema.ts';
 
 const ticks = Number(process.argv[2] ?? 100);
 const intervalSeconds = Number(process.argv[3] ?? 0.2);

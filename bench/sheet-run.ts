@@ -7,7 +7,7 @@ import path from 'node:path';
 import { createRegistry } from '../nodes/index.ts';
 import { Engine } from '../server/engine/engine.ts';
 import { openSqlJsStore } from '../server/store/sqljs-store.ts';
-import type { FlowDocument } from '../server/flow/schema.ts';
+import type { FlowDocument } from '../server/contract/flow/schema.ts';
 import { writePeopleSheet } from '../scripts/people-sheet.ts';
 
 const rows = Number(process.argv[2] ?? 10_000);

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { openSqlJsStore } from '../server/store/sqljs-store.ts';
 import type { RunRow, StepRow } from '../server/store/types.ts';
-import { FLOW_FORMAT, type FlowDocument } from '../server/flow/schema.ts';
+import { FLOW_FORMAT, type FlowDocument } from '../server/contract/flow/schema.ts';
 
 const writers = Number(process.argv[2] ?? 256);
 const records = Number(process.argv[3] ?? 20_000);

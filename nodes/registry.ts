@@ -1,9 +1,7 @@
 import { z } from 'zod';
 import type { AnyNodeDefinition, DynamicPorts, NodeCategory, PortSpec, SideEffect, CredentialRequirement } from './sdk/types.ts';
-import { dynamicPorts } from './sdk/dynamic-ports.ts';
+import { allOutputs, ERROR_PORT } from '../server/contract/ports.ts';
 
-/** The port every node has for catching its own failure. */
-export const ERROR_PORT: PortSpec = { id: 'error', label: 'On error' };
 
 /** What GET /api/node-types serves for one node type: plain JSON, no functions. */
 export interface NodeTypeInfo {
@@ -50,7 +48,7 @@ export class NodeRegistry {
   outputPorts(type: string, params: unknown): PortSpec[] {
     const def = this.byType.get(type);
     if (!def) return [];
-    return [...def.outputs, ...dynamicPorts(def.dynamicOutputs, params), ERROR_PORT];
+    return allOutputs(def, params);
   }
 
   catalog(): NodeTypeInfo[] {

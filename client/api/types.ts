@@ -1,4 +1,4 @@
-import type { FlowDocument } from '../../server/flow/schema.ts';
+import type { FlowDocument } from '../../server/contract/flow/schema.ts';
 import type { RunStatus, RecordStatus, StatusCounts, RunSettings, RecordEventRow } from '../../server/store/types.ts';
 import type { StepErrorInfo } from '../../nodes/sdk/node-error.ts';
 import type { Json, LogLevel, RecordData, PortSpec, DynamicPorts, NodeCategory } from '../../nodes/sdk/types.ts';

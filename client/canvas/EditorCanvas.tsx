@@ -16,7 +16,7 @@ import {
 import { useFlowStore, type CanvasNode, type NoteNode } from '../stores/flow-store.ts';
 import { useCatalog } from '../stores/catalog-store.ts';
 import { toast } from '../stores/toast-store.ts';
-import { mainOutputs } from '../lib/ports.ts';
+import { mainOutputs } from '../../server/contract/ports.ts';
 import { connectionProblem, type ProposedConnection } from './connection-rules.ts';
 import { FlowNodeCard, NODE_WIDTH } from './FlowNodeCard.tsx';
 import { NoteCard } from './NoteCard.tsx';

@@ -4,7 +4,7 @@ import type { CanvasNode } from '../stores/flow-doc.ts';
 import type { NodeTypeInfo } from '../api/types.ts';
 import { useCatalog } from '../stores/catalog-store.ts';
 import { useLiveRun } from '../stores/live-run-store.ts';
-import { mainOutputs } from '../lib/ports.ts';
+import { mainOutputs } from '../../server/contract/ports.ts';
 import { cn } from '../lib/cn.ts';
 import { categoryStyle } from './categories.ts';
 import { NodeGlyph } from './NodeGlyph.tsx';

@@ -1,6 +1,6 @@
 import { memo } from 'react';
 import { NodeResizer, type NodeProps } from '@xyflow/react';
-import { NOTE_COLORS } from '../../server/flow/schema.ts';
+import { NOTE_COLORS } from '../../server/contract/flow/schema.ts';
 import { NOTE_PREFIX, type NoteNode } from '../stores/flow-doc.ts';
 import { useFlowStore } from '../stores/flow-store.ts';
 import { cn } from '../lib/cn.ts';

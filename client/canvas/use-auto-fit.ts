@@ -2,7 +2,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { useNodesInitialized, useReactFlow, type Node, type ReactFlowInstance } from '@xyflow/react';
 import { useFlowStore } from '../stores/flow-store.ts';
 import { useCatalog } from '../stores/catalog-store.ts';
-import { mainOutputs } from '../lib/ports.ts';
+import { mainOutputs } from '../../server/contract/ports.ts';
 import { layoutFlow, needsLayout, type LayoutNode } from './layout.ts';
 import { boxOf } from './placement.ts';
 

@@ -9,7 +9,7 @@ import { TrashIcon } from '../components/icons.tsx';
 import { Badge } from '../components/Badge.tsx';
 import { categoryStyle } from '../canvas/categories.ts';
 import { NodeGlyph } from '../canvas/NodeGlyph.tsx';
-import { mainOutputs } from '../lib/ports.ts';
+import { mainOutputs } from '../../server/contract/ports.ts';
 import { cn } from '../lib/cn.ts';
 import { Section } from './Section.tsx';
 import { SchedulePreview } from './SchedulePreview.tsx';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { flowSettingsSchema, stepPolicySchema, type FlowSettings, type StepPolicy } from '../../server/flow/schema.ts';
+import { flowSettingsSchema, stepPolicySchema, type FlowSettings, type StepPolicy } from '../../server/contract/flow/schema.ts';
 
 type Obj = Record<string, unknown>;
 

@@ -1,5 +1,5 @@
 import type { RunStatus, RecordStatus } from '../api/types.ts';
-import type { OutcomeTone } from '../../server/engine/run-outcome.ts';
+import type { OutcomeTone } from '../../server/contract/run-outcome.ts';
 import type { ToastKind } from '../stores/toast-store.ts';
 
 // What each status allows is the contract's (server/contract/status.ts): one table for studio and server.
@@ -41,7 +41,7 @@ export function statusLabel(s: string): string {
   return s.replace(/_/g, ' ').replace(/^./, (c) => c.toUpperCase());
 }
 
-/** Badge tone of an outcome tone (server/engine/run-outcome.ts): one colour per outcome everywhere. */
+/** Badge tone of an outcome tone (server/contract/run-outcome.ts): one colour per outcome everywhere. */
 export const OUTCOME_TONE: Record<OutcomeTone, Tone> = {
   success: 'green',
   warning: 'amber',

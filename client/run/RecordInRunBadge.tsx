@@ -1,5 +1,5 @@
 import { Badge, RecordStatusBadge } from '../components/Badge.tsx';
-import { unfinishedRecordWord } from '../../server/engine/run-outcome.ts';
+import { unfinishedRecordWord } from '../../server/contract/run-outcome.ts';
 import { OUTCOME_TONE } from '../lib/run-status.ts';
 import type { RecordStatus, RunStatus } from '../api/types.ts';
 

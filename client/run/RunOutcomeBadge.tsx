@@ -1,5 +1,5 @@
 import { Badge } from '../components/Badge.tsx';
-import { runOutcome } from '../../server/engine/run-outcome.ts';
+import { runOutcome } from '../../server/contract/run-outcome.ts';
 import { isRunActive, OUTCOME_TONE } from '../lib/run-status.ts';
 import type { RunStatus, StatusCounts } from '../api/types.ts';
 

@@ -4,7 +4,7 @@ import { useLiveRun } from '../stores/live-run-store.ts';
 import { IconButton } from '../components/Button.tsx';
 import { ChevronDownIcon, ChevronUpIcon, ListIcon, TerminalIcon, XIcon } from '../components/icons.tsx';
 import { cn } from '../lib/cn.ts';
-import { runOutcome } from '../../server/engine/run-outcome.ts';
+import { runOutcome } from '../../server/contract/run-outcome.ts';
 import { isRunActive } from '../lib/run-status.ts';
 import { RunOutcomeBadge } from './RunOutcomeBadge.tsx';
 import { RunTimer } from './RunTimer.tsx';

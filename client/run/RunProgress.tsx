@@ -2,7 +2,7 @@ import { doneCount, useLiveRun } from '../stores/live-run-store.ts';
 import { duration } from '../lib/format.ts';
 import { cn } from '../lib/cn.ts';
 import { useTick } from '../lib/use-tick.ts';
-import { unfinishedRecordWord } from '../../server/engine/run-outcome.ts';
+import { unfinishedRecordWord } from '../../server/contract/run-outcome.ts';
 
 /** Done / total with a segmented bar (success, review, failed, skipped) and an ETA. */
 export function RunProgress() {

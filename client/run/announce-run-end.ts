@@ -1,4 +1,4 @@
-import { runOutcome } from '../../server/engine/run-outcome.ts';
+import { runOutcome } from '../../server/contract/run-outcome.ts';
 import { OUTCOME_TOAST } from '../lib/run-status.ts';
 import { useLiveRun } from '../stores/live-run-store.ts';
 import { useToasts } from '../stores/toast-store.ts';

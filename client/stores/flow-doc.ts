@@ -1,6 +1,6 @@
 import type { Edge, Node } from '@xyflow/react';
-import { FLOW_FORMAT, type FlowDocument, type FlowEdge, type FlowNode, type FlowNote, type FlowSettings, type StepPolicy } from '../../server/flow/schema.ts';
-import { canonicalFlow } from '../../server/flow/serialize.ts';
+import { FLOW_FORMAT, type FlowDocument, type FlowEdge, type FlowNode, type FlowNote, type FlowSettings, type StepPolicy } from '../../server/contract/flow/schema.ts';
+import { canonicalFlow } from '../../server/contract/flow/serialize.ts';
 
 /** What a canvas node carries: exactly the document's node fields (besides id and position). */
 export type FlowNodeData = {

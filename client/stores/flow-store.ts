@@ -1,8 +1,8 @@
 import { create } from 'zustand';
 import { applyEdgeChanges, applyNodeChanges, type EdgeChange, type NodeChange, type XYPosition } from '@xyflow/react';
-import type { FlowDocument, FlowEdge, FlowNode } from '../../server/flow/schema.ts';
+import type { FlowDocument, FlowEdge, FlowNode } from '../../server/contract/flow/schema.ts';
 import { newEdgeId, newNodeId } from '../lib/ids.ts';
-import { allOutputIds, mainOutputs } from '../lib/ports.ts';
+import { allOutputIds, mainOutputs } from '../../server/contract/ports.ts';
 import { nodeTypeInfo } from './catalog-store.ts';
 import { defaultNodeName } from '../data/node-names.ts';
 import { emptyHistory, record, redo as redoHistory, undo as undoHistory, type History } from './history.ts';

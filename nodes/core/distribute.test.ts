@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dynamicPorts } from '../sdk/dynamic-ports.ts';
+import { dynamicPorts } from '../../server/contract/ports.ts';
 import { distribute, windowKeyOf } from './distribute.ts';
 import { MemoryState, failureOf, runNode } from '../sdk/testing.ts';
 import type { NodeContext, RecordData } from '../sdk/types.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dynamicPorts } from '../sdk/dynamic-ports.ts';
+import { dynamicPorts } from '../../server/contract/ports.ts';
 import { switchNode } from './switch.ts';
 import { failureOf, runNode } from '../sdk/testing.ts';
 

@@ -4,9 +4,9 @@ import https from 'node:https';
 import net from 'node:net';
 import { Readable } from 'node:stream';
 import { NodeError } from './node-error.ts';
-import { normalizeAddress, parseAllowEntry, type AllowEntry, type Family } from './allow-list.ts';
+import { normalizeAddress, parseAllowEntry, type AllowEntry, type Family } from '../../server/contract/allow-list.ts';
 
-export { normalizeAddress, parseAllowEntry, allowListProblems } from './allow-list.ts';
+export { normalizeAddress, parseAllowEntry, allowListProblems } from '../../server/contract/allow-list.ts';
 
 /**
  * The network policy every connector uses (HTTP, browser, mail…): by default a step cannot reach

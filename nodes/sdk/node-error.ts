@@ -1,3 +1,5 @@
+import type { StepErrorInfo } from '../../server/contract/data.ts';
+
 /**
  * A failure a node reports on purpose: a stable code, a message a person can read,
  * and a hint saying what to do about it. Anything else a node throws becomes E_NODE_CRASHED.
@@ -17,12 +19,8 @@ export class NodeError extends Error {
   }
 }
 
-export interface StepErrorInfo {
-  code: string;
-  message: string;
-  hint: string;
-  transient: boolean;
-}
+// The stored and sent shape of a step's failure is part of the contract.
+export type { StepErrorInfo };
 
 export function toStepError(err: unknown): StepErrorInfo {
   if (err instanceof NodeError) {

@@ -1,41 +1,10 @@
 import type { z } from 'zod';
 import type { NetworkAccess } from './network.ts';
+import type { Json, RecordData, SideEffect, TerminalStatus, NodeCategory, PortSpec, DynamicPorts, CredentialRequirement, LogLevel, RejectInfo } from '../../server/contract/data.ts';
 
-/** Any JSON value a record can carry between steps. */
-export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-/** The data of one record (or one child of a split) as it travels the graph. */
-export type RecordData = { [key: string]: Json };
-
-export type SideEffect = 'none' | 'idempotent' | 'unsafe';
-export type TerminalStatus = 'success' | 'failed' | 'needs_review' | 'skipped';
-export const TERMINAL_STATUSES: readonly TerminalStatus[] = ['success', 'failed', 'needs_review', 'skipped'];
-
-export type NodeCategory = 'Triggers' | 'Data' | 'Flow' | 'Network' | 'Output';
-
-export interface PortSpec {
-  id: string;
-  label: string;
-}
-
-/**
- * Output ports that depend on the node's parameters (e.g. one port per switch rule):
- * every element of `params[param]` adds a port whose id is `element[idField]`.
- */
-export interface DynamicPorts {
-  param: string;
-  idField: string;
-  labelField?: string;
-}
-
-/**
- * A credential a node uses: `name` is the param that holds the credential's name (flows store
- * only names, never secrets), `kind` the kind (or kinds) of credential it accepts.
- */
-export interface CredentialRequirement {
-  name: string;
-  kind: string | string[];
-  optional?: boolean;
-}
+// The data words (records, ports, categories, log levels) belong to the contract; node authors get them here.
+export type { Json, RecordData, SideEffect, TerminalStatus, NodeCategory, PortSpec, DynamicPorts, CredentialRequirement, LogLevel, RejectInfo };
+export { TERMINAL_STATUSES } from '../../server/contract/data.ts';
 
 /** A credential resolved from the vault for one step: its secrets are in clear, in memory only. */
 export interface ResolvedCredential {
@@ -66,8 +35,6 @@ export interface CredentialAccess {
    */
   get(name: string, request?: CredentialRequest): Promise<ResolvedCredential>;
 }
-
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
 export interface NodeLogger {
   debug(message: string, data?: Json): void;
@@ -223,16 +190,6 @@ export interface RunInput {
   format?: 'json' | 'csv';
   /** An uploaded file (spreadsheet), already on disk under DATA_DIR/uploads. */
   file?: { path: string; name: string };
-}
-
-/** A row refused before execution, with the reason a person can act on. */
-export interface RejectInfo {
-  /** Row number as the operator sees it in the file (header = 1, first data row = 2). */
-  row: number;
-  field: string | null;
-  rule: string;
-  value: Json;
-  message: string;
 }
 
 /**

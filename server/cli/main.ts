@@ -15,7 +15,7 @@ import { STORE_USAGE, storeCommand } from './store-command.ts';
 import { openPastRuns } from './past-runs.ts';
 import { RUNS_USAGE, runsCommand, storageCommand } from './runs-command.ts';
 import type { RunSummary } from '../engine/engine.ts';
-import { OUTCOME_EXIT_CODE, runOutcome } from '../engine/run-outcome.ts';
+import { OUTCOME_EXIT_CODE, runOutcome } from '../contract/run-outcome.ts';
 import type { Store } from '../store/types.ts';
 import { makeCreatedFilesPrivate } from '../private-files.ts';
 

@@ -1,6 +1,6 @@
 import type { AnyNodeDefinition } from '../../nodes/sdk/types.ts';
 import type { NodeRegistry } from '../../nodes/registry.ts';
-import type { FlowDocument, FlowNode, StepPolicy } from '../flow/schema.ts';
+import type { FlowDocument, FlowNode, StepPolicy } from '../contract/flow/schema.ts';
 import { ConveyorError } from '../errors.ts';
 
 export interface CompiledNode {

@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { RecordData, RejectInfo, RunInput } from '../../nodes/sdk/types.ts';
 import { NodeError, type StepErrorInfo } from '../../nodes/sdk/node-error.ts';
 import type { NodeRegistry } from '../../nodes/registry.ts';
-import type { FlowDocument } from '../flow/schema.ts';
+import type { FlowDocument } from '../contract/flow/schema.ts';
 import type { RecordRow, RunRow, RunStatus, StatusCounts, Store } from '../store/types.ts';
 import { ConveyorError } from '../errors.ts';
 import { isStoreWriteError, type StoreWriteFailure } from '../store/write-failure.ts';

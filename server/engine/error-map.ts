@@ -1,5 +1,5 @@
 import type { StepErrorInfo } from '../../nodes/sdk/node-error.ts';
-import type { ErrorRule, StepPolicy } from '../flow/schema.ts';
+import type { ErrorRule, StepPolicy } from '../contract/flow/schema.ts';
 import { LinearRegExp } from '../../nodes/core/lib/linear-regex.ts';
 
 export type ErrorAction = ErrorRule['action'];

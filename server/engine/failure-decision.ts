@@ -1,5 +1,5 @@
 import type { StepErrorInfo } from '../../nodes/sdk/node-error.ts';
-import type { StepPolicy } from '../flow/schema.ts';
+import type { StepPolicy } from '../contract/flow/schema.ts';
 import { mapError } from './error-map.ts';
 import { backoffDelay, shouldRetry } from './retry-policy.ts';
 

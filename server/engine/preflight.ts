@@ -1,8 +1,8 @@
 import type { NodeRegistry } from '../../nodes/registry.ts';
 import { NodeError } from '../../nodes/sdk/node-error.ts';
 import type { RecordData, RejectInfo, RunInput } from '../../nodes/sdk/types.ts';
-import type { FlowDocument } from '../flow/schema.ts';
-import { jsonPath, type FlowProblem } from '../flow/problems.ts';
+import type { FlowDocument } from '../contract/flow/schema.ts';
+import { jsonPath, type FlowProblem } from '../contract/flow/problems.ts';
 import { validateFlow } from '../flow/validate.ts';
 import type { Store } from '../store/types.ts';
 import { planIdempotency } from './idempotency.ts';

@@ -1,4 +1,4 @@
-import type { StepPolicy } from '../flow/schema.ts';
+import type { StepPolicy } from '../contract/flow/schema.ts';
 import type { StepErrorInfo } from '../../nodes/sdk/node-error.ts';
 
 /** An error-map rule that says "retry" on a step without retry settings still gets 3 attempts. */

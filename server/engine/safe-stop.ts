@@ -1,5 +1,5 @@
 import type { StepErrorInfo } from '../../nodes/sdk/node-error.ts';
-import type { SafeStopSettings } from '../flow/schema.ts';
+import type { SafeStopSettings } from '../contract/flow/schema.ts';
 
 /** Watches the error rate over the last `window` finished records and says when to stop. */
 export class SafeStopWindow {

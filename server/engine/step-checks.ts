@@ -1,7 +1,7 @@
 import type { RecordData } from '../../nodes/sdk/types.ts';
 import { NodeError, toStepError, type StepErrorInfo } from '../../nodes/sdk/node-error.ts';
 import { evaluate, toBoolean } from '../../nodes/core/lib/expression.ts';
-import type { StepPolicy } from '../flow/schema.ts';
+import type { StepPolicy } from '../contract/flow/schema.ts';
 
 /** Required inputs and pre-check: a record that fails them never runs the step. */
 export async function checkBefore(policy: StepPolicy, nodeName: string, data: RecordData): Promise<StepErrorInfo | null> {

@@ -2,10 +2,10 @@ import { randomBytes } from 'node:crypto';
 import type { NodeRegistry } from '../../nodes/registry.ts';
 import type { FlowRow, Store } from '../store/types.ts';
 import { ConveyorError } from '../errors.ts';
-import { FLOW_FORMAT, type FlowDocument } from './schema.ts';
-import { canonicalFlow } from './serialize.ts';
+import { FLOW_FORMAT, type FlowDocument } from '../contract/flow/schema.ts';
+import { canonicalFlow } from '../contract/flow/serialize.ts';
 import { validateFlow } from './validate.ts';
-import type { FlowProblem } from './problems.ts';
+import type { FlowProblem } from '../contract/flow/problems.ts';
 
 export interface FlowSummary {
   id: string;

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import type { AnyNodeDefinition } from '../../nodes/sdk/types.ts';
 import { checkSyntax, syntaxOf, type SyntaxMeta } from '../../nodes/core/lib/syntax.ts';
-import { stepPolicySchema, type FlowNode } from './schema.ts';
-import { jsonPath, type FlowProblem } from './problems.ts';
+import { stepPolicySchema, type FlowNode } from '../contract/flow/schema.ts';
+import { jsonPath, type FlowProblem } from '../contract/flow/problems.ts';
 
 /**
  * Finds every expression, template and pattern a node carries — in its params (nested lists and

@@ -1,8 +1,9 @@
 import type { NodeRegistry } from '../../nodes/registry.ts';
-import { flowSchema, flowNodeSchema, flowEdgeSchema, FLOW_FORMAT, type FlowDocument, type FlowNode, type FlowEdge } from './schema.ts';
-import { jsonPath, zodProblems, type FlowProblem } from './problems.ts';
-import { migrateFlow } from './migrate.ts';
+import { flowSchema, flowNodeSchema, flowEdgeSchema, FLOW_FORMAT, type FlowDocument, type FlowNode, type FlowEdge } from '../contract/flow/schema.ts';
+import { jsonPath, zodProblems, type FlowProblem } from '../contract/flow/problems.ts';
+import { migrateFlow } from '../contract/flow/migrate.ts';
 import { nodeSyntaxProblems } from './syntax-check.ts';
+import { FlowGraph } from '../contract/graph.ts';
 
 export type FlowCheck = { ok: true; flow: FlowDocument } | { ok: false; problems: FlowProblem[] };
 
@@ -123,7 +124,9 @@ function checkGraph(
   }
 
   const edgeIds = new Set<string>();
-  const seenLinks = new Set<string>();
+  // The connection rules (self, duplicate, loop) are the canvas's too: server/contract/graph.ts.
+  const graph = new FlowGraph();
+  let cycle: string[] | null = null;
   edges.forEach((edge, i) => {
     if (!edge) return;
     if (edgeIds.has(edge.id)) problems.push({ path: jsonPath(['edges', i, 'id']), message: `Edge id "${edge.id}" is used twice: give each edge its own id.` });
@@ -133,7 +136,8 @@ function checkGraph(
     if (si === undefined && !malformedIds.has(edge.source)) problems.push({ path: jsonPath(['edges', i, 'source']), message: `The edge starts at node "${edge.source}", which does not exist: remove the edge or fix the id.` });
     if (ti === undefined && !malformedIds.has(edge.target)) problems.push({ path: jsonPath(['edges', i, 'target']), message: `The edge ends at node "${edge.target}", which does not exist: remove the edge or fix the id.` });
     if (si === undefined || ti === undefined) return;
-    if (edge.source === edge.target) {
+    const refusal = graph.refusal(edge, true);
+    if (refusal?.rule === 'self') {
       problems.push({ path: jsonPath(['edges', i]), message: 'A node cannot be connected to itself: remove this edge.' });
       return;
     }
@@ -148,6 +152,7 @@ function checkGraph(
       }
     }
     if (targetDef) {
+      // A trigger's empty input list answers the "into a trigger" rule with the ports it does have.
       const ports = targetDef.inputs.map((p) => p.id);
       if (!ports.includes(edge.targetPort)) {
         problems.push({
@@ -158,47 +163,16 @@ function checkGraph(
         });
       }
     }
-    const link = `${edge.source}\u0000${edge.sourcePort}\u0000${edge.target}\u0000${edge.targetPort}`;
-    if (seenLinks.has(link)) problems.push({ path: jsonPath(['edges', i]), message: 'This connection exists twice: remove the duplicate edge.' });
-    seenLinks.add(link);
+    if (refusal?.rule === 'duplicate') {
+      problems.push({ path: jsonPath(['edges', i]), message: 'This connection exists twice: remove the duplicate edge.' });
+      return;
+    }
+    if (refusal?.rule === 'loop') cycle ??= refusal.cycle;
+    graph.add(edge);
   });
 
-  const cycle = findCycle({ nodes: nodes.filter((n): n is FlowNode => n !== null), edges: edges.filter((e): e is FlowEdge => e !== null) });
   if (cycle) {
-    problems.push({ path: '$.edges', message: `The flow loops back on itself (${cycle.join(' → ')}): remove one of these connections; loops are not supported.` });
+    problems.push({ path: '$.edges', message: `The flow loops back on itself (${(cycle as string[]).join(' → ')}): remove one of these connections; loops are not supported.` });
   }
   return problems;
-}
-
-/** Returns the node ids along one cycle, or null when the graph is acyclic. */
-export function findCycle(flow: Pick<FlowDocument, 'nodes' | 'edges'>): string[] | null {
-  const next = new Map<string, string[]>();
-  for (const e of flow.edges) {
-    if (!next.has(e.source)) next.set(e.source, []);
-    next.get(e.source)!.push(e.target);
-  }
-  const state = new Map<string, 1 | 2>();
-  const stack: string[] = [];
-  const visit = (n: string): string[] | null => {
-    state.set(n, 1);
-    stack.push(n);
-    for (const m of next.get(n) ?? []) {
-      const s = state.get(m);
-      if (s === 1) return [...stack.slice(stack.indexOf(m)), m];
-      if (s === undefined) {
-        const found = visit(m);
-        if (found) return found;
-      }
-    }
-    stack.pop();
-    state.set(n, 2);
-    return null;
-  };
-  for (const node of flow.nodes) {
-    if (!state.has(node.id)) {
-      const found = visit(node.id);
-      if (found) return found;
-    }
-  }
-  return null;
 }

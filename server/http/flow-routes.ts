@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import type { FlowLibrary } from '../flow/flow-library.ts';
-import { serializeFlow } from '../flow/serialize.ts';
+import { serializeFlow } from '../contract/flow/serialize.ts';
 import { validateFlow } from '../flow/validate.ts';
 import type { NodeRegistry } from '../../nodes/registry.ts';
 import { ConveyorError } from '../errors.ts';

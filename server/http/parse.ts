@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { ConveyorError } from '../errors.ts';
-import { zodProblems } from '../flow/problems.ts';
+import { zodProblems } from '../contract/flow/problems.ts';
 
 /** Validates a request body; bad input is refused with every problem and changes nothing. */
 export function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {

@@ -3,7 +3,7 @@ import { NodeError, type StepErrorInfo } from '../../nodes/sdk/node-error.ts';
 import { scheduleParams, type ScheduleParams } from '../../nodes/core/schedule.ts';
 import { describeSchedule, dueTimes, nextTimes } from '../../nodes/core/lib/schedule-times.ts';
 import type { Engine } from '../engine/engine.ts';
-import type { FlowDocument } from '../flow/schema.ts';
+import type { FlowDocument } from '../contract/flow/schema.ts';
 import type { FlowRow, Store } from '../store/types.ts';
 import { ConveyorError } from '../errors.ts';
 import { setTimerAt, type LongTimer } from './long-timer.ts';

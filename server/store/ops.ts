@@ -5,7 +5,7 @@
  * op is applied live after its fsync and again, identically, when the journal is replayed.
  * Applying is deterministic: an op that fails (a constraint) fails the same way on replay.
  */
-import type { FlowDocument } from '../flow/schema.ts';
+import type { FlowDocument } from '../contract/flow/schema.ts';
 import type { RecordData } from '../../nodes/sdk/types.ts';
 import type { CreateRunExtras, LogRow, NodeStateWrite, RecordUpdate, RunPatch, RunRow, StepRow } from './types.ts';
 import type { ApplyOutcome, JournalEntry } from './journal.ts';

@@ -6,7 +6,7 @@
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type { Database, SqlValue } from 'sql.js';
-import type { FlowDocument } from '../flow/schema.ts';
+import type { FlowDocument } from '../contract/flow/schema.ts';
 import type { Json, RecordData, TerminalStatus } from '../../nodes/sdk/types.ts';
 import { RECORD_STATUSES } from '../contract/status.ts';
 import type {

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { NodeRegistry } from '../../nodes/registry.ts';
 import { ConveyorError } from '../errors.ts';
-import type { FlowDocument } from '../flow/schema.ts';
+import type { FlowDocument } from '../contract/flow/schema.ts';
 import { validateFlow } from '../flow/validate.ts';
 
 /**

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import type { Json } from '../../nodes/sdk/types.ts';
 import { ConveyorError } from '../errors.ts';
-import { zodProblems, type FlowProblem } from '../flow/problems.ts';
+import { zodProblems, type FlowProblem } from '../contract/flow/problems.ts';
 import type { CredentialScope, CredentialSource, StoredCredential } from '../engine/credentials.ts';
 import { keyId, newKey, open as openBox, parseKey, seal, type SealedBox } from './crypto.ts';
 import { exists, KEY_ENV, KEY_FILE, NEW_KEY_FILE, readKeyFile, syncDir, VAULT_FILE, writeAtomic, writeKeyFile } from './files.ts';

@@ -12,7 +12,7 @@ import { hostMatches, type StoredCredential } from '../../../server/engine/crede
 import { MASK, SecretMasker, secretForms } from '../../../server/engine/secret-masker.ts';
 import { openSqlJsStore } from '../../../server/store/sqljs-store.ts';
 import type { Store } from '../../../server/store/types.ts';
-import { FLOW_FORMAT, type FlowDocument } from '../../../server/flow/schema.ts';
+import { FLOW_FORMAT, type FlowDocument } from '../../../server/contract/flow/schema.ts';
 
 const SECRET = 'p@ss w/rd+&=?"x';
 const USER = 'ada';

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openConveyor, type Conveyor } from '../../../server/conveyor.ts';
-import { FLOW_FORMAT, type FlowDocument } from '../../../server/flow/schema.ts';
+import { FLOW_FORMAT, type FlowDocument } from '../../../server/contract/flow/schema.ts';
 
 /**
  * Distribute through the real engine and store: 10,000 records, concurrency 8, each strategy in

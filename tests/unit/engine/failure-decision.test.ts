@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decideFailure, type FailureDecision } from '../../../server/engine/failure-decision.ts';
-import type { StepPolicy } from '../../../server/flow/schema.ts';
+import type { StepPolicy } from '../../../server/contract/flow/schema.ts';
 import type { StepErrorInfo } from '../../../nodes/sdk/node-error.ts';
 
 const transient: StepErrorInfo = { code: 'E_HTTP_STATUS', message: 'answered 503', hint: 'Try later.', transient: true };

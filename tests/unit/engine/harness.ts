@@ -10,7 +10,7 @@ import { Engine } from '../../../server/engine/engine.ts';
 import type { EngineEvent } from '../../../server/engine/events.ts';
 import { openSqlJsStore } from '../../../server/store/sqljs-store.ts';
 import type { Store } from '../../../server/store/types.ts';
-import { FLOW_FORMAT, type FlowDocument } from '../../../server/flow/schema.ts';
+import { FLOW_FORMAT, type FlowDocument } from '../../../server/contract/flow/schema.ts';
 
 /** Small node types that make engine behaviour easy to observe. */
 export const probe = { active: 0, maxActive: 0, calls: new Map<string, number>(), opened: [] as string[], closed: [] as string[] };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { backoffDelay } from '../../../server/engine/retry-policy.ts';
-import type { StepPolicy } from '../../../server/flow/schema.ts';
+import type { StepPolicy } from '../../../server/contract/flow/schema.ts';
 
 const policy = (baseDelayMs: number, maxDelayMs: number, maxAttempts = 10): StepPolicy =>
   ({ retries: { maxAttempts, baseDelayMs, maxDelayMs } }) as StepPolicy;

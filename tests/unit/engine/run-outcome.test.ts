@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { OUTCOME_EXIT_CODE, runOutcome, unfinishedRecordWord } from '../../../server/engine/run-outcome.ts';
+import { OUTCOME_EXIT_CODE, runOutcome, unfinishedRecordWord } from '../../../server/contract/run-outcome.ts';
 import type { StatusCounts } from '../../../server/store/types.ts';
 
 const counts = (c: Partial<StatusCounts>): StatusCounts => ({ pending: 0, running: 0, success: 0, failed: 0, needs_review: 0, skipped: 0, ...c });

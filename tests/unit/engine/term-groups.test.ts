@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openConveyor, type Conveyor } from '../../../server/conveyor.ts';
-import { FLOW_FORMAT, type FlowDocument } from '../../../server/flow/schema.ts';
+import { FLOW_FORMAT, type FlowDocument } from '../../../server/contract/flow/schema.ts';
 import type { RunGroups } from '../../../server/engine/run-groups.ts';
 
 let c: Conveyor | null = null;

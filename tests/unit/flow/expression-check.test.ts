@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { createRegistry } from '../../../nodes/index.ts';
 import { validateFlow } from '../../../server/flow/validate.ts';
 import { preflight } from '../../../server/engine/preflight.ts';
-import type { FlowProblem } from '../../../server/flow/problems.ts';
+import type { FlowProblem } from '../../../server/contract/flow/problems.ts';
 
 const registry = createRegistry();
 

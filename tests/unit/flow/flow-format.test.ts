@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { NodeRegistry } from '../../../nodes/registry.ts';
 import { testNodes, flow } from '../engine/harness.ts';
 import { validateFlow, parseFlowText } from '../../../server/flow/validate.ts';
-import { serializeFlow } from '../../../server/flow/serialize.ts';
+import { serializeFlow } from '../../../server/contract/flow/serialize.ts';
 
 const registry = new NodeRegistry(testNodes);
 const good = () => flow([['t', 'test.trigger'], ['g', 'test.gate'], ['e', 'test.end']], [['t', 'g'], ['g', 'e', 'odd']]);

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { NodeRegistry } from '../../../nodes/registry.ts';
 import { validateFlow } from '../../../server/flow/validate.ts';
-import { serializeFlow } from '../../../server/flow/serialize.ts';
+import { serializeFlow } from '../../../server/contract/flow/serialize.ts';
 import { flow, openHarness, records, testNodes, type Harness } from '../engine/harness.ts';
 
 const registry = new NodeRegistry(testNodes);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FLOW_FORMAT } from '../../../server/flow/schema.ts';
+import { FLOW_FORMAT } from '../../../server/contract/flow/schema.ts';
 import { startTestServer } from '../server/support.ts';
 
 /**

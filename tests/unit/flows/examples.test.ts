@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openConveyor, type Conveyor } from '../../../server/conveyor.ts';
-import { serializeFlow } from '../../../server/flow/serialize.ts';
+import { serializeFlow } from '../../../server/contract/flow/serialize.ts';
 import { writePeopleSheet } from '../../../scripts/people-sheet.ts';
 import type { RunInput } from '../../../nodes/sdk/types.ts';
 

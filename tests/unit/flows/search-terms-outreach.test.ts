@@ -9,13 +9,13 @@ import path from 'node:path';
 import { ImapFlow } from 'imapflow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openConveyor, type Conveyor } from '../../../server/conveyor.ts';
-import { serializeFlow } from '../../../server/flow/serialize.ts';
+import { serializeFlow } from '../../../server/contract/flow/serialize.ts';
 import { startDovecot, type Dovecot } from '../../../demo/dovecot.ts';
 import { CATCH_ALL, DEMO_PASSWORD } from '../../../demo/signup-site.ts';
 import { createSearchApi, listenSearchApi, search, type SearchApi } from '../../../demo/search-api.ts';
 import { SENDERS, startSenderRelay, studioCredentials } from '../../../demo/outreach.ts';
 import type { SmtpRelay } from '../../../demo/smtp-relay.ts';
-import type { FlowDocument } from '../../../server/flow/schema.ts';
+import type { FlowDocument } from '../../../server/contract/flow/schema.ts';
 
 // The test sites listen on 127.0.0.1: allowed explicitly for steps, as an administrator would (CONVEYOR_ALLOW_HOSTS).
 process.env.CONVEYOR_ALLOW_HOSTS = '127.0.0.1';

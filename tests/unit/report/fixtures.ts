@@ -1,5 +1,5 @@
 /** A run with known durations, statuses, errors and rejects, built directly in a store. */
-import { FLOW_FORMAT, type FlowDocument } from '../../../server/flow/schema.ts';
+import { FLOW_FORMAT, type FlowDocument } from '../../../server/contract/flow/schema.ts';
 import type { RecordStatus, RunRow, StepRow, Store } from '../../../server/store/types.ts';
 import type { RecordData, RejectInfo } from '../../../nodes/sdk/types.ts';
 

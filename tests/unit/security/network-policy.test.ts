@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { httpRequest } from '../../../nodes/core/http-request.ts';
 import { networkPolicy } from '../../../nodes/sdk/network.ts';
 import { failureOf, runNode } from '../../../nodes/sdk/testing.ts';
-import { FLOW_FORMAT, type FlowDocument } from '../../../server/flow/schema.ts';
+import { FLOW_FORMAT, type FlowDocument } from '../../../server/contract/flow/schema.ts';
 import { startTestServer } from '../server/support.ts';
 
 /**

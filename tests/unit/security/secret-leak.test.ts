@@ -9,7 +9,7 @@ import { inflateRawSync } from 'node:zlib';
 import { io as connect, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../../server/main.ts';
-import { FLOW_FORMAT, type FlowDocument } from '../../../server/flow/schema.ts';
+import { FLOW_FORMAT, type FlowDocument } from '../../../server/contract/flow/schema.ts';
 import { MASK } from '../../../server/engine/secret-masker.ts';
 
 /**

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDovecot, type Dovecot } from '../../support/mail/dovecot.ts';
 import { startSmtpRelay, type SmtpRelay } from '../../support/mail/smtp.ts';
-import { FLOW_FORMAT } from '../../../server/flow/schema.ts';
+import { FLOW_FORMAT } from '../../../server/contract/flow/schema.ts';
 import { startTestServer } from './support.ts';
 
 /**

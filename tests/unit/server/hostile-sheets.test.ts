@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { flipBit, sharedStringBomb, zipBomb } from '../../../nodes/spreadsheet/hostile-files.ts';
 import { tempDir, writeXlsx } from '../../../nodes/spreadsheet/test-files.ts';
-import { FLOW_FORMAT, type FlowDocument } from '../../../server/flow/schema.ts';
+import { FLOW_FORMAT, type FlowDocument } from '../../../server/contract/flow/schema.ts';
 import { startServer } from '../../../server/main.ts';
 import { probeHealth, startTestServer } from './support.ts';
 

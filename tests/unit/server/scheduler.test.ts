@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { openConveyor, type Conveyor } from '../../../server/conveyor.ts';
-import { FLOW_FORMAT, type FlowDocument } from '../../../server/flow/schema.ts';
+import { FLOW_FORMAT, type FlowDocument } from '../../../server/contract/flow/schema.ts';
 import type { ScheduleEvent } from '../../../server/scheduler/scheduler.ts';
 import { setTimerAt, MAX_TIMEOUT_MS } from '../../../server/scheduler/long-timer.ts';
 import { startTestServer, scoringFlow } from './support.ts';

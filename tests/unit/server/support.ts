@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startServer, type RunningServer } from '../../../server/main.ts';
-import { FLOW_FORMAT, type FlowDocument } from '../../../server/flow/schema.ts';
+import { FLOW_FORMAT, type FlowDocument } from '../../../server/contract/flow/schema.ts';
 
 export async function startTestServer(): Promise<RunningServer & { dataDir: string; api: <T = any>(method: string, url: string, body?: unknown) => Promise<{ status: number; body: T; headers: Headers }> }> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'conveyor-api-'));

@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { FLOW_FORMAT, type FlowDocument } from '../../../server/flow/schema.ts';
+import { FLOW_FORMAT, type FlowDocument } from '../../../server/contract/flow/schema.ts';
 import type { RecordCheckpoint, RecordUpdate, RunRow, StepRow } from '../../../server/store/types.ts';
 import type { RecordData } from '../../../nodes/sdk/types.ts';
 

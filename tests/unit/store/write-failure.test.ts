@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { openConveyor, type Conveyor } from '../../../server/conveyor.ts';
 import { journalFaults } from '../../../server/store/journal.ts';
 import { openSqlJsStore } from '../../../server/store/sqljs-store.ts';
-import { FLOW_FORMAT, type FlowDocument } from '../../../server/flow/schema.ts';
+import { FLOW_FORMAT, type FlowDocument } from '../../../server/contract/flow/schema.ts';
 import type { RecordRow } from '../../../server/store/types.ts';
 
 // The test sites listen on 127.0.0.1: allowed explicitly for steps, as an administrator would (CONVEYOR_ALLOW_HOSTS).

@@ -1,4 +1,4 @@
-import type { RecordStatus, RunStatus, StatusCounts } from '../store/types.ts';
+import type { RecordStatus, RunStatus, StatusCounts } from './status.ts';
 
 /**
  * How a run went, told the same way everywhere: the studio's end-of-run toast, run panel, runs

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseAllowEntry } from '../../nodes/sdk/allow-list.ts';
+import { parseAllowEntry } from '../allow-list.ts';
 
 /** The only format this version writes. Older formats are migrated on import (see migrate.ts). */
 export const FLOW_FORMAT = 'conveyor.flow/v1';
