@@ -5,9 +5,10 @@ import { spreadsheetNodes } from './spreadsheet/index.ts';
 import { mailNodes } from './mail/index.ts';
 import { browserNodes } from './browser/index.ts';
 import { scheduleTrigger } from './core/schedule.ts';
+import { aiNodes } from './ai/index.ts';
 
 /** Every node type that ships with Conveyor. A new connector group adds its index here. */
-export const builtinNodes: AnyNodeDefinition[] = [...coreNodes, ...spreadsheetNodes, ...browserNodes, ...mailNodes, scheduleTrigger];
+export const builtinNodes: AnyNodeDefinition[] = [...coreNodes, ...spreadsheetNodes, ...browserNodes, ...mailNodes, ...aiNodes, scheduleTrigger];
 
 export function createRegistry(extra: AnyNodeDefinition[] = []): NodeRegistry {
   return new NodeRegistry([...builtinNodes, ...extra]);
