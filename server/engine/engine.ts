@@ -22,6 +22,8 @@ import { SecretMasker } from './secret-masker.ts';
 import { StateLocks } from './node-state.ts';
 import { sleep } from './sleep.ts';
 import { runGroups, type RunGroups } from './run-groups.ts';
+import { StallWatch, stallFromEnv, type RunProgress } from './stall-watch.ts';
+import { graceFromEnv, type StepWatch } from './watchdog.ts';
 import { applyReviewAction, checkReviewRequest, type ReviewAction, type ReviewItem, type ReviewOptions, type ReviewResult } from './review-actions.ts';
 
 export interface EngineOptions {
@@ -30,6 +32,14 @@ export interface EngineOptions {
   dataDir: string;
   /** The credential vault behind `ctx.credentials` (without it, steps find no credential). */
   credentials?: CredentialSource;
+  /** The watchdog: grace after a step's timeout, and how long a run may make no progress (watchdog.ts, stall-watch.ts). */
+  watchdog?: { graceMs?: number; stallMs?: number; checkMs?: number; now?: () => number };
+}
+
+/** An executing run as monitoring sees it (metrics, alerts): live counters and progress. */
+export interface ActiveRunInfo extends RunProgress {
+  status: RunStatus;
+  counts: StatusCounts;
 }
 
 export interface StartOptions {
@@ -89,9 +99,16 @@ export class Engine {
    * yet: served from memory (summary, events) and written once the store writes again.
    */
   private readonly unsaved = new Map<string, RunRow>();
+  private readonly stall: StallWatch;
+  private readonly graceMs: number;
 
   constructor(private readonly opts: EngineOptions) {
     this.logs = new LogBuffer(opts.store, (e) => this.emit(e), undefined, undefined, (runId) => this.active.get(runId)?.masker);
+    this.graceMs = opts.watchdog?.graceMs ?? graceFromEnv();
+    this.stall = new StallWatch({ stallMs: opts.watchdog?.stallMs ?? stallFromEnv(), checkMs: opts.watchdog?.checkMs, now: opts.watchdog?.now }, {
+      onStall: (run, quietMs) => this.logs.add(run.runId, null, null, 'warn', `No progress for ${Math.round(quietMs / 1000)} s (E_RUN_STALLED): no step started or ended and no record changed status. A step may be hanging without a timeout; see docs/operations.md, "Watchdog".`, { code: 'E_RUN_STALLED' }),
+      onRecover: (run) => this.logs.add(run.runId, null, null, 'info', 'The run makes progress again.'),
+    });
     opts.store.onWriteState?.((failure) => (failure ? this.storeFailed(failure) : this.storeRestored()));
   }
 
@@ -146,6 +163,7 @@ export class Engine {
   }
 
   private emit(event: EngineEvent): void {
+    if (event.type !== 'log') this.stall.progress(event.runId);
     if (event.type === 'run' && event.reason) {
       const masker = this.active.get(event.runId)?.masker;
       if (masker?.active) event = { ...event, reason: masker.maskError(event.reason) };
@@ -405,8 +423,22 @@ export class Engine {
     return runGroups(this.opts.store, this.opts.registry, await this.runOrThrow(runId));
   }
 
+  /** The executing runs with their live counters and progress (metrics, alerts). */
+  activeRuns(): ActiveRunInfo[] {
+    return this.stall.list().flatMap((p) => {
+      const run = this.active.get(p.runId);
+      return run ? [{ ...p, status: run.live.status, counts: { ...run.live.counts } }] : [];
+    });
+  }
+
+  /** Flags the runs with no progress now (the watchdog's timer does it on its own; tests drive it). */
+  checkStalls(): void {
+    this.stall.check();
+  }
+
   /** Pauses every active run and waits for their current steps (graceful shutdown). */
   async shutdown(): Promise<void> {
+    this.stall.close();
     for (const run of this.active.values()) {
       if (!run.halt) {
         haltRun(run, 'pause');
@@ -423,7 +455,11 @@ export class Engine {
     masker.spareFlowText([...flow.nodes.values()].map((n) => [n.name, n.params]));
     const run: ActiveRun = { row, flow, live, abort: new AbortController(), halt: null, haltReason: null, halted: new AbortController(), masker, done: Promise.resolve() };
     this.active.set(row.id, run);
-    run.done = this.drive(run, queue).finally(() => this.active.delete(row.id));
+    this.stall.track(row.id, row.flowId);
+    run.done = this.drive(run, queue).finally(() => {
+      this.active.delete(row.id);
+      this.stall.untrack(row.id);
+    });
   }
 
   private async drive(run: ActiveRun, queue: QueuedRecord[]): Promise<void> {
@@ -453,6 +489,7 @@ export class Engine {
       halted: () => run.halt === 'pause' || run.halt === 'stop' || run.halt === 'store',
       requestSafeStop,
       stateLocks: this.stateLocks,
+      watch: this.stepWatch(run.row.id),
     };
     let next = 0;
     const pace = await this.pacer(run);
@@ -524,6 +561,8 @@ export class Engine {
       const at = Math.max(Date.now(), nextAt);
       // Reserved now, so that concurrent workers take the following slots.
       nextAt = at + intervalMs;
+      // Waiting for the pacing is not a stall.
+      this.stall.quietUntil(run.row.id, at);
       const wait = at - Date.now();
       // The sentence is for people; the studio reads the same wait as data (`pacing`), never the words.
       if (wait >= 1000) this.logs.add(run.row.id, null, null, 'info', `Next record (#${index + 1}) starts in ${formatWait(wait)} (interval of the trigger).`, { pacing: { index, waitMs: wait, startsAt: new Date(at).toISOString() } });
@@ -535,6 +574,15 @@ export class Engine {
       // A start later than its slot (a late timer, a busy process) pushes the next slot too.
       nextAt = Math.max(nextAt, startedAt + intervalMs);
       return startedAt;
+    };
+  }
+
+  /** The stuck-step watchdog of a run's steps: a step still running past timeout + grace is told in the run log. */
+  private stepWatch(runId: string): StepWatch {
+    return {
+      graceMs: this.graceMs,
+      onStuck: (s) =>
+        this.logs.add(runId, null, s.nodeId, 'warn', `Step "${s.nodeName}" is still running ${s.graceMs} ms after its timeout of ${s.timeoutMs} ms cancelled it (E_STEP_STUCK): ${s.unsafe ? 'it was put in doubt' : 'the record went on without it; whatever it still does is ignored'}.`, { code: 'E_STEP_STUCK', nodeId: s.nodeId }),
     };
   }
 

@@ -5,7 +5,7 @@ import type { StepErrorInfo } from '../../nodes/sdk/node-error.ts';
 export type EngineEvent =
   | { type: 'run'; runId: string; status: RunStatus; reason: StepErrorInfo | null }
   | { type: 'record'; runId: string; index: number; status: RecordStatus }
-  | { type: 'step'; runId: string; nodeId: string; phase: 'start' | 'end'; status?: 'success' | 'failed' }
+  | { type: 'step'; runId: string; nodeId: string; phase: 'start' | 'end'; status?: 'success' | 'failed'; nodeType?: string; durationMs?: number }
   | { type: 'log'; row: LogRow };
 
 export type EngineListener = (event: EngineEvent) => void;

@@ -15,7 +15,7 @@ export type FailureDecision =
   | { kind: 'error-port'; error: StepErrorInfo };
 
 /** Codes a person must look at: whether the step happened is unknown (never failed or retried blindly). */
-const FOR_A_PERSON = new Set(['E_IN_DOUBT', 'E_SESSION_LOST']);
+const FOR_A_PERSON = new Set(['E_IN_DOUBT', 'E_SESSION_LOST', 'E_STEP_STUCK']);
 
 /**
  * The failure decision, in order: the step's error map (first matching rule: its code, class and

@@ -18,6 +18,7 @@ import type { Masker, SecretMasker } from './secret-masker.ts';
 import { needsReplay, rewind, rewound, sessionLostError } from './session-replay.ts';
 import { NO_STATE, stateAccess, stateScopeOf, stateWrites, type StateLocks } from './node-state.ts';
 import { checkpointWrite, fanOutRefusal } from './fan-out.ts';
+import type { StepWatch } from './watchdog.ts';
 
 /** Everything a record needs from its run while it walks the graph. */
 export interface RunContext {
@@ -44,6 +45,8 @@ export interface RunContext {
   requestSafeStop(reason: StepErrorInfo): void;
   /** Serializes the steps of stateful nodes (shared by every run of the engine). */
   stateLocks: StateLocks;
+  /** The stuck-step watchdog (grace after a timeout; see watchdog.ts). */
+  watch?: StepWatch;
 }
 
 export type WalkEnd = { end: 'finished'; status: TerminalStatus } | { end: 'halted' };
@@ -239,7 +242,7 @@ async function walk(rc: RunContext, rec: Pick<RecordRow, 'index' | 'data' | 'sta
       unlock?.();
       unlock = null;
       rc.live.stepEnded(node.id, step.status);
-      rc.emit({ type: 'step', runId: rc.runId, nodeId: node.id, phase: 'end', status: step.status });
+      rc.emit({ type: 'step', runId: rc.runId, nodeId: node.id, phase: 'end', status: step.status, nodeType: node.def.type, durationMs: step.durationMs });
       if (finished) {
         const terminal = nextStatus as TerminalStatus;
         setStatus(rc, rec.index, status, terminal);
@@ -294,6 +297,7 @@ async function attemptStep(
     state: scope ? stateAccess(rc.store, scope, node.id) : NO_STATE,
     run: { id: rc.runId, flowId: rc.flowId },
     record: { id: `${rc.runId}:${rec.index}`, index: rec.index },
+    watch: rc.watch,
   });
   if (!outcome.ok) return outcome;
   const first = outcome.result.emit[0]?.data ?? token.data;

@@ -2,6 +2,7 @@ import type { NetworkAccess } from '../../nodes/sdk/network.ts';
 import type { CredentialAccess, EvidenceSink, NodeResources, NodeLogger, NodeStateAccess, RecordData, StepResult } from '../../nodes/sdk/types.ts';
 import { toStepError, type StepErrorInfo } from '../../nodes/sdk/node-error.ts';
 import type { CompiledNode } from './compiled-flow.ts';
+import { DEFAULT_GRACE_MS, guardStep, stuckInfo, type StepWatch } from './watchdog.ts';
 
 export interface StepCall {
   node: CompiledNode;
@@ -17,6 +18,8 @@ export interface StepCall {
   state: NodeStateAccess;
   run: { id: string; flowId: string };
   record: { id: string; index: number };
+  /** The stuck-step watchdog (grace after the timeout; see watchdog.ts). */
+  watch?: StepWatch;
 }
 
 export type StepOutcome =
@@ -28,7 +31,6 @@ export async function runStep(call: StepCall): Promise<StepOutcome> {
   const timeoutMs = call.node.policy.timeoutMs;
   const timeout = timeoutMs ? new AbortController() : null;
   const signal = timeout ? AbortSignal.any([call.runSignal, timeout.signal]) : call.runSignal;
-  let timer: NodeJS.Timeout | undefined;
   try {
     const work = Promise.resolve().then(() =>
       call.node.def.run({
@@ -50,14 +52,21 @@ export async function runStep(call: StepCall): Promise<StepOutcome> {
     );
     let result: StepResult;
     if (timeout && timeoutMs) {
-      // Race as well as abort: a node that ignores its signal must not hold the record forever.
-      const expired = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => {
-          timeout.abort();
-          reject(timeoutError(call.node.name, timeoutMs));
-        }, timeoutMs);
+      // A node that ignores its signal must not hold the record forever: the watchdog decides.
+      const watch = call.watch ?? { graceMs: DEFAULT_GRACE_MS };
+      const guarded = await guardStep(work, {
+        timeoutMs,
+        unsafe: call.node.def.effect === 'unsafe',
+        watch,
+        nodeId: call.node.id,
+        nodeName: call.node.name,
+        cancel: () => timeout.abort(),
+        runSignal: call.runSignal,
       });
-      result = await Promise.race([work, expired]);
+      if (guarded.kind === 'cancelled' || call.runSignal.aborted) return { ok: false, cancelled: true, error: timeoutInfo(call.node.name, timeoutMs) };
+      if (guarded.kind === 'timeout') return { ok: false, cancelled: false, error: timeoutInfo(call.node.name, timeoutMs) };
+      if (guarded.kind === 'stuck') return { ok: false, cancelled: false, error: stuckInfo(call.node.name, timeoutMs, watch.graceMs) };
+      result = guarded.value;
     } else {
       result = await work;
     }
@@ -69,15 +78,7 @@ export async function runStep(call: StepCall): Promise<StepOutcome> {
     if (call.runSignal.aborted) return { ok: false, cancelled: true, error: toStepError(err) };
     if (timeout?.signal.aborted) return { ok: false, cancelled: false, error: timeoutInfo(call.node.name, timeoutMs!) };
     return { ok: false, cancelled: false, error: toStepError(err) };
-  } finally {
-    if (timer) clearTimeout(timer);
   }
-}
-
-class StepTimeout extends Error {}
-
-function timeoutError(name: string, ms: number): StepTimeout {
-  return new StepTimeout(`Step "${name}" took longer than ${ms} ms.`);
 }
 
 function timeoutInfo(name: string, ms: number): StepErrorInfo {
