@@ -17,6 +17,8 @@ import { scheduleRoutes } from './schedule-routes.ts';
 import { nodeStateRoutes } from './node-state-routes.ts';
 import { storageRoutes } from './storage-routes.ts';
 import { templateRoutes } from './template-routes.ts';
+import { hookRoutes } from './hook-routes.ts';
+import { HookReceiver } from '../hooks/hook-receiver.ts';
 import { flowAllowHostsFor } from '../vault/credential-test.ts';
 import { Auth } from '../auth/auth.ts';
 import { authRoutes } from '../auth/auth-routes.ts';
@@ -42,6 +44,8 @@ export function createApp(c: Conveyor, clientDir: string, opts: AppOptions = {})
   app.disable('x-powered-by');
   if (opts.trustProxy) app.set('trust proxy', 'loopback');
   app.use(securityHeaders());
+  // Public: a sending service has no session; the hook's signature authenticates it (docs/security.md).
+  app.use('/hooks', hookRoutes(new HookReceiver({ store: c.store, engine: c.engine, vault: c.vault, log: (line) => console.warn(line) })));
   app.use('/api', noStore);
   app.use('/api', auth.guard()); // before any body is read: without a session nothing is parsed or stored
   app.use('/api/auth', express.json({ limit: '16kb' }), authRoutes(auth));

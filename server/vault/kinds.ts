@@ -143,6 +143,18 @@ export const CREDENTIAL_KINDS: readonly CredentialKind[] = [
   },
   mailKind('imap', 'Mailbox (IMAP)', 'Reads mail from a mailbox.', 993, true),
   mailKind('smtp', 'Mail sending (SMTP)', 'Sends mail through a mail server.', 587, false),
+  {
+    kind: 'webhook_secret',
+    title: 'Webhook signing secret',
+    description: 'The secret a sending service and a Webhook trigger share: the sender signs each request with it, the trigger refuses requests it did not sign (docs/security.md).',
+    secret: ['secret'],
+    schema: z
+      .object({
+        // 16 characters at least: a short HMAC key could be guessed from signed requests.
+        secret: secretText('Secret', 'The signing secret, as the sending service shows it (e.g. whsec_…); at least 16 characters.').min(16, 'must have at least 16 characters'),
+      })
+      .strict(),
+  },
 ];
 
 export function credentialKind(kind: string): CredentialKind | undefined {

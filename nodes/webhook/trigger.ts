@@ -1,0 +1,112 @@
+import { z } from 'zod';
+import { defineNode, out } from '../sdk/define-node.ts';
+import { credentialParam } from '../sdk/credentials.ts';
+import { NodeError } from '../sdk/node-error.ts';
+import type { Json, RecordData, RunInput } from '../sdk/types.ts';
+import { DEFAULT_SIGNATURE_HEADER, DEFAULT_TOLERANCE_SECONDS } from './signature.ts';
+import { hookRecord } from './record.ts';
+
+export const WEBHOOK_TRIGGER = 'webhook.trigger';
+/** The credential kind that holds a hook's signing secret (server/vault/kinds.ts). */
+export const WEBHOOK_SECRET_KIND = 'webhook_secret';
+/** A hook name is one URL path segment: /hooks/<flow id>/<name>. */
+export const HOOK_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+
+const SAMPLE_EVENT = `{
+  "id": "evt_test_1",
+  "type": "payment.succeeded",
+  "data": { "email": "ada@example.com", "amount": 4900, "currency": "eur" }
+}`;
+
+export const webhookParams = z.object({
+  name: z
+    .string()
+    .trim()
+    .regex(HOOK_NAME, 'A hook name uses letters, digits, - and _ only (at most 64), e.g. payments.')
+    .default('incoming')
+    .describe('The last part of this flow\'s hook address: requests are sent to <studio address>/hooks/<flow id>/<name> (the address is shown below once the flow is saved). It stays the same when the flow is renamed.')
+    .meta({ title: 'Hook name' }),
+  active: z
+    .boolean()
+    .default(true)
+    .describe('On: the hook accepts requests (each one starts a run). Off: it answers 404, as if it did not exist, and nothing runs.')
+    .meta({ title: 'Accept requests' }),
+  verify: z
+    .enum(['signature', 'none'])
+    .default('signature')
+    .describe('signature: only requests signed with the secret below run (HMAC-SHA256 of "<time>.<body>", docs/security.md); others are refused with 400 and logged. none: anyone who knows the address can start runs — only for tests on this computer.')
+    .meta({ title: 'Check requests' }),
+  secret: credentialParam(WEBHOOK_SECRET_KIND, 'The shared signing secret, kept encrypted in the vault (a "Webhook signing secret" credential whose scope allows webhook.trigger). The sender signs with the same secret.', 'Signing secret'),
+  signatureHeader: z
+    .string()
+    .trim()
+    .regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$/, 'A header name uses letters, digits and dashes only, e.g. Conveyor-Signature.')
+    .default(DEFAULT_SIGNATURE_HEADER)
+    .describe('The request header that carries "t=<unix time>,v1=<hex signature>". Change it when the sender uses another name for the same scheme.')
+    .meta({ title: 'Signature header' }),
+  toleranceSeconds: z
+    .number()
+    .int('Use a whole number of seconds.')
+    .min(10, 'The tolerance must be at least 10 seconds.')
+    .max(86_400, 'The tolerance can be at most a day (86400 seconds).')
+    .default(DEFAULT_TOLERANCE_SECONDS)
+    .describe('How old (or how far in the future) a signed time may be, in seconds. Older requests are refused as replays (E_HOOK_SIGNATURE_EXPIRED).')
+    .meta({ title: 'Tolerance (seconds)' }),
+  eventIdPath: z
+    .string()
+    .trim()
+    .max(200)
+    .regex(/^$|^[^.\s][^\s]*$/, 'Write a field path such as id or data.object.id.')
+    .default('id')
+    .describe('Where the sender puts the event\'s unique id in the JSON body, e.g. id or data.object.id. A request whose event id was already processed (or is being processed) is skipped, so a resent event never runs twice. Empty: no replay check.')
+    .meta({ title: 'Event id field' }),
+  maxBodyKb: z
+    .number()
+    .int('Use a whole number of kilobytes.')
+    .min(1, 'The limit must be at least 1 KB.')
+    .max(20_480, 'The limit can be at most 20 MB (20480 KB).')
+    .default(1024)
+    .describe('The largest body accepted, in KB (1024 = 1 MB). A larger request is refused with 413 before it is read.')
+    .meta({ title: 'Largest body (KB)' }),
+  sample: z
+    .string()
+    .max(100_000)
+    .default(SAMPLE_EVENT)
+    .describe('A sample JSON body for runs started by hand in the studio (to try the flow without a sender).')
+    .meta({ title: 'Sample request body', widget: 'textarea' }),
+});
+
+export type WebhookParams = z.infer<typeof webhookParams>;
+
+export const webhookTrigger = defineNode({
+  type: WEBHOOK_TRIGGER,
+  title: 'Webhook',
+  category: 'Triggers',
+  description: 'Starts a run for each signed request another service sends to this flow\'s hook address (/hooks/<flow id>/<name>). The request is answered at once, after it is stored; a resent event is skipped.',
+  icon: 'webhook',
+  params: webhookParams,
+  inputs: [],
+  outputs: [{ id: 'out', label: 'Request' }],
+  credentials: [{ name: 'secret', kind: WEBHOOK_SECRET_KIND, optional: true }],
+  effect: 'none',
+  trigger: true,
+  records(p, input) {
+    return recordsFor(p, input);
+  },
+  run(ctx) {
+    return out(ctx.input);
+  },
+});
+
+/** A hook request gives the run its record; a run started by hand uses the sample body. */
+function recordsFor(p: WebhookParams, input: RunInput | undefined): RecordData[] {
+  if (input?.records && input.records.length > 0) return input.records;
+  const text = typeof input?.text === 'string' ? input.text : p.sample;
+  let body: Json;
+  try {
+    body = JSON.parse(text) as Json;
+  } catch (err) {
+    throw new NodeError('E_INPUT_INVALID', `The sample request body is not valid JSON: ${(err as Error).message}.`, 'Fix the "Sample request body" of the Webhook trigger, or send a real request to the hook address.');
+  }
+  return [hookRecord({ name: p.name, body, headers: {}, query: {}, eventIdPath: p.eventIdPath, receivedAt: new Date(), test: true })];
+}

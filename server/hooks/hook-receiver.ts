@@ -1,0 +1,204 @@
+import type { Json } from '../../nodes/sdk/types.ts';
+import { NodeError } from '../../nodes/sdk/node-error.ts';
+import { WEBHOOK_TRIGGER, webhookParams, webhookTrigger, type WebhookParams } from '../../nodes/webhook/trigger.ts';
+import { EVENT_ID_FIELD, hookRecord } from '../../nodes/webhook/record.ts';
+import { verifySignature } from '../../nodes/webhook/signature.ts';
+import type { FlowDocument, FlowNode } from '../contract/flow/schema.ts';
+import type { Engine } from '../engine/engine.ts';
+import { credentialAccess, type CredentialSource } from '../engine/credentials.ts';
+import { SecretMasker } from '../engine/secret-masker.ts';
+import type { Store } from '../store/types.ts';
+import { ConveyorError } from '../errors.ts';
+import { parseHookBody } from './hook-body.ts';
+
+export interface HookReceiverOptions {
+  store: Store;
+  engine: Engine;
+  /** The vault: the hook's signing secret is read from it for each request (never kept). */
+  vault: CredentialSource;
+  /** Lines for the server log: refused requests (never the secret, the signature or the body). */
+  log?: (line: string) => void;
+}
+
+/** A saved flow's active hook, found from its address. */
+export interface HookTarget {
+  flowId: string;
+  doc: FlowDocument;
+  node: FlowNode;
+  params: WebhookParams;
+}
+
+export interface HookRequest {
+  body: Buffer;
+  headers: Record<string, string | string[] | undefined>;
+  query: Record<string, unknown>;
+  /** The sender's address, for the log. */
+  ip: string;
+}
+
+/** What the sender gets: 202 accepted (stored, will run), or 200 duplicate (the event was seen: skipped). */
+export interface HookAnswer {
+  status: 200 | 202;
+  body: { id: string; runId: string; eventId: string | null; status: 'accepted' | 'duplicate'; reason?: string };
+}
+
+const NOT_FOUND_HINT = 'Check the address: /hooks/<flow id>/<hook name> of a saved flow whose Webhook trigger is switched on (it is shown in the trigger\'s settings).';
+
+/**
+ * Turns a hook request into a run: finds the flow's Webhook trigger, checks the signature, then
+ * starts one run with one record. The answer leaves only once the run and its record are on disk
+ * (`startRun` resolves after the store's write is durable), so an acknowledged request is never
+ * lost; the record is then processed like any other, and a crash leaves it to Resume.
+ *
+ * Replays: the record's `eventId` is the run's business key, so a second delivery of an event that
+ * ran (or waits for review, or is in doubt) is settled as skipped by the engine's idempotency check
+ * before anything runs. Deliveries of one event are handled one at a time, and an event whose run is
+ * still executing here is answered "duplicate" at once: the record may not have begun yet, and a
+ * record that has not begun is not yet an attempt the idempotency check can see.
+ */
+export class HookReceiver {
+  private readonly chains = new Map<string, Promise<unknown>>();
+  /** `flowId \0 eventId` → the run of this process that is still executing it. */
+  private readonly underWay = new Map<string, string>();
+
+  constructor(private readonly opts: HookReceiverOptions) {}
+
+  /** The hook at /hooks/<flowId>/<name>, or 404 E_HOOK_NOT_FOUND (the same answer whatever is missing). */
+  async find(flowId: string, name: string): Promise<HookTarget> {
+    const row = await this.opts.store.getFlow(flowId);
+    const why = !row ? 'no saved flow has this id' : null;
+    let target: HookTarget | null = null;
+    let reason = why;
+    if (row) {
+      const node = row.doc.nodes.find((n) => n.type === WEBHOOK_TRIGGER && webhookParams.safeParse(n.params ?? {}).data?.name === name);
+      const params = node ? webhookParams.parse(node.params ?? {}) : null;
+      if (!node || !params) reason = 'the flow has no Webhook trigger with this name';
+      else if (node.disabled) reason = 'its Webhook trigger is disabled';
+      else if (!params.active) reason = 'its Webhook trigger does not accept requests ("Accept requests" is off)';
+      else target = { flowId: row.id, doc: row.doc, node, params };
+    }
+    if (!target) {
+      this.log(`/hooks/${flowId}/${name}: not found (${reason}).`);
+      throw new ConveyorError('E_HOOK_NOT_FOUND', `There is no active hook at /hooks/${flowId}/${name}.`, NOT_FOUND_HINT, 404);
+    }
+    return target;
+  }
+
+  async accept(target: HookTarget, req: HookRequest): Promise<HookAnswer> {
+    const where = `/hooks/${target.flowId}/${target.params.name}`;
+    if (target.params.verify === 'signature') await this.checkSignature(target, req, where);
+    const body = this.parse(req, where);
+    const record = hookRecord({
+      name: target.params.name,
+      body,
+      headers: req.headers,
+      query: req.query,
+      eventIdPath: target.params.eventIdPath,
+      receivedAt: new Date(),
+      signatureHeader: target.params.signatureHeader,
+    });
+    const eventId = record[EVENT_ID_FIELD] as string | null;
+    if (target.params.eventIdPath && eventId === null) {
+      this.log(`${where}: refused a request from ${req.ip}: E_HOOK_EVENT_ID_MISSING (no event id at "${target.params.eventIdPath}").`);
+      throw new ConveyorError(
+        'E_HOOK_EVENT_ID_MISSING',
+        `The request body has no event id at "${target.params.eventIdPath}", so a resent copy could not be told apart: nothing was run.`,
+        'Send a JSON body with a unique id for each event at that field, or change "Event id field" in the Webhook trigger (empty: no replay check).',
+        400,
+      );
+    }
+    if (eventId === null) return this.start(target, record, null);
+    return this.serial(`${target.flowId}\u0000${eventId}`, () => this.start(target, record, eventId));
+  }
+
+  private async start(target: HookTarget, record: Record<string, Json>, eventId: string | null): Promise<HookAnswer> {
+    const key = `${target.flowId}\u0000${eventId}`;
+    const running = eventId === null ? undefined : this.underWay.get(key);
+    if (running) {
+      return { status: 200, body: { id: running, runId: running, eventId, status: 'duplicate', reason: `Under way in run ${running}: this event was received already and is being processed.` } };
+    }
+    // The event id is the run's business key unless the flow names its own.
+    const doc: FlowDocument = eventId !== null && !target.doc.settings.businessKey ? { ...target.doc, settings: { ...target.doc.settings, businessKey: EVENT_ID_FIELD } } : target.doc;
+    const run = await this.opts.engine.startRun(doc, { input: { records: [record] } });
+    const summary = await this.opts.engine.summary(run.id);
+    if (summary.counts.skipped > 0) {
+      const settled = await this.opts.store.getRecord(run.id, 0);
+      const reason = settled?.reason ?? 'This event was processed already.';
+      return { status: 200, body: { id: run.id, runId: run.id, eventId, status: 'duplicate', reason } };
+    }
+    if (eventId !== null) {
+      this.underWay.set(key, run.id);
+      void this.opts.engine.waitForRun(run.id).catch(() => undefined).finally(() => {
+        if (this.underWay.get(key) === run.id) this.underWay.delete(key);
+      });
+    }
+    return { status: 202, body: { id: run.id, runId: run.id, eventId, status: 'accepted' } };
+  }
+
+  private async checkSignature(target: HookTarget, req: HookRequest, where: string): Promise<void> {
+    const secret = await this.secretOf(target, where);
+    const header = req.headers[target.params.signatureHeader.toLowerCase()];
+    const problem = verifySignature({
+      secret,
+      body: req.body,
+      header: Array.isArray(header) ? header.join(',') : header,
+      headerName: target.params.signatureHeader,
+      toleranceSeconds: target.params.toleranceSeconds,
+    });
+    if (problem) {
+      this.log(`${where}: refused a request from ${req.ip}: ${problem.code}: ${problem.message}`);
+      throw new ConveyorError(problem.code, problem.message, problem.hint, 400);
+    }
+  }
+
+  /** The signing secret, through the same checks a step's credential gets (kind, scope). */
+  private async secretOf(target: HookTarget, where: string): Promise<string> {
+    const name = target.params.secret;
+    let problem: string;
+    if (!name) problem = 'its Webhook trigger names no signing secret';
+    else {
+      try {
+        const access = credentialAccess(this.opts.vault, webhookTrigger, target.node.name ?? 'Webhook', new SecretMasker());
+        const credential = await access.get(name);
+        const secret = credential.secrets.secret;
+        if (secret) return secret;
+        problem = `the credential "${name}" holds no secret`;
+      } catch (err) {
+        problem = err instanceof NodeError ? `${err.code}: ${err.message}` : (err as Error).message;
+      }
+    }
+    this.log(`${where}: cannot check signatures: ${problem}. Requests are refused until this is fixed.`);
+    throw new ConveyorError(
+      'E_HOOK_NOT_CONFIGURED',
+      `The hook at ${where} cannot check signatures yet, so it accepts no request.`,
+      'The flow\'s owner must pick a "Webhook signing secret" credential (scope: webhook.trigger) in the Webhook trigger; the server log says what is missing. Send again later.',
+      503,
+    );
+  }
+
+  private parse(req: HookRequest, where: string): Json {
+    try {
+      return parseHookBody(req.body, req.headers['content-type']);
+    } catch (err) {
+      const e = err as ConveyorError;
+      this.log(`${where}: refused a request from ${req.ip}: ${e.code}: ${e.message}`);
+      throw err;
+    }
+  }
+
+  private log(line: string): void {
+    this.opts.log?.(`[hooks] ${line}`);
+  }
+
+  /** Deliveries of one event run one at a time: the second sees what the first stored. */
+  private serial<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.chains.get(key) ?? Promise.resolve();
+    const next = prev.catch(() => undefined).then(fn);
+    const tail = next.catch(() => undefined);
+    this.chains.set(key, tail);
+    void tail.then(() => {
+      if (this.chains.get(key) === tail) this.chains.delete(key);
+    });
+    return next;
+  }
+}

@@ -1,0 +1,69 @@
+import express, { type Request } from 'express';
+import { ConveyorError } from '../errors.ts';
+import type { HookReceiver } from '../hooks/hook-receiver.ts';
+import { errorHandler } from './error-handler.ts';
+
+/**
+ * POST /hooks/:flowId/:name — public (no session, no CSRF token: a sending service has neither); the
+ * signature is what authenticates it. Mounted outside /api and before any body parser: the raw
+ * bytes are read here, up to the hook's own limit, because the signature covers them exactly.
+ */
+export function hookRoutes(receiver: HookReceiver): express.Router {
+  const router = express.Router();
+  router.all('/:flowId/:name', async (req, res, next) => {
+    try {
+      if (req.method !== 'POST' && req.method !== 'PUT') {
+        res.setHeader('Allow', 'POST, PUT');
+        throw new ConveyorError('E_HOOK_METHOD', `A hook takes POST (or PUT) requests, not ${req.method}.`, 'Send the event with POST and its body, signed (docs/api.md, "Hooks").', 405);
+      }
+      const target = await receiver.find(String(req.params.flowId), String(req.params.name));
+      const body = await readBody(req, target.params.maxBodyKb * 1024);
+      const answer = await receiver.accept(target, { body, headers: req.headers, query: req.query as Record<string, unknown>, ip: req.ip ?? 'unknown' });
+      res.setHeader('Cache-Control', 'no-store');
+      res.status(answer.status).json(answer.body);
+    } catch (err) {
+      if (err instanceof ConveyorError && err.status === 413) res.setHeader('Connection', 'close');
+      next(err);
+    }
+  });
+  router.use((req, _res, next) => {
+    next(new ConveyorError('E_HOOK_NOT_FOUND', `There is no active hook at ${req.baseUrl}${req.path}.`, 'A hook address is /hooks/<flow id>/<hook name>; it is shown in the Webhook trigger\'s settings.', 404));
+  });
+  router.use(errorHandler);
+  return router;
+}
+
+/** The raw body, refused with 413 as soon as it passes `limit` bytes (announced or counted). */
+function readBody(req: Request, limit: number): Promise<Buffer> {
+  const tooLarge = () =>
+    new ConveyorError(
+      'E_HOOK_BODY_TOO_LARGE',
+      `The request body is larger than this hook accepts (${Math.round(limit / 1024)} KB). Nothing was run.`,
+      'Send a smaller event, or raise "Largest body (KB)" in the Webhook trigger.',
+      413,
+    );
+  const announced = Number(req.headers['content-length']);
+  if (Number.isFinite(announced) && announced > limit) return Promise.reject(tooLarge());
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let done = false;
+    const finish = (err: Error | null) => {
+      if (done) return;
+      done = true;
+      req.off('data', onData);
+      if (err) {
+        req.resume(); // the rest is dropped; the answer closes the connection
+        reject(err);
+      } else resolve(Buffer.concat(chunks, size));
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) finish(tooLarge());
+      else chunks.push(chunk);
+    };
+    req.on('data', onData);
+    req.once('end', () => finish(null));
+    req.once('error', (err) => finish(new ConveyorError('E_REQUEST_INVALID', `The request could not be read: ${err.message}.`, 'Send it again.', 400)));
+  });
+}

@@ -1,0 +1,202 @@
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { startServer, type RunningServer } from '../../../server/main.ts';
+import { hashPassword } from '../../../server/auth/password.ts';
+import { FLOW_FORMAT, type FlowDocument } from '../../../server/contract/flow/schema.ts';
+import { computeSignature, signatureHeader } from '../../../nodes/webhook/signature.ts';
+
+const SECRET = 'whsec_hooks_test_0123456789';
+const FLOW_ID = 'flow_payments';
+
+function paymentFlow(params: Record<string, unknown> = {}, id = FLOW_ID): FlowDocument {
+  return {
+    format: FLOW_FORMAT,
+    id,
+    name: 'Payments',
+    description: '',
+    settings: { concurrency: 4 },
+    nodes: [
+      { id: 'hook', type: 'webhook.trigger', position: { x: 0, y: 0 }, params: { name: 'payments', secret: 'payments-secret', maxBodyKb: 4, ...params } },
+      { id: 'mark', type: 'core.set-fields', position: { x: 200, y: 0 }, params: { fields: [{ name: 'paid', value: 'body.data.email' }], keepOtherFields: true } },
+    ],
+    edges: [{ id: 'e1', source: 'hook', sourcePort: 'out', target: 'mark', targetPort: 'in' }],
+  };
+}
+
+let server: RunningServer;
+let warnings: string[] = [];
+
+beforeAll(async () => {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'conveyor-hooks-'));
+  // Login is on: the hook must work without a session while /api still needs one.
+  server = await startServer({ port: 0, host: '127.0.0.1', dataDir, clientDir: path.join(dataDir, 'no-client'), auth: { passwordHash: await hashPassword('correct horse battery') } });
+  await server.conveyor.vault.create({ name: 'payments-secret', kind: 'webhook_secret', fields: {}, secrets: { secret: SECRET }, scope: { nodeTypes: ['webhook.trigger'] } });
+  await server.conveyor.flows.import(paymentFlow(), 'replace');
+  vi.spyOn(console, 'warn').mockImplementation((line: unknown) => void warnings.push(String(line)));
+}, 30_000);
+
+afterAll(async () => {
+  vi.restoreAllMocks();
+  await server?.close();
+});
+
+afterEach(() => {
+  warnings = [];
+});
+
+function event(id: string, email = 'ada@example.com'): string {
+  return JSON.stringify({ id, type: 'payment.succeeded', data: { email, amount: 4900 } });
+}
+
+async function post(body: string | Buffer, headers: Record<string, string> = {}, url = `/hooks/${FLOW_ID}/payments`) {
+  const res = await fetch(server.url + url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : null };
+}
+
+const signed = (body: string, secret = SECRET, t?: number) => ({ 'conveyor-signature': signatureHeader(secret, body, t) });
+
+async function runCount(): Promise<number> {
+  return (await server.conveyor.store.listRuns({ flowId: FLOW_ID, limit: 1000 })).length;
+}
+
+describe('POST /hooks/<flow>/<name>', () => {
+  it('a signed request is acknowledged with the id of a stored run, whose one record then runs', async () => {
+    const body = event('evt_ok_1');
+    const answer = await post(body, signed(body));
+    expect(answer.status).toBe(202);
+    expect(answer.body).toMatchObject({ status: 'accepted', eventId: 'evt_ok_1' });
+    const runId = answer.body.id as string;
+    expect(answer.body.runId).toBe(runId);
+    // Already on disk when answered: the run exists in the store with its record.
+    expect(await server.conveyor.store.getRecord(runId, 0)).toMatchObject({ data: { eventId: 'evt_ok_1', hook: 'payments', body: { type: 'payment.succeeded' } } });
+    const summary = await server.conveyor.engine.waitForRun(runId);
+    expect(summary).toMatchObject({ status: 'completed', recordCount: 1, counts: { success: 1 } });
+    const record = await server.conveyor.store.getRecord(runId, 0);
+    expect(record?.output).toMatchObject({ paid: 'ada@example.com', eventId: 'evt_ok_1' });
+    // The signature header never reaches the record.
+    expect(JSON.stringify(record)).not.toMatch(/conveyor-signature|v1=/i);
+  });
+
+  it('a forged request (another secret) is refused with 400, logged without the secret, and never runs', async () => {
+    const before = await runCount();
+    const body = event('evt_forged');
+    const answer = await post(body, signed(body, 'whsec_attacker_guess_000000'));
+    expect(answer.status).toBe(400);
+    expect(answer.body.error).toMatchObject({ code: 'E_HOOK_SIGNATURE_INVALID' });
+    expect(answer.body.error.hint).toBeTruthy();
+    expect(await runCount()).toBe(before);
+    expect(warnings.join('\n')).toContain('E_HOOK_SIGNATURE_INVALID');
+    expect(warnings.join('\n')).not.toContain(SECRET);
+    expect(JSON.stringify(answer.body)).not.toContain(SECRET);
+  });
+
+  it('a body changed after signing, a missing signature, and a request signed too long ago are refused and never run', async () => {
+    const before = await runCount();
+    const body = event('evt_tamper');
+    const tampered = await post(body.replace('ada@', 'eve@'), signed(body));
+    expect([tampered.status, tampered.body.error.code]).toEqual([400, 'E_HOOK_SIGNATURE_INVALID']);
+    const missing = await post(body);
+    expect([missing.status, missing.body.error.code]).toEqual([400, 'E_HOOK_SIGNATURE_MISSING']);
+    const old = await post(body, signed(body, SECRET, Math.floor(Date.now() / 1000) - 301));
+    expect([old.status, old.body.error.code]).toEqual([400, 'E_HOOK_SIGNATURE_EXPIRED']);
+    expect(await runCount()).toBe(before);
+  });
+
+  it('a replay of an event that ran is answered "duplicate" and its record is skipped by business key', async () => {
+    const body = event('evt_replay');
+    const first = await post(body, signed(body));
+    expect(first.status).toBe(202);
+    await server.conveyor.engine.waitForRun(first.body.id);
+    // The sender resends the same event later, freshly signed (a retry after a lost answer).
+    const again = await post(body, signed(body));
+    expect(again.status).toBe(200);
+    expect(again.body).toMatchObject({ status: 'duplicate', eventId: 'evt_replay' });
+    expect(again.body.reason).toContain(`Already done in run ${first.body.id}`);
+    const replayRun = await server.conveyor.engine.waitForRun(again.body.id);
+    expect(replayRun.counts).toMatchObject({ skipped: 1, success: 0 });
+    // The exact same request replayed byte for byte (same signature) is skipped too.
+    const headers = signed(body);
+    const a = await post(body, headers);
+    const b = await post(body, headers);
+    expect([a.body.status, b.body.status]).toEqual(['duplicate', 'duplicate']);
+  });
+
+  it('two deliveries of one event at the same moment: one runs, the other is a duplicate', async () => {
+    const body = event('evt_twice');
+    const answers = await Promise.all([post(body, signed(body)), post(body, signed(body)), post(body, signed(body))]);
+    expect(answers.map((a) => a.body.status).sort()).toEqual(['accepted', 'duplicate', 'duplicate']);
+    const accepted = answers.find((a) => a.body.status === 'accepted')!;
+    await server.conveyor.engine.waitForRun(accepted.body.id);
+    const runs = await server.conveyor.store.listRuns({ flowId: FLOW_ID, limit: 1000 });
+    let successes = 0;
+    for (const run of runs) {
+      const rec = await server.conveyor.store.getRecord(run.id, 0);
+      if (rec?.data.eventId === 'evt_twice' && rec.status === 'success') successes++;
+    }
+    expect(successes).toBe(1);
+  });
+
+  it('refuses a body over the hook\'s limit with 413 before running anything', async () => {
+    const before = await runCount();
+    const big = JSON.stringify({ id: 'evt_big', pad: 'x'.repeat(5 * 1024) });
+    const answer = await post(big, signed(big));
+    expect(answer.status).toBe(413);
+    expect(answer.body.error.code).toBe('E_HOOK_BODY_TOO_LARGE');
+    expect(await runCount()).toBe(before);
+  });
+
+  it('refuses a signed body that is not JSON, or has no event id, with a coded 400', async () => {
+    const before = await runCount();
+    const broken = '{"id": "evt_broken",';
+    expect((await post(broken, signed(broken))).body.error.code).toBe('E_HOOK_BODY_INVALID');
+    const noId = JSON.stringify({ type: 'payment.succeeded' });
+    const answer = await post(noId, signed(noId));
+    expect([answer.status, answer.body.error.code]).toEqual([400, 'E_HOOK_EVENT_ID_MISSING']);
+    expect(await runCount()).toBe(before);
+  });
+
+  it('works with login on while /api still needs a session', async () => {
+    expect((await fetch(`${server.url}/api/runs`)).status).toBe(401);
+    expect((await fetch(`${server.url}/api/flows/${FLOW_ID}`)).status).toBe(401);
+    const body = event('evt_auth');
+    expect((await post(body, signed(body))).status).toBe(202);
+  });
+
+  it('answers 404 for an unknown flow or hook name, a hook switched off or disabled; 405 for GET', async () => {
+    const body = event('evt_404');
+    const unknownFlow = await post(body, signed(body), '/hooks/flow_nope/payments');
+    expect([unknownFlow.status, unknownFlow.body.error.code]).toEqual([404, 'E_HOOK_NOT_FOUND']);
+    expect((await post(body, signed(body), `/hooks/${FLOW_ID}/other`)).status).toBe(404);
+    expect((await post(body, signed(body), '/hooks/too/many/parts')).body.error.code).toBe('E_HOOK_NOT_FOUND');
+    await server.conveyor.flows.import(paymentFlow({ active: false }, 'flow_off'), 'replace');
+    expect((await post(body, signed(body), '/hooks/flow_off/payments')).status).toBe(404);
+    const disabled = paymentFlow({}, 'flow_disabled');
+    disabled.nodes[0].disabled = true;
+    await server.conveyor.flows.import(disabled, 'replace');
+    expect((await post(body, signed(body), '/hooks/flow_disabled/payments')).status).toBe(404);
+    const get = await fetch(`${server.url}/hooks/${FLOW_ID}/payments`);
+    expect(get.status).toBe(405);
+    expect(((await get.json()) as { error: { code: string } }).error.code).toBe('E_HOOK_METHOD');
+  });
+
+  it('answers 503 when the trigger names no usable secret, and runs nothing', async () => {
+    await server.conveyor.flows.import(paymentFlow({ secret: 'no-such-secret' }, 'flow_nosecret'), 'replace');
+    const body = event('evt_503');
+    const answer = await post(body, signed(body), '/hooks/flow_nosecret/payments');
+    expect([answer.status, answer.body.error.code]).toEqual([503, 'E_HOOK_NOT_CONFIGURED']);
+    expect(warnings.join('\n')).toContain('no-such-secret');
+    expect((await server.conveyor.store.listRuns({ flowId: 'flow_nosecret', limit: 10 })).length).toBe(0);
+  });
+
+  it('accepts the scheme under another header name when the trigger says so', async () => {
+    await server.conveyor.flows.import(paymentFlow({ signatureHeader: 'Stripe-Signature' }, 'flow_stripe'), 'replace');
+    const body = event('evt_stripe');
+    const t = Math.floor(Date.now() / 1000);
+    const answer = await post(body, { 'stripe-signature': `t=${t},v1=${computeSignature(SECRET, t, body)}` }, '/hooks/flow_stripe/payments');
+    expect(answer.status).toBe(202);
+    expect((await post(body, signed(body), '/hooks/flow_stripe/payments')).body.error.code).toBe('E_HOOK_SIGNATURE_MISSING');
+  });
+});
