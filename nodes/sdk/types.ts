@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { NetworkAccess } from './network.ts';
+import type { FlowCalls, TrackingAccess } from './services.ts';
 import type { Json, RecordData, SideEffect, TerminalStatus, NodeCategory, PortSpec, DynamicPorts, CredentialRequirement, LogLevel, RejectInfo } from '../../server/contract/data.ts';
 
 // The data words (records, ports, categories, log levels) belong to the contract; node authors get them here.
@@ -111,6 +112,10 @@ export interface NodeContext<P> {
   collected?: RecordData[];
   /** The node's persisted state (nodes that declare `state`; empty for the others). */
   state: NodeStateAccess;
+  /** Tracked mail for this record and step (signed links, the suppression list): given by the studio and the CLI. */
+  tracking?: TrackingAccess;
+  /** Starting other flows from this step (the Run flow step): given by the engine. */
+  flows?: FlowCalls;
 }
 
 export interface Emission {

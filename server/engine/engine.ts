@@ -22,6 +22,7 @@ import { SecretMasker } from './secret-masker.ts';
 import { StateLocks } from './node-state.ts';
 import { sleep } from './sleep.ts';
 import { runGroups, type RunGroups } from './run-groups.ts';
+import { flowCalls, type CallerSettings, type ChildRunHost } from './child-runs.ts';
 import { StallWatch, stallFromEnv, type RunProgress } from './stall-watch.ts';
 import { graceFromEnv, type StepWatch } from './watchdog.ts';
 import { applyReviewAction, checkReviewRequest, type ReviewAction, type ReviewItem, type ReviewOptions, type ReviewResult } from './review-actions.ts';
@@ -32,6 +33,8 @@ export interface EngineOptions {
   dataDir: string;
   /** The credential vault behind `ctx.credentials` (without it, steps find no credential). */
   credentials?: CredentialSource;
+  /** Tracked mail behind `ctx.tracking` (server/tracking; without it, send steps cannot track). */
+  tracking?: RunContext['tracking'];
   /** The watchdog: grace after a step's timeout, and how long a run may make no progress (watchdog.ts, stall-watch.ts). */
   watchdog?: { graceMs?: number; stallMs?: number; checkMs?: number; now?: () => number };
 }
@@ -49,6 +52,8 @@ export interface StartOptions {
   reprocess?: boolean;
   /** The id of the uploaded file the input comes from (kept in the run's settings: retention keeps the file while the run exists). */
   upload?: string;
+  /** A run started by a Run flow step: its id (derived from the calling step) and its caller. */
+  child?: { id: string; settings: CallerSettings };
 }
 
 export interface RunSummary {
@@ -203,12 +208,12 @@ export class Engine {
     }
     const now = new Date().toISOString();
     const row: RunRow = {
-      id: newRunId(),
+      id: options.child?.id ?? newRunId(),
       flowId: doc.id,
       flowName: doc.name,
       flow: doc,
       status: 'running',
-      settings: { concurrency, businessKey: doc.settings.businessKey ?? null, reprocess: options.reprocess ?? false, safeStop: doc.settings.safeStop ?? null, ...(options.upload ? { upload: options.upload } : {}) },
+      settings: { concurrency, businessKey: doc.settings.businessKey ?? null, reprocess: options.reprocess ?? false, safeStop: doc.settings.safeStop ?? null, ...(options.upload ? { upload: options.upload } : {}), ...options.child?.settings },
       recordCount: records.length,
       reason: null,
       createdAt: now,
@@ -489,6 +494,8 @@ export class Engine {
       halted: () => run.halt === 'pause' || run.halt === 'stop' || run.halt === 'store',
       requestSafeStop,
       stateLocks: this.stateLocks,
+      tracking: this.opts.tracking,
+      flows: (step) => flowCalls(this.childHost, { run: run.row, halted: run.halted.signal, ...step }),
       watch: this.stepWatch(run.row.id),
     };
     let next = 0;
@@ -583,6 +590,18 @@ export class Engine {
       graceMs: this.graceMs,
       onStuck: (s) =>
         this.logs.add(runId, null, s.nodeId, 'warn', `Step "${s.nodeName}" is still running ${s.graceMs} ms after its timeout of ${s.timeoutMs} ms cancelled it (E_STEP_STUCK): ${s.unsafe ? 'it was put in doubt' : 'the record went on without it; whatever it still does is ignored'}.`, { code: 'E_STEP_STUCK', nodeId: s.nodeId }),
+    };
+  }
+
+  /** What Run flow steps use of the engine (child-runs.ts). */
+  private get childHost(): ChildRunHost {
+    return {
+      store: this.opts.store,
+      startChild: (doc, records, id, settings) => this.startRun(doc, { input: { records }, child: { id, settings } }),
+      resume: (runId) => this.resume(runId),
+      isActive: (runId) => this.isActive(runId),
+      status: (runId) => this.summary(runId),
+      on: (listener) => this.on(listener),
     };
   }
 

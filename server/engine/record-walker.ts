@@ -18,6 +18,7 @@ import type { Masker, SecretMasker } from './secret-masker.ts';
 import { needsReplay, rewind, rewound, sessionLostError } from './session-replay.ts';
 import { NO_STATE, stateAccess, stateScopeOf, stateWrites, type StateLocks } from './node-state.ts';
 import { checkpointWrite, fanOutRefusal } from './fan-out.ts';
+import type { FlowCalls, TrackingAccess } from '../../nodes/sdk/services.ts';
 import type { StepWatch } from './watchdog.ts';
 
 /** Everything a record needs from its run while it walks the graph. */
@@ -45,6 +46,10 @@ export interface RunContext {
   requestSafeStop(reason: StepErrorInfo): void;
   /** Serializes the steps of stateful nodes (shared by every run of the engine). */
   stateLocks: StateLocks;
+  /** `ctx.tracking` of a step (tracked mail), when the studio offers it. */
+  tracking?: { forStep(place: { runId: string; recordIndex: number; nodeId: string }): TrackingAccess };
+  /** `ctx.flows` of a step execution (Run flow): `seq` is the number the step commits with. */
+  flows?: (step: { recordIndex: number; nodeId: string; seq: number; tokenId: number }) => FlowCalls;
   /** The stuck-step watchdog (grace after a timeout; see watchdog.ts). */
   watch?: StepWatch;
 }
@@ -297,6 +302,8 @@ async function attemptStep(
     state: scope ? stateAccess(rc.store, scope, node.id) : NO_STATE,
     run: { id: rc.runId, flowId: rc.flowId },
     record: { id: `${rc.runId}:${rec.index}`, index: rec.index },
+    tracking: rc.tracking?.forStep({ runId: rc.runId, recordIndex: rec.index, nodeId: node.id }),
+    flows: rc.flows?.({ recordIndex: rec.index, nodeId: node.id, seq: cp.seq + 1, tokenId: token.id }),
     watch: rc.watch,
   });
   if (!outcome.ok) return outcome;

@@ -2,6 +2,8 @@ import type { NetworkAccess } from '../../nodes/sdk/network.ts';
 import type { CredentialAccess, EvidenceSink, NodeResources, NodeLogger, NodeStateAccess, RecordData, StepResult } from '../../nodes/sdk/types.ts';
 import { toStepError, type StepErrorInfo } from '../../nodes/sdk/node-error.ts';
 import type { CompiledNode } from './compiled-flow.ts';
+import type { FlowCalls, TrackingAccess } from '../../nodes/sdk/services.ts';
+import { WaitHalted } from './child-runs.ts';
 import { DEFAULT_GRACE_MS, guardStep, stuckInfo, type StepWatch } from './watchdog.ts';
 
 export interface StepCall {
@@ -18,6 +20,8 @@ export interface StepCall {
   state: NodeStateAccess;
   run: { id: string; flowId: string };
   record: { id: string; index: number };
+  tracking?: TrackingAccess;
+  flows?: FlowCalls;
   /** The stuck-step watchdog (grace after the timeout; see watchdog.ts). */
   watch?: StepWatch;
 }
@@ -48,6 +52,8 @@ export async function runStep(call: StepCall): Promise<StepOutcome> {
         run: call.run,
         record: call.record,
         node: { id: call.node.id, name: call.node.name },
+        tracking: call.tracking,
+        flows: call.flows,
       }),
     );
     let result: StepResult;
@@ -75,7 +81,8 @@ export async function runStep(call: StepCall): Promise<StepOutcome> {
     }
     return { ok: true, result };
   } catch (err) {
-    if (call.runSignal.aborted) return { ok: false, cancelled: true, error: toStepError(err) };
+    // A wait for a child run ended by Pause is not committed either: the step waits again on resume.
+    if (call.runSignal.aborted || err instanceof WaitHalted) return { ok: false, cancelled: true, error: toStepError(err) };
     if (timeout?.signal.aborted) return { ok: false, cancelled: false, error: timeoutInfo(call.node.name, timeoutMs!) };
     return { ok: false, cancelled: false, error: toStepError(err) };
   }
