@@ -1,0 +1,53 @@
+/**
+ * The connection pool of the PostgreSQL store, where it points (never with its password), and the
+ * errors a lost or refused connection turns into.
+ */
+import pg from 'pg';
+import { ConveyorError } from '../../errors.ts';
+
+/** bigint columns (counts, sums) as numbers: every count the store returns fits. */
+pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
+
+/** host:port/database of a connection URL: what messages and logs may show (no user, no password). */
+export function describeUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.hostname || 'localhost'}:${u.port || '5432'}${u.pathname || '/'}`;
+  } catch {
+    return '(an unreadable DATABASE_URL)';
+  }
+}
+
+export function createPool(url: string, max: number): pg.Pool {
+  const pool = new pg.Pool({ connectionString: url, max, connectionTimeoutMillis: 10_000 });
+  // An idle connection the server closed (a restart) is replaced on the next query; the error is
+  // reported there, not as an uncaught event.
+  pool.on('error', () => undefined);
+  return pool;
+}
+
+/** SQLSTATE classes and socket errors that mean the database cannot be reached or went away. */
+const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'ETIMEDOUT', 'EHOSTUNREACH', '57P01', '57P02', '57P03', '3D000', '28P01', '28000']);
+
+export function isUnreachable(err: unknown): boolean {
+  const e = err as { code?: string; message?: string } | null;
+  if (!e) return false;
+  if (e.code && (UNREACHABLE_CODES.has(e.code) || e.code.startsWith('08'))) return true;
+  return /Connection terminated|timeout exceeded when trying to connect/i.test(e.message ?? '');
+}
+
+export function unreachableError(where: string, err: unknown): ConveyorError {
+  const reason = (err as Error)?.message ?? String(err);
+  return new ConveyorError(
+    'E_STORE_UNREACHABLE',
+    `The PostgreSQL store ${where} cannot be reached or refused the connection: ${reason}`,
+    'Check that PostgreSQL runs and that DATABASE_URL names the right host, database, user and password; the runs under way continue from their last committed step once it answers again.',
+    503,
+  );
+}
+
+/** Errors worth trying the whole batch again for: another writer held the rows (deadlock, serialization). */
+export function isRetryable(err: unknown): boolean {
+  const code = (err as { code?: string } | null)?.code;
+  return code === '40P01' || code === '40001';
+}

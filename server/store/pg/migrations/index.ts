@@ -1,0 +1,16 @@
+/**
+ * The PostgreSQL store's schema migrations, in order: migration N brings the schema from version
+ * N-1 to N. Add a new module at the end; never edit one that has shipped (databases ran it already).
+ */
+import * as m001 from './001-initial.ts';
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [m001].map((m, i) => ({ version: i + 1, name: m.name, sql: m.sql }));
+
+/** The schema version this build writes. */
+export const PG_SCHEMA_VERSION = MIGRATIONS.length;

@@ -1,0 +1,436 @@
+/**
+ * The PostgreSQL store: the whole `Store` interface with the embedded store's behaviour, on a
+ * database many processes can share. Writes go through a group commit (write-queue.ts) and resolve
+ * once committed; reads see every committed write. Schema migrations run on open (migrate.ts).
+ * See docs/architecture.md, "Scaling out".
+ */
+import type pg from 'pg';
+import type { FlowDocument } from '../../contract/flow/schema.ts';
+import type { Json, RecordData, TerminalStatus } from '../../../nodes/sdk/types.ts';
+import { RECORD_STATUSES } from '../../contract/status.ts';
+import type {
+  CreateRunExtras,
+  FlowRow,
+  KeyAttempts,
+  LogRow,
+  NodeStateWrite,
+  Page,
+  RecordEventRow,
+  RecordRow,
+  RecordStatus,
+  RecordSummary,
+  RecordTiming,
+  RecordUpdate,
+  RejectRow,
+  ReviewFilter,
+  RunPatch,
+  RunRow,
+  RunStatus,
+  StatusCounts,
+  StepRow,
+  StepTimings,
+  Store,
+} from '../types.ts';
+import type { AuditEntry, AuditWrite, RunHead, RunStoreSize } from '../retention.ts';
+import { createPool, describeUrl, isUnreachable, unreachableError } from './connection.ts';
+import { migrate, type MigrationResult } from './migrate.ts';
+import { WriteQueue } from './write-queue.ts';
+import * as w from './writes.ts';
+import * as rr from './retention-reads.ts';
+import { EVENT_COLUMNS, FLOW_COLUMNS, LOG_COLUMNS, outcomesOf, RECORD_COLUMNS, REJECT_COLUMNS, RUN_COLUMNS, STEP_COLUMNS, toEvent, toFlow, toLog, toRecord, toReject, toRun, toStep, wholeCheckpoint } from './rows.ts';
+import { holdExclusive } from './exclusive.ts';
+
+const DEFAULT_RECORDS_LIMIT = 100;
+const DEFAULT_LOGS_LIMIT = 100;
+const DEFAULT_RUNS_LIMIT = 200;
+const DEFAULT_REVIEW_LIMIT = 100;
+const DEFAULT_REVIEW_STATUSES: readonly RecordStatus[] = ['needs_review', 'failed'];
+/** Pending and skipped records never attempted anything (a settled record is stored skipped). */
+const ATTEMPT_STATUSES = ['success', 'failed', 'needs_review', 'running'];
+
+export interface PgStoreOptions {
+  /** Connections in the pool (default 10; CONVEYOR_PG_POOL). */
+  poolSize?: number;
+  /**
+   * Hold the database for this process (a session advisory lock): a second process that asks for it
+   * is refused with E_STORE_IN_USE. The studio takes it until workers share a database.
+   */
+  exclusive?: boolean;
+}
+
+/** Opens the store in the database `url` names, running the migrations it lacks. */
+export async function openPgStore(url: string, options: PgStoreOptions = {}): Promise<PgStore> {
+  const where = describeUrl(url);
+  const pool = createPool(url, options.poolSize ?? (Number(process.env.CONVEYOR_PG_POOL) || 10));
+  try {
+    const client = await pool.connect().catch((err: unknown) => {
+      throw isUnreachable(err) ? unreachableError(where, err) : err;
+    });
+    let migration: MigrationResult;
+    try {
+      migration = await migrate(client, where);
+    } finally {
+      client.release();
+    }
+    const release = options.exclusive ? await holdExclusive(pool, where) : null;
+    return new PgStore(pool, where, migration, release);
+  } catch (err) {
+    await pool.end().catch(() => undefined);
+    throw err;
+  }
+}
+
+export class PgStore implements Store {
+  private readonly writes: WriteQueue;
+  private closing: Promise<void> | null = null;
+
+  constructor(
+    private readonly pool: pg.Pool,
+    /** host:port/database, for messages (never the password). */
+    readonly where: string,
+    /** What the migrations did on open. */
+    readonly migration: MigrationResult,
+    private readonly releaseExclusive: (() => Promise<void>) | null = null,
+  ) {
+    this.writes = new WriteQueue(pool, where);
+  }
+
+  // ---------------------------------------------------------------- plumbing
+
+  private write<R>(op: w.Write<R>): Promise<R> {
+    if (this.closing) return Promise.reject(this.closedError());
+    return this.writes.submit(op);
+  }
+
+  private async rows<T = Record<string, any>>(text: string, values: unknown[] = []): Promise<T[]> {
+    if (this.closing) throw this.closedError();
+    try {
+      return (await this.pool.query(text, values)).rows as T[];
+    } catch (err) {
+      throw isUnreachable(err) ? unreachableError(this.where, err) : err;
+    }
+  }
+
+  private closedError(): Error {
+    return new Error(`The store in ${this.where} is closed; reopen it to write.`);
+  }
+
+  /** Waits for queued writes, then closes every connection. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await this.writes.idle();
+      await this.releaseExclusive?.().catch(() => undefined);
+      await this.pool.end();
+    })();
+    return this.closing;
+  }
+
+  // ---------------------------------------------------------------- flows
+
+  async listFlows(): Promise<FlowRow[]> {
+    return (await this.rows(`SELECT ${FLOW_COLUMNS} FROM flows ORDER BY lower(name) COLLATE "C", id`)).map(toFlow);
+  }
+
+  async getFlow(id: string): Promise<FlowRow | null> {
+    const [row] = await this.rows(`SELECT ${FLOW_COLUMNS} FROM flows WHERE id = $1`, [id]);
+    return row ? toFlow(row) : null;
+  }
+
+  async putFlow(doc: FlowDocument): Promise<FlowRow> {
+    const at = new Date().toISOString();
+    const text = JSON.stringify(doc);
+    const createdAt = await this.write(w.putFlow(doc, at));
+    return { id: doc.id, name: doc.name, doc: JSON.parse(text) as FlowDocument, createdAt, updatedAt: at };
+  }
+
+  deleteFlow(id: string): Promise<boolean> {
+    return this.write(w.deleteFlow(id));
+  }
+
+  // ---------------------------------------------------------------- runs, records, steps
+
+  createRun(run: RunRow, records: RecordData[], extras?: CreateRunExtras): Promise<void> {
+    return this.write(w.createRun(run, records, extras));
+  }
+
+  updateRun(id: string, patch: RunPatch): Promise<void> {
+    return this.write(w.updateRun(id, patch));
+  }
+
+  async getRun(id: string): Promise<RunRow | null> {
+    const [row] = await this.rows(`SELECT ${RUN_COLUMNS} FROM runs WHERE id = $1`, [id]);
+    return row ? toRun(row) : null;
+  }
+
+  async listRuns(filter: { flowId?: string; limit?: number } = {}): Promise<RunRow[]> {
+    const limit = clampLimit(filter.limit, DEFAULT_RUNS_LIMIT);
+    const rows =
+      filter.flowId !== undefined
+        ? await this.rows(`SELECT ${RUN_COLUMNS} FROM runs WHERE flow_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2`, [filter.flowId, limit])
+        : await this.rows(`SELECT ${RUN_COLUMNS} FROM runs ORDER BY created_at DESC, id DESC LIMIT $1`, [limit]);
+    return rows.map(toRun);
+  }
+
+  async listRunsWithStatus(statuses: RunStatus[]): Promise<RunRow[]> {
+    if (statuses.length === 0) return [];
+    return (await this.rows(`SELECT ${RUN_COLUMNS} FROM runs WHERE status = ANY($1::text[]) ORDER BY created_at DESC, id DESC`, [statuses])).map(toRun);
+  }
+
+  commitStep(step: StepRow, record: RecordUpdate, state?: NodeStateWrite[]): Promise<void> {
+    return this.write(w.commitStep(step, record, state));
+  }
+
+  updateRecord(update: RecordUpdate): Promise<void> {
+    return this.write(w.updateRecord(update));
+  }
+
+  /** Records with their whole checkpoint (the rows of those that fanned out read back in one query). */
+  private async records(rows: Array<Record<string, any>>): Promise<RecordRow[]> {
+    const records = rows.map(toRecord);
+    const split = records.filter((r) => (r.checkpoint as { tokenRows?: boolean } | null)?.tokenRows);
+    if (split.length === 0) return records;
+    const tokenRows = await this.rows<{ record_idx: number; kind: string; value: string }>(
+      'SELECT record_idx, kind, value FROM record_tokens WHERE run_id = $1 AND record_idx = ANY($2::int[]) ORDER BY record_idx, kind, ord',
+      [split[0].runId, split.map((r) => r.index)],
+    );
+    return records.map((r) => (split.includes(r) ? wholeCheckpoint(r, tokenRows.filter((t) => t.record_idx === r.index)) : r));
+  }
+
+  async getRecord(runId: string, index: number): Promise<RecordRow | null> {
+    const rows = await this.rows(`SELECT ${RECORD_COLUMNS} FROM records WHERE run_id = $1 AND idx = $2`, [runId, index]);
+    return rows.length ? (await this.records(rows))[0] : null;
+  }
+
+  async listRecords(runId: string, filter: { status?: RecordStatus; offset?: number; limit?: number } = {}): Promise<Page<RecordRow>> {
+    const limit = clampLimit(filter.limit, DEFAULT_RECORDS_LIMIT);
+    const offset = clampOffset(filter.offset);
+    const where = filter.status !== undefined ? 'run_id = $1 AND status = $2' : 'run_id = $1';
+    const params: unknown[] = filter.status !== undefined ? [runId, filter.status] : [runId];
+    const [{ n }] = await this.rows<{ n: number }>(`SELECT count(*) AS n FROM records WHERE ${where}`, params);
+    const rows = await this.rows(`SELECT ${RECORD_COLUMNS} FROM records WHERE ${where} ORDER BY idx LIMIT $${params.length + 1} OFFSET $${params.length + 2}`, [...params, limit, offset]);
+    return { items: await this.records(rows), total: n };
+  }
+
+  async unfinishedRecords(runId: string): Promise<RecordRow[]> {
+    return this.records(await this.rows(`SELECT ${RECORD_COLUMNS} FROM records WHERE run_id = $1 AND status IN ('pending', 'running') ORDER BY idx`, [runId]));
+  }
+
+  async countRecords(runId: string): Promise<StatusCounts> {
+    const counts = Object.fromEntries(RECORD_STATUSES.map((s) => [s, 0])) as StatusCounts;
+    for (const r of await this.rows<{ status: RecordStatus; n: number }>('SELECT status, count(*) AS n FROM records WHERE run_id = $1 GROUP BY status', [runId])) counts[r.status] = r.n;
+    return counts;
+  }
+
+  async listSteps(runId: string, recordIndex: number): Promise<StepRow[]> {
+    return (await this.rows(`SELECT ${STEP_COLUMNS} FROM steps WHERE run_id = $1 AND record_idx = $2 ORDER BY seq`, [runId, recordIndex])).map(toStep);
+  }
+
+  async stepCounts(runId: string): Promise<Record<string, { success: number; failed: number }>> {
+    const out: Record<string, { success: number; failed: number }> = {};
+    for (const r of await this.rows<{ node_id: string; success: number; failed: number }>('SELECT node_id, success, failed FROM step_counts WHERE run_id = $1 ORDER BY node_id', [runId])) {
+      out[r.node_id] = { success: r.success, failed: r.failed };
+    }
+    return out;
+  }
+
+  async lastRecordStart(runId: string): Promise<string | null> {
+    const [r] = await this.rows<{ at: string | null }>('SELECT max(started_at) AS at FROM records WHERE run_id = $1', [runId]);
+    return r?.at ?? null;
+  }
+
+  // ---------------------------------------------------------------- audit reads
+
+  async keyAttempts(flowId: string, keys: string[], excludeRunId: string): Promise<Map<string, KeyAttempts>> {
+    const found = new Map<string, KeyAttempts>();
+    const unique = [...new Set(keys.filter((k) => typeof k === 'string'))];
+    if (unique.length === 0) return found;
+    // Newest run first: the first row of a key is its latest attempt, its first success the latest one.
+    const rows = await this.rows(
+      `SELECT r.key, ru.id, r.idx, r.status, r.error_code, r.in_flight, ru.status AS run_status
+       FROM records r JOIN runs ru ON ru.id = r.run_id
+       WHERE r.key = ANY($1::text[]) AND r.status = ANY($2::text[]) AND ru.flow_id = $3 AND ru.id <> $4
+       ORDER BY ru.seq DESC, r.idx`,
+      [unique, ATTEMPT_STATUSES, flowId, excludeRunId],
+    );
+    for (const r of rows) {
+      const attempt = { runId: r.id, index: r.idx, status: r.status, runStatus: r.run_status, errorCode: r.error_code, inFlight: r.in_flight };
+      const seen = found.get(r.key);
+      if (!seen) found.set(r.key, { last: attempt, lastSuccess: attempt.status === 'success' ? attempt : null });
+      else if (!seen.lastSuccess && attempt.status === 'success') seen.lastSuccess = attempt;
+    }
+    return found;
+  }
+
+  async listRejects(runId: string): Promise<RejectRow[]> {
+    return (await this.rows(`SELECT ${REJECT_COLUMNS} FROM rejects WHERE run_id = $1 ORDER BY row, id`, [runId])).map(toReject);
+  }
+
+  async listRecordEvents(runId: string, index: number): Promise<RecordEventRow[]> {
+    return (await this.rows(`SELECT ${EVENT_COLUMNS} FROM record_events WHERE run_id = $1 AND record_idx = $2 ORDER BY id`, [runId, index])).map(toEvent);
+  }
+
+  async listRunEvents(runId: string, filter: { actor?: 'engine' | 'operator'; offset?: number; limit?: number } = {}): Promise<Page<RecordEventRow>> {
+    const where = filter.actor ? 'run_id = $1 AND actor = $2' : 'run_id = $1';
+    const params: unknown[] = filter.actor ? [runId, filter.actor] : [runId];
+    const [{ n }] = await this.rows<{ n: number }>(`SELECT count(*) AS n FROM record_events WHERE ${where}`, params);
+    const rows = await this.rows(`SELECT ${EVENT_COLUMNS} FROM record_events WHERE ${where} ORDER BY id LIMIT $${params.length + 1} OFFSET $${params.length + 2}`, [
+      ...params,
+      clampLimit(filter.limit, 100),
+      clampOffset(filter.offset),
+    ]);
+    return { items: rows.map(toEvent), total: n };
+  }
+
+  async listReview(filter: ReviewFilter = {}): Promise<Page<RecordRow & { flowId: string; flowName: string }>> {
+    const statuses = [...new Set(filter.statuses ?? DEFAULT_REVIEW_STATUSES)];
+    if (statuses.length === 0) return { items: [], total: 0 };
+    const params: unknown[] = [statuses];
+    const where = ['r.status = ANY($1::text[])'];
+    const add = (cond: string, v: unknown) => {
+      params.push(v);
+      where.push(cond.replace('?', `$${params.length}`));
+    };
+    if (filter.runId !== undefined) add('r.run_id = ?', filter.runId);
+    if (filter.flowId !== undefined) add('ru.flow_id = ?', filter.flowId);
+    if (filter.code !== undefined) add('r.error_code = ?', filter.code);
+    const from = `FROM records r JOIN runs ru ON ru.id = r.run_id WHERE ${where.join(' AND ')}`;
+    const [{ n: total }] = await this.rows<{ n: number }>(`SELECT count(*) AS n ${from}`, params);
+    const limit = clampLimit(filter.limit, DEFAULT_REVIEW_LIMIT);
+    const offset = clampOffset(filter.offset);
+    if (limit === 0 || offset >= total) return { items: [], total };
+    const cols = RECORD_COLUMNS.split(', ').map((c) => `r.${c}`).join(', ');
+    const rows = await this.rows(`SELECT ru.flow_id, ru.flow_name, ${cols} ${from} ORDER BY ru.created_at DESC, ru.id DESC, r.idx LIMIT $${params.length + 1} OFFSET $${params.length + 2}`, [
+      ...params,
+      limit,
+      offset,
+    ]);
+    return { items: rows.map((r) => ({ ...toRecord(r), flowId: r.flow_id, flowName: r.flow_name })), total };
+  }
+
+  // ---------------------------------------------------------------- report reads
+
+  async stepTimings(runId: string): Promise<StepTimings[]> {
+    const rows = await this.rows<{ node_id: string; status: StepRow['status']; durations: number[] }>(
+      'SELECT node_id, status, array_agg(duration_ms) AS durations FROM steps WHERE run_id = $1 GROUP BY node_id, status',
+      [runId],
+    );
+    // Per node, successes before failures (the embedded store's order).
+    return rows
+      .map((r) => ({ nodeId: r.node_id, status: r.status, durations: r.durations }))
+      .sort((a, b) => (a.nodeId < b.nodeId ? -1 : a.nodeId > b.nodeId ? 1 : a.status < b.status ? 1 : -1));
+  }
+
+  async recordTimings(runId: string): Promise<RecordTiming[]> {
+    const rows = await this.rows(
+      `SELECT idx, status, started_at, ended_at, error_code,
+        EXISTS (SELECT 1 FROM record_events e WHERE e.run_id = r.run_id AND e.record_idx = r.idx AND e.action = 'settled') AS settled
+       FROM records r WHERE run_id = $1 ORDER BY idx`,
+      [runId],
+    );
+    return rows.map((r) => ({ index: r.idx, status: r.status, startedAt: r.started_at, endedAt: r.ended_at, errorCode: r.error_code, settled: r.settled }));
+  }
+
+  async recordSummaries(runId: string, fields: string[]): Promise<RecordSummary[]> {
+    // jsonb values come back parsed: a field's value as JSON, whatever its name (spaces, dots).
+    const cols = fields.map((_, i) => `, (data::jsonb) -> $${i + 2} AS f${i}`).join('');
+    const rows = await this.rows(
+      `SELECT idx, status, (checkpoint::jsonb) -> 'outcomes' AS outcomes, (checkpoint::jsonb) -> 'outcomeCounts' AS counts${cols} FROM records WHERE run_id = $1 ORDER BY idx`,
+      [runId, ...fields],
+    );
+    return rows.map((r) => ({
+      index: r.idx,
+      status: r.status,
+      outcomes: r.outcomes === null || r.outcomes === undefined ? null : outcomesOf(r.outcomes as TerminalStatus[], r.counts),
+      fields: fields.map((_, i) => (r[`f${i}`] ?? null) as Json),
+    }));
+  }
+
+  // ---------------------------------------------------------------- node state
+
+  async getNodeState(scope: string, nodeId: string, key: string): Promise<Json | null> {
+    const [r] = await this.rows<{ value: string }>('SELECT value FROM node_state WHERE scope = $1 AND node_id = $2 AND key = $3', [scope, nodeId, key]);
+    return r ? (JSON.parse(r.value) as Json) : null;
+  }
+
+  async listNodeState(scope: string, nodeId: string, prefix = ''): Promise<Array<{ key: string; value: Json }>> {
+    // starts_with, not LIKE: prefixes may hold % or _.
+    const rows = await this.rows<{ key: string; value: string }>('SELECT key, value FROM node_state WHERE scope = $1 AND node_id = $2 AND starts_with(key, $3) ORDER BY key', [scope, nodeId, prefix]);
+    return rows.map((r) => ({ key: r.key, value: JSON.parse(r.value) as Json }));
+  }
+
+  async putNodeState(writes: NodeStateWrite[]): Promise<void> {
+    if (this.closing) throw this.closedError();
+    if (writes.length > 0) await this.write(w.putNodeState(writes));
+  }
+
+  clearNodeState(scope: string, nodeId: string): Promise<void> {
+    return this.write(w.clearNodeState(scope, nodeId));
+  }
+
+  // ---------------------------------------------------------------- run log
+
+  async appendLogs(rows: LogRow[]): Promise<void> {
+    if (this.closing) throw this.closedError();
+    if (rows.length > 0) await this.write(w.appendLogs(rows));
+  }
+
+  async listLogs(runId: string, filter: { offset?: number; limit?: number } = {}): Promise<Page<LogRow>> {
+    const [{ n }] = await this.rows<{ n: number }>('SELECT count(*) AS n FROM logs WHERE run_id = $1', [runId]);
+    const rows = await this.rows(`SELECT ${LOG_COLUMNS} FROM logs WHERE run_id = $1 ORDER BY id LIMIT $2 OFFSET $3`, [
+      runId,
+      clampLimit(filter.limit, DEFAULT_LOGS_LIMIT),
+      clampOffset(filter.offset),
+    ]);
+    return { items: rows.map(toLog), total: n };
+  }
+
+  // ---------------------------------------------------------------- retention
+
+  deleteRun(runId: string, opts: { force?: boolean; audit: AuditWrite }): Promise<{ records: number }> {
+    return this.write(w.deleteRun(runId, opts.force ?? false, opts.audit));
+  }
+
+  appendAudit(audit: AuditWrite): Promise<void> {
+    return this.write(w.appendAudit(audit));
+  }
+
+  async listAudit(filter?: { runId?: string; offset?: number; limit?: number }): Promise<{ items: AuditEntry[]; total: number }> {
+    if (this.closing) throw this.closedError();
+    return rr.listAudit(this.pool, filter);
+  }
+
+  async runStoreSize(runId: string): Promise<RunStoreSize | null> {
+    if (this.closing) throw this.closedError();
+    return rr.runStoreSize(this.pool, runId);
+  }
+
+  async reviewCount(runId: string): Promise<number> {
+    if (this.closing) throw this.closedError();
+    return rr.reviewCount(this.pool, runId);
+  }
+
+  async listRunHeads(): Promise<RunHead[]> {
+    if (this.closing) throw this.closedError();
+    return rr.listRunHeads(this.pool);
+  }
+
+  async referencedUploads(): Promise<Set<string>> {
+    if (this.closing) throw this.closedError();
+    return rr.referencedUploads(this.pool);
+  }
+
+  async runsUsingUpload(uploadId: string, exceptRunId: string): Promise<number> {
+    if (this.closing) throw this.closedError();
+    return rr.runsUsingUpload(this.pool, uploadId, exceptRunId);
+  }
+}
+
+function clampLimit(limit: number | undefined, fallback: number): number {
+  if (limit === undefined || !Number.isFinite(limit)) return fallback;
+  return Math.max(0, Math.floor(limit));
+}
+
+function clampOffset(offset: number | undefined): number {
+  if (offset === undefined || !Number.isFinite(offset)) return 0;
+  return Math.max(0, Math.floor(offset));
+}

@@ -1,0 +1,136 @@
+/**
+ * Group commit for the PostgreSQL store: writes queued while a batch commits go together in the
+ * next transaction, applied in the order they were submitted (as the embedded store's journal does),
+ * and each write's promise settles only after COMMIT. A write that fails (a step committed twice, a
+ * deleted run) changes nothing and fails alone: the batch is redone with a savepoint per write.
+ * A deadlock or serialization failure with another process's batch redoes the whole batch.
+ */
+import type pg from 'pg';
+import { isRetryable, isUnreachable, unreachableError } from './connection.ts';
+import { writeCounts, type Write, type WriteContext } from './writes.ts';
+
+interface Entry {
+  write: Write<unknown>;
+  resolve: (value: unknown) => void;
+  reject: (err: unknown) => void;
+}
+
+type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+
+/** Writes per transaction at most (a run of 100,000 records is one write). */
+const MAX_BATCH = 256;
+/** Attempts of a batch that lost a deadlock to another writer. */
+const MAX_ATTEMPTS = 5;
+
+export class WriteQueue {
+  private queue: Entry[] = [];
+  private running: Promise<void> | null = null;
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly where: string,
+  ) {}
+
+  submit<R>(write: Write<R>): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
+      this.queue.push({ write: write as Write<unknown>, resolve: resolve as (v: unknown) => void, reject });
+      this.running ??= this.drain();
+    });
+  }
+
+  /** Resolves once every write submitted so far has settled. */
+  async idle(): Promise<void> {
+    while (this.running) await this.running;
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.queue.splice(0, MAX_BATCH);
+        let outcomes: Outcome[];
+        try {
+          outcomes = await this.commit(batch);
+        } catch (err) {
+          const error = isUnreachable(err) ? unreachableError(this.where, err) : refused(err);
+          outcomes = batch.map(() => ({ ok: false, error }));
+        }
+        batch.forEach((e, i) => {
+          const o = outcomes[i];
+          if (o.ok) e.resolve(o.value);
+          else e.reject(o.error);
+        });
+      }
+    } finally {
+      this.running = null;
+    }
+  }
+
+  private async commit(batch: Entry[]): Promise<Outcome[]> {
+    for (let attempt = 1; ; attempt++) {
+      const client = await this.pool.connect();
+      let broken = false;
+      try {
+        try {
+          return await this.apply(client, batch, false);
+        } catch (err) {
+          await rollback(client);
+          if (isRetryable(err) || isUnreachable(err)) throw err;
+        }
+        // One write failed: again, each write in its own savepoint, so the others still commit.
+        return await this.apply(client, batch, true);
+      } catch (err) {
+        broken = isUnreachable(err);
+        await rollback(client);
+        if (!isRetryable(err) || attempt >= MAX_ATTEMPTS) throw err;
+        await new Promise((r) => setTimeout(r, 5 * attempt * Math.random()));
+      } finally {
+        client.release(broken);
+      }
+    }
+  }
+
+  private async apply(client: pg.PoolClient, batch: Entry[], savepoints: boolean): Promise<Outcome[]> {
+    const outcomes: Outcome[] = [];
+    const counts = new Map<string, [number, number]>();
+    await client.query('BEGIN');
+    for (const entry of batch) {
+      const ctx: WriteContext = { client, counts: new Map() };
+      if (!savepoints) {
+        outcomes.push({ ok: true, value: await entry.write(ctx) });
+      } else {
+        await client.query('SAVEPOINT w');
+        try {
+          outcomes.push({ ok: true, value: await entry.write(ctx) });
+          await client.query('RELEASE SAVEPOINT w');
+        } catch (err) {
+          if (isRetryable(err) || isUnreachable(err)) throw err;
+          await client.query('ROLLBACK TO SAVEPOINT w');
+          await client.query('RELEASE SAVEPOINT w');
+          outcomes.push({ ok: false, error: refused(err) });
+          continue;
+        }
+      }
+      // Counters of a write that committed only.
+      for (const [k, [s, f]] of ctx.counts) {
+        const c = counts.get(k);
+        if (c) {
+          c[0] += s;
+          c[1] += f;
+        } else counts.set(k, [s, f]);
+      }
+    }
+    await writeCounts(client, counts);
+    await client.query('COMMIT');
+    return outcomes;
+  }
+}
+
+async function rollback(client: pg.PoolClient): Promise<void> {
+  await client.query('ROLLBACK').catch(() => undefined);
+}
+
+/** A refused write, as the embedded store words it: the cause keeps a coded error (E_RUN_ACTIVE…). */
+function refused(err: unknown): Error {
+  const message = err instanceof Error ? err.message : String(err);
+  return new Error(`The store refused the write: ${message}`, { cause: err });
+}

@@ -1,0 +1,297 @@
+/**
+ * The PostgreSQL store's writes, each applied inside the transaction of a write batch
+ * (write-queue.ts). Every write is row-level: steps are inserted (a step committed twice is refused by
+ * the primary key), counters are incremented in SQL and node state is upserted per key, so writers in
+ * several processes never overwrite each other's rows with values read earlier.
+ */
+import type pg from 'pg';
+import type { FlowDocument } from '../../contract/flow/schema.ts';
+import type { RecordData } from '../../../nodes/sdk/types.ts';
+import type { CreateRunExtras, LogRow, NodeStateWrite, RecordUpdate, RunPatch, RunRow, StepRow } from '../types.ts';
+import { ACTIVE_RUN_STATUSES, activeRunError, runInReviewError, auditParams, type AuditWrite } from '../retention.ts';
+import { ConveyorError } from '../../errors.ts';
+
+/** What a write sees: the batch's connection, and the step counters the batch adds at its end. */
+export interface WriteContext {
+  client: pg.PoolClient;
+  /** "<run id>\u0000<node id>" → [success, failed] added by this write. */
+  counts: Map<string, [number, number]>;
+}
+
+export type Write<R> = (ctx: WriteContext) => Promise<R>;
+
+const json = (value: unknown): string | null => (value === null || value === undefined ? null : JSON.stringify(value));
+const finite = (n: number): number => (Number.isFinite(n) ? n : 0);
+/** Rows per INSERT when a run's records are written (bounded statement size). */
+const RECORD_CHUNK = 5000;
+
+export function noRunError(runId: string): Error {
+  return new Error(`there is no run ${JSON.stringify(runId)}`);
+}
+
+async function runExists(c: pg.PoolClient, runId: string): Promise<boolean> {
+  return ((await c.query('SELECT 1 FROM runs WHERE id = $1', [runId])).rowCount ?? 0) > 0;
+}
+
+export const putFlow =
+  (doc: FlowDocument, at: string): Write<string> =>
+  async ({ client }) => {
+    const r = await client.query<{ created_at: string }>(
+      `INSERT INTO flows (id, name, doc, created_at, updated_at) VALUES ($1, $2, $3, $4, $4)
+       ON CONFLICT (id) DO UPDATE SET name = excluded.name, doc = excluded.doc, updated_at = excluded.updated_at
+       RETURNING created_at`,
+      [doc.id, doc.name, JSON.stringify(doc), at],
+    );
+    return r.rows[0].created_at;
+  };
+
+export const deleteFlow =
+  (id: string): Write<boolean> =>
+  async ({ client }) =>
+    ((await client.query('DELETE FROM flows WHERE id = $1', [id])).rowCount ?? 0) > 0;
+
+export const createRun =
+  (run: RunRow, records: RecordData[], extras: CreateRunExtras = {}): Write<void> =>
+  async ({ client }) => {
+    await client.query(
+      `INSERT INTO runs (id, flow_id, flow_name, flow, status, settings, record_count, reason, created_at, started_at, ended_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+      [run.id, run.flowId, run.flowName, JSON.stringify(run.flow), run.status, JSON.stringify(run.settings), run.recordCount, json(run.reason), run.createdAt, run.startedAt ?? null, run.endedAt ?? null],
+    );
+    const settled = new Map((extras.settled ?? []).map((s) => [s.index, s]));
+    const row = (i: number) => {
+      const r = extras.rows?.[i];
+      return typeof r === 'number' && Number.isFinite(r) ? r : null;
+    };
+    for (let from = 0; from < records.length; from += RECORD_CHUNK) {
+      const to = Math.min(records.length, from + RECORD_CHUNK);
+      const cols: unknown[][] = [[], [], [], [], [], [], []];
+      for (let i = from; i < to; i++) {
+        const s = settled.get(i);
+        cols[0].push(i);
+        cols[1].push(s ? s.status : 'pending');
+        cols[2].push(JSON.stringify(records[i] ?? {}));
+        cols[3].push(extras.keys?.[i] ?? null);
+        cols[4].push(s ? (s.reason ?? '') : null);
+        cols[5].push(s ? run.createdAt : null);
+        cols[6].push(row(i));
+      }
+      await client.query(
+        `INSERT INTO records (run_id, idx, status, data, key, reason, started_at, ended_at, source_row)
+         SELECT $1, i, st, d, k, rs, t, t, sr FROM unnest($2::int[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::int[]) AS u(i, st, d, k, rs, t, sr)`,
+        [run.id, ...cols],
+      );
+    }
+    if (settled.size > 0) {
+      const list = [...settled.values()].filter((s) => s.index >= 0 && s.index < records.length);
+      await client.query(
+        `INSERT INTO record_events (run_id, record_idx, at, from_status, to_status, actor, action, note, data)
+         SELECT $1, i, $2, NULL, st, 'engine', 'settled', n, NULL FROM unnest($3::int[], $4::text[], $5::text[]) AS u(i, st, n)`,
+        [run.id, run.createdAt, list.map((s) => s.index), list.map((s) => s.status), list.map((s) => s.reason ?? '')],
+      );
+    }
+    const rejects = extras.rejects ?? [];
+    if (rejects.length > 0) {
+      await client.query(
+        `INSERT INTO rejects (run_id, row, field, rule, value, message)
+         SELECT $1, r, f, ru, v, m FROM unnest($2::int[], $3::text[], $4::text[], $5::text[], $6::text[]) WITH ORDINALITY AS u(r, f, ru, v, m, o) ORDER BY o`,
+        [run.id, rejects.map((r) => finite(r.row)), rejects.map((r) => r.field ?? null), rejects.map((r) => r.rule), rejects.map((r) => json(r.value)), rejects.map((r) => r.message)],
+      );
+    }
+  };
+
+export const updateRun =
+  (id: string, p: RunPatch): Write<void> =>
+  async ({ client }) => {
+    const sets: string[] = [];
+    const values: unknown[] = [id];
+    const set = (col: string, v: unknown) => {
+      values.push(v);
+      sets.push(`${col} = $${values.length}`);
+    };
+    if (p.status !== undefined) set('status', p.status);
+    if (p.reason !== undefined) set('reason', json(p.reason));
+    if (p.startedAt !== undefined) set('started_at', p.startedAt);
+    if (p.endedAt !== undefined) set('ended_at', p.endedAt);
+    if (sets.length === 0) return;
+    await client.query(`UPDATE runs SET ${sets.join(', ')} WHERE id = $1`, values);
+  };
+
+/** The checkpoint as stored: a record kept as rows (it fanned out) says so in its header. */
+function checkpointText(u: RecordUpdate): string | null {
+  if (!u.tokenRows || !u.checkpoint) return json(u.checkpoint);
+  return JSON.stringify({ ...u.checkpoint, tokenRows: true });
+}
+
+/**
+ * Updates a record (only the fields given), drops its checkpoint rows when the checkpoint is whole,
+ * and writes its audit event, in one statement; only for a record that exists. A missing run is refused.
+ */
+async function applyRecordUpdate(c: pg.PoolClient, u: RecordUpdate): Promise<void> {
+  const values: unknown[] = [u.runId, u.index, u.status, checkpointText(u), u.checkpoint?.inFlight != null];
+  const sets = ['status = $3', 'checkpoint = $4', 'in_flight = $5'];
+  const set = (col: string, v: unknown) => {
+    values.push(v);
+    sets.push(`${col} = $${values.length}`);
+  };
+  if (u.output !== undefined) set('output', json(u.output));
+  if (u.error !== undefined) {
+    set('error', json(u.error));
+    set('error_code', u.error?.code === undefined || u.error?.code === null ? null : String(u.error.code));
+  }
+  if (u.reason !== undefined) set('reason', u.reason);
+  if (u.startedAt !== undefined) set('started_at', u.startedAt);
+  if (u.endedAt !== undefined) set('ended_at', u.endedAt);
+  let text = `WITH upd AS (UPDATE records SET ${sets.join(', ')} WHERE run_id = $1 AND idx = $2 RETURNING run_id, idx)`;
+  // A whole checkpoint (or none) replaces the rows of a record that had fanned out.
+  if (!u.tokenRows) text += `, drop_rows AS (DELETE FROM record_tokens t USING upd WHERE t.run_id = upd.run_id AND t.record_idx = upd.idx)`;
+  const e = u.event;
+  if (e) {
+    const at = values.length + 1;
+    values.push(e.at, e.from ?? null, e.to ?? null, e.actor, e.action, e.note ?? null, json(e.data));
+    text += `, ev AS (INSERT INTO record_events (run_id, record_idx, at, from_status, to_status, actor, action, note, data)
+      SELECT run_id, idx, ${Array.from({ length: 7 }, (_, k) => `$${at + k}`).join(', ')} FROM upd)`;
+  }
+  text += ' SELECT count(*)::int AS n FROM upd';
+  const r = await c.query<{ n: number }>(text, values);
+  if (r.rows[0].n === 0) {
+    if (!(await runExists(c, u.runId))) throw noRunError(u.runId);
+    return;
+  }
+  if (u.tokenRows) {
+    const { put, drop } = u.tokenRows;
+    if (drop.length > 0) {
+      await c.query(
+        'DELETE FROM record_tokens t USING unnest($3::text[], $4::int[]) AS d(kind, id) WHERE t.run_id = $1 AND t.record_idx = $2 AND t.kind = d.kind AND t.id = d.id',
+        [u.runId, u.index, drop.map((d) => d[0]), drop.map((d) => d[1])],
+      );
+    }
+    if (put.length > 0) {
+      const last = new Map(put.map((p) => [`${p[0]}:${p[1]}`, p]));
+      const rows = [...last.values()];
+      await c.query(
+        `INSERT INTO record_tokens (run_id, record_idx, kind, id, ord, value)
+         SELECT $1, $2, k, i, o, v FROM unnest($3::text[], $4::int[], $5::int[], $6::text[]) AS p(k, i, o, v)
+         ON CONFLICT (run_id, record_idx, kind, id) DO UPDATE SET ord = excluded.ord, value = excluded.value`,
+        [u.runId, u.index, rows.map((p) => p[0]), rows.map((p) => p[1]), rows.map((p) => p[2]), rows.map((p) => JSON.stringify(p[3]))],
+      );
+    }
+  }
+}
+
+/** Node state writes, the last per key winning: upserts, and deletes for `null`. */
+async function applyState(c: pg.PoolClient, writes: NodeStateWrite[]): Promise<void> {
+  const last = new Map<string, NodeStateWrite>();
+  for (const w of writes) last.set(`${w.scope}\u0000${w.nodeId}\u0000${w.key}`, w);
+  const put = [...last.values()].filter((w) => w.value !== null && w.value !== undefined);
+  const del = [...last.values()].filter((w) => w.value === null || w.value === undefined);
+  if (del.length > 0) {
+    await c.query('DELETE FROM node_state n USING unnest($1::text[], $2::text[], $3::text[]) AS d(s, i, k) WHERE n.scope = d.s AND n.node_id = d.i AND n.key = d.k', [
+      del.map((w) => w.scope),
+      del.map((w) => w.nodeId),
+      del.map((w) => w.key),
+    ]);
+  }
+  if (put.length > 0) {
+    await c.query(
+      `INSERT INTO node_state (scope, node_id, key, value) SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])
+       ON CONFLICT (scope, node_id, key) DO UPDATE SET value = excluded.value`,
+      [put.map((w) => w.scope), put.map((w) => w.nodeId), put.map((w) => w.key), put.map((w) => JSON.stringify(w.value))],
+    );
+  }
+}
+
+const SQL_INSERT_STEP = `INSERT INTO steps (run_id, record_idx, seq, token_id, node_id, node_type, attempt, status, input, input_from,
+  output, error, evidence, started_at, ended_at, duration_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`;
+
+export const commitStep =
+  (s: StepRow, record: RecordUpdate, state?: NodeStateWrite[]): Write<void> =>
+  async (ctx) => {
+    const values = [s.runId, s.recordIndex, s.seq, s.tokenId, s.nodeId, s.nodeType, s.attempt, s.status, json(s.input), s.inputFrom ?? null, JSON.stringify(s.output ?? []), json(s.error), JSON.stringify(s.evidence ?? []), s.startedAt, s.endedAt, finite(s.durationMs)];
+    try {
+      await ctx.client.query({ name: 'conveyor_insert_step', text: SQL_INSERT_STEP, values });
+    } catch (err) {
+      // The run's row is missing (never created, or deleted before this step): say so plainly.
+      if ((err as { code?: string }).code === '23503') throw noRunError(s.runId);
+      throw err;
+    }
+    await applyRecordUpdate(ctx.client, record);
+    if (state && state.length > 0) await applyState(ctx.client, state);
+    if (s.status === 'success' || s.status === 'failed') {
+      const id = `${s.runId}\u0000${s.nodeId}`;
+      let c = ctx.counts.get(id);
+      if (!c) ctx.counts.set(id, (c = [0, 0]));
+      c[s.status === 'success' ? 0 : 1]++;
+    }
+  };
+
+export const updateRecord =
+  (u: RecordUpdate): Write<void> =>
+  async ({ client }) =>
+    applyRecordUpdate(client, u);
+
+export const putNodeState =
+  (writes: NodeStateWrite[]): Write<void> =>
+  async ({ client }) =>
+    applyState(client, writes);
+
+export const clearNodeState =
+  (scope: string, nodeId: string): Write<void> =>
+  async ({ client }) => {
+    await client.query('DELETE FROM node_state WHERE scope = $1 AND node_id = $2', [scope, nodeId]);
+  };
+
+export const appendLogs =
+  (rows: LogRow[]): Write<void> =>
+  async ({ client }) => {
+    const ids = [...new Set(rows.map((r) => r.runId))];
+    const found = new Set((await client.query<{ id: string }>('SELECT id FROM runs WHERE id = ANY($1::text[])', [ids])).rows.map((r) => r.id));
+    const missing = ids.find((id) => !found.has(id));
+    if (missing !== undefined) throw noRunError(missing);
+    await client.query(
+      `INSERT INTO logs (run_id, record_idx, node_id, level, message, data, at)
+       SELECT a, b, c, d, e, f, g FROM unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[]) WITH ORDINALITY AS u(a, b, c, d, e, f, g, o) ORDER BY o`,
+      [rows.map((r) => r.runId), rows.map((r) => r.recordIndex ?? null), rows.map((r) => r.nodeId ?? null), rows.map((r) => r.level), rows.map((r) => r.message), rows.map((r) => json(r.data)), rows.map((r) => r.at)],
+    );
+  };
+
+/** Adds the batch's step counters, in key order (writers in other processes take the rows in the same order). */
+export async function writeCounts(c: pg.PoolClient, counts: Map<string, [number, number]>): Promise<void> {
+  if (counts.size === 0) return;
+  const keys = [...counts.keys()].sort();
+  await c.query(
+    `INSERT INTO step_counts (run_id, node_id, success, failed) SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[])
+     ON CONFLICT (run_id, node_id) DO UPDATE SET success = step_counts.success + excluded.success, failed = step_counts.failed + excluded.failed`,
+    [keys.map((k) => k.split('\u0000')[0]), keys.map((k) => k.split('\u0000')[1]), keys.map((k) => counts.get(k)![0]), keys.map((k) => counts.get(k)![1])],
+  );
+}
+
+/**
+ * Deletes a run and everything of it (its rows follow by cascade, its node state by scope) with its
+ * audit row. Refused for an active run, and without force for a run with records in review.
+ */
+export const deleteRun =
+  (runId: string, force: boolean, audit: AuditWrite): Write<{ records: number }> =>
+  async ({ client }) => {
+    const run = await client.query<{ status: string }>('SELECT status FROM runs WHERE id = $1 FOR UPDATE', [runId]);
+    if (run.rowCount === 0) throw new ConveyorError('E_RUN_NOT_FOUND', `There is no run ${runId}.`, 'Check the run id, or open the runs list to find it.', 404);
+    const status = run.rows[0].status;
+    if ((ACTIVE_RUN_STATUSES as readonly string[]).includes(status)) throw activeRunError(runId, status);
+    const counts = (
+      await client.query<{ n: number; review: number }>("SELECT count(*)::int AS n, (count(*) FILTER (WHERE status = 'needs_review'))::int AS review FROM records WHERE run_id = $1", [runId])
+    ).rows[0];
+    if (!force && counts.review > 0) throw runInReviewError(runId, counts.review);
+    await client.query('DELETE FROM runs WHERE id = $1', [runId]);
+    await client.query('DELETE FROM node_state WHERE scope = $1', [`run:${runId}`]);
+    await insertAudit(client, audit);
+    return { records: counts.n };
+  };
+
+export const appendAudit =
+  (audit: AuditWrite): Write<void> =>
+  async ({ client }) =>
+    insertAudit(client, audit);
+
+async function insertAudit(c: pg.PoolClient, audit: AuditWrite): Promise<void> {
+  await c.query('INSERT INTO audit (at, actor, action, run_id, flow_id, flow_name, records, bytes, detail) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)', auditParams(audit));
+}
