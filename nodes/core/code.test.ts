@@ -375,6 +375,43 @@ describe('core.code sandbox: escape attempts are contained', () => {
     expect(result.emit[0].data).toEqual({ ok: 2 });
   });
 
+  /** Runtimes made and reused, summed over the live sandbox workers (sequential runs go to the first idle one). */
+  async function runtimeCounts() {
+    const stats = await sandboxPoolStats(32 * MB);
+    const sum = { created: 0, reused: 0, spawned: stats.spawned };
+    for (const engine of stats.engines) {
+      sum.created += engine?.runtimes.created ?? 0;
+      sum.reused += engine?.runtimes.reused ?? 0;
+    }
+    return sum;
+  }
+
+  it('reuses a warm runtime, yet record 2 sees nothing record 1 left: globals, prototypes, changed built-ins', async () => {
+    await run('return null');
+    const before = await runtimeCounts();
+    const first = 'globalThis.secret = record.id; leaked = record.id; Object.prototype.polluted = record.id; Array.prototype.evil = 1; JSON.stringify = () => "{}"; Math.max = () => 0; log.mark = 1; return null';
+    await run(first);
+    const second = await run('return { secret: typeof secret, leaked: typeof leaked, polluted: ({}).polluted ?? "none", evil: typeof [].evil, max: Math.max(1, 2), mark: typeof log.mark, json: JSON.stringify([1]) }');
+    expect(second.result.emit[0].data).toEqual({ secret: 'undefined', leaked: 'undefined', polluted: 'none', evil: 'undefined', max: 2, mark: 'undefined', json: '[1]' });
+    const after = await runtimeCounts();
+    // Both records ran in the runtime the first one warmed: the isolation above is the context's.
+    expect(after.reused - before.reused).toBe(2);
+    expect(after.created).toBe(before.created);
+  });
+
+  it('a runaway loop in one record times out without breaking the next, which runs in a fresh runtime', async () => {
+    await run('return null');
+    const before = await runtimeCounts();
+    const err = await fails('globalThis.left = record.id; while (true) {}', { timeoutMs: 100 });
+    expect(err.code).toBe('E_CODE_TIMEOUT');
+    const next = await run('return { ...record, left: typeof left }');
+    expect(next.result.emit[0].data).toEqual({ ...order, left: 'undefined' });
+    const after = await runtimeCounts();
+    // The same worker (QuickJS's own deadline stopped the loop), a new runtime after the timeout.
+    expect(after.spawned).toBe(before.spawned);
+    expect(after.created - before.created).toBe(1);
+  });
+
   it('runs many records at once, each in its own isolate', async () => {
     const runs = await Promise.all(
       Array.from({ length: 8 }, (_, i) => run(`globalThis.mine = (globalThis.mine ?? 0) + ${i}; return { i: ${i}, mine }`)),

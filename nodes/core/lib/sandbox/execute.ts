@@ -1,5 +1,7 @@
-import { shouldInterruptAfterDeadline, type QuickJSContext, type QuickJSHandle, type QuickJSRuntime } from 'quickjs-emscripten';
+import { shouldInterruptAfterDeadline, type QuickJSContext, type QuickJSHandle } from 'quickjs-emscripten';
+import { BOOTSTRAP, HELPERS } from './bootstrap.ts';
 import { acquireEngine, afterExecution, noteDisposeFailure, noteHostFailure, type Engine } from './engine.ts';
+import { giveBack, takeRuntime, type WarmRuntime } from './runtime.ts';
 import { LOG_LINE_CHARS_MAX, LOG_LINES_MAX, type CodePosition, type WorkerJob, type WorkerOutcome, type WorkerRun } from './types.ts';
 
 /**
@@ -7,8 +9,9 @@ import { LOG_LINE_CHARS_MAX, LOG_LINES_MAX, type CodePosition, type WorkerJob, t
  * require, no process, no files, no network, no timers — only standard JavaScript, the record and
  * `log(...)`.
  *
- * Every execution gets a fresh runtime and context (nothing can leak from one record to the next),
- * a deadline (an interrupt handler), a memory cap (see engine.ts) and a small stack.
+ * Every execution gets a fresh context (nothing can leak from one record to the next) in a warm
+ * runtime (runtime.ts: reused while executions end normally), a deadline (an interrupt handler),
+ * a memory cap (see engine.ts) and a small stack.
  * Data crosses the boundary as JSON text only: the record goes in as a string the isolate parses,
  * the result comes out as a string, log lines come out as strings. No host object or function is
  * reachable from inside, except the one log callback, which only accepts text.
@@ -32,92 +35,6 @@ const STACK_BYTES = 128 * 1024;
 const PREFIX = '(function (record) {';
 const SUFFIX = '\n})';
 const CODE_FILE = 'code.js';
-
-/**
- * Defines `log` and returns the runner, before any user code exists. It keeps its own references
- * to JSON, Reflect.apply… so the user's code cannot change how the record goes in or the result
- * comes out. The runner returns a string: a one-letter tag, then JSON or text.
- *   U          null/undefined: the record continues unchanged
- *   J<json>    the result, as JSON
- *   B<what>    a result that is not data
- *   E<info>    the code threw: {name, message, stack, thrown?}
- *   S<info>    the result could not be turned into JSON (circular, BigInt, deep…)
- */
-const BOOTSTRAP = `(function (hostLog, maxLines, maxChars) {
-  'use strict';
-  var parse = JSON.parse, stringify = JSON.stringify, apply = Reflect.apply, toStr = String;
-  var ErrorCtor = Error, PromiseCtor = Promise, defineProperty = Object.defineProperty;
-  var lines = 0;
-  function show(v) {
-    try {
-      if (typeof v === 'string') return v;
-      if (v === undefined) return 'undefined';
-      if (typeof v === 'function') return '[function]';
-      if (typeof v === 'symbol' || typeof v === 'bigint') return toStr(v);
-      if (v instanceof ErrorCtor) return toStr(v.name) + ': ' + toStr(v.message);
-      var s = stringify(v);
-      return typeof s === 'string' ? s : toStr(v);
-    } catch (e) {
-      try { return toStr(v); } catch (e2) { return '[a value that cannot be shown]'; }
-    }
-  }
-  function log() {
-    if (++lines > maxLines) { hostLog(); return; }
-    var line = '';
-    for (var i = 0; i < arguments.length && line.length <= maxChars; i++) line += (i ? ' ' : '') + show(arguments[i]);
-    hostLog(line.length > maxChars ? line.slice(0, maxChars) + '…' : line);
-  }
-  defineProperty(globalThis, 'log', { value: log, writable: true, configurable: true, enumerable: false });
-  function cap(s, n) { return s.length > n ? s.slice(0, n) + '…' : s; }
-  function errorInfo(e) {
-    var info = { name: '', message: '', stack: '' };
-    try {
-      if (e instanceof ErrorCtor) {
-        info.name = cap(toStr(e.name), 200);
-        info.message = cap(toStr(e.message), 1000);
-        info.stack = typeof e.stack === 'string' ? cap(e.stack, 2000) : '';
-      } else {
-        info.thrown = e === null ? 'null' : typeof e === 'string' ? stringify(cap(e, 1000)) : cap(show(e), 1000);
-      }
-    } catch (x) {
-      info.thrown = '[an error that cannot be shown]';
-    }
-    return info;
-  }
-  function what(v) {
-    switch (typeof v) {
-      case 'function': return 'a function';
-      case 'symbol': return 'a symbol';
-      case 'bigint': return 'a BigInt (' + toStr(v) + ')';
-      case 'string': return 'text (' + stringify(cap(v, 40)) + ')';
-      case 'number': return 'the number ' + toStr(v);
-      case 'boolean': return 'the value ' + toStr(v);
-      default: return 'a value of type ' + typeof v;
-    }
-  }
-  function isThenable(v) {
-    try { return v instanceof PromiseCtor || typeof v.then === 'function'; } catch (e) { return false; }
-  }
-  return function run(fn, inputJson) {
-    var record = parse(inputJson);
-    var result;
-    try {
-      result = apply(fn, undefined, [record]);
-    } catch (e) {
-      return 'E' + stringify(errorInfo(e));
-    }
-    if (result === undefined || result === null) return 'U';
-    if (typeof result !== 'object') return 'B' + what(result);
-    if (isThenable(result)) return 'Ba Promise';
-    var json;
-    try {
-      json = stringify(result);
-    } catch (e) {
-      return 'S' + stringify(errorInfo(e));
-    }
-    return typeof json === 'string' ? 'J' + json : 'Bnothing that can be stored';
-  };
-})`;
 
 interface ErrorInfo {
   name: string;
@@ -149,14 +66,13 @@ interface Execution {
 function execute(engine: Engine, req: WorkerJob): WorkerRun {
   const started = performance.now();
   const ex: Execution = { engine, req, refusedBefore: engine.refusedGrowths, timedOut: false, logs: [], droppedLogs: 0, handles: [] };
-  let rt: QuickJSRuntime | undefined;
+  let runtime: WarmRuntime | undefined;
   let vm: QuickJSContext | undefined;
   let outcome: WorkerOutcome;
   let hostFailed = false;
   try {
-    rt = engine.quickjs.newRuntime();
-    rt.setMemoryLimit(req.memoryLimitBytes);
-    rt.setMaxStackSize(STACK_BYTES);
+    runtime = takeRuntime(engine, STACK_BYTES);
+    const rt = runtime.rt;
     const expired = shouldInterruptAfterDeadline(Date.now() + req.timeoutMs);
     // Once the deadline has passed, every later check interrupts too (reading an error cannot run on).
     rt.setInterruptHandler((runtime) => ex.timedOut || (ex.timedOut = expired(runtime) === true));
@@ -170,18 +86,33 @@ function execute(engine: Engine, req: WorkerJob): WorkerRun {
     outcome = hostFailureOutcome(err, ex);
   } finally {
     if (!hostFailed) {
+      let disposed = false;
       try {
         for (let i = ex.handles.length - 1; i >= 0; i--) if (ex.handles[i].alive) ex.handles[i].dispose();
         vm?.dispose();
-        rt?.dispose();
+        disposed = true;
       } catch {
         // QuickJS aborts on a leaked handle; the result is still good, the engine is not.
         noteDisposeFailure(engine);
       }
+      if (runtime && disposed) giveBack(engine, runtime, endedNormally(outcome!));
     }
   }
   afterExecution(engine);
   return { outcome, logs: ex.logs, droppedLogs: ex.droppedLogs, durationMs: performance.now() - started };
+}
+
+/** Whether the runtime may serve the next record: nothing interrupted, ran out or broke in it. */
+function endedNormally(outcome: WorkerOutcome): boolean {
+  switch (outcome.kind) {
+    case 'timeout':
+    case 'memory':
+      return false;
+    case 'threw':
+      return outcome.cause === 'error';
+    default:
+      return true;
+  }
 }
 
 function runIn(vm: QuickJSContext, ex: Execution): WorkerOutcome {
@@ -203,7 +134,7 @@ function runIn(vm: QuickJSContext, ex: Execution): WorkerOutcome {
       ex.logs.push(vm.getString(line).slice(0, LOG_LINE_CHARS_MAX + 1));
     }),
   );
-  const made = vm.callFunction(factory, vm.undefined, hostLog, own(vm.newNumber(LOG_LINES_MAX)), own(vm.newNumber(LOG_LINE_CHARS_MAX)));
+  const made = vm.callFunction(factory, vm.undefined, hostLog, own(vm.newNumber(LOG_LINES_MAX)), own(vm.newNumber(LOG_LINE_CHARS_MAX)), own(vm.newString(HELPERS)));
   if (made.error) return escapedOutcome(vm, own(made.error), ex);
   const run = own(made.value);
 

@@ -73,6 +73,8 @@ export interface EngineStats {
   hostFailures: number;
   disposeFailures: number;
   engines: number;
+  /** QuickJS runtimes made, and executions that reused a warm one (see runtime.ts). */
+  runtimes: { created: number; reused: number };
   /** WebAssembly memory of the engine for the asked memory limit (undefined if not loaded). */
   engineBytes?: number;
   /** The worker's own JavaScript heap in use. */
