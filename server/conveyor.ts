@@ -3,7 +3,7 @@ import { createRegistry } from '../nodes/index.ts';
 import type { NodeRegistry } from '../nodes/registry.ts';
 import { Engine } from './engine/engine.ts';
 import { FlowLibrary } from './flow/flow-library.ts';
-import { openSqlJsStore } from './store/sqljs-store.ts';
+import { openStore, storeChoice, type StoreChoice } from './store/open-store.ts';
 import type { Store } from './store/types.ts';
 import { lockDataDir } from './data-dir-lock.ts';
 import { openVault, type Vault } from './vault/vault.ts';
@@ -32,6 +32,8 @@ export interface OpenOptions {
   schedules?: boolean | { log?: (line: string) => void };
   /** Sweep unused uploads at start and hourly (default: with `schedules`, i.e. the studio's `serve`). */
   sweeps?: boolean;
+  /** The store to open (default: from CONVEYOR_STORE / DATABASE_URL, see server/store/open-store.ts). */
+  store?: StoreChoice;
 }
 
 export async function openConveyor(dataDir: string, opts: OpenOptions = {}): Promise<Conveyor> {
@@ -40,10 +42,11 @@ export async function openConveyor(dataDir: string, opts: OpenOptions = {}): Pro
   makeCreatedFilesPrivate();
   const unlock = lockDataDir(dir);
   tightenDataDir(dir);
+  let opened: Store | null = null;
   try {
     const registry = createRegistry();
     const vault = await openVault(dir, { nodeTypes: () => registry.types() });
-    const store = await openSqlJsStore(path.join(dir, 'store'));
+    const store = (opened = await openStore(dir, opts.store ?? storeChoice(), { exclusive: true }));
     const engine = new Engine({ store, registry, dataDir: dir, credentials: vault });
     await engine.recover();
     const flows = new FlowLibrary(store, registry);
@@ -70,6 +73,8 @@ export async function openConveyor(dataDir: string, opts: OpenOptions = {}): Pro
       },
     };
   } catch (err) {
+    // A PostgreSQL store's connections would keep the process alive.
+    await opened?.close().catch(() => undefined);
     unlock();
     throw err;
   }
