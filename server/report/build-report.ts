@@ -6,6 +6,7 @@
 import type { Json } from '../../nodes/sdk/types.ts';
 import { ConveyorError } from '../errors.ts';
 import type { RecordStatus, RunStatus, StatusCounts, Store } from '../store/types.ts';
+import { isAiStep, tokenTotals, type TokenTotals } from './token-usage.ts';
 
 export interface ReportStep {
   nodeId: string;
@@ -18,6 +19,8 @@ export interface ReportStep {
   failed: number;
   avgMs: number | null;
   p95Ms: number | null;
+  /** AI steps only: the tokens their answers used. */
+  tokens?: TokenTotals;
 }
 
 export interface ReportError {
@@ -53,6 +56,8 @@ export interface Report {
   /** Error codes of finished records, most frequent first. */
   errors: ReportError[];
   rejects: ReportReject[];
+  /** Runs whose flow has an AI step: the tokens all their answers used (retried and failed steps included). */
+  tokens?: TokenTotals;
 }
 
 const TERMINAL: ReadonlySet<RecordStatus> = new Set<RecordStatus>(['success', 'failed', 'needs_review', 'skipped']);
@@ -135,6 +140,10 @@ export async function buildReport(store: Store, runId: string): Promise<Report> 
   const categories = [...errors.entries()].sort((a, b) => b[1].count - a[1].count || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   const examples = await Promise.all(categories.map(([, e]) => store.getRecord(runId, e.first)));
 
+  const aiNodes = new Set(run.flow.nodes.filter((node) => isAiStep(node.type)).map((node) => node.id));
+  const tokens = aiNodes.size > 0 ? await tokenTotals(store, runId, aiNodes) : null;
+  if (tokens) for (const step of perStep) if (aiNodes.has(step.nodeId)) step.tokens = tokens.perNode.get(step.nodeId) ?? { prompt: 0, completion: 0, total: 0, answers: 0 };
+
   const ended = run.startedAt && run.endedAt ? Date.parse(run.endedAt) - Date.parse(run.startedAt) : NaN;
   return {
     runId: run.id,
@@ -150,6 +159,7 @@ export async function buildReport(store: Store, runId: string): Promise<Report> 
     perStep,
     errors: categories.map(([code, e], i) => ({ code, count: e.count, example: examples[i]?.error?.message ?? '' })),
     rejects: rejects.map(({ row, field, rule, value, message }) => ({ row, field, rule, value, message })),
+    ...(tokens ? { tokens: tokens.run } : {}),
   };
 }
 

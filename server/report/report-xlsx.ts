@@ -115,6 +115,12 @@ function writeSummary(sheet: Sheet, r: Report): void {
   addRow(sheet, ['Duration (ms)', r.durationMs]);
   addRow(sheet, ['Records', r.recordCount]);
   addRow(sheet, ['Rejected rows', r.rejects.length]);
+  if (r.tokens) {
+    addRow(sheet, ['AI tokens used', r.tokens.total]);
+    addRow(sheet, ['AI tokens: prompts', r.tokens.prompt]);
+    addRow(sheet, ['AI tokens: answers', r.tokens.completion]);
+    addRow(sheet, ['AI model answers', r.tokens.answers]);
+  }
   addRow(sheet, []);
 
   addRow(sheet, ['Records per status', 'Count'], true);
