@@ -14,6 +14,7 @@ import { isRunActive, RECORD_STATUSES, statusLabel } from '../lib/run-status.ts'
 import { useAsync } from '../lib/use-async.ts';
 import { useCatalog } from '../stores/catalog-store.ts';
 import { Card, PageBody } from './PageHeader.tsx';
+import { ReportTokens } from './ReportTokens.tsx';
 
 const enc = encodeURIComponent;
 const reportUrl = (id: string) => `/api/runs/${enc(id)}/report`;
@@ -95,6 +96,7 @@ export function ReportPage() {
           <Tiles report={r} />
           <Timings report={r} />
           <Steps report={r} />
+          {r.tokens && <ReportTokens tokens={r.tokens} steps={r.perStep} />}
           <Errors report={r} />
           <Rejects report={r} />
         </div>
