@@ -1,30 +1,9 @@
 import { z } from 'zod';
 import type { AnyNodeDefinition, DynamicPorts, NodeCategory, PortSpec, SideEffect, CredentialRequirement } from './sdk/types.ts';
 import { allOutputs, ERROR_PORT } from '../server/contract/ports.ts';
+import type { NodeTypeInfo } from '../server/contract/wire/node-types.ts';
+export type { NodeTypeInfo };
 
-
-/** What GET /api/node-types serves for one node type: plain JSON, no functions. */
-export interface NodeTypeInfo {
-  type: string;
-  title: string;
-  category: NodeCategory;
-  description: string;
-  icon?: string;
-  effect: SideEffect;
-  trigger: boolean;
-  collect: boolean;
-  /** A trigger that reads a spreadsheet given to the run. */
-  acceptsFile: boolean;
-  /** A trigger whose records form groups (search groups and their terms): field names. */
-  grouped: boolean;
-  inputs: PortSpec[];
-  outputs: PortSpec[];
-  errorPort: PortSpec;
-  dynamicOutputs?: DynamicPorts;
-  credentials: CredentialRequirement[];
-  paramsSchema: Record<string, unknown>;
-  defaults: Record<string, unknown>;
-}
 
 export class NodeRegistry {
   private readonly byType = new Map<string, AnyNodeDefinition>();

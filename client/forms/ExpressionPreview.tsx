@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import { evaluate } from '../../nodes/core/lib/expression.ts';
 import { hasPlaceholders, renderTemplate } from '../../nodes/core/lib/template.ts';
-import type { Json } from '../../nodes/sdk/types.ts';
+import type { Json } from '../../server/contract/data.ts';
 import { useExpressionSample } from './expression-sample.ts';
 
 type Outcome = { ok: true; value: Json | undefined } | { ok: false; message: string };

@@ -1,5 +1,5 @@
 import { createContext, useContext } from 'react';
-import type { RecordData } from '../../nodes/sdk/types.ts';
+import type { RecordData } from '../../server/contract/data.ts';
 
 /**
  * The record an expression field previews its result on, given by the inspector of the node being

@@ -1,6 +1,6 @@
 import { useEffect } from 'react';
 import { Link, useParams } from 'react-router';
-import type { Report } from '../../server/report/build-report.ts';
+import type { Report } from '../../server/contract/wire/report.ts';
 import { ApiError, errorMessage, request } from '../api/http.ts';
 import type { RecordStatus } from '../api/types.ts';
 import { RunOutcomeBadge } from '../run/RunOutcomeBadge.tsx';

@@ -12,42 +12,8 @@ import { useAsync } from '../lib/use-async.ts';
 import { toast } from '../stores/toast-store.ts';
 import { Card, PageBody, PageHeader } from './PageHeader.tsx';
 
-/** GET /api/storage (docs/api.md, "Storage and retention"): one definition, the server's. */
-import type { RunSpace } from '../../server/retention/retention.ts';
-interface StorageAnswer {
-  totals: { runs: number; runBytes: number; disk: { store: number; evidence: number; uploads: number; archive: number } };
-  total: number;
-  items: RunSpace[];
-  uploadGraceHours: number;
-  archiveDir: string;
-}
-interface PruneRun {
-  id: string;
-  flowName: string;
-  status: string;
-  endedAt: string | null;
-  records: number;
-  bytes: number;
-}
-interface PruneAnswer {
-  dryRun: boolean;
-  cutoff: string;
-  runs: PruneRun[];
-  bytes: number;
-  skipped: Array<PruneRun & { code: string; reason: string }>;
-  archive: string | null;
-}
-interface AuditEntry {
-  id: number;
-  at: string;
-  actor: string;
-  action: string;
-  runId: string | null;
-  flowName: string | null;
-  records: number;
-  bytes: number;
-  detail: { archive?: string | null; forced?: boolean; uploads?: string[] } | null;
-}
+// GET /api/storage, POST /api/runs/prune, GET /api/audit (docs/api.md, "Storage and retention"): the contract's types.
+import type { AuditEntry, PruneResult as PruneAnswer, RunSpace, StorageAnswer } from '../../server/contract/wire/storage.ts';
 
 import { DatabaseIcon } from './nav-icons.tsx';
 export { DatabaseIcon };

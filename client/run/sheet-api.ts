@@ -1,45 +1,14 @@
-import { api, ApiError, csrfHeaders, type Problem } from '../api/http.ts';
+import { api, ApiError, csrfHeaders } from '../api/http.ts';
 import type { FlowDocument, RunInputBody } from '../api/types.ts';
-import type { Json, RecordData } from '../../nodes/sdk/types.ts';
 
-/** What POST /api/uploads answers. */
-export interface UploadedFile {
-  id: string;
-  name: string;
-  size: number;
-}
+// The wire types are the contract's (server/contract/wire/preflight.ts).
+import type { UploadedFile, PreflightProblem, PreflightResult } from '../../server/contract/wire/preflight.ts';
+import type { RejectInfo } from '../../server/contract/data.ts';
+export type { UploadedFile, PreflightProblem, PreflightResult };
+export type RejectRow = RejectInfo;
 
 /** A run input as the API takes it, with an uploaded spreadsheet as `fileId`. */
 export type RunInputWithFile = RunInputBody & { fileId?: string };
-
-export interface RejectRow {
-  row: number;
-  field: string | null;
-  rule: string;
-  value: Json;
-  message: string;
-}
-
-export interface PreflightProblem extends Problem {
-  code?: string;
-  hint?: string;
-}
-
-/** What POST /api/flows/:id/preflight answers. */
-export interface PreflightResult {
-  ok: boolean;
-  canStart: boolean;
-  problems: PreflightProblem[];
-  recordCount: number;
-  rejects: RejectRow[];
-  rejectCount: number;
-  /** Records a run would process (recordCount minus the skipped ones). */
-  runCount: number;
-  /** Records a run would skip before running: duplicates of a business key, keys done in past runs. */
-  skipCount: number;
-  skips: Array<{ index: number; row: number | null; reason: string }>;
-  sample: RecordData[];
-}
 
 export const SHEET_EXTENSIONS = ['.xlsx', '.csv'];
 

@@ -122,9 +122,9 @@ export const useLiveRun = create<LiveRunState>((set, get) => ({
     };
     const done = doneCount(patch.counts!);
     if (!s.progressStart && u.status === 'running') patch.progressStart = { at: Date.now(), done };
-    const times = u as Partial<Pick<RunSummary, 'startedAt' | 'endedAt'>>;
-    if (times.startedAt !== undefined) patch.startedAt = times.startedAt;
-    if (times.endedAt !== undefined) patch.endedAt = times.endedAt;
+    // An older server's update may lack the times: keep what the summary said then.
+    if (u.startedAt !== undefined) patch.startedAt = u.startedAt;
+    if (u.endedAt !== undefined) patch.endedAt = u.endedAt;
     else if (u.final && !s.endedAt) patch.endedAt = new Date().toISOString();
     else if (u.status === 'running' && s.endedAt) patch.endedAt = null;
     if (u.records?.length) {

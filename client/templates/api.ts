@@ -1,8 +1,8 @@
 import { api } from '../api/http.ts';
 import type { FlowEntry } from '../api/types.ts';
 
-// The wire types are the server's (one definition): type-only, nothing of the server is bundled.
-import type { TemplateInfo, TemplateNeed } from '../../server/templates/templates.ts';
+// The wire types are the contract's (one definition): type-only, nothing of the server is bundled.
+import type { TemplateInfo, TemplateNeed } from '../../server/contract/wire/flows.ts';
 export type { TemplateInfo, TemplateNeed };
 
 export const templatesApi = {

@@ -1,13 +1,8 @@
 import type { AnyNodeDefinition, CredentialAccess, Json, ResolvedCredential } from '../../nodes/sdk/types.ts';
 import { NodeError } from '../../nodes/sdk/node-error.ts';
 import type { SecretMasker } from './secret-masker.ts';
-
-/** Who may use a credential: these node types, and (when set) only towards these hosts. */
-export interface CredentialScope {
-  nodeTypes: string[];
-  /** `api.example.com`, `*.example.com` (any subdomain), optionally with `:port`. */
-  hosts?: string[];
-}
+import type { CredentialScope } from '../contract/wire/credentials.ts';
+export type { CredentialScope };
 
 /** A credential as the vault hands it to the engine: secrets decrypted, in memory only. */
 export interface StoredCredential {

@@ -26,6 +26,8 @@ import { flowCalls, type CallerSettings, type ChildRunHost } from './child-runs.
 import { StallWatch, stallFromEnv, type RunProgress } from './stall-watch.ts';
 import { graceFromEnv, type StepWatch } from './watchdog.ts';
 import { applyReviewAction, checkReviewRequest, type ReviewAction, type ReviewItem, type ReviewOptions, type ReviewResult } from './review-actions.ts';
+import type { RunSummary } from '../contract/wire/runs.ts';
+export type { RunSummary };
 
 export interface EngineOptions {
   store: Store;
@@ -54,21 +56,6 @@ export interface StartOptions {
   upload?: string;
   /** A run started by a Run flow step: its id (derived from the calling step) and its caller. */
   child?: { id: string; settings: CallerSettings };
-}
-
-export interface RunSummary {
-  id: string;
-  flowId: string;
-  flowName: string;
-  status: RunStatus;
-  settings: RunRow['settings'];
-  recordCount: number;
-  counts: StatusCounts;
-  nodes: Record<string, NodeCounters>;
-  reason: RunRow['reason'];
-  createdAt: string;
-  startedAt: string | null;
-  endedAt: string | null;
 }
 
 interface ActiveRun {

@@ -1,13 +1,9 @@
 import type { RecordStatus, RunStatus, StatusCounts } from '../store/types.ts';
 import type { StepErrorInfo } from '../../nodes/sdk/node-error.ts';
 
-export interface NodeCounters {
-  inProgress: number;
-  success: number;
-  failed: number;
-}
-
 export { emptyCounts } from '../contract/status.ts';
+import type { NodeCounters } from '../contract/wire/runs.ts';
+export type { NodeCounters };
 
 /** In-memory counters of a run in progress: what the canvas and the progress bar show. */
 export class LiveRun {

@@ -2,36 +2,8 @@ import type { Json, TerminalStatus } from '../../nodes/sdk/types.ts';
 import type { NodeRegistry } from '../../nodes/registry.ts';
 import type { RecordStatus, RecordSummary, RunRow, Store } from '../store/types.ts';
 import { compileFlow } from './compiled-flow.ts';
-
-export type OutcomeCounts = Record<TerminalStatus, number>;
-
-/** One item of a group (a search term): its record and how its results ended. */
-export interface ItemProgress {
-  index: number;
-  name: string;
-  status: RecordStatus;
-  /** Paths of the record that ended, per status (a term whose search found 12 results: 12 paths). */
-  results: OutcomeCounts;
-}
-
-export interface GroupProgress {
-  name: string;
-  total: number;
-  /** Items (terms) that ended, whatever their status. */
-  processed: number;
-  counts: Record<RecordStatus, number>;
-  /** Results of all its items, per status. */
-  results: OutcomeCounts;
-  items: ItemProgress[];
-}
-
-export interface RunGroups {
-  groupField: string;
-  itemField: string;
-  /** The item under way, else the next one to process; null when every item has ended. */
-  position: { group: string; item: string; index: number; status: RecordStatus } | null;
-  groups: GroupProgress[];
-}
+import type { OutcomeCounts, ItemProgress, GroupProgress, RunGroups } from '../contract/wire/groups.ts';
+export type { OutcomeCounts, ItemProgress, GroupProgress, RunGroups };
 
 const TERMINAL: TerminalStatus[] = ['success', 'failed', 'needs_review', 'skipped'];
 

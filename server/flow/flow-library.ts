@@ -6,23 +6,8 @@ import { FLOW_FORMAT, type FlowDocument } from '../contract/flow/schema.ts';
 import { canonicalFlow } from '../contract/flow/serialize.ts';
 import { validateFlow } from './validate.ts';
 import type { FlowProblem } from '../contract/flow/problems.ts';
-
-export interface FlowSummary {
-  id: string;
-  name: string;
-  description: string;
-  nodeCount: number;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface FlowEntry {
-  id: string;
-  name: string;
-  createdAt: string;
-  updatedAt: string;
-  flow: FlowDocument;
-}
+import type { FlowSummary, FlowEntry } from '../contract/wire/flows.ts';
+export type { FlowSummary, FlowEntry };
 
 /** Saved flows: every write is validated first, so the store never holds an invalid flow. */
 export class FlowLibrary {

@@ -2,14 +2,8 @@ import type { Engine, RunSummary } from '../engine/engine.ts';
 import { isAtRest } from '../contract/status.ts';
 import type { EngineEvent } from '../engine/events.ts';
 import type { LogRow, RecordStatus } from '../store/types.ts';
-
-export interface RunUpdate extends RunSummary {
-  runId: string;
-  seq: number;
-  final: boolean;
-  records: Array<{ index: number; status: RecordStatus }>;
-  logs: Array<Omit<LogRow, 'runId'>>;
-}
+import type { RunUpdate } from '../contract/wire/runs.ts';
+export type { RunUpdate };
 
 interface Pending {
   records: Map<number, RecordStatus>;

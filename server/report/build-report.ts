@@ -7,58 +7,8 @@ import type { Json } from '../../nodes/sdk/types.ts';
 import { ConveyorError } from '../errors.ts';
 import type { RecordStatus, RunStatus, StatusCounts, Store } from '../store/types.ts';
 import { isAiStep, tokenTotals, type TokenTotals } from './token-usage.ts';
-
-export interface ReportStep {
-  nodeId: string;
-  /** The node's name in the run's flow (its type when it has none). */
-  name: string;
-  type: string;
-  /** Steps executed at the node (attempts included). */
-  count: number;
-  success: number;
-  failed: number;
-  avgMs: number | null;
-  p95Ms: number | null;
-  /** AI steps only: the tokens their answers used. */
-  tokens?: TokenTotals;
-}
-
-export interface ReportError {
-  code: string;
-  count: number;
-  /** The message of one record with this code (the first one). */
-  example: string;
-}
-
-export interface ReportReject {
-  row: number;
-  field: string | null;
-  rule: string;
-  value: Json;
-  message: string;
-}
-
-export interface Report {
-  runId: string;
-  flowId: string;
-  flowName: string;
-  status: RunStatus;
-  recordCount: number;
-  counts: StatusCounts;
-  startedAt: string | null;
-  endedAt: string | null;
-  /** Run duration (endedAt - startedAt), null while it has not ended. */
-  durationMs: number | null;
-  /** Time per finished record (endedAt - startedAt); records settled before execution are left out. */
-  perRecord: { avgMs: number | null; p95Ms: number | null };
-  /** Per node that ran steps, in the flow's node order. */
-  perStep: ReportStep[];
-  /** Error codes of finished records, most frequent first. */
-  errors: ReportError[];
-  rejects: ReportReject[];
-  /** Runs whose flow has an AI step: the tokens all their answers used (retried and failed steps included). */
-  tokens?: TokenTotals;
-}
+import type { ReportStep, ReportError, ReportReject, Report } from '../contract/wire/report.ts';
+export type { ReportStep, ReportError, ReportReject, Report };
 
 const TERMINAL: ReadonlySet<RecordStatus> = new Set<RecordStatus>(['success', 'failed', 'needs_review', 'skipped']);
 

@@ -14,6 +14,8 @@ import { buildReport } from '../report/build-report.ts';
 import { reportToXlsx } from '../report/report-xlsx.ts';
 import { activeRunError, ACTIVE_RUN_STATUSES, runInReviewError, type AuditActor, type RunHead } from '../store/retention.ts';
 import type { RunStatus, Store } from '../store/types.ts';
+import type { RunSpace, StorageTotals, PruneCandidate, PruneResult } from '../contract/wire/storage.ts';
+export type { RunSpace, StorageTotals, PruneCandidate, PruneResult };
 
 /** An upload no run names is deleted once older than this (default 24 h; CONVEYOR_UPLOAD_GRACE_HOURS). */
 export const DEFAULT_UPLOAD_GRACE_MS = 24 * 3600_000;
@@ -25,25 +27,6 @@ const UPLOAD_ID = /^[a-z0-9]+\.(xlsx|csv)$/;
 /** How long the size of an executing run is reused before it is measured again. */
 const ACTIVE_SIZE_MS = 30_000;
 const DAY_MS = 86_400_000;
-
-/** A run with the space it takes (GET /api/storage): the studio's Storage page reads this type too. */
-export interface RunSpace extends RunHead {
-  /** Estimate of the run's rows in the store (lengths of its text columns). */
-  storeBytes: number;
-  /** Its evidence files on disk (DATA_DIR/evidence/<runId>/). */
-  evidenceBytes: number;
-  /** Its uploaded input file, if any (shared with other runs that read the same upload). */
-  uploadBytes: number;
-  bytes: number;
-}
-
-export interface StorageTotals {
-  runs: number;
-  /** Sum of the runs' estimates. */
-  runBytes: number;
-  /** Bytes on disk per folder of DATA_DIR. */
-  disk: { store: number; evidence: number; uploads: number; archive: number };
-}
 
 export interface DeleteOptions {
   actor: AuditActor;
@@ -74,29 +57,6 @@ export interface PruneOptions {
   actor: AuditActor;
   /** For tests: the current time. */
   now?: number;
-}
-
-export interface PruneCandidate {
-  id: string;
-  flowName: string;
-  status: string;
-  createdAt: string;
-  endedAt: string | null;
-  records: number;
-  bytes: number;
-}
-
-export interface PruneResult {
-  dryRun: boolean;
-  /** Runs that ended (or started, when they never ended) before this are taken. */
-  cutoff: string;
-  statuses: RunStatus[];
-  /** Deleted (or, in a dry run, that would be). */
-  runs: PruneCandidate[];
-  bytes: number;
-  /** Old enough but kept, and why. */
-  skipped: Array<PruneCandidate & { code: string; reason: string }>;
-  archive: string | null;
 }
 
 export interface RetentionOptions {

@@ -4,35 +4,14 @@ import type { NodeRegistry } from '../../nodes/registry.ts';
 import { ConveyorError } from '../errors.ts';
 import type { FlowDocument } from '../contract/flow/schema.ts';
 import { validateFlow } from '../flow/validate.ts';
+import type { TemplateNeed, TemplateInfo } from '../contract/wire/flows.ts';
+export type { TemplateNeed, TemplateInfo };
 
 /**
  * The demo's fixed addresses (`npm run demo`, demo/start.ts: site, SMTP sender accounts, IMAP
  * mailbox): a template allowing one of them needs the demo.
  */
 export const DEMO_HOSTS = ['127.0.0.1:3100', '127.0.0.1:2525', '127.0.0.1:1143'];
-
-/** One thing a template needs before it can run. */
-export type TemplateNeed =
-  /** `present`: set by GET /api/templates — whether the vault holds a credential of that name and kind. */
-  | { kind: 'credential'; name: string; credentialKind: string; nodeTypes: string[]; text: string; present?: boolean }
-  | { kind: 'demo'; hosts: string[]; text: string }
-  | { kind: 'file'; text: string }
-  | { kind: 'schedule'; text: string }
-  | { kind: 'records'; text: string }
-  | { kind: 'hosts'; hosts: string[]; text: string };
-
-/** What GET /api/templates serves for one shipped flow. */
-export interface TemplateInfo {
-  /** The file name without `.json` (flows/<id>.json). */
-  id: string;
-  name: string;
-  description: string;
-  nodeCount: number;
-  trigger: { type: string; title: string };
-  /** Node type titles, in flow order, each once (what the flow does, at a glance). */
-  steps: string[];
-  needs: TemplateNeed[];
-}
 
 export interface Template extends TemplateInfo {
   flow: FlowDocument;

@@ -5,6 +5,8 @@ import { networkPolicy, type NetworkAccess } from '../../nodes/sdk/network.ts';
 import { hostMatches } from '../engine/credentials.ts';
 import type { NodeRegistry } from '../../nodes/registry.ts';
 import type { Store } from '../store/types.ts';
+import type { CredentialTestResult } from '../contract/wire/credentials.ts';
+export type { CredentialTestResult };
 
 /**
  * "Test connection" for a credential (docs/api.md, "Credentials"): signs in to the mail server
@@ -24,10 +26,6 @@ export interface CredentialTestInput {
   /** For api_key and basic: the address to call. */
   url?: string;
 }
-
-export type CredentialTestResult =
-  | { ok: true; message: string; ms: number }
-  | { ok: false; error: { code: string; message: string; hint: string }; ms: number };
 
 export interface CredentialTestOptions {
   /** Hosts allowed besides CONVEYOR_ALLOW_HOSTS (those of the flows using the credential). */

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import type { CredentialKindInfo } from '../contract/wire/credentials.ts';
+export type { CredentialKindInfo };
 
 /**
  * The kinds of credential the vault holds. Each kind is a zod schema of all its fields; the fields
@@ -159,15 +161,6 @@ export const CREDENTIAL_KINDS: readonly CredentialKind[] = [
 
 export function credentialKind(kind: string): CredentialKind | undefined {
   return CREDENTIAL_KINDS.find((k) => k.kind === kind);
-}
-
-export interface CredentialKindInfo {
-  kind: string;
-  title: string;
-  description: string;
-  secret: string[];
-  /** JSON Schema of the fields; secret fields carry `writeOnly: true`. */
-  schema: Record<string, unknown>;
 }
 
 /** What GET /api/credentials/kinds serves. */

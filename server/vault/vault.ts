@@ -9,6 +9,8 @@ import type { CredentialScope, CredentialSource, StoredCredential } from '../eng
 import { keyId, newKey, open as openBox, parseKey, seal, type SealedBox } from './crypto.ts';
 import { exists, KEY_ENV, KEY_FILE, NEW_KEY_FILE, readKeyFile, syncDir, VAULT_FILE, writeAtomic, writeKeyFile } from './files.ts';
 import { credentialKind, kindInfos, type CredentialKind, type CredentialKindInfo } from './kinds.ts';
+import type { CredentialView } from '../contract/wire/credentials.ts';
+export type { CredentialView };
 
 const FORMAT = 'conveyor.vault/v1';
 
@@ -29,18 +31,6 @@ interface VaultFile {
   /** Fingerprint of the key that encrypted the secrets (null while the vault is empty and has no key). */
   keyId: string | null;
   credentials: StoredEntry[];
-}
-
-/** What the API shows of a credential: never a secret, only whether each secret field is set. */
-export interface CredentialView {
-  id: string;
-  name: string;
-  kind: string;
-  fields: { [key: string]: Json };
-  secrets: { [key: string]: { set: true } };
-  scope: CredentialScope;
-  createdAt: string;
-  updatedAt: string;
 }
 
 export interface VaultOptions {

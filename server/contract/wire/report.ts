@@ -1,0 +1,64 @@
+/** The run report (GET /api/runs/:id/report; docs/api.md, "Report"). */
+import type { Json } from '../data.ts';
+import type { RunStatus, StatusCounts } from '../status.ts';
+
+/** Model tokens used by AI steps (prompt, completion, their total) and how many answers they counted. */
+export interface TokenTotals {
+  prompt: number;
+  completion: number;
+  total: number;
+  /** Model answers counted. */
+  answers: number;
+}
+
+export interface ReportStep {
+  nodeId: string;
+  /** The node's name in the run's flow (its type when it has none). */
+  name: string;
+  type: string;
+  /** Steps executed at the node (attempts included). */
+  count: number;
+  success: number;
+  failed: number;
+  avgMs: number | null;
+  p95Ms: number | null;
+  /** An AI step's token use. */
+  tokens?: TokenTotals;
+}
+
+export interface ReportError {
+  code: string;
+  count: number;
+  /** The message of one record with this code (the first one). */
+  example: string;
+}
+
+export interface ReportReject {
+  row: number;
+  field: string | null;
+  rule: string;
+  value: Json;
+  message: string;
+}
+
+export interface Report {
+  runId: string;
+  flowId: string;
+  flowName: string;
+  status: RunStatus;
+  recordCount: number;
+  counts: StatusCounts;
+  startedAt: string | null;
+  endedAt: string | null;
+  /** Run duration (endedAt - startedAt), null while it has not ended. */
+  durationMs: number | null;
+  /** Time per finished record (endedAt - startedAt); records settled before execution are left out. */
+  perRecord: { avgMs: number | null; p95Ms: number | null };
+  /** Per node that ran steps, in the flow's node order. */
+  perStep: ReportStep[];
+  /** Error codes of finished records, most frequent first. */
+  errors: ReportError[];
+  rejects: ReportReject[];
+  /** Token use of the run's AI steps, when it has any. */
+  tokens?: TokenTotals;
+}

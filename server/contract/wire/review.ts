@@ -1,0 +1,38 @@
+/** The review queue as it crosses the wire (GET /api/review, POST /api/review/actions). */
+import type { RecordData } from '../data.ts';
+import type { RecordSummary } from './runs.ts';
+
+/** A record that needs a person (GET /api/review). */
+export interface ReviewItem extends RecordSummary {
+  runId: string;
+  flowId: string;
+  flowName: string;
+}
+
+export type ReviewStatus = 'needs_review' | 'failed';
+
+export interface ReviewQuery {
+  flowId?: string;
+  runId?: string;
+  code?: string;
+  status?: ReviewStatus | '';
+  offset?: number;
+  limit?: number;
+}
+
+export type ReviewActionKind = 'retry' | 'skip' | 'resolve';
+
+export interface ReviewActionBody {
+  action: ReviewActionKind;
+  items: Array<{ runId: string; index: number }>;
+  note?: string;
+  /** Only with `retry` of a single item: the record's corrected data. */
+  data?: RecordData;
+}
+
+export interface ReviewActionResult {
+  runId: string;
+  index: number;
+  ok: boolean;
+  error?: { code?: string; message?: string; hint?: string } | string;
+}

@@ -1,0 +1,80 @@
+/** Storage and retention as the API answers (GET /api/storage, POST /api/storage/prune, GET /api/storage/audit). */
+import type { RunStatus } from '../status.ts';
+
+/** A run with the space it takes (GET /api/storage). */
+export interface RunSpace {
+  id: string;
+  flowId: string;
+  flowName: string;
+  status: string;
+  recordCount: number;
+  createdAt: string;
+  endedAt: string | null;
+  /** The uploaded file the run read (`settings.upload`), if any. */
+  upload: string | null;
+  /** Estimate of the run's rows in the store (lengths of its text columns). */
+  storeBytes: number;
+  /** Its evidence files on disk (DATA_DIR/evidence/<runId>/). */
+  evidenceBytes: number;
+  /** Its uploaded input file, if any (shared with other runs that read the same upload). */
+  uploadBytes: number;
+  bytes: number;
+}
+
+export interface StorageTotals {
+  runs: number;
+  /** Sum of the runs' estimates. */
+  runBytes: number;
+  /** Bytes on disk per folder of DATA_DIR. */
+  disk: { store: number; evidence: number; uploads: number; archive: number };
+}
+
+/** What GET /api/storage answers: one page of runs by size or age, and the totals. */
+export interface StorageAnswer {
+  totals: StorageTotals;
+  total: number;
+  items: RunSpace[];
+  uploadGraceHours: number;
+  archiveDir: string;
+}
+
+export interface PruneCandidate {
+  id: string;
+  flowName: string;
+  status: string;
+  createdAt: string;
+  endedAt: string | null;
+  records: number;
+  bytes: number;
+}
+
+/** What POST /api/storage/prune answers. */
+export interface PruneResult {
+  dryRun: boolean;
+  /** Runs that ended (or started, when they never ended) before this are taken. */
+  cutoff: string;
+  statuses: RunStatus[];
+  /** Deleted (or, in a dry run, that would be). */
+  runs: PruneCandidate[];
+  bytes: number;
+  /** Old enough but kept, and why. */
+  skipped: Array<PruneCandidate & { code: string; reason: string }>;
+  archive: string | null;
+}
+
+/** One line of the storage audit trail (GET /api/storage/audit). */
+export interface AuditEntry {
+  id: number;
+  at: string;
+  actor: 'operator' | 'cli' | 'policy';
+  action: 'run.delete' | 'run.archive' | 'uploads.cleanup';
+  runId: string | null;
+  flowId: string | null;
+  flowName: string | null;
+  /** Records deleted (a run), files deleted (uploads). */
+  records: number;
+  /** Bytes freed (estimate: store + files on disk). */
+  bytes: number;
+  /** What else there is to say: the archive folder, whether it was forced, the files removed. */
+  detail: { archive?: string | null; forced?: boolean; uploads?: string[] } | null;
+}
