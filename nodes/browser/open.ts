@@ -3,11 +3,13 @@ import { errors, type Page, type Response } from 'playwright-core';
 import { defineNode, out } from '../sdk/define-node.ts';
 import { NodeError } from '../sdk/node-error.ts';
 import { renderTemplate } from '../core/lib/template.ts';
-import { displayUrl } from '../core/http-request.ts';
+import { displayUrl, parseWebUrl } from '../sdk/url.ts';
 import { browserStep, firstLine, networkRefusal, proxyFailure, proxyFailureCode, refusalOf } from './lib/session.ts';
 import { optionalSelectorsParam, renderSelectors } from './lib/selectors.ts';
 import { timeoutParam, urlPatternParam } from './lib/params.ts';
 import { expectAfter } from './lib/expect.ts';
+
+const URL_WORDS = { subject: 'The page address', example: 'https://shop.example.com/login' };
 
 const params = z.object({
   url: z
@@ -44,7 +46,7 @@ export const browserOpen = defineNode({
     const p = ctx.params;
     return browserStep(ctx, 'open', async (page) => {
       const raw = (await renderTemplate(p.url, ctx.input, 'the page address')).trim();
-      const url = parseUrl(raw);
+      const url = parseWebUrl(raw, URL_WORDS);
       const shown = displayUrl(url);
       let response: Response | null;
       // Forget what an earlier step met on the network.
@@ -134,19 +136,4 @@ async function stopLoading(page: Page): Promise<void> {
   } catch {
     // Not Chromium, or the page is gone: the screenshot is only best effort.
   }
-}
-
-function parseUrl(raw: string): URL {
-  const hint = 'Write the full address, starting with https:// (or http://), e.g. https://shop.example.com/login; check the record fields the placeholders use.';
-  if (raw === '') throw new NodeError('E_URL_INVALID', 'The page address is empty.', hint);
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw new NodeError('E_URL_INVALID', `The page address ${JSON.stringify(raw)} is not a valid web address.`, hint);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new NodeError('E_URL_INVALID', `The page address ${JSON.stringify(raw)} must start with http:// or https://.`, hint);
-  }
-  return url;
 }

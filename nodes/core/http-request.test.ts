@@ -2,7 +2,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NodeError } from '../sdk/node-error.ts';
-import { displayUrl, httpRequest, statusMatches } from './http-request.ts';
+import { httpRequest, statusMatches } from './http-request.ts';
+import { displayUrl } from '../sdk/url.ts';
 import { failureOf, fakeCredentials, runNode } from '../sdk/testing.ts';
 import { networkPolicy } from '../sdk/network.ts';
 

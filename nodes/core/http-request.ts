@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { defineNode, out } from '../sdk/define-node.ts';
 import { NodeError } from '../sdk/node-error.ts';
+import { displayUrl, parseWebUrl } from '../sdk/url.ts';
 import type { Json, ResolvedCredential } from '../sdk/types.ts';
 import { credentialParam } from '../sdk/credentials.ts';
 import type { NetworkAccess } from '../sdk/network.ts';
@@ -84,6 +85,8 @@ const params = z.object({
     .meta({ title: 'Store the answer in' }),
 });
 
+const URL_WORDS = { subject: 'The URL', example: 'https://api.example.com/users/{{ id }}' };
+
 export const httpRequest = defineNode({
   type: 'core.http-request',
   title: 'HTTP request',
@@ -100,7 +103,7 @@ export const httpRequest = defineNode({
     const input = ctx.input;
 
     const rawUrl = (await renderTemplate(p.url, input, 'the URL')).trim();
-    const url = parseUrl(rawUrl);
+    const url = parseWebUrl(rawUrl, URL_WORDS);
     const shownUrl = displayUrl(url);
 
     const headers = new Headers();
@@ -256,31 +259,6 @@ async function fetchFollowing(
     }
     url = next;
   }
-}
-
-function parseUrl(raw: string): URL {
-  const hint = 'Write the full address, starting with https:// (or http://), e.g. https://api.example.com/users/{{ id }}; check the record fields the placeholders use.';
-  if (raw === '') throw new NodeError('E_URL_INVALID', 'The URL is empty.', hint);
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw new NodeError('E_URL_INVALID', `The URL ${JSON.stringify(raw)} is not a valid web address.`, hint);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new NodeError('E_URL_INVALID', `The URL ${JSON.stringify(raw)} must start with http:// or https://.`, hint);
-  }
-  return url;
-}
-
-/** The URL for messages, without a password or the values of secret-looking query parameters. */
-export function displayUrl(url: URL): string {
-  const shown = new URL(url.href);
-  if (shown.password) shown.password = '***';
-  for (const key of [...shown.searchParams.keys()]) {
-    if (/key|token|secret|pass|auth|sig|session|code/i.test(key)) shown.searchParams.set(key, '***');
-  }
-  return shown.href;
 }
 
 /** Whether `status` matches a list like "2xx, 304". */
