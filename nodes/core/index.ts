@@ -13,6 +13,7 @@ import { setFields } from './set-fields.ts';
 import { split } from './split.ts';
 import { switchNode } from './switch.ts';
 import { termGroups } from './term-groups.ts';
+import { runFlow } from './run-flow.ts';
 
 /** The node types that ship with Conveyor. Adding one = one new file here + one line below. */
 export const coreNodes: AnyNodeDefinition[] = [
@@ -23,6 +24,7 @@ export const coreNodes: AnyNodeDefinition[] = [
   ifNode,
   switchNode,
   distribute,
+  runFlow,
   dedupe,
   split,
   collect,

@@ -5,6 +5,7 @@ import { ConveyorError } from '../errors.ts';
 import { FLOW_FORMAT, type FlowDocument } from '../contract/flow/schema.ts';
 import { canonicalFlow } from '../contract/flow/serialize.ts';
 import { validateFlow } from './validate.ts';
+import { flowCallProblems } from './flow-calls.ts';
 import type { FlowProblem } from '../contract/flow/problems.ts';
 import type { FlowSummary, FlowEntry } from '../contract/wire/flows.ts';
 export type { FlowSummary, FlowEntry };
@@ -44,6 +45,7 @@ export class FlowLibrary {
   async save(id: string, raw: unknown): Promise<FlowEntry> {
     if (!(await this.store.getFlow(id))) throw notFound(id);
     const doc = this.check(raw);
+    await this.checkCalls(doc);
     if (doc.id !== id) {
       throw new ConveyorError('E_FLOW_ID_MISMATCH', `The flow's id "${doc.id}" does not match the address (${id}).`, 'Save the flow under its own id, or import it as a new flow.', 422);
     }
@@ -66,6 +68,7 @@ export class FlowLibrary {
   /** Imports a flow file. A taken id is either replaced or, by default, imported as a copy. */
   async import(raw: unknown, onConflict: 'copy' | 'replace' = 'copy'): Promise<FlowEntry> {
     let doc = this.check(raw);
+    await this.checkCalls(doc);
     if (onConflict === 'copy' && (await this.store.getFlow(doc.id))) {
       doc = { ...doc, id: newFlowId(), name: `${doc.name} (copy)`.slice(0, 200) };
     }
@@ -75,6 +78,12 @@ export class FlowLibrary {
   private changed(e: FlowEntry): FlowEntry {
     this.onChange?.(e.id);
     return e;
+  }
+
+  /** Run flow steps that would call their own flow again, directly or through saved flows (flow-calls.ts). */
+  async checkCalls(doc: FlowDocument): Promise<void> {
+    const problems = await flowCallProblems(doc, async (id) => (await this.store.getFlow(id))?.doc ?? null);
+    if (problems.length) throw invalid(problems);
   }
 
   check(raw: unknown): FlowDocument {
