@@ -1,0 +1,168 @@
+/**
+ * The studio on the PostgreSQL store, as real processes: a flow runs a few dozen records through the
+ * engine, the studio is paused and killed (SIGKILL), a new studio process resumes the run from the
+ * database; then a run is killed mid-step and resumed: nothing committed is lost, no committed call
+ * is repeated, the calls cut short are in doubt (review). A second studio on the same database is refused.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FLOW_FORMAT, type FlowDocument } from '../../../server/contract/flow/schema.ts';
+import { api, kill, killAllStudios, startStudio } from '../crash/studio-process.ts';
+import { createTestDatabase, type TestDatabase } from './contract/pg-database.ts';
+
+const RECORDS = 40;
+const calls = new Map<string, number>();
+let effects: Server;
+let db: TestDatabase;
+const dirs: string[] = [];
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  // Every studio this file starts (startStudio passes this process's environment on) uses the database.
+  process.env.CONVEYOR_STORE = 'postgres';
+  process.env.DATABASE_URL = db.url;
+});
+
+afterAll(async () => {
+  killAllStudios();
+  await new Promise<void>((r) => (effects ? effects.close(() => r()) : r()));
+  await new Promise((r) => setTimeout(r, 200));
+  await db?.drop();
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+/** Counts calls per key; slow enough that a kill lands while calls are under way. */
+async function startEffects(): Promise<string> {
+  effects = createServer((req, res) => {
+    const key = decodeURIComponent(req.url!.split('/').pop()!);
+    calls.set(key, (calls.get(key) ?? 0) + 1);
+    setTimeout(() => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ key, count: calls.get(key) }));
+    }, 60);
+  });
+  await new Promise<void>((r) => effects.listen(0, '127.0.0.1', () => r()));
+  return `http://127.0.0.1:${(effects.address() as AddressInfo).port}`;
+}
+
+function effectFlow(base: string): FlowDocument {
+  return {
+    format: FLOW_FORMAT,
+    id: 'flow_pg',
+    name: 'On PostgreSQL',
+    description: '',
+    settings: { concurrency: 3, allowHosts: ['127.0.0.1'] },
+    nodes: [
+      { id: 'trigger', type: 'core.manual-trigger', position: { x: 0, y: 0 }, params: { format: 'json', records: '[]' } },
+      { id: 'call', type: 'core.http-request', position: { x: 200, y: 0 }, params: { method: 'POST', url: `${base}/effect/{{ key }}`, bodyFormat: 'none' } },
+      { id: 'mark', type: 'core.set-fields', position: { x: 400, y: 0 }, params: { fields: [{ name: 'count', value: 'response.body.count' }] } },
+      { id: 'done', type: 'core.end', position: { x: 600, y: 0 }, params: { status: 'success' } },
+    ],
+    edges: [
+      { id: 'e1', source: 'trigger', sourcePort: 'out', target: 'call', targetPort: 'in' },
+      { id: 'e2', source: 'call', sourcePort: 'out', target: 'mark', targetPort: 'in' },
+      { id: 'e3', source: 'mark', sourcePort: 'out', target: 'done', targetPort: 'in' },
+    ],
+  };
+}
+
+function dataDir(): string {
+  const d = mkdtempSync(path.join(os.tmpdir(), 'conveyor-pg-'));
+  dirs.push(d);
+  return d;
+}
+
+async function until<T>(what: string, get: () => Promise<T>, ok: (v: T) => boolean, ms = 60_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await get();
+    if (ok(v)) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(v)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const finished = (counts: Record<string, number>) => counts.success + counts.failed + counts.needs_review + counts.skipped;
+
+async function records(url: string, runId: string): Promise<Array<{ index: number; status: string; data: { key: string }; output: { count?: number } | null; error: { code: string } | null }>> {
+  return (await api(`${url}/api/runs/${runId}/records?limit=1000`, 'GET')).body.items;
+}
+
+/** Exits with E_STORE_IN_USE: another studio holds the database. */
+function secondStudio(dir: string): Promise<{ code: number | null; out: string }> {
+  const child: ChildProcess = spawn(process.execPath, ['bin/conveyor.js', 'serve'], { env: { ...process.env, DATA_DIR: dir, PORT: '0', HOST: '127.0.0.1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+  return new Promise((r) => child.on('exit', (code) => (clearTimeout(timer), r({ code, out }))));
+}
+
+describe('the studio on the PostgreSQL store', () => {
+  it('runs a flow, survives pause + kill and kill mid-step, and resumes in a new process from the database', async () => {
+    const base = await startEffects();
+    const dir = dataDir();
+    let studio = await startStudio(dir);
+    await api(`${studio.url}/api/flows/import`, 'POST', effectFlow(base));
+    const input = (prefix: string) => ({ records: Array.from({ length: RECORDS }, (_, i) => ({ key: `${prefix}${i}` })) });
+
+    // 1. Paused part way, then the process is killed: the new process finds the run paused, resumes it.
+    const first = (await api(`${studio.url}/api/runs`, 'POST', { flowId: 'flow_pg', input: input('a') })).body;
+    await until('some records', async () => (await api(`${studio.url}/api/runs/${first.id}`, 'GET')).body.counts, (c) => finished(c) >= 5);
+    expect((await api(`${studio.url}/api/runs/${first.id}/pause`, 'POST')).status).toBe(200);
+    const paused = await until('paused', async () => (await api(`${studio.url}/api/runs/${first.id}`, 'GET')).body, (r) => r.status === 'paused');
+    expect(finished(paused.counts)).toBeLessThan(RECORDS);
+
+    // Meanwhile a second studio on the same database is refused.
+    const second = await secondStudio(dataDir());
+    expect(second.code).not.toBe(0);
+    expect(second.out).toMatch(/E_STORE_IN_USE/);
+    expect(second.out).not.toContain(new URL(db.url).password || 'no-password-in-url');
+
+    await kill(studio.child);
+    studio = await startStudio(dir);
+    const reopened = (await api(`${studio.url}/api/runs/${first.id}`, 'GET')).body;
+    expect(reopened.status).toBe('paused');
+    expect(reopened.counts).toEqual(paused.counts);
+    expect((await api(`${studio.url}/api/runs/${first.id}/resume`, 'POST')).status).toBe(200);
+    const done = await until('first run done', async () => (await api(`${studio.url}/api/runs/${first.id}`, 'GET')).body, (r) => r.status === 'completed');
+    expect(done.counts.success).toBe(RECORDS);
+    for (const r of await records(studio.url, first.id)) {
+      expect(calls.get(r.data.key), r.data.key).toBe(1); // paused cleanly: nothing in doubt, nothing repeated
+      expect(r.output?.count).toBe(1);
+    }
+
+    // 2. Killed mid-step: the new process finds the run interrupted; resumed, committed calls are not repeated.
+    const second2 = (await api(`${studio.url}/api/runs`, 'POST', { flowId: 'flow_pg', input: input('b') })).body;
+    await until('some records', async () => (await api(`${studio.url}/api/runs/${second2.id}`, 'GET')).body.counts, (c) => finished(c) >= 5);
+    await kill(studio.child);
+    studio = await startStudio(dir);
+    const interrupted = (await api(`${studio.url}/api/runs/${second2.id}`, 'GET')).body;
+    expect(interrupted.status).toBe('interrupted');
+    const committed = new Map((await records(studio.url, second2.id)).filter((r) => !['pending', 'running'].includes(r.status)).map((r) => [r.index, r.status]));
+    expect((await api(`${studio.url}/api/runs/${second2.id}/resume`, 'POST')).status).toBe(200);
+    const end = await until('second run done', async () => (await api(`${studio.url}/api/runs/${second2.id}`, 'GET')).body, (r) => r.status === 'completed');
+    expect(end.counts.success + end.counts.needs_review).toBe(RECORDS);
+    for (const r of await records(studio.url, second2.id)) {
+      const n = calls.get(r.data.key) ?? 0;
+      expect(n, r.data.key).toBeLessThanOrEqual(1);
+      if (r.status === 'success') expect(n).toBe(1);
+      else expect(r.error?.code).toBe('E_IN_DOUBT');
+      if (committed.has(r.index)) expect(r.status).toBe(committed.get(r.index));
+    }
+    await kill(studio.child);
+
+    // The runs live in the database, not in the data folder.
+    const client = new pg.Client({ connectionString: db.url });
+    await client.connect();
+    const rows = (await client.query<{ n: number }>('SELECT count(*)::int AS n FROM records WHERE run_id = ANY($1::text[])', [[first.id, second2.id]])).rows;
+    await client.end();
+    expect(rows[0].n).toBe(2 * RECORDS);
+  }, 180_000);
+});
