@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { NodeError } from '../../sdk/node-error.ts';
 import type { ReadSheetParams } from '../read-sheet.ts';
@@ -13,7 +14,9 @@ import { aborted } from './sheet-file.ts';
  * with E_SHEET_BUSY — never are several large files parsed into the heap limit together.
  */
 
-const ENTRY = new URL('./read-worker-entry.mjs', import.meta.url);
+// In the compiled build (scripts/build-server.mjs) the worker is sheet-read-worker.js beside this code; from the sources, the tsx entry.
+const BUNDLED_ENTRY = new URL('./sheet-read-worker.js', import.meta.url);
+const ENTRY = existsSync(BUNDLED_ENTRY) ? BUNDLED_ENTRY : new URL('./read-worker-entry.mjs', import.meta.url);
 /** Reads waiting for a free slot beyond which a new read is refused (E_SHEET_BUSY). */
 export const MAX_WAITING = 16;
 

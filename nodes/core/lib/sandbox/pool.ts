@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { Json } from '../../../sdk/types.ts';
@@ -15,7 +16,9 @@ import type { EngineStats, FromWorker, SandboxOutcome, SandboxRequest, SandboxRu
  * ends as a timeout. A stopped run (the signal) terminates its worker the same way.
  */
 
-const ENTRY = new URL('./worker-entry.mjs', import.meta.url);
+// In the compiled build (scripts/build-server.mjs) the worker is sandbox-worker.js beside this code; from the sources, the tsx entry.
+const BUNDLED_ENTRY = new URL('./sandbox-worker.js', import.meta.url);
+const ENTRY = existsSync(BUNDLED_ENTRY) ? BUNDLED_ENTRY : new URL('./worker-entry.mjs', import.meta.url);
 /** Worker threads at most: enough for parallel records, leaving a core to the server. */
 export const MAX_WORKERS = Math.max(1, Math.min(4, availableParallelism() - 1));
 /** How long past its deadline a worker may take to report back before it is terminated. */

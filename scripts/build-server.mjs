@@ -1,0 +1,45 @@
+// `npm run build:server` (part of `npm run build` and `npm start`): compiles the server and CLI to
+// plain JavaScript in dist-server/, so starting them does not compile TypeScript at run time (tsx
+// stays for development and tests). Packages stay external: they load from node_modules as usual.
+//
+// Worker threads are entries of their own, next to cli.js: the sandbox pool and the spreadsheet
+// read pool look for ./sandbox-worker.js and ./sheet-read-worker.js beside the module that starts
+// them and use their tsx entry (.mjs) when it is not there (running from the sources).
+//
+// dist-server/inputs.json lists the source files that went in: bin/conveyor.js uses the build
+// only while none of them is newer than it.
+import { build } from 'esbuild';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { lazyPackages } from './lazy-packages.mjs';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const out = path.join(root, 'dist-server');
+const started = Date.now();
+/** Packages a start-up rarely needs (see lazy-packages.mjs). */
+const LAZY = ['playwright-core', 'exceljs', 'imapflow', 'nodemailer', 'pg', 'express', 'socket.io', 'graphile-worker', 'cheerio', '@socket.io/postgres-adapter'];
+
+rmSync(out, { recursive: true, force: true });
+mkdirSync(out, { recursive: true });
+const result = await build({
+  absWorkingDir: root,
+  entryPoints: {
+    cli: 'server/cli/main.ts',
+    'sandbox-worker': 'nodes/core/lib/sandbox/worker.ts',
+    'sheet-read-worker': 'nodes/spreadsheet/lib/read-worker.ts',
+  },
+  outdir: out,
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  packages: 'external',
+  sourcemap: 'linked',
+  metafile: true,
+  logLevel: 'warning',
+  plugins: [lazyPackages(LAZY, root)],
+});
+const inputs = Object.keys(result.metafile.inputs).filter((file) => !file.includes('node_modules') && !file.includes(':'));
+writeFileSync(path.join(out, 'inputs.json'), JSON.stringify({ builtAt: started, inputs }, null, 1) + '\n');
+process.stderr.write(`dist-server: ${inputs.length} source files compiled in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
