@@ -1,7 +1,7 @@
 import express from 'express';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { PROJECT_ROOT } from '../project-root.ts';
 import type { Conveyor } from '../conveyor.ts';
 import { catalogRoutes } from './catalog-routes.ts';
 import { flowRoutes } from './flow-routes.ts';
@@ -60,7 +60,7 @@ export function createApp(c: Conveyor, clientDir: string, opts: AppOptions = {})
   app.use('/api/review', reviewRoutes(c.engine, c.store));
   app.use('/api/evidence', evidenceRoutes(c.dataDir));
   app.use('/api/credentials', credentialRoutes(c.vault, { allowHostsFor: (name) => flowAllowHostsFor(c.store, c.registry, name) }));
-  app.use('/api/templates', templateRoutes(opts.templatesDir ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../flows'), c.registry, c.flows, c.vault));
+  app.use('/api/templates', templateRoutes(opts.templatesDir ?? path.join(PROJECT_ROOT, 'flows'), c.registry, c.flows, c.vault));
   app.use('/api', scheduleRoutes(c.scheduler));
   app.use('/api', nodeStateRoutes(c.flows, c.registry, c.store));
   app.use('/api', notFoundApi);
