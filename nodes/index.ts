@@ -7,10 +7,11 @@ import { browserNodes } from './browser/index.ts';
 import { scheduleTrigger } from './core/schedule.ts';
 import { aiNodes } from './ai/index.ts';
 import { dataNodes } from './data/index.ts';
+import { webNodes } from './web/index.ts';
 import { webhookNodes } from './webhook/index.ts';
 
 /** Every node type that ships with Conveyor. A new connector group adds its index here. */
-export const builtinNodes: AnyNodeDefinition[] = [...coreNodes, ...spreadsheetNodes, ...browserNodes, ...mailNodes, ...aiNodes, ...dataNodes, scheduleTrigger, ...webhookNodes];
+export const builtinNodes: AnyNodeDefinition[] = [...coreNodes, ...spreadsheetNodes, ...browserNodes, ...mailNodes, ...aiNodes, ...dataNodes, ...webNodes, scheduleTrigger, ...webhookNodes];
 
 export function createRegistry(extra: AnyNodeDefinition[] = []): NodeRegistry {
   return new NodeRegistry([...builtinNodes, ...extra]);

@@ -1,6 +1,7 @@
 import type { Json, RecordData } from '../../sdk/types.ts';
 import { LinearRegExp, linearCompileProblem } from '../../core/lib/linear-regex.ts';
 import { toText } from '../../core/lib/template.ts';
+import { valueAt } from './value-at.ts';
 
 /**
  * The rules of a Score step, evaluated against one record: each rule looks at one field (a dotted
@@ -25,27 +26,17 @@ export interface ScoreRule {
   label: string;
 }
 
-export interface RuleOutcome {
+export type RuleOutcome = {
   rule: string;
   matched: boolean;
   /** The points this rule gave (0 when it did not hold). */
   points: number;
   /** What the record held there, shortened (null when the field is missing). */
   actual: Json;
-}
+};
 
 /** Longest text of a field quoted in the explanation. */
 const ACTUAL_CHARS = 100;
-
-/** The value at a dotted path (`address.city`), or undefined. */
-export function valueAt(data: RecordData, path: string): Json | undefined {
-  let current: Json | undefined = data;
-  for (const segment of path.split('.')) {
-    if (current === null || typeof current !== 'object' || Array.isArray(current) || !Object.hasOwn(current, segment)) return undefined;
-    current = current[segment];
-  }
-  return current;
-}
 
 function isEmpty(v: Json | undefined): boolean {
   return v === undefined || v === null || (typeof v === 'string' && v.trim() === '') || (Array.isArray(v) && v.length === 0);
