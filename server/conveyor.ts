@@ -9,6 +9,7 @@ import { lockDataDir } from './data-dir-lock.ts';
 import { openVault, type Vault } from './vault/vault.ts';
 import { Scheduler } from './scheduler/scheduler.ts';
 import { Retention } from './retention/retention.ts';
+import { Monitoring } from './monitoring/monitoring.ts';
 import { makeCreatedFilesPrivate, tightenDataDir } from './private-files.ts';
 
 /** The parts every entry point (server, CLI, tests) assembles the same way. */
@@ -24,6 +25,8 @@ export interface Conveyor {
   scheduler: Scheduler;
   /** Space per run, deleting and archiving runs, upload cleanup, audit (docs/operations.md, "Retention"). */
   retention: Retention;
+  /** Alert rules, daily summaries and /metrics (docs/operations.md, "Monitoring"); checked on a timer only with `schedules`. */
+  monitoring: Monitoring;
   close(): Promise<void>;
 }
 
@@ -55,6 +58,8 @@ export async function openConveyor(dataDir: string, opts: OpenOptions = {}): Pro
     if (opts.schedules) await scheduler.start();
     const retention = new Retention({ store, engine, dataDir: dir });
     if (opts.sweeps ?? Boolean(opts.schedules)) retention.startSweeps();
+    const monitoring = new Monitoring({ store, engine, scheduler, vault });
+    if (opts.schedules) monitoring.start();
     return {
       dataDir: dir,
       store,
@@ -64,7 +69,9 @@ export async function openConveyor(dataDir: string, opts: OpenOptions = {}): Pro
       vault,
       scheduler,
       retention,
+      monitoring,
       async close() {
+        monitoring.close();
         await retention.close();
         await scheduler.close();
         await engine.shutdown();

@@ -17,6 +17,8 @@ import { scheduleRoutes } from './schedule-routes.ts';
 import { nodeStateRoutes } from './node-state-routes.ts';
 import { storageRoutes } from './storage-routes.ts';
 import { templateRoutes } from './template-routes.ts';
+import { monitoringRoutes } from './monitoring-routes.ts';
+import { metricsRoutes } from './metrics-routes.ts';
 import { hookRoutes } from './hook-routes.ts';
 import { HookReceiver } from '../hooks/hook-receiver.ts';
 import { flowAllowHostsFor } from '../vault/credential-test.ts';
@@ -63,8 +65,12 @@ export function createApp(c: Conveyor, clientDir: string, opts: AppOptions = {})
   app.use('/api/templates', templateRoutes(opts.templatesDir ?? path.join(PROJECT_ROOT, 'flows'), c.registry, c.flows, c.vault));
   app.use('/api', scheduleRoutes(c.scheduler));
   app.use('/api', nodeStateRoutes(c.flows, c.registry, c.store));
+  app.use('/api', monitoringRoutes(c.monitoring, c.store, c.vault, c.engine));
   app.use('/api', notFoundApi);
   app.use('/api', errorHandler);
+
+  // Prometheus scrapes: a bearer token (CONVEYOR_METRICS_TOKEN) or a session (metrics-routes.ts).
+  app.use(metricsRoutes(c.monitoring.metrics, auth));
 
   const index = path.join(clientDir, 'index.html');
   if (existsSync(index)) {

@@ -1,0 +1,102 @@
+import net from 'node:net';
+import nodemailer from 'nodemailer';
+import type { NetworkAccess } from '../../nodes/sdk/network.ts';
+import type { CredentialSource } from '../engine/credentials.ts';
+import { ConveyorError } from '../errors.ts';
+
+/** The node type an alert's SMTP credential must allow: whoever may send mail from flows with it may send alerts. */
+export const ALERT_MAIL_NODE_TYPE = 'mail.send';
+
+export interface OutgoingMail {
+  credential: string;
+  to: string[];
+  from?: string;
+  subject: string;
+  text: string;
+}
+
+const TIMEOUT_MS = 15_000;
+
+/**
+ * Checks that a credential can carry alert mail: it exists, is an SMTP credential and its scope
+ * allows mail.send. Throws E_ALERT_CREDENTIAL (422) saying what to change.
+ */
+export async function checkMailCredential(vault: CredentialSource, name: string): Promise<void> {
+  const found = await vault.lookup(name);
+  if (!found) throw credentialError(`There is no credential named "${name}".`, 'Create a "Mail sending (SMTP)" credential on the Credentials page, or pick one that exists.');
+  if (found.kind !== 'smtp') throw credentialError(`The credential "${name}" is of kind ${found.kind}, not a mail-sending (SMTP) credential.`, 'Pick a "Mail sending (SMTP)" credential.');
+  if (!found.scope.nodeTypes.includes(ALERT_MAIL_NODE_TYPE)) {
+    throw credentialError(`The credential "${name}" may not send mail: its scope does not allow ${ALERT_MAIL_NODE_TYPE}.`, `Add ${ALERT_MAIL_NODE_TYPE} to the credential's node types on the Credentials page.`);
+  }
+}
+
+function credentialError(message: string, hint: string): ConveyorError {
+  return new ConveyorError('E_ALERT_CREDENTIAL', message, hint, 422);
+}
+
+/** Sends one mail through the credential's SMTP server, connecting only where the network policy allows. */
+export async function sendMail(vault: CredentialSource, policy: NetworkAccess, mail: OutgoingMail): Promise<void> {
+  await checkMailCredential(vault, mail.credential);
+  const cred = (await vault.lookup(mail.credential))!;
+  const host = String(cred.fields.host ?? '');
+  const port = Number(cred.fields.port ?? 587);
+  const user = String(cred.fields.user ?? '');
+  let address: string;
+  try {
+    address = (await policy.resolve(host, port)).address;
+  } catch (err) {
+    throw deliveryError(`mail to ${mail.to.join(', ')} could not be sent: ${(err as Error).message}`);
+  }
+  const transport = nodemailer.createTransport({
+    host: address,
+    port,
+    secure: typeof cred.fields.secure === 'boolean' ? cred.fields.secure : false,
+    auth: { user, pass: cred.secrets.password ?? '' },
+    tls: net.isIP(host) ? undefined : { servername: host },
+    connectionTimeout: TIMEOUT_MS,
+    greetingTimeout: TIMEOUT_MS,
+    socketTimeout: TIMEOUT_MS,
+  });
+  try {
+    await transport.sendMail({ from: mail.from ?? user, to: mail.to, subject: mail.subject.replace(/[\r\n]+/g, ' '), text: mail.text });
+  } catch (err) {
+    const e = err as { code?: string; responseCode?: number; response?: string; message?: string };
+    // nodemailer's messages name the server and its answer, never the password.
+    const detail = `${e?.responseCode ? ` (${e.responseCode})` : e?.code ? ` (${e.code})` : ''}: ${e?.response || e?.message || 'unknown error'}`;
+    throw deliveryError(`mail to ${mail.to.join(', ')} through ${host}:${port} failed${detail}`);
+  } finally {
+    transport.close();
+  }
+}
+
+/** POSTs the payload as JSON to the webhook, through the network policy; any 2xx answer counts as delivered. */
+export async function postWebhook(policy: NetworkAccess, url: string, payload: unknown): Promise<void> {
+  const target = new URL(url);
+  let res: Response;
+  try {
+    res = await policy.fetch(target, {
+      method: 'POST',
+      headers: new Headers({ 'content-type': 'application/json' }),
+      body: JSON.stringify(payload),
+      signal: AbortSignal.timeout(TIMEOUT_MS),
+    });
+  } catch (err) {
+    throw deliveryError(`the webhook ${shownUrl(url)} could not be reached: ${(err as Error).message}`);
+  }
+  await res.body?.cancel().catch(() => undefined);
+  if (res.status < 200 || res.status >= 300) throw deliveryError(`the webhook ${shownUrl(url)} answered ${res.status}`);
+}
+
+/** A webhook address as logs show it: without its query and fragment, which may hold a token. */
+export function shownUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.origin}${u.pathname}`;
+  } catch {
+    return '(invalid address)';
+  }
+}
+
+export function deliveryError(what: string): ConveyorError {
+  return new ConveyorError('E_ALERT_DELIVERY', `A monitoring message was not delivered: ${what}.`, 'Check the alert settings (the mail credential and its server, the webhook address and that it answers 2xx) and that the host is allowed by the network policy (the flow\'s Allowed hosts, or CONVEYOR_ALLOW_HOSTS).', 502);
+}
