@@ -41,7 +41,7 @@ describe('REST /api/credentials', () => {
     expect((await server.conveyor.vault.lookup('Billing (prod)'))?.secrets.password).toBe('new-password');
 
     const kinds = await server.api('GET', '/api/credentials/kinds');
-    expect(kinds.body.map((k: { kind: string }) => k.kind)).toEqual(['api_key', 'basic', 'ai_endpoint', 'imap', 'smtp']);
+    expect(kinds.body.map((k: { kind: string }) => k.kind)).toEqual(['api_key', 'basic', 'ai_endpoint', 'imap', 'smtp', 'webhook_secret']);
     expect(kinds.body.find((k: { kind: string }) => k.kind === 'basic').schema.properties.password).toMatchObject({ type: 'string', writeOnly: true });
 
     expect(JSON.stringify(answers)).not.toContain(SECRET);

@@ -111,7 +111,7 @@ describe('credential vault', () => {
 
   it('publishes each kind as JSON Schema with the secret fields writeOnly', () => {
     const kinds = kindInfos();
-    expect(kinds.map((k) => k.kind)).toEqual(['api_key', 'basic', 'ai_endpoint', 'imap', 'smtp']);
+    expect(kinds.map((k) => k.kind)).toEqual(['api_key', 'basic', 'ai_endpoint', 'imap', 'smtp', 'webhook_secret']);
     const api = kinds.find((k) => k.kind === 'api_key')!;
     expect((api.schema as any).properties.key.writeOnly).toBe(true);
     expect((api.schema as any).properties.header).toMatchObject({ default: 'Authorization' });
