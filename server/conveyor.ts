@@ -2,6 +2,9 @@ import path from 'node:path';
 import { createRegistry } from '../nodes/index.ts';
 import type { NodeRegistry } from '../nodes/registry.ts';
 import { Engine } from './engine/engine.ts';
+import { TrackingService } from './tracking/tracking-service.ts';
+import { trackingKey } from './tracking/signing-key.ts';
+import { publicUrlFromEnv } from './tracking/public-url.ts';
 import { FlowLibrary } from './flow/flow-library.ts';
 import { openStore, storeChoice, type StoreChoice } from './store/open-store.ts';
 import type { Store } from './store/types.ts';
@@ -27,6 +30,8 @@ export interface Conveyor {
   retention: Retention;
   /** Alert rules, daily summaries and /metrics (docs/operations.md, "Monitoring"); checked on a timer only with `schedules`. */
   monitoring: Monitoring;
+  /** Tracked mail: signed links, opens and clicks, the suppression list (docs/user-guide.md, "Tracking opens and clicks"). */
+  tracking: TrackingService;
   close(): Promise<void>;
 }
 
@@ -50,7 +55,8 @@ export async function openConveyor(dataDir: string, opts: OpenOptions = {}): Pro
     const registry = createRegistry();
     const vault = await openVault(dir, { nodeTypes: () => registry.types() });
     const store = (opened = await openStore(dir, opts.store ?? storeChoice(), { exclusive: true }));
-    const engine = new Engine({ store, registry, dataDir: dir, credentials: vault });
+    const tracking = new TrackingService(store, await trackingKey(dir), publicUrlFromEnv());
+    const engine = new Engine({ store, registry, dataDir: dir, credentials: vault, tracking });
     await engine.recover();
     const flows = new FlowLibrary(store, registry);
     const scheduler = new Scheduler({ store, engine, log: typeof opts.schedules === 'object' ? opts.schedules.log : undefined });
@@ -70,6 +76,7 @@ export async function openConveyor(dataDir: string, opts: OpenOptions = {}): Pro
       scheduler,
       retention,
       monitoring,
+      tracking,
       async close() {
         monitoring.close();
         await retention.close();

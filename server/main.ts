@@ -68,6 +68,8 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   const address = http.address() as AddressInfo;
   // Steps may not call the studio itself (a flow re-scoping a credential through the API): see nodes/sdk/network.ts.
   markStudioPort(address.port);
+  // Tracked mails link here unless CONVEYOR_PUBLIC_URL names the address recipients use.
+  conveyor.tracking.useStudioUrl(`http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`);
   const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
   if (opts.log) console.log(`Conveyor studio at ${url} (data in ${conveyor.dataDir}; login ${auth.required ? 'on' : 'off: no password set, this computer only'})`);
   let closing: Promise<void> | null = null;

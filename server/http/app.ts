@@ -19,6 +19,7 @@ import { storageRoutes } from './storage-routes.ts';
 import { templateRoutes } from './template-routes.ts';
 import { monitoringRoutes } from './monitoring-routes.ts';
 import { metricsRoutes } from './metrics-routes.ts';
+import { trackingApiRoutes, trackingRoutes } from './tracking-routes.ts';
 import { hookRoutes } from './hook-routes.ts';
 import { HookReceiver } from '../hooks/hook-receiver.ts';
 import { flowAllowHostsFor } from '../vault/credential-test.ts';
@@ -66,8 +67,11 @@ export function createApp(c: Conveyor, clientDir: string, opts: AppOptions = {})
   app.use('/api', scheduleRoutes(c.scheduler));
   app.use('/api', nodeStateRoutes(c.flows, c.registry, c.store));
   app.use('/api', monitoringRoutes(c.monitoring, c.store, c.vault, c.engine));
+  app.use('/api', trackingApiRoutes(c.tracking, c.store));
   app.use('/api', notFoundApi);
   app.use('/api', errorHandler);
+  // Tracked mail's links (open pixel, redirects, unsubscribe): public, recipients have no session.
+  app.use('/t', trackingRoutes(c.tracking));
 
   // Prometheus scrapes: a bearer token (CONVEYOR_METRICS_TOKEN) or a session (metrics-routes.ts).
   app.use(metricsRoutes(c.monitoring.metrics, auth));

@@ -7,6 +7,7 @@ import type { Json } from '../../nodes/sdk/types.ts';
 import { ConveyorError } from '../errors.ts';
 import type { RecordStatus, RunStatus, StatusCounts, Store } from '../store/types.ts';
 import { isAiStep, tokenTotals, type TokenTotals } from './token-usage.ts';
+import { runTrackingCounts } from '../tracking/events.ts';
 import type { ReportStep, ReportError, ReportReject, Report } from '../contract/wire/report.ts';
 export type { ReportStep, ReportError, ReportReject, Report };
 
@@ -94,6 +95,8 @@ export async function buildReport(store: Store, runId: string): Promise<Report> 
   const tokens = aiNodes.size > 0 ? await tokenTotals(store, runId, aiNodes) : null;
   if (tokens) for (const step of perStep) if (aiNodes.has(step.nodeId)) step.tokens = tokens.perNode.get(step.nodeId) ?? { prompt: 0, completion: 0, total: 0, answers: 0 };
 
+  const tracking = run.flow.nodes.some((node) => node.type === 'mail.send') ? await runTrackingCounts(store, runId) : null;
+
   const ended = run.startedAt && run.endedAt ? Date.parse(run.endedAt) - Date.parse(run.startedAt) : NaN;
   return {
     runId: run.id,
@@ -110,6 +113,7 @@ export async function buildReport(store: Store, runId: string): Promise<Report> 
     errors: categories.map(([code, e], i) => ({ code, count: e.count, example: examples[i]?.error?.message ?? '' })),
     rejects: rejects.map(({ row, field, rule, value, message }) => ({ row, field, rule, value, message })),
     ...(tokens ? { tokens: tokens.run } : {}),
+    ...(tracking ? { tracking } : {}),
   };
 }
 

@@ -61,4 +61,16 @@ export interface Report {
   rejects: ReportReject[];
   /** Token use of the run's AI steps, when it has any. */
   tokens?: TokenTotals;
+  /** What came back from the mails its send steps tracked, when it has a send step. */
+  tracking?: MailTracking;
+}
+
+/** Tracked mail of a run (server/tracking/events.ts): events, and records with at least one. */
+export interface MailTracking {
+  opens: number;
+  clicks: number;
+  unsubscribes: number;
+  openedRecords: number;
+  clickedRecords: number;
+  unsubscribedRecords: number;
 }
