@@ -10,7 +10,9 @@ import type { RecordData } from '../../nodes/sdk/types.ts';
 import type { CreateRunExtras, LogRow, NodeStateWrite, RecordUpdate, RunPatch, RunRow, StepRow } from './types.ts';
 import type { ApplyOutcome, JournalEntry } from './journal.ts';
 import type { Param, Sql } from './sql.ts';
+import { ConveyorError } from '../errors.ts';
 import { applyAudit, applyDeleteRun, type AuditOp, type DeleteRunOp } from './retention.ts';
+import { applyArchive, archiveRefOf, restoreRun, type ArchiveOp } from './archive/apply.ts';
 
 export type Op =
   /** putFlow: id, name, doc JSON, time. */
@@ -39,7 +41,27 @@ export type Op =
   | ['L', Param[][]]
   /** deleteRun (retention.ts): run id, force, audit row; appendAudit: an audit row. */
   | DeleteRunOp
-  | AuditOp;
+  | AuditOp
+  /** archiveRun (archive/apply.ts): run id, the run's touched_seq when read, the archive reference. */
+  | ArchiveOp;
+
+/** Runs an op writes to (their touched_seq moves; an archived one is restored first). */
+export function runsWrittenBy(op: Op): string[] {
+  switch (op[0]) {
+    case 'S':
+      return [op[1][0] as string];
+    case 'C':
+    case 'U':
+      return [op[1][0] as string];
+    case 'L': {
+      const ids: string[] = [];
+      for (const row of op[1]) if (!ids.includes(row[0] as string)) ids.push(row[0] as string);
+      return ids;
+    }
+    default:
+      return [];
+  }
+}
 
 const json = (value: unknown): string | null => (value === null || value === undefined ? null : JSON.stringify(value));
 const finite = (n: number): number => (Number.isFinite(n) ? n : 0);
@@ -304,8 +326,51 @@ export class Applier {
   private readonly counts = new Map<number, Map<string, [number, number]>>();
   private readonly stepParams: Array<Param | Uint8Array> = new Array<Param | Uint8Array>(16).fill(null);
   private readonly text = new TextBytes();
+  /** Keys of archived runs (their rows are in archive folders); reloaded after a rollback. */
+  private archived: Set<number>;
+  /** run key -> sequence number of the last entry of the current batch that wrote to it. */
+  private readonly touched = new Map<number, number>();
+  /** Damage met while restoring an archived run (a replay refuses to open on it). */
+  archiveDamage: Error | null = null;
 
-  constructor(readonly sql: Sql) {}
+  /**
+   * `storeDir`: where run archives are (restores read them); `onRestored`: told the folder of an
+   * archive whose run was put back in the database (removed once a snapshot no longer needs it).
+   */
+  constructor(
+    readonly sql: Sql,
+    private readonly archives: { storeDir: string; onRestored?: (dir: string) => void } | null = null,
+  ) {
+    this.archived = this.loadArchived();
+  }
+
+  private loadArchived(): Set<number> {
+    return new Set(this.sql.all('SELECT key FROM runs WHERE archive IS NOT NULL', []).map((r) => r[0] as number));
+  }
+
+  isArchived(key: number): boolean {
+    return this.archived.has(key);
+  }
+
+  /** The key of a run an op writes to; an archived run's rows are first put back from its archive. */
+  private writableRunKey(runId: Param): number {
+    const key = this.requireRunKey(runId);
+    if (this.archived.has(key)) {
+      const ref = archiveRefOf(this.sql, key);
+      if (ref) {
+        if (!this.archives) throw new Error(`run ${String(runId)} is archived and this store cannot read archives`);
+        try {
+          const dir = restoreRun(this.sql, this.archives.storeDir, key, runId as string, ref);
+          this.archives.onRestored?.(dir);
+        } catch (err) {
+          if (err instanceof ConveyorError && err.code === 'E_STORE_DAMAGED') this.archiveDamage ??= err;
+          throw err;
+        }
+      }
+      this.archived.delete(key);
+    }
+    return key;
+  }
 
   /** The integer key of a run, or null when there is no such run. */
   runKey(runId: string): number | null {
@@ -333,7 +398,7 @@ export class Applier {
     switch (op[0]) {
       case 'S': {
         const s = op[1];
-        const key = this.requireRunKey(s[0]);
+        const key = this.writableRunKey(s[0]);
         const p = this.stepParams;
         const text = this.text.reset();
         p[0] = key;
@@ -362,9 +427,10 @@ export class Applier {
         sql.run(SQL_CLEAR_STATE, [op[1], op[2]]);
         return undefined;
       case 'L':
-        for (const row of op[1]) sql.run(SQL_INSERT_LOG, [this.requireRunKey(row[0]), ...row.slice(1)]);
+        for (const row of op[1]) sql.run(SQL_INSERT_LOG, [this.writableRunKey(row[0]), ...row.slice(1)]);
         return undefined;
       case 'U':
+        if (this.runKey(op[1][0] as string) !== null) this.writableRunKey(op[1][0]);
         sql.run(SQL_UPDATE_RUN, op[1]);
         return undefined;
       case 'R': {
@@ -412,8 +478,18 @@ export class Applier {
         const out = applyDeleteRun(sql, key, op);
         // The key may be given to the next run created (SQLite reuses the largest rowid).
         this.runKeys.delete(op[1]);
-        if (key !== null) this.counts.delete(key);
+        if (key !== null) {
+          this.counts.delete(key);
+          this.archived.delete(key);
+          this.touched.delete(key);
+        }
         return out;
+      }
+      case 'H': {
+        const key = this.runKey(op[1]);
+        applyArchive(sql, key, op, key === null ? undefined : this.touched.get(key));
+        this.archived.add(key!);
+        return undefined;
       }
       case 'A':
         applyAudit(sql, op);
@@ -425,8 +501,8 @@ export class Applier {
 
   private updateRecord(u: Param[], rows?: RowParams): void {
     const mask = u[4] as number;
+    const key = this.writableRunKey(u[0]);
     const text = this.text.reset();
-    const key = this.requireRunKey(u[0]);
     const params: Array<Param | Uint8Array> = [key, u[1], u[2], text.of(u[3])];
     for (let bit = 0; bit < RECORD_OPTIONAL_COLUMNS.length; bit++) {
       if (mask & (1 << bit)) {
@@ -464,10 +540,25 @@ export class Applier {
     this.counts.clear();
   }
 
+  /** Notes the runs an applied entry wrote to (written to runs.touched_seq once per batch). */
+  private touch(op: Op, seq: number): void {
+    for (const runId of runsWrittenBy(op)) {
+      const key = this.runKeys.get(runId);
+      if (key !== undefined) this.touched.set(key, seq);
+    }
+  }
+
+  private writeTouched(): void {
+    for (const [key, seq] of this.touched) this.sql.run('UPDATE runs SET touched_seq = ? WHERE key = ?', [seq, key]);
+    this.touched.clear();
+  }
+
   /** Forgets what a rolled-back transaction may have cached. */
   private forget(): void {
     this.runKeys.clear();
     this.counts.clear();
+    this.touched.clear();
+    this.archived = this.loadArchived();
   }
 
   /**
@@ -479,8 +570,12 @@ export class Applier {
     const outcomes = new Array<ApplyOutcome>(entries.length);
     try {
       sql.transaction(() => {
-        for (let i = 0; i < entries.length; i++) outcomes[i] = { ok: true, value: this.apply(entries[i].op) };
+        for (let i = 0; i < entries.length; i++) {
+          outcomes[i] = { ok: true, value: this.apply(entries[i].op) };
+          this.touch(entries[i].op, entries[i].seq);
+        }
         this.writeCounts();
+        this.writeTouched();
       });
       return outcomes;
     } catch {
@@ -492,14 +587,17 @@ export class Applier {
           sql.db.exec('SAVEPOINT entry');
           try {
             outcomes[i] = { ok: true, value: this.apply(entries[i].op) };
+            this.touch(entries[i].op, entries[i].seq);
           } catch (err) {
             sql.db.exec('ROLLBACK TO entry');
             this.runKeys.clear();
-            outcomes[i] = { ok: false, error: writeError(err) };
+            this.archived = this.loadArchived();
+            outcomes[i] = { ok: false, error: err instanceof ConveyorError && err.code === 'E_STORE_DAMAGED' ? err : writeError(err) };
           }
           sql.db.exec('RELEASE entry');
         }
         this.writeCounts();
+        this.writeTouched();
       });
     } catch (err) {
       this.forget();

@@ -81,6 +81,7 @@ const SQL_DELETE_RUN_ROWS = [
   'DELETE FROM record_events WHERE run_key = ?',
   'DELETE FROM rejects WHERE run_key = ?',
   'DELETE FROM step_counts WHERE run_key = ?',
+  'DELETE FROM archived_keys WHERE run_key = ?',
   'DELETE FROM runs WHERE key = ?',
 ];
 const SQL_DELETE_RUN_STATE = "DELETE FROM node_state WHERE scope = 'run:' || ?";
@@ -122,7 +123,12 @@ export function applyDeleteRun(sql: Sql, key: number | null, op: DeleteRunOp): {
     const n = reviewCount(sql, key);
     if (n > 0) throw runInReviewError(runId, n);
   }
-  const records = Number(sql.one('SELECT count(*) FROM records WHERE run_key = ?', [key])?.[0] ?? 0);
+  // An archived run's records are counted by its archive reference (only its hot records are rows).
+  const archive = sql.one('SELECT archive FROM runs WHERE key = ?', [key])?.[0];
+  const records =
+    typeof archive === 'string'
+      ? Number((JSON.parse(archive) as { records: number }).records)
+      : Number(sql.one('SELECT count(*) FROM records WHERE run_key = ?', [key])?.[0] ?? 0);
   for (const stmt of SQL_DELETE_RUN_ROWS) sql.run(stmt, [key]);
   sql.run(SQL_DELETE_RUN_STATE, [runId]);
   sql.run(SQL_INSERT_AUDIT, op[3]);

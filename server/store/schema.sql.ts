@@ -6,9 +6,9 @@
 /**
  * Bumped when the layout changes in a way an older snapshot needs migrating for, or an older version
  * could not read. 3: the `audit` table and the run deletion op (retention), which older versions
- * cannot replay.
+ * cannot replay. 4: run archives (the archive op 'H', archived_keys), which older versions cannot replay.
  */
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 /** Connection settings: the database lives in sql.js memory, durability comes from the journal. */
 export const PRAGMAS = `
@@ -177,6 +177,20 @@ CREATE TABLE IF NOT EXISTS audit (
   detail    TEXT
 );
 CREATE INDEX IF NOT EXISTS audit_by_run ON audit (run_id, id);
+
+-- Business keys of archived runs' records (schema 4): what idempotency look-ups (keyAttempts) need
+-- of a record whose row moved to the run's archive (server/store/archive/). Records kept hot (in
+-- review, failed) keep their row in records instead.
+CREATE TABLE IF NOT EXISTS archived_keys (
+  run_key    INTEGER NOT NULL,
+  idx        INTEGER NOT NULL,
+  key        TEXT NOT NULL,
+  status     TEXT NOT NULL,
+  error_code TEXT,
+  in_flight  INTEGER NOT NULL,
+  PRIMARY KEY (run_key, idx)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS archived_keys_by_key ON archived_keys (key);
 `;
 
 /**
@@ -192,6 +206,10 @@ export const ADDED_COLUMNS: ReadonlyArray<{ table: string; column: string; ddl: 
     backfill: "UPDATE records SET error_code = json_extract(error, '$.code') WHERE error IS NOT NULL AND json_valid(error)",
   },
   { table: 'records', column: 'source_row', ddl: 'ALTER TABLE records ADD COLUMN source_row INTEGER' },
+  // Schema 4: the run's archive (JSON: folder, manifest digest, sizes, counts; null while its rows are
+  // in the database) and the last journal entry that wrote to the run (an archive op checks it).
+  { table: 'runs', column: 'archive', ddl: 'ALTER TABLE runs ADD COLUMN archive TEXT' },
+  { table: 'runs', column: 'touched_seq', ddl: 'ALTER TABLE runs ADD COLUMN touched_seq INTEGER NOT NULL DEFAULT 0' },
 ];
 
 /**

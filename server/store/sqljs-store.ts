@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { Database, SqlValue } from 'sql.js';
 import type { FlowDocument } from '../contract/flow/schema.ts';
 import type { Json, RecordData, TerminalStatus } from '../../nodes/sdk/types.ts';
-import { RECORD_STATUSES } from '../contract/status.ts';
+import { RECORD_STATUSES, isFinished } from '../contract/status.ts';
 import type {
   CreateRunExtras,
   FlowRow,
@@ -49,6 +49,7 @@ import {
   putFlowOp,
   updateRecordOp,
   updateRunOp,
+  runsWrittenBy,
   type Op,
 } from './ops.ts';
 import {
@@ -74,6 +75,11 @@ import { readSnapshotChecked, SNAPSHOT_FILE, writeSnapshot } from './snapshot.ts
 import { Sql, type Param } from './sql.ts';
 import * as retention from './retention.ts';
 import { loadSqlJs } from './sqljs.ts';
+import { ArchiveShelf } from './archive/shelf.ts';
+import { archiveOp } from './archive/apply.ts';
+import { writeRunArchive, type ArchiveWriteOptions } from './archive/writer.ts';
+import type { ArchiveRef } from './archive/layout.ts';
+import type { RunArchive } from './archive/reader.ts';
 
 export const DEFAULT_SNAPSHOT_THRESHOLD_BYTES = 64 * 1024 * 1024;
 const DEFAULT_RECORDS_LIMIT = 100;
@@ -90,11 +96,19 @@ const SQL_STEP_TIMINGS = `SELECT group_concat(node_id || char(31) || CASE status
 // The index on the key is named and the join order forced: without statistics SQLite would rather scan
 // every successful record of the flow's runs.
 // Pending and skipped records are not attempts (a settled record is stored skipped).
-const SQL_KEY_ATTEMPTS = `SELECT r.key, ru.id, r.idx, r.status, r.error_code, json_extract(r.checkpoint, '$.inFlight') IS NOT NULL, ru.status
+// Records of archived runs answer from archived_keys (their rows are in the archive).
+const KEY_MARKS = Array.from({ length: KEY_BATCH }, (_, i) => `?${i + 1}`).join(', ');
+const SQL_KEY_ATTEMPTS = `SELECT * FROM (
+  SELECT r.key, ru.id, r.idx, r.status, r.error_code, json_extract(r.checkpoint, '$.inFlight') IS NOT NULL, ru.status, ru.key AS run_key
   FROM records r INDEXED BY records_by_key CROSS JOIN runs ru ON ru.key = r.run_key
-  WHERE r.key IN (${Array.from({ length: KEY_BATCH }, () => '?').join(', ')}) AND r.key IS NOT NULL
-  AND r.status IN ('success', 'failed', 'needs_review', 'running') AND ru.flow_id = ? AND ru.id <> ?
-  ORDER BY ru.key DESC, r.idx`;
+  WHERE r.key IN (${KEY_MARKS}) AND r.key IS NOT NULL
+  AND r.status IN ('success', 'failed', 'needs_review', 'running') AND ru.flow_id = ?${KEY_BATCH + 1} AND ru.id <> ?${KEY_BATCH + 2}
+  UNION ALL
+  SELECT a.key, ru.id, a.idx, a.status, a.error_code, a.in_flight, ru.status, ru.key AS run_key
+  FROM archived_keys a INDEXED BY archived_keys_by_key CROSS JOIN runs ru ON ru.key = a.run_key
+  WHERE a.key IN (${KEY_MARKS})
+  AND a.status IN ('success', 'failed', 'needs_review', 'running') AND ru.flow_id = ?${KEY_BATCH + 1} AND ru.id <> ?${KEY_BATCH + 2}
+) ORDER BY run_key DESC, idx`;
 
 export interface SqlJsStoreOptions {
   /**
@@ -111,7 +125,19 @@ export interface SqlJsStoreOptions {
   onWarning?: (message: string) => void;
   /** Observes snapshots: `start` once exported (journal switched), `done` once durable. */
   onSnapshot?: (event: { phase: 'start' | 'done'; seq: number; bytes: number }) => void;
+  /**
+   * A finished run (completed or failed) is moved to its archive this long after it ended (default
+   * 5 minutes); null: never by itself (`archiveRun` still does). See docs/architecture.md, "Run archives".
+   */
+  archiveAfterMs?: number | null;
+  /** How often the store looks for runs to archive (default every 30 s). */
+  archiveCheckMs?: number;
+  /** Archive writing options (segment size; crash points for tests). */
+  archiveWrite?: ArchiveWriteOptions;
 }
+
+export const DEFAULT_ARCHIVE_AFTER_MS = 5 * 60_000;
+const DEFAULT_ARCHIVE_CHECK_MS = 30_000;
 
 export interface SqlJsStoreStats {
   /** Sequence number of the last journal entry applied. */
@@ -178,14 +204,21 @@ export class SqlJsStore implements Store {
   /** The snapshot opened has no checksums (older version): the next snapshot, at the latest close(), rewrites it. */
   private legacySnapshot = false;
   private readonly writeStateListeners = new Set<(failure: StoreWriteFailure | null) => void>();
+  private readonly shelf: ArchiveShelf;
+  /** The archive being written (one at a time), and the timer that looks for runs to archive. */
+  private archiving: Promise<unknown> | null = null;
+  private archiveTimer: NodeJS.Timeout | null = null;
+  /** Runs whose archive op was refused lately (written to meanwhile): tried again later. */
+  private readonly archiveRefused = new Map<string, number>();
 
   private constructor(
     private readonly dir: string,
     private readonly db: Database,
-    state: { applier: Applier; file: JournalFile; lastSeq: number; snapshotSeq: number; snapshotBytes: number; obsoleteFiles: string[]; legacySnapshot?: boolean },
+    state: { applier: Applier; shelf: ArchiveShelf; file: JournalFile; lastSeq: number; snapshotSeq: number; snapshotBytes: number; obsoleteFiles: string[]; legacySnapshot?: boolean },
     private readonly options: SqlJsStoreOptions,
   ) {
     this.applier = state.applier;
+    this.shelf = state.shelf;
     this.sql = state.applier.sql;
     this.threshold = options.snapshotThresholdBytes ?? DEFAULT_SNAPSHOT_THRESHOLD_BYTES;
     this.onError = options.onError ?? ((err) => console.error('[store]', err));
@@ -198,6 +231,7 @@ export class SqlJsStore implements Store {
       apply: (entries) => {
         const outcomes = this.applier.applyBatch(entries);
         this.lastAppliedSeq = entries[entries.length - 1].seq;
+        this.shelf.batchApplied(this.lastAppliedSeq);
         return outcomes;
       },
       afterFlush: () => this.maybeRotate(),
@@ -206,6 +240,11 @@ export class SqlJsStore implements Store {
         for (const l of this.writeStateListeners) l(failure);
       },
     });
+    const after = options.archiveAfterMs === undefined ? DEFAULT_ARCHIVE_AFTER_MS : options.archiveAfterMs;
+    if (after !== null && Number.isFinite(after)) {
+      this.archiveTimer = setInterval(() => void this.archiveDue(after), options.archiveCheckMs ?? DEFAULT_ARCHIVE_CHECK_MS);
+      this.archiveTimer.unref();
+    }
   }
 
   /** Prepares the database, replays the journal after the snapshot, and opens the journal for appending. */
@@ -221,7 +260,8 @@ export class SqlJsStore implements Store {
     upgradeSchema(db);
     db.exec(SCHEMA_INDEXES);
     const sql = new Sql(db);
-    const applier = new Applier(sql);
+    const shelf = new ArchiveShelf(dir, sql);
+    const applier = new Applier(sql, { storeDir: dir, onRestored: (d) => shelf.restored(d) });
     const version = Number(sql.one('SELECT value FROM meta WHERE key = ?', [META_SCHEMA_VERSION])?.[0] ?? SCHEMA_VERSION);
     if (version > SCHEMA_VERSION) {
       throw new ConveyorError('E_STORE_NEWER', `The store in ${dir} was written by a newer version of Conveyor (schema ${version}).`, 'Upgrade Conveyor to open it (or restore a backup made by this version).', 500);
@@ -240,6 +280,12 @@ export class SqlJsStore implements Store {
     );
     const lastSeq = plan.lastSeq;
     const kept = plan.kept;
+    // A run restored from its archive during the replay met damage: serving the runs after it would
+    // serve a history with holes. (Archive folders are checked before a restore is journaled.)
+    if (applier.archiveDamage) throw applier.archiveDamage;
+    shelf.batchApplied(lastSeq);
+    shelf.check();
+    shelf.sweepOnOpen(lastSeq > snapshotSeq, lastSeq);
     // Everything in these is in the snapshot already (a crash came before their removal).
     for (const p of plan.covered) await fsp.rm(p, { force: true });
 
@@ -253,7 +299,7 @@ export class SqlJsStore implements Store {
     return new SqlJsStore(
       dir,
       db,
-      { applier, file, lastSeq, snapshotSeq, snapshotBytes, obsoleteFiles: kept.map((k) => k.path), legacySnapshot: snapshot.legacy },
+      { applier, shelf, file, lastSeq, snapshotSeq, snapshotBytes, obsoleteFiles: kept.map((k) => k.path), legacySnapshot: snapshot.legacy },
       options,
     );
   }
@@ -261,6 +307,26 @@ export class SqlJsStore implements Store {
   // ---------------------------------------------------------------- writes
 
   private write<R>(op: Op): Promise<R> {
+    // A write to an archived run restores it from its archive as it applies: check every byte of the
+    // archive first, so that a restore that would fail is refused here and never journaled.
+    for (const runId of runsWrittenBy(op)) {
+      const key = this.applier.runKey(runId);
+      const ref = key === null ? null : this.archiveRef(key);
+      if (ref) {
+        try {
+          this.shelf.read(runId, ref, (a) => {
+            const damage = a.verify();
+            if (damage) throw damage;
+          });
+        } catch (err) {
+          return Promise.reject(err);
+        }
+      }
+    }
+    return this.submit<R>(op);
+  }
+
+  private submit<R>(op: Op): Promise<R> {
     const payload = JSON.stringify(op);
     // After a write failure every new write first tries to reopen the journal (see recoverWrites).
     if (this.journal.writeFailure && !this.closing) return this.journal.recover().then(() => this.journal.submit<R>(op, payload));
@@ -323,6 +389,8 @@ export class SqlJsStore implements Store {
     this.ensureOpen();
     const key = this.applier.runKey(runId);
     if (key === null) return null;
+    const archived = this.fromArchive(runId, key, (a) => a.lastRecordStart());
+    if (archived) return archived.value;
     return (this.sql.one('SELECT max(started_at) FROM records WHERE run_key = ?', [key])?.[0] as string | null) ?? null;
   }
 
@@ -330,6 +398,8 @@ export class SqlJsStore implements Store {
     this.ensureOpen();
     const key = this.applier.runKey(runId);
     if (key === null) return [];
+    const archived = this.fromArchive(runId, key, (a) => a.recordSummaries(fields));
+    if (archived) return archived.value;
     // JSON paths quote the field names, so any name (spaces, dots) reads the top-level field.
     const cols = fields.map((_, i) => `json_extract(data, ?${i + 2})`).join(', ');
     const rows = this.sql.all(
@@ -371,7 +441,12 @@ export class SqlJsStore implements Store {
   // ---------------------------------------------------------------- retention (retention.ts)
 
   async deleteRun(runId: string, opts: { force?: boolean; audit: retention.AuditWrite }): Promise<{ records: number }> {
-    return this.write<{ records: number }>(retention.deleteRunOp(runId, opts.force ?? false, opts.audit));
+    const key = this.applier.runKey(runId);
+    const ref = key === null ? null : this.archiveRef(key);
+    const out = await this.write<{ records: number }>(retention.deleteRunOp(runId, opts.force ?? false, opts.audit));
+    // The run is gone with its op: its archive folder goes too (replaying the op does not read it).
+    if (ref) this.shelf.deleted(ref.dir);
+    return out;
   }
 
   async appendAudit(audit: retention.AuditWrite): Promise<void> {
@@ -386,7 +461,11 @@ export class SqlJsStore implements Store {
   async runStoreSize(runId: string): Promise<retention.RunStoreSize | null> {
     this.ensureOpen();
     const key = this.applier.runKey(runId);
-    return key === null ? null : retention.runStoreSize(this.sql, key);
+    if (key === null) return null;
+    // An archived run: its archive's bytes on disk (and what its hot rows still take).
+    const ref = this.archiveRef(key);
+    if (ref) return { records: ref.records, steps: ref.steps, bytes: ref.bytes + retention.runStoreSize(this.sql, key).bytes };
+    return retention.runStoreSize(this.sql, key);
   }
 
   async reviewCount(runId: string): Promise<number> {
@@ -455,6 +534,8 @@ export class SqlJsStore implements Store {
     this.ensureOpen();
     const key = this.applier.runKey(runId);
     if (key === null) return null;
+    const archived = this.fromArchive(runId, key, (a) => a.getRecord(index));
+    if (archived) return archived.value;
     const row = this.sql.one(`SELECT ${RECORD_COLUMNS} FROM records WHERE run_key = ? AND idx = ?`, [key, index]);
     return row ? this.whole(key, toRecord(runId, row)) : null;
   }
@@ -468,6 +549,8 @@ export class SqlJsStore implements Store {
     if (key === null) return { items: [], total: 0 };
     const limit = clampLimit(filter.limit, DEFAULT_RECORDS_LIMIT);
     const offset = clampOffset(filter.offset);
+    const archived = this.fromArchive(runId, key, (a) => a.listRecords(filter.status, offset, limit));
+    if (archived) return archived.value;
     let total: SqlValue[] | null;
     let rows: SqlValue[][];
     if (filter.status !== undefined) {
@@ -491,6 +574,8 @@ export class SqlJsStore implements Store {
     this.ensureOpen();
     const key = this.applier.runKey(runId);
     if (key === null) return [];
+    const archived = this.fromArchive(runId, key, (a) => a.unfinished());
+    if (archived) return archived.value;
     return this.sql
       .all(`SELECT ${RECORD_COLUMNS} FROM records WHERE run_key = ? AND status IN ('pending', 'running') ORDER BY idx`, [key])
       .map((r) => this.whole(key, toRecord(runId, r)));
@@ -519,6 +604,8 @@ export class SqlJsStore implements Store {
     const counts = Object.fromEntries(RECORD_STATUSES.map((s) => [s, 0])) as StatusCounts;
     const key = this.applier.runKey(runId);
     if (key === null) return counts;
+    const ref = this.archiveRef(key);
+    if (ref) return { ...counts, ...ref.counts };
     for (const [status, n] of this.sql.all('SELECT status, count(*) FROM records WHERE run_key = ? GROUP BY status', [key])) {
       counts[status as RecordStatus] = Number(n);
     }
@@ -529,6 +616,8 @@ export class SqlJsStore implements Store {
     this.ensureOpen();
     const key = this.applier.runKey(runId);
     if (key === null) return [];
+    const archived = this.fromArchive(runId, key, (a) => a.listSteps(recordIndex));
+    if (archived) return archived.value;
     return this.sql
       .all(`SELECT ${STEP_COLUMNS} FROM steps WHERE run_key = ? AND record_idx = ? ORDER BY seq`, [key, recordIndex])
       .map((r) => toStep(runId, r));
@@ -579,6 +668,8 @@ export class SqlJsStore implements Store {
     this.ensureOpen();
     const key = this.applier.runKey(runId);
     if (key === null) return [];
+    const archived = this.fromArchive(runId, key, (a) => a.rejects());
+    if (archived) return archived.value;
     return this.sql
       .all(`SELECT ${REJECT_COLUMNS} FROM rejects WHERE run_key = ? ORDER BY row, id`, [key])
       .map((r) => toReject(runId, r));
@@ -588,6 +679,8 @@ export class SqlJsStore implements Store {
     this.ensureOpen();
     const key = this.applier.runKey(runId);
     if (key === null) return [];
+    const archived = this.fromArchive(runId, key, (a) => a.listRecordEvents(index));
+    if (archived) return archived.value;
     return this.sql
       .all(`SELECT ${EVENT_COLUMNS} FROM record_events WHERE run_key = ? AND record_idx = ? ORDER BY id`, [key, index])
       .map((r) => toEvent(runId, r));
@@ -597,6 +690,8 @@ export class SqlJsStore implements Store {
     this.ensureOpen();
     const key = this.applier.runKey(runId);
     if (key === null) return { items: [], total: 0 };
+    const archived = this.fromArchive(runId, key, (a) => a.listRunEvents(filter.actor, clampOffset(filter.offset), clampLimit(filter.limit, 100)));
+    if (archived) return archived.value;
     const where = filter.actor ? 'run_key = ? AND actor = ?' : 'run_key = ?';
     const params: Array<string | number> = filter.actor ? [key, filter.actor] : [key];
     const total = Number(this.sql.one(`SELECT COUNT(*) FROM record_events WHERE ${where}`, params)?.[0] ?? 0);
@@ -644,6 +739,8 @@ export class SqlJsStore implements Store {
     this.ensureOpen();
     const key = this.applier.runKey(runId);
     if (key === null) return [];
+    const archived = this.fromArchive(runId, key, (a) => a.stepTimings());
+    if (archived) return archived.value;
     // SQLite joins each slice's steps into one string ("node\x1fs|f\x1fms" per step, \x1e between steps):
     // one scan without sorting, and no JavaScript array per step. Slices keep each string small.
     const groups = new Map<string, StepTimings>();
@@ -673,6 +770,8 @@ export class SqlJsStore implements Store {
     this.ensureOpen();
     const key = this.applier.runKey(runId);
     if (key === null) return [];
+    const archived = this.fromArchive(runId, key, (a) => a.recordTimings());
+    if (archived) return archived.value;
     const settled = new Set(
       this.sql.all("SELECT record_idx FROM record_events WHERE run_key = ? AND action = 'settled'", [key]).map((r) => r[0] as number),
     );
@@ -694,6 +793,8 @@ export class SqlJsStore implements Store {
     if (key === null) return { items: [], total: 0 };
     const limit = clampLimit(filter.limit, DEFAULT_LOGS_LIMIT);
     const offset = clampOffset(filter.offset);
+    const archived = this.fromArchive(runId, key, (a) => a.listLogs(offset, limit));
+    if (archived) return archived.value;
     const total = this.sql.one('SELECT count(*) FROM logs WHERE run_key = ?', [key]);
     const rows = this.sql.all(`SELECT ${LOG_COLUMNS} FROM logs WHERE run_key = ? ORDER BY id LIMIT ? OFFSET ?`, [
       key,
@@ -719,13 +820,16 @@ export class SqlJsStore implements Store {
     if (this.closing) return this.closing;
     const reason = this.closedError();
     this.closing = (async () => {
+      this.stopArchiving();
       this.journal.abandon(reason);
       await this.journal.idle();
+      await this.archiving?.catch(() => undefined);
       await this.snapshotting;
       this.closed = true;
       try {
         await this.journal.currentFile.close();
       } finally {
+        this.shelf.close();
         this.db.close();
         openDirs.delete(this.dir);
       }
@@ -744,7 +848,15 @@ export class SqlJsStore implements Store {
     };
   }
 
+  private stopArchiving(): void {
+    if (this.archiveTimer) clearInterval(this.archiveTimer);
+    this.archiveTimer = null;
+  }
+
   private async shutdown(): Promise<void> {
+    this.stopArchiving();
+    // An archive under way finishes (its op is written) before the journal closes.
+    await this.archiving?.catch(() => undefined);
     // Writes failed (a full disk): cut the journal's unacknowledged tail if possible, and write no
     // snapshot: the journal on disk already holds everything that was acknowledged.
     const writesFailed = this.journal.writeFailure !== null;
@@ -770,10 +882,12 @@ export class SqlJsStore implements Store {
         await next.close();
         for (const p of [...this.obsoleteFiles, file.path]) if (p !== next.path) await fsp.rm(p, { force: true });
         this.obsoleteFiles = [];
+        this.shelf.snapshotDurable(seq);
       } else {
         await file.close();
       }
     } finally {
+      this.shelf.close();
       this.db.close();
       openDirs.delete(this.dir);
     }
@@ -813,6 +927,7 @@ export class SqlJsStore implements Store {
         this.snapshotsWritten++;
         for (const p of covered) await fsp.rm(p, { force: true });
         this.obsoleteFiles = this.obsoleteFiles.filter((p) => !covered.includes(p));
+        this.shelf.snapshotDurable(seq);
         this.options.onSnapshot?.({ phase: 'done', seq, bytes: bytes.length });
       } catch (err) {
         this.onError(err);
@@ -825,12 +940,92 @@ export class SqlJsStore implements Store {
   /** The whole database as a SQLite file whose `meta.last_seq` is `seq`. */
   private exportSnapshot(seq: number): Uint8Array {
     this.sql.run('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)', [META_LAST_SEQ, String(seq)]);
+    // Archived runs leave free pages behind; once they are an eighth of the file, the snapshot is
+    // written compact (VACUUM costs in proportion to what remains, which is small then).
+    const free = Number(this.db.exec('PRAGMA freelist_count')[0]?.values[0][0] ?? 0);
+    const pages = Number(this.db.exec('PRAGMA page_count')[0]?.values[0][0] ?? 0);
+    if (free > 0 && free * 8 > pages) {
+      this.sql.invalidate();
+      this.db.exec('VACUUM');
+    }
     const bytes = this.db.export();
     // Some sql.js versions free every prepared statement (and reset the connection) when exporting.
     this.sql.invalidate();
     this.db.exec(PRAGMAS);
     this.lastSnapshotBytes = bytes.length;
     return bytes;
+  }
+
+  // ---------------------------------------------------------------- archives
+
+  /** The archive of an archived run (null: its rows are in the database). */
+  private archiveRef(key: number): ArchiveRef | null {
+    return this.applier.isArchived(key) ? this.shelf.ref(key) : null;
+  }
+
+  /** A read of an archived run, served from its archive (null when the run's rows are in the database). */
+  private fromArchive<T>(runId: string, key: number, read: (a: RunArchive) => T): { value: T } | null {
+    const ref = this.archiveRef(key);
+    return ref ? { value: this.shelf.read(runId, ref, read) } : null;
+  }
+
+  /** Whether a run's rows were moved to its archive. */
+  isArchived(runId: string): boolean {
+    const key = this.applier.runKey(runId);
+    return key !== null && this.applier.isArchived(key);
+  }
+
+  /**
+   * Moves a finished run's rows to its archive: the archive is written and made durable first, then
+   * one journaled op drops the rows from memory. Refused (E_RUN_ACTIVE) for a run that is not
+   * finished; a run written to meanwhile keeps its rows (the op is refused and the archive removed).
+   */
+  archiveRun(runId: string): Promise<ArchiveRef> {
+    const next = (this.archiving ?? Promise.resolve()).catch(() => undefined).then(() => this.archiveNow(runId));
+    this.archiving = next;
+    void next.catch(() => undefined).finally(() => {
+      if (this.archiving === next) this.archiving = null;
+    });
+    return next;
+  }
+
+  private async archiveNow(runId: string): Promise<ArchiveRef> {
+    await this.ensureWritable();
+    const key = this.applier.runKey(runId);
+    if (key === null) throw new ConveyorError('E_RUN_NOT_FOUND', `There is no run ${runId}.`, 'Check the run id, or open the runs list to find it.', 404);
+    const row = this.sql.one('SELECT status, touched_seq, archive FROM runs WHERE key = ?', [key])!;
+    if (row[2] !== null) return JSON.parse(row[2] as string) as ArchiveRef;
+    if (!isFinished(row[0] as RunStatus)) throw retention.activeRunError(runId, String(row[0]));
+    const ref = await writeRunArchive(this.sql, key, runId, this.dir, this.options.archiveWrite);
+    try {
+      await this.submit(archiveOp(runId, Number(row[1]), ref));
+    } catch (err) {
+      this.shelf.discard(ref.dir);
+      throw err;
+    }
+    return ref;
+  }
+
+  /** Archives the finished runs that ended more than `afterMs` ago, oldest first, one at a time. */
+  private async archiveDue(afterMs: number): Promise<void> {
+    if (this.archiving || this.closing || this.journal.writeFailure) return;
+    const before = new Date(Date.now() - afterMs).toISOString();
+    const due = this.sql.all(
+      "SELECT id FROM runs WHERE archive IS NULL AND status IN ('completed', 'failed') AND ended_at IS NOT NULL AND ended_at < ? ORDER BY ended_at LIMIT 20",
+      [before],
+    );
+    for (const [id] of due) {
+      const runId = id as string;
+      if ((this.archiveRefused.get(runId) ?? 0) > Date.now()) continue;
+      if (this.closing) return;
+      try {
+        await this.archiveRun(runId);
+      } catch (err) {
+        // Written to meanwhile, or the disk refused: try again later, without stalling the others.
+        this.archiveRefused.set(runId, Date.now() + afterMs);
+        if (!this.closing) this.onError(err);
+      }
+    }
   }
 
   // ---------------------------------------------------------------- helpers
