@@ -3,13 +3,14 @@
  * code" template), the demo contact form (for flows/contact-form-multipage.json), the demo search
  * API (for flows/search-terms-outreach.json) and a faults page, all on one port; three sender
  * accounts on a local SMTP relay into Dovecot; and, in a studio running on this machine, the
- * credentials these templates name. Fixed ports (demo/start.ts): 3100, 2525, 1143 — PORT_DEMO,
- * PORT_SMTP, PORT_IMAP change them; STUDIO_URL (or PORT) says where the studio is.
+ * credentials these templates name; a local OpenAI-compatible model server for the AI step. Fixed
+ * ports (demo/start.ts): 3100, 2525, 1143, 3200 — PORT_DEMO, PORT_SMTP, PORT_IMAP, PORT_MODEL change them; STUDIO_URL (or PORT) says where the studio is.
  * Ctrl+C stops everything and deletes the mail.
  */
 import { CATCH_ALL, DEMO_PASSWORD } from './signup-site.ts';
 import { SENDERS } from './outreach.ts';
-import { MAILBOX_CREDENTIAL, demoPorts, startDemo } from './start.ts';
+import { MAILBOX_CREDENTIAL, MODEL_CREDENTIAL, demoPorts, startDemo } from './start.ts';
+import { DEMO_MODEL, DEMO_MODEL_KEY } from './model-server.ts';
 
 const studioUrl = process.env.STUDIO_URL ?? `http://127.0.0.1:${process.env.PORT ?? 3000}`;
 let demo: Awaited<ReturnType<typeof startDemo>>;
@@ -29,6 +30,8 @@ console.log(`SMTP sender accounts (mail lands in the catch-all mailbox): host ${
 for (const s of SENDERS) console.log(`  credential "${s.credential}": user "${s.user}", password "${s.password}"`);
 console.log(`IMAP (every code lands in one catch-all mailbox): host ${demo.dovecot.host}, port ${demo.dovecot.port}, no TLS`);
 console.log(`  credential "${MAILBOX_CREDENTIAL}": user "${CATCH_ALL}", password "${DEMO_PASSWORD}"`);
+console.log(`Local OpenAI-compatible model (deterministic; [[model:429]], [[model:mismatch]]… in a prompt make it misbehave): base URL ${demo.model.baseUrl}, model "${DEMO_MODEL}"`);
+console.log(`  credential "${MODEL_CREDENTIAL}": API key "${DEMO_MODEL_KEY}"   faults: POST ${demo.model.url}/control/faults   stats: ${demo.model.url}/control/stats`);
 console.log(`Studio: ${demo.registered?.message}`);
 console.log('Press Ctrl+C to stop.');
 

@@ -1,9 +1,10 @@
 /**
  * Everything `npm run demo` starts, on FIXED ports so the credentials it registers in the studio
  * stay right from one start to the next: the demo site (signup, contact form, search API, faults
- * page) on 3100, the SMTP sender accounts on 2525 and Dovecot's IMAP on 1143 — PORT_DEMO,
- * PORT_SMTP and PORT_IMAP change them. In a studio running on this machine it creates (or updates)
- * the credentials the templates name: "demo-mailbox" (IMAP) and "demo-sender-1…3" (SMTP).
+ * page) on 3100, the SMTP sender accounts on 2525, Dovecot's IMAP on 1143 and the local
+ * OpenAI-compatible model server on 3200 — PORT_DEMO, PORT_SMTP, PORT_IMAP and PORT_MODEL change them. In a studio running on this machine it creates (or updates)
+ * the credentials the templates name: "demo-mailbox" (IMAP), "demo-sender-1…3" (SMTP) and
+ * "demo-model" (the AI endpoint).
  */
 import express from 'express';
 import net from 'node:net';
@@ -13,18 +14,21 @@ import { createContactSite, type ContactSite } from './contact-site.ts';
 import { createSearchApi } from './search-api.ts';
 import { createFaultsPage } from './faults-page.ts';
 import { startSenderRelay, studioCredentials } from './outreach.ts';
+import { DEMO_MODEL_KEY, startModelServer } from './model-server.ts';
 import type { Listening } from './listen.ts';
 import type { SmtpRelay } from './smtp-relay.ts';
 
-export const DEFAULT_PORTS = { site: 3100, smtp: 2525, imap: 1143 } as const;
+export const DEFAULT_PORTS = { site: 3100, smtp: 2525, imap: 1143, model: 3200 } as const;
 
 export interface DemoPorts {
   site: number;
   smtp: number;
   imap: number;
+  /** The local OpenAI-compatible model server (demo/model-server.ts). */
+  model: number;
 }
 
-/** The ports from the environment (PORT_DEMO, PORT_SMTP, PORT_IMAP), the documented defaults otherwise. */
+/** The ports from the environment (PORT_DEMO, PORT_SMTP, PORT_IMAP, PORT_MODEL), the documented defaults otherwise. */
 export function demoPorts(env: NodeJS.ProcessEnv = process.env): DemoPorts {
   const pick = (name: string, fallback: number): number => {
     const raw = env[name];
@@ -33,7 +37,12 @@ export function demoPorts(env: NodeJS.ProcessEnv = process.env): DemoPorts {
     if (!Number.isInteger(n) || n < 1 || n > 65535) throw new Error(`${name} must be a port number from 1 to 65535 (got "${raw}").`);
     return n;
   };
-  return { site: pick('PORT_DEMO', DEFAULT_PORTS.site), smtp: pick('PORT_SMTP', DEFAULT_PORTS.smtp), imap: pick('PORT_IMAP', DEFAULT_PORTS.imap) };
+  return {
+    site: pick('PORT_DEMO', DEFAULT_PORTS.site),
+    smtp: pick('PORT_SMTP', DEFAULT_PORTS.smtp),
+    imap: pick('PORT_IMAP', DEFAULT_PORTS.imap),
+    model: pick('PORT_MODEL', DEFAULT_PORTS.model),
+  };
 }
 
 /** The IMAP credential the "Signup with an email code" template names. */
@@ -59,13 +68,26 @@ async function assertFree(port: number, what: string, env: string): Promise<void
   });
 }
 
+/** The AI endpoint credential the AI step of the demo flows names: the local model server. */
+export const MODEL_CREDENTIAL = 'demo-model';
+
+export function modelCredential(model: { baseUrl: string }) {
+  return {
+    name: MODEL_CREDENTIAL,
+    kind: 'ai_endpoint',
+    fields: { baseUrl: model.baseUrl },
+    secrets: { apiKey: DEMO_MODEL_KEY },
+    scope: { nodeTypes: ['ai.chat'] },
+  };
+}
+
 /**
  * Creates the demo credentials in a running studio (no password set, or `cookie` of a session),
  * updating those of an earlier demo in place (same name): running it twice leaves one of each.
  * Returns what happened, for the console.
  */
-export async function registerDemoCredentials(studioUrl: string, parts: { dovecot: { host: string; port: number }; relay: { host: string; port: number } }): Promise<{ ok: boolean; message: string }> {
-  const bodies = [mailboxCredential(parts.dovecot), ...studioCredentials(parts.relay)];
+export async function registerDemoCredentials(studioUrl: string, parts: { dovecot: { host: string; port: number }; relay: { host: string; port: number }; model?: { baseUrl: string } }): Promise<{ ok: boolean; message: string }> {
+  const bodies = [mailboxCredential(parts.dovecot), ...studioCredentials(parts.relay), ...(parts.model ? [modelCredential(parts.model)] : [])];
   try {
     const listing = await fetch(`${studioUrl}/api/credentials`);
     const existing = (await listing.json()) as Array<{ id: string; name: string }>;
@@ -94,6 +116,8 @@ export interface Demo {
   relay: SmtpRelay;
   signup: SignupSite;
   contact: ContactSite;
+  /** The local OpenAI-compatible model server; the AI step's base URL is `model.baseUrl`. */
+  model: { url: string; baseUrl: string };
   /** What registering the credentials in the studio did (null without `studioUrl`). */
   registered: { ok: boolean; message: string } | null;
   stop(): Promise<void>;
@@ -104,6 +128,7 @@ export async function startDemo(opts: { ports?: Partial<DemoPorts>; studioUrl?: 
   await assertFree(ports.site, 'demo site', 'PORT_DEMO');
   await assertFree(ports.smtp, 'SMTP sender accounts', 'PORT_SMTP');
   await assertFree(ports.imap, 'IMAP mailbox', 'PORT_IMAP');
+  await assertFree(ports.model, 'model server', 'PORT_MODEL');
   const dovecot = await startDovecot({ users: [{ name: CATCH_ALL, password: DEMO_PASSWORD }], port: ports.imap });
   const stops: Array<() => Promise<void>> = [() => dovecot.stop()];
   const stop = async (): Promise<void> => {
@@ -124,8 +149,10 @@ export async function startDemo(opts: { ports?: Partial<DemoPorts>; studioUrl?: 
     stops.push(() => server.close());
     const relay = await startSenderRelay(dovecot, ports.smtp);
     stops.push(() => relay.stop());
-    const registered = opts.studioUrl ? await registerDemoCredentials(opts.studioUrl, { dovecot, relay }) : null;
-    return { ports, siteUrl: server.url, dovecot, relay, signup, contact, registered, stop };
+    const model = await startModelServer({ port: ports.model, apiKey: DEMO_MODEL_KEY });
+    stops.push(() => model.close());
+    const registered = opts.studioUrl ? await registerDemoCredentials(opts.studioUrl, { dovecot, relay, model }) : null;
+    return { ports, siteUrl: server.url, dovecot, relay, signup, contact, model: { url: model.url, baseUrl: model.baseUrl }, registered, stop };
   } catch (err) {
     await stop();
     throw err;

@@ -9,7 +9,7 @@ export type CredentialKindInfo = KindInfo<JSONSchema>;
 export type Credential = CredentialView;
 
 /** Kinds with a connection test. */
-export const TESTABLE_KINDS = ['imap', 'smtp', 'api_key', 'basic'];
+export const TESTABLE_KINDS = ['imap', 'smtp', 'api_key', 'basic', 'ai_endpoint'];
 
 const enc = encodeURIComponent;
 

@@ -43,8 +43,8 @@ export async function testCredential(input: CredentialTestInput, opts: Credentia
     let message: string;
     if (input.kind === 'imap') message = await testImap(input, policy, timeoutMs);
     else if (input.kind === 'smtp') message = await testSmtp(input, policy, timeoutMs);
-    else if (input.kind === 'api_key' || input.kind === 'basic') message = await testHttp(input, policy, timeoutMs);
-    else throw new TestFailure('E_CREDENTIAL_TEST_UNSUPPORTED', `A credential of kind ${input.kind} cannot be tested.`, 'Only mailbox (IMAP), mail sending (SMTP), API key and HTTP Basic credentials have a connection test.');
+    else if (input.kind === 'api_key' || input.kind === 'basic' || input.kind === 'ai_endpoint') message = await testHttp(input, policy, timeoutMs);
+    else throw new TestFailure('E_CREDENTIAL_TEST_UNSUPPORTED', `A credential of kind ${input.kind} cannot be tested.`, 'Only mailbox (IMAP), mail sending (SMTP), API key, HTTP Basic and AI endpoint credentials have a connection test.');
     return { ok: true, message: scrub(message, secrets), ms: Date.now() - started };
   } catch (err) {
     const e = asFailure(err);
@@ -154,10 +154,15 @@ async function testSmtp(input: CredentialTestInput, policy: NetworkAccess, timeo
   return `Signed in to ${s.host}:${s.port} as ${s.user}.`;
 }
 
+/** An AI endpoint is tested on the model list under its base URL (every OpenAI-compatible server has one). */
+function testUrl(input: CredentialTestInput): string {
+  return input.kind === 'ai_endpoint' ? `${str(input.fields.baseUrl).replace(/\/+$/, '')}/models` : str(input.url);
+}
+
 async function testHttp(input: CredentialTestInput, policy: NetworkAccess, timeoutMs: number): Promise<string> {
   let url: URL;
   try {
-    url = new URL(str(input.url));
+    url = new URL(testUrl(input));
     if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('not http');
   } catch {
     throw new TestFailure('E_CREDENTIAL_TEST_URL', 'Give the address of a page the key opens (http:// or https://) to test this credential.', 'Type a URL of the service, e.g. https://api.example.com/me, then test again.');
@@ -167,7 +172,11 @@ async function testHttp(input: CredentialTestInput, policy: NetworkAccess, timeo
     throw new TestFailure('E_CREDENTIAL_SCOPE', `This credential may only be sent to ${hosts.join(', ')}, not to ${url.host}.`, 'Test it with an address on one of its hosts, or change its hosts.');
   }
   const headers = new Headers();
-  if (input.kind === 'api_key') {
+  if (input.kind === 'ai_endpoint') {
+    const key = input.secrets.apiKey ?? '';
+    if (!key) throw new TestFailure('E_CREDENTIAL_TEST_INCOMPLETE', 'The API key is needed to test the credential.', 'Fill in the key (any text for a local server without keys), then test again.');
+    headers.set('authorization', `Bearer ${key}`);
+  } else if (input.kind === 'api_key') {
     const key = input.secrets.key ?? '';
     if (!key) throw new TestFailure('E_CREDENTIAL_TEST_INCOMPLETE', 'The key is needed to test the credential.', 'Fill in the key, then test again.');
     headers.set(str(input.fields.header) || 'Authorization', `${typeof input.fields.prefix === 'string' ? input.fields.prefix : ''}${key}`);

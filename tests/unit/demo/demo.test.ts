@@ -16,9 +16,9 @@ function freePort(): Promise<number> {
 
 describe('demo ports', () => {
   it('are fixed by default (3100, 2525, 1143) and PORT_DEMO, PORT_SMTP, PORT_IMAP change them', () => {
-    expect(demoPorts({})).toEqual({ site: 3100, smtp: 2525, imap: 1143 });
-    expect(DEFAULT_PORTS).toEqual({ site: 3100, smtp: 2525, imap: 1143 });
-    expect(demoPorts({ PORT_DEMO: '4100', PORT_SMTP: '4525', PORT_IMAP: '4143' })).toEqual({ site: 4100, smtp: 4525, imap: 4143 });
+    expect(demoPorts({})).toEqual({ site: 3100, smtp: 2525, imap: 1143, model: 3200 });
+    expect(DEFAULT_PORTS).toEqual({ site: 3100, smtp: 2525, imap: 1143, model: 3200 });
+    expect(demoPorts({ PORT_DEMO: '4100', PORT_SMTP: '4525', PORT_IMAP: '4143', PORT_MODEL: '4200' })).toEqual({ site: 4100, smtp: 4525, imap: 4143, model: 4200 });
     expect(() => demoPorts({ PORT_IMAP: 'abc' })).toThrow(/PORT_IMAP must be a port number/);
   });
 });
@@ -26,13 +26,13 @@ describe('demo ports', () => {
 describe('npm run demo with a studio running', () => {
   let studio: Awaited<ReturnType<typeof startTestServer>>;
   let demo: Demo;
-  let ports: { site: number; smtp: number; imap: number };
+  let ports: { site: number; smtp: number; imap: number; model: number };
   const savedAllow = process.env.CONVEYOR_ALLOW_HOSTS;
 
   beforeAll(async () => {
     process.env.CONVEYOR_ALLOW_HOSTS = '127.0.0.1';
     studio = await startTestServer();
-    ports = { site: await freePort(), smtp: await freePort(), imap: await freePort() };
+    ports = { site: await freePort(), smtp: await freePort(), imap: await freePort(), model: await freePort() };
     demo = await startDemo({ ports, studioUrl: studio.url });
   }, 60_000);
   afterAll(async () => {
@@ -46,13 +46,15 @@ describe('npm run demo with a studio running', () => {
     expect(demo.siteUrl).toBe(`http://127.0.0.1:${ports.site}`);
     expect(demo.relay.port).toBe(ports.smtp);
     expect(demo.dovecot.port).toBe(ports.imap);
+    expect(demo.model.baseUrl).toBe(`http://127.0.0.1:${ports.model}/v1`);
     expect((await fetch(`${demo.siteUrl}/signup`)).status).toBe(200);
   });
 
   it('creates the IMAP mailbox and the SMTP senders in the studio, and they connect', async () => {
     expect(demo.registered).toMatchObject({ ok: true });
     const list = (await studio.api('GET', '/api/credentials')).body as Array<{ id: string; name: string; kind: string; fields: Record<string, unknown>; scope: { nodeTypes: string[] } }>;
-    expect(list.map((c) => c.name).sort()).toEqual(['demo-mailbox', 'demo-sender-1', 'demo-sender-2', 'demo-sender-3']);
+    expect(list.map((c) => c.name).sort()).toEqual(['demo-mailbox', 'demo-model', 'demo-sender-1', 'demo-sender-2', 'demo-sender-3']);
+    expect(list.find((c) => c.name === 'demo-model')).toMatchObject({ kind: 'ai_endpoint', fields: { baseUrl: `http://127.0.0.1:${ports.model}/v1` }, scope: { nodeTypes: ['ai.chat'] } });
     const mailbox = list.find((c) => c.name === 'demo-mailbox')!;
     expect(mailbox).toMatchObject({ kind: 'imap', fields: { host: '127.0.0.1', port: ports.imap, secure: false } });
     expect(mailbox.scope.nodeTypes.sort()).toEqual(['mail.mark-mailbox', 'mail.wait-for-code']);
@@ -100,6 +102,6 @@ describe('npm run demo with a studio running', () => {
   });
 
   it('refuses to start on a port in use, naming the variable that changes it', async () => {
-    await expect(startDemo({ ports: { site: ports.site, smtp: await freePort(), imap: await freePort() } })).rejects.toThrow(/Port \d+ \(demo site\) is already in use.*PORT_DEMO/);
+    await expect(startDemo({ ports: { site: ports.site, smtp: await freePort(), imap: await freePort(), model: await freePort() } })).rejects.toThrow(/Port \d+ \(demo site\) is already in use.*PORT_DEMO/);
   });
 });
