@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { createRegistry } from '../nodes/index.ts';
+import { bindRateLimitStore } from '../nodes/sdk/rate-limit.ts';
 import type { NodeRegistry } from '../nodes/registry.ts';
 import { Engine } from './engine/engine.ts';
 import { TrackingService } from './tracking/tracking-service.ts';
@@ -58,6 +59,8 @@ export async function openConveyor(dataDir: string, opts: OpenOptions = {}): Pro
     const tracking = new TrackingService(store, await trackingKey(dir), publicUrlFromEnv());
     const engine = new Engine({ store, registry, dataDir: dir, credentials: vault, tracking });
     await engine.recover();
+    // Per-host rate limits of HTTP and AI steps keep their slots in this store (nodes/sdk/rate-limit.ts).
+    const unbindLimits = bindRateLimitStore(store);
     const flows = new FlowLibrary(store, registry);
     const scheduler = new Scheduler({ store, engine, log: typeof opts.schedules === 'object' ? opts.schedules.log : undefined });
     flows.onChange = (id) => void scheduler.refresh(id).catch(() => undefined);
@@ -82,6 +85,7 @@ export async function openConveyor(dataDir: string, opts: OpenOptions = {}): Pro
         await retention.close();
         await scheduler.close();
         await engine.shutdown();
+        unbindLimits();
         await store.close();
         unlock();
       },

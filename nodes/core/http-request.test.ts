@@ -92,6 +92,9 @@ describe('core.http-request', () => {
       expectStatus: '2xx',
       responseField: 'response',
       credential: '',
+      rateLimit: 0,
+      ratePer: 'second',
+      retryAfterMaxSeconds: 60,
     });
     expect(httpRequest.credentials).toEqual([{ name: 'credential', kind: ['basic', 'api_key'], optional: true }]);
   });

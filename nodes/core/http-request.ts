@@ -5,6 +5,7 @@ import { displayUrl, parseWebUrl } from '../sdk/url.ts';
 import type { Json, ResolvedCredential } from '../sdk/types.ts';
 import { credentialParam } from '../sdk/credentials.ts';
 import type { NetworkAccess } from '../sdk/network.ts';
+import { limitOf, noteRetryAfter, rateLimitParams, waitForRateLimit } from '../sdk/rate-limit.ts';
 import { abortError } from './lib/abort.ts';
 import { fieldName } from './lib/fields.ts';
 import { renderTemplate } from './lib/template.ts';
@@ -19,6 +20,8 @@ const BODY_EXCERPT = 200;
 const CREDENTIAL_KINDS = ['basic', 'api_key'];
 /** Redirects followed (by hand, each hop checked by the network policy; only within the same site when a credential is sent). */
 const MAX_REDIRECTS = 10;
+/** Answers with Retry-After waited for and sent again within one step, at most. */
+const MAX_RETRY_AFTER = 3;
 
 const params = z.object({
   method: z
@@ -83,6 +86,7 @@ const params = z.object({
   responseField: fieldName('response')
     .describe('The field that receives the answer: { status, headers, body }. The body is parsed when the service answers JSON, otherwise kept as text.')
     .meta({ title: 'Store the answer in' }),
+  ...rateLimitParams,
 });
 
 const URL_WORDS = { subject: 'The URL', example: 'https://api.example.com/users/{{ id }}' };
@@ -144,35 +148,55 @@ export const httpRequest = defineNode({
       }
     }
 
-    const timeout = AbortSignal.timeout(p.timeoutMs);
-    const signal = AbortSignal.any([ctx.signal, timeout]);
+    const limit = limitOf(p);
     let response: Response;
     let text: string;
-    try {
-      // Every hop goes through the run's network policy (checked on the address connected to).
-      response = await fetchFollowing(ctx.network, url, { method: p.method, headers, body, signal }, credential ? p.credential : null);
-      text = await response.text();
-    } catch (err) {
-      if (err instanceof NodeError) throw err;
-      if (ctx.signal.aborted) throw abortError(ctx.signal, 'The request was cancelled.');
-      if (timeout.aborted) {
-        throw new NodeError(
-          'E_HTTP_TIMEOUT',
-          `No answer from ${p.method} ${shownUrl} within ${p.timeoutMs} ms.`,
-          'The service may be slow or unavailable: retry later, or raise the time limit.',
-          { transient: true, cause: err },
-        );
+    let retryAfter: number | null = null;
+    for (let sent = 0; ; sent++) {
+      // The host's rate limit (shared by the flow's steps, across runs and restarts) before each send.
+      try {
+        await waitForRateLimit(ctx, url, limit);
+      } catch (err) {
+        if (ctx.signal.aborted) throw abortError(ctx.signal, 'The request was cancelled while it waited for the rate limit.');
+        throw err;
       }
-      throw networkError(err, url, shownUrl, p.method);
+      const timeout = AbortSignal.timeout(p.timeoutMs);
+      const signal = AbortSignal.any([ctx.signal, timeout]);
+      try {
+        // Every hop goes through the run's network policy (checked on the address connected to).
+        response = await fetchFollowing(ctx.network, url, { method: p.method, headers, body, signal }, credential ? p.credential : null);
+        retryAfter = statusMatches(response.status, p.expectStatus) ? null : await noteRetryAfter(ctx, url, response);
+        // 429/503 mean the request was not handled: sending it again after the wait asked for is safe.
+        if (retryAfter !== null && retryAfter <= p.retryAfterMaxSeconds * 1000 && sent < MAX_RETRY_AFTER) {
+          await response.body?.cancel().catch(() => undefined);
+          ctx.log.info(`${url.host} answered ${response.status} and asked to wait ${Math.ceil(retryAfter / 1000)} s (Retry-After): sending again then.`);
+          continue;
+        }
+        text = await response.text();
+        break;
+      } catch (err) {
+        if (err instanceof NodeError) throw err;
+        if (ctx.signal.aborted) throw abortError(ctx.signal, 'The request was cancelled.');
+        if (timeout.aborted) {
+          throw new NodeError(
+            'E_HTTP_TIMEOUT',
+            `No answer from ${p.method} ${shownUrl} within ${p.timeoutMs} ms.`,
+            'The service may be slow or unavailable: retry later, or raise the time limit.',
+            { transient: true, cause: err },
+          );
+        }
+        throw networkError(err, url, shownUrl, p.method);
+      }
     }
 
     const status = response.status;
     if (!statusMatches(status, p.expectStatus)) {
       const transient = status >= 500 || status === 429 || status === 408;
       const said = text.trim() ? ` It said: ${excerpt(text.trim())}` : '';
+      const waitAsked = retryAfter !== null ? ` It asked to wait ${Math.ceil(retryAfter / 1000)} s (Retry-After); later requests of this flow to ${url.host} wait until then.` : '';
       throw new NodeError(
         'E_HTTP_STATUS',
-        `${p.method} ${shownUrl} answered ${status}${response.statusText ? ` ${response.statusText}` : ''} (expected ${p.expectStatus}).${said}`,
+        `${p.method} ${shownUrl} answered ${status}${response.statusText ? ` ${response.statusText}` : ''} (expected ${p.expectStatus}).${said}${waitAsked}`,
         statusHint(status),
         { transient },
       );
@@ -275,7 +299,7 @@ export function statusMatches(status: number, expected: string): boolean {
 function statusHint(status: number): string {
   if (status === 401 || status === 403) return 'The service refused access: check the API key or credentials in the headers.';
   if (status === 404) return 'The address does not exist on the service: check the URL and the record fields it uses.';
-  if (status === 429) return 'The service says too many requests were sent: add a Delay before this step or retry later.';
+  if (status === 429) return 'The service says too many requests were sent: set a rate limit on this step (or raise "Wait for Retry-After up to"), or retry later.';
   if (status >= 500) return 'The service had a problem on its side: retrying later may help.';
   if (status >= 400) return 'The service rejected the request: check the URL, headers and body against the service\'s documentation.';
   return 'If this answer is fine, add its code to "Successful status codes".';

@@ -50,7 +50,7 @@ function event(id: string, email = 'ada@example.com'): string {
   return JSON.stringify({ id, type: 'payment.succeeded', data: { email, amount: 4900 } });
 }
 
-async function post(body: string | Buffer, headers: Record<string, string> = {}, url = `/hooks/${FLOW_ID}/payments`) {
+async function post(body: string, headers: Record<string, string> = {}, url = `/hooks/${FLOW_ID}/payments`) {
   const res = await fetch(server.url + url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
   const text = await res.text();
   return { status: res.status, body: text ? JSON.parse(text) : null };
