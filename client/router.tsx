@@ -25,6 +25,7 @@ const ReportPage = page(() => import('./pages/ReportPage.tsx'), 'ReportPage');
 const ReviewPage = page(() => import('./review/ReviewPage.tsx'), 'ReviewPage');
 const CredentialsPage = page(() => import('./credentials/CredentialsPage.tsx'), 'CredentialsPage');
 const StoragePage = page(() => import('./pages/StoragePage.tsx'), 'StoragePage');
+const SuppressionPage = page(() => import('./tracking/SuppressionPage.tsx'), 'SuppressionPage');
 
 export const router = createBrowserRouter([
   { path: '/login', element: <LoginPage /> },
@@ -40,6 +41,7 @@ export const router = createBrowserRouter([
       { path: 'review', element: <ReviewPage /> },
       { path: 'credentials', element: <CredentialsPage /> },
       { path: 'storage', element: <StoragePage /> },
+      { path: 'suppression', element: <SuppressionPage /> },
       { path: '*', element: <NotFoundPage /> },
     ],
   },

@@ -27,6 +27,7 @@ import {
   TextCursorInput,
   TextSearch,
   Timer,
+  Workflow,
   type LucideIcon,
 } from 'lucide-react';
 import type { NodeTypeInfo } from '../api/types.ts';
@@ -67,6 +68,7 @@ const ICONS: Record<string, LucideIcon> = {
   'text-cursor-input': TextCursorInput,
   'text-search': TextSearch,
   timer: Timer,
+  workflow: Workflow,
 };
 
 /** Emoji (and the code node's braces) of node types written before icons were names. */

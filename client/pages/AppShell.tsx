@@ -4,7 +4,7 @@ import { useAuth } from '../api/auth.ts';
 import { LoadingState } from '../components/Spinner.tsx';
 import { Toaster } from '../components/Toaster.tsx';
 import { FlowIcon, HistoryIcon } from '../components/icons.tsx';
-import { DatabaseIcon } from './nav-icons.tsx';
+import { DatabaseIcon, MailOffIcon } from './nav-icons.tsx';
 import { cn } from '../lib/cn.ts';
 import { InboxIcon } from '../review/icons.tsx';
 import { useReviewCount } from '../review/review-count-store.ts';
@@ -111,6 +111,9 @@ export function AppShell() {
           </NavItem>
           <NavItem to="/storage" icon={<DatabaseIcon size={15} />}>
             <span data-testid="nav-storage">Storage</span>
+          </NavItem>
+          <NavItem to="/suppression" icon={<MailOffIcon size={15} />}>
+            <span data-testid="nav-suppression">Unsubscribes</span>
           </NavItem>
         </nav>
         <div className="ml-auto text-xs text-slate-500">Automation studio</div>

@@ -15,6 +15,7 @@ import { useAsync } from '../lib/use-async.ts';
 import { useCatalog } from '../stores/catalog-store.ts';
 import { Card, PageBody } from './PageHeader.tsx';
 import { ReportTokens } from './ReportTokens.tsx';
+import { ReportTracking } from './ReportTracking.tsx';
 
 const enc = encodeURIComponent;
 const reportUrl = (id: string) => `/api/runs/${enc(id)}/report`;
@@ -97,6 +98,7 @@ export function ReportPage() {
           <Timings report={r} />
           <Steps report={r} />
           {r.tokens && <ReportTokens tokens={r.tokens} steps={r.perStep} />}
+          {r.tracking && <ReportTracking tracking={r.tracking} />}
           <Errors report={r} />
           <Rejects report={r} />
         </div>

@@ -12,6 +12,7 @@ import { outputByPort } from '../data/step-data.ts';
 import { RecordInRunBadge } from './RecordInRunBadge.tsx';
 import { useLiveRun } from '../stores/live-run-store.ts';
 import type { RecordEvent, RecordStatus, Step } from '../api/types.ts';
+import { MailActivity } from '../tracking/MailActivity.tsx';
 
 /** One record of a run: its data, result, error, and every step it went through. */
 export function RecordDetail({ runId, index, nodeNames, onClose }: { runId: string; index: number | null; nodeNames: Record<string, string>; onClose(): void }) {
@@ -58,6 +59,7 @@ function RecordDetailBody({ runId, index, nodeNames }: { runId: string; index: n
         <h4 className="mb-2 text-xs font-semibold tracking-wide text-slate-400 uppercase">Steps ({steps.length})</h4>
         <StepList steps={steps} recordData={record.data} nodeNames={nodeNames} />
       </div>
+      <MailActivity runId={runId} index={index} nodeNames={nodeNames} />
       {events && events.length > 0 && (
         <div>
           <h4 className="mb-2 text-xs font-semibold tracking-wide text-slate-400 uppercase">Audit trail ({events.length})</h4>

@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import type { Json } from '../../nodes/sdk/types.ts';
 import type { LogStore, NodeStateStore, RunStore } from '../store/types.ts';
 import type { MailTracking } from '../contract/wire/report.ts';
+import type { TrackingEvent } from '../contract/wire/tracking.ts';
+export type { TrackingEvent };
 
 /**
  * Opens, clicks and unsubscribes, kept against the run and the record through the store's node
@@ -11,18 +13,6 @@ import type { MailTracking } from '../contract/wire/report.ts';
  * reader is kept: no IP address, no user agent (docs/security.md, "Tracking links").
  */
 export const TRACKING_NODE = '~tracking';
-
-export type TrackingKind = 'open' | 'click' | 'unsubscribe';
-
-export interface TrackingEvent {
-  kind: TrackingKind;
-  at: string;
-  /** The send step whose mail it was. */
-  nodeId: string;
-  /** Clicks: which link (0 = first) and where it went. */
-  link?: number;
-  url?: string;
-}
 
 /** Per record and kind, events past this many are counted in no list (a mail client reloading its pixel in a loop). */
 export const EVENTS_PER_RECORD_KIND = 20;

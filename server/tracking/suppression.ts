@@ -2,6 +2,8 @@ import { z } from 'zod';
 import type { Json } from '../../nodes/sdk/types.ts';
 import { ConveyorError } from '../errors.ts';
 import type { NodeStateStore } from '../store/types.ts';
+import type { Suppression } from '../contract/wire/tracking.ts';
+export type { Suppression };
 
 /**
  * The suppression list: addresses no mail step of this installation sends to any more, for every
@@ -10,17 +12,6 @@ import type { NodeStateStore } from '../store/types.ts';
  */
 const SCOPE = 'install';
 const NODE = '~suppression';
-
-export interface Suppression {
-  address: string;
-  at: string;
-  /** unsubscribe: the recipient's own link; operator: added by hand (REST or studio). */
-  source: 'unsubscribe' | 'operator';
-  /** For an unsubscribe: the run and record whose mail carried the link. */
-  runId?: string;
-  recordIndex?: number;
-  note?: string;
-}
 
 const ADDRESS = /^[^\s@<>,;"]+@[^\s@<>,;"]+$/;
 

@@ -1,0 +1,190 @@
+import { useState, type FormEvent } from 'react';
+import { Link } from 'react-router';
+import { ApiError, errorMessage } from '../api/http.ts';
+import { Button } from '../components/Button.tsx';
+import { ConfirmDialog } from '../components/ConfirmDialog.tsx';
+import { EmptyState, ErrorState } from '../components/EmptyState.tsx';
+import { LoadingState } from '../components/Spinner.tsx';
+import { TextInput } from '../components/TextInput.tsx';
+import { dateTime, plural } from '../lib/format.ts';
+import { useAsync } from '../lib/use-async.ts';
+import { toast } from '../stores/toast-store.ts';
+import { Card, PageBody, PageHeader } from '../pages/PageHeader.tsx';
+import { MailOffIcon } from '../pages/nav-icons.tsx';
+import { trackingApi } from './api.ts';
+import type { Suppression } from '../../server/contract/wire/tracking.ts';
+
+const PAGE = 100;
+
+/**
+ * The suppression list: addresses no Send mail step of this installation mails any more — those
+ * that unsubscribed through a tracked mail's link, and those added here. Removing one lets mail
+ * reach it again.
+ */
+export function SuppressionPage() {
+  const [search, setSearch] = useState('');
+  const [offset, setOffset] = useState(0);
+  const list = useAsync(() => trackingApi.suppressions({ search, offset, limit: PAGE }), [search, offset]);
+  const [removing, setRemoving] = useState<Suppression | null>(null);
+
+  const remove = async () => {
+    if (!removing) return;
+    try {
+      await trackingApi.unsuppress(removing.address);
+      toast.success('Address removed', `${removing.address} can be mailed again.`);
+      setRemoving(null);
+      list.reload();
+    } catch (err) {
+      toast.error('Could not remove the address', err instanceof ApiError ? `${err.message} ${err.hint}` : errorMessage(err));
+    }
+  };
+
+  const data = list.data;
+  return (
+    <PageBody>
+      <div data-testid="suppression-page" className="space-y-5">
+        <PageHeader
+          title="Suppression list"
+          subtitle="Addresses no Send mail step mails any more: people who unsubscribed through a tracked mail, and addresses added here. Records sent to them are skipped, with the reason."
+        />
+        <AddForm onAdded={list.reload} />
+        <Card>
+          <div className="flex items-center gap-3 border-b border-slate-200 px-5 py-2.5 text-sm">
+            <span className="font-medium text-slate-700" data-testid="suppression-total">
+              {data ? plural(data.total, 'address', 'addresses') : ' '}
+            </span>
+            <TextInput
+              className="ml-auto w-64"
+              placeholder="Search addresses"
+              aria-label="Search addresses"
+              value={search}
+              data-testid="suppression-search"
+              onChange={(e) => {
+                setSearch(e.target.value);
+                setOffset(0);
+              }}
+            />
+          </div>
+          {list.loading && !data ? (
+            <LoadingState label="Loading the list…" />
+          ) : list.error && !data ? (
+            <ErrorState title="Could not load the suppression list" message={errorMessage(list.error)} onRetry={list.reload} />
+          ) : data && data.total === 0 ? (
+            <EmptyState icon={<MailOffIcon size={22} />} title={search ? 'No address matches' : 'Nobody has unsubscribed'} data-testid="suppression-empty">
+              {search ? 'Try another part of the address.' : 'Addresses appear here when someone uses the unsubscribe link of a tracked mail, or when you add one above.'}
+            </EmptyState>
+          ) : data ? (
+            <table className="w-full text-sm" data-testid="suppression-table">
+              <thead className="border-b border-slate-200 bg-slate-50/80 text-left text-xs font-medium tracking-wide text-slate-500 uppercase">
+                <tr>
+                  <th className="px-5 py-2.5">Address</th>
+                  <th className="px-3 py-2.5">How</th>
+                  <th className="px-3 py-2.5">Since</th>
+                  <th className="w-28 px-3 py-2.5" />
+                </tr>
+              </thead>
+              <tbody className="divide-y divide-slate-100">
+                {data.items.map((s) => (
+                  <tr key={s.address} data-testid="suppression-row" data-address={s.address}>
+                    <td className="px-5 py-2.5 font-mono text-slate-800">{s.address}</td>
+                    <td className="px-3 py-2.5 text-slate-600">
+                      {s.source === 'unsubscribe' ? (
+                        <>
+                          Unsubscribed
+                          {s.runId && (
+                            <>
+                              {' '}
+                              from{' '}
+                              <Link className="text-indigo-700 hover:underline" to={`/runs/${encodeURIComponent(s.runId)}`}>
+                                a mail of this run
+                              </Link>
+                            </>
+                          )}
+                        </>
+                      ) : (
+                        <>Added by hand{s.note ? `: ${s.note}` : ''}</>
+                      )}
+                    </td>
+                    <td className="px-3 py-2.5 text-slate-600">{dateTime(s.at)}</td>
+                    <td className="px-3 py-2.5 text-right">
+                      <Button size="xs" variant="ghost" onClick={() => setRemoving(s)} data-testid="suppression-remove">
+                        Remove
+                      </Button>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          ) : null}
+          {data && data.total > PAGE && (
+            <div className="flex items-center justify-end gap-2 border-t border-slate-200 px-5 py-2 text-xs text-slate-500">
+              <Button size="xs" disabled={offset === 0} onClick={() => setOffset(Math.max(0, offset - PAGE))}>
+                Previous
+              </Button>
+              <Button size="xs" disabled={offset + PAGE >= data.total} onClick={() => setOffset(offset + PAGE)}>
+                Next
+              </Button>
+            </div>
+          )}
+        </Card>
+      </div>
+      <ConfirmDialog
+        open={removing !== null}
+        title="Mail this address again?"
+        confirmLabel="Remove from the list"
+        onConfirm={remove}
+        danger
+        onCancel={() => setRemoving(null)}
+      >
+        {removing?.source === 'unsubscribe'
+          ? `${removing.address} unsubscribed. Only remove it if they asked to receive these mails again.`
+          : `${removing?.address ?? ''} will receive mail from send steps again.`}
+      </ConfirmDialog>
+    </PageBody>
+  );
+}
+
+function AddForm({ onAdded }: { onAdded(): void }) {
+  const [address, setAddress] = useState('');
+  const [note, setNote] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      await trackingApi.suppress(address.trim(), note.trim() || undefined);
+      toast.success('Address added', `${address.trim()} will not be mailed any more.`);
+      setAddress('');
+      setNote('');
+      onAdded();
+    } catch (err) {
+      setError(err instanceof ApiError ? `${err.message} ${err.hint}` : errorMessage(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <Card className="p-5">
+      <form className="flex flex-wrap items-end gap-3" onSubmit={submit} data-testid="suppression-add">
+        <label className="flex flex-col gap-1 text-xs font-medium text-slate-600">
+          Address
+          <TextInput value={address} onChange={(e) => setAddress(e.target.value)} placeholder="name@example.com" className="w-72" invalid={error !== null} data-testid="suppression-address" required />
+        </label>
+        <label className="flex flex-col gap-1 text-xs font-medium text-slate-600">
+          Note (optional)
+          <TextInput value={note} onChange={(e) => setNote(e.target.value)} placeholder="asked by phone" className="w-64" maxLength={500} />
+        </label>
+        <Button type="submit" variant="primary" loading={busy} disabled={!address.trim()} data-testid="suppression-add-submit">
+          Add to the list
+        </Button>
+      </form>
+      {error && (
+        <p className="mt-2 text-sm text-rose-700" role="alert" data-testid="suppression-add-error">
+          {error}
+        </p>
+      )}
+    </Card>
+  );
+}
