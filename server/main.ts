@@ -12,6 +12,8 @@ import { readAdminPassword } from './auth/admin-password.ts';
 import { isPasswordHash } from './auth/password.ts';
 import { isForeignOrigin } from './auth/csrf.ts';
 import { markStudioPort } from '../nodes/sdk/network.ts';
+import { createLogger, logFormatFrom, routeConsole, type LogFormat, type Logger } from './logging/logger.ts';
+import { mirrorRunLogs } from './logging/run-log-mirror.ts';
 
 export interface ServerOptions {
   port?: number;
@@ -27,6 +29,13 @@ export interface ServerOptions {
   auth?: { passwordHash?: string; loginLimit?: { max?: number; windowMs?: number; account?: { free?: number; baseDelayMs?: number; maxDelayMs?: number } } };
   /** Trust X-Forwarded-For/-Proto from a reverse proxy on this machine (default: env CONVEYOR_TRUST_PROXY=1). */
   trustProxy?: boolean;
+  /**
+   * The log's format (default: LOG_FORMAT, else text): `json` writes one JSON object a line (pino)
+   * for the server's own lines, the runs' log lines and everything written to the console.
+   */
+  logFormat?: LogFormat;
+  /** Where the log goes (tests; default stdout/stderr). */
+  logDestination?: NodeJS.WritableStream;
 }
 
 export interface RunningServer {
@@ -44,7 +53,12 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   const dataDir = path.resolve(opts.dataDir ?? defaultDataDir());
   const passwordHash = await configuredPasswordHash(opts, dataDir);
   assertBindAllowed(host, passwordHash !== null);
-  const conveyor = await openConveyor(dataDir, { schedules: { log: opts.log ? (line) => console.log(line) : undefined } });
+  const logger: Logger | null = opts.log ? createLogger({ format: opts.logFormat ?? logFormatFrom([]), destination: opts.logDestination }) : null;
+  // JSON logs: every line of the process is JSON, also what other parts write to the console.
+  const restoreConsole = logger?.format === 'json' ? routeConsole(logger) : () => undefined;
+  const conveyor = await openConveyor(dataDir, { schedules: { log: logger ? (line) => logger.info(line) : undefined } });
+  const stopMirror = logger?.format === 'json' ? mirrorRunLogs(conveyor.engine, logger) : () => undefined;
+  if (logger) conveyor.monitoring.useLog(logger);
   // Half-written uploads of a studio that was killed (DATA_DIR/tmp): removed, with a log line.
   await cleanTempFiles(conveyor.dataDir);
   const auth = new Auth({ passwordHash, dataDir: conveyor.dataDir, loginLimit: opts.auth?.loginLimit });
@@ -60,6 +74,8 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   } catch (err) {
     await rooms.close().catch(() => undefined);
     await conveyor.close();
+    stopMirror();
+    restoreConsole();
     if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
       throw new ConveyorError('E_PORT_IN_USE', `Port ${port} on ${host} is already in use.`, 'Stop the other program or start Conveyor with another PORT, e.g. PORT=3001 npm start.', 409);
     }
@@ -71,7 +87,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   // Tracked mails link here unless CONVEYOR_PUBLIC_URL names the address recipients use.
   conveyor.tracking.useStudioUrl(`http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`);
   const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
-  if (opts.log) console.log(`Conveyor studio at ${url} (data in ${conveyor.dataDir}; login ${auth.required ? 'on' : 'off: no password set, this computer only'})`);
+  logger?.info(`Conveyor studio at ${url} (data in ${conveyor.dataDir}; login ${auth.required ? 'on' : 'off: no password set, this computer only'})`, { url, dataDir: conveyor.dataDir, login: auth.required });
   let closing: Promise<void> | null = null;
   return {
     url,
@@ -81,6 +97,8 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
         http.closeAllConnections();
         await rooms.close();
         await conveyor.close();
+        stopMirror();
+        restoreConsole();
       })();
       return closing;
     },

@@ -18,10 +18,11 @@ import type { RunSummary } from '../engine/engine.ts';
 import { OUTCOME_EXIT_CODE, runOutcome } from '../contract/run-outcome.ts';
 import type { Store } from '../store/types.ts';
 import { makeCreatedFilesPrivate } from '../private-files.ts';
+import { logFormatFrom } from '../logging/logger.ts';
 
 const USAGE = `Usage: conveyor <command>
 
-  serve                                  start the studio (PORT, HOST, DATA_DIR)
+  serve [--log-format json|text]         start the studio (PORT, HOST, DATA_DIR; LOG_FORMAT)
   set-password [--data-dir DIR] [--print]
                                          set the admin password (read from stdin) that the
                                          studio asks for; needed to listen on a non-loopback
@@ -56,7 +57,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     switch (command) {
       case 'serve':
-        return await serve();
+        return await serve(rest);
       case 'run':
         return await run(rest);
       case 'resume':
@@ -101,8 +102,8 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-async function serve(): Promise<number> {
-  const server = await startServer({ log: true });
+async function serve(args: string[]): Promise<number> {
+  const server = await startServer({ log: true, logFormat: logFormatFrom(args) });
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once('SIGINT', stop);
