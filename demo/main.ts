@@ -3,14 +3,16 @@
  * code" template), the demo contact form (for flows/contact-form-multipage.json), the demo search
  * API (for flows/search-terms-outreach.json) and a faults page, all on one port; three sender
  * accounts on a local SMTP relay into Dovecot; and, in a studio running on this machine, the
- * credentials these templates name; a local OpenAI-compatible model server for the AI step. Fixed
- * ports (demo/start.ts): 3100, 2525, 1143, 3200 — PORT_DEMO, PORT_SMTP, PORT_IMAP, PORT_MODEL change them; STUDIO_URL (or PORT) says where the studio is.
+ * credentials these templates name; a local OpenAI-compatible model server for the AI step; a
+ * payment provider that signs and posts webhook events (demo/payment-provider.ts). Fixed
+ * ports (demo/start.ts): 3100, 2525, 1143, 3200, 3300 — PORT_DEMO, PORT_SMTP, PORT_IMAP, PORT_MODEL, PORT_PAYMENTS change them; STUDIO_URL (or PORT) says where the studio is.
  * Ctrl+C stops everything and deletes the mail.
  */
 import { CATCH_ALL, DEMO_PASSWORD } from './signup-site.ts';
 import { SENDERS } from './outreach.ts';
 import { MAILBOX_CREDENTIAL, MODEL_CREDENTIAL, demoPorts, startDemo } from './start.ts';
 import { DEMO_MODEL, DEMO_MODEL_KEY } from './model-server.ts';
+import { PAYMENTS_CREDENTIAL, paymentsPort, startPaymentProvider } from './payment-provider.ts';
 
 const studioUrl = process.env.STUDIO_URL ?? `http://127.0.0.1:${process.env.PORT ?? 3000}`;
 let demo: Awaited<ReturnType<typeof startDemo>>;
@@ -18,6 +20,14 @@ try {
   demo = await startDemo({ ports: demoPorts(), studioUrl, seed: process.env.DEMO_SEED ?? 'conveyor-demo' });
 } catch (err) {
   console.error(`The demo could not start: ${(err as Error).message}`);
+  process.exit(1);
+}
+let payments: Awaited<ReturnType<typeof startPaymentProvider>>;
+try {
+  payments = await startPaymentProvider({ port: paymentsPort(), studioUrl });
+} catch (err) {
+  console.error(`The demo payment provider could not start (port ${process.env.PORT_PAYMENTS ?? 3300}; PORT_PAYMENTS changes it): ${(err as Error).message}`);
+  await demo.stop();
   process.exit(1);
 }
 const url = demo.siteUrl;
@@ -32,6 +42,8 @@ console.log(`IMAP (every code lands in one catch-all mailbox): host ${demo.dovec
 console.log(`  credential "${MAILBOX_CREDENTIAL}": user "${CATCH_ALL}", password "${DEMO_PASSWORD}"`);
 console.log(`Local OpenAI-compatible model (deterministic; [[model:429]], [[model:mismatch]]… in a prompt make it misbehave): base URL ${demo.model.baseUrl}, model "${DEMO_MODEL}"`);
 console.log(`  credential "${MODEL_CREDENTIAL}": API key "${DEMO_MODEL_KEY}"   faults: POST ${demo.model.url}/control/faults   stats: ${demo.model.url}/control/stats`);
+console.log(`Demo payment provider: ${payments.url}/payments — signs payment.succeeded events and posts them to ${payments.hookUrl} (PAYMENTS_HOOK_URL changes it); can replay one or forge one`);
+console.log(`  credential "${PAYMENTS_CREDENTIAL}" (webhook signing secret): ${payments.registered?.message}`);
 console.log(`Studio: ${demo.registered?.message}`);
 console.log('Press Ctrl+C to stop.');
 
@@ -40,6 +52,7 @@ const stop = async (): Promise<void> => {
   if (stopping) return;
   stopping = true;
   console.log('\nStopping the demo…');
+  await payments.close();
   await demo.stop();
   process.exit(0);
 };
