@@ -4,7 +4,7 @@ import type { RecordData } from '../sdk/types.ts';
 import { failureOf, makeContext, runNode } from '../sdk/testing.ts';
 import { code } from './code.ts';
 import { coreNodes } from './index.ts';
-import { sandboxPoolStats } from './lib/sandbox/pool.ts';
+import { runFunction, sandboxPoolStats } from './lib/sandbox/pool.ts';
 
 const order = { id: 7, qty: 3, price: 2.5, customer: { name: 'Ada', tags: ['vip'] } };
 const MB = 1024 * 1024;
@@ -410,6 +410,23 @@ describe('core.code sandbox: escape attempts are contained', () => {
     // The same worker (QuickJS's own deadline stopped the loop), a new runtime after the timeout.
     expect(after.spawned).toBe(before.spawned);
     expect(after.created - before.created).toBe(1);
+  });
+
+  it('many records of one run waiting at once add one stop listener to the run, not one each (no MaxListeners warning)', async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.name);
+    process.on('warning', onWarning);
+    try {
+      const run = new AbortController();
+      const outcomes = await Promise.all(
+        Array.from({ length: 30 }, (_, i) => runFunction({ code: 'return { i: record.i }', input: { i }, timeoutMs: 5000, memoryLimitBytes: 32 * MB }, run.signal)),
+      );
+      expect(outcomes.map((o) => o.outcome.kind)).toEqual(Array(30).fill('result'));
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(warnings).not.toContain('MaxListenersExceededWarning');
+    } finally {
+      process.off('warning', onWarning);
+    }
   });
 
   it('runs many records at once, each in its own isolate', async () => {

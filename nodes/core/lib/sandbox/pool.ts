@@ -34,7 +34,6 @@ interface Pending {
   resolve(run: SandboxRun): void;
   reject(err: unknown): void;
   signal?: AbortSignal;
-  onAbort?: () => void;
   /** The worker has begun the synchronous execution (the watchdog runs). */
   started: boolean;
   timer?: NodeJS.Timeout;
@@ -70,13 +69,29 @@ export function runFunction(req: SandboxRequest, signal?: AbortSignal): Promise<
       signal,
       started: false,
     };
-    if (signal) {
-      pending.onAbort = () => abort(pending);
-      signal.addEventListener('abort', pending.onAbort, { once: true });
-    }
+    if (signal) watch(signal, pending);
     queue.push(pending);
     pump();
   });
+}
+
+/**
+ * The executions waiting on each signal. A run's records share its signal: one listener per signal,
+ * not one per execution (64 records at once would pass Node's limit of 10 and print a warning).
+ */
+const watching = new WeakMap<AbortSignal, Set<Pending>>();
+
+function watch(signal: AbortSignal, pending: Pending): void {
+  let set = watching.get(signal);
+  if (!set) {
+    const executions = new Set<Pending>();
+    set = executions;
+    watching.set(signal, executions);
+    signal.addEventListener('abort', () => {
+      for (const p of [...executions]) abort(p);
+    }, { once: true });
+  }
+  set.add(pending);
 }
 
 function pump(): void {
@@ -149,7 +164,7 @@ function release(slot: Slot): void {
 
 function settle(pending: Pending): void {
   clearTimeout(pending.timer);
-  if (pending.signal && pending.onAbort) pending.signal.removeEventListener('abort', pending.onAbort);
+  if (pending.signal) watching.get(pending.signal)?.delete(pending);
 }
 
 /** Ends a worker (and whatever it runs). */
