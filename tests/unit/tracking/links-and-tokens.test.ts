@@ -1,0 +1,75 @@
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { signToken, verifyToken } from '../../../server/tracking/tokens.ts';
+import { trackingKey } from '../../../server/tracking/signing-key.ts';
+import { addOpenPixel, trackLinks } from '../../../nodes/mail/lib/tracking.ts';
+import type { TrackingAccess } from '../../../nodes/sdk/services.ts';
+
+const KEY = Buffer.alloc(32, 7);
+
+describe('tracking tokens', () => {
+  it('verify what was signed, of the kind asked, and nothing else', () => {
+    const token = signToken(KEY, { k: 'c', r: 'run_1', i: 3, n: 'send', l: 0, u: 'https://shop.example/a?b=1' });
+    expect(verifyToken(KEY, token, 'c')).toEqual({ k: 'c', r: 'run_1', i: 3, n: 'send', l: 0, u: 'https://shop.example/a?b=1' });
+    const refused = (t: string, kind: 'c' | 'o' | 'u' = 'c', key = KEY) => {
+      try {
+        verifyToken(key, t, kind);
+        return null;
+      } catch (err) {
+        return (err as { code: string; status: number });
+      }
+    };
+    expect(refused(token, 'o')).toMatchObject({ code: 'E_TRACKING_TOKEN_INVALID', status: 400 });
+    expect(refused(token, 'c', Buffer.alloc(32, 8))).toMatchObject({ code: 'E_TRACKING_TOKEN_INVALID' });
+    const [body, sig] = token.split('.');
+    const otherRecord = Buffer.from(Buffer.from(body, 'base64url').toString().replace('"i":3', '"i":4')).toString('base64url');
+    expect(refused(`${otherRecord}.${sig}`)).toMatchObject({ code: 'E_TRACKING_TOKEN_INVALID' });
+    expect(refused(`${body}.${sig}.x`)).not.toBeNull();
+    expect(refused('x'.repeat(7000))).not.toBeNull();
+    // A signed token whose target is not a web address is refused too (it could only come from a bug).
+    const js = signToken(KEY, { k: 'c', r: 'run_1', i: 0, n: 'send', l: 0, u: 'https://x.example/' }).replace(/^[^.]+/, Buffer.from(JSON.stringify({ k: 'c', r: 'run_1', i: 0, n: 'send', l: 0, u: 'javascript:alert(1)' })).toString('base64url'));
+    expect(refused(js)).not.toBeNull();
+  });
+
+  it('the key comes from a per-install secret made once, private, and stays the same', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'conveyor-tracking-key-'));
+    const first = await trackingKey(dir, {});
+    expect(await trackingKey(dir, {})).toEqual(first);
+    expect(statSync(path.join(dir, 'tracking.key')).mode & 0o077).toBe(0);
+    expect(readFileSync(path.join(dir, 'tracking.key'), 'utf8')).toMatch(/^[0-9a-f]{64}\n$/);
+    // The raw secret is never the key itself.
+    expect(first.equals(Buffer.from(readFileSync(path.join(dir, 'tracking.key'), 'utf8').trim(), 'hex'))).toBe(false);
+    const fromEnv = await trackingKey(dir, { CONVEYOR_TRACKING_SECRET: 'a'.repeat(40) });
+    expect(fromEnv.equals(first)).toBe(false);
+    await expect(trackingKey(dir, { CONVEYOR_TRACKING_SECRET: 'short' })).rejects.toMatchObject({ code: 'E_TRACKING_SECRET_WEAK' });
+    writeFileSync(path.join(dir, 'tracking.key'), 'damaged');
+    await expect(trackingKey(dir, {})).rejects.toMatchObject({ code: 'E_TRACKING_SECRET_DAMAGED' });
+  });
+});
+
+/** A TrackingAccess that shows which address and link each redirect was made for. */
+const visible: TrackingAccess = {
+  baseUrl: 'https://studio.example',
+  clickUrl: (target, link) => `https://studio.example/t/c/${link}-${encodeURIComponent(target)}`,
+  openUrl: () => 'https://studio.example/t/o/x.gif',
+  unsubscribeUrl: () => 'https://studio.example/t/u/x',
+  suppressed: async () => [],
+};
+
+describe('link rewriting', () => {
+  it('rewrites http(s) anchors only, decodes &amp;, keeps quotes and everything around them', () => {
+    const html = `<p>A <a class="btn" href="https://a.example/x?y=1&amp;z=2">one</a>, <A HREF='http://b.example/'>two</A>, <a href="mailto:m@e.example">mail</a>, <a href="#top">top</a>, <a name="n">no href</a>, <a href="https://studio.example/t/u/x">stop</a>.</p>`;
+    const { html: out, links } = trackLinks(html, visible, (u) => u.startsWith('https://studio.example/t/u/'));
+    expect(links).toEqual(['https://a.example/x?y=1&z=2', 'http://b.example/']);
+    expect(out).toBe(
+      `<p>A <a class="btn" href="https://studio.example/t/c/0-${encodeURIComponent('https://a.example/x?y=1&z=2')}">one</a>, <A HREF='https://studio.example/t/c/1-${encodeURIComponent('http://b.example/')}'>two</A>, <a href="mailto:m@e.example">mail</a>, <a href="#top">top</a>, <a name="n">no href</a>, <a href="https://studio.example/t/u/x">stop</a>.</p>`,
+    );
+  });
+
+  it('puts the pixel before </body>, or at the end of a fragment', () => {
+    expect(addOpenPixel('<html><body><p>x</p></BODY></html>', 'P')).toMatch(/<p>x<\/p><img src="P"[^>]*><\/BODY><\/html>$/);
+    expect(addOpenPixel('<p>x</p>', 'P')).toMatch(/^<p>x<\/p><img src="P"/);
+  });
+});
