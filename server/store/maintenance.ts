@@ -17,6 +17,8 @@ import { openSqlJsStore } from './sqljs-store.ts';
 import { loadSqlJs } from './sqljs.ts';
 import type { RecordCheckpoint, RunStatus } from './types.ts';
 import { tightenDataDir } from '../private-files.ts';
+import { archiveFolders, checkArchives, copyArchives, describeArchives, type ArchiveCheck } from './archive/check.ts';
+import { ARCHIVES_DIR } from './archive/layout.ts';
 
 export const BACKUP_MANIFEST = 'conveyor-backup.json';
 const LOCK_FILE = 'conveyor.lock';
@@ -46,7 +48,15 @@ export async function verifyStore(dataDir: string): Promise<VerifyResult> {
     return { storeDir, empty: true, healthy: true, inspection: null, lines: [`No store in ${storeDir} yet: nothing is stored.`] };
   }
   const ins = await inspectStore(storeDir);
-  return { storeDir, empty: false, healthy: ins.damage === null, inspection: ins, lines: describeInspection(ins) };
+  const archives = checkArchives(storeDir);
+  const damaged = archives.filter((a) => a.damage);
+  const lines = describeInspection(ins);
+  // The archives' lines go before the verdict.
+  lines.splice(lines.length - (ins.damage ? (lines.length - lines.findIndex((l) => l.startsWith('Damaged:'))) : 1), 0, ...describeArchives(archives));
+  if (!ins.damage && damaged.length > 0) {
+    lines[lines.length - 1] = `Damaged: ${damaged.map((a) => `the archive of run ${a.runId ?? a.name}`).join(', ')}. The studio answers E_STORE_DAMAGED for what it holds. Restore a backup (conveyor store restore DIR) or keep what is intact with conveyor store repair (the run goes, reported).`;
+  }
+  return { storeDir, empty: false, healthy: ins.damage === null && damaged.length === 0, inspection: ins, lines };
 }
 
 export function describeInspection(ins: StoreInspection): string[] {
@@ -98,7 +108,41 @@ export interface RepairResult {
   /** Runs that only the damaged snapshot held (best effort: read from it when it can be read). */
   snapshotRuns: string[] | null;
   inDoubt: InDoubtMark[];
+  /** Runs whose archive was damaged: deleted from the store (their archive moved aside). */
+  lostRuns: Array<{ runId: string; records: number; steps: number; reason: string }>;
   lines: string[];
+}
+
+async function missingArchiveCount(storeDir: string): Promise<number> {
+  const store = await openSqlJsStore(storeDir, { onWarning: () => undefined, archiveAfterMs: null, missingArchives: 'allow' });
+  try {
+    return store.missingArchives().length;
+  } finally {
+    await store.kill();
+  }
+}
+
+/**
+ * Opens the store accepting the archives just moved aside as missing, and deletes the runs that named
+ * them (one journaled op each, with an audit row): the store then opens without them.
+ */
+async function dropLostArchivedRuns(storeDir: string, damaged: ArchiveCheck[], aside: string, now: Date): Promise<RepairResult['lostRuns']> {
+  const lost: RepairResult['lostRuns'] = [];
+  const store = await openSqlJsStore(storeDir, { onWarning: () => undefined, archiveAfterMs: null, missingArchives: 'allow' });
+  try {
+    for (const m of store.missingArchives()) {
+      const a = damaged.find((d) => d.name === m.ref.dir);
+      const reason = a?.damage ? `${path.basename(a.damage.file)} at byte ${a.damage.offset}: ${a.damage.reason}` : 'its folder is missing';
+      await store.deleteRun(m.runId, {
+        force: true,
+        audit: { at: now.toISOString(), actor: 'cli', action: 'run.delete', runId: m.runId, records: m.ref.records, bytes: m.ref.bytes, detail: { repair: reason, movedTo: path.join(aside, ARCHIVES_DIR, m.ref.dir) } },
+      });
+      lost.push({ runId: m.runId, records: m.ref.records, steps: m.ref.steps, reason });
+    }
+  } finally {
+    await store.close();
+  }
+  return lost;
 }
 
 /**
@@ -110,16 +154,20 @@ export async function repairStore(dataDir: string, opts: { now?: Date } = {}): P
   const storeDir = storeDirOf(dataDir);
   const unlock = lockDataDir(path.resolve(dataDir));
   try {
-    const result: RepairResult = { storeDir, changed: false, asideDir: null, moved: [], loss: null, snapshotRuns: null, inDoubt: [], lines: [] };
+    const result: RepairResult = { storeDir, changed: false, asideDir: null, moved: [], loss: null, snapshotRuns: null, inDoubt: [], lostRuns: [], lines: [] };
     if (!fs.existsSync(storeDir)) {
       result.lines.push(`No store in ${storeDir}: nothing to repair.`);
       return result;
     }
     let ins = await inspectStore(storeDir);
-    if (!ins.damage) {
+    const damagedArchives = checkArchives(storeDir).filter((a) => a.damage);
+    // An archive folder that is gone altogether (deleted, moved) shows only once the store is read.
+    const missing = !ins.damage && damagedArchives.length === 0 ? await missingArchiveCount(storeDir) : 0;
+    if (!ins.damage && damagedArchives.length === 0 && missing === 0) {
       result.lines.push(`The store in ${storeDir} is healthy (entries up to ${ins.lastSeq}): nothing to repair.`);
       return result;
     }
+    const journalDamaged = ins.damage !== null;
     const now = opts.now ?? new Date();
     const aside = path.join(storeDir, `damaged-${stamp(now)}`);
     await fsp.mkdir(aside, { recursive: true });
@@ -176,9 +224,23 @@ export async function repairStore(dataDir: string, opts: { now?: Date } = {}): P
       await fsp.writeFile(path.join(storeDir, journalFileName(ins.lastSeq + 1)), '');
     }
 
+    // Damaged run archives: moved aside whole; their runs are deleted (with an audit row), reported.
+    for (const a of damagedArchives) {
+      await fsp.mkdir(path.join(aside, ARCHIVES_DIR), { recursive: true });
+      await fsp.rename(path.join(storeDir, ARCHIVES_DIR, a.name), path.join(aside, ARCHIVES_DIR, a.name));
+      result.moved.push(`${ARCHIVES_DIR}/${a.name}`);
+    }
+    if (damagedArchives.length > 0 || missing > 0) {
+      if (damagedArchives.length > 0) await fsyncDir(path.join(storeDir, ARCHIVES_DIR));
+      result.lostRuns = await dropLostArchivedRuns(storeDir, damagedArchives, aside, now);
+      for (const r of result.lostRuns) {
+        notes.push(`The archive of run ${r.runId} was damaged (${r.reason}): the run is lost, ${plural(r.records, 'record')} and ${plural(r.steps, 'step')} (its archive is in ${path.join(aside, ARCHIVES_DIR)}).`);
+      }
+    }
+
     result.loss = describeEntries(lostFrames);
     result.inDoubt = await markInDoubt(storeDir, result.loss, now);
-    result.lines = repairLines(result, notes, ins.lastSeq);
+    result.lines = repairLines(result, notes, ins.lastSeq, journalDamaged);
     await fsp.writeFile(path.join(aside, 'repair-report.txt'), result.lines.join('\n') + '\n');
     return result;
   } finally {
@@ -274,12 +336,14 @@ async function markInDoubt(storeDir: string, loss: LossSummary, now: Date): Prom
   return marks;
 }
 
-function repairLines(r: RepairResult, notes: string[], lastSeq: number): string[] {
+function repairLines(r: RepairResult, notes: string[], lastSeq: number, journalDamaged = true): string[] {
   const lines = [`Repaired the store in ${r.storeDir}.`, ...notes];
   lines.push(`Moved aside (not deleted) into ${r.asideDir}: ${r.moved.join(', ')}.`);
-  lines.push(`Kept: the snapshot and every entry up to ${lastSeq}.`);
+  lines.push(`Kept: the snapshot and every entry up to ${lastSeq}${r.lostRuns.length ? ', and every other run archive' : ''}.`);
   const loss = r.loss!;
-  if (loss.entries === 0) lines.push('No intact entry was found after the damage: only the damaged bytes are lost.');
+  if (!journalDamaged) {
+    // Only archives were damaged: the journal lost nothing.
+  } else if (loss.entries === 0) lines.push('No intact entry was found after the damage: only the damaged bytes are lost.');
   else lines.push(`Lost: ${lossLine(loss, 1000)}.`);
   for (const run of loss.runs) {
     if (run.created) {
@@ -345,6 +409,9 @@ export async function backupStore(
     await fsp.rm(storeCopy, { recursive: true, force: true });
     await fsp.mkdir(storeCopy, { recursive: true });
     const files: string[] = [];
+    // Run archives first (a snapshot or journal copied after names only archives already there or
+    // written later: those are copied after), then the snapshot and journal as a crash would leave them.
+    const archives = await copyArchives(source, storeCopy);
     try {
       const snapshot = await readWhole(path.join(source, SNAPSHOT_FILE));
       await opts.afterSnapshotRead?.(attempt);
@@ -378,6 +445,16 @@ export async function backupStore(
     }
     // A write under way when its file was read is a torn tail in the copy: cut it, as an open would.
     for (const f of ins.files) if (f.torn) await fsp.truncate(path.join(storeCopy, path.basename(f.path)), f.validLength);
+    archives.push(...(await copyArchives(source, storeCopy, archiveFolders(source).filter((n) => !archives.includes(n)))));
+    // The copy opens like the studio would (every archive it names is there, with its recorded manifest).
+    try {
+      await (await openSqlJsStore(storeCopy, { onWarning: () => undefined, archiveAfterMs: null })).kill();
+    } catch (err) {
+      if (!(err instanceof ConveyorError && err.code === 'E_STORE_DAMAGED')) throw err;
+      lastProblem = err.message; // an archive deleted between the copies: try again
+      continue;
+    }
+    files.push(...archiveFolders(storeCopy).map((n) => `${ARCHIVES_DIR}/${n}`));
     await copyRest(path.resolve(dataDir), dest);
     const now = opts.now ?? new Date();
     const manifest = { format: 1, createdAt: now.toISOString(), source: path.resolve(dataDir), lastSeq: ins.lastSeq, files };

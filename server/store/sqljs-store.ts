@@ -134,6 +134,11 @@ export interface SqlJsStoreOptions {
   archiveCheckMs?: number;
   /** Archive writing options (segment size; crash points for tests). */
   archiveWrite?: ArchiveWriteOptions;
+  /**
+   * 'allow': open even when archived runs' folders are missing or fail their manifest (listed by
+   * `missingArchives()`); only `store repair` does, to delete those runs. Default: refuse (E_STORE_DAMAGED).
+   */
+  missingArchives?: 'refuse' | 'allow';
 }
 
 export const DEFAULT_ARCHIVE_AFTER_MS = 5 * 60_000;
@@ -205,6 +210,7 @@ export class SqlJsStore implements Store {
   private legacySnapshot = false;
   private readonly writeStateListeners = new Set<(failure: StoreWriteFailure | null) => void>();
   private readonly shelf: ArchiveShelf;
+  private readonly missing: Array<{ runId: string; ref: ArchiveRef }>;
   /** The archive being written (one at a time), and the timer that looks for runs to archive. */
   private archiving: Promise<unknown> | null = null;
   private archiveTimer: NodeJS.Timeout | null = null;
@@ -214,11 +220,12 @@ export class SqlJsStore implements Store {
   private constructor(
     private readonly dir: string,
     private readonly db: Database,
-    state: { applier: Applier; shelf: ArchiveShelf; file: JournalFile; lastSeq: number; snapshotSeq: number; snapshotBytes: number; obsoleteFiles: string[]; legacySnapshot?: boolean },
+    state: { applier: Applier; shelf: ArchiveShelf; missingArchives?: Array<{ runId: string; ref: ArchiveRef }>; file: JournalFile; lastSeq: number; snapshotSeq: number; snapshotBytes: number; obsoleteFiles: string[]; legacySnapshot?: boolean },
     private readonly options: SqlJsStoreOptions,
   ) {
     this.applier = state.applier;
     this.shelf = state.shelf;
+    this.missing = state.missingArchives ?? [];
     this.sql = state.applier.sql;
     this.threshold = options.snapshotThresholdBytes ?? DEFAULT_SNAPSHOT_THRESHOLD_BYTES;
     this.onError = options.onError ?? ((err) => console.error('[store]', err));
@@ -284,7 +291,7 @@ export class SqlJsStore implements Store {
     // serve a history with holes. (Archive folders are checked before a restore is journaled.)
     if (applier.archiveDamage) throw applier.archiveDamage;
     shelf.batchApplied(lastSeq);
-    shelf.check();
+    const missingArchives = shelf.check(options.missingArchives === 'allow');
     shelf.sweepOnOpen(lastSeq > snapshotSeq, lastSeq);
     // Everything in these is in the snapshot already (a crash came before their removal).
     for (const p of plan.covered) await fsp.rm(p, { force: true });
@@ -299,7 +306,7 @@ export class SqlJsStore implements Store {
     return new SqlJsStore(
       dir,
       db,
-      { applier, shelf, file, lastSeq, snapshotSeq, snapshotBytes, obsoleteFiles: kept.map((k) => k.path), legacySnapshot: snapshot.legacy },
+      { applier, shelf, missingArchives, file, lastSeq, snapshotSeq, snapshotBytes, obsoleteFiles: kept.map((k) => k.path), legacySnapshot: snapshot.legacy },
       options,
     );
   }
@@ -967,6 +974,11 @@ export class SqlJsStore implements Store {
   private fromArchive<T>(runId: string, key: number, read: (a: RunArchive) => T): { value: T } | null {
     const ref = this.archiveRef(key);
     return ref ? { value: this.shelf.read(runId, ref, read) } : null;
+  }
+
+  /** Archived runs whose folder was missing or not the recorded one at open (only with `missingArchives: 'allow'`). */
+  missingArchives(): Array<{ runId: string; ref: ArchiveRef }> {
+    return this.missing;
   }
 
   /** Whether a run's rows were moved to its archive. */

@@ -69,12 +69,18 @@ export class ArchiveShelf {
    * On open: every archived run's folder is there with the manifest the journal recorded (each frame
    * is checked when read; `store verify` checks every byte). A missing or different one refuses the open.
    */
-  check(): void {
+  check(allowMissing = false): Array<{ runId: string; ref: ArchiveRef }> {
+    const missing: Array<{ runId: string; ref: ArchiveRef }> = [];
     for (const { runId, ref } of this.archivedRuns()) {
       try {
         RunArchive.open(path.join(this.root, ref.dir), runId, ref.digest).close();
       } catch (err) {
         if (!(err instanceof ArchiveDamage)) throw err;
+        // Repair opens the store to delete the runs whose archive it moved aside.
+        if (allowMissing) {
+          missing.push({ runId, ref });
+          continue;
+        }
         throw storeDamagedError(this.storeDir, {
           file: err.file,
           offset: err.offset,
@@ -84,6 +90,7 @@ export class ArchiveShelf {
         });
       }
     }
+    return missing;
   }
 
   /**
