@@ -2,6 +2,7 @@ import { useFlowStore } from '../stores/flow-store.ts';
 import { TextArea, TextInput } from '../components/TextInput.tsx';
 import { Section } from './Section.tsx';
 import { Kbd } from '../components/Kbd.tsx';
+import { AlertSettings } from '../monitoring/AlertSettings.tsx';
 
 /** Shown when no single node is selected: the flow's own fields and a few tips. */
 export function FlowInspector() {
@@ -30,6 +31,9 @@ export function FlowInspector() {
           </label>
           <p className="text-xs text-slate-500">{count} node{count === 1 ? '' : 's'} on the canvas.</p>
         </div>
+      </Section>
+      <Section title="Alerts" collapsible defaultOpen={false} testId="flow-alerts">
+        <AlertSettings flowId={meta.id} />
       </Section>
       <Section title="Shortcuts" collapsible defaultOpen={false}>
         <ul className="space-y-1.5 text-xs text-slate-600">

@@ -57,10 +57,7 @@ export type MailChannel = z.infer<typeof mailChannel>;
 
 export const webhookChannel = z
   .object({
-    url: z
-      .url({ error: 'must be a full http(s) address' })
-      .max(2000)
-      .refine((u) => /^https?:\/\//i.test(u), { error: 'must be an http or https address' }),
+    url: z.url({ protocol: /^https?$/, error: 'must be a full http(s) address' }).max(2000),
   })
   .strict();
 
