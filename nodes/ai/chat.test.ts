@@ -149,8 +149,8 @@ describe('ai.chat against an OpenAI-compatible server', () => {
 describe('ai.chat settings', () => {
   it('refuses an answer schema that is not JSON, not a schema, or uses a regular expression, when the flow is saved', () => {
     const problems = (answerSchema: string) => aiChat.params.safeParse({ credential: 'model', answerSchema }).error?.issues.map((i) => i.message) ?? [];
-    expect(problems('{"type": "object",')).toEqual([expect.stringMatching(/^The answer schema cannot be used: it is not valid JSON/)]);
-    expect(problems('{"type": "objekt"}')).toEqual([expect.stringMatching(/not a usable JSON Schema: Unsupported type: objekt/)]);
+    expect(problems('{"type": "object",')).toEqual([expect.stringMatching(/^is not a usable answer schema: it is not valid JSON/)]);
+    expect(problems('{"type": "objekt"}')).toEqual(['is not a usable answer schema: it is not a JSON Schema the step can read (Unsupported type: objekt)']);
     expect(problems('{"type":"object","properties":{"code":{"type":"string","pattern":"(a+)+$"}}}')).toEqual([expect.stringMatching(/"properties\.code\.pattern" uses a regular expression/)]);
     expect(problems('{"type":"object","properties":{"pattern":{"type":"string"}}}')).toEqual([]);
     expect(problems(INTRO_SCHEMA)).toEqual([]);

@@ -131,9 +131,9 @@ describe('data.score step', () => {
 
   it('refuses, when the flow is saved, a number comparison without a number and a pattern that cannot be used', () => {
     const problems = (r: Record<string, unknown>) => score.params.safeParse({ rules: [{ field: 'x', ...r }] }).error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`) ?? [];
-    expect(problems({ operator: 'greater_than', value: 'ten' })).toEqual(['rules.0.value: "greater than" compares numbers: write a number as the value (e.g. 10 or 2.5), not "ten".']);
+    expect(problems({ operator: 'greater_than', value: 'ten' })).toEqual(['rules.0.value: must be a number for "greater than" (e.g. 10 or 2.5), not "ten"']);
     expect(problems({ operator: 'at_most', value: '' })).toHaveLength(1);
-    expect(problems({ operator: 'matches', value: '(bakery' })).toEqual([expect.stringMatching(/^rules\.0\.value: The pattern is not a usable regular expression: missing closing \)/)]);
+    expect(problems({ operator: 'matches', value: '(bakery' })).toEqual([expect.stringMatching(/^rules\.0\.value: is not a usable regular expression: missing closing \)/)]);
     expect(problems({ operator: 'matches', value: '(?=a)b' })).toEqual([expect.stringMatching(/lookahead/)]);
     expect(problems({ operator: 'equals', value: '(bakery' })).toEqual([]);
     expect(score.params.safeParse({ rules: [] }).error?.issues[0].message).toBe('Add at least one rule.');

@@ -53,7 +53,7 @@ function build(text: string): AnswerSchema | string {
     const validator = z.fromJSONSchema(parsed as Parameters<typeof z.fromJSONSchema>[0]);
     return { json: parsed as { [key: string]: Json }, validator };
   } catch (err) {
-    return `it is not a usable JSON Schema: ${(err as Error).message}`;
+    return `it is not a JSON Schema the step can read (${(err as Error).message})`;
   }
 }
 
@@ -67,11 +67,14 @@ function cached(text: string): AnswerSchema | string {
   return entry;
 }
 
-/** Why the schema text cannot be used (for the form and flow validation), or null when it is fine or empty. */
+/**
+ * Why the schema text cannot be used, or null when it is fine or empty. Worded to follow the field's
+ * name in flow validation: "answerSchema" is not a usable answer schema: it is not valid JSON (…).
+ */
 export function schemaTextProblem(text: string): string | null {
   if (text.trim() === '') return null;
   const entry = cached(text.trim());
-  return typeof entry === 'string' ? `The answer schema cannot be used: ${entry}.` : null;
+  return typeof entry === 'string' ? `is not a usable answer schema: ${entry}` : null;
 }
 
 /** The compiled schema, or null when the text is empty (free-text answers). */

@@ -123,15 +123,15 @@ export function scoreRecord(data: RecordData, rules: ScoreRule[], caseSensitive 
   return { score: Math.round(score * 1e6) / 1e6, outcomes };
 }
 
-/** Why a rule cannot be used (checked when the flow is saved), or null. */
+/** Why a rule's value cannot be used (checked when the flow is saved; follows the field's name: "value" must be…), or null. */
 export function ruleProblem(rule: Pick<ScoreRule, 'operator' | 'value'>): string | null {
   if (NUMERIC.has(rule.operator) && (rule.value.trim() === '' || !Number.isFinite(Number(rule.value)))) {
-    return `"${rule.operator.replace(/_/g, ' ')}" compares numbers: write a number as the value (e.g. 10 or 2.5), not ${JSON.stringify(rule.value)}.`;
+    return `must be a number for "${rule.operator.replace(/_/g, ' ')}" (e.g. 10 or 2.5), not ${JSON.stringify(rule.value)}`;
   }
   if (rule.operator === 'matches') {
-    if (rule.value === '') return 'Write the pattern to match, e.g. ^(bakery|cafe)$.';
+    if (rule.value === '') return 'must hold the pattern to match, e.g. ^(bakery|cafe)$';
     const problem = linearCompileProblem(rule.value);
-    if (problem) return `The pattern is not a usable regular expression: ${problem}.`;
+    if (problem) return `is not a usable regular expression: ${problem}`;
   }
   return null;
 }

@@ -30,14 +30,14 @@ const URL_ATTRIBUTES = new Set(['href', 'src', 'action', 'data-href', 'poster', 
 
 const empty = cheerio.load('');
 
-/** Why a CSS selector cannot be used (for the form and flow validation), or null. */
+/** Why a CSS selector cannot be used (follows the field's name in flow validation: "itemSelector" is not…), or null. */
 export function selectorProblem(selector: string): string | null {
   if (selector.trim() === '') return null;
   try {
     empty(selector);
     return null;
   } catch (err) {
-    return `The CSS selector ${JSON.stringify(selector)} is not valid: ${(err as Error).message}.`;
+    return `is not a valid CSS selector: ${(err as Error).message.replace(/[.\s]+$/, '')}`;
   }
 }
 
