@@ -27,6 +27,7 @@ import {
   TextCursorInput,
   TextSearch,
   Timer,
+  Webhook,
   Workflow,
   type LucideIcon,
 } from 'lucide-react';
@@ -68,6 +69,7 @@ const ICONS: Record<string, LucideIcon> = {
   'text-cursor-input': TextCursorInput,
   'text-search': TextSearch,
   timer: Timer,
+  webhook: Webhook,
   workflow: Workflow,
 };
 

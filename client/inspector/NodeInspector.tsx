@@ -13,6 +13,7 @@ import { mainOutputs } from '../../server/contract/ports.ts';
 import { cn } from '../lib/cn.ts';
 import { Section } from './Section.tsx';
 import { SchedulePreview } from './SchedulePreview.tsx';
+import { HookAddress } from './HookAddress.tsx';
 import { cleanPolicy, policyJsonSchema, policySize } from './policy.ts';
 import { ExpressionSampleContext } from '../forms/expression-sample.ts';
 import { useSampleRecord } from './use-sample-record.ts';
@@ -129,6 +130,7 @@ function NodeInspectorBody({ nodeId }: { nodeId: string }) {
       </Section>
 
       {node.data.type === 'schedule.trigger' && <SchedulePreview params={node.data.params} />}
+      {node.data.type === 'webhook.trigger' && <HookAddress params={node.data.params} />}
       {info && !info.trigger && <StepPolicySection nodeId={nodeId} />}
 
       <Section title="Advanced" collapsible defaultOpen={false} testId="node-advanced">
