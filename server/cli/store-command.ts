@@ -1,10 +1,13 @@
 /**
  * `conveyor store verify | repair | backup DIR | restore DIR [--data-dir D] [--json]`: see docs/operations.md.
+ * `conveyor store copy --from DATA_DIR --to postgres://… [--replace] [--json]`: see README, "Scaling out".
  */
 import { parseArgs } from 'node:util';
 import { defaultDataDir } from '../conveyor.ts';
 import { ConveyorError } from '../errors.ts';
 import { backupStore, repairStore, restoreStore, verifyStore } from '../store/maintenance.ts';
+import { copyEmbeddedToPg } from '../store/pg/copy.ts';
+import { storeChoice } from '../store/open-store.ts';
 
 export const STORE_USAGE = `  store verify [--data-dir DIR] [--json]
                                          report the state of the data folder's store (snapshot,
@@ -16,11 +19,16 @@ export const STORE_USAGE = `  store verify [--data-dir DIR] [--json]
   store backup <DIR> [--data-dir DIR]    copy the data folder consistently into DIR (a new or empty
                                          folder), also while the studio runs; the copy is verified
   store restore <DIR> [--data-dir DIR]   put a backup back (studio stopped); the current data is
-                                         moved into DATA_DIR/replaced-<time>/, never deleted`;
+                                         moved into DATA_DIR/replaced-<time>/, never deleted
+  store copy [--from DIR] [--to URL] [--replace] [--json]
+                                         copy the embedded store of a data folder (default DATA_DIR)
+                                         into an empty PostgreSQL database (default DATABASE_URL):
+                                         flows, schedules, node state, runs with their history;
+                                         --replace empties a target that holds data first`;
 
 export async function storeCommand(args: string[]): Promise<number> {
   const [sub, ...rest] = args;
-  const { positionals, values } = parseArgs({ args: rest, allowPositionals: true, options: { 'data-dir': { type: 'string' }, json: { type: 'boolean' } } });
+  const { positionals, values } = parseArgs({ args: rest, allowPositionals: true, options: { 'data-dir': { type: 'string' }, json: { type: 'boolean' }, from: { type: 'string' }, to: { type: 'string' }, replace: { type: 'boolean' } } });
   const dataDir = values['data-dir'] ?? defaultDataDir();
   switch (sub) {
     case 'verify': {
@@ -46,7 +54,18 @@ export async function storeCommand(args: string[]): Promise<number> {
       for (const line of r.lines) console.log(line);
       return 0;
     }
+    case 'copy': {
+      const to = values.to ?? process.env.DATABASE_URL;
+      if (!to) throw new ConveyorError('E_USAGE', 'No target database given.', 'Name it: conveyor store copy --from DATA_DIR --to postgres://user:password@host:5432/database (or set DATABASE_URL).', 2);
+      // The same check as CONVEYOR_STORE=postgres (a postgres:// URL), never echoing the URL.
+      const target = storeChoice({ CONVEYOR_STORE: 'postgres', DATABASE_URL: to });
+      if (target.kind !== 'postgres') return 2;
+      const r = await copyEmbeddedToPg(values.from ?? dataDir, target.url, { replace: values.replace });
+      if (values.json) console.log(JSON.stringify({ counts: r.counts, credentials: r.credentials }, null, 2));
+      else for (const line of r.lines) console.log(line);
+      return 0;
+    }
     default:
-      throw new ConveyorError('E_USAGE', sub ? `Unknown store command "${sub}".` : 'No store command given.', 'Use one of: conveyor store verify | repair | backup DIR | restore DIR [--data-dir DIR].', 2);
+      throw new ConveyorError('E_USAGE', sub ? `Unknown store command "${sub}".` : 'No store command given.', 'Use one of: conveyor store verify | repair | backup DIR | restore DIR [--data-dir DIR] | copy --from DIR --to URL.', 2);
   }
 }

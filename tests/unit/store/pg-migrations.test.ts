@@ -63,7 +63,10 @@ describe('PostgreSQL store migrations', () => {
   });
 
   it('names an unreachable database without its password (E_STORE_UNREACHABLE)', async () => {
-    const err = await openPgStore('postgres://conveyor:s3cret-pass@127.0.0.1:1/nowhere').catch((e: unknown) => e as { code: string; message: string; hint: string });
+    const err = (await openPgStore('postgres://conveyor:s3cret-pass@127.0.0.1:1/nowhere').then(
+      () => null,
+      (e: unknown) => e,
+    )) as { code: string; message: string; hint: string };
     expect(err).toMatchObject({ code: 'E_STORE_UNREACHABLE' });
     expect(err.message).toContain('127.0.0.1:1/nowhere');
     expect(`${err.message} ${err.hint}`).not.toContain('s3cret');

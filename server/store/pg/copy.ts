@@ -1,0 +1,195 @@
+/**
+ * `conveyor store copy --from DATA_DIR --to postgres://…`: moves what the embedded store of a data
+ * folder holds — flows, schedules (their switch and last tick are node state), node state, runs with
+ * their records, checkpoints, steps, counters, logs, rejects, audit trails, and retention's audit —
+ * into a PostgreSQL store, row for row, in one transaction: a copy that fails leaves the target as
+ * it was. A target that holds anything is refused unless `replace` empties it first. The source is
+ * only read (its data folder is locked meanwhile, so the studio must be stopped).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import pg from 'pg';
+import type { SqlValue } from 'sql.js';
+import { lockDataDir } from '../../data-dir-lock.ts';
+import { ConveyorError } from '../../errors.ts';
+import { openEmbeddedSource, type EmbeddedSource } from './embedded-source.ts';
+import { openPgStore } from './pg-store.ts';
+
+export interface CopyCounts {
+  flows: number;
+  schedules: number;
+  runs: number;
+  records: number;
+  steps: number;
+  logs: number;
+  events: number;
+  rejects: number;
+  nodeState: number;
+  audit: number;
+}
+
+export interface CopyResult {
+  counts: CopyCounts;
+  /** Credentials in DATA_DIR/vault.json (they stay there, encrypted: see `lines`). */
+  credentials: number;
+  /** What to tell the operator. */
+  lines: string[];
+}
+
+/** The store's tables in PostgreSQL, children first where it matters for TRUNCATE. */
+const TABLES = ['record_tokens', 'steps', 'step_counts', 'logs', 'rejects', 'record_events', 'records', 'runs', 'flows', 'node_state', 'audit'];
+/** Records (and their steps) read and written per slice: bounded memory for runs of any size. */
+const SLICE = 2000;
+/** Rows per INSERT. */
+const CHUNK = 5000;
+
+type Col = [name: string, type: string];
+
+/** Inserts rows (one array per row, in `cols` order) in chunks, keeping their order (ids follow it). */
+async function insert(c: pg.Client, table: string, cols: Col[], rows: unknown[][], runId?: string): Promise<void> {
+  for (let from = 0; from < rows.length; from += CHUNK) {
+    const chunk = rows.slice(from, from + CHUNK);
+    const offset = runId === undefined ? 1 : 2;
+    const arrays = cols.map((_, i) => chunk.map((r) => r[i] ?? null));
+    const names = cols.map(([n]) => n);
+    const unnest = cols.map(([, t], i) => `$${i + offset}::${t}[]`).join(', ');
+    const alias = cols.map((_, i) => `c${i}`);
+    await c.query(
+      `INSERT INTO ${table} (${runId === undefined ? '' : 'run_id, '}${names.join(', ')})
+       SELECT ${runId === undefined ? '' : '$1, '}${alias.join(', ')} FROM unnest(${unnest}) WITH ORDINALITY AS u(${alias.join(', ')}, o) ORDER BY o`,
+      runId === undefined ? arrays : [runId, ...arrays],
+    );
+  }
+}
+
+const RECORD_COLS: Col[] = [['idx', 'int'], ['status', 'text'], ['data', 'text'], ['output', 'text'], ['error', 'text'], ['reason', 'text'], ['checkpoint', 'text'], ['started_at', 'text'], ['ended_at', 'text'], ['key', 'text'], ['error_code', 'text'], ['source_row', 'int'], ['in_flight', 'boolean']];
+const STEP_COLS: Col[] = [['record_idx', 'int'], ['seq', 'int'], ['token_id', 'int'], ['node_id', 'text'], ['node_type', 'text'], ['attempt', 'int'], ['status', 'text'], ['input', 'text'], ['input_from', 'int'], ['output', 'text'], ['error', 'text'], ['evidence', 'text'], ['started_at', 'text'], ['ended_at', 'text'], ['duration_ms', 'float8']];
+const TOKEN_COLS: Col[] = [['record_idx', 'int'], ['kind', 'text'], ['id', 'int'], ['ord', 'int'], ['value', 'text']];
+const LOG_COLS: Col[] = [['record_idx', 'int'], ['node_id', 'text'], ['level', 'text'], ['message', 'text'], ['data', 'text'], ['at', 'text']];
+const REJECT_COLS: Col[] = [['row', 'int'], ['field', 'text'], ['rule', 'text'], ['value', 'text'], ['message', 'text']];
+const EVENT_COLS: Col[] = [['record_idx', 'int'], ['at', 'text'], ['from_status', 'text'], ['to_status', 'text'], ['actor', 'text'], ['action', 'text'], ['note', 'text'], ['data', 'text']];
+const COUNT_COLS: Col[] = [['node_id', 'text'], ['success', 'bigint'], ['failed', 'bigint']];
+const RUN_COLS: Col[] = [['id', 'text'], ['flow_id', 'text'], ['flow_name', 'text'], ['flow', 'text'], ['status', 'text'], ['settings', 'text'], ['record_count', 'int'], ['reason', 'text'], ['created_at', 'text'], ['started_at', 'text'], ['ended_at', 'text']];
+const FLOW_COLS: Col[] = [['id', 'text'], ['name', 'text'], ['doc', 'text'], ['created_at', 'text'], ['updated_at', 'text']];
+const STATE_COLS: Col[] = [['scope', 'text'], ['node_id', 'text'], ['key', 'text'], ['value', 'text']];
+const AUDIT_COLS: Col[] = [['at', 'text'], ['actor', 'text'], ['action', 'text'], ['run_id', 'text'], ['flow_id', 'text'], ['flow_name', 'text'], ['records', 'int'], ['bytes', 'bigint'], ['detail', 'text']];
+
+const names = (cols: Col[]) => cols.map(([n]) => n).join(', ');
+
+/** One run and everything of it, slice by slice. */
+async function copyRun(src: EmbeddedSource, c: pg.Client, key: number, runId: string, counts: CopyCounts): Promise<void> {
+  const last = Number(src.rows('SELECT max(idx) FROM records WHERE run_key = ?', [key])[0]?.[0] ?? -1);
+  for (let from = 0; from <= last; from += SLICE) {
+    const range = [key, from, from + SLICE];
+    // in_flight: an unsafe step started and never committed (what keyAttempts reports as in doubt).
+    const records = src
+      .rows(`SELECT ${names(RECORD_COLS.slice(0, -1))}, json_extract(checkpoint, '$.inFlight') IS NOT NULL FROM records WHERE run_key = ? AND idx >= ? AND idx < ? ORDER BY idx`, range)
+      .map((r) => [...r.slice(0, -1), r[r.length - 1] === 1]);
+    await insert(c, 'records', RECORD_COLS, records, runId);
+    counts.records += records.length;
+    await insert(c, 'record_tokens', TOKEN_COLS, src.rows(`SELECT ${names(TOKEN_COLS)} FROM record_tokens WHERE run_key = ? AND record_idx >= ? AND record_idx < ? ORDER BY record_idx, kind, id`, range), runId);
+    const steps = src.rows(`SELECT ${names(STEP_COLS)} FROM steps WHERE run_key = ? AND record_idx >= ? AND record_idx < ? ORDER BY record_idx, seq`, range);
+    await insert(c, 'steps', STEP_COLS, steps, runId);
+    counts.steps += steps.length;
+  }
+  await insert(c, 'step_counts', COUNT_COLS, src.rows(`SELECT ${names(COUNT_COLS)} FROM step_counts WHERE run_key = ?`, [key]), runId);
+  const logs = src.rows(`SELECT ${names(LOG_COLS)} FROM logs WHERE run_key = ? ORDER BY id`, [key]);
+  await insert(c, 'logs', LOG_COLS, logs, runId);
+  const rejects = src.rows(`SELECT ${names(REJECT_COLS)} FROM rejects WHERE run_key = ? ORDER BY id`, [key]);
+  await insert(c, 'rejects', REJECT_COLS, rejects, runId);
+  const events = src.rows(`SELECT ${names(EVENT_COLS)} FROM record_events WHERE run_key = ? ORDER BY id`, [key]);
+  await insert(c, 'record_events', EVENT_COLS, events, runId);
+  counts.logs += logs.length;
+  counts.rejects += rejects.length;
+  counts.events += events.length;
+}
+
+/** Rows already in the target, per table that decides whether it is empty. */
+async function targetRows(c: pg.Client): Promise<Record<string, number>> {
+  const r = (await c.query('SELECT (SELECT count(*) FROM flows) AS flows, (SELECT count(*) FROM runs) AS runs, (SELECT count(*) FROM node_state) AS node_state, (SELECT count(*) FROM audit) AS audit')).rows[0];
+  return Object.fromEntries(Object.entries(r).map(([k, v]) => [k, Number(v)]));
+}
+
+function credentialCount(dataDir: string): number {
+  const file = path.join(dataDir, 'vault.json');
+  if (!existsSync(file)) return 0;
+  try {
+    const creds = (JSON.parse(readFileSync(file, 'utf8')) as { credentials?: unknown[] }).credentials;
+    return Array.isArray(creds) ? creds.length : 0;
+  } catch {
+    return 0;
+  }
+}
+
+export async function copyEmbeddedToPg(dataDir: string, url: string, opts: { replace?: boolean } = {}): Promise<CopyResult> {
+  const dir = path.resolve(dataDir);
+  const unlock = lockDataDir(dir);
+  // The target's migrations run, and a studio working on it refuses the copy (E_STORE_IN_USE).
+  const target = await openPgStore(url, { exclusive: true, poolSize: 2 }).catch((err: unknown) => {
+    unlock();
+    throw err;
+  });
+  let src: EmbeddedSource | null = null;
+  const client = new pg.Client({ connectionString: url });
+  let connected = false;
+  try {
+    src = await openEmbeddedSource(dir);
+    await client.connect();
+    connected = true;
+    await client.query('BEGIN');
+    const before = await targetRows(client);
+    const held = Object.entries(before).filter(([, n]) => n > 0);
+    if (held.length > 0 && !opts.replace) {
+      throw new ConveyorError(
+        'E_STORE_COPY_TARGET',
+        `The PostgreSQL store ${target.where} is not empty (${held.map(([t, n]) => `${n} ${t.replace('_', ' ')}`).join(', ')}): the copy would mix two stores.`,
+        'Copy into an empty database, or add --replace to delete what the target holds first (it cannot be undone: back the database up with pg_dump before).',
+        409,
+      );
+    }
+    if (held.length > 0) await client.query(`TRUNCATE ${TABLES.join(', ')} RESTART IDENTITY CASCADE`);
+    const counts: CopyCounts = { flows: 0, schedules: 0, runs: 0, records: 0, steps: 0, logs: 0, events: 0, rejects: 0, nodeState: 0, audit: 0 };
+    const flows = src.rows(`SELECT ${names(FLOW_COLS)} FROM flows ORDER BY id`);
+    await insert(client, 'flows', FLOW_COLS, flows);
+    counts.flows = flows.length;
+    // Runs in creation order: the newest stays newest for business keys.
+    for (const run of src.rows(`SELECT key, ${names(RUN_COLS)} FROM runs ORDER BY key`)) {
+      await insert(client, 'runs', RUN_COLS, [run.slice(1)]);
+      await copyRun(src, client, Number(run[0]), String(run[1]), counts);
+      counts.runs++;
+    }
+    const state = src.rows(`SELECT ${names(STATE_COLS)} FROM node_state ORDER BY scope, node_id, key`);
+    await insert(client, 'node_state', STATE_COLS, state);
+    counts.nodeState = state.length;
+    counts.schedules = new Set(state.map((s) => String(s[0])).filter((s) => s.startsWith('schedule:'))).size;
+    const audit = src.rows(`SELECT ${names(AUDIT_COLS)} FROM audit ORDER BY id`);
+    await insert(client, 'audit', AUDIT_COLS, audit);
+    counts.audit = audit.length;
+    await client.query('COMMIT');
+    const credentials = credentialCount(dir);
+    return { counts, credentials, lines: report(dir, target.where, counts, credentials, held.length > 0) };
+  } catch (err) {
+    if (connected) await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    src?.close();
+    // end() on a client that never connected would wait forever.
+    if (connected) await client.end().catch(() => undefined);
+    await target.close();
+    unlock();
+  }
+}
+
+function report(dir: string, where: string, c: CopyCounts, credentials: number, replaced: boolean): string[] {
+  const n = (v: number, what: string) => `${v} ${what}${v === 1 ? '' : 's'}`;
+  return [
+    `Copied the embedded store of ${dir} into the PostgreSQL store ${where}${replaced ? ' (what it held before was deleted: --replace)' : ''}:`,
+    `  ${n(c.flows, 'flow')} (${n(c.schedules, 'schedule')} with their switch and last tick), ${n(c.nodeState, 'node state entry')}`,
+    `  ${n(c.runs, 'run')}: ${n(c.records, 'record')}, ${n(c.steps, 'step')}, ${n(c.events, 'audit event')}, ${n(c.logs, 'log line')}, ${n(c.rejects, 'rejected row')}`,
+    `  ${n(c.audit, 'retention audit entry')}`,
+    credentials > 0
+      ? `Credentials: ${n(credentials, 'credential')} stay encrypted in ${path.join(dir, 'vault.json')}. Start the studio on PostgreSQL with this data folder (DATA_DIR=${dir}), or copy vault.json to its data folder, and give it the same vault key (CONVEYOR_SECRET_KEY, or the key file secret.key).`
+      : 'Credentials: none to move (the vault is empty).',
+    `Start the studio on it with CONVEYOR_STORE=postgres and DATABASE_URL set to the same database. The embedded store in ${path.join(dir, 'store')} is unchanged.`,
+  ];
+}
