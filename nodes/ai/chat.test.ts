@@ -2,7 +2,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { aiChat } from './chat.ts';
 import { failureOf, fakeCredentials, runNode } from '../sdk/testing.ts';
 import { networkPolicy } from '../sdk/network.ts';
-import { retryAfterMs } from './lib/chat-call.ts';
 import { startModelServer } from '../../demo/model-server.ts';
 
 /** The AI step against the local OpenAI-compatible model server (demo/model-server.ts), for real. */
@@ -115,6 +114,24 @@ describe('ai.chat against an OpenAI-compatible server', () => {
     expect(err.message).toMatch(/still answered 429 \(too many requests\) after 1 retry/);
   });
 
+  it('keeps the flow\'s rate limit per host: answers are spaced by the limit', async () => {
+    const run = { id: 'run_rl', flowId: 'flow_rate_limited' };
+    const started = Date.now();
+    for (let i = 0; i < 3; i++) await ask({ answerSchema: '', prompt: `Hello ${i}`, rateLimit: 4, ratePer: 'second' }, LEAD, { run });
+    // 4 per second: at least 250 ms between two requests to the host.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(500);
+  });
+
+  it('fails at once when Retry-After asks longer than the step waits, and holds the host back for the rest of the flow', async () => {
+    const run = { id: 'run_ra', flowId: 'flow_retry_after' };
+    const err = await failureOf(() => ask({ prompt: 'Intro [[model:429-always]]', retryAfterMaxSeconds: 0 }, LEAD, { run }));
+    expect(err).toMatchObject({ code: 'E_AI_RATE_LIMITED', transient: true });
+    expect(err.message).toMatch(/It asked to wait 1 s, longer than the step waits .*later requests of this flow to 127\.0\.0\.1:\d+ wait until then/);
+    const started = Date.now();
+    await ask({ answerSchema: '', prompt: 'Hello again' }, LEAD, { run });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(700);
+  });
+
   it('retries a 500 once, and fails with E_AI_UPSTREAM (transient) when it lasts', async () => {
     const { result } = await ask({ prompt: 'Intro [[model:500-once]]\nname: {{ name }}' });
     expect(result.emit[0].data.ai).toMatchObject({ subject: 'A quick idea for Maison Dupont' });
@@ -155,12 +172,5 @@ describe('ai.chat settings', () => {
     expect(problems('{"type":"object","properties":{"pattern":{"type":"string"}}}')).toEqual([]);
     expect(problems(INTRO_SCHEMA)).toEqual([]);
     expect(problems('')).toEqual([]);
-  });
-
-  it('reads Retry-After in seconds or as a date', () => {
-    expect(retryAfterMs('2')).toBe(2000);
-    expect(retryAfterMs(new Date(10_000).toUTCString(), 4000)).toBe(6000);
-    expect(retryAfterMs('soon')).toBeNull();
-    expect(retryAfterMs(null)).toBeNull();
   });
 });

@@ -3,6 +3,7 @@ import { defineNode, out } from '../sdk/define-node.ts';
 import { NodeError } from '../sdk/node-error.ts';
 import { credentialParam } from '../sdk/credentials.ts';
 import type { Json, NodeContext } from '../sdk/types.ts';
+import { limitOf, rateLimitParams } from '../sdk/rate-limit.ts';
 import { fieldName } from '../core/lib/fields.ts';
 import { renderTemplate } from '../core/lib/template.ts';
 import { checkAnswer, compileAnswerSchema, schemaTextProblem, type AnswerSchema } from './lib/answer-schema.ts';
@@ -86,8 +87,9 @@ const params = z
       .min(0)
       .max(10)
       .default(3)
-      .describe('How many times a "too many requests" (429) or server error (5xx) answer is retried, waiting what the server asks (Retry-After) or longer each time.')
+      .describe('How many times a "too many requests" (429) or server error (5xx) answer is retried, waiting what the server asks (Retry-After, up to the limit below) or longer each time.')
       .meta({ title: 'Retries when busy' }),
+    ...rateLimitParams,
     outputField: fieldName('ai').describe('The field that receives the answer (JSON with a schema, else text).').meta({ title: 'Store the answer in' }),
     usageField: fieldName('aiUsage').describe('The field that receives the tokens this step used: { prompt, completion, total, calls }.').meta({ title: 'Store the tokens used in' }),
   })
@@ -131,7 +133,20 @@ export const aiChat = defineNode({
     let usage: TokenUsage = NO_USAGE;
     let calls = 0;
     for (let correction = 0; ; correction++) {
-      const answer = await chatCompletion({ network: ctx.network, signal: ctx.signal, log: ctx.log, baseUrl, apiKey, body, messages, timeoutMs: p.timeoutMs, retries: p.retries });
+      const answer = await chatCompletion({
+        network: ctx.network,
+        signal: ctx.signal,
+        log: ctx.log,
+        run: ctx.run,
+        limit: limitOf(p),
+        maxRetryAfterMs: p.retryAfterMaxSeconds * 1000,
+        baseUrl,
+        apiKey,
+        body,
+        messages,
+        timeoutMs: p.timeoutMs,
+        retries: p.retries,
+      });
       calls++;
       usage = addUsage(usage, answer.usage);
       ctx.log.info(`${p.model} answered in ${answer.ms} ms: ${answer.usage.total} tokens (prompt ${answer.usage.prompt}, answer ${answer.usage.completion}).`, { [TOKEN_USAGE_KEY]: { ...answer.usage } });

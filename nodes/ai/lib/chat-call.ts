@@ -2,18 +2,19 @@ import { z } from 'zod';
 import { NodeError } from '../../sdk/node-error.ts';
 import type { NetworkAccess } from '../../sdk/network.ts';
 import type { NodeLogger } from '../../sdk/types.ts';
+import { noteRetryAfter, parseRetryAfter, waitForRateLimit, type RateLimit } from '../../sdk/rate-limit.ts';
 import { abortError, sleep } from '../../core/lib/abort.ts';
 import type { TokenUsage } from './usage.ts';
 
 /**
  * One chat-completion answer from an OpenAI-compatible server (`POST {baseUrl}/chat/completions`),
- * through the run's network policy. Rate limits (429) and server errors (5xx) are retried within the
- * step, waiting what `Retry-After` says (else an exponential backoff); what is still refused after
- * the retries fails with E_AI_RATE_LIMITED or E_AI_UPSTREAM, both transient (a later retry may pass).
+ * through the run's network policy and the flow's per-host rate limit (nodes/sdk/rate-limit.ts: each
+ * request waits for its slot; a 429/503 with `Retry-After` holds the host back for every step of the
+ * flow). Rate limits (429) and server errors (5xx) are retried within the step, waiting what
+ * `Retry-After` says (else an exponential backoff); what is still refused after the retries fails with
+ * E_AI_RATE_LIMITED or E_AI_UPSTREAM, both transient (a later retry may pass).
  */
 
-/** Longest wait a `Retry-After` may ask for; a longer one fails at once (the step policy can retry later). */
-export const MAX_RETRY_AFTER_MS = 60_000;
 const BACKOFF_BASE_MS = 500;
 const EXCERPT = 300;
 
@@ -26,6 +27,12 @@ export interface ChatCall {
   network: NetworkAccess;
   signal: AbortSignal;
   log: NodeLogger;
+  /** The run's flow: rate limits are kept per flow and host. */
+  run: { flowId: string };
+  /** The step's per-host limit, or null for none. */
+  limit: RateLimit | null;
+  /** Longest `Retry-After` waited for within the step; a longer one fails at once (the step policy can retry later). */
+  maxRetryAfterMs: number;
   /** The endpoint's base URL, e.g. https://api.openai.com/v1 or http://127.0.0.1:11434/v1. */
   baseUrl: URL;
   apiKey: string;
@@ -35,8 +42,6 @@ export interface ChatCall {
   timeoutMs: number;
   /** Retries of 429 and 5xx answers within this call. */
   retries: number;
-  /** Waits until a request to `host` may go (the per-host rate limit), when one applies. */
-  throttle?: (host: string, signal: AbortSignal) => Promise<void>;
 }
 
 export interface ChatAnswer {
@@ -80,15 +85,6 @@ function excerpt(text: string, apiKey: string): string {
   return JSON.stringify(t.length > EXCERPT ? `${t.slice(0, EXCERPT)}…` : t);
 }
 
-/** Milliseconds a `Retry-After` header asks for (seconds or an HTTP date), or null. */
-export function retryAfterMs(header: string | null, now = Date.now()): number | null {
-  if (!header) return null;
-  const value = header.trim();
-  if (/^\d+(\.\d+)?$/.test(value)) return Math.round(Number(value) * 1000);
-  const date = Date.parse(value);
-  return Number.isFinite(date) ? Math.max(0, date - now) : null;
-}
-
 export function chatUrl(baseUrl: URL): URL {
   const url = new URL(baseUrl.href);
   url.pathname = `${url.pathname.replace(/\/+$/, '')}/chat/completions`;
@@ -99,9 +95,16 @@ export async function chatCompletion(call: ChatCall): Promise<ChatAnswer> {
   const url = chatUrl(call.baseUrl);
   const payload = JSON.stringify({ ...call.body, messages: call.messages });
   for (let retry = 0; ; retry++) {
-    await call.throttle?.(url.host, call.signal);
+    try {
+      await waitForRateLimit(call, url, call.limit);
+    } catch (err) {
+      if (call.signal.aborted) throw abortError(call.signal, 'The AI step was cancelled while it waited for the rate limit.');
+      throw err;
+    }
     const started = Date.now();
     const response = await send(call, url, payload);
+    // A 429/503 with Retry-After holds the host back for every step of the flow, this one included.
+    const blocked = await noteRetryAfter(call, url, response);
     const text = await readBody(call, url, response);
     const ms = Date.now() - started;
     const status = response.status;
@@ -109,9 +112,9 @@ export async function chatCompletion(call: ChatCall): Promise<ChatAnswer> {
 
     const retriable = status === 429 || status >= 500;
     if (!retriable) throw refused(status, text, url, call.apiKey);
-    const asked = retryAfterMs(response.headers.get('retry-after'));
+    const asked = blocked ?? parseRetryAfter(response.headers.get('retry-after'));
     const wait = asked ?? BACKOFF_BASE_MS * 2 ** retry * (1 + Math.random() * 0.25);
-    if (retry >= call.retries || wait > MAX_RETRY_AFTER_MS) throw exhausted(status, text, url, call.apiKey, retry, asked);
+    if (retry >= call.retries || wait > call.maxRetryAfterMs) throw exhausted(status, text, url, call.apiKey, retry, asked, call.maxRetryAfterMs);
     call.log.warn(`${shown(url)} answered ${status}${status === 429 ? ' (too many requests)' : ''}: retry ${retry + 1} of ${call.retries} in ${Math.round(wait)} ms${asked !== null ? ' (as its Retry-After asks)' : ''}.`);
     await sleep(wait, call.signal);
   }
@@ -207,11 +210,11 @@ function refused(status: number, text: string, url: URL, apiKey: string): NodeEr
   return new NodeError('E_AI_REQUEST', `The model at ${shown(url)} refused the request: ${status}.${said}`, hint);
 }
 
-function exhausted(status: number, text: string, url: URL, apiKey: string, retries: number, asked: number | null): NodeError {
+function exhausted(status: number, text: string, url: URL, apiKey: string, retries: number, asked: number | null, maxWaitMs: number): NodeError {
   const said = text.trim() ? ` It said: ${excerpt(text, apiKey)}` : '';
   const tried = retries > 0 ? ` after ${retries} ${retries === 1 ? 'retry' : 'retries'}` : '';
   if (status === 429) {
-    const long = asked !== null && asked > MAX_RETRY_AFTER_MS ? ` It asked to wait ${Math.round(asked / 1000)} s, longer than a step waits.` : '';
+    const long = asked !== null && asked > maxWaitMs ? ` It asked to wait ${Math.ceil(asked / 1000)} s, longer than the step waits ("Wait for Retry-After up to"); later requests of this flow to ${url.host} wait until then.` : '';
     return new NodeError(
       'E_AI_RATE_LIMITED',
       `The model at ${shown(url)} still answered 429 (too many requests)${tried}.${long}${said}`,
