@@ -7,6 +7,7 @@ import type { NodeRegistry } from '../../nodes/registry.ts';
 import type { FlowDocument } from '../contract/flow/schema.ts';
 import type { RecordRow, RunRow, RunStatus, StatusCounts, Store } from '../store/types.ts';
 import { ConveyorError } from '../errors.ts';
+import { checkRunTransition, writeRunStatus } from './run-transition.ts';
 import { isStoreWriteError, type StoreWriteFailure } from '../store/write-failure.ts';
 import { compileFlow, type CompiledFlow } from './compiled-flow.ts';
 import type { EngineEvent, EngineListener } from './events.ts';
@@ -127,6 +128,7 @@ export class Engine {
 
   /** A status the store could not take (it cannot write): kept in memory and told, written later. */
   private keepStatus(run: ActiveRun, status: RunStatus, reason: RunRow['reason'], endedAt?: string | null): void {
+    checkRunTransition(run.row.id, run.row.status, status);
     if (reason) reason = run.masker.maskError(reason);
     run.live.status = status;
     run.live.reason = reason;
@@ -139,8 +141,8 @@ export class Engine {
   private storeRestored(): void {
     for (const [id, row] of this.unsaved) {
       if (this.active.has(id)) continue;
-      this.opts.store
-        .updateRun(id, { status: row.status, reason: row.reason, endedAt: row.endedAt })
+      // The change was checked when the status was kept (keepStatus); the store only catches up.
+      writeRunStatus(this.opts.store, id, row.status, { status: row.status, reason: row.reason, endedAt: row.endedAt })
         .then(() => {
           if (this.unsaved.get(id) === row) this.unsaved.delete(id);
         })
@@ -172,7 +174,7 @@ export class Engine {
         ? { code: 'E_RUN_INTERRUPTED', message: 'The server stopped while this run was going.', hint: 'Press Resume: the run continues from its last committed steps.', transient: true }
         : run.reason;
       try {
-        await this.opts.store.updateRun(run.id, { status, reason });
+        await writeRunStatus(this.opts.store, run.id, run.status, { status, reason });
       } catch (err) {
         // The disk is still full: the studio starts anyway, the run shows why, and is written later.
         if (!isStoreWriteError(err)) throw err;
@@ -268,7 +270,7 @@ export class Engine {
       // writes after it is this stopped state, not the older one.
       if (wasUnsaved) this.unsaved.set(runId, stopped);
       try {
-        await this.opts.store.updateRun(runId, { status: 'stopped', endedAt, ...(wasUnsaved ? { reason: row.reason } : {}) });
+        await writeRunStatus(this.opts.store, runId, row.status, { status: 'stopped', endedAt, ...(wasUnsaved ? { reason: row.reason } : {}) });
         if (this.unsaved.get(runId) === stopped) this.unsaved.delete(runId);
       } catch (err) {
         // The store cannot write: stopped in memory now, written once it writes again.
@@ -283,8 +285,9 @@ export class Engine {
     haltRun(run, 'stop');
     run.abort.abort();
     if (byStore) {
-      // Halted by the store already: only the steps under way (now cancelled) are left to end.
-      this.keepStatus(run, 'stopping', run.haltReason);
+      // Halted by the store already: only the steps under way (now cancelled) are left to end. The
+      // run stays interrupted meanwhile (an interrupted run is never "stopping" in the status table)
+      // and becomes stopped when they have.
       await run.done;
       // It may have ended interrupted just before the Stop: stop it as a run that is not executing.
       return this.stop(runId);
@@ -329,7 +332,7 @@ export class Engine {
     const unsaved = this.unsaved.get(runId);
     this.unsaved.delete(runId);
     try {
-      await this.opts.store.updateRun(runId, { status: 'running', reason: null, endedAt: null });
+      await writeRunStatus(this.opts.store, runId, row.status, { status: 'running', reason: null, endedAt: null });
     } catch (err) {
       if (unsaved && !this.unsaved.has(runId)) this.unsaved.set(runId, unsaved);
       throw err;
@@ -607,7 +610,7 @@ export class Engine {
   private async setStatus(run: ActiveRun, status: RunStatus, reason: RunRow['reason'], endedAt?: string | null): Promise<void> {
     if (reason) reason = run.masker.maskError(reason);
     // Store first: whoever sees the new status (summary, events) can then read it from the store too.
-    await this.opts.store.updateRun(run.row.id, { status, reason, ...(endedAt !== undefined ? { endedAt } : {}) });
+    await writeRunStatus(this.opts.store, run.row.id, run.row.status, { status, reason, ...(endedAt !== undefined ? { endedAt } : {}) });
     run.live.status = status;
     run.live.reason = reason;
     run.row = { ...run.row, status, reason, ...(endedAt !== undefined ? { endedAt } : {}) };
