@@ -3,6 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { lockDataDir } from '../data-dir-lock.ts';
 import { openSqlJsStore } from '../store/sqljs-store.ts';
+import { openPgStore } from '../store/pg/pg-store.ts';
+import { storeChoice } from '../store/open-store.ts';
 import type { Store } from '../store/types.ts';
 
 export interface PastRuns {
@@ -19,6 +21,12 @@ export interface PastRuns {
  */
 export async function openPastRuns(dataDir: string): Promise<PastRuns> {
   const dir = path.resolve(dataDir);
+  const choice = storeChoice();
+  if (choice.kind === 'postgres') {
+    // The runs are in PostgreSQL: read alongside a studio that may be working on them (no lock).
+    const store = await openPgStore(choice.url, { poolSize: 2 });
+    return { store, close: () => store.close() };
+  }
   if (!existsSync(path.join(dir, 'store'))) {
     const temp = mkdtempSync(path.join(os.tmpdir(), 'conveyor-check-'));
     const store = await openSqlJsStore(temp);

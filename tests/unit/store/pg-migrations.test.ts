@@ -12,6 +12,8 @@ import { openPgStore, PgStore } from '../../../server/store/pg/pg-store.ts';
 import { PG_SCHEMA_VERSION } from '../../../server/store/pg/migrations/index.ts';
 import { storeChoice, describeChoice } from '../../../server/store/open-store.ts';
 import { openConveyor } from '../../../server/conveyor.ts';
+import { openPastRuns } from '../../../server/cli/past-runs.ts';
+import { runRow, recordData } from './fixtures.ts';
 import { createTestDatabase, type TestDatabase } from './contract/pg-database.ts';
 
 const made: TestDatabase[] = [];
@@ -116,6 +118,30 @@ describe('choosing the store', () => {
       expect(existsSync(path.join(dir, 'store'))).toBe(false);
       expect(await query(db.url, 'SELECT id, name FROM flows')).toEqual([{ id: flow.id, name: 'Kept in PostgreSQL' }]);
     } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('the dry check reads past runs from PostgreSQL when it is the store (CONVEYOR_STORE=postgres)', async () => {
+    const db = await fresh();
+    const seed = await openPgStore(db.url);
+    await seed.createRun(runRow('earlier', 'f', '2024-01-01T00:00:00.000Z', 1), [recordData(0)], { keys: ['k'] });
+    await seed.updateRecord({ runId: 'earlier', index: 0, status: 'success', checkpoint: null });
+    await seed.close();
+    const saved = { store: process.env.CONVEYOR_STORE, url: process.env.DATABASE_URL };
+    process.env.CONVEYOR_STORE = 'postgres';
+    process.env.DATABASE_URL = db.url;
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'conveyor-pg-check-'));
+    try {
+      const past = await openPastRuns(dir);
+      expect(past.store).toBeInstanceOf(PgStore);
+      expect((await past.store.keyAttempts('f', ['k'], 'next')).get('k')?.lastSuccess).toMatchObject({ runId: 'earlier' });
+      await past.close();
+      expect(existsSync(path.join(dir, 'store'))).toBe(false);
+    } finally {
+      process.env.CONVEYOR_STORE = saved.store ?? '';
+      if (saved.url === undefined) delete process.env.DATABASE_URL;
+      else process.env.DATABASE_URL = saved.url;
       rmSync(dir, { recursive: true, force: true });
     }
   });
