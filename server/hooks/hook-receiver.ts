@@ -117,6 +117,10 @@ export class HookReceiver {
     if (running) {
       return { status: 200, body: { id: running, runId: running, eventId, status: 'duplicate', reason: `Under way in run ${running}: this event was received already and is being processed.` } };
     }
+    const waiting = eventId === null ? null : await this.unfinishedRunOf(target.flowId, eventId);
+    if (waiting) {
+      return { status: 200, body: { id: waiting, runId: waiting, eventId, status: 'duplicate', reason: `Waiting in run ${waiting}, which stopped before processing it: resume that run to process this event.` } };
+    }
     // The event id is the run's business key unless the flow names its own.
     const doc: FlowDocument = eventId !== null && !target.doc.settings.businessKey ? { ...target.doc, settings: { ...target.doc.settings, businessKey: EVENT_ID_FIELD } } : target.doc;
     const run = await this.opts.engine.startRun(doc, { input: { records: [record] } });
@@ -133,6 +137,19 @@ export class HookReceiver {
       });
     }
     return { status: 202, body: { id: run.id, runId: run.id, eventId, status: 'accepted' } };
+  }
+
+  /**
+   * A run of the flow at rest (a crash, a shutdown, a Stop) whose record for this event has not begun:
+   * the idempotency check only sees records that began, and Resume would process this one.
+   */
+  private async unfinishedRunOf(flowId: string, eventId: string): Promise<string | null> {
+    const resting = (await this.opts.store.listRunsWithStatus(['interrupted', 'paused', 'stopped', 'safe_stopped'])).filter((r) => r.flowId === flowId);
+    for (const run of resting) {
+      const record = await this.opts.store.getRecord(run.id, 0);
+      if (record?.status === 'pending' && record.data[EVENT_ID_FIELD] === eventId) return run.id;
+    }
+    return null;
   }
 
   private async checkSignature(target: HookTarget, req: HookRequest, where: string): Promise<void> {

@@ -139,6 +139,26 @@ describe('POST /hooks/<flow>/<name>', () => {
     expect(successes).toBe(1);
   });
 
+  it('an event acknowledged in a run that stopped before processing it is not run again by a resend: Resume processes it once', async () => {
+    // The state a crash or a shutdown right after the answer leaves: the run at rest, its record not begun.
+    const { engine } = server.conveyor;
+    const record = { eventId: 'evt_parked', body: { id: 'evt_parked', data: { email: 'parked@example.com' } }, headers: {}, query: {}, hook: 'payments', receivedAt: new Date().toISOString() };
+    const parked = await engine.startRun({ ...paymentFlow(), settings: { concurrency: 4, businessKey: 'eventId' } }, { input: { records: [record] } });
+    await engine.pause(parked.id);
+    await engine.waitForRun(parked.id);
+    expect((await server.conveyor.store.getRecord(parked.id, 0))?.status).toBe('pending');
+
+    const body = event('evt_parked', 'parked@example.com');
+    const resent = await post(body, signed(body));
+    expect(resent).toMatchObject({ status: 200, body: { status: 'duplicate', runId: parked.id } });
+    expect(resent.body.reason).toContain('resume that run');
+    await engine.resume(parked.id);
+    expect((await engine.waitForRun(parked.id)).counts.success).toBe(1);
+    const later = await post(body, signed(body));
+    expect(later.body).toMatchObject({ status: 'duplicate' });
+    expect(later.body.reason).toContain(`Already done in run ${parked.id}`);
+  });
+
   it('refuses a body over the hook\'s limit with 413 before running anything', async () => {
     const before = await runCount();
     const big = JSON.stringify({ id: 'evt_big', pad: 'x'.repeat(5 * 1024) });
