@@ -50,6 +50,17 @@ describe('web.extract', () => {
     expect(ctx.logs.some((l) => l.message === 'Read 5 items from 3 pages.')).toBe(true);
   });
 
+  it('spaces the pages it fetches by the flow\'s rate limit for the host', async () => {
+    const started = Date.now();
+    const { result } = await runNode(webExtract, { url: `${site.url}/dir/cards`, itemSelector: 'article.biz', fields: CARD_FIELDS.slice(0, 1), nextSelector: 'a.next', rateLimit: 5, ratePer: 'second' }, {}, {
+      network: networkPolicy(['127.0.0.1']),
+      run: { id: 'run_pages', flowId: 'flow_polite' },
+    });
+    expect(result.emit).toHaveLength(5);
+    // Three pages at 5 per second: at least 200 ms between two of them.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(400);
+  });
+
   it('stops at the page limit and says where more pages follow', async () => {
     site.hits.length = 0;
     const { result, ctx } = await extract({ url: `${site.url}/dir/cards`, itemSelector: 'article.biz', fields: CARD_FIELDS.slice(0, 1), nextSelector: 'a.next', maxPages: 2 });

@@ -8,6 +8,7 @@ import { valueAt } from '../data/lib/value-at.ts';
 import { extractParams } from './lib/extract-params.ts';
 import { extractFromPages } from './lib/run-extract.ts';
 import { fetchPage } from './lib/fetch-page.ts';
+import { limitOf } from '../sdk/rate-limit.ts';
 
 const params = z.object({
   source: z
@@ -51,7 +52,7 @@ export const webExtract = defineNode({
     const p = ctx.params;
     if (p.source === 'url') {
       const url = parseWebUrl(await renderTemplate(p.url, ctx.input, 'the page address'), { subject: 'The page address', example: 'https://directory.example.com/search?q={{ term }}' });
-      const page = await fetchPage(ctx.network, url, p.timeoutMs, ctx.signal);
+      const page = await fetchPage(ctx, url, p.timeoutMs, limitOf(p));
       return extractFromPages(ctx, page, p, null);
     }
     const html = valueAt(ctx.input, p.htmlField);

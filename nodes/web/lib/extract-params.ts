@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { fieldName } from '../../core/lib/fields.ts';
+import { rateLimitParams } from '../../sdk/rate-limit.ts';
 import { selectorProblem } from './extract-items.ts';
 
 /** The settings both extract steps share (from a page fetched or given, and from the browser's page). */
@@ -70,4 +71,6 @@ export const extractParams = {
     .default(15_000)
     .describe('How long to wait for each page fetched, in milliseconds.')
     .meta({ title: 'Time limit per page (ms)' }),
+  rateLimit: rateLimitParams.rateLimit,
+  ratePer: rateLimitParams.ratePer,
 };

@@ -1,10 +1,13 @@
 import { NodeError } from '../../sdk/node-error.ts';
 import type { NetworkAccess } from '../../sdk/network.ts';
+import type { NodeLogger } from '../../sdk/types.ts';
+import { noteRetryAfter, waitForRateLimit, type RateLimit } from '../../sdk/rate-limit.ts';
 import { abortError } from '../../core/lib/abort.ts';
 
 /**
- * GETs one HTML page for the extract steps through the run's network policy, following redirects
- * by hand (each hop checked by the policy), within a time limit and a size limit. Answers other than
+ * GETs one HTML page for the extract steps through the run's network policy and the flow's per-host
+ * rate limit (a 429/503 Retry-After holds the host back for the flow), following redirects by hand
+ * (each hop checked by the policy), within a time limit and a size limit. Answers other than
  * 2xx, and bodies that are not HTML or text, are refused with E_EXTRACT_FETCH.
  */
 
@@ -49,14 +52,25 @@ function tooLarge(url: URL): NodeError {
   return new NodeError('E_EXTRACT_FETCH', `The page ${shown(url)} is larger than ${MAX_PAGE_BYTES / 1024 / 1024} MB: it was not read.`, 'Check that the address is a listing page, not a file to download.');
 }
 
-export async function fetchPage(network: NetworkAccess, start: URL, timeoutMs: number, signal: AbortSignal): Promise<FetchedPage> {
+/** The step a page is fetched for: its network policy, flow (rate limits are per flow and host), signal and log. */
+export interface PageStep {
+  network: NetworkAccess;
+  run: { flowId: string };
+  signal: AbortSignal;
+  log: NodeLogger;
+}
+
+export async function fetchPage(step: PageStep, start: URL, timeoutMs: number, limit: RateLimit | null): Promise<FetchedPage> {
+  const { network, signal } = step;
   const timeout = AbortSignal.timeout(timeoutMs);
   const both = AbortSignal.any([signal, timeout]);
   let url = start;
   try {
     for (let hops = 0; ; hops++) {
       const headers = new Headers({ accept: 'text/html,application/xhtml+xml;q=0.9,*/*;q=0.5' });
+      await waitForRateLimit(step, url, limit);
       const response = await network.fetch(url, { method: 'GET', headers, signal: both });
+      const blocked = await noteRetryAfter(step, url, response);
       const location = response.headers.get('location');
       if ([301, 302, 303, 307, 308].includes(response.status) && location) {
         await response.body?.cancel().catch(() => undefined);
@@ -70,7 +84,11 @@ export async function fetchPage(network: NetworkAccess, start: URL, timeoutMs: n
         throw new NodeError(
           'E_EXTRACT_FETCH',
           `The page ${shown(url)} answered ${response.status}${response.statusText ? ` ${response.statusText}` : ''}.`,
-          response.status === 404 ? 'Check the address and the record fields it uses.' : response.status === 429 || response.status >= 500 ? 'The site is busy or has a problem: retry later (a step policy can retry it).' : 'The site refused the page: check the address.',
+          response.status === 404
+            ? 'Check the address and the record fields it uses.'
+            : response.status === 429 || response.status >= 500
+              ? `The site is busy or has a problem: retry later (a step policy can retry it)${blocked !== null ? `; it asked to wait ${Math.ceil(blocked / 1000)} s, and later pages of this flow from ${url.host} wait until then` : ''}. A rate limit in the step's settings keeps requests under what the site accepts.`
+              : 'The site refused the page: check the address.',
           { transient: response.status === 429 || response.status >= 500 },
         );
       }

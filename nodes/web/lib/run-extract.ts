@@ -2,6 +2,7 @@ import { NodeError } from '../../sdk/node-error.ts';
 import { out, outMany } from '../../sdk/define-node.ts';
 import type { NodeContext, RecordData, StepResult } from '../../sdk/types.ts';
 import { extractItems, type FieldSpec } from './extract-items.ts';
+import { limitOf, type RatePeriod } from '../../sdk/rate-limit.ts';
 import { fetchPage } from './fetch-page.ts';
 
 /**
@@ -19,9 +20,11 @@ export interface ExtractSettings {
   listField: string;
   keepParentFields: boolean;
   timeoutMs: number;
+  rateLimit: number;
+  ratePer: RatePeriod;
 }
 
-type Ctx = Pick<NodeContext<unknown>, 'input' | 'network' | 'signal' | 'log'>;
+type Ctx = Pick<NodeContext<unknown>, 'input' | 'network' | 'signal' | 'log' | 'run'>;
 
 export async function extractFromPages(ctx: Ctx, first: { html: string; url: URL | null }, p: ExtractSettings, dropField: string | null): Promise<StepResult> {
   const items: RecordData[] = [];
@@ -41,7 +44,7 @@ export async function extractFromPages(ctx: Ctx, first: { html: string; url: URL
       ctx.log.warn(`Stopped at the page limit (${p.maxPages} ${p.maxPages === 1 ? 'page' : 'pages'}): more pages follow from ${next.href}.`);
       break;
     }
-    page = await fetchPage(ctx.network, next, p.timeoutMs, ctx.signal);
+    page = await fetchPage(ctx, next, p.timeoutMs, limitOf(p));
   }
   ctx.log.info(`Read ${items.length} item${items.length === 1 ? '' : 's'} from ${pages} page${pages === 1 ? '' : 's'}.`);
 
