@@ -1,8 +1,9 @@
 /**
  * Everything `npm run demo` starts, on FIXED ports so the credentials it registers in the studio
- * stay right from one start to the next: the demo site (signup, contact form, search API, faults
- * page) on 3100, the SMTP sender accounts on 2525, Dovecot's IMAP on 1143 and the local
- * OpenAI-compatible model server on 3200 — PORT_DEMO, PORT_SMTP, PORT_IMAP and PORT_MODEL change them. In a studio running on this machine it creates (or updates)
+ * stay right from one start to the next: the demo site (signup, contact form, search API, business
+ * directory pages, faults page) on 3100, the SMTP sender accounts on 2525, Dovecot's IMAP on 1143
+ * and the local OpenAI-compatible model server on 3200 — PORT_DEMO, PORT_SMTP, PORT_IMAP and
+ * PORT_MODEL change them. In a studio running on this machine it creates (or updates)
  * the credentials the templates name: "demo-mailbox" (IMAP), "demo-sender-1…3" (SMTP) and
  * "demo-model" (the AI endpoint).
  */
@@ -12,6 +13,7 @@ import { startDovecot, type Dovecot } from './dovecot.ts';
 import { CATCH_ALL, DEMO_PASSWORD, createSignupSite, listenSignupSite, type SignupSite } from './signup-site.ts';
 import { createContactSite, type ContactSite } from './contact-site.ts';
 import { createSearchApi } from './search-api.ts';
+import { createDirectory } from './directory.ts';
 import { createFaultsPage } from './faults-page.ts';
 import { startSenderRelay, studioCredentials } from './outreach.ts';
 import { DEMO_MODEL_KEY, startModelServer } from './model-server.ts';
@@ -144,6 +146,7 @@ export async function startDemo(opts: { ports?: Partial<DemoPorts>; studioUrl?: 
     all.use(createFaultsPage({ signup, contact }));
     all.use(contact.app);
     all.use(searchApi.app);
+    all.use(createDirectory().app);
     all.use(signup.app);
     const server: Listening = await listenSignupSite({ ...signup, app: all }, ports.site, '127.0.0.1');
     stops.push(() => server.close());
