@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineNode } from '../sdk/define-node.ts';
 import { browserStep } from '../browser/lib/session.ts';
-import { extractParams } from './lib/extract-params.ts';
+import { extractParams, extractPorts } from './lib/extract-params.ts';
 import { extractFromPages } from './lib/run-extract.ts';
 
 const params = z.object({ ...extractParams });
@@ -18,11 +18,7 @@ export const webExtractPage = defineNode({
   description: 'Reads a list of items out of the page the browser has open, with CSS selectors, following "next page" links; each item becomes a record, or one list.',
   icon: 'list-tree',
   params,
-  inputs: [{ id: 'in', label: 'In' }],
-  outputs: [
-    { id: 'out', label: 'Items' },
-    { id: 'empty', label: 'No item' },
-  ],
+  ...extractPorts,
   effect: 'idempotent',
   session: 'uses',
   async run(ctx) {

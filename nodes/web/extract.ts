@@ -5,7 +5,7 @@ import { parseWebUrl } from '../sdk/url.ts';
 import { fieldPath } from '../core/lib/fields.ts';
 import { renderTemplate } from '../core/lib/template.ts';
 import { valueAt } from '../data/lib/value-at.ts';
-import { extractParams } from './lib/extract-params.ts';
+import { extractParams, extractPorts } from './lib/extract-params.ts';
 import { extractFromPages } from './lib/run-extract.ts';
 import { fetchPage } from './lib/fetch-page.ts';
 import { limitOf } from '../sdk/rate-limit.ts';
@@ -41,11 +41,7 @@ export const webExtract = defineNode({
   description: 'Reads a list of items (name, link, price…) out of a web page with CSS selectors, following "next page" links; each item becomes a record, or one list.',
   icon: 'list-tree',
   params,
-  inputs: [{ id: 'in', label: 'In' }],
-  outputs: [
-    { id: 'out', label: 'Items' },
-    { id: 'empty', label: 'No item' },
-  ],
+  ...extractPorts,
   // It only reads pages (GET): reading them again is harmless.
   effect: 'idempotent',
   async run(ctx) {

@@ -5,6 +5,15 @@ import { selectorProblem } from './extract-items.ts';
 
 /** The settings both extract steps share (from a page fetched or given, and from the browser's page). */
 
+/** Both extract steps' ports: the items, or the record itself when a page has none ("records" only). */
+export const extractPorts = {
+  inputs: [{ id: 'in', label: 'In' }],
+  outputs: [
+    { id: 'out', label: 'Items' },
+    { id: 'empty', label: 'No item' },
+  ],
+};
+
 const selector = (title: string, fallback: string, description: string) =>
   z
     .string()
