@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import os from 'node:os';
+import type { HookAckResult } from './hook-ack.ts';
 
 interface ChainResult { records: number; concurrency: number; steps: number; seconds: number; recordsPerSec: number; stepsPerSec: number; peakRssMb: number }
 interface SignupResult { concurrency: number; rows: number; seconds: number; recordsPerMin: number }
@@ -85,6 +86,16 @@ const fanOut = bench('fan-out', () => {
   process.stderr.write(rows.map((r) => `${r.mb} MB for ${r.children}`).join(', ') + '\n');
   return rows;
 });
+
+// Hooks: signed requests acknowledged once stored, next to forged ones refused before the store.
+const hookAck = bench('hook-ack', () => {
+  process.stderr.write('hooks: 2 × 400 signed and 400 forged requests, 8 senders… ');
+  const r = runCase<HookAckResult>('bench/hook-ack.ts', ['400', '8']);
+  process.stderr.write(r.phases.map((p) => `${p.kind} p50 ${p.p50Ms.toFixed(0)} ms`).join(', ') + '\n');
+  return r;
+});
+const hookRow = (p: HookAckResult['phases'][number]) =>
+  `| ${p.kind} | ${p.requests} | ${p.senders} | ${p.wallSeconds.toFixed(1)} s | ${fmt(p.perSec)} | ${p.p50Ms.toFixed(0)} ms | ${p.p95Ms.toFixed(0)} ms | ${p.maxMs.toFixed(0)} ms | ${fmt(p.cpuMs)} ms | ${p.loadavg.map((x) => x.toFixed(1)).join(' / ')} | ${Object.entries(p.statuses).map(([k, v]) => `${v}× ${k}`).join(', ')} |`;
 
 // The built studio in headless Chromium during a 10,000-record run, next to the same editor idle.
 const uiRows = process.env.BENCH_UI_ROWS ?? '10000';
@@ -185,6 +196,19 @@ rewrote every pending sibling and 1k / 4k / 16k children wrote 80 MB / 1.27 GB /
 | children | written | bytes per child | run time |
 | ---: | ---: | ---: | ---: |
 ${fanOut.map((r) => `| ${fmt(r.children)} | ${r.mb} MB | ${fmt(r.bytesPerChild)} | ${r.seconds} s |`).join('\n')}
+
+## Hooks: how fast a request is acknowledged
+
+\`bench/hook-ack.ts\`: a studio with one flow whose Webhook trigger checks signatures; senders post
+\`payment.succeeded\` events to its hook over HTTP. *signed* requests are answered 202 once their run
+and record are on disk (a journal write each, group-committed); *forged* ones (another secret) are
+refused with 400 before anything is stored — the same checks, without the write. Two rounds each,
+interleaved, in one process (client and studio share the CPU; CPU time is that process's); the runs
+themselves execute meanwhile and all finish (${hookAck.runs} runs). ${hookAck.cores} cores.
+
+| requests | count | senders | wall | per second | p50 | p95 | max | CPU time | load average (1/5/15 min) | answers |
+| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |
+${hookAck.phases.map(hookRow).join('\n')}
 
 ## The studio during a ${fmt(ui.rows)}-record run (headless Chromium)
 
