@@ -4,6 +4,7 @@
  */
 import pg from 'pg';
 import { ConveyorError } from '../../errors.ts';
+import { StoreWriteError } from '../write-failure.ts';
 
 /** bigint columns (counts, sums) as numbers: every count the store returns fits. */
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
@@ -43,6 +44,25 @@ export function unreachableError(where: string, err: unknown): ConveyorError {
     `The PostgreSQL store ${where} cannot be reached or refused the connection: ${reason}`,
     'Check that PostgreSQL runs and that DATABASE_URL names the right host, database, user and password; the runs under way continue from their last committed step once it answers again.',
     503,
+  );
+}
+
+/**
+ * A write the database could not take because it cannot be reached: the store's write failure
+ * (E_STORE_WRITE), so the engine halts the runs as it does for a full disk (interrupted, resumable
+ * from the last committed step) instead of failing them.
+ */
+export function unreachableWriteError(where: string, err: unknown): StoreWriteError {
+  const reason = (err as Error)?.message ?? String(err);
+  return new StoreWriteError(
+    {
+      code: 'E_STORE_WRITE',
+      message: `The PostgreSQL store ${where} could not be reached to commit a write (${reason}); the write was not acknowledged.`,
+      hint: 'Check that PostgreSQL runs and answers at DATABASE_URL, then press Resume (or try again): the runs continue from their last committed step.',
+      osCode: (err as { code?: string } | null)?.code ?? null,
+      since: new Date().toISOString(),
+    },
+    err,
   );
 }
 

@@ -11,6 +11,9 @@ const STUDIO_LOCK = '7165521784339281523';
 
 export async function holdExclusive(pool: pg.Pool, where: string): Promise<() => Promise<void>> {
   const client = await pool.connect();
+  // Held for the process's life: a connection lost later (a database restart) must not crash the
+  // process. The hold is then gone until the studio restarts (see docs/architecture.md, "Scaling out").
+  client.on('error', () => undefined);
   const got = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1::bigint) AS ok', [STUDIO_LOCK]).catch((err: unknown) => {
     client.release(true);
     throw err;

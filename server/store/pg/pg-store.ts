@@ -32,7 +32,8 @@ import type {
   Store,
 } from '../types.ts';
 import type { AuditEntry, AuditWrite, RunHead, RunStoreSize } from '../retention.ts';
-import { createPool, describeUrl, isUnreachable, unreachableError } from './connection.ts';
+import { createPool, describeUrl, isUnreachable, unreachableError, unreachableWriteError } from './connection.ts';
+import { isStoreWriteError, type StoreWriteFailure } from '../write-failure.ts';
 import { migrate, type MigrationResult } from './migrate.ts';
 import { WriteQueue } from './write-queue.ts';
 import * as w from './writes.ts';
@@ -83,6 +84,9 @@ export async function openPgStore(url: string, options: PgStoreOptions = {}): Pr
 export class PgStore implements Store {
   private readonly writes: WriteQueue;
   private closing: Promise<void> | null = null;
+  /** Why writes fail now (the database cannot be reached), until one goes through again. */
+  private failure: StoreWriteFailure | null = null;
+  private readonly writeStateListeners = new Set<(failure: StoreWriteFailure | null) => void>();
 
   constructor(
     private readonly pool: pg.Pool,
@@ -99,7 +103,46 @@ export class PgStore implements Store {
 
   private write<R>(op: w.Write<R>): Promise<R> {
     if (this.closing) return Promise.reject(this.closedError());
-    return this.writes.submit(op);
+    return this.writes.submit(op).then(
+      (value) => {
+        this.setFailure(null);
+        return value;
+      },
+      (err: unknown) => {
+        if (isStoreWriteError(err)) this.setFailure(err.failure);
+        throw err;
+      },
+    );
+  }
+
+  private setFailure(failure: StoreWriteFailure | null): void {
+    if ((failure === null) === (this.failure === null)) return;
+    this.failure = failure;
+    for (const l of this.writeStateListeners) l(failure);
+  }
+
+  /** Why writes fail (the database cannot be reached), or null while they work: health and the engine ask. */
+  writeFailure(): StoreWriteFailure | null {
+    return this.failure;
+  }
+
+  /** Calls `listener` when writes start failing (with the failure) and when they work again (null). */
+  onWriteState(listener: (failure: StoreWriteFailure | null) => void): () => void {
+    this.writeStateListeners.add(listener);
+    return () => this.writeStateListeners.delete(listener);
+  }
+
+  /** Before a resume: checks that the database answers again; throws E_STORE_WRITE while it does not. */
+  async recoverWrites(): Promise<void> {
+    if (this.closing) throw this.closedError();
+    try {
+      await this.pool.query('SELECT 1');
+    } catch (err) {
+      const failure = unreachableWriteError(this.where, err);
+      this.setFailure(failure.failure);
+      throw failure;
+    }
+    this.setFailure(null);
   }
 
   private async rows<T = Record<string, any>>(text: string, values: unknown[] = []): Promise<T[]> {

@@ -6,7 +6,7 @@
  * A deadlock or serialization failure with another process's batch redoes the whole batch.
  */
 import type pg from 'pg';
-import { isRetryable, isUnreachable, unreachableError } from './connection.ts';
+import { isRetryable, isUnreachable, unreachableWriteError } from './connection.ts';
 import { writeCounts, type Write, type WriteContext } from './writes.ts';
 
 interface Entry {
@@ -51,7 +51,7 @@ export class WriteQueue {
         try {
           outcomes = await this.commit(batch);
         } catch (err) {
-          const error = isUnreachable(err) ? unreachableError(this.where, err) : refused(err);
+          const error = isUnreachable(err) ? unreachableWriteError(this.where, err) : refused(err);
           outcomes = batch.map(() => ({ ok: false, error }));
         }
         batch.forEach((e, i) => {
@@ -68,6 +68,9 @@ export class WriteQueue {
   private async commit(batch: Entry[]): Promise<Outcome[]> {
     for (let attempt = 1; ; attempt++) {
       const client = await this.pool.connect();
+      // A connection lost while checked out emits 'error' on the client: the failed query reports it.
+      const ignore = () => undefined;
+      client.on('error', ignore);
       let broken = false;
       try {
         try {
@@ -84,6 +87,7 @@ export class WriteQueue {
         if (!isRetryable(err) || attempt >= MAX_ATTEMPTS) throw err;
         await new Promise((r) => setTimeout(r, 5 * attempt * Math.random()));
       } finally {
+        client.removeListener('error', ignore);
         client.release(broken);
       }
     }
