@@ -29,6 +29,16 @@ const params = z.object({
   ),
   expectUrl: urlPatternParam('Then expect address', 'Optional check: the step succeeds only if the page address (after redirects) matches. Empty: no check.'),
   timeoutMs: timeoutParam('for the page to load (and again for the check)'),
+  skipMedia: z
+    .boolean()
+    .default(false)
+    .describe('Do not download images, fonts, audio and video: pages load faster when the steps only read and fill in text. Screenshots then show the page without pictures.')
+    .meta({ title: 'Skip images, fonts and media' }),
+  reuseWindow: z
+    .boolean()
+    .default(false)
+    .describe("Give this record a browser window a previous record of the run used, after clearing its cookies, storage, cache and pages, instead of a new one: faster for many short records. Off: every record gets a brand-new window.")
+    .meta({ title: 'Reuse browser windows between records' }),
 });
 
 export const browserOpen = defineNode({
@@ -114,7 +124,7 @@ export const browserOpen = defineNode({
       const urlPattern = (await renderTemplate(p.expectUrl, ctx.input, 'the expected address')).trim();
       await expectAfter(ctx, page, `opening ${shown}`, selectors, urlPattern, p.timeoutMs);
       return out(ctx.input);
-    });
+    }, { skipMedia: p.skipMedia, reuse: p.reuseWindow });
   },
 });
 

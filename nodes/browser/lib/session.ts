@@ -6,6 +6,8 @@ import { launchChromium } from './chromium.ts';
 import { maskedScreenshot } from './screenshot.ts';
 import { withPageMessages } from './page-says.ts';
 import { BLOCKED_HEADER, FAILED_HEADER, leaseProxy, type ProxyProblem } from './network-proxy.ts';
+import { ContextPool, type PooledContext } from './context-pool.ts';
+import { setSkipMedia } from './resource-blocking.ts';
 
 /** The size of the window every record's page gets. */
 export const VIEWPORT = { width: 1280, height: 800 };
@@ -15,6 +17,16 @@ const FAILURE_SHOT_MS = 3000;
 interface RecordPage {
   context: BrowserContext;
   page: Page;
+  /** Set when the context came from the run's pool and goes back to it (see context-pool.ts). */
+  pooled?: PooledContext;
+}
+
+/** How the record's browser window is set up, as its "Browser: open page" step says. */
+export interface PageOptions {
+  /** Skip images, fonts and media (resource-blocking.ts). */
+  skipMedia?: boolean;
+  /** Take a reset context from the run's pool and give it back after the record (context-pool.ts). */
+  reuse?: boolean;
 }
 
 /** Whether a Browser: open step ran for this record (kept in the record scope, cheap to ask). */
@@ -35,42 +47,73 @@ function stateFor(ctx: AnyContext): Promise<RecordState> {
 
 /**
  * This record's page: its own browser context (cookies, storage, cache are not shared with other
- * records) and one page in it, created on first use and closed when the record stops executing.
+ * records) and one page in it, created on first use and closed when the record stops executing —
+ * or, with `reuse`, a context from the run's pool, reset and given back then (context-pool.ts).
  */
-export async function pageFor(ctx: AnyContext): Promise<Page> {
+export async function pageFor(ctx: AnyContext, opts: PageOptions = {}): Promise<Page> {
   const rp = await ctx.resources.record.get<RecordPage>(
     'page',
     async () => {
-      const browser = await browserFor(ctx);
-      // All of the context's traffic goes through the policy proxy (see network-proxy.ts), with
-      // credentials of its own: loopback too (Chromium bypasses a proxy for it unless told not to).
-      let context: BrowserContext | undefined;
-      const lease = await leaseProxy(ctx.network, (problem) => {
-        if (context) remember(context, problem);
-      });
-      try {
-        context = await browser.newContext({
-          viewport: VIEWPORT,
-          proxy: { server: lease.server, bypass: '<-loopback>', username: lease.username, password: lease.password },
-        });
-      } catch (err) {
-        lease.release();
-        throw err;
+      if (!opts.reuse) {
+        const context = await newContext(ctx);
+        return { context, page: await firstPage(context) };
       }
-      context.on('close', () => lease.release());
-      try {
-        return { context, page: await context.newPage() };
-      } catch (err) {
-        await context.close().catch(() => undefined);
-        throw err;
-      }
+      const pool = await poolFor(ctx);
+      const pooled = await pool.take(policyKey(ctx), () => newContext(ctx));
+      problems.delete(pooled.context);
+      return { context: pooled.context, page: await firstPage(pooled.context), pooled };
     },
-    (v) => v.context.close(),
+    async (v) => {
+      if (!v.pooled) return v.context.close();
+      const pool = await poolFor(ctx);
+      await pool.giveBack(policyKey(ctx), v.pooled);
+    },
   );
   // A page closed by a cancelled step is replaced (same context: the record keeps its cookies).
   if (rp.page.isClosed()) rp.page = await rp.context.newPage();
+  if (opts.skipMedia !== undefined) await setSkipMedia(rp.context, opts.skipMedia);
   (await stateFor(ctx)).opened = true;
   return rp.page;
+}
+
+/** Contexts are reused only under the same network policy: the same allowed hosts. */
+function policyKey(ctx: AnyContext): string {
+  return ctx.network.allowHosts.join('\n');
+}
+
+/** The run's pool of reusable contexts, closed with the run. */
+export function poolFor(ctx: AnyContext): Promise<ContextPool> {
+  return ctx.resources.run.get<ContextPool>('browser.contexts', async () => new ContextPool(), (pool) => pool.closeAll());
+}
+
+/** A new context whose traffic all goes through the policy proxy (see network-proxy.ts). */
+async function newContext(ctx: AnyContext): Promise<BrowserContext> {
+  const browser = await browserFor(ctx);
+  // Credentials of its own: loopback too (Chromium bypasses a proxy for it unless told not to).
+  let context: BrowserContext | undefined;
+  const lease = await leaseProxy(ctx.network, (problem) => {
+    if (context) remember(context, problem);
+  });
+  try {
+    context = await browser.newContext({
+      viewport: VIEWPORT,
+      proxy: { server: lease.server, bypass: '<-loopback>', username: lease.username, password: lease.password },
+    });
+  } catch (err) {
+    lease.release();
+    throw err;
+  }
+  context.on('close', () => lease.release());
+  return context;
+}
+
+async function firstPage(context: BrowserContext): Promise<Page> {
+  try {
+    return await context.newPage();
+  } catch (err) {
+    await context.close().catch(() => undefined);
+    throw err;
+  }
 }
 
 /** The page a Browser: open step made for this record; E_NO_PAGE when there is none. */
@@ -92,12 +135,12 @@ export async function existingPage(ctx: AnyContext): Promise<Page> {
  * otherwise), honours `ctx.signal` (abort → the page is closed at once and an AbortError thrown)
  * and attaches a masked `failure.png` of the page before any failure is thrown.
  */
-export async function browserStep<T>(ctx: AnyContext, mode: 'open' | 'existing', body: (page: Page) => Promise<T>): Promise<T> {
+export async function browserStep<T>(ctx: AnyContext, mode: 'open' | 'existing', body: (page: Page) => Promise<T>, opts?: PageOptions): Promise<T> {
   if (ctx.signal.aborted) throw abortError(ctx.signal, 'The browser step was cancelled.');
   let page: Page | undefined;
   let closing: Promise<void> | undefined;
   const work = (async () => {
-    page = mode === 'open' ? await pageFor(ctx) : await existingPage(ctx);
+    page = mode === 'open' ? await pageFor(ctx, opts) : await existingPage(ctx);
     return body(page);
   })();
   try {

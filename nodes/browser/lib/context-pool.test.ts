@@ -1,0 +1,109 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Resources } from '../../sdk/resources.ts';
+import { makeContext, runNode } from '../../sdk/testing.ts';
+import { browserOpen } from '../open.ts';
+import { pageFor, poolFor } from './session.ts';
+
+// The test server listens on 127.0.0.1: allowed explicitly, as an administrator would (CONVEYOR_ALLOW_HOSTS).
+process.env.CONVEYOR_ALLOW_HOSTS = '127.0.0.1';
+
+// A 1×1 transparent PNG.
+const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64');
+const requested: string[] = [];
+let server: Server;
+let url: string;
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    const path = new URL(req.url ?? '/', 'http://x').pathname;
+    requested.push(path);
+    if (path === '/pic.png') {
+      res.writeHead(200, { 'content-type': 'image/png' }).end(PNG);
+    } else if (path === '/login') {
+      // Signs "record 1" in: a cookie, and localStorage / sessionStorage written by the page.
+      res.writeHead(200, { 'content-type': 'text/html', 'set-cookie': 'session=record-1; Path=/' });
+      res.end('<script>localStorage.setItem("who", "record-1"); sessionStorage.setItem("who", "record-1")</script><p>in</p>');
+    } else {
+      res.writeHead(200, { 'content-type': 'text/html' }).end('<img id="pic" src="/pic.png"><p id="text">hello</p>');
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(async () => new Promise((resolve) => server.close(resolve)));
+
+/** What the page of a record sees of earlier records: cookies, localStorage, sessionStorage. */
+async function leftovers(resources: { run: Resources; record: Resources }) {
+  const page = await pageFor(makeContext(browserOpen, {}, {}, { resources }));
+  const seen = await page.evaluate(() => ({ cookie: document.cookie, local: localStorage.getItem('who'), session: sessionStorage.getItem('who') }));
+  return { page, seen };
+}
+
+describe('reused browser windows and skipped media (real Chromium)', () => {
+  it('record 2 gets record 1\'s context back, reset: no cookies, localStorage or sessionStorage of record 1', async () => {
+    const run = new Resources();
+    const first = { run, record: new Resources() };
+    const second = { run, record: new Resources() };
+    try {
+      await runNode(browserOpen, { url: `${url}/login`, reuseWindow: true }, {}, { resources: first });
+      const one = await leftovers(first);
+      expect(one.seen).toEqual({ cookie: 'session=record-1', local: 'record-1', session: 'record-1' });
+      await first.record.closeAll();
+
+      await runNode(browserOpen, { url: `${url}/`, reuseWindow: true }, {}, { resources: second });
+      const two = await leftovers(second);
+      // The very same context (not a new one) and nothing of record 1 in it.
+      expect(two.page.context()).toBe(one.page.context());
+      expect((await poolFor(makeContext(browserOpen, {}, {}, { resources: second }))).counts()).toEqual({ created: 1, reused: 1, discarded: 0 });
+      expect(two.seen).toEqual({ cookie: '', local: null, session: null });
+    } finally {
+      await first.record.closeAll();
+      await second.record.closeAll();
+      await run.closeAll();
+    }
+  });
+
+  it('without reuse every record gets a new context, closed after it', async () => {
+    const run = new Resources();
+    const first = { run, record: new Resources() };
+    const second = { run, record: new Resources() };
+    try {
+      await runNode(browserOpen, { url: `${url}/login` }, {}, { resources: first });
+      const one = await leftovers(first);
+      await first.record.closeAll();
+      expect(one.page.isClosed()).toBe(true);
+      await runNode(browserOpen, { url: `${url}/` }, {}, { resources: second });
+      const two = await leftovers(second);
+      expect(two.page.context()).not.toBe(one.page.context());
+    } finally {
+      await first.record.closeAll();
+      await second.record.closeAll();
+      await run.closeAll();
+    }
+  });
+
+  it('skips images when asked (the request never reaches the site) and loads them otherwise', async () => {
+    const run = new Resources();
+    const skipping = { run, record: new Resources() };
+    const loading = { run, record: new Resources() };
+    try {
+      requested.length = 0;
+      await runNode(browserOpen, { url: `${url}/?skip`, skipMedia: true }, {}, { resources: skipping });
+      const page = await pageFor(makeContext(browserOpen, {}, {}, { resources: skipping }));
+      expect(await page.locator('#text').textContent()).toBe('hello');
+      expect(await page.evaluate(() => (document.getElementById('pic') as HTMLImageElement).naturalWidth)).toBe(0);
+      expect(requested).not.toContain('/pic.png');
+
+      await runNode(browserOpen, { url: `${url}/?load` }, {}, { resources: loading });
+      const shown = await pageFor(makeContext(browserOpen, {}, {}, { resources: loading }));
+      expect(await shown.evaluate(() => (document.getElementById('pic') as HTMLImageElement).naturalWidth)).toBe(1);
+      expect(requested).toContain('/pic.png');
+    } finally {
+      await skipping.record.closeAll();
+      await loading.record.closeAll();
+      await run.closeAll();
+    }
+  });
+});

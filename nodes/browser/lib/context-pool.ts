@@ -1,0 +1,95 @@
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { setSkipMedia } from './resource-blocking.ts';
+
+/**
+ * Browser contexts reused from one record to the next within a run ("Reuse the browser window"):
+ * making a context and its first page is a large part of a short browser record. Between records
+ * a context is reset before anyone else gets it:
+ * - every page is closed (sessionStorage, history and window.name live in a page),
+ * - cookies and granted permissions are cleared,
+ * - localStorage, IndexedDB, Cache Storage and service workers of every origin the context sent
+ *   a request to are cleared (DevTools protocol Storage.clearDataForOrigin), and the HTTP cache,
+ * - skipping of images and fonts is switched off (the next record's open step says again).
+ * A context whose reset fails in any way is closed, never reused. Contexts are only reused under
+ * the same network policy (the proxy lease is the context's). context-pool.test.ts proves that a
+ * record does not see the previous record's cookies or storage in a reused context.
+ */
+
+/** Idle contexts kept per run and network policy; more are closed. */
+const IDLE_MAX = 8;
+
+export interface PooledContext {
+  readonly context: BrowserContext;
+  /** Origins (scheme://host:port) the context sent requests to since its last reset. */
+  readonly origins: Set<string>;
+}
+
+export class ContextPool {
+  private readonly idle = new Map<string, PooledContext[]>();
+  private readonly stats = { created: 0, reused: 0, discarded: 0 };
+
+  /** An idle context for this network policy, or a new one made by `create`. */
+  async take(policy: string, create: () => Promise<BrowserContext>): Promise<PooledContext> {
+    const kept = this.idle.get(policy)?.pop();
+    if (kept && !isClosed(kept.context)) {
+      this.stats.reused++;
+      return kept;
+    }
+    const context = await create();
+    const pooled: PooledContext = { context, origins: new Set() };
+    context.on('request', (request) => {
+      const url = request.url();
+      if (url.startsWith('http:') || url.startsWith('https:')) pooled.origins.add(new URL(url).origin);
+    });
+    this.stats.created++;
+    return pooled;
+  }
+
+  /** After the record: reset the context and keep it for the next record, or close it. */
+  async giveBack(policy: string, pooled: PooledContext): Promise<void> {
+    const list = this.idle.get(policy) ?? [];
+    try {
+      if (list.length >= IDLE_MAX) throw new Error('enough idle contexts');
+      await reset(pooled);
+    } catch {
+      this.stats.discarded++;
+      await pooled.context.close().catch(() => undefined);
+      return;
+    }
+    list.push(pooled);
+    this.idle.set(policy, list);
+  }
+
+  async closeAll(): Promise<void> {
+    const all = [...this.idle.values()].flat();
+    this.idle.clear();
+    await Promise.all(all.map((p) => p.context.close().catch(() => undefined)));
+  }
+
+  /** Contexts made, reused and closed instead of reused (for tests). */
+  counts(): { created: number; reused: number; discarded: number } {
+    return { ...this.stats };
+  }
+}
+
+function isClosed(context: BrowserContext): boolean {
+  const browser: Browser | null = context.browser();
+  return browser !== null && !browser.contexts().includes(context);
+}
+
+async function reset(pooled: PooledContext): Promise<void> {
+  const { context } = pooled;
+  const page: Page = context.pages()[0] ?? (await context.newPage());
+  const cdp = await context.newCDPSession(page);
+  try {
+    for (const origin of pooled.origins) await cdp.send('Storage.clearDataForOrigin', { origin, storageTypes: 'all' });
+    await cdp.send('Network.clearBrowserCache');
+  } finally {
+    await cdp.detach().catch(() => undefined);
+  }
+  pooled.origins.clear();
+  await context.clearCookies();
+  await context.clearPermissions();
+  await setSkipMedia(context, false);
+  for (const p of context.pages()) await p.close();
+}
