@@ -4,9 +4,10 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import os from 'node:os';
 import type { HookAckResult } from './hook-ack.ts';
+import { measureVsNodeRed, vsNodeRedMarkdown, type VsNodeRed } from './vs-node-red.ts';
 
 interface ChainResult { records: number; concurrency: number; steps: number; seconds: number; recordsPerSec: number; stepsPerSec: number; peakRssMb: number }
-interface SignupResult { concurrency: number; rows: number; seconds: number; recordsPerMin: number }
+interface SignupResult { concurrency: number; variant?: 'before' | 'after'; rows: number; seconds: number; recordsPerMin: number }
 interface DriftResult { ticks: number; intervalMs: number; meanLateMs: number; p95LateMs: number; maxLateMs: number; endDriftMs: number }
 interface GroupsResult { groups: number; termsPerGroup: number; seconds: number; termsPerSec: number; transitionMeanMs: number; transitionMaxMs: number; withinGroupMeanMs: number }
 interface UiPhase { seconds: number; longTasks: number; maxMs: number; blockedMs: number; blockedShare: number; rendererCpuMs: number; serverCpuMs: number; loadavg: [number, number, number] }
@@ -38,6 +39,13 @@ function bench<T>(name: string, measure: () => T): T {
   return figures;
 }
 
+/** Like bench(), for a measurement that is asynchronous. */
+async function benchAsync<T>(name: string, measure: () => Promise<T>): Promise<T> {
+  if (only && !only.has(name)) return bench(name, () => undefined as T);
+  const figures = await measure();
+  return bench(name, () => figures);
+}
+
 const sizes = (process.env.BENCH_SIZES ?? '10000,100000').split(',').map(Number);
 const concurrency = process.env.BENCH_CONCURRENCY ?? '64';
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
@@ -48,6 +56,17 @@ const chain = bench('engine-chain', () => sizes.map((n) => {
   process.stderr.write(`${r.seconds.toFixed(1)} s, ${fmt(r.stepsPerSec)} steps/s, ${fmt(r.peakRssMb)} MB\n`);
   return r;
 }));
+// Conveyor next to Node-RED, interleaved (bench/vs-node-red.ts); --quick: 10k records, one round.
+const quick = process.argv.includes('--quick');
+const vsNodeRed = await benchAsync<VsNodeRed>('vs-node-red', () =>
+  measureVsNodeRed({
+    sizes: (process.env.BENCH_NODE_RED_SIZES ?? (quick ? '10000' : '10000,100000')).split(',').map(Number),
+    codeRecords: Number(process.env.BENCH_CODE_RECORDS ?? 5000),
+    rounds: Number(process.env.BENCH_NODE_RED_ROUNDS ?? (quick ? 1 : 2)),
+    log: (line) => process.stderr.write(line),
+  }),
+);
+
 const sheet = bench('spreadsheet', () => sizes.map((n) => {
   process.stderr.write(`spreadsheet: ${n} rows… `);
   const r = runCase<SheetResult>('bench/sheet-run.ts', [String(n), concurrency]);
@@ -55,13 +74,15 @@ const sheet = bench('spreadsheet', () => sizes.map((n) => {
   return r;
 }));
 
-// The signup template drives real Chromium and Dovecot: about 8 minutes per case on 2 cores.
-const signupRows = process.env.BENCH_SIGNUP_ROWS ?? '500';
+// The signup template drives real Chromium and Dovecot: a few minutes per case on 2 cores. Each
+// concurrency runs the template without its browser options (before) and with them (after).
+const signupRows = process.env.BENCH_SIGNUP_ROWS ?? '100';
+const signupConcurrency = process.env.BENCH_SIGNUP_CONCURRENCY ?? '1,4';
 const signup = bench('signup-template', () => {
-  process.stderr.write(`signup template: ${signupRows} rows at concurrency 1, 4, 8… `);
-  const out = execFileSync(process.execPath, ['--import', 'tsx', 'bench/signup-template.ts', signupRows, '1,4,8'], { encoding: 'utf8', maxBuffer: 16 << 20, stdio: ['ignore', 'pipe', 'inherit'] });
+  process.stderr.write(`signup template: ${signupRows} rows at concurrency ${signupConcurrency}, before and after… `);
+  const out = execFileSync(process.execPath, ['--import', 'tsx', 'bench/signup-template.ts', signupRows, signupConcurrency, 'before,after'], { encoding: 'utf8', maxBuffer: 16 << 20, stdio: ['ignore', 'pipe', 'inherit'] });
   const rows = out.trim().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as SignupResult);
-  process.stderr.write(rows.map((r) => `${r.recordsPerMin}/min at ${r.concurrency}`).join(', ') + '\n');
+  process.stderr.write(rows.map((r) => `${r.recordsPerMin}/min at ${r.concurrency} (${r.variant})`).join(', ') + '\n');
   return rows;
 });
 
@@ -135,6 +156,25 @@ For reference, on this kind of machine: Node-RED moves about 80,000 node hops a 
 100,000 messages; n8n needs about 3 s of engine time for 10,000 items through 10 Set nodes (about
 34,000 steps/s, about 1 GB) and 44 s when each Set evaluates an expression (about 2,500 steps/s).
 
+${vsNodeRedMarkdown(vsNodeRed, measuredOn['vs-node-red'])}
+## Where the time goes: a CPU profile
+
+Measure before changing anything. One case under V8's sampling profiler, then the heaviest
+functions by self time (the profile also opens in Chrome DevTools → Performance → Load profile):
+
+\`\`\`sh
+mkdir -p .tmp/prof
+node --cpu-prof --cpu-prof-dir=.tmp/prof --import tsx bench/engine-chain.ts 10000 64 jsonata
+node -e "const fs=require('fs'),d='.tmp/prof',f=fs.readdirSync(d).sort().pop(),p=JSON.parse(fs.readFileSync(d+'/'+f));
+const by=new Map(p.nodes.map(n=>[n.id,n])),self=new Map();p.samples.forEach((s,i)=>{const c=by.get(s).callFrame,k=c.functionName+' '+c.url.split('/').slice(-2).join('/')+':'+c.lineNumber;self.set(k,(self.get(k)||0)+(p.timeDeltas[i]||0))});
+[...self].sort((a,b)=>b[1]-a[1]).slice(0,25).forEach(([k,v])=>console.log((v/1000).toFixed(0).padStart(7),'ms',k))"
+\`\`\`
+
+Other cases the same way: \`bench/engine-chain.ts 10000 64 field\` (the fast path), \`… 5000 64 code\`
+(the code step; its sandbox runs in worker threads, whose profiles are written to the same folder),
+\`CONVEYOR_FROM_BUILD=1 node --cpu-prof --cpu-prof-dir=.tmp/prof bin/conveyor.js validate flows/hello-records.json\`
+(start-up: group the samples by the \`node_modules/<package>\` in their URL to see which package costs).
+
 ## Spreadsheet: rows read, and records through a five-step flow
 
 An \`.xlsx\` with first_name, last_name and email (one row in a hundred has a broken email and is
@@ -150,16 +190,19 @@ ${sheet.map((r) => `| ${fmt(r.rows)} | ${r.fileMb.toFixed(1)} MB | ${fmt(r.rowsP
 
 \`flows/signup-with-email-code.json\` end to end: real Chromium opens the demo signup site, fills
 and submits the form, waits for the one-time code in a real Dovecot mailbox, enters it and checks
-the welcome page; every step committed durably. \`BENCH_SIGNUP_ROWS\` rows (default 500, about
-8 minutes per case on 2 cores).
+the welcome page; every step committed durably. \`BENCH_SIGNUP_ROWS\` rows (default 100) at each
+concurrency (\`BENCH_SIGNUP_CONCURRENCY\`, default 1 and 4). *Before*: a new browser window
+(context) per record, everything downloaded; *after*: the template's open step as shipped, reusing
+reset windows between records and skipping images, fonts and media (the demo site has none, so
+here the gain is the reuse's). Before and after run one after the other in the same run.
 
-| concurrency | rows | time | records/min |
-| ---: | ---: | ---: | ---: |
-${signup.map((r) => `| ${r.concurrency} | ${r.rows} | ${r.seconds.toFixed(1)} s | ${r.recordsPerMin} |`).join('\n')}
+| concurrency | variant | rows | time | records/min |
+| ---: | --- | ---: | ---: | ---: |
+${signup.map((r) => `| ${r.concurrency} | ${r.variant ?? 'after'} | ${r.rows} | ${r.seconds.toFixed(1)} s | ${r.recordsPerMin} |`).join('\n')}
 
 On 2 cores Chromium takes all the CPU: more concurrency makes each browser step slower rather than
-the run faster. The figures above were measured while other test suites shared the machine; on a
-quiet machine 100 rows ran at 70.8, 63.7 and 63.7 records/min (concurrency 1, 4, 8).
+the run faster. Earlier, on a quiet machine, 100 rows ran at 70.8, 63.7 and 63.7 records/min
+(concurrency 1, 4, 8) with a new window per record.
 
 ## Schedules: drift over ${drift.ticks} interval ticks
 

@@ -1,8 +1,11 @@
 // The "Signup with an email code" template (flows/signup-with-email-code.json) end to end: the real
 // studio server, Chromium, the demo signup site and a throwaway Dovecot. One case per concurrency;
-// prints one JSON line per case: { concurrency, rows, seconds, recordsPerMin }.
+// prints one JSON line per case: { concurrency, variant, rows, seconds, recordsPerMin }.
+// Variants, run one after the other at each concurrency (before, after, before, after…):
+//   after    the template as it is (the open step reuses browser windows and skips images, fonts, media)
+//   before   the same with both options off: a new window per record, everything downloaded
 //
-//   node --import tsx bench/signup-template.ts [rows=500] [concurrencies=1,4,8]
+//   node --import tsx bench/signup-template.ts [rows=500] [concurrencies=1,4,8] [variants=after]
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,6 +19,7 @@ process.env.CONVEYOR_ALLOW_HOSTS = '127.0.0.1';
 
 const rows = Number(process.argv[2] ?? 500);
 const concurrencies = (process.argv[3] ?? '1,4,8').split(',').map(Number);
+const variants = (process.argv[4] ?? 'after').split(',') as Array<'before' | 'after'>;
 
 const dir = await mkdtemp(path.join(os.tmpdir(), 'conveyor-signup-bench-'));
 const dovecot = await startDovecot({ users: [{ name: CATCH_ALL, password: DEMO_PASSWORD }] });
@@ -43,10 +47,17 @@ try {
     scope: { nodeTypes: ['mail.mark-mailbox', 'mail.wait-for-code'] },
   });
   const text = (await readFile('flows/signup-with-email-code.json', 'utf8')).replaceAll('http://127.0.0.1:3100', siteServer.url);
-  const flow = await call<{ id: string }>('POST', '/api/flows/import', JSON.parse(text));
+  const flows: Record<string, { id: string }> = {};
+  for (const variant of variants) {
+    const doc = JSON.parse(text) as { id: string; nodes: Array<{ type: string; params: Record<string, unknown> }> };
+    doc.id = `${doc.id}-${variant}`;
+    if (variant === 'before') for (const n of doc.nodes) if (n.type === 'browser.open') Object.assign(n.params, { reuseWindow: false, skipMedia: false });
+    flows[variant] = await call<{ id: string }>('POST', '/api/flows/import', doc);
+  }
 
   let next = 1;
-  for (const concurrency of concurrencies) {
+  for (const concurrency of concurrencies) for (const variant of variants) {
+    const flow = flows[variant];
     const wb = new ExcelJS.Workbook();
     const ws = wb.addWorksheet('People');
     ws.addRow(['first_name', 'last_name', 'email']);
@@ -66,7 +77,7 @@ try {
       const report = await call<{ perStep: Array<{ nodeId: string; avgMs: number; p95Ms: number }> }>('GET', `/api/runs/${run.id}/report`);
       process.stderr.write(`${report.perStep.map((st) => `${st.nodeId} ${Math.round(st.avgMs)}/${Math.round(st.p95Ms)} ms`).join(', ')}\n`);
     }
-    process.stdout.write(JSON.stringify({ concurrency, rows, seconds: Math.round(seconds * 10) / 10, recordsPerMin: Math.round((rows / seconds) * 60 * 10) / 10 }) + '\n');
+    process.stdout.write(JSON.stringify({ concurrency, variant, rows, seconds: Math.round(seconds * 10) / 10, recordsPerMin: Math.round((rows / seconds) * 60 * 10) / 10 }) + '\n');
   }
 } finally {
   await studio.close();

@@ -9,13 +9,15 @@
 // dist-server/inputs.json lists the source files that went in: bin/conveyor.js uses the build
 // only while none of them is newer than it.
 import { build } from 'esbuild';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { lazyPackages } from './lazy-packages.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const out = path.join(root, 'dist-server');
+const target = path.join(root, 'dist-server');
+// Built beside it, then swapped in: a CLI starting meanwhile sees the old build or none, never half of one.
+const out = `${target}.building-${process.pid}`;
 const started = Date.now();
 /** Packages a start-up rarely needs (see lazy-packages.mjs). */
 const LAZY = ['playwright-core', 'exceljs', 'imapflow', 'nodemailer', 'pg', 'express', 'socket.io', 'graphile-worker', 'cheerio', '@socket.io/postgres-adapter'];
@@ -42,4 +44,21 @@ const result = await build({
 });
 const inputs = Object.keys(result.metafile.inputs).filter((file) => !file.includes('node_modules') && !file.includes(':'));
 writeFileSync(path.join(out, 'inputs.json'), JSON.stringify({ builtAt: started, inputs }, null, 1) + '\n');
+const old = `${target}.old-${process.pid}`;
+// Another build may swap its own in between (several people in one checkout): then try again.
+for (let attempt = 1; ; attempt++) {
+  try {
+    renameSync(target, old);
+  } catch {
+    // no earlier build
+  }
+  try {
+    renameSync(out, target);
+    break;
+  } catch (err) {
+    if (attempt >= 5) throw err;
+  } finally {
+    rmSync(old, { recursive: true, force: true });
+  }
+}
 process.stderr.write(`dist-server: ${inputs.length} source files compiled in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
