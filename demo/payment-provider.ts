@@ -16,6 +16,7 @@ import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { signatureHeader } from '../nodes/webhook/signature.ts';
 import { listenApp, type Listening } from './listen.ts';
+import { putStudioCredentials } from './start.ts';
 
 export const DEFAULT_PAYMENTS_PORT = 3300;
 /** The signing secret the demo shares with the studio (a demo value, never a real one). */
@@ -148,23 +149,8 @@ export function paymentsCredential(secret = DEMO_PAYMENTS_SECRET) {
 }
 
 /** Creates (or updates) the signing secret in a studio without a password; says what happened. */
-export async function registerPaymentsSecret(studioUrl: string): Promise<{ ok: boolean; message: string }> {
-  const body = paymentsCredential();
-  try {
-    const listing = await fetch(`${studioUrl}/api/credentials`);
-    const existing = (await listing.json()) as Array<{ id: string; name: string }>;
-    if (!listing.ok || !Array.isArray(existing)) return { ok: false, message: `could not list the studio's credentials (is a password set? then create "${PAYMENTS_CREDENTIAL}" by hand)` };
-    const old = existing.find((c) => c.name === body.name);
-    const res = await fetch(`${studioUrl}/api/credentials${old ? `/${old.id}` : ''}`, {
-      method: old ? 'PUT' : 'POST',
-      headers: { 'content-type': 'application/json', origin: studioUrl },
-      body: JSON.stringify(body),
-    });
-    if (!res.ok) return { ok: false, message: `the studio refused credential ${body.name}: ${res.status} ${(await res.text()).slice(0, 200)}` };
-    return { ok: true, message: `credential ${body.name} ${old ? 'updated' : 'created'} in the studio at ${studioUrl}` };
-  } catch {
-    return { ok: false, message: `no studio answered at ${studioUrl}: create the credential "${PAYMENTS_CREDENTIAL}" by hand` };
-  }
+export function registerPaymentsSecret(studioUrl: string): Promise<{ ok: boolean; message: string }> {
+  return putStudioCredentials(studioUrl, [paymentsCredential()]);
 }
 
 export interface RunningPaymentProvider extends PaymentProvider {

@@ -89,7 +89,11 @@ export function modelCredential(model: { baseUrl: string }) {
  * Returns what happened, for the console.
  */
 export async function registerDemoCredentials(studioUrl: string, parts: { dovecot: { host: string; port: number }; relay: { host: string; port: number }; model?: { baseUrl: string } }): Promise<{ ok: boolean; message: string }> {
-  const bodies = [mailboxCredential(parts.dovecot), ...studioCredentials(parts.relay), ...(parts.model ? [modelCredential(parts.model)] : [])];
+  return putStudioCredentials(studioUrl, [mailboxCredential(parts.dovecot), ...studioCredentials(parts.relay), ...(parts.model ? [modelCredential(parts.model)] : [])]);
+}
+
+/** Creates or updates (by name) these credentials in the studio at `studioUrl`; says what happened. */
+export async function putStudioCredentials(studioUrl: string, bodies: Array<{ name: string }>): Promise<{ ok: boolean; message: string }> {
   try {
     const listing = await fetch(`${studioUrl}/api/credentials`);
     const existing = (await listing.json()) as Array<{ id: string; name: string }>;
