@@ -1,6 +1,6 @@
 /**
  * A local OpenAI-compatible model server for the AI step (nodes/ai/chat.ts): tests start it, and so
- * does `npm run demo` (port 3200, PORT_MODEL changes it). It answers deterministically from the
+ * does `npm run demo` (port 3200, PORT_MODEL changes it: demo/start.ts). It answers deterministically from the
  * prompt, so a flow's results are the same from one run to the next, and it can misbehave on demand.
  *
  *   POST /v1/chat/completions   the OpenAI chat-completion call (also without /v1)
@@ -31,7 +31,8 @@ import { listenApp, type Listening } from './listen.ts';
 export const DEMO_MODEL = 'conveyor-demo';
 /** The API key `npm run demo` gives its model server (and the credential "demo-model"). */
 export const DEMO_MODEL_KEY = 'demo-model-key';
-export const DEFAULT_MODEL_PORT = 3200;
+/** Conversations remembered for the -once markers; past this the memory starts afresh (a demo runs for days). */
+const SEEN_LIMIT = 10_000;
 
 type Fault = '429' | '500' | 'malformed' | 'mismatch' | `slow:${number}`;
 
@@ -246,6 +247,7 @@ export function createModelServer(opts: { apiKey?: string | null } = {}): ModelS
     if (slow) await new Promise((r) => setTimeout(r, slow));
     if (res.destroyed) return;
 
+    if (seen.size >= SEEN_LIMIT) seen.clear();
     const firstTime = (tag: string): boolean => !seen.has(`${tag}:${key}`) && Boolean(seen.add(`${tag}:${key}`));
     if (fault === '429' || marks.has('429-always') || (marks.has('429') && firstTime('429'))) {
       count(429);
