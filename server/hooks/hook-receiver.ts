@@ -10,6 +10,7 @@ import { SecretMasker } from '../engine/secret-masker.ts';
 import type { Store } from '../store/types.ts';
 import { ConveyorError } from '../errors.ts';
 import { parseHookBody } from './hook-body.ts';
+import { ThrottledLog } from './throttled-log.ts';
 
 export interface HookReceiverOptions {
   store: Store;
@@ -61,7 +62,11 @@ export class HookReceiver {
   /** `flowId \0 eventId` → the run of this process that is still executing it. */
   private readonly underWay = new Map<string, string>();
 
-  constructor(private readonly opts: HookReceiverOptions) {}
+  private readonly logLines: ThrottledLog | null;
+
+  constructor(private readonly opts: HookReceiverOptions) {
+    this.logLines = opts.log ? new ThrottledLog(opts.log) : null;
+  }
 
   /** The hook at /hooks/<flowId>/<name>, or 404 E_HOOK_NOT_FOUND (the same answer whatever is missing). */
   async find(flowId: string, name: string): Promise<HookTarget> {
@@ -203,8 +208,10 @@ export class HookReceiver {
     }
   }
 
+  /** One line for the server log, `line` starting with the hook's address (its throttling key). */
   private log(line: string): void {
-    this.opts.log?.(`[hooks] ${line}`);
+    const key = line.slice(0, Math.max(0, line.indexOf(':')));
+    this.logLines?.line(`[hooks] ${key}`, `[hooks] ${line}`);
   }
 
   /** Deliveries of one event run one at a time: the second sees what the first stored. */

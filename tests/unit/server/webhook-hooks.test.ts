@@ -211,6 +211,13 @@ describe('POST /hooks/<flow>/<name>', () => {
     expect((await server.conveyor.store.listRuns({ flowId: 'flow_nosecret', limit: 10 })).length).toBe(0);
   });
 
+  it('with "Check requests" = none, an unsigned request runs (tests on this computer only)', async () => {
+    await server.conveyor.flows.import(paymentFlow({ verify: 'none', secret: '' }, 'flow_open'), 'replace');
+    const body = event('evt_open');
+    const answer = await post(body, {}, '/hooks/flow_open/payments');
+    expect(answer).toMatchObject({ status: 202, body: { status: 'accepted', eventId: 'evt_open' } });
+  });
+
   it('accepts the scheme under another header name when the trigger says so', async () => {
     await server.conveyor.flows.import(paymentFlow({ signatureHeader: 'Stripe-Signature' }, 'flow_stripe'), 'replace');
     const body = event('evt_stripe');
