@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { aiChat } from './chat.ts';
 import { failureOf, fakeCredentials, runNode } from '../sdk/testing.ts';
@@ -153,6 +155,24 @@ describe('ai.chat against an OpenAI-compatible server', () => {
     expect(err.message).toMatch(/refused the request: 401/);
     expect(err.hint).toMatch(/API key/);
     expect(`${err.message} ${err.hint}`).not.toContain(wrong);
+  });
+
+  it('cuts the key out of what a server says when it quotes it back', async () => {
+    // Some servers quote the key they refused ("Incorrect API key provided: sk-…").
+    const quoting = createServer((req, res) => {
+      res.writeHead(401, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: { message: `Incorrect API key provided: ${String(req.headers.authorization).slice('Bearer '.length)}` } }));
+    });
+    await new Promise<void>((resolve) => quoting.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(quoting.address() as AddressInfo).port}/v1`;
+      const err = await failureOf(() => ask({}, LEAD, { credentials: credentials(url) }));
+      expect(err.code).toBe('E_AI_REQUEST');
+      expect(err.message).toContain('Incorrect API key provided: ***');
+      expect(err.message).not.toContain(KEY);
+    } finally {
+      quoting.close();
+    }
   });
 
   it('goes through the network policy: a local server not allowed is refused before any call', async () => {
