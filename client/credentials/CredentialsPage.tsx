@@ -13,8 +13,17 @@ import { credentialsApi, type Credential } from './api.ts';
 import { CredentialDialog } from './CredentialDialog.tsx';
 import { kindTitle, useCredentials } from './credentials-store.ts';
 import { KeyIcon } from './KeyIcon.tsx';
+import { DataTable, type Column } from '../components/DataTable.tsx';
 
 /** /credentials: the vault's credentials (never their secrets), with create, edit and delete. */
+const CREDENTIAL_COLUMNS: Column[] = [
+  { label: 'Name', className: 'px-5 py-2.5' },
+  { label: 'Kind' },
+  { label: 'Scope' },
+  { label: 'Updated', className: 'w-36 px-3 py-2.5' },
+  { className: 'w-24 px-3 py-2.5' },
+];
+
 export function CredentialsPage() {
   const { items, kinds, status, error } = useCredentials();
   const [editing, setEditing] = useState<Credential | null>(null);
@@ -71,18 +80,11 @@ export function CredentialsPage() {
           </Card>
         ) : (
           <Card>
-            <table className="w-full text-sm" data-testid="credentials-table">
-              <thead className="border-b border-slate-200 bg-slate-50/80 text-left text-xs font-medium tracking-wide text-slate-500 uppercase">
-                <tr>
-                  <th className="px-5 py-2.5">Name</th>
-                  <th className="px-3 py-2.5">Kind</th>
-                  <th className="px-3 py-2.5">Scope</th>
-                  <th className="w-36 px-3 py-2.5">Updated</th>
-                  <th className="w-24 px-3 py-2.5" />
-                </tr>
-              </thead>
-              <tbody className="divide-y divide-slate-100">
-                {items.map((c) => (
+            <DataTable
+              testId="credentials-table"
+              columns={CREDENTIAL_COLUMNS}
+              rows={items}
+              row={(c) => (
                   <tr key={c.id} data-testid="credential-row" data-name={c.name} data-id={c.id} className="hover:bg-slate-50/60">
                     <td className="px-5 py-3">
                       <div className="font-medium text-slate-900" data-testid="credential-name">
@@ -117,9 +119,8 @@ export function CredentialsPage() {
                       </div>
                     </td>
                   </tr>
-                ))}
-              </tbody>
-            </table>
+              )}
+            />
           </Card>
         )}
       </div>

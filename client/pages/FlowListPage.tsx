@@ -19,6 +19,7 @@ import { useAsync } from '../lib/use-async.ts';
 import { toast } from '../stores/toast-store.ts';
 import { Card, PageBody, PageHeader } from './PageHeader.tsx';
 import { useWindowFileDrop } from './useFileDrop.ts';
+import { DataTable } from '../components/DataTable.tsx';
 
 export function FlowListPage() {
   const navigate = useNavigate();
@@ -140,20 +141,18 @@ export function FlowListPage() {
         <Card>
           {/* Fixed layout: the columns keep their widths whatever a flow's name or description holds
               (long text is clamped, full on hover), so the schedule switch and the actions stay in reach. */}
-          <table className="w-full table-fixed text-sm" data-testid="flow-table">
-            <thead className="border-b border-slate-200 bg-slate-50/80 text-left text-xs font-medium tracking-wide text-slate-500 uppercase">
-              <tr>
-                <th className="px-5 py-2.5">Name</th>
-                <th className="w-24 px-3 py-2.5">Nodes</th>
-                {hasSchedules && <th className="w-56 px-3 py-2.5">Schedule</th>}
-                <th className="w-32 px-3 py-2.5">Updated</th>
-                <th className="w-48 px-3 py-2.5">
-                  <span className="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody className="divide-y divide-slate-100">
-              {sorted.map((f) => (
+          <DataTable
+            testId="flow-table"
+            className="w-full table-fixed text-sm"
+            columns={[
+              { label: 'Name', className: 'px-5 py-2.5' },
+              { label: 'Nodes', className: 'w-24 px-3 py-2.5' },
+              hasSchedules && { label: 'Schedule', className: 'w-56 px-3 py-2.5' },
+              { label: 'Updated', className: 'w-32 px-3 py-2.5' },
+              { label: <span className="sr-only">Actions</span>, className: 'w-48 px-3 py-2.5' },
+            ]}
+            rows={sorted}
+            row={(f) => (
                 <tr key={f.id} className="group hover:bg-slate-50/70" data-testid={`flow-row-${f.id}`} data-flow-name={f.name}>
                   <td className="px-5 py-3">
                     <Link to={`/flows/${encodeURIComponent(f.id)}`} className="flex min-w-0 items-center gap-3" data-testid="flow-open">
@@ -197,9 +196,8 @@ export function FlowListPage() {
                     </div>
                   </td>
                 </tr>
-              ))}
-            </tbody>
-          </table>
+            )}
+          />
         </Card>
       )}
 

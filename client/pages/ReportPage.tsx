@@ -16,6 +16,7 @@ import { useCatalog } from '../stores/catalog-store.ts';
 import { Card, PageBody } from './PageHeader.tsx';
 import { ReportTokens } from './ReportTokens.tsx';
 import { ReportTracking } from './ReportTracking.tsx';
+import { DataTable, type Column } from '../components/DataTable.tsx';
 
 const enc = encodeURIComponent;
 const reportUrl = (id: string) => `/api/runs/${enc(id)}/report`;
@@ -44,6 +45,23 @@ const TILE_TONES: Record<RecordStatus, { box: string; value: string; bar: string
   needs_review: { box: 'bg-amber-50 ring-amber-200', value: 'text-amber-800', bar: 'bg-amber-500' },
   skipped: { box: 'bg-slate-50 ring-slate-200', value: 'text-slate-600', bar: 'bg-slate-300' },
 };
+
+const STEP_COLUMNS: Column[] = [
+  { label: 'Step', className: 'px-5 py-2.5' },
+  { label: 'Executions', className: 'w-28 px-3 py-2.5 text-right' },
+  { label: 'Success', className: 'w-24 px-3 py-2.5 text-right' },
+  { label: 'Failed', className: 'w-24 px-3 py-2.5 text-right' },
+  { label: 'Average', className: 'w-48 px-3 py-2.5' },
+  { label: 'p95', className: 'w-24 px-5 py-2.5 text-right' },
+];
+
+const REJECT_COLUMNS: Column[] = [
+  { label: 'Row', className: 'w-20 px-5 py-2.5' },
+  { label: 'Field', className: 'w-40 px-3 py-2.5' },
+  { label: 'Rule', className: 'w-32 px-3 py-2.5' },
+  { label: 'Value', className: 'w-48 px-3 py-2.5' },
+  { label: 'Message', className: 'px-5 py-2.5' },
+];
 
 /** The report of one run: counts, timings, steps, error categories, rejected rows; downloadable as .xlsx. */
 export function ReportPage() {
@@ -176,22 +194,12 @@ function Steps({ report: r }: { report: Report }) {
   return (
     <Card>
       <SectionTitle title="Steps" subtitle="Every execution of each node, retries included." />
-      {r.perStep.length === 0 ? (
-        <p className="px-5 py-6 text-sm text-slate-500">No step has run yet.</p>
-      ) : (
-        <table className="w-full text-sm" data-testid="report-steps">
-          <thead className="border-b border-slate-200 bg-slate-50/80 text-left text-xs font-medium tracking-wide text-slate-500 uppercase">
-            <tr>
-              <th className="px-5 py-2.5">Step</th>
-              <th className="w-28 px-3 py-2.5 text-right">Executions</th>
-              <th className="w-24 px-3 py-2.5 text-right">Success</th>
-              <th className="w-24 px-3 py-2.5 text-right">Failed</th>
-              <th className="w-48 px-3 py-2.5">Average</th>
-              <th className="w-24 px-5 py-2.5 text-right">p95</th>
-            </tr>
-          </thead>
-          <tbody className="divide-y divide-slate-100">
-            {r.perStep.map((s) => (
+      <DataTable
+          testId="report-steps"
+          columns={STEP_COLUMNS}
+          rows={r.perStep}
+          empty={<p className="px-5 py-6 text-sm text-slate-500">No step has run yet.</p>}
+          row={(s) => (
               <tr key={s.nodeId} data-testid={`report-step-${s.nodeId}`}>
                 <td className="px-5 py-2.5">
                   {/* A node without a name is called by its type's title, as on the canvas. */}
@@ -211,10 +219,8 @@ function Steps({ report: r }: { report: Report }) {
                 </td>
                 <td className="px-5 py-2.5 text-right text-slate-700 tabular-nums">{duration(s.p95Ms)}</td>
               </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+          )}
+        />
     </Card>
   );
 }
@@ -275,18 +281,11 @@ function Rejects({ report: r }: { report: Report }) {
         </p>
       ) : (
         <>
-          <table className="w-full text-sm" data-testid="report-rejects">
-            <thead className="border-b border-slate-200 bg-slate-50/80 text-left text-xs font-medium tracking-wide text-slate-500 uppercase">
-              <tr>
-                <th className="w-20 px-5 py-2.5">Row</th>
-                <th className="w-40 px-3 py-2.5">Field</th>
-                <th className="w-32 px-3 py-2.5">Rule</th>
-                <th className="w-48 px-3 py-2.5">Value</th>
-                <th className="px-5 py-2.5">Message</th>
-              </tr>
-            </thead>
-            <tbody className="divide-y divide-slate-100">
-              {shown.map((x, i) => (
+          <DataTable
+            testId="report-rejects"
+            columns={REJECT_COLUMNS}
+            rows={shown}
+            row={(x, i) => (
                 <tr key={`${x.row}-${i}`}>
                   <td className="px-5 py-2 text-slate-700 tabular-nums">{x.row}</td>
                   <td className="px-3 py-2 font-mono text-xs text-slate-700">{x.field ?? '—'}</td>
@@ -301,9 +300,8 @@ function Rejects({ report: r }: { report: Report }) {
                     </span>
                   </td>
                 </tr>
-              ))}
-            </tbody>
-          </table>
+            )}
+          />
           {r.rejects.length > shown.length && (
             <p className="border-t border-slate-100 px-5 py-2.5 text-xs text-slate-500">
               {plural(r.rejects.length - shown.length, 'more row')} in the spreadsheet (Download .xlsx).

@@ -12,6 +12,7 @@ import { dateTime, runDuration, timeAgo } from '../lib/format.ts';
 import { isRunActive } from '../lib/run-status.ts';
 import { useAsync } from '../lib/use-async.ts';
 import { Card, PageBody, PageHeader } from './PageHeader.tsx';
+import { DataTable, type Column } from '../components/DataTable.tsx';
 
 export function RunsPage() {
   const [params, setParams] = useSearchParams();
@@ -64,27 +65,25 @@ export function RunsPage() {
         </Card>
       ) : (
         <Card>
-          <table className="w-full text-sm" data-testid="runs-table">
-            <thead className="border-b border-slate-200 bg-slate-50/80 text-left text-xs font-medium tracking-wide text-slate-500 uppercase">
-              <tr>
-                <th className="px-5 py-2.5">Flow</th>
-                <th className="w-44 px-3 py-2.5">Outcome</th>
-                <th className="px-3 py-2.5">Records</th>
-                <th className="w-36 px-3 py-2.5">Started</th>
-                <th className="w-28 px-3 py-2.5 text-right">Duration</th>
-              </tr>
-            </thead>
-            <tbody className="divide-y divide-slate-100">
-              {list.map((r) => (
-                <RunRow key={r.id} run={r} onOpen={() => navigate(`/runs/${encodeURIComponent(r.id)}`)} />
-              ))}
-            </tbody>
-          </table>
+          <DataTable
+            testId="runs-table"
+            columns={RUN_COLUMNS}
+            rows={list}
+            row={(r) => <RunRow key={r.id} run={r} onOpen={() => navigate(`/runs/${encodeURIComponent(r.id)}`)} />}
+          />
         </Card>
       )}
     </PageBody>
   );
 }
+
+const RUN_COLUMNS: Column[] = [
+  { label: 'Flow', className: 'px-5 py-2.5' },
+  { label: 'Outcome', className: 'w-44 px-3 py-2.5' },
+  { label: 'Records' },
+  { label: 'Started', className: 'w-36 px-3 py-2.5' },
+  { label: 'Duration', className: 'w-28 px-3 py-2.5 text-right' },
+];
 
 function RunRow({ run, onOpen }: { run: RunSummary; onOpen(): void }) {
   const c = run.counts;

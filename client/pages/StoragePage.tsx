@@ -16,6 +16,7 @@ import { Card, PageBody, PageHeader } from './PageHeader.tsx';
 import type { AuditEntry, PruneResult as PruneAnswer, RunSpace, StorageAnswer } from '../../server/contract/wire/storage.ts';
 
 import { DatabaseIcon } from './nav-icons.tsx';
+import { DataTable, PageButtons, pageRange, type Column } from '../components/DataTable.tsx';
 export { DatabaseIcon };
 
 const PAGE = 50;
@@ -27,6 +28,24 @@ const PRUNE_STATUSES: Record<string, string[] | undefined> = {
   stopped: ['stopped'],
   any: ['completed', 'failed', 'stopped', 'safe_stopped', 'paused', 'interrupted'],
 };
+
+const SPACE_COLUMNS: Column[] = [
+  { label: 'Run', className: 'px-5 py-2.5' },
+  { label: 'Status' },
+  { label: 'Ended' },
+  { label: 'Records', className: 'px-3 py-2.5 text-right' },
+  { label: 'Size', className: 'px-3 py-2.5 text-right' },
+  { className: 'w-48 px-3 py-2.5' },
+];
+
+const AUDIT_COLUMNS: Column[] = [
+  { label: 'When', className: 'py-1.5' },
+  { label: 'Who', className: 'py-1.5' },
+  { label: 'What', className: 'py-1.5' },
+  { label: 'Records / files', className: 'py-1.5 text-right' },
+  { label: 'Size', className: 'py-1.5 text-right' },
+];
+
 
 export function formatBytes(n: number): string {
   if (n < 1024) return `${n} B`;
@@ -127,19 +146,11 @@ export function StoragePage() {
                     </Select>
                   </label>
                 </div>
-                <table className="w-full text-sm" data-testid="storage-table">
-                  <thead className="border-b border-slate-200 bg-slate-50/80 text-left text-xs font-medium tracking-wide text-slate-500 uppercase">
-                    <tr>
-                      <th className="px-5 py-2.5">Run</th>
-                      <th className="px-3 py-2.5">Status</th>
-                      <th className="px-3 py-2.5">Ended</th>
-                      <th className="px-3 py-2.5 text-right">Records</th>
-                      <th className="px-3 py-2.5 text-right">Size</th>
-                      <th className="w-48 px-3 py-2.5" />
-                    </tr>
-                  </thead>
-                  <tbody className="divide-y divide-slate-100">
-                    {data.items.map((r) => (
+                <DataTable
+                  testId="storage-table"
+                  columns={SPACE_COLUMNS}
+                  rows={data.items}
+                  row={(r) => (
                       <tr key={r.id} data-testid={`storage-row-${r.id}`} data-status={r.status}>
                         <td className="px-5 py-3">
                           <Link to={`/runs/${encodeURIComponent(r.id)}`} className="font-medium text-slate-900 hover:text-indigo-700">
@@ -174,18 +185,12 @@ export function StoragePage() {
                           )}
                         </td>
                       </tr>
-                    ))}
-                  </tbody>
-                </table>
+                  )}
+                />
                 {data.total > PAGE && (
                   <div className="flex items-center justify-end gap-2 border-t border-slate-200 px-5 py-2.5 text-xs text-slate-500">
-                    {offset + 1}–{Math.min(offset + PAGE, data.total)} of {data.total}
-                    <Button size="sm" disabled={offset === 0} onClick={() => setOffset(Math.max(0, offset - PAGE))}>
-                      Previous
-                    </Button>
-                    <Button size="sm" disabled={offset + PAGE >= data.total} onClick={() => setOffset(offset + PAGE)}>
-                      Next
-                    </Button>
+                    {pageRange(offset, PAGE, data.total)} of {data.total}
+                    <PageButtons size="sm" variant="secondary" offset={offset} pageSize={PAGE} total={data.total} onPage={setOffset} />
                   </div>
                 )}
               </Card>
@@ -371,18 +376,13 @@ function AuditCard({ entries }: { entries: AuditEntry[] }) {
           Nothing was deleted yet.
         </p>
       ) : (
-        <table className="mt-2 w-full text-sm" data-testid="audit-table">
-          <thead className="text-left text-xs text-slate-500">
-            <tr>
-              <th className="py-1.5">When</th>
-              <th className="py-1.5">Who</th>
-              <th className="py-1.5">What</th>
-              <th className="py-1.5 text-right">Records / files</th>
-              <th className="py-1.5 text-right">Size</th>
-            </tr>
-          </thead>
-          <tbody className="divide-y divide-slate-100">
-            {entries.map((e) => (
+        <DataTable
+          testId="audit-table"
+          className="mt-2 w-full text-sm"
+          look="plain"
+          columns={AUDIT_COLUMNS}
+          rows={entries}
+          row={(e) => (
               <tr key={e.id} data-testid="audit-row">
                 <td className="py-1.5 text-slate-600" title={dateTime(e.at)}>
                   {timeAgo(e.at)}
@@ -402,9 +402,8 @@ function AuditCard({ entries }: { entries: AuditEntry[] }) {
                 <td className="py-1.5 text-right tabular-nums text-slate-600">{e.records.toLocaleString()}</td>
                 <td className="py-1.5 text-right tabular-nums text-slate-600">{formatBytes(e.bytes)}</td>
               </tr>
-            ))}
-          </tbody>
-        </table>
+          )}
+        />
       )}
     </Card>
   );

@@ -8,6 +8,7 @@ import { cn } from '../lib/cn.ts';
 import { dateTime, plural, timeAgo } from '../lib/format.ts';
 import { ResolveIcon, RetryIcon, SkipIcon } from './icons.tsx';
 import { keyOf } from './review-actions.ts';
+import { DataTable, PageButtons, pageRange } from '../components/DataTable.tsx';
 
 function Checkbox({ checked, indeterminate, onChange, label, testId }: { checked: boolean; indeterminate?: boolean; onChange(v: boolean): void; label: string; testId?: string }) {
   const ref = useRef<HTMLInputElement>(null);
@@ -69,22 +70,21 @@ export function ReviewTable({
   return (
     <div data-testid="review-table" data-refreshing={refreshing ? 'true' : 'false'}>
       <div className="overflow-x-auto">
-        <table className="w-full text-sm">
-          <thead className="border-b border-slate-200 bg-slate-50/80 text-left text-xs font-medium tracking-wide text-slate-500 uppercase">
-            <tr>
-              <th className="w-10 py-2.5 pr-1 pl-5">
-                <Checkbox checked={all} indeterminate={onPageCount > 0 && !all} onChange={toggleAll} label="Select every record of this page" testId="review-select-all" />
-              </th>
-              <th className="px-3 py-2.5">Flow / run</th>
-              <th className="w-14 px-3 py-2.5 text-right">#</th>
-              <th className="w-32 px-3 py-2.5">Status</th>
-              <th className="px-3 py-2.5">Error</th>
-              <th className="px-3 py-2.5">Hint</th>
-              <th className="w-28 px-3 py-2.5 pr-5 text-right">When</th>
-            </tr>
-          </thead>
-          <tbody className="divide-y divide-slate-100">
-            {items.map((item) => {
+        <DataTable
+          columns={[
+            {
+              label: <Checkbox checked={all} indeterminate={onPageCount > 0 && !all} onChange={toggleAll} label="Select every record of this page" testId="review-select-all" />,
+              className: 'w-10 py-2.5 pr-1 pl-5',
+            },
+            { label: 'Flow / run' },
+            { label: '#', className: 'w-14 px-3 py-2.5 text-right' },
+            { label: 'Status', className: 'w-32 px-3 py-2.5' },
+            { label: 'Error' },
+            { label: 'Hint' },
+            { label: 'When', className: 'w-28 px-3 py-2.5 pr-5 text-right' },
+          ]}
+          rows={items}
+          row={(item) => {
               const key = keyOf(item);
               const isSel = selected.has(key);
               return (
@@ -142,21 +142,15 @@ export function ReviewTable({
                   </td>
                 </tr>
               );
-            })}
-          </tbody>
-        </table>
+          }}
+        />
       </div>
       <div className="flex items-center gap-2 border-t border-slate-200 px-5 py-2.5 text-xs text-slate-500">
         <span className="tabular-nums" data-testid="review-range">
-          {offset + 1}–{Math.min(offset + pageSize, total)} of {plural(total, 'record')}
+          {pageRange(offset, pageSize, total)} of {plural(total, 'record')}
         </span>
         <span className="ml-auto" />
-        <Button size="xs" variant="ghost" disabled={offset === 0} onClick={() => onPage(Math.max(0, offset - pageSize))} data-testid="review-prev">
-          Previous
-        </Button>
-        <Button size="xs" variant="ghost" disabled={offset + pageSize >= total} onClick={() => onPage(offset + pageSize)} data-testid="review-next">
-          Next
-        </Button>
+        <PageButtons offset={offset} pageSize={pageSize} total={total} onPage={onPage} prevTestId="review-prev" nextTestId="review-next" />
       </div>
     </div>
   );

@@ -13,10 +13,20 @@ import { useAsync } from '../lib/use-async.ts';
 import { useLiveRun } from '../stores/live-run-store.ts';
 import { jsonPreview } from './JsonBlock.tsx';
 import { RecordDetail } from './RecordDetail.tsx';
+import { DataTable, PageButtons, pageRange, type Column } from '../components/DataTable.tsx';
 
 const PAGE = 50;
 
 /** The run's records (REST, paged) with a status filter; a row opens the record's steps. */
+const RECORD_COLUMNS: Column[] = [
+  { label: '#', className: 'w-16 px-3 py-2' },
+  { label: 'Status', className: 'w-32 px-3 py-2' },
+  { label: 'Data', className: 'px-3 py-2' },
+  { label: 'Result / error', className: 'px-3 py-2' },
+  { label: 'Time', className: 'w-20 px-3 py-2 text-right' },
+];
+
+
 export function RecordsTable({ runId, nodeNames }: { runId: string; nodeNames: Record<string, string> }) {
   const [status, setStatus] = useState<RecordStatus | ''>('');
   const [offset, setOffset] = useState(0);
@@ -51,14 +61,9 @@ export function RecordsTable({ runId, nodeNames }: { runId: string; nodeNames: R
           </Select>
         </label>
         <span className="ml-auto text-xs text-slate-500 tabular-nums" data-testid="records-total">
-          {total ? `${offset + 1}–${Math.min(offset + PAGE, total)} of ${total.toLocaleString()}` : ''}
+          {total ? `${pageRange(offset, PAGE, total)} of ${total.toLocaleString()}` : ''}
         </span>
-        <Button size="xs" variant="ghost" disabled={offset === 0} onClick={() => setOffset(Math.max(0, offset - PAGE))}>
-          Previous
-        </Button>
-        <Button size="xs" variant="ghost" disabled={offset + PAGE >= total} onClick={() => setOffset(offset + PAGE)}>
-          Next
-        </Button>
+        <PageButtons offset={offset} pageSize={PAGE} total={total} onPage={setOffset} />
       </div>
       <div className="scrollbar-thin min-h-0 flex-1 overflow-auto">
         {res.loading && !res.data ? (
@@ -70,18 +75,12 @@ export function RecordsTable({ runId, nodeNames }: { runId: string; nodeNames: R
             {status ? `No record is ${statusLabel(status).toLowerCase()}.` : 'No records yet.'}
           </p>
         ) : (
-          <table className="w-full text-xs">
-            <thead className="sticky top-0 z-10 bg-white text-left text-[11px] font-medium tracking-wide text-slate-500 uppercase shadow-[0_1px_0_#e2e8f0]">
-              <tr>
-                <th className="w-16 px-3 py-2">#</th>
-                <th className="w-32 px-3 py-2">Status</th>
-                <th className="px-3 py-2">Data</th>
-                <th className="px-3 py-2">Result / error</th>
-                <th className="w-20 px-3 py-2 text-right">Time</th>
-              </tr>
-            </thead>
-            <tbody className="divide-y divide-slate-100">
-              {res.data.items.map((r) => (
+          <DataTable
+            className="w-full text-xs"
+            look="sticky"
+            columns={RECORD_COLUMNS}
+            rows={res.data.items}
+            row={(r) => (
                 <tr key={r.index} className="cursor-pointer hover:bg-indigo-50/40" onClick={() => setOpen(r.index)} data-testid={`record-row-${r.index}`} data-status={r.status}>
                   <td className="px-3 py-1.5 font-medium text-slate-700 tabular-nums">{r.index + 1}</td>
                   <td className="px-3 py-1.5">
@@ -95,9 +94,8 @@ export function RecordsTable({ runId, nodeNames }: { runId: string; nodeNames: R
                     {r.startedAt && r.endedAt ? duration(new Date(r.endedAt).getTime() - new Date(r.startedAt).getTime()) : '—'}
                   </td>
                 </tr>
-              ))}
-            </tbody>
-          </table>
+            )}
+          />
         )}
       </div>
       <RecordDetail runId={runId} index={open} nodeNames={nodeNames} onClose={() => setOpen(null)} />
