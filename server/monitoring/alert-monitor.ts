@@ -1,25 +1,16 @@
 import { networkPolicy } from '../../nodes/sdk/network.ts';
 import type { Engine } from '../engine/engine.ts';
-import type { CredentialSource } from '../engine/credentials.ts';
 import type { Scheduler } from '../scheduler/scheduler.ts';
-import type { Store } from '../store/types.ts';
 import { evaluate, type Condition } from './conditions.ts';
 import { postWebhook, sendMail, shownUrl } from './deliver.ts';
-import type { MonitorLog } from './monitor-log.ts';
-import type { Delivery, Firing, MonitorState } from './monitor-state.ts';
+import { attemptDelivery, type MonitorParts } from './delivery-attempt.ts';
+import type { Delivery, Firing } from './monitor-state.ts';
 import { ScheduleWatch } from './schedule-watch.ts';
 import type { AlertRule, AlertSettings } from './settings.ts';
 
-export interface AlertMonitorOptions {
-  store: Store;
+export interface AlertMonitorOptions extends MonitorParts {
   engine: Engine;
   scheduler: Scheduler;
-  vault: CredentialSource;
-  state: MonitorState;
-  log: MonitorLog;
-  now: () => number;
-  /** Environment for the network policy (CONVEYOR_ALLOW_HOSTS); default process.env. */
-  env?: NodeJS.ProcessEnv;
 }
 
 /** An undelivered alert is tried again after this long while its condition still holds. */
@@ -92,17 +83,8 @@ export class AlertMonitor {
     ].join('\n');
     let ok = false;
     const attempt = async (channel: Delivery['channel'], target: string, send: () => Promise<void>) => {
-      try {
-        await send();
-        ok = true;
-        log.push({ at, ruleId: rule.id, kind, channel, ok: true, target, title });
-        this.opts.log.info(`Monitoring ${kind} "${cond.title}" of flow ${flowId} delivered by ${channel} to ${target}.`, { flowId, rule: rule.id, channel });
-      } catch (err) {
-        const e = err as { code?: string; message?: string };
-        const error = { code: e.code ?? 'E_ALERT_DELIVERY', message: e.message ?? String(err) };
-        log.push({ at, ruleId: rule.id, kind, channel, ok: false, target, title, error });
-        this.opts.log.error(`Monitoring ${kind} of flow ${flowId} not delivered by ${channel}: ${error.message}`, { flowId, rule: rule.id, channel, code: error.code });
-      }
+      const said = { ok: `Monitoring ${kind} "${cond.title}" of flow ${flowId} delivered by ${channel} to ${target}.`, failed: `Monitoring ${kind} of flow ${flowId} not delivered by ${channel}`, context: { flowId, rule: rule.id, channel } };
+      if (await attemptDelivery(this.opts.log, log, { at, ruleId: rule.id, kind, channel, target, title }, send, said)) ok = true;
     };
     if (settings.mail) {
       const mail = settings.mail;

@@ -45,8 +45,10 @@ async function failureRate(rule: Extract<AlertRule, { kind: 'failure_rate' }>, c
   const since = rule.windowMinutes !== undefined ? c.now - rule.windowMinutes * 60_000 : -Infinity;
   const finished: Finished[] = [];
   for (const run of await c.store.listRuns({ flowId: c.flowId, limit: RUNS_LOOKED_AT })) {
-    // A run that ended before the window has no record in it.
-    if (run.endedAt && Date.parse(run.endedAt) < since) continue;
+    // A run that ended before the window (or before the Nth newest record found so far) has no record in it:
+    // its records are not read (a big run has many).
+    const ended = run.endedAt ? Date.parse(run.endedAt) : Infinity;
+    if (ended < since || (rule.windowRecords !== undefined && ended < nthNewest(finished, rule.windowRecords))) continue;
     for (const r of await c.store.recordTimings(run.id)) {
       if (r.settled || !r.endedAt || !(r.status === 'success' || r.status === 'failed' || r.status === 'needs_review')) continue;
       const endedAt = Date.parse(r.endedAt);
@@ -65,6 +67,12 @@ async function failureRate(rule: Extract<AlertRule, { kind: 'failure_rate' }>, c
     title: firing ? `${pct(rate)} of records failed (above ${pct(rule.threshold)})` : `failure rate ${pct(rate)} (limit ${pct(rule.threshold)})`,
     detail: `${failed} of ${window.length} records that ran ${where} failed${window.length < rule.minRecords ? ` (no decision below ${rule.minRecords} records)` : ''}.`,
   };
+}
+
+/** When the Nth newest of the records finished at (-Infinity while there are fewer). */
+function nthNewest(records: Finished[], n: number): number {
+  if (records.length < n) return -Infinity;
+  return records.map((r) => r.endedAt).sort((x, y) => y - x)[n - 1];
 }
 
 function runStuck(rule: Extract<AlertRule, { kind: 'run_stuck' }>, c: ConditionInputs): Condition {

@@ -1,20 +1,8 @@
 import { networkPolicy } from '../../nodes/sdk/network.ts';
-import type { CredentialSource } from '../engine/credentials.ts';
-import type { Store } from '../store/types.ts';
 import { buildSummary, dueDay, summaryMail } from './daily-summary.ts';
 import { sendMail } from './deliver.ts';
-import type { MonitorLog } from './monitor-log.ts';
-import type { Delivery, MonitorState } from './monitor-state.ts';
-
-export interface SummaryMailerOptions {
-  store: Store;
-  vault: CredentialSource;
-  state: MonitorState;
-  log: MonitorLog;
-  now: () => number;
-  /** Environment for the network policy: summaries reach only what CONVEYOR_ALLOW_HOSTS allows among local hosts. */
-  env?: NodeJS.ProcessEnv;
-}
+import { attemptDelivery, type MonitorParts } from './delivery-attempt.ts';
+import type { Delivery } from './monitor-state.ts';
 
 /** A failed summary is tried again after this long (the same day). */
 const RETRY_MS = 15 * 60_000;
@@ -28,7 +16,8 @@ export class SummaryMailer {
   private readonly retryAt = new Map<string, number>();
   private running: Promise<void> | null = null;
 
-  constructor(private readonly opts: SummaryMailerOptions) {}
+  /** `env`: summaries belong to no flow, so they reach only what CONVEYOR_ALLOW_HOSTS allows among local hosts. */
+  constructor(private readonly opts: MonitorParts) {}
 
   check(): Promise<void> {
     this.running ??= this.checkAll().finally(() => (this.running = null));
@@ -44,22 +33,17 @@ export class SummaryMailer {
       const day = dueDay(s, now);
       if (!day || (await this.opts.state.lastSentDay(s.id)) === day) continue;
       if ((this.retryAt.get(s.id) ?? 0) > now) continue;
-      const at = new Date(now).toISOString();
       const target = s.recipients.join(', ');
-      try {
+      const entry = { at: new Date(now).toISOString(), ruleId: s.id, kind: 'summary' as const, channel: 'mail' as const, target, title: `Daily summary ${day}` };
+      const sent = await attemptDelivery(this.opts.log, log, entry, async () => {
         const mail = summaryMail(await buildSummary(this.opts.store, s, day));
+        entry.title = mail.subject;
         await sendMail(this.opts.vault, networkPolicy([], this.opts.env), { credential: s.credential, to: s.recipients, from: s.from, subject: mail.subject, text: mail.text });
+        // Written right after the mail went out: a restart does not send it again.
         await this.opts.state.markSent(s.id, day);
-        this.retryAt.delete(s.id);
-        log.push({ at, ruleId: s.id, kind: 'summary', channel: 'mail', ok: true, target, title: mail.subject });
-        this.opts.log.info(`Daily summary "${s.id}" of ${day} sent to ${target}.`, { summary: s.id });
-      } catch (err) {
-        const e = err as { code?: string; message?: string };
-        const error = { code: e.code ?? 'E_ALERT_DELIVERY', message: e.message ?? String(err) };
-        this.retryAt.set(s.id, now + RETRY_MS);
-        log.push({ at, ruleId: s.id, kind: 'summary', channel: 'mail', ok: false, target, title: `Daily summary ${day}`, error });
-        this.opts.log.error(`Daily summary "${s.id}" of ${day} not sent: ${error.message}`, { summary: s.id, code: error.code });
-      }
+      }, { ok: `Daily summary "${s.id}" of ${day} sent to ${target}.`, failed: `Daily summary "${s.id}" of ${day} not sent`, context: { summary: s.id } });
+      if (sent) this.retryAt.delete(s.id);
+      else this.retryAt.set(s.id, now + RETRY_MS);
     }
     await this.opts.state.logDeliveries(null, log);
   }
