@@ -11,6 +11,7 @@ import { ObjectField } from './ObjectField.tsx';
 import { RecordField } from './RecordField.tsx';
 import { JsonField } from './JsonField.tsx';
 import { CredentialField } from './CredentialField.tsx';
+import { FlowField } from './FlowField.tsx';
 import { LinesField } from './LinesField.tsx';
 
 /** Picks the field component for a schema. */
@@ -27,6 +28,8 @@ export function SchemaField(props: Omit<FieldProps<unknown>, 'schema'> & { schem
       return <ExpressionField {...p} />;
     case 'credential':
       return <CredentialField {...p} />;
+    case 'flow':
+      return <FlowField {...p} />;
     case 'number':
     case 'integer':
       return <NumberField {...p} />;

@@ -49,6 +49,7 @@ export type FieldKind =
   | 'expression'
   | 'template'
   | 'credential'
+  | 'flow'
   | 'number'
   | 'integer'
   | 'boolean'
@@ -104,6 +105,7 @@ export function fieldKind(s: JSONSchema): FieldKind {
       if (s.widget === 'textarea' || s.widget === 'code') return 'textarea';
       if (s.widget === 'template') return 'template';
       if (s.widget === 'credential') return 'credential';
+      if (s.widget === 'flow') return 'flow';
       return 'string';
     case 'number':
       return 'number';
@@ -133,6 +135,7 @@ export function initialValue(schema: JSONSchema, root: JSONSchema): unknown {
     case 'expression':
     case 'template':
     case 'credential':
+    case 'flow':
       return '';
     case 'boolean':
       return false;

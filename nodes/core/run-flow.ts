@@ -15,7 +15,7 @@ const params = z.object({
     .max(200)
     .default('')
     .describe('The id of the saved flow to start: the last part of its address in the studio (/flows/<id>), e.g. flow_3f2a9c01de.')
-    .meta({ title: 'Flow to run' }),
+    .meta({ title: 'Flow to run', widget: 'flow' }),
   input: z
     .string()
     .default('')

@@ -26,7 +26,7 @@ const params = z.object({
     .max(100)
     .default([])
     .describe('With "Sender from field": the accounts (credential names) a record may name; any other fails with E_MAIL_SENDER_NOT_ALLOWED. Empty: any SMTP credential whose scope allows Send mail.')
-    .meta({ title: 'Allowed senders' }),
+    .meta({ title: 'Allowed senders', widget: 'lines' }),
   from: z
     .string()
     .trim()
