@@ -68,6 +68,28 @@ export class HookReceiver {
     this.logLines = opts.log ? new ThrottledLog(opts.log) : null;
   }
 
+  /**
+   * At studio start: the runs of acknowledged requests that a crash interrupted, or a shutdown paused,
+   * before their record finished are resumed, so an answered event is processed without anyone
+   * pressing Resume (as a queue-backed webhook would). Stopped runs stay stopped: that was a person.
+   */
+  async resumeWaiting(): Promise<string[]> {
+    const resumed: string[] = [];
+    for (const run of await this.opts.store.listRunsWithStatus(['interrupted', 'paused'])) {
+      if (!run.flow.nodes.some((n) => n.type === WEBHOOK_TRIGGER) || run.recordCount !== 1) continue;
+      const record = await this.opts.store.getRecord(run.id, 0);
+      if (!record || (record.status !== 'pending' && record.status !== 'running') || typeof record.data.hook !== 'string' || record.data.test === true) continue;
+      try {
+        await this.opts.engine.resume(run.id);
+        resumed.push(run.id);
+        this.log(`/hooks/${run.flowId}/${record.data.hook}: resumed run ${run.id} (${run.status}) to process event ${String(record.data[EVENT_ID_FIELD] ?? '(no id)')}.`);
+      } catch (err) {
+        this.log(`/hooks/${run.flowId}/${record.data.hook}: could not resume run ${run.id}: ${(err as Error).message}`);
+      }
+    }
+    return resumed;
+  }
+
   /** The hook at /hooks/<flowId>/<name>, or 404 E_HOOK_NOT_FOUND (the same answer whatever is missing). */
   async find(flowId: string, name: string): Promise<HookTarget> {
     const row = await this.opts.store.getFlow(flowId);

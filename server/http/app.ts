@@ -48,7 +48,10 @@ export function createApp(c: Conveyor, clientDir: string, opts: AppOptions = {})
   if (opts.trustProxy) app.set('trust proxy', 'loopback');
   app.use(securityHeaders());
   // Public: a sending service has no session; the hook's signature authenticates it (docs/security.md).
-  app.use('/hooks', hookRoutes(new HookReceiver({ store: c.store, engine: c.engine, vault: c.vault, log: (line) => console.warn(line) })));
+  const hooks = new HookReceiver({ store: c.store, engine: c.engine, vault: c.vault, log: (line) => console.warn(line) });
+  app.use('/hooks', hookRoutes(hooks));
+  // Requests answered before a crash or a shutdown are processed now, without waiting for someone to press Resume.
+  void hooks.resumeWaiting().catch((err) => console.warn(`[hooks] could not resume the runs of earlier requests: ${(err as Error).message}`));
   app.use('/api', noStore);
   app.use('/api', auth.guard()); // before any body is read: without a session nothing is parsed or stored
   app.use('/api/auth', express.json({ limit: '16kb' }), authRoutes(auth));
