@@ -145,7 +145,7 @@ describe('web.extract', () => {
     expect(loop.result.emit.map((e) => e.data.text)).toEqual(['Only one']);
   });
 
-  it('follows redirects, and refuses a 404, a JSON answer and an address the network policy blocks', async () => {
+  it('follows redirects, and refuses a 404, a JSON answer, a page over 5 MB and an address the network policy blocks', async () => {
     const moved = await extract({ url: `${site.url}/moved`, itemSelector: 'article.biz', fields: CARD_FIELDS.slice(0, 2) });
     expect(moved.result.emit[0].data).toMatchObject({ name: 'Maison Dupont', link: `${site.url}/biz/maison-dupont` });
     const missing = await failureOf(() => extract({ url: `${site.url}/nowhere` }));
@@ -153,6 +153,9 @@ describe('web.extract', () => {
     expect(missing.message).toMatch(/answered 404/);
     const json = await failureOf(() => extract({ url: `${site.url}/api` }));
     expect(json.message).toMatch(/is not HTML \(it is application\/json\)/);
+    const huge = await failureOf(() => extract({ url: `${site.url}/huge` }));
+    expect(huge).toMatchObject({ code: 'E_EXTRACT_FETCH' });
+    expect(huge.message).toMatch(/is larger than 5 MB: it was not read/);
     const blocked = await failureOf(() => runNode(webExtract, { url: `${site.url}/dir/cards` }, {}, { network: networkPolicy([], {}) }));
     expect(blocked.code).toBe('E_NETWORK_BLOCKED');
   });

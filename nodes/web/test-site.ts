@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
  * Test helper: a local site of listing pages for the extract steps' tests, in several layouts —
  * business cards over three pages linked by a relative "next" link, a table whose next link is
  * absolute, HTML a browser would have to repair, a "next" link back to the same page, a list built by
- * script (only a browser sees it), a redirect, a JSON answer and a 404.
+ * script (only a browser sees it), a redirect, a page over 5 MB, a JSON answer and a 404.
  */
 
 const page = (body: string): string => `<!doctype html><html><head><meta charset="utf-8"><title>Directory</title></head><body>${body}</body></html>`;
@@ -77,6 +77,12 @@ export async function startTestSite(): Promise<TestSite> {
     else if (url.pathname === '/scripted') html(SCRIPTED);
     else if (url.pathname === '/moved') {
       res.writeHead(302, { location: '/dir/cards?page=1' });
+      res.end();
+    } else if (url.pathname === '/huge') {
+      // Over 5 MB, sent in chunks without a length: the reader must stop by itself.
+      res.writeHead(200, { 'content-type': 'text/html' });
+      const chunk = `<p class="item">${'x'.repeat(1024 * 1024)}</p>`;
+      for (let i = 0; i < 6; i++) res.write(chunk);
       res.end();
     } else if (url.pathname === '/api') {
       res.writeHead(200, { 'content-type': 'application/json' });
