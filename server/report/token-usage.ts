@@ -26,8 +26,10 @@ export function isAiStep(type: string): boolean {
 export async function tokenTotals(store: Store, runId: string, nodeIds: ReadonlySet<string>): Promise<{ run: TokenTotals; perNode: Map<string, TokenTotals> }> {
   const run: TokenTotals = { prompt: 0, completion: 0, total: 0, answers: 0 };
   const perNode = new Map<string, TokenTotals>();
-  for (let offset = 0; ; offset += LOG_PAGE) {
+  // Paged by the lines each page brings and the log's total: a store may hand back fewer than asked.
+  for (let offset = 0; ; ) {
     const page = await store.listLogs(runId, { offset, limit: LOG_PAGE });
+    offset += page.items.length;
     for (const line of page.items) {
       if (line.nodeId === null || !nodeIds.has(line.nodeId)) continue;
       const usage = usageOf(line.data);
@@ -41,6 +43,6 @@ export async function tokenTotals(store: Store, runId: string, nodeIds: Readonly
         t.answers++;
       }
     }
-    if (page.items.length < LOG_PAGE) return { run, perNode };
+    if (page.items.length === 0 || offset >= page.total) return { run, perNode };
   }
 }
