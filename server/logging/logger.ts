@@ -1,5 +1,6 @@
+import { createRequire } from 'node:module';
 import { format as formatArgs } from 'node:util';
-import pino from 'pino';
+import type Pino from 'pino';
 import { ConveyorError } from '../errors.ts';
 
 /**
@@ -37,6 +38,8 @@ export function createLogger(opts: LoggerOptions): Logger {
 }
 
 function jsonLogger(level: string, destination: NodeJS.WritableStream | undefined): Logger {
+  // Loaded only when JSON logs are asked for: every CLI command imports this file, few need pino.
+  const pino = createRequire(import.meta.url)('pino') as typeof Pino;
   const paths = SECRET_KEYS.flatMap((k) => [k, `*.${k}`, `*.*.${k}`]);
   const log = pino(
     {
