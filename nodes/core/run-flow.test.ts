@@ -36,10 +36,10 @@ afterEach(async () => {
   open = [];
 });
 
-async function studio(dir = mkdtempSync(path.join(os.tmpdir(), 'conveyor-run-flow-'))) {
+async function studio(dir = mkdtempSync(path.join(os.tmpdir(), 'conveyor-run-flow-')), watchdog?: ConstructorParameters<typeof Engine>[0]['watchdog']) {
   const store = await openSqlJsStore(path.join(dir, 'store'));
   const registry = createRegistry();
-  const engine = new Engine({ store, registry, dataDir: dir });
+  const engine = new Engine({ store, registry, dataDir: dir, watchdog });
   await engine.recover();
   const h = { dir, store, engine, flows: new FlowLibrary(store, registry) };
   open.push(h);
@@ -166,5 +166,22 @@ describe('flow.run (Run flow)', () => {
     await h.engine.waitForRun(run.id);
     expect((await h.store.listRecords(run.id)).items[0]).toMatchObject({ status: 'success', output: { greeting: 'Hello Flo' } });
     expect(await h.store.listRuns({ flowId: 'slow' })).toHaveLength(1);
+  });
+
+  it('a caller waiting for a child that makes progress is not flagged as stalled; a quiet one is', async () => {
+    const h = await studio(undefined, { stallMs: 250, checkMs: 60_000 });
+    const naps = (n: number, ms: number): Step[] => Array.from({ length: n }, (_, i) => [`nap${i}`, 'core.delay', { ms }] as Step);
+    await h.flows.import(chain('busy', naps(6, 120)), 'replace');
+    await h.flows.import(chain('quiet', naps(1, 700)), 'replace');
+    const stalled = async (flowId: string) => {
+      const run = await h.engine.startRun(chain(`caller-${flowId}`, [['call', 'flow.run', { flowId }]]), { input: { records: [{}] } });
+      const checks = setInterval(() => h.engine.checkStalls(), 50);
+      await h.engine.waitForRun(run.id);
+      clearInterval(checks);
+      await h.engine.flushLogs();
+      return (await h.store.listLogs(run.id, { limit: 500 })).items.some((l) => l.message.includes('E_RUN_STALLED'));
+    };
+    expect(await stalled('busy')).toBe(false);
+    expect(await stalled('quiet')).toBe(true);
   });
 });

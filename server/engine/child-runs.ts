@@ -39,6 +39,8 @@ export interface ChildRunHost {
   /** Status and reason as the engine knows them (also runs kept in memory while the store cannot write). */
   status(runId: string): Promise<{ status: RunStatus; reason: RunRow['reason'] }>;
   on(listener: EngineListener): () => void;
+  /** Tells the stall watch that a run moves (a caller whose child makes progress is not stalled). */
+  progress(runId: string): void;
 }
 
 /** The calling step execution. */
@@ -119,28 +121,41 @@ export function flowCalls(host: ChildRunHost, step: CallingStep): FlowCalls {
 
     async wait(runId, signal) {
       const stop = AbortSignal.any([signal, step.halted]);
-      for (;;) {
-        const changed = nextChange(host, runId, stop);
-        try {
-          const { status, reason } = await host.status(runId);
-          if (isFinished(status)) return await outcome(host, runId, status, reason);
-          if (status === 'stopped' || status === 'safe_stopped') {
-            throw new NodeError(
-              'E_FLOW_CHILD_STOPPED',
-              `The run ${runId} this step started was ${status.replace('_', '-')} before it finished.`,
-              `Open /runs/${runId} to see why. Resume it and then retry this record, which starts a new run, or resolve the record.`,
-            );
-          }
-          await changed.promise;
-        } catch (err) {
-          if (!signal.aborted && step.halted.aborted) throw new WaitHalted();
-          throw err;
-        } finally {
-          changed.cancel();
-        }
+      // While the child makes progress, so does its caller: the run waiting for it is not stalled.
+      const off = host.on((e) => {
+        if (e.type !== 'log' && e.runId === runId) host.progress(step.run.id);
+      });
+      try {
+        return await waitFor(host, runId, signal, step.halted, stop);
+      } finally {
+        off();
       }
     },
   };
+}
+
+/** Waits until the child run has finished; a stopped child fails the step, a halted caller ends the wait uncommitted. */
+async function waitFor(host: ChildRunHost, runId: string, signal: AbortSignal, halted: AbortSignal, stop: AbortSignal): Promise<ChildRunOutcome> {
+  for (;;) {
+    const changed = nextChange(host, runId, stop);
+    try {
+      const { status, reason } = await host.status(runId);
+      if (isFinished(status)) return await outcome(host, runId, status, reason);
+      if (status === 'stopped' || status === 'safe_stopped') {
+        throw new NodeError(
+          'E_FLOW_CHILD_STOPPED',
+          `The run ${runId} this step started was ${status.replace('_', '-')} before it finished.`,
+          `Open /runs/${runId} to see why. Resume it and then retry this record, which starts a new run, or resolve the record.`,
+        );
+      }
+      await changed.promise;
+    } catch (err) {
+      if (!signal.aborted && halted.aborted) throw new WaitHalted();
+      throw err;
+    } finally {
+      changed.cancel();
+    }
+  }
 }
 
 /** Resolves at the next status change of the run (or after a while, to look again); rejects when `stop` aborts. */

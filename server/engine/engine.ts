@@ -592,6 +592,7 @@ export class Engine {
       isActive: (runId) => this.isActive(runId),
       status: (runId) => this.summary(runId),
       on: (listener) => this.on(listener),
+      progress: (runId) => this.stall.progress(runId),
     };
   }
 
