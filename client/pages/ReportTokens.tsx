@@ -1,4 +1,4 @@
-import type { TokenTotals } from '../../server/report/token-usage.ts';
+import type { TokenTotals } from '../../server/contract/wire/report.ts';
 import { plural } from '../lib/format.ts';
 import { useCatalog } from '../stores/catalog-store.ts';
 import { Card } from './PageHeader.tsx';

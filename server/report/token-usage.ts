@@ -5,18 +5,13 @@
  * an AI step read their log, a page at a time.
  */
 import type { Store } from '../store/types.ts';
+import type { TokenTotals } from '../contract/wire/report.ts';
 import { usageOf } from '../../nodes/ai/lib/usage.ts';
+
+export type { TokenTotals };
 
 /** Log lines read per store query. */
 const LOG_PAGE = 5000;
-
-export interface TokenTotals {
-  prompt: number;
-  completion: number;
-  total: number;
-  /** Model answers counted. */
-  answers: number;
-}
 
 export function isAiStep(type: string): boolean {
   return type.startsWith('ai.');
