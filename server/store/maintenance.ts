@@ -17,7 +17,7 @@ import { openSqlJsStore } from './sqljs-store.ts';
 import { loadSqlJs } from './sqljs.ts';
 import type { RecordCheckpoint, RunStatus } from './types.ts';
 import { tightenDataDir } from '../private-files.ts';
-import { archiveFolders, checkArchives, copyArchives, describeArchives, type ArchiveCheck } from './archive/check.ts';
+import { archiveFolders, checkArchives, copyArchives, copySpills, describeArchives, type ArchiveCheck } from './archive/check.ts';
 import { ARCHIVES_DIR } from './archive/layout.ts';
 
 export const BACKUP_MANIFEST = 'conveyor-backup.json';
@@ -446,6 +446,7 @@ export async function backupStore(
     // A write under way when its file was read is a torn tail in the copy: cut it, as an open would.
     for (const f of ins.files) if (f.torn) await fsp.truncate(path.join(storeCopy, path.basename(f.path)), f.validLength);
     archives.push(...(await copyArchives(source, storeCopy, archiveFolders(source).filter((n) => !archives.includes(n)))));
+    await copySpills(source, storeCopy);
     // The copy opens like the studio would (every archive it names is there, with its recorded manifest).
     try {
       await (await openSqlJsStore(storeCopy, { onWarning: () => undefined, archiveAfterMs: null })).kill();

@@ -13,6 +13,7 @@ import type { Param, Sql } from './sql.ts';
 import { ConveyorError } from '../errors.ts';
 import { applyAudit, applyDeleteRun, type AuditOp, type DeleteRunOp } from './retention.ts';
 import { applyArchive, archiveRefOf, restoreRun, type ArchiveOp } from './archive/apply.ts';
+import { applySpill, type SpillOp } from './archive/spill.ts';
 
 export type Op =
   /** putFlow: id, name, doc JSON, time. */
@@ -43,7 +44,11 @@ export type Op =
   | DeleteRunOp
   | AuditOp
   /** archiveRun (archive/apply.ts): run id, the run's touched_seq when read, the archive reference. */
-  | ArchiveOp;
+  | ArchiveOp
+  /** spillSteps (archive/spill.ts): run id, where each finished record's steps went. */
+  | SpillOp;
+
+const TERMINAL_STATUSES = new Set(['success', 'failed', 'needs_review', 'skipped']);
 
 /** Runs an op writes to (their touched_seq moves; an archived one is restored first). */
 export function runsWrittenBy(op: Op): string[] {
@@ -332,6 +337,8 @@ export class Applier {
   private readonly touched = new Map<number, number>();
   /** Damage met while restoring an archived run (a replay refuses to open on it). */
   archiveDamage: Error | null = null;
+  /** run key -> records that reached a final status since their steps were last spilled (archive/spill.ts). */
+  readonly finals = new Map<number, number[]>();
 
   /**
    * `storeDir`: where run archives are (restores read them); `onRestored`: told the folder of an
@@ -482,13 +489,20 @@ export class Applier {
           this.counts.delete(key);
           this.archived.delete(key);
           this.touched.delete(key);
+          this.finals.delete(key);
         }
         return out;
+      }
+      case 'P': {
+        const key = this.runKey(op[1]);
+        applySpill(sql, key, key !== null && this.archived.has(key), op);
+        return undefined;
       }
       case 'H': {
         const key = this.runKey(op[1]);
         applyArchive(sql, key, op, key === null ? undefined : this.touched.get(key));
         this.archived.add(key!);
+        this.finals.delete(key!);
         return undefined;
       }
       case 'A':
@@ -512,6 +526,11 @@ export class Applier {
     }
     this.sql.run(recordUpdateSql[mask], params);
     const updated = this.sql.changes() > 0;
+    if (updated && TERMINAL_STATUSES.has(u[2] as string)) {
+      let list = this.finals.get(key);
+      if (!list) this.finals.set(key, (list = []));
+      list.push(u[1] as number);
+    }
     if (updated) {
       // A whole checkpoint (or none) replaces the rows of a record that had fanned out.
       if (!rows) this.sql.run(SQL_DROP_ROWS, [key, u[1]]);

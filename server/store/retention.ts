@@ -82,6 +82,7 @@ const SQL_DELETE_RUN_ROWS = [
   'DELETE FROM rejects WHERE run_key = ?',
   'DELETE FROM step_counts WHERE run_key = ?',
   'DELETE FROM archived_keys WHERE run_key = ?',
+  'DELETE FROM spilled_steps WHERE run_key = ?',
   'DELETE FROM runs WHERE key = ?',
 ];
 const SQL_DELETE_RUN_STATE = "DELETE FROM node_state WHERE scope = 'run:' || ?";

@@ -6,7 +6,7 @@
 /**
  * Bumped when the layout changes in a way an older snapshot needs migrating for, or an older version
  * could not read. 3: the `audit` table and the run deletion op (retention), which older versions
- * cannot replay. 4: run archives (the archive op 'H', archived_keys), which older versions cannot replay.
+ * cannot replay. 4: run archives and step segments (the ops 'H' and 'P', archived_keys, spilled_steps), which older versions cannot replay.
  */
 export const SCHEMA_VERSION = 4;
 
@@ -191,6 +191,20 @@ CREATE TABLE IF NOT EXISTS archived_keys (
   PRIMARY KEY (run_key, idx)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS archived_keys_by_key ON archived_keys (key);
+
+-- Steps of finished records of a run, moved to the run's step segments (server/store/archive/spill.ts):
+-- where the frame is, the last step it holds, how many, and their durations for the run report.
+CREATE TABLE IF NOT EXISTS spilled_steps (
+  run_key    INTEGER NOT NULL,
+  record_idx INTEGER NOT NULL,
+  seg        INTEGER NOT NULL,
+  offset     INTEGER NOT NULL,
+  length     INTEGER NOT NULL,
+  last_seq   INTEGER NOT NULL,
+  steps      INTEGER NOT NULL,
+  timings    TEXT NOT NULL,
+  PRIMARY KEY (run_key, record_idx)
+) WITHOUT ROWID;
 `;
 
 /**

@@ -76,10 +76,13 @@ import { Sql, type Param } from './sql.ts';
 import * as retention from './retention.ts';
 import { loadSqlJs } from './sqljs.ts';
 import { ArchiveShelf } from './archive/shelf.ts';
-import { archiveOp } from './archive/apply.ts';
+import { archiveDamagedError, archiveOp } from './archive/apply.ts';
+import { ArchiveDamage } from './archive/frames.ts';
 import { writeRunArchive, type ArchiveWriteOptions } from './archive/writer.ts';
 import type { ArchiveRef } from './archive/layout.ts';
 import type { RunArchive } from './archive/reader.ts';
+import { StepSpill } from './archive/spill.ts';
+import { stepFromArchive } from './archive/rows-json.ts';
 
 export const DEFAULT_SNAPSHOT_THRESHOLD_BYTES = 64 * 1024 * 1024;
 const DEFAULT_RECORDS_LIMIT = 100;
@@ -139,6 +142,8 @@ export interface SqlJsStoreOptions {
    * `missingArchives()`); only `store repair` does, to delete those runs. Default: refuse (E_STORE_DAMAGED).
    */
   missingArchives?: 'refuse' | 'allow';
+  /** Finished records of a run whose steps are moved to its step segments at once (default 1,000; tests lower it). */
+  spillBatch?: number;
 }
 
 export const DEFAULT_ARCHIVE_AFTER_MS = 5 * 60_000;
@@ -211,6 +216,7 @@ export class SqlJsStore implements Store {
   private readonly writeStateListeners = new Set<(failure: StoreWriteFailure | null) => void>();
   private readonly shelf: ArchiveShelf;
   private readonly missing: Array<{ runId: string; ref: ArchiveRef }>;
+  private readonly spill: StepSpill;
   /** The archive being written (one at a time), and the timer that looks for runs to archive. */
   private archiving: Promise<unknown> | null = null;
   private archiveTimer: NodeJS.Timeout | null = null;
@@ -227,6 +233,7 @@ export class SqlJsStore implements Store {
     this.shelf = state.shelf;
     this.missing = state.missingArchives ?? [];
     this.sql = state.applier.sql;
+    this.spill = new StepSpill(dir, this.sql, (op) => this.submit(op), (err) => this.onError(err), options.archiveWrite?.maxSegmentBytes, options.spillBatch);
     this.threshold = options.snapshotThresholdBytes ?? DEFAULT_SNAPSHOT_THRESHOLD_BYTES;
     this.onError = options.onError ?? ((err) => console.error('[store]', err));
     this.lastAppliedSeq = state.lastSeq;
@@ -241,7 +248,10 @@ export class SqlJsStore implements Store {
         this.shelf.batchApplied(this.lastAppliedSeq);
         return outcomes;
       },
-      afterFlush: () => this.maybeRotate(),
+      afterFlush: () => {
+        if (!this.closing) this.spill.maybeSpill(this.applier.finals);
+        return this.maybeRotate();
+      },
       onWriteState: (failure) => {
         if (failure) this.onError(new Error(`[E_STORE_WRITE] ${failure.message}`));
         for (const l of this.writeStateListeners) l(failure);
@@ -453,6 +463,7 @@ export class SqlJsStore implements Store {
     const out = await this.write<{ records: number }>(retention.deleteRunOp(runId, opts.force ?? false, opts.audit));
     // The run is gone with its op: its archive folder goes too (replaying the op does not read it).
     if (ref) this.shelf.deleted(ref.dir);
+    this.spill.drop(runId);
     return out;
   }
 
@@ -472,7 +483,9 @@ export class SqlJsStore implements Store {
     // An archived run: its archive's bytes on disk (and what its hot rows still take).
     const ref = this.archiveRef(key);
     if (ref) return { records: ref.records, steps: ref.steps, bytes: ref.bytes + retention.runStoreSize(this.sql, key).bytes };
-    return retention.runStoreSize(this.sql, key);
+    const hot = retention.runStoreSize(this.sql, key);
+    const spilled = this.spill.size(key);
+    return { records: hot.records, steps: hot.steps + spilled.steps, bytes: hot.bytes + spilled.bytes };
   }
 
   async reviewCount(runId: string): Promise<number> {
@@ -625,9 +638,22 @@ export class SqlJsStore implements Store {
     if (key === null) return [];
     const archived = this.fromArchive(runId, key, (a) => a.listSteps(recordIndex));
     if (archived) return archived.value;
-    return this.sql
+    // Steps of a finished record may be in the run's step segments; later ones (a retry) in the database.
+    const spilled = this.readSpill(runId, () => this.spill.stepRows(runId, key, recordIndex)).map((r) => stepFromArchive(runId, r as unknown[]));
+    const hot = this.sql
       .all(`SELECT ${STEP_COLUMNS} FROM steps WHERE run_key = ? AND record_idx = ? ORDER BY seq`, [key, recordIndex])
       .map((r) => toStep(runId, r));
+    return spilled.length ? [...spilled, ...hot] : hot;
+  }
+
+  /** A read of a run's step segments; damage answers E_STORE_DAMAGED. */
+  private readSpill<T>(runId: string, read: () => T): T {
+    try {
+      return read();
+    } catch (err) {
+      if (err instanceof ArchiveDamage) throw archiveDamagedError(this.dir, runId, err);
+      throw err;
+    }
   }
 
   async stepCounts(runId: string): Promise<Record<string, { success: number; failed: number }>> {
@@ -752,9 +778,13 @@ export class SqlJsStore implements Store {
     // one scan without sorting, and no JavaScript array per step. Slices keep each string small.
     const groups = new Map<string, StepTimings>();
     const last = Number(this.sql.one('SELECT max(record_idx) FROM steps WHERE run_key = ?', [key])?.[0] ?? -1);
+    const joinedSlices: string[] = this.spill.timings(key);
     for (let from = 0; from <= last; from += STEP_TIMINGS_SLICE) {
       const joined = this.sql.one(SQL_STEP_TIMINGS, [key, from, from + STEP_TIMINGS_SLICE])?.[0];
-      if (typeof joined !== 'string' || joined.length === 0) continue;
+      if (typeof joined === 'string' && joined.length > 0) joinedSlices.push(joined);
+    }
+    // Spilled steps keep their durations in the same joined form.
+    for (const joined of joinedSlices) {
       let at = 0;
       while (at < joined.length) {
         let end = joined.indexOf('\x1e', at);
@@ -831,12 +861,14 @@ export class SqlJsStore implements Store {
       this.journal.abandon(reason);
       await this.journal.idle();
       await this.archiving?.catch(() => undefined);
+      await this.spill.idle();
       await this.snapshotting;
       this.closed = true;
       try {
         await this.journal.currentFile.close();
       } finally {
         this.shelf.close();
+        this.spill.close();
         this.db.close();
         openDirs.delete(this.dir);
       }
@@ -862,8 +894,9 @@ export class SqlJsStore implements Store {
 
   private async shutdown(): Promise<void> {
     this.stopArchiving();
-    // An archive under way finishes (its op is written) before the journal closes.
+    // An archive or a batch of step segments under way finishes (its op is written) before the journal closes.
     await this.archiving?.catch(() => undefined);
+    await this.spill.idle();
     // Writes failed (a full disk): cut the journal's unacknowledged tail if possible, and write no
     // snapshot: the journal on disk already holds everything that was acknowledged.
     const writesFailed = this.journal.writeFailure !== null;
@@ -895,6 +928,7 @@ export class SqlJsStore implements Store {
       }
     } finally {
       this.shelf.close();
+      this.spill.close();
       this.db.close();
       openDirs.delete(this.dir);
     }
@@ -1014,13 +1048,16 @@ export class SqlJsStore implements Store {
     const row = this.sql.one('SELECT status, touched_seq, archive FROM runs WHERE key = ?', [key])!;
     if (row[2] !== null) return JSON.parse(row[2] as string) as ArchiveRef;
     if (!isFinished(row[0] as RunStatus)) throw retention.activeRunError(runId, String(row[0]));
-    const ref = await writeRunArchive(this.sql, key, runId, this.dir, this.options.archiveWrite);
+    await this.spill.idle();
+    const ref = await writeRunArchive(this.sql, key, runId, this.dir, { ...this.options.archiveWrite, spill: this.spill });
     try {
       await this.submit(archiveOp(runId, Number(row[1]), ref));
     } catch (err) {
       this.shelf.discard(ref.dir);
       throw err;
     }
+    // The archive holds the run's spilled steps now; replaying the journal never reads them.
+    this.spill.drop(runId);
     return ref;
   }
 

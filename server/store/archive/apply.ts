@@ -32,6 +32,7 @@ const SQL_ARCHIVE_ROWS = [
     SELECT run_key, idx, key, status, error_code, json_extract(checkpoint, '$.inFlight') IS NOT NULL FROM records
     WHERE run_key = ?1 AND key IS NOT NULL AND status NOT IN ${HOT}`,
   'DELETE FROM steps WHERE run_key = ?1',
+  'DELETE FROM spilled_steps WHERE run_key = ?1',
   'DELETE FROM logs WHERE run_key = ?1',
   'DELETE FROM record_events WHERE run_key = ?1',
   'DELETE FROM rejects WHERE run_key = ?1',

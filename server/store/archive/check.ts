@@ -10,6 +10,7 @@ import { ArchiveDamage, SegmentReader } from './frames.ts';
 import { ARCHIVES_DIR, MANIFEST_FILE, type ArchiveManifest } from './layout.ts';
 import { RunArchive } from './reader.ts';
 import { sha256 } from './writer.ts';
+import { isSpillDir } from './spill.ts';
 
 export interface ArchiveCheck {
   /** Folder name under store/runs/. */
@@ -21,13 +22,42 @@ export interface ArchiveCheck {
   damage: ArchiveDamage | null;
 }
 
-/** The archive folders of a store (unfinished `.tmp-` ones left out: a start removes them). */
-export function archiveFolders(storeDir: string): string[] {
+function folders(storeDir: string): string[] {
   try {
-    return fs.readdirSync(path.join(storeDir, ARCHIVES_DIR)).filter((n) => !n.startsWith('.tmp-')).sort();
+    return fs.readdirSync(path.join(storeDir, ARCHIVES_DIR)).sort();
   } catch {
     return [];
   }
+}
+
+/** The archive folders of a store (unfinished `.tmp-` ones and runs' step segments left out). */
+export function archiveFolders(storeDir: string): string[] {
+  return folders(storeDir).filter((n) => !n.startsWith('.tmp-') && !isSpillDir(n));
+}
+
+/** The step segments of runs under way (appended to while the studio runs). */
+export function spillFolders(storeDir: string): string[] {
+  return folders(storeDir).filter(isSpillDir);
+}
+
+/**
+ * Copies runs' step segments into `dest/runs/`, after the journal was copied: every frame an entry
+ * of the copied journal names was durable before that entry was written, so it is in the copy.
+ */
+export async function copySpills(storeDir: string, dest: string): Promise<string[]> {
+  const copied: string[] = [];
+  for (const name of spillFolders(storeDir)) {
+    const to = path.join(dest, ARCHIVES_DIR, name);
+    await fsp.rm(to, { recursive: true, force: true });
+    try {
+      await fsp.cp(path.join(storeDir, ARCHIVES_DIR, name), to, { recursive: true });
+      copied.push(name);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      await fsp.rm(to, { recursive: true, force: true });
+    }
+  }
+  return copied;
 }
 
 /** Checks every byte of every archive folder against its own manifest; changes nothing. */

@@ -59,11 +59,18 @@ export class SegmentWriter {
   /** Names, sizes and SHA-256 of the segments written (the digest is set once a segment is closed). */
   readonly files: Array<{ name: string; bytes: number; sha256: string }> = [];
 
+  /** A new segment file was created since the last `sync()` (the folder needs an fsync too). */
+  private created = false;
+
+  /** `firstSeg`: the number of the first segment to create (a writer that continues a folder starts past its files). */
   constructor(
     private readonly dir: string,
     private readonly prefix: string,
     private readonly maxSegmentBytes = DEFAULT_MAX_SEGMENT_BYTES,
-  ) {}
+    firstSeg = 0,
+  ) {
+    this.seg = firstSeg - 1;
+  }
 
   /** Appends one frame holding `payload`; returns where it lies. */
   append(payload: Buffer): FrameRef {
@@ -84,6 +91,7 @@ export class SegmentWriter {
     this.seg++;
     const name = segmentName(this.prefix, this.seg);
     this.fd = fs.openSync(path.join(this.dir, name), 'wx');
+    this.created = true;
     this.size = 0;
     this.hash = createHash('sha256');
     this.files.push({ name, bytes: 0, sha256: '' });
@@ -106,6 +114,17 @@ export class SegmentWriter {
     this.fd = null;
     this.files[this.files.length - 1].sha256 = this.hash!.digest('hex');
     this.hash = null;
+  }
+
+  /** Makes every frame appended so far durable (and the folder, when a segment was created); the writer stays open. */
+  sync(): boolean {
+    if (this.fd !== null) {
+      this.flush();
+      fs.fsyncSync(this.fd);
+    }
+    const created = this.created;
+    this.created = false;
+    return created;
   }
 
   close(): void {

@@ -13,6 +13,7 @@ import { ArchiveDamage } from './frames.ts';
 import { archiveDamagedError } from './apply.ts';
 import { ARCHIVES_DIR, type ArchiveRef } from './layout.ts';
 import { RunArchive } from './reader.ts';
+import { spillDirName } from './spill.ts';
 
 /** Readers kept open (their index in memory and their files open): the runs read lately. */
 const READERS = 4;
@@ -106,6 +107,8 @@ export class ArchiveShelf {
       return;
     }
     const referenced = new Set(this.archivedRuns().map((a) => a.ref.dir));
+    // Step segments of runs whose finished records' steps are in them (archive/spill.ts).
+    for (const r of this.sql.all('SELECT DISTINCT ru.id FROM spilled_steps s JOIN runs ru ON ru.key = s.run_key', [])) referenced.add(spillDirName(r[0] as string));
     for (const name of names) {
       if (name.startsWith('.tmp-')) fs.rmSync(path.join(this.root, name), { recursive: true, force: true });
       else if (!referenced.has(name)) {

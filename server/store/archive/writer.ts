@@ -36,6 +36,7 @@ import {
   type ArchiveRef,
 } from './layout.ts';
 import { JSON_COLUMNS, rowJson } from './rows-json.ts';
+import type { StepSpill } from './spill.ts';
 
 /** Records read from the database per slice. */
 const SLICE = 1000;
@@ -44,6 +45,8 @@ export interface ArchiveWriteOptions {
   maxSegmentBytes?: number;
   /** For crash tests: called at each durable point ('files' written, 'renamed'). */
   onPoint?: (point: 'files' | 'renamed') => void | Promise<void>;
+  /** The run's step segments (steps of records finished while it ran), taken into the archive. */
+  spill?: StepSpill;
 }
 
 /** A unique folder name for a new archive of `runId` (a run may be archived, restored and archived again). */
@@ -94,11 +97,15 @@ export async function writeRunArchive(sql: Sql, key: number, runId: string, stor
       );
       for (const r of sql.all(`SELECT ${ARCHIVE_RECORD_COLUMNS} FROM records WHERE run_key = ?1 AND idx >= ?2 AND idx < ?3 ORDER BY idx`, range)) {
         const i = r[0] as number;
-        const s = stepRows.get(i) ?? [];
+        const hot = stepRows.get(i) ?? [];
+        // Steps moved to the run's step segments come first (they are the earlier ones), parsed once.
+        const spilled = opts.spill?.stepRows(runId, key, i) ?? [];
+        const s = spilled.length ? [...(spilled as SqlValue[][]), ...hot] : hot;
         const e = eventRows.get(i) ?? [];
         const t = (tokenRows.get(i) ?? []).map((row) => row.slice(1));
+        const stepsJson = [...spilled.map((row) => JSON.stringify(row)), ...hot.map((row) => rowJson(row, JSON_COLUMNS.step))].join(',');
         const payload =
-          `{"r":${rowJson(r, JSON_COLUMNS.record)},"s":[${s.map((row) => rowJson(row, JSON_COLUMNS.step)).join(',')}]` +
+          `{"r":${rowJson(r, JSON_COLUMNS.record)},"s":[${stepsJson}]` +
           `,"e":[${e.map((row) => rowJson(row, JSON_COLUMNS.event)).join(',')}],"t":[${t.map((row) => rowJson(row, JSON_COLUMNS.token)).join(',')}]}`;
         recordRefs.push(recordsOut.append(Buffer.from(payload, 'utf8')));
         idx.push(i);

@@ -117,6 +117,19 @@ export const updateRun =
     await client.query(`UPDATE runs SET ${sets.join(', ')} WHERE id = $1`, values);
   };
 
+const SQL_INSERT_STEP = `INSERT INTO steps (run_id, record_idx, seq, token_id, node_id, node_type, attempt, status, input, input_from,
+  output, error, evidence, started_at, ended_at, duration_ms)`;
+
+const stepValues = (s: StepRow): unknown[] => [s.runId, s.recordIndex, s.seq, s.tokenId, s.nodeId, s.nodeType, s.attempt, s.status, json(s.input), s.inputFrom ?? null, JSON.stringify(s.output ?? []), json(s.error), JSON.stringify(s.evidence ?? []), s.startedAt, s.endedAt, finite(s.durationMs)];
+
+/** Record updates take a few shapes (the fields given): each is prepared once per connection. */
+const statementNames = new Map<string, string>();
+function statementName(text: string): string {
+  let name = statementNames.get(text);
+  if (!name) statementNames.set(text, (name = `conveyor_w${statementNames.size}`));
+  return name;
+}
+
 /** The checkpoint as stored: a record kept as rows (it fanned out) says so in its header. */
 function checkpointText(u: RecordUpdate): string | null {
   if (!u.tokenRows || !u.checkpoint) return json(u.checkpoint);
@@ -127,7 +140,7 @@ function checkpointText(u: RecordUpdate): string | null {
  * Updates a record (only the fields given), drops its checkpoint rows when the checkpoint is whole,
  * and writes its audit event, in one statement; only for a record that exists. A missing run is refused.
  */
-async function applyRecordUpdate(c: pg.PoolClient, u: RecordUpdate): Promise<void> {
+async function applyRecordUpdate(c: pg.PoolClient, u: RecordUpdate, step?: StepRow): Promise<void> {
   const values: unknown[] = [u.runId, u.index, u.status, checkpointText(u), u.checkpoint?.inFlight != null];
   const sets = ['status = $3', 'checkpoint = $4', 'in_flight = $5'];
   const set = (col: string, v: unknown) => {
@@ -143,6 +156,12 @@ async function applyRecordUpdate(c: pg.PoolClient, u: RecordUpdate): Promise<voi
   if (u.startedAt !== undefined) set('started_at', u.startedAt);
   if (u.endedAt !== undefined) set('ended_at', u.endedAt);
   let text = `WITH upd AS (UPDATE records SET ${sets.join(', ')} WHERE run_id = $1 AND idx = $2 RETURNING run_id, idx)`;
+  // A step goes in the same statement (one round trip per commit): if it is refused, so is the update.
+  if (step) {
+    const at = values.length + 1;
+    values.push(...stepValues(step));
+    text += `, ins AS (${SQL_INSERT_STEP} VALUES (${Array.from({ length: 16 }, (_, k) => `$${at + k}`).join(', ')}))`;
+  }
   // A whole checkpoint (or none) replaces the rows of a record that had fanned out.
   if (!u.tokenRows) text += `, drop_rows AS (DELETE FROM record_tokens t USING upd WHERE t.run_id = upd.run_id AND t.record_idx = upd.idx)`;
   const e = u.event;
@@ -153,7 +172,7 @@ async function applyRecordUpdate(c: pg.PoolClient, u: RecordUpdate): Promise<voi
       SELECT run_id, idx, ${Array.from({ length: 7 }, (_, k) => `$${at + k}`).join(', ')} FROM upd)`;
   }
   text += ' SELECT count(*)::int AS n FROM upd';
-  const r = await c.query<{ n: number }>(text, values);
+  const r = await c.query<{ n: number }>({ name: statementName(text), text, values });
   if (r.rows[0].n === 0) {
     if (!(await runExists(c, u.runId))) throw noRunError(u.runId);
     return;
@@ -201,21 +220,17 @@ async function applyState(c: pg.PoolClient, writes: NodeStateWrite[]): Promise<v
   }
 }
 
-const SQL_INSERT_STEP = `INSERT INTO steps (run_id, record_idx, seq, token_id, node_id, node_type, attempt, status, input, input_from,
-  output, error, evidence, started_at, ended_at, duration_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`;
 
 export const commitStep =
   (s: StepRow, record: RecordUpdate, state?: NodeStateWrite[]): Write<void> =>
   async (ctx) => {
-    const values = [s.runId, s.recordIndex, s.seq, s.tokenId, s.nodeId, s.nodeType, s.attempt, s.status, json(s.input), s.inputFrom ?? null, JSON.stringify(s.output ?? []), json(s.error), JSON.stringify(s.evidence ?? []), s.startedAt, s.endedAt, finite(s.durationMs)];
     try {
-      await ctx.client.query({ name: 'conveyor_insert_step', text: SQL_INSERT_STEP, values });
+      await applyRecordUpdate(ctx.client, record, s);
     } catch (err) {
       // The run's row is missing (never created, or deleted before this step): say so plainly.
       if ((err as { code?: string }).code === '23503') throw noRunError(s.runId);
       throw err;
     }
-    await applyRecordUpdate(ctx.client, record);
     if (state && state.length > 0) await applyState(ctx.client, state);
     if (s.status === 'success' || s.status === 'failed') {
       const id = `${s.runId}\u0000${s.nodeId}`;

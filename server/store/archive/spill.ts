@@ -1,0 +1,212 @@
+/**
+ * Steps of a run under way leave memory as its records finish: a record that reached a final status
+ * has its steps written as one frame to the run's step segments (`runs/<run>.steps/steps-NNNN.seg`,
+ * appended, fsynced), then one journaled op ('P') per batch drops those steps from the database and
+ * records where the frame is (`spilled_steps`, with the steps' durations for the run report). What a
+ * run holds in memory is then its records and the steps of the records under way, not every step.
+ *
+ * Crash safety: frames are durable before their op is written; a crash before the op leaves frames no
+ * row names (harmless: the steps are still in the database, a later batch writes them again). Replaying
+ * a 'P' reads no file. The step segments are read by `listSteps`, the run report and the run's archive
+ * (which takes them over); they are removed once the run is archived or deleted.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { setImmediate as tick } from 'node:timers/promises';
+import { TERMINAL_RECORD_STATUSES } from '../../contract/status.ts';
+import { STEP_COLUMNS } from '../rows.ts';
+import { fsyncDir } from '../journal.ts';
+import type { Sql } from '../sql.ts';
+import { DEFAULT_MAX_SEGMENT_BYTES, SegmentReader, SegmentWriter } from './frames.ts';
+import { ARCHIVES_DIR } from './layout.ts';
+import { JSON_COLUMNS, rowJson } from './rows-json.ts';
+
+/** spillSteps: run id, then per record [index, segment, offset, frame length, last seq, steps, durations]. */
+export type SpillOp = ['P', string, Array<[number, number, number, number, number, number, string]>];
+
+export const STEPS_PREFIX = 'steps';
+const SPILL_SUFFIX = '.steps';
+/** Finished records of one run that make a batch worth writing. */
+export const SPILL_BATCH = 1000;
+const TERMINAL = new Set<string>(TERMINAL_RECORD_STATUSES);
+
+/** The folder of a run's step segments (under store/runs/). */
+export function spillDirName(runId: string): string {
+  return `${runId.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 80)}${SPILL_SUFFIX}`;
+}
+
+export function isSpillDir(name: string): boolean {
+  return name.endsWith(SPILL_SUFFIX);
+}
+
+/** Durations of steps as the run report reads them: "node\x1fs|f\x1fms" per step, \x1e between. */
+function durations(rows: unknown[][]): string {
+  return rows.map((r) => `${r[3] as string}\x1f${r[6] === 'success' ? 's' : 'f'}\x1f${Number(r[14])}`).join('\x1e');
+}
+
+export function applySpill(sql: Sql, key: number | null, archived: boolean, op: SpillOp): void {
+  if (key === null) throw new Error(`there is no run ${JSON.stringify(op[1])}`);
+  if (archived) throw new Error(`run ${op[1]} is archived: its steps are in its archive`);
+  for (const [idx, seg, offset, length, lastSeq, steps, timings] of op[2]) {
+    sql.run('DELETE FROM steps WHERE run_key = ? AND record_idx = ? AND seq <= ?', [key, idx, lastSeq]);
+    sql.run(
+      'INSERT OR REPLACE INTO spilled_steps (run_key, record_idx, seg, offset, length, last_seq, steps, timings) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      [key, idx, seg, offset, length, lastSeq, steps, timings],
+    );
+  }
+}
+
+/** Where a record's spilled steps are. */
+interface SpilledRow {
+  seg: number;
+  offset: number;
+  length: number;
+  lastSeq: number;
+  timings: string;
+}
+
+export class StepSpill {
+  private readonly writers = new Map<string, SegmentWriter>();
+  private readonly readers = new Map<string, SegmentReader>();
+  private running: Promise<void> | null = null;
+
+  constructor(
+    private readonly storeDir: string,
+    private readonly sql: Sql,
+    private readonly submit: (op: SpillOp) => Promise<unknown>,
+    private readonly onError: (err: unknown) => void,
+    private readonly maxSegmentBytes = DEFAULT_MAX_SEGMENT_BYTES,
+    private readonly batchSize = SPILL_BATCH,
+  ) {}
+
+  private dir(runId: string): string {
+    return path.join(this.storeDir, ARCHIVES_DIR, spillDirName(runId));
+  }
+
+  private spilled(key: number, idx: number): SpilledRow | null {
+    const r = this.sql.one('SELECT seg, offset, length, last_seq, timings FROM spilled_steps WHERE run_key = ? AND record_idx = ?', [key, idx]);
+    return r ? { seg: r[0] as number, offset: r[1] as number, length: r[2] as number, lastSeq: r[3] as number, timings: r[4] as string } : null;
+  }
+
+  private reader(runId: string): SegmentReader {
+    let r = this.readers.get(runId);
+    if (!r) this.readers.set(runId, (r = new SegmentReader(this.dir(runId))));
+    return r;
+  }
+
+  /** The text of a record's spilled steps (a JSON array of step rows, JSON columns embedded), or null. Throws ArchiveDamage. */
+  stepsText(runId: string, key: number, idx: number): string | null {
+    const row = this.spilled(key, idx);
+    if (!row) return null;
+    return this.reader(runId).read(STEPS_PREFIX, row).toString('utf8');
+  }
+
+  /** A record's spilled steps as parsed rows (empty when none were spilled). */
+  stepRows(runId: string, key: number, idx: number): unknown[][] {
+    const text = this.stepsText(runId, key, idx);
+    return text === null ? [] : (JSON.parse(text) as unknown[][]);
+  }
+
+  /** The durations of every spilled step of a run (joined strings, see `durations`). */
+  timings(key: number): string[] {
+    return this.sql.all('SELECT timings FROM spilled_steps WHERE run_key = ? AND timings <> ?', [key, '']).map((r) => r[0] as string);
+  }
+
+  /** Steps and bytes spilled for a run (for its size). */
+  size(key: number): { steps: number; bytes: number } {
+    const r = this.sql.one('SELECT coalesce(sum(steps), 0), coalesce(sum(length), 0) FROM spilled_steps WHERE run_key = ?', [key]);
+    return { steps: Number(r?.[0] ?? 0), bytes: Number(r?.[1] ?? 0) };
+  }
+
+  /** Starts writing a batch when enough records finished (called after each group commit). */
+  maybeSpill(finals: Map<number, number[]>): void {
+    if (this.running) return;
+    const batch = new Map<number, number[]>();
+    for (const [key, idxs] of finals) {
+      if (idxs.length >= this.batchSize) {
+        batch.set(key, idxs.splice(0));
+      }
+    }
+    if (batch.size === 0) return;
+    this.running = this.spill(batch)
+      .catch((err) => this.onError(err))
+      .finally(() => {
+        this.running = null;
+      });
+  }
+
+  /** Waits for a batch under way. */
+  idle(): Promise<void> {
+    return this.running ?? Promise.resolve();
+  }
+
+  private async spill(batch: Map<number, number[]>): Promise<void> {
+    for (const [key, idxs] of batch) {
+      const run = this.sql.one('SELECT id FROM runs WHERE key = ? AND archive IS NULL', [key]);
+      if (!run) continue;
+      const runId = run[0] as string;
+      const writer = this.writer(runId);
+      const entries: SpillOp[2] = [];
+      idxs.sort((a, b) => a - b);
+      for (let i = 0; i < idxs.length; i++) {
+        const idx = idxs[i];
+        if (i > 0 && idx === idxs[i - 1]) continue;
+        const status = this.sql.one('SELECT status FROM records WHERE run_key = ? AND idx = ?', [key, idx])?.[0];
+        if (typeof status !== 'string' || !TERMINAL.has(status)) continue;
+        const hot = this.sql.all(`SELECT ${STEP_COLUMNS} FROM steps WHERE run_key = ? AND record_idx = ? ORDER BY seq`, [key, idx]);
+        if (hot.length === 0) continue;
+        // A record spilled before (then retried) gets one frame with all its steps.
+        const before = this.spilled(key, idx);
+        const old = before ? this.reader(runId).read(STEPS_PREFIX, before).toString('utf8').slice(1, -1) : '';
+        const rows = hot.map((r) => rowJson(r, JSON_COLUMNS.step));
+        const text = `[${old}${old && rows.length ? ',' : ''}${rows.join(',')}]`;
+        const ref = writer.append(Buffer.from(text, 'utf8'));
+        const count = (old ? (JSON.parse(`[${old}]`) as unknown[]).length : 0) + hot.length;
+        const timings = [before?.timings, durations(hot)].filter((t) => t).join('\x1e');
+        entries.push([idx, ref.seg, ref.offset, ref.length, hot[hot.length - 1][1] as number, count, timings]);
+        if (i % 200 === 199) await tick();
+      }
+      if (entries.length === 0) continue;
+      if (writer.sync()) await fsyncDir(this.dir(runId));
+      await this.submit(['P', runId, entries]);
+    }
+  }
+
+  private writer(runId: string): SegmentWriter {
+    let w = this.writers.get(runId);
+    if (!w) {
+      const dir = this.dir(runId);
+      fs.mkdirSync(dir, { recursive: true });
+      // After a restart a run's writer continues in a new segment (the last one may end in a torn frame).
+      let next = 0;
+      for (const name of fs.readdirSync(dir)) {
+        const m = /^steps-(\d+)\.seg$/.exec(name);
+        if (m) next = Math.max(next, Number(m[1]) + 1);
+      }
+      w = new SegmentWriter(dir, STEPS_PREFIX, this.maxSegmentBytes, next);
+      this.writers.set(runId, w);
+    }
+    return w;
+  }
+
+  /** The run's step segments are no longer named (archived or deleted): closed and removed. */
+  drop(runId: string): void {
+    this.writers.get(runId)?.close();
+    this.writers.delete(runId);
+    this.readers.get(runId)?.close();
+    this.readers.delete(runId);
+    fs.rmSync(this.dir(runId), { recursive: true, force: true });
+  }
+
+  /** Runs that have spilled steps (their folders are in use). */
+  runsWithSpill(): string[] {
+    return this.sql.all('SELECT DISTINCT ru.id FROM spilled_steps s JOIN runs ru ON ru.key = s.run_key', []).map((r) => r[0] as string);
+  }
+
+  close(): void {
+    for (const w of this.writers.values()) w.close();
+    for (const r of this.readers.values()) r.close();
+    this.writers.clear();
+    this.readers.clear();
+  }
+}
