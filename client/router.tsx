@@ -26,6 +26,7 @@ const ReviewPage = page(() => import('./review/ReviewPage.tsx'), 'ReviewPage');
 const CredentialsPage = page(() => import('./credentials/CredentialsPage.tsx'), 'CredentialsPage');
 const StoragePage = page(() => import('./pages/StoragePage.tsx'), 'StoragePage');
 const SuppressionPage = page(() => import('./tracking/SuppressionPage.tsx'), 'SuppressionPage');
+const MonitoringPage = page(() => import('./monitoring/MonitoringPage.tsx'), 'MonitoringPage');
 
 export const router = createBrowserRouter([
   { path: '/login', element: <LoginPage /> },
@@ -42,6 +43,7 @@ export const router = createBrowserRouter([
       { path: 'credentials', element: <CredentialsPage /> },
       { path: 'storage', element: <StoragePage /> },
       { path: 'suppression', element: <SuppressionPage /> },
+      { path: 'monitoring', element: <MonitoringPage /> },
       { path: '*', element: <NotFoundPage /> },
     ],
   },

@@ -9,6 +9,7 @@ import { cn } from '../lib/cn.ts';
 import { InboxIcon } from '../review/icons.tsx';
 import { useReviewCount } from '../review/review-count-store.ts';
 import { KeyIcon } from '../credentials/KeyIcon.tsx';
+import { PulseIcon } from '../monitoring/PulseIcon.tsx';
 
 function Logo() {
   return (
@@ -114,6 +115,9 @@ export function AppShell() {
           </NavItem>
           <NavItem to="/suppression" icon={<MailOffIcon size={15} />}>
             <span data-testid="nav-suppression">Unsubscribes</span>
+          </NavItem>
+          <NavItem to="/monitoring" icon={<PulseIcon size={15} />}>
+            <span data-testid="nav-monitoring">Monitoring</span>
           </NavItem>
         </nav>
         <div className="ml-auto text-xs text-slate-500">Automation studio</div>

@@ -42,4 +42,38 @@ describe('flow alerts', () => {
     expect(await page.locator(s.tid('alerts-webhook-url')).inputValue()).toBe('https://hooks.example/alerts');
     expect(studio.pageErrors).toEqual([]);
   });
+
+  test('sets a daily summary on the Monitoring page: a wrong time is refused with the reason, then saved and shown again', async () => {
+    // A mail account for it, as the Credentials page would create it (same-origin request).
+    const created = await fetch(`${studio.url}/api/credentials`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: studio.url },
+      body: JSON.stringify({ name: 'Ops mail', kind: 'smtp', fields: { host: 'smtp.example.com', port: 587, secure: false, user: 'ops@example.com' }, secrets: { password: 'ops-mail-password-1' }, scope: { nodeTypes: ['mail.send'] } }),
+    });
+    expect(created.status).toBe(201);
+    const page = await studio.page();
+    await page.goto(studio.url + '/');
+    await page.locator(s.tid('nav-monitoring')).click();
+    await page.locator(s.tid('monitoring-page')).waitFor();
+    await page.locator(s.tid('monitoring-runs')).getByText('No run is executing.').waitFor();
+
+    await page.locator(s.tid('summary-add')).click();
+    await page.locator(s.tid('summary-time-0')).fill('25:00');
+    await page.locator(s.tid('summary-zone-0')).fill('Europe/Paris');
+    await page.locator(s.tid('summary-to-0')).fill('boss@example.com, ops@example.com');
+    await page.locator(s.tid('summary-credential-0')).fill('Ops mail');
+    await page.locator(s.tid('summary-save')).click();
+    expect(await page.locator(s.tid('summary-error')).textContent()).toMatch(/time of day such as 08:00/);
+    expect((await api<any>(studio.url, 'GET', '/api/monitoring/summaries')).summaries).toEqual([]);
+
+    await page.locator(s.tid('summary-time-0')).fill('07:30');
+    await page.locator(s.tid('summary-save')).click();
+    await page.locator(s.tid('summary-saved')).waitFor();
+    expect((await api<any>(studio.url, 'GET', '/api/monitoring/summaries')).summaries).toEqual([
+      { id: 'daily-1', enabled: true, time: '07:30', timeZone: 'Europe/Paris', recipients: ['boss@example.com', 'ops@example.com'], credential: 'Ops mail', flows: [] },
+    ]);
+    await page.reload();
+    expect(await page.locator(s.tid('summary-to-0')).inputValue()).toBe('boss@example.com, ops@example.com');
+    expect(studio.pageErrors).toEqual([]);
+  });
 });
