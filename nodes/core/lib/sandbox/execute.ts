@@ -2,6 +2,7 @@ import { shouldInterruptAfterDeadline, type QuickJSContext, type QuickJSHandle }
 import { BOOTSTRAP, HELPERS } from './bootstrap.ts';
 import { acquireEngine, afterExecution, noteDisposeFailure, noteHostFailure, type Engine } from './engine.ts';
 import { giveBack, takeRuntime, type WarmRuntime } from './runtime.ts';
+import { keepSealed, SealedContext, takeSealed } from './sealed.ts';
 import { LOG_LINE_CHARS_MAX, LOG_LINES_MAX, type CodePosition, type WorkerJob, type WorkerOutcome, type WorkerRun } from './types.ts';
 
 /**
@@ -9,9 +10,10 @@ import { LOG_LINE_CHARS_MAX, LOG_LINES_MAX, type CodePosition, type WorkerJob, t
  * require, no process, no files, no network, no timers — only standard JavaScript, the record and
  * `log(...)`.
  *
- * Every execution gets a fresh context (nothing can leak from one record to the next) in a warm
- * runtime (runtime.ts: reused while executions end normally), a deadline (an interrupt handler),
- * a memory cap (see engine.ts) and a small stack.
+ * Every execution runs in a sealed context (bootstrap.ts, sealed.ts: the built-ins frozen, the
+ * globals the code adds removed after each record, so nothing leaks from one record to the next),
+ * kept per code text in a warm runtime (runtime.ts) while executions end normally, with a deadline
+ * (an interrupt handler), a memory cap (see engine.ts) and a small stack.
  * Data crosses the boundary as JSON text only: the record goes in as a string the isolate parses,
  * the result comes out as a string, log lines come out as strings. No host object or function is
  * reachable from inside, except the one log callback, which only accepts text.
@@ -49,8 +51,7 @@ interface ErrorInfo {
 /** Runs one job: `job.code` as the body of `function (record) { … }` with the record. */
 export async function executeJob(job: WorkerJob, onStart?: () => void): Promise<WorkerRun> {
   const engine = await acquireEngine(job.memoryLimitBytes);
-  onStart?.();
-  return execute(engine, job);
+  return execute(engine, job, onStart);
 }
 
 interface Execution {
@@ -60,24 +61,37 @@ interface Execution {
   timedOut: boolean;
   logs: string[];
   droppedLogs: number;
+  /** Handles of this execution only (the record going in, the envelope coming out). */
   handles: QuickJSHandle[];
+  /** The code left something on the global object that could not be removed (bootstrap.ts). */
+  dirty: boolean;
+  runtime?: WarmRuntime;
 }
 
-function execute(engine: Engine, req: WorkerJob): WorkerRun {
+/** `onStart` is called when the user's code is about to be compiled or run: the main thread's watchdog starts then. */
+function execute(engine: Engine, req: WorkerJob, onStart?: () => void): WorkerRun {
   const started = performance.now();
-  const ex: Execution = { engine, req, refusedBefore: engine.refusedGrowths, timedOut: false, logs: [], droppedLogs: 0, handles: [] };
+  const ex: Execution = { engine, req, refusedBefore: engine.refusedGrowths, timedOut: false, logs: [], droppedLogs: 0, handles: [], dirty: false };
   let runtime: WarmRuntime | undefined;
-  let vm: QuickJSContext | undefined;
+  let sealed: SealedContext | undefined;
   let outcome: WorkerOutcome;
   let hostFailed = false;
   try {
     runtime = takeRuntime(engine, STACK_BYTES);
+    ex.runtime = runtime;
     const rt = runtime.rt;
+    rt.removeInterruptHandler();
+    sealed = takeSealed(runtime, req.code);
+    // Sealing a new context is the sandbox's own work, done before the record's time limit starts.
+    const fresh = !sealed;
+    if (!sealed) sealed = new SealedContext(rt.newContext());
+    const failedBoot = fresh ? bootstrap(sealed, ex) : undefined;
+    onStart?.();
     const expired = shouldInterruptAfterDeadline(Date.now() + req.timeoutMs);
     // Once the deadline has passed, every later check interrupts too (reading an error cannot run on).
     rt.setInterruptHandler((runtime) => ex.timedOut || (ex.timedOut = expired(runtime) === true));
-    vm = rt.newContext();
-    outcome = runIn(vm, ex);
+    // Compiling can run code too (code that closes the function body early).
+    outcome = failedBoot ?? (fresh ? compile(sealed, ex) : undefined) ?? call(sealed, ex);
   } catch (err) {
     // A failure at host level (a WebAssembly trap or abort, the host stack overflowing while
     // QuickJS ran): the engine's state cannot be trusted any more, so it is not touched again.
@@ -87,15 +101,23 @@ function execute(engine: Engine, req: WorkerJob): WorkerRun {
   } finally {
     if (!hostFailed) {
       let disposed = false;
+      // Only a context whose code compiled, ran normally and left nothing behind serves the next
+      // record; a runtime a context was thrown away from is disposed too (which frees the garbage
+      // that context leaves: QuickJS would count it against the next record's memory limit).
+      const normal = endedNormally(outcome!) && !ex.dirty && sealed?.fn !== undefined;
       try {
         for (let i = ex.handles.length - 1; i >= 0; i--) if (ex.handles[i].alive) ex.handles[i].dispose();
-        vm?.dispose();
+        if (sealed) {
+          sealed.sink = null;
+          if (normal) keepSealed(runtime!, req.code, sealed);
+          else sealed.dispose();
+        }
         disposed = true;
       } catch {
         // QuickJS aborts on a leaked handle; the result is still good, the engine is not.
         noteDisposeFailure(engine);
       }
-      if (runtime && disposed) giveBack(engine, runtime, endedNormally(outcome!));
+      if (runtime && disposed) giveBack(engine, runtime, normal);
     }
   }
   afterExecution(engine);
@@ -115,43 +137,79 @@ function endedNormally(outcome: WorkerOutcome): boolean {
   }
 }
 
-function runIn(vm: QuickJSContext, ex: Execution): WorkerOutcome {
-  const own = <T extends QuickJSHandle>(handle: T): T => {
-    ex.handles.push(handle);
-    return handle;
-  };
+/** Bootstraps and seals a new context; an outcome when that fails. */
+function bootstrap(sealed: SealedContext, ex: Execution): WorkerOutcome | undefined {
+  const { vm } = sealed;
+  const own = <T extends QuickJSHandle>(handle: T): T => sealed.own(handle);
 
-  // 1. The runner and log(), before any user code.
+  // 1. The runner and log(), then the seal, before any user code.
   const boot = vm.evalCode(BOOTSTRAP, 'conveyor-sandbox.js', { type: 'global', strict: true });
   if (boot.error) return escapedOutcome(vm, own(boot.error), ex);
   const factory = own(boot.value);
   const hostLog = own(
     vm.newFunction('hostLog', (line?: QuickJSHandle) => {
-      if (line === undefined || vm.typeof(line) !== 'string' || ex.logs.length >= LOG_LINES_MAX) {
-        ex.droppedLogs++;
+      const sink = sealed.sink;
+      if (!sink) return;
+      if (line === undefined || vm.typeof(line) !== 'string' || sink.logs.length >= LOG_LINES_MAX) {
+        sink.droppedLogs++;
         return;
       }
-      ex.logs.push(vm.getString(line).slice(0, LOG_LINE_CHARS_MAX + 1));
+      sink.logs.push(vm.getString(line).slice(0, LOG_LINE_CHARS_MAX + 1));
     }),
   );
   const made = vm.callFunction(factory, vm.undefined, hostLog, own(vm.newNumber(LOG_LINES_MAX)), own(vm.newNumber(LOG_LINE_CHARS_MAX)), own(vm.newString(HELPERS)));
   if (made.error) return escapedOutcome(vm, own(made.error), ex);
-  const run = own(made.value);
+  const api = own(made.value);
+  sealed.run = own(vm.getProp(api, 'run'));
+  sealed.clean = own(vm.getProp(api, 'clean'));
+  sealed.seal = own(vm.getProp(api, 'seal'));
+  return undefined;
+}
 
-  // 2. The user's code, compiled as the body of a function.
+/** The user's code, compiled as the body of a function, and frozen; an outcome when that fails. */
+function compile(sealed: SealedContext, ex: Execution): WorkerOutcome | undefined {
+  const { vm } = sealed;
+  const own = <T extends QuickJSHandle>(handle: T): T => sealed.own(handle);
   const compiled = vm.evalCode(PREFIX + ex.req.code + SUFFIX, CODE_FILE, { type: 'global' });
   if (compiled.error) return compileFailure(vm, own(compiled.error), ex);
   const fn = own(compiled.value);
   if (vm.typeof(fn) !== 'function') {
     return { kind: 'syntax-error', message: 'the code is not the body of a function (check the curly brackets)' };
   }
+  const frozen = vm.callFunction(sealed.seal, vm.undefined, fn);
+  if (frozen.error) return escapedOutcome(vm, own(frozen.error), ex);
+  own(frozen.value);
+  sealed.fn = fn;
+  return undefined;
+}
 
-  // 3. The call: the record goes in as JSON text, the result comes out as text.
-  const called = vm.callFunction(run, vm.undefined, fn, own(vm.newString(ex.req.inputJson)));
+/** The call: the record goes in as JSON text, the result comes out as text. */
+function call(sealed: SealedContext, ex: Execution): WorkerOutcome {
+  const { vm } = sealed;
+  const own = <T extends QuickJSHandle>(handle: T): T => {
+    ex.handles.push(handle);
+    return handle;
+  };
+  sealed.sink = ex;
+  const called = vm.callFunction(sealed.run, vm.undefined, sealed.fn, own(vm.newString(ex.req.inputJson)));
   if (called.error) return escapedOutcome(vm, own(called.error), ex);
   const envelope = own(called.value);
   if (vm.typeof(envelope) !== 'string') return { kind: 'threw', cause: 'crash', error: 'the sandbox returned no result' };
-  return decode(vm.getString(envelope), ex);
+  const outcome = decode(vm.getString(envelope), ex);
+  if (endedNormally(outcome)) ex.dirty = !isClean(sealed, ex);
+  return outcome;
+}
+
+/** Whether the global object is as sealed again after the record (bootstrap.ts `clean`). */
+function isClean(sealed: SealedContext, ex: Execution): boolean {
+  const { vm } = sealed;
+  const cleaned = vm.callFunction(sealed.clean, vm.undefined);
+  if (cleaned.error) {
+    ex.handles.push(cleaned.error);
+    return false;
+  }
+  ex.handles.push(cleaned.value);
+  return vm.typeof(cleaned.value) === 'boolean' && vm.dump(cleaned.value) === true;
 }
 
 function decode(envelope: string, ex: Execution): WorkerOutcome {
@@ -175,8 +233,24 @@ function decode(envelope: string, ex: Execution): WorkerOutcome {
 
 function isOutOfMemory(info: ErrorInfo, ex: Execution): boolean {
   if (info.name === 'InternalError' && info.message === 'out of memory') return true;
-  // When even the error object cannot be allocated, QuickJS throws null.
-  return ex.engine.refusedGrowths > ex.refusedBefore && (info.thrown === 'null' || (info.thrown === undefined && info.name === ''));
+  // Out of memory while the error was being described: only its text is left.
+  if (info.thrown !== undefined && /^"?InternalError: out of memory"?$/.test(info.thrown)) return true;
+  // When even the error object cannot be allocated, QuickJS throws null (or its description is empty).
+  const nothing = info.thrown === 'null' || info.thrown === '""' || (info.thrown === undefined && info.name === '');
+  return nothing && (ex.engine.refusedGrowths > ex.refusedBefore || nearMemoryLimit(ex));
+}
+
+/** Whether the runtime's memory is (still) nearly all used: QuickJS's own limit was what refused. */
+function nearMemoryLimit(ex: Execution): boolean {
+  const rt = ex.runtime?.rt;
+  if (!rt) return false;
+  try {
+    const usage = rt.dumpMemoryUsage();
+    const used = Number(/memory used\s+\d+\s+(\d+)/.exec(usage)?.[1] ?? NaN);
+    return !(used < ex.req.memoryLimitBytes * 0.9);
+  } catch {
+    return true; // not even the report could be allocated
+  }
 }
 
 function isStackOverflow(info: ErrorInfo, ex: Execution): boolean {

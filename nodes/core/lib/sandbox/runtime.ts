@@ -2,25 +2,26 @@ import type { QuickJSRuntime } from 'quickjs-emscripten';
 import { noteDisposeFailure, type Engine } from './engine.ts';
 
 /**
- * Warm QuickJS runtimes: one per engine (see engine.ts), reused for many records, each record
- * getting a context of its own in it (execute.ts). A context has its own global object and its
- * own copies of every built-in (Object, Array.prototype, JSON…), so nothing one record's code
- * sets — globals, changed prototypes, closures — is reachable from the next record's context;
- * what contexts share is the runtime's bookkeeping (interned property names, object shapes,
- * the memory count), which code cannot read.
+ * Warm QuickJS runtimes: one per engine (see engine.ts), reused for many records. The records'
+ * code runs in sealed contexts kept in the runtime, one per code text (sealed.ts, bootstrap.ts).
+ * Contexts share only the runtime's bookkeeping (interned property names, object shapes, the
+ * memory count), which code cannot read. QuickJS's garbage collector, which runs as memory is
+ * allocated, also frees cycles.
  *
  * A runtime is dropped (disposed, which also frees any garbage left behind) and a fresh one made:
- * - after every USES_MAX executions, so unreachable cycles left by disposed contexts (QuickJS
- *   frees cycles only in its garbage collector) never pile up towards the memory limit;
+ * - after every USES_MAX executions, as a bound on anything that might pile up;
  * - after an execution that did not end normally (time or memory limit, stack overflow, crash);
  * - when promise jobs are left queued (they would keep the old context alive).
  */
-const USES_MAX = 200;
+const USES_MAX = 10_000;
+/** Room in QuickJS's memory count for the kept sealed contexts (8 × ~150 KB, with margin). */
+const KEPT_CONTEXTS_BYTES = 2 * 1024 * 1024;
 
-/** A runtime and how many executions it has served. */
+/** A runtime, how many executions it has served, and the sealed contexts kept in it (sealed.ts). */
 export interface WarmRuntime {
   readonly rt: QuickJSRuntime;
   uses: number;
+  readonly contexts: Map<string, { dispose(): void }>;
 }
 
 const warm = new WeakMap<Engine, WarmRuntime>();
@@ -34,8 +35,10 @@ export function takeRuntime(engine: Engine, stackBytes: number): WarmRuntime {
     stats.reused++;
   } else {
     const rt = engine.quickjs.newRuntime();
-    rt.setMemoryLimit(engine.memoryLimitBytes);
-    runtime = { rt, uses: 0 };
+    // The sealed contexts kept in the runtime (~150 KB each, sealed.ts) are the sandbox's, not the
+    // record's: QuickJS's own count gets room for them; the WebAssembly memory stays the hard cap.
+    rt.setMemoryLimit(engine.memoryLimitBytes + KEPT_CONTEXTS_BYTES);
+    runtime = { rt, uses: 0, contexts: new Map() };
     stats.created++;
   }
   runtime.uses++;
@@ -52,6 +55,8 @@ export function giveBack(engine: Engine, runtime: WarmRuntime, endedNormally: bo
     return;
   }
   try {
+    for (const context of runtime.contexts.values()) context.dispose();
+    runtime.contexts.clear();
     rt.dispose();
   } catch {
     // QuickJS aborts when something is still allocated; the engine is not to be trusted then.

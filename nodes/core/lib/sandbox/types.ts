@@ -75,6 +75,8 @@ export interface EngineStats {
   engines: number;
   /** QuickJS runtimes made, and executions that reused a warm one (see runtime.ts). */
   runtimes: { created: number; reused: number };
+  /** Sealed contexts made, and executions that reused one (see sealed.ts). */
+  contexts: { sealed: number; reused: number };
   /** WebAssembly memory of the engine for the asked memory limit (undefined if not loaded). */
   engineBytes?: number;
   /** The worker's own JavaScript heap in use. */

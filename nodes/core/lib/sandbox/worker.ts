@@ -3,6 +3,7 @@ import { parentPort } from 'node:worker_threads';
 import { engineMemoryBytes, sandboxStats } from './engine.ts';
 import { executeJob } from './execute.ts';
 import { runtimeStats } from './runtime.ts';
+import { sealedStats } from './sealed.ts';
 import type { FromWorker, ToWorker } from './types.ts';
 
 /**
@@ -23,6 +24,6 @@ port.on('message', (message: ToWorker) => {
       (err: unknown) => send({ type: 'failed', id: message.id, error: err instanceof Error ? err.message : String(err) }),
     );
   } else if (message.type === 'stats') {
-    engineMemoryBytes(message.memoryLimitBytes).then((engineBytes) => send({ type: 'stats', id: message.id, stats: { ...sandboxStats(), runtimes: runtimeStats(), engineBytes, heapUsed: getHeapStatistics().used_heap_size } }));
+    engineMemoryBytes(message.memoryLimitBytes).then((engineBytes) => send({ type: 'stats', id: message.id, stats: { ...sandboxStats(), runtimes: runtimeStats(), contexts: sealedStats(), engineBytes, heapUsed: getHeapStatistics().used_heap_size } }));
   }
 });
