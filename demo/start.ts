@@ -1,7 +1,7 @@
 /**
  * Everything `npm run demo` starts, on FIXED ports so the credentials it registers in the studio
  * stay right from one start to the next: the demo site (signup, contact form, search API, business
- * directory pages, faults page) on 3100, the SMTP sender accounts on 2525, Dovecot's IMAP on 1143
+ * directory pages, the lead pages at /welcome, a CRM at /crm, faults page) on 3100, the SMTP sender accounts on 2525, Dovecot's IMAP on 1143
  * and the local OpenAI-compatible model server on 3200 — PORT_DEMO, PORT_SMTP, PORT_IMAP and
  * PORT_MODEL change them. In a studio running on this machine it creates (or updates)
  * the credentials the templates name: "demo-mailbox" (IMAP), "demo-sender-1…3" (SMTP) and
@@ -15,6 +15,8 @@ import { createContactSite, type ContactSite } from './contact-site.ts';
 import { createSearchApi } from './search-api.ts';
 import { createDirectory } from './directory.ts';
 import { createFaultsPage } from './faults-page.ts';
+import { createCrm } from './crm.ts';
+import { createLandingPage } from './landing-page.ts';
 import { startSenderRelay, studioCredentials } from './outreach.ts';
 import { DEMO_MODEL_KEY, startModelServer } from './model-server.ts';
 import type { Listening } from './listen.ts';
@@ -151,6 +153,9 @@ export async function startDemo(opts: { ports?: Partial<DemoPorts>; studioUrl?: 
     all.use(contact.app);
     all.use(searchApi.app);
     all.use(createDirectory().app);
+    // The lead pipeline's tailored pages and the payment example's CRM (flows/lead-pipeline.json, flows/payment-webhook.json).
+    all.use(createLandingPage().app);
+    all.use(createCrm().app);
     all.use(signup.app);
     const server: Listening = await listenSignupSite({ ...signup, app: all }, ports.site, '127.0.0.1');
     stops.push(() => server.close());
