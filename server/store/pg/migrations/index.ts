@@ -3,6 +3,7 @@
  * N-1 to N. Add a new module at the end; never edit one that has shipped (databases ran it already).
  */
 import * as m001 from './001-initial.ts';
+import * as m002 from './002-record-claims.ts';
 
 export interface Migration {
   version: number;
@@ -10,7 +11,7 @@ export interface Migration {
   sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [m001].map((m, i) => ({ version: i + 1, name: m.name, sql: m.sql }));
+export const MIGRATIONS: readonly Migration[] = [m001, m002].map((m, i) => ({ version: i + 1, name: m.name, sql: m.sql }));
 
 /** The schema version this build writes. */
 export const PG_SCHEMA_VERSION = MIGRATIONS.length;
