@@ -75,6 +75,7 @@ export function RunViewPage() {
         <div className="hidden items-center gap-4 text-xs text-slate-500 md:flex">
           <span>Created {dateTime(run.createdAt)}</span>
           <span>Concurrency {run.settings?.concurrency ?? '—'}</span>
+          <CallerLink settings={run.settings} />
         </div>
         <div className="ml-auto flex items-center gap-2">
           <Link to={`/runs/${encodeURIComponent(run.id)}/report`}>
@@ -100,5 +101,16 @@ export function RunViewPage() {
       </div>
       {attached && <RunPanel nodeNames={nodeNames} linkToRun={false} defaultTab="records" />}
     </div>
+  );
+}
+
+/** A run started by a Run flow step links back to the run (and record) that started it. */
+function CallerLink({ settings }: { settings: unknown }) {
+  const caller = (settings as { caller?: { runId?: unknown; recordIndex?: unknown } } | null)?.caller;
+  if (!caller || typeof caller.runId !== 'string') return null;
+  return (
+    <Link to={`/runs/${encodeURIComponent(caller.runId)}`} className="text-indigo-700 hover:underline" data-testid="run-caller">
+      Started by record #{typeof caller.recordIndex === 'number' ? caller.recordIndex + 1 : '?'} of run {caller.runId}
+    </Link>
   );
 }

@@ -20,7 +20,7 @@ function flow(id: string, name: string, steps: Array<{ id: string; type: string;
 }
 
 describe('Run flow in the editor', () => {
-  test('offers the other saved flows, not the flow itself; the saved step runs the chosen flow and takes its result', async () => {
+  test('offers the other saved flows, not the flow itself; the saved step runs the chosen flow and takes its result; the child run links back', async () => {
     await api(studio.url, 'POST', '/api/flows/import', flow('flow_stage', 'Stage: greet', [{ id: 'greet', type: 'core.set-fields', params: { fields: [{ name: 'greeting', value: '"Hello " & name' }] } }]));
     await api(studio.url, 'POST', '/api/flows/import', flow('flow_conductor', 'Conductor', [{ id: 'call', type: 'flow.run', params: {} }]));
 
@@ -39,6 +39,14 @@ describe('Run flow in the editor', () => {
     expect((await waitForRun(studio.url, run.id)).status).toBe('completed');
     const detail = await api<{ record: { output: Record<string, unknown> } }>(studio.url, 'GET', `/api/runs/${run.id}/records/0`);
     expect(detail.record.output).toMatchObject({ name: 'Ada', greeting: 'Hello Ada', childRun: { flowId: 'flow_stage', status: 'completed' } });
+    // The child run's page links back to the run that started it.
+    const childRun = (detail.record.output.childRun as { url: string }).url;
+    await page.goto(`${studio.url}${childRun}`);
+    const caller = page.locator(s.tid('run-caller'));
+    await caller.waitFor();
+    expect(await caller.textContent()).toBe(`Started by record #1 of run ${run.id}`);
+    await caller.click();
+    await page.waitForURL(new RegExp(`/runs/${run.id}$`));
     expect(studio.pageErrors).toEqual([]);
   }, 120_000);
 });
