@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { instantOf, localTime } from '../../../server/monitoring/zoned-time.ts';
 import { Monitoring } from '../../../server/monitoring/monitoring.ts';
+import { buildSummary } from '../../../server/monitoring/daily-summary.ts';
 import type { SmtpRelay } from '../../support/mail/smtp.ts';
 import { SMTP_LOGIN, addSmtpCredential, bodyOf, captureLog, openWorld, outcomeFlow, runOutcomes, startSmtp, subjectOf, type World } from './fixtures.ts';
 
@@ -79,6 +80,23 @@ describe('daily summary mail', () => {
       ['summary', true],
       ['summary', true],
     ]);
+  });
+
+  it('covers only the flows it names (a per-flow summary), or every flow when it names none', async () => {
+    w = await openWorld();
+    const c = w.conveyor;
+    const leads = outcomeFlow('leads', []);
+    const other = outcomeFlow('other', []);
+    await runOutcomes(c, leads, [true, false]);
+    await runOutcomes(c, other, [true]);
+    const sendAt = Math.ceil((Date.now() + 1) / MINUTE) * MINUTE + MINUTE;
+    const day = new Date(sendAt).toISOString().slice(0, 10);
+    const base = { id: 's', enabled: true, time: hhmm(sendAt), timeZone: 'UTC', recipients: ['a@b.example'], credential: 'x' };
+    const onlyLeads = await buildSummary(c.store, { ...base, flows: ['leads'] }, day);
+    expect(onlyLeads).toMatchObject({ runs: 1, records: { success: 1, failed: 1 }, flows: [{ flowId: 'leads', runs: 1, failed: 1 }] });
+    const all = await buildSummary(c.store, { ...base, flows: [] }, day);
+    expect(all.runs).toBe(2);
+    expect(all.flows.map((f) => f.flowId)).toEqual(['leads', 'other']);
   });
 
   it('does not mark a summary sent when the mail fails: logged with its code, tried again later', async () => {
