@@ -127,6 +127,22 @@ const ui = bench('studio-responsiveness', () => {
   process.stderr.write(`${r.run.longTasks} long tasks, max ${r.run.maxMs} ms, ${(r.run.blockedShare * 100).toFixed(1)}% blocked; first screen ${fmt(r.firstScreen.jsBytes / 1000)} kB JS\n`);
   return r;
 });
+// The embedded store against its history (issue 11): a 1M-record history next to an empty store.
+interface StoreMemoryChain { records: number; seconds: number; cpuSeconds: number; peakRssMb: number; bytesPerStep: number; outputBytesPerStep: number }
+interface StoreMemoryResult {
+  history: { runs: number; records: number; buildSeconds: number };
+  startup: Record<'empty' | 'history', { healthyMs: number; idleRssMb: number }>;
+  chain: Record<'empty' | 'history', StoreMemoryChain>;
+  peak: StoreMemoryChain;
+  goals: Array<{ goal: string; pass: boolean }>;
+  loadavg: { before: number[]; after: number[] };
+}
+const storeMemory = bench('store-memory', () => {
+  process.stderr.write('store memory: a history of runs next to an empty store (about 30 minutes on 2 busy cores)…\n');
+  return runCase<StoreMemoryResult>('bench/store-memory.ts', []);
+});
+const sideBySide = (what: string, empty: string, history: string) => `| ${what} | ${empty} | ${history} |`;
+
 const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
 const uiRow = (what: string, p: UiPhase) =>
   `| ${what} | ${p.seconds} s | ${p.longTasks} | ${p.maxMs} ms | ${fmt(p.blockedMs)} ms | ${pct(p.blockedShare)} | ${fmt(p.rendererCpuMs)} ms | ${fmt(p.serverCpuMs)} ms | ${p.loadavg.join(' / ')} |`;
@@ -157,6 +173,34 @@ For reference, on this kind of machine: Node-RED moves about 80,000 node hops a 
 34,000 steps/s, about 1 GB) and 44 s when each Set evaluates an expression (about 2,500 steps/s).
 
 ${vsNodeRedMarkdown(vsNodeRed, measuredOn['vs-node-red'])}
+## The embedded store with a long history
+
+\`bench/store-memory.ts\`: a history of ${fmt(storeMemory.history.records)} records in ${storeMemory.history.runs} finished runs
+(one run of ${fmt(storeMemory.history.records / storeMemory.history.runs)} records × 10 steps written step by step through the store
+as the engine writes it, then archived; the other runs carry copies of its archive, attached to runs
+created through the store: the same bytes on disk and the same reads, built in ${fmt(storeMemory.history.buildSeconds)} s instead of hours).
+Every figure is measured in the same run next to an empty store. The studio is started as a process
+(\`bin/conveyor.js serve\`, from the sources) three times on each folder, alternately: time until
+\`/api/health\` answers, and its RSS after 5 s idle (medians). The chain runs in a child process of its
+own on each store (CPU = user + system time). Bytes per step: everything the process wrote with
+write(2) during the run (journal, snapshots, step segments) over the steps, next to a step's output
+as JSON. Load average before / after: ${storeMemory.loadavg.before.map((x) => x.toFixed(1)).join(' / ')} → ${storeMemory.loadavg.after.map((x) => x.toFixed(1)).join(' / ')}.
+
+| | empty store | ${fmt(storeMemory.history.records)} records of history |
+| --- | ---: | ---: |
+${sideBySide('studio healthy after', `${fmt(storeMemory.startup.empty.healthyMs)} ms`, `${fmt(storeMemory.startup.history.healthyMs)} ms`)}
+${sideBySide('studio idle RSS', `${fmt(storeMemory.startup.empty.idleRssMb)} MB`, `${fmt(storeMemory.startup.history.idleRssMb)} MB`)}
+${sideBySide(`${fmt(storeMemory.chain.empty.records)}-record chain: CPU`, `${storeMemory.chain.empty.cpuSeconds.toFixed(1)} s`, `${storeMemory.chain.history.cpuSeconds.toFixed(1)} s`)}
+${sideBySide(`${fmt(storeMemory.chain.empty.records)}-record chain: wall`, `${storeMemory.chain.empty.seconds.toFixed(1)} s`, `${storeMemory.chain.history.seconds.toFixed(1)} s`)}
+${sideBySide(`${fmt(storeMemory.chain.empty.records)}-record chain: peak RSS`, `${fmt(storeMemory.chain.empty.peakRssMb)} MB`, `${fmt(storeMemory.chain.history.peakRssMb)} MB`)}
+${sideBySide('bytes written per step (a step\'s output)', `${fmt(storeMemory.chain.empty.bytesPerStep)} (${fmt(storeMemory.chain.empty.outputBytesPerStep)})`, `${fmt(storeMemory.chain.history.bytesPerStep)} (${fmt(storeMemory.chain.history.outputBytesPerStep)})`)}
+
+A ${fmt(storeMemory.peak.records)}-record run of the chain on an empty store: peak RSS ${fmt(storeMemory.peak.peakRssMb)} MB, ${storeMemory.peak.seconds.toFixed(0)} s wall,
+${storeMemory.peak.cpuSeconds.toFixed(0)} s CPU, ${fmt(storeMemory.peak.bytesPerStep)} bytes written per step. Before run archives and step
+segments: 1,058–1,202 MB; after 500k records of history a 10k run peaked at 3.97 GB (the issue).
+
+${storeMemory.goals.map((g) => `- ${g.pass ? 'PASS' : '**FAIL**'}: ${g.goal}`).join('\n')}
+
 ## Where the time goes: a CPU profile
 
 Measure before changing anything. One case under V8's sampling profiler, then the heaviest

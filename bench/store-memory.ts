@@ -1,0 +1,169 @@
+// The embedded store's memory against its history (issue 11): every figure side by side with an
+// empty store, in the same run. Modes (first argument):
+//   (none)                     builds the history, measures, prints PASS/FAIL lines and one JSON line
+//   build <storeDir> <runs> <records>   a finished run of <records> × 10 steps written through the
+//                              store, archived, then <runs> - 1 runs carrying copies of its archive
+//   chain <storeDir> <records> the 10-step chain through the engine on that store: CPU, wall, peak RSS,
+//                              bytes written per step
+// The studio is started as a real process (`bin/conveyor.js serve`) on each data folder: time to a
+// healthy /api/health and its RSS once idle.
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+const mode = process.argv[2];
+const cpuSeconds = (u: NodeJS.ResourceUsage) => (u.userCPUTime + u.systemCPUTime) / 1e6;
+/** Bytes this process wrote with write(2) so far (journal, snapshots, step segments, archives). */
+const written = () => Number(/wchar:\s*(\d+)/.exec(readFileSync('/proc/self/io', 'utf8'))?.[1] ?? 0);
+
+async function build(storeDir: string, runs: number, records: number): Promise<void> {
+  const { openSqlJsStore } = await import('../server/store/sqljs-store.ts');
+  const { historyRun, copiedRun } = await import('../tests/unit/store/history.ts');
+  const store = await openSqlJsStore(storeDir, { archiveAfterMs: null });
+  const start = Date.UTC(2024, 0, 1);
+  if (runs > 0) await historyRun(store, 'history-000', records, 10, new Date(start));
+  for (let r = 1; r < runs; r++) await copiedRun(store, storeDir, 'history-000', `history-${String(r).padStart(3, '0')}`, new Date(start + r * 3_600_000));
+  await store.close();
+  process.stdout.write(JSON.stringify({ runs, records: runs * records }) + '\n');
+}
+
+async function chain(storeDir: string, records: number): Promise<void> {
+  const { openSqlJsStore } = await import('../server/store/sqljs-store.ts');
+  const { Engine } = await import('../server/engine/engine.ts');
+  const { createRegistry } = await import('../nodes/index.ts');
+  const { FLOW_FORMAT } = await import('../server/contract/flow/schema.ts');
+  const nodes: any[] = [{ id: 'trigger', type: 'core.manual-trigger', position: { x: 0, y: 0 }, params: {} }];
+  const edges: any[] = [];
+  for (let i = 1; i <= 10; i++) {
+    nodes.push({ id: `s${i}`, type: 'core.set-fields', position: { x: i * 220, y: 0 }, params: { fields: [{ name: `f${i}`, value: `n * ${i} + $length(name)` }], keepOtherFields: true } });
+    edges.push({ id: `e${i}`, source: i === 1 ? 'trigger' : `s${i - 1}`, sourcePort: 'out', target: `s${i}`, targetPort: 'in' });
+  }
+  const flow = { format: FLOW_FORMAT, id: 'mem-chain', name: 'Memory chain', description: '', settings: { concurrency: 64 }, nodes, edges };
+  const t0 = performance.now();
+  const store = await openSqlJsStore(storeDir, { archiveAfterMs: null });
+  const openMs = performance.now() - t0;
+  const engine = new Engine({ store, registry: createRegistry(), dataDir: path.dirname(storeDir) });
+  const input = Array.from({ length: records }, (_, i) => ({ id: i, name: `Person ${i}`, email: `p${i}@example.com`, n: i }));
+  const cpu0 = cpuSeconds(process.resourceUsage());
+  const w0 = written();
+  const t1 = performance.now();
+  const run = await engine.startRun(flow as never, { input: { records: input } });
+  const summary = await engine.waitForRun(run.id);
+  const seconds = (performance.now() - t1) / 1000;
+  const cpu = cpuSeconds(process.resourceUsage()) - cpu0;
+  const bytes = written() - w0;
+  if (summary.counts.success !== records) throw new Error(`expected ${records} successes, got ${JSON.stringify(summary.counts)}`);
+  // What one step's output is, as the store keeps it (the record after step 5 of 10, as JSON).
+  const steps = await store.listSteps(run.id, Math.floor(records / 2));
+  const outputBytes = steps.reduce((n, s) => n + Buffer.byteLength(JSON.stringify(s.output)), 0) / steps.length;
+  await engine.shutdown();
+  await store.close();
+  process.stdout.write(
+    JSON.stringify({ records, openMs, seconds, cpuSeconds: cpu, peakRssMb: process.resourceUsage().maxRSS / 1024, bytesPerStep: bytes / (records * 10), outputBytesPerStep: outputBytes }) + '\n',
+  );
+}
+
+function child<T>(args: string[], extra: string[] = []): T {
+  const out = execFileSync(process.execPath, [...extra, '--import', 'tsx', 'bench/store-memory.ts', ...args], { encoding: 'utf8', maxBuffer: 16 << 20, stdio: ['ignore', 'pipe', 'inherit'] });
+  return JSON.parse(out.trim().split('\n').pop()!) as T;
+}
+
+/** Starts the studio on `dataDir`, times it to a healthy /api/health, waits idle, reads its RSS. */
+async function studio(dataDir: string): Promise<{ healthyMs: number; idleRssMb: number }> {
+  const t0 = performance.now();
+  const proc = spawn(process.execPath, ['bin/conveyor.js', 'serve'], {
+    env: { ...process.env, DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', CONVEYOR_FROM_SOURCE: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  try {
+    const url = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      const timer = setTimeout(() => reject(new Error(`studio did not start: ${out}`)), 120_000);
+      const take = (d: Buffer) => {
+        out += d;
+        const m = /at (http:\/\/[^\s]+)/.exec(out);
+        if (m) {
+          clearTimeout(timer);
+          resolve(m[1].replace(/\/$/, ''));
+        }
+      };
+      proc.stdout!.on('data', take);
+      proc.stderr!.on('data', (d) => (out += d));
+    });
+    for (;;) {
+      const ok = await fetch(`${url}/api/health`).then((r) => r.ok, () => false);
+      if (ok) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const healthyMs = performance.now() - t0;
+    await new Promise((r) => setTimeout(r, 5000));
+    const status = readFileSync(`/proc/${proc.pid}/status`, 'utf8');
+    const idleRssMb = Number(/VmRSS:\s*(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+    return { healthyMs, idleRssMb };
+  } finally {
+    const exited = new Promise((r) => proc.once('exit', r));
+    proc.kill('SIGTERM');
+    await exited;
+  }
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+async function main(): Promise<void> {
+  const runs = Number(process.env.HISTORY_RUNS ?? 100);
+  const perRun = Number(process.env.HISTORY_RECORDS ?? 10_000);
+  const chainRecords = Number(process.env.CHAIN_RECORDS ?? 10_000);
+  const peakRecords = Number(process.env.PEAK_RECORDS ?? 100_000);
+  const root = mkdtempSync(path.join(os.tmpdir(), 'conveyor-store-memory-'));
+  const emptyDir = path.join(root, 'empty');
+  const historyDir = path.join(root, 'history');
+  try {
+    const load0 = os.loadavg();
+    process.stderr.write(`store memory: building ${runs} runs × ${perRun} records of history… `);
+    const t0 = performance.now();
+    child(['build', path.join(historyDir, 'store'), String(runs), String(perRun)]);
+    child(['build', path.join(emptyDir, 'store'), '0', '0']);
+    const buildSeconds = (performance.now() - t0) / 1000;
+    process.stderr.write(`${buildSeconds.toFixed(0)} s\n`);
+
+    // The studio, alternately on each folder, three times each.
+    const trials: Record<'empty' | 'history', Array<{ healthyMs: number; idleRssMb: number }>> = { empty: [], history: [] };
+    for (let i = 0; i < 3; i++) {
+      trials.empty.push(await studio(emptyDir));
+      trials.history.push(await studio(historyDir));
+    }
+    const startup = {
+      empty: { healthyMs: median(trials.empty.map((t) => t.healthyMs)), idleRssMb: median(trials.empty.map((t) => t.idleRssMb)) },
+      history: { healthyMs: median(trials.history.map((t) => t.healthyMs)), idleRssMb: median(trials.history.map((t) => t.idleRssMb)) },
+    };
+    process.stderr.write(`studio: healthy in ${startup.empty.healthyMs.toFixed(0)} / ${startup.history.healthyMs.toFixed(0)} ms, idle ${startup.empty.idleRssMb.toFixed(0)} / ${startup.history.idleRssMb.toFixed(0)} MB (empty / history)\n`);
+
+    type Chain = { records: number; openMs: number; seconds: number; cpuSeconds: number; peakRssMb: number; bytesPerStep: number; outputBytesPerStep: number };
+    const runEmpty = child<Chain>(['chain', path.join(emptyDir, 'store'), String(chainRecords)]);
+    const runHistory = child<Chain>(['chain', path.join(historyDir, 'store'), String(chainRecords)]);
+    process.stderr.write(`${chainRecords} records: ${runEmpty.cpuSeconds.toFixed(1)} / ${runHistory.cpuSeconds.toFixed(1)} s CPU, ${runEmpty.seconds.toFixed(1)} / ${runHistory.seconds.toFixed(1)} s wall\n`);
+    const peakDir = path.join(root, 'peak');
+    child(['build', path.join(peakDir, 'store'), '0', '0']);
+    const peak = child<Chain>(['chain', path.join(peakDir, 'store'), String(peakRecords)]);
+    process.stderr.write(`${peakRecords} records: peak ${peak.peakRssMb.toFixed(0)} MB, ${peak.seconds.toFixed(0)} s\n`);
+    const load1 = os.loadavg();
+
+    const goals = [
+      { goal: `a ${peakRecords.toLocaleString('en-US')}-record run peaks below 480 MB`, pass: peak.peakRssMb < 480 },
+      { goal: 'the idle studio with the history holds under 300 MB', pass: startup.history.idleRssMb < 300 },
+      { goal: 'the studio with the history is healthy within 1.5× the time of an empty store', pass: startup.history.healthyMs <= 1.5 * startup.empty.healthyMs },
+      { goal: `a ${chainRecords.toLocaleString('en-US')}-record run on the history costs within 1.2× (CPU) of the same run on an empty store`, pass: runHistory.cpuSeconds <= 1.2 * runEmpty.cpuSeconds },
+    ];
+    for (const g of goals) process.stderr.write(`${g.pass ? 'PASS' : 'FAIL'} ${g.goal}\n`);
+    process.stdout.write(
+      JSON.stringify({ history: { runs, records: runs * perRun, buildSeconds }, startup, trials, chain: { empty: runEmpty, history: runHistory }, peak, goals, loadavg: { before: load0, after: load1 }, cores: os.cpus().length }) + '\n',
+    );
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+if (mode === 'build') await build(process.argv[3], Number(process.argv[4]), Number(process.argv[5]));
+else if (mode === 'chain') await chain(process.argv[3], Number(process.argv[4]));
+else await main();
