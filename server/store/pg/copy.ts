@@ -2,14 +2,17 @@
  * `conveyor store copy --from DATA_DIR --to postgres://…`: moves what the embedded store of a data
  * folder holds — flows, schedules (their switch and last tick are node state), node state, runs with
  * their records, checkpoints, steps, counters, logs, rejects, audit trails, and retention's audit —
- * into a PostgreSQL store, row for row, in one transaction: a copy that fails leaves the target as
- * it was. A target that holds anything is refused unless `replace` empties it first. The source is
+ * into a PostgreSQL store in one transaction: a copy that fails leaves the target as it was. It reads
+ * through the embedded store's own reads (so steps in a run's step segments and archived runs come
+ * along), node state from its tables (no read lists every scope). A target that holds anything is refused unless `replace` empties it first. The source is
  * only read (its data folder is locked meanwhile, so the studio must be stopped).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
-import type { SqlValue } from 'sql.js';
+import { openSqlJsStore } from '../sqljs-store.ts';
+import { planIdempotency } from '../../engine/idempotency.ts';
+import type { RunRow, Store } from '../types.ts';
 import { lockDataDir } from '../../data-dir-lock.ts';
 import { ConveyorError } from '../../errors.ts';
 import { openEmbeddedSource, type EmbeddedSource } from './embedded-source.ts';
@@ -64,7 +67,6 @@ async function insert(c: pg.Client, table: string, cols: Col[], rows: unknown[][
 
 const RECORD_COLS: Col[] = [['idx', 'int'], ['status', 'text'], ['data', 'text'], ['output', 'text'], ['error', 'text'], ['reason', 'text'], ['checkpoint', 'text'], ['started_at', 'text'], ['ended_at', 'text'], ['key', 'text'], ['error_code', 'text'], ['source_row', 'int'], ['in_flight', 'boolean']];
 const STEP_COLS: Col[] = [['record_idx', 'int'], ['seq', 'int'], ['token_id', 'int'], ['node_id', 'text'], ['node_type', 'text'], ['attempt', 'int'], ['status', 'text'], ['input', 'text'], ['input_from', 'int'], ['output', 'text'], ['error', 'text'], ['evidence', 'text'], ['started_at', 'text'], ['ended_at', 'text'], ['duration_ms', 'float8']];
-const TOKEN_COLS: Col[] = [['record_idx', 'int'], ['kind', 'text'], ['id', 'int'], ['ord', 'int'], ['value', 'text']];
 const LOG_COLS: Col[] = [['record_idx', 'int'], ['node_id', 'text'], ['level', 'text'], ['message', 'text'], ['data', 'text'], ['at', 'text']];
 const REJECT_COLS: Col[] = [['row', 'int'], ['field', 'text'], ['rule', 'text'], ['value', 'text'], ['message', 'text']];
 const EVENT_COLS: Col[] = [['record_idx', 'int'], ['at', 'text'], ['from_status', 'text'], ['to_status', 'text'], ['actor', 'text'], ['action', 'text'], ['note', 'text'], ['data', 'text']];
@@ -75,30 +77,54 @@ const STATE_COLS: Col[] = [['scope', 'text'], ['node_id', 'text'], ['key', 'text
 const AUDIT_COLS: Col[] = [['at', 'text'], ['actor', 'text'], ['action', 'text'], ['run_id', 'text'], ['flow_id', 'text'], ['flow_name', 'text'], ['records', 'int'], ['bytes', 'bigint'], ['detail', 'text']];
 
 const names = (cols: Col[]) => cols.map(([n]) => n).join(', ');
+const json = (v: unknown): string | null => (v === null || v === undefined ? null : JSON.stringify(v));
 
-/** One run and everything of it, slice by slice. */
-async function copyRun(src: EmbeddedSource, c: pg.Client, key: number, runId: string, counts: CopyCounts): Promise<void> {
-  const last = Number(src.rows('SELECT max(idx) FROM records WHERE run_key = ?', [key])[0]?.[0] ?? -1);
-  for (let from = 0; from <= last; from += SLICE) {
-    const range = [key, from, from + SLICE];
-    // in_flight: an unsafe step started and never committed (what keyAttempts reports as in doubt).
-    const records = src
-      .rows(`SELECT ${names(RECORD_COLS.slice(0, -1))}, json_extract(checkpoint, '$.inFlight') IS NOT NULL FROM records WHERE run_key = ? AND idx >= ? AND idx < ? ORDER BY idx`, range)
-      .map((r) => [...r.slice(0, -1), r[r.length - 1] === 1]);
-    await insert(c, 'records', RECORD_COLS, records, runId);
-    counts.records += records.length;
-    await insert(c, 'record_tokens', TOKEN_COLS, src.rows(`SELECT ${names(TOKEN_COLS)} FROM record_tokens WHERE run_key = ? AND record_idx >= ? AND record_idx < ? ORDER BY record_idx, kind, id`, range), runId);
-    const steps = src.rows(`SELECT ${names(STEP_COLS)} FROM steps WHERE run_key = ? AND record_idx >= ? AND record_idx < ? ORDER BY record_idx, seq`, range);
-    await insert(c, 'steps', STEP_COLS, steps, runId);
-    counts.steps += steps.length;
+/** Every item of a paged read. */
+async function all<T>(read: (offset: number, limit: number) => Promise<{ items: T[]; total: number }>): Promise<T[]> {
+  const out: T[] = [];
+  for (;;) {
+    const page = await read(out.length, SLICE);
+    out.push(...page.items);
+    if (page.items.length === 0 || out.length >= page.total) return out;
   }
-  await insert(c, 'step_counts', COUNT_COLS, src.rows(`SELECT ${names(COUNT_COLS)} FROM step_counts WHERE run_key = ?`, [key]), runId);
-  const logs = src.rows(`SELECT ${names(LOG_COLS)} FROM logs WHERE run_key = ? ORDER BY id`, [key]);
-  await insert(c, 'logs', LOG_COLS, logs, runId);
-  const rejects = src.rows(`SELECT ${names(REJECT_COLS)} FROM rejects WHERE run_key = ? ORDER BY id`, [key]);
-  await insert(c, 'rejects', REJECT_COLS, rejects, runId);
-  const events = src.rows(`SELECT ${names(EVENT_COLS)} FROM record_events WHERE run_key = ? ORDER BY id`, [key]);
-  await insert(c, 'record_events', EVENT_COLS, events, runId);
+}
+
+/**
+ * One run and everything of it, read through the store's own reads (records and steps wherever the
+ * embedded store keeps them: its tables, a running run's step segments, an archived run's archive).
+ * The business keys are derived again from the records, by the function a run uses.
+ */
+async function copyRun(src: Store, c: pg.Client, run: RunRow, counts: CopyCounts): Promise<void> {
+  await insert(c, 'runs', RUN_COLS, [[run.id, run.flowId, run.flowName, JSON.stringify(run.flow), run.status, JSON.stringify(run.settings), run.recordCount, json(run.reason), run.createdAt, run.startedAt, run.endedAt]]);
+  for (let offset = 0; ; offset += SLICE) {
+    const page = await src.listRecords(run.id, { offset, limit: SLICE });
+    if (page.items.length === 0) break;
+    const { keys } = await planIdempotency(src, run.flowId, run.id, page.items.map((r) => r.data), run.settings.businessKey, true);
+    await insert(
+      c,
+      'records',
+      RECORD_COLS,
+      page.items.map((r, i) => [r.index, r.status, JSON.stringify(r.data), json(r.output), json(r.error), r.reason, json(r.checkpoint), r.startedAt, r.endedAt, keys?.[i] ?? null, r.error?.code ?? null, r.sourceRow ?? null, r.checkpoint?.inFlight != null]),
+      run.id,
+    );
+    counts.records += page.items.length;
+    const steps: unknown[][] = [];
+    for (const r of page.items) {
+      for (const s of await src.listSteps(run.id, r.index)) {
+        steps.push([s.recordIndex, s.seq, s.tokenId, s.nodeId, s.nodeType, s.attempt, s.status, json(s.input), s.inputFrom, JSON.stringify(s.output), json(s.error), JSON.stringify(s.evidence), s.startedAt, s.endedAt, s.durationMs]);
+      }
+    }
+    await insert(c, 'steps', STEP_COLS, steps, run.id);
+    counts.steps += steps.length;
+    if (offset + page.items.length >= page.total) break;
+  }
+  await insert(c, 'step_counts', COUNT_COLS, Object.entries(await src.stepCounts(run.id)).map(([node, n]) => [node, n.success, n.failed]), run.id);
+  const logs = await all((offset, limit) => src.listLogs(run.id, { offset, limit }));
+  await insert(c, 'logs', LOG_COLS, logs.map((l) => [l.recordIndex, l.nodeId, l.level, l.message, json(l.data), l.at]), run.id);
+  const rejects = await src.listRejects(run.id);
+  await insert(c, 'rejects', REJECT_COLS, rejects.map((r) => [r.row, r.field, r.rule, json(r.value), r.message]), run.id);
+  const events = await all((offset, limit) => src.listRunEvents(run.id, { offset, limit }));
+  await insert(c, 'record_events', EVENT_COLS, events.map((e) => [e.recordIndex, e.at, e.from, e.to, e.actor, e.action, e.note, json(e.data)]), run.id);
   counts.logs += logs.length;
   counts.rejects += rejects.length;
   counts.events += events.length;
@@ -129,11 +155,14 @@ export async function copyEmbeddedToPg(dataDir: string, url: string, opts: { rep
     unlock();
     throw err;
   });
-  let src: EmbeddedSource | null = null;
+  let state: EmbeddedSource | null = null;
+  let src: Store | null = null;
   const client = new pg.Client({ connectionString: url });
   let connected = false;
   try {
-    src = await openEmbeddedSource(dir);
+    // Node state has no read that lists every scope: it comes from the tables; the rest through the store's reads.
+    state = await openEmbeddedSource(dir);
+    src = await openSqlJsStore(path.join(dir, 'store'), { onWarning: () => undefined });
     await client.connect();
     connected = true;
     await client.query('BEGIN');
@@ -149,21 +178,24 @@ export async function copyEmbeddedToPg(dataDir: string, url: string, opts: { rep
     }
     if (held.length > 0) await client.query(`TRUNCATE ${TABLES.join(', ')} RESTART IDENTITY CASCADE`);
     const counts: CopyCounts = { flows: 0, schedules: 0, runs: 0, records: 0, steps: 0, logs: 0, events: 0, rejects: 0, nodeState: 0, audit: 0 };
-    const flows = src.rows(`SELECT ${names(FLOW_COLS)} FROM flows ORDER BY id`);
-    await insert(client, 'flows', FLOW_COLS, flows);
+    const flows = await src.listFlows();
+    await insert(client, 'flows', FLOW_COLS, flows.map((f) => [f.id, f.name, JSON.stringify(f.doc), f.createdAt, f.updatedAt]));
     counts.flows = flows.length;
     // Runs in creation order: the newest stays newest for business keys.
-    for (const run of src.rows(`SELECT key, ${names(RUN_COLS)} FROM runs ORDER BY key`)) {
-      await insert(client, 'runs', RUN_COLS, [run.slice(1)]);
-      await copyRun(src, client, Number(run[0]), String(run[1]), counts);
+    for (const head of await src.listRunHeads()) {
+      const run = await src.getRun(head.id);
+      if (!run) continue;
+      await copyRun(src, client, run, counts);
       counts.runs++;
     }
-    const state = src.rows(`SELECT ${names(STATE_COLS)} FROM node_state ORDER BY scope, node_id, key`);
-    await insert(client, 'node_state', STATE_COLS, state);
-    counts.nodeState = state.length;
-    counts.schedules = new Set(state.map((s) => String(s[0])).filter((s) => s.startsWith('schedule:'))).size;
-    const audit = src.rows(`SELECT ${names(AUDIT_COLS)} FROM audit ORDER BY id`);
-    await insert(client, 'audit', AUDIT_COLS, audit);
+    const nodeState = state.rows(`SELECT ${names(STATE_COLS)} FROM node_state ORDER BY scope, node_id, key`);
+    await insert(client, 'node_state', STATE_COLS, nodeState);
+    counts.nodeState = nodeState.length;
+    counts.schedules = new Set(nodeState.map((s) => String(s[0])).filter((s) => s.startsWith('schedule:'))).size;
+    // Oldest first, so the ids keep their order.
+    const store = src;
+    const audit = (await all((offset, limit) => store.listAudit({ offset, limit }))).reverse();
+    await insert(client, 'audit', AUDIT_COLS, audit.map((a) => [a.at, a.actor, a.action, a.runId, a.flowId, a.flowName, a.records, a.bytes, json(a.detail)]));
     counts.audit = audit.length;
     await client.query('COMMIT');
     const credentials = credentialCount(dir);
@@ -172,7 +204,8 @@ export async function copyEmbeddedToPg(dataDir: string, url: string, opts: { rep
     if (connected) await client.query('ROLLBACK').catch(() => undefined);
     throw err;
   } finally {
-    src?.close();
+    state?.close();
+    await src?.close().catch(() => undefined);
     // end() on a client that never connected would wait forever.
     if (connected) await client.end().catch(() => undefined);
     await target.close();

@@ -52,8 +52,10 @@ async function populate(store: Store): Promise<void> {
   await store.createRun({ ...runRow('old', 'f', instant(0, 0), 1), status: 'completed' }, [recordData(0)]);
   await store.deleteRun('old', { audit: { at: instant(0, 5), actor: 'cli', action: 'run.delete', runId: 'old', flowId: 'f', records: 1, bytes: 10 } });
   // Keys, a settled duplicate, rejects, steps with node state, events, logs, an in-doubt record.
-  await store.createRun(runRow('keyed', 'f', instant(1, 0), 4), [0, 1, 2, 3].map(recordData), {
-    keys: ['a', 'b', 'c', 'a'],
+  // Keyed by email, as a run of a flow with a business key stores them (record 3 repeats record 0).
+  const keyed = [0, 1, 2, 0].map(recordData);
+  await store.createRun({ ...runRow('keyed', 'f', instant(1, 0), 4), settings: { concurrency: 8, businessKey: 'email' } }, keyed, {
+    keys: keyed.map((r) => String(r.email)),
     settled: [{ index: 3, status: 'skipped', reason: 'Duplicate of record #1' }],
     rejects: [{ row: 9, field: 'email', rule: 'email', value: 'x', message: 'not an email' }],
     rows: [2, 3, 4, 5],
@@ -82,7 +84,7 @@ async function everything(store: Store) {
   const runs: Record<string, unknown> = {};
   for (const id of RUNS) {
     const events = await store.listRunEvents(id, { limit: 1000 });
-    runs[id] = { events, rejects: await store.listRejects(id), timings: await store.recordTimings(id), review: await store.listReview({ runId: id, statuses: ['running', 'success', 'skipped'] }) };
+    runs[id] = { events, rejects: await store.listRejects(id), timings: await store.recordTimings(id), review: await store.listReview({ runId: id, statuses: ['success', 'skipped', 'needs_review', 'failed'] }) };
   }
   return {
     dump: await dumpRuns(store, RUNS),
@@ -91,15 +93,18 @@ async function everything(store: Store) {
     schedule: await store.listNodeState('schedule:f', 'trigger'),
     install: await store.listNodeState('install', 'summary'),
     dist: await store.listNodeState('flow:f', 'dist'),
-    keys: [...(await store.keyAttempts('f', ['a', 'b', 'c'], 'new'))],
+    keys: [...(await store.keyAttempts('f', ['p0@example.com', 'p1@example.com', 'p2@example.com'], 'new'))],
     heads: await store.listRunHeads(),
   };
 }
 
 describe('store copy (embedded → PostgreSQL)', () => {
   it('copies every flow, schedule, node state, run and audit row; both stores read the same', async () => {
-    const source = await openSqlJsStore(path.join(dataDir, 'store'));
+    // Finished records' steps leave the embedded store's tables for its step segments (spillBatch 1):
+    // the copy reads them wherever they are.
+    const source = await openSqlJsStore(path.join(dataDir, 'store'), { spillBatch: 1 });
     await populate(source);
+    await new Promise((r) => setTimeout(r, 200));
     const vault = await openVault(dataDir, { env: {} });
     await vault.create({ name: 'API', kind: 'api_key', fields: {}, secrets: { key: 'k-secret-1234' }, scope: { nodeTypes: ['core.http-request'] } });
     const expected = await everything(source);
