@@ -121,6 +121,11 @@ function writeSummary(sheet: Sheet, r: Report): void {
     addRow(sheet, ['AI tokens: answers', r.tokens.completion]);
     addRow(sheet, ['AI model answers', r.tokens.answers]);
   }
+  if (r.tracking) {
+    addRow(sheet, ['Mail opens (records)', r.tracking.opens, r.tracking.openedRecords]);
+    addRow(sheet, ['Mail clicks (records)', r.tracking.clicks, r.tracking.clickedRecords]);
+    addRow(sheet, ['Unsubscribes (records)', r.tracking.unsubscribes, r.tracking.unsubscribedRecords]);
+  }
   addRow(sheet, []);
 
   addRow(sheet, ['Records per status', 'Count'], true);

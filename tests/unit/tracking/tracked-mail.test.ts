@@ -2,6 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import ExcelJS from 'exceljs';
 import { startServer } from '../../../server/main.ts';
 import { hashPassword } from '../../../server/auth/password.ts';
 import { startTestServer } from '../server/support.ts';
@@ -131,6 +132,13 @@ describe('tracked mail', () => {
 
     const report = await studio.api('GET', `/api/runs/${ann.run.id}/report`);
     expect(report.body.tracking).toMatchObject({ opens: 1, clicks: 1, unsubscribes: 0, openedRecords: 1, clickedRecords: 1 });
+    // The spreadsheet report's Summary has the same counts (events, then records).
+    const xlsx = await fetch(`${studio.url}/api/runs/${ann.run.id}/report.xlsx`);
+    const book = new ExcelJS.Workbook();
+    await book.xlsx.load((await xlsx.arrayBuffer()) as ArrayBuffer);
+    const summary = book.getWorksheet('Summary')!.getSheetValues().map((row) => (Array.isArray(row) ? row.slice(1) : []));
+    expect(summary).toContainEqual(['Mail opens (records)', 1, 1]);
+    expect(summary).toContainEqual(['Mail clicks (records)', 1, 1]);
     const log = await studio.api('GET', `/api/runs/${ann.run.id}/logs?limit=500`);
     const lines = JSON.stringify(log.body);
     expect(lines).toContain('Mail opened');
