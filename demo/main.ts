@@ -4,7 +4,8 @@
  * API (for flows/search-terms-outreach.json) and a faults page, all on one port; three sender
  * accounts on a local SMTP relay into Dovecot; and, in a studio running on this machine, the
  * credentials these templates name; a local OpenAI-compatible model server for the AI step; a
- * payment provider that signs and posts webhook events (demo/payment-provider.ts). Fixed
+ * payment provider that signs and posts webhook events (demo/payment-provider.ts); the lead pages and
+ * CRM of the lead pipeline examples, whose flows it imports into the studio (demo/demo-flows.ts). Fixed
  * ports (demo/start.ts): 3100, 2525, 1143, 3200, 3300 — PORT_DEMO, PORT_SMTP, PORT_IMAP, PORT_MODEL, PORT_PAYMENTS change them; STUDIO_URL (or PORT) says where the studio is.
  * Ctrl+C stops everything and deletes the mail.
  */
@@ -13,6 +14,7 @@ import { SENDERS } from './outreach.ts';
 import { MAILBOX_CREDENTIAL, MODEL_CREDENTIAL, demoPorts, startDemo } from './start.ts';
 import { DEMO_MODEL, DEMO_MODEL_KEY } from './model-server.ts';
 import { PAYMENTS_CREDENTIAL, paymentsPort, startPaymentProvider } from './payment-provider.ts';
+import { importDemoFlows } from './demo-flows.ts';
 
 const studioUrl = process.env.STUDIO_URL ?? `http://127.0.0.1:${process.env.PORT ?? 3000}`;
 let demo: Awaited<ReturnType<typeof startDemo>>;
@@ -30,6 +32,8 @@ try {
   await demo.stop();
   process.exit(1);
 }
+// After the credentials: the flows name them, and the payment provider posts to the payment flow's hook.
+const flows = await importDemoFlows(studioUrl);
 const url = demo.siteUrl;
 console.log(`Demo signup site: ${url}/signup`);
 console.log(`Demo contact form (3 pages): ${url}/contact`);
@@ -44,7 +48,9 @@ console.log(`Local OpenAI-compatible model (deterministic; [[model:429]], [[mode
 console.log(`  credential "${MODEL_CREDENTIAL}": API key "${DEMO_MODEL_KEY}"   faults: POST ${demo.model.url}/control/faults   stats: ${demo.model.url}/control/stats`);
 console.log(`Demo payment provider: ${payments.url}/payments — signs payment.succeeded events and posts them to ${payments.hookUrl} (PAYMENTS_HOOK_URL changes it); can replay one or forge one`);
 console.log(`  credential "${PAYMENTS_CREDENTIAL}" (webhook signing secret): ${payments.registered?.message}`);
+console.log(`Lead pipeline: ${url}/directory?q=bakery%20lyon (what it reads)   ${url}/welcome (the pages its mails link to)   CRM the payment flow marks leads paid in: ${url}/crm`);
 console.log(`Studio: ${demo.registered?.message}`);
+console.log(`  ${flows.message}`);
 console.log('Press Ctrl+C to stop.');
 
 let stopping = false;
