@@ -80,7 +80,7 @@ import { archiveDamagedError, archiveOp } from './archive/apply.ts';
 import { ArchiveDamage } from './archive/frames.ts';
 import { writeRunArchive, type ArchiveWriteOptions } from './archive/writer.ts';
 import type { ArchiveRef } from './archive/layout.ts';
-import type { RunArchive } from './archive/reader.ts';
+import { expandOutcomes, type RunArchive } from './archive/reader.ts';
 import { StepSpill } from './archive/spill.ts';
 import { stepFromArchive } from './archive/rows-json.ts';
 
@@ -331,10 +331,7 @@ export class SqlJsStore implements Store {
       const ref = key === null ? null : this.archiveRef(key);
       if (ref) {
         try {
-          this.shelf.read(runId, ref, (a) => {
-            const damage = a.verify();
-            if (damage) throw damage;
-          });
+          this.shelf.verifyOnce(runId, ref);
         } catch (err) {
           return Promise.reject(err);
         }
@@ -1070,10 +1067,7 @@ export class SqlJsStore implements Store {
     await this.ensureWritable();
     const key = this.applier.runKey(runId);
     if (key === null) throw new ConveyorError('E_RUN_NOT_FOUND', `There is no run ${runId}.`, 'Check the run id, or open the runs list to find it.', 404);
-    this.shelf.read(runId, ref, (a) => {
-      const damage = a.verify();
-      if (damage) throw damage;
-    });
+    this.shelf.verifyOnce(runId, ref);
     const touched = Number(this.sql.one('SELECT touched_seq FROM runs WHERE key = ?', [key])![0]);
     await this.submit(archiveOp(runId, touched, ref));
   }
@@ -1148,10 +1142,3 @@ function clampOffset(offset: number | undefined): number {
   return Math.max(0, Math.floor(offset));
 }
 
-/** Path outcomes kept as counts (a record that fanned out, while it runs) as the list they stand for. */
-function expandOutcomes(counts: Record<string, number> | undefined): TerminalStatus[] {
-  const out: TerminalStatus[] = [];
-  if (!counts) return out;
-  for (const status of ['success', 'failed', 'needs_review', 'skipped'] as const) for (let i = 0; i < (counts[status] ?? 0); i++) out.push(status);
-  return out;
-}

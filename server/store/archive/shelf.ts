@@ -20,6 +20,7 @@ const READERS = 4;
 
 export class ArchiveShelf {
   private readonly readers = new Map<string, RunArchive>();
+  private readonly verified = new Set<string>();
   /** Folders to remove once a durable snapshot contains entry `seq` (null: the batch under way). */
   private pending: Array<{ dir: string; seq: number | null }> = [];
   readonly root: string;
@@ -35,6 +36,19 @@ export class ArchiveShelf {
   ref(key: number): ArchiveRef | null {
     const v = this.sql.one('SELECT archive FROM runs WHERE key = ?', [key])?.[0];
     return typeof v === 'string' ? (JSON.parse(v) as ArchiveRef) : null;
+  }
+
+  /**
+   * Checks every byte of the run's archive once per process (it never changes): before a write that
+   * will restore the run is journaled. Damage answers E_STORE_DAMAGED.
+   */
+  verifyOnce(runId: string, ref: ArchiveRef): void {
+    if (this.verified.has(ref.dir)) return;
+    this.read(runId, ref, (a) => {
+      const damage = a.verify();
+      if (damage) throw damage;
+    });
+    this.verified.add(ref.dir);
   }
 
   /** Runs `fn` on the run's archive; damage answers E_STORE_DAMAGED (never altered bytes). */
