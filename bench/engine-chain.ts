@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createRegistry } from '../nodes/index.ts';
-import { useExpressionFastPath } from '../nodes/core/lib/expression.ts';
+import { useExpressionFastPath } from '../server/contract/expression/expression.ts';
 import { Engine } from '../server/engine/engine.ts';
 import { openSqlJsStore } from '../server/store/sqljs-store.ts';
 import { FLOW_FORMAT, type FlowDocument } from '../server/contract/flow/schema.ts';

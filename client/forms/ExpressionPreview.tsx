@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
-import { evaluate } from '../../nodes/core/lib/expression.ts';
-import { hasPlaceholders, renderTemplate } from '../../nodes/core/lib/template.ts';
+import { evaluate } from '../../server/contract/expression/expression.ts';
+import { hasPlaceholders, renderTemplate } from '../../server/contract/expression/template.ts';
 import type { Json } from '../../server/contract/data.ts';
 import { useExpressionSample } from './expression-sample.ts';
 

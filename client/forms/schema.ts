@@ -1,4 +1,4 @@
-import { checkSyntax, syntaxOf } from '../../nodes/core/lib/syntax.ts';
+import { checkSyntax, syntaxOf } from '../../server/contract/expression/syntax.ts';
 
 /** The subset of JSON Schema (as zod's toJSONSchema writes it) that the generated forms understand. */
 export interface JSONSchema {

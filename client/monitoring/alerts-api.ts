@@ -1,6 +1,6 @@
 import { api } from '../api/http.ts';
-import type { AlertSettings } from '../../server/monitoring/settings.ts';
-import type { Delivery, Firing } from '../../server/monitoring/monitor-state.ts';
+import type { AlertSettings } from '../../server/contract/wire/monitoring-settings.ts';
+import type { Delivery, Firing } from '../../server/contract/wire/monitoring.ts';
 
 export type { AlertSettings, Delivery };
 export type AlertRule = AlertSettings['rules'][number];

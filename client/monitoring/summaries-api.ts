@@ -1,7 +1,7 @@
 import { api } from '../api/http.ts';
-import type { SummarySetting } from '../../server/monitoring/settings.ts';
-import type { Delivery } from '../../server/monitoring/monitor-state.ts';
-import type { ActiveRunInfo } from '../../server/engine/engine.ts';
+import type { SummarySetting } from '../../server/contract/wire/monitoring-settings.ts';
+import type { Delivery } from '../../server/contract/wire/monitoring.ts';
+import type { ActiveRunInfo } from '../../server/contract/wire/monitoring.ts';
 
 export type { SummarySetting, ActiveRunInfo };
 

@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import { defineNode, out } from '../sdk/define-node.ts';
-import { NodeError } from '../sdk/node-error.ts';
+import { NodeError } from '../../server/contract/node-error.ts';
 import { credentialParam } from '../sdk/credentials.ts';
 import type { Json, NodeContext } from '../sdk/types.ts';
 import { limitOf, rateLimitParams } from '../sdk/rate-limit.ts';
-import { fieldName } from '../core/lib/fields.ts';
-import { renderTemplate } from '../core/lib/template.ts';
+import { fieldName } from '../sdk/fields.ts';
+import { renderTemplate } from '../../server/contract/expression/template.ts';
 import { checkAnswer, compileAnswerSchema, schemaTextProblem, type AnswerSchema } from './lib/answer-schema.ts';
 import { chatCompletion, type ChatMessage } from './lib/chat-call.ts';
 import { addUsage, NO_USAGE, TOKEN_USAGE_KEY, type TokenUsage } from './lib/usage.ts';
@@ -107,8 +107,6 @@ export const aiChat = defineNode({
   description: 'Asks an OpenAI-compatible model (OpenAI, Ollama, vLLM…) with a prompt made from the record, and stores its answer — JSON checked against a schema, or text.',
   icon: 'sparkles',
   params,
-  inputs: [{ id: 'in', label: 'In' }],
-  outputs: [{ id: 'out', label: 'Out' }],
   credentials: [{ name: 'credential', kind: CREDENTIAL_KIND }],
   // Asking again costs tokens but changes nothing for anyone else: a step in doubt after a crash is
   // simply asked again (no review needed), as a GET would be.

@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import { defineNode, out } from '../sdk/define-node.ts';
-import { renderTemplate } from '../core/lib/template.ts';
-import { browserStep, remaining } from './lib/session.ts';
+import { out } from '../sdk/define-node.ts';
+import { renderTemplate } from '../../server/contract/expression/template.ts';
+import { remaining } from './lib/session.ts';
+import { defineBrowserStep } from './lib/define-step.ts';
 import { locate, optionalSelectorsParam, renderSelectors, selectorsParam } from './lib/selectors.ts';
 import { timeoutParam, urlPatternParam } from './lib/params.ts';
 import { expectAfter } from './lib/expect.ts';
@@ -17,32 +18,25 @@ const params = z.object({
   timeoutMs: timeoutParam('for the element (and again for the sign that the click worked)'),
 });
 
-export const browserClick = defineNode({
+export const browserClick = defineBrowserStep({
   type: 'browser.click',
   title: 'Browser: click',
-  category: 'Network',
   description: 'Clicks a button or link of the open page, then waits for the sign that it worked (an element or an address). Clicking may submit a form: the step is not repeated blindly after a crash.',
   icon: 'mouse-pointer-click',
   params,
-  inputs: [{ id: 'in', label: 'In' }],
-  outputs: [{ id: 'out', label: 'Out' }],
   effect: 'unsafe',
-  session: 'uses',
-  run(ctx) {
-    const p = ctx.params;
-    return browserStep(ctx, 'existing', async (page) => {
-      const expectSelectors = await renderSelectors(p.expectSelectors, ctx.input);
-      const expectUrl = (await renderTemplate(p.expectUrl, ctx.input, 'the expected address')).trim();
-      const { locator, selector, deadline } = await locate(ctx, page, p.selectors, p.timeoutMs);
-      try {
-        await locator.click({ timeout: remaining(deadline) });
-      } catch (err) {
-        if (page.isClosed()) throw err;
-        throw notUsable('click', selector, err);
-      }
-      ctx.log.debug(`Clicked ${JSON.stringify(selector)}.`);
-      await expectAfter(ctx, page, `clicking ${JSON.stringify(selector)}`, expectSelectors, expectUrl, p.timeoutMs);
-      return out(ctx.input);
-    });
+  async act(ctx, page, p) {
+    const expectSelectors = await renderSelectors(p.expectSelectors, ctx.input);
+    const expectUrl = (await renderTemplate(p.expectUrl, ctx.input, 'the expected address')).trim();
+    const { locator, selector, deadline } = await locate(ctx, page, p.selectors, p.timeoutMs);
+    try {
+      await locator.click({ timeout: remaining(deadline) });
+    } catch (err) {
+      if (page.isClosed()) throw err;
+      throw notUsable('click', selector, err);
+    }
+    ctx.log.debug(`Clicked ${JSON.stringify(selector)}.`);
+    await expectAfter(ctx, page, `clicking ${JSON.stringify(selector)}`, expectSelectors, expectUrl, p.timeoutMs);
+    return out(ctx.input);
   },
 });

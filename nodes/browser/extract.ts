@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { defineNode, out } from '../sdk/define-node.ts';
-import { fieldName } from '../core/lib/fields.ts';
-import { browserStep } from './lib/session.ts';
+import { defineBrowserStep } from './lib/define-step.ts';
+import { out } from '../sdk/define-node.ts';
+import { fieldName } from '../sdk/fields.ts';
 import { locate, selectorsParam } from './lib/selectors.ts';
 import { timeoutParam } from './lib/params.ts';
 import { notUsable } from './lib/action.ts';
@@ -24,33 +24,26 @@ const params = z.object({
   timeoutMs: timeoutParam('for the element'),
 });
 
-export const browserExtract = defineNode({
+export const browserExtract = defineBrowserStep({
   type: 'browser.extract',
   title: 'Browser: read from page',
-  category: 'Network',
   description: 'Reads the text, value or an attribute of an element of the open page into a field of the record.',
   icon: 'text-search',
   params,
-  inputs: [{ id: 'in', label: 'In' }],
-  outputs: [{ id: 'out', label: 'Out' }],
   effect: 'none',
-  session: 'uses',
-  run(ctx) {
-    const p = ctx.params;
-    return browserStep(ctx, 'existing', async (page) => {
-      const { locator, selector, deadline } = await locate(ctx, page, p.selectors, p.timeoutMs, 'attached');
-      let value: string | null;
-      try {
-        if (p.what === 'text') value = (await locator.isVisible()) ? await locator.innerText() : ((await locator.textContent()) ?? '');
-        else if (p.what === 'value') value = await locator.inputValue({ timeout: 1000 });
-        else value = await locator.getAttribute(p.attribute);
-      } catch (err) {
-        if (page.isClosed()) throw err;
-        throw notUsable(`read the ${p.what === 'attribute' ? `attribute ${p.attribute} of` : `${p.what} of`}`, selector, err);
-      }
-      if (value === null) ctx.log.warn(`The element ${JSON.stringify(selector)} has no attribute ${JSON.stringify(p.attribute)}: ${p.field} is set to null.`);
-      else if (p.trim) value = value.replace(/\s+/g, ' ').trim();
-      return out({ ...ctx.input, [p.field]: value });
-    });
+  async act(ctx, page, p) {
+    const { locator, selector, deadline } = await locate(ctx, page, p.selectors, p.timeoutMs, 'attached');
+    let value: string | null;
+    try {
+      if (p.what === 'text') value = (await locator.isVisible()) ? await locator.innerText() : ((await locator.textContent()) ?? '');
+      else if (p.what === 'value') value = await locator.inputValue({ timeout: 1000 });
+      else value = await locator.getAttribute(p.attribute);
+    } catch (err) {
+      if (page.isClosed()) throw err;
+      throw notUsable(`read the ${p.what === 'attribute' ? `attribute ${p.attribute} of` : `${p.what} of`}`, selector, err);
+    }
+    if (value === null) ctx.log.warn(`The element ${JSON.stringify(selector)} has no attribute ${JSON.stringify(p.attribute)}: ${p.field} is set to null.`);
+    else if (p.trim) value = value.replace(/\s+/g, ' ').trim();
+    return out({ ...ctx.input, [p.field]: value });
   },
 });

@@ -1,4 +1,4 @@
-import type { AnyNodeDefinition } from '../sdk/types.ts';
+import { defineGroup } from '../sdk/define-node.ts';
 import { browserOpen } from './open.ts';
 import { browserFill } from './fill.ts';
 import { browserSelect } from './select.ts';
@@ -9,7 +9,7 @@ import { browserExtract } from './extract.ts';
 import { browserScreenshot } from './screenshot.ts';
 
 /** Browser connector: steps that drive a real (headless) Chromium, one window per record. */
-export const browserNodes: AnyNodeDefinition[] = [
+export const browserNodes = defineGroup(
   browserOpen,
   browserFill,
   browserSelect,
@@ -17,5 +17,5 @@ export const browserNodes: AnyNodeDefinition[] = [
   browserWaitFor,
   browserVerify,
   browserExtract,
-  browserScreenshot,
-] as AnyNodeDefinition[];
+  browserScreenshot
+);

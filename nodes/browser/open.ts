@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import { errors, type Page, type Response } from 'playwright-core';
-import { defineNode, out } from '../sdk/define-node.ts';
-import { NodeError } from '../sdk/node-error.ts';
-import { renderTemplate } from '../core/lib/template.ts';
+import { out } from '../sdk/define-node.ts';
+import { NodeError } from '../../server/contract/node-error.ts';
+import { renderTemplate } from '../../server/contract/expression/template.ts';
 import { displayUrl, parseWebUrl } from '../sdk/url.ts';
-import { browserStep, firstLine, networkRefusal, proxyFailure, proxyFailureCode, refusalOf } from './lib/session.ts';
+import { firstLine, networkRefusal, proxyFailure, proxyFailureCode, refusalOf } from './lib/session.ts';
+import { defineBrowserStep } from './lib/define-step.ts';
 import { optionalSelectorsParam, renderSelectors } from './lib/selectors.ts';
 import { timeoutParam, urlPatternParam } from './lib/params.ts';
 import { expectAfter } from './lib/expect.ts';
@@ -41,90 +42,85 @@ const params = z.object({
     .meta({ title: 'Reuse browser windows between records' }),
 });
 
-export const browserOpen = defineNode({
+export const browserOpen = defineBrowserStep({
   type: 'browser.open',
   title: 'Browser: open page',
-  category: 'Network',
   description: 'Opens a web page in this record\'s own browser window (its own cookies and sign-ins) and waits until it has loaded. Later browser steps work on that page.',
   icon: 'compass',
   params,
-  inputs: [{ id: 'in', label: 'In' }],
-  outputs: [{ id: 'out', label: 'Out' }],
   effect: 'idempotent',
   session: 'opens',
-  run(ctx) {
-    const p = ctx.params;
-    return browserStep(ctx, 'open', async (page) => {
-      const raw = (await renderTemplate(p.url, ctx.input, 'the page address')).trim();
-      const url = parseWebUrl(raw, URL_WORDS);
-      const shown = displayUrl(url);
-      let response: Response | null;
-      // Forget what an earlier step met on the network.
-      networkRefusal(page);
-      proxyFailure(page);
-      try {
-        response = await page.goto(url.href, { waitUntil: p.waitUntil, timeout: p.timeoutMs });
-      } catch (err) {
-        if (page.isClosed()) throw err;
-        // The page asked for an https address the network policy refuses (its tunnel was refused).
-        const refused = networkRefusal(page);
-        if (refused) {
-          // Leave Chromium's error page settled, so the record's next open starts clean.
-          await page.waitForLoadState('load', { timeout: 2000 }).catch(() => undefined);
-          await page.goto('about:blank').catch(() => undefined);
-          throw refused;
-        }
-        const timedOut = err instanceof errors.TimeoutError;
-        // Stop the navigation still under way, so the failure screenshot shows the page as it is.
-        if (timedOut) await stopLoading(page);
-        let netCode = /net::(ERR_[A-Z_]+)/.exec(firstLine(err))?.[1];
-        let detail = firstLine(err);
-        // Chromium only sees that the policy proxy could not open the tunnel: say why it could not.
-        const failed = netCode === 'ERR_TUNNEL_CONNECTION_FAILED' ? proxyFailure(page) : null;
-        if (failed) {
-          netCode = failed.netCode;
-          detail = `net::${failed.netCode} at ${url.href} (${failed.message})`;
-        }
-        if (!timedOut) throw unreachable(shown, netCode, detail, err);
-        throw new NodeError(
-          'E_PAGE_LOAD',
-          `The page ${shown} did not finish loading (${p.waitUntil}) within ${p.timeoutMs} ms.`,
-          'The site may be slow: raise the time limit, or wait until "domcontentloaded" instead of "load".',
-          { transient: true, cause: err },
-        );
-      }
-      // The page, or a redirect hop it followed, was refused by the policy proxy (a 403 with its
-      // marker, nothing sent to the address): leave it before any later step can read it.
-      const answered = response?.headers() ?? {};
-      const refused = refusalOf(page, answered);
+  pageOptions: (p) => ({ skipMedia: p.skipMedia, reuse: p.reuseWindow }),
+  async act(ctx, page, p) {
+    const raw = (await renderTemplate(p.url, ctx.input, 'the page address')).trim();
+    const url = parseWebUrl(raw, URL_WORDS);
+    const shown = displayUrl(url);
+    let response: Response | null;
+    // Forget what an earlier step met on the network.
+    networkRefusal(page);
+    proxyFailure(page);
+    try {
+      response = await page.goto(url.href, { waitUntil: p.waitUntil, timeout: p.timeoutMs });
+    } catch (err) {
+      if (page.isClosed()) throw err;
+      // The page asked for an https address the network policy refuses (its tunnel was refused).
+      const refused = networkRefusal(page);
       if (refused) {
+        // Leave Chromium's error page settled, so the record's next open starts clean.
+        await page.waitForLoadState('load', { timeout: 2000 }).catch(() => undefined);
         await page.goto('about:blank').catch(() => undefined);
         throw refused;
       }
-      const failedCode = proxyFailureCode(answered);
-      if (failedCode) {
-        const failed = proxyFailure(page);
-        throw unreachable(shown, failedCode, `net::${failedCode} at ${page.url()}${failed ? ` (${failed.message})` : ''}`);
+      const timedOut = err instanceof errors.TimeoutError;
+      // Stop the navigation still under way, so the failure screenshot shows the page as it is.
+      if (timedOut) await stopLoading(page);
+      let netCode = /net::(ERR_[A-Z_]+)/.exec(firstLine(err))?.[1];
+      let detail = firstLine(err);
+      // Chromium only sees that the policy proxy could not open the tunnel: say why it could not.
+      const failed = netCode === 'ERR_TUNNEL_CONNECTION_FAILED' ? proxyFailure(page) : null;
+      if (failed) {
+        netCode = failed.netCode;
+        detail = `net::${failed.netCode} at ${url.href} (${failed.message})`;
       }
-      const status = response?.status() ?? 0;
-      if (status >= 400) {
-        throw new NodeError(
-          'E_PAGE_LOAD',
-          `The page ${shown} answered ${status}${response?.statusText() ? ` ${response.statusText()}` : ''}.`,
-          status >= 500
-            ? 'The site had a problem on its side: retrying later may help.'
-            : status === 401 || status === 403
-              ? 'The site refused access: the page may need a sign-in first.'
-              : 'Check the address and the record fields it uses.',
-          { transient: status >= 500 || status === 429 || status === 408 },
-        );
-      }
-      ctx.log.info(`Opened ${displayUrl(new URL(page.url()))}${status ? ` (${status})` : ''}.`);
-      const selectors = await renderSelectors(p.expectSelectors, ctx.input);
-      const urlPattern = (await renderTemplate(p.expectUrl, ctx.input, 'the expected address')).trim();
-      await expectAfter(ctx, page, `opening ${shown}`, selectors, urlPattern, p.timeoutMs);
-      return out(ctx.input);
-    }, { skipMedia: p.skipMedia, reuse: p.reuseWindow });
+      if (!timedOut) throw unreachable(shown, netCode, detail, err);
+      throw new NodeError(
+        'E_PAGE_LOAD',
+        `The page ${shown} did not finish loading (${p.waitUntil}) within ${p.timeoutMs} ms.`,
+        'The site may be slow: raise the time limit, or wait until "domcontentloaded" instead of "load".',
+        { transient: true, cause: err },
+      );
+    }
+    // The page, or a redirect hop it followed, was refused by the policy proxy (a 403 with its
+    // marker, nothing sent to the address): leave it before any later step can read it.
+    const answered = response?.headers() ?? {};
+    const refused = refusalOf(page, answered);
+    if (refused) {
+      await page.goto('about:blank').catch(() => undefined);
+      throw refused;
+    }
+    const failedCode = proxyFailureCode(answered);
+    if (failedCode) {
+      const failed = proxyFailure(page);
+      throw unreachable(shown, failedCode, `net::${failedCode} at ${page.url()}${failed ? ` (${failed.message})` : ''}`);
+    }
+    const status = response?.status() ?? 0;
+    if (status >= 400) {
+      throw new NodeError(
+        'E_PAGE_LOAD',
+        `The page ${shown} answered ${status}${response?.statusText() ? ` ${response.statusText()}` : ''}.`,
+        status >= 500
+          ? 'The site had a problem on its side: retrying later may help.'
+          : status === 401 || status === 403
+            ? 'The site refused access: the page may need a sign-in first.'
+            : 'Check the address and the record fields it uses.',
+        { transient: status >= 500 || status === 429 || status === 408 },
+      );
+    }
+    ctx.log.info(`Opened ${displayUrl(new URL(page.url()))}${status ? ` (${status})` : ''}.`);
+    const selectors = await renderSelectors(p.expectSelectors, ctx.input);
+    const urlPattern = (await renderTemplate(p.expectUrl, ctx.input, 'the expected address')).trim();
+    await expectAfter(ctx, page, `opening ${shown}`, selectors, urlPattern, p.timeoutMs);
+    return out(ctx.input);
   },
 });
 

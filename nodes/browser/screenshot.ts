@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { defineNode, out } from '../sdk/define-node.ts';
-import { fieldName } from '../core/lib/fields.ts';
-import { browserStep } from './lib/session.ts';
+import { defineBrowserStep } from './lib/define-step.ts';
+import { out } from '../sdk/define-node.ts';
+import { fieldName } from '../sdk/fields.ts';
 import { maskedScreenshot } from './lib/screenshot.ts';
 
 const params = z.object({
@@ -21,25 +21,18 @@ const params = z.object({
   field: fieldName('screenshot').describe('The record field that receives the picture\'s evidence reference.').meta({ title: 'Store reference in field' }),
 });
 
-export const browserScreenshot = defineNode({
+export const browserScreenshot = defineBrowserStep({
   type: 'browser.screenshot',
   title: 'Browser: screenshot',
-  category: 'Network',
   description: 'Keeps a picture of the open page with the record\'s evidence. Password fields are painted over.',
   icon: 'camera',
   params,
-  inputs: [{ id: 'in', label: 'In' }],
-  outputs: [{ id: 'out', label: 'Out' }],
   effect: 'none',
-  session: 'uses',
-  run(ctx) {
-    const p = ctx.params;
-    return browserStep(ctx, 'existing', async (page) => {
-      const png = await maskedScreenshot(page, { fullPage: p.fullPage, mask: p.mask });
-      const name = p.name.toLowerCase().endsWith('.png') ? p.name : `${p.name}.png`;
-      const ref = await ctx.evidence.attach(name, png, 'image/png');
-      ctx.log.debug(`Screenshot ${name} kept (${png.length} bytes).`);
-      return out({ ...ctx.input, [p.field]: ref });
-    });
+  async act(ctx, page, p) {
+    const png = await maskedScreenshot(page, { fullPage: p.fullPage, mask: p.mask });
+    const name = p.name.toLowerCase().endsWith('.png') ? p.name : `${p.name}.png`;
+    const ref = await ctx.evidence.attach(name, png, 'image/png');
+    ctx.log.debug(`Screenshot ${name} kept (${png.length} bytes).`);
+    return out({ ...ctx.input, [p.field]: ref });
   },
 });

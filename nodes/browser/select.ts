@@ -1,8 +1,9 @@
 import { z } from 'zod';
-import { defineNode, out } from '../sdk/define-node.ts';
-import { NodeError } from '../sdk/node-error.ts';
-import { renderTemplate } from '../core/lib/template.ts';
-import { browserStep, remaining } from './lib/session.ts';
+import { out } from '../sdk/define-node.ts';
+import { NodeError } from '../../server/contract/node-error.ts';
+import { renderTemplate } from '../../server/contract/expression/template.ts';
+import { remaining } from './lib/session.ts';
+import { defineBrowserStep } from './lib/define-step.ts';
 import { locate, selectorsParam } from './lib/selectors.ts';
 import { timeoutParam } from './lib/params.ts';
 import { notUsable } from './lib/action.ts';
@@ -30,53 +31,46 @@ interface OptionInfo {
   label: string;
 }
 
-export const browserSelect = defineNode({
+export const browserSelect = defineBrowserStep({
   type: 'browser.select',
   title: 'Browser: choose in list',
-  category: 'Network',
   description: 'Chooses an option in a drop-down list of the open page, then checks it is selected.',
   icon: 'list',
   params,
-  inputs: [{ id: 'in', label: 'In' }],
-  outputs: [{ id: 'out', label: 'Out' }],
   effect: 'idempotent',
-  session: 'uses',
-  run(ctx) {
-    const p = ctx.params;
-    return browserStep(ctx, 'existing', async (page) => {
-      const wanted = await renderTemplate(p.option, ctx.input, 'the option');
-      const { locator, selector, deadline } = await locate(ctx, page, p.selectors, p.timeoutMs);
-      const options = await locator.evaluate((el) =>
-        el instanceof HTMLSelectElement ? [...el.options].map((o) => ({ value: o.value, label: o.label.trim() })) : null,
+  async act(ctx, page, p) {
+    const wanted = await renderTemplate(p.option, ctx.input, 'the option');
+    const { locator, selector, deadline } = await locate(ctx, page, p.selectors, p.timeoutMs);
+    const options = await locator.evaluate((el) =>
+      el instanceof HTMLSelectElement ? [...el.options].map((o) => ({ value: o.value, label: o.label.trim() })) : null,
+    );
+    if (options === null) {
+      throw notUsable('choose an option in', selector, new Error('it is not a drop-down list (<select>)'));
+    }
+    const match = options.find((o: OptionInfo) => (p.by === 'label' ? o.label === wanted.trim() : o.value === wanted));
+    if (!match) {
+      const shown = options.slice(0, SHOWN_OPTIONS).map((o: OptionInfo) => JSON.stringify(p.by === 'label' ? o.label : o.value));
+      throw new NodeError(
+        'E_ELEMENT_NOT_USABLE',
+        `The list found with ${JSON.stringify(selector)} has no option with the ${p.by} ${JSON.stringify(wanted)}. Its options: ${shown.join(', ')}${options.length > SHOWN_OPTIONS ? `, … (${options.length} in all)` : ''}.`,
+        'Check the record\'s value against the list (spelling, capitals), or match by value instead of label.',
       );
-      if (options === null) {
-        throw notUsable('choose an option in', selector, new Error('it is not a drop-down list (<select>)'));
-      }
-      const match = options.find((o: OptionInfo) => (p.by === 'label' ? o.label === wanted.trim() : o.value === wanted));
-      if (!match) {
-        const shown = options.slice(0, SHOWN_OPTIONS).map((o: OptionInfo) => JSON.stringify(p.by === 'label' ? o.label : o.value));
-        throw new NodeError(
-          'E_ELEMENT_NOT_USABLE',
-          `The list found with ${JSON.stringify(selector)} has no option with the ${p.by} ${JSON.stringify(wanted)}. Its options: ${shown.join(', ')}${options.length > SHOWN_OPTIONS ? `, … (${options.length} in all)` : ''}.`,
-          'Check the record\'s value against the list (spelling, capitals), or match by value instead of label.',
-        );
-      }
-      try {
-        await locator.selectOption({ value: match.value }, { timeout: remaining(deadline) });
-      } catch (err) {
-        if (page.isClosed()) throw err;
-        throw notUsable('choose an option in', selector, err);
-      }
-      const now = await locator.inputValue({ timeout: remaining(deadline) });
-      if (now !== match.value) {
-        throw new NodeError(
-          'E_VERIFY_FAILED',
-          `After choosing ${JSON.stringify(match.label)} in the list ${JSON.stringify(selector)}, expected its value to be ${JSON.stringify(match.value)}; found ${JSON.stringify(now)}.`,
-          'The page changed the choice back (a script reacting to the change): look at the failure screenshot.',
-        );
-      }
-      ctx.log.debug(`Chose ${JSON.stringify(match.label)} in ${JSON.stringify(selector)}.`);
-      return out(ctx.input);
-    });
+    }
+    try {
+      await locator.selectOption({ value: match.value }, { timeout: remaining(deadline) });
+    } catch (err) {
+      if (page.isClosed()) throw err;
+      throw notUsable('choose an option in', selector, err);
+    }
+    const now = await locator.inputValue({ timeout: remaining(deadline) });
+    if (now !== match.value) {
+      throw new NodeError(
+        'E_VERIFY_FAILED',
+        `After choosing ${JSON.stringify(match.label)} in the list ${JSON.stringify(selector)}, expected its value to be ${JSON.stringify(match.value)}; found ${JSON.stringify(now)}.`,
+        'The page changed the choice back (a script reacting to the change): look at the failure screenshot.',
+      );
+    }
+    ctx.log.debug(`Chose ${JSON.stringify(match.label)} in ${JSON.stringify(selector)}.`);
+    return out(ctx.input);
   },
 });

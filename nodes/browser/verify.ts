@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { defineNode, out } from '../sdk/define-node.ts';
-import { NodeError } from '../sdk/node-error.ts';
-import { renderTemplate } from '../core/lib/template.ts';
-import { sleep } from '../core/lib/abort.ts';
-import { browserStep } from './lib/session.ts';
+import { defineBrowserStep } from './lib/define-step.ts';
+import { out } from '../sdk/define-node.ts';
+import { NodeError } from '../../server/contract/node-error.ts';
+import { renderTemplate } from '../../server/contract/expression/template.ts';
+import { sleep } from '../sdk/abort.ts';
 import { POLL_MS, listSelectors, matchOnce, renderSelectors, selectorsParam } from './lib/selectors.ts';
 import { excerpt, timeoutParam, urlMatches, urlPatternParam } from './lib/params.ts';
 import { describeRoles } from './lib/role-selector.ts';
@@ -32,73 +32,66 @@ const params = z.object({
 const normalize = (s: string): string => s.replace(/\s+/g, ' ').trim();
 const NO_MATCH = 'no element matched';
 
-export const browserVerify = defineNode({
+export const browserVerify = defineBrowserStep({
   type: 'browser.verify',
   title: 'Browser: verify',
-  category: 'Network',
   description: 'Checks the open page: an element is visible, enabled or shows a text, or the address matches. Fails the record, saying what was expected and what was found, when the check does not hold in time.',
   icon: 'badge-check',
   params,
-  inputs: [{ id: 'in', label: 'In' }],
-  outputs: [{ id: 'out', label: 'Out' }],
   effect: 'none',
-  session: 'uses',
-  run(ctx) {
-    const p = ctx.params;
-    return browserStep(ctx, 'existing', async (page) => {
-      const deadline = Date.now() + p.timeoutMs;
-      const selectors = p.check === 'url' ? [] : await renderSelectors(p.selectors, ctx.input);
-      const pattern = p.check === 'url' ? (await renderTemplate(p.url, ctx.input, 'the address')).trim() : '';
-      const text = p.check === 'text' ? normalize(await renderTemplate(p.text, ctx.input, 'the text')) : '';
-      const invalid = new Map<string, string>();
+  async act(ctx, page, p) {
+    const deadline = Date.now() + p.timeoutMs;
+    const selectors = p.check === 'url' ? [] : await renderSelectors(p.selectors, ctx.input);
+    const pattern = p.check === 'url' ? (await renderTemplate(p.url, ctx.input, 'the address')).trim() : '';
+    const text = p.check === 'text' ? normalize(await renderTemplate(p.text, ctx.input, 'the text')) : '';
+    const invalid = new Map<string, string>();
 
-      /** One look at the page: null when the check holds, otherwise what was found. */
-      const look = async (): Promise<string | null> => {
-        if (p.check === 'url') return urlMatches(page.url(), pattern) ? null : `the address is ${page.url()}`;
-        const found = await matchOnce(page, selectors, 'visible', invalid);
-        if (!found) {
-          const hidden = await matchOnce(page, selectors, 'attached', invalid);
-          return hidden ? `the element ${JSON.stringify(hidden.selector)} is on the page but hidden` : NO_MATCH;
-        }
-        if (p.check === 'visible') return null;
-        if (p.check === 'enabled') return (await found.locator.isEnabled()) ? null : `the element ${JSON.stringify(found.selector)} is disabled`;
-        const shown = normalize(await found.locator.innerText());
-        const ok = p.textMatch === 'equals' ? shown === text : shown.includes(text);
-        return ok ? null : `the element ${JSON.stringify(found.selector)} shows ${excerpt(shown)}`;
-      };
-
-      for (;;) {
-        const found = await look();
-        if (found === null) {
-          ctx.log.debug(`Check passed: ${describeExpectation()}.`);
-          return out(ctx.input);
-        }
-        const left = deadline - Date.now();
-        if (left <= 0) {
-          // Nothing matched a role selector: say which names that role has on the page.
-          const roles = found === NO_MATCH ? await describeRoles(page, selectors.filter((s) => !invalid.has(s))) : '';
-          throw new NodeError(
-            'E_VERIFY_FAILED',
-            `Expected ${describeExpectation()} within ${p.timeoutMs} ms; found: ${found}.${roles ? ` ${roles}` : ''}`,
-            'The page is not in the state the flow expects (an error message, a different page, a slow server): look at the failure screenshot. If the page is right, adjust the check.',
-          );
-        }
-        await sleep(Math.min(POLL_MS, left), ctx.signal);
+    /** One look at the page: null when the check holds, otherwise what was found. */
+    const look = async (): Promise<string | null> => {
+      if (p.check === 'url') return urlMatches(page.url(), pattern) ? null : `the address is ${page.url()}`;
+      const found = await matchOnce(page, selectors, 'visible', invalid);
+      if (!found) {
+        const hidden = await matchOnce(page, selectors, 'attached', invalid);
+        return hidden ? `the element ${JSON.stringify(hidden.selector)} is on the page but hidden` : NO_MATCH;
       }
+      if (p.check === 'visible') return null;
+      if (p.check === 'enabled') return (await found.locator.isEnabled()) ? null : `the element ${JSON.stringify(found.selector)} is disabled`;
+      const shown = normalize(await found.locator.innerText());
+      const ok = p.textMatch === 'equals' ? shown === text : shown.includes(text);
+      return ok ? null : `the element ${JSON.stringify(found.selector)} shows ${excerpt(shown)}`;
+    };
 
-      function describeExpectation(): string {
-        const el = `an element matching ${listSelectors(selectors)}`;
-        switch (p.check) {
-          case 'url':
-            return `the page address to match ${pattern}`;
-          case 'visible':
-            return `${el} to be visible`;
-          case 'enabled':
-            return `${el} to be visible and enabled`;
-          case 'text':
-            return `${el} to show text that ${p.textMatch === 'equals' ? 'equals' : 'contains'} ${excerpt(text)}`;
-        }
+    for (;;) {
+      const found = await look();
+      if (found === null) {
+        ctx.log.debug(`Check passed: ${describeExpectation()}.`);
+        return out(ctx.input);
       }
-    });
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        // Nothing matched a role selector: say which names that role has on the page.
+        const roles = found === NO_MATCH ? await describeRoles(page, selectors.filter((s) => !invalid.has(s))) : '';
+        throw new NodeError(
+          'E_VERIFY_FAILED',
+          `Expected ${describeExpectation()} within ${p.timeoutMs} ms; found: ${found}.${roles ? ` ${roles}` : ''}`,
+          'The page is not in the state the flow expects (an error message, a different page, a slow server): look at the failure screenshot. If the page is right, adjust the check.',
+        );
+      }
+      await sleep(Math.min(POLL_MS, left), ctx.signal);
+    }
+
+    function describeExpectation(): string {
+      const el = `an element matching ${listSelectors(selectors)}`;
+      switch (p.check) {
+        case 'url':
+          return `the page address to match ${pattern}`;
+        case 'visible':
+          return `${el} to be visible`;
+        case 'enabled':
+          return `${el} to be visible and enabled`;
+        case 'text':
+          return `${el} to show text that ${p.textMatch === 'equals' ? 'equals' : 'contains'} ${excerpt(text)}`;
+      }
+    }
   },
 });

@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { defineNode, out } from '../sdk/define-node.ts';
-import { NodeError } from '../sdk/node-error.ts';
-import { renderTemplate } from '../core/lib/template.ts';
-import { sleep } from '../core/lib/abort.ts';
-import { browserStep } from './lib/session.ts';
+import { defineBrowserStep } from './lib/define-step.ts';
+import { out } from '../sdk/define-node.ts';
+import { NodeError } from '../../server/contract/node-error.ts';
+import { renderTemplate } from '../../server/contract/expression/template.ts';
+import { sleep } from '../sdk/abort.ts';
 import { POLL_MS, findElement, listSelectors, matchOnce, renderSelectors, selectorsParam } from './lib/selectors.ts';
 import { timeoutParam, urlPatternParam, waitForUrl } from './lib/params.ts';
 
@@ -18,52 +18,45 @@ const params = z.object({
   timeoutMs: timeoutParam(),
 });
 
-export const browserWaitFor = defineNode({
+export const browserWaitFor = defineBrowserStep({
   type: 'browser.wait-for',
   title: 'Browser: wait for',
-  category: 'Network',
   description: 'Waits until an element shows (or goes away) on the open page, or until its address matches.',
   icon: 'timer',
   params,
-  inputs: [{ id: 'in', label: 'In' }],
-  outputs: [{ id: 'out', label: 'Out' }],
   effect: 'none',
-  session: 'uses',
-  run(ctx) {
-    const p = ctx.params;
-    return browserStep(ctx, 'existing', async (page) => {
-      const deadline = Date.now() + p.timeoutMs;
-      if (p.until === 'url') {
-        const pattern = (await renderTemplate(p.url, ctx.input, 'the address')).trim();
-        if (!(await waitForUrl(ctx, page, pattern, deadline))) {
-          throw new NodeError(
-            'E_VERIFY_FAILED',
-            `Expected the page address to match ${pattern} within ${p.timeoutMs} ms; found ${page.url()}.`,
-            'The page may not have gone where expected: look at the failure screenshot; raise the time limit if it is slow.',
-          );
-        }
-        return out(ctx.input);
+  async act(ctx, page, p) {
+    const deadline = Date.now() + p.timeoutMs;
+    if (p.until === 'url') {
+      const pattern = (await renderTemplate(p.url, ctx.input, 'the address')).trim();
+      if (!(await waitForUrl(ctx, page, pattern, deadline))) {
+        throw new NodeError(
+          'E_VERIFY_FAILED',
+          `Expected the page address to match ${pattern} within ${p.timeoutMs} ms; found ${page.url()}.`,
+          'The page may not have gone where expected: look at the failure screenshot; raise the time limit if it is slow.',
+        );
       }
-      const selectors = await renderSelectors(p.selectors, ctx.input);
-      if (p.until === 'visible' || p.until === 'attached') {
-        await findElement(ctx, page, selectors, { deadline, timeoutMs: p.timeoutMs, state: p.until });
-        return out(ctx.input);
+      return out(ctx.input);
+    }
+    const selectors = await renderSelectors(p.selectors, ctx.input);
+    if (p.until === 'visible' || p.until === 'attached') {
+      await findElement(ctx, page, selectors, { deadline, timeoutMs: p.timeoutMs, state: p.until });
+      return out(ctx.input);
+    }
+    const state = p.until === 'hidden' ? 'visible' : 'attached';
+    const invalid = new Map<string, string>();
+    for (;;) {
+      const still = await matchOnce(page, selectors, state, invalid);
+      if (!still) return out(ctx.input);
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        throw new NodeError(
+          'E_VERIFY_FAILED',
+          `Expected no element matching ${listSelectors(selectors)} to be ${p.until === 'hidden' ? 'visible' : 'on the page'} within ${p.timeoutMs} ms; found one with ${JSON.stringify(still.selector)}.`,
+          'The page may still be busy or show a message: look at the failure screenshot; raise the time limit if it is slow.',
+        );
       }
-      const state = p.until === 'hidden' ? 'visible' : 'attached';
-      const invalid = new Map<string, string>();
-      for (;;) {
-        const still = await matchOnce(page, selectors, state, invalid);
-        if (!still) return out(ctx.input);
-        const left = deadline - Date.now();
-        if (left <= 0) {
-          throw new NodeError(
-            'E_VERIFY_FAILED',
-            `Expected no element matching ${listSelectors(selectors)} to be ${p.until === 'hidden' ? 'visible' : 'on the page'} within ${p.timeoutMs} ms; found one with ${JSON.stringify(still.selector)}.`,
-            'The page may still be busy or show a message: look at the failure screenshot; raise the time limit if it is slow.',
-          );
-        }
-        await sleep(Math.min(POLL_MS, left), ctx.signal);
-      }
-    });
+      await sleep(Math.min(POLL_MS, left), ctx.signal);
+    }
   },
 });

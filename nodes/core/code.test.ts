@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { NodeError } from '../sdk/node-error.ts';
+import { NodeError } from '../../server/contract/node-error.ts';
 import type { RecordData } from '../sdk/types.ts';
 import { failureOf, makeContext, runNode } from '../sdk/testing.ts';
 import { code } from './code.ts';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineNode, endWith, out, outMany } from '../sdk/define-node.ts';
-import { NodeError } from '../sdk/node-error.ts';
+import { NodeError } from '../../server/contract/node-error.ts';
 import type { Json, RecordData } from '../sdk/types.ts';
 import { runFunction } from './lib/sandbox/pool.ts';
 import { LOG_LINES_MAX, type CodePosition, type SandboxOutcome } from './lib/sandbox/types.ts';
@@ -47,8 +47,6 @@ export const code = defineNode({
   description: 'Runs a few lines of JavaScript on each record, in a closed sandbox with a time and a memory limit.',
   icon: 'braces',
   params,
-  inputs: [{ id: 'in', label: 'In' }],
-  outputs: [{ id: 'out', label: 'Out' }],
   effect: 'none',
   async run(ctx) {
     const { code: source, timeoutMs, memoryLimitMb } = ctx.params;

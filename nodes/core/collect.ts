@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineNode, out } from '../sdk/define-node.ts';
 import type { RecordData } from '../sdk/types.ts';
-import { fieldName } from './lib/fields.ts';
+import { fieldName } from '../sdk/fields.ts';
 
 const params = z.object({
   into: fieldName('items')
@@ -22,7 +22,6 @@ export const collect = defineNode({
     'Waits for all the records a Split (or other fan-out) made from one record and combines them into one: a list of them under one field, or all their fields merged.',
   icon: 'combine',
   params,
-  inputs: [{ id: 'in', label: 'In' }],
   outputs: [{ id: 'out', label: 'Collected' }],
   effect: 'none',
   collect: true,

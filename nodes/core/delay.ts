@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineNode, out } from '../sdk/define-node.ts';
-import { sleep } from './lib/abort.ts';
+import { sleep } from '../sdk/abort.ts';
 
 const params = z.object({
   ms: z
@@ -20,8 +20,6 @@ export const delay = defineNode({
   description: 'Waits a while before passing each record on, e.g. to respect a service\'s rate limit.',
   icon: 'hourglass',
   params,
-  inputs: [{ id: 'in', label: 'In' }],
-  outputs: [{ id: 'out', label: 'Out' }],
   effect: 'none',
   async run(ctx) {
     if (ctx.params.ms > 0) await sleep(ctx.params.ms, ctx.signal);

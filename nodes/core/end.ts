@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineNode, endWith } from '../sdk/define-node.ts';
 import { TERMINAL_STATUSES, type TerminalStatus } from '../sdk/types.ts';
-import { renderTemplate } from './lib/template.ts';
+import { renderTemplate } from '../../server/contract/expression/template.ts';
 
 const params = z.object({
   status: z
@@ -23,7 +23,6 @@ export const end = defineNode({
   description: 'Finishes the record here with the status you choose (for example "needs review") and an optional reason.',
   icon: 'flag',
   params,
-  inputs: [{ id: 'in', label: 'In' }],
   outputs: [],
   effect: 'none',
   async run(ctx) {

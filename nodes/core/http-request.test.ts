@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NodeError } from '../sdk/node-error.ts';
+import { NodeError } from '../../server/contract/node-error.ts';
 import { httpRequest, statusMatches } from './http-request.ts';
 import { displayUrl } from '../sdk/url.ts';
 import { failureOf, fakeCredentials, runNode } from '../sdk/testing.ts';

@@ -1,14 +1,14 @@
 import { z } from 'zod';
 import { defineNode, out } from '../sdk/define-node.ts';
-import { NodeError } from '../sdk/node-error.ts';
+import { NodeError } from '../../server/contract/node-error.ts';
 import { displayUrl, parseWebUrl } from '../sdk/url.ts';
 import type { Json, ResolvedCredential } from '../sdk/types.ts';
 import { credentialParam } from '../sdk/credentials.ts';
 import type { NetworkAccess } from '../sdk/network.ts';
 import { limitOf, noteRetryAfter, rateLimitParams, waitForRateLimit } from '../sdk/rate-limit.ts';
-import { abortError } from './lib/abort.ts';
-import { fieldName } from './lib/fields.ts';
-import { renderTemplate } from './lib/template.ts';
+import { abortError } from '../sdk/abort.ts';
+import { fieldName } from '../sdk/fields.ts';
+import { renderTemplate } from '../../server/contract/expression/template.ts';
 
 /** Characters a header name may use (RFC 9110 token). */
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
@@ -98,8 +98,6 @@ export const httpRequest = defineNode({
   description: 'Calls a web service (API) for each record and stores its answer in the record.',
   icon: 'globe',
   params,
-  inputs: [{ id: 'in', label: 'In' }],
-  outputs: [{ id: 'out', label: 'Out' }],
   credentials: [{ name: 'credential', kind: CREDENTIAL_KINDS, optional: true }],
   effect: 'unsafe',
   async run(ctx) {

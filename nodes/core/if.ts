@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineNode, out } from '../sdk/define-node.ts';
-import { evaluate, toBoolean } from './lib/expression.ts';
+import { evaluate, toBoolean } from '../../server/contract/expression/expression.ts';
 
 const params = z.object({
   condition: z
@@ -19,7 +19,6 @@ export const ifNode = defineNode({
   description: 'Sends each record one of two ways, depending on whether a condition holds for it.',
   icon: 'git-branch',
   params,
-  inputs: [{ id: 'in', label: 'In' }],
   outputs: [
     { id: 'true', label: 'True' },
     { id: 'false', label: 'False' },

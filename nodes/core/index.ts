@@ -1,9 +1,7 @@
-import type { AnyNodeDefinition } from '../sdk/types.ts';
+import { defineGroup } from '../sdk/define-node.ts';
 import { code } from './code.ts';
 import { collect } from './collect.ts';
-import { dedupe } from './dedupe.ts';
 import { delay } from './delay.ts';
-import { distribute } from './distribute.ts';
 import { end } from './end.ts';
 import { httpRequest } from './http-request.ts';
 import { ifNode } from './if.ts';
@@ -12,24 +10,20 @@ import { manualTrigger } from './manual-trigger.ts';
 import { setFields } from './set-fields.ts';
 import { split } from './split.ts';
 import { switchNode } from './switch.ts';
-import { termGroups } from './term-groups.ts';
 import { runFlow } from './run-flow.ts';
 
 /** The node types that ship with Conveyor. Adding one = one new file here + one line below. */
-export const coreNodes: AnyNodeDefinition[] = [
+export const coreNodes = defineGroup(
   manualTrigger,
-  termGroups,
   setFields,
   code,
   ifNode,
   switchNode,
-  distribute,
   runFlow,
-  dedupe,
   split,
   collect,
   delay,
   httpRequest,
   log,
   end,
-];
+);

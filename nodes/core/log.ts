@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineNode, out } from '../sdk/define-node.ts';
-import { renderTemplate } from './lib/template.ts';
+import { renderTemplate } from '../../server/contract/expression/template.ts';
 
 const params = z.object({
   level: z
@@ -22,8 +22,6 @@ export const log = defineNode({
   description: 'Writes a line about each record to the run log, then passes the record on unchanged.',
   icon: 'scroll-text',
   params,
-  inputs: [{ id: 'in', label: 'In' }],
-  outputs: [{ id: 'out', label: 'Out' }],
   effect: 'none',
   async run(ctx) {
     const message = await renderTemplate(ctx.params.message, ctx.input, 'the message');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { NodeError } from '../sdk/node-error.ts';
+import { NodeError } from '../../server/contract/node-error.ts';
 import { manualTrigger, MAX_RECORDS } from './manual-trigger.ts';
 import { failureOf, runNode } from '../sdk/testing.ts';
 

@@ -1,7 +1,7 @@
 import Papa from 'papaparse';
 import { z } from 'zod';
-import { defineNode, out } from '../sdk/define-node.ts';
-import { NodeError } from '../sdk/node-error.ts';
+import { defineTrigger, out } from '../sdk/define-node.ts';
+import { NodeError } from '../../server/contract/node-error.ts';
 import type { RecordData, RunInput } from '../sdk/types.ts';
 
 /** The most records one run can start with. */
@@ -27,17 +27,15 @@ const params = z.object({
 
 type Format = 'json' | 'csv';
 
-export const manualTrigger = defineNode({
+export const manualTrigger = defineTrigger({
   type: 'core.manual-trigger',
   title: 'Manual trigger',
   category: 'Triggers',
   description: 'Starts the flow by hand with records you type, paste or upload (JSON or CSV).',
   icon: 'play',
   params,
-  inputs: [],
   outputs: [{ id: 'out', label: 'Records' }],
   effect: 'none',
-  trigger: true,
   records(p, input) {
     return buildRecords(p, input);
   },

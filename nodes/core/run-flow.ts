@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import { defineNode, out } from '../sdk/define-node.ts';
-import { NodeError } from '../sdk/node-error.ts';
+import { NodeError } from '../../server/contract/node-error.ts';
 import type { ChildRunOutcome } from '../sdk/services.ts';
 import type { RecordData } from '../sdk/types.ts';
-import { evaluate } from './lib/expression.ts';
-import { fieldName } from './lib/fields.ts';
+import { evaluate } from '../../server/contract/expression/expression.ts';
+import { fieldName } from '../sdk/fields.ts';
 
 export const RUN_FLOW_TYPE = 'flow.run';
 
@@ -44,8 +44,6 @@ export const runFlow = defineNode({
   description: 'Starts another flow with this record as its input and waits for its result (or not).',
   icon: 'workflow',
   params,
-  inputs: [{ id: 'in', label: 'In' }],
-  outputs: [{ id: 'out', label: 'Out' }],
   effect: 'idempotent',
   async run(ctx) {
     const p = ctx.params;

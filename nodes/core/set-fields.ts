@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { defineNode, out } from '../sdk/define-node.ts';
 import type { RecordData } from '../sdk/types.ts';
-import { evaluate } from './lib/expression.ts';
-import { fieldPath, setPath } from './lib/fields.ts';
+import { evaluate } from '../../server/contract/expression/expression.ts';
+import { fieldPath, setPath } from '../sdk/fields.ts';
 
 const params = z.object({
   fields: z
@@ -35,8 +35,6 @@ export const setFields = defineNode({
   description: 'Adds or changes fields of each record, with values worked out from the record itself.',
   icon: 'pencil-line',
   params,
-  inputs: [{ id: 'in', label: 'In' }],
-  outputs: [{ id: 'out', label: 'Out' }],
   effect: 'none',
   async run(ctx) {
     const { fields, keepOtherFields } = ctx.params;

@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { defineNode, out, outMany } from '../sdk/define-node.ts';
-import { NodeError } from '../sdk/node-error.ts';
+import { NodeError } from '../../server/contract/node-error.ts';
 import type { Json, RecordData } from '../sdk/types.ts';
-import { evaluate } from './lib/expression.ts';
-import { fieldName } from './lib/fields.ts';
+import { evaluate } from '../../server/contract/expression/expression.ts';
+import { fieldName } from '../sdk/fields.ts';
 
 /** An expression that is just a top-level field name, e.g. `items` or `line_items`. */
 const PLAIN_FIELD = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -31,7 +31,6 @@ export const split = defineNode({
   description: 'Turns one record holding a list into one record per list element (use Collect to gather them back).',
   icon: 'split',
   params,
-  inputs: [{ id: 'in', label: 'In' }],
   outputs: [
     { id: 'out', label: 'Each element' },
     { id: 'empty', label: 'Empty list' },

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineNode } from '../sdk/define-node.ts';
 import type { Emission } from '../sdk/types.ts';
-import { evaluate, toBoolean } from './lib/expression.ts';
+import { evaluate, toBoolean } from '../../server/contract/expression/expression.ts';
 
 /** Port ids every node already uses: a rule cannot take them. */
 const RESERVED_PORTS = new Set(['default', 'error']);
@@ -65,7 +65,6 @@ export const switchNode = defineNode({
   description: 'Sends each record the way of the first rule it matches (or of every matching rule), or Otherwise.',
   icon: 'signpost',
   params,
-  inputs: [{ id: 'in', label: 'In' }],
   outputs: [{ id: 'default', label: 'Otherwise' }],
   dynamicOutputs: { param: 'rules', idField: 'port', labelField: 'label' },
   effect: 'none',

@@ -1,5 +1,6 @@
-import type { AnyNodeDefinition } from '../sdk/types.ts';
+import { defineGroup } from '../sdk/define-node.ts';
 import { score } from './score.ts';
+import { dedupe } from './dedupe.ts';
 
-/** Data steps that judge records: scoring. */
-export const dataNodes: AnyNodeDefinition[] = [score];
+/** Data steps (`data.*`) that judge and sort records: scoring, dropping duplicates. */
+export const dataNodes = defineGroup(score, dedupe);

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineNode, out } from '../sdk/define-node.ts';
-import { fieldName, fieldPath } from '../core/lib/fields.ts';
+import { fieldName, fieldPath } from '../sdk/fields.ts';
 import { OPERATORS, ruleProblem, scoreRecord } from './lib/score-rules.ts';
 
 const rule = z
@@ -46,7 +46,6 @@ export const score = defineNode({
   description: 'Adds up points from weighted rules (field conditions), keeps the explanation with the record, and routes it as qualified or not.',
   icon: 'badge-check',
   params,
-  inputs: [{ id: 'in', label: 'In' }],
   outputs: [
     { id: 'qualified', label: 'Qualified' },
     { id: 'unqualified', label: 'Not qualified' },

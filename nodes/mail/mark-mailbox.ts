@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { defineNode, out } from '../sdk/define-node.ts';
 import { credentialParam } from '../sdk/credentials.ts';
-import { abortError } from '../core/lib/abort.ts';
-import { fieldName } from '../core/lib/fields.ts';
+import { abortError } from '../sdk/abort.ts';
+import { fieldName } from '../sdk/fields.ts';
 import { imapError, mailCredential, openImap } from './lib/connect.ts';
 import { takeMark } from './lib/mark.ts';
 
@@ -35,8 +35,6 @@ export const markMailbox = defineNode({
     'Notes which mail is already in the mailbox, just before the step that asks a site to mail a code: "Wait for mailed code" then takes only mail that arrived after this mark, whatever the clocks say.',
   icon: 'bookmark',
   params,
-  inputs: [{ id: 'in', label: 'In' }],
-  outputs: [{ id: 'out', label: 'Out' }],
   credentials: [{ name: 'credential', kind: 'imap' }],
   // Only reads the mailbox; taken again after a crash, the mark is still before the next step.
   effect: 'none',

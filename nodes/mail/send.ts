@@ -1,11 +1,11 @@
 import nodemailer from 'nodemailer';
 import { z } from 'zod';
 import { defineNode, endWith, out } from '../sdk/define-node.ts';
-import { NodeError } from '../sdk/node-error.ts';
+import { NodeError } from '../../server/contract/node-error.ts';
 import { credentialParam } from '../sdk/credentials.ts';
-import { abortError } from '../core/lib/abort.ts';
-import { fieldName } from '../core/lib/fields.ts';
-import { renderTemplate } from '../core/lib/template.ts';
+import { abortError } from '../sdk/abort.ts';
+import { fieldName } from '../sdk/fields.ts';
+import { renderTemplate } from '../../server/contract/expression/template.ts';
 import { mailCredential } from './lib/connect.ts';
 import { addOpenPixel, addUnsubscribeFooter, trackLinks } from './lib/tracking.ts';
 import type { NodeContext, RecordData } from '../sdk/types.ts';
@@ -56,8 +56,6 @@ export const sendMail = defineNode({
   description: 'Sends an email for each record through an SMTP server.',
   icon: 'send',
   params,
-  inputs: [{ id: 'in', label: 'In' }],
-  outputs: [{ id: 'out', label: 'Out' }],
   credentials: [{ name: 'credential', kind: 'smtp' }],
   effect: 'unsafe',
   async run(ctx) {

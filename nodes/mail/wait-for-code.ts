@@ -1,12 +1,12 @@
 import type { ImapFlow, MessageStructureObject, FetchMessageObject } from 'imapflow';
 import { z } from 'zod';
 import { defineNode, out } from '../sdk/define-node.ts';
-import { NodeError } from '../sdk/node-error.ts';
+import { NodeError } from '../../server/contract/node-error.ts';
 import { credentialParam } from '../sdk/credentials.ts';
-import { abortError } from '../core/lib/abort.ts';
-import { fieldName } from '../core/lib/fields.ts';
-import { renderTemplate } from '../core/lib/template.ts';
-import { LinearRegExp } from '../core/lib/linear-regex.ts';
+import { abortError } from '../sdk/abort.ts';
+import { fieldName } from '../sdk/fields.ts';
+import { renderTemplate } from '../../server/contract/expression/template.ts';
+import { LinearRegExp } from '../../server/contract/expression/linear-regex.ts';
 import { imapError, mailCredential, openImap, type MailServer } from './lib/connect.ts';
 import { arrivedAfter, readMark, type MailMark } from './lib/mark.ts';
 
@@ -102,8 +102,6 @@ export const waitForCode = defineNode({
   description: 'Waits for a one-time code mailed to the record’s address (sign-up, 2FA) and stores it in the record.',
   icon: 'mail-search',
   params,
-  inputs: [{ id: 'in', label: 'In' }],
-  outputs: [{ id: 'out', label: 'Out' }],
   credentials: [{ name: 'credential', kind: 'imap' }],
   // Marks the message used (a keyword): repeating the step never hands the same code out twice.
   effect: 'idempotent',

@@ -1,12 +1,51 @@
 import type { z } from 'zod';
-import type { Emission, NodeDefinition, RecordData, StepResult, TerminalStatus } from './types.ts';
+import type { AnyNodeDefinition, Emission, NodeBase, NodeDefinition, PortSpec, RecordData, StepResult, TerminalStatus, TriggerCapabilities } from './types.ts';
+import { IN_PORT, OUT_PORT } from '../../server/contract/ports.ts';
 
-/** Declares a node type; the generic keeps `run(ctx)` typed by the params schema. */
-export function defineNode<S extends z.ZodType>(def: NodeDefinition<S>): NodeDefinition<S> {
-  if (!/^[a-z][a-z0-9-]*(\.[a-z][a-z0-9-]*)+$/.test(def.type)) {
-    throw new Error(`Node type "${def.type}" must look like "group.name" (lower-case, dot-separated).`);
+/**
+ * What a step declares: everything a node type has, its ports optional — one input `in` and one
+ * output `out` unless it says otherwise. A step cannot declare what only triggers do (records,
+ * pacing, grouping, a file): those are `defineTrigger`'s.
+ */
+export type StepSpec<S extends z.ZodType> = Omit<NodeBase<S>, 'outputs'> & {
+  inputs?: PortSpec[];
+  outputs?: PortSpec[];
+  /** A collect node waits for every sibling token of the split/fan-out before it runs once. */
+  collect?: boolean;
+};
+
+/** What a trigger declares: no input (records start there), one output `out` unless it says otherwise, and its trigger capabilities. */
+export type TriggerSpec<S extends z.ZodType> = Omit<NodeBase<S>, 'outputs'> & TriggerCapabilities<S> & { outputs?: PortSpec[] };
+
+function checkType(type: string): void {
+  if (!/^[a-z][a-z0-9-]*(\.[a-z][a-z0-9-]*)+$/.test(type)) {
+    throw new Error(`Node type "${type}" must look like "group.name" (lower-case, dot-separated).`);
   }
-  return def;
+}
+
+/** Declares a step; the generic keeps `run(ctx)` typed by the params schema. */
+export function defineNode<S extends z.ZodType>(spec: StepSpec<S>): NodeDefinition<S> {
+  checkType(spec.type);
+  return { ...spec, inputs: spec.inputs ?? [{ ...IN_PORT }], outputs: spec.outputs ?? [{ ...OUT_PORT }] };
+}
+
+/** Declares a trigger: the node a run's records come from. */
+export function defineTrigger<S extends z.ZodType>(spec: TriggerSpec<S>): NodeDefinition<S> {
+  checkType(spec.type);
+  return { ...spec, trigger: true, inputs: [], outputs: spec.outputs ?? [{ ...OUT_PORT }] };
+}
+
+/**
+ * A connector's node types, listed for the registry (nodes/index.ts). Each keeps its own params
+ * type; a type listed twice is refused here, before the registry sees it.
+ */
+export function defineGroup(...defs: AnyNodeDefinition[]): AnyNodeDefinition[] {
+  const seen = new Set<string>();
+  for (const def of defs) {
+    if (seen.has(def.type)) throw new Error(`Node type "${def.type}" is listed twice in its group.`);
+    seen.add(def.type);
+  }
+  return defs;
 }
 
 /** One record out of the given port (default `out`). */

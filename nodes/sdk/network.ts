@@ -3,7 +3,7 @@ import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
 import { Readable } from 'node:stream';
-import { NodeError } from './node-error.ts';
+import { NodeError } from '../../server/contract/node-error.ts';
 import { normalizeAddress, parseAllowEntry, type AllowEntry, type Family } from '../../server/contract/allow-list.ts';
 
 export { normalizeAddress, parseAllowEntry, allowListProblems } from '../../server/contract/allow-list.ts';

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { CredentialAccess, CredentialRequest, Json, LogLevel, NodeContext, NodeDefinition, NodeStateAccess, RecordData, ResolvedCredential, StepResult } from './types.ts';
-import { NodeError } from './node-error.ts';
+import { NodeError } from '../../server/contract/node-error.ts';
 import { Resources } from './resources.ts';
 import { networkPolicy } from './network.ts';
 

@@ -134,7 +134,8 @@ export interface StepResult {
   state?: StateWrite[];
 }
 
-export interface NodeDefinition<S extends z.ZodType = z.ZodType> {
+/** What every node type declares, step or trigger. */
+export interface NodeBase<S extends z.ZodType = z.ZodType> {
   type: string;
   title: string;
   category: NodeCategory;
@@ -146,33 +147,15 @@ export interface NodeDefinition<S extends z.ZodType = z.ZodType> {
    */
   icon?: string;
   params: S;
-  inputs: PortSpec[];
   outputs: PortSpec[];
   dynamicOutputs?: DynamicPorts;
   credentials?: CredentialRequirement[];
   effect: SideEffect;
-  /** A trigger has no input and produces the run's records. */
-  trigger?: boolean;
   /**
    * The node keeps persisted state (`ctx.state`, `StepResult.state`) in this scope. Its steps then run
    * one at a time (across runs too, for `flow`), from reading the state to committing the step.
    */
   state?: StateScope | ((params: z.infer<S>) => StateScope);
-  /** Triggers only: the trigger reads a spreadsheet file given to the run (the run dialog offers a file). */
-  acceptsFile?: boolean;
-  /**
-   * Triggers only: how the run paces its records (e.g. one search term every N seconds). The next
-   * record starts no earlier than `intervalMs` after the previous one started, in record order,
-   * across pauses and restarts (the previous start is read back from the store).
-   */
-  pacing?(params: z.infer<S>): { intervalMs: number } | null;
-  /**
-   * Triggers only: the record fields that group the run's records (a search group and its terms),
-   * for the grouped progress and log of the run panel.
-   */
-  grouping?(params: z.infer<S>): { groupField: string; itemField: string } | null;
-  /** A collect node waits for every sibling token of the split/fan-out before it runs once. */
-  collect?: boolean;
   /**
    * A live session the record holds between steps (a browser page) that no restart keeps: `opens`
    * starts it, `uses` needs it. When a record resumes after a crash or a Stop at a `uses` step, the
@@ -180,12 +163,38 @@ export interface NodeDefinition<S extends z.ZodType = z.ZodType> {
    * committed since, which a replay would repeat: then the record goes to review (`E_SESSION_LOST`).
    */
   session?: 'opens' | 'uses';
+  run(ctx: NodeContext<z.infer<S>>): Promise<StepResult> | StepResult;
+}
+
+/** What only a trigger declares (`defineTrigger`): how the run's records are made, paced and grouped. */
+export interface TriggerCapabilities<S extends z.ZodType = z.ZodType> {
+  /** The trigger reads a spreadsheet file given to the run (the run dialog offers a file). */
+  acceptsFile?: boolean;
   /**
-   * Builds the run's records from the trigger's params and the run input (triggers only). Rows that
-   * cannot be used are returned as rejects: they are reported and never executed.
+   * How the run paces its records (e.g. one search term every N seconds). The next record starts no
+   * earlier than `intervalMs` after the previous one started, in record order, across pauses and
+   * restarts (the previous start is read back from the store).
+   */
+  pacing?(params: z.infer<S>): { intervalMs: number } | null;
+  /** The record fields that group the run's records (a search group and its terms), for the grouped progress and log of the run panel. */
+  grouping?(params: z.infer<S>): { groupField: string; itemField: string } | null;
+  /**
+   * Builds the run's records from the trigger's params and the run input. Rows that cannot be used
+   * are returned as rejects: they are reported and never executed.
    */
   records?(params: z.infer<S>, input: RunInput | undefined, signal?: AbortSignal): Promise<TriggerRecords> | TriggerRecords;
-  run(ctx: NodeContext<z.infer<S>>): Promise<StepResult> | StepResult;
+}
+
+/**
+ * A node type as the registry and the engine read it: one shape for steps (`defineNode`) and
+ * triggers (`defineTrigger`), its ports filled in; trigger capabilities are set on triggers only.
+ */
+export interface NodeDefinition<S extends z.ZodType = z.ZodType> extends NodeBase<S>, TriggerCapabilities<S> {
+  inputs: PortSpec[];
+  /** A trigger has no input and produces the run's records. */
+  trigger?: boolean;
+  /** A collect node waits for every sibling token of the split/fan-out before it runs once. */
+  collect?: boolean;
 }
 
 /** What the operator gives a run: records typed in, pasted, a file's text, or an uploaded file. */

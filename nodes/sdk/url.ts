@@ -1,4 +1,4 @@
-import { NodeError } from './node-error.ts';
+import { NodeError } from '../../server/contract/node-error.ts';
 
 /**
  * Web addresses in steps: reading the one a step was given (http or https only, else E_URL_INVALID)

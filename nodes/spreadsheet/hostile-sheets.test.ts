@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { NodeError } from '../sdk/node-error.ts';
+import { NodeError } from '../../server/contract/node-error.ts';
 import { failureOf } from '../sdk/testing.ts';
 import { bigCellSheet, flipBit, sharedStringBomb, wideSheet, zipBomb } from './hostile-files.ts';
 import { DEFAULT_SHEET_LIMITS, type SheetLimits } from './lib/limits.ts';

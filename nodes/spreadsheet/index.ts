@@ -1,5 +1,5 @@
-import type { AnyNodeDefinition } from '../sdk/types.ts';
+import { defineGroup } from '../sdk/define-node.ts';
 import { readSheet } from './read-sheet.ts';
 
 /** Spreadsheet connector: triggers that read .xlsx and .csv files. */
-export const spreadsheetNodes: AnyNodeDefinition[] = [readSheet];
+export const spreadsheetNodes = defineGroup(readSheet);

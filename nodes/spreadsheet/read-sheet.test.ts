@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { NodeError } from '../sdk/node-error.ts';
+import { NodeError } from '../../server/contract/node-error.ts';
 import type { RecordData, RejectInfo, RunInput } from '../sdk/types.ts';
 import { failureOf, runNode } from '../sdk/testing.ts';
 import { createRegistry } from '../index.ts';

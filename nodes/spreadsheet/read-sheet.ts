@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
-import { defineNode, out } from '../sdk/define-node.ts';
-import { NodeError } from '../sdk/node-error.ts';
+import { defineTrigger, out } from '../sdk/define-node.ts';
+import { NodeError } from '../../server/contract/node-error.ts';
 import type { RunInput } from '../sdk/types.ts';
 import { MAX_RECORDS } from '../core/manual-trigger.ts';
 import { patternError } from './lib/row-rules.ts';
@@ -106,17 +106,15 @@ export type ReadSheetParams = z.infer<typeof params>;
 
 export const SHEET_TRIGGER_TYPE = 'sheet.read';
 
-export const readSheet = defineNode({
+export const readSheet = defineTrigger({
   type: SHEET_TRIGGER_TYPE,
   title: 'Spreadsheet',
   category: 'Triggers',
   description: 'Starts the flow with the rows of an Excel (.xlsx) or CSV file chosen when the run starts. Maps columns to fields and rejects rows that break the rules before anything runs.',
   icon: 'sheet',
   params,
-  inputs: [],
   outputs: [{ id: 'out', label: 'Rows' }],
   effect: 'none',
-  trigger: true,
   acceptsFile: true,
   records(p, input, signal) {
     return readSheetRecords(p, input, signal);

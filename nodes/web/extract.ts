@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { defineNode } from '../sdk/define-node.ts';
-import { NodeError } from '../sdk/node-error.ts';
+import { NodeError } from '../../server/contract/node-error.ts';
 import { parseWebUrl } from '../sdk/url.ts';
-import { fieldPath } from '../core/lib/fields.ts';
-import { renderTemplate } from '../core/lib/template.ts';
+import { fieldPath } from '../sdk/fields.ts';
+import { renderTemplate } from '../../server/contract/expression/template.ts';
 import { valueAt } from '../data/lib/value-at.ts';
 import { extractParams, extractPorts } from './lib/extract-params.ts';
 import { extractFromPages } from './lib/run-extract.ts';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { defineNode, out } from '../sdk/define-node.ts';
+import { defineTrigger, out } from '../sdk/define-node.ts';
 import { credentialParam } from '../sdk/credentials.ts';
-import { NodeError } from '../sdk/node-error.ts';
+import { NodeError } from '../../server/contract/node-error.ts';
 import type { Json, RecordData, RunInput } from '../sdk/types.ts';
 import { DEFAULT_SIGNATURE_HEADER, DEFAULT_TOLERANCE_SECONDS } from './signature.ts';
 import { hookRecord } from './record.ts';
@@ -78,18 +78,16 @@ export const webhookParams = z.object({
 
 export type WebhookParams = z.infer<typeof webhookParams>;
 
-export const webhookTrigger = defineNode({
+export const webhookTrigger = defineTrigger({
   type: WEBHOOK_TRIGGER,
   title: 'Webhook',
   category: 'Triggers',
   description: 'Starts a run for each signed request another service sends to this flow\'s hook address (/hooks/<flow id>/<name>). The request is answered at once, after it is stored; a resent event is skipped.',
   icon: 'webhook',
   params: webhookParams,
-  inputs: [],
   outputs: [{ id: 'out', label: 'Request' }],
   credentials: [{ name: 'secret', kind: WEBHOOK_SECRET_KIND, optional: true }],
   effect: 'none',
-  trigger: true,
   records(p, input) {
     return recordsFor(p, input);
   },

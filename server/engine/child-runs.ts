@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ChildRunOutcome, FlowCalls } from '../../nodes/sdk/services.ts';
-import { NodeError } from '../../nodes/sdk/node-error.ts';
+import { NodeError } from '../contract/node-error.ts';
 import type { RecordData } from '../../nodes/sdk/types.ts';
 import type { FlowDocument } from '../contract/flow/schema.ts';
 import { isFinished } from '../contract/status.ts';

@@ -1,5 +1,5 @@
 import type { AnyNodeDefinition, CredentialAccess, Json, ResolvedCredential } from '../../nodes/sdk/types.ts';
-import { NodeError } from '../../nodes/sdk/node-error.ts';
+import { NodeError } from '../contract/node-error.ts';
 import type { SecretMasker } from './secret-masker.ts';
 import type { CredentialScope } from '../contract/wire/credentials.ts';
 export type { CredentialScope };

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { isResumable } from '../contract/status.ts';
 import path from 'node:path';
 import type { RecordData, RejectInfo, RunInput } from '../../nodes/sdk/types.ts';
-import { NodeError, type StepErrorInfo } from '../../nodes/sdk/node-error.ts';
+import { NodeError, type StepErrorInfo } from '../contract/node-error.ts';
 import type { NodeRegistry } from '../../nodes/registry.ts';
 import type { FlowDocument } from '../contract/flow/schema.ts';
 import type { RecordRow, RunRow, RunStatus, StatusCounts, Store } from '../store/types.ts';
@@ -28,6 +28,8 @@ import { StallWatch, stallFromEnv, type RunProgress } from './stall-watch.ts';
 import { graceFromEnv, type StepWatch } from './watchdog.ts';
 import { applyReviewAction, checkReviewRequest, type ReviewAction, type ReviewItem, type ReviewOptions, type ReviewResult } from './review-actions.ts';
 import type { RunSummary } from '../contract/wire/runs.ts';
+import type { ActiveRunInfo } from '../contract/wire/monitoring.ts';
+export type { ActiveRunInfo };
 export type { RunSummary };
 
 export interface EngineOptions {
@@ -40,12 +42,6 @@ export interface EngineOptions {
   tracking?: RunContext['tracking'];
   /** The watchdog: grace after a step's timeout, and how long a run may make no progress (watchdog.ts, stall-watch.ts). */
   watchdog?: { graceMs?: number; stallMs?: number; checkMs?: number; now?: () => number };
-}
-
-/** An executing run as monitoring sees it (metrics, alerts): live counters and progress. */
-export interface ActiveRunInfo extends RunProgress {
-  status: RunStatus;
-  counts: StatusCounts;
 }
 
 export interface StartOptions {

@@ -1,6 +1,6 @@
-import type { StepErrorInfo } from '../../nodes/sdk/node-error.ts';
+import type { StepErrorInfo } from '../contract/node-error.ts';
 import type { ErrorRule, StepPolicy } from '../contract/flow/schema.ts';
-import { LinearRegExp } from '../../nodes/core/lib/linear-regex.ts';
+import { LinearRegExp } from '../contract/expression/linear-regex.ts';
 
 export type ErrorAction = ErrorRule['action'];
 

@@ -1,5 +1,5 @@
 import type { LogRow, RecordStatus, RunStatus } from '../store/types.ts';
-import type { StepErrorInfo } from '../../nodes/sdk/node-error.ts';
+import type { StepErrorInfo } from '../contract/node-error.ts';
 
 /** What the engine tells the outside world. Adapters (Socket.IO, CLI) subscribe; the engine knows none of them. */
 export type EngineEvent =

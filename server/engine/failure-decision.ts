@@ -1,4 +1,4 @@
-import type { StepErrorInfo } from '../../nodes/sdk/node-error.ts';
+import type { StepErrorInfo } from '../contract/node-error.ts';
 import type { StepPolicy } from '../contract/flow/schema.ts';
 import { mapError } from './error-map.ts';
 import { backoffDelay, shouldRetry } from './retry-policy.ts';

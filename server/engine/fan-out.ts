@@ -1,4 +1,4 @@
-import type { StepErrorInfo } from '../../nodes/sdk/node-error.ts';
+import type { StepErrorInfo } from '../contract/node-error.ts';
 import type { RecordCheckpoint, RecordUpdate, TokenRows } from '../store/types.ts';
 import type { Masker } from './secret-masker.ts';
 

@@ -1,5 +1,5 @@
 import type { RecordStatus, RunStatus, StatusCounts } from '../store/types.ts';
-import type { StepErrorInfo } from '../../nodes/sdk/node-error.ts';
+import type { StepErrorInfo } from '../contract/node-error.ts';
 
 export { emptyCounts } from '../contract/status.ts';
 import type { NodeCounters } from '../contract/wire/runs.ts';

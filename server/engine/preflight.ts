@@ -1,5 +1,5 @@
 import type { NodeRegistry } from '../../nodes/registry.ts';
-import { NodeError } from '../../nodes/sdk/node-error.ts';
+import { NodeError } from '../contract/node-error.ts';
 import type { RecordData, RejectInfo, RunInput } from '../../nodes/sdk/types.ts';
 import type { FlowDocument } from '../contract/flow/schema.ts';
 import { jsonPath, type FlowProblem } from '../contract/flow/problems.ts';

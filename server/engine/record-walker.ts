@@ -1,5 +1,5 @@
 import type { Json, LogLevel, NodeLogger, RecordData, TerminalStatus } from '../../nodes/sdk/types.ts';
-import type { StepErrorInfo } from '../../nodes/sdk/node-error.ts';
+import type { StepErrorInfo } from '../contract/node-error.ts';
 import type { RecordCheckpoint, RecordRow, RecordStatus, RecordUpdate, StepRow, Store, TokenState } from '../store/types.ts';
 import type { CompiledFlow, CompiledNode } from './compiled-flow.ts';
 import type { LiveRun } from './live-run.ts';

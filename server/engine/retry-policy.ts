@@ -1,5 +1,5 @@
 import type { StepPolicy } from '../contract/flow/schema.ts';
-import type { StepErrorInfo } from '../../nodes/sdk/node-error.ts';
+import type { StepErrorInfo } from '../contract/node-error.ts';
 
 /** An error-map rule that says "retry" on a step without retry settings still gets 3 attempts. */
 export function maxAttempts(policy: StepPolicy, forced = false): number {

@@ -1,4 +1,4 @@
-import type { StepErrorInfo } from '../../nodes/sdk/node-error.ts';
+import type { StepErrorInfo } from '../contract/node-error.ts';
 import type { SafeStopSettings } from '../contract/flow/schema.ts';
 
 /** Watches the error rate over the last `window` finished records and says when to stop. */

@@ -1,4 +1,4 @@
-import type { StepErrorInfo } from '../../nodes/sdk/node-error.ts';
+import type { StepErrorInfo } from '../contract/node-error.ts';
 
 /** What a secret is replaced with wherever it would leave the engine. */
 export const MASK = '••••••';

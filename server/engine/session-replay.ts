@@ -1,4 +1,4 @@
-import type { StepErrorInfo } from '../../nodes/sdk/node-error.ts';
+import type { StepErrorInfo } from '../contract/node-error.ts';
 import type { TokenSession, TokenState } from '../store/types.ts';
 import type { CompiledFlow, CompiledNode } from './compiled-flow.ts';
 

@@ -1,3 +1,5 @@
+import type { RunProgress } from '../contract/wire/monitoring.ts';
+export type { RunProgress };
 /**
  * Runs with no progress: the part of the watchdog that looks at whole runs. Progress is a step
  * starting or ending, a record changing status or the run changing status; a run whose records
@@ -10,15 +12,6 @@ export interface StallWatchOptions {
   /** How often runs are looked at (default: a tenth of stallMs, between 1 s and 60 s). */
   checkMs?: number;
   now?: () => number;
-}
-
-export interface RunProgress {
-  runId: string;
-  flowId: string;
-  /** When the run last made progress (ISO). */
-  lastProgressAt: string;
-  /** When it was flagged as stalled (ISO), or null. */
-  stalledSince: string | null;
 }
 
 interface Tracked {

@@ -1,6 +1,6 @@
 import type { RecordData } from '../../nodes/sdk/types.ts';
-import { NodeError, toStepError, type StepErrorInfo } from '../../nodes/sdk/node-error.ts';
-import { evaluate, toBoolean } from '../../nodes/core/lib/expression.ts';
+import { NodeError, toStepError, type StepErrorInfo } from '../contract/node-error.ts';
+import { evaluate, toBoolean } from '../contract/expression/expression.ts';
 import type { StepPolicy } from '../contract/flow/schema.ts';
 
 /** Required inputs and pre-check: a record that fails them never runs the step. */

@@ -1,6 +1,6 @@
 import type { NetworkAccess } from '../../nodes/sdk/network.ts';
 import type { CredentialAccess, EvidenceSink, NodeResources, NodeLogger, NodeStateAccess, RecordData, StepResult } from '../../nodes/sdk/types.ts';
-import { toStepError, type StepErrorInfo } from '../../nodes/sdk/node-error.ts';
+import { toStepError, type StepErrorInfo } from '../contract/node-error.ts';
 import type { CompiledNode } from './compiled-flow.ts';
 import type { FlowCalls, TrackingAccess } from '../../nodes/sdk/services.ts';
 import { WaitHalted } from './child-runs.ts';

@@ -1,4 +1,4 @@
-import type { StepErrorInfo } from '../../nodes/sdk/node-error.ts';
+import type { StepErrorInfo } from '../contract/node-error.ts';
 
 /**
  * The stuck-step watchdog: how long a step may go on after its timeout cancelled it.

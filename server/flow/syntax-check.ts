@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { AnyNodeDefinition } from '../../nodes/sdk/types.ts';
-import { checkSyntax, syntaxOf, type SyntaxMeta } from '../../nodes/core/lib/syntax.ts';
+import { checkSyntax, syntaxOf, type SyntaxMeta } from '../contract/expression/syntax.ts';
 import { stepPolicySchema, type FlowNode } from '../contract/flow/schema.ts';
 import { jsonPath, type FlowProblem } from '../contract/flow/problems.ts';
 

@@ -1,5 +1,5 @@
 import type { Json } from '../../nodes/sdk/types.ts';
-import { NodeError } from '../../nodes/sdk/node-error.ts';
+import { NodeError } from '../contract/node-error.ts';
 import { WEBHOOK_TRIGGER, webhookParams, webhookTrigger, type WebhookParams } from '../../nodes/webhook/trigger.ts';
 import { EVENT_ID_FIELD, hookRecord } from '../../nodes/webhook/record.ts';
 import { verifySignature } from '../../nodes/webhook/signature.ts';

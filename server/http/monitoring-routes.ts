@@ -4,7 +4,7 @@ import type { Engine } from '../engine/engine.ts';
 import { ConveyorError } from '../errors.ts';
 import { checkMailCredential } from '../monitoring/deliver.ts';
 import type { Monitoring } from '../monitoring/monitoring.ts';
-import { alertSettings, summarySettings } from '../monitoring/settings.ts';
+import { alertSettings, summarySettings } from '../contract/wire/monitoring-settings.ts';
 import type { Store } from '../store/types.ts';
 import { parseBody } from './parse.ts';
 

@@ -1,8 +1,8 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { scheduleParams } from '../../nodes/core/schedule.ts';
-import { nextTimes } from '../../nodes/core/lib/schedule-times.ts';
-import { NodeError } from '../../nodes/sdk/node-error.ts';
+import { scheduleParams } from '../../nodes/schedule/trigger.ts';
+import { nextTimes } from '../../nodes/schedule/times.ts';
+import { NodeError } from '../contract/node-error.ts';
 import type { Scheduler } from '../scheduler/scheduler.ts';
 import { ConveyorError } from '../errors.ts';
 import { parseBody } from './parse.ts';

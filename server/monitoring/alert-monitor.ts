@@ -6,7 +6,7 @@ import { postWebhook, sendMail, shownUrl } from './deliver.ts';
 import { attemptDelivery, type MonitorParts } from './delivery-attempt.ts';
 import type { Delivery, Firing } from './monitor-state.ts';
 import { ScheduleWatch } from './schedule-watch.ts';
-import type { AlertRule, AlertSettings } from './settings.ts';
+import type { AlertRule, AlertSettings } from '../contract/wire/monitoring-settings.ts';
 
 export interface AlertMonitorOptions extends MonitorParts {
   engine: Engine;

@@ -1,7 +1,7 @@
 import type { ActiveRunInfo } from '../engine/engine.ts';
 import type { ScheduleInfo } from '../scheduler/scheduler.ts';
 import type { Store } from '../store/types.ts';
-import type { AlertRule } from './settings.ts';
+import type { AlertRule } from '../contract/wire/monitoring-settings.ts';
 import type { ScheduleWatch } from './schedule-watch.ts';
 
 /** Whether one rule's condition holds now, and how to say it. */

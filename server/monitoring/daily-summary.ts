@@ -1,7 +1,7 @@
 import { runOutcome, type OutcomeKind } from '../contract/run-outcome.ts';
 import { emptyCounts, type StatusCounts } from '../contract/status.ts';
 import type { Store } from '../store/types.ts';
-import type { SummarySetting } from './settings.ts';
+import type { SummarySetting } from '../contract/wire/monitoring-settings.ts';
 import { instantOf, localTime, previousDay } from './zoned-time.ts';
 
 /** What a daily summary says: the runs of the 24 hours before its send time. */

@@ -1,6 +1,8 @@
 import type { Json } from '../../nodes/sdk/types.ts';
 import type { Store } from '../store/types.ts';
-import { EMPTY_ALERTS, alertSettings, summarySettings, type AlertSettings, type SummarySettings } from './settings.ts';
+import { EMPTY_ALERTS, alertSettings, summarySettings, type AlertSettings, type SummarySettings } from '../contract/wire/monitoring-settings.ts';
+import type { Firing, Delivery } from '../contract/wire/monitoring.ts';
+export type { Firing, Delivery };
 
 /**
  * Where monitoring keeps what it must remember across restarts, in the store's node state (one
@@ -14,30 +16,6 @@ const INSTALL = 'monitor:install';
 const DELIVERIES_KEPT = 50;
 
 export const flowScope = (flowId: string) => `monitor:${flowId}`;
-
-/** A condition that fired and has not cleared yet. */
-export interface Firing {
-  since: string;
-  title: string;
-  detail: string;
-  /** False while the alert could not be delivered; `retryAt` says when it is tried again. */
-  delivered: boolean;
-  retryAt?: string;
-}
-
-/** One delivery attempt, as the delivery log shows it. */
-export interface Delivery {
-  at: string;
-  ruleId: string;
-  /** `alert` when a condition fired, `resolved` when it cleared, `summary` for the daily summary, `test` for a test message. */
-  kind: 'alert' | 'resolved' | 'summary' | 'test';
-  channel: 'mail' | 'webhook';
-  ok: boolean;
-  /** Where it went: addresses, or the webhook's address without its query. */
-  target: string;
-  title: string;
-  error?: { code: string; message: string };
-}
 
 export class MonitorState {
   constructor(private readonly store: Store) {}

@@ -1,7 +1,7 @@
 import type { Json } from '../../nodes/sdk/types.ts';
-import { NodeError, type StepErrorInfo } from '../../nodes/sdk/node-error.ts';
-import { scheduleParams, type ScheduleParams } from '../../nodes/core/schedule.ts';
-import { describeSchedule, dueTimes, nextTimes } from '../../nodes/core/lib/schedule-times.ts';
+import { NodeError, type StepErrorInfo } from '../contract/node-error.ts';
+import { scheduleParams, type ScheduleParams } from '../../nodes/schedule/trigger.ts';
+import { describeSchedule, dueTimes, nextTimes } from '../../nodes/schedule/times.ts';
 import type { Engine } from '../engine/engine.ts';
 import type { FlowDocument } from '../contract/flow/schema.ts';
 import type { FlowRow, Store } from '../store/types.ts';

@@ -1,6 +1,6 @@
 import type { FlowDocument } from '../contract/flow/schema.ts';
 import type { Json, RecordData, RejectInfo, TerminalStatus, LogLevel } from '../../nodes/sdk/types.ts';
-import type { StepErrorInfo } from '../../nodes/sdk/node-error.ts';
+import type { StepErrorInfo } from '../contract/node-error.ts';
 import type { StoreWriteFailure } from './write-failure.ts';
 import type { RetentionStore } from './retention.ts';
 

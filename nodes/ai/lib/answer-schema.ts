@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { NodeError } from '../../sdk/node-error.ts';
+import { NodeError } from '../../../server/contract/node-error.ts';
 import type { Json } from '../../sdk/types.ts';
 
 /**

@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { NodeError } from '../../sdk/node-error.ts';
+import { NodeError } from '../../../server/contract/node-error.ts';
 import type { NetworkAccess } from '../../sdk/network.ts';
 import type { NodeLogger } from '../../sdk/types.ts';
 import { noteRetryAfter, parseRetryAfter, waitForRateLimit, type RateLimit } from '../../sdk/rate-limit.ts';
-import { abortError, sleep } from '../../core/lib/abort.ts';
+import { abortError, sleep } from '../../sdk/abort.ts';
 import type { TokenUsage } from './usage.ts';
 
 /**

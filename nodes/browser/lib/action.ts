@@ -1,4 +1,4 @@
-import { NodeError } from '../../sdk/node-error.ts';
+import { NodeError } from '../../../server/contract/node-error.ts';
 import { firstLine } from './session.ts';
 
 /** The element was found but the action could not be done on it (disabled, covered, not a field…). */

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { chromium, type Browser } from 'playwright-core';
-import { NodeError } from '../../sdk/node-error.ts';
+import { NodeError } from '../../../server/contract/node-error.ts';
 
 /** Flags for Chromium on a server: no sandbox (root in containers), no GPU, no calls home. */
 export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'];

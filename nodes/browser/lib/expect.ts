@@ -1,7 +1,7 @@
 import type { Page } from 'playwright-core';
-import { NodeError } from '../../sdk/node-error.ts';
+import { NodeError } from '../../../server/contract/node-error.ts';
 import type { NodeContext } from '../../sdk/types.ts';
-import { sleep } from '../../core/lib/abort.ts';
+import { sleep } from '../../sdk/abort.ts';
 import { POLL_MS, listSelectors, matchOnce } from './selectors.ts';
 import { urlMatches } from './params.ts';
 import { describeRoles } from './role-selector.ts';

@@ -1,5 +1,5 @@
 import type { Page } from 'playwright-core';
-import { NodeError } from '../../sdk/node-error.ts';
+import { NodeError } from '../../../server/contract/node-error.ts';
 
 /**
  * What the site itself says when it refuses something. When a browser step fails because the page is

@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { NodeError } from '../../sdk/node-error.ts';
+import { NodeError } from '../../../server/contract/node-error.ts';
 import type { NodeContext } from '../../sdk/types.ts';
-import { sleep } from '../../core/lib/abort.ts';
-import { LinearRegExp, LinearRegexError } from '../../core/lib/linear-regex.ts';
-import { PATTERN_UNSUPPORTED_HINT } from '../../core/lib/syntax.ts';
+import { sleep } from '../../sdk/abort.ts';
+import { LinearRegExp, LinearRegexError } from '../../../server/contract/expression/linear-regex.ts';
+import { PATTERN_UNSUPPORTED_HINT } from '../../../server/contract/expression/syntax.ts';
 import { POLL_MS } from './selectors.ts';
 import type { Page } from 'playwright-core';
 

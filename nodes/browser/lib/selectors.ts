@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import type { Locator, Page } from 'playwright-core';
-import { NodeError } from '../../sdk/node-error.ts';
+import { NodeError } from '../../../server/contract/node-error.ts';
 import type { NodeContext } from '../../sdk/types.ts';
-import { sleep } from '../../core/lib/abort.ts';
-import { renderTemplate } from '../../core/lib/template.ts';
+import { sleep } from '../../sdk/abort.ts';
+import { renderTemplate } from '../../../server/contract/expression/template.ts';
 import { firstLine } from './session.ts';
 import { describeRoles, toPlaywrightSelector } from './role-selector.ts';
 

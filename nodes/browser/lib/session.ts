@@ -1,7 +1,7 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { NodeError } from '../../sdk/node-error.ts';
+import { NodeError } from '../../../server/contract/node-error.ts';
 import type { NodeContext } from '../../sdk/types.ts';
-import { abortError } from '../../core/lib/abort.ts';
+import { abortError } from '../../sdk/abort.ts';
 import { launchChromium } from './chromium.ts';
 import { maskedScreenshot } from './screenshot.ts';
 import { withPageMessages } from './page-says.ts';

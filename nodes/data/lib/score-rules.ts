@@ -1,6 +1,6 @@
 import type { Json, RecordData } from '../../sdk/types.ts';
-import { LinearRegExp, linearCompileProblem } from '../../core/lib/linear-regex.ts';
-import { toText } from '../../core/lib/template.ts';
+import { LinearRegExp, linearCompileProblem } from '../../../server/contract/expression/linear-regex.ts';
+import { toText } from '../../../server/contract/expression/template.ts';
 import { valueAt } from './value-at.ts';
 
 /**

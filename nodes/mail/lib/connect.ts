@@ -1,5 +1,5 @@
 import { ImapFlow } from 'imapflow';
-import { NodeError } from '../../sdk/node-error.ts';
+import { NodeError } from '../../../server/contract/node-error.ts';
 import type { NodeContext, ResolvedCredential } from '../../sdk/types.ts';
 
 /** The mail server settings of an imap/smtp credential (fields + password). */

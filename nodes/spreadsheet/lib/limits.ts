@@ -1,4 +1,4 @@
-import { NodeError } from '../../sdk/node-error.ts';
+import { NodeError } from '../../../server/contract/node-error.ts';
 
 /**
  * How much one spreadsheet read may take. Every limit is enforced while the file streams (inflated

@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import Papa from 'papaparse';
-import { NodeError } from '../../sdk/node-error.ts';
+import { NodeError } from '../../../server/contract/node-error.ts';
 import { aborted, unreadable, type RowSink } from './sheet-file.ts';
 
 export interface CsvOptions {

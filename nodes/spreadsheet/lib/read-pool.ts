@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
-import { NodeError } from '../../sdk/node-error.ts';
+import { NodeError } from '../../../server/contract/node-error.ts';
 import type { ReadSheetParams } from '../read-sheet.ts';
 import { limitExceeded, type SheetLimits } from './limits.ts';
 import type { SheetRecords } from './sheet-mapping.ts';

@@ -1,5 +1,5 @@
 import { parentPort } from 'node:worker_threads';
-import { NodeError } from '../../sdk/node-error.ts';
+import { NodeError } from '../../../server/contract/node-error.ts';
 import { readSheetInThread } from '../read-sheet.ts';
 import type { SheetReadJob, SheetReadReply } from './read-pool.ts';
 

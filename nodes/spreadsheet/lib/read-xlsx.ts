@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path/posix';
 import type { Readable } from 'node:stream';
 import ExcelJS from 'exceljs';
-import { NodeError } from '../../sdk/node-error.ts';
+import { NodeError } from '../../../server/contract/node-error.ts';
 import type { Json } from '../../sdk/types.ts';
 import { BoundedZip } from './bounded-zip.ts';
 import { cellToJson } from './cell-value.ts';

@@ -1,6 +1,6 @@
 import type { Json } from '../../sdk/types.ts';
 import { isEmptyValue } from './cell-value.ts';
-import { LinearRegExp, wholeMatch } from '../../core/lib/linear-regex.ts';
+import { LinearRegExp, wholeMatch } from '../../../server/contract/expression/linear-regex.ts';
 
 export type LetterCase = 'keep' | 'lower' | 'upper';
 export type MustBe = 'anything' | 'email' | 'number' | 'date';

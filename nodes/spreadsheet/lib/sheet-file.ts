@@ -1,6 +1,6 @@
 import { open } from 'node:fs/promises';
 import path from 'node:path';
-import { NodeError } from '../../sdk/node-error.ts';
+import { NodeError } from '../../../server/contract/node-error.ts';
 import type { Json } from '../../sdk/types.ts';
 
 /** One row of a sheet: its number as the operator sees it (1 = first line) and its cells, column A first. */

@@ -1,4 +1,4 @@
-import { NodeError } from '../../sdk/node-error.ts';
+import { NodeError } from '../../../server/contract/node-error.ts';
 import type { Json, RecordData, RejectInfo } from '../../sdk/types.ts';
 import { isEmptyValue } from './cell-value.ts';
 import { applyColumn, compileColumn, showValue, type ColumnSpec, type CompiledColumn, type ValueProblem } from './row-rules.ts';

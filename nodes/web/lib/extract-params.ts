@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { fieldName } from '../../core/lib/fields.ts';
+import { fieldName } from '../../sdk/fields.ts';
 import { rateLimitParams } from '../../sdk/rate-limit.ts';
 import { selectorProblem } from './extract-items.ts';
 

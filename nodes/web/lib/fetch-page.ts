@@ -1,8 +1,8 @@
-import { NodeError } from '../../sdk/node-error.ts';
+import { NodeError } from '../../../server/contract/node-error.ts';
 import type { NetworkAccess } from '../../sdk/network.ts';
 import type { NodeLogger } from '../../sdk/types.ts';
 import { noteRetryAfter, waitForRateLimit, type RateLimit } from '../../sdk/rate-limit.ts';
-import { abortError } from '../../core/lib/abort.ts';
+import { abortError } from '../../sdk/abort.ts';
 
 /**
  * GETs one HTML page for the extract steps through the run's network policy and the flow's per-host

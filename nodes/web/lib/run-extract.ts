@@ -1,4 +1,4 @@
-import { NodeError } from '../../sdk/node-error.ts';
+import { NodeError } from '../../../server/contract/node-error.ts';
 import { out, outMany } from '../../sdk/define-node.ts';
 import type { NodeContext, RecordData, StepResult } from '../../sdk/types.ts';
 import { extractItems, type FieldSpec } from './extract-items.ts';

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FLOW_FORMAT, type FlowDocument } from '../../../server/contract/flow/schema.ts';
 import { openSqlJsStore } from '../../../server/store/sqljs-store.ts';
-import { distribute } from '../../../nodes/core/distribute.ts';
+import { distribute } from '../../../nodes/flow/distribute.ts';
 import { MemoryState, runNode } from '../../../nodes/sdk/testing.ts';
 import { api, kill, killAllStudios, startStudio } from './studio-process.ts';
 

@@ -3,8 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { afterEach, describe, expect, it } from 'vitest';
-import { defineNode, out } from '../../../nodes/sdk/define-node.ts';
-import { NodeError } from '../../../nodes/sdk/node-error.ts';
+import { defineNode, defineTrigger, out } from '../../../nodes/sdk/define-node.ts';
+import { NodeError } from '../../../server/contract/node-error.ts';
 import { NodeRegistry } from '../../../nodes/registry.ts';
 import { Engine } from '../../../server/engine/engine.ts';
 import type { EngineEvent } from '../../../server/engine/events.ts';
@@ -54,15 +54,13 @@ const other = defineNode({
   },
 });
 
-const trigger = defineNode({
+const trigger = defineTrigger({
   type: 'test.trigger',
   title: 'Trigger',
   category: 'Triggers',
   description: 'one record',
   effect: 'none',
-  trigger: true,
   params: z.object({}),
-  inputs: [],
   outputs: [{ id: 'out', label: 'Out' }],
   records: () => [{ n: 1 }],
   run: (ctx) => out(ctx.input),

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { defineNode, endWith, out } from '../../../nodes/sdk/define-node.ts';
-import { NodeError } from '../../../nodes/sdk/node-error.ts';
+import { NodeError } from '../../../server/contract/node-error.ts';
 import type { RecordData } from '../../../nodes/sdk/types.ts';
 import { NodeRegistry } from '../../../nodes/registry.ts';
 import { Engine } from '../../../server/engine/engine.ts';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { decideFailure, type FailureDecision } from '../../../server/engine/failure-decision.ts';
 import type { StepPolicy } from '../../../server/contract/flow/schema.ts';
-import type { StepErrorInfo } from '../../../nodes/sdk/node-error.ts';
+import type { StepErrorInfo } from '../../../server/contract/node-error.ts';
 
 const transient: StepErrorInfo = { code: 'E_HTTP_STATUS', message: 'answered 503', hint: 'Try later.', transient: true };
 const business: StepErrorInfo = { code: 'E_VERIFY_FAILED', message: 'The page says: "An account already exists"', hint: 'Check the data.', transient: false };

@@ -2,8 +2,8 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
-import { defineNode, out, outMany, endWith } from '../../../nodes/sdk/define-node.ts';
-import { NodeError } from '../../../nodes/sdk/node-error.ts';
+import { defineNode, defineTrigger, out, outMany, endWith } from '../../../nodes/sdk/define-node.ts';
+import { NodeError } from '../../../server/contract/node-error.ts';
 import type { AnyNodeDefinition, RecordData } from '../../../nodes/sdk/types.ts';
 import { NodeRegistry } from '../../../nodes/registry.ts';
 import { Engine } from '../../../server/engine/engine.ts';
@@ -16,10 +16,10 @@ import { FLOW_FORMAT, type FlowDocument } from '../../../server/contract/flow/sc
 export const probe = { active: 0, maxActive: 0, calls: new Map<string, number>(), opened: [] as string[], closed: [] as string[] };
 
 export const testNodes: AnyNodeDefinition[] = [
-  defineNode({
-    type: 'test.trigger', title: 'Trigger', category: 'Triggers', description: 'records from params', effect: 'none', trigger: true,
+  defineTrigger({
+    type: 'test.trigger', title: 'Trigger', category: 'Triggers', description: 'records from params', effect: 'none',
     params: z.object({ records: z.array(z.record(z.string(), z.any())).default([]) }),
-    inputs: [], outputs: [{ id: 'out', label: 'Out' }],
+    outputs: [{ id: 'out', label: 'Out' }],
     records: (p, input) => (input?.records as RecordData[] | undefined) ?? (p.records as RecordData[]),
     run: (ctx) => out(ctx.input),
   }),

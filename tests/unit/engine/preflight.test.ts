@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createRegistry } from '../../../nodes/index.ts';
-import { defineNode, out } from '../../../nodes/sdk/define-node.ts';
+import { defineTrigger, out } from '../../../nodes/sdk/define-node.ts';
 import { tempDir, writeCsv } from '../../../nodes/spreadsheet/test-files.ts';
 import { preflight } from '../../../server/engine/preflight.ts';
 import { Engine } from '../../../server/engine/engine.ts';
@@ -45,16 +45,14 @@ describe('preflight (dry check)', () => {
   });
 
   it('a trigger that crashes becomes a problem at its node; no trigger, no reading', async () => {
-    const crashing = defineNode({
+    const crashing = defineTrigger({
       type: 'test.crash',
       title: 'Crash',
       category: 'Triggers',
       description: '',
       params: z.object({}),
-      inputs: [],
       outputs: [{ id: 'out', label: 'Out' }],
       effect: 'none',
-      trigger: true,
       records() {
         throw new Error('boom');
       },

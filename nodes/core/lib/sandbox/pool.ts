@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { Json } from '../../../sdk/types.ts';
-import { abortError } from '../abort.ts';
+import { abortError } from '../../../sdk/abort.ts';
 import type { EngineStats, FromWorker, SandboxOutcome, SandboxRequest, SandboxRun, ToWorker, WorkerJob, WorkerRun } from './types.ts';
 
 /**

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { defineNode } from '../sdk/define-node.ts';
-import { NodeError } from '../sdk/node-error.ts';
+import { NodeError } from '../../server/contract/node-error.ts';
 import type { Json, NodeStateAccess, StateWrite } from '../sdk/types.ts';
-import { sleep } from './lib/abort.ts';
-import { fieldName } from './lib/fields.ts';
+import { sleep } from '../sdk/abort.ts';
+import { fieldName } from '../sdk/fields.ts';
 
 /**
  * Distribute: sends each record to one of several targets (accounts, branches). The counters that
@@ -246,7 +246,6 @@ export const distribute = defineNode({
   description: 'Shares the records between several accounts or branches: round robin, by weight, least used or seeded random, with caps and cooldowns per target.',
   icon: 'scale',
   params,
-  inputs: [{ id: 'in', label: 'In' }],
   outputs: [],
   dynamicOutputs: { param: 'targets', idField: 'id', labelField: 'label' },
   effect: 'none',

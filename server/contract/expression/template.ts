@@ -1,4 +1,4 @@
-import { NodeError } from '../../sdk/node-error.ts';
+import { NodeError } from '../node-error.ts';
 import { evaluate, expressionSyntaxError, tryCompile } from './expression.ts';
 
 /**

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { defineNode, out } from '../sdk/define-node.ts';
+import { defineTrigger, out } from '../sdk/define-node.ts';
 import type { RecordData } from '../sdk/types.ts';
-import { cronProblem, timezoneProblem } from './lib/schedule-times.ts';
+import { cronProblem, timezoneProblem } from './times.ts';
 
 export const scheduleParams = z
   .object({
@@ -51,17 +51,15 @@ export const scheduleParams = z
 
 export type ScheduleParams = z.infer<typeof scheduleParams>;
 
-export const scheduleTrigger = defineNode({
+export const scheduleTrigger = defineTrigger({
   type: 'schedule.trigger',
   title: 'Schedule',
   category: 'Triggers',
   description: 'Starts the flow on a schedule — every N seconds or at cron times in a time zone — once the schedule is switched on in the flow list.',
   icon: 'alarm-clock',
   params: scheduleParams,
-  inputs: [],
   outputs: [{ id: 'out', label: 'Tick' }],
   effect: 'none',
-  trigger: true,
   records(_p, input): RecordData[] {
     if (input?.records && input.records.length > 0) return input.records;
     return [{ firedAt: new Date().toISOString(), scheduledFor: null, manual: true }];

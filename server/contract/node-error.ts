@@ -1,4 +1,4 @@
-import type { StepErrorInfo } from '../../server/contract/data.ts';
+import type { StepErrorInfo } from './data.ts';
 
 /**
  * A failure a node reports on purpose: a stable code, a message a person can read,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { NodeError } from '../../sdk/node-error.ts';
+import { NodeError } from '../node-error.ts';
 import { compile, evaluate, expressionProblem, toBoolean, toJson } from './expression.ts';
-import { failureOf } from '../../sdk/testing.ts';
+import { failureOf } from '../../../nodes/sdk/testing.ts';
 
 describe('expression helper', () => {
   it('evaluates JSONata against the record and caches the compiled expression', async () => {

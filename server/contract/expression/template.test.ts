@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { renderTemplate } from './template.ts';
-import { failureOf } from '../../sdk/testing.ts';
+import { failureOf } from '../../../nodes/sdk/testing.ts';
 
 describe('template helper', () => {
   const data = { id: 7, name: 'Ada "the first"', tags: ['a', 'b'], nested: { x: 1 }, none: null };

@@ -1,5 +1,5 @@
 import { Cron } from 'croner';
-import { NodeError } from '../../sdk/node-error.ts';
+import { NodeError } from '../../server/contract/node-error.ts';
 
 /** What the times of a schedule depend on (the Schedule trigger's params). */
 export interface ScheduleTimesParams {

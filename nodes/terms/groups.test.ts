@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { termGroups } from './term-groups.ts';
+import { termGroups } from './groups.ts';
 import { failureOf } from '../sdk/testing.ts';
 import { tempDir, writeCsv, writeXlsx } from '../spreadsheet/test-files.ts';
 

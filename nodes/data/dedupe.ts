@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { defineNode, out } from '../sdk/define-node.ts';
-import { NodeError } from '../sdk/node-error.ts';
+import { NodeError } from '../../server/contract/node-error.ts';
 import type { Json } from '../sdk/types.ts';
-import { evaluate } from './lib/expression.ts';
+import { evaluate } from '../../server/contract/expression/expression.ts';
 
 /**
  * Remove duplicates: the first record with a given key goes out on Unique, every later one on
@@ -58,7 +58,6 @@ export const dedupe = defineNode({
   description: 'Lets the first record with each key through on Unique and sends the later ones with the same key to Duplicate, within a run or across runs.',
   icon: 'copy-minus',
   params,
-  inputs: [{ id: 'in', label: 'In' }],
   outputs: [
     { id: 'unique', label: 'Unique' },
     { id: 'duplicate', label: 'Duplicate' },

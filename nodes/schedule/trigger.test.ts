@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { scheduleTrigger, scheduleParams } from './schedule.ts';
-import { describeSchedule, dueTimes, nextTimes } from './lib/schedule-times.ts';
+import { scheduleTrigger, scheduleParams } from './trigger.ts';
+import { describeSchedule, dueTimes, nextTimes } from './times.ts';
 import { failureOf, runNode } from '../sdk/testing.ts';
 
 const defaults = scheduleParams.parse({});

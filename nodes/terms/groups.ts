@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
-import { defineNode, out } from '../sdk/define-node.ts';
-import { NodeError } from '../sdk/node-error.ts';
+import { defineTrigger, out } from '../sdk/define-node.ts';
+import { NodeError } from '../../server/contract/node-error.ts';
 import type { Json, RecordData, RejectInfo, RunInput } from '../sdk/types.ts';
 import { sheetKind, type SheetRow } from '../spreadsheet/lib/sheet-file.ts';
 import { readCsv } from '../spreadsheet/lib/read-csv.ts';
@@ -43,17 +43,15 @@ const params = z.object({
 
 type Params = z.infer<typeof params>;
 
-export const termGroups = defineNode({
+export const termGroups = defineTrigger({
   type: 'terms.groups',
   title: 'Groups of search terms',
   category: 'Triggers',
   description: 'Runs the flow once per search term, term by term and group by group, at a set interval; the run panel shows progress per group and term.',
   icon: 'list-tree',
   params,
-  inputs: [],
   outputs: [{ id: 'out', label: 'Terms' }],
   effect: 'none',
-  trigger: true,
   acceptsFile: true,
   pacing: (p) => (p.intervalSeconds > 0 ? { intervalMs: Math.round(p.intervalSeconds * 1000) } : null),
   grouping: (p) => ({ groupField: p.groupField, itemField: p.termField }),

@@ -1,6 +1,6 @@
 import jsonata from 'jsonata';
-import { NodeError } from '../../sdk/node-error.ts';
-import type { Json } from '../../sdk/types.ts';
+import { NodeError } from '../node-error.ts';
+import type { Json } from '../data.ts';
 import { LinearRegExp, linearCompileProblem } from './linear-regex.ts';
 import { FALLBACK, fastPathFor, type FastPath } from './expression-fast.ts';
 
