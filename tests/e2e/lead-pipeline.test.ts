@@ -90,7 +90,7 @@ describe('the lead pipeline against the demo', () => {
     await page.locator(s.tid('editor')).waitFor();
     await s.waitForCanvas(page);
     const dailyRun = await s.startRun(page);
-    await s.waitForRunStatus(page, ['completed', 'failed'], 60_000);
+    await s.waitForRunStatus(page, ['completed', 'failed'], 90_000);
     const pipelineRuns = await api<RunSummary[]>(studio.url, 'GET', '/api/runs?flowId=lead-pipeline');
     expect(pipelineRuns).toHaveLength(1);
     const run = await waitForRun(studio.url, pipelineRuns[0].id);
@@ -138,5 +138,5 @@ describe('the lead pipeline against the demo', () => {
     const html = await page.content();
     for (const secret of [DEMO_MODEL_KEY, ...SENDERS.map((x) => x.password)]) expect(html).not.toContain(secret);
     expect(studio.pageErrors).toEqual([]);
-  }, 90_000);
+  }, 120_000);
 });
