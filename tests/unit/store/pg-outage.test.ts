@@ -3,7 +3,6 @@
  * interrupted with E_STORE_WRITE instead of failing, Resume is refused while the database is away,
  * and once it answers again Resume finishes every record with no committed call repeated.
  */
-import { createServer, type Server } from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -12,9 +11,9 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openConveyor } from '../../../server/conveyor.ts';
 import { openPgStore } from '../../../server/store/pg/pg-store.ts';
-import { FLOW_FORMAT, type FlowDocument } from '../../../server/contract/flow/schema.ts';
 import { createTestDatabase, type TestDatabase } from './contract/pg-database.ts';
 import { recordData, runRow, stepRow, stepUpdate } from './fixtures.ts';
+import { effectFlow, startEffects, unrepeated, type Effects } from './contract/effects.ts';
 
 process.env.CONVEYOR_ALLOW_HOSTS = '127.0.0.1';
 
@@ -49,33 +48,22 @@ class Outage {
 
 let db: TestDatabase;
 let outage: Outage;
-let effects: Server;
-let base = '';
-const calls = new Map<string, number>();
+let effects: Effects;
 let cutAfter = Infinity;
-const total = () => [...calls.values()].reduce((a, b) => a + b, 0);
 
 beforeAll(async () => {
   db = await createTestDatabase();
   const u = new URL(db.url);
   outage = new Outage({ host: u.hostname, port: Number(u.port || 5432) });
   await outage.up();
-  effects = createServer((req, res) => {
-    const key = decodeURIComponent(req.url!.split('/').pop()!);
-    calls.set(key, (calls.get(key) ?? 0) + 1);
-    if (total() === cutAfter) void outage.down();
-    setTimeout(() => {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ key, count: calls.get(key) }));
-    }, 20);
+  effects = await startEffects(20, (total) => {
+    if (total === cutAfter) void outage.down();
   });
-  await new Promise<void>((r) => effects.listen(0, '127.0.0.1', () => r()));
-  base = `http://127.0.0.1:${(effects.address() as AddressInfo).port}`;
 });
 
 afterAll(async () => {
   await outage?.down();
-  await new Promise<void>((r) => (effects ? effects.close(() => r()) : r()));
+  await effects?.close();
   await db?.drop();
 });
 
@@ -85,25 +73,6 @@ function viaProxy(): string {
   u.hostname = '127.0.0.1';
   u.port = String(outage.port);
   return u.toString();
-}
-
-function effectFlow(records: number): FlowDocument {
-  return {
-    format: FLOW_FORMAT,
-    id: 'flow_outage',
-    name: 'Database away',
-    description: '',
-    settings: { concurrency: 3 },
-    nodes: [
-      { id: 'trigger', type: 'core.manual-trigger', position: { x: 0, y: 0 }, params: { format: 'json', records: JSON.stringify(Array.from({ length: records }, (_, i) => ({ key: `k${i}` }))) } },
-      { id: 'call', type: 'core.http-request', position: { x: 200, y: 0 }, params: { method: 'POST', url: `${base}/effect/{{ key }}`, bodyFormat: 'none' } },
-      { id: 'done', type: 'core.end', position: { x: 400, y: 0 }, params: { status: 'success' } },
-    ],
-    edges: [
-      { id: 'e1', source: 'trigger', sourcePort: 'out', target: 'call', targetPort: 'in' },
-      { id: 'e2', source: 'call', sourcePort: 'out', target: 'done', targetPort: 'in' },
-    ],
-  };
 }
 
 describe('PostgreSQL away', () => {
@@ -134,19 +103,19 @@ describe('PostgreSQL away', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'conveyor-pg-outage-'));
     const c = await openConveyor(dir, { store: { kind: 'postgres', url: viaProxy() } });
     try {
-      const doc = effectFlow(RECORDS);
+      const doc = effectFlow('flow_outage', effects.base, { concurrency: 3, records: Array.from({ length: RECORDS }, (_, i) => ({ key: `k${i}` })) });
       await c.flows.import(doc, 'replace');
       cutAfter = 8;
       const run = await c.engine.startRun(doc);
       // The summary reads counts from the database, away now: wait for the run to stop executing.
       for (let waited = 0; c.engine.isActive(run.id) && waited < 30_000; waited += 50) await new Promise((r) => setTimeout(r, 50));
       expect(c.engine.isActive(run.id)).toBe(false);
-      const atHalt = total();
+      const atHalt = effects.total();
       expect(atHalt).toBeLessThan(RECORDS);
       expect(c.engine.storeWriteFailure()?.code).toBe('E_STORE_WRITE');
       await expect(c.engine.resume(run.id)).rejects.toMatchObject({ code: 'E_STORE_WRITE' });
       await expect(c.engine.summary(run.id)).rejects.toMatchObject({ code: 'E_STORE_UNREACHABLE', status: 503 });
-      expect(total()).toBe(atHalt);
+      expect(effects.total()).toBe(atHalt);
 
       cutAfter = Infinity;
       await outage.up();
@@ -161,12 +130,7 @@ describe('PostgreSQL away', () => {
       expect(done.status).toBe('completed');
       const records = (await c.store.listRecords(run.id, { limit: 1000 })).items;
       expect(records).toHaveLength(RECORDS);
-      for (const r of records) {
-        const n = calls.get(`k${r.index}`) ?? 0;
-        expect(n, `k${r.index}`).toBeLessThanOrEqual(1);
-        if (r.status === 'success') expect(n).toBe(1);
-        else expect([r.status, r.error?.code]).toEqual(['needs_review', 'E_IN_DOUBT']);
-      }
+      expect(unrepeated(records, (i) => `k${i}`, effects.calls)).toEqual([]);
     } finally {
       await c.close();
       rmSync(dir, { recursive: true, force: true });
