@@ -12,7 +12,7 @@ const MAX_SHOWN = 300;
 
 /**
  * The expression's result on the inspector's sample record, worked out in the browser by the
- * engine's own expression helper (nodes/core/lib/expression.ts), so the preview and a run agree.
+ * engine's own expression helper (server/contract/expression/expression.ts), so the preview and a run agree.
  * Shown only for an expression that compiles: the field shows the syntax mistake otherwise.
  */
 export function ExpressionPreview({ path, source, template = false }: { path: string; source: string; template?: boolean }) {

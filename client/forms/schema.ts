@@ -9,7 +9,7 @@ export interface JSONSchema {
   examples?: unknown[];
   /** `lines`: a list of strings edited as a text area, one item per line. */
   widget?: 'expression' | 'textarea' | 'template' | 'credential' | 'lines' | string;
-  /** The language of a text setting beyond its widget ('regex', 'url-pattern'; see nodes/core/lib/syntax.ts). */
+  /** The language of a text setting beyond its widget ('regex', 'url-pattern'; see server/contract/expression/syntax.ts). */
   syntax?: string;
   /** With an expression: empty means "none" (a step's pre-check). */
   allowEmpty?: boolean;

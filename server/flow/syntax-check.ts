@@ -8,7 +8,7 @@ import { jsonPath, type FlowProblem } from '../contract/flow/problems.ts';
  * Finds every expression, template and pattern a node carries — in its params (nested lists and
  * objects included, e.g. each field of Set fields) and in its step policy (pre/post-check, the
  * error map's patterns) — by walking the value along its JSON Schema, where the metadata says which
- * language a string is written in (see nodes/core/lib/syntax.ts). Each is compiled once (the
+ * language a string is written in (see server/contract/expression/syntax.ts). Each is compiled once (the
  * compilers cache by text), so a flow with a mistake is refused before any record meets it.
  */
 

@@ -9,7 +9,7 @@ import type { Json } from '../../sdk/types.ts';
  *
  * Keywords that carry a regular expression (`pattern`, `patternProperties`) are refused: JavaScript
  * would run them with backtracking on text the model wrote, which a pattern can turn into a freeze
- * (see nodes/core/lib/linear-regex.ts). Check such text with a later If or Score step instead.
+ * (see server/contract/expression/linear-regex.ts). Check such text with a later If or Score step instead.
  */
 
 /** Longest schema text accepted (a schema is a few hundred characters; this stops pasted documents). */
