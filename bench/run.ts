@@ -5,9 +5,9 @@ import path from 'node:path';
 import os from 'node:os';
 import type { HookAckResult } from './hook-ack.ts';
 import { measureVsNodeRed, vsNodeRedMarkdown, type VsNodeRed } from './vs-node-red.ts';
+import { signupMarkdown, type SignupResult } from './signup-section.ts';
 
 interface ChainResult { records: number; concurrency: number; steps: number; seconds: number; recordsPerSec: number; stepsPerSec: number; peakRssMb: number }
-interface SignupResult { concurrency: number; variant?: 'before' | 'after'; rows: number; seconds: number; recordsPerMin: number }
 interface DriftResult { ticks: number; intervalMs: number; meanLateMs: number; p95LateMs: number; maxLateMs: number; endDriftMs: number }
 interface GroupsResult { groups: number; termsPerGroup: number; seconds: number; termsPerSec: number; transitionMeanMs: number; transitionMaxMs: number; withinGroupMeanMs: number }
 interface UiPhase { seconds: number; longTasks: number; maxMs: number; blockedMs: number; blockedShare: number; rendererCpuMs: number; serverCpuMs: number; loadavg: [number, number, number] }
@@ -230,25 +230,7 @@ trim, lower-case and email rules): *rows/s read*. Then the same file runs end to
 | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
 ${sheet.map((r) => `| ${fmt(r.rows)} | ${r.fileMb.toFixed(1)} MB | ${fmt(r.rowsPerSec)} | ${fmt(r.rejects)} | ${r.concurrency} | ${r.seconds.toFixed(1)} s | ${fmt(r.recordsPerSec)} | ${fmt(r.peakRssMb)} MB |`).join('\n')}
 
-## Signup with an email code (template), against the demo site and Dovecot
-
-\`flows/signup-with-email-code.json\` end to end: real Chromium opens the demo signup site, fills
-and submits the form, waits for the one-time code in a real Dovecot mailbox, enters it and checks
-the welcome page; every step committed durably. \`BENCH_SIGNUP_ROWS\` rows (default 100) at each
-concurrency (\`BENCH_SIGNUP_CONCURRENCY\`, default 1 and 4). *Before*: a new browser window
-(context) per record, everything downloaded; *after*: the template's open step as shipped, reusing
-reset windows between records and skipping images, fonts and media (the demo site has none, so
-here the gain is the reuse's). Before and after run one after the other in the same run.
-
-| concurrency | variant | rows | time | records/min |
-| ---: | --- | ---: | ---: | ---: |
-${signup.map((r) => `| ${r.concurrency} | ${r.variant ?? 'after'} | ${r.rows} | ${r.seconds.toFixed(1)} s | ${r.recordsPerMin} |`).join('\n')}
-
-On 2 cores Chromium takes all the CPU: more concurrency makes each browser step slower rather than
-the run faster. Earlier, on a quiet machine, 100 rows ran at 70.8, 63.7 and 63.7 records/min
-(concurrency 1, 4, 8) with a new window per record.
-
-## Schedules: drift over ${drift.ticks} interval ticks
+${signupMarkdown(signup)}## Schedules: drift over ${drift.ticks} interval ticks
 
 A flow with a Schedule trigger (interval ${drift.intervalMs} ms, overlap allowed) switched on in the real
 Scheduler; each tick starts a durable run. *Late* is when the tick fired minus when it was due. Ticks
