@@ -80,6 +80,15 @@ describe('flow.run (Run flow)', () => {
     expect(child.data).toEqual({ name: 'ADA' });
   });
 
+  it('an empty input, its default as the editor writes it, is accepted on save and passes the record as it is', async () => {
+    const h = await studio();
+    await h.flows.import(chain('child', [greet]), 'replace');
+    const parent = await h.flows.import(chain('parent', [['call', 'flow.run', { flowId: 'child', input: '', wait: true, field: 'childRun' }]]), 'replace');
+    const { records } = await runToEnd(h, parent.flow, [{ name: 'Ada', city: 'Lyon' }]);
+    const child = (await h.store.listRecords((records[0].output!.childRun as { id: string }).id)).items[0];
+    expect(child.data).toEqual({ name: 'Ada', city: 'Lyon' });
+  });
+
   it('without waiting: goes on at once with the child run id; the child finishes on its own', async () => {
     const h = await studio();
     await h.flows.import(chain('slow', [['nap', 'core.delay', { ms: 600 }], greet]), 'replace');

@@ -20,7 +20,8 @@ const params = z.object({
     .string()
     .default('')
     .describe('The record the other flow gets, as an expression, e.g. { "email": email, "company": company }. Empty: this record as it is.')
-    .meta({ title: 'Its input', widget: 'expression' }),
+    // Empty is meaningful here (this record as it is), so the flow check must not call it a missing expression.
+    .meta({ title: 'Its input', widget: 'expression', allowEmpty: true }),
   wait: z
     .boolean()
     .default(true)
