@@ -13,6 +13,7 @@ interface GroupsResult { groups: number; termsPerGroup: number; seconds: number;
 interface UiPhase { seconds: number; longTasks: number; maxMs: number; blockedMs: number; blockedShare: number; rendererCpuMs: number; serverCpuMs: number; loadavg: [number, number, number] }
 interface UiResult { rows: number; firstScreen: { jsBytes: number; jsFiles: number; allJsBytes: number; share: number }; idle: UiPhase; run: UiPhase; cores: number }
 interface FanOutResult { children: number; mb: number; bytesPerChild: number; seconds: number }
+interface PgStoreResult { store: 'embedded' | 'postgres'; records: number; concurrency: number; steps: number; seconds: number; cpuSeconds: number; recordsPerSec: number; stepsPerSec: number; peakRssMb: number; loadavg: [number, number] }
 interface SheetResult { rows: number; fileMb: number; readSeconds: number; rowsPerSec: number; rejects: number; concurrency: number; seconds: number; recordsPerSec: number; peakRssMb: number }
 
 function runCase<T>(script: string, args: string[]): T {
@@ -142,6 +143,15 @@ const storeMemory = bench('store-memory', () => {
   return runCase<StoreMemoryResult>('bench/store-memory.ts', []);
 });
 const sideBySide = (what: string, empty: string, history: string) => `| ${what} | ${empty} | ${history} |`;
+
+// The two stores side by side in one run: the same chain, each case in its own process, interleaved.
+const pgSizes = (process.env.BENCH_PG_SIZES ?? '10000').split(',').map(Number);
+const pgStore = bench('pg-store', () => pgSizes.flatMap((n) => (['embedded', 'postgres'] as const).map((kind) => {
+  process.stderr.write(`store ${kind}: ${n} records through the 10-step chain… `);
+  const r = runCase<PgStoreResult>('bench/pg-store.ts', [kind, String(n), concurrency]);
+  process.stderr.write(`${r.seconds.toFixed(1)} s, ${fmt(r.stepsPerSec)} steps/s, CPU ${r.cpuSeconds.toFixed(1)} s, ${fmt(r.peakRssMb)} MB\n`);
+  return r;
+})));
 
 const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
 const uiRow = (what: string, p: UiPhase) =>
@@ -278,6 +288,25 @@ themselves execute meanwhile and all finish (${hookAck.runs} runs). ${hookAck.co
 | requests | count | senders | wall | per second | p50 | p95 | max | CPU time | load average (1/5/15 min) | answers |
 | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |
 ${hookAck.phases.map(hookRow).join('\n')}
+
+## PostgreSQL store next to the embedded store
+
+\`bench/pg-store.ts\`: the engine chain above (10 set-fields nodes, every step committed before the record
+moves on) on each store, side by side in one run, each case in its own process (\`BENCH_PG_SIZES\`,
+default 10,000 records; concurrency ${concurrency}). PostgreSQL runs on the same machine (a fresh
+database per case, dropped after). *CPU* is the Conveyor process's user + system time only: PostgreSQL's
+own work is in its server processes. Load average (1 min) at the start and end of each case.
+
+| store | records | time | records/s | steps/s | CPU (Conveyor) | peak RSS | load average |
+| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
+${pgStore.map((r) => `| ${r.store} | ${fmt(r.records)} | ${r.seconds.toFixed(1)} s | ${fmt(r.recordsPerSec)} | ${fmt(r.stepsPerSec)} | ${r.cpuSeconds.toFixed(1)} s | ${fmt(r.peakRssMb)} MB | ${r.loadavg.map((x) => x.toFixed(1)).join(' → ')} |`).join('\n')}
+
+Each PostgreSQL commit is one statement (step, record, audit event) in a group-committed transaction:
+a round trip per step, where the embedded store applies the step in memory and appends it to its
+journal. So the Conveyor process spends more CPU per step on PostgreSQL (the protocol's work), and
+PostgreSQL's server processes work besides; the PostgreSQL store is for several processes on one
+database (see [architecture](architecture.md#scaling-out)). \`BENCH_PG_SIZES=10000,100000\` adds the
+100,000-record case (about ten times as long).
 
 ## The studio during a ${fmt(ui.rows)}-record run (headless Chromium)
 
