@@ -11,7 +11,7 @@ export type { TemplateNeed, TemplateInfo };
  * The demo's fixed addresses (`npm run demo`, demo/start.ts: site, SMTP sender accounts, IMAP
  * mailbox): a template allowing one of them needs the demo.
  */
-export const DEMO_HOSTS = ['127.0.0.1:3100', '127.0.0.1:2525', '127.0.0.1:1143'];
+export const DEMO_HOSTS = ['127.0.0.1:3100', '127.0.0.1:2525', '127.0.0.1:1143', '127.0.0.1:3200'];
 
 export interface Template extends TemplateInfo {
   flow: FlowDocument;
@@ -25,6 +25,7 @@ export function templateNeeds(flow: FlowDocument, registry: NodeRegistry): Templ
   const trigger = flow.nodes.map((n) => registry.get(n.type)).find((d) => d?.trigger);
   if (trigger?.acceptsFile) needs.push({ kind: 'file', text: 'a spreadsheet (.xlsx or .csv) given when the run starts' });
   else if (trigger?.type === 'schedule.trigger') needs.push({ kind: 'schedule', text: 'its schedule switched on in the flow list (it runs by itself)' });
+  else if (trigger?.type === 'webhook.trigger') needs.push({ kind: 'records', text: 'requests that another service sends to its hook address (shown in the Webhook trigger once saved)' });
   else if (trigger?.grouping) needs.push({ kind: 'records', text: 'the search terms, in groups, in its trigger' });
   else needs.push({ kind: 'records', text: 'records pasted in the run dialog (samples are in the trigger)' });
 
@@ -47,7 +48,7 @@ export function templateNeeds(flow: FlowDocument, registry: NodeRegistry): Templ
   const hosts = flow.settings?.allowHosts ?? [];
   const demo = hosts.filter((h) => DEMO_HOSTS.includes(h));
   const other = hosts.filter((h) => !DEMO_HOSTS.includes(h));
-  if (demo.length) needs.push({ kind: 'demo', hosts: demo, text: 'the demo running on this machine (npm run demo: site, mailbox, sender accounts; it creates the credentials too)' });
+  if (demo.length) needs.push({ kind: 'demo', hosts: demo, text: 'the demo running on this machine (npm run demo: site, mailbox, sender accounts, model server; it creates the credentials too)' });
   if (other.length) needs.push({ kind: 'hosts', hosts: other, text: `local addresses it is allowed to call: ${other.join(', ')}` });
   return needs;
 }

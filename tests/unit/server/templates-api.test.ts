@@ -45,6 +45,13 @@ describe('GET /api/templates', () => {
     expect(scheduled.needs.map((n: { kind: string }) => n.kind)).toEqual(['schedule']);
     const hello = res.body.find((t: { id: string }) => t.id === 'hello-records');
     expect(hello.needs.map((n: { kind: string }) => n.kind)).toEqual(['records']);
+    // The lead pipeline's model server is part of the demo, not another local address to allow.
+    const leads = res.body.find((t: { id: string }) => t.id === 'lead-pipeline');
+    expect(leads.needs.find((n: { kind: string }) => n.kind === 'demo').hosts).toEqual(['127.0.0.1:3100', '127.0.0.1:3200', '127.0.0.1:2525']);
+    expect(leads.needs.map((n: { kind: string }) => n.kind)).not.toContain('hosts');
+    // A webhook flow is started by the service calling its hook, not by records typed in the run dialog.
+    const payments = res.body.find((t: { id: string }) => t.id === 'payment-webhook');
+    expect(payments.needs[0].text).toContain('hook address');
   });
 
   it('says when a needed credential exists in the vault', async () => {
