@@ -43,6 +43,8 @@ export interface OpenOptions {
   sweeps?: boolean;
   /** The store to open (default: from CONVEYOR_STORE / DATABASE_URL, see server/store/open-store.ts). */
   store?: StoreChoice;
+  /** Execute runs in this process (default true); false beside `npx conveyor worker` processes (server/worker). */
+  execute?: boolean;
 }
 
 export async function openConveyor(dataDir: string, opts: OpenOptions = {}): Promise<Conveyor> {
@@ -57,7 +59,7 @@ export async function openConveyor(dataDir: string, opts: OpenOptions = {}): Pro
     const vault = await openVault(dir, { nodeTypes: () => registry.types() });
     const store = (opened = await openStore(dir, opts.store ?? storeChoice(), { exclusive: true }));
     const tracking = new TrackingService(store, await trackingKey(dir), publicUrlFromEnv());
-    const engine = new Engine({ store, registry, dataDir: dir, credentials: vault, tracking });
+    const engine = new Engine({ store, registry, dataDir: dir, credentials: vault, tracking, execute: opts.execute });
     await engine.recover();
     // Per-host rate limits of HTTP and AI steps keep their slots in this store (nodes/sdk/rate-limit.ts).
     const unbindLimits = bindRateLimitStore(store);

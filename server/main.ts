@@ -3,6 +3,8 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openConveyor, defaultDataDir, type Conveyor } from './conveyor.ts';
+import { storeChoice } from './store/open-store.ts';
+import { executeSetting } from './worker/execute-setting.ts';
 import { createApp } from './http/app.ts';
 import { attachRunRooms } from './realtime/run-rooms.ts';
 import { cleanTempFiles } from './http/upload-routes.ts';
@@ -56,7 +58,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   const logger: Logger | null = opts.log ? createLogger({ format: opts.logFormat ?? logFormatFrom([]), destination: opts.logDestination }) : null;
   // JSON logs: every line of the process is JSON, also what other parts write to the console.
   const restoreConsole = logger?.format === 'json' ? routeConsole(logger) : () => undefined;
-  const conveyor = await openConveyor(dataDir, { schedules: { log: logger ? (line) => logger.info(line) : undefined } });
+  const conveyor = await openConveyor(dataDir, { schedules: { log: logger ? (line) => logger.info(line) : undefined }, execute: executeSetting(storeChoice()) });
   const stopMirror = logger?.format === 'json' ? mirrorRunLogs(conveyor.engine, logger) : () => undefined;
   if (logger) conveyor.monitoring.useLog(logger);
   // Half-written uploads of a studio that was killed (DATA_DIR/tmp): removed, with a log line.

@@ -19,10 +19,13 @@ import { OUTCOME_EXIT_CODE, runOutcome } from '../contract/run-outcome.ts';
 import type { Store } from '../store/types.ts';
 import { makeCreatedFilesPrivate } from '../private-files.ts';
 import { logFormatFrom } from '../logging/logger.ts';
+import { WORKER_USAGE, workerCommand } from './worker-command.ts';
 
 const USAGE = `Usage: conveyor <command>
 
-  serve [--log-format json|text]         start the studio (PORT, HOST, DATA_DIR; LOG_FORMAT)
+  serve [--log-format json|text] [--no-execute]
+                                         start the studio (PORT, HOST, DATA_DIR; LOG_FORMAT);
+                                         --no-execute (CONVEYOR_EXECUTE=0): workers execute runs
   set-password [--data-dir DIR] [--print]
                                          set the admin password (read from stdin) that the
                                          studio asks for; needed to listen on a non-loopback
@@ -44,6 +47,7 @@ const USAGE = `Usage: conveyor <command>
                                          rows and flow problems; runs nothing
 ${STORE_USAGE}
 ${RUNS_USAGE}
+${WORKER_USAGE}
 
 Exit codes: 0 success (every record succeeded or was skipped; nothing to fix), 1 records failed,
 rows rejected, the run failed or the flow is invalid, 2 usage or input error, 3 records need
@@ -76,6 +80,8 @@ export async function main(argv: string[]): Promise<number> {
         return await runsCommand(rest);
       case 'storage':
         return await storageCommand(rest);
+      case 'worker':
+        return await workerCommand(rest);
       case undefined:
       case '--help':
       case '-h':
@@ -103,6 +109,8 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 async function serve(args: string[]): Promise<number> {
+  // Beside workers the studio serves and stores runs, and the workers execute them (see "Scaling out").
+  if (args.includes('--no-execute')) process.env.CONVEYOR_EXECUTE = '0';
   const server = await startServer({ log: true, logFormat: logFormatFrom(args) });
   await new Promise<void>((resolve) => {
     const stop = () => resolve();

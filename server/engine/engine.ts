@@ -42,6 +42,21 @@ export interface EngineOptions {
   tracking?: RunContext['tracking'];
   /** The watchdog: grace after a step's timeout, and how long a run may make no progress (watchdog.ts, stall-watch.ts). */
   watchdog?: { graceMs?: number; stallMs?: number; checkMs?: number; now?: () => number };
+  /**
+   * Whether this process executes the records of the runs it starts and resumes (default true).
+   * false: the studio beside `npx conveyor worker` processes (PostgreSQL store): runs are stored
+   * running and the workers take their records; pause and stop are asked through the run's status
+   * and the workers settle it (server/worker). See docs/architecture.md, "Scaling out".
+   */
+  execute?: boolean;
+}
+
+/** Records of one run a worker claimed, walked by this engine (`Engine.executeClaimed`). */
+export interface ClaimedBatch {
+  /** Settles when every record of the batch is finished or halted; the run's status is not written. */
+  done: Promise<void>;
+  /** Pause: the records finish their current step and stop there. Stop: their steps are cancelled too. */
+  halt(kind: 'pause' | 'stop'): void;
 }
 
 export interface StartOptions {
@@ -68,6 +83,8 @@ interface ActiveRun {
   haltReason: StepErrorInfo | null;
   /** Aborted as soon as any halt is asked: waits between records (pacing) end at once. */
   halted: AbortController;
+  /** A worker's batch: the run's status belongs to the workers (server/worker), and a record whose commit `abandon` matches (a lost claim) is left to whoever holds it now. */
+  batch?: { abandon(err: unknown): boolean };
   /** The secrets its steps resolved: masked in every log line, step, record and event of the run. */
   masker: SecretMasker;
   done: Promise<void>;
@@ -163,6 +180,8 @@ export class Engine {
 
   /** Marks runs that a dead process left in flight, so the operator can resume them. */
   async recover(): Promise<RunRow[]> {
+    // Beside workers, a running run is theirs to execute: the studio's restart interrupts nothing.
+    if (this.opts.execute === false) return [];
     const stale = await this.opts.store.listRunsWithStatus(['running', 'pausing', 'stopping']);
     for (const run of stale) {
       const status: RunStatus = run.status === 'pausing' ? 'paused' : run.status === 'stopping' ? 'stopped' : 'interrupted';
@@ -198,7 +217,7 @@ export class Engine {
       flowName: doc.name,
       flow: doc,
       status: 'running',
-      settings: { concurrency, businessKey: doc.settings.businessKey ?? null, reprocess: options.reprocess ?? false, safeStop: doc.settings.safeStop ?? null, ...(options.upload ? { upload: options.upload } : {}), ...options.child?.settings },
+      settings: { concurrency, businessKey: doc.settings.businessKey ?? null, reprocess: options.reprocess ?? false, safeStop: doc.settings.safeStop ?? null, ...(options.upload ? { upload: options.upload } : {}), ...(this.opts.execute === false ? { executor: 'workers' as const } : {}), ...options.child?.settings },
       recordCount: records.length,
       reason: null,
       createdAt: now,
@@ -215,7 +234,7 @@ export class Engine {
     records.forEach((data, index) => {
       if (!settled.has(index)) queue.push({ index, data, status: 'pending', checkpoint: null, startedAt: null });
     });
-    this.launch(row, flow, new LiveRun('running', counts, [...flow.nodes.keys()]), queue);
+    if (this.opts.execute !== false) this.launch(row, flow, new LiveRun('running', counts, [...flow.nodes.keys()]), queue);
     this.emit({ type: 'run', runId: row.id, status: 'running', reason: null });
     const extra = [rejects.length ? `${rejects.length} rejected before the run` : '', settled.size ? `${settled.size} skipped as already done or duplicate` : ''].filter(Boolean).join(', ');
     this.logs.add(row.id, null, null, 'info', `Run started: ${records.length} record${records.length === 1 ? '' : 's'}, concurrency ${concurrency}${extra ? ` (${extra})` : ''}.`);
@@ -237,6 +256,7 @@ export class Engine {
   async pause(runId: string): Promise<RunSummary> {
     const halted = this.storeHalted(runId);
     if (halted) throw haltedByStore(runId, halted, 'pause');
+    if (this.opts.execute === false) return this.askWorkers(runId, 'pause', ['running'], 'pausing');
     const run = this.activeOrThrow(runId, 'pause');
     if (run.halt) throw notRunning(runId, run.live.status, 'pause');
     haltRun(run, 'pause');
@@ -258,6 +278,7 @@ export class Engine {
       const row = this.unsaved.get(runId) ?? (await this.runOrThrow(runId));
       // Stop asked again (a double click, a retry after an error): the run is stopped, say so.
       if (row.status === 'stopped') return this.summary(runId);
+      if (this.opts.execute === false && (row.status === 'running' || row.status === 'pausing')) return this.askWorkers(runId, 'stop', ['running', 'pausing'], 'stopping');
       if (row.status !== 'paused' && row.status !== 'interrupted' && row.status !== 'safe_stopped') throw notRunning(runId, row.status, 'stop');
       const endedAt = new Date().toISOString();
       const stopped: RunRow = { ...row, status: 'stopped', endedAt };
@@ -333,7 +354,7 @@ export class Engine {
       if (unsaved && !this.unsaved.has(runId)) this.unsaved.set(runId, unsaved);
       throw err;
     }
-    this.launch(resumed, flow, new LiveRun('running', counts, [...flow.nodes.keys()], steps), unfinished);
+    if (this.opts.execute !== false) this.launch(resumed, flow, new LiveRun('running', counts, [...flow.nodes.keys()], steps), unfinished);
     this.emit({ type: 'run', runId, status: 'running', reason: null });
     this.logs.add(runId, null, null, 'info', `Run resumed: ${unfinished.length} record${unfinished.length === 1 ? '' : 's'} left.`);
   }
@@ -376,6 +397,35 @@ export class Engine {
     const row = await this.opts.store.getRun(runId);
     if (!row || (row.status !== 'completed' && row.status !== 'failed')) return;
     await this.continueRun(row).catch((err) => this.logs.add(runId, null, null, 'error', `Could not run the retried records: ${(err as Error).message}`));
+  }
+
+  /** Beside workers: Pause or Stop is the run's new status; the workers halt its records and settle it. */
+  private async askWorkers(runId: string, action: string, from: RunStatus[], to: RunStatus): Promise<RunSummary> {
+    const row = await this.runOrThrow(runId);
+    if (!from.includes(row.status)) throw notRunning(runId, row.status, action);
+    await writeRunStatus(this.opts.store, runId, row.status, { status: to });
+    this.emit({ type: 'run', runId, status: to, reason: null });
+    return this.summary(runId);
+  }
+
+  /**
+   * A worker's share of a running run: walks `records` (claimed by the worker) from their
+   * checkpoints like a run's own records, but writes no run status at the end — the workers settle
+   * the run together (server/worker/settle.ts). A record whose commit fails with an error `abandon`
+   * accepts (its claim was lost to another worker) is dropped, the others go on.
+   */
+  executeClaimed(row: RunRow, records: QueuedRecord[], opts: { abandon(err: unknown): boolean; counts: StatusCounts; steps?: Record<string, { success: number; failed: number }> }): ClaimedBatch {
+    if (this.active.has(row.id)) throw new ConveyorError('E_RUN_BUSY', `Run ${row.id} already executes in this process.`, 'Wait for its batch to end.', 409);
+    const flow = compileFlow(row.flow, this.opts.registry);
+    const run = this.launch(row, flow, new LiveRun('running', opts.counts, [...flow.nodes.keys()], opts.steps), records, { abandon: opts.abandon });
+    return {
+      done: run.done,
+      halt: (kind) => {
+        if (run.halt) return;
+        haltRun(run, kind);
+        if (kind === 'stop') run.abort.abort();
+      },
+    };
   }
 
   /** Resolves when the run is no longer executing (completed, paused, stopped or failed). */
@@ -440,17 +490,18 @@ export class Engine {
     await this.logs.flush();
   }
 
-  private launch(row: RunRow, flow: CompiledFlow, live: LiveRun, queue: QueuedRecord[]): void {
+  private launch(row: RunRow, flow: CompiledFlow, live: LiveRun, queue: QueuedRecord[], batch?: ActiveRun['batch']): ActiveRun {
     const masker = new SecretMasker();
     // What the operator typed into the flow (a site address, a sender domain) is theirs, not a leak.
     masker.spareFlowText([...flow.nodes.values()].map((n) => [n.name, n.params]));
-    const run: ActiveRun = { row, flow, live, abort: new AbortController(), halt: null, haltReason: null, halted: new AbortController(), masker, done: Promise.resolve() };
+    const run: ActiveRun = { row, flow, live, abort: new AbortController(), halt: null, haltReason: null, halted: new AbortController(), masker, done: Promise.resolve(), batch };
     this.active.set(row.id, run);
     this.stall.track(row.id, row.flowId);
     run.done = this.drive(run, queue).finally(() => {
       this.active.delete(row.id);
       this.stall.untrack(row.id);
     });
+    return run;
   }
 
   private async drive(run: ActiveRun, queue: QueuedRecord[]): Promise<void> {
@@ -498,6 +549,10 @@ export class Engine {
         try {
           end = await walkRecord(rc, rec);
         } catch (err) {
+          // A worker that lost the record's claim: whoever holds it now goes on from its last commit.
+          if (run.batch?.abandon(err)) continue;
+          // A worker whose database is away: its claims lapse and the records go on from their last commit.
+          if (run.batch && isStoreWriteError(err)) break;
           // A commit the store could not write: the record resumes from its last committed step.
           if (!isStoreWriteError(err)) throw err;
           this.haltForStore(run, { code: 'E_STORE_WRITE', message: err.message, hint: (err as ConveyorError).hint, transient: true });
@@ -515,6 +570,11 @@ export class Engine {
         await Promise.all(Array.from({ length: workers }, worker));
       } finally {
         await runResources.closeAll();
+      }
+      if (run.batch) {
+        // A worker's batch: the run's status is the workers' to settle together.
+        await this.logs.flush();
+        return;
       }
       const status: RunStatus = run.halt === 'pause' ? 'paused' : run.halt === 'stop' ? 'stopped' : run.halt === 'safe_stop' ? 'safe_stopped' : run.halt === 'store' ? 'interrupted' : 'completed';
       const c = run.live.counts;
@@ -627,7 +687,7 @@ export class Engine {
   }
 }
 
-type QueuedRecord = Pick<RecordRow, 'index' | 'data' | 'status' | 'checkpoint' | 'startedAt'>;
+export type QueuedRecord = Pick<RecordRow, 'index' | 'data' | 'status' | 'checkpoint' | 'startedAt'>;
 
 function haltRun(run: ActiveRun, kind: NonNullable<ActiveRun['halt']>): void {
   run.halt = kind;

@@ -25,6 +25,8 @@ export interface RunSettings {
   /** The uploaded file (DATA_DIR/uploads/<id>) the run read its records from: kept while a run names it. */
   upload?: string | null;
   safeStop?: { window: number; minSamples: number; threshold: number } | null;
+  /** 'workers': the run's records are executed by `npx conveyor worker` processes (a studio started with --no-execute), not by the studio. */
+  executor?: 'workers';
 }
 
 

@@ -15,6 +15,8 @@ export interface RunSettings {
   /** The uploaded file (DATA_DIR/uploads/<id>) the run read its records from: kept while a run names it. */
   upload?: string | null;
   safeStop?: { window: number; minSamples: number; threshold: number } | null;
+  /** 'workers': the run's records are executed by `npx conveyor worker` processes (a studio started with --no-execute), not by the studio. */
+  executor?: 'workers';
 }
 
 /** Steps under way and done at one node of a run: what the canvas shows on the node. */

@@ -1,0 +1,35 @@
+/**
+ * Run statuses beside workers: no single process executes a run, so any worker settles it once the
+ * condition holds in the database — a running run with no record left to do is completed; a pausing
+ * (stopping) run whose records no worker holds any more is paused (stopped). Each is one conditional
+ * UPDATE, so workers settling together write each change once.
+ */
+import type pg from 'pg';
+
+export interface Settled {
+  id: string;
+  status: 'completed' | 'paused' | 'stopped';
+}
+
+const SETTLE_SQL = `
+UPDATE runs u SET
+  status = CASE u.status WHEN 'running' THEN 'completed' WHEN 'pausing' THEN 'paused' ELSE 'stopped' END,
+  ended_at = CASE u.status WHEN 'pausing' THEN u.ended_at ELSE $1 END
+WHERE (u.settings::jsonb ->> 'executor') = 'workers'
+  AND (
+    (u.status = 'running' AND NOT EXISTS (SELECT 1 FROM records r WHERE r.run_id = u.id AND r.status IN ('pending', 'running')))
+    OR (u.status IN ('pausing', 'stopping') AND NOT EXISTS (SELECT 1 FROM record_claims c WHERE c.run_id = u.id AND c.lease_until >= clock_timestamp()))
+  )
+RETURNING u.id, u.status`;
+
+export async function settleRuns(pool: pg.Pool): Promise<Settled[]> {
+  const r = await pool.query<Settled>(SETTLE_SQL, [new Date().toISOString()]);
+  return r.rows;
+}
+
+/** The statuses of the runs a worker walks now, to halt their records when Pause or Stop was asked. */
+export async function runStatuses(pool: pg.Pool, ids: string[]): Promise<Map<string, string>> {
+  if (ids.length === 0) return new Map();
+  const r = await pool.query<{ id: string; status: string }>('SELECT id, status FROM runs WHERE id = ANY($1::text[])', [ids]);
+  return new Map(r.rows.map((row) => [row.id, row.status]));
+}

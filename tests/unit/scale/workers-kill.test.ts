@@ -1,0 +1,161 @@
+/**
+ * One studio (serve --no-execute) and three worker processes on a fresh PostgreSQL database run a
+ * flow whose unsafe HTTP step calls a local endpoint that counts calls per key, while workers are
+ * killed with SIGKILL at several moments and started again. Every record ends once, no committed
+ * status is lost, no unsafe call is repeated, and the calls a kill cut short go to review (E_IN_DOUBT).
+ */
+import type { ChildProcess } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FLOW_FORMAT, type FlowDocument } from '../../../server/contract/flow/schema.ts';
+import { api, kill, killAllStudios, startStudio } from '../crash/studio-process.ts';
+import { createTestDatabase, type TestDatabase } from '../store/contract/pg-database.ts';
+import { killAllWorkers, startWorker } from './worker-processes.ts';
+
+const RECORDS = 500;
+const KILLS = 5;
+const calls = new Map<string, number>();
+let effects: Server;
+let db: TestDatabase;
+let dir: string;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  process.env.CONVEYOR_STORE = 'postgres';
+  process.env.DATABASE_URL = db.url;
+  dir = mkdtempSync(path.join(os.tmpdir(), 'conveyor-workers-'));
+});
+
+afterAll(async () => {
+  killAllWorkers();
+  killAllStudios();
+  await new Promise<void>((r) => (effects ? effects.close(() => r()) : r()));
+  await new Promise((r) => setTimeout(r, 300));
+  await db?.drop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function startEffects(): Promise<string> {
+  effects = createServer((req, res) => {
+    const key = decodeURIComponent(req.url!.split('/').pop()!);
+    calls.set(key, (calls.get(key) ?? 0) + 1);
+    // Slow enough that kills land while calls are under way.
+    setTimeout(() => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ key, count: calls.get(key) }));
+    }, 40);
+  });
+  await new Promise<void>((r) => effects.listen(0, '127.0.0.1', () => r()));
+  return `http://127.0.0.1:${(effects.address() as AddressInfo).port}`;
+}
+
+function effectFlow(base: string): FlowDocument {
+  return {
+    format: FLOW_FORMAT,
+    id: 'flow_workers',
+    name: 'On workers',
+    description: '',
+    settings: { concurrency: 8, allowHosts: ['127.0.0.1'] },
+    nodes: [
+      { id: 'trigger', type: 'core.manual-trigger', position: { x: 0, y: 0 }, params: { format: 'json', records: '[]' } },
+      { id: 'call', type: 'core.http-request', position: { x: 200, y: 0 }, params: { method: 'POST', url: `${base}/effect/{{ key }}`, bodyFormat: 'none' } },
+      { id: 'mark', type: 'core.set-fields', position: { x: 400, y: 0 }, params: { fields: [{ name: 'count', value: 'response.body.count' }] } },
+      { id: 'done', type: 'core.end', position: { x: 600, y: 0 }, params: { status: 'success' } },
+    ],
+    edges: [
+      { id: 'e1', source: 'trigger', sourcePort: 'out', target: 'call', targetPort: 'in' },
+      { id: 'e2', source: 'call', sourcePort: 'out', target: 'mark', targetPort: 'in' },
+      { id: 'e3', source: 'mark', sourcePort: 'out', target: 'done', targetPort: 'in' },
+    ],
+  };
+}
+
+async function query<T extends pg.QueryResultRow>(text: string, values: unknown[] = []): Promise<T[]> {
+  const client = new pg.Client({ connectionString: db.url });
+  await client.connect();
+  try {
+    return (await client.query<T>(text, values)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+const finished = (c: Record<string, number>) => c.success + c.failed + c.needs_review + c.skipped;
+
+describe('workers on the PostgreSQL store', () => {
+  it('run every record once while workers are killed and restarted: no unsafe call repeated, cut calls in review', async () => {
+    const base = await startEffects();
+    const env = { DATA_DIR: dir, CONVEYOR_LEASE_MS: '2000', CONVEYOR_WORKER_BATCH: '8', CONVEYOR_WORKER_POLL_MS: '100', CONVEYOR_ALLOW_HOSTS: '127.0.0.1' };
+    process.env.CONVEYOR_EXECUTE = '0';
+    const studio = await startStudio(dir);
+    delete process.env.CONVEYOR_EXECUTE;
+    const workers: Array<Promise<ChildProcess>> = [0, 1, 2].map((i) => startWorker(`w${i}`, env));
+    await Promise.all(workers);
+    expect((await api(`${studio.url}/api/flows/import`, 'POST', effectFlow(base))).status).toBeLessThan(300);
+    const input = { records: Array.from({ length: RECORDS }, (_, i) => ({ key: `k${i}` })) };
+    const run = (await api(`${studio.url}/api/runs`, 'POST', { flowId: 'flow_workers', input })).body;
+    expect(run.id).toBeTruthy();
+
+    const summary = async () => (await api(`${studio.url}/api/runs/${run.id}`, 'GET')).body;
+    // What was committed before each kill: it must read the same at the end.
+    const committedBefore = new Map<number, string>();
+    for (let k = 0; k < KILLS; k++) {
+      const target = Math.round((RECORDS * (k + 1)) / (KILLS + 2));
+      for (let s = await summary(); finished(s.counts) < target; s = await summary()) {
+        expect(s.status).toBe('running');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const victim = k % 3;
+      const rows = await query<{ idx: number; status: string }>("SELECT idx, status FROM records WHERE run_id = $1 AND status NOT IN ('pending', 'running')", [run.id]);
+      for (const r of rows) committedBefore.set(r.idx, r.status);
+      await kill(await workers[victim]);
+      // Started again without waiting: the others go on meanwhile, and its records wait for the lease.
+      workers[victim] = startWorker(`w${victim}`, env);
+    }
+
+    const end = Date.now() + 120_000;
+    let last = await summary();
+    while (last.status !== 'completed' && Date.now() < end) {
+      await new Promise((r) => setTimeout(r, 200));
+      last = await summary();
+    }
+    expect(last.status).toBe('completed');
+    expect(last.counts.success + last.counts.needs_review).toBe(RECORDS);
+    expect(last.counts.pending + last.counts.running + last.counts.failed).toBe(0);
+
+    const records = await query<{ idx: number; status: string; data: string; output: string | null; error_code: string | null }>('SELECT idx, status, data, output, error_code FROM records WHERE run_id = $1 ORDER BY idx', [run.id]);
+    expect(records).toHaveLength(RECORDS);
+    let inDoubt = 0;
+    for (const r of records) {
+      const key = JSON.parse(r.data).key as string;
+      const n = calls.get(key) ?? 0;
+      expect(n, `calls of ${key}`).toBeLessThanOrEqual(1);
+      if (r.status === 'success') {
+        expect(n, key).toBe(1);
+        expect(JSON.parse(r.output!).count).toBe(1);
+      } else {
+        expect(r.status).toBe('needs_review');
+        expect(r.error_code).toBe('E_IN_DOUBT');
+        inDoubt++;
+      }
+      if (committedBefore.has(r.idx)) expect(r.status).toBe(committedBefore.get(r.idx));
+    }
+    // A kill cuts short at most the calls its worker had under way (one batch).
+    expect(inDoubt).toBeLessThanOrEqual(KILLS * 8);
+    // Each record's unsafe step committed once at most, and no claim is left behind.
+    const twice = await query("SELECT record_idx FROM steps WHERE run_id = $1 AND node_id = 'call' AND status = 'success' GROUP BY record_idx HAVING count(*) > 1", [run.id]);
+    expect(twice).toEqual([]);
+    expect(await query('SELECT * FROM record_claims')).toEqual([]);
+    // The run's review queue holds the records in doubt.
+    const review = (await api(`${studio.url}/api/review?runId=${run.id}&limit=200`, 'GET')).body;
+    expect(review.total ?? review.items?.length).toBe(inDoubt);
+
+    for (const w of workers) await kill(await w);
+    await kill(studio.child);
+  }, 180_000);
+});
