@@ -41,12 +41,25 @@ async function leftovers(resources: { run: Resources; record: Resources }) {
   return { page, seen };
 }
 
+type Scope = { run: Resources; record: Resources };
+
+/** Two records of one run; both records' resources and the run's are closed afterwards. */
+async function twoRecords(body: (first: Scope, second: Scope) => Promise<void>): Promise<void> {
+  const run = new Resources();
+  const first = { run, record: new Resources() };
+  const second = { run, record: new Resources() };
+  try {
+    await body(first, second);
+  } finally {
+    await first.record.closeAll();
+    await second.record.closeAll();
+    await run.closeAll();
+  }
+}
+
 describe('reused browser windows and skipped media (real Chromium)', () => {
   it('record 2 gets record 1\'s context back, reset: no cookies, localStorage or sessionStorage of record 1', async () => {
-    const run = new Resources();
-    const first = { run, record: new Resources() };
-    const second = { run, record: new Resources() };
-    try {
+    await twoRecords(async (first, second) => {
       await runNode(browserOpen, { url: `${url}/login`, reuseWindow: true }, {}, { resources: first });
       const one = await leftovers(first);
       expect(one.seen).toEqual({ cookie: 'session=record-1', local: 'record-1', session: 'record-1' });
@@ -58,18 +71,11 @@ describe('reused browser windows and skipped media (real Chromium)', () => {
       expect(two.page.context()).toBe(one.page.context());
       expect((await poolFor(makeContext(browserOpen, {}, {}, { resources: second }))).counts()).toEqual({ created: 1, reused: 1, discarded: 0 });
       expect(two.seen).toEqual({ cookie: '', local: null, session: null });
-    } finally {
-      await first.record.closeAll();
-      await second.record.closeAll();
-      await run.closeAll();
-    }
+    });
   });
 
   it('without reuse every record gets a new context, closed after it', async () => {
-    const run = new Resources();
-    const first = { run, record: new Resources() };
-    const second = { run, record: new Resources() };
-    try {
+    await twoRecords(async (first, second) => {
       await runNode(browserOpen, { url: `${url}/login` }, {}, { resources: first });
       const one = await leftovers(first);
       await first.record.closeAll();
@@ -77,18 +83,11 @@ describe('reused browser windows and skipped media (real Chromium)', () => {
       await runNode(browserOpen, { url: `${url}/` }, {}, { resources: second });
       const two = await leftovers(second);
       expect(two.page.context()).not.toBe(one.page.context());
-    } finally {
-      await first.record.closeAll();
-      await second.record.closeAll();
-      await run.closeAll();
-    }
+    });
   });
 
   it('skips images when asked (the request never reaches the site) and loads them otherwise', async () => {
-    const run = new Resources();
-    const skipping = { run, record: new Resources() };
-    const loading = { run, record: new Resources() };
-    try {
+    await twoRecords(async (skipping, loading) => {
       requested.length = 0;
       await runNode(browserOpen, { url: `${url}/?skip`, skipMedia: true }, {}, { resources: skipping });
       const page = await pageFor(makeContext(browserOpen, {}, {}, { resources: skipping }));
@@ -100,10 +99,6 @@ describe('reused browser windows and skipped media (real Chromium)', () => {
       const shown = await pageFor(makeContext(browserOpen, {}, {}, { resources: loading }));
       expect(await shown.evaluate(() => (document.getElementById('pic') as HTMLImageElement).naturalWidth)).toBe(1);
       expect(requested).toContain('/pic.png');
-    } finally {
-      await skipping.record.closeAll();
-      await loading.record.closeAll();
-      await run.closeAll();
-    }
+    });
   });
 });
