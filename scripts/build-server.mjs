@@ -24,6 +24,7 @@ const LAZY = ['playwright-core', 'exceljs', 'imapflow', 'nodemailer', 'pg', 'exp
 
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
+// A failed build leaves nothing behind (the previous build stays as it was).
 const result = await build({
   absWorkingDir: root,
   entryPoints: {
@@ -41,6 +42,9 @@ const result = await build({
   metafile: true,
   logLevel: 'warning',
   plugins: [lazyPackages(LAZY, root)],
+}).catch((err) => {
+  rmSync(out, { recursive: true, force: true });
+  throw err;
 });
 const inputs = Object.keys(result.metafile.inputs).filter((file) => !file.includes('node_modules') && !file.includes(':'));
 writeFileSync(path.join(out, 'inputs.json'), JSON.stringify({ builtAt: started, inputs }, null, 1) + '\n');
