@@ -49,6 +49,8 @@ export interface EngineOptions {
    * and the workers settle it (server/worker). See docs/architecture.md, "Scaling out".
    */
   execute?: boolean;
+  /** Locks of stateful steps (default: this process's own); workers share theirs through PostgreSQL (server/worker). */
+  stateLocks?: StateLocks;
 }
 
 /** Records of one run a worker claimed, walked by this engine (`Engine.executeClaimed`). */
@@ -99,7 +101,7 @@ export class Engine {
   private readonly listeners = new Set<EngineListener>();
   private readonly active = new Map<string, ActiveRun>();
   private readonly logs: LogBuffer;
-  private readonly stateLocks = new StateLocks();
+  private readonly stateLocks: StateLocks;
   /**
    * Runs halted by a store write failure whose state (status, reason, end) the store could not take
    * yet: served from memory (summary, events) and written once the store writes again.
@@ -109,6 +111,7 @@ export class Engine {
   private readonly graceMs: number;
 
   constructor(private readonly opts: EngineOptions) {
+    this.stateLocks = opts.stateLocks ?? new StateLocks();
     this.logs = new LogBuffer(opts.store, (e) => this.emit(e), undefined, undefined, (runId) => this.active.get(runId)?.masker);
     this.graceMs = opts.watchdog?.graceMs ?? graceFromEnv();
     this.stall = new StallWatch({ stallMs: opts.watchdog?.stallMs ?? stallFromEnv(), checkMs: opts.watchdog?.checkMs, now: opts.watchdog?.now }, {

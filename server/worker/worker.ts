@@ -18,6 +18,7 @@ import { openVault } from '../vault/vault.ts';
 import { claimRecords, isClaimLost, releaseClaims, renewClaims } from './claims.ts';
 import { runStatuses, settleRuns } from './settle.ts';
 import { checkWorkerId, workerUrl } from './worker-url.ts';
+import { SharedStateLocks } from './shared-state-locks.ts';
 import type { WorkerSettings } from './settings.ts';
 
 export interface RunningWorker {
@@ -34,8 +35,9 @@ export async function startWorker(settings: WorkerSettings, log: (line: string) 
   const vault = await openVault(dataDir, { nodeTypes: () => registry.types() });
   const store = await openPgStore(workerUrl(settings.url, id), { poolSize: settings.poolSize });
   const pool = createPool(settings.url, 2);
+  const lockPool = createPool(settings.url, Math.max(2, settings.poolSize));
   const unbindLimits = bindRateLimitStore(store);
-  const engine = new Engine({ store, registry, dataDir, credentials: vault });
+  const engine = new Engine({ store, registry, dataDir, credentials: vault, stateLocks: new SharedStateLocks(lockPool) });
   const loop = new WorkLoop(id, store, pool, engine, settings, log);
   const done = loop.run();
   log(`Worker ${id} takes records from ${store.where} (lease ${settings.leaseMs} ms, up to ${settings.batch} records at a time).`);
@@ -48,6 +50,7 @@ export async function startWorker(settings: WorkerSettings, log: (line: string) 
       await engine.shutdown();
       unbindLimits();
       await pool.end().catch(() => undefined);
+      await lockPool.end().catch(() => undefined);
       await store.close();
     },
   };
