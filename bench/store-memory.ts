@@ -76,9 +76,14 @@ async function studio(dataDir: string): Promise<{ healthyMs: number; idleRssMb: 
     env: { ...process.env, DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', CONVEYOR_FROM_SOURCE: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  let out = '';
+  let exitCode: number | null | undefined;
+  const exited = new Promise<void>((r) => proc.once('exit', (code) => ((exitCode = code), r())));
+  const alive = () => {
+    if (exitCode !== undefined) throw new Error(`the studio on ${dataDir} ended by itself (code ${exitCode}):\n${out}`);
+  };
   try {
     const url = await new Promise<string>((resolve, reject) => {
-      let out = '';
       const timer = setTimeout(() => reject(new Error(`studio did not start: ${out}`)), 120_000);
       const take = (d: Buffer) => {
         out += d;
@@ -92,18 +97,19 @@ async function studio(dataDir: string): Promise<{ healthyMs: number; idleRssMb: 
       proc.stderr!.on('data', (d) => (out += d));
     });
     for (;;) {
+      alive();
       const ok = await fetch(`${url}/api/health`).then((r) => r.ok, () => false);
       if (ok) break;
       await new Promise((r) => setTimeout(r, 20));
     }
     const healthyMs = performance.now() - t0;
     await new Promise((r) => setTimeout(r, 5000));
+    alive();
     const status = readFileSync(`/proc/${proc.pid}/status`, 'utf8');
     const idleRssMb = Number(/VmRSS:\s*(\d+)/.exec(status)?.[1] ?? 0) / 1024;
     return { healthyMs, idleRssMb };
   } finally {
-    const exited = new Promise((r) => proc.once('exit', r));
-    proc.kill('SIGTERM');
+    if (exitCode === undefined) proc.kill('SIGTERM');
     await exited;
   }
 }
