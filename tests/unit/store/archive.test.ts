@@ -229,3 +229,28 @@ describe('damage in an archive', () => {
     expect((err as ConveyorError).message).toContain('run-a');
   });
 });
+
+describe('review actions on an archived run', () => {
+  it('resolve, skip and retry (server/engine/review-actions.ts) work on an archived run: the queue, the record and its trail answer as on a run in memory', async () => {
+    const { applyReviewAction } = await import('../../../server/engine/review-actions.ts');
+    const dir = tempDir();
+    const store = await open(dir);
+    await finishedRun(store, 'run-a', N);
+    await store.archiveRun('run-a');
+    const queue = await store.listReview({ runId: 'run-a' });
+    const [first, second, third] = queue.items;
+    await applyReviewAction(store, 'resolve', { runId: 'run-a', index: first.index }, { note: 'done by hand' }, 'trigger');
+    expect(store.isArchived('run-a')).toBe(false);
+    await applyReviewAction(store, 'skip', { runId: 'run-a', index: second.index }, {}, 'trigger');
+    const retried = await applyReviewAction(store, 'retry', { runId: 'run-a', index: third.index }, {}, 'trigger');
+    expect(retried?.status).toBe('running');
+    expect((await store.getRecord('run-a', first.index))?.status).toBe('success');
+    expect((await store.getRecord('run-a', second.index))?.status).toBe('skipped');
+    expect((await store.listRecordEvents('run-a', first.index)).at(-1)).toMatchObject({ actor: 'operator', action: 'resolve', note: 'done by hand' });
+    expect((await store.listReview({ runId: 'run-a' })).total).toBe(queue.total - 3);
+    // Every other record and step is back, unchanged.
+    expect(await store.listSteps('run-a', 0)).toHaveLength(3);
+    expect((await store.countRecords('run-a')).success).toBeGreaterThan(0);
+    await store.close();
+  });
+});
