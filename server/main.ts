@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { openConveyor, defaultDataDir, type Conveyor } from './conveyor.ts';
 import { storeChoice } from './store/open-store.ts';
 import { executeSetting } from './worker/execute-setting.ts';
+import { relayEvents } from './worker/event-relay.ts';
 import { createApp } from './http/app.ts';
 import { attachRunRooms } from './realtime/run-rooms.ts';
 import { cleanTempFiles } from './http/upload-routes.ts';
@@ -58,7 +59,9 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   const logger: Logger | null = opts.log ? createLogger({ format: opts.logFormat ?? logFormatFrom([]), destination: opts.logDestination }) : null;
   // JSON logs: every line of the process is JSON, also what other parts write to the console.
   const restoreConsole = logger?.format === 'json' ? routeConsole(logger) : () => undefined;
-  const conveyor = await openConveyor(dataDir, { schedules: { log: logger ? (line) => logger.info(line) : undefined }, execute: executeSetting(storeChoice()) });
+  const choice = storeChoice();
+  const execute = executeSetting(choice);
+  const conveyor = await openConveyor(dataDir, { schedules: { log: logger ? (line) => logger.info(line) : undefined }, execute });
   const stopMirror = logger?.format === 'json' ? mirrorRunLogs(conveyor.engine, logger) : () => undefined;
   if (logger) conveyor.monitoring.useLog(logger);
   // Half-written uploads of a studio that was killed (DATA_DIR/tmp): removed, with a log line.
@@ -68,6 +71,8 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   const app = createApp(conveyor, opts.clientDir ?? path.join(ROOT, 'dist', 'client'), { auth, trustProxy });
   const http = createServer(app);
   const rooms = attachRunRooms(http, conveyor.engine, { authorize: (req) => auth.allows(req, false), allowRequest: (req) => !isForeignOrigin(req) });
+  // Beside workers, what their engines do reaches this studio's rooms (server/worker/event-relay.ts).
+  const stopRelay = !execute && choice.kind === 'postgres' ? await relayEvents(choice.url, conveyor.engine) : async () => undefined;
   try {
     await new Promise<void>((resolve, reject) => {
       http.once('error', reject);
@@ -75,6 +80,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     });
   } catch (err) {
     await rooms.close().catch(() => undefined);
+    await stopRelay();
     await conveyor.close();
     stopMirror();
     restoreConsole();
@@ -98,6 +104,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
       closing ??= (async () => {
         http.closeAllConnections();
         await rooms.close();
+        await stopRelay();
         await conveyor.close();
         stopMirror();
         restoreConsole();

@@ -172,6 +172,11 @@ export class Engine {
     return () => this.listeners.delete(listener);
   }
 
+  /** What another process's engine did (a worker, relayed by server/worker/event-relay.ts): told to this engine's listeners. */
+  relay(event: EngineEvent): void {
+    for (const l of this.listeners) l(event);
+  }
+
   private emit(event: EngineEvent): void {
     if (event.type !== 'log') this.stall.progress(event.runId);
     if (event.type === 'run' && event.reason) {

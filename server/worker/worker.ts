@@ -19,6 +19,7 @@ import { claimRecords, isClaimLost, releaseClaims, renewClaims } from './claims.
 import { runStatuses, settleRuns } from './settle.ts';
 import { checkWorkerId, workerUrl } from './worker-url.ts';
 import { SharedStateLocks } from './shared-state-locks.ts';
+import { publishEvents } from './event-relay.ts';
 import type { WorkerSettings } from './settings.ts';
 
 export interface RunningWorker {
@@ -38,6 +39,8 @@ export async function startWorker(settings: WorkerSettings, log: (line: string) 
   const lockPool = createPool(settings.url, Math.max(2, settings.poolSize));
   const unbindLimits = bindRateLimitStore(store);
   const engine = new Engine({ store, registry, dataDir, credentials: vault, stateLocks: new SharedStateLocks(lockPool) });
+  // What this worker's engine does reaches the studio's live rooms (event-relay.ts).
+  const stopEvents = publishEvents(pool, engine);
   const loop = new WorkLoop(id, store, pool, engine, settings, log);
   const done = loop.run();
   log(`Worker ${id} takes records from ${store.where} (lease ${settings.leaseMs} ms, up to ${settings.batch} records at a time).`);
@@ -48,6 +51,7 @@ export async function startWorker(settings: WorkerSettings, log: (line: string) 
       await loop.stop();
       await done;
       await engine.shutdown();
+      await stopEvents();
       unbindLimits();
       await pool.end().catch(() => undefined);
       await lockPool.end().catch(() => undefined);
@@ -125,7 +129,11 @@ class WorkLoop {
   }
 
   private async settle(): Promise<void> {
-    for (const s of await settleRuns(this.pool)) this.log(`Run ${s.id} ${s.status}.`);
+    for (const s of await settleRuns(this.pool)) {
+      this.log(`Run ${s.id} ${s.status}.`);
+      // Told like the engine's own status changes, so the studio's room sends its final update.
+      this.engine.relay({ type: 'run', runId: s.id, status: s.status, reason: null });
+    }
   }
 
   private async beat(): Promise<void> {
