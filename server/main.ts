@@ -6,6 +6,7 @@ import { openConveyor, defaultDataDir, type Conveyor } from './conveyor.ts';
 import { storeChoice } from './store/open-store.ts';
 import { executeSetting } from './worker/execute-setting.ts';
 import { relayEvents } from './worker/event-relay.ts';
+import { openPgSessions } from './auth/pg-sessions.ts';
 import { createApp } from './http/app.ts';
 import { attachRunRooms } from './realtime/run-rooms.ts';
 import { cleanTempFiles } from './http/upload-routes.ts';
@@ -67,6 +68,9 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   // Half-written uploads of a studio that was killed (DATA_DIR/tmp): removed, with a log line.
   await cleanTempFiles(conveyor.dataDir);
   const auth = new Auth({ passwordHash, dataDir: conveyor.dataDir, loginLimit: opts.auth?.loginLimit });
+  // On PostgreSQL, sessions are kept in the database: a restart keeps people signed in.
+  const sessions = choice.kind === 'postgres' ? await openPgSessions(choice.url) : null;
+  if (sessions) auth.sessions.persistTo(sessions.persistence, sessions.saved);
   const trustProxy = opts.trustProxy ?? /^(1|true|yes)$/i.test(process.env.CONVEYOR_TRUST_PROXY ?? '');
   const app = createApp(conveyor, opts.clientDir ?? path.join(ROOT, 'dist', 'client'), { auth, trustProxy });
   const http = createServer(app);
@@ -81,6 +85,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   } catch (err) {
     await rooms.close().catch(() => undefined);
     await stopRelay();
+    await sessions?.close();
     await conveyor.close();
     stopMirror();
     restoreConsole();
@@ -105,6 +110,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
         http.closeAllConnections();
         await rooms.close();
         await stopRelay();
+        await sessions?.close();
         await conveyor.close();
         stopMirror();
         restoreConsole();

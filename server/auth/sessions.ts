@@ -15,6 +15,20 @@ export interface Session {
   lastSeenAt: number;
 }
 
+/**
+ * Where sessions are also written (the PostgreSQL store's `auth_sessions`, server/auth/pg-sessions.ts),
+ * keyed like the map: by the SHA-256 of the id. Writes happen in the background; the map stays the
+ * truth of this process.
+ */
+export interface SessionPersistence {
+  save(key: string, session: Session): void;
+  remove(key: string): void;
+  clear(): void;
+}
+
+/** A used session's last-seen time is written again at most this often (not at every request). */
+const TOUCH_WRITE_MS = 60_000;
+
 /** Session ids are 32 random bytes; the map is keyed by their SHA-256, so the ids themselves are never kept. */
 const key = (id: string) => createHash('sha256').update(id).digest('base64url');
 
@@ -24,8 +38,20 @@ const key = (id: string) => createHash('sha256').update(id).digest('base64url');
  */
 export class SessionStore {
   private readonly sessions = new Map<string, Session>();
+  private persistence: SessionPersistence | null = null;
+  private readonly written = new Map<string, number>();
 
   constructor(private readonly now: () => number = Date.now) {}
+
+  /** Keeps sessions across restarts: takes those saved earlier (the live ones) and writes every change. */
+  persistTo(persistence: SessionPersistence, saved: Iterable<[string, Session]>): void {
+    this.persistence = persistence;
+    for (const [k, s] of saved) {
+      this.sessions.set(k, s);
+      this.written.set(k, s.lastSeenAt);
+    }
+    this.prune();
+  }
 
   create(): { id: string; session: Session } {
     this.prune();
@@ -33,6 +59,7 @@ export class SessionStore {
     const t = this.now();
     const session: Session = { csrfToken: randomBytes(32).toString('base64url'), createdAt: t, lastSeenAt: t };
     this.sessions.set(key(id), session);
+    this.write(key(id), session);
     return { id, session };
   }
 
@@ -44,20 +71,25 @@ export class SessionStore {
     if (!s) return null;
     const t = this.now();
     if (t - s.lastSeenAt > SESSION_IDLE_MS || t - s.createdAt > SESSION_MAX_MS) {
-      this.sessions.delete(k);
+      this.remove(k);
       return null;
     }
-    if (touch) s.lastSeenAt = t;
+    if (touch) {
+      s.lastSeenAt = t;
+      if (t - (this.written.get(k) ?? 0) >= TOUCH_WRITE_MS) this.write(k, s);
+    }
     return s;
   }
 
   destroy(id: string | undefined): void {
-    if (id) this.sessions.delete(key(id));
+    if (id) this.remove(key(id));
   }
 
   /** Ends every session (e.g. when the password changes). */
   clear(): void {
     this.sessions.clear();
+    this.written.clear();
+    this.persistence?.clear();
   }
 
   get size(): number {
@@ -67,8 +99,19 @@ export class SessionStore {
   private prune(): void {
     const t = this.now();
     for (const [k, s] of this.sessions) {
-      if (t - s.lastSeenAt > SESSION_IDLE_MS || t - s.createdAt > SESSION_MAX_MS) this.sessions.delete(k);
+      if (t - s.lastSeenAt > SESSION_IDLE_MS || t - s.createdAt > SESSION_MAX_MS) this.remove(k);
     }
+  }
+
+  private write(k: string, s: Session): void {
+    this.written.set(k, s.lastSeenAt);
+    this.persistence?.save(k, s);
+  }
+
+  private remove(k: string): void {
+    this.sessions.delete(k);
+    this.written.delete(k);
+    this.persistence?.remove(k);
   }
 }
 

@@ -46,7 +46,7 @@ describe('PostgreSQL store migrations', () => {
     const stores = await Promise.all(Array.from({ length: 4 }, () => openPgStore(db.url, { poolSize: 2 })));
     expect(stores.map((s) => s.migration.applied).sort()).toEqual([[], [], [], Array.from({ length: PG_SCHEMA_VERSION }, (_, i) => i + 1)]);
     const rows = await query<{ version: number; name: string }>(db.url, 'SELECT version, name FROM conveyor_migrations ORDER BY version');
-    expect(rows).toEqual([{ version: 1, name: 'initial' }, { version: 2, name: 'record-claims' }]);
+    expect(rows).toEqual([{ version: 1, name: 'initial' }, { version: 2, name: 'record-claims' }, { version: 3, name: 'sessions' }]);
     // Every process can work on the schema.
     await Promise.all(stores.map((s, i) => s.putFlow({ format: 'conveyor.flow/v1', id: `f${i}`, name: `F${i}`, description: '', settings: { concurrency: 1 }, nodes: [], edges: [] } as never)));
     expect((await stores[0].listFlows()).length).toBe(4);
