@@ -1,6 +1,7 @@
 // `npm run build:server` (part of `npm run build` and `npm start`): compiles the server and CLI to
 // plain JavaScript in dist-server/, so starting them does not compile TypeScript at run time (tsx
-// stays for development and tests). Packages stay external: they load from node_modules as usual.
+// stays for development and tests). Packages stay external and load from node_modules, except the
+// few small ones every start needs (bundled-packages.mjs).
 //
 // Worker threads are entries of their own, next to cli.js: the sandbox pool and the spreadsheet
 // read pool look for ./sandbox-worker.js and ./sheet-read-worker.js beside the module that starts
@@ -12,6 +13,7 @@ import { build } from 'esbuild';
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { bundledPackages, REQUIRE_BANNER } from './bundled-packages.mjs';
 import { lazyPackages } from './lazy-packages.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -21,6 +23,8 @@ const out = `${target}.building-${process.pid}`;
 const started = Date.now();
 /** Packages a start-up rarely needs (see lazy-packages.mjs). */
 const LAZY = ['playwright-core', 'exceljs', 'imapflow', 'nodemailer', 'pg', 'express', 'socket.io', 'graphile-worker', 'cheerio', '@socket.io/postgres-adapter'];
+/** Small pure-JavaScript packages every start loads, compiled into the build (see bundled-packages.mjs). */
+const BUNDLED = ['zod', 'jsonata', 'croner', 're2js', 'papaparse', 'helmet', 'yauzl'];
 
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
@@ -37,11 +41,11 @@ const result = await build({
   platform: 'node',
   format: 'esm',
   target: 'node20',
-  packages: 'external',
+  banner: { js: REQUIRE_BANNER },
   sourcemap: 'linked',
   metafile: true,
   logLevel: 'warning',
-  plugins: [lazyPackages(LAZY, root)],
+  plugins: [lazyPackages(LAZY, root), bundledPackages(BUNDLED)],
 }).catch((err) => {
   rmSync(out, { recursive: true, force: true });
   throw err;

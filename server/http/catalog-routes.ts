@@ -6,7 +6,9 @@ import type { StoreWriteFailure } from '../store/write-failure.ts';
 /** `storeFailure`: why the store cannot write now (a full disk), or null: health answers 503 then. */
 export function catalogRoutes(registry: NodeRegistry, storeFailure: () => StoreWriteFailure | null = () => null): Router {
   const router = Router();
-  const catalog = registry.catalog();
+  // Described on the first request, not at start: checking the defaults (a CSS selector) loads
+  // cheerio, which /api/health and a start-up do not need. Built once: the registry is fixed.
+  let catalog: ReturnType<NodeRegistry['catalog']> | null = null;
   router.get('/health', (_req, res) => {
     const failure = storeFailure();
     if (failure) {
@@ -17,7 +19,7 @@ export function catalogRoutes(registry: NodeRegistry, storeFailure: () => StoreW
     res.json({ ok: true, version: VERSION, store: 'sqljs' });
   });
   router.get('/node-types', (_req, res) => {
-    res.json(catalog);
+    res.json((catalog ??= registry.catalog()));
   });
   return router;
 }

@@ -11,9 +11,12 @@ import { aborted, unreadable, type RowSink } from './sheet-file.ts';
 
 // exceljs' streaming pieces, driven here part by part (its own WorkbookReader.parse reads the zip
 // with unzipper's streaming parser, which loses inflate errors and parks sheets in temp files).
+// Required on the first read, not when this module loads: the CLI and studio load it at every start.
 const require = createRequire(import.meta.url);
-const WorksheetReader = require('exceljs/lib/stream/xlsx/worksheet-reader.js') as new (opts: { workbook: unknown; id: string; iterator: AsyncIterable<unknown>; options: unknown }) => AsyncIterable<ExcelJS.Row>;
-const parseSax = require('exceljs/lib/utils/parse-sax.js') as (stream: AsyncIterable<unknown>) => AsyncIterable<Array<{ eventType: string; value: { name?: string } | string }>>;
+type WorksheetReaderClass = new (opts: { workbook: unknown; id: string; iterator: AsyncIterable<unknown>; options: unknown }) => AsyncIterable<ExcelJS.Row>;
+type ParseSax = (stream: AsyncIterable<unknown>) => AsyncIterable<Array<{ eventType: string; value: { name?: string } | string }>>;
+const worksheetReader = () => require('exceljs/lib/stream/xlsx/worksheet-reader.js') as WorksheetReaderClass;
+const parseSax: ParseSax = (stream) => (require('exceljs/lib/utils/parse-sax.js') as ParseSax)(stream);
 
 interface Rel {
   Id: string;
@@ -121,6 +124,7 @@ async function readParts(zip: BoundedZip, shown: string, sheet: string, onRow: R
 
   if (signal?.aborted) throw aborted();
   const date1904 = Boolean(wb.properties?.model?.date1904);
+  const WorksheetReader = worksheetReader();
   const ws = new WorksheetReader({ workbook: wb, id: chosen.rId, iterator: await zip.part(sheetPath), options: OPTIONS });
   let n = 0;
   for await (const row of ws) {

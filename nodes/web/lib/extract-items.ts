@@ -28,13 +28,14 @@ export interface PageItems {
 /** Attributes that hold addresses: read as absolute URLs when the page's address is known. */
 const URL_ATTRIBUTES = new Set(['href', 'src', 'action', 'data-href', 'poster', 'cite']);
 
-const empty = cheerio.load('');
+/** An empty document to try selectors on; made on the first check, not at start (cheerio is heavy to load). */
+let empty: cheerio.CheerioAPI | null = null;
 
 /** Why a CSS selector cannot be used (follows the field's name in flow validation: "itemSelector" is not…), or null. */
 export function selectorProblem(selector: string): string | null {
   if (selector.trim() === '') return null;
   try {
-    empty(selector);
+    (empty ??= cheerio.load(''))(selector);
     return null;
   } catch (err) {
     return `is not a valid CSS selector: ${(err as Error).message.replace(/[.\s]+$/, '')}`;

@@ -6,8 +6,17 @@ import pg from 'pg';
 import { ConveyorError } from '../../errors.ts';
 import { StoreWriteError } from '../write-failure.ts';
 
-/** bigint columns (counts, sums) as numbers: every count the store returns fits. */
-pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
+/**
+ * bigint columns (counts, sums) as numbers: every count the store returns fits. Set with the first
+ * pool, not when this module loads: that would load pg at every start of the CLI, PostgreSQL or not.
+ * Every connection of the store (the copy's client too) is made after its pool.
+ */
+let countsAsNumbers = false;
+function readCountsAsNumbers(): void {
+  if (countsAsNumbers) return;
+  pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
+  countsAsNumbers = true;
+}
 
 /** host:port/database of a connection URL: what messages and logs may show (no user, no password). */
 export function describeUrl(url: string): string {
@@ -20,6 +29,7 @@ export function describeUrl(url: string): string {
 }
 
 export function createPool(url: string, max: number): pg.Pool {
+  readCountsAsNumbers();
   const pool = new pg.Pool({ connectionString: url, max, connectionTimeoutMillis: 10_000 });
   // An idle connection the server closed (a restart) is replaced on the next query; the error is
   // reported there, not as an uncaught event.
