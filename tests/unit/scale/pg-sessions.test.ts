@@ -2,33 +2,20 @@
  * Sign-in sessions on the PostgreSQL store: a person signed in to the studio stays signed in when
  * the studio process is killed and started again; signing out ends the session for the next process too.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword } from '../../../server/auth/password.ts';
-import { kill, killAllStudios, startStudio } from '../crash/studio-process.ts';
-import { createTestDatabase, type TestDatabase } from '../store/contract/pg-database.ts';
+import { kill, startStudio } from '../crash/studio-process.ts';
+import { freshDatabaseForProcesses } from './scale-setup.ts';
 
 const PASSWORD = 'correct horse battery';
-let db: TestDatabase;
-let dir: string;
-
+// The hash is set before the studios start (they inherit it); a cheap scrypt cost keeps the test quick.
+const setup = freshDatabaseForProcesses('sessions');
 beforeAll(async () => {
-  db = await createTestDatabase();
-  process.env.CONVEYOR_STORE = 'postgres';
-  process.env.DATABASE_URL = db.url;
   process.env.CONVEYOR_ADMIN_PASSWORD_HASH = await hashPassword(PASSWORD, { N: 2 ** 10, r: 8, p: 1 });
-  dir = mkdtempSync(path.join(os.tmpdir(), 'conveyor-sessions-'));
 });
-
-afterAll(async () => {
-  killAllStudios();
+afterAll(() => {
   delete process.env.CONVEYOR_ADMIN_PASSWORD_HASH;
-  await new Promise((r) => setTimeout(r, 300));
-  await db?.drop();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 async function get(url: string, cookie: string): Promise<number> {
@@ -37,7 +24,7 @@ async function get(url: string, cookie: string): Promise<number> {
 
 describe('sign-in sessions on PostgreSQL', () => {
   it('keep a person signed in across a studio restart, and a sign-out holds after it', async () => {
-    let studio = await startStudio(dir);
+    let studio = await startStudio(setup.dir());
     const login = await fetch(`${studio.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json', origin: studio.url }, body: JSON.stringify({ password: PASSWORD }) });
     expect(login.status).toBe(200);
     const cookie = login.headers.get('set-cookie')!.split(';')[0];
@@ -45,7 +32,7 @@ describe('sign-in sessions on PostgreSQL', () => {
     expect(await get(studio.url, cookie)).toBe(200);
     expect(await get(studio.url, '')).toBe(401);
     // The id itself is not stored: only its hash.
-    const client = new pg.Client({ connectionString: db.url });
+    const client = new pg.Client({ connectionString: setup.db().url });
     await client.connect();
     const keys = (await client.query<{ key: string }>('SELECT key FROM auth_sessions')).rows.map((r) => r.key);
     await client.end();
@@ -53,7 +40,7 @@ describe('sign-in sessions on PostgreSQL', () => {
     expect(keys[0]).not.toBe(cookie.split('=')[1]);
 
     await kill(studio.child);
-    studio = await startStudio(dir);
+    studio = await startStudio(setup.dir());
     expect(await get(studio.url, cookie)).toBe(200);
 
     const out = await fetch(`${studio.url}/api/auth/logout`, { method: 'POST', headers: { cookie, origin: studio.url, ...(csrf ? { 'x-csrf-token': csrf } : {}) } });
@@ -61,7 +48,7 @@ describe('sign-in sessions on PostgreSQL', () => {
     expect(await get(studio.url, cookie)).toBe(401);
     await new Promise((r) => setTimeout(r, 300));
     await kill(studio.child);
-    studio = await startStudio(dir);
+    studio = await startStudio(setup.dir());
     expect(await get(studio.url, cookie)).toBe(401);
     await kill(studio.child);
   }, 120_000);

@@ -5,40 +5,20 @@
  * status is lost, no unsafe call is repeated, and the calls a kill cut short go to review (E_IN_DOUBT).
  */
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, kill, killAllStudios, startStudio } from '../crash/studio-process.ts';
-import { createTestDatabase, type TestDatabase } from '../store/contract/pg-database.ts';
-import { effectFlow, startEffects, unrepeated, type Effects } from '../store/contract/effects.ts';
-import { killAllWorkers, startWorker } from './worker-processes.ts';
+import { describe, expect, it } from 'vitest';
+import { api, kill } from '../crash/studio-process.ts';
+import { effectFlow, startEffects, unrepeated } from '../store/contract/effects.ts';
+import { startWorker } from './worker-processes.ts';
+import { freshDatabaseForProcesses, startStudioForWorkers } from './scale-setup.ts';
 
 const RECORDS = 500;
 const KILLS = 5;
-let effects: Effects | undefined;
-let db: TestDatabase;
-let dir: string;
 
-beforeAll(async () => {
-  db = await createTestDatabase();
-  process.env.CONVEYOR_STORE = 'postgres';
-  process.env.DATABASE_URL = db.url;
-  dir = mkdtempSync(path.join(os.tmpdir(), 'conveyor-workers-'));
-});
-
-afterAll(async () => {
-  killAllWorkers();
-  killAllStudios();
-  await effects?.close();
-  await new Promise((r) => setTimeout(r, 300));
-  await db?.drop();
-  rmSync(dir, { recursive: true, force: true });
-});
+const setup = freshDatabaseForProcesses('workers');
 
 async function query<T extends pg.QueryResultRow>(text: string, values: unknown[] = []): Promise<T[]> {
-  const client = new pg.Client({ connectionString: db.url });
+  const client = new pg.Client({ connectionString: setup.db().url });
   await client.connect();
   try {
     return (await client.query<T>(text, values)).rows;
@@ -52,12 +32,12 @@ const finished = (c: Record<string, number>) => c.success + c.failed + c.needs_r
 describe('workers on the PostgreSQL store', () => {
   it('run every record once while workers are killed and restarted: no unsafe call repeated, cut calls in review', async () => {
     // Slow enough that kills land while calls are under way.
-    effects = await startEffects(40);
+    const effects = await startEffects(40);
+    setup.cleanup(() => effects.close());
+    const dir = setup.dir();
     const calls = effects.calls;
     const env = { DATA_DIR: dir, CONVEYOR_LEASE_MS: '2000', CONVEYOR_WORKER_BATCH: '8', CONVEYOR_WORKER_POLL_MS: '100', CONVEYOR_ALLOW_HOSTS: '127.0.0.1' };
-    process.env.CONVEYOR_EXECUTE = '0';
-    const studio = await startStudio(dir);
-    delete process.env.CONVEYOR_EXECUTE;
+    const studio = await startStudioForWorkers(dir);
     const workers: Array<Promise<ChildProcess>> = [0, 1, 2].map((i) => startWorker(`w${i}`, env));
     await Promise.all(workers);
     expect((await api(`${studio.url}/api/flows/import`, 'POST', effectFlow('flow_workers', effects.base, { concurrency: 8 }))).status).toBeLessThan(300);

@@ -3,43 +3,23 @@
  * PostgreSQL database; a socket that follows the run in the studio gets coalesced updates while the
  * worker executes it, their counters only grow, and the last one is final with the exact counts.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { io as connect, type Socket } from 'socket.io-client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, kill, killAllStudios, startStudio } from '../crash/studio-process.ts';
-import { createTestDatabase, type TestDatabase } from '../store/contract/pg-database.ts';
-import { effectFlow, startEffects, type Effects } from '../store/contract/effects.ts';
-import { killAllWorkers, startWorker } from './worker-processes.ts';
+import { describe, expect, it } from 'vitest';
+import { api, kill } from '../crash/studio-process.ts';
+import { effectFlow, startEffects } from '../store/contract/effects.ts';
+import { startWorker } from './worker-processes.ts';
+import { freshDatabaseForProcesses, startStudioForWorkers } from './scale-setup.ts';
 
 const RECORDS = 120;
-let db: TestDatabase;
-let dir: string;
-let effects: Effects | undefined;
 
-beforeAll(async () => {
-  db = await createTestDatabase();
-  process.env.CONVEYOR_STORE = 'postgres';
-  process.env.DATABASE_URL = db.url;
-  dir = mkdtempSync(path.join(os.tmpdir(), 'conveyor-live-'));
-});
-
-afterAll(async () => {
-  killAllWorkers();
-  killAllStudios();
-  await effects?.close();
-  await new Promise((r) => setTimeout(r, 300));
-  await db?.drop();
-  rmSync(dir, { recursive: true, force: true });
-});
+const setup = freshDatabaseForProcesses('live');
 
 describe('one live studio beside workers', () => {
   it('relays what a worker does to the run\'s Socket.IO room, coalesced, ending with exact counts', async () => {
-    effects = await startEffects(20);
-    process.env.CONVEYOR_EXECUTE = '0';
-    const studio = await startStudio(dir);
-    delete process.env.CONVEYOR_EXECUTE;
+    const effects = await startEffects(20);
+    setup.cleanup(() => effects.close());
+    const dir = setup.dir();
+    const studio = await startStudioForWorkers(dir);
     const worker = await startWorker('wl', { DATA_DIR: dir, CONVEYOR_WORKER_BATCH: '6', CONVEYOR_WORKER_POLL_MS: '100', CONVEYOR_ALLOW_HOSTS: '127.0.0.1' });
     expect((await api(`${studio.url}/api/flows/import`, 'POST', effectFlow('flow_live', effects.base, { concurrency: 6 }))).status).toBeLessThan(300);
     const socket: Socket = connect(studio.url, { transports: ['websocket'] });
