@@ -210,18 +210,8 @@ export function listAudit(sql: Sql, filter: { runId?: string; offset?: number; l
   return { items, total };
 }
 
-/** A run as the storage page lists it (no flow document). */
-export interface RunHead {
-  id: string;
-  flowId: string;
-  flowName: string;
-  status: string;
-  recordCount: number;
-  createdAt: string;
-  endedAt: string | null;
-  /** The uploaded file the run read (`settings.upload`), if any. */
-  upload: string | null;
-}
+import type { RunHead } from '../contract/wire/storage.ts';
+export type { RunHead };
 
 export function listRunHeads(sql: Sql): RunHead[] {
   return sql

@@ -7,6 +7,8 @@ import type { RetentionStore } from './retention.ts';
 // The statuses are defined once, with what each allows, in the contract (server/contract/status.ts).
 import type { RunStatus, RecordStatus, StatusCounts } from '../contract/status.ts';
 export type { RunStatus, RecordStatus, StatusCounts };
+import type { RunSettings, RecordEventRow } from '../contract/wire/runs.ts';
+export type { RunSettings, RecordEventRow };
 
 export interface FlowRow {
   id: string;
@@ -16,18 +18,6 @@ export interface FlowRow {
   updatedAt: string;
 }
 
-export interface RunSettings {
-  concurrency: number;
-  /** Record field that identifies a record across runs (idempotency); null when the flow names none. */
-  businessKey?: string | null;
-  /** Process records whose key already succeeded in an earlier run of the flow. */
-  reprocess?: boolean;
-  /** The uploaded file (DATA_DIR/uploads/<id>) the run read its records from: kept while a run names it. */
-  upload?: string | null;
-  safeStop?: { window: number; minSamples: number; threshold: number } | null;
-  /** 'workers': the run's records are executed by `npx conveyor worker` processes (a studio started with --no-execute), not by the studio. */
-  executor?: 'workers';
-}
 
 
 export interface RunRow {
@@ -151,19 +141,6 @@ export interface StepRow {
   durationMs: number;
 }
 
-/** One change in a record's life: a status transition by the engine, or an operator's action. */
-export interface RecordEventRow {
-  runId: string;
-  recordIndex: number;
-  at: string;
-  from: RecordStatus | null;
-  to: RecordStatus | null;
-  actor: 'engine' | 'operator';
-  /** e.g. started, finished, retry, skip, resolve. */
-  action: string;
-  note: string | null;
-  data: Json | null;
-}
 
 export interface RejectRow extends RejectInfo {
   runId: string;

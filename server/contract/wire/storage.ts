@@ -1,8 +1,8 @@
 /** Storage and retention as the API answers (GET /api/storage, POST /api/storage/prune, GET /api/storage/audit). */
 import type { RunStatus } from '../status.ts';
 
-/** A run with the space it takes (GET /api/storage). */
-export interface RunSpace {
+/** A run as the storage page lists it (no flow document). */
+export interface RunHead {
   id: string;
   flowId: string;
   flowName: string;
@@ -12,6 +12,10 @@ export interface RunSpace {
   endedAt: string | null;
   /** The uploaded file the run read (`settings.upload`), if any. */
   upload: string | null;
+}
+
+/** A run with the space it takes (GET /api/storage). */
+export interface RunSpace extends RunHead {
   /** Estimate of the run's rows in the store (lengths of its text columns). */
   storeBytes: number;
   /** Its evidence files on disk (DATA_DIR/evidence/<runId>/). */
