@@ -6,6 +6,7 @@ import os from 'node:os';
 import type { HookAckResult } from './hook-ack.ts';
 import { measureVsNodeRed, vsNodeRedMarkdown, type VsNodeRed } from './vs-node-red.ts';
 import { signupMarkdown, type SignupResult } from './signup-section.ts';
+import { measureStartup, type StartupResult } from './startup.ts';
 
 interface ChainResult { records: number; concurrency: number; steps: number; seconds: number; recordsPerSec: number; stepsPerSec: number; peakRssMb: number }
 interface DriftResult { ticks: number; intervalMs: number; meanLateMs: number; p95LateMs: number; maxLateMs: number; endDriftMs: number }
@@ -67,6 +68,13 @@ const vsNodeRed = await benchAsync<VsNodeRed>('vs-node-red', () =>
     log: (line) => process.stderr.write(line),
   }),
 );
+
+// Start-up next to Node-RED, interleaved (bench/startup.ts): a case of its own, so BENCH_ONLY=startup
+// measures it in minutes; figures kept in vs-node-red.json by earlier runs are not used.
+const startup = await benchAsync<StartupResult>('startup', () => {
+  process.stderr.write('start-up, interleaved…\n');
+  return measureStartup(Number(process.env.BENCH_STARTUP_ROUNDS ?? 3));
+});
 
 const sheet = bench('spreadsheet', () => sizes.map((n) => {
   process.stderr.write(`spreadsheet: ${n} rows… `);
@@ -182,7 +190,7 @@ For reference, on this kind of machine: Node-RED moves about 80,000 node hops a 
 100,000 messages; n8n needs about 3 s of engine time for 10,000 items through 10 Set nodes (about
 34,000 steps/s, about 1 GB) and 44 s when each Set evaluates an expression (about 2,500 steps/s).
 
-${vsNodeRedMarkdown(vsNodeRed, measuredOn['vs-node-red'])}
+${vsNodeRedMarkdown(vsNodeRed, measuredOn['vs-node-red'], startup, measuredOn['startup'])}
 ## The embedded store with a long history
 
 \`bench/store-memory.ts\`: a history of ${fmt(storeMemory.history.records)} records in ${storeMemory.history.runs} finished runs

@@ -12,11 +12,21 @@ export interface StartupSample {
   what: 'conveyor serve (compiled)' | 'conveyor serve (tsx)' | 'node-red';
   seconds: number;
   cpuSeconds: number;
+  /** The machine's 1-minute load average when the sample ended. */
+  load?: number;
 }
 export interface ValidateSample {
   what: 'conveyor validate (compiled)' | 'conveyor validate (tsx)';
   seconds: number;
   cpuSeconds: number;
+  load?: number;
+}
+/** The case "startup" of npm run bench (BENCH_ONLY=startup measures it alone). */
+export interface StartupResult {
+  commit: string;
+  rounds: number;
+  serve: StartupSample[];
+  validate: ValidateSample[];
 }
 
 const TICKS = 100; // getconf CLK_TCK on Linux
@@ -46,7 +56,7 @@ async function timeToAnswer(what: StartupSample['what'], args: string[], env: No
     for (;;) {
       if (child.exitCode !== null) throw new Error(`${what} exited (${child.exitCode}): ${err}`);
       const ok = await fetch(url).then((r) => r.ok, () => false);
-      if (ok) return { what, seconds: (performance.now() - t0) / 1000, cpuSeconds: cpuOf(child.pid!) };
+      if (ok) return { what, seconds: (performance.now() - t0) / 1000, cpuSeconds: cpuOf(child.pid!), load: os.loadavg()[0] };
       if (performance.now() - t0 > 60_000) throw new Error(`${what} did not answer in 60 s: ${err}`);
       await new Promise((r) => setTimeout(r, 10));
     }
@@ -84,11 +94,11 @@ function validate(compiled: boolean): ValidateSample {
   const r = spawnSync('/usr/bin/time', ['-f', 'CPU %U %S %e', process.execPath, 'bin/conveyor.js', 'validate', 'flows/hello-records.json'], { env, encoding: 'utf8' });
   const m = /CPU ([\d.]+) ([\d.]+) ([\d.]+)\s*$/.exec(r.stderr);
   if (r.status !== 0 || !m) throw new Error(`validate failed: ${r.stderr}`);
-  return { what: compiled ? 'conveyor validate (compiled)' : 'conveyor validate (tsx)', cpuSeconds: Number(m[1]) + Number(m[2]), seconds: Number(m[3]) };
+  return { what: compiled ? 'conveyor validate (compiled)' : 'conveyor validate (tsx)', cpuSeconds: Number(m[1]) + Number(m[2]), seconds: Number(m[3]), load: os.loadavg()[0] };
 }
 
 /** `reps` interleaved rounds: compiled serve, Node-RED, serve from sources, validate both ways. */
-export async function measureStartup(reps: number): Promise<{ serve: StartupSample[]; validate: ValidateSample[] }> {
+export async function measureStartup(reps: number): Promise<StartupResult> {
   const build = spawnSync(process.execPath, ['scripts/build-server.mjs'], { stdio: ['ignore', 'ignore', 'inherit'] });
   if (build.status !== 0) throw new Error('npm run build:server failed');
   const serveSamples: StartupSample[] = [];
@@ -97,5 +107,6 @@ export async function measureStartup(reps: number): Promise<{ serve: StartupSamp
     serveSamples.push(await serve(true), await nodeRed(), await serve(false));
     validateSamples.push(validate(true), validate(false));
   }
-  return { serve: serveSamples, validate: validateSamples };
+  const commit = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).stdout.trim();
+  return { commit, rounds: reps, serve: serveSamples, validate: validateSamples };
 }

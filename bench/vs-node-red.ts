@@ -4,7 +4,7 @@
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import { installNodeRed } from './node-red/install.ts';
-import { measureStartup, type StartupSample, type ValidateSample } from './startup.ts';
+import type { StartupResult, StartupSample, ValidateSample } from './startup.ts';
 
 export interface CaseRun {
   system: 'conveyor' | 'node-red';
@@ -23,7 +23,6 @@ export interface VsNodeRed {
   rounds: number;
   cores: number;
   runs: CaseRun[];
-  startup: { serve: StartupSample[]; validate: ValidateSample[] };
 }
 
 function conveyor(records: number, kind: string, fast = true): CaseRun {
@@ -65,10 +64,8 @@ export async function measureVsNodeRed(opts: { sizes: number[]; codeRecords: num
       runs.push(...round(records, opts.codeRecords, opts.log));
     }
   }
-  opts.log('start-up, interleaved…\n');
-  const startup = await measureStartup(opts.rounds);
   const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
-  return { commit, nodeRedVersion, rounds: opts.rounds, cores: os.cpus().length, runs, startup };
+  return { commit, nodeRedVersion, rounds: opts.rounds, cores: os.cpus().length, runs };
 }
 
 const median = (xs: number[]) => {
@@ -91,7 +88,7 @@ function row(label: string, a: CaseRun[], b: CaseRun[]): string {
 }
 
 /** The section of docs/benchmarks.md, written from the kept figures. */
-export function vsNodeRedMarkdown(v: VsNodeRed, measuredOn: string): string {
+export function vsNodeRedMarkdown(v: VsNodeRed, measuredOn: string, startup: StartupResult, startupOn: string): string {
   const sizes = [...new Set(v.runs.filter((r) => r.kind === 'jsonata').map((r) => r.records))];
   const codeSizes = [...new Set(v.runs.filter((r) => r.kind === 'code').map((r) => r.records))];
   const chainRows: string[] = [];
@@ -109,7 +106,8 @@ export function vsNodeRedMarkdown(v: VsNodeRed, measuredOn: string): string {
   ]);
   const startRow = (what: string, samples: Array<StartupSample | ValidateSample>) => {
     const s = samples.filter((x) => x.what === what);
-    return `| ${what} | ${f2(median(s.map((x) => x.seconds)))} s | ${f2(median(s.map((x) => x.cpuSeconds)))} s |`;
+    const load = s.map((x) => x.load).filter((x): x is number => x !== undefined);
+    return `| ${what} | ${f2(median(s.map((x) => x.seconds)))} s | ${f2(median(s.map((x) => x.cpuSeconds)))} s | ${load.length ? `${f2(Math.min(...load))}–${f2(Math.max(...load))}` : 'not kept'} |`;
   };
   const header = '| case | records | Conveyor CPU (per record) | other CPU (per record) | CPU ratio | Conveyor wall | other wall | wall ratio | peak RSS (Conveyor / other) | load avg (1 min) |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |';
   return `## Conveyor next to Node-RED (same machine, same run, interleaved)
@@ -139,17 +137,21 @@ ${[...chainRows, ...codeRows].filter(Boolean).join('\n')}
 ${header}
 ${fastRows.filter(Boolean).join('\n')}
 
-**Start-up** (empty data folder; time until \`/api/health\` answers, Node-RED until its editor page
-answers; CPU of the process at that moment; \`validate\` is \`conveyor validate flows/hello-records.json\`
-from start to exit), medians:
+**Start-up** (case \`startup\`, measured on ${startupOn} at commit \`${startup.commit}\`, medians of ${startup.rounds}
+interleaved rounds; \`BENCH_ONLY=startup npm run bench\` measures it alone): an empty data folder;
+time until \`/api/health\` answers, Node-RED until its editor page answers; CPU of the process at that
+moment; \`validate\` is \`conveyor validate flows/hello-records.json\` from start to exit. The load
+average is the machine's 1-minute figure as each sample ended (lowest–highest). A start loads no
+heavy package (browser driver, workbook reader, HTML parser, database and mail clients, sandbox,
+JSON logger) before its first use; \`tests/unit/cli/startup-imports.test.ts\` fails if one does:
 
-| what | wall | CPU |
-| --- | ---: | ---: |
-${startRow('conveyor serve (compiled)', v.startup.serve)}
-${startRow('node-red', v.startup.serve)}
-${startRow('conveyor serve (tsx)', v.startup.serve)}
-${startRow('conveyor validate (compiled)', v.startup.validate)}
-${startRow('conveyor validate (tsx)', v.startup.validate)}
+| what | wall | CPU | load avg (1 min) |
+| --- | ---: | ---: | ---: |
+${startRow('conveyor serve (compiled)', startup.serve)}
+${startRow('node-red', startup.serve)}
+${startRow('conveyor serve (tsx)', startup.serve)}
+${startRow('conveyor validate (compiled)', startup.validate)}
+${startRow('conveyor validate (tsx)', startup.validate)}
 
 Run it with \`BENCH_ONLY=vs-node-red npm run bench\`; \`npm run bench -- --quick\` measures 10,000
 records and one round only (\`BENCH_NODE_RED_SIZES=10000,100000\` and \`BENCH_NODE_RED_ROUNDS\` choose).
