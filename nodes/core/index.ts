@@ -10,7 +10,6 @@ import { manualTrigger } from './manual-trigger.ts';
 import { setFields } from './set-fields.ts';
 import { split } from './split.ts';
 import { switchNode } from './switch.ts';
-import { runFlow } from './run-flow.ts';
 
 /** The node types that ship with Conveyor. Adding one = one new file here + one line below. */
 export const coreNodes = defineGroup(
@@ -19,7 +18,6 @@ export const coreNodes = defineGroup(
   code,
   ifNode,
   switchNode,
-  runFlow,
   split,
   collect,
   delay,

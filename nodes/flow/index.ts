@@ -1,5 +1,6 @@
 import { defineGroup } from '../sdk/define-node.ts';
 import { distribute } from './distribute.ts';
+import { runFlow } from './run-flow.ts';
 
-/** Flow steps (`flow.*`) that share records out between branches. */
-export const flowNodes = defineGroup(distribute);
+/** Flow steps (`flow.*`): share records out between branches, start another flow. */
+export const flowNodes = defineGroup(distribute, runFlow);

@@ -1,7 +1,7 @@
 import type { FlowDocument } from '../contract/flow/schema.ts';
 import type { FlowProblem } from '../contract/flow/problems.ts';
 
-/** The Run flow node type (nodes/core/run-flow.ts); spelled here so flow checks need no node code. */
+/** The Run flow node type (nodes/flow/run-flow.ts); spelled here so flow checks need no node code. */
 const RUN_FLOW = 'flow.run';
 
 /**
