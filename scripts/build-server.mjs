@@ -50,7 +50,8 @@ const result = await build({
   rmSync(out, { recursive: true, force: true });
   throw err;
 });
-const inputs = Object.keys(result.metafile.inputs).filter((file) => !file.includes('node_modules') && !file.includes(':'));
+// package-lock.json too: an upgrade of a package compiled into the build (bundled-packages.mjs) makes it stale.
+const inputs = [...Object.keys(result.metafile.inputs).filter((file) => !file.includes('node_modules') && !file.includes(':')), 'package-lock.json'];
 writeFileSync(path.join(out, 'inputs.json'), JSON.stringify({ builtAt: started, inputs }, null, 1) + '\n');
 const old = `${target}.old-${process.pid}`;
 // Another build may swap its own in between (several people in one checkout): then try again.

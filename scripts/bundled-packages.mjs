@@ -9,8 +9,8 @@
 // files they find beside themselves (sql.js, quickjs-emscripten, playwright) must stay external.
 //
 // Bundled CommonJS code calls require() for Node's own modules; the build's banner gives the ESM
-// output a require (see build-server.mjs). A bundled package is not in dist-server/inputs.json:
-// after upgrading one, run `npm run build` again.
+// output a require (see build-server.mjs). dist-server/inputs.json lists package-lock.json, so an
+// upgrade of a bundled package makes the build stale until `npm run build` runs again.
 
 /** The package a bare import names ("zod/v4" → "zod", "@scope/x/y" → "@scope/x"), or null. */
 function packageName(specifier) {
