@@ -22,7 +22,7 @@ const target = path.join(root, 'dist-server');
 const out = `${target}.building-${process.pid}`;
 const started = Date.now();
 /** Packages a start-up rarely needs (see lazy-packages.mjs). */
-const LAZY = ['playwright-core', 'exceljs', 'imapflow', 'nodemailer', 'pg', 'express', 'socket.io', 'graphile-worker', 'cheerio', '@socket.io/postgres-adapter'];
+const LAZY = ['playwright-core', 'exceljs', 'imapflow', 'nodemailer', 'pg', 'express', 'socket.io', 'cheerio', '@socket.io/postgres-adapter'];
 /** Small pure-JavaScript packages every start loads, compiled into the build (see bundled-packages.mjs). */
 const BUNDLED = ['zod', 'jsonata', 'croner', 're2js', 'papaparse', 'helmet', 'yauzl'];
 

@@ -223,11 +223,6 @@ export class PgStore implements Store {
     return this.write(w.commitStep(step, record, state));
   }
 
-  /** A write of the store's own kind (writes.ts, hand-off.ts) in the group commit: resolves once committed. */
-  transact<R>(write: w.Write<R>): Promise<R> {
-    return this.write(write);
-  }
-
   updateRecord(update: RecordUpdate): Promise<void> {
     return this.write(w.updateRecord(update));
   }

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 /** Never at start: each is loaded by the step, store or option that uses it. */
-const HEAVY = ['cheerio', 'exceljs', 'playwright-core', 'pg', 'imapflow', 'nodemailer', 'graphile-worker', 'pino', 'quickjs-emscripten', '@socket.io/postgres-adapter'];
+const HEAVY = ['cheerio', 'exceljs', 'playwright-core', 'pg', 'imapflow', 'nodemailer', 'pino', 'quickjs-emscripten', '@socket.io/postgres-adapter'];
 const RECORDER = path.resolve('tests/support/package-trace/record.mjs');
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'conveyor-startup-imports-'));

@@ -58,7 +58,7 @@ describe('the contract (server/contract) and who may import what', () => {
     for (const { file, specs } of files) {
       for (const spec of specs) {
         const outside = spec.startsWith('.') && !path.resolve(path.dirname(file), spec).startsWith(contract + path.sep);
-        const framework = /^(express|socket\.io|socket\.io-client|react|react-dom|@xyflow|sql\.js|pg|graphile-worker|node:)/.test(spec);
+        const framework = /^(express|socket\.io|socket\.io-client|react|react-dom|@xyflow|sql\.js|pg|node:)/.test(spec);
         if (outside || framework) wrong.push(`${path.relative('.', file)} imports ${spec}`);
       }
     }
