@@ -1,37 +1,25 @@
 /**
  * The durable embedded store: sql.js (SQLite in memory) answers queries, an append-only journal with
  * group commit makes writes durable, and snapshots of the whole database keep the journal short.
- * See docs/architecture.md, "Durable store".
+ * This file is the write path (journal, snapshots, archiving); the reads are in sqljs-reads.ts, which
+ * this class extends. See docs/architecture.md, "Durable store".
  */
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import type { Database, SqlValue } from 'sql.js';
+import type { Database } from 'sql.js';
 import type { FlowDocument } from '../contract/flow/schema.ts';
-import type { Json, RecordData, TerminalStatus } from '../../nodes/sdk/types.ts';
-import { RECORD_STATUSES, isFinished } from '../contract/status.ts';
+import type { RecordData } from '../../nodes/sdk/types.ts';
+import { isFinished } from '../contract/status.ts';
 import type {
   CreateRunExtras,
   FlowRow,
-  KeyAttempt,
-  KeyAttempts,
   LogRow,
   NodeStateWrite,
-  Page,
-  RecordCheckpoint,
-  RecordEventRow,
-  RecordRow,
-  RecordStatus,
-  RecordSummary,
-  RecordTiming,
   RecordUpdate,
-  RejectRow,
-  ReviewFilter,
   RunPatch,
   RunRow,
   RunStatus,
-  StatusCounts,
   StepRow,
-  StepTimings,
   Store,
 } from './types.ts';
 import { GroupCommitJournal, JournalFile } from './journal.ts';
@@ -52,66 +40,19 @@ import {
   runsWrittenBy,
   type Op,
 } from './ops.ts';
-import {
-  EVENT_COLUMNS,
-  FLOW_COLUMNS,
-  LOG_COLUMNS,
-  RECORD_COLUMNS,
-  REJECT_COLUMNS,
-  REVIEW_COLUMNS,
-  RUN_COLUMNS,
-  STEP_COLUMNS,
-  toEvent,
-  toFlow,
-  toLog,
-  toRecord,
-  toReject,
-  toReviewItem,
-  toRun,
-  toStep,
-} from './rows.ts';
 import { ADDED_COLUMNS, META_LAST_SEQ, META_SCHEMA_VERSION, PRAGMAS, SCHEMA, SCHEMA_INDEXES, SCHEMA_VERSION } from './schema.sql.ts';
 import { readSnapshotChecked, SNAPSHOT_FILE, writeSnapshot } from './snapshot.ts';
-import { Sql, type Param } from './sql.ts';
+import { Sql } from './sql.ts';
 import * as retention from './retention.ts';
 import { loadSqlJs } from './sqljs.ts';
 import { ArchiveShelf } from './archive/shelf.ts';
-import { archiveDamagedError, archiveOp } from './archive/apply.ts';
-import { ArchiveDamage } from './archive/frames.ts';
+import { archiveOp } from './archive/apply.ts';
 import { writeRunArchive, type ArchiveWriteOptions } from './archive/writer.ts';
 import type { ArchiveRef } from './archive/layout.ts';
-import { expandOutcomes, type RunArchive } from './archive/reader.ts';
 import { StepSpill } from './archive/spill.ts';
-import { stepFromArchive } from './archive/rows-json.ts';
+import { SqlJsReads } from './sqljs-reads.ts';
 
 export const DEFAULT_SNAPSHOT_THRESHOLD_BYTES = 64 * 1024 * 1024;
-const DEFAULT_RECORDS_LIMIT = 100;
-const DEFAULT_LOGS_LIMIT = 100;
-const DEFAULT_RUNS_LIMIT = 200;
-const DEFAULT_REVIEW_LIMIT = 100;
-const DEFAULT_REVIEW_STATUSES: readonly RecordStatus[] = ['needs_review', 'failed'];
-/** Keys looked up per query by `keyAttempts` (one prepared statement, padded with NULLs). */
-const KEY_BATCH = 500;
-/** Records whose steps `stepTimings` reads per query. */
-const STEP_TIMINGS_SLICE = 10_000;
-const SQL_STEP_TIMINGS = `SELECT group_concat(node_id || char(31) || CASE status WHEN 'success' THEN 's' ELSE 'f' END || char(31) || duration_ms, char(30))
-  FROM steps WHERE run_key = ?1 AND record_idx >= ?2 AND record_idx < ?3`;
-// The index on the key is named and the join order forced: without statistics SQLite would rather scan
-// every successful record of the flow's runs.
-// Pending and skipped records are not attempts (a settled record is stored skipped).
-// Records of archived runs answer from archived_keys (their rows are in the archive).
-const KEY_MARKS = Array.from({ length: KEY_BATCH }, (_, i) => `?${i + 1}`).join(', ');
-const SQL_KEY_ATTEMPTS = `SELECT * FROM (
-  SELECT r.key, ru.id, r.idx, r.status, r.error_code, json_extract(r.checkpoint, '$.inFlight') IS NOT NULL, ru.status, ru.key AS run_key
-  FROM records r INDEXED BY records_by_key CROSS JOIN runs ru ON ru.key = r.run_key
-  WHERE r.key IN (${KEY_MARKS}) AND r.key IS NOT NULL
-  AND r.status IN ('success', 'failed', 'needs_review', 'running') AND ru.flow_id = ?${KEY_BATCH + 1} AND ru.id <> ?${KEY_BATCH + 2}
-  UNION ALL
-  SELECT a.key, ru.id, a.idx, a.status, a.error_code, a.in_flight, ru.status, ru.key AS run_key
-  FROM archived_keys a INDEXED BY archived_keys_by_key CROSS JOIN runs ru ON ru.key = a.run_key
-  WHERE a.key IN (${KEY_MARKS})
-  AND a.status IN ('success', 'failed', 'needs_review', 'running') AND ru.flow_id = ?${KEY_BATCH + 1} AND ru.id <> ?${KEY_BATCH + 2}
-) ORDER BY run_key DESC, idx`;
 
 export interface SqlJsStoreOptions {
   /**
@@ -196,9 +137,9 @@ export async function openSqlJsStore(dir: string, options: SqlJsStoreOptions = {
   }
 }
 
-export class SqlJsStore implements Store {
-  private readonly sql: Sql;
-  private readonly applier: Applier;
+export class SqlJsStore extends SqlJsReads implements Store {
+  protected readonly sql: Sql;
+  protected readonly applier: Applier;
   private readonly journal: GroupCommitJournal<Op>;
   private readonly threshold: number;
   private readonly onError: (err: unknown) => void;
@@ -210,13 +151,12 @@ export class SqlJsStore implements Store {
   private snapshotting: Promise<void> | null = null;
   private snapshotsWritten = 0;
   private closing: Promise<void> | null = null;
-  private closed = false;
   /** The snapshot opened has no checksums (older version): the next snapshot, at the latest close(), rewrites it. */
   private legacySnapshot = false;
   private readonly writeStateListeners = new Set<(failure: StoreWriteFailure | null) => void>();
-  private readonly shelf: ArchiveShelf;
+  protected readonly shelf: ArchiveShelf;
   private readonly missing: Array<{ runId: string; ref: ArchiveRef }>;
-  private readonly spill: StepSpill;
+  protected readonly spill: StepSpill;
   /** The archive being written (one at a time), and the timer that looks for runs to archive. */
   private archiving: Promise<unknown> | null = null;
   private archiveTimer: NodeJS.Timeout | null = null;
@@ -224,11 +164,12 @@ export class SqlJsStore implements Store {
   private readonly archiveRefused = new Map<string, number>();
 
   private constructor(
-    private readonly dir: string,
+    protected readonly dir: string,
     private readonly db: Database,
     state: { applier: Applier; shelf: ArchiveShelf; missingArchives?: Array<{ runId: string; ref: ArchiveRef }>; file: JournalFile; lastSeq: number; snapshotSeq: number; snapshotBytes: number; obsoleteFiles: string[]; legacySnapshot?: boolean },
     private readonly options: SqlJsStoreOptions,
   ) {
+    super();
     this.applier = state.applier;
     this.shelf = state.shelf;
     this.missing = state.missingArchives ?? [];
@@ -399,50 +340,6 @@ export class SqlJsStore implements Store {
     await this.write(clearNodeStateOp(scope, nodeId));
   }
 
-  async lastRecordStart(runId: string): Promise<string | null> {
-    this.ensureOpen();
-    const key = this.applier.runKey(runId);
-    if (key === null) return null;
-    const archived = this.fromArchive(runId, key, (a) => a.lastRecordStart());
-    if (archived) return archived.value;
-    return (this.sql.one('SELECT max(started_at) FROM records WHERE run_key = ?', [key])?.[0] as string | null) ?? null;
-  }
-
-  async recordSummaries(runId: string, fields: string[]): Promise<RecordSummary[]> {
-    this.ensureOpen();
-    const key = this.applier.runKey(runId);
-    if (key === null) return [];
-    const archived = this.fromArchive(runId, key, (a) => a.recordSummaries(fields));
-    if (archived) return archived.value;
-    // JSON paths quote the field names, so any name (spaces, dots) reads the top-level field.
-    const cols = fields.map((_, i) => `json_extract(data, ?${i + 2})`).join(', ');
-    const rows = this.sql.all(
-      `SELECT idx, status, json_extract(checkpoint, '$.outcomes'), json_extract(checkpoint, '$.outcomeCounts')${cols ? ', ' + cols : ''} FROM records WHERE run_key = ?1 ORDER BY idx`,
-      [key, ...fields.map((f) => `$."${f.replace(/["\\]/g, (c) => '\\' + c)}"`)],
-    );
-    return rows.map((r) => ({
-      index: r[0] as number,
-      status: r[1] as RecordStatus,
-      outcomes: r[2] === null ? null : [...(JSON.parse(r[2] as string) as TerminalStatus[]), ...expandOutcomes(r[3] === null ? undefined : JSON.parse(r[3] as string))],
-      fields: fields.map((_, i) => (r[4 + i] ?? null) as Json),
-    }));
-  }
-
-  async getNodeState(scope: string, nodeId: string, key: string): Promise<Json | null> {
-    this.ensureOpen();
-    const row = this.sql.one('SELECT value FROM node_state WHERE scope = ? AND node_id = ? AND key = ?', [scope, nodeId, key]);
-    return row ? (JSON.parse(row[0] as string) as Json) : null;
-  }
-
-  async listNodeState(scope: string, nodeId: string, prefix = ''): Promise<Array<{ key: string; value: Json }>> {
-    this.ensureOpen();
-    // A range on the primary key instead of LIKE: prefixes may hold % or _.
-    const rows = prefix
-      ? this.sql.all('SELECT key, value FROM node_state WHERE scope = ? AND node_id = ? AND key >= ? AND key < ? ORDER BY key', [scope, nodeId, prefix, prefix + '\uffff'])
-      : this.sql.all('SELECT key, value FROM node_state WHERE scope = ? AND node_id = ? ORDER BY key', [scope, nodeId]);
-    return rows.map((r) => ({ key: r[0] as string, value: JSON.parse(r[1] as string) as Json }));
-  }
-
   async updateRecord(update: RecordUpdate): Promise<void> {
     await this.write(updateRecordOp(update));
   }
@@ -466,376 +363,6 @@ export class SqlJsStore implements Store {
 
   async appendAudit(audit: retention.AuditWrite): Promise<void> {
     await this.write(retention.auditOp(audit));
-  }
-
-  async listAudit(filter: { runId?: string; offset?: number; limit?: number } = {}): Promise<{ items: retention.AuditEntry[]; total: number }> {
-    this.ensureOpen();
-    return retention.listAudit(this.sql, filter);
-  }
-
-  async runStoreSize(runId: string): Promise<retention.RunStoreSize | null> {
-    this.ensureOpen();
-    const key = this.applier.runKey(runId);
-    if (key === null) return null;
-    // An archived run: its archive's bytes on disk (and what its hot rows still take).
-    const ref = this.archiveRef(key);
-    if (ref) return { records: ref.records, steps: ref.steps, bytes: ref.bytes + retention.runStoreSize(this.sql, key).bytes };
-    const hot = retention.runStoreSize(this.sql, key);
-    const spilled = this.spill.size(key);
-    return { records: hot.records, steps: hot.steps + spilled.steps, bytes: hot.bytes + spilled.bytes };
-  }
-
-  async reviewCount(runId: string): Promise<number> {
-    this.ensureOpen();
-    const key = this.applier.runKey(runId);
-    return key === null ? 0 : retention.reviewCount(this.sql, key);
-  }
-
-  async listRunHeads(): Promise<retention.RunHead[]> {
-    this.ensureOpen();
-    return retention.listRunHeads(this.sql);
-  }
-
-  async referencedUploads(): Promise<Set<string>> {
-    this.ensureOpen();
-    return retention.referencedUploads(this.sql);
-  }
-
-  async runsUsingUpload(uploadId: string, exceptRunId: string): Promise<number> {
-    this.ensureOpen();
-    return retention.runsUsingUpload(this.sql, uploadId, exceptRunId);
-  }
-
-  // ---------------------------------------------------------------- reads
-
-  async listFlows(): Promise<FlowRow[]> {
-    this.ensureOpen();
-    return this.sql.all(`SELECT ${FLOW_COLUMNS} FROM flows ORDER BY name COLLATE NOCASE, id`, []).map(toFlow);
-  }
-
-  async getFlow(id: string): Promise<FlowRow | null> {
-    this.ensureOpen();
-    const row = this.sql.one(`SELECT ${FLOW_COLUMNS} FROM flows WHERE id = ?`, [id]);
-    return row ? toFlow(row) : null;
-  }
-
-  async getRun(id: string): Promise<RunRow | null> {
-    this.ensureOpen();
-    const row = this.sql.one(`SELECT ${RUN_COLUMNS} FROM runs WHERE id = ?`, [id]);
-    return row ? toRun(row) : null;
-  }
-
-  async listRuns(filter: { flowId?: string; limit?: number } = {}): Promise<RunRow[]> {
-    this.ensureOpen();
-    const limit = clampLimit(filter.limit, DEFAULT_RUNS_LIMIT);
-    const rows =
-      filter.flowId !== undefined
-        ? this.sql.all(`SELECT ${RUN_COLUMNS} FROM runs WHERE flow_id = ? ORDER BY created_at DESC, id DESC LIMIT ?`, [
-            filter.flowId,
-            limit,
-          ])
-        : this.sql.all(`SELECT ${RUN_COLUMNS} FROM runs ORDER BY created_at DESC, id DESC LIMIT ?`, [limit]);
-    return rows.map(toRun);
-  }
-
-  async listRunsWithStatus(statuses: RunStatus[]): Promise<RunRow[]> {
-    this.ensureOpen();
-    if (statuses.length === 0) return [];
-    const marks = statuses.map(() => '?').join(', ');
-    return this.sql
-      .all(`SELECT ${RUN_COLUMNS} FROM runs WHERE status IN (${marks}) ORDER BY created_at DESC, id DESC`, statuses)
-      .map(toRun);
-  }
-
-  async getRecord(runId: string, index: number): Promise<RecordRow | null> {
-    this.ensureOpen();
-    const key = this.applier.runKey(runId);
-    if (key === null) return null;
-    const archived = this.fromArchive(runId, key, (a) => a.getRecord(index));
-    if (archived) return archived.value;
-    const row = this.sql.one(`SELECT ${RECORD_COLUMNS} FROM records WHERE run_key = ? AND idx = ?`, [key, index]);
-    return row ? this.whole(key, toRecord(runId, row)) : null;
-  }
-
-  async listRecords(
-    runId: string,
-    filter: { status?: RecordStatus; offset?: number; limit?: number } = {},
-  ): Promise<Page<RecordRow>> {
-    this.ensureOpen();
-    const key = this.applier.runKey(runId);
-    if (key === null) return { items: [], total: 0 };
-    const limit = clampLimit(filter.limit, DEFAULT_RECORDS_LIMIT);
-    const offset = clampOffset(filter.offset);
-    const archived = this.fromArchive(runId, key, (a) => a.listRecords(filter.status, offset, limit));
-    if (archived) return archived.value;
-    let total: SqlValue[] | null;
-    let rows: SqlValue[][];
-    if (filter.status !== undefined) {
-      total = this.sql.one('SELECT count(*) FROM records WHERE run_key = ? AND status = ?', [key, filter.status]);
-      rows = this.sql.all(
-        `SELECT ${RECORD_COLUMNS} FROM records WHERE run_key = ? AND status = ? ORDER BY idx LIMIT ? OFFSET ?`,
-        [key, filter.status, limit, offset],
-      );
-    } else {
-      total = this.sql.one('SELECT count(*) FROM records WHERE run_key = ?', [key]);
-      rows = this.sql.all(`SELECT ${RECORD_COLUMNS} FROM records WHERE run_key = ? ORDER BY idx LIMIT ? OFFSET ?`, [
-        key,
-        limit,
-        offset,
-      ]);
-    }
-    return { items: rows.map((r) => this.whole(key, toRecord(runId, r))), total: Number(total?.[0] ?? 0) };
-  }
-
-  async unfinishedRecords(runId: string): Promise<RecordRow[]> {
-    this.ensureOpen();
-    const key = this.applier.runKey(runId);
-    if (key === null) return [];
-    const archived = this.fromArchive(runId, key, (a) => a.unfinished());
-    if (archived) return archived.value;
-    return this.sql
-      .all(`SELECT ${RECORD_COLUMNS} FROM records WHERE run_key = ? AND status IN ('pending', 'running') ORDER BY idx`, [key])
-      .map((r) => this.whole(key, toRecord(runId, r)));
-  }
-
-  /**
-   * A record whose checkpoint is kept as a header and rows (it fanned out: server/engine/fan-out.ts)
-   * gets its whole checkpoint back: tokens and groups in their order, path outcomes as a list.
-   */
-  private whole(key: number, record: RecordRow): RecordRow {
-    const cp = record.checkpoint as (RecordCheckpoint & { tokenRows?: boolean; outcomeCounts?: Record<string, number> }) | null;
-    if (!cp?.tokenRows) return record;
-    const tokens: RecordCheckpoint['tokens'] = [];
-    const groups: RecordCheckpoint['groups'] = [];
-    for (const r of this.sql.all('SELECT kind, value FROM record_tokens WHERE run_key = ? AND record_idx = ? ORDER BY kind, ord', [key, record.index])) {
-      if (r[0] === 't') tokens.push(JSON.parse(r[1] as string));
-      else groups.push(JSON.parse(r[1] as string));
-    }
-    const { tokenRows: _rows, outcomeCounts, ...header } = cp;
-    const outcomes = [...header.outcomes, ...expandOutcomes(outcomeCounts)];
-    return { ...record, checkpoint: { ...header, tokens, groups, outcomes } };
-  }
-
-  async countRecords(runId: string): Promise<StatusCounts> {
-    this.ensureOpen();
-    const counts = Object.fromEntries(RECORD_STATUSES.map((s) => [s, 0])) as StatusCounts;
-    const key = this.applier.runKey(runId);
-    if (key === null) return counts;
-    const ref = this.archiveRef(key);
-    if (ref) return { ...counts, ...ref.counts };
-    for (const [status, n] of this.sql.all('SELECT status, count(*) FROM records WHERE run_key = ? GROUP BY status', [key])) {
-      counts[status as RecordStatus] = Number(n);
-    }
-    return counts;
-  }
-
-  async listSteps(runId: string, recordIndex: number): Promise<StepRow[]> {
-    this.ensureOpen();
-    const key = this.applier.runKey(runId);
-    if (key === null) return [];
-    const archived = this.fromArchive(runId, key, (a) => a.listSteps(recordIndex));
-    if (archived) return archived.value;
-    // Steps of a finished record may be in the run's step segments; later ones (a retry) in the database.
-    const spilled = this.readSpill(runId, () => this.spill.stepRows(runId, key, recordIndex)).map((r) => stepFromArchive(runId, r as unknown[]));
-    const hot = this.sql
-      .all(`SELECT ${STEP_COLUMNS} FROM steps WHERE run_key = ? AND record_idx = ? ORDER BY seq`, [key, recordIndex])
-      .map((r) => toStep(runId, r));
-    return spilled.length ? [...spilled, ...hot] : hot;
-  }
-
-  /** A read of a run's step segments; damage answers E_STORE_DAMAGED. */
-  private readSpill<T>(runId: string, read: () => T): T {
-    try {
-      return read();
-    } catch (err) {
-      if (err instanceof ArchiveDamage) throw archiveDamagedError(this.dir, runId, err);
-      throw err;
-    }
-  }
-
-  async stepCounts(runId: string): Promise<Record<string, { success: number; failed: number }>> {
-    this.ensureOpen();
-    const out: Record<string, { success: number; failed: number }> = {};
-    const key = this.applier.runKey(runId);
-    if (key === null) return out;
-    for (const [nodeId, success, failed] of this.sql.all(
-      'SELECT node_id, success, failed FROM step_counts WHERE run_key = ? ORDER BY node_id',
-      [key],
-    )) {
-      out[nodeId as string] = { success: Number(success), failed: Number(failed) };
-    }
-    return out;
-  }
-
-  async keyAttempts(flowId: string, keys: string[], excludeRunId: string): Promise<Map<string, KeyAttempts>> {
-    this.ensureOpen();
-    const found = new Map<string, KeyAttempts>();
-    const unique = [...new Set(keys.filter((k) => typeof k === 'string'))];
-    const params: Param[] = new Array<Param>(KEY_BATCH + 2).fill(null);
-    params[KEY_BATCH] = flowId;
-    params[KEY_BATCH + 1] = excludeRunId;
-    for (let start = 0; start < unique.length; start += KEY_BATCH) {
-      for (let i = 0; i < KEY_BATCH; i++) params[i] = unique[start + i] ?? null;
-      // Newest run first: the first row of a key is its latest attempt, its first success the latest one.
-      for (const [key, runId, index, status, code, inFlight, runStatus] of this.sql.all(SQL_KEY_ATTEMPTS, params)) {
-        const attempt: KeyAttempt = {
-          runId: runId as string,
-          index: index as number,
-          status: status as RecordStatus,
-          runStatus: runStatus as RunStatus,
-          errorCode: code === null ? null : String(code),
-          inFlight: Number(inFlight) === 1,
-        };
-        const seen = found.get(key as string);
-        if (!seen) found.set(key as string, { last: attempt, lastSuccess: attempt.status === 'success' ? attempt : null });
-        else if (!seen.lastSuccess && attempt.status === 'success') seen.lastSuccess = attempt;
-      }
-    }
-    return found;
-  }
-
-  async listRejects(runId: string): Promise<RejectRow[]> {
-    this.ensureOpen();
-    const key = this.applier.runKey(runId);
-    if (key === null) return [];
-    const archived = this.fromArchive(runId, key, (a) => a.rejects());
-    if (archived) return archived.value;
-    return this.sql
-      .all(`SELECT ${REJECT_COLUMNS} FROM rejects WHERE run_key = ? ORDER BY row, id`, [key])
-      .map((r) => toReject(runId, r));
-  }
-
-  async listRecordEvents(runId: string, index: number): Promise<RecordEventRow[]> {
-    this.ensureOpen();
-    const key = this.applier.runKey(runId);
-    if (key === null) return [];
-    const archived = this.fromArchive(runId, key, (a) => a.listRecordEvents(index));
-    if (archived) return archived.value;
-    return this.sql
-      .all(`SELECT ${EVENT_COLUMNS} FROM record_events WHERE run_key = ? AND record_idx = ? ORDER BY id`, [key, index])
-      .map((r) => toEvent(runId, r));
-  }
-
-  async listRunEvents(runId: string, filter: { actor?: 'engine' | 'operator'; offset?: number; limit?: number } = {}): Promise<Page<RecordEventRow>> {
-    this.ensureOpen();
-    const key = this.applier.runKey(runId);
-    if (key === null) return { items: [], total: 0 };
-    const archived = this.fromArchive(runId, key, (a) => a.listRunEvents(filter.actor, clampOffset(filter.offset), clampLimit(filter.limit, 100)));
-    if (archived) return archived.value;
-    const where = filter.actor ? 'run_key = ? AND actor = ?' : 'run_key = ?';
-    const params: Array<string | number> = filter.actor ? [key, filter.actor] : [key];
-    const total = Number(this.sql.one(`SELECT COUNT(*) FROM record_events WHERE ${where}`, params)?.[0] ?? 0);
-    const items = this.sql
-      .all(`SELECT ${EVENT_COLUMNS} FROM record_events WHERE ${where} ORDER BY id LIMIT ? OFFSET ?`, [...params, filter.limit ?? 100, filter.offset ?? 0])
-      .map((r) => toEvent(runId, r));
-    return { items, total };
-  }
-
-  async listReview(filter: ReviewFilter = {}): Promise<Page<RecordRow & { flowId: string; flowName: string }>> {
-    this.ensureOpen();
-    const statuses = [...new Set(filter.statuses ?? DEFAULT_REVIEW_STATUSES)];
-    if (statuses.length === 0) return { items: [], total: 0 };
-    const where = [`r.status IN (${statuses.map(() => '?').join(', ')})`];
-    const params: Param[] = [...statuses];
-    if (filter.runId !== undefined) {
-      const key = this.applier.runKey(filter.runId);
-      if (key === null) return { items: [], total: 0 };
-      where.push('r.run_key = ?');
-      params.push(key);
-    }
-    if (filter.flowId !== undefined) {
-      where.push('ru.flow_id = ?');
-      params.push(filter.flowId);
-    }
-    if (filter.code !== undefined) {
-      where.push('r.error_code = ?');
-      params.push(filter.code);
-    }
-    // Runs drive the join: each run's review records are found with records_by_status (run, status).
-    const from = `FROM runs ru CROSS JOIN records r ON r.run_key = ru.key WHERE ${where.join(' AND ')}`;
-    const total = Number(this.sql.one(`SELECT count(*) ${from}`, params)?.[0] ?? 0);
-    const limit = clampLimit(filter.limit, DEFAULT_REVIEW_LIMIT);
-    const offset = clampOffset(filter.offset);
-    if (limit === 0 || offset >= total) return { items: [], total };
-    const rows = this.sql.all(`SELECT ${REVIEW_COLUMNS} ${from} ORDER BY ru.created_at DESC, ru.id DESC, r.idx LIMIT ? OFFSET ?`, [
-      ...params,
-      limit,
-      offset,
-    ]);
-    return { items: rows.map(toReviewItem), total };
-  }
-
-  async stepTimings(runId: string): Promise<StepTimings[]> {
-    this.ensureOpen();
-    const key = this.applier.runKey(runId);
-    if (key === null) return [];
-    const archived = this.fromArchive(runId, key, (a) => a.stepTimings());
-    if (archived) return archived.value;
-    // SQLite joins each slice's steps into one string ("node\x1fs|f\x1fms" per step, \x1e between steps):
-    // one scan without sorting, and no JavaScript array per step. Slices keep each string small.
-    const groups = new Map<string, StepTimings>();
-    const last = Number(this.sql.one('SELECT max(record_idx) FROM steps WHERE run_key = ?', [key])?.[0] ?? -1);
-    const joinedSlices: string[] = this.spill.timings(key);
-    for (let from = 0; from <= last; from += STEP_TIMINGS_SLICE) {
-      const joined = this.sql.one(SQL_STEP_TIMINGS, [key, from, from + STEP_TIMINGS_SLICE])?.[0];
-      if (typeof joined === 'string' && joined.length > 0) joinedSlices.push(joined);
-    }
-    // Spilled steps keep their durations in the same joined form.
-    for (const joined of joinedSlices) {
-      let at = 0;
-      while (at < joined.length) {
-        let end = joined.indexOf('\x1e', at);
-        if (end < 0) end = joined.length;
-        const sep = joined.indexOf('\x1f', at);
-        const nodeId = joined.slice(at, sep);
-        const status = joined.charCodeAt(sep + 1) === 115 /* s */ ? 'success' : 'failed';
-        const ms = Number(joined.slice(sep + 3, end));
-        const id = status === 'success' ? `s${nodeId}` : `f${nodeId}`;
-        let group = groups.get(id);
-        if (!group) groups.set(id, (group = { nodeId, status, durations: [] }));
-        group.durations.push(ms);
-        at = end + 1;
-      }
-    }
-    return [...groups.values()].sort((a, b) => (a.nodeId < b.nodeId ? -1 : a.nodeId > b.nodeId ? 1 : a.status < b.status ? 1 : -1));
-  }
-
-  async recordTimings(runId: string): Promise<RecordTiming[]> {
-    this.ensureOpen();
-    const key = this.applier.runKey(runId);
-    if (key === null) return [];
-    const archived = this.fromArchive(runId, key, (a) => a.recordTimings());
-    if (archived) return archived.value;
-    const settled = new Set(
-      this.sql.all("SELECT record_idx FROM record_events WHERE run_key = ? AND action = 'settled'", [key]).map((r) => r[0] as number),
-    );
-    return this.sql
-      .all('SELECT idx, status, started_at, ended_at, error_code FROM records WHERE run_key = ? ORDER BY idx', [key])
-      .map((r) => ({
-        index: r[0] as number,
-        status: r[1] as RecordStatus,
-        startedAt: r[2] as string | null,
-        endedAt: r[3] as string | null,
-        errorCode: r[4] === null ? null : String(r[4]),
-        settled: settled.has(r[0] as number),
-      }));
-  }
-
-  async listLogs(runId: string, filter: { offset?: number; limit?: number } = {}): Promise<Page<LogRow>> {
-    this.ensureOpen();
-    const key = this.applier.runKey(runId);
-    if (key === null) return { items: [], total: 0 };
-    const limit = clampLimit(filter.limit, DEFAULT_LOGS_LIMIT);
-    const offset = clampOffset(filter.offset);
-    const archived = this.fromArchive(runId, key, (a) => a.listLogs(offset, limit));
-    if (archived) return archived.value;
-    const total = this.sql.one('SELECT count(*) FROM logs WHERE run_key = ?', [key]);
-    const rows = this.sql.all(`SELECT ${LOG_COLUMNS} FROM logs WHERE run_key = ? ORDER BY id LIMIT ? OFFSET ?`, [
-      key,
-      limit,
-      offset,
-    ]);
-    return { items: rows.map((r) => toLog(runId, r)), total: Number(total?.[0] ?? 0) };
   }
 
   // ---------------------------------------------------------------- lifecycle
@@ -996,17 +523,6 @@ export class SqlJsStore implements Store {
 
   // ---------------------------------------------------------------- archives
 
-  /** The archive of an archived run (null: its rows are in the database). */
-  private archiveRef(key: number): ArchiveRef | null {
-    return this.applier.isArchived(key) ? this.shelf.ref(key) : null;
-  }
-
-  /** A read of an archived run, served from its archive (null when the run's rows are in the database). */
-  private fromArchive<T>(runId: string, key: number, read: (a: RunArchive) => T): { value: T } | null {
-    const ref = this.archiveRef(key);
-    return ref ? { value: this.shelf.read(runId, ref, read) } : null;
-  }
-
   /** Archived runs whose folder was missing or not the recorded one at open (only with `missingArchives: 'allow'`). */
   missingArchives(): Array<{ runId: string; ref: ArchiveRef }> {
     return this.missing;
@@ -1096,14 +612,6 @@ export class SqlJsStore implements Store {
 
   // ---------------------------------------------------------------- helpers
 
-  private closedError(): Error {
-    return new Error(`The store in ${this.dir} is closed; reopen it to write.`);
-  }
-
-  private ensureOpen(): void {
-    if (this.closed) throw this.closedError();
-  }
-
   private async ensureWritable(): Promise<void> {
     if (this.closing || this.closed) throw this.closedError();
   }
@@ -1130,15 +638,5 @@ function upgradeSchema(db: Database): void {
     if (added.backfill) db.exec(added.backfill);
     set.add(added.column);
   }
-}
-
-function clampLimit(limit: number | undefined, fallback: number): number {
-  if (limit === undefined || !Number.isFinite(limit)) return fallback;
-  return Math.max(0, Math.floor(limit));
-}
-
-function clampOffset(offset: number | undefined): number {
-  if (offset === undefined || !Number.isFinite(offset)) return 0;
-  return Math.max(0, Math.floor(offset));
 }
 
