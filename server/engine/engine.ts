@@ -85,8 +85,11 @@ interface ActiveRun {
   haltReason: StepErrorInfo | null;
   /** Aborted as soon as any halt is asked: waits between records (pacing) end at once. */
   halted: AbortController;
-  /** A worker's batch: the run's status belongs to the workers (server/worker), and a record whose commit `abandon` matches (a lost claim) is left to whoever holds it now. */
-  batch?: { abandon(err: unknown): boolean };
+  /**
+   * A worker's batch: the run's status belongs to the workers (server/worker), and a record whose commit `abandon` matches (a lost claim) is left to whoever holds it now.
+   * `starts`: the start the workers' shared pacing gave each pending record of a paced run (ms since the epoch; server/worker/claims.ts), used instead of this process's own pacing.
+   */
+  batch?: { abandon(err: unknown): boolean; starts?: ReadonlyMap<number, number> };
   /** The secrets its steps resolved: masked in every log line, step, record and event of the run. */
   masker: SecretMasker;
   done: Promise<void>;
@@ -422,10 +425,10 @@ export class Engine {
    * the run together (server/worker/settle.ts). A record whose commit fails with an error `abandon`
    * accepts (its claim was lost to another worker) is dropped, the others go on.
    */
-  executeClaimed(row: RunRow, records: QueuedRecord[], opts: { abandon(err: unknown): boolean; counts: StatusCounts; steps?: Record<string, { success: number; failed: number }> }): ClaimedBatch {
+  executeClaimed(row: RunRow, records: QueuedRecord[], opts: { abandon(err: unknown): boolean; counts: StatusCounts; steps?: Record<string, { success: number; failed: number }>; starts?: ReadonlyMap<number, number> }): ClaimedBatch {
     if (this.active.has(row.id)) throw new ConveyorError('E_RUN_BUSY', `Run ${row.id} already executes in this process.`, 'Wait for its batch to end.', 409);
     const flow = compileFlow(row.flow, this.opts.registry);
-    const run = this.launch(row, flow, new LiveRun('running', opts.counts, [...flow.nodes.keys()], opts.steps), records, { abandon: opts.abandon });
+    const run = this.launch(row, flow, new LiveRun('running', opts.counts, [...flow.nodes.keys()], opts.steps), records, { abandon: opts.abandon, starts: opts.starts });
     return {
       done: run.done,
       halt: (kind) => {
@@ -616,10 +619,12 @@ export class Engine {
     const trigger = run.flow.trigger;
     const intervalMs = trigger.def.pacing?.(trigger.params)?.intervalMs ?? 0;
     if (!(intervalMs > 0)) return async () => Date.now();
-    const last = await this.opts.store.lastRecordStart(run.row.id);
+    // Beside other workers the slots come from the run's row (claims.ts): pacing per run, not per process.
+    const given = run.batch?.starts;
+    const last = given ? null : await this.opts.store.lastRecordStart(run.row.id);
     let nextAt = last ? Date.parse(last) + intervalMs : 0;
     return async (index) => {
-      const at = Math.max(Date.now(), nextAt);
+      const at = given?.get(index) ?? Math.max(Date.now(), nextAt);
       // Reserved now, so that concurrent workers take the following slots.
       nextAt = at + intervalMs;
       // Waiting for the pacing is not a stall.
@@ -631,6 +636,8 @@ export class Engine {
       for (let left = wait; left > 0; left = at - Date.now()) {
         if (!(await sleep(left, run.halted.signal))) return null;
       }
+      // A shared slot is the start: the next one was handed out already, one interval after it.
+      if (given?.has(index)) return at;
       const startedAt = Date.now();
       // A start later than its slot (a late timer, a busy process) pushes the next slot too.
       nextAt = Math.max(nextAt, startedAt + intervalMs);

@@ -17,6 +17,8 @@ import { createPool } from '../store/pg/connection.ts';
 import { openVault } from '../vault/vault.ts';
 import { claimRecords, isClaimLost, releaseClaims, renewClaims } from './claims.ts';
 import { runStatuses, settleRuns } from './settle.ts';
+import { nextSlotIn, notePacing } from './pacing.ts';
+import type { NodeRegistry } from '../../nodes/registry.ts';
 import { checkWorkerId, workerUrl } from './worker-url.ts';
 import { SharedStateLocks } from './shared-state-locks.ts';
 import { publishEvents } from './event-relay.ts';
@@ -41,7 +43,7 @@ export async function startWorker(settings: WorkerSettings, log: (line: string) 
   const engine = new Engine({ store, registry, dataDir, credentials: vault, stateLocks: new SharedStateLocks(lockPool) });
   // What this worker's engine does reaches the studio's live rooms (event-relay.ts).
   const stopEvents = publishEvents(pool, engine);
-  const loop = new WorkLoop(id, store, pool, engine, settings, log);
+  const loop = new WorkLoop(id, store, pool, engine, registry, settings, log);
   const done = loop.run();
   log(`Worker ${id} takes records from ${store.where} (lease ${settings.leaseMs} ms, up to ${settings.batch} records at a time).`);
   return {
@@ -71,6 +73,7 @@ class WorkLoop {
     private readonly store: PgStore,
     private readonly pool: pg.Pool,
     private readonly engine: Engine,
+    private readonly registry: NodeRegistry,
     private readonly settings: WorkerSettings,
     private readonly log: (line: string) => void,
   ) {}
@@ -88,7 +91,7 @@ class WorkLoop {
           // The database away, most often: the claims lapse and other workers go on; try again later.
           this.log(`Could not take work: ${(err as Error).message}`);
         }
-        if (!worked && !this.stopping) await this.idle(this.settings.pollMs);
+        if (!worked && !this.stopping) await this.idle(await this.idleMs());
       }
     } finally {
       clearInterval(this.heartbeat);
@@ -104,7 +107,8 @@ class WorkLoop {
 
   /** Claims and walks one batch; false when there was nothing to take. */
   private async once(): Promise<boolean> {
-    const claim = await claimRecords(this.pool, this.id, this.settings.leaseMs, this.settings.batch);
+    await notePacing(this.pool, this.registry);
+    const claim = await claimRecords(this.pool, this.id, this.settings.leaseMs, this.settings.batch, this.horizonMs);
     if (!claim) return false;
     try {
       const row = await this.store.getRun(claim.runId);
@@ -116,7 +120,7 @@ class WorkLoop {
       ]);
       const queue = records.filter((r) => r !== null && (r.status === 'pending' || r.status === 'running')).map((r) => r!);
       if (queue.length === 0) return true;
-      const handle = this.engine.executeClaimed(row, queue, { abandon: isClaimLost, counts, steps });
+      const handle = this.engine.executeClaimed(row, queue, { abandon: isClaimLost, counts, steps, starts: claim.starts });
       this.batch = { runId: row.id, handle };
       if (this.stopping) handle.halt('pause');
       await handle.done;
@@ -126,6 +130,20 @@ class WorkLoop {
       await releaseClaims(this.pool, this.id, claim.runId);
     }
     return true;
+  }
+
+  /**
+   * How far ahead a paced run's start slots are handed out: twice the poll, so a slot is claimed
+   * before it is due even by a worker that just went idle.
+   */
+  private get horizonMs(): number {
+    return Math.max(1000, 2 * this.settings.pollMs);
+  }
+
+  /** The poll, or less when a paced run's next slot comes within the horizon sooner. */
+  private async idleMs(): Promise<number> {
+    const slot = await nextSlotIn(this.pool, this.horizonMs).catch(() => null);
+    return slot === null ? this.settings.pollMs : Math.min(this.settings.pollMs, slot);
   }
 
   private async settle(): Promise<void> {

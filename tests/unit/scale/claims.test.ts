@@ -10,6 +10,8 @@ import { openPgStore, type PgStore } from '../../../server/store/pg/pg-store.ts'
 import { createPool } from '../../../server/store/pg/connection.ts';
 import { claimRecords, isClaimLost, releaseClaims, renewClaims } from '../../../server/worker/claims.ts';
 import { settleRuns } from '../../../server/worker/settle.ts';
+import { notePacing } from '../../../server/worker/pacing.ts';
+import { createRegistry } from '../../../nodes/index.ts';
 import { workerUrl } from '../../../server/worker/worker-url.ts';
 import { createTestDatabase, type TestDatabase } from '../store/contract/pg-database.ts';
 import { doneUpdate, recordData, runRow, stepRow, stepUpdate } from '../store/fixtures.ts';
@@ -38,8 +40,11 @@ async function storeOf(worker: string | null): Promise<PgStore> {
 async function workerRun(store: PgStore, id: string, records: number): Promise<void> {
   const row = runRow(id, 'flow_c', new Date().toISOString(), records);
   await store.createRun({ ...row, settings: { ...row.settings, executor: 'workers' } }, Array.from({ length: records }, (_, i) => recordData(i)));
+  // As a worker does before it claims: the run's loop interval read from its flow (none here).
+  await notePacing(pool, createRegistry());
 }
 
+const LEASE = 2000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('record claims (the workers\' queue)', () => {
@@ -51,7 +56,8 @@ describe('record claims (the workers\' queue)', () => {
     await studio.createRun(runRow('run_self', 'flow_c', new Date().toISOString(), 2), [recordData(0), recordData(1)]);
 
     // Claimed together, no record twice.
-    const [a, b] = await Promise.all([claimRecords(pool, 'w1', 400, 4), claimRecords(pool, 'w2', 400, 4)]);
+    // A short lease, long enough for the next few statements on a loaded machine (load 45 on 2 cores lapsed 400 ms).
+    const [a, b] = await Promise.all([claimRecords(pool, 'w1', LEASE, 4), claimRecords(pool, 'w2', LEASE, 4)]);
     const taken = [...(a?.indexes ?? []), ...(b?.indexes ?? [])];
     expect(new Set(taken).size).toBe(taken.length);
     expect(taken.sort()).toEqual([0, 1, 2, 3, 4, 5]);
@@ -65,11 +71,11 @@ describe('record claims (the workers\' queue)', () => {
     expect(isClaimLost(other)).toBe(true);
     expect((await studio.listSteps('run_a', w1Has)).map((s) => s.seq)).toEqual([1]);
     // Nothing is free while the leases run.
-    expect(await claimRecords(pool, 'w3', 400, 10)).toBeNull();
+    expect(await claimRecords(pool, 'w3', LEASE, 10)).toBeNull();
 
     // w1 stalls past its lease: w3 takes its records, and w1's late commit is refused.
     await renewClaims(pool, 'w2', 5000);
-    await sleep(600);
+    await sleep(LEASE + 200);
     const c = await claimRecords(pool, 'w3', 5000, 10);
     expect(c?.indexes.sort()).toEqual(a!.indexes.sort());
     const late = await w1.commitStep(stepRow('run_a', w1Has, 2), stepUpdate('run_a', w1Has, 2)).catch((e: unknown) => e);

@@ -15,6 +15,7 @@ import { createPool } from '../../../server/store/pg/connection.ts';
 import { openPgStore, type PgStore } from '../../../server/store/pg/pg-store.ts';
 import { claimRecords, isClaimLost } from '../../../server/worker/claims.ts';
 import { SharedStateLocks } from '../../../server/worker/shared-state-locks.ts';
+import { notePacing } from '../../../server/worker/pacing.ts';
 import { workerUrl } from '../../../server/worker/worker-url.ts';
 import { createTestDatabase, type TestDatabase } from '../store/contract/pg-database.ts';
 
@@ -74,6 +75,7 @@ describe('node state across workers', () => {
     expect(run.settings.executor).toBe('workers');
 
     const [a, b] = [await worker('wa'), await worker('wb')];
+    await notePacing(a.pool, createRegistry());
     // Each takes half the records (alternating claims), then both walk at once.
     const batches = await Promise.all(
       [a, b].map(async (w, n) => {
