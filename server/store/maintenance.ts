@@ -12,13 +12,14 @@ import { lockDataDir } from '../data-dir-lock.ts';
 import { createRegistry } from '../../nodes/index.ts';
 import { describeEntries, inspectStore, listNumbers, lossLine, type LossSummary, type OffsetFrame, type StoreInspection } from './integrity.ts';
 import { fsyncDir, journalFileName, listJournalFiles } from './journal.ts';
-import { checkSnapshot, SNAPSHOT_FILE, SNAPSHOT_TMP_FILE } from './snapshot.ts';
+import { checkSnapshot, peekSnapshot, SNAPSHOT_FILE, SNAPSHOT_TMP_FILE } from './snapshot.ts';
 import { openSqlJsStore } from './sqljs-store.ts';
 import { loadSqlJs } from './sqljs.ts';
 import type { RecordCheckpoint, RunStatus } from './types.ts';
 import { tightenDataDir } from '../private-files.ts';
 import { archiveFolders, checkArchives, copyArchives, copySpills, describeArchives, type ArchiveCheck } from './archive/check.ts';
 import { ARCHIVES_DIR } from './archive/layout.ts';
+import { checkSpills, describeSpills, lostStepsLines, repairSpills, spillLossLine, spillRefs, spillsHealthy, type LostSteps, type SpillCheck } from './archive/spill-check.ts';
 
 export const BACKUP_MANIFEST = 'conveyor-backup.json';
 const LOCK_FILE = 'conveyor.lock';
@@ -38,6 +39,8 @@ export interface VerifyResult {
   empty: boolean;
   healthy: boolean;
   inspection: StoreInspection | null;
+  /** Runs' step segments, every byte checked. */
+  spills: SpillCheck[];
   lines: string[];
 }
 
@@ -45,21 +48,26 @@ export interface VerifyResult {
 export async function verifyStore(dataDir: string): Promise<VerifyResult> {
   const storeDir = storeDirOf(dataDir);
   if (!fs.existsSync(storeDir)) {
-    return { storeDir, empty: true, healthy: true, inspection: null, lines: [`No store in ${storeDir} yet: nothing is stored.`] };
+    return { storeDir, empty: true, healthy: true, inspection: null, spills: [], lines: [`No store in ${storeDir} yet: nothing is stored.`] };
   }
-  const ins = await inspectStore(storeDir);
+  const snapshot = await peekSnapshot(storeDir);
+  const ins = await inspectStore(storeDir, { snapshot });
   const archives = checkArchives(storeDir);
+  const spills = checkSpills(storeDir, await spillRefs(snapshot, ins));
   const damaged = archives.filter((a) => a.damage);
-  const lines = describeInspection(ins);
-  // The archives' lines go before the verdict.
-  lines.splice(lines.length - (ins.damage ? (lines.length - lines.findIndex((l) => l.startsWith('Damaged:'))) : 1), 0, ...describeArchives(archives));
-  if (!ins.damage && damaged.length > 0) {
-    lines[lines.length - 1] = `Damaged: ${damaged.map((a) => `the archive of run ${a.runId ?? a.name}`).join(', ')}. The studio answers E_STORE_DAMAGED for what it holds. Restore a backup (conveyor store restore DIR) or keep what is intact with conveyor store repair (the run goes, reported).`;
-  }
-  return { storeDir, empty: false, healthy: ins.damage === null && damaged.length === 0, inspection: ins, lines };
+  const lines = [...inspectionLines(ins), ...describeArchives(archives), ...describeSpills(spills)];
+  if (ins.damage) lines.push(...damageLines(ins));
+  else if (damaged.length > 0 || !spillsHealthy(spills)) {
+    const what = [...damaged.map((a) => `the archive of run ${a.runId ?? a.name}`), spillLossLine(spills)].filter((w) => w);
+    lines.push(
+      `Damaged: ${what.join(', ')}. The studio answers E_STORE_DAMAGED for what they hold. Restore a backup (conveyor store restore DIR) or keep what is intact with conveyor store repair (a damaged archive's run goes, damaged steps go; reported).`,
+    );
+  } else lines.push(`Healthy: entries up to ${ins.lastSeq}.`);
+  return { storeDir, empty: false, healthy: ins.damage === null && damaged.length === 0 && spillsHealthy(spills), inspection: ins, spills, lines };
 }
 
-export function describeInspection(ins: StoreInspection): string[] {
+/** The snapshot and each journal file. */
+function inspectionLines(ins: StoreInspection): string[] {
   const lines = [`Store in ${ins.dir}`];
   const s = ins.snapshot;
   if (s.state === 'missing') lines.push(`  snapshot ${SNAPSHOT_FILE}: none`);
@@ -75,15 +83,16 @@ export function describeInspection(ins: StoreInspection): string[] {
     if (f.damage) line += `; DAMAGED at byte ${f.damage.offset}: ${f.damage.reason}`;
     lines.push(line);
   }
-  if (ins.damage) {
-    const d = ins.damage;
-    lines.push(`Damaged: ${path.basename(d.file)} at byte ${d.offset}: ${d.reason}.`);
-    if (d.lost) lines.push(`  ${d.lost}`);
-    if (d.loss) lines.push(`  After it: ${lossLine(d.loss, 20)}.`);
-    lines.push('The studio refuses to start on this folder (E_STORE_DAMAGED). Restore a backup (conveyor store restore DIR) or keep what is intact with conveyor store repair.');
-  } else {
-    lines.push(`Healthy: entries up to ${ins.lastSeq}.`);
-  }
+  return lines;
+}
+
+/** The verdict on snapshot or journal damage: the store refuses to open. */
+function damageLines(ins: StoreInspection): string[] {
+  const d = ins.damage!;
+  const lines = [`Damaged: ${path.basename(d.file)} at byte ${d.offset}: ${d.reason}.`];
+  if (d.lost) lines.push(`  ${d.lost}`);
+  if (d.loss) lines.push(`  After it: ${lossLine(d.loss, 20)}.`);
+  lines.push('The studio refuses to start on this folder (E_STORE_DAMAGED). Restore a backup (conveyor store restore DIR) or keep what is intact with conveyor store repair.');
   return lines;
 }
 
@@ -110,6 +119,8 @@ export interface RepairResult {
   inDoubt: InDoubtMark[];
   /** Runs whose archive was damaged: deleted from the store (their archive moved aside). */
   lostRuns: Array<{ runId: string; records: number; steps: number; reason: string }>;
+  /** Records whose steps were in damaged step segments (the records stay, without those steps). */
+  lostSteps: LostSteps[];
   lines: string[];
 }
 
@@ -154,16 +165,17 @@ export async function repairStore(dataDir: string, opts: { now?: Date } = {}): P
   const storeDir = storeDirOf(dataDir);
   const unlock = lockDataDir(path.resolve(dataDir));
   try {
-    const result: RepairResult = { storeDir, changed: false, asideDir: null, moved: [], loss: null, snapshotRuns: null, inDoubt: [], lostRuns: [], lines: [] };
+    const result: RepairResult = { storeDir, changed: false, asideDir: null, moved: [], loss: null, snapshotRuns: null, inDoubt: [], lostRuns: [], lostSteps: [], lines: [] };
     if (!fs.existsSync(storeDir)) {
       result.lines.push(`No store in ${storeDir}: nothing to repair.`);
       return result;
     }
     let ins = await inspectStore(storeDir);
     const damagedArchives = checkArchives(storeDir).filter((a) => a.damage);
+    const spillsOk = spillsHealthy((await spillState(storeDir)).checks);
     // An archive folder that is gone altogether (deleted, moved) shows only once the store is read.
     const missing = !ins.damage && damagedArchives.length === 0 ? await missingArchiveCount(storeDir) : 0;
-    if (!ins.damage && damagedArchives.length === 0 && missing === 0) {
+    if (!ins.damage && damagedArchives.length === 0 && missing === 0 && spillsOk) {
       result.lines.push(`The store in ${storeDir} is healthy (entries up to ${ins.lastSeq}): nothing to repair.`);
       return result;
     }
@@ -238,6 +250,15 @@ export async function repairStore(dataDir: string, opts: { now?: Date } = {}): P
       }
     }
 
+    // Damaged step segments, checked against the store as it is now (the journal repaired, lost runs gone).
+    const spills = await spillState(storeDir);
+    if (!spillsHealthy(spills.checks) && spills.refs) {
+      const fixed = await repairSpills(spills.checks, spills.refs, aside);
+      result.lostSteps = fixed.lost;
+      result.moved.push(...fixed.moved);
+      notes.push(...lostStepsLines(fixed.lost));
+    }
+
     result.loss = describeEntries(lostFrames);
     result.inDoubt = await markInDoubt(storeDir, result.loss, now);
     result.lines = repairLines(result, notes, ins.lastSeq, journalDamaged);
@@ -246,6 +267,13 @@ export async function repairStore(dataDir: string, opts: { now?: Date } = {}): P
   } finally {
     unlock();
   }
+}
+
+/** The step segments checked against the frames records name (refs null: the journal or snapshot is damaged). */
+async function spillState(storeDir: string): Promise<{ checks: SpillCheck[]; refs: Awaited<ReturnType<typeof spillRefs>> }> {
+  const snapshot = await peekSnapshot(storeDir);
+  const refs = await spillRefs(snapshot, await inspectStore(storeDir, { snapshot }));
+  return { checks: checkSpills(storeDir, refs), refs };
 }
 
 async function runsInDamagedSnapshot(file: string): Promise<string[] | null> {
@@ -339,7 +367,7 @@ async function markInDoubt(storeDir: string, loss: LossSummary, now: Date): Prom
 function repairLines(r: RepairResult, notes: string[], lastSeq: number, journalDamaged = true): string[] {
   const lines = [`Repaired the store in ${r.storeDir}.`, ...notes];
   lines.push(`Moved aside (not deleted) into ${r.asideDir}: ${r.moved.join(', ')}.`);
-  lines.push(`Kept: the snapshot and every entry up to ${lastSeq}${r.lostRuns.length ? ', and every other run archive' : ''}.`);
+  lines.push(`Kept: the snapshot and every entry up to ${lastSeq}${r.lostRuns.length ? ', and every other run archive' : ''}${r.lostSteps.length ? ', and every other record\'s steps' : ''}.`);
   const loss = r.loss!;
   if (!journalDamaged) {
     // Only archives were damaged: the journal lost nothing.

@@ -41,6 +41,22 @@ export function encodeFrame(payload: Buffer): Buffer {
   return out;
 }
 
+/**
+ * The frame at `offset` of `buf` (a whole segment read into memory): its end, or why the bytes there
+ * are not a frame. `length` (header included) when a row names the frame. The same checks as
+ * `SegmentReader.readAt`, for verify and repair, which read every byte of a segment.
+ */
+export function frameIn(buf: Buffer, offset: number, length?: number): { end: number } | { reason: string } {
+  const left = buf.length - offset;
+  if (left < FRAME_HEAD) return { reason: left <= 0 ? 'the file ends before the frame' : `the file ends inside a frame header (${left} of ${FRAME_HEAD} bytes)` };
+  const payloadLength = buf.readUInt32LE(offset);
+  if (length !== undefined && payloadLength !== length - FRAME_HEAD) return { reason: `a frame length of ${payloadLength} where ${length - FRAME_HEAD} was expected` };
+  const end = offset + FRAME_HEAD + payloadLength;
+  if (end > buf.length) return { reason: `the file ends inside a frame (${left} of ${FRAME_HEAD + payloadLength} bytes)` };
+  if (crc32(buf, offset + FRAME_HEAD, end) !== buf.readUInt32LE(offset + 4)) return { reason: 'a frame fails its CRC-32 checksum' };
+  return { end };
+}
+
 export function segmentName(prefix: string, seg: number): string {
   return `${prefix}-${String(seg).padStart(4, '0')}.seg`;
 }
