@@ -10,6 +10,10 @@ export default defineConfig({
           include: ['nodes/**/*.test.ts', 'server/**/*.test.ts', 'tests/unit/**/*.test.ts'],
           environment: 'node',
           testTimeout: 30_000,
+          // Vitest's default is one file at a time on a 2-core machine (cores − 1). Most unit files
+          // wait on child processes, PostgreSQL, Dovecot or Chromium rather than compute, so two at a
+          // time (beside the one e2e file) keeps the suite under its 20-minute budget (it took 24 min).
+          maxWorkers: 2,
         },
       },
       {

@@ -48,6 +48,7 @@ async function sheet(name: string, from: number, to: number): Promise<string> {
 interface RecordSummary {
   index: number;
   status: string;
+  error?: unknown;
   data?: Record<string, unknown>;
 }
 
@@ -71,8 +72,32 @@ async function runFromStudio(page: Page, flowId: string, file: string): Promise<
   return (await page.locator(s.tid('run-panel')).getAttribute('data-run-id'))!;
 }
 
+/**
+ * Rows of the clean run and of the run with faults. A browser record costs ~3.4 s here at the
+ * template's concurrency (2 shared cores, Chromium ~0.7 s per action under load), so the sizes keep
+ * this file near a minute and a half; the bench (bench/signup-template.ts) measures throughput.
+ */
+const PEOPLE = 24;
+const FAULTY = 16;
+/** A run that has not moved for this long is stuck, however slow the machine is. */
+const STALL_MS = 60_000;
+
+/** Waits until every record of the run is settled (neither pending nor running); fails on a stall like the above. */
+async function untilRecordsSettle(runId: string, total: number): Promise<void> {
+  let last = -1;
+  let movedAt = Date.now();
+  for (;;) {
+    const run = await api<{ counts: Record<string, number> }>(studio.url, 'GET', `/api/runs/${runId}`);
+    const settled = total - (run.counts.pending ?? 0) - (run.counts.running ?? 0);
+    if (settled >= total) return;
+    if (settled !== last) [last, movedAt] = [settled, Date.now()];
+    if (Date.now() - movedAt > STALL_MS) throw new Error(`Run ${runId} stayed at ${settled} of ${total} settled records for ${STALL_MS / 1000} s: ${JSON.stringify(run.counts)}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
 describe('the "Signup with an email code" template against the demo site', () => {
-  test('signs 50 people up once each, then sends what faults break to review with a screenshot', { timeout: 150_000 }, async () => {
+  test('signs every person up once each, then sends what faults break to review with a screenshot', { timeout: 600_000 }, async () => {
     // The mailbox credential the template names, limited to the steps that mark and read the mailbox.
     await api(studio.url, 'POST', '/api/credentials', {
       name: 'demo-mailbox',
@@ -82,47 +107,47 @@ describe('the "Signup with an email code" template against the demo site', () =>
       scope: { nodeTypes: ['mail.mark-mailbox', 'mail.wait-for-code'] },
     });
 
-    // The template as shipped, pointed at this test's site (its default address) and run 8 at a time.
+    // The template as shipped (its own concurrency), pointed at this test's site (its default address).
     const doc = JSON.parse(readFileSync('flows/signup-with-email-code.json', 'utf8'));
     const text = JSON.stringify(doc);
     expect(text).toContain('http://127.0.0.1:3100');
     const flow = JSON.parse(text.replaceAll('http://127.0.0.1:3100', siteServer.url));
-    flow.settings = { ...flow.settings, concurrency: 8 };
+    expect(flow.settings.concurrency).toBeGreaterThan(1);
     const entry = await api<FlowEntry>(studio.url, 'POST', '/api/flows/import', flow);
 
     const page = await studio.page();
     const t0 = Date.now();
-    const runId = await runFromStudio(page, entry.id, await sheet('people.xlsx', 1, 50));
-    // Live counters on the canvas: the last step reaches 50.
-    await page.waitForFunction(() => document.querySelector('[data-testid="counter-done-success"]')?.textContent?.trim() === '50', undefined, { timeout: 90_000 });
-    await s.waitForRunStatus(page, 'completed', 30_000);
-    expect(await s.counter(page, 'done', 'success')).toBe(50);
-
+    const runId = await runFromStudio(page, entry.id, await sheet('people.xlsx', 1, PEOPLE));
+    await untilRecordsSettle(runId, PEOPLE);
     const t1 = Date.now();
     const recs = await allRecords(runId);
-    expect(recs).toHaveLength(50);
-    expect(recs.filter((r) => r.status !== 'success').map((r) => r.index)).toEqual([]);
+    expect(recs).toHaveLength(PEOPLE);
+    expect(recs.filter((r) => r.status !== 'success').map((r) => `${r.index}: ${JSON.stringify(r.error)}`)).toEqual([]);
+    // Live counters on the canvas: the last step shows every row.
+    await s.waitForRunStatus(page, 'completed', 30_000);
+    await page.waitForFunction((n) => document.querySelector('[data-testid="counter-done-success"]')?.textContent?.trim() === String(n), PEOPLE, { timeout: 10_000 });
     const report = await api<{ recordCount: number; counts: Record<string, number> }>(studio.url, 'GET', `/api/runs/${runId}/report`);
-    expect(report.recordCount).toBe(50);
-    expect(report.counts.success).toBe(50);
+    expect(report.recordCount).toBe(PEOPLE);
+    expect(report.counts.success).toBe(PEOPLE);
     let stats = await (await fetch(`${siteServer.url}/api/stats`)).json() as { signups: Record<string, number> };
-    for (let i = 1; i <= 50; i++) expect(stats.signups[email(i)], email(i)).toBe(1);
+    for (let i = 1; i <= PEOPLE; i++) expect(stats.signups[email(i)], email(i)).toBe(1);
     // The studio shows each address as given, in the record and in what its steps passed on.
     const first = await api<{ record: { data: Record<string, unknown>; output: Record<string, unknown> } }>(studio.url, 'GET', `/api/runs/${runId}/records/4`);
     expect(first.record.data.email).toBe(email(5));
     expect(first.record.output.email).toBe(email(5));
-    expect(Object.keys(stats.signups)).toHaveLength(50);
+    expect(Object.keys(stats.signups)).toHaveLength(PEOPLE);
 
     // Faults on: slow pages, 500s on submit, the email field renamed, some wrong codes mailed.
     const set = await fetch(`${siteServer.url}/api/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ error500Rate: 0.2, renamedField: true, wrongCodeRate: 0.1, slowMs: 200 }) });
     expect(set.ok).toBe(true);
-    const faultRun = await runFromStudio(page, entry.id, await sheet('more-people.xlsx', 51, 70));
-    await s.waitForRunStatus(page, 'completed', 90_000);
+    const faultRun = await runFromStudio(page, entry.id, await sheet('more-people.xlsx', PEOPLE + 1, PEOPLE + FAULTY));
+    await untilRecordsSettle(faultRun, FAULTY);
+    await s.waitForRunStatus(page, 'completed', 30_000);
     const summary = await waitForRun(studio.url, faultRun);
-    console.log(`signup template: 50 rows in ${t1 - t0} ms, fault run in ${Date.now() - t1} ms`);
-    expect(summary.recordCount).toBe(20);
+    console.log(`signup template: ${PEOPLE} rows in ${t1 - t0} ms, ${FAULTY} with faults in ${Date.now() - t1} ms`);
+    expect(summary.recordCount).toBe(FAULTY);
     const faulty = await allRecords(faultRun);
-    expect(faulty).toHaveLength(20);
+    expect(faulty).toHaveLength(FAULTY);
     for (const r of faulty) expect(['success', 'needs_review'], `record ${r.index}`).toContain(r.status);
     const inReview = faulty.filter((r) => r.status === 'needs_review');
     const succeeded = faulty.filter((r) => r.status === 'success');
@@ -130,13 +155,13 @@ describe('the "Signup with an email code" template against the demo site', () =>
     expect(inReview.length).toBeGreaterThan(0);
     expect(succeeded.length).toBeGreaterThan(0);
     for (const r of inReview) {
-      const detail = await api<{ steps: Array<{ evidence?: unknown[] | null }> }>(studio.url, 'GET', `/api/runs/${faultRun}/records/${r.index}`);
+      const detail = await api<{ record: { error?: unknown }; steps: Array<{ evidence?: unknown[] | null }> }>(studio.url, 'GET', `/api/runs/${faultRun}/records/${r.index}`);
       const refs = detail.steps.flatMap((st) => st.evidence ?? []).map((e) => JSON.stringify(e));
-      expect(refs.some((e) => /\.png/.test(e)), `record ${r.index} has a screenshot`).toBe(true);
+      expect(refs.some((e) => /\.png/.test(e)), `record ${r.index} has a screenshot (its error: ${JSON.stringify(detail.record.error)})`).toBe(true);
     }
     stats = await (await fetch(`${siteServer.url}/api/stats`)).json() as { signups: Record<string, number> };
     for (const [email, n] of Object.entries(stats.signups)) expect(n, email).toBe(1);
-    expect(Object.keys(stats.signups).filter((e) => Number(/\d+/.exec(e)![0]) > 50)).toHaveLength(succeeded.length);
+    expect(Object.keys(stats.signups).filter((e) => Number(/\d+/.exec(e)![0]) > PEOPLE)).toHaveLength(succeeded.length);
     expect(studio.pageErrors).toEqual([]);
   });
 });
