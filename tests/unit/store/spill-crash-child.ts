@@ -23,9 +23,26 @@ const WRITERS = 16;
 
 const say = (line: string) => process.stdout.write(line + '\n');
 
+/** Calls `fn` on every item with `n` calls under way at a time. */
+async function inParallel<T>(items: T[], n: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await fn(items[next++]);
+  };
+  await Promise.all(Array.from({ length: n }, worker));
+}
+
 async function main(dir: string): Promise<void> {
   const store = await openSqlJsStore(dir, { archiveAfterMs: null, spillBatch: SPILL_CRASH_BATCH, snapshotThresholdBytes: 256 * 1024, onWarning: () => {} });
   say('ready');
+  const step = async (runId: string, i: number, seq: number) => {
+    await store.commitStep(stepRow(runId, i, seq), stepUpdate(runId, i, seq));
+    say(`ack ${runId} ${i} ${seq}`);
+  };
+  const end = async (runId: string, i: number, steps: number) => {
+    await store.updateRecord(doneUpdate(runId, i, steps));
+    say(`done ${runId} ${i}`);
+  };
   for (let r = 0; ; r++) {
     const runId = `run-${r}`;
     const run = await store.getRun(runId);
@@ -34,31 +51,18 @@ async function main(dir: string): Promise<void> {
       await store.createRun(runRow(runId, 'spill-flow', instant(r, 0), SPILL_CRASH_RECORDS), Array.from({ length: SPILL_CRASH_RECORDS }, (_, i) => recordData(i)));
       say(`run ${runId}`);
     }
-    const todo = await store.unfinishedRecords(runId);
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: WRITERS }, async () => {
-        for (;;) {
-          const record = todo[next++];
-          if (!record) return;
-          const i = record.index;
-          const from = record.checkpoint?.seq ?? 0;
-          for (let seq = from + 1; seq <= SPILL_CRASH_STEPS; seq++) {
-            await store.commitStep(stepRow(runId, i, seq), stepUpdate(runId, i, seq));
-            say(`ack ${runId} ${i} ${seq}`);
-          }
-          const last = Math.max(from, SPILL_CRASH_STEPS);
-          await store.updateRecord(doneUpdate(runId, i, last));
-          say(`done ${runId} ${i}`);
-          if (i % 10 === 0 && last === SPILL_CRASH_STEPS) {
-            await store.commitStep(stepRow(runId, i, last + 1), stepUpdate(runId, i, last + 1));
-            say(`ack ${runId} ${i} ${last + 1}`);
-            await store.updateRecord(doneUpdate(runId, i, last + 1));
-            say(`done ${runId} ${i}`);
-          }
-        }
-      }),
-    );
+    await inParallel(await store.unfinishedRecords(runId), WRITERS, async (record) => {
+      const i = record.index;
+      const from = record.checkpoint?.seq ?? 0;
+      for (let seq = from + 1; seq <= SPILL_CRASH_STEPS; seq++) await step(runId, i, seq);
+      const last = Math.max(from, SPILL_CRASH_STEPS);
+      await end(runId, i, last);
+      // Every 10th record is retried once: its steps may be in a segment already.
+      if (i % 10 === 0 && last === SPILL_CRASH_STEPS) {
+        await step(runId, i, last + 1);
+        await end(runId, i, last + 1);
+      }
+    });
     await store.updateRun(runId, { status: 'completed', endedAt: instant(r, 1) });
   }
 }
