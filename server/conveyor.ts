@@ -15,6 +15,7 @@ import { Scheduler } from './scheduler/scheduler.ts';
 import { Retention } from './retention/retention.ts';
 import { Monitoring } from './monitoring/monitoring.ts';
 import { makeCreatedFilesPrivate, tightenDataDir } from './private-files.ts';
+import type { PgStore } from './store/pg/pg-store.ts';
 
 /** The parts every entry point (server, CLI, tests) assembles the same way. */
 export interface Conveyor {
@@ -23,7 +24,7 @@ export interface Conveyor {
   registry: NodeRegistry;
   engine: Engine;
   flows: FlowLibrary;
-  /** Credentials (DATA_DIR/vault.json, encrypted; docs/credentials.md). */
+  /** Credentials (DATA_DIR/vault.json, or the PostgreSQL store's vault table; encrypted; docs/credentials.md). */
   vault: Vault;
   /** Schedule triggers (docs/user-guide.md, "Schedules"); armed only when opened with `schedules`. */
   scheduler: Scheduler;
@@ -54,23 +55,33 @@ export async function openConveyor(dataDir: string, opts: OpenOptions = {}): Pro
   const unlock = lockDataDir(dir);
   tightenDataDir(dir);
   let opened: Store | null = null;
+  let vaultOpened: Vault | null = null;
   try {
     const registry = createRegistry();
-    const vault = await openVault(dir, { nodeTypes: () => registry.types() });
-    const store = (opened = await openStore(dir, opts.store ?? storeChoice(), { exclusive: true }));
+    const choice = opts.store ?? storeChoice();
+    // A --no-execute studio shares the database with other studios; one that executes runs needs it alone (store/pg/exclusive.ts).
+    const store = (opened = await openStore(dir, choice, { exclusive: opts.execute === false ? 'shared' : true }));
+    const vault = (vaultOpened = await openVault(dir, { nodeTypes: () => registry.types(), store: choice }));
     const tracking = new TrackingService(store, await trackingKey(dir), publicUrlFromEnv());
     const engine = new Engine({ store, registry, dataDir: dir, credentials: vault, tracking, execute: opts.execute });
     await engine.recover();
     // Per-host rate limits of HTTP and AI steps keep their slots in this store (nodes/sdk/rate-limit.ts).
     const unbindLimits = bindRateLimitStore(store);
     const flows = new FlowLibrary(store, registry);
-    const scheduler = new Scheduler({ store, engine, log: typeof opts.schedules === 'object' ? opts.schedules.log : undefined });
+    const log = typeof opts.schedules === 'object' ? opts.schedules.log : undefined;
+    // On PostgreSQL several studios may serve one database: ticks are claimed there, changes told to the others.
+    const shared = choice.kind === 'postgres' && opts.schedules ? await sharedScheduling(store as PgStore) : null;
+    const scheduler = new Scheduler({ store, engine, log, runsInWorkers: opts.execute === false, ...shared?.options });
     flows.onChange = (id) => void scheduler.refresh(id).catch(() => undefined);
-    if (opts.schedules) await scheduler.start();
     const retention = new Retention({ store, engine, dataDir: dir });
     if (opts.sweeps ?? Boolean(opts.schedules)) retention.startSweeps();
     const monitoring = new Monitoring({ store, engine, scheduler, vault });
-    if (opts.schedules) monitoring.start();
+    // Schedules and the monitor run in one studio at a time: the one that leads (scheduler/studios.ts).
+    const studios = shared && choice.kind === 'postgres' ? await shared.join({ url: choice.url, scheduler, listFlowIds: async () => (await store.listFlows()).map((f) => f.id), lead: monitoring, log }) : null;
+    if (opts.schedules && !studios) {
+      await scheduler.start();
+      monitoring.start();
+    }
     return {
       dataDir: dir,
       store,
@@ -83,21 +94,34 @@ export async function openConveyor(dataDir: string, opts: OpenOptions = {}): Pro
       monitoring,
       tracking,
       async close() {
+        await studios?.close();
         monitoring.close();
         await retention.close();
         await scheduler.close();
         await engine.shutdown();
         unbindLimits();
+        await vault.close();
         await store.close();
         unlock();
       },
     };
   } catch (err) {
     // A PostgreSQL store's connections would keep the process alive.
+    await vaultOpened?.close().catch(() => undefined);
     await opened?.close().catch(() => undefined);
     unlock();
     throw err;
   }
+}
+
+/** The scheduler's parts for several studios on one database, loaded only on PostgreSQL. */
+async function sharedScheduling(store: PgStore) {
+  const [{ scheduleAnnouncer, joinStudios, studioId }, { storeTickClaims }] = await Promise.all([import('./scheduler/studios.ts'), import('./scheduler/tick-claims.ts')]);
+  const id = studioId();
+  return {
+    options: { claims: storeTickClaims(store, id), announce: scheduleAnnouncer((channel, payload) => store.notify(channel, payload), id) },
+    join: (parts: Omit<Parameters<typeof joinStudios>[0], 'id'>) => joinStudios({ ...parts, id }),
+  };
 }
 
 export function defaultDataDir(): string {

@@ -9,6 +9,7 @@ import { relayEvents } from './worker/event-relay.ts';
 import { openPgSessions } from './auth/pg-sessions.ts';
 import { createApp } from './http/app.ts';
 import { attachRunRooms } from './realtime/run-rooms.ts';
+import { WorkerProgress } from './realtime/worker-progress.ts';
 import { cleanTempFiles } from './http/upload-routes.ts';
 import { ConveyorError } from './errors.ts';
 import { Auth, isLoopbackHost } from './auth/auth.ts';
@@ -70,13 +71,20 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   const auth = new Auth({ passwordHash, dataDir: conveyor.dataDir, loginLimit: opts.auth?.loginLimit });
   // On PostgreSQL, sessions are kept in the database: a restart keeps people signed in.
   const sessions = choice.kind === 'postgres' ? await openPgSessions(choice.url) : null;
-  if (sessions) auth.sessions.persistTo(sessions.persistence, sessions.saved);
+  if (sessions) {
+    auth.sessions.persistTo(sessions.persistence, sessions.saved);
+    // Beside other studios (a load balancer): sessions made or ended on them hold here too.
+    await sessions.follow(auth.sessions);
+  }
   const trustProxy = opts.trustProxy ?? /^(1|true|yes)$/i.test(process.env.CONVEYOR_TRUST_PROXY ?? '');
   const app = createApp(conveyor, opts.clientDir ?? path.join(ROOT, 'dist', 'client'), { auth, trustProxy });
   const http = createServer(app);
-  const rooms = attachRunRooms(http, conveyor.engine, { authorize: (req) => auth.allows(req, false), allowRequest: (req) => !isForeignOrigin(req) });
-  // Beside workers, what their engines do reaches this studio's rooms (server/worker/event-relay.ts).
-  const stopRelay = !execute && choice.kind === 'postgres' ? await relayEvents(choice.url, conveyor.engine) : async () => undefined;
+  // Beside workers, what their engines do reaches this studio's rooms (server/worker/event-relay.ts),
+  // with the steps they have under way for the canvas's "in progress" counters.
+  const relayed = !execute && choice.kind === 'postgres';
+  const progress = relayed ? new WorkerProgress() : null;
+  const rooms = attachRunRooms(http, conveyor.engine, { authorize: (req) => auth.allows(req, false), allowRequest: (req) => !isForeignOrigin(req), elsewhere: progress ? (runId) => progress.totals(runId) : undefined });
+  const stopRelay = relayed && choice.kind === 'postgres' ? await relayEvents(choice.url, conveyor.engine, progress ?? undefined) : async () => undefined;
   try {
     await new Promise<void>((resolve, reject) => {
       http.once('error', reject);

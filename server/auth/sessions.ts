@@ -81,6 +81,26 @@ export class SessionStore {
     return s;
   }
 
+  /**
+   * A session made, used or ended by another studio on the same database (pg-sessions.ts): taken or
+   * dropped here without being written back. `forget()` without a key: every session ended there.
+   */
+  adopt(k: string, s: Session): void {
+    const mine = this.sessions.get(k);
+    this.sessions.set(k, mine ? { ...s, lastSeenAt: Math.max(mine.lastSeenAt, s.lastSeenAt) } : s);
+    this.written.set(k, Math.max(this.written.get(k) ?? 0, s.lastSeenAt));
+  }
+
+  forget(k?: string): void {
+    if (k === undefined) {
+      this.sessions.clear();
+      this.written.clear();
+      return;
+    }
+    this.sessions.delete(k);
+    this.written.delete(k);
+  }
+
   destroy(id: string | undefined): void {
     if (id) this.remove(key(id));
   }

@@ -64,9 +64,14 @@ export class Monitoring {
     this.timer.unref();
   }
 
-  close(): void {
+  /** Stops the timer only (another studio leads now and sends alerts and summaries: server/scheduler/studios.ts). */
+  stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+  }
+
+  close(): void {
+    this.stop();
     this.metrics.close();
   }
 }

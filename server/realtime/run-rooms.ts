@@ -14,6 +14,8 @@ export interface RunRoomsOptions {
    */
   authorize?: (req: IncomingMessage) => boolean;
   recheckMs?: number;
+  /** Steps under way in workers, per node (worker-progress.ts): added to the canvas's "in progress". */
+  elsewhere?: (runId: string) => Record<string, number>;
 }
 
 const AUTH_REQUIRED = { code: 'E_AUTH_REQUIRED', message: 'Sign in to follow runs live.', hint: 'Sign in to the studio, then reload the page.' };
@@ -43,6 +45,7 @@ export function attachRunRooms(httpServer: HttpServer, engine: Engine, opts: Run
     : null;
   const coalescer = new RunUpdateCoalescer(engine, (runId, update) => io.to(room(runId)).emit('run:update', update));
   coalescer.watched = (runId) => (io.sockets.adapter.rooms.get(room(runId))?.size ?? 0) > 0;
+  coalescer.elsewhere = opts.elsewhere ?? null;
   const unsubscribe = engine.on((event) => coalescer.handle(event));
 
   io.on('connection', (socket) => {

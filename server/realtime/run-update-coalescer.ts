@@ -31,6 +31,12 @@ export class RunUpdateCoalescer {
   /** Only runs someone watches are tracked. */
   watched: (runId: string) => boolean = () => true;
 
+  /**
+   * Steps under way elsewhere (workers: worker-progress.ts), added to the engine's own "in progress"
+   * per node while the run is not at rest. Success and failed counts come from the store already.
+   */
+  elsewhere: ((runId: string) => Record<string, number>) | null = null;
+
   handle(event: EngineEvent): void {
     const runId = event.type === 'log' ? event.row.runId : event.runId;
     if (!this.watched(runId)) return;
@@ -45,7 +51,7 @@ export class RunUpdateCoalescer {
 
   /** The full state of a run right now (for a socket that just joined). */
   async snapshot(runId: string): Promise<RunUpdate> {
-    const summary = await this.engine.summary(runId);
+    const summary = this.withElsewhere(runId, await this.engine.summary(runId));
     return { ...summary, runId, seq: this.pending.get(runId)?.seq ?? 0, final: isAtRest(summary.status), records: [], logs: [] };
   }
 
@@ -57,6 +63,14 @@ export class RunUpdateCoalescer {
 
   close(): void {
     for (const id of [...this.pending.keys()]) this.forget(id);
+  }
+
+  private withElsewhere(runId: string, summary: RunSummary): RunSummary {
+    const counts = this.elsewhere && !isAtRest(summary.status) ? this.elsewhere(runId) : null;
+    if (!counts || Object.keys(counts).length === 0) return summary;
+    const nodes = { ...summary.nodes };
+    for (const [id, n] of Object.entries(counts)) if (nodes[id]) nodes[id] = { ...nodes[id], inProgress: nodes[id].inProgress + n };
+    return { ...summary, nodes };
   }
 
   private state(runId: string): Pending {
@@ -83,7 +97,7 @@ export class RunUpdateCoalescer {
     p.logs = [];
     let summary: RunSummary;
     try {
-      summary = await this.engine.summary(runId);
+      summary = this.withElsewhere(runId, await this.engine.summary(runId));
     } catch {
       return;
     }

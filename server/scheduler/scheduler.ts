@@ -42,6 +42,24 @@ export interface SchedulerOptions {
   /** A tick overdue by more than this counts as missed (default 1000 ms). */
   graceMs?: number;
   now?: () => number;
+  /**
+   * Several studios on one database (tick-claims.ts): each tick is claimed there before its run
+   * starts, and only the studio whose claim lands fires it.
+   */
+  claims?: TickClaims;
+  /** Tells the other studios that a flow's schedule changed (switched, saved, fired): they read it again. */
+  announce?: (flowId: string) => void;
+  /**
+   * Runs are executed by workers, not this engine: the overlap check asks the store whether a run
+   * of the flow is still going, not only this process.
+   */
+  runsInWorkers?: boolean;
+}
+
+/** Where the ticks of a schedule are claimed, so a tick runs once however many studios see it. */
+export interface TickClaims {
+  /** True when this studio is the first to claim the tick (it fires it), false when another did. */
+  claim(flowId: string, scheduledFor: string): Promise<boolean>;
 }
 
 interface Entry {
@@ -110,9 +128,23 @@ export class Scheduler {
     await Promise.all([...this.chains.values()].map((p) => p.catch(() => undefined)));
   }
 
-  /** A flow was saved, imported, renamed or deleted: re-read it and re-arm its schedule. */
-  refresh(flowId: string): Promise<void> {
+  /**
+   * Stops firing but stays open (another studio leads now: leadership.ts): timers are disarmed,
+   * reads and switches still work, and `start` arms them again from what the store holds.
+   */
+  async standDown(): Promise<void> {
+    this.running = false;
+    for (const e of this.entries.values()) this.disarm(e);
+    await Promise.all([...this.chains.values()].map((p) => p.catch(() => undefined)));
+  }
+
+  /**
+   * A flow was saved, imported, renamed or deleted: re-read it and re-arm its schedule. `announce`
+   * false: the change came from another studio (it told the others already).
+   */
+  refresh(flowId: string, announce = true): Promise<void> {
     return this.serial(flowId, async () => {
+      if (announce) this.changed(flowId);
       const old = this.entries.get(flowId);
       if (old) this.disarm(old);
       const row = await this.opts.store.getFlow(flowId);
@@ -152,6 +184,7 @@ export class Scheduler {
         await this.persist(entry, { enabled: false });
       }
       if (entry.enabled && this.running) await this.arm(entry, entry.lastTick ?? entry.anchor ?? new Date(this.now()));
+      this.changed(flowId);
       return this.info(entry, row.name);
     });
   }
@@ -183,6 +216,21 @@ export class Scheduler {
 
   private log(line: string): void {
     this.opts.log?.(`[schedule] ${line}`);
+  }
+
+  private changed(flowId: string): void {
+    try {
+      this.opts.announce?.(flowId);
+    } catch {
+      // Telling the other studios is best effort: they read the schedule again at their next change.
+    }
+  }
+
+  /** Whether a run of the flow is still going: in this engine, or (beside workers) in the store. */
+  private async flowBusy(flowId: string): Promise<boolean> {
+    if (this.opts.engine.hasActiveRun(flowId)) return true;
+    if (!this.opts.runsInWorkers) return false;
+    return (await this.opts.store.listRunsWithStatus(['running', 'pausing', 'stopping'])).some((r) => r.flowId === flowId);
   }
 
   /** Operations on one flow run one at a time (timer ticks, saves, switches). */
@@ -318,13 +366,20 @@ export class Scheduler {
   /** One tick: starts a run, unless a run of the flow is still going and the flow skips overlaps. */
   private async fire(entry: Entry, scheduledFor: Date, missed?: number): Promise<void> {
     const params = entry.params!;
+    // Beside other studios: the first claim of the tick fires it; any other studio only notes it.
+    if (this.opts.claims && !(await this.opts.claims.claim(entry.flowId, scheduledFor.toISOString()))) {
+      entry.lastTick = scheduledFor;
+      this.log(`flow ${entry.flowId}: the tick of ${scheduledFor.toISOString()} was fired by another studio.`);
+      return;
+    }
     const firedAt = new Date(this.now());
     entry.lastTick = scheduledFor;
-    if (params.overlap === 'skip' && this.opts.engine.hasActiveRun(entry.flowId)) {
+    if (params.overlap === 'skip' && (await this.flowBusy(entry.flowId))) {
       entry.skipped++;
       await this.persist(entry, { lastTick: scheduledFor.toISOString(), skipped: entry.skipped });
       this.log(`flow ${entry.flowId}: tick of ${scheduledFor.toISOString()} skipped: the previous run is still going (${entry.skipped} skipped so far).`);
       this.emit({ type: 'skipped', flowId: entry.flowId, scheduledFor: scheduledFor.toISOString(), reason: 'overlap', count: 1 });
+      this.changed(entry.flowId);
       return;
     }
     entry.ticks++;
@@ -337,6 +392,7 @@ export class Scheduler {
       entry.lastRunId = run.id;
       entry.lastError = null;
       await this.persist(entry, { lastRunId: run.id });
+      this.changed(entry.flowId);
       this.emit({ type: 'tick', flowId: entry.flowId, scheduledFor: record.scheduledFor as string, firedAt: record.firedAt as string, tick: entry.ticks, runId: run.id, ...(missed !== undefined ? { missed } : {}) });
     } catch (err) {
       entry.lastError = toInfo(err);

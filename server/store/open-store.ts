@@ -52,9 +52,10 @@ export function describeChoice(choice: StoreChoice, dataDir: string): string {
 
 /**
  * Opens the chosen store. `exclusive`: this process runs the engine over the store (the studio, the
- * CLI's run): a second one on the same PostgreSQL database is refused, as on the same data folder.
+ * CLI's run): a second one on the same PostgreSQL database is refused, as on the same data folder;
+ * 'shared': a --no-execute studio, which any number of others may share (pg/exclusive.ts).
  */
-export async function openStore(dataDir: string, choice: StoreChoice, opts: { exclusive?: boolean } = {}): Promise<Store> {
+export async function openStore(dataDir: string, choice: StoreChoice, opts: { exclusive?: boolean | 'shared' } = {}): Promise<Store> {
   if (choice.kind === 'embedded') return openSqlJsStore(path.join(dataDir, 'store'));
   return openPgStore(choice.url, { exclusive: opts.exclusive });
 }

@@ -9,6 +9,8 @@ import type { CredentialScope, CredentialSource, StoredCredential } from '../eng
 import { keyId, newKey, open as openBox, parseKey, seal, type SealedBox } from './crypto.ts';
 import { exists, KEY_ENV, KEY_FILE, NEW_KEY_FILE, readKeyFile, syncDir, VAULT_FILE, writeAtomic, writeKeyFile } from './files.ts';
 import { credentialKind, kindInfos, type CredentialKind, type CredentialKindInfo } from './kinds.ts';
+import { storeChoice, type StoreChoice } from '../store/open-store.ts';
+import type { PgVaultRow } from './pg-vault.ts';
 import type { CredentialView } from '../contract/wire/credentials.ts';
 export type { CredentialView };
 
@@ -38,6 +40,12 @@ export interface VaultOptions {
   env?: NodeJS.ProcessEnv;
   /** Node types that exist: a scope naming another type is refused. */
   nodeTypes?: () => string[];
+  /**
+   * Where the credentials live (default: the store the environment chooses): beside the embedded
+   * store in DATA_DIR/vault.json; on PostgreSQL in its `vault` table, shared by every studio and
+   * worker (pg-vault.ts).
+   */
+  store?: StoreChoice;
 }
 
 const fileSchema = z.object({
@@ -115,6 +123,9 @@ const updateBody = z
  */
 export class Vault implements CredentialSource {
   private queue: Promise<unknown> = Promise.resolve();
+  /** On PostgreSQL: the shared row, and a read of it under way (another process changed it). */
+  private pg: PgVaultRow | null = null;
+  private reading: Promise<void> | null = null;
 
   private constructor(
     private readonly dir: string,
@@ -131,9 +142,11 @@ export class Vault implements CredentialSource {
     await rm(`${vaultPath}.tmp`, { force: true });
     await rm(path.join(dir, `${KEY_FILE}.tmp`), { force: true });
     await rm(path.join(dir, `${NEW_KEY_FILE}.tmp`), { force: true });
+    const env = opts.env ?? process.env;
+    const choice = opts.store ?? storeChoice(env);
+    if (choice.kind === 'postgres') return openShared(dir, choice.url, env, opts);
     const file = await readVaultFile(vaultPath);
 
-    const env = opts.env ?? process.env;
     const fromEnv = typeof env[KEY_ENV] === 'string' && env[KEY_ENV] !== '';
     let key: Buffer | null = null;
     if (fromEnv) {
@@ -143,25 +156,34 @@ export class Vault implements CredentialSource {
       const keyPath = path.join(dir, KEY_FILE);
       if (await exists(keyPath)) key = await readKeyFile(keyPath);
     }
-    if (file.credentials.length && !key) {
-      throw new ConveyorError(
-        'E_VAULT_KEY_MISSING',
-        `The vault (${vaultPath}) holds ${file.credentials.length} credential${file.credentials.length === 1 ? '' : 's'}, but there is no key to decrypt ${file.credentials.length === 1 ? 'it' : 'them'}: ${KEY_ENV} is not set and ${path.join(dir, KEY_FILE)} does not exist.`,
-        `Set ${KEY_ENV} to the vault's key, or put its key file back. Without the key the credentials cannot be used: delete vault.json and create them again.`,
-        500,
-      );
-    }
-    if (key && file.keyId && keyId(key) !== file.keyId) {
-      throw new ConveyorError(
-        'E_VAULT_KEY_WRONG',
-        `The vault key (${fromEnv ? KEY_ENV : path.join(dir, KEY_FILE)}) is not the key that encrypted ${vaultPath}.`,
-        fromEnv
-          ? `Set ${KEY_ENV} to the key used when the credentials were saved (after a rotate-key, the new one).`
-          : `Restore the key file that belongs to this vault, or set ${KEY_ENV} to that key.`,
-        500,
-      );
-    }
+    checkKey(file, key, { vault: vaultPath, key: fromEnv ? KEY_ENV : path.join(dir, KEY_FILE), fromEnv, missing: `${KEY_ENV} is not set and ${path.join(dir, KEY_FILE)} does not exist`, lost: 'delete vault.json and create them again' });
     return new Vault(dir, file, key, fromEnv, opts);
+  }
+
+  /** openShared's way in: a vault whose document is the PostgreSQL row. */
+  static onRow(dir: string, file: VaultFile, key: Buffer | null, keyFromEnv: boolean, opts: VaultOptions, row: PgVaultRow): Vault {
+    const vault = new Vault(dir, file, key, keyFromEnv, opts);
+    vault.pg = row;
+    return vault;
+  }
+
+  /** Another process changed the credentials (NOTIFY): the row is read again. */
+  reload(): Promise<void> {
+    if (!this.pg) return Promise.resolve();
+    this.reading ??= this.pg
+      .read()
+      .then((text) => {
+        this.file = text ? parseVaultDoc(text, this.pg!.where) : emptyFile();
+      })
+      .catch(() => undefined)
+      .finally(() => (this.reading = null));
+    return this.reading;
+  }
+
+  /** Closes the PostgreSQL connections (nothing to close for vault.json). */
+  async close(): Promise<void> {
+    await this.queue;
+    await this.pg?.close();
   }
 
   /** Where the key comes from: the environment, the key file, or none yet (made with the first credential). */
@@ -182,7 +204,12 @@ export class Vault implements CredentialSource {
   }
 
   async lookup(name: string): Promise<StoredCredential | null> {
-    const entry = this.file.credentials.find((c) => c.name === name);
+    let entry = this.file.credentials.find((c) => c.name === name);
+    // On PostgreSQL a credential saved a moment ago on another studio may not have been told yet.
+    if (!entry && this.pg) {
+      await this.reload();
+      entry = this.file.credentials.find((c) => c.name === name);
+    }
     if (!entry) return null;
     return { id: entry.id, name: entry.name, kind: entry.kind, fields: structuredClone(entry.fields), secrets: this.decrypt(entry), scope: structuredClone(entry.scope) };
   }
@@ -255,10 +282,16 @@ export class Vault implements CredentialSource {
           2,
         );
       }
+      if (this.pg && !newKeyText) throw sharedKeyNeeded('rotate the key', 'rotate-key --new-key <key>');
       const next = newKeyText ? parseKey(newKeyText, 'The new key (--new-key)') : newKey();
       const plain = file.credentials.map((c) => ({ entry: c, secrets: this.decrypt(c) }));
       const credentials = plain.map(({ entry, secrets }) => ({ ...entry, secrets: seal(next, JSON.stringify(secrets), aad(entry.id)) }));
       const nextFile: VaultFile = { ...file, keyId: keyId(next), credentials };
+      if (this.pg) {
+        // The row is written by mutate; every studio and worker must be given the new key.
+        this.key = next;
+        return { next: nextFile, result: { credentials: credentials.length, keySource: 'env' as const } };
+      }
       if (this.keyFromEnv) {
         await this.write(nextFile);
       } else {
@@ -282,6 +315,8 @@ export class Vault implements CredentialSource {
 
   private decrypt(entry: StoredEntry): { [key: string]: string } {
     if (!this.key) throw new ConveyorError('E_VAULT_KEY_MISSING', 'The vault has no key to decrypt its credentials.', `Set ${KEY_ENV} or restore ${KEY_FILE}.`, 500);
+    // On PostgreSQL another process may have rotated the key since this one started.
+    if (this.pg && this.file.keyId && keyId(this.key) !== this.file.keyId) throw wrongSharedKey(this.pg.where);
     const parsed = JSON.parse(openBox(this.key, entry.secrets, aad(entry.id))) as { [key: string]: string };
     return parsed;
   }
@@ -302,6 +337,8 @@ export class Vault implements CredentialSource {
   /** The key new secrets are encrypted with; the first credential creates the key file (mode 0600). */
   private async writeKey(): Promise<Buffer> {
     if (this.key) return this.key;
+    // A key made here would exist on this machine only: the other studios and workers could not read what it encrypts.
+    if (this.pg) throw sharedKeyNeeded('save a credential', 'restart this studio with it');
     const key = newKey();
     await writeKeyFile(path.join(this.dir, KEY_FILE), key);
     this.key = key;
@@ -312,8 +349,26 @@ export class Vault implements CredentialSource {
     await writeAtomic(path.join(this.dir, VAULT_FILE), `${JSON.stringify(file, null, 2)}\n`);
   }
 
-  /** Changes run one at a time: each reads the current file, the new one is on disk before the next starts. */
+  /**
+   * Changes run one at a time: each reads the current file, the new one is on disk before the next
+   * starts. On PostgreSQL each runs on the row as it is, under its lock, whatever other processes did.
+   */
   private mutate<T>(change: (file: VaultFile) => Promise<{ next: VaultFile; result: T; written?: boolean }>): Promise<T> {
+    const pg = this.pg;
+    if (pg) {
+      const run = this.queue.then(() =>
+        pg.transact(async (text) => {
+          this.file = text ? parseVaultDoc(text, pg.where) : emptyFile();
+          const { next, result } = await change(this.file);
+          return { text: JSON.stringify(next), keyId: next.keyId, result: { next, result } };
+        }),
+      ).then(({ next, result }) => {
+        this.file = next;
+        return result;
+      });
+      this.queue = run.catch(() => undefined);
+      return run;
+    }
     const run = this.queue.then(async () => {
       const { next, result, written } = await change(this.file);
       if (!written) await this.write(next);
@@ -329,14 +384,23 @@ export function openVault(dataDir: string, opts: VaultOptions = {}): Promise<Vau
   return Vault.open(dataDir, opts);
 }
 
+function emptyFile(): VaultFile {
+  return { format: FORMAT, keyId: null, credentials: [] };
+}
+
 async function readVaultFile(file: string): Promise<VaultFile> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { format: FORMAT, keyId: null, credentials: [] };
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return emptyFile();
     throw err;
   }
+  return parseVaultDoc(text, `file ${file}`);
+}
+
+/** A vault document (vault.json, or the PostgreSQL row), checked. */
+export function parseVaultDoc(text: string, where: string): VaultFile {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -345,9 +409,86 @@ async function readVaultFile(file: string): Promise<VaultFile> {
   }
   const checked = fileSchema.safeParse(parsed);
   if (!checked.success) {
-    throw new ConveyorError('E_VAULT_CORRUPT', `The vault file ${file} is damaged (it is not a vault Conveyor wrote).`, 'Restore it from a backup; or move it away and create the credentials again.', 500);
+    throw new ConveyorError('E_VAULT_CORRUPT', `The vault ${where} is damaged (it is not a vault Conveyor wrote).`, 'Restore it from a backup; or move it away and create the credentials again.', 500);
   }
   return checked.data as VaultFile;
+}
+
+/** Refuses a vault with credentials and no key, or with another key than the one that encrypted it. */
+function checkKey(file: VaultFile, key: Buffer | null, where: { vault: string; key: string; fromEnv: boolean; missing: string; lost: string }): void {
+  const n = file.credentials.length;
+  if (n && !key) {
+    throw new ConveyorError(
+      'E_VAULT_KEY_MISSING',
+      `The vault (${where.vault}) holds ${n} credential${n === 1 ? '' : 's'}, but there is no key to decrypt ${n === 1 ? 'it' : 'them'}: ${where.missing}.`,
+      `Set ${KEY_ENV} to the vault's key${where.fromEnv ? '' : ', or put its key file back'}. Without the key the credentials cannot be used: ${where.lost}.`,
+      500,
+    );
+  }
+  if (key && file.keyId && keyId(key) !== file.keyId) {
+    throw new ConveyorError(
+      'E_VAULT_KEY_WRONG',
+      `The vault key (${where.key}) is not the key that encrypted ${where.vault}.`,
+      where.fromEnv
+        ? `Set ${KEY_ENV} to the key used when the credentials were saved (after a rotate-key, the new one).`
+        : `Restore the key file that belongs to this vault, or set ${KEY_ENV} to that key.`,
+      500,
+    );
+  }
+}
+
+/**
+ * The vault of a PostgreSQL store: its row, read with the key given by configuration (CONVEYOR_SECRET_KEY,
+ * or this machine's key file). A data folder whose vault.json holds credentials from before the vault
+ * moved into the database hands them over once, still encrypted, when the database has no vault yet.
+ */
+async function openShared(dir: string, url: string, env: NodeJS.ProcessEnv, opts: VaultOptions): Promise<Vault> {
+  const { PgVaultRow } = await import('./pg-vault.ts');
+  const fromEnv = typeof env[KEY_ENV] === 'string' && env[KEY_ENV] !== '';
+  const keyPath = path.join(dir, KEY_FILE);
+  const key = fromEnv ? parseKey(env[KEY_ENV]!, KEY_ENV) : (await exists(keyPath)) ? await readKeyFile(keyPath) : null;
+  let vault: Vault | null = null;
+  const row = await PgVaultRow.open(url, () => void vault?.reload());
+  try {
+    const where = `in the PostgreSQL store ${row.where}`;
+    let text = await row.read();
+    const local = path.join(dir, VAULT_FILE);
+    if (!text && (await exists(local))) {
+      const file = await readVaultFile(local);
+      checkKey(file, key, { vault: local, key: fromEnv ? KEY_ENV : keyPath, fromEnv, missing: `${KEY_ENV} is not set and ${keyPath} does not exist`, lost: 'move vault.json away and create them again' });
+      if (file.credentials.length && (await row.create(JSON.stringify(file), file.keyId))) {
+        await rename(local, `${local}.moved-to-postgres`);
+        text = JSON.stringify(file);
+      } else {
+        text = await row.read();
+      }
+    }
+    const file = text ? parseVaultDoc(text, where) : emptyFile();
+    checkKey(file, key, { vault: `the vault ${where}`, key: fromEnv ? KEY_ENV : keyPath, fromEnv, missing: `${KEY_ENV} is not set on this machine (every studio and worker needs it)`, lost: 'delete the row of the vault table and create them again' });
+    vault = Vault.onRow(dir, file, key, fromEnv, opts, row);
+    return vault;
+  } catch (err) {
+    await row.close();
+    throw err;
+  }
+}
+
+function sharedKeyNeeded(what: string, then: string): ConveyorError {
+  return new ConveyorError(
+    'E_VAULT_KEY_MISSING',
+    `Cannot ${what}: on the PostgreSQL store the credentials are shared by every studio and worker, so their key must be given to each of them by configuration, and ${KEY_ENV} is not set here.`,
+    `Generate a key once (\`openssl rand -base64 32\`), set ${KEY_ENV} to it for every studio and worker on this database, then ${then}.`,
+    500,
+  );
+}
+
+function wrongSharedKey(where: string): ConveyorError {
+  return new ConveyorError(
+    'E_VAULT_KEY_WRONG',
+    `The credentials in the PostgreSQL store ${where} were encrypted with another key than this process's ${KEY_ENV} (it was rotated since this process started, or this machine was given another key).`,
+    `Give every studio and worker the same ${KEY_ENV} (after a rotate-key, the new one) and restart this one.`,
+    500,
+  );
 }
 
 /** A rotation cut short: finished if vault.json already uses the new key, otherwise undone. */

@@ -6,6 +6,9 @@
  * through the embedded store's own reads (so steps in a run's step segments and archived runs come
  * along), node state from its tables (no read lists every scope). A target that holds anything is refused unless `replace` empties it first. The source is
  * only read (its data folder is locked meanwhile, so the studio must be stopped).
+ * Credentials go into the target's vault row as vault.json holds them — each secret still an
+ * AES-256-GCM box, never decrypted here — with their key's fingerprint; the key stays with the
+ * operator, who gives it to every studio and worker (CONVEYOR_SECRET_KEY).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -17,6 +20,8 @@ import { lockDataDir } from '../../data-dir-lock.ts';
 import { ConveyorError } from '../../errors.ts';
 import { openEmbeddedSource, type EmbeddedSource } from './embedded-source.ts';
 import { openPgStore } from './pg-store.ts';
+import { parseVaultDoc } from '../../vault/vault.ts';
+import { VAULT_CHANNEL } from '../../vault/pg-vault.ts';
 
 export interface CopyCounts {
   flows: number;
@@ -33,14 +38,14 @@ export interface CopyCounts {
 
 export interface CopyResult {
   counts: CopyCounts;
-  /** Credentials in DATA_DIR/vault.json (they stay there, encrypted: see `lines`). */
+  /** Credentials moved from DATA_DIR/vault.json into the target's vault, still encrypted (see `lines`). */
   credentials: number;
   /** What to tell the operator. */
   lines: string[];
 }
 
 /** The store's tables in PostgreSQL, children first where it matters for TRUNCATE. */
-const TABLES = ['record_tokens', 'steps', 'step_counts', 'logs', 'rejects', 'record_events', 'records', 'runs', 'flows', 'node_state', 'audit'];
+const TABLES = ['record_tokens', 'steps', 'step_counts', 'logs', 'rejects', 'record_events', 'records', 'runs', 'flows', 'node_state', 'audit', 'vault', 'schedule_ticks'];
 /** Records (and their steps) read and written per slice: bounded memory for runs of any size. */
 const SLICE = 2000;
 /** Rows per INSERT. */
@@ -132,19 +137,28 @@ async function copyRun(src: Store, c: pg.Client, run: RunRow, counts: CopyCounts
 
 /** Rows already in the target, per table that decides whether it is empty. */
 async function targetRows(c: pg.Client): Promise<Record<string, number>> {
-  const r = (await c.query('SELECT (SELECT count(*) FROM flows) AS flows, (SELECT count(*) FROM runs) AS runs, (SELECT count(*) FROM node_state) AS node_state, (SELECT count(*) FROM audit) AS audit')).rows[0];
+  const r = (await c.query(`SELECT (SELECT count(*) FROM flows) AS flows, (SELECT count(*) FROM runs) AS runs, (SELECT count(*) FROM node_state) AS node_state, (SELECT count(*) FROM audit) AS audit,
+    (SELECT coalesce(sum(jsonb_array_length(doc::jsonb->'credentials')), 0) FROM vault WHERE doc <> '') AS credentials`)).rows[0];
   return Object.fromEntries(Object.entries(r).map(([k, v]) => [k, Number(v)]));
 }
 
-function credentialCount(dataDir: string): number {
+/** The source's vault.json as it is (checked, never decrypted), or null when it holds no credential. */
+function sourceVault(dataDir: string): { text: string; keyId: string | null; count: number } | null {
   const file = path.join(dataDir, 'vault.json');
-  if (!existsSync(file)) return 0;
-  try {
-    const creds = (JSON.parse(readFileSync(file, 'utf8')) as { credentials?: unknown[] }).credentials;
-    return Array.isArray(creds) ? creds.length : 0;
-  } catch {
-    return 0;
-  }
+  if (!existsSync(file)) return null;
+  const text = readFileSync(file, 'utf8');
+  const doc = parseVaultDoc(text, `file ${file}`);
+  return doc.credentials.length ? { text, keyId: doc.keyId, count: doc.credentials.length } : null;
+}
+
+/** Writes the vault document into the target's vault row (the copy's transaction); the studios on it read it again. */
+async function copyVault(c: pg.Client, vault: { text: string; keyId: string | null }): Promise<void> {
+  await c.query(
+    `INSERT INTO vault (id, key_id, doc, version) VALUES (1, $1, $2, 1)
+     ON CONFLICT (id) DO UPDATE SET key_id = excluded.key_id, doc = excluded.doc, version = vault.version + 1`,
+    [vault.keyId, vault.text],
+  );
+  await c.query('SELECT pg_notify($1, $2)', [VAULT_CHANNEL, 'copy']);
 }
 
 export async function copyEmbeddedToPg(dataDir: string, url: string, opts: { replace?: boolean } = {}): Promise<CopyResult> {
@@ -161,6 +175,8 @@ export async function copyEmbeddedToPg(dataDir: string, url: string, opts: { rep
   let connected = false;
   try {
     // Node state has no read that lists every scope: it comes from the tables; the rest through the store's reads.
+    // A damaged vault.json stops the copy before anything is written.
+    const vault = sourceVault(dir);
     state = await openEmbeddedSource(dir);
     src = await openSqlJsStore(path.join(dir, 'store'), { onWarning: () => undefined });
     await client.connect();
@@ -197,8 +213,9 @@ export async function copyEmbeddedToPg(dataDir: string, url: string, opts: { rep
     const audit = (await all((offset, limit) => store.listAudit({ offset, limit }))).reverse();
     await insert(client, 'audit', AUDIT_COLS, audit.map((a) => [a.at, a.actor, a.action, a.runId, a.flowId, a.flowName, a.records, a.bytes, json(a.detail)]));
     counts.audit = audit.length;
+    if (vault) await copyVault(client, vault);
     await client.query('COMMIT');
-    const credentials = credentialCount(dir);
+    const credentials = vault?.count ?? 0;
     return { counts, credentials, lines: report(dir, target.where, counts, credentials, held.length > 0) };
   } catch (err) {
     if (connected) await client.query('ROLLBACK').catch(() => undefined);
@@ -221,7 +238,7 @@ function report(dir: string, where: string, c: CopyCounts, credentials: number, 
     `  ${n(c.runs, 'run')}: ${n(c.records, 'record')}, ${n(c.steps, 'step')}, ${n(c.events, 'audit event')}, ${n(c.logs, 'log line')}, ${n(c.rejects, 'rejected row')}`,
     `  ${n(c.audit, 'retention audit entry')}`,
     credentials > 0
-      ? `Credentials: ${n(credentials, 'credential')} stay encrypted in ${path.join(dir, 'vault.json')}. Start the studio on PostgreSQL with this data folder (DATA_DIR=${dir}), or copy vault.json to its data folder, and give it the same vault key (CONVEYOR_SECRET_KEY, or the key file secret.key).`
+      ? `Credentials: ${n(credentials, 'credential')} moved into the PostgreSQL store's vault, still encrypted with the vault key of ${dir}. Give every studio and worker on it that key: CONVEYOR_SECRET_KEY (the value you set, or the content of ${path.join(dir, 'secret.key')}); without it they refuse to start (E_VAULT_KEY_MISSING, E_VAULT_KEY_WRONG).`
       : 'Credentials: none to move (the vault is empty).',
     `Start the studio on it with CONVEYOR_STORE=postgres and DATABASE_URL set to the same database. The embedded store in ${path.join(dir, 'store')} is unchanged.`,
   ];

@@ -39,7 +39,7 @@ import { WriteQueue } from './write-queue.ts';
 import * as w from './writes.ts';
 import * as rr from './retention-reads.ts';
 import { EVENT_COLUMNS, FLOW_COLUMNS, LOG_COLUMNS, outcomesOf, RECORD_COLUMNS, REJECT_COLUMNS, RUN_COLUMNS, STEP_COLUMNS, toEvent, toFlow, toLog, toRecord, toReject, toRun, toStep, wholeCheckpoint } from './rows.ts';
-import { holdExclusive } from './exclusive.ts';
+import { holdStore, type Hold } from './exclusive.ts';
 
 const DEFAULT_RECORDS_LIMIT = 100;
 const DEFAULT_LOGS_LIMIT = 100;
@@ -53,10 +53,11 @@ export interface PgStoreOptions {
   /** Connections in the pool (default 10; CONVEYOR_PG_POOL). */
   poolSize?: number;
   /**
-   * Hold the database for this process (a session advisory lock): a second process that asks for it
-   * is refused with E_STORE_IN_USE. The studio takes it until workers share a database.
+   * Hold the database for this process (a session advisory lock, exclusive.ts): `true` / 'sole' for
+   * a process that executes runs itself or copies into it (refused beside any other holder),
+   * 'shared' for a --no-execute studio (any number of them share it). E_STORE_IN_USE otherwise.
    */
-  exclusive?: boolean;
+  exclusive?: boolean | Hold;
 }
 
 /** Opens the store in the database `url` names, running the migrations it lacks. */
@@ -73,7 +74,7 @@ export async function openPgStore(url: string, options: PgStoreOptions = {}): Pr
     } finally {
       client.release();
     }
-    const release = options.exclusive ? await holdExclusive(pool, where) : null;
+    const release = options.exclusive ? await holdStore(pool, where, options.exclusive === 'shared' ? 'shared' : 'sole') : null;
     return new PgStore(pool, where, migration, release);
   } catch (err) {
     await pool.end().catch(() => undefined);
@@ -465,6 +466,27 @@ export class PgStore implements Store {
   async runsUsingUpload(uploadId: string, exceptRunId: string): Promise<number> {
     if (this.closing) throw this.closedError();
     return rr.runsUsingUpload(this.pool, uploadId, exceptRunId);
+  }
+
+  // ---------------------------------------------------------------- several studios (migration 4)
+
+  /**
+   * Claims one tick of a flow's schedule for `studio`: true for the first claim of (flow, tick),
+   * false for every later one, whichever studio asks (server/scheduler/tick-claims.ts). Claims older
+   * than 30 days are dropped on the way (a tick is never that late).
+   */
+  async claimTick(flowId: string, scheduledFor: string, studio: string): Promise<boolean> {
+    const rows = await this.rows(
+      `WITH pruned AS (DELETE FROM schedule_ticks WHERE claimed_at < now() - interval '30 days')
+       INSERT INTO schedule_ticks (flow_id, scheduled_for, studio) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING studio`,
+      [flowId, scheduledFor, studio],
+    );
+    return rows.length === 1;
+  }
+
+  /** Tells every process LISTENing on `channel` (other studios): delivered once the statement commits. */
+  async notify(channel: string, payload: string): Promise<void> {
+    await this.rows('SELECT pg_notify($1, $2)', [channel, payload]);
   }
 }
 

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openSqlJsStore } from '../../../server/store/sqljs-store.ts';
 import { openPgStore } from '../../../server/store/pg/pg-store.ts';
+import pg from 'pg';
 import { openVault } from '../../../server/vault/vault.ts';
 import { copyEmbeddedToPg } from '../../../server/store/pg/copy.ts';
 import { lockDataDir } from '../../../server/data-dir-lock.ts';
@@ -141,7 +142,16 @@ describe('store copy (embedded → PostgreSQL)', () => {
     expect(replaced.stderr).toBe('');
     expect(replaced.stdout).toMatch(/3 flows/);
     expect(replaced.stdout).toMatch(/--replace/);
-    expect(replaced.stdout).toMatch(/Credentials: 1 credential stay encrypted in .*vault\.json/);
+    expect(replaced.stdout).toMatch(/Credentials: 1 credential moved into the PostgreSQL store's vault, still encrypted/);
+    // In the database the secret is the sealed box only; the data folder's key opens it there.
+    const row = new pg.Client({ connectionString: db.url });
+    await row.connect();
+    const doc = (await row.query<{ doc: string }>('SELECT doc FROM vault')).rows[0].doc;
+    await row.end();
+    expect(doc).not.toContain('k-secret-1234');
+    const shared = await openVault(dataDir, { env: {}, store: { kind: 'postgres', url: db.url } });
+    expect((await shared.lookup('API'))?.secrets.key).toBe('k-secret-1234');
+    await shared.close();
     const target = await openPgStore(db.url);
     expect((await target.listFlows()).map((f) => f.id)).toEqual(['h', 'f', 'g']); // by name: Added later, Daily, Other
     expect((await target.listRuns()).map((r) => r.id).sort()).toEqual(['fanned', 'keyed']);
