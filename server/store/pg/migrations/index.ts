@@ -6,6 +6,7 @@ import * as m001 from './001-initial.ts';
 import * as m002 from './002-record-claims.ts';
 import * as m003 from './003-sessions.ts';
 import * as m004 from './004-studios.ts';
+import * as m005 from './005-run-pacing.ts';
 
 export interface Migration {
   version: number;
@@ -13,7 +14,7 @@ export interface Migration {
   sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [m001, m002, m003, m004].map((m, i) => ({ version: i + 1, name: m.name, sql: m.sql }));
+export const MIGRATIONS: readonly Migration[] = [m001, m002, m003, m004, m005].map((m, i) => ({ version: i + 1, name: m.name, sql: m.sql }));
 
 /** The schema version this build writes. */
 export const PG_SCHEMA_VERSION = MIGRATIONS.length;
