@@ -18,6 +18,7 @@ import type { Masker, SecretMasker } from './secret-masker.ts';
 import { needsReplay, rewind, rewound, sessionLostError } from './session-replay.ts';
 import { NO_STATE, stateAccess, stateScopeOf, stateWrites, type StateLocks } from './node-state.ts';
 import { checkpointWrite, fanOutRefusal } from './fan-out.ts';
+import { checkRecordTransition } from './record-transition.ts';
 import type { FlowCalls, TrackingAccess } from '../../nodes/sdk/services.ts';
 import type { StepWatch } from './watchdog.ts';
 
@@ -239,10 +240,13 @@ async function walk(rc: RunContext, rec: Pick<RecordRow, 'index' | 'data' | 'sta
         startedAt,
         endedAt,
       };
+      const from: RecordStatus = startEvent ? 'pending' : 'running';
       if (finished || startEvent) {
-        update.event = { at: endedAt ?? started, from: startEvent ? 'pending' : 'running', to: nextStatus, actor: 'engine', action: finished ? 'finished' : 'started', note: null, data: null };
+        update.event = { at: endedAt ?? started, from, to: nextStatus, actor: 'engine', action: finished ? 'finished' : 'started', note: null, data: null };
         startEvent = false;
       }
+      // The record table (server/contract/status.ts) allows the change, or nothing is committed.
+      checkRecordTransition(update, finished ? 'finish' : from === 'pending' ? 'start' : 'step', from, nextStatus);
       await rc.store.commitStep(step, update, state);
       unlock?.();
       unlock = null;

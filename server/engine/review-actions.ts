@@ -2,8 +2,10 @@ import type { RecordData } from '../../nodes/sdk/types.ts';
 import type { RecordCheckpoint, RecordRow, RecordUpdate, Store, TokenState } from '../store/types.ts';
 import { isDeepStrictEqual } from 'node:util';
 import { ConveyorError } from '../errors.ts';
+import { RECORD_ACTIONS, type ReviewAction } from '../contract/status.ts';
+import { checkRecordTransition, writeRecordStatus } from './record-transition.ts';
 
-export type ReviewAction = 'retry' | 'skip' | 'resolve';
+export type { ReviewAction };
 export interface ReviewItem {
   runId: string;
   index: number;
@@ -18,8 +20,6 @@ export interface ReviewResult extends ReviewItem {
   error?: { code: string; message: string; hint: string };
 }
 
-const OPEN_FOR_REVIEW = new Set(['needs_review', 'failed']);
-
 export function checkReviewRequest(action: ReviewAction, items: ReviewItem[], opts: ReviewOptions): void {
   if (items.length === 0) throw new ConveyorError('E_REVIEW_NO_ITEMS', 'No record was chosen.', 'Select at least one record in the review queue.', 422);
   if (action === 'resolve' && !opts.note?.trim()) {
@@ -31,21 +31,22 @@ export function checkReviewRequest(action: ReviewAction, items: ReviewItem[], op
 }
 
 /**
- * Writes one review action to the record (with its audit event). Returns the record's new state
- * for a retry, which the engine then runs; nothing for skip and resolve.
+ * Writes one review action to the record (with its audit event), as the record table allows it
+ * (server/contract/status.ts, RECORD_ACTIONS: a record no longer open for review is refused with
+ * E_REVIEW_NOT_OPEN and nothing is written). Returns the record's new state for a retry, which the
+ * engine then runs; nothing for skip and resolve.
  */
 export async function applyReviewAction(store: Store, action: ReviewAction, item: ReviewItem, opts: ReviewOptions, triggerId: string): Promise<RecordRow | null> {
   const record = await store.getRecord(item.runId, item.index);
   if (!record) throw new ConveyorError('E_RECORD_NOT_FOUND', `Run ${item.runId} has no record #${item.index + 1}.`, 'Refresh the review queue.', 404);
-  if (!OPEN_FOR_REVIEW.has(record.status)) {
-    throw new ConveyorError('E_REVIEW_NOT_OPEN', `Record #${item.index + 1} of run ${item.runId} is ${record.status}; only failed records and records needing review can be retried, skipped or resolved.`, 'Refresh the review queue: someone may have handled it already.', 409);
-  }
+  // Refused before anything is read or written for it (the steps of a retry).
+  checkRecordTransition(item, action, record.status, RECORD_ACTIONS[action].to[0]);
   const at = new Date().toISOString();
   const note = opts.note?.trim() || null;
   const base: Pick<RecordUpdate, 'runId' | 'index'> = { runId: item.runId, index: item.index };
   if (action === 'skip' || action === 'resolve') {
-    const to = action === 'skip' ? 'skipped' : 'success';
-    await store.updateRecord({
+    const to = RECORD_ACTIONS[action].to[0];
+    await writeRecordStatus(store, action, record.status, {
       ...base,
       status: to,
       checkpoint: null,
@@ -57,7 +58,7 @@ export async function applyReviewAction(store: Store, action: ReviewAction, item
   }
   const steps = await store.listSteps(item.runId, item.index);
   const checkpoint = retryCheckpoint(record, steps.reduce((m, s) => Math.max(m, s.seq), 0), opts.data, triggerId);
-  await store.updateRecord({
+  await writeRecordStatus(store, 'retry', record.status, {
     ...base,
     status: 'running',
     checkpoint,

@@ -3,19 +3,20 @@ import { z } from 'zod';
 import type { Engine } from '../engine/engine.ts';
 import type { Store } from '../store/types.ts';
 import { parseBody, parseQuery } from './parse.ts';
+import { REVIEW_ACTIONS, REVIEW_STATUSES } from '../contract/status.ts';
 
 const listQuery = z.object({
   flowId: z.string().max(200).optional(),
   runId: z.string().max(200).optional(),
   code: z.string().max(200).optional(),
-  status: z.enum(['needs_review', 'failed']).optional(),
+  status: z.enum(REVIEW_STATUSES).optional(),
   offset: z.coerce.number().int().min(0).default(0),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
 });
 
 const actionBody = z
   .object({
-    action: z.enum(['retry', 'skip', 'resolve']),
+    action: z.enum(REVIEW_ACTIONS),
     items: z.array(z.object({ runId: z.string().min(1).max(200), index: z.number().int().min(0) }).strict()).min(1).max(10_000),
     note: z.string().max(5000).optional(),
     data: z.record(z.string(), z.any()).optional(),

@@ -4,6 +4,7 @@ import type { Engine } from '../engine/engine.ts';
 import type { FlowLibrary } from '../flow/flow-library.ts';
 import type { RecordRow, Store } from '../store/types.ts';
 import { ConveyorError } from '../errors.ts';
+import { RECORD_STATUSES } from '../contract/status.ts';
 import { parseBody, parseQuery } from './parse.ts';
 import { runInputBody, toRunInput } from './upload-routes.ts';
 
@@ -19,7 +20,7 @@ const pageQuery = z.object({
   offset: z.coerce.number().int().min(0).default(0),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
 });
-const recordsQuery = pageQuery.extend({ status: z.enum(['pending', 'running', 'success', 'failed', 'needs_review', 'skipped']).optional() });
+const recordsQuery = pageQuery.extend({ status: z.enum(RECORD_STATUSES).optional() });
 const eventsQuery = pageQuery.extend({ actor: z.enum(['engine', 'operator']).optional() });
 const listQuery = z.object({ flowId: z.string().optional(), limit: z.coerce.number().int().min(1).max(1000).default(200) });
 

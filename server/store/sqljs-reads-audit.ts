@@ -6,10 +6,11 @@
 import type { KeyAttempt, KeyAttempts, Page, RecordRow, RecordStatus, ReviewFilter, RunStatus } from './types.ts';
 import { REVIEW_COLUMNS, toReviewItem } from './rows.ts';
 import type { Param, Sql } from './sql.ts';
+import { REVIEW_STATUSES } from '../contract/status.ts';
 import { clampLimit, clampOffset } from './sqljs-reads-paging.ts';
 
 const DEFAULT_REVIEW_LIMIT = 100;
-const DEFAULT_REVIEW_STATUSES: readonly RecordStatus[] = ['needs_review', 'failed'];
+const DEFAULT_REVIEW_STATUSES: readonly RecordStatus[] = REVIEW_STATUSES;
 /** Keys looked up per query by `keyAttempts` (one prepared statement, padded with NULLs). */
 const KEY_BATCH = 500;
 // The index on the key is named and the join order forced: without statistics SQLite would rather scan

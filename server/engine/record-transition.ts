@@ -1,0 +1,44 @@
+import { ConveyorError } from '../errors.ts';
+import { RECORD_ACTIONS, recordActionAllows, type RecordAction, type RecordStatus } from '../contract/status.ts';
+import type { RecordUpdate, Store } from '../store/types.ts';
+
+/** Which record a change is about (for the error's message). */
+export interface RecordPlace {
+  runId: string;
+  index: number;
+}
+
+/**
+ * The check before a record's status is written, by the engine (a step's commit) or an operator (a
+ * review action): the change must be one that `action` allows in the record table
+ * (server/contract/status.ts, RECORD_ACTIONS). A refused change writes nothing. An operator's action
+ * on a record that is no longer open for review (someone handled it meanwhile) is E_REVIEW_NOT_OPEN;
+ * any other refused change is a fault in the engine, E_ILLEGAL_RECORD_TRANSITION with both statuses.
+ */
+export function checkRecordTransition(place: RecordPlace, action: RecordAction, from: RecordStatus, to: RecordStatus): void {
+  if (recordActionAllows(action, from, to)) return;
+  const rule = RECORD_ACTIONS[action];
+  const record = `Record #${place.index + 1} of run ${place.runId}`;
+  if (rule.by === 'operator' && !(rule.from as readonly RecordStatus[]).includes(from)) {
+    throw new ConveyorError(
+      'E_REVIEW_NOT_OPEN',
+      `${record} is ${from}; only failed records and records needing review can be retried, skipped or resolved.`,
+      'Refresh the review queue: someone may have handled it already.',
+      409,
+      { from, to, action },
+    );
+  }
+  throw new ConveyorError(
+    'E_ILLEGAL_RECORD_TRANSITION',
+    `${record} is ${from} and cannot become ${to} by ${action}: its status table does not allow that change, so nothing was changed.`,
+    'Refresh the page to see the record\'s current status and act from there; if it happens again, report it with the run id and record number.',
+    409,
+    { from, to, action },
+  );
+}
+
+/** Checks the change from `from`, then writes it: nothing reaches the store when it is refused. */
+export async function writeRecordStatus(store: Pick<Store, 'updateRecord'>, action: RecordAction, from: RecordStatus, update: RecordUpdate): Promise<void> {
+  checkRecordTransition(update, action, from, update.status);
+  await store.updateRecord(update);
+}
