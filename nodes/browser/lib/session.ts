@@ -11,8 +11,12 @@ import { setSkipMedia } from './resource-blocking.ts';
 
 /** The size of the window every record's page gets. */
 export const VIEWPORT = { width: 1280, height: 800 };
-/** How long a failure screenshot may take before it is given up (the step fails anyway). */
-const FAILURE_SHOT_MS = 3000;
+/**
+ * How long a failure screenshot may take before it is given up (the step fails anyway). It is what
+ * the operator sees in the review queue, so it is worth a wait: on a loaded 2-core machine (load
+ * average 30) a masked screenshot took over 3 s and review records came without one.
+ */
+const FAILURE_SHOT_MS = 10_000;
 
 interface RecordPage {
   context: BrowserContext;
