@@ -14,8 +14,11 @@
  * opened — it cannot be checked — and the store writes it again in the checked form at its next snapshot.
  */
 import { createHash } from 'node:crypto';
+import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
+import { promisify } from 'node:util';
+import { MessageChannel } from 'node:worker_threads';
 import { crc32 } from './crc32.ts';
 import { fsyncDir } from './journal.ts';
 
@@ -27,6 +30,8 @@ const SQLITE_MAGIC = Buffer.from('SQLite format 3\0', 'latin1');
 const CHUNK_BYTES = 64 * 1024;
 const FIXED_HEADER_BYTES = 68;
 const TWO_POW_32 = 0x1_0000_0000;
+const fsync = promisify(fs.fsync);
+const close = promisify(fs.close);
 
 /** What a snapshot file holds, once checked. */
 export type SnapshotCheck =
@@ -35,23 +40,18 @@ export type SnapshotCheck =
   | { state: 'legacy'; bytes: Uint8Array; fileBytes: number }
   | { state: 'damaged'; offset: number; reason: string; fileBytes: number; seq: number | null; bytes: Uint8Array | null };
 
-/** The container around `bytes`: header (with checksums) and data. */
-export function encodeSnapshotHeader(bytes: Uint8Array, seq: number): Buffer {
-  const chunks = Math.ceil(bytes.length / CHUNK_BYTES);
-  const headerBytes = FIXED_HEADER_BYTES + 4 * chunks + 4;
-  const h = Buffer.alloc(headerBytes);
+/** Completes a header whose chunk CRCs are written: magic, sizes, seq, SHA-256, its own CRC. */
+function fillHeader(h: Buffer, length: number, seq: number, sha: Buffer): Buffer {
+  const headerBytes = h.length;
   MAGIC.copy(h, 0);
   h.writeUInt32LE(headerBytes, 8);
   h.writeUInt32LE(CHUNK_BYTES, 12);
-  h.writeUInt32LE(Math.floor(bytes.length / TWO_POW_32), 16);
-  h.writeUInt32LE(bytes.length % TWO_POW_32, 20);
+  h.writeUInt32LE(Math.floor(length / TWO_POW_32), 16);
+  h.writeUInt32LE(length % TWO_POW_32, 20);
   h.writeUInt32LE(Math.floor(seq / TWO_POW_32), 24);
   h.writeUInt32LE(seq % TWO_POW_32, 28);
-  createHash('sha256').update(bytes).digest().copy(h, 32);
-  h.writeUInt32LE(chunks, 64);
-  for (let i = 0; i < chunks; i++) {
-    h.writeUInt32LE(crc32(bytes, i * CHUNK_BYTES, Math.min(bytes.length, (i + 1) * CHUNK_BYTES)), FIXED_HEADER_BYTES + 4 * i);
-  }
+  sha.copy(h, 32);
+  h.writeUInt32LE((headerBytes - FIXED_HEADER_BYTES - 4) / 4, 64);
   h.writeUInt32LE(crc32(h, 0, headerBytes - 4), headerBytes - 4);
   return h;
 }
@@ -108,29 +108,90 @@ export function checkSnapshot(file: Uint8Array): SnapshotCheck {
   return { state: 'ok', bytes: data, seq, fileBytes };
 }
 
-/** Writes `bytes` (whose `meta.last_seq` is `seq`) as the directory's snapshot; resolves once it is durable. */
+/**
+ * Writes `bytes` (whose `meta.last_seq` is `seq`) as the directory's snapshot; resolves once it is
+ * durable. Takes the bytes: they are written to the temporary file at once, before this returns
+ * (synchronously, hashed on the way), and their memory is released then — see `releaseBytes`. Only
+ * the fsync and the rename wait. A failed write rejects (the bytes are released all the same).
+ *
+ * Why synchronously: the export is a whole copy of the database. Written in the background, under
+ * load it lived for seconds while the journal went on growing the database (sql.js grows its file by
+ * copying it whole too), so a 100,000-record run held the database up to four times at once (peak
+ * "external" memory 343 MB for an 82 MB database). The synchronous write of an 82 MB snapshot takes
+ * about as long as hashing it, which was already synchronous (measured in bench/store-memory.ts).
+ */
 export async function writeSnapshot(dir: string, bytes: Uint8Array, seq: number): Promise<void> {
   const tmp = path.join(dir, SNAPSHOT_TMP_FILE);
-  const header = encodeSnapshotHeader(bytes, seq);
-  const fh = await fsp.open(tmp, 'w');
+  let fd: number;
   try {
-    await writeAll(fh, header, 0, tmp);
-    await writeAll(fh, bytes, header.length, tmp);
-    await fh.sync();
+    fd = fs.openSync(tmp, 'w');
+    try {
+      writeContainerSync(fd, bytes, seq, tmp);
+    } catch (err) {
+      fs.closeSync(fd);
+      throw err;
+    }
   } finally {
-    await fh.close();
+    releaseBytes(bytes);
+  }
+  try {
+    await fsync(fd);
+  } finally {
+    await close(fd);
   }
   await fsp.rename(tmp, path.join(dir, SNAPSHOT_FILE));
   await fsyncDir(dir);
 }
 
-async function writeAll(fh: fsp.FileHandle, bytes: Uint8Array, at: number, file: string): Promise<void> {
-  // Chunks keep each write reasonable for the thread pool.
-  const chunk = 8 << 20;
+/** Writes the container (header, then data) to `fd`, hashing the data chunk by chunk as it goes. */
+function writeContainerSync(fd: number, bytes: Uint8Array, seq: number, file: string): void {
+  const chunks = Math.ceil(bytes.length / CHUNK_BYTES);
+  const headerBytes = FIXED_HEADER_BYTES + 4 * chunks + 4;
+  const h = Buffer.alloc(headerBytes);
+  const sha = createHash('sha256');
+  // Slices of a few MiB keep each write reasonable and the data hot in the CPU cache for the hash.
+  const slice = 128 * CHUNK_BYTES;
+  for (let off = 0; off < bytes.length; off += slice) {
+    const end = Math.min(bytes.length, off + slice);
+    const part = bytes.subarray(off, end);
+    sha.update(part);
+    for (let c = off; c < end; c += CHUNK_BYTES) {
+      h.writeUInt32LE(crc32(bytes, c, Math.min(end, c + CHUNK_BYTES)), FIXED_HEADER_BYTES + 4 * (c / CHUNK_BYTES));
+    }
+    writeAllSync(fd, part, headerBytes + off, file);
+  }
+  fillHeader(h, bytes.length, seq, sha.digest());
+  writeAllSync(fd, h, 0, file);
+}
+
+function writeAllSync(fd: number, bytes: Uint8Array, at: number, file: string): void {
   for (let off = 0; off < bytes.length; ) {
-    const { bytesWritten } = await fh.write(bytes, off, Math.min(chunk, bytes.length - off), at + off);
-    if (bytesWritten <= 0) throw new Error(`Could not write the snapshot ${file}`);
-    off += bytesWritten;
+    const n = fs.writeSync(fd, bytes, off, bytes.length - off, at + off);
+    if (n <= 0) throw new Error(`Could not write the snapshot ${file}`);
+    off += n;
+  }
+}
+
+/**
+ * Frees the memory of `bytes` now instead of at the garbage collector's next turn: their buffer is
+ * transferred into a message that is never delivered, which detaches it (`bytes` is then empty) and
+ * drops the memory with the message. V8 counts such memory as "external" and collects it late: the
+ * copies of the database a run let go of stayed for seconds, side by side with the live one. A
+ * buffer that cannot be transferred (a view of memory that is not its own) is left to the collector.
+ */
+export function releaseBytes(bytes: Uint8Array): void {
+  const buffer = bytes.buffer;
+  // A shared buffer cannot be detached (and is not a copy of ours to free). Checked by its tag, not
+  // instanceof: sql.js may make its arrays in another realm (Vitest's, for one).
+  if (bytes.byteLength === 0 || Object.prototype.toString.call(buffer) !== '[object ArrayBuffer]') return;
+  const { port1, port2 } = new MessageChannel();
+  try {
+    port1.postMessage(null, [buffer as ArrayBuffer]);
+  } catch {
+    // Not transferable: it goes with the next collection.
+  } finally {
+    port1.close();
+    port2.close();
   }
 }
 

@@ -433,12 +433,13 @@ export class SqlJsStore extends SqlJsReads implements Store {
       if (!writesFailed && (this.lastAppliedSeq > this.durableSnapshotSeq || this.obsoleteFiles.length > 0 || this.legacySnapshot)) {
         const seq = this.lastAppliedSeq;
         const bytes = this.exportSnapshot(seq);
-        this.options.onSnapshot?.({ phase: 'start', seq, bytes: bytes.length });
+        const size = bytes.length;
+        this.options.onSnapshot?.({ phase: 'start', seq, bytes: size });
         await writeSnapshot(this.dir, bytes, seq);
         this.durableSnapshotSeq = seq;
         this.legacySnapshot = false;
         this.snapshotsWritten++;
-        this.options.onSnapshot?.({ phase: 'done', seq, bytes: bytes.length });
+        this.options.onSnapshot?.({ phase: 'done', seq, bytes: size });
         await file.close();
         // An empty journal starting after the snapshot stays: a store whose snapshot went missing
         // (deleted, moved) is then refused on open instead of starting empty.
@@ -479,21 +480,24 @@ export class SqlJsStore extends SqlJsReads implements Store {
       return;
     }
     const bytes = this.exportSnapshot(seq);
+    const size = bytes.length;
     const old = this.journal.switchFile(next);
     const covered = [...this.obsoleteFiles, old.path];
     this.obsoleteFiles = covered;
-    this.options.onSnapshot?.({ phase: 'start', seq, bytes: bytes.length });
+    this.options.onSnapshot?.({ phase: 'start', seq, bytes: size });
+    // The export (a whole copy of the database) is written and released here, before the next write
+    // can grow the database; only the fsync and the rename go on in the background (snapshot.ts).
+    const written = writeSnapshot(this.dir, bytes, seq);
     this.snapshotting = (async () => {
       try {
-        await old.close();
-        await writeSnapshot(this.dir, bytes, seq);
+        await Promise.all([written, old.close()]);
         this.durableSnapshotSeq = Math.max(this.durableSnapshotSeq, seq);
         this.legacySnapshot = false;
         this.snapshotsWritten++;
         for (const p of covered) await fsp.rm(p, { force: true });
         this.obsoleteFiles = this.obsoleteFiles.filter((p) => !covered.includes(p));
         this.shelf.snapshotDurable(seq);
-        this.options.onSnapshot?.({ phase: 'done', seq, bytes: bytes.length });
+        this.options.onSnapshot?.({ phase: 'done', seq, bytes: size });
       } catch (err) {
         this.onError(err);
       } finally {
