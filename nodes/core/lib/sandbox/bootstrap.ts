@@ -13,9 +13,11 @@
  *   cannot be deleted, or a changed prototype of the global object, marks the context dirty and
  *   the host throws it away.
  * It keeps its own references to JSON, Reflect.apply, eval… so the user's code cannot change how
- * the record goes in or the result comes out. It returns { seal(fn), run(fn, inputJson), clean() }:
- * seal freezes the compiled user function; clean (called after a record that ended normally) says
- * whether the global object is as sealed; run returns a one-letter tag, then JSON or text:
+ * the record goes in or the result comes out. It returns { seal(fn), run(fn, inputJson) }:
+ * seal freezes the compiled user function; run calls it with the record, then cleans the global
+ * object (in the same call: one crossing per record), and returns "!" first when the global object
+ * could not be made as sealed again (the host then throws the context away), then a one-letter
+ * tag, then JSON or text:
  *   U          null/undefined: the record continues unchanged
  *   J<json>    the result, as JSON
  *   B<what>    a result that is not data
@@ -150,11 +152,14 @@ export const BOOTSTRAP = `(function (hostLog, maxLines, maxChars, helpersSource)
     gd.configurable = false;
     defineProperty(globalThis, keys[k], gd);
   }
-  var globalProto = getProto(globalThis);
+  var globalProto = getProto(globalThis), knownCount = keys.length;
   /** Removes what the record's code added to the global object; false when it cannot. */
   function clean() {
     var now = ownKeys(globalThis), ok = true;
-    for (var i = 0; i < now.length; i++) if (known[now[i]] !== true && !deleteProperty(globalThis, now[i])) ok = false;
+    // The built-ins' names cannot be deleted: as many names as sealed means nothing was added.
+    if (now.length !== knownCount) {
+      for (var i = 0; i < now.length; i++) if (known[now[i]] !== true && !deleteProperty(globalThis, now[i])) ok = false;
+    }
     if (getProto(globalThis) !== globalProto) ok = false;
     if (!isExtensible(globalThis)) ok = false;
     return ok;
@@ -185,8 +190,8 @@ export const BOOTSTRAP = `(function (hostLog, maxLines, maxChars, helpersSource)
     seal: function (fn) { freeze(fn); if (fn.prototype) freeze(fn.prototype); return fn; },
     run: function run(fn, inputJson) {
       count.lines = 0;
-      return body(fn, inputJson);
+      var out = body(fn, inputJson);
+      return clean() ? out : '!' + out;
     },
-    clean: clean,
   };
 })`;

@@ -161,7 +161,6 @@ function bootstrap(sealed: SealedContext, ex: Execution): WorkerOutcome | undefi
   if (made.error) return escapedOutcome(vm, own(made.error), ex);
   const api = own(made.value);
   sealed.run = own(vm.getProp(api, 'run'));
-  sealed.clean = own(vm.getProp(api, 'clean'));
   sealed.seal = own(vm.getProp(api, 'seal'));
   return undefined;
 }
@@ -193,23 +192,11 @@ function call(sealed: SealedContext, ex: Execution): WorkerOutcome {
   sealed.sink = ex;
   const called = vm.callFunction(sealed.run, vm.undefined, sealed.fn, own(vm.newString(ex.req.inputJson)));
   if (called.error) return escapedOutcome(vm, own(called.error), ex);
-  const envelope = own(called.value);
-  if (vm.typeof(envelope) !== 'string') return { kind: 'threw', cause: 'crash', error: 'the sandbox returned no result' };
-  const outcome = decode(vm.getString(envelope), ex);
-  if (endedNormally(outcome)) ex.dirty = !isClean(sealed, ex);
-  return outcome;
-}
-
-/** Whether the global object is as sealed again after the record (bootstrap.ts `clean`). */
-function isClean(sealed: SealedContext, ex: Execution): boolean {
-  const { vm } = sealed;
-  const cleaned = vm.callFunction(sealed.clean, vm.undefined);
-  if (cleaned.error) {
-    ex.handles.push(cleaned.error);
-    return false;
-  }
-  ex.handles.push(cleaned.value);
-  return vm.typeof(cleaned.value) === 'boolean' && vm.dump(cleaned.value) === true;
+  // Always text: `run` is the bootstrap's own frozen function (an unknown tag would read as a crash).
+  const envelope = vm.getString(own(called.value));
+  // "!": the global object could not be cleaned after the record (bootstrap.ts).
+  ex.dirty = envelope[0] === '!';
+  return decode(ex.dirty ? envelope.slice(1) : envelope, ex);
 }
 
 function decode(envelope: string, ex: Execution): WorkerOutcome {

@@ -3,17 +3,25 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { Json } from '../../../sdk/types.ts';
 import { abortError } from '../../../sdk/abort.ts';
-import type { EngineStats, FromWorker, SandboxOutcome, SandboxRequest, SandboxRun, ToWorker, WorkerJob, WorkerRun } from './types.ts';
+import { Progress } from './progress.ts';
+import type { EngineStats, FromWorker, JobResult, SandboxOutcome, SandboxRequest, SandboxRun, ToWorker, WorkerJob, WorkerRun } from './types.ts';
 
 /**
  * Runs sandboxed code on a small pool of worker threads, so the server's own thread never waits
- * for user code. Each worker runs one execution at a time (execute.ts); executions beyond the pool
- * size wait in line.
+ * for user code. Each worker runs one execution at a time (execute.ts), in the order posted.
+ *
+ * Records are handed over in batches: what waits when the pool looks (records of a run arrive
+ * together, as the engine commits them) goes to a worker in one message, up to PIPELINE jobs per
+ * worker, and the worker answers in batches too (worker.ts). With one message and no timer per
+ * record, a one-line code step costs the pool a fraction of what it did (docs/benchmarks.md).
  *
  * The watchdog: QuickJS checks its deadline only every ~10,000 steps, and a step can be a slow
- * built-in call, so a worker may overrun. When a worker has not reported GRACE_MS after the
- * deadline, it is terminated (which stops WebAssembly too) and replaced on demand; the execution
- * ends as a timeout. A stopped run (the signal) terminates its worker the same way.
+ * built-in call, so a worker may overrun. The worker keeps which job it runs and since when in
+ * shared memory (progress.ts); every WATCH_MS, while work is out, the pool looks: a job still running
+ * GRACE_MS after its deadline has its worker terminated (which stops WebAssembly too; a new one is
+ * started on demand) and ends as a timeout. A stopped run (the signal) terminates the worker running
+ * its job the same way. The other jobs that worker held, not yet answered, go back to the front of
+ * the queue: code has no effects outside its sandbox, so running one again changes nothing.
  */
 
 // In the compiled build (scripts/build-server.mjs) the worker is sandbox-worker.js beside this code; from the sources, the tsx entry.
@@ -23,10 +31,26 @@ const ENTRY = existsSync(BUNDLED_ENTRY) ? BUNDLED_ENTRY : new URL('./worker-entr
 export const MAX_WORKERS = Math.max(1, Math.min(4, availableParallelism() - 1));
 /** How long past its deadline a worker may take to report back before it is terminated. */
 export const GRACE_MS = 500;
+/**
+ * Jobs a worker holds at once (running and waiting in its inbox). More means fewer messages, but a
+ * record can wait behind a slow one in its worker while another worker is free, and more run again
+ * after a worker is terminated. 16 already makes the messages a small share (docs/benchmarks.md).
+ */
+export const PIPELINE = 16;
+/**
+ * A busy worker gets more jobs only once it holds this many or fewer, so that they go in batches
+ * of at least PIPELINE - REFILL_AT. Refilling after every answer sent 2.3 jobs a message on
+ * average (answers come back a few at a time when the machine is busy).
+ */
+const REFILL_AT = PIPELINE / 2;
+/** How often the watchdog looks at the workers that hold jobs. */
+const WATCH_MS = 50;
 /** A new worker must start (tsx, QuickJS) within this time. */
 const START_TIMEOUT_MS = 30_000;
 /** Idle workers end after this long, giving their memory back. */
 const IDLE_MS = 60_000;
+/** A job held by workers that died with no job running is tried this many times, then fails. */
+const MAX_TRIES = 3;
 
 interface Pending {
   id: number;
@@ -34,14 +58,22 @@ interface Pending {
   resolve(run: SandboxRun): void;
   reject(err: unknown): void;
   signal?: AbortSignal;
-  /** The worker has begun the synchronous execution (the watchdog runs). */
-  started: boolean;
-  timer?: NodeJS.Timeout;
+  /** Answered (or stopped): anything the worker still sends for it is ignored. */
+  settled: boolean;
+  tries: number;
 }
 
 interface Slot {
   worker: Worker;
-  current: Pending | null;
+  progress: Progress;
+  /** Jobs posted and not answered yet, in the order the worker runs them. */
+  held: Map<number, Pending>;
+  /** When the worker last showed life (posted to while idle, answered, started a job). */
+  seenAt: number;
+  /** The job last seen running. */
+  seenRunning: number;
+  /** The worker has answered or started a job at least once. */
+  alive: boolean;
   idleTimer?: NodeJS.Timeout;
   dead: boolean;
   stats: Map<number, (stats: EngineStats | undefined) => void>;
@@ -50,7 +82,9 @@ interface Slot {
 const slots: Slot[] = [];
 const queue: Pending[] = [];
 let nextId = 1;
-const counters = { spawned: 0, terminated: 0, watchdogKills: 0 };
+let pumpScheduled = false;
+let watchTimer: NodeJS.Timeout | undefined;
+const counters = { spawned: 0, terminated: 0, watchdogKills: 0, requeued: 0, batches: 0, jobs: 0 };
 
 /** Runs the code with the record in a sandbox worker; rejects only with an AbortError or when the sandbox cannot start. */
 export function runFunction(req: SandboxRequest, signal?: AbortSignal): Promise<SandboxRun> {
@@ -67,11 +101,16 @@ export function runFunction(req: SandboxRequest, signal?: AbortSignal): Promise<
       resolve,
       reject,
       signal,
-      started: false,
+      settled: false,
+      tries: 0,
     };
     if (signal) watch(signal, pending);
     queue.push(pending);
-    pump();
+    // Records that arrive in the same turn (a run's records, as the engine commits them) leave together.
+    if (!pumpScheduled) {
+      pumpScheduled = true;
+      queueMicrotask(pump);
+    }
   });
 }
 
@@ -94,27 +133,45 @@ function watch(signal: AbortSignal, pending: Pending): void {
   set.add(pending);
 }
 
+/** Hands the waiting jobs to workers: an idle one first, a new one while there may be more, else the least loaded. */
 function pump(): void {
+  pumpScheduled = false;
+  const batches = new Map<Slot, Pending[]>();
   while (queue.length > 0) {
-    let slot = slots.find((s) => !s.current && !s.dead);
-    if (!slot) {
-      if (slots.length >= MAX_WORKERS) return;
-      slot = spawn();
-    }
-    dispatch(slot, queue.shift()!);
+    const slot = pick(batches);
+    if (!slot) break;
+    const pending = queue.shift()!;
+    slot.held.set(pending.id, pending);
+    const batch = batches.get(slot);
+    if (batch) batch.push(pending);
+    else batches.set(slot, [pending]);
   }
+  for (const [slot, batch] of batches) post(slot, batch);
+}
+
+function pick(batches: Map<Slot, Pending[]>): Slot | undefined {
+  let best: Slot | undefined;
+  for (const slot of slots) {
+    const open = batches.has(slot) || slot.held.size <= REFILL_AT;
+    if (!slot.dead && open && slot.held.size < PIPELINE && (!best || slot.held.size < best.held.size)) best = slot;
+  }
+  if ((!best || best.held.size > 0) && slots.length < MAX_WORKERS) return spawn();
+  return best;
 }
 
 function spawn(): Slot {
+  const progress = new Progress();
   const worker = new Worker(ENTRY, {
     name: 'conveyor-code-sandbox',
-    // Not the server's flags (--watch, --import tsx…): worker-entry.mjs loads what it needs.
-    execArgv: [],
+    workerData: { progress: progress.buffer },
+    // Not the server's flags (--watch, --import tsx…): worker-entry.mjs loads what it needs. Only
+    // the profiler's, so `node --cpu-prof` profiles the sandbox too (docs/benchmarks.md).
+    execArgv: process.execArgv.filter((flag) => flag.startsWith('--cpu-prof')),
     // A worker that runs out of JavaScript heap ends alone (ERR_WORKER_OUT_OF_MEMORY), not the
     // server. 8 MB of native stack: see STACK_BYTES in execute.ts.
     resourceLimits: { maxOldGenerationSizeMb: 1024, stackSizeMb: 8 },
   });
-  const slot: Slot = { worker, current: null, dead: false, stats: new Map() };
+  const slot: Slot = { worker, progress, held: new Map(), seenAt: Date.now(), seenRunning: 0, alive: false, dead: false, stats: new Map() };
   worker.on('message', (message: FromWorker) => onMessage(slot, message));
   worker.on('error', (err) => onDeath(slot, err));
   worker.on('exit', (code) => onDeath(slot, new Error(`the sandbox worker exited with code ${code}`)));
@@ -124,12 +181,17 @@ function spawn(): Slot {
   return slot;
 }
 
-function dispatch(slot: Slot, pending: Pending): void {
-  slot.current = pending;
-  clearTimeout(slot.idleTimer);
-  slot.worker.ref();
-  pending.timer = setTimeout(() => kill(slot, 'start'), START_TIMEOUT_MS);
-  slot.worker.postMessage({ type: 'run', id: pending.id, job: pending.job } satisfies ToWorker);
+function post(slot: Slot, batch: Pending[]): void {
+  if (slot.held.size === batch.length) {
+    // The worker was idle: it shows life again from now on.
+    slot.seenAt = Date.now();
+    clearTimeout(slot.idleTimer);
+    slot.worker.ref();
+  }
+  counters.batches++;
+  counters.jobs += batch.length;
+  slot.worker.postMessage({ type: 'run', jobs: batch.map((p) => ({ id: p.id, job: p.job })) } satisfies ToWorker);
+  watchWorkers();
 }
 
 function onMessage(slot: Slot, message: FromWorker): void {
@@ -138,33 +200,71 @@ function onMessage(slot: Slot, message: FromWorker): void {
     slot.stats.delete(message.id);
     return;
   }
-  const pending = slot.current;
-  if (!pending || pending.id !== message.id) return;
-  if (message.type === 'started') {
-    pending.started = true;
-    clearTimeout(pending.timer);
-    pending.timer = setTimeout(() => kill(slot, 'timeout'), pending.job.timeoutMs + GRACE_MS);
-    return;
-  }
-  release(slot);
-  settle(pending);
-  if (message.type === 'done') pending.resolve(fromWorker(message.run));
-  else pending.reject(new Error(`The code sandbox could not run the code: ${message.error}`));
+  slot.alive = true;
+  slot.seenAt = Date.now();
+  for (const result of message.results) answer(slot, result);
+  if (slot.held.size === 0) release(slot);
   pump();
 }
 
+function answer(slot: Slot, result: JobResult): void {
+  const pending = slot.held.get(result.id);
+  if (!pending) return;
+  slot.held.delete(result.id);
+  if (pending.settled) return;
+  settle(pending);
+  if ('run' in result) pending.resolve(fromWorker(result.run));
+  else pending.reject(new Error(`The code sandbox could not run the code: ${result.error}`));
+}
+
 function release(slot: Slot): void {
-  slot.current = null;
   slot.worker.unref();
   slot.idleTimer = setTimeout(() => {
-    if (!slot.current) remove(slot);
+    if (slot.held.size === 0) remove(slot);
   }, IDLE_MS);
   slot.idleTimer.unref();
 }
 
 function settle(pending: Pending): void {
-  clearTimeout(pending.timer);
+  pending.settled = true;
   if (pending.signal) watching.get(pending.signal)?.delete(pending);
+}
+
+/** Runs the watchdog while any worker holds jobs. */
+function watchWorkers(): void {
+  if (watchTimer) return;
+  watchTimer = setInterval(() => {
+    const now = Date.now();
+    for (const slot of [...slots]) if (slot.held.size > 0) check(slot, now);
+    if (!slots.some((slot) => slot.held.size > 0)) {
+      clearInterval(watchTimer);
+      watchTimer = undefined;
+    }
+  }, WATCH_MS);
+  // The busy workers keep the process alive (post() refs them), not the watchdog.
+  watchTimer.unref();
+}
+
+function check(slot: Slot, now: number): void {
+  const running = slot.progress.running();
+  if (!running) {
+    // Between jobs only for moments: no job and no answer for this long, it is not starting (or stuck).
+    if (now - slot.seenAt > START_TIMEOUT_MS) kill(slot, 'start');
+    return;
+  }
+  if (running.id !== slot.seenRunning) {
+    slot.seenRunning = running.id;
+    slot.alive = true;
+    slot.seenAt = now;
+  }
+  const pending = slot.held.get(running.id);
+  if (!pending) return;
+  // A job stopped while it waited in the worker and still running a while later: its worker is
+  // terminated (a short one just ends; starting a worker costs far more).
+  if (pending.settled) {
+    if (now - running.since > WATCH_MS) kill(slot, 'abort', pending);
+  }
+  else if (now > running.since + pending.job.timeoutMs + GRACE_MS) kill(slot, 'timeout', pending);
 }
 
 /** Ends a worker (and whatever it runs). */
@@ -174,59 +274,98 @@ function remove(slot: Slot): void {
   clearTimeout(slot.idleTimer);
   const at = slots.indexOf(slot);
   if (at >= 0) slots.splice(at, 1);
-  for (const answer of slot.stats.values()) answer(undefined);
+  for (const reply of slot.stats.values()) reply(undefined);
   slot.stats.clear();
   counters.terminated++;
   void slot.worker.terminate();
 }
 
-function kill(slot: Slot, reason: 'timeout' | 'start' | 'abort'): void {
-  const pending = slot.current;
-  remove(slot);
-  if (pending) {
-    settle(pending);
-    if (reason === 'timeout') {
-      counters.watchdogKills++;
-      pending.resolve({ outcome: { kind: 'timeout' }, logs: [], droppedLogs: 0, durationMs: pending.job.timeoutMs + GRACE_MS });
-    } else if (reason === 'abort') {
-      pending.reject(abortError(pending.signal!));
+/**
+ * The jobs a dead worker held, except `culprit`, go back to the front of the queue. When no job was
+ * to blame (the worker died between jobs, e.g. sealing a context), each counts a try, and fails
+ * after MAX_TRIES: a job that kills its worker before it starts must not do so for ever.
+ */
+function requeue(slot: Slot, culprit: Pending | undefined, failure: string): void {
+  const again: Pending[] = [];
+  for (const pending of slot.held.values()) {
+    if (pending === culprit || pending.settled) continue;
+    if (!culprit && ++pending.tries >= MAX_TRIES) {
+      settle(pending);
+      pending.reject(new Error(`The code sandbox could not run the code: ${failure}`));
     } else {
-      pending.reject(new Error(`The code sandbox did not start within ${START_TIMEOUT_MS / 1000} s.`));
+      again.push(pending);
     }
   }
+  slot.held.clear();
+  counters.requeued += again.length;
+  queue.unshift(...again);
   pump();
 }
 
-function abort(pending: Pending): void {
-  const queued = queue.indexOf(pending);
-  if (queued >= 0) {
-    queue.splice(queued, 1);
-    settle(pending);
-    pending.reject(abortError(pending.signal!));
+function kill(slot: Slot, reason: 'timeout' | 'start' | 'abort', culprit?: Pending): void {
+  remove(slot);
+  if (reason === 'start' && !slot.alive) {
+    for (const pending of slot.held.values()) {
+      if (pending.settled) continue;
+      settle(pending);
+      pending.reject(new Error(`The code sandbox did not start within ${START_TIMEOUT_MS / 1000} s.`));
+    }
+    slot.held.clear();
     return;
   }
-  const slot = slots.find((s) => s.current === pending);
-  if (slot) kill(slot, 'abort');
+  if (culprit && !culprit.settled) {
+    settle(culprit);
+    if (reason === 'timeout') {
+      counters.watchdogKills++;
+      culprit.resolve({ outcome: { kind: 'timeout' }, logs: [], droppedLogs: 0, durationMs: culprit.job.timeoutMs + GRACE_MS });
+    } else {
+      culprit.reject(abortError(culprit.signal!));
+    }
+  }
+  requeue(slot, culprit, reason === 'start' ? `its worker stopped answering for ${START_TIMEOUT_MS / 1000} s` : 'its worker was stopped');
+}
+
+function abort(pending: Pending): void {
+  if (pending.settled) return;
+  const queued = queue.indexOf(pending);
+  if (queued >= 0) queue.splice(queued, 1);
+  const slot = queued >= 0 ? undefined : slots.find((s) => s.held.has(pending.id));
+  if (slot && slot.progress.running()?.id === pending.id) {
+    kill(slot, 'abort', pending);
+    return;
+  }
+  // Queued, or waiting in a worker behind other jobs: answered now; should it start running
+  // after all, the watchdog terminates its worker (check()).
+  settle(pending);
+  pending.reject(abortError(pending.signal!));
 }
 
 /** The worker died on its own: an uncaught error, or its JavaScript heap ran out. */
 function onDeath(slot: Slot, err: Error & { code?: string }): void {
   if (slot.dead) return;
-  const pending = slot.current;
+  const running = slot.progress.running();
+  const culprit = running ? slot.held.get(running.id) : undefined;
   remove(slot);
-  if (pending) {
-    settle(pending);
-    if (!pending.started) {
-      pending.reject(new Error(`The code sandbox could not start: ${err.message}`));
-    } else {
-      const outcome: SandboxOutcome =
-        err.code === 'ERR_WORKER_OUT_OF_MEMORY'
-          ? { kind: 'memory', cause: 'heap' }
-          : { kind: 'threw', cause: 'crash', error: `the sandbox stopped unexpectedly (${err.message})` };
-      pending.resolve({ outcome, logs: [], droppedLogs: 0, durationMs: 0 });
-    }
+  if (culprit && !culprit.settled) {
+    settle(culprit);
+    const outcome: SandboxOutcome =
+      err.code === 'ERR_WORKER_OUT_OF_MEMORY'
+        ? { kind: 'memory', cause: 'heap' }
+        : { kind: 'threw', cause: 'crash', error: `the sandbox stopped unexpectedly (${err.message})` };
+    culprit.resolve({ outcome, logs: [], droppedLogs: 0, durationMs: 0 });
   }
-  pump();
+  if (!slot.alive && !culprit) {
+    // It never ran anything: it could not start, and a new one would not either.
+    for (const pending of slot.held.values()) {
+      if (pending.settled) continue;
+      settle(pending);
+      pending.reject(new Error(`The code sandbox could not start: ${err.message}`));
+    }
+    slot.held.clear();
+    pump();
+    return;
+  }
+  requeue(slot, culprit, err.message);
 }
 
 function fromWorker(run: WorkerRun): SandboxRun {
@@ -245,11 +384,21 @@ function parseResult(json: string): Json {
   return JSON.parse(json, (key, value: unknown) => (key === '__proto__' ? undefined : value)) as Json;
 }
 
+/** The pool's own counters, without asking the workers (benchmarks: jobs per message). */
+export function poolCounters(): typeof counters {
+  return { ...counters };
+}
+
 /** Pool counters and each live worker's engine counters (for tests and diagnostics). */
 export async function sandboxPoolStats(memoryLimitBytes: number): Promise<{
   spawned: number;
   terminated: number;
   watchdogKills: number;
+  /** Jobs given to another worker after theirs was terminated. */
+  requeued: number;
+  /** Messages that carried jobs to workers, and the jobs they carried. */
+  batches: number;
+  jobs: number;
   workers: number;
   engines: Array<EngineStats | undefined>;
 }> {

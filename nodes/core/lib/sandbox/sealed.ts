@@ -12,7 +12,6 @@ export class SealedContext {
   /** Handles that live as long as the context (runner, compiled function…). */
   readonly handles: QuickJSHandle[] = [];
   run!: QuickJSHandle;
-  clean!: QuickJSHandle;
   seal!: QuickJSHandle;
   fn!: QuickJSHandle;
 

@@ -63,8 +63,17 @@ export interface WorkerJob {
   memoryLimitBytes: number;
 }
 
-/** Messages from the main thread to a worker. */
-export type ToWorker = { type: 'run'; id: number; job: WorkerJob } | { type: 'stats'; id: number; memoryLimitBytes: number };
+/** A job as posted, with the id its answer carries. */
+export interface PostedJob {
+  id: number;
+  job: WorkerJob;
+}
+
+/** A job's answer: how it ran, or why the worker could not run it (e.g. QuickJS failed to load: not the user's code's fault). */
+export type JobResult = { id: number; run: WorkerRun } | { id: number; error: string };
+
+/** Messages from the main thread to a worker: jobs are posted in batches, run in order. */
+export type ToWorker = { type: 'run'; jobs: PostedJob[] } | { type: 'stats'; id: number; memoryLimitBytes: number };
 
 /** Counters of one worker's QuickJS engines (see engine.ts). */
 export interface EngineStats {
@@ -83,11 +92,5 @@ export interface EngineStats {
   heapUsed: number;
 }
 
-/** Messages from a worker to the main thread. */
-export type FromWorker =
-  /** Sent just before the synchronous execution starts: the main thread's watchdog starts then. */
-  | { type: 'started'; id: number }
-  | { type: 'done'; id: number; run: WorkerRun }
-  /** The worker could not run the job (e.g. QuickJS failed to load): not the user's code's fault. */
-  | { type: 'failed'; id: number; error: string }
-  | { type: 'stats'; id: number; stats: EngineStats };
+/** Messages from a worker to the main thread: answers in batches (which job runs is in shared memory, progress.ts). */
+export type FromWorker = { type: 'done'; results: JobResult[] } | { type: 'stats'; id: number; stats: EngineStats };

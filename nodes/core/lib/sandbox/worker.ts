@@ -1,28 +1,62 @@
 import { getHeapStatistics } from 'node:v8';
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { engineMemoryBytes, sandboxStats } from './engine.ts';
 import { executeJob } from './execute.ts';
+import { Progress } from './progress.ts';
 import { runtimeStats } from './runtime.ts';
 import { sealedStats } from './sealed.ts';
-import type { FromWorker, ToWorker } from './types.ts';
+import type { FromWorker, JobResult, PostedJob, ToWorker } from './types.ts';
 
 /**
- * A sandbox worker thread: runs the jobs the main thread's pool (pool.ts) posts, one at a time.
- * Executions are synchronous here, so a runaway one only blocks this thread, and the pool can
- * terminate it. Loaded through worker-entry.mjs, which registers tsx for the TypeScript sources.
+ * A sandbox worker thread: runs the jobs the main thread's pool (pool.ts) posts, one at a time, in
+ * the order posted. Executions are synchronous here, so a runaway one only blocks this thread, and
+ * the pool can terminate it. Loaded through worker-entry.mjs, which registers tsx for the
+ * TypeScript sources.
+ *
+ * The pool posts jobs in batches and this thread answers in batches (FLUSH_MS): one message each
+ * way for many records instead of three per record. Which job runs, and since when, is in shared
+ * memory (progress.ts) for the pool's watchdog.
  */
 
 const port = parentPort;
 if (!port) throw new Error('worker.ts must run in a worker thread (see pool.ts).');
+const progress = new Progress((workerData as { progress: SharedArrayBuffer }).progress);
+
+/**
+ * Answers wait at most this long behind later jobs of the same batch: a record's result is not
+ * held back by a slow record after it for longer than this.
+ */
+const FLUSH_MS = 20;
 
 const send = (message: FromWorker): void => port.postMessage(message);
+const inbox: PostedJob[] = [];
+let draining = false;
+
+async function drain(): Promise<void> {
+  draining = true;
+  let answers: JobResult[] = [];
+  let flushedAt = performance.now();
+  for (let next = inbox.shift(); next; next = inbox.shift()) {
+    const { id, job } = next;
+    try {
+      answers.push({ id, run: await executeJob(job, () => progress.start(id)) });
+    } catch (err) {
+      answers.push({ id, error: err instanceof Error ? err.message : String(err) });
+    }
+    progress.finish();
+    if (inbox.length === 0 || performance.now() - flushedAt >= FLUSH_MS) {
+      send({ type: 'done', results: answers });
+      answers = [];
+      flushedAt = performance.now();
+    }
+  }
+  draining = false;
+}
 
 port.on('message', (message: ToWorker) => {
   if (message.type === 'run') {
-    executeJob(message.job, () => send({ type: 'started', id: message.id })).then(
-      (run) => send({ type: 'done', id: message.id, run }),
-      (err: unknown) => send({ type: 'failed', id: message.id, error: err instanceof Error ? err.message : String(err) }),
-    );
+    inbox.push(...message.jobs);
+    if (!draining) void drain();
   } else if (message.type === 'stats') {
     engineMemoryBytes(message.memoryLimitBytes).then((engineBytes) => send({ type: 'stats', id: message.id, stats: { ...sandboxStats(), runtimes: runtimeStats(), contexts: sealedStats(), engineBytes, heapUsed: getHeapStatistics().used_heap_size } }));
   }

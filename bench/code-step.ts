@@ -1,0 +1,99 @@
+// The code step in a process of its own (so CPU time and peak RSS are its own), three ways, to
+// tell the engine's share of a code step from the sandbox's (issue 17, point 3):
+//   code      N records through manual trigger → one code step, durable (as bench/engine-chain.ts
+//             `code`): `return { ...record, total: record.n * 2 + record.name.length }` in QuickJS
+//   noop      the same flow with a set-fields step that sets nothing in place of the code step:
+//             what the engine alone costs per record for a trigger and one step
+//   sandbox   the sandbox alone: runFunction (nodes/core/lib/sandbox/pool.ts) on the N records,
+//             64 at a time, no engine and no store
+// CPU time is the process's user + system time (every thread: the sandbox's workers too) from the
+// first record to the last, as in bench/engine-chain.ts. Prints one JSON line.
+//   node --import tsx bench/code-step.ts <records> <code|noop|sandbox>
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createRegistry } from '../nodes/index.ts';
+import { poolCounters, runFunction } from '../nodes/core/lib/sandbox/pool.ts';
+import { Engine } from '../server/engine/engine.ts';
+import { openSqlJsStore } from '../server/store/sqljs-store.ts';
+import { FLOW_FORMAT, type FlowDocument } from '../server/contract/flow/schema.ts';
+
+const records = Number(process.argv[2] ?? 5000);
+const kind = (process.argv[3] ?? 'code') as 'code' | 'noop' | 'sandbox';
+const CONCURRENCY = 64;
+const CODE = 'return { ...record, total: record.n * 2 + record.name.length };';
+
+const input = Array.from({ length: records }, (_, i) => ({ id: i, name: `Person ${i}`, email: `p${i}@example.com`, n: i }));
+const cpuSeconds = (u: NodeJS.ResourceUsage) => (u.userCPUTime + u.systemCPUTime) / 1e6;
+let measured = { seconds: 0, cpuSeconds: 0 };
+
+/** Measures `work` alone: CPU (every thread) and wall time from its start to its end. */
+async function measure<T>(work: () => Promise<T>): Promise<T> {
+  const cpu0 = cpuSeconds(process.resourceUsage());
+  const t0 = performance.now();
+  const result = await work();
+  measured = { seconds: (performance.now() - t0) / 1000, cpuSeconds: cpuSeconds(process.resourceUsage()) - cpu0 };
+  return result;
+}
+
+function flow(): FlowDocument {
+  const step =
+    kind === 'code'
+      ? { id: 's1', type: 'core.code', position: { x: 220, y: 0 }, params: { code: CODE } }
+      : { id: 's1', type: 'core.set-fields', position: { x: 220, y: 0 }, params: { fields: [], keepOtherFields: true } };
+  return {
+    format: FLOW_FORMAT,
+    id: 'bench',
+    name: 'Bench code step',
+    description: '',
+    settings: { concurrency: CONCURRENCY },
+    nodes: [{ id: 'trigger', type: 'core.manual-trigger', position: { x: 0, y: 0 }, params: {} }, step],
+    edges: [{ id: 'e1', source: 'trigger', sourcePort: 'out', target: 's1', targetPort: 'in' }],
+  };
+}
+
+/** The records through the engine; the last record's output, read back from the reopened store. */
+async function throughEngine(dir: string): Promise<unknown> {
+  const store = await openSqlJsStore(path.join(dir, 'store'));
+  const engine = new Engine({ store, registry: createRegistry(), dataDir: dir });
+  const { run, summary } = await measure(async () => {
+    const started = await engine.startRun(flow(), { input: { records: input } });
+    return { run: started, summary: await engine.waitForRun(started.id) };
+  });
+  await engine.shutdown();
+  await store.close();
+  if (summary.counts.success !== records) throw new Error(`expected ${records} successes, got ${JSON.stringify(summary.counts)}`);
+  const check = await openSqlJsStore(path.join(dir, 'store'));
+  const last = await check.getRecord(run.id, records - 1);
+  await check.close();
+  return last?.output;
+}
+
+/** The records through the sandbox only, CONCURRENCY at a time; the last record's result. */
+async function throughSandbox(): Promise<unknown> {
+  const results: unknown[] = new Array(records);
+  let next = 0;
+  const lane = async () => {
+    while (next < records) {
+      const i = next++;
+      const run = await runFunction({ code: CODE, input: input[i], timeoutMs: 1000, memoryLimitBytes: 32 * 1024 * 1024 });
+      if (run.outcome.kind !== 'result') throw new Error(`record ${i}: ${JSON.stringify(run.outcome)}`);
+      results[i] = run.outcome.value;
+    }
+  };
+  await measure(() => Promise.all(Array.from({ length: CONCURRENCY }, lane)));
+  return results[records - 1];
+}
+
+const dir = mkdtempSync(path.join(os.tmpdir(), 'conveyor-bench-code-'));
+try {
+  const last = (kind === 'sandbox' ? await throughSandbox() : await throughEngine(dir)) as Record<string, unknown> | undefined;
+  const n = records - 1;
+  const want = kind === 'noop' ? { n } : { n, total: n * 2 + `Person ${n}`.length };
+  for (const [k, v] of Object.entries(want)) if (last?.[k] !== v) throw new Error(`wrong output: ${k} = ${String(last?.[k])}, expected ${v}`);
+  process.stdout.write(
+    JSON.stringify({ system: 'conveyor', kind: kind === 'code' ? 'code' : `code-${kind}`, records, concurrency: CONCURRENCY, ...measured, sandboxMessages: poolCounters().batches, peakRssMb: process.resourceUsage().maxRSS / 1024 }) + '\n',
+  );
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
