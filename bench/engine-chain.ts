@@ -5,8 +5,9 @@
 //   code      one code step: return { ...record, total: record.n * 2 + record.name.length }
 // A fourth argument `slow` turns the expression fast path off (the figure before it existed).
 // CPU time is the process's user + system time (every thread, the code sandbox's workers too) from
-// the run's start to its end; prints one JSON line.
-import { mkdtempSync, rmSync } from 'node:fs';
+// the run's start to its end; bytesPerStep is everything the process wrote with write(2) in that
+// time (journal, snapshots, step segments; Linux only, else null) over the steps; prints one JSON line.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createRegistry } from '../nodes/index.ts';
@@ -44,11 +45,19 @@ function expected(last: Record<string, unknown> | undefined): boolean {
 }
 
 const cpuSeconds = (u: NodeJS.ResourceUsage) => (u.userCPUTime + u.systemCPUTime) / 1e6;
+const written = (): number | null => {
+  try {
+    return Number(/wchar:\s*(\d+)/.exec(readFileSync('/proc/self/io', 'utf8'))?.[1] ?? NaN);
+  } catch {
+    return null;
+  }
+};
 const dir = mkdtempSync(path.join(os.tmpdir(), 'conveyor-bench-'));
 try {
   const store = await openSqlJsStore(path.join(dir, 'store'));
   const engine = new Engine({ store, registry: createRegistry(), dataDir: dir });
   const input = Array.from({ length: records }, (_, i) => ({ id: i, name: `Person ${i}`, email: `p${i}@example.com`, n: i }));
+  const wrote0 = written();
   const cpu0 = cpuSeconds(process.resourceUsage());
   const t0 = performance.now();
   const run = await engine.startRun(flow(), { input: { records: input } });
@@ -57,14 +66,16 @@ try {
   const cpu = cpuSeconds(process.resourceUsage()) - cpu0;
   await engine.shutdown();
   await store.close();
+  const wrote1 = written();
   const steps = records * ((kind === 'code' ? 1 : CHAIN) + 1);
+  const bytesPerStep = wrote0 === null || wrote1 === null || Number.isNaN(wrote0) ? null : Math.round((wrote1 - wrote0) / steps);
   if (summary.counts.success !== records) throw new Error(`expected ${records} successes, got ${JSON.stringify(summary.counts)}`);
   const check = await openSqlJsStore(path.join(dir, 'store'));
   const last = await check.getRecord(run.id, records - 1);
   await check.close();
   if (!expected(last?.output as Record<string, unknown> | undefined)) throw new Error('wrong output after reopening the store');
   process.stdout.write(
-    JSON.stringify({ system: 'conveyor', kind, fastPath, records, concurrency, steps, seconds, cpuSeconds: cpu, recordsPerSec: records / seconds, stepsPerSec: steps / seconds, peakRssMb: process.resourceUsage().maxRSS / 1024 }) + '\n',
+    JSON.stringify({ system: 'conveyor', kind, fastPath, records, concurrency, steps, seconds, cpuSeconds: cpu, recordsPerSec: records / seconds, bytesPerStep, stepsPerSec: steps / seconds, peakRssMb: process.resourceUsage().maxRSS / 1024 }) + '\n',
   );
 } finally {
   rmSync(dir, { recursive: true, force: true });

@@ -177,7 +177,9 @@ export function describeEntries(frames: ReadonlyArray<{ seq: number; payload: st
         if (p[1]?.[1]) r.statuses.push(String(p[1][2]));
         break;
       }
-      case 'S': {
+      case 'S':
+      case 's': {
+        // 's': a step in journal format 2 (step-frame.ts), with the same columns where these are read.
         const s = p[1] as unknown[];
         const r = run(s?.[0]);
         touch(r, s?.[1]);

@@ -14,6 +14,7 @@ import { ConveyorError } from '../errors.ts';
 import { applyAudit, applyDeleteRun, type AuditOp, type DeleteRunOp } from './retention.ts';
 import { applyArchive, archiveRefOf, restoreRun, type ArchiveOp } from './archive/apply.ts';
 import { applySpill, type SpillOp } from './archive/spill.ts';
+import { emittedData, fromStepEntry, stepEntry } from './step-frame.ts';
 
 export type Op =
   /** putFlow: id, name, doc JSON, time. */
@@ -33,6 +34,8 @@ export type Op =
    * and the checkpoint rows that changed (absent when the checkpoint is whole: see RecordUpdate.tokenRows).
    */
   | ['S', Param[], Param[], (StateParams | null)?, RowParams?]
+  /** commitStep as journal format 2 writes it (step-frame.ts): read back from the journal only. */
+  | ['s', unknown[], unknown[], StateParams | null, RowParams | null, unknown]
   /** putNodeState: state writes; clearNodeState: scope, node id. */
   | ['N', StateParams]
   | ['X', string, string]
@@ -54,6 +57,7 @@ const TERMINAL_STATUSES = new Set(['success', 'failed', 'needs_review', 'skipped
 export function runsWrittenBy(op: Op): string[] {
   switch (op[0]) {
     case 'S':
+    case 's':
       return [op[1][0] as string];
     case 'C':
     case 'U':
@@ -132,7 +136,7 @@ const RECORD_OPTIONAL_COLUMNS = ['output', 'error', 'reason', 'started_at', 'end
  * runId, index, status, checkpoint JSON, mask of the optional fields given, then the 5 optional fields;
  * then, only when the update carries an audit event: at, from, to, actor, action, note, data JSON.
  */
-function recordUpdateParams(u: RecordUpdate): Param[] {
+function recordUpdateParams(u: RecordUpdate, output: string | null = json(u.output)): Param[] {
   const mask =
     (u.output !== undefined ? 1 : 0) |
     (u.error !== undefined ? 2 : 0) |
@@ -145,7 +149,7 @@ function recordUpdateParams(u: RecordUpdate): Param[] {
     u.status,
     checkpointJson(u),
     mask,
-    json(u.output),
+    output,
     json(u.error),
     u.reason ?? null,
     u.startedAt ?? null,
@@ -187,7 +191,20 @@ export function clearNodeStateOp(scope: string, nodeId: string): Op {
   return ['X', scope, nodeId];
 }
 
+/** Where an op keeps the journal entry made with it (commitStep: step-frame.ts). */
+const ENTRY = Symbol('journal entry');
+
+/** The journal entry (frame payload) of an op. */
+export function encodeOp(op: Op): string {
+  return (op as Op & { [ENTRY]?: string })[ENTRY] ?? JSON.stringify(op);
+}
+
 export function commitStepOp(s: StepRow, record: RecordUpdate, state?: NodeStateWrite[]): Op {
+  const output = JSON.stringify(s.output ?? []);
+  // The emitted data's JSON, cut from the output's: the finished record's output is that same text.
+  const data = emittedData(s.output, output);
+  const only = Array.isArray(s.output) && s.output.length === 1 ? s.output[0].data : undefined;
+  const rec = recordUpdateParams(record, data !== null && record.output !== undefined && record.output === only ? data : json(record.output));
   const step: Param[] = [
     s.runId,
     s.recordIndex,
@@ -199,7 +216,7 @@ export function commitStepOp(s: StepRow, record: RecordUpdate, state?: NodeState
     s.status,
     json(s.input),
     s.inputFrom ?? null,
-    JSON.stringify(s.output ?? []),
+    output,
     json(s.error),
     JSON.stringify(s.evidence ?? []),
     s.startedAt,
@@ -207,9 +224,11 @@ export function commitStepOp(s: StepRow, record: RecordUpdate, state?: NodeState
     finite(s.durationMs),
   ];
   const st = state && state.length > 0 ? stateParams(state) : null;
-  if (record.tokenRows) return ['S', step, recordUpdateParams(record), st, rowParams(record.tokenRows)];
-  if (st) return ['S', step, recordUpdateParams(record), st];
-  return ['S', step, recordUpdateParams(record)];
+  const rows = record.tokenRows ? rowParams(record.tokenRows) : null;
+  const entry = stepEntry(step, rec, data, st, rows);
+  const op: Op = rows ? ['S', step, rec, st, rows] : st ? ['S', step, rec, st] : ['S', step, rec];
+  (op as Op & { [ENTRY]?: string })[ENTRY] = entry;
+  return op;
 }
 
 export function updateRecordOp(u: RecordUpdate): Op {
@@ -339,6 +358,12 @@ export class Applier {
   archiveDamage: Error | null = null;
   /** run key -> records that reached a final status since their steps were last spilled (archive/spill.ts). */
   readonly finals = new Map<number, number[]>();
+  /**
+   * run key -> records that may have checkpoint rows (record_tokens), read once per run: a record that
+   * never fanned out skips the DELETE of its rows at every step. Ops that move rows otherwise (create,
+   * delete, spill, archive, restore) and rollbacks forget it all.
+   */
+  private readonly withRows = new Map<number, Set<number>>();
 
   /**
    * `storeDir`: where run archives are (restores read them); `onRestored`: told the folder of an
@@ -367,6 +392,7 @@ export class Applier {
       if (ref) {
         if (!this.archives) throw new Error(`run ${String(runId)} is archived and this store cannot read archives`);
         try {
+          this.withRows.clear();
           const dir = restoreRun(this.sql, this.archives.storeDir, key, runId as string, ref);
           this.archives.onRestored?.(dir);
         } catch (err) {
@@ -402,6 +428,7 @@ export class Applier {
    */
   apply(op: Op): unknown {
     const sql = this.sql;
+    if (op[0] === 'R' || op[0] === 'Z' || op[0] === 'P' || op[0] === 'H') this.withRows.clear();
     switch (op[0]) {
       case 'S': {
         const s = op[1];
@@ -423,6 +450,10 @@ export class Applier {
           c[status === 'success' ? 0 : 1]++;
         }
         return undefined;
+      }
+      case 's': {
+        const { step, record } = fromStepEntry(op[1], op[2], op[5]);
+        return this.apply(['S', step, record, op[3], op[4] ?? undefined]);
       }
       case 'C':
         this.updateRecord(op[1], op[2]);
@@ -532,17 +563,30 @@ export class Applier {
       list.push(u[1] as number);
     }
     if (updated) {
+      const index = u[1] as number;
+      const withRows = this.recordsWithRows(key);
       // A whole checkpoint (or none) replaces the rows of a record that had fanned out.
-      if (!rows) this.sql.run(SQL_DROP_ROWS, [key, u[1]]);
-      else {
-        for (const [kind, id] of rows[1]) this.sql.run(SQL_DROP_ROW, [key, u[1], kind, id]);
-        for (const [kind, id, ord, value] of rows[0]) this.sql.run(SQL_PUT_ROW, [key, u[1], kind, id, ord, this.text.reset().of(value)]);
+      if (!rows) {
+        if (withRows.delete(index)) this.sql.run(SQL_DROP_ROWS, [key, index]);
+      } else {
+        withRows.add(index);
+        for (const [kind, id] of rows[1]) this.sql.run(SQL_DROP_ROW, [key, index, kind, id]);
+        for (const [kind, id, ord, value] of rows[0]) this.sql.run(SQL_PUT_ROW, [key, index, kind, id, ord, this.text.reset().of(value)]);
       }
     }
     // The audit event, only for a record that exists (like the update itself).
     if (u.length > RECORD_UPDATE_LENGTH && updated) {
       this.sql.run(SQL_INSERT_EVENT, [key, u[1], u[10], u[11], u[12], u[13], u[14], u[15], u[16]]);
     }
+  }
+
+  private recordsWithRows(key: number): Set<number> {
+    let set = this.withRows.get(key);
+    if (!set) {
+      set = new Set(this.sql.all('SELECT DISTINCT record_idx FROM record_tokens WHERE run_key = ?', [key]).map((r) => r[0] as number));
+      this.withRows.set(key, set);
+    }
+    return set;
   }
 
   private writeState(writes: StateParams): void {
@@ -577,6 +621,7 @@ export class Applier {
     this.runKeys.clear();
     this.counts.clear();
     this.touched.clear();
+    this.withRows.clear();
     this.archived = this.loadArchived();
   }
 
@@ -610,6 +655,7 @@ export class Applier {
           } catch (err) {
             sql.db.exec('ROLLBACK TO entry');
             this.runKeys.clear();
+            this.withRows.clear();
             this.archived = this.loadArchived();
             outcomes[i] = { ok: false, error: err instanceof ConveyorError && err.code === 'E_STORE_DAMAGED' ? err : writeError(err) };
           }
