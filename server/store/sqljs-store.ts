@@ -31,6 +31,7 @@ import {
   appendLogsOp,
   clearNodeStateOp,
   commitStepOp,
+  encodeOp,
   putNodeStateOp,
   createRunOp,
   deleteFlowOp,
@@ -282,7 +283,8 @@ export class SqlJsStore extends SqlJsReads implements Store {
   }
 
   private submit<R>(op: Op): Promise<R> {
-    const payload = JSON.stringify(op);
+    // commitStep entries are made with the op (journal format 2, step-frame.ts); others are the op's JSON.
+    const payload = encodeOp(op);
     // After a write failure every new write first tries to reopen the journal (see recoverWrites).
     if (this.journal.writeFailure && !this.closing) return this.journal.recover().then(() => this.journal.submit<R>(op, payload));
     return this.journal.submit<R>(op, payload);
