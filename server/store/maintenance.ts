@@ -19,7 +19,7 @@ import type { RecordCheckpoint, RunStatus } from './types.ts';
 import { tightenDataDir } from '../private-files.ts';
 import { archiveFolders, checkArchives, copyArchives, copySpills, describeArchives, type ArchiveCheck } from './archive/check.ts';
 import { ARCHIVES_DIR } from './archive/layout.ts';
-import { checkSpills, describeSpills, lostStepsLines, repairSpills, spillLossLine, spillRefs, spillsHealthy, type LostSteps, type SpillCheck } from './archive/spill-check.ts';
+import { checkSpills, describeSpills, lostStepsLines, repairSpills, spillLossLine, spillRefs, spillsHealthy, type LostSteps, type SpillCheck, type SpillRef } from './archive/spill-check.ts';
 
 export const BACKUP_MANIFEST = 'conveyor-backup.json';
 const LOCK_FILE = 'conveyor.lock';
@@ -50,10 +50,11 @@ export async function verifyStore(dataDir: string): Promise<VerifyResult> {
   if (!fs.existsSync(storeDir)) {
     return { storeDir, empty: true, healthy: true, inspection: null, spills: [], lines: [`No store in ${storeDir} yet: nothing is stored.`] };
   }
-  const snapshot = await peekSnapshot(storeDir);
-  const ins = await inspectStore(storeDir, { snapshot });
+  let { ins, spills } = await spillState(storeDir);
+  // A run archived or deleted while this ran (the studio may run) takes a folder the journal just
+  // named: damage that is real is still there when looked at again.
+  if (!spillsHealthy(spills)) ({ ins, spills } = await spillState(storeDir));
   const archives = checkArchives(storeDir);
-  const spills = checkSpills(storeDir, await spillRefs(snapshot, ins));
   const damaged = archives.filter((a) => a.damage);
   const lines = [...inspectionLines(ins), ...describeArchives(archives), ...describeSpills(spills)];
   if (ins.damage) lines.push(...damageLines(ins));
@@ -172,7 +173,7 @@ export async function repairStore(dataDir: string, opts: { now?: Date } = {}): P
     }
     let ins = await inspectStore(storeDir);
     const damagedArchives = checkArchives(storeDir).filter((a) => a.damage);
-    const spillsOk = spillsHealthy((await spillState(storeDir)).checks);
+    const spillsOk = spillsHealthy((await spillState(storeDir)).spills);
     // An archive folder that is gone altogether (deleted, moved) shows only once the store is read.
     const missing = !ins.damage && damagedArchives.length === 0 ? await missingArchiveCount(storeDir) : 0;
     if (!ins.damage && damagedArchives.length === 0 && missing === 0 && spillsOk) {
@@ -252,8 +253,8 @@ export async function repairStore(dataDir: string, opts: { now?: Date } = {}): P
 
     // Damaged step segments, checked against the store as it is now (the journal repaired, lost runs gone).
     const spills = await spillState(storeDir);
-    if (!spillsHealthy(spills.checks) && spills.refs) {
-      const fixed = await repairSpills(spills.checks, spills.refs, aside);
+    if (!spillsHealthy(spills.spills) && spills.refs) {
+      const fixed = await repairSpills(spills.spills, spills.refs, aside);
       result.lostSteps = fixed.lost;
       result.moved.push(...fixed.moved);
       notes.push(...lostStepsLines(fixed.lost));
@@ -269,11 +270,12 @@ export async function repairStore(dataDir: string, opts: { now?: Date } = {}): P
   }
 }
 
-/** The step segments checked against the frames records name (refs null: the journal or snapshot is damaged). */
-async function spillState(storeDir: string): Promise<{ checks: SpillCheck[]; refs: Awaited<ReturnType<typeof spillRefs>> }> {
+/** The snapshot and journal, and the step segments checked against the frames records name (refs null: the journal or snapshot is damaged). */
+async function spillState(storeDir: string): Promise<{ ins: StoreInspection; spills: SpillCheck[]; refs: SpillRef[] | null }> {
   const snapshot = await peekSnapshot(storeDir);
-  const refs = await spillRefs(snapshot, await inspectStore(storeDir, { snapshot }));
-  return { checks: checkSpills(storeDir, refs), refs };
+  const ins = await inspectStore(storeDir, { snapshot });
+  const refs = await spillRefs(snapshot, ins);
+  return { ins, spills: checkSpills(storeDir, refs), refs };
 }
 
 async function runsInDamagedSnapshot(file: string): Promise<string[] | null> {

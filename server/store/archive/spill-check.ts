@@ -196,7 +196,7 @@ export function describeSpills(checks: SpillCheck[]): string[] {
     `  step segments (${ARCHIVES_DIR}/*.steps/): ${checks.length} run${checks.length === 1 ? '' : 's'}, ${segments} segment${segments === 1 ? '' : 's'}, ${bytes} bytes, every byte checked${known ? `; ${named} records' steps in them` : '; which records they hold cannot be told while the snapshot or journal is damaged'}`,
   ];
   for (const c of checks) {
-    const who = `step segments of run ${c.runId ?? c.name}`;
+    const who = c.runId ? `step segments of run ${c.runId}` : `step segments in ${ARCHIVES_DIR}/${c.name}`;
     for (const d of c.damaged) {
       const r = d.lost[0];
       lines.push(`  ${who}: DAMAGED: ${path.basename(d.file)} at byte ${d.offset}: ${d.reason}: record ${r.record}, ${r.steps} step${r.steps === 1 ? '' : 's'} (up to step ${r.lastSeq}) cannot be read`);

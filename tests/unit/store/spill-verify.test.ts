@@ -27,7 +27,7 @@ function frames(file: string): Array<{ offset: number; length: number; record: n
     const f = frameIn(buf, at);
     if ('reason' in f) throw new Error(`${file} at ${at}: ${f.reason}`);
     const rows = JSON.parse(buf.toString('utf8', at + FRAME_HEAD, f.end)) as unknown[][];
-    out.push({ offset: at, length: f.end - at, record: rows[0][0] as number });
+    out.push({ offset: at, length: f.end - at, record: (rows[0]?.[0] as number | undefined) ?? -1 }); // -1: a frame repair emptied
     at = f.end;
   }
   return out;
@@ -152,6 +152,33 @@ describe('store verify reads every step segment', () => {
     expect(await store.listSteps('run-a', 4)).toEqual([]);
     expect(await store.getRecord('run-a', 4)).toEqual(reads.records[4].record);
     await store.close();
+  });
+
+  it('with the journal damaged too: verify cannot tell which records a segment holds and says so; repair mends the journal first, then the segment, naming the record', async () => {
+    const { dataDir, storeDir, segment, reads } = await spilledFolder();
+    const store = await open(storeDir);
+    for (let i = 0; i < 4; i++) await store.appendLogs([{ runId: 'run-a', recordIndex: i, nodeId: null, level: 'info', message: `late ${i}`, data: null, at: reads.records[i].record!.startedAt! }]);
+    await store.kill();
+    const journal = fs.readdirSync(storeDir).filter((f) => f.startsWith('journal-')).map((f) => path.join(storeDir, f)).find((f) => fs.statSync(f).size > 0)!;
+    flip(journal, 20); // the first of four entries: three valid ones follow
+    const [frame, next] = frames(segment).slice(6, 8);
+    flip(segment, frame.offset + 12);
+
+    const bad = await verifyStore(dataDir);
+    expect(bad.healthy).toBe(false);
+    const text = bad.lines.join('\n');
+    expect(text).toContain('which records they hold cannot be told while the snapshot or journal is damaged');
+    expect(text).toContain(`step segments in runs/run-a.steps: DAMAGED: steps-0000.seg bytes ${frame.offset}–`);
+    expect(text).toContain(`Damaged: ${path.basename(journal)} at byte 0`);
+
+    const r = await repairStore(dataDir);
+    expect(r.loss?.entries).toBe(3);
+    expect(r.lostSteps.map((l) => [l.runId, l.record, l.steps])).toEqual([['run-a', frame.record, 3]]);
+    expect((await verifyStore(dataDir)).healthy).toBe(true);
+    const again = await open(storeDir);
+    expect(await again.listSteps('run-a', frame.record)).toEqual([]);
+    expect(await again.listSteps('run-a', next.record)).toEqual(reads.records[next.record].steps);
+    await again.close();
   });
 
   it('a byte flipped in the manifest of the archive that took over the steps: verify names it, the studio refuses to start (E_STORE_DAMAGED)', async () => {
