@@ -79,3 +79,21 @@ export function PageButtons({ offset, pageSize, total, onPage, size = 'xs', vari
     </>
   );
 }
+
+export interface TablePagerProps extends Omit<PageButtonsProps, 'size' | 'variant'> {
+  /** What the rows are, counted ("addresses"): "51–100 of 250 addresses". */
+  noun?: string;
+}
+
+/** The footer of a paged table: which rows are shown, and Previous / Next; nothing when one page holds them all. */
+export function TablePager({ noun, ...paging }: TablePagerProps) {
+  const { offset, pageSize, total } = paging;
+  if (total <= pageSize) return null;
+  return (
+    <div className="flex items-center justify-end gap-2 border-t border-slate-200 px-5 py-2.5 text-xs text-slate-500" data-testid="table-pager">
+      {pageRange(offset, pageSize, total)} of {total.toLocaleString()}
+      {noun ? ` ${noun}` : ''}
+      <PageButtons size="sm" variant="secondary" {...paging} />
+    </div>
+  );
+}

@@ -2,12 +2,27 @@ import { useEffect, useState } from 'react';
 import { Link } from 'react-router';
 import { ApiError, errorMessage } from '../api/http.ts';
 import { Button } from '../components/Button.tsx';
+import { DataTable, type Column } from '../components/DataTable.tsx';
 import { ErrorState } from '../components/EmptyState.tsx';
 import { LoadingState } from '../components/Spinner.tsx';
 import { TextInput } from '../components/TextInput.tsx';
 import { useAsync } from '../lib/use-async.ts';
 import { Card, PageBody, PageHeader } from '../pages/PageHeader.tsx';
 import { monitoringApi, type SummarySetting } from './summaries-api.ts';
+
+const RUN_COLUMNS: Column[] = [
+  { label: 'Run', className: 'py-1.5 pr-3' },
+  { label: 'Flow', className: 'py-1.5 pr-3' },
+  { label: 'Under way', className: 'py-1.5 pr-3 text-right' },
+  { label: 'Waiting', className: 'py-1.5 pr-3 text-right' },
+  { label: 'Last progress', className: 'py-1.5' },
+];
+const DELIVERY_COLUMNS: Column[] = [
+  { label: 'Sent', className: 'py-1 pr-3' },
+  { label: 'Summary', className: 'py-1 pr-3' },
+  { label: 'To', className: 'py-1 pr-3' },
+  { label: 'Result', className: 'py-1' },
+];
 
 const splitList = (text: string) => text.split(/[,;\s]+/).map((s) => s.trim()).filter(Boolean);
 
@@ -104,31 +119,50 @@ export function MonitoringPage() {
             )}
             {saved && <p className="text-xs text-emerald-700 dark:text-emerald-300" data-testid="summary-saved">Summaries saved.</p>}
             {loaded.data.deliveries.length > 0 && (
-              <ul className="space-y-0.5 text-xs text-slate-500" data-testid="summary-deliveries">
-                {loaded.data.deliveries.slice(0, 10).map((d, i) => (
-                  <li key={i} className={d.ok ? '' : 'text-rose-700 dark:text-rose-300'}>
-                    {new Date(d.at).toLocaleString()} · {d.title} to {d.target}: {d.ok ? 'sent' : `${d.error?.code} ${d.error?.message}`}
-                  </li>
-                ))}
-              </ul>
+              <DataTable
+                look="plain"
+                className="w-full text-xs"
+                testId="summary-deliveries"
+                columns={DELIVERY_COLUMNS}
+                rows={loaded.data.deliveries.slice(0, 10)}
+                row={(d, i) => (
+                  <tr key={i} className={d.ok ? 'text-slate-600' : 'text-rose-700 dark:text-rose-300'}>
+                    <td className="py-1 pr-3 tabular-nums">{new Date(d.at).toLocaleString()}</td>
+                    <td className="py-1 pr-3">{d.title}</td>
+                    <td className="py-1 pr-3">{d.target}</td>
+                    <td className="py-1">{d.ok ? 'sent' : `${d.error?.code} ${d.error?.message}`}</td>
+                  </tr>
+                )}
+              />
             )}
           </div>
         </Card>
         <Card>
           <div className="space-y-2 p-5 text-sm" data-testid="monitoring-runs">
             <h2 className="font-semibold text-slate-800 dark:text-slate-100">Runs executing now</h2>
-            {runs.data?.length === 0 && <p className="text-slate-500">No run is executing.</p>}
-            <ul className="space-y-1">
-              {runs.data?.map((r) => (
-                <li key={r.runId} className={r.stalledSince ? 'text-amber-800 dark:text-amber-300' : ''}>
-                  <Link to={`/runs/${r.runId}`} className="font-medium underline">
-                    {r.runId}
-                  </Link>{' '}
-                  ({r.flowId}): {r.counts.running} under way, {r.counts.pending} waiting; last progress {new Date(r.lastProgressAt).toLocaleTimeString()}
-                  {r.stalledSince ? ` — no progress since then (flagged ${new Date(r.stalledSince).toLocaleTimeString()})` : ''}
-                </li>
-              ))}
-            </ul>
+            <DataTable
+              look="plain"
+              testId="monitoring-runs-table"
+              columns={RUN_COLUMNS}
+              rows={runs.data ?? []}
+              empty={<p className="text-slate-500">{runs.error ? `Could not load the runs: ${errorMessage(runs.error)}` : runs.data ? 'No run is executing.' : 'Loading…'}</p>}
+              row={(r) => (
+                <tr key={r.runId} data-testid="monitoring-run" className={r.stalledSince ? 'text-amber-800 dark:text-amber-300' : 'text-slate-700'}>
+                  <td className="py-1.5 pr-3">
+                    <Link to={`/runs/${r.runId}`} className="font-medium underline">
+                      {r.runId}
+                    </Link>
+                  </td>
+                  <td className="py-1.5 pr-3">{r.flowId}</td>
+                  <td className="py-1.5 pr-3 text-right tabular-nums">{r.counts.running}</td>
+                  <td className="py-1.5 pr-3 text-right tabular-nums">{r.counts.pending}</td>
+                  <td className="py-1.5">
+                    {new Date(r.lastProgressAt).toLocaleTimeString()}
+                    {r.stalledSince ? ` — no progress since then (flagged ${new Date(r.stalledSince).toLocaleTimeString()})` : ''}
+                  </td>
+                </tr>
+              )}
+            />
             <Button size="xs" variant="ghost" onClick={runs.reload}>
               Refresh
             </Button>

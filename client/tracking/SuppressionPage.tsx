@@ -3,6 +3,7 @@ import { Link } from 'react-router';
 import { ApiError, errorMessage } from '../api/http.ts';
 import { Button } from '../components/Button.tsx';
 import { ConfirmDialog } from '../components/ConfirmDialog.tsx';
+import { DataTable, TablePager, type Column } from '../components/DataTable.tsx';
 import { EmptyState, ErrorState } from '../components/EmptyState.tsx';
 import { LoadingState } from '../components/Spinner.tsx';
 import { TextInput } from '../components/TextInput.tsx';
@@ -15,6 +16,7 @@ import { trackingApi } from './api.ts';
 import type { Suppression } from '../../server/contract/wire/tracking.ts';
 
 const PAGE = 100;
+const COLUMNS: Column[] = [{ label: 'Address', className: 'px-5 py-2.5' }, { label: 'How' }, { label: 'Since' }, { className: 'w-28 px-3 py-2.5' }];
 
 /**
  * The suppression list: addresses no Send mail step of this installation mails any more — those
@@ -69,41 +71,25 @@ export function SuppressionPage() {
             <LoadingState label="Loading the list…" />
           ) : list.error && !data ? (
             <ErrorState title="Could not load the suppression list" message={errorMessage(list.error)} onRetry={list.reload} />
-          ) : data && data.total === 0 ? (
-            <EmptyState icon={<MailOffIcon size={22} />} title={search ? 'No address matches' : 'Nobody has unsubscribed'} data-testid="suppression-empty">
-              {search ? 'Try another part of the address.' : 'Addresses appear here when someone uses the unsubscribe link of a tracked mail, or when you add one above.'}
-            </EmptyState>
           ) : data ? (
-            <table className="w-full text-sm" data-testid="suppression-table">
-              <thead className="border-b border-slate-200 bg-slate-50/80 text-left text-xs font-medium tracking-wide text-slate-500 uppercase">
-                <tr>
-                  <th className="px-5 py-2.5">Address</th>
-                  <th className="px-3 py-2.5">How</th>
-                  <th className="px-3 py-2.5">Since</th>
-                  <th className="w-28 px-3 py-2.5" />
-                </tr>
-              </thead>
-              <tbody className="divide-y divide-slate-100">
-                {data.items.map((s) => (
+            <>
+              <DataTable
+                testId="suppression-table"
+                columns={COLUMNS}
+                rows={data.items}
+                // Only when the list is empty: a page past its end (a removal) keeps the header and the pager.
+                empty={
+                  data.total === 0 ? (
+                    <EmptyState icon={<MailOffIcon size={22} />} title={search ? 'No address matches' : 'Nobody has unsubscribed'} data-testid="suppression-empty">
+                      {search ? 'Try another part of the address.' : 'Addresses appear here when someone uses the unsubscribe link of a tracked mail, or when you add one above.'}
+                    </EmptyState>
+                  ) : undefined
+                }
+                row={(s) => (
                   <tr key={s.address} data-testid="suppression-row" data-address={s.address}>
                     <td className="px-5 py-2.5 font-mono text-slate-800">{s.address}</td>
                     <td className="px-3 py-2.5 text-slate-600">
-                      {s.source === 'unsubscribe' ? (
-                        <>
-                          Unsubscribed
-                          {s.runId && (
-                            <>
-                              {' '}
-                              from{' '}
-                              <Link className="text-indigo-700 hover:underline" to={`/runs/${encodeURIComponent(s.runId)}`}>
-                                a mail of this run
-                              </Link>
-                            </>
-                          )}
-                        </>
-                      ) : (
-                        <>Added by hand{s.note ? `: ${s.note}` : ''}</>
-                      )}
+                      <How item={s} />
                     </td>
                     <td className="px-3 py-2.5 text-slate-600">{dateTime(s.at)}</td>
                     <td className="px-3 py-2.5 text-right">
@@ -112,20 +98,11 @@ export function SuppressionPage() {
                       </Button>
                     </td>
                   </tr>
-                ))}
-              </tbody>
-            </table>
+                )}
+              />
+              <TablePager noun="addresses" offset={offset} pageSize={PAGE} total={data.total} onPage={setOffset} />
+            </>
           ) : null}
-          {data && data.total > PAGE && (
-            <div className="flex items-center justify-end gap-2 border-t border-slate-200 px-5 py-2 text-xs text-slate-500">
-              <Button size="xs" disabled={offset === 0} onClick={() => setOffset(Math.max(0, offset - PAGE))}>
-                Previous
-              </Button>
-              <Button size="xs" disabled={offset + PAGE >= data.total} onClick={() => setOffset(offset + PAGE)}>
-                Next
-              </Button>
-            </div>
-          )}
         </Card>
       </div>
       <ConfirmDialog
@@ -141,6 +118,25 @@ export function SuppressionPage() {
           : `${removing?.address ?? ''} will receive mail from send steps again.`}
       </ConfirmDialog>
     </PageBody>
+  );
+}
+
+/** How an address came onto the list: its unsubscribe link (from which run's mail), or by hand (with the note). */
+function How({ item }: { item: Suppression }) {
+  if (item.source !== 'unsubscribe') return <>Added by hand{item.note ? `: ${item.note}` : ''}</>;
+  return (
+    <>
+      Unsubscribed
+      {item.runId && (
+        <>
+          {' '}
+          from{' '}
+          <Link className="text-indigo-700 hover:underline" to={`/runs/${encodeURIComponent(item.runId)}`}>
+            a mail of this run
+          </Link>
+        </>
+      )}
+    </>
   );
 }
 

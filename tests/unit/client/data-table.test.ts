@@ -1,7 +1,7 @@
 import { createElement as h } from 'react';
 import { renderToStaticMarkup } from 'react-dom/server';
 import { describe, expect, it } from 'vitest';
-import { DataTable, PageButtons, pageRange } from '../../../client/components/DataTable.tsx';
+import { DataTable, PageButtons, TablePager, pageRange } from '../../../client/components/DataTable.tsx';
 
 const columns = [{ label: 'Name', className: 'px-5 py-2.5' }, false as const, { label: 'Size' }];
 const row = (r: { id: string }) => h('tr', { key: r.id, 'data-testid': `row-${r.id}` }, h('td', null, r.id));
@@ -27,5 +27,13 @@ describe('the shared table', () => {
     expect([disabled(buttons(0), 'prev'), disabled(buttons(0), 'next')]).toEqual([true, false]);
     expect([disabled(buttons(50), 'prev'), disabled(buttons(50), 'next')]).toEqual([false, false]);
     expect([disabled(buttons(100), 'prev'), disabled(buttons(100), 'next')]).toEqual([false, true]);
+  });
+
+  it('the footer of a paged table says which rows show, of how many, with Previous / Next; nothing when one page holds them all', () => {
+    const pager = (offset: number, total: number) => renderToStaticMarkup(h(TablePager, { offset, pageSize: 100, total, onPage: () => undefined, noun: 'addresses' }));
+    expect(pager(0, 100)).toBe('');
+    const html = pager(100, 1250);
+    expect(html.replace(/<[^>]+>/g, '|')).toMatch(/101–200 of 1,250 addresses\|+Previous\|+Next/);
+    expect((html.match(/<button/g) ?? []).length).toBe(2);
   });
 });
