@@ -7,12 +7,15 @@ import { defaultDataDir } from '../conveyor.ts';
 import { ConveyorError } from '../errors.ts';
 import { backupStore, repairStore, restoreStore, verifyStore } from '../store/maintenance.ts';
 import { copyEmbeddedToPg } from '../store/pg/copy.ts';
+import type { SpillCheck } from '../store/archive/spill-check.ts';
 import { storeChoice } from '../store/open-store.ts';
 
 export const STORE_USAGE = `  store verify [--data-dir DIR] [--json]
                                          report the state of the data folder's store (snapshot,
-                                         journal files, torn tail, damage with its offset) without
-                                         changing anything; exit 0 only when healthy
+                                         journal files, torn tail, run archives and step segments,
+                                         every byte read; damage with its file, offset and the
+                                         records it takes) without changing anything; exit 0 only
+                                         when healthy
   store repair [--data-dir DIR]          keep what is intact, move damaged files aside into
                                          store/damaged-<time>/, print what was lost, mark records
                                          whose unsafe steps may have run as in doubt (studio stopped)
@@ -26,6 +29,20 @@ export const STORE_USAGE = `  store verify [--data-dir DIR] [--json]
                                          flows, schedules, node state, runs with their history;
                                          --replace empties a target that holds data first`;
 
+/** A run's step segments in `verify --json`: damage by file, offset and the records whose steps it takes. */
+function spillJson(c: SpillCheck) {
+  const place = (d: SpillCheck['damaged'][number]) => ({ file: d.file, offset: d.offset, end: d.end, reason: d.reason });
+  return {
+    folder: c.name,
+    runId: c.runId,
+    segments: c.segments,
+    bytes: c.bytes,
+    records: c.named,
+    damaged: c.damaged.map((d) => ({ ...place(d), lost: d.lost.map((r) => ({ record: r.record, steps: r.steps, lastSeq: r.lastSeq })) })),
+    unnamed: c.loose.map(place),
+  };
+}
+
 export async function storeCommand(args: string[]): Promise<number> {
   const [sub, ...rest] = args;
   const { positionals, values } = parseArgs({ args: rest, allowPositionals: true, options: { 'data-dir': { type: 'string' }, json: { type: 'boolean' }, from: { type: 'string' }, to: { type: 'string' }, replace: { type: 'boolean' } } });
@@ -33,7 +50,7 @@ export async function storeCommand(args: string[]): Promise<number> {
   switch (sub) {
     case 'verify': {
       const r = await verifyStore(dataDir);
-      if (values.json) console.log(JSON.stringify({ storeDir: r.storeDir, healthy: r.healthy, empty: r.empty, snapshot: r.inspection?.snapshot ?? null, damage: r.inspection?.damage ?? null, files: r.inspection?.files.map((f) => ({ file: f.path, entries: f.frames.length, firstSeq: f.frames[0]?.seq ?? null, lastSeq: f.frames.at(-1)?.seq ?? null, bytes: f.size, torn: f.torn, damage: f.damage && { offset: f.damage.offset, reason: f.damage.reason } })) ?? [] }, null, 2));
+      if (values.json) console.log(JSON.stringify({ storeDir: r.storeDir, healthy: r.healthy, empty: r.empty, snapshot: r.inspection?.snapshot ?? null, damage: r.inspection?.damage ?? null, files: r.inspection?.files.map((f) => ({ file: f.path, entries: f.frames.length, firstSeq: f.frames[0]?.seq ?? null, lastSeq: f.frames.at(-1)?.seq ?? null, bytes: f.size, torn: f.torn, damage: f.damage && { offset: f.damage.offset, reason: f.damage.reason } })) ?? [], stepSegments: r.spills.map(spillJson) }, null, 2));
       else for (const line of r.lines) (r.healthy ? console.log : console.error)(line);
       return r.healthy ? 0 : 1;
     }
