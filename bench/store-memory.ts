@@ -40,16 +40,25 @@ async function chain(storeDir: string, records: number): Promise<void> {
     edges.push({ id: `e${i}`, source: i === 1 ? 'trigger' : `s${i - 1}`, sourcePort: 'out', target: `s${i}`, targetPort: 'in' });
   }
   const flow = { format: FLOW_FORMAT, id: 'mem-chain', name: 'Memory chain', description: '', settings: { concurrency: 64 }, nodes, edges };
+  const { sqlJsHeapBytes } = await import('../server/store/sqljs.ts');
+  const trace = memoryTrace(sqlJsHeapBytes);
   const t0 = performance.now();
-  const store = await openSqlJsStore(storeDir, { archiveAfterMs: null });
+  const store = await openSqlJsStore(storeDir, { archiveAfterMs: null, onSnapshot: (e) => trace.phase(`snapshot ${e.phase} ${(e.bytes / 2 ** 20).toFixed(0)} MB`) });
   const openMs = performance.now() - t0;
   const engine = new Engine({ store, registry: createRegistry(), dataDir: path.dirname(storeDir) });
-  const input = Array.from({ length: records }, (_, i) => ({ id: i, name: `Person ${i}`, email: `p${i}@example.com`, n: i }));
+  let input: Array<{ id: number; name: string; email: string; n: number }> | null = Array.from({ length: records }, (_, i) => ({ id: i, name: `Person ${i}`, email: `p${i}@example.com`, n: i }));
   const cpu0 = cpuSeconds(process.resourceUsage());
   const w0 = written();
   const t1 = performance.now();
-  const run = await engine.startRun(flow as never, { input: { records: input } });
+  trace.phase('startRun');
+  const starting = engine.startRun(flow as never, { input: { records: input } });
+  // The bench keeps no reference to the records: the engine's memory is measured, as a request's body
+  // is gone once its run started.
+  input = null;
+  const run = await starting;
+  trace.phase('running');
   const summary = await engine.waitForRun(run.id);
+  trace.phase('finished');
   const seconds = (performance.now() - t1) / 1000;
   const cpu = cpuSeconds(process.resourceUsage()) - cpu0;
   const bytes = written() - w0;
@@ -58,10 +67,48 @@ async function chain(storeDir: string, records: number): Promise<void> {
   const steps = await store.listSteps(run.id, Math.floor(records / 2));
   const outputBytes = steps.reduce((n, s) => n + Buffer.byteLength(JSON.stringify(s.output)), 0) / steps.length;
   await engine.shutdown();
+  trace.phase('close');
   await store.close();
+  trace.stop();
   process.stdout.write(
     JSON.stringify({ records, openMs, seconds, cpuSeconds: cpu, peakRssMb: process.resourceUsage().maxRSS / 1024, bytesPerStep: bytes / (records * 10), outputBytesPerStep: outputBytes }) + '\n',
   );
+}
+
+/**
+ * STORE_MEMORY_TRACE=1: where the chain's memory goes, by phase, on stderr — RSS, the JS heap,
+ * external memory (Buffers, typed arrays: sql.js keeps its database file in one), and what is left
+ * (mostly sql.js's WebAssembly heap, which only grows), sampled every 250 ms.
+ */
+function memoryTrace(wasmBytes: () => number | null): { phase(name: string): void; stop(): void } {
+  if (!process.env.STORE_MEMORY_TRACE) return { phase() {}, stop() {} };
+  const mb = (n: number) => Math.round(n / 2 ** 20);
+  let name = 'open';
+  let peak = { rss: 0, heapUsed: 0, external: 0, other: 0, wasm: 0 };
+  const t0 = performance.now();
+  const sample = () => {
+    const m = process.memoryUsage();
+    const other = m.rss - m.heapTotal - m.external;
+    peak = { rss: Math.max(peak.rss, m.rss), heapUsed: Math.max(peak.heapUsed, m.heapUsed), external: Math.max(peak.external, m.external), other: Math.max(peak.other, other), wasm: Math.max(peak.wasm, wasmBytes() ?? 0) };
+  };
+  const report = () => {
+    sample();
+    process.stderr.write(`[memory] ${((performance.now() - t0) / 1000).toFixed(1)} s ${name}: peak rss ${mb(peak.rss)} MB, heap used ${mb(peak.heapUsed)}, external ${mb(peak.external)}, other ${mb(peak.other)} of which sql.js heap ${mb(peak.wasm)} (maxRSS ${mb(process.resourceUsage().maxRSS * 1024)})\n`);
+    peak = { rss: 0, heapUsed: 0, external: 0, other: 0, wasm: 0 };
+  };
+  const timer = setInterval(sample, 250);
+  const every = setInterval(report, 10_000);
+  return {
+    phase(next) {
+      report();
+      name = next;
+    },
+    stop() {
+      report();
+      clearInterval(timer);
+      clearInterval(every);
+    },
+  };
 }
 
 function child<T>(args: string[], extra: string[] = []): T {
