@@ -421,7 +421,14 @@ export interface BackupResult {
 export async function backupStore(
   dataDir: string,
   target: string,
-  opts: { now?: Date; maxAttempts?: number; /** Tests: runs between reading the snapshot and the journal files. */ afterSnapshotRead?: (attempt: number) => Promise<void> } = {},
+  opts: {
+    now?: Date;
+    maxAttempts?: number;
+    /** Tests: runs between reading the snapshot and the journal files. */
+    afterSnapshotRead?: (attempt: number) => Promise<void>;
+    /** Tests: runs between reading the journal files and copying the step segments. */
+    afterJournalRead?: (attempt: number) => Promise<void>;
+  } = {},
 ): Promise<BackupResult> {
   const source = storeDirOf(dataDir);
   const dest = path.resolve(target);
@@ -475,8 +482,19 @@ export async function backupStore(
     }
     // A write under way when its file was read is a torn tail in the copy: cut it, as an open would.
     for (const f of ins.files) if (f.torn) await fsp.truncate(path.join(storeCopy, path.basename(f.path)), f.validLength);
+    await opts.afterJournalRead?.(attempt);
     archives.push(...(await copyArchives(source, storeCopy, archiveFolders(source).filter((n) => !archives.includes(n)))));
     await copySpills(source, storeCopy);
+    // Every step frame the copied journal names is in the copy, unless the run was archived or deleted
+    // after the journal was read (its folder gone from the source): then the copy is taken again.
+    if (!spillsHealthy((await spillState(storeCopy)).spills)) {
+      const src = (await spillState(source)).spills;
+      if (!spillsHealthy(src)) {
+        throw new ConveyorError('E_STORE_DAMAGED', `The store in ${source} is damaged (${spillLossLine(src)}); no backup was taken.`, 'See "npx conveyor store verify"; restore an earlier backup or repair the store.', 500);
+      }
+      lastProblem = 'a run was archived or deleted while its step segments were copied';
+      continue;
+    }
     // The copy opens like the studio would (every archive it names is there, with its recorded manifest).
     try {
       await (await openSqlJsStore(storeCopy, { onWarning: () => undefined, archiveAfterMs: null })).kill();

@@ -92,6 +92,30 @@ describe('backups with run archives', () => {
     await store.close();
   });
 
+  it('a run with step segments archived between the journal copy and the segments copy: the backup is taken again, and the restored run reads whole', async () => {
+    const { dataDir, storeDir } = await dataFolder();
+    const store = await openSqlJsStore(storeDir, { archiveAfterMs: null, spillBatch: 5, onWarning: () => {} });
+    await finishedRun(store, 'run-e', N);
+    await store.appendLogs([]);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(fs.existsSync(path.join(storeDir, 'runs', 'run-e.steps'))).toBe(true);
+    const readsE = await everything(store, 'run-e', N);
+    const backup = path.join(tempDir(), 'b3');
+    const b = await backupStore(dataDir, backup, {
+      afterJournalRead: async (attempt) => {
+        if (attempt === 1) await store.archiveRun('run-e'); // takes the step segments away
+      },
+    });
+    expect(b.attempts).toBe(2);
+    await store.close();
+    const target = tempDir();
+    await restoreStore(target, backup);
+    expect((await verifyStore(target)).healthy).toBe(true);
+    const copy = await open(path.join(target, 'store'));
+    expect(await everything(copy, 'run-e', N)).toEqual(readsE);
+    await copy.close();
+  });
+
   it('taken while a run is being archived: the copy opens with every run whole', async () => {
     const { dataDir, storeDir, reads } = await dataFolder();
     const store = await open(storeDir);
