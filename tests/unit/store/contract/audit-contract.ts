@@ -5,10 +5,10 @@ import type { RejectInfo } from '../../../../nodes/sdk/types.ts';
 import { flowDoc, recordData, runRow, stepRow, stepUpdate } from '../fixtures.ts';
 import type { StoreHarness } from './harness.ts';
 
-const T0 = '2024-03-01T10:00:00.000Z';
-const T1 = '2024-03-02T10:00:00.000Z';
+export const T0 = '2024-03-01T10:00:00.000Z';
+export const T1 = '2024-03-02T10:00:00.000Z';
 const T2 = '2024-03-03T10:00:00.000Z';
-const err = (code: string) => ({ code, message: `${code} happened`, hint: 'Look.', transient: false });
+export const err = (code: string) => ({ code, message: `${code} happened`, hint: 'Look.', transient: false });
 
 function finish(runId: string, index: number, status: RecordUpdate['status'], code?: string): RecordUpdate {
   return { runId, index, status, checkpoint: null, error: code ? err(code) : null, startedAt: T0, endedAt: T1 };
@@ -26,7 +26,7 @@ function attemptsOf(found: Map<string, KeyAttempts>) {
 }
 
 /** Run "ra" of flow f: keys k0..k9 (k8 settled skipped, k9 settled success), rejects, file rows, events. */
-async function populate(store: Store): Promise<void> {
+export async function populate(store: Store): Promise<void> {
   await store.createRun(runRow('ra', 'f', T0, 10), Array.from({ length: 10 }, (_, i) => recordData(i)), {
     keys: Array.from({ length: 10 }, (_, i) => `k${i}`),
     settled: [
@@ -47,7 +47,7 @@ async function populate(store: Store): Promise<void> {
   await store.updateRecord({ ...finish('ra', 5, 'failed', 'E_B') });
 }
 
-async function checkPopulated(store: Store): Promise<void> {
+export async function checkPopulated(store: Store): Promise<void> {
   expect(await store.getRecord('ra', 8)).toMatchObject({ status: 'skipped', reason: 'Duplicate of record #1', startedAt: T0, endedAt: T0, data: recordData(8), sourceRow: 20 });
   expect((await store.listRecords('ra')).items.map((r) => r.sourceRow)).toEqual([12, 13, 14, 15, 16, 17, 18, null, 20, 21]);
   expect((await store.getRecord('ra', 9))?.status).toBe('success');

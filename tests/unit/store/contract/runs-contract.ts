@@ -16,6 +16,18 @@ export async function dumpRuns(store: Store, runIds: string[]) {
   return out;
 }
 
+/** Run `id` of flow f: `n` records of `steps` steps each, committed concurrently, each record done; the run completed. */
+export async function completedRun(store: Store, id: string, n: number, steps: number): Promise<void> {
+  await store.createRun(runRow(id, 'f', '2024-01-01T00:00:00.000Z', n), Array.from({ length: n }, (_, i) => recordData(i)));
+  await Promise.all(
+    Array.from({ length: n }, async (_, i) => {
+      for (let seq = 1; seq <= steps; seq++) await store.commitStep(stepRow(id, i, seq), stepUpdate(id, i, seq));
+      await store.updateRecord(doneUpdate(id, i, steps));
+    }),
+  );
+  await store.updateRun(id, { status: 'completed', endedAt: instant(99, 0) });
+}
+
 export function runsContract(h: StoreHarness): void {
   describe('flows, runs, records, steps, logs', () => {
     it('stores, updates and deletes flows; listed by name without case, then id', async () => {
@@ -167,14 +179,7 @@ export function runsContract(h: StoreHarness): void {
     it('keeps every acknowledged write across close and reopen; a write queued before close is flushed, later ones are refused', async () => {
       let store = await h.open();
       await store.putFlow(flowDoc('f'));
-      await store.createRun(runRow('r', 'f', '2024-01-01T00:00:00.000Z', 20), Array.from({ length: 20 }, (_, i) => recordData(i)));
-      await Promise.all(
-        Array.from({ length: 20 }, async (_, i) => {
-          for (let seq = 1; seq <= 5; seq++) await store.commitStep(stepRow('r', i, seq), stepUpdate('r', i, seq));
-          await store.updateRecord(doneUpdate('r', i, 5));
-        }),
-      );
-      await store.updateRun('r', { status: 'completed', endedAt: instant(99, 0) });
+      await completedRun(store, 'r', 20, 5);
       const before = await dumpRuns(store, ['r']);
       const late = store.putFlow(flowDoc('late'));
       await store.close();

@@ -4,10 +4,10 @@ import type { RecordCheckpoint, Store, TokenState } from '../../../../server/sto
 import { doneUpdate, instant, recordData, runRow, stepRow, stepUpdate } from '../fixtures.ts';
 import type { StoreHarness } from './harness.ts';
 
-const AUDIT = { at: '2024-02-01T00:00:00.000Z', actor: 'operator' as const, action: 'run.delete' as const, records: 3, bytes: 1234 };
+export const AUDIT = { at: '2024-02-01T00:00:00.000Z', actor: 'operator' as const, action: 'run.delete' as const, records: 3, bytes: 1234 };
 
 /** Run `id` with `n` records of 3 steps each, logs, events, a reject and node state; ended `status`. */
-async function fillRun(store: Store, id: string, n: number, status: 'completed' | 'running' = 'completed'): Promise<void> {
+export async function fillRun(store: Store, id: string, n: number, status: 'completed' | 'running' = 'completed'): Promise<void> {
   await store.createRun(runRow(id, 'f', instant(0, 0), n), Array.from({ length: n }, (_, i) => recordData(i)), {
     rejects: [{ row: 9, field: 'email', rule: 'email', value: 'x', message: 'not an email' }],
   });
@@ -20,7 +20,7 @@ async function fillRun(store: Store, id: string, n: number, status: 'completed' 
 }
 
 /** What the store holds of a run, through its public reads. */
-async function holds(store: Store, id: string) {
+export async function holds(store: Store, id: string) {
   return {
     run: (await store.getRun(id))?.id ?? null,
     records: (await store.listRecords(id)).total,
@@ -33,7 +33,7 @@ async function holds(store: Store, id: string) {
   };
 }
 
-const GONE = { run: null, records: 0, steps: 0, counts: 0, logs: 0, events: 0, rejects: 0, state: 0 };
+export const GONE = { run: null, records: 0, steps: 0, counts: 0, logs: 0, events: 0, rejects: 0, state: 0 };
 
 const token = (id: number, nodeId: string): TokenState => ({ id, nodeId, data: { id, text: `token ${id}` }, fromStep: 1, groups: [1] });
 
@@ -146,6 +146,7 @@ export function stateContract(h: StoreHarness): void {
       await store.updateRecord({ runId: 'live', index: 1, status: 'needs_review', checkpoint: null });
       await expect(store.deleteRun('live', { audit: AUDIT })).rejects.toMatchObject({ cause: { code: 'E_RUN_IN_REVIEW' } });
       expect(await store.reviewCount('live')).toBe(1);
+      expect((await store.listReview({})).total).toBe(1);
       expect((await holds(store, 'live')).records).toBe(2);
       expect((await store.listAudit()).total).toBe(0);
       await expect(store.deleteRun('nope', { audit: AUDIT })).rejects.toMatchObject({ cause: { code: 'E_RUN_NOT_FOUND' } });
@@ -167,6 +168,7 @@ export function stateContract(h: StoreHarness): void {
       await expect(late).rejects.toThrow(/no run "a"/);
       await expect(other).resolves.toBeUndefined();
       expect(await holds(store, 'a')).toEqual(GONE);
+      expect((await store.listSteps('b', 0)).map((s) => s.seq)).toEqual([1, 2, 3, 4]);
       await store.createRun(runRow('a', 'f', instant(5, 0), 1), [recordData(0)]);
       expect(await holds(store, 'a')).toEqual({ run: 'a', records: 1, steps: 0, counts: 0, logs: 0, events: 0, rejects: 0, state: 0 });
       await store.close();
