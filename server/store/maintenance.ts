@@ -579,6 +579,13 @@ export async function restoreStore(dataDir: string, backupDir: string, opts: { n
       2,
     );
   }
+  // Every byte of its run archives and step segments too: a restore never brings damage back.
+  const archiveDamage = checkArchives(path.join(src, 'store')).find((a) => a.damage)?.damage;
+  const spills = (await spillState(path.join(src, 'store'))).spills;
+  if (archiveDamage || !spillsHealthy(spills)) {
+    const what = archiveDamage ? `${archiveDamage.file} at byte ${archiveDamage.offset}: ${archiveDamage.reason}` : spillLossLine(spills);
+    throw new ConveyorError('E_BACKUP_INVALID', `The backup in ${src} is damaged: ${what}. Nothing was restored.`, `See it with "npx conveyor store verify --data-dir ${src}"; restore another (earlier) backup.`, 2);
+  }
   await fsp.mkdir(dir, { recursive: true });
   const unlock = lockDataDir(dir);
   try {

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openSqlJsStore, type SqlJsStore } from '../../../server/store/sqljs-store.ts';
-import { repairStore, verifyStore } from '../../../server/store/maintenance.ts';
+import { backupStore, repairStore, restoreStore, verifyStore } from '../../../server/store/maintenance.ts';
 import { FRAME_HEAD, frameIn } from '../../../server/store/archive/frames.ts';
 import { Retention } from '../../../server/retention/retention.ts';
 import { removeTempDirs, tempDir } from './fixtures.ts';
@@ -179,6 +179,23 @@ describe('store verify reads every step segment', () => {
     expect(await again.listSteps('run-a', frame.record)).toEqual([]);
     expect(await again.listSteps('run-a', next.record)).toEqual(reads.records[next.record].steps);
     await again.close();
+  });
+
+  it('a backup whose step segment was damaged afterwards is refused by restore (E_BACKUP_INVALID), nothing changed', async () => {
+    const { dataDir, reads } = await spilledFolder();
+    const backup = path.join(tempDir(), 'b');
+    await backupStore(dataDir, backup);
+    const copied = path.join(backup, 'store', 'runs', 'run-a.steps', 'steps-0000.seg');
+    const frame = frames(copied)[2];
+    flip(copied, frame.offset + 9);
+    const target = tempDir();
+    await expect(restoreStore(target, backup)).rejects.toMatchObject({ code: 'E_BACKUP_INVALID', message: expect.stringContaining(`the step segments of run run-a (record ${frame.record}: 3 steps)`) });
+    expect(fs.readdirSync(target)).toEqual([]);
+    flip(copied, frame.offset + 9);
+    await restoreStore(target, backup);
+    const store = await open(path.join(target, 'store'));
+    expect(await store.listSteps('run-a', frame.record)).toEqual(reads.records[frame.record].steps);
+    await store.close();
   });
 
   it('a byte flipped in the manifest of the archive that took over the steps: verify names it, the studio refuses to start (E_STORE_DAMAGED)', async () => {
