@@ -79,6 +79,9 @@ async function walk(rc: RunContext, rec: Pick<RecordRow, 'index' | 'data' | 'sta
   const startedAt = rec.startedAt ?? new Date().toISOString();
   let status: RecordStatus = rec.status;
   let startEvent = status === 'pending';
+  // The first commit of this walk sets the record's start and clears an earlier end (output, error);
+  // the commits after it, while the record runs, leave those columns alone (fewer bytes per step).
+  let firstCommit = true;
   // Whether a step of this walk opened the record's live session (its page): a resumed record has none.
   let sessionOpen = false;
   if (status === 'pending') {
@@ -234,12 +237,15 @@ async function walk(rc: RunContext, rec: Pick<RecordRow, 'index' | 'data' | 'sta
         status: nextStatus,
         // While it runs, a record that fanned out writes only what changed (linear in the fan-out).
         ...(finished ? { checkpoint: masker.maskJson(finalCheckpoint(cp, nextStatus)) } : checkpointWrite(cp, masker, token.id)),
-        output: finished ? masker.maskJson(lastData) : null,
-        error: nextStatus === 'failed' || nextStatus === 'needs_review' ? (cp.lastError ?? null) : null,
-        ...(finished ? { reason: cp.lastReason ?? null } : {}),
-        startedAt,
-        endedAt,
       };
+      if (finished || firstCommit) {
+        update.output = finished ? masker.maskJson(lastData) : null;
+        update.error = nextStatus === 'failed' || nextStatus === 'needs_review' ? (cp.lastError ?? null) : null;
+        update.startedAt = startedAt;
+        update.endedAt = endedAt;
+        if (finished) update.reason = cp.lastReason ?? null;
+        firstCommit = false;
+      }
       const from: RecordStatus = startEvent ? 'pending' : 'running';
       if (finished || startEvent) {
         update.event = { at: endedAt ?? started, from, to: nextStatus, actor: 'engine', action: finished ? 'finished' : 'started', note: null, data: null };
