@@ -7,32 +7,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { openConveyor } from '../server/conveyor.ts';
-import { FLOW_FORMAT, type FlowDocument } from '../server/contract/flow/schema.ts';
+import { groupsFlow } from './groups-flow.ts';
 
 const groupCount = Number(process.argv[2] ?? 20);
 const termsPerGroup = Number(process.argv[3] ?? 10);
 
-const node = (id: string, type: string, x: number, params: Record<string, unknown>) => ({ id, type, position: { x, y: 0 }, params });
-const flow: FlowDocument = {
-  format: FLOW_FORMAT,
-  id: 'bench_groups',
-  name: 'Bench group transitions',
-  description: '',
-  settings: { concurrency: 1 },
-  nodes: [
-    node('terms', 'terms.groups', 0, {
-      groups: Array.from({ length: groupCount }, (_, g) => ({ name: `Group ${g + 1}`, terms: Array.from({ length: termsPerGroup }, (_, t) => `term ${g + 1}.${t + 1}`) })),
-    }),
-    node('search', 'core.set-fields', 200, { fields: [{ name: 'results', value: '[1, 2, 3, 4, 5].({ "n": $, "email": "lead" & $ & "@example.test" })' }], keepOtherFields: true }),
-    node('each', 'core.split', 400, { field: 'results', as: 'lead', keepParentFields: true }),
-    node('done', 'core.end', 600, { status: 'success' }),
-  ],
-  edges: [
-    { id: 'e1', source: 'terms', sourcePort: 'out', target: 'search', targetPort: 'in' },
-    { id: 'e2', source: 'search', sourcePort: 'out', target: 'each', targetPort: 'in' },
-    { id: 'e3', source: 'each', sourcePort: 'out', target: 'done', targetPort: 'in' },
-  ],
-};
+const flow = groupsFlow(groupCount, termsPerGroup);
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'conveyor-bench-groups-'));
 try {
