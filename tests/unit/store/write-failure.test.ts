@@ -1,5 +1,3 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { cpSync, mkdtempSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,8 +5,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { openConveyor, type Conveyor } from '../../../server/conveyor.ts';
 import { journalFaults } from '../../../server/store/journal.ts';
 import { openSqlJsStore } from '../../../server/store/sqljs-store.ts';
-import { FLOW_FORMAT, type FlowDocument } from '../../../server/contract/flow/schema.ts';
+import type { FlowDocument } from '../../../server/contract/flow/schema.ts';
 import type { RecordRow } from '../../../server/store/types.ts';
+import { effectFlow, startEffects, unrepeated, type Effects } from './contract/effects.ts';
 
 // The test sites listen on 127.0.0.1: allowed explicitly for steps, as an administrator would (CONVEYOR_ALLOW_HOSTS).
 process.env.CONVEYOR_ALLOW_HOSTS = '127.0.0.1';
@@ -20,11 +19,9 @@ process.env.CONVEYOR_ALLOW_HOSTS = '127.0.0.1';
  * failure is lifted, Resume finishes every record, no key is called twice, in-doubt ones wait for review.
  */
 const RECORDS = 40;
-const calls = new Map<string, number>();
 /** Set the fault once this many calls have arrived (from inside the call: its commit fails). */
 let failAfter = Infinity;
-let effects: Server;
-let base = '';
+let effects: Effects;
 
 function enospc(): Error {
   return Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', errno: -28, syscall: 'write' });
@@ -46,24 +43,15 @@ function injectFull(): void {
 }
 
 beforeAll(async () => {
-  effects = createServer((req, res) => {
-    const key = decodeURIComponent(req.url!.split('/').pop()!);
-    calls.set(key, (calls.get(key) ?? 0) + 1);
-    let total = 0;
-    for (const n of calls.values()) total += n;
+  // Set the fault from inside the call that reaches `failAfter`: that call's commit fails.
+  effects = await startEffects(5, (total) => {
     if (total >= failAfter) injectFull();
-    setTimeout(() => {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ key, count: calls.get(key) }));
-    }, 5);
   });
-  await new Promise<void>((r) => effects.listen(0, '127.0.0.1', () => r()));
-  base = `http://127.0.0.1:${(effects.address() as AddressInfo).port}`;
 });
 
 afterAll(async () => {
   journalFaults.before = null;
-  await new Promise<void>((r) => effects.close(() => r()));
+  await effects.close();
 });
 
 afterEach(() => {
@@ -71,35 +59,11 @@ afterEach(() => {
   journalFaults.before = null;
   journalFaults.freeBytes = null;
   failAfter = Infinity;
-  calls.clear();
+  effects.calls.clear();
 });
 
-function effectFlow(id: string): FlowDocument {
-  const records = Array.from({ length: RECORDS }, (_, i) => ({ key: `${id}-k${i}` }));
-  return {
-    format: FLOW_FORMAT,
-    id,
-    name: 'Disk full',
-    description: '',
-    settings: { concurrency: 4 },
-    nodes: [
-      { id: 'trigger', type: 'core.manual-trigger', position: { x: 0, y: 0 }, params: { format: 'json', records: JSON.stringify(records) } },
-      { id: 'call', type: 'core.http-request', position: { x: 200, y: 0 }, params: { method: 'POST', url: `${base}/effect/{{ key }}`, bodyFormat: 'none' } },
-      { id: 'mark', type: 'core.set-fields', position: { x: 400, y: 0 }, params: { fields: [{ name: 'count', value: 'response.body.count' }] } },
-      { id: 'done', type: 'core.end', position: { x: 600, y: 0 }, params: { status: 'success' } },
-    ],
-    edges: [
-      { id: 'e1', source: 'trigger', sourcePort: 'out', target: 'call', targetPort: 'in' },
-      { id: 'e2', source: 'call', sourcePort: 'out', target: 'mark', targetPort: 'in' },
-      { id: 'e3', source: 'mark', sourcePort: 'out', target: 'done', targetPort: 'in' },
-    ],
-  };
-}
-
-function totalCalls(): number {
-  let n = 0;
-  for (const c of calls.values()) n += c;
-  return n;
+function flowOf(id: string): FlowDocument {
+  return effectFlow(id, effects.base, { concurrency: 4, records: Array.from({ length: RECORDS }, (_, i) => ({ key: `${id}-k${i}` })) });
 }
 
 async function allRecords(c: Conveyor, runId: string): Promise<RecordRow[]> {
@@ -119,18 +83,8 @@ async function caught(p: Promise<unknown>): Promise<{ code: string; status: numb
 async function expectNothingRepeated(c: Conveyor, runId: string, id: string): Promise<{ review: number }> {
   const records = await allRecords(c, runId);
   expect(records).toHaveLength(RECORDS);
-  let review = 0;
-  for (const r of records) {
-    const key = `${id}-k${r.index}`;
-    expect(calls.get(key) ?? 0, key).toBeLessThanOrEqual(1);
-    if (r.status === 'success') expect(calls.get(key), key).toBe(1);
-    else {
-      expect(r.status, key).toBe('needs_review');
-      expect(r.error?.code, key).toBe('E_IN_DOUBT');
-      review++;
-    }
-  }
-  return { review };
+  expect(unrepeated(records, (i) => `${id}-k${i}`, effects.calls)).toEqual([]);
+  return { review: records.filter((r) => r.status === 'needs_review').length };
 }
 
 describe('a journal write that fails (ENOSPC) stops the run, not the truth', () => {
@@ -140,12 +94,12 @@ describe('a journal write that fails (ENOSPC) stops the run, not the truth', () 
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'conveyor-full-'));
     const c = await openConveyor(dataDir);
     try {
-      const doc = effectFlow('flow_full');
+      const doc = flowOf('flow_full');
       await c.flows.import(doc, 'replace');
       failAfter = 10;
       const run = await c.engine.startRun(doc);
       const halted = await c.engine.waitForRun(run.id);
-      const atHalt = totalCalls();
+      const atHalt = effects.total();
 
       // The run ended in a clear state, saying what went wrong and what to do.
       expect(halted.status).toBe('interrupted');
@@ -177,7 +131,7 @@ describe('a journal write that fails (ENOSPC) stops the run, not the truth', () 
       expect(resume.hint).toMatch(/Resume/);
       expect((await c.engine.summary(run.id)).status).toBe('interrupted');
       expect((await c.engine.summary(run.id)).reason?.code).toBe('E_STORE_WRITE');
-      expect(totalCalls()).toBe(atHalt);
+      expect(effects.total()).toBe(atHalt);
       if (osCode === 'ENOSPC') {
         // The writes would go through now, but the disk has almost no room: Resume answers at once.
         journalFaults.before = null;
@@ -186,7 +140,7 @@ describe('a journal write that fails (ENOSPC) stops the run, not the truth', () 
         expect(tight.code).toBe('E_STORE_WRITE');
         expect(tight.message).toContain('4096 bytes free');
         expect((await c.engine.summary(run.id)).status).toBe('interrupted');
-        expect(totalCalls()).toBe(atHalt);
+        expect(effects.total()).toBe(atHalt);
         journalFaults.freeBytes = null;
       }
 
@@ -236,7 +190,7 @@ describe('a journal write that fails (ENOSPC) stops the run, not the truth', () 
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'conveyor-full-'));
     const c = await openConveyor(dataDir);
     try {
-      const doc = effectFlow('flow_stop');
+      const doc = flowOf('flow_stop');
       await c.flows.import(doc, 'replace');
       failAfter = 5;
       const run = await c.engine.startRun(doc);
@@ -273,7 +227,7 @@ describe('a journal write that fails (ENOSPC) stops the run, not the truth', () 
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'conveyor-full-'));
     const c = await openConveyor(dataDir);
     try {
-      const doc = effectFlow('flow_stop_after');
+      const doc = flowOf('flow_stop_after');
       await c.flows.import(doc, 'replace');
       failAfter = 5;
       const run = await c.engine.startRun(doc);
@@ -293,7 +247,7 @@ describe('a journal write that fails (ENOSPC) stops the run, not the truth', () 
 
   it('after a restart (the disk still full at shutdown) the run shows interrupted and resumes normally', async () => {
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'conveyor-full-'));
-    const doc = effectFlow('flow_restart');
+    const doc = flowOf('flow_restart');
     let runId = '';
     const c = await openConveyor(dataDir);
     try {
