@@ -67,6 +67,8 @@ export interface SpillCheck {
 
 const SQL_SPILLED = 'SELECT ru.id, s.record_idx, s.seg, s.offset, s.length, s.last_seq, s.steps FROM spilled_steps s JOIN runs ru ON ru.key = s.run_key';
 const SEGMENT = /^steps-(\d+)\.seg$/;
+/** The run id at the start of a createRun entry: ["R",["<id>",… */
+const RUN_ID = /^\["R",\[("(?:[^"\\]|\\.)*")/;
 
 /**
  * Every spilled record's frame as the store would see it once opened, or null when the snapshot or
@@ -79,12 +81,15 @@ export async function spillRefs(snapshot: SnapshotCheck | null, ins: StoreInspec
   const dropRun = (runId: string) => {
     for (const [k, r] of refs) if (r.runId === runId) refs.delete(k);
   };
+  // Runs that exist: a 'P' for a run deleted meanwhile is refused when applied (and names no frame).
+  const runs = new Set<string>();
   let snapshotSeq = 0;
   if (snapshot) {
     snapshotSeq = ins.snapshot.state === 'ok' || ins.snapshot.state === 'legacy' ? ins.snapshot.seq : 0;
     const SQL = await loadSqlJs();
     const db = new SQL.Database(snapshot.bytes);
     try {
+      for (const v of db.exec('SELECT id FROM runs')[0]?.values ?? []) runs.add(String(v[0]));
       for (const v of db.exec(SQL_SPILLED)[0]?.values ?? []) {
         put({ runId: String(v[0]), record: Number(v[1]), seg: Number(v[2]), offset: Number(v[3]), length: Number(v[4]), lastSeq: Number(v[5]), steps: Number(v[6]) });
       }
@@ -97,12 +102,19 @@ export async function spillRefs(snapshot: SnapshotCheck | null, ins: StoreInspec
   for (const file of ins.files) {
     for (const f of file.frames) {
       if (f.seq <= snapshotSeq) continue;
-      // Only these ops change spilled_steps: 'P' (spill), 'H' (archive), 'Z' (delete run).
+      // Only these ops change spilled_steps: 'P' (spill), 'H' (archive), 'Z' (delete run); 'R' creates a run.
       const kind = f.payload.slice(0, 5);
+      if (kind === '["R",') {
+        // Only the run id, read from the start: the rest holds every record's data.
+        const id = RUN_ID.exec(f.payload)?.[1];
+        if (id) runs.add(JSON.parse(id) as string);
+        continue;
+      }
       if (kind !== '["P",' && kind !== '["H",' && kind !== '["Z",') continue;
       const op = JSON.parse(f.payload) as [string, string, unknown];
+      if (op[0] === 'Z') runs.delete(op[1]);
       if (op[0] !== 'P') dropRun(op[1]);
-      else for (const [record, seg, offset, length, lastSeq, steps] of op[2] as number[][]) put({ runId: op[1], record, seg, offset, length, lastSeq, steps });
+      else if (runs.has(op[1])) for (const [record, seg, offset, length, lastSeq, steps] of op[2] as number[][]) put({ runId: op[1], record, seg, offset, length, lastSeq, steps });
     }
   }
   return [...refs.values()];

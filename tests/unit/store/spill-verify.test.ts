@@ -74,6 +74,19 @@ describe('store verify reads every step segment', () => {
     expect(torn.lines.join('\n')).toMatch(/step segments of run run-a: steps-0000\.seg bytes \d+–\d+ belong to no record \(the end of a write cut by a crash, never committed\): nothing is lost/);
   });
 
+  it('a store stopped by a crash (its runs created and spilled in the journal, no snapshot yet): verify reads the journal to know every record\'s frame', async () => {
+    const dataDir = tempDir();
+    const store = await open(path.join(dataDir, 'store'));
+    await finishedRun(store, 'run-a', N);
+    await store.appendLogs([]);
+    await new Promise((r) => setTimeout(r, 50));
+    await store.kill();
+    expect(fs.readdirSync(path.join(dataDir, 'store'))).not.toContain('conveyor.db');
+    const ok = await verifyStore(dataDir);
+    expect(ok.healthy).toBe(true);
+    expect(ok.lines.join('\n')).toContain(`${N} records' steps in them`);
+  });
+
   // Header length, header CRC, the middle of a frame, the last byte of the last frame.
   const places: Array<[string, (fs: Array<{ offset: number; length: number; record: number }>) => { at: number; record: number }]> = [
     ['the length in a frame header', (f) => ({ at: f[3].offset, record: f[3].record })],
