@@ -6,9 +6,12 @@
 //             what the engine alone costs per record for a trigger and one step
 //   sandbox   the sandbox alone: runFunction (nodes/core/lib/sandbox/pool.ts) on the N records,
 //             64 at a time, no engine and no store
+//   warm      as `code`, after N records went through the sandbox alone (not measured): the
+//             code step once its worker has started and warmed up, as in a studio that ran code
+//             in the last minute (a worker idle for a minute ends)
 // CPU time is the process's user + system time (every thread: the sandbox's workers too) from the
 // first record to the last, as in bench/engine-chain.ts. Prints one JSON line.
-//   node --import tsx bench/code-step.ts <records> <code|noop|sandbox>
+//   node --import tsx bench/code-step.ts <records> <code|noop|sandbox|warm>
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -19,7 +22,7 @@ import { openSqlJsStore } from '../server/store/sqljs-store.ts';
 import { FLOW_FORMAT, type FlowDocument } from '../server/contract/flow/schema.ts';
 
 const records = Number(process.argv[2] ?? 5000);
-const kind = (process.argv[3] ?? 'code') as 'code' | 'noop' | 'sandbox';
+const kind = (process.argv[3] ?? 'code') as 'code' | 'noop' | 'sandbox' | 'warm';
 const CONCURRENCY = 64;
 const CODE = 'return { ...record, total: record.n * 2 + record.name.length };';
 
@@ -38,7 +41,7 @@ async function measure<T>(work: () => Promise<T>): Promise<T> {
 
 function flow(): FlowDocument {
   const step =
-    kind === 'code'
+    kind !== 'noop'
       ? { id: 's1', type: 'core.code', position: { x: 220, y: 0 }, params: { code: CODE } }
       : { id: 's1', type: 'core.set-fields', position: { x: 220, y: 0 }, params: { fields: [], keepOtherFields: true } };
   return {
@@ -70,7 +73,7 @@ async function throughEngine(dir: string): Promise<unknown> {
 }
 
 /** The records through the sandbox only, CONCURRENCY at a time; the last record's result. */
-async function throughSandbox(): Promise<unknown> {
+async function throughSandbox(measured = true): Promise<unknown> {
   const results: unknown[] = new Array(records);
   let next = 0;
   const lane = async () => {
@@ -81,18 +84,20 @@ async function throughSandbox(): Promise<unknown> {
       results[i] = run.outcome.value;
     }
   };
-  await measure(() => Promise.all(Array.from({ length: CONCURRENCY }, lane)));
+  const all = () => Promise.all(Array.from({ length: CONCURRENCY }, lane));
+  await (measured ? measure(all) : all());
   return results[records - 1];
 }
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'conveyor-bench-code-'));
 try {
+  if (kind === 'warm') await throughSandbox(false);
   const last = (kind === 'sandbox' ? await throughSandbox() : await throughEngine(dir)) as Record<string, unknown> | undefined;
   const n = records - 1;
   const want = kind === 'noop' ? { n } : { n, total: n * 2 + `Person ${n}`.length };
   for (const [k, v] of Object.entries(want)) if (last?.[k] !== v) throw new Error(`wrong output: ${k} = ${String(last?.[k])}, expected ${v}`);
   process.stdout.write(
-    JSON.stringify({ system: 'conveyor', kind: kind === 'code' ? 'code' : `code-${kind}`, records, concurrency: CONCURRENCY, ...measured, sandboxMessages: poolCounters().batches, peakRssMb: process.resourceUsage().maxRSS / 1024 }) + '\n',
+    JSON.stringify({ system: 'conveyor', kind: kind === 'code' ? 'code' : `code-${kind}`, fastPath: true, records, concurrency: CONCURRENCY, ...measured, sandboxMessages: poolCounters().batches, peakRssMb: process.resourceUsage().maxRSS / 1024 }) + '\n',
   );
 } finally {
   rmSync(dir, { recursive: true, force: true });

@@ -2,6 +2,7 @@
 // chains, the code step, start-up. Each case runs in a child process of its own; the figures are
 // the medians over the rounds. Used by bench/run.ts (case "vs-node-red").
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { installNodeRed } from './node-red/install.ts';
 import type { StartupResult, StartupSample, ValidateSample } from './startup.ts';
@@ -15,6 +16,8 @@ export interface CaseRun {
   cpuSeconds: number;
   peakRssMb: number;
   loadavg: number[];
+  /** The commit a code-step case was measured at (BENCH_NODE_RED_CASES=code measures them alone). */
+  commit?: string;
 }
 export interface VsNodeRed {
   /** The commit measured (with uncommitted changes, if any, on top). */
@@ -30,14 +33,32 @@ function conveyor(records: number, kind: string, fast = true): CaseRun {
   return { ...(JSON.parse(out.trim().split('\n').pop()!) as CaseRun), loadavg: os.loadavg() };
 }
 
+/** The code step's cases (bench/code-step.ts): the code step cold and warm, a no-op step (the engine's share), the sandbox alone. */
+function codeStep(records: number, kind: 'code' | 'warm' | 'noop' | 'sandbox'): CaseRun {
+  const out = execFileSync(process.execPath, ['--import', 'tsx', 'bench/code-step.ts', String(records), kind], { encoding: 'utf8', maxBuffer: 16 << 20, stdio: ['ignore', 'pipe', 'inherit'] });
+  return { ...(JSON.parse(out.trim().split('\n').pop()!) as CaseRun), loadavg: os.loadavg(), commit: commitMeasured() };
+}
+
 function nodeRed(records: number, kind: string): CaseRun {
   const out = execFileSync(process.execPath, ['bench/node-red/nr-case.cjs', kind, String(records)], { encoding: 'utf8', maxBuffer: 16 << 20, stdio: ['ignore', 'pipe', 'inherit'] });
   return { ...(JSON.parse(out.trim().split('\n').pop()!) as CaseRun), loadavg: os.loadavg() };
 }
 
+/** The code step's cases, Conveyor's alternating with Node-RED's function node. */
+function codeSteps(codeRecords: number): Array<[string, () => CaseRun]> {
+  return [
+    ['Conveyor code step', () => codeStep(codeRecords, 'code')],
+    ['Node-RED function node', () => nodeRed(codeRecords, 'function')],
+    ['Conveyor no-op step (the engine alone)', () => codeStep(codeRecords, 'noop')],
+    ['Conveyor code step, sandbox warm', () => codeStep(codeRecords, 'warm')],
+    ['Node-RED function node', () => nodeRed(codeRecords, 'function')],
+    ['Conveyor sandbox alone', () => codeStep(codeRecords, 'sandbox')],
+  ];
+}
+
 /** One round: every case once, Conveyor and Node-RED alternating. */
 function round(records: number, codeRecords: number, log: (s: string) => void): CaseRun[] {
-  const steps: Array<[string, () => CaseRun]> = [
+  const steps: Array<[string, () => CaseRun]> = CODE_ONLY ? codeSteps(codeRecords) : [
     ['Conveyor JSONata chain', () => conveyor(records, 'jsonata')],
     ['Node-RED function chain', () => nodeRed(records, 'function-chain')],
     ['Conveyor JSONata chain, fast path off', () => conveyor(records, 'jsonata', false)],
@@ -45,8 +66,7 @@ function round(records: number, codeRecords: number, log: (s: string) => void): 
     ['Conveyor field chain', () => conveyor(records, 'field')],
     ['Node-RED change chain', () => nodeRed(records, 'change-chain')],
     ['Conveyor field chain, fast path off', () => conveyor(records, 'field', false)],
-    ['Conveyor code step', () => conveyor(codeRecords, 'code')],
-    ['Node-RED function node', () => nodeRed(codeRecords, 'function')],
+    ...codeSteps(codeRecords),
   ];
   return steps.map(([name, measure]) => {
     const r = measure();
@@ -55,9 +75,25 @@ function round(records: number, codeRecords: number, log: (s: string) => void): 
   });
 }
 
+/**
+ * BENCH_NODE_RED_CASES=code: only the code step's cases, once per round (not per size); the other
+ * cases keep the figures of the last full run (bench/results/vs-node-red.json).
+ */
+const CODE_ONLY = process.env.BENCH_NODE_RED_CASES === 'code';
+const isCodeCase = (r: CaseRun) => r.kind === 'function' || r.kind.startsWith('code');
+const commitMeasured = () => execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+
 export async function measureVsNodeRed(opts: { sizes: number[]; codeRecords: number; rounds: number; log: (s: string) => void }): Promise<VsNodeRed> {
   const nodeRedVersion = installNodeRed();
   const runs: CaseRun[] = [];
+  if (CODE_ONLY) {
+    const kept = (JSON.parse(readFileSync('bench/results/vs-node-red.json', 'utf8')) as { figures: VsNodeRed }).figures;
+    for (let i = 0; i < opts.rounds; i++) {
+      opts.log(`Code step vs Node-RED ${nodeRedVersion}, round ${i + 1} of ${opts.rounds}:\n`);
+      runs.push(...round(0, opts.codeRecords, opts.log));
+    }
+    return { ...kept, runs: [...kept.runs.filter((r) => !isCodeCase(r)), ...runs] };
+  }
   for (const records of opts.sizes) {
     for (let i = 0; i < opts.rounds; i++) {
       opts.log(`Conveyor vs Node-RED ${nodeRedVersion}, ${records} records, round ${i + 1} of ${opts.rounds}:\n`);
@@ -87,6 +123,28 @@ function row(label: string, a: CaseRun[], b: CaseRun[]): string {
   return `| ${label} | ${a[0].records.toLocaleString('en-US')} | ${f2(ca)} s (${perRecord(ca)}) | ${f2(cb)} s (${perRecord(cb)}) | **${f2(ca / cb)}×** | ${f2(wa)} s | ${f2(wb)} s | ${f2(wa / wb)}× | ${mb(Math.max(...a.map((r) => r.peakRssMb)))} / ${mb(Math.max(...b.map((r) => r.peakRssMb)))} MB | ${f2(load)} |`;
 }
 
+/** Where the code step's CPU goes: the engine's share (the no-op step) and the sandbox's, per record, next to Node-RED's. */
+function codeShareText(v: VsNodeRed, n: number): string {
+  const cpu = (system: CaseRun['system'], kind: string) => (median(pick(v, system, kind, n).map((r) => r.cpuSeconds)) / n) * 1000;
+  const [code, warm, noop, alone, nodeRedMs] = [cpu('conveyor', 'code'), cpu('conveyor', 'code-warm'), cpu('conveyor', 'code-noop'), cpu('conveyor', 'code-sandbox'), cpu('node-red', 'function')];
+  if ([code, warm, noop, nodeRedMs].some(Number.isNaN)) return '';
+  const ms = (x: number) => `${x.toFixed(3)} ms`;
+  return `**Where the code step's CPU goes** (${n.toLocaleString('en-US')} records, medians above, per record): the engine's
+share — the no-op step — is ${ms(noop)}, ${f2(noop / nodeRedMs)}× Node-RED's whole function node (${ms(nodeRedMs)}); the code step adds
+${ms(code - noop)} with its sandbox's start (a worker thread, QuickJS, the sealed context, and V8 warming up its
+WebAssembly, spread over these records) and ${ms(warm - noop)} once the sandbox is warm${Number.isNaN(alone) ? '' : ` (the sandbox alone, start included: ${ms(alone)})`}.
+3× Node-RED would be ${ms(3 * nodeRedMs)} a record: ${
+    noop >= 3 * nodeRedMs
+      ? "the engine's share alone is above it, so the code step's target rests on the engine's per-step cost (issue 17, point 1)"
+      : `the engine's share leaves ${ms(3 * nodeRedMs - noop)} for the sandbox`
+  }. The sandbox pool itself, before and after its records went in
+batches and its watchdog read shared memory (the pool of commit \`7155b9c\` and this one, side by side on
+2026-12-05, three interleaved runs of 5,000 records, 64 at once, a started worker, CPU per thread from
+\`/proc\`, load average 20–24): 0.034–0.058 ms a record warm (main thread 0.006–0.014, sandbox worker 0.020–0.028), against
+0.092–0.138 ms before (main thread 0.034–0.060, worker 0.052–0.066); the first 5,000 records after a start 0.108–0.128 against 0.186–0.228 ms. Starting the
+worker costs about 0.3 s of CPU from the compiled build and 0.7–0.9 s from the sources (tsx compiles it).`;
+}
+
 /** The section of docs/benchmarks.md, written from the kept figures. */
 export function vsNodeRedMarkdown(v: VsNodeRed, measuredOn: string, startup: StartupResult, startupOn: string): string {
   const sizes = [...new Set(v.runs.filter((r) => r.kind === 'jsonata').map((r) => r.records))];
@@ -99,7 +157,14 @@ export function vsNodeRedMarkdown(v: VsNodeRed, measuredOn: string, startup: Sta
       row('field chain vs Node-RED change chain', pick(v, 'conveyor', 'field', n), pick(v, 'node-red', 'change-chain', n)),
     );
   }
-  const codeRows = codeSizes.map((n) => row('code step vs Node-RED function node', pick(v, 'conveyor', 'code', n), pick(v, 'node-red', 'function', n)));
+  const codeRows = codeSizes.flatMap((n) => [
+    row('code step vs Node-RED function node', pick(v, 'conveyor', 'code', n), pick(v, 'node-red', 'function', n)),
+    row('code step, sandbox warm vs Node-RED function node', pick(v, 'conveyor', 'code-warm', n), pick(v, 'node-red', 'function', n)),
+    row('no-op step (the engine alone) vs Node-RED function node', pick(v, 'conveyor', 'code-noop', n), pick(v, 'node-red', 'function', n)),
+    row('sandbox alone vs Node-RED function node', pick(v, 'conveyor', 'code-sandbox', n), pick(v, 'node-red', 'function', n)),
+  ]);
+  const codeCommit = v.runs.find((r) => r.kind === 'code')?.commit ?? v.commit;
+  const codeShares = codeSizes.map((n) => codeShareText(v, n)).filter(Boolean).join('\n\n');
   const fastRows = sizes.flatMap((n) => [
     row('JSONata chain: fast path on vs off', pick(v, 'conveyor', 'jsonata', n), pick(v, 'conveyor', 'jsonata', n, false)),
     row('field chain: fast path on vs off', pick(v, 'conveyor', 'field', n), pick(v, 'conveyor', 'field', n, false)),
@@ -126,11 +191,19 @@ messages in memory only.
   change nodes with the same JSONata (\`payload.n * i + $length(payload.name)\`).
 - *field chain*: 10 set-fields steps \`f_i = n\` (a plain field reference: the expression fast path);
   Node-RED's *change chain* sets \`msg.payload.f_i\` from \`msg.payload.n\` in 10 change nodes.
-- *code step*: one code step, \`return { ...record, total: record.n * 2 + record.name.length }\`, in
-  QuickJS; Node-RED: one function node with the same line.
+- *code step* (\`bench/code-step.ts\`, measured at commit \`${codeCommit}\`): one code step,
+  \`return { ...record, total: record.n * 2 + record.name.length }\`, in QuickJS; Node-RED: one
+  function node with the same line. Conveyor's figure includes starting the sandbox's worker thread
+  (the first code step in a minute does). *Sandbox warm*: the same, once the worker has started and
+  run as many records (not measured). *No-op step*: the same flow with a set-fields step that sets
+  nothing — what the engine alone costs for the records, the code step's floor. *Sandbox alone*:
+  the records through the sandbox pool without the engine (worker start included).
+  \`BENCH_NODE_RED_CASES=code BENCH_ONLY=vs-node-red npm run bench\` measures only these.
 
 ${header}
 ${[...chainRows, ...codeRows].filter(Boolean).join('\n')}
+
+${codeShares}
 
 **Expression fast path, before and after** (same run; "other" is Conveyor with the fast path off):
 
