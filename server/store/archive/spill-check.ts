@@ -76,11 +76,14 @@ const RUN_ID = /^\["R",\[("(?:[^"\\]|\\.)*")/;
  */
 export async function spillRefs(snapshot: SnapshotCheck | null, ins: StoreInspection): Promise<SpillRef[] | null> {
   if (ins.damage || snapshot?.state === 'damaged') return null;
-  const refs = new Map<string, SpillRef>();
-  const put = (r: SpillRef) => refs.set(`${r.runId}\0${r.record}`, r);
-  const dropRun = (runId: string) => {
-    for (const [k, r] of refs) if (r.runId === runId) refs.delete(k);
+  // run id -> record -> its frame (a later 'P' for a record replaces its frame, as INSERT OR REPLACE).
+  const refs = new Map<string, Map<number, SpillRef>>();
+  const put = (r: SpillRef) => {
+    let run = refs.get(r.runId);
+    if (!run) refs.set(r.runId, (run = new Map()));
+    run.set(r.record, r);
   };
+  const dropRun = (runId: string) => refs.delete(runId);
   // Runs that exist: a 'P' for a run deleted meanwhile is refused when applied (and names no frame).
   const runs = new Set<string>();
   let snapshotSeq = 0;
@@ -117,7 +120,18 @@ export async function spillRefs(snapshot: SnapshotCheck | null, ins: StoreInspec
       else if (runs.has(op[1])) for (const [record, seg, offset, length, lastSeq, steps] of op[2] as number[][]) put({ runId: op[1], record, seg, offset, length, lastSeq, steps });
     }
   }
-  return [...refs.values()];
+  return [...refs.values()].flatMap((run) => [...run.values()]);
+}
+
+/** `items` grouped by `key`, in order. */
+function groupBy<K, T>(items: T[], key: (item: T) => K): Map<K, T[]> {
+  const out = new Map<K, T[]>();
+  for (const item of items) {
+    const list = out.get(key(item));
+    if (list) list.push(item);
+    else out.set(key(item), [item]);
+  }
+  return out;
 }
 
 /** Checks one segment's bytes (`buf`, empty for a missing file) against the frames records name in it. */
@@ -150,18 +164,15 @@ export function checkSegment(file: string, buf: Buffer, refs: SpillRef[], missin
 
 /** Reads every byte of every run's step segments; changes nothing. `refs` null: which records they hold is unknown. */
 export function checkSpills(storeDir: string, refs: SpillRef[] | null): SpillCheck[] {
-  const byFolder = new Map<string, SpillRef[]>();
-  for (const r of refs ?? []) {
-    const name = spillDirName(r.runId);
-    byFolder.set(name, [...(byFolder.get(name) ?? []), r]);
-  }
+  const byFolder = groupBy(refs ?? [], (r) => spillDirName(r.runId));
   const names = new Set([...spillFolders(storeDir), ...byFolder.keys()]);
   const out: SpillCheck[] = [];
   for (const name of [...names].sort()) {
     const dir = path.join(storeDir, ARCHIVES_DIR, name);
     const named = byFolder.get(name) ?? [];
     const check: SpillCheck = { name, runId: named[0]?.runId ?? null, segments: 0, bytes: 0, named: named.length, damaged: [], loose: [], known: refs !== null };
-    const segs = new Set(named.map((r) => r.seg));
+    const bySeg = groupBy(named, (r) => r.seg);
+    const segs = new Set(bySeg.keys());
     for (const f of fs.existsSync(dir) ? fs.readdirSync(dir) : []) {
       const m = SEGMENT.exec(f);
       if (m) segs.add(Number(m[1]));
@@ -170,7 +181,7 @@ export function checkSpills(storeDir: string, refs: SpillRef[] | null): SpillChe
       const file = path.join(dir, segmentName(STEPS_PREFIX, seg));
       const missing = !fs.existsSync(file);
       const buf = missing ? Buffer.alloc(0) : fs.readFileSync(file);
-      const found = checkSegment(file, buf, named.filter((r) => r.seg === seg), missing);
+      const found = checkSegment(file, buf, bySeg.get(seg) ?? [], missing);
       check.segments++;
       check.bytes += buf.length;
       check.damaged.push(...found.damaged);
