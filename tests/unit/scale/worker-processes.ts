@@ -13,7 +13,8 @@ export async function startWorker(id: string, env: NodeJS.ProcessEnv): Promise<C
   children.push(child);
   await new Promise<void>((resolve, reject) => {
     let out = '';
-    const timer = setTimeout(() => reject(new Error(`worker ${id} did not start: ${out}`)), 60_000);
+    // From the sources (a build older than them) under a load of 40 on 2 cores, a start took over 60 s.
+    const timer = setTimeout(() => reject(new Error(`worker ${id} did not start: ${out}`)), 180_000);
     child.stdout!.on('data', (d) => {
       out += d;
       if (/takes records/.test(out)) {
