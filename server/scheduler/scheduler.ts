@@ -338,14 +338,15 @@ export class Scheduler {
    * period goes through the missed-ticks policy instead (from `previous`, the tick before it).
    */
   private setTimer(entry: Entry, at: Date | undefined, previous: Date): void {
-    if (!at || !entry.params) return;
+    // Not leading (standDown) or closed: a tick under way when it stood down arms nothing more.
+    if (!at || !entry.params || !this.running) return;
     const gen = entry.gen;
     entry.nextAt = at;
     entry.timer = setTimerAt(
       at.getTime(),
       () => {
         void this.serial(entry.flowId, async () => {
-          if (entry.gen !== gen || this.closed || !entry.params) return;
+          if (entry.gen !== gen || this.closed || !this.running || !entry.params) return;
           entry.timer = null;
           if (this.now() - at.getTime() > this.graceMs) {
             await this.arm(entry, entry.lastTick && entry.lastTick > previous ? entry.lastTick : previous);

@@ -29,6 +29,8 @@ const message = z.object({
   /** The sending worker's steps under way in the run, per node (all of them: an empty object is none). */
   worker: z.string().max(100).optional(),
   inProgress: z.record(z.string().max(200), z.number().int().min(0).max(1_000_000)).optional(),
+  /** Only the count repeated (nothing happened since): no news for the rooms unless the count changed. */
+  keepalive: z.boolean().optional(),
 });
 type Message = z.infer<typeof message>;
 
@@ -63,7 +65,8 @@ export function publishEvents(pool: pg.Pool, engine: Engine, intervalMs = 100): 
       }
       const text = JSON.stringify(nodes);
       if (text !== last.sent || now - last.at >= PROGRESS_KEEPALIVE_MS) {
-        Object.assign(messageOf(runId), { worker, inProgress: nodes });
+        const keepalive = !pending.has(runId);
+        Object.assign(messageOf(runId), { worker, inProgress: nodes, ...(keepalive ? { keepalive } : {}) });
         counted.set(runId, { sent: text, at: now });
       }
       // Nothing under way any more (the batch ended): told once, then forgotten.
@@ -96,7 +99,7 @@ function chunks(m: Message): string[] {
       records = [];
     }
   }
-  out.push(JSON.stringify({ runId: m.runId, records, status: m.status, worker: m.worker, inProgress: m.inProgress }));
+  out.push(JSON.stringify({ runId: m.runId, records, status: m.status, worker: m.worker, inProgress: m.inProgress, keepalive: m.keepalive }));
   return out.filter((p) => p.length <= MAX_PAYLOAD);
 }
 
@@ -125,8 +128,8 @@ export async function relayEvents(url: string, engine: Engine, progress: WorkerP
     for (const [index, status] of parsed.records) engine.relay({ type: 'record', runId: parsed.runId, index, status: status as never });
     if (parsed.status) engine.relay({ type: 'run', runId: parsed.runId, status: parsed.status as never, reason: null });
     // A tick even with no record change (steps moved on): the room reads the counters again. A
-    // worker's repeated count alone (nothing changed) is no news.
-    if (parsed.records.length === 0 && !parsed.status && (moved || !parsed.inProgress)) tick(parsed.runId);
+    // worker's count repeated alone (nothing happened) is no news unless the totals moved.
+    if (parsed.records.length === 0 && !parsed.status && (moved || !parsed.keepalive)) tick(parsed.runId);
   });
   await client.query(`LISTEN ${EVENTS_CHANNEL}`);
   return async () => {
