@@ -244,6 +244,30 @@ A ${fmt(storeMemory.peak.records)}-record run of the chain on an empty store: pe
 ${storeMemory.peak.cpuSeconds.toFixed(0)} s CPU, ${fmt(storeMemory.peak.bytesPerStep)} bytes written per step. Before run archives and step
 segments: 1,058–1,202 MB; after 500k records of history a 10k run peaked at 3.97 GB (the issue).
 
+**Where a 100,000-record run's memory goes, before and after** (\`STORE_MEMORY_TRACE=1 node --import tsx
+bench/store-memory.ts chain <dir> 100000\`, measured on 2026-12-05, not by this case): the same chain on an
+empty store, each side a process of its own, one right after the other. *Before*: commit \`5d9562b\` (with
+the bench's trace); *after*: the same with commits \`728eb49\` (a snapshot's export written at once and
+released) and \`e6ec6b0\` (the run's queue consumed as records are taken). The trace samples every 250 ms;
+"at the peak" is the sample with the highest RSS.
+
+| | before | after |
+| --- | ---: | ---: |
+| peak RSS (\`maxRSS\`) | 629 MB | 546 MB |
+| CPU (user + system) | 90.0 s | 79.3 s |
+| wall | 332 s | 143 s |
+| load avg (1 min), start → end | 21.0 → 17.9 | 17.9 → 8.6 |
+| at the peak: JS heap used / external / the rest (of which sql.js's heap) | 154 / 305 / 150 (31) MB | 158 / 261 / 126 (31) MB |
+| database at the end (snapshot) | 88 MB | 89 MB |
+
+An earlier pair the same day, same commands, load 13–38: 678 MB before, 525 MB after. The goal
+(below 480 MB) is still not met. What is left at the peak is the database itself (sql.js keeps it in
+one array and grows it by an eighth at a time by copying it, old and new together, the old one until
+the collector reaches it) and garbage between collections (the heap in use swings between ~75 and
+~200 MB); sql.js's WebAssembly heap stays at 21–31 MB. Going under 480 MB needs a smaller database in
+memory: finished records' rows, audit events and log lines moved to the run's segments, as their steps
+are (docs/architecture.md, "Where a long run's memory goes").
+
 ${storeMemory.goals.map((g) => `- ${g.pass ? 'PASS' : '**FAIL**'}: ${g.goal}`).join('\n')}
 
 ## Where the time goes: a CPU profile
