@@ -423,7 +423,8 @@ export class Engine {
    * A worker's share of a running run: walks `records` (claimed by the worker) from their
    * checkpoints like a run's own records, but writes no run status at the end — the workers settle
    * the run together (server/worker/settle.ts). A record whose commit fails with an error `abandon`
-   * accepts (its claim was lost to another worker) is dropped, the others go on.
+   * accepts (its claim was lost to another worker) is dropped, the others go on. `records` is consumed:
+   * the slot of each record taken is emptied (a run holds no finished record's data).
    */
   executeClaimed(row: RunRow, records: QueuedRecord[], opts: { abandon(err: unknown): boolean; counts: StatusCounts; steps?: Record<string, { success: number; failed: number }>; starts?: ReadonlyMap<number, number> }): ClaimedBatch {
     if (this.active.has(row.id)) throw new ConveyorError('E_RUN_BUSY', `Run ${row.id} already executes in this process.`, 'Wait for its batch to end.', 409);
