@@ -141,8 +141,9 @@ WebAssembly, spread over these records) and ${ms(warm - noop)} once the sandbox 
 batches and its watchdog read shared memory (the pool of commit \`7155b9c\` and this one, side by side on
 2026-12-05, three interleaved runs of 5,000 records, 64 at once, a started worker, CPU per thread from
 \`/proc\`, load average 20–24): 0.034–0.058 ms a record warm (main thread 0.006–0.014, sandbox worker 0.020–0.028), against
-0.092–0.138 ms before (main thread 0.034–0.060, worker 0.052–0.066); the first 5,000 records after a start 0.108–0.128 against 0.186–0.228 ms. Starting the
-worker costs about 0.3 s of CPU from the compiled build and 0.7–0.9 s from the sources (tsx compiles it).`;
+0.092–0.138 ms before (main thread 0.034–0.060, worker 0.052–0.066); the first 5,000 records after a start 0.108–0.128 against 0.186–0.228 ms. Starting a
+worker costs 0.25–0.33 s of CPU, from the compiled build as from the sources (a bundle cached by
+\`worker-entry.mjs\`; registering tsx in the worker, as before, cost 0.7–0.9 s).`;
 }
 
 /** The section of docs/benchmarks.md, written from the kept figures. */
