@@ -47,7 +47,7 @@ import {
 import type { Sql } from './sql.ts';
 import * as retention from './retention.ts';
 import type { ArchiveShelf } from './archive/shelf.ts';
-import { archiveDamagedError } from './archive/apply.ts';
+import { stepSegmentDamagedError } from './archive/apply.ts';
 import { ArchiveDamage } from './archive/frames.ts';
 import type { ArchiveRef } from './archive/layout.ts';
 import { expandOutcomes, type RunArchive } from './archive/reader.ts';
@@ -200,7 +200,7 @@ export abstract class SqlJsReads {
   async listSteps(runId: string, recordIndex: number): Promise<StepRow[]> {
     return this.readRun(runId, [], (a) => a.listSteps(recordIndex), (key) => {
       // Steps of a finished record may be in the run's step segments; later ones (a retry) in the database.
-      const spilled = this.readSpill(runId, () => this.spill.stepRows(runId, key, recordIndex)).map((r) => stepFromArchive(runId, r as unknown[]));
+      const spilled = this.readSpill(runId, recordIndex, () => this.spill.stepRows(runId, key, recordIndex)).map((r) => stepFromArchive(runId, r as unknown[]));
       const hot = this.sql
         .all(`SELECT ${STEP_COLUMNS} FROM steps WHERE run_key = ? AND record_idx = ? ORDER BY seq`, [key, recordIndex])
         .map((r) => toStep(runId, r));
@@ -208,12 +208,12 @@ export abstract class SqlJsReads {
     });
   }
 
-  /** A read of a run's step segments; damage answers E_STORE_DAMAGED. */
-  private readSpill<T>(runId: string, read: () => T): T {
+  /** A read of a record's steps in its run's step segments; damage answers E_STORE_DAMAGED naming the segment and the record. */
+  private readSpill<T>(runId: string, recordIndex: number, read: () => T): T {
     try {
       return read();
     } catch (err) {
-      if (err instanceof ArchiveDamage) throw archiveDamagedError(this.dir, runId, err);
+      if (err instanceof ArchiveDamage) throw stepSegmentDamagedError(this.dir, runId, recordIndex, err, 'read');
       throw err;
     }
   }

@@ -18,7 +18,8 @@ import { emptyCounts, type RecordStatus } from '../../contract/status.ts';
 import { fsyncDir } from '../journal.ts';
 import type { Sql } from '../sql.ts';
 import { EVENT_COLUMNS, LOG_COLUMNS, REJECT_COLUMNS, STEP_COLUMNS } from '../rows.ts';
-import { DEFAULT_MAX_SEGMENT_BYTES, encodeFrame, SegmentWriter, type FrameRef } from './frames.ts';
+import { stepSegmentDamagedError } from './apply.ts';
+import { ArchiveDamage, DEFAULT_MAX_SEGMENT_BYTES, encodeFrame, SegmentWriter, type FrameRef } from './frames.ts';
 import {
   ARCHIVE_FORMAT,
   ARCHIVE_RECORD_COLUMNS,
@@ -99,7 +100,7 @@ export async function writeRunArchive(sql: Sql, key: number, runId: string, stor
         const i = r[0] as number;
         const hot = stepRows.get(i) ?? [];
         // Steps moved to the run's step segments come first (they are the earlier ones), parsed once.
-        const spilled = opts.spill?.stepRows(runId, key, i) ?? [];
+        const spilled = spilledSteps(opts.spill, storeDir, runId, key, i);
         const s = spilled.length ? [...(spilled as SqlValue[][]), ...hot] : hot;
         const e = eventRows.get(i) ?? [];
         const t = (tokenRows.get(i) ?? []).map((row) => row.slice(1));
@@ -172,6 +173,16 @@ export async function writeRunArchive(sql: Sql, key: number, runId: string, stor
       }
     }
     fs.rmSync(tmp, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+/** A record's steps in the run's step segments; damage refuses the archive with E_STORE_DAMAGED (the run keeps its rows). */
+function spilledSteps(spill: StepSpill | undefined, storeDir: string, runId: string, key: number, record: number): unknown[][] {
+  try {
+    return spill?.stepRows(runId, key, record) ?? [];
+  } catch (err) {
+    if (err instanceof ArchiveDamage) throw stepSegmentDamagedError(storeDir, runId, record, err, 'archive');
     throw err;
   }
 }

@@ -1,0 +1,112 @@
+/**
+ * Damage in a run's step segments (runs/<run>.steps/, server/store/archive/spill.ts) as the studio
+ * answers it: a record's page, a manual archive (REST), the store's own archive and its periodic
+ * sweep all answer E_STORE_DAMAGED naming the step segment, the byte offset, the run and the record,
+ * with what to do — never "the archive of run …", never a raw error — and change nothing.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startServer } from '../../../server/main.ts';
+import { repairStore } from '../../../server/store/maintenance.ts';
+import { removeTempDirs } from './fixtures.ts';
+import { damagedSpillFolder, openSpilling, RECORDS } from './spill-damage-fixtures.ts';
+
+afterEach(removeTempDirs);
+
+/** The message and hint a user meets for the damaged frame of `record` (file, offset, run, record, what to do). */
+function expectStepSegmentError(err: { code?: string; message?: string; hint?: string }, f: { segment: string; offset: number; record: number; dataDir: string }) {
+  expect(err.code).toBe('E_STORE_DAMAGED');
+  expect(err.message).toContain(`${f.segment} at byte ${f.offset}: a frame fails its CRC-32 checksum`);
+  expect(err.message).toContain(`This step segment of run run-a holds the steps of its record ${f.record}`);
+  expect(err.message).not.toMatch(/archive of run/);
+  expect(err.hint).toContain(`npx conveyor store verify --data-dir ${f.dataDir}`);
+  expect(err.hint).toContain(`npx conveyor store repair --data-dir ${f.dataDir}`);
+}
+
+describe('a damaged step segment, served', () => {
+  it("a record's page (REST) answers E_STORE_DAMAGED naming the step segment, offset and record; the run's other records are served", async () => {
+    const f = await damagedSpillFolder();
+    const server = await startServer({ port: 0, dataDir: f.dataDir, clientDir: path.join(f.dataDir, 'no-client'), log: false });
+    try {
+      const bad = await fetch(`${server.url}/api/runs/run-a/records/${f.record}`);
+      expect(bad.status).toBe(500);
+      const { error } = (await bad.json()) as { error: { code: string; message: string; hint: string; runId: string; record: number; file: string; offset: number } };
+      expectStepSegmentError(error, f);
+      expect(error.message).toContain('they cannot be read and are not served');
+      expect(error).toMatchObject({ runId: 'run-a', record: f.record, file: f.segment, offset: f.offset });
+
+      const other = f.record === 0 ? 1 : 0;
+      const ok = await fetch(`${server.url}/api/runs/run-a/records/${other}`);
+      expect(ok.status).toBe(200);
+      const seqAndOutput = (steps: Array<{ seq: number; output: unknown }>) => steps.map((s) => [s.seq, s.output]);
+      const expected = f.reads.get('run-a')!.records[other].steps;
+      expect(expected).toHaveLength(3);
+      expect(seqAndOutput(((await ok.json()) as { steps: Array<{ seq: number; output: unknown }> }).steps)).toEqual(seqAndOutput(expected));
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('archiving and deleting the run from REST is refused with the same code and message; nothing is deleted, no archive folder is left', async () => {
+    const f = await damagedSpillFolder();
+    const server = await startServer({ port: 0, dataDir: f.dataDir, clientDir: path.join(f.dataDir, 'no-client'), log: false });
+    try {
+      const res = await fetch(`${server.url}/api/runs/run-a?archive=1&force=1`, { method: 'DELETE', headers: { origin: server.url } });
+      expect(res.status).toBe(500);
+      expectStepSegmentError(((await res.json()) as { error: { code: string; message: string; hint: string } }).error, f);
+      expect((await fetch(`${server.url}/api/runs/run-a`)).status).toBe(200);
+      expect(fs.readdirSync(path.join(f.dataDir, 'archive'))).toEqual([]);
+    } finally {
+      await server.close();
+    }
+    expect(fs.existsSync(f.segment)).toBe(true);
+  });
+});
+
+describe('a damaged step segment, archived', () => {
+  it("the store's archive of the run is refused with E_STORE_DAMAGED (not a raw error); the run keeps its rows; once repaired it is archived", async () => {
+    const f = await damagedSpillFolder();
+    const store = await openSpilling(f.storeDir);
+    const err = await store.archiveRun('run-a').then(
+      () => null,
+      (e: unknown) => e as { code?: string; message?: string; hint?: string; details?: unknown },
+    );
+    expect(err).not.toBeNull();
+    expectStepSegmentError(err!, f);
+    expect(err!.message).toContain('so run run-a was not archived: it stays in the store as it was');
+    expect(err!.hint).toContain('once repaired, the run can be archived');
+    expect(err!.details).toMatchObject({ runId: 'run-a', record: f.record, file: f.segment, offset: f.offset });
+    expect(store.isArchived('run-a')).toBe(false);
+    expect(fs.readdirSync(path.join(f.storeDir, 'runs')).sort()).toEqual(['run-a.steps']); // no half-written archive left
+    const other = f.record === 0 ? 1 : 0;
+    expect(await store.listSteps('run-a', other)).toEqual(f.reads.get('run-a')!.records[other].steps);
+    await store.close();
+
+    await repairStore(f.dataDir);
+    const repaired = await openSpilling(f.storeDir);
+    await repaired.archiveRun('run-a');
+    expect(repaired.isArchived('run-a')).toBe(true);
+    expect(await repaired.listSteps('run-a', f.record)).toEqual([]);
+    expect(await repaired.listSteps('run-a', other)).toEqual(f.reads.get('run-a')!.records[other].steps);
+    expect((await repaired.listRecords('run-a', { limit: RECORDS })).items).toHaveLength(RECORDS);
+    await repaired.close();
+  });
+
+  it("the store's archive sweep reports the damaged run with E_STORE_DAMAGED and goes on archiving the other runs", async () => {
+    const f = await damagedSpillFolder(['run-a', 'run-b']);
+    const errors: unknown[] = [];
+    const store = await openSpilling(f.storeDir, { archiveAfterMs: 0, archiveCheckMs: 20, onError: (e) => errors.push(e) });
+    try {
+      // Both runs ended long ago: the sweep takes them (in either order) at its first look.
+      for (let i = 0; i < 500 && !(store.isArchived('run-b') && errors.length > 0); i++) await new Promise((r) => setTimeout(r, 20));
+      expect(store.isArchived('run-b')).toBe(true);
+      expect(store.isArchived('run-a')).toBe(false);
+      expect(errors.length).toBeGreaterThan(0);
+      for (const e of errors) expectStepSegmentError(e as { code?: string; message?: string; hint?: string }, f);
+      expect(await store.listSteps('run-b', 4)).toEqual(f.reads.get('run-b')!.records[4].steps);
+    } finally {
+      await store.close();
+    }
+  });
+});
