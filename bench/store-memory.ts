@@ -4,7 +4,9 @@
 //   build <storeDir> <runs> <records>   a finished run of <records> × 10 steps written through the
 //                              store, archived, then <runs> - 1 runs carrying copies of its archive
 //   chain <storeDir> <records> the 10-step chain through the engine on that store: CPU, wall, peak RSS,
-//                              bytes written per step
+//                              bytes written per step (STORE_MEMORY_TRACE=1: where its memory goes, by phase)
+//   snapshot-write <MB>        how long writing a snapshot of that size holds the event loop (hashes and the
+//                              write into the page cache) next to the hashes alone, three rounds
 // The studio is started as a real process (`bin/conveyor.js serve`) on each data folder: time to a
 // healthy /api/health and its RSS once idle.
 import { execFileSync, spawn } from 'node:child_process';
@@ -109,6 +111,34 @@ function memoryTrace(wasmBytes: () => number | null): { phase(name: string): voi
       clearInterval(every);
     },
   };
+}
+
+/** The synchronous part of writeSnapshot (snapshot.ts) against the hashes alone, for `mb` MiB of data. */
+async function snapshotWrite(mb: number): Promise<void> {
+  const { createHash } = await import('node:crypto');
+  const { writeSnapshot } = await import('../server/store/snapshot.ts');
+  const { crc32 } = await import('../server/store/crc32.ts');
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'conveyor-snapshot-write-'));
+  const cpuMs = (u: NodeJS.CpuUsage) => Math.round((u.user + u.system) / 1000);
+  try {
+    for (let round = 0; round < 3; round++) {
+      const bytes = new Uint8Array(mb << 20);
+      for (let i = 0; i < bytes.length; i += 4096) bytes[i] = (i * 7 + round) & 0xff;
+      const h0 = performance.now();
+      const hc = process.cpuUsage();
+      createHash('sha256').update(bytes).digest();
+      for (let o = 0; o < bytes.length; o += 65536) crc32(bytes, o, Math.min(bytes.length, o + 65536));
+      const hashes = { wallMs: Math.round(performance.now() - h0), cpuMs: cpuMs(process.cpuUsage(hc)) };
+      const w0 = performance.now();
+      const wc = process.cpuUsage();
+      const durable = writeSnapshot(dir, bytes, 1);
+      const held = { wallMs: Math.round(performance.now() - w0), cpuMs: cpuMs(process.cpuUsage(wc)) };
+      await durable;
+      process.stdout.write(JSON.stringify({ mb, hashes, held, durableMs: Math.round(performance.now() - w0), loadavg: os.loadavg()[0] }) + '\n');
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 function child<T>(args: string[], extra: string[] = []): T {
@@ -219,4 +249,5 @@ async function main(): Promise<void> {
 
 if (mode === 'build') await build(process.argv[3], Number(process.argv[4]), Number(process.argv[5]));
 else if (mode === 'chain') await chain(process.argv[3], Number(process.argv[4]));
+else if (mode === 'snapshot-write') await snapshotWrite(Number(process.argv[3] ?? 86));
 else await main();

@@ -117,8 +117,11 @@ export function checkSnapshot(file: Uint8Array): SnapshotCheck {
  * Why synchronously: the export is a whole copy of the database. Written in the background, under
  * load it lived for seconds while the journal went on growing the database (sql.js grows its file by
  * copying it whole too), so a 100,000-record run held the database up to four times at once (peak
- * "external" memory 343 MB for an 82 MB database). The synchronous write of an 82 MB snapshot takes
- * about as long as hashing it, which was already synchronous (measured in bench/store-memory.ts).
+ * "external" memory 343 MB for an 82 MB database). The price is the event loop: for an 86 MB
+ * database the synchronous part (hashes and the write into the page cache) took 0.71–1.25 s wall,
+ * 0.26–0.39 s CPU, where the hashes alone, already synchronous, took 0.29–0.59 s wall, 0.13–0.24 s CPU
+ * (`bench/store-memory.ts snapshot-write 86`, six rounds, load 11–12 on 2 cores; one snapshot per
+ * database-size of journal, about every 30 s at that size in a 100,000-record run).
  */
 export async function writeSnapshot(dir: string, bytes: Uint8Array, seq: number): Promise<void> {
   const tmp = path.join(dir, SNAPSHOT_TMP_FILE);
