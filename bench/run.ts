@@ -7,6 +7,7 @@ import type { HookAckResult } from './hook-ack.ts';
 import { measureVsNodeRed, vsNodeRedMarkdown, type VsNodeRed } from './vs-node-red.ts';
 import { signupMarkdown, type SignupResult } from './signup-section.ts';
 import { measureStartup, type StartupResult } from './startup.ts';
+import { measureWorkers, workersMarkdown, type WorkersResult } from './workers.ts';
 
 interface ChainResult { records: number; concurrency: number; steps: number; seconds: number; recordsPerSec: number; stepsPerSec: number; peakRssMb: number }
 interface DriftResult { ticks: number; intervalMs: number; meanLateMs: number; p95LateMs: number; maxLateMs: number; endDriftMs: number }
@@ -369,7 +370,7 @@ PostgreSQL's server processes work besides; the PostgreSQL store is for several 
 database (see [architecture](architecture.md#scaling-out)). \`BENCH_PG_SIZES=10000,100000\` adds the
 100,000-record case (about ten times as long).
 
-## The studio during a ${fmt(ui.rows)}-record run (headless Chromium)
+${workersMarkdown(await benchAsync<WorkersResult>('workers', () => measureWorkers((line) => process.stderr.write(line))))}## The studio during a ${fmt(ui.rows)}-record run (headless Chromium)
 
 The built studio (\`bench/studio-responsiveness.ts\`, \`BENCH_ONLY=studio-responsiveness\`; it builds
 first) in headless Chromium at 1920×1080: \`flows/people-by-domain.json\` opened in the editor, then
