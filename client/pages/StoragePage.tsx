@@ -54,7 +54,12 @@ export function formatBytes(n: number): string {
   return `${(n / 1024 ** 3).toFixed(2)} GB`;
 }
 
-const ACTION_LABEL: Record<string, string> = { 'run.delete': 'Deleted run', 'run.archive': 'Archived and deleted run', 'uploads.cleanup': 'Cleaned up unused uploads' };
+const ACTION_LABEL: Record<string, string> = {
+  'run.delete': 'Deleted run',
+  'run.archive': 'Archived and deleted run',
+  'uploads.cleanup': 'Cleaned up unused uploads',
+  'steps.lost': 'Store repair lost steps of run',
+};
 
 export function StoragePage() {
   const [sort, setSort] = useState<'size' | 'age'>('size');
@@ -367,7 +372,7 @@ function PruneForm({ onDone }: { onDone(): void }) {
   );
 }
 
-function AuditCard({ entries }: { entries: AuditEntry[] }) {
+export function AuditCard({ entries }: { entries: AuditEntry[] }) {
   return (
     <Card className="p-5">
       <h2 className="text-sm font-semibold text-slate-900">Deletions (audit)</h2>
@@ -398,6 +403,13 @@ function AuditCard({ entries }: { entries: AuditEntry[] }) {
                   )}
                   {e.detail?.forced && <span className="ml-1 text-xs text-amber-700">with records in review</span>}
                   {e.detail?.archive && <div className="font-mono text-[11px] text-slate-400">{e.detail.archive}</div>}
+                  {e.action === 'steps.lost' && e.detail?.lost && (
+                    <div className="text-xs text-amber-700" data-testid="audit-steps-lost">
+                      {plural(e.detail.steps ?? 0, 'step')} of record{e.records === 1 ? '' : 's'} {e.detail.lost.map((l) => l.record).join(', ')}
+                      {e.detail.more ? ` and ${e.detail.more.toLocaleString()} more` : ''} (damaged step segment; the records keep their status and output)
+                      {e.detail.copiedTo && <div className="font-mono text-[11px] text-slate-400">{e.detail.copiedTo}</div>}
+                    </div>
+                  )}
                 </td>
                 <td className="py-1.5 text-right tabular-nums text-slate-600">{e.records.toLocaleString()}</td>
                 <td className="py-1.5 text-right tabular-nums text-slate-600">{formatBytes(e.bytes)}</td>

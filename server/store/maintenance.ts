@@ -19,6 +19,8 @@ import type { RecordCheckpoint, RunStatus } from './types.ts';
 import { tightenDataDir } from '../private-files.ts';
 import { archiveFolders, checkArchives, copyArchives, copySpills, describeArchives, type ArchiveCheck } from './archive/check.ts';
 import { ARCHIVES_DIR } from './archive/layout.ts';
+import { spillDirName } from './archive/spill.ts';
+import { lostStepsAudit } from './retention.ts';
 import { checkSpills, describeSpills, lostStepsLines, repairSpills, spillLossLine, spillRefs, spillsHealthy, type LostSteps, type SpillCheck, type SpillRef } from './archive/spill-check.ts';
 
 export const BACKUP_MANIFEST = 'conveyor-backup.json';
@@ -157,6 +159,25 @@ async function dropLostArchivedRuns(storeDir: string, damaged: ArchiveCheck[], a
   return lost;
 }
 
+/** Writes the audit rows of the steps repair could not keep (one per run, 'steps.lost'; retention.ts). */
+async function auditLostSteps(storeDir: string, lost: LostSteps[], refs: SpillRef[], aside: string, now: Date): Promise<void> {
+  if (lost.length === 0) return;
+  const frameBytes = new Map(refs.map((r) => [`${r.runId}\0${r.record}`, r.length]));
+  const store = await openSqlJsStore(storeDir, { onWarning: () => undefined, archiveAfterMs: null });
+  try {
+    const runs = new Map<string, { flowId: string; flowName: string }>();
+    for (const runId of new Set(lost.map((l) => l.runId))) {
+      const run = await store.getRun(runId);
+      if (run) runs.set(runId, { flowId: run.flowId, flowName: run.flowName });
+    }
+    const rows = lost.map((l) => ({ ...l, bytes: frameBytes.get(`${l.runId}\0${l.record}`) ?? 0 }));
+    const where = { segments: (runId: string) => path.join(aside, ARCHIVES_DIR, spillDirName(runId)), report: path.join(aside, 'repair-report.txt') };
+    for (const audit of lostStepsAudit(rows, runs, now.toISOString(), where)) await store.appendAudit(audit);
+  } finally {
+    await store.close();
+  }
+}
+
 /**
  * Keeps what is intact (the snapshot and the journal up to the first damage), moves damaged files
  * into `store/damaged-<time>/` (never deletes), and marks records whose lost entries held an
@@ -258,6 +279,8 @@ export async function repairStore(dataDir: string, opts: { now?: Date } = {}): P
       result.lostSteps = fixed.lost;
       result.moved.push(...fixed.moved);
       notes.push(...lostStepsLines(fixed.lost));
+      await auditLostSteps(storeDir, fixed.lost, spills.refs, aside, now);
+      if (fixed.lost.length > 0) notes.push("Written to the audit trail: one 'steps.lost' entry per run (the Storage page, GET /api/audit).");
     }
 
     result.loss = describeEntries(lostFrames);

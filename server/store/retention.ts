@@ -6,11 +6,14 @@
  * Applying is deterministic like every other op: a 'Z' refused live (an active run, records in
  * review without force) is refused the same way on replay, and changes nothing.
  */
+import path from 'node:path';
 import type { SqlValue } from 'sql.js';
 import { RUN_STATUSES, isActive, type RunStatus } from '../contract/status.ts';
 import type { Json } from '../../nodes/sdk/types.ts';
 import { ConveyorError } from '../errors.ts';
 import type { Param, Sql } from './sql.ts';
+import type { AuditEntry as WireAuditEntry, LostStepsDetail } from '../contract/wire/storage.ts';
+import type { LostSteps } from './archive/spill-check.ts';
 
 /** Runs a deletion must never take from under the engine. */
 /** Runs that execute steps (the contract's `isActive`): never deleted under their feet. */
@@ -18,7 +21,8 @@ export const ACTIVE_RUN_STATUSES: readonly RunStatus[] = RUN_STATUSES.filter(isA
 
 /** Who did it: an operator in the studio (or REST), the CLI, or a retention policy (upload cleanup). */
 export type AuditActor = 'operator' | 'cli' | 'policy';
-export type AuditAction = 'run.delete' | 'run.archive' | 'uploads.cleanup';
+/** The actions the audit trail names: one list, the wire contract's (server/contract/wire/storage.ts). */
+export type AuditAction = WireAuditEntry['action'];
 
 export interface AuditWrite {
   at: string;
@@ -138,6 +142,57 @@ export function applyDeleteRun(sql: Sql, key: number | null, op: DeleteRunOp): {
 
 export function applyAudit(sql: Sql, op: AuditOp): void {
   sql.run(SQL_INSERT_AUDIT, op[1]);
+}
+
+/** A record whose steps `store repair` could not keep, with its frame's bytes. */
+export type LostStepsRow = LostSteps & { bytes: number };
+
+/**
+ * Records listed one by one in a 'steps.lost' row; the others are counted (`more`) and all are in the
+ * repair report. 200 entries are ~20 KB of JSON in one journal entry: a whole lost segment can name
+ * hundreds of thousands of records.
+ */
+const LOST_LISTED = 200;
+
+/**
+ * The audit rows of a repair that could not keep some records' steps (damaged step segments): one per
+ * run, with what was lost (records, steps, bytes of their frames, where the damage was) and where the
+ * damaged segments and the repair report were put. `runs`: each run's flow, when the run is known.
+ */
+export function lostStepsAudit(
+  lost: LostStepsRow[],
+  runs: Map<string, { flowId: string; flowName: string }>,
+  at: string,
+  aside: { segments: (runId: string) => string; report: string },
+): AuditWrite[] {
+  const byRun = new Map<string, LostStepsRow[]>();
+  for (const l of lost) {
+    const list = byRun.get(l.runId);
+    if (list) list.push(l);
+    else byRun.set(l.runId, [l]);
+  }
+  return [...byRun].map(([runId, rows]) => {
+    const sorted = [...rows].sort((a, b) => a.record - b.record);
+    const detail: LostStepsDetail = {
+      repair: 'damaged step segments',
+      steps: sorted.reduce((n, l) => n + l.steps, 0),
+      lost: sorted.slice(0, LOST_LISTED).map((l) => ({ record: l.record, steps: l.steps, upToStep: l.lastSeq, file: path.basename(l.file), offset: l.offset, reason: l.reason })),
+      more: Math.max(0, sorted.length - LOST_LISTED),
+      copiedTo: aside.segments(runId),
+      report: aside.report,
+    };
+    return {
+      at,
+      actor: 'cli' as const,
+      action: 'steps.lost' as const,
+      runId,
+      flowId: runs.get(runId)?.flowId ?? null,
+      flowName: runs.get(runId)?.flowName ?? null,
+      records: sorted.length,
+      bytes: sorted.reduce((n, l) => n + l.bytes, 0),
+      detail: detail as unknown as Json,
+    };
+  });
 }
 
 /** What a run takes in the store: an estimate, the lengths of its rows' text columns. */

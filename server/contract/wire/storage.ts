@@ -66,12 +66,31 @@ export interface PruneResult {
   archive: string | null;
 }
 
+/**
+ * What a 'steps.lost' row says: `store repair` could not keep the steps of some finished records of a
+ * run (their frames in the run's step segments were damaged); the records stay, with no steps.
+ */
+export interface LostStepsDetail {
+  repair: 'damaged step segments';
+  /** Steps lost in all. */
+  steps: number;
+  /** The records, in order (the first 200): steps lost, up to which step, where the damage was. */
+  lost: Array<{ record: number; steps: number; upToStep: number; file: string; offset: number; reason: string }>;
+  /** Records lost beyond the listed ones (all are in the repair report). */
+  more: number;
+  /** The folder holding the damaged segments' original bytes (never deleted). */
+  copiedTo: string;
+  /** The repair's report (every record, every step count). */
+  report: string;
+}
+
 /** One line of the storage audit trail (GET /api/storage/audit). */
 export interface AuditEntry {
   id: number;
   at: string;
   actor: 'operator' | 'cli' | 'policy';
-  action: 'run.delete' | 'run.archive' | 'uploads.cleanup';
+  /** steps.lost: `store repair` could not keep a run's steps in damaged step segments (detail: LostStepsDetail). */
+  action: 'run.delete' | 'run.archive' | 'uploads.cleanup' | 'steps.lost';
   runId: string | null;
   flowId: string | null;
   flowName: string | null;
@@ -80,5 +99,5 @@ export interface AuditEntry {
   /** Bytes freed (estimate: store + files on disk). */
   bytes: number;
   /** What else there is to say: the archive folder, whether it was forced, the files removed. */
-  detail: { archive?: string | null; forced?: boolean; uploads?: string[] } | null;
+  detail: ({ archive?: string | null; forced?: boolean; uploads?: string[] } & Partial<LostStepsDetail>) | null;
 }

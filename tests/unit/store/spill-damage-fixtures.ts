@@ -14,9 +14,10 @@ export const openSpilling = (storeDir: string, options: SqlJsStoreOptions = {}) 
 export interface DamagedFolder {
   dataDir: string;
   storeDir: string;
-  /** The damaged segment, the offset of the damaged frame and the record whose steps it holds. */
+  /** The damaged segment, the offset and length of the damaged frame and the record whose steps it holds. */
   segment: string;
   offset: number;
+  length: number;
   record: number;
   /** What every read of each run answered before the damage. */
   reads: Map<string, Awaited<ReturnType<typeof everything>>>;
@@ -43,7 +44,7 @@ export async function damagedSpillFolder(runs = ['run-a']): Promise<DamagedFolde
   fs.writeFileSync(segment, bytes);
   const damage = (await verifyStore(dataDir)).spills.flatMap((s) => s.damaged);
   if (damage.length !== 1 || damage[0].lost.length !== 1) throw new Error(`expected one damaged frame, verify found ${damage.length}`);
-  return { dataDir, storeDir, segment, offset: damage[0].offset, record: damage[0].lost[0].record, reads };
+  return { dataDir, storeDir, segment, offset: damage[0].offset, length: damage[0].end - damage[0].offset, record: damage[0].lost[0].record, reads };
 }
 
 /** Waits for the step batches under way (they start after group commits), then closes. */
