@@ -11,16 +11,17 @@
  *
  * STEP is the step's columns as in 'S' with null for the output, which comes last as a JSON *value*
  * (OUTPUT: the column's text as it is, not a string holding it); state and rows as in 'S' (null when
- * none). RECORD is the record update's columns as in 'S', except that its checkpoint (3) and output (5)
- * columns may be a *template* `[before, after]`: the text is `before + D + after`, D being the JSON
+ * none). RECORD is the record update's columns as in 'S', except that its run and index (0, 1) are
+ * null when they are the step's, and its checkpoint (3) and output (5) columns may be a *template* `[before, after]`: the text is `before + D + after`, D being the JSON
  * text of the data the step emitted (its only emission). The checkpoint's copy is found as text (the
  * checkpoint and the output are both `JSON.stringify` of the same data), so masked data dedupes too.
  *
  * Replay turns an 's' entry back into the 'S' op it was written from, text for text: the output was
  * written by `JSON.stringify`, whose text `JSON.stringify(JSON.parse(text))` gives back unchanged, and
  * D is the same `JSON.stringify` of the emitted data. Journals of format 1 ('S') replay as before.
- * Measured: 700 → 535 bytes per entry of the 10-step chain, and less CPU than `JSON.stringify(op)`
- * (bench/apply-bench figures in docs/benchmarks.md).
+ * Measured on entries of the 10-step chain (a microbenchmark, interleaved): about 690 → 540 bytes,
+ * made and UTF-8 encoded in 4.2–5.2 µs against 3.9–4.8 µs for `JSON.stringify(op)`; per step in all
+ * (journal, snapshots, step segments) see docs/benchmarks.md.
  */
 import type { Param } from './sql.ts';
 
@@ -55,13 +56,17 @@ function cell(text: Param, data: string | null): Cell {
  */
 export function stepEntry(step: Param[], record: Param[], data: string | null, state: unknown, rows: unknown): string {
   const output = step[OUTPUT];
-  const checkpoint = record[3];
-  const recordOutput = record[5];
+  const [runId, index, , checkpoint, , recordOutput] = record;
+  // The record's run and index are the step's: null says so (they are never null otherwise).
+  const same = runId === step[0] && index === step[1];
   step[OUTPUT] = null;
+  if (same) record[0] = record[1] = null;
   (record as unknown[])[3] = cell(checkpoint, data);
   (record as unknown[])[5] = cell(recordOutput, data);
   const head = JSON.stringify(['s', step, record, state, rows]);
   step[OUTPUT] = output;
+  record[0] = runId;
+  record[1] = index;
   record[3] = checkpoint;
   record[5] = recordOutput;
   return `${head.slice(0, -1)},${output as string}]`;
@@ -84,6 +89,10 @@ export function fromStepEntry(step: unknown[], record: unknown[], outputValue: u
     return c[0] + data + c[1];
   };
   const r = record.slice() as Param[];
+  if (r[0] === null && r[1] === null) {
+    r[0] = s[0];
+    r[1] = s[1];
+  }
   r[3] = text(record[3]);
   r[5] = text(record[5]);
   return { step: s, record: r };

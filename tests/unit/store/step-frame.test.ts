@@ -53,6 +53,8 @@ describe('journal format 2: a committed step is written once', () => {
       // Format 1 held the data three times over (output, checkpoint or record output), escaped twice.
       expect(count(JSON.stringify(op), JSON.stringify(dataJson).slice(1, -1))).toBe(2);
       expect(count(entry, dataJson)).toBe(1);
+      // The record's run id is the step's: written once.
+      expect(count(entry, '"r1"')).toBe(1);
       expect(Buffer.byteLength(entry)).toBeLessThan(Buffer.byteLength(dataJson) + 600);
       const parsed = JSON.parse(entry) as unknown[];
       expect(parsed[0]).toBe('s');
