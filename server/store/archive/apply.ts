@@ -91,18 +91,18 @@ export type StepSegmentUse = 'read' | 'archive';
  * E_STORE_DAMAGED for damage in a run's step segments (`runs/<run>.steps/`, archive/spill.ts): the
  * frame there holds the steps of one finished record, written while the run ran — not an archive.
  * `use`: 'read' (the record's steps are refused, the rest is served) or 'archive' (the run keeps its
- * rows in the database). Repair keeps every other record's steps, so the hint names it first.
+ * rows in the database). The hint says what repair keeps: every other record's steps.
  */
 export function stepSegmentDamagedError(storeDir: string, runId: string, record: number, d: ArchiveDamage, use: StepSegmentUse): ConveyorError {
   const dataDir = dataDirOf(storeDir);
   const where = `The store is damaged: ${d.file} at byte ${d.offset}: ${d.reason}. This step segment of run ${runId} holds the steps of its record ${record}`;
   const outcome =
     use === 'read'
-      ? "they cannot be read and are not served (the record's status, data and output, and the run's other records, read as before); nothing was changed."
-      : `so run ${runId} was not archived: it stays in the store as it was (its records read as before, except these steps), and nothing was changed.`;
+      ? ": they cannot be read and are not served (the record's status, data and output, and the run's other records, read as before); nothing was changed."
+      : `, which cannot be read, so run ${runId} was not archived: it stays in the store as it was (its records read as before, except these steps), and nothing was changed.`;
   return new ConveyorError(
     'E_STORE_DAMAGED',
-    `${where}: ${outcome}`,
+    `${where}${outcome}`,
     `See which records' steps are affected with "npx conveyor store verify --data-dir ${dataDir}". Then restore a backup ("npx conveyor store restore BACKUP_DIR --data-dir ${dataDir}"), or stop the studio and run "npx conveyor store repair --data-dir ${dataDir}": it keeps every other record's steps, copies the damaged segment aside (never deleted) and lists the steps lost${use === 'archive' ? '; once repaired, the run can be archived' : ''}.`,
     500,
     { file: d.file, offset: d.offset, reason: d.reason, runId, record },
