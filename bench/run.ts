@@ -207,10 +207,14 @@ is the machine's as each case ended (2 cores shared with other work).
 | JSONata chain | 2 | 9.26 s (0.926 ms) | 8.69 s (0.869 ms) | 29.4 s | 17.7 s | 1,203 → 1,073 | 17.3 / 13.3 |
 | field chain | 1 | 6.82 s (0.682 ms) | 6.82 s (0.682 ms) | 12.4 s | 8.2 s | 1,221 → 1,066 | 11.5 / 9.7 |
 | field chain | 2 | 6.95 s (0.695 ms) | 7.24 s (0.724 ms) | 9.1 s | 14.0 s | 1,221 → 1,066 | 8.7 / 7.8 |
+| JSONata chain | 3 (after: + \`d68c47c\`) | 8.04 s (0.804 ms) | 7.37 s (0.737 ms) | 8.4 s | 7.5 s | 1,203 → 952 | 15.6 / 13.1 |
+| field chain | 3 (after: + \`d68c47c\`) | 7.78 s (0.778 ms) | 6.05 s (0.605 ms) | 10.2 s | 5.4 s | 1,221 → 945 | 11.4 / 10.1 |
 
-Bytes per step fell by 11–13 % (a step's journal entry: about 700 → 540 bytes); CPU per record moved by
-less than the noise of this machine (−6 % to +4 %), far from Node-RED's function chain (0.223 ms per
-record in the comparison below: the JSONata chain is still about 4× that). Where the CPU goes after
+Round 3 was measured later with the last commit (\`d68c47c\`: a step entry names its run once).
+Bytes per step fell by 11–13 %, then 21–23 % with \`d68c47c\` (a step's journal entry: about 700 → 515
+bytes; fewer journal bytes also mean fewer snapshots); CPU per record moved from −22 % to +4 % round
+by round, within the noise of this machine more than a clear gain, and far from Node-RED's function
+chain (0.223 ms per record in the comparison below: the JSONata chain is still 3–4× that). Where the CPU goes after
 the change, from one 10k profile (inclusive times, the run's ~10.6 s): applying the batch to sql.js
 2.4 s (the step INSERT and the record UPDATE), garbage collection 3.2 s, moving finished records'
 steps to segments 1.6 s (\`archive/spill.ts\` reads back every step it moves), the walk and JSONata
