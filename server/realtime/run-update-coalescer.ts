@@ -9,6 +9,10 @@ interface Pending {
   records: Map<number, RecordStatus>;
   logs: Array<Omit<LogRow, 'runId'>>;
   timer: NodeJS.Timeout | null;
+  /** A flush is reading the counters: the next one waits for it (see `schedule`). */
+  flushing: boolean;
+  /** Events came while a flush was reading: flush again once it is done. */
+  dirty: boolean;
   lastSentAt: number;
   seq: number;
 }
@@ -76,13 +80,22 @@ export class RunUpdateCoalescer {
   private state(runId: string): Pending {
     let p = this.pending.get(runId);
     if (!p) {
-      p = { records: new Map(), logs: [], timer: null, lastSentAt: 0, seq: 0 };
+      p = { records: new Map(), logs: [], timer: null, flushing: false, dirty: false, lastSentAt: 0, seq: 0 };
       this.pending.set(runId, p);
     }
     return p;
   }
 
+  /**
+   * One flush at a time per run: two overlapping flushes could finish in the other order, and the
+   * slower, older counter read would go out last with the higher seq — counters going backwards
+   * (seen with workers: 216 successes, then 210).
+   */
   private schedule(runId: string, p: Pending): void {
+    if (p.flushing) {
+      p.dirty = true;
+      return;
+    }
     if (p.timer) return;
     const wait = Math.max(0, p.lastSentAt + this.intervalMs - Date.now());
     p.timer = setTimeout(() => void this.flush(runId, p), wait);
@@ -90,21 +103,27 @@ export class RunUpdateCoalescer {
 
   private async flush(runId: string, p: Pending): Promise<void> {
     p.timer = null;
+    p.flushing = true;
+    p.dirty = false;
     p.lastSentAt = Date.now();
     const records = [...p.records].map(([index, status]) => ({ index, status }));
     const logs = p.logs;
     p.records = new Map();
     p.logs = [];
-    let summary: RunSummary;
+    let final = false;
     try {
-      summary = this.withElsewhere(runId, await this.engine.summary(runId));
+      const summary = this.withElsewhere(runId, await this.engine.summary(runId));
+      p.seq++;
+      final = isAtRest(summary.status);
+      this.send(runId, { ...summary, runId, seq: p.seq, final, records, logs });
     } catch {
-      return;
+      // The run is gone (deleted) or the store cannot be read: nothing to send.
+    } finally {
+      p.flushing = false;
     }
-    p.seq++;
-    const final = isAtRest(summary.status);
-    this.send(runId, { ...summary, runId, seq: p.seq, final, records, logs });
+    if (this.pending.get(runId) !== p) return;
+    if (p.dirty || p.records.size > 0 || p.logs.length > 0) this.schedule(runId, p);
     // A finished run sends nothing more unless it is resumed; its bookkeeping can go.
-    if (final && !p.timer) this.pending.delete(runId);
+    else if (final) this.pending.delete(runId);
   }
 }
