@@ -81,18 +81,25 @@ export function PageButtons({ offset, pageSize, total, onPage, size = 'xs', vari
 }
 
 export interface TablePagerProps extends Omit<PageButtonsProps, 'size' | 'variant'> {
-  /** What the rows are, counted ("addresses"): "51–100 of 250 addresses". */
-  noun?: string;
+  /** What the rows are, counted: "addresses", or [one, many] when one row reads differently ("1 record"). */
+  noun?: string | readonly [one: string, many: string];
+  /** Also when one page holds them all, where the count itself is news (the review queue, a run's records); never with no row. */
+  always?: boolean;
+  /** Names the "51–100 of 250" text for tests. */
+  rangeTestId?: string;
 }
 
 /** The footer of a paged table: which rows are shown, and Previous / Next; nothing when one page holds them all. */
-export function TablePager({ noun, ...paging }: TablePagerProps) {
+export function TablePager({ noun, always, rangeTestId, ...paging }: TablePagerProps) {
   const { offset, pageSize, total } = paging;
-  if (total <= pageSize) return null;
+  if (total === 0 || (!always && total <= pageSize)) return null;
+  const word = typeof noun === 'string' ? noun : noun?.[total === 1 ? 0 : 1];
   return (
     <div className="flex items-center justify-end gap-2 border-t border-slate-200 px-5 py-2.5 text-xs text-slate-500" data-testid="table-pager">
-      {pageRange(offset, pageSize, total)} of {total.toLocaleString()}
-      {noun ? ` ${noun}` : ''}
+      <span className="tabular-nums" data-testid={rangeTestId}>
+        {pageRange(offset, pageSize, total)} of {total.toLocaleString()}
+        {word ? ` ${word}` : ''}
+      </span>
       <PageButtons size="sm" variant="secondary" {...paging} />
     </div>
   );

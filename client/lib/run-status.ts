@@ -3,8 +3,8 @@ import type { OutcomeTone } from '../../server/contract/run-outcome.ts';
 import type { ToastKind } from '../stores/toast-store.ts';
 
 // What each status allows is the contract's (server/contract/status.ts): one table for studio and server.
-import { canPause, canStop, isActive, isResumable } from '../../server/contract/status.ts';
-export { canPause, canStop };
+import { canPause, canStop, isActive, isResumable, RECORD_ACTIONS, REVIEW_ACTIONS, REVIEW_STATUSES, type ReviewAction } from '../../server/contract/status.ts';
+export { canPause, canStop, RECORD_STATUSES, REVIEW_STATUSES } from '../../server/contract/status.ts';
 export const isRunActive = isActive;
 export const canResume = isResumable;
 
@@ -31,7 +31,15 @@ export const RECORD_STATUS_TONE: Record<RecordStatus, Tone> = {
   skipped: 'neutral',
 };
 
-export const RECORD_STATUSES: RecordStatus[] = ['pending', 'running', 'success', 'failed', 'needs_review', 'skipped'];
+/** The review actions a record in `status` offers, in the studio's order: none once it left the queue. */
+export function reviewActionsFor(status: RecordStatus): ReviewAction[] {
+  return REVIEW_ACTIONS.filter((a) => (RECORD_ACTIONS[a].from as readonly RecordStatus[]).includes(status));
+}
+
+/** A status the review queue can be filtered by (from the address, say), or '' for both. */
+export function reviewStatusOf(value: string | null): (typeof REVIEW_STATUSES)[number] | '' {
+  return REVIEW_STATUSES.find((s) => s === value) ?? '';
+}
 
 /** Labels that the generic rule ("needs_review" → "Needs review") would get wrong. */
 const LABELS: Record<string, string> = { safe_stopped: 'Safe-stopped' };

@@ -16,11 +16,13 @@ import { Card, PageBody, PageHeader } from './PageHeader.tsx';
 import type { AuditEntry, PruneResult as PruneAnswer, RunSpace, StorageAnswer } from '../../server/contract/wire/storage.ts';
 
 import { DatabaseIcon } from './nav-icons.tsx';
-import { DataTable, PageButtons, pageRange, type Column } from '../components/DataTable.tsx';
+import { DataTable, TablePager, type Column } from '../components/DataTable.tsx';
+import { isRunActive } from '../lib/run-status.ts';
+// RunHead.status is typed string on the wire (server/contract/wire/storage.ts) though the store writes a RunStatus.
+import type { RunStatus } from '../api/types.ts';
 export { DatabaseIcon };
 
 const PAGE = 50;
-const ACTIVE = new Set(['running', 'pausing', 'stopping']);
 const PRUNE_STATUSES: Record<string, string[] | undefined> = {
   ended: undefined,
   completed: ['completed'],
@@ -176,7 +178,7 @@ export function StoragePage() {
                           {formatBytes(r.bytes)}
                         </td>
                         <td className="px-3 py-3 text-right">
-                          {ACTIVE.has(r.status) ? (
+                          {isRunActive(r.status as RunStatus) ? (
                             <span className="text-xs text-slate-400">executing</span>
                           ) : (
                             <div className="flex justify-end gap-1.5">
@@ -192,12 +194,7 @@ export function StoragePage() {
                       </tr>
                   )}
                 />
-                {data.total > PAGE && (
-                  <div className="flex items-center justify-end gap-2 border-t border-slate-200 px-5 py-2.5 text-xs text-slate-500">
-                    {pageRange(offset, PAGE, data.total)} of {data.total}
-                    <PageButtons size="sm" variant="secondary" offset={offset} pageSize={PAGE} total={data.total} onPage={setOffset} />
-                  </div>
-                )}
+                <TablePager noun="runs" offset={offset} pageSize={PAGE} total={data.total} onPage={setOffset} />
               </Card>
             )}
           </>

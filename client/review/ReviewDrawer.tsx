@@ -10,6 +10,7 @@ import { LoadingState } from '../components/Spinner.tsx';
 import { TextArea } from '../components/TextInput.tsx';
 import { dateTime } from '../lib/format.ts';
 import { useAsync } from '../lib/use-async.ts';
+import { reviewActionsFor } from '../lib/run-status.ts';
 import { useNodeNames } from '../pages/use-node-names.ts';
 import { AuditTrail, StepList } from '../run/RecordDetail.tsx';
 import { JsonBlock } from '../run/JsonBlock.tsx';
@@ -18,7 +19,6 @@ import { ResolveDialog } from './NoteDialog.tsx';
 import { runReviewAction } from './review-actions.ts';
 import { ExternalIcon, ResolveIcon, RetryIcon, SkipIcon } from './icons.tsx';
 
-const ACTIONABLE = new Set(['needs_review', 'failed']);
 
 /** One record of the queue: its data (editable for a retry), error, steps and audit trail, and the actions. */
 export function ReviewDrawer({ item, onClose, onChanged }: { item: ReviewItem | null; onClose(): void; onChanged(): void }) {
@@ -67,7 +67,9 @@ function ReviewDrawerBody({ item, onChanged }: { item: ReviewItem; onChanged(): 
     }
   }, [text]);
   const edited = text !== original && !(parsed.ok && JSON.stringify(parsed.value) === JSON.stringify(record.data ?? {}));
-  const actionable = ACTIONABLE.has(record.status);
+  // What its status offers (the contract's record state machine): nothing once it left the queue.
+  const offers = reviewActionsFor(record.status);
+  const actionable = offers.length > 0;
 
   const act = async (action: ReviewActionKind, extra: { note?: string; data?: RecordData } = {}) => {
     setBusy(action);
@@ -166,23 +168,29 @@ function ReviewDrawerBody({ item, onChanged }: { item: ReviewItem; onChanged(): 
       <DrawerFooter>
         {actionable ? (
           <>
-            <Button
-              variant="primary"
-              size="sm"
-              icon={<RetryIcon size={14} />}
-              loading={busy === 'retry'}
-              disabled={!!busy || (edited && !parsed.ok)}
-              onClick={() => void act('retry', edited && parsed.ok ? { data: parsed.value } : {})}
-              data-testid="btn-drawer-retry"
-            >
-              {edited ? 'Retry with corrected data' : 'Retry'}
-            </Button>
-            <Button size="sm" icon={<SkipIcon size={14} />} loading={busy === 'skip'} disabled={!!busy} onClick={() => void act('skip')} data-testid="btn-drawer-skip">
-              Skip
-            </Button>
-            <Button size="sm" icon={<ResolveIcon size={14} />} disabled={!!busy} onClick={() => setResolving(true)} data-testid="btn-drawer-resolve">
-              Resolve…
-            </Button>
+            {offers.includes('retry') && (
+              <Button
+                variant="primary"
+                size="sm"
+                icon={<RetryIcon size={14} />}
+                loading={busy === 'retry'}
+                disabled={!!busy || (edited && !parsed.ok)}
+                onClick={() => void act('retry', edited && parsed.ok ? { data: parsed.value } : {})}
+                data-testid="btn-drawer-retry"
+              >
+                {edited ? 'Retry with corrected data' : 'Retry'}
+              </Button>
+            )}
+            {offers.includes('skip') && (
+              <Button size="sm" icon={<SkipIcon size={14} />} loading={busy === 'skip'} disabled={!!busy} onClick={() => void act('skip')} data-testid="btn-drawer-skip">
+                Skip
+              </Button>
+            )}
+            {offers.includes('resolve') && (
+              <Button size="sm" icon={<ResolveIcon size={14} />} disabled={!!busy} onClick={() => setResolving(true)} data-testid="btn-drawer-resolve">
+                Resolve…
+              </Button>
+            )}
           </>
         ) : (
           <p className="text-sm text-slate-500" data-testid="review-detail-done">

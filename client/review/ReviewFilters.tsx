@@ -3,6 +3,7 @@ import type { FlowSummary, ReviewStatus } from '../api/types.ts';
 import { Button } from '../components/Button.tsx';
 import { Select, TextInput } from '../components/TextInput.tsx';
 import { XIcon } from '../components/icons.tsx';
+import { REVIEW_STATUSES, statusLabel } from '../lib/run-status.ts';
 
 export interface ReviewFilterValues {
   flowId: string;
@@ -74,8 +75,11 @@ export function ReviewFilters({ value, flows, onChange }: { value: ReviewFilterV
         <span className="text-xs font-medium text-slate-500">Status</span>
         <Select className="!h-8 !w-56 !py-0" value={value.status} onChange={(e) => onChange({ ...value, status: e.target.value as ReviewStatus | '' })} data-testid="filter-status">
           <option value="">Needs review or failed</option>
-          <option value="needs_review">Needs review</option>
-          <option value="failed">Failed</option>
+          {REVIEW_STATUSES.map((s) => (
+            <option key={s} value={s}>
+              {statusLabel(s)}
+            </option>
+          ))}
         </Select>
       </label>
       {hasFilters(value) && (

@@ -2,11 +2,12 @@ import { useCallback, useEffect, useMemo, useState } from 'react';
 import { useSearchParams } from 'react-router';
 import { flowsApi, reviewApi } from '../api/endpoints.ts';
 import { errorMessage } from '../api/http.ts';
-import type { ReviewActionKind, ReviewItem, ReviewStatus } from '../api/types.ts';
+import type { ReviewActionKind, ReviewItem } from '../api/types.ts';
 import { Button } from '../components/Button.tsx';
 import { EmptyState, ErrorState } from '../components/EmptyState.tsx';
 import { LoadingState, Spinner } from '../components/Spinner.tsx';
 import { useAsync } from '../lib/use-async.ts';
+import { reviewStatusOf } from '../lib/run-status.ts';
 import { Card, PageBody, PageHeader } from '../pages/PageHeader.tsx';
 import { AllClearIcon, RefreshIcon } from './icons.tsx';
 import { ResolveDialog } from './NoteDialog.tsx';
@@ -24,7 +25,7 @@ function filtersOf(params: URLSearchParams): ReviewFilterValues {
     flowId: params.get('flowId') ?? '',
     runId: params.get('runId') ?? '',
     code: params.get('code') ?? '',
-    status: status === 'needs_review' || status === 'failed' ? (status as ReviewStatus) : '',
+    status: reviewStatusOf(status),
   };
 }
 

@@ -8,7 +8,7 @@ import { cn } from '../lib/cn.ts';
 import { dateTime, plural, timeAgo } from '../lib/format.ts';
 import { ResolveIcon, RetryIcon, SkipIcon } from './icons.tsx';
 import { keyOf } from './review-actions.ts';
-import { DataTable, PageButtons, pageRange } from '../components/DataTable.tsx';
+import { DataTable, TablePager } from '../components/DataTable.tsx';
 
 function Checkbox({ checked, indeterminate, onChange, label, testId }: { checked: boolean; indeterminate?: boolean; onChange(v: boolean): void; label: string; testId?: string }) {
   const ref = useRef<HTMLInputElement>(null);
@@ -145,13 +145,7 @@ export function ReviewTable({
           }}
         />
       </div>
-      <div className="flex items-center gap-2 border-t border-slate-200 px-5 py-2.5 text-xs text-slate-500">
-        <span className="tabular-nums" data-testid="review-range">
-          {pageRange(offset, pageSize, total)} of {plural(total, 'record')}
-        </span>
-        <span className="ml-auto" />
-        <PageButtons offset={offset} pageSize={pageSize} total={total} onPage={onPage} prevTestId="review-prev" nextTestId="review-next" />
-      </div>
+      <TablePager always noun={['record', 'records']} offset={offset} pageSize={pageSize} total={total} onPage={onPage} rangeTestId="review-range" prevTestId="review-prev" nextTestId="review-next" />
     </div>
   );
 }

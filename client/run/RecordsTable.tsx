@@ -13,7 +13,7 @@ import { useAsync } from '../lib/use-async.ts';
 import { useLiveRun } from '../stores/live-run-store.ts';
 import { jsonPreview } from './JsonBlock.tsx';
 import { RecordDetail } from './RecordDetail.tsx';
-import { DataTable, PageButtons, pageRange, type Column } from '../components/DataTable.tsx';
+import { DataTable, TablePager, type Column } from '../components/DataTable.tsx';
 
 const PAGE = 50;
 
@@ -60,10 +60,6 @@ export function RecordsTable({ runId, nodeNames }: { runId: string; nodeNames: R
             ))}
           </Select>
         </label>
-        <span className="ml-auto text-xs text-slate-500 tabular-nums" data-testid="records-total">
-          {total ? `${pageRange(offset, PAGE, total)} of ${total.toLocaleString()}` : ''}
-        </span>
-        <PageButtons offset={offset} pageSize={PAGE} total={total} onPage={setOffset} />
       </div>
       <div className="scrollbar-thin min-h-0 flex-1 overflow-auto">
         {res.loading && !res.data ? (
@@ -98,6 +94,7 @@ export function RecordsTable({ runId, nodeNames }: { runId: string; nodeNames: R
           />
         )}
       </div>
+      <TablePager always offset={offset} pageSize={PAGE} total={total} onPage={setOffset} rangeTestId="records-total" />
       <RecordDetail runId={runId} index={open} nodeNames={nodeNames} onClose={() => setOpen(null)} />
     </div>
   );

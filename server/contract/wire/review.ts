@@ -1,6 +1,7 @@
 /** The review queue as it crosses the wire (GET /api/review, POST /api/review/actions). */
 import type { RecordData } from '../data.ts';
 import type { RecordSummary } from './runs.ts';
+import type { REVIEW_STATUSES, ReviewAction } from '../status.ts';
 
 /** A record that needs a person (GET /api/review). */
 export interface ReviewItem extends RecordSummary {
@@ -9,7 +10,8 @@ export interface ReviewItem extends RecordSummary {
   flowName: string;
 }
 
-export type ReviewStatus = 'needs_review' | 'failed';
+/** The statuses the queue holds (server/contract/status.ts REVIEW_STATUSES). */
+export type ReviewStatus = (typeof REVIEW_STATUSES)[number];
 
 export interface ReviewQuery {
   flowId?: string;
@@ -20,7 +22,8 @@ export interface ReviewQuery {
   limit?: number;
 }
 
-export type ReviewActionKind = 'retry' | 'skip' | 'resolve';
+/** What a person does to a record in the queue (server/contract/status.ts REVIEW_ACTIONS, RECORD_ACTIONS). */
+export type ReviewActionKind = ReviewAction;
 
 export interface ReviewActionBody {
   action: ReviewActionKind;

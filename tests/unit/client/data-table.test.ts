@@ -36,4 +36,13 @@ describe('the shared table', () => {
     expect(html.replace(/<[^>]+>/g, '|')).toMatch(/101–200 of 1,250 addresses\|+Previous\|+Next/);
     expect((html.match(/<button/g) ?? []).length).toBe(2);
   });
+
+  it('a pager that always shows (the review queue, a run\'s records) counts one page too, names one row in the singular, and shows nothing with no row', () => {
+    const pager = (total: number) =>
+      renderToStaticMarkup(h(TablePager, { offset: 0, pageSize: 50, total, onPage: () => undefined, always: true, noun: ['record', 'records'] as const, rangeTestId: 'range', prevTestId: 'prev', nextTestId: 'next' }));
+    const text = (html: string) => html.replace(/<!-- -->/g, '').match(/data-testid="range">([^<]*)</)?.[1];
+    expect([text(pager(1)), text(pager(7)), text(pager(1250))]).toEqual(['1–1 of 1 record', '1–7 of 7 records', '1–50 of 1,250 records']);
+    expect(pager(7)).toMatch(/<button[^>]*disabled=""[^>]*data-testid="next"/);
+    expect(pager(0)).toBe('');
+  });
 });
