@@ -242,7 +242,9 @@ export class Retention {
         result.runs.push(candidate);
         result.bytes += candidate.bytes;
       } catch (err) {
-        if (!(err instanceof ConveyorError) || err.status >= 500) throw err;
+        // A run whose archive cannot be read (E_STORE_DAMAGED: nothing of it was deleted) is kept and
+        // named; the other runs are still pruned. Other failures (the disk, the archive folder) stop.
+        if (!(err instanceof ConveyorError) || (err.status >= 500 && err.code !== 'E_STORE_DAMAGED')) throw err;
         result.skipped.push({ ...candidate, code: err.code, reason: err.message });
       }
     }

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startServer } from '../../../server/main.ts';
+import { Retention } from '../../../server/retention/retention.ts';
 import { repairStore } from '../../../server/store/maintenance.ts';
 import { removeTempDirs } from './fixtures.ts';
 import { damagedSpillFolder, openSpilling, RECORDS } from './spill-damage-fixtures.ts';
@@ -17,11 +18,15 @@ afterEach(removeTempDirs);
 /** The message and hint a user meets for the damaged frame of `record` (file, offset, run, record, what to do). */
 function expectStepSegmentError(err: { code?: string; message?: string; hint?: string }, f: { segment: string; offset: number; record: number; dataDir: string }) {
   expect(err.code).toBe('E_STORE_DAMAGED');
-  expect(err.message).toContain(`${f.segment} at byte ${f.offset}: a frame fails its CRC-32 checksum`);
-  expect(err.message).toContain(`This step segment of run run-a holds the steps of its record ${f.record}`);
-  expect(err.message).not.toMatch(/archive of run/);
+  expectStepSegmentMessage(err.message, f);
   expect(err.hint).toContain(`npx conveyor store verify --data-dir ${f.dataDir}`);
   expect(err.hint).toContain(`npx conveyor store repair --data-dir ${f.dataDir}`);
+}
+
+function expectStepSegmentMessage(message: string | undefined, f: { segment: string; offset: number; record: number }) {
+  expect(message).toContain(`${f.segment} at byte ${f.offset}: a frame fails its CRC-32 checksum`);
+  expect(message).toContain(`This step segment of run run-a holds the steps of its record ${f.record}`);
+  expect(message).not.toMatch(/archive of run/);
 }
 
 describe('a damaged step segment, served', () => {
@@ -61,6 +66,25 @@ describe('a damaged step segment, served', () => {
       await server.close();
     }
     expect(fs.existsSync(f.segment)).toBe(true);
+  });
+});
+
+describe('a damaged step segment, pruned', () => {
+  it('pruning with archives keeps the damaged run (named with E_STORE_DAMAGED and the message) and archives and deletes the others', async () => {
+    const f = await damagedSpillFolder(['run-a', 'run-b']);
+    const store = await openSpilling(f.storeDir);
+    try {
+      const r = await new Retention({ store, dataDir: f.dataDir }).prune({ olderThanDays: 30, archive: true, force: true, actor: 'cli' });
+      expect(r.runs.map((x) => x.id)).toEqual(['run-b']);
+      expect(r.skipped).toHaveLength(1);
+      expect(r.skipped[0]).toMatchObject({ id: 'run-a', code: 'E_STORE_DAMAGED' });
+      expectStepSegmentMessage(r.skipped[0].reason, f);
+      expect(await store.getRun('run-b')).toBeNull();
+      expect(fs.readdirSync(path.join(f.dataDir, 'archive'))).toEqual(['run-b']);
+      expect((await store.getRun('run-a'))?.status).toBe('completed');
+    } finally {
+      await store.close();
+    }
   });
 });
 
