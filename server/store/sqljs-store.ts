@@ -610,7 +610,10 @@ export class SqlJsStore extends SqlJsReads implements Store {
         await this.archiveRun(runId);
       } catch (err) {
         // Written to meanwhile, or the disk refused: try again later, without stalling the others.
-        this.archiveRefused.set(runId, Date.now() + afterMs);
+        // Damage stays until `store repair`, which needs the studio stopped: not tried again by this
+        // process (each try rewrote the archive up to the damaged record), and logged once.
+        const damaged = err instanceof ConveyorError && err.code === 'E_STORE_DAMAGED';
+        this.archiveRefused.set(runId, damaged ? Infinity : Date.now() + afterMs);
         if (!this.closing) this.onError(err);
       }
     }

@@ -117,7 +117,7 @@ describe('a damaged step segment, archived', () => {
     await repaired.close();
   });
 
-  it("the store's archive sweep reports the damaged run with E_STORE_DAMAGED and goes on archiving the other runs", async () => {
+  it("the store's archive sweep reports the damaged run once with E_STORE_DAMAGED and goes on archiving the other runs", async () => {
     const f = await damagedSpillFolder(['run-a', 'run-b']);
     const errors: unknown[] = [];
     const store = await openSpilling(f.storeDir, { archiveAfterMs: 0, archiveCheckMs: 20, onError: (e) => errors.push(e) });
@@ -126,7 +126,9 @@ describe('a damaged step segment, archived', () => {
       for (let i = 0; i < 500 && !(store.isArchived('run-b') && errors.length > 0); i++) await new Promise((r) => setTimeout(r, 20));
       expect(store.isArchived('run-b')).toBe(true);
       expect(store.isArchived('run-a')).toBe(false);
-      expect(errors.length).toBeGreaterThan(0);
+      // Damage stays until a repair (studio stopped): the sweep does not try that run again, so it is logged once.
+      await new Promise((r) => setTimeout(r, 300));
+      expect(errors).toHaveLength(1);
       for (const e of errors) expectStepSegmentError(e as { code?: string; message?: string; hint?: string }, f);
       expect(await store.listSteps('run-b', 4)).toEqual(f.reads.get('run-b')!.records[4].steps);
     } finally {
