@@ -141,6 +141,9 @@ describe('workers on the PostgreSQL store', () => {
     expect(final).toMatchObject({ final: true, status: 'completed' });
     expect(final.counts).toMatchObject({ success: last.counts.success, needs_review: inDoubt, failed: 0, pending: 0, running: 0 });
     expect(updates.filter((u) => !u.final).length).toBeGreaterThan(5);
+    // The counters never go back: a settled record stays settled, update after update, across both studios.
+    const settled = updates.map((u) => (u.counts.success ?? 0) + (u.counts.needs_review ?? 0) + (u.counts.failed ?? 0) + (u.counts.skipped ?? 0));
+    for (let i = 1; i < settled.length; i++) expect(settled[i], `update ${i} of ${settled.length}`).toBeGreaterThanOrEqual(settled[i - 1]);
 
     socket.close();
     for (const w of workers) await kill(await w);
