@@ -4,7 +4,7 @@ import type { ToastKind } from '../stores/toast-store.ts';
 
 // What each status allows is the contract's (server/contract/status.ts): one table for studio and server.
 import { canPause, canStop, isActive, isResumable, RECORD_ACTIONS, REVIEW_ACTIONS, REVIEW_STATUSES, type ReviewAction } from '../../server/contract/status.ts';
-export { canPause, canStop, RECORD_STATUSES, REVIEW_STATUSES } from '../../server/contract/status.ts';
+export { canPause, canStop, RECORD_STATUSES, REVIEW_STATUSES, RUN_STATUSES } from '../../server/contract/status.ts';
 export const isRunActive = isActive;
 export const canResume = isResumable;
 

@@ -17,18 +17,20 @@ import type { AuditEntry, PruneResult as PruneAnswer, RunSpace, StorageAnswer } 
 
 import { DatabaseIcon } from './nav-icons.tsx';
 import { DataTable, TablePager, type Column } from '../components/DataTable.tsx';
-import { isRunActive } from '../lib/run-status.ts';
+import { isRunActive, RUN_STATUSES } from '../lib/run-status.ts';
 // RunHead.status is typed string on the wire (server/contract/wire/storage.ts) though the store writes a RunStatus.
 import type { RunStatus } from '../api/types.ts';
 export { DatabaseIcon };
 
 const PAGE = 50;
-const PRUNE_STATUSES: Record<string, string[] | undefined> = {
+/** The run statuses each choice of the prune form sends (none: every ended run). */
+export const PRUNE_STATUSES: Record<string, readonly string[] | undefined> = {
   ended: undefined,
   completed: ['completed'],
   failed: ['failed'],
   stopped: ['stopped'],
-  any: ['completed', 'failed', 'stopped', 'safe_stopped', 'paused', 'interrupted'],
+  // Every status at rest (server/contract/status.ts): nothing of the run executes.
+  any: RUN_STATUSES.filter((s) => !isRunActive(s)),
 };
 
 const SPACE_COLUMNS: Column[] = [

@@ -3,6 +3,7 @@ import { renderToStaticMarkup } from 'react-dom/server';
 import { describe, expect, it } from 'vitest';
 import { RECORD_STATUSES, reviewActionsFor, reviewStatusOf, statusLabel } from '../../../client/lib/run-status.ts';
 import { NO_FILTERS, ReviewFilters } from '../../../client/review/ReviewFilters.tsx';
+import { PRUNE_STATUSES } from '../../../client/pages/StoragePage.tsx';
 
 /** The studio's record words come from the contract's state machine (server/contract/status.ts). */
 describe('record statuses in the studio', () => {
@@ -28,5 +29,9 @@ describe('record statuses in the studio', () => {
     const select = html.slice(html.indexOf('data-testid="filter-status"'));
     const options = [...select.matchAll(/<option value="([^"]*)"[^>]*>([^<]*)<\/option>/g)].map((m) => `${m[1]}=${m[2]}`);
     expect(options).toEqual(['=Needs review or failed', 'needs_review=Needs review', 'failed=Failed']);
+  });
+
+  it("the storage page's prune choice 'Any that is not executing' sends every run status at rest", () => {
+    expect([...(PRUNE_STATUSES.any ?? [])].sort()).toEqual(['completed', 'failed', 'interrupted', 'paused', 'safe_stopped', 'stopped']);
   });
 });
