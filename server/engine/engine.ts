@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { isResumable } from '../contract/status.ts';
+import { RECORD_ACTIONS, isResumable } from '../contract/status.ts';
 import path from 'node:path';
 import type { RecordData, RejectInfo, RunInput } from '../../nodes/sdk/types.ts';
 import { NodeError, type StepErrorInfo } from '../contract/node-error.ts';
@@ -387,7 +387,8 @@ export class Engine {
         }
         const retried = await applyReviewAction(this.opts.store, action, item, opts, triggers.get(item.runId)!);
         if (retried) toRun.add(item.runId);
-        this.emit({ type: 'record', runId: item.runId, index: item.index, status: retried ? 'running' : action === 'skip' ? 'skipped' : 'success' });
+        // The status the action moves the record to, as the record table says (one per review action).
+        this.emit({ type: 'record', runId: item.runId, index: item.index, status: RECORD_ACTIONS[action].to[0] });
         results.push({ ...item, ok: true });
       } catch (err) {
         const e = err instanceof ConveyorError ? err : new ConveyorError('E_INTERNAL', (err as Error).message, 'Try again.', 500);
