@@ -271,7 +271,9 @@ export class PgStore implements Store {
 
   async stepCounts(runId: string): Promise<Record<string, { success: number; failed: number }>> {
     const out: Record<string, { success: number; failed: number }> = {};
-    for (const r of await this.rows<{ node_id: string; success: number; failed: number }>('SELECT node_id, success, failed FROM step_counts WHERE run_id = $1 ORDER BY node_id', [runId])) {
+    // One row per connection that wrote (writes.ts writeCounts): the counter is their sum.
+    const text = 'SELECT node_id, sum(success)::bigint AS success, sum(failed)::bigint AS failed FROM step_counts WHERE run_id = $1 GROUP BY node_id ORDER BY node_id';
+    for (const r of await this.rows<{ node_id: string; success: number; failed: number }>(text, [runId])) {
       out[r.node_id] = { success: r.success, failed: r.failed };
     }
     return out;

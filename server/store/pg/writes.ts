@@ -270,13 +270,21 @@ export const appendLogs =
     );
   };
 
-/** Adds the batch's step counters, in key order (writers in other processes take the rows in the same order). */
+/**
+ * Adds the batch's step counters, in key order, to this connection's shard of each counter
+ * (migration 6): two transactions open at once are on two connections, so they never wait for each
+ * other's counter rows — before, every commit of a run queued on its one row per node, held until
+ * the holder's process got a core to send COMMIT. Reads sum the shards (pg-store.ts stepCounts).
+ * Modulo 256 bounds the rows per run and node; two connections whose pids share a remainder only
+ * share a row, as all did before.
+ */
 export async function writeCounts(c: pg.PoolClient, counts: Map<string, [number, number]>): Promise<void> {
   if (counts.size === 0) return;
   const keys = [...counts.keys()].sort();
   await c.query(
-    `INSERT INTO step_counts (run_id, node_id, success, failed) SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[])
-     ON CONFLICT (run_id, node_id) DO UPDATE SET success = step_counts.success + excluded.success, failed = step_counts.failed + excluded.failed`,
+    `INSERT INTO step_counts (run_id, node_id, success, failed, shard)
+     SELECT r, n, s, f, pg_backend_pid() % 256 FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[]) AS u(r, n, s, f)
+     ON CONFLICT (run_id, node_id, shard) DO UPDATE SET success = step_counts.success + excluded.success, failed = step_counts.failed + excluded.failed`,
     [keys.map((k) => k.split('\u0000')[0]), keys.map((k) => k.split('\u0000')[1]), keys.map((k) => counts.get(k)![0]), keys.map((k) => counts.get(k)![1])],
   );
 }
