@@ -12,7 +12,7 @@
  * from its archive, inside the same op: see `restoreRun`.
  */
 import path from 'node:path';
-import { isFinished, type RunStatus } from '../../contract/status.ts';
+import { REVIEW_STATUSES, isFinished, type RunStatus } from '../../contract/status.ts';
 import { ConveyorError } from '../../errors.ts';
 import { dataDirOf } from '../integrity.ts';
 import type { Param, Sql } from '../sql.ts';
@@ -25,7 +25,7 @@ import { JSON_COLUMNS, rowValues } from './rows-json.ts';
 export type ArchiveOp = ['H', string, number, string];
 
 /** Records that stay in the database when their run is archived: the review queue reads them. */
-const HOT = "('needs_review', 'failed')";
+const HOT = `(${REVIEW_STATUSES.map((s) => `'${s}'`).join(', ')})`;
 
 const SQL_ARCHIVE_ROWS = [
   `INSERT OR REPLACE INTO archived_keys (run_key, idx, key, status, error_code, in_flight)
