@@ -222,6 +222,24 @@ steps to segments 1.6 s (\`archive/spill.ts\` reads back every step it moves), t
 start and end (the checkpoint read back from the last step), steps spilled from what was committed
 rather than read back from sql.js, and fewer objects per step.
 
+**Steps spilled from what was inserted: tried, not kept.** The applier kept each step's frame row
+(encoded at insert) for records not yet spilled, and the spill wrote frames from those instead of a
+SELECT per record (a record with steps already in the database at first sight, a rolled-back batch or
+the cache over 64 M characters fell back to the SELECT; the frames were byte for byte the same, checked
+on every spill of the store tests). Measured 2026-12-05, 10,000 records, concurrency 64,
+\`bench/engine-chain.ts\`, each case a process of its own, interleaved (load average 11–14 on 2 cores):
+
+| round | CPU: SELECT / kept rows | wall: SELECT / kept rows | peak RSS: SELECT / kept rows |
+| ---: | ---: | ---: | ---: |
+| 1 | 9.28 s / 9.15 s | 23.7 s / 25.6 s | 311 / 507 MB |
+| 2 | 8.65 s / 8.55 s | 22.7 s / 13.8 s | 310 / 472 MB |
+
+CPU per record −1 %, within this machine's noise, for 160–200 MB more peak RSS (an earlier round
+without flattening the rows: 8.66–9.77 s against 9.25–11.86 s, RSS 383–396 against 370–519 MB): the
+saving was not there (not profiled further; likely building the same rows at insert and keeping them
+live across batches, more for the collector, takes back what the SELECT cost). The lever left there is not inserting the steps of a record
+that will be spilled at all (or a step that refers to its output instead of copying it).
+
 ${vsNodeRedMarkdown(vsNodeRed, measuredOn['vs-node-red'], startup, measuredOn['startup'])}
 ## The embedded store with a long history
 
