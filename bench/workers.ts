@@ -150,6 +150,51 @@ export async function measureWorkers(log: (line: string) => void): Promise<Worke
   return { latencyMs: LATENCY_MS, cases, groups };
 }
 
+/**
+ * Step counters in shards (PostgreSQL migration 6), before and after, measured side by side: each
+ * round ran this file's cases on the commit before the change, then on the change (worker processes
+ * from the TypeScript sources in both), on this 2-core machine shared with other work.
+ */
+const SHARDS = `Step counters, before and after (interleaved, 2 rounds, 2026-12-05). Until PostgreSQL migration 6
+every commit of a run added to the run's one \`step_counts\` row per node, so the commits of all
+workers queued on that row while its holder's process waited for a core (sessions sampled \`idle in
+transaction\`); now each connection adds to its own row and reads sum them
+(\`tests/unit/scale/step-count-shards.test.ts\`: an uncommitted counter no longer holds up another
+commit; counts exact). The same commit without and with the change, round by round; round 1's
+"counter shards" rows with 1 and 2 workers ran beside this repository's scale tests (the load at
+their start is higher). The first table is round 2 with the change:
+
+| round | code | flow | workers | time | records/s | CPU (workers) | CPU per record | load average |
+| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |
+| 1 | one counter row | HTTP step, 50 ms | 1 | 9.4 s | 43 | 2.2 s | 5.6 ms | 11.0 → 10.9 |
+| 1 | one counter row | 10-step chain | 1 | 8.6 s | 46 | 2.5 s | 6.1 ms | 11.4 → 12.1 |
+| 1 | one counter row | HTTP step, 50 ms | 2 | 9.7 s | 41 | 3.0 s | 7.6 ms | 12.1 → 13.5 |
+| 1 | one counter row | 10-step chain | 2 | 10.1 s | 40 | 3.1 s | 7.8 ms | 19.0 → 18.3 |
+| 1 | one counter row | HTTP step, 50 ms | 4 | 13.7 s | 29 | 3.8 s | 9.4 ms | 20.1 → 20.0 |
+| 1 | one counter row | 10-step chain | 4 | 16.0 s | 25 | 5.9 s | 14.7 ms | 21.4 → 19.0 |
+| 1 | counter shards | HTTP step, 50 ms | 1 | 28.8 s | 14 | 2.7 s | 6.7 ms | 15.6 → 13.8 |
+| 1 | counter shards | 10-step chain | 1 | 22.1 s | 18 | 3.7 s | 9.3 ms | 13.7 → 12.1 |
+| 1 | counter shards | HTTP step, 50 ms | 2 | 13.3 s | 30 | 4.1 s | 10.2 ms | 12.8 → 11.7 |
+| 1 | counter shards | 10-step chain | 2 | 12.8 s | 31 | 4.6 s | 11.5 ms | 11.1 → 10.8 |
+| 1 | counter shards | HTTP step, 50 ms | 4 | 5.8 s | 69 | 3.5 s | 8.7 ms | 11.6 → 11.5 |
+| 1 | counter shards | 10-step chain | 4 | 11.6 s | 35 | 5.2 s | 13.1 ms | 12.0 → 11.9 |
+| 2 | one counter row | HTTP step, 50 ms | 1 | 15.6 s | 26 | 2.8 s | 7.0 ms | 13.5 → 12.8 |
+| 2 | one counter row | 10-step chain | 1 | 16.9 s | 24 | 2.8 s | 7.0 ms | 12.3 → 12.3 |
+| 2 | one counter row | HTTP step, 50 ms | 2 | 9.6 s | 42 | 2.9 s | 7.2 ms | 13.3 → 13.2 |
+| 2 | one counter row | 10-step chain | 2 | 14.3 s | 28 | 4.1 s | 10.3 ms | 12.4 → 12.9 |
+| 2 | one counter row | HTTP step, 50 ms | 4 | 7.9 s | 51 | 3.6 s | 9.1 ms | 12.7 → 12.4 |
+| 2 | one counter row | 10-step chain | 4 | 10.1 s | 40 | 4.8 s | 11.9 ms | 13.1 → 13.7 |
+| 2 | counter shards | HTTP step, 50 ms | 1 | 10.1 s | 40 | 2.0 s | 5.1 ms | 13.0 → 11.8 |
+| 2 | counter shards | 10-step chain | 1 | 8.2 s | 49 | 2.5 s | 6.2 ms | 11.8 → 11.2 |
+| 2 | counter shards | HTTP step, 50 ms | 2 | 7.5 s | 53 | 2.6 s | 6.6 ms | 11.3 → 11.2 |
+| 2 | counter shards | 10-step chain | 2 | 10.8 s | 37 | 3.5 s | 8.7 ms | 11.4 → 11.6 |
+| 2 | counter shards | HTTP step, 50 ms | 4 | 7.9 s | 51 | 3.5 s | 8.6 ms | 13.0 → 12.0 |
+| 2 | counter shards | 10-step chain | 4 | 10.9 s | 37 | 5.0 s | 12.4 ms | 12.7 → 12.5 |
+
+Within this machine's noise (the same case varies 26–43 records/s between rounds of the old code)
+the change shows no clear gain: the counter row was not what bounds the workers here; CPU is — the
+CPU per record rises with the workers with and without it (1 worker 5.1–9.3 ms, 4 workers 8.6–14.7 ms).`;
+
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
 /** What the speed-ups say, from the figures (the best case with more workers, per flow). */
@@ -160,14 +205,14 @@ function scaling(r: WorkersResult): string {
     return one && more ? `×${(more.recordsPerSec / one.recordsPerSec).toFixed(2)} with ${more.workers}` : 'not measured';
   };
   return `Best speed-up over one worker: ${best('io')} workers on the HTTP step, ${best('chain')} on the chain. Not
-near-linear on this machine, and the figures say why: the workers' CPU per record grows with their
-number (the CPU column) while each is far from a core of its own, and the database's sessions sample
-mostly \`idle in transaction\` — a worker's group commit (step rows, the record, and the run's
-\`step_counts\` rows, which every worker of one run increments) holds its row locks while its process
-waits for a core, so commits of one run queue behind each other. Two cores shared with PostgreSQL and
-other work (load average in the table) are the bound here: more workers need more cores or machines
-(not measured here), and the I/O-bound flow gains only while the workers have CPU to spare. A worker also walks one batch
-at a time: it claims again when its whole batch has ended, so a slow record holds its batch's slots.`;
+near-linear on this machine: the bound is CPU — two cores shared with PostgreSQL and other work (load
+average in the table), the workers' CPU per record growing with their number (the CPU column) while
+each is far from a core of its own. More workers need more cores or machines (not measured here). A
+worker also walks one batch at a time: it claims again when its whole batch has ended, so a slow
+record holds its batch's slots (claiming into a running batch needs the engine to take records into
+it: not done).
+
+${SHARDS}`;
 }
 
 export function workersMarkdown(r: WorkersResult): string {
