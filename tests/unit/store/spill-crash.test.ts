@@ -112,7 +112,11 @@ async function checkRecord(store: SqlJsStore, rec: RecordRow, acked: number, end
   if (!isDeepStrictEqual(steps, written)) expect(steps).toEqual(written); // (the fast path first)
   expect(k).toBeGreaterThanOrEqual(acked);
   expect(rec.data).toEqual(recordData(index));
-  if (ended) expect(rec.status).toBe('success');
+  // Reported done: it stays done — unless it is a retried record (every 10th) whose retry step was
+  // under way, not yet acknowledged, at the kill: that write may have landed, so it is running again
+  // at that step (the child then ends it from there).
+  const retryLanded = index % 10 === 0 && k === SPILL_CRASH_STEPS + 1 && rec.status === 'running';
+  if (ended && !retryLanded) expect(rec.status, `record ${index}, reported done, with ${k} steps`).toBe('success');
   if (rec.status === 'success') {
     expect([SPILL_CRASH_STEPS, ...(index % 10 === 0 ? [SPILL_CRASH_STEPS + 1] : [])]).toContain(k);
     expect(rec).toMatchObject({ checkpoint: null, output: finalOutput(index, k), endedAt: instant(index, k + 1) });
