@@ -7,7 +7,7 @@ import type { KeyAttempt, KeyAttempts, Page, RecordRow, RecordStatus, ReviewFilt
 import { REVIEW_COLUMNS, toReviewItem } from './rows.ts';
 import type { Param, Sql } from './sql.ts';
 import { REVIEW_STATUSES } from '../contract/status.ts';
-import { clampLimit, clampOffset } from './sqljs-reads-paging.ts';
+import { clampLimit, clampOffset } from './paging.ts';
 
 const DEFAULT_REVIEW_LIMIT = 100;
 const DEFAULT_REVIEW_STATUSES: readonly RecordStatus[] = REVIEW_STATUSES;

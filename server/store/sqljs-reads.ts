@@ -53,7 +53,7 @@ import type { ArchiveRef } from './archive/layout.ts';
 import { expandOutcomes, type RunArchive } from './archive/reader.ts';
 import type { StepSpill } from './archive/spill.ts';
 import { stepFromArchive } from './archive/rows-json.ts';
-import { clampLimit, clampOffset } from './sqljs-reads-paging.ts';
+import { clampLimit, clampOffset } from './paging.ts';
 import * as audit from './sqljs-reads-audit.ts';
 import * as report from './sqljs-reads-report.ts';
 

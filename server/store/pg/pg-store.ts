@@ -7,7 +7,8 @@
 import type pg from 'pg';
 import type { FlowDocument } from '../../contract/flow/schema.ts';
 import type { Json, RecordData, TerminalStatus } from '../../../nodes/sdk/types.ts';
-import { RECORD_STATUSES } from '../../contract/status.ts';
+import { RECORD_STATUSES, REVIEW_STATUSES } from '../../contract/status.ts';
+import { clampLimit, clampOffset } from '../paging.ts';
 import type {
   CreateRunExtras,
   FlowRow,
@@ -45,7 +46,7 @@ const DEFAULT_RECORDS_LIMIT = 100;
 const DEFAULT_LOGS_LIMIT = 100;
 const DEFAULT_RUNS_LIMIT = 200;
 const DEFAULT_REVIEW_LIMIT = 100;
-const DEFAULT_REVIEW_STATUSES: readonly RecordStatus[] = ['needs_review', 'failed'];
+const DEFAULT_REVIEW_STATUSES: readonly RecordStatus[] = REVIEW_STATUSES;
 /** Pending and skipped records never attempted anything (a settled record is stored skipped). */
 const ATTEMPT_STATUSES = ['success', 'failed', 'needs_review', 'running'];
 
@@ -492,12 +493,3 @@ export class PgStore implements Store {
   }
 }
 
-function clampLimit(limit: number | undefined, fallback: number): number {
-  if (limit === undefined || !Number.isFinite(limit)) return fallback;
-  return Math.max(0, Math.floor(limit));
-}
-
-function clampOffset(offset: number | undefined): number {
-  if (offset === undefined || !Number.isFinite(offset)) return 0;
-  return Math.max(0, Math.floor(offset));
-}

@@ -1,4 +1,4 @@
-/** Paging of the embedded store's list reads: a limit or offset that is missing, not finite or negative is clamped. */
+/** Paging of both stores' list reads (the same for each): a limit or offset that is missing, not finite or negative is clamped. */
 
 export function clampLimit(limit: number | undefined, fallback: number): number {
   if (limit === undefined || !Number.isFinite(limit)) return fallback;
