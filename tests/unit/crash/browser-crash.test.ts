@@ -29,8 +29,28 @@ afterAll(async () => {
   await new Promise<void>((r) => (site ? site.close(() => r()) : r()));
 });
 
+/**
+ * The gate holds every record at its wait step until the kill: `/gate` answers only once it is
+ * opened, and each page shows `#go` when it answers. (A fixed delay raced the other run's steps
+ * under load: the replay run clicked before the kill.) Opened after the kill, so resumed pages pass.
+ */
+let gateOpen = false;
+const heldAtGate: Array<() => void> = [];
+const GATE_SCRIPT = "<script>fetch('/gate').then(() => { const i = document.createElement('i'); i.id = 'go'; i.textContent = 'go'; document.body.append(i); }, () => {})</script>";
+
+function openGate(): void {
+  gateOpen = true;
+  for (const release of heldAtGate.splice(0)) release();
+}
+
 async function startSite(): Promise<void> {
   site = createServer((req, res) => {
+    if (req.url === '/gate') {
+      const answer = () => { res.writeHead(200, { 'content-type': 'text/plain' }); res.end('go'); };
+      if (gateOpen) answer();
+      else heldAtGate.push(answer);
+      return;
+    }
     if (req.method === 'POST' && req.url === '/submit') {
       let body = '';
       req.on('data', (d) => (body += d));
@@ -38,22 +58,22 @@ async function startSite(): Promise<void> {
         const email = new URLSearchParams(body).get('email') ?? '';
         submits.set(email, (submits.get(email) ?? 0) + 1);
         res.writeHead(200, { 'content-type': 'text/html' });
-        res.end(`<!doctype html><title>Thanks</title><p id="done">Thanks, ${email.replace(/[<&]/g, '')}</p>`);
+        res.end(`<!doctype html><title>Thanks</title><p id="done">Thanks, ${email.replace(/[<&]/g, '')}</p>${GATE_SCRIPT}`);
       });
       return;
     }
     res.writeHead(200, { 'content-type': 'text/html' });
-    res.end('<!doctype html><title>Join</title><form method="post" action="/submit"><label>Email <input id="email" name="email"></label><button id="send" type="submit">Send</button></form>');
+    res.end(`<!doctype html><title>Join</title><form method="post" action="/submit"><label>Email <input id="email" name="email"></label><button id="send" type="submit">Send</button></form>${GATE_SCRIPT}`);
   });
   await new Promise<void>((r) => site.listen(0, '127.0.0.1', () => r()));
   siteUrl = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
 }
 
-/** open → fill → click Send (unsafe) → verify, with a pause before the click (`before`) or after it (`after`). */
+/** open → fill → click Send (unsafe) → verify, held at the gate before the click (`before`) or after it (`after`). */
 function signupFlow(id: string, pause: 'before' | 'after'): FlowDocument {
   const open = { id: 'open', type: 'browser.open', name: 'Open the form', position: { x: 200, y: 0 }, params: { url: `${siteUrl}/form?who={{ email }}`, expectSelectors: ['#email'] } };
   const fill = { id: 'fill', type: 'browser.fill', name: 'Type the email', position: { x: 400, y: 0 }, params: { selectors: ['#email'], value: '{{ email }}' } };
-  const wait = { id: 'wait', type: 'core.delay', name: 'Wait', position: { x: 600, y: 0 }, params: { ms: 4000 } };
+  const wait = { id: 'wait', type: 'browser.wait-for', name: 'Wait for the gate', position: { x: 600, y: 0 }, params: { until: 'visible', selectors: ['#go'], timeoutMs: 120_000 } };
   const click = { id: 'click', type: 'browser.click', name: 'Send', position: { x: 800, y: 0 }, params: { selectors: ['#send'], expectSelectors: ['#done'] } };
   const verify = { id: 'verify', type: 'browser.verify', name: 'Check thanks', position: { x: 1000, y: 0 }, params: { check: 'text', selectors: ['#done'], text: '{{ email }}', textMatch: 'contains' } };
   const chain = pause === 'before' ? [open, fill, wait, click, verify] : [open, fill, click, wait, verify];
@@ -107,6 +127,7 @@ describe('kill -9 between browser steps', () => {
     await untilEveryRecordPassed(studio.url, replay, 'fill');
     await untilEveryRecordPassed(studio.url, lost, 'click');
     await kill(studio.child);
+    openGate();
     expect(Object.fromEntries(submits)).toEqual(Object.fromEntries(PEOPLE.map((e) => [`b-${e}`, 1])));
 
     studio = await startStudio(dataDir);
