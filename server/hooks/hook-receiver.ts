@@ -11,6 +11,7 @@ import type { Store } from '../store/types.ts';
 import { ConveyorError } from '../errors.ts';
 import { parseHookBody } from './hook-body.ts';
 import { ThrottledLog } from './throttled-log.ts';
+import { WaitingEvents } from './waiting-events.ts';
 
 export interface HookReceiverOptions {
   store: Store;
@@ -63,9 +64,11 @@ export class HookReceiver {
   private readonly underWay = new Map<string, string>();
 
   private readonly logLines: ThrottledLog | null;
+  private readonly waiting: WaitingEvents;
 
   constructor(private readonly opts: HookReceiverOptions) {
     this.logLines = opts.log ? new ThrottledLog(opts.log) : null;
+    this.waiting = new WaitingEvents(opts.store, opts.engine);
   }
 
   /**
@@ -144,7 +147,7 @@ export class HookReceiver {
     if (running) {
       return { status: 200, body: { id: running, runId: running, eventId, status: 'duplicate', reason: `Under way in run ${running}: this event was received already and is being processed.` } };
     }
-    const waiting = eventId === null ? null : await this.unfinishedRunOf(target.flowId, eventId);
+    const waiting = eventId === null ? null : await this.waiting.runOf(target.flowId, eventId);
     if (waiting) {
       return { status: 200, body: { id: waiting, runId: waiting, eventId, status: 'duplicate', reason: `Waiting in run ${waiting}, which stopped before processing it: resume that run to process this event.` } };
     }
@@ -164,19 +167,6 @@ export class HookReceiver {
       });
     }
     return { status: 202, body: { id: run.id, runId: run.id, eventId, status: 'accepted' } };
-  }
-
-  /**
-   * A run of the flow at rest (a crash, a shutdown, a Stop) whose record for this event has not begun:
-   * the idempotency check only sees records that began, and Resume would process this one.
-   */
-  private async unfinishedRunOf(flowId: string, eventId: string): Promise<string | null> {
-    const resting = (await this.opts.store.listRunsWithStatus(['interrupted', 'paused', 'stopped', 'safe_stopped'])).filter((r) => r.flowId === flowId);
-    for (const run of resting) {
-      const record = await this.opts.store.getRecord(run.id, 0);
-      if (record?.status === 'pending' && record.data[EVENT_ID_FIELD] === eventId) return run.id;
-    }
-    return null;
   }
 
   private async checkSignature(target: HookTarget, req: HookRequest, where: string): Promise<void> {

@@ -159,6 +159,39 @@ describe('POST /hooks/<flow>/<name>', () => {
     expect(later.body.reason).toContain(`Already done in run ${parked.id}`);
   });
 
+  it('a burst of deliveries reads the runs at rest once, not once per request; a run coming to rest is seen at once', async () => {
+    const { engine, store } = server.conveyor;
+    const scans = vi.spyOn(store, 'listRunsWithStatus');
+    // The hook's look for events waiting in stopped runs (the other readers ask for other statuses).
+    const hookScans = () => scans.mock.calls.filter(([statuses]) => statuses.includes('stopped') && statuses.includes('safe_stopped')).length;
+    try {
+      for (let i = 0; i < 10; i++) {
+        const body = event(`evt_burst_${i}`);
+        const answer = await post(body, signed(body));
+        expect(answer.body.status).toBe('accepted');
+        await engine.waitForRun(answer.body.id);
+      }
+      expect(hookScans()).toBeLessThanOrEqual(1);
+
+      // A run that comes to rest with its event not begun is known to the next request, without waiting.
+      const record = { eventId: 'evt_parked_burst', body: { id: 'evt_parked_burst' }, headers: {}, query: {}, hook: 'payments', receivedAt: new Date().toISOString() };
+      const parked = await engine.startRun({ ...paymentFlow(), settings: { concurrency: 4, businessKey: 'eventId' } }, { input: { records: [record] } });
+      await engine.pause(parked.id);
+      await engine.waitForRun(parked.id);
+      const body = event('evt_parked_burst');
+      const resent = await post(body, signed(body));
+      expect(resent.body).toMatchObject({ status: 'duplicate', runId: parked.id });
+      // Resumed, it is no longer waiting: a resend is the ordinary replay of a done event.
+      await engine.resume(parked.id);
+      await engine.waitForRun(parked.id);
+      const later = await post(body, signed(body));
+      expect(later.body.reason).toContain(`Already done in run ${parked.id}`);
+      expect(hookScans()).toBeLessThanOrEqual(3);
+    } finally {
+      scans.mockRestore();
+    }
+  });
+
   it('refuses a body over the hook\'s limit with 413 before running anything', async () => {
     const before = await runCount();
     const big = JSON.stringify({ id: 'evt_big', pad: 'x'.repeat(5 * 1024) });
