@@ -13,6 +13,8 @@ export interface OutgoingMail {
   from?: string;
   subject: string;
   text: string;
+  /** A fixed Message-ID (without <>) for a message that may be sent again: mail services drop the copy. */
+  messageId?: string;
 }
 
 const TIMEOUT_MS = 15_000;
@@ -58,7 +60,7 @@ export async function sendMail(vault: CredentialSource, policy: NetworkAccess, m
     socketTimeout: TIMEOUT_MS,
   });
   try {
-    await transport.sendMail({ from: mail.from ?? user, to: mail.to, subject: mail.subject.replace(/[\r\n]+/g, ' '), text: mail.text });
+    await transport.sendMail({ from: mail.from ?? user, to: mail.to, subject: mail.subject.replace(/[\r\n]+/g, ' '), text: mail.text, ...(mail.messageId ? { messageId: `<${mail.messageId}>` } : {}) });
   } catch (err) {
     const e = err as { code?: string; responseCode?: number; response?: string; message?: string };
     // nodemailer's messages name the server and its answer, never the password.

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { Json } from '../../nodes/sdk/types.ts';
 import type { Store } from '../store/types.ts';
 import { EMPTY_ALERTS, alertSettings, summarySettings, type AlertSettings, type SummarySettings } from '../contract/wire/monitoring-settings.ts';
@@ -78,6 +79,32 @@ export class MonitorState {
   }
 
   async markSent(summaryId: string, day: string): Promise<void> {
-    await this.store.putNodeState([{ scope: INSTALL, nodeId: SUMMARY, key: `sent:${summaryId}`, value: day }]);
+    await this.store.putNodeState([
+      { scope: INSTALL, nodeId: SUMMARY, key: `sent:${summaryId}`, value: day },
+      { scope: INSTALL, nodeId: SUMMARY, key: `sending:${summaryId}`, value: null },
+    ]);
+  }
+
+  /** The day a summary's mail was last handed to its server without being marked sent after, or null. */
+  async sendingDay(summaryId: string): Promise<string | null> {
+    const v = await this.store.getNodeState(INSTALL, SUMMARY, `sending:${summaryId}`);
+    return typeof v === 'string' ? v : null;
+  }
+
+  /** Written before a summary's mail goes out: a crash before `markSent` leaves it behind. */
+  async markSending(summaryId: string, day: string | null): Promise<void> {
+    await this.store.putNodeState([{ scope: INSTALL, nodeId: SUMMARY, key: `sending:${summaryId}`, value: day }]);
+  }
+
+  /**
+   * A random tag made once per installation, for the Message-ID of summaries: two studios sending a
+   * summary of the same id and day to one mailbox must not look like the same message.
+   */
+  async installTag(): Promise<string> {
+    const v = await this.store.getNodeState(INSTALL, SUMMARY, 'install-tag');
+    if (typeof v === 'string') return v;
+    const tag = randomBytes(8).toString('hex');
+    await this.store.putNodeState([{ scope: INSTALL, nodeId: SUMMARY, key: 'install-tag', value: tag }]);
+    return tag;
   }
 }

@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { instantOf, localTime } from '../../../server/monitoring/zoned-time.ts';
 import { Monitoring } from '../../../server/monitoring/monitoring.ts';
 import { buildSummary } from '../../../server/monitoring/daily-summary.ts';
@@ -113,10 +113,46 @@ describe('daily summary mail', () => {
     expect(line?.msg).toMatch(/127\.0\.0\.1 port \d+ was refused/);
     expect(JSON.stringify(w.log.lines)).not.toContain(SMTP_LOGIN.password);
     // Allowed now (a new object with the allowance), after the retry delay: sent.
-    const fixed = new Monitoring({ store: w.conveyor.store, engine: w.conveyor.engine, scheduler: w.conveyor.scheduler, vault: w.conveyor.vault, log: captureLog(), now: () => Date.parse('2026-05-04T09:20:00Z'), env: { CONVEYOR_ALLOW_HOSTS: `127.0.0.1:${smtp.port}` } });
+    const fixedLog = captureLog();
+    const fixed = new Monitoring({ store: w.conveyor.store, engine: w.conveyor.engine, scheduler: w.conveyor.scheduler, vault: w.conveyor.vault, log: fixedLog, now: () => Date.parse('2026-05-04T09:20:00Z'), env: { CONVEYOR_ALLOW_HOSTS: `127.0.0.1:${smtp.port}` } });
     await fixed.check();
     fixed.close();
     expect(smtp.received).toHaveLength(1);
     expect(await w.monitoring.state.lastSentDay('ops')).toBe('2026-05-04');
+    // The refused try was not taken by any server: nothing to be in doubt about.
+    expect(fixedLog.lines.some((l) => l.context?.code === 'E_SUMMARY_IN_DOUBT')).toBe(false);
+  });
+
+  it('a crash after the mail went out and before it was recorded: the next studio sends it again with the same Message-ID, saying so', async () => {
+    const env = { CONVEYOR_ALLOW_HOSTS: `127.0.0.1:${smtp.port}` };
+    w = await openWorld({ env });
+    await addSmtpCredential(w.conveyor, smtp);
+    w.clock.now = Date.parse('2026-05-04T09:00:00Z');
+    await w.monitoring.state.saveSummaries({ summaries: [{ id: 'ops', enabled: true, time: '08:00', timeZone: 'UTC', recipients: ['boss@team.example'], credential: 'alert-mail', flows: [] }] });
+    // The process dies right after the SMTP server took the mail: "sent" is never written.
+    vi.spyOn(w.monitoring.state, 'markSent').mockRejectedValueOnce(new Error('killed before the write'));
+    await w.monitoring.check();
+    expect(smtp.received).toHaveLength(1);
+    expect(await w.monitoring.state.lastSentDay('ops')).toBeNull();
+
+    const log = captureLog();
+    const { store, engine, scheduler, vault } = w.conveyor;
+    const restarted = new Monitoring({ store, engine, scheduler, vault, log, now: () => Date.parse('2026-05-04T09:01:00Z'), env });
+    await restarted.check();
+    restarted.close();
+    expect(smtp.received).toHaveLength(2);
+    const messageId = (raw: string) => /^Message-ID:\s*(<[^>\r\n]+>)/im.exec(raw)?.[1];
+    expect(messageId(smtp.received[0].raw)).toMatch(/^<summary\.ops\.2026-05-04\.[0-9a-f]{16}@conveyor\.invalid>$/);
+    expect(messageId(smtp.received[1].raw)).toBe(messageId(smtp.received[0].raw));
+    const warning = log.lines.find((l) => l.context?.code === 'E_SUMMARY_IN_DOUBT');
+    expect(warning?.msg).toMatch(/"ops" of 2026-05-04 may have been sent already/);
+    expect(await w.monitoring.state.lastSentDay('ops')).toBe('2026-05-04');
+
+    // The next day's summary is another message; it is not in doubt.
+    w.clock.now = Date.parse('2026-05-05T08:30:00Z');
+    await w.monitoring.check();
+    expect(smtp.received).toHaveLength(3);
+    expect(messageId(smtp.received[2].raw)).toMatch(/^<summary\.ops\.2026-05-05\./);
+    expect(w.log.lines.some((l) => l.context?.code === 'E_SUMMARY_IN_DOUBT')).toBe(false);
   });
 });
