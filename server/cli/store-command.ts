@@ -8,14 +8,15 @@ import { ConveyorError } from '../errors.ts';
 import { backupStore, repairStore, restoreStore, verifyStore } from '../store/maintenance.ts';
 import { copyEmbeddedToPg } from '../store/pg/copy.ts';
 import type { SpillCheck } from '../store/archive/spill-check.ts';
+import type { DataFileCheck } from '../store/data-files.ts';
 import { storeChoice } from '../store/open-store.ts';
 
 export const STORE_USAGE = `  store verify [--data-dir DIR] [--json]
                                          report the state of the data folder's store (snapshot,
                                          journal files, torn tail, run archives and step segments,
                                          every byte read; damage with its file, offset and the
-                                         records it takes) without changing anything; exit 0 only
-                                         when healthy
+                                         records it takes; evidence and uploads against their
+                                         SHA-256) without changing anything; exit 0 only when healthy
   store repair [--data-dir DIR]          keep what is intact, move damaged files aside into
                                          store/damaged-<time>/, print what was lost, mark records
                                          whose unsafe steps may have run as in doubt (studio stopped)
@@ -43,6 +44,12 @@ function spillJson(c: SpillCheck) {
   };
 }
 
+/** An evidence file or upload in `verify --json`: its state against its recorded SHA-256. */
+function fileJson(c: DataFileCheck) {
+  const s = c.state;
+  return { kind: c.kind, ref: c.ref, file: c.file, state: s.state, reason: 'reason' in s ? s.reason : s.state === 'lost' ? s.lost.reason : null, ...(s.state === 'lost' ? { lost: s.lost } : {}) };
+}
+
 export async function storeCommand(args: string[]): Promise<number> {
   const [sub, ...rest] = args;
   const { positionals, values } = parseArgs({ args: rest, allowPositionals: true, options: { 'data-dir': { type: 'string' }, json: { type: 'boolean' }, from: { type: 'string' }, to: { type: 'string' }, replace: { type: 'boolean' } } });
@@ -50,7 +57,7 @@ export async function storeCommand(args: string[]): Promise<number> {
   switch (sub) {
     case 'verify': {
       const r = await verifyStore(dataDir);
-      if (values.json) console.log(JSON.stringify({ storeDir: r.storeDir, healthy: r.healthy, empty: r.empty, snapshot: r.inspection?.snapshot ?? null, damage: r.inspection?.damage ?? null, files: r.inspection?.files.map((f) => ({ file: f.path, entries: f.frames.length, firstSeq: f.frames[0]?.seq ?? null, lastSeq: f.frames.at(-1)?.seq ?? null, bytes: f.size, torn: f.torn, damage: f.damage && { offset: f.damage.offset, reason: f.damage.reason } })) ?? [], stepSegments: r.spills.map(spillJson) }, null, 2));
+      if (values.json) console.log(JSON.stringify({ storeDir: r.storeDir, healthy: r.healthy, empty: r.empty, snapshot: r.inspection?.snapshot ?? null, damage: r.inspection?.damage ?? null, files: r.inspection?.files.map((f) => ({ file: f.path, entries: f.frames.length, firstSeq: f.frames[0]?.seq ?? null, lastSeq: f.frames.at(-1)?.seq ?? null, bytes: f.size, torn: f.torn, damage: f.damage && { offset: f.damage.offset, reason: f.damage.reason } })) ?? [], stepSegments: r.spills.map(spillJson), dataFiles: r.files.map(fileJson) }, null, 2));
       else for (const line of r.lines) (r.healthy ? console.log : console.error)(line);
       return r.healthy ? 0 : 1;
     }

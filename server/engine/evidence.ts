@@ -1,12 +1,18 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { EvidenceSink } from '../../nodes/sdk/types.ts';
+import { evidenceRecordOf } from '../store/data-files.ts';
+import { sumOf, writeFileAtomic } from '../store/file-sums.ts';
 import type { Masker } from './secret-masker.ts';
 
 /**
  * Evidence files live under DATA_DIR/evidence/<run>/; a step keeps only their references.
  * Text evidence is masked like everything else; images (screenshots) are the node's job: a browser
  * connector must hide password fields before it takes one.
+ *
+ * Each file is written whole (synced, renamed in), then its SHA-256 record `.<file>.sum` beside it
+ * (store/file-sums.ts): the reference reaches the step only after both, so a step never names a
+ * file that is not on disk, and serving it checks every byte.
  */
 export function evidenceSink(dir: string, runId: string, recordIndex: number, collect: string[], masker?: Masker): EvidenceSink {
   return {
@@ -19,8 +25,10 @@ export function evidenceSink(dir: string, runId: string, recordIndex: number, co
       const safe = name.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 80) || 'evidence';
       const ref = `${runId}/${recordIndex}-${Date.now().toString(36)}-${safe}`;
       const file = path.join(dir, ref);
+      const bytes = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
       await mkdir(path.dirname(file), { recursive: true });
-      await writeFile(file, content);
+      await writeFileAtomic(file, bytes);
+      await writeFileAtomic(evidenceRecordOf(file), JSON.stringify(sumOf(bytes)));
       collect.push(ref);
       return ref;
     },

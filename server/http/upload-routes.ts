@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -8,13 +8,14 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { RecordData, RunInput } from '../../nodes/sdk/types.ts';
 import { ConveyorError } from '../errors.ts';
+import { dataFileError, UPLOAD_ID, uploadRecordOf, UPLOADS_DIR } from '../store/data-files.ts';
+import { checkFile, readRecord, sumHasher, writeFileAtomic } from '../store/file-sums.ts';
 import { parseQuery } from './parse.ts';
 
 /** Largest file one upload may carry. */
 export const MAX_UPLOAD_BYTES = 200 * 1024 * 1024;
 
-/** An upload's id: random lower-case letters and digits plus the file's extension. */
-export const UPLOAD_ID = /^[a-z0-9]+\.(xlsx|csv)$/;
+export { UPLOAD_ID };
 
 const ZIP_MAGIC = Buffer.from([0x50, 0x4b, 0x03, 0x04]);
 
@@ -27,7 +28,7 @@ export interface UploadInfo {
 }
 
 export function uploadsDir(dataDir: string): string {
-  return path.join(dataDir, 'uploads');
+  return path.join(dataDir, UPLOADS_DIR);
 }
 
 /** Where files are written while incomplete (uploads until their last byte); emptied at start. */
@@ -62,6 +63,8 @@ export async function cleanTempFiles(dataDir: string, log: (line: string) => voi
  * `POST /api/uploads?name=people.xlsx` with the file itself as the body (any content type).
  * The file is streamed to `<dataDir>/uploads/<id>` (never held in memory) and can then be given
  * to a run or a dry check as `input.fileId`. Only .xlsx (a real zip) and .csv are accepted.
+ * Its SHA-256 is taken while it streams and recorded in `<id>.json` (store/file-sums.ts), written
+ * after the file is synced and renamed in: every read checks it (resolveUpload).
  */
 export function uploadRoutes(dataDir: string): Router {
   const router = Router();
@@ -94,9 +97,11 @@ export function uploadRoutes(dataDir: string): Router {
     const part = path.join(tempDir(dataDir), `${id}.part`);
     let size = 0;
     let head = Buffer.alloc(0);
+    const sum = sumHasher();
     const meter = new Transform({
       transform(chunk: Buffer, _enc, done) {
         size += chunk.length;
+        sum.update(chunk);
         if (size > MAX_UPLOAD_BYTES) return done(tooLarge());
         if (head.length < 4) head = Buffer.concat([head, chunk.subarray(0, 4 - head.length)]);
         done(null, chunk);
@@ -123,9 +128,16 @@ export function uploadRoutes(dataDir: string): Router {
     if (ext === '.csv' && isZip) {
       await refuse(new ConveyorError('E_UPLOAD_TYPE', `"${name}" is an Excel workbook named .csv.`, 'Rename it to .xlsx, or save it from Excel as "CSV UTF-8 (.csv)".', 415));
     }
+    // Synced before its checksum is recorded: the record never names bytes that are not on disk.
+    const fh = await open(part, 'r+');
+    try {
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
     await rename(part, target);
     const info: UploadInfo = { id, name, size };
-    await writeFile(`${target}.json`, JSON.stringify({ ...info, uploadedAt: new Date().toISOString() }));
+    await writeFileAtomic(uploadRecordOf(target), JSON.stringify({ ...info, uploadedAt: new Date().toISOString(), ...sum.done() }), tempDir(dataDir));
     res.status(201).json(info);
   });
 
@@ -136,21 +148,23 @@ function tooLarge(): ConveyorError {
   return new ConveyorError('E_BODY_TOO_LARGE', `The file is larger than ${MAX_UPLOAD_BYTES / 1024 / 1024} MB.`, 'Split the spreadsheet into several files and start one run for each.', 413);
 }
 
-/** The uploaded file behind `fileId`, as a run input's `file` (its original name kept for messages). */
+/**
+ * The uploaded file behind `fileId`, as a run input's `file` (its original name kept for messages).
+ * Every byte is checked against the SHA-256 recorded at upload: a damaged, cut or missing file
+ * answers E_UPLOAD_DAMAGED and no run or dry check reads it. One uploaded before checksums is read
+ * as it is.
+ */
 export async function resolveUpload(dataDir: string, fileId: string): Promise<{ path: string; name: string }> {
   const notFound = () =>
     new ConveyorError('E_UPLOAD_NOT_FOUND', `There is no uploaded file "${fileId}".`, 'Upload the file again (POST /api/uploads) and use the id it answers.', 422);
   if (!UPLOAD_ID.test(fileId)) throw notFound();
   const file = path.join(uploadsDir(dataDir), fileId);
-  const found = await stat(file).catch(() => null);
-  if (!found?.isFile()) throw notFound();
-  let name = fileId;
-  try {
-    const meta = JSON.parse(await readFile(`${file}.json`, 'utf8')) as { name?: unknown };
-    if (typeof meta.name === 'string' && meta.name) name = meta.name;
-  } catch {
-    /* no meta: the id is the name */
-  }
+  const state = await checkFile(file, uploadRecordOf(file));
+  if (state.state === 'missing' && !state.sum) throw notFound();
+  const meta = await readRecord(uploadRecordOf(file));
+  const recorded = meta && 'value' in meta ? meta.value.name : undefined;
+  const name = typeof recorded === 'string' && recorded ? recorded : fileId;
+  if (state.state !== 'ok' && state.state !== 'unchecked') throw dataFileError('upload', fileId, state, name);
   return { path: file, name };
 }
 

@@ -14,6 +14,7 @@ import { buildReport } from '../report/build-report.ts';
 import { reportToXlsx } from '../report/report-xlsx.ts';
 import { activeRunError, ACTIVE_RUN_STATUSES, runInReviewError, type AuditActor, type RunHead } from '../store/retention.ts';
 import type { RunStatus, Store } from '../store/types.ts';
+import { removeEvidenceFolder } from '../store/data-files.ts';
 import type { RunSpace, StorageTotals, PruneCandidate, PruneResult } from '../contract/wire/storage.ts';
 export type { RunSpace, StorageTotals, PruneCandidate, PruneResult };
 
@@ -207,13 +208,14 @@ export class Retention {
       throw err;
     }
     this.sizes.delete(runId);
-    await rm(path.join(this.dataDir, 'evidence', runId), { recursive: true, force: true });
+    await removeEvidenceFolder(this.dataDir, runId);
     let uploadDeleted: string | null = null;
     if (head.upload && UPLOAD_ID.test(head.upload) && (await this.store.runsUsingUpload(head.upload, runId)) === 0) {
       const file = path.join(this.dataDir, 'uploads', head.upload);
       if (await fileBytes(file)) uploadDeleted = head.upload;
-      await rm(file, { force: true });
+      // Its checksum record first: a stop in between leaves an unchecked file, never a "missing" one.
       await rm(`${file}.json`, { force: true });
+      await rm(file, { force: true });
     }
     return { id: runId, flowName: head.flowName, status: head.status, records, bytes: space.bytes, archive, uploadDeleted };
   }
@@ -348,8 +350,8 @@ export class Retention {
       const file = path.join(dir, name);
       const st = await stat(file).catch(() => null);
       if (!st?.isFile() || now - st.mtimeMs < this.uploadGraceMs) continue;
+      if (!name.endsWith('.part')) await rm(`${file}.json`, { force: true }); // the record first (see deleteRun)
       await rm(file, { force: true });
-      if (!name.endsWith('.part')) await rm(`${file}.json`, { force: true });
       deleted.push({ id: name, bytes: st.size });
       bytes += st.size;
     }
@@ -363,7 +365,7 @@ export class Retention {
       const st = await stat(folder).catch(() => null);
       if (!st?.isDirectory() || now - st.mtimeMs < this.uploadGraceMs || runs.has(name)) continue;
       const size = await folderBytes(folder);
-      await rm(folder, { recursive: true, force: true });
+      await removeEvidenceFolder(this.dataDir, name);
       evidence.push(name);
       bytes += size;
     }

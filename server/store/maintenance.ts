@@ -21,6 +21,7 @@ import { archiveFolders, checkArchives, copyArchives, copySpills, describeArchiv
 import { ARCHIVES_DIR } from './archive/layout.ts';
 import { spillDirName } from './archive/spill.ts';
 import { lostStepsAudit } from './retention.ts';
+import { checkDataFiles, dataFilesLossLine, describeDataFiles, isBad, lostFilesLines, repairDataFiles, type DataFileCheck, type LostFile } from './data-files.ts';
 import { checkSpills, describeSpills, lostStepsLines, repairSpills, spillLossLine, spillRefs, spillsHealthy, type LostSteps, type SpillCheck, type SpillRef } from './archive/spill-check.ts';
 
 export const BACKUP_MANIFEST = 'conveyor-backup.json';
@@ -43,14 +44,21 @@ export interface VerifyResult {
   inspection: StoreInspection | null;
   /** Runs' step segments, every byte checked. */
   spills: SpillCheck[];
+  /** Evidence files and uploads, every byte checked against the SHA-256 recorded with them. */
+  files: DataFileCheck[];
   lines: string[];
 }
 
 /** Reports the state of a data folder's store; changes nothing (safe while the studio runs). */
 export async function verifyStore(dataDir: string): Promise<VerifyResult> {
   const storeDir = storeDirOf(dataDir);
+  const files = await checkDataFiles(path.resolve(dataDir));
+  const filesOk = !files.some(isBad);
   if (!fs.existsSync(storeDir)) {
-    return { storeDir, empty: true, healthy: true, inspection: null, spills: [], lines: [`No store in ${storeDir} yet: nothing is stored.`] };
+    // A data folder of the PostgreSQL store (or a new one) still holds its evidence and uploads.
+    const lines = [`No store in ${storeDir}: the runs are stored elsewhere (PostgreSQL) or nothing is stored yet.`, ...describeDataFiles(files)];
+    if (!filesOk) lines.push(dataFilesVerdict(files));
+    return { storeDir, empty: true, healthy: filesOk, inspection: null, spills: [], files, lines };
   }
   let { ins, spills } = await spillState(storeDir);
   // A run archived or deleted while this ran (the studio may run) takes a folder the journal just
@@ -58,15 +66,21 @@ export async function verifyStore(dataDir: string): Promise<VerifyResult> {
   if (!spillsHealthy(spills)) ({ ins, spills } = await spillState(storeDir));
   const archives = checkArchives(storeDir);
   const damaged = archives.filter((a) => a.damage);
-  const lines = [...inspectionLines(ins), ...describeArchives(archives), ...describeSpills(spills)];
+  const lines = [...inspectionLines(ins), ...describeArchives(archives), ...describeSpills(spills), ...describeDataFiles(files)];
+  if (!filesOk) lines.push(dataFilesVerdict(files));
   if (ins.damage) lines.push(...damageLines(ins));
   else if (damaged.length > 0 || !spillsHealthy(spills)) {
     const what = [...damaged.map((a) => `the archive of run ${a.runId ?? a.name}`), spillLossLine(spills)].filter((w) => w);
     lines.push(
       `Damaged: ${what.join(', ')}. The studio answers E_STORE_DAMAGED for what they hold. Restore a backup (conveyor store restore DIR) or keep what is intact with conveyor store repair (a damaged archive's run goes, damaged steps go; reported).`,
     );
-  } else lines.push(`Healthy: entries up to ${ins.lastSeq}.`);
-  return { storeDir, empty: false, healthy: ins.damage === null && damaged.length === 0 && spillsHealthy(spills), inspection: ins, spills, lines };
+  } else if (filesOk) lines.push(`Healthy: entries up to ${ins.lastSeq}.`);
+  return { storeDir, empty: false, healthy: ins.damage === null && damaged.length === 0 && spillsHealthy(spills) && filesOk, inspection: ins, spills, files, lines };
+}
+
+/** The verdict on damaged or missing evidence and uploads: served or read, they are refused. */
+function dataFilesVerdict(files: DataFileCheck[]): string {
+  return `Damaged: ${dataFilesLossLine(files)}. The studio refuses to serve or read them (E_EVIDENCE_DAMAGED, E_UPLOAD_DAMAGED); everything else is served. Restore a backup (conveyor store restore DIR) or move them aside with conveyor store repair (reported, never deleted).`;
 }
 
 /** The snapshot and each journal file. */
@@ -124,6 +138,8 @@ export interface RepairResult {
   lostRuns: Array<{ runId: string; records: number; steps: number; reason: string }>;
   /** Records whose steps were in damaged step segments (the records stay, without those steps). */
   lostSteps: LostSteps[];
+  /** Evidence files and uploads that were damaged or missing (moved aside, their record marked lost). */
+  lostFiles: LostFile[];
   lines: string[];
 }
 
@@ -187,8 +203,11 @@ export async function repairStore(dataDir: string, opts: { now?: Date } = {}): P
   const storeDir = storeDirOf(dataDir);
   const unlock = lockDataDir(path.resolve(dataDir));
   try {
-    const result: RepairResult = { storeDir, changed: false, asideDir: null, moved: [], loss: null, snapshotRuns: null, inDoubt: [], lostRuns: [], lostSteps: [], lines: [] };
+    const result: RepairResult = { storeDir, changed: false, asideDir: null, moved: [], loss: null, snapshotRuns: null, inDoubt: [], lostRuns: [], lostSteps: [], lostFiles: [], lines: [] };
+    const files = await checkDataFiles(path.resolve(dataDir));
+    const filesBad = files.some(isBad);
     if (!fs.existsSync(storeDir)) {
+      if (filesBad) return await repairFilesOnly(result, files, path.resolve(dataDir), opts.now ?? new Date(), null);
       result.lines.push(`No store in ${storeDir}: nothing to repair.`);
       return result;
     }
@@ -198,6 +217,7 @@ export async function repairStore(dataDir: string, opts: { now?: Date } = {}): P
     // An archive folder that is gone altogether (deleted, moved) shows only once the store is read.
     const missing = !ins.damage && damagedArchives.length === 0 ? await missingArchiveCount(storeDir) : 0;
     if (!ins.damage && damagedArchives.length === 0 && missing === 0 && spillsOk) {
+      if (filesBad) return await repairFilesOnly(result, files, storeDir, opts.now ?? new Date(), ins.lastSeq);
       result.lines.push(`The store in ${storeDir} is healthy (entries up to ${ins.lastSeq}): nothing to repair.`);
       return result;
     }
@@ -283,6 +303,9 @@ export async function repairStore(dataDir: string, opts: { now?: Date } = {}): P
       if (fixed.lost.length > 0) notes.push("Written to the audit trail: one 'steps.lost' entry per run (the Storage page, GET /api/audit).");
     }
 
+    await setFilesAside(result, files, aside, now);
+    notes.push(...lostFilesLines(result.lostFiles));
+
     result.loss = describeEntries(lostFrames);
     result.inDoubt = await markInDoubt(storeDir, result.loss, now);
     result.lines = repairLines(result, notes, ins.lastSeq, journalDamaged);
@@ -291,6 +314,31 @@ export async function repairStore(dataDir: string, opts: { now?: Date } = {}): P
   } finally {
     unlock();
   }
+}
+
+/** Damaged or missing evidence and uploads into `aside` (never deleted); their records say they are gone. */
+async function setFilesAside(result: RepairResult, files: DataFileCheck[], aside: string, now: Date): Promise<void> {
+  result.lostFiles = await repairDataFiles(files, aside, now);
+  for (const l of result.lostFiles) result.moved.push(path.relative(aside, l.movedTo ?? path.join(aside, l.kind === 'evidence' ? 'evidence' : 'uploads', l.ref)) + (l.movedTo ? '' : ' (missing: marked lost)'));
+}
+
+/**
+ * Only evidence or uploads are damaged: they go aside into `<under>/damaged-<time>/` (the store's
+ * folder, or the data folder when the runs are in PostgreSQL); the store is not touched.
+ */
+async function repairFilesOnly(result: RepairResult, files: DataFileCheck[], under: string, now: Date, lastSeq: number | null): Promise<RepairResult> {
+  const aside = path.join(under, `damaged-${stamp(now)}`);
+  await fsp.mkdir(aside, { recursive: true });
+  result.asideDir = aside;
+  result.changed = true;
+  await setFilesAside(result, files, aside, now);
+  result.lines = [
+    `Repaired the evidence and uploads of ${path.dirname(result.storeDir)}${lastSeq === null ? '' : ` (the store is healthy, entries up to ${lastSeq}: kept as it is)`}.`,
+    ...lostFilesLines(result.lostFiles),
+    `Moved aside (not deleted) into ${aside}: ${result.moved.join(', ')}.`,
+  ];
+  await fsp.writeFile(path.join(aside, 'repair-report.txt'), result.lines.join('\n') + '\n');
+  return result;
 }
 
 /** The snapshot and journal, and the step segments checked against the frames records name (refs null: the journal or snapshot is damaged). */
@@ -392,7 +440,7 @@ async function markInDoubt(storeDir: string, loss: LossSummary, now: Date): Prom
 function repairLines(r: RepairResult, notes: string[], lastSeq: number, journalDamaged = true): string[] {
   const lines = [`Repaired the store in ${r.storeDir}.`, ...notes];
   lines.push(`Moved aside (not deleted) into ${r.asideDir}: ${r.moved.join(', ')}.`);
-  lines.push(`Kept: the snapshot and every entry up to ${lastSeq}${r.lostRuns.length ? ', and every other run archive' : ''}${r.lostSteps.length ? ', and every other record\'s steps' : ''}.`);
+  lines.push(`Kept: the snapshot and every entry up to ${lastSeq}${r.lostRuns.length ? ', and every other run archive' : ''}${r.lostSteps.length ? ', and every other record\'s steps' : ''}${r.lostFiles.length ? ', and every other evidence file and upload' : ''}.`);
   const loss = r.loss!;
   if (!journalDamaged) {
     // Only archives were damaged: the journal lost nothing.
@@ -528,6 +576,7 @@ export async function backupStore(
     }
     files.push(...archiveFolders(storeCopy).map((n) => `${ARCHIVES_DIR}/${n}`));
     await copyRest(path.resolve(dataDir), dest);
+    await checkCopiedFiles(path.resolve(dataDir), dest);
     const now = opts.now ?? new Date();
     const manifest = { format: 1, createdAt: now.toISOString(), source: path.resolve(dataDir), lastSeq: ins.lastSeq, files };
     await fsp.writeFile(path.join(dest, BACKUP_MANIFEST), JSON.stringify(manifest, null, 2) + '\n');
@@ -538,7 +587,7 @@ export async function backupStore(
       lastSeq: ins.lastSeq,
       files,
       attempts: attempt,
-      lines: [`Backup of ${path.resolve(dataDir)} written to ${dest}: the store up to entry ${ins.lastSeq} (${files.join(', ')}), verified, and the folder's other files.`],
+      lines: [`Backup of ${path.resolve(dataDir)} written to ${dest}: the store up to entry ${ins.lastSeq} (${files.join(', ')}), verified, and the folder's other files (evidence and uploads checked against their SHA-256).`],
     };
   }
   throw new ConveyorError('E_BACKUP_FAILED', `No consistent copy of ${source} could be taken in ${maxAttempts} attempts (${lastProblem}).`, 'The store rotated its files during every attempt: try again, or stop the studio for the backup.', 500);
@@ -566,6 +615,23 @@ async function readWhole(file: string): Promise<Buffer | null> {
   } finally {
     await fh.close();
   }
+}
+
+/**
+ * Every byte of the evidence and uploads copied into a backup, against their recorded SHA-256: a
+ * damaged source refuses the backup (nothing is left in `dest`) — a restore of it would be refused.
+ */
+async function checkCopiedFiles(dataDir: string, dest: string): Promise<void> {
+  const copied = await checkDataFiles(dest);
+  if (!copied.some(isBad)) return;
+  for (const name of await fsp.readdir(dest)) await fsp.rm(path.join(dest, name), { recursive: true, force: true });
+  const source = (await checkDataFiles(dataDir)).find(isBad);
+  if (source) {
+    const s = source.state as { reason: string };
+    throw new ConveyorError('E_STORE_DAMAGED', `The ${source.kind === 'evidence' ? 'evidence file' : 'uploaded file'} ${source.ref} in ${dataDir} is ${source.state.state}: ${s.reason}; no backup was taken.`, 'See "npx conveyor store verify"; move the damaged files aside with "npx conveyor store repair" (studio stopped) and take the backup again.', 500);
+  }
+  const bad = copied.find(isBad)!;
+  throw new ConveyorError('E_BACKUP_FAILED', `The copy of ${bad.ref} did not match the file it was copied from (it changed while it was copied); no backup was taken.`, 'Take the backup again.', 500);
 }
 
 /** The data folder's other files (vault, evidence, uploads…), not the store, the lock or set-aside data. */
@@ -601,6 +667,11 @@ export async function restoreStore(dataDir: string, backupDir: string, opts: { n
       'Restore another (earlier) backup.',
       2,
     );
+  }
+  const badFile = (await checkDataFiles(src)).find(isBad);
+  if (badFile) {
+    const s = badFile.state as { reason: string };
+    throw new ConveyorError('E_BACKUP_INVALID', `The backup in ${src} is damaged: the ${badFile.kind === 'evidence' ? 'evidence file' : 'uploaded file'} ${badFile.ref} is ${badFile.state.state}: ${s.reason}. Nothing was restored.`, `See it with "npx conveyor store verify --data-dir ${src}"; restore another (earlier) backup.`, 2);
   }
   // Every byte of its run archives and step segments too: a restore never brings damage back.
   const archiveDamage = checkArchives(path.join(src, 'store')).find((a) => a.damage)?.damage;

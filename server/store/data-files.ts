@@ -1,0 +1,204 @@
+/**
+ * The data folder's loose files and their checksums (file-sums.ts):
+ * - evidence: DATA_DIR/evidence/<run>/<record>-<time>-<name>, its record `.<file>.sum` beside it;
+ * - uploads: DATA_DIR/uploads/<id>, its record the upload's `<id>.json` (name, size, uploadedAt).
+ * Checked when served or read (the evidence route, a run's upload) and by `conveyor store verify`;
+ * `store repair` moves damaged ones aside and leaves the record saying so; backup and restore check
+ * them. These files live on disk whichever store holds the runs (embedded or PostgreSQL).
+ */
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import { ConveyorError } from '../errors.ts';
+import { checkFile, isPartFile, readRecord, writeFileAtomic, type FileState, type LostMark } from './file-sums.ts';
+
+export const EVIDENCE_DIR = 'evidence';
+export const UPLOADS_DIR = 'uploads';
+/** An upload's id: random lower-case letters and digits plus the file's extension. */
+export const UPLOAD_ID = /^[a-z0-9]+\.(xlsx|csv)$/;
+/** A run folder and an evidence file name as the evidence route accepts them. */
+export const EVIDENCE_RUN = /^[A-Za-z0-9_-]+$/;
+export const EVIDENCE_FILE = /^[A-Za-z0-9._-]+$/;
+
+/** The checksum record of an evidence file: a dotfile beside it (never served: the route refuses dotfiles). */
+export function evidenceRecordOf(file: string): string {
+  return path.join(path.dirname(file), `.${path.basename(file)}.sum`);
+}
+
+export function uploadRecordOf(file: string): string {
+  return `${file}.json`;
+}
+
+export interface DataFileCheck {
+  kind: 'evidence' | 'upload';
+  /** `<run>/<file>` for evidence, the upload's id. */
+  ref: string;
+  file: string;
+  record: string;
+  state: FileState;
+}
+
+export const isBad = (c: DataFileCheck) => c.state.state === 'damaged' || c.state.state === 'missing';
+
+/** Every evidence file and upload of the data folder, every byte read; changes nothing. */
+export async function checkDataFiles(dataDir: string): Promise<DataFileCheck[]> {
+  const checks: DataFileCheck[] = [];
+  const evidenceRoot = path.join(dataDir, EVIDENCE_DIR);
+  for (const run of (await names(evidenceRoot)).sort()) {
+    const folder = path.join(evidenceRoot, run);
+    if (!EVIDENCE_RUN.test(run) || !(await fsp.stat(folder).catch(() => null))?.isDirectory()) continue;
+    const inFolder = await names(folder);
+    const files = new Set(inFolder.filter((n) => !n.startsWith('.')));
+    // A record whose file is gone names it: `.<file>.sum`.
+    for (const n of inFolder) if (n.startsWith('.') && n.endsWith('.sum') && !isPartFile(n)) files.add(n.slice(1, -4));
+    for (const name of [...files].sort()) {
+      const file = path.join(folder, name);
+      checks.push({ kind: 'evidence', ref: `${run}/${name}`, file, record: evidenceRecordOf(file), state: await checkFile(file, evidenceRecordOf(file)) });
+    }
+  }
+  const uploads = path.join(dataDir, UPLOADS_DIR);
+  const inUploads = await names(uploads);
+  const ids = new Set(inUploads.filter((n) => UPLOAD_ID.test(n)));
+  for (const n of inUploads) if (n.endsWith('.json') && UPLOAD_ID.test(n.slice(0, -5))) ids.add(n.slice(0, -5));
+  for (const id of [...ids].sort()) {
+    const file = path.join(uploads, id);
+    const state = await checkFile(file, uploadRecordOf(file));
+    // The meta of an upload an older version wrote, without its file: nothing was recorded to miss.
+    if (state.state === 'missing' && !state.sum) continue;
+    checks.push({ kind: 'upload', ref: id, file, record: uploadRecordOf(file), state });
+  }
+  return checks;
+}
+
+async function names(dir: string): Promise<string[]> {
+  return fsp.readdir(dir).catch(() => [] as string[]);
+}
+
+/** "run r1, record 3" from an evidence reference `<run>/<record>-<time>-<name>`. */
+function evidenceOwner(ref: string): string {
+  const [run, file] = ref.split('/');
+  const record = /^(\d+)-/.exec(file ?? '')?.[1];
+  return record === undefined ? `run ${run}` : `run ${run}, record ${record}`;
+}
+
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+/** What `store verify` prints about evidence and uploads: counts, then each file that is not ok. */
+export function describeDataFiles(checks: DataFileCheck[]): string[] {
+  const lines: string[] = [];
+  for (const kind of ['evidence', 'upload'] as const) {
+    const of = checks.filter((c) => c.kind === kind);
+    if (of.length === 0) continue;
+    const count = (s: FileState['state']) => of.filter((c) => c.state.state === s).length;
+    const parts = [`${count('ok')} checked ok`];
+    if (count('unchecked')) parts.push(`${count('unchecked')} unchecked (written before checksums: served as they are)`);
+    if (count('damaged')) parts.push(`${count('damaged')} DAMAGED`);
+    if (count('missing')) parts.push(`${count('missing')} MISSING`);
+    if (count('lost')) parts.push(`${count('lost')} moved aside by an earlier repair`);
+    lines.push(`  ${kind === 'evidence' ? 'evidence' : 'uploads'}: ${plural(of.length, 'file')}, ${parts.join(', ')}`);
+    for (const c of of) {
+      const s = c.state;
+      const who = c.kind === 'evidence' ? ` (${evidenceOwner(c.ref)})` : '';
+      if (s.state === 'damaged') lines.push(`    ${c.kind} ${c.ref}${who}: DAMAGED: ${s.reason}`);
+      else if (s.state === 'missing') lines.push(`    ${c.kind} ${c.ref}${who}: MISSING: ${s.reason}`);
+      else if (s.state === 'lost') lines.push(`    ${c.kind} ${c.ref}${who}: moved aside by store repair on ${s.lost.at} (${s.lost.reason})`);
+    }
+  }
+  return lines;
+}
+
+/** "2 evidence files and 1 upload" (damaged or missing), or '' when none. */
+export function dataFilesLossLine(checks: DataFileCheck[]): string {
+  const bad = checks.filter(isBad);
+  const ev = bad.filter((c) => c.kind === 'evidence').length;
+  const up = bad.length - ev;
+  return [ev ? plural(ev, 'evidence file') : '', up ? plural(up, 'uploaded file') : ''].filter((w) => w).join(' and ');
+}
+
+export interface LostFile {
+  kind: 'evidence' | 'upload';
+  ref: string;
+  state: 'damaged' | 'missing';
+  reason: string;
+  /** Where the file (and its record) went; null when there was no file to move. */
+  movedTo: string | null;
+}
+
+/**
+ * Moves every damaged evidence file and upload into `aside` (`evidence/<run>/…`, `uploads/…`, with
+ * its record), never deleting, and writes its record again saying it is gone (`lost`): serving it
+ * then answers that it was moved aside, and verify no longer reports it. Missing ones get the mark.
+ */
+export async function repairDataFiles(checks: DataFileCheck[], aside: string, now: Date): Promise<LostFile[]> {
+  const lost: LostFile[] = [];
+  for (const c of checks) {
+    const s = c.state;
+    if (s.state !== 'damaged' && s.state !== 'missing') continue;
+    const dest = path.join(aside, c.kind === 'evidence' ? EVIDENCE_DIR : UPLOADS_DIR, c.ref);
+    let movedTo: string | null = null;
+    await fsp.mkdir(path.dirname(dest), { recursive: true });
+    if (await exists(c.file)) {
+      await fsp.rename(c.file, dest);
+      movedTo = dest;
+    }
+    const rec = await readRecord(c.record);
+    if (rec) await fsp.copyFile(c.record, path.join(path.dirname(dest), path.basename(c.record)));
+    const mark: LostMark = { at: now.toISOString(), reason: `${s.state}: ${s.reason}`, movedTo };
+    const kept = rec && 'value' in rec ? rec.value : {};
+    await writeFileAtomic(c.record, JSON.stringify({ ...kept, ...(s.sum ?? {}), lost: mark }));
+    lost.push({ kind: c.kind, ref: c.ref, state: s.state, reason: s.reason, movedTo });
+  }
+  return lost;
+}
+
+async function exists(file: string): Promise<boolean> {
+  return (await fsp.stat(file).catch(() => null))?.isFile() ?? false;
+}
+
+/** What `store repair` prints about them. */
+export function lostFilesLines(lost: LostFile[]): string[] {
+  return lost.map((l) => {
+    const what = l.kind === 'evidence' ? `Evidence ${l.ref} (${evidenceOwner(l.ref)})` : `Upload ${l.ref}`;
+    const where = l.movedTo ? `moved to ${l.movedTo}` : 'nothing to move';
+    const after = l.kind === 'evidence' ? 'the record keeps its steps; opening the file answers that it is gone' : 'runs that read it keep their records; a new run needs the file uploaded again';
+    return `${what} was ${l.state} (${l.reason}): lost, ${where}; ${after}.`;
+  });
+}
+
+/**
+ * Removes a run's evidence folder: renamed into DATA_DIR/tmp first (emptied at start), then deleted,
+ * so a stop midway never leaves records whose files are gone (verify would call them missing).
+ */
+export async function removeEvidenceFolder(dataDir: string, runId: string): Promise<void> {
+  const tmp = path.join(dataDir, 'tmp');
+  const doomed = path.join(tmp, `evidence-${runId}-${Date.now().toString(36)}`);
+  await fsp.mkdir(tmp, { recursive: true });
+  try {
+    await fsp.rename(path.join(dataDir, EVIDENCE_DIR, runId), doomed);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw err;
+  }
+  await fsp.rm(doomed, { recursive: true, force: true });
+}
+
+// ------------------------------------------------------------------ serving
+
+const REPAIR_HINT =
+  'Run "npx conveyor store verify" to see every damaged file, then restore a backup ("npx conveyor store restore DIR") or move the damaged files aside with "npx conveyor store repair" (studio stopped; nothing is deleted).';
+
+/** The refusal to serve (or read) a file that is not the one written; names the file, never its bytes. */
+export function dataFileError(kind: 'evidence' | 'upload', ref: string, s: Exclude<FileState, { state: 'ok' } | { state: 'unchecked' }>, name?: string): ConveyorError {
+  const code = kind === 'evidence' ? 'E_EVIDENCE_DAMAGED' : 'E_UPLOAD_DAMAGED';
+  const what = kind === 'evidence' ? `The evidence file "${ref}"` : `The uploaded file ${name && name !== ref ? `"${name}" (${ref})` : `"${ref}"`}`;
+  const details = { file: ref, state: s.state };
+  if (s.state === 'lost') {
+    const folder = s.lost.movedTo?.split(path.sep).find((p) => p.startsWith('damaged-'));
+    const where = folder ? ` into store/${folder}/` : '';
+    const hint = kind === 'evidence' ? 'The record and its steps are intact; the original file is only in a backup taken before the damage.' : 'Upload the file again and start the run with the id it answers.';
+    return new ConveyorError(code, `${what} is gone: store repair moved it aside${where} on ${s.lost.at} (${s.lost.reason}).`, hint, 410, { ...details, reason: s.lost.reason });
+  }
+  const verb = s.state === 'damaged' ? 'is damaged' : 'is missing';
+  const refused = kind === 'evidence' ? 'It was not served.' : 'No run read it.';
+  const hint = kind === 'evidence' ? REPAIR_HINT : `Upload the file again and use the new id. ${REPAIR_HINT}`;
+  return new ConveyorError(code, `${what} ${verb}: ${s.reason}. ${refused}`, hint, 500, { ...details, reason: s.reason });
+}
