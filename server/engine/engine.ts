@@ -11,6 +11,7 @@ import { checkRunTransition, writeRunStatus } from './run-transition.ts';
 import { isStoreWriteError, type StoreWriteFailure } from '../store/write-failure.ts';
 import { compileFlow, type CompiledFlow } from './compiled-flow.ts';
 import type { EngineEvent, EngineListener } from './events.ts';
+import { BatchFeed } from './batch-feed.ts';
 import { LiveRun, emptyCounts, type NodeCounters } from './live-run.ts';
 import { LogBuffer } from './log-buffer.ts';
 import { walkRecord, type RunContext } from './record-walker.ts';
@@ -59,7 +60,17 @@ export interface ClaimedBatch {
   done: Promise<void>;
   /** Pause: the records finish their current step and stop there. Stop: their steps are cancelled too. */
   halt(kind: 'pause' | 'stop'): void;
+  /**
+   * An open batch only: more claimed records of the run (with their pacing slots) for the walkers
+   * under way. False once the batch is closed, halted or over: the caller keeps them (its claims).
+   */
+  add(records: QueuedRecord[], starts?: ReadonlyMap<number, number>): boolean;
+  /** No more records will be added: `done` settles once those taken have ended. */
+  close(): void;
 }
+
+/** How a claimed record's walk ended, as told to the worker (`onEnded`): finished (its claim is gone with its last commit), or not. */
+export type ClaimedEnd = 'finished' | 'halted' | 'abandoned' | 'unwritten';
 
 export interface StartOptions {
   input?: RunInput;
@@ -89,7 +100,7 @@ interface ActiveRun {
    * A worker's batch: the run's status belongs to the workers (server/worker), and a record whose commit `abandon` matches (a lost claim) is left to whoever holds it now.
    * `starts`: the start the workers' shared pacing gave each pending record of a paced run (ms since the epoch; server/worker/claims.ts), used instead of this process's own pacing.
    */
-  batch?: { abandon(err: unknown): boolean; starts?: ReadonlyMap<number, number> };
+  batch?: { abandon(err: unknown): boolean; starts?: Map<number, number>; feed?: BatchFeed; slots?: number; onEnded?(index: number, end: ClaimedEnd): void };
   /** The secrets its steps resolved: masked in every log line, step, record and event of the run. */
   masker: SecretMasker;
   done: Promise<void>;
@@ -425,19 +436,38 @@ export class Engine {
    * checkpoints like a run's own records, but writes no run status at the end — the workers settle
    * the run together (server/worker/settle.ts). A record whose commit fails with an error `abandon`
    * accepts (its claim was lost to another worker) is dropped, the others go on. `records` is consumed:
-   * the slot of each record taken is emptied (a run holds no finished record's data).
+   * the slot of each record taken is emptied (a run holds no finished record's data). `open`: the
+   * batch takes more records while it runs (`add`, walked by up to `slots` walkers within the run's
+   * concurrency) until `close`; each record's end is told to `onEnded`, so the worker claims anew as
+   * slots free (server/worker/worker.ts).
    */
-  executeClaimed(row: RunRow, records: QueuedRecord[], opts: { abandon(err: unknown): boolean; counts: StatusCounts; steps?: Record<string, { success: number; failed: number }>; starts?: ReadonlyMap<number, number> }): ClaimedBatch {
+  executeClaimed(
+    row: RunRow,
+    records: QueuedRecord[],
+    opts: { abandon(err: unknown): boolean; counts: StatusCounts; steps?: Record<string, { success: number; failed: number }>; starts?: ReadonlyMap<number, number>; open?: { slots: number; onEnded(index: number, end: ClaimedEnd): void } },
+  ): ClaimedBatch {
     if (this.active.has(row.id)) throw new ConveyorError('E_RUN_BUSY', `Run ${row.id} already executes in this process.`, 'Wait for its batch to end.', 409);
     const flow = compileFlow(row.flow, this.opts.registry);
-    const run = this.launch(row, flow, new LiveRun('running', opts.counts, [...flow.nodes.keys()], opts.steps), records, { abandon: opts.abandon, starts: opts.starts });
+    const feed = opts.open ? new BatchFeed() : undefined;
+    // An open batch always has a slot map: the pacer reads the one it is given at the start, and later claims add to it.
+    const batch = { abandon: opts.abandon, starts: opts.starts || feed ? new Map(opts.starts ?? []) : undefined, feed, slots: opts.open?.slots, onEnded: opts.open?.onEnded };
+    const run = this.launch(row, flow, new LiveRun('running', opts.counts, [...flow.nodes.keys()], opts.steps), records, batch);
     return {
       done: run.done,
       halt: (kind) => {
         if (run.halt) return;
         haltRun(run, kind);
+        feed?.wake();
         if (kind === 'stop') run.abort.abort();
       },
+      add: (more, starts) => {
+        if (!feed || feed.closed || run.halt || this.active.get(row.id) !== run) return false;
+        if (starts) for (const [i, at] of starts) batch.starts?.set(i, at);
+        records.push(...more);
+        feed.wake();
+        return true;
+      },
+      close: () => feed?.close(),
     };
   }
 
@@ -551,7 +581,23 @@ export class Engine {
     };
     let next = 0;
     const pace = await this.pacer(run);
+    const feed = run.batch?.feed;
+    // Any halt (pause, stop, safe stop, the store) wakes the walkers waiting for more records.
+    if (feed) run.halted.signal.addEventListener('abort', () => feed.wake(), { once: true });
     const worker = async () => {
+      for (;;) {
+        await walkQueue();
+        if (!feed || feed.closed || run.halt !== null) return;
+        // Records end, the worker claims more: an open batch's walkers wait for them, and the
+        // taken slots leave the front of the queue (an open batch's queue would grow by every record).
+        if (next > 0 && next === queue.length) {
+          queue.length = 0;
+          next = 0;
+        }
+        await feed.next();
+      }
+    };
+    const walkQueue = async () => {
       while (run.halt === null && next < queue.length) {
         const rec = queue[next];
         // A taken record leaves the queue: the run holds the data of the records still to start and
@@ -566,11 +612,20 @@ export class Engine {
         let end: Awaited<ReturnType<typeof walkRecord>>;
         try {
           end = await walkRecord(rc, rec);
+          run.batch?.onEnded?.(rec.index, end.end);
         } catch (err) {
           // A worker that lost the record's claim: whoever holds it now goes on from its last commit.
-          if (run.batch?.abandon(err)) continue;
-          // A worker whose database is away: its claims lapse and the records go on from their last commit.
-          if (run.batch && isStoreWriteError(err)) break;
+          if (run.batch?.abandon(err)) {
+            run.batch.onEnded?.(rec.index, 'abandoned');
+            continue;
+          }
+          // A worker whose database is away: its claims lapse (or, in an open batch, the worker gives
+          // this one back) and the records go on from their last commit.
+          if (run.batch && isStoreWriteError(err)) {
+            run.batch.onEnded?.(rec.index, 'unwritten');
+            if (run.batch.feed) continue;
+            break;
+          }
           // A commit the store could not write: the record resumes from its last committed step.
           if (!isStoreWriteError(err)) throw err;
           this.haltForStore(run, { code: 'E_STORE_WRITE', message: err.message, hint: (err as ConveyorError).hint, transient: true });
@@ -583,7 +638,7 @@ export class Engine {
       }
     };
     try {
-      const workers = Math.max(1, Math.min(run.row.settings.concurrency, queue.length));
+      const workers = Math.max(1, Math.min(run.row.settings.concurrency, Math.max(queue.length, run.batch?.slots ?? 0)));
       try {
         await Promise.all(Array.from({ length: workers }, worker));
       } finally {

@@ -118,10 +118,16 @@ export async function renewClaims(pool: pg.Pool, worker: string, leaseMs: number
   return r.rowCount ?? 0;
 }
 
-/** Gives back this worker's claims of a run it stops walking (paused, stopped, or shutting down). */
-export async function releaseClaims(pool: pg.Pool, worker: string, runId?: string): Promise<void> {
+/**
+ * Gives back this worker's claims of a run it stops walking (paused, stopped, or shutting down);
+ * `only`: just those of some records (taken and not walked: their walk could not be written), or all
+ * but some (a batch that ended while the records of a new claim of its run were being taken).
+ */
+export async function releaseClaims(pool: pg.Pool, worker: string, runId?: string, only?: { indexes: number[] } | { except: number[] }): Promise<void> {
   if (runId === undefined) await pool.query('DELETE FROM record_claims WHERE worker = $1', [worker]);
-  else await pool.query('DELETE FROM record_claims WHERE worker = $1 AND run_id = $2', [worker, runId]);
+  else if (only === undefined) await pool.query('DELETE FROM record_claims WHERE worker = $1 AND run_id = $2', [worker, runId]);
+  else if ('except' in only) await pool.query('DELETE FROM record_claims WHERE worker = $1 AND run_id = $2 AND idx <> ALL($3::int[])', [worker, runId, only.except]);
+  else if (only.indexes.length > 0) await pool.query('DELETE FROM record_claims WHERE worker = $1 AND run_id = $2 AND idx = ANY($3::int[])', [worker, runId, only.indexes]);
 }
 
 /** A write the fence refused: this worker no longer holds the record (its lease lapsed and another took it). */

@@ -246,6 +246,12 @@ export class PgStore implements Store {
     return rows.length ? (await this.records(rows))[0] : null;
   }
 
+  /** Several records of a run in one query, in index order (a worker reading the records it claimed; absent ones left out). */
+  async getRecords(runId: string, indexes: number[]): Promise<RecordRow[]> {
+    if (indexes.length === 0) return [];
+    return this.records(await this.rows(`SELECT ${RECORD_COLUMNS} FROM records WHERE run_id = $1 AND idx = ANY($2::int[]) ORDER BY idx`, [runId, indexes]));
+  }
+
   async listRecords(runId: string, filter: { status?: RecordStatus; offset?: number; limit?: number } = {}): Promise<Page<RecordRow>> {
     const limit = clampLimit(filter.limit, DEFAULT_RECORDS_LIMIT);
     const offset = clampOffset(filter.offset);
