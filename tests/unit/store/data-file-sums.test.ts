@@ -238,3 +238,24 @@ describe('evidence and uploads, every byte checked', () => {
     expect(run.status).toBe(201);
   }, SLOW);
 });
+
+describe('a data folder without an embedded store (the PostgreSQL store keeps runs in the database, evidence and uploads on disk)', () => {
+  it('store verify reports its damaged evidence and store repair moves it into DATA_DIR/damaged-<time>/ without creating a store', async () => {
+    const dataDir = tempDir('conveyor-sums-pg-');
+    const evidenceDir = path.join(dataDir, 'evidence');
+    const ref = await evidenceSink(evidenceDir, 'run_p', 7, []).attach('failed.png', screenshot(7), 'image/png');
+    const ok = await evidenceSink(evidenceDir, 'run_p', 8, []).attach('ok.png', screenshot(8), 'image/png');
+    flip(path.join(evidenceDir, ref));
+    const v = await verifyStore(dataDir);
+    expect(v).toMatchObject({ empty: true, healthy: false });
+    expect(v.lines.join('\n')).toContain(`evidence ${ref} (run run_p, record 7): DAMAGED`);
+    const now = new Date('2026-02-03T04:05:06.000Z');
+    const r = await repairStore(dataDir, { now });
+    expect(r.asideDir).toBe(path.join(dataDir, 'damaged-2026-02-03T04-05-06-000Z'));
+    expect(r.lostFiles).toEqual([{ kind: 'evidence', ref, state: 'damaged', reason: expect.stringMatching(/do not match/), movedTo: path.join(r.asideDir!, 'evidence', ref) }]);
+    expect(fs.existsSync(path.join(dataDir, 'store'))).toBe(false);
+    expect(fs.readFileSync(path.join(r.asideDir!, 'evidence', ref)).length).toBe(4004);
+    expect(fs.readFileSync(path.join(evidenceDir, ok)).equals(screenshot(8))).toBe(true);
+    expect((await verifyStore(dataDir)).healthy).toBe(true);
+  });
+});
