@@ -4,6 +4,7 @@
  * `store verify`, moved aside by `store repair` (the record then says it is gone), refuses a backup
  * and a restore; files written before checksums are still served (reported unchecked).
  */
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -249,6 +250,13 @@ describe('a data folder without an embedded store (the PostgreSQL store keeps ru
     const v = await verifyStore(dataDir);
     expect(v).toMatchObject({ empty: true, healthy: false });
     expect(v.lines.join('\n')).toContain(`evidence ${ref} (run run_p, record 7): DAMAGED`);
+    // The CLI: exit 1, and in --json each file with its state.
+    const cli = spawnSync(process.execPath, ['bin/conveyor.js', 'store', 'verify', '--json', '--data-dir', dataDir], { encoding: 'utf8', env: { ...process.env, CONVEYOR_FROM_SOURCE: '1' }, timeout: 120_000 });
+    expect(cli.status).toBe(1);
+    expect(JSON.parse(cli.stdout).dataFiles).toEqual([
+      { kind: 'evidence', ref, file: path.join(evidenceDir, ref), state: 'damaged', reason: 'its bytes do not match the SHA-256 recorded when it was written' },
+      { kind: 'evidence', ref: ok, file: path.join(evidenceDir, ok), state: 'ok', reason: null },
+    ]);
     const now = new Date('2026-02-03T04:05:06.000Z');
     const r = await repairStore(dataDir, { now });
     expect(r.asideDir).toBe(path.join(dataDir, 'damaged-2026-02-03T04-05-06-000Z'));
@@ -257,5 +265,5 @@ describe('a data folder without an embedded store (the PostgreSQL store keeps ru
     expect(fs.readFileSync(path.join(r.asideDir!, 'evidence', ref)).length).toBe(4004);
     expect(fs.readFileSync(path.join(evidenceDir, ok)).equals(screenshot(8))).toBe(true);
     expect((await verifyStore(dataDir)).healthy).toBe(true);
-  });
+  }, SLOW);
 });
