@@ -10,6 +10,10 @@ import { openVault, type Vault } from '../../server/vault/vault.ts';
 import { FLOW_FORMAT, type FlowDocument } from '../../server/contract/flow/schema.ts';
 import { startSmtpRelay, type SmtpRelay } from '../../demo/smtp-relay.ts';
 
+// The mail servers of these tests listen on 127.0.0.1, which the network policy keeps steps from
+// reaching unless allowed: allowed here as an administrator would (CONVEYOR_ALLOW_HOSTS).
+process.env.CONVEYOR_ALLOW_HOSTS = '127.0.0.1';
+
 /**
  * One send step, several sender accounts: each record names its account (as Distribute writes it),
  * the engine resolves it from the real vault and checks its scope, and the mail goes out through a

@@ -5,6 +5,11 @@ import { failureOf, fakeCredentials, runNode } from '../sdk/testing.ts';
 import { Resources } from '../sdk/resources.ts';
 import { startDovecot, type Dovecot } from '../../tests/support/mail/dovecot.ts';
 import { startSmtpRelay, type SmtpRelay } from '../../tests/support/mail/smtp.ts';
+import { networkPolicy } from '../sdk/network.ts';
+
+// The mail servers of these tests listen on 127.0.0.1, which the network policy keeps steps from
+// reaching unless allowed: allowed here as an administrator would (CONVEYOR_ALLOW_HOSTS).
+process.env.CONVEYOR_ALLOW_HOSTS = '127.0.0.1';
 
 // Real Dovecot + a local SMTP server that delivers every accepted message into Dovecot.
 let dovecot: Dovecot;
@@ -99,6 +104,20 @@ describe('mail.send (local SMTP server → real Dovecot)', () => {
     const creds = fakeCredentials([{ name: 'mailer', kind: 'smtp', fields: { host: '127.0.0.1', port: 1, secure: false, user: 'u' }, secrets: { password: 'pass' } }]);
     const err = await failureOf(() => runNode(sendMail, { ...SEND, timeoutMs: 2_000 }, { email: 'x@example.test', name: 'X', code: '1' }, { credentials: creds }));
     expect(err).toMatchObject({ code: 'E_SMTP_SEND', transient: true });
+  });
+
+  it('connects only to a mail server the network policy allows: a local one not allowed is refused with E_NETWORK_BLOCKED, nothing sent', async () => {
+    const before = smtp.received.length;
+    const record = { email: 'x@example.test', name: 'X', code: '1' };
+    // The flow's policy without any allowance (nor the administrator's): 127.0.0.1 is this computer.
+    const err = await failureOf(() => runNode(sendMail, SEND, record, { credentials: credentials(), network: networkPolicy([], {}) }));
+    expect(err).toMatchObject({ code: 'E_NETWORK_BLOCKED', transient: false });
+    expect(err.message).toContain(`127.0.0.1 port ${smtp.port} was refused`);
+    expect(smtp.received).toHaveLength(before);
+    // The flow's Allowed hosts naming the server: sent.
+    const { result } = await runNode(sendMail, SEND, record, { credentials: credentials(), network: networkPolicy([`127.0.0.1:${smtp.port}`], {}) });
+    expect(result.emit[0].port).toBe('out');
+    expect(smtp.received).toHaveLength(before + 1);
   });
 
   it('refuses an invalid recipient before connecting', async () => {

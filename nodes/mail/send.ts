@@ -7,6 +7,7 @@ import { abortError } from '../sdk/abort.ts';
 import { fieldName } from '../sdk/fields.ts';
 import { renderTemplate } from '../../server/contract/expression/template.ts';
 import { mailCredential } from './lib/connect.ts';
+import { smtpTarget, type SmtpTarget } from './lib/smtp-target.ts';
 import { addOpenPixel, addUnsubscribeFooter, trackLinks } from './lib/tracking.ts';
 import type { NodeContext, RecordData } from '../sdk/types.ts';
 
@@ -100,8 +101,16 @@ export const sendMail = defineNode({
     if (unsubscribeUrl && text && !text.includes(unsubscribeUrl)) text = `${text}\n\nUnsubscribe: ${unsubscribeUrl}\n`;
     if (html && p.trackOpens) html = addOpenPixel(html, ctx.tracking!.openUrl());
 
+    let target: SmtpTarget;
+    try {
+      target = await smtpTarget(ctx.network, server.host, server.port);
+    } catch (err) {
+      // A refused host is E_NETWORK_BLOCKED as it is; a failed lookup is what nodemailer called EDNS (transient).
+      throw err instanceof NodeError ? err : smtpError({ code: 'EDNS', message: (err as Error).message }, server.host, server.port);
+    }
     const transport = nodemailer.createTransport({
-      host: server.host,
+      host: target.host,
+      tls: target.tls,
       port: server.port,
       secure: server.secure,
       auth: { user: server.user, pass: server.password },

@@ -1,8 +1,8 @@
-import net from 'node:net';
 import nodemailer from 'nodemailer';
 import type { NetworkAccess } from '../../nodes/sdk/network.ts';
 import type { CredentialSource } from '../engine/credentials.ts';
 import { ConveyorError } from '../errors.ts';
+import { smtpTarget, type SmtpTarget } from '../../nodes/mail/lib/smtp-target.ts';
 
 /** The node type an alert's SMTP credential must allow: whoever may send mail from flows with it may send alerts. */
 export const ALERT_MAIL_NODE_TYPE = 'mail.send';
@@ -43,18 +43,18 @@ export async function sendMail(vault: CredentialSource, policy: NetworkAccess, m
   const host = String(cred.fields.host ?? '');
   const port = Number(cred.fields.port ?? 587);
   const user = String(cred.fields.user ?? '');
-  let address: string;
+  let target: SmtpTarget;
   try {
-    address = (await policy.resolve(host, port)).address;
+    target = await smtpTarget(policy, host, port);
   } catch (err) {
     throw deliveryError(`mail to ${mail.to.join(', ')} could not be sent: ${(err as Error).message}`);
   }
   const transport = nodemailer.createTransport({
-    host: address,
+    host: target.host,
     port,
     secure: typeof cred.fields.secure === 'boolean' ? cred.fields.secure : false,
     auth: { user, pass: cred.secrets.password ?? '' },
-    tls: net.isIP(host) ? undefined : { servername: host },
+    tls: target.tls,
     connectionTimeout: TIMEOUT_MS,
     greetingTimeout: TIMEOUT_MS,
     socketTimeout: TIMEOUT_MS,

@@ -9,6 +9,10 @@ import { startTestServer } from '../server/support.ts';
 import { startSmtpRelay, type SmtpRelay } from '../../../demo/smtp-relay.ts';
 import { FLOW_FORMAT, type FlowDocument } from '../../../server/contract/flow/schema.ts';
 
+// The mail servers of these tests listen on 127.0.0.1, which the network policy keeps steps from
+// reaching unless allowed: allowed here as an administrator would (CONVEYOR_ALLOW_HOSTS).
+process.env.CONVEYOR_ALLOW_HOSTS = '127.0.0.1';
+
 /**
  * Tracked outreach end to end: the studio sends a mail through a real SMTP server (the demo relay)
  * with tracked links, an open pixel and an unsubscribe link; the test then behaves like the
