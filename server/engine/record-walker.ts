@@ -1,4 +1,4 @@
-import type { Json, LogLevel, NodeLogger, RecordData, TerminalStatus } from '../../nodes/sdk/types.ts';
+import type { LogLevel, NodeResources, RecordData, TerminalStatus } from '../../nodes/sdk/types.ts';
 import type { StepErrorInfo } from '../contract/node-error.ts';
 import type { RecordCheckpoint, RecordRow, RecordStatus, RecordUpdate, StepRow, Store, TokenState } from '../store/types.ts';
 import type { CompiledFlow, CompiledNode } from './compiled-flow.ts';
@@ -9,16 +9,16 @@ import { advance, endToken, initialCheckpoint, nextRunnable, recordStatus } from
 import { runStep, type StepOutcome } from './step-runner.ts';
 import { checkAfter, checkBefore } from './step-checks.ts';
 import { decideFailure } from './failure-decision.ts';
-import { evidenceSink } from './evidence.ts';
 import { sleep } from './sleep.ts';
 import { Resources } from '../../nodes/sdk/resources.ts';
 import type { NetworkAccess } from '../../nodes/sdk/network.ts';
-import { credentialAccess, type CredentialSource } from './credentials.ts';
+import type { CredentialSource } from './credentials.ts';
 import type { Masker, SecretMasker } from './secret-masker.ts';
 import { needsReplay, rewind, rewound, sessionLostError } from './session-replay.ts';
 import { NO_STATE, stateAccess, stateScopeOf, stateWrites, type StateLocks } from './node-state.ts';
 import { checkpointWrite, fanOutRefusal } from './fan-out.ts';
 import { checkRecordTransition } from './record-transition.ts';
+import { StepServices } from './step-services.ts';
 import type { FlowCalls, TrackingAccess } from '../../nodes/sdk/services.ts';
 import type { StepWatch } from './watchdog.ts';
 
@@ -55,6 +55,13 @@ export interface RunContext {
   watch?: StepWatch;
 }
 
+/** What every step of one record shares (its context's `resources`, `run` and `record`). */
+interface RecordShared {
+  resources: NodeResources;
+  run: { id: string; flowId: string };
+  record: { id: string; index: number };
+}
+
 export type WalkEnd = { end: 'finished'; status: TerminalStatus } | { end: 'halted' };
 
 type RecordError = NonNullable<RecordRow['error']>;
@@ -84,6 +91,12 @@ async function walk(rc: RunContext, rec: Pick<RecordRow, 'index' | 'data' | 'sta
   let firstCommit = true;
   // Whether a step of this walk opened the record's live session (its page): a resumed record has none.
   let sessionOpen = false;
+  // The same for every step of the record: made once, not per step.
+  const shared: RecordShared = {
+    resources: { run: rc.runResources, record: recordResources },
+    run: { id: rc.runId, flowId: rc.flowId },
+    record: { id: `${rc.runId}:${rec.index}`, index: rec.index },
+  };
   if (status === 'pending') {
     setStatus(rc, rec.index, status, 'running');
     status = 'running';
@@ -132,7 +145,7 @@ async function walk(rc: RunContext, rec: Pick<RecordRow, 'index' | 'data' | 'sta
         outcome = doubt.outcome;
         rc.logs.add(rc.runId, rec.index, node.id, 'warn', doubt.verdict === 'happened' ? `${node.name} was interrupted before it committed; its post-check says it happened, so it is not run again.` : `${node.name}: ${outcome.ok ? '' : outcome.error.message}`, null, masker);
       } else {
-        outcome = await attemptStep(rc, rec, cp, node, token, attempt, evidence, startedAt, recordResources, scope, masker);
+        outcome = await attemptStep(rc, rec, cp, node, token, attempt, evidence, startedAt, shared, scope, masker);
         if (node.def.session === 'opens') sessionOpen = true;
       }
       if (outcome.ok) {
@@ -161,6 +174,7 @@ async function walk(rc: RunContext, rec: Pick<RecordRow, 'index' | 'data' | 'sta
       cp.inFlight = null;
 
       const seq = ++cp.seq;
+      const t1 = Date.now();
       const step: StepRow = {
         runId: rc.runId,
         recordIndex: rec.index,
@@ -175,8 +189,8 @@ async function walk(rc: RunContext, rec: Pick<RecordRow, 'index' | 'data' | 'sta
         error: outcome.ok ? null : outcome.error,
         evidence,
         startedAt: started,
-        endedAt: new Date().toISOString(),
-        durationMs: Date.now() - t0,
+        endedAt: new Date(t1).toISOString(),
+        durationMs: t1 - t0,
       };
 
       let lastData: RecordData = token.data;
@@ -230,7 +244,8 @@ async function walk(rc: RunContext, rec: Pick<RecordRow, 'index' | 'data' | 'sta
       // Finished when nothing can run: tokens left parked at a collect wait for a member held for review.
       const finished = nextRunnable(cp) === undefined;
       const nextStatus: RecordStatus = finished ? recordStatus(cp.outcomes) : 'running';
-      const endedAt = finished ? new Date().toISOString() : null;
+      // A finished record ends when its last step did.
+      const endedAt = finished ? step.endedAt : null;
       const update: RecordUpdate = {
         runId: rc.runId,
         index: rec.index,
@@ -288,11 +303,13 @@ async function attemptStep(
   attempt: number,
   evidence: string[],
   startedAt: string,
-  recordResources: Resources,
+  shared: RecordShared,
   scope: string | null,
   masker: Masker,
 ): Promise<StepOutcome> {
-  const refused = await checkBefore(node.policy, node.name, token.data);
+  const policy = node.policy;
+  // Most steps have no checks: no await (a promise and a turn of the microtask queue) for them.
+  const refused = policy.requiredInputs?.length || policy.preCheck ? await checkBefore(policy, node.name, token.data) : null;
   if (refused) return { ok: false, cancelled: false, error: refused };
   if (node.def.effect === 'unsafe') {
     cp.inFlight = { tokenId: token.id, nodeId: node.id, attempt, startedAt: new Date().toISOString() };
@@ -304,19 +321,15 @@ async function attemptStep(
     collected: token.collected,
     attempt,
     runSignal: rc.signal,
-    log: nodeLogger(rc, rec.index, node.id, masker),
-    evidence: evidenceSink(rc.evidenceDir, rc.runId, rec.index, evidence, masker),
-    credentials: credentialAccess(rc.credentials, node.def, node.name, rc.masker),
+    services: new StepServices(rc, rec.index, node, masker, evidence, cp.seq + 1, token.id),
     network: rc.network,
-    resources: { run: rc.runResources, record: recordResources },
+    resources: shared.resources,
     state: scope ? stateAccess(rc.store, scope, node.id) : NO_STATE,
-    run: { id: rc.runId, flowId: rc.flowId },
-    record: { id: `${rc.runId}:${rec.index}`, index: rec.index },
-    tracking: rc.tracking?.forStep({ runId: rc.runId, recordIndex: rec.index, nodeId: node.id }),
-    flows: rc.flows?.({ recordIndex: rec.index, nodeId: node.id, seq: cp.seq + 1, tokenId: token.id }),
+    run: shared.run,
+    record: shared.record,
     watch: rc.watch,
   });
-  if (!outcome.ok) return outcome;
+  if (!outcome.ok || !policy.postCheck) return outcome;
   const first = outcome.result.emit[0]?.data ?? token.data;
   const unmet = await checkAfter(node.policy, node.name, token.data, first);
   return unmet ? { ok: false, cancelled: false, error: unmet } : outcome;
@@ -405,11 +418,4 @@ function maskTold(masker: Masker, outcome: StepOutcome): StepOutcome {
   const { end } = outcome.result;
   if (end?.reason === undefined) return outcome;
   return { ok: true, result: { ...outcome.result, end: { ...end, reason: masker.mask(end.reason) } } };
-}
-
-/** A node's log lines, masked by the record's masker (also when written after its run ended: a step that ignored its timeout). */
-function nodeLogger(rc: RunContext, index: number, nodeId: string, masker: Masker): NodeLogger {
-  const line = (level: LogLevel) => (message: string, data?: Json) =>
-    rc.logs.add(rc.runId, index, nodeId, level, message, data === undefined ? null : data, masker);
-  return { debug: line('debug'), info: line('info'), warn: line('warn'), error: line('error') };
 }

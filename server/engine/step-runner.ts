@@ -1,9 +1,10 @@
 import type { NetworkAccess } from '../../nodes/sdk/network.ts';
-import type { CredentialAccess, EvidenceSink, NodeResources, NodeLogger, NodeStateAccess, RecordData, StepResult } from '../../nodes/sdk/types.ts';
+import type { CredentialAccess, EvidenceSink, NodeContext, NodeLogger, NodeResources, NodeStateAccess, RecordData, StepResult } from '../../nodes/sdk/types.ts';
 import { toStepError, type StepErrorInfo } from '../contract/node-error.ts';
 import type { CompiledNode } from './compiled-flow.ts';
 import type { FlowCalls, TrackingAccess } from '../../nodes/sdk/services.ts';
 import { WaitHalted } from './child-runs.ts';
+import type { StepServices } from './step-services.ts';
 import { DEFAULT_GRACE_MS, guardStep, stuckInfo, type StepWatch } from './watchdog.ts';
 
 export interface StepCall {
@@ -12,16 +13,13 @@ export interface StepCall {
   collected?: RecordData[];
   attempt: number;
   runSignal: AbortSignal;
-  log: NodeLogger;
-  evidence: EvidenceSink;
-  credentials: CredentialAccess;
+  /** `ctx.log`, `ctx.evidence`, `ctx.credentials`, `ctx.tracking` and `ctx.flows`, made when the node first uses them. */
+  services: Pick<StepServices, 'log' | 'evidence' | 'credentials' | 'tracking' | 'flows'>;
   network: NetworkAccess;
   resources: NodeResources;
   state: NodeStateAccess;
   run: { id: string; flowId: string };
   record: { id: string; index: number };
-  tracking?: TrackingAccess;
-  flows?: FlowCalls;
   /** The stuck-step watchdog (grace after the timeout; see watchdog.ts). */
   watch?: StepWatch;
 }
@@ -36,28 +34,10 @@ export async function runStep(call: StepCall): Promise<StepOutcome> {
   const timeout = timeoutMs ? new AbortController() : null;
   const signal = timeout ? AbortSignal.any([call.runSignal, timeout.signal]) : call.runSignal;
   try {
-    const work = Promise.resolve().then(() =>
-      call.node.def.run({
-        params: call.node.params,
-        input: call.input,
-        collected: call.collected,
-        signal,
-        log: call.log,
-        evidence: call.evidence,
-        credentials: call.credentials,
-        network: call.network,
-        resources: call.resources,
-        state: call.state,
-        attempt: call.attempt,
-        run: call.run,
-        record: call.record,
-        node: { id: call.node.id, name: call.node.name },
-        tracking: call.tracking,
-        flows: call.flows,
-      }),
-    );
+    const ctx = new StepContext(call, signal);
     let result: StepResult;
     if (timeout && timeoutMs) {
+      const work = Promise.resolve().then(() => call.node.def.run(ctx));
       // A node that ignores its signal must not hold the record forever: the watchdog decides.
       const watch = call.watch ?? { graceMs: DEFAULT_GRACE_MS };
       const guarded = await guardStep(work, {
@@ -74,7 +54,8 @@ export async function runStep(call: StepCall): Promise<StepOutcome> {
       if (guarded.kind === 'stuck') return { ok: false, cancelled: false, error: stuckInfo(call.node.name, timeoutMs, watch.graceMs) };
       result = guarded.value;
     } else {
-      result = await work;
+      // Without a timeout nothing races the node: it runs at once (a throw lands in the catch below).
+      result = await call.node.def.run(ctx);
     }
     if (!result || !Array.isArray(result.emit)) {
       return { ok: false, cancelled: false, error: { code: 'E_NODE_BAD_RESULT', message: `Node "${call.node.name}" returned no result.`, hint: 'The node type is faulty: report it to whoever maintains it.', transient: false } };
@@ -85,6 +66,72 @@ export async function runStep(call: StepCall): Promise<StepOutcome> {
     if (call.runSignal.aborted || err instanceof WaitHalted) return { ok: false, cancelled: true, error: toStepError(err) };
     if (timeout?.signal.aborted) return { ok: false, cancelled: false, error: timeoutInfo(call.node.name, timeoutMs!) };
     return { ok: false, cancelled: false, error: toStepError(err) };
+  }
+}
+
+/** Not made yet (a lazily made service may be undefined: no tracking, no Run flow host). */
+const UNSET: unique symbol = Symbol('unset');
+
+/**
+ * The node's context. The services few steps use are made on first use, once per step (see
+ * StepServices); the node sees plain properties either way. A class, so that a step costs one object:
+ * getters written in an object literal are made anew, closures and all, for every step.
+ */
+class StepContext implements NodeContext<unknown> {
+  readonly params: unknown;
+  readonly input: RecordData;
+  readonly collected: RecordData[] | undefined;
+  readonly network: NetworkAccess;
+  readonly resources: NodeResources;
+  readonly state: NodeStateAccess;
+  readonly attempt: number;
+  readonly run: { id: string; flowId: string };
+  readonly record: { id: string; index: number };
+  readonly node: { id: string; name: string };
+  readonly #services: StepCall['services'];
+  #log: NodeLogger | undefined;
+  #evidence: EvidenceSink | undefined;
+  #credentials: CredentialAccess | undefined;
+  #tracking: TrackingAccess | undefined | typeof UNSET = UNSET;
+  #flows: FlowCalls | undefined | typeof UNSET = UNSET;
+
+  constructor(
+    call: StepCall,
+    readonly signal: AbortSignal,
+  ) {
+    this.params = call.node.params;
+    this.input = call.input;
+    this.collected = call.collected;
+    this.network = call.network;
+    this.resources = call.resources;
+    this.state = call.state;
+    this.attempt = call.attempt;
+    this.run = call.run;
+    this.record = call.record;
+    this.node = { id: call.node.id, name: call.node.name };
+    this.#services = call.services;
+  }
+
+  get log(): NodeLogger {
+    return (this.#log ??= this.#services.log());
+  }
+
+  get evidence(): EvidenceSink {
+    return (this.#evidence ??= this.#services.evidence());
+  }
+
+  get credentials(): CredentialAccess {
+    return (this.#credentials ??= this.#services.credentials());
+  }
+
+  get tracking(): TrackingAccess | undefined {
+    if (this.#tracking === UNSET) this.#tracking = this.#services.tracking();
+    return this.#tracking;
+  }
+
+  get flows(): FlowCalls | undefined {
+    if (this.#flows === UNSET) this.#flows = this.#services.flows();
+    return this.#flows;
   }
 }
 

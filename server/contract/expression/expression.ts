@@ -153,7 +153,7 @@ export function compile(source: string, where = 'the expression'): jsonata.Expre
 export async function evaluate(source: string, data: unknown, where = 'the expression', bindings?: Record<string, unknown>): Promise<Json | undefined> {
   const compiled = tryCompile(source);
   if (compiled.ok && compiled.fast && fastPathOn) {
-    const quick = compiled.fast(data);
+    const quick = compiled.fast(data, bindings);
     if (quick !== FALLBACK) return toJson(quick);
   }
   const expr = compiled.ok ? compiled.expr : compile(source, where);
