@@ -46,8 +46,10 @@ const writers = new WeakMap<RecordCheckpoint, WriterState>();
  */
 export function checkpointWrite(cp: RecordCheckpoint, masker: Masker, ran: number | null): Pick<RecordUpdate, 'checkpoint' | 'tokenRows'> {
   let w = writers.get(cp);
+  // A small checkpoint is written whole and needs no writer state (two maps a record, made for
+  // every record before: most never fan out).
+  if (!w?.rows && cp.tokens.length + cp.groups.length < ROWS_FROM) return { checkpoint: masker.maskJson(cp) };
   if (!w) writers.set(cp, (w = { rows: false, tokens: new Map(), groups: new Map(), nextOrd: 1, gen: 0 }));
-  if (!w.rows && cp.tokens.length + cp.groups.length < ROWS_FROM) return { checkpoint: masker.maskJson(cp) };
   w.rows = true;
   const gen = ++w.gen;
   const rows: TokenRows = { put: [], drop: [] };
