@@ -66,6 +66,8 @@ export class WriteQueue {
   }
 
   private async commit(batch: Entry[]): Promise<Outcome[]> {
+    // A write alone in its batch that can be one statement is its own transaction (writes.ts, Write.alone).
+    const alone = batch.length === 1 ? batch[0].write.alone : undefined;
     for (let attempt = 1; ; attempt++) {
       const client = await this.pool.connect();
       // A connection lost while checked out emits 'error' on the client: the failed query reports it.
@@ -73,6 +75,14 @@ export class WriteQueue {
       client.on('error', ignore);
       let broken = false;
       try {
+        if (alone) {
+          try {
+            return [{ ok: true, value: await alone(client) }];
+          } catch (err) {
+            if (isRetryable(err) || isUnreachable(err)) throw err;
+            return [{ ok: false, error: refused(err) }];
+          }
+        }
         try {
           return await this.apply(client, batch, false);
         } catch (err) {
@@ -83,7 +93,8 @@ export class WriteQueue {
         return await this.apply(client, batch, true);
       } catch (err) {
         broken = isUnreachable(err);
-        await rollback(client);
+        // (A lone statement has no transaction left open: nothing to roll back.)
+        if (!alone) await rollback(client);
         if (!isRetryable(err) || attempt >= MAX_ATTEMPTS) throw err;
         await new Promise((r) => setTimeout(r, 5 * attempt * Math.random()));
       } finally {

@@ -18,7 +18,17 @@ export interface WriteContext {
   counts: Map<string, [number, number]>;
 }
 
-export type Write<R> = (ctx: WriteContext) => Promise<R>;
+/**
+ * A write, applied in a batch's transaction. `alone`: the same write as one statement with its step
+ * counter, for a batch of its own — one statement is its own transaction, so it needs no BEGIN, no
+ * separate counter statement and no COMMIT: 1 round trip instead of 4. A worker's commits are mostly
+ * alone (a few records under way, each commit waiting on its own), and the round trips were most of
+ * its CPU per record (a profile of one worker on the 50 ms HTTP step: 40 % of its busy time in the
+ * pg client's query path, 23 % in socket writes). Measured, 3,000 step commits 4 at a time, 3
+ * interleaved rounds (load 14-16 on 2 cores): the Conveyor process 751-925 → 662-723 µs CPU per
+ * commit, PostgreSQL's backends 553-640 → 440-477 µs.
+ */
+export type Write<R> = ((ctx: WriteContext) => Promise<R>) & { alone?: (client: pg.PoolClient) => Promise<R> };
 
 const json = (value: unknown): string | null => (value === null || value === undefined ? null : JSON.stringify(value));
 const finite = (n: number): number => (Number.isFinite(n) ? n : 0);
@@ -140,7 +150,7 @@ function checkpointText(u: RecordUpdate): string | null {
  * Updates a record (only the fields given), drops its checkpoint rows when the checkpoint is whole,
  * and writes its audit event, in one statement; only for a record that exists. A missing run is refused.
  */
-async function applyRecordUpdate(c: pg.PoolClient, u: RecordUpdate, step?: StepRow): Promise<void> {
+async function applyRecordUpdate(c: pg.PoolClient, u: RecordUpdate, step?: StepRow, count?: [string, number, number]): Promise<void> {
   const values: unknown[] = [u.runId, u.index, u.status, checkpointText(u), u.checkpoint?.inFlight != null];
   const sets = ['status = $3', 'checkpoint = $4', 'in_flight = $5'];
   const set = (col: string, v: unknown) => {
@@ -170,6 +180,13 @@ async function applyRecordUpdate(c: pg.PoolClient, u: RecordUpdate, step?: StepR
     values.push(e.at, e.from ?? null, e.to ?? null, e.actor, e.action, e.note ?? null, json(e.data));
     text += `, ev AS (INSERT INTO record_events (run_id, record_idx, at, from_status, to_status, actor, action, note, data)
       SELECT run_id, idx, ${Array.from({ length: 7 }, (_, k) => `$${at + k}`).join(', ')} FROM upd)`;
+  }
+  // A lone commit's step counter goes in the statement too (this connection's shard, as writeCounts adds it).
+  if (count) {
+    const at = values.length + 1;
+    values.push(...count);
+    text += `, cnt AS (INSERT INTO step_counts (run_id, node_id, success, failed, shard) VALUES ($1, $${at}, $${at + 1}, $${at + 2}, pg_backend_pid() % 256)
+      ON CONFLICT (run_id, node_id, shard) DO UPDATE SET success = step_counts.success + excluded.success, failed = step_counts.failed + excluded.failed)`;
   }
   text += ' SELECT count(*)::int AS n FROM upd';
   const r = await c.query<{ n: number }>({ name: statementName(text), text, values });
@@ -221,24 +238,34 @@ async function applyState(c: pg.PoolClient, writes: NodeStateWrite[]): Promise<v
 }
 
 
-export const commitStep =
-  (s: StepRow, record: RecordUpdate, state?: NodeStateWrite[]): Write<void> =>
-  async (ctx) => {
-    try {
-      await applyRecordUpdate(ctx.client, record, s);
-    } catch (err) {
-      // The run's row is missing (never created, or deleted before this step): say so plainly.
-      if ((err as { code?: string }).code === '23503') throw noRunError(s.runId);
-      throw err;
-    }
+export function commitStep(s: StepRow, record: RecordUpdate, state?: NodeStateWrite[]): Write<void> {
+  const counted = s.status === 'success' || s.status === 'failed';
+  const write: Write<void> = async (ctx) => {
+    await stepUpdate(ctx.client, s, record);
     if (state && state.length > 0) await applyState(ctx.client, state);
-    if (s.status === 'success' || s.status === 'failed') {
+    if (counted) {
       const id = `${s.runId}\u0000${s.nodeId}`;
       let c = ctx.counts.get(id);
       if (!c) ctx.counts.set(id, (c = [0, 0]));
       c[s.status === 'success' ? 0 : 1]++;
     }
   };
+  // One statement when the commit is the step and its record only (no node state, no checkpoint rows).
+  if ((!state || state.length === 0) && !record.tokenRows) {
+    write.alone = (client) => stepUpdate(client, s, record, counted ? [s.nodeId, s.status === 'success' ? 1 : 0, s.status === 'failed' ? 1 : 0] : undefined);
+  }
+  return write;
+}
+
+async function stepUpdate(client: pg.PoolClient, s: StepRow, record: RecordUpdate, count?: [string, number, number]): Promise<void> {
+  try {
+    await applyRecordUpdate(client, record, s, count);
+  } catch (err) {
+    // The run's row is missing (never created, or deleted before this step): say so plainly.
+    if ((err as { code?: string }).code === '23503') throw noRunError(s.runId);
+    throw err;
+  }
+}
 
 export const updateRecord =
   (u: RecordUpdate): Write<void> =>
