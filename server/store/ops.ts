@@ -289,6 +289,8 @@ const recordUpdateSql: string[] = Array.from({ length: 1 << RECORD_OPTIONAL_COLU
     if (mask & (1 << bit)) {
       sql += `, ${col} = CAST(?${n++} AS TEXT)`;
       if (col === 'error') sql += `, error_code = ?${n++}`;
+      // A new output replaces one that was read from the record's spilled steps (archive/spill.ts).
+      if (col === 'output') sql += ', output_spilled = 0';
     }
   });
   return `${sql} WHERE run_key = ?1 AND idx = ?2`;

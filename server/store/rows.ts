@@ -31,7 +31,12 @@ export function toRun(r: SqlValue[]): RunRow {
   };
 }
 
-export const RECORD_COLUMNS = 'idx, status, data, output, error, reason, checkpoint, started_at, ended_at, source_row';
+/**
+ * A record's columns; the last, `output_spilled` (at `OUTPUT_SPILLED_AT`), is 1 when its output is read
+ * from its last step in the run's step segments (archive/spill.ts): the reader fills it in.
+ */
+export const RECORD_COLUMNS = 'idx, status, data, output, error, reason, checkpoint, started_at, ended_at, source_row, output_spilled';
+export const OUTPUT_SPILLED_AT = 10;
 export function toRecord(runId: string, r: SqlValue[]): RecordRow {
   return {
     runId,

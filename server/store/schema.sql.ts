@@ -8,7 +8,11 @@
  * could not read. 3: the `audit` table and the run deletion op (retention), which older versions
  * cannot replay. 4: run archives and step segments (the ops 'H' and 'P', archived_keys, spilled_steps), which older versions cannot replay.
  */
-export const SCHEMA_VERSION = 4;
+/**
+ * 5: `records.output_spilled` — a finished record's output is read from its last step in the run's step
+ * segments (archive/spill.ts). An older version would read those outputs as null: it refuses the store.
+ */
+export const SCHEMA_VERSION = 5;
 
 /** Connection settings: the database lives in sql.js memory, durability comes from the journal. */
 export const PRAGMAS = `
@@ -66,7 +70,8 @@ CREATE TABLE IF NOT EXISTS records (
   ended_at   TEXT,
   key        TEXT,
   error_code TEXT,
-  source_row INTEGER
+  source_row INTEGER,
+  output_spilled INTEGER NOT NULL DEFAULT 0
 );
 CREATE UNIQUE INDEX IF NOT EXISTS records_pk ON records (run_key, idx);
 
@@ -224,6 +229,9 @@ export const ADDED_COLUMNS: ReadonlyArray<{ table: string; column: string; ddl: 
   // in the database) and the last journal entry that wrote to the run (an archive op checks it).
   { table: 'runs', column: 'archive', ddl: 'ALTER TABLE runs ADD COLUMN archive TEXT' },
   { table: 'runs', column: 'touched_seq', ddl: 'ALTER TABLE runs ADD COLUMN touched_seq INTEGER NOT NULL DEFAULT 0' },
+  // Schema 5: 1 when the record's output column was emptied because its last step in the run's step
+  // segments holds the same data (archive/spill.ts, `SQL_SPILL_OUTPUT`).
+  { table: 'records', column: 'output_spilled', ddl: 'ALTER TABLE records ADD COLUMN output_spilled INTEGER NOT NULL DEFAULT 0' },
 ];
 
 /**

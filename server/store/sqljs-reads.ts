@@ -32,6 +32,7 @@ import {
   EVENT_COLUMNS,
   FLOW_COLUMNS,
   LOG_COLUMNS,
+  OUTPUT_SPILLED_AT,
   RECORD_COLUMNS,
   REJECT_COLUMNS,
   RUN_COLUMNS,
@@ -118,7 +119,7 @@ export abstract class SqlJsReads {
   async getRecord(runId: string, index: number): Promise<RecordRow | null> {
     return this.readRun(runId, null, (a) => a.getRecord(index), (key) => {
       const row = this.sql.one(`SELECT ${RECORD_COLUMNS} FROM records WHERE run_key = ? AND idx = ?`, [key, index]);
-      return row ? this.whole(key, toRecord(runId, row)) : null;
+      return row ? this.record(runId, key, row) : null;
     });
   }
 
@@ -145,7 +146,7 @@ export abstract class SqlJsReads {
           offset,
         ]);
       }
-      return { items: rows.map((r) => this.whole(key, toRecord(runId, r))), total: Number(total?.[0] ?? 0) };
+      return { items: rows.map((r) => this.record(runId, key, r)), total: Number(total?.[0] ?? 0) };
     });
   }
 
@@ -153,8 +154,24 @@ export abstract class SqlJsReads {
     return this.readRun(runId, [], (a) => a.unfinished(), (key) =>
       this.sql
         .all(`SELECT ${RECORD_COLUMNS} FROM records WHERE run_key = ? AND status IN ('pending', 'running') ORDER BY idx`, [key])
-        .map((r) => this.whole(key, toRecord(runId, r))),
+        .map((r) => this.record(runId, key, r)),
     );
+  }
+
+  /**
+   * A record read from the database: its output from its last spilled step when its output column was
+   * emptied at the spill (archive/spill.ts); a damaged frame answers E_STORE_DAMAGED, like its steps.
+   */
+  private record(runId: string, key: number, row: SqlValue[]): RecordRow {
+    const record = this.whole(key, toRecord(runId, row));
+    if (row[OUTPUT_SPILLED_AT] !== 1) return record;
+    try {
+      record.output = this.spill.output(runId, key, record.index) as RecordRow['output'];
+    } catch (err) {
+      if (err instanceof ArchiveDamage) throw stepSegmentDamagedError(this.dir, runId, record.index, err, 'output');
+      throw err;
+    }
+    return record;
   }
 
   /**

@@ -51,6 +51,7 @@ import { archiveOp } from './archive/apply.ts';
 import { writeRunArchive, type ArchiveWriteOptions } from './archive/writer.ts';
 import type { ArchiveRef } from './archive/layout.ts';
 import { StepSpill } from './archive/spill.ts';
+import { collectGarbage } from './collect.ts';
 import { SqlJsReads } from './sqljs-reads.ts';
 
 export const DEFAULT_SNAPSHOT_THRESHOLD_BYTES = 64 * 1024 * 1024;
@@ -86,6 +87,8 @@ export interface SqlJsStoreOptions {
   missingArchives?: 'refuse' | 'allow';
   /** Finished records of a run whose steps are moved to its step segments at once (default 1,000; tests lower it). */
   spillBatch?: number;
+  /** A full garbage collection before each snapshot's export (default true; see collect.ts). */
+  collectBeforeSnapshot?: boolean;
 }
 
 export const DEFAULT_ARCHIVE_AFTER_MS = 5 * 60_000;
@@ -519,6 +522,8 @@ export class SqlJsStore extends SqlJsReads implements Store {
       this.sql.invalidate();
       this.db.exec('VACUUM');
     }
+    // The export copies the whole database: garbage goes first, so the copy does not stack on it (collect.ts).
+    if (this.options.collectBeforeSnapshot !== false) collectGarbage();
     const bytes = this.db.export();
     // Some sql.js versions free every prepared statement (and reset the connection) when exporting.
     this.sql.invalidate();

@@ -85,12 +85,13 @@ export function archiveDamagedError(storeDir: string, runId: string, d: ArchiveD
 }
 
 /** What was refused because a run's step segment could not be read. */
-export type StepSegmentUse = 'read' | 'archive';
+export type StepSegmentUse = 'read' | 'output' | 'archive';
 
 /**
  * E_STORE_DAMAGED for damage in a run's step segments (`runs/<run>.steps/`, archive/spill.ts): the
  * frame there holds the steps of one finished record, written while the run ran — not an archive.
- * `use`: 'read' (the record's steps are refused, the rest is served) or 'archive' (the run keeps its
+ * `use`: 'read' (the record's steps are refused, the rest is served), 'output' (the record itself: its
+ * output is its last step's data there, see spill.ts) or 'archive' (the run keeps its
  * rows in the database). The hint says what repair keeps: every other record's steps.
  */
 export function stepSegmentDamagedError(storeDir: string, runId: string, record: number, d: ArchiveDamage, use: StepSegmentUse): ConveyorError {
@@ -99,7 +100,9 @@ export function stepSegmentDamagedError(storeDir: string, runId: string, record:
   const outcome =
     use === 'read'
       ? ": they cannot be read and are not served (the record's status, data and output, and the run's other records, read as before); nothing was changed."
-      : `, which cannot be read, so run ${runId} was not archived: it stays in the store as it was (its records read as before, except these steps), and nothing was changed.`;
+      : use === 'output'
+        ? ", whose output is its last step's data there: they cannot be read, so the record is not served (the run's other records read as before); nothing was changed."
+        : `, which cannot be read, so run ${runId} was not archived: it stays in the store as it was (its records read as before, except these steps), and nothing was changed.`;
   return new ConveyorError(
     'E_STORE_DAMAGED',
     `${where}${outcome}`,

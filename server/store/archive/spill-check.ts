@@ -305,7 +305,7 @@ export function lostStepsLines(lost: LostSteps[]): string[] {
   for (const runId of [...new Set(lost.map((l) => l.runId))]) {
     const mine = lost.filter((l) => l.runId === runId);
     const steps = mine.reduce((n, l) => n + l.steps, 0);
-    lines.push(`The step segments of run ${runId} were damaged: the steps of ${mine.length} record${mine.length === 1 ? '' : 's'} are lost (${steps} step${steps === 1 ? '' : 's'}); the records keep their status, data and output, and read with no steps.`);
+    lines.push(`The step segments of run ${runId} were damaged: the steps of ${mine.length} record${mine.length === 1 ? '' : 's'} are lost (${steps} step${steps === 1 ? '' : 's'}); the records keep their status and data and read with no steps (a finished record whose output was its last step's data loses that output with it).`);
     for (const l of mine) lines.push(`  run ${runId}, record ${l.record}: ${l.steps} step${l.steps === 1 ? '' : 's'} (up to step ${l.lastSeq}), ${path.basename(l.file)} at byte ${l.offset}: ${l.reason}`);
   }
   return lines;
