@@ -63,6 +63,7 @@ const ACTION_LABEL: Record<string, string> = {
   'run.archive': 'Archived and deleted run',
   'uploads.cleanup': 'Cleaned up unused uploads',
   'steps.lost': 'Store repair lost steps of run',
+  'files.lost': 'Store repair moved aside damaged files',
 };
 
 export function StoragePage() {
@@ -402,6 +403,11 @@ export function AuditCard({ entries }: { entries: AuditEntry[] }) {
                   )}
                   {e.detail?.forced && <span className="ml-1 text-xs text-amber-700">with records in review</span>}
                   {e.detail?.archive && <div className="font-mono text-[11px] text-slate-400">{e.detail.archive}</div>}
+                  {e.action === 'files.lost' && e.detail?.files && (
+                    <div className="text-xs text-amber-700" data-testid="audit-files-lost">
+                      {e.detail.files.map((f) => `${f.ref} (${f.state})`).join(', ')}
+                    </div>
+                  )}
                   {e.action === 'steps.lost' && e.detail?.lost && (
                     <div className="text-xs text-amber-700" data-testid="audit-steps-lost">
                       {plural(e.detail.steps ?? 0, 'step')} of record{e.records === 1 ? '' : 's'} {e.detail.lost.map((l) => l.record).join(', ')}

@@ -10,6 +10,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { ConveyorError } from '../errors.ts';
 import { checkFile, isPartFile, readRecord, writeFileAtomic, type FileState, type LostMark } from './file-sums.ts';
+import type { AuditWrite } from './retention.ts';
 
 export const EVIDENCE_DIR = 'evidence';
 export const UPLOADS_DIR = 'uploads';
@@ -121,6 +122,8 @@ export interface LostFile {
   reason: string;
   /** Where the file (and its record) went; null when there was no file to move. */
   movedTo: string | null;
+  /** Its length when written (0 when not known). */
+  bytes: number;
 }
 
 /**
@@ -145,13 +148,36 @@ export async function repairDataFiles(checks: DataFileCheck[], aside: string, no
     const mark: LostMark = { at: now.toISOString(), reason: `${s.state}: ${s.reason}`, movedTo };
     const kept = rec && 'value' in rec ? rec.value : {};
     await writeFileAtomic(c.record, JSON.stringify({ ...kept, ...(s.sum ?? {}), lost: mark }));
-    lost.push({ kind: c.kind, ref: c.ref, state: s.state, reason: s.reason, movedTo });
+    lost.push({ kind: c.kind, ref: c.ref, state: s.state, reason: s.reason, movedTo, bytes: s.sum?.bytes ?? 0 });
   }
   return lost;
 }
 
 async function exists(file: string): Promise<boolean> {
   return (await fsp.stat(file).catch(() => null))?.isFile() ?? false;
+}
+
+/**
+ * The audit rows of a repair's lost files ('files.lost', actor cli): one per run whose evidence was
+ * lost, one (run null) for uploads. `runs` names the runs the store still holds.
+ */
+export function lostFilesAudit(lost: LostFile[], runs: Map<string, { flowId: string; flowName: string }>, at: string): AuditWrite[] {
+  const groups = new Map<string | null, LostFile[]>();
+  for (const l of lost) {
+    const key = l.kind === 'evidence' ? l.ref.split('/')[0] : null;
+    groups.set(key, [...(groups.get(key) ?? []), l]);
+  }
+  return [...groups].map(([runId, files]) => ({
+    at,
+    actor: 'cli' as const,
+    action: 'files.lost' as const,
+    runId,
+    flowId: runId ? (runs.get(runId)?.flowId ?? null) : null,
+    flowName: runId ? (runs.get(runId)?.flowName ?? null) : null,
+    records: files.length,
+    bytes: files.reduce((n, f) => n + f.bytes, 0),
+    detail: { repair: 'damaged evidence or uploads', files: files.map(({ kind, ref, state, reason, movedTo }) => ({ kind, ref, state, reason, movedTo })) },
+  }));
 }
 
 /** What `store repair` prints about them. */

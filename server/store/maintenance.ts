@@ -21,7 +21,7 @@ import { archiveFolders, checkArchives, copyArchives, copySpills, describeArchiv
 import { ARCHIVES_DIR } from './archive/layout.ts';
 import { spillDirName } from './archive/spill.ts';
 import { lostStepsAudit } from './retention.ts';
-import { checkDataFiles, dataFilesLossLine, describeDataFiles, isBad, lostFilesLines, repairDataFiles, type DataFileCheck, type LostFile } from './data-files.ts';
+import { checkDataFiles, dataFilesLossLine, describeDataFiles, isBad, lostFilesAudit, lostFilesLines, repairDataFiles, type DataFileCheck, type LostFile } from './data-files.ts';
 import { checkSpills, describeSpills, lostStepsLines, repairSpills, spillLossLine, spillRefs, spillsHealthy, type LostSteps, type SpillCheck, type SpillRef } from './archive/spill-check.ts';
 
 export const BACKUP_MANIFEST = 'conveyor-backup.json';
@@ -303,8 +303,7 @@ export async function repairStore(dataDir: string, opts: { now?: Date } = {}): P
       if (fixed.lost.length > 0) notes.push("Written to the audit trail: one 'steps.lost' entry per run (the Storage page, GET /api/audit).");
     }
 
-    await setFilesAside(result, files, aside, now);
-    notes.push(...lostFilesLines(result.lostFiles));
+    notes.push(...(await setFilesAside(result, files, aside, now)));
 
     result.loss = describeEntries(lostFrames);
     result.inDoubt = await markInDoubt(storeDir, result.loss, now);
@@ -316,10 +315,27 @@ export async function repairStore(dataDir: string, opts: { now?: Date } = {}): P
   }
 }
 
-/** Damaged or missing evidence and uploads into `aside` (never deleted); their records say they are gone. */
-async function setFilesAside(result: RepairResult, files: DataFileCheck[], aside: string, now: Date): Promise<void> {
+/**
+ * Damaged or missing evidence and uploads into `aside` (never deleted); their records say they are
+ * gone, and the store's audit trail too ('files.lost', when the data folder has an embedded store).
+ */
+async function setFilesAside(result: RepairResult, files: DataFileCheck[], aside: string, now: Date): Promise<string[]> {
   result.lostFiles = await repairDataFiles(files, aside, now);
+  const lines = lostFilesLines(result.lostFiles);
   for (const l of result.lostFiles) result.moved.push(path.relative(aside, l.movedTo ?? path.join(aside, l.kind === 'evidence' ? 'evidence' : 'uploads', l.ref)) + (l.movedTo ? '' : ' (missing: marked lost)'));
+  if (result.lostFiles.length === 0 || !fs.existsSync(result.storeDir)) return lines;
+  const store = await openSqlJsStore(result.storeDir, { onWarning: () => undefined, archiveAfterMs: null });
+  try {
+    const runs = new Map<string, { flowId: string; flowName: string }>();
+    for (const runId of new Set(result.lostFiles.filter((l) => l.kind === 'evidence').map((l) => l.ref.split('/')[0]))) {
+      const run = await store.getRun(runId);
+      if (run) runs.set(runId, { flowId: run.flowId, flowName: run.flowName });
+    }
+    for (const audit of lostFilesAudit(result.lostFiles, runs, now.toISOString())) await store.appendAudit(audit);
+  } finally {
+    await store.close();
+  }
+  return [...lines, "Written to the audit trail: one 'files.lost' entry per run whose evidence was lost, one for uploads (the Storage page, GET /api/audit)."];
 }
 
 /**
@@ -331,10 +347,10 @@ async function repairFilesOnly(result: RepairResult, files: DataFileCheck[], und
   await fsp.mkdir(aside, { recursive: true });
   result.asideDir = aside;
   result.changed = true;
-  await setFilesAside(result, files, aside, now);
+  const notes = await setFilesAside(result, files, aside, now);
   result.lines = [
-    `Repaired the evidence and uploads of ${path.dirname(result.storeDir)}${lastSeq === null ? '' : ` (the store is healthy, entries up to ${lastSeq}: kept as it is)`}.`,
-    ...lostFilesLines(result.lostFiles),
+    `Repaired the evidence and uploads of ${path.dirname(result.storeDir)}${lastSeq === null ? '' : ` (the store is healthy, entries up to ${lastSeq}: kept as it is, but for its audit trail)`}.`,
+    ...notes,
     `Moved aside (not deleted) into ${aside}: ${result.moved.join(', ')}.`,
   ];
   await fsp.writeFile(path.join(aside, 'repair-report.txt'), result.lines.join('\n') + '\n');

@@ -84,13 +84,22 @@ export interface LostStepsDetail {
   report: string;
 }
 
+/**
+ * What a 'files.lost' row says: `store repair` moved damaged or missing evidence files (of the row's
+ * run) or uploads (runId null) aside; their records say they are gone.
+ */
+export interface LostFilesDetail {
+  repair: 'damaged evidence or uploads';
+  files: Array<{ kind: 'evidence' | 'upload'; ref: string; state: 'damaged' | 'missing'; reason: string; movedTo: string | null }>;
+}
+
 /** One line of the storage audit trail (GET /api/storage/audit). */
 export interface AuditEntry {
   id: number;
   at: string;
   actor: 'operator' | 'cli' | 'policy';
-  /** steps.lost: `store repair` could not keep a run's steps in damaged step segments (detail: LostStepsDetail). */
-  action: 'run.delete' | 'run.archive' | 'uploads.cleanup' | 'steps.lost';
+  /** steps.lost: `store repair` could not keep a run's steps in damaged step segments (detail: LostStepsDetail); files.lost: its damaged evidence or uploads (detail: LostFilesDetail). */
+  action: 'run.delete' | 'run.archive' | 'uploads.cleanup' | 'steps.lost' | 'files.lost';
   runId: string | null;
   flowId: string | null;
   flowName: string | null;
@@ -99,5 +108,5 @@ export interface AuditEntry {
   /** Bytes freed (estimate: store + files on disk). */
   bytes: number;
   /** What else there is to say: the archive folder, whether it was forced, the files removed. */
-  detail: ({ archive?: string | null; forced?: boolean; uploads?: string[] } & Partial<LostStepsDetail>) | null;
+  detail: ({ archive?: string | null; forced?: boolean; uploads?: string[] } & Partial<LostStepsDetail> & Partial<Omit<LostFilesDetail, 'repair'>>) | null;
 }

@@ -215,6 +215,7 @@ describe('evidence and uploads, every byte checked', () => {
     const lines = r.lines.join('\n');
     expect(lines).toContain(`Evidence ${refs.flipped} (run run_e, record 1) was damaged (its bytes do not match the SHA-256 recorded when it was written): lost, moved to ${path.join(aside, 'evidence', refs.flipped)}`);
     expect(lines).toContain(`Upload ${ups.deleted} was missing`);
+    expect(lines).toContain("Written to the audit trail: one 'files.lost' entry per run");
     expect(fs.readFileSync(path.join(aside, 'repair-report.txt'), 'utf8')).toContain(refs.truncated);
     // The records say they are gone; verify is content again; intact and old files untouched.
     const mark = JSON.parse(fs.readFileSync(path.join(evidenceDir, 'run_e', `.${refs.flipped.split('/')[1]}.sum`), 'utf8'));
@@ -233,6 +234,13 @@ describe('evidence and uploads, every byte checked', () => {
     const goneUpload = await json(s2, 'POST', '/api/runs', { flowId: FLOW.id, input: { fileId: ups.flipped } });
     expect(goneUpload.status).toBe(410);
     expect(goneUpload.body.error).toMatchObject({ code: 'E_UPLOAD_DAMAGED', state: 'lost' });
+    // The audit trail says what repair lost: one row for the run's evidence, one for the uploads.
+    const audit = (await json(s2, 'GET', '/api/audit?limit=20')).body.items.filter((e: { action: string }) => e.action === 'files.lost');
+    expect(audit).toHaveLength(2);
+    const byRun = (runId: string | null) => audit.find((e: { runId: string | null }) => e.runId === runId);
+    expect(byRun('run_e')).toMatchObject({ actor: 'cli', records: 3, bytes: 3 * 4004 });
+    expect(byRun('run_e').detail.files.map((f: { ref: string; state: string }) => `${f.ref} ${f.state}`).sort()).toEqual([`${refs.deleted} missing`, `${refs.flipped} damaged`, `${refs.truncated} damaged`].sort());
+    expect(byRun(null)).toMatchObject({ actor: 'cli', records: 3, detail: { repair: 'damaged evidence or uploads', files: expect.arrayContaining([expect.objectContaining({ kind: 'upload', ref: ups.flipped, movedTo: expect.stringContaining('damaged-2026-01-02T03-04-05-000Z') })]) } });
     expect((await fetch(`${s2.url}/api/evidence/run_e/9-old-shot.png`)).status).toBe(200);
     expect((await fetch(`${s2.url}/api/evidence/${refs.intact}`)).status).toBe(200);
     const run = await json(s2, 'POST', '/api/runs', { flowId: FLOW.id, input: { fileId: ups.old } });
@@ -260,7 +268,7 @@ describe('a data folder without an embedded store (the PostgreSQL store keeps ru
     const now = new Date('2026-02-03T04:05:06.000Z');
     const r = await repairStore(dataDir, { now });
     expect(r.asideDir).toBe(path.join(dataDir, 'damaged-2026-02-03T04-05-06-000Z'));
-    expect(r.lostFiles).toEqual([{ kind: 'evidence', ref, state: 'damaged', reason: expect.stringMatching(/do not match/), movedTo: path.join(r.asideDir!, 'evidence', ref) }]);
+    expect(r.lostFiles).toEqual([{ kind: 'evidence', ref, state: 'damaged', reason: expect.stringMatching(/do not match/), movedTo: path.join(r.asideDir!, 'evidence', ref), bytes: 4004 }]);
     expect(fs.existsSync(path.join(dataDir, 'store'))).toBe(false);
     expect(fs.readFileSync(path.join(r.asideDir!, 'evidence', ref)).length).toBe(4004);
     expect(fs.readFileSync(path.join(evidenceDir, ok)).equals(screenshot(8))).toBe(true);
