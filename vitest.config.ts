@@ -1,8 +1,11 @@
 import { defineConfig } from 'vitest/config';
+import SlowFirstSequencer from './tests/support/slow-first-sequencer.ts';
 
 export default defineConfig({
   test: {
     reporters: ['default', './tests/support/summary-reporter.ts'],
+    // The longest unit files first, so none starts last and keeps the lane open alone.
+    sequence: { sequencer: SlowFirstSequencer },
     projects: [
       {
         test: {
