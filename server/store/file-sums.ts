@@ -4,9 +4,11 @@
  *
  * SHA-256 rather than the journal's CRC-32: an operator can check a file by hand (`sha256sum`),
  * and the cost is small for files read whole and rarely (a screenshot when a record's page opens
- * it, an upload when a run starts). Measured on this machine, 200 MB in memory, 3 interleaved
- * rounds, load average 16-17 on 2 cores: SHA-256 131-156 ms CPU (wall 0.45-0.94 s), the JS CRC-32
- * of crc32.ts 214-230 ms, zlib.crc32 (Node >= 20.15 only) 39-43 ms.
+ * it, an upload when a run starts). Measured with bench/file-sums.ts on this machine (200 MB,
+ * 3 interleaved rounds, load average 21-22 on 2 cores): SHA-256 132-147 ms CPU in memory, the JS
+ * CRC-32 of crc32.ts 154-229 ms, zlib.crc32 (Node >= 20.15 only) 36-47 ms; checking a 200 MB
+ * upload from disk (checkFile: stat, read, hash) 285-595 ms CPU, 0.4-1.0 s wall — what a run
+ * over the largest upload allowed pays once at its start. A screenshot (~100 KB) is well under 1 ms.
  *
  * The record lives next to the file (a sidecar, or the upload's `.json`), written by rename after
  * the file itself is complete and synced: a crash in between leaves a file without a record —
