@@ -8,7 +8,7 @@
  * 3 interleaved rounds, load average 21-22 on 2 cores): SHA-256 132-147 ms CPU in memory, the JS
  * CRC-32 of crc32.ts 154-229 ms, zlib.crc32 (Node >= 20.15 only) 36-47 ms; checking a 200 MB
  * upload from disk (checkFile: stat, read, hash) 285-595 ms CPU, 0.4-1.0 s wall — what a run
- * over the largest upload allowed pays once at its start. A screenshot (~100 KB) is well under 1 ms.
+ * over the largest upload allowed pays once at its start (at that rate a 100 KB screenshot: ~0.2 ms).
  *
  * The record lives next to the file (a sidecar, or the upload's `.json`), written by rename after
  * the file itself is complete and synced: a crash in between leaves a file without a record —
