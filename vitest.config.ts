@@ -29,6 +29,10 @@ export default defineConfig({
           testTimeout: 120_000,
           hookTimeout: 60_000,
           fileParallelism: false,
+          // One after another in one worker anyway: keep the studio's modules loaded between files
+          // (each file still starts its own studio and Chromium). Measured on 4 files at load 19–27:
+          // 143 s → 118 s, the import time 50 s → 27 s.
+          isolate: false,
         },
       },
     ],
