@@ -6,6 +6,10 @@ import type { RecordData } from '../sdk/types.ts';
 import { startDovecot, type Dovecot } from '../../demo/dovecot.ts';
 import { CATCH_ALL, DEMO_PASSWORD, createSignupSite, listenSignupSite, type SignupSite } from '../../demo/signup-site.ts';
 
+// The mail servers of these tests listen on 127.0.0.1, which the network policy keeps steps from
+// reaching unless allowed: allowed here as an administrator would (CONVEYOR_ALLOW_HOSTS).
+process.env.CONVEYOR_ALLOW_HOSTS = '127.0.0.1';
+
 // The demo signup site's "late mail" fault against mail.wait-for-code: a real Dovecot, the real site
 // over HTTP. If Dovecot cannot start, these tests fail with the harness's message (no skipping).
 let dovecot: Dovecot;

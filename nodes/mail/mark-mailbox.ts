@@ -42,7 +42,10 @@ export const markMailbox = defineNode({
     const p = ctx.params;
     const server = await mailCredential(ctx, p.credential, 'imap');
     const signal = AbortSignal.any([ctx.signal, AbortSignal.timeout(p.timeoutMs)]);
-    const client = await openImap(server, signal);
+    // Stopped while connecting is a stop, not a mail server failure.
+    const client = await openImap(server, signal, ctx.network).catch((err: unknown) => {
+      throw ctx.signal.aborted ? abortError(ctx.signal, 'Marking the mailbox was cancelled.') : err;
+    });
     const onAbort = (): void => client.close();
     signal.addEventListener('abort', onAbort, { once: true });
     try {

@@ -7,7 +7,7 @@ import { abortError } from '../sdk/abort.ts';
 import { fieldName } from '../sdk/fields.ts';
 import { renderTemplate } from '../../server/contract/expression/template.ts';
 import { mailCredential } from './lib/connect.ts';
-import { smtpTarget, type SmtpTarget } from './lib/smtp-target.ts';
+import { mailServerTarget, type MailTarget } from './lib/mail-target.ts';
 import { addOpenPixel, addUnsubscribeFooter, trackLinks } from './lib/tracking.ts';
 import type { NodeContext, RecordData } from '../sdk/types.ts';
 
@@ -101,9 +101,9 @@ export const sendMail = defineNode({
     if (unsubscribeUrl && text && !text.includes(unsubscribeUrl)) text = `${text}\n\nUnsubscribe: ${unsubscribeUrl}\n`;
     if (html && p.trackOpens) html = addOpenPixel(html, ctx.tracking!.openUrl());
 
-    let target: SmtpTarget;
+    let target: MailTarget;
     try {
-      target = await smtpTarget(ctx.network, server.host, server.port);
+      target = await mailServerTarget(ctx.network, server.host, server.port);
     } catch (err) {
       // A refused host is E_NETWORK_BLOCKED as it is; a failed lookup is what nodemailer called EDNS (transient).
       throw err instanceof NodeError ? err : smtpError({ code: 'EDNS', message: (err as Error).message }, server.host, server.port);

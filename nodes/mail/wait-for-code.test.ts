@@ -2,9 +2,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ImapFlow } from 'imapflow';
 import { waitForCode, USED_KEYWORD } from './wait-for-code.ts';
 import { failureOf, fakeCredentials, runNode } from '../sdk/testing.ts';
+import { networkPolicy } from '../sdk/network.ts';
 import { Resources } from '../sdk/resources.ts';
 import type { RecordData } from '../sdk/types.ts';
 import { rfc822, startDovecot, type Dovecot } from '../../tests/support/mail/dovecot.ts';
+
+// The mail servers of these tests listen on 127.0.0.1, which the network policy keeps steps from
+// reaching unless allowed: allowed here as an administrator would (CONVEYOR_ALLOW_HOSTS).
+process.env.CONVEYOR_ALLOW_HOSTS = '127.0.0.1';
 
 // A real Dovecot: if it cannot start, these tests fail with the harness's message (no skipping).
 let dovecot: Dovecot;
@@ -172,6 +177,21 @@ describe('mail.wait-for-code (real Dovecot)', () => {
     expect(err).toMatchObject({ code: 'E_MAIL_AUTH', transient: false });
     expect(err.message).not.toContain('wrong-password');
     expect(await failureOf(() => runNode(waitForCode, {}, { email: address() }))).toMatchObject({ code: 'E_MAIL_CREDENTIAL_MISSING' });
+  });
+
+  it('connects only to a mailbox server the network policy allows: a local one not allowed is refused with E_NETWORK_BLOCKED', async () => {
+    const email = address();
+    await mail(email, 'Your code is 246810', ago(1_000));
+    const blocked = () =>
+      runNode(waitForCode, { credential: 'inbox', senders: [SENDER], timeoutMs: 5_000, pollMs: 300 }, { email, codeRequestedAt: ago(60_000).toISOString() }, {
+        credentials: credentials(),
+        resources: { run: new Resources(), record: new Resources() },
+        // The flow's policy with no allowance, nor the administrator's: 127.0.0.1 is this computer.
+        network: networkPolicy([], {}),
+      });
+    const err = await failureOf(blocked);
+    expect(err).toMatchObject({ code: 'E_NETWORK_BLOCKED', transient: false });
+    expect(err.message).toContain(`127.0.0.1 port ${dovecot.port} was refused`);
   });
 
   it('the harness fails with a clear message when Dovecot is not installed', async () => {

@@ -133,7 +133,10 @@ export const waitForCode = defineNode({
     const signal = AbortSignal.any([ctx.signal, hardStop]);
     const seen = { rejected: new Set<string>(), noCode: 0 };
 
-    const client = await openImap(server, signal);
+    // Stopped while connecting is a stop, not a mail server failure (seen under load: connecting took over 700 ms).
+    const client = await openImap(server, signal, ctx.network).catch((err: unknown) => {
+      throw ctx.signal.aborted ? abortError(ctx.signal, 'The wait for the mailed code was cancelled.') : err;
+    });
     const onAbort = (): void => client.close();
     signal.addEventListener('abort', onAbort, { once: true });
     let news = (): void => undefined;

@@ -2,7 +2,7 @@ import nodemailer from 'nodemailer';
 import type { NetworkAccess } from '../../nodes/sdk/network.ts';
 import type { CredentialSource } from '../engine/credentials.ts';
 import { ConveyorError } from '../errors.ts';
-import { smtpTarget, type SmtpTarget } from '../../nodes/mail/lib/smtp-target.ts';
+import { mailServerTarget, type MailTarget } from '../../nodes/mail/lib/mail-target.ts';
 
 /** The node type an alert's SMTP credential must allow: whoever may send mail from flows with it may send alerts. */
 export const ALERT_MAIL_NODE_TYPE = 'mail.send';
@@ -43,9 +43,9 @@ export async function sendMail(vault: CredentialSource, policy: NetworkAccess, m
   const host = String(cred.fields.host ?? '');
   const port = Number(cred.fields.port ?? 587);
   const user = String(cred.fields.user ?? '');
-  let target: SmtpTarget;
+  let target: MailTarget;
   try {
-    target = await smtpTarget(policy, host, port);
+    target = await mailServerTarget(policy, host, port);
   } catch (err) {
     throw deliveryError(`mail to ${mail.to.join(', ')} could not be sent: ${(err as Error).message}`);
   }

@@ -1,6 +1,8 @@
 import { ImapFlow } from 'imapflow';
 import { NodeError } from '../../../server/contract/node-error.ts';
 import type { NodeContext, ResolvedCredential } from '../../sdk/types.ts';
+import type { NetworkAccess } from '../../sdk/network.ts';
+import { mailServerTarget } from './mail-target.ts';
 
 /** The mail server settings of an imap/smtp credential (fields + password). */
 export interface MailServer {
@@ -35,10 +37,20 @@ export async function mailCredential(ctx: NodeContext<unknown>, name: string, ki
   };
 }
 
-/** Opens an IMAP session; connection problems become NodeErrors (never quoting the password). */
-export async function openImap(server: MailServer, signal: AbortSignal): Promise<ImapFlow> {
+/**
+ * Opens an IMAP session with the server the network policy allows (mail-target.ts); connection
+ * problems become NodeErrors (never quoting the password).
+ */
+export async function openImap(server: MailServer, signal: AbortSignal, policy: NetworkAccess): Promise<ImapFlow> {
+  let target;
+  try {
+    target = await mailServerTarget(policy, server.host, server.port);
+  } catch (err) {
+    throw imapError(err, server);
+  }
   const client = new ImapFlow({
-    host: server.host,
+    host: target.host,
+    ...(target.tls ? { servername: target.tls.servername } : {}),
     port: server.port,
     secure: server.secure,
     auth: { user: server.user, pass: server.password },
