@@ -8,6 +8,7 @@ import { measureVsNodeRed, vsNodeRedMarkdown, type VsNodeRed } from './vs-node-r
 import { signupMarkdown, type SignupResult } from './signup-section.ts';
 import { measureStartup, type StartupResult } from './startup.ts';
 import { measureWorkers, workersMarkdown, type WorkersResult } from './workers.ts';
+import { engineWalkSection, profileSection } from './engine-walk-section.ts';
 
 interface ChainResult { records: number; concurrency: number; steps: number; seconds: number; recordsPerSec: number; stepsPerSec: number; peakRssMb: number }
 interface DriftResult { ticks: number; intervalMs: number; meanLateMs: number; p95LateMs: number; maxLateMs: number; endDriftMs: number }
@@ -240,6 +241,7 @@ saving was not there (not profiled further; likely building the same rows at ins
 live across batches, more for the collector, takes back what the SELECT cost). The lever left there is not inserting the steps of a record
 that will be spilled at all (or a step that refers to its output instead of copying it).
 
+${engineWalkSection}
 ${vsNodeRedMarkdown(vsNodeRed, measuredOn['vs-node-red'], startup, measuredOn['startup'])}
 ## The embedded store with a long history
 
@@ -293,26 +295,7 @@ are (docs/architecture.md, "Where a long run's memory goes").
 
 ${storeMemory.goals.map((g) => `- ${g.pass ? 'PASS' : '**FAIL**'}: ${g.goal}`).join('\n')}
 
-## Where the time goes: a CPU profile
-
-Measure before changing anything. One case under V8's sampling profiler, then the heaviest
-functions by self time (the profile also opens in Chrome DevTools → Performance → Load profile). \`tsx\`
-writes a second, small profile for its loader thread: the script reads the largest file (clear
-\`.tmp/prof\` between runs):
-
-\`\`\`sh
-mkdir -p .tmp/prof
-node --cpu-prof --cpu-prof-dir=.tmp/prof --import tsx bench/engine-chain.ts 10000 64 jsonata
-node -e "const fs=require('fs'),d='.tmp/prof',f=fs.readdirSync(d).map(x=>[x,fs.statSync(d+'/'+x).size]).sort((a,b)=>b[1]-a[1])[0][0],p=JSON.parse(fs.readFileSync(d+'/'+f));
-const by=new Map(p.nodes.map(n=>[n.id,n])),self=new Map();p.samples.forEach((s,i)=>{const c=by.get(s).callFrame,k=c.functionName+' '+c.url.split('/').slice(-2).join('/')+':'+c.lineNumber;self.set(k,(self.get(k)||0)+(p.timeDeltas[i]||0))});
-[...self].sort((a,b)=>b[1]-a[1]).slice(0,25).forEach(([k,v])=>console.log((v/1000).toFixed(0).padStart(7),'ms',k))"
-\`\`\`
-
-Other cases the same way: \`bench/engine-chain.ts 10000 64 field\` (the fast path), \`… 5000 64 code\`
-(the code step; its sandbox runs in worker threads, whose profiles are written to the same folder),
-\`CONVEYOR_FROM_BUILD=1 node --cpu-prof --cpu-prof-dir=.tmp/prof bin/conveyor.js validate flows/hello-records.json\`
-(start-up: group the samples by the \`node_modules/<package>\` in their URL to see which package costs).
-
+${profileSection}
 ## Spreadsheet: rows read, and records through a five-step flow
 
 An \`.xlsx\` with first_name, last_name and email (one row in a hundred has a broken email and is
