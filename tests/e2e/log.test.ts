@@ -86,7 +86,7 @@ describe('the run log', () => {
     expect(await view.getAttribute('data-follow')).toBe('true');
     // Sampled while lines stream in, one sample may fall between a new row's render and the next
     // frame's scroll (seen in CI at load: 108 px): the view must come back to the bottom by itself.
-    await expect.poll(distance, { timeout: 5_000, intervals: [50] }).toBeLessThan(30);
+    await expect.poll(distance, { timeout: 5_000, interval: 50 }).toBeLessThan(30);
 
     // Scrolled up: stays put while lines keep coming.
     await view.hover();
