@@ -11,6 +11,8 @@ export interface Claim {
   indexes: number[];
   /** On a paced run: each pending record's start slot (ms since the epoch, the database's clock). */
   starts?: Map<number, number>;
+  /** The run's loop interval (0: not paced); absent on a claimMore. */
+  paceMs?: number;
 }
 
 /** Free work of run `u`: a record pending or running whose claim is absent or lapsed (its worker died). */
@@ -32,8 +34,8 @@ ORDER BY u.created_at, u.id
 LIMIT 1`;
 
 /**
- * Claims up to $3 records of run $4 — running ones whose claim lapsed first (they hold partial work),
- * then pending ones, at most $5 of those. Rows other workers are claiming at this moment are skipped,
+ * Claims up to $3 records of run $4, while it is running — running ones whose claim lapsed first
+ * (they hold partial work), then pending ones, at most $5 of those. Rows other workers are claiming at this moment are skipped,
  * never waited for.
  */
 const CLAIM_SQL = `
@@ -41,6 +43,7 @@ WITH pick AS (
   SELECT r.run_id, r.idx, r.status FROM records r
   LEFT JOIN record_claims c ON c.run_id = r.run_id AND c.idx = r.idx
   WHERE r.run_id = $4::text AND ${FREE}
+    AND EXISTS (SELECT 1 FROM runs u WHERE u.id = r.run_id AND u.status = 'running')
   ORDER BY (r.status = 'running') DESC, r.idx
   LIMIT $3::integer
   FOR UPDATE OF r SKIP LOCKED
@@ -94,7 +97,7 @@ export async function claimRecords(pool: pg.Pool, worker: string, leaseMs: numbe
       pending = ahead < 0 ? 0 : Math.min(limit, Math.floor(ahead / run.pace_ms) + 1);
     }
     const rows = (await client.query<{ idx: number; status: string }>(CLAIM_SQL, [worker, leaseMs, limit, run.id, pending])).rows;
-    const claim: Claim = { runId: run.id, indexes: rows.map((r) => r.idx).sort((a, b) => a - b) };
+    const claim: Claim = { runId: run.id, indexes: rows.map((r) => r.idx).sort((a, b) => a - b), paceMs: run.pace_ms };
     if (run.pace_ms > 0) {
       const waiting = rows.filter((r) => r.status === 'pending').map((r) => r.idx).sort((a, b) => a - b);
       claim.starts = new Map(waiting.map((idx, i) => [idx, first + i * run.pace_ms]));
@@ -110,6 +113,17 @@ export async function claimRecords(pool: pg.Pool, worker: string, leaseMs: numbe
   } finally {
     client.release();
   }
+}
+
+/**
+ * Claims up to `limit` more records of a run this worker walks already, when that run is not paced:
+ * the claim statement alone (one round trip, its own transaction) — no search for the oldest run, no
+ * start slots. A worker refilling its slots as records end does this for most claims; null when the
+ * run has no free record (the caller then looks for work anywhere with claimRecords).
+ */
+export async function claimMore(pool: pg.Pool, worker: string, leaseMs: number, limit: number, runId: string): Promise<Claim | null> {
+  const rows = (await pool.query<{ idx: number; status: string }>(CLAIM_SQL, [worker, leaseMs, limit, runId, limit])).rows;
+  return rows.length > 0 ? { runId, indexes: rows.map((r) => r.idx).sort((a, b) => a - b) } : null;
 }
 
 /** Keeps every claim of this worker alive for another lease (its heartbeat); resolves how many it holds. */

@@ -13,7 +13,7 @@ import type pg from 'pg';
 import type { ClaimedBatch, ClaimedEnd, Engine } from '../engine/engine.ts';
 import type { PgStore } from '../store/pg/pg-store.ts';
 import type { NodeRegistry } from '../../nodes/registry.ts';
-import { claimRecords, isClaimLost, releaseClaims, renewClaims, type Claim } from './claims.ts';
+import { claimMore, claimRecords, isClaimLost, releaseClaims, renewClaims, type Claim } from './claims.ts';
 import { runStatuses, settleRuns } from './settle.ts';
 import { nextSlotIn, notePacing } from './pacing.ts';
 import type { WorkerSettings } from './settings.ts';
@@ -23,6 +23,8 @@ interface OpenRun {
   handle: ClaimedBatch;
   held: Set<number>;
   over: boolean;
+  /** Not paced: more of its records are claimed with claimMore (one statement). */
+  unpaced: boolean;
 }
 
 export class WorkLoop {
@@ -33,6 +35,12 @@ export class WorkLoop {
   private wake: (() => void) | null = null;
   /** Woken while not idle (records ended during a claim): the next idle returns at once. */
   private poked = false;
+  /**
+   * When a claim last found nothing: records ending do not look again before a poll has passed (at 4
+   * workers on 400 records, a look at every record's end was most of the workers' and PostgreSQL's
+   * CPU per record: 43 ms against 18 ms with one worker).
+   */
+  private emptyAt = -Infinity;
   private heartbeat: NodeJS.Timeout | null = null;
 
   constructor(
@@ -94,14 +102,33 @@ export class WorkLoop {
   /** Claims while enough slots are free and work is there; returns the runs that got records. */
   private async fill(): Promise<Set<string>> {
     const took = new Set<string>();
-    await notePacing(this.pool, this.registry);
+    if (this.held > 0 && performance.now() - this.emptyAt < this.settings.pollMs) return took;
     for (;;) {
       const free = this.settings.batch - this.held;
       if (this.stopping || free < (this.held === 0 ? 1 : this.refillAt)) return took;
-      const claim = await claimRecords(this.pool, this.id, this.settings.leaseMs, free, this.horizonMs);
-      if (!claim) return took;
+      const claim = (await this.claimFromOpenRun(free)) ?? (await this.claimAnywhere(free));
+      if (!claim) {
+        this.emptyAt = performance.now();
+        return took;
+      }
       if (await this.give(claim)) took.add(claim.runId);
     }
+  }
+
+  /** More records of a run under way here that is not paced (one statement), or null. */
+  private async claimFromOpenRun(free: number): Promise<Claim | null> {
+    for (const [runId, entry] of this.runs) {
+      if (entry.over || !entry.unpaced) continue;
+      const claim = await claimMore(this.pool, this.id, this.settings.leaseMs, free, runId);
+      if (claim) return claim;
+    }
+    return null;
+  }
+
+  /** The oldest worker-run with free work (its loop interval read first, pacing.ts). */
+  private async claimAnywhere(free: number): Promise<Claim | null> {
+    await notePacing(this.pool, this.registry);
+    return claimRecords(this.pool, this.id, this.settings.leaseMs, free, this.horizonMs);
   }
 
   /** Hands claimed records to the run's batch (opened if needed); false when none of them is walked here. */
@@ -128,7 +155,7 @@ export class WorkLoop {
       await releaseClaims(this.pool, this.id, claim.runId);
       return false;
     }
-    const entry: OpenRun = { handle: null as unknown as ClaimedBatch, held: new Set(queue.map((r) => r.index)), over: false };
+    const entry: OpenRun = { handle: null as unknown as ClaimedBatch, held: new Set(queue.map((r) => r.index)), over: false, unpaced: claim.paceMs === 0 };
     const onEnded = (index: number, end: ClaimedEnd) => this.ended(row.id, entry, index, end);
     entry.handle = this.engine.executeClaimed(row, queue, { abandon: isClaimLost, counts, steps, starts: claim.starts, open: { slots: this.settings.batch, onEnded } });
     this.runs.set(row.id, entry);
