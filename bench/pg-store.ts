@@ -2,7 +2,8 @@
 // (bench/engine-chain.ts's "jsonata" flow) over N records through the engine, on the embedded store
 // or on the PostgreSQL store (a fresh database `conveyor_bench_<random>` on DATABASE_URL's server,
 // dropped after). Arguments: embedded|postgres, records, concurrency. Prints one JSON line.
-// The CPU time is this process's only: PostgreSQL's own work happens in its server processes.
+// The CPU time is this process's; on PostgreSQL the server processes serving the bench database are
+// sampled beside it (bench/pg-backends.ts: their CPU and peak private memory).
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,6 +13,7 @@ import { createRegistry } from '../nodes/index.ts';
 import { Engine } from '../server/engine/engine.ts';
 import { openStore, type StoreChoice } from '../server/store/open-store.ts';
 import { FLOW_FORMAT, type FlowDocument } from '../server/contract/flow/schema.ts';
+import { sampleBackends, type BackendFigures } from './pg-backends.ts';
 
 const kind = (process.argv[2] ?? 'embedded') as 'embedded' | 'postgres';
 const records = Number(process.argv[3] ?? 10_000);
@@ -55,12 +57,15 @@ try {
   const input = Array.from({ length: records }, (_, i) => ({ id: i, name: `Person ${i}`, email: `p${i}@example.com`, n: i }));
   const load0 = os.loadavg()[0];
   const cpu0 = cpuSeconds(process.resourceUsage());
+  // The backends are sampled from the run's start (the store's pool is open by then: its start-up is not counted).
+  const backendsAtStart = kind === 'postgres' ? sampleBackends(ADMIN_URL, dbName) : null;
   const t0 = performance.now();
   const run = await engine.startRun(flow(), { input: { records: input } });
   const summary = await engine.waitForRun(run.id);
   const seconds = (performance.now() - t0) / 1000;
   const cpu = cpuSeconds(process.resourceUsage()) - cpu0;
   const load1 = os.loadavg()[0];
+  const server: BackendFigures | null = (await backendsAtStart?.stop()) ?? null;
   await engine.shutdown();
   await store.close();
   if (summary.counts.success !== records) throw new Error(`expected ${records} successes, got ${JSON.stringify(summary.counts)}`);
@@ -71,7 +76,7 @@ try {
   if ((last?.output as Record<string, unknown> | undefined)?.[`f${CHAIN}`] !== n * CHAIN + `Person ${n}`.length) throw new Error('wrong output after reopening the store');
   const steps = records * (CHAIN + 1);
   process.stdout.write(
-    JSON.stringify({ store: kind, records, concurrency, steps, seconds, cpuSeconds: cpu, recordsPerSec: records / seconds, stepsPerSec: steps / seconds, peakRssMb: process.resourceUsage().maxRSS / 1024, loadavg: [load0, load1] }) + '\n',
+    JSON.stringify({ store: kind, records, concurrency, steps, seconds, cpuSeconds: cpu, recordsPerSec: records / seconds, stepsPerSec: steps / seconds, peakRssMb: process.resourceUsage().maxRSS / 1024, loadavg: [load0, load1], server }) + '\n',
   );
 } finally {
   rmSync(dir, { recursive: true, force: true });
