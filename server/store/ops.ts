@@ -15,6 +15,7 @@ import { applyAudit, applyDeleteRun, type AuditOp, type DeleteRunOp } from './re
 import { applyArchive, archiveRefOf, restoreRun, type ArchiveOp } from './archive/apply.ts';
 import { applySpill, type SpillOp } from './archive/spill.ts';
 import { emittedData, fromStepEntry, stepEntry } from './step-frame.ts';
+import { outputByReference } from './output-ref.ts';
 
 export type Op =
   /** putFlow: id, name, doc JSON, time. */
@@ -280,21 +281,28 @@ const SQL_INSERT_LOG = `INSERT INTO logs (run_key, record_idx, node_id, level, m
 
 /**
  * One UPDATE per combination of optional fields: only the columns that change are written. Setting the
- * error also sets `error_code` (bound right after the error), what the review queue filters on.
+ * error also sets `error_code` (bound right after the error), what the review queue filters on. A step
+ * commit that sets the output may keep it by reference to the step (output-ref.ts): its variant binds
+ * the step's output text and seq after the other parameters.
  */
-const recordUpdateSql: string[] = Array.from({ length: 1 << RECORD_OPTIONAL_COLUMNS.length }, (_, mask) => {
+function recordUpdate(mask: number, byStep: boolean): string {
   let sql = 'UPDATE records SET status = ?3, checkpoint = CAST(?4 AS TEXT)';
   let n = 5;
+  const last = 5 + RECORD_OPTIONAL_COLUMNS.length + 1;
   RECORD_OPTIONAL_COLUMNS.forEach((col, bit) => {
     if (mask & (1 << bit)) {
-      sql += `, ${col} = CAST(?${n++} AS TEXT)`;
+      const value = `CAST(?${n++} AS TEXT)`;
+      if (col === 'output') sql += `, ${byStep ? outputByReference('?3', value, `CAST(?${last + 1} AS TEXT)`, `?${last + 2}`) : `output = ${value}, output_step = 0`}`;
+      else sql += `, ${col} = ${value}`;
       if (col === 'error') sql += `, error_code = ?${n++}`;
-      // A new output replaces one that was read from the record's spilled steps (archive/spill.ts).
-      if (col === 'output') sql += ', output_spilled = 0';
     }
   });
   return `${sql} WHERE run_key = ?1 AND idx = ?2`;
-});
+}
+const recordUpdateSql: string[] = Array.from({ length: 1 << RECORD_OPTIONAL_COLUMNS.length }, (_, mask) => recordUpdate(mask, false));
+const recordStepUpdateSql: string[] = Array.from({ length: 1 << RECORD_OPTIONAL_COLUMNS.length }, (_, mask) => recordUpdate(mask, true));
+/** Where the step's output text and seq are bound in `recordStepUpdateSql` (after every optional field and the error code). */
+const STEP_PARAMS_AT = 5 + RECORD_OPTIONAL_COLUMNS.length + 1;
 
 /** The code of an error JSON (null for no error). */
 function errorCode(errorJson: Param): string | null {
@@ -440,7 +448,7 @@ export class Applier {
         p[0] = key;
         for (let i = 1; i < 16; i++) p[i] = text.of(s[i]);
         sql.run(SQL_INSERT_STEP, p);
-        this.updateRecord(op[2], op[4]);
+        this.updateRecord(op[2], op[4], s);
         if (op[3]) this.writeState(op[3]);
         const status = s[7];
         if (status === 'success' || status === 'failed') {
@@ -546,7 +554,8 @@ export class Applier {
     }
   }
 
-  private updateRecord(u: Param[], rows?: RowParams): void {
+  /** `step`: the step committed with this update (its output text and seq), for an output kept by reference. */
+  private updateRecord(u: Param[], rows?: RowParams, step?: Param[]): void {
     const mask = u[4] as number;
     const key = this.writableRunKey(u[0]);
     const text = this.text.reset();
@@ -557,7 +566,13 @@ export class Applier {
         if (bit === 1) params.push(errorCode(u[6]));
       }
     }
-    this.sql.run(recordUpdateSql[mask], params);
+    const byStep = step !== undefined && (mask & 1) === 1 && u[5] !== null;
+    if (byStep) {
+      // Numbered parameters: the step's output text and seq go at fixed places after the optional ones.
+      while (params.length < STEP_PARAMS_AT) params.push(null);
+      params.push(text.of(step[10]), step[2]);
+    }
+    this.sql.run((byStep ? recordStepUpdateSql : recordUpdateSql)[mask], params);
     const updated = this.sql.changes() > 0;
     if (updated && TERMINAL_STATUSES.has(u[2] as string)) {
       let list = this.finals.get(key);

@@ -32,11 +32,11 @@ export function toRun(r: SqlValue[]): RunRow {
 }
 
 /**
- * A record's columns; the last, `output_spilled` (at `OUTPUT_SPILLED_AT`), is 1 when its output is read
- * from its last step in the run's step segments (archive/spill.ts): the reader fills it in.
+ * A record's columns; the last, `output_step` (at `OUTPUT_STEP_AT`), is the seq of the step whose data is
+ * the record's output when it is kept by reference (output-ref.ts): the reader fills the output in.
  */
-export const RECORD_COLUMNS = 'idx, status, data, output, error, reason, checkpoint, started_at, ended_at, source_row, output_spilled';
-export const OUTPUT_SPILLED_AT = 10;
+export const RECORD_COLUMNS = 'idx, status, data, output, error, reason, checkpoint, started_at, ended_at, source_row, output_step';
+export const OUTPUT_STEP_AT = 10;
 export function toRecord(runId: string, r: SqlValue[]): RecordRow {
   return {
     runId,

@@ -9,8 +9,8 @@
  * cannot replay. 4: run archives and step segments (the ops 'H' and 'P', archived_keys, spilled_steps), which older versions cannot replay.
  */
 /**
- * 5: `records.output_spilled` — a finished record's output is read from its last step in the run's step
- * segments (archive/spill.ts). An older version would read those outputs as null: it refuses the store.
+ * 5: `records.output_step` — a finished record's output kept by reference to the step that emitted it
+ * (output-ref.ts). An older version would read those outputs as null: it refuses the store.
  */
 export const SCHEMA_VERSION = 5;
 
@@ -71,7 +71,7 @@ CREATE TABLE IF NOT EXISTS records (
   key        TEXT,
   error_code TEXT,
   source_row INTEGER,
-  output_spilled INTEGER NOT NULL DEFAULT 0
+  output_step INTEGER NOT NULL DEFAULT 0
 );
 CREATE UNIQUE INDEX IF NOT EXISTS records_pk ON records (run_key, idx);
 
@@ -229,9 +229,9 @@ export const ADDED_COLUMNS: ReadonlyArray<{ table: string; column: string; ddl: 
   // in the database) and the last journal entry that wrote to the run (an archive op checks it).
   { table: 'runs', column: 'archive', ddl: 'ALTER TABLE runs ADD COLUMN archive TEXT' },
   { table: 'runs', column: 'touched_seq', ddl: 'ALTER TABLE runs ADD COLUMN touched_seq INTEGER NOT NULL DEFAULT 0' },
-  // Schema 5: 1 when the record's output column was emptied because its last step in the run's step
-  // segments holds the same data (archive/spill.ts, `SQL_SPILL_OUTPUT`).
-  { table: 'records', column: 'output_spilled', ddl: 'ALTER TABLE records ADD COLUMN output_spilled INTEGER NOT NULL DEFAULT 0' },
+  // Schema 5: the seq of the step whose emitted data is the record's output, its output column then
+  // empty (output-ref.ts); 0 when the column holds the output.
+  { table: 'records', column: 'output_step', ddl: 'ALTER TABLE records ADD COLUMN output_step INTEGER NOT NULL DEFAULT 0' },
 ];
 
 /**

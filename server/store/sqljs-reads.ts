@@ -32,7 +32,7 @@ import {
   EVENT_COLUMNS,
   FLOW_COLUMNS,
   LOG_COLUMNS,
-  OUTPUT_SPILLED_AT,
+  OUTPUT_STEP_AT,
   RECORD_COLUMNS,
   REJECT_COLUMNS,
   RUN_COLUMNS,
@@ -55,6 +55,7 @@ import { expandOutcomes, type RunArchive } from './archive/reader.ts';
 import type { StepSpill } from './archive/spill.ts';
 import { stepFromArchive } from './archive/rows-json.ts';
 import { clampLimit, clampOffset } from './paging.ts';
+import { emittedByStep, firstItemData } from './output-ref.ts';
 import * as audit from './sqljs-reads-audit.ts';
 import * as report from './sqljs-reads-report.ts';
 
@@ -159,14 +160,21 @@ export abstract class SqlJsReads {
   }
 
   /**
-   * A record read from the database: its output from its last spilled step when its output column was
-   * emptied at the spill (archive/spill.ts); a damaged frame answers E_STORE_DAMAGED, like its steps.
+   * A record read from the database; an output kept by reference (output-ref.ts) is the data of its
+   * step, from the steps table or the run's step segments. A damaged frame answers E_STORE_DAMAGED,
+   * never the record without its output.
    */
   private record(runId: string, key: number, row: SqlValue[]): RecordRow {
     const record = this.whole(key, toRecord(runId, row));
-    if (row[OUTPUT_SPILLED_AT] !== 1) return record;
+    const seq = row[OUTPUT_STEP_AT] as number;
+    if (!seq) return record;
+    const hot = this.sql.one('SELECT output FROM steps WHERE run_key = ? AND record_idx = ? AND seq = ?', [key, record.index, seq]);
+    if (hot) {
+      record.output = firstItemData(hot[0]) as RecordRow['output'];
+      return record;
+    }
     try {
-      record.output = this.spill.output(runId, key, record.index) as RecordRow['output'];
+      record.output = emittedByStep(this.spill.stepRows(runId, key, record.index), seq) as RecordRow['output'];
     } catch (err) {
       if (err instanceof ArchiveDamage) throw stepSegmentDamagedError(this.dir, runId, record.index, err, 'output');
       throw err;

@@ -87,11 +87,15 @@ export interface SqlJsStoreOptions {
   missingArchives?: 'refuse' | 'allow';
   /** Finished records of a run whose steps are moved to its step segments at once (default 1,000; tests lower it). */
   spillBatch?: number;
-  /** A full garbage collection before each snapshot's export (default true; see collect.ts). */
+  /** A full garbage collection before each snapshot's export of a database of 16 MiB or more (default true; see collect.ts). */
   collectBeforeSnapshot?: boolean;
 }
 
 export const DEFAULT_ARCHIVE_AFTER_MS = 5 * 60_000;
+/** The page size PRAGMAS sets (schema.sql.ts). */
+const PAGE_BYTES = 8192;
+/** A database smaller than this is exported without a collection first (see exportSnapshot). */
+const COLLECT_MIN_BYTES = 16 * 1024 * 1024;
 const DEFAULT_ARCHIVE_CHECK_MS = 30_000;
 
 export interface SqlJsStoreStats {
@@ -522,8 +526,10 @@ export class SqlJsStore extends SqlJsReads implements Store {
       this.sql.invalidate();
       this.db.exec('VACUUM');
     }
-    // The export copies the whole database: garbage goes first, so the copy does not stack on it (collect.ts).
-    if (this.options.collectBeforeSnapshot !== false) collectGarbage();
+    // The export copies the whole database: garbage goes first, so the copy does not stack on it
+    // (collect.ts). Only for a database large enough for its copy to matter: a collection costs tens
+    // of milliseconds, and stores whose tests snapshot every 16 KiB of journal made no progress.
+    if (this.options.collectBeforeSnapshot !== false && pages * PAGE_BYTES >= COLLECT_MIN_BYTES) collectGarbage();
     const bytes = this.db.export();
     // Some sql.js versions free every prepared statement (and reset the connection) when exporting.
     this.sql.invalidate();

@@ -13,7 +13,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { setImmediate as tick } from 'node:timers/promises';
-import { REVIEW_STATUSES, TERMINAL_RECORD_STATUSES } from '../../contract/status.ts';
+import { TERMINAL_RECORD_STATUSES } from '../../contract/status.ts';
 import { STEP_COLUMNS } from '../rows.ts';
 import { fsyncDir } from '../journal.ts';
 import type { Sql } from '../sql.ts';
@@ -29,8 +29,6 @@ const SPILL_SUFFIX = '.steps';
 /** Finished records of one run that make a batch worth writing. */
 export const SPILL_BATCH = 1000;
 const TERMINAL = new Set<string>(TERMINAL_RECORD_STATUSES);
-/** Final statuses no review action leaves (`success`, `skipped`): their outputs may be read from their steps. */
-const FINAL = TERMINAL_RECORD_STATUSES.filter((s) => !(REVIEW_STATUSES as readonly string[]).includes(s));
 
 /** The folder of a run's step segments (under store/runs/). */
 export function spillDirName(runId: string): string {
@@ -46,31 +44,10 @@ function durations(rows: unknown[][]): string {
   return rows.map((r) => `${r[3] as string}\x1f${r[6] === 'success' ? 's' : 'f'}\x1f${Number(r[14])}`).join('\x1e');
 }
 
-/**
- * A finished record's output is, most of the time, the data its last step emitted: the step's frame in
- * the segment holds it already. Before the steps leave the database, a record whose output is exactly
- * that data (the same JSON text) has its output column emptied and `output_spilled` set; reads take it
- * from the frame's last step (`StepSpill.output`). On the 10-step chain the output was 19 of the 88 MB
- * of a 100,000-record run's database (the largest column; see docs/benchmarks.md).
- *
- * Decided when the op applies, from the database alone (a replay decides the same, reading no file):
- * - only `success` and `skipped` records: they never change again (a review action starts from
- *   `failed` or `needs_review`, whose rows also stay in the database when the run is archived, while the
- *   step segments go);
- * - the step of `lastSeq` (the frame's last) emitted one item whose data's JSON is the output's text;
- * - no step after `lastSeq`: the record did not move on since its frame was written.
- * Any later write of the output sets the column again and clears the flag (ops.ts).
- */
-const SQL_SPILL_OUTPUT = `UPDATE records SET output = NULL, output_spilled = 1
-  WHERE run_key = ?1 AND idx = ?2 AND status IN (${FINAL.map((s) => `'${s}'`).join(', ')}) AND output IS NOT NULL
-  AND NOT EXISTS (SELECT 1 FROM steps WHERE run_key = ?1 AND record_idx = ?2 AND seq > ?3)
-  AND output = (SELECT CASE WHEN json_array_length(output) = 1 THEN output -> '$[0].data' END FROM steps WHERE run_key = ?1 AND record_idx = ?2 AND seq = ?3)`;
-
 export function applySpill(sql: Sql, key: number | null, archived: boolean, op: SpillOp): void {
   if (key === null) throw new Error(`there is no run ${JSON.stringify(op[1])}`);
   if (archived) throw new Error(`run ${op[1]} is archived: its steps are in its archive`);
   for (const [idx, seg, offset, length, lastSeq, steps, timings] of op[2]) {
-    sql.run(SQL_SPILL_OUTPUT, [key, idx, lastSeq]);
     sql.run('DELETE FROM steps WHERE run_key = ? AND record_idx = ? AND seq <= ?', [key, idx, lastSeq]);
     sql.run(
       'INSERT OR REPLACE INTO spilled_steps (run_key, record_idx, seg, offset, length, last_seq, steps, timings) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
@@ -128,18 +105,6 @@ export class StepSpill {
   stepRows(runId: string, key: number, idx: number): unknown[][] {
     const text = this.stepsText(runId, key, idx);
     return text === null ? [] : (JSON.parse(text) as unknown[][]);
-  }
-
-  /**
-   * The output of a record whose output column was emptied at its spill (`output_spilled`): the data
-   * its last spilled step emitted. Null when that frame holds no steps (a segment repaired after damage).
-   * Throws ArchiveDamage.
-   */
-  output(runId: string, key: number, idx: number): unknown {
-    const rows = this.stepRows(runId, key, idx);
-    const last = rows[rows.length - 1];
-    const emitted = last?.[9] as Array<{ data?: unknown }> | null | undefined;
-    return emitted?.[0]?.data ?? null;
   }
 
   /** The durations of every spilled step of a run (joined strings, see `durations`). */

@@ -37,6 +37,7 @@ import {
   type ArchiveRef,
 } from './layout.ts';
 import { JSON_COLUMNS, rowJson } from './rows-json.ts';
+import { emittedByStep } from '../output-ref.ts';
 import type { StepSpill } from './spill.ts';
 
 /** Records read from the database per slice. */
@@ -96,14 +97,15 @@ export async function writeRunArchive(sql: Sql, key: number, runId: string, stor
       const tokenRows = byRecord(
         sql.all('SELECT record_idx, kind, id, ord, value FROM record_tokens WHERE run_key = ?1 AND record_idx >= ?2 AND record_idx < ?3 ORDER BY record_idx, kind, ord', range),
       );
-      for (const row of sql.all(`SELECT ${ARCHIVE_RECORD_COLUMNS}, output_spilled FROM records WHERE run_key = ?1 AND idx >= ?2 AND idx < ?3 ORDER BY idx`, range)) {
+      for (const row of sql.all(`SELECT ${ARCHIVE_RECORD_COLUMNS}, output_step FROM records WHERE run_key = ?1 AND idx >= ?2 AND idx < ?3 ORDER BY idx`, range)) {
         const r = row.slice(0, -1);
         const i = r[0] as number;
         const hot = stepRows.get(i) ?? [];
         // Steps moved to the run's step segments come first (they are the earlier ones), parsed once.
         const spilled = spilledSteps(opts.spill, storeDir, runId, key, i);
-        // An output emptied at the spill is its last spilled step's data (archive/spill.ts): the archive holds it whole.
-        if (row[row.length - 1] === 1) r[3] = JSON.stringify((spilled[spilled.length - 1]?.[9] as Array<{ data?: unknown }> | undefined)?.[0]?.data ?? null);
+        // An output kept by reference to its step (output-ref.ts): the archive holds it whole.
+        const outputStep = row[row.length - 1] as number;
+        if (outputStep) r[3] = JSON.stringify(emittedByStep([...spilled, ...hot], outputStep));
         const s = spilled.length ? [...(spilled as SqlValue[][]), ...hot] : hot;
         const e = eventRows.get(i) ?? [];
         const t = (tokenRows.get(i) ?? []).map((row) => row.slice(1));
