@@ -4,7 +4,8 @@
 //   build <storeDir> <runs> <records>   a finished run of <records> × 10 steps written through the
 //                              store, archived, then <runs> - 1 runs carrying copies of its archive
 //   chain <storeDir> <records> the 10-step chain through the engine on that store: CPU, wall, peak RSS,
-//                              bytes written per step (STORE_MEMORY_TRACE=1: where its memory goes, by phase)
+//                              bytes written per step (STORE_MEMORY_TRACE=1: where its memory goes, by phase;
+//                              STORE_COLLECT=0: without the collection before each snapshot's export)
 //   snapshot-write <MB>        how long writing a snapshot of that size holds the event loop (hashes and the
 //                              write into the page cache) next to the hashes alone, three rounds
 // The studio is started as a real process (`bin/conveyor.js serve`) on each data folder: time to a
@@ -45,7 +46,12 @@ async function chain(storeDir: string, records: number): Promise<void> {
   const { sqlJsHeapBytes } = await import('../server/store/sqljs.ts');
   const trace = memoryTrace(sqlJsHeapBytes);
   const t0 = performance.now();
-  const store = await openSqlJsStore(storeDir, { archiveAfterMs: null, onSnapshot: (e) => trace.phase(`snapshot ${e.phase} ${(e.bytes / 2 ** 20).toFixed(0)} MB`) });
+  // STORE_COLLECT=0: no collection before a snapshot's export (server/store/collect.ts), to measure what it does.
+  const store = await openSqlJsStore(storeDir, {
+    archiveAfterMs: null,
+    collectBeforeSnapshot: process.env.STORE_COLLECT !== '0',
+    onSnapshot: (e) => trace.phase(`snapshot ${e.phase} ${(e.bytes / 2 ** 20).toFixed(0)} MB`),
+  });
   const openMs = performance.now() - t0;
   const engine = new Engine({ store, registry: createRegistry(), dataDir: path.dirname(storeDir) });
   let input: Array<{ id: number; name: string; email: string; n: number }> | null = Array.from({ length: records }, (_, i) => ({ id: i, name: `Person ${i}`, email: `p${i}@example.com`, n: i }));
