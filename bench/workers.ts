@@ -251,10 +251,11 @@ The first version of that looked for work at every record's end (a claim transac
 the oldest run each time): one round, with the machine 100 % busy, it ran the HTTP step at 13 / 18 / 7
 records/s, at 18 ms of CPU per record (workers + PostgreSQL + studio) with one worker and 43 ms with
 four. Refilling from the run under way in one statement, and not looking again within a poll after a
-claim found nothing, brought the four-worker case to the figures above (one worker: 15–18 ms; four:
-18–21 ms). The two rounds above differ by up to ×2 (round 1 ran beside heavier other work, load
-11–14 against 8–13): in round 2 alone the HTTP step ran 31 / 53 / 71 records/s (×1.7 and ×2.3) and
-the chain 55 / 99 / 102. A step commit alone in its batch is now one statement (1 round trip instead of 4: the
+claim found nothing: in a run beside heavy other work (load 8–14, cores 90–100 % busy, 2 rounds) 30 /
+39 / 55 records/s at 15–21 ms per record. The run above began on a quiet machine (load 4): in round 1
+the HTTP step ran 56 / 91 / 103 records/s (×1.6, ×1.8) with the cores 40 / 64 / 94 % busy and 13 /
+13 / 17 ms of CPU per record — the workers add up until the cores are full; round 2 ran as other work
+came back (cores 93–97 % busy from 2 workers on). A step commit alone in its batch is now one statement (1 round trip instead of 4: the
 Conveyor process −10 to −20 % CPU per commit, PostgreSQL's backend −20 %, in
 \`server/store/pg/writes.ts\`). The CPU per record still grows with the workers: each worker has
 costs per second — the heartbeat, its events every 100 ms, its poll — that more workers multiply while
