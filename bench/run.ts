@@ -411,8 +411,13 @@ the rest added entries to every index of \`records\`: 100,000 live rows and 509,
 yet vacuumed on the busy machine. The workers' claim query, run by hand on that table then, read
 526,648 index entries of \`records_by_status\` to find 37,088 live rows (4.9 s). At 10,000 records
 the two stores were at par (122 s embedded, 128 s PostgreSQL, in the previous run of this case): the
-gap is the growing table, not the round trips alone. Room for updates in place (a lower \`fillfactor\` on
-\`records\`) and a more eager autovacuum of that table are the levers left: not done.
+gap grows with the table (and the load it ran under, below), not with the round trips alone.
+
+Room for updates in place — \`fillfactor\` 70 on \`records\` — was tried at 20,000 records on the
+quiet machine, 2 interleaved rounds: 55.9 / 58.3 s without, 51.6 / 58.0 s with (backends' CPU 25.1 /
+25.7 s against 23.0 / 25.2 s): no clear gain at that size, not kept; a more eager autovacuum of
+\`records\` is the lever left. The same 20,000-record case took 56–58 s there, so much of the
+100,000-record case's 3,331 s is the load it ran under (load average 15–34 during it).
 
 ${workersMarkdown(await benchAsync<WorkersResult>('workers', () => measureWorkers((line) => process.stderr.write(line))))}## The studio during a ${fmt(ui.rows)}-record run (headless Chromium)
 
