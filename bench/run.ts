@@ -316,6 +316,42 @@ the collector reaches it) and garbage between collections (the heap in use swing
 memory: finished records' rows, audit events and log lines moved to the run's segments, as their steps
 are (docs/architecture.md, "Where a long run's memory goes").
 
+**Outputs by reference and a collection before each snapshot: before and after** (measured on
+2026-12-05, \`STORE_MEMORY_TRACE=1 node --import tsx bench/store-memory.ts chain <dir> 100000\`, not by
+this case). *Before*: commit \`8d5f69f\` with \`83d05cf\` and \`8d5f69f\` reverted (the same tree without the
+change); *after*: \`8d5f69f\`, then \`29304be\` (the same store code, the bench able to turn the collection
+off). Interleaved before / after, each a process of its own, four rounds; the third column of each
+round, *after without the collection* (\`STORE_COLLECT=0\`), in rounds 3 and 4. Peak RSS as the bench
+reports it (\`maxRSS\`; \`/usr/bin/time\` gives 11–12 MB more, the exit included); CPU = user + system
+(\`/usr/bin/time\`); load average (1 min) of the machine at the start and end of each case (2 cores
+shared with other sessions: the first round ran at 8–11, the others at 3–8).
+
+| round | case | peak RSS | CPU | wall | load avg | database at the end | bytes per step |
+| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |
+| 1 | before | 490 MB | 74.7 s | 256 s | 11.1 → 8.7 | 89 MB | 1,468 |
+| 1 | after | 463 MB | 62.8 s | 67 s | 8.2 → 4.4 | 74 MB | 1,478 |
+| 2 | before | 479 MB | 55.3 s | 62 s | 4.4 → 2.9 | 89 MB | 1,467 |
+| 2 | after | 451 MB | 71.0 s | 100 s | 2.9 → 7.9 | 74 MB | 1,478 |
+| 3 | before | 486 MB | 61.9 s | 92 s | 4.0 → 5.1 | 89 MB | 1,467 |
+| 3 | after | 455 MB | 65.1 s | 84 s | 5.1 → 4.2 | 74 MB | 1,478 |
+| 3 | after, no collection | 468 MB | 55.7 s | 65 s | 4.2 → 3.6 | 74 MB | 1,478 |
+| 4 | before | 451 MB | 55.4 s | 65 s | 3.6 → 3.8 | 89 MB | 1,467 |
+| 4 | after | 456 MB | 61.6 s | 71 s | 3.8 → 3.4 | 74 MB | 1,478 |
+| 4 | after, no collection | 482 MB | 65.0 s | 79 s | 3.4 → 2.9 | 74 MB | 1,478 |
+
+*After* stayed below 480 MB in all four rounds (451–463 MB); *before* went from 451 to 490 MB (three of
+four rounds at 479 MB or more): about 25 MB less at the median, a gain the size of this machine's noise
+in any single round. Most of the drop from the 546 MB above came before this change, with the engine's
+walk making fewer objects per step (\`b4a6c8b\`, \`a07b2d9\`): the same tree without the change peaked at
+450 MB that morning (\`fc91bf7\`, load 19–14). The database ends at 74 MB instead of 89 (the records table
+no longer holds the outputs of the 100,000 records, 19 MB of text); without the collection before each
+snapshot the peak was 468 and 482 MB. CPU: no gain to report (55–75 s before, 62–71 s after; the
+collections cost about ten full collections of a ~75 MB heap). Bytes per step did not move (1,467 →
+1,478): a snapshot comes once per database-size of journal, so a smaller database gives more, smaller
+snapshots and about the same snapshot bytes per journal byte; bytes per step come down with a smaller
+journal entry per step (~515 bytes, of which the record's checkpoint ~190: the record row touched at
+start and end only is the lever) or a snapshot rule that writes less often (a longer replay on open).
+
 ${storeMemory.goals.map((g) => `- ${g.pass ? 'PASS' : '**FAIL**'}: ${g.goal}`).join('\n')}
 
 ${profileSection}
@@ -404,20 +440,20 @@ PostgreSQL's server processes work besides; the PostgreSQL store is for several 
 database (see [architecture](architecture.md#scaling-out)). \`BENCH_PG_SIZES=10000,100000\` adds the
 10,000-record case.
 
-What slows the PostgreSQL store down as a run grows (observed during the 100,000-record case of
-2026-12-05, at 63 % of it): every step commit rewrites the record's row (its checkpoint), and the
+What slows the PostgreSQL store down as a run grows (observed during the 100,000-record cases of
+2026-12-05; figures at 63 % of the earlier one, named below): every step commit rewrites the record's row (its checkpoint), and the
 table's full pages leave little room for an update in place — 29 % of the 697,025 updates were HOT,
 the rest added entries to every index of \`records\`: 100,000 live rows and 509,274 dead ones, not
-yet vacuumed on the busy machine. The workers' claim query, run by hand on that table then, read
-526,648 index entries of \`records_by_status\` to find 37,088 live rows (4.9 s). At 10,000 records
-the two stores were at par (122 s embedded, 128 s PostgreSQL, in the previous run of this case): the
-gap grows with the table (and the load it ran under, below), not with the round trips alone.
+yet vacuumed (in the run of the table, at 75 %: 32 % HOT, 579,866 dead rows, no vacuum yet). The workers' claim query, run by hand on that table then, read
+526,648 index entries of \`records_by_status\` to find 37,088 live rows (4.9 s).
 
 Room for updates in place — \`fillfactor\` 70 on \`records\` — was tried at 20,000 records on the
 quiet machine, 2 interleaved rounds: 55.9 / 58.3 s without, 51.6 / 58.0 s with (backends' CPU 25.1 /
 25.7 s against 23.0 / 25.2 s): no clear gain at that size, not kept; a more eager autovacuum of
-\`records\` is the lever left. The same 20,000-record case took 56–58 s there, so much of the
-100,000-record case's 3,331 s is the load it ran under (load average 15–34 during it).
+\`records\` is the lever left. An earlier run of the 100,000-record cases beside heavy
+other work (load average 15–34) took 448.8 s embedded (100 s CPU, 557 MB) and 3,330.7 s on
+PostgreSQL (×7.4; 256 s of CPU in Conveyor + 243 s in the backends, 319 MB + 19 MB): a loaded
+machine costs PostgreSQL more — each of a step's round trips waits for a core on both sides.
 
 ${workersMarkdown(await benchAsync<WorkersResult>('workers', () => measureWorkers((line) => process.stderr.write(line))))}## The studio during a ${fmt(ui.rows)}-record run (headless Chromium)
 
