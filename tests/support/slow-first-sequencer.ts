@@ -1,32 +1,33 @@
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
 /**
- * The unit files that take longest, longest first (seconds: a full run at load 15–20, when they
- * take about twice a quiet machine's time). Two unit files run at a time; a file of 100–200 s that
+ * The unit files that take longest, longest first (seconds in the full run of 2026-12-05 on a quiet
+ * machine, load 4–7, import time not counted). Two unit files run at a time; a file of 20–50 s that
  * starts among the last keeps the lane open alone while the other worker idles. Vitest orders by
  * the durations in its cache, but CI starts without one and falls back to file size, which says
- * little about run time. A file that comes to take over ~20 s belongs here.
+ * little about run time. A file that comes to take over ~15 s belongs here.
  */
 const SLOW_FIRST = [
-  'tests/unit/crash/distribute-crash.test.ts', // 217
-  'tests/unit/crash/server-crash.test.ts', // 199
-  'tests/unit/engine/distribute-fairness.test.ts', // 189
-  'tests/unit/crash/terms-crash.test.ts', // 141
-  'tests/unit/scale/workers-kill.test.ts', // 133
-  'tests/unit/cli/runs.test.ts', // 126
-  'tests/unit/cli/check.test.ts', // 120
-  'tests/unit/server/hostile-sheets.test.ts', // 114
-  'tests/unit/store/pg-studio-resume.test.ts', // 108
-  'nodes/spreadsheet/hostile-sheets.test.ts', // 102
-  'tests/unit/report/build-report.test.ts', // 92
-  'tests/unit/cli/startup-imports.test.ts', // 72
-  'tests/unit/cli/compiled-build.test.ts', // 58
-  'tests/unit/security/data-at-rest.test.ts', // 44
-  'tests/unit/engine/fanout.test.ts', // 41
-  'tests/unit/crash/browser-crash.test.ts', // 41
-  'nodes/browser/site-messages.test.ts', // 39
+  'tests/unit/engine/distribute-fairness.test.ts', // 46
+  'tests/unit/engine/fanout.test.ts', // 35
   'tests/unit/scale/studios-shared.test.ts', // 33
-  'nodes/browser/lib/context-pool.test.ts', // 32
+  'tests/unit/security/flow-import-fuzz.test.ts', // 27
+  'tests/unit/crash/browser-crash.test.ts', // 25
+  'tests/unit/crash/server-crash.test.ts', // 24
+  'nodes/spreadsheet/hostile-sheets.test.ts', // 23
+  'tests/unit/store/pg-copy.test.ts', // 21
+  'tests/unit/server/hostile-sheets.test.ts', // 21
+  'tests/unit/scale/workers-kill.test.ts', // 20
+  'tests/unit/flows/signup-fresh-code.test.ts', // 20
+  'tests/unit/crash/distribute-crash.test.ts', // 20
+  'nodes/browser/steps.test.ts', // 19
+  'tests/unit/store/crash.test.ts', // 18
+  'nodes/mail/wait-for-code.test.ts', // 17
+  'nodes/browser/site-messages.test.ts', // 16
+  'tests/unit/security/auth.test.ts', // 15
+  'tests/unit/server/credential-test.test.ts', // 14
+  'nodes/mail/late-mail.test.ts', // 14
+  'tests/unit/cli/check.test.ts', // 13
 ];
 
 function rank(spec: TestSpecification): number {

@@ -103,10 +103,10 @@ export async function writeRunArchive(sql: Sql, key: number, runId: string, stor
         const hot = stepRows.get(i) ?? [];
         // Steps moved to the run's step segments come first (they are the earlier ones), parsed once.
         const spilled = spilledSteps(opts.spill, storeDir, runId, key, i);
+        const s = spilled.length ? [...(spilled as SqlValue[][]), ...hot] : hot;
         // An output kept by reference to its step (output-ref.ts): the archive holds it whole.
         const outputStep = row[row.length - 1] as number;
-        if (outputStep) r[3] = JSON.stringify(emittedByStep([...spilled, ...hot], outputStep));
-        const s = spilled.length ? [...(spilled as SqlValue[][]), ...hot] : hot;
+        if (outputStep) r[3] = JSON.stringify(emittedByStep(s, outputStep));
         const e = eventRows.get(i) ?? [];
         const t = (tokenRows.get(i) ?? []).map((row) => row.slice(1));
         const stepsJson = [...spilled.map((row) => JSON.stringify(row)), ...hot.map((row) => rowJson(row, JSON_COLUMNS.step))].join(',');
