@@ -1,26 +1,28 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { hashPassword } from '../../server/auth/password.ts';
-import { launchBrowser } from './support/browser.ts';
+import { sharedBrowser } from './support/browser.ts';
 import { startTestServer, type TestServer } from './support/server.ts';
 import * as s from './support/studio.ts';
 
 const PASSWORD = 'open sesame, please';
 
 let browser: Browser;
+const contexts: BrowserContext[] = [];
 const servers: TestServer[] = [];
 
 beforeAll(async () => {
-  browser = await launchBrowser();
+  browser = await sharedBrowser();
 });
 afterAll(async () => {
-  await browser?.close();
+  for (const c of contexts) await c.close().catch(() => undefined);
   for (const server of servers) await server.close();
 });
 
 /** A fresh browser context (no cookies); page errors and CSP violations are collected. */
 async function freshPage(problems: string[]): Promise<Page> {
   const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+  contexts.push(context);
   const page = await context.newPage();
   page.setDefaultTimeout(20_000);
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));

@@ -2,10 +2,10 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import type { Browser } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startServer, type RunningServer } from '../../server/main.ts';
 import { openSqlJsStore } from '../../server/store/sqljs-store.ts';
-import { launchBrowser } from './support/browser.ts';
+import { sharedBrowser } from './support/browser.ts';
 import { api, waitForRun } from './support/api.ts';
 import { scoringFlowDoc } from './support/review.ts';
 import * as studio from './support/studio.ts';
@@ -24,11 +24,19 @@ const s = {
 };
 
 let browser: Browser | null = null;
+const contexts: BrowserContext[] = [];
 let server: RunningServer | null = null;
 afterAll(async () => {
-  await browser?.close();
+  for (const c of contexts) await c.close().catch(() => undefined);
   await server?.close();
 });
+
+/** A page in a context of its own (closed after the file; the browser is the worker's, see sharedBrowser). */
+async function newPage(b: Browser): Promise<Page> {
+  const context = await b.newContext({ viewport: { width: 1600, height: 1000 } });
+  contexts.push(context);
+  return context.newPage();
+}
 
 /** A scoring flow with a delay, so a run lasts long enough to be interrupted. */
 function slowFlow(businessKey?: string) {
@@ -57,8 +65,8 @@ describe('runs that outlive the server', () => {
     await store.close();
 
     server = await startServer({ port: 0, dataDir });
-    browser = await launchBrowser();
-    const page = await (await browser.newContext({ viewport: { width: 1600, height: 1000 } })).newPage();
+    browser = await sharedBrowser();
+    const page = await newPage(browser);
     for (const [runId, status] of [[paused.id, 'paused'], [interrupted.id, 'interrupted']] as const) {
       await page.goto(`${server.url}/runs/${runId}`);
       await s.waitForRunStatus(page, status);
@@ -75,7 +83,7 @@ describe('runs that outlive the server', () => {
 
   test('records already done are skipped unless the operator asks to reprocess them', async () => {
     await api(server!.url, 'POST', '/api/flows/import?onConflict=replace', { ...slowFlow('n'), nodes: slowFlow('n').nodes.map((n) => (n.id === 'wait' ? { ...n, params: { ms: 0 } } : n)) });
-    const page = await (await browser!.newContext({ viewport: { width: 1600, height: 1000 } })).newPage();
+    const page = await newPage(browser!);
     await page.goto(`${server!.url}/flows/flow_resume`);
     await page.locator(s.tid('editor')).waitFor();
     // Run 1: nothing done before. Run 2: n=99 succeeded in run 1 and n=1, n=2 wait for review there →

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchBrowser } from './browser.ts';
+import { sharedBrowser } from './browser.ts';
 import { startTestServer, type TestServer } from './server.ts';
 
 export interface Studio {
@@ -10,7 +10,7 @@ export interface Studio {
   pageErrors: string[];
 }
 
-/** One studio server and one Chromium per test file. */
+/** One studio server per test file; its pages live in contexts of their own in the worker's Chromium (sharedBrowser). */
 export function useStudio(): Studio {
   let server: TestServer | null = null;
   let browser: Browser | null = null;
@@ -29,13 +29,18 @@ export function useStudio(): Studio {
     },
   };
   beforeAll(async () => {
-    server = await startTestServer();
-    studio.url = server.url;
-    browser = await launchBrowser();
+    // Both at once (the browser is launched only by the worker's first file); the server is kept to be closed even when the browser fails.
+    const starting = startTestServer();
+    try {
+      browser = await sharedBrowser();
+    } finally {
+      server = await starting;
+      studio.url = server.url;
+    }
   });
   afterAll(async () => {
     for (const c of contexts) await c.close().catch(() => undefined);
-    await browser?.close();
+    browser = null;
     await server?.close();
   });
   return studio;
