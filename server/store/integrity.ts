@@ -7,17 +7,13 @@
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { ConveyorError } from '../errors.ts';
-import { crc32 } from './crc32.ts';
-import { FRAME_HEADER_BYTES, listJournalFiles } from './journal.ts';
+import { FRAME_HEADER_BYTES, MAX_PAYLOAD_BYTES, PACKED_FRAME, frameCrc, listJournalFiles, readFrameAt } from './journal.ts';
 import { peekSnapshot, SNAPSHOT_FILE, type SnapshotCheck } from './snapshot.ts';
-
-const MAX_PAYLOAD_BYTES = 0x7fff_ffff;
-const TWO_POW_32 = 0x1_0000_0000;
 
 export interface OffsetFrame {
   seq: number;
   payload: string;
-  /** Byte offset of the frame in its file. */
+  /** Byte offset of the frame in its file (the entries of a packed frame share it). */
   offset: number;
 }
 
@@ -25,47 +21,38 @@ export interface JournalFileScan {
   path: string;
   startSeq: number;
   size: number;
-  /** The valid frames from the start of the file, in sequence. */
+  /** The valid entries from the start of the file, in sequence. */
   frames: OffsetFrame[];
   /** Bytes from the start that hold them. */
   validLength: number;
   /** The last file's incomplete or garbled end with no valid frame after it: a write cut by a crash. */
   torn: { offset: number; bytes: number } | null;
-  /** Anything else: the offset of the first bad byte, why, and the valid frames found after it. */
+  /** Anything else: the offset of the first bad byte, why, and the valid entries found after it. */
   damage: { offset: number; reason: string; after: OffsetFrame[] } | null;
-}
-
-/** The frame starting at `off`, if it is complete and its CRC holds (any sequence number but 0). */
-function frameAt(buf: Buffer, off: number): { seq: number; end: number } | null {
-  if (buf.length - off < FRAME_HEADER_BYTES) return null;
-  const len = buf.readUInt32LE(off);
-  if (len === 0 || len > MAX_PAYLOAD_BYTES || len > buf.length - off - FRAME_HEADER_BYTES) return null;
-  const end = off + FRAME_HEADER_BYTES + len;
-  if (crc32(buf, off + 8, end) !== buf.readUInt32LE(off + 4)) return null;
-  const seq = buf.readUInt32LE(off + 8) * TWO_POW_32 + buf.readUInt32LE(off + 12);
-  return seq === 0 ? null : { seq, end };
 }
 
 /** Why the bytes at `off` are not the next frame (after `prevSeq`). */
 function whyNotFrame(buf: Buffer, off: number, prevSeq: number): string {
   const left = buf.length - off;
   if (left < FRAME_HEADER_BYTES) return `an incomplete frame header (${left} byte${left === 1 ? '' : 's'})`;
-  const len = buf.readUInt32LE(off);
-  if (len === 0 || len > MAX_PAYLOAD_BYTES) return 'a frame header with an impossible length';
+  const word = buf.readUInt32LE(off);
+  const len = word & MAX_PAYLOAD_BYTES;
+  if (len === 0) return 'a frame header with an impossible length';
   if (len > left - FRAME_HEADER_BYTES) return `a frame of ${len} bytes of which only ${left - FRAME_HEADER_BYTES} are there`;
-  const f = frameAt(buf, off);
-  if (!f) return 'a frame that fails its checksum';
+  if (frameCrc(buf, off + 8, off + FRAME_HEADER_BYTES + len) !== buf.readUInt32LE(off + 4)) return 'a frame that fails its checksum';
+  const f = readFrameAt(buf, off);
+  if (!f) return word >= PACKED_FRAME ? 'a packed frame whose entries cannot be unpacked' : 'a frame with sequence number 0';
   return `entry ${f.seq} where entry ${prevSeq + 1} should follow`;
 }
 
-/** Valid frames of `buf` from `off` while they continue in sequence. */
+/** Valid entries of `buf` from `off` while they continue in sequence. */
 function framesFrom(buf: Buffer, off: number, prevSeq: number): { frames: OffsetFrame[]; end: number } {
   const frames: OffsetFrame[] = [];
   for (;;) {
-    const f = frameAt(buf, off);
+    const f = readFrameAt(buf, off);
     if (!f || (prevSeq !== -1 && f.seq !== prevSeq + 1)) break;
-    frames.push({ seq: f.seq, payload: buf.toString('utf8', off + FRAME_HEADER_BYTES, f.end), offset: off });
-    prevSeq = f.seq;
+    for (let i = 0; i < f.entries.length; i++) frames.push({ seq: f.seq + i, payload: f.entries[i], offset: off });
+    prevSeq = f.seq + f.entries.length - 1;
     off = f.end;
   }
   return { frames, end: off };
@@ -76,7 +63,7 @@ function framesAfter(buf: Buffer, from: number): OffsetFrame[] {
   const found: OffsetFrame[] = [];
   let off = from;
   while (off <= buf.length - FRAME_HEADER_BYTES) {
-    const f = frameAt(buf, off);
+    const f = readFrameAt(buf, off);
     if (!f) {
       off++;
       continue;
@@ -97,9 +84,9 @@ export function scanJournal(file: { path: string; startSeq: number }, content: U
   const { frames, end } = framesFrom(buf, 0, file.startSeq - 1);
   const scan: JournalFileScan = { path: file.path, startSeq: file.startSeq, size: buf.length, frames, validLength: end, torn: null, damage: null };
   if (end === buf.length) return scan;
-  const reason = end === 0 && frameAt(buf, 0) ? `the file is named for entry ${file.startSeq} but starts with entry ${frameAt(buf, 0)!.seq}: entry ${file.startSeq} is missing` : whyNotFrame(buf, end, frames.at(-1)?.seq ?? file.startSeq - 1);
+  const reason = end === 0 && readFrameAt(buf, 0) ? `the file is named for entry ${file.startSeq} but starts with entry ${readFrameAt(buf, 0)!.seq}: entry ${file.startSeq} is missing` : whyNotFrame(buf, end, frames.at(-1)?.seq ?? file.startSeq - 1);
   // A frame that holds but breaks the sequence is itself among what follows the damage.
-  const after = framesAfter(buf, frameAt(buf, end) ? end : end + 1);
+  const after = framesAfter(buf, readFrameAt(buf, end) ? end : end + 1);
   if (last && after.length === 0) scan.torn = { offset: end, bytes: buf.length - end };
   else scan.damage = { offset: end, reason, after };
   return scan;
@@ -132,8 +119,14 @@ export interface LossSummary {
   nodeStateWrites: number;
 }
 
-/** What journal entries held, decoded as far as they can be. */
-export function describeEntries(frames: ReadonlyArray<{ seq: number; payload: string }>, unreadable = 0): LossSummary {
+/**
+ * What journal entries held, decoded as far as they can be. `fromSeq`: the first entry lost (the one
+ * where damage starts); the entries from it to the first readable one were in the damaged frame (one
+ * entry, or a packed frame's several) and count as lost and unreadable.
+ */
+export function describeEntries(frames: ReadonlyArray<{ seq: number; payload: string }>, fromSeq?: number): LossSummary {
+  const damaged = fromSeq === undefined ? 0 : frames.length > 0 ? Math.max(0, frames[0].seq - fromSeq) : 1;
+  let unreadable = damaged;
   const runs = new Map<string, RunLoss>();
   const flows = new Set<string>();
   let nodeStateWrites = 0;
@@ -214,7 +207,11 @@ export function describeEntries(frames: ReadonlyArray<{ seq: number; payload: st
     }
   }
   for (const r of runs.values()) r.records.sort((a, b) => a - b);
-  return { entries: frames.length, firstSeq: first, lastSeq: last, unreadable, flows: [...flows], runs: [...runs.values()], nodeStateWrites };
+  if (damaged > 0) {
+    first = fromSeq!;
+    last ??= fromSeq! + damaged - 1;
+  }
+  return { entries: frames.length + damaged, firstSeq: first, lastSeq: last, unreadable, flows: [...flows], runs: [...runs.values()], nodeStateWrites };
 }
 
 function noteInFlight(r: RunLoss, update: unknown): void {
@@ -402,11 +399,10 @@ function readable(payload: string): boolean {
 export function lossAfter(files: JournalFileScan[], file: string): LossSummary {
   const i = files.findIndex((f) => f.path === file);
   const frames: OffsetFrame[] = [];
-  if (i >= 0) {
-    frames.push(...(files[i].damage?.after ?? []));
-    for (const later of files.slice(i + 1)) frames.push(...later.frames, ...(later.damage?.after ?? []));
-  }
-  return describeEntries(frames);
+  if (i < 0) return describeEntries(frames);
+  frames.push(...(files[i].damage?.after ?? []));
+  for (const later of files.slice(i + 1)) frames.push(...later.frames, ...(later.damage?.after ?? []));
+  return describeEntries(frames, firstLost(files[i]));
 }
 
 // ------------------------------------------------------------------ opening
@@ -414,7 +410,8 @@ export function lossAfter(files: JournalFileScan[], file: string): LossSummary {
 export interface ReplayPlan {
   lastSeq: number;
   /** Files still needed (their entries are not all in the snapshot), oldest first; the last one is appended to. */
-  kept: Array<{ path: string; startSeq: number; validLength: number; torn: boolean }>;
+  /** `entryBytes`: what the file's valid entries amount to unpacked (JournalFile.entryBytes). */
+  kept: Array<{ path: string; startSeq: number; validLength: number; entryBytes: number; torn: boolean }>;
   /** Files whose entries are all in the snapshot: removed once the store is open. */
   covered: string[];
 }
@@ -451,7 +448,7 @@ export async function replayJournal(
     const scan = scanJournal(f, await fsp.readFile(f.path), !next);
     const gap = sequenceGap(f, plan.lastSeq, snapshot.present, scan.frames.length > 0 || !next);
     if (gap) throw storeDamagedError(dir, gap);
-    if (scan.damage) throw storeDamagedError(dir, { file: f.path, offset: scan.damage.offset, reason: scan.damage.reason, loss: await lossFrom(all.slice(i + 1), [...scan.damage.after]) });
+    if (scan.damage) throw storeDamagedError(dir, { file: f.path, offset: scan.damage.offset, reason: scan.damage.reason, loss: await lossFrom(all.slice(i + 1), [...scan.damage.after], firstLost(scan)) });
     for (let k = 0; k < scan.frames.length; k++) {
       const frame = scan.frames[k];
       if (frame.seq <= plan.lastSeq) continue;
@@ -478,7 +475,8 @@ export async function replayJournal(
     }
     const fileLastSeq = scan.frames.at(-1)?.seq ?? 0;
     if (fileLastSeq > snapshot.seq || (!next && f.startSeq === plan.lastSeq + 1)) {
-      plan.kept.push({ path: f.path, startSeq: f.startSeq, validLength: scan.validLength, torn: scan.torn !== null });
+      const entryBytes = scan.frames.reduce((n, e) => n + FRAME_HEADER_BYTES + e.payload.length, 0);
+      plan.kept.push({ path: f.path, startSeq: f.startSeq, validLength: scan.validLength, entryBytes, torn: scan.torn !== null });
     } else {
       plan.covered.push(f.path);
     }
@@ -488,16 +486,20 @@ export async function replayJournal(
 
 /** "an incomplete entry 58" / "1 incomplete entry" for a torn tail. */
 function tornWhat(scan: JournalFileScan): string {
-  const expected = (scan.frames.at(-1)?.seq ?? scan.startSeq - 1) + 1;
-  return `entry ${expected}, incomplete`;
+  return `entries from ${firstLost(scan)} on, incomplete`;
 }
 
-/** What `frames` and every frame of `later` files held. */
-async function lossFrom(later: Array<{ path: string; startSeq: number }>, frames: OffsetFrame[]): Promise<LossSummary> {
+/** The entry where a scan's valid part ends: the first one damage makes lost. */
+export function firstLost(scan: JournalFileScan): number {
+  return (scan.frames.at(-1)?.seq ?? scan.startSeq - 1) + 1;
+}
+
+/** What `frames` and every frame of `later` files held (`fromSeq`: the first entry lost, see describeEntries). */
+async function lossFrom(later: Array<{ path: string; startSeq: number }>, frames: OffsetFrame[], fromSeq?: number): Promise<LossSummary> {
   const all = [...frames];
   for (let j = 0; j < later.length; j++) {
     const s = scanJournal(later[j], await fsp.readFile(later[j].path), j === later.length - 1);
     all.push(...s.frames, ...(s.damage?.after ?? []));
   }
-  return describeEntries(all);
+  return describeEntries(all, fromSeq);
 }

@@ -1,14 +1,28 @@
 /**
  * The append-only journal: the store's source of durability.
  *
- * A journal file is a sequence of frames, one per write:
+ * A journal file is a sequence of frames:
  *
- *   u32 LE payload length | u32 LE CRC-32 of bytes [8, 16 + length) | u32 LE seq high | u32 LE seq low | UTF-8 JSON payload
+ *   u32 LE length word | u32 LE CRC-32 of bytes [8, 16 + length) | u32 LE seq high | u32 LE seq low | payload
  *
- * Sequence numbers increase by one from frame to frame (and from file to file), so a frame cut short
+ * A *plain* frame holds one entry: its payload is the entry's UTF-8 JSON, `seq` its sequence number.
+ * A *packed* frame (top bit of the length word set; the low 31 bits are the payload's length) holds
+ * the `n` entries of one group commit, `seq` being the first one's:
+ *
+ *   payload = u32 LE n | raw DEFLATE of ( u32 LE byte length | UTF-8 JSON ) × n
+ *
+ * A flush of at least PACK_MIN_BYTES is written packed (when that saves a tenth or more): the entries
+ * of one group commit repeat each other (the same run, nodes, columns, record shapes), so they shrink
+ * about 13× — measured on the 10-step chain's step entries at concurrency 64: 542 bytes an entry plain,
+ * 41 packed, for 1.8 µs of CPU an entry at level 1 (level 6: 36 bytes for 3.6 µs; one entry at a time:
+ * 321 bytes for 17–24 µs, hence plain frames below the threshold). A packed frame is written, synced
+ * and acknowledged as a whole, like the group it holds: a crash that tears it loses only entries
+ * that were never acknowledged.
+ *
+ * Sequence numbers increase by one from entry to entry (and from file to file), so a frame cut short
  * by a crash, garbage, or a frame from nowhere ends the valid part of a file and is cut off on open.
  *
- * Group commit: every write is queued; one flush writes all queued frames with one write and one
+ * Group commit: every write is queued; one flush writes the queued entries with one write and one
  * fdatasync, hands them to `apply` (the caller updates its database in one transaction), then settles
  * their promises. Entries queued while a flush runs go to the next flush.
  */
@@ -19,23 +33,74 @@ import { crc32 } from './crc32.ts';
 import { StoreWriteError, describeWriteFailure, type StoreWriteFailure } from './write-failure.ts';
 
 export const FRAME_HEADER_BYTES = 16;
+/** The length word's flag for a packed frame (see above). */
+export const PACKED_FRAME = 0x8000_0000;
+/** A flush whose entries hold at least this many characters is written as one packed frame. */
+export const PACK_MIN_BYTES = 1024;
 
 /**
  * CRC-32 of `buf[start, end)`: zlib's native one where Node has it (20.15+, 22+; same polynomial as
  * crc32.ts): 0.91 µs against 1.41 µs for the table-driven JavaScript on a 550-byte frame (measured here).
  */
 const nativeCrc = (zlib as { crc32?: (data: Uint8Array) => number }).crc32;
-const frameCrc: (buf: Uint8Array, start: number, end: number) => number = nativeCrc
+export const frameCrc: (buf: Uint8Array, start: number, end: number) => number = nativeCrc
   ? (buf, start, end) => nativeCrc(buf.subarray(start, end)) >>> 0
   : crc32;
 
 /** Larger lengths can only come from a damaged header. */
-const MAX_PAYLOAD_BYTES = 0x7fff_ffff;
+export const MAX_PAYLOAD_BYTES = 0x7fff_ffff;
 const TWO_POW_32 = 0x1_0000_0000;
 
 export interface Frame {
   seq: number;
   payload: string;
+}
+
+/** A frame read at an offset: its first sequence number, where it ends, and the entries it holds. */
+export interface FrameRead {
+  seq: number;
+  end: number;
+  entries: string[];
+}
+
+/** The entries of a packed frame's payload, or null when it does not unpack to exactly what it says. */
+function unpack(buf: Buffer, start: number, end: number): string[] | null {
+  if (end - start < 4) return null;
+  const n = buf.readUInt32LE(start);
+  let data: Buffer;
+  try {
+    data = zlib.inflateRawSync(buf.subarray(start + 4, end));
+  } catch {
+    return null;
+  }
+  const entries: string[] = [];
+  let off = 0;
+  while (off < data.length) {
+    if (data.length - off < 4) return null;
+    const len = data.readUInt32LE(off);
+    if (len > data.length - off - 4) return null;
+    entries.push(data.toString('utf8', off + 4, off + 4 + len));
+    off += 4 + len;
+  }
+  return n > 0 && entries.length === n ? entries : null;
+}
+
+/**
+ * The frame starting at `off`, if it is complete, its CRC holds, its sequence number is not 0 and, when
+ * packed, it unpacks to the entries it announces. Null otherwise.
+ */
+export function readFrameAt(buf: Buffer, off: number): FrameRead | null {
+  if (buf.length - off < FRAME_HEADER_BYTES) return null;
+  const word = buf.readUInt32LE(off);
+  const len = word & MAX_PAYLOAD_BYTES;
+  if (len === 0 || len > buf.length - off - FRAME_HEADER_BYTES) return null;
+  const end = off + FRAME_HEADER_BYTES + len;
+  if (frameCrc(buf, off + 8, end) !== buf.readUInt32LE(off + 4)) return null;
+  const seq = buf.readUInt32LE(off + 8) * TWO_POW_32 + buf.readUInt32LE(off + 12);
+  if (seq === 0) return null;
+  if (word < PACKED_FRAME) return { seq, end, entries: [buf.toString('utf8', off + FRAME_HEADER_BYTES, end)] };
+  const entries = unpack(buf, off + FRAME_HEADER_BYTES, end);
+  return entries ? { seq, end, entries } : null;
 }
 
 export interface ScanResult {
@@ -44,36 +109,39 @@ export interface ScanResult {
   validLength: number;
 }
 
-/** Reads the valid frames of a journal file's content; stops at the first damaged or out-of-sequence frame. */
+/** Reads the valid entries of a journal file's content; stops at the first damaged or out-of-sequence frame. */
 export function scanFrames(buf: Uint8Array): ScanResult {
-  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   const bytes = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
   const frames: Frame[] = [];
   let off = 0;
   let prevSeq = -1;
-  while (buf.length - off >= FRAME_HEADER_BYTES) {
-    const len = view.getUint32(off, true);
-    if (len === 0 || len > MAX_PAYLOAD_BYTES || len > buf.length - off - FRAME_HEADER_BYTES) break;
-    const end = off + FRAME_HEADER_BYTES + len;
-    if (frameCrc(buf, off + 8, end) !== view.getUint32(off + 4, true)) break;
-    const seq = view.getUint32(off + 8, true) * TWO_POW_32 + view.getUint32(off + 12, true);
-    if (seq === 0 || (prevSeq !== -1 && seq !== prevSeq + 1)) break;
-    frames.push({ seq, payload: bytes.toString('utf8', off + FRAME_HEADER_BYTES, end) });
-    prevSeq = seq;
-    off = end;
+  for (;;) {
+    const f = readFrameAt(bytes, off);
+    if (!f || (prevSeq !== -1 && f.seq !== prevSeq + 1)) break;
+    for (let i = 0; i < f.entries.length; i++) frames.push({ seq: f.seq + i, payload: f.entries[i] });
+    prevSeq = f.seq + f.entries.length - 1;
+    off = f.end;
   }
   return { frames, validLength: off };
 }
 
-/** Encodes frames into one reusable buffer (one allocation per flush at most). */
+/** Encodes the entries of one flush into one reusable buffer (one allocation per flush at most). */
 export class FrameEncoder {
   private scratch: Buffer = Buffer.allocUnsafe(1 << 20);
 
   /** The returned buffer is only valid until the next call. */
   encode(entries: ReadonlyArray<{ seq: number; payload: string }>): { buf: Buffer; length: number } {
-    let bound = 0;
-    for (const e of entries) bound += FRAME_HEADER_BYTES + e.payload.length * 3;
+    let chars = 0;
+    for (const e of entries) chars += e.payload.length;
+    const bound = entries.length * (FRAME_HEADER_BYTES + 4) + chars * 3;
     if (this.scratch.length < bound) this.scratch = Buffer.allocUnsafe(Math.max(bound, this.scratch.length * 2));
+    const out = (chars >= PACK_MIN_BYTES && entries.length > 0 && this.packed(entries)) || this.plain(entries);
+    // A huge batch (a run with many records) should not pin its buffer forever.
+    if (this.scratch.length > 16 << 20) this.scratch = Buffer.allocUnsafe(1 << 20);
+    return out;
+  }
+
+  private plain(entries: ReadonlyArray<{ seq: number; payload: string }>): { buf: Buffer; length: number } {
     const buf = this.scratch;
     let off = 0;
     for (const e of entries) {
@@ -84,9 +152,30 @@ export class FrameEncoder {
       buf.writeUInt32LE(frameCrc(buf, off + 8, off + FRAME_HEADER_BYTES + len), off + 4);
       off += FRAME_HEADER_BYTES + len;
     }
-    // A huge batch (a run with many records) should not pin its buffer forever.
-    if (this.scratch.length > 16 << 20) this.scratch = Buffer.allocUnsafe(1 << 20);
     return { buf, length: off };
+  }
+
+  /** One packed frame, or null when deflating saves less than a tenth. */
+  private packed(entries: ReadonlyArray<{ seq: number; payload: string }>): { buf: Buffer; length: number } | null {
+    const raw = this.scratch;
+    let off = 0;
+    for (const e of entries) {
+      const len = raw.write(e.payload, off + 4, 'utf8');
+      raw.writeUInt32LE(len, off);
+      off += 4 + len;
+    }
+    const deflated = zlib.deflateRawSync(raw.subarray(0, off), { level: 1 });
+    const len = 4 + deflated.length;
+    if (len > off * 0.9 || len > MAX_PAYLOAD_BYTES) return null;
+    const buf = Buffer.allocUnsafe(FRAME_HEADER_BYTES + len);
+    const seq = entries[0].seq;
+    buf.writeUInt32LE(len + PACKED_FRAME, 0);
+    buf.writeUInt32LE(Math.floor(seq / TWO_POW_32), 8);
+    buf.writeUInt32LE(seq % TWO_POW_32, 12);
+    buf.writeUInt32LE(entries.length, FRAME_HEADER_BYTES);
+    deflated.copy(buf, FRAME_HEADER_BYTES + 4);
+    buf.writeUInt32LE(frameCrc(buf, 8, buf.length), 4);
+    return { buf, length: buf.length };
   }
 }
 
@@ -143,6 +232,12 @@ export class JournalFile {
     private readonly fh: FileHandle,
     /** Bytes written (and, between flushes, synced). */
     public size: number,
+    /**
+     * What the entries written to the file amount to unpacked (characters and a frame header each):
+     * when to snapshot is decided on this, not on the packed size, so that the entries a crash leaves
+     * to replay stay as many as before packing (see sqljs-store.ts, maybeRotate).
+     */
+    public entryBytes = size,
   ) {
     this.syncedSize = size;
   }
@@ -161,8 +256,11 @@ export class JournalFile {
     return new JournalFile(file, startSeq, fh, 0);
   }
 
-  /** Opens an existing file to append after its first `validLength` bytes (a torn tail is cut off). */
-  static async openAt(file: string, startSeq: number, validLength: number): Promise<JournalFile> {
+  /**
+   * Opens an existing file to append after its first `validLength` bytes (a torn tail is cut off);
+   * `entryBytes`: what its entries amount to unpacked (default: its length).
+   */
+  static async openAt(file: string, startSeq: number, validLength: number, entryBytes = validLength): Promise<JournalFile> {
     const fh = await fsp.open(file, 'r+');
     try {
       const { size } = await fh.stat();
@@ -174,7 +272,7 @@ export class JournalFile {
       await fh.close();
       throw err;
     }
-    return new JournalFile(file, startSeq, fh, validLength);
+    return new JournalFile(file, startSeq, fh, validLength, entryBytes);
   }
 
   /** Writes `buf[0, length)` at the end of the file (not yet synced). */
@@ -211,7 +309,7 @@ export class JournalFile {
    */
   async reopen(): Promise<JournalFile> {
     await this.fh.close().catch(() => undefined);
-    return JournalFile.openAt(this.path, this.startSeq, this.syncedSize);
+    return JournalFile.openAt(this.path, this.startSeq, this.syncedSize, this.entryBytes);
   }
 }
 
@@ -397,6 +495,7 @@ export class GroupCommitJournal<Op> {
       this.failedBytes = length;
       await this.file.append(buf, length);
       await this.file.sync();
+      for (const e of batch) this.file.entryBytes += FRAME_HEADER_BYTES + e.payload.length;
     } catch (err) {
       for (const e of batch) e.reject(this.fail(err, true));
       return;

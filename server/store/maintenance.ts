@@ -10,7 +10,7 @@ import path from 'node:path';
 import { ConveyorError } from '../errors.ts';
 import { lockDataDir } from '../data-dir-lock.ts';
 import { createRegistry } from '../../nodes/index.ts';
-import { describeEntries, inspectStore, listNumbers, lossLine, type LossSummary, type OffsetFrame, type StoreInspection } from './integrity.ts';
+import { describeEntries, firstLost, inspectStore, listNumbers, lossLine, type LossSummary, type OffsetFrame, type StoreInspection } from './integrity.ts';
 import { fsyncDir, journalFileName, listJournalFiles } from './journal.ts';
 import { checkSnapshot, peekSnapshot, SNAPSHOT_FILE, SNAPSHOT_TMP_FILE } from './snapshot.ts';
 import { openSqlJsStore } from './sqljs-store.ts';
@@ -228,6 +228,8 @@ export async function repairStore(dataDir: string, opts: { now?: Date } = {}): P
     result.asideDir = aside;
     result.changed = true;
     const lostFrames: OffsetFrame[] = [];
+    /** The first entry the journal's damage made lost (the damaged frame's entries count from it). */
+    let firstLostSeq: number | undefined;
     const notes: string[] = [];
     const moveAside = async (file: string) => {
       await fsp.rename(file, path.join(aside, path.basename(file)));
@@ -250,7 +252,8 @@ export async function repairStore(dataDir: string, opts: { now?: Date } = {}): P
         if (d.offset === 0 && d.lost) notes.push(`${path.basename(d.file)}: ${d.reason}.`);
         else {
           const end = scan?.damage?.after[0]?.offset ?? scan?.size ?? d.offset;
-          const entry = (scan?.frames.at(-1)?.seq ?? (scan ? scan.startSeq - 1 : 0)) + 1;
+          const entry = scan ? firstLost(scan) : 1;
+          if (scan?.damage) firstLostSeq ??= entry;
           notes.push(`${path.basename(d.file)} is damaged at byte ${d.offset}: ${d.reason}. Bytes ${d.offset}–${Math.max(d.offset, end - 1)} (from entry ${entry} on) cannot be read and are lost.`);
         }
         if (scan) lostFrames.push(...(scan.damage?.after ?? (d.offset === 0 ? scan.frames : [])));
@@ -305,7 +308,7 @@ export async function repairStore(dataDir: string, opts: { now?: Date } = {}): P
 
     notes.push(...(await setFilesAside(result, files, aside, now)));
 
-    result.loss = describeEntries(lostFrames);
+    result.loss = describeEntries(lostFrames, firstLostSeq);
     result.inDoubt = await markInDoubt(storeDir, result.loss, now);
     result.lines = repairLines(result, notes, ins.lastSeq, journalDamaged);
     await fsp.writeFile(path.join(aside, 'repair-report.txt'), result.lines.join('\n') + '\n');

@@ -258,7 +258,7 @@ export class SqlJsStore extends SqlJsReads implements Store {
     let file: JournalFile;
     const last = kept.pop();
     if (last) {
-      file = await JournalFile.openAt(last.path, last.startSeq, last.validLength);
+      file = await JournalFile.openAt(last.path, last.startSeq, last.validLength, last.entryBytes);
     } else {
       file = await JournalFile.create(dir, lastSeq + 1);
     }
@@ -479,7 +479,8 @@ export class SqlJsStore extends SqlJsReads implements Store {
   private async maybeRotate(): Promise<void> {
     if (this.snapshotting) return;
     const current = this.journal.currentFile;
-    if (current.size <= Math.max(this.threshold, this.lastSnapshotBytes)) return;
+    // Counted unpacked (journal.ts): packing the journal must not let the entries to replay after a crash grow.
+    if (current.entryBytes <= Math.max(this.threshold, this.lastSnapshotBytes)) return;
     const seq = this.lastAppliedSeq;
     let next: JournalFile;
     try {

@@ -1,7 +1,13 @@
 /**
  * Checked frames in segment files: the storage unit of run archives (see archive/writer.ts).
  *
- *   frame: u32 payload length | u32 CRC-32 of the payload | payload          (little-endian)
+ *   frame: u32 length word | u32 CRC-32 of the stored bytes | stored bytes        (little-endian)
+ *
+ * The length word's low 31 bits are the stored bytes' length; its top bit says they are the payload
+ * deflated (raw DEFLATE, level 1). Writers deflate payloads of PACK_MIN_PAYLOAD bytes or more when
+ * that saves a tenth: a record's steps repeat each other (each step's output is the one before it
+ * plus a field or two), so a finished record of the 10-step chain takes about a fifth of its bytes.
+ * Readers inflate; the checksum is over what is stored, so damage is found before inflating.
  *
  * A segment file holds frames back to back and never grows past `maxSegmentBytes` (256 MiB by
  * default): a long history never meets a platform file-size limit, and a frame is found by its
@@ -10,9 +16,15 @@
 import { createHash, type Hash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import { crc32 } from '../crc32.ts';
 
 export const FRAME_HEAD = 8;
+/** The length word's flag: the stored bytes are the payload deflated. */
+const DEFLATED = 0x8000_0000;
+const LENGTH_MASK = 0x7fff_ffff;
+/** Payloads from this size on are deflated by writers (when that saves a tenth). */
+export const PACK_MIN_PAYLOAD = 256;
 export const DEFAULT_MAX_SEGMENT_BYTES = 256 * 1024 * 1024;
 
 /** Where a frame lies: segment number, byte offset in it, frame length (header included). */
@@ -33,28 +45,50 @@ export class ArchiveDamage extends Error {
   }
 }
 
-export function encodeFrame(payload: Buffer): Buffer {
-  const out = Buffer.allocUnsafe(FRAME_HEAD + payload.length);
-  out.writeUInt32LE(payload.length, 0);
-  out.writeUInt32LE(crc32(payload, 0, payload.length), 4);
-  payload.copy(out, FRAME_HEAD);
+/** A frame holding `payload` as it is, or (`pack`) deflated when that saves a tenth or more. */
+export function encodeFrame(payload: Buffer, pack = false): Buffer {
+  let stored = payload;
+  let flag = 0;
+  if (pack && payload.length >= PACK_MIN_PAYLOAD) {
+    const deflated = zlib.deflateRawSync(payload, { level: 1 });
+    if (deflated.length <= payload.length * 0.9) {
+      stored = deflated;
+      flag = DEFLATED;
+    }
+  }
+  const out = Buffer.allocUnsafe(FRAME_HEAD + stored.length);
+  out.writeUInt32LE(stored.length + flag, 0);
+  out.writeUInt32LE(crc32(stored, 0, stored.length), 4);
+  stored.copy(out, FRAME_HEAD);
   return out;
 }
 
+/** The payload of a frame's stored bytes (`word`: its length word), or why it cannot be had. */
+function payloadOf(word: number, stored: Buffer): Buffer | { reason: string } {
+  if (word < DEFLATED) return stored;
+  try {
+    return zlib.inflateRawSync(stored);
+  } catch {
+    return { reason: 'a deflated frame that cannot be inflated' };
+  }
+}
+
 /**
- * The frame at `offset` of `buf` (a whole segment read into memory): its end, or why the bytes there
+ * The frame at `offset` of `buf` (a whole segment read into memory): its end and payload, or why the bytes there
  * are not a frame. `length` (header included) when a row names the frame. The same checks as
  * `SegmentReader.readAt`, for verify and repair, which read every byte of a segment.
  */
-export function frameIn(buf: Buffer, offset: number, length?: number): { end: number } | { reason: string } {
+export function frameIn(buf: Buffer, offset: number, length?: number): { end: number; payload: Buffer } | { reason: string } {
   const left = buf.length - offset;
   if (left < FRAME_HEAD) return { reason: left <= 0 ? 'the file ends before the frame' : `the file ends inside a frame header (${left} of ${FRAME_HEAD} bytes)` };
-  const payloadLength = buf.readUInt32LE(offset);
-  if (length !== undefined && payloadLength !== length - FRAME_HEAD) return { reason: `a frame length of ${payloadLength} where ${length - FRAME_HEAD} was expected` };
-  const end = offset + FRAME_HEAD + payloadLength;
-  if (end > buf.length) return { reason: `the file ends inside a frame (${left} of ${FRAME_HEAD + payloadLength} bytes)` };
+  const word = buf.readUInt32LE(offset);
+  const storedLength = word & LENGTH_MASK;
+  if (length !== undefined && storedLength !== length - FRAME_HEAD) return { reason: `a frame length of ${storedLength} where ${length - FRAME_HEAD} was expected` };
+  const end = offset + FRAME_HEAD + storedLength;
+  if (end > buf.length) return { reason: `the file ends inside a frame (${left} of ${FRAME_HEAD + storedLength} bytes)` };
   if (crc32(buf, offset + FRAME_HEAD, end) !== buf.readUInt32LE(offset + 4)) return { reason: 'a frame fails its CRC-32 checksum' };
-  return { end };
+  const payload = payloadOf(word, buf.subarray(offset + FRAME_HEAD, end));
+  return 'reason' in payload ? payload : { end, payload };
 }
 
 export function segmentName(prefix: string, seg: number): string {
@@ -90,7 +124,7 @@ export class SegmentWriter {
 
   /** Appends one frame holding `payload`; returns where it lies. */
   append(payload: Buffer): FrameRef {
-    const frame = encodeFrame(payload);
+    const frame = encodeFrame(payload, true);
     if (this.fd === null || (this.size > 0 && this.size + frame.length > this.maxSegmentBytes)) this.roll();
     const ref = { seg: this.seg, offset: this.size, length: frame.length };
     this.pending.push(frame);
@@ -174,22 +208,28 @@ export class SegmentReader {
 
   /** The payload of the frame at `offset` of file `name`; `length` (header included) when known. */
   readAt(name: string, offset: number, length?: number): Buffer {
+    return this.frameAt(name, offset, length).payload;
+  }
+
+  private frameAt(name: string, offset: number, length?: number): { payload: Buffer; length: number } {
     const fd = this.fd(name);
     const file = path.join(this.dir, name);
-    let buf: Buffer;
     if (length === undefined) {
       const head = Buffer.alloc(FRAME_HEAD);
       if (fs.readSync(fd, head, 0, FRAME_HEAD, offset) < FRAME_HEAD) throw new ArchiveDamage(file, offset, 'the file ends inside a frame header');
-      length = FRAME_HEAD + head.readUInt32LE(0);
+      length = FRAME_HEAD + (head.readUInt32LE(0) & LENGTH_MASK);
     }
-    buf = Buffer.allocUnsafe(length);
+    const buf = Buffer.allocUnsafe(length);
     const n = fs.readSync(fd, buf, 0, length, offset);
     if (n < length) throw new ArchiveDamage(file, offset, `the file ends inside a frame (${n} of ${length} bytes)`);
-    const payloadLength = buf.readUInt32LE(0);
-    if (payloadLength !== length - FRAME_HEAD) throw new ArchiveDamage(file, offset, `a frame length of ${payloadLength} where ${length - FRAME_HEAD} was expected`);
-    const payload = buf.subarray(FRAME_HEAD);
-    if (crc32(payload, 0, payload.length) !== buf.readUInt32LE(4)) throw new ArchiveDamage(file, offset, 'a frame fails its CRC-32 checksum');
-    return payload;
+    const word = buf.readUInt32LE(0);
+    const storedLength = word & LENGTH_MASK;
+    if (storedLength !== length - FRAME_HEAD) throw new ArchiveDamage(file, offset, `a frame length of ${storedLength} where ${length - FRAME_HEAD} was expected`);
+    const stored = buf.subarray(FRAME_HEAD);
+    if (crc32(stored, 0, stored.length) !== buf.readUInt32LE(4)) throw new ArchiveDamage(file, offset, 'a frame fails its CRC-32 checksum');
+    const payload = payloadOf(word, stored);
+    if ('reason' in payload) throw new ArchiveDamage(file, offset, payload.reason);
+    return { payload, length };
   }
 
   /** Reads `name`'s frames in order from `start`, one positioned read per frame (for verify and restore). */
@@ -198,9 +238,9 @@ export class SegmentReader {
     const size = fs.fstatSync(fd).size;
     let offset = start;
     while (offset < size) {
-      const payload = this.readAt(name, offset);
+      const { payload, length } = this.frameAt(name, offset);
       yield { offset, payload };
-      offset += FRAME_HEAD + payload.length;
+      offset += length;
     }
   }
 

@@ -40,13 +40,18 @@ async function contents(store: SqlJsStore, runIds: string[]) {
   return out;
 }
 
-/** A store killed after: flow f, run r (4 records), 5 steps per record: 22 entries in journal-1. */
-async function killedStore(dir: string): Promise<{ acknowledged: Record<string, unknown> }> {
+/**
+ * A store killed after: flow f, run r (4 records), 5 steps per record: 22 entries in journal-1, one
+ * frame each (one write at a time). `together`: the 4 records' steps committed at once, so that each
+ * group commit of 4 steps is one packed frame (journal.ts).
+ */
+async function killedStore(dir: string, together = false): Promise<{ acknowledged: Record<string, unknown> }> {
   const store = await openSqlJsStore(dir, { onWarning: () => undefined });
   await store.putFlow(flowDoc('f'));
   await store.createRun(runRow('r', 'f', '2024-01-01T00:00:00.000Z', 4), [0, 1, 2, 3].map(recordData));
   for (let seq = 1; seq <= 5; seq++) {
-    await Promise.all([0, 1, 2, 3].map((i) => store.commitStep(stepRow('r', i, seq), stepUpdate('r', i, seq))));
+    if (together) await Promise.all([0, 1, 2, 3].map((i) => store.commitStep(stepRow('r', i, seq), stepUpdate('r', i, seq))));
+    else for (const i of [0, 1, 2, 3]) await store.commitStep(stepRow('r', i, seq), stepUpdate('r', i, seq));
   }
   const acknowledged = await contents(store, ['r']);
   await store.kill();
@@ -93,14 +98,48 @@ describe('journal damage', () => {
     expect(err.message).toContain(journal);
     expect(err.message).toContain(`at byte ${offsets[11]}`);
     expect(err.message).toMatch(/fails its checksum/);
-    // Entries 13..22 are intact after it: 10 steps of run r would be lost.
-    expect(err.message).toMatch(/would lose 10 committed entries \(entries 13–22\): run r \(records 0, 1, 2, 3; 10 steps\)/);
+    // Entry 12 is unreadable, entries 13..22 are intact after it: 11 entries, 10 readable steps of run r, would be lost.
+    expect(err.message).toMatch(/would lose 11 committed entries \(entries 12–22\): run r \(records 0, 1, 2, 3; 10 steps\), 1 unreadable\./);
     expect(err.hint).toMatch(/conveyor store verify/);
     expect(err.hint).toMatch(/conveyor store repair/);
     expect((err.details as { offset: number }).offset).toBe(offsets[11]);
     expect(fingerprint(dir)).toEqual(before);
     // Refused again, the same way: nothing was cut.
     expect((await refusal(dir)).message).toBe(err.message);
+  });
+
+  it('a byte flipped in a packed frame (a group commit of several steps): every entry it held is counted lost; a torn one is dropped', async () => {
+    const dir = tempDir();
+    const { acknowledged } = await killedStore(dir, true);
+    const [journal] = journals(dir);
+    const pristine = fs.readFileSync(journal);
+    const scanned = scanJournal({ path: journal, startSeq: 1 }, pristine, true).frames;
+    expect(scanned.map((f) => f.seq)).toEqual(Array.from({ length: 22 }, (_, i) => i + 1));
+    // The last group commit of 4 steps is one frame: its entries share the frame's offset.
+    const last = scanned.filter((f) => f.offset === scanned[21].offset);
+    expect(last.map((f) => f.seq)).toEqual([19, 20, 21, 22]);
+    // A packed frame is smaller than its entries written one by one.
+    expect(pristine.length - last[0].offset).toBeLessThan(last.reduce((n, f) => n + FRAME_HEADER_BYTES + Buffer.byteLength(f.payload), 0) * 0.9);
+    // The group before it (entries 15..18), damaged: its 4 entries and the 4 after it are lost.
+    const packed = scanned.find((f) => f.seq === 15)!.offset;
+    expect(scanned.filter((f) => f.offset === packed).map((f) => f.seq)).toEqual([15, 16, 17, 18]);
+    flip(journal, packed + FRAME_HEADER_BYTES + 12);
+    const err = await refusal(dir);
+    expect(err.code).toBe('E_STORE_DAMAGED');
+    expect(err.message).toContain(`${journal} at byte ${packed}: a frame that fails its checksum`);
+    expect(err.message).toMatch(/would lose 8 committed entries \(entries 15–22\): run r \(records 0, 1, 2, 3; 4 steps\), 4 unreadable\./);
+
+    // Torn in the middle of the last packed frame, as a crash mid-write leaves it: the group was never
+    // acknowledged, so it goes, logged; the groups before it are all there.
+    fs.writeFileSync(journal, pristine.subarray(0, last[0].offset + 30));
+    const warnings: string[] = [];
+    const store = await openSqlJsStore(dir, { onWarning: (m) => warnings.push(m) });
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain(`30 bytes at offset ${last[0].offset} (entries from 19 on, incomplete)`);
+    const steps = await store.listSteps('r', 0);
+    expect(steps.map((st) => st.seq)).toEqual([1, 2, 3, 4]);
+    expect((await contents(store, ['r']))['r']).not.toEqual(acknowledged['r']);
+    await store.close();
   });
 
   it('a byte flipped in the first frame, or in a frame length: refused', async () => {
@@ -112,7 +151,7 @@ describe('journal damage', () => {
     const before = fingerprint(dir);
     const first = await refusal(dir);
     expect(first.message).toContain(`${journal} at byte 0:`);
-    expect(first.message).toMatch(/would lose 21 committed entries \(entries 2–22\)/);
+    expect(first.message).toMatch(/would lose 22 committed entries \(entries 1–22\).*, 1 unreadable\./);
     expect(fingerprint(dir)).toEqual(before);
 
     // A length field claiming more bytes than the file has, in the middle: not a torn tail (valid frames follow).
@@ -123,7 +162,7 @@ describe('journal damage', () => {
     fs.writeFileSync(journal, buf);
     const length = await refusal(dir);
     expect(length.message).toContain(`at byte ${offsets[5]}: a frame of ${1 << 29} bytes`);
-    expect(length.message).toMatch(/would lose 16 committed entries/);
+    expect(length.message).toMatch(/would lose 17 committed entries \(entries 6–22\)/);
   });
 
   it('a byte flipped in the last frame of a journal file that is not the last: refused', async () => {
@@ -146,8 +185,8 @@ describe('journal damage', () => {
     const err = await refusal(dir);
     expect(err.code).toBe('E_STORE_DAMAGED');
     expect(err.message).toContain(`${journal} at byte ${offsets[9]}`);
-    // Entries 11..22 of the next file would be lost.
-    expect(err.message).toMatch(/would lose 12 committed entries \(entries 11–22\)/);
+    // Entry 10 (unreadable) and entries 11..22 of the next file would be lost.
+    expect(err.message).toMatch(/would lose 13 committed entries \(entries 10–22\).*, 1 unreadable\./);
     expect(fingerprint(dir)).toEqual(before);
   });
 
@@ -187,7 +226,7 @@ describe('journal damage', () => {
     const store = await openSqlJsStore(dir, { onWarning: (m) => warnings.push(m) });
     expect(await contents(store, ['r'])).toEqual(acknowledged);
     expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toContain(`Dropped the torn end of the journal ${journal}: ${Math.floor(length / 2)} bytes at offset ${size} (entry 23, incomplete)`);
+    expect(warnings[0]).toContain(`Dropped the torn end of the journal ${journal}: ${Math.floor(length / 2)} bytes at offset ${size} (entries from 23 on, incomplete)`);
     expect(fs.statSync(journal).size).toBe(size);
     await store.close();
   });

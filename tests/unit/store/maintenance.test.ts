@@ -80,7 +80,7 @@ describe('conveyor store verify', () => {
     expect(bad.healthy).toBe(false);
     const text = bad.lines.join('\n');
     expect(text).toContain(`DAMAGED at byte ${offsets[14]}: a frame that fails its checksum`);
-    expect(text).toMatch(/After it: 5 committed entries \(entries 16–20\): run r \(records 0, 1, 2; 2 steps\), run r2 \(the whole run; 1 step\)/);
+    expect(text).toMatch(/After it: 6 committed entries \(entries 15–20\): run r \(records 0, 1, 2; 2 steps\), run r2 \(the whole run; 1 step\), 1 unreadable\./);
     expect(fingerprint(storeDir)).toEqual(before);
   });
 });
@@ -101,15 +101,16 @@ describe('conveyor store repair', () => {
     expect(fs.readFileSync(path.join(r.asideDir!, 'journal-0000000000000001.log'))).toEqual(damaged);
     expect(original.subarray(0, offsets[14])).toEqual(damaged.subarray(0, offsets[14]));
 
-    // Exactly what was lost.
-    expect(r.loss!.entries).toBe(5);
+    // Exactly what was lost: the damaged entry 15 (unreadable) and entries 16..20.
+    expect(r.loss!.entries).toBe(6);
+    expect(r.loss!.unreadable).toBe(1);
     expect(r.loss!.runs.map((x) => [x.runId, x.created, x.records])).toEqual([
       ['r', false, [0, 1, 2]],
       ['r2', true, [0, 1]],
     ]);
     const text = r.lines.join('\n');
     expect(text).toContain(`journal-0000000000000001.log is damaged at byte ${offsets[14]}: a frame that fails its checksum. Bytes ${offsets[14]}–${offsets[15] - 1} (from entry 15 on) cannot be read and are lost.`);
-    expect(text).toContain('Lost: 5 committed entries (entries 16–20)');
+    expect(text).toContain('Lost: 6 committed entries (entries 15–20)');
     expect(text).toContain(`record 0, step 4: node0 (${UNSAFE}), success`);
     expect(text).toContain(`record 2, step 4: node0 (${UNSAFE}), success`);
     expect(text).toContain('run r2: lost entirely (it was created after the damage), 2 records.');

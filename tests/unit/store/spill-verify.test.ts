@@ -26,7 +26,7 @@ function frames(file: string): Array<{ offset: number; length: number; record: n
   for (let at = 0; at < buf.length; ) {
     const f = frameIn(buf, at);
     if ('reason' in f) throw new Error(`${file} at ${at}: ${f.reason}`);
-    const rows = JSON.parse(buf.toString('utf8', at + FRAME_HEAD, f.end)) as unknown[][];
+    const rows = JSON.parse(f.payload.toString('utf8')) as unknown[][];
     out.push({ offset: at, length: f.end - at, record: (rows[0]?.[0] as number | undefined) ?? -1 }); // -1: a frame repair emptied
     at = f.end;
   }
@@ -185,7 +185,8 @@ describe('store verify reads every step segment', () => {
     expect(text).toContain(`Damaged: ${path.basename(journal)} at byte 0`);
 
     const r = await repairStore(dataDir);
-    expect(r.loss?.entries).toBe(3);
+    expect(r.loss?.entries).toBe(4); // the damaged entry (unreadable) and the three after it
+    expect(r.loss?.unreadable).toBe(1);
     expect(r.lostSteps.map((l) => [l.runId, l.record, l.steps])).toEqual([['run-a', frame.record, 3]]);
     expect((await verifyStore(dataDir)).healthy).toBe(true);
     const again = await open(storeDir);
