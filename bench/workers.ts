@@ -10,7 +10,7 @@
 // bound by the 50 ms latency, not by CPU: the question is whether more workers add up.
 // `BENCH_ONLY=workers npm run bench` measures only this; docs/benchmarks.md gets the section below.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import type { ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { createRegistry } from '../nodes/index.ts';
@@ -18,7 +18,9 @@ import { Engine } from '../server/engine/engine.ts';
 import { FLOW_FORMAT, type FlowDocument } from '../server/contract/flow/schema.ts';
 import { openPgStore, type PgStore } from '../server/store/pg/pg-store.ts';
 import { ADMIN_URL, createTestDatabase } from '../tests/unit/store/contract/pg-database.ts';
-import { effectFlow, startEffects } from '../tests/unit/store/contract/effects.ts';
+import pg from 'pg';
+import { effectFlow } from '../tests/unit/store/contract/effects.ts';
+import { EVENTS_CHANNEL } from '../server/worker/event-relay.ts';
 import { startWorker } from '../tests/unit/scale/worker-processes.ts';
 import { groupsFlow } from './groups-flow.ts';
 import { sampleBackends } from './pg-backends.ts';
@@ -32,6 +34,8 @@ export interface WorkersCase {
   recordsPerSec: number;
   workerCpuSeconds: number;
   studioCpuSeconds: number;
+  /** The endpoint the HTTP step calls (a process of its own; not counted in the CPU per record). */
+  endpointCpuSeconds?: number;
   /** The PostgreSQL backends of the case's database (null: /proc could not read them). */
   pgCpuSeconds?: number | null;
   /** Share of the machine's CPU time that was busy during the case (all processes, /proc/stat). */
@@ -87,7 +91,16 @@ async function withWorkers<T>(n: number, batch: number, measure: (studio: Engine
   const dir = mkdtempSync(path.join(os.tmpdir(), 'conveyor-bench-workers-'));
   const store = await openPgStore(db.url, { poolSize: 4 });
   const workers: ChildProcess[] = [];
+  // The end of a run is heard as the studio hears it (the workers' NOTIFY of the run's status), with
+  // a read of the run row then and every second: a read every 50 ms was most of the studio's CPU.
+  const listener = new pg.Client({ connectionString: db.url });
+  let heard: () => void = () => undefined;
+  listener.on('notification', (m) => {
+    if (m.payload?.includes('"status":"')) heard();
+  });
   try {
+    await listener.connect();
+    await listener.query(`LISTEN ${EVENTS_CHANNEL}`);
     const env = { CONVEYOR_STORE: 'postgres', DATABASE_URL: db.url, DATA_DIR: dir, CONVEYOR_WORKER_BATCH: String(batch), CONVEYOR_WORKER_POLL_MS: '100', CONVEYOR_ALLOW_HOSTS: '127.0.0.1' };
     workers.push(...(await Promise.all(Array.from({ length: n }, (_, i) => startWorker(`bench${i}`, env)))));
     const studio = new Engine({ store, registry: createRegistry(), dataDir: dir, execute: false });
@@ -97,7 +110,13 @@ async function withWorkers<T>(n: number, batch: number, measure: (studio: Engine
         const row = await store.getRun(runId);
         if (row?.status === 'completed') return;
         if (row && row.status !== 'running') throw new Error(`run ${runId} ended ${row.status}`);
-        await new Promise((r) => setTimeout(r, 50));
+        await new Promise<void>((r) => {
+          const t = setTimeout(r, 1000);
+          heard = () => {
+            clearTimeout(t);
+            r();
+          };
+        });
       }
     };
     return await measure(studio, store, workerCpu, until, db.name);
@@ -107,23 +126,43 @@ async function withWorkers<T>(n: number, batch: number, measure: (studio: Engine
       w.kill('SIGKILL');
       await exited;
     }
+    await listener.end().catch(() => undefined);
     await store.close();
     await db.drop();
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-async function throughput(flow: 'io' | 'chain', workers: number, records: number, batch: number, base: string): Promise<WorkersCase> {
+/** The endpoint in a process of its own (bench/effects-server.ts), so that its CPU is not the studio's. */
+export async function startEndpoint(latencyMs: number): Promise<{ base: string; pid: number; close(): Promise<void> }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/effects-server.ts', String(latencyMs)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const base = await new Promise<string>((resolve, reject) => {
+    child.stdout!.once('data', (d) => resolve(String(d).trim()));
+    child.once('exit', (code) => reject(new Error(`the bench endpoint exited (${code})`)));
+  });
+  return {
+    base,
+    pid: child.pid!,
+    close: async () => {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.stdin!.end();
+      await exited;
+    },
+  };
+}
+
+export async function throughput(flow: 'io' | 'chain', workers: number, records: number, batch: number, endpoint: { base: string; pid: number }): Promise<WorkersCase> {
+  const base = endpoint.base;
   return withWorkers(workers, batch, async (studio, _store, workerCpu, until, dbName) => {
     const doc = flow === 'io' ? effectFlow(`bench_io_${workers}`, base, { concurrency: batch }) : chainFlow();
     const input = flow === 'io' ? Array.from({ length: records }, (_, i) => ({ key: `w${workers}-${i}-${Date.now()}` })) : Array.from({ length: records }, (_, i) => ({ id: i, name: `Person ${i}`, n: i }));
     const backends = sampleBackends(ADMIN_URL, dbName);
-    const [cpu0, own0, load0, m0] = [workerCpu(), ownCpu(), os.loadavg()[0], machineTicks()];
+    const [cpu0, own0, load0, m0, e0] = [workerCpu(), ownCpu(), os.loadavg()[0], machineTicks(), procCpu(endpoint.pid)];
     const t0 = performance.now();
     const run = await studio.startRun(doc, { input: { records: input } });
     await until(run.id);
     const seconds = (performance.now() - t0) / 1000;
-    const [cpu1, own1, m1] = [workerCpu(), ownCpu(), machineTicks()];
+    const [cpu1, own1, m1, e1] = [workerCpu(), ownCpu(), machineTicks(), procCpu(endpoint.pid)];
     const server = await backends.stop();
     const summary = await studio.summary(run.id);
     if (summary.counts.success !== records) throw new Error(`${flow} with ${workers} workers: ${JSON.stringify(summary.counts)}`);
@@ -136,6 +175,7 @@ async function throughput(flow: 'io' | 'chain', workers: number, records: number
       recordsPerSec: records / seconds,
       workerCpuSeconds: cpu1 - cpu0,
       studioCpuSeconds: own1 - own0,
+      endpointCpuSeconds: e1 - e0,
       pgCpuSeconds: server.cpuSeconds,
       machineBusy: m1.total > m0.total ? (m1.busy - m0.busy) / (m1.total - m0.total) : 0,
       loadavg: [load0, os.loadavg()[0]],
@@ -170,14 +210,14 @@ export async function measureWorkers(log: (line: string) => void): Promise<Worke
   const records = { io: Number(process.env.BENCH_WORKERS_IO_RECORDS ?? 400), chain: Number(process.env.BENCH_WORKERS_CHAIN_RECORDS ?? 400) };
   const batch = { io: Number(process.env.BENCH_WORKERS_IO_BATCH ?? 4), chain: Number(process.env.BENCH_WORKERS_BATCH ?? 8) };
   const rounds = Number(process.env.BENCH_WORKERS_ROUNDS ?? 1);
-  const effects = await startEffects(LATENCY_MS);
+  const effects = await startEndpoint(LATENCY_MS);
   const cases: WorkersCase[] = [];
   try {
     for (let round = 0; round < rounds; round++) {
       for (const n of counts) {
         for (const flow of ['io', 'chain'] as const) {
           log(`workers: ${flow}, ${n} worker${n === 1 ? '' : 's'}, ${records[flow]} records… `);
-          const r = await throughput(flow, n, records[flow], batch[flow], effects.base);
+          const r = await throughput(flow, n, records[flow], batch[flow], effects);
           log(`${r.seconds.toFixed(1)} s, ${Math.round(r.recordsPerSec)} records/s, CPU workers ${r.workerCpuSeconds.toFixed(1)} s + PostgreSQL ${r.pgCpuSeconds?.toFixed(1) ?? '?'} s, machine ${Math.round((r.machineBusy ?? 0) * 100)} % busy, load ${r.loadavg.map((x) => x.toFixed(1)).join(' → ')}\n`);
           cases.push(r);
         }

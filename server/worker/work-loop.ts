@@ -3,8 +3,11 @@
  * end. Each run it works on is one open batch of its engine (`Engine.executeClaimed(…, { open })`):
  * records claimed later join the batch under way, so a slot freed by a finished record is filled at
  * once instead of waiting for the slowest record of a batch (issue 14: with whole batches, one worker
- * ran an HTTP step of 50 ms at 40 records/s where 8 records in flight allow 160). It claims when at
- * least a quarter of the slots are free, so the claim's round trips are shared by a few records.
+ * ran an HTTP step of 50 ms at 40 records/s where 8 records in flight allow 160). Of a run that is
+ * not paced it holds up to twice `--batch` records — the slots under way and as many claimed ahead,
+ * queued in the batch — and claims again once `--batch` or fewer are left, so one claim serves
+ * several records and no slot waits for one; otherwise it claims when at least a quarter of the
+ * slots are free.
  * Every guarantee stays the claims': the lease, renewed by the heartbeat and by each commit; the
  * fence that refuses a commit of a record this worker no longer holds; the terminal commit that
  * drops the claim; pacing slots from the run row.
@@ -65,6 +68,17 @@ export class WorkLoop {
     return Math.max(1, Math.floor(this.settings.batch / 4));
   }
 
+  /**
+   * Records held at most when they are of a run not paced: the slots under way and as many claimed
+   * ahead, queued in the run's batch. Such a run is claimed from once `--batch` or fewer are held,
+   * `--batch` records or more at a time, so one claim serves a slot's worth of record ends instead of
+   * one or two (issue 14: a claim per record was a fifth of one worker's round trips on the 50 ms
+   * HTTP step) while the slots never wait for a claim.
+   */
+  private get capacity(): number {
+    return 2 * this.settings.batch;
+  }
+
   async run(): Promise<void> {
     // The heartbeat renews the claims and halts the batch of a run paused or stopped meanwhile.
     this.heartbeat = setInterval(() => void this.beat().catch((err) => this.log(`Heartbeat failed: ${(err as Error).message}`)), Math.max(100, Math.floor(this.settings.leaseMs / 3)));
@@ -104,9 +118,13 @@ export class WorkLoop {
     const took = new Set<string>();
     if (this.held > 0 && performance.now() - this.emptyAt < this.settings.pollMs) return took;
     for (;;) {
-      const free = this.settings.batch - this.held;
-      if (this.stopping || free < (this.held === 0 ? 1 : this.refillAt)) return took;
-      const claim = (await this.claimFromOpenRun(free)) ?? (await this.claimAnywhere(free));
+      if (this.stopping) return took;
+      const held = this.held;
+      const free = this.settings.batch - held;
+      const ahead = held <= this.settings.batch ? this.capacity - held : 0;
+      const anywhere = free >= (held === 0 ? 1 : this.refillAt);
+      if (ahead === 0 && !anywhere) return took;
+      const claim = (ahead > 0 ? await this.claimFromOpenRun(ahead) : null) ?? (anywhere ? await this.claimAnywhere(free) : null);
       if (!claim) {
         this.emptyAt = performance.now();
         return took;
@@ -115,11 +133,11 @@ export class WorkLoop {
     }
   }
 
-  /** More records of a run under way here that is not paced (one statement), or null. */
-  private async claimFromOpenRun(free: number): Promise<Claim | null> {
+  /** Up to `limit` more records of a run under way here that is not paced (one statement), or null. */
+  private async claimFromOpenRun(limit: number): Promise<Claim | null> {
     for (const [runId, entry] of this.runs) {
       if (entry.over || !entry.unpaced) continue;
-      const claim = await claimMore(this.pool, this.id, this.settings.leaseMs, free, runId);
+      const claim = await claimMore(this.pool, this.id, this.settings.leaseMs, limit, runId);
       if (claim) return claim;
     }
     return null;
@@ -135,7 +153,7 @@ export class WorkLoop {
   private async give(claim: Claim): Promise<boolean> {
     const open = this.runs.get(claim.runId);
     if (open && !open.over) {
-      const queue = workable(await this.store.getRecords(claim.runId, claim.indexes));
+      const queue = workable(await this.store.recordsOf(claim.rows));
       for (const r of queue) open.held.add(r.index);
       if (queue.length > 0 && open.handle.add(queue, claim.starts)) return this.keepOnly(claim, queue);
       // The batch is halting (Pause, Stop): these go back at once.
@@ -149,7 +167,7 @@ export class WorkLoop {
       await releaseClaims(this.pool, this.id, claim.runId);
       return false;
     }
-    const [counts, steps, records] = await Promise.all([this.store.countRecords(row.id), this.store.stepCounts(row.id), this.store.getRecords(row.id, claim.indexes)]);
+    const [counts, steps, records] = await Promise.all([this.store.countRecords(row.id), this.store.stepCounts(row.id), this.store.recordsOf(claim.rows)]);
     const queue = workable(records);
     if (queue.length === 0) {
       await releaseClaims(this.pool, this.id, claim.runId);
@@ -183,7 +201,7 @@ export class WorkLoop {
       if (!set) this.giveBack.set(runId, (set = new Set()));
       set.add(index);
     }
-    if (this.settings.batch - this.held >= this.refillAt || entry.held.size === 0) this.poke();
+    if (this.held <= this.settings.batch || entry.held.size === 0) this.poke();
   }
 
   private poke(): void {

@@ -241,6 +241,11 @@ export class PgStore implements Store {
     return records.map((r) => (split.includes(r) ? wholeCheckpoint(r, tokenRows.filter((t) => t.record_idx === r.index)) : r));
   }
 
+  /** Records from rows of the records table read elsewhere (a worker's claim returns the rows it took). */
+  recordsOf(rows: Array<Record<string, any>>): Promise<RecordRow[]> {
+    return this.records(rows);
+  }
+
   async getRecord(runId: string, index: number): Promise<RecordRow | null> {
     const rows = await this.rows(`SELECT ${RECORD_COLUMNS} FROM records WHERE run_id = $1 AND idx = $2`, [runId, index]);
     return rows.length ? (await this.records(rows))[0] : null;

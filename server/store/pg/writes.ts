@@ -28,7 +28,15 @@ export interface WriteContext {
  * interleaved rounds (load 14-16 on 2 cores): the Conveyor process 751-925 → 662-723 µs CPU per
  * commit, PostgreSQL's backends 553-640 → 440-477 µs.
  */
-export type Write<R> = ((ctx: WriteContext) => Promise<R>) & { alone?: (client: pg.PoolClient) => Promise<R> };
+export type Write<R> = ((ctx: WriteContext) => Promise<R>) & {
+  alone?: (client: pg.PoolClient) => Promise<R>;
+  /**
+   * With `alone`: the row it writes ("<run id>\u0000<record index>"). Writes queued together that
+   * can each be one statement, all of different records, go at once on several connections, each its
+   * own transaction (write-queue.ts): no BEGIN, no counter statement, no COMMIT.
+   */
+  row?: string;
+};
 
 const json = (value: unknown): string | null => (value === null || value === undefined ? null : JSON.stringify(value));
 const finite = (n: number): number => (Number.isFinite(n) ? n : 0);
@@ -253,6 +261,7 @@ export function commitStep(s: StepRow, record: RecordUpdate, state?: NodeStateWr
   // One statement when the commit is the step and its record only (no node state, no checkpoint rows).
   if ((!state || state.length === 0) && !record.tokenRows) {
     write.alone = (client) => stepUpdate(client, s, record, counted ? [s.nodeId, s.status === 'success' ? 1 : 0, s.status === 'failed' ? 1 : 0] : undefined);
+    write.row = `${record.runId}\u0000${record.index}`;
   }
   return write;
 }
@@ -267,10 +276,15 @@ async function stepUpdate(client: pg.PoolClient, s: StepRow, record: RecordUpdat
   }
 }
 
-export const updateRecord =
-  (u: RecordUpdate): Write<void> =>
-  async ({ client }) =>
-    applyRecordUpdate(client, u);
+export function updateRecord(u: RecordUpdate): Write<void> {
+  const write: Write<void> = async ({ client }) => applyRecordUpdate(client, u);
+  // One statement unless it writes checkpoint rows (an unsafe step's in-flight mark is one).
+  if (!u.tokenRows) {
+    write.alone = (client) => applyRecordUpdate(client, u);
+    write.row = `${u.runId}\u0000${u.index}`;
+  }
+  return write;
+}
 
 export const putNodeState =
   (writes: NodeStateWrite[]): Write<void> =>
@@ -283,19 +297,33 @@ export const clearNodeState =
     await client.query('DELETE FROM node_state WHERE scope = $1 AND node_id = $2', [scope, nodeId]);
   };
 
-export const appendLogs =
-  (rows: LogRow[]): Write<void> =>
-  async ({ client }) => {
-    const ids = [...new Set(rows.map((r) => r.runId))];
-    const found = new Set((await client.query<{ id: string }>('SELECT id FROM runs WHERE id = ANY($1::text[])', [ids])).rows.map((r) => r.id));
-    const missing = ids.find((id) => !found.has(id));
-    if (missing !== undefined) throw noRunError(missing);
-    await client.query(
+/**
+ * Appends log lines in one statement (so a flush of the log buffer is one round trip when it commits
+ * alone, or beside step commits); a line of a run that does not exist is refused by the foreign key.
+ */
+export function appendLogs(rows: LogRow[]): Write<void> {
+  const write: Write<void> = async ({ client }) => insertLogs(client, rows);
+  write.alone = (client) => insertLogs(client, rows);
+  // At most one log write goes beside others at once: lines keep the order they were written in.
+  write.row = 'logs';
+  return write;
+}
+
+async function insertLogs(c: pg.PoolClient, rows: LogRow[]): Promise<void> {
+  try {
+    await c.query(
       `INSERT INTO logs (run_id, record_idx, node_id, level, message, data, at)
        SELECT a, b, c, d, e, f, g FROM unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[]) WITH ORDINALITY AS u(a, b, c, d, e, f, g, o) ORDER BY o`,
       [rows.map((r) => r.runId), rows.map((r) => r.recordIndex ?? null), rows.map((r) => r.nodeId ?? null), rows.map((r) => r.level), rows.map((r) => r.message), rows.map((r) => json(r.data)), rows.map((r) => r.at)],
     );
-  };
+  } catch (err) {
+    const e = err as { code?: string; detail?: string };
+    if (e.code !== '23503') throw err;
+    // Key (run_id)=(…) is not present in table "runs".
+    const missing = /\(run_id\)=\((.*)\) is not present/.exec(e.detail ?? '')?.[1] ?? rows[0]?.runId ?? '';
+    throw noRunError(missing);
+  }
+}
 
 /**
  * Adds the batch's step counters, in key order, to this connection's shard of each counter
