@@ -604,6 +604,11 @@ export class Engine {
         // of those under way, never of every record it went through (a 100,000-record run's queue
         // is ~22 MB of heap when full; issue 11).
         queue[next++] = TAKEN;
+        // An open batch whose worker claims ahead may never run dry: its taken front goes now and then.
+        if (feed && next >= 1024) {
+          queue.splice(0, next);
+          next = 0;
+        }
         if (rec.status === 'pending') {
           const startedAt = await pace(rec.index);
           if (startedAt === null) break;
