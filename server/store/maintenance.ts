@@ -12,7 +12,7 @@ import { lockDataDir } from '../data-dir-lock.ts';
 import { createRegistry } from '../../nodes/index.ts';
 import { describeEntries, firstLost, inspectStore, listNumbers, lossLine, type LossSummary, type OffsetFrame, type StoreInspection } from './integrity.ts';
 import { fsyncDir, journalFileName, listJournalFiles } from './journal.ts';
-import { checkSnapshot, peekSnapshot, SNAPSHOT_FILE, SNAPSHOT_TMP_FILE } from './snapshot.ts';
+import { peekSnapshot, salvageSnapshot, SNAPSHOT_FILE, SNAPSHOT_TMP_FILE } from './snapshot.ts';
 import { openSqlJsStore } from './sqljs-store.ts';
 import { loadSqlJs } from './sqljs.ts';
 import type { RecordCheckpoint, RunStatus } from './types.ts';
@@ -370,8 +370,7 @@ async function spillState(storeDir: string): Promise<{ ins: StoreInspection; spi
 
 async function runsInDamagedSnapshot(file: string): Promise<string[] | null> {
   try {
-    const check = checkSnapshot(await fsp.readFile(file));
-    const bytes = check.bytes;
+    const bytes = await salvageSnapshot(await fsp.readFile(file));
     if (!bytes) return null;
     const SQL = await loadSqlJs();
     const db = new SQL.Database(bytes);

@@ -29,6 +29,8 @@ const CHILD = 'tests/unit/store/crash-child.ts';
 
 type KillPlan =
   | { at: 'after-ready'; ms: number }
+  /** Once the child reported this many acknowledged step commits: work is done whatever the machine's load. */
+  | { at: 'after-acks'; acks: number }
   | { at: 'after-spawn'; ms: number }
   | { at: 'snapshot-start' };
 
@@ -47,6 +49,7 @@ function runRound(dir: string, plan: KillPlan): Promise<Round> {
     let pending = '';
     let stderr = '';
     let killed = false;
+    let acks = 0;
     let snapshotOpen = false;
     let duringSnapshot = false;
     const kill = () => {
@@ -65,6 +68,7 @@ function runRound(dir: string, plan: KillPlan): Promise<Round> {
         const line = pending.slice(0, nl);
         pending = pending.slice(nl + 1);
         lines.push(line); // even after kill(): the child printed it before it died, so it must hold
+        if (plan.at === 'after-acks' && line.startsWith('ack ') && ++acks === plan.acks) kill();
         if (line === 'ready' && plan.at === 'after-ready') setTimeout(kill, plan.ms);
         if (line.startsWith('snap start')) {
           snapshotOpen = true;
@@ -85,10 +89,10 @@ function runRound(dir: string, plan: KillPlan): Promise<Round> {
   });
 }
 
-/** Delays spread over 50–1500 ms, one per slice, in random order: every round is killed at a different moment. */
-function randomDelays(n: number): number[] {
-  const slice = (1500 - 50) / n;
-  const delays = Array.from({ length: n }, (_, k) => Math.round(50 + k * slice + Math.random() * slice));
+/** Values spread over [from, to], one per slice, in random order: every round is killed at a different moment. */
+function spread(n: number, from: number, to: number): number[] {
+  const slice = (to - from) / n;
+  const delays = Array.from({ length: n }, (_, k) => Math.round(from + k * slice + Math.random() * slice));
   for (let i = delays.length - 1; i > 0; i--) {
     const j = Math.floor(Math.random() * (i + 1));
     [delays[i], delays[j]] = [delays[j], delays[i]];
@@ -102,7 +106,11 @@ describe('store under kill -9', () => {
   it('keeps every acknowledged write, complete, through repeated SIGKILLs', async () => {
     const dir = tempDir('conveyor-crash-');
     const plans: KillPlan[] = [
-      ...randomDelays(5).map((ms): KillPlan => ({ at: 'after-ready', ms })),
+      // Two at random times (the first may land before any write), three after a random number of
+      // acknowledged steps: under load the child writes slowly, and time alone left too few writes
+      // to check (fewer than 1,000 at load 20).
+      ...spread(2, 50, 1500).map((ms): KillPlan => ({ at: 'after-ready', ms })),
+      ...spread(3, 150, 900).map((acks): KillPlan => ({ at: 'after-acks', acks })),
       { at: 'snapshot-start' },
       { at: 'after-spawn', ms: 150 + Math.round(Math.random() * 400) },
       { at: 'snapshot-start' },
@@ -202,7 +210,7 @@ describe('store under kill -9', () => {
 
     const summary = rounds.map((r) => {
       const acks = r.lines.filter((l) => l.startsWith('ack ')).length;
-      const when = r.plan.at === 'snapshot-start' ? 'at snapshot start' : `${r.plan.ms} ms ${r.plan.at}`;
+      const when = r.plan.at === 'snapshot-start' ? 'at snapshot start' : r.plan.at === 'after-acks' ? `after ${r.plan.acks} acks` : `${r.plan.ms} ms ${r.plan.at}`;
       return `${when}: ${acks} acks${r.duringSnapshot ? ', killed during a snapshot' : ''}`;
     });
     const checkMs = performance.now() - t0 - roundsMs;

@@ -10,6 +10,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { openSqlJsStore, type SqlJsStore } from '../../../server/store/sqljs-store.ts';
 import { FRAME_HEADER_BYTES, FrameEncoder, journalFileName } from '../../../server/store/journal.ts';
 import { scanJournal } from '../../../server/store/integrity.ts';
+import { checkSnapshot } from '../../../server/store/snapshot.ts';
+import { crc32 } from '../../../server/store/crc32.ts';
 import { ConveyorError } from '../../../server/errors.ts';
 import { flowDoc, recordData, removeTempDirs, runRow, stepRow, stepUpdate, tempDir } from './fixtures.ts';
 
@@ -243,6 +245,16 @@ describe('snapshot damage', () => {
     return acknowledged;
   }
 
+  /** A closed store's folder, its snapshot file and the SQLite bytes the snapshot holds. */
+  async function closedSnapshot() {
+    const dir = tempDir();
+    const acknowledged = await closedStore(dir);
+    const snap = path.join(dir, 'conveyor.db');
+    const check = checkSnapshot(fs.readFileSync(snap));
+    expect(check.state).toBe('ok');
+    return { dir, acknowledged, snap, data: Buffer.from(check.bytes!) };
+  }
+
   it('a byte flipped anywhere in the snapshot: refused, naming conveyor.db and where', async () => {
     const dir = tempDir();
     const acknowledged = await closedStore(dir);
@@ -293,13 +305,38 @@ describe('snapshot damage', () => {
     expect(err.message).toMatch(/was conveyor\.db deleted or moved/);
   });
 
+  it('a snapshot of the first checked form (version 1, not deflated) opens without a word; the next snapshot is deflated', async () => {
+    const { dir, acknowledged, snap, data } = await closedSnapshot();
+    const seq = (checkSnapshot(fs.readFileSync(snap)) as { seq: number }).seq;
+    // Version 1: "CVSNAP\0\x01", a CRC-32 per 64 KiB chunk, the data as it is.
+    const chunk = 64 * 1024;
+    const n = Math.ceil(data.length / chunk);
+    const h = Buffer.alloc(68 + 4 * n + 4);
+    h.write('CVSNAP\0\x01', 0, 'latin1');
+    h.writeUInt32LE(h.length, 8);
+    h.writeUInt32LE(chunk, 12);
+    h.writeUInt32LE(data.length, 20);
+    h.writeUInt32LE(seq, 28);
+    createHash('sha256').update(data).digest().copy(h, 32);
+    h.writeUInt32LE(n, 64);
+    for (let i = 0; i < n; i++) h.writeUInt32LE(crc32(data, i * chunk, Math.min(data.length, (i + 1) * chunk)), 68 + 4 * i);
+    h.writeUInt32LE(crc32(h, 0, h.length - 4), h.length - 4);
+    fs.writeFileSync(snap, Buffer.concat([h, data]));
+    const warnings: string[] = [];
+    const store = await openSqlJsStore(dir, { onWarning: (m) => warnings.push(m) });
+    expect(await contents(store, ['r'])).toEqual(acknowledged);
+    expect(warnings).toEqual([]);
+    // Its next snapshot (here the one close() takes after a write) is of the current form.
+    await store.putFlow(flowDoc('g'));
+    await store.close();
+    const rewritten = fs.readFileSync(snap);
+    expect(rewritten.subarray(0, 8).toString('latin1')).toBe('CVSNAP\0\x02');
+    expect(rewritten.length).toBeLessThan(data.length);
+  });
+
   it('a snapshot written before checksums opens once, with a warning, and is written again with them', async () => {
-    const dir = tempDir();
-    const acknowledged = await closedStore(dir);
-    const snap = path.join(dir, 'conveyor.db');
-    const checked = fs.readFileSync(snap);
-    const headerBytes = checked.readUInt32LE(8);
-    fs.writeFileSync(snap, checked.subarray(headerBytes)); // the raw SQLite bytes, as older versions wrote them
+    const { dir, acknowledged, snap, data } = await closedSnapshot();
+    fs.writeFileSync(snap, data); // the raw SQLite bytes, as older versions wrote them
     const warnings: string[] = [];
     const store = await openSqlJsStore(dir, { onWarning: (m) => warnings.push(m) });
     expect(await contents(store, ['r'])).toEqual(acknowledged);
