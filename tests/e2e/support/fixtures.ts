@@ -10,6 +10,26 @@ export interface Studio {
   pageErrors: string[];
 }
 
+/**
+ * The studio's CSS animations stopped (the classes that carry them stay, and so does everything
+ * else). While a run goes, its animated edges (a dash offset: repainted at every frame), pulsing
+ * nodes and striped bars kept the studio page's renderer busy 65-69 % of the time on this 2-core
+ * machine, against 9-16 % without them (the signup template's canvas, 4 records under way, 15 s,
+ * load 10-18), besides the GPU process's rastering: CPU the runs under test and the other e2e
+ * steps were waiting for. No test looks at an animation. (Source text: vitest may wrap a function's
+ * inner functions in a `__name` helper the page does not have.)
+ */
+const STILL_ANIMATIONS = `(() => {
+  const still = () => {
+    const style = document.createElement('style');
+    style.dataset.e2e = 'no-animations';
+    style.textContent = '*, *::before, *::after { animation: none !important; }';
+    document.head.append(style);
+  };
+  if (document.head) still();
+  else document.addEventListener('DOMContentLoaded', still, { once: true });
+})();`;
+
 /** One studio server per test file; its pages live in contexts of their own in the worker's Chromium (sharedBrowser). */
 export function useStudio(): Studio {
   let server: TestServer | null = null;
@@ -22,6 +42,7 @@ export function useStudio(): Studio {
       if (!browser) throw new Error('The browser is not started.');
       const context = await browser.newContext({ viewport: { width: 1920, height: 1080 }, acceptDownloads: true });
       contexts.push(context);
+      await context.addInitScript(STILL_ANIMATIONS);
       const page = await context.newPage();
       page.setDefaultTimeout(20_000);
       page.on('pageerror', (e) => studio.pageErrors.push(e.message));
