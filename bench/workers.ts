@@ -43,7 +43,7 @@ export interface WorkersCase {
   loadavg: [number, number];
 }
 export interface WorkersGroups { workers: number; groups: number; termsPerGroup: number; seconds: number; transitionMeanMs: number; transitionMaxMs: number; withinGroupMeanMs: number; loadavg: [number, number] }
-export interface WorkersResult { latencyMs: number; cases: WorkersCase[]; groups: WorkersGroups }
+export interface WorkersResult { latencyMs: number; cases: WorkersCase[]; groups: WorkersGroups; /** Records per worker walked before each measured run. */ warmup?: number }
 
 const LATENCY_MS = 50;
 const CHAIN = 10;
@@ -156,6 +156,13 @@ export async function throughput(flow: 'io' | 'chain', workers: number, records:
   return withWorkers(workers, batch, async (studio, _store, workerCpu, until, dbName) => {
     const doc = flow === 'io' ? effectFlow(`bench_io_${workers}`, base, { concurrency: batch }) : chainFlow();
     const input = flow === 'io' ? Array.from({ length: records }, (_, i) => ({ key: `w${workers}-${i}-${Date.now()}` })) : Array.from({ length: records }, (_, i) => ({ id: i, name: `Person ${i}`, n: i }));
+    // Warm-up: each worker walks a few records first (its code compiled and optimised, its connections
+    // open), so the figures are a running worker's, not its first seconds'.
+    const warm = Number(process.env.BENCH_WORKERS_WARMUP ?? 50) * workers;
+    if (warm > 0) {
+      const warmInput = flow === 'io' ? Array.from({ length: warm }, (_, i) => ({ key: `warm${workers}-${i}-${Date.now()}` })) : Array.from({ length: warm }, (_, i) => ({ id: i, name: `Warm ${i}`, n: i }));
+      await until((await studio.startRun(doc, { input: { records: warmInput } })).id);
+    }
     const backends = sampleBackends(ADMIN_URL, dbName);
     const [cpu0, own0, load0, m0, e0] = [workerCpu(), ownCpu(), os.loadavg()[0], machineTicks(), procCpu(endpoint.pid)];
     const t0 = performance.now();
@@ -229,7 +236,7 @@ export async function measureWorkers(log: (line: string) => void): Promise<Worke
   log('workers: group transitions, 3 workers… ');
   const groups = await groupTransitions(3, Number(process.env.BENCH_WORKERS_GROUPS ?? 10), 5);
   log(`mean ${groups.transitionMeanMs} ms, max ${groups.transitionMaxMs} ms\n`);
-  return { latencyMs: LATENCY_MS, cases, groups };
+  return { latencyMs: LATENCY_MS, cases, groups, warmup: Number(process.env.BENCH_WORKERS_WARMUP ?? 50) };
 }
 
 /**
@@ -301,7 +308,56 @@ Conveyor process −10 to −20 % CPU per commit, PostgreSQL's backend −20 %, 
 costs per second — the heartbeat, its events every 100 ms, its poll — that more workers multiply while
 the records per second stay bound by the cores.`;
 
-const WHAT_BOUNDS = `${ROLLING}
+/**
+ * Issue 14 point 7, what a record costs: what was cut on 2026-12-05 and how it was measured (the
+ * commit before the cuts against the cuts, bench/workers.ts's cases in both trees).
+ */
+const CUT = `What a record costs, and what was cut (2026-12-05). A record of the HTTP step took 12.6 ms of CPU
+(workers + PostgreSQL + studio) with one worker on a quiet machine — for one call of 50 ms and four
+steps. Where it went, from a CPU profile of a worker (\`node --cpu-prof\`, \`bench/cpu-profile.mjs\`), a
+\`perf\` profile of its PostgreSQL backends and the statement log (\`log_min_duration_statement = 0\`)
+of a 200-record run: about 15 statements per record, of which 5 are the record's own writes (the
+first step, the unsafe call's in-flight mark, three step commits); each round trip costs both
+processes a socket write and read (0.15–0.2 ms of kernel time each on this virtual machine) and each
+commit PostgreSQL a WAL flush (\`fdatasync\`: 17 % of the backends' CPU). Cut:
+
+- *Commits without a transaction around them.* Step commits and record updates of different
+  records queued together (the group commit) went as BEGIN, the writes, a step-counter statement and
+  COMMIT; now each is one statement, sent at once on several connections
+  (\`server/store/pg/write-queue.ts\`): about 5 statements per record fewer. Log lines are one statement.
+- *The claim reads what it takes.* It sorted every free record of the run to take four (a run of
+  10,000 records half done: 9.6 ms and 5,000 rows each claim, \`EXPLAIN (ANALYZE, BUFFERS)\`); now it
+  reads the lapsed running ones, then the pending ones, in index order from \`records_by_status\`
+  (0.5 ms, the same at any size), and returns the claimed rows, so no read follows it. Rows read by
+  PostgreSQL per record: 700 → 65 on 400 records.
+- *Claims ahead.* A worker held its slots' records and claimed again at every record's end or two;
+  now, on a run not paced, it holds up to twice \`--batch\` (the extra ones queued in its batch, never
+  walked beyond the slots) and claims again once \`--batch\` or fewer are left: a claim per 4
+  records instead of one per record. An idle poll's search for work is one statement, not a
+  transaction of three.
+- *The bench's own costs.* The endpoint ran inside the bench process, so its CPU (1.5–2 ms per
+  record) counted as the studio's; it is a process of its own now, its CPU in its own column and not
+  in the CPU per record. The bench read the run row every 50 ms to see the run end (about 1 read per
+  record); it now waits for the workers' notification of the run's status. Each worker walks 50
+  records before the measured run (\`BENCH_WORKERS_WARMUP\`), so its code is optimised as in a
+  worker that has been running.
+
+After: about 6.5 statements per record (5 of them the record's writes). Before and after side by
+side — both trees at the same moment, each with its own database, workers and endpoint, so both met
+the same load (the other work on this machine kept the load average at 11–27 throughout, the cores
+99–100 % busy): CPU per record (workers + PostgreSQL + studio), one worker 20.3 → 16.0 and 19.6 → 15.2 ms
+(no warm-up), 14.6 → 12.3 ms (warm-up); two workers 24.2 → 18.4 ms; four workers 25.8 → 25.2 ms at
+load 20–23, where neither side's figure means much (7.5–13 records/s). The aim, 6 ms, is not met: what
+is left is mostly the five commits of each record (a round trip and a WAL flush each: about 0.7 ms of
+the worker's and 0.8 ms of PostgreSQL's CPU per commit at load 10, measured alone) and the HTTP step
+itself (about 2 ms of the worker's CPU per record: \`nodes/sdk/network.ts\` opens a new connection per
+request, \`agent: false\`, so that the policy checks each connection, and wraps the answer in a web
+stream). Fewer commits per record would take the engine (the first step's commit and the in-flight
+mark are two writes in a row) or one statement for several records' commits; neither was done here.`;
+
+const WHAT_BOUNDS = `${CUT}
+
+Earlier: ${ROLLING}
 
 ${SHARDS}`;
 
@@ -346,7 +402,7 @@ export function workersMarkdown(r: WorkersResult, cores = os.cpus().length): str
   const single = (flow: string) => mean(r.cases.filter((c) => c.flow === flow && c.workers === 1).map((c) => c.recordsPerSec));
   const cell = (v: number | null | undefined, unit: string) => (v === null || v === undefined ? '—' : `${v.toFixed(1)} ${unit}`);
   const row = (c: WorkersCase) =>
-    `| ${flowName(r, c.flow)} | ${c.workers} | ${c.batch} | ${fmt(c.records)} | ${c.seconds.toFixed(1)} s | ${fmt(c.recordsPerSec)} | ×${(c.recordsPerSec / single(c.flow)).toFixed(2)} | ${c.workerCpuSeconds.toFixed(1)} s | ${cell(c.pgCpuSeconds, 's')} | ${c.studioCpuSeconds.toFixed(1)} s | ${((caseCpu(c) * 1000) / c.records).toFixed(1)} ms | ${c.machineBusy === undefined ? '—' : `${Math.round(c.machineBusy * 100)} %`} | ${c.loadavg.map((x) => x.toFixed(1)).join(' → ')} |`;
+    `| ${flowName(r, c.flow)} | ${c.workers} | ${c.batch} | ${fmt(c.records)} | ${c.seconds.toFixed(1)} s | ${fmt(c.recordsPerSec)} | ×${(c.recordsPerSec / single(c.flow)).toFixed(2)} | ${c.workerCpuSeconds.toFixed(1)} s | ${cell(c.pgCpuSeconds, 's')} | ${c.studioCpuSeconds.toFixed(1)} s | ${cell(c.endpointCpuSeconds, 's')} | ${((caseCpu(c) * 1000) / c.records).toFixed(1)} ms | ${c.machineBusy === undefined ? '—' : `${Math.round(c.machineBusy * 100)} %`} | ${c.loadavg.map((x) => x.toFixed(1)).join(' → ')} |`;
   const g = r.groups;
   const io = r.cases.find((c) => c.flow === 'io');
   const chain = r.cases.find((c) => c.flow === 'chain');
@@ -361,15 +417,17 @@ set-fields → end, every step committed; ${io?.batch ?? 4} slots per worker, so
 engine chain above (CPU-bound), ${chain?.batch ?? 8} slots. Cases interleaved (I/O 1, chain 1, I/O 2, …).
 *Speed-up*: records/s over the same flow's with one worker (mean of the rounds). CPU (user + system,
 from /proc, start-up excluded): *workers* the worker processes', *PostgreSQL* the backends serving the
-case's database (sampled every 500 ms, \`bench/pg-backends.ts\`), *studio* the bench process's;
-*per record*: the three together over the records. *Machine busy*: the share of all ${cores} cores' time
+case's database (sampled every 500 ms, \`bench/pg-backends.ts\`), *studio* the bench process's,
+*endpoint* the process answering the HTTP step (\`bench/effects-server.ts\`; the called service, not
+counted per record); *per record*: workers, PostgreSQL and studio together over the records. Each
+case first walks ${r.warmup ?? 0} records per worker, not measured (warm-up, \`BENCH_WORKERS_WARMUP\`). *Machine busy*: the share of all ${cores} cores' time
 that was not idle during the case (/proc/stat: every process of the machine, other work included).
 Load average (1 min) at the start and end. Sizes: \`BENCH_WORKERS\` (worker counts, default 1,2,4),
 \`BENCH_WORKERS_IO_RECORDS\` and \`BENCH_WORKERS_CHAIN_RECORDS\` (400 each), \`BENCH_WORKERS_IO_BATCH\` (4),
 \`BENCH_WORKERS_BATCH\` (8, the chain), \`BENCH_WORKERS_ROUNDS\` (1).
 
-| flow | workers | slots | records | time | records/s | speed-up | CPU (workers) | CPU (PostgreSQL) | CPU (studio) | CPU per record | machine busy | load average |
-| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
+| flow | workers | slots | records | time | records/s | speed-up | CPU (workers) | CPU (PostgreSQL) | CPU (studio) | CPU (endpoint) | CPU per record | machine busy | load average |
+| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
 ${r.cases.map(row).join('\n')}
 
 ${scaling(r, cores)}
