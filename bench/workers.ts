@@ -347,7 +347,11 @@ side — both trees at the same moment, each with its own database, workers and 
 the same load (the other work on this machine kept the load average at 11–27 throughout, the cores
 99–100 % busy): CPU per record (workers + PostgreSQL + studio), one worker 20.3 → 16.0 and 19.6 → 15.2 ms
 (no warm-up), 14.6 → 12.3 ms (warm-up); two workers 24.2 → 18.4 ms; four workers 25.8 → 25.2 ms at
-load 20–23, where neither side's figure means much (7.5–13 records/s). The aim, 6 ms, is not met: what
+load 20–23, where neither side's figure means much (7.5–13 records/s). The table above, run after the
+cuts beside the same other work (load 8–13, cores 90–100 % busy): 10.0–10.9 ms per record at one
+worker, against 12.2–13.0 ms in this table's previous run on a quiet machine (load 4, cores 37–40 %
+busy) — less CPU per record at more than twice the load; fewer records/s (28–37 against 56) and a
+speed-up of ×1.3–1.6 at 4 workers, as the cores were full. The aim, 6 ms, is not met: what
 is left is mostly the five commits of each record (a round trip and a WAL flush each: about 0.7 ms of
 the worker's and 0.8 ms of PostgreSQL's CPU per commit at load 10, measured alone) and the HTTP step
 itself (about 2 ms of the worker's CPU per record: \`nodes/sdk/network.ts\` opens a new connection per
