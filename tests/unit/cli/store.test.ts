@@ -31,7 +31,7 @@ describe('npx conveyor store', () => {
     const bad = cli(['store', 'verify', '--data-dir', dataDir]);
     expect(bad.status).toBe(1);
     expect(bad.stderr).toContain('DAMAGED at byte 0: a frame that fails its checksum');
-    expect(bad.stderr).toContain('After it: 4 committed entries (entries 2–5): flows f1, f2, f3, f4.');
+    expect(bad.stderr).toContain('After it: 5 committed entries (entries 1–5): flows f1, f2, f3, f4, 1 unreadable.');
     const json = JSON.parse(cli(['store', 'verify', '--json', '--data-dir', dataDir]).stdout);
     expect(json).toMatchObject({ healthy: false, damage: { offset: 0 } });
   });
@@ -44,7 +44,7 @@ describe('npx conveyor store', () => {
     const before = fs.readFileSync(journal);
     for (const r of [cli(['serve'], { DATA_DIR: dataDir, PORT: '0' }), cli(['resume', 'run_x', '--data-dir', dataDir])]) {
       expect(r.status).not.toBe(0);
-      expect(r.stderr).toMatch(new RegExp(`^Error E_STORE_DAMAGED: The store is damaged: ${journal.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} at byte 0: a frame that fails its checksum\\. Opening it would lose 4 committed entries`, 'm'));
+      expect(r.stderr).toMatch(new RegExp(`^Error E_STORE_DAMAGED: The store is damaged: ${journal.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} at byte 0: a frame that fails its checksum\\. Opening it would lose 5 committed entries`, 'm'));
       expect(r.stderr).toMatch(/^Hint: See the state with "npx conveyor store verify --data-dir /m);
       expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
     }
@@ -53,7 +53,7 @@ describe('npx conveyor store', () => {
     // Repaired, it starts again (the intact part: nothing before entry 1).
     const repaired = cli(['store', 'repair', '--data-dir', dataDir]);
     expect(repaired.status).toBe(0);
-    expect(repaired.stdout).toContain('Lost: 4 committed entries (entries 2–5)');
+    expect(repaired.stdout).toContain('Lost: 5 committed entries (entries 1–5)');
     expect(repaired.stdout).toContain('flows saved or deleted: f1, f2, f3, f4');
     expect(cli(['store', 'verify', '--data-dir', dataDir]).status).toBe(0);
   });
