@@ -345,9 +345,11 @@ commit PostgreSQL a WAL flush (\`fdatasync\`: 17 % of the backends' CPU). Cut:
 After: about 6.5 statements per record (5 of them the record's writes). Before and after side by
 side — both trees at the same moment, each with its own database, workers and endpoint, so both met
 the same load (the other work on this machine kept the load average at 11–27 throughout, the cores
-99–100 % busy): CPU per record (workers + PostgreSQL + studio), one worker 20.3 → 16.0 and 19.6 → 15.2 ms
-(no warm-up), 14.6 → 12.3 ms (warm-up); two workers 24.2 → 18.4 ms; four workers 25.8 → 25.2 ms at
-load 20–23, where neither side's figure means much (7.5–13 records/s). The table above, run after the
+89–100 % busy): CPU per record (workers + PostgreSQL + studio), one worker 20.3 → 16.0 and 19.6 → 15.2 ms
+(no warm-up), 14.6 → 12.3 and 14.2 → 10.6 ms (warm-up); two workers 24.2 → 18.4 ms (no warm-up) and
+12.8 → 12.0 ms (warm-up; the old side ended first and ran part of the time alone); four workers
+21.6 → 17.0 ms (warm-up, load 14–19) and 25.8 → 25.2 ms at load 20–23, where neither side's figure
+means much (7.5–13 records/s). About a fifth less CPU per record, then. The table above, run after the
 cuts beside the same other work (load 8–13, cores 90–100 % busy): 10.0–10.9 ms per record at one
 worker, against 12.2–13.0 ms in this table's previous run on a quiet machine (load 4, cores 37–40 %
 busy) — less CPU per record at more than twice the load; fewer records/s (28–37 against 56) and a
