@@ -325,7 +325,11 @@ ${sideBySide('bytes written per step (a step\'s output)', `${fmt(storeMemory.cha
 
 A ${fmt(storeMemory.peak.records)}-record run of the chain on an empty store: peak RSS ${fmt(storeMemory.peak.peakRssMb)} MB, ${storeMemory.peak.seconds.toFixed(0)} s wall,
 ${storeMemory.peak.cpuSeconds.toFixed(0)} s CPU, ${fmt(storeMemory.peak.bytesPerStep)} bytes written per step. Before run archives and step
-segments: 1,058–1,202 MB; after 500k records of history a 10k run peaked at 3.97 GB (the issue).
+segments: 1,058–1,202 MB; after 500k records of history a 10k run peaked at 3.97 GB (the issue). The
+peak moves with the machine's load: the same 100,000-record run peaked at 420–478 MB in the runs of
+2026-12-05 at load 1–14, and at 632 MB once at load 24 (a process that waits for a core lets its
+collector fall behind); most of it is the database held twice while a snapshot exports it (see
+"Where a 100,000-record run's memory goes" below).
 
 **Where a 100,000-record run's memory goes, before and after** (\`STORE_MEMORY_TRACE=1 node --import tsx
 bench/store-memory.ts chain <dir> 100000\`, measured on 2026-12-05, not by this case): the same chain on an
