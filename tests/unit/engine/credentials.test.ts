@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
@@ -13,6 +13,7 @@ import { MASK, SecretMasker, secretForms } from '../../../server/engine/secret-m
 import { openSqlJsStore } from '../../../server/store/sqljs-store.ts';
 import type { Store } from '../../../server/store/types.ts';
 import { FLOW_FORMAT, type FlowDocument } from '../../../server/contract/flow/schema.ts';
+import { folderText } from '../../support/data-folder.ts';
 
 const SECRET = 'p@ss w/rd+&=?"x';
 const USER = 'ada';
@@ -124,12 +125,8 @@ async function runOnce(type: string, params: Record<string, unknown>) {
   return { ...h, run, record, steps, logs };
 }
 
-function files(dir: string): string {
-  return readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((e) => e.isFile())
-    .map((e) => readFileSync(path.join(e.parentPath, e.name)).toString('latin1'))
-    .join('\n');
-}
+/** Every byte under `dir`, the store's files unpacked too (tests/support/data-folder.ts). */
+const files = folderText;
 
 const forms = (s: string) => [s, encodeURIComponent(s), Buffer.from(s).toString('base64'), Buffer.from(`${USER}:${s}`).toString('base64'), JSON.stringify(s).slice(1, -1)];
 

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../../server/main.ts';
 import { FLOW_FORMAT, type FlowDocument } from '../../../server/contract/flow/schema.ts';
 import { MASK, SecretMasker } from '../../../server/engine/secret-masker.ts';
+import { folderFiles } from '../../support/data-folder.ts';
 
 /**
  * "Masking never changes data" (SPEC §7): a credential whose value also occurs inside the
@@ -152,7 +153,8 @@ describe('masking never changes data', () => {
     const told = [JSON.stringify(updates), logs.text, report.text, exported.text, run.text];
     await server!.close();
     server = null;
-    const files = readdirSync(dataDir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => readFileSync(path.join(e.parentPath, e.name)));
+    // The store's files unpacked too (journal, snapshot and segments are deflated).
+    const files = folderFiles(dataDir).map((f) => f.bytes);
     const echoed = [`Bearer ${SECRET}`, Buffer.from(`Bearer ${SECRET}`).toString('base64'), `Bearer%20${SECRET}`];
     for (const needle of echoed) {
       for (const text of told) expect(text).not.toContain(needle);

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../../server/main.ts';
 import { FLOW_FORMAT, type FlowDocument } from '../../../server/contract/flow/schema.ts';
 import { MASK } from '../../../server/engine/secret-masker.ts';
+import { folderFiles } from '../../support/data-folder.ts';
 
 /**
  * "Secrets stay secret" (SPEC §7), end to end: a real server, a credential created through the
@@ -67,10 +68,9 @@ async function api<T = any>(method: string, url: string, body?: unknown): Promis
 /** Every file under `dir`, each as its bytes. */
 function snapshotFiles(dir: string, label: string): number {
   let n = 0;
-  for (const e of readdirSync(dir, { recursive: true, withFileTypes: true })) {
-    if (!e.isFile()) continue;
-    const file = path.join(e.parentPath, e.name);
-    collect(`${label}: ${path.relative(dir, file)}`, readFileSync(file));
+  // The store's files unpacked too: a secret inside a deflated frame would not show in the raw bytes.
+  for (const f of folderFiles(dir)) {
+    collect(`${label}: ${path.relative(dir, f.path)}`, f.bytes);
     n++;
   }
   return n;

@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openVault } from '../../../server/vault/vault.ts';
 import { kindInfos } from '../../../server/vault/kinds.ts';
 import { keyId } from '../../../server/vault/crypto.ts';
+import { folderText } from '../../support/data-folder.ts';
 
 const tmp = () => mkdtempSync(path.join(os.tmpdir(), 'conveyor-vault-'));
 const NO_ENV = { env: {} as NodeJS.ProcessEnv };
@@ -28,13 +29,8 @@ async function failure(p: Promise<unknown>): Promise<any> {
   throw new Error('expected a failure');
 }
 
-/** Every byte under `dir`, as latin1 text (so any UTF-8 substring can be searched). */
-function everything(dir: string): string {
-  return readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((e) => e.isFile())
-    .map((e) => readFileSync(path.join(e.parentPath, e.name)).toString('latin1'))
-    .join('\n');
-}
+/** Every byte under `dir`, the store's files unpacked too, as latin1 text (so any UTF-8 substring can be searched). */
+const everything = folderText;
 
 describe('credential vault', () => {
   it('keeps secrets encrypted on disk (AES-256-GCM, random IV) with a generated 0600 key file', async () => {
