@@ -34,6 +34,7 @@ import fsp, { type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { crc32 } from './crc32.ts';
+import { deflateIfWorth } from './deflate.ts';
 import { StoreWriteError, describeWriteFailure, type StoreWriteFailure } from './write-failure.ts';
 
 export const FRAME_HEADER_BYTES = 16;
@@ -168,9 +169,9 @@ export class FrameEncoder {
       raw.writeUInt32LE(len, off);
       off += 4 + len;
     }
-    const deflated = zlib.deflateRawSync(raw.subarray(0, off), { level: 1 });
+    const deflated = deflateIfWorth(raw.subarray(0, off), 4);
+    if (!deflated || 4 + deflated.length > MAX_PAYLOAD_BYTES) return null;
     const len = 4 + deflated.length;
-    if (len > off * 0.9 || len > MAX_PAYLOAD_BYTES) return null;
     const buf = Buffer.allocUnsafe(FRAME_HEADER_BYTES + len);
     const seq = entries[0].seq;
     buf.writeUInt32LE(len + PACKED_FRAME, 0);

@@ -30,6 +30,7 @@ import { promisify } from 'node:util';
 import { MessageChannel } from 'node:worker_threads';
 import zlib from 'node:zlib';
 import { crc32 } from './crc32.ts';
+import { deflateIfWorth } from './deflate.ts';
 import { fsyncDir } from './journal.ts';
 
 export const SNAPSHOT_FILE = 'conveyor.db';
@@ -259,9 +260,9 @@ function writeContainerSync(fd: number, bytes: Uint8Array, seq: number, file: st
   for (let i = 0; i < chunks; i++) {
     const chunk = bytes.subarray(i * CHUNK_V2, Math.min(bytes.length, (i + 1) * CHUNK_V2));
     sha.update(chunk);
-    const deflated = zlib.deflateRawSync(chunk, { level: 1 });
-    const packed = deflated.length <= chunk.length * 0.9;
-    const stored = packed ? deflated : chunk;
+    const deflated = deflateIfWorth(chunk);
+    const packed = deflated !== null;
+    const stored = deflated ?? chunk;
     h.writeUInt32LE(crc32(stored, 0, stored.length), FIXED_HEADER_BYTES + 8 * i);
     h.writeUInt32LE(stored.length + (packed ? DEFLATED : 0), FIXED_HEADER_BYTES + 8 * i + 4);
     writeAllSync(fd, stored, at, file);

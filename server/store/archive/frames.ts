@@ -18,6 +18,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { crc32 } from '../crc32.ts';
+import { deflateIfWorth } from '../deflate.ts';
 
 export const FRAME_HEAD = 8;
 /** The length word's flag: the stored bytes are the payload deflated. */
@@ -49,12 +50,10 @@ export class ArchiveDamage extends Error {
 export function encodeFrame(payload: Buffer, pack = false): Buffer {
   let stored = payload;
   let flag = 0;
-  if (pack && payload.length >= PACK_MIN_PAYLOAD) {
-    const deflated = zlib.deflateRawSync(payload, { level: 1 });
-    if (deflated.length <= payload.length * 0.9) {
-      stored = deflated;
-      flag = DEFLATED;
-    }
+  const deflated = pack && payload.length >= PACK_MIN_PAYLOAD ? deflateIfWorth(payload) : null;
+  if (deflated) {
+    stored = deflated;
+    flag = DEFLATED;
   }
   const out = Buffer.allocUnsafe(FRAME_HEAD + stored.length);
   out.writeUInt32LE(stored.length + flag, 0);
