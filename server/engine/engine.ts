@@ -648,6 +648,7 @@ export class Engine {
         await Promise.all(Array.from({ length: workers }, worker));
       } finally {
         await runResources.closeAll();
+        rc.network.close();
       }
       if (run.batch) {
         // A worker's batch: the run's status is the workers' to settle together.

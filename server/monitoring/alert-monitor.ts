@@ -95,6 +95,7 @@ export class AlertMonitor {
       const payload = { type: kind, flowId, flowName, rule, title: cond.title, detail: cond.detail, since, at };
       await attempt('webhook', shownUrl(url), () => postWebhook(policy, url, payload));
     }
+    policy.close();
     return ok;
   }
 

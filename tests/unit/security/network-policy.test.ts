@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { httpRequest } from '../../../nodes/core/http-request.ts';
 import { networkPolicy } from '../../../nodes/sdk/network.ts';
@@ -122,6 +122,83 @@ describe('network policy: allowed explicitly', () => {
     // Another port of an allowed address is still refused.
     const other = await failureOf(() => get(`http://127.0.0.1:${redirectorPort}/`, networkPolicy([`127.0.0.1:${insidePort}`], {})));
     expect(other.code).toBe('E_NETWORK_BLOCKED');
+  });
+});
+
+describe('network policy: connections kept within a run', () => {
+  it('requests of one run reuse a connection checked once; another run, or a refused port, gets none of it', async () => {
+    const opened: number[] = [];
+    let closedSockets = 0;
+    const counting = createServer((req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{"ok":true}');
+    });
+    counting.on('connection', (socket) => {
+      opened.push(socket.remotePort ?? 0);
+      socket.on('close', () => closedSockets++);
+    });
+    const port = await listen(counting);
+    try {
+      const run = networkPolicy([`127.0.0.1:${port}`], {});
+      for (let i = 0; i < 5; i++) {
+        const { result } = await get(`http://127.0.0.1:${port}/n${i}`, run);
+        expect(result.emit[0]!.data.response).toMatchObject({ status: 200, body: { ok: true } });
+      }
+      // Five requests, one connection (each used to open its own: about 2 ms of CPU a request).
+      expect(opened).toHaveLength(1);
+      // The kept connection does not widen the allow list: another port is still refused.
+      hits = [];
+      const other = await failureOf(() => get(`http://127.0.0.1:${insidePort}/`, run));
+      expect(other.code).toBe('E_NETWORK_BLOCKED');
+      expect(hits).toEqual([]);
+      // Another run (its own policy) makes its own connection.
+      const second = networkPolicy([`127.0.0.1:${port}`], {});
+      await get(`http://127.0.0.1:${port}/other-run`, second);
+      expect(opened).toHaveLength(2);
+      // The run's end closes its connections.
+      run.close();
+      second.close();
+      await expect.poll(() => closedSockets, { timeout: 5_000 }).toBe(2);
+      // A closed policy still works: it opens a new connection.
+      await get(`http://127.0.0.1:${port}/after`, run);
+      expect(opened).toHaveLength(3);
+      run.close();
+    } finally {
+      counting.closeAllConnections();
+      await new Promise<void>((resolve) => counting.close(() => resolve()));
+    }
+  });
+
+  it('a kept connection the server dropped while idle: the request goes again, once, on a new connection', async () => {
+    // Connection 1 answers its first request, then drops as the second arrives (as a server closing
+    // an idle connection does); every later connection answers.
+    let connections = 0;
+    const served: string[] = [];
+    const dropping = createNetServer((socket) => {
+      const n = ++connections;
+      let requests = 0;
+      socket.on('data', (chunk) => {
+        requests++;
+        if (n === 1 && requests === 2) {
+          socket.destroy();
+          return;
+        }
+        served.push(`${n}:${chunk.toString().split(' ')[1]}`);
+        socket.write('HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 11\r\nconnection: keep-alive\r\n\r\n{"ok":true}');
+      });
+    });
+    await new Promise<void>((resolve) => dropping.listen(0, '127.0.0.1', resolve));
+    const port = (dropping.address() as AddressInfo).port;
+    const run = networkPolicy([`127.0.0.1:${port}`], {});
+    try {
+      await get(`http://127.0.0.1:${port}/first`, run);
+      const { result } = await get(`http://127.0.0.1:${port}/second`, run);
+      expect(result.emit[0]!.data.response).toMatchObject({ status: 200, body: { ok: true } });
+      expect(served).toEqual(['1:/first', '2:/second']);
+    } finally {
+      run.close();
+      await new Promise<void>((resolve) => dropping.close(() => resolve()));
+    }
   });
 });
 
