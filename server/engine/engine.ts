@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { RECORD_ACTIONS, isResumable } from '../contract/status.ts';
 import path from 'node:path';
 import type { RecordData, RejectInfo, RunInput } from '../../nodes/sdk/types.ts';
@@ -19,6 +18,7 @@ import { planIdempotency } from './idempotency.ts';
 import { SafeStopWindow } from './safe-stop.ts';
 import { Resources } from '../../nodes/sdk/resources.ts';
 import { networkPolicy } from '../../nodes/sdk/network.ts';
+import { newRunId } from './run-id.ts';
 import type { CredentialSource } from './credentials.ts';
 import { SecretMasker } from './secret-masker.ts';
 import { StateLocks } from './node-state.ts';
@@ -81,6 +81,12 @@ export interface StartOptions {
   upload?: string;
   /** A run started by a Run flow step: its id (derived from the calling step) and its caller. */
   child?: { id: string; settings: CallerSettings };
+  /**
+   * The run's id, decided before it starts: a schedule's tick claims its run id with the tick
+   * (tick-claims.ts), so a studio taking over a claimed tick starts the very same run, and the
+   * runs table's key refuses a second one.
+   */
+  runId?: string;
 }
 
 interface ActiveRun {
@@ -234,7 +240,7 @@ export class Engine {
     }
     const now = new Date().toISOString();
     const row: RunRow = {
-      id: options.child?.id ?? newRunId(),
+      id: options.child?.id ?? options.runId ?? newRunId(),
       flowId: doc.id,
       flowName: doc.name,
       flow: doc,
@@ -824,6 +830,3 @@ function summarize(row: RunRow, status: RunStatus, reason: RunRow['reason'], cou
   };
 }
 
-function newRunId(): string {
-  return `run_${Date.now().toString(36)}${randomBytes(4).toString('hex')}`;
-}

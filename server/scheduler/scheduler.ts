@@ -58,8 +58,17 @@ export interface SchedulerOptions {
 
 /** Where the ticks of a schedule are claimed, so a tick runs once however many studios see it. */
 export interface TickClaims {
-  /** True when this studio is the first to claim the tick (it fires it), false when another did. */
-  claim(flowId: string, scheduledFor: string): Promise<boolean>;
+  /**
+   * Claims the tick: the id of the run to start when this studio fires it (the first claim, or one
+   * taken over from a studio that stopped before starting its run), null when another studio did.
+   */
+  claim(flowId: string, scheduledFor: string): Promise<string | null>;
+  /** The claimed tick ends without a run (skipped): nobody is to take it over. */
+  settle(flowId: string, scheduledFor: string): Promise<void>;
+  /** Ticks another studio claimed and never started the run of (it stopped in between). */
+  orphans(): Promise<Array<{ flowId: string; scheduledFor: string }>>;
+  /** The error of starting a run whose id exists already: another studio started the tick's run. */
+  isDuplicateRun(err: unknown): boolean;
 }
 
 interface Entry {
@@ -117,6 +126,31 @@ export class Scheduler {
     this.running = true;
     for (const row of await this.opts.store.listFlows()) {
       await this.serial(row.id, () => this.load(row));
+    }
+    await this.fireOrphans();
+  }
+
+  /**
+   * Ticks another studio claimed but never started the run of (it died in between, before this
+   * studio came to lead): fired now, each with the run id its claim named.
+   */
+  private async fireOrphans(): Promise<void> {
+    const claims = this.opts.claims;
+    if (!claims) return;
+    let orphans: Array<{ flowId: string; scheduledFor: string }>;
+    try {
+      orphans = await claims.orphans();
+    } catch (err) {
+      this.log(`schedules: could not read the ticks other studios claimed: ${(err as Error).message}`);
+      return;
+    }
+    for (const o of orphans) {
+      await this.serial(o.flowId, async () => {
+        const entry = this.entries.get(o.flowId);
+        if (!entry?.params || !entry.enabled || !this.running) return;
+        this.log(`flow ${o.flowId}: the tick of ${o.scheduledFor} was claimed by a studio that stopped before starting its run; firing it now.`);
+        await this.fire(entry, new Date(o.scheduledFor));
+      });
     }
   }
 
@@ -367,37 +401,54 @@ export class Scheduler {
   /** One tick: starts a run, unless a run of the flow is still going and the flow skips overlaps. */
   private async fire(entry: Entry, scheduledFor: Date, missed?: number): Promise<void> {
     const params = entry.params!;
+    const claims = this.opts.claims;
+    const tick = scheduledFor.toISOString();
+    // A late tick (an orphan fired by fireOrphans) never moves the schedule's last tick back.
+    const lastTick = entry.lastTick && entry.lastTick > scheduledFor ? entry.lastTick : scheduledFor;
     // Beside other studios: the first claim of the tick fires it; any other studio only notes it.
-    if (this.opts.claims && !(await this.opts.claims.claim(entry.flowId, scheduledFor.toISOString()))) {
-      entry.lastTick = scheduledFor;
-      this.log(`flow ${entry.flowId}: the tick of ${scheduledFor.toISOString()} was fired by another studio.`);
-      return;
+    let runId: string | undefined;
+    if (claims) {
+      const claimed = await claims.claim(entry.flowId, tick);
+      if (!claimed) {
+        entry.lastTick = lastTick;
+        this.log(`flow ${entry.flowId}: the tick of ${tick} was fired by another studio.`);
+        return;
+      }
+      runId = claimed;
     }
     const firedAt = new Date(this.now());
-    entry.lastTick = scheduledFor;
+    entry.lastTick = lastTick;
     if (params.overlap === 'skip' && (await this.flowBusy(entry.flowId))) {
       entry.skipped++;
-      await this.persist(entry, { lastTick: scheduledFor.toISOString(), skipped: entry.skipped });
+      await claims?.settle(entry.flowId, tick);
+      await this.persist(entry, { lastTick: lastTick.toISOString(), skipped: entry.skipped });
       this.log(`flow ${entry.flowId}: tick of ${scheduledFor.toISOString()} skipped: the previous run is still going (${entry.skipped} skipped so far).`);
       this.emit({ type: 'skipped', flowId: entry.flowId, scheduledFor: scheduledFor.toISOString(), reason: 'overlap', count: 1 });
       this.changed(entry.flowId);
       return;
     }
     entry.ticks++;
-    // the tick is claimed before the run starts: after a crash in between it is not run twice
-    await this.persist(entry, { lastTick: scheduledFor.toISOString(), ticks: entry.ticks });
-    const record: Record<string, Json> = { scheduledFor: scheduledFor.toISOString(), firedAt: firedAt.toISOString(), tick: entry.ticks };
+    // The tick is recorded before the run starts: after a crash in between it is not run twice.
+    // (Beside other studios the claim names the run, so the next leader starts it: fireOrphans.)
+    await this.persist(entry, { lastTick: lastTick.toISOString(), ticks: entry.ticks });
+    const record: Record<string, Json> = { scheduledFor: tick, firedAt: firedAt.toISOString(), tick: entry.ticks };
     if (missed !== undefined) record.missed = missed;
     try {
-      const run = await this.opts.engine.startRun(entry.doc, { input: { records: [record] } });
+      const run = await this.opts.engine.startRun(entry.doc, { input: { records: [record] }, ...(runId ? { runId } : {}) });
       entry.lastRunId = run.id;
       entry.lastError = null;
       await this.persist(entry, { lastRunId: run.id });
       this.changed(entry.flowId);
       this.emit({ type: 'tick', flowId: entry.flowId, scheduledFor: record.scheduledFor as string, firedAt: record.firedAt as string, tick: entry.ticks, runId: run.id, ...(missed !== undefined ? { missed } : {}) });
     } catch (err) {
+      if (claims?.isDuplicateRun(err)) {
+        this.log(`flow ${entry.flowId}: the tick of ${tick} was fired by another studio (its run ${runId} exists).`);
+        return;
+      }
+      // The claim names a run that will not exist: settled, so no later leader fires it again.
+      await claims?.settle(entry.flowId, tick).catch(() => undefined);
       entry.lastError = toInfo(err);
-      this.log(`flow ${entry.flowId}: the tick of ${scheduledFor.toISOString()} could not start a run: ${entry.lastError.message}`);
+      this.log(`flow ${entry.flowId}: the tick of ${tick} could not start a run: ${entry.lastError.message}`);
       this.emit({ type: 'error', flowId: entry.flowId, scheduledFor: scheduledFor.toISOString(), error: entry.lastError });
     }
   }

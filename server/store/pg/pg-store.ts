@@ -485,17 +485,43 @@ export class PgStore implements Store {
   // ---------------------------------------------------------------- several studios (migration 4)
 
   /**
-   * Claims one tick of a flow's schedule for `studio`: true for the first claim of (flow, tick),
-   * false for every later one, whichever studio asks (server/scheduler/tick-claims.ts). Claims older
-   * than 30 days are dropped on the way (a tick is never that late).
+   * Claims one tick of a flow's schedule for `studio`, to start the run `runId`
+   * (server/scheduler/tick-claims.ts). Returns the run id to start: `runId` for the first claim of
+   * (flow, tick); the earlier claim's run id when that claim was another studio's and its run does
+   * not exist (the studio stopped between its claim and its run: taken over, same run id); null
+   * when the tick is fired or settled already, or being fired by this studio. Claims older than 30
+   * days are dropped on the way (a tick is never that late).
    */
-  async claimTick(flowId: string, scheduledFor: string, studio: string): Promise<boolean> {
-    const rows = await this.rows(
+  async claimTick(flowId: string, scheduledFor: string, studio: string, runId: string): Promise<string | null> {
+    const rows = await this.rows<{ run_id: string }>(
       `WITH pruned AS (DELETE FROM schedule_ticks WHERE claimed_at < now() - interval '30 days')
-       INSERT INTO schedule_ticks (flow_id, scheduled_for, studio) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING studio`,
-      [flowId, scheduledFor, studio],
+       INSERT INTO schedule_ticks AS t (flow_id, scheduled_for, studio, run_id) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (flow_id, scheduled_for) DO UPDATE SET studio = EXCLUDED.studio, claimed_at = now()
+         WHERE t.run_id IS NOT NULL AND t.studio <> EXCLUDED.studio AND NOT EXISTS (SELECT 1 FROM runs WHERE runs.id = t.run_id)
+       RETURNING t.run_id`,
+      [flowId, scheduledFor, studio, runId],
     );
-    return rows.length === 1;
+    return rows[0]?.run_id ?? null;
+  }
+
+  /** A claimed tick ends without a run (skipped: the previous run still went on): nobody takes it over. */
+  async settleTick(flowId: string, scheduledFor: string): Promise<void> {
+    await this.rows('UPDATE schedule_ticks SET run_id = NULL WHERE flow_id = $1 AND scheduled_for = $2', [flowId, scheduledFor]);
+  }
+
+  /**
+   * Ticks claimed by another studio within the last day whose run does not exist: that studio
+   * stopped between its claim and its run. The leader fires them when it starts (scheduler.ts).
+   */
+  async orphanTicks(studio: string): Promise<Array<{ flowId: string; scheduledFor: string }>> {
+    const rows = await this.rows<{ flow_id: string; scheduled_for: string }>(
+      `SELECT t.flow_id, t.scheduled_for FROM schedule_ticks t
+        WHERE t.run_id IS NOT NULL AND t.studio <> $1 AND t.claimed_at > now() - interval '1 day'
+          AND NOT EXISTS (SELECT 1 FROM runs WHERE runs.id = t.run_id)
+        ORDER BY t.flow_id, t.scheduled_for`,
+      [studio],
+    );
+    return rows.map((r) => ({ flowId: r.flow_id, scheduledFor: r.scheduled_for }));
   }
 
   /** Tells every process LISTENing on `channel` (other studios): delivered once the statement commits. */
