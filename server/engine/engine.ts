@@ -19,6 +19,7 @@ import { SafeStopWindow } from './safe-stop.ts';
 import { Resources } from '../../nodes/sdk/resources.ts';
 import { networkPolicy } from '../../nodes/sdk/network.ts';
 import { newRunId } from './run-id.ts';
+import { WorkerRuns } from './worker-runs.ts';
 import type { CredentialSource } from './credentials.ts';
 import { SecretMasker } from './secret-masker.ts';
 import { StateLocks } from './node-state.ts';
@@ -128,9 +129,12 @@ export class Engine {
    */
   private readonly unsaved = new Map<string, RunRow>();
   private readonly stall: StallWatch;
+  /** Beside workers (`execute: false`): the runs they execute, as relayed here. */
+  private readonly workerRuns: WorkerRuns | null;
   private readonly graceMs: number;
 
   constructor(private readonly opts: EngineOptions) {
+    this.workerRuns = opts.execute === false ? new WorkerRuns(opts.store) : null;
     this.stateLocks = opts.stateLocks ?? new StateLocks();
     this.logs = new LogBuffer(opts.store, (e) => this.emit(e), undefined, undefined, (runId) => this.active.get(runId)?.masker);
     this.graceMs = opts.watchdog?.graceMs ?? graceFromEnv();
@@ -194,6 +198,7 @@ export class Engine {
 
   /** What another process's engine did (a worker, relayed by server/worker/event-relay.ts): told to this engine's listeners. */
   relay(event: EngineEvent): void {
+    this.workerRuns?.note(event);
     for (const l of this.listeners) l(event);
   }
 
@@ -519,6 +524,18 @@ export class Engine {
       const run = this.active.get(p.runId);
       return run ? [{ ...p, status: run.live.status, counts: { ...run.live.counts } }] : [];
     });
+  }
+
+  /**
+   * Every run executing now: this engine's, and beside workers (a studio that does not execute)
+   * the runs they execute, with when each last moved as relayed here (worker-runs.ts). The
+   * monitor's "run stuck" rule reads this.
+   */
+  async runningRuns(): Promise<ActiveRunInfo[]> {
+    const own = this.activeRuns();
+    if (!this.workerRuns) return own;
+    const mine = new Set(own.map((r) => r.runId));
+    return [...own, ...(await this.workerRuns.list()).filter((r) => !mine.has(r.runId))];
   }
 
   /** Flags the runs with no progress now (the watchdog's timer does it on its own; tests drive it). */

@@ -62,8 +62,8 @@ export function monitoringRoutes(monitoring: Monitoring, store: Store, vault: Cr
     res.json({ ...settings, deliveries: await monitoring.state.deliveries(null) });
   });
 
-  router.get('/monitoring/runs', (_req, res) => {
-    res.json(engine.activeRuns());
+  router.get('/monitoring/runs', async (_req, res) => {
+    res.json(await engine.runningRuns());
   });
 
   return router;

@@ -48,7 +48,7 @@ export class AlertMonitor {
     const settings = await this.opts.state.alerts(flowId);
     if (!settings.enabled || settings.rules.length === 0) return;
     const now = this.opts.now();
-    const inputs = { store: this.opts.store, flowId, flowName, now, activeRuns: this.opts.engine.activeRuns(), schedule: await this.opts.scheduler.get(flowId), schedules: this.schedules };
+    const inputs = { store: this.opts.store, flowId, flowName, now, activeRuns: await this.opts.engine.runningRuns(), schedule: await this.opts.scheduler.get(flowId), schedules: this.schedules };
     const firing = await this.opts.state.firing(flowId);
     const deliveries: Delivery[] = [];
     for (const rule of settings.rules) {
