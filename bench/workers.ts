@@ -353,13 +353,22 @@ means much (7.5–13 records/s). About a fifth less CPU per record, then. The ta
 cuts beside the same other work (load 8–13, cores 90–100 % busy): 10.0–10.9 ms per record at one
 worker, against 12.2–13.0 ms in this table's previous run on a quiet machine (load 4, cores 37–40 %
 busy) — less CPU per record at more than twice the load; fewer records/s (28–37 against 56) and a
-speed-up of ×1.3–1.6 at 4 workers, as the cores were full. The aim, 6 ms, is not met: what
-is left is mostly the five commits of each record (a round trip and a WAL flush each: about 0.7 ms of
-the worker's and 0.8 ms of PostgreSQL's CPU per commit at load 10, measured alone) and the HTTP step
-itself (about 2 ms of the worker's CPU per record: \`nodes/sdk/network.ts\` opens a new connection per
-request, \`agent: false\`, so that the policy checks each connection, and wraps the answer in a web
-stream). Fewer commits per record would take the engine (the first step's commit and the in-flight
-mark are two writes in a row) or one statement for several records' commits; neither was done here.`;
+speed-up of ×1.3–1.6 at 4 workers, as the cores were full.
+
+On a quiet machine (2026-12-05, load 1.5–3, the table above): 5.5–6.0 ms of CPU per record at one and
+two workers — the aim, 6 ms, is met — and the HTTP step near-linear: 64 / 125 / 219 records/s with 1 / 2
+/ 4 workers (×1.96, ×3.45), the cores 20 / 41 / 75 % busy; the 10-step chain, CPU-bound (1.15 cores
+for one worker with PostgreSQL), stays near 215–249 records/s whatever the workers, as 2 cores allow.
+HTTP steps now keep their connection within a run (\`nodes/sdk/network.ts\`, commit \`cfb609b\`;
+each request opened one before, \`agent: false\`): side by side with the commit before, one worker,
+1,000 records, three interleaved rounds on the quiet machine, the CPU per record was 5.61 / 6.14 /
+6.27 ms before and 5.77 / 6.22 / 5.98 ms after — no difference this machine can tell on a loopback
+endpoint (the 2 ms the profile showed at load 10 was mostly the connection's kernel work, cheap on
+loopback when the cores are free); it saves a TCP and TLS handshake per request against a real
+service. What is left per record is mostly its five commits (a round trip and a WAL flush each:
+about 0.7 ms of the worker's and 0.8 ms of PostgreSQL's CPU per commit at load 10, measured alone);
+fewer would take the engine (the first step's commit and the in-flight mark are two writes in a row)
+or one statement for several records' commits.`;
 
 const WHAT_BOUNDS = `${CUT}
 
