@@ -7,8 +7,22 @@ export type BindValue = Param | Uint8Array;
 
 export class Sql {
   private readonly cache = new Map<string, Statement>();
+  /** Writes held back by the applier (ops.ts, deferred record updates), done before any other statement. */
+  private deferred: { flush: () => void; exempt: ReadonlySet<string> } | null = null;
 
   constructor(readonly db: Database) {}
+
+  /**
+   * `flush` runs before every statement but the `exempt` ones (which neither read nor write what it
+   * holds back), so that whatever reads or writes the database next sees the held-back writes done.
+   */
+  deferWrites(flush: () => void, exempt: readonly string[]): void {
+    this.deferred = { flush, exempt: new Set(exempt) };
+  }
+
+  private before(sql: string): void {
+    if (this.deferred !== null && !this.deferred.exempt.has(sql)) this.deferred.flush();
+  }
 
   statement(sql: string): Statement {
     let stmt = this.cache.get(sql);
@@ -20,6 +34,7 @@ export class Sql {
   }
 
   run(sql: string, params: BindValue[]): void {
+    this.before(sql);
     const stmt = this.statement(sql);
     stmt.bind(params);
     try {
@@ -35,6 +50,7 @@ export class Sql {
   }
 
   all(sql: string, params: Param[]): SqlValue[][] {
+    this.before(sql);
     const stmt = this.statement(sql);
     stmt.bind(params);
     const rows: SqlValue[][] = [];
@@ -47,6 +63,7 @@ export class Sql {
   }
 
   one(sql: string, params: Param[]): SqlValue[] | null {
+    this.before(sql);
     const stmt = this.statement(sql);
     stmt.bind(params);
     try {

@@ -518,6 +518,8 @@ export class SqlJsStore extends SqlJsReads implements Store {
 
   /** The whole database as a SQLite file whose `meta.last_seq` is `seq`. */
   private exportSnapshot(seq: number): Uint8Array {
+    // Record updates the applier held back go into the snapshot (ops.ts, `deferred`).
+    this.applier.flushDeferred();
     this.sql.run('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)', [META_LAST_SEQ, String(seq)]);
     // Archived runs leave free pages behind; once they are an eighth of the file, the snapshot is
     // written compact (VACUUM costs in proportion to what remains, which is small then).
