@@ -9,6 +9,7 @@ import { signupMarkdown, type SignupResult } from './signup-section.ts';
 import { measureStartup, type StartupResult } from './startup.ts';
 import { measureWorkers, workersMarkdown, type WorkersResult } from './workers.ts';
 import { engineWalkSection, profileSection } from './engine-walk-section.ts';
+import { storeCutsSection } from './store-cuts-section.ts';
 import type { BackendFigures } from './pg-backends.ts';
 
 interface ChainResult { records: number; concurrency: number; steps: number; seconds: number; recordsPerSec: number; stepsPerSec: number; peakRssMb: number }
@@ -300,6 +301,7 @@ shrink about 5.5× (the 74 MB database of a 100,000-record run: 13.5 MB). See th
 for the 100,000-record run.
 
 ${engineWalkSection}
+${storeCutsSection}
 ${vsNodeRedMarkdown(vsNodeRed, measuredOn['vs-node-red'], startup, measuredOn['startup'])}
 ## The embedded store with a long history
 
