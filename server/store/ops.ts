@@ -13,7 +13,8 @@ import type { Param, Sql } from './sql.ts';
 import { ConveyorError } from '../errors.ts';
 import { applyAudit, applyDeleteRun, type AuditOp, type DeleteRunOp } from './retention.ts';
 import { applyArchive, archiveRefOf, restoreRun, type ArchiveOp } from './archive/apply.ts';
-import { applySpill, type SpillOp } from './archive/spill.ts';
+import { applySpill, SQL_SPILL_DELETE, SQL_SPILL_STEPS_IN, SQL_SPILL_STEPS_OF, type SpillOp } from './archive/spill.ts';
+import type { SqlValue } from 'sql.js';
 import { emittedData, fromStepEntry, stepEntry } from './step-frame.ts';
 import { outputByReference } from './output-ref.ts';
 
@@ -278,6 +279,9 @@ const SQL_PUT_ROW = `INSERT INTO record_tokens (run_key, record_idx, kind, id, o
 const SQL_DROP_ROW = 'DELETE FROM record_tokens WHERE run_key = ? AND record_idx = ? AND kind = ? AND id = ?';
 const SQL_DROP_ROWS = 'DELETE FROM record_tokens WHERE run_key = ? AND record_idx = ?';
 const SQL_TOUCH_RUN = 'UPDATE runs SET touched_seq = ? WHERE key = ?';
+const SQL_STEP_SEQS = 'SELECT seq FROM steps WHERE run_key = ? AND record_idx = ? /* held steps */';
+/** A statement that reads or writes the steps table (held steps are inserted before it runs). */
+const TOUCHES_STEPS = /\bsteps\b/i;
 const SQL_INSERT_LOG = `INSERT INTO logs (run_key, record_idx, node_id, level, message, data, at) VALUES (?, ?, ?, ?, ?, ?, ?)`;
 
 /**
@@ -304,6 +308,38 @@ const recordUpdateSql: string[] = Array.from({ length: 1 << RECORD_OPTIONAL_COLU
 const recordStepUpdateSql: string[] = Array.from({ length: 1 << RECORD_OPTIONAL_COLUMNS.length }, (_, mask) => recordUpdate(mask, true));
 /** Where the step's output text and seq are bound in `recordStepUpdateSql` (after every optional field and the error code). */
 const STEP_PARAMS_AT = 5 + RECORD_OPTIONAL_COLUMNS.length + 1;
+
+/**
+ * Statements that neither read nor write a held-back record row (Applier.deferred): a step's insert,
+ * a record's own update (its held-back one merged into it), its audit event and checkpoint rows, node
+ * state, log lines, the batch's counters and the reads and deletes of steps. Any other statement
+ * writes the held-back rows first.
+ */
+const RECORD_UPDATE_EXEMPT: ReadonlySet<string> = new Set([
+  SQL_INSERT_STEP,
+  ...recordUpdateSql,
+  ...recordStepUpdateSql,
+  SQL_INSERT_EVENT,
+  SQL_PUT_ROW,
+  SQL_DROP_ROW,
+  SQL_DROP_ROWS,
+  SQL_PUT_STATE,
+  SQL_DELETE_STATE,
+  SQL_INSERT_LOG,
+  SQL_ADD_STEP_COUNTS,
+  SQL_TOUCH_RUN,
+  SQL_STEP_SEQS,
+  SQL_SPILL_STEPS_OF,
+  SQL_SPILL_STEPS_IN,
+  SQL_SPILL_DELETE,
+]);
+
+/**
+ * Statements naming the steps table that do not need the held steps inserted first (Applier.heldSteps):
+ * the insert itself, the look-up of a record's seqs (the held ones are added to it), the spill's reads
+ * (it adds the held steps itself) and the spill's delete (the spilled held steps are dropped before).
+ */
+const HELD_STEPS_EXEMPT: ReadonlySet<string> = new Set([SQL_INSERT_STEP, SQL_STEP_SEQS, SQL_SPILL_STEPS_OF, SQL_SPILL_STEPS_IN, SQL_SPILL_DELETE]);
 
 /** The code of an error JSON (null for no error). */
 function errorCode(errorJson: Param): string | null {
@@ -359,7 +395,6 @@ export class Applier {
   private readonly runKeys = new Map<string, number>();
   /** run key -> node id -> [success, failed] added by the current batch. */
   private readonly counts = new Map<number, Map<string, [number, number]>>();
-  private readonly stepParams: Array<Param | Uint8Array> = new Array<Param | Uint8Array>(16).fill(null);
   private readonly text = new TextBytes();
   /** Keys of archived runs (their rows are in archive folders); reloaded after a rollback. */
   private archived: Set<number>;
@@ -388,6 +423,25 @@ export class Applier {
   private deferred = new Map<string, DeferredUpdate>();
   private flushing = false;
   /**
+   * Steps held back: "run key:index" -> the record's committed steps not inserted in the steps table
+   * (each the 'S' op's step params, run id first). Inserting every step — then reading it back and
+   * deleting it when the record's steps move to the step segments — cost about a fifth of a 10-step
+   * chain's CPU, though the journal already holds each step durably. Held steps are inserted before
+   * any statement that names the steps table (but the spill's own reads, which add them, and its
+   * delete, before which the applier drops the spilled ones) and before a snapshot; the spill writes
+   * a finished record's held steps to its frame straight from here. A step committed twice is refused
+   * as the table's key would refuse it (`stepSeqs`).
+   */
+  private heldSteps = new Map<string, { key: number; rows: Param[][] }>();
+  private flushingSteps = false;
+  private readonly flushParams: Array<Param | Uint8Array> = new Array<Param | Uint8Array>(16).fill(null);
+  /** "run key:index" -> seqs of the record's steps in the table or held (read once per record). */
+  private readonly stepSeqs = new Map<string, Set<number>>();
+  /** Inside a batch: how to undo what was done to the held steps, should the batch roll back. */
+  private undo: Array<() => void> | null = null;
+  /** Per statement text: 1 = write held record updates first, 2 = insert held steps first. */
+  private readonly statementClasses = new Map<string, number>();
+  /**
    * The flush's own scratch for text parameters: it runs before another statement whose parameters
    * may already be views of `text`'s scratch.
    */
@@ -402,23 +456,111 @@ export class Applier {
     private readonly archives: { storeDir: string; onRestored?: (dir: string) => void } | null = null,
   ) {
     this.archived = this.loadArchived();
-    // Statements that neither read nor write a held-back row: a step's insert, a record's own update
-    // (its held-back one merged into it), its audit event and checkpoint rows, node
-    // state, log lines and the batch's counters. Any other statement writes the held-back rows first.
-    sql.deferWrites(() => this.flushDeferred(), [
-      SQL_INSERT_STEP,
-      ...recordUpdateSql,
-      ...recordStepUpdateSql,
-      SQL_INSERT_EVENT,
-      SQL_PUT_ROW,
-      SQL_DROP_ROW,
-      SQL_DROP_ROWS,
-      SQL_PUT_STATE,
-      SQL_DELETE_STATE,
-      SQL_INSERT_LOG,
-      SQL_ADD_STEP_COUNTS,
-      SQL_TOUCH_RUN,
-    ]);
+    sql.beforeEach((text) => this.beforeStatement(text));
+  }
+
+  /** Writes what was held back that the statement `text` could read or write (see `deferred`, `heldSteps`). */
+  private beforeStatement(text: string): void {
+    let c = this.statementClasses.get(text);
+    if (c === undefined) {
+      c = (RECORD_UPDATE_EXEMPT.has(text) ? 0 : 1) | (HELD_STEPS_EXEMPT.has(text) || !TOUCHES_STEPS.test(text) ? 0 : 2);
+      this.statementClasses.set(text, c);
+    }
+    if (c & 1) this.flushDeferred();
+    if (c & 2) this.flushSteps();
+  }
+
+  /** Writes everything held back (before a snapshot). */
+  flushHeld(): void {
+    this.flushDeferred();
+    this.flushSteps();
+  }
+
+  /** Inserts the held steps (see `heldSteps`). */
+  private flushSteps(): void {
+    if (this.heldSteps.size === 0 || this.flushingSteps) return;
+    this.flushingSteps = true;
+    const held = this.heldSteps;
+    this.heldSteps = new Map();
+    this.undo?.push(() => {
+      this.heldSteps = held;
+    });
+    // Outside a batch (a read between batches) the inserts go in a transaction of their own.
+    const own = this.undo === null;
+    if (own) this.sql.db.exec('SAVEPOINT held_steps');
+    try {
+      const p = this.flushParams;
+      for (const h of held.values()) {
+        for (const s of h.rows) {
+          const text = this.flushText.reset();
+          p[0] = h.key;
+          for (let i = 1; i < 16; i++) p[i] = text.of(s[i]);
+          this.sql.run(SQL_INSERT_STEP, p);
+        }
+      }
+      if (own) this.sql.db.exec('RELEASE held_steps');
+    } catch (err) {
+      if (own) {
+        this.sql.db.exec('ROLLBACK TO held_steps');
+        this.sql.db.exec('RELEASE held_steps');
+        this.heldSteps = held;
+      }
+      throw err;
+    } finally {
+      this.flushingSteps = false;
+    }
+  }
+
+  /** A committed step, held instead of inserted (see `heldSteps`). */
+  private holdStep(key: number, s: Param[]): void {
+    const idx = s[1] as number;
+    const seq = s[2] as number;
+    const id = `${key}:${idx}`;
+    let seqs = this.stepSeqs.get(id);
+    if (!seqs) {
+      seqs = new Set(this.sql.all(SQL_STEP_SEQS, [key, idx]).map((r) => r[0] as number));
+      for (const row of this.heldSteps.get(id)?.rows ?? []) seqs.add(row[2] as number);
+      this.stepSeqs.set(id, seqs);
+    }
+    if (seqs.has(seq)) throw new Error('UNIQUE constraint failed: steps.run_key, steps.record_idx, steps.seq');
+    seqs.add(seq);
+    let h = this.heldSteps.get(id);
+    if (!h) this.heldSteps.set(id, (h = { key, rows: [] }));
+    h.rows.push(s);
+    const entry = h;
+    this.undo?.push(() => {
+      entry.rows.pop();
+      if (entry.rows.length === 0 && this.heldSteps.get(id) === entry) this.heldSteps.delete(id);
+    });
+  }
+
+  /** The steps of a record spilled up to `lastSeq` leave the held ones (the 'P' op). */
+  private dropHeldSteps(key: number, idx: number, lastSeq: number): void {
+    const id = `${key}:${idx}`;
+    this.stepSeqs.delete(id);
+    const h = this.heldSteps.get(id);
+    if (!h) return;
+    const before = h.rows;
+    h.rows = before.filter((s) => (s[2] as number) > lastSeq);
+    if (h.rows.length === 0) this.heldSteps.delete(id);
+    this.undo?.push(() => {
+      h.rows = before;
+      this.heldSteps.set(id, h);
+    });
+  }
+
+  /** A record's held steps as step rows (STEP_COLUMNS order), for the spill. */
+  heldStepRows(key: number, idx: number): SqlValue[][] {
+    const h = this.heldSteps.get(`${key}:${idx}`);
+    return h ? h.rows.map((s) => s.slice(1) as SqlValue[]) : [];
+  }
+
+  /** Undoes what was done to the held steps since `mark` (a rolled-back batch or entry). */
+  private undoHeld(mark: number): void {
+    const undo = this.undo;
+    if (undo) while (undo.length > mark) undo.pop()!();
+    // Rebuilt from the table and the held steps when next needed.
+    this.stepSeqs.clear();
   }
 
   /** Writes the record updates held back (see `deferred`). */
@@ -502,11 +644,7 @@ export class Applier {
       case 'S': {
         const s = op[1];
         const key = this.writableRunKey(s[0]);
-        const p = this.stepParams;
-        const text = this.text.reset();
-        p[0] = key;
-        for (let i = 1; i < 16; i++) p[i] = text.of(s[i]);
-        sql.run(SQL_INSERT_STEP, p);
+        this.holdStep(key, s);
         this.updateRecord(op[2], op[4], s);
         if (op[3]) this.writeState(op[3]);
         const status = s[7];
@@ -595,6 +733,7 @@ export class Applier {
       }
       case 'P': {
         const key = this.runKey(op[1]);
+        if (key !== null && !this.archived.has(key)) for (const e of op[2]) this.dropHeldSteps(key, e[0], e[4]);
         applySpill(sql, key, key !== null && this.archived.has(key), op);
         return undefined;
       }
@@ -725,6 +864,7 @@ export class Applier {
     const outcomes = new Array<ApplyOutcome>(entries.length);
     // Held-back updates are part of what a rollback undoes: as they were when the batch began.
     const deferredBefore = new Map(this.deferred);
+    this.undo = [];
     try {
       sql.transaction(() => {
         for (let i = 0; i < entries.length; i++) {
@@ -734,22 +874,26 @@ export class Applier {
         this.writeCounts();
         this.writeTouched();
       });
+      this.undo = null;
       return outcomes;
     } catch {
       this.forget();
       this.deferred = new Map(deferredBefore);
+      this.undoHeld(0);
     }
     try {
       sql.transaction(() => {
         for (let i = 0; i < entries.length; i++) {
           sql.db.exec('SAVEPOINT entry');
           const deferredAtEntry = new Map(this.deferred);
+          const undoAtEntry = this.undo!.length;
           try {
             outcomes[i] = { ok: true, value: this.apply(entries[i].op) };
             this.touch(entries[i].op, entries[i].seq);
           } catch (err) {
             sql.db.exec('ROLLBACK TO entry');
             this.deferred = deferredAtEntry;
+            this.undoHeld(undoAtEntry);
             this.runKeys.clear();
             this.withRows.clear();
             this.archived = this.loadArchived();
@@ -763,8 +907,11 @@ export class Applier {
     } catch (err) {
       this.forget();
       this.deferred = new Map(deferredBefore);
+      this.undoHeld(0);
+      this.undo = null;
       throw err;
     }
+    this.undo = null;
     return outcomes;
   }
 }

@@ -7,21 +7,18 @@ export type BindValue = Param | Uint8Array;
 
 export class Sql {
   private readonly cache = new Map<string, Statement>();
-  /** Writes held back by the applier (ops.ts, deferred record updates), done before any other statement. */
-  private deferred: { flush: () => void; exempt: ReadonlySet<string> } | null = null;
+  /** Called with each statement before it runs: the applier writes what it held back (ops.ts, `Applier.beforeStatement`). */
+  private beforeHook: ((sql: string) => void) | null = null;
 
   constructor(readonly db: Database) {}
 
-  /**
-   * `flush` runs before every statement but the `exempt` ones (which neither read nor write what it
-   * holds back), so that whatever reads or writes the database next sees the held-back writes done.
-   */
-  deferWrites(flush: () => void, exempt: readonly string[]): void {
-    this.deferred = { flush, exempt: new Set(exempt) };
+  /** `hook` runs before every statement, with its text, so that writes held back are done before anything reads them. */
+  beforeEach(hook: (sql: string) => void): void {
+    this.beforeHook = hook;
   }
 
   private before(sql: string): void {
-    if (this.deferred !== null && !this.deferred.exempt.has(sql)) this.deferred.flush();
+    if (this.beforeHook !== null) this.beforeHook(sql);
   }
 
   statement(sql: string): Statement {

@@ -182,7 +182,7 @@ export class SqlJsStore extends SqlJsReads implements Store {
     this.shelf = state.shelf;
     this.missing = state.missingArchives ?? [];
     this.sql = state.applier.sql;
-    this.spill = new StepSpill(dir, this.sql, (op) => this.submit(op), (err) => this.onError(err), options.archiveWrite?.maxSegmentBytes, options.spillBatch);
+    this.spill = new StepSpill(dir, this.sql, (op) => this.submit(op), (err) => this.onError(err), options.archiveWrite?.maxSegmentBytes, options.spillBatch, (key, idx) => this.applier.heldStepRows(key, idx));
     this.threshold = options.snapshotThresholdBytes ?? DEFAULT_SNAPSHOT_THRESHOLD_BYTES;
     this.onError = options.onError ?? ((err) => console.error('[store]', err));
     this.lastAppliedSeq = state.lastSeq;
@@ -518,8 +518,8 @@ export class SqlJsStore extends SqlJsReads implements Store {
 
   /** The whole database as a SQLite file whose `meta.last_seq` is `seq`. */
   private exportSnapshot(seq: number): Uint8Array {
-    // Record updates the applier held back go into the snapshot (ops.ts, `deferred`).
-    this.applier.flushDeferred();
+    // What the applier held back (record updates, steps) goes into the snapshot (ops.ts).
+    this.applier.flushHeld();
     this.sql.run('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)', [META_LAST_SEQ, String(seq)]);
     // Archived runs leave free pages behind; once they are an eighth of the file, the snapshot is
     // written compact (VACUUM costs in proportion to what remains, which is small then).

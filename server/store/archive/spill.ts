@@ -49,13 +49,23 @@ export function applySpill(sql: Sql, key: number | null, archived: boolean, op: 
   if (key === null) throw new Error(`there is no run ${JSON.stringify(op[1])}`);
   if (archived) throw new Error(`run ${op[1]} is archived: its steps are in its archive`);
   for (const [idx, seg, offset, length, lastSeq, steps, timings] of op[2]) {
-    sql.run('DELETE FROM steps WHERE run_key = ? AND record_idx = ? AND seq <= ?', [key, idx, lastSeq]);
+    sql.run(SQL_SPILL_DELETE, [key, idx, lastSeq]);
     sql.run(
       'INSERT OR REPLACE INTO spilled_steps (run_key, record_idx, seg, offset, length, last_seq, steps, timings) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
       [key, idx, seg, offset, length, lastSeq, steps, timings],
     );
   }
 }
+
+/**
+ * The spill's reads of steps in the database: the applier's held steps (ops.ts) are added to them, not
+ * written first. The applier tells statements by their text: the comment keeps these apart from the
+ * same query made by reads (which need the held steps written first).
+ */
+export const SQL_SPILL_STEPS_OF = `SELECT ${STEP_COLUMNS} FROM steps WHERE run_key = ? AND record_idx = ? ORDER BY seq /* spill */`;
+export const SQL_SPILL_STEPS_IN = `SELECT ${STEP_COLUMNS} FROM steps WHERE run_key = ? AND record_idx BETWEEN ? AND ? ORDER BY record_idx, seq /* spill */`;
+/** The 'P' op's delete of a record's spilled steps (the applier drops the held ones itself). */
+export const SQL_SPILL_DELETE = 'DELETE FROM steps WHERE run_key = ? AND record_idx = ? AND seq <= ? /* spill */';
 
 /** Finished records read together by a spill (see `readChunk`). */
 const SPILL_READ_CHUNK = 200;
@@ -87,6 +97,8 @@ export class StepSpill {
     private readonly onError: (err: unknown) => void,
     private readonly maxSegmentBytes = DEFAULT_MAX_SEGMENT_BYTES,
     private readonly batchSize = SPILL_BATCH,
+    /** The steps the applier holds for a record, not in the database yet (ops.ts, `Applier.held`), as step rows. */
+    private readonly heldSteps: (key: number, idx: number) => SqlValue[][] = () => [],
   ) {}
 
   private dir(runId: string): string {
@@ -192,13 +204,19 @@ export class StepSpill {
    * were 30 % of a run of no-op steps' CPU). A sparse chunk (retried records, long-running ones)
    * is read record by record, as rows outside it would be read for nothing.
    */
+  /** A record's steps in the database, then those the applier holds (later seqs: held since the last write). */
+  private withHeld(key: number, idx: number, rows: SqlValue[][]): SqlValue[][] {
+    const held = this.heldSteps(key, idx);
+    return held.length === 0 ? rows : rows.concat(held);
+  }
+
   private readChunk(key: number, idxs: number[]): ChunkReads {
     const lo = idxs[0];
     const hi = idxs[idxs.length - 1];
     if (hi - lo + 1 > idxs.length * 2) {
       return {
         status: (idx) => this.sql.one('SELECT status FROM records WHERE run_key = ? AND idx = ?', [key, idx])?.[0],
-        steps: (idx) => this.sql.all(`SELECT ${STEP_COLUMNS} FROM steps WHERE run_key = ? AND record_idx = ? ORDER BY seq`, [key, idx]),
+        steps: (idx) => this.withHeld(key, idx, this.sql.all(SQL_SPILL_STEPS_OF, [key, idx])),
         spilled: (idx) => this.spilled(key, idx),
       };
     }
@@ -206,7 +224,7 @@ export class StepSpill {
     for (const r of this.sql.all('SELECT idx, status FROM records WHERE run_key = ? AND idx BETWEEN ? AND ?', [key, lo, hi])) statuses.set(r[0] as number, r[1]);
     const steps = new Map<number, SqlValue[][]>();
     // STEP_COLUMNS starts with record_idx, seq: rows come grouped by record, in step order.
-    for (const r of this.sql.all(`SELECT ${STEP_COLUMNS} FROM steps WHERE run_key = ? AND record_idx BETWEEN ? AND ? ORDER BY record_idx, seq`, [key, lo, hi])) {
+    for (const r of this.sql.all(SQL_SPILL_STEPS_IN, [key, lo, hi])) {
       const idx = r[0] as number;
       let list = steps.get(idx);
       if (!list) steps.set(idx, (list = []));
@@ -216,7 +234,7 @@ export class StepSpill {
     for (const r of this.sql.all('SELECT record_idx, seg, offset, length, last_seq, timings FROM spilled_steps WHERE run_key = ? AND record_idx BETWEEN ? AND ?', [key, lo, hi])) {
       spilled.set(r[0] as number, { seg: r[1] as number, offset: r[2] as number, length: r[3] as number, lastSeq: r[4] as number, timings: r[5] as string });
     }
-    return { status: (idx) => statuses.get(idx), steps: (idx) => steps.get(idx) ?? [], spilled: (idx) => spilled.get(idx) ?? null };
+    return { status: (idx) => statuses.get(idx), steps: (idx) => this.withHeld(key, idx, steps.get(idx) ?? []), spilled: (idx) => spilled.get(idx) ?? null };
   }
 
   private writer(runId: string): SegmentWriter {
