@@ -57,7 +57,15 @@ load up to 8):
 The no-op step: 4.62 → 3.37 s (−27 %), then 3.04 s with the steps held back: 0.231 → 0.152 ms a
 record; the JSONata chain: 6.29 → about 5.2 s (−17 %), −9 % more with the rows held back and −11 % more
 with the steps held back (4.32 s, 0.43 ms a record; the last table's runs on a quieter machine than the
-second's). Bytes written per step unchanged (98–101 bytes), peak RSS 270–330 MB. Still about 3× Node-RED's
+second's). Bytes written per step unchanged (98–101 bytes), peak RSS 270–330 MB at 10,000 records. At 100,000
+records (\`node --import tsx bench/engine-chain.ts 100000 64\`, the commit before these cuts beside the
+last one, one after the other, twice): CPU 63.8 / 61.6 s before, 42.3 / 46.3 s after (−30 %); peak RSS
+528 / 522 MB before, 526 / 739 MB after — and 503, 542, 649 and 698 MB in other runs of the last one:
+the peak varies from run to run now. Held steps stay few (at most about 11,000 rows, those of the
+records under way and of finished ones waiting for their batch to the step segments, sampled every
+300 group commits); they live in the JavaScript heap instead of sql.js's, and outlive the young
+generation, so the old generation grows between full collections. Not yet bounded: see the store's
+memory section for the 100,000-record goal (below 480 MB), last measured before these cuts. Still about 3× Node-RED's
 function chain (0.147 ms a record on this machine): what is left in the profile is the journal's
 encoding and deflating, the spill's frames, the record updates at start and end, the walk itself and the
 collector.
