@@ -64,8 +64,10 @@ last one, one after the other, twice): CPU 63.8 / 61.6 s before, 42.3 / 46.3 s a
 the peak varies from run to run now. Held steps stay few (at most about 11,000 rows, those of the
 records under way and of finished ones waiting for their batch to the step segments, sampled every
 300 group commits); they live in the JavaScript heap instead of sql.js's, and outlive the young
-generation, so the old generation grows between full collections. Not yet bounded: see the store's
-memory section for the 100,000-record goal (below 480 MB), last measured before these cuts. Still about 3× Node-RED's
+generation, so the old generation grows between full collections: with the old generation capped
+(\`node --max-old-space-size=256\`) two runs peaked at 450 and 462 MB, for 8 % more CPU (47.0–48.0 s).
+A spill batch of 256 records instead of 1,000 did not change it (493–708 MB). Not yet bounded: see the
+store's memory section for the 100,000-record goal (below 480 MB), last measured before these cuts. Still about 3× Node-RED's
 function chain (0.147 ms a record on this machine): what is left in the profile is the journal's
 encoding and deflating, the spill's frames, the record updates at start and end, the walk itself and the
 collector.
