@@ -51,7 +51,7 @@ import { archiveOp } from './archive/apply.ts';
 import { writeRunArchive, type ArchiveWriteOptions } from './archive/writer.ts';
 import type { ArchiveRef } from './archive/layout.ts';
 import { StepSpill } from './archive/spill.ts';
-import { collectGarbage } from './collect.ts';
+import { collectGarbage, collectWhenHeapOver } from './collect.ts';
 import { SqlJsReads } from './sqljs-reads.ts';
 
 export const DEFAULT_SNAPSHOT_THRESHOLD_BYTES = 64 * 1024 * 1024;
@@ -96,6 +96,8 @@ export const DEFAULT_ARCHIVE_AFTER_MS = 5 * 60_000;
 const PAGE_BYTES = 8192;
 /** A database smaller than this is exported without a collection first (see exportSnapshot). */
 const COLLECT_MIN_BYTES = 16 * 1024 * 1024;
+/** The JavaScript heap (garbage included) past which a long run's garbage is collected (collect.ts). */
+const HEAP_COLLECT_BYTES = 128 * 1024 * 1024;
 const DEFAULT_ARCHIVE_CHECK_MS = 30_000;
 
 export interface SqlJsStoreStats {
@@ -165,6 +167,7 @@ export class SqlJsStore extends SqlJsReads implements Store {
   protected readonly shelf: ArchiveShelf;
   private readonly missing: Array<{ runId: string; ref: ArchiveRef }>;
   protected readonly spill: StepSpill;
+  private flushesSinceHeapCheck = 0;
   /** The archive being written (one at a time), and the timer that looks for runs to archive. */
   private archiving: Promise<unknown> | null = null;
   private archiveTimer: NodeJS.Timeout | null = null;
@@ -199,6 +202,11 @@ export class SqlJsStore extends SqlJsReads implements Store {
       },
       afterFlush: () => {
         if (!this.closing) this.spill.maybeSpill(this.applier.finals);
+        // The heap's garbage bounded during long runs (collect.ts); checked every 32 group commits.
+        if (++this.flushesSinceHeapCheck >= 32 && this.options.collectBeforeSnapshot !== false) {
+          this.flushesSinceHeapCheck = 0;
+          collectWhenHeapOver(HEAP_COLLECT_BYTES);
+        }
         return this.maybeRotate();
       },
       onWriteState: (failure) => {
