@@ -328,10 +328,14 @@ ${sideBySide('bytes written per step (a step\'s output)', `${fmt(storeMemory.cha
 A ${fmt(storeMemory.peak.records)}-record run of the chain on an empty store: peak RSS ${fmt(storeMemory.peak.peakRssMb)} MB, ${storeMemory.peak.seconds.toFixed(0)} s wall,
 ${storeMemory.peak.cpuSeconds.toFixed(0)} s CPU, ${fmt(storeMemory.peak.bytesPerStep)} bytes written per step. Before run archives and step
 segments: 1,058–1,202 MB; after 500k records of history a 10k run peaked at 3.97 GB (the issue). The
-peak moves with the machine's load: the same 100,000-record run peaked at 420–478 MB in the runs of
-2026-12-05 at load 1–14, and at 632 MB once at load 24 (a process that waits for a core lets its
-collector fall behind); most of it is the database held twice while a snapshot exports it (see
-"Where a 100,000-record run's memory goes" below).
+peak moves from run to run: the same 100,000-record run peaked at 420–478 MB in the runs of
+2026-12-05 at load 1–14, and at 632 MB once at load 24; later that day, at load 1–2, the same commit
+(\`51673aa\`) peaked at 507 and 626 MB, and the commits after it at 483–704 MB — the JS heap grew to
+250–310 MB of garbage between the collections before snapshots. Since \`48a37b4\` the store collects
+once the heap holds more than 128 MB: 458, 477 and 504 MB in three runs by hand, and the figure above
+in this case's run. **The goal (below 480 MB) is not met reliably**: what is left at the peak is the
+database held twice while a snapshot exports it and the rest of the process (see "Where a
+100,000-record run's memory goes" below); a smaller database in memory is the way under it.
 
 **Where a 100,000-record run's memory goes, before and after** (\`STORE_MEMORY_TRACE=1 node --import tsx
 bench/store-memory.ts chain <dir> 100000\`, measured on 2026-12-05, not by this case): the same chain on an
@@ -350,7 +354,7 @@ released) and \`e6ec6b0\` (the run's queue consumed as records are taken). The t
 | database at the end (snapshot) | 88 MB | 89 MB |
 
 An earlier pair the same day, same commands, load 13–38: 678 MB before, 525 MB after. At that point
-the goal (below 480 MB) was not met yet (it is now: see the goals at the end of this section). What was left at the peak is the database itself (sql.js keeps it in
+the goal (below 480 MB) was not met yet (see the goals at the end of this section). What was left at the peak is the database itself (sql.js keeps it in
 one array and grows it by an eighth at a time by copying it, old and new together, the old one until
 the collector reaches it) and garbage between collections (the heap in use swings between ~75 and
 ~200 MB); sql.js's WebAssembly heap stays at 21–31 MB. Going under 480 MB needs a smaller database in

@@ -66,8 +66,11 @@ records under way and of finished ones waiting for their batch to the step segme
 300 group commits); they live in the JavaScript heap instead of sql.js's, and outlive the young
 generation, so the old generation grows between full collections: with the old generation capped
 (\`node --max-old-space-size=256\`) two runs peaked at 450 and 462 MB, for 8 % more CPU (47.0–48.0 s).
-A spill batch of 256 records instead of 1,000 did not change it (493–708 MB). Not yet bounded: see the
-store's memory section for the 100,000-record goal (below 480 MB), last measured before these cuts. Still about 3× Node-RED's
+A spill batch of 256 records instead of 1,000 did not change it (493–708 MB). The commit these cuts
+started from did the same in the store's memory case (507 and 626 MB). The store now collects once the
+heap holds more than 128 MB (\`collectWhenHeapOver\`, \`server/store/collect.ts\`, commit \`48a37b4\`): 458,
+477 and 504 MB in three runs of \`bench/store-memory.ts chain <dir> 100000\`, 42.4–43.6 s of CPU; see the
+store's memory section below for the goal (below 480 MB). Still about 3× Node-RED's
 function chain (0.147 ms a record on this machine): what is left in the profile is the journal's
 encoding and deflating, the spill's frames, the record updates at start and end, the walk itself and the
 collector.
