@@ -417,8 +417,9 @@ export class Applier {
    * the step's entry). The rows are written once another statement could read or write them (Sql
    * runs `flushDeferred` before every statement but those named in the constructor), before a
    * snapshot, and a record's own row, merged into its next update, when that cannot wait (a final
-   * status, fan-out rows, an audit event, an output kept by reference). Several held updates of one record merge: the latest status
-   * and checkpoint, and every optional column any of them set, the latest value of each.
+   * status, fan-out rows, an audit event, an output kept by reference). Several held updates of one
+   * record merge: the latest status and checkpoint, and every optional column any of them set, the
+   * latest value of each. A rolled-back batch undoes what it held (`undo`).
    */
   private deferred = new Map<string, DeferredUpdate>();
   private flushing = false;
@@ -437,7 +438,7 @@ export class Applier {
   private readonly flushParams: Array<Param | Uint8Array> = new Array<Param | Uint8Array>(16).fill(null);
   /** "run key:index" -> seqs of the record's steps in the table or held (read once per record). */
   private readonly stepSeqs = new Map<string, Set<number>>();
-  /** Inside a batch: how to undo what was done to the held steps, should the batch roll back. */
+  /** Inside a batch: how to undo what was done to the held record updates and steps, should the batch roll back. */
   private undo: Array<() => void> | null = null;
   /** Per statement text: 1 = write held record updates first, 2 = insert held steps first. */
   private readonly statementClasses = new Map<string, number>();
@@ -555,7 +556,7 @@ export class Applier {
     return h ? h.rows.map((s) => s.slice(1) as SqlValue[]) : [];
   }
 
-  /** Undoes what was done to the held steps since `mark` (a rolled-back batch or entry). */
+  /** Undoes what was done to the held record updates and steps since `mark` (a rolled-back batch or entry). */
   private undoHeld(mark: number): void {
     const undo = this.undo;
     if (undo) while (undo.length > mark) undo.pop()!();
@@ -567,9 +568,17 @@ export class Applier {
   flushDeferred(): void {
     if (this.deferred.size === 0 || this.flushing) return;
     this.flushing = true;
+    const held = this.deferred;
+    this.deferred = new Map();
+    this.undo?.push(() => {
+      this.deferred = held;
+    });
     try {
-      for (const d of this.deferred.values()) this.writeDeferred(d);
-      this.deferred.clear();
+      for (const d of held.values()) this.writeDeferred(d);
+    } catch (err) {
+      // Not written: still held (inside a batch, its rollback restores them anyway).
+      if (this.undo === null) this.deferred = held;
+      throw err;
     } finally {
       this.flushing = false;
     }
@@ -763,12 +772,16 @@ export class Applier {
       const values: Param[] = before ? before.values.slice() : [null, null, null, null, null];
       for (let bit = 0; bit < RECORD_OPTIONAL_COLUMNS.length; bit++) if (mask & (1 << bit)) values[bit] = u[5 + bit];
       this.deferred.set(id, { key, index: u[1] as number, status: u[2], checkpoint: u[3], mask: mask | (before?.mask ?? 0), values });
+      this.undo?.push(() => (before ? this.deferred.set(id, before) : this.deferred.delete(id)));
       return;
     }
     // The record's own held-back update goes into this one (the optional columns it set that this
     // one does not name); the other records' stay held: only this record's row is written here.
     const held = this.deferred.get(id);
-    if (held) this.deferred.delete(id);
+    if (held) {
+      this.deferred.delete(id);
+      this.undo?.push(() => this.deferred.set(id, held));
+    }
     const columns = held ? mask | held.mask : mask;
     const text = this.text.reset();
     const params: Array<Param | Uint8Array> = [key, u[1], u[2], text.of(u[3])];
@@ -862,8 +875,7 @@ export class Applier {
   applyBatch(entries: ReadonlyArray<JournalEntry<Op>>): ApplyOutcome[] {
     const sql = this.sql;
     const outcomes = new Array<ApplyOutcome>(entries.length);
-    // Held-back updates are part of what a rollback undoes: as they were when the batch began.
-    const deferredBefore = new Map(this.deferred);
+    // What is held back (record updates, steps) is part of what a rollback undoes (`undo`).
     this.undo = [];
     try {
       sql.transaction(() => {
@@ -878,21 +890,18 @@ export class Applier {
       return outcomes;
     } catch {
       this.forget();
-      this.deferred = new Map(deferredBefore);
       this.undoHeld(0);
     }
     try {
       sql.transaction(() => {
         for (let i = 0; i < entries.length; i++) {
           sql.db.exec('SAVEPOINT entry');
-          const deferredAtEntry = new Map(this.deferred);
           const undoAtEntry = this.undo!.length;
           try {
             outcomes[i] = { ok: true, value: this.apply(entries[i].op) };
             this.touch(entries[i].op, entries[i].seq);
           } catch (err) {
             sql.db.exec('ROLLBACK TO entry');
-            this.deferred = deferredAtEntry;
             this.undoHeld(undoAtEntry);
             this.runKeys.clear();
             this.withRows.clear();
@@ -906,7 +915,6 @@ export class Applier {
       });
     } catch (err) {
       this.forget();
-      this.deferred = new Map(deferredBefore);
       this.undoHeld(0);
       this.undo = null;
       throw err;
