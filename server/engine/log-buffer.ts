@@ -2,6 +2,7 @@ import type { Json, LogLevel } from '../../nodes/sdk/types.ts';
 import type { LogRow, Store } from '../store/types.ts';
 import type { EngineListener } from './events.ts';
 import type { Masker, SecretMasker } from './secret-masker.ts';
+import { isoNow } from './iso-time.ts';
 
 /**
  * Run log lines go out as events at once and reach the store in batches: a log line is not a
@@ -29,7 +30,7 @@ export class LogBuffer {
       message = masker.mask(message);
       data = masker.maskJson(data);
     }
-    const row: LogRow = { runId, recordIndex, nodeId, level, message, data, at: new Date().toISOString() };
+    const row: LogRow = { runId, recordIndex, nodeId, level, message, data, at: isoNow() };
     this.pending.push(row);
     this.emit({ type: 'log', row });
     if (this.pending.length >= this.maxBatch) void this.flush();

@@ -21,6 +21,7 @@ import { checkRecordTransition } from './record-transition.ts';
 import { StepServices } from './step-services.ts';
 import type { FlowCalls, TrackingAccess } from '../../nodes/sdk/services.ts';
 import type { StepWatch } from './watchdog.ts';
+import { isoAt, isoNow } from './iso-time.ts';
 
 /** Everything a record needs from its run while it walks the graph. */
 export interface RunContext {
@@ -83,7 +84,7 @@ async function walk(rc: RunContext, rec: Pick<RecordRow, 'index' | 'data' | 'sta
   const cp: RecordCheckpoint = rec.checkpoint ?? initialCheckpoint(rc.flow, rec.data);
   // Masks what this record stores and shows, sparing the text the operator gave it (see SecretMasker.sparing).
   const masker = rc.masker.sparing(rec.data);
-  const startedAt = rec.startedAt ?? new Date().toISOString();
+  const startedAt = rec.startedAt ?? isoNow();
   let status: RecordStatus = rec.status;
   let startEvent = status === 'pending';
   // The first commit of this walk sets the record's start and clears an earlier end (output, error);
@@ -131,7 +132,7 @@ async function walk(rc: RunContext, rec: Pick<RecordRow, 'index' | 'data' | 'sta
       const attempt = (token.attempts ?? 0) + 1;
       const evidence: string[] = [];
       const t0 = Date.now();
-      const started = new Date(t0).toISOString();
+      const started = isoAt(t0);
       rc.live.stepStarted(node.id);
       rc.emit({ type: 'step', runId: rc.runId, nodeId: node.id, phase: 'start' });
 
@@ -189,7 +190,7 @@ async function walk(rc: RunContext, rec: Pick<RecordRow, 'index' | 'data' | 'sta
         error: outcome.ok ? null : outcome.error,
         evidence,
         startedAt: started,
-        endedAt: new Date(t1).toISOString(),
+        endedAt: isoAt(t1),
         durationMs: t1 - t0,
       };
 
@@ -312,7 +313,7 @@ async function attemptStep(
   const refused = policy.requiredInputs?.length || policy.preCheck ? await checkBefore(policy, node.name, token.data) : null;
   if (refused) return { ok: false, cancelled: false, error: refused };
   if (node.def.effect === 'unsafe') {
-    cp.inFlight = { tokenId: token.id, nodeId: node.id, attempt, startedAt: new Date().toISOString() };
+    cp.inFlight = { tokenId: token.id, nodeId: node.id, attempt, startedAt: isoNow() };
     await rc.store.updateRecord({ runId: rc.runId, index: rec.index, status: 'running', ...checkpointWrite(cp, masker, token.id), startedAt });
   }
   const outcome = await runStep({

@@ -9,13 +9,13 @@ import type { FlowDocument } from '../contract/flow/schema.ts';
 import type { RecordData } from '../../nodes/sdk/types.ts';
 import type { CreateRunExtras, LogRow, NodeStateWrite, RecordUpdate, RunPatch, RunRow, StepRow } from './types.ts';
 import type { ApplyOutcome, JournalEntry } from './journal.ts';
-import type { Param, Sql } from './sql.ts';
+import { TransactionLost, type Param, type Sql } from './sql.ts';
 import { ConveyorError } from '../errors.ts';
 import { applyAudit, applyDeleteRun, type AuditOp, type DeleteRunOp } from './retention.ts';
 import { applyArchive, archiveRefOf, restoreRun, type ArchiveOp } from './archive/apply.ts';
 import { applySpill, SQL_SPILL_DELETE, SQL_SPILL_STEPS_IN, SQL_SPILL_STEPS_OF, type SpillOp } from './archive/spill.ts';
 import type { SqlValue } from 'sql.js';
-import { emittedData, fromStepEntry, stepEntry } from './step-frame.ts';
+import { checkpointAround, emittedData, fromStepEntry, stepEntry } from './step-frame.ts';
 import { outputByReference } from './output-ref.ts';
 
 export type Op =
@@ -138,7 +138,7 @@ const RECORD_OPTIONAL_COLUMNS = ['output', 'error', 'reason', 'started_at', 'end
  * runId, index, status, checkpoint JSON, mask of the optional fields given, then the 5 optional fields;
  * then, only when the update carries an audit event: at, from, to, actor, action, note, data JSON.
  */
-function recordUpdateParams(u: RecordUpdate, output: string | null = json(u.output)): Param[] {
+function recordUpdateParams(u: RecordUpdate, output: string | null = json(u.output), checkpoint: string | null = checkpointJson(u)): Param[] {
   const mask =
     (u.output !== undefined ? 1 : 0) |
     (u.error !== undefined ? 2 : 0) |
@@ -149,7 +149,7 @@ function recordUpdateParams(u: RecordUpdate, output: string | null = json(u.outp
     u.runId,
     u.index,
     u.status,
-    checkpointJson(u),
+    checkpoint,
     mask,
     output,
     json(u.error),
@@ -206,7 +206,13 @@ export function commitStepOp(s: StepRow, record: RecordUpdate, state?: NodeState
   // The emitted data's JSON, cut from the output's: the finished record's output is that same text.
   const data = emittedData(s.output, output);
   const only = Array.isArray(s.output) && s.output.length === 1 ? s.output[0].data : undefined;
-  const rec = recordUpdateParams(record, data !== null && record.output !== undefined && record.output === only ? data : json(record.output));
+  // The checkpoint's text made around the emitted data (its JSON is `data`), when it holds it once.
+  const around = data !== null && !record.tokenRows ? checkpointAround(record.checkpoint, only) : null;
+  const rec = recordUpdateParams(
+    record,
+    data !== null && record.output !== undefined && record.output === only ? data : json(record.output),
+    around ? around[0] + data + around[1] : checkpointJson(record),
+  );
   const step: Param[] = [
     s.runId,
     s.recordIndex,
@@ -227,7 +233,7 @@ export function commitStepOp(s: StepRow, record: RecordUpdate, state?: NodeState
   ];
   const st = state && state.length > 0 ? stateParams(state) : null;
   const rows = record.tokenRows ? rowParams(record.tokenRows) : null;
-  const entry = stepEntry(step, rec, data, st, rows);
+  const entry = stepEntry(step, rec, data, st, rows, around);
   const op: Op = rows ? ['S', step, rec, st, rows] : st ? ['S', step, rec, st] : ['S', step, rec];
   (op as Op & { [ENTRY]?: string })[ENTRY] = entry;
   return op;
@@ -869,8 +875,9 @@ export class Applier {
   }
 
   /**
-   * Applies entries in one transaction. When one fails, the transaction is rolled back and replayed with
-   * a savepoint per entry, so the failed entry changes nothing and every other entry still applies.
+   * Applies entries as one batch (`Sql.batch`: all or nothing). When one fails, the batch is rolled back
+   * and replayed with a savepoint per entry, so the failed entry changes nothing and every other entry
+   * still applies. A lost transaction (`TransactionLost`) is not replayed: it is thrown.
    */
   applyBatch(entries: ReadonlyArray<JournalEntry<Op>>): ApplyOutcome[] {
     const sql = this.sql;
@@ -878,7 +885,7 @@ export class Applier {
     // What is held back (record updates, steps) is part of what a rollback undoes (`undo`).
     this.undo = [];
     try {
-      sql.transaction(() => {
+      sql.batch(() => {
         for (let i = 0; i < entries.length; i++) {
           outcomes[i] = { ok: true, value: this.apply(entries[i].op) };
           this.touch(entries[i].op, entries[i].seq);
@@ -888,12 +895,16 @@ export class Applier {
       });
       this.undo = null;
       return outcomes;
-    } catch {
+    } catch (err) {
       this.forget();
       this.undoHeld(0);
+      if (err instanceof TransactionLost) {
+        this.undo = null;
+        throw err;
+      }
     }
     try {
-      sql.transaction(() => {
+      sql.batch(() => {
         for (let i = 0; i < entries.length; i++) {
           sql.db.exec('SAVEPOINT entry');
           const undoAtEntry = this.undo!.length;

@@ -529,6 +529,8 @@ export class SqlJsStore extends SqlJsReads implements Store {
     // What the applier held back (record updates, steps) goes into the snapshot (ops.ts).
     this.applier.flushHeld();
     this.sql.run('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)', [META_LAST_SEQ, String(seq)]);
+    // The applier's batches since the last commit go into the file the export copies (sql.ts, `batch`).
+    this.sql.commit();
     // Archived runs leave free pages behind; once they are an eighth of the file, the snapshot is
     // written compact (VACUUM costs in proportion to what remains, which is small then).
     const free = Number(this.db.exec('PRAGMA freelist_count')[0]?.values[0][0] ?? 0);

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { commitStepOp, createRunOp, encodeOp, putFlowOp, type Op } from '../../../server/store/ops.ts';
-import { fromStepEntry } from '../../../server/store/step-frame.ts';
+import { checkpointAround, fromStepEntry } from '../../../server/store/step-frame.ts';
 import { FrameEncoder, journalFileName } from '../../../server/store/journal.ts';
 import { openSqlJsStore } from '../../../server/store/sqljs-store.ts';
 import type { RecordCheckpoint, RecordUpdate, StepRow } from '../../../server/store/types.ts';
@@ -63,7 +63,8 @@ describe('journal format 2: a committed step is written once', () => {
       expect(back.step).toEqual(op[1]);
       expect(back.record).toEqual(op[2]);
       if (last) expect(JSON.parse(op[2][5] as string)).toEqual(data);
-      else expect(JSON.parse(op[2][3] as string)).toEqual(update.checkpoint);
+      // The checkpoint's text, made around the data, is JSON.stringify's to the character.
+      else expect(op[2][3]).toBe(JSON.stringify(update.checkpoint));
       expect(JSON.parse(op[1][10] as string)).toEqual(step.output);
     }
   });
@@ -79,6 +80,37 @@ describe('journal format 2: a committed step is written once', () => {
     expect(fromStepEntry(parsed[1] as unknown[], parsed[2] as unknown[], parsed[5])).toEqual({ step: op[1], record: op[2] });
     expect(parsed[3]).toEqual(op[3]);
     expect(JSON.parse(op[2][3] as string)).toEqual(update.checkpoint);
+  });
+});
+
+describe('checkpointAround', () => {
+  it('cuts the checkpoint around the emitted data: before + data + after is JSON.stringify of the checkpoint', () => {
+    const { update, data } = chainStep(2, 3, false);
+    const cp = update.checkpoint!;
+    cp.lastError = { code: 'E_X', message: 'said "this"\n', hint: 'ü', transient: false };
+    cp.inFlight = undefined;
+    const around = checkpointAround(cp, data)!;
+    expect(around[0] + JSON.stringify(data) + around[1]).toBe(JSON.stringify(cp));
+    // The checkpoint itself is left as it was.
+    expect(cp.tokens[0].data).toBe(data);
+  });
+
+  it('declines when the data is not held exactly once, or the text could be mistaken for its place', () => {
+    const { update, data } = chainStep(2, 3, false);
+    const cp = update.checkpoint!;
+    expect(checkpointAround(cp, { ...data })).toBeNull();
+    // One emission to two steps: two tokens hold the same data.
+    const twice = { ...cp, tokens: [cp.tokens[0], { ...cp.tokens[0], id: 99 }] };
+    expect(checkpointAround(twice, data)).toBeNull();
+    // A text elsewhere in the checkpoint that reads like the placeholder.
+    const lookalike = { ...cp, lastReason: '\u0000emitted data\u0000' };
+    expect(checkpointAround(lookalike, data)).toBeNull();
+    // Such a checkpoint is still written whole, text for text, and read back.
+    const { step } = chainStep(2, 3, false);
+    const op = commitStepOp(step, { ...update, checkpoint: lookalike }) as Extract<Op, { 0: 'S' }>;
+    expect(op[2][3]).toBe(JSON.stringify(lookalike));
+    const parsed = JSON.parse(encodeOp(op)) as unknown[];
+    expect(fromStepEntry(parsed[1] as unknown[], parsed[2] as unknown[], parsed[5]).record).toEqual(op[2]);
   });
 });
 

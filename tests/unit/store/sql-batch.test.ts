@@ -1,0 +1,81 @@
+/**
+ * The applier's batches run inside a transaction kept open across them (server/store/sql.ts, `batch`):
+ * each batch is all or nothing, reads see it at once, the transaction is committed every 32 batches or
+ * when asked (an export needs it committed), and a transaction SQLite ended itself is reported, never
+ * silently continued without the batches it held.
+ */
+import { describe, expect, it } from 'vitest';
+import { loadSqlJs } from '../../../server/store/sqljs.ts';
+import { Sql, TransactionLost } from '../../../server/store/sql.ts';
+
+async function table(): Promise<Sql> {
+  const SQL = await loadSqlJs();
+  const sql = new Sql(new SQL.Database());
+  sql.db.exec('CREATE TABLE t (x INTEGER PRIMARY KEY)');
+  return sql;
+}
+const rows = (sql: Sql) => sql.all('SELECT x FROM t ORDER BY x', []).map((r) => r[0]);
+const insert = (sql: Sql, x: number) => sql.run('INSERT INTO t (x) VALUES (?)', [x]);
+/** Whether the database can be exported now: SQLite refuses while a write transaction is open. */
+const committed = (sql: Sql) => {
+  try {
+    sql.db.export();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    sql.invalidate();
+  }
+};
+
+describe('Sql.batch', () => {
+  it('applies a batch at once, and a batch that throws leaves nothing while the batches before it stay', async () => {
+    const sql = await table();
+    sql.batch(() => insert(sql, 1));
+    expect(rows(sql)).toEqual([1]);
+    expect(() =>
+      sql.batch(() => {
+        insert(sql, 2);
+        insert(sql, 1); // a constraint: the whole batch goes
+      }),
+    ).toThrow(/UNIQUE/);
+    expect(rows(sql)).toEqual([1]);
+    sql.batch(() => insert(sql, 3));
+    expect(rows(sql)).toEqual([1, 3]);
+  });
+
+  it('keeps the transaction open until 32 batches or a commit; what it holds is in the export after the commit', async () => {
+    const sql = await table();
+    for (let i = 1; i <= 31; i++) sql.batch(() => insert(sql, i));
+    expect(committed(sql)).toBe(false);
+    sql.batch(() => insert(sql, 32));
+    expect(committed(sql)).toBe(true);
+    sql.batch(() => insert(sql, 33));
+    expect(committed(sql)).toBe(false);
+    sql.commit();
+    const SQL = await loadSqlJs();
+    const copy = new SQL.Database(sql.db.export());
+    expect(copy.exec('SELECT count(*) FROM t')[0].values[0][0]).toBe(33);
+  });
+
+  it('says so when SQLite ended the open transaction itself, instead of going on without its batches', async () => {
+    const sql = await table();
+    sql.batch(() => insert(sql, 1));
+    const lost = (() => {
+      try {
+        sql.batch(() => {
+          insert(sql, 2);
+          sql.db.exec('ROLLBACK'); // as SQLite does on some errors (out of memory)
+          throw new Error('a statement failed');
+        });
+      } catch (err) {
+        return err;
+      }
+    })();
+    expect(lost).toBeInstanceOf(TransactionLost);
+    expect((lost as Error).message).toMatch(/journal still holds them/);
+    // A new batch starts a new transaction.
+    sql.batch(() => insert(sql, 5));
+    expect(rows(sql)).toEqual([5]);
+  });
+});
