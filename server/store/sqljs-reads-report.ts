@@ -27,7 +27,7 @@ export function stepTimings(sql: Sql, key: number, spilled: string[]): StepTimin
     const joined = sql.one(SQL_STEP_TIMINGS, [key, from, from + STEP_TIMINGS_SLICE])?.[0];
     if (typeof joined === 'string' && joined.length > 0) joinedSlices.push(joined);
   }
-  // Spilled steps keep their durations in the same joined form.
+  // Spilled steps keep their durations in the same joined form, several per part (spill.ts, `Durations`).
   for (const joined of joinedSlices) {
     let at = 0;
     while (at < joined.length) {
@@ -36,11 +36,16 @@ export function stepTimings(sql: Sql, key: number, spilled: string[]): StepTimin
       const sep = joined.indexOf('\x1f', at);
       const nodeId = joined.slice(at, sep);
       const status = joined.charCodeAt(sep + 1) === 115 /* s */ ? 'success' : 'failed';
-      const ms = Number(joined.slice(sep + 3, end));
       const id = status === 'success' ? `s${nodeId}` : `f${nodeId}`;
       let group = groups.get(id);
       if (!group) groups.set(id, (group = { nodeId, status, durations: [] }));
-      group.durations.push(ms);
+      // One duration, or a spill batch's durations of this node and status: "ms,ms,…" (spill.ts).
+      for (let from = sep + 3; from < end; ) {
+        let comma = joined.indexOf(',', from);
+        if (comma < 0 || comma > end) comma = end;
+        group.durations.push(Number(joined.slice(from, comma)));
+        from = comma + 1;
+      }
       at = end + 1;
     }
   }

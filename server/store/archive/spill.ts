@@ -22,7 +22,7 @@ import { DEFAULT_MAX_SEGMENT_BYTES, SegmentReader, SegmentWriter } from './frame
 import { ARCHIVES_DIR } from './layout.ts';
 import { JSON_COLUMNS, rowJson } from './rows-json.ts';
 
-/** spillSteps: run id, then per record [index, segment, offset, frame length, last seq, steps, durations]. */
+/** spillSteps: run id, then per record [index, segment, offset, frame length, last seq, steps, durations (the batch's, in its first record; see `Durations`)]. */
 export type SpillOp = ['P', string, Array<[number, number, number, number, number, number, string]>];
 
 export const STEPS_PREFIX = 'steps';
@@ -40,9 +40,36 @@ export function isSpillDir(name: string): boolean {
   return name.endsWith(SPILL_SUFFIX);
 }
 
-/** Durations of steps as the run report reads them: "node\x1fs|f\x1fms" per step, \x1e between. */
-function durations(rows: unknown[][]): string {
-  return rows.map((r) => `${r[3] as string}\x1f${r[6] === 'success' ? 's' : 'f'}\x1f${Number(r[14])}`).join('\x1e');
+/**
+ * Durations of steps as the run report reads them: "node\x1fs|f\x1fms,ms,…" per node and status, \x1e
+ * between (`stepTimings` in sqljs-reads-report.ts; one duration per part is the form rows written
+ * before kept). Gathered over a whole batch and kept once, in the row of its first record: per record,
+ * the node ids and statuses repeated at every step were a sixth of a finished 100,000-record run's
+ * database (10 of 59 MB, docs/benchmarks.md), which a snapshot copies whole.
+ */
+class Durations {
+  private readonly byNode = new Map<string, number[]>();
+  /** Joined durations carried over as they were (rows of records spilled again). */
+  private readonly carried: string[] = [];
+
+  add(rows: unknown[][]): void {
+    for (const r of rows) {
+      const id = `${r[3] as string}\x1f${r[6] === 'success' ? 's' : 'f'}`;
+      let list = this.byNode.get(id);
+      if (!list) this.byNode.set(id, (list = []));
+      list.push(Number(r[14]));
+    }
+  }
+
+  carry(joined: string | undefined): void {
+    if (joined) this.carried.push(joined);
+  }
+
+  joined(): string {
+    const parts = [...this.carried];
+    for (const [id, ms] of this.byNode) parts.push(`${id}\x1f${ms.join(',')}`);
+    return parts.join('\x1e');
+  }
 }
 
 export function applySpill(sql: Sql, key: number | null, archived: boolean, op: SpillOp): void {
@@ -169,6 +196,7 @@ export class StepSpill {
       const runId = run[0] as string;
       const writer = this.writer(runId);
       const entries: SpillOp[2] = [];
+      const durations = new Durations();
       idxs.sort((a, b) => a - b);
       const unique = idxs.filter((idx, i) => i === 0 || idx !== idxs[i - 1]);
       for (let from = 0; from < unique.length; from += SPILL_READ_CHUNK) {
@@ -185,12 +213,15 @@ export class StepSpill {
           const text = `[${old}${old && rows.length ? ',' : ''}${rows.join(',')}]`;
           const ref = writer.append(Buffer.from(text, 'utf8'));
           const count = (old ? (JSON.parse(`[${old}]`) as unknown[]).length : 0) + hot.length;
-          const timings = [before?.timings, durations(hot)].filter((t) => t).join('\x1e');
-          entries.push([idx, ref.seg, ref.offset, ref.length, hot[hot.length - 1][1] as number, count, timings]);
+          durations.add(hot);
+          // The row this one replaces may hold durations (its own, or its batch's): they stay.
+          durations.carry(before?.timings);
+          entries.push([idx, ref.seg, ref.offset, ref.length, hot[hot.length - 1][1] as number, count, '']);
         }
         await tick();
       }
       if (entries.length === 0) continue;
+      entries[0][6] = durations.joined();
       if (writer.sync()) await fsyncDir(this.dir(runId));
       await this.submit(['P', runId, entries]);
     }

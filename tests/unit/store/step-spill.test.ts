@@ -57,8 +57,9 @@ describe('step segments of a run under way', () => {
     expect(before).toHaveLength(3);
     await store.commitStep({ ...stepRow('run-a', 4, 4), status: 'success', error: null }, { runId: 'run-a', index: 4, status: 'running', checkpoint: null });
     expect((await store.listSteps('run-a', 4)).map((s) => s.seq)).toEqual([1, 2, 3, 4]);
-    // Nine more records end, so a batch of ten (with record 4) is written.
-    for (const i of [4, 5, 6, 7, 8, 9, 10, 11, 12, 13]) {
+    // Ten more records end, so a batch of eleven (with record 4) is written. Record 0 is retried too:
+    // its row held the durations of its whole first batch (spill.ts, `Durations`), which stay.
+    for (const i of [0, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13]) {
       if (i !== 4) await store.commitStep({ ...stepRow('run-a', i, 4), status: 'success', error: null }, { runId: 'run-a', index: i, status: 'running', checkpoint: null });
       await store.updateRecord({ runId: 'run-a', index: i, status: 'success', checkpoint: null, endedAt: instant(i, 40) });
     }
@@ -67,7 +68,8 @@ describe('step segments of a run under way', () => {
     const after = await store.listSteps('run-a', 4);
     expect(after.map((s) => s.seq)).toEqual([1, 2, 3, 4]);
     expect(after.slice(0, 3)).toEqual(before);
-    expect((await store.stepTimings('run-a')).reduce((n, t) => n + t.durations.length, 0)).toBe(N * 3 + 10);
+    expect((await store.stepTimings('run-a')).reduce((n, t) => n + t.durations.length, 0)).toBe(N * 3 + 11);
+    expect((await store.listSteps('run-a', 0)).map((s) => s.seq)).toEqual([1, 2, 3, 4]);
     await store.close();
   });
 
