@@ -50,8 +50,10 @@ const PLACEHOLDER_JSON = JSON.stringify(PLACEHOLDER);
  * nor searching for it: `[before, after]` such that `before + D + after` is `JSON.stringify(checkpoint)`,
  * D being `JSON.stringify(data)`. Only when exactly one token carries `data` (the same object: the
  * next token of a chain) and nothing else in the text reads like the placeholder; null otherwise
- * (the caller then cuts the whole text, `cell`). Measured on the 10-step chain: the checkpoint's
- * `JSON.stringify` was 3 % of the run's CPU, most of it the data, serialized a second time.
+ * (the caller then cuts the whole text, `cell`). The checkpoint's `JSON.stringify` was 3 % of the
+ * 10-step chain's CPU, most of it the data, serialized a second time. Per step, against stringifying
+ * it whole and searching for the data (a microbenchmark, 200,000 calls, three rounds): a record of 9
+ * fields 1.1–1.3 → 0.9–1.0 µs, of 40 fields (1.3 KB) 3.4 → 0.9 µs — it no longer grows with the data.
  */
 export function checkpointAround(checkpoint: unknown, data: unknown): [string, string] | null {
   const cp = checkpoint as { tokens?: unknown } | null;
