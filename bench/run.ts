@@ -336,6 +336,18 @@ once the heap holds more than 128 MB: 458, 477 and 504 MB in three runs by hand,
 in this case's run. **The goal (below 480 MB) is not met reliably**: what is left at the peak is the
 database held twice while a snapshot exports it and the rest of the process (see "Where a
 100,000-record run's memory goes" below); a smaller database in memory is the way under it.
+The next session (2026-12-05, later) made the database of that run 10 % smaller (58.9 → 53.1 MB once
+compacted: a spill batch's step durations kept once, grouped, instead of per step in every record's
+row) and measured the same chain from a compiled bundle of this case (as the studio runs from
+\`dist-server/\`; tsx's loader alone holds about 55 MB more at open): 469, 446, 473, 430, 415, 434,
+455, 388, 486, 405 and 477 MB in eleven runs at load 1–2.5 (median 446), the case's own run above
+(under tsx) 489 MB. Tried and left out: collecting when memory outside the heap grows (external
+memory right after a full collection was as large as before it: it is live — the database, sql.js's
+WebAssembly memory, the export), a heap bound of 96 MB instead of 128 (361 and 382 MB, but 140 full
+collections instead of about 8: +40 % CPU), \`--single-threaded\` / \`--no-concurrent-recompilation\`
+(no change), \`MALLOC_ARENA_MAX=2\` (378 and 390 MB against 388 and 455 for the same runs without it:
+glibc's per-thread arenas hold 40–60 MB of the native memory, but the setting has to come from the
+environment that starts the process, so it is not the store's to make).
 
 **Where a 100,000-record run's memory goes, before and after** (\`STORE_MEMORY_TRACE=1 node --import tsx
 bench/store-memory.ts chain <dir> 100000\`, measured on 2026-12-05, not by this case): the same chain on an
