@@ -312,7 +312,10 @@ created through the store: the same bytes on disk and the same reads, built in $
 Every figure is measured in the same run next to an empty store. The studio is started as a process
 (\`bin/conveyor.js serve\`, from the sources) three times on each folder, alternately: time until
 \`/api/health\` answers, and its RSS after 5 s idle (medians). The chain runs in a child process of its
-own on each store (CPU = user + system time). Bytes per step: everything the process wrote with
+own on each store (CPU = user + system time), compiled as the studio's server is (since 2026-12-05,
+later: \`scripts/server-build-options.mjs\`, the packages a run of set-fields steps never uses loading on
+first use; the children ran from the sources under tsx before, which held 42 MB more of heap at open
+for Playwright, ExcelJS and the rest, and the loader's own memory). Bytes per step: everything the process wrote with
 write(2) during the run (journal, snapshots, step segments) over the steps, next to a step's output
 as JSON. Load average before / after: ${storeMemory.loadavg.before.map((x) => x.toFixed(1)).join(' / ')} → ${storeMemory.loadavg.after.map((x) => x.toFixed(1)).join(' / ')}.
 
@@ -340,8 +343,9 @@ The next session (2026-12-05, later) made the database of that run 10 % smaller 
 compacted: a spill batch's step durations kept once, grouped, instead of per step in every record's
 row) and measured the same chain from a compiled bundle of this case (as the studio runs from
 \`dist-server/\`; tsx's loader alone holds about 55 MB more at open): 469, 446, 473, 430, 415, 434,
-455, 388, 486, 405 and 477 MB in eleven runs at load 1–2.5 (median 446), the case's own run above
-(under tsx) 489 MB. Tried and left out: collecting when memory outside the heap grows (external
+455, 388, 486, 405 and 477 MB in eleven runs at load 1–2.5 (median 446), the case's own run under
+tsx 489 MB; compiled as the server is (above), the heap holds 13 MB at open instead of 55 and the run
+the figure above. Tried and left out: collecting when memory outside the heap grows (external
 memory right after a full collection was as large as before it: it is live — the database, sql.js's
 WebAssembly memory, the export), a heap bound of 96 MB instead of 128 (361 and 382 MB, but 140 full
 collections instead of about 8: +40 % CPU), \`--single-threaded\` / \`--no-concurrent-recompilation\`

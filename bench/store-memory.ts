@@ -14,6 +14,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { compiledCase } from './compile.ts';
 
 const mode = process.argv[2];
 const cpuSeconds = (u: NodeJS.ResourceUsage) => (u.userCPUTime + u.systemCPUTime) / 1e6;
@@ -147,8 +148,15 @@ async function snapshotWrite(mb: number): Promise<void> {
   }
 }
 
+/** This file compiled as the studio's server is (bench/compile.ts), for the child processes. */
+let compiled: string | null = null;
+async function compile(): Promise<void> {
+  compiled = await compiledCase('store-memory');
+}
+
 function child<T>(args: string[], extra: string[] = []): T {
-  const out = execFileSync(process.execPath, [...extra, '--import', 'tsx', 'bench/store-memory.ts', ...args], { encoding: 'utf8', maxBuffer: 16 << 20, stdio: ['ignore', 'pipe', 'inherit'] });
+  if (!compiled) throw new Error('compile() first');
+  const out = execFileSync(process.execPath, [...extra, compiled, ...args], { encoding: 'utf8', maxBuffer: 16 << 20, stdio: ['ignore', 'pipe', 'inherit'] });
   return JSON.parse(out.trim().split('\n').pop()!) as T;
 }
 
@@ -208,6 +216,7 @@ async function main(): Promise<void> {
   const emptyDir = path.join(root, 'empty');
   const historyDir = path.join(root, 'history');
   try {
+    await compile();
     const load0 = os.loadavg();
     process.stderr.write(`store memory: building ${runs} runs × ${perRun} records of history… `);
     const t0 = performance.now();

@@ -2,6 +2,7 @@
 // chains, the code step, start-up. Each case runs in a child process of its own; the figures are
 // the medians over the rounds. Used by bench/run.ts (case "vs-node-red").
 import { execFileSync } from 'node:child_process';
+import { compiledCase } from './compile.ts';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { installNodeRed } from './node-red/install.ts';
@@ -28,14 +29,17 @@ export interface VsNodeRed {
   runs: CaseRun[];
 }
 
+/** Conveyor's cases compiled as the studio's server is (bench/compile.ts), not under tsx. */
+const compiled: { chain?: string; code?: string } = {};
+
 function conveyor(records: number, kind: string, fast = true): CaseRun {
-  const out = execFileSync(process.execPath, ['--import', 'tsx', 'bench/engine-chain.ts', String(records), '64', kind, fast ? 'fast' : 'slow'], { encoding: 'utf8', maxBuffer: 16 << 20, stdio: ['ignore', 'pipe', 'ignore'] });
+  const out = execFileSync(process.execPath, [compiled.chain!, String(records), '64', kind, fast ? 'fast' : 'slow'], { encoding: 'utf8', maxBuffer: 16 << 20, stdio: ['ignore', 'pipe', 'ignore'] });
   return { ...(JSON.parse(out.trim().split('\n').pop()!) as CaseRun), loadavg: os.loadavg() };
 }
 
 /** The code step's cases (bench/code-step.ts): the code step cold and warm, a no-op step (the engine's share), the sandbox alone. */
 function codeStep(records: number, kind: 'code' | 'warm' | 'noop' | 'sandbox'): CaseRun {
-  const out = execFileSync(process.execPath, ['--import', 'tsx', 'bench/code-step.ts', String(records), kind], { encoding: 'utf8', maxBuffer: 16 << 20, stdio: ['ignore', 'pipe', 'inherit'] });
+  const out = execFileSync(process.execPath, [compiled.code!, String(records), kind], { encoding: 'utf8', maxBuffer: 16 << 20, stdio: ['ignore', 'pipe', 'inherit'] });
   return { ...(JSON.parse(out.trim().split('\n').pop()!) as CaseRun), loadavg: os.loadavg(), commit: commitMeasured() };
 }
 
@@ -85,6 +89,8 @@ const commitMeasured = () => execFileSync('git', ['rev-parse', '--short', 'HEAD'
 
 export async function measureVsNodeRed(opts: { sizes: number[]; codeRecords: number; rounds: number; log: (s: string) => void }): Promise<VsNodeRed> {
   const nodeRedVersion = installNodeRed();
+  compiled.chain = await compiledCase('engine-chain');
+  compiled.code = await compiledCase('code-step');
   const runs: CaseRun[] = [];
   if (CODE_ONLY) {
     const kept = (JSON.parse(readFileSync('bench/results/vs-node-red.json', 'utf8')) as { figures: VsNodeRed }).figures;
@@ -181,7 +187,9 @@ export function vsNodeRedMarkdown(v: VsNodeRed, measuredOn: string, startup: Sta
 Measured on ${measuredOn} at commit \`${v.commit}\`, Node-RED ${v.nodeRedVersion} (installed by
 \`bench/node-red/install.sh\` into \`bench/.node-red\`, not a dependency), ${v.cores} cores shared with
 other work; medians of ${v.rounds} round(s), each round running every case once, Conveyor and Node-RED
-alternating. Every case is a process of its own. *CPU* is that process's user + system time (every
+alternating. Every case is a process of its own; Conveyor's cases are compiled as the studio's server
+is (\`bench/compile.ts\`: no TypeScript loader, the packages a case never uses load on first use — from
+2026-12-05, later; before, they ran under tsx). *CPU* is that process's user + system time (every
 thread: Conveyor's code sandbox workers too) from the first record to the last, *wall* the elapsed
 time, *peak RSS* the process's \`maxRSS\`; the load average is the machine's at the end of each case.
 Conveyor commits every step of every record to its store before the record moves on; Node-RED keeps

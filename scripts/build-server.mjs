@@ -13,39 +13,27 @@ import { build } from 'esbuild';
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { bundledPackages, REQUIRE_BANNER } from './bundled-packages.mjs';
-import { lazyPackages } from './lazy-packages.mjs';
+import { serverBuildOptions } from './server-build-options.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const target = path.join(root, 'dist-server');
 // Built beside it, then swapped in: a CLI starting meanwhile sees the old build or none, never half of one.
 const out = `${target}.building-${process.pid}`;
 const started = Date.now();
-/** Packages a start-up rarely needs (see lazy-packages.mjs). */
-const LAZY = ['playwright-core', 'exceljs', 'imapflow', 'nodemailer', 'pg', 'express', 'socket.io', 'cheerio', '@socket.io/postgres-adapter'];
-/** Small pure-JavaScript packages every start loads, compiled into the build (see bundled-packages.mjs). */
-const BUNDLED = ['zod', 'jsonata', 'croner', 're2js', 'papaparse', 'helmet', 'yauzl'];
 
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 // A failed build leaves nothing behind (the previous build stays as it was).
 const result = await build({
-  absWorkingDir: root,
+  ...serverBuildOptions(root),
   entryPoints: {
     cli: 'server/cli/main.ts',
     'sandbox-worker': 'nodes/core/lib/sandbox/worker.ts',
     'sheet-read-worker': 'nodes/spreadsheet/lib/read-worker.ts',
   },
   outdir: out,
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node20',
-  banner: { js: REQUIRE_BANNER },
   sourcemap: 'linked',
   metafile: true,
-  logLevel: 'warning',
-  plugins: [lazyPackages(LAZY, root), bundledPackages(BUNDLED)],
 }).catch((err) => {
   rmSync(out, { recursive: true, force: true });
   throw err;
