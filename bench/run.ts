@@ -335,22 +335,24 @@ peak moves from run to run: the same 100,000-record run peaked at 420–478 MB i
 2026-12-05 at load 1–14, and at 632 MB once at load 24; later that day, at load 1–2, the same commit
 (\`51673aa\`) peaked at 507 and 626 MB, and the commits after it at 483–704 MB — the JS heap grew to
 250–310 MB of garbage between the collections before snapshots. Since \`48a37b4\` the store collects
-once the heap holds more than 128 MB: 458, 477 and 504 MB in three runs by hand, and the figure above
-in this case's run. **The goal (below 480 MB) is not met reliably**: what is left at the peak is the
-database held twice while a snapshot exports it and the rest of the process (see "Where a
-100,000-record run's memory goes" below); a smaller database in memory is the way under it.
-The next session (2026-12-05, later) made the database of that run 10 % smaller (58.9 → 53.1 MB once
-compacted: a spill batch's step durations kept once, grouped, instead of per step in every record's
-row) and measured the same chain from a compiled bundle of this case (as the studio runs from
-\`dist-server/\`; tsx's loader alone holds about 55 MB more at open): 469, 446, 473, 430, 415, 434,
-455, 388, 486, 405 and 477 MB in eleven runs at load 1–2.5 (median 446), the case's own run under
-tsx 489 MB; compiled as the server is (above), the heap holds 13 MB at open instead of 55 and the run
-the figure above. Tried and left out: collecting when memory outside the heap grows (external
-memory right after a full collection was as large as before it: it is live — the database, sql.js's
+once the heap holds more than 128 MB: 458, 477 and 504 MB in three runs by hand, 510 MB in this case's
+run of then: the goal was not met reliably. Two things changed on 2026-12-05, later. The database of that run is 10 % smaller (58.9 →
+53.1 MB once compacted: a spill batch's step durations kept once, grouped, instead of per step in every
+record's row). And this case's child processes run compiled as the studio's server is (above): from
+the TypeScript sources under tsx they loaded Playwright, ExcelJS, ImapFlow and the rest at once — the
+heap held 55 MB before the first record instead of 13 — and the loader's own memory, none of which the
+studio as it ships holds for a flow of set-fields steps. Measured as it ships: the figure above, and
+378, 360 and 423 MB in three runs by hand right after it (load 0.6–1.5), 458 MB once beside a full
+test run; the same code under tsx: 489 MB (this case's run before the change); bundled without the
+packages loading on first use: 388–486 MB in eleven runs (median 446). **The goal is met as the studio
+ships, with 20–130 MB to spare** — what is left at the peak is the database held twice while a
+snapshot exports it, the heap's garbage between collections and the process's native memory (see
+"Where a 100,000-record run's memory goes" below). Tried and left out: collecting when memory outside
+the heap grows (right after a full collection it was as large as before: live — the database, sql.js's
 WebAssembly memory, the export), a heap bound of 96 MB instead of 128 (361 and 382 MB, but 140 full
-collections instead of about 8: +40 % CPU), \`--single-threaded\` / \`--no-concurrent-recompilation\`
-(no change), \`MALLOC_ARENA_MAX=2\` (378 and 390 MB against 388 and 455 for the same runs without it:
-glibc's per-thread arenas hold 40–60 MB of the native memory, but the setting has to come from the
+collections instead of about 8: +40 % CPU), \`--single-threaded\` / \`--no-concurrent-recompilation\` (no
+change), \`MALLOC_ARENA_MAX=2\` (378 and 390 MB against 388 and 455 for the same runs without it:
+glibc's per-thread arenas hold 40–60 MB of native memory, but the setting has to come from the
 environment that starts the process, so it is not the store's to make).
 
 **Where a 100,000-record run's memory goes, before and after** (\`STORE_MEMORY_TRACE=1 node --import tsx
