@@ -148,14 +148,10 @@ async function snapshotWrite(mb: number): Promise<void> {
   }
 }
 
-/** This file compiled as the studio's server is (bench/compile.ts), for the child processes. */
-let compiled: string | null = null;
-async function compile(): Promise<void> {
-  compiled = await compiledCase('store-memory');
-}
+/** This file compiled as the studio's server is (bench/compile.ts): what the child processes run. */
+let compiled = '';
 
 function child<T>(args: string[], extra: string[] = []): T {
-  if (!compiled) throw new Error('compile() first');
   const out = execFileSync(process.execPath, [...extra, compiled, ...args], { encoding: 'utf8', maxBuffer: 16 << 20, stdio: ['ignore', 'pipe', 'inherit'] });
   return JSON.parse(out.trim().split('\n').pop()!) as T;
 }
@@ -216,7 +212,7 @@ async function main(): Promise<void> {
   const emptyDir = path.join(root, 'empty');
   const historyDir = path.join(root, 'history');
   try {
-    await compile();
+    compiled = await compiledCase('store-memory');
     const load0 = os.loadavg();
     process.stderr.write(`store memory: building ${runs} runs × ${perRun} records of history… `);
     const t0 = performance.now();

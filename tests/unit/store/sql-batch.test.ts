@@ -7,6 +7,9 @@
 import { describe, expect, it } from 'vitest';
 import { loadSqlJs } from '../../../server/store/sqljs.ts';
 import { Sql, TransactionLost } from '../../../server/store/sql.ts';
+import { putFlowOp, type Applier, type Op } from '../../../server/store/ops.ts';
+import { openSqlJsStore } from '../../../server/store/sqljs-store.ts';
+import { flowDoc, instant, removeTempDirs, tempDir } from './fixtures.ts';
 
 async function table(): Promise<Sql> {
   const SQL = await loadSqlJs();
@@ -77,5 +80,29 @@ describe('Sql.batch', () => {
     // A new batch starts a new transaction.
     sql.batch(() => insert(sql, 5));
     expect(rows(sql)).toEqual([5]);
+  });
+
+  it("the applier does not replay a batch whose transaction SQLite ended: it throws, as the earlier batches are gone too", async () => {
+    // The applier of a real store, fed directly (its journal plays no part here).
+    const store = await openSqlJsStore(tempDir(), { archiveAfterMs: null });
+    const applier = (store as unknown as { applier: Applier }).applier;
+    const db = applier.sql.db;
+    const entry = (seq: number, id: string) => ({ seq, op: putFlowOp(flowDoc(id), instant(0, seq)) as Op, payload: '' });
+    expect(applier.applyBatch([entry(1, 'f1')])[0].ok).toBe(true);
+    // The next batch's first op meets SQLite ending the open transaction (f1's batch with it).
+    const apply = applier.apply.bind(applier);
+    let once = true;
+    applier.apply = (op) => {
+      if (once) {
+        once = false;
+        db.exec('ROLLBACK');
+        throw new Error('out of memory');
+      }
+      return apply(op);
+    };
+    expect(() => applier.applyBatch([entry(2, 'f2')])).toThrow(TransactionLost);
+    applier.apply = apply;
+    await store.close().catch(() => undefined);
+    removeTempDirs();
   });
 });
