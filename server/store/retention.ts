@@ -189,7 +189,8 @@ export function lostStepsAudit(
       flowId: runs.get(runId)?.flowId ?? null,
       flowName: runs.get(runId)?.flowName ?? null,
       records: sorted.length,
-      bytes: sorted.reduce((n, l) => n + l.bytes, 0),
+      // Records that shared a frame (archive/spill.ts) lost the same bytes: each frame counted once.
+      bytes: [...new Map(sorted.map((l) => [`${l.file}\0${l.offset}`, l.bytes])).values()].reduce((n, b) => n + b, 0),
       detail: detail as unknown as Json,
     };
   });

@@ -2,8 +2,9 @@
  * Runs' step segments (archive/spill.ts) in `store verify` and `store repair` (maintenance.ts).
  *
  * Verify reads every byte of every step segment and tells apart:
- * - frames a record names (its `spilled_steps` row): damage there loses that record's steps, and the
- *   studio answers E_STORE_DAMAGED when they are read — reported by file, offset and record;
+ * - frames records name (their `spilled_steps` rows; records spilled together share a frame): damage
+ *   there loses those records' steps, and the studio answers E_STORE_DAMAGED when they are read —
+ *   reported by file, offset and record;
  * - bytes no record names: frames of a batch whose op never reached the journal, a frame replaced by a
  *   later one (a retried record), or the torn end of a write cut by a crash. Nothing reads them;
  *   damage there is reported but loses nothing.
@@ -136,11 +137,13 @@ function groupBy<K, T>(items: T[], key: (item: T) => K): Map<K, T[]> {
 
 /** Checks one segment's bytes (`buf`, empty for a missing file) against the frames records name in it. */
 export function checkSegment(file: string, buf: Buffer, refs: SpillRef[], missing = false): { damaged: SpillDamage[]; loose: SpillDamage[] } {
-  const sorted = [...refs].sort((a, b) => a.offset - b.offset);
+  const sorted = [...refs].sort((a, b) => a.offset - b.offset || a.record - b.record);
   const damaged: SpillDamage[] = [];
-  for (const r of sorted) {
-    const f = frameIn(buf, r.offset, r.length);
-    if ('reason' in f) damaged.push({ file, offset: r.offset, end: r.offset + r.length, reason: missing ? 'the file is missing' : f.reason, lost: [r] });
+  // Records sharing a frame (archive/spill.ts) name it each: checked once, its damage loses them all.
+  for (const [offset, named] of groupBy(sorted, (r) => r.offset)) {
+    const r = named[0];
+    const f = frameIn(buf, offset, r.length);
+    if ('reason' in f) damaged.push({ file, offset, end: offset + r.length, reason: missing ? 'the file is missing' : f.reason, lost: named });
   }
   // The bytes between named frames: frames no record names, each checked, up to the next named one.
   const loose: SpillDamage[] = [];
@@ -221,8 +224,8 @@ export function describeSpills(checks: SpillCheck[]): string[] {
   for (const c of checks) {
     const who = c.runId ? `step segments of run ${c.runId}` : `step segments in ${ARCHIVES_DIR}/${c.name}`;
     for (const d of c.damaged) {
-      const r = d.lost[0];
-      lines.push(`  ${who}: DAMAGED: ${path.basename(d.file)} at byte ${d.offset}: ${d.reason}: record ${r.record}, ${r.steps} step${r.steps === 1 ? '' : 's'} (up to step ${r.lastSeq}) cannot be read`);
+      const lost = d.lost.map((r) => `record ${r.record}, ${r.steps} step${r.steps === 1 ? '' : 's'} (up to step ${r.lastSeq})`).join('; ');
+      lines.push(`  ${who}: DAMAGED: ${path.basename(d.file)} at byte ${d.offset}: ${d.reason}: ${lost} cannot be read`);
     }
     for (const d of c.loose) {
       const where = `${path.basename(d.file)} bytes ${d.offset}–${d.end - 1}`;

@@ -1,7 +1,7 @@
 /**
  * `store repair` of damaged step segments is in the audit trail: one 'steps.lost' row per run, with
- * the records whose steps were lost, the steps, the bytes, where the damage was and where the
- * original bytes went; REST answers it and the Storage page shows it.
+ * the records whose steps were lost (every record sharing the damaged frame), the steps, the bytes,
+ * where the damage was and where the original bytes went; REST answers it and the Storage page shows it.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -19,10 +19,10 @@ import { damagedSpillFolder, openSpilling } from './spill-damage-fixtures.ts';
 afterEach(removeTempDirs);
 
 describe('repair of step segments, audited', () => {
-  it("writes a 'steps.lost' row naming the run, the record, its steps, the bytes and where the damaged segment was copied; REST and the Storage page show it", async () => {
+  it("writes a 'steps.lost' row naming the run, the records sharing the damaged frame, their steps, the bytes and where the damaged segment was copied; REST and the Storage page show it", async () => {
     const f = await damagedSpillFolder();
     const repaired = await repairStore(f.dataDir, { now: new Date('2026-01-02T03:04:05.000Z') });
-    expect(repaired.lostSteps.map((l) => l.record)).toEqual([f.record]);
+    expect(repaired.lostSteps.map((l) => l.record).sort((a, b) => a - b)).toEqual(f.records);
 
     const store = await openSpilling(f.storeDir);
     const { items, total } = await store.listAudit();
@@ -36,12 +36,11 @@ describe('repair of step segments, audited', () => {
       runId: 'run-a',
       flowId: 'f',
       flowName: 'Flow f',
-      records: 1,
-      bytes: f.length,
+      records: f.records.length,
       detail: {
         repair: 'damaged step segments',
-        steps: 3,
-        lost: [{ record: f.record, steps: 3, upToStep: 3, file: 'steps-0000.seg', offset: f.offset, reason: 'a frame fails its CRC-32 checksum' }],
+        steps: 3 * f.records.length,
+        lost: f.records.map((record) => ({ record, steps: 3, upToStep: 3, file: 'steps-0000.seg', offset: f.offset, reason: 'a frame fails its CRC-32 checksum' })),
         more: 0,
         copiedTo,
         report: path.join(repaired.asideDir!, 'repair-report.txt'),
@@ -49,7 +48,9 @@ describe('repair of step segments, audited', () => {
     });
     expect(fs.existsSync(path.join(copiedTo, 'steps-0000.seg'))).toBe(true);
     const report = fs.readFileSync(path.join(repaired.asideDir!, 'repair-report.txt'), 'utf8');
-    expect(report).toContain(`run run-a, record ${f.record}: 3 steps`);
+    for (const record of f.records) expect(report).toContain(`run run-a, record ${record}: 3 steps (up to step 3), steps-0000.seg at byte ${f.offset}: a frame fails its CRC-32 checksum`);
+    expect(report).toContain(`the steps of ${f.records.length} records are lost (${3 * f.records.length} steps)`);
+    for (const other of f.others) expect(report).not.toContain(`run run-a, record ${other}:`);
     expect(report).toContain("Written to the audit trail: one 'steps.lost' entry per run");
 
     const server = await startServer({ port: 0, dataDir: f.dataDir, clientDir: path.join(f.dataDir, 'no-client'), log: false });
@@ -64,8 +65,18 @@ describe('repair of step segments, audited', () => {
     expect(served).toEqual(JSON.parse(JSON.stringify(items)));
     const html = renderToStaticMarkup(h(AuditCard, { entries: served }));
     expect(html).toContain('Store repair lost steps of run');
-    expect(html).toMatch(new RegExp(`data-testid="audit-steps-lost">3 steps of record ${f.record} \\(damaged step segment`));
+    expect(html).toContain(`data-testid="audit-steps-lost">${3 * f.records.length} steps of records ${f.records.join(', ')} (damaged step segment`);
     expect(html).toContain(copiedTo);
+  });
+
+  it("the row's bytes are the damaged frame's, counted once however many records shared it", async () => {
+    const f = await damagedSpillFolder();
+    await repairStore(f.dataDir);
+    const store = await openSpilling(f.storeDir);
+    const { items } = await store.listAudit();
+    await store.close();
+    expect(items).toHaveLength(1);
+    expect(items[0]).toMatchObject({ action: 'steps.lost', records: f.records.length, bytes: f.length });
   });
 
   it('a second repair finds nothing and writes no row', async () => {

@@ -2,7 +2,8 @@
  * Damage in a run's step segments (runs/<run>.steps/, server/store/archive/spill.ts) as the studio
  * answers it: a record's page, a manual archive (REST), the store's own archive and its periodic
  * sweep all answer E_STORE_DAMAGED naming the step segment, the byte offset, the run and the record,
- * with what to do — never "the archive of run …", never a raw error — and change nothing.
+ * with what to do — never "the archive of run …", never a raw error — and change nothing. Records
+ * share frames: every record whose steps are in the damaged frame answers so, every other is served.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -15,39 +16,44 @@ import { damagedSpillFolder, openSpilling, RECORDS } from './spill-damage-fixtur
 
 afterEach(removeTempDirs);
 
-/** The message and hint a user meets for the damaged frame of `record` (file, offset, run, record, what to do). */
-function expectStepSegmentError(err: { code?: string; message?: string; hint?: string }, f: { segment: string; offset: number; record: number; dataDir: string }) {
+/** The message and hint a user meets for `record`, one of the records sharing the damaged frame (file, offset, run, record, what to do). */
+function expectStepSegmentError(err: { code?: string; message?: string; hint?: string }, f: { segment: string; offset: number; records: number[]; dataDir: string }, record: number) {
+  expect(f.records).toContain(record);
   expect(err.code).toBe('E_STORE_DAMAGED');
-  expectStepSegmentMessage(err.message, f);
+  expectStepSegmentMessage(err.message, f, record);
   expect(err.hint).toContain(`npx conveyor store verify --data-dir ${f.dataDir}`);
   expect(err.hint).toContain(`npx conveyor store repair --data-dir ${f.dataDir}`);
 }
 
-function expectStepSegmentMessage(message: string | undefined, f: { segment: string; offset: number; record: number }) {
+function expectStepSegmentMessage(message: string | undefined, f: { segment: string; offset: number }, record: number) {
   expect(message).toContain(`${f.segment} at byte ${f.offset}: a frame fails its CRC-32 checksum`);
-  expect(message).toContain(`This step segment of run run-a holds the steps of its record ${f.record}`);
+  expect(message).toContain(`This step segment of run run-a holds the steps of its record ${record}`);
   expect(message).not.toMatch(/archive of run/);
 }
 
 describe('a damaged step segment, served', () => {
-  it("a record's page (REST) answers E_STORE_DAMAGED naming the step segment, offset and record; the run's other records are served", async () => {
+  it("the page (REST) of every record sharing the damaged frame answers E_STORE_DAMAGED naming the step segment, offset and that record; every other record of the run is served", async () => {
     const f = await damagedSpillFolder();
     const server = await startServer({ port: 0, dataDir: f.dataDir, clientDir: path.join(f.dataDir, 'no-client'), log: false });
     try {
-      const bad = await fetch(`${server.url}/api/runs/run-a/records/${f.record}`);
-      expect(bad.status).toBe(500);
-      const { error } = (await bad.json()) as { error: { code: string; message: string; hint: string; runId: string; record: number; file: string; offset: number } };
-      expectStepSegmentError(error, f);
-      expect(error.message).toContain('they cannot be read and are not served');
-      expect(error).toMatchObject({ runId: 'run-a', record: f.record, file: f.segment, offset: f.offset });
+      for (const record of f.records) {
+        const bad = await fetch(`${server.url}/api/runs/run-a/records/${record}`);
+        expect(bad.status).toBe(500);
+        const { error } = (await bad.json()) as { error: { code: string; message: string; hint: string; runId: string; record: number; file: string; offset: number } };
+        expectStepSegmentError(error, f, record);
+        expect(error.message).toContain('they cannot be read and are not served');
+        expect(error).toMatchObject({ runId: 'run-a', record, file: f.segment, offset: f.offset });
+      }
 
-      const other = f.record === 0 ? 1 : 0;
-      const ok = await fetch(`${server.url}/api/runs/run-a/records/${other}`);
-      expect(ok.status).toBe(200);
       const seqAndOutput = (steps: Array<{ seq: number; output: unknown }>) => steps.map((s) => [s.seq, s.output]);
-      const expected = f.reads.get('run-a')!.records[other].steps;
-      expect(expected).toHaveLength(3);
-      expect(seqAndOutput(((await ok.json()) as { steps: Array<{ seq: number; output: unknown }> }).steps)).toEqual(seqAndOutput(expected));
+      expect(f.others.length + f.records.length).toBe(RECORDS);
+      for (const other of f.others) {
+        const ok = await fetch(`${server.url}/api/runs/run-a/records/${other}`);
+        expect(ok.status).toBe(200);
+        const expected = f.reads.get('run-a')!.records[other].steps;
+        expect(expected).toHaveLength(3);
+        expect(seqAndOutput(((await ok.json()) as { steps: Array<{ seq: number; output: unknown }> }).steps)).toEqual(seqAndOutput(expected));
+      }
     } finally {
       await server.close();
     }
@@ -59,7 +65,8 @@ describe('a damaged step segment, served', () => {
     try {
       const res = await fetch(`${server.url}/api/runs/run-a?archive=1&force=1`, { method: 'DELETE', headers: { origin: server.url } });
       expect(res.status).toBe(500);
-      expectStepSegmentError(((await res.json()) as { error: { code: string; message: string; hint: string } }).error, f);
+      // The archive reads records in order: the first record of the damaged frame is the one named.
+      expectStepSegmentError(((await res.json()) as { error: { code: string; message: string; hint: string } }).error, f, f.records[0]);
       expect((await fetch(`${server.url}/api/runs/run-a`)).status).toBe(200);
       expect(fs.readdirSync(path.join(f.dataDir, 'archive'))).toEqual([]);
     } finally {
@@ -78,7 +85,7 @@ describe('a damaged step segment, pruned', () => {
       expect(r.runs.map((x) => x.id)).toEqual(['run-b']);
       expect(r.skipped).toHaveLength(1);
       expect(r.skipped[0]).toMatchObject({ id: 'run-a', code: 'E_STORE_DAMAGED' });
-      expectStepSegmentMessage(r.skipped[0].reason, f);
+      expectStepSegmentMessage(r.skipped[0].reason, f, f.records[0]);
       expect(await store.getRun('run-b')).toBeNull();
       expect(fs.readdirSync(path.join(f.dataDir, 'archive'))).toEqual(['run-b']);
       expect((await store.getRun('run-a'))?.status).toBe('completed');
@@ -97,22 +104,25 @@ describe('a damaged step segment, archived', () => {
       (e: unknown) => e as { code?: string; message?: string; hint?: string; details?: unknown },
     );
     expect(err).not.toBeNull();
-    expectStepSegmentError(err!, f);
+    expectStepSegmentError(err!, f, f.records[0]);
     expect(err!.message).toContain('so run run-a was not archived: it stays in the store as it was');
     expect(err!.hint).toContain('once repaired, the run can be archived');
-    expect(err!.details).toMatchObject({ runId: 'run-a', record: f.record, file: f.segment, offset: f.offset });
+    expect(err!.details).toMatchObject({ runId: 'run-a', record: f.records[0], file: f.segment, offset: f.offset });
     expect(store.isArchived('run-a')).toBe(false);
     expect(fs.readdirSync(path.join(f.storeDir, 'runs')).sort()).toEqual(['run-a.steps']); // no half-written archive left
-    const other = f.record === 0 ? 1 : 0;
-    expect(await store.listSteps('run-a', other)).toEqual(f.reads.get('run-a')!.records[other].steps);
+    for (const record of f.records) {
+      await expect(store.listSteps('run-a', record)).rejects.toMatchObject({ code: 'E_STORE_DAMAGED', message: expect.stringContaining(`${f.segment} at byte ${f.offset}`) });
+    }
+    for (const other of f.others) expect(await store.listSteps('run-a', other)).toEqual(f.reads.get('run-a')!.records[other].steps);
     await store.close();
 
     await repairStore(f.dataDir);
     const repaired = await openSpilling(f.storeDir);
     await repaired.archiveRun('run-a');
     expect(repaired.isArchived('run-a')).toBe(true);
-    expect(await repaired.listSteps('run-a', f.record)).toEqual([]);
-    expect(await repaired.listSteps('run-a', other)).toEqual(f.reads.get('run-a')!.records[other].steps);
+    // Exactly the records that shared the damaged frame lost their steps; every other keeps them.
+    for (const record of f.records) expect(await repaired.listSteps('run-a', record)).toEqual([]);
+    for (const other of f.others) expect(await repaired.listSteps('run-a', other)).toEqual(f.reads.get('run-a')!.records[other].steps);
     expect((await repaired.listRecords('run-a', { limit: RECORDS })).items).toHaveLength(RECORDS);
     await repaired.close();
   });
@@ -129,8 +139,8 @@ describe('a damaged step segment, archived', () => {
       // Damage stays until a repair (studio stopped): the sweep does not try that run again, so it is logged once.
       await new Promise((r) => setTimeout(r, 300));
       expect(errors).toHaveLength(1);
-      for (const e of errors) expectStepSegmentError(e as { code?: string; message?: string; hint?: string }, f);
-      expect(await store.listSteps('run-b', 4)).toEqual(f.reads.get('run-b')!.records[4].steps);
+      for (const e of errors) expectStepSegmentError(e as { code?: string; message?: string; hint?: string }, f, f.records[0]);
+      for (let i = 0; i < RECORDS; i++) expect(await store.listSteps('run-b', i)).toEqual(f.reads.get('run-b')!.records[i].steps);
     } finally {
       await store.close();
     }

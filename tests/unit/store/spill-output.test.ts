@@ -2,8 +2,8 @@
  * A finished record's output that is its last step's data is kept by reference to that step
  * (server/store/output-ref.ts, `output_step`), in the steps table and then in the run's step segments:
  * every read answers as a store that kept it in the record's row, across a replay of the journal, a
- * restart, the run's archive and a write-back; damage in that frame refuses the record
- * (E_STORE_DAMAGED) instead of serving it without its output.
+ * restart, the run's archive and a write-back; damage in that frame refuses the records whose steps
+ * it holds (E_STORE_DAMAGED: records share frames) instead of serving them without their output.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -11,6 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { openSqlJsStore, type SqlJsStore } from '../../../server/store/sqljs-store.ts';
 import type { RecordStatus } from '../../../server/store/types.ts';
 import { instant, recordData, removeTempDirs, runRow, stepRow, tempDir } from './fixtures.ts';
+import { recordsByFrame, segmentFrames, spilledRefs } from './spill-damage-fixtures.ts';
 
 afterEach(removeTempDirs);
 
@@ -115,24 +116,49 @@ describe("a finished record's output kept by reference to its last step", () => 
     await store.close();
   });
 
-  it('a flipped byte in that frame answers E_STORE_DAMAGED for the record (never served without its output); the other records are served', async () => {
+  it('a flipped byte in that frame answers E_STORE_DAMAGED for every success record sharing it (never served without its output), and refuses the steps of the others sharing it; every other record is served', async () => {
     const dir = tempDir();
     const store = await spilled(dir);
-    const other = await store.getRecord('run-a', 1);
+    const before = await reads(store, 'run-a');
+    // The records whose steps are in the segment's first frame (record 0's, a success record of the first batch).
+    const refs = spilledRefs(store, 'run-a');
+    const first = refs.get(0)!;
+    expect([first.seg, first.offset]).toEqual([0, 0]);
+    const shared = recordsByFrame(refs).get(`0:0:${first.length}`)!;
     await store.close();
     const seg = path.join(dir, 'runs', 'run-a.steps', 'steps-0000.seg');
+    expect(segmentFrames(seg)[0].records).toEqual(shared);
+    // Shared by success records and by records that keep their output in their row (failed, in review).
+    expect(shared.filter((i) => statusOf(i) === 'success').length).toBeGreaterThan(1);
+    expect(shared.filter((i) => statusOf(i) !== 'success').length).toBeGreaterThan(0);
     const bytes = fs.readFileSync(seg);
-    // Record 0 is a success record of the first batch: its frame is the segment's first; a byte in its payload.
+    // A byte in the first frame's payload.
     bytes[20] ^= 0xff;
     fs.writeFileSync(seg, bytes);
     const damaged = await open(dir);
-    const err = await damaged.getRecord('run-a', 0).then(
-      () => null,
-      (e: unknown) => e as { code?: string; message?: string },
-    );
-    expect(err?.code).toBe('E_STORE_DAMAGED');
-    expect(err?.message).toContain("holds the steps of its record 0, whose output is its last step's data there");
-    expect(await damaged.getRecord('run-a', 1)).toEqual(other);
+    const failure = (p: Promise<unknown>) =>
+      p.then(
+        () => null,
+        (e: unknown) => e as { code?: string; message?: string },
+      );
+    for (let i = 0; i < N; i++) {
+      if (!shared.includes(i)) {
+        expect(await damaged.getRecord('run-a', i)).toEqual(before.records[i].record);
+        expect(await damaged.listSteps('run-a', i)).toEqual(before.records[i].steps);
+        continue;
+      }
+      const steps = await failure(damaged.listSteps('run-a', i));
+      expect(steps?.code).toBe('E_STORE_DAMAGED');
+      expect(steps?.message).toContain(`${seg} at byte 0: `);
+      expect(steps?.message).toContain(`holds the steps of its record ${i}: they cannot be read and are not served`);
+      if (statusOf(i) === 'success') {
+        const err = await failure(damaged.getRecord('run-a', i));
+        expect(err?.code).toBe('E_STORE_DAMAGED');
+        expect(err?.message).toContain(`holds the steps of its record ${i}, whose output is its last step's data there`);
+      } else {
+        expect(await damaged.getRecord('run-a', i)).toEqual(before.records[i].record);
+      }
+    }
     await damaged.close();
   });
 });

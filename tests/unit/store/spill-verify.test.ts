@@ -1,37 +1,29 @@
 /**
  * Runs' step segments (server/store/archive/spill.ts) under `store verify` and `store repair`
- * (archive/spill-check.ts): every byte read, damage named by file, offset and record, never served;
- * repair keeps every intact record's steps and says exactly which were lost. And retention: a run
- * deleted or archived takes its step segments with it.
+ * (archive/spill-check.ts): every byte read, damage named by file, offset and records (every record
+ * sharing the damaged frame), never served; repair keeps every intact record's steps and says exactly
+ * which were lost. And retention: a run deleted or archived takes its step segments with it.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openSqlJsStore, type SqlJsStore } from '../../../server/store/sqljs-store.ts';
 import { backupStore, repairStore, restoreStore, verifyStore } from '../../../server/store/maintenance.ts';
-import { FRAME_HEAD, frameIn } from '../../../server/store/archive/frames.ts';
+import { FRAME_HEAD } from '../../../server/store/archive/frames.ts';
+import { FRAME_RECORDS } from '../../../server/store/archive/spill.ts';
 import { Retention } from '../../../server/retention/retention.ts';
 import { removeTempDirs, tempDir } from './fixtures.ts';
 import { everything, finishedRun } from './archive-fixtures.ts';
+import { recordsByFrame, segmentFrames as frames, type SegmentFrame, spilledRefs } from './spill-damage-fixtures.ts';
 
 afterEach(removeTempDirs);
 
 const N = 30;
 const open = (storeDir: string) => openSqlJsStore(storeDir, { archiveAfterMs: null, spillBatch: 10, onWarning: () => {} });
 
-/** Frames of a step segment: offset, length and the record whose steps each holds. */
-function frames(file: string): Array<{ offset: number; length: number; record: number }> {
-  const buf = fs.readFileSync(file);
-  const out = [];
-  for (let at = 0; at < buf.length; ) {
-    const f = frameIn(buf, at);
-    if ('reason' in f) throw new Error(`${file} at ${at}: ${f.reason}`);
-    const rows = JSON.parse(f.payload.toString('utf8')) as unknown[][];
-    out.push({ offset: at, length: f.end - at, record: (rows[0]?.[0] as number | undefined) ?? -1 }); // -1: a frame repair emptied
-    at = f.end;
-  }
-  return out;
-}
+/** Verify's DAMAGED line for `frame` of run-a's first segment: every record sharing it, 3 steps each. */
+const damagedLine = (frame: SegmentFrame, reason: string) =>
+  `  step segments of run run-a: DAMAGED: steps-0000.seg at byte ${frame.offset}: ${reason}: ${frame.records.map((r) => `record ${r}, 3 steps (up to step 3)`).join('; ')} cannot be read`;
 
 function flip(file: string, at: number): void {
   const bytes = fs.readFileSync(file);
@@ -49,6 +41,8 @@ async function spilledFolder(): Promise<{ dataDir: string; storeDir: string; seg
   const again = await open(storeDir);
   const reads = await everything(again, 'run-a', N);
   await again.close();
+  // What the damaged folder is compared with: each record reads its own 3 steps (not another's rows of its frame).
+  expect(reads.records.map((r) => r.steps.map((s) => [s.recordIndex, s.seq]))).toEqual(Array.from({ length: N }, (_, i) => [1, 2, 3].map((seq) => [i, seq])));
   return { dataDir, storeDir, segment: path.join(storeDir, 'runs', 'run-a.steps', 'steps-0000.seg'), reads };
 }
 
@@ -60,9 +54,19 @@ async function settle(store: SqlJsStore): Promise<void> {
 }
 
 describe('store verify reads every step segment', () => {
-  it('a healthy folder: every frame checked and named; a torn write at the end of a segment loses nothing', async () => {
-    const { dataDir, segment } = await spilledFolder();
-    expect(frames(segment).map((f) => f.record).sort((a, b) => a - b)).toEqual(Array.from({ length: N }, (_, i) => i));
+  it('a healthy folder: every frame checked and named, each by the records whose rows it holds (shared); a torn write at the end of a segment loses nothing', async () => {
+    const { dataDir, storeDir, segment } = await spilledFolder();
+    const all = frames(segment);
+    // Every record's rows in exactly one frame; records share frames, never more than FRAME_RECORDS a frame.
+    expect(all.flatMap((f) => f.records).sort((a, b) => a - b)).toEqual(Array.from({ length: N }, (_, i) => i));
+    expect(all.length).toBeLessThan(N);
+    expect(Math.max(...all.map((f) => f.records.length))).toBeGreaterThan(1);
+    expect(Math.max(...all.map((f) => f.records.length))).toBeLessThanOrEqual(FRAME_RECORDS);
+    // The store names each frame for exactly the records whose rows it holds.
+    const store = await open(storeDir);
+    const named = recordsByFrame(spilledRefs(store, 'run-a'));
+    await store.close();
+    expect(named).toEqual(new Map(all.map((f) => [`0:${f.offset}:${f.length}`, f.records])));
     const ok = await verifyStore(dataDir);
     expect(ok.healthy).toBe(true);
     expect(ok.lines.join('\n')).toContain(`step segments (runs/*.steps/): 1 run, 1 segment, ${fs.statSync(segment).size} bytes, every byte checked; ${N} records' steps in them`);
@@ -88,56 +92,84 @@ describe('store verify reads every step segment', () => {
   });
 
   // Header length, header CRC, the middle of a frame, the last byte of the last frame.
-  const places: Array<[string, (fs: Array<{ offset: number; length: number; record: number }>) => { at: number; record: number }]> = [
-    ['the length in a frame header', (f) => ({ at: f[3].offset, record: f[3].record })],
-    ['the CRC in a frame header', (f) => ({ at: f[7].offset + 5, record: f[7].record })],
-    ['the middle of a frame', (f) => ({ at: f[12].offset + Math.floor(f[12].length / 2), record: f[12].record })],
-    ['the last byte of the last frame', (f) => ({ at: f.at(-1)!.offset + f.at(-1)!.length - 1, record: f.at(-1)!.record })],
+  const crc = () => 'a frame fails its CRC-32 checksum';
+  const places: Array<[string, (fs: SegmentFrame[]) => { at: number; frame: SegmentFrame }, (f: SegmentFrame) => string]> = [
+    // The length word's low byte, flipped (0x10): the stored length differs from the one the rows name.
+    ['the length in a frame header', (f) => ({ at: f[1].offset, frame: f[1] }), (f) => `a frame length of ${(f.length - FRAME_HEAD) ^ 0x10} where ${f.length - FRAME_HEAD} was expected`],
+    ['the CRC in a frame header', (f) => ({ at: f[0].offset + 5, frame: f[0] }), crc],
+    ['the middle of a frame', (f) => ({ at: f[1].offset + Math.floor(f[1].length / 2), frame: f[1] }), crc],
+    ['the last byte of the last frame', (f) => ({ at: f.at(-1)!.offset + f.at(-1)!.length - 1, frame: f.at(-1)! }), crc],
   ];
-  for (const [where, pick] of places) {
-    it(`a byte flipped in ${where}: verify names the file, the offset and the record; the record's steps answer E_STORE_DAMAGED, every other read is unchanged`, async () => {
+  for (const [where, pick, reasonOf] of places) {
+    it(`a byte flipped in ${where}: verify names the file, the offset and every record sharing the frame; their steps answer E_STORE_DAMAGED, every other read is unchanged`, async () => {
       const { dataDir, storeDir, segment, reads } = await spilledFolder();
-      const all = frames(segment);
-      const { at, record } = pick(all);
-      const frame = all.find((f) => f.record === record)!;
+      const { at, frame } = pick(frames(segment));
+      const lost = frame.records;
+      const reason = reasonOf(frame);
+      expect(lost.length).toBeGreaterThan(1); // a shared frame
       flip(segment, at);
       const before = fs.readFileSync(segment);
 
       const bad = await verifyStore(dataDir);
       expect(bad.healthy).toBe(false);
+      // One damage for the frame, losing every record that shares it (and nothing else).
+      expect(bad.spills.flatMap((s) => s.damaged).map((d) => [d.offset, d.end, d.lost.map((r) => [r.record, r.steps, r.lastSeq])])).toEqual([
+        [frame.offset, frame.offset + frame.length, lost.map((r) => [r, 3, 3])],
+      ]);
       const text = bad.lines.join('\n');
-      expect(text).toContain(`step segments of run run-a: DAMAGED: steps-0000.seg at byte ${frame.offset}: `);
-      expect(text).toContain(`record ${record}, 3 steps (up to step 3) cannot be read`);
-      expect(text).toContain(`Damaged: the step segments of run run-a (record ${record}: 3 steps)`);
+      expect(bad.lines.filter((l) => l.includes(': DAMAGED: '))).toEqual([damagedLine(frame, reason)]);
+      expect(text).toContain(`Damaged: the step segments of run run-a (records ${lost.join(', ')}: ${3 * lost.length} steps)`);
       expect(fs.readFileSync(segment).equals(before)).toBe(true); // verify changes nothing
 
       const store = await open(storeDir);
-      await expect(store.listSteps('run-a', record)).rejects.toMatchObject({ code: 'E_STORE_DAMAGED', message: expect.stringContaining(`${segment} at byte ${frame.offset}`) });
-      const other = record === 0 ? 1 : 0;
-      expect(await store.listSteps('run-a', other)).toEqual(reads.records[other].steps);
-      expect(await store.getRecord('run-a', record)).toEqual(reads.records[record].record);
+      for (const record of lost) {
+        await expect(store.listSteps('run-a', record)).rejects.toMatchObject({
+          code: 'E_STORE_DAMAGED',
+          message: expect.stringContaining(`${segment} at byte ${frame.offset}: ${reason}`),
+          details: { record, file: segment, offset: frame.offset },
+        });
+      }
+      for (let i = 0; i < N; i++) {
+        if (!lost.includes(i)) expect(await store.listSteps('run-a', i)).toEqual(reads.records[i].steps);
+        expect(await store.getRecord('run-a', i)).toEqual(reads.records[i].record);
+      }
       await store.kill();
     });
   }
 
-  it('repair copies the damaged segment aside, keeps every intact record\'s steps in place and reports exactly the steps lost', async () => {
+  it('repair copies the damaged segment aside, keeps every intact record\'s steps in place and reports exactly the steps lost: those of every record sharing a damaged frame', async () => {
     const { dataDir, storeDir, segment, reads } = await spilledFolder();
     const all = frames(segment);
-    flip(segment, all[5].offset + 20);
-    flip(segment, all[9].offset + 30);
-    const lostRecords = [all[5].record, all[9].record].sort((a, b) => a - b);
+    expect(all.length).toBeGreaterThanOrEqual(3);
+    const damaged = [all[0], all.at(-1)!];
+    // Two bytes in the first frame, one in the last: one damage per frame.
+    flip(segment, all[0].offset + 20);
+    flip(segment, all[0].offset + 40);
+    flip(segment, all.at(-1)!.offset + 30);
+    const lostRecords = damaged.flatMap((f) => f.records).sort((a, b) => a - b);
+    const offsetOf = new Map(damaged.flatMap((f) => f.records.map((r) => [r, f.offset] as const)));
+    expect(lostRecords.length).toBeGreaterThan(2);
+    expect(lostRecords.length).toBeLessThan(N);
+    expect(
+      (await verifyStore(dataDir)).spills.flatMap((s) => s.damaged).map((d) => [d.offset, d.lost.map((l) => l.record)]),
+    ).toEqual(damaged.map((f) => [f.offset, f.records]));
     const original = fs.readFileSync(segment);
 
     const r = await repairStore(dataDir);
     expect(r.changed).toBe(true);
     expect(r.lostRuns).toEqual([]);
-    expect(r.lostSteps.map((l) => [l.runId, l.record, l.steps, l.lastSeq]).sort((a, b) => (a[1] as number) - (b[1] as number))).toEqual(lostRecords.map((i) => ['run-a', i, 3, 3]));
+    expect(r.lostSteps.map((l) => [l.runId, l.record, l.steps, l.lastSeq, l.offset]).sort((a, b) => (a[1] as number) - (b[1] as number))).toEqual(
+      lostRecords.map((i) => ['run-a', i, 3, 3, offsetOf.get(i)]),
+    );
     const text = r.lines.join('\n');
-    expect(text).toContain('The step segments of run run-a were damaged: the steps of 2 records are lost (6 steps)');
-    for (const i of lostRecords) expect(text).toMatch(new RegExp(`run run-a, record ${i}: 3 steps \\(up to step 3\\), steps-0000\\.seg at byte \\d+: a frame fails its CRC-32 checksum`));
+    expect(text).toContain(`The step segments of run run-a were damaged: the steps of ${lostRecords.length} records are lost (${3 * lostRecords.length} steps)`);
+    for (const i of lostRecords) expect(text).toContain(`run run-a, record ${i}: 3 steps (up to step 3), steps-0000.seg at byte ${offsetOf.get(i)}: a frame fails its CRC-32 checksum`);
+    for (let i = 0; i < N; i++) if (!lostRecords.includes(i)) expect(text).not.toContain(`run run-a, record ${i}:`);
     expect(fs.readFileSync(path.join(r.asideDir!, 'runs', 'run-a.steps', 'steps-0000.seg')).equals(original)).toBe(true);
-    expect(fs.readFileSync(path.join(r.asideDir!, 'repair-report.txt'), 'utf8')).toContain('the steps of 2 records are lost');
+    expect(fs.readFileSync(path.join(r.asideDir!, 'repair-report.txt'), 'utf8')).toContain(`the steps of ${lostRecords.length} records are lost`);
     expect((await verifyStore(dataDir)).healthy).toBe(true);
+    // The damaged frames stay where they were, emptied; the others are untouched.
+    expect(frames(segment)).toEqual(all.map((f) => (damaged.includes(f) ? { ...f, records: [] } : f)));
 
     const store = await open(storeDir);
     for (let i = 0; i < N; i++) {
@@ -167,14 +199,15 @@ describe('store verify reads every step segment', () => {
     await store.close();
   });
 
-  it('with the journal damaged too: verify cannot tell which records a segment holds and says so; repair mends the journal first, then the segment, naming the record', async () => {
+  it('with the journal damaged too: verify cannot tell which records a segment holds and says so; repair mends the journal first, then the segment, naming every record sharing the frame', async () => {
     const { dataDir, storeDir, segment, reads } = await spilledFolder();
     const store = await open(storeDir);
     for (let i = 0; i < 4; i++) await store.appendLogs([{ runId: 'run-a', recordIndex: i, nodeId: null, level: 'info', message: `late ${i}`, data: null, at: reads.records[i].record!.startedAt! }]);
     await store.kill();
     const journal = fs.readdirSync(storeDir).filter((f) => f.startsWith('journal-')).map((f) => path.join(storeDir, f)).find((f) => fs.statSync(f).size > 0)!;
     flip(journal, 20); // the first of four entries: three valid ones follow
-    const [frame, next] = frames(segment).slice(6, 8);
+    const frame = frames(segment)[1];
+    expect(frame.records.length).toBeGreaterThan(1);
     flip(segment, frame.offset + 12);
 
     const bad = await verifyStore(dataDir);
@@ -187,11 +220,10 @@ describe('store verify reads every step segment', () => {
     const r = await repairStore(dataDir);
     expect(r.loss?.entries).toBe(4); // the damaged entry (unreadable) and the three after it
     expect(r.loss?.unreadable).toBe(1);
-    expect(r.lostSteps.map((l) => [l.runId, l.record, l.steps])).toEqual([['run-a', frame.record, 3]]);
+    expect(r.lostSteps.map((l) => [l.runId, l.record, l.steps, l.offset])).toEqual(frame.records.map((i) => ['run-a', i, 3, frame.offset]));
     expect((await verifyStore(dataDir)).healthy).toBe(true);
     const again = await open(storeDir);
-    expect(await again.listSteps('run-a', frame.record)).toEqual([]);
-    expect(await again.listSteps('run-a', next.record)).toEqual(reads.records[next.record].steps);
+    for (let i = 0; i < N; i++) expect(await again.listSteps('run-a', i)).toEqual(frame.records.includes(i) ? [] : reads.records[i].steps);
     await again.close();
   });
 
@@ -200,15 +232,19 @@ describe('store verify reads every step segment', () => {
     const backup = path.join(tempDir(), 'b');
     await backupStore(dataDir, backup);
     const copied = path.join(backup, 'store', 'runs', 'run-a.steps', 'steps-0000.seg');
-    const frame = frames(copied)[2];
+    const frame = frames(copied)[1];
+    expect(frame.records.length).toBeGreaterThan(1);
     flip(copied, frame.offset + 9);
     const target = tempDir();
-    await expect(restoreStore(target, backup)).rejects.toMatchObject({ code: 'E_BACKUP_INVALID', message: expect.stringContaining(`the step segments of run run-a (record ${frame.record}: 3 steps)`) });
+    await expect(restoreStore(target, backup)).rejects.toMatchObject({
+      code: 'E_BACKUP_INVALID',
+      message: expect.stringContaining(`the step segments of run run-a (records ${frame.records.join(', ')}: ${3 * frame.records.length} steps)`),
+    });
     expect(fs.readdirSync(target)).toEqual([]);
     flip(copied, frame.offset + 9);
     await restoreStore(target, backup);
     const store = await open(path.join(target, 'store'));
-    expect(await store.listSteps('run-a', frame.record)).toEqual(reads.records[frame.record].steps);
+    for (let i = 0; i < N; i++) expect(await store.listSteps('run-a', i)).toEqual(reads.records[i].steps);
     await store.close();
   });
 
