@@ -9,6 +9,7 @@
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openSqlJsStore, type SqlJsStore } from '../../../server/store/sqljs-store.ts';
+import type { RecordUpdate } from '../../../server/store/types.ts';
 import { checkpoint, doneUpdate, finalOutput, instant, recordData, removeTempDirs, runRow, stepRow, stepUpdate, tempDir } from './fixtures.ts';
 
 afterEach(removeTempDirs);
@@ -57,6 +58,43 @@ describe('record rows held back while records run', () => {
         expect(await again.getRecord('run-h', i)).toMatchObject({ status: 'running', checkpoint: checkpoint(i, 6), startedAt: instant(i, 0) });
       }
       await again.close();
+    });
+  }
+
+  // A record's first commit carries its 'started' audit event: the row is held as any other running
+  // update, the event written at once, so the run's events keep the order things happened in.
+  const started = (runId: string, index: number, seq: number): RecordUpdate => ({
+    ...stepUpdate(runId, index, seq),
+    event: { at: instant(index, 0), from: 'pending', to: 'running', actor: 'engine', action: 'started', note: null, data: null },
+  });
+  const finished = (runId: string, index: number, seq: number): RecordUpdate => ({
+    ...doneUpdate(runId, index, seq),
+    event: { at: instant(index, seq + 1), from: 'running', to: 'success', actor: 'engine', action: 'finished', note: null, data: null },
+  });
+  const eventsOf = async (store: SqlJsStore) => (await store.listRunEvents('run-h')).items.map((e) => `${e.recordIndex} ${e.action}`);
+
+  for (const end of ['read', 'close', 'kill'] as const) {
+    it(`a record's start is held with its event written in order; records read running, started (${end === 'read' ? 'live' : `after ${end === 'close' ? 'a close' : 'a kill'}`})`, async () => {
+      const dir = path.join(tempDir(), 'store');
+      const store = await open(dir);
+      await store.createRun(runRow('run-h', 'f', instant(0, 0), 3), [0, 1, 2].map(recordData));
+      await store.commitStep(stepRow('run-h', 0, 1), started('run-h', 0, 1));
+      await store.commitStep(stepRow('run-h', 1, 1), started('run-h', 1, 1));
+      await store.commitStep(stepRow('run-h', 0, 2), finished('run-h', 0, 2));
+      await store.commitStep(stepRow('run-h', 2, 1), started('run-h', 2, 1));
+      await store.commitStep(stepRow('run-h', 1, 2), stepUpdate('run-h', 1, 2));
+      // A start for a record the run does not have changes nothing and writes no event.
+      await store.commitStep(stepRow('run-h', 7, 1), started('run-h', 7, 1)).catch(() => undefined);
+      await store.updateRecord(started('run-h', 9, 1)).catch(() => undefined);
+      const reader = end === 'read' ? store : (await (end === 'close' ? store.close() : store.kill()), await open(dir));
+      expect(await eventsOf(reader)).toEqual(['0 started', '1 started', '0 finished', '2 started']);
+      expect(await reader.listRecordEvents('run-h', 1)).toMatchObject([{ action: 'started', from: 'pending', to: 'running', at: instant(1, 0) }]);
+      expect(await reader.getRecord('run-h', 0)).toMatchObject({ status: 'success', startedAt: instant(0, 0), endedAt: instant(0, 3), output: finalOutput(0, 2) });
+      expect(await reader.getRecord('run-h', 1)).toMatchObject({ status: 'running', checkpoint: checkpoint(1, 2), startedAt: instant(1, 0) });
+      expect(await reader.getRecord('run-h', 2)).toMatchObject({ status: 'running', checkpoint: checkpoint(2, 1), startedAt: instant(2, 0) });
+      expect(await reader.getRecord('run-h', 9)).toBeNull();
+      expect((await reader.listRecords('run-h', { limit: 10 })).total).toBe(3);
+      await reader.close();
     });
   }
 });
