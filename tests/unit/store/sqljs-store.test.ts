@@ -53,6 +53,22 @@ describe('sql.js store', () => {
     await again.close();
   });
 
+  it('a step committed twice is refused also when its first commit is in the table (written by a snapshot, read after a reopen)', async () => {
+    const dir = tempDir();
+    const store = await openSqlJsStore(dir);
+    await store.createRun(runRow('r', 'f', '2024-01-01T00:00:00.000Z', 2), [recordData(0), recordData(1)]);
+    for (let seq = 1; seq <= 3; seq++) await store.commitStep(stepRow('r', 0, seq), stepUpdate('r', 0, seq));
+    // Closing takes a snapshot: the held steps go into the table first.
+    await store.close();
+    const again = await openSqlJsStore(dir);
+    await expect(again.commitStep(stepRow('r', 0, 3), stepUpdate('r', 0, 3))).rejects.toThrow(/UNIQUE/);
+    await again.commitStep(stepRow('r', 0, 4), stepUpdate('r', 0, 4));
+    await again.commitStep(stepRow('r', 1, 1), stepUpdate('r', 1, 1));
+    expect((await again.listSteps('r', 0)).map((s) => s.seq)).toEqual([1, 2, 3, 4]);
+    expect((await again.listSteps('r', 1)).map((s) => s.seq)).toEqual([1]);
+    await again.close();
+  });
+
   it('close leaves a snapshot and one empty journal starting after it; each reopen reads everything', async () => {
     const dir = tempDir();
     const store = await openSqlJsStore(dir);
