@@ -9,6 +9,11 @@
 //   warm      as `code`, after N records went through the sandbox alone (not measured): the
 //             code step once its worker has started and warmed up, as in a studio that ran code
 //             in the last minute (a worker idle for a minute ends)
+//   steady, noop-steady
+//             as `code` and `noop`, after a run of WARMUP records through the same flow, engine
+//             and store (not measured): the cost of a record once the process is warm (compiled
+//             code, a started sandbox), as in a studio that has run flows; Node-RED's
+//             `function-steady` case (bench/node-red/nr-case.cjs) warms up the same way
 // CPU time is the process's user + system time (every thread: the sandbox's workers too) from the
 // first record to the last, as in bench/engine-chain.ts. Prints one JSON line.
 //   node --import tsx bench/code-step.ts <records> <code|noop|sandbox|warm>
@@ -22,7 +27,11 @@ import { openSqlJsStore } from '../server/store/sqljs-store.ts';
 import { FLOW_FORMAT, type FlowDocument } from '../server/contract/flow/schema.ts';
 
 const records = Number(process.argv[2] ?? 5000);
-const kind = (process.argv[3] ?? 'code') as 'code' | 'noop' | 'sandbox' | 'warm';
+const kind = (process.argv[3] ?? 'code') as 'code' | 'noop' | 'sandbox' | 'warm' | 'steady' | 'noop-steady';
+/** Records of the run before the measured one, in the steady cases. */
+const WARMUP = 1000;
+const steady = kind === 'steady' || kind === 'noop-steady';
+const noop = kind === 'noop' || kind === 'noop-steady';
 const CONCURRENCY = 64;
 const CODE = 'return { ...record, total: record.n * 2 + record.name.length };';
 
@@ -41,7 +50,7 @@ async function measure<T>(work: () => Promise<T>): Promise<T> {
 
 function flow(): FlowDocument {
   const step =
-    kind !== 'noop'
+    !noop
       ? { id: 's1', type: 'core.code', position: { x: 220, y: 0 }, params: { code: CODE } }
       : { id: 's1', type: 'core.set-fields', position: { x: 220, y: 0 }, params: { fields: [], keepOtherFields: true } };
   return {
@@ -59,6 +68,11 @@ function flow(): FlowDocument {
 async function throughEngine(dir: string): Promise<unknown> {
   const store = await openSqlJsStore(path.join(dir, 'store'));
   const engine = new Engine({ store, registry: createRegistry(), dataDir: dir });
+  if (steady) {
+    const warm = await engine.startRun(flow(), { input: { records: input.slice(0, WARMUP) } });
+    const done = await engine.waitForRun(warm.id);
+    if (done.counts.success !== Math.min(WARMUP, records)) throw new Error(`warm-up: ${JSON.stringify(done.counts)}`);
+  }
   const { run, summary } = await measure(async () => {
     const started = await engine.startRun(flow(), { input: { records: input } });
     return { run: started, summary: await engine.waitForRun(started.id) };
@@ -94,7 +108,7 @@ try {
   if (kind === 'warm') await throughSandbox(false);
   const last = (kind === 'sandbox' ? await throughSandbox() : await throughEngine(dir)) as Record<string, unknown> | undefined;
   const n = records - 1;
-  const want = kind === 'noop' ? { n } : { n, total: n * 2 + `Person ${n}`.length };
+  const want = noop ? { n } : { n, total: n * 2 + `Person ${n}`.length };
   for (const [k, v] of Object.entries(want)) if (last?.[k] !== v) throw new Error(`wrong output: ${k} = ${String(last?.[k])}, expected ${v}`);
   process.stdout.write(
     JSON.stringify({ system: 'conveyor', kind: kind === 'code' ? 'code' : `code-${kind}`, fastPath: true, records, concurrency: CONCURRENCY, ...measured, sandboxMessages: poolCounters().batches, peakRssMb: process.resourceUsage().maxRSS / 1024 }) + '\n',

@@ -38,7 +38,7 @@ function conveyor(records: number, kind: string, fast = true): CaseRun {
 }
 
 /** The code step's cases (bench/code-step.ts): the code step cold and warm, a no-op step (the engine's share), the sandbox alone. */
-function codeStep(records: number, kind: 'code' | 'warm' | 'noop' | 'sandbox'): CaseRun {
+function codeStep(records: number, kind: 'code' | 'warm' | 'noop' | 'sandbox' | 'steady' | 'noop-steady'): CaseRun {
   const out = execFileSync(process.execPath, [compiled.code!, String(records), kind], { encoding: 'utf8', maxBuffer: 16 << 20, stdio: ['ignore', 'pipe', 'inherit'] });
   return { ...(JSON.parse(out.trim().split('\n').pop()!) as CaseRun), loadavg: os.loadavg(), commit: commitMeasured() };
 }
@@ -57,6 +57,9 @@ function codeSteps(codeRecords: number): Array<[string, () => CaseRun]> {
     ['Conveyor code step, sandbox warm', () => codeStep(codeRecords, 'warm')],
     ['Node-RED function node', () => nodeRed(codeRecords, 'function')],
     ['Conveyor sandbox alone', () => codeStep(codeRecords, 'sandbox')],
+    ['Conveyor code step, steady', () => codeStep(codeRecords, 'steady')],
+    ['Node-RED function node, steady', () => nodeRed(codeRecords, 'function-steady')],
+    ['Conveyor no-op step, steady', () => codeStep(codeRecords, 'noop-steady')],
   ];
 }
 
@@ -84,7 +87,7 @@ function round(records: number, codeRecords: number, log: (s: string) => void): 
  * cases keep the figures of the last full run (bench/results/vs-node-red.json).
  */
 const CODE_ONLY = process.env.BENCH_NODE_RED_CASES === 'code';
-const isCodeCase = (r: CaseRun) => r.kind === 'function' || r.kind.startsWith('code');
+const isCodeCase = (r: CaseRun) => r.kind === 'function' || r.kind === 'function-steady' || r.kind.startsWith('code');
 const commitMeasured = () => execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
 
 export async function measureVsNodeRed(opts: { sizes: number[]; codeRecords: number; rounds: number; log: (s: string) => void }): Promise<VsNodeRed> {
@@ -169,6 +172,8 @@ export function vsNodeRedMarkdown(v: VsNodeRed, measuredOn: string, startup: Sta
     row('code step, sandbox warm vs Node-RED function node', pick(v, 'conveyor', 'code-warm', n), pick(v, 'node-red', 'function', n)),
     row('no-op step (the engine alone) vs Node-RED function node', pick(v, 'conveyor', 'code-noop', n), pick(v, 'node-red', 'function', n)),
     row('sandbox alone vs Node-RED function node', pick(v, 'conveyor', 'code-sandbox', n), pick(v, 'node-red', 'function', n)),
+    row('code step vs Node-RED function node, both steady (after 1,000 records)', pick(v, 'conveyor', 'code-steady', n), pick(v, 'node-red', 'function-steady', n)),
+    row('no-op step vs Node-RED function node, both steady', pick(v, 'conveyor', 'code-noop-steady', n), pick(v, 'node-red', 'function-steady', n)),
   ]);
   const codeCommit = v.runs.find((r) => r.kind === 'code')?.commit ?? v.commit;
   const codeShares = codeSizes.map((n) => codeShareText(v, n)).filter(Boolean).join('\n\n');
@@ -206,7 +211,13 @@ messages in memory only.
   (the first code step in a minute does). *Sandbox warm*: the same, once the worker has started and
   run as many records (not measured). *No-op step*: the same flow with a set-fields step that sets
   nothing — what the engine alone costs for the records, the code step's floor. *Sandbox alone*:
-  the records through the sandbox pool without the engine (worker start included).
+  the records through the sandbox pool without the engine (worker start included). *Steady*: the
+  code step and the no-op step after a run of 1,000 records through the same flow, engine and store
+  in the same process, and Node-RED's function node after 1,000 messages through the same flow (none
+  of it measured): what a record costs once each process is warm (its code compiled, the sandbox
+  started), as in a studio or a Node-RED that has been running. A fresh process pays a fixed cost
+  before that (Conveyor's about 0.5–1 s of CPU, mostly V8 compiling the engine's and the store's code
+  and starting the sandbox; Node-RED's under 0.1 s): the first rows carry it, spread over the records.
   \`BENCH_NODE_RED_CASES=code BENCH_ONLY=vs-node-red npm run bench\` measures only these.
 
 ${header}

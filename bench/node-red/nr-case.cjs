@@ -1,6 +1,8 @@
 // One Node-RED benchmark case in its own process (so CPU time and peak RSS are its own): Node-RED
 // embedded (RED.init / RED.start, no editor, no HTTP), a flow read from a flows file, N messages.
-//   node nr-case.cjs <function-chain|change-chain|jsonata-chain|function> <messages>
+//   node nr-case.cjs <function-chain|change-chain|jsonata-chain|function|function-steady> <messages>
+// function-steady: as function, after WARMUP messages went through the same flow (not measured),
+// as Conveyor's steady code-step cases warm up (bench/code-step.ts).
 // A function node emits the N messages (as Conveyor's run creates its N records) and the last node
 // calls `done` from the global context; CPU time (user + system, every thread of the process) and
 // wall time are measured from the first message to the last. Prints one JSON line.
@@ -11,7 +13,10 @@ const path = require('node:path');
 
 const NR_DIR = process.env.NODE_RED_DIR || path.join(__dirname, '..', '.node-red');
 const RED = require(require.resolve('node-red', { paths: [NR_DIR] }));
-const [kind, count] = [process.argv[2], Number(process.argv[3] ?? 10000)];
+const [caseName, count] = [process.argv[2], Number(process.argv[3] ?? 10000)];
+const steady = caseName === 'function-steady';
+const kind = steady ? 'function' : caseName;
+const WARMUP = 1000;
 const CHAIN = 10;
 
 /** The work of step i, as Conveyor's 10-step chain does it: f_i = n * i + $length(name). */
@@ -25,7 +30,8 @@ function stepNode(i, id, wires) {
 
 function flows() {
   const nodes = [{ id: 'tab', type: 'tab', label: 'bench' }];
-  const source = `global.get('started')();\nfor (let i = 0; i < ${count}; i++) node.send({ payload: { id: i, name: 'Person ' + i, email: 'p' + i + '@example.com', n: i } });\nreturn null;`;
+  const send = (n) => `for (let i = 0; i < ${n}; i++) node.send({ payload: { id: i, name: 'Person ' + i, email: 'p' + i + '@example.com', n: i } });\n`;
+  const source = `${steady ? `${send(WARMUP)}await global.get('warmedUp')();\n` : ''}global.get('started')();\n${send(count)}return null;`;
   nodes.push({ id: 'go', type: 'inject', z: 'tab', once: true, onceDelay: 0.1, repeat: '', props: [], wires: [['source']], x: 0, y: 0 });
   nodes.push({ id: 'source', type: 'function', z: 'tab', func: source, outputs: 1, wires: [['s1']], x: 50, y: 0 });
   const steps = kind === 'function' ? 1 : CHAIN;
@@ -49,6 +55,7 @@ let startedAt = 0;
 let cpuStart = null;
 let received = 0;
 let last = null;
+let warmed = null;
 const finished = new Promise((resolve) => {
   const settings = {
     userDir: dir,
@@ -63,7 +70,17 @@ const finished = new Promise((resolve) => {
         cpuStart = process.resourceUsage();
         startedAt = performance.now();
       },
+      // The warm-up's messages end first (each node handles its messages in order): then the measured ones.
+      warmedUp: () => new Promise((ready) => (warmed = ready)),
       done: (payload) => {
+        if (warmed) {
+          if (++received < WARMUP) return;
+          received = 0;
+          const ready = warmed;
+          warmed = null;
+          ready();
+          return;
+        }
         last = payload;
         if (++received === count) resolve();
       },
@@ -84,7 +101,7 @@ finished.then(async () => {
   const expected = kind === 'function' ? n * 2 + `Person ${n}`.length : kind === 'change-chain' ? n : n * CHAIN + `Person ${n}`.length;
   const got = kind === 'function' ? last.total : last[`f${CHAIN}`];
   if (got !== expected) throw new Error(`wrong result: f${CHAIN} = ${got}, expected ${expected}`);
-  process.stdout.write(JSON.stringify({ system: 'node-red', version: RED.version(), kind, records: count, seconds, cpuSeconds, peakRssMb: cpu.maxRSS / 1024 }) + '\n');
+  process.stdout.write(JSON.stringify({ system: 'node-red', version: RED.version(), kind: caseName, records: count, seconds, cpuSeconds, peakRssMb: cpu.maxRSS / 1024 }) + '\n');
   await RED.stop();
   rmSync(dir, { recursive: true, force: true });
   process.exit(0);
