@@ -138,6 +138,10 @@ function codeShareText(v: VsNodeRed, n: number): string {
   const [code, warm, noop, alone, nodeRedMs] = [cpu('conveyor', 'code'), cpu('conveyor', 'code-warm'), cpu('conveyor', 'code-noop'), cpu('conveyor', 'code-sandbox'), cpu('node-red', 'function')];
   if ([code, warm, noop, nodeRedMs].some(Number.isNaN)) return '';
   const ms = (x: number) => `${x.toFixed(3)} ms`;
+  const [steadyCode, steadyNoop, steadyNodeRed] = [cpu('conveyor', 'code-steady'), cpu('conveyor', 'code-noop-steady'), cpu('node-red', 'function-steady')];
+  const steady = [steadyCode, steadyNoop, steadyNodeRed].some(Number.isNaN)
+    ? ''
+    : ` Once each process is warm (the steady rows), a record costs the code step ${ms(steadyCode)} and the no-op step ${ms(steadyNoop)}, against Node-RED's ${ms(steadyNodeRed)}: ${f2(steadyCode / steadyNodeRed)}× and ${f2(steadyNoop / steadyNodeRed)}×.`;
   return `**Where the code step's CPU goes** (${n.toLocaleString('en-US')} records, medians above, per record): the engine's
 share — the no-op step — is ${ms(noop)}, ${f2(noop / nodeRedMs)}× Node-RED's whole function node (${ms(nodeRedMs)}); the code step adds
 ${ms(code - noop)} with its sandbox's start (a worker thread, QuickJS, the sealed context, and V8 warming up its
@@ -146,7 +150,7 @@ WebAssembly, spread over these records) and ${ms(warm - noop)} once the sandbox 
     noop >= 3 * nodeRedMs
       ? "the engine's share alone is above it, so the code step's target rests on the engine's per-step cost (issue 17, point 1)"
       : `the engine's share leaves ${ms(3 * nodeRedMs - noop)} for the sandbox`
-  }. The sandbox pool itself, before and after its records went in
+  }.${steady} The sandbox pool itself, before and after its records went in
 batches and its watchdog read shared memory (the pool of commit \`7155b9c\` and this one, side by side on
 2026-12-05, three interleaved runs of 5,000 records, 64 at once, a started worker, CPU per thread from
 \`/proc\`, load average 20–24): 0.034–0.058 ms a record warm (main thread 0.006–0.014, sandbox worker 0.020–0.028), against
