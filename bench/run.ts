@@ -310,7 +310,8 @@ ${vsNodeRedMarkdown(vsNodeRed, measuredOn['vs-node-red'], startup, measuredOn['s
 as the engine writes it, then archived; the other runs carry copies of its archive, attached to runs
 created through the store: the same bytes on disk and the same reads, built in ${fmt(storeMemory.history.buildSeconds)} s instead of hours).
 Every figure is measured in the same run next to an empty store. The studio is started as a process
-(\`bin/conveyor.js serve\`, from the sources) three times on each folder, alternately: time until
+(\`bin/conveyor.js serve\`, the compiled build as it ships — since 2026-12-05, evening; from the sources
+under tsx before, which held the loader and every package at idle) three times on each folder, alternately: time until
 \`/api/health\` answers, and its RSS after 5 s idle (medians). The chain runs in a child process of its
 own on each store (CPU = user + system time), compiled as the studio's server is (since 2026-12-05,
 later: \`scripts/server-build-options.mjs\`, the packages a run of set-fields steps never uses loading on
