@@ -170,7 +170,6 @@ function ensureServerBuild(): void {
 
 /** Starts the studio on `dataDir`, times it to a healthy /api/health, waits idle, reads its RSS. */
 async function studio(dataDir: string): Promise<{ healthyMs: number; idleRssMb: number }> {
-  ensureServerBuild();
   const t0 = performance.now();
   const proc = spawn(process.execPath, ['bin/conveyor.js', 'serve'], {
     env: { ...process.env, DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', CONVEYOR_FROM_BUILD: '1' },
@@ -226,6 +225,7 @@ async function main(): Promise<void> {
   const historyDir = path.join(root, 'history');
   try {
     compiled = await compiledCase('store-memory');
+    ensureServerBuild();
     const load0 = os.loadavg();
     process.stderr.write(`store memory: building ${runs} runs × ${perRun} records of history… `);
     const t0 = performance.now();

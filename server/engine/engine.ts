@@ -29,6 +29,7 @@ import { flowCalls, type CallerSettings, type ChildRunHost } from './child-runs.
 import { StallWatch, stallFromEnv, type RunProgress } from './stall-watch.ts';
 import { graceFromEnv, type StepWatch } from './watchdog.ts';
 import { applyReviewAction, checkReviewRequest, type ReviewAction, type ReviewItem, type ReviewOptions, type ReviewResult } from './review-actions.ts';
+import { isoAt } from './iso-time.ts';
 import type { RunSummary } from '../contract/wire/runs.ts';
 import type { ActiveRunInfo } from '../contract/wire/monitoring.ts';
 export type { ActiveRunInfo };
@@ -635,7 +636,7 @@ export class Engine {
         if (rec.status === 'pending') {
           const startedAt = await pace(rec.index);
           if (startedAt === null) break;
-          rec.startedAt = new Date(startedAt).toISOString();
+          rec.startedAt = isoAt(startedAt);
         }
         let end: Awaited<ReturnType<typeof walkRecord>>;
         try {

@@ -793,8 +793,9 @@ export class Applier {
     // A record that runs on, with nothing that needs its row now: held back (see `deferred`). Its audit
     // event (the record's start) is written now, in the order events happen, when the record exists.
     const event = u.length > RECORD_UPDATE_LENGTH;
-    if (!rows && !TERMINAL_STATUSES.has(u[2] as string) && !this.recordsWithRows(key).has(u[1] as number) && (!event || this.recordExists(key, u[1] as number) !== null)) {
-      if (event && this.recordExists(key, u[1] as number)) this.sql.run(SQL_INSERT_EVENT, [key, u[1], u[10], u[11], u[12], u[13], u[14], u[15], u[16]]);
+    const exists = event ? this.recordExists(key, u[1] as number) : null;
+    if (!rows && !TERMINAL_STATUSES.has(u[2] as string) && !this.recordsWithRows(key).has(u[1] as number) && (!event || exists !== null)) {
+      if (exists) this.insertEvent(key, u);
       const before = this.deferred.get(id);
       const values: Param[] = before ? before.values.slice() : [null, null, null, null, null];
       for (let bit = 0; bit < RECORD_OPTIONAL_COLUMNS.length; bit++) if (mask & (1 << bit)) values[bit] = u[5 + bit];
@@ -845,9 +846,12 @@ export class Applier {
       }
     }
     // The audit event, only for a record that exists (like the update itself).
-    if (u.length > RECORD_UPDATE_LENGTH && updated) {
-      this.sql.run(SQL_INSERT_EVENT, [key, u[1], u[10], u[11], u[12], u[13], u[14], u[15], u[16]]);
-    }
+    if (event && updated) this.insertEvent(key, u);
+  }
+
+  /** The audit event a record update carries (`recordUpdateParams`: its fields after the update's). */
+  private insertEvent(key: number, u: Param[]): void {
+    this.sql.run(SQL_INSERT_EVENT, [key, u[1], u[10], u[11], u[12], u[13], u[14], u[15], u[16]]);
   }
 
   /**
