@@ -83,11 +83,12 @@ class Durations {
   }
 }
 
-export function applySpill(sql: Sql, key: number | null, archived: boolean, op: SpillOp): void {
+/** `hasRows`: whether record `idx` may have rows in the steps table (the others' steps were held, never inserted). */
+export function applySpill(sql: Sql, key: number | null, archived: boolean, op: SpillOp, hasRows: (idx: number) => boolean): void {
   if (key === null) throw new Error(`there is no run ${JSON.stringify(op[1])}`);
   if (archived) throw new Error(`run ${op[1]} is archived: its steps are in its archive`);
   for (const [idx, seg, offset, length, lastSeq, steps, timings] of op[2]) {
-    sql.run(SQL_SPILL_DELETE, [key, idx, lastSeq]);
+    if (hasRows(idx)) sql.run(SQL_SPILL_DELETE, [key, idx, lastSeq]);
     sql.run(
       'INSERT OR REPLACE INTO spilled_steps (run_key, record_idx, seg, offset, length, last_seq, steps, timings) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
       [key, idx, seg, offset, length, lastSeq, steps, timings],
