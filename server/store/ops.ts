@@ -16,7 +16,7 @@ import { applyArchive, archiveRefOf, restoreRun, type ArchiveOp } from './archiv
 import { applySpill, SQL_SPILL_DELETE, SQL_SPILL_STEPS_IN, SQL_SPILL_STEPS_OF, type SpillOp } from './archive/spill.ts';
 import type { SqlValue } from 'sql.js';
 import { checkpointAround, emittedData, fromStepEntry, stepEntry } from './step-frame.ts';
-import { outputByReference } from './output-ref.ts';
+import { keptByReference } from './output-ref.ts';
 
 export type Op =
   /** putFlow: id, name, doc JSON, time. */
@@ -295,17 +295,17 @@ const SQL_INSERT_LOG = `INSERT INTO logs (run_key, record_idx, node_id, level, m
 /**
  * One UPDATE per combination of optional fields: only the columns that change are written. Setting the
  * error also sets `error_code` (bound right after the error), what the review queue filters on. A step
- * commit that sets the output may keep it by reference to the step (output-ref.ts): its variant binds
- * the step's output text and seq after the other parameters.
+ * commit whose output is kept by reference to its step (output-ref.ts) empties the output column: its
+ * variant binds the step's seq after the other parameters (the output's own is bound null, unread).
  */
-function recordUpdate(mask: number, byStep: boolean): string {
+function recordUpdate(mask: number, byRef: boolean): string {
   let sql = 'UPDATE records SET status = ?3, checkpoint = CAST(?4 AS TEXT)';
   let n = 5;
   const last = 5 + RECORD_OPTIONAL_COLUMNS.length + 1;
   RECORD_OPTIONAL_COLUMNS.forEach((col, bit) => {
     if (mask & (1 << bit)) {
       const value = `CAST(?${n++} AS TEXT)`;
-      if (col === 'output') sql += `, ${byStep ? outputByReference('?3', value, `CAST(?${last + 1} AS TEXT)`, `?${last + 2}`) : `output = ${value}, output_step = 0`}`;
+      if (col === 'output') sql += byRef ? `, output = NULL, output_step = ?${last + 1}` : `, output = ${value}, output_step = 0`;
       else sql += `, ${col} = ${value}`;
       if (col === 'error') sql += `, error_code = ?${n++}`;
     }
@@ -313,8 +313,8 @@ function recordUpdate(mask: number, byStep: boolean): string {
   return `${sql} WHERE run_key = ?1 AND idx = ?2`;
 }
 const recordUpdateSql: string[] = Array.from({ length: 1 << RECORD_OPTIONAL_COLUMNS.length }, (_, mask) => recordUpdate(mask, false));
-const recordStepUpdateSql: string[] = Array.from({ length: 1 << RECORD_OPTIONAL_COLUMNS.length }, (_, mask) => recordUpdate(mask, true));
-/** Where the step's output text and seq are bound in `recordStepUpdateSql` (after every optional field and the error code). */
+const recordByRefUpdateSql: string[] = Array.from({ length: 1 << RECORD_OPTIONAL_COLUMNS.length }, (_, mask) => recordUpdate(mask, true));
+/** Where the step's seq is bound in `recordByRefUpdateSql` (after every optional field and the error code). */
 const STEP_PARAMS_AT = 5 + RECORD_OPTIONAL_COLUMNS.length + 1;
 
 /**
@@ -326,7 +326,7 @@ const STEP_PARAMS_AT = 5 + RECORD_OPTIONAL_COLUMNS.length + 1;
 const RECORD_UPDATE_EXEMPT: ReadonlySet<string> = new Set([
   SQL_INSERT_STEP,
   ...recordUpdateSql,
-  ...recordStepUpdateSql,
+  ...recordByRefUpdateSql,
   SQL_INSERT_EVENT,
   SQL_PUT_ROW,
   SQL_DROP_ROW,
@@ -815,22 +815,22 @@ export class Applier {
       this.undo?.push(() => this.deferred.set(id, held));
     }
     const columns = held ? mask | held.mask : mask;
+    const byRef = step !== undefined && (mask & 1) === 1 && keptByReference(u[2], u[5], step[10]);
     const text = this.text.reset();
     const params: Array<Param | Uint8Array> = [key, u[1], u[2], text.of(u[3])];
     for (let bit = 0; bit < RECORD_OPTIONAL_COLUMNS.length; bit++) {
       if (columns & (1 << bit)) {
         const value = mask & (1 << bit) ? u[5 + bit] : held!.values[bit];
-        params.push(text.of(value));
+        params.push(byRef && bit === 0 ? null : text.of(value));
         if (bit === 1) params.push(errorCode(value));
       }
     }
-    const byStep = step !== undefined && (mask & 1) === 1 && u[5] !== null;
-    if (byStep) {
-      // Numbered parameters: the step's output text and seq go at fixed places after the optional ones.
+    if (byRef) {
+      // Numbered parameters: the step's seq goes at a fixed place after the optional ones.
       while (params.length < STEP_PARAMS_AT) params.push(null);
-      params.push(text.of(step[10]), step[2]);
+      params.push(step[2]);
     }
-    this.sql.run((byStep ? recordStepUpdateSql : recordUpdateSql)[columns], params);
+    this.sql.run((byRef ? recordByRefUpdateSql : recordUpdateSql)[columns], params);
     const updated = this.sql.changes() > 0;
     if (updated && TERMINAL_STATUSES.has(u[2] as string)) {
       let list = this.finals.get(key);

@@ -16,16 +16,25 @@
 import { REVIEW_STATUSES, TERMINAL_RECORD_STATUSES } from '../contract/status.ts';
 
 /** Final statuses no review action leaves: their outputs may be kept by reference. */
-const FINAL = TERMINAL_RECORD_STATUSES.filter((s) => !(REVIEW_STATUSES as readonly string[]).includes(s));
+const FINAL: ReadonlySet<string> = new Set(TERMINAL_RECORD_STATUSES.filter((s) => !(REVIEW_STATUSES as readonly string[]).includes(s)));
 
 /**
- * The SET clause for a step commit's output: `status`, `output`, `stepOutput` and `stepSeq` are SQL
- * parameter references (the record's new status, its output text, the step's output text, its seq).
+ * Whether a step commit that sets a record's output keeps it by reference: the record becomes `status`,
+ * a final one, and `stepOutput` (the step's output as text) is one item `{"port": …, "data": D}` whose
+ * D is exactly `output` (the output's text). Told by the text alone, with nothing parsed: the step's
+ * output and the record's output are both `JSON.stringify` texts (live, and as replay rebuilds them), so
+ * the step's text is `[{"port":P,"data":` + output + `}]` with P a JSON string exactly when it emitted
+ * one item whose data is the output. SQLite decided it in the UPDATE before, parsing the step's output
+ * four times (json_array_length and `->`, each in two CASEs) after it was bound a second time.
  */
-export function outputByReference(status: string, output: string, stepOutput: string, stepSeq: string): string {
-  const same = `(${status} IN (${FINAL.map((s) => `'${s}'`).join(', ')}) AND json_array_length(${stepOutput}) = 1 AND (${stepOutput} -> '$[0].data') = ${output})`;
-  return `output = CASE WHEN ${same} THEN NULL ELSE ${output} END, output_step = CASE WHEN ${same} THEN ${stepSeq} ELSE 0 END`;
+export function keptByReference(status: unknown, output: unknown, stepOutput: unknown): boolean {
+  if (typeof output !== 'string' || typeof stepOutput !== 'string' || !FINAL.has(status as string)) return false;
+  const head = ONE_ITEM_HEAD.exec(stepOutput);
+  return head !== null && head[0].length + output.length + 2 === stepOutput.length && stepOutput.endsWith('}]') && stepOutput.startsWith(output, head[0].length);
 }
+
+/** The text before the data of a step output of one item: `[{"port":` a JSON string `,"data":`. */
+const ONE_ITEM_HEAD = /^\[\{"port":"(?:[^"\\]|\\.)*","data":/;
 
 /** The data of a step's one emitted item, from its output (parsed JSON, or its text), or null. */
 export function firstItemData(output: unknown): unknown {
