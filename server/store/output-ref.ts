@@ -7,11 +7,11 @@
  * (nulling the output later, at the spill, was tried: the rows shrank but their pages stayed, half empty,
  * and the database did not get smaller — 88 MB either way for 100,000 records of the 10-step chain).
  *
- * Decided inside the record's UPDATE, by SQLite, from the op's own values (live and on replay alike):
- * the record becomes `success` or `skipped` (no review action starts from those, and only the rows of
+ * Decided by the applier from the op's own values (live and on replay alike, `keptByReference`): the
+ * record becomes `success` or `skipped` (no review action starts from those, and only the rows of
  * `failed` and `needs_review` records stay in the database once the run is archived), the step emitted
- * one item, and that item's data as JSON text (`->`) is the output's text. Any other write of the output
- * sets the column and clears `output_step`.
+ * one item, and that item's data as JSON text is the output's text. Any other write of the output sets
+ * the column and clears `output_step`.
  */
 import { REVIEW_STATUSES, TERMINAL_RECORD_STATUSES } from '../contract/status.ts';
 

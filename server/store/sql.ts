@@ -126,12 +126,22 @@ export class Sql {
     return result;
   }
 
-  /** Commits the transaction `batch` keeps open, if any. */
+  /**
+   * Commits the transaction `batch` keeps open, if any. A COMMIT that fails (out of memory, an I/O
+   * error of sql.js's in-memory file) leaves the batches since the last commit undone or in doubt:
+   * rolled back here and reported as `TransactionLost`, never left open behind a closed flag (the next
+   * batch's BEGIN failed then) nor gone on without (the store stops writing until reopened from its files).
+   */
   commit(): void {
     if (!this.open) return;
     this.open = false;
     this.batches = 0;
-    this.db.exec('COMMIT');
+    try {
+      this.db.exec('COMMIT');
+    } catch (cause) {
+      this.rollback();
+      throw new TransactionLost(cause);
+    }
   }
 
   rollback(): void {

@@ -82,6 +82,33 @@ describe('Sql.batch', () => {
     expect(rows(sql)).toEqual([5]);
   });
 
+  it('says so when a COMMIT fails, whether it comes with the 32nd batch or is asked for; the next batch starts afresh', async () => {
+    const SQL = await loadSqlJs();
+    const sql = new Sql(new SQL.Database());
+    // A deferred foreign key is checked at COMMIT: a dangling one makes the COMMIT fail.
+    sql.db.exec('PRAGMA foreign_keys = ON; CREATE TABLE p (id INTEGER PRIMARY KEY); CREATE TABLE c (x INTEGER PRIMARY KEY, pid INTEGER REFERENCES p (id) DEFERRABLE INITIALLY DEFERRED)');
+    const child = (x: number, pid: number) => sql.run('INSERT INTO c (x, pid) VALUES (?, ?)', [x, pid]);
+    sql.db.exec('INSERT INTO p (id) VALUES (1)');
+    sql.batch(() => child(1, 99));
+    expect(() => sql.commit()).toThrow(TransactionLost);
+    expect(sql.all('SELECT x FROM c', [])).toEqual([]);
+    // 31 batches, then a 32nd whose commit fails: the 31 go with it.
+    for (let i = 2; i <= 32; i++) sql.batch(() => child(i, 1));
+    let lost: unknown = null;
+    try {
+      sql.batch(() => child(33, 99));
+    } catch (err) {
+      lost = err;
+    }
+    expect(lost).toBeInstanceOf(TransactionLost);
+    expect((lost as Error).message).toMatch(/FOREIGN KEY constraint failed.*journal still holds them/);
+    // Nothing half-done is left open: a new batch begins a new transaction, from the last commit.
+    expect(sql.all('SELECT count(*) FROM c', [])[0][0]).toBe(0);
+    sql.batch(() => child(40, 1));
+    sql.commit();
+    expect(sql.all('SELECT x FROM c', []).map((r) => r[0])).toEqual([40]);
+  });
+
   it("the applier does not replay a batch whose transaction SQLite ended: it throws, as the earlier batches are gone too", async () => {
     // The applier of a real store, fed directly (its journal plays no part here).
     const store = await openSqlJsStore(tempDir(), { archiveAfterMs: null });
