@@ -131,4 +131,45 @@ JSONata chain of 10,000 records 4.16 → 3.71 s (0.88); at 100,000 records 38.7 
 pays a fixed cost first — about 0.5–1 s of CPU for the first thousand records, most of it V8 compiling
 the engine's and the store's code on other threads (\`--trace-opt\`: 245 TurboFan compilations, 1.24 s,
 in a 10,000-record chain) — which the steady code-step cases leave out, on both sides.
+
+**The session after (2026-12-05, night)**: two statements fewer a record, and where the durable CPU goes.
+
+- *Only records that may have rows in the steps table look their step seqs up, or have rows deleted
+  when spilled* (\`Applier.stepRowsOf\`, read once per run): a snapshot inserts the held steps, after
+  which every later record of the run paid both — 39,000 of 130,000 statements of a 20,000-record no-op
+  run.
+- *Whether a finished record's output is kept by reference is told from the texts by the applier*
+  (\`keptByReference\`, output-ref.ts), not by SQLite parsing the step's output four times in the
+  record's UPDATE after binding it a second time.
+
+Side by side (bundles of \`0bd90a5\` and \`faa0f1a\`, alternating, a process each): the no-op step of
+20,000 records, steady, paired CPU ratio 0.955 over 5 rounds and 0.972 over 7 (load 1.9–2.0); the
+JSONata chain of 10,000 records 0.987 (5 rounds); at 100,000 records 32.8 → 31.6 s (medians of 3,
+paired 1.01: inside this machine's noise).
+
+**Where the durable CPU goes** (the 10-step chain of 10,000 records, CPU of the whole process, bundles
+of \`faa0f1a\` with parts of the store taken out — measurements only, nothing of it shipped):
+
+| what runs | CPU | per step |
+| --- | ---: | ---: |
+| the engine alone (step commits and record updates answered at once, nothing serialized or written) | 0.72–0.88 s | 7 µs |
+| … and each step's journal entry made (\`commitStepOp\` + \`encodeOp\`), not written | 1.23–1.31 s | 11 µs |
+| … and the journal written and synced, nothing applied to the database | 2.06–2.09 s | 19 µs |
+| the store as it is (applied to sql.js, steps spilled to their segments) | 3.4–3.5 s | 31 µs |
+| Node-RED's function chain, for comparison (this page's table) | 1.72 s | 16 µs |
+
+The engine alone is half Node-RED's function chain; making and writing the journal entries alone
+(no database) is already 1.2× it. Per step: serializing 4.5–5.4 µs (the output's JSON, the checkpoint
+around it, the entry's head — \`JSON.stringify\` itself most of it, measured 200,000 calls at a time),
+deflating the journal's packed frames 1.3–1.9 µs, writing, syncing and waking the walks 3–4 µs; then
+the database and the spill 11–12 µs. So issue 17's point 1 (at most Node-RED's CPU) asks the whole
+durable path — serialize, frame, write, index — to cost under about 8 µs a step, less than the entries
+cost to serialize now.
+
+**SQLite native instead of WebAssembly** (a prototype, not shipped: sql.js's API over better-sqlite3
+12, which builds here, with the store unchanged; statements rewritten to named parameters by the
+adapter): the JSONata chain of 10,000 records paired CPU 0.93, the no-op step of 20,000 records 0.88
+(5 rounds each, load 1.1–1.3). Per record the statements themselves are about 1.8× faster natively
+(40,000 records: insert, two events, update — 470 → 260 ms), but they are a fifth to a third of a
+run's CPU: with a native SQLite the chain would stay near 2× Node-RED's function chain.
 `;
