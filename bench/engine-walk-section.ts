@@ -78,6 +78,15 @@ rm -rf .tmp/prof && node --cpu-prof --cpu-prof-interval 250 --cpu-prof-dir=.tmp/
 node bench/cpu-profile.mjs .tmp/prof 40
 \`\`\`
 
+How much each part of the durable path costs, without a profiler's overhead: \`BENCH_DURABLE\` runs
+the same case with the store cut short — \`engine\` (step commits answered at once), \`entries\` (each
+step's journal entry made, not written), \`journal\` (written and synced, not applied to the database),
+\`all\` (the default). Alternate them, a process each (figures: "The embedded store's own costs"):
+
+\`\`\`sh
+for part in engine entries journal all; do BENCH_DURABLE=$part node .tmp/prof-build/chain.mjs 10000 64 jsonata; done
+\`\`\`
+
 Other cases the same way: \`bench/engine-chain.ts 10000 64 field\` (the fast path), \`… 5000 64 code\`
 (the code step; its sandbox runs in worker threads, whose profiles are written to the same folder),
 \`bench/code-step.ts 5000 noop\` (the engine with a step that does nothing),

@@ -148,7 +148,8 @@ JSONata chain of 10,000 records 0.987 (5 rounds); at 100,000 records 32.8 → 31
 paired 1.01: inside this machine's noise).
 
 **Where the durable CPU goes** (the 10-step chain of 10,000 records, CPU of the whole process, bundles
-of \`faa0f1a\` with parts of the store taken out — measurements only, nothing of it shipped):
+of \`faa0f1a\` with parts of the store cut short — \`BENCH_DURABLE\` in \`bench/engine-chain.ts\`, a
+measurement, nothing a user can turn off):
 
 | what runs | CPU | per step |
 | --- | ---: | ---: |
