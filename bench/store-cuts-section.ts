@@ -132,7 +132,7 @@ pays a fixed cost first — about 0.5–1 s of CPU for the first thousand record
 the engine's and the store's code on other threads (\`--trace-opt\`: 245 TurboFan compilations, 1.24 s,
 in a 10,000-record chain) — which the steady code-step cases leave out, on both sides.
 
-**The session after (2026-12-05, night)**: two statements fewer a record, and where the durable CPU goes.
+**The session after (2026-12-05, night)**: two statements fewer a record, a database file that grows by doubling, and where the durable CPU goes.
 
 - *Only records that may have rows in the steps table look their step seqs up, or have rows deleted
   when spilled* (\`Applier.stepRowsOf\`, read once per run): a snapshot inserts the held steps, after
@@ -142,7 +142,14 @@ in a 10,000-record chain) — which the steady code-step cases leave out, on bot
   (\`keptByReference\`, output-ref.ts), not by SQLite parsing the step's output four times in the
   record's UPDATE after binding it a second time.
 
-Side by side (bundles of \`0bd90a5\` and \`faa0f1a\`, alternating, a process each): the no-op step of
+- *sql.js's in-memory database file doubles as it grows* (\`server/store/sqljs-glue.ts\`) instead of
+  growing by an eighth past 1 MB, each growth copying the whole file: a no-op run of 20,000 records
+  copied it 27 times (81 MB allocated, 134 ms measured around the copies). Side by side with
+  \`3bcfe54\`: the no-op step of 20,000 records paired CPU 0.920 (7 rounds, load 1.5), steady (after a
+  1,000-record run, the file grows over both) 0.861 (5 rounds, load 1.8); the 10-step chain, whose steps
+  never enter sql.js, unchanged (1.01, measured with the change made in \`node_modules\`).
+
+Side by side (bundles of \`0bd90a5\` and \`faa0f1a\`, alternating, a process each): the first two cuts — the no-op step of
 20,000 records, steady, paired CPU ratio 0.955 over 5 rounds and 0.972 over 7 (load 1.9–2.0); the
 JSONata chain of 10,000 records 0.987 (5 rounds); at 100,000 records 32.8 → 31.6 s (medians of 3,
 paired 1.01: inside this machine's noise).

@@ -2,12 +2,15 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import type { SqlJsStatic } from 'sql.js';
+import { loadSqlJsGlue } from './sqljs-glue.ts';
 
 const require = createRequire(import.meta.url);
 
 let loading: Promise<SqlJsStatic> | null = null;
 /** The WebAssembly memory of the loaded instance (SQLite's heap: page cache, statements, sorting). */
 let heap: WebAssembly.Memory | null = null;
+/** Whether the loaded glue's database file doubles as it grows (sqljs-glue.ts). */
+let doubling = false;
 
 type InitConfig = {
   locateFile?: (file: string) => string;
@@ -16,7 +19,9 @@ type InitConfig = {
 
 export function loadSqlJs(): Promise<SqlJsStatic> {
   if (!loading) {
-    const initSqlJs = require('sql.js') as (config?: InitConfig) => Promise<SqlJsStatic>;
+    const glue = loadSqlJsGlue();
+    doubling = glue.doubling;
+    const initSqlJs = glue.init as (config?: InitConfig) => Promise<SqlJsStatic>;
     const wasmPath = require.resolve('sql.js/dist/sql-wasm.wasm');
     // The module is instantiated here (as sql.js would) to keep a handle on its memory: that heap
     // only grows, and the memory benchmark reports it apart from the JS heap (bench/store-memory.ts).
@@ -43,4 +48,9 @@ export function loadSqlJs(): Promise<SqlJsStatic> {
 /** Bytes of SQLite's WebAssembly heap now (it never shrinks), or null before sql.js is loaded. */
 export function sqlJsHeapBytes(): number | null {
   return heap ? heap.buffer.byteLength : null;
+}
+
+/** Whether sql.js was loaded with its database file doubling as it grows (sqljs-glue.ts); false before it is loaded. */
+export function sqlJsFileDoubles(): boolean {
+  return doubling;
 }
