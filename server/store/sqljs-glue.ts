@@ -4,8 +4,9 @@
  * instead of growing by an eighth once past 1 MB. Each growth allocates a new array and copies the
  * whole file into it, so a file growing from 2 to 20 MB was copied 27 times (81 MB allocated, 134 ms
  * of a 20,000-record no-op run measured around the copies); doubling copies it a few times. Side by
- * side (a trigger and a step that sets nothing, 20,000 records, a process each, 7 rounds): paired CPU
- * 0.94; a 10-step chain of 10,000 records, whose steps never enter sql.js, unchanged (1.01). The
+ * side (a trigger and a step that sets nothing, 20,000 records, a process each): paired CPU 0.92 (7
+ * rounds), 0.86 once warm (5 rounds; the file grows over a first run too); a 10-step chain of 10,000
+ * records, whose steps never enter sql.js, unchanged (0.99). The
  * capacity is address space until written: RSS grows with what is written, as before.
  *
  * The change is found by its exact text. Any other glue (another sql.js version) is loaded as shipped,
