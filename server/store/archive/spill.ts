@@ -182,10 +182,12 @@ export class StepSpill {
 
   /** Steps and bytes spilled for a run (for its size). */
   size(key: number): { steps: number; bytes: number } {
-    const steps = this.sql.one('SELECT coalesce(sum(steps), 0) FROM spilled_steps WHERE run_key = ?', [key]);
     // Records sharing a frame name it each: its bytes counted once.
-    const bytes = this.sql.one('SELECT coalesce(sum(length), 0) FROM (SELECT DISTINCT seg, offset, length FROM spilled_steps WHERE run_key = ?)', [key]);
-    return { steps: Number(steps?.[0] ?? 0), bytes: Number(bytes?.[0] ?? 0) };
+    const r = this.sql.one(
+      'SELECT coalesce(sum(steps), 0), (SELECT coalesce(sum(length), 0) FROM (SELECT DISTINCT seg, offset, length FROM spilled_steps WHERE run_key = ?1)) FROM spilled_steps WHERE run_key = ?1',
+      [key],
+    );
+    return { steps: Number(r?.[0] ?? 0), bytes: Number(r?.[1] ?? 0) };
   }
 
   /** Starts writing a batch when enough records finished (called after each group commit). */

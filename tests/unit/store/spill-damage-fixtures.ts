@@ -40,11 +40,14 @@ export function spilledRefs(store: SqlJsStore, runId: string): Map<number, { seg
   return new Map(rows.map((r) => [Number(r[0]), { seg: Number(r[1]), offset: Number(r[2]), length: Number(r[3]), steps: Number(r[4]) }]));
 }
 
-/** The records each frame is named by (key "seg:offset:length"), from `spilledRefs`. */
+/** A frame's key in `recordsByFrame`: "seg:offset:length". */
+export const frameKey = (r: { seg: number; offset: number; length: number }): string => `${r.seg}:${r.offset}:${r.length}`;
+
+/** The records each frame is named by (key `frameKey`), from `spilledRefs`. */
 export function recordsByFrame(refs: ReturnType<typeof spilledRefs>): Map<string, number[]> {
   const out = new Map<string, number[]>();
   for (const [record, r] of refs) {
-    const key = `${r.seg}:${r.offset}:${r.length}`;
+    const key = frameKey(r);
     const list = out.get(key);
     if (list) list.push(record);
     else out.set(key, [record]);

@@ -20,7 +20,7 @@ import { JSON_COLUMNS, rowJson } from '../../../server/store/archive/rows-json.t
 import { FRAME_RECORDS, type SpillOp, spillDirName, STEPS_PREFIX } from '../../../server/store/archive/spill.ts';
 import { doneUpdate, removeTempDirs, stepRow, stepUpdate, tempDir } from './fixtures.ts';
 import { everything, finishedRun } from './archive-fixtures.ts';
-import { recordsByFrame, segmentFrames, spilledRefs } from './spill-damage-fixtures.ts';
+import { frameKey, recordsByFrame, segmentFrames, spilledRefs } from './spill-damage-fixtures.ts';
 
 afterEach(removeTempDirs);
 
@@ -52,7 +52,7 @@ function framesOnDisk(storeDir: string, runId: string): Map<string, number[]> {
   const out = new Map<string, number[]>();
   for (const { file } of segmentFiles(storeDir, runId)) {
     const seg = Number(/steps-(\d+)\.seg$/.exec(file)![1]);
-    for (const f of segmentFrames(file)) out.set(`${seg}:${f.offset}:${f.length}`, f.records);
+    for (const f of segmentFrames(file)) out.set(frameKey({ seg, offset: f.offset, length: f.length }), f.records);
   }
   return out;
 }
@@ -61,6 +61,21 @@ function framesOnDisk(storeDir: string, runId: string): Map<string, number[]> {
 async function reads(store: SqlJsStore, runId: string, n: number) {
   const all = await everything(store, runId, n);
   return { ...all, stepTimings: all.stepTimings.map((t) => ({ ...t, durations: [...t.durations].sort((a, b) => a - b) })) };
+}
+
+/**
+ * The same finished run of `n` records in a store that never spills (the reference, left open, and
+ * what it reads) and in a store of its own spilling every `spillBatch` finished records.
+ */
+async function referenceAndStore(runId: string, n: number, spillBatch: number) {
+  const reference = await open(tempDir(), NEVER);
+  await finishedRun(reference, runId, n);
+  const expected = await reads(reference, runId, n);
+  const dataDir = tempDir();
+  const storeDir = path.join(dataDir, 'store');
+  const store = await open(storeDir, spillBatch);
+  await finishedRun(store, runId, n);
+  return { reference, expected, dataDir, storeDir, store };
 }
 
 /** A record retried after it finished: a running step, then a last one that ends it again. */
@@ -72,15 +87,9 @@ async function retry(store: SqlJsStore, runId: string, idx: number): Promise<voi
 describe('records sharing frames in the step segments', () => {
   it(`40 records spilled in one batch share ${Math.ceil(40 / FRAME_RECORDS)} frames (at most ${FRAME_RECORDS} records each); every record reads its own steps exactly: live, after a restart, once archived`, async () => {
     const N = 40;
-    const reference = await open(tempDir(), NEVER);
-    await finishedRun(reference, 'run-s', N);
-    const expected = await reads(reference, 'run-s', N);
+    const { reference, expected, dataDir, storeDir, store: spilling } = await referenceAndStore('run-s', N, N);
     await reference.close();
-
-    const dataDir = tempDir();
-    const storeDir = path.join(dataDir, 'store');
-    let store = await open(storeDir, N);
-    await finishedRun(store, 'run-s', N);
+    let store = spilling;
     await settle(store);
 
     const refs = spilledRefs(store, 'run-s');
@@ -113,20 +122,14 @@ describe('records sharing frames in the step segments', () => {
 
   it('records retried after their spill read their earlier steps then their new ones; the records that shared their old frame read theirs unchanged', async () => {
     const N = 30;
-    const reference = await open(tempDir(), NEVER);
-    await finishedRun(reference, 'run-r', N);
-    const first = await reads(reference, 'run-r', N);
-
-    const dataDir = tempDir();
-    const storeDir = path.join(dataDir, 'store');
-    let store = await open(storeDir, 10);
-    await finishedRun(store, 'run-r', N);
+    const { reference, expected: first, dataDir, storeDir, store: spilling } = await referenceAndStore('run-r', N, 10);
+    let store = spilling;
     await settle(store);
     await store.close();
 
     store = await open(storeDir, 2);
     const before = spilledRefs(store, 'run-r');
-    const oldFrame = `${before.get(13)!.seg}:${before.get(13)!.offset}:${before.get(13)!.length}`;
+    const oldFrame = frameKey(before.get(13)!);
     const sharers = recordsByFrame(before).get(oldFrame)!;
     // 13 and 17 shared a frame with other records.
     expect(sharers).toContain(17);
@@ -141,7 +144,7 @@ describe('records sharing frames in the step segments', () => {
 
     // The two retried records spilled again, together, in a new frame holding their earlier rows and their new ones.
     const after = spilledRefs(store, 'run-r');
-    const newFrame = `${after.get(13)!.seg}:${after.get(13)!.offset}:${after.get(13)!.length}`;
+    const newFrame = frameKey(after.get(13)!);
     expect(newFrame).not.toBe(oldFrame);
     expect(recordsByFrame(after).get(newFrame)).toEqual([13, 17]);
     expect([after.get(13)!.steps, after.get(17)!.steps]).toEqual([5, 5]);
@@ -173,18 +176,11 @@ describe('records sharing frames in the step segments', () => {
 
   it('frames written one record each (the format before frames were shared) still read: each record its rows, live, after a restart, once retried and once archived', async () => {
     const N = 12;
-    const reference = await open(tempDir(), NEVER);
-    await finishedRun(reference, 'run-o', N);
-    const expected = await reads(reference, 'run-o', N);
-
-    const dataDir = tempDir();
-    const storeDir = path.join(dataDir, 'store');
-    let store = await open(storeDir, NEVER);
-    await finishedRun(store, 'run-o', N);
-    await store.close();
+    const { reference, expected, dataDir, storeDir, store: unspilled } = await referenceAndStore('run-o', N, NEVER);
+    await unspilled.close();
 
     // Spilled by hand as the store did before: one frame per record, then one 'P' op naming each.
-    store = await open(storeDir, NEVER);
+    let store = await open(storeDir, NEVER);
     const sql = sqlOf(store);
     const key = keyOf(store, 'run-o');
     const dir = path.join(storeDir, ARCHIVES_DIR, spillDirName('run-o'));
