@@ -9,6 +9,9 @@
 //   warm      as `code`, after N records went through the sandbox alone (not measured): the
 //             code step once its worker has started and warmed up, as in a studio that ran code
 //             in the last minute (a worker idle for a minute ends)
+//   restarted as `sandbox`, after N records went through the sandbox and a Stop ended its worker
+//             (not measured): the records meet a worker started anew, as after a Stop, a record's
+//             time limit, or a minute idle (wasm-module.ts)
 //   steady, noop-steady
 //             as `code` and `noop`, after a run of WARMUP records through the same flow, engine
 //             and store (not measured): the cost of a record once the process is warm (compiled
@@ -27,7 +30,7 @@ import { openSqlJsStore } from '../server/store/sqljs-store.ts';
 import { FLOW_FORMAT, type FlowDocument } from '../server/contract/flow/schema.ts';
 
 const records = Number(process.argv[2] ?? 5000);
-const kind = (process.argv[3] ?? 'code') as 'code' | 'noop' | 'sandbox' | 'warm' | 'steady' | 'noop-steady';
+const kind = (process.argv[3] ?? 'code') as 'code' | 'noop' | 'sandbox' | 'warm' | 'restarted' | 'steady' | 'noop-steady';
 /** Records of the run before the measured one, in the steady cases. */
 const WARMUP = 1000;
 const steady = kind === 'steady' || kind === 'noop-steady';
@@ -105,8 +108,18 @@ async function throughSandbox(measured = true): Promise<unknown> {
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'conveyor-bench-code-'));
 try {
-  if (kind === 'warm') await throughSandbox(false);
-  const last = (kind === 'sandbox' ? await throughSandbox() : await throughEngine(dir)) as Record<string, unknown> | undefined;
+  if (kind === 'warm' || kind === 'restarted') await throughSandbox(false);
+  if (kind === 'restarted') {
+    // A Stop ends the worker running its record (pool.ts): the measured records meet a new worker.
+    const stop = new AbortController();
+    const held = runFunction({ code: 'for (;;) {}', input: {}, timeoutMs: 60_000, memoryLimitBytes: 32 * 1024 * 1024 }, stop.signal).catch(() => undefined);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    stop.abort();
+    await held;
+    if (poolCounters().terminated !== 1) throw new Error(`the sandbox worker was not ended: ${JSON.stringify(poolCounters())}`);
+  }
+  const alone = kind === 'sandbox' || kind === 'restarted';
+  const last = (alone ? await throughSandbox() : await throughEngine(dir)) as Record<string, unknown> | undefined;
   const n = records - 1;
   const want = noop ? { n } : { n, total: n * 2 + `Person ${n}`.length };
   for (const [k, v] of Object.entries(want)) if (last?.[k] !== v) throw new Error(`wrong output: ${k} = ${String(last?.[k])}, expected ${v}`);

@@ -38,7 +38,7 @@ function conveyor(records: number, kind: string, fast = true): CaseRun {
 }
 
 /** The code step's cases (bench/code-step.ts): the code step cold and warm, a no-op step (the engine's share), the sandbox alone. */
-function codeStep(records: number, kind: 'code' | 'warm' | 'noop' | 'sandbox' | 'steady' | 'noop-steady'): CaseRun {
+function codeStep(records: number, kind: 'code' | 'warm' | 'noop' | 'sandbox' | 'restarted' | 'steady' | 'noop-steady'): CaseRun {
   const out = execFileSync(process.execPath, [compiled.code!, String(records), kind], { encoding: 'utf8', maxBuffer: 16 << 20, stdio: ['ignore', 'pipe', 'inherit'] });
   return { ...(JSON.parse(out.trim().split('\n').pop()!) as CaseRun), loadavg: os.loadavg(), commit: commitMeasured() };
 }
@@ -57,6 +57,7 @@ function codeSteps(codeRecords: number): Array<[string, () => CaseRun]> {
     ['Conveyor code step, sandbox warm', () => codeStep(codeRecords, 'warm')],
     ['Node-RED function node', () => nodeRed(codeRecords, 'function')],
     ['Conveyor sandbox alone', () => codeStep(codeRecords, 'sandbox')],
+    ['Conveyor sandbox alone, worker restarted', () => codeStep(codeRecords, 'restarted')],
     ['Conveyor code step, steady', () => codeStep(codeRecords, 'steady')],
     ['Node-RED function node, steady', () => nodeRed(codeRecords, 'function-steady')],
     ['Conveyor no-op step, steady', () => codeStep(codeRecords, 'noop-steady')],
@@ -156,7 +157,12 @@ batches and its watchdog read shared memory (the pool of commit \`7155b9c\` and 
 \`/proc\`, load average 20–24): 0.034–0.058 ms a record warm (main thread 0.006–0.014, sandbox worker 0.020–0.028), against
 0.092–0.138 ms before (main thread 0.034–0.060, worker 0.052–0.066); the first 5,000 records after a start 0.108–0.128 against 0.186–0.228 ms. Starting a
 worker costs 0.25–0.33 s of CPU, from the compiled build as from the sources (a bundle cached by
-\`worker-entry.mjs\`; registering tsx in the worker, as before, cost 0.7–0.9 s).`;
+\`worker-entry.mjs\`; registering tsx in the worker, as before, cost 0.7–0.9 s). A worker started after the first
+one no longer compiles QuickJS again, nor has V8 optimize its interpreter again: the pool hands it the
+module the first compiled (\`wasm-module.ts\`). Side by side (bundles of \`9b9511e\` and this change
+alternating, a process each, 2026-12-05, load average 1.4): 2,000 records through a worker started
+after a Stop, 0.541 → 0.270 s of CPU (paired 0.494, 7 rounds); the first worker's start is unchanged
+(5,000 records through the sandbox alone 0.754 / 0.763 s, the code step 2.51 / 2.46 s).`;
 }
 
 /** The section of docs/benchmarks.md, written from the kept figures. */
@@ -176,6 +182,7 @@ export function vsNodeRedMarkdown(v: VsNodeRed, measuredOn: string, startup: Sta
     row('code step, sandbox warm vs Node-RED function node', pick(v, 'conveyor', 'code-warm', n), pick(v, 'node-red', 'function', n)),
     row('no-op step (the engine alone) vs Node-RED function node', pick(v, 'conveyor', 'code-noop', n), pick(v, 'node-red', 'function', n)),
     row('sandbox alone vs Node-RED function node', pick(v, 'conveyor', 'code-sandbox', n), pick(v, 'node-red', 'function', n)),
+    row('sandbox alone, worker restarted vs Node-RED function node', pick(v, 'conveyor', 'code-restarted', n), pick(v, 'node-red', 'function', n)),
     row('code step vs Node-RED function node, both steady (after 1,000 records)', pick(v, 'conveyor', 'code-steady', n), pick(v, 'node-red', 'function-steady', n)),
     row('no-op step vs Node-RED function node, both steady', pick(v, 'conveyor', 'code-noop-steady', n), pick(v, 'node-red', 'function-steady', n)),
   ]);
@@ -215,7 +222,10 @@ messages in memory only.
   (the first code step in a minute does). *Sandbox warm*: the same, once the worker has started and
   run as many records (not measured). *No-op step*: the same flow with a set-fields step that sets
   nothing — what the engine alone costs for the records, the code step's floor. *Sandbox alone*:
-  the records through the sandbox pool without the engine (worker start included). *Steady*: the
+  the records through the sandbox pool without the engine (worker start included); *worker
+  restarted*: the same after a Stop ended the first worker, so the records meet a new one, as after
+  a Stop, a record's time limit or a minute idle (it is given QuickJS as the first worker compiled it,
+  \`wasm-module.ts\`). *Steady*: the
   code step and the no-op step after a run of 1,000 records through the same flow, engine and store
   in the same process, and Node-RED's function node after 1,000 messages through the same flow (none
   of it measured): what a record costs once each process is warm (its code compiled, the sandbox

@@ -1,4 +1,5 @@
 import { newQuickJSWASMModule, newVariant, RELEASE_SYNC, type EmscriptenModuleLoaderOptions, type QuickJSWASMModule } from 'quickjs-emscripten';
+import { quickjsModule, quickjsModulesCompiled } from './wasm-module.ts';
 
 /**
  * The QuickJS WebAssembly instances ("engines") a sandbox worker (worker.ts) runs user code in.
@@ -43,7 +44,7 @@ export interface Engine {
 }
 
 const engines = new Map<number, Promise<Engine>>();
-const stats = { loaded: 0, retired: 0, hostFailures: 0, disposeFailures: 0 };
+const stats = { loaded: 0, instantiated: 0, retired: 0, hostFailures: 0, disposeFailures: 0 };
 
 /** The engine for this memory limit, loading it the first time. */
 export function acquireEngine(memoryLimitBytes: number): Promise<Engine> {
@@ -90,6 +91,11 @@ async function loadEngine(memoryLimitBytes: number): Promise<Engine> {
   };
   const variant = newVariant(RELEASE_SYNC, {
     wasmMemory: memory,
+    // One compiled module for every engine and worker (wasm-module.ts): an instance of it is cheap.
+    wasmModule: () => {
+      stats.instantiated++;
+      return quickjsModule();
+    },
     // Keep the module's own output (abort messages) off the console: emscripten honours
     // print/printErr, which quickjs-emscripten's types do not list.
     emscriptenModule: {
@@ -138,12 +144,14 @@ export function noteDisposeFailure(engine: Engine): void {
 /** Counters and memory sizes, for tests and diagnostics. */
 export function sandboxStats(): {
   loaded: number;
+  instantiated: number;
   retired: number;
   hostFailures: number;
   disposeFailures: number;
   engines: number;
+  compiled: number;
 } {
-  return { ...stats, engines: engines.size };
+  return { ...stats, engines: engines.size, compiled: quickjsModulesCompiled() };
 }
 
 /** The size of the WebAssembly memory of the engine for this limit (undefined if not loaded). */

@@ -42,6 +42,37 @@ describe('sandbox pool', () => {
     expect(after.requeued).toBeGreaterThan(before.requeued);
   });
 
+  it('a worker started after the watchdog ended one runs QuickJS as the first compiled it, without compiling it again', { timeout: 60_000 }, async () => {
+    expect(value(await runFunction(job('return { before: true }')))).toEqual({ before: true });
+    const before = await sandboxPoolStats(32 * MB);
+    expect((await runFunction(job(RUNAWAY, {}, 200))).outcome).toEqual({ kind: 'timeout' });
+    expect(value(await runFunction(job('return { after: record.n + 1 }', { n: 41 })))).toEqual({ after: 42 });
+    const after = await sandboxPoolStats(32 * MB);
+    expect(after.watchdogKills).toBe(before.watchdogKills + 1);
+    expect(after.spawned).toBeGreaterThan(before.spawned);
+    // The newest worker (started after the kill) loaded QuickJS from the module an earlier worker
+    // compiled, handed to it by the pool (wasm-module.ts), and compiled nothing itself.
+    const newest = after.engines[after.engines.length - 1];
+    expect(newest).toMatchObject({ loaded: 1, instantiated: 1, compiled: 0 });
+  });
+
+  it('an engine dropped for the memory it grew is loaded again from the same compiled QuickJS', { timeout: 60_000 }, async () => {
+    const big = (code: string) => ({ code, input: {}, timeoutMs: 10_000, memoryLimitBytes: 256 * MB });
+    expect(value(await runFunction(big('return { small: 1 }')))).toEqual({ small: 1 });
+    const before = await sandboxPoolStats(256 * MB);
+    // Grows the engine's memory past what a worker keeps (engine.ts, RETAIN_BYTES: 64 MB).
+    expect(value(await runFunction(big('const a = []; for (let i = 0; i < 40; i++) a.push("x".repeat(2e6) + i); return { n: a.length }')))).toEqual({ n: 40 });
+    expect(value(await runFunction(big('return { again: 2 }')))).toEqual({ again: 2 });
+    const after = await sandboxPoolStats(256 * MB);
+    const sum = (s: typeof after, key: 'loaded' | 'instantiated' | 'retired' | 'compiled') => s.engines.reduce((n, e) => n + (e?.[key] ?? 0), 0);
+    expect(after.spawned).toBe(before.spawned);
+    expect(sum(after, 'retired')).toBeGreaterThan(sum(before, 'retired'));
+    expect(sum(after, 'loaded')).toBeGreaterThan(sum(before, 'loaded'));
+    // Each engine loaded since is an instance of the module already compiled.
+    expect(sum(after, 'instantiated') - sum(before, 'instantiated')).toBe(sum(after, 'loaded') - sum(before, 'loaded'));
+    expect(sum(after, 'compiled')).toBe(sum(before, 'compiled'));
+  });
+
   it('a stopped record is answered at once, also while it waits in a worker behind a long one', { timeout: 60_000 }, async () => {
     await runFunction(job('return null'));
     const long = new AbortController();

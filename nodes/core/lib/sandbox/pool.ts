@@ -84,6 +84,12 @@ const queue: Pending[] = [];
 let nextId = 1;
 let pumpScheduled = false;
 let watchTimer: NodeJS.Timeout | undefined;
+/**
+ * QuickJS's WebAssembly module as the first worker compiled it, given to every worker started after
+ * it: V8 shares the compiled (and optimized) code, so a new worker does not compile QuickJS again
+ * (wasm-module.ts).
+ */
+let quickjs: WebAssembly.Module | undefined;
 const counters = { spawned: 0, terminated: 0, watchdogKills: 0, requeued: 0, batches: 0, jobs: 0 };
 
 /** Runs the code with the record in a sandbox worker; rejects only with an AbortError or when the sandbox cannot start. */
@@ -163,7 +169,7 @@ function spawn(): Slot {
   const progress = new Progress();
   const worker = new Worker(ENTRY, {
     name: 'conveyor-code-sandbox',
-    workerData: { progress: progress.buffer },
+    workerData: { progress: progress.buffer, quickjs },
     // Not the server's flags (--watch, --import tsx…): worker-entry.mjs loads what it needs. Only
     // the profiler's, so `node --cpu-prof` profiles the sandbox too (docs/benchmarks.md).
     execArgv: process.execArgv.filter((flag) => flag.startsWith('--cpu-prof')),
@@ -195,6 +201,10 @@ function post(slot: Slot, batch: Pending[]): void {
 }
 
 function onMessage(slot: Slot, message: FromWorker): void {
+  if (message.type === 'module') {
+    quickjs ??= message.module;
+    return;
+  }
   if (message.type === 'stats') {
     slot.stats.get(message.id)?.(message.stats);
     slot.stats.delete(message.id);

@@ -82,6 +82,10 @@ export interface EngineStats {
   hostFailures: number;
   disposeFailures: number;
   engines: number;
+  /** Engines made as instances of the one compiled QuickJS module (wasm-module.ts), not compiled each. */
+  instantiated: number;
+  /** Times the worker compiled QuickJS's WebAssembly module itself (0: it was given the pool's, wasm-module.ts). */
+  compiled: number;
   /** QuickJS runtimes made, and executions that reused a warm one (see runtime.ts). */
   runtimes: { created: number; reused: number };
   /** Sealed contexts made, and executions that reused one (see sealed.ts). */
@@ -93,4 +97,8 @@ export interface EngineStats {
 }
 
 /** Messages from a worker to the main thread: answers in batches (which job runs is in shared memory, progress.ts). */
-export type FromWorker = { type: 'done'; results: JobResult[] } | { type: 'stats'; id: number; stats: EngineStats };
+export type FromWorker =
+  | { type: 'done'; results: JobResult[] }
+  | { type: 'stats'; id: number; stats: EngineStats }
+  /** The QuickJS module the worker compiled, for the workers started after it (wasm-module.ts). */
+  | { type: 'module'; module: WebAssembly.Module };

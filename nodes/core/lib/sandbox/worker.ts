@@ -6,6 +6,7 @@ import { Progress } from './progress.ts';
 import { runtimeStats } from './runtime.ts';
 import { sealedStats } from './sealed.ts';
 import type { FromWorker, JobResult, PostedJob, ToWorker } from './types.ts';
+import { provideQuickJSModule, whenQuickJSModuleCompiled } from './wasm-module.ts';
 
 /**
  * A sandbox worker thread: runs the jobs the main thread's pool (pool.ts) posts, one at a time, in
@@ -20,7 +21,8 @@ import type { FromWorker, JobResult, PostedJob, ToWorker } from './types.ts';
 
 const port = parentPort;
 if (!port) throw new Error('worker.ts must run in a worker thread (see pool.ts).');
-const progress = new Progress((workerData as { progress: SharedArrayBuffer }).progress);
+const data = workerData as { progress: SharedArrayBuffer; quickjs?: WebAssembly.Module };
+const progress = new Progress(data.progress);
 
 /**
  * Answers wait at most this long behind later jobs of the same batch: a record's result is not
@@ -29,6 +31,9 @@ const progress = new Progress((workerData as { progress: SharedArrayBuffer }).pr
 const FLUSH_MS = 20;
 
 const send = (message: FromWorker): void => port.postMessage(message);
+// QuickJS compiled by an earlier worker is used as it is; compiled here, it goes to the pool for the next.
+if (data.quickjs) provideQuickJSModule(data.quickjs);
+else whenQuickJSModuleCompiled((module) => send({ type: 'module', module }));
 const inbox: PostedJob[] = [];
 let draining = false;
 
