@@ -180,4 +180,19 @@ adapter): the JSONata chain of 10,000 records paired CPU 0.93, the no-op step of
 (5 rounds each, load 1.1–1.3). Per record the statements themselves are about 1.8× faster natively
 (40,000 records: insert, two events, update — 470 → 260 ms), but they are a fifth to a third of a
 run's CPU: with a native SQLite the chain would stay near 2× Node-RED's function chain.
+
+**sql.js without V8's optimizing compiler** (measured 2026-12-05, not shipped): in a fresh process V8
+first runs SQLite's WebAssembly as its baseline compiler (Liftoff) made it, then compiles the hot
+functions again with its optimizing one (TurboFan) on background threads — CPU the process pays.
+Run with \`--liftoff-only\` (bundles alternating, a process each, load 1.0–1.9): the no-op step of
+5,000 records paired CPU 0.69–0.73, the JSONata chain of 10,000 records 0.925, of 100,000 records 0.968
+(2 rounds), the no-op step after 1,000 records of warm-up 0.96. So the optimized SQLite never pays
+back its compilation in the engine's short statements. Not shipped because it has two costs:
+the flag is process-wide, and QuickJS under it runs CPU-heavy user code 1.7× slower (20 executions
+of a 3,000,000-step loop, 2.0 → 3.4 s); set only around sql.js's compile (\`v8.setFlagsFromString\`
+with \`--no-wasm-dynamic-tiering --no-wasm-tier-up\`, \`--wasm-dynamic-tiering\` restored after —
+V8 11.3 keeps the first per module), QuickJS is spared, but SQLite's heavy reads (a GROUP BY over
+200,000 rows, 10 times) take 1.38× as long, and Node's documentation warns that changing V8 flags after
+start-up may be unpredictable. For a studio that runs for days the compilation is paid once; the
+fresh-process rows of the table above carry it.
 `;
