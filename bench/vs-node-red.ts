@@ -158,8 +158,8 @@ batches and its watchdog read shared memory (the pool of commit \`7155b9c\` and 
 0.092–0.138 ms before (main thread 0.034–0.060, worker 0.052–0.066); the first 5,000 records after a start 0.108–0.128 against 0.186–0.228 ms. Starting a
 worker costs 0.25–0.33 s of CPU, from the compiled build as from the sources (a bundle cached by
 \`worker-entry.mjs\`; registering tsx in the worker, as before, cost 0.7–0.9 s). A worker started after the first
-one no longer compiles QuickJS again, nor has V8 optimize its interpreter again: the pool hands it the
-module the first compiled (\`wasm-module.ts\`). Side by side (bundles of \`9b9511e\` and this change
+one no longer compiles QuickJS again, nor has V8 optimize its interpreter again: the pool compiles the
+module once and hands it to every worker (\`wasm-module.ts\`). Side by side (bundles of \`9b9511e\` and this change
 alternating, a process each, 2026-12-05, load average 1.4): 2,000 records through a worker started
 after a Stop, 0.541 → 0.270 s of CPU (paired 0.494, 7 rounds); the first worker's start is unchanged
 (5,000 records through the sandbox alone 0.754 / 0.763 s, the code step 2.51 / 2.46 s).`;
@@ -224,7 +224,7 @@ messages in memory only.
   nothing — what the engine alone costs for the records, the code step's floor. *Sandbox alone*:
   the records through the sandbox pool without the engine (worker start included); *worker
   restarted*: the same after a Stop ended the first worker, so the records meet a new one, as after
-  a Stop, a record's time limit or a minute idle (it is given QuickJS as the first worker compiled it,
+  a Stop, a record's time limit or a minute idle (it is given QuickJS as the pool compiled it,
   \`wasm-module.ts\`). *Steady*: the
   code step and the no-op step after a run of 1,000 records through the same flow, engine and store
   in the same process, and Node-RED's function node after 1,000 messages through the same flow (none

@@ -42,7 +42,7 @@ describe('sandbox pool', () => {
     expect(after.requeued).toBeGreaterThan(before.requeued);
   });
 
-  it('a worker started after the watchdog ended one runs QuickJS as the first compiled it, without compiling it again', { timeout: 60_000 }, async () => {
+  it('a worker started after the watchdog ended one runs QuickJS as the pool compiled it once, without compiling it again', { timeout: 60_000 }, async () => {
     expect(value(await runFunction(job('return { before: true }')))).toEqual({ before: true });
     const before = await sandboxPoolStats(32 * MB);
     expect((await runFunction(job(RUNAWAY, {}, 200))).outcome).toEqual({ kind: 'timeout' });
@@ -50,10 +50,12 @@ describe('sandbox pool', () => {
     const after = await sandboxPoolStats(32 * MB);
     expect(after.watchdogKills).toBe(before.watchdogKills + 1);
     expect(after.spawned).toBeGreaterThan(before.spawned);
-    // The newest worker (started after the kill) loaded QuickJS from the module an earlier worker
-    // compiled, handed to it by the pool (wasm-module.ts), and compiled nothing itself.
+    // The newest worker (started after the kill) loaded QuickJS from the module the pool compiled
+    // once for all workers (wasm-module.ts), and compiled nothing itself; nor did any other worker.
     const newest = after.engines[after.engines.length - 1];
     expect(newest).toMatchObject({ loaded: 1, instantiated: 1, compiled: 0 });
+    expect(after.engines.map((e) => e?.compiled)).toEqual(after.engines.map(() => 0));
+    expect(after.quickjsCompiled).toBe(1);
   });
 
   it('an engine dropped for the memory it grew is loaded again from the same compiled QuickJS', { timeout: 60_000 }, async () => {

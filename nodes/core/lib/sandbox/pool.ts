@@ -4,6 +4,7 @@ import { Worker } from 'node:worker_threads';
 import type { Json } from '../../../sdk/types.ts';
 import { abortError } from '../../../sdk/abort.ts';
 import { Progress } from './progress.ts';
+import { quickjsModule, quickjsModulesCompiled } from './wasm-module.ts';
 import type { EngineStats, FromWorker, JobResult, SandboxOutcome, SandboxRequest, SandboxRun, ToWorker, WorkerJob, WorkerRun } from './types.ts';
 
 /**
@@ -85,11 +86,15 @@ let nextId = 1;
 let pumpScheduled = false;
 let watchTimer: NodeJS.Timeout | undefined;
 /**
- * QuickJS's WebAssembly module as the first worker compiled it, given to every worker started after
- * it: V8 shares the compiled (and optimized) code, so a new worker does not compile QuickJS again
- * (wasm-module.ts).
+ * QuickJS's WebAssembly module, compiled on this thread before the first worker starts and given to
+ * every worker: V8 shares the compiled (and optimized) code, so no worker compiles QuickJS again,
+ * nor has V8 optimize its interpreter again (wasm-module.ts). Compiling here costs about 12 ms of CPU
+ * once (V8 compiles each function on its first call, in the workers). Should it fail, the first
+ * worker compiles its own and hands it over (the 'module' message).
  */
 let quickjs: WebAssembly.Module | undefined;
+let quickjsTried: Promise<void> | null = null;
+let quickjsSettled = false;
 const counters = { spawned: 0, terminated: 0, watchdogKills: 0, requeued: 0, batches: 0, jobs: 0 };
 
 /** Runs the code with the record in a sandbox worker; rejects only with an AbortError or when the sandbox cannot start. */
@@ -142,6 +147,15 @@ function watch(signal: AbortSignal, pending: Pending): void {
 /** Hands the waiting jobs to workers: an idle one first, a new one while there may be more, else the least loaded. */
 function pump(): void {
   pumpScheduled = false;
+  if (!quickjsSettled) {
+    // Workers start once QuickJS is compiled here, so that workers started together share it too.
+    quickjsTried ??= quickjsModule().then(
+      (module) => void (quickjs ??= module),
+      () => undefined,
+    ).finally(() => (quickjsSettled = true));
+    void quickjsTried.then(pump);
+    return;
+  }
   const batches = new Map<Slot, Pending[]>();
   while (queue.length > 0) {
     const slot = pick(batches);
@@ -410,6 +424,8 @@ export async function sandboxPoolStats(memoryLimitBytes: number): Promise<{
   batches: number;
   jobs: number;
   workers: number;
+  /** Times this thread compiled QuickJS for the workers (wasm-module.ts): once. */
+  quickjsCompiled: number;
   engines: Array<EngineStats | undefined>;
 }> {
   const engines = await Promise.all(
@@ -422,5 +438,5 @@ export async function sandboxPoolStats(memoryLimitBytes: number): Promise<{
         }),
     ),
   );
-  return { ...counters, workers: slots.length, engines };
+  return { ...counters, workers: slots.length, quickjsCompiled: quickjsModulesCompiled(), engines };
 }

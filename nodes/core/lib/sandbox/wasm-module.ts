@@ -2,10 +2,11 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 
 /**
- * QuickJS's WebAssembly module (the RELEASE_SYNC build engine.ts loads), compiled once and shared:
- * by every engine of a worker, and — handed through the pool (pool.ts) — by every worker started
- * later in the process. V8 keeps one compiled module for all of them, with the optimized code it
- * made for its hot functions as they ran.
+ * QuickJS's WebAssembly module (the RELEASE_SYNC build engine.ts loads), compiled once per process
+ * and shared by every engine of every worker: the pool (pool.ts) compiles it on the main thread
+ * before its first worker starts and gives it to each (a worker compiles its own only if that
+ * failed, and hands it to the pool). V8 keeps one compiled module for all of them, with the
+ * optimized code it made for its hot functions as they ran.
  *
  * Why: each engine compiled the module afresh, and V8 optimized QuickJS's interpreter again in each
  * worker — about 0.4 s of CPU paid by every worker the pool starts (after a minute idle, after the

@@ -31,7 +31,7 @@ const progress = new Progress(data.progress);
 const FLUSH_MS = 20;
 
 const send = (message: FromWorker): void => port.postMessage(message);
-// QuickJS compiled by an earlier worker is used as it is; compiled here, it goes to the pool for the next.
+// QuickJS as the pool compiled it is used as it is; compiled here (the pool could not), it goes to the pool for the next workers.
 if (data.quickjs) provideQuickJSModule(data.quickjs);
 else whenQuickJSModuleCompiled((module) => send({ type: 'module', module }));
 const inbox: PostedJob[] = [];
