@@ -115,9 +115,7 @@ export class Sql {
         this.db.exec('ROLLBACK TO batch');
         this.db.exec('RELEASE batch');
       } catch (cause) {
-        this.open = false;
-        this.rollback();
-        throw new TransactionLost(cause);
+        this.lose(cause);
       }
       throw err;
     }
@@ -139,9 +137,16 @@ export class Sql {
     try {
       this.db.exec('COMMIT');
     } catch (cause) {
-      this.rollback();
-      throw new TransactionLost(cause);
+      this.lose(cause);
     }
+  }
+
+  /** The open transaction cannot go on: rolled back (if SQLite has not already), reported as lost. */
+  private lose(cause: unknown): never {
+    this.open = false;
+    this.batches = 0;
+    this.rollback();
+    throw new TransactionLost(cause);
   }
 
   rollback(): void {

@@ -89,8 +89,8 @@ let watchTimer: NodeJS.Timeout | undefined;
  * QuickJS's WebAssembly module, compiled on this thread before the first worker starts and given to
  * every worker: V8 shares the compiled (and optimized) code, so no worker compiles QuickJS again,
  * nor has V8 optimize its interpreter again (wasm-module.ts). Compiling here costs about 12 ms of CPU
- * once (V8 compiles each function on its first call, in the workers). Should it fail, the first
- * worker compiles its own and hands it over (the 'module' message).
+ * once (V8 compiles each function on its first call, in the workers). Should it fail, each worker
+ * compiles its own, as before the module was shared (and reports a failure of its own to the job).
  */
 let quickjs: WebAssembly.Module | undefined;
 let quickjsTried: Promise<void> | null = null;
@@ -150,7 +150,7 @@ function pump(): void {
   if (!quickjsSettled) {
     // Workers start once QuickJS is compiled here, so that workers started together share it too.
     quickjsTried ??= quickjsModule().then(
-      (module) => void (quickjs ??= module),
+      (module) => void (quickjs = module),
       () => undefined,
     ).finally(() => (quickjsSettled = true));
     void quickjsTried.then(pump);
@@ -215,10 +215,6 @@ function post(slot: Slot, batch: Pending[]): void {
 }
 
 function onMessage(slot: Slot, message: FromWorker): void {
-  if (message.type === 'module') {
-    quickjs ??= message.module;
-    return;
-  }
   if (message.type === 'stats') {
     slot.stats.get(message.id)?.(message.stats);
     slot.stats.delete(message.id);

@@ -97,8 +97,4 @@ export interface EngineStats {
 }
 
 /** Messages from a worker to the main thread: answers in batches (which job runs is in shared memory, progress.ts). */
-export type FromWorker =
-  | { type: 'done'; results: JobResult[] }
-  | { type: 'stats'; id: number; stats: EngineStats }
-  /** The QuickJS module the worker compiled, for the workers started after it (wasm-module.ts). */
-  | { type: 'module'; module: WebAssembly.Module };
+export type FromWorker = { type: 'done'; results: JobResult[] } | { type: 'stats'; id: number; stats: EngineStats };

@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
  * QuickJS's WebAssembly module (the RELEASE_SYNC build engine.ts loads), compiled once per process
  * and shared by every engine of every worker: the pool (pool.ts) compiles it on the main thread
  * before its first worker starts and gives it to each (a worker compiles its own only if that
- * failed, and hands it to the pool). V8 keeps one compiled module for all of them, with the
+ * failed). V8 keeps one compiled module for all of them, with the
  * optimized code it made for its hot functions as they ran.
  *
  * Why: each engine compiled the module afresh, and V8 optimized QuickJS's interpreter again in each
@@ -19,16 +19,10 @@ const require = createRequire(import.meta.url);
 
 let shared: Promise<WebAssembly.Module> | null = null;
 let compiled = 0;
-let onCompiled: ((module: WebAssembly.Module) => void) | null = null;
 
 /** The module given by whoever started this thread (the pool's, compiled by an earlier worker). */
 export function provideQuickJSModule(module: WebAssembly.Module): void {
   shared = Promise.resolve(module);
-}
-
-/** Called once with the module when this thread compiles it (a worker hands it to the pool). */
-export function whenQuickJSModuleCompiled(callback: (module: WebAssembly.Module) => void): void {
-  onCompiled = callback;
 }
 
 /** The module: the one provided, or compiled here the first time. */
@@ -49,7 +43,6 @@ async function compile(): Promise<WebAssembly.Module> {
   const file = createRequire(require.resolve('quickjs-emscripten')).resolve('@jitl/quickjs-wasmfile-release-sync/wasm');
   const module = await WebAssembly.compile(await readFile(file));
   compiled++;
-  onCompiled?.(module);
   return module;
 }
 

@@ -6,7 +6,7 @@ import { Progress } from './progress.ts';
 import { runtimeStats } from './runtime.ts';
 import { sealedStats } from './sealed.ts';
 import type { FromWorker, JobResult, PostedJob, ToWorker } from './types.ts';
-import { provideQuickJSModule, whenQuickJSModuleCompiled } from './wasm-module.ts';
+import { provideQuickJSModule } from './wasm-module.ts';
 
 /**
  * A sandbox worker thread: runs the jobs the main thread's pool (pool.ts) posts, one at a time, in
@@ -31,9 +31,8 @@ const progress = new Progress(data.progress);
 const FLUSH_MS = 20;
 
 const send = (message: FromWorker): void => port.postMessage(message);
-// QuickJS as the pool compiled it is used as it is; compiled here (the pool could not), it goes to the pool for the next workers.
+// QuickJS as the pool compiled it; without (the pool's compile failed), this worker compiles its own.
 if (data.quickjs) provideQuickJSModule(data.quickjs);
-else whenQuickJSModuleCompiled((module) => send({ type: 'module', module }));
 const inbox: PostedJob[] = [];
 let draining = false;
 
