@@ -178,7 +178,7 @@ export function describeEntries(frames: ReadonlyArray<{ seq: number; payload: st
         touch(r, s?.[1]);
         r.steps.push({ record: Number(s?.[1]), seq: Number(s?.[2]), tokenId: Number(s?.[3]), nodeId: String(s?.[4]), nodeType: String(s?.[5]), status: String(s?.[7]) });
         if (Array.isArray(p[3])) nodeStateWrites += p[3].length;
-        noteInFlight(r, p[2]);
+        noteInFlight(r, p[2], p[0] === 's' ? p[6] : undefined, s?.[1]);
         break;
       }
       case 'C': {
@@ -214,12 +214,23 @@ export function describeEntries(frames: ReadonlyArray<{ seq: number; payload: st
   return { entries: frames.length + damaged, firstSeq: first, lastSeq: last, unreadable, flows: [...flows], runs: [...runs.values()], nodeStateWrites };
 }
 
-function noteInFlight(r: RunLoss, update: unknown): void {
+/**
+ * `raw`: an 's' entry's checkpoint written last, as a value (step-frame.ts); `stepRecord`: its step's
+ * record index. A checkpoint there may also be a `[before, after]` template around the step's data,
+ * which the in-flight step does not depend on.
+ */
+function noteInFlight(r: RunLoss, update: unknown, raw?: unknown, stepRecord?: unknown): void {
   const u = update as unknown[] | undefined;
-  if (!Array.isArray(u) || typeof u[3] !== 'string') return;
+  if (!Array.isArray(u)) return;
+  const c = u[3];
+  const template = Array.isArray(c) && c.length === 2 && typeof c[0] === 'string' && typeof c[1] === 'string';
+  if (typeof c !== 'string' && !template && !(c === 1 && raw)) return;
   try {
-    const cp = JSON.parse(u[3]) as { inFlight?: { tokenId: number; nodeId: string } | null };
-    if (cp?.inFlight) r.inFlight.push({ record: Number(u[1]), nodeId: cp.inFlight.nodeId, tokenId: cp.inFlight.tokenId });
+    type Cp = { inFlight?: { tokenId: number; nodeId: string } | null };
+    const cp = (c === 1 ? raw : JSON.parse(template ? `${c[0]}null${c[1]}` : (c as string))) as Cp;
+    // An 's' entry's record index is null when it is its step's.
+    const record = Number(u[1] ?? stepRecord);
+    if (cp?.inFlight) r.inFlight.push({ record, nodeId: cp.inFlight.nodeId, tokenId: cp.inFlight.tokenId });
   } catch {
     /* an unreadable checkpoint tells nothing more */
   }

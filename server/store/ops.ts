@@ -15,7 +15,7 @@ import { applyAudit, applyDeleteRun, type AuditOp, type DeleteRunOp } from './re
 import { applyArchive, archiveRefOf, restoreRun, type ArchiveOp } from './archive/apply.ts';
 import { applySpill, SQL_SPILL_DELETE, SQL_SPILL_STEPS_IN, SQL_SPILL_STEPS_OF, type SpillOp } from './archive/spill.ts';
 import type { SqlValue } from 'sql.js';
-import { checkpointAround, emittedData, fromStepEntry, stepEntry } from './step-frame.ts';
+import { checkpointAround, checkpointText, emittedData, fromStepEntry, stepEntry } from './step-frame.ts';
 import { keptByReference } from './output-ref.ts';
 
 export type Op =
@@ -37,7 +37,7 @@ export type Op =
    */
   | ['S', Param[], Param[], (StateParams | null)?, RowParams?]
   /** commitStep as journal format 2 writes it (step-frame.ts): read back from the journal only. */
-  | ['s', unknown[], unknown[], StateParams | null, RowParams | null, unknown]
+  | ['s', unknown[], unknown[], StateParams | null, RowParams | null, unknown, unknown?]
   /** putNodeState: state writes; clearNodeState: scope, node id. */
   | ['N', StateParams]
   | ['X', string, string]
@@ -211,7 +211,7 @@ export function commitStepOp(s: StepRow, record: RecordUpdate, state?: NodeState
   const rec = recordUpdateParams(
     record,
     data !== null && record.output !== undefined && record.output === only ? data : json(record.output),
-    around ? around[0] + data + around[1] : checkpointJson(record),
+    around ? checkpointText(around, data!) : checkpointJson(record),
   );
   const step: Param[] = [
     s.runId,
@@ -695,7 +695,7 @@ export class Applier {
         return undefined;
       }
       case 's': {
-        const { step, record } = fromStepEntry(op[1], op[2], op[5]);
+        const { step, record } = fromStepEntry(op[1], op[2], op[5], op[6]);
         return this.apply(['S', step, record, op[3], op[4] ?? undefined]);
       }
       case 'C':

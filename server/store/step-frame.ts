@@ -9,16 +9,25 @@
  *
  *   ["s", STEP, RECORD, state, rows, OUTPUT]
  *
- * STEP is the step's columns as in 'S' with null for the output, which comes last as a JSON *value*
- * (OUTPUT: the column's text as it is, not a string holding it); state and rows as in 'S' (null when
- * none). RECORD is the record update's columns as in 'S', except that its run and index (0, 1) are
- * null when they are the step's, and its checkpoint (3) and output (5) columns may be a *template* `[before, after]`: the text is `before + D + after`, D being the JSON
- * text of the data the step emitted (its only emission). The checkpoint's copy is found as text (the
- * checkpoint and the output are both `JSON.stringify` of the same data), so masked data dedupes too.
+ *   ["s", STEP, RECORD, state, rows, OUTPUT, CHECKPOINT]   (the checkpoint made around the data)
  *
- * Replay turns an 's' entry back into the 'S' op it was written from, text for text: the output was
- * written by `JSON.stringify`, whose text `JSON.stringify(JSON.parse(text))` gives back unchanged, and
- * D is the same `JSON.stringify` of the emitted data. Journals of format 1 ('S') replay as before.
+ * STEP is the step's columns as in 'S' with null for the output, which comes after the others as a
+ * JSON *value* (OUTPUT: the column's text as it is, not a string holding it); state and rows as in 'S'
+ * (null when none). RECORD is the record update's columns as in 'S', except that its run and index
+ * (0, 1) are null when they are the step's, and its checkpoint (3) and output (5) columns may be a
+ * *template* `[before, after]`: the text is `before + D + after`, D being the JSON text of the data
+ * the step emitted (its only emission). The output's copy is found as text (the record's output and
+ * the step's are both `JSON.stringify` of the same data), so masked data dedupes too. A checkpoint made
+ * around the data (`checkpointAround`, the usual case) is the number 1 in RECORD, and comes last as
+ * a JSON value (CHECKPOINT) holding PLACEHOLDER where the data goes: written raw, its text is not
+ * escaped into a string — which was half the cost of the entry's head (0.5–0.6 µs a step, measured on
+ * the 10-step chain's entries). Entries written before (the checkpoint as a `[before, after]` template
+ * of strings) replay as they were written.
+ *
+ * Replay turns an 's' entry back into the 'S' op it was written from, text for text: the output and
+ * the checkpoint were written by `JSON.stringify`, whose text `JSON.stringify(JSON.parse(text))` gives
+ * back unchanged, and D is the same `JSON.stringify` of the emitted data. Journals of format 1 ('S')
+ * replay as before.
  * Measured on entries of the 10-step chain (a microbenchmark, interleaved): about 690 → 540 bytes,
  * made and UTF-8 encoded in 4.2–5.2 µs against 3.9–4.8 µs for `JSON.stringify(op)`; per step in all
  * (journal, snapshots, step segments) see docs/benchmarks.md.
@@ -44,18 +53,31 @@ export function emittedData(output: unknown, outputJson: string): string | null 
 /** Stands for the emitted data in a checkpoint serialized around it (`checkpointAround`). */
 const PLACEHOLDER = '\u0000emitted data\u0000';
 const PLACEHOLDER_JSON = JSON.stringify(PLACEHOLDER);
+/** RECORD's checkpoint column when the checkpoint comes last in the entry, made around the data. */
+const RAW_CHECKPOINT = 1;
+
+/** A checkpoint's JSON text with PLACEHOLDER_JSON (once) at `at` where the emitted data's JSON goes. */
+export interface CheckpointAround {
+  text: string;
+  at: number;
+}
+
+/** The checkpoint's own text: `around` with the data's JSON in its place. */
+export function checkpointText(around: CheckpointAround, data: string): string {
+  return around.text.slice(0, around.at) + data + around.text.slice(around.at + PLACEHOLDER_JSON.length);
+}
 
 /**
- * A checkpoint's JSON text cut around the data a step emitted, without serializing that data again
- * nor searching for it: `[before, after]` such that `before + D + after` is `JSON.stringify(checkpoint)`,
- * D being `JSON.stringify(data)`. Only when exactly one token carries `data` (the same object: the
+ * A checkpoint's JSON text made around the data a step emitted, without serializing that data again
+ * nor searching for it: the text with PLACEHOLDER_JSON where D goes, such that `checkpointText` is
+ * `JSON.stringify(checkpoint)`, D being `JSON.stringify(data)`. Only when exactly one token carries `data` (the same object: the
  * next token of a chain) and nothing else in the text reads like the placeholder; null otherwise
  * (the caller then cuts the whole text, `cell`). The checkpoint's `JSON.stringify` was 3 % of the
  * 10-step chain's CPU, most of it the data, serialized a second time. Per step, against stringifying
  * it whole and searching for the data (a microbenchmark, 200,000 calls, three rounds): a record of 9
  * fields 1.1–1.3 → 0.9–1.0 µs, of 40 fields (1.3 KB) 3.4 → 0.9 µs — it no longer grows with the data.
  */
-export function checkpointAround(checkpoint: unknown, data: unknown): [string, string] | null {
+export function checkpointAround(checkpoint: unknown, data: unknown): CheckpointAround | null {
   const cp = checkpoint as { tokens?: unknown } | null;
   if (typeof data !== 'object' || data === null || typeof cp !== 'object' || cp === null || !Array.isArray(cp.tokens)) return null;
   let hits = 0;
@@ -69,7 +91,7 @@ export function checkpointAround(checkpoint: unknown, data: unknown): [string, s
   const text = JSON.stringify({ ...cp, tokens });
   const at = text.indexOf(PLACEHOLDER_JSON);
   if (at < 0 || text.indexOf(PLACEHOLDER_JSON, at + 1) >= 0) return null;
-  return [text.slice(0, at), text.slice(at + PLACEHOLDER_JSON.length)];
+  return { text, at };
 }
 
 /** A record column as it goes in an 's' entry: a template when it holds the emitted data's JSON once. */
@@ -85,15 +107,15 @@ function cell(text: Param, data: string | null): Cell {
  * and left as they were), `data` the JSON text of the step's emitted data (`emittedData`). One
  * `JSON.stringify` of the columns, the output's JSON appended as it is.
  */
-export function stepEntry(step: Param[], record: Param[], data: string | null, state: unknown, rows: unknown, around: [string, string] | null = null): string {
+export function stepEntry(step: Param[], record: Param[], data: string | null, state: unknown, rows: unknown, around: CheckpointAround | null = null): string {
   const output = step[OUTPUT];
   const [runId, index, , checkpoint, , recordOutput] = record;
   // The record's run and index are the step's: null says so (they are never null otherwise).
   const same = runId === step[0] && index === step[1];
   step[OUTPUT] = null;
   if (same) record[0] = record[1] = null;
-  // `around`: the checkpoint's text was made around the data (`checkpointAround`), its cut known.
-  (record as unknown[])[3] = around ?? cell(checkpoint, data);
+  // `around`: the checkpoint's text was made around the data (`checkpointAround`): it goes last, raw.
+  (record as unknown[])[3] = around ? RAW_CHECKPOINT : cell(checkpoint, data);
   (record as unknown[])[5] = cell(recordOutput, data);
   const head = JSON.stringify(['s', step, record, state, rows]);
   step[OUTPUT] = output;
@@ -101,14 +123,14 @@ export function stepEntry(step: Param[], record: Param[], data: string | null, s
   record[1] = index;
   record[3] = checkpoint;
   record[5] = recordOutput;
-  return `${head.slice(0, -1)},${output as string}]`;
+  return around ? `${head.slice(0, -1)},${output as string},${around.text}]` : `${head.slice(0, -1)},${output as string}]`;
 }
 
 /**
  * The 'S' params of an 's' entry read back from the journal: step and record columns as text.
  * Throws on an entry without that shape (replay then refuses it as unreadable).
  */
-export function fromStepEntry(step: unknown[], record: unknown[], outputValue: unknown): { step: Param[]; record: Param[] } {
+export function fromStepEntry(step: unknown[], record: unknown[], outputValue: unknown, checkpointValue?: unknown): { step: Param[]; record: Param[] } {
   if (!Array.isArray(step) || !Array.isArray(record) || outputValue === undefined) throw new Error('a malformed step entry');
   const s = step.slice() as Param[];
   const output = JSON.stringify(outputValue);
@@ -125,7 +147,13 @@ export function fromStepEntry(step: unknown[], record: unknown[], outputValue: u
     r[0] = s[0];
     r[1] = s[1];
   }
-  r[3] = text(record[3]);
+  if (record[3] === RAW_CHECKPOINT) {
+    const cp = checkpointValue === undefined ? '' : JSON.stringify(checkpointValue);
+    const at = cp.indexOf(PLACEHOLDER_JSON);
+    data ??= emittedData(outputValue, output);
+    if (at < 0 || cp.indexOf(PLACEHOLDER_JSON, at + 1) >= 0 || data === null) throw new Error('a step entry whose checkpoint does not hold the data its step emitted once');
+    r[3] = checkpointText({ text: cp, at }, data);
+  } else r[3] = text(record[3]);
   r[5] = text(record[5]);
   return { step: s, record: r };
 }

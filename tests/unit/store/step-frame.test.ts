@@ -5,7 +5,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { commitStepOp, createRunOp, encodeOp, putFlowOp, type Op } from '../../../server/store/ops.ts';
-import { checkpointAround, fromStepEntry } from '../../../server/store/step-frame.ts';
+import { checkpointAround, checkpointText, fromStepEntry } from '../../../server/store/step-frame.ts';
+import { describeEntries } from '../../../server/store/integrity.ts';
 import { FrameEncoder, journalFileName } from '../../../server/store/journal.ts';
 import { openSqlJsStore } from '../../../server/store/sqljs-store.ts';
 import type { RecordCheckpoint, RecordUpdate, StepRow } from '../../../server/store/types.ts';
@@ -58,7 +59,10 @@ describe('journal format 2: a committed step is written once', () => {
       expect(Buffer.byteLength(entry)).toBeLessThan(Buffer.byteLength(dataJson) + 600);
       const parsed = JSON.parse(entry) as unknown[];
       expect(parsed[0]).toBe('s');
-      const back = fromStepEntry(parsed[1] as unknown[], parsed[2] as unknown[], parsed[5]);
+      // A running record's checkpoint comes last, as JSON (not a string of it): nothing in it escaped.
+      if (!last) expect(entry.endsWith(`,"nextTokenId":${update.checkpoint!.nextTokenId},"nextGroupId":1,"seq":4,"outcomes":[]}]`)).toBe(true);
+      expect(count(entry, '\\"')).toBe(count(dataJson, '\\"'));
+      const back = fromStepEntry(parsed[1] as unknown[], parsed[2] as unknown[], parsed[5], parsed[6]);
       // Text for text, what the live apply wrote.
       expect(back.step).toEqual(op[1]);
       expect(back.record).toEqual(op[2]);
@@ -90,7 +94,7 @@ describe('checkpointAround', () => {
     cp.lastError = { code: 'E_X', message: 'said "this"\n', hint: 'ü', transient: false };
     cp.inFlight = undefined;
     const around = checkpointAround(cp, data)!;
-    expect(around[0] + JSON.stringify(data) + around[1]).toBe(JSON.stringify(cp));
+    expect(checkpointText(around, JSON.stringify(data))).toBe(JSON.stringify(cp));
     // The checkpoint itself is left as it was.
     expect(cp.tokens[0].data).toBe(data);
   });
@@ -110,7 +114,7 @@ describe('checkpointAround', () => {
     const op = commitStepOp(step, { ...update, checkpoint: lookalike }) as Extract<Op, { 0: 'S' }>;
     expect(op[2][3]).toBe(JSON.stringify(lookalike));
     const parsed = JSON.parse(encodeOp(op)) as unknown[];
-    expect(fromStepEntry(parsed[1] as unknown[], parsed[2] as unknown[], parsed[5]).record).toEqual(op[2]);
+    expect(fromStepEntry(parsed[1] as unknown[], parsed[2] as unknown[], parsed[5], parsed[6]).record).toEqual(op[2]);
   });
 });
 
@@ -145,6 +149,16 @@ describe('journal formats replay alike', () => {
     };
     const v1 = await read((op) => JSON.stringify(op));
     const v2 = await read(encodeOp);
+    // Format 2 as written before the checkpoint went last raw: a [before, after] template of strings.
+    const v2Template = await read((op) => {
+      const entry = encodeOp(op);
+      const e = JSON.parse(entry) as unknown[];
+      if (e[0] !== 's' || (e[2] as unknown[])[3] !== 1) return entry;
+      const text = JSON.stringify(e[6]);
+      const at = text.indexOf('"\\u0000emitted data\\u0000"');
+      (e[2] as unknown[])[3] = [text.slice(0, at), text.slice(at + '"\\u0000emitted data\\u0000"'.length)];
+      return `${JSON.stringify(e.slice(0, 5)).slice(0, -1)},${JSON.stringify(e[5])}]`;
+    });
     expect(v1.records[0]?.status).toBe('success');
     expect(v1.records[0]?.output).toEqual(chainStep(0, 3, true).data);
     expect(v1.records[1]?.status).toBe('running');
@@ -152,5 +166,36 @@ describe('journal formats replay alike', () => {
     expect(v1.steps).toHaveLength(2);
     expect(v1.steps[1].output).toEqual(chainStep(1, 2, false).step.output);
     expect(v2).toEqual(v1);
+    expect(v2Template).toEqual(v1);
+  });
+
+  it('a step entry whose checkpoint lost its place for the data is refused, not applied with another text', () => {
+    const { step, update } = chainStep(1, 2, false);
+    const parsed = JSON.parse(encodeOp(commitStepOp(step, update))) as unknown[];
+    expect((parsed[2] as unknown[])[3]).toBe(1);
+    const cp = parsed[6] as RecordCheckpoint;
+    expect(() => fromStepEntry(parsed[1] as unknown[], parsed[2] as unknown[], parsed[5], { ...cp, tokens: [] })).toThrow(/does not hold the data/);
+    expect(() => fromStepEntry(parsed[1] as unknown[], parsed[2] as unknown[], parsed[5])).toThrow(/does not hold the data/);
+  });
+});
+
+describe('what lost step entries tell a repair', () => {
+  it("names the in-flight step of a running record's checkpoint, in the record the entry is for, whichever way the checkpoint was written", () => {
+    const { step, update } = chainStep(5, 2, false);
+    // Another token of the record is at an unsafe step that started and has not committed.
+    update.checkpoint!.inFlight = { tokenId: 7, nodeId: 'post', attempt: 1, startedAt: instant(5, 2) };
+    const entry = encodeOp(commitStepOp(step, update));
+    const e = JSON.parse(entry) as unknown[];
+    expect((e[2] as unknown[])[3]).toBe(1);
+    // The same entry as written before: the checkpoint a template of strings, in the record's columns.
+    const text = JSON.stringify(e[6]);
+    const at = text.indexOf('"\\u0000emitted data\\u0000"');
+    const old = JSON.parse(entry) as unknown[];
+    (old[2] as unknown[])[3] = [text.slice(0, at), text.slice(at + '"\\u0000emitted data\\u0000"'.length)];
+    for (const payload of [entry, `${JSON.stringify(old.slice(0, 5)).slice(0, -1)},${JSON.stringify(old[5])}]`]) {
+      const loss = describeEntries([{ seq: 9, payload }]);
+      expect(loss.unreadable).toBe(0);
+      expect(loss.runs[0].inFlight).toEqual([{ record: 5, nodeId: 'post', tokenId: 7 }]);
+    }
   });
 });
