@@ -333,23 +333,27 @@ function networkError(err: unknown, url: URL, shownUrl: string, method: string):
   const code = cause?.code ?? '';
   const certificate = /CERT|SSL|TLS/i.test(code);
   const reason = NETWORK_REASONS[code] ?? (certificate ? "the site's security certificate was not accepted" : cause?.message || (err as Error)?.message || 'unknown error');
+  // A request that may act twice, cut off once sent (network.ts): it was not sent again.
+  const mayHaveArrived = cause?.mayHaveArrived === true;
   return new NodeError(
     'E_HTTP_NETWORK',
-    `${method} ${shownUrl} failed${code ? ` (${code})` : ''}: ${reason}.`,
+    `${method} ${shownUrl} failed${code ? ` (${code})` : ''}: ${reason}${mayHaveArrived ? ' after the request was sent' : ''}.`,
     code === 'ENOTFOUND' || certificate
       ? `Check the address (${url.host}) for typing mistakes.`
-      : 'Check that the service is up and reachable from this computer; retrying later may help.',
+      : mayHaveArrived
+        ? `The service may have received the request before the connection was cut, and a ${method} sent again may act twice: check with the service whether it was handled before retrying this record.`
+        : 'Check that the service is up and reachable from this computer; retrying later may help.',
     { transient: code !== 'ENOTFOUND' && !certificate, cause: err },
   );
 }
 
 /** The innermost error with a code (fetch wraps network failures: TypeError → cause → …). */
-function findCause(err: unknown): { code?: string; message?: string } | undefined {
+function findCause(err: unknown): { code?: string; message?: string; mayHaveArrived?: boolean } | undefined {
   let current: unknown = err;
-  let found: { code?: string; message?: string } | undefined;
+  let found: { code?: string; message?: string; mayHaveArrived?: boolean } | undefined;
   for (let depth = 0; depth < 5 && current && typeof current === 'object'; depth++) {
-    const e = current as { code?: unknown; message?: unknown; cause?: unknown; errors?: unknown };
-    if (typeof e.code === 'string') found = { code: e.code, message: typeof e.message === 'string' ? e.message : undefined };
+    const e = current as { code?: unknown; message?: unknown; cause?: unknown; errors?: unknown; mayHaveArrived?: unknown };
+    if (typeof e.code === 'string') found = { code: e.code, message: typeof e.message === 'string' ? e.message : undefined, mayHaveArrived: e.mayHaveArrived === true };
     current = e.cause ?? (Array.isArray(e.errors) ? e.errors[0] : undefined);
   }
   if (found) return found;

@@ -94,9 +94,22 @@ export interface NetworkAccess {
    * One HTTP(S) request under the policy; redirects are NOT followed (the caller follows each
    * `Location` with another call, so every hop is checked). The answer is a standard Response.
    */
-  fetch(url: URL, init: { method: string; headers: Headers; body?: string; signal?: AbortSignal }): Promise<Response>;
+  fetch(url: URL, init: FetchInit): Promise<Response>;
   /** Closes the connections `fetch` keeps open between requests (at the run's end). */
   close(): void;
+}
+
+/** A request `fetch` sends. */
+export interface FetchInit {
+  method: string;
+  headers: Headers;
+  body?: string;
+  signal?: AbortSignal;
+  /**
+   * Sending this request twice is harmless whatever its method (a node whose effect is idempotent,
+   * such as asking a language model): it is sent again like a GET when a kept connection fails.
+   */
+  repeatable?: boolean;
 }
 
 /**
@@ -107,6 +120,23 @@ export interface NetworkAccess {
  * `Keep-Alive: timeout=N` shortens it further (Node's agent honours the hint).
  */
 const IDLE_CONNECTION_MS = 2_000;
+
+/**
+ * Methods whose request sent twice has the effect of one (RFC 9110, 9.2.2): a client may send them
+ * again by itself when a connection fails. A POST or PATCH sent again may act twice (a second order,
+ * a second mail), so it is never sent again by the connection layer: its step fails instead, saying the
+ * service may have received it, and the flow's retry settings or the operator decide.
+ */
+const IDEMPOTENT_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
+
+/**
+ * How long a connection stays open, idle, for the next request that may not be sent twice (POST,
+ * PATCH…). Such a request is not sent again when a kept connection turns out closed (above), so it
+ * goes on a connection idle for less time: a server closing idle connections after a second or more
+ * (most close after 2–75 s) never closes one just as the request is sent on it. Records that call a
+ * service one after another still share connections.
+ */
+const IDLE_CONNECTION_NOT_IDEMPOTENT_MS = 900;
 
 function hostOf(hostname: string): string {
   return hostname.replace(/^\[|\]$/g, '').toLowerCase().replace(/\.$/, '');
@@ -177,19 +207,23 @@ export function networkPolicy(flowAllowHosts: readonly string[] = [], env: NodeJ
   // (the lookup below), for the host name it was made for, and the agents' pools are keyed by host
   // name and port — a kept connection only ever serves the host it was checked for, under this run's
   // allow list. Idle sockets are unref'd by the agent: they never keep the process alive.
-  let agents: { http: http.Agent; https: https.Agent } | null = null;
-  const agentFor = (secure: boolean): http.Agent => {
-    agents ??= {
-      http: new http.Agent({ keepAlive: true, timeout: IDLE_CONNECTION_MS }),
-      https: new https.Agent({ keepAlive: true, timeout: IDLE_CONNECTION_MS }),
-    };
-    return secure ? agents.https : agents.http;
+  let agents: Map<string, http.Agent> | null = null;
+  const agentFor = (secure: boolean, idempotent: boolean): http.Agent => {
+    agents ??= new Map();
+    const key = `${secure ? 'https' : 'http'}:${idempotent ? 'idempotent' : 'once'}`;
+    let agent = agents.get(key);
+    if (!agent) {
+      const options = { keepAlive: true, timeout: idempotent ? IDLE_CONNECTION_MS : IDLE_CONNECTION_NOT_IDEMPOTENT_MS };
+      agents.set(key, (agent = secure ? new https.Agent(options) : new http.Agent(options)));
+    }
+    return agent;
   };
 
-  function fetchOnce(url: URL, init: { method: string; headers: Headers; body?: string; signal?: AbortSignal }, retried = false): Promise<Response> {
+  function fetchOnce(url: URL, init: FetchInit, retried = false): Promise<Response> {
     const secure = url.protocol === 'https:';
     const port = url.port ? Number(url.port) : secure ? 443 : 80;
     const hostname = url.hostname;
+    const idempotent = init.repeatable === true || IDEMPOTENT_METHODS.has(init.method.toUpperCase());
     return new Promise<Response>((done, fail) => {
       const headers: Record<string, string> = { accept: '*/*', 'user-agent': 'Conveyor' };
       init.headers.forEach((value, name) => {
@@ -212,7 +246,7 @@ export function networkPolicy(flowAllowHosts: readonly string[] = [], env: NodeJ
       }
       const request = (secure ? https : http).request(
         url,
-        { method: init.method, headers, signal: init.signal, agent: agentFor(secure), lookup: lookup as never, servername: net.isIP(target) ? undefined : target },
+        { method: init.method, headers, signal: init.signal, agent: agentFor(secure, idempotent), lookup: lookup as never, servername: net.isIP(target) ? undefined : target },
         (res) => {
           const answer = new Headers();
           for (let i = 0; i + 1 < res.rawHeaders.length; i += 2) {
@@ -229,13 +263,17 @@ export function networkPolicy(flowAllowHosts: readonly string[] = [], env: NodeJ
         },
       );
       request.on('error', (err: NodeJS.ErrnoException) => {
-        // A kept connection the server closed while idle, just as this request went out: the server
-        // never read the request (it closes only idle connections), so it is sent again, once, on a
-        // new connection — Node's own advice for keep-alive (`request.reusedSocket`).
-        if (request.reusedSocket && !retried && (err.code === 'ECONNRESET' || err.code === 'EPIPE') && !init.signal?.aborted) {
+        // A kept connection closed just as this request went out: most likely the server closed it
+        // while idle and never read the request — but a server that read it and then failed cuts the
+        // connection the same way. A request whose repeat acts once is sent again, once, on a new
+        // connection (Node's advice for keep-alive, `request.reusedSocket`); any other fails, told
+        // that the service may have received it (`mayHaveArrived`).
+        const cut = err.code === 'ECONNRESET' || err.code === 'EPIPE';
+        if (cut && request.reusedSocket && idempotent && !retried && !init.signal?.aborted) {
           fetchOnce(url, init, true).then(done, fail);
           return;
         }
+        if (cut && !idempotent) (err as NodeJS.ErrnoException & { mayHaveArrived?: boolean }).mayHaveArrived = true;
         fail(err);
       });
       request.end(init.body);
@@ -243,8 +281,7 @@ export function networkPolicy(flowAllowHosts: readonly string[] = [], env: NodeJ
   }
 
   function close(): void {
-    agents?.http.destroy();
-    agents?.https.destroy();
+    for (const agent of agents?.values() ?? []) agent.destroy();
     agents = null;
   }
 

@@ -127,7 +127,8 @@ async function send(call: ChatCall, url: URL, payload: string): Promise<Response
   // A server without keys (a local Ollama) is given none rather than a made-up one.
   if (call.apiKey) headers.set('authorization', `Bearer ${call.apiKey}`);
   try {
-    return await call.network.fetch(url, { method: 'POST', headers, body: payload, signal });
+    // Asking again changes nothing for anyone else (the AI step is idempotent): sent again like a GET.
+    return await call.network.fetch(url, { method: 'POST', headers, body: payload, signal, repeatable: true });
   } catch (err) {
     throw transportError(err, call, url, timeout);
   }

@@ -169,35 +169,115 @@ describe('network policy: connections kept within a run', () => {
     }
   });
 
-  it('a kept connection the server dropped while idle: the request goes again, once, on a new connection', async () => {
-    // Connection 1 answers its first request, then drops as the second arrives (as a server closing
-    // an idle connection does); every later connection answers.
+  /**
+   * A server whose first connection answers its first request, then drops as the second arrives —
+   * as a server closing an idle connection does, or one that read the request and then failed (the
+   * client cannot tell them apart); every later connection answers. `received`: every request line
+   * that reached it, dropped or not.
+   */
+  async function droppingServer() {
     let connections = 0;
     const served: string[] = [];
-    const dropping = createNetServer((socket) => {
+    const received: string[] = [];
+    const server = createNetServer((socket) => {
       const n = ++connections;
       let requests = 0;
       socket.on('data', (chunk) => {
+        const line = chunk.toString().split('\r\n')[0]!.split(' ').slice(0, 2).join(' ');
+        received.push(`${n}:${line}`);
         requests++;
         if (n === 1 && requests === 2) {
           socket.destroy();
           return;
         }
-        served.push(`${n}:${chunk.toString().split(' ')[1]}`);
+        served.push(`${n}:${line}`);
         socket.write('HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 11\r\nconnection: keep-alive\r\n\r\n{"ok":true}');
       });
     });
-    await new Promise<void>((resolve) => dropping.listen(0, '127.0.0.1', resolve));
-    const port = (dropping.address() as AddressInfo).port;
-    const run = networkPolicy([`127.0.0.1:${port}`], {});
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as AddressInfo).port;
+    return { port, served, received, connections: () => connections, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  }
+
+  it('a kept connection dropped as a GET went out: the GET goes again, once, on a new connection', async () => {
+    const server = await droppingServer();
+    const run = networkPolicy([`127.0.0.1:${server.port}`], {});
     try {
-      await get(`http://127.0.0.1:${port}/first`, run);
-      const { result } = await get(`http://127.0.0.1:${port}/second`, run);
+      await get(`http://127.0.0.1:${server.port}/first`, run);
+      const { result } = await get(`http://127.0.0.1:${server.port}/second`, run);
       expect(result.emit[0]!.data.response).toMatchObject({ status: 200, body: { ok: true } });
-      expect(served).toEqual(['1:/first', '2:/second']);
+      expect(server.served).toEqual(['1:GET /first', '2:GET /second']);
     } finally {
       run.close();
-      await new Promise<void>((resolve) => dropping.close(() => resolve()));
+      await server.close();
+    }
+  });
+
+  it('a kept connection dropped as a POST went out: the POST is not sent again, and the step says it may have arrived', async () => {
+    const server = await droppingServer();
+    const run = networkPolicy([`127.0.0.1:${server.port}`], {});
+    const post = (path: string) => runNode(httpRequest, { method: 'POST', url: `http://127.0.0.1:${server.port}${path}`, body: '{"order":1}' }, {}, { network: run });
+    try {
+      await post('/first');
+      const failure = await failureOf(() => post('/order'));
+      // The service read the POST once; it was never sent on another connection.
+      expect(server.received).toEqual(['1:POST /first', '1:POST /order']);
+      expect(server.connections()).toBe(1);
+      expect(failure.code).toBe('E_HTTP_NETWORK');
+      expect(failure.message).toMatch(/POST .*\/order failed \((ECONNRESET|EPIPE)\): the connection was cut off after the request was sent\./);
+      expect(failure.hint).toMatch(/may have received the request.*may act twice: check with the service whether it was handled before retrying/);
+    } finally {
+      run.close();
+      await server.close();
+    }
+  });
+
+  it('a POST its node declares harmless to repeat (asking a language model) is sent again like a GET', async () => {
+    const server = await droppingServer();
+    const run = networkPolicy([`127.0.0.1:${server.port}`], {});
+    const ask = (path: string) => run.fetch(new URL(`http://127.0.0.1:${server.port}${path}`), { method: 'POST', headers: new Headers(), body: '{}', repeatable: true });
+    try {
+      // Read whole, so that its connection is free for the next request.
+      expect(await (await ask('/first')).json()).toEqual({ ok: true });
+      const second = await ask('/ask');
+      expect(second.status).toBe(200);
+      expect(await second.json()).toEqual({ ok: true });
+      expect(server.served).toEqual(['1:POST /first', '2:POST /ask']);
+    } finally {
+      run.close();
+      await server.close();
+    }
+  });
+
+  it('requests that may act twice share a connection only while it has been idle under a second', async () => {
+    const opened: number[] = [];
+    const server = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end('{"ok":true}');
+      });
+    });
+    server.on('connection', (socket) => opened.push(socket.remotePort ?? 0));
+    const port = await listen(server);
+    const run = networkPolicy([`127.0.0.1:${port}`], {});
+    const send = (method: 'POST' | 'GET', path: string) => runNode(httpRequest, { method, url: `http://127.0.0.1:${port}${path}` }, {}, { network: run });
+    try {
+      await send('POST', '/a');
+      await send('POST', '/b');
+      expect(opened).toHaveLength(1);
+      await send('GET', '/c');
+      expect(opened).toHaveLength(2);
+      await new Promise((resolve) => setTimeout(resolve, 1_300));
+      // After 1.3 s idle the POST gets a new connection; the GET keeps its own (idle under 2 s).
+      await send('POST', '/d');
+      expect(opened).toHaveLength(3);
+      await send('GET', '/e');
+      expect(opened).toHaveLength(3);
+    } finally {
+      run.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
     }
   });
 });
