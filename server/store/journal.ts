@@ -9,17 +9,20 @@
  * A *packed* frame (top bit of the length word set; the low 31 bits are the payload's length) holds
  * the `n` entries of one group commit, `seq` being the first one's:
  *
- *   payload = u32 LE n | raw DEFLATE of ( u32 LE byte length | UTF-8 JSON ) × n
+ *   payload = u32 LE word | compressed ( u32 LE byte length | UTF-8 JSON ) × n
+ *
+ * where the word's low 31 bits are `n` and its top bit the codec: set, Brotli (written since
+ * 2026-12-06); clear, raw DEFLATE (frames written before, still read).
  *
  * A flush of at least PACK_MIN_BYTES is written packed (when that saves a tenth or more): the entries
  * of one group commit repeat each other (the same run, nodes, columns, record shapes), so they shrink
- * about 13× — measured on the 10-step chain's step entries at concurrency 64: 542 bytes an entry plain,
- * 41 packed, for 1.8 µs of CPU an entry at level 1 (level 6: 36 bytes for 3.6 µs; one entry at a time:
- * 321 bytes for 17–24 µs, hence plain frames below the threshold). Brotli at quality 1 packed smaller
- * (26 bytes an entry) for about two-thirds of the CPU, but read back 3–4× slower for payloads of this
- * size (a record's steps in a segment: 92 µs against 27 µs inflated), and the step segments are all
- * read back when a run is archived: DEFLATE everywhere (journal, segments, snapshots) instead of two
- * codecs. A packed frame is written, synced
+ * 13–18× — measured on the 10-step chain's step entries at concurrency 64: 540 bytes an entry plain,
+ * 46 bytes DEFLATEd at level 1 for 1.2–1.5 µs of CPU an entry (level 6: fewer bytes for twice the CPU;
+ * one entry at a time: 321 bytes for 17–24 µs, hence plain frames below the threshold), 30 bytes with
+ * Brotli at quality 1 for 0.7–1.0 µs (deflate.ts, `brotliIfWorth`): the journal's frames are Brotli.
+ * Brotli reads small payloads back 3–4× slower (a record's steps in a segment: 92 µs against 27 µs
+ * inflated), which matters for step segments and snapshots, read in the studio's everyday use: those
+ * stay DEFLATE. The journal is read back only when the store opens. A packed frame is written, synced
  * and acknowledged as a whole, like the group it holds: a crash that tears it loses only entries
  * that were never acknowledged.
  *
@@ -34,7 +37,7 @@ import fsp, { type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { crc32 } from './crc32.ts';
-import { deflateIfWorth } from './deflate.ts';
+import { brotliIfWorth } from './deflate.ts';
 import { StoreWriteError, describeWriteFailure, type StoreWriteFailure } from './write-failure.ts';
 
 export const FRAME_HEADER_BYTES = 16;
@@ -68,13 +71,18 @@ export interface FrameRead {
   entries: string[];
 }
 
+/** A packed frame's word: its top bit says the entries are Brotli, not DEFLATE; the low 31 bits count them. */
+const BROTLI_PACKED = 0x8000_0000;
+
 /** The entries of a packed frame's payload, or null when it does not unpack to exactly what it says. */
 function unpack(buf: Buffer, start: number, end: number): string[] | null {
   if (end - start < 4) return null;
-  const n = buf.readUInt32LE(start);
+  const word = buf.readUInt32LE(start);
+  const n = word & MAX_PAYLOAD_BYTES;
   let data: Buffer;
   try {
-    data = zlib.inflateRawSync(buf.subarray(start + 4, end));
+    const packed = buf.subarray(start + 4, end);
+    data = word >= BROTLI_PACKED ? zlib.brotliDecompressSync(packed) : zlib.inflateRawSync(packed);
   } catch {
     return null;
   }
@@ -169,16 +177,16 @@ export class FrameEncoder {
       raw.writeUInt32LE(len, off);
       off += 4 + len;
     }
-    const deflated = deflateIfWorth(raw.subarray(0, off), 4);
-    if (!deflated || 4 + deflated.length > MAX_PAYLOAD_BYTES) return null;
-    const len = 4 + deflated.length;
+    const compressed = brotliIfWorth(raw.subarray(0, off), 4);
+    if (!compressed || 4 + compressed.length > MAX_PAYLOAD_BYTES || entries.length >= BROTLI_PACKED) return null;
+    const len = 4 + compressed.length;
     const buf = Buffer.allocUnsafe(FRAME_HEADER_BYTES + len);
     const seq = entries[0].seq;
     buf.writeUInt32LE(len + PACKED_FRAME, 0);
     buf.writeUInt32LE(Math.floor(seq / TWO_POW_32), 8);
     buf.writeUInt32LE(seq % TWO_POW_32, 12);
-    buf.writeUInt32LE(entries.length, FRAME_HEADER_BYTES);
-    deflated.copy(buf, FRAME_HEADER_BYTES + 4);
+    buf.writeUInt32LE((entries.length + BROTLI_PACKED) >>> 0, FRAME_HEADER_BYTES);
+    compressed.copy(buf, FRAME_HEADER_BYTES + 4);
     buf.writeUInt32LE(frameCrc(buf, 8, buf.length), 4);
     return { buf, length: buf.length };
   }

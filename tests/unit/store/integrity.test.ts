@@ -4,11 +4,12 @@
  * journal file (a write cut by a crash) is dropped, and that is logged with what was dropped.
  */
 import fs from 'node:fs';
+import zlib from 'node:zlib';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openSqlJsStore, type SqlJsStore } from '../../../server/store/sqljs-store.ts';
-import { FRAME_HEADER_BYTES, FrameEncoder, journalFileName } from '../../../server/store/journal.ts';
+import { FRAME_HEADER_BYTES, FrameEncoder, frameCrc, journalFileName, PACKED_FRAME } from '../../../server/store/journal.ts';
 import { scanJournal } from '../../../server/store/integrity.ts';
 import { checkSnapshot } from '../../../server/store/snapshot.ts';
 import { crc32 } from '../../../server/store/crc32.ts';
@@ -142,6 +143,64 @@ describe('journal damage', () => {
     expect(steps.map((st) => st.seq)).toEqual([1, 2, 3, 4]);
     expect((await contents(store, ['r']))['r']).not.toEqual(acknowledged['r']);
     await store.close();
+  });
+
+  it("a group commit's packed frame is Brotli; a journal whose packed frames were DEFLATE (written before) opens the same", async () => {
+    const dir = tempDir();
+    const { acknowledged } = await killedStore(dir, true);
+    const [journal] = journals(dir);
+    const buf = fs.readFileSync(journal);
+    // Each packed frame rewritten as the journal wrote it before: its entries DEFLATEd, the codec bit clear.
+    const parts: Buffer[] = [];
+    let packedFrames = 0;
+    for (let off = 0; off < buf.length; ) {
+      const word = buf.readUInt32LE(off);
+      const end = off + FRAME_HEADER_BYTES + (word & 0x7fff_ffff);
+      if (word < PACKED_FRAME) {
+        parts.push(buf.subarray(off, end));
+        off = end;
+        continue;
+      }
+      packedFrames++;
+      const n = buf.readUInt32LE(off + FRAME_HEADER_BYTES);
+      expect(n >>> 31).toBe(1);
+      const entries = zlib.brotliDecompressSync(buf.subarray(off + FRAME_HEADER_BYTES + 4, end));
+      const deflated = zlib.deflateRawSync(entries);
+      const frame = Buffer.alloc(FRAME_HEADER_BYTES + 4 + deflated.length);
+      frame.writeUInt32LE((PACKED_FRAME + 4 + deflated.length) >>> 0, 0);
+      buf.copy(frame, 8, off + 8, off + 16);
+      frame.writeUInt32LE(n & 0x7fff_ffff, FRAME_HEADER_BYTES);
+      deflated.copy(frame, FRAME_HEADER_BYTES + 4);
+      frame.writeUInt32LE(frameCrc(frame, 8, frame.length), 4);
+      parts.push(frame);
+      off = end;
+    }
+    expect(packedFrames).toBeGreaterThanOrEqual(5);
+    const before = tempDir();
+    fs.writeFileSync(path.join(before, path.basename(journal)), Buffer.concat(parts));
+    for (const d of [dir, before]) {
+      const store = await openSqlJsStore(d, { onWarning: () => undefined });
+      expect(await contents(store, ['r'])).toEqual(acknowledged);
+      await store.close();
+    }
+  });
+
+  it('a packed frame whose checksum holds but whose entries do not unpack: refused, its entries counted lost', async () => {
+    const dir = tempDir();
+    await killedStore(dir, true);
+    const [journal] = journals(dir);
+    const buf = fs.readFileSync(journal);
+    const scanned = scanJournal({ path: journal, startSeq: 1 }, buf, true).frames;
+    const packed = scanned.find((f) => f.seq === 15)!.offset;
+    const len = buf.readUInt32LE(packed) & 0x7fff_ffff;
+    // Damage written with a checksum to match (a bad write below the file system, say): it passes the CRC.
+    buf[packed + FRAME_HEADER_BYTES + 4 + Math.floor(len / 2)] ^= 0xff;
+    buf.writeUInt32LE(frameCrc(buf, packed + 8, packed + FRAME_HEADER_BYTES + len), packed + 4);
+    fs.writeFileSync(journal, buf);
+    const err = await refusal(dir);
+    expect(err.code).toBe('E_STORE_DAMAGED');
+    expect(err.message).toContain(`${journal} at byte ${packed}: a packed frame whose entries cannot be unpacked`);
+    expect(err.message).toMatch(/would lose 8 committed entries \(entries 15–22\)/);
   });
 
   it('a byte flipped in the first frame, or in a frame length: refused', async () => {
