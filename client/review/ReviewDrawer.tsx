@@ -5,6 +5,7 @@ import { errorMessage } from '../api/http.ts';
 import type { RecordData, ReviewActionKind, ReviewItem } from '../api/types.ts';
 import { RecordStatusBadge } from '../components/Badge.tsx';
 import { Button } from '../components/Button.tsx';
+import { ConfirmDialog } from '../components/ConfirmDialog.tsx';
 import { ErrorState } from '../components/EmptyState.tsx';
 import { LoadingState } from '../components/Spinner.tsx';
 import { TextArea } from '../components/TextInput.tsx';
@@ -16,7 +17,7 @@ import { AuditTrail, StepList } from '../run/RecordDetail.tsx';
 import { JsonBlock } from '../run/JsonBlock.tsx';
 import { Drawer, DrawerBody, DrawerFooter } from './Drawer.tsx';
 import { ResolveDialog } from './NoteDialog.tsx';
-import { runReviewAction } from './review-actions.ts';
+import { RETRY_REPEATS, runReviewAction } from './review-actions.ts';
 import { ExternalIcon, ResolveIcon, RetryIcon, SkipIcon } from './icons.tsx';
 
 
@@ -55,6 +56,8 @@ function ReviewDrawerBody({ item, onChanged }: { item: ReviewItem; onChanged(): 
   const [text, setText] = useState(original);
   const [busy, setBusy] = useState<ReviewActionKind | null>(null);
   const [resolving, setResolving] = useState(false);
+  // The server's refusal of a retry that would run steps that change things outside Conveyor again.
+  const [repeats, setRepeats] = useState<{ message: string; hint: string; data?: RecordData } | null>(null);
   useEffect(() => setText(original), [original]);
 
   const parsed = useMemo((): { ok: true; value: RecordData } | { ok: false; message: string } => {
@@ -71,10 +74,15 @@ function ReviewDrawerBody({ item, onChanged }: { item: ReviewItem; onChanged(): 
   const offers = reviewActionsFor(record.status);
   const actionable = offers.length > 0;
 
-  const act = async (action: ReviewActionKind, extra: { note?: string; data?: RecordData } = {}) => {
+  const act = async (action: ReviewActionKind, extra: { note?: string; data?: RecordData; restart?: boolean } = {}) => {
     setBusy(action);
     try {
-      const results = await runReviewAction(action, [{ runId: item.runId, index: item.index }], extra);
+      const results = await runReviewAction(action, [{ runId: item.runId, index: item.index }], extra, [RETRY_REPEATS]);
+      const refused = results?.[0]?.error;
+      if (typeof refused === 'object' && refused?.code === RETRY_REPEATS) {
+        setRepeats({ message: refused.message ?? '', hint: refused.hint ?? '', data: extra.data });
+        return results;
+      }
       if (results) {
         detail.reload();
         onChanged();
@@ -144,7 +152,11 @@ function ReviewDrawerBody({ item, onChanged }: { item: ReviewItem; onChanged(): 
                 {parsed.message}
               </p>
             )}
-            {edited && parsed.ok && <p className="mt-1 text-xs text-slate-500">Retry runs the step that failed again with the fields you changed; what earlier steps added is kept.</p>}
+            {edited && parsed.ok && (
+              <p className="mt-1 text-xs text-slate-500">
+                Retry runs the step that failed again with the fields you changed; what earlier steps added is kept. A record no step failed (an End step sent it here) runs again from the start.
+              </p>
+            )}
           </section>
 
           {record.output != null && (
@@ -201,6 +213,22 @@ function ReviewDrawerBody({ item, onChanged }: { item: ReviewItem; onChanged(): 
           Open the run
         </Link>
       </DrawerFooter>
+
+      <ConfirmDialog
+        open={!!repeats}
+        title={`Run record #${item.index + 1} again from the start?`}
+        confirmLabel="Run again from the start"
+        danger
+        onCancel={() => setRepeats(null)}
+        onConfirm={async () => {
+          const data = repeats?.data;
+          setRepeats(null);
+          await act('retry', { ...(data ? { data } : {}), restart: true });
+        }}
+      >
+        <p data-testid="retry-repeats-message">{repeats?.message}</p>
+        <p className="mt-2 text-slate-500">Resolve or skip it instead if those steps must not run twice.</p>
+      </ConfirmDialog>
 
       <ResolveDialog
         open={resolving}

@@ -19,9 +19,26 @@ const AFTER: Record<ReviewActionKind, [one: string, many: string]> = {
   resolve: ['It counts as success; your note is in its audit trail.', 'They count as success; your note is in their audit trail.'],
 };
 
+/** Where retried records run again from, as the server said (`restarted`: from the trigger, no step having failed). */
+function retriedFrom(done: ReviewActionResult[]): string {
+  const restarted = done.filter((r) => r.restarted).length;
+  if (restarted === 0) return AFTER.retry[done.length === 1 ? 0 : 1];
+  if (restarted === done.length) return done.length === 1 ? 'It runs again from the start (no step had failed).' : 'They run again from the start (no step had failed).';
+  return `${plural(done.length - restarted, 'record')} run again from the step that failed, ${restarted} from the start (no step had failed).`;
+}
+
+/** The refusal of a retry that would run again, from the start, steps that change things outside Conveyor. */
+export const RETRY_REPEATS = 'E_REVIEW_RETRY_REPEATS';
+
+function codeOf(r: ReviewActionResult): string | undefined {
+  return typeof r.error === 'object' ? r.error?.code : undefined;
+}
+
 function resultError(r: ReviewActionResult): string {
   if (!r.error) return 'The server refused it.';
   if (typeof r.error === 'string') return r.error;
+  // Asked one record at a time, in its drawer.
+  if (r.error.code === RETRY_REPEATS) return `${r.error.message} Open the record to run it again from the start, or resolve or skip it.`;
   return r.error.message ?? r.error.code ?? 'The server refused it.';
 }
 
@@ -33,7 +50,9 @@ function resultError(r: ReviewActionResult): string {
 export async function runReviewAction(
   action: ReviewActionKind,
   items: ReviewTarget[],
-  extra: { note?: string; data?: RecordData } = {},
+  extra: { note?: string; data?: RecordData; restart?: boolean } = {},
+  /** Refusals the caller answers itself (no toast), e.g. the drawer asking to run a record again from the start. */
+  handled: string[] = [],
 ): Promise<ReviewActionResult[] | null> {
   if (!items.length) return [];
   let results: ReviewActionResult[];
@@ -46,12 +65,14 @@ export async function runReviewAction(
   } finally {
     void useReviewCount.getState().refresh();
   }
-  const ok = results.filter((r) => r.ok).length;
+  const done = results.filter((r) => r.ok);
+  const ok = done.length;
   const failed = results.filter((r) => !r.ok);
   const what = plural(items.length, 'record');
+  if (!ok && failed.every((r) => handled.includes(codeOf(r) ?? ''))) return results;
   if (!failed.length) {
     const title = items.length === 1 ? `Record #${items[0].index + 1} ${DONE[action]}` : `${what} ${DONE[action]}`;
-    toast.success(title, AFTER[action][items.length === 1 ? 0 : 1]);
+    toast.success(title, action === 'retry' ? retriedFrom(done) : AFTER[action][items.length === 1 ? 0 : 1]);
   } else if (ok) {
     const first = failed[0];
     toast.warning(`${ok} of ${what} ${DONE[action]}`, `Record #${first.index + 1} of ${first.runId}: ${resultError(first)}`);

@@ -401,18 +401,23 @@ export class Engine {
     checkReviewRequest(action, items, opts);
     const results: ReviewResult[] = [];
     const toRun = new Set<string>();
-    const triggers = new Map<string, string>();
+    const flows = new Map<string, ReturnType<typeof compileFlow>>();
     for (const item of items) {
       try {
-        if (!triggers.has(item.runId)) {
-          const row = await this.runOrThrow(item.runId);
-          triggers.set(item.runId, compileFlow(row.flow, this.opts.registry).trigger.id);
-        }
-        const retried = await applyReviewAction(this.opts.store, action, item, opts, triggers.get(item.runId)!);
+        let flow = flows.get(item.runId);
+        if (!flow) flows.set(item.runId, (flow = compileFlow((await this.runOrThrow(item.runId)).flow, this.opts.registry)));
+        const compiled = flow;
+        // Steps that change things outside Conveyor, by the run's flow (or their node type's declared effect).
+        const unsafeStep = (nodeId: string, nodeType: string): string | null => {
+          const node = compiled.nodes.get(nodeId);
+          const effect = node?.def.effect ?? this.opts.registry.get(nodeType)?.effect;
+          return effect === 'unsafe' ? (node?.name ?? nodeId) : null;
+        };
+        const retried = await applyReviewAction(this.opts.store, action, item, opts, compiled.trigger.id, unsafeStep);
         if (retried) toRun.add(item.runId);
         // The status the action moves the record to, as the record table says (one per review action).
         this.emit({ type: 'record', runId: item.runId, index: item.index, status: RECORD_ACTIONS[action].to[0] });
-        results.push({ ...item, ok: true });
+        results.push(retried ? { ...item, ok: true, restarted: retried.restarted } : { ...item, ok: true });
       } catch (err) {
         const e = err instanceof ConveyorError ? err : new ConveyorError('E_INTERNAL', (err as Error).message, 'Try again.', 500);
         results.push({ ...item, ok: false, error: { code: e.code, message: e.message, hint: e.hint } });

@@ -14,11 +14,21 @@ export interface ReviewOptions {
   note?: string;
   /** Corrected data for a retry (single item only). */
   data?: RecordData;
+  /**
+   * A retry may run the record again from its trigger though steps that change things outside
+   * Conveyor already ran for it (`E_REVIEW_RETRY_REPEATS` without it).
+   */
+  restart?: boolean;
 }
 export interface ReviewResult extends ReviewItem {
   ok: boolean;
+  /** A retry only: the record runs again from its trigger (true) or from the step that failed (false). */
+  restarted?: boolean;
   error?: { code: string; message: string; hint: string };
 }
+
+/** The name of the flow's step `nodeId` when it changes things outside Conveyor (effect unsafe), else null. */
+export type UnsafeStepName = (nodeId: string, nodeType: string) => string | null;
 
 export function checkReviewRequest(action: ReviewAction, items: ReviewItem[], opts: ReviewOptions): void {
   if (items.length === 0) throw new ConveyorError('E_REVIEW_NO_ITEMS', 'No record was chosen.', 'Select at least one record in the review queue.', 422);
@@ -36,7 +46,14 @@ export function checkReviewRequest(action: ReviewAction, items: ReviewItem[], op
  * E_REVIEW_NOT_OPEN and nothing is written). Returns the record's new state for a retry, which the
  * engine then runs; nothing for skip and resolve.
  */
-export async function applyReviewAction(store: Store, action: ReviewAction, item: ReviewItem, opts: ReviewOptions, triggerId: string): Promise<RecordRow | null> {
+export async function applyReviewAction(
+  store: Store,
+  action: ReviewAction,
+  item: ReviewItem,
+  opts: ReviewOptions,
+  triggerId: string,
+  unsafeStep: UnsafeStepName = () => null,
+): Promise<{ record: RecordRow; restarted: boolean } | null> {
   const record = await store.getRecord(item.runId, item.index);
   if (!record) throw new ConveyorError('E_RECORD_NOT_FOUND', `Run ${item.runId} has no record #${item.index + 1}.`, 'Refresh the review queue.', 404);
   // Refused before anything is read or written for it (the steps of a retry).
@@ -57,6 +74,8 @@ export async function applyReviewAction(store: Store, action: ReviewAction, item
     return null;
   }
   const steps = await store.listSteps(item.runId, item.index);
+  const restarted = !(record.checkpoint?.retry?.length ?? 0);
+  if (restarted && !opts.restart) refuseRepeats(item, steps, unsafeStep);
   const checkpoint = retryCheckpoint(record, steps.reduce((m, s) => Math.max(m, s.seq), 0), opts.data, triggerId);
   await writeRecordStatus(store, 'retry', record.status, {
     ...base,
@@ -67,7 +86,28 @@ export async function applyReviewAction(store: Store, action: ReviewAction, item
     endedAt: null,
     event: { at, from: record.status, to: 'running', actor: 'operator', action: 'retry', note, data: opts.data ?? null },
   });
-  return { ...record, status: 'running', checkpoint, error: null, endedAt: null };
+  return { record: { ...record, status: 'running', checkpoint, error: null, endedAt: null }, restarted };
+}
+
+/**
+ * A retry that starts the record again from its trigger (no step failed: an End step sent it to
+ * review) would run again every step it already ran — calls that change things outside Conveyor
+ * too (an order placed, a mail sent). Refused unless the operator says so (`restart`), naming them.
+ */
+function refuseRepeats(item: ReviewItem, steps: ReadonlyArray<{ nodeId: string; nodeType: string; status: string }>, unsafeStep: UnsafeStepName): void {
+  const names: string[] = [];
+  for (const s of steps) {
+    const name = s.status === 'success' ? unsafeStep(s.nodeId, s.nodeType) : null;
+    if (name !== null && !names.includes(name)) names.push(name);
+  }
+  if (names.length === 0) return;
+  const listed = names.length === 1 ? `"${names[0]}"` : `${names.slice(0, -1).map((n) => `"${n}"`).join(', ')} and "${names.at(-1)}"`;
+  throw new ConveyorError(
+    'E_REVIEW_RETRY_REPEATS',
+    `Record #${item.index + 1} did not fail at a step (an End step sent it to review), so a retry runs it again from the start — and it already ran ${listed}, which ${names.length === 1 ? 'changes' : 'change'} things outside Conveyor and would run again.`,
+    'If running them again is what you want, retry it with "Run again from the start" (restart: true); otherwise resolve or skip it.',
+    409,
+  );
 }
 
 /**
@@ -75,7 +115,8 @@ export async function applyReviewAction(store: Store, action: ReviewAction, item
  * also when its error port led the record to a "Needs review" end — so that the steps committed
  * before it are not run again. Tokens still parked at a collect stay, and a put-back token keeps its
  * fan-out groups: the collect goes on waiting for it and then gathers every member. A record with no
- * such token (sent to review by an End node on its normal path) starts again from the trigger.
+ * such token (sent to review by an End node on its normal path) starts again from the trigger (see
+ * `refuseRepeats`).
  */
 function retryCheckpoint(record: RecordRow, lastSeq: number, data: RecordData | undefined, triggerId: string): RecordCheckpoint {
   const cp = record.checkpoint;

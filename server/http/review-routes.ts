@@ -20,6 +20,7 @@ const actionBody = z
     items: z.array(z.object({ runId: z.string().min(1).max(200), index: z.number().int().min(0) }).strict()).min(1).max(10_000),
     note: z.string().max(5000).optional(),
     data: z.record(z.string(), z.any()).optional(),
+    restart: z.boolean().optional(),
   })
   .strict();
 
@@ -38,7 +39,7 @@ export function reviewRoutes(engine: Engine, store: Store): Router {
 
   router.post('/actions', async (req, res) => {
     const body = parseBody(actionBody, req.body);
-    const results = await engine.review(body.action, body.items, { note: body.note, data: body.data });
+    const results = await engine.review(body.action, body.items, { note: body.note, data: body.data, restart: body.restart });
     res.json({ results });
   });
 

@@ -1,3 +1,5 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, test } from 'vitest';
 import type { Page } from 'playwright-core';
 import { useStudio } from './support/fixtures.ts';
@@ -120,7 +122,8 @@ describe('review queue', () => {
     await data.fill('{ "n": 40, "email": "lead4@example.com" }');
     await expect(drawer.locator(s.tid('btn-drawer-retry')).textContent()).resolves.toBe('Retry with corrected data');
     await drawer.locator(s.tid('btn-drawer-retry')).click();
-    await page.locator(`${s.tid('toast')}[data-kind="success"]`).filter({ hasText: 'sent to retry' }).waitFor();
+    // An End step sent it here (no step failed): it starts again from the trigger, and the message says so.
+    await page.locator(`${s.tid('toast')}[data-kind="success"]`).filter({ hasText: 'sent to retry' }).filter({ hasText: 'runs again from the start' }).waitFor();
     await drawer.locator(`${s.tid('record-event')}[data-action="retry"]`).waitFor();
     const retried = await eventually(async () => {
       const d = await recordDetail(studio.url, runA.id, 3);
@@ -150,5 +153,64 @@ describe('review queue', () => {
     expect(await resolveEvent.getAttribute('data-actor')).toBe('operator');
     expect(await detail.locator(s.tid('record-detail-status')).getAttribute('data-status')).toBe('success');
     expect(studio.pageErrors).toEqual([]);
+  });
+
+  test('a retry that would run an HTTP request again from the start asks first; cancelled, nothing is sent', async () => {
+    const calls: string[] = [];
+    const site = http.createServer((req, res) => {
+      calls.push(`${req.method} ${req.url}`);
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+    });
+    await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));
+    const port = (site.address() as AddressInfo).port;
+    try {
+      const flow = await importFlowViaApi(studio.url, {
+        format: 'conveyor.flow/v1',
+        id: 'flow_review_repeats',
+        name: 'Sign up, checked',
+        description: '',
+        settings: { concurrency: 1, allowHosts: [`127.0.0.1:${port}`] },
+        nodes: [
+          { id: 'trigger', type: 'core.manual-trigger', position: { x: 0, y: 0 }, params: { format: 'json', records: '[]' } },
+          { id: 'create', type: 'core.http-request', name: 'Create my account', position: { x: 220, y: 0 }, params: { method: 'POST', url: `http://127.0.0.1:${port}/signup`, bodyFormat: 'none' } },
+          { id: 'check', type: 'core.if', name: 'Looks right?', position: { x: 440, y: 0 }, params: { condition: "$contains(email, 'ok')" } },
+          { id: 'ok', type: 'core.end', position: { x: 660, y: -80 }, params: { status: 'success' } },
+          { id: 'review', type: 'core.end', name: 'Check by hand', position: { x: 660, y: 80 }, params: { status: 'needs_review', reason: 'Check this address by hand' } },
+        ],
+        edges: [
+          { id: 'e1', source: 'trigger', sourcePort: 'out', target: 'create', targetPort: 'in' },
+          { id: 'e2', source: 'create', sourcePort: 'out', target: 'check', targetPort: 'in' },
+          { id: 'e3', source: 'check', sourcePort: 'true', target: 'ok', targetPort: 'in' },
+          { id: 'e4', source: 'check', sourcePort: 'false', target: 'review', targetPort: 'in' },
+        ],
+      });
+      const run = await startRun(flow.id, [{ email: 'hand@example.com' }]);
+      expect(run.counts.needs_review).toBe(1);
+      expect(calls).toEqual(['POST /signup']);
+
+      const page = await studio.page();
+      await page.goto(studio.url + `/review?runId=${encodeURIComponent(run.id)}`);
+      await row(page, run.id, 0).click();
+      const drawer = page.locator(s.tid('review-drawer'));
+      await drawer.locator(s.tid('review-detail')).waitFor();
+      await drawer.locator(s.tid('btn-drawer-retry')).click();
+      const dialog = page.locator(s.tid('confirm-dialog'));
+      await dialog.waitFor();
+      await expect(dialog.locator(s.tid('retry-repeats-message')).textContent()).resolves.toMatch(/runs it again from the start — and it already ran "Create my account", which changes things outside Conveyor/);
+      // Cancelled: the record stays in the queue, nothing was sent again, no error toast.
+      await dialog.locator(s.tid('btn-confirm-cancel')).click();
+      await dialog.waitFor({ state: 'detached' });
+      expect((await recordDetail(studio.url, run.id, 0)).record.status).toBe('needs_review');
+      expect(calls).toEqual(['POST /signup']);
+      expect(await page.locator(`${s.tid('toast')}[data-kind="error"]`).count()).toBe(0);
+      // Asked for: it runs again from the start, the request with it.
+      await drawer.locator(s.tid('btn-drawer-retry')).click();
+      await dialog.locator(s.tid('btn-confirm')).click();
+      await page.locator(`${s.tid('toast')}[data-kind="success"]`).filter({ hasText: 'runs again from the start' }).waitFor();
+      await eventually(async () => (calls.length === 2 ? calls : undefined), 'the request to be sent again');
+      expect(studio.pageErrors).toEqual([]);
+    } finally {
+      await new Promise((resolve) => site.close(resolve));
+    }
   });
 });

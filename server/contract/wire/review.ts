@@ -31,11 +31,18 @@ export interface ReviewActionBody {
   note?: string;
   /** Only with `retry` of a single item: the record's corrected data. */
   data?: RecordData;
+  /**
+   * Only with `retry`: run a record that did not fail at a step again from its trigger even though
+   * steps that change things outside Conveyor already ran for it (refused otherwise: E_REVIEW_RETRY_REPEATS).
+   */
+  restart?: boolean;
 }
 
 export interface ReviewActionResult {
   runId: string;
   index: number;
   ok: boolean;
+  /** A retry: the record runs again from its trigger (true) or from the step that failed (false). */
+  restarted?: boolean;
   error?: { code?: string; message?: string; hint?: string } | string;
 }

@@ -105,11 +105,81 @@ describe('REST: a failure routed by an error port to review', () => {
     refused.clear();
     const retried = await s.api('POST', '/api/review/actions', { action: 'retry', items: [{ runId: run.id, index: 1 }, { runId: run.id, index: 4 }] });
     expect(retried.body.results.map((r: { ok: boolean }) => r.ok)).toEqual([true, true]);
+    // Put back at the step that failed, not run from the start.
+    expect(retried.body.results.map((r: { restarted: boolean }) => r.restarted)).toEqual([false, false]);
     const after = await waitFor(() => s.api('GET', `/api/runs/${run.id}/report`), (r) => r.body.counts.success === 6);
     expect(after.body.errors).toEqual([]);
     expect((await s.api('GET', `/api/review?runId=${run.id}`)).body.total).toBe(0);
     for (const p of people) expect(calls.get(`/signup:${p.email}`)).toBe(1);
     expect(calls.get('/verify:p1@x.test')).toBe(2);
     expect(calls.get('/verify:p0@x.test')).toBe(1);
+  });
+});
+
+/** The signup, but the site's answer is checked by an If whose "no" leads to a "Needs review" End: no step fails. */
+function checkedSignupFlow(id: string, records: Array<{ email: string }>, createType = 'core.http-request'): FlowDocument {
+  return {
+    format: FLOW_FORMAT,
+    id,
+    name: 'Signup, checked',
+    description: '',
+    settings: { concurrency: 1 },
+    nodes: [
+      { id: 'trigger', type: 'core.manual-trigger', position: { x: 0, y: 0 }, params: { format: 'json', records: JSON.stringify(records) } },
+      createType === 'core.http-request'
+        ? { id: 'create', type: 'core.http-request', name: 'Create my account', position: { x: 200, y: 0 }, params: { method: 'POST', url: `${siteUrl}/signup?email={{ $encodeUrlComponent(email) }}`, bodyFormat: 'none' } }
+        : { id: 'create', type: 'core.set-fields', name: 'Note it', position: { x: 200, y: 0 }, params: { fields: [{ name: 'noted', value: 'true' }], keepOtherFields: true } },
+      { id: 'check', type: 'core.if', name: 'Looks right?', position: { x: 400, y: 0 }, params: { condition: "$contains(email, 'ok')" } },
+      { id: 'ok', type: 'core.end', position: { x: 600, y: -80 }, params: { status: 'success' } },
+      { id: 'review', type: 'core.end', position: { x: 600, y: 80 }, params: { status: 'needs_review', reason: 'Check this address by hand' } },
+    ],
+    edges: [
+      { id: 'e1', source: 'trigger', sourcePort: 'out', target: 'create', targetPort: 'in' },
+      { id: 'e2', source: 'create', sourcePort: 'out', target: 'check', targetPort: 'in' },
+      { id: 'e3', source: 'check', sourcePort: 'true', target: 'ok', targetPort: 'in' },
+      { id: 'e4', source: 'check', sourcePort: 'false', target: 'review', targetPort: 'in' },
+    ],
+  };
+}
+
+describe('REST: retrying a record an End step sent to review', () => {
+  it('is refused while it would run again a step that changes things outside Conveyor, naming it; with restart it runs from the start', async () => {
+    const flow = (await s.api('POST', '/api/flows/import', checkedSignupFlow('flow_end_review', [{ email: 'ok@x.test' }, { email: 'hand@x.test' }]))).body;
+    const run = (await s.api('POST', '/api/runs', { flowId: flow.id })).body;
+    await waitFor(() => s.api('GET', `/api/runs/${run.id}`), (r) => r.body.status === 'completed');
+    expect((await s.api('GET', `/api/review?runId=${run.id}`)).body.items.map((i: { index: number }) => i.index)).toEqual([1]);
+    expect(calls.get('/signup:hand@x.test')).toBe(1);
+
+    const refused = await s.api('POST', '/api/review/actions', { action: 'retry', items: [{ runId: run.id, index: 1 }] });
+    expect(refused.body.results).toEqual([
+      {
+        runId: run.id,
+        index: 1,
+        ok: false,
+        error: {
+          code: 'E_REVIEW_RETRY_REPEATS',
+          message: expect.stringMatching(/^Record #2 did not fail at a step .* runs it again from the start — and it already ran "Create my account", which changes things outside Conveyor and would run again\.$/),
+          hint: expect.stringContaining('Run again from the start'),
+        },
+      },
+    ]);
+    // Nothing changed: still in the queue, nothing sent again.
+    expect((await s.api('GET', `/api/runs/${run.id}/records/1`)).body.record.status).toBe('needs_review');
+    expect(calls.get('/signup:hand@x.test')).toBe(1);
+
+    const again = await s.api('POST', '/api/review/actions', { action: 'retry', items: [{ runId: run.id, index: 1 }], restart: true });
+    expect(again.body.results).toEqual([{ runId: run.id, index: 1, ok: true, restarted: true }]);
+    await waitFor(() => s.api('GET', `/api/runs/${run.id}/records/1`), (r) => r.body.record.status === 'needs_review' && calls.get('/signup:hand@x.test') === 2);
+    // The operator's choice is in the record's audit trail.
+    const events = (await s.api('GET', `/api/runs/${run.id}/records/1`)).body.events as Array<{ action: string; actor: string }>;
+    expect(events.filter((e) => e.action === 'retry' && e.actor === 'operator')).toHaveLength(1);
+  });
+
+  it('runs from the start without asking when none of its steps changes things outside Conveyor', async () => {
+    const flow = (await s.api('POST', '/api/flows/import', checkedSignupFlow('flow_end_review_safe', [{ email: 'hand2@x.test' }], 'core.set-fields'))).body;
+    const run = (await s.api('POST', '/api/runs', { flowId: flow.id })).body;
+    await waitFor(() => s.api('GET', `/api/runs/${run.id}`), (r) => r.body.status === 'completed');
+    const retried = await s.api('POST', '/api/review/actions', { action: 'retry', items: [{ runId: run.id, index: 0 }] });
+    expect(retried.body.results).toEqual([{ runId: run.id, index: 0, ok: true, restarted: true }]);
   });
 });

@@ -245,7 +245,7 @@ describe('review actions on an archived run', () => {
     expect(store.isArchived('run-a')).toBe(false);
     await applyReviewAction(store, 'skip', { runId: 'run-a', index: second.index }, {}, 'trigger');
     const retried = await applyReviewAction(store, 'retry', { runId: 'run-a', index: third.index }, {}, 'trigger');
-    expect(retried?.status).toBe('running');
+    expect(retried?.record.status).toBe('running');
     expect((await store.getRecord('run-a', first.index))?.status).toBe('success');
     expect((await store.getRecord('run-a', second.index))?.status).toBe('skipped');
     expect((await store.listRecordEvents('run-a', first.index)).at(-1)).toMatchObject({ actor: 'operator', action: 'resolve', note: 'done by hand' });
