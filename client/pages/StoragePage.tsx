@@ -84,9 +84,11 @@ export function StoragePage() {
     if (archive) q.set('archive', '1');
     if (force) q.set('force', '1');
     try {
-      const r = await api.del<{ records: number; bytes: number; archive: string | null }>(`/api/runs/${encodeURIComponent(run.id)}${q.size ? `?${q}` : ''}`);
+      const r = await api.del<{ records: number; bytes: number; archive: string | null; damaged?: Array<{ file: string; reason: string }> }>(`/api/runs/${encodeURIComponent(run.id)}${q.size ? `?${q}` : ''}`);
       setTarget(null);
       toast.success(archive ? 'Run archived and deleted' : 'Run deleted', `${run.flowName}: ${plural(r.records, 'record')}, ${formatBytes(r.bytes)} freed${r.archive ? ` — archive in ${r.archive}` : ''}.`);
+      // Files that were damaged on disk before the archive took them: named, never passed off as whole.
+      if (r.damaged?.length) toast.warning(`${plural(r.damaged.length, 'file')} of the run ${r.damaged.length === 1 ? 'was' : 'were'} damaged`, `${r.damaged.map((d) => `${d.file}: ${d.reason}`).join('; ')}. The archive's run.json lists ${r.damaged.length === 1 ? 'it' : 'them'}.`);
       reload();
     } catch (err) {
       if (err instanceof ApiError && err.code === 'E_RUN_IN_REVIEW') setTarget({ ...target, force: true, error: `${err.message} ${err.hint}` });

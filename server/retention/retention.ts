@@ -14,7 +14,8 @@ import { buildReport } from '../report/build-report.ts';
 import { reportToXlsx } from '../report/report-xlsx.ts';
 import { activeRunError, ACTIVE_RUN_STATUSES, runInReviewError, type AuditActor, type RunHead } from '../store/retention.ts';
 import type { RunStatus, Store } from '../store/types.ts';
-import { removeEvidenceFolder } from '../store/data-files.ts';
+import { evidenceRecordOf, removeEvidenceFolder, uploadRecordOf } from '../store/data-files.ts';
+import { checkFile, sumOfFile, type FileState } from '../store/file-sums.ts';
 import type { RunSpace, StorageTotals, PruneCandidate, PruneResult } from '../contract/wire/storage.ts';
 export type { RunSpace, StorageTotals, PruneCandidate, PruneResult };
 
@@ -47,6 +48,19 @@ export interface DeletedRun {
   archive: string | null;
   /** The uploaded input file deleted with the run (no other run named it). */
   uploadDeleted: string | null;
+  /**
+   * Files the archive could not take whole (evidence or the input whose bytes no longer match the
+   * SHA-256 recorded when they were written, or that were gone), as named in its run.json.
+   */
+  damaged?: ArchivedFileProblem[];
+}
+
+/** A loose file of a run that did not reach its archive whole (`archiveRun`). */
+export interface ArchivedFileProblem {
+  /** Its place in the archive: `evidence/<file>` or `input/<name>`. */
+  file: string;
+  state: 'damaged' | 'missing' | 'lost';
+  reason: string;
 }
 
 export interface PruneOptions {
@@ -184,7 +198,9 @@ export class Retention {
     const space = await this.space(head);
     // Log lines still buffered for the run are written before it goes (none may name it after).
     await this.engine?.flushLogs();
-    const archive = opts.archive ? await this.archiveRun(head, opts.archive === true ? this.archiveDir : path.resolve(opts.archive)) : null;
+    const archived = opts.archive ? await this.archiveRun(head, opts.archive === true ? this.archiveDir : path.resolve(opts.archive)) : null;
+    const archive = archived?.dir ?? null;
+    const damaged = archived?.damaged ?? [];
     let records: number;
     try {
       ({ records } = await this.store.deleteRun(runId, {
@@ -198,7 +214,16 @@ export class Retention {
           flowName: head.flowName,
           records: head.recordCount,
           bytes: space.bytes,
-          detail: { status: head.status, storeBytes: space.storeBytes, evidenceBytes: space.evidenceBytes, uploadBytes: space.uploadBytes, upload: head.upload, archive, forced: opts.force ?? false },
+          detail: {
+            status: head.status,
+            storeBytes: space.storeBytes,
+            evidenceBytes: space.evidenceBytes,
+            uploadBytes: space.uploadBytes,
+            upload: head.upload,
+            archive,
+            forced: opts.force ?? false,
+            ...(damaged.length ? { damaged: damaged.map((d) => ({ ...d })) } : {}),
+          },
         },
       }));
     } catch (err) {
@@ -217,7 +242,7 @@ export class Retention {
       await rm(`${file}.json`, { force: true });
       await rm(file, { force: true });
     }
-    return { id: runId, flowName: head.flowName, status: head.status, records, bytes: space.bytes, archive, uploadDeleted };
+    return { id: runId, flowName: head.flowName, status: head.status, records, bytes: space.bytes, archive, uploadDeleted, ...(damaged.length ? { damaged } : {}) };
   }
 
   // ------------------------------------------------------------ prune
@@ -259,8 +284,14 @@ export class Retention {
    * Writes the run into `<dir>/<runId>/` (another name when taken): run.json, records.jsonl, steps.jsonl,
    * events.jsonl, logs.jsonl, rejects.jsonl, report.xlsx, evidence/ and input/ (its uploaded file).
    * Written into a `.partial` folder renamed at the end: a folder with the run's name is complete.
+   *
+   * The archive is what is left of the run once it is deleted, so the loose files it takes are checked
+   * first, every byte (file-sums.ts): the input goes in with its SHA-256 (`input/<name>.sha256`, as
+   * `sha256sum -c` reads it; evidence keeps its `.sum` records). A file whose bytes no longer match, or
+   * that is gone, is named in run.json (`damaged`), in the answer and in the audit row; a damaged
+   * input's bytes go in as `input/<name>.damaged`, never as the input itself.
    */
-  async archiveRun(head: RunHead, dir: string): Promise<string> {
+  async archiveRun(head: RunHead, dir: string): Promise<{ dir: string; damaged: ArchivedFileProblem[] }> {
     const runId = head.id;
     const run = await this.store.getRun(runId);
     if (!run) throw new ConveyorError('E_RUN_NOT_FOUND', `There is no run ${runId}.`, 'Check the run id.', 404);
@@ -276,7 +307,6 @@ export class Retention {
     }
     try {
       const [counts, stepCounts] = await Promise.all([this.store.countRecords(runId), this.store.stepCounts(runId)]);
-      await writeFile(path.join(part, 'run.json'), JSON.stringify({ archivedAt: new Date().toISOString(), run, counts, stepCounts, files: ARCHIVE_FILES }, null, 2));
       const records = jsonLines(path.join(part, 'records.jsonl'));
       const steps = jsonLines(path.join(part, 'steps.jsonl'));
       for (let offset = 0; ; offset += 1000) {
@@ -307,24 +337,49 @@ export class Retention {
       for (const r of await this.store.listRejects(runId)) await rejects.write(r);
       await rejects.close();
       await writeFile(path.join(part, 'report.xlsx'), await reportToXlsx(this.store, await buildReport(this.store, runId)));
+      const damaged: ArchivedFileProblem[] = [];
       const evidence = path.join(this.dataDir, 'evidence', runId);
-      if (await exists(evidence)) await cp(evidence, path.join(part, 'evidence'), { recursive: true });
+      if (await exists(evidence)) {
+        for (const name of (await readdir(evidence)).filter((n) => !n.startsWith('.')).sort()) {
+          const file = path.join(evidence, name);
+          const problem = problemOf(`evidence/${name}`, await checkFile(file, evidenceRecordOf(file)));
+          if (problem) damaged.push(problem);
+        }
+        await cp(evidence, path.join(part, 'evidence'), { recursive: true });
+      }
+      let input: { file: string; bytes: number; sha256: string; checked: boolean } | null = null;
       if (head.upload && UPLOAD_ID.test(head.upload)) {
         const file = path.join(this.dataDir, 'uploads', head.upload);
+        let name = head.upload;
+        try {
+          const meta = JSON.parse(await readFile(uploadRecordOf(file), 'utf8')) as { name?: unknown };
+          if (typeof meta.name === 'string' && meta.name) name = path.basename(meta.name);
+        } catch {
+          /* no meta: the id is the name */
+        }
+        const state = await checkFile(file, uploadRecordOf(file));
+        const problem = problemOf(`input/${name}`, state);
+        // An upload cleaned up before (a record of nothing) is no loss to report.
+        if (problem && !(state.state === 'missing' && !state.sum)) damaged.push(problem);
         if (await exists(file)) {
-          let name = head.upload;
-          try {
-            const meta = JSON.parse(await readFile(`${file}.json`, 'utf8')) as { name?: unknown };
-            if (typeof meta.name === 'string' && meta.name) name = path.basename(meta.name);
-          } catch {
-            /* no meta: the id is the name */
-          }
           await mkdir(path.join(part, 'input'), { recursive: true });
-          await copyFile(file, path.join(part, 'input', name));
+          const to = path.join(part, 'input', problem ? `${name}.damaged` : name);
+          await copyFile(file, to);
+          if (!problem) {
+            // The bytes copied, summed again: the archive's own copy is what its checksum names.
+            const copied = await sumOfFile(to);
+            if (state.state === 'ok' && copied.sha256 !== state.sum.sha256) throw new Error(`the copy of ${name} in the archive does not match the upload`);
+            await writeFile(`${to}.sha256`, `${copied.sha256}  ${name}\n`);
+            input = { file: `input/${name}`, bytes: copied.bytes, sha256: copied.sha256, checked: state.state === 'ok' };
+          }
         }
       }
+      await writeFile(
+        path.join(part, 'run.json'),
+        JSON.stringify({ archivedAt: new Date().toISOString(), run, counts, stepCounts, files: ARCHIVE_FILES, input, damaged }, null, 2),
+      );
       await rename(part, target);
-      return target;
+      return { dir: target, damaged };
     } catch (err) {
       await rm(part, { recursive: true, force: true }).catch(() => undefined);
       if (err instanceof ConveyorError) throw err;
@@ -404,6 +459,13 @@ export class Retention {
     this.timer = null;
     await this.sweeping;
   }
+}
+
+/** What keeps a loose file from its run's archive whole (null: nothing; 'unchecked' files, older than checksums, go as they are). */
+function problemOf(file: string, state: FileState): ArchivedFileProblem | null {
+  if (state.state === 'ok' || state.state === 'unchecked') return null;
+  if (state.state === 'lost') return { file, state: 'lost', reason: `moved aside by store repair on ${state.lost.at} (${state.lost.reason})` };
+  return { file, state: state.state, reason: state.reason };
 }
 
 const ARCHIVE_FILES = ['run.json', 'records.jsonl', 'steps.jsonl', 'events.jsonl', 'logs.jsonl', 'rejects.jsonl', 'report.xlsx', 'evidence/', 'input/'];

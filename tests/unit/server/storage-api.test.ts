@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -171,11 +172,46 @@ describe('REST: storage and retention', () => {
     expect(readFileSync(path.join(dir, 'report.xlsx')).subarray(0, 2).toString()).toBe('PK');
     expect(readFileSync(path.join(dir, 'evidence', '1-page.html'), 'utf8')).toBe('<p>evidence</p>');
     expect(readFileSync(path.join(dir, 'input', 'team.csv'), 'utf8')).toBe(csv);
+    // The input goes with its checksum, as sha256sum -c reads it; run.json names it, and no damage.
+    const sha = createHash('sha256').update(csv).digest('hex');
+    expect(readFileSync(path.join(dir, 'input', 'team.csv.sha256'), 'utf8')).toBe(`${sha}  team.csv\n`);
+    expect(run.input).toEqual({ file: 'input/team.csv', bytes: csv.length, sha256: sha, checked: true });
+    expect(run.damaged).toEqual([]);
+    expect(del.body.damaged).toBeUndefined();
     // Gone from the studio: the run, its evidence, its upload (no other run read it).
     expect(await runIds()).not.toContain(id);
     expect(existsSync(path.join(s.dataDir, 'evidence', id))).toBe(false);
     expect(existsSync(path.join(s.dataDir, 'uploads', fileId))).toBe(false);
     expect((await s.api('GET', `/api/audit?runId=${id}`)).body.items[0]).toMatchObject({ action: 'run.archive', records: 2, detail: { archive: dir, upload: fileId } });
+  });
+
+  it('archives a run whose input and evidence were damaged on disk: named in run.json, the answer and the audit row, never copied as if whole', async () => {
+    const csv = 'first_name,last_name,email\nAda,Lovelace,ada@example.com\n';
+    const fileId = await upload('people.csv', csv);
+    const id = (await s.api('POST', '/api/runs', { flowId: 'flow_spreadsheet_contacts', input: { fileId } })).body.id;
+    await waitForStatus(id, ['completed']);
+    const evidence = path.join(s.dataDir, 'evidence', id);
+    mkdirSync(evidence, { recursive: true });
+    writeFileSync(path.join(evidence, '1-page.html'), '<p>evidence</p>');
+    // Its record says other bytes were written (a bit flipped on disk since).
+    writeFileSync(path.join(evidence, '.1-page.html.sum'), JSON.stringify({ algorithm: 'sha256', bytes: 15, sha256: createHash('sha256').update('<p>evidencf</p>').digest('hex') }));
+    // The upload changed on disk after it was recorded: same length, other bytes.
+    writeFileSync(path.join(s.dataDir, 'uploads', fileId), csv.replace('Ada', 'Adb'));
+
+    const del = await s.api('DELETE', `/api/runs/${id}?archive=1`);
+    expect(del.status).toBe(200);
+    const damaged = [
+      { file: 'evidence/1-page.html', state: 'damaged', reason: expect.stringContaining('do not match the SHA-256') },
+      { file: 'input/people.csv', state: 'damaged', reason: expect.stringContaining('do not match the SHA-256') },
+    ];
+    expect(del.body.damaged).toEqual(damaged);
+    const dir = del.body.archive as string;
+    const run = JSON.parse(readFileSync(path.join(dir, 'run.json'), 'utf8'));
+    expect(run.damaged).toEqual(damaged);
+    expect(run.input).toBeNull();
+    // The damaged input's bytes are kept aside, never as the input.
+    expect(readdirSync(path.join(dir, 'input'))).toEqual(['people.csv.damaged']);
+    expect((await s.api('GET', `/api/audit?runId=${id}`)).body.items[0]).toMatchObject({ action: 'run.archive', detail: { damaged } });
   });
 
   it('cleans up uploads no run uses once older than the grace period; an upload two runs read goes with the last of them', async () => {
