@@ -14,7 +14,7 @@ import { BatchFeed } from './batch-feed.ts';
 import { LiveRun, emptyCounts, type NodeCounters } from './live-run.ts';
 import { LogBuffer } from './log-buffer.ts';
 import { walkRecord, type RunContext } from './record-walker.ts';
-import { planIdempotency } from './idempotency.ts';
+import { KeyClaims, keyGate, planIdempotency } from './idempotency.ts';
 import { SafeStopWindow } from './safe-stop.ts';
 import { Resources } from '../../nodes/sdk/resources.ts';
 import { networkPolicy } from '../../nodes/sdk/network.ts';
@@ -124,6 +124,8 @@ export class Engine {
   private readonly active = new Map<string, ActiveRun>();
   private readonly logs: LogBuffer;
   private readonly stateLocks: StateLocks;
+  /** Business keys of the records walking now, across this engine's runs (idempotency.ts). */
+  private readonly keyClaims = new KeyClaims();
   /**
    * Runs halted by a store write failure whose state (status, reason, end) the store could not take
    * yet: served from memory (summary, events) and written once the store writes again.
@@ -604,6 +606,7 @@ export class Engine {
       halted: () => run.halt === 'pause' || run.halt === 'stop' || run.halt === 'store',
       requestSafeStop,
       stateLocks: this.stateLocks,
+      ...(run.row.settings.businessKey && !run.row.settings.reprocess ? { keyGate: keyGate(this.opts.store, this.keyClaims, run.row.flowId, run.row.id, run.row.settings.businessKey) } : {}),
       tracking: this.opts.tracking,
       flows: (step) => flowCalls(this.childHost, { run: run.row, halted: run.halted.signal, ...step }),
       watch: this.stepWatch(run.row.id),

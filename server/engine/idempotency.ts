@@ -1,5 +1,5 @@
 import type { RecordData } from '../../nodes/sdk/types.ts';
-import type { CreateRunExtras, KeyAttempts, RunStatus, Store } from '../store/types.ts';
+import type { CreateRunExtras, KeyAttempt, KeyAttempts, RunStatus, Store } from '../store/types.ts';
 import { readPath } from './step-checks.ts';
 
 /**
@@ -77,4 +77,65 @@ function keyOf(value: unknown): string | null {
   if (value === null || value === undefined) return null;
   const text = (typeof value === 'object' ? JSON.stringify(value) : String(value)).trim();
   return text === '' ? null : text;
+}
+
+/**
+ * The business-key gate of one run, asked as each of its pending records starts (`walkRecord`). The
+ * plan above is made when the run is created; by the time a record starts, another run of the flow
+ * may have taken its key — one created meanwhile, or one that was paused or running with the key still
+ * pending. Each such record is checked again, as the plan would (`earlierAttempt`), and settled as
+ * skipped when it would repeat what the other run did or is doing. A record of another run of the same
+ * flow that is walking with the key in this process holds it (`KeyClaims`), so two records started
+ * together do not both pass before either commits a step; across processes (workers on PostgreSQL)
+ * the store's statuses alone tell, from a record's first committed step on.
+ */
+export interface KeyGate {
+  /** Null: the record has no key; `skip`: why it is settled; else its claim, given back when its walk ends. */
+  enter(index: number, data: RecordData): Promise<{ skip: string } | { leave(): void } | null>;
+}
+
+/** Keys of the records walking in this process, per flow (shared by every run of the engine). */
+export class KeyClaims {
+  private readonly held = new Map<string, { runId: string; index: number }>();
+
+  holder(flowId: string, key: string): { runId: string; index: number } | undefined {
+    return this.held.get(`${flowId}\u0000${key}`);
+  }
+
+  take(flowId: string, key: string, holder: { runId: string; index: number }): () => void {
+    const id = `${flowId}\u0000${key}`;
+    this.held.set(id, holder);
+    return () => {
+      if (this.held.get(id) === holder) this.held.delete(id);
+    };
+  }
+}
+
+export function keyGate(store: Store, claims: KeyClaims, flowId: string, runId: string, businessKey: string): KeyGate {
+  return {
+    async enter(index, data) {
+      const key = keyOf(readPath(data, businessKey));
+      if (key === null) return null;
+      const same = `same ${businessKey} "${key}"`;
+      const other = claims.holder(flowId, key);
+      if (other && other.runId !== runId) {
+        const walking: KeyAttempt = { runId: other.runId, index: other.index, status: 'running', runStatus: 'running', errorCode: null, inFlight: false };
+        return { skip: earlierAttempt({ last: walking, lastSuccess: null }, same)! };
+      }
+      // Claimed before the store is asked: a record of another run starting meanwhile sees the claim.
+      const leave = claims.take(flowId, key, { runId, index });
+      try {
+        const seen = (await store.keyAttempts(flowId, [key], runId)).get(key);
+        const reason = seen ? earlierAttempt(seen, same) : null;
+        if (reason) {
+          leave();
+          return { skip: reason };
+        }
+      } catch (err) {
+        leave();
+        throw err;
+      }
+      return { leave };
+    },
+  };
 }

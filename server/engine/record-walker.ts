@@ -22,6 +22,7 @@ import { StepServices } from './step-services.ts';
 import type { FlowCalls, TrackingAccess } from '../../nodes/sdk/services.ts';
 import type { StepWatch } from './watchdog.ts';
 import { isoAt, isoNow } from './iso-time.ts';
+import type { KeyGate } from './idempotency.ts';
 
 /** Everything a record needs from its run while it walks the graph. */
 export interface RunContext {
@@ -54,6 +55,8 @@ export interface RunContext {
   flows?: (step: { recordIndex: number; nodeId: string; seq: number; tokenId: number }) => FlowCalls;
   /** The stuck-step watchdog (grace after a timeout; see watchdog.ts). */
   watch?: StepWatch;
+  /** The run's business-key gate (idempotency.ts), when its flow names a key and it is not reprocessing. */
+  keyGate?: KeyGate;
 }
 
 /** What every step of one record shares (its context's `resources`, `run` and `record`). */
@@ -72,12 +75,38 @@ type RecordError = NonNullable<RecordRow['error']>;
  * the record's new checkpoint before the record moves on.
  */
 export async function walkRecord(rc: RunContext, rec: Pick<RecordRow, 'index' | 'data' | 'status' | 'checkpoint' | 'startedAt'>): Promise<WalkEnd> {
+  // A record about to start is checked against its business key again: another run may have taken it since.
+  const gate = rec.status === 'pending' && rc.keyGate ? await rc.keyGate.enter(rec.index, rec.data) : null;
+  if (gate && 'skip' in gate) return settleByKey(rc, rec, gate.skip);
   const resources = new Resources((key, err) => rc.logs.add(rc.runId, rec.index, null, 'warn', `Could not close ${key}: ${(err as Error).message}`));
   try {
     return await walk(rc, rec, resources);
   } finally {
+    gate?.leave();
     await resources.closeAll();
   }
+}
+
+/** A pending record whose key another run took (`KeyGate`): skipped before any step, saying why. */
+async function settleByKey(rc: RunContext, rec: Pick<RecordRow, 'index' | 'data'>, reason: string): Promise<WalkEnd> {
+  const at = isoNow();
+  const update: RecordUpdate = {
+    runId: rc.runId,
+    index: rec.index,
+    status: 'skipped',
+    checkpoint: null,
+    output: null,
+    error: null,
+    reason,
+    startedAt: at,
+    endedAt: at,
+    event: { at, from: 'pending', to: 'skipped', actor: 'engine', action: 'settled', note: reason, data: null },
+  };
+  checkRecordTransition(update, 'finish', 'pending', 'skipped');
+  await rc.store.updateRecord(update);
+  setStatus(rc, rec.index, 'pending', 'skipped');
+  rc.logs.add(rc.runId, rec.index, null, 'info', `Record #${rec.index + 1} skipped: ${reason}`, null, rc.masker.sparing(rec.data));
+  return { end: 'finished', status: 'skipped' };
 }
 
 async function walk(rc: RunContext, rec: Pick<RecordRow, 'index' | 'data' | 'status' | 'checkpoint' | 'startedAt'>, recordResources: Resources): Promise<WalkEnd> {

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { defineNode, out } from '../../../nodes/sdk/define-node.ts';
 import { NodeRegistry } from '../../../nodes/registry.ts';
 import { Engine } from '../../../server/engine/engine.ts';
-import { planIdempotency } from '../../../server/engine/idempotency.ts';
+import { KeyClaims, keyGate, planIdempotency } from '../../../server/engine/idempotency.ts';
 import { openSqlJsStore } from '../../../server/store/sqljs-store.ts';
 import type { Store } from '../../../server/store/types.ts';
 import { flow, testNodes } from './harness.ts';
@@ -15,6 +15,8 @@ import { flow, testNodes } from './harness.ts';
 const sent = new Map<string, number>();
 /** Emails whose unsafe step hangs until the run is stopped (a crash in the middle of it). */
 const hanging = new Set<string>();
+/** Emails whose unsafe step, once counted, waits for the test to open its gate. */
+const gates = new Map<string, Promise<void>>();
 
 const nodes = [
   ...testNodes,
@@ -24,6 +26,7 @@ const nodes = [
     async run(ctx) {
       const email = String(ctx.input.email);
       sent.set(email, (sent.get(email) ?? 0) + 1);
+      await gates.get(email);
       if (hanging.has(email)) await new Promise((_, reject) => ctx.signal.addEventListener('abort', () => reject(Object.assign(new Error('aborted'), { name: 'AbortError' }))));
       return out({ ...ctx.input, sent: true });
     },
@@ -107,6 +110,53 @@ describe('idempotency: a key whose last attempt is in review or in doubt is not 
     const again = await run([{ email: 'c@x.test' }], true);
     expect(again.records[0].status).toBe('success');
     expect(sent.get('c@x.test')).toBe(2);
+  });
+
+  it('a key another run took after this run was made is checked again as its record starts: not sent twice', async () => {
+    sent.clear();
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'conveyor-idem-'));
+    store = await openSqlJsStore(path.join(dir, 'store'));
+    engine = new Engine({ store, registry: new NodeRegistry(nodes), dataDir: dir });
+    const oneAtATime = flow([['t', 'test.trigger'], ['send', 'test.send']], [['t', 'send']], 1, { businessKey: 'email' });
+    // Run 1 works on e1 (held inside its unsafe step) while e2 waits its turn, pending.
+    let open = () => {};
+    gates.set('e1@x.test', new Promise<void>((resolve) => (open = resolve)));
+    const first = await engine.startRun(oneAtATime, { input: { records: [{ email: 'e1@x.test' }, { email: 'e2@x.test' }] } });
+    await until(() => sent.get('e1@x.test') === 1);
+    // Run 2 is made meanwhile: e2 was only pending in run 1, so run 2 runs it.
+    const second = await engine.startRun(oneAtATime, { input: { records: [{ email: 'e2@x.test' }] } });
+    await engine.waitForRun(second.id);
+    expect((await store.getRecord(second.id, 0))?.status).toBe('success');
+    expect(sent.get('e2@x.test')).toBe(1);
+    // Run 1 goes on: as e2 starts there, its key is checked again, and it is not sent a second time.
+    open();
+    gates.clear();
+    await engine.waitForRun(first.id);
+    const skipped = (await store.getRecord(first.id, 1))!;
+    expect(skipped.status).toBe('skipped');
+    expect(skipped.reason).toBe(`Already done in run ${second.id} (record #1, same email "e2@x.test").`);
+    expect(sent.get('e2@x.test')).toBe(1);
+    expect((await store.listRecordEvents(first.id, 1)).at(-1)).toMatchObject({ from: 'pending', to: 'skipped', actor: 'engine', action: 'settled' });
+    expect((await engine.waitForRun(first.id)).counts).toMatchObject({ success: 1, skipped: 1 });
+  });
+
+  it('a key held by a record walking in another run of the flow is refused to the second until the first lets go', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'conveyor-idem-'));
+    store = await openSqlJsStore(path.join(dir, 'store'));
+    engine = new Engine({ store, registry: new NodeRegistry(nodes), dataDir: dir });
+    const claims = new KeyClaims();
+    const held = await keyGate(store, claims, 'flow_k', 'run_a', 'email').enter(4, { email: 'k@x.test' });
+    expect(held && 'leave' in held).toBe(true);
+    // Before run_a's record committed a step, the store knows nothing of it: the claim tells.
+    expect(await keyGate(store, claims, 'flow_k', 'run_b', 'email').enter(0, { email: 'k@x.test' })).toEqual({
+      skip: 'Under way in run run_a (record #5, same email "k@x.test"): that run is processing it now. Let it finish, or start the run with "reprocess" to run it anyway.',
+    });
+    // Another flow, another key, or a record without one: not held.
+    expect(await keyGate(store, claims, 'flow_other', 'run_b', 'email').enter(0, { email: 'k@x.test' })).toMatchObject({ leave: expect.any(Function) });
+    expect(await keyGate(store, claims, 'flow_k', 'run_b', 'email').enter(0, { email: 'other@x.test' })).toMatchObject({ leave: expect.any(Function) });
+    expect(await keyGate(store, claims, 'flow_k', 'run_b', 'email').enter(0, { name: 'no key' })).toBeNull();
+    (held as { leave(): void }).leave();
+    expect(await keyGate(store, claims, 'flow_k', 'run_b', 'email').enter(0, { email: 'k@x.test' })).toMatchObject({ leave: expect.any(Function) });
   });
 
   it('a key reprocessed into review waits; one that succeeded stays done after a failed reprocessing; a failed key runs again', async () => {

@@ -155,7 +155,7 @@ describe('review actions', () => {
 
     await expect(h.engine.review('resolve', [{ runId: id, index: 1 }], {})).rejects.toMatchObject({ code: 'E_NOTE_REQUIRED' });
     const results = await h.engine.review('retry', [{ runId: id, index: 0 }], { data: { n: 4 }, note: 'fixed the number' });
-    expect(results).toEqual([{ runId: id, index: 0, ok: true }]);
+    expect(results).toEqual([{ runId: id, index: 0, ok: true, restarted: false }]);
     await new Promise((r) => setTimeout(r, 50));
     await h.engine.waitForRun(id);
     const retried = await h.store.getRecord(id, 0);
