@@ -340,6 +340,36 @@ describe('snapshot damage', () => {
     expect((await refusal(dir)).message).toMatch(/bytes \d+–\d+ fail their checksum/);
   });
 
+  it('a snapshot chunk whose checksum holds but that inflates to fewer bytes than were written: refused, naming those bytes', async () => {
+    const { dir, snap } = await closedSnapshot();
+    const pristine = fs.readFileSync(snap);
+    const headerBytes = pristine.readUInt32LE(8);
+    const chunks = pristine.readUInt32LE(64);
+    // Chunks as stored, then the first deflated one replaced by a valid stream of 10 bytes fewer, its
+    // CRC-32 and the header's own made to match (a bad write below the file system, say).
+    const stored: Buffer[] = [];
+    for (let i = 0, at = headerBytes; i < chunks; i++) {
+      const len = pristine.readUInt32LE(68 + 8 * i + 4) & 0x7fff_ffff;
+      stored.push(pristine.subarray(at, at + len));
+      at += len;
+    }
+    const i = stored.findIndex((_, n) => pristine.readUInt32LE(68 + 8 * n + 4) >= 0x8000_0000);
+    expect(i).toBeGreaterThanOrEqual(0);
+    const inflated = zlib.inflateRawSync(stored[i]);
+    stored[i] = zlib.deflateRawSync(inflated.subarray(0, inflated.length - 10));
+    const header = Buffer.from(pristine.subarray(0, headerBytes));
+    header.writeUInt32LE((0x8000_0000 + stored[i].length) >>> 0, 68 + 8 * i + 4);
+    header.writeUInt32LE(crc32(stored[i], 0, stored[i].length), 68 + 8 * i);
+    header.writeUInt32LE(crc32(header, 0, headerBytes - 4), headerBytes - 4);
+    fs.writeFileSync(snap, Buffer.concat([header, ...stored]));
+    const at = headerBytes + stored.slice(0, i).reduce((n, b) => n + b.length, 0);
+    const check = checkSnapshot(fs.readFileSync(snap));
+    expect(check).toMatchObject({ state: 'damaged', offset: at, reason: `bytes ${at}–${at + stored[i].length - 1} inflate to ${inflated.length - 10} bytes where ${inflated.length} were written` });
+    const err = await refusal(dir);
+    expect(err.code).toBe('E_STORE_DAMAGED');
+    expect(err.message).toContain(`${snap} at byte ${at}: bytes ${at}–${at + stored[i].length - 1} inflate to ${inflated.length - 10} bytes`);
+  });
+
   it('a snapshot deleted after a clean stop: refused instead of starting empty', async () => {
     const dir = tempDir();
     await closedStore(dir);
