@@ -80,6 +80,8 @@ export function checkpointText(around: CheckpointAround, data: string): string {
 export function checkpointAround(checkpoint: unknown, data: unknown): CheckpointAround | null {
   const cp = checkpoint as { tokens?: unknown } | null;
   if (typeof data !== 'object' || data === null || typeof cp !== 'object' || cp === null || !Array.isArray(cp.tokens)) return null;
+  const linear = linearCheckpoint(cp as LinearCheckpoint, data);
+  if (linear) return linear;
   let hits = 0;
   const tokens = cp.tokens.map((t: { data?: unknown }) => {
     if (t === null || typeof t !== 'object' || t.data !== data) return t;
@@ -92,6 +94,66 @@ export function checkpointAround(checkpoint: unknown, data: unknown): Checkpoint
   const at = text.indexOf(PLACEHOLDER_JSON);
   if (at < 0 || text.indexOf(PLACEHOLDER_JSON, at + 1) >= 0) return null;
   return { text, at };
+}
+
+/** The checkpoint of a record walking a straight path: one token, no fan-out, nothing ended yet. */
+interface LinearCheckpoint {
+  tokens: Array<{ id: unknown; nodeId: unknown; data: unknown; fromStep: unknown; groups: unknown[] }>;
+  groups: unknown[];
+  nextTokenId: unknown;
+  nextGroupId: unknown;
+  seq: unknown;
+  outcomes: unknown[];
+  inFlight?: unknown;
+}
+
+/** Keys of such a checkpoint and of its token, in the order the engine makes them (token-graph.ts). */
+const LINEAR_KEYS = ['tokens', 'groups', 'nextTokenId', 'nextGroupId', 'seq', 'outcomes', 'inFlight'];
+const LINEAR_TOKEN_KEYS = ['id', 'nodeId', 'data', 'fromStep', 'groups'];
+/** JSON texts of node ids, made once each (a flow has few). */
+const quotedIds = new Map<string, string>();
+
+function quoted(id: string): string {
+  let q = quotedIds.get(id);
+  if (q === undefined) {
+    q = JSON.stringify(id);
+    if (quotedIds.size < 4096) quotedIds.set(id, q);
+  }
+  return q;
+}
+
+/** Whether `o`'s own keys are `keys` in that order (the last one may be absent when `lastOptional`). */
+function keysAre(o: object, keys: readonly string[], lastOptional: boolean): boolean {
+  let i = 0;
+  for (const k in o) {
+    if (k !== keys[i]) return false;
+    i++;
+  }
+  return i === keys.length || (lastOptional && i === keys.length - 1);
+}
+
+const isInt = (v: unknown): v is number => Number.isSafeInteger(v);
+
+/**
+ * `checkpointAround` for the checkpoint of nearly every step — a record on a straight path, one token
+ * holding the data the step emitted, no group, nothing ended, nothing in flight — written from its
+ * few numbers and node id, text for text what `JSON.stringify` makes (the keys checked in order,
+ * integers written as JSON writes them); null for any other checkpoint. Serializing it was a quarter
+ * of making a step's entry on the 10-step chain: 0.93–1.0 µs → 0.08–0.1 µs (a microbenchmark,
+ * 300,000 checkpoints, three rounds).
+ */
+function linearCheckpoint(cp: LinearCheckpoint, data: object): CheckpointAround | null {
+  const t = cp.tokens;
+  if (t.length !== 1 || !Array.isArray(cp.groups) || cp.groups.length !== 0 || !Array.isArray(cp.outcomes) || cp.outcomes.length !== 0) return null;
+  // Undefined, like an absent key, is left out of the text (as JSON.stringify leaves it out).
+  if (cp.inFlight !== null && cp.inFlight !== undefined) return null;
+  const k = t[0];
+  if (typeof k !== 'object' || k === null || k.data !== data || typeof k.nodeId !== 'string' || !isInt(k.id) || !(k.fromStep === null || isInt(k.fromStep))) return null;
+  if (!Array.isArray(k.groups) || k.groups.length !== 0 || !isInt(cp.nextTokenId) || !isInt(cp.nextGroupId) || !isInt(cp.seq)) return null;
+  if (!keysAre(cp, LINEAR_KEYS, true) || !keysAre(k, LINEAR_TOKEN_KEYS, false)) return null;
+  const head = `{"tokens":[{"id":${k.id},"nodeId":${quoted(k.nodeId)},"data":`;
+  const tail = `,"fromStep":${k.fromStep},"groups":[]}],"groups":[],"nextTokenId":${cp.nextTokenId},"nextGroupId":${cp.nextGroupId},"seq":${cp.seq},"outcomes":[]${cp.inFlight === null ? ',"inFlight":null' : ''}}`;
+  return { text: head + PLACEHOLDER_JSON + tail, at: head.length };
 }
 
 /** A record column as it goes in an 's' entry: a template when it holds the emitted data's JSON once. */

@@ -99,6 +99,35 @@ describe('checkpointAround', () => {
     expect(cp.tokens[0].data).toBe(data);
   });
 
+  it("writes a straight path's checkpoint from its numbers, as JSON.stringify would; any other shape as JSON.stringify does", () => {
+    const data = { n: 1, name: 'quote " ü \u2028' };
+    const token = (extra: Record<string, unknown> = {}) => ({ id: 7, nodeId: 'step "7" ü', data, fromStep: 6, groups: [], ...extra });
+    const base = { tokens: [token()], groups: [], nextTokenId: 8, nextGroupId: 1, seq: 6, outcomes: [] };
+    const shapes: Array<Record<string, unknown>> = [
+      base,
+      { ...base, inFlight: null },
+      { ...base, inFlight: undefined },
+      { ...base, tokens: [token({ fromStep: null })] },
+      { ...base, tokens: [{ ...token(), id: -0 }] },
+      // Not a straight path, or more than the path: written by JSON.stringify as before.
+      { ...base, inFlight: { tokenId: 7, nodeId: 'x', attempt: 1, startedAt: 't' } },
+      { ...base, groups: [{ id: 1, size: 2, ended: 0, parentGroups: [] }] },
+      { ...base, outcomes: ['success'] },
+      { ...base, tokens: [token({ attempts: 2 })] },
+      { ...base, tokens: [token({ groups: [1] })] },
+      { ...base, tokens: [{ nodeId: 'n', id: 7, data, fromStep: 6, groups: [] }] },
+      // The same keys in another order.
+      Object.fromEntries([['seq', 6], ...Object.entries(base).filter(([k]) => k !== 'seq')]),
+      { ...base, lastError: null },
+      { ...base, nextTokenId: 8.5 },
+    ];
+    for (const cp of shapes) {
+      const around = checkpointAround(cp, data)!;
+      expect(around).not.toBeNull();
+      expect(checkpointText(around, JSON.stringify(data))).toBe(JSON.stringify(cp));
+    }
+  });
+
   it('declines when the data is not held exactly once, or the text could be mistaken for its place', () => {
     const { update, data } = chainStep(2, 3, false);
     const cp = update.checkpoint!;
