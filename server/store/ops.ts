@@ -226,7 +226,8 @@ export function commitStepOp(s: StepRow, record: RecordUpdate, state?: NodeState
     s.inputFrom ?? null,
     output,
     json(s.error),
-    JSON.stringify(s.evidence ?? []),
+    // Most steps keep no evidence: the same text without serializing an empty array each time.
+    s.evidence && s.evidence.length > 0 ? JSON.stringify(s.evidence) : '[]',
     s.startedAt,
     s.endedAt,
     finite(s.durationMs),

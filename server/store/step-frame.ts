@@ -40,12 +40,19 @@ const OUTPUT = 10;
 /** A record column in an 's' entry: text, null, or [before, after] around the emitted data's JSON. */
 type Cell = string | null | [string, string];
 
+/** The text an output of one emission on a port starts with, per port (a flow has few ports). */
+const portHeads = new Map<string, string>();
+
 /** The JSON text of the data of a step's only emission, cut from its output's JSON (null: no such). */
 export function emittedData(output: unknown, outputJson: string): string | null {
   if (!Array.isArray(output) || output.length !== 1) return null;
   const e = output[0] as { port?: unknown } | null;
   if (typeof e !== 'object' || e === null || typeof e.port !== 'string') return null;
-  const head = `[{"port":${JSON.stringify(e.port)},"data":`;
+  let head = portHeads.get(e.port);
+  if (head === undefined) {
+    head = `[{"port":${JSON.stringify(e.port)},"data":`;
+    if (portHeads.size < 1024) portHeads.set(e.port, head);
+  }
   if (!outputJson.startsWith(head) || !outputJson.endsWith('}]')) return null;
   return outputJson.slice(head.length, -2);
 }
