@@ -17,6 +17,7 @@ export type {
   RunUpdate,
   RecordEvent,
   RecordDetailResponse,
+  DamagedEvidence,
   Page,
   RunInputBody,
 } from '../../server/contract/wire/runs.ts';

@@ -100,7 +100,7 @@ function ReviewDrawerBody({ item, onChanged }: { item: ReviewItem; onChanged(): 
         <ErrorState title="Could not load this record" message={errorMessage(detail.error)} onRetry={detail.reload} />
       </DrawerBody>
     );
-  const { steps = [], events } = detail.data ?? { steps: [] };
+  const { steps = [], events, damagedEvidence } = detail.data ?? { steps: [] };
   const error = record.error;
 
   return (
@@ -168,7 +168,7 @@ function ReviewDrawerBody({ item, onChanged }: { item: ReviewItem; onChanged(): 
 
           <section>
             <h4 className="mb-2 text-xs font-semibold tracking-wide text-slate-400 uppercase">Steps ({steps.length})</h4>
-            <StepList steps={steps} recordData={record.data} nodeNames={nodeNames} />
+            <StepList steps={steps} recordData={record.data} nodeNames={nodeNames} damagedEvidence={damagedEvidence} />
           </section>
 
           <section>

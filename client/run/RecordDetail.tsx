@@ -11,7 +11,7 @@ import { JsonBlock } from './JsonBlock.tsx';
 import { outputByPort } from '../data/step-data.ts';
 import { RecordInRunBadge } from './RecordInRunBadge.tsx';
 import { useLiveRun } from '../stores/live-run-store.ts';
-import type { RecordEvent, RecordStatus, Step } from '../api/types.ts';
+import type { DamagedEvidence, RecordEvent, RecordStatus, Step } from '../api/types.ts';
 import { MailActivity } from '../tracking/MailActivity.tsx';
 
 /** One record of a run: its data, result, error, and every step it went through. */
@@ -28,7 +28,7 @@ function RecordDetailBody({ runId, index, nodeNames }: { runId: string; index: n
   const runStatus = useLiveRun((s) => (s.runId === runId ? s.status : null));
   if (res.loading && !res.data) return <LoadingState label="Loading steps…" />;
   if (res.error || !res.data) return <ErrorState title="Could not load this record" message={errorMessage(res.error)} onRetry={res.reload} />;
-  const { record, steps, events } = res.data;
+  const { record, steps, events, damagedEvidence } = res.data;
   return (
     <div className="scrollbar-thin max-h-[65vh] space-y-4 overflow-y-auto pr-1">
       <div className="flex flex-wrap items-center gap-3 text-sm">
@@ -57,7 +57,7 @@ function RecordDetailBody({ runId, index, nodeNames }: { runId: string; index: n
       </div>
       <div>
         <h4 className="mb-2 text-xs font-semibold tracking-wide text-slate-400 uppercase">Steps ({steps.length})</h4>
-        <StepList steps={steps} recordData={record.data} nodeNames={nodeNames} />
+        <StepList steps={steps} recordData={record.data} nodeNames={nodeNames} damagedEvidence={damagedEvidence} />
       </div>
       <MailActivity runId={runId} index={index} nodeNames={nodeNames} />
       {events && events.length > 0 && (
@@ -71,12 +71,24 @@ function RecordDetailBody({ runId, index, nodeNames }: { runId: string; index: n
 }
 
 /** Every step execution of a record, in order; each opens to its input, output and error. */
-export function StepList({ steps, recordData, nodeNames }: { steps: Step[]; recordData: unknown; nodeNames: Record<string, string> }) {
+export function StepList({
+  steps,
+  recordData,
+  nodeNames,
+  damagedEvidence = [],
+}: {
+  steps: Step[];
+  recordData: unknown;
+  nodeNames: Record<string, string>;
+  /** Evidence the server cannot serve whole (RecordDetailResponse.damagedEvidence): shown as such, not linked. */
+  damagedEvidence?: DamagedEvidence[];
+}) {
+  const damaged = new Map(damagedEvidence.map((d) => [d.ref, d]));
   if (steps.length === 0) return <p className="text-sm text-slate-500">No step ran for this record yet.</p>;
   return (
     <ol className="space-y-2" data-testid="record-steps">
       {steps.map((s) => (
-        <StepItem key={`${s.seq}-${s.attempt}`} step={s} name={nodeNames[s.nodeId] ?? s.nodeId} input={stepInput(s, steps, recordData)} />
+        <StepItem key={`${s.seq}-${s.attempt}`} step={s} name={nodeNames[s.nodeId] ?? s.nodeId} input={stepInput(s, steps, recordData)} damaged={damaged} />
       ))}
     </ol>
   );
@@ -139,7 +151,7 @@ function stepInput(step: Step, steps: Step[], recordData: unknown): { value: unk
   return { value: emissions.map((e) => e.data), note: `Output of step ${from}` };
 }
 
-function StepItem({ step, name, input }: { step: Step; name: string; input: { value: unknown; note?: string } }) {
+function StepItem({ step, name, input, damaged }: { step: Step; name: string; input: { value: unknown; note?: string }; damaged: ReadonlyMap<string, DamagedEvidence> }) {
   const ports = outputByPort(step);
   return (
     <li className="rounded-lg ring-1 ring-slate-200" data-testid={`step-${step.seq}`}>
@@ -188,6 +200,22 @@ function StepItem({ step, name, input }: { step: Step; name: string; input: { va
                 {step.evidence.map((ref) => {
                   const url = `/api/evidence/${ref.split('/').map(encodeURIComponent).join('/')}`;
                   const name = ref.split('/').pop() ?? ref;
+                  const bad = damaged.get(ref);
+                  if (bad) {
+                    return (
+                      <li key={ref}>
+                        <span
+                          className="inline-flex flex-col items-start gap-0.5 rounded-md bg-rose-50 p-1 px-2 font-mono text-[11px] text-rose-700 ring-1 ring-rose-200"
+                          title={bad.message}
+                          data-testid="evidence-damaged"
+                          data-state={bad.state}
+                        >
+                          <span>{name}</span>
+                          <span className="font-sans">{bad.state === 'lost' ? 'moved aside by store repair' : bad.state === 'missing' ? 'missing' : 'damaged: not shown'}</span>
+                        </span>
+                      </li>
+                    );
+                  }
                   return (
                     <li key={ref}>
                       <a

@@ -7,6 +7,7 @@ import { ConveyorError } from '../errors.ts';
 import { RECORD_STATUSES } from '../contract/status.ts';
 import { parseBody, parseQuery } from './parse.ts';
 import { runInputBody, toRunInput } from './upload-routes.ts';
+import { evidenceProblems } from '../store/data-files.ts';
 
 const startBody = z
   .object({
@@ -72,10 +73,12 @@ export function runRoutes(engine: Engine, flows: FlowLibrary, store: Store, data
       throw new ConveyorError('E_RECORD_NOT_FOUND', `Run ${req.params.id} has no record #${req.params.index}.`, 'Open the run\'s record list to find the record.', 404);
     }
     const [steps, events] = await Promise.all([store.listSteps(req.params.id, index), store.listRecordEvents(req.params.id, index)]);
+    const damagedEvidence = dataDir ? await evidenceProblems(dataDir, steps.flatMap((s) => s.evidence ?? [])) : [];
     res.json({
       record: publicRecord(record),
       steps: steps.map(({ runId: _r, recordIndex: _i, ...s }) => s),
       events: events.map(({ runId: _r, recordIndex: _i, ...e }) => e),
+      ...(damagedEvidence.length ? { damagedEvidence } : {}),
     });
   });
 

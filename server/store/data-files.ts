@@ -213,6 +213,25 @@ const REPAIR_HINT =
   'Run "npx conveyor store verify" to see every damaged file, then restore a backup ("npx conveyor store restore DIR") or move the damaged files aside with "npx conveyor store repair" (studio stopped; nothing is deleted).';
 
 /** The refusal to serve (or read) a file that is not the one written; names the file, never its bytes. */
+/**
+ * The evidence among `refs` (`<run>/<file>`, as steps name it) that the evidence route would refuse:
+ * damaged, missing or moved aside by store repair, each with the message it would answer. Every byte
+ * of each file is read (a record's screenshots: ~0.2 ms per 100 KB). A reference the route would not
+ * serve at all is left out (the route answers it "not found").
+ */
+export async function evidenceProblems(dataDir: string, refs: readonly string[]): Promise<Array<{ ref: string; state: 'damaged' | 'missing' | 'lost'; message: string }>> {
+  const out: Array<{ ref: string; state: 'damaged' | 'missing' | 'lost'; message: string }> = [];
+  for (const ref of new Set(refs)) {
+    const [run, file, ...more] = ref.split('/');
+    if (more.length || !run || !file || !EVIDENCE_RUN.test(run) || !EVIDENCE_FILE.test(file) || file.startsWith('.')) continue;
+    const full = path.join(dataDir, EVIDENCE_DIR, run, file);
+    const state = await checkFile(full, evidenceRecordOf(full));
+    if (state.state === 'ok' || state.state === 'unchecked' || (state.state === 'missing' && !state.sum)) continue;
+    out.push({ ref, state: state.state, message: dataFileError('evidence', ref, state).message });
+  }
+  return out;
+}
+
 export function dataFileError(kind: 'evidence' | 'upload', ref: string, s: Exclude<FileState, { state: 'ok' } | { state: 'unchecked' }>, name?: string): ConveyorError {
   const code = kind === 'evidence' ? 'E_EVIDENCE_DAMAGED' : 'E_UPLOAD_DAMAGED';
   const what = kind === 'evidence' ? `The evidence file "${ref}"` : `The uploaded file ${name && name !== ref ? `"${name}" (${ref})` : `"${ref}"`}`;

@@ -122,6 +122,20 @@ export interface RecordDetailResponse {
   record: RecordSummary;
   steps: Step[];
   events?: RecordEvent[];
+  /**
+   * Evidence of these steps that cannot be served whole (its bytes no longer match the SHA-256
+   * recorded when it was written, it is gone, or store repair moved it aside): shown as such instead
+   * of as a link. Absent when all of it is whole.
+   */
+  damagedEvidence?: DamagedEvidence[];
+}
+
+export interface DamagedEvidence {
+  /** The step's evidence reference (`<run>/<file>`). */
+  ref: string;
+  state: 'damaged' | 'missing' | 'lost';
+  /** What the evidence route would answer (E_EVIDENCE_DAMAGED's message). */
+  message: string;
 }
 
 export interface Page<T> {

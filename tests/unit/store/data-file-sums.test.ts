@@ -14,6 +14,7 @@ import { evidenceSink } from '../../../server/engine/evidence.ts';
 import { ConveyorError } from '../../../server/errors.ts';
 import { startServer, type RunningServer } from '../../../server/main.ts';
 import { backupStore, repairStore, restoreStore, verifyStore } from '../../../server/store/maintenance.ts';
+import { recordData, runRow, stepRow, stepUpdate } from './fixtures.ts';
 
 const FLOW = JSON.parse(fs.readFileSync('flows/spreadsheet-contacts.json', 'utf8'));
 const CONTACTS_CSV = fs.readFileSync('flows/samples/contacts.csv');
@@ -246,6 +247,21 @@ describe('evidence and uploads, every byte checked', () => {
     const run = await json(s2, 'POST', '/api/runs', { flowId: FLOW.id, input: { fileId: ups.old } });
     expect(run.status).toBe(201);
   }, SLOW);
+
+  it("a record's page names the evidence of its steps that cannot be shown whole, instead of linking it", async () => {
+    // The studio started after the repair (the test before), still open.
+    const s3 = servers[servers.length - 1];
+    const store = s3.conveyor.store;
+    await store.createRun(runRow('run_e', FLOW.id, '2024-01-01T00:00:00.000Z', 1), [recordData(0)]);
+    await store.commitStep({ ...stepRow('run_e', 0, 1), evidence: [...Object.values(refs), 'run_e/9-old-shot.png'] }, stepUpdate('run_e', 0, 1));
+    const r = await json(s3, 'GET', '/api/runs/run_e/records/0');
+    expect(r.status).toBe(200);
+    expect(r.body.steps[0].evidence).toHaveLength(5);
+    // After the repair: the intact file and the one written before checksums are served (not named); the others were moved aside.
+    expect(r.body.damagedEvidence).toEqual(
+      ['flipped', 'truncated', 'deleted'].map((how) => ({ ref: refs[how], state: 'lost', message: expect.stringMatching(/^The evidence file ".*" is gone: store repair moved it aside/) })),
+    );
+  });
 });
 
 describe('a data folder without an embedded store (the PostgreSQL store keeps runs in the database, evidence and uploads on disk)', () => {
