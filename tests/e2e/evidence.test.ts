@@ -1,4 +1,6 @@
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterAll, describe, expect, test } from 'vitest';
 import { useStudio } from './support/fixtures.ts';
@@ -51,6 +53,21 @@ describe('evidence', () => {
     const src = await img.getAttribute('src');
     const res = await fetch(studio.url + src);
     expect(res.headers.get('content-type')).toMatch(/image\/png/);
+
+    // A byte of it flipped on disk: the drawer shows it as damaged, with the reason, not as a link.
+    const ref = decodeURIComponent(src!.replace('/api/evidence/', ''));
+    const file = path.join(studio.dataDir, 'evidence', ...ref.split('/'));
+    const bytes = readFileSync(file);
+    bytes[100] ^= 0xff;
+    writeFileSync(file, bytes);
+    await page.keyboard.press('Escape');
+    await page.locator(`[data-testid="review-row-${run.id}-0"]`).click();
+    await page.locator(`${s.tid('review-detail')} ${s.tid('step-3')} summary`).click();
+    const damaged = page.locator(s.tid('evidence-damaged')).first();
+    await damaged.waitFor();
+    expect(await damaged.getAttribute('data-state')).toBe('damaged');
+    await expect(damaged.getAttribute('title')).resolves.toMatch(/is damaged: its bytes do not match the SHA-256 recorded when it was written/);
+    expect(await page.locator(s.tid('evidence-link')).count()).toBe(0);
     expect(studio.pageErrors).toEqual([]);
   });
 });

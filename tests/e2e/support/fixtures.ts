@@ -5,6 +5,8 @@ import { startTestServer, type TestServer } from './server.ts';
 
 export interface Studio {
   url: string;
+  /** The studio's data folder (for tests that damage its files on disk). */
+  dataDir: string;
   /** A fresh page (own context, 1920×1080, downloads allowed). Uncaught page errors fail `assertNoPageErrors`. */
   page(): Promise<Page>;
   pageErrors: string[];
@@ -37,6 +39,7 @@ export function useStudio(): Studio {
   const contexts: BrowserContext[] = [];
   const studio: Studio = {
     url: '',
+    dataDir: '',
     pageErrors: [],
     async page() {
       if (!browser) throw new Error('The browser is not started.');
@@ -57,6 +60,7 @@ export function useStudio(): Studio {
     } finally {
       server = await starting;
       studio.url = server.url;
+      studio.dataDir = server.dataDir;
     }
   });
   afterAll(async () => {
