@@ -83,6 +83,11 @@ interface Entry {
   lastRunId: string | null;
   skipped: number;
   ticks: number;
+  /**
+   * The tick `ticks` last counted, persisted with it: a tick taken over from a studio that died after
+   * counting it and before starting its run (fireOrphans) is not counted a second time.
+   */
+  countedTick: string | null;
   lastError: StepErrorInfo | null;
   timer: LongTimer | null;
   nextAt: Date | null;
@@ -310,6 +315,7 @@ export class Scheduler {
       lastRunId: typeof state.get('lastRunId') === 'string' ? (state.get('lastRunId') as string) : null,
       skipped: typeof state.get('skipped') === 'number' ? (state.get('skipped') as number) : 0,
       ticks: typeof state.get('ticks') === 'number' ? (state.get('ticks') as number) : 0,
+      countedTick: typeof state.get('countedTick') === 'string' ? (state.get('countedTick') as string) : null,
       lastError: null,
       timer: null,
       nextAt: null,
@@ -427,10 +433,14 @@ export class Scheduler {
       this.changed(entry.flowId);
       return;
     }
-    entry.ticks++;
+    // Counted once: a tick the studio that claimed it counted before dying (fireOrphans) keeps its number.
+    if (entry.countedTick !== tick) {
+      entry.ticks++;
+      entry.countedTick = tick;
+    }
     // The tick is recorded before the run starts: after a crash in between it is not run twice.
     // (Beside other studios the claim names the run, so the next leader starts it: fireOrphans.)
-    await this.persist(entry, { lastTick: lastTick.toISOString(), ticks: entry.ticks });
+    await this.persist(entry, { lastTick: lastTick.toISOString(), ticks: entry.ticks, countedTick: tick });
     const record: Record<string, Json> = { scheduledFor: tick, firedAt: firedAt.toISOString(), tick: entry.ticks };
     if (missed !== undefined) record.missed = missed;
     try {

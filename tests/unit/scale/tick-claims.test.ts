@@ -96,16 +96,20 @@ describe('tick claims name their run', () => {
       ],
       edges: [{ id: 'e1', source: 'tick', sourcePort: 'out', target: 'done', targetPort: 'in' }],
     };
+    // A studio claimed this tick and counted it (the schedule's first), then died before its run existed.
+    const tick = new Date(Date.now() - 60_000).toISOString();
     let first: Conveyor | null = await openConveyor(dir(), { store: choice, schedules: true });
     try {
       await first.flows.import(doc);
       await first.scheduler.setEnabled('flow_orphan', true);
+      await first.store.putNodeState([
+        { scope: 'schedule:flow_orphan', nodeId: 'tick', key: 'ticks', value: 1 },
+        { scope: 'schedule:flow_orphan', nodeId: 'tick', key: 'countedTick', value: tick },
+      ]);
     } finally {
       await first.close();
       first = null;
     }
-    // A studio claimed this tick, then died before its run existed.
-    const tick = new Date(Date.now() - 60_000).toISOString();
     await sql(`INSERT INTO schedule_ticks (flow_id, scheduled_for, studio, run_id) VALUES ('flow_orphan', $1, 'gone-studio', 'run_orphaned1')`, [tick]);
 
     const next = await openConveyor(dir(), { store: choice, schedules: true });
@@ -116,6 +120,11 @@ describe('tick claims name their run', () => {
       expect(record.at).toBe(tick);
       const [claim] = await sql<{ studio: string }>(`SELECT studio FROM schedule_ticks WHERE flow_id = 'flow_orphan' AND scheduled_for = $1`, [tick]);
       expect(claim.studio).not.toBe('gone-studio');
+      // Counted once: the schedule's first tick, as the studio that claimed it numbered it.
+      const [n] = await sql<{ tick: string }>(`SELECT data::jsonb->>'tick' AS tick FROM records WHERE run_id = 'run_orphaned1'`);
+      expect(n.tick).toBe('1');
+      const [ticks] = await sql<{ value: string }>(`SELECT value FROM node_state WHERE scope = 'schedule:flow_orphan' AND node_id = 'tick' AND key = 'ticks'`);
+      expect(ticks.value).toBe('1');
     } finally {
       await next.close();
     }
