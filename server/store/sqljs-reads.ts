@@ -326,6 +326,16 @@ export abstract class SqlJsReads {
     return rows.map((r) => ({ key: r[0] as string, value: JSON.parse(r[1] as string) as Json }));
   }
 
+  async pageNodeState(scope: string, nodeId: string, page: { contains?: string; offset: number; limit: number }): Promise<{ items: Array<{ key: string; value: Json }>; total: number }> {
+    this.ensureOpen();
+    // instr, not LIKE: the text searched for may hold % or _.
+    const where = page.contains ? 'scope = ? AND node_id = ? AND instr(key, ?) > 0' : 'scope = ? AND node_id = ?';
+    const params: Array<string | number> = page.contains ? [scope, nodeId, page.contains] : [scope, nodeId];
+    const total = Number(this.sql.one(`SELECT count(*) FROM node_state WHERE ${where}`, params)?.[0] ?? 0);
+    const rows = this.sql.all(`SELECT key, value FROM node_state WHERE ${where} ORDER BY key LIMIT ? OFFSET ?`, [...params, clampLimit(page.limit, 100), clampOffset(page.offset)]);
+    return { items: rows.map((r) => ({ key: r[0] as string, value: JSON.parse(r[1] as string) as Json })), total };
+  }
+
   async listLogs(runId: string, filter: { offset?: number; limit?: number } = {}): Promise<Page<LogRow>> {
     const limit = clampLimit(filter.limit, DEFAULT_LOGS_LIMIT);
     const offset = clampOffset(filter.offset);

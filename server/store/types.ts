@@ -286,6 +286,12 @@ export interface NodeStateStore {
   getNodeState(scope: string, nodeId: string, key: string): Promise<Json | null>;
   /** Keys of a node's state starting with `prefix`, in key order. */
   listNodeState(scope: string, nodeId: string, prefix?: string): Promise<Array<{ key: string; value: Json }>>;
+  /**
+   * One page of a node's state, in key order: the keys holding `contains` (every key when it is empty),
+   * and how many there are. For state kept per item and listed to people (the suppression list), so
+   * that a page reads its own rows only.
+   */
+  pageNodeState(scope: string, nodeId: string, page: { contains?: string; offset: number; limit: number }): Promise<{ items: Array<{ key: string; value: Json }>; total: number }>;
   /** Writes state outside a step (a scheduler's last tick, an operator's reset), atomically. */
   putNodeState(writes: NodeStateWrite[]): Promise<void>;
   /** Deletes every key of a node's state in a scope. */

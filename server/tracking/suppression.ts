@@ -27,7 +27,7 @@ export function normalizeAddress(value: string): string {
   return bare.trim().toLowerCase();
 }
 
-type SuppressionStore = Pick<NodeStateStore, 'getNodeState' | 'listNodeState' | 'putNodeState'>;
+type SuppressionStore = Pick<NodeStateStore, 'getNodeState' | 'listNodeState' | 'pageNodeState' | 'putNodeState'>;
 
 export class SuppressionList {
   constructor(private readonly store: SuppressionStore) {}
@@ -62,11 +62,14 @@ export class SuppressionList {
   }
 
   /** Addresses in alphabetical order, optionally only those containing `search`. */
+  /**
+   * A page of the list, by address, with the addresses holding `search` (keys are the addresses in
+   * lower case): the store reads that page's rows only, instead of every address of the list for each
+   * page.
+   */
   async list(filter: { search?: string; offset?: number; limit?: number } = {}): Promise<{ items: Suppression[]; total: number }> {
-    const all = (await this.store.listNodeState(SCOPE, NODE)).map((r) => r.value as unknown as Suppression);
     const needle = filter.search?.trim().toLowerCase();
-    const matching = needle ? all.filter((s) => s.address.includes(needle)) : all;
-    const offset = filter.offset ?? 0;
-    return { items: matching.slice(offset, offset + (filter.limit ?? 100)), total: matching.length };
+    const page = await this.store.pageNodeState(SCOPE, NODE, { ...(needle ? { contains: needle } : {}), offset: filter.offset ?? 0, limit: filter.limit ?? 100 });
+    return { items: page.items.map((r) => r.value as unknown as Suppression), total: page.total };
   }
 }

@@ -416,6 +416,20 @@ export class PgStore implements Store {
     return rows.map((r) => ({ key: r.key, value: JSON.parse(r.value) as Json }));
   }
 
+  async pageNodeState(scope: string, nodeId: string, page: { contains?: string; offset: number; limit: number }): Promise<{ items: Array<{ key: string; value: Json }>; total: number }> {
+    // strpos, not LIKE: the text searched for may hold % or _.
+    const where = page.contains ? 'scope = $1 AND node_id = $2 AND strpos(key, $3) > 0' : 'scope = $1 AND node_id = $2';
+    const params: unknown[] = page.contains ? [scope, nodeId, page.contains] : [scope, nodeId];
+    const [count] = await this.rows<{ n: string }>(`SELECT count(*) AS n FROM node_state WHERE ${where}`, params);
+    const n = params.length;
+    const rows = await this.rows<{ key: string; value: string }>(`SELECT key, value FROM node_state WHERE ${where} ORDER BY key LIMIT $${n + 1} OFFSET $${n + 2}`, [
+      ...params,
+      Math.max(1, Math.min(1000, Math.floor(page.limit))),
+      Math.max(0, Math.floor(page.offset)),
+    ]);
+    return { items: rows.map((r) => ({ key: r.key, value: JSON.parse(r.value) as Json })), total: Number(count?.n ?? 0) };
+  }
+
   async putNodeState(writes: NodeStateWrite[]): Promise<void> {
     if (this.closing) throw this.closedError();
     if (writes.length > 0) await this.write(w.putNodeState(writes));

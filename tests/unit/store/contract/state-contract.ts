@@ -72,6 +72,26 @@ export function stateContract(h: StoreHarness): void {
       await store.close();
     });
 
+    it('pages a node state by key, counting the keys that hold a text (taken as it is: % and _ match themselves)', async () => {
+      const store = await h.open();
+      const keys = Array.from({ length: 250 }, (_, i) => `p${String(i).padStart(3, '0')}@example.test`);
+      keys.push('a_b@x.test', 'a%b@x.test', 'axb@x.test');
+      await store.putNodeState(keys.map((key) => ({ scope: 'install', nodeId: '~list', key, value: { address: key } })));
+      await store.putNodeState([{ scope: 'install', nodeId: 'other', key: 'p001@example.test', value: 1 }]);
+      const all = await store.pageNodeState('install', '~list', { offset: 100, limit: 50 });
+      expect(all.total).toBe(253);
+      expect(all.items.map((i) => i.key)).toEqual([...keys].sort().slice(100, 150));
+      expect(all.items[0].value).toEqual({ address: all.items[0].key });
+      const some = await store.pageNodeState('install', '~list', { contains: '01', offset: 2, limit: 3 });
+      const holding = [...keys].sort().filter((k) => k.includes('01'));
+      expect(some).toEqual({ total: holding.length, items: holding.slice(2, 5).map((key) => ({ key, value: { address: key } })) });
+      expect((await store.pageNodeState('install', '~list', { contains: 'a_b', offset: 0, limit: 10 })).items.map((i) => i.key)).toEqual(['a_b@x.test']);
+      expect((await store.pageNodeState('install', '~list', { contains: 'a%b', offset: 0, limit: 10 })).items.map((i) => i.key)).toEqual(['a%b@x.test']);
+      expect(await store.pageNodeState('install', '~list', { contains: 'nobody', offset: 0, limit: 10 })).toEqual({ total: 0, items: [] });
+      expect((await store.pageNodeState('install', '~list', { offset: 500, limit: 10 })).items).toEqual([]);
+      await store.close();
+    });
+
     it('a step the store refuses writes none of its state; the last write of a key in one step wins', async () => {
       const store = await h.open();
       await store.createRun(runRow('r', 'f', '2024-01-01T00:00:00.000Z', 1), [recordData(0)]);
