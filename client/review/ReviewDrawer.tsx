@@ -57,7 +57,7 @@ function ReviewDrawerBody({ item, onChanged }: { item: ReviewItem; onChanged(): 
   const [busy, setBusy] = useState<ReviewActionKind | null>(null);
   const [resolving, setResolving] = useState(false);
   // The server's refusal of a retry that would run steps that change things outside Conveyor again.
-  const [repeats, setRepeats] = useState<{ message: string; hint: string; data?: RecordData } | null>(null);
+  const [repeats, setRepeats] = useState<{ message: string; data?: RecordData } | null>(null);
   useEffect(() => setText(original), [original]);
 
   const parsed = useMemo((): { ok: true; value: RecordData } | { ok: false; message: string } => {
@@ -80,7 +80,7 @@ function ReviewDrawerBody({ item, onChanged }: { item: ReviewItem; onChanged(): 
       const results = await runReviewAction(action, [{ runId: item.runId, index: item.index }], extra, [RETRY_REPEATS]);
       const refused = results?.[0]?.error;
       if (typeof refused === 'object' && refused?.code === RETRY_REPEATS) {
-        setRepeats({ message: refused.message ?? '', hint: refused.hint ?? '', data: extra.data });
+        setRepeats({ message: refused.message ?? '', data: extra.data });
         return results;
       }
       if (results) {

@@ -14,7 +14,7 @@ import { buildReport } from '../report/build-report.ts';
 import { reportToXlsx } from '../report/report-xlsx.ts';
 import { activeRunError, ACTIVE_RUN_STATUSES, runInReviewError, type AuditActor, type RunHead } from '../store/retention.ts';
 import type { RunStatus, Store } from '../store/types.ts';
-import { evidenceRecordOf, removeEvidenceFolder, uploadRecordOf } from '../store/data-files.ts';
+import { evidenceRecordOf, fileProblem, removeEvidenceFolder, uploadRecordOf } from '../store/data-files.ts';
 import { checkFile, sumOfFile, type FileState } from '../store/file-sums.ts';
 import type { RunSpace, StorageTotals, PruneCandidate, PruneResult } from '../contract/wire/storage.ts';
 export type { RunSpace, StorageTotals, PruneCandidate, PruneResult };
@@ -359,8 +359,7 @@ export class Retention {
         }
         const state = await checkFile(file, uploadRecordOf(file));
         const problem = problemOf(`input/${name}`, state);
-        // An upload cleaned up before (a record of nothing) is no loss to report.
-        if (problem && !(state.state === 'missing' && !state.sum)) damaged.push(problem);
+        if (problem) damaged.push(problem);
         if (await exists(file)) {
           await mkdir(path.join(part, 'input'), { recursive: true });
           const to = path.join(part, 'input', problem ? `${name}.damaged` : name);
@@ -461,11 +460,10 @@ export class Retention {
   }
 }
 
-/** What keeps a loose file from its run's archive whole (null: nothing; 'unchecked' files, older than checksums, go as they are). */
+/** What keeps a loose file from its run's archive whole (`fileProblem`), named by its place in the archive. */
 function problemOf(file: string, state: FileState): ArchivedFileProblem | null {
-  if (state.state === 'ok' || state.state === 'unchecked') return null;
-  if (state.state === 'lost') return { file, state: 'lost', reason: `moved aside by store repair on ${state.lost.at} (${state.lost.reason})` };
-  return { file, state: state.state, reason: state.reason };
+  const problem = fileProblem(state);
+  return problem ? { file, ...problem } : null;
 }
 
 const ARCHIVE_FILES = ['run.json', 'records.jsonl', 'steps.jsonl', 'events.jsonl', 'logs.jsonl', 'rejects.jsonl', 'report.xlsx', 'evidence/', 'input/'];

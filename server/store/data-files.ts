@@ -212,7 +212,17 @@ export async function removeEvidenceFolder(dataDir: string, runId: string): Prom
 const REPAIR_HINT =
   'Run "npx conveyor store verify" to see every damaged file, then restore a backup ("npx conveyor store restore DIR") or move the damaged files aside with "npx conveyor store repair" (studio stopped; nothing is deleted).';
 
-/** The refusal to serve (or read) a file that is not the one written; names the file, never its bytes. */
+/**
+ * What keeps a file from being served or copied whole, with why; null when nothing does: its bytes are
+ * the ones recorded, it was written before checksums, or its record names no file (an upload an older
+ * version cleaned up).
+ */
+export function fileProblem(s: FileState): { state: 'damaged' | 'missing' | 'lost'; reason: string } | null {
+  if (s.state === 'ok' || s.state === 'unchecked' || (s.state === 'missing' && !s.sum)) return null;
+  if (s.state === 'lost') return { state: 'lost', reason: `moved aside by store repair on ${s.lost.at} (${s.lost.reason})` };
+  return { state: s.state, reason: s.reason };
+}
+
 /**
  * The evidence among `refs` (`<run>/<file>`, as steps name it) that the evidence route would refuse:
  * damaged, missing or moved aside by store repair, each with the message it would answer. Every byte
@@ -226,12 +236,13 @@ export async function evidenceProblems(dataDir: string, refs: readonly string[])
     if (more.length || !run || !file || !EVIDENCE_RUN.test(run) || !EVIDENCE_FILE.test(file) || file.startsWith('.')) continue;
     const full = path.join(dataDir, EVIDENCE_DIR, run, file);
     const state = await checkFile(full, evidenceRecordOf(full));
-    if (state.state === 'ok' || state.state === 'unchecked' || (state.state === 'missing' && !state.sum)) continue;
-    out.push({ ref, state: state.state, message: dataFileError('evidence', ref, state).message });
+    const problem = fileProblem(state);
+    if (problem) out.push({ ref, state: problem.state, message: dataFileError('evidence', ref, state as Exclude<FileState, { state: 'ok' | 'unchecked' }>).message });
   }
   return out;
 }
 
+/** The refusal to serve (or read) a file that is not the one written; names the file, never its bytes. */
 export function dataFileError(kind: 'evidence' | 'upload', ref: string, s: Exclude<FileState, { state: 'ok' } | { state: 'unchecked' }>, name?: string): ConveyorError {
   const code = kind === 'evidence' ? 'E_EVIDENCE_DAMAGED' : 'E_UPLOAD_DAMAGED';
   const what = kind === 'evidence' ? `The evidence file "${ref}"` : `The uploaded file ${name && name !== ref ? `"${name}" (${ref})` : `"${ref}"`}`;

@@ -1,7 +1,7 @@
 /**
  * The one rule for what the store compresses: segment frames and snapshot chunks as raw DEFLATE at
  * level 1 — the cheapest level; level 6 saved about a tenth more bytes for twice the CPU on journal
- * entries — and the journal's packed frames as Brotli at quality 1 (`packIfWorth`), each kept only
+ * entries — and the journal's packed frames as Brotli at quality 1 (`brotliIfWorth`), each kept only
  * when it saves at least a tenth, so incompressible data (random bytes, already-compressed uploads)
  * is stored as it is. Why the journal differs: see journal.ts.
  */

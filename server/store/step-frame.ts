@@ -40,19 +40,24 @@ const OUTPUT = 10;
 /** A record column in an 's' entry: text, null, or [before, after] around the emitted data's JSON. */
 type Cell = string | null | [string, string];
 
-/** The text an output of one emission on a port starts with, per port (a flow has few ports). */
-const portHeads = new Map<string, string>();
+/** JSON texts of node ids and port names, made once each (a flow has few; the cache is bounded). */
+const quotedNames = new Map<string, string>();
+
+function quoted(name: string): string {
+  let q = quotedNames.get(name);
+  if (q === undefined) {
+    q = JSON.stringify(name);
+    if (quotedNames.size < 4096) quotedNames.set(name, q);
+  }
+  return q;
+}
 
 /** The JSON text of the data of a step's only emission, cut from its output's JSON (null: no such). */
 export function emittedData(output: unknown, outputJson: string): string | null {
   if (!Array.isArray(output) || output.length !== 1) return null;
   const e = output[0] as { port?: unknown } | null;
   if (typeof e !== 'object' || e === null || typeof e.port !== 'string') return null;
-  let head = portHeads.get(e.port);
-  if (head === undefined) {
-    head = `[{"port":${JSON.stringify(e.port)},"data":`;
-    if (portHeads.size < 1024) portHeads.set(e.port, head);
-  }
+  const head = `[{"port":${quoted(e.port)},"data":`;
   if (!outputJson.startsWith(head) || !outputJson.endsWith('}]')) return null;
   return outputJson.slice(head.length, -2);
 }
@@ -67,6 +72,12 @@ const RAW_CHECKPOINT = 1;
 export interface CheckpointAround {
   text: string;
   at: number;
+}
+
+/** Where PLACEHOLDER_JSON is in `text` when it is there exactly once, else -1. */
+function placeholderAt(text: string): number {
+  const at = text.indexOf(PLACEHOLDER_JSON);
+  return at >= 0 && text.indexOf(PLACEHOLDER_JSON, at + 1) < 0 ? at : -1;
 }
 
 /** The checkpoint's own text: `around` with the data's JSON in its place. */
@@ -98,9 +109,8 @@ export function checkpointAround(checkpoint: unknown, data: unknown): Checkpoint
   // None: a look-alike text elsewhere would be taken for the placeholder. Two: one emission to two steps.
   if (hits !== 1) return null;
   const text = JSON.stringify({ ...cp, tokens });
-  const at = text.indexOf(PLACEHOLDER_JSON);
-  if (at < 0 || text.indexOf(PLACEHOLDER_JSON, at + 1) >= 0) return null;
-  return { text, at };
+  const at = placeholderAt(text);
+  return at < 0 ? null : { text, at };
 }
 
 /** The checkpoint of a record walking a straight path: one token, no fan-out, nothing ended yet. */
@@ -117,18 +127,6 @@ interface LinearCheckpoint {
 /** Keys of such a checkpoint and of its token, in the order the engine makes them (token-graph.ts). */
 const LINEAR_KEYS = ['tokens', 'groups', 'nextTokenId', 'nextGroupId', 'seq', 'outcomes', 'inFlight'];
 const LINEAR_TOKEN_KEYS = ['id', 'nodeId', 'data', 'fromStep', 'groups'];
-/** JSON texts of node ids, made once each (a flow has few). */
-const quotedIds = new Map<string, string>();
-
-function quoted(id: string): string {
-  let q = quotedIds.get(id);
-  if (q === undefined) {
-    q = JSON.stringify(id);
-    if (quotedIds.size < 4096) quotedIds.set(id, q);
-  }
-  return q;
-}
-
 /** Whether `o`'s own keys are `keys` in that order (the last one may be absent when `lastOptional`). */
 function keysAre(o: object, keys: readonly string[], lastOptional: boolean): boolean {
   let i = 0;
@@ -218,9 +216,9 @@ export function fromStepEntry(step: unknown[], record: unknown[], outputValue: u
   }
   if (record[3] === RAW_CHECKPOINT) {
     const cp = checkpointValue === undefined ? '' : JSON.stringify(checkpointValue);
-    const at = cp.indexOf(PLACEHOLDER_JSON);
+    const at = placeholderAt(cp);
     data ??= emittedData(outputValue, output);
-    if (at < 0 || cp.indexOf(PLACEHOLDER_JSON, at + 1) >= 0 || data === null) throw new Error('a step entry whose checkpoint does not hold the data its step emitted once');
+    if (at < 0 || data === null) throw new Error('a step entry whose checkpoint does not hold the data its step emitted once');
     r[3] = checkpointText({ text: cp, at }, data);
   } else r[3] = text(record[3]);
   r[5] = text(record[5]);

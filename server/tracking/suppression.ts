@@ -27,7 +27,7 @@ export function normalizeAddress(value: string): string {
   return bare.trim().toLowerCase();
 }
 
-type SuppressionStore = Pick<NodeStateStore, 'getNodeState' | 'listNodeState' | 'pageNodeState' | 'putNodeState'>;
+type SuppressionStore = Pick<NodeStateStore, 'getNodeState' | 'pageNodeState' | 'putNodeState'>;
 
 export class SuppressionList {
   constructor(private readonly store: SuppressionStore) {}

@@ -424,8 +424,8 @@ export class PgStore implements Store {
     const n = params.length;
     const rows = await this.rows<{ key: string; value: string }>(`SELECT key, value FROM node_state WHERE ${where} ORDER BY key LIMIT $${n + 1} OFFSET $${n + 2}`, [
       ...params,
-      Math.max(1, Math.min(1000, Math.floor(page.limit))),
-      Math.max(0, Math.floor(page.offset)),
+      clampLimit(page.limit, 100),
+      clampOffset(page.offset),
     ]);
     return { items: rows.map((r) => ({ key: r.key, value: JSON.parse(r.value) as Json })), total: Number(count?.n ?? 0) };
   }
