@@ -14,7 +14,7 @@ import { buildReport } from '../report/build-report.ts';
 import { reportToXlsx } from '../report/report-xlsx.ts';
 import { activeRunError, ACTIVE_RUN_STATUSES, runInReviewError, type AuditActor, type RunHead } from '../store/retention.ts';
 import type { RunStatus, Store } from '../store/types.ts';
-import { evidenceRecordOf, fileProblem, removeEvidenceFolder, uploadRecordOf } from '../store/data-files.ts';
+import { checkRunEvidence, fileProblem, removeEvidenceFolder, uploadRecordOf } from '../store/data-files.ts';
 import { checkFile, sumOfFile, type FileState } from '../store/file-sums.ts';
 import type { RunSpace, StorageTotals, PruneCandidate, PruneResult } from '../contract/wire/storage.ts';
 export type { RunSpace, StorageTotals, PruneCandidate, PruneResult };
@@ -340,9 +340,9 @@ export class Retention {
       const damaged: ArchivedFileProblem[] = [];
       const evidence = path.join(this.dataDir, 'evidence', runId);
       if (await exists(evidence)) {
-        for (const name of (await readdir(evidence)).filter((n) => !n.startsWith('.')).sort()) {
-          const file = path.join(evidence, name);
-          const problem = problemOf(`evidence/${name}`, await checkFile(file, evidenceRecordOf(file)));
+        // Every file of the run's evidence, and those its records say were written but are gone.
+        for (const c of await checkRunEvidence(this.dataDir, runId)) {
+          const problem = problemOf(`evidence/${path.basename(c.file)}`, c.state);
           if (problem) damaged.push(problem);
         }
         await cp(evidence, path.join(part, 'evidence'), { recursive: true });

@@ -45,16 +45,8 @@ export async function checkDataFiles(dataDir: string): Promise<DataFileCheck[]> 
   const checks: DataFileCheck[] = [];
   const evidenceRoot = path.join(dataDir, EVIDENCE_DIR);
   for (const run of (await names(evidenceRoot)).sort()) {
-    const folder = path.join(evidenceRoot, run);
-    if (!EVIDENCE_RUN.test(run) || !(await fsp.stat(folder).catch(() => null))?.isDirectory()) continue;
-    const inFolder = await names(folder);
-    const files = new Set(inFolder.filter((n) => !n.startsWith('.')));
-    // A record whose file is gone names it: `.<file>.sum`.
-    for (const n of inFolder) if (n.startsWith('.') && n.endsWith('.sum') && !isPartFile(n)) files.add(n.slice(1, -4));
-    for (const name of [...files].sort()) {
-      const file = path.join(folder, name);
-      checks.push({ kind: 'evidence', ref: `${run}/${name}`, file, record: evidenceRecordOf(file), state: await checkFile(file, evidenceRecordOf(file)) });
-    }
+    if (!EVIDENCE_RUN.test(run) || !(await fsp.stat(path.join(evidenceRoot, run)).catch(() => null))?.isDirectory()) continue;
+    checks.push(...(await checkRunEvidence(dataDir, run)));
   }
   const uploads = path.join(dataDir, UPLOADS_DIR);
   const inUploads = await names(uploads);
@@ -66,6 +58,21 @@ export async function checkDataFiles(dataDir: string): Promise<DataFileCheck[]> 
     // The meta of an upload an older version wrote, without its file: nothing was recorded to miss.
     if (state.state === 'missing' && !state.sum) continue;
     checks.push({ kind: 'upload', ref: id, file, record: uploadRecordOf(file), state });
+  }
+  return checks;
+}
+
+/** Every evidence file of one run, every byte read, and the ones whose record says they were written but are gone. */
+export async function checkRunEvidence(dataDir: string, run: string): Promise<DataFileCheck[]> {
+  const checks: DataFileCheck[] = [];
+  const folder = path.join(dataDir, EVIDENCE_DIR, run);
+  const inFolder = await names(folder);
+  const files = new Set(inFolder.filter((n) => !n.startsWith('.')));
+  // A record whose file is gone names it: `.<file>.sum`.
+  for (const n of inFolder) if (n.startsWith('.') && n.endsWith('.sum') && !isPartFile(n)) files.add(n.slice(1, -4));
+  for (const name of [...files].sort()) {
+    const file = path.join(folder, name);
+    checks.push({ kind: 'evidence', ref: `${run}/${name}`, file, record: evidenceRecordOf(file), state: await checkFile(file, evidenceRecordOf(file)) });
   }
   return checks;
 }

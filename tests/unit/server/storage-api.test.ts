@@ -195,6 +195,8 @@ describe('REST: storage and retention', () => {
     writeFileSync(path.join(evidence, '1-page.html'), '<p>evidence</p>');
     // Its record says other bytes were written (a bit flipped on disk since).
     writeFileSync(path.join(evidence, '.1-page.html.sum'), JSON.stringify({ algorithm: 'sha256', bytes: 15, sha256: createHash('sha256').update('<p>evidencf</p>').digest('hex') }));
+    // Another one was written (its record says so) and is gone.
+    writeFileSync(path.join(evidence, '.2-gone.html.sum'), JSON.stringify({ algorithm: 'sha256', bytes: 3, sha256: createHash('sha256').update('abc').digest('hex') }));
     // The upload changed on disk after it was recorded: same length, other bytes.
     writeFileSync(path.join(s.dataDir, 'uploads', fileId), csv.replace('Ada', 'Adb'));
 
@@ -202,6 +204,7 @@ describe('REST: storage and retention', () => {
     expect(del.status).toBe(200);
     const damaged = [
       { file: 'evidence/1-page.html', state: 'damaged', reason: expect.stringContaining('do not match the SHA-256') },
+      { file: 'evidence/2-gone.html', state: 'missing', reason: expect.stringContaining('the file is gone') },
       { file: 'input/people.csv', state: 'damaged', reason: expect.stringContaining('do not match the SHA-256') },
     ];
     expect(del.body.damaged).toEqual(damaged);
