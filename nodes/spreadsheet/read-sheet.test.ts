@@ -47,16 +47,17 @@ describe('sheet.read', () => {
   });
 
   it('has defaults for every setting and a form schema with titles and descriptions', () => {
-    expect(params()).toEqual({ sheet: '', headerRow: 1, separator: 'auto', columns: [], keepUnmappedColumns: false });
+    expect(params()).toEqual({ sheet: '', headerRow: 1, separator: 'auto', encoding: 'auto', columns: [], keepUnmappedColumns: false });
     expect(params({ columns: [{ field: 'email' }] }).columns[0]).toEqual({ field: 'email', column: '', required: false, trim: true, letterCase: 'keep', mustBe: 'anything', pattern: '' });
     const info = createRegistry().catalog().find((t) => t.type === 'sheet.read')!;
     const props = (info.paramsSchema as { properties: Record<string, { title?: string; description?: string }> }).properties;
-    for (const key of ['sheet', 'headerRow', 'separator', 'columns', 'keepUnmappedColumns']) {
+    for (const key of ['sheet', 'headerRow', 'separator', 'encoding', 'columns', 'keepUnmappedColumns']) {
       expect(props[key].title, key).toBeTruthy();
       expect(props[key].description, key).toBeTruthy();
     }
     // The form offers the separator as a choice, and a maximum length per column.
     expect((props.separator as { enum?: string[] }).enum).toEqual(['auto', 'comma', 'semicolon', 'tab', 'pipe']);
+    expect((props.encoding as { enum?: string[] }).enum).toEqual(expect.arrayContaining(['auto', 'utf-8', 'utf-16le', 'windows-1252', 'windows-1251', 'shift_jis']));
     const columnProps = (props.columns as unknown as { items: { properties: Record<string, { title?: string; type?: string; maximum?: number }> } }).items.properties;
     expect(columnProps.maxLength).toMatchObject({ title: 'Maximum length', type: 'integer', maximum: 32_767 });
     expect(readSheet.params.safeParse({ columns: [{ field: 'name', maxLength: 0 }] }).success).toBe(false);
@@ -379,6 +380,64 @@ describe('sheet.read', () => {
       expect((await read({}, f)).records).toEqual([{ zip: '007', name: 'Ada', 'note; quoted': 'a; b' }]);
       const t = writeCsv(file('tabs.csv'), 'a\tb\r\n1\t2\r\n');
       expect((await read({}, t)).records).toEqual([{ a: '1', b: '2' }]);
+    });
+  });
+
+  describe('text encodings: a letter is never replaced', () => {
+    const fixture = (name: string) => path.join(import.meta.dirname, 'fixtures', name);
+    const OFFICE = [
+      { name: 'Müller', city: 'Köln', amount: '1234.5', note: 'say “hi” – 5 €' },
+      { name: 'Café', city: 'São Paulo', amount: '7', note: '' },
+    ];
+
+    it('files saved by LibreOffice: UTF-8, UTF-16 (byte-order mark, tabs) and .xlsx read letter for letter', async () => {
+      const third = { name: 'Łódź', city: 'Kraków', amount: '3', note: 'ő' };
+      expect((await read({}, fixture('libreoffice-utf-8.csv'))).records).toEqual([...OFFICE, third]);
+      expect((await read({}, fixture('libreoffice-utf-16.csv'))).records).toEqual([...OFFICE, third]);
+      // A byte-order mark says what the file is, whatever the setting.
+      expect((await read({ encoding: 'windows-1252' }, fixture('libreoffice-utf-16.csv'))).records).toEqual([...OFFICE, third]);
+      const xlsx = (await read({}, fixture('libreoffice.xlsx'))).records;
+      expect(xlsx.map((r) => [r.name, r.city, r.note])).toEqual([...OFFICE, third].map((r) => [r.name, r.city, r.note]));
+      expect(xlsx[0].amount).toBe(1234.5);
+    });
+
+    it('a Windows-1252 CSV (Excel\'s "CSV (Comma delimited)") is refused in auto, naming the line and the letter; read right when chosen', async () => {
+      const err = await refused({}, fixture('libreoffice-windows-1252.csv'), 'E_SHEET_ENCODING');
+      expect(err.message).toBe('"libreoffice-windows-1252.csv" is not UTF-8 text: line 2 holds the byte 0xFC, which is not UTF-8 here (in Windows-1252 it is "ü").');
+      expect(err.hint).toMatch(/"Text encoding" setting \(Windows-1252 for a CSV saved by Excel as "CSV \(Comma delimited\)"/);
+      // € “ ” – are 0x80–0x9F in Windows-1252, where Latin-1 has control characters.
+      expect((await read({ encoding: 'windows-1252' }, fixture('libreoffice-windows-1252.csv'))).records.slice(0, 2)).toEqual(OFFICE);
+    });
+
+    it('UTF-16 without a byte-order mark is told by its NUL bytes, little- and big-endian', async () => {
+      const le = file('u16le.csv');
+      writeFileSync(le, Buffer.from('name,city\nMüller,Köln\n', 'utf16le'));
+      expect((await read({}, le)).records).toEqual([{ name: 'Müller', city: 'Köln' }]);
+      const be = Buffer.from('name;city\n日本;東京\n', 'utf16le').swap16();
+      writeFileSync(file('u16be.csv'), be);
+      expect((await read({}, file('u16be.csv'))).records).toEqual([{ name: '日本', city: '東京' }]);
+    });
+
+    it('a byte that is not UTF-8 far into the file (past what the separator is guessed from) refuses the whole file at its exact line', async () => {
+      const f = file('late.csv');
+      writeFileSync(f, Buffer.concat([Buffer.from('a,b\n' + 'x,ü\n'.repeat(30_000)), Buffer.from('y,\xe9t\xe9\n', 'latin1')]));
+      const err = await refused({}, f, 'E_SHEET_ENCODING');
+      expect(err.message).toBe('"late.csv" is not UTF-8 text: line 30002 holds the byte 0xE9, which is not UTF-8 here (in Windows-1252 it is "é").');
+      // Cut inside a character: refused too, not read with a replacement letter.
+      writeFileSync(file('cut.csv'), Buffer.concat([Buffer.from('a,b\nx,'), Buffer.from([0xc3])]));
+      expect((await refused({}, file('cut.csv'), 'E_SHEET_ENCODING')).message).toBe('"cut.csv" is not UTF-8 text: it ends in the middle of a character (after line 2).');
+      // Chosen UTF-8 is as strict as auto.
+      await refused({ encoding: 'utf-8' }, f, 'E_SHEET_ENCODING');
+    });
+
+    it('other encodings read when chosen (Shift_JIS, Windows-1251), and refuse bytes that are not text in them', async () => {
+      writeFileSync(file('sjis.csv'), Buffer.from([...Buffer.from('city,n\n'), 0x93, 0x8c, 0x8b, 0x9e, ...Buffer.from(',1\n')]));
+      expect((await read({ encoding: 'shift_jis' }, file('sjis.csv'))).records).toEqual([{ city: '東京', n: '1' }]);
+      writeFileSync(file('cyr.csv'), Buffer.from([...Buffer.from('name\n'), 0xcc, 0xee, 0xf1, 0xea, 0xe2, 0xe0, 10]));
+      expect((await read({ encoding: 'windows-1251' }, file('cyr.csv'))).records).toEqual([{ name: 'Москва' }]);
+      writeFileSync(file('bad-sjis.csv'), Buffer.from([...Buffer.from('a\n1\n'), 0x85, 0x40, 10]));
+      const err = await refused({ encoding: 'shift_jis' }, file('bad-sjis.csv'), 'E_SHEET_ENCODING');
+      expect(err.message).toBe('"bad-sjis.csv" is not Shift_JIS text: line 3 has bytes that are not Shift_JIS text.');
     });
   });
 

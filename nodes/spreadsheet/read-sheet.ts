@@ -11,6 +11,7 @@ import { sheetLimits, type SheetLimits } from './lib/limits.ts';
 import { readInWorker } from './lib/read-pool.ts';
 import { MAX_CELL_CHARS, SheetMapper, type SheetRecords } from './lib/sheet-mapping.ts';
 import { sheetKind } from './lib/sheet-file.ts';
+import { TEXT_ENCODINGS } from './lib/text-encoding.ts';
 
 const column = z.object({
   field: z
@@ -79,6 +80,13 @@ const params = z
       .default('auto')
       .describe('How the values of a CSV file are separated. auto: found from the header row and the rows below it. comma: a,b. semicolon: a;b (European Excel). tab, pipe (a|b). Not used for Excel files.')
       .meta({ title: 'CSV separator' }),
+    encoding: z
+      .enum(TEXT_ENCODINGS)
+      .default('auto')
+      .describe(
+        'The character encoding of a CSV file. auto: UTF-8, or UTF-16 (told by the file itself); a file that is not UTF-8 is refused with the line where it is not, never read with wrong letters. windows-1252: a CSV saved by Excel as "CSV (Comma delimited)" in Western Europe or the Americas (windows-1250: Central Europe, windows-1251: Cyrillic, macintosh: old Mac Excel). Not used for Excel files.',
+      )
+      .meta({ title: 'Text encoding' }),
     columns: z
       .array(column)
       .default([])
@@ -154,6 +162,6 @@ export async function readSheetInThread(p: ReadSheetParams, file: { path: string
   });
   const onRow = mapper.push.bind(mapper);
   if (kind === 'xlsx') await readXlsx(file.path, shown, p.sheet, onRow, signal, limits);
-  else await readCsv(file.path, shown, onRow, signal, { separator: p.separator, headerRow: p.headerRow });
+  else await readCsv(file.path, shown, onRow, signal, { separator: p.separator, headerRow: p.headerRow, encoding: p.encoding, encodingSetting: `the Spreadsheet step's "Text encoding" setting` });
   return mapper.finish();
 }

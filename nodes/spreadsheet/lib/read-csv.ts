@@ -3,33 +3,44 @@ import { open } from 'node:fs/promises';
 import Papa from 'papaparse';
 import { NodeError } from '../../../server/contract/node-error.ts';
 import { aborted, unreadable, type RowSink } from './sheet-file.ts';
+import { encodingOf, sampleText, TextDecodeStream, type TextEncodingChoice } from './text-encoding.ts';
 
 export interface CsvOptions {
   /** The separator, or 'auto' to detect it from the header row and the rows below. */
   separator: SeparatorChoice;
   /** The row holding the column titles (rows above it may be a title, with other punctuation). */
   headerRow: number;
+  /** The file's character encoding, or 'auto' (text-encoding.ts). */
+  encoding?: TextEncodingChoice;
+  /** The title of the setting where the person chooses the encoding, named when a file is refused. */
+  encodingSetting?: string;
 }
 
 /**
- * Streams the rows of a CSV file (UTF-8; the separator — comma, semicolon, tab, | — is detected or
- * given) to `onRow` as they are parsed, so a file of any size is never held in memory. Values stay text.
+ * Streams the rows of a CSV file (UTF-8, UTF-16 or the encoding given — text-encoding.ts; the
+ * separator — comma, semicolon, tab, | — is detected or given) to `onRow` as they are parsed, so a
+ * file of any size is never held in memory. Values stay text. A byte that is not text in the file's
+ * encoding refuses the file (E_SHEET_ENCODING, with its line): no letter is ever replaced.
  * Row numbers count every line a spreadsheet program would show, empty ones included; a quoted
  * value spanning several lines is one row.
  */
 export async function readCsv(file: string, shown: string, onRow: RowSink, signal?: AbortSignal, options: CsvOptions = { separator: 'auto', headerRow: 1 }): Promise<void> {
-  let delimiter: string;
-  if (options.separator === 'auto') {
-    const start = await readStart(file);
-    delimiter = guessDelimiter(start.text, options.headerRow, start.complete);
-  } else delimiter = SEPARATORS[options.separator];
+  const start = await readStart(file);
+  const ctx = { shown, setting: options.encodingSetting };
+  const { encoding, bom } = encodingOf(start.bytes, options.encoding ?? 'auto', ctx);
+  const delimiter =
+    options.separator === 'auto' ? guessDelimiter(sampleText(start.bytes, encoding, bom), options.headerRow, start.complete) : SEPARATORS[options.separator];
   return new Promise<void>((resolve, reject) => {
-    const input = createReadStream(file, { encoding: 'utf8' });
+    const bytes = createReadStream(file);
+    const input = new TextDecodeStream(encoding, bom, ctx);
+    bytes.on('error', (err) => input.destroy(err));
+    bytes.pipe(input);
     let row = 0;
     let settled = false;
     const finish = (err?: unknown) => {
       if (settled) return;
       settled = true;
+      bytes.destroy();
       input.destroy();
       signal?.removeEventListener('abort', onAbort);
       if (err) reject(err);
@@ -84,12 +95,12 @@ export async function readCsv(file: string, shown: string, onRow: RowSink, signa
 }
 
 /** The first 64 KiB of the file, and whether that is the whole file. */
-async function readStart(file: string): Promise<{ text: string; complete: boolean }> {
+async function readStart(file: string): Promise<{ bytes: Buffer; complete: boolean }> {
   const handle = await open(file, 'r');
   try {
     const buf = Buffer.alloc(64 * 1024);
     const { bytesRead } = await handle.read(buf, 0, buf.length, 0);
-    return { text: buf.subarray(0, bytesRead).toString('utf8'), complete: bytesRead < buf.length };
+    return { bytes: buf.subarray(0, bytesRead), complete: bytesRead < buf.length };
   } finally {
     await handle.close();
   }
