@@ -153,6 +153,32 @@ describe('mail.wait-for-code (real Dovecot)', () => {
     expect(err).toMatchObject({ code: 'E_MAIL_NO_CODE', transient: false });
   });
 
+  it('an HTML-only mail (quoted-printable, ISO-8859-1, as newsletters tools send): the code is read from what the mail shows, not its title or comments', async () => {
+    const email = address();
+    const at = ago(1_000);
+    const html = [
+      '<!DOCTYPE html><html><head><title>Newsletter 20261206</title><style>td{width:600px}</style></head>',
+      '<body><!-- template v20240315 --><table><tr><td>Votre code de v=E9rification&nbsp;:</td><td><b>48=',
+      '3920</b></td></tr></table><p>=A9 2026</p></body></html>',
+    ].join('\r\n');
+    const raw = [
+      `From: ${SENDER}`,
+      `To: ${email}`,
+      'Subject: =?ISO-8859-1?Q?V=E9rifiez_votre_adresse?=',
+      `Date: ${at.toUTCString().replace('GMT', '+0000')}`,
+      `Message-ID: <${Math.random().toString(36).slice(2)}@test>`,
+      'MIME-Version: 1.0',
+      'Content-Type: text/html; charset=iso-8859-1',
+      'Content-Transfer-Encoding: quoted-printable',
+      '',
+      html,
+      '',
+    ].join('\r\n');
+    await dovecot.deliver(INBOX.name, raw, { internalDate: at });
+    const { result } = await wait({}, { email, codeRequestedAt: ago(20_000).toISOString() });
+    expect(result.emit[0].data.code).toBe('483920');
+  });
+
   it('uses a custom pattern, the subject too, and the chosen field', async () => {
     const email = address();
     await mail(email, 'See the subject.', ago(1_000), SENDER, 'Your login code: XK4P9Q');

@@ -9,6 +9,7 @@ import { renderTemplate } from '../../server/contract/expression/template.ts';
 import { LinearRegExp } from '../../server/contract/expression/linear-regex.ts';
 import { imapError, mailCredential, openImap, type MailServer } from './lib/connect.ts';
 import { arrivedAfter, readMark, type MailMark } from './lib/mark.ts';
+import { htmlToText } from './lib/html-text.ts';
 
 /** The keyword set on a message whose code was used, so no later run picks it again. */
 export const USED_KEYWORD = '$ConveyorUsed';
@@ -344,17 +345,6 @@ async function messageText(client: ImapFlow, m: FetchMessageObject): Promise<str
     text += `${plain.length ? body : htmlToText(body)}\n`;
   }
   return text;
-}
-
-function htmlToText(html: string): string {
-  return html
-    .replace(/<(script|style)[\s\S]*?<\/\1>/gi, ' ')
-    .replace(/<[^>]+>/g, ' ')
-    .replace(/&nbsp;/g, ' ')
-    .replace(/&amp;/g, '&')
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&#(\d+);/g, (_, n: string) => String.fromCharCode(Number(n)));
 }
 
 export type { MailServer };
