@@ -179,6 +179,35 @@ describe('mail.wait-for-code (real Dovecot)', () => {
     expect(result.emit[0].data.code).toBe('483920');
   });
 
+  it('a plain part that only says "view it in a browser": the code is read from the HTML part beside it', async () => {
+    const email = address();
+    const at = ago(1_000);
+    const raw = [
+      `From: ${SENDER}`,
+      `To: ${email}`,
+      'Subject: Confirm your address',
+      `Date: ${at.toUTCString().replace('GMT', '+0000')}`,
+      `Message-ID: <${Math.random().toString(36).slice(2)}@test>`,
+      'MIME-Version: 1.0',
+      'Content-Type: multipart/alternative; boundary="b1"',
+      '',
+      '--b1',
+      'Content-Type: text/plain; charset=utf-8',
+      '',
+      'This mail is best viewed in a browser.',
+      '--b1',
+      'Content-Type: text/html; charset=utf-8',
+      'Content-Transfer-Encoding: base64',
+      '',
+      Buffer.from('<html><body><p>Your code is <strong>730215</strong></p></body></html>').toString('base64'),
+      '--b1--',
+      '',
+    ].join('\r\n');
+    await dovecot.deliver(INBOX.name, raw, { internalDate: at });
+    const { result } = await wait({}, { email, codeRequestedAt: ago(20_000).toISOString() });
+    expect(result.emit[0].data.code).toBe('730215');
+  });
+
   it('uses a custom pattern, the subject too, and the chosen field', async () => {
     const email = address();
     await mail(email, 'See the subject.', ago(1_000), SENDER, 'Your login code: XK4P9Q');

@@ -298,8 +298,11 @@ async function scan(
       rejected.push(from || '(no sender)');
       continue;
     }
-    const text = `${await messageText(client, m)}\n${m.envelope?.subject ?? ''}`;
-    const match = regex.exec(text);
+    const parts = textParts(m);
+    const subject = m.envelope?.subject ?? '';
+    let match = regex.exec(`${await partsText(client, m, parts.plain, false)}\n${subject}`);
+    // A plain part that only says "view this mail in a browser": the HTML one holds the code.
+    if (!match && parts.plain.length > 0 && parts.html.length > 0) match = regex.exec(await partsText(client, m, parts.html, true));
     const code = match ? (match[1] ?? match[0]) : undefined;
     if (!code) {
       noCode++;
@@ -322,8 +325,8 @@ function time(value: Date | string | undefined): number {
   return value instanceof Date ? value.getTime() : Date.parse(value);
 }
 
-/** The message's readable text: its text/plain parts, else its HTML without tags. */
-async function messageText(client: ImapFlow, m: FetchMessageObject): Promise<string> {
+/** The message's readable parts: text/plain and text/html, attachments left out. */
+function textParts(m: FetchMessageObject): { plain: MessageStructureObject[]; html: MessageStructureObject[] } {
   const plain: MessageStructureObject[] = [];
   const html: MessageStructureObject[] = [];
   const walk = (node: MessageStructureObject | undefined): void => {
@@ -334,7 +337,14 @@ async function messageText(client: ImapFlow, m: FetchMessageObject): Promise<str
     else if (node.type === 'text/html') html.push(node);
   };
   walk(m.bodyStructure);
-  const parts = plain.length ? plain : html;
+  return plain.length > 0 ? { plain, html } : { plain: html, html: [] };
+}
+
+/**
+ * The text of `parts` (imapflow decodes the transfer encoding and converts the charset to UTF-8);
+ * HTML as a mail program shows it (html-text.ts). `isHtml` false: each part by its own type.
+ */
+async function partsText(client: ImapFlow, m: FetchMessageObject, parts: MessageStructureObject[], isHtml: boolean): Promise<string> {
   let text = '';
   for (const part of parts) {
     const dl = await client.download(String(m.uid), part.part ?? '1', { uid: true, maxBytes: MAX_TEXT });
@@ -342,7 +352,7 @@ async function messageText(client: ImapFlow, m: FetchMessageObject): Promise<str
     const chunks: Buffer[] = [];
     for await (const chunk of dl.content) chunks.push(Buffer.from(chunk as Buffer));
     const body = Buffer.concat(chunks).toString('utf8');
-    text += `${plain.length ? body : htmlToText(body)}\n`;
+    text += `${isHtml || part.type === 'text/html' ? htmlToText(body) : body}\n`;
   }
   return text;
 }
