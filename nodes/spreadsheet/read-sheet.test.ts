@@ -7,6 +7,7 @@ import { failureOf, runNode } from '../sdk/testing.ts';
 import { createRegistry } from '../index.ts';
 import { readSheet } from './read-sheet.ts';
 import { tempDir, writeCsv, writeXlsx } from './test-files.ts';
+import { deflated, SHEET_HEAD, SHEET_TAIL, STRINGS_HEAD, STRINGS_TAIL, workbookParts, zipOf } from './hostile-files.ts';
 
 let dir: string;
 beforeAll(() => {
@@ -438,6 +439,56 @@ describe('sheet.read', () => {
       writeFileSync(file('bad-sjis.csv'), Buffer.from([...Buffer.from('a\n1\n'), 0x85, 0x40, 10]));
       const err = await refused({ encoding: 'shift_jis' }, file('bad-sjis.csv'), 'E_SHEET_ENCODING');
       expect(err.message).toBe('"bad-sjis.csv" is not Shift_JIS text: line 3 has bytes that are not Shift_JIS text.');
+    });
+  });
+
+  describe('cells as other writers store them (Apache POI, strict OOXML, hand-made XML): text never altered', () => {
+    /** A workbook whose sheet is `rows` of raw cell XML, with the shared strings `strings` (raw <si> XML). */
+    function rawBook(name: string, rows: string, strings = '<si><t>x</t></si>'): string {
+      writeFileSync(
+        file(name),
+        zipOf([
+          ...workbookParts(),
+          deflated('xl/sharedStrings.xml', `${STRINGS_HEAD}${strings}${STRINGS_TAIL}`),
+          deflated('xl/worksheets/sheet1.xml', `${SHEET_HEAD}${rows}${SHEET_TAIL}`),
+        ]),
+      );
+      return file(name);
+    }
+    const header = (...names: string[]) => `<row r="1">${names.map((n) => `<c t="inlineStr"><is><t>${n}</t></is></c>`).join('')}</row>`;
+
+    it('an inline string keeps all its formatted runs and leaves out its phonetic guide; a shared one too', async () => {
+      const f = rawBook(
+        'inline.xlsx',
+        `${header('name', 'city', 'shared')}<row r="2"><c r="A2" t="inlineStr"><is><r><rPr><b/></rPr><t>Ad</t></r><r><t>a</t></r></is></c>` +
+          `<c r="B2" t="inlineStr"><is><r><t>東</t></r><r><t>京</t></r><rPh sb="0" eb="2"><t>トウキョウ</t></rPh><phoneticPr fontId="1"/></is></c><c r="C2" t="s"><v>0</v></c></row>`,
+        '<si><r><t>Lon</t></r><r><t>don</t></r><rPh sb="0" eb="6"><t>ロンドン</t></rPh></si>',
+      );
+      expect((await read({}, f)).records).toEqual([{ name: 'Ada', city: '東京', shared: 'London' }]);
+    });
+
+    it('text that reads like markup is kept as written: decoded once, not twice (inline strings, formula results)', async () => {
+      const f = rawBook(
+        'entities.xlsx',
+        `${header('html', 'company', 'calc')}<row r="2"><c r="A2" t="inlineStr"><is><t>&amp;lt;b&amp;gt; &amp;amp; &amp;#39;</t></is></c>` +
+          `<c r="B2" t="inlineStr"><is><t>AT&amp;T</t></is></c><c r="C2" t="str"><f>"&amp;amp;"&amp;"x"</f><v>&amp;amp;x</v></c></row>`,
+      );
+      expect((await read({}, f)).records).toEqual([{ html: '&lt;b&gt; &amp; &#39;', company: 'AT&T', calc: '&amp;x' }]);
+    });
+
+    it('ISO date cells (t="d"), cells and rows without references, booleans, errors and shared formulas', async () => {
+      const f = rawBook(
+        'typed.xlsx',
+        `<row>${['when', 'day', 'ok', 'err', 'sum'].map((n) => `<c t="inlineStr"><is><t>${n}</t></is></c>`).join('')}</row>` +
+          `<row><c t="d"><v>2024-03-01T13:05:00</v></c><c t="d"><v>2024-03-01</v></c><c t="b"><v>1</v></c><c t="e"><v>#N/A</v></c><c><f t="shared" si="0"/><v>42</v></c></row>` +
+          `<row r="5"><c r="C5" t="b"><v>0</v></c></row>`,
+      );
+      const { records, rows } = await read({}, f);
+      expect(records).toEqual([
+        { when: '2024-03-01T13:05:00.000Z', day: '2024-03-01', ok: true, err: '#N/A', sum: 42 },
+        { when: '', day: '', ok: false, err: '', sum: '' },
+      ]);
+      expect(rows).toEqual([2, 5]);
     });
   });
 

@@ -6,16 +6,17 @@ import { NodeError } from '../../../server/contract/node-error.ts';
 import type { Json } from '../../sdk/types.ts';
 import { BoundedZip } from './bounded-zip.ts';
 import { cellToJson } from './cell-value.ts';
+import { sheetRows, type SheetContext, type SheetRow } from './sheet-rows.ts';
 import { DEFAULT_SHEET_LIMITS, limitExceeded, type SheetLimits } from './limits.ts';
 import { aborted, unreadable, type RowSink } from './sheet-file.ts';
 
 // exceljs' streaming pieces, driven here part by part (its own WorkbookReader.parse reads the zip
-// with unzipper's streaming parser, which loses inflate errors and parks sheets in temp files).
+// with unzipper's streaming parser, which loses inflate errors and parks sheets in temp files): its
+// part parsers for the relationships, the workbook and the styles, and its XML event parser. The rows
+// of the sheet are read by sheet-rows.ts (exceljs' WorksheetReader altered some cells' text).
 // Required on the first read, not when this module loads: the CLI and studio load it at every start.
 const require = createRequire(import.meta.url);
-type WorksheetReaderClass = new (opts: { workbook: unknown; id: string; iterator: AsyncIterable<unknown>; options: unknown }) => AsyncIterable<ExcelJS.Row>;
-type ParseSax = (stream: AsyncIterable<unknown>) => AsyncIterable<Array<{ eventType: string; value: { name?: string } | string }>>;
-const worksheetReader = () => require('exceljs/lib/stream/xlsx/worksheet-reader.js') as WorksheetReaderClass;
+type ParseSax = (stream: AsyncIterable<unknown>) => AsyncIterable<Array<{ eventType: string; value: { name: string; attributes: Record<string, string> } | string }>>;
 const parseSax: ParseSax = (stream) => (require('exceljs/lib/utils/parse-sax.js') as ParseSax)(stream);
 
 interface Rel {
@@ -35,6 +36,7 @@ interface WorkbookParts {
   model?: { sheets?: SheetModel[] };
   properties?: { model?: { date1904?: boolean } };
   sharedStrings?: unknown[];
+  styles?: { getStyleModel(id: number): { numFmt?: string } | null };
   _parseRels(stream: Readable): Promise<void>;
   _parseWorkbook(stream: Readable): Promise<void>;
   _parseStyles(stream: Readable): Promise<void>;
@@ -117,17 +119,25 @@ async function readParts(zip: BoundedZip, shown: string, sheet: string, onRow: R
 
   const stylesRel = rels.find((r) => r.Type.endsWith('/styles'));
   const stylesPath = stylesRel ? resolveTarget(bookDir, stylesRel.Target) : path.join(bookDir, 'styles.xml');
-  if (zip.has(stylesPath)) await wb._parseStyles(await zip.whole(stylesPath));
+  const styled = zip.has(stylesPath);
+  if (styled) await wb._parseStyles(await zip.whole(stylesPath));
   const stringsRel = rels.find((r) => r.Type.endsWith('/sharedStrings'));
   const stringsPath = stringsRel ? resolveTarget(bookDir, stringsRel.Target) : path.join(bookDir, 'sharedStrings.xml');
   wb.sharedStrings = zip.has(stringsPath) ? await readSharedStrings(await zip.part(stringsPath), shown, limits, signal) : [];
 
   if (signal?.aborted) throw aborted();
   const date1904 = Boolean(wb.properties?.model?.date1904);
-  const WorksheetReader = worksheetReader();
-  const ws = new WorksheetReader({ workbook: wb, id: chosen.rId, iterator: await zip.part(sheetPath), options: OPTIONS });
+  const ctx: SheetContext = {
+    sharedStrings: wb.sharedStrings,
+    // Without a styles part every cell is General (exceljs' style manager is not set up then).
+    numFmt: (s) => (styled ? (wb.styles?.getStyleModel(s)?.numFmt ?? undefined) : undefined),
+    maxCellChars: limits.maxCellChars,
+    tooLong: (row, chars) => {
+      throw limitExceeded(shown, 'maxCellChars', chars, limits, `row ${row}`);
+    },
+  };
   let n = 0;
-  for await (const row of ws) {
+  for await (const row of sheetRows(await zip.part(sheetPath), parseSax, ctx)) {
     if ((++n & 1023) === 0 && signal?.aborted) throw aborted();
     if (row.number > limits.maxRows) throw limitExceeded(shown, 'maxRows', row.number, limits, `sheet "${chosen.name}"`);
     onRow({ row: row.number, values: rowValues(row, date1904, shown, limits) });
@@ -192,18 +202,14 @@ async function readSharedStrings(stream: Readable, shown: string, limits: SheetL
   return strings;
 }
 
-function rowValues(row: ExcelJS.Row, date1904: boolean, shown: string, limits: SheetLimits): Json[] {
-  const sparse = row.values as unknown[]; // index 1 = column A
-  const width = Math.max(0, sparse.length - 1);
+function rowValues(row: SheetRow, date1904: boolean, shown: string, limits: SheetLimits): Json[] {
+  const width = row.values.length;
   if (width > limits.maxColumns) throw limitExceeded(shown, 'maxColumns', width, limits, `row ${row.number}`);
   const values: Json[] = new Array(width);
-  for (let c = 1; c < sparse.length; c++) {
-    const v = sparse[c];
-    // Only a formula's result needs the number format: plain date cells already arrive as Date.
-    const numFmt = v && typeof v === 'object' && !(v instanceof Date) && typeof (v as { result?: unknown }).result === 'number' ? row.getCell(c).numFmt : undefined;
-    const json = cellToJson(v, numFmt, date1904);
+  for (let c = 0; c < width; c++) {
+    const json = cellToJson(row.values[c], row.formats[c], date1904);
     if (typeof json === 'string' && json.length > limits.maxCellChars) throw limitExceeded(shown, 'maxCellChars', json.length, limits, `row ${row.number}`);
-    values[c - 1] = json;
+    values[c] = json;
   }
   return values;
 }
