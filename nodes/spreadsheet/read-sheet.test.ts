@@ -376,6 +376,18 @@ describe('sheet.read', () => {
       ]);
     });
 
+    it('an Excel "sep=;" first line names the separator and is not a row (rows numbered as Excel shows them)', async () => {
+      const f = writeCsv(file('sep.csv'), '\ufeffsep=;\r\nname;note\r\nAda;a, b\r\n;\r\nAlan;c\r\n');
+      const { records, rows } = await read({ columns: [{ field: 'name', required: true }, { field: 'note' }] }, f);
+      expect(records).toEqual([
+        { name: 'Ada', note: 'a, b' },
+        { name: 'Alan', note: 'c' },
+      ]);
+      expect(rows).toEqual([2, 4]);
+      // The separator chosen by hand wins; the line is still not a row.
+      expect((await read({ separator: 'comma' }, writeCsv(file('sep2.csv'), 'sep=;\nname,note\nAda,x\n'))).records).toEqual([{ name: 'Ada', note: 'x' }]);
+    });
+
     it('CSV values stay text (leading zeros kept) whatever the separator; a BOM is dropped', async () => {
       const f = writeCsv(file('semi.csv'), '\ufeffzip;name;"note; quoted"\n007;Ada;"a; b"\n');
       expect((await read({}, f)).records).toEqual([{ zip: '007', name: 'Ada', 'note; quoted': 'a; b' }]);

@@ -21,15 +21,23 @@ export interface CsvOptions {
  * separator — comma, semicolon, tab, | — is detected or given) to `onRow` as they are parsed, so a
  * file of any size is never held in memory. Values stay text. A byte that is not text in the file's
  * encoding refuses the file (E_SHEET_ENCODING, with its line): no letter is ever replaced.
- * Row numbers count every line a spreadsheet program would show, empty ones included; a quoted
- * value spanning several lines is one row.
+ * Row numbers count every line a spreadsheet program would show, empty ones included (not a first
+ * line `sep=;`, which Excel reads as the separator); a quoted value spanning several lines is one row.
  */
 export async function readCsv(file: string, shown: string, onRow: RowSink, signal?: AbortSignal, options: CsvOptions = { separator: 'auto', headerRow: 1 }): Promise<void> {
   const start = await readStart(file);
   const ctx = { shown, setting: options.encodingSetting };
   const { encoding, bom } = encodingOf(start.bytes, options.encoding ?? 'auto', ctx);
+  const sample = sampleText(start.bytes, encoding, bom);
+  // Excel's "sep=;" first line names the separator; Excel does not show it as a row, nor does this.
+  const hint = SEP_LINE.exec(sample);
   const delimiter =
-    options.separator === 'auto' ? guessDelimiter(sampleText(start.bytes, encoding, bom), options.headerRow, start.complete) : SEPARATORS[options.separator];
+    options.separator !== 'auto'
+      ? SEPARATORS[options.separator]
+      : hint
+        ? hint[1]
+        : guessDelimiter(sample, options.headerRow, start.complete);
+  let skip = hint ? 1 : 0;
   return new Promise<void>((resolve, reject) => {
     const bytes = createReadStream(file);
     const input = new TextDecodeStream(encoding, bom, ctx);
@@ -62,6 +70,10 @@ export async function readCsv(file: string, shown: string, onRow: RowSink, signa
       step(result, p) {
         parser = p;
         if (settled) return;
+        if (skip > 0) {
+          skip--;
+          return;
+        }
         row++;
         const quote = result.errors.find((e) => e.type === 'Quotes');
         if (quote) {
@@ -105,6 +117,9 @@ async function readStart(file: string): Promise<{ bytes: Buffer; complete: boole
     await handle.close();
   }
 }
+
+/** A first line `sep=X` (Excel writes and honours it): the separator is X, and the line is not a row. */
+const SEP_LINE = /^sep=([^\r\n"])\r?(?:\n|$)/i;
 
 /** The separators a CSV file may use, as the Spreadsheet node's form names them. */
 export const SEPARATORS = { comma: ',', semicolon: ';', tab: '\t', pipe: '|' } as const;
