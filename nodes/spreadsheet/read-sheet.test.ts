@@ -376,6 +376,28 @@ describe('sheet.read', () => {
       ]);
     });
 
+    it('a CSV row with more values than the header has columns (a "," without quotes) is rejected, never shifted into the wrong fields', async () => {
+      const f = writeCsv(file('shifted.csv'), 'name,email,city\nAda,ada@example.com,London\nSmith, John,john@example.com,Leeds\nGrace,grace@example.com,\n');
+      const { records, rejects, rows } = await read({}, f);
+      expect(records).toEqual([
+        { name: 'Ada', email: 'ada@example.com', city: 'London' },
+        { name: 'Grace', email: 'grace@example.com', city: '' },
+      ]);
+      expect(rows).toEqual([2, 4]);
+      expect(rejects).toEqual([
+        {
+          row: 3,
+          field: null,
+          rule: 'columns',
+          value: 'Leeds',
+          message: 'the row has 4 values where the header row has 3 columns, so its values cannot be matched to their columns: a value with a "," in it needs quotes around it ("Smith, John"). Correct the row in the file and run it again.',
+        },
+      ]);
+      // A workbook's cell past the header is where it is: ignored, like a column without a name.
+      const book = await writeXlsx(file('extra-cell.xlsx'), { S: [['name'], ['Ada', 'a note']] });
+      expect((await read({}, book)).records).toEqual([{ name: 'Ada' }]);
+    });
+
     it('an Excel "sep=;" first line names the separator and is not a row (rows numbered as Excel shows them)', async () => {
       const f = writeCsv(file('sep.csv'), '\ufeffsep=;\r\nname;note\r\nAda;a, b\r\n;\r\nAlan;c\r\n');
       const { records, rows } = await read({ columns: [{ field: 'name', required: true }, { field: 'note' }] }, f);

@@ -162,6 +162,6 @@ export async function readSheetInThread(p: ReadSheetParams, file: { path: string
   });
   const onRow = mapper.push.bind(mapper);
   if (kind === 'xlsx') await readXlsx(file.path, shown, p.sheet, onRow, signal, limits);
-  else await readCsv(file.path, shown, onRow, signal, { separator: p.separator, headerRow: p.headerRow, encoding: p.encoding, encodingSetting: `the Spreadsheet step's "Text encoding" setting` });
+  else await readCsv(file.path, shown, onRow, signal, { separator: p.separator, headerRow: p.headerRow, encoding: p.encoding, encodingSetting: `the Spreadsheet step's "Text encoding" setting`, onSeparator: (sep) => mapper.csv(sep) });
   return mapper.finish();
 }

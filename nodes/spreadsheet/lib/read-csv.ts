@@ -14,6 +14,8 @@ export interface CsvOptions {
   encoding?: TextEncodingChoice;
   /** The title of the setting where the person chooses the encoding, named when a file is refused. */
   encodingSetting?: string;
+  /** Told the separator (given, named by a `sep=` line or guessed) before the first row. */
+  onSeparator?: (separator: string) => void;
 }
 
 /**
@@ -38,6 +40,7 @@ export async function readCsv(file: string, shown: string, onRow: RowSink, signa
         ? hint[1]
         : guessDelimiter(sample, options.headerRow, start.complete);
   let skip = hint ? 1 : 0;
+  options.onSeparator?.(delimiter);
   return new Promise<void>((resolve, reject) => {
     const bytes = createReadStream(file);
     const input = new TextDecodeStream(encoding, bom, ctx);

@@ -54,6 +54,20 @@ export class SheetMapper {
 
   /** The header names as found in the file, once the header row is read. */
   headers: string[] = [];
+  /** Cells of the header row (named or not). */
+  private headerWidth = 0;
+  /**
+   * A CSV's separator (`csv`): a data row with a value past the header row's last column is then
+   * rejected — in a CSV that is a value holding the separator without quotes ("Smith, John"), which
+   * moved every value after it one column on. Null (a workbook, whose columns are where they are):
+   * such cells are ignored, like a column without a name.
+   */
+  private separator: string | null = null;
+
+  /** The rows come from a CSV with this separator (see `separator`). */
+  csv(separator: string): void {
+    this.separator = separator;
+  }
 
   push(row: SheetRow): void {
     if (row.row < this.opts.headerRow) return;
@@ -61,6 +75,7 @@ export class SheetMapper {
       if (row.row > this.opts.headerRow || row.values.every((v) => isEmptyValue(v))) throw this.noHeader();
       this.checkHeaderSizes(row);
       this.plan = this.buildPlan(row.values);
+      this.headerWidth = row.values.length;
       return;
     }
     if (row.values.every((v) => isEmptyValue(v))) return;
@@ -68,8 +83,8 @@ export class SheetMapper {
       const max = this.opts.maxRecords.toLocaleString('en-US');
       throw new NodeError('E_SHEET_TOO_LARGE', `"${this.shown}" has more than ${max} rows; one run can take at most ${max}.`, 'Split the file into several files and start one run for each.');
     }
-    const oversized = this.oversized(row);
-    if (oversized) this.rejects.push(oversized);
+    const refused = this.oversized(row) ?? this.shifted(row);
+    if (refused) this.rejects.push(refused);
     else this.take(row);
   }
 
@@ -201,6 +216,23 @@ export class SheetMapper {
       });
     }
     return { mapped, passthrough };
+  }
+
+  /** A CSV row with values past the header's columns: its values cannot be told apart (see `separator`). */
+  private shifted(row: SheetRow): RejectInfo | null {
+    const sep = this.separator;
+    if (sep === null || row.values.length <= this.headerWidth) return null;
+    const extra = row.values.slice(this.headerWidth).filter((v) => !isEmptyValue(v));
+    if (extra.length === 0) return null;
+    const shownSep = sep === '\t' ? 'tab' : `"${sep}"`;
+    const text = extra.map((v) => String(v)).join(sep);
+    return {
+      row: row.row,
+      field: null,
+      rule: 'columns',
+      value: text.length > PREVIEW_CHARS ? preview(text) : text,
+      message: `the row has ${row.values.length} values where the header row has ${this.headerWidth} columns, so its values cannot be matched to their columns: a value with a ${shownSep} in it needs quotes around it ("Smith${sep === '\t' ? '\t' : sep} John"). Correct the row in the file and run it again.`,
+    };
   }
 
   private take(row: SheetRow): void {
