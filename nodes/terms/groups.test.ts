@@ -41,6 +41,16 @@ describe('groups of search terms (trigger)', () => {
     expect(rejects).toEqual([]);
   });
 
+  it('a CSV term with a "," but no quotes is rejected with its row, never cut at the comma', async () => {
+    const file = writeCsv(path.join(tempDir(), 'cut.csv'), 'group,term\nShoes,red shoes\nShoes,red, blue shoes\nShoes,"green, blue shoes"\n');
+    const out = await termGroups.records!(params(), { file: { path: file, name: 'cut.csv' } });
+    if (Array.isArray(out)) throw new Error('expected rejects');
+    expect(out.records.map((r) => r.term)).toEqual(['red shoes', 'green, blue shoes']);
+    expect(out.rejects).toEqual([
+      { row: 3, field: null, rule: 'columns', value: 'Shoes,red, blue shoes', message: 'the row has 3 values where the header row has 2 columns: a term with a "," in it needs quotes around it. Correct the row in the file and run it again.' },
+    ]);
+  });
+
   it('reads groups from an xlsx, and names the row of a repeated term', async () => {
     const file = await writeXlsx(path.join(tempDir(), 'terms.xlsx'), { Terms: [['group', 'term'], ['G', 'a'], ['G', 'b'], ['G', 'a']] });
     const out = await termGroups.records!(params(), { file: { path: file, name: 'terms.xlsx' } });

@@ -56,8 +56,9 @@ export const termGroups = defineTrigger({
   pacing: (p) => (p.intervalSeconds > 0 ? { intervalMs: Math.round(p.intervalSeconds * 1000) } : null),
   grouping: (p) => ({ groupField: p.groupField, itemField: p.termField }),
   async records(p, input, signal) {
-    const groups = input?.file ? await groupsFromSheet(input.file, signal) : { groups: p.groups, rows: null };
-    return termRecords(p, groups.groups, groups.rows);
+    const groups = input?.file ? await groupsFromSheet(input.file, signal) : { groups: p.groups, rows: null, rejects: [] };
+    const result = termRecords(p, groups.groups, groups.rows);
+    return groups.rejects.length ? { ...result, rejects: [...groups.rejects, ...result.rejects].sort((a, b) => a.row - b.row) } : result;
   },
   run(ctx) {
     return out(ctx.input);
@@ -68,6 +69,8 @@ interface SheetGroups {
   groups: Array<{ name: string; terms: string[] }>;
   /** Sheet row of each term, per group (for rejects). */
   rows: number[][] | null;
+  /** CSV rows whose values cannot be matched to the header's columns (see SheetMapper.csv). */
+  rejects: RejectInfo[];
 }
 
 /** One record per term, in order; empty and repeated terms of a group are rejected, with where they are. */
@@ -117,10 +120,25 @@ export async function groupsFromSheet(file: NonNullable<RunInput['file']>, signa
   const groups: SheetGroups['groups'] = [];
   const rows: number[][] = [];
   let current: number | null = null;
+  const rejects: RejectInfo[] = [];
+  let separator: string | null = null;
+  let headerWidth = 0;
   const onRow = (r: SheetRow) => {
     if (headerError) return;
     const cells = r.values.map(text);
+    if (header && separator !== null && cells.slice(headerWidth).some((c) => c.trim() !== '')) {
+      // A value holding the separator without quotes ("red, shoes"): the term would be cut there.
+      rejects.push({
+        row: r.row,
+        field: null,
+        rule: 'columns',
+        value: cells.join(separator).slice(0, 200),
+        message: `the row has ${cells.length} values where the header row has ${headerWidth} columns: a term with a "${separator === '\t' ? 'tab' : separator}" in it needs quotes around it. Correct the row in the file and run it again.`,
+      });
+      return;
+    }
     if (!header) {
+      headerWidth = cells.length;
       const find = (name: string) => cells.findIndex((c) => c.trim().toLowerCase() === name);
       header = { group: find('group'), term: find('term') };
       if (header.group < 0 || header.term < 0) {
@@ -144,10 +162,10 @@ export async function groupsFromSheet(file: NonNullable<RunInput['file']>, signa
     rows[current].push(r.row);
   };
   if (kind === 'xlsx') await readXlsx(file.path, shown, '', onRow, signal);
-  else await readCsv(file.path, shown, onRow, signal);
+  else await readCsv(file.path, shown, onRow, signal, { separator: 'auto', headerRow: 1, onSeparator: (sep) => (separator = sep) });
   if (headerError) throw headerError;
   if (!header) throw new NodeError('E_TERMS_COLUMNS', `"${shown}" has no rows.`, 'Put the headers "group" and "term" in the first row, one search term per row below.');
-  return { groups, rows };
+  return { groups, rows, rejects };
 }
 
 function text(value: Json | undefined): string {
