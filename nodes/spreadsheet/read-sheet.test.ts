@@ -510,6 +510,12 @@ describe('sheet.read', () => {
       expect((await read({}, f)).records).toEqual([{ html: '&lt;b&gt; &amp; &#39;', company: 'AT&T', calc: '&amp;x' }]);
     });
 
+    it('a cell referring to a shared text the file does not hold refuses the file, naming the cell (never read as empty)', async () => {
+      const f = rawBook('lost-text.xlsx', `${header('name')}<row r="2"><c r="A2" t="s"><v>0</v></c></row><row r="3"><c r="A3" t="s"><v>7</v></c></row>`);
+      const err = await refused({}, f, 'E_SHEET_UNREADABLE');
+      expect(err.message).toBe('"lost-text.xlsx" is damaged: cell A3 of sheet "Sheet1" refers to shared text 7, but the file\'s table of texts has 1.');
+    });
+
     it('ISO date cells (t="d"), cells and rows without references, booleans, errors and shared formulas', async () => {
       const f = rawBook(
         'typed.xlsx',

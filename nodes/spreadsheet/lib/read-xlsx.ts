@@ -6,6 +6,7 @@ import { NodeError } from '../../../server/contract/node-error.ts';
 import type { Json } from '../../sdk/types.ts';
 import { BoundedZip } from './bounded-zip.ts';
 import { cellToJson } from './cell-value.ts';
+import { letter } from './sheet-mapping.ts';
 import { sheetRows, type SheetContext, type SheetRow } from './sheet-rows.ts';
 import { DEFAULT_SHEET_LIMITS, limitExceeded, type SheetLimits } from './limits.ts';
 import { aborted, unreadable, type RowSink } from './sheet-file.ts';
@@ -134,6 +135,13 @@ async function readParts(zip: BoundedZip, shown: string, sheet: string, onRow: R
     maxCellChars: limits.maxCellChars,
     tooLong: (row, chars) => {
       throw limitExceeded(shown, 'maxCellChars', chars, limits, `row ${row}`);
+    },
+    damaged: (row, col, what) => {
+      throw new NodeError(
+        'E_SHEET_UNREADABLE',
+        `"${shown}" is damaged: cell ${letter(col)}${row} of sheet "${chosen.name}" ${what}.`,
+        'Open the file in Excel or LibreOffice; if it opens, save it again as .xlsx and choose that copy.',
+      );
     },
   };
   let n = 0;

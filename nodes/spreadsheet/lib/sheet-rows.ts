@@ -33,6 +33,8 @@ export interface SheetContext {
   /** The most characters a cell's text may reach as it is read (its row is told to `tooLong`, which throws). */
   maxCellChars: number;
   tooLong(row: number, chars: number): never;
+  /** A cell the file contradicts itself on (a shared text that is not there): throws. */
+  damaged(row: number, col: number, what: string): never;
 }
 
 /** Column index (0 = A) of a cell reference such as "AB12"; -1 when it is not one. */
@@ -147,7 +149,7 @@ export async function* sheetRows(stream: Readable, parseSax: ParseSax, ctx: Shee
             break;
           case 'c':
             if (row && col >= 0) {
-              const v = cellValue(type, value, formula, inline, runs, ctx);
+              const v = cellValue(type, value, formula, inline, runs, ctx, row.number, col);
               if (v !== undefined) {
                 row.values[col] = v;
                 const fmt = ctx.numFmt(style);
@@ -172,7 +174,7 @@ export async function* sheetRows(stream: Readable, parseSax: ParseSax, ctx: Shee
 }
 
 /** What a cell holds; undefined: nothing (a styled empty cell). */
-function cellValue(type: string, v: string | null, f: string | null, inline: string | null, runs: string[] | null, ctx: SheetContext): CellValue | undefined {
+function cellValue(type: string, v: string | null, f: string | null, inline: string | null, runs: string[] | null, ctx: SheetContext, row: number, col: number): CellValue | undefined {
   if (type === 'inlineStr') {
     const text = runs ? runs.join('') : (inline ?? v);
     return text === null ? undefined : text;
@@ -181,8 +183,11 @@ function cellValue(type: string, v: string | null, f: string | null, inline: str
   let result: CellValue;
   switch (type) {
     case 's': {
-      const entry = ctx.sharedStrings[Number.parseInt(v, 10)];
-      result = entry === undefined ? '' : (entry as CellValue);
+      // A text the table does not hold: the file is damaged, and "" would lose the cell's text unsaid.
+      const index = /^\s*\d+\s*$/.test(v) ? Number(v) : -1;
+      const entry = index >= 0 ? ctx.sharedStrings[index] : undefined;
+      if (entry === undefined) ctx.damaged(row, col, `refers to shared text ${v.trim() || '(none)'}, but the file's table of texts has ${ctx.sharedStrings.length}`);
+      result = entry as CellValue;
       break;
     }
     case 'str':
