@@ -1,4 +1,5 @@
 import type { RunInputBody } from '../api/types.ts';
+import { parseJsonExact } from '../../server/contract/json-exact.ts';
 
 export type InputFormat = 'auto' | 'json' | 'csv';
 
@@ -17,7 +18,8 @@ export function parseRunInput(text: string, format: InputFormat): { ok: true; in
   }
   let value: unknown;
   try {
-    value = JSON.parse(t);
+    // Whole numbers too long for a number (ids of 17+ digits) are sent as text, digit for digit.
+    value = parseJsonExact(t).value;
   } catch (err) {
     return { ok: false, error: `This is not valid JSON: ${(err as Error).message}` };
   }

@@ -37,6 +37,10 @@ function respond(req: IncomingMessage, res: ServerResponse, body: string): void 
   } else if (path === '/away') {
     res.writeHead(307, { location: `http://localhost:${url.searchParams.get('port')}/headers` });
     res.end();
+  } else if (path === '/ids') {
+    // As services holding 64-bit ids write them: bare integers past 2^53.
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end('{"order":1234567890123456789,"items":[{"sku":9007199254740993,"qty":2}],"safe":9007199254740991,"price":12.5,"note":"ref 12345678901234567890"}');
   } else if (path === '/text') {
     res.writeHead(200, { 'content-type': 'text/plain' });
     res.end('plain hello');
@@ -111,6 +115,21 @@ describe('core.http-request', () => {
     expect(data.response.headers['x-request-id']).toBe('r-1');
     expect(seen.at(-1)).toMatchObject({ method: 'GET', url: '/users/7' });
     expect(input).toEqual({ id: 7, keep: true });
+  });
+
+  it('keeps whole numbers too long for a number digit for digit (as text), says so in the log without the digits, leaves the rest alone', async () => {
+    const { result, ctx } = await call({ url: `${base}/ids` });
+    expect((result.emit[0].data as any).response.body).toEqual({
+      order: '1234567890123456789',
+      items: [{ sku: '9007199254740993', qty: 2 }],
+      safe: 9007199254740991,
+      price: 12.5,
+      note: 'ref 12345678901234567890',
+    });
+    const warned = ctx.logs.filter((l) => l.level === 'warn');
+    expect(warned).toHaveLength(1);
+    expect(warned[0].message).toBe(`127.0.0.1:${new URL(base).port} answered with 2 whole numbers too long to hold exactly as a number: kept as text, digit for digit, in the step's output.`);
+    expect(JSON.stringify(ctx.logs)).not.toContain('1234567890123456789');
   });
 
   it('keeps non-JSON answers as text, under the chosen field', async () => {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { defineNode, out } from '../sdk/define-node.ts';
 import { NodeError } from '../../server/contract/node-error.ts';
+import { parseJsonExact } from '../../server/contract/json-exact.ts';
 import { displayUrl, parseWebUrl } from '../sdk/url.ts';
 import type { Json, ResolvedCredential } from '../sdk/types.ts';
 import { credentialParam } from '../sdk/credentials.ts';
@@ -204,9 +205,15 @@ export const httpRequest = defineNode({
     response.headers.forEach((value, name) => {
       responseHeaders[name] = value;
     });
+    const answer = parseBody(text, response.headers.get('content-type'));
+    const kept = answer.keptAsText;
+    if (kept.length > 0) {
+      // Counted, not shown: a long number may be a card or account number.
+      ctx.log.warn(`${url.host} answered with ${kept.length === 1 ? 'a whole number' : `${kept.length} whole numbers`} too long to hold exactly as a number: kept as text, digit for digit, in the step's output.`);
+    }
     return out({
       ...input,
-      [p.responseField]: { status, headers: responseHeaders, body: parseBody(text, response.headers.get('content-type')) },
+      [p.responseField]: { status, headers: responseHeaders, body: answer.value },
     });
   },
 });
@@ -303,16 +310,18 @@ function statusHint(status: number): string {
   return 'If this answer is fine, add its code to "Successful status codes".';
 }
 
-function parseBody(text: string, contentType: string | null): Json {
+/** The answer's body: JSON parsed (integers too long for a number kept as text, json-exact.ts), else its text. */
+function parseBody(text: string, contentType: string | null): { value: Json; keptAsText: string[] } {
   if (contentType && /[/+]json\b/i.test(contentType)) {
-    if (text.trim() === '') return null;
+    if (text.trim() === '') return { value: null, keptAsText: [] };
     try {
-      return JSON.parse(text) as Json;
+      const parsed = parseJsonExact(text);
+      return { value: parsed.value as Json, keptAsText: parsed.keptAsText };
     } catch {
-      return text; // the service said JSON but sent something else: keep the text
+      return { value: text, keptAsText: [] }; // the service said JSON but sent something else: keep the text
     }
   }
-  return text;
+  return { value: text, keptAsText: [] };
 }
 
 const NETWORK_REASONS: Record<string, string> = {

@@ -22,6 +22,8 @@ describe('core.manual-trigger', () => {
 
   it('reads its own JSON: a list, a single object, or nothing', async () => {
     expect(await records({ records: '[{"n": 1}, {"n": 2}]' })).toEqual([{ n: 1 }, { n: 2 }]);
+    // A whole number too long for a number (an order id of 19 digits) stays digit for digit, as text.
+    expect(await records({ records: '[{"order": 1234567890123456789, "n": 3}]' })).toEqual([{ order: '1234567890123456789', n: 3 }]);
     expect(await records({ records: '{"n": 1}' })).toEqual([{ n: 1 }]);
     expect(await records({ records: '  ' })).toEqual([]);
   });

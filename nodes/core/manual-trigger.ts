@@ -1,4 +1,5 @@
 import Papa from 'papaparse';
+import { parseJsonExact } from '../../server/contract/json-exact.ts';
 import { z } from 'zod';
 import { defineTrigger, out } from '../sdk/define-node.ts';
 import { NodeError } from '../../server/contract/node-error.ts';
@@ -70,7 +71,8 @@ function parseJson(text: string, what: string): RecordData[] {
   if (text.trim() === '') return [];
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    // Integers too long for a number (ids of 17+ digits) are kept as text, digit for digit.
+    value = parseJsonExact(text).value;
   } catch (err) {
     throw invalid(`${what} is not valid JSON: ${describeJsonError(err, text)}.`, JSON_HINT);
   }

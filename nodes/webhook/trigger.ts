@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { defineTrigger, out } from '../sdk/define-node.ts';
 import { credentialParam } from '../sdk/credentials.ts';
 import { NodeError } from '../../server/contract/node-error.ts';
+import { parseJsonExact } from '../../server/contract/json-exact.ts';
 import type { Json, RecordData, RunInput } from '../sdk/types.ts';
 import { DEFAULT_SIGNATURE_HEADER, DEFAULT_TOLERANCE_SECONDS } from './signature.ts';
 import { hookRecord } from './record.ts';
@@ -102,7 +103,7 @@ function recordsFor(p: WebhookParams, input: RunInput | undefined): RecordData[]
   const text = typeof input?.text === 'string' ? input.text : p.sample;
   let body: Json;
   try {
-    body = JSON.parse(text) as Json;
+    body = parseJsonExact(text).value as Json;
   } catch (err) {
     throw new NodeError('E_INPUT_INVALID', `The sample request body is not valid JSON: ${(err as Error).message}.`, 'Fix the "Sample request body" of the Webhook trigger, or send a real request to the hook address.');
   }

@@ -1,5 +1,6 @@
 import type { Json } from '../../nodes/sdk/types.ts';
 import { ConveyorError } from '../errors.ts';
+import { parseJsonExact } from '../contract/json-exact.ts';
 
 /**
  * A hook request's body as the record's `body`: JSON (when sent as JSON, or when an untyped body
@@ -17,7 +18,8 @@ export function parseHookBody(raw: Buffer, contentType: string | string[] | unde
   const json = type === 'application/json' || type.endsWith('+json') || (type === '' && /^\s*[[{]/.test(text));
   if (!json) return text;
   try {
-    return JSON.parse(text) as Json;
+    // Integers too long for a number (ids of 17+ digits) are kept as text, digit for digit.
+    return parseJsonExact(text).value as Json;
   } catch (err) {
     throw new ConveyorError(
       'E_HOOK_BODY_INVALID',

@@ -80,6 +80,14 @@ describe('POST /hooks/<flow>/<name>', () => {
     expect(JSON.stringify(record)).not.toMatch(/conveyor-signature|v1=/i);
   });
 
+  it('a 64-bit id in the body (past 2^53) reaches the record digit for digit, as text', async () => {
+    const body = '{"id":"evt_big_1","type":"payment.succeeded","data":{"email":"ada@example.com","amount":4900,"order":1234567890123456789}}';
+    const answer = await post(body, signed(body));
+    expect(answer.status).toBe(202);
+    const record = await server.conveyor.store.getRecord(answer.body.id as string, 0);
+    expect(record?.data).toMatchObject({ body: { data: { order: '1234567890123456789', amount: 4900 } } });
+  });
+
   it('a forged request (another secret) is refused with 400, logged without the secret, and never runs', async () => {
     const before = await runCount();
     const body = event('evt_forged');
