@@ -491,6 +491,16 @@ describe('sheet.read', () => {
     }
     const header = (...names: string[]) => `<row r="1">${names.map((n) => `<c t="inlineStr"><is><t>${n}</t></is></c>`).join('')}</row>`;
 
+    it('letters whose bytes straddle two chunks of a part are read whole (20,000 rows of Japanese and German text)', async () => {
+      const rows: unknown[][] = [['name', 'note']];
+      for (let i = 0; i < 20_000; i++) rows.push([`東京都港区${i}番地 Müller`, `é${i}`]);
+      const f = await writeXlsx(file('letters.xlsx'), { S: rows });
+      const { records } = await read({}, f);
+      expect(records).toHaveLength(20_000);
+      const wrong = records.filter((r, i) => r.name !== `東京都港区${i}番地 Müller` || r.note !== `é${i}`);
+      expect(wrong).toEqual([]);
+    }, 60_000);
+
     it('an inline string keeps all its formatted runs and leaves out its phonetic guide; a shared one too', async () => {
       const f = rawBook(
         'inline.xlsx',

@@ -18,7 +18,22 @@ import { aborted, unreadable, type RowSink } from './sheet-file.ts';
 // Required on the first read, not when this module loads: the CLI and studio load it at every start.
 const require = createRequire(import.meta.url);
 type ParseSax = (stream: AsyncIterable<unknown>) => AsyncIterable<Array<{ eventType: string; value: { name: string; attributes: Record<string, string> } | string }>>;
-const parseSax: ParseSax = (stream) => (require('exceljs/lib/utils/parse-sax.js') as ParseSax)(stream);
+const parseSax: ParseSax = (stream) => (require('exceljs/lib/utils/parse-sax.js') as ParseSax)(utf8Text(stream));
+
+/**
+ * A part's bytes as text, decoded across chunks. exceljs' parser decodes each chunk on its own, so a
+ * letter whose bytes straddle two chunks became two U+FFFD: 17 cells of a 20,000-row sheet of Japanese
+ * and German names read with "\uFFFD" in them. Fatal: bytes that are not UTF-8 are a damaged part.
+ */
+async function* utf8Text(stream: AsyncIterable<unknown>): AsyncGenerator<string> {
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  for await (const chunk of stream) {
+    const text = typeof chunk === 'string' ? chunk : decoder.decode(chunk as Uint8Array, { stream: true });
+    if (text) yield text;
+  }
+  const tail = decoder.decode();
+  if (tail) yield tail;
+}
 
 interface Rel {
   Id: string;
