@@ -1,4 +1,3 @@
-import { createRequire } from 'node:module';
 import path from 'node:path/posix';
 import type { Readable } from 'node:stream';
 import ExcelJS from 'exceljs';
@@ -8,6 +7,7 @@ import { BoundedZip } from './bounded-zip.ts';
 import { cellToJson } from './cell-value.ts';
 import { letter } from './sheet-mapping.ts';
 import { sheetRows, type SheetContext, type SheetRow } from './sheet-rows.ts';
+import { parseSax } from './xml-events.ts';
 import { DEFAULT_SHEET_LIMITS, limitExceeded, type SheetLimits } from './limits.ts';
 import { aborted, unreadable, type RowSink } from './sheet-file.ts';
 
@@ -16,25 +16,6 @@ import { aborted, unreadable, type RowSink } from './sheet-file.ts';
 // part parsers for the relationships, the workbook and the styles, and its XML event parser. The rows
 // of the sheet are read by sheet-rows.ts (exceljs' WorksheetReader altered some cells' text).
 // Required on the first read, not when this module loads: the CLI and studio load it at every start.
-const require = createRequire(import.meta.url);
-type ParseSax = (stream: AsyncIterable<unknown>) => AsyncIterable<Array<{ eventType: string; value: { name: string; attributes: Record<string, string> } | string }>>;
-const parseSax: ParseSax = (stream) => (require('exceljs/lib/utils/parse-sax.js') as ParseSax)(utf8Text(stream));
-
-/**
- * A part's bytes as text, decoded across chunks. exceljs' parser decodes each chunk on its own, so a
- * letter whose bytes straddle two chunks became two U+FFFD: 17 cells of a 20,000-row sheet of Japanese
- * and German names read with "\uFFFD" in them. Fatal: bytes that are not UTF-8 are a damaged part.
- */
-async function* utf8Text(stream: AsyncIterable<unknown>): AsyncGenerator<string> {
-  const decoder = new TextDecoder('utf-8', { fatal: true });
-  for await (const chunk of stream) {
-    const text = typeof chunk === 'string' ? chunk : decoder.decode(chunk as Uint8Array, { stream: true });
-    if (text) yield text;
-  }
-  const tail = decoder.decode();
-  if (tail) yield tail;
-}
-
 interface Rel {
   Id: string;
   Type: string;
@@ -160,7 +141,7 @@ async function readParts(zip: BoundedZip, shown: string, sheet: string, onRow: R
     },
   };
   let n = 0;
-  for await (const row of sheetRows(await zip.part(sheetPath), parseSax, ctx)) {
+  for await (const row of sheetRows(await zip.part(sheetPath), ctx)) {
     if ((++n & 1023) === 0 && signal?.aborted) throw aborted();
     if (row.number > limits.maxRows) throw limitExceeded(shown, 'maxRows', row.number, limits, `sheet "${chosen.name}"`);
     onRow({ row: row.number, values: rowValues(row, date1904, shown, limits) });

@@ -11,8 +11,7 @@
  * decoded once by the parser, its runs joined, phonetic guides left out.
  */
 import type { Readable } from 'node:stream';
-
-type ParseSax = (stream: AsyncIterable<unknown>) => AsyncIterable<Array<{ eventType: string; value: { name: string; attributes: Record<string, string> } | string }>>;
+import { parseSax, type XmlTag } from './xml-events.ts';
 
 /** A cell's value in exceljs' shapes (cell-value.ts reads them). */
 export type CellValue = string | number | boolean | Date | { error: string } | { formula: string; result: string | number | boolean | Date | { error: string } | undefined } | { richText: Array<{ text: string }> } | null;
@@ -49,7 +48,7 @@ export function columnOf(ref: string): number {
   return i === 0 || i > 3 ? -1 : col - 1;
 }
 
-export async function* sheetRows(stream: Readable, parseSax: ParseSax, ctx: SheetContext): AsyncGenerator<SheetRow> {
+export async function* sheetRows(stream: Readable, ctx: SheetContext): AsyncGenerator<SheetRow> {
   let inData = false;
   let row: SheetRow | null = null;
   let lastRow = 0;
@@ -70,7 +69,7 @@ export async function* sheetRows(stream: Readable, parseSax: ParseSax, ctx: Shee
   for await (const events of parseSax(stream)) {
     for (const { eventType, value: ev } of events) {
       if (eventType === 'opentag') {
-        const node = ev as { name: string; attributes: Record<string, string> };
+        const node = ev as XmlTag;
         switch (node.name) {
           case 'sheetData':
             inData = true;
