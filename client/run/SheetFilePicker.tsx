@@ -3,10 +3,10 @@ import { Button } from '../components/Button.tsx';
 import { UploadIcon } from '../components/icons.tsx';
 import { errorMessage } from '../api/http.ts';
 import { cn } from '../lib/cn.ts';
-import { fileSize, isSheetFile, uploadSheet, type UploadedFile } from './sheet-api.ts';
+import { fileSize, isSheetFile, SHEET_ACCEPT, uploadSheet, type UploadedFile } from './sheet-api.ts';
 
 /**
- * Picks an .xlsx or .csv file (button or drop) and uploads it at once; the parent keeps the
+ * Picks an .xlsx, .ods or .csv file (button or drop) and uploads it at once; the parent keeps the
  * answer (its id goes to the run as `input.fileId`).
  */
 export function SheetFilePicker({ file, onFile, onBusy }: { file: UploadedFile | null; onFile(file: UploadedFile | null): void; onBusy(busy: boolean): void }) {
@@ -19,7 +19,7 @@ export function SheetFilePicker({ file, onFile, onBusy }: { file: UploadedFile |
     if (!picked) return;
     setError(null);
     if (!isSheetFile(picked.name)) {
-      setError(`"${picked.name}" is not an .xlsx or .csv file. Save it as "Excel workbook (.xlsx)" or "CSV UTF-8 (.csv)" first.`);
+      setError(`"${picked.name}" is not an .xlsx, .ods or .csv file. Save it as "Excel workbook (.xlsx)", "OpenDocument spreadsheet (.ods)" or "CSV UTF-8 (.csv)" first.`);
       return;
     }
     setUploading(picked.name);
@@ -65,7 +65,7 @@ export function SheetFilePicker({ file, onFile, onBusy }: { file: UploadedFile |
               <span className="font-medium">{file.name}</span> <span className="text-slate-500">· {fileSize(file.size)}</span>
             </span>
           ) : (
-            <span className="text-slate-500">Drop an Excel (.xlsx) or CSV file here, or choose one.</span>
+            <span className="text-slate-500">Drop an Excel (.xlsx), OpenDocument (.ods) or CSV file here, or choose one.</span>
           )}
         </div>
         <Button icon={<UploadIcon size={13} />} onClick={() => input.current?.click()} loading={uploading !== null} data-testid="run-file-pick">
@@ -74,7 +74,7 @@ export function SheetFilePicker({ file, onFile, onBusy }: { file: UploadedFile |
         <input
           ref={input}
           type="file"
-          accept=".xlsx,.csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet,text/csv"
+          accept={SHEET_ACCEPT}
           className="hidden"
           onChange={(e) => void take(e.target.files?.[0])}
           data-testid="run-file-input"

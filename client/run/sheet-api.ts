@@ -10,12 +10,7 @@ export type RejectRow = RejectInfo;
 /** A run input as the API takes it, with an uploaded spreadsheet as `fileId`. */
 export type RunInputWithFile = RunInputBody & { fileId?: string };
 
-export const SHEET_EXTENSIONS = ['.xlsx', '.csv'];
-
-export function isSheetFile(name: string): boolean {
-  const lower = name.toLowerCase();
-  return SHEET_EXTENSIONS.some((ext) => lower.endsWith(ext));
-}
+export { isSheetName as isSheetFile, SHEET_ACCEPT } from '../../server/contract/sheet-files.ts';
 
 /** Sends the file as it is (streamed by the server to its uploads folder). */
 export async function uploadSheet(file: File): Promise<UploadedFile> {

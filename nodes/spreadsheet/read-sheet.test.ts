@@ -542,6 +542,82 @@ describe('sheet.read', () => {
     });
   });
 
+  describe('OpenDocument spreadsheets (.ods)', () => {
+    const fixture = (name: string) => path.join(import.meta.dirname, 'fixtures', name);
+    /** An .ods whose content.xml holds `tables` (raw table:table XML) after `styles` (raw automatic styles). */
+    function rawOds(name: string, tables: string, styles = ''): string {
+      const ns =
+        'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" xmlns:style="urn:oasis:names:tc:opendocument:xmlns:style:1.0"';
+      writeFileSync(
+        file(name),
+        zipOf([
+          deflated('mimetype', 'application/vnd.oasis.opendocument.spreadsheet'),
+          deflated('content.xml', `<?xml version="1.0" encoding="UTF-8"?><office:document-content ${ns}><office:automatic-styles>${styles}</office:automatic-styles><office:body><office:spreadsheet>${tables}</office:spreadsheet></office:body></office:document-content>`),
+        ]),
+      );
+      return file(name);
+    }
+    const str = (t: string, attrs = '') => `<table:table-cell office:value-type="string"${attrs}><text:p>${t}</text:p></table:table-cell>`;
+
+    it('a LibreOffice .ods reads as the .xlsx it was saved from: first visible sheet, dates, numbers, formulas, errors, merged cells, comments left out', async () => {
+      const { records, rows } = await read({}, fixture('libreoffice.ods'));
+      expect(rows).toEqual([2, 4, 5, 6, 7]);
+      expect(records[0]).toEqual({
+        name: 'Ada “A” Lovelace',
+        born: '1815-12-10',
+        at: '2024-03-01T13:05:00.000Z',
+        share: 0.25,
+        // LibreOffice keeps an .xlsx boolean as the formula =TRUE(), a number.
+        active: 1,
+        total: 1,
+        zip: '00712',
+        text: 'line one\nline  two',
+        err: '#DIV/0!',
+        merged: 'wide',
+      });
+      expect(records[1]).toMatchObject({ name: 'Grace', born: '1906-12-09', at: '', share: 1e-7, total: 1234.56, text: '東京 Müller' });
+      expect(records[4]).toMatchObject({ name: 'same', share: 5 });
+      expect((await read({ sheet: 'other' }, fixture('libreoffice.ods'))).records).toEqual([{ x: 1 }]);
+      expect((await read({ sheet: 'Notes' }, fixture('libreoffice.ods'))).records).toEqual([{ note: 'hidden one' }]);
+      expect((await refused({ sheet: 'Nope' }, fixture('libreoffice.ods'), 'E_SHEET_NOT_FOUND')).message).toBe('"libreoffice.ods" has no sheet named "Nope" (its sheets: "Notes", "People", "Other").');
+    });
+
+    it('repeated cells and rows: values repeated where written, empty repeats to the sheet\'s end counted, never made', async () => {
+      const f = rawOds(
+        'repeats.ods',
+        `<table:table table:name="S"><table:table-row>${str('a')}${str('b')}${str('c')}</table:table-row>` +
+          `<table:table-row table:number-rows-repeated="2"><table:table-cell table:number-columns-repeated="2"/>${str('x')}</table:table-row>` +
+          `<table:table-row table:number-rows-repeated="1048000"><table:table-cell table:number-columns-repeated="16384"/></table:table-row>` +
+          `<table:table-row>${str('y', ' table:number-columns-repeated="3"')}</table:table-row>` +
+          `<table:table-row><table:table-cell office:value-type="time" office:time-value="PT13H05M00S"/><table:table-cell office:value-type="boolean" office:boolean-value="true"/>${str('t', ' office:string-value="as written"')}</table:table-row></table:table>`,
+      );
+      const { records, rows } = await read({}, f);
+      expect(records).toEqual([
+        { a: '', b: '', c: 'x' },
+        { a: '', b: '', c: 'x' },
+        { a: 'y', b: 'y', c: 'y' },
+        { a: '1899-12-30T13:05:00.000Z', b: true, c: 'as written' },
+      ]);
+      expect(rows).toEqual([2, 3, 1048004, 1048005]);
+    });
+
+    it('a value repeated past the limits is E_SHEET_TOO_LARGE; a hidden first sheet is skipped; not a zip is refused', async () => {
+      const bomb = rawOds('bomb.ods', `<table:table table:name="S"><table:table-row>${str('a')}</table:table-row><table:table-row table:number-rows-repeated="2000000">${str('x')}</table:table-row></table:table>`);
+      expect((await refused({}, bomb, 'E_SHEET_TOO_LARGE')).message).toMatch(/rows/);
+      const wide = rawOds('wide.ods', `<table:table table:name="S"><table:table-row>${str('a', ' table:number-columns-repeated="100000"')}</table:table-row></table:table>`);
+      await refused({}, wide, 'E_SHEET_TOO_LARGE');
+      const hidden = rawOds(
+        'hidden.ods',
+        `<table:table table:name="H" table:style-name="ta1"><table:table-row>${str('h')}</table:table-row><table:table-row>${str('1')}</table:table-row></table:table>` +
+          `<table:table table:name="V"><table:table-row>${str('v')}</table:table-row><table:table-row>${str('2')}</table:table-row></table:table>`,
+        '<style:style style:name="ta1" style:family="table"><style:table-properties table:display="false"/></style:style>',
+      );
+      expect((await read({}, hidden)).records).toEqual([{ v: '2' }]);
+      writeCsv(file('fake.ods'), 'a,b\n1,2\n');
+      expect((await refused({}, file('fake.ods'), 'E_SHEET_UNREADABLE')).message).toMatch(/not a real OpenDocument spreadsheet/);
+    });
+  });
+
   describe('sheets', () => {
     let book: string;
     beforeAll(async () => {
@@ -599,7 +675,7 @@ describe('sheet.read', () => {
     it('wrong type: E_SHEET_TYPE, saying how to convert', async () => {
       const xls = writeCsv(file('old.xls'), 'whatever');
       const err = await refused({}, xls, 'E_SHEET_TYPE');
-      expect(err.message).toBe('"old.xls" is not an .xlsx or .csv file (it is .xls).');
+      expect(err.message).toBe('"old.xls" is not an .xlsx, .ods or .csv file (it is .xls).');
       expect(err.hint).toMatch(/save .* as "Excel workbook \(.xlsx\)"/);
       await refused({}, writeCsv(file('notes'), 'a,b'), 'E_SHEET_TYPE');
       // the name the operator gave decides, not the name on disk

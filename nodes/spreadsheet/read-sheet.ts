@@ -7,6 +7,7 @@ import { MAX_RECORDS } from '../core/manual-trigger.ts';
 import { patternError } from './lib/row-rules.ts';
 import { readCsv } from './lib/read-csv.ts';
 import { readXlsx } from './lib/read-xlsx.ts';
+import { readOds } from './lib/read-ods.ts';
 import { sheetLimits, type SheetLimits } from './lib/limits.ts';
 import { readInWorker } from './lib/read-pool.ts';
 import { MAX_CELL_CHARS, SheetMapper, type SheetRecords } from './lib/sheet-mapping.ts';
@@ -118,7 +119,7 @@ export const readSheet = defineTrigger({
   type: SHEET_TRIGGER_TYPE,
   title: 'Spreadsheet',
   category: 'Triggers',
-  description: 'Starts the flow with the rows of an Excel (.xlsx) or CSV file chosen when the run starts. Maps columns to fields and rejects rows that break the rules before anything runs.',
+  description: 'Starts the flow with the rows of an Excel (.xlsx), OpenDocument (.ods) or CSV file chosen when the run starts. Maps columns to fields and rejects rows that break the rules before anything runs.',
   icon: 'sheet',
   params,
   outputs: [{ id: 'out', label: 'Rows' }],
@@ -143,7 +144,7 @@ export async function readSheetRecords(p: ReadSheetParams, input: RunInput | und
     throw new NodeError(
       'E_SHEET_NO_FILE',
       'This flow starts with a Spreadsheet trigger, but no file was given to the run.',
-      'In the run dialog choose "Spreadsheet file" and pick an .xlsx or .csv file; on the command line use --input people.xlsx.',
+      'In the run dialog choose "Spreadsheet file" and pick an .xlsx, .ods or .csv file; on the command line use --input people.xlsx.',
     );
   }
   const limits = sheetLimits(options.limits);
@@ -162,6 +163,7 @@ export async function readSheetInThread(p: ReadSheetParams, file: { path: string
   });
   const onRow = mapper.push.bind(mapper);
   if (kind === 'xlsx') await readXlsx(file.path, shown, p.sheet, onRow, signal, limits);
+  else if (kind === 'ods') await readOds(file.path, shown, p.sheet, onRow, signal, limits);
   else await readCsv(file.path, shown, onRow, signal, { separator: p.separator, headerRow: p.headerRow, encoding: p.encoding, encodingSetting: `the Spreadsheet step's "Text encoding" setting`, onSeparator: (sep) => mapper.csv(sep) });
   return mapper.finish();
 }

@@ -6,6 +6,7 @@ import type { Json, RecordData, RejectInfo, RunInput } from '../sdk/types.ts';
 import { sheetKind, type SheetRow } from '../spreadsheet/lib/sheet-file.ts';
 import { readCsv } from '../spreadsheet/lib/read-csv.ts';
 import { readXlsx } from '../spreadsheet/lib/read-xlsx.ts';
+import { readOds } from '../spreadsheet/lib/read-ods.ts';
 
 /** The most terms one run can hold (each term is a record). */
 export const MAX_TERMS = 100_000;
@@ -162,6 +163,7 @@ export async function groupsFromSheet(file: NonNullable<RunInput['file']>, signa
     rows[current].push(r.row);
   };
   if (kind === 'xlsx') await readXlsx(file.path, shown, '', onRow, signal);
+  else if (kind === 'ods') await readOds(file.path, shown, '', onRow, signal);
   else await readCsv(file.path, shown, onRow, signal, { separator: 'auto', headerRow: 1, onSeparator: (sep) => (separator = sep) });
   if (headerError) throw headerError;
   if (!header) throw new NodeError('E_TERMS_COLUMNS', `"${shown}" has no rows.`, 'Put the headers "group" and "term" in the first row, one search term per row below.');

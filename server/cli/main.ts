@@ -7,6 +7,9 @@ import { createRegistry } from '../../nodes/index.ts';
 import { parseFlowText } from '../flow/validate.ts';
 import { openConveyor, defaultDataDir } from '../conveyor.ts';
 import { ConveyorError } from '../errors.ts';
+import { NodeError } from '../contract/node-error.ts';
+import { isSheetName } from '../contract/sheet-files.ts';
+import { wholeText } from '../../nodes/spreadsheet/lib/text-encoding.ts';
 import { startServer } from '../main.ts';
 import { setPassword } from './set-password.ts';
 import { buildReport } from '../report/build-report.ts';
@@ -41,7 +44,7 @@ const USAGE = `Usage: conveyor <command>
                                          (--new-key required with CONVEYOR_SECRET_KEY; - reads
                                          it from stdin)
   check <flow.json> [--input FILE] [--json] [--reprocess] [--data-dir DIR]
-                                         dry check: read the input (.json, .csv, .xlsx), list the
+                                         dry check: read the input (.json, .csv, .xlsx, .ods), list the
                                          records that would run, those a run would skip (business
                                          key: duplicates, done in past runs of DATA_DIR), rejected
                                          rows and flow problems; runs nothing
@@ -231,14 +234,14 @@ function printSummary(s: RunSummary): void {
 
 /**
  * The run input from a file: .json and .csv text for the manual trigger; for a flow that starts
- * with a Spreadsheet trigger, the .csv or .xlsx file itself.
+ * with a Spreadsheet trigger, the .csv, .xlsx or .ods file itself.
  */
 async function readInput(file: string, trigger: string | undefined): Promise<RunInput> {
   const ext = path.extname(file).toLowerCase();
   const readsFiles = trigger !== undefined && Boolean(createRegistry().get(trigger)?.acceptsFile);
-  if (readsFiles || ext === '.xlsx') {
-    if (ext !== '.xlsx' && ext !== '.csv') {
-      throw new ConveyorError('E_INPUT_FORMAT', `The input file ${file} is neither .xlsx nor .csv.`, 'This flow starts with a trigger that reads a spreadsheet: give an Excel workbook (.xlsx) or a CSV file (.csv).', 2);
+  if (readsFiles || ext === '.xlsx' || ext === '.ods') {
+    if (!isSheetName(file)) {
+      throw new ConveyorError('E_INPUT_FORMAT', `The input file ${file} is neither .xlsx, .ods nor .csv.`, 'This flow starts with a trigger that reads a spreadsheet: give an Excel workbook (.xlsx), an OpenDocument spreadsheet (.ods) or a CSV file (.csv).', 2);
     }
     if (!readsFiles) {
       throw new ConveyorError('E_INPUT_FORMAT', `The input file ${file} is a spreadsheet, but this flow does not start with a Spreadsheet trigger.`, 'Give the records as .json or .csv, or start the flow with a Spreadsheet trigger.', 2);
@@ -247,12 +250,17 @@ async function readInput(file: string, trigger: string | undefined): Promise<Run
     if (!found?.isFile()) throw new ConveyorError('E_FILE_NOT_FOUND', `Cannot read the input file ${file}.`, 'Check the path given to --input.', 2);
     return { file: { path: path.resolve(file), name: path.basename(file) } };
   }
-  const text = await readFile(file, 'utf8').catch(() => {
+  const bytes = await readFile(file).catch(() => {
     throw new ConveyorError('E_FILE_NOT_FOUND', `Cannot read the input file ${file}.`, 'Check the path given to --input.', 2);
+  });
+  // UTF-8 or UTF-16 (its byte-order mark), never a letter replaced: bytes that are not text refuse the file.
+  const text = await wholeText(bytes, path.basename(file)).catch((err: unknown) => {
+    if (err instanceof NodeError) throw new ConveyorError(err.code, err.message, err.hint, 2);
+    throw err;
   });
   if (ext === '.csv') return { text, format: 'csv' };
   if (ext === '.json') return { text, format: 'json' };
-  throw new ConveyorError('E_INPUT_FORMAT', `The input file ${file} is neither .json, .csv nor .xlsx.`, 'Give records as a JSON array (.json), a CSV file with a header row (.csv), or an Excel workbook (.xlsx) for a flow that starts with a Spreadsheet trigger.', 2);
+  throw new ConveyorError('E_INPUT_FORMAT', `The input file ${file} is neither .json, .csv, .xlsx nor .ods.`, 'Give records as a JSON array (.json), a CSV file with a header row (.csv), or a workbook (.xlsx, .ods) for a flow that starts with a Spreadsheet trigger.', 2);
 }
 
 /** The type of the flow's trigger node, when it has exactly one known trigger. */

@@ -11,6 +11,7 @@ import { ConveyorError } from '../errors.ts';
 import { dataFileError, UPLOAD_ID, uploadRecordOf, UPLOADS_DIR } from '../store/data-files.ts';
 import { checkFile, readRecord, sumHasher, writeFileAtomic } from '../store/file-sums.ts';
 import { parseQuery } from './parse.ts';
+import { isSheetName } from '../contract/sheet-files.ts';
 
 /** Largest file one upload may carry. */
 export const MAX_UPLOAD_BYTES = 200 * 1024 * 1024;
@@ -62,7 +63,7 @@ export async function cleanTempFiles(dataDir: string, log: (line: string) => voi
 /**
  * `POST /api/uploads?name=people.xlsx` with the file itself as the body (any content type).
  * The file is streamed to `<dataDir>/uploads/<id>` (never held in memory) and can then be given
- * to a run or a dry check as `input.fileId`. Only .xlsx (a real zip) and .csv are accepted.
+ * to a run or a dry check as `input.fileId`. Only .xlsx and .ods (real zips) and .csv are accepted.
  * Its SHA-256 is taken while it streams and recorded in `<id>.json` (store/file-sums.ts), written
  * after the file is synced and renamed in: every read checks it (resolveUpload).
  */
@@ -74,12 +75,12 @@ export function uploadRoutes(dataDir: string): Router {
     const { name: rawName } = parseQuery(uploadQuery, req.query);
     const name = path.basename(rawName.replace(/\\/g, '/'));
     const ext = path.extname(name).toLowerCase();
-    if (ext !== '.xlsx' && ext !== '.csv') {
+    if (!isSheetName(name)) {
       req.resume();
       throw new ConveyorError(
         'E_UPLOAD_TYPE',
-        `"${name}" is not an .xlsx or .csv file.`,
-        'Save the spreadsheet as "Excel workbook (.xlsx)" or "CSV UTF-8 (.csv)" and upload that file.',
+        `"${name}" is not an .xlsx, .ods or .csv file.`,
+        'Save the spreadsheet as "Excel workbook (.xlsx)", "OpenDocument spreadsheet (.ods)" or "CSV UTF-8 (.csv)" and upload that file.',
         415,
       );
     }
@@ -124,6 +125,9 @@ export function uploadRoutes(dataDir: string): Router {
     const isZip = head.length === 4 && head.equals(ZIP_MAGIC);
     if (ext === '.xlsx' && !isZip) {
       await refuse(new ConveyorError('E_UPLOAD_TYPE', `"${name}" is not a real Excel workbook (an old .xls or a CSV renamed to .xlsx?).`, 'Open it in Excel or LibreOffice and save it as "Excel workbook (.xlsx)", then upload that file.', 415));
+    }
+    if (ext === '.ods' && !isZip) {
+      await refuse(new ConveyorError('E_UPLOAD_TYPE', `"${name}" is not a real OpenDocument spreadsheet (a flat .fods or a CSV renamed to .ods?).`, 'Open it in LibreOffice and save it as "ODF Spreadsheet (.ods)", then upload that file.', 415));
     }
     if (ext === '.csv' && isZip) {
       await refuse(new ConveyorError('E_UPLOAD_TYPE', `"${name}" is an Excel workbook named .csv.`, 'Rename it to .xlsx, or save it from Excel as "CSV UTF-8 (.csv)".', 415));

@@ -14,7 +14,7 @@ import { buildReport } from '../report/build-report.ts';
 import { reportToXlsx } from '../report/report-xlsx.ts';
 import { activeRunError, ACTIVE_RUN_STATUSES, runInReviewError, type AuditActor, type RunHead } from '../store/retention.ts';
 import type { RunStatus, Store } from '../store/types.ts';
-import { checkRunEvidence, fileProblem, removeEvidenceFolder, uploadRecordOf } from '../store/data-files.ts';
+import { checkRunEvidence, fileProblem, removeEvidenceFolder, UPLOAD_ID, uploadRecordOf } from '../store/data-files.ts';
 import { checkFile, sumOfFile, type FileState } from '../store/file-sums.ts';
 import type { RunSpace, StorageTotals, PruneCandidate, PruneResult } from '../contract/wire/storage.ts';
 export type { RunSpace, StorageTotals, PruneCandidate, PruneResult };
@@ -25,7 +25,6 @@ export const DEFAULT_UPLOAD_GRACE_MS = 24 * 3600_000;
 export const DEFAULT_SWEEP_INTERVAL_MS = 3600_000;
 /** Statuses `prune` takes when none is named: runs that ended. */
 export const DEFAULT_PRUNE_STATUSES: readonly RunStatus[] = ['completed', 'failed', 'stopped'];
-const UPLOAD_ID = /^[a-z0-9]+\.(xlsx|csv)$/;
 /** How long the size of an executing run is reused before it is measured again. */
 const ACTIVE_SIZE_MS = 30_000;
 const DAY_MS = 86_400_000;

@@ -23,7 +23,7 @@ const KIND_TITLE: Record<string, string> = { imap: 'a mailbox (IMAP)', smtp: 'a 
 export function templateNeeds(flow: FlowDocument, registry: NodeRegistry): TemplateNeed[] {
   const needs: TemplateNeed[] = [];
   const trigger = flow.nodes.map((n) => registry.get(n.type)).find((d) => d?.trigger);
-  if (trigger?.acceptsFile) needs.push({ kind: 'file', text: 'a spreadsheet (.xlsx or .csv) given when the run starts' });
+  if (trigger?.acceptsFile) needs.push({ kind: 'file', text: 'a spreadsheet (.xlsx, .ods or .csv) given when the run starts' });
   else if (trigger?.type === 'schedule.trigger') needs.push({ kind: 'schedule', text: 'its schedule switched on in the flow list (it runs by itself)' });
   else if (trigger?.type === 'webhook.trigger') needs.push({ kind: 'records', text: 'requests that another service sends to its hook address (shown in the Webhook trigger once saved)' });
   else if (trigger?.grouping) needs.push({ kind: 'records', text: 'the search terms, in groups, in its trigger' });

@@ -33,6 +33,22 @@ export class BoundedZip {
     private readonly limits: SheetLimits,
   ) {}
 
+  /**
+   * Opens `file`, hands it to `read`, and closes it whatever happens: an error that is not a NodeError
+   * (the XML or zip library's own) means the file is damaged (`unreadable`, naming `what` it should be).
+   */
+  static async reading<T>(file: string, shown: string, limits: SheetLimits, what: string, read: (zip: BoundedZip) => Promise<T>): Promise<T> {
+    const zip = await BoundedZip.open(file, shown, limits);
+    try {
+      return await read(zip);
+    } catch (err) {
+      if (err instanceof NodeError) throw err;
+      throw unreadable(shown, err, what);
+    } finally {
+      zip.close();
+    }
+  }
+
   static async open(file: string, shown: string, limits: SheetLimits): Promise<BoundedZip> {
     let zip: yauzl.ZipFile;
     try {

@@ -9,7 +9,7 @@ import { letter } from './sheet-mapping.ts';
 import { sheetRows, type SheetContext, type SheetRow } from './sheet-rows.ts';
 import { parseSax } from './xml-events.ts';
 import { DEFAULT_SHEET_LIMITS, limitExceeded, type SheetLimits } from './limits.ts';
-import { aborted, unreadable, type RowSink } from './sheet-file.ts';
+import { aborted, type RowSink } from './sheet-file.ts';
 
 // exceljs' streaming pieces, driven here part by part (its own WorkbookReader.parse reads the zip
 // with unzipper's streaming parser, which loses inflate errors and parks sheets in temp files): its
@@ -62,15 +62,7 @@ export async function readXlsx(
   signal?: AbortSignal,
   limits: SheetLimits = DEFAULT_SHEET_LIMITS,
 ): Promise<{ sheet: string }> {
-  const zip = await BoundedZip.open(file, shown, limits);
-  try {
-    return await readParts(zip, shown, sheet, onRow, signal, limits);
-  } catch (err) {
-    if (err instanceof NodeError) throw err;
-    throw unreadable(shown, err);
-  } finally {
-    zip.close();
-  }
+  return BoundedZip.reading(file, shown, limits, 'workbook', (zip) => readParts(zip, shown, sheet, onRow, signal, limits));
 }
 
 async function readParts(zip: BoundedZip, shown: string, sheet: string, onRow: RowSink, signal: AbortSignal | undefined, limits: SheetLimits): Promise<{ sheet: string }> {

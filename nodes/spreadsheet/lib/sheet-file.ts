@@ -12,11 +12,11 @@ export interface SheetRow {
 /** Receives rows one by one, as they are read; throwing stops the reading. */
 export type RowSink = (row: SheetRow) => void;
 
-export type SheetKind = 'xlsx' | 'csv';
+export type SheetKind = 'xlsx' | 'ods' | 'csv';
 
 export const ZIP_MAGIC = Buffer.from([0x50, 0x4b, 0x03, 0x04]);
 
-const OTHER_SPREADSHEETS = new Set(['.xls', '.xlsm', '.xlsb', '.ods', '.numbers', '.tsv', '.txt']);
+const OTHER_SPREADSHEETS = new Set(['.xls', '.xlsm', '.xlsb', '.numbers', '.tsv', '.txt']);
 
 /**
  * Decides how to read the file from its name (the name the operator gave, else the path on disk)
@@ -25,11 +25,11 @@ const OTHER_SPREADSHEETS = new Set(['.xls', '.xlsm', '.xlsb', '.ods', '.numbers'
 export async function sheetKind(file: { path: string; name?: string }): Promise<SheetKind> {
   const shown = file.name || path.basename(file.path);
   const ext = path.extname(shown).toLowerCase() || path.extname(file.path).toLowerCase();
-  if (ext !== '.xlsx' && ext !== '.csv') {
+  if (ext !== '.xlsx' && ext !== '.ods' && ext !== '.csv') {
     throw new NodeError(
       'E_SHEET_TYPE',
-      `"${shown}" is not an .xlsx or .csv file${OTHER_SPREADSHEETS.has(ext) ? ` (it is ${ext})` : ''}.`,
-      'Open it in Excel, LibreOffice or Google Sheets and save or download it as "Excel workbook (.xlsx)" or "CSV UTF-8 (.csv)", then choose that file.',
+      `"${shown}" is not an .xlsx, .ods or .csv file${OTHER_SPREADSHEETS.has(ext) ? ` (it is ${ext})` : ''}.`,
+      'Open it in Excel, LibreOffice or Google Sheets and save or download it as "Excel workbook (.xlsx)", "OpenDocument spreadsheet (.ods)" or "CSV UTF-8 (.csv)", then choose that file.',
     );
   }
   const head = await readHead(file.path, shown);
@@ -44,10 +44,17 @@ export async function sheetKind(file: { path: string; name?: string }): Promise<
       'Open the file in Excel or LibreOffice and save it as "Excel workbook (.xlsx)", then choose it again.',
     );
   }
+  if (ext === '.ods' && !isZip) {
+    throw new NodeError(
+      'E_SHEET_UNREADABLE',
+      `"${shown}" is not a real OpenDocument spreadsheet: its content is not .ods (a flat .fods or a CSV renamed to .ods?).`,
+      'Open the file in LibreOffice and save it as "ODF Spreadsheet (.ods)" or "Excel 2007-365 (.xlsx)", then choose it again.',
+    );
+  }
   if (ext === '.csv' && isZip) {
     throw new NodeError('E_SHEET_UNREADABLE', `"${shown}" is an Excel workbook named .csv.`, 'Rename it to .xlsx, or save it from Excel as "CSV UTF-8 (.csv)".');
   }
-  return ext === '.xlsx' ? 'xlsx' : 'csv';
+  return ext === '.xlsx' ? 'xlsx' : ext === '.ods' ? 'ods' : 'csv';
 }
 
 async function readHead(file: string, shown: string): Promise<Buffer> {

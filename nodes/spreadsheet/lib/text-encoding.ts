@@ -13,7 +13,7 @@
  * over the setting: it cannot be anything else. Single-byte encodings (Windows-1252…) give every byte a
  * letter, so only a person can tell that a file is one of them: the setting.
  */
-import { Transform, type TransformCallback } from 'node:stream';
+import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { isUtf8 } from 'node:buffer';
 import { NodeError } from '../../../server/contract/node-error.ts';
 
@@ -284,4 +284,17 @@ export class TextDecodeStream extends Transform {
 /** The text of a file's first bytes (for guessing its separator): decoded leniently, an incomplete last character left out. */
 export function sampleText(bytes: Uint8Array, encoding: string, bom: number): string {
   return new TextDecoder(encoding, { ignoreBOM: true }).decode(bytes.subarray(bom), { stream: true });
+}
+
+/**
+ * A whole small text file (records given on the command line) as text: UTF-8 or what its byte-order
+ * mark or NUL bytes say (UTF-16), refused with E_SHEET_ENCODING at the line of the first byte that
+ * is not text — as a CSV read by the Spreadsheet step is.
+ */
+export async function wholeText(bytes: Uint8Array, shown: string): Promise<string> {
+  const ctx = { shown };
+  const { encoding, bom } = encodingOf(bytes, 'auto', ctx);
+  let text = '';
+  for await (const piece of Readable.from([Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)]).pipe(new TextDecodeStream(encoding, bom, ctx))) text += piece as string;
+  return text;
 }

@@ -47,6 +47,21 @@ describe('npx conveyor', () => {
     expect(summary.report.perRecord.p95Ms).toBeGreaterThanOrEqual(0);
   });
 
+  it('an input file that is not UTF-8 (Excel\'s Windows-1252 CSV) is refused at its line, exit 2, nothing run; UTF-16 is read', () => {
+    const dir = tmp();
+    const ansi = path.join(dir, 'people.csv');
+    writeFileSync(ansi, Buffer.from('name,email,age\nAda,ada@example.com,36\nM\xfcller,m@example.com,41\n', 'latin1'));
+    const r = cli(['run', 'flows/hello-records.json', '--input', ansi, '--json', '--data-dir', path.join(dir, 'data')]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('E_SHEET_ENCODING');
+    expect(r.stderr).toContain('"people.csv" is not UTF-8 text: line 3 holds the byte 0xFC');
+    const utf16 = path.join(dir, 'people16.csv');
+    writeFileSync(utf16, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('name,email,age\nMüller,m@example.com,41\n', 'utf16le')]));
+    const ok = cli(['run', 'flows/hello-records.json', '--input', utf16, '--json', '--data-dir', path.join(dir, 'data2')]);
+    expect(ok.status).toBe(0);
+    expect(JSON.parse(ok.stdout).recordCount).toBe(1);
+  });
+
   it('explains usage errors and refuses a data directory that another process holds', () => {
     expect(cli([]).status).toBe(2);
     const missing = cli(['run', 'flows/does-not-exist.json']);

@@ -33,13 +33,20 @@ async function upload(name: string, body: Buffer | string, headers: Record<strin
 }
 
 describe('POST /api/uploads', () => {
-  it('stores an .xlsx or .csv under DATA_DIR/uploads and answers its id, name and size', async () => {
+  it('stores an .xlsx, .ods or .csv under DATA_DIR/uploads and answers its id, name and size', async () => {
     const r = await upload('people.xlsx', xlsx, { 'content-type': 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' });
     expect(r.status).toBe(201);
     expect(r.body).toEqual({ id: expect.stringMatching(/^[a-z0-9]+\.xlsx$/), name: 'people.xlsx', size: xlsx.length });
     const stored = path.join(s.dataDir, 'uploads', r.body.id);
     expect(readFileSync(stored).equals(xlsx)).toBe(true);
     expect(await resolveUpload(s.dataDir, r.body.id)).toEqual({ path: stored, name: 'people.xlsx' });
+
+    // An OpenDocument spreadsheet (LibreOffice's own format) too.
+    const odsBytes = readFileSync(path.join(import.meta.dirname, '../../../nodes/spreadsheet/fixtures/libreoffice.ods'));
+    const ods = await upload('people.ods', odsBytes);
+    expect(ods).toMatchObject({ status: 201, body: { id: expect.stringMatching(/^[a-z0-9]+\.ods$/), name: 'people.ods' } });
+    expect(await resolveUpload(s.dataDir, ods.body.id)).toEqual({ path: path.join(s.dataDir, 'uploads', ods.body.id), name: 'people.ods' });
+    expect((await upload('renamed.ods', 'a,b\n1,2\n')).body.error).toMatchObject({ code: 'E_UPLOAD_TYPE', message: expect.stringMatching(/not a real OpenDocument spreadsheet/) });
 
     // any content type, or none, or JSON: the body is the file as it is
     const csv = await upload('Contacts 2024.CSV', CONTACTS_CSV, { 'content-type': 'application/json' });
@@ -57,7 +64,7 @@ describe('POST /api/uploads', () => {
     const before = readdirSync(path.join(s.dataDir, 'uploads')).length;
     const xls = await upload('old.xls', 'whatever');
     expect(xls.status).toBe(415);
-    expect(xls.body.error).toMatchObject({ code: 'E_UPLOAD_TYPE', message: '"old.xls" is not an .xlsx or .csv file.' });
+    expect(xls.body.error).toMatchObject({ code: 'E_UPLOAD_TYPE', message: '"old.xls" is not an .xlsx, .ods or .csv file.' });
     expect(xls.body.error.hint).toMatch(/\.xlsx/);
     expect((await upload('renamed.xlsx', 'first_name\nAda\n')).body.error).toMatchObject({ code: 'E_UPLOAD_TYPE', message: expect.stringMatching(/not a real Excel workbook/) });
     expect((await upload('zip.csv', xlsx)).body.error.code).toBe('E_UPLOAD_TYPE');

@@ -1,0 +1,228 @@
+/**
+ * Streams the rows of one sheet of an OpenDocument spreadsheet (.ods: LibreOffice's and
+ * OpenOffice's own format, also saved by Excel and Google Sheets) to `onRow`, within the same
+ * limits as an .xlsx (limits.ts): the parts are read through BoundedZip, rows, columns and cells
+ * bounded as they are parsed.
+ *
+ * A sheet is content.xml's `table:table`; its rows and cells may be repeated
+ * (`number-rows-repeated`, `number-columns-repeated`). Every writer repeats the empty rows and columns
+ * to the sheet's end (LibreOffice: 1,048,576 rows, 1,024 columns): repeats of nothing are counted,
+ * never made; repeats of a value are made, within the limits. A cell's value: a number (float,
+ * percentage, currency), a date (`2024-03-01`, or `…T13:05:00.000Z` with a time), a time of day
+ * (as an .xlsx time: `1899-12-30T13:05:00.000Z`), a boolean, or text — its paragraphs joined by line
+ * breaks, `text:s` spaces and tabs kept, comments (office:annotation) left out. A formula gives its
+ * result. Hidden sheets (a table style with `table:display="false"`) are skipped when no sheet is named.
+ */
+import { NodeError } from '../../../server/contract/node-error.ts';
+import type { Json } from '../../sdk/types.ts';
+import { BoundedZip } from './bounded-zip.ts';
+import { dateToIso, excelSerialToDate } from './cell-value.ts';
+import { DEFAULT_SHEET_LIMITS, limitExceeded, type SheetLimits } from './limits.ts';
+import { aborted, type RowSink } from './sheet-file.ts';
+import { parseSax, type XmlTag } from './xml-events.ts';
+
+export async function readOds(
+  file: string,
+  shown: string,
+  sheet: string,
+  onRow: RowSink,
+  signal?: AbortSignal,
+  limits: SheetLimits = DEFAULT_SHEET_LIMITS,
+): Promise<{ sheet: string }> {
+  return BoundedZip.reading(file, shown, limits, 'spreadsheet', (zip) => {
+    if (!zip.has('content.xml')) {
+      throw new NodeError('E_SHEET_UNREADABLE', `"${shown}" is not an OpenDocument spreadsheet: it has no content.xml.`, 'Open the file in LibreOffice or Excel and save it as .ods or .xlsx, then choose it again.');
+    }
+    return readContent(zip, shown, sheet, onRow, signal, limits);
+  });
+}
+
+const count = (value: string | undefined): number => {
+  const n = Number.parseInt(value ?? '1', 10);
+  return Number.isSafeInteger(n) && n > 0 ? n : 1;
+};
+
+/** The reading of content.xml: table styles first (hidden sheets), then the chosen table's rows. */
+async function readContent(zip: BoundedZip, shown: string, sheet: string, onRow: RowSink, signal: AbortSignal | undefined, limits: SheetLimits): Promise<{ sheet: string }> {
+  const wanted = sheet.trim();
+  const hiddenStyles = new Set<string>();
+  const names: string[] = [];
+  /** The table being read: null outside a table, 'skip' for a table not chosen. */
+  let table: { name: string; read: boolean } | null = null;
+  let chosen: string | null = null;
+  let styleName: string | null = null;
+
+  let rowNumber = 0;
+  let row: Json[] | null = null;
+  let rowRepeat = 1;
+  let filled = false;
+  let col = 0;
+  // The cell being read.
+  let cell: { value: Json; text: boolean; repeat: number } | null = null;
+  let text = '';
+  let paragraphs = 0;
+  /** Inside an annotation (a comment): its text is not the cell's. */
+  let note = 0;
+  let n = 0;
+
+  for await (const events of parseSax(await zip.part('content.xml'))) {
+    if (signal?.aborted) throw aborted();
+    for (const { eventType, value } of events) {
+      if (eventType === 'opentag') {
+        const tag = value as XmlTag;
+        const a = tag.attributes;
+        switch (tag.name) {
+          case 'style:style':
+            styleName = a['style:family'] === 'table' ? (a['style:name'] ?? null) : null;
+            break;
+          case 'style:table-properties':
+            if (styleName && a['table:display'] === 'false') hiddenStyles.add(styleName);
+            break;
+          case 'table:table': {
+            const name = a['table:name'] ?? `Sheet${names.length + 1}`;
+            names.push(name);
+            const hidden = hiddenStyles.has(a['table:style-name'] ?? '');
+            const read = chosen === null && (wanted ? name === wanted || name.trim().toLowerCase() === wanted.toLowerCase() : !hidden);
+            if (read) chosen = name;
+            table = { name, read };
+            rowNumber = 0;
+            break;
+          }
+          case 'table:table-row':
+            if (!table?.read) break;
+            row = [];
+            rowRepeat = count(a['table:number-rows-repeated']);
+            filled = false;
+            col = 0;
+            break;
+          case 'table:table-cell':
+          case 'table:covered-table-cell':
+            if (!row) break;
+            {
+              // A formula's error (#DIV/0!) is written as a number 0 with the error as its text.
+              const error = a['calcext:value-type'] === 'error';
+              const textual = error || (a['office:value-type'] === 'string' && a['office:string-value'] === undefined);
+              cell = { value: error ? null : cellValue(a), text: textual, repeat: count(a['table:number-columns-repeated']) };
+            }
+            text = '';
+            paragraphs = 0;
+            break;
+          case 'office:annotation':
+            note++;
+            break;
+          case 'text:p':
+          case 'text:h':
+            if (cell && note === 0 && paragraphs++ > 0) text += '\n';
+            break;
+          case 'text:s':
+            if (cell && note === 0) text += ' '.repeat(Math.min(count(a['text:c']), limits.maxCellChars));
+            break;
+          case 'text:tab':
+            if (cell && note === 0) text += '\t';
+            break;
+          case 'text:line-break':
+            if (cell && note === 0) text += '\n';
+            break;
+          default:
+            break;
+        }
+      } else if (eventType === 'text') {
+        if (cell && note === 0) {
+          text += value as string;
+          if (text.length > limits.maxCellChars) throw limitExceeded(shown, 'maxCellChars', text.length, limits, `row ${rowNumber + 1}`);
+        }
+      } else if (eventType === 'closetag') {
+        const name = (value as XmlTag).name;
+        switch (name) {
+          case 'style:style':
+            styleName = null;
+            break;
+          case 'office:annotation':
+            if (note > 0) note--;
+            break;
+          case 'table:table-cell':
+          case 'table:covered-table-cell':
+            if (row && cell) {
+              let v = cell.value;
+              // Text cells (and cells whose type says nothing of their value) are what their paragraphs say.
+              if (cell.text || (v === null && text !== '')) v = text;
+              if (v !== null && v !== '') {
+                if (col + cell.repeat > limits.maxColumns) throw limitExceeded(shown, 'maxColumns', col + cell.repeat, limits, `row ${rowNumber + 1}`);
+                for (let k = 0; k < cell.repeat; k++) row[col + k] = v;
+                filled = true;
+              }
+              col += cell.repeat;
+            }
+            cell = null;
+            break;
+          case 'table:table-row':
+            if (!row) break;
+            if (filled) {
+              for (let k = 0; k < rowRepeat; k++) {
+                rowNumber++;
+                if (rowNumber > limits.maxRows) throw limitExceeded(shown, 'maxRows', rowNumber, limits, `sheet "${table!.name}"`);
+                if ((++n & 1023) === 0 && signal?.aborted) throw aborted();
+                const values: Json[] = new Array(row.length);
+                for (let c = 0; c < row.length; c++) values[c] = row[c] ?? '';
+                onRow({ row: rowNumber, values });
+              }
+            } else rowNumber += rowRepeat;
+            row = null;
+            break;
+          case 'table:table':
+            // The chosen sheet is read: the others need not be.
+            if (table?.read) return { sheet: table.name };
+            table = null;
+            break;
+          default:
+            break;
+        }
+      }
+    }
+  }
+  const list = names.map((s) => `"${s}"`).join(', ');
+  if (names.length === 0) throw new NodeError('E_SHEET_UNREADABLE', `"${shown}" holds no sheet.`, 'Open the file in LibreOffice or Excel, check that it has a sheet with your rows, and save it again.');
+  throw new NodeError(
+    'E_SHEET_NOT_FOUND',
+    wanted ? `"${shown}" has no sheet named "${wanted}" (its sheets: ${list}).` : `Every sheet of "${shown}" is hidden (${list}).`,
+    wanted ? 'Correct the Sheet setting of the Spreadsheet node, or leave it empty to read the first sheet.' : 'Type the name of the sheet to read in the Sheet setting of the Spreadsheet node.',
+  );
+}
+
+/** A cell's value from its attributes; null when its text says it (text cells, untyped cells). */
+function cellValue(a: Record<string, string>): Json {
+  switch (a['office:value-type']) {
+    case 'float':
+    case 'percentage':
+    case 'currency': {
+      const v = Number(a['office:value']);
+      return Number.isFinite(v) ? v : null;
+    }
+    case 'date':
+      return isoDate(a['office:date-value']);
+    case 'time':
+      return isoTime(a['office:time-value']);
+    case 'boolean':
+      return a['office:boolean-value'] === 'true';
+    case 'string':
+      return a['office:string-value'] ?? null;
+    default:
+      return null;
+  }
+}
+
+/** `2024-03-01` or `2024-03-01T13:05:00[.5]`: wall-clock time, read as UTC like an .xlsx date. */
+function isoDate(value: string | undefined): Json {
+  if (!value) return null;
+  const zoned = /(?:Z|[+-]\d\d:?\d\d)$/.test(value) || /^-?\d{4,}-\d\d-\d\d$/.test(value);
+  const d = new Date(zoned ? value : `${value}Z`);
+  return Number.isNaN(d.getTime()) ? value : dateToIso(d);
+}
+
+/** `PT13H05M00S` (a time of day, or a duration) as an .xlsx time cell reads: days after 1899-12-30. */
+function isoTime(value: string | undefined): Json {
+  const m = /^(-)?P(?:(\d+)D)?T?(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?$/.exec(value ?? '');
+  if (!m) return value ?? null;
+  const seconds = (Number(m[2] ?? 0) * 24 + Number(m[3] ?? 0)) * 3600 + Number(m[4] ?? 0) * 60 + Number(m[5] ?? 0);
+  return dateToIso(excelSerialToDate((m[1] ? -1 : 1) * (seconds / 86_400)));
+}
