@@ -41,6 +41,13 @@ function respond(req: IncomingMessage, res: ServerResponse, body: string): void 
     // As services holding 64-bit ids write them: bare integers past 2^53.
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end('{"order":1234567890123456789,"items":[{"sku":9007199254740993,"qty":2}],"safe":9007199254740991,"price":12.5,"note":"ref 12345678901234567890"}');
+  } else if (path === '/latin1') {
+    // An older site: ISO-8859-1 declared (Windows-1252 for browsers), bytes 0x80–0x9F used.
+    res.writeHead(200, { 'content-type': 'text/plain; charset=ISO-8859-1' });
+    res.end(Buffer.from([...Buffer.from('M'), 0xfc, ...Buffer.from('ller '), 0x80, 0x20, 0x93, 0x71, 0x94]));
+  } else if (path === '/meta') {
+    res.writeHead(200, { 'content-type': 'text/html' });
+    res.end(Buffer.concat([Buffer.from('<html><head><meta http-equiv="Content-Type" content="text/html; charset=windows-1252"></head><body>Caf'), Buffer.from([0xe9]), Buffer.from('</body></html>')]));
   } else if (path === '/text') {
     res.writeHead(200, { 'content-type': 'text/plain' });
     res.end('plain hello');
@@ -130,6 +137,13 @@ describe('core.http-request', () => {
     expect(warned).toHaveLength(1);
     expect(warned[0].message).toBe(`127.0.0.1:${new URL(base).port} answered with 2 whole numbers too long to hold exactly as a number: kept as text, digit for digit, in the step's output.`);
     expect(JSON.stringify(ctx.logs)).not.toContain('1234567890123456789');
+  });
+
+  it('reads a text answer in its own character set (the charset, else an HTML <meta charset>), not always as UTF-8', async () => {
+    const latin = await call({ url: `${base}/latin1` });
+    expect((latin.result.emit[0].data as any).response.body).toBe('Müller € “q”');
+    const meta = await call({ url: `${base}/meta` });
+    expect((meta.result.emit[0].data as any).response.body).toContain('<body>Café</body>');
   });
 
   it('keeps non-JSON answers as text, under the chosen field', async () => {

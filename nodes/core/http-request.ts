@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { defineNode, out } from '../sdk/define-node.ts';
 import { NodeError } from '../../server/contract/node-error.ts';
 import { parseJsonExact } from '../../server/contract/json-exact.ts';
+import { bodyText } from '../sdk/text-body.ts';
 import { displayUrl, parseWebUrl } from '../sdk/url.ts';
 import type { Json, ResolvedCredential } from '../sdk/types.ts';
 import { credentialParam } from '../sdk/credentials.ts';
@@ -171,7 +172,8 @@ export const httpRequest = defineNode({
           ctx.log.info(`${url.host} answered ${response.status} and asked to wait ${Math.ceil(retryAfter / 1000)} s (Retry-After): sending again then.`);
           continue;
         }
-        text = await response.text();
+        // In the answer's own character set (a charset, a <meta charset>), not always UTF-8.
+        text = bodyText(new Uint8Array(await response.arrayBuffer()), response.headers.get('content-type'));
         break;
       } catch (err) {
         if (err instanceof NodeError) throw err;

@@ -1,0 +1,41 @@
+/**
+ * The text of a web answer in the character set it is written in. `Response.text()` reads every
+ * body as UTF-8 (the Fetch standard), so a page or file served as ISO-8859-1 or Windows-1252 — older
+ * sites, many government and bank exports — had its accented letters replaced by U+FFFD. Here, as a
+ * browser does: a byte-order mark, else the `charset` of Content-Type, else (HTML) a
+ * `<meta charset>` in the first 1,024 bytes, else UTF-8.
+ */
+
+/** The body's text (`contentType`: the answer's Content-Type header, if any). */
+export function bodyText(bytes: Uint8Array, contentType: string | null): string {
+  const { encoding, bom } = bodyEncoding(bytes, contentType);
+  // `stream: true` then a final call: Node 20 decodes Windows-1252 as Latin-1 in one call (0x80–0x9F).
+  const decoder = new TextDecoder(encoding, { ignoreBOM: true });
+  return decoder.decode(bytes.subarray(bom), { stream: true }) + decoder.decode();
+}
+
+/** The encoding a body is in, as TextDecoder names it, and the length of its byte-order mark. */
+export function bodyEncoding(bytes: Uint8Array, contentType: string | null): { encoding: string; bom: number } {
+  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) return { encoding: 'utf-8', bom: 3 };
+  if (bytes[0] === 0xff && bytes[1] === 0xfe) return { encoding: 'utf-16le', bom: 2 };
+  if (bytes[0] === 0xfe && bytes[1] === 0xff) return { encoding: 'utf-16be', bom: 2 };
+  const declared = /;\s*charset\s*=\s*"?([^";\s]+)"?/i.exec(contentType ?? '')?.[1];
+  const known = declared && supported(declared);
+  if (known) return { encoding: known, bom: 0 };
+  if (/^\s*(?:text\/html|application\/xhtml\+xml)\b/i.test(contentType ?? '')) {
+    const head = new TextDecoder('windows-1252').decode(bytes.subarray(0, 1024), { stream: true });
+    const meta = /<meta[^>]+charset\s*=\s*["']?([\w.:-]+)/i.exec(head)?.[1];
+    const found = meta && supported(meta);
+    if (found) return { encoding: found === 'utf-16le' || found === 'utf-16be' ? 'utf-8' : found, bom: 0 };
+  }
+  return { encoding: 'utf-8', bom: 0 };
+}
+
+/** The encoding TextDecoder knows `label` as (its WHATWG name), or null. */
+function supported(label: string): string | null {
+  try {
+    return new TextDecoder(label.trim()).encoding;
+  } catch {
+    return null;
+  }
+}
