@@ -41,6 +41,12 @@ function respond(req: IncomingMessage, res: ServerResponse, body: string): void 
     // As services holding 64-bit ids write them: bare integers past 2^53.
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end('{"order":1234567890123456789,"items":[{"sku":9007199254740993,"qty":2}],"safe":9007199254740991,"price":12.5,"note":"ref 12345678901234567890"}');
+  } else if (path === '/big') {
+    // 3 MB, announced or not (chunked).
+    const chunk = Buffer.alloc(64 * 1024, 0x61);
+    res.writeHead(200, url.searchParams.has('announce') ? { 'content-type': 'text/plain', 'content-length': String(48 * chunk.length) } : { 'content-type': 'text/plain' });
+    for (let i = 0; i < 48; i++) res.write(chunk);
+    res.end();
   } else if (path === '/latin1') {
     // An older site: ISO-8859-1 declared (Windows-1252 for browsers), bytes 0x80–0x9F used.
     res.writeHead(200, { 'content-type': 'text/plain; charset=ISO-8859-1' });
@@ -100,6 +106,7 @@ describe('core.http-request', () => {
       bodyFormat: 'json',
       body: '',
       timeoutMs: 10_000,
+      maxAnswerMb: 20,
       expectStatus: '2xx',
       responseField: 'response',
       credential: '',
@@ -144,6 +151,16 @@ describe('core.http-request', () => {
     expect((latin.result.emit[0].data as any).response.body).toBe('Müller € “q”');
     const meta = await call({ url: `${base}/meta` });
     expect((meta.result.emit[0].data as any).response.body).toContain('<body>Café</body>');
+  });
+
+  it('an answer larger than "Largest answer (MB)" fails E_HTTP_TOO_LARGE, announced or not, and keeps nothing', async () => {
+    for (const q of ['', '?announce=1']) {
+      const err = await failure({ url: `${base}/big${q}`, maxAnswerMb: 2 });
+      expect(err.code).toBe('E_HTTP_TOO_LARGE');
+      expect(err.message).toBe(`GET ${base}/big${q} answered with more than 2 MB; nothing of it was kept.`);
+    }
+    const { result } = await call({ url: `${base}/big`, maxAnswerMb: 4 });
+    expect(((result.emit[0].data as any).response.body as string).length).toBe(3 * 1024 * 1024);
   });
 
   it('keeps non-JSON answers as text, under the chosen field', async () => {

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { defineNode, out } from '../sdk/define-node.ts';
 import { NodeError } from '../../server/contract/node-error.ts';
 import { parseJsonExact } from '../../server/contract/json-exact.ts';
-import { bodyText } from '../sdk/text-body.ts';
+import { bodyText, cappedBytes } from '../sdk/text-body.ts';
 import { displayUrl, parseWebUrl } from '../sdk/url.ts';
 import type { Json, ResolvedCredential } from '../sdk/types.ts';
 import { credentialParam } from '../sdk/credentials.ts';
@@ -78,6 +78,14 @@ const params = z.object({
     .default(10_000)
     .describe('How long to wait for the answer, in milliseconds (10000 = 10 seconds), before giving up.')
     .meta({ title: 'Time limit (ms)' }),
+  maxAnswerMb: z
+    .number()
+    .int('Use a whole number of megabytes.')
+    .min(1, 'The largest answer must be at least 1 MB.')
+    .max(200, 'The largest answer can be at most 200 MB.')
+    .default(20)
+    .describe('The largest answer to take, in megabytes; a larger one fails the step (E_HTTP_TOO_LARGE) instead of filling the memory. The answer goes into the record: keep records small.')
+    .meta({ title: 'Largest answer (MB)' }),
   expectStatus: z
     .string()
     .trim()
@@ -172,8 +180,16 @@ export const httpRequest = defineNode({
           ctx.log.info(`${url.host} answered ${response.status} and asked to wait ${Math.ceil(retryAfter / 1000)} s (Retry-After): sending again then.`);
           continue;
         }
+        const bytes = await cappedBytes(response, p.maxAnswerMb * 1024 * 1024);
+        if (bytes === null) {
+          throw new NodeError(
+            'E_HTTP_TOO_LARGE',
+            `${p.method} ${shownUrl} answered with more than ${p.maxAnswerMb} MB; nothing of it was kept.`,
+            'Ask the service for less at a time (a page of results, a filter), or raise "Largest answer (MB)" of this step.',
+          );
+        }
         // In the answer's own character set (a charset, a <meta charset>), not always UTF-8.
-        text = bodyText(new Uint8Array(await response.arrayBuffer()), response.headers.get('content-type'));
+        text = bodyText(bytes, response.headers.get('content-type'));
         break;
       } catch (err) {
         if (err instanceof NodeError) throw err;

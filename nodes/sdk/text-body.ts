@@ -39,3 +39,31 @@ function supported(label: string): string | null {
     return null;
   }
 }
+
+/**
+ * The bytes of an answer, at most `maxBytes`: null (and the rest of the answer cancelled) past them,
+ * told by Content-Length before anything is read when the server announces it. Read whole, an endless
+ * or huge answer filled the studio's memory.
+ */
+export async function cappedBytes(response: Response, maxBytes: number): Promise<Uint8Array | null> {
+  const announced = Number(response.headers.get('content-length') ?? NaN);
+  if (Number.isFinite(announced) && announced > maxBytes) {
+    await response.body?.cancel().catch(() => undefined);
+    return null;
+  }
+  if (!response.body) return new Uint8Array(0);
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel().catch(() => undefined);
+      return null;
+    }
+    chunks.push(value);
+  }
+  return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
+}
