@@ -156,6 +156,9 @@ describe('web.extract', () => {
     const huge = await failureOf(() => extract({ url: `${site.url}/huge` }));
     expect(huge).toMatchObject({ code: 'E_EXTRACT_FETCH' });
     expect(huge.message).toMatch(/is larger than 5 MB: it was not read/);
+    // A page in Windows-1252 (its <meta charset>) reads letter for letter.
+    const latin = await extract({ url: `${site.url}/latin`, itemSelector: '.item', fields: [{ name: 'text', selector: '' }] });
+    expect(latin.result.emit.map((e) => e.data.text)).toEqual(['Café €5']);
     const blocked = await failureOf(() => runNode(webExtract, { url: `${site.url}/dir/cards` }, {}, { network: networkPolicy([], {}) }));
     expect(blocked.code).toBe('E_NETWORK_BLOCKED');
   });

@@ -84,6 +84,10 @@ export async function startTestSite(): Promise<TestSite> {
       const chunk = `<p class="item">${'x'.repeat(1024 * 1024)}</p>`;
       for (let i = 0; i < 6; i++) res.write(chunk);
       res.end();
+    } else if (url.pathname === '/latin') {
+      // An older site: no charset in the header, Windows-1252 named by the page itself.
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end(Buffer.concat([Buffer.from('<html><head><meta charset="windows-1252"></head><body><p class="item">Caf'), Buffer.from([0xe9, 0x20, 0x80, 0x35]), Buffer.from('</p></body></html>')]));
     } else if (url.pathname === '/api') {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end('{"items":[]}');

@@ -3,6 +3,7 @@ import type { NetworkAccess } from '../../sdk/network.ts';
 import type { NodeLogger } from '../../sdk/types.ts';
 import { noteRetryAfter, waitForRateLimit, type RateLimit } from '../../sdk/rate-limit.ts';
 import { abortError } from '../../sdk/abort.ts';
+import { bodyText, cappedBytes } from '../../sdk/text-body.ts';
 
 /**
  * GETs one HTML page for the extract steps through the run's network policy and the flow's per-host
@@ -25,27 +26,11 @@ function shown(url: URL): string {
   return `${url.origin}${url.pathname}${url.search ? '?…' : ''}`;
 }
 
+/** The page's text, in its own character set (a charset, its <meta charset>), within MAX_PAGE_BYTES. */
 async function readLimited(response: Response, url: URL): Promise<string> {
-  const declared = Number(response.headers.get('content-length'));
-  if (Number.isFinite(declared) && declared > MAX_PAGE_BYTES) {
-    await response.body?.cancel().catch(() => undefined);
-    throw tooLarge(url);
-  }
-  const reader = response.body?.getReader();
-  if (!reader) return '';
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > MAX_PAGE_BYTES) {
-      await reader.cancel().catch(() => undefined);
-      throw tooLarge(url);
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+  const bytes = await cappedBytes(response, MAX_PAGE_BYTES);
+  if (bytes === null) throw tooLarge(url);
+  return bodyText(bytes, response.headers.get('content-type'));
 }
 
 function tooLarge(url: URL): NodeError {
