@@ -19,7 +19,7 @@ export function SheetFilePicker({ file, onFile, onBusy }: { file: UploadedFile |
     if (!picked) return;
     setError(null);
     if (!isSheetFile(picked.name)) {
-      setError(`"${picked.name}" is not an .xlsx, .ods or .csv file. Save it as "Excel workbook (.xlsx)", "OpenDocument spreadsheet (.ods)" or "CSV UTF-8 (.csv)" first.`);
+      setError(`"${picked.name}" is not a spreadsheet file (.xlsx, .ods, .csv, .tsv or .txt). Save it as "Excel workbook (.xlsx)", "OpenDocument spreadsheet (.ods)" or "CSV UTF-8 (.csv)" first.`);
       return;
     }
     setUploading(picked.name);

@@ -444,6 +444,14 @@ describe('sheet.read', () => {
       expect((await read({ encoding: 'windows-1252' }, fixture('libreoffice-windows-1252.csv'))).records.slice(0, 2)).toEqual(OFFICE);
     });
 
+    it('Excel\'s "Unicode Text" (.txt: UTF-16 with tabs) and a .tsv are read as delimited text', async () => {
+      const txt = file('export.txt');
+      writeFileSync(txt, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('name\tcity\r\nMüller\tKöln, Süd\r\n', 'utf16le')]));
+      expect((await read({}, txt)).records).toEqual([{ name: 'Müller', city: 'Köln, Süd' }]);
+      const tsv = writeCsv(file('export.tsv'), 'name\tnote\nAda\ta, b; c\n');
+      expect((await read({}, tsv)).records).toEqual([{ name: 'Ada', note: 'a, b; c' }]);
+    });
+
     it('UTF-16 without a byte-order mark is told by its NUL bytes, little- and big-endian', async () => {
       const le = file('u16le.csv');
       writeFileSync(le, Buffer.from('name,city\nMüller,Köln\n', 'utf16le'));
@@ -675,7 +683,7 @@ describe('sheet.read', () => {
     it('wrong type: E_SHEET_TYPE, saying how to convert', async () => {
       const xls = writeCsv(file('old.xls'), 'whatever');
       const err = await refused({}, xls, 'E_SHEET_TYPE');
-      expect(err.message).toBe('"old.xls" is not an .xlsx, .ods or .csv file (it is .xls).');
+      expect(err.message).toBe('"old.xls" is not a spreadsheet file (.xlsx, .ods, .csv, .tsv or .txt): it is .xls.');
       expect(err.hint).toMatch(/save .* as "Excel workbook \(.xlsx\)"/);
       await refused({}, writeCsv(file('notes'), 'a,b'), 'E_SHEET_TYPE');
       // the name the operator gave decides, not the name on disk

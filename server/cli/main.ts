@@ -8,7 +8,7 @@ import { parseFlowText } from '../flow/validate.ts';
 import { openConveyor, defaultDataDir } from '../conveyor.ts';
 import { ConveyorError } from '../errors.ts';
 import { NodeError } from '../contract/node-error.ts';
-import { isSheetName } from '../contract/sheet-files.ts';
+import { isSheetName, SHEET_NAMES, TEXT_SHEET_EXTENSIONS } from '../contract/sheet-files.ts';
 import { wholeText } from '../../nodes/spreadsheet/lib/text-encoding.ts';
 import { startServer } from '../main.ts';
 import { setPassword } from './set-password.ts';
@@ -241,7 +241,7 @@ async function readInput(file: string, trigger: string | undefined): Promise<Run
   const readsFiles = trigger !== undefined && Boolean(createRegistry().get(trigger)?.acceptsFile);
   if (readsFiles || ext === '.xlsx' || ext === '.ods') {
     if (!isSheetName(file)) {
-      throw new ConveyorError('E_INPUT_FORMAT', `The input file ${file} is neither .xlsx, .ods nor .csv.`, 'This flow starts with a trigger that reads a spreadsheet: give an Excel workbook (.xlsx), an OpenDocument spreadsheet (.ods) or a CSV file (.csv).', 2);
+      throw new ConveyorError('E_INPUT_FORMAT', `The input file ${file} is not a spreadsheet file (${SHEET_NAMES}).`, 'This flow starts with a trigger that reads a spreadsheet: give an Excel workbook (.xlsx), an OpenDocument spreadsheet (.ods) or a CSV file (.csv).', 2);
     }
     if (!readsFiles) {
       throw new ConveyorError('E_INPUT_FORMAT', `The input file ${file} is a spreadsheet, but this flow does not start with a Spreadsheet trigger.`, 'Give the records as .json or .csv, or start the flow with a Spreadsheet trigger.', 2);
@@ -258,7 +258,7 @@ async function readInput(file: string, trigger: string | undefined): Promise<Run
     if (err instanceof NodeError) throw new ConveyorError(err.code, err.message, err.hint, 2);
     throw err;
   });
-  if (ext === '.csv') return { text, format: 'csv' };
+  if (TEXT_SHEET_EXTENSIONS.includes(ext)) return { text, format: 'csv' };
   if (ext === '.json') return { text, format: 'json' };
   throw new ConveyorError('E_INPUT_FORMAT', `The input file ${file} is neither .json, .csv, .xlsx nor .ods.`, 'Give records as a JSON array (.json), a CSV file with a header row (.csv), or a workbook (.xlsx, .ods) for a flow that starts with a Spreadsheet trigger.', 2);
 }

@@ -11,7 +11,7 @@ import { ConveyorError } from '../errors.ts';
 import { dataFileError, UPLOAD_ID, uploadRecordOf, UPLOADS_DIR } from '../store/data-files.ts';
 import { checkFile, readRecord, sumHasher, writeFileAtomic } from '../store/file-sums.ts';
 import { parseQuery } from './parse.ts';
-import { isSheetName } from '../contract/sheet-files.ts';
+import { isSheetName, SHEET_NAMES, TEXT_SHEET_EXTENSIONS } from '../contract/sheet-files.ts';
 
 /** Largest file one upload may carry. */
 export const MAX_UPLOAD_BYTES = 200 * 1024 * 1024;
@@ -79,7 +79,7 @@ export function uploadRoutes(dataDir: string): Router {
       req.resume();
       throw new ConveyorError(
         'E_UPLOAD_TYPE',
-        `"${name}" is not an .xlsx, .ods or .csv file.`,
+        `"${name}" is not a spreadsheet file (${SHEET_NAMES}).`,
         'Save the spreadsheet as "Excel workbook (.xlsx)", "OpenDocument spreadsheet (.ods)" or "CSV UTF-8 (.csv)" and upload that file.',
         415,
       );
@@ -129,7 +129,7 @@ export function uploadRoutes(dataDir: string): Router {
     if (ext === '.ods' && !isZip) {
       await refuse(new ConveyorError('E_UPLOAD_TYPE', `"${name}" is not a real OpenDocument spreadsheet (a flat .fods or a CSV renamed to .ods?).`, 'Open it in LibreOffice and save it as "ODF Spreadsheet (.ods)", then upload that file.', 415));
     }
-    if (ext === '.csv' && isZip) {
+    if (TEXT_SHEET_EXTENSIONS.includes(ext) && isZip) {
       await refuse(new ConveyorError('E_UPLOAD_TYPE', `"${name}" is an Excel workbook named .csv.`, 'Rename it to .xlsx, or save it from Excel as "CSV UTF-8 (.csv)".', 415));
     }
     // Synced before its checksum is recorded: the record never names bytes that are not on disk.

@@ -15,7 +15,7 @@ import type { AuditWrite } from './retention.ts';
 export const EVIDENCE_DIR = 'evidence';
 export const UPLOADS_DIR = 'uploads';
 /** An upload's id: random lower-case letters and digits plus the file's extension. */
-export const UPLOAD_ID = /^[a-z0-9]+\.(xlsx|ods|csv)$/;
+export const UPLOAD_ID = /^[a-z0-9]+\.(xlsx|ods|csv|tsv|txt)$/;
 /** A run folder and an evidence file name as the evidence route accepts them. */
 export const EVIDENCE_RUN = /^[A-Za-z0-9_-]+$/;
 export const EVIDENCE_FILE = /^[A-Za-z0-9._-]+$/;

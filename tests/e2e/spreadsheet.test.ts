@@ -38,7 +38,7 @@ describe('an operator with a spreadsheet', () => {
 
     // A file of another type is refused before uploading.
     await page.locator(s.tid('run-file-input')).setInputFiles({ name: 'old.xls', mimeType: 'application/vnd.ms-excel', buffer: Buffer.from('x') });
-    await page.locator(s.tid('run-file-error')).filter({ hasText: 'not an .xlsx, .ods or .csv file' }).waitFor();
+    await page.locator(s.tid('run-file-error')).filter({ hasText: 'is not a spreadsheet file' }).waitFor();
     await page.locator(s.tid('run-file-info')).filter({ hasText: 'contacts.csv' }).waitFor();
 
     await page.locator(s.tid('btn-start-run')).click();

@@ -2,6 +2,7 @@ import { open } from 'node:fs/promises';
 import path from 'node:path';
 import { NodeError } from '../../../server/contract/node-error.ts';
 import type { Json } from '../../sdk/types.ts';
+import { SHEET_NAMES, TEXT_SHEET_EXTENSIONS } from '../../../server/contract/sheet-files.ts';
 
 /** One row of a sheet: its number as the operator sees it (1 = first line) and its cells, column A first. */
 export interface SheetRow {
@@ -16,7 +17,7 @@ export type SheetKind = 'xlsx' | 'ods' | 'csv';
 
 export const ZIP_MAGIC = Buffer.from([0x50, 0x4b, 0x03, 0x04]);
 
-const OTHER_SPREADSHEETS = new Set(['.xls', '.xlsm', '.xlsb', '.numbers', '.tsv', '.txt']);
+const OTHER_SPREADSHEETS = new Set(['.xls', '.xlsm', '.xlsb', '.numbers']);
 
 /**
  * Decides how to read the file from its name (the name the operator gave, else the path on disk)
@@ -25,10 +26,11 @@ const OTHER_SPREADSHEETS = new Set(['.xls', '.xlsm', '.xlsb', '.numbers', '.tsv'
 export async function sheetKind(file: { path: string; name?: string }): Promise<SheetKind> {
   const shown = file.name || path.basename(file.path);
   const ext = path.extname(shown).toLowerCase() || path.extname(file.path).toLowerCase();
-  if (ext !== '.xlsx' && ext !== '.ods' && ext !== '.csv') {
+  const text = TEXT_SHEET_EXTENSIONS.includes(ext);
+  if (ext !== '.xlsx' && ext !== '.ods' && !text) {
     throw new NodeError(
       'E_SHEET_TYPE',
-      `"${shown}" is not an .xlsx, .ods or .csv file${OTHER_SPREADSHEETS.has(ext) ? ` (it is ${ext})` : ''}.`,
+      `"${shown}" is not a spreadsheet file (${SHEET_NAMES})${OTHER_SPREADSHEETS.has(ext) ? `: it is ${ext}` : ''}.`,
       'Open it in Excel, LibreOffice or Google Sheets and save or download it as "Excel workbook (.xlsx)", "OpenDocument spreadsheet (.ods)" or "CSV UTF-8 (.csv)", then choose that file.',
     );
   }
@@ -51,7 +53,7 @@ export async function sheetKind(file: { path: string; name?: string }): Promise<
       'Open the file in LibreOffice and save it as "ODF Spreadsheet (.ods)" or "Excel 2007-365 (.xlsx)", then choose it again.',
     );
   }
-  if (ext === '.csv' && isZip) {
+  if (text && isZip) {
     throw new NodeError('E_SHEET_UNREADABLE', `"${shown}" is an Excel workbook named .csv.`, 'Rename it to .xlsx, or save it from Excel as "CSV UTF-8 (.csv)".');
   }
   return ext === '.xlsx' ? 'xlsx' : ext === '.ods' ? 'ods' : 'csv';

@@ -48,6 +48,9 @@ describe('POST /api/uploads', () => {
     expect(await resolveUpload(s.dataDir, ods.body.id)).toEqual({ path: path.join(s.dataDir, 'uploads', ods.body.id), name: 'people.ods' });
     expect((await upload('renamed.ods', 'a,b\n1,2\n')).body.error).toMatchObject({ code: 'E_UPLOAD_TYPE', message: expect.stringMatching(/not a real OpenDocument spreadsheet/) });
 
+    // Delimited text as Excel saves "Unicode Text" (.txt) or other programs .tsv.
+    expect(await upload('export.txt', Buffer.from('a\tb\n1\t2\n'))).toMatchObject({ status: 201, body: { id: expect.stringMatching(/^[a-z0-9]+\.txt$/) } });
+
     // any content type, or none, or JSON: the body is the file as it is
     const csv = await upload('Contacts 2024.CSV', CONTACTS_CSV, { 'content-type': 'application/json' });
     expect(csv).toMatchObject({ status: 201, body: { id: expect.stringMatching(/^[a-z0-9]+\.csv$/), name: 'Contacts 2024.CSV', size: CONTACTS_CSV.length } });
@@ -64,7 +67,7 @@ describe('POST /api/uploads', () => {
     const before = readdirSync(path.join(s.dataDir, 'uploads')).length;
     const xls = await upload('old.xls', 'whatever');
     expect(xls.status).toBe(415);
-    expect(xls.body.error).toMatchObject({ code: 'E_UPLOAD_TYPE', message: '"old.xls" is not an .xlsx, .ods or .csv file.' });
+    expect(xls.body.error).toMatchObject({ code: 'E_UPLOAD_TYPE', message: '"old.xls" is not a spreadsheet file (.xlsx, .ods, .csv, .tsv or .txt).' });
     expect(xls.body.error.hint).toMatch(/\.xlsx/);
     expect((await upload('renamed.xlsx', 'first_name\nAda\n')).body.error).toMatchObject({ code: 'E_UPLOAD_TYPE', message: expect.stringMatching(/not a real Excel workbook/) });
     expect((await upload('zip.csv', xlsx)).body.error.code).toBe('E_UPLOAD_TYPE');
