@@ -17,6 +17,11 @@ describe('htmlToText: what a mail program shows of an HTML mail', () => {
     expect(htmlToText('a&#0;b&#xD800;c&#99999999;d')).toBe('a\ufffdb\ufffdc\ufffdd');
   });
 
+  it('inline elements run on (a code styled digit by digit reads whole); cells and blocks stay apart', () => {
+    expect(htmlToText('<p>Your code: <span style="x">48</span><span>39</span><b>2</b><strong>0</strong></p>').trim()).toBe('Your code: 483920');
+    expect(htmlToText('<table><tr><td>Code</td><td>1234</td></tr></table><div>Ref</div><div>99</div>').replace(/\s+/g, ' ').trim()).toBe('Code 1234 Ref 99');
+  });
+
   it('keeps text around tags that look alike (<header>, <headline>) and survives unclosed blocks', () => {
     expect(htmlToText('<header>Code 1234</header><headline>x</headline>').replace(/\s+/g, ' ').trim()).toBe('Code 1234 x');
     expect(htmlToText('Code 5678 <!-- never closed 9999').trim()).toBe('Code 5678');

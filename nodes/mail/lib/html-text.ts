@@ -3,14 +3,17 @@
  * nothing it hides. The head (the title, style sheets, meta data), comments (Outlook's conditional
  * blocks, template versions such as `<!-- v20240315 -->`), scripts, styles and templates are left out:
  * a number there is not the code, and with the code pattern's first match taken, a title "Newsletter
- * 20261206" above the body was read as the code. Tags become spaces (a code in its own cell stays a
- * word of its own); entities are decoded as a browser does (`entities`, every HTML name), and
+ * 20261206" above the body was read as the code. Block and table tags become spaces (a code in its
+ * own cell stays a word of its own), inline ones nothing (a code styled digit by digit reads whole); entities are decoded as a browser does (`entities`, every HTML name), and
  * zero-width characters, which split nothing a reader sees, are dropped (123&#8203;456 reads 123456).
  */
 import { decodeHTML } from 'entities';
 
 const HIDDEN = /<!--[\s\S]*?(?:-->|$)|<head\b[\s\S]*?(?:<\/head\s*>|$)|<(script|style|title|template|noscript)\b[\s\S]*?(?:<\/\1\s*>|$)/gi;
 
+/** Inline elements: a mail program shows their text run on with what is around them (`<b>48</b><b>39</b>` reads 4839). */
+const INLINE = /<\/?(?:a|abbr|b|bdi|bdo|big|cite|code|data|dfn|em|font|i|kbd|mark|q|s|samp|small|span|strike|strong|sub|sup|time|tt|u|var|wbr)\b[^>]*>/gi;
+
 export function htmlToText(html: string): string {
-  return decodeHTML(html.replace(HIDDEN, ' ').replace(/<[^>]*>/g, ' ')).replace(/[\u200b\u200c\u200d\u2060\ufeff\u00ad]/g, '');
+  return decodeHTML(html.replace(HIDDEN, ' ').replace(INLINE, '').replace(/<[^>]*>/g, ' ')).replace(/[\u200b\u200c\u200d\u2060\ufeff\u00ad]/g, '');
 }
