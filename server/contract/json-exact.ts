@@ -18,6 +18,11 @@ export interface ExactJson {
 
 const LONG_DIGITS = /\d{16}/;
 
+/** Whether `text` may hold an integer too long for a number (a run of 16 digits, in a string or not). */
+export function mayHoldLongIntegers(text: string): boolean {
+  return LONG_DIGITS.test(text);
+}
+
 export function parseJsonExact(text: string): ExactJson {
   if (!LONG_DIGITS.test(text)) return { value: JSON.parse(text), keptAsText: [] };
   const keptAsText: string[] = [];

@@ -26,6 +26,7 @@ import { flowAllowHostsFor } from '../vault/credential-test.ts';
 import { Auth } from '../auth/auth.ts';
 import { authRoutes } from '../auth/auth-routes.ts';
 import { noStore, securityHeaders } from '../auth/security-headers.ts';
+import { jsonBody } from './json-body.ts';
 
 export interface AppOptions {
   /** Login state (SPEC §7); without it, login is off (loopback only, see server/main.ts). */
@@ -56,7 +57,7 @@ export function createApp(c: Conveyor, clientDir: string, opts: AppOptions = {})
   app.use('/api', auth.guard()); // before any body is read: without a session nothing is parsed or stored
   app.use('/api/auth', express.json({ limit: '16kb' }), authRoutes(auth));
   app.use('/api/uploads', uploadRoutes(c.dataDir)); // streams the raw file: before the JSON parser
-  app.use('/api', express.json({ limit: '20mb' }));
+  app.use('/api', ...jsonBody('20mb'));
   app.use('/api', catalogRoutes(c.registry, () => c.engine.storeWriteFailure()));
   app.use('/api/flows', preflightRoutes(c.flows, c.registry, c.dataDir, c.store));
   app.use('/api/flows', flowRoutes(c.flows, c.registry));

@@ -128,6 +128,17 @@ describe('REST: runs', () => {
     expect(list.body[0].id).toBe(started.body.id);
   });
 
+  it('records sent as JSON keep a whole number too long for a number digit for digit (as text)', async () => {
+    const flow = (await s.api('POST', '/api/flows/import', scoringFlow('flow_big_ids'))).body;
+    const started = await s.api('POST', '/api/runs', `{"flowId":${JSON.stringify(flow.id)},"input":{"records":[{"n":1,"order":1234567890123456789}]}}`);
+    expect(started.status).toBe(201);
+    await waitForStatus(started.body.id, ['completed']);
+    const record = await s.api('GET', `/api/runs/${started.body.id}/records/0`);
+    expect(record.body.record.data).toEqual({ n: 1, order: '1234567890123456789' });
+    // Broken JSON is still refused as before.
+    expect((await s.api('POST', '/api/runs', '{"flowId": 12345678901234567890,')).body.error.code).toBe('E_BODY_INVALID');
+  });
+
   it('uses the trigger\'s own records when the run has no input, and refuses bad run requests', async () => {
     const flow = (await s.api('POST', '/api/flows/import', scoringFlow('flow_own', JSON.stringify(people(3))))).body;
     const started = await s.api('POST', '/api/runs', { flowId: flow.id });

@@ -1,0 +1,32 @@
+import express, { type RequestHandler } from 'express';
+import { mayHoldLongIntegers, parseJsonExact } from '../contract/json-exact.ts';
+
+/** The raw body a request's JSON was parsed from, kept only until `exactNumbers` looked at it. */
+const RAW = Symbol('raw JSON body');
+type WithRaw = { [RAW]?: Buffer };
+
+/**
+ * The API's JSON body parser: express.json (its limits, charsets, strictness and errors), then —
+ * only when the body holds a run of 16 digits — parsed again keeping integers too long for a number
+ * as text, digit for digit (json-exact.ts): records sent to `POST /api/runs` with a 19-digit order
+ * number kept it, where JSON.parse rounded it (1234567890123456789 → 1234567890123456800).
+ */
+export function jsonBody(limit: string): RequestHandler[] {
+  const parse = express.json({
+    limit,
+    verify: (req, _res, buf) => {
+      (req as WithRaw)[RAW] = buf;
+    },
+  });
+  const exactNumbers: RequestHandler = (req, _res, next) => {
+    const raw = (req as WithRaw)[RAW];
+    delete (req as WithRaw)[RAW];
+    const charset = /charset\s*=\s*"?([\w-]+)/i.exec(req.headers['content-type'] ?? '')?.[1]?.toLowerCase() ?? 'utf-8';
+    // Read as body-parser read it: UTF-8 (the other charsets it takes are rare; those keep its parse).
+    if (raw && (charset === 'utf-8' || charset === 'utf8') && mayHoldLongIntegers(raw.toString('latin1'))) {
+      req.body = parseJsonExact(raw.toString('utf8')).value;
+    }
+    next();
+  };
+  return [parse, exactNumbers];
+}
