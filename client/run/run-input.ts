@@ -1,5 +1,6 @@
 import type { RunInputBody } from '../api/types.ts';
 import { parseJsonExact } from '../../server/contract/json-exact.ts';
+import Papa from 'papaparse';
 
 export type InputFormat = 'auto' | 'json' | 'csv';
 
@@ -12,9 +13,10 @@ export function parseRunInput(text: string, format: InputFormat): { ok: true; in
   if (!t) return { ok: true };
   const kind = format === 'auto' ? (t.startsWith('[') || t.startsWith('{') ? 'json' : 'csv') : format;
   if (kind === 'csv') {
-    const lines = t.split(/\r?\n/).filter((l) => l.trim());
-    if (lines.length < 2) return { ok: false, error: 'CSV needs a header line and at least one record line.' };
-    return { ok: true, input: { text, format: 'csv' }, count: lines.length - 1 };
+    // Rows as the server will parse them (core.manual-trigger): a quoted value may span lines.
+    const rows = Papa.parse<string[]>(t, { header: false, skipEmptyLines: 'greedy', dynamicTyping: false }).data.length;
+    if (rows < 2) return { ok: false, error: 'CSV needs a header line and at least one record line.' };
+    return { ok: true, input: { text, format: 'csv' }, count: rows - 1 };
   }
   let value: unknown;
   try {

@@ -7,4 +7,9 @@ describe('the run dialog input', () => {
     expect(parseRunInput('order\n1234567890123456789', 'auto')).toEqual({ ok: true, input: { text: 'order\n1234567890123456789', format: 'csv' }, count: 1 });
     expect(parseRunInput('[{"a": }]', 'json')).toMatchObject({ ok: false });
   });
+
+  it('counts CSV records as the server will read them: a quoted value over two lines is one record', () => {
+    expect(parseRunInput('name,note\nAda,"line one\nline two"\n\nAlan,x\n', 'csv')).toMatchObject({ ok: true, count: 2 });
+    expect(parseRunInput('name\n', 'csv')).toMatchObject({ ok: false });
+  });
 });
