@@ -410,6 +410,11 @@ describe('sheet.read', () => {
       expect((await read({ separator: 'comma' }, writeCsv(file('sep2.csv'), 'sep=;\nname,note\nAda,x\n'))).records).toEqual([{ name: 'Ada', note: 'x' }]);
     });
 
+    it('a cell written ="007" for Excel (its text trick for leading zeros) reads 007; other = values stay as written', async () => {
+      const f = writeCsv(file('excel-text.csv'), 'account,ref,formula\n="00712","=""A """"B""""""",=SUM(A1:A2)\n');
+      expect((await read({}, f)).records).toEqual([{ account: '00712', ref: 'A "B"', formula: '=SUM(A1:A2)' }]);
+    });
+
     it('CSV values stay text (leading zeros kept) whatever the separator; a BOM is dropped', async () => {
       const f = writeCsv(file('semi.csv'), '\ufeffzip;name;"note; quoted"\n007;Ada;"a; b"\n');
       expect((await read({}, f)).records).toEqual([{ zip: '007', name: 'Ada', 'note; quoted': 'a; b' }]);

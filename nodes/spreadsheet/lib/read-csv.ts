@@ -92,6 +92,10 @@ export async function readCsv(file: string, shown: string, onRow: RowSink, signa
         }
         const values = result.data;
         if (row === 1 && typeof values[0] === 'string') values[0] = values[0].replace(/^\ufeff/, '');
+        for (let i = 0; i < values.length; i++) {
+          const v = values[i];
+          if (v.charCodeAt(0) === 61 /* = */ && EXCEL_TEXT.test(v)) values[i] = v.slice(2, -1).replace(/""/g, '"');
+        }
         try {
           onRow({ row, values });
         } catch (err) {
@@ -120,6 +124,12 @@ async function readStart(file: string): Promise<{ bytes: Buffer; complete: boole
     await handle.close();
   }
 }
+
+/**
+ * `="007"`: how exports meant for Excel keep a text's leading zeros (Excel shows 007, as Google Sheets
+ * does). The cell's value is the text; `=` followed by anything else stays as written.
+ */
+const EXCEL_TEXT = /^="(?:[^"]|"")*"$/;
 
 /** A first line `sep=X` (Excel writes and honours it): the separator is X, and the line is not a row. */
 const SEP_LINE = /^sep=([^\r\n"])\r?(?:\n|$)/i;
