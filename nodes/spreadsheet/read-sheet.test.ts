@@ -533,6 +533,28 @@ describe('sheet.read', () => {
       expect((await read({}, f)).records).toEqual([{ html: '&lt;b&gt; &amp; &#39;', company: 'AT&T', calc: '&amp;x' }]);
     });
 
+    it('a chart sheet before the rows (Excel puts charts on sheets of their own) is passed over; named, it is refused as a chart', async () => {
+      const REL = 'http://schemas.openxmlformats.org/officeDocument/2006/relationships';
+      const NS = 'http://schemas.openxmlformats.org/spreadsheetml/2006/main';
+      const parts = workbookParts().filter((p) => p.name !== 'xl/workbook.xml' && p.name !== 'xl/_rels/workbook.xml.rels');
+      writeFileSync(
+        file('chart-first.xlsx'),
+        zipOf([
+          ...parts,
+          deflated('xl/workbook.xml', `<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="${NS}" xmlns:r="${REL}"><sheets><sheet name="Chart1" sheetId="2" r:id="rId3"/><sheet name="Data" sheetId="1" r:id="rId1"/></sheets></workbook>`),
+          deflated(
+            'xl/_rels/workbook.xml.rels',
+            `<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="${REL}/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="${REL}/sharedStrings" Target="sharedStrings.xml"/><Relationship Id="rId3" Type="${REL}/chartsheet" Target="chartsheets/sheet1.xml"/></Relationships>`,
+          ),
+          deflated('xl/chartsheets/sheet1.xml', `<?xml version="1.0" encoding="UTF-8"?><chartsheet xmlns="${NS}"><sheetViews><sheetView workbookViewId="0"/></sheetViews></chartsheet>`),
+          deflated('xl/sharedStrings.xml', `${STRINGS_HEAD}<si><t>name</t></si><si><t>Ada</t></si>${STRINGS_TAIL}`),
+          deflated('xl/worksheets/sheet1.xml', `${SHEET_HEAD}<row r="1"><c r="A1" t="s"><v>0</v></c></row><row r="2"><c r="A2" t="s"><v>1</v></c></row>${SHEET_TAIL}`),
+        ]),
+      );
+      expect((await read({}, file('chart-first.xlsx'))).records).toEqual([{ name: 'Ada' }]);
+      expect((await refused({ sheet: 'Chart1' }, file('chart-first.xlsx'), 'E_SHEET_NOT_FOUND')).message).toBe('Sheet "Chart1" of "chart-first.xlsx" is a chart, not a sheet of rows.');
+    });
+
     it('a cell referring to a shared text the file does not hold refuses the file, naming the cell (never read as empty)', async () => {
       const f = rawBook('lost-text.xlsx', `${header('name')}<row r="2"><c r="A2" t="s"><v>0</v></c></row><row r="3"><c r="A3" t="s"><v>7</v></c></row>`);
       const err = await refused({}, f, 'E_SHEET_UNREADABLE');

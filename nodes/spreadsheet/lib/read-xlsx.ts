@@ -89,9 +89,21 @@ async function readParts(zip: BoundedZip, shown: string, sheet: string, onRow: R
     throw new NodeError('E_SHEET_UNREADABLE', `"${shown}" holds no worksheet.`, 'Open the file in Excel or LibreOffice, check that it has a sheet with your rows, and save it again as .xlsx.');
   }
   const wanted = sheet.trim();
+  // A chart, dialog or macro sheet holds no rows: the first sheet of rows is the first worksheet.
+  const worksheet = (s: SheetModel) => {
+    const type = rels.find((r) => r.Id === s.rId)?.Type;
+    return type === undefined || type.endsWith('/worksheet');
+  };
   const chosen = wanted
     ? (sheets.find((s) => s.name === wanted) ?? sheets.find((s) => String(s.name).trim().toLowerCase() === wanted.toLowerCase()))
-    : sheets.find((s) => s.state !== 'hidden' && s.state !== 'veryHidden');
+    : sheets.find((s) => s.state !== 'hidden' && s.state !== 'veryHidden' && worksheet(s));
+  if (chosen && !worksheet(chosen)) {
+    throw new NodeError(
+      'E_SHEET_NOT_FOUND',
+      `Sheet "${chosen.name}" of "${shown}" is a chart, not a sheet of rows.`,
+      'Type the name of the sheet that holds the rows in the Sheet setting of the Spreadsheet node, or leave it empty to read the first one.',
+    );
+  }
   if (!chosen) {
     const list = sheets.map((s) => `"${s.name}"`).join(', ');
     throw new NodeError(
