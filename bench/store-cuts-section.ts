@@ -223,4 +223,32 @@ average 2.0–2.2): the JSONata chain of 10,000 records over 8 rounds, medians 2
   other checkpoint is serialized as before. 0.93–1.0 → 0.08–0.1 µs a checkpoint (microbenchmark); on
   the chain every step but the last takes it. Side by side with \`e777ca9\` (8 rounds, load 1.0–2.1):
   the JSONata chain of 10,000 records, medians 2.95 → 2.85 s, paired ratio 0.969.
+
+**2026-12-06, later: where the durable path's CPU is, part by part, and what did not pay.** The
+same cases cut short with \`BENCH_DURABLE\` (bundled, a process each, one run; the figures vary by a
+tenth run to run here):
+
+| case | engine only | + entries made | + journal written and synced | + database and step segments (all) | Node-RED |
+| --- | ---: | ---: | ---: | ---: | ---: |
+| JSONata chain, 10,000 records (110,000 steps) | 0.60 s | 1.05 s | 1.60 s | 2.78 s | 1.33 s (function chain) |
+| no-op step, 20,000 records (40,000 steps) | 0.45 s | 0.60–0.64 s | 0.76–0.87 s | 1.77–1.86 s | — |
+
+So on the chain the database's part (applying to sql.js, the step segments, snapshots) is 1.18 s —
+about 11 µs a step, of which about 50 µs a record is per record (its end's UPDATE, its two audit
+events, its \`spilled_steps\` row and frame) — and the journal's 0.54 s; the engine alone is under half
+of Node-RED's whole chain. The profile is flat: no function holds more than 7 % of the main thread.
+
+- *The audit events of a batch inserted 32 rows a statement* instead of one INSERT each: no change
+  (no-op step, 20,000 records, 8 rounds, paired 1.04). Leaving the events out entirely saves a tenth
+  (0.90): the cost is the table's and its index's B-trees, not the statements. Not kept.
+- *Spilling finished records' steps in batches of 100, 250 or 4,000 records instead of 1,000*: no
+  change (chain, 20,000 records, 4 rounds: 0.985–1.028).
+- *V8 flags*: \`--max-semi-space-size=32/64\` no change; \`--wasm-lazy-compilation\` no change;
+  \`--no-turbo-inlining\` 0.88 on the no-op step's 5,000 records in a fresh process (less optimizing
+  compilation, see below) but 1.01 on the chain and 0.96 on the code step: process-wide, not kept.
+- *Where a fresh process's extra CPU goes*: run under \`--trace-opt\`, the 20,000-record no-op step
+  compiles 157 functions with V8's optimizing compiler, 650 ms of compile jobs in all (on background
+  threads: CPU the process pays), 34 of them again after a deoptimization (\`spill\`, \`updateRecord\`,
+  sql.js's bind glue). That is most of what the fresh-process rows of the Node-RED table carry over
+  the steady ones.
 `;
