@@ -126,6 +126,14 @@ describe('dry check: POST /api/flows/:id/preflight', () => {
     const { body: other } = await upload('other.csv', 'name,mail\nAda,a@b.co\n');
     const missing = await s.api('POST', `/api/flows/${FLOW.id}/preflight`, { input: { fileId: other.id } });
     expect(missing.body.problems).toEqual([expect.objectContaining({ path: '$.nodes[0]', code: 'E_SHEET_COLUMN_MISSING' })]);
+    // An .ods is read by the reader threads too: its header is named (the first visible sheet's).
+    const { body: ods } = await upload('people.ods', readFileSync(path.join(import.meta.dirname, '../../../nodes/spreadsheet/fixtures/libreoffice.ods')));
+    const fromOds = await s.api('POST', `/api/flows/${FLOW.id}/preflight`, { input: { fileId: ods.id } });
+    expect(fromOds.body.problems).toEqual([expect.objectContaining({ code: 'E_SHEET_COLUMN_MISSING', message: expect.stringContaining('Columns found: "name", "born", "at"') })]);
+    // A Windows-1252 CSV: the encoding problem, with its line, at the trigger.
+    const { body: ansi } = await upload('ansi.csv', Buffer.from('first_name,last_name,email\nJos\xe9,M\xfcller,j@example.com\n', 'latin1'));
+    const fromAnsi = await s.api('POST', `/api/flows/${FLOW.id}/preflight`, { input: { fileId: ansi.id } });
+    expect(fromAnsi.body.problems).toEqual([expect.objectContaining({ code: 'E_SHEET_ENCODING', message: expect.stringContaining('line 2 holds the byte 0xE9') })]);
   });
 
   it('checks the flow as given in the body (unsaved editor changes): flow problems and rejects together', async () => {
