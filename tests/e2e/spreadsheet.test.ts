@@ -23,6 +23,15 @@ describe('an operator with a spreadsheet', () => {
     await page.locator(`${s.tid('run-file-drop')}`).waitFor();
     await expect(page.locator(s.tid('btn-start-run')).isDisabled()).resolves.toBe(true);
 
+    // Excel's plain "CSV (Comma delimited)" is Windows-1252: the dry check names the line and the
+    // setting to change, and nothing is read with wrong letters.
+    await page.locator(s.tid('run-file-input')).setInputFiles({ name: 'ansi.csv', mimeType: 'text/csv', buffer: Buffer.from('first_name,last_name,email\nJos\xe9,M\xfcller,jose@example.com\n', 'latin1') });
+    await page.locator(s.tid('run-file-info')).filter({ hasText: 'ansi.csv' }).waitFor();
+    await page.locator(s.tid('btn-dry-check')).click();
+    const problem = page.locator(s.tid('preflight-problem')).filter({ hasText: 'line 2 holds the byte 0xE9' });
+    await problem.waitFor();
+    await expect(problem.textContent()).resolves.toContain('Text encoding');
+
     await page.locator(s.tid('run-file-input')).setInputFiles(path.resolve('flows/samples/contacts.csv'));
     await page.locator(s.tid('run-file-info')).filter({ hasText: 'contacts.csv' }).waitFor();
 
