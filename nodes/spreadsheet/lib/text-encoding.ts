@@ -140,14 +140,19 @@ export function firstBadUtf8(bytes: Uint8Array): number {
   return -1;
 }
 
-/** Line breaks (LF; CR alone for old Mac files) in `text`, as a spreadsheet program counts lines. */
+/**
+ * Line breaks in `text` as a spreadsheet program counts lines: LF, or CR in a text without LF (old
+ * Mac files). Counted by indexOf (native): a JavaScript loop over every character was a fifth of
+ * reading a 300,000-row CSV.
+ */
 function lineBreaks(text: string): number {
-  let n = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 10 || (c === 13 && text.charCodeAt(i + 1) !== 10)) n++;
-  }
-  return n;
+  const count = (ch: string) => {
+    let n = 0;
+    for (let at = text.indexOf(ch); at >= 0; at = text.indexOf(ch, at + 1)) n++;
+    return n;
+  };
+  const lf = count('\n');
+  return lf > 0 ? lf : count('\r');
 }
 
 /**
