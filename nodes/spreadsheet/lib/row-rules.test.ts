@@ -26,6 +26,16 @@ describe('row rules', () => {
     });
   });
 
+  it('a number text with more digits than a number holds exactly is refused, never rounded; others are read', () => {
+    const number = (text: string) => applyColumn(col({ mustBe: 'number' }), text);
+    for (const [text, n] of [['12.5', 12.5], ['007', 7], ['-0.1', -0.1], ['1e3', 1000], ['123456789012345', 123456789012345], ['9007199254740991', 9007199254740991], ['0.30000000000000004', 0.30000000000000004], ['1.50000000000000000000', 1.5], ['000000000000000000042', 42]] as const) {
+      expect(number(text), text).toEqual({ ok: true, value: n });
+    }
+    for (const text of ['1234567890123456789', '9007199254740993', '3.14159265358979323846', '-12345678901234567.5']) {
+      expect(number(text), text).toMatchObject({ ok: false, problem: { rule: 'number', value: text, message: expect.stringMatching(/^more digits than a number holds exactly/) } });
+    }
+  });
+
   it('email addresses', () => {
     for (const ok of ['ada@example.com', 'a.b+tag@sub.example.co.uk', "o'brien@example.ie"]) expect(isEmail(ok), ok).toBe(true);
     for (const bad of ['ada', 'ada@', '@example.com', 'a b@example.com', 'ada@example', 'ada@@example.com', '.ada@example.com', 'ada.@example.com', 'a..b@example.com', 'ada@-example.com'])

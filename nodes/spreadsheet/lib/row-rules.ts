@@ -68,6 +68,31 @@ export function patternError(pattern: string): string | null {
 // A practical check, not RFC 5322: something@domain.tld, no spaces, no double dots.
 const EMAIL = /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.[A-Za-z]{2,}$/;
 const NUMBER = /^[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?$/;
+
+/** A decimal text as its significant digits and the power of ten of the last one ("0012.50" → 125, -1). */
+function decimalParts(text: string): { digits: string; exp: number } {
+  const m = /^[-+]?(\d*)(?:\.(\d*))?(?:[eE]([-+]?\d+))?$/.exec(text)!;
+  const whole = m[1] ?? '';
+  const frac = m[2] ?? '';
+  let digits = (whole + frac).replace(/^0+/, '');
+  let exp = Number(m[3] ?? 0) - frac.length;
+  const trimmed = digits.replace(/0+$/, '');
+  exp += digits.length - trimmed.length;
+  digits = trimmed;
+  return digits === '' ? { digits: '0', exp: 0 } : { digits, exp };
+}
+
+/**
+ * Whether the number `n` read from `text` is the decimal written: up to 15 significant digits it
+ * always is (a double holds any 15-digit decimal); past that, only when the shortest text of `n`
+ * names the same decimal (0.30000000000000004 does, 1234567890123456789 does not).
+ */
+function sameDecimal(text: string, n: number): boolean {
+  const written = decimalParts(text);
+  if (written.digits.length <= 15) return true;
+  const read = decimalParts(String(Math.abs(n)));
+  return written.digits === read.digits && written.exp === read.exp;
+}
 const DATE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
 
 export function isEmail(value: string): boolean {
@@ -107,7 +132,14 @@ export function applyColumn(col: CompiledColumn, raw: Json): { ok: true; value: 
       if (typeof value !== 'string' || !isEmail(value)) return fail('email', 'not a valid email address');
       break;
     case 'number':
-      if (typeof value === 'string' && NUMBER.test(value.trim())) value = Number(value.trim());
+      if (typeof value === 'string' && NUMBER.test(value.trim())) {
+        const n = Number(value.trim());
+        // 1234567890123456789 would become 1234567890123456800: refused, never rounded.
+        if (Number.isFinite(n) && !sameDecimal(value.trim(), n)) {
+          return fail('number', 'more digits than a number holds exactly (about 15): it would be rounded. Set "Must be" to anything to keep it as text, digit for digit');
+        }
+        value = n;
+      }
       if (typeof value !== 'number' || !Number.isFinite(value)) return fail('number', 'not a number (write it like 1234.5, with a dot for decimals and no thousands separator)');
       break;
     case 'date':
