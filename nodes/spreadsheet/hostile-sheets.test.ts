@@ -6,7 +6,7 @@ import { failureOf } from '../sdk/testing.ts';
 import { bigCellSheet, flipBit, sharedStringBomb, wideSheet, zipBomb } from './hostile-files.ts';
 import { DEFAULT_SHEET_LIMITS, type SheetLimits } from './lib/limits.ts';
 import { MAX_WAITING, sheetReadStats } from './lib/read-pool.ts';
-import { readSheet, readSheetRecords } from './read-sheet.ts';
+import { readSheet, readSheetInThread, readSheetRecords } from './read-sheet.ts';
 import { tempDir, writeXlsx } from './test-files.ts';
 
 /**
@@ -81,6 +81,41 @@ describe('bounded reading of .xlsx files', () => {
       }
     }
   });
+
+  it('damaged copies of files saved by LibreOffice (.ods, .xlsx, UTF-16 and Windows-1252 CSV: bits flipped, bytes changed, cut short) are read or refused with a coded error, never a raw error or a hang', async () => {
+    // A fixed sequence of damage (the same every run).
+    let seed = 7;
+    const rnd = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
+    const outcomes = new Map<string, number>();
+    for (const name of ['libreoffice.ods', 'libreoffice.xlsx', 'libreoffice-utf-16.csv', 'libreoffice-windows-1252.csv']) {
+      const original = readFileSync(path.join(import.meta.dirname, 'fixtures', name));
+      for (let k = 0; k < 30; k++) {
+        const bytes = Buffer.from(original);
+        let damaged = bytes;
+        if (k % 3 === 0) for (let j = 0; j < 1 + Math.floor(rnd() * 4); j++) bytes[Math.floor(rnd() * bytes.length)] ^= 1 << Math.floor(rnd() * 8);
+        else if (k % 3 === 1) damaged = bytes.subarray(0, Math.floor(rnd() * bytes.length));
+        else bytes[Math.floor(rnd() * bytes.length)] = Math.floor(rnd() * 256);
+        const target = file(`damaged-${k}-${name}`);
+        writeFileSync(target, damaged);
+        const t0 = Date.now();
+        // In this thread: the reader threads report any error as E_SHEET_UNREADABLE, which would hide a raw one.
+        const outcome = await readSheetInThread(params, { path: target }, DEFAULT_SHEET_LIMITS).then(
+          () => 'read',
+          (err: unknown) => {
+            expect(err, String(err)).toBeInstanceOf(NodeError);
+            expect((err as NodeError).code).toMatch(/^E_SHEET_/);
+            expect((err as NodeError).hint).toBeTruthy();
+            return (err as NodeError).code;
+          },
+        );
+        expect(Date.now() - t0, `${name} #${k}`).toBeLessThan(5000);
+        outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
+      }
+    }
+    // Both kinds of answer happen: the damage is real, and not every change is fatal (a CSV has no checksum).
+    expect(outcomes.get('E_SHEET_UNREADABLE')).toBeGreaterThan(10);
+    expect(outcomes.get('read')).toBeGreaterThan(10);
+  }, 60_000);
 
   it('too many rows, too many columns, a cell too large: E_SHEET_TOO_LARGE naming the limit', async () => {
     const rows = await answered(wideSheet(file('row-2m.xlsx'), 1, 2, 2_000_000), 'E_SHEET_TOO_LARGE');
