@@ -126,6 +126,15 @@ describe('web.extract', () => {
     ]);
   });
 
+  it('reads relative links against the page\'s <base href>, as a browser follows them', async () => {
+    const body = '<html><head><base href="/shop/"></head><body><div class="p"><a href="items/1">One</a></div><div class="p"><a href="https://other.example/x">Two</a></div><a class="next" href="page/2">next</a></body></html>';
+    const { result } = await extract(
+      { source: 'field', htmlField: 'html', pageUrl: 'https://www.example.com/catalog/index.html', itemSelector: '.p', fields: [{ name: 'link', selector: 'a', read: 'attribute', attribute: 'href' }], nextSelector: 'a.next', maxPages: 1 },
+      { html: body },
+    );
+    expect(result.emit.filter((e) => e.port === 'out').map((e) => e.data.link)).toEqual(['https://www.example.com/shop/items/1', 'https://other.example/x']);
+  });
+
   it('refuses to follow a relative next link without the page address, and a field without HTML', async () => {
     const body = await (await fetch(`${site.url}/dir/cards`)).text();
     const noBase = await failureOf(() => extract({ source: 'field', itemSelector: 'article.biz', fields: CARD_FIELDS.slice(0, 1), nextSelector: 'a.next' }, { response: { body } }));

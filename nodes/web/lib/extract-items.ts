@@ -46,6 +46,22 @@ function tidy(text: string, trim: boolean): string {
   return trim ? text.replace(/\s+/g, ' ').trim() : text;
 }
 
+/**
+ * What a page's relative links are relative to: its `<base href>` (resolved against the page's own
+ * address), as a browser reads them, else the page's address. Links of a page with a base read
+ * against the page's address were other addresses than the ones a visitor follows.
+ */
+function documentBase($: cheerio.CheerioAPI, pageUrl: URL | null): URL | null {
+  const href = $('base[href]').first().attr('href')?.trim();
+  if (!href) return pageUrl;
+  try {
+    const base = pageUrl ? new URL(href, pageUrl) : new URL(href);
+    return base.protocol === 'http:' || base.protocol === 'https:' ? base : pageUrl;
+  } catch {
+    return pageUrl;
+  }
+}
+
 function absolute(value: string, base: URL | null): string {
   if (!base) return value;
   try {
@@ -70,6 +86,7 @@ function readOne($: cheerio.CheerioAPI, el: AnyNode, field: FieldSpec, base: URL
 
 export function extractItems(html: string, pageUrl: URL | null, itemSelector: string, fields: FieldSpec[], nextSelector: string): PageItems {
   const $ = cheerio.load(html);
+  pageUrl = documentBase($, pageUrl);
   const items: RecordData[] = [];
   $(itemSelector).each((_, item) => {
     const data: RecordData = {};
