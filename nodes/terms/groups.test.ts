@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { termGroups } from './groups.ts';
@@ -49,6 +50,17 @@ describe('groups of search terms (trigger)', () => {
     expect(out.rejects).toEqual([
       { row: 3, field: null, rule: 'columns', value: 'Shoes,red, blue shoes', message: 'the row has 3 values where the header row has 2 columns: a term with a "," in it needs quotes around it. Correct the row in the file and run it again.' },
     ]);
+  });
+
+  it('a Windows-1252 CSV is refused in auto, naming the line and the setting, and read letter for letter when chosen', async () => {
+    const file = path.join(tempDir(), 'ansi.csv');
+    writeFileSync(file, Buffer.from('group,term\nBoulangeries,boulangerie Montr\xe9al\n', 'latin1'));
+    const err = await failureOf(() => termGroups.records!(params(), { file: { path: file, name: 'ansi.csv' } }));
+    expect(err).toMatchObject({ code: 'E_SHEET_ENCODING', message: '"ansi.csv" is not UTF-8 text: line 2 holds the byte 0xE9, which is not UTF-8 here (in Windows-1252 it is "é").' });
+    expect(err.hint).toMatch(/the trigger's "Text encoding" setting/);
+    const out = await termGroups.records!(params({ encoding: 'windows-1252' }), { file: { path: file, name: 'ansi.csv' } });
+    const { records } = Array.isArray(out) ? { records: out } : out;
+    expect(records.map((r) => r.term)).toEqual(['boulangerie Montréal']);
   });
 
   it('reads groups from an xlsx, and names the row of a repeated term', async () => {

@@ -7,6 +7,7 @@ import { sheetKind, type SheetRow } from '../spreadsheet/lib/sheet-file.ts';
 import { readCsv } from '../spreadsheet/lib/read-csv.ts';
 import { readXlsx } from '../spreadsheet/lib/read-xlsx.ts';
 import { readOds } from '../spreadsheet/lib/read-ods.ts';
+import { TEXT_ENCODINGS, type TextEncodingChoice } from '../spreadsheet/lib/text-encoding.ts';
 
 /** The most terms one run can hold (each term is a record). */
 export const MAX_TERMS = 100_000;
@@ -40,6 +41,11 @@ const params = z.object({
     .meta({ title: 'Loop interval (seconds)' }),
   groupField: z.string().trim().min(1).default('group').describe('Field of each record that holds its group\'s name.').meta({ title: 'Group field' }),
   termField: z.string().trim().min(1).default('term').describe('Field of each record that holds its search term.').meta({ title: 'Term field' }),
+  encoding: z
+    .enum(TEXT_ENCODINGS)
+    .default('auto')
+    .describe('The character encoding of a CSV given to the run. auto: UTF-8, or UTF-16 (told by the file itself); a file that is not UTF-8 is refused with the line where it is not. windows-1252: a CSV saved by Excel as "CSV (Comma delimited)" in Western Europe or the Americas. Not used for Excel or OpenDocument files.')
+    .meta({ title: 'Text encoding' }),
 });
 
 type Params = z.infer<typeof params>;
@@ -57,7 +63,7 @@ export const termGroups = defineTrigger({
   pacing: (p) => (p.intervalSeconds > 0 ? { intervalMs: Math.round(p.intervalSeconds * 1000) } : null),
   grouping: (p) => ({ groupField: p.groupField, itemField: p.termField }),
   async records(p, input, signal) {
-    const groups = input?.file ? await groupsFromSheet(input.file, signal) : { groups: p.groups, rows: null, rejects: [] };
+    const groups = input?.file ? await groupsFromSheet(input.file, signal, p.encoding) : { groups: p.groups, rows: null, rejects: [] };
     const result = termRecords(p, groups.groups, groups.rows);
     return groups.rejects.length ? { ...result, rejects: [...groups.rejects, ...result.rejects].sort((a, b) => a.row - b.row) } : result;
   },
@@ -113,7 +119,7 @@ export function termRecords(p: Params, groups: Array<{ name: string; terms: stri
  * Reads groups from a spreadsheet: a header row with "group" and "term" columns (any case), one term
  * per row; an empty group cell keeps the group of the row above (merged cells, grouped lists).
  */
-export async function groupsFromSheet(file: NonNullable<RunInput['file']>, signal?: AbortSignal): Promise<SheetGroups> {
+export async function groupsFromSheet(file: NonNullable<RunInput['file']>, signal?: AbortSignal, encoding: TextEncodingChoice = 'auto'): Promise<SheetGroups> {
   const shown = file.name || path.basename(file.path);
   const kind = await sheetKind(file);
   let header: { group: number; term: number } | null = null;
@@ -164,7 +170,13 @@ export async function groupsFromSheet(file: NonNullable<RunInput['file']>, signa
   };
   if (kind === 'xlsx') await readXlsx(file.path, shown, '', onRow, signal);
   else if (kind === 'ods') await readOds(file.path, shown, '', onRow, signal);
-  else await readCsv(file.path, shown, onRow, signal, { separator: 'auto', headerRow: 1, onSeparator: (sep) => (separator = sep) });
+  else await readCsv(file.path, shown, onRow, signal, {
+      separator: 'auto',
+      headerRow: 1,
+      encoding,
+      encodingSetting: `the trigger's "Text encoding" setting`,
+      onSeparator: (sep) => (separator = sep),
+    });
   if (headerError) throw headerError;
   if (!header) throw new NodeError('E_TERMS_COLUMNS', `"${shown}" has no rows.`, 'Put the headers "group" and "term" in the first row, one search term per row below.');
   return { groups, rows, rejects };
