@@ -582,7 +582,7 @@ describe('sheet.read', () => {
     /** An .ods whose content.xml holds `tables` (raw table:table XML) after `styles` (raw automatic styles). */
     function rawOds(name: string, tables: string, styles = ''): string {
       const ns =
-        'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" xmlns:style="urn:oasis:names:tc:opendocument:xmlns:style:1.0"';
+        'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:draw="urn:oasis:names:tc:opendocument:xmlns:drawing:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" xmlns:style="urn:oasis:names:tc:opendocument:xmlns:style:1.0"';
       writeFileSync(
         file(name),
         zipOf([
@@ -624,7 +624,9 @@ describe('sheet.read', () => {
           `<table:table-row table:number-rows-repeated="2"><table:table-cell table:number-columns-repeated="2"/>${str('x')}</table:table-row>` +
           `<table:table-row table:number-rows-repeated="1048000"><table:table-cell table:number-columns-repeated="16384"/></table:table-row>` +
           `<table:table-row>${str('y', ' table:number-columns-repeated="3"')}</table:table-row>` +
-          `<table:table-row><table:table-cell office:value-type="time" office:time-value="PT13H05M00S"/><table:table-cell office:value-type="boolean" office:boolean-value="true"/>${str('t', ' office:string-value="as written"')}</table:table-row></table:table>`,
+          `<table:table-row><table:table-cell office:value-type="time" office:time-value="PT13H05M00S"/><table:table-cell office:value-type="boolean" office:boolean-value="true"/>${str('t', ' office:string-value="as written"')}</table:table-row>` +
+          // A shape anchored to a cell, with its own text: not the cell's.
+          `<table:table-row><table:table-cell office:value-type="string"><draw:frame><draw:text-box><text:p>shape text</text:p></draw:text-box></draw:frame><text:p>cell</text:p></table:table-cell></table:table-row></table:table>`,
       );
       const { records, rows } = await read({}, f);
       expect(records).toEqual([
@@ -632,8 +634,9 @@ describe('sheet.read', () => {
         { a: '', b: '', c: 'x' },
         { a: 'y', b: 'y', c: 'y' },
         { a: '1899-12-30T13:05:00.000Z', b: true, c: 'as written' },
+        { a: 'cell', b: '', c: '' },
       ]);
-      expect(rows).toEqual([2, 3, 1048004, 1048005]);
+      expect(rows).toEqual([2, 3, 1048004, 1048005, 1048006]);
     });
 
     it('a value repeated past the limits is E_SHEET_TOO_LARGE; a hidden first sheet is skipped; not a zip is refused', async () => {

@@ -108,6 +108,10 @@ async function readContent(zip: BoundedZip, shown: string, sheet: string, onRow:
             paragraphs = 0;
             break;
           case 'office:annotation':
+          case 'draw:frame':
+          case 'draw:custom-shape':
+          case 'draw:g':
+            // A comment, or a shape or image anchored to the cell: its text is not the cell's.
             note++;
             break;
           case 'text:p':
@@ -138,6 +142,9 @@ async function readContent(zip: BoundedZip, shown: string, sheet: string, onRow:
             styleName = null;
             break;
           case 'office:annotation':
+          case 'draw:frame':
+          case 'draw:custom-shape':
+          case 'draw:g':
             if (note > 0) note--;
             break;
           case 'table:table-cell':
