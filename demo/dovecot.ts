@@ -172,8 +172,11 @@ userdb {
   return dovecot;
 }
 
-/** A message in RFC 822 form, for `deliver`. */
-export function rfc822(m: { from: string; to: string; subject?: string; text?: string; date?: Date; messageId?: string }): string {
+/**
+ * A message in RFC 822 form, for `deliver`: plain UTF-8 text by default; `contentType` and
+ * `transferEncoding` for other forms (HTML, multipart, quoted-printable…), `text` then being the body as sent.
+ */
+export function rfc822(m: { from: string; to: string; subject?: string; text?: string; date?: Date; messageId?: string; contentType?: string; transferEncoding?: string }): string {
   return [
     `From: ${m.from}`,
     `To: ${m.to}`,
@@ -181,8 +184,8 @@ export function rfc822(m: { from: string; to: string; subject?: string; text?: s
     `Date: ${(m.date ?? new Date()).toUTCString().replace('GMT', '+0000')}`,
     `Message-ID: ${m.messageId ?? `<${Math.random().toString(36).slice(2)}@test>`}`,
     'MIME-Version: 1.0',
-    'Content-Type: text/plain; charset=utf-8',
-    'Content-Transfer-Encoding: 8bit',
+    `Content-Type: ${m.contentType ?? 'text/plain; charset=utf-8'}`,
+    ...(m.contentType?.startsWith('multipart/') ? [] : [`Content-Transfer-Encoding: ${m.transferEncoding ?? '8bit'}`]),
     '',
     m.text ?? '',
     '',

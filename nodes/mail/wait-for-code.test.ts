@@ -161,19 +161,7 @@ describe('mail.wait-for-code (real Dovecot)', () => {
       '<body><!-- template v20240315 --><table><tr><td>Votre code de v=E9rification&nbsp;:</td><td><b>48=',
       '3920</b></td></tr></table><p>=A9 2026</p></body></html>',
     ].join('\r\n');
-    const raw = [
-      `From: ${SENDER}`,
-      `To: ${email}`,
-      'Subject: =?ISO-8859-1?Q?V=E9rifiez_votre_adresse?=',
-      `Date: ${at.toUTCString().replace('GMT', '+0000')}`,
-      `Message-ID: <${Math.random().toString(36).slice(2)}@test>`,
-      'MIME-Version: 1.0',
-      'Content-Type: text/html; charset=iso-8859-1',
-      'Content-Transfer-Encoding: quoted-printable',
-      '',
-      html,
-      '',
-    ].join('\r\n');
+    const raw = rfc822({ from: SENDER, to: email, subject: '=?ISO-8859-1?Q?V=E9rifiez_votre_adresse?=', date: at, contentType: 'text/html; charset=iso-8859-1', transferEncoding: 'quoted-printable', text: html });
     await dovecot.deliver(INBOX.name, raw, { internalDate: at });
     const { result } = await wait({}, { email, codeRequestedAt: ago(20_000).toISOString() });
     expect(result.emit[0].data.code).toBe('483920');
@@ -182,15 +170,7 @@ describe('mail.wait-for-code (real Dovecot)', () => {
   it('a plain part that only says "view it in a browser": the code is read from the HTML part beside it', async () => {
     const email = address();
     const at = ago(1_000);
-    const raw = [
-      `From: ${SENDER}`,
-      `To: ${email}`,
-      'Subject: Confirm your address',
-      `Date: ${at.toUTCString().replace('GMT', '+0000')}`,
-      `Message-ID: <${Math.random().toString(36).slice(2)}@test>`,
-      'MIME-Version: 1.0',
-      'Content-Type: multipart/alternative; boundary="b1"',
-      '',
+    const body = [
       '--b1',
       'Content-Type: text/plain; charset=utf-8',
       '',
@@ -201,8 +181,8 @@ describe('mail.wait-for-code (real Dovecot)', () => {
       '',
       Buffer.from('<html><body><p>Your code is <strong>730215</strong></p></body></html>').toString('base64'),
       '--b1--',
-      '',
     ].join('\r\n');
+    const raw = rfc822({ from: SENDER, to: email, subject: 'Confirm your address', date: at, contentType: 'multipart/alternative; boundary="b1"', text: body });
     await dovecot.deliver(INBOX.name, raw, { internalDate: at });
     const { result } = await wait({}, { email, codeRequestedAt: ago(20_000).toISOString() });
     expect(result.emit[0].data.code).toBe('730215');

@@ -18,9 +18,19 @@ export interface ExactJson {
 
 const LONG_DIGITS = /\d{16}/;
 
-/** Whether `text` may hold an integer too long for a number (a run of 16 digits, in a string or not). */
-export function mayHoldLongIntegers(text: string): boolean {
-  return LONG_DIGITS.test(text);
+/**
+ * Whether JSON bytes may hold an integer too long for a number (a run of 16 ASCII digits, in a string
+ * or not): the bytes scanned as they are, no text made of them (an API body may be 20 MB).
+ */
+export function mayHoldLongIntegers(bytes: Uint8Array): boolean {
+  let run = 0;
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i];
+    if (b >= 48 && b <= 57) {
+      if (++run >= 16) return true;
+    } else run = 0;
+  }
+  return false;
 }
 
 export function parseJsonExact(text: string): ExactJson {

@@ -23,7 +23,7 @@ export function jsonBody(limit: string): RequestHandler[] {
     delete (req as WithRaw)[RAW];
     const charset = /charset\s*=\s*"?([\w-]+)/i.exec(req.headers['content-type'] ?? '')?.[1]?.toLowerCase() ?? 'utf-8';
     // Read as body-parser read it: UTF-8 (the other charsets it takes are rare; those keep its parse).
-    if (raw && (charset === 'utf-8' || charset === 'utf8') && mayHoldLongIntegers(raw.toString('latin1'))) {
+    if (raw && (charset === 'utf-8' || charset === 'utf8') && mayHoldLongIntegers(raw)) {
       req.body = parseJsonExact(raw.toString('utf8')).value;
     }
     next();
