@@ -1,6 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import type { Express } from 'express';
 import { fileURLToPath } from 'node:url';
 import { openConveyor, defaultDataDir, type Conveyor } from './conveyor.ts';
 import { storeChoice } from './store/open-store.ts';
@@ -46,6 +47,8 @@ export interface ServerOptions {
 export interface RunningServer {
   url: string;
   conveyor: Conveyor;
+  /** The Express app (its routes: `app.router.listRoutes()`; tests probe every one). */
+  app: Express;
   close(): Promise<void>;
 }
 
@@ -113,6 +116,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   return {
     url,
     conveyor,
+    app,
     close() {
       closing ??= (async () => {
         http.closeAllConnections();

@@ -86,13 +86,16 @@ export function lostIn(record: unknown): LostMark | null {
   return { at: l.at, reason: l.reason, movedTo: typeof l.movedTo === 'string' ? l.movedTo : null };
 }
 
+const ABSENT = new Set(['ENOENT', 'ENAMETOOLONG', 'ENOTDIR']);
+
 /** The record at `recordFile`: absent (null), or parsed (unreadable when its JSON is broken). */
 export async function readRecord(recordFile: string): Promise<{ value: Record<string, unknown> } | { unreadable: true } | null> {
   let text: string;
   try {
     text = await fsp.readFile(recordFile, 'utf8');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    // A name too long for the file system, or under a file instead of a folder, names nothing there.
+    if (ABSENT.has((err as NodeJS.ErrnoException).code ?? '')) return null;
     throw err;
   }
   try {
