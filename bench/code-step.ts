@@ -13,10 +13,10 @@
 //             (not measured): the records meet a worker started anew, as after a Stop, a record's
 //             time limit, or a minute idle (wasm-module.ts)
 //   steady, noop-steady
-//             as `code` and `noop`, after a run of WARMUP records through the same flow, engine
-//             and store (not measured): the cost of a record once the process is warm (compiled
-//             code, a started sandbox), as in a studio that has run flows; Node-RED's
-//             `function-steady` case (bench/node-red/nr-case.cjs) warms up the same way
+//             as `code` and `noop`, after WARMUP_RUNS runs of WARMUP records through the same
+//             flow, engine and store (not measured): the cost of a record once the process is warm
+//             (compiled code, a started sandbox), as in a studio that has run flows; Node-RED's
+//             `function-steady` case (bench/node-red/nr-case.cjs) warms up on as many messages
 // CPU time is the process's user + system time (every thread: the sandbox's workers too) from the
 // first record to the last, as in bench/engine-chain.ts. Prints one JSON line.
 //   node --import tsx bench/code-step.ts <records> <code|noop|sandbox|warm>
@@ -33,6 +33,7 @@ const records = Number(process.argv[2] ?? 5000);
 const kind = (process.argv[3] ?? 'code') as 'code' | 'noop' | 'sandbox' | 'warm' | 'restarted' | 'steady' | 'noop-steady';
 /** Records of the run before the measured one, in the steady cases. */
 const WARMUP = 1000;
+const WARMUP_RUNS = Number(process.env.BENCH_WARMUP_RUNS ?? 5);
 const steady = kind === 'steady' || kind === 'noop-steady';
 const noop = kind === 'noop' || kind === 'noop-steady';
 const CONCURRENCY = 64;
@@ -71,7 +72,12 @@ function flow(): FlowDocument {
 async function throughEngine(dir: string): Promise<unknown> {
   const store = await openSqlJsStore(path.join(dir, 'store'));
   const engine = new Engine({ store, registry: createRegistry(), dataDir: dir });
-  if (steady) {
+  // Warm-up runs: WARMUP_RUNS of them, because V8 throws away the optimized code of the walk when
+  // the second run starts (the run's objects differ from the first's: "code dependencies" under
+  // --trace-deopt) and compiles it again: a run measured second carried 40–70 optimizing compiles
+// (300–650 ms of compile jobs, --trace-opt), after 5 runs about 20 (80–110 ms). Node-RED's case
+// warms up on as many messages (bench/node-red/nr-case.cjs).
+  for (let i = 0; steady && i < WARMUP_RUNS; i++) {
     const warm = await engine.startRun(flow(), { input: { records: input.slice(0, WARMUP) } });
     const done = await engine.waitForRun(warm.id);
     if (done.counts.success !== Math.min(WARMUP, records)) throw new Error(`warm-up: ${JSON.stringify(done.counts)}`);

@@ -1,8 +1,8 @@
 // One Node-RED benchmark case in its own process (so CPU time and peak RSS are its own): Node-RED
 // embedded (RED.init / RED.start, no editor, no HTTP), a flow read from a flows file, N messages.
 //   node nr-case.cjs <function-chain|change-chain|jsonata-chain|function|function-steady> <messages>
-// function-steady: as function, after WARMUP messages went through the same flow (not measured),
-// as Conveyor's steady code-step cases warm up (bench/code-step.ts).
+// function-steady: as function, after WARMUP messages went through the same flow (not measured):
+// as many as Conveyor's steady code-step cases walk in their warm-up runs (bench/code-step.ts).
 // A function node emits the N messages (as Conveyor's run creates its N records) and the last node
 // calls `done` from the global context; CPU time (user + system, every thread of the process) and
 // wall time are measured from the first message to the last. Prints one JSON line.
@@ -16,7 +16,8 @@ const RED = require(require.resolve('node-red', { paths: [NR_DIR] }));
 const [caseName, count] = [process.argv[2], Number(process.argv[3] ?? 10000)];
 const steady = caseName === 'function-steady';
 const kind = steady ? 'function' : caseName;
-const WARMUP = 1000;
+/** bench/code-step.ts's warm-up: WARMUP_RUNS runs of 1,000 records. */
+const WARMUP = 1000 * Number(process.env.BENCH_WARMUP_RUNS ?? 5);
 const CHAIN = 10;
 
 /** The work of step i, as Conveyor's 10-step chain does it: f_i = n * i + $length(name). */
