@@ -376,6 +376,13 @@ describe('sheet.read', () => {
       ]);
     });
 
+    it('dates of January and February 1900 read as Excel shows them; its 1900-02-29 (serial 60, no real day) stays the number 60', async () => {
+      const f = await writeXlsx(file('1900.xlsx'), { S: [['jan1', 'feb28', 'feb29', 'mar1'], [1, 59, 60, 61]] }, (wb) => {
+        for (const c of ['A2', 'B2', 'C2', 'D2']) wb.getWorksheet('S')!.getCell(c).numFmt = 'yyyy-mm-dd';
+      });
+      expect((await read({}, f)).records).toEqual([{ jan1: '1900-01-01', feb28: '1900-02-28', feb29: 60, mar1: '1900-03-01' }]);
+    });
+
     it('a CSV row with more values than the header has columns (a "," without quotes) is rejected, never shifted into the wrong fields', async () => {
       const f = writeCsv(file('shifted.csv'), 'name,email,city\nAda,ada@example.com,London\nSmith, John,john@example.com,Leeds\nGrace,grace@example.com,\n');
       const { records, rejects, rows } = await read({}, f);
@@ -625,6 +632,8 @@ describe('sheet.read', () => {
           `<table:table-row table:number-rows-repeated="1048000"><table:table-cell table:number-columns-repeated="16384"/></table:table-row>` +
           `<table:table-row>${str('y', ' table:number-columns-repeated="3"')}</table:table-row>` +
           `<table:table-row><table:table-cell office:value-type="time" office:time-value="PT13H05M00S"/><table:table-cell office:value-type="boolean" office:boolean-value="true"/>${str('t', ' office:string-value="as written"')}</table:table-row>` +
+          // A duration past a day: LibreOffice's day count, not Excel's (no 1900-02-29 correction).
+          `<table:table-row><table:table-cell office:value-type="time" office:time-value="PT36H"/><table:table-cell office:value-type="date" office:date-value="1900-01-01"/></table:table-row>` +
           // A shape anchored to a cell, with its own text: not the cell's.
           `<table:table-row><table:table-cell office:value-type="string"><draw:frame><draw:text-box><text:p>shape text</text:p></draw:text-box></draw:frame><text:p>cell</text:p></table:table-cell></table:table-row></table:table>`,
       );
@@ -634,9 +643,10 @@ describe('sheet.read', () => {
         { a: '', b: '', c: 'x' },
         { a: 'y', b: 'y', c: 'y' },
         { a: '1899-12-30T13:05:00.000Z', b: true, c: 'as written' },
+        { a: '1899-12-31T12:00:00.000Z', b: '1900-01-01', c: '' },
         { a: 'cell', b: '', c: '' },
       ]);
-      expect(rows).toEqual([2, 3, 1048004, 1048005, 1048006]);
+      expect(rows).toEqual([2, 3, 1048004, 1048005, 1048006, 1048007]);
     });
 
     it('a value repeated past the limits is E_SHEET_TOO_LARGE; a hidden first sheet is skipped; not a zip is refused', async () => {

@@ -16,7 +16,7 @@
 import { NodeError } from '../../../server/contract/node-error.ts';
 import type { Json } from '../../sdk/types.ts';
 import { BoundedZip } from './bounded-zip.ts';
-import { dateToIso, excelSerialToDate } from './cell-value.ts';
+import { dateToIso, daysToDate } from './cell-value.ts';
 import { DEFAULT_SHEET_LIMITS, limitExceeded, type SheetLimits } from './limits.ts';
 import { aborted, type RowSink } from './sheet-file.ts';
 import { parseSax, type XmlTag } from './xml-events.ts';
@@ -226,10 +226,13 @@ function isoDate(value: string | undefined): Json {
   return Number.isNaN(d.getTime()) ? value : dateToIso(d);
 }
 
-/** `PT13H05M00S` (a time of day, or a duration) as an .xlsx time cell reads: days after 1899-12-30. */
+/**
+ * `PT13H05M00S` (a time of day, or a duration) as an .xlsx time cell reads: days after 1899-12-30.
+ * LibreOffice's day count has no 1900-02-29, so Excel's correction for it does not apply (PT36H is 1899-12-31).
+ */
 function isoTime(value: string | undefined): Json {
   const m = /^(-)?P(?:(\d+)D)?T?(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?$/.exec(value ?? '');
   if (!m) return value ?? null;
   const seconds = (Number(m[2] ?? 0) * 24 + Number(m[3] ?? 0)) * 3600 + Number(m[4] ?? 0) * 60 + Number(m[5] ?? 0);
-  return dateToIso(excelSerialToDate((m[1] ? -1 : 1) * (seconds / 86_400)));
+  return dateToIso(daysToDate((m[1] ? -1 : 1) * (seconds / 86_400)));
 }
