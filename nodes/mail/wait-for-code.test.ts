@@ -188,6 +188,33 @@ describe('mail.wait-for-code (real Dovecot)', () => {
     expect(result.emit[0].data.code).toBe('730215');
   });
 
+  it('a code laid out a digit per table cell (and spaced out in the plain part) is the code, not the footer\'s year after it', async () => {
+    const email = address();
+    const at = ago(1_000);
+    const cells = [6, 0, 4, 1, 7, 3].map((d) => `<td style="border:1px solid #ccc;padding:8px">${d}</td>`).join('\r\n');
+    const body = [
+      '--b2',
+      'Content-Type: text/plain; charset=utf-8',
+      '',
+      'Your verification code:',
+      '6 0 4 1 7 3',
+      '(c) 2026 Shop Ltd',
+      '--b2',
+      'Content-Type: text/html; charset=utf-8',
+      '',
+      `<html><body><p>Your verification code:</p><table><tr>\r\n${cells}\r\n</tr></table><p>&copy; 2026 Shop Ltd</p></body></html>`,
+      '--b2--',
+    ].join('\r\n');
+    await dovecot.deliver(INBOX.name, rfc822({ from: SENDER, to: email, subject: 'Your code', date: at, contentType: 'multipart/alternative; boundary="b2"', text: body }), { internalDate: at });
+    const { result } = await wait({}, { email, codeRequestedAt: ago(20_000).toISOString() });
+    expect(result.emit[0].data.code).toBe('604173');
+    // HTML only: the same.
+    const other = address();
+    const html = body.split('--b2')[2].split('\r\n\r\n')[1];
+    await dovecot.deliver(INBOX.name, rfc822({ from: SENDER, to: other, subject: 'Your code', date: at, contentType: 'text/html; charset=utf-8', text: html }), { internalDate: at });
+    expect((await wait({}, { email: other, codeRequestedAt: ago(20_000).toISOString() })).result.emit[0].data.code).toBe('604173');
+  });
+
   it('uses a custom pattern, the subject too, and the chosen field', async () => {
     const email = address();
     await mail(email, 'See the subject.', ago(1_000), SENDER, 'Your login code: XK4P9Q');

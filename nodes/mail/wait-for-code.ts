@@ -10,6 +10,7 @@ import { LinearRegExp } from '../../server/contract/expression/linear-regex.ts';
 import { imapError, mailCredential, openImap, type MailServer } from './lib/connect.ts';
 import { arrivedAfter, readMark, type MailMark } from './lib/mark.ts';
 import { htmlToText } from './lib/html-text.ts';
+import { joinSpacedDigits } from './lib/spaced-code.ts';
 
 /** The keyword set on a message whose code was used, so no later run picks it again. */
 export const USED_KEYWORD = '$ConveyorUsed';
@@ -343,6 +344,7 @@ function textParts(m: FetchMessageObject): { plain: MessageStructureObject[]; ht
 /**
  * The text of `parts` (imapflow decodes the transfer encoding and converts the charset to UTF-8);
  * HTML as a mail program shows it (html-text.ts). `isHtml` false: each part by its own type.
+ * A code written digit by digit reads whole in both (spaced-code.ts).
  */
 async function partsText(client: ImapFlow, m: FetchMessageObject, parts: MessageStructureObject[], isHtml: boolean): Promise<string> {
   let text = '';
@@ -352,7 +354,7 @@ async function partsText(client: ImapFlow, m: FetchMessageObject, parts: Message
     const chunks: Buffer[] = [];
     for await (const chunk of dl.content) chunks.push(Buffer.from(chunk as Buffer));
     const body = Buffer.concat(chunks).toString('utf8');
-    text += `${isHtml || part.type === 'text/html' ? htmlToText(body) : body}\n`;
+    text += `${isHtml || part.type === 'text/html' ? htmlToText(body) : joinSpacedDigits(body, 'line')}\n`;
   }
   return text;
 }

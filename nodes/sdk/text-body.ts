@@ -9,9 +9,22 @@
 /** The body's text (`contentType`: the answer's Content-Type header, if any). */
 export function bodyText(bytes: Uint8Array, contentType: string | null): string {
   const { encoding, bom } = bodyEncoding(bytes, contentType);
+  return decodeWhole(bytes.subarray(bom), encoding);
+}
+
+/**
+ * All of `bytes` as text in `encoding` (a TextDecoder name). `fatal`: a byte that is not text in it
+ * throws (TypeError) instead of becoming U+FFFD.
+ */
+export function decodeWhole(bytes: Uint8Array, encoding: string, fatal = false): string {
   // `stream: true` then a final call: Node 20 decodes Windows-1252 as Latin-1 in one call (0x80–0x9F).
-  const decoder = new TextDecoder(encoding, { ignoreBOM: true });
-  return decoder.decode(bytes.subarray(bom), { stream: true }) + decoder.decode();
+  const decoder = new TextDecoder(encoding, { ignoreBOM: true, fatal });
+  return decoder.decode(bytes, { stream: true }) + decoder.decode();
+}
+
+/** The `charset` a Content-Type names, as written (quotes taken off), if it names one. */
+export function declaredCharset(contentType: string | null | undefined): string | undefined {
+  return /;\s*charset\s*=\s*"?([^";\s]+)"?/i.exec(contentType ?? '')?.[1];
 }
 
 /** The encoding a body is in, as TextDecoder names it, and the length of its byte-order mark. */
@@ -19,20 +32,20 @@ export function bodyEncoding(bytes: Uint8Array, contentType: string | null): { e
   if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) return { encoding: 'utf-8', bom: 3 };
   if (bytes[0] === 0xff && bytes[1] === 0xfe) return { encoding: 'utf-16le', bom: 2 };
   if (bytes[0] === 0xfe && bytes[1] === 0xff) return { encoding: 'utf-16be', bom: 2 };
-  const declared = /;\s*charset\s*=\s*"?([^";\s]+)"?/i.exec(contentType ?? '')?.[1];
-  const known = declared && supported(declared);
+  const declared = declaredCharset(contentType);
+  const known = declared && encodingNamed(declared);
   if (known) return { encoding: known, bom: 0 };
   if (/^\s*(?:text\/html|application\/xhtml\+xml)\b/i.test(contentType ?? '')) {
     const head = new TextDecoder('windows-1252').decode(bytes.subarray(0, 1024), { stream: true });
     const meta = /<meta[^>]+charset\s*=\s*["']?([\w.:-]+)/i.exec(head)?.[1];
-    const found = meta && supported(meta);
+    const found = meta && encodingNamed(meta);
     if (found) return { encoding: found === 'utf-16le' || found === 'utf-16be' ? 'utf-8' : found, bom: 0 };
   }
   return { encoding: 'utf-8', bom: 0 };
 }
 
 /** The encoding TextDecoder knows `label` as (its WHATWG name), or null. */
-function supported(label: string): string | null {
+export function encodingNamed(label: string): string | null {
   try {
     return new TextDecoder(label.trim()).encoding;
   } catch {

@@ -376,6 +376,13 @@ describe('sheet.read', () => {
       ]);
     });
 
+    it('dates of January and February 1900 read as Excel shows them; its 1900-02-29 (serial 60, no real day) stays the number 60', async () => {
+      const f = await writeXlsx(file('1900.xlsx'), { S: [['jan1', 'feb28', 'feb29', 'mar1'], [1, 59, 60, 61]] }, (wb) => {
+        for (const c of ['A2', 'B2', 'C2', 'D2']) wb.getWorksheet('S')!.getCell(c).numFmt = 'yyyy-mm-dd';
+      });
+      expect((await read({}, f)).records).toEqual([{ jan1: '1900-01-01', feb28: '1900-02-28', feb29: 60, mar1: '1900-03-01' }]);
+    });
+
     it('a CSV row with more values than the header has columns (a "," without quotes) is rejected, never shifted into the wrong fields', async () => {
       const f = writeCsv(file('shifted.csv'), 'name,email,city\nAda,ada@example.com,London\nSmith, John,john@example.com,Leeds\nGrace,grace@example.com,\n');
       const { records, rejects, rows } = await read({}, f);
@@ -582,7 +589,7 @@ describe('sheet.read', () => {
     /** An .ods whose content.xml holds `tables` (raw table:table XML) after `styles` (raw automatic styles). */
     function rawOds(name: string, tables: string, styles = ''): string {
       const ns =
-        'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:draw="urn:oasis:names:tc:opendocument:xmlns:drawing:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" xmlns:style="urn:oasis:names:tc:opendocument:xmlns:style:1.0"';
+        'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:draw="urn:oasis:names:tc:opendocument:xmlns:drawing:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" xmlns:style="urn:oasis:names:tc:opendocument:xmlns:style:1.0" xmlns:number="urn:oasis:names:tc:opendocument:xmlns:datastyle:1.0" xmlns:calcext="urn:org:documentfoundation:names:experimental:calc:xmlns:calcext:1.0"';
       writeFileSync(
         file(name),
         zipOf([
@@ -602,8 +609,8 @@ describe('sheet.read', () => {
         born: '1815-12-10',
         at: '2024-03-01T13:05:00.000Z',
         share: 0.25,
-        // LibreOffice keeps an .xlsx boolean as the formula =TRUE(), a number.
-        active: 1,
+        // LibreOffice keeps an .xlsx boolean as the formula =TRUE(), the number 1 shown TRUE.
+        active: true,
         total: 1,
         zip: '00712',
         text: 'line one\nline  two',
@@ -625,6 +632,8 @@ describe('sheet.read', () => {
           `<table:table-row table:number-rows-repeated="1048000"><table:table-cell table:number-columns-repeated="16384"/></table:table-row>` +
           `<table:table-row>${str('y', ' table:number-columns-repeated="3"')}</table:table-row>` +
           `<table:table-row><table:table-cell office:value-type="time" office:time-value="PT13H05M00S"/><table:table-cell office:value-type="boolean" office:boolean-value="true"/>${str('t', ' office:string-value="as written"')}</table:table-row>` +
+          // A duration past a day: LibreOffice's day count, not Excel's (no 1900-02-29 correction).
+          `<table:table-row><table:table-cell office:value-type="time" office:time-value="PT36H"/><table:table-cell office:value-type="date" office:date-value="1900-01-01"/></table:table-row>` +
           // A shape anchored to a cell, with its own text: not the cell's.
           `<table:table-row><table:table-cell office:value-type="string"><draw:frame><draw:text-box><text:p>shape text</text:p></draw:text-box></draw:frame><text:p>cell</text:p></table:table-cell></table:table-row></table:table>`,
       );
@@ -634,9 +643,41 @@ describe('sheet.read', () => {
         { a: '', b: '', c: 'x' },
         { a: 'y', b: 'y', c: 'y' },
         { a: '1899-12-30T13:05:00.000Z', b: true, c: 'as written' },
+        { a: '1899-12-31T12:00:00.000Z', b: '1900-01-01', c: '' },
         { a: 'cell', b: '', c: '' },
       ]);
-      expect(rows).toEqual([2, 3, 1048004, 1048005, 1048006]);
+      expect(rows).toEqual([2, 3, 1048004, 1048005, 1048006, 1048007]);
+    });
+
+    it('booleans read true/false, not 1/0: boolean cells, numbers with a boolean format (the cell\'s, its row\'s or column\'s), =TRUE() and formulas shown TRUE/FALSE', async () => {
+      const num = (v: number, attrs = '', shown = String(v)) => `<table:table-cell office:value-type="float" office:value="${v}"${attrs}><text:p>${shown}</text:p></table:table-cell>`;
+      const bool = (v: string) => `<table:table-cell office:value-type="boolean" office:boolean-value="${v}"><text:p>x</text:p></table:table-cell>`;
+      const f = rawOds(
+        'booleans.ods',
+        '<table:table table:name="S"><table:table-column table:default-cell-style-name="Default" table:number-columns-repeated="3"/><table:table-column table:default-cell-style-name="ceB"/>' +
+          `<table:table-row>${['a', 'b', 'c', 'd'].map((n) => str(n)).join('')}</table:table-row>` +
+          // office:boolean-value is xsd:boolean: "1" and "0" too.
+          `<table:table-row>${bool('true')}${bool('false')}${bool('1')}${bool('0')}</table:table-row>` +
+          // A number with a boolean data style (directly, through a parent style), LibreOffice's calcext note; column D's default style is boolean.
+          `<table:table-row>${num(1, ' table:style-name="ceB"', 'TRUE')}${num(0, ' table:style-name="ceChild"', 'FALSE')}${num(1, ' calcext:value-type="boolean"', 'TRUE')}${num(0, '', 'FALSE')}</table:table-row>` +
+          // How LibreOffice keeps an .xlsx boolean (no style: its format comes from the formula), in any language; a comparison shown TRUE.
+          `<table:table-row>${num(1, ' table:formula="of:=TRUE()"', 'TRUE')}${num(0, ' table:formula="of:=FALSE()"', 'FALSCH')}${num(1, ' table:formula="of:=[.A1]&gt;0"', 'TRUE')}${num(0, ' table:formula="oooc:=FALSE()"', 'FALSE')}</table:table-row>` +
+          // A row whose default cell style is boolean.
+          `<table:table-row table:default-cell-style-name="ceB">${num(1, '', 'TRUE')}</table:table-row>` +
+          // Numbers that are numbers: a number format, a formula shown as its number, the same number outside column D.
+          `<table:table-row>${num(1, ' table:style-name="ceN"')}${num(1, ' table:formula="of:=1*1"')}${num(0)}${num(2, ' table:style-name="ceN"')}</table:table-row></table:table>`,
+        '<number:boolean-style style:name="N99"><number:boolean/></number:boolean-style><number:number-style style:name="N2"><number:number number:decimal-places="2"/></number:number-style>' +
+          '<style:style style:name="ceB" style:family="table-cell" style:parent-style-name="Default" style:data-style-name="N99"/>' +
+          '<style:style style:name="ceChild" style:family="table-cell" style:parent-style-name="ceB"/>' +
+          '<style:style style:name="ceN" style:family="table-cell" style:parent-style-name="Default" style:data-style-name="N2"/>',
+      );
+      expect((await read({}, f)).records).toEqual([
+        { a: true, b: false, c: true, d: false },
+        { a: true, b: false, c: true, d: false },
+        { a: true, b: false, c: true, d: false },
+        { a: true, b: '', c: '', d: '' },
+        { a: 1, b: 1, c: 0, d: 2 },
+      ]);
     });
 
     it('a value repeated past the limits is E_SHEET_TOO_LARGE; a hidden first sheet is skipped; not a zip is refused', async () => {

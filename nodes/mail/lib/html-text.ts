@@ -6,8 +6,11 @@
  * 20261206" above the body was read as the code. Block and table tags become spaces (a code in its
  * own cell stays a word of its own), inline ones nothing (a code styled digit by digit reads whole); entities are decoded as a browser does (`entities`, every HTML name), and
  * zero-width characters, which split nothing a reader sees, are dropped (123&#8203;456 reads 123456).
+ * A code laid out a digit per cell or box (`<td>4</td><td>8</td>…`) is joined (spaced-code.ts),
+ * within a table row, paragraph or line: what stands side by side on the screen.
  */
 import { createRequire } from 'node:module';
+import { joinSpacedDigits } from './spaced-code.ts';
 
 const require = createRequire(import.meta.url);
 /**
@@ -22,6 +25,14 @@ const HIDDEN = /<!--[\s\S]*?(?:-->|$)|<head\b[\s\S]*?(?:<\/head\s*>|$)|<(script|
 /** Inline elements: a mail program shows their text run on with what is around them (`<b>48</b><b>39</b>` reads 4839). */
 const INLINE = /<\/?(?:a|abbr|b|bdi|bdo|big|cite|code|data|dfn|em|font|i|kbd|mark|q|s|samp|small|span|strike|strong|sub|sup|time|tt|u|var|wbr)\b[^>]*>/gi;
 
+/** Tags that end a line on the screen (rows, paragraphs, list items, line breaks): the digits of a code never stand across them. */
+const LINE_END = /<\/?(?:address|blockquote|br|caption|dd|dl|dt|h[1-6]|hr|li|ol|p|pre|table|tbody|tfoot|thead|tr|ul)\b[^>]*>/gi;
+
 export function htmlToText(html: string): string {
-  return decodeHTML(html.replace(HIDDEN, ' ').replace(INLINE, '').replace(/<[^>]*>/g, ' ')).replace(/[\u200b\u200c\u200d\u2060\ufeff\u00ad]/g, '');
+  return html
+    .replace(HIDDEN, ' ')
+    .replace(INLINE, '')
+    .split(LINE_END)
+    .map((line) => joinSpacedDigits(decodeHTML(line.replace(/<[^>]*>/g, ' ')).replace(/[\u200b\u200c\u200d\u2060\ufeff\u00ad]/g, ''), 'any'))
+    .join(' ');
 }

@@ -35,9 +35,27 @@ describe('cellToJson', () => {
   });
 
   it('Excel serial dates, both date systems', () => {
-    expect(excelSerialToDate(45352).toISOString()).toBe('2024-03-01T00:00:00.000Z');
-    expect(excelSerialToDate(45352.5).toISOString()).toBe('2024-03-01T12:00:00.000Z');
-    expect(excelSerialToDate(43890, true).toISOString()).toBe('2024-03-01T00:00:00.000Z');
+    expect(excelSerialToDate(45352)?.toISOString()).toBe('2024-03-01T00:00:00.000Z');
+    expect(excelSerialToDate(45352.5)?.toISOString()).toBe('2024-03-01T12:00:00.000Z');
+    expect(excelSerialToDate(43890, true)?.toISOString()).toBe('2024-03-01T00:00:00.000Z');
+  });
+
+  it('January and February 1900 read as Excel shows them; its 1900-02-29 (serial 60) stays the number stored', () => {
+    const shown = (serial: number, date1904 = false) => cellToJson(serial, 'yyyy-mm-dd', date1904);
+    // Excel counts a 1900-02-29 that never was: the serials before it are not a day early.
+    expect([1, 2, 31, 32, 59].map((s) => shown(s))).toEqual(['1900-01-01', '1900-01-02', '1900-01-31', '1900-02-01', '1900-02-28']);
+    expect(shown(59.75)).toBe('1900-02-28T18:00:00.000Z');
+    expect(shown(1.5)).toBe('1900-01-01T12:00:00.000Z');
+    // No real day stands for serial 60: another day would be a silent change.
+    expect(shown(60)).toBe(60);
+    expect(shown(60.5)).toBe(60.5);
+    expect(cellToJson({ formula: 'DATE(1900,2,29)', result: 60 }, 'd/m/yyyy')).toBe(60);
+    expect(excelSerialToDate(60)).toBeNull();
+    // From 1900-03-01 on, as before; a time with no date is on 1899-12-30.
+    expect([61, 366, 45352].map((s) => shown(s))).toEqual(['1900-03-01', '1900-12-31', '2024-03-01']);
+    expect(cellToJson(0.5, 'hh:mm')).toBe('1899-12-30T12:00:00.000Z');
+    // The 1904 date system has no such day: 1904 is a leap year, its serial 59 is 1904-02-29.
+    expect([0, 1, 59, 60].map((s) => shown(s, true))).toEqual(['1904-01-01', '1904-01-02', '1904-02-29', '1904-03-01']);
   });
 
   it('isDateFormat tells date formats from number formats', () => {

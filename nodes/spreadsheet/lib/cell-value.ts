@@ -4,7 +4,8 @@ import type { Json } from '../../sdk/types.ts';
  * Turns what a spreadsheet cell holds into plain JSON, the way the operator sees the cell:
  * text stays text, numbers stay numbers, booleans stay booleans, rich text becomes its plain
  * text, a hyperlink its text, a formula its last computed result, an error its code (#N/A),
- * a date an ISO 8601 text ("2024-03-01" at midnight, "2024-03-01T13:05:00.000Z" otherwise).
+ * a date an ISO 8601 text ("2024-03-01" at midnight, "2024-03-01T13:05:00.000Z" otherwise) — but
+ * Excel's 1900-02-29, a day that never was, stays the number it is stored as (60).
  * An empty cell becomes "" (like an empty CSV value).
  *
  * `numFmt` is the cell's number format: a formula whose number result is shown as a date
@@ -15,7 +16,10 @@ export function cellToJson(value: unknown, numFmt?: string, date1904 = false): J
   if (typeof value === 'string') return value;
   if (typeof value === 'number') {
     if (!Number.isFinite(value)) return '';
-    return numFmt && isDateFormat(numFmt) ? dateToIso(excelSerialToDate(value, date1904)) : value;
+    if (!numFmt || !isDateFormat(numFmt)) return value;
+    // Excel's 1900-02-29 (serial 60) is no day: the number as stored, not a day next to it.
+    const date = excelSerialToDate(value, date1904);
+    return date ? dateToIso(date) : value;
   }
   if (typeof value === 'boolean') return value;
   if (value instanceof Date) return dateToIso(value);
@@ -46,10 +50,22 @@ export function dateToIso(date: Date): string {
   return iso.endsWith('T00:00:00.000Z') ? iso.slice(0, 10) : iso;
 }
 
-/** Excel stores dates as days since 1899-12-30 (or 1904-01-01), read here as UTC wall-clock time. */
-export function excelSerialToDate(serial: number, date1904 = false): Date {
-  const days = serial - 25569 + (date1904 ? 1462 : 0);
-  return new Date(Math.round(days * 86_400_000));
+/** Days since 1899-12-30 (LibreOffice's day count, and Excel's from 1900-03-01 on), read as UTC wall-clock time. */
+export function daysToDate(days: number): Date {
+  return new Date(Math.round((days - 25569) * 86_400_000));
+}
+
+/**
+ * Excel stores dates as serial days (or days since 1904-01-01 in the 1904 date system). The 1900
+ * system counts a 1900-02-29 that never was (serial 60, kept from Lotus 1-2-3 for compatibility), so
+ * serials 1-59 (1900-01-01..1900-02-28) are one day behind a true count from 1899-12-30: read
+ * plainly they were a day early. Serial 60 is that non-existent day: null, no real date stands for
+ * it (the caller keeps the number). Below 1 is a time of day with no date: 1899-12-30, as usual.
+ */
+export function excelSerialToDate(serial: number, date1904 = false): Date | null {
+  if (date1904) return daysToDate(serial + 1462);
+  if (serial >= 60 && serial < 61) return null;
+  return daysToDate(serial >= 1 && serial < 60 ? serial + 1 : serial);
 }
 
 /** True when a number format shows a date or a time (d, m, y, h, s outside quotes and [brackets]). */

@@ -9,15 +9,16 @@
  * to the sheet's end (LibreOffice: 1,048,576 rows, 1,024 columns): repeats of nothing are counted,
  * never made; repeats of a value are made, within the limits. A cell's value: a number (float,
  * percentage, currency), a date (`2024-03-01`, or `…T13:05:00.000Z` with a time), a time of day
- * (as an .xlsx time: `1899-12-30T13:05:00.000Z`), a boolean, or text — its paragraphs joined by line
- * breaks, `text:s` spaces and tabs kept, comments (office:annotation) left out. A formula gives its
- * result. Hidden sheets (a table style with `table:display="false"`) are skipped when no sheet is named.
+ * (as an .xlsx time: `1899-12-30T13:05:00.000Z`), a boolean (also a number the sheet shows as
+ * TRUE/FALSE: ods-booleans.ts), or text — its paragraphs joined by line breaks, `text:s` spaces and
+ * tabs kept, comments (office:annotation) left out. A formula gives its result. Hidden sheets (a table style with `table:display="false"`) are skipped when no sheet is named.
  */
 import { NodeError } from '../../../server/contract/node-error.ts';
 import type { Json } from '../../sdk/types.ts';
 import { BoundedZip } from './bounded-zip.ts';
-import { dateToIso, excelSerialToDate } from './cell-value.ts';
+import { dateToIso, daysToDate } from './cell-value.ts';
 import { DEFAULT_SHEET_LIMITS, limitExceeded, type SheetLimits } from './limits.ts';
+import { OdsBooleans, odsBoolean } from './ods-booleans.ts';
 import { aborted, type RowSink } from './sheet-file.ts';
 import { parseSax, type XmlTag } from './xml-events.ts';
 
@@ -55,10 +56,12 @@ async function readContent(zip: BoundedZip, shown: string, sheet: string, onRow:
   let rowNumber = 0;
   let row: Json[] | null = null;
   let rowRepeat = 1;
+  let rowStyle: string | undefined;
   let filled = false;
   let col = 0;
-  // The cell being read.
-  let cell: { value: Json; text: boolean; repeat: number } | null = null;
+  const booleans = new OdsBooleans(limits.maxColumns);
+  // The cell being read (`attributes` while its value may yet turn out a boolean).
+  let cell: { value: Json; text: boolean; repeat: number; attributes: Record<string, string> } | null = null;
   let text = '';
   let paragraphs = 0;
   /** Inside an annotation (a comment): its text is not the cell's. */
@@ -71,6 +74,7 @@ async function readContent(zip: BoundedZip, shown: string, sheet: string, onRow:
       if (eventType === 'opentag') {
         const tag = value as XmlTag;
         const a = tag.attributes;
+        booleans.onTag(tag);
         switch (tag.name) {
           case 'style:style':
             styleName = a['style:family'] === 'table' ? (a['style:name'] ?? null) : null;
@@ -92,6 +96,7 @@ async function readContent(zip: BoundedZip, shown: string, sheet: string, onRow:
             if (!table?.read) break;
             row = [];
             rowRepeat = count(a['table:number-rows-repeated']);
+            rowStyle = a['table:default-cell-style-name'];
             filled = false;
             col = 0;
             break;
@@ -102,7 +107,7 @@ async function readContent(zip: BoundedZip, shown: string, sheet: string, onRow:
               // A formula's error (#DIV/0!) is written as a number 0 with the error as its text.
               const error = a['calcext:value-type'] === 'error';
               const textual = error || (a['office:value-type'] === 'string' && a['office:string-value'] === undefined);
-              cell = { value: error ? null : cellValue(a), text: textual, repeat: count(a['table:number-columns-repeated']) };
+              cell = { value: error ? null : cellValue(a), text: textual, repeat: count(a['table:number-columns-repeated']), attributes: a };
             }
             text = '';
             paragraphs = 0;
@@ -153,6 +158,7 @@ async function readContent(zip: BoundedZip, shown: string, sheet: string, onRow:
               let v = cell.value;
               // Text cells (and cells whose type says nothing of their value) are what their paragraphs say.
               if (cell.text || (v === null && text !== '')) v = text;
+              else if (typeof v === 'number' && booleans.showsBoolean(v, cell.attributes, rowStyle, col, text)) v = v !== 0;
               if (v !== null && v !== '') {
                 if (col + cell.repeat > limits.maxColumns) throw limitExceeded(shown, 'maxColumns', col + cell.repeat, limits, `row ${rowNumber + 1}`);
                 for (let k = 0; k < cell.repeat; k++) row[col + k] = v;
@@ -210,7 +216,8 @@ function cellValue(a: Record<string, string>): Json {
     case 'time':
       return isoTime(a['office:time-value']);
     case 'boolean':
-      return a['office:boolean-value'] === 'true';
+      // "1" is true too (xsd:boolean): it read false.
+      return odsBoolean(a['office:boolean-value']);
     case 'string':
       return a['office:string-value'] ?? null;
     default:
@@ -226,10 +233,13 @@ function isoDate(value: string | undefined): Json {
   return Number.isNaN(d.getTime()) ? value : dateToIso(d);
 }
 
-/** `PT13H05M00S` (a time of day, or a duration) as an .xlsx time cell reads: days after 1899-12-30. */
+/**
+ * `PT13H05M00S` (a time of day, or a duration) as an .xlsx time cell reads: days after 1899-12-30.
+ * LibreOffice's day count has no 1900-02-29, so Excel's correction for it does not apply (PT36H is 1899-12-31).
+ */
 function isoTime(value: string | undefined): Json {
   const m = /^(-)?P(?:(\d+)D)?T?(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?$/.exec(value ?? '');
   if (!m) return value ?? null;
   const seconds = (Number(m[2] ?? 0) * 24 + Number(m[3] ?? 0)) * 3600 + Number(m[4] ?? 0) * 60 + Number(m[5] ?? 0);
-  return dateToIso(excelSerialToDate((m[1] ? -1 : 1) * (seconds / 86_400)));
+  return dateToIso(daysToDate((m[1] ? -1 : 1) * (seconds / 86_400)));
 }

@@ -219,6 +219,18 @@ describe('POST /hooks/<flow>/<name>', () => {
     expect(await runCount()).toBe(before);
   });
 
+  it('a form body is read in the charset it names (Windows-1252 letters arrive as sent); an unknown charset is refused with 415 and never runs', async () => {
+    const form = 'id=evt_form_1252&name=M%FCller+%80';
+    const answer = await post(form, { ...signed(form), 'content-type': 'application/x-www-form-urlencoded; charset=windows-1252' });
+    expect(answer.status).toBe(202);
+    expect(await server.conveyor.store.getRecord(answer.body.id as string, 0)).toMatchObject({ data: { body: { id: 'evt_form_1252', name: 'Müller €' } } });
+    const before = await runCount();
+    const odd = 'id=evt_form_odd&name=x';
+    const refused = await post(odd, { ...signed(odd), 'content-type': 'application/x-www-form-urlencoded; charset=x-unknown' });
+    expect([refused.status, refused.body.error.code]).toEqual([415, 'E_HOOK_CHARSET']);
+    expect(await runCount()).toBe(before);
+  });
+
   it('works with login on while /api still needs a session', async () => {
     expect((await fetch(`${server.url}/api/runs`)).status).toBe(401);
     expect((await fetch(`${server.url}/api/flows/${FLOW_ID}`)).status).toBe(401);
