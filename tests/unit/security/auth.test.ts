@@ -8,7 +8,7 @@ import { startServer, type RunningServer } from '../../../server/main.ts';
 import { hashPassword, verifyPassword, isPasswordHash } from '../../../server/auth/password.ts';
 import { isForeignOrigin } from '../../../server/auth/csrf.ts';
 import { AccountLoginLimiter } from '../../../server/auth/rate-limit.ts';
-import { scoringFlow } from '../server/support.ts';
+import { listRoutes, scoringFlow } from '../server/support.ts';
 
 const PASSWORD = 'correct horse battery staple';
 const tmp = (prefix = 'conveyor-auth-') => mkdtempSync(path.join(os.tmpdir(), prefix));
@@ -135,6 +135,28 @@ describe('login on (a password is configured)', () => {
     expect((await c.call('GET', '/api/flows')).status).toBe(200);
     const status = await c.call('GET', '/api/auth/status');
     expect(status.body).toEqual({ required: true, authenticated: true, csrfToken: r.body.csrfToken, setupNeeded: false });
+  });
+
+  it('guards every route Express lists (a route added later too): no session, 401; a change without its CSRF token, 403 E_CSRF — but the public ones', async () => {
+    // Open by design (docs/security.md): health and sign-in, hooks (their signature), tracked mail's links, metrics (its own token).
+    const PUBLIC = [/^\/api\/health$/, /^\/api\/auth\//, /^\/hooks\//, /^\/t\//, /^\/metrics$/];
+    const routes = listRoutes(server.app);
+    const guarded = routes.filter((r) => !PUBLIC.some((p) => p.test(r.path)));
+    expect(guarded.length).toBeGreaterThan(50);
+    const anon = client(server.url);
+    const signedIn = client(server.url);
+    await signedIn.login();
+    for (const { method, path: route } of guarded) {
+      const url = route.replace(/:(\w+)/g, 'x');
+      const body = method === 'GET' || method === 'DELETE' ? undefined : {};
+      const r = await anon.call(method, url, body);
+      expect([r.status, r.body?.error?.code], `${method} ${route} without a session`).toEqual([401, 'E_AUTH_REQUIRED']);
+      if (method === 'GET') continue;
+      const c = await signedIn.call(method, url, body, { csrf: false });
+      expect([c.status, c.body?.error?.code], `${method} ${route} without the CSRF token`).toEqual([403, 'E_CSRF']);
+    }
+    // Metrics: neither a session nor its token, nothing.
+    expect((await anon.call('GET', '/metrics')).status).toBe(401);
   });
 
   it('refuses state-changing requests without the session CSRF token (403 E_CSRF) and takes them with it', async () => {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { scoringFlow, startTestServer } from './support.ts';
+import { listRoutes, scoringFlow, startTestServer } from './support.ts';
 
 /**
  * Every route the studio serves — listed from Express itself (`app.router.listRoutes()`), so a route
@@ -11,26 +11,6 @@ import { scoringFlow, startTestServer } from './support.ts';
  */
 
 type Api = Awaited<ReturnType<typeof startTestServer>>;
-interface RouteInfo {
-  method: string;
-  path: string;
-}
-
-/** Every method + path the app answers (the studio's own catch-all page left out). */
-function listRoutes(app: Api['app']): RouteInfo[] {
-  const out: RouteInfo[] = [];
-  const walk = (router: { listRoutes(): Array<{ path: unknown; methods?: string[]; router?: unknown }> }, prefix: string) => {
-    for (const r of router.listRoutes()) {
-      if (typeof r.path !== 'string') continue;
-      const p = prefix + (r.path === '/' ? '' : r.path);
-      if (r.router) walk(r.router as typeof router, p);
-      // `*`: every method (router.all): probed as a read and as a change.
-      else for (const m of r.methods ?? []) for (const method of m === '*' ? ['GET', 'POST'] : m === 'HEAD' ? [] : [m]) out.push({ method, path: p });
-    }
-  };
-  walk(app.router as never, '');
-  return out.filter((r) => !r.path.includes('{*'));
-}
 
 /** Path segments no route expects: each must be refused or not found, never crash a handler. */
 const HOSTILE_SEGMENTS = [

@@ -68,3 +68,27 @@ export async function probeHealth(url: string, done: Promise<unknown>): Promise<
   }
   return times;
 }
+
+export interface RouteInfo {
+  method: string;
+  path: string;
+}
+
+/**
+ * Every method + path the studio's app answers, listed from Express itself (`listRoutes`), so a
+ * route added later is in the list; the studio's own catch-all page left out.
+ */
+export function listRoutes(app: RunningServer['app']): RouteInfo[] {
+  const out: RouteInfo[] = [];
+  const walk = (router: { listRoutes(): Array<{ path: unknown; methods?: string[]; router?: unknown }> }, prefix: string) => {
+    for (const r of router.listRoutes()) {
+      if (typeof r.path !== 'string') continue;
+      const p = prefix + (r.path === '/' ? '' : r.path);
+      if (r.router) walk(r.router as typeof router, p);
+      // `*`: every method (router.all): listed as a read and as a change.
+      else for (const m of r.methods ?? []) for (const method of m === '*' ? ['GET', 'POST'] : m === 'HEAD' ? [] : [m]) out.push({ method, path: p });
+    }
+  };
+  walk(app.router as never, '');
+  return out.filter((r) => !r.path.includes('{*'));
+}
