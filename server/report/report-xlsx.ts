@@ -3,9 +3,11 @@
  * sheet row it was read from and its input fields flattened into columns) and "Rejects". Written with exceljs' streaming writer, records read
  * from the store a page at a time.
  *
- * Every text cell that a spreadsheet application could take for a formula (starting with = + - @,
- * a tab or a line break) is written with a leading apostrophe: a record's data can never run as a
- * formula on the machine of whoever opens the report.
+ * Every value is written as a value, never as a formula: text is a text cell, which no spreadsheet
+ * application evaluates on opening. Text it could take for a formula once someone edits the cell
+ * (starting with = + - @, a tab or a line break) is also formatted as Text ("@"): Excel and
+ * LibreOffice keep what is typed into a Text cell as text. The text itself is the record's, exactly:
+ * a leading apostrophe (written until 2026-12-06) showed in the cell, "+33 6 12…" read "'+33 6 12…".
  */
 import { PassThrough } from 'node:stream';
 import ExcelJS from 'exceljs';
@@ -26,11 +28,18 @@ type CellValue = string | number | boolean | null;
 
 const FORMULA_START = /^[=+\-@\t\r\n]/;
 
-/** Text as a cell holds it: formula-looking text gets a leading apostrophe; cut to Excel's limit. */
+/** Text as a cell holds it: cut to Excel's limit, otherwise exactly as given. */
 export function safeText(text: string): string {
-  const escaped = FORMULA_START.test(text) ? `'${text}` : text;
-  return escaped.length > MAX_CELL_TEXT ? escaped.slice(0, MAX_CELL_TEXT) : escaped;
+  return text.length > MAX_CELL_TEXT ? text.slice(0, MAX_CELL_TEXT) : text;
 }
+
+/** Whether a spreadsheet application could take `value` for a formula if someone edited its cell. */
+export function looksLikeFormula(value: CellValue): boolean {
+  return typeof value === 'string' && FORMULA_START.test(value);
+}
+
+/** The Text number format: what is typed into the cell stays text. */
+const TEXT_FORMAT = '@';
 
 /** A JSON value as a cell value: numbers and booleans stay as they are, objects and arrays become JSON text. */
 export function cellValue(value: unknown): CellValue {
@@ -97,8 +106,12 @@ export async function reportToXlsx(store: Store, report: Report): Promise<Buffer
 type Sheet = ExcelJS.Worksheet;
 
 function addRow(sheet: Sheet, values: unknown[], bold = false): void {
-  const row = sheet.addRow(values.map(cellValue));
+  const cells = values.map(cellValue);
+  const row = sheet.addRow(cells);
   if (bold) row.font = BOLD;
+  cells.forEach((value, i) => {
+    if (looksLikeFormula(value)) row.getCell(i + 1).numFmt = TEXT_FORMAT;
+  });
   row.commit();
 }
 

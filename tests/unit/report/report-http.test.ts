@@ -55,7 +55,8 @@ describe('REST: run report', () => {
     expect(sheet.rowCount).toBe(13);
     const header = (sheet.getRow(1).values as unknown[]).slice(1);
     expect(header.slice(9)).toEqual(['n', 'note']);
-    expect(sheet.getRow(2).getCell(11).value).toBe("'=1+1");
+    expect(sheet.getRow(2).getCell(11).value).toBe('=1+1');
+    expect(sheet.getRow(2).getCell(11).numFmt).toBe('@');
   });
 
   it('answers 404 E_RUN_NOT_FOUND for an unknown run', async () => {

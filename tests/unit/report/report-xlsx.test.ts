@@ -1,8 +1,9 @@
 import ExcelJS from 'exceljs';
+import yauzl from 'yauzl';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openSqlJsStore } from '../../../server/store/sqljs-store.ts';
 import { buildReport } from '../../../server/report/build-report.ts';
-import { cellValue, flattenData, reportToXlsx, safeText, RECORDS_PAGE } from '../../../server/report/report-xlsx.ts';
+import { cellValue, flattenData, looksLikeFormula, reportToXlsx, safeText, RECORDS_PAGE } from '../../../server/report/report-xlsx.ts';
 import type { RecordData } from '../../../nodes/sdk/types.ts';
 import { removeTempDirs, runRow, tempDir } from '../store/fixtures.ts';
 import { buildReportRun, iso, plan, RUN_ID, sheetRows } from './fixtures.ts';
@@ -25,14 +26,39 @@ function rows(sheet: ExcelJS.Worksheet): unknown[][] {
   return out;
 }
 
+/** The text of the parts of a zip (an .xlsx) whose names `pick` takes. */
+function zipTexts(buf: Buffer, pick: (name: string) => boolean): Promise<Map<string, string>> {
+  return new Promise((resolve, reject) => {
+    yauzl.fromBuffer(buf, { lazyEntries: true }, (err, zip) => {
+      if (err || !zip) return reject(err);
+      const out = new Map<string, string>();
+      zip.on('entry', (entry: yauzl.Entry) => {
+        if (!pick(entry.fileName)) return zip.readEntry();
+        zip.openReadStream(entry, (e, stream) => {
+          if (e || !stream) return reject(e);
+          const chunks: Buffer[] = [];
+          stream.on('data', (c: Buffer) => chunks.push(c));
+          stream.on('end', () => {
+            out.set(entry.fileName, Buffer.concat(chunks).toString('utf8'));
+            zip.readEntry();
+          });
+        });
+      });
+      zip.on('end', () => resolve(out));
+      zip.on('error', reject);
+      zip.readEntry();
+    });
+  });
+}
+
 describe('spreadsheet escaping', () => {
-  it('prefixes text a spreadsheet could take for a formula with an apostrophe', () => {
-    expect(safeText('=HYPERLINK("x")')).toBe(`'=HYPERLINK("x")`);
-    expect(safeText('+1')).toBe(`'+1`);
-    expect(safeText('-2')).toBe(`'-2`);
-    expect(safeText('@SUM(A1)')).toBe(`'@SUM(A1)`);
-    expect(safeText('\t=1')).toBe(`'\t=1`);
-    expect(safeText('\r=1')).toBe(`'\r=1`);
+  it('keeps text exactly (cut to Excel\'s limit) and tells what a spreadsheet could take for a formula', () => {
+    for (const text of ['=HYPERLINK("x")', '+1', '-2', '@SUM(A1)', '\t=1', '\r=1', '+33 6 12 34 56 78']) {
+      expect(safeText(text)).toBe(text);
+      expect(looksLikeFormula(text)).toBe(true);
+    }
+    expect(looksLikeFormula('a=1')).toBe(false);
+    expect(looksLikeFormula(-2)).toBe(false);
     expect(safeText('a=1')).toBe('a=1');
     expect(safeText('')).toBe('');
     expect(safeText('x'.repeat(40_000))).toHaveLength(32_767);
@@ -100,32 +126,42 @@ describe('reportToXlsx', () => {
     expect(records[7].slice(0, 6)).toEqual([7, 10, 'skipped', null, null, 'Duplicate of record #1']);
     expect(records[8].slice(0, 9)).toEqual([8, 11, 'pending', null, null, null, null, null, null]);
 
+    // Formula-looking text reads exactly as the record holds it (no apostrophe added), as Text.
     const tricky = records[2];
-    expect(tricky[col('name')]).toBe(`'=HYPERLINK("x")`);
-    expect(tricky[col('amount')]).toBe(`'+1`);
-    expect(tricky[col('total')]).toBe(`'@SUM(A1)`);
-    expect(tricky[col('delta')]).toBe(`'-2`);
+    expect(tricky[col('name')]).toBe('=HYPERLINK("x")');
+    expect(tricky[col('amount')]).toBe('+1');
+    expect(tricky[col('total')]).toBe('@SUM(A1)');
+    expect(tricky[col('delta')]).toBe('-2');
     expect(tricky[col('n')]).toBe(-2);
     expect(tricky[col('address.city')]).toBe('Paris');
     expect(tricky[col('tags')]).toBe('["a","b"]');
     expect(tricky[col('ok')]).toBe(true);
     expect(tricky[col('none')] ?? null).toBeNull();
 
-    // No cell of the workbook is a formula.
+    // No cell of the workbook is a formula; every formula-looking text is formatted as Text ("@"),
+    // which keeps it text when someone edits the cell.
+    let texts = 0;
     for (const sheet of wb.worksheets) {
       sheet.eachRow((row) =>
         row.eachCell((cell) => {
           expect(cell.type).not.toBe(ExcelJS.ValueType.Formula);
-          if (typeof cell.value === 'string') expect(cell.value).not.toMatch(/^[=+\-@\t\r]/);
+          if (typeof cell.value === 'string' && /^[=+\-@\t\r]/.test(cell.value)) {
+            expect(cell.numFmt, `${sheet.name}!${cell.address}`).toBe('@');
+            texts++;
+          }
         }),
       );
     }
+    expect(texts).toBeGreaterThanOrEqual(5);
+    const sheetsXml = await zipTexts(buf, (name) => name.startsWith('xl/worksheets/'));
+    expect(sheetsXml.size).toBe(3);
+    for (const [name, xml] of sheetsXml) expect(xml, name).not.toMatch(/<f[ >]/);
 
     // Rejects, by row.
     expect(rows(wb.getWorksheet('Rejects')!)).toEqual([
       ['Row', 'Field', 'Rule', 'Value', 'Message'],
       [4, 'amount', 'number', 'abc', 'amount is not a number'],
-      [9, 'email', 'email', `'=cmd|"/C calc"!A0`, 'email is not an address'],
+      [9, 'email', 'email', '=cmd|"/C calc"!A0', 'email is not an address'],
     ]);
     await store.close();
   });
