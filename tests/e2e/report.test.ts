@@ -45,10 +45,12 @@ describe('the run report', () => {
     expect(wb.worksheets.map((w) => w.name)).toEqual(['Summary', 'Records', 'Rejects']);
     const records = wb.getWorksheet('Records')!;
     expect(records.rowCount).toBe(11);
-    const cells: string[] = [];
-    records.eachRow((row) => row.eachCell((c) => cells.push(String(c.value))));
-    // A value that looks like a formula is written as text, never as a formula.
-    expect(cells).toContain(`'=HYPERLINK("http://evil")`);
+    const cells: ExcelJS.Cell[] = [];
+    records.eachRow((row) => row.eachCell((c) => cells.push(c)));
+    // A value that looks like a formula is written as the record's text, exactly, formatted as Text — never as a formula.
+    const evil = cells.find((c) => c.value === '=HYPERLINK("http://evil")');
+    expect(evil?.type).toBe(ExcelJS.ValueType.String);
+    expect(evil?.numFmt).toBe('@');
     expect(studio.pageErrors).toEqual([]);
   });
 });
