@@ -1,6 +1,8 @@
 import type { Page } from 'playwright-core';
 
 /**
+ * The operator's selectors, in Playwright's words. A `frame=` part enters the frame it names.
+ *
  * Role selectors read the way people read them. `role=checkbox[name="I accept the terms"]` means
  * "the checkbox whose name says I accept the terms", so it must find the checkbox labelled "I accept
  * the terms and the privacy policy". Playwright's public `role=` engine compares the whole name,
@@ -13,7 +15,10 @@ export function toPlaywrightSelector(selector: string): string {
   const parts = splitChain(selector);
   return parts.map((part) => {
     const m = /^(\s*)role=/.exec(part);
-    return m ? `${m[1]}internal:role=${withLooseNames(part.slice(m[0].length))}` : part;
+    if (m) return `${m[1]}internal:role=${withLooseNames(part.slice(m[0].length))}`;
+    // `frame=iframe#pay >> #card`: the rest of the chain is looked for inside that frame (frames.ts).
+    const f = /^(\s*)frame=/.exec(part);
+    return f ? `${f[1]}${part.slice(f[0].length).trim()} >> internal:control=enter-frame ` : part;
   }).join('>>');
 }
 

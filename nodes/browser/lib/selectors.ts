@@ -1,11 +1,12 @@
 import { z } from 'zod';
-import type { Locator, Page } from 'playwright-core';
+import type { Frame, Locator, Page } from 'playwright-core';
 import { NodeError } from '../../../server/contract/node-error.ts';
 import type { NodeContext } from '../../sdk/types.ts';
 import { sleep } from '../../sdk/abort.ts';
 import { renderTemplate } from '../../../server/contract/expression/template.ts';
 import { firstLine } from './session.ts';
 import { describeRoles, toPlaywrightSelector } from './role-selector.ts';
+import { describeFrame, otherFramesHint, searchedFrames } from './frames.ts';
 
 /** How often the page is looked at again while waiting for an element. */
 export const POLL_MS = 100;
@@ -35,6 +36,8 @@ export interface FoundElement {
   locator: Locator;
   selector: string;
   index: number;
+  /** The frame it is in, when not the page itself (see frames.ts). */
+  frame?: Frame;
 }
 
 /** Renders `{{ }}` placeholders in every selector against the record. */
@@ -52,22 +55,35 @@ export function listSelectors(selectors: string[]): string {
 type Ctx = Pick<NodeContext<unknown>, 'signal' | 'log'>;
 
 /**
- * Looks once for the first selector (in order) with an element in `state`. Returns null when none
- * has one; invalid selectors are noted in `invalid` and skipped.
+ * Looks once for the first selector (in order) with an element in `state`, in the page and then in
+ * its same-site frames (frames.ts). Returns null when none has one; invalid selectors are noted in
+ * `invalid` and skipped.
  */
 export async function matchOnce(page: Page, selectors: string[], state: ElementState, invalid: Map<string, string>): Promise<FoundElement | null> {
+  const frames = searchedFrames(page);
   for (const [index, selector] of selectors.entries()) {
     if (invalid.has(selector)) continue;
-    try {
-      const all = page.locator(toPlaywrightSelector(selector));
-      const candidates = state === 'visible' ? all.filter({ visible: true }) : all;
-      if ((await candidates.count()) > 0) return { locator: candidates.first(), selector, index };
-    } catch (err) {
-      if (page.isClosed()) throw err;
-      invalid.set(selector, firstLine(err));
+    for (const frame of frames) {
+      try {
+        const all = frame.locator(toPlaywrightSelector(selector));
+        const candidates = state === 'visible' ? all.filter({ visible: true }) : all;
+        if ((await candidates.count()) > 0) return { locator: candidates.first(), selector, index, frame: frame === frames[0] ? undefined : frame };
+      } catch (err) {
+        if (page.isClosed()) throw err;
+        // A frame that goes away or reloads while it is searched says nothing about the selector
+        // (a selector that is not valid fails in the page itself first).
+        if (frame !== frames[0]) continue;
+        invalid.set(selector, firstLine(err));
+        break;
+      }
     }
   }
   return null;
+}
+
+/** " in the frame …" for log lines and messages, when the element is inside a frame. */
+export function inFrame(found: FoundElement): string {
+  return found.frame ? ` in ${describeFrame(found.frame)}` : '';
 }
 
 /**
@@ -83,8 +99,8 @@ export async function findElement(ctx: Ctx, page: Page, selectors: string[], opt
     if (found) {
       ctx.log.debug(
         found.index === 0
-          ? `Found the element with ${JSON.stringify(found.selector)}.`
-          : `Found the element with fallback selector ${found.index + 1} of ${selectors.length}, ${JSON.stringify(found.selector)} (the earlier ones matched nothing).`,
+          ? `Found the element with ${JSON.stringify(found.selector)}${inFrame(found)}.`
+          : `Found the element with fallback selector ${found.index + 1} of ${selectors.length}, ${JSON.stringify(found.selector)}${inFrame(found)} (the earlier ones matched nothing).`,
         { selector: found.selector, index: found.index },
       );
       return found;
@@ -116,9 +132,10 @@ async function notFound(page: Page, selectors: string[], invalid: Map<string, st
   const bad = [...invalid.entries()].map(([s, why]) => `${JSON.stringify(s)} is not a valid selector (${why})`);
   // A role selector that found nothing: say which names that role has here, so the fix is in sight.
   const roles = await describeRoles(page, selectors.filter((s) => !invalid.has(s)));
+  const frames = otherFramesHint(page);
   return new NodeError(
     'E_ELEMENT_NOT_FOUND',
-    `No ${state === 'visible' ? 'visible ' : ''}element matched any of the ${selectors.length} selector${selectors.length === 1 ? '' : 's'} tried within ${timeoutMs} ms: ${listSelectors(selectors)}, on ${page.url()}.${bad.length ? ` ${bad.join('; ')}.` : ''}${roles ? ` ${roles}` : ''}`,
+    `No ${state === 'visible' ? 'visible ' : ''}element matched any of the ${selectors.length} selector${selectors.length === 1 ? '' : 's'} tried within ${timeoutMs} ms: ${listSelectors(selectors)}, on ${page.url()}.${bad.length ? ` ${bad.join('; ')}.` : ''}${roles ? ` ${roles}` : ''}${frames ? ` ${frames}` : ''}`,
     'The page may have changed or not be ready: open it in a browser, find the element (right-click → Inspect) and add a selector that matches it to the list; if the page is slow, raise the time limit. The failure screenshot shows what the page looked like.',
   );
 }

@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import type { z } from 'zod';
+import { failureOf } from '../sdk/testing.ts';
+import type { NodeDefinition, RecordData } from '../sdk/types.ts';
+import { networkPolicy } from '../sdk/network.ts';
+import { testPagesAndRecords } from './test-records.ts';
+import { browserOpen } from './open.ts';
+import { browserFill } from './fill.ts';
+import { browserClick } from './click.ts';
+import { browserVerify } from './verify.ts';
+import { browserExtract } from './extract.ts';
+
+// Page patterns real sites use and the demo site does not (pattern-pages.ts), with real Chromium:
+// the operator's flow works, or fails with an error that says what to do.
+// The pages are on 127.0.0.1; "another site" is the same server called localhost.
+const pages = testPagesAndRecords(networkPolicy(['127.0.0.1', 'localhost']));
+
+/** One record, whose steps give back what they emit and log. */
+function record() {
+  const r = pages.record();
+  return {
+    async step<S extends z.ZodType>(def: NodeDefinition<S>, params: unknown, data: RecordData = {}) {
+      const { result, ctx } = await r.step(def, params, data);
+      return { data: result.emit[0].data, logs: ctx.logs.map((l) => l.message) };
+    },
+    open: (name: string) => r.step(browserOpen, { url: `${pages.url}/p/${name}` }),
+    done: r.done,
+  };
+}
+
+describe('page patterns of real sites (real Chromium)', () => {
+  it('a form inside a frame of the same site is filled, clicked, checked and read with the selectors the inspector shows', async () => {
+    const r = record();
+    try {
+      await r.open('framed');
+      const filled = await r.step(browserFill, { selectors: ['#who'], value: 'Ada', timeoutMs: 3_000 });
+      expect(filled.logs.join('\n')).toContain('Found the element with "#who" in the frame "contact"');
+      await r.step(browserClick, { selectors: ['role=button[name="Send message"]'], expectSelectors: ['#sent'], timeoutMs: 3_000 });
+      await r.step(browserVerify, { check: 'text', selectors: ['#sent'], text: 'Message sent by Ada', timeoutMs: 3_000 });
+      expect((await r.step(browserExtract, { selectors: ['#sent'], field: 'sent' })).data.sent).toBe('Message sent by Ada');
+    } finally {
+      await r.done();
+    }
+  });
+
+  it('a frame from another site is searched only when the selector names it (frame=…); otherwise the error says so', async () => {
+    const r = record();
+    try {
+      await r.open('foreign-frame');
+      const err = await failureOf(() => r.step(browserFill, { selectors: ['#who'], value: 'Ada', timeoutMs: 1_000 }));
+      expect(err).toMatchObject({ code: 'E_ELEMENT_NOT_FOUND' });
+      expect(err.message).toMatch(/The page also shows 1 frame from another site \(http:\/\/localhost:\d+\/p\/frame-form\), not searched: to reach an element inside one, start the selector with the frame, e\.g\. frame=/);
+      await r.step(browserFill, { selectors: ['frame=#widget >> #who'], value: 'Grace', timeoutMs: 3_000 });
+      await r.step(browserClick, { selectors: ['frame=#widget >> text=Send message'], expectSelectors: ['frame=#widget >> #sent'], timeoutMs: 3_000 });
+      expect((await r.step(browserExtract, { selectors: ['frame=iframe[src*="localhost"] >> #sent'], field: 'sent' })).data.sent).toBe('Message sent by Grace');
+    } finally {
+      await r.done();
+    }
+  });
+});
