@@ -57,4 +57,23 @@ describe('page patterns of real sites (real Chromium)', () => {
       await r.done();
     }
   });
+
+  it('a click on a button covered by a cookie banner fails naming the banner, and clicks nothing; a disabled button says it stayed disabled', async () => {
+    const r = record();
+    try {
+      await r.open('overlay');
+      const covered = await failureOf(() => r.step(browserClick, { selectors: ['#order'], expectUrl: '/p/thanks', timeoutMs: 1_500 }));
+      expect(covered).toMatchObject({ code: 'E_ELEMENT_NOT_USABLE' });
+      expect(covered.message).toMatch(/^Could not click the element found with "#order": it is covered by <div class="consent" id="cookie-banner">…<\/div>, which would get the click instead \(locator\.click: Timeout \d+ms exceeded\.\)/);
+      expect(covered.hint).toMatch(/cookie banner.*add a "Browser: click" step before this one that closes it/);
+      await r.step(browserVerify, { check: 'url', url: '/p/overlay', timeoutMs: 500 });
+      const disabled = await failureOf(() => r.step(browserClick, { selectors: ['text=Pay later'], timeoutMs: 1_000 }));
+      expect(disabled.message).toContain('Could not click the element found with "text=Pay later": it stayed disabled (');
+      // Closing the banner first, as the hint says, lets the click through.
+      await r.step(browserClick, { selectors: ['role=button[name="Accept all"]'], expectSelectors: [], timeoutMs: 3_000 });
+      await r.step(browserClick, { selectors: ['#order'], expectUrl: '/p/thanks', expectSelectors: ['#thanks'], timeoutMs: 3_000 });
+    } finally {
+      await r.done();
+    }
+  });
 });

@@ -131,10 +131,11 @@ const CHOICES = page(
    <label>Quantity <input type="number" id="qty" min="1" step="1"></label>`,
 );
 
-/** A cookie banner fixed over the bottom of the page, covering the form's button until accepted. */
+/** A cookie banner fixed over the bottom of the page, covering the form's button until accepted; a button kept disabled. */
 const OVERLAY = page(
   'Covered',
-  `<form action="/p/thanks" style="margin-top:700px"><button id="order" type="submit">Place order</button></form>
+  `<button type="button" id="pay-later" disabled>Pay later</button>
+   <form action="/p/thanks" style="margin-top:700px"><button id="order" type="submit">Place order</button></form>
    <div id="cookie-banner" class="consent" style="position:fixed;left:0;right:0;bottom:0;height:300px;background:#eee">
      We use cookies. <button type="button" id="accept" onclick="document.getElementById('cookie-banner').remove()">Accept all</button>
    </div>`,
