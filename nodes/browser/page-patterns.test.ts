@@ -9,6 +9,7 @@ import { browserFill } from './fill.ts';
 import { browserClick } from './click.ts';
 import { browserVerify } from './verify.ts';
 import { browserExtract } from './extract.ts';
+import { browserSelect } from './select.ts';
 
 // Page patterns real sites use and the demo site does not (pattern-pages.ts), with real Chromium:
 // the operator's flow works, or fails with an error that says what to do.
@@ -72,6 +73,34 @@ describe('page patterns of real sites (real Chromium)', () => {
       // Closing the banner first, as the hint says, lets the click through.
       await r.step(browserClick, { selectors: ['role=button[name="Accept all"]'], expectSelectors: [], timeoutMs: 3_000 });
       await r.step(browserClick, { selectors: ['#order'], expectUrl: '/p/thanks', expectSelectors: ['#thanks'], timeoutMs: 3_000 });
+    } finally {
+      await r.done();
+    }
+  });
+
+  it('choose in list: lists the page draws (role="option") are opened, chosen in and checked; a list of plain divs is refused with what to do', async () => {
+    const r = record();
+    try {
+      await r.open('custom-lists');
+      await r.step(browserSelect, { selectors: ['role=button[name="Country"]'], option: 'Germany', timeoutMs: 3_000 });
+      await r.step(browserVerify, { check: 'text', selectors: ['#country'], text: 'Germany', textMatch: 'equals', timeoutMs: 500 });
+      // Geneva is not among the three cities drawn until something is typed.
+      await r.step(browserSelect, { selectors: ['#city'], option: 'Geneva', timeoutMs: 3_000 });
+      expect((await r.step(browserExtract, { selectors: ['#city'], what: 'value', field: 'city' })).data.city).toBe('Geneva');
+      await r.step(browserSelect, { selectors: ['role=listbox[name="Size"]'], option: 'Large', timeoutMs: 3_000 });
+      await r.step(browserVerify, { check: 'visible', selectors: ['#sizes [aria-selected="true"]:text-is("Large")'], timeoutMs: 500 });
+
+      const missing = await failureOf(() => r.step(browserSelect, { selectors: ['#country'], option: 'Spain', timeoutMs: 1_000 }));
+      expect(missing).toMatchObject({ code: 'E_ELEMENT_NOT_USABLE' });
+      expect(missing.message).toBe('The list found with "#country" has no option with the label "Spain". Its options: "France", "Germany", "The Netherlands".');
+      // No success without the sign: a list that closes without taking the choice fails.
+      const ignored = await failureOf(() => r.step(browserSelect, { selectors: ['#plan'], option: 'Pro', timeoutMs: 1_000 }));
+      expect(ignored).toMatchObject({ code: 'E_VERIFY_FAILED' });
+      expect(ignored.message).toBe('After choosing "Pro" in the list "#plan", expected the list to show it; it shows "Choose a plan".');
+      const plain = await failureOf(() => r.step(browserSelect, { selectors: ['#size'], option: 'Large', timeoutMs: 1_000 }));
+      expect(plain).toMatchObject({ code: 'E_ELEMENT_NOT_USABLE' });
+      expect(plain.message).toBe('Could not choose an option in the element found with "#size": it is not a drop-down list: neither a <select> nor a list whose choices are marked role="option"');
+      expect(plain.hint).toMatch(/^Choose with two "Browser: click" steps instead: one on the list to open it, one on the choice/);
     } finally {
       await r.done();
     }

@@ -82,8 +82,9 @@ const CONTROLLED = page(
 );
 
 /**
- * Lists that are not a <select>: an ARIA listbox opened by a button (most design systems), and a
- * list of plain divs with no roles at all.
+ * Lists that are not a <select>: an ARIA listbox opened by a button (most design systems), a
+ * search-as-you-type combobox that draws only a few matches, a listbox always open, one that does
+ * not take the choice, and a list of plain divs with no roles at all.
  */
 const CUSTOM_LISTS = page(
   'Custom lists',
@@ -96,6 +97,12 @@ const CUSTOM_LISTS = page(
        <li role="option" id="c-nl" data-value="nl" aria-selected="false">The Netherlands</li>
      </ul>
    </div>
+   <label for="city">City</label>
+   <input id="city" role="combobox" aria-controls="cities" aria-expanded="false" autocomplete="off">
+   <ul id="cities" role="listbox" hidden></ul>
+   <ul id="sizes" role="listbox" aria-label="Size"><li role="option" aria-selected="true">Small</li><li role="option" aria-selected="false">Large</li></ul>
+   <button type="button" id="plan" aria-haspopup="listbox">Choose a plan</button>
+   <ul id="plans" role="listbox" hidden><li role="option">Basic</li><li role="option">Pro</li></ul>
    <div class="plain-select" id="size">
      <div class="current">Pick a size</div>
      <div class="menu" hidden><div class="item">Small</div><div class="item">Large</div></div>
@@ -112,6 +119,29 @@ const CUSTOM_LISTS = page(
          open(false);
        };
      }
+     // A search-as-you-type field: it draws only the first three cities that match what is typed.
+     const city = document.getElementById('city');
+     const cities = document.getElementById('cities');
+     const all = ['Amsterdam', 'Berlin', 'Copenhagen', 'Dublin', 'Edinburgh', 'Florence', 'Geneva', 'Hamburg'];
+     const draw = () => {
+       cities.replaceChildren(...all.filter((c) => c.toLowerCase().includes(city.value.toLowerCase())).slice(0, 3).map((c) => {
+         const li = document.createElement('li');
+         li.setAttribute('role', 'option');
+         li.textContent = c;
+         li.onclick = () => { city.value = c; cities.hidden = true; city.setAttribute('aria-expanded', 'false'); };
+         return li;
+       }));
+       cities.hidden = false;
+       city.setAttribute('aria-expanded', 'true');
+     };
+     city.onclick = draw;
+     city.oninput = draw;
+     for (const o of document.querySelectorAll('#sizes [role=option]')) {
+       o.onclick = () => { for (const x of document.querySelectorAll('#sizes [role=option]')) x.setAttribute('aria-selected', String(x === o)); };
+     }
+     // A list that closes on a choice but does not take it (a script error on the page).
+     document.getElementById('plan').onclick = () => { document.getElementById('plans').hidden = false; };
+     for (const o of document.querySelectorAll('#plans [role=option]')) o.onclick = () => { document.getElementById('plans').hidden = true; };
      const size = document.getElementById('size');
      size.querySelector('.current').onclick = () => { size.querySelector('.menu').hidden = false; };
      for (const i of size.querySelectorAll('.item')) i.onclick = () => { size.querySelector('.current').textContent = i.textContent; size.querySelector('.menu').hidden = true; };

@@ -7,12 +7,13 @@ import { defineBrowserStep } from './lib/define-step.ts';
 import { locate, selectorsParam } from './lib/selectors.ts';
 import { timeoutParam } from './lib/params.ts';
 import { notUsable } from './lib/action.ts';
+import { chooseInCustomList } from './lib/custom-list.ts';
 
 /** How many of the list's options an error message names. */
 const SHOWN_OPTIONS = 20;
 
 const params = z.object({
-  selectors: selectorsParam(['select[name="country"]'], 'Drop-down list', 'The drop-down list (<select>) to choose in.'),
+  selectors: selectorsParam(['select[name="country"]'], 'Drop-down list', 'The drop-down list to choose in: a <select>, or a list the page draws itself whose choices are marked role="option" (the button or field that opens it).'),
   option: z
     .string()
     .default('{{ country }}')
@@ -40,12 +41,15 @@ export const browserSelect = defineBrowserStep({
   effect: 'idempotent',
   async act(ctx, page, p) {
     const wanted = await renderTemplate(p.option, ctx.input, 'the option');
-    const { locator, selector, deadline } = await locate(ctx, page, p.selectors, p.timeoutMs);
+    const { locator, selector, deadline, frame } = await locate(ctx, page, p.selectors, p.timeoutMs);
     const options = await locator.evaluate((el) =>
       el instanceof HTMLSelectElement ? [...el.options].map((o) => ({ value: o.value, label: o.label.trim() })) : null,
     );
     if (options === null) {
-      throw notUsable('choose an option in', selector, new Error('it is not a drop-down list (<select>)'));
+      // Not a <select>: a list drawn by the page (custom-list.ts) — or an honest refusal.
+      const label = await chooseInCustomList(ctx, page, frame ?? page.mainFrame(), { locator, selector }, wanted, p.by, deadline);
+      ctx.log.debug(`Chose ${JSON.stringify(label)} in ${JSON.stringify(selector)}.`);
+      return out(ctx.input);
     }
     const match = options.find((o: OptionInfo) => (p.by === 'label' ? o.label === wanted.trim() : o.value === wanted));
     if (!match) {

@@ -4,13 +4,16 @@ import { firstLine } from './session.ts';
 const DEFAULT_HINT =
   'The selector may match the wrong element (a label instead of its field, a hidden copy), or the element is disabled or covered by something else: look at the failure screenshot and make the selector more precise.';
 
-/** The element was found but the action could not be done on it (disabled, covered, not a field…). */
-export function notUsable(action: string, selector: string, err: unknown): NodeError {
+/**
+ * The element was found but the action could not be done on it (disabled, covered, not a field…).
+ * `hint`: what to do, when the caller knows better than the reason found in Playwright's log.
+ */
+export function notUsable(action: string, selector: string, err: unknown, hint?: string): NodeError {
   const why = blocker(err);
   return new NodeError(
     'E_ELEMENT_NOT_USABLE',
     `Could not ${action} the element found with ${JSON.stringify(selector)}: ${why ? `${why.said} (${firstLine(err)})` : firstLine(err)}`,
-    why?.hint ?? DEFAULT_HINT,
+    hint ?? why?.hint ?? DEFAULT_HINT,
     { cause: err },
   );
 }
