@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import type { Locator } from 'playwright-core';
+import type { NodeContext, StepResult } from '../sdk/types.ts';
 import { out } from '../sdk/define-node.ts';
 import { NodeError } from '../../server/contract/node-error.ts';
 import { renderTemplate } from '../../server/contract/expression/template.ts';
@@ -7,13 +9,14 @@ import { defineBrowserStep } from './lib/define-step.ts';
 import { locate, selectorsParam } from './lib/selectors.ts';
 import { timeoutParam } from './lib/params.ts';
 import { notUsable } from './lib/action.ts';
+import { formatRefused, isTickBox, kindOf, tickValueRefused, wantsTicked } from './lib/field-kinds.ts';
 
 const params = z.object({
   selectors: selectorsParam(['input[name="email"]', '#email'], 'Field', 'The text field to fill.'),
   value: z
     .string()
     .default('{{ email }}')
-    .describe('What to type into the field; put record fields in double braces, e.g. {{ email }}. Whatever was in the field before is replaced. The value is never written to the log.')
+    .describe('What to type into the field; put record fields in double braces, e.g. {{ email }}. Whatever was in the field before is replaced. A checkbox or radio button is ticked for yes (true, on, 1, x) and unticked for no (false, off, 0, empty); a date field takes 2025-03-14, a time 09:30, a number 1234.5. The value is never written to the log.')
     .meta({ title: 'Value', widget: 'template' }),
   timeoutMs: timeoutParam('for the field'),
 });
@@ -21,13 +24,17 @@ const params = z.object({
 export const browserFill = defineBrowserStep({
   type: 'browser.fill',
   title: 'Browser: fill field',
-  description: 'Types a value into a text field of the open page, then checks the field really holds it.',
+  description: 'Types a value into a text field of the open page (or ticks a checkbox), then checks the field really holds it.',
   icon: 'text-cursor-input',
   params,
   effect: 'idempotent',
   async act(ctx, page, p) {
     const value = await renderTemplate(p.value, ctx.input, 'the value');
     const { locator, selector, deadline } = await locate(ctx, page, p.selectors, p.timeoutMs);
+    const kind = await kindOf(locator);
+    if (isTickBox(kind)) return tick(ctx, locator, selector, kind, value, deadline);
+    const refused = formatRefused(selector, kind, value);
+    if (refused) throw refused;
     try {
       await locator.fill(value, { timeout: remaining(deadline) });
     } catch (err) {
@@ -50,3 +57,25 @@ export const browserFill = defineBrowserStep({
     return out(ctx.input);
   },
 });
+
+/** A checkbox or radio button: ticked or not as the value says, then checked that it is. */
+async function tick(ctx: Pick<NodeContext<unknown>, 'log' | 'input'>, box: Locator, selector: string, kind: string, value: string, deadline: number): Promise<StepResult> {
+  const ticked = wantsTicked(value);
+  if (ticked === null || (kind === 'radio' && !ticked)) throw tickValueRefused(selector, kind, ticked);
+  try {
+    await box.setChecked(ticked, { timeout: remaining(deadline) });
+  } catch (err) {
+    if (box.page().isClosed()) throw err;
+    throw notUsable(ticked ? 'tick' : 'untick', selector, err);
+  }
+  // The verification signal: the box is in the state asked for (a page may undo a click).
+  if ((await box.isChecked({ timeout: remaining(deadline) })) !== ticked) {
+    throw new NodeError(
+      'E_VERIFY_FAILED',
+      `After ${ticked ? 'ticking' : 'unticking'} the ${kind === 'radio' ? 'radio button' : 'checkbox'} found with ${JSON.stringify(selector)}, expected it to be ${ticked ? 'ticked' : 'unticked'}; it is not.`,
+      'The page undid the change (a script reacting to it): look at the failure screenshot.',
+    );
+  }
+  ctx.log.debug(`${ticked ? 'Ticked' : 'Unticked'} ${JSON.stringify(selector)}.`);
+  return out(ctx.input);
+}

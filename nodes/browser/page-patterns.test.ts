@@ -105,4 +105,37 @@ describe('page patterns of real sites (real Chromium)', () => {
       await r.done();
     }
   });
+
+  it('fill: a checkbox or radio button is ticked as the value says (again and again: unlike a click), a date or number written another way is refused saying how to write it', async () => {
+    const r = record();
+    try {
+      await r.open('choices');
+      for (let i = 0; i < 2; i++) await r.step(browserFill, { selectors: ['role=checkbox[name="gift"]'], value: 'yes', timeoutMs: 2_000 });
+      await r.step(browserFill, { selectors: ['text=Send me offers'], value: '{{ offers }}', timeoutMs: 2_000 }, { offers: false });
+      await r.step(browserFill, { selectors: ['role=radio[name="Express"]'], value: 'x', timeoutMs: 2_000 });
+      await r.step(browserVerify, { check: 'visible', selectors: ['#gift:checked'], timeoutMs: 500 });
+      await r.step(browserVerify, { check: 'visible', selectors: ['input[value="exp"]:checked'], timeoutMs: 500 });
+      const offers = await failureOf(() => r.step(browserVerify, { check: 'visible', selectors: ['#news:checked'], timeoutMs: 300 }));
+      expect(offers).toMatchObject({ code: 'E_VERIFY_FAILED' });
+
+      const maybe = await failureOf(() => r.step(browserFill, { selectors: ['#gift'], value: 'maybe', timeoutMs: 1_000 }));
+      expect(maybe).toMatchObject({ code: 'E_ELEMENT_NOT_USABLE' });
+      expect(maybe.message).toBe('The field found with "#gift" is a checkbox: it takes yes or no (true/false, on/off, 1/0, x or empty), and the value given is neither.');
+      const untick = await failureOf(() => r.step(browserFill, { selectors: ['role=radio[name="Standard"]'], value: 'no', timeoutMs: 1_000 }));
+      expect(untick.message).toContain('is a radio button: it cannot be unticked');
+
+      await r.step(browserFill, { selectors: ['#when'], value: '2025-03-14', timeoutMs: 2_000 });
+      await r.step(browserFill, { selectors: ['#qty'], value: '3', timeoutMs: 2_000 });
+      const date = await failureOf(() => r.step(browserFill, { selectors: ['#when'], value: '14/03/2025', timeoutMs: 1_000 }));
+      expect(date).toMatchObject({ code: 'E_ELEMENT_NOT_USABLE' });
+      expect(date.message).toBe('The field found with "#when" is a date field: it takes a value written YYYY-MM-DD, e.g. 2025-03-14, and the value given is not written that way.');
+      expect(date.hint).toContain("$fromMillis($toMillis(date, '[D01]/[M01]/[Y0001]'), '[Y0001]-[M01]-[D01]')");
+      const amount = await failureOf(() => r.step(browserFill, { selectors: ['role=spinbutton[name="Quantity"]'], value: '1,5', timeoutMs: 1_000 }));
+      expect(amount.message).toContain('is a number field: it takes a value written with digits and a dot for decimals');
+      // The field kept what it had: nothing half-typed.
+      expect((await r.step(browserExtract, { selectors: ['#qty'], what: 'value', field: 'qty' })).data.qty).toBe('3');
+    } finally {
+      await r.done();
+    }
+  });
 });
