@@ -138,4 +138,25 @@ describe('page patterns of real sites (real Chromium)', () => {
       await r.done();
     }
   });
+
+  it('text is compared and read as a reader sees it: odd spaces and invisible characters do not count, capitals count unless a style makes them', async () => {
+    const r = record();
+    try {
+      await r.open('text');
+      await r.step(browserVerify, { check: 'text', selectors: ['#total'], text: 'Total:\u00a01 234,50 €', textMatch: 'equals', timeoutMs: 1_000 });
+      await r.step(browserVerify, { check: 'text', selectors: ['#status'], text: 'Order confirmed', textMatch: 'equals', timeoutMs: 1_000 });
+      // "Con&shy;firmation num&shy;ber 77" and a text the page's style writes in capitals.
+      await r.step(browserVerify, { check: 'text', selectors: ['#shy'], text: 'Confirmation number 77', textMatch: 'equals', timeoutMs: 1_000 });
+      await r.step(browserVerify, { check: 'text', selectors: ['#shout'], text: 'Payment received', timeoutMs: 1_000 });
+      const read = async (selector: string) => (await r.step(browserExtract, { selectors: [selector], field: 'v' })).data.v;
+      expect(await read('#total')).toBe('Total: 1 234,50 €');
+      expect(await read('#shy')).toBe('Confirmation number 77');
+      // Capitals the page itself wrote still count, and the error says that is the only difference.
+      const lower = await failureOf(() => r.step(browserVerify, { check: 'text', selectors: ['#status'], text: 'order confirmed', timeoutMs: 300 }));
+      expect(lower).toMatchObject({ code: 'E_VERIFY_FAILED' });
+      expect(lower.message).toContain('found: the element "#status" shows "Order confirmed" (the same words in other capitals: the check compares letter case).');
+    } finally {
+      await r.done();
+    }
+  });
 });
