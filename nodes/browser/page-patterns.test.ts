@@ -159,4 +159,19 @@ describe('page patterns of real sites (real Chromium)', () => {
       await r.done();
     }
   });
+
+  it('an element the page adds only when scrolled to is found by scrolling down, as a reader would; one off-screen in a scrolling box is used as it is', async () => {
+    const r = record();
+    try {
+      await r.open('scrolling');
+      await r.step(browserClick, { selectors: ['#last'], expectSelectors: ['text=Picked'], timeoutMs: 3_000 });
+      const more = await r.step(browserExtract, { selectors: ['#more'], field: 'more', timeoutMs: 5_000 });
+      expect(more.data.more).toBe('Result 21');
+      expect(more.logs.join('\n')).toContain('Found the element with "#more" once the page was scrolled down.');
+      const never = await failureOf(() => r.step(browserExtract, { selectors: ['#nothing'], field: 'x', timeoutMs: 1_500 }));
+      expect(never.message).toMatch(/^No element matched any of the 1 selector tried within 1500 ms: "#nothing", on http:\/\/127\.0\.0\.1:\d+\/p\/scrolling \(scrolled down while looking\)\./);
+    } finally {
+      await r.done();
+    }
+  });
 });

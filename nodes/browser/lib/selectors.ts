@@ -7,6 +7,7 @@ import { renderTemplate } from '../../../server/contract/expression/template.ts'
 import { firstLine } from './session.ts';
 import { describeRoles, toPlaywrightSelector } from './role-selector.ts';
 import { describeFrame, otherFramesHint, searchedFrames } from './frames.ts';
+import { SCROLL_AFTER_MS, scrollFurther } from './scroll-search.ts';
 
 /** How often the page is looked at again while waiting for an element. */
 export const POLL_MS = 100;
@@ -88,28 +89,33 @@ export function inFrame(found: FoundElement): string {
 
 /**
  * Finds the element: every selector is tried in order, again and again until `deadline`; the first
- * that matches an element in `state` wins and is reported in the log. None → E_ELEMENT_NOT_FOUND
- * listing every selector tried.
+ * that matches an element in `state` wins and is reported in the log. After SCROLL_AFTER_MS without
+ * one the page is scrolled down a window at each look, for content drawn only when scrolled to
+ * (scroll-search.ts). None → E_ELEMENT_NOT_FOUND listing every selector tried.
  */
 export async function findElement(ctx: Ctx, page: Page, selectors: string[], options: { deadline: number; timeoutMs: number; state?: ElementState }): Promise<FoundElement> {
   const state = options.state ?? 'visible';
   const invalid = new Map<string, string>();
+  const started = Date.now();
+  let scrolled = false;
   for (;;) {
     const found = await matchOnce(page, selectors, state, invalid);
     if (found) {
+      const after = scrolled ? ' once the page was scrolled down' : '';
       ctx.log.debug(
         found.index === 0
-          ? `Found the element with ${JSON.stringify(found.selector)}${inFrame(found)}.`
-          : `Found the element with fallback selector ${found.index + 1} of ${selectors.length}, ${JSON.stringify(found.selector)}${inFrame(found)} (the earlier ones matched nothing).`,
+          ? `Found the element with ${JSON.stringify(found.selector)}${inFrame(found)}${after}.`
+          : `Found the element with fallback selector ${found.index + 1} of ${selectors.length}, ${JSON.stringify(found.selector)}${inFrame(found)}${after} (the earlier ones matched nothing).`,
         { selector: found.selector, index: found.index },
       );
       return found;
     }
     const left = options.deadline - Date.now();
     if (left <= 0) break;
+    if (Date.now() - started >= SCROLL_AFTER_MS && (await scrollFurther(page))) scrolled = true;
     await sleep(Math.min(POLL_MS, left), ctx.signal);
   }
-  throw await notFound(page, selectors, invalid, options.timeoutMs, state);
+  throw await notFound(page, selectors, invalid, options.timeoutMs, state, scrolled);
 }
 
 /**
@@ -128,14 +134,14 @@ export async function locate(
   return { ...(await findElement(ctx, page, selectors, { deadline, timeoutMs, state })), deadline };
 }
 
-async function notFound(page: Page, selectors: string[], invalid: Map<string, string>, timeoutMs: number, state: ElementState): Promise<NodeError> {
+async function notFound(page: Page, selectors: string[], invalid: Map<string, string>, timeoutMs: number, state: ElementState, scrolled: boolean): Promise<NodeError> {
   const bad = [...invalid.entries()].map(([s, why]) => `${JSON.stringify(s)} is not a valid selector (${why})`);
   // A role selector that found nothing: say which names that role has here, so the fix is in sight.
   const roles = await describeRoles(page, selectors.filter((s) => !invalid.has(s)));
   const frames = otherFramesHint(page);
   return new NodeError(
     'E_ELEMENT_NOT_FOUND',
-    `No ${state === 'visible' ? 'visible ' : ''}element matched any of the ${selectors.length} selector${selectors.length === 1 ? '' : 's'} tried within ${timeoutMs} ms: ${listSelectors(selectors)}, on ${page.url()}.${bad.length ? ` ${bad.join('; ')}.` : ''}${roles ? ` ${roles}` : ''}${frames ? ` ${frames}` : ''}`,
+    `No ${state === 'visible' ? 'visible ' : ''}element matched any of the ${selectors.length} selector${selectors.length === 1 ? '' : 's'} tried within ${timeoutMs} ms: ${listSelectors(selectors)}, on ${page.url()}${scrolled ? ' (scrolled down while looking)' : ''}.${bad.length ? ` ${bad.join('; ')}.` : ''}${roles ? ` ${roles}` : ''}${frames ? ` ${frames}` : ''}`,
     'The page may have changed or not be ready: open it in a browser, find the element (right-click → Inspect) and add a selector that matches it to the list; if the page is slow, raise the time limit. The failure screenshot shows what the page looked like.',
   );
 }
