@@ -174,4 +174,46 @@ describe('page patterns of real sites (real Chromium)', () => {
       await r.done();
     }
   });
+
+  it('fields inside a web component (open shadow root) are found, filled, clicked and read like any other', async () => {
+    const r = record();
+    try {
+      await r.open('shadow');
+      await r.step(browserFill, { selectors: ['role=textbox[name="Login"]'], value: 'ada', timeoutMs: 2_000 });
+      await r.step(browserClick, { selectors: ['sign-in-box #go'], expectSelectors: ['#hello'], timeoutMs: 2_000 });
+      await r.step(browserVerify, { check: 'text', selectors: ['#hello'], text: 'Welcome ada', textMatch: 'equals', timeoutMs: 1_000 });
+      expect((await r.step(browserExtract, { selectors: ['#login'], what: 'value', field: 'login' })).data.login).toBe('ada');
+    } finally {
+      await r.done();
+    }
+  });
+
+  it('a page that keeps form values in its script (React: input events, Vue .lazy: change events) submits what was filled', async () => {
+    const r = record();
+    try {
+      await r.open('controlled');
+      await r.step(browserFill, { selectors: ['#name'], value: 'Ada', timeoutMs: 2_000 });
+      await r.step(browserFill, { selectors: ['#city'], value: 'Paris', timeoutMs: 2_000 });
+      await r.step(browserClick, { selectors: ['text=Save'], expectSelectors: ['#saved'], timeoutMs: 2_000 });
+      await r.step(browserVerify, { check: 'text', selectors: ['#saved'], text: 'Saved: Ada / Paris', textMatch: 'equals', timeoutMs: 1_000 });
+    } finally {
+      await r.done();
+    }
+  });
+
+  it('the sign after a click is waited for both when the click loads a new page slowly and when a single-page app changes the address itself', async () => {
+    const r = record();
+    try {
+      // The checkout page is answered 800 ms after the click; "Checkout" is also the link's text on the first page.
+      await r.open('routes');
+      await r.step(browserClick, { selectors: ['#checkout'], expectUrl: '/p/slow-checkout', expectSelectors: ['h1:text-is("Checkout")'], timeoutMs: 5_000 });
+      await r.step(browserVerify, { check: 'text', selectors: ['#title'], text: 'Checkout', textMatch: 'equals', timeoutMs: 100 });
+      // history.pushState, then the view is drawn 300 ms later.
+      await r.open('routes');
+      await r.step(browserClick, { selectors: ['#spa'], expectUrl: '/p/spa/checkout', expectSelectors: ['h1:text-is("Checkout")'], timeoutMs: 5_000 });
+      await r.step(browserVerify, { check: 'text', selectors: ['#title'], text: 'Checkout', textMatch: 'equals', timeoutMs: 100 });
+    } finally {
+      await r.done();
+    }
+  });
 });
