@@ -175,6 +175,22 @@ describe('page patterns of real sites (real Chromium)', () => {
     }
   });
 
+  it('choose in list: a group of radio buttons is chosen in by label or value, drawn buttons (hidden inputs) through their labels', async () => {
+    const r = record();
+    try {
+      await r.open('choices');
+      await r.step(browserSelect, { selectors: ['fieldset'], option: 'Express (next day)', timeoutMs: 2_000 });
+      await r.step(browserVerify, { check: 'visible', selectors: ['input[value="exp"]:checked'], timeoutMs: 500 });
+      await r.step(browserSelect, { selectors: ['role=radiogroup[name="Payment"]'], option: 'invoice', by: 'value', timeoutMs: 2_000 });
+      await r.step(browserVerify, { check: 'visible', selectors: ['#pay:has(#pay-invoice:checked)'], timeoutMs: 500 });
+      const missing = await failureOf(() => r.step(browserSelect, { selectors: ['fieldset'], option: 'Pick-up', timeoutMs: 1_000 }));
+      expect(missing).toMatchObject({ code: 'E_ELEMENT_NOT_USABLE' });
+      expect(missing.message).toBe('The group of radio buttons found with "fieldset" has no choice with the label "Pick-up". Its choices: "Standard", "Express (next day)".');
+    } finally {
+      await r.done();
+    }
+  });
+
   it('fields inside a web component (open shadow root) are found, filled, clicked and read like any other', async () => {
     const r = record();
     try {

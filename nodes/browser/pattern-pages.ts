@@ -148,13 +148,17 @@ const CUSTOM_LISTS = page(
    </script>`,
 );
 
-/** Choices by their labels, and fields that take a format of their own (date, number). */
+/** Choices by their labels (radio buttons drawn by the page: their inputs hidden), and fields that take a format of their own (date, number). */
 const CHOICES = page(
   'Choices',
   `<fieldset><legend>Delivery</legend>
      <label><input type="radio" name="ship" value="std" checked> Standard</label>
      <label><input type="radio" name="ship" value="exp"> Express (next day)</label>
    </fieldset>
+   <div role="radiogroup" aria-label="Payment" id="pay">
+     <input type="radio" name="pay" id="pay-card" value="card" style="display:none"><label for="pay-card">Card</label>
+     <input type="radio" name="pay" id="pay-invoice" value="invoice" style="display:none"><label for="pay-invoice">Invoice</label>
+   </div>
    <label><input type="checkbox" id="gift"> This is a gift</label>
    <label><input type="checkbox" id="news" checked> Send me offers</label>
    <label>Delivery date <input type="date" id="when"></label>

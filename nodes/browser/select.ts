@@ -8,12 +8,13 @@ import { locate, selectorsParam } from './lib/selectors.ts';
 import { timeoutParam } from './lib/params.ts';
 import { notUsable } from './lib/action.ts';
 import { chooseInCustomList } from './lib/custom-list.ts';
+import { chooseRadio, isRadioGroup } from './lib/radio-group.ts';
 
 /** How many of the list's options an error message names. */
 const SHOWN_OPTIONS = 20;
 
 const params = z.object({
-  selectors: selectorsParam(['select[name="country"]'], 'Drop-down list', 'The drop-down list to choose in: a <select>, or a list the page draws itself whose choices are marked role="option" (the button or field that opens it).'),
+  selectors: selectorsParam(['select[name="country"]'], 'Drop-down list', 'The drop-down list to choose in: a <select>, a list the page draws itself whose choices are marked role="option" (the button or field that opens it), or a group of radio buttons (e.g. the fieldset around them).'),
   option: z
     .string()
     .default('{{ country }}')
@@ -46,8 +47,11 @@ export const browserSelect = defineBrowserStep({
       el instanceof HTMLSelectElement ? [...el.options].map((o) => ({ value: o.value, label: o.label.trim() })) : null,
     );
     if (options === null) {
-      // Not a <select>: a list drawn by the page (custom-list.ts) — or an honest refusal.
-      const label = await chooseInCustomList(ctx, page, frame ?? page.mainFrame(), { locator, selector }, wanted, p.by, deadline);
+      // Not a <select>: a group of radio buttons (radio-group.ts), a list drawn by the page
+      // (custom-list.ts) — or an honest refusal.
+      const label = (await isRadioGroup(locator))
+        ? await chooseRadio(page, locator, selector, wanted, p.by, deadline)
+        : await chooseInCustomList(ctx, page, frame ?? page.mainFrame(), { locator, selector }, wanted, p.by, deadline);
       ctx.log.debug(`Chose ${JSON.stringify(label)} in ${JSON.stringify(selector)}.`);
       return out(ctx.input);
     }
