@@ -34,6 +34,10 @@ describe('page patterns of real sites (real Chromium)', () => {
     const r = record();
     try {
       await r.open('framed');
+      // What the framed form says when it refuses is quoted, as the page's own words are.
+      const refused = await failureOf(() => r.step(browserClick, { selectors: ['#send'], expectSelectors: ['#sent'], timeoutMs: 1_000 }));
+      expect(refused).toMatchObject({ code: 'E_VERIFY_FAILED' });
+      expect(refused.message).toContain('The page says: "Please give your name".');
       const filled = await r.step(browserFill, { selectors: ['#who'], value: 'Ada', timeoutMs: 3_000 });
       expect(filled.logs.join('\n')).toContain('Found the element with "#who" in the frame "contact"');
       await r.step(browserClick, { selectors: ['role=button[name="Send message"]'], expectSelectors: ['#sent'], timeoutMs: 3_000 });

@@ -43,8 +43,13 @@ const FRAME_FORM = page(
   `<label>Your name <input id="who" name="who"></label>
    <button id="send" type="button">Send message</button>
    <p id="sent" hidden></p>
+   <p id="problem" role="alert"></p>
    <script>
      document.getElementById('send').onclick = () => {
+       if (!document.getElementById('who').value) {
+         document.getElementById('problem').textContent = 'Please give your name';
+         return;
+       }
        const sent = document.getElementById('sent');
        sent.textContent = 'Message sent by ' + document.getElementById('who').value;
        sent.hidden = false;
