@@ -16,24 +16,30 @@ import { browserSelect } from './select.ts';
 // The pages are on 127.0.0.1; "another site" is the same server called localhost.
 const pages = testPagesAndRecords(networkPolicy(['127.0.0.1', 'localhost']));
 
-/** One record, whose steps give back what they emit and log. */
-function record() {
-  const r = pages.record();
+/** A record's steps: each gives back what it emits and logs. */
+function stepsOf(r: ReturnType<typeof pages.record>) {
   return {
     async step<S extends z.ZodType>(def: NodeDefinition<S>, params: unknown, data: RecordData = {}) {
       const { result, ctx } = await r.step(def, params, data);
       return { data: result.emit[0].data, logs: ctx.logs.map((l) => l.message) };
     },
-    open: (name: string) => r.step(browserOpen, { url: `${pages.url}/p/${name}` }),
-    done: r.done,
   };
+}
+
+/** One record: opens the pattern page `name`, runs `test` with the record's steps, then closes the record. */
+async function onPage(name: string, test: (r: ReturnType<typeof stepsOf>) => Promise<void>): Promise<void> {
+  const r = pages.record();
+  try {
+    await r.step(browserOpen, { url: `${pages.url}/p/${name}` });
+    await test(stepsOf(r));
+  } finally {
+    await r.done();
+  }
 }
 
 describe('page patterns of real sites (real Chromium)', () => {
   it('a form inside a frame of the same site is filled, clicked, checked and read with the selectors the inspector shows', async () => {
-    const r = record();
-    try {
-      await r.open('framed');
+    await onPage('framed', async (r) => {
       // What the framed form says when it refuses is quoted, as the page's own words are.
       const refused = await failureOf(() => r.step(browserClick, { selectors: ['#send'], expectSelectors: ['#sent'], timeoutMs: 1_000 }));
       expect(refused).toMatchObject({ code: 'E_VERIFY_FAILED' });
@@ -43,30 +49,22 @@ describe('page patterns of real sites (real Chromium)', () => {
       await r.step(browserClick, { selectors: ['role=button[name="Send message"]'], expectSelectors: ['#sent'], timeoutMs: 3_000 });
       await r.step(browserVerify, { check: 'text', selectors: ['#sent'], text: 'Message sent by Ada', timeoutMs: 3_000 });
       expect((await r.step(browserExtract, { selectors: ['#sent'], field: 'sent' })).data.sent).toBe('Message sent by Ada');
-    } finally {
-      await r.done();
-    }
+    });
   });
 
   it('a frame from another site is searched only when the selector names it (frame=…); otherwise the error says so', async () => {
-    const r = record();
-    try {
-      await r.open('foreign-frame');
+    await onPage('foreign-frame', async (r) => {
       const err = await failureOf(() => r.step(browserFill, { selectors: ['#who'], value: 'Ada', timeoutMs: 1_000 }));
       expect(err).toMatchObject({ code: 'E_ELEMENT_NOT_FOUND' });
       expect(err.message).toMatch(/The page also shows 1 frame from another site \(http:\/\/localhost:\d+\/p\/frame-form\), not searched: to reach an element inside one, start the selector with the frame, e\.g\. frame=/);
       await r.step(browserFill, { selectors: ['frame=#widget >> #who'], value: 'Grace', timeoutMs: 3_000 });
       await r.step(browserClick, { selectors: ['frame=#widget >> text=Send message'], expectSelectors: ['frame=#widget >> #sent'], timeoutMs: 3_000 });
       expect((await r.step(browserExtract, { selectors: ['frame=iframe[src*="localhost"] >> #sent'], field: 'sent' })).data.sent).toBe('Message sent by Grace');
-    } finally {
-      await r.done();
-    }
+    });
   });
 
   it('a click on a button covered by a cookie banner fails naming the banner, and clicks nothing; a disabled button says it stayed disabled', async () => {
-    const r = record();
-    try {
-      await r.open('overlay');
+    await onPage('overlay', async (r) => {
       const covered = await failureOf(() => r.step(browserClick, { selectors: ['#order'], expectUrl: '/p/thanks', timeoutMs: 1_500 }));
       expect(covered).toMatchObject({ code: 'E_ELEMENT_NOT_USABLE' });
       expect(covered.message).toMatch(/^Could not click the element found with "#order": it is covered by <div class="consent" id="cookie-banner">…<\/div>, which would get the click instead \(locator\.click: Timeout \d+ms exceeded\.\)/);
@@ -77,15 +75,11 @@ describe('page patterns of real sites (real Chromium)', () => {
       // Closing the banner first, as the hint says, lets the click through.
       await r.step(browserClick, { selectors: ['role=button[name="Accept all"]'], expectSelectors: [], timeoutMs: 3_000 });
       await r.step(browserClick, { selectors: ['#order'], expectUrl: '/p/thanks', expectSelectors: ['#thanks'], timeoutMs: 3_000 });
-    } finally {
-      await r.done();
-    }
+    });
   });
 
   it('choose in list: lists the page draws (role="option") are opened, chosen in and checked; a list of plain divs is refused with what to do', async () => {
-    const r = record();
-    try {
-      await r.open('custom-lists');
+    await onPage('custom-lists', async (r) => {
       await r.step(browserSelect, { selectors: ['role=button[name="Country"]'], option: 'Germany', timeoutMs: 3_000 });
       await r.step(browserVerify, { check: 'text', selectors: ['#country'], text: 'Germany', textMatch: 'equals', timeoutMs: 500 });
       // Geneva is not among the three cities drawn until something is typed.
@@ -105,15 +99,11 @@ describe('page patterns of real sites (real Chromium)', () => {
       expect(plain).toMatchObject({ code: 'E_ELEMENT_NOT_USABLE' });
       expect(plain.message).toBe('Could not choose an option in the element found with "#size": it is not a drop-down list: neither a <select> nor a list whose choices are marked role="option"');
       expect(plain.hint).toMatch(/^Choose with two "Browser: click" steps instead: one on the list to open it, one on the choice/);
-    } finally {
-      await r.done();
-    }
+    });
   });
 
   it('fill: a checkbox or radio button is ticked as the value says (again and again: unlike a click), a date or number written another way is refused saying how to write it', async () => {
-    const r = record();
-    try {
-      await r.open('choices');
+    await onPage('choices', async (r) => {
       for (let i = 0; i < 2; i++) await r.step(browserFill, { selectors: ['role=checkbox[name="gift"]'], value: 'yes', timeoutMs: 2_000 });
       await r.step(browserFill, { selectors: ['text=Send me offers'], value: '{{ offers }}', timeoutMs: 2_000 }, { offers: false });
       await r.step(browserFill, { selectors: ['role=radio[name="Express"]'], value: 'x', timeoutMs: 2_000 });
@@ -138,15 +128,11 @@ describe('page patterns of real sites (real Chromium)', () => {
       expect(amount.message).toContain('is a number field: it takes a value written with digits and a dot for decimals');
       // The field kept what it had: nothing half-typed.
       expect((await r.step(browserExtract, { selectors: ['#qty'], what: 'value', field: 'qty' })).data.qty).toBe('3');
-    } finally {
-      await r.done();
-    }
+    });
   });
 
   it('text is compared and read as a reader sees it: odd spaces and invisible characters do not count, capitals count unless a style makes them', async () => {
-    const r = record();
-    try {
-      await r.open('text');
+    await onPage('text', async (r) => {
       await r.step(browserVerify, { check: 'text', selectors: ['#total'], text: 'Total:\u00a01 234,50 €', textMatch: 'equals', timeoutMs: 1_000 });
       await r.step(browserVerify, { check: 'text', selectors: ['#status'], text: 'Order confirmed', textMatch: 'equals', timeoutMs: 1_000 });
       // "Con&shy;firmation num&shy;ber 77" and a text the page's style writes in capitals.
@@ -159,30 +145,22 @@ describe('page patterns of real sites (real Chromium)', () => {
       const lower = await failureOf(() => r.step(browserVerify, { check: 'text', selectors: ['#status'], text: 'order confirmed', timeoutMs: 300 }));
       expect(lower).toMatchObject({ code: 'E_VERIFY_FAILED' });
       expect(lower.message).toContain('found: the element "#status" shows "Order confirmed" (the same words in other capitals: the check compares letter case).');
-    } finally {
-      await r.done();
-    }
+    });
   });
 
   it('an element the page adds only when scrolled to is found by scrolling down, as a reader would; one off-screen in a scrolling box is used as it is', async () => {
-    const r = record();
-    try {
-      await r.open('scrolling');
+    await onPage('scrolling', async (r) => {
       await r.step(browserClick, { selectors: ['#last'], expectSelectors: ['text=Picked'], timeoutMs: 3_000 });
       const more = await r.step(browserExtract, { selectors: ['#more'], field: 'more', timeoutMs: 5_000 });
       expect(more.data.more).toBe('Result 21');
       expect(more.logs.join('\n')).toContain('Found the element with "#more" once the page was scrolled down.');
       const never = await failureOf(() => r.step(browserExtract, { selectors: ['#nothing'], field: 'x', timeoutMs: 1_500 }));
       expect(never.message).toMatch(/^No element matched any of the 1 selector tried within 1500 ms: "#nothing", on http:\/\/127\.0\.0\.1:\d+\/p\/scrolling \(scrolled down while looking\)\./);
-    } finally {
-      await r.done();
-    }
+    });
   });
 
   it('choose in list: a group of radio buttons is chosen in by label or value, drawn buttons (hidden inputs) through their labels', async () => {
-    const r = record();
-    try {
-      await r.open('choices');
+    await onPage('choices', async (r) => {
       await r.step(browserSelect, { selectors: ['fieldset'], option: 'Express (next day)', timeoutMs: 2_000 });
       await r.step(browserVerify, { check: 'visible', selectors: ['input[value="exp"]:checked'], timeoutMs: 500 });
       await r.step(browserSelect, { selectors: ['role=radiogroup[name="Payment"]'], option: 'invoice', by: 'value', timeoutMs: 2_000 });
@@ -190,50 +168,37 @@ describe('page patterns of real sites (real Chromium)', () => {
       const missing = await failureOf(() => r.step(browserSelect, { selectors: ['fieldset'], option: 'Pick-up', timeoutMs: 1_000 }));
       expect(missing).toMatchObject({ code: 'E_ELEMENT_NOT_USABLE' });
       expect(missing.message).toBe('The group of radio buttons found with "fieldset" has no choice with the label "Pick-up". Its choices: "Standard", "Express (next day)".');
-    } finally {
-      await r.done();
-    }
+    });
   });
 
   it('fields inside a web component (open shadow root) are found, filled, clicked and read like any other', async () => {
-    const r = record();
-    try {
-      await r.open('shadow');
+    await onPage('shadow', async (r) => {
       await r.step(browserFill, { selectors: ['role=textbox[name="Login"]'], value: 'ada', timeoutMs: 2_000 });
       await r.step(browserClick, { selectors: ['sign-in-box #go'], expectSelectors: ['#hello'], timeoutMs: 2_000 });
       await r.step(browserVerify, { check: 'text', selectors: ['#hello'], text: 'Welcome ada', textMatch: 'equals', timeoutMs: 1_000 });
       expect((await r.step(browserExtract, { selectors: ['#login'], what: 'value', field: 'login' })).data.login).toBe('ada');
-    } finally {
-      await r.done();
-    }
+    });
   });
 
   it('a page that keeps form values in its script (React: input events, Vue .lazy: change events) submits what was filled', async () => {
-    const r = record();
-    try {
-      await r.open('controlled');
+    await onPage('controlled', async (r) => {
       await r.step(browserFill, { selectors: ['#name'], value: 'Ada', timeoutMs: 2_000 });
       await r.step(browserFill, { selectors: ['#city'], value: 'Paris', timeoutMs: 2_000 });
       await r.step(browserClick, { selectors: ['text=Save'], expectSelectors: ['#saved'], timeoutMs: 2_000 });
       await r.step(browserVerify, { check: 'text', selectors: ['#saved'], text: 'Saved: Ada / Paris', textMatch: 'equals', timeoutMs: 1_000 });
-    } finally {
-      await r.done();
-    }
+    });
   });
 
   it('the sign after a click is waited for both when the click loads a new page slowly and when a single-page app changes the address itself', async () => {
-    const r = record();
-    try {
-      // The checkout page is answered 800 ms after the click; "Checkout" is also the link's text on the first page.
-      await r.open('routes');
+    // The checkout page is answered 800 ms after the click; "Checkout" is also the link's text on the first page.
+    await onPage('routes', async (r) => {
       await r.step(browserClick, { selectors: ['#checkout'], expectUrl: '/p/slow-checkout', expectSelectors: ['h1:text-is("Checkout")'], timeoutMs: 5_000 });
       await r.step(browserVerify, { check: 'text', selectors: ['#title'], text: 'Checkout', textMatch: 'equals', timeoutMs: 100 });
-      // history.pushState, then the view is drawn 300 ms later.
-      await r.open('routes');
+    });
+    // history.pushState, then the view is drawn 300 ms later.
+    await onPage('routes', async (r) => {
       await r.step(browserClick, { selectors: ['#spa'], expectUrl: '/p/spa/checkout', expectSelectors: ['h1:text-is("Checkout")'], timeoutMs: 5_000 });
       await r.step(browserVerify, { check: 'text', selectors: ['#title'], text: 'Checkout', textMatch: 'equals', timeoutMs: 100 });
-    } finally {
-      await r.done();
-    }
+    });
   });
 });
