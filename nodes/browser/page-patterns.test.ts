@@ -159,6 +159,19 @@ describe('page patterns of real sites (real Chromium)', () => {
     });
   });
 
+  it('choose in list: a <select> the page hides behind its own drawn list is set directly, and the page is told', async () => {
+    await onPage('hidden-select', async (r) => {
+      const chose = await r.step(browserSelect, { selectors: ['#country'], option: 'Germany', timeoutMs: 2_000 });
+      expect(chose.logs.join('\n')).toContain('The list "#country" is hidden (the page draws its own over it): chose "Germany" in it directly.');
+      // The page's own drawn list heard of it (the change event), as when a person chooses.
+      await r.step(browserVerify, { check: 'text', selectors: ['#shown'], text: 'Germany', textMatch: 'equals', timeoutMs: 500 });
+      expect((await r.step(browserExtract, { selectors: ['#country'], what: 'value', field: 'v' })).data.v).toBe('de');
+      // Only a hidden <select> is used so: a hidden field of another kind is still not found.
+      const hiddenField = await failureOf(() => r.step(browserFill, { selectors: ['#country'], value: 'x', timeoutMs: 300 }));
+      expect(hiddenField).toMatchObject({ code: 'E_ELEMENT_NOT_FOUND' });
+    });
+  });
+
   it('choose in list: a group of radio buttons is chosen in by label or value, drawn buttons (hidden inputs) through their labels', async () => {
     await onPage('choices', async (r) => {
       await r.step(browserSelect, { selectors: ['fieldset'], option: 'Express (next day)', timeoutMs: 2_000 });

@@ -153,6 +153,23 @@ const CUSTOM_LISTS = page(
    </script>`,
 );
 
+/**
+ * A <select> the page hides and draws its own list over (Chosen, bootstrap-select, Tom Select): the
+ * drawn list shows what the hidden one holds, updated on its change event; the form sends the
+ * hidden one's value.
+ */
+const HIDDEN_SELECT = page(
+  'Hidden select',
+  `<form action="/p/thanks">
+     <label for="country">Country</label>
+     <select id="country" name="country" style="display:none"><option value="">Choose…</option><option value="fr">France</option><option value="de">Germany</option></select>
+     <div class="chosen-container"><a class="chosen-single"><span id="shown">Choose…</span></a></div>
+   </form>
+   <script>
+     document.getElementById('country').addEventListener('change', (e) => { document.getElementById('shown').textContent = e.target.selectedOptions[0].text; });
+   </script>`,
+);
+
 /** Choices by their labels (radio buttons drawn by the page: their inputs hidden), and fields that take a format of their own (date, number). */
 const CHOICES = page(
   'Choices',
@@ -247,6 +264,7 @@ export const PATTERN_PAGES: Record<string, string> = {
   'frame-form': FRAME_FORM,
   controlled: CONTROLLED,
   'custom-lists': CUSTOM_LISTS,
+  'hidden-select': HIDDEN_SELECT,
   choices: CHOICES,
   overlay: OVERLAY,
   scrolling: SCROLLING,

@@ -42,7 +42,7 @@ export const browserSelect = defineBrowserStep({
   effect: 'idempotent',
   async act(ctx, page, p) {
     const wanted = await renderTemplate(p.option, ctx.input, 'the option');
-    const { locator, selector, deadline, frame } = await locate(ctx, page, p.selectors, p.timeoutMs);
+    const { locator, selector, deadline, frame, hidden } = await locate(ctx, page, p.selectors, p.timeoutMs, 'list');
     const options = await locator.evaluate((el) =>
       el instanceof HTMLSelectElement ? [...el.options].map((o) => ({ value: o.value, label: o.label.trim() })) : null,
     );
@@ -65,7 +65,9 @@ export const browserSelect = defineBrowserStep({
       );
     }
     try {
-      await locator.selectOption({ value: match.value }, { timeout: remaining(deadline) });
+      // A hidden <select> under the page's own drawn list: chosen in directly (a person could not
+      // reach it, but the drawn list only mirrors it); the change event tells the page, as a choice would.
+      await locator.selectOption({ value: match.value }, { timeout: remaining(deadline), force: hidden });
     } catch (err) {
       if (page.isClosed()) throw err;
       throw notUsable('choose an option in', selector, err);
@@ -78,7 +80,11 @@ export const browserSelect = defineBrowserStep({
         'The page changed the choice back (a script reacting to the change): look at the failure screenshot.',
       );
     }
-    ctx.log.debug(`Chose ${JSON.stringify(match.label)} in ${JSON.stringify(selector)}.`);
+    ctx.log.debug(
+      hidden
+        ? `The list ${JSON.stringify(selector)} is hidden (the page draws its own over it): chose ${JSON.stringify(match.label)} in it directly.`
+        : `Chose ${JSON.stringify(match.label)} in ${JSON.stringify(selector)}.`,
+    );
     return out(ctx.input);
   },
 });

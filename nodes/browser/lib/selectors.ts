@@ -31,7 +31,12 @@ export function optionalSelectorsParam(title: string, description: string) {
   return z.array(z.string().trim().min(1, 'A selector cannot be empty.')).default([]).describe(description).meta({ title });
 }
 
-export type ElementState = 'visible' | 'attached';
+/**
+ * visible: shown on the page. attached: on it, shown or not. list: shown, or else a hidden <select>
+ * — pages hide their <select> and draw their own list over it (Chosen, bootstrap-select…), and the
+ * form still sends the hidden one's value (see select.ts).
+ */
+export type ElementState = 'visible' | 'attached' | 'list';
 
 export interface FoundElement {
   locator: Locator;
@@ -39,6 +44,8 @@ export interface FoundElement {
   index: number;
   /** The frame it is in, when not the page itself (see frames.ts). */
   frame?: Frame;
+  /** A hidden <select> found for the `list` state. */
+  hidden?: boolean;
 }
 
 /** Renders `{{ }}` placeholders in every selector against the record. */
@@ -67,8 +74,11 @@ export async function matchOnce(page: Page, selectors: string[], state: ElementS
     for (const frame of frames) {
       try {
         const all = frame.locator(toPlaywrightSelector(selector));
-        const candidates = state === 'visible' ? all.filter({ visible: true }) : all;
-        if ((await candidates.count()) > 0) return { locator: candidates.first(), selector, index, frame: frame === frames[0] ? undefined : frame };
+        const inFrame = frame === frames[0] ? undefined : frame;
+        const candidates = state === 'attached' ? all : all.filter({ visible: true });
+        if ((await candidates.count()) > 0) return { locator: candidates.first(), selector, index, frame: inFrame };
+        const hiddenList = state === 'list' ? all.and(frame.locator('select')) : null;
+        if (hiddenList && (await hiddenList.count()) > 0) return { locator: hiddenList.first(), selector, index, frame: inFrame, hidden: true };
       } catch (err) {
         if (page.isClosed()) throw err;
         // A frame that goes away or reloads while it is searched says nothing about the selector
@@ -141,7 +151,7 @@ async function notFound(page: Page, selectors: string[], invalid: Map<string, st
   const frames = otherFramesHint(page);
   return new NodeError(
     'E_ELEMENT_NOT_FOUND',
-    `No ${state === 'visible' ? 'visible ' : ''}element matched any of the ${selectors.length} selector${selectors.length === 1 ? '' : 's'} tried within ${timeoutMs} ms: ${listSelectors(selectors)}, on ${page.url()}${scrolled ? ' (scrolled down while looking)' : ''}.${bad.length ? ` ${bad.join('; ')}.` : ''}${roles ? ` ${roles}` : ''}${frames ? ` ${frames}` : ''}`,
+    `No ${state === 'attached' ? '' : 'visible '}element matched any of the ${selectors.length} selector${selectors.length === 1 ? '' : 's'} tried within ${timeoutMs} ms: ${listSelectors(selectors)}, on ${page.url()}${scrolled ? ' (scrolled down while looking)' : ''}.${bad.length ? ` ${bad.join('; ')}.` : ''}${roles ? ` ${roles}` : ''}${frames ? ` ${frames}` : ''}`,
     'The page may have changed or not be ready: open it in a browser, find the element (right-click → Inspect) and add a selector that matches it to the list; if the page is slow, raise the time limit. The failure screenshot shows what the page looked like.',
   );
 }
