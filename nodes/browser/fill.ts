@@ -9,6 +9,7 @@ import { defineBrowserStep } from './lib/define-step.ts';
 import { locate, selectorsParam } from './lib/selectors.ts';
 import { timeoutParam } from './lib/params.ts';
 import { notUsable } from './lib/action.ts';
+import { typeInto } from './lib/typing.ts';
 import { formatRefused, isTickBox, kindOf, tickValueRefused, wantsTicked } from './lib/field-kinds.ts';
 
 const params = z.object({
@@ -18,6 +19,11 @@ const params = z.object({
     .default('{{ email }}')
     .describe('What to type into the field; put record fields in double braces, e.g. {{ email }}. Whatever was in the field before is replaced. A checkbox or radio button is ticked for yes (true, on, 1, x) and unticked for no (false, off, 0, empty); a date field takes 2025-03-14, a time 09:30, a number 1234.5. The value is never written to the log.')
     .meta({ title: 'Value', widget: 'template' }),
+  typing: z
+    .enum(['at-once', 'key-by-key'])
+    .default('at-once')
+    .describe('at-once: the whole value goes in at once, as when pasting (fast; right for most pages). key-by-key: each key is pressed in turn, for pages that react only to key presses (a Send button that stays greyed out after an at-once fill, an input mask).')
+    .meta({ title: 'Typing' }),
   timeoutMs: timeoutParam('for the field'),
 });
 
@@ -36,7 +42,7 @@ export const browserFill = defineBrowserStep({
     const refused = formatRefused(selector, kind, value);
     if (refused) throw refused;
     try {
-      await locator.fill(value, { timeout: remaining(deadline) });
+      await typeInto(locator, value, p.typing, deadline);
     } catch (err) {
       if (page.isClosed()) throw err;
       throw notUsable('fill', selector, err);

@@ -184,6 +184,21 @@ describe('page patterns of real sites (real Chromium)', () => {
     });
   });
 
+  it('fill tells the page the field changed, as leaving it does; typing key by key reaches a page that listens to key presses, and the error for a button left disabled says so', async () => {
+    await onPage('typing', async (r) => {
+      await r.step(browserFill, { selectors: ['#postcode'], value: '75001', timeoutMs: 2_000 });
+      await r.step(browserVerify, { check: 'text', selectors: ['#city'], text: 'City for 75001', timeoutMs: 1_000 });
+      await r.step(browserFill, { selectors: ['#code'], value: '1234', timeoutMs: 2_000 });
+      const disabled = await failureOf(() => r.step(browserClick, { selectors: ['#go'], expectSelectors: ['#ok'], timeoutMs: 1_000 }));
+      expect(disabled.message).toContain('it stayed disabled');
+      expect(disabled.hint).toContain('set the fill step\'s Typing to key-by-key.');
+      // Key by key replaces what the field held, like typing at once.
+      await r.step(browserFill, { selectors: ['#code'], value: '5678', typing: 'key-by-key', timeoutMs: 2_000 });
+      await r.step(browserClick, { selectors: ['#go'], expectSelectors: ['#ok'], timeoutMs: 2_000 });
+      expect((await r.step(browserExtract, { selectors: ['#code'], what: 'value', field: 'code' })).data.code).toBe('5678');
+    });
+  });
+
   it('fields inside a web component (open shadow root) are found, filled, clicked and read like any other', async () => {
     await onPage('shadow', async (r) => {
       await r.step(browserFill, { selectors: ['role=textbox[name="Login"]'], value: 'ada', timeoutMs: 2_000 });

@@ -170,6 +170,24 @@ const HIDDEN_SELECT = page(
    </script>`,
 );
 
+/**
+ * Pages that react to how a field is typed into, not to its value: a button enabled only by key
+ * presses (an old keyup listener), and a lookup run when the field is left (the change event, as a
+ * postcode that fills in the city).
+ */
+const TYPING = page(
+  'Typing',
+  `<label>Code <input id="code"></label>
+   <button type="button" id="go" disabled onclick="document.getElementById('ok').hidden = false">Go</button>
+   <p id="ok" hidden>Code accepted</p>
+   <label>Postcode <input id="postcode"></label>
+   <p id="city"></p>
+   <script>
+     document.getElementById('code').addEventListener('keyup', (e) => { document.getElementById('go').disabled = !e.target.value; });
+     document.getElementById('postcode').addEventListener('change', (e) => { document.getElementById('city').textContent = 'City for ' + e.target.value; });
+   </script>`,
+);
+
 /** Choices by their labels (radio buttons drawn by the page: their inputs hidden), and fields that take a format of their own (date, number). */
 const CHOICES = page(
   'Choices',
@@ -265,6 +283,7 @@ export const PATTERN_PAGES: Record<string, string> = {
   controlled: CONTROLLED,
   'custom-lists': CUSTOM_LISTS,
   'hidden-select': HIDDEN_SELECT,
+  typing: TYPING,
   choices: CHOICES,
   overlay: OVERLAY,
   scrolling: SCROLLING,

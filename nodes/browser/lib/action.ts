@@ -41,7 +41,12 @@ export function blocker(err: unknown): Blocker | null {
         hint: 'Something lies over the element — a cookie banner, a pop-up, a chat button, a sticky header: add a "Browser: click" step before this one that closes it (its Accept or Close button), or a "Browser: wait for" step until it is hidden. The failure screenshot shows it.',
       };
     }
-    if (line === 'element is not enabled') return { said: 'it stayed disabled', hint: 'The page keeps the element disabled until something else is done (a required field, a box to tick): do that first, or check that the selector matches the right element.' };
+    if (line === 'element is not enabled') {
+      return {
+        said: 'it stayed disabled',
+        hint: 'The page keeps the element disabled until something else is done (a required field, a box to tick): do that first, or check that the selector matches the right element. If a field was filled just before, the page may wait for key presses: set the fill step\'s Typing to key-by-key.',
+      };
+    }
     if (line === 'element is not editable') return { said: 'it is read-only', hint: 'The page does not let this field be changed (read-only): check that the selector matches the right field, or do first what unlocks it.' };
     if (line === 'element is not visible') return { said: 'it is not visible', hint: DEFAULT_HINT };
     if (line === 'element is not stable') return { said: 'it kept moving (an animation)', hint: 'Wait until the page has settled (a "Browser: wait for" step on what appears when it has), or raise the time limit.' };
