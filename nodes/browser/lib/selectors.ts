@@ -74,11 +74,11 @@ export async function matchOnce(page: Page, selectors: string[], state: ElementS
     for (const frame of frames) {
       try {
         const all = frame.locator(toPlaywrightSelector(selector));
-        const inFrame = frame === frames[0] ? undefined : frame;
+        const where = frame === frames[0] ? undefined : frame;
         const candidates = state === 'attached' ? all : all.filter({ visible: true });
-        if ((await candidates.count()) > 0) return { locator: candidates.first(), selector, index, frame: inFrame };
+        if ((await candidates.count()) > 0) return { locator: candidates.first(), selector, index, frame: where };
         const hiddenList = state === 'list' ? all.and(frame.locator('select')) : null;
-        if (hiddenList && (await hiddenList.count()) > 0) return { locator: hiddenList.first(), selector, index, frame: inFrame, hidden: true };
+        if (hiddenList && (await hiddenList.count()) > 0) return { locator: hiddenList.first(), selector, index, frame: where, hidden: true };
       } catch (err) {
         if (page.isClosed()) throw err;
         // A frame that goes away or reloads while it is searched says nothing about the selector
