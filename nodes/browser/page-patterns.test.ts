@@ -166,6 +166,9 @@ describe('page patterns of real sites (real Chromium)', () => {
       // The page's own drawn list heard of it (the change event), as when a person chooses.
       await r.step(browserVerify, { check: 'text', selectors: ['#shown'], text: 'Germany', textMatch: 'equals', timeoutMs: 500 });
       expect((await r.step(browserExtract, { selectors: ['#country'], what: 'value', field: 'v' })).data.v).toBe('de');
+      // An option written with a non-breaking space is chosen by the words a reader sees.
+      await r.step(browserSelect, { selectors: ['#country'], option: 'The Netherlands', timeoutMs: 2_000 });
+      expect((await r.step(browserExtract, { selectors: ['#country'], what: 'value', field: 'v' })).data.v).toBe('nl');
       // Only a hidden <select> is used so: a hidden field of another kind is still not found.
       const hiddenField = await failureOf(() => r.step(browserFill, { selectors: ['#country'], value: 'x', timeoutMs: 300 }));
       expect(hiddenField).toMatchObject({ code: 'E_ELEMENT_NOT_FOUND' });

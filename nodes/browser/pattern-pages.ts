@@ -162,7 +162,7 @@ const HIDDEN_SELECT = page(
   'Hidden select',
   `<form action="/p/thanks">
      <label for="country">Country</label>
-     <select id="country" name="country" style="display:none"><option value="">Choose…</option><option value="fr">France</option><option value="de">Germany</option></select>
+     <select id="country" name="country" style="display:none"><option value="">Choose…</option><option value="fr">France</option><option value="de">Germany</option><option value="nl">The&nbsp;Netherlands</option></select>
      <div class="chosen-container"><a class="chosen-single"><span id="shown">Choose…</span></a></div>
    </form>
    <script>

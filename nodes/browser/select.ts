@@ -9,6 +9,7 @@ import { timeoutParam } from './lib/params.ts';
 import { notUsable } from './lib/action.ts';
 import { chooseInCustomList } from './lib/custom-list.ts';
 import { chooseRadio, isRadioGroup } from './lib/radio-group.ts';
+import { tidyText } from './lib/page-text.ts';
 
 /** How many of the list's options an error message names. */
 const SHOWN_OPTIONS = 20;
@@ -55,7 +56,8 @@ export const browserSelect = defineBrowserStep({
       ctx.log.debug(`Chose ${JSON.stringify(label)} in ${JSON.stringify(selector)}.`);
       return out(ctx.input);
     }
-    const match = options.find((o: OptionInfo) => (p.by === 'label' ? o.label === wanted.trim() : o.value === wanted));
+    // Labels compare as a reader sees them: a non-breaking space is a space (page-text.ts).
+    const match = options.find((o: OptionInfo) => (p.by === 'label' ? tidyText(o.label) === tidyText(wanted) : o.value === wanted));
     if (!match) {
       const shown = options.slice(0, SHOWN_OPTIONS).map((o: OptionInfo) => JSON.stringify(p.by === 'label' ? o.label : o.value));
       throw new NodeError(

@@ -6,6 +6,7 @@ import { POLL_MS } from './selectors.ts';
 import { remaining } from './session.ts';
 import { notUsable } from './action.ts';
 import { excerpt } from './params.ts';
+import { tidyText } from './page-text.ts';
 
 /**
  * Lists that are not a <select>. Design systems draw their drop-downs with divs: a button or a
@@ -75,7 +76,7 @@ export async function chooseInCustomList(
       throw notUsable('open the list', selector, err);
     }
   }
-  const target = flat(wanted);
+  const target = tidyText(wanted);
   const openedAt = Date.now();
   let typed = false;
   let seen: Choice[] = [];
@@ -83,7 +84,7 @@ export async function chooseInCustomList(
     const all = await options.evaluateAll(readChoices, before).catch(() => [] as Choice[]);
     const anyNew = all.some((c) => c.appeared);
     seen = all.filter((c) => c.appeared || !anyNew);
-    const index = all.findIndex((c) => (c.appeared || !anyNew) && (by === 'label' ? c.label === target : c.value === wanted));
+    const index = all.findIndex((c) => (c.appeared || !anyNew) && (by === 'label' ? tidyText(c.label) === target : c.value === wanted));
     // This very element is clicked and checked: once the list closes, "the n-th choice showing"
     // would be another list's.
     const option = index >= 0 ? await options.nth(index).elementHandle({ timeout: remaining(deadline) }).catch(() => null) : null;
@@ -131,12 +132,12 @@ export async function chooseInCustomList(
  * marked selected — its own text holds every label.
  */
 async function expectShown(ctx: Ctx, list: Locator, option: ElementHandle, label: string, selector: string, deadline: number, field: boolean): Promise<void> {
-  const target = flat(label).toLowerCase();
+  const target = tidyText(label).toLowerCase();
   let shows = '';
   for (;;) {
     if (field) {
       const texts = await list.evaluate(shownTexts).catch(() => [] as string[]);
-      if (texts.some((t) => flat(t).toLowerCase() === target)) return;
+      if (texts.some((t) => tidyText(t).toLowerCase() === target)) return;
       shows = texts[0] ?? '';
     } else if (await option.evaluate((el) => el.isConnected && (el as Element).getAttribute('aria-selected') === 'true').catch(() => false)) return;
     const left = deadline - Date.now();
@@ -148,11 +149,6 @@ async function expectShown(ctx: Ctx, list: Locator, option: ElementHandle, label
     `After choosing ${JSON.stringify(label)} in the list ${JSON.stringify(selector)}, expected ${field ? `the list to show it; it shows ${excerpt(shows)}` : 'the choice to be marked selected (aria-selected); it is not'}.`,
     'The page did not take the choice (a script reacting to it, a list that needs another click): look at the failure screenshot.',
   );
-}
-
-/** Runs of spaces and line breaks do not make two labels different to a reader. */
-function flat(s: string): string {
-  return s.replace(/\s+/g, ' ').trim();
 }
 
 /** Runs in the page: what kind of list the element is. */
