@@ -44,6 +44,9 @@ describe('page patterns of real sites (real Chromium)', () => {
       const refused = await failureOf(() => r.step(browserClick, { selectors: ['#send'], expectSelectors: ['#sent'], timeoutMs: 1_000 }));
       expect(refused).toMatchObject({ code: 'E_VERIFY_FAILED' });
       expect(refused.message).toContain('The page says: "Please give your name".');
+      // A role selector that matches nothing names that role's elements in the frame too.
+      const misnamed = await failureOf(() => r.step(browserClick, { selectors: ['role=button[name="Submit"]'], timeoutMs: 300 }));
+      expect(misnamed.message).toContain('Visible elements with role button on the page are named: "Send message".');
       const filled = await r.step(browserFill, { selectors: ['#who'], value: 'Ada', timeoutMs: 3_000 });
       expect(filled.logs.join('\n')).toContain('Found the element with "#who" in the frame "contact"');
       await r.step(browserClick, { selectors: ['role=button[name="Send message"]'], expectSelectors: ['#sent'], timeoutMs: 3_000 });
