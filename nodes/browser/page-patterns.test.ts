@@ -162,6 +162,13 @@ describe('page patterns of real sites (real Chromium)', () => {
     });
   });
 
+  it('in an app whose window does not scroll, the content pane is scrolled to find what it adds at its end', async () => {
+    await onPage('app-shell', async (r) => {
+      const older = await r.step(browserExtract, { selectors: ['#older'], field: 'older', timeoutMs: 6_000 });
+      expect(older.data.older).toBe('Message 81');
+    });
+  });
+
   it('choose in list: a <select> the page hides behind its own drawn list is set directly, and the page is told', async () => {
     await onPage('hidden-select', async (r) => {
       const chose = await r.step(browserSelect, { selectors: ['#country'], option: 'Germany', timeoutMs: 2_000 });

@@ -242,6 +242,28 @@ const SCROLLING = page(
 );
 
 /**
+ * An app whose window does not scroll: a fixed header and a content pane that scrolls, its next
+ * results added when the pane is scrolled to its end (mail, admin and chat apps).
+ */
+const APP_SHELL = page(
+  'App',
+  `<style>body { margin: 0; overflow: hidden } header { height: 60px } main { height: calc(100vh - 60px); overflow-y: auto }</style>
+   <header>Inbox</header>
+   <aside style="position:fixed;right:0;top:0;width:200px;height:80px;overflow:auto"><div style="height:40000px">Filters</div></aside>
+   <main id="pane">
+     ${Array.from({ length: 80 }, (_, i) => `<p>Message ${i + 1}</p>`).join('')}
+     <p id="pane-end">Loading more…</p>
+   </main>
+   <script>
+     new IntersectionObserver((entries, obs) => {
+       if (!entries.some((e) => e.isIntersecting)) return;
+       obs.disconnect();
+       setTimeout(() => { document.getElementById('pane-end').outerHTML = '<p id="older">Message 81</p>'; }, 100);
+     }).observe(document.getElementById('pane-end'));
+   </script>`,
+);
+
+/**
  * Two ways a click leads on: a link that loads a new page (slowly: the server answers after a
  * while), and a single-page app that changes the address with history.pushState and draws the next
  * view a little later, without loading a page.
@@ -287,6 +309,7 @@ export const PATTERN_PAGES: Record<string, string> = {
   choices: CHOICES,
   overlay: OVERLAY,
   scrolling: SCROLLING,
+  'app-shell': APP_SHELL,
   routes: ROUTES,
   'spa/checkout': CHECKOUT,
   text: TEXT,
