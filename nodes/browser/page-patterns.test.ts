@@ -41,16 +41,16 @@ describe('page patterns of real sites (real Chromium)', () => {
   it('a form inside a frame of the same site is filled, clicked, checked and read with the selectors the inspector shows', async () => {
     await onPage('framed', async (r) => {
       // What the framed form says when it refuses is quoted, as the page's own words are.
-      const refused = await failureOf(() => r.step(browserClick, { selectors: ['#send'], expectSelectors: ['#sent'], timeoutMs: 1_000 }));
+      const refused = await failureOf(() => r.step(browserClick, { selectors: ['#send'], expectSelectors: ['#sent'], timeoutMs: 3_000 }));
       expect(refused).toMatchObject({ code: 'E_VERIFY_FAILED' });
       expect(refused.message).toContain('The page says: "Please give your name".');
       // A role selector that matches nothing names that role's elements in the frame too.
       const misnamed = await failureOf(() => r.step(browserClick, { selectors: ['role=button[name="Submit"]'], timeoutMs: 300 }));
       expect(misnamed.message).toContain('Visible elements with role button on the page are named: "Send message".');
-      const filled = await r.step(browserFill, { selectors: ['#who'], value: 'Ada', timeoutMs: 3_000 });
+      const filled = await r.step(browserFill, { selectors: ['#who'], value: 'Ada', timeoutMs: 5_000 });
       expect(filled.logs.join('\n')).toContain('Found the element with "#who" in the frame "contact"');
-      await r.step(browserClick, { selectors: ['role=button[name="Send message"]'], expectSelectors: ['#sent'], timeoutMs: 3_000 });
-      await r.step(browserVerify, { check: 'text', selectors: ['#sent'], text: 'Message sent by Ada', timeoutMs: 3_000 });
+      await r.step(browserClick, { selectors: ['role=button[name="Send message"]'], expectSelectors: ['#sent'], timeoutMs: 5_000 });
+      await r.step(browserVerify, { check: 'text', selectors: ['#sent'], text: 'Message sent by Ada', timeoutMs: 5_000 });
       expect((await r.step(browserExtract, { selectors: ['#sent'], field: 'sent' })).data.sent).toBe('Message sent by Ada');
     });
   });
@@ -60,42 +60,42 @@ describe('page patterns of real sites (real Chromium)', () => {
       const err = await failureOf(() => r.step(browserFill, { selectors: ['#who'], value: 'Ada', timeoutMs: 1_000 }));
       expect(err).toMatchObject({ code: 'E_ELEMENT_NOT_FOUND' });
       expect(err.message).toMatch(/The page also shows 1 frame from another site \(http:\/\/localhost:\d+\/p\/frame-form\), not searched: to reach an element inside one, start the selector with the frame, e\.g\. frame=/);
-      await r.step(browserFill, { selectors: ['frame=#widget >> #who'], value: 'Grace', timeoutMs: 3_000 });
-      await r.step(browserClick, { selectors: ['frame=#widget >> text=Send message'], expectSelectors: ['frame=#widget >> #sent'], timeoutMs: 3_000 });
+      await r.step(browserFill, { selectors: ['frame=#widget >> #who'], value: 'Grace', timeoutMs: 5_000 });
+      await r.step(browserClick, { selectors: ['frame=#widget >> text=Send message'], expectSelectors: ['frame=#widget >> #sent'], timeoutMs: 5_000 });
       expect((await r.step(browserExtract, { selectors: ['frame=iframe[src*="localhost"] >> #sent'], field: 'sent' })).data.sent).toBe('Message sent by Grace');
     });
   });
 
   it('a click on a button covered by a cookie banner fails naming the banner, and clicks nothing; a disabled button says it stayed disabled', async () => {
     await onPage('overlay', async (r) => {
-      const covered = await failureOf(() => r.step(browserClick, { selectors: ['#order'], expectUrl: '/p/thanks', timeoutMs: 1_500 }));
+      const covered = await failureOf(() => r.step(browserClick, { selectors: ['#order'], expectUrl: '/p/thanks', timeoutMs: 3_000 }));
       expect(covered).toMatchObject({ code: 'E_ELEMENT_NOT_USABLE' });
       expect(covered.message).toMatch(/^Could not click the element found with "#order": it is covered by <div class="consent" id="cookie-banner">…<\/div>, which would get the click instead \(locator\.click: Timeout \d+ms exceeded\.\)/);
       expect(covered.hint).toMatch(/cookie banner.*add a "Browser: click" step before this one that closes it/);
       await r.step(browserVerify, { check: 'url', url: '/p/overlay', timeoutMs: 500 });
-      const disabled = await failureOf(() => r.step(browserClick, { selectors: ['text=Pay later'], timeoutMs: 1_000 }));
+      const disabled = await failureOf(() => r.step(browserClick, { selectors: ['text=Pay later'], timeoutMs: 2_000 }));
       expect(disabled.message).toContain('Could not click the element found with "text=Pay later": it stayed disabled (');
       // Closing the banner first, as the hint says, lets the click through.
-      await r.step(browserClick, { selectors: ['role=button[name="Accept all"]'], expectSelectors: [], timeoutMs: 3_000 });
-      await r.step(browserClick, { selectors: ['#order'], expectUrl: '/p/thanks', expectSelectors: ['#thanks'], timeoutMs: 3_000 });
+      await r.step(browserClick, { selectors: ['role=button[name="Accept all"]'], expectSelectors: [], timeoutMs: 5_000 });
+      await r.step(browserClick, { selectors: ['#order'], expectUrl: '/p/thanks', expectSelectors: ['#thanks'], timeoutMs: 5_000 });
     });
   });
 
   it('choose in list: lists the page draws (role="option") are opened, chosen in and checked; a list of plain divs is refused with what to do', async () => {
     await onPage('custom-lists', async (r) => {
-      await r.step(browserSelect, { selectors: ['role=button[name="Country"]'], option: 'Germany', timeoutMs: 3_000 });
+      await r.step(browserSelect, { selectors: ['role=button[name="Country"]'], option: 'Germany', timeoutMs: 5_000 });
       await r.step(browserVerify, { check: 'text', selectors: ['#country'], text: 'Germany', textMatch: 'equals', timeoutMs: 500 });
       // Geneva is not among the three cities drawn until something is typed.
-      await r.step(browserSelect, { selectors: ['#city'], option: 'Geneva', timeoutMs: 3_000 });
+      await r.step(browserSelect, { selectors: ['#city'], option: 'Geneva', timeoutMs: 5_000 });
       expect((await r.step(browserExtract, { selectors: ['#city'], what: 'value', field: 'city' })).data.city).toBe('Geneva');
-      await r.step(browserSelect, { selectors: ['role=listbox[name="Size"]'], option: 'Large', timeoutMs: 3_000 });
+      await r.step(browserSelect, { selectors: ['role=listbox[name="Size"]'], option: 'Large', timeoutMs: 5_000 });
       await r.step(browserVerify, { check: 'visible', selectors: ['#sizes [aria-selected="true"]:text-is("Large")'], timeoutMs: 500 });
 
-      const missing = await failureOf(() => r.step(browserSelect, { selectors: ['#country'], option: 'Spain', timeoutMs: 1_000 }));
+      const missing = await failureOf(() => r.step(browserSelect, { selectors: ['#country'], option: 'Spain', timeoutMs: 2_000 }));
       expect(missing).toMatchObject({ code: 'E_ELEMENT_NOT_USABLE' });
       expect(missing.message).toBe('The list found with "#country" has no option with the label "Spain". Its options: "France", "Germany", "The Netherlands".');
       // No success without the sign: a list that closes without taking the choice fails.
-      const ignored = await failureOf(() => r.step(browserSelect, { selectors: ['#plan'], option: 'Pro', timeoutMs: 1_000 }));
+      const ignored = await failureOf(() => r.step(browserSelect, { selectors: ['#plan'], option: 'Pro', timeoutMs: 3_000 }));
       expect(ignored).toMatchObject({ code: 'E_VERIFY_FAILED' });
       expect(ignored.message).toBe('After choosing "Pro" in the list "#plan", expected the list to show it; it shows "Choose a plan".');
       const plain = await failureOf(() => r.step(browserSelect, { selectors: ['#size'], option: 'Large', timeoutMs: 1_000 }));
@@ -107,9 +107,9 @@ describe('page patterns of real sites (real Chromium)', () => {
 
   it('fill: a checkbox or radio button is ticked as the value says (again and again: unlike a click), a date or number written another way is refused saying how to write it', async () => {
     await onPage('choices', async (r) => {
-      for (let i = 0; i < 2; i++) await r.step(browserFill, { selectors: ['role=checkbox[name="gift"]'], value: 'yes', timeoutMs: 2_000 });
-      await r.step(browserFill, { selectors: ['text=Send me offers'], value: '{{ offers }}', timeoutMs: 2_000 }, { offers: false });
-      await r.step(browserFill, { selectors: ['role=radio[name="Express"]'], value: 'x', timeoutMs: 2_000 });
+      for (let i = 0; i < 2; i++) await r.step(browserFill, { selectors: ['role=checkbox[name="gift"]'], value: 'yes', timeoutMs: 5_000 });
+      await r.step(browserFill, { selectors: ['text=Send me offers'], value: '{{ offers }}', timeoutMs: 5_000 }, { offers: false });
+      await r.step(browserFill, { selectors: ['role=radio[name="Express"]'], value: 'x', timeoutMs: 5_000 });
       await r.step(browserVerify, { check: 'visible', selectors: ['#gift:checked'], timeoutMs: 500 });
       await r.step(browserVerify, { check: 'visible', selectors: ['input[value="exp"]:checked'], timeoutMs: 500 });
       const offers = await failureOf(() => r.step(browserVerify, { check: 'visible', selectors: ['#news:checked'], timeoutMs: 300 }));
@@ -121,8 +121,8 @@ describe('page patterns of real sites (real Chromium)', () => {
       const untick = await failureOf(() => r.step(browserFill, { selectors: ['role=radio[name="Standard"]'], value: 'no', timeoutMs: 1_000 }));
       expect(untick.message).toContain('is a radio button: it cannot be unticked');
 
-      await r.step(browserFill, { selectors: ['#when'], value: '2025-03-14', timeoutMs: 2_000 });
-      await r.step(browserFill, { selectors: ['#qty'], value: '3', timeoutMs: 2_000 });
+      await r.step(browserFill, { selectors: ['#when'], value: '2025-03-14', timeoutMs: 5_000 });
+      await r.step(browserFill, { selectors: ['#qty'], value: '3', timeoutMs: 5_000 });
       const date = await failureOf(() => r.step(browserFill, { selectors: ['#when'], value: '14/03/2025', timeoutMs: 1_000 }));
       expect(date).toMatchObject({ code: 'E_ELEMENT_NOT_USABLE' });
       expect(date.message).toBe('The field found with "#when" is a date field: it takes a value written YYYY-MM-DD, e.g. 2025-03-14, and the value given is not written that way.');
@@ -153,12 +153,12 @@ describe('page patterns of real sites (real Chromium)', () => {
 
   it('an element the page adds only when scrolled to is found by scrolling down, as a reader would; one off-screen in a scrolling box is used as it is', async () => {
     await onPage('scrolling', async (r) => {
-      await r.step(browserClick, { selectors: ['#last'], expectSelectors: ['text=Picked'], timeoutMs: 3_000 });
+      await r.step(browserClick, { selectors: ['#last'], expectSelectors: ['text=Picked'], timeoutMs: 5_000 });
       const more = await r.step(browserExtract, { selectors: ['#more'], field: 'more', timeoutMs: 5_000 });
       expect(more.data.more).toBe('Result 21');
       expect(more.logs.join('\n')).toContain('Found the element with "#more" once the page was scrolled down.');
-      const never = await failureOf(() => r.step(browserExtract, { selectors: ['#nothing'], field: 'x', timeoutMs: 1_500 }));
-      expect(never.message).toMatch(/^No element matched any of the 1 selector tried within 1500 ms: "#nothing", on http:\/\/127\.0\.0\.1:\d+\/p\/scrolling \(scrolled down while looking\)\./);
+      const never = await failureOf(() => r.step(browserExtract, { selectors: ['#nothing'], field: 'x', timeoutMs: 2_500 }));
+      expect(never.message).toMatch(/^No element matched any of the 1 selector tried within 2500 ms: "#nothing", on http:\/\/127\.0\.0\.1:\d+\/p\/scrolling \(scrolled down while looking\)\./);
     });
   });
 
@@ -171,13 +171,13 @@ describe('page patterns of real sites (real Chromium)', () => {
 
   it('choose in list: a <select> the page hides behind its own drawn list is set directly, and the page is told', async () => {
     await onPage('hidden-select', async (r) => {
-      const chose = await r.step(browserSelect, { selectors: ['#country'], option: 'Germany', timeoutMs: 2_000 });
+      const chose = await r.step(browserSelect, { selectors: ['#country'], option: 'Germany', timeoutMs: 5_000 });
       expect(chose.logs.join('\n')).toContain('The list "#country" is hidden (the page draws its own over it): chose "Germany" in it directly.');
       // The page's own drawn list heard of it (the change event), as when a person chooses.
       await r.step(browserVerify, { check: 'text', selectors: ['#shown'], text: 'Germany', textMatch: 'equals', timeoutMs: 500 });
       expect((await r.step(browserExtract, { selectors: ['#country'], what: 'value', field: 'v' })).data.v).toBe('de');
       // An option written with a non-breaking space is chosen by the words a reader sees.
-      await r.step(browserSelect, { selectors: ['#country'], option: 'The Netherlands', timeoutMs: 2_000 });
+      await r.step(browserSelect, { selectors: ['#country'], option: 'The Netherlands', timeoutMs: 5_000 });
       expect((await r.step(browserExtract, { selectors: ['#country'], what: 'value', field: 'v' })).data.v).toBe('nl');
       // Only a hidden <select> is used so: a hidden field of another kind is still not found.
       const hiddenField = await failureOf(() => r.step(browserFill, { selectors: ['#country'], value: 'x', timeoutMs: 300 }));
@@ -187,9 +187,9 @@ describe('page patterns of real sites (real Chromium)', () => {
 
   it('choose in list: a group of radio buttons is chosen in by label or value, drawn buttons (hidden inputs) through their labels', async () => {
     await onPage('choices', async (r) => {
-      await r.step(browserSelect, { selectors: ['fieldset'], option: 'Express (next day)', timeoutMs: 2_000 });
+      await r.step(browserSelect, { selectors: ['fieldset'], option: 'Express (next day)', timeoutMs: 5_000 });
       await r.step(browserVerify, { check: 'visible', selectors: ['input[value="exp"]:checked'], timeoutMs: 500 });
-      await r.step(browserSelect, { selectors: ['role=radiogroup[name="Payment"]'], option: 'invoice', by: 'value', timeoutMs: 2_000 });
+      await r.step(browserSelect, { selectors: ['role=radiogroup[name="Payment"]'], option: 'invoice', by: 'value', timeoutMs: 5_000 });
       await r.step(browserVerify, { check: 'visible', selectors: ['#pay:has(#pay-invoice:checked)'], timeoutMs: 500 });
       const missing = await failureOf(() => r.step(browserSelect, { selectors: ['fieldset'], option: 'Pick-up', timeoutMs: 1_000 }));
       expect(missing).toMatchObject({ code: 'E_ELEMENT_NOT_USABLE' });
@@ -199,23 +199,23 @@ describe('page patterns of real sites (real Chromium)', () => {
 
   it('fill tells the page the field changed, as leaving it does; typing key by key reaches a page that listens to key presses, and the error for a button left disabled says so', async () => {
     await onPage('typing', async (r) => {
-      await r.step(browserFill, { selectors: ['#postcode'], value: '75001', timeoutMs: 2_000 });
+      await r.step(browserFill, { selectors: ['#postcode'], value: '75001', timeoutMs: 5_000 });
       await r.step(browserVerify, { check: 'text', selectors: ['#city'], text: 'City for 75001', timeoutMs: 1_000 });
-      await r.step(browserFill, { selectors: ['#code'], value: '1234', timeoutMs: 2_000 });
-      const disabled = await failureOf(() => r.step(browserClick, { selectors: ['#go'], expectSelectors: ['#ok'], timeoutMs: 1_000 }));
+      await r.step(browserFill, { selectors: ['#code'], value: '1234', timeoutMs: 5_000 });
+      const disabled = await failureOf(() => r.step(browserClick, { selectors: ['#go'], expectSelectors: ['#ok'], timeoutMs: 2_000 }));
       expect(disabled.message).toContain('it stayed disabled');
       expect(disabled.hint).toContain('set the fill step\'s Typing to key-by-key.');
       // Key by key replaces what the field held, like typing at once.
-      await r.step(browserFill, { selectors: ['#code'], value: '5678', typing: 'key-by-key', timeoutMs: 2_000 });
-      await r.step(browserClick, { selectors: ['#go'], expectSelectors: ['#ok'], timeoutMs: 2_000 });
+      await r.step(browserFill, { selectors: ['#code'], value: '5678', typing: 'key-by-key', timeoutMs: 5_000 });
+      await r.step(browserClick, { selectors: ['#go'], expectSelectors: ['#ok'], timeoutMs: 5_000 });
       expect((await r.step(browserExtract, { selectors: ['#code'], what: 'value', field: 'code' })).data.code).toBe('5678');
     });
   });
 
   it('fields inside a web component (open shadow root) are found, filled, clicked and read like any other', async () => {
     await onPage('shadow', async (r) => {
-      await r.step(browserFill, { selectors: ['role=textbox[name="Login"]'], value: 'ada', timeoutMs: 2_000 });
-      await r.step(browserClick, { selectors: ['sign-in-box #go'], expectSelectors: ['#hello'], timeoutMs: 2_000 });
+      await r.step(browserFill, { selectors: ['role=textbox[name="Login"]'], value: 'ada', timeoutMs: 5_000 });
+      await r.step(browserClick, { selectors: ['sign-in-box #go'], expectSelectors: ['#hello'], timeoutMs: 5_000 });
       await r.step(browserVerify, { check: 'text', selectors: ['#hello'], text: 'Welcome ada', textMatch: 'equals', timeoutMs: 1_000 });
       expect((await r.step(browserExtract, { selectors: ['#login'], what: 'value', field: 'login' })).data.login).toBe('ada');
     });
@@ -223,9 +223,9 @@ describe('page patterns of real sites (real Chromium)', () => {
 
   it('a page that keeps form values in its script (React: input events, Vue .lazy: change events) submits what was filled', async () => {
     await onPage('controlled', async (r) => {
-      await r.step(browserFill, { selectors: ['#name'], value: 'Ada', timeoutMs: 2_000 });
-      await r.step(browserFill, { selectors: ['#city'], value: 'Paris', timeoutMs: 2_000 });
-      await r.step(browserClick, { selectors: ['text=Save'], expectSelectors: ['#saved'], timeoutMs: 2_000 });
+      await r.step(browserFill, { selectors: ['#name'], value: 'Ada', timeoutMs: 5_000 });
+      await r.step(browserFill, { selectors: ['#city'], value: 'Paris', timeoutMs: 5_000 });
+      await r.step(browserClick, { selectors: ['text=Save'], expectSelectors: ['#saved'], timeoutMs: 5_000 });
       await r.step(browserVerify, { check: 'text', selectors: ['#saved'], text: 'Saved: Ada / Paris', textMatch: 'equals', timeoutMs: 1_000 });
     });
   });
