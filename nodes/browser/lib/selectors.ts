@@ -14,7 +14,7 @@ export const POLL_MS = 100;
 
 const SELECTORS_HELP =
   'Ways to find the element on the page, tried in order: the first that matches wins, so put the most precise first and fallbacks after it (the page may rename a field). ' +
-  'Write CSS like #email or input[name="email"], text=Send, or role=button[name="Send"] (the element whose accessible name contains Send, in any letter case; [name="Send"s] for exactly that name). {{ placeholders }} are filled from the record.';
+  'Write CSS like #email or input[name="email"], text=Send, or role=button[name="Send"] (the element whose accessible name contains Send, in any letter case; [name="Send"s] for exactly that name). Elements in frames of the same site are found as they are; for a frame from another site, name it first: frame=#widget >> #email. {{ placeholders }} are filled from the record.';
 
 /** A selector setting: a list of fallbacks, tried in order. */
 export function selectorsParam(defaults: string[], title = 'Element', extra = '') {
