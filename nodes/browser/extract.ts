@@ -5,6 +5,7 @@ import { fieldName } from '../sdk/fields.ts';
 import { locate, selectorsParam } from './lib/selectors.ts';
 import { timeoutParam } from './lib/params.ts';
 import { notUsable } from './lib/action.ts';
+import { tidyText } from './lib/page-text.ts';
 
 const params = z.object({
   selectors: selectorsParam(['#result'], 'Element', 'The element to read.'),
@@ -19,7 +20,7 @@ const params = z.object({
     .default('href')
     .describe('For "attribute": its name, e.g. href, src, title or data-id.')
     .meta({ title: 'Attribute' }),
-  trim: z.boolean().default(true).describe('Remove spaces and line breaks at both ends, and run several spaces together into one.').meta({ title: 'Tidy spaces' }),
+  trim: z.boolean().default(true).describe('Remove spaces and line breaks at both ends, run several spaces together into one (non-breaking spaces become plain ones) and drop characters that show nothing (soft hyphens, zero-width spaces).').meta({ title: 'Tidy spaces' }),
   field: fieldName('extracted').describe('The record field that receives what was read (text; empty when an attribute is missing: null).').meta({ title: 'Store in field' }),
   timeoutMs: timeoutParam('for the element'),
 });
@@ -43,7 +44,7 @@ export const browserExtract = defineBrowserStep({
       throw notUsable(`read the ${p.what === 'attribute' ? `attribute ${p.attribute} of` : `${p.what} of`}`, selector, err);
     }
     if (value === null) ctx.log.warn(`The element ${JSON.stringify(selector)} has no attribute ${JSON.stringify(p.attribute)}: ${p.field} is set to null.`);
-    else if (p.trim) value = value.replace(/\s+/g, ' ').trim();
+    else if (p.trim) value = tidyText(value);
     return out({ ...ctx.input, [p.field]: value });
   },
 });

@@ -1,9 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { z } from 'zod';
-import { Resources } from '../sdk/resources.ts';
-import { failureOf, runNode } from '../sdk/testing.ts';
-import type { NodeDefinition, RecordData } from '../sdk/types.ts';
-import { startTestSite, type TestSite } from './test-pages.ts';
+import { describe, expect, it } from 'vitest';
+import { failureOf } from '../sdk/testing.ts';
+import { testPagesAndRecords } from './test-records.ts';
 import { browserOpen } from './open.ts';
 import { browserClick } from './click.ts';
 import { browserVerify } from './verify.ts';
@@ -15,32 +12,14 @@ process.env.CONVEYOR_ALLOW_HOSTS = '127.0.0.1';
 // Issue 10, point 10: `role=checkbox[name="I accept the terms"]` finds the checkbox labelled "I accept
 // the terms and the privacy policy", as the selector help promises; when nothing matches, the error
 // names the elements of that role the page has. Real Chromium.
-let site: TestSite;
-const runScope = new Resources();
-beforeAll(async () => {
-  site = await startTestSite();
-});
-afterAll(async () => {
-  await runScope.closeAll();
-  await site?.close();
-});
-
-function record() {
-  const scope = new Resources();
-  const resources = { run: runScope, record: scope };
-  return {
-    step<S extends z.ZodType>(def: NodeDefinition<S>, params: unknown, data: RecordData = {}) {
-      return runNode(def, params, data, { resources });
-    },
-    done: () => scope.closeAll(),
-  };
-}
+const pages = testPagesAndRecords();
+const record = pages.record;
 
 describe('role selectors match as people read them (real Chromium)', () => {
   it('a name is matched in part and in any letter case; [name="…"s] asks for the exact name', async () => {
     const r = record();
     try {
-      await r.step(browserOpen, { url: `${site.url}/account` });
+      await r.step(browserOpen, { url: `${pages.url}/account` });
       await r.step(browserClick, { selectors: ['role=checkbox[name="I accept the terms"]'], expectSelectors: ['#tos:checked'], timeoutMs: 2_000 });
       await r.step(browserClick, { selectors: ['role=checkbox[name="the NEWSLETTER"]'], expectSelectors: ['#news:checked'], timeoutMs: 2_000 });
       await r.step(browserVerify, { check: 'visible', selectors: ["form >> role=button[name='create account']"], timeoutMs: 1_000 });
@@ -56,7 +35,7 @@ describe('role selectors match as people read them (real Chromium)', () => {
   it('nothing matched: the error lists the accessible names of that role found on the page', async () => {
     const r = record();
     try {
-      await r.step(browserOpen, { url: `${site.url}/account` });
+      await r.step(browserOpen, { url: `${pages.url}/account` });
       const err = await failureOf(() => r.step(browserClick, { selectors: ['role=checkbox[name="I agree to the rules"]', '#agree'], timeoutMs: 300 }));
       expect(err).toMatchObject({ code: 'E_ELEMENT_NOT_FOUND' });
       expect(err.message).toContain('Visible elements with role checkbox on the page are named: "I accept the terms and the privacy policy", "Send me the newsletter".');
@@ -87,5 +66,8 @@ describe('role selectors match as people read them (real Chromium)', () => {
     expect(toPlaywrightSelector('#form >> role=button[name="a >> b"]')).toBe('#form >> internal:role=button[name="a >> b"i]');
     expect(toPlaywrightSelector('button[aria-label="role=x"]')).toBe('button[aria-label="role=x"]');
     expect(toPlaywrightSelector('text=role=button')).toBe('text=role=button');
+    // frame= enters the frame it names; a role part after it is still translated.
+    expect(toPlaywrightSelector('frame=#pay >> #card')).toBe('#pay >> internal:control=enter-frame >> #card');
+    expect(toPlaywrightSelector('frame=iframe[title="a >> b"] >> role=button[name="Pay"]')).toBe('iframe[title="a >> b"] >> internal:control=enter-frame >> internal:role=button[name="Pay"i]');
   });
 });

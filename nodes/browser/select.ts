@@ -7,12 +7,15 @@ import { defineBrowserStep } from './lib/define-step.ts';
 import { locate, selectorsParam } from './lib/selectors.ts';
 import { timeoutParam } from './lib/params.ts';
 import { notUsable } from './lib/action.ts';
+import { chooseInCustomList } from './lib/custom-list.ts';
+import { chooseRadio, isRadioGroup } from './lib/radio-group.ts';
+import { tidyText } from './lib/page-text.ts';
 
 /** How many of the list's options an error message names. */
 const SHOWN_OPTIONS = 20;
 
 const params = z.object({
-  selectors: selectorsParam(['select[name="country"]'], 'Drop-down list', 'The drop-down list (<select>) to choose in.'),
+  selectors: selectorsParam(['select[name="country"]'], 'Drop-down list', 'The drop-down list to choose in: a <select>, a list the page draws itself whose choices are marked role="option" (the button or field that opens it), or a group of radio buttons (e.g. the fieldset around them).'),
   option: z
     .string()
     .default('{{ country }}')
@@ -40,14 +43,21 @@ export const browserSelect = defineBrowserStep({
   effect: 'idempotent',
   async act(ctx, page, p) {
     const wanted = await renderTemplate(p.option, ctx.input, 'the option');
-    const { locator, selector, deadline } = await locate(ctx, page, p.selectors, p.timeoutMs);
+    const { locator, selector, deadline, frame, hidden } = await locate(ctx, page, p.selectors, p.timeoutMs, 'list');
     const options = await locator.evaluate((el) =>
       el instanceof HTMLSelectElement ? [...el.options].map((o) => ({ value: o.value, label: o.label.trim() })) : null,
     );
     if (options === null) {
-      throw notUsable('choose an option in', selector, new Error('it is not a drop-down list (<select>)'));
+      // Not a <select>: a group of radio buttons (radio-group.ts), a list drawn by the page
+      // (custom-list.ts) — or an honest refusal.
+      const label = (await isRadioGroup(locator))
+        ? await chooseRadio(page, locator, selector, wanted, p.by, deadline)
+        : await chooseInCustomList(ctx, page, frame ?? page.mainFrame(), { locator, selector }, wanted, p.by, deadline);
+      ctx.log.debug(`Chose ${JSON.stringify(label)} in ${JSON.stringify(selector)}.`);
+      return out(ctx.input);
     }
-    const match = options.find((o: OptionInfo) => (p.by === 'label' ? o.label === wanted.trim() : o.value === wanted));
+    // Labels compare as a reader sees them: a non-breaking space is a space (page-text.ts).
+    const match = options.find((o: OptionInfo) => (p.by === 'label' ? tidyText(o.label) === tidyText(wanted) : o.value === wanted));
     if (!match) {
       const shown = options.slice(0, SHOWN_OPTIONS).map((o: OptionInfo) => JSON.stringify(p.by === 'label' ? o.label : o.value));
       throw new NodeError(
@@ -57,7 +67,9 @@ export const browserSelect = defineBrowserStep({
       );
     }
     try {
-      await locator.selectOption({ value: match.value }, { timeout: remaining(deadline) });
+      // A hidden <select> under the page's own drawn list: chosen in directly (a person could not
+      // reach it, but the drawn list only mirrors it); the change event tells the page, as a choice would.
+      await locator.selectOption({ value: match.value }, { timeout: remaining(deadline), force: hidden });
     } catch (err) {
       if (page.isClosed()) throw err;
       throw notUsable('choose an option in', selector, err);
@@ -70,7 +82,11 @@ export const browserSelect = defineBrowserStep({
         'The page changed the choice back (a script reacting to the change): look at the failure screenshot.',
       );
     }
-    ctx.log.debug(`Chose ${JSON.stringify(match.label)} in ${JSON.stringify(selector)}.`);
+    ctx.log.debug(
+      hidden
+        ? `The list ${JSON.stringify(selector)} is hidden (the page draws its own over it): chose ${JSON.stringify(match.label)} in it directly.`
+        : `Chose ${JSON.stringify(match.label)} in ${JSON.stringify(selector)}.`,
+    );
     return out(ctx.input);
   },
 });

@@ -1,10 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { z } from 'zod';
+import { describe, expect, it } from 'vitest';
 import { Resources } from '../sdk/resources.ts';
-import { failureOf, makeContext, runNode, type TestContext } from '../sdk/testing.ts';
+import { failureOf, makeContext, runNode } from '../sdk/testing.ts';
 import { createRegistry } from '../index.ts';
-import type { NodeDefinition, RecordData } from '../sdk/types.ts';
-import { startTestSite, type TestSite } from './test-pages.ts';
+import { testPagesAndRecords } from './test-records.ts';
 import { browserOpen } from './open.ts';
 import { browserFill } from './fill.ts';
 import { browserSelect } from './select.ts';
@@ -23,29 +21,10 @@ process.env.CONVEYOR_ALLOW_HOSTS = '127.0.0.1';
 
 const PNG_MAGIC = '89504e470d0a1a0a';
 
-let site: TestSite;
 // One run scope (one browser) for the whole file; each test is one record with its own scope.
-const runScope = new Resources();
-beforeAll(async () => {
-  site = await startTestSite();
-});
-afterAll(async () => {
-  await runScope.closeAll();
-  await site?.close();
-});
-
-/** One record: its steps share a record scope, closed by `done()`. */
-function record(input: RecordData = {}) {
-  const scope = new Resources();
-  const resources = { run: runScope, record: scope };
-  return {
-    step<S extends z.ZodType>(def: NodeDefinition<S>, params: unknown, data: RecordData = input): Promise<{ result: { emit: { data: RecordData }[] }; ctx: TestContext<z.infer<S>> }> {
-      return runNode(def, params, data, { resources });
-    },
-    resources,
-    done: () => scope.closeAll(),
-  };
-}
+const pages = testPagesAndRecords();
+const record = pages.record;
+const runScope = pages.runScope;
 
 describe('browser steps (real Chromium)', () => {
   it('declares eight Network steps with the right side effects', () => {
@@ -77,7 +56,7 @@ describe('browser steps (real Chromium)', () => {
   });
 
   it('open + fill + select + click-with-verify + extract + verify: the success path', async () => {
-    const input = { email: 'ada@example.com', secret: 'hunter2', country: 'Germany', site: site.url };
+    const input = { email: 'ada@example.com', secret: 'hunter2', country: 'Germany', site: pages.url };
     const r = record(input);
     try {
       const opened = await r.step(browserOpen, { url: '{{ site }}/form', expectSelectors: ['form'], expectUrl: '/form' });
@@ -113,7 +92,7 @@ describe('browser steps (real Chromium)', () => {
   it('no element found: E_ELEMENT_NOT_FOUND lists every selector tried and attaches a PNG failure screenshot', async () => {
     const r = record();
     try {
-      await r.step(browserOpen, { url: `${site.url}/form` });
+      await r.step(browserOpen, { url: `${pages.url}/form` });
       const ctx = makeContext(browserFill, { selectors: ['#nope', 'input[name="email"]', 'text=Nothing here'], value: 'x', timeoutMs: 400 }, {}, { resources: r.resources });
       const err = await failureOf(() => browserFill.run(ctx));
       expect(err).toMatchObject({ code: 'E_ELEMENT_NOT_FOUND' });
@@ -132,7 +111,7 @@ describe('browser steps (real Chromium)', () => {
   it('a click whose expected sign does not appear fails E_VERIFY_FAILED, saying what was expected and found', async () => {
     const r = record();
     try {
-      await r.step(browserOpen, { url: `${site.url}/form` });
+      await r.step(browserOpen, { url: `${pages.url}/form` });
       const err = await failureOf(() => r.step(browserClick, { selectors: ['#noop'], expectSelectors: ['#thanks'], expectUrl: '/done', timeoutMs: 1000 }));
       expect(err).toMatchObject({ code: 'E_VERIFY_FAILED' });
       expect(err.message).toMatch(/^After clicking "#noop", expected an element matching "#thanks" to be visible and the address to match \/done within 1000 ms; found: no visible element matched; the address is http:\/\/127\.0\.0\.1:\d+\/form\.$/);
@@ -144,7 +123,7 @@ describe('browser steps (real Chromium)', () => {
   it('verify failures say what was expected and what was found', async () => {
     const r = record();
     try {
-      await r.step(browserOpen, { url: `${site.url}/done?mail=grace` });
+      await r.step(browserOpen, { url: `${pages.url}/done?mail=grace` });
       const text = await failureOf(() => r.step(browserVerify, { check: 'text', selectors: ['#thanks'], text: 'Thank you, ada', timeoutMs: 200 }));
       expect(text).toMatchObject({ code: 'E_VERIFY_FAILED' });
       expect(text.message).toBe('Expected an element matching "#thanks" to show text that contains "Thank you, ada" within 200 ms; found: the element "#thanks" shows "Thank you, grace".');
@@ -152,7 +131,7 @@ describe('browser steps (real Chromium)', () => {
       expect(url.message).toMatch(/^Expected the page address to match \/orders\/ within 200 ms; found: the address is http:\/\/127\.0\.0\.1:\d+\/done\?mail=grace\.$/);
       const missing = await failureOf(() => r.step(browserVerify, { check: 'visible', selectors: ['#nope', '.nope'], timeoutMs: 200 }));
       expect(missing.message).toBe('Expected an element matching "#nope", ".nope" to be visible within 200 ms; found: no element matched.');
-      await r.step(browserOpen, { url: `${site.url}/form` });
+      await r.step(browserOpen, { url: `${pages.url}/form` });
       const disabled = await failureOf(() => r.step(browserVerify, { check: 'enabled', selectors: ['#locked'], timeoutMs: 200 }));
       expect(disabled.message).toBe('Expected an element matching "#locked" to be visible and enabled within 200 ms; found: the element "#locked" is disabled.');
       const badOption = await failureOf(() => r.step(browserSelect, { selectors: ['select'], option: 'Spain', timeoutMs: 500 }));
@@ -166,7 +145,7 @@ describe('browser steps (real Chromium)', () => {
   it('wait-for: an element that appears later, a spinner that goes away, an address', async () => {
     const r = record();
     try {
-      await r.step(browserOpen, { url: `${site.url}/form`, waitUntil: 'domcontentloaded' });
+      await r.step(browserOpen, { url: `${pages.url}/form`, waitUntil: 'domcontentloaded' });
       await r.step(browserWaitFor, { until: 'visible', selectors: ['#later'], timeoutMs: 3000 });
       await r.step(browserWaitFor, { until: 'detached', selectors: ['#spinner'], timeoutMs: 3000 });
       await r.step(browserWaitFor, { until: 'url', url: '/form' });
@@ -181,10 +160,10 @@ describe('browser steps (real Chromium)', () => {
   it('open: an error page and a page too slow to load fail E_PAGE_LOAD (transient)', async () => {
     const r = record();
     try {
-      const e500 = await failureOf(() => r.step(browserOpen, { url: `${site.url}/error` }));
+      const e500 = await failureOf(() => r.step(browserOpen, { url: `${pages.url}/error` }));
       expect(e500).toMatchObject({ code: 'E_PAGE_LOAD', transient: true });
       expect(e500.message).toMatch(/\/error answered 500 Internal Server Error\./);
-      const slowCtx = makeContext(browserOpen, { url: `${site.url}/slow`, timeoutMs: 300 }, {}, { resources: r.resources });
+      const slowCtx = makeContext(browserOpen, { url: `${pages.url}/slow`, timeoutMs: 300 }, {}, { resources: r.resources });
       const slow = await failureOf(() => browserOpen.run(slowCtx));
       expect(slow).toMatchObject({ code: 'E_PAGE_LOAD', transient: true });
       expect(slowCtx.evidenceItems.map((e) => e.name)).toEqual(['failure.png']);

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { PATTERN_PAGES, SLOW_PATTERN_PAGES } from './pattern-pages.ts';
 
 /** Test helper: a local web server with the small pages the browser steps' tests use. */
 
@@ -99,8 +100,16 @@ export async function startTestSite(): Promise<TestSite> {
         return html(200, page('Cookie', '<p>set</p>'), { 'set-cookie': `who=${encodeURIComponent(url.searchParams.get('v') ?? '')}; Path=/` });
       case '/cookies':
         return html(200, page('Cookies', `<p id="cookies">[${escapeHtml(req.headers.cookie ?? '')}]</p>`));
-      default:
+      default: {
+        const name = url.pathname.startsWith('/p/') ? url.pathname.slice(3) : '';
+        if (Object.hasOwn(PATTERN_PAGES, name)) return html(200, PATTERN_PAGES[name]);
+        const slow = Object.hasOwn(SLOW_PATTERN_PAGES, name) ? SLOW_PATTERN_PAGES[name] : undefined;
+        if (slow) {
+          setTimeout(() => html(200, slow.html), slow.delayMs).unref();
+          return;
+        }
         return html(404, page('Not found', '<p>Not found</p>'));
+      }
     }
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

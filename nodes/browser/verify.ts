@@ -7,6 +7,7 @@ import { sleep } from '../sdk/abort.ts';
 import { POLL_MS, listSelectors, matchOnce, renderSelectors, selectorsParam } from './lib/selectors.ts';
 import { excerpt, timeoutParam, urlMatches, urlPatternParam } from './lib/params.ts';
 import { describeRoles } from './lib/role-selector.ts';
+import { caseRestyled, tidyText } from './lib/page-text.ts';
 
 const params = z.object({
   check: z
@@ -18,7 +19,7 @@ const params = z.object({
   text: z
     .string()
     .default('')
-    .describe('For the text check: the text the element must show, e.g. Order {{ orderId }} confirmed. Spaces and line breaks are compared loosely.')
+    .describe('For the text check: the text the element must show, e.g. Order {{ orderId }} confirmed. Spaces and line breaks are compared loosely and invisible characters (soft hyphens, zero-width spaces) ignored; letter case counts, except where the page\'s style writes the text in capitals.')
     .meta({ title: 'Text', widget: 'template' }),
   textMatch: z
     .enum(['contains', 'equals'])
@@ -29,7 +30,6 @@ const params = z.object({
   timeoutMs: timeoutParam('for the check to hold'),
 });
 
-const normalize = (s: string): string => s.replace(/\s+/g, ' ').trim();
 const NO_MATCH = 'no element matched';
 
 export const browserVerify = defineBrowserStep({
@@ -43,7 +43,7 @@ export const browserVerify = defineBrowserStep({
     const deadline = Date.now() + p.timeoutMs;
     const selectors = p.check === 'url' ? [] : await renderSelectors(p.selectors, ctx.input);
     const pattern = p.check === 'url' ? (await renderTemplate(p.url, ctx.input, 'the address')).trim() : '';
-    const text = p.check === 'text' ? normalize(await renderTemplate(p.text, ctx.input, 'the text')) : '';
+    const text = p.check === 'text' ? tidyText(await renderTemplate(p.text, ctx.input, 'the text')) : '';
     const invalid = new Map<string, string>();
 
     /** One look at the page: null when the check holds, otherwise what was found. */
@@ -56,9 +56,13 @@ export const browserVerify = defineBrowserStep({
       }
       if (p.check === 'visible') return null;
       if (p.check === 'enabled') return (await found.locator.isEnabled()) ? null : `the element ${JSON.stringify(found.selector)} is disabled`;
-      const shown = normalize(await found.locator.innerText());
-      const ok = p.textMatch === 'equals' ? shown === text : shown.includes(text);
-      return ok ? null : `the element ${JSON.stringify(found.selector)} shows ${excerpt(shown)}`;
+      const shown = tidyText(await found.locator.innerText());
+      const holds = (a: string, b: string): boolean => (p.textMatch === 'equals' ? a === b : a.includes(b));
+      if (holds(shown, text)) return null;
+      // Letter case counts, unless the page's style changes it (text-transform: capitals on screen).
+      const caseOnly = holds(shown.toLowerCase(), text.toLowerCase());
+      if (caseOnly && (await caseRestyled(found.locator))) return null;
+      return `the element ${JSON.stringify(found.selector)} shows ${excerpt(shown)}${caseOnly ? ' (the same words in other capitals: the check compares letter case)' : ''}`;
     };
 
     for (;;) {

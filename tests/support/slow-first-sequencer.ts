@@ -10,6 +10,7 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
 const SLOW_FIRST = [
   'tests/unit/engine/fanout.test.ts', // 35
   'tests/unit/scale/studios-shared.test.ts', // 33
+  'nodes/browser/page-patterns.test.ts', // ~30 (86 at load 10; its failing cases wait out their time limits, ~25 s of them)
   'tests/unit/security/flow-import-fuzz.test.ts', // 27
   'tests/unit/engine/distribute-fairness.test.ts', // ~26 (46 at 10,000 records per strategy; CPU 48 → 27 s at 2,000 / random 10,000)
   'tests/unit/crash/browser-crash.test.ts', // 25

@@ -2,7 +2,7 @@ import type { Page } from 'playwright-core';
 import { NodeError } from '../../../server/contract/node-error.ts';
 import type { NodeContext } from '../../sdk/types.ts';
 import { sleep } from '../../sdk/abort.ts';
-import { POLL_MS, listSelectors, matchOnce } from './selectors.ts';
+import { POLL_MS, inFrame, listSelectors, matchOnce } from './selectors.ts';
 import { urlMatches } from './params.ts';
 import { describeRoles } from './role-selector.ts';
 
@@ -27,7 +27,7 @@ export async function expectAfter(
     const found = selectors.length === 0 ? null : await matchOnce(page, selectors, 'visible', invalid);
     const elementOk = selectors.length === 0 || found !== null;
     if (urlOk && elementOk) {
-      if (found) ctx.log.debug(`Check passed: ${JSON.stringify(found.selector)} is visible${found.index > 0 ? ` (fallback ${found.index + 1} of ${selectors.length})` : ''}.`, { selector: found.selector, index: found.index });
+      if (found) ctx.log.debug(`Check passed: ${JSON.stringify(found.selector)} is visible${inFrame(found)}${found.index > 0 ? ` (fallback ${found.index + 1} of ${selectors.length})` : ''}.`, { selector: found.selector, index: found.index });
       if (urlPattern) ctx.log.debug(`Check passed: the address ${page.url()} matches ${urlPattern}.`);
       return;
     }

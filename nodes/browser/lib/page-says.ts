@@ -1,5 +1,6 @@
 import type { Page } from 'playwright-core';
 import { NodeError } from '../../../server/contract/node-error.ts';
+import { searchedFrames } from './frames.ts';
 
 /**
  * What the site itself says when it refuses something. When a browser step fails because the page is
@@ -34,12 +35,24 @@ export async function withPageMessages(page: Page, err: unknown): Promise<unknow
   );
 }
 
-/** The visible error, alert and validation messages of the page, most specific first. */
+/**
+ * The visible error, alert and validation messages of the page, most specific first — and of its
+ * frames of the same site, where steps find elements too (frames.ts): a form in a frame says its
+ * refusal in that frame.
+ */
 export async function pageSays(page: Page): Promise<string[]> {
   let timer: NodeJS.Timeout | undefined;
+  const read = async (): Promise<string[]> => {
+    const said: string[] = [];
+    for (const frame of searchedFrames(page)) {
+      if (said.length >= MAX_MESSAGES) break;
+      said.push(...(await frame.evaluate<string[]>(PAGE_SCRIPT).catch(() => [])));
+    }
+    return said.slice(0, MAX_MESSAGES);
+  };
   try {
     return await Promise.race([
-      page.evaluate<string[]>(PAGE_SCRIPT),
+      read(),
       new Promise<string[]>((resolve) => {
         timer = setTimeout(() => resolve([]), READ_MS);
       }),

@@ -1,6 +1,9 @@
 import type { Page } from 'playwright-core';
+import { searchedFrames } from './frames.ts';
 
 /**
+ * The operator's selectors, in Playwright's words. A `frame=` part enters the frame it names.
+ *
  * Role selectors read the way people read them. `role=checkbox[name="I accept the terms"]` means
  * "the checkbox whose name says I accept the terms", so it must find the checkbox labelled "I accept
  * the terms and the privacy policy". Playwright's public `role=` engine compares the whole name,
@@ -13,7 +16,10 @@ export function toPlaywrightSelector(selector: string): string {
   const parts = splitChain(selector);
   return parts.map((part) => {
     const m = /^(\s*)role=/.exec(part);
-    return m ? `${m[1]}internal:role=${withLooseNames(part.slice(m[0].length))}` : part;
+    if (m) return `${m[1]}internal:role=${withLooseNames(part.slice(m[0].length))}`;
+    // `frame=iframe#pay >> #card`: the rest of the chain is looked for inside that frame (frames.ts).
+    const f = /^(\s*)frame=/.exec(part);
+    return f ? `${f[1]}${part.slice(f[0].length).trim()} >> internal:control=enter-frame ` : part;
   }).join('>>');
 }
 
@@ -34,15 +40,20 @@ export const NAMES_SHOWN = 10;
 
 /**
  * What the page offers for `role`: the accessible names of its visible elements of that role (the
- * first NAMES_SHOWN), as Playwright computes them — what a selector's name is compared with.
+ * first NAMES_SHOWN), as Playwright computes them — what a selector's name is compared with. In the
+ * page and in the frames steps search (frames.ts): a button in a same-site frame is on the page too.
  */
 export async function namesOfRole(page: Page, role: string): Promise<{ names: string[]; total: number }> {
-  const all = page.locator(`internal:role=${role}`);
-  const total = await all.count();
+  let total = 0;
   const names: string[] = [];
-  for (let i = 0; i < Math.min(total, NAMES_SHOWN); i++) {
-    const snapshot = await all.nth(i).ariaSnapshot({ timeout: 1_000 }).catch(() => '');
-    names.push(nameInSnapshot(snapshot));
+  for (const frame of searchedFrames(page)) {
+    const all = frame.locator(`internal:role=${role}`);
+    const count = await all.count().catch(() => 0);
+    total += count;
+    for (let i = 0; i < count && names.length < NAMES_SHOWN; i++) {
+      const snapshot = await all.nth(i).ariaSnapshot({ timeout: 1_000 }).catch(() => '');
+      names.push(nameInSnapshot(snapshot));
+    }
   }
   return { names, total };
 }

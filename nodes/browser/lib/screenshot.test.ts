@@ -34,6 +34,19 @@ describe('evidence screenshots (real Chromium)', () => {
     expect(Buffer.compare(rawA, rawB)).not.toBe(0);
   });
 
+  it('paints over password fields and marked elements inside frames as well', async () => {
+    const framed = (password: string, note: string) =>
+      `<body style="margin:0"><iframe style="width:460px;height:220px;border:0" srcdoc="${login('ada', password, note).replace(/"/g, '&quot;')}"></iframe></body>`;
+    const shot = async (html: string, masked: boolean) => {
+      await page.setContent(html);
+      await page.frames()[1].waitForSelector('[data-conveyor-secret]', { state: 'attached' });
+      return masked ? maskedScreenshot(page) : page.screenshot({ animations: 'disabled', caret: 'hide' });
+    };
+    expect(Buffer.compare(await shot(framed('hunter2-AAAA', 'token 1234'), true), await shot(framed('zzzzzzzzzzzzzzzzzz', 'token 9999'), true))).toBe(0);
+    // Without the mask the two framed pages do differ: the comparison above is not vacuous.
+    expect(Buffer.compare(await shot(framed('hunter2-AAAA', 'token 1234'), false), await shot(framed('zzzzzzzzzzzzzzzzzz', 'token 9999'), false))).not.toBe(0);
+  });
+
   it('still shows what is not secret, and masks extra selectors and marked elements', async () => {
     await page.setContent(login('ada', 'same-password', 'token 1234'));
     const ada = await maskedScreenshot(page);

@@ -1,0 +1,28 @@
+import type { Locator } from 'playwright-core';
+import { remaining } from './session.ts';
+
+/**
+ * How a value gets into a text field. `at-once` puts the whole value in with one input event, as
+ * pasting does: fast, and what pages built with React, Vue or plain forms listen to. `key-by-key`
+ * presses each key (keydown, keypress, input, keyup), for pages that only listen to key presses —
+ * an old script that enables the Send button on keyup, an input mask. Either way the page is then
+ * told the field changed (its change event): a browser fires it when the person leaves the field,
+ * and pages run lookups on it (a postcode filling in the city). The step does not leave the field
+ * itself: a search-as-you-type list would close before the next step could click a suggestion.
+ */
+export type Typing = 'at-once' | 'key-by-key';
+
+export async function typeInto(field: Locator, value: string, typing: Typing, deadline: number): Promise<void> {
+  if (typing === 'key-by-key') {
+    // What the field held is replaced, as when typing at once.
+    await field.fill('', { timeout: remaining(deadline) });
+    await field.pressSequentially(value, { timeout: remaining(deadline) });
+  } else {
+    await field.fill(value, { timeout: remaining(deadline) });
+  }
+  await field.evaluate((el) => {
+    // Date, colour and other picker fields already had their change event from the fill.
+    const typed = el instanceof HTMLTextAreaElement || (el instanceof HTMLInputElement && ['text', 'email', 'password', 'search', 'tel', 'url', 'number'].includes(el.type));
+    if (typed) el.dispatchEvent(new Event('change', { bubbles: true }));
+  }, undefined, { timeout: remaining(deadline) });
+}

@@ -1,0 +1,245 @@
+import { describe, expect, it } from 'vitest';
+import type { z } from 'zod';
+import { failureOf } from '../sdk/testing.ts';
+import type { NodeDefinition, RecordData } from '../sdk/types.ts';
+import { networkPolicy } from '../sdk/network.ts';
+import { testPagesAndRecords } from './test-records.ts';
+import { browserOpen } from './open.ts';
+import { browserFill } from './fill.ts';
+import { browserClick } from './click.ts';
+import { browserVerify } from './verify.ts';
+import { browserExtract } from './extract.ts';
+import { browserSelect } from './select.ts';
+
+// Page patterns real sites use and the demo site does not (pattern-pages.ts), with real Chromium:
+// the operator's flow works, or fails with an error that says what to do.
+// The pages are on 127.0.0.1; "another site" is the same server called localhost.
+const pages = testPagesAndRecords(networkPolicy(['127.0.0.1', 'localhost']));
+
+/** A record's steps: each gives back what it emits and logs. */
+function stepsOf(r: ReturnType<typeof pages.record>) {
+  return {
+    async step<S extends z.ZodType>(def: NodeDefinition<S>, params: unknown, data: RecordData = {}) {
+      const { result, ctx } = await r.step(def, params, data);
+      return { data: result.emit[0].data, logs: ctx.logs.map((l) => l.message) };
+    },
+  };
+}
+
+/** One record: opens the pattern page `name`, runs `test` with the record's steps, then closes the record. */
+async function onPage(name: string, test: (r: ReturnType<typeof stepsOf>) => Promise<void>): Promise<void> {
+  const r = pages.record();
+  try {
+    await r.step(browserOpen, { url: `${pages.url}/p/${name}` });
+    await test(stepsOf(r));
+  } finally {
+    await r.done();
+  }
+}
+
+describe('page patterns of real sites (real Chromium)', () => {
+  it('a form inside a frame of the same site is filled, clicked, checked and read with the selectors the inspector shows', async () => {
+    await onPage('framed', async (r) => {
+      // What the framed form says when it refuses is quoted, as the page's own words are.
+      const refused = await failureOf(() => r.step(browserClick, { selectors: ['#send'], expectSelectors: ['#sent'], timeoutMs: 3_000 }));
+      expect(refused).toMatchObject({ code: 'E_VERIFY_FAILED' });
+      expect(refused.message).toContain('The page says: "Please give your name".');
+      // A role selector that matches nothing names that role's elements in the frame too.
+      const misnamed = await failureOf(() => r.step(browserClick, { selectors: ['role=button[name="Submit"]'], timeoutMs: 300 }));
+      expect(misnamed.message).toContain('Visible elements with role button on the page are named: "Send message".');
+      const filled = await r.step(browserFill, { selectors: ['#who'], value: 'Ada', timeoutMs: 5_000 });
+      expect(filled.logs.join('\n')).toContain('Found the element with "#who" in the frame "contact"');
+      await r.step(browserClick, { selectors: ['role=button[name="Send message"]'], expectSelectors: ['#sent'], timeoutMs: 5_000 });
+      await r.step(browserVerify, { check: 'text', selectors: ['#sent'], text: 'Message sent by Ada', timeoutMs: 5_000 });
+      expect((await r.step(browserExtract, { selectors: ['#sent'], field: 'sent' })).data.sent).toBe('Message sent by Ada');
+    });
+  });
+
+  it('a frame from another site is searched only when the selector names it (frame=…); otherwise the error says so', async () => {
+    await onPage('foreign-frame', async (r) => {
+      const err = await failureOf(() => r.step(browserFill, { selectors: ['#who'], value: 'Ada', timeoutMs: 1_000 }));
+      expect(err).toMatchObject({ code: 'E_ELEMENT_NOT_FOUND' });
+      expect(err.message).toMatch(/The page also shows 1 frame from another site \(http:\/\/localhost:\d+\/p\/frame-form\), not searched: to reach an element inside one, start the selector with the frame, e\.g\. frame=/);
+      await r.step(browserFill, { selectors: ['frame=#widget >> #who'], value: 'Grace', timeoutMs: 5_000 });
+      await r.step(browserClick, { selectors: ['frame=#widget >> text=Send message'], expectSelectors: ['frame=#widget >> #sent'], timeoutMs: 5_000 });
+      expect((await r.step(browserExtract, { selectors: ['frame=iframe[src*="localhost"] >> #sent'], field: 'sent' })).data.sent).toBe('Message sent by Grace');
+    });
+  });
+
+  it('a click on a button covered by a cookie banner fails naming the banner, and clicks nothing; a disabled button says it stayed disabled', async () => {
+    await onPage('overlay', async (r) => {
+      const covered = await failureOf(() => r.step(browserClick, { selectors: ['#order'], expectUrl: '/p/thanks', timeoutMs: 3_000 }));
+      expect(covered).toMatchObject({ code: 'E_ELEMENT_NOT_USABLE' });
+      expect(covered.message).toMatch(/^Could not click the element found with "#order": it is covered by <div class="consent" id="cookie-banner">…<\/div>, which would get the click instead \(locator\.click: Timeout \d+ms exceeded\.\)/);
+      expect(covered.hint).toMatch(/cookie banner.*add a "Browser: click" step before this one that closes it/);
+      await r.step(browserVerify, { check: 'url', url: '/p/overlay', timeoutMs: 500 });
+      const disabled = await failureOf(() => r.step(browserClick, { selectors: ['text=Pay later'], timeoutMs: 2_000 }));
+      expect(disabled.message).toContain('Could not click the element found with "text=Pay later": it stayed disabled (');
+      // Closing the banner first, as the hint says, lets the click through.
+      await r.step(browserClick, { selectors: ['role=button[name="Accept all"]'], expectSelectors: [], timeoutMs: 5_000 });
+      await r.step(browserClick, { selectors: ['#order'], expectUrl: '/p/thanks', expectSelectors: ['#thanks'], timeoutMs: 5_000 });
+    });
+  });
+
+  it('choose in list: lists the page draws (role="option") are opened, chosen in and checked; a list of plain divs is refused with what to do', async () => {
+    await onPage('custom-lists', async (r) => {
+      await r.step(browserSelect, { selectors: ['role=button[name="Country"]'], option: 'Germany', timeoutMs: 5_000 });
+      await r.step(browserVerify, { check: 'text', selectors: ['#country'], text: 'Germany', textMatch: 'equals', timeoutMs: 500 });
+      // Geneva is not among the three cities drawn until something is typed.
+      await r.step(browserSelect, { selectors: ['#city'], option: 'Geneva', timeoutMs: 5_000 });
+      expect((await r.step(browserExtract, { selectors: ['#city'], what: 'value', field: 'city' })).data.city).toBe('Geneva');
+      await r.step(browserSelect, { selectors: ['role=listbox[name="Size"]'], option: 'Large', timeoutMs: 5_000 });
+      await r.step(browserVerify, { check: 'visible', selectors: ['#sizes [aria-selected="true"]:text-is("Large")'], timeoutMs: 500 });
+
+      const missing = await failureOf(() => r.step(browserSelect, { selectors: ['#country'], option: 'Spain', timeoutMs: 2_000 }));
+      expect(missing).toMatchObject({ code: 'E_ELEMENT_NOT_USABLE' });
+      expect(missing.message).toBe('The list found with "#country" has no option with the label "Spain". Its options: "France", "Germany", "The Netherlands".');
+      // No success without the sign: a list that closes without taking the choice fails.
+      const ignored = await failureOf(() => r.step(browserSelect, { selectors: ['#plan'], option: 'Pro', timeoutMs: 3_000 }));
+      expect(ignored).toMatchObject({ code: 'E_VERIFY_FAILED' });
+      expect(ignored.message).toBe('After choosing "Pro" in the list "#plan", expected the list to show it; it shows "Choose a plan".');
+      const plain = await failureOf(() => r.step(browserSelect, { selectors: ['#size'], option: 'Large', timeoutMs: 1_000 }));
+      expect(plain).toMatchObject({ code: 'E_ELEMENT_NOT_USABLE' });
+      expect(plain.message).toBe('Could not choose an option in the element found with "#size": it is not a drop-down list: neither a <select> nor a list whose choices are marked role="option"');
+      expect(plain.hint).toMatch(/^Choose with two "Browser: click" steps instead: one on the list to open it, one on the choice/);
+    });
+  });
+
+  it('fill: a checkbox or radio button is ticked as the value says (again and again: unlike a click), a date or number written another way is refused saying how to write it', async () => {
+    await onPage('choices', async (r) => {
+      for (let i = 0; i < 2; i++) await r.step(browserFill, { selectors: ['role=checkbox[name="gift"]'], value: 'yes', timeoutMs: 5_000 });
+      await r.step(browserFill, { selectors: ['text=Send me offers'], value: '{{ offers }}', timeoutMs: 5_000 }, { offers: false });
+      await r.step(browserFill, { selectors: ['role=radio[name="Express"]'], value: 'x', timeoutMs: 5_000 });
+      await r.step(browserVerify, { check: 'visible', selectors: ['#gift:checked'], timeoutMs: 500 });
+      await r.step(browserVerify, { check: 'visible', selectors: ['input[value="exp"]:checked'], timeoutMs: 500 });
+      const offers = await failureOf(() => r.step(browserVerify, { check: 'visible', selectors: ['#news:checked'], timeoutMs: 300 }));
+      expect(offers).toMatchObject({ code: 'E_VERIFY_FAILED' });
+
+      const maybe = await failureOf(() => r.step(browserFill, { selectors: ['#gift'], value: 'maybe', timeoutMs: 1_000 }));
+      expect(maybe).toMatchObject({ code: 'E_ELEMENT_NOT_USABLE' });
+      expect(maybe.message).toBe('The field found with "#gift" is a checkbox: it takes yes or no (true/false, on/off, 1/0, x or empty), and the value given is neither.');
+      const untick = await failureOf(() => r.step(browserFill, { selectors: ['role=radio[name="Standard"]'], value: 'no', timeoutMs: 1_000 }));
+      expect(untick.message).toContain('is a radio button: it cannot be unticked');
+
+      await r.step(browserFill, { selectors: ['#when'], value: '2025-03-14', timeoutMs: 5_000 });
+      await r.step(browserFill, { selectors: ['#qty'], value: '3', timeoutMs: 5_000 });
+      const date = await failureOf(() => r.step(browserFill, { selectors: ['#when'], value: '14/03/2025', timeoutMs: 1_000 }));
+      expect(date).toMatchObject({ code: 'E_ELEMENT_NOT_USABLE' });
+      expect(date.message).toBe('The field found with "#when" is a date field: it takes a value written YYYY-MM-DD, e.g. 2025-03-14, and the value given is not written that way.');
+      expect(date.hint).toContain("$fromMillis($toMillis(date, '[D01]/[M01]/[Y0001]'), '[Y0001]-[M01]-[D01]')");
+      const amount = await failureOf(() => r.step(browserFill, { selectors: ['role=spinbutton[name="Quantity"]'], value: '1,5', timeoutMs: 1_000 }));
+      expect(amount.message).toContain('is a number field: it takes a value written with digits and a dot for decimals');
+      // The field kept what it had: nothing half-typed.
+      expect((await r.step(browserExtract, { selectors: ['#qty'], what: 'value', field: 'qty' })).data.qty).toBe('3');
+    });
+  });
+
+  it('text is compared and read as a reader sees it: odd spaces and invisible characters do not count, capitals count unless a style makes them', async () => {
+    await onPage('text', async (r) => {
+      await r.step(browserVerify, { check: 'text', selectors: ['#total'], text: 'Total:\u00a01 234,50 €', textMatch: 'equals', timeoutMs: 1_000 });
+      await r.step(browserVerify, { check: 'text', selectors: ['#status'], text: 'Order confirmed', textMatch: 'equals', timeoutMs: 1_000 });
+      // "Con&shy;firmation num&shy;ber 77" and a text the page's style writes in capitals.
+      await r.step(browserVerify, { check: 'text', selectors: ['#shy'], text: 'Confirmation number 77', textMatch: 'equals', timeoutMs: 1_000 });
+      await r.step(browserVerify, { check: 'text', selectors: ['#shout'], text: 'Payment received', timeoutMs: 1_000 });
+      const read = async (selector: string) => (await r.step(browserExtract, { selectors: [selector], field: 'v' })).data.v;
+      expect(await read('#total')).toBe('Total: 1 234,50 €');
+      expect(await read('#shy')).toBe('Confirmation number 77');
+      // Capitals the page itself wrote still count, and the error says that is the only difference.
+      const lower = await failureOf(() => r.step(browserVerify, { check: 'text', selectors: ['#status'], text: 'order confirmed', timeoutMs: 300 }));
+      expect(lower).toMatchObject({ code: 'E_VERIFY_FAILED' });
+      expect(lower.message).toContain('found: the element "#status" shows "Order confirmed" (the same words in other capitals: the check compares letter case).');
+    });
+  });
+
+  it('an element the page adds only when scrolled to is found by scrolling down, as a reader would; one off-screen in a scrolling box is used as it is', async () => {
+    await onPage('scrolling', async (r) => {
+      await r.step(browserClick, { selectors: ['#last'], expectSelectors: ['text=Picked'], timeoutMs: 5_000 });
+      const more = await r.step(browserExtract, { selectors: ['#more'], field: 'more', timeoutMs: 5_000 });
+      expect(more.data.more).toBe('Result 21');
+      expect(more.logs.join('\n')).toContain('Found the element with "#more" once the page was scrolled down.');
+      const never = await failureOf(() => r.step(browserExtract, { selectors: ['#nothing'], field: 'x', timeoutMs: 2_500 }));
+      expect(never.message).toMatch(/^No element matched any of the 1 selector tried within 2500 ms: "#nothing", on http:\/\/127\.0\.0\.1:\d+\/p\/scrolling \(scrolled down while looking\)\./);
+    });
+  });
+
+  it('in an app whose window does not scroll, the content pane is scrolled to find what it adds at its end', async () => {
+    await onPage('app-shell', async (r) => {
+      const older = await r.step(browserExtract, { selectors: ['#older'], field: 'older', timeoutMs: 6_000 });
+      expect(older.data.older).toBe('Message 81');
+    });
+  });
+
+  it('choose in list: a <select> the page hides behind its own drawn list is set directly, and the page is told', async () => {
+    await onPage('hidden-select', async (r) => {
+      const chose = await r.step(browserSelect, { selectors: ['#country'], option: 'Germany', timeoutMs: 5_000 });
+      expect(chose.logs.join('\n')).toContain('The list "#country" is hidden (the page draws its own over it): chose "Germany" in it directly.');
+      // The page's own drawn list heard of it (the change event), as when a person chooses.
+      await r.step(browserVerify, { check: 'text', selectors: ['#shown'], text: 'Germany', textMatch: 'equals', timeoutMs: 500 });
+      expect((await r.step(browserExtract, { selectors: ['#country'], what: 'value', field: 'v' })).data.v).toBe('de');
+      // An option written with a non-breaking space is chosen by the words a reader sees.
+      await r.step(browserSelect, { selectors: ['#country'], option: 'The Netherlands', timeoutMs: 5_000 });
+      expect((await r.step(browserExtract, { selectors: ['#country'], what: 'value', field: 'v' })).data.v).toBe('nl');
+      // Only a hidden <select> is used so: a hidden field of another kind is still not found.
+      const hiddenField = await failureOf(() => r.step(browserFill, { selectors: ['#country'], value: 'x', timeoutMs: 300 }));
+      expect(hiddenField).toMatchObject({ code: 'E_ELEMENT_NOT_FOUND' });
+    });
+  });
+
+  it('choose in list: a group of radio buttons is chosen in by label or value, drawn buttons (hidden inputs) through their labels', async () => {
+    await onPage('choices', async (r) => {
+      await r.step(browserSelect, { selectors: ['fieldset'], option: 'Express (next day)', timeoutMs: 5_000 });
+      await r.step(browserVerify, { check: 'visible', selectors: ['input[value="exp"]:checked'], timeoutMs: 500 });
+      await r.step(browserSelect, { selectors: ['role=radiogroup[name="Payment"]'], option: 'invoice', by: 'value', timeoutMs: 5_000 });
+      await r.step(browserVerify, { check: 'visible', selectors: ['#pay:has(#pay-invoice:checked)'], timeoutMs: 500 });
+      const missing = await failureOf(() => r.step(browserSelect, { selectors: ['fieldset'], option: 'Pick-up', timeoutMs: 1_000 }));
+      expect(missing).toMatchObject({ code: 'E_ELEMENT_NOT_USABLE' });
+      expect(missing.message).toBe('The group of radio buttons found with "fieldset" has no choice with the label "Pick-up". Its choices: "Standard", "Express (next day)".');
+    });
+  });
+
+  it('fill tells the page the field changed, as leaving it does; typing key by key reaches a page that listens to key presses, and the error for a button left disabled says so', async () => {
+    await onPage('typing', async (r) => {
+      await r.step(browserFill, { selectors: ['#postcode'], value: '75001', timeoutMs: 5_000 });
+      await r.step(browserVerify, { check: 'text', selectors: ['#city'], text: 'City for 75001', timeoutMs: 1_000 });
+      await r.step(browserFill, { selectors: ['#code'], value: '1234', timeoutMs: 5_000 });
+      const disabled = await failureOf(() => r.step(browserClick, { selectors: ['#go'], expectSelectors: ['#ok'], timeoutMs: 2_000 }));
+      expect(disabled.message).toContain('it stayed disabled');
+      expect(disabled.hint).toContain('set the fill step\'s Typing to key-by-key.');
+      // Key by key replaces what the field held, like typing at once.
+      await r.step(browserFill, { selectors: ['#code'], value: '5678', typing: 'key-by-key', timeoutMs: 5_000 });
+      await r.step(browserClick, { selectors: ['#go'], expectSelectors: ['#ok'], timeoutMs: 5_000 });
+      expect((await r.step(browserExtract, { selectors: ['#code'], what: 'value', field: 'code' })).data.code).toBe('5678');
+    });
+  });
+
+  it('fields inside a web component (open shadow root) are found, filled, clicked and read like any other', async () => {
+    await onPage('shadow', async (r) => {
+      await r.step(browserFill, { selectors: ['role=textbox[name="Login"]'], value: 'ada', timeoutMs: 5_000 });
+      await r.step(browserClick, { selectors: ['sign-in-box #go'], expectSelectors: ['#hello'], timeoutMs: 5_000 });
+      await r.step(browserVerify, { check: 'text', selectors: ['#hello'], text: 'Welcome ada', textMatch: 'equals', timeoutMs: 1_000 });
+      expect((await r.step(browserExtract, { selectors: ['#login'], what: 'value', field: 'login' })).data.login).toBe('ada');
+    });
+  });
+
+  it('a page that keeps form values in its script (React: input events, Vue .lazy: change events) submits what was filled', async () => {
+    await onPage('controlled', async (r) => {
+      await r.step(browserFill, { selectors: ['#name'], value: 'Ada', timeoutMs: 5_000 });
+      await r.step(browserFill, { selectors: ['#city'], value: 'Paris', timeoutMs: 5_000 });
+      await r.step(browserClick, { selectors: ['text=Save'], expectSelectors: ['#saved'], timeoutMs: 5_000 });
+      await r.step(browserVerify, { check: 'text', selectors: ['#saved'], text: 'Saved: Ada / Paris', textMatch: 'equals', timeoutMs: 1_000 });
+    });
+  });
+
+  it('the sign after a click is waited for both when the click loads a new page slowly and when a single-page app changes the address itself', async () => {
+    // The checkout page is answered 800 ms after the click; "Checkout" is also the link's text on the first page.
+    await onPage('routes', async (r) => {
+      await r.step(browserClick, { selectors: ['#checkout'], expectUrl: '/p/slow-checkout', expectSelectors: ['h1:text-is("Checkout")'], timeoutMs: 5_000 });
+      await r.step(browserVerify, { check: 'text', selectors: ['#title'], text: 'Checkout', textMatch: 'equals', timeoutMs: 100 });
+    });
+    // history.pushState, then the view is drawn 300 ms later.
+    await onPage('routes', async (r) => {
+      await r.step(browserClick, { selectors: ['#spa'], expectUrl: '/p/spa/checkout', expectSelectors: ['h1:text-is("Checkout")'], timeoutMs: 5_000 });
+      await r.step(browserVerify, { check: 'text', selectors: ['#title'], text: 'Checkout', textMatch: 'equals', timeoutMs: 100 });
+    });
+  });
+});

@@ -1,0 +1,322 @@
+/**
+ * Test helper: pages built the ways real sites are and the demo site is not — web components,
+ * frames, script-kept form state, custom lists, covered buttons, scrolling, single-page routes,
+ * odd spaces. Served by test-pages.ts under /p/<name>; each page's comment says what it stands for.
+ */
+
+const page = (title: string, body: string): string => `<!doctype html><html><head><meta charset="utf-8"><title>${title}</title></head><body style="font:16px sans-serif">${body}</body></html>`;
+
+/** A sign-in box as a web component: its field and button live in an open shadow root. */
+const SHADOW = page(
+  'Web component',
+  `<sign-in-box></sign-in-box>
+   <script>
+     customElements.define('sign-in-box', class extends HTMLElement {
+       connectedCallback() {
+         const root = this.attachShadow({ mode: 'open' });
+         root.innerHTML = '<label>Login <input id="login" name="login"></label><button id="go">Sign in</button><p id="hello" hidden></p>';
+         root.getElementById('go').onclick = () => {
+           const hello = root.getElementById('hello');
+           hello.textContent = 'Welcome ' + root.getElementById('login').value;
+           hello.hidden = false;
+         };
+       }
+     });
+   </script>`,
+);
+
+/** A form in a same-origin frame (an embedded widget, an old portal's frameset, a rich-text editor). */
+const FRAMED = page(
+  'Frames',
+  `<h1>Contact us</h1>
+   <iframe id="contact" name="contact" src="/p/frame-form" style="width:600px;height:200px"></iframe>`,
+);
+/** The same form from another site (localhost instead of 127.0.0.1: another origin), like a hosted widget. */
+const FOREIGN_FRAME = page(
+  'Hosted widget',
+  `<h1>Contact us</h1>
+   <iframe id="widget" style="width:600px;height:200px"></iframe>
+   <script>document.getElementById('widget').src = 'http://localhost:' + location.port + '/p/frame-form';</script>`,
+);
+const FRAME_FORM = page(
+  'Framed form',
+  `<label>Your name <input id="who" name="who"></label>
+   <button id="send" type="button">Send message</button>
+   <p id="sent" hidden></p>
+   <p id="problem" role="alert"></p>
+   <script>
+     document.getElementById('send').onclick = () => {
+       if (!document.getElementById('who').value) {
+         document.getElementById('problem').textContent = 'Please give your name';
+         return;
+       }
+       const sent = document.getElementById('sent');
+       sent.textContent = 'Message sent by ' + document.getElementById('who').value;
+       sent.hidden = false;
+     };
+   </script>`,
+);
+
+/**
+ * Fields whose value lives in the page's script, as React and Vue keep it: the state changes only on
+ * the events a person's typing fires, and each render writes the state back into the field. A value
+ * set without those events is gone at the next render, and the submitted data never had it.
+ */
+const CONTROLLED = page(
+  'Controlled fields',
+  `<form id="f">
+     <label>Name <input id="name"></label>
+     <label>City <input id="city"></label>
+     <button type="submit">Save</button>
+   </form>
+   <p id="saved" hidden></p>
+   <script>
+     const state = { name: '', city: '' };
+     const render = () => { for (const k of Object.keys(state)) document.getElementById(k).value = state[k]; };
+     // React: onChange is the input event. Vue's v-model.lazy: the change event.
+     document.getElementById('name').addEventListener('input', (e) => { state.name = e.target.value; render(); });
+     document.getElementById('city').addEventListener('change', (e) => { state.city = e.target.value; render(); });
+     document.getElementById('f').onsubmit = (e) => {
+       e.preventDefault();
+       render();
+       const saved = document.getElementById('saved');
+       saved.textContent = 'Saved: ' + state.name + ' / ' + state.city;
+       saved.hidden = false;
+     };
+   </script>`,
+);
+
+/**
+ * Lists that are not a <select>: an ARIA listbox opened by a button (most design systems), a
+ * search-as-you-type combobox that draws only a few matches, a listbox always open, one that does
+ * not take the choice, and a list of plain divs with no roles at all.
+ */
+const CUSTOM_LISTS = page(
+  'Custom lists',
+  `<div style="position:relative">
+     <span id="country-label">Country</span>
+     <button type="button" id="country" aria-haspopup="listbox" aria-expanded="false" aria-labelledby="country-label country">Choose…</button>
+     <ul id="countries" role="listbox" aria-labelledby="country-label" hidden style="list-style:none;margin:0;padding:0;border:1px solid #999">
+       <li role="option" id="c-fr" data-value="fr" aria-selected="false">France</li>
+       <li role="option" id="c-de" data-value="de" aria-selected="false">Germany</li>
+       <li role="option" id="c-nl" data-value="nl" aria-selected="false">The Netherlands</li>
+     </ul>
+   </div>
+   <label for="city">City</label>
+   <input id="city" role="combobox" aria-controls="cities" aria-expanded="false" autocomplete="off">
+   <ul id="cities" role="listbox" hidden></ul>
+   <ul id="sizes" role="listbox" aria-label="Size"><li role="option" aria-selected="true">Small</li><li role="option" aria-selected="false">Large</li></ul>
+   <button type="button" id="plan" aria-haspopup="listbox">Choose a plan</button>
+   <ul id="plans" role="listbox" hidden><li role="option">Basic</li><li role="option">Pro</li></ul>
+   <div class="plain-select" id="size">
+     <div class="current">Pick a size</div>
+     <div class="menu" hidden><div class="item">Small</div><div class="item">Large</div></div>
+   </div>
+   <script>
+     const button = document.getElementById('country');
+     const list = document.getElementById('countries');
+     const open = (yes) => { list.hidden = !yes; button.setAttribute('aria-expanded', String(yes)); };
+     button.onclick = () => open(list.hidden);
+     for (const o of list.querySelectorAll('[role=option]')) {
+       o.onclick = () => {
+         for (const x of list.querySelectorAll('[role=option]')) x.setAttribute('aria-selected', String(x === o));
+         button.textContent = o.textContent;
+         open(false);
+       };
+     }
+     // A search-as-you-type field: it draws only the first three cities that match what is typed.
+     const city = document.getElementById('city');
+     const cities = document.getElementById('cities');
+     const all = ['Amsterdam', 'Berlin', 'Copenhagen', 'Dublin', 'Edinburgh', 'Florence', 'Geneva', 'Hamburg'];
+     const draw = () => {
+       cities.replaceChildren(...all.filter((c) => c.toLowerCase().includes(city.value.toLowerCase())).slice(0, 3).map((c) => {
+         const li = document.createElement('li');
+         li.setAttribute('role', 'option');
+         li.textContent = c;
+         li.onclick = () => { city.value = c; cities.hidden = true; city.setAttribute('aria-expanded', 'false'); };
+         return li;
+       }));
+       cities.hidden = false;
+       city.setAttribute('aria-expanded', 'true');
+     };
+     city.onclick = draw;
+     city.oninput = draw;
+     for (const o of document.querySelectorAll('#sizes [role=option]')) {
+       o.onclick = () => { for (const x of document.querySelectorAll('#sizes [role=option]')) x.setAttribute('aria-selected', String(x === o)); };
+     }
+     // A list that closes on a choice but does not take it (a script error on the page).
+     document.getElementById('plan').onclick = () => { document.getElementById('plans').hidden = false; };
+     for (const o of document.querySelectorAll('#plans [role=option]')) o.onclick = () => { document.getElementById('plans').hidden = true; };
+     const size = document.getElementById('size');
+     size.querySelector('.current').onclick = () => { size.querySelector('.menu').hidden = false; };
+     for (const i of size.querySelectorAll('.item')) i.onclick = () => { size.querySelector('.current').textContent = i.textContent; size.querySelector('.menu').hidden = true; };
+   </script>`,
+);
+
+/**
+ * A <select> the page hides and draws its own list over (Chosen, bootstrap-select, Tom Select): the
+ * drawn list shows what the hidden one holds, updated on its change event; the form sends the
+ * hidden one's value.
+ */
+const HIDDEN_SELECT = page(
+  'Hidden select',
+  `<form action="/p/thanks">
+     <label for="country">Country</label>
+     <select id="country" name="country" style="display:none"><option value="">Choose…</option><option value="fr">France</option><option value="de">Germany</option><option value="nl">The&nbsp;Netherlands</option></select>
+     <div class="chosen-container"><a class="chosen-single"><span id="shown">Choose…</span></a></div>
+   </form>
+   <script>
+     document.getElementById('country').addEventListener('change', (e) => { document.getElementById('shown').textContent = e.target.selectedOptions[0].text; });
+   </script>`,
+);
+
+/**
+ * Pages that react to how a field is typed into, not to its value: a button enabled only by key
+ * presses (an old keyup listener), and a lookup run when the field is left (the change event, as a
+ * postcode that fills in the city).
+ */
+const TYPING = page(
+  'Typing',
+  `<label>Code <input id="code"></label>
+   <button type="button" id="go" disabled onclick="document.getElementById('ok').hidden = false">Go</button>
+   <p id="ok" hidden>Code accepted</p>
+   <label>Postcode <input id="postcode"></label>
+   <p id="city"></p>
+   <script>
+     document.getElementById('code').addEventListener('keyup', (e) => { document.getElementById('go').disabled = !e.target.value; });
+     document.getElementById('postcode').addEventListener('change', (e) => { document.getElementById('city').textContent = 'City for ' + e.target.value; });
+   </script>`,
+);
+
+/** Choices by their labels (radio buttons drawn by the page: their inputs hidden), and fields that take a format of their own (date, number). */
+const CHOICES = page(
+  'Choices',
+  `<fieldset><legend>Delivery</legend>
+     <label><input type="radio" name="ship" value="std" checked> Standard</label>
+     <label><input type="radio" name="ship" value="exp"> Express (next day)</label>
+   </fieldset>
+   <div role="radiogroup" aria-label="Payment" id="pay">
+     <input type="radio" name="pay" id="pay-card" value="card" style="display:none"><label for="pay-card">Card</label>
+     <input type="radio" name="pay" id="pay-invoice" value="invoice" style="display:none"><label for="pay-invoice">Invoice</label>
+   </div>
+   <label><input type="checkbox" id="gift"> This is a gift</label>
+   <label><input type="checkbox" id="news" checked> Send me offers</label>
+   <label>Delivery date <input type="date" id="when"></label>
+   <label>Quantity <input type="number" id="qty" min="1" step="1"></label>`,
+);
+
+/** A cookie banner fixed over the bottom of the page, covering the form's button until accepted; a button kept disabled. */
+const OVERLAY = page(
+  'Covered',
+  `<button type="button" id="pay-later" disabled>Pay later</button>
+   <form action="/p/thanks" style="margin-top:700px"><button id="order" type="submit">Place order</button></form>
+   <div id="cookie-banner" class="consent" style="position:fixed;left:0;right:0;bottom:0;height:300px;background:#eee">
+     We use cookies. <button type="button" id="accept" onclick="document.getElementById('cookie-banner').remove()">Accept all</button>
+   </div>`,
+);
+
+/**
+ * A long list inside a scrolling box (the last row is far below its visible part), and results that
+ * are only added when the reader scrolls to the end of the page (infinite scroll, lazy sections).
+ */
+const SCROLLING = page(
+  'Scrolling',
+  `<div id="box" style="height:120px;overflow:auto;border:1px solid #999">
+     ${Array.from({ length: 60 }, (_, i) => `<div class="row">Row ${i + 1}</div>`).join('')}
+     <button type="button" id="last" onclick="this.textContent='Picked'">Pick the last row</button>
+   </div>
+   <div style="height:2500px">Long text…</div>
+   <div id="sentinel">Loading more…</div>
+   <script>
+     new IntersectionObserver((entries, obs) => {
+       if (!entries.some((e) => e.isIntersecting)) return;
+       obs.disconnect();
+       setTimeout(() => {
+         const more = document.createElement('p');
+         more.id = 'more';
+         more.textContent = 'Result 21';
+         document.getElementById('sentinel').replaceWith(more);
+       }, 100);
+     }).observe(document.getElementById('sentinel'));
+   </script>`,
+);
+
+/**
+ * An app whose window does not scroll: a fixed header and a content pane that scrolls, its next
+ * results added when the pane is scrolled to its end (mail, admin and chat apps).
+ */
+const APP_SHELL = page(
+  'App',
+  `<style>body { margin: 0; overflow: hidden } header { height: 60px } main { height: calc(100vh - 60px); overflow-y: auto }</style>
+   <header>Inbox</header>
+   <aside style="position:fixed;right:0;top:0;width:200px;height:80px;overflow:auto"><div style="height:40000px">Filters</div></aside>
+   <main id="pane">
+     ${Array.from({ length: 80 }, (_, i) => `<p>Message ${i + 1}</p>`).join('')}
+     <p id="pane-end">Loading more…</p>
+   </main>
+   <script>
+     new IntersectionObserver((entries, obs) => {
+       if (!entries.some((e) => e.isIntersecting)) return;
+       obs.disconnect();
+       setTimeout(() => { document.getElementById('pane-end').outerHTML = '<p id="older">Message 81</p>'; }, 100);
+     }).observe(document.getElementById('pane-end'));
+   </script>`,
+);
+
+/**
+ * Two ways a click leads on: a link that loads a new page (slowly: the server answers after a
+ * while), and a single-page app that changes the address with history.pushState and draws the next
+ * view a little later, without loading a page.
+ */
+const ROUTES = page(
+  'Routes',
+  `<h1 id="title">Basket</h1>
+   <a id="checkout" href="/p/slow-checkout">Checkout (new page)</a>
+   <a id="spa" href="/p/spa/checkout">Checkout (same page)</a>
+   <script>
+     document.getElementById('spa').onclick = (e) => {
+       e.preventDefault();
+       history.pushState({}, '', '/p/spa/checkout');
+       document.getElementById('title').textContent = 'Loading…';
+       setTimeout(() => { document.getElementById('title').textContent = 'Checkout'; }, 300);
+     };
+   </script>`,
+);
+const CHECKOUT = page('Checkout', '<h1 id="title">Checkout</h1>');
+
+/** Text as sites write it: non-breaking spaces, runs of spaces and line breaks, capitals from CSS. */
+const TEXT = page(
+  'Text',
+  `<p id="total">Total:&nbsp;1&nbsp;234,50&nbsp;€</p>
+   <p id="status">Order
+      confirmed</p>
+   <p id="shout" style="text-transform:uppercase">Payment received</p>
+   <p id="shy">Con&shy;firmation num&shy;ber 77</p>`,
+);
+
+const THANKS = page('Thanks', '<h1 id="thanks">Thank you</h1>');
+
+/** The pages by name (served at /p/<name>). */
+export const PATTERN_PAGES: Record<string, string> = {
+  shadow: SHADOW,
+  framed: FRAMED,
+  'foreign-frame': FOREIGN_FRAME,
+  'frame-form': FRAME_FORM,
+  controlled: CONTROLLED,
+  'custom-lists': CUSTOM_LISTS,
+  'hidden-select': HIDDEN_SELECT,
+  typing: TYPING,
+  choices: CHOICES,
+  overlay: OVERLAY,
+  scrolling: SCROLLING,
+  'app-shell': APP_SHELL,
+  routes: ROUTES,
+  'spa/checkout': CHECKOUT,
+  text: TEXT,
+  thanks: THANKS,
+};
+
+/** Pages the server sends late, in milliseconds (a slow next page after a click). */
+export const SLOW_PATTERN_PAGES: Record<string, { html: string; delayMs: number }> = {
+  'slow-checkout': { html: CHECKOUT, delayMs: 800 },
+};
