@@ -237,6 +237,22 @@ describe('mail.wait-for-code (real Dovecot)', () => {
     expect((await wait({ pattern: '\\b(\\d{5,6})\\b' }, { email: third, codeRequestedAt: ago(20_000).toISOString() })).result.emit[0].data.code).toBe('10023');
   });
 
+  it('the default pattern reads a code written in groups (123-456, 1234 5678) as its digits, not the footer year, nor a phone number or order number', async () => {
+    const requestedAt = ago(20_000).toISOString();
+    const email = address();
+    await mail(email, "Your WhatsApp code: 123-456\n\nDon't share this code with others.\n(c) 2026 WhatsApp LLC, 10115 Berlin", ago(1_000), SENDER, 'WhatsApp');
+    expect((await wait({}, { email, codeRequestedAt: requestedAt })).result.emit[0].data.code).toBe('123456');
+    // HTML only: the groups in a box of their own under the label; an order number and a phone number around them.
+    const html = [
+      '<html><body><p>Order 987-654 confirmed. Call +1 415 555 0100 with questions.</p>',
+      '<p>Your verification code:</p>\r\n<div style="font-size:32px;letter-spacing:4px">4821&nbsp;9930</div>',
+      '<p>&copy; 2026 Bank Ltd</p></body></html>',
+    ].join('\r\n');
+    const other = address();
+    await dovecot.deliver(INBOX.name, rfc822({ from: SENDER, to: other, subject: 'Sign in', date: ago(1_000), contentType: 'text/html; charset=utf-8', text: html }), { internalDate: ago(1_000) });
+    expect((await wait({}, { email: other, codeRequestedAt: requestedAt })).result.emit[0].data.code).toBe('48219930');
+  });
+
   it('uses a custom pattern, the subject too, and the chosen field', async () => {
     const email = address();
     await mail(email, 'See the subject.', ago(1_000), SENDER, 'Your login code: XK4P9Q');

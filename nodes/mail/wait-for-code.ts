@@ -42,7 +42,7 @@ const params = z.object({
     .string()
     .default(DEFAULT_PATTERN)
     .refine((p) => compile(p) !== null, 'Write a valid regular expression with one group in parentheses around the code, e.g. code: (\\d{6}).')
-    .describe('A regular expression finding the code in the message (its text, then its subject); the part in the first parentheses is the code. Default: the first number of 4 to 8 digits next to a word such as "code", "verification" or "PIN", else the first one.')
+    .describe('A regular expression finding the code in the message (its text, then its subject); the part in the first parentheses is the code. Default: the first number of 4 to 8 digits (or a code in groups, 123 456) next to a word such as "code", "verification" or "PIN", else the first one.')
     .meta({ title: 'Code pattern', syntax: 'regex' }),
   field: fieldName('code').describe('The field that receives the code.').meta({ title: 'Store the code in' }),
   markField: fieldName('mailMark')

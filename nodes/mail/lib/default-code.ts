@@ -5,15 +5,17 @@
  * or "10115 Berlin" in it. So, in this order:
  *
  * 1. the first number named by a word for the code (code-words.ts), in the text, then the subject.
- *    A word names the first number after it — on its line, or at the start of a next line with only
- *    blank lines between ("Your code:\n\n483920") — else the last one before it on its line
+ *    A word names the first number after it — on its line, or at the start of a later line with no
+ *    words between ("Your code:\n\n483920") — else the last one before it on its line
  *    ("483920 is your verification code"); never past another number, the end of a sentence or a
  *    comma, nor more than 40 characters away (a run of white space counts one);
  * 2. else the first number, in the text, then the subject, as before: a mail that names no code
  *    reads as it did.
  *
  * Only numbers that may be a code count (code-numbers.ts): 4 to 8 digits on their own, never a piece
- * of a date, phone number or amount, a number with a currency, nor a year after ©.
+ * of a date, phone number or amount, a number with a currency, nor a year after ©. A code written in
+ * groups (123 456) counts in 1 only — in 2 it could as well be a reference — and a number labelled
+ * as another one (Order 123-456, Bestellnummer 10023) is never named.
  */
 import { codeNumbers, type CodeNumber } from './code-numbers.ts';
 import { codeWords, type Span } from './code-words.ts';
@@ -28,7 +30,8 @@ const LINE_BREAK = /\r\n|[\n\r\u2028\u2029]/;
 export function defaultCode(text: string, subject = ''): string | null {
   const inText = codeNumbers(text);
   const inSubject = codeNumbers(subject);
-  return namedCode(text, inText) ?? namedCode(subject, inSubject) ?? inText[0]?.code ?? inSubject[0]?.code ?? null;
+  const first = [...inText, ...inSubject].find((n) => !n.grouped);
+  return namedCode(text, inText) ?? namedCode(subject, inSubject) ?? first?.code ?? null;
 }
 
 /**
@@ -38,7 +41,9 @@ export function defaultCode(text: string, subject = ''): string | null {
  * after (a later one, if it reached back, would reach the next number too): each stretch of text is
  * looked at a few times at most, however long the mail.
  */
-function namedCode(text: string, numbers: CodeNumber[]): string | null {
+function namedCode(text: string, all: CodeNumber[]): string | null {
+  // A labelled number (Order 123-456) is never named: its digits stop a word's reach like any number's.
+  const numbers = all.filter((n) => !n.labelled);
   if (numbers.length === 0) return null;
   const words = codeWords(text);
   let w = 0;
@@ -54,10 +59,13 @@ function namedCode(text: string, numbers: CodeNumber[]): string | null {
   return null;
 }
 
-/** A word reaches the number after it within its sentence, on its line or at the start of the next line but blank ones ("Your code:\n\n483920"). */
+/**
+ * A word reaches the number after it within its sentence, on its line or at the start of a later
+ * line, with no words between ("Your code:\n\n483920", "Your code:\n  (123-456)").
+ */
 function reachesOn(text: string, word: Span, number: CodeNumber): boolean {
   const between = text.slice(word.end, number.start);
-  return close(between) && between.split(LINE_BREAK).every((line, i) => i === 0 || line.trim() === '');
+  return close(between) && between.split(LINE_BREAK).every((line, i) => i === 0 || !/\p{L}/u.test(line));
 }
 
 /** A word reaches the number before it within its sentence and line ("483920 is your code"). */
