@@ -151,6 +151,12 @@ describe('mail.wait-for-code (real Dovecot)', () => {
     await mail(email, 'Welcome aboard! No digits here.', ago(1_000));
     const err = await failureOf(() => wait({ timeoutMs: 1_000, pattern: 'code: ([A-Z]{6})' }, { email, codeRequestedAt: ago(20_000).toISOString() }));
     expect(err).toMatchObject({ code: 'E_MAIL_NO_CODE', transient: false });
+    // The default pattern: a date, a phone number and an amount hold no code.
+    const other = address();
+    await mail(other, 'Booked for 2026-12-06 at 10:15. Call +1 415 555 0100. Total 1 234,56 €', ago(1_000));
+    const none = await failureOf(() => wait({ timeoutMs: 1_000 }, { email: other, codeRequestedAt: ago(20_000).toISOString() }));
+    expect(none).toMatchObject({ code: 'E_MAIL_NO_CODE' });
+    expect(none.message).toContain('a piece of a date, phone number or amount is never taken');
   });
 
   it('an HTML-only mail (quoted-printable, ISO-8859-1, as newsletters tools send): the code is read from what the mail shows, not its title or comments', async () => {
@@ -213,6 +219,38 @@ describe('mail.wait-for-code (real Dovecot)', () => {
     const html = body.split('--b2')[2].split('\r\n\r\n')[1];
     await dovecot.deliver(INBOX.name, rfc822({ from: SENDER, to: other, subject: 'Your code', date: at, contentType: 'text/html; charset=utf-8', text: html }), { internalDate: at });
     expect((await wait({}, { email: other, codeRequestedAt: ago(20_000).toISOString() })).result.emit[0].data.code).toBe('604173');
+  });
+
+  it('the default pattern takes the number named as the code: in the subject over the address and year of the text, after an order number', async () => {
+    const email = address();
+    const at = ago(1_000);
+    await mail(email, 'Welcome to Shop!\n\nShop Ltd, Hauptstraße 5, 10115 Berlin\n© 2026 Shop Ltd', at, SENDER, '483920 is your Shop verification code');
+    expect((await wait({}, { email, codeRequestedAt: ago(20_000).toISOString() })).result.emit[0].data.code).toBe('483920');
+    // HTML only: the label a paragraph above the code, an order number before both.
+    const html = '<html><body><p>Order 10023 is confirmed.</p><p>Your verification code:</p>\r\n<p><b>731904</b></p><p>&copy; 2026 Shop Ltd</p></body></html>';
+    const other = address();
+    await dovecot.deliver(INBOX.name, rfc822({ from: SENDER, to: other, subject: 'Confirm your order', date: at, contentType: 'text/html; charset=utf-8', text: html }), { internalDate: at });
+    expect((await wait({}, { email: other, codeRequestedAt: ago(20_000).toISOString() })).result.emit[0].data.code).toBe('731904');
+    // A pattern the user wrote is applied as written: its first match.
+    const third = address();
+    await dovecot.deliver(INBOX.name, rfc822({ from: SENDER, to: third, subject: 'Confirm your order', date: at, contentType: 'text/html; charset=utf-8', text: html }), { internalDate: at });
+    expect((await wait({ pattern: '\\b(\\d{5,6})\\b' }, { email: third, codeRequestedAt: ago(20_000).toISOString() })).result.emit[0].data.code).toBe('10023');
+  });
+
+  it('the default pattern reads a code written in groups (123-456, 1234 5678) as its digits, not the footer year, nor a phone number or order number', async () => {
+    const requestedAt = ago(20_000).toISOString();
+    const email = address();
+    await mail(email, "Your WhatsApp code: 123-456\n\nDon't share this code with others.\n(c) 2026 WhatsApp LLC, 10115 Berlin", ago(1_000), SENDER, 'WhatsApp');
+    expect((await wait({}, { email, codeRequestedAt: requestedAt })).result.emit[0].data.code).toBe('123456');
+    // HTML only: the groups in a box of their own under the label; an order number and a phone number around them.
+    const html = [
+      '<html><body><p>Order 987-654 confirmed. Call +1 415 555 0100 with questions.</p>',
+      '<p>Your verification code:</p>\r\n<div style="font-size:32px;letter-spacing:4px">4821&nbsp;9930</div>',
+      '<p>&copy; 2026 Bank Ltd</p></body></html>',
+    ].join('\r\n');
+    const other = address();
+    await dovecot.deliver(INBOX.name, rfc822({ from: SENDER, to: other, subject: 'Sign in', date: ago(1_000), contentType: 'text/html; charset=utf-8', text: html }), { internalDate: ago(1_000) });
+    expect((await wait({}, { email: other, codeRequestedAt: requestedAt })).result.emit[0].data.code).toBe('48219930');
   });
 
   it('uses a custom pattern, the subject too, and the chosen field', async () => {

@@ -11,6 +11,7 @@ import { imapError, mailCredential, openImap, type MailServer } from './lib/conn
 import { arrivedAfter, readMark, type MailMark } from './lib/mark.ts';
 import { htmlToText } from './lib/html-text.ts';
 import { joinSpacedDigits } from './lib/spaced-code.ts';
+import { defaultCode } from './lib/default-code.ts';
 
 /** The keyword set on a message whose code was used, so no later run picks it again. */
 export const USED_KEYWORD = '$ConveyorUsed';
@@ -20,6 +21,8 @@ export const CLOCK_SKEW_MS = 5_000;
 const MAX_TEXT = 1_000_000;
 const ADDRESS = /^[^\s@<>]+@[^\s@<>]+$/;
 const SENDER_ENTRY = /^(?:[^\s@<>]+@[^\s@<>]+|@[^\s@<>]+)$/;
+/** The Code pattern's default: with it, the code is read as default-code.ts says; a pattern the user wrote is applied as written. */
+export const DEFAULT_PATTERN = '\\b(\\d{4,8})\\b';
 
 const params = z.object({
   credential: credentialParam('imap', 'The mailbox (IMAP credential) that receives the codes, e.g. a catch-all test inbox.'),
@@ -37,9 +40,9 @@ const params = z.object({
     .meta({ title: 'Allowed senders' }),
   pattern: z
     .string()
-    .default('\\b(\\d{4,8})\\b')
+    .default(DEFAULT_PATTERN)
     .refine((p) => compile(p) !== null, 'Write a valid regular expression with one group in parentheses around the code, e.g. code: (\\d{6}).')
-    .describe('A regular expression finding the code in the message (its text, then its subject); the part in the first parentheses is the code. Default: the first number of 4 to 8 digits.')
+    .describe('A regular expression finding the code in the message (its text, then its subject); the part in the first parentheses is the code. Default: the first number of 4 to 8 digits (or a code in groups, 123 456) next to a word such as "code", "verification" or "PIN", else the first one.')
     .meta({ title: 'Code pattern', syntax: 'regex' }),
   field: fieldName('code').describe('The field that receives the code.').meta({ title: 'Store the code in' }),
   markField: fieldName('mailMark')
@@ -118,7 +121,7 @@ export const waitForCode = defineNode({
         "Check the Recipient setting and the record's address field (e.g. {{ email }}).",
       );
     }
-    const regex = compile(p.pattern)!;
+    const reader = codeReader(p.pattern);
     const server = await mailCredential(ctx, p.credential, 'imap');
     const mark = readMark(ctx.input[p.markField], p.markField, server, p.mailbox);
     // With a mark, arrival order decides and no clock is asked; without one, the time window does.
@@ -152,7 +155,7 @@ export const waitForCode = defineNode({
             : `waiting for a code mailed to ${recipient} after ${window.since.toISOString()}`,
         );
         for (;;) {
-          const found = await exclusive(state, () => scan(client, p, recipient, window, regex, state, seen, ctx.log));
+          const found = await exclusive(state, () => scan(client, p, recipient, window, reader, state, seen, ctx.log));
           if (found) {
             ctx.log.info(`code found in the mail from ${found.from} (“${found.subject}”, received ${found.receivedAt})`, { uid: found.uid });
             return out({ ...ctx.input, [p.field]: found.code });
@@ -193,7 +196,9 @@ function endOfWait(p: Params, recipient: string, seen: { rejected: Set<string>; 
   if (seen.noCode > 0) {
     return new NodeError(
       'E_MAIL_NO_CODE',
-      `A mail to ${recipient} arrived, but no code matching ${p.pattern} was found in it.`,
+      p.pattern === DEFAULT_PATTERN
+        ? `A mail to ${recipient} arrived, but no code was found in it: no number of 4 to 8 digits on its own (a piece of a date, phone number or amount is never taken).`
+        : `A mail to ${recipient} arrived, but no code matching ${p.pattern} was found in it.`,
       'Open the mail and adjust the Code pattern so that its first group (in parentheses) catches the code.',
     );
   }
@@ -226,6 +231,26 @@ export function windowStart(value: unknown, field: string, startedAt: number, lo
   return new Date(time - CLOCK_SKEW_MS);
 }
 
+/** Reads the code from a message's text and (when given) its subject; undefined when there is none. */
+interface CodeReader {
+  read(text: string, subject?: string): string | undefined;
+  /** An HTML part's text keeps the lines of the screen (html-text.ts). */
+  lines: boolean;
+}
+
+/** The default pattern reads as default-code.ts says; any other is applied as written, to the text, then the subject. */
+function codeReader(pattern: string): CodeReader {
+  if (pattern === DEFAULT_PATTERN) return { read: (text, subject) => defaultCode(text, subject) ?? undefined, lines: true };
+  const regex = compile(pattern)!;
+  return {
+    read: (text, subject) => {
+      const match = regex.exec(subject === undefined ? text : `${text}\n${subject}`);
+      return match ? (match[1] ?? match[0]) || undefined : undefined;
+    },
+    lines: false,
+  };
+}
+
 /** The code pattern, matched in linear time (RE2 semantics: no pattern can freeze the studio); null when unusable. */
 function compile(pattern: string): LinearRegExp | null {
   try {
@@ -255,7 +280,7 @@ async function scan(
   p: Params,
   recipient: string,
   window: Window,
-  regex: LinearRegExp,
+  reader: CodeReader,
   state: MailboxState,
   seen: { rejected: Set<string>; noCode: number; renumbered?: boolean },
   log: { warn(message: string): void },
@@ -301,10 +326,9 @@ async function scan(
     }
     const parts = textParts(m);
     const subject = m.envelope?.subject ?? '';
-    let match = regex.exec(`${await partsText(client, m, parts.plain, false)}\n${subject}`);
+    let code = reader.read(await partsText(client, m, parts.plain, false, reader.lines), subject);
     // A plain part that only says "view this mail in a browser": the HTML one holds the code.
-    if (!match && parts.plain.length > 0 && parts.html.length > 0) match = regex.exec(await partsText(client, m, parts.html, true));
-    const code = match ? (match[1] ?? match[0]) : undefined;
+    if (!code && parts.plain.length > 0 && parts.html.length > 0) code = reader.read(await partsText(client, m, parts.html, true, reader.lines));
     if (!code) {
       noCode++;
       continue;
@@ -343,10 +367,10 @@ function textParts(m: FetchMessageObject): { plain: MessageStructureObject[]; ht
 
 /**
  * The text of `parts` (imapflow decodes the transfer encoding and converts the charset to UTF-8);
- * HTML as a mail program shows it (html-text.ts). `isHtml` false: each part by its own type.
+ * HTML as a mail program shows it (html-text.ts), its lines kept with `lines`. `isHtml` false: each part by its own type.
  * A code written digit by digit reads whole in both (spaced-code.ts).
  */
-async function partsText(client: ImapFlow, m: FetchMessageObject, parts: MessageStructureObject[], isHtml: boolean): Promise<string> {
+async function partsText(client: ImapFlow, m: FetchMessageObject, parts: MessageStructureObject[], isHtml: boolean, lines: boolean): Promise<string> {
   let text = '';
   for (const part of parts) {
     const dl = await client.download(String(m.uid), part.part ?? '1', { uid: true, maxBytes: MAX_TEXT });
@@ -354,7 +378,7 @@ async function partsText(client: ImapFlow, m: FetchMessageObject, parts: Message
     const chunks: Buffer[] = [];
     for await (const chunk of dl.content) chunks.push(Buffer.from(chunk as Buffer));
     const body = Buffer.concat(chunks).toString('utf8');
-    text += `${isHtml || part.type === 'text/html' ? htmlToText(body) : joinSpacedDigits(body, 'line')}\n`;
+    text += `${isHtml || part.type === 'text/html' ? htmlToText(body, { lines }) : joinSpacedDigits(body, 'line')}\n`;
   }
   return text;
 }

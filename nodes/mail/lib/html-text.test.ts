@@ -27,6 +27,13 @@ describe('htmlToText: what a mail program shows of an HTML mail', () => {
     expect(htmlToText('Code 5678 <!-- never closed 9999').trim()).toBe('Code 5678');
   });
 
+  it('with lines: a line of the text per line of the screen, the line breaks of the source spaces', () => {
+    const html = '<p>Your code\n is</p>\n<p><b>4839</b></p><table><tr><td>Ref</td>\n<td>12</td></tr></table>Bye';
+    expect(htmlToText(html, { lines: true }).split('\n').map((l) => l.replace(/\s+/g, ' ').trim()).filter(Boolean)).toEqual(['Your code is', '4839', 'Ref 12', 'Bye']);
+    // Without: lines run on, as the patterns users wrote have always read them.
+    expect(htmlToText(html).replace(/\s+/g, ' ').trim()).toBe('Your code is 4839 Ref 12 Bye');
+  });
+
   describe('a code laid out a digit per cell or box reads whole (the default pattern finds it), nothing else changes', () => {
     const code = (html: string) => /\b(\d{4,8})\b/.exec(htmlToText(html))?.[1];
     const footer = '<p>Shop Ltd, 75001 Paris. © 2026</p>';

@@ -8,6 +8,10 @@
  * zero-width characters, which split nothing a reader sees, are dropped (123&#8203;456 reads 123456).
  * A code laid out a digit per cell or box (`<td>4</td><td>8</td>…`) is joined (spaced-code.ts),
  * within a table row, paragraph or line: what stands side by side on the screen.
+ *
+ * `lines`: each line of the screen a line of the text (the source's own line breaks are spaces), for
+ * the default code pattern, which tells a code's line from the next (default-code.ts); otherwise the
+ * lines are joined by spaces, as the patterns users wrote have always read them.
  */
 import { createRequire } from 'node:module';
 import { joinSpacedDigits } from './spaced-code.ts';
@@ -28,11 +32,14 @@ const INLINE = /<\/?(?:a|abbr|b|bdi|bdo|big|cite|code|data|dfn|em|font|i|kbd|mar
 /** Tags that end a line on the screen (rows, paragraphs, list items, line breaks): the digits of a code never stand across them. */
 const LINE_END = /<\/?(?:address|blockquote|br|caption|dd|dl|dt|h[1-6]|hr|li|ol|p|pre|table|tbody|tfoot|thead|tr|ul)\b[^>]*>/gi;
 
-export function htmlToText(html: string): string {
+export function htmlToText(html: string, { lines = false } = {}): string {
   return html
     .replace(HIDDEN, ' ')
     .replace(INLINE, '')
     .split(LINE_END)
-    .map((line) => joinSpacedDigits(decodeHTML(line.replace(/<[^>]*>/g, ' ')).replace(/[\u200b\u200c\u200d\u2060\ufeff\u00ad]/g, ''), 'any'))
-    .join(' ');
+    .map((line) => {
+      const text = joinSpacedDigits(decodeHTML(line.replace(/<[^>]*>/g, ' ')).replace(/[\u200b\u200c\u200d\u2060\ufeff\u00ad]/g, ''), 'any');
+      return lines ? text.replace(/[\r\n\u2028\u2029]/g, ' ') : text;
+    })
+    .join(lines ? '\n' : ' ');
 }

@@ -1,0 +1,79 @@
+/**
+ * The code the default code pattern (`\b(\d{4,8})\b`) takes from a mail. Its first number of 4 to
+ * 8 digits was the rule, and a mail's first number is often not its code: "Order 10023 — your
+ * code: 483920", or a code only in the subject ("483920 is your code") above a text with "© 2026"
+ * or "10115 Berlin" in it. So, in this order:
+ *
+ * 1. the first number named by a word for the code (code-words.ts), in the text, then the subject.
+ *    A word names the first number after it — on its line, or at the start of a later line with no
+ *    words between ("Your code:\n\n483920") — else the last one before it on its line
+ *    ("483920 is your verification code"); never past another number, the end of a sentence or a
+ *    comma, nor more than 40 characters away (a run of white space counts one);
+ * 2. else the first number, in the text, then the subject, as before: a mail that names no code
+ *    reads as it did.
+ *
+ * Only numbers that may be a code count (code-numbers.ts): 4 to 8 digits on their own, never a piece
+ * of a date, phone number or amount, a number with a currency, nor a year after ©. A code written in
+ * groups (123 456) counts in 1 only — in 2 it could as well be a reference — and a number labelled
+ * as another one (Order 123-456, Bestellnummer 10023) is never named.
+ */
+import { codeNumbers, type CodeNumber } from './code-numbers.ts';
+import { codeWords, type Span } from './code-words.ts';
+
+/** Characters, with each run of white space counted as one, between a code word and its number. */
+const NEAR = 40;
+/** The end of a sentence, a comma or another number: a code word does not reach past them. */
+const BARRIER = /[.!?;,](?=\s|$)|[。！？；，]|\p{N}/u;
+const LINE_BREAK = /\r\n|[\n\r\u2028\u2029]/;
+
+/** The code in a mail with `text` (its readable text, one line of the screen a line) and `subject`; null when there is none. */
+export function defaultCode(text: string, subject = ''): string | null {
+  const inText = codeNumbers(text);
+  const inSubject = codeNumbers(subject);
+  const first = [...inText, ...inSubject].find((n) => !n.grouped);
+  return namedCode(text, inText) ?? namedCode(subject, inSubject) ?? first?.code ?? null;
+}
+
+/**
+ * The first number in `text` that a code word names. A word names the first number after it, else
+ * the last one before it. With both lists in reading order, only the last word before a number can
+ * name it from before (an earlier one reaches no further), and only the first word after it from
+ * after (a later one, if it reached back, would reach the next number too): each stretch of text is
+ * looked at a few times at most, however long the mail.
+ */
+function namedCode(text: string, all: CodeNumber[]): string | null {
+  // A labelled number (Order 123-456) is never named: its digits stop a word's reach like any number's.
+  const numbers = all.filter((n) => !n.labelled);
+  if (numbers.length === 0) return null;
+  const words = codeWords(text);
+  let w = 0;
+  for (const [i, n] of numbers.entries()) {
+    const previous = numbers[i - 1];
+    const next = numbers[i + 1];
+    while (w < words.length && words[w].end <= n.start) w++;
+    const before = words[w - 1];
+    const after = words[w];
+    if (before && (!previous || previous.end <= before.start) && reachesOn(text, before, n)) return n.code;
+    if (after && (!next || after.end <= next.start) && reachesBack(text, n, after) && !(next && reachesOn(text, after, next))) return n.code;
+  }
+  return null;
+}
+
+/**
+ * A word reaches the number after it within its sentence, on its line or at the start of a later
+ * line, with no words between ("Your code:\n\n483920", "Your code:\n  (123-456)").
+ */
+function reachesOn(text: string, word: Span, number: CodeNumber): boolean {
+  const between = text.slice(word.end, number.start);
+  return close(between) && between.split(LINE_BREAK).every((line, i) => i === 0 || !/\p{L}/u.test(line));
+}
+
+/** A word reaches the number before it within its sentence and line ("483920 is your code"). */
+function reachesBack(text: string, number: CodeNumber, word: Span): boolean {
+  const between = text.slice(number.end, word.start);
+  return close(between) && !LINE_BREAK.test(between);
+}
+
+function close(between: string): boolean {
+  return !BARRIER.test(between) && between.replace(/\s+/g, ' ').length <= NEAR;
+}
