@@ -61,10 +61,10 @@ function codeSteps(codeRecords: number): Array<[string, () => CaseRun]> {
     ['Conveyor code step, steady', () => codeStep(codeRecords, 'steady')],
     ['Node-RED function node, steady', () => nodeRed(codeRecords, 'function-steady')],
     ['Conveyor no-op step, steady', () => codeStep(codeRecords, 'noop-steady')],
-    // Ten times the records, warm: a run's own fixed costs (either side's) spread thin, what a record costs at scale.
-    ['Conveyor code step, steady, at scale', () => codeStep(codeRecords * 10, 'steady')],
-    ['Node-RED function node, steady, at scale', () => nodeRed(codeRecords * 10, 'function-steady')],
-    ['Conveyor no-op step, steady, at scale', () => codeStep(codeRecords * 10, 'noop-steady')],
+    // Four times the records, warm: a run's own fixed costs (either side's) spread thinner, what a record costs at scale.
+    ['Conveyor code step, steady, at scale', () => codeStep(codeRecords * 4, 'steady')],
+    ['Node-RED function node, steady, at scale', () => nodeRed(codeRecords * 4, 'function-steady')],
+    ['Conveyor no-op step, steady, at scale', () => codeStep(codeRecords * 4, 'noop-steady')],
   ];
 }
 
@@ -242,8 +242,8 @@ messages in memory only.
   engine's optimized code when a second run starts (its objects differ from the first run's) and
   compiles it again, so a run measured right after one warm-up run still carried 40–70 optimizing
   compiles (300–650 ms of compile jobs, \`--trace-opt\`); after five, about 20 (80–110 ms). The steady
-  rows at ten times the records spread each run's own fixed costs (either side's) thin: the cost of a
-  record at scale. A fresh process pays a fixed cost
+  rows at four times the records spread each run's own fixed costs (either side's) thinner: the cost
+  of a record at scale. A fresh process pays a fixed cost
   before that (Conveyor's about 0.5–1 s of CPU, mostly V8 compiling the engine's and the store's code
   and starting the sandbox; Node-RED's under 0.1 s): the first rows carry it, spread over the records.
   \`BENCH_NODE_RED_CASES=code BENCH_ONLY=vs-node-red npm run bench\` measures only these.
