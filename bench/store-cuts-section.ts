@@ -251,4 +251,49 @@ of Node-RED's whole chain. The profile is flat: no function holds more than 7 % 
   threads: CPU the process pays), 34 of them again after a deoptimization (\`spill\`, \`updateRecord\`,
   sql.js's bind glue). That is most of what the fresh-process rows of the Node-RED table carry over
   the steady ones.
+
+**2026-12-06, the session after: what the rows are made of, and why the steady rows were not steady.**
+Measured on bundles of \`ce109da\` (the machine shared with other work; figures vary by a tenth):
+
+- *Threads.* CPU per thread of the whole process (\`/proc/self/task\` at exit), the 10-step chain of
+  10,000 records: main thread 2.5 s, V8's background threads (optimizing compiler, garbage-collector
+  helpers) 1.4 s, libuv's pool (journal writes and syncs) 0.26 s. The engine alone (\`BENCH_DURABLE=engine\`):
+  main 0.81 s, V8's threads 0.68 s. Node-RED's function chain: main 2.2 s (its start-up included), V8's 0.55 s.
+- *The optimizing compiler.* \`--trace-opt\` on the same chain: 197 compile jobs, about 1 s of compile
+  time; the walk compiled three times (160 ms), the spill twice (94 ms), \`commitStepOp\` and \`updateRecord\`
+  twice. In the code step with the sandbox warm (2,000 records, a fresh process), the measured window
+  holds 85 compile jobs, 0.53 s of its 0.96 s: the fresh-process code rows are mostly V8 compiling.
+- *A second run recompiles.* When a process's second run starts, V8 throws away the optimized code of
+  the walk, \`initialCheckpoint\`, \`advance\`, \`setStatus\` and \`attemptStep\` ("code dependencies" under
+  \`--trace-deopt\`) and compiles it again: 37–39 compile jobs in a second run of 3,000 one-step records,
+  against 6–9 in the third and fourth. Neither making the run's \`emit\` and \`halted\` one function for
+  every run nor \`--no-allocation-site-pretenuring\` changed it; the dependency was not found. So the
+  steady code-step rows of the Node-RED table, which followed one warm-up run, still carried 40–70
+  compile jobs (300–650 ms): they now follow five (about 20 jobs, 80–110 ms), Node-RED's on as many
+  messages (\`bench/code-step.ts\`, \`bench/node-red/nr-case.cjs\`), and a steady pair at four times the
+  records shows what a record costs at scale.
+- *Per record at scale* (20,000 records, both steady, one round, load 4.7): the code step 3.37 s
+  against Node-RED's function node 0.73 s (4.6×), about 165 µs a record against 37. Of that, the
+  no-op step (the engine and the store) is about 80 µs; the sandbox about 85 µs — its worker 44 µs
+  (QuickJS itself 23), the main thread about 20 µs posting jobs and reading answers (profiles of both
+  threads). At 2,000 records the same cases read 2.5×: a run's fixed costs weigh more on Node-RED's
+  cheaper records.
+- *Allocation* (\`--trace-gc-nvp\`, the chain of 10,000 records, the whole process): 1.37 GB, about
+  12 KB a step, against Node-RED's 0.60 GB. The engine alone allocates 0.53 GB (4.8 KB a step: the
+  walk 1.2 KB, the step runner 0.8, set-fields 0.8, \`attemptStep\` 0.8, \`advance\` 0.45, sampled with
+  the collected objects included); making the entries adds 0.31 GB, the journal 0.18, the database
+  and the step segments 0.36.
+- *Not kept.* Writing a group commit's frame on the calling thread (\`fs.writeSync\`) instead of in
+  libuv's pool: the chain paired 0.991, 300 one-record runs 0.975 (5 rounds, load 3): noise.
+  Leaving the spill out (a measurement, not a design: steps stay in memory) saves a sixth of the
+  chain (0.84).
+
+What at most Node-RED's CPU would take, from these parts: the journal path alone (entries made,
+written and synced, nothing applied: \`BENCH_DURABLE=journal\`) is already 1.2× Node-RED's whole chain,
+and the engine alone about half of it. Each part is now a tenth or less of the total (the profile is
+flat), so no cut of one part gets there: it takes a write path where a step is serialized once and
+that text is the journal entry, the step segment and what the studio reads — no second encoding for
+the spill, no per-record rows in SQLite during the run — and an engine that allocates a third of
+what it does. The code step's 3× takes, besides, a sandbox call of about 20 µs (batches of records
+per QuickJS call, results read without a second parse).
 `;
