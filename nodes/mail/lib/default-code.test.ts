@@ -73,7 +73,10 @@ describe('defaultCode: the code the default pattern reads from a mail', () => {
   });
 
   it('a word does not reach past another number, the end of a sentence, a comma, or 40 characters', () => {
-    expect(defaultCode('Your code for order 4711 is 483920')).toBe('4711'); // the nearest number: as before
+    // A labelled number (order, invoice, phone…) is passed over as words are: the code is 483920.
+    expect(defaultCode('Your code for order 4711 is 483920')).toBe('483920');
+    expect(defaultCode('Your code for order 4711')).toBe('4711'); // no other number: the first, as before
+    expect(defaultCode('Your code for 4711 is 483920')).toBe('4711'); // not labelled: the nearest number
     expect(defaultCode('483920\n\nDid not ask for a code? Call 55501234')).toBe('483920');
     expect(defaultCode('483920\n\nIf you did not ask for a code, call 55501234')).toBe('483920');
     expect(defaultCode('483920\n\nThis code was sent to the address you gave us on the site 55501234')).toBe('483920');

@@ -42,8 +42,10 @@ export function defaultCode(text: string, subject = ''): string | null {
  * looked at a few times at most, however long the mail.
  */
 function namedCode(text: string, all: CodeNumber[]): string | null {
-  // A labelled number (Order 123-456) is never named: its digits stop a word's reach like any number's.
+  // A labelled number (Order 123-456) is never named, and a word reaches past it as past words
+  // ("Your code for order 4711 is 483920": 483920; it read 4711).
   const numbers = all.filter((n) => !n.labelled);
+  const labelled = all.filter((n) => n.labelled);
   if (numbers.length === 0) return null;
   const words = codeWords(text);
   let w = 0;
@@ -53,8 +55,8 @@ function namedCode(text: string, all: CodeNumber[]): string | null {
     while (w < words.length && words[w].end <= n.start) w++;
     const before = words[w - 1];
     const after = words[w];
-    if (before && (!previous || previous.end <= before.start) && reachesOn(text, before, n)) return n.code;
-    if (after && (!next || after.end <= next.start) && reachesBack(text, n, after) && !(next && reachesOn(text, after, next))) return n.code;
+    if (before && (!previous || previous.end <= before.start) && reachesOn(text, before, n, labelled)) return n.code;
+    if (after && (!next || after.end <= next.start) && reachesBack(text, n, after, labelled) && !(next && reachesOn(text, after, next, labelled))) return n.code;
   }
   return null;
 }
@@ -63,15 +65,27 @@ function namedCode(text: string, all: CodeNumber[]): string | null {
  * A word reaches the number after it within its sentence, on its line or at the start of a later
  * line, with no words between ("Your code:\n\n483920", "Your code:\n  (123-456)").
  */
-function reachesOn(text: string, word: Span, number: CodeNumber): boolean {
-  const between = text.slice(word.end, number.start);
+function reachesOn(text: string, word: Span, number: CodeNumber, labelled: CodeNumber[]): boolean {
+  const between = unlabelled(text, word.end, number.start, labelled);
   return close(between) && between.split(LINE_BREAK).every((line, i) => i === 0 || !/\p{L}/u.test(line));
 }
 
 /** A word reaches the number before it within its sentence and line ("483920 is your code"). */
-function reachesBack(text: string, number: CodeNumber, word: Span): boolean {
-  const between = text.slice(number.end, word.start);
+function reachesBack(text: string, number: CodeNumber, word: Span, labelled: CodeNumber[]): boolean {
+  const between = unlabelled(text, number.end, word.start, labelled);
   return close(between) && !LINE_BREAK.test(between);
+}
+
+/** `text[from, to)` with the digits of labelled numbers in it made letters: they stop no word's reach. */
+function unlabelled(text: string, from: number, to: number, labelled: CodeNumber[]): string {
+  let out = text.slice(from, to);
+  for (const n of labelled) {
+    if (n.end <= from || n.start >= to) continue;
+    const a = Math.max(n.start, from) - from;
+    const b = Math.min(n.end, to) - from;
+    out = out.slice(0, a) + out.slice(a, b).replace(/\p{N}/gu, 'n') + out.slice(b);
+  }
+  return out;
 }
 
 function close(between: string): boolean {
