@@ -202,6 +202,8 @@ describe('page patterns of real sites (real Chromium)', () => {
       await r.step(browserFill, { selectors: ['#postcode'], value: '75001', timeoutMs: 5_000 });
       await r.step(browserVerify, { check: 'text', selectors: ['#city'], text: 'City for 75001', timeoutMs: 1_000 });
       await r.step(browserFill, { selectors: ['#code'], value: '1234', timeoutMs: 5_000 });
+      // Leaving the postcode field (the fill above moved to another) told the page nothing new: one change for one value.
+      await r.step(browserVerify, { check: 'text', selectors: ['#changes'], text: '1', textMatch: 'equals', timeoutMs: 1_000 });
       const disabled = await failureOf(() => r.step(browserClick, { selectors: ['#go'], expectSelectors: ['#ok'], timeoutMs: 2_000 }));
       expect(disabled.message).toContain('it stayed disabled');
       expect(disabled.hint).toContain('set the fill step\'s Typing to key-by-key.');

@@ -182,9 +182,11 @@ const TYPING = page(
    <p id="ok" hidden>Code accepted</p>
    <label>Postcode <input id="postcode"></label>
    <p id="city"></p>
+   <p>Changes heard: <span id="changes">0</span></p>
    <script>
      document.getElementById('code').addEventListener('keyup', (e) => { document.getElementById('go').disabled = !e.target.value; });
-     document.getElementById('postcode').addEventListener('change', (e) => { document.getElementById('city').textContent = 'City for ' + e.target.value; });
+     let changes = 0;
+     document.getElementById('postcode').addEventListener('change', (e) => { document.getElementById('city').textContent = 'City for ' + e.target.value; document.getElementById('changes').textContent = String(++changes); });
    </script>`,
 );
 

@@ -8,7 +8,8 @@ import { remaining } from './session.ts';
  * an old script that enables the Send button on keyup, an input mask. Either way the page is then
  * told the field changed (its change event): a browser fires it when the person leaves the field,
  * and pages run lookups on it (a postcode filling in the city). The step does not leave the field
- * itself: a search-as-you-type list would close before the next step could click a suggestion.
+ * itself: a search-as-you-type list would close before the next step could click a suggestion; the
+ * browser's own change event when the field is left later is then not told to the page again.
  */
 export type Typing = 'at-once' | 'key-by-key';
 
@@ -23,6 +24,18 @@ export async function typeInto(field: Locator, value: string, typing: Typing, de
   await field.evaluate((el) => {
     // Date, colour and other picker fields already had their change event from the fill.
     const typed = el instanceof HTMLTextAreaElement || (el instanceof HTMLInputElement && ['text', 'email', 'password', 'search', 'tel', 'url', 'number'].includes(el.type));
-    if (typed) el.dispatchEvent(new Event('change', { bubbles: true }));
+    if (!typed) return;
+    el.dispatchEvent(new Event('change', { bubbles: true }));
+    // The browser fires its own change event when the field is left later, for the same value: the
+    // page would hear of one change twice (a lookup run twice, a row added twice). That one is
+    // stopped before the page's handlers see it, unless the value changed since (another fill, the
+    // page's own rewrite): one change event for each value, as when a person types and moves on.
+    const value = el.value;
+    const once = (e: Event): void => {
+      if (e.target !== el) return;
+      window.removeEventListener('change', once, true);
+      if (e.isTrusted && el.value === value) e.stopImmediatePropagation();
+    };
+    window.addEventListener('change', once, true);
   }, undefined, { timeout: remaining(deadline) });
 }
