@@ -148,6 +148,10 @@ describe('page patterns of real sites (real Chromium)', () => {
       const lower = await failureOf(() => r.step(browserVerify, { check: 'text', selectors: ['#status'], text: 'order confirmed', timeoutMs: 300 }));
       expect(lower).toMatchObject({ code: 'E_VERIFY_FAILED' });
       expect(lower.message).toContain('found: the element "#status" shows "Order confirmed" (the same words in other capitals: the check compares letter case).');
+      // Any visible element the selector matches may show it: a new toast under an old one still shown.
+      await r.step(browserVerify, { check: 'text', selectors: ['.toast'], text: 'Order sent', timeoutMs: 1_000 });
+      const hidden = await failureOf(() => r.step(browserVerify, { check: 'text', selectors: ['.toast'], text: 'Order cancelled', timeoutMs: 300 }));
+      expect(hidden.message).toContain('found: the element ".toast" shows "Draft saved" (and 1 other visible element it matches, none showing it).');
     });
   });
 

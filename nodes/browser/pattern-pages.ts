@@ -293,7 +293,10 @@ const TEXT = page(
    <p id="status">Order
       confirmed</p>
    <p id="shout" style="text-transform:uppercase">Payment received</p>
-   <p id="shy">Con&shy;firmation num&shy;ber 77</p>`,
+   <p id="shy">Con&shy;firmation num&shy;ber 77</p>
+   <div class="toast">Draft saved</div>
+   <div class="toast" hidden>Order cancelled</div>
+   <div class="toast">Order sent</div>`,
 );
 
 const THANKS = page('Thanks', '<h1 id="thanks">Thank you</h1>');

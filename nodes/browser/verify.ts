@@ -6,7 +6,7 @@ import { renderTemplate } from '../../server/contract/expression/template.ts';
 import { sleep } from '../sdk/abort.ts';
 import { POLL_MS, listSelectors, matchOnce, renderSelectors, selectorsParam } from './lib/selectors.ts';
 import { excerpt, timeoutParam, urlMatches, urlPatternParam } from './lib/params.ts';
-import { describeRoles } from './lib/role-selector.ts';
+import { describeRoles, toPlaywrightSelector } from './lib/role-selector.ts';
 import { caseRestyled, tidyText } from './lib/page-text.ts';
 
 const params = z.object({
@@ -31,6 +31,8 @@ const params = z.object({
 });
 
 const NO_MATCH = 'no element matched';
+/** Matching elements whose text a look reads at most (a selector matching a whole table stays cheap). */
+const MAX_TEXTS = 50;
 
 export const browserVerify = defineBrowserStep({
   type: 'browser.verify',
@@ -56,13 +58,18 @@ export const browserVerify = defineBrowserStep({
       }
       if (p.check === 'visible') return null;
       if (p.check === 'enabled') return (await found.locator.isEnabled()) ? null : `the element ${JSON.stringify(found.selector)} is disabled`;
-      const shown = tidyText(await found.locator.innerText());
+      // Every visible element the selector matches, not only the first: a list of toasts or messages
+      // holds the new one after the old ones (an old toast still shown hid the new one's text).
+      const all = (found.frame ?? page).locator(toPlaywrightSelector(found.selector)).filter({ visible: true });
+      const texts = (await all.allInnerTexts()).slice(0, MAX_TEXTS).map(tidyText);
       const holds = (a: string, b: string): boolean => (p.textMatch === 'equals' ? a === b : a.includes(b));
-      if (holds(shown, text)) return null;
+      if (texts.some((shown) => holds(shown, text))) return null;
       // Letter case counts, unless the page's style changes it (text-transform: capitals on screen).
-      const caseOnly = holds(shown.toLowerCase(), text.toLowerCase());
-      if (caseOnly && (await caseRestyled(found.locator))) return null;
-      return `the element ${JSON.stringify(found.selector)} shows ${excerpt(shown)}${caseOnly ? ' (the same words in other capitals: the check compares letter case)' : ''}`;
+      const caseOnly = texts.findIndex((shown) => holds(shown.toLowerCase(), text.toLowerCase()));
+      if (caseOnly >= 0 && (await caseRestyled(all.nth(caseOnly)))) return null;
+      const shown = texts[Math.max(caseOnly, 0)] ?? '';
+      const others = texts.length > 1 ? ` (and ${texts.length - 1} other visible element${texts.length === 2 ? '' : 's'} it matches, none showing it)` : '';
+      return `the element ${JSON.stringify(found.selector)} shows ${excerpt(shown)}${caseOnly >= 0 ? ' (the same words in other capitals: the check compares letter case)' : ''}${others}`;
     };
 
     for (;;) {
