@@ -61,7 +61,7 @@ export const browserVerify = defineBrowserStep({
       // Every visible element the selector matches, not only the first: a list of toasts or messages
       // holds the new one after the old ones (an old toast still shown hid the new one's text).
       const all = (found.frame ?? page).locator(toPlaywrightSelector(found.selector)).filter({ visible: true });
-      const texts = (await all.allInnerTexts()).slice(0, MAX_TEXTS).map(tidyText);
+      const texts = (await all.evaluateAll((els, max) => els.slice(0, max).map((el) => (el as HTMLElement).innerText), MAX_TEXTS)).map(tidyText);
       const holds = (a: string, b: string): boolean => (p.textMatch === 'equals' ? a === b : a.includes(b));
       if (texts.some((shown) => holds(shown, text))) return null;
       // Letter case counts, unless the page's style changes it (text-transform: capitals on screen).

@@ -1,6 +1,5 @@
 import type { Json } from '../../nodes/sdk/types.ts';
-import { bodyEncoding, declaredCharset, decodeWhole, encodingNamed } from '../../nodes/sdk/text-body.ts';
-import { firstBadUtf8 } from '../../nodes/spreadsheet/lib/text-encoding.ts';
+import { bodyEncoding, declaredCharset, decodeWhole, encodingNamed, firstBadUtf8 } from '../../nodes/sdk/text-body.ts';
 import { ConveyorError } from '../errors.ts';
 import { parseJsonExact } from '../contract/json-exact.ts';
 import { formFieldBytes } from './form-fields.ts';

@@ -1,7 +1,8 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { NodeError } from '../../../server/contract/node-error.ts';
-import { encodingOf, firstBadUtf8, TextDecodeStream } from './text-encoding.ts';
+import { encodingOf, TextDecodeStream } from './text-encoding.ts';
+import { firstBadUtf8 } from '../../sdk/text-body.ts';
 
 /** A small seeded generator: the same bytes every run. */
 function random(seed: number): () => number {

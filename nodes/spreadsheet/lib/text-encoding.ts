@@ -16,6 +16,7 @@
 import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { isUtf8 } from 'node:buffer';
 import { NodeError } from '../../../server/contract/node-error.ts';
+import { firstBadUtf8 } from '../../sdk/text-body.ts';
 
 /** The encodings a CSV may be read in (WHATWG names, as TextDecoder takes them). */
 export const TEXT_ENCODINGS = [
@@ -106,38 +107,6 @@ function utf16ByNuls(head: Uint8Array): string | null {
   if (odd >= pairs * 0.3 && even === 0) return 'utf-16le';
   if (even >= pairs * 0.3 && odd === 0) return 'utf-16be';
   return null;
-}
-
-/** The first byte of `bytes` at which UTF-8 is broken (what TextDecoder refuses), or -1; an incomplete sequence at the end is not broken. */
-export function firstBadUtf8(bytes: Uint8Array): number {
-  let i = 0;
-  while (i < bytes.length) {
-    const b = bytes[i];
-    if (b < 0x80) {
-      i++;
-      continue;
-    }
-    let need: number;
-    let lo = 0x80;
-    let hi = 0xbf;
-    if (b >= 0xc2 && b <= 0xdf) need = 1;
-    else if (b >= 0xe0 && b <= 0xef) {
-      need = 2;
-      if (b === 0xe0) lo = 0xa0;
-      if (b === 0xed) hi = 0x9f;
-    } else if (b >= 0xf0 && b <= 0xf4) {
-      need = 3;
-      if (b === 0xf0) lo = 0x90;
-      if (b === 0xf4) hi = 0x8f;
-    } else return i;
-    for (let k = 1; k <= need; k++) {
-      if (i + k >= bytes.length) return -1;
-      const c = bytes[i + k];
-      if (c < (k === 1 ? lo : 0x80) || c > (k === 1 ? hi : 0xbf)) return i;
-    }
-    i += need + 1;
-  }
-  return -1;
 }
 
 /**
