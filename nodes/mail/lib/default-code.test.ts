@@ -102,10 +102,33 @@ describe('defaultCode: the code the default pattern reads from a mail', () => {
 
   it('a mail that names no code reads as before: the first number of 4 to 8 digits, the text before the subject', () => {
     expect(defaultCode(`Here you go: 717171${FOOTER}`)).toBe('717171');
-    expect(defaultCode(`Hello!${FOOTER}`, 'Sign in with 483920')).toBe('10115');
+    expect(defaultCode('Nothing here.\nCall 55501234', 'Nothing either')).toBe('55501234');
     expect(defaultCode('Nothing here.', 'Acme 483920')).toBe('483920');
     expect(defaultCode('Nothing here.', 'Nothing either')).toBeNull();
     expect(defaultCode('Call 12 34 56 78')).toBeNull();
+  });
+
+  describe('a mail whose words name no number', () => {
+    it('a code only in the subject wins over the address or footer numbers of the text', () => {
+      expect(defaultCode(`Hello!${FOOTER}`, 'Sign in with 483920')).toBe('483920');
+      expect(defaultCode(`Welcome aboard.\nAcme Inc., 1 Main St, Springfield 62704`, 'Acme: 483920')).toBe('483920');
+      // A year in the subject is passed over for the text's number.
+      expect(defaultCode(`Use 483920 to sign in.`, 'Acme 2026')).toBe('483920');
+    });
+
+    it('a number in both the subject and the text, then one standing alone on its line', () => {
+      expect(defaultCode(`Welcome to Acme, 10115 Berlin.\nSign in with 483920 now.`, 'Acme 483920')).toBe('483920');
+      expect(defaultCode(`Acme, Hauptstraße 5, 10115 Berlin\n\n   [ 483920 ]\n\nThanks!`)).toBe('483920');
+      expect(defaultCode(`Member since 2019\n\n2026\n\nUse 483920 to sign in`)).toBe('483920');
+    });
+
+    it('a subject naming the code, the text holding only the number — in groups too', () => {
+      expect(defaultCode(`Hello!\n\n123 456\n${FOOTER}`, 'Your verification code')).toBe('123456');
+      expect(defaultCode(`Hi 2026 member!\n\n483920\n${FOOTER}`, 'Your Acme code')).toBe('483920');
+      expect(defaultCode(`Hello!\nOrder 4711\n\n555 123${FOOTER}`, 'Your code')).toBe('555123');
+      // Labelled numbers are still never the code.
+      expect(defaultCode(`Order 123 456`, 'Your code')).toBeNull();
+    });
   });
 
   describe('a code written in groups reads as its digits joined, where a word names it the code', () => {

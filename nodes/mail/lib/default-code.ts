@@ -9,13 +9,18 @@
  *    words between ("Your code:\n\n483920") — else the last one before it on its line
  *    ("483920 is your verification code"); never past another number, the end of a sentence or a
  *    comma, nor more than 40 characters away (a run of white space counts one);
- * 2. else the first number, in the text, then the subject, as before: a mail that names no code
- *    reads as it did.
+ * 2. a subject that names the code and holds no number ("Your verification code") names the text's
+ *    first number that is not labelled, written in groups too ("123 456" alone in the text);
+ * 3. else, nothing named: a number both in the subject and the text (mails often repeat the code
+ *    there), then one standing alone on a line of the text (a code shown in a box), then the
+ *    subject's first number (a code only in the subject, the text's numbers being an address or a
+ *    footer: "10115 Berlin"), then the text's first number; a year (19xx, 20xx) only when nothing
+ *    else is there. Numbers in groups count only in 1 and 2.
  *
  * Only numbers that may be a code count (code-numbers.ts): 4 to 8 digits on their own, never a piece
  * of a date, phone number or amount, a number with a currency, nor a year after ©. A code written in
- * groups (123 456) counts in 1 only — in 2 it could as well be a reference — and a number labelled
- * as another one (Order 123-456, Bestellnummer 10023) is never named.
+ * groups (123 456) counts only where the code is named (1, 2) — in 3 it could as well be a reference
+ * — and a number labelled as another one (Order 123-456, Bestellnummer 10023) is never named.
  */
 import { codeNumbers, type CodeNumber } from './code-numbers.ts';
 import { codeWords, type Span } from './code-words.ts';
@@ -30,8 +35,46 @@ const LINE_BREAK = /\r\n|[\n\r\u2028\u2029]/;
 export function defaultCode(text: string, subject = ''): string | null {
   const inText = codeNumbers(text);
   const inSubject = codeNumbers(subject);
-  const first = [...inText, ...inSubject].find((n) => !n.grouped);
-  return namedCode(text, inText) ?? namedCode(subject, inSubject) ?? first?.code ?? null;
+  return namedCode(text, inText) ?? namedCode(subject, inSubject) ?? namedBySubject(text, subject, inSubject, inText) ?? unnamedCode(text, inText, inSubject);
+}
+
+/** Rule 2: the subject names the code but holds no number: the text's first number that is not another one's. */
+function namedBySubject(text: string, subject: string, inSubject: CodeNumber[], inText: CodeNumber[]): string | null {
+  if (inSubject.length > 0 || codeWords(subject).length === 0) return null;
+  const numbers = inText.filter((n) => !n.labelled);
+  const notYear = numbers.filter((n) => !YEARISH.test(n.code));
+  return (notYear.find((n) => standsAlone(text, n.start, n.end)) ?? notYear[0] ?? numbers[0])?.code ?? null;
+}
+
+const YEARISH = /^(?:19|20)[0-9]{2}$/;
+const WORD_OR_NUMBER = /[\p{L}\p{N}]/u;
+const BREAK_CHAR = /[\n\r\u2028\u2029]/;
+
+/**
+ * Whether nothing but marks and spaces stands beside the number on its line ("  483920", "[483920]").
+ * Each side is read up to the first letter, digit or line break: the stretches between numbers are
+ * read twice at most, however many numbers a long line holds.
+ */
+function standsAlone(text: string, start: number, end: number): boolean {
+  for (let i = start - 1; i >= 0 && !BREAK_CHAR.test(text[i]); i--) if (WORD_OR_NUMBER.test(text[i])) return false;
+  for (let i = end; i < text.length && !BREAK_CHAR.test(text[i]); i++) if (WORD_OR_NUMBER.test(text[i])) return false;
+  return true;
+}
+
+/** Rule 3: no word names a number (see the order above). Numbers written in groups never count here. */
+function unnamedCode(text: string, inText: CodeNumber[], inSubject: CodeNumber[]): string | null {
+  const body = inText.filter((n) => !n.grouped);
+  const head = inSubject.filter((n) => !n.grouped);
+  const notYear = (n: CodeNumber) => !YEARISH.test(n.code);
+  const subjectCodes = new Set(head.map((n) => n.code));
+  const found =
+    body.find((n) => subjectCodes.has(n.code)) ??
+    body.find((n) => notYear(n) && standsAlone(text, n.start, n.end)) ??
+    head.find(notYear) ??
+    body.find(notYear) ??
+    body[0] ??
+    head[0];
+  return found?.code ?? null;
 }
 
 /**
