@@ -122,6 +122,20 @@ describe('a refused form or code: the error quotes what the site says (real Chro
     }
   });
 
+  it('a page drawn by web components: the messages inside their shadow roots are quoted', { timeout: 60_000 }, async () => {
+    const r = record();
+    try {
+      await r.step(browserOpen, { url: `${pages.url}/shadow-signin` });
+      await r.step(browserFill, { selectors: ['#otp'], value: '123456' });
+      const refused = await failureOf(() => r.step(browserClick, { selectors: ['#go'], expectSelectors: ['#result'], timeoutMs: 1_000 }));
+      expect(refused).toMatchObject({ code: 'E_VERIFY_FAILED' });
+      // The alert (in a shadow root inside another), then the field with the hint its own root holds.
+      expect(refused.message).toContain('The page says: "Sign-in failed: request a new code"; "One-time code: This code has expired".');
+    } finally {
+      await r.done();
+    }
+  });
+
   it('a page that shows no message keeps the error as it was', async () => {
     const r = record();
     try {

@@ -65,6 +65,36 @@ const ACCOUNT = page(
    </script>`,
 );
 
+/**
+ * A sign-in form drawn by web components, as design systems draw theirs: the field, the hint its
+ * aria-describedby names and the alert all live in open shadow roots (one inside another), where
+ * the document's own queries do not reach.
+ */
+const SHADOW_FORM = page(
+  'Sign in',
+  `<x-signin></x-signin><p id="result" hidden>Signed in</p>
+   <script>
+     customElements.define('x-alert', class extends HTMLElement {
+       constructor() { super(); this.attachShadow({ mode: 'open' }).innerHTML = '<div role="alert" id="msg"></div>'; }
+       say(text) { this.shadowRoot.getElementById('msg').textContent = text; }
+     });
+     customElements.define('x-signin', class extends HTMLElement {
+       constructor() {
+         super();
+         const root = this.attachShadow({ mode: 'open' });
+         root.innerHTML = '<label for="otp">One-time code</label><input id="otp" aria-describedby="otp-help"><small id="otp-help">Six digits</small>'
+           + '<button id="go">Sign in</button><x-alert></x-alert>';
+         root.getElementById('go').onclick = () => setTimeout(() => {
+           const otp = root.getElementById('otp');
+           otp.setAttribute('aria-invalid', 'true');
+           root.getElementById('otp-help').textContent = 'This code has expired';
+           root.querySelector('x-alert').say('Sign-in failed: request a new code');
+         }, 50);
+       }
+     });
+   </script>`,
+);
+
 function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
@@ -86,6 +116,8 @@ export async function startTestSite(): Promise<TestSite> {
         return html(200, FORM);
       case '/account':
         return html(200, ACCOUNT);
+      case '/shadow-signin':
+        return html(200, SHADOW_FORM);
       case '/done': {
         const mail = escapeHtml(url.searchParams.get('mail') ?? '');
         const country = escapeHtml(url.searchParams.get('country') ?? '');

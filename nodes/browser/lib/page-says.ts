@@ -8,9 +8,9 @@ import { searchedFrames } from './frames.ts';
  * account already exists". Those messages are found the ways sites mark them — alert roles and live
  * regions, fields flagged aria-invalid with the text they point to, the browser's own validation
  * message of a field the person tried to submit, and elements whose id or class says error, invalid,
- * alert or danger — and quoted in the step's error, so the operator reads the site's words instead
- * of a generic "no element matched". The step's error passes through the engine's masking like any
- * other message.
+ * alert or danger, in the document and inside web components' open shadow roots — and quoted in the
+ * step's error, so the operator reads the site's words instead of a generic "no element matched".
+ * The step's error passes through the engine's masking like any other message.
  */
 
 /** The failures where the page's own words explain what happened. */
@@ -84,13 +84,22 @@ function collectMessages({ max, maxChars }: { max: number; maxChars: number }): 
     const label = flat(el.getAttribute('aria-label')) || flat(f.labels?.[0]?.innerText) || flat(el.getAttribute('placeholder')) || flat(el.getAttribute('name'));
     return label.replace(/[:*\s]+$/, '');
   };
-  const byIds = (ids: string | null): string =>
-    (ids ?? '')
+  // The document and every open shadow root in it: web components (design systems, Salesforce,
+  // Ionic…) draw their fields and messages inside their shadow roots, where the document's own
+  // queries do not reach. Each element is looked at once, however deep the nesting.
+  const roots: Array<Document | ShadowRoot> = [document];
+  for (let i = 0; i < roots.length; i++) for (const el of roots[i].querySelectorAll('*')) if (el.shadowRoot) roots.push(el.shadowRoot);
+  const all = (selector: string): Element[] => roots.flatMap((r) => [...r.querySelectorAll(selector)]);
+  // An id names an element of the field's own tree (its shadow root, or the document).
+  const byIds = (from: Element, ids: string | null): string => {
+    const root = from.getRootNode() as Document | ShadowRoot;
+    return (ids ?? '')
       .split(/\s+/)
       .filter(Boolean)
-      .map((id) => flat(document.getElementById(id)?.textContent))
+      .map((id) => flat((root.getElementById?.(id) ?? document.getElementById(id))?.textContent))
       .filter(Boolean)
       .join(' ');
+  };
 
   const picked: Array<{ el: Element; text: string }> = [];
   const add = (el: Element, text: string): void => {
@@ -109,18 +118,18 @@ function collectMessages({ max, maxChars }: { max: number; maxChars: number }): 
   };
 
   // 1. Alerts: what the site announces as an alert.
-  for (const el of document.querySelectorAll('[role="alert"], [role="alertdialog"], [aria-live="assertive"]')) if (messageLike(el)) add(el, text(el));
+  for (const el of all('[role="alert"], [role="alertdialog"], [aria-live="assertive"]')) if (messageLike(el)) add(el, text(el));
   // 2. Fields the site flags invalid, with the message they point to (or the browser's own).
-  for (const el of document.querySelectorAll('[aria-invalid="true"]')) {
+  for (const el of all('[aria-invalid="true"]')) {
     if (!shown(el)) continue;
-    const why = byIds(el.getAttribute('aria-errormessage')) || byIds(el.getAttribute('aria-describedby')) || (el as HTMLInputElement).validationMessage || 'not accepted';
+    const why = byIds(el, el.getAttribute('aria-errormessage')) || byIds(el, el.getAttribute('aria-describedby')) || (el as HTMLInputElement).validationMessage || 'not accepted';
     const name = fieldName(el);
     add(el, name ? `${name}: ${why}` : why);
   }
   // 3. Fields the browser refused to submit (HTML5 validation, after a submit attempt or an edit).
   let userInvalid: Element[] = [];
   try {
-    userInvalid = [...document.querySelectorAll(':user-invalid')];
+    userInvalid = all(':user-invalid');
   } catch {
     userInvalid = [];
   }
@@ -131,11 +140,11 @@ function collectMessages({ max, maxChars }: { max: number; maxChars: number }): 
     add(el, name ? `${name}: ${msg}` : msg);
   }
   // 4. Elements the site names as errors (id or class: error, invalid, alert, danger).
-  for (const el of document.querySelectorAll('[id], [class]')) {
+  for (const el of all('[id], [class]')) {
     const names = `${el.id} ${typeof el.className === 'string' ? el.className : ''}`;
     if (/error|invalid|alert|danger/i.test(names) && messageLike(el)) add(el, text(el));
   }
   // 5. Status regions (polite live regions): the last resort, they may hold other news.
-  for (const el of document.querySelectorAll('[role="status"], [aria-live="polite"]')) if (messageLike(el)) add(el, text(el));
+  for (const el of all('[role="status"], [aria-live="polite"]')) if (messageLike(el)) add(el, text(el));
   return picked.map((p) => p.text);
 }
