@@ -15,6 +15,15 @@ export function HookAddress({ params }: { params: Record<string, unknown> }) {
   const name = typeof params?.name === 'string' && params.name.trim() ? params.name.trim() : 'incoming';
   const address = `${window.location.origin}/hooks/${encodeURIComponent(flowId)}/${encodeURIComponent(name)}`;
   const header = typeof params?.signatureHeader === 'string' && params.signatureHeader ? params.signatureHeader : 'Conveyor-Signature';
+  // What the sender must put in the header, as "Check requests" says (nodes/webhook/trigger.ts).
+  const proof =
+    params?.verify === 'none'
+      ? 'unchecked: anyone who knows this address can start runs (tests on this computer only)'
+      : params?.verify === 'hmac'
+        ? 'with the HMAC of its body in the header'
+        : params?.verify === 'token'
+          ? 'with the secret in the header'
+          : 'signed in the header';
   const warnings: string[] = [];
   if (dirty) warnings.push('Save the flow: the hook answers with what is saved.');
   if (params?.active === false) warnings.push('"Accept requests" is off: the hook answers 404.');
@@ -47,7 +56,8 @@ export function HookAddress({ params }: { params: Record<string, unknown> }) {
         </Button>
       </div>
       <p className="mt-2 text-xs leading-snug text-slate-500">
-        The sending service POSTs each event here, signed in the header <code>{header}</code> (docs/security.md). Each accepted request starts a
+        The sending service POSTs each event here, {proof}
+        {params?.verify === 'none' ? '' : <> <code>{header}</code></>} (docs/security.md). Each accepted request starts a
         run of this flow and is answered 202 with the run id; a resent event is answered 200 "duplicate" and skipped.
       </p>
       {warnings.map((w) => (

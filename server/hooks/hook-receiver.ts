@@ -3,6 +3,7 @@ import { NodeError } from '../contract/node-error.ts';
 import { WEBHOOK_TRIGGER, webhookParams, webhookTrigger, type WebhookParams } from '../../nodes/webhook/trigger.ts';
 import { EVENT_ID_FIELD, hookRecord } from '../../nodes/webhook/record.ts';
 import { verifySignature } from '../../nodes/webhook/signature.ts';
+import { verifyBodyHmac, verifyToken } from '../../nodes/webhook/request-check.ts';
 import type { FlowDocument, FlowNode } from '../contract/flow/schema.ts';
 import type { Engine } from '../engine/engine.ts';
 import { credentialAccess, type CredentialSource } from '../engine/credentials.ts';
@@ -116,7 +117,7 @@ export class HookReceiver {
 
   async accept(target: HookTarget, req: HookRequest): Promise<HookAnswer> {
     const where = `/hooks/${target.flowId}/${target.params.name}`;
-    if (target.params.verify === 'signature') await this.checkSignature(target, req, where);
+    if (target.params.verify !== 'none') await this.checkRequest(target, req, where);
     const body = this.parse(req, where);
     const record = hookRecord({
       name: target.params.name,
@@ -169,19 +170,21 @@ export class HookReceiver {
     return { status: 202, body: { id: run.id, runId: run.id, eventId, status: 'accepted' } };
   }
 
-  private async checkSignature(target: HookTarget, req: HookRequest, where: string): Promise<void> {
+  /** The request's proof that it comes from the sender, as the trigger's "Check requests" says. */
+  private async checkRequest(target: HookTarget, req: HookRequest, where: string): Promise<void> {
     const secret = await this.secretOf(target, where);
-    const header = req.headers[target.params.signatureHeader.toLowerCase()];
-    const problem = verifySignature({
-      secret,
-      body: req.body,
-      header: Array.isArray(header) ? header.join(',') : header,
-      headerName: target.params.signatureHeader,
-      toleranceSeconds: target.params.toleranceSeconds,
-    });
+    const headerName = target.params.signatureHeader;
+    const raw = req.headers[headerName.toLowerCase()];
+    const header = Array.isArray(raw) ? raw.join(',') : raw;
+    const problem =
+      target.params.verify === 'hmac'
+        ? verifyBodyHmac({ secret, body: req.body, header, headerName })
+        : target.params.verify === 'token'
+          ? verifyToken({ secret, header, headerName })
+          : verifySignature({ secret, body: req.body, header, headerName, toleranceSeconds: target.params.toleranceSeconds });
     if (problem) {
       this.log(`${where}: refused a request from ${req.ip}: ${problem.code}: ${problem.message}`);
-      throw new ConveyorError(problem.code, problem.message, problem.hint, 400);
+      throw new ConveyorError(problem.code, problem.message, problem.hint, problem.code === 'E_HOOK_TOKEN_MISSING' || problem.code === 'E_HOOK_TOKEN_INVALID' ? 401 : 400);
     }
   }
 
@@ -201,10 +204,10 @@ export class HookReceiver {
         problem = err instanceof NodeError ? `${err.code}: ${err.message}` : (err as Error).message;
       }
     }
-    this.log(`${where}: cannot check signatures: ${problem}. Requests are refused until this is fixed.`);
+    this.log(`${where}: cannot check requests: ${problem}. Requests are refused until this is fixed.`);
     throw new ConveyorError(
       'E_HOOK_NOT_CONFIGURED',
-      `The hook at ${where} cannot check signatures yet, so it accepts no request.`,
+      `The hook at ${where} cannot check requests yet (it has no secret to check them with), so it accepts no request.`,
       'The flow\'s owner must pick a "Webhook signing secret" credential (scope: webhook.trigger) in the Webhook trigger; the server log says what is missing. Send again later.',
       503,
     );

@@ -5,6 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { startServer, type RunningServer } from '../../../server/main.ts';
 import { hashPassword } from '../../../server/auth/password.ts';
 import { FLOW_FORMAT, type FlowDocument } from '../../../server/contract/flow/schema.ts';
+import { createHmac } from 'node:crypto';
 import { computeSignature, signatureHeader } from '../../../nodes/webhook/signature.ts';
 
 const SECRET = 'whsec_hooks_test_0123456789';
@@ -278,5 +279,49 @@ describe('POST /hooks/<flow>/<name>', () => {
     const answer = await post(body, { 'stripe-signature': `t=${t},v1=${computeSignature(SECRET, t, body)}` }, '/hooks/flow_stripe/payments');
     expect(answer.status).toBe(202);
     expect((await post(body, signed(body), '/hooks/flow_stripe/payments')).body.error.code).toBe('E_HOOK_SIGNATURE_MISSING');
+  });
+
+  it('"hmac": GitHub\'s and Shopify\'s signatures of the body run; another secret, a changed body or another scheme are refused', async () => {
+    await server.conveyor.flows.import(paymentFlow({ verify: 'hmac', signatureHeader: 'X-Hub-Signature-256' }, 'flow_github'), 'replace');
+    await server.conveyor.flows.import(paymentFlow({ verify: 'hmac', signatureHeader: 'X-Shopify-Hmac-Sha256' }, 'flow_shopify'), 'replace');
+    const mac = (body: string, secret = SECRET) => createHmac('sha256', secret).update(body, 'utf8');
+    const github = event('evt_github');
+    const ok = await post(github, { 'x-hub-signature-256': `sha256=${mac(github).digest('hex')}` }, '/hooks/flow_github/payments');
+    expect(ok).toMatchObject({ status: 202, body: { status: 'accepted', eventId: 'evt_github' } });
+    const record = await server.conveyor.store.getRecord(ok.body.id as string, 0);
+    expect(JSON.stringify(record)).not.toContain('x-hub-signature');
+    const shopify = event('evt_shopify');
+    expect((await post(shopify, { 'x-shopify-hmac-sha256': mac(shopify).digest('base64') }, '/hooks/flow_shopify/payments')).status).toBe(202);
+
+    const before = (await server.conveyor.store.listRuns({ flowId: 'flow_github', limit: 10 })).length;
+    const body = event('evt_github_bad');
+    const refused = async (headers: Record<string, string>, sent = body) => {
+      const answer = await post(sent, headers, '/hooks/flow_github/payments');
+      return [answer.status, answer.body.error?.code];
+    };
+    expect(await refused({ 'x-hub-signature-256': `sha256=${mac(body, 'whsec_attacker_guess_000000').digest('hex')}` })).toEqual([400, 'E_HOOK_SIGNATURE_INVALID']);
+    expect(await refused({ 'x-hub-signature-256': `sha256=${mac(body).digest('hex')}` }, body.replace('ada@', 'eve@'))).toEqual([400, 'E_HOOK_SIGNATURE_INVALID']);
+    expect(await refused({ 'x-hub-signature-256': signatureHeader(SECRET, body) })).toEqual([400, 'E_HOOK_SIGNATURE_MALFORMED']);
+    expect(await refused({})).toEqual([400, 'E_HOOK_SIGNATURE_MISSING']);
+    expect((await server.conveyor.store.listRuns({ flowId: 'flow_github', limit: 10 })).length).toBe(before);
+    expect(warnings.join('\n')).not.toContain(SECRET);
+  });
+
+  it('"token": the secret in the header (as it is, or Bearer) runs; another or none is refused with 401, and the header never reaches the record', async () => {
+    await server.conveyor.flows.import(paymentFlow({ verify: 'token', signatureHeader: 'X-Gitlab-Token' }, 'flow_gitlab'), 'replace');
+    await server.conveyor.flows.import(paymentFlow({ verify: 'token', signatureHeader: 'Authorization' }, 'flow_bearer'), 'replace');
+    const body = event('evt_gitlab');
+    const ok = await post(body, { 'x-gitlab-token': SECRET }, '/hooks/flow_gitlab/payments');
+    expect(ok.status).toBe(202);
+    expect(JSON.stringify(await server.conveyor.store.getRecord(ok.body.id as string, 0))).not.toContain(SECRET);
+    expect((await post(event('evt_bearer'), { authorization: `Bearer ${SECRET}` }, '/hooks/flow_bearer/payments')).status).toBe(202);
+
+    const before = (await server.conveyor.store.listRuns({ flowId: 'flow_gitlab', limit: 10 })).length;
+    const wrong = await post(event('evt_gitlab_bad'), { 'x-gitlab-token': `${SECRET}x` }, '/hooks/flow_gitlab/payments');
+    expect([wrong.status, wrong.body.error.code]).toEqual([401, 'E_HOOK_TOKEN_INVALID']);
+    const none = await post(event('evt_gitlab_none'), {}, '/hooks/flow_gitlab/payments');
+    expect([none.status, none.body.error.code]).toEqual([401, 'E_HOOK_TOKEN_MISSING']);
+    expect((await server.conveyor.store.listRuns({ flowId: 'flow_gitlab', limit: 10 })).length).toBe(before);
+    expect(warnings.join('\n')).not.toContain(SECRET);
   });
 });
