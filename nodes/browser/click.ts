@@ -7,6 +7,7 @@ import { locate, optionalSelectorsParam, renderSelectors, selectorsParam } from 
 import { timeoutParam, urlPatternParam } from './lib/params.ts';
 import { expectAfter } from './lib/expect.ts';
 import { notUsable } from './lib/action.ts';
+import { currentOf, watchNewTabs } from './lib/tabs.ts';
 
 const params = z.object({
   selectors: selectorsParam(['button[type="submit"]'], 'Button or link', 'What to click.'),
@@ -29,14 +30,23 @@ export const browserClick = defineBrowserStep({
     const expectSelectors = await renderSelectors(p.expectSelectors, ctx.input);
     const expectUrl = (await renderTemplate(p.expectUrl, ctx.input, 'the expected address')).trim();
     const { locator, selector, deadline } = await locate(ctx, page, p.selectors, p.timeoutMs);
+    // A link or script may open what the click leads to in a new tab (tabs.ts).
+    const tabs = watchNewTabs(page);
     try {
-      await locator.click({ timeout: remaining(deadline) });
-    } catch (err) {
-      if (page.isClosed()) throw err;
-      throw notUsable('click', selector, err);
+      try {
+        await locator.click({ timeout: remaining(deadline) });
+      } catch (err) {
+        // A tab the steps followed may close itself on the click (a sign-in window's "Allow"): the
+        // click was done, and the steps are back on the page that opened it.
+        if (page.isClosed() && currentOf(page) !== page) ctx.log.debug(`The tab closed itself on the click; the steps are back on ${currentOf(page).url()}.`);
+        else if (page.isClosed()) throw err;
+        else throw notUsable('click', selector, err);
+      }
+      ctx.log.debug(`Clicked ${JSON.stringify(selector)}.`);
+      await expectAfter(ctx, page, `clicking ${JSON.stringify(selector)}`, expectSelectors, expectUrl, p.timeoutMs, tabs);
+    } finally {
+      tabs.stop();
     }
-    ctx.log.debug(`Clicked ${JSON.stringify(selector)}.`);
-    await expectAfter(ctx, page, `clicking ${JSON.stringify(selector)}`, expectSelectors, expectUrl, p.timeoutMs);
     return out(ctx.input);
   },
 });

@@ -236,6 +236,28 @@ describe('page patterns of real sites (real Chromium)', () => {
     });
   });
 
+  it('a click whose sign is in the tab it opened goes on there (target=_blank, window.open); a tab not asked for is left; a tab closing itself brings the steps back', async () => {
+    await onPage('tabs', async (r) => {
+      // The terms open beside the form, and the click's sign is on the form: the steps stay on it.
+      await r.step(browserClick, { selectors: ['#terms'], expectSelectors: ['#name'], timeoutMs: 5_000 });
+      await r.step(browserFill, { selectors: ['#name'], value: 'Ada', timeoutMs: 5_000 });
+      // The payment page opens in a new tab, where the sign is: the next steps work in it.
+      const pay = await r.step(browserClick, { selectors: ['#pay'], expectSelectors: ['#paid'], timeoutMs: 5_000 });
+      expect(pay.logs.join('\n')).toMatch(/the sign is in the new tab it opened \(http:\/\/127\.0\.0\.1:\d+\/p\/tab-pay\)/);
+      await r.step(browserClick, { selectors: ['#confirm'], expectSelectors: ['#done'], timeoutMs: 5_000 });
+      await r.step(browserVerify, { check: 'text', selectors: ['#done'], text: 'Paid', textMatch: 'equals', timeoutMs: 1_000 });
+    });
+    await onPage('tabs', async (r) => {
+      // A sign-in window: followed, then it closes itself after telling its opener; the steps are back on the form.
+      await r.step(browserClick, { selectors: ['#signin'], expectSelectors: ['#account'], timeoutMs: 5_000 });
+      await r.step(browserClick, { selectors: ['#allow'], expectSelectors: ['text=Signed in as ada'], timeoutMs: 5_000 });
+      await r.step(browserFill, { selectors: ['#name'], value: 'Ada', timeoutMs: 5_000 });
+      // A sign found nowhere: the error says a tab opened and the sign was not there either.
+      const err = await failureOf(() => r.step(browserClick, { selectors: ['#terms'], expectSelectors: ['#receipt'], timeoutMs: 1_000 }));
+      expect(err.message).toMatch(/found: no visible element matched; the action opened a new tab \(.*\/p\/tab-terms\), where the sign was not seen either\./);
+    });
+  });
+
   it('the sign after a click is waited for both when the click loads a new page slowly and when a single-page app changes the address itself', async () => {
     // The checkout page is answered 800 ms after the click; "Checkout" is also the link's text on the first page.
     await onPage('routes', async (r) => {

@@ -301,6 +301,23 @@ const TEXT = page(
 
 const THANKS = page('Thanks', '<h1 id="thanks">Thank you</h1>');
 
+/**
+ * Links and buttons that open a new tab: a payment page (target="_blank"), a sign-in window
+ * (window.open) that closes itself when done, and the terms beside the form.
+ */
+const TABS = page(
+  'Order',
+  `<label>Name <input id="name"></label>
+   <a id="pay" href="/p/tab-pay" target="_blank">Pay now</a>
+   <button id="signin" onclick="window.open('/p/tab-signin', 'signin', 'width=400,height=300')">Sign in with Acme</button>
+   <a id="terms" href="/p/tab-terms" target="_blank">Terms</a>
+   <p id="who"></p>
+   <script>window.addEventListener('message', (e) => { document.getElementById('who').textContent = 'Signed in as ' + e.data; });</script>`,
+);
+const TAB_PAY = page('Pay', '<h1 id="paid">Payment</h1><button id="confirm" onclick="document.getElementById(\'done\').hidden = false">Confirm</button><p id="done" hidden>Paid</p>');
+const TAB_SIGNIN = page('Sign in', '<p id="account">Acme account: ada</p><button id="allow" onclick="window.opener.postMessage(\'ada\', \'*\'); window.close()">Allow</button>');
+const TAB_TERMS = page('Terms', '<h1 id="terms-title">Terms</h1>');
+
 /** The pages by name (served at /p/<name>). */
 export const PATTERN_PAGES: Record<string, string> = {
   shadow: SHADOW,
@@ -319,6 +336,10 @@ export const PATTERN_PAGES: Record<string, string> = {
   'spa/checkout': CHECKOUT,
   text: TEXT,
   thanks: THANKS,
+  tabs: TABS,
+  'tab-pay': TAB_PAY,
+  'tab-signin': TAB_SIGNIN,
+  'tab-terms': TAB_TERMS,
 };
 
 /** Pages the server sends late, in milliseconds (a slow next page after a click). */

@@ -5,34 +5,49 @@ import { sleep } from '../../sdk/abort.ts';
 import { POLL_MS, inFrame, listSelectors, matchOnce } from './selectors.ts';
 import { urlMatches } from './params.ts';
 import { describeRoles } from './role-selector.ts';
+import { currentOf, followTab, type NewTabs } from './tabs.ts';
 
 /**
  * The verification signal after an action (open, click): waits until an element of `selectors` is
  * visible and the address matches `urlPattern` (each only when given), for at most `timeoutMs`.
- * Otherwise E_VERIFY_FAILED, saying what was expected and what was found.
+ * Otherwise E_VERIFY_FAILED, saying what was expected and what was found. `tabs`: the tabs the
+ * action opened — when the sign is in one of them and not on `page`, the record goes on in that tab
+ * (tabs.ts).
  */
 export async function expectAfter(
   ctx: Pick<NodeContext<unknown>, 'signal' | 'log'>,
-  page: Page,
+  actedOn: Page,
   action: string,
   selectors: string[],
   urlPattern: string,
   timeoutMs: number,
+  tabs?: NewTabs,
 ): Promise<void> {
-  if (selectors.length === 0 && urlPattern === '') return;
+  if (selectors.length === 0 && urlPattern === '') {
+    noteTabs(ctx, tabs, action);
+    return;
+  }
   const deadline = Date.now() + timeoutMs;
   const invalid = new Map<string, string>();
   for (;;) {
-    const urlOk = urlPattern === '' || urlMatches(page.url(), urlPattern);
-    const found = selectors.length === 0 ? null : await matchOnce(page, selectors, 'visible', invalid);
-    const elementOk = selectors.length === 0 || found !== null;
-    if (urlOk && elementOk) {
+    // A tab the steps followed that closed itself (a sign-in window, done): its opener is looked at.
+    const page = actedOn.isClosed() ? currentOf(actedOn) : actedOn;
+    for (const [i, where] of [page, ...(tabs?.list() ?? [])].entries()) {
+      const urlOk = urlPattern === '' || urlMatches(where.url(), urlPattern);
+      const found = selectors.length === 0 || !urlOk ? null : await matchOnce(where, selectors, 'visible', invalid);
+      if (!urlOk || (selectors.length > 0 && found === null)) continue;
+      if (i > 0) {
+        followTab(page, where);
+        ctx.log.info(`After ${action}, the sign is in the new tab it opened (${where.url()}): the steps go on there.`);
+      } else noteTabs(ctx, tabs, action);
       if (found) ctx.log.debug(`Check passed: ${JSON.stringify(found.selector)} is visible${inFrame(found)}${found.index > 0 ? ` (fallback ${found.index + 1} of ${selectors.length})` : ''}.`, { selector: found.selector, index: found.index });
-      if (urlPattern) ctx.log.debug(`Check passed: the address ${page.url()} matches ${urlPattern}.`);
+      if (urlPattern) ctx.log.debug(`Check passed: the address ${where.url()} matches ${urlPattern}.`);
       return;
     }
     const left = deadline - Date.now();
     if (left <= 0) {
+      const urlOk = urlPattern === '' || urlMatches(page.url(), urlPattern);
+      const elementOk = selectors.length === 0 || (await matchOnce(page, selectors, 'visible', invalid)) !== null;
       const expected: string[] = [];
       const seen: string[] = [];
       if (!elementOk) {
@@ -44,6 +59,8 @@ export async function expectAfter(
         expected.push(`the address to match ${urlPattern}`);
         seen.push(`the address is ${page.url()}`);
       }
+      const opened = tabs?.list() ?? [];
+      if (opened.length > 0) seen.push(`the action opened ${opened.length === 1 ? 'a new tab' : `${opened.length} new tabs`} (${opened.map((t) => t.url()).join(', ')}), where the sign was not seen either`);
       throw new NodeError(
         'E_VERIFY_FAILED',
         `After ${action}, expected ${expected.join(' and ')} within ${timeoutMs} ms; found: ${seen.join('; ')}.`,
@@ -52,4 +69,11 @@ export async function expectAfter(
     }
     await sleep(Math.min(POLL_MS, left), ctx.signal);
   }
+}
+
+/** A tab the action opened that the steps do not follow: said in the log, so the operator knows where it went. */
+function noteTabs(ctx: Pick<NodeContext<unknown>, 'log'>, tabs: NewTabs | undefined, action: string): void {
+  const opened = tabs?.list() ?? [];
+  if (opened.length === 0) return;
+  ctx.log.info(`${action[0].toUpperCase()}${action.slice(1)} opened a new tab (${opened.map((t) => t.url()).join(', ')}); the steps go on in the page they were in. To go on in the tab, give the step a "Then expect" sign that is found there.`);
 }

@@ -8,6 +8,7 @@ import { withPageMessages } from './page-says.ts';
 import { BLOCKED_HEADER, FAILED_HEADER, leaseProxy, type ProxyProblem } from './network-proxy.ts';
 import { ContextPool, type PooledContext } from './context-pool.ts';
 import { setSkipMedia } from './resource-blocking.ts';
+import { ownPage, type CurrentPage } from './tabs.ts';
 
 /** The size of the window every record's page gets. */
 export const VIEWPORT = { width: 1280, height: 800 };
@@ -18,8 +19,9 @@ export const VIEWPORT = { width: 1280, height: 800 };
  */
 const FAILURE_SHOT_MS = 10_000;
 
-interface RecordPage {
+interface RecordPage extends CurrentPage {
   context: BrowserContext;
+  /** The page the record's steps act on: its first page, or a tab a click went on in (tabs.ts). */
   page: Page;
   /** Set when the context came from the run's pool and goes back to it (see context-pool.ts). */
   pooled?: PooledContext;
@@ -58,14 +60,18 @@ export async function pageFor(ctx: AnyContext, opts: PageOptions = {}): Promise<
   const rp = await ctx.resources.record.get<RecordPage>(
     'page',
     async () => {
+      let made: RecordPage;
       if (!opts.reuse) {
         const context = await newContext(ctx);
-        return { context, page: await firstPage(context) };
+        made = { context, page: await firstPage(context) };
+      } else {
+        const pool = await poolFor(ctx);
+        const pooled = await pool.take(policyKey(ctx), () => newContext(ctx));
+        problems.delete(pooled.context);
+        made = { context: pooled.context, page: await firstPage(pooled.context), pooled };
       }
-      const pool = await poolFor(ctx);
-      const pooled = await pool.take(policyKey(ctx), () => newContext(ctx));
-      problems.delete(pooled.context);
-      return { context: pooled.context, page: await firstPage(pooled.context), pooled };
+      ownPage(made, made.page);
+      return made;
     },
     async (v) => {
       if (!v.pooled) return v.context.close();
@@ -74,7 +80,10 @@ export async function pageFor(ctx: AnyContext, opts: PageOptions = {}): Promise<
     },
   );
   // A page closed by a cancelled step is replaced (same context: the record keeps its cookies).
-  if (rp.page.isClosed()) rp.page = await rp.context.newPage();
+  if (rp.page.isClosed()) {
+    rp.page = await rp.context.newPage();
+    ownPage(rp, rp.page);
+  }
   if (opts.skipMedia !== undefined) await setSkipMedia(rp.context, opts.skipMedia);
   (await stateFor(ctx)).opened = true;
   return rp.page;
