@@ -296,4 +296,28 @@ that text is the journal entry, the step segment and what the studio reads — n
 the spill, no per-record rows in SQLite during the run — and an engine that allocates a third of
 what it does. The code step's 3× takes, besides, a sandbox call of about 20 µs (batches of records
 per QuickJS call, results read without a second parse).
+
+**2026-12-06, a third session: the same parts at 100,000 records.** The ladder above, on the 10-step
+chain of 100,000 records (1.1 million steps), bundles of \`20dd548\`, a process each, Node-RED's
+function chain alternating (the machine ran Node-RED's chain about 1.5× slower than at the table's
+measure; load 1.5–3; figures vary by a tenth):
+
+| engine only | + entries made | + journal written and synced | + database and step segments (all) | Node-RED |
+| ---: | ---: | ---: | ---: | ---: |
+| 4.3 s | 9.4 s | 16.3–20.6 s | 37.9–43.3 s | 19.0–21.4 s |
+
+At this size the journal path is *below* Node-RED's whole chain (0.86–0.96×): what is over it is the
+database side — applying to sql.js, the step segments, snapshots — at 21–24 s, about 20 µs a step,
+three fifths of the process. Per thread (\`/proc/self/task\`): main 30–35 s, V8's threads 6.2 s, libuv's
+pool 3.5 s (segment and snapshot writes), against Node-RED's main 18–20 s and 1.5–1.9 s. In the
+profile's main thread (\`--cpu-prof\`, 1 ms): applying the group commits 4.9 s (the records' updates 2.4 s, their
+audit events' 0.85 s among them), the spill 3.3 s, the snapshots 2.2 s (a whole-database export and
+DEFLATE every 64 MB of journal), making entries 5.1 s,
+compressing and writing the journal 3.1 s, the garbage collector 2.8 s. Not kept, measured in the same
+way: journal frames written unpacked (no Brotli; each entry its own frame and checksum) 0.99 paired over
+8 rounds at 10,000 records — Brotli's CPU is paid back in fewer bytes to copy and sync;
+\`--single-threaded-gc\` 0.97 (20,000 records, 5 rounds: the helpers' work moves to the main thread);
+\`--max-semi-space-size=64\` none. So the write path named above — the journal entry kept as the step's
+only copy, no per-record rows during the run — is what point 1 needs, and at 100,000 records it is most
+of the gap: the rest of the path already costs less than Node-RED.
 `;
