@@ -37,7 +37,7 @@ export function hookRecord(req: HookRequestData): RecordData {
     else if (Array.isArray(value)) query[key] = value.filter((v): v is string => typeof v === 'string');
   }
   const record: RecordData = {
-    [EVENT_ID_FIELD]: eventIdOf(req.body, req.eventIdPath),
+    [EVENT_ID_FIELD]: req.eventIdPath.startsWith(HEADER_ID) ? headerId(req.headers, req.eventIdPath.slice(HEADER_ID.length)) : eventIdOf(req.body, req.eventIdPath),
     body: req.body,
     headers,
     query,
@@ -46,6 +46,15 @@ export function hookRecord(req: HookRequestData): RecordData {
   };
   if (req.test) record.test = true;
   return record;
+}
+
+/** An event id path that names a request header instead of a field of the body (`header:webhook-id`). */
+export const HEADER_ID = 'header:';
+
+function headerId(headers: HookRequestData['headers'], name: string): string | null {
+  const raw = headers[name.trim().toLowerCase()];
+  const value = (Array.isArray(raw) ? raw[0] : raw)?.trim();
+  return value ? value : null;
 }
 
 /** The event id at `path` in the body as text, or null when there is none (or no path is set). */

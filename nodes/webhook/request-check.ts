@@ -2,8 +2,8 @@ import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { SignatureProblem } from './signature.ts';
 
 /**
- * The two other ways a hook checks who sent a request, beside Conveyor's own signature
- * (signature.ts), so that the services people connect can be checked as they send:
+ * The other ways a hook checks who sent a request, beside Conveyor's own signature (signature.ts),
+ * so that the services people connect can be checked as they send:
  *
  * - `hmac`: a header holding the HMAC of the raw body keyed by the shared secret — GitHub
  *   (`X-Hub-Signature-256: sha256=<hex>`), Shopify (`X-Shopify-Hmac-Sha256: <base64>`), WooCommerce,
@@ -111,6 +111,91 @@ export function verifyToken(opts: { secret: string; header: string | undefined |
       code: 'E_HOOK_TOKEN_INVALID',
       message: `The ${headerName} header does not hold this hook's secret.`,
       hint: 'Check that the sender and the Webhook trigger use the same secret (the sender sends it as it is, or as "Bearer <secret>").',
+    };
+  }
+  return null;
+}
+
+/**
+ * Signed with a time, by the sender's own rules: Slack (`X-Slack-Signature: v0=<hex HMAC-SHA256 of
+ * "v0:<time>:<body>">`, `X-Slack-Request-Timestamp`) and Standard Webhooks — Svix's scheme, used by
+ * OpenAI, Resend, Clerk and others (`webhook-signature: v1,<base64 HMAC-SHA256 of
+ * "<webhook-id>.<time>.<body>">`, several apart by spaces; `webhook-id`, `webhook-timestamp`; the
+ * secret `whsec_<base64 key>`). Their header names are the schemes' own. As with `signature`, the
+ * time is signed with the body: a request older (or newer) than the tolerance is refused as a replay.
+ */
+export type TimedScheme = 'slack' | 'standard';
+
+/** The headers each scheme reads, as they are named in its documentation. */
+export const TIMED_HEADERS: Record<TimedScheme, { signature: string; timestamp: string; id?: string }> = {
+  slack: { signature: 'X-Slack-Signature', timestamp: 'X-Slack-Request-Timestamp' },
+  standard: { signature: 'webhook-signature', timestamp: 'webhook-timestamp', id: 'webhook-id' },
+};
+
+/** The key a secret stands for: Standard Webhooks' `whsec_` secrets are base64 of the key bytes. */
+function keyOf(scheme: TimedScheme, secret: string): Buffer {
+  if (scheme === 'standard' && secret.startsWith('whsec_')) return Buffer.from(secret.slice('whsec_'.length), 'base64');
+  return Buffer.from(secret, 'utf8');
+}
+
+export function verifyTimed(opts: {
+  scheme: TimedScheme;
+  secret: string;
+  body: Uint8Array;
+  header: (name: string) => string | undefined;
+  toleranceSeconds: number;
+  now?: number;
+}): SignatureProblem | null {
+  const names = TIMED_HEADERS[opts.scheme];
+  const sent = opts.header(names.signature)?.trim();
+  const time = opts.header(names.timestamp)?.trim();
+  const id = names.id ? opts.header(names.id)?.trim() : '';
+  const needed = [names.signature, names.timestamp, ...(names.id ? [names.id] : [])].join(', ');
+  if (!sent || !time || (names.id && !id)) {
+    return {
+      code: 'E_HOOK_SIGNATURE_MISSING',
+      message: `The request lacks ${[!sent && names.signature, !time && names.timestamp, names.id && !id && names.id].filter(Boolean).join(' and ')}, so it cannot be checked.`,
+      hint: `A sender using the ${opts.scheme === 'slack' ? 'Slack' : 'Standard Webhooks'} scheme sends ${needed}; check that "Check requests" fits the sender.`,
+    };
+  }
+  const candidates: Buffer[] = [];
+  for (const part of sent.split(/\s+/)) {
+    if (opts.scheme === 'slack') {
+      const m = /^v0=([0-9a-fA-F]{64})$/.exec(part);
+      if (m) candidates.push(Buffer.from(m[1], 'hex'));
+    } else {
+      const m = /^v1,([A-Za-z0-9+/]+={0,2})$/.exec(part);
+      const bytes = m ? Buffer.from(m[1], 'base64') : null;
+      if (bytes && bytes.length === 32) candidates.push(bytes);
+    }
+  }
+  if (!/^\d{1,12}$/.test(time) || candidates.length === 0) {
+    return {
+      code: 'E_HOOK_SIGNATURE_MALFORMED',
+      message: `The ${!/^\d{1,12}$/.test(time) ? names.timestamp : names.signature} header is not in the ${opts.scheme === 'slack' ? 'Slack' : 'Standard Webhooks'} form (${opts.scheme === 'slack' ? '"v0=<64 hex digits>" and the time in unix seconds' : '"v1,<base64>" and the time in unix seconds'}).`,
+      hint: 'Check that "Check requests" fits the sender (docs/security.md lists what each setting reads).',
+    };
+  }
+  const now = opts.now ?? Math.floor(Date.now() / 1000);
+  const skew = now - Number(time);
+  if (Math.abs(skew) > opts.toleranceSeconds) {
+    return {
+      code: 'E_HOOK_SIGNATURE_EXPIRED',
+      message: `The request was signed ${skew >= 0 ? `${skew} s ago` : `${-skew} s in the future`}, outside the ${opts.toleranceSeconds} s window this hook accepts.`,
+      hint: 'A request replayed later is refused on purpose. If the sender is genuine, check both clocks (NTP), or widen the tolerance in the Webhook trigger.',
+    };
+  }
+  const mac = createHmac('sha256', keyOf(opts.scheme, opts.secret));
+  mac.update(opts.scheme === 'slack' ? `v0:${time}:` : `${id}.${time}.`, 'utf8');
+  mac.update(opts.body);
+  const expected = mac.digest();
+  let match = false;
+  for (const c of candidates) if (timingSafeEqual(expected, c)) match = true;
+  if (!match) {
+    return {
+      code: 'E_HOOK_SIGNATURE_INVALID',
+      message: 'The request\'s signature does not match its body and time: it was not signed with this hook\'s secret, or the body was changed on the way.',
+      hint: `Check that the Webhook trigger's secret is the sender's ${opts.scheme === 'slack' ? 'signing secret (the app\'s "Basic Information" page)' : 'signing secret, whsec_… as the sender shows it'}, and that nothing between them rewrites the body.`,
     };
   }
   return null;

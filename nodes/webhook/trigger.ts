@@ -33,9 +33,9 @@ export const webhookParams = z.object({
     .describe('On: the hook accepts requests (each one starts a run). Off: it answers 404, as if it did not exist, and nothing runs.')
     .meta({ title: 'Accept requests' }),
   verify: z
-    .enum(['signature', 'hmac', 'token', 'none'])
+    .enum(['signature', 'hmac', 'token', 'slack', 'standard', 'none'])
     .default('signature')
-    .describe('How a request proves it comes from the sender; others are refused and logged, and nothing runs. signature: "t=<time>,v1=<HMAC-SHA256 of "<time>.<body>">" signed with the secret below (Conveyor\'s and Stripe\'s scheme; old requests refused too). hmac: the HMAC of the body with the secret, hex or base64, "sha256=" or not (GitHub X-Hub-Signature-256, Shopify X-Shopify-Hmac-Sha256, WooCommerce, Typeform). token: the secret itself in the header (GitLab X-Gitlab-Token, "Authorization: Bearer <secret>"; https only). none: anyone who knows the address can start runs — only for tests on this computer. See docs/security.md.')
+    .describe('How a request proves it comes from the sender; others are refused and logged, and nothing runs. signature: "t=<time>,v1=<HMAC-SHA256 of "<time>.<body>">" signed with the secret below (Conveyor\'s and Stripe\'s scheme; old requests refused too). hmac: the HMAC of the body with the secret, hex or base64, "sha256=" or not (GitHub X-Hub-Signature-256, Shopify X-Shopify-Hmac-Sha256, WooCommerce, Typeform). token: the secret itself in the header (GitLab X-Gitlab-Token, "Authorization: Bearer <secret>"; https only). slack: Slack\'s signing secret (X-Slack-Signature; the URL check Slack sends first is answered). standard: Standard Webhooks (webhook-signature; OpenAI, Resend, Clerk, Svix; the secret is whsec_…). none: anyone who knows the address can start runs — only for tests on this computer. See docs/security.md.')
     .meta({ title: 'Check requests' }),
   secret: credentialParam(WEBHOOK_SECRET_KIND, 'The shared secret, kept encrypted in the vault (a "Webhook signing secret" credential whose scope allows webhook.trigger). The sender signs with the same secret (or sends it, with "token").', 'Signing secret'),
   signatureHeader: z
@@ -43,7 +43,7 @@ export const webhookParams = z.object({
     .trim()
     .regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$/, 'A header name uses letters, digits and dashes only, e.g. Conveyor-Signature.')
     .default(DEFAULT_SIGNATURE_HEADER)
-    .describe('The request header the check reads: "t=<unix time>,v1=<hex signature>" with signature (Stripe-Signature for a sender using it under its own name), the body\'s HMAC with hmac (X-Hub-Signature-256 for GitHub, X-Shopify-Hmac-Sha256 for Shopify), the secret with token (X-Gitlab-Token, Authorization). It is never stored with the request.')
+    .describe('The request header the check reads: "t=<unix time>,v1=<hex signature>" with signature (Stripe-Signature for a sender using it under its own name), the body\'s HMAC with hmac (X-Hub-Signature-256 for GitHub, X-Shopify-Hmac-Sha256 for Shopify), the secret with token (X-Gitlab-Token, Authorization). slack and standard read their schemes\' own headers. It is never stored with the request.')
     .meta({ title: 'Signature header' }),
   toleranceSeconds: z
     .number()
@@ -51,7 +51,7 @@ export const webhookParams = z.object({
     .min(10, 'The tolerance must be at least 10 seconds.')
     .max(86_400, 'The tolerance can be at most a day (86400 seconds).')
     .default(DEFAULT_TOLERANCE_SECONDS)
-    .describe('With signature: how old (or how far in the future) a signed time may be, in seconds. Older requests are refused as replays (E_HOOK_SIGNATURE_EXPIRED).')
+    .describe('With signature, slack and standard: how old (or how far in the future) a signed time may be, in seconds. Older requests are refused as replays (E_HOOK_SIGNATURE_EXPIRED).')
     .meta({ title: 'Tolerance (seconds)' }),
   eventIdPath: z
     .string()
@@ -59,7 +59,7 @@ export const webhookParams = z.object({
     .max(200)
     .regex(/^$|^[^.\s][^\s]*$/, 'Write a field path such as id or data.object.id.')
     .default('id')
-    .describe('Where the sender puts the event\'s unique id in the JSON body, e.g. id or data.object.id. A request whose event id was already processed (or is being processed) is skipped, so a resent event never runs twice. Empty: no replay check.')
+    .describe('Where the sender puts the event\'s unique id in the JSON body, e.g. id or data.object.id (Slack: event_id), or header:<name> for a request header (Standard Webhooks: header:webhook-id). A request whose event id was already processed (or is being processed) is skipped, so a resent event never runs twice. Empty: no replay check.')
     .meta({ title: 'Event id field' }),
   maxBodyKb: z
     .number()

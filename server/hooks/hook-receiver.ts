@@ -3,7 +3,7 @@ import { NodeError } from '../contract/node-error.ts';
 import { WEBHOOK_TRIGGER, webhookParams, webhookTrigger, type WebhookParams } from '../../nodes/webhook/trigger.ts';
 import { EVENT_ID_FIELD, hookRecord } from '../../nodes/webhook/record.ts';
 import { verifySignature } from '../../nodes/webhook/signature.ts';
-import { verifyBodyHmac, verifyToken } from '../../nodes/webhook/request-check.ts';
+import { TIMED_HEADERS, verifyBodyHmac, verifyTimed, verifyToken } from '../../nodes/webhook/request-check.ts';
 import type { FlowDocument, FlowNode } from '../contract/flow/schema.ts';
 import type { Engine } from '../engine/engine.ts';
 import { credentialAccess, type CredentialSource } from '../engine/credentials.ts';
@@ -39,11 +39,13 @@ export interface HookRequest {
   ip: string;
 }
 
-/** What the sender gets: 202 accepted (stored, will run), or 200 duplicate (the event was seen: skipped). */
-export interface HookAnswer {
-  status: 200 | 202;
-  body: { id: string; runId: string; eventId: string | null; status: 'accepted' | 'duplicate'; reason?: string };
-}
+/**
+ * What the sender gets: 202 accepted (stored, will run), 200 duplicate (the event was seen: skipped),
+ * or 200 with Slack's challenge (the URL check Slack sends when the address is set: nothing runs).
+ */
+export type HookAnswer =
+  | { status: 200 | 202; body: { id: string; runId: string; eventId: string | null; status: 'accepted' | 'duplicate'; reason?: string } }
+  | { status: 200; body: { challenge: string } };
 
 const NOT_FOUND_HINT = 'Check the address: /hooks/<flow id>/<hook name> of a saved flow whose Webhook trigger is switched on (it is shown in the trigger\'s settings).';
 
@@ -119,6 +121,11 @@ export class HookReceiver {
     const where = `/hooks/${target.flowId}/${target.params.name}`;
     if (target.params.verify !== 'none') await this.checkRequest(target, req, where);
     const body = this.parse(req, where);
+    const challenge = slackChallenge(target.params.verify, body);
+    if (challenge !== null) {
+      this.log(`${where}: answered Slack's URL check (nothing runs).`);
+      return { status: 200, body: { challenge } };
+    }
     const record = hookRecord({
       name: target.params.name,
       body,
@@ -126,7 +133,7 @@ export class HookReceiver {
       query: req.query,
       eventIdPath: target.params.eventIdPath,
       receivedAt: new Date(),
-      signatureHeader: target.params.signatureHeader,
+      signatureHeader: signatureHeaderOf(target.params),
     });
     const eventId = record[EVENT_ID_FIELD] as string | null;
     if (target.params.eventIdPath && eventId === null) {
@@ -174,14 +181,20 @@ export class HookReceiver {
   private async checkRequest(target: HookTarget, req: HookRequest, where: string): Promise<void> {
     const secret = await this.secretOf(target, where);
     const headerName = target.params.signatureHeader;
-    const raw = req.headers[headerName.toLowerCase()];
-    const header = Array.isArray(raw) ? raw.join(',') : raw;
+    const read = (name: string, joiner = ','): string | undefined => {
+      const raw = req.headers[name.toLowerCase()];
+      return Array.isArray(raw) ? raw.join(joiner) : raw;
+    };
+    const header = read(headerName);
+    const { verify, toleranceSeconds } = target.params;
     const problem =
-      target.params.verify === 'hmac'
+      verify === 'hmac'
         ? verifyBodyHmac({ secret, body: req.body, header, headerName })
-        : target.params.verify === 'token'
+        : verify === 'token'
           ? verifyToken({ secret, header, headerName })
-          : verifySignature({ secret, body: req.body, header, headerName, toleranceSeconds: target.params.toleranceSeconds });
+          : verify === 'slack' || verify === 'standard'
+            ? verifyTimed({ scheme: verify, secret, body: req.body, header: (name) => read(name, ' '), toleranceSeconds })
+            : verifySignature({ secret, body: req.body, header, headerName, toleranceSeconds });
     if (problem) {
       this.log(`${where}: refused a request from ${req.ip}: ${problem.code}: ${problem.message}`);
       throw new ConveyorError(problem.code, problem.message, problem.hint, problem.code === 'E_HOOK_TOKEN_MISSING' || problem.code === 'E_HOOK_TOKEN_INVALID' ? 401 : 400);
@@ -240,4 +253,19 @@ export class HookReceiver {
     });
     return next;
   }
+}
+
+/** The header that carried the request's proof, left out of the record: the scheme's own for slack and standard. */
+function signatureHeaderOf(params: WebhookParams): string {
+  return params.verify === 'slack' || params.verify === 'standard' ? TIMED_HEADERS[params.verify].signature : params.signatureHeader;
+}
+
+/**
+ * Slack checks an Events API address before sending events to it: a signed
+ * `{ "type": "url_verification", "challenge": "…" }` that must be answered with the challenge.
+ */
+function slackChallenge(verify: WebhookParams['verify'], body: Json): string | null {
+  if (verify !== 'slack' || body === null || typeof body !== 'object' || Array.isArray(body)) return null;
+  const { type, challenge } = body as { type?: unknown; challenge?: unknown };
+  return type === 'url_verification' && typeof challenge === 'string' ? challenge : null;
 }

@@ -324,4 +324,46 @@ describe('POST /hooks/<flow>/<name>', () => {
     expect((await server.conveyor.store.listRuns({ flowId: 'flow_gitlab', limit: 10 })).length).toBe(before);
     expect(warnings.join('\n')).not.toContain(SECRET);
   });
+
+  it('"slack": Slack\'s URL check is answered with its challenge and runs nothing; a signed event runs once by its event_id', async () => {
+    await server.conveyor.flows.import(paymentFlow({ verify: 'slack', eventIdPath: 'event_id' }, 'flow_slack'), 'replace');
+    const slackSigned = (body: string, secret = SECRET) => {
+      const t = Math.floor(Date.now() / 1000);
+      return { 'x-slack-request-timestamp': String(t), 'x-slack-signature': `v0=${createHmac('sha256', secret).update(`v0:${t}:${body}`).digest('hex')}` };
+    };
+    const check = JSON.stringify({ token: 'x', challenge: '3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P', type: 'url_verification' });
+    expect(await post(check, slackSigned(check), '/hooks/flow_slack/payments')).toEqual({ status: 200, body: { challenge: '3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P' } });
+    expect((await server.conveyor.store.listRuns({ flowId: 'flow_slack', limit: 10 })).length).toBe(0);
+    // An unsigned URL check is refused like anything else.
+    expect((await post(check, {}, '/hooks/flow_slack/payments')).body.error.code).toBe('E_HOOK_SIGNATURE_MISSING');
+
+    const event = JSON.stringify({ type: 'event_callback', event_id: 'Ev0PV52K25', event: { type: 'message', text: 'hello' }, data: { email: 'ada@example.com' } });
+    const first = await post(event, slackSigned(event), '/hooks/flow_slack/payments');
+    expect(first).toMatchObject({ status: 202, body: { status: 'accepted', eventId: 'Ev0PV52K25' } });
+    const record = await server.conveyor.store.getRecord(first.body.id as string, 0);
+    expect(Object.keys(record!.data.headers as object)).not.toContain('x-slack-signature');
+    await server.conveyor.engine.waitForRun(first.body.id);
+    // Slack retries a delivery it thinks failed: the same event_id is a duplicate.
+    expect((await post(event, slackSigned(event), '/hooks/flow_slack/payments')).body.status).toBe('duplicate');
+    expect((await post(event, slackSigned(event, 'whsec_attacker_guess_000000'), '/hooks/flow_slack/payments')).body.error.code).toBe('E_HOOK_SIGNATURE_INVALID');
+  });
+
+  it('"standard": Standard Webhooks (whsec_ secret, webhook-id as the event id with header:webhook-id) run once; a forged one is refused', async () => {
+    const key = Buffer.from('standard-webhooks-key-0123456789');
+    const whsec = `whsec_${key.toString('base64')}`;
+    await server.conveyor.vault.create({ name: 'std-secret', kind: 'webhook_secret', fields: {}, secrets: { secret: whsec }, scope: { nodeTypes: ['webhook.trigger'] } });
+    await server.conveyor.flows.import(paymentFlow({ verify: 'standard', secret: 'std-secret', eventIdPath: 'header:webhook-id' }, 'flow_std'), 'replace');
+    const body = JSON.stringify({ type: 'email.delivered', data: { email: 'ada@example.com' } });
+    const stdSigned = (id: string, signingKey = key) => {
+      const t = Math.floor(Date.now() / 1000);
+      return { 'webhook-id': id, 'webhook-timestamp': String(t), 'webhook-signature': `v1,${createHmac('sha256', signingKey).update(`${id}.${t}.${body}`).digest('base64')}` };
+    };
+    const first = await post(body, stdSigned('msg_2KWPBgLlAfxdpx2AI54pPJ85f4W'), '/hooks/flow_std/payments');
+    expect(first).toMatchObject({ status: 202, body: { status: 'accepted', eventId: 'msg_2KWPBgLlAfxdpx2AI54pPJ85f4W' } });
+    await server.conveyor.engine.waitForRun(first.body.id);
+    expect((await post(body, stdSigned('msg_2KWPBgLlAfxdpx2AI54pPJ85f4W'), '/hooks/flow_std/payments')).body.status).toBe('duplicate');
+    const forged = await post(body, stdSigned('msg_forged', Buffer.from('another-key-00000000000000000000')), '/hooks/flow_std/payments');
+    expect([forged.status, forged.body.error.code]).toEqual([400, 'E_HOOK_SIGNATURE_INVALID']);
+    expect(warnings.join('\n')).not.toContain(whsec);
+  });
 });
