@@ -53,6 +53,14 @@ export const webhookParams = z.object({
     .default(DEFAULT_TOLERANCE_SECONDS)
     .describe('With signature, slack and standard: how old (or how far in the future) a signed time may be, in seconds. Older requests are refused as replays (E_HOOK_SIGNATURE_EXPIRED).')
     .meta({ title: 'Tolerance (seconds)' }),
+  subscribeToken: z
+    .string()
+    .trim()
+    .max(200, 'The verify token can be at most 200 characters.')
+    .regex(/^[\x21-\x7e]*$/, 'Use letters, digits and punctuation only (no spaces).')
+    .default('')
+    .describe('Meta\'s subscription check (Facebook, WhatsApp, Instagram, with Check requests = hmac and Signature header X-Hub-Signature-256): the "Verify token" you type in the app\'s webhook settings. The hook then answers Meta\'s GET with its hub.challenge when hub.verify_token is this text. Make one up; it is not the app secret. Empty: GET is refused.')
+    .meta({ title: 'Subscription verify token' }),
   eventIdPath: z
     .string()
     .trim()

@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Json } from '../../nodes/sdk/types.ts';
 import { NodeError } from '../contract/node-error.ts';
 import { WEBHOOK_TRIGGER, webhookParams, webhookTrigger, type WebhookParams } from '../../nodes/webhook/trigger.ts';
@@ -115,6 +116,32 @@ export class HookReceiver {
       throw new ConveyorError('E_HOOK_NOT_FOUND', `There is no active hook at /hooks/${flowId}/${name}.`, NOT_FOUND_HINT, 404);
     }
     return target;
+  }
+
+  /**
+   * Meta's subscription check (Facebook, WhatsApp, Instagram): a GET with `hub.mode=subscribe`,
+   * `hub.verify_token` and `hub.challenge`, answered with the challenge when the token is the
+   * trigger's "Subscription verify token" (compared in constant time). Nothing runs.
+   */
+  verifySubscription(target: HookTarget, query: Record<string, unknown>, ip: string): string {
+    const where = `/hooks/${target.flowId}/${target.params.name}`;
+    const expected = target.params.subscribeToken;
+    const text = (key: string): string => (typeof query[key] === 'string' ? (query[key] as string) : '');
+    const digest = (v: string) => createHash('sha256').update(v, 'utf8').digest();
+    const mode = text('hub.mode');
+    const challenge = text('hub.challenge');
+    if (!expected || mode !== 'subscribe' || !challenge || challenge.length > 1000 || !timingSafeEqual(digest(text('hub.verify_token')), digest(expected))) {
+      const why = !expected ? 'the trigger has no subscription verify token' : mode !== 'subscribe' || !challenge ? 'not a subscription check (hub.mode=subscribe with hub.challenge)' : 'hub.verify_token is not the trigger\'s';
+      this.log(`${where}: refused a subscription check from ${ip}: E_HOOK_SUBSCRIBE_REFUSED (${why}).`);
+      throw new ConveyorError(
+        'E_HOOK_SUBSCRIBE_REFUSED',
+        `This hook does not confirm the subscription: ${why}.`,
+        'Type the same text in the app\'s webhook settings ("Verify token") and in the Webhook trigger ("Subscription verify token"), save the flow, and verify again. Events are POSTed.',
+        403,
+      );
+    }
+    this.log(`${where}: confirmed a subscription check from ${ip} (nothing runs).`);
+    return challenge;
   }
 
   async accept(target: HookTarget, req: HookRequest): Promise<HookAnswer> {

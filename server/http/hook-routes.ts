@@ -5,13 +5,22 @@ import { errorHandler } from './error-handler.ts';
 
 /**
  * POST /hooks/:flowId/:name — public (no session, no CSRF token: a sending service has neither); the
- * signature is what authenticates it. Mounted outside /api and before any body parser: the raw
+ * signature is what authenticates it. A GET is only Meta's subscription check (`hub.mode`). Mounted outside /api and before any body parser: the raw
  * bytes are read here, up to the hook's own limit, because the signature covers them exactly.
  */
 export function hookRoutes(receiver: HookReceiver): express.Router {
   const router = express.Router();
   router.all('/:flowId/:name', async (req, res, next) => {
     try {
+      if (req.method === 'GET' && typeof req.query['hub.mode'] === 'string') {
+        // Meta's subscription check: answered with its challenge as plain text (hook-receiver.ts).
+        const target = await receiver.find(String(req.params.flowId), String(req.params.name));
+        const challenge = receiver.verifySubscription(target, req.query as Record<string, unknown>, req.ip ?? 'unknown');
+        res.setHeader('Cache-Control', 'no-store');
+        res.setHeader('X-Content-Type-Options', 'nosniff');
+        res.status(200).type('text/plain').send(challenge);
+        return;
+      }
       if (req.method !== 'POST' && req.method !== 'PUT') {
         res.setHeader('Allow', 'POST, PUT');
         throw new ConveyorError('E_HOOK_METHOD', `A hook takes POST (or PUT) requests, not ${req.method}.`, 'Send the event with POST and its body, signed (docs/api.md, "Hooks").', 405);

@@ -348,6 +348,24 @@ describe('POST /hooks/<flow>/<name>', () => {
     expect((await post(event, slackSigned(event, 'whsec_attacker_guess_000000'), '/hooks/flow_slack/payments')).body.error.code).toBe('E_HOOK_SIGNATURE_INVALID');
   });
 
+  it('Meta\'s subscription check: a GET with the verify token is answered with its challenge, any other is refused; events are POSTed with the app secret\'s HMAC', async () => {
+    await server.conveyor.flows.import(paymentFlow({ verify: 'hmac', signatureHeader: 'X-Hub-Signature-256', subscribeToken: 'meta-verify-7731' }, 'flow_meta'), 'replace');
+    await server.conveyor.flows.import(paymentFlow({ verify: 'hmac', signatureHeader: 'X-Hub-Signature-256' }, 'flow_meta_off'), 'replace');
+    const check = (flow: string, token: string) => fetch(`${server.url}/hooks/${flow}/payments?hub.mode=subscribe&hub.challenge=1158201444&hub.verify_token=${token}`);
+    const ok = await check('flow_meta', 'meta-verify-7731');
+    expect([ok.status, ok.headers.get('content-type'), await ok.text()]).toEqual([200, 'text/plain; charset=utf-8', '1158201444']);
+    for (const [flow, token] of [['flow_meta', 'meta-verify-7732'], ['flow_meta_off', 'meta-verify-7731'], ['flow_meta_off', '']]) {
+      const refused = await check(flow, token);
+      expect([refused.status, ((await refused.json()) as { error: { code: string } }).error.code], `${flow} ${token}`).toEqual([403, 'E_HOOK_SUBSCRIBE_REFUSED']);
+    }
+    expect((await fetch(`${server.url}/hooks/no_such_flow/payments?hub.mode=subscribe&hub.challenge=1&hub.verify_token=x`)).status).toBe(404);
+    expect((await server.conveyor.store.listRuns({ flowId: 'flow_meta', limit: 10 })).length).toBe(0);
+    expect(warnings.join('\n')).not.toContain('meta-verify-7731');
+    const body = event('evt_meta');
+    const posted = await post(body, { 'x-hub-signature-256': `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}` }, '/hooks/flow_meta/payments');
+    expect(posted.status).toBe(202);
+  });
+
   it('"standard": Standard Webhooks (whsec_ secret, webhook-id as the event id with header:webhook-id) run once; a forged one is refused', async () => {
     const key = Buffer.from('standard-webhooks-key-0123456789');
     const whsec = `whsec_${key.toString('base64')}`;
