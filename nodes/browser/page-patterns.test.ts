@@ -258,6 +258,19 @@ describe('page patterns of real sites (real Chromium)', () => {
     });
   });
 
+  it('the page\'s own dialogs are answered as a person would (confirm and alert OK, a prompt its proposed answer), told in the log, and an alert\'s words quoted when the step fails', async () => {
+    await onPage('dialogs', async (r) => {
+      const sent = await r.step(browserClick, { selectors: ['#send'], expectSelectors: ['#sent'], timeoutMs: 5_000 });
+      expect(sent.logs).toContain('The page showed a question in a dialog: "Send the order?" — answered OK.');
+      await r.step(browserFill, { selectors: ['#email'], value: 'ada.example.com', timeoutMs: 5_000 });
+      const refused = await failureOf(() => r.step(browserClick, { selectors: ['#check'], expectSelectors: ['#ok'], timeoutMs: 1_000 }));
+      expect(refused).toMatchObject({ code: 'E_VERIFY_FAILED' });
+      expect(refused.message).toContain('The page says: "Please enter a valid email".');
+      const named = await r.step(browserClick, { selectors: ['#name'], expectSelectors: ['text=Hello Ada'], timeoutMs: 5_000 });
+      expect(named.logs).toContain('The page showed a prompt in a dialog: "Your name?" — answered OK with "Ada".');
+    });
+  });
+
   it('the sign after a click is waited for both when the click loads a new page slowly and when a single-page app changes the address itself', async () => {
     // The checkout page is answered 800 ms after the click; "Checkout" is also the link's text on the first page.
     await onPage('routes', async (r) => {

@@ -318,6 +318,20 @@ const TAB_PAY = page('Pay', '<h1 id="paid">Payment</h1><button id="confirm" oncl
 const TAB_SIGNIN = page('Sign in', '<p id="account">Acme account: ada</p><button id="allow" onclick="window.opener.postMessage(\'ada\', \'*\'); window.close()">Allow</button>');
 const TAB_TERMS = page('Terms', '<h1 id="terms-title">Terms</h1>');
 
+/** A page that speaks in the browser's own dialogs: a confirm before sending, an alert for a bad field, a prompt. */
+const DIALOGS = page(
+  'Dialogs',
+  `<form id="order" onsubmit="event.preventDefault(); if (confirm('Send the order?')) document.getElementById('sent').hidden = false;">
+     <button id="send">Send</button>
+   </form>
+   <p id="sent" hidden>Order sent</p>
+   <label>Email <input id="email"></label>
+   <button id="check" onclick="if (!/@/.test(document.getElementById('email').value)) alert('Please enter a valid email'); else document.getElementById('ok').hidden = false">Check</button>
+   <p id="ok" hidden>Address accepted</p>
+   <button id="name" onclick="document.getElementById('hello').textContent = 'Hello ' + prompt('Your name?', 'Ada')">Name</button>
+   <p id="hello"></p>`,
+);
+
 /** The pages by name (served at /p/<name>). */
 export const PATTERN_PAGES: Record<string, string> = {
   shadow: SHADOW,
@@ -337,6 +351,7 @@ export const PATTERN_PAGES: Record<string, string> = {
   text: TEXT,
   thanks: THANKS,
   tabs: TABS,
+  dialogs: DIALOGS,
   'tab-pay': TAB_PAY,
   'tab-signin': TAB_SIGNIN,
   'tab-terms': TAB_TERMS,

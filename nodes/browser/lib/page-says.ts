@@ -8,7 +8,8 @@ import { searchedFrames } from './frames.ts';
  * account already exists". Those messages are found the ways sites mark them — alert roles and live
  * regions, fields flagged aria-invalid with the text they point to, the browser's own validation
  * message of a field the person tried to submit, and elements whose id or class says error, invalid,
- * alert or danger, in the document and inside web components' open shadow roots — and quoted in the
+ * alert or danger, in the document and inside web components' open shadow roots, and what its own
+ * alert and confirm dialogs said during the step (dialogs.ts) — and quoted in the
  * step's error, so the operator reads the site's words instead of a generic "no element matched".
  * The step's error passes through the engine's masking like any other message.
  */
@@ -22,9 +23,10 @@ const MAX_CHARS = 200;
 const READ_MS = 2_000;
 
 /** The error, with the page's own messages quoted when it is a refusal and the page shows any. */
-export async function withPageMessages(page: Page, err: unknown): Promise<unknown> {
+export async function withPageMessages(page: Page, err: unknown, dialogs: string[] = []): Promise<unknown> {
   if (!(err instanceof NodeError) || !REFUSALS.has(err.code)) return err;
-  const said = await pageSays(page);
+  // What the page said in its own dialogs during the step comes first: it was said to the person.
+  const said = [...new Set([...dialogs, ...(await pageSays(page))])].slice(0, MAX_MESSAGES);
   if (said.length === 0) return err;
   const quoted = said.map((s) => JSON.stringify(s)).join('; ');
   return new NodeError(

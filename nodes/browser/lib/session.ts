@@ -8,7 +8,8 @@ import { withPageMessages } from './page-says.ts';
 import { BLOCKED_HEADER, FAILED_HEADER, leaseProxy, type ProxyProblem } from './network-proxy.ts';
 import { ContextPool, type PooledContext } from './context-pool.ts';
 import { setSkipMedia } from './resource-blocking.ts';
-import { ownPage, type CurrentPage } from './tabs.ts';
+import { currentOf, ownPage, type CurrentPage } from './tabs.ts';
+import { answerDialogs, describeDialog, dialogsSince } from './dialogs.ts';
 
 /** The size of the window every record's page gets. */
 export const VIEWPORT = { width: 1280, height: 800 };
@@ -71,6 +72,7 @@ export async function pageFor(ctx: AnyContext, opts: PageOptions = {}): Promise<
         made = { context: pooled.context, page: await firstPage(pooled.context), pooled };
       }
       ownPage(made, made.page);
+      answerDialogs(made.page);
       return made;
     },
     async (v) => {
@@ -83,6 +85,7 @@ export async function pageFor(ctx: AnyContext, opts: PageOptions = {}): Promise<
   if (rp.page.isClosed()) {
     rp.page = await rp.context.newPage();
     ownPage(rp, rp.page);
+    answerDialogs(rp.page);
   }
   if (opts.skipMedia !== undefined) await setSkipMedia(rp.context, opts.skipMedia);
   (await stateFor(ctx)).opened = true;
@@ -152,15 +155,24 @@ export async function browserStep<T>(ctx: AnyContext, mode: 'open' | 'existing',
   if (ctx.signal.aborted) throw abortError(ctx.signal, 'The browser step was cancelled.');
   let page: Page | undefined;
   let closing: Promise<void> | undefined;
+  const started = Date.now();
   const work = (async () => {
     page = mode === 'open' ? await pageFor(ctx, opts) : await existingPage(ctx);
     return body(page);
   })();
+  // The page's dialogs during the step (dialogs.ts): told in the log; an alert's or a question's words quoted on failure.
+  const dialogs = (): string[] => {
+    const shown = [...new Set([page, page && currentOf(page)])].flatMap((p) => (p ? dialogsSince(p, started) : []));
+    for (const d of shown) ctx.log.info(describeDialog(d));
+    return shown.filter((d) => d.message && (d.kind === 'alert' || d.kind === 'confirm')).map((d) => d.message);
+  };
   try {
-    return await untilAborted(ctx.signal, work, () => {
+    const result = await untilAborted(ctx.signal, work, () => {
       closing = page?.close().catch(() => undefined);
       return closing ?? Promise.resolve();
     });
+    dialogs();
+    return result;
   } catch (err) {
     if (ctx.signal.aborted) {
       // The step's own work may fail first (its page closed under it): the page is closed all the same.
@@ -168,10 +180,11 @@ export async function browserStep<T>(ctx: AnyContext, mode: 'open' | 'existing',
       throw abortError(ctx.signal, 'The browser step was cancelled.');
     }
     // A blank page (nothing opened yet) says nothing: no screenshot then.
+    const said = dialogs();
     if (page && !page.isClosed() && page.url() !== 'about:blank') {
       await attachFailureScreenshot(ctx, page);
       // A refusal quotes the site's own words ("That code is not valid"), whichever step met it.
-      throw await withPageMessages(page, err);
+      throw await withPageMessages(page, err, said);
     }
     throw err;
   }
