@@ -271,6 +271,21 @@ describe('page patterns of real sites (real Chromium)', () => {
     });
   });
 
+  it('read from page, every element: a list of results, their links, a table\'s cells, fields\' values — in page order, tidied', async () => {
+    await onPage('results', async (r) => {
+      const names = await r.step(browserExtract, { selectors: ['.hit a'], matches: 'all', field: 'names', timeoutMs: 5_000 });
+      expect(names.data.names).toEqual(['Alpha bakery', 'Beta', 'Gamma']);
+      expect((await r.step(browserExtract, { selectors: ['.hit a'], matches: 'all', what: 'attribute', attribute: 'href', field: 'links' })).data.links).toEqual(['/shop/alpha', '/shop/beta', '/shop/gamma']);
+      expect((await r.step(browserExtract, { selectors: ['.price'], matches: 'all', field: 'prices' })).data.prices).toEqual(['12,50 €', '8 €', '']);
+      expect((await r.step(browserExtract, { selectors: ['#missing', 'td.sku'], matches: 'all', field: 'skus' })).data.skus).toEqual(['A-1', 'B-2']);
+      expect((await r.step(browserExtract, { selectors: ['.note'], matches: 'all', what: 'value', field: 'notes' })).data.notes).toEqual(['first', 'second']);
+      // The first element only, as before.
+      expect((await r.step(browserExtract, { selectors: ['.hit a'], field: 'first' })).data.first).toBe('Alpha bakery');
+      const none = await failureOf(() => r.step(browserExtract, { selectors: ['.nothing'], matches: 'all', field: 'x', timeoutMs: 300 }));
+      expect(none.code).toBe('E_ELEMENT_NOT_FOUND');
+    });
+  });
+
   it('the sign after a click is waited for both when the click loads a new page slowly and when a single-page app changes the address itself', async () => {
     // The checkout page is answered 800 ms after the click; "Checkout" is also the link's text on the first page.
     await onPage('routes', async (r) => {

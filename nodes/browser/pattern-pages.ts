@@ -332,6 +332,18 @@ const DIALOGS = page(
    <p id="hello"></p>`,
 );
 
+/** A list of search results and a table: what a flow reads as a list, to make a record of each. */
+const RESULTS = page(
+  'Results',
+  `<ul id="results">
+     <li class="hit"><a href="/shop/alpha">Alpha&nbsp; bakery</a> <span class="price">12,50 €</span></li>
+     <li class="hit"><a href="/shop/beta">Beta</a> <span class="price">8 €</span></li>
+     <li class="hit"><a href="/shop/gamma">Gam&shy;ma</a> <span class="price"></span></li>
+   </ul>
+   <table><tr><td class="sku">A-1</td></tr><tr><td class="sku">B-2</td></tr></table>
+   <label>Note <input class="note" value="first"></label><label>Note <input class="note" value="second"></label>`,
+);
+
 /** The pages by name (served at /p/<name>). */
 export const PATTERN_PAGES: Record<string, string> = {
   shadow: SHADOW,
@@ -352,6 +364,7 @@ export const PATTERN_PAGES: Record<string, string> = {
   thanks: THANKS,
   tabs: TABS,
   dialogs: DIALOGS,
+  results: RESULTS,
   'tab-pay': TAB_PAY,
   'tab-signin': TAB_SIGNIN,
   'tab-terms': TAB_TERMS,
