@@ -12,6 +12,7 @@ import {
   GitBranch,
   Globe,
   Hourglass,
+  Keyboard,
   List,
   ListTree,
   MailSearch,
@@ -28,9 +29,9 @@ import {
   TextCursorInput,
   TextSearch,
   Timer,
+  type LucideIcon,
   Webhook,
   Workflow,
-  type LucideIcon,
 } from 'lucide-react';
 import type { NodeTypeInfo } from '../api/types.ts';
 import { typeGlyph } from './categories.ts';
@@ -55,6 +56,7 @@ const ICONS: Record<string, LucideIcon> = {
   'git-branch': GitBranch,
   globe: Globe,
   hourglass: Hourglass,
+  keyboard: Keyboard,
   list: List,
   'list-tree': ListTree,
   'mail-search': MailSearch,

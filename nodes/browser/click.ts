@@ -1,13 +1,12 @@
 import { z } from 'zod';
 import { out } from '../sdk/define-node.ts';
-import { renderTemplate } from '../../server/contract/expression/template.ts';
 import { remaining } from './lib/session.ts';
 import { defineBrowserStep } from './lib/define-step.ts';
-import { locate, optionalSelectorsParam, renderSelectors, selectorsParam } from './lib/selectors.ts';
+import { locate, optionalSelectorsParam, selectorsParam } from './lib/selectors.ts';
 import { timeoutParam, urlPatternParam } from './lib/params.ts';
-import { expectAfter } from './lib/expect.ts';
+import { actThenExpect } from './lib/expect.ts';
 import { notUsable } from './lib/action.ts';
-import { currentOf, watchNewTabs } from './lib/tabs.ts';
+import { currentOf } from './lib/tabs.ts';
 
 const params = z.object({
   selectors: selectorsParam(['button[type="submit"]'], 'Button or link', 'What to click.'),
@@ -27,12 +26,8 @@ export const browserClick = defineBrowserStep({
   params,
   effect: 'unsafe',
   async act(ctx, page, p) {
-    const expectSelectors = await renderSelectors(p.expectSelectors, ctx.input);
-    const expectUrl = (await renderTemplate(p.expectUrl, ctx.input, 'the expected address')).trim();
-    const { locator, selector, deadline } = await locate(ctx, page, p.selectors, p.timeoutMs);
-    // A link or script may open what the click leads to in a new tab (tabs.ts).
-    const tabs = watchNewTabs(page);
-    try {
+    await actThenExpect(ctx, page, p, async () => {
+      const { locator, selector, deadline } = await locate(ctx, page, p.selectors, p.timeoutMs);
       try {
         await locator.click({ timeout: remaining(deadline) });
       } catch (err) {
@@ -43,10 +38,8 @@ export const browserClick = defineBrowserStep({
         else throw notUsable('click', selector, err);
       }
       ctx.log.debug(`Clicked ${JSON.stringify(selector)}.`);
-      await expectAfter(ctx, page, `clicking ${JSON.stringify(selector)}`, expectSelectors, expectUrl, p.timeoutMs, tabs);
-    } finally {
-      tabs.stop();
-    }
+      return `clicking ${JSON.stringify(selector)}`;
+    });
     return out(ctx.input);
   },
 });

@@ -3,6 +3,7 @@ import { browserOpen } from './open.ts';
 import { browserFill } from './fill.ts';
 import { browserSelect } from './select.ts';
 import { browserClick } from './click.ts';
+import { browserPress } from './press.ts';
 import { browserWaitFor } from './wait-for.ts';
 import { browserVerify } from './verify.ts';
 import { browserExtract } from './extract.ts';
@@ -14,6 +15,7 @@ export const browserNodes = defineGroup(
   browserFill,
   browserSelect,
   browserClick,
+  browserPress,
   browserWaitFor,
   browserVerify,
   browserExtract,

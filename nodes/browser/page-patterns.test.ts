@@ -10,6 +10,8 @@ import { browserClick } from './click.ts';
 import { browserVerify } from './verify.ts';
 import { browserExtract } from './extract.ts';
 import { browserSelect } from './select.ts';
+import { browserPress } from './press.ts';
+import { browserWaitFor } from './wait-for.ts';
 
 // Page patterns real sites use and the demo site does not (pattern-pages.ts), with real Chromium:
 // the operator's flow works, or fails with an error that says what to do.
@@ -283,6 +285,25 @@ describe('page patterns of real sites (real Chromium)', () => {
       expect((await r.step(browserExtract, { selectors: ['.hit a'], field: 'first' })).data.first).toBe('Alpha bakery');
       const none = await failureOf(() => r.step(browserExtract, { selectors: ['.nothing'], matches: 'all', field: 'x', timeoutMs: 300 }));
       expect(none.code).toBe('E_ELEMENT_NOT_FOUND');
+    });
+  });
+
+  it('press key: Escape closes a window over the page, Enter submits a search box with no button, ArrowDown picks a suggestion', async () => {
+    await onPage('keys', async (r) => {
+      await r.step(browserPress, { key: 'Escape', timeoutMs: 5_000 });
+      await r.step(browserWaitFor, { until: 'hidden', selectors: ['#modal'], timeoutMs: 1_000 });
+      await r.step(browserFill, { selectors: ['role=textbox[name="Search"]'], value: 'bakery lyon', timeoutMs: 5_000 });
+      // On the focused field (the one just filled).
+      await r.step(browserPress, { key: 'Enter', expectSelectors: ['text=Results for bakery lyon'], timeoutMs: 5_000 });
+      await r.step(browserFill, { selectors: ['#q'], value: 'P', timeoutMs: 5_000 });
+      await r.step(browserPress, { selectors: ['#q'], key: 'ArrowDown', times: 2, timeoutMs: 5_000 });
+      await r.step(browserPress, { selectors: ['#q'], key: 'Enter', expectSelectors: ['text=Results for Prague'], timeoutMs: 5_000 });
+      // A key the sign does not follow fails like a click that did nothing; a key with no name is refused.
+      const nothing = await failureOf(() => r.step(browserPress, { selectors: ['#q'], key: 'Tab', expectSelectors: ['text=Results for Porto'], timeoutMs: 500 }));
+      expect(nothing.code).toBe('E_VERIFY_FAILED');
+      expect(nothing.message).toMatch(/^After pressing Tab on "#q", expected an element matching "text=Results for Porto"/);
+      const unknown = await failureOf(() => r.step(browserPress, { key: 'Enterr', timeoutMs: 500 }));
+      expect(unknown.code).toBe('E_INPUT_INVALID');
     });
   });
 

@@ -344,6 +344,26 @@ const RESULTS = page(
    <label>Note <input class="note" value="first"></label><label>Note <input class="note" value="second"></label>`,
 );
 
+/** Keys a person presses: Enter in a search box with no button, arrows through suggestions, Escape to close a window. */
+const KEYS = page(
+  'Keys',
+  `<input id="q" aria-label="Search" autocomplete="off">
+   <ul id="suggest" role="listbox" hidden><li role="option">Paris</li><li role="option">Prague</li><li role="option">Porto</li></ul>
+   <p id="results" hidden></p>
+   <div id="modal" role="dialog" aria-label="Newsletter">Subscribe to our newsletter! <small>(Esc to close)</small></div>
+   <script>
+     const q = document.getElementById('q'), list = document.getElementById('suggest'), results = document.getElementById('results');
+     let at = -1;
+     q.addEventListener('input', () => { list.hidden = q.value === ''; at = -1; });
+     q.addEventListener('keydown', (e) => {
+       const items = [...list.querySelectorAll('li')];
+       if (e.key === 'ArrowDown') { at = Math.min(at + 1, items.length - 1); items.forEach((li, i) => li.setAttribute('aria-selected', String(i === at))); }
+       if (e.key === 'Enter') { const pick = at >= 0 ? items[at].textContent : q.value; list.hidden = true; results.textContent = 'Results for ' + pick; results.hidden = false; }
+     });
+     document.addEventListener('keydown', (e) => { if (e.key === 'Escape') document.getElementById('modal').remove(); });
+   </script>`,
+);
+
 /** The pages by name (served at /p/<name>). */
 export const PATTERN_PAGES: Record<string, string> = {
   shadow: SHADOW,
@@ -365,6 +385,7 @@ export const PATTERN_PAGES: Record<string, string> = {
   tabs: TABS,
   dialogs: DIALOGS,
   results: RESULTS,
+  keys: KEYS,
   'tab-pay': TAB_PAY,
   'tab-signin': TAB_SIGNIN,
   'tab-terms': TAB_TERMS,

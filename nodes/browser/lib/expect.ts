@@ -2,10 +2,11 @@ import type { Page } from 'playwright-core';
 import { NodeError } from '../../../server/contract/node-error.ts';
 import type { NodeContext } from '../../sdk/types.ts';
 import { sleep } from '../../sdk/abort.ts';
-import { POLL_MS, inFrame, listSelectors, matchOnce } from './selectors.ts';
+import { POLL_MS, inFrame, listSelectors, matchOnce, renderSelectors } from './selectors.ts';
 import { urlMatches } from './params.ts';
 import { describeRoles } from './role-selector.ts';
-import { currentOf, followTab, type NewTabs } from './tabs.ts';
+import { currentOf, followTab, watchNewTabs, type NewTabs } from './tabs.ts';
+import { renderTemplate } from '../../../server/contract/expression/template.ts';
 
 /**
  * The verification signal after an action (open, click): waits until an element of `selectors` is
@@ -76,4 +77,32 @@ function noteTabs(ctx: Pick<NodeContext<unknown>, 'log'>, tabs: NewTabs | undefi
   const opened = tabs?.list() ?? [];
   if (opened.length === 0) return;
   ctx.log.info(`${action[0].toUpperCase()}${action.slice(1)} opened a new tab (${opened.map((t) => t.url()).join(', ')}); the steps go on in the page they were in. To go on in the tab, give the step a "Then expect" sign that is found there.`);
+}
+
+/** The "Then expect" settings of a step that changes the page (click, press key). */
+export interface SignParams {
+  expectSelectors: string[];
+  expectUrl: string;
+  timeoutMs: number;
+}
+
+/**
+ * Does `act` (a click, a key press), then waits for the step's sign (`expectAfter`), watching the
+ * tabs the action opens (tabs.ts). `action` names what was done, for the log and the error.
+ */
+export async function actThenExpect(
+  ctx: Pick<NodeContext<unknown>, 'signal' | 'log' | 'input'>,
+  page: Page,
+  p: SignParams,
+  act: () => Promise<string>,
+): Promise<void> {
+  const expectSelectors = await renderSelectors(p.expectSelectors, ctx.input);
+  const expectUrl = (await renderTemplate(p.expectUrl, ctx.input, 'the expected address')).trim();
+  const tabs = watchNewTabs(page);
+  try {
+    const action = await act();
+    await expectAfter(ctx, page, action, expectSelectors, expectUrl, p.timeoutMs, tabs);
+  } finally {
+    tabs.stop();
+  }
 }
