@@ -4,6 +4,7 @@ import { browserFill } from './fill.ts';
 import { browserSelect } from './select.ts';
 import { browserClick } from './click.ts';
 import { browserPress } from './press.ts';
+import { browserHover } from './hover.ts';
 import { browserWaitFor } from './wait-for.ts';
 import { browserVerify } from './verify.ts';
 import { browserExtract } from './extract.ts';
@@ -16,6 +17,7 @@ export const browserNodes = defineGroup(
   browserSelect,
   browserClick,
   browserPress,
+  browserHover,
   browserWaitFor,
   browserVerify,
   browserExtract,

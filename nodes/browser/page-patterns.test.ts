@@ -11,6 +11,7 @@ import { browserVerify } from './verify.ts';
 import { browserExtract } from './extract.ts';
 import { browserSelect } from './select.ts';
 import { browserPress } from './press.ts';
+import { browserHover } from './hover.ts';
 import { browserWaitFor } from './wait-for.ts';
 
 // Page patterns real sites use and the demo site does not (pattern-pages.ts), with real Chromium:
@@ -304,6 +305,15 @@ describe('page patterns of real sites (real Chromium)', () => {
       expect(nothing.message).toMatch(/^After pressing Tab on "#q", expected an element matching "text=Results for Porto"/);
       const unknown = await failureOf(() => r.step(browserPress, { key: 'Enterr', timeoutMs: 500 }));
       expect(unknown.code).toBe('E_INPUT_INVALID');
+    });
+  });
+
+  it('point at: a menu that shows its entries only while pointed at opens, and its entry is clicked', async () => {
+    await onPage('hover-menu', async (r) => {
+      const hidden = await failureOf(() => r.step(browserClick, { selectors: ['text=Bread'], timeoutMs: 300 }));
+      expect(hidden.code).toBe('E_ELEMENT_NOT_FOUND');
+      await r.step(browserHover, { selectors: ['text=Products'], expectSelectors: ['text=Bread'], timeoutMs: 5_000 });
+      await r.step(browserClick, { selectors: ['text=Bread'], expectUrl: '/p/thanks', expectSelectors: ['#thanks'], timeoutMs: 5_000 });
     });
   });
 

@@ -364,6 +364,13 @@ const KEYS = page(
    </script>`,
 );
 
+/** A menu whose entries show only while the pointer is on its heading (CSS :hover). */
+const HOVER_MENU = page(
+  'Menu',
+  `<style>.sub { display: none; } .menu:hover .sub { display: block; }</style>
+   <nav><div class="menu"><span>Products</span><ul class="sub"><li><a href="/p/thanks">Bread</a></li><li><a href="/p/thanks">Cakes</a></li></ul></div></nav>`,
+);
+
 /** The pages by name (served at /p/<name>). */
 export const PATTERN_PAGES: Record<string, string> = {
   shadow: SHADOW,
@@ -386,6 +393,7 @@ export const PATTERN_PAGES: Record<string, string> = {
   dialogs: DIALOGS,
   results: RESULTS,
   keys: KEYS,
+  'hover-menu': HOVER_MENU,
   'tab-pay': TAB_PAY,
   'tab-signin': TAB_SIGNIN,
   'tab-terms': TAB_TERMS,
