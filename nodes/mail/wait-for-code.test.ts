@@ -194,6 +194,44 @@ describe('mail.wait-for-code (real Dovecot)', () => {
     expect(result.emit[0].data.code).toBe('730215');
   });
 
+  it('Take = link: the confirmation link of an HTML mail (quoted-printable, its unsubscribe and privacy links passed over), used once; a newsletter names none', async () => {
+    const email = address();
+    const at = ago(1_000);
+    const link = 'https://shop.example/account/verify?token=Zx81-q&u=42';
+    const body = [
+      '--b9',
+      'Content-Type: text/plain; charset=utf-8',
+      '',
+      'Welcome! Open the mail in a program that shows HTML to confirm your address.',
+      '--b9',
+      'Content-Type: text/html; charset=utf-8',
+      'Content-Transfer-Encoding: quoted-printable',
+      '',
+      // Quoted-printable cuts long lines with "=" and writes "=" as =3D: the address must come out whole.
+      `<p>Hi Ada,</p><p><a style=3D"background:#0a7" href=3D"https://shop.example/account/verify?token=3DZx81-q&amp;u=
+=3D42">Confirm your email</a></p>`,
+      '<p><a href=3D"https://shop.example/unsubscribe">Unsubscribe</a> <a href=3D"https://shop.example/privacy">Privacy</a></p>',
+      '--b9--',
+    ].join('\r\n');
+    await dovecot.deliver(INBOX.name, rfc822({ from: SENDER, to: email, subject: 'Confirm your address', date: at, contentType: 'multipart/alternative; boundary="b9"', text: body }), { internalDate: at });
+    const { result, ctx } = await wait({ take: 'link', field: 'link' }, { email, codeRequestedAt: ago(20_000).toISOString() });
+    expect(result.emit[0].data.link).toBe(link);
+    expect(ctx.logs.map((l) => l.message).join('\n')).not.toContain('Zx81');
+    // Used once: a second wait finds no other mail.
+    const again = await failureOf(() => wait({ take: 'link', timeoutMs: 1_000 }, { email, codeRequestedAt: ago(20_000).toISOString() }));
+    expect(again.code).toBe('E_MAIL_TIMEOUT');
+
+    const other = address();
+    const news = '<a href="https://shop.example/sale">Sale</a> <a href="https://shop.example/new">New in</a> <a href="https://shop.example/unsubscribe">Unsubscribe</a>';
+    await dovecot.deliver(INBOX.name, rfc822({ from: SENDER, to: other, subject: 'News', date: at, contentType: 'text/html; charset=utf-8', text: news }), { internalDate: at });
+    const none = await failureOf(() => wait({ take: 'link', timeoutMs: 1_500 }, { email: other, codeRequestedAt: ago(20_000).toISOString() }));
+    expect(none.code).toBe('E_MAIL_NO_LINK');
+    expect(none.message).toContain('it links to: "Sale" https://shop.example/sale; "New in" https://shop.example/new.');
+    // A link pattern names it.
+    const picked = await wait({ take: 'link', linkPattern: '/new$' }, { email: other, codeRequestedAt: ago(20_000).toISOString() });
+    expect(picked.result.emit[0].data.code).toBe('https://shop.example/new');
+  });
+
   it('a code laid out a digit per table cell (and spaced out in the plain part) is the code, not the footer\'s year after it', async () => {
     const email = address();
     const at = ago(1_000);

@@ -12,6 +12,7 @@ import { arrivedAfter, readMark, type MailMark } from './lib/mark.ts';
 import { htmlToText } from './lib/html-text.ts';
 import { joinSpacedDigits } from './lib/spaced-code.ts';
 import { defaultCode } from './lib/default-code.ts';
+import { confirmationLink, htmlLinks, plainLinks, type MailLink } from './lib/mail-links.ts';
 
 /** The keyword set on a message whose code was used, so no later run picks it again. */
 export const USED_KEYWORD = '$ConveyorUsed';
@@ -44,7 +45,18 @@ const params = z.object({
     .refine((p) => compile(p) !== null, 'Write a valid regular expression with one group in parentheses around the code, e.g. code: (\\d{6}).')
     .describe('A regular expression finding the code in the message (its text, then its subject); the part in the first parentheses is the code. Default: the first number of 4 to 8 digits (or a code in groups, 123 456) next to a word such as "code", "verification" or "PIN", else the first one.')
     .meta({ title: 'Code pattern', syntax: 'regex' }),
-  field: fieldName('code').describe('The field that receives the code.').meta({ title: 'Store the code in' }),
+  take: z
+    .enum(['code', 'link'])
+    .default('code')
+    .describe('code: the one-time code, as the Code pattern says. link: the link the mail asks to follow — "Confirm your email", a magic sign-in link, a password reset — read from its buttons and links; unsubscribe, terms, help and social links are never taken. A Browser: open page step after this one opens it ({{ code }}, or the field named below).')
+    .meta({ title: 'Take' }),
+  linkPattern: z
+    .string()
+    .default('')
+    .refine((p) => p === '' || compileAny(p) !== null, 'Write a valid regular expression, e.g. /verify\\?token= or ^https://accounts\\.example\\.com/.')
+    .describe('With Take = link, for a mail with several links that name no action: a regular expression the link\'s address must match (e.g. /verify\\?token=). Empty: the link named confirm, verify, activate, sign in… (or the only one).')
+    .meta({ title: 'Link pattern', syntax: 'regex' }),
+  field: fieldName('code').describe('The field that receives the code (or the link).').meta({ title: 'Store the code in' }),
   markField: fieldName('mailMark')
     .describe(
       'The record field holding the mark a "Mark the mailbox" step took just before the code was requested. Only mail that reached the mailbox after the mark counts, in the mail server\'s own arrival order (no clock is asked). The surest way to never take an older code.',
@@ -104,7 +116,7 @@ export const waitForCode = defineNode({
   type: 'mail.wait-for-code',
   title: 'Wait for mailed code',
   category: 'Network',
-  description: 'Waits for a one-time code mailed to the record’s address (sign-up, 2FA) and stores it in the record.',
+  description: 'Waits for a one-time code — or a confirmation link — mailed to the record’s address (sign-up, 2FA, magic link) and stores it in the record.',
   icon: 'mail-search',
   params,
   credentials: [{ name: 'credential', kind: 'imap' }],
@@ -136,7 +148,7 @@ export const waitForCode = defineNode({
     const deadline = startedAt + p.timeoutMs;
     const hardStop = AbortSignal.timeout(p.timeoutMs + 5_000);
     const signal = AbortSignal.any([ctx.signal, hardStop]);
-    const seen = { rejected: new Set<string>(), noCode: 0 };
+    const seen: Seen = { rejected: new Set<string>(), noCode: 0, links: [] };
 
     // Stopped while connecting is a stop, not a mail server failure (seen under load: connecting took over 700 ms).
     const client = await openImap(server, signal, ctx.network).catch((err: unknown) => {
@@ -157,7 +169,7 @@ export const waitForCode = defineNode({
         for (;;) {
           const found = await exclusive(state, () => scan(client, p, recipient, window, reader, state, seen, ctx.log));
           if (found) {
-            ctx.log.info(`code found in the mail from ${found.from} (“${found.subject}”, received ${found.receivedAt})`, { uid: found.uid });
+            ctx.log.info(`${p.take === 'link' ? 'link' : 'code'} found in the mail from ${found.from} (“${found.subject}”, received ${found.receivedAt})`, { uid: found.uid });
             return out({ ...ctx.input, [p.field]: found.code });
           }
           const remaining = deadline - Date.now();
@@ -192,7 +204,23 @@ export const waitForCode = defineNode({
   },
 });
 
-function endOfWait(p: Params, recipient: string, seen: { rejected: Set<string>; noCode: number }): NodeError {
+/** What the looks at the mailbox saw: senders refused, mail with no code (or link), the links of the last such mail. */
+interface Seen {
+  rejected: Set<string>;
+  noCode: number;
+  links: MailLink[];
+  renumbered?: boolean;
+}
+
+function endOfWait(p: Params, recipient: string, seen: Seen): NodeError {
+  if (seen.noCode > 0 && p.take === 'link') {
+    const listed = seen.links.slice(0, 5).map((l) => `${l.text ? `"${l.text.slice(0, 60)}" ` : ''}${l.url.slice(0, 120)}`);
+    return new NodeError(
+      'E_MAIL_NO_LINK',
+      `A mail to ${recipient} arrived, but no link in it ${p.linkPattern ? `matches ${p.linkPattern}` : 'asks to confirm, verify, activate or sign in'}${listed.length > 0 ? `; it links to: ${listed.join('; ')}${seen.links.length > 5 ? '…' : ''}` : ' (it holds no link)'}.`,
+      'Open the mail and set a Link pattern that the right link\'s address matches (e.g. /verify\\?token=).',
+    );
+  }
   if (seen.noCode > 0) {
     return new NodeError(
       'E_MAIL_NO_CODE',
@@ -251,6 +279,16 @@ function codeReader(pattern: string): CodeReader {
   };
 }
 
+/** A link pattern (no group needed), matched in linear time; null when unusable. */
+function compileAny(pattern: string): LinearRegExp | null {
+  try {
+    new RegExp(pattern);
+    return new LinearRegExp(pattern);
+  } catch {
+    return null;
+  }
+}
+
 /** The code pattern, matched in linear time (RE2 semantics: no pattern can freeze the studio); null when unusable. */
 function compile(pattern: string): LinearRegExp | null {
   try {
@@ -282,7 +320,7 @@ async function scan(
   window: Window,
   reader: CodeReader,
   state: MailboxState,
-  seen: { rejected: Set<string>; noCode: number; renumbered?: boolean },
+  seen: Seen,
   log: { warn(message: string): void },
 ): Promise<Found | null> {
   await client.noop(); // lets the server announce new mail: SEARCH only sees messages the session knows
@@ -326,9 +364,21 @@ async function scan(
     }
     const parts = textParts(m);
     const subject = m.envelope?.subject ?? '';
-    let code = reader.read(await partsText(client, m, parts.plain, false, reader.lines), subject);
-    // A plain part that only says "view this mail in a browser": the HTML one holds the code.
-    if (!code && parts.plain.length > 0 && parts.html.length > 0) code = reader.read(await partsText(client, m, parts.html, true, reader.lines));
+    let code: string | undefined;
+    if (p.take === 'link') {
+      const links: MailLink[] = [];
+      for (const part of [...parts.plain, ...parts.html]) {
+        const body = await partBody(client, m, part);
+        links.push(...(part.type === 'text/html' ? htmlLinks(body) : plainLinks(body)));
+      }
+      const found = confirmationLink(links, p.linkPattern ? compileAny(p.linkPattern)! : undefined);
+      code = found.link?.url;
+      if (!code) seen.links = found.seen;
+    } else {
+      code = reader.read(await partsText(client, m, parts.plain, false, reader.lines), subject);
+      // A plain part that only says "view this mail in a browser": the HTML one holds the code.
+      if (!code && parts.plain.length > 0 && parts.html.length > 0) code = reader.read(await partsText(client, m, parts.html, true, reader.lines));
+    }
     if (!code) {
       noCode++;
       continue;
@@ -373,14 +423,19 @@ function textParts(m: FetchMessageObject): { plain: MessageStructureObject[]; ht
 async function partsText(client: ImapFlow, m: FetchMessageObject, parts: MessageStructureObject[], isHtml: boolean, lines: boolean): Promise<string> {
   let text = '';
   for (const part of parts) {
-    const dl = await client.download(String(m.uid), part.part ?? '1', { uid: true, maxBytes: MAX_TEXT });
-    if (!dl || !('content' in dl) || !dl.content) continue;
-    const chunks: Buffer[] = [];
-    for await (const chunk of dl.content) chunks.push(Buffer.from(chunk as Buffer));
-    const body = Buffer.concat(chunks).toString('utf8');
+    const body = await partBody(client, m, part);
     text += `${isHtml || part.type === 'text/html' ? htmlToText(body, { lines }) : joinSpacedDigits(body, 'line')}\n`;
   }
   return text;
+}
+
+/** One part's content as text (transfer encoding and charset decoded by imapflow), at most MAX_TEXT. */
+async function partBody(client: ImapFlow, m: FetchMessageObject, part: MessageStructureObject): Promise<string> {
+  const dl = await client.download(String(m.uid), part.part ?? '1', { uid: true, maxBytes: MAX_TEXT });
+  if (!dl || !('content' in dl) || !dl.content) return '';
+  const chunks: Buffer[] = [];
+  for await (const chunk of dl.content) chunks.push(Buffer.from(chunk as Buffer));
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 export type { MailServer };

@@ -1,0 +1,84 @@
+import { createRequire } from 'node:module';
+import { htmlToText } from './html-text.ts';
+
+/**
+ * The link a mail asks its reader to follow to confirm an address, sign in or reset a password
+ * ("Confirm your email", a magic sign-in link): what "Wait for mailed code" takes with Take = link.
+ *
+ * A mail's links are read from its HTML part (`<a href>`, the text shown for each) and its plain
+ * part (addresses written out). Links a reader is never asked to follow for this are left out:
+ * unsubscribing, preferences, privacy, terms, help, the sender's social pages, `mailto:` and `tel:`.
+ * Of the rest, the link whose text or address names the action — confirm, verify, activate,
+ * validate, sign in, log in, magic link, reset, and their common translations — is taken; else the
+ * only one left; else none (a newsletter with many links names no confirmation: the step says so
+ * and lists what it saw, rather than follow a guess).
+ */
+
+const require = createRequire(import.meta.url);
+let decoder: ((html: string) => string) | null = null;
+const decodeHTML = (html: string): string => (decoder ??= (require('entities') as typeof import('entities')).decodeHTML)(html);
+
+export interface MailLink {
+  url: string;
+  /** What the mail shows for it (the anchor's text, or the address itself in a plain part). */
+  text: string;
+}
+
+const ANCHOR = /<a\b([^>]*)>([\s\S]*?)<\/a\s*>/gi;
+const HREF = /\bhref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))/i;
+/** An address written out in a plain part; trailing punctuation of the sentence is not part of it. */
+const PLAIN_URL = /\bhttps?:\/\/[^\s<>"'()[\]{}]+[^\s<>"'()[\]{}.,;:!?]/gi;
+
+/** What a reader is never asked to follow for a confirmation. */
+const NOT_IT = /unsubscri|opt[-_ ]?out|abmelden|d[ée]sabonn|d[ée]sinscri|baja|preferences|einstellungen|privacy|datenschutz|confidentialit|terms|conditions|agb|\bhelp\b|support|faq|impressum|imprint|legal|facebook\.|twitter\.|x\.com\/|instagram\.|linkedin\.|youtube\.|tiktok\.|app\.apple\.com|play\.google\.com|view (?:this|it) (?:mail|email|message) in|im browser|dans (?:votre|le) navigateur|web ?version/i;
+
+/** What names the action: confirm, verify, activate, validate, sign in, magic link, reset… and translations. */
+const NAMES_IT =
+  /confirm|verif|activat|aktivier|activ(?:er|ar|e)\b|validat|valider|validar|convalid|bestätig|best[aä]tig|bevestig|potwierd|conferm|подтверд|sign[-_ ]?in|log[-_ ]?in|anmeld|connexion|se connecter|iniciar sesi|accedi|magic|one[-_ ]?time|token|reset|zurücksetzen|réinitialis|restablec|claim|accept(?:er)? (?:the )?invit|join\b|get started|finish (?:signing|setting)/i;
+
+/** The links of an HTML part, in order, with the text each shows. */
+export function htmlLinks(html: string): MailLink[] {
+  const links: MailLink[] = [];
+  for (const m of html.matchAll(ANCHOR)) {
+    const href = HREF.exec(m[1]);
+    if (!href) continue;
+    const url = decodeHTML(href[1] ?? href[2] ?? href[3] ?? '').trim();
+    const alt = /\balt\s*=\s*"([^"]*)"/i.exec(m[2])?.[1] ?? '';
+    const text = htmlToText(m[2]).replace(/\s+/g, ' ').trim() || decodeHTML(alt).trim();
+    links.push({ url, text });
+  }
+  return links;
+}
+
+/** The addresses written out in a plain part. */
+export function plainLinks(text: string): MailLink[] {
+  return [...text.matchAll(PLAIN_URL)].map((m) => {
+    // The words before it on its line say what it is for ("Confirm your address: https://…").
+    const lineStart = text.lastIndexOf('\n', m.index) + 1;
+    return { url: m[0], text: text.slice(lineStart, m.index).trim() };
+  });
+}
+
+/** Whether a reader may be asked to follow it: an http(s) address not for unsubscribing, terms, social pages… */
+function followable(link: MailLink): boolean {
+  if (!/^https?:\/\/[^/\s]+/i.test(link.url)) return false;
+  return !NOT_IT.test(link.text) && !NOT_IT.test(link.url);
+}
+
+/** The link the mail asks to follow, or null; `seen`: the followable links it holds (for the error). */
+export function confirmationLink(links: MailLink[], pattern?: { test(url: string): boolean }): { link: MailLink | null; seen: MailLink[] } {
+  if (pattern) {
+    const matching = links.filter((l) => /^https?:\/\//i.test(l.url) && pattern.test(l.url));
+    return { link: matching[0] ?? null, seen: links };
+  }
+  const candidates = links.filter(followable);
+  // The same address linked twice (a button and the address written out under it) is one link.
+  const distinct = [...new Map(candidates.map((l) => [l.url, l])).values()];
+  const named = candidates.find((l) => NAMES_IT.test(l.text) || NAMES_IT.test(pathOf(l.url)));
+  return { link: named ?? (distinct.length === 1 ? distinct[0] : null), seen: distinct };
+}
+
+/** The path and query of an address, not its host: a host named "verify-mail.example" says nothing of one link. */
+function pathOf(url: string): string {
+  return url.replace(/^https?:\/\/[^/]+/i, '');
+}
