@@ -51,15 +51,30 @@ describe('cellToJson', () => {
     expect(shown(60.5)).toBe(60.5);
     expect(cellToJson({ formula: 'DATE(1900,2,29)', result: 60 }, 'd/m/yyyy')).toBe(60);
     expect(excelSerialToDate(60)).toBeNull();
-    // From 1900-03-01 on, as before; a time with no date is on 1899-12-30.
+    // From 1900-03-01 on, as before.
     expect([61, 366, 45352].map((s) => shown(s))).toEqual(['1900-03-01', '1900-12-31', '2024-03-01']);
-    expect(cellToJson(0.5, 'hh:mm')).toBe('1899-12-30T12:00:00.000Z');
     // The 1904 date system has no such day: 1904 is a leap year, its serial 59 is 1904-02-29.
     expect([0, 1, 59, 60].map((s) => shown(s, true))).toEqual(['1904-01-01', '1904-01-02', '1904-02-29', '1904-03-01']);
   });
 
+  it('a time with no date reads as the cell shows it: 09:30:00; a duration in an elapsed format keeps its hours', () => {
+    expect(cellToJson(0.5, 'hh:mm')).toBe('12:00:00');
+    expect(cellToJson(0.395833333333, 'h:mm AM/PM')).toBe('09:30:00');
+    expect(cellToJson(0.4, 'hh:mm:ss')).toBe('09:36:00');
+    expect(cellToJson(1 / 86_400 / 4 * 5, 'mm:ss.000')).toBe('00:00:01.250');
+    expect(cellToJson(0, 'hh:mm')).toBe('00:00:00');
+    expect(cellToJson(1.5104166666, '[h]:mm')).toBe('36:15:00');
+    expect(cellToJson(0.5, '[h]:mm:ss')).toBe('12:00:00');
+    expect(cellToJson({ formula: 'B2-A2', result: 0.0625 }, 'h:mm')).toBe('01:30:00');
+    // A date and time shown as its time only keeps the date; a date format is a date.
+    expect(cellToJson(45352.5, 'hh:mm')).toBe('2024-03-01T12:00:00.000Z');
+    expect(cellToJson(45352.5, 'yyyy-mm-dd hh:mm')).toBe('2024-03-01T12:00:00.000Z');
+    expect(cellToJson(0.5, 'dd/mm/yyyy')).toBe('1899-12-30T12:00:00.000Z');
+    expect(cellToJson(0.5, '0.00')).toBe(0.5);
+  });
+
   it('isDateFormat tells date formats from number formats', () => {
-    for (const f of ['yyyy-mm-dd', 'dd/mm/yyyy', 'm/d/yy h:mm', 'mmm-yy', 'hh:mm:ss', '[$-409]d-mmm-yy']) expect(isDateFormat(f), f).toBe(true);
+    for (const f of ['yyyy-mm-dd', 'dd/mm/yyyy', 'm/d/yy h:mm', 'mmm-yy', 'hh:mm:ss', '[$-409]d-mmm-yy', '[h]', '[mm]']) expect(isDateFormat(f), f).toBe(true);
     for (const f of ['General', '0.00', '#,##0', '0%', '"days" 0', '[Red]0.00', '0.00E+00']) expect(isDateFormat(f), f).toBe(false);
   });
 

@@ -4,7 +4,8 @@ import type { Json } from '../../sdk/types.ts';
  * Turns what a spreadsheet cell holds into plain JSON, the way the operator sees the cell:
  * text stays text, numbers stay numbers, booleans stay booleans, rich text becomes its plain
  * text, a hyperlink its text, a formula its last computed result, an error its code (#N/A),
- * a date an ISO 8601 text ("2024-03-01" at midnight, "2024-03-01T13:05:00.000Z" otherwise) — but
+ * a date an ISO 8601 text ("2024-03-01" at midnight, "2024-03-01T13:05:00.000Z" otherwise), a time
+ * with no date its time ("09:30:00", a duration "36:15:00") — but
  * Excel's 1900-02-29, a day that never was, stays the number it is stored as (60).
  * An empty cell becomes "" (like an empty CSV value).
  *
@@ -17,6 +18,10 @@ export function cellToJson(value: unknown, numFmt?: string, date1904 = false): J
   if (typeof value === 'number') {
     if (!Number.isFinite(value)) return '';
     if (!numFmt || !isDateFormat(numFmt)) return value;
+    // A time with no date, as the cell shows it: 09:30:00 (not 1899-12-30T09:30:00.000Z); a
+    // duration in an elapsed format ([h]:mm) as its hours, minutes and seconds, 36:15:00.
+    const time = timeOf(value, numFmt);
+    if (time !== null) return time;
     // Excel's 1900-02-29 (serial 60) is no day: the number as stored, not a day next to it.
     const date = excelSerialToDate(value, date1904);
     return date ? dateToIso(date) : value;
@@ -68,8 +73,40 @@ export function excelSerialToDate(serial: number, date1904 = false): Date | null
   return daysToDate(serial >= 1 && serial < 60 ? serial + 1 : serial);
 }
 
+/** A number format without its colours, conditions and locales ([…]), quoted text and escaped characters. */
+function bareFormat(numFmt: string): string {
+  return numFmt.replace(/\[[^\]]*]/g, '').replace(/"[^"]*"/g, '').replace(/\\./g, '');
+}
+
 /** True when a number format shows a date or a time (d, m, y, h, s outside quotes and [brackets]). */
 export function isDateFormat(numFmt: string): boolean {
-  const bare = numFmt.replace(/\[[^\]]*]/g, '').replace(/"[^"]*"/g, '').replace(/\\./g, '');
-  return /[dmyhs]/i.test(bare) && !/^general$/i.test(bare.trim());
+  const bare = bareFormat(numFmt);
+  return (/[dmyhs]/i.test(bare) || ELAPSED.test(numFmt)) && !/^general$/i.test(bare.trim());
+}
+
+/** An elapsed-time part of a format: [h], [mm], [ss] — hours past a day keep counting. */
+const ELAPSED = /\[(?:h+|m+|s+)\]/i;
+
+/**
+ * The time a cell shows when its format shows a time and no date (h:mm, hh:mm:ss AM/PM, mm:ss,
+ * [h]:mm): a time of day for a value under one day, a duration for an elapsed format; null for
+ * anything else (a date, or a date and time shown as its time only: the date is kept then).
+ */
+function timeOf(days: number, numFmt: string): string | null {
+  const bare = bareFormat(numFmt);
+  const elapsed = ELAPSED.test(numFmt);
+  if (/[dy]/i.test(bare) || !(elapsed || /[hs]/i.test(bare))) return null;
+  if (!elapsed && !(days >= 0 && days < 1)) return null;
+  return durationText(days * 86_400);
+}
+
+/** Seconds as "HH:MM:SS" (hours past 24 kept: "36:15:00"; milliseconds when there are: "00:00:01.250"; "-" before a negative one). */
+export function durationText(seconds: number): string {
+  const ms = Math.round(Math.abs(seconds) * 1000);
+  const h = Math.floor(ms / 3_600_000);
+  const m = Math.floor((ms % 3_600_000) / 60_000);
+  const s = Math.floor((ms % 60_000) / 1000);
+  const frac = ms % 1000;
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${seconds < 0 && ms > 0 ? '-' : ''}${two(h)}:${two(m)}:${two(s)}${frac ? `.${String(frac).padStart(3, '0')}` : ''}`;
 }

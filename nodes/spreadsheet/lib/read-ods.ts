@@ -16,7 +16,7 @@
 import { NodeError } from '../../../server/contract/node-error.ts';
 import type { Json } from '../../sdk/types.ts';
 import { BoundedZip } from './bounded-zip.ts';
-import { dateToIso, daysToDate } from './cell-value.ts';
+import { dateToIso, durationText } from './cell-value.ts';
 import { DEFAULT_SHEET_LIMITS, limitExceeded, type SheetLimits } from './limits.ts';
 import { OdsBooleans, odsBoolean } from './ods-booleans.ts';
 import { aborted, type RowSink } from './sheet-file.ts';
@@ -234,12 +234,12 @@ function isoDate(value: string | undefined): Json {
 }
 
 /**
- * `PT13H05M00S` (a time of day, or a duration) as an .xlsx time cell reads: days after 1899-12-30.
- * LibreOffice's day count has no 1900-02-29, so Excel's correction for it does not apply (PT36H is 1899-12-31).
+ * `PT13H05M00S` (a time of day, or a duration) as the cell shows it, as an .xlsx time cell reads:
+ * `13:05:00`; a duration past a day keeps its hours (`PT36H`: `36:00:00`).
  */
 function isoTime(value: string | undefined): Json {
   const m = /^(-)?P(?:(\d+)D)?T?(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?$/.exec(value ?? '');
   if (!m) return value ?? null;
   const seconds = (Number(m[2] ?? 0) * 24 + Number(m[3] ?? 0)) * 3600 + Number(m[4] ?? 0) * 60 + Number(m[5] ?? 0);
-  return dateToIso(daysToDate((m[1] ? -1 : 1) * (seconds / 86_400)));
+  return durationText((m[1] ? -1 : 1) * seconds);
 }
