@@ -7,7 +7,7 @@ describe('webhook.trigger', () => {
     const info = createRegistry().catalog().find((t) => t.type === 'webhook.trigger')!;
     expect(info).toMatchObject({ trigger: true, category: 'Triggers', credentials: [{ name: 'secret', kind: 'webhook_secret', optional: true }] });
     const props = (info.paramsSchema as { properties: Record<string, { title?: string; widget?: string }> }).properties;
-    expect(Object.keys(props)).toEqual(['name', 'active', 'verify', 'secret', 'signatureHeader', 'toleranceSeconds', 'subscribeToken', 'eventIdPath', 'maxBodyKb', 'sample']);
+    expect(Object.keys(props)).toEqual(['name', 'active', 'verify', 'secret', 'signatureHeader', 'toleranceSeconds', 'subscribeToken', 'eventIdPath', 'respond', 'respondTimeoutMs', 'maxBodyKb', 'sample']);
     expect(props.secret.widget).toBe('credential');
     expect(info.defaults).toMatchObject({ name: 'incoming', active: true, verify: 'signature', signatureHeader: 'Conveyor-Signature', toleranceSeconds: 300, eventIdPath: 'id', maxBodyKb: 1024 });
   });

@@ -69,6 +69,19 @@ export const webhookParams = z.object({
     .default('id')
     .describe('Where the sender puts the event\'s unique id in the JSON body, e.g. id or data.object.id (Slack: event_id), or header:<name> for a request header (Standard Webhooks: header:webhook-id). A request whose event id was already processed (or is being processed) is skipped, so a resent event never runs twice. Empty: no replay check.')
     .meta({ title: 'Event id field' }),
+  respond: z
+    .enum(['accepted', 'result'])
+    .default('accepted')
+    .describe('accepted: the sender gets 202 as soon as the request is stored; the flow runs after. result: the answer waits for the flow to end (at most "Wait for the result") and holds the record\'s status and output — for a form or a service that needs the answer; past the wait it is 202 as with accepted, and the run goes on.')
+    .meta({ title: 'Answer' }),
+  respondTimeoutMs: z
+    .number()
+    .int('Use a whole number of milliseconds.')
+    .min(100, 'Wait at least 100 ms.')
+    .max(120_000, 'Wait at most 2 minutes (120000 ms): senders give up sooner.')
+    .default(30_000)
+    .describe('With Answer = result: how long the answer waits for the flow to end, in milliseconds (30000 = 30 seconds). Past it the sender gets 202 and the run goes on.')
+    .meta({ title: 'Wait for the result (ms)' }),
   maxBodyKb: z
     .number()
     .int('Use a whole number of kilobytes.')

@@ -46,7 +46,20 @@ export interface HookRequest {
  */
 export type HookAnswer =
   | { status: 200 | 202; body: { id: string; runId: string; eventId: string | null; status: 'accepted' | 'duplicate'; reason?: string } }
+  | { status: 200; body: HookResult }
   | { status: 200; body: { challenge: string } };
+
+/** With Answer = result: how the request's record ended, its output (stored, masked) or its error. */
+export interface HookResult {
+  id: string;
+  runId: string;
+  eventId: string | null;
+  status: 'success' | 'failed' | 'needs_review' | 'skipped';
+  output: Json;
+  /** Why it ended so, when a step or an "End with status" said. */
+  reason?: string;
+  error?: { code: string; message: string };
+}
 
 const NOT_FOUND_HINT = 'Check the address: /hooks/<flow id>/<hook name> of a saved flow whose Webhook trigger is switched on (it is shown in the trigger\'s settings).';
 
@@ -195,13 +208,28 @@ export class HookReceiver {
       const reason = settled?.reason ?? 'This event was processed already.';
       return { status: 200, body: { id: run.id, runId: run.id, eventId, status: 'duplicate', reason } };
     }
+    const ended = this.opts.engine.waitForRun(run.id).then(
+      () => true,
+      () => false,
+    );
     if (eventId !== null) {
       this.underWay.set(key, run.id);
-      void this.opts.engine.waitForRun(run.id).catch(() => undefined).finally(() => {
+      void ended.finally(() => {
         if (this.underWay.get(key) === run.id) this.underWay.delete(key);
       });
     }
-    return { status: 202, body: { id: run.id, runId: run.id, eventId, status: 'accepted' } };
+    const accepted: HookAnswer = { status: 202, body: { id: run.id, runId: run.id, eventId, status: 'accepted' } };
+    if (target.params.respond !== 'result') return accepted;
+    // Answer = result: the answer waits for the record's end, at most the trigger's wait.
+    let timer: NodeJS.Timeout | undefined;
+    const inTime = await Promise.race([ended, new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), target.params.respondTimeoutMs)))]);
+    clearTimeout(timer);
+    const settled = inTime ? await this.opts.store.getRecord(run.id, 0) : null;
+    if (!settled || !TERMINAL_RESULT.has(settled.status)) return accepted;
+    const result: HookResult = { id: run.id, runId: run.id, eventId, status: settled.status as HookResult['status'], output: (settled.output ?? null) as Json };
+    if (settled.reason) result.reason = settled.reason;
+    if (settled.error) result.error = { code: settled.error.code, message: settled.error.message };
+    return { status: 200, body: result };
   }
 
   /** The request's proof that it comes from the sender, as the trigger's "Check requests" says. */
@@ -281,6 +309,8 @@ export class HookReceiver {
     return next;
   }
 }
+
+const TERMINAL_RESULT = new Set(['success', 'failed', 'needs_review', 'skipped']);
 
 /** The header that carried the request's proof, left out of the record: the scheme's own for slack and standard. */
 function signatureHeaderOf(params: WebhookParams): string {

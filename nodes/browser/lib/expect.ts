@@ -35,7 +35,14 @@ export async function expectAfter(
     const page = actedOn.isClosed() ? currentOf(actedOn) : actedOn;
     for (const [i, where] of [page, ...(tabs?.list() ?? [])].entries()) {
       const urlOk = urlPattern === '' || urlMatches(where.url(), urlPattern);
-      const found = selectors.length === 0 || !urlOk ? null : await matchOnce(where, selectors, 'visible', invalid);
+      let found: Awaited<ReturnType<typeof matchOnce>> = null;
+      try {
+        found = selectors.length === 0 || !urlOk ? null : await matchOnce(where, selectors, 'visible', invalid);
+      } catch (err) {
+        // A new tab that closed while it was searched (it did its job and went): the others are looked at.
+        if (i > 0 && where.isClosed()) continue;
+        throw err;
+      }
       if (!urlOk || (selectors.length > 0 && found === null)) continue;
       if (i > 0) {
         followTab(page, where);

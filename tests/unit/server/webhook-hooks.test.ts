@@ -366,6 +366,25 @@ describe('POST /hooks/<flow>/<name>', () => {
     expect(posted.status).toBe(202);
   });
 
+  it('Answer = result: the answer waits for the record and holds its output, or how it ended and why; past the wait it is 202 and the run goes on', async () => {
+    const flow = (id: string, step: Record<string, unknown>, params: Record<string, unknown> = {}): FlowDocument => {
+      const doc = paymentFlow({ verify: 'none', secret: '', respond: 'result', respondTimeoutMs: 10_000, ...params }, id);
+      return { ...doc, nodes: [doc.nodes[0], { id: 'step', position: { x: 200, y: 0 }, ...step } as FlowDocument['nodes'][number]], edges: [{ id: 'e1', source: 'hook', sourcePort: 'out', target: 'step', targetPort: 'in' }] };
+    };
+    await server.conveyor.flows.import(flow('flow_answer', { type: 'core.set-fields', params: { fields: [{ name: 'greeting', value: '"Hello " & body.data.email' }], keepOtherFields: false } }), 'replace');
+    await server.conveyor.flows.import(flow('flow_answer_review', { type: 'core.end', params: { status: 'needs_review', reason: 'Amount {{ body.data.amount }} is above the limit' } }), 'replace');
+    await server.conveyor.flows.import(flow('flow_answer_slow', { type: 'core.delay', params: { ms: 1_500 } }, { respondTimeoutMs: 200 }), 'replace');
+    const ok = await post(event('evt_answer'), {}, '/hooks/flow_answer/payments');
+    expect(ok).toEqual({ status: 200, body: { id: ok.body.id, runId: ok.body.id, eventId: 'evt_answer', status: 'success', output: { greeting: 'Hello ada@example.com' } } });
+    const review = await post(event('evt_answer_review'), {}, '/hooks/flow_answer_review/payments');
+    expect(review).toMatchObject({ status: 200, body: { status: 'needs_review', reason: 'Amount 4900 is above the limit' } });
+    const slow = await post(event('evt_answer_slow'), {}, '/hooks/flow_answer_slow/payments');
+    expect(slow).toMatchObject({ status: 202, body: { status: 'accepted', eventId: 'evt_answer_slow' } });
+    expect((await server.conveyor.engine.waitForRun(slow.body.id)).counts.success).toBe(1);
+    // A resend of an answered event is a duplicate, as with accepted.
+    expect((await post(event('evt_answer'), {}, '/hooks/flow_answer/payments')).body.status).toBe('duplicate');
+  });
+
   it('"standard": Standard Webhooks (whsec_ secret, webhook-id as the event id with header:webhook-id) run once; a forged one is refused', async () => {
     const key = Buffer.from('standard-webhooks-key-0123456789');
     const whsec = `whsec_${key.toString('base64')}`;
