@@ -42,7 +42,8 @@ export interface HookRequest {
 
 /**
  * What the sender gets: 202 accepted (stored, will run), 200 duplicate (the event was seen: skipped),
- * or 200 with Slack's challenge (the URL check Slack sends when the address is set: nothing runs).
+ * 200 with the record's end (Answer = result, when it ended within the trigger's wait), or 200 with
+ * Slack's challenge (the URL check Slack sends when the address is set: nothing runs).
  */
 export type HookAnswer =
   | { status: 200 | 202; body: { id: string; runId: string; eventId: string | null; status: 'accepted' | 'duplicate'; reason?: string } }
