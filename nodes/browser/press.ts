@@ -6,6 +6,7 @@ import { locate, optionalSelectorsParam } from './lib/selectors.ts';
 import { timeoutParam, urlPatternParam } from './lib/params.ts';
 import { actThenExpect } from './lib/expect.ts';
 import { notUsable } from './lib/action.ts';
+import { remaining } from './lib/session.ts';
 
 /**
  * Presses a key as a person at the keyboard does: Enter in a search box that has no button,
@@ -49,7 +50,7 @@ export const browserPress = defineBrowserStep({
       const where = target ? JSON.stringify(target.selector) : 'the focused element';
       try {
         for (let i = 0; i < p.times; i++) {
-          if (target) await target.locator.press(p.key, { timeout: Math.max(1, target.deadline - Date.now()) });
+          if (target) await target.locator.press(p.key, { timeout: remaining(target.deadline) });
           else await page.keyboard.press(p.key);
         }
       } catch (err) {

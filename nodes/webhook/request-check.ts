@@ -1,5 +1,5 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import type { SignatureProblem } from './signature.ts';
+import { expiredProblem, type SignatureProblem } from './signature.ts';
 
 /**
  * The other ways a hook checks who sent a request, beside Conveyor's own signature (signature.ts),
@@ -86,6 +86,15 @@ export function verifyBodyHmac(opts: { secret: string; body: Uint8Array; header:
   return null;
 }
 
+/**
+ * Whether two texts are the same, in a time that tells nothing of either: both are hashed first, so
+ * the comparison takes as long whatever their lengths and however much of a guess is right.
+ */
+export function sameText(a: string, b: string): boolean {
+  const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
+  return timingSafeEqual(digest(a), digest(b));
+}
+
 /** Why a secret header was refused. */
 export type TokenProblem = { code: 'E_HOOK_TOKEN_MISSING' | 'E_HOOK_TOKEN_INVALID'; message: string; hint: string };
 
@@ -101,11 +110,8 @@ export function verifyToken(opts: { secret: string; header: string | undefined |
     };
   }
   const bearer = /^bearer\s+(.+)$/i.exec(value);
-  // Hashed first: the comparison takes the same time whatever the lengths, and whatever matches.
-  const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
-  const want = digest(opts.secret);
-  let match = timingSafeEqual(want, digest(value));
-  if (bearer && timingSafeEqual(want, digest(bearer[1].trim()))) match = true;
+  let match = sameText(opts.secret, value);
+  if (bearer && sameText(opts.secret, bearer[1].trim())) match = true;
   if (!match) {
     return {
       code: 'E_HOOK_TOKEN_INVALID',
@@ -177,14 +183,8 @@ export function verifyTimed(opts: {
     };
   }
   const now = opts.now ?? Math.floor(Date.now() / 1000);
-  const skew = now - Number(time);
-  if (Math.abs(skew) > opts.toleranceSeconds) {
-    return {
-      code: 'E_HOOK_SIGNATURE_EXPIRED',
-      message: `The request was signed ${skew >= 0 ? `${skew} s ago` : `${-skew} s in the future`}, outside the ${opts.toleranceSeconds} s window this hook accepts.`,
-      hint: 'A request replayed later is refused on purpose. If the sender is genuine, check both clocks (NTP), or widen the tolerance in the Webhook trigger.',
-    };
-  }
+  const expired = expiredProblem(now - Number(time), opts.toleranceSeconds);
+  if (expired) return expired;
   const mac = createHmac('sha256', keyOf(opts.scheme, opts.secret));
   mac.update(opts.scheme === 'slack' ? `v0:${time}:` : `${id}.${time}.`, 'utf8');
   mac.update(opts.body);

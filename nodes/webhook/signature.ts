@@ -86,14 +86,8 @@ export function verifySignature(opts: VerifyOptions): SignatureProblem | null {
   if ('code' in parsed) return parsed;
   const tolerance = opts.toleranceSeconds ?? DEFAULT_TOLERANCE_SECONDS;
   const now = opts.now ?? Math.floor(Date.now() / 1000);
-  const skew = now - parsed.timestamp;
-  if (Math.abs(skew) > tolerance) {
-    return {
-      code: 'E_HOOK_SIGNATURE_EXPIRED',
-      message: `The request was signed ${describeSkew(skew)}, outside the ${tolerance} s window this hook accepts.`,
-      hint: 'A request replayed later is refused on purpose. If the sender is genuine, check both clocks (NTP), or widen the tolerance in the Webhook trigger.',
-    };
-  }
+  const expired = expiredProblem(now - parsed.timestamp, tolerance);
+  if (expired) return expired;
   const expected = Buffer.from(computeSignature(opts.secret, parsed.timestamp, opts.body), 'hex');
   let match = false;
   for (const candidate of parsed.signatures) {
@@ -110,6 +104,15 @@ export function verifySignature(opts: VerifyOptions): SignatureProblem | null {
   return null;
 }
 
-function describeSkew(skew: number): string {
-  return skew >= 0 ? `${skew} s ago` : `${-skew} s in the future`;
+/**
+ * A signed time further than `tolerance` seconds from now (`skew`: now − signed time): refused as a
+ * replay, or a clock that is off. Shared by every scheme that signs a time (request-check.ts too).
+ */
+export function expiredProblem(skew: number, tolerance: number): SignatureProblem | null {
+  if (Math.abs(skew) <= tolerance) return null;
+  return {
+    code: 'E_HOOK_SIGNATURE_EXPIRED',
+    message: `The request was signed ${skew >= 0 ? `${skew} s ago` : `${-skew} s in the future`}, outside the ${tolerance} s window this hook accepts.`,
+    hint: 'A request replayed later is refused on purpose. If the sender is genuine, check both clocks (NTP), or widen the tolerance in the Webhook trigger.',
+  };
 }

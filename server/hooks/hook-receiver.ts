@@ -1,10 +1,9 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Json } from '../../nodes/sdk/types.ts';
 import { NodeError } from '../contract/node-error.ts';
 import { WEBHOOK_TRIGGER, webhookParams, webhookTrigger, type WebhookParams } from '../../nodes/webhook/trigger.ts';
 import { EVENT_ID_FIELD, hookRecord } from '../../nodes/webhook/record.ts';
 import { verifySignature } from '../../nodes/webhook/signature.ts';
-import { TIMED_HEADERS, verifyBodyHmac, verifyTimed, verifyToken } from '../../nodes/webhook/request-check.ts';
+import { sameText, TIMED_HEADERS, verifyBodyHmac, verifyTimed, verifyToken } from '../../nodes/webhook/request-check.ts';
 import type { FlowDocument, FlowNode } from '../contract/flow/schema.ts';
 import type { Engine } from '../engine/engine.ts';
 import { credentialAccess, type CredentialSource } from '../engine/credentials.ts';
@@ -141,10 +140,9 @@ export class HookReceiver {
     const where = `/hooks/${target.flowId}/${target.params.name}`;
     const expected = target.params.subscribeToken;
     const text = (key: string): string => (typeof query[key] === 'string' ? (query[key] as string) : '');
-    const digest = (v: string) => createHash('sha256').update(v, 'utf8').digest();
     const mode = text('hub.mode');
     const challenge = text('hub.challenge');
-    if (!expected || mode !== 'subscribe' || !challenge || challenge.length > 1000 || !timingSafeEqual(digest(text('hub.verify_token')), digest(expected))) {
+    if (!expected || mode !== 'subscribe' || !challenge || challenge.length > 1000 || !sameText(text('hub.verify_token'), expected)) {
       const why = !expected ? 'the trigger has no subscription verify token' : mode !== 'subscribe' || !challenge ? 'not a subscription check (hub.mode=subscribe with hub.challenge)' : 'hub.verify_token is not the trigger\'s';
       this.log(`${where}: refused a subscription check from ${ip}: E_HOOK_SUBSCRIBE_REFUSED (${why}).`);
       throw new ConveyorError(
@@ -209,6 +207,10 @@ export class HookReceiver {
       const reason = settled?.reason ?? 'This event was processed already.';
       return { status: 200, body: { id: run.id, runId: run.id, eventId, status: 'duplicate', reason } };
     }
+    const accepted: HookAnswer = { status: 202, body: { id: run.id, runId: run.id, eventId, status: 'accepted' } };
+    const answer = target.params.respond === 'result';
+    // The run's end is waited for only by what needs it: the replay check, the answer.
+    if (eventId === null && !answer) return accepted;
     const ended = this.opts.engine.waitForRun(run.id).then(
       () => true,
       () => false,
@@ -219,8 +221,7 @@ export class HookReceiver {
         if (this.underWay.get(key) === run.id) this.underWay.delete(key);
       });
     }
-    const accepted: HookAnswer = { status: 202, body: { id: run.id, runId: run.id, eventId, status: 'accepted' } };
-    if (target.params.respond !== 'result') return accepted;
+    if (!answer) return accepted;
     // Answer = result: the answer waits for the record's end, at most the trigger's wait.
     let timer: NodeJS.Timeout | undefined;
     const inTime = await Promise.race([ended, new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), target.params.respondTimeoutMs)))]);

@@ -45,7 +45,8 @@ const GROUPS_OPEN = /^$|[\s(\[{"'“‘«„*:：>]$/;
 const GROUPS_CLOSE = /^$|^[\s)\]}"'”’»*.,;:!?<。，]/;
 const SPACES = /^[ \u00a0\u2009\u202f]$/;
 const HYPHENS = /^[\-\u2010\u2011\u2013]$/;
-const YEAR = /^(?:19|20)[0-9]{2}$/;
+/** Digits that read as a year of these centuries (a year range, a year on its own). */
+export const YEAR = /^(?:19|20)[0-9]{2}$/;
 /**
  * Words that label a number as another one than a code, right before it on its line (with "number",
  * "No.", "#" or a colon between): order, invoice, account, customer, ticket, reference, booking, tracking,

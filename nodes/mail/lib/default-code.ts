@@ -22,7 +22,7 @@
  * groups (123 456) counts only where the code is named (1, 2) — in 3 it could as well be a reference
  * — and a number labelled as another one (Order 123-456, Bestellnummer 10023) is never named.
  */
-import { codeNumbers, type CodeNumber } from './code-numbers.ts';
+import { codeNumbers, YEAR, type CodeNumber } from './code-numbers.ts';
 import { codeWords, type Span } from './code-words.ts';
 
 /** Characters, with each run of white space counted as one, between a code word and its number. */
@@ -42,11 +42,10 @@ export function defaultCode(text: string, subject = ''): string | null {
 function namedBySubject(text: string, subject: string, inSubject: CodeNumber[], inText: CodeNumber[]): string | null {
   if (inSubject.length > 0 || codeWords(subject).length === 0) return null;
   const numbers = inText.filter((n) => !n.labelled);
-  const notYear = numbers.filter((n) => !YEARISH.test(n.code));
+  const notYear = numbers.filter((n) => !YEAR.test(n.code));
   return (notYear.find((n) => standsAlone(text, n.start, n.end)) ?? notYear[0] ?? numbers[0])?.code ?? null;
 }
 
-const YEARISH = /^(?:19|20)[0-9]{2}$/;
 const WORD_OR_NUMBER = /[\p{L}\p{N}]/u;
 const BREAK_CHAR = /[\n\r\u2028\u2029]/;
 
@@ -65,7 +64,7 @@ function standsAlone(text: string, start: number, end: number): boolean {
 function unnamedCode(text: string, inText: CodeNumber[], inSubject: CodeNumber[]): string | null {
   const body = inText.filter((n) => !n.grouped);
   const head = inSubject.filter((n) => !n.grouped);
-  const notYear = (n: CodeNumber) => !YEARISH.test(n.code);
+  const notYear = (n: CodeNumber) => !YEAR.test(n.code);
   const subjectCodes = new Set(head.map((n) => n.code));
   const found =
     body.find((n) => subjectCodes.has(n.code)) ??

@@ -22,7 +22,7 @@ const require = createRequire(import.meta.url);
  * module is loaded with the mail step at every start; the package's tables cost 13–15 ms to load).
  */
 let decoder: ((html: string) => string) | null = null;
-const decodeHTML = (html: string): string => (decoder ??= (require('entities') as typeof import('entities')).decodeHTML)(html);
+export const decodeHTML = (html: string): string => (decoder ??= (require('entities') as typeof import('entities')).decodeHTML)(html);
 
 const HIDDEN = /<!--[\s\S]*?(?:-->|$)|<head\b[\s\S]*?(?:<\/head\s*>|$)|<(script|style|title|template|noscript)\b[\s\S]*?(?:<\/\1\s*>|$)/gi;
 

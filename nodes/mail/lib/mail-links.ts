@@ -1,5 +1,4 @@
-import { createRequire } from 'node:module';
-import { htmlToText } from './html-text.ts';
+import { decodeHTML, htmlToText } from './html-text.ts';
 
 /**
  * The link a mail asks its reader to follow to confirm an address, sign in or reset a password
@@ -13,10 +12,6 @@ import { htmlToText } from './html-text.ts';
  * only one left; else none (a newsletter with many links names no confirmation: the step says so
  * and lists what it saw, rather than follow a guess).
  */
-
-const require = createRequire(import.meta.url);
-let decoder: ((html: string) => string) | null = null;
-const decodeHTML = (html: string): string => (decoder ??= (require('entities') as typeof import('entities')).decodeHTML)(html);
 
 export interface MailLink {
   url: string;
