@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { verifyBodyHmac, verifyTimed, verifyToken } from './request-check.ts';
+import { verifyBasic, verifyBodyHmac, verifyTimed, verifyToken } from './request-check.ts';
 
 const SECRET = 'whsec_request_check_0123';
 const BODY = Buffer.from('{"id":"evt_1","amount":4900}', 'utf8');
@@ -46,6 +46,34 @@ describe('verifyToken: the secret itself in a header', () => {
     expect(token('')?.code).toBe('E_HOOK_TOKEN_MISSING');
     expect(token(undefined)?.code).toBe('E_HOOK_TOKEN_MISSING');
     expect(JSON.stringify(token('guess'))).not.toContain(SECRET);
+  });
+});
+
+describe('verifyBasic: a name and password sent as HTTP Basic authentication (an address with name:password@ in it)', () => {
+  const basic = (secret: string, pair: string | null, scheme = 'Basic') => verifyBasic({ secret, header: pair === null ? undefined : `${scheme} ${Buffer.from(pair, 'utf8').toString('base64')}` });
+  it('a secret "name:password" takes that name and that password, a password with colons and non-ASCII letters included', () => {
+    expect(basic('twilio:s3cr3t', 'twilio:s3cr3t')).toBeNull();
+    expect(basic('twilio:s3cr3t', 'twilio:s3cr3t', 'basic')).toBeNull();
+    expect(basic('hooks:pa:ss:wörd', 'hooks:pa:ss:wörd')).toBeNull();
+    expect(basic('twilio:s3cr3t', 'twilio:s3cr3tx')?.code).toBe('E_HOOK_AUTH_INVALID');
+    expect(basic('twilio:s3cr3t', 'twilio2:s3cr3t')?.code).toBe('E_HOOK_AUTH_INVALID');
+    expect(basic('twilio:s3cr3t', 's3cr3t')?.code).toBe('E_HOOK_AUTH_INVALID');
+    expect(basic('twilio:s3cr3t', ':s3cr3t')?.code).toBe('E_HOOK_AUTH_INVALID');
+  });
+
+  it('a secret without a colon is the password, with any name; nothing else passes', () => {
+    expect(basic('s3cr3t', 'anyone:s3cr3t')).toBeNull();
+    expect(basic('s3cr3t', ':s3cr3t')).toBeNull();
+    expect(basic('s3cr3t', 's3cr3t')?.code).toBe('E_HOOK_AUTH_INVALID');
+    expect(basic('s3cr3t', 'anyone:s3cr3')?.code).toBe('E_HOOK_AUTH_INVALID');
+  });
+
+  it('no Authorization, another scheme or not base64 is "missing"; no answer names the secret', () => {
+    expect(basic('twilio:s3cr3t', null)?.code).toBe('E_HOOK_AUTH_MISSING');
+    expect(basic('twilio:s3cr3t', 'twilio:s3cr3t', 'Bearer')?.code).toBe('E_HOOK_AUTH_MISSING');
+    expect(verifyBasic({ secret: 'twilio:s3cr3t', header: 'Basic ***' })?.code).toBe('E_HOOK_AUTH_MISSING');
+    expect(verifyBasic({ secret: 'twilio:s3cr3t', header: 'twilio:s3cr3t' })?.code).toBe('E_HOOK_AUTH_MISSING');
+    expect(JSON.stringify([basic('twilio:s3cr3t', 'twilio:guess'), basic('twilio:s3cr3t', null)])).not.toContain('s3cr3t');
   });
 });
 

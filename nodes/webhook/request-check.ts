@@ -16,7 +16,9 @@ import { expiredProblem, type SignatureProblem } from './signature.ts';
  *   setting, `Authorization: Bearer <secret>`). Anyone who sees one request can send others: use it
  *   only over https, and prefer `hmac` or `signature` where the sender offers them.
  *
- * Both compare in constant time (every candidate in full), and refuse before anything is parsed or stored.
+ * - `basic`: HTTP Basic authentication (`verifyBasic`, below).
+ *
+ * All compare in constant time (every candidate in full), and refuse before anything is parsed or stored.
  */
 
 /** The hashes a body HMAC may use, by their digest's length in bytes. */
@@ -117,6 +119,45 @@ export function verifyToken(opts: { secret: string; header: string | undefined |
       code: 'E_HOOK_TOKEN_INVALID',
       message: `The ${headerName} header does not hold this hook's secret.`,
       hint: 'Check that the sender and the Webhook trigger use the same secret (the sender sends it as it is, or as "Bearer <secret>").',
+    };
+  }
+  return null;
+}
+
+/** Why an HTTP Basic authentication was refused. */
+export type BasicProblem = { code: 'E_HOOK_AUTH_MISSING' | 'E_HOOK_AUTH_INVALID'; message: string; hint: string };
+
+/** What a 401 of `basic` asks for: senders that sign in only when asked (Twilio) send the name and password once they read it. */
+export const BASIC_CHALLENGE = 'Basic realm="Conveyor hook", charset="UTF-8"';
+
+/**
+ * HTTP Basic authentication (`Authorization: Basic <base64 of name:password>`): what senders do with
+ * a name and password written in the hook's address (`https://name:password@host/hooks/…` — Twilio,
+ * SendGrid's and Postmark's event webhooks, Mailgun routes). The secret is `name:password`, both
+ * checked; a secret without a colon is the password, with any name. Compared in constant time. Like
+ * `token`, anyone who sees one request can send others: https only.
+ */
+export function verifyBasic(opts: { secret: string; header: string | undefined | null }): BasicProblem | null {
+  const m = /^basic\s+([A-Za-z0-9+/=_-]+)\s*$/i.exec((opts.header ?? '').trim());
+  if (!m) {
+    return {
+      code: 'E_HOOK_AUTH_MISSING',
+      message: 'The request has no "Authorization: Basic …" header, so it cannot be checked.',
+      hint: 'Give the sender the hook address with the name and password in it (https://name:password@host/hooks/…), or set its "Basic authentication" fields, with the name:password the Webhook trigger\'s secret holds.',
+    };
+  }
+  const pair = Buffer.from(m[1], 'base64').toString('utf8');
+  const colon = pair.indexOf(':');
+  const [name, password] = colon < 0 ? [pair, ''] : [pair.slice(0, colon), pair.slice(colon + 1)];
+  const at = opts.secret.indexOf(':');
+  // Both compared whatever the first gives: the time tells nothing of which part was wrong.
+  const nameOk = at < 0 ? true : sameText(opts.secret.slice(0, at), name);
+  const passwordOk = sameText(at < 0 ? opts.secret : opts.secret.slice(at + 1), password);
+  if (!(nameOk && passwordOk)) {
+    return {
+      code: 'E_HOOK_AUTH_INVALID',
+      message: 'The request\'s name and password (Authorization: Basic) are not this hook\'s.',
+      hint: 'Check that the sender uses the name:password the Webhook trigger\'s secret holds (a secret without ":" is the password, with any name).',
     };
   }
   return null;

@@ -33,17 +33,17 @@ export const webhookParams = z.object({
     .describe('On: the hook accepts requests (each one starts a run). Off: it answers 404, as if it did not exist, and nothing runs.')
     .meta({ title: 'Accept requests' }),
   verify: z
-    .enum(['signature', 'hmac', 'token', 'slack', 'standard', 'none'])
+    .enum(['signature', 'hmac', 'token', 'basic', 'slack', 'standard', 'none'])
     .default('signature')
-    .describe('How a request proves it comes from the sender; others are refused and logged, and nothing runs. signature: "t=<time>,v1=<HMAC-SHA256 of "<time>.<body>">" signed with the secret below (Conveyor\'s and Stripe\'s scheme; old requests refused too). hmac: the HMAC of the body with the secret, hex or base64, "sha256=" or not (GitHub X-Hub-Signature-256, Shopify X-Shopify-Hmac-Sha256, WooCommerce, Typeform). token: the secret itself in the header (GitLab X-Gitlab-Token, "Authorization: Bearer <secret>"; https only). slack: Slack\'s signing secret (X-Slack-Signature; the URL check Slack sends first is answered). standard: Standard Webhooks (webhook-signature; OpenAI, Resend, Clerk, Svix; the secret is whsec_…). none: anyone who knows the address can start runs — only for tests on this computer. See docs/security.md.')
+    .describe('How a request proves it comes from the sender; others are refused and logged, and nothing runs. signature: "t=<time>,v1=<HMAC-SHA256 of "<time>.<body>">" signed with the secret below (Conveyor\'s and Stripe\'s scheme; old requests refused too). hmac: the HMAC of the body with the secret, hex or base64, "sha256=" or not (GitHub X-Hub-Signature-256, Shopify X-Shopify-Hmac-Sha256, WooCommerce, Typeform). token: the secret itself in the header (GitLab X-Gitlab-Token, "Authorization: Bearer <secret>"; https only). basic: a name and password (HTTP Basic authentication; the secret is name:password) — for senders given an address with https://name:password@… in it (Twilio, SendGrid, Postmark, Mailgun; https only). slack: Slack\'s signing secret (X-Slack-Signature; the URL check Slack sends first is answered). standard: Standard Webhooks (webhook-signature; OpenAI, Resend, Clerk, Svix; the secret is whsec_…). none: anyone who knows the address can start runs — only for tests on this computer. See docs/security.md.')
     .meta({ title: 'Check requests' }),
-  secret: credentialParam(WEBHOOK_SECRET_KIND, 'The shared secret, kept encrypted in the vault (a "Webhook signing secret" credential whose scope allows webhook.trigger). The sender signs with the same secret (or sends it, with "token").', 'Signing secret'),
+  secret: credentialParam(WEBHOOK_SECRET_KIND, 'The shared secret, kept encrypted in the vault (a "Webhook signing secret" credential whose scope allows webhook.trigger). The sender signs with the same secret (or sends it, with "token"; with "basic" it is name:password).', 'Signing secret'),
   signatureHeader: z
     .string()
     .trim()
     .regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$/, 'A header name uses letters, digits and dashes only, e.g. Conveyor-Signature.')
     .default(DEFAULT_SIGNATURE_HEADER)
-    .describe('The request header the check reads: "t=<unix time>,v1=<hex signature>" with signature (Stripe-Signature for a sender using it under its own name), the body\'s HMAC with hmac (X-Hub-Signature-256 for GitHub, X-Shopify-Hmac-Sha256 for Shopify), the secret with token (X-Gitlab-Token, Authorization). slack and standard read their schemes\' own headers. It is never stored with the request.')
+    .describe('The request header the check reads: "t=<unix time>,v1=<hex signature>" with signature (Stripe-Signature for a sender using it under its own name), the body\'s HMAC with hmac (X-Hub-Signature-256 for GitHub, X-Shopify-Hmac-Sha256 for Shopify), the secret with token (X-Gitlab-Token, Authorization). basic, slack and standard read their schemes\' own headers. It is never stored with the request.')
     .meta({ title: 'Signature header' }),
   toleranceSeconds: z
     .number()

@@ -3,7 +3,7 @@ import { NodeError } from '../contract/node-error.ts';
 import { WEBHOOK_TRIGGER, webhookParams, webhookTrigger, type WebhookParams } from '../../nodes/webhook/trigger.ts';
 import { EVENT_ID_FIELD, hookRecord } from '../../nodes/webhook/record.ts';
 import { verifySignature } from '../../nodes/webhook/signature.ts';
-import { sameText, TIMED_HEADERS, verifyBodyHmac, verifyTimed, verifyToken } from '../../nodes/webhook/request-check.ts';
+import { sameText, TIMED_HEADERS, verifyBasic, verifyBodyHmac, verifyTimed, verifyToken } from '../../nodes/webhook/request-check.ts';
 import type { FlowDocument, FlowNode } from '../contract/flow/schema.ts';
 import type { Engine } from '../engine/engine.ts';
 import { credentialAccess, type CredentialSource } from '../engine/credentials.ts';
@@ -249,12 +249,14 @@ export class HookReceiver {
         ? verifyBodyHmac({ secret, body: req.body, header, headerName })
         : verify === 'token'
           ? verifyToken({ secret, header, headerName })
-          : verify === 'slack' || verify === 'standard'
-            ? verifyTimed({ scheme: verify, secret, body: req.body, header: (name) => read(name, ' '), toleranceSeconds })
-            : verifySignature({ secret, body: req.body, header, headerName, toleranceSeconds });
+          : verify === 'basic'
+            ? verifyBasic({ secret, header: read('authorization') })
+            : verify === 'slack' || verify === 'standard'
+                ? verifyTimed({ scheme: verify, secret, body: req.body, header: (name) => read(name, ' '), toleranceSeconds })
+              : verifySignature({ secret, body: req.body, header, headerName, toleranceSeconds });
     if (problem) {
       this.log(`${where}: refused a request from ${req.ip}: ${problem.code}: ${problem.message}`);
-      throw new ConveyorError(problem.code, problem.message, problem.hint, problem.code === 'E_HOOK_TOKEN_MISSING' || problem.code === 'E_HOOK_TOKEN_INVALID' ? 401 : 400);
+      throw new ConveyorError(problem.code, problem.message, problem.hint, UNAUTHORIZED.has(problem.code) ? 401 : 400);
     }
   }
 
@@ -313,6 +315,8 @@ export class HookReceiver {
 }
 
 const TERMINAL_RESULT = new Set(['success', 'failed', 'needs_review', 'skipped']);
+/** Refusals of a secret sent as it is (token, basic): 401, the others' 400. */
+const UNAUTHORIZED = new Set(['E_HOOK_TOKEN_MISSING', 'E_HOOK_TOKEN_INVALID', 'E_HOOK_AUTH_MISSING', 'E_HOOK_AUTH_INVALID']);
 
 /** The header that carried the request's proof, left out of the record: the scheme's own for slack and standard. */
 function signatureHeaderOf(params: WebhookParams): string {

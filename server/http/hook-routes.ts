@@ -1,5 +1,6 @@
 import express, { type Request } from 'express';
 import { ConveyorError } from '../errors.ts';
+import { BASIC_CHALLENGE } from '../../nodes/webhook/request-check.ts';
 import type { HookReceiver } from '../hooks/hook-receiver.ts';
 import { errorHandler } from './error-handler.ts';
 
@@ -32,6 +33,8 @@ export function hookRoutes(receiver: HookReceiver): express.Router {
       res.status(answer.status).json(answer.body);
     } catch (err) {
       if (err instanceof ConveyorError && err.status === 413) res.setHeader('Connection', 'close');
+      // Senders that send a name and password only when asked (Twilio) read this to send them.
+      if (err instanceof ConveyorError && (err.code === 'E_HOOK_AUTH_MISSING' || err.code === 'E_HOOK_AUTH_INVALID')) res.setHeader('WWW-Authenticate', BASIC_CHALLENGE);
       next(err);
     }
   });

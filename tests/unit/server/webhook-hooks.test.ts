@@ -325,6 +325,29 @@ describe('POST /hooks/<flow>/<name>', () => {
     expect(warnings.join('\n')).not.toContain(SECRET);
   });
 
+  it('"basic": the name and password of an address with name:password@ in it runs; a request without them is asked for them (401 with WWW-Authenticate, as Twilio expects), a wrong one refused', async () => {
+    await server.conveyor.vault.create({ name: 'basic-secret', kind: 'webhook_secret', fields: {}, secrets: { secret: 'twilio:Pa55-w0rd:x' }, scope: { nodeTypes: ['webhook.trigger'] } });
+    await server.conveyor.flows.import(paymentFlow({ verify: 'basic', secret: 'basic-secret' }, 'flow_basic'), 'replace');
+    const auth = (pair: string) => ({ authorization: `Basic ${Buffer.from(pair).toString('base64')}` });
+    const before = (await server.conveyor.store.listRuns({ flowId: 'flow_basic', limit: 10 })).length;
+    // Twilio's first try carries no credentials: it sends them once told how (WWW-Authenticate).
+    const asked = await fetch(`${server.url}/hooks/flow_basic/payments`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: event('evt_basic') });
+    expect([asked.status, ((await asked.json()) as { error: { code: string } }).error.code]).toEqual([401, 'E_HOOK_AUTH_MISSING']);
+    expect(asked.headers.get('www-authenticate')).toMatch(/^Basic realm="[^"]+"/);
+    const wrong = await post(event('evt_basic'), auth('twilio:Pa55-w0rd'), '/hooks/flow_basic/payments');
+    expect([wrong.status, wrong.body.error.code]).toEqual([401, 'E_HOOK_AUTH_INVALID']);
+    expect((await server.conveyor.store.listRuns({ flowId: 'flow_basic', limit: 10 })).length).toBe(before);
+
+    const ok = await post(event('evt_basic'), auth('twilio:Pa55-w0rd:x'), '/hooks/flow_basic/payments');
+    expect(ok.status).toBe(202);
+    const summary = await server.conveyor.engine.waitForRun(ok.body.id as string);
+    expect(summary).toMatchObject({ status: 'completed', counts: { success: 1 } });
+    const record = JSON.stringify(await server.conveyor.store.getRecord(ok.body.id as string, 0));
+    expect(record).toContain('evt_basic');
+    expect(record).not.toContain(Buffer.from('twilio:Pa55-w0rd:x').toString('base64'));
+    expect(warnings.join('\n')).not.toContain('Pa55-w0rd');
+  });
+
   it('"slack": Slack\'s URL check is answered with its challenge and runs nothing; a signed event runs once by its event_id', async () => {
     await server.conveyor.flows.import(paymentFlow({ verify: 'slack', eventIdPath: 'event_id' }, 'flow_slack'), 'replace');
     const slackSigned = (body: string, secret = SECRET) => {
