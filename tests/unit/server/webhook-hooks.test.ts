@@ -376,7 +376,8 @@ describe('POST /hooks/<flow>/<name>', () => {
     await server.conveyor.flows.import(paymentFlow({ verify: 'hmac', signatureHeader: 'X-Hub-Signature-256' }, 'flow_meta_off'), 'replace');
     const check = (flow: string, token: string) => fetch(`${server.url}/hooks/${flow}/payments?hub.mode=subscribe&hub.challenge=1158201444&hub.verify_token=${token}`);
     const ok = await check('flow_meta', 'meta-verify-7731');
-    expect([ok.status, ok.headers.get('content-type'), await ok.text()]).toEqual([200, 'text/plain; charset=utf-8', '1158201444']);
+    // The challenge is the caller's text echoed: plain text a browser must not sniff into a page.
+    expect([ok.status, ok.headers.get('content-type'), ok.headers.get('x-content-type-options'), await ok.text()]).toEqual([200, 'text/plain; charset=utf-8', 'nosniff', '1158201444']);
     for (const [flow, token] of [['flow_meta', 'meta-verify-7732'], ['flow_meta_off', 'meta-verify-7731'], ['flow_meta_off', '']]) {
       const refused = await check(flow, token);
       expect([refused.status, ((await refused.json()) as { error: { code: string } }).error.code], `${flow} ${token}`).toEqual([403, 'E_HOOK_SUBSCRIBE_REFUSED']);
