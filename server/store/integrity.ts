@@ -7,7 +7,8 @@
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { ConveyorError } from '../errors.ts';
-import { FRAME_HEADER_BYTES, MAX_PAYLOAD_BYTES, PACKED_FRAME, frameCrc, listJournalFiles, readFrameAt } from './journal.ts';
+import { FRAME_HEADER_BYTES, MAX_PAYLOAD_BYTES, PACKED_FRAME, frameCrc, journalFileName, listJournalFiles, readFrameAt } from './journal.ts';
+import { META_JOURNAL_KEPT, META_LAST_SEQ } from './schema.sql.ts';
 import { peekSnapshot, SNAPSHOT_FILE, type SnapshotCheck } from './snapshot.ts';
 
 export interface OffsetFrame {
@@ -272,6 +273,30 @@ export interface StoreDamage {
   loss: LossSummary | null;
   /** Said instead of the loss line when set. */
   lost?: string;
+  /** The file is not there at all: the journal that continued the snapshot (`missingJournal`). */
+  missing?: boolean;
+}
+
+/**
+ * The journal file continuing a snapshot (holding entry `snapshotSeq + 1` on) is gone: what was
+ * written after the snapshot cannot be told, so it is named as lost from there on.
+ */
+export function missingJournal(dir: string, snapshotSeq: number): StoreDamage {
+  const file = path.join(dir, journalFileName(snapshotSeq + 1));
+  return {
+    file,
+    offset: 0,
+    reason: `no journal file continues the snapshot ${SNAPSHOT_FILE} (entries up to ${snapshotSeq}): ${path.basename(file)}, or the journal file holding entry ${snapshotSeq + 1}, was deleted or moved`,
+    loss: null,
+    lost: `Opening it would serve the store as it was at the snapshot: whatever was written after entry ${snapshotSeq} would be lost.`,
+    missing: true,
+  };
+}
+
+/** Whether the last journal file of a directory continues its snapshot (see META_JOURNAL_KEPT). */
+function continuesSnapshot(files: JournalFileScan[], snapshotSeq: number, lastSeq: number): boolean {
+  const last = files.at(-1);
+  return last !== undefined && ((last.frames.at(-1)?.seq ?? 0) > snapshotSeq || last.startSeq === lastSeq + 1);
 }
 
 /** The data folder a store directory belongs to (the store lives in DATA_DIR/store). */
@@ -307,14 +332,19 @@ export interface StoreInspection {
 
 /** The snapshot's last entry: from the checked header, or read from a legacy SQLite file. */
 async function legacySnapshotSeq(bytes: Uint8Array): Promise<number> {
+  return Number((await snapshotMeta(bytes, META_LAST_SEQ)) ?? 0);
+}
+
+/** A value of a snapshot's `meta` table (null when it has none or cannot be read). */
+async function snapshotMeta(bytes: Uint8Array, key: string): Promise<string | null> {
   const { loadSqlJs } = await import('./sqljs.ts');
   const SQL = await loadSqlJs();
   const db = new SQL.Database(bytes);
   try {
-    const row = db.exec("SELECT value FROM meta WHERE key = 'last_seq'")[0]?.values[0];
-    return Number(row?.[0] ?? 0);
+    const row = db.exec('SELECT value FROM meta WHERE key = ?', [key])[0]?.values[0];
+    return row ? String(row[0]) : null;
   } catch {
-    return 0;
+    return null;
   } finally {
     db.close();
   }
@@ -380,6 +410,9 @@ export async function inspectStore(dir: string, opts: { snapshot?: SnapshotCheck
   }
   // Loss past journal damage counts the later files too (scanned after the damage was found).
   if (damage?.loss) damage.loss = lossAfter(files, damage.file);
+  if (!damage && snap?.state === 'ok' && !continuesSnapshot(files, snapshotSeq, lastSeq) && (await snapshotMeta(snap.bytes, META_JOURNAL_KEPT)) === '1') {
+    damage = missingJournal(dir, snapshotSeq);
+  }
   return { dir, snapshot, covered, files, damage, lastSeq };
 }
 

@@ -244,6 +244,10 @@ export async function repairStore(dataDir: string, opts: { now?: Date } = {}): P
         await moveAside(d.file);
         await fsp.rm(path.join(storeDir, SNAPSHOT_TMP_FILE), { force: true });
         notes.push(`The snapshot ${SNAPSHOT_FILE} was damaged (${d.reason}): everything it held is lost${result.snapshotRuns?.length ? ` (runs ${result.snapshotRuns.join(', ')})` : ''}.`);
+      } else if (d.missing) {
+        // Nothing to move aside: the store goes on from its snapshot, in a new empty journal.
+        await fsp.writeFile(d.file, '', { flag: 'wx' });
+        notes.push(`${d.reason[0].toUpperCase()}${d.reason.slice(1)}. What was written after the snapshot is lost; the store goes on from it.`);
       } else {
         const files = await listJournalFiles(storeDir);
         const at = files.findIndex((f) => f.path === d.file);

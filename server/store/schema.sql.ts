@@ -249,3 +249,10 @@ CREATE INDEX IF NOT EXISTS records_by_key ON records (key) WHERE key IS NOT NULL
 /** Key in `meta` of the last journal sequence number the database contains. */
 export const META_LAST_SEQ = 'last_seq';
 export const META_SCHEMA_VERSION = 'schema_version';
+/**
+ * Key in `meta` set ('1') by every snapshot written since a journal file always continues one (the
+ * empty one a close leaves included): with it, a snapshot that no journal file continues lost that file
+ * (deleted, moved), and opening would serve the store as it was at the snapshot without a word.
+ * Snapshots written before have no such row and are not held to it.
+ */
+export const META_JOURNAL_KEPT = 'journal_kept';

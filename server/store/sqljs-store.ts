@@ -23,7 +23,7 @@ import type {
   Store,
 } from './types.ts';
 import { GroupCommitJournal, JournalFile } from './journal.ts';
-import { replayJournal, storeDamagedError } from './integrity.ts';
+import { missingJournal, replayJournal, storeDamagedError } from './integrity.ts';
 import { ConveyorError } from '../errors.ts';
 import type { StoreWriteFailure } from './write-failure.ts';
 import {
@@ -41,7 +41,7 @@ import {
   runsWrittenBy,
   type Op,
 } from './ops.ts';
-import { ADDED_COLUMNS, META_LAST_SEQ, META_SCHEMA_VERSION, PRAGMAS, SCHEMA, SCHEMA_INDEXES, SCHEMA_VERSION } from './schema.sql.ts';
+import { ADDED_COLUMNS, META_JOURNAL_KEPT, META_LAST_SEQ, META_SCHEMA_VERSION, PRAGMAS, SCHEMA, SCHEMA_INDEXES, SCHEMA_VERSION } from './schema.sql.ts';
 import { readSnapshotChecked, SNAPSHOT_FILE, writeSnapshot } from './snapshot.ts';
 import { Sql } from './sql.ts';
 import * as retention from './retention.ts';
@@ -263,6 +263,10 @@ export class SqlJsStore extends SqlJsReads implements Store {
     // Everything in these is in the snapshot already (a crash came before their removal).
     for (const p of plan.covered) await fsp.rm(p, { force: true });
 
+    // A snapshot that says a journal follows it, and none does: the file was deleted or moved.
+    if (kept.length === 0 && snapshot.present && sql.one('SELECT value FROM meta WHERE key = ?', [META_JOURNAL_KEPT])?.[0] === '1') {
+      throw storeDamagedError(dir, missingJournal(dir, snapshotSeq));
+    }
     let file: JournalFile;
     const last = kept.pop();
     if (last) {
@@ -452,16 +456,18 @@ export class SqlJsStore extends SqlJsReads implements Store {
         const bytes = this.exportSnapshot(seq);
         const size = bytes.length;
         this.options.onSnapshot?.({ phase: 'start', seq, bytes: size });
+        await file.close();
+        // An empty journal starting after the snapshot stays: a store whose snapshot went missing
+        // (deleted, moved) is then refused on open instead of starting empty, and one whose journal
+        // went missing too (META_JOURNAL_KEPT). Made before the snapshot is written: no crash leaves
+        // the new snapshot without it (before the rename, the old snapshot and journal replay).
+        const next = await JournalFile.create(this.dir, seq + 1);
+        await next.close();
         await writeSnapshot(this.dir, bytes, seq);
         this.durableSnapshotSeq = seq;
         this.legacySnapshot = false;
         this.snapshotsWritten++;
         this.options.onSnapshot?.({ phase: 'done', seq, bytes: size });
-        await file.close();
-        // An empty journal starting after the snapshot stays: a store whose snapshot went missing
-        // (deleted, moved) is then refused on open instead of starting empty.
-        const next = await JournalFile.create(this.dir, seq + 1);
-        await next.close();
         for (const p of [...this.obsoleteFiles, file.path]) if (p !== next.path) await fsp.rm(p, { force: true });
         this.obsoleteFiles = [];
         this.shelf.snapshotDurable(seq);
@@ -528,7 +534,7 @@ export class SqlJsStore extends SqlJsReads implements Store {
   private exportSnapshot(seq: number): Uint8Array {
     // What the applier held back (record updates, steps) goes into the snapshot (ops.ts).
     this.applier.flushHeld();
-    this.sql.run('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)', [META_LAST_SEQ, String(seq)]);
+    this.sql.run('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?), (?, ?)', [META_LAST_SEQ, String(seq), META_JOURNAL_KEPT, '1']);
     // The applier's batches since the last commit go into the file the export copies (sql.ts, `batch`).
     this.sql.commit();
     // Archived runs leave free pages behind; once they are an eighth of the file, the snapshot is

@@ -382,6 +382,32 @@ describe('snapshot damage', () => {
     expect(fingerprint(dir)).toEqual(before);
   });
 
+  it('the journal that continues the snapshot deleted (after a crash, or after a clean stop): refused, naming the file and from which entry on writes would be lost; nothing changed on disk', async () => {
+    const dir = tempDir();
+    await closedStore(dir);
+    // Written after the snapshot, then a crash: these entries are only in the journal.
+    const store = await openSqlJsStore(dir, { onWarning: () => undefined });
+    await store.putFlow(flowDoc('later'));
+    await store.commitStep(stepRow('r', 0, 4), stepUpdate('r', 0, 4));
+    await store.kill();
+    const [journal] = journals(dir);
+    expect(path.basename(journal)).toBe('journal-0000000000000015.log');
+    fs.rmSync(journal);
+    const before = fingerprint(dir);
+    const err = await refusal(dir);
+    expect(err.code).toBe('E_STORE_DAMAGED');
+    expect(err.message).toContain('no journal file continues the snapshot conveyor.db (entries up to 14)');
+    expect(err.message).toContain('journal-0000000000000015.log');
+    expect(err.message).toMatch(/whatever was written after entry 14 would be lost/);
+    expect(fingerprint(dir)).toEqual(before);
+
+    // After a clean stop the journal is empty, but the store cannot know it was: refused the same way.
+    const clean = tempDir();
+    await closedStore(clean);
+    fs.rmSync(journals(clean)[0]);
+    expect((await refusal(clean)).message).toContain('no journal file continues the snapshot');
+  });
+
   it('a snapshot deleted while the journal is kept (crash): a coded refusal, not a stack trace', async () => {
     const dir = tempDir();
     const store = await openSqlJsStore(dir, { snapshotThresholdBytes: 1 });

@@ -85,6 +85,35 @@ describe('conveyor store verify', () => {
   });
 });
 
+describe('conveyor store repair: the journal after the snapshot deleted', () => {
+  it('verify names it; repair goes on from the snapshot in a new empty journal, saying from which entry on writes are lost', async () => {
+    const dataDir = tempDir('conveyor-data-');
+    const storeDir = path.join(dataDir, 'store');
+    const first = await openSqlJsStore(storeDir);
+    await first.putFlow(flowDoc('f'));
+    await first.close();
+    const second = await openSqlJsStore(storeDir);
+    await second.putFlow(flowDoc('g')); // entry 2: only in the journal
+    await second.kill();
+    const [journal] = journalsOf(storeDir);
+    fs.rmSync(journal);
+
+    const before = fingerprint(storeDir);
+    const bad = await verifyStore(dataDir);
+    expect(bad.healthy).toBe(false);
+    expect(bad.lines.join('\n')).toContain('no journal file continues the snapshot conveyor.db (entries up to 1)');
+    expect(fingerprint(storeDir)).toEqual(before);
+
+    const r = await repairStore(dataDir, { now: new Date('2024-05-01T10:00:00.000Z') });
+    expect(r.changed).toBe(true);
+    expect(r.lines.join('\n')).toMatch(/No journal file continues the snapshot conveyor\.db \(entries up to 1\).*What was written after the snapshot is lost/);
+    expect((await verifyStore(dataDir)).healthy).toBe(true);
+    const store = await openSqlJsStore(storeDir);
+    expect((await store.listFlows()).map((f) => f.id)).toEqual(['f']);
+    await store.close();
+  });
+});
+
 describe('conveyor store repair', () => {
   it('keeps what is intact, moves the damaged file aside, reports exactly what was lost and marks unsafe steps in doubt', async () => {
     const { dataDir, storeDir, journal, offsets } = await populated();
