@@ -155,6 +155,9 @@ export class Vault implements CredentialSource {
       await finishRotation(dir, file);
       const keyPath = path.join(dir, KEY_FILE);
       if (await exists(keyPath)) key = await readKeyFile(keyPath);
+      // The key file is only ever written once vault.json exists (`writeKey`): a key without a vault
+      // is a vault.json deleted or moved, whose credentials an empty vault would lose without a word.
+      if (key && !(await exists(vaultPath))) throw vaultGone(vaultPath, keyPath);
     }
     checkKey(file, key, { vault: vaultPath, key: fromEnv ? KEY_ENV : path.join(dir, KEY_FILE), fromEnv, missing: `${KEY_ENV} is not set and ${path.join(dir, KEY_FILE)} does not exist`, lost: 'delete vault.json and create them again' });
     return new Vault(dir, file, key, fromEnv, opts);
@@ -340,6 +343,8 @@ export class Vault implements CredentialSource {
     // A key made here would exist on this machine only: the other studios and workers could not read what it encrypts.
     if (this.pg) throw sharedKeyNeeded('save a credential', 'restart this studio with it');
     const key = newKey();
+    // vault.json first (empty yet), so that a key file on disk always has its vault beside it (`open`).
+    if (!(await exists(path.join(this.dir, VAULT_FILE)))) await this.write(this.file);
     await writeKeyFile(path.join(this.dir, KEY_FILE), key);
     this.key = key;
     return key;
@@ -382,6 +387,15 @@ export class Vault implements CredentialSource {
 
 export function openVault(dataDir: string, opts: VaultOptions = {}): Promise<Vault> {
   return Vault.open(dataDir, opts);
+}
+
+function vaultGone(vaultPath: string, keyPath: string): ConveyorError {
+  return new ConveyorError(
+    'E_VAULT_CORRUPT',
+    `The vault ${vaultPath} is missing, though its key ${keyPath} is there: the credentials it held are gone (the file was deleted or moved). The studio did not start with an empty vault.`,
+    `Put vault.json back, or restore the data folder from a backup ("npx conveyor store restore DIR"). To start again with no credentials, move ${keyPath} away too.`,
+    500,
+  );
 }
 
 function emptyFile(): VaultFile {

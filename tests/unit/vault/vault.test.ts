@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -172,6 +172,35 @@ describe('credential vault', () => {
     }
     expect((await failure(openVault(dir, { env: { CONVEYOR_SECRET_KEY: randomBytes(32).toString('hex') } as NodeJS.ProcessEnv }))).code).toBe('E_VAULT_KEY_WRONG');
     expect((await failure(openVault(dir, NO_ENV))).code).toBe('E_VAULT_KEY_MISSING');
+  });
+
+  it('a vault.json deleted or moved while its key file stays: refused (E_VAULT_CORRUPT), not opened empty; with no key file either it starts empty', async () => {
+    const dir = tmp();
+    const vault = await openVault(dir, { ...NO_ENV, nodeTypes: types });
+    await vault.create(apiKey('Acme', 'sk-test-0123456789'));
+    const vaultFile = path.join(dir, 'vault.json');
+    const saved = readFileSync(vaultFile);
+    rmSync(vaultFile);
+    const err = await failure(openVault(dir, { ...NO_ENV, nodeTypes: types }));
+    expect(err.code).toBe('E_VAULT_CORRUPT');
+    expect(err.message).toContain(`${vaultFile} is missing`);
+    expect(err.hint).toMatch(/Put vault\.json back/);
+    expect(existsSync(vaultFile)).toBe(false);
+    writeFileSync(vaultFile, saved);
+    expect((await openVault(dir, { ...NO_ENV, nodeTypes: types })).list().map((c) => c.name)).toEqual(['Acme']);
+
+    // The first credential writes vault.json before the key file: no crash leaves a key without its
+    // vault. (The key's write made to fail, as a crash at that moment would cut it.)
+    const fresh = tmp();
+    const empty = await openVault(fresh, { ...NO_ENV, nodeTypes: types });
+    mkdirSync(path.join(fresh, 'secret.key', 'in-the-way'), { recursive: true });
+    await failure(empty.create(apiKey('Acme', 'sk-test-0123456789')));
+    expect(JSON.parse(readFileSync(path.join(fresh, 'vault.json'), 'utf8')).credentials).toEqual([]);
+    rmSync(path.join(fresh, 'secret.key'), { recursive: true });
+    expect((await openVault(fresh, { ...NO_ENV, nodeTypes: types })).list()).toEqual([]);
+    rmSync(path.join(dir, 'vault.json'));
+    rmSync(path.join(dir, 'secret.key'));
+    expect((await openVault(dir, { ...NO_ENV, nodeTypes: types })).list()).toEqual([]);
   });
 
   it('rotates the key file: everything re-encrypted, the old key no longer opens the vault', async () => {
