@@ -1,9 +1,12 @@
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { signToken, verifyToken } from '../../../server/tracking/tokens.ts';
 import { trackingKey } from '../../../server/tracking/signing-key.ts';
+import { checkedTrackingKey } from '../../../server/tracking/key-check.ts';
+import { openSqlJsStore } from '../../../server/store/sqljs-store.ts';
+import type { ConveyorError } from '../../../server/errors.ts';
 import { addOpenPixel, trackLinks } from '../../../nodes/mail/lib/tracking.ts';
 import type { TrackingAccess } from '../../../nodes/sdk/services.ts';
 
@@ -46,6 +49,40 @@ describe('tracking tokens', () => {
     await expect(trackingKey(dir, { CONVEYOR_TRACKING_SECRET: 'short' })).rejects.toMatchObject({ code: 'E_TRACKING_SECRET_WEAK' });
     writeFileSync(path.join(dir, 'tracking.key'), 'damaged');
     await expect(trackingKey(dir, {})).rejects.toMatchObject({ code: 'E_TRACKING_SECRET_DAMAGED' });
+  });
+
+  it('a key other than the one the store has seen — tracking.key deleted, replaced, another CONVEYOR_TRACKING_SECRET — is refused at start, not replaced (links already mailed would break); accepted once when told', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'conveyor-tracking-key-'));
+    const store = await openSqlJsStore(path.join(dir, 'store'));
+    try {
+      const file = path.join(dir, 'tracking.key');
+      const first = await checkedTrackingKey(dir, store, {});
+      expect(await checkedTrackingKey(dir, store, {})).toEqual(first);
+      const saved = readFileSync(file);
+
+      rmSync(file);
+      const gone = await checkedTrackingKey(dir, store, {}).catch((e: ConveyorError) => e);
+      expect(gone).toMatchObject({ code: 'E_TRACKING_SECRET_CHANGED' });
+      expect((gone as ConveyorError).message).toContain(`${file} is missing`);
+      expect((gone as ConveyorError).hint).toContain('CONVEYOR_TRACKING_SECRET_CHANGED=accept');
+      expect(existsSync(file)).toBe(false); // no new secret made
+
+      writeFileSync(file, `${'ab'.repeat(32)}\n`);
+      await expect(checkedTrackingKey(dir, store, {})).rejects.toMatchObject({ code: 'E_TRACKING_SECRET_CHANGED', message: expect.stringContaining('replaced or changed') });
+      await expect(checkedTrackingKey(dir, store, { CONVEYOR_TRACKING_SECRET: 'b'.repeat(40) })).rejects.toMatchObject({ message: expect.stringContaining('CONVEYOR_TRACKING_SECRET is not the tracking secret used before') });
+
+      writeFileSync(file, saved);
+      expect(await checkedTrackingKey(dir, store, {})).toEqual(first);
+
+      const warnings: string[] = [];
+      rmSync(file);
+      const next = await checkedTrackingKey(dir, store, { CONVEYOR_TRACKING_SECRET_CHANGED: 'accept' }, (l) => warnings.push(l));
+      expect(next.equals(first)).toBe(false);
+      expect(warnings.join()).toMatch(/links in mails sent before .* no longer work/);
+      expect(await checkedTrackingKey(dir, store, {})).toEqual(next);
+    } finally {
+      await store.close();
+    }
   });
 });
 
