@@ -1,5 +1,7 @@
 import { Router, type ErrorRequestHandler, type RequestHandler } from 'express';
+import { z } from 'zod';
 import { ConveyorError } from '../errors.ts';
+import { parseBody } from './parse.ts';
 import type { Vault } from '../vault/vault.ts';
 import { testCredential, type CredentialTestInput } from '../vault/credential-test.ts';
 
@@ -27,6 +29,21 @@ const notJson: ErrorRequestHandler = (err, _req, _res, next) => {
 export function credentialRoutes(vault: Vault, opts: CredentialRouteOptions = {}): [ErrorRequestHandler, RequestHandler] {
   return [notJson, routes(vault, opts)];
 }
+
+/**
+ * A test's body (CredentialTestBody): as loose as the form that sends it — unknown fields and
+ * non-text secrets are passed over — but a value of the wrong kind is refused (400) before anything
+ * is looked up or connected to: `scope.hosts` as text or an object crashed the test (500).
+ */
+const testBody = z.object({
+  id: z.string().optional(),
+  name: z.string().optional(),
+  kind: z.string().optional(),
+  fields: z.record(z.string(), z.unknown()).optional(),
+  secrets: z.record(z.string(), z.unknown()).optional(),
+  scope: z.looseObject({ hosts: z.array(z.string()).optional() }).optional(),
+  url: z.string().optional(),
+});
 
 function text(v: unknown): string | undefined {
   return typeof v === 'string' ? v : undefined;
@@ -63,18 +80,17 @@ function routes(vault: Vault, opts: CredentialRouteOptions): Router {
    * the page, so an edit form has them empty).
    */
   router.post('/test', async (req, res) => {
-    const body = record(req.body);
-    const id = text(body.id);
-    const stored = id ? await vault.lookup(vault.get(id).name) : null;
-    const kind = stored?.kind ?? text(body.kind) ?? '';
+    const body = parseBody(testBody, req.body);
+    const stored = body.id ? await vault.lookup(vault.get(body.id).name) : null;
+    const kind = stored?.kind ?? body.kind ?? '';
     const input: CredentialTestInput = {
       kind,
-      fields: { ...(stored?.fields ?? {}), ...record(body.fields) },
+      fields: { ...(stored?.fields ?? {}), ...(body.fields ?? {}) },
       secrets: { ...(stored?.secrets ?? {}), ...givenSecrets(body.secrets) },
-      scope: record(body.scope).hosts ? { hosts: (record(body.scope).hosts as unknown[]).map(String) } : stored?.scope,
-      url: text(body.url),
+      scope: body.scope?.hosts ? { hosts: body.scope.hosts } : stored?.scope,
+      url: body.url,
     };
-    const name = text(body.name) ?? stored?.name;
+    const name = body.name ?? stored?.name;
     res.json(await testCredential(input, { allowHosts: name && opts.allowHostsFor ? await opts.allowHostsFor(name) : [] }));
   });
 

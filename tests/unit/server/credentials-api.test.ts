@@ -76,4 +76,17 @@ describe('REST /api/credentials', () => {
     expect(broken.body.error.code).toBe('E_BODY_INVALID');
     expect(JSON.stringify(broken.body)).not.toContain(SECRET.slice(0, 8));
   });
+
+  it('refuses a connection test whose values are of the wrong kind (400 naming the field), never a 500, never echoing a secret', async () => {
+    for (const hosts of ['api.example.com', { a: 1 }, [1]]) {
+      const res = await server.api('POST', '/api/credentials/test', { kind: 'api_key', secrets: { key: SECRET }, scope: { hosts }, url: 'https://api.example.com/me' });
+      expect(res.status).toBe(400);
+      expect(res.body.error).toMatchObject({ code: 'E_BODY_INVALID', hint: expect.any(String) });
+      expect(res.body.error.problems.map((p: { path: string }) => p.path)[0]).toMatch(/^\$\.scope\.hosts/);
+      expect(JSON.stringify(res.body)).not.toContain(SECRET);
+    }
+    const url = await server.api('POST', '/api/credentials/test', { kind: 'api_key', secrets: { key: SECRET }, url: 42 });
+    expect(url.status).toBe(400);
+    expect(url.body.error.problems.map((p: { path: string }) => p.path)).toEqual(['$.url']);
+  });
 });
