@@ -293,7 +293,7 @@ export class Engine {
     const halted = this.storeHalted(runId);
     if (halted) throw haltedByStore(runId, halted, 'pause');
     if (this.opts.execute === false) return this.askWorkers(runId, 'pause', ['running'], 'pausing');
-    const run = this.activeOrThrow(runId, 'pause');
+    const run = await this.activeOrThrow(runId, 'pause');
     if (run.halt) throw notRunning(runId, run.live.status, 'pause');
     haltRun(run, 'pause');
     await this.setStatusOrKeep(run, 'pausing', null);
@@ -789,10 +789,15 @@ export class Engine {
     this.emit({ type: 'run', runId: run.row.id, status, reason });
   }
 
-  private activeOrThrow(runId: string, action: string): ActiveRun {
+  /** The executing run; one that does not execute is refused with its status, one that does not exist is not found (404). */
+  private async activeOrThrow(runId: string, action: string): Promise<ActiveRun> {
     const run = this.active.get(runId);
-    if (!run) throw new ConveyorError('E_RUN_NOT_RUNNING', `Run ${runId} is not running, so it cannot ${action}.`, 'Refresh the page to see the run\'s current status.', 409);
-    return run;
+    if (run) return run;
+    const row = this.unsaved.get(runId) ?? (await this.runOrThrow(runId));
+    // Resumed while its row was read: it executes now.
+    const resumed = this.active.get(runId);
+    if (resumed) return resumed;
+    throw notRunning(runId, row.status, action);
   }
 
   private async runOrThrow(runId: string): Promise<RunRow> {

@@ -149,7 +149,14 @@ describe('REST: runs', () => {
     const badCsv = await s.api('POST', '/api/runs', { flowId: flow.id, input: { text: '[{"n": 1}', format: 'json' } });
     expect(badCsv.status).toBe(422);
     expect(badCsv.body.error.code).toBe('E_INPUT_INVALID');
-    expect((await s.api('POST', `/api/runs/${started.body.id}/pause`)).body.error.code).toBe('E_RUN_NOT_RUNNING');
+    const finished = await s.api('POST', `/api/runs/${started.body.id}/pause`);
+    expect(finished.status).toBe(409);
+    expect(finished.body.error).toMatchObject({ code: 'E_RUN_NOT_RUNNING', message: expect.stringContaining('is completed') });
+    // A run that does not exist is not found, for each action — not "not running".
+    for (const action of ['pause', 'resume', 'stop']) {
+      const missing = await s.api('POST', `/api/runs/run_nope/${action}`);
+      expect([action, missing.status, missing.body.error.code]).toEqual([action, 404, 'E_RUN_NOT_FOUND']);
+    }
     expect((await s.api('GET', '/api/runs/run_nope/records')).status).toBe(404);
   });
 
