@@ -45,6 +45,28 @@ describe('REST: health and catalog', () => {
     expect(r3.status).toBe(413);
     expect(r3.body.error.code).toBe('E_BODY_TOO_LARGE');
   });
+
+  it('says whether a field is missing, of the wrong kind, or a query key given twice — never the value', async () => {
+    const problem = (r: { body: { error: { problems: Array<{ path: string; message: string }> } } }, path: string) => r.body.error.problems.find((p) => p.path === path)?.message;
+    const body = await s.api('POST', '/api/runs', { flowId: 5, settings: { concurrency: 'four-secret' } });
+    expect(body.status).toBe(400);
+    expect(problem(body, '$.flowId')).toBe('"flowId" must be text, not a number; fix its value.');
+    expect(problem(body, '$.settings.concurrency')).toBe('"concurrency" must be a number, not text; fix its value.');
+    expect(JSON.stringify(body.body)).not.toContain('four-secret');
+    expect(problem(await s.api('POST', '/api/runs', {}), '$.flowId')).toBe('"flowId" is missing: add it (text expected).');
+    expect(problem(await s.api('POST', '/api/runs', []), '$')).toBe('The request body must be an object, not a list; fix its value.');
+    expect(problem(await s.api('POST', '/api/review/actions', { action: 'retry', items: [{ runId: 'r', index: '0' }] }), '$.items[0].index')).toBe('"index" must be a number, not text; fix its value.');
+
+    const twice = await s.api('GET', '/api/runs?limit=1&limit=2');
+    expect(twice.status).toBe(400);
+    expect(twice.body.error).toMatchObject({ code: 'E_QUERY_INVALID', problems: [{ path: '$.limit', message: '"limit" is given 2 times: give it once.' }] });
+    expect(problem(await s.api('GET', '/api/runs?limit=ten'), '$.limit')).toBe('"limit" must be a number, not text; fix its value.');
+
+    // A flow's own checks say it the same way.
+    const flow = scoringFlow('flow_kinds');
+    const v = await s.api('POST', '/api/flows/validate', { ...flow, name: 7 });
+    expect(v.body.problems).toContainEqual({ path: '$.name', message: '"name" must be a text; fix its value.' });
+  });
 });
 
 describe('REST: flows', () => {
