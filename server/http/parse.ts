@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import { ConveyorError } from '../errors.ts';
 import { jsonPath, zodProblems, type FlowProblem } from '../contract/flow/problems.ts';
 
@@ -31,3 +31,9 @@ function repeatedKey(problem: FlowProblem, query: unknown): FlowProblem | null {
   }
   return null;
 }
+
+/**
+ * A record's number in a path (`…/records/:index`), as the studio writes it: 0, 1, 2… Number() also
+ * read "0x0", " ", "-0" and "1e0" as records (a blank or a hex number answered record 0).
+ */
+export const recordIndexParam = z.string().regex(/^(0|[1-9][0-9]{0,14})$/, { error: 'must be a record number: 0, 1, 2…' }).transform(Number);

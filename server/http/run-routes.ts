@@ -5,7 +5,7 @@ import type { FlowLibrary } from '../flow/flow-library.ts';
 import type { RecordRow, Store } from '../store/types.ts';
 import { ConveyorError } from '../errors.ts';
 import { RECORD_STATUSES } from '../contract/status.ts';
-import { parseBody, parseQuery } from './parse.ts';
+import { parseBody, parseQuery, recordIndexParam } from './parse.ts';
 import { runInputBody, toRunInput } from './upload-routes.ts';
 import { evidenceProblems } from '../store/data-files.ts';
 
@@ -67,11 +67,9 @@ export function runRoutes(engine: Engine, flows: FlowLibrary, store: Store, data
   });
 
   router.get('/:id/records/:index', async (req, res) => {
-    const index = Number(req.params.index);
-    const record = Number.isInteger(index) && index >= 0 ? await store.getRecord(req.params.id, index) : null;
-    if (!record) {
-      throw new ConveyorError('E_RECORD_NOT_FOUND', `Run ${req.params.id} has no record #${req.params.index}.`, 'Open the run\'s record list to find the record.', 404);
-    }
+    const index = recordIndexParam.safeParse(req.params.index).data;
+    const record = index === undefined ? null : await store.getRecord(req.params.id, index);
+    if (!record || index === undefined) throw recordNotFound(req.params.id, req.params.index);
     const [steps, events] = await Promise.all([store.listSteps(req.params.id, index), store.listRecordEvents(req.params.id, index)]);
     const damagedEvidence = dataDir ? await evidenceProblems(dataDir, steps.flatMap((s) => s.evidence ?? [])) : [];
     res.json({
@@ -104,6 +102,11 @@ export function runRoutes(engine: Engine, flows: FlowLibrary, store: Store, data
   });
 
   return router;
+}
+
+/** A record number the run does not have (or that is no record number). */
+export function recordNotFound(runId: string, index: string | number): ConveyorError {
+  return new ConveyorError('E_RECORD_NOT_FOUND', `Run ${runId} has no record #${index}.`, 'Open the run\'s record list to find the record.', 404);
 }
 
 async function runOrThrow(store: Store, id: string): Promise<void> {

@@ -7,7 +7,8 @@ import { recordEvents, runTrackingCounts } from '../tracking/events.ts';
 import { addressSchema } from '../tracking/suppression.ts';
 import { invalidLinkPage, unsubscribeConfirmPage, unsubscribedPage } from '../tracking/pages.ts';
 import { isWebAddress } from '../tracking/tokens.ts';
-import { parseBody, parseQuery } from './parse.ts';
+import { parseBody, parseQuery, recordIndexParam } from './parse.ts';
+import { recordNotFound } from './run-routes.ts';
 
 /** A transparent 1×1 GIF. */
 const PIXEL = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64');
@@ -63,7 +64,7 @@ export function trackingRoutes(tracking: TrackingService): Router {
   return router;
 }
 
-const runParams = z.object({ id: z.string().min(1).max(200), index: z.coerce.number().int().min(0).optional() });
+const runParams = z.object({ id: z.string().min(1).max(200), index: recordIndexParam.optional() });
 const listQuery = z.object({
   search: z.string().max(320).optional(),
   offset: z.coerce.number().int().min(0).default(0),
@@ -88,7 +89,10 @@ export function trackingApiRoutes(tracking: TrackingService, store: Store): Rout
   router.get('/tracking/runs/:id/records/:index', async (req, res) => {
     const p = parseQuery(runParams, req.params);
     await runOrThrow(p.id);
-    res.json({ events: await recordEvents(store, p.id, p.index ?? 0) });
+    const index = p.index ?? 0;
+    // A record the run does not have has no events: said so, not answered as an empty list.
+    if (!(await store.getRecord(p.id, index))) throw recordNotFound(p.id, index);
+    res.json({ events: await recordEvents(store, p.id, index) });
   });
 
   router.get('/suppressions', async (req, res) => {

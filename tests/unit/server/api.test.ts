@@ -150,6 +150,22 @@ describe('REST: runs', () => {
     expect(list.body[0].id).toBe(started.body.id);
   });
 
+  it('reads a record number as written: a blank, a hex or signed number is no record, and a record the run lacks has no tracking events', async () => {
+    const flow = (await s.api('POST', '/api/flows/import', scoringFlow('flow_index'))).body;
+    const run = (await s.api('POST', '/api/runs', { flowId: flow.id, input: { records: people(2) } })).body;
+    await waitForStatus(run.id, ['completed']);
+    expect((await s.api('GET', `/api/runs/${run.id}/records/1`)).body.record.index).toBe(1);
+    expect((await s.api('GET', `/api/tracking/runs/${run.id}/records/1`)).body).toEqual({ events: [] });
+    for (const index of ['0x0', '%20', '-0', '1e0', '01', '0.0']) {
+      const record = await s.api('GET', `/api/runs/${run.id}/records/${index}`);
+      expect([index, record.status, record.body.error?.code]).toEqual([index, 404, 'E_RECORD_NOT_FOUND']);
+      const tracking = await s.api('GET', `/api/tracking/runs/${run.id}/records/${index}`);
+      expect([index, tracking.status, tracking.body.error?.code]).toEqual([index, 400, 'E_QUERY_INVALID']);
+    }
+    const missing = await s.api('GET', `/api/tracking/runs/${run.id}/records/5`);
+    expect([missing.status, missing.body.error?.code]).toEqual([404, 'E_RECORD_NOT_FOUND']);
+  });
+
   it('records sent as JSON keep a whole number too long for a number digit for digit (as text)', async () => {
     const flow = (await s.api('POST', '/api/flows/import', scoringFlow('flow_big_ids'))).body;
     const started = await s.api('POST', '/api/runs', `{"flowId":${JSON.stringify(flow.id)},"input":{"records":[{"n":1,"order":1234567890123456789}]}}`);
