@@ -46,6 +46,25 @@ describe('REST: health and catalog', () => {
     expect(r3.body.error.code).toBe('E_BODY_TOO_LARGE');
   });
 
+  it('refuses a body sent as another content type (415) and JSON that is no object (400) — each saying so, changing nothing', async () => {
+    const before = (await s.api('GET', '/api/flows')).body.length;
+    for (const type of ['text/plain', 'application/x-www-form-urlencoded', undefined]) {
+      const res = await fetch(`${s.url}/api/flows`, { method: 'POST', headers: { origin: s.url, ...(type ? { 'content-type': type } : {}) }, body: new Blob(['{"name":"Sent as text"}']) });
+      const body = await res.json();
+      expect([type, res.status, body.error.code]).toEqual([type, 415, 'E_BODY_INVALID']);
+      expect(body.error.message).toMatch(/reads JSON only/);
+      expect(body.error.hint).toMatch(/Content-Type: application\/json/);
+    }
+    for (const json of ['null', ' "hunter2"', '7', 'true']) {
+      const res = await s.api('POST', '/api/flows', json);
+      expect([json, res.status, res.body.error.code, res.body.error.message]).toEqual([json, 400, 'E_BODY_INVALID', 'The request body must be a JSON object ({ … }).']);
+      expect(JSON.stringify(res.body)).not.toContain('hunter2');
+    }
+    expect((await s.api('GET', '/api/flows')).body.length).toBe(before);
+    // No body at all is still no body: an action without one goes through.
+    expect((await s.api('POST', '/api/runs/run_nope/stop')).body.error.code).toBe('E_RUN_NOT_FOUND');
+  });
+
   it('says whether a field is missing, of the wrong kind, or a query key given twice — never the value', async () => {
     const problem = (r: { body: { error: { problems: Array<{ path: string; message: string }> } } }, path: string) => r.body.error.problems.find((p) => p.path === path)?.message;
     const body = await s.api('POST', '/api/runs', { flowId: 5, settings: { concurrency: 'four-secret' } });
