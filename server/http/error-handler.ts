@@ -8,8 +8,9 @@ export const errorHandler: ErrorRequestHandler = (err, _req, res, _next) => {
   res.status(e.status).json({ error: { code: e.code, message: e.message, hint: e.hint, ...(e.details ?? {}) } });
 };
 
+/** Mounted at /api: the route is named in full, as it was asked (`req.path` alone drops /api). */
 export const notFoundApi: RequestHandler = (req, _res, next) => {
-  next(new ConveyorError('E_API_NOT_FOUND', `There is no API route ${req.method} ${req.path}.`, 'See docs/api.md for the routes that exist.', 404));
+  next(new ConveyorError('E_API_NOT_FOUND', `There is no API route ${req.method} ${req.baseUrl}${req.path}.`, 'See docs/api.md for the routes that exist.', 404));
 };
 
 function toConveyorError(err: unknown): ConveyorError {

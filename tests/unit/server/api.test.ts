@@ -36,7 +36,7 @@ describe('REST: health and catalog', () => {
   it('answers unknown routes and bad bodies with a coded error and no stack trace', async () => {
     const r1 = await s.api('GET', '/api/nothing-here');
     expect(r1.status).toBe(404);
-    expect(r1.body.error.code).toBe('E_API_NOT_FOUND');
+    expect(r1.body.error).toMatchObject({ code: 'E_API_NOT_FOUND', message: 'There is no API route GET /api/nothing-here.' });
     const r2 = await s.api('POST', '/api/flows', '{"name": ');
     expect(r2.status).toBe(400);
     expect(r2.body.error).toMatchObject({ code: 'E_BODY_INVALID' });
