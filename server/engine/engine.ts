@@ -131,6 +131,8 @@ export class Engine {
    * yet: served from memory (summary, events) and written once the store writes again.
    */
   private readonly unsaved = new Map<string, RunRow>();
+  /** Runs a Resume is under way for: a second one at once is refused (see `resume`). */
+  private readonly resuming = new Set<string>();
   private readonly stall: StallWatch;
   /** Beside workers (`execute: false`): the runs they execute, as relayed here. */
   private readonly workerRuns: WorkerRuns | null;
@@ -348,7 +350,24 @@ export class Engine {
     return this.summary(runId);
   }
 
+  /**
+   * One Resume of a run at a time: two at once (a double click, two operators) both passed the
+   * checks while the run's row was read and launched the run twice — its first records' steps,
+   * calls to other services included, executed twice. The second is refused as busy.
+   */
   async resume(runId: string): Promise<RunSummary> {
+    if (this.resuming.has(runId)) {
+      throw new ConveyorError('E_RUN_BUSY', `Run ${runId} is being resumed already.`, 'Refresh the page to see the run\'s current status.', 409);
+    }
+    this.resuming.add(runId);
+    try {
+      return await this.resumeOnce(runId);
+    } finally {
+      this.resuming.delete(runId);
+    }
+  }
+
+  private async resumeOnce(runId: string): Promise<RunSummary> {
     const current = this.active.get(runId);
     if (current && !current.halt) {
       throw new ConveyorError('E_RUN_BUSY', `Run ${runId} is already ${current.live.status}.`, 'Pause or stop it first if you want to resume it later.', 409);

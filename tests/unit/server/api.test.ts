@@ -1,3 +1,5 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, scoringFlow } from './support.ts';
 
@@ -237,6 +239,35 @@ describe('REST: runs', () => {
     const done = await waitForStatus(run.id, ['completed']);
     expect(done.counts.success + done.counts.needs_review).toBe(30);
     expect(done.nodes.wait.success).toBe(30);
+  });
+
+  it('a double Resume launches the run once: every record calls the service once, the second Resume is refused as busy', async () => {
+    const calls = new Map<string, number>();
+    const service = http.createServer((req, res) => {
+      calls.set(req.url ?? '', (calls.get(req.url ?? '') ?? 0) + 1);
+      setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'), 40);
+    });
+    await new Promise<void>((r) => service.listen(0, '127.0.0.1', r));
+    try {
+      const host = `127.0.0.1:${(service.address() as AddressInfo).port}`;
+      const doc = scoringFlow('flow_resume_twice');
+      doc.settings = { concurrency: 2, allowHosts: [host] };
+      doc.nodes.splice(1, 0, { id: 'call', type: 'core.http-request', position: { x: 100, y: 100 }, params: { method: 'POST', url: `http://${host}/r/{{ n }}` } });
+      doc.edges[0] = { id: 'e1', source: 'trigger', sourcePort: 'out', target: 'call', targetPort: 'in' };
+      doc.edges.push({ id: 'e0', source: 'call', sourcePort: 'out', target: 'score', targetPort: 'in' });
+      const flow = (await s.api('POST', '/api/flows/import', doc)).body;
+      const run = (await s.api('POST', '/api/runs', { flowId: flow.id, input: { records: people(10) } })).body;
+      await s.api('POST', `/api/runs/${run.id}/pause`);
+      expect((await waitForStatus(run.id, ['paused'])).counts.pending).toBeGreaterThan(2);
+      const both = await Promise.all([s.api('POST', `/api/runs/${run.id}/resume`), s.api('POST', `/api/runs/${run.id}/resume`)]);
+      expect(both.map((r) => r.status).sort()).toEqual([200, 409]);
+      expect(both.find((r) => r.status === 409)?.body.error.code).toBe('E_RUN_BUSY');
+      const done = await waitForStatus(run.id, ['completed']);
+      expect(done.counts.success + done.counts.needs_review).toBe(10);
+      expect([...calls.values()]).toEqual(Array(10).fill(1));
+    } finally {
+      service.close();
+    }
   });
 });
 
