@@ -131,6 +131,12 @@ export class Engine {
    * yet: served from memory (summary, events) and written once the store writes again.
    */
   private readonly unsaved = new Map<string, RunRow>();
+  /**
+   * Review actions on one record take turns: two at once (a double click) both found it open and
+   * both were written — two retries in its history, "ok" answered to both. The second now finds it
+   * as the first left it and is refused (E_REVIEW_NOT_OPEN), as when sent after it.
+   */
+  private readonly reviewLocks = new StateLocks();
   /** Runs a Resume is under way for: a second one at once is refused (see `resume`). */
   private readonly resuming = new Set<string>();
   private readonly stall: StallWatch;
@@ -434,7 +440,8 @@ export class Engine {
           const effect = node?.def.effect ?? this.opts.registry.get(nodeType)?.effect;
           return effect === 'unsafe' ? (node?.name ?? nodeId) : null;
         };
-        const retried = await applyReviewAction(this.opts.store, action, item, opts, compiled.trigger.id, unsafeStep);
+        const release = await this.reviewLocks.acquire(`${item.runId}\u0000${item.index}`);
+        const retried = await applyReviewAction(this.opts.store, action, item, opts, compiled.trigger.id, unsafeStep).finally(release);
         if (retried) toRun.add(item.runId);
         // The status the action moves the record to, as the record table says (one per review action).
         this.emit({ type: 'record', runId: item.runId, index: item.index, status: RECORD_ACTIONS[action].to[0] });

@@ -306,4 +306,20 @@ describe('REST: audit trail', () => {
     const detail = await s.api('GET', `/api/runs/${run.id}/records/0`);
     expect(detail.body.events.map((e: { action: string }) => e.action)).toEqual(['started', 'finished', 'resolve']);
   });
+
+  it('the same review action sent twice at once is done once: one ok, one E_REVIEW_NOT_OPEN, one event in the record\'s history', async () => {
+    const flow = (await s.api('POST', '/api/flows/import', scoringFlow('flow_twice'))).body;
+    const run = (await s.api('POST', '/api/runs', { flowId: flow.id, input: { records: people(3) } })).body;
+    await waitForStatus(run.id, ['completed']);
+    for (const [index, action] of [[0, 'skip'], [1, 'resolve'], [2, 'retry']] as const) {
+      const body = { action, items: [{ runId: run.id, index }], note: 'checked', ...(action === 'retry' ? { restart: true } : {}) };
+      const both = await Promise.all([s.api('POST', '/api/review/actions', body), s.api('POST', '/api/review/actions', body)]);
+      const results = both.map((r) => r.body.results[0]);
+      expect([action, results.filter((r) => r.ok).length]).toEqual([action, 1]);
+      expect(results.find((r) => !r.ok)?.error.code).toBe('E_REVIEW_NOT_OPEN');
+      await waitForStatus(run.id, ['completed']);
+      const events = (await s.api('GET', `/api/runs/${run.id}/records/${index}`)).body.events.filter((e: { actor: string }) => e.actor === 'operator');
+      expect(events.map((e: { action: string }) => e.action)).toEqual([action]);
+    }
+  });
 });
