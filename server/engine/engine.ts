@@ -302,7 +302,10 @@ export class Engine {
     if (halted) throw haltedByStore(runId, halted, 'pause');
     if (this.opts.execute === false) return this.askWorkers(runId, 'pause', ['running'], 'pausing');
     const run = await this.activeOrThrow(runId, 'pause');
-    if (run.halt) throw notRunning(runId, run.live.status, 'pause');
+    // Pause asked again (a double click) while it pauses: answered like Stop asked again, not
+    // refused as "running, so it cannot pause" (its status is written a moment later).
+    if (run.halt === 'pause') return this.summary(runId);
+    if (run.halt) throw notRunning(runId, run.halt === 'stop' ? 'stopping' : run.live.status, 'pause');
     haltRun(run, 'pause');
     await this.setStatusOrKeep(run, 'pausing', null);
     return this.summary(runId);
