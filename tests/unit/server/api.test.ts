@@ -126,6 +126,16 @@ describe('REST: flows', () => {
     expect((await s.api('GET', `/api/flows/${imported.body.id}`)).body.error.code).toBe('E_FLOW_NOT_FOUND');
   });
 
+  it('two imports of one flow id at once keep both: the second becomes a copy, as when sent after the first', async () => {
+    const first = { ...scoringFlow('flow_twin'), name: 'First' };
+    const second = { ...scoringFlow('flow_twin'), name: 'Second' };
+    const [a, b] = await Promise.all([s.api('POST', '/api/flows/import', first), s.api('POST', '/api/flows/import', second)]);
+    expect([a.status, b.status]).toEqual([201, 201]);
+    expect(new Set([a.body.id, b.body.id]).size).toBe(2);
+    const names = await Promise.all([a.body.id, b.body.id].map(async (id: string) => (await s.api('GET', `/api/flows/${id}`)).body.name));
+    expect(names.sort()).toEqual(expect.arrayContaining([expect.stringMatching(/^First/), expect.stringMatching(/^Second/)]));
+  });
+
   it('refuses an invalid flow with every problem and stores nothing', async () => {
     const before = (await s.api('GET', '/api/flows')).body.length;
     const bad = scoringFlow('flow_bad');
