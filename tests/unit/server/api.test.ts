@@ -82,6 +82,11 @@ describe('REST: health and catalog', () => {
     expect(twice.status).toBe(400);
     expect(twice.body.error).toMatchObject({ code: 'E_QUERY_INVALID', problems: [{ path: '$.limit', message: '"limit" is given 2 times: give it once.' }] });
     expect(problem(await s.api('GET', '/api/runs?limit=ten'), '$.limit')).toBe('"limit" must be a number, not text; fix its value.');
+    const flowsBefore = (await s.api('GET', '/api/flows')).body.length;
+    const importTwice = await s.api('POST', '/api/flows/import?onConflict=copy&onConflict=replace', scoringFlow('flow_query'));
+    expect([importTwice.status, problem(importTwice, '$.onConflict')]).toEqual([400, '"onConflict" is given 2 times: give it once.']);
+    expect(problem(await s.api('POST', '/api/flows/import?onConflict=explode', scoringFlow('flow_query')), '$.onConflict')).toBe('"onConflict" must be one of "copy", "replace".');
+    expect((await s.api('GET', '/api/flows')).body.length).toBe(flowsBefore);
 
     // A flow's own checks say it the same way.
     const flow = scoringFlow('flow_kinds');
