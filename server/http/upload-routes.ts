@@ -84,6 +84,13 @@ export function uploadRoutes(dataDir: string): Router {
         415,
       );
     }
+    // The bytes received are stored as they are: a compressed body (gzip) was stored compressed and
+    // read back as a broken spreadsheet.
+    const encoding = String(req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
+    if (encoding !== 'identity') {
+      req.resume();
+      throw new ConveyorError('E_BODY_INVALID', `The upload of "${name}" is sent compressed (Content-Encoding: ${encoding.slice(0, 40)}); Conveyor stores the file as it receives it.`, 'Send the file itself, uncompressed, without a Content-Encoding header.', 415);
+    }
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > MAX_UPLOAD_BYTES) {
       req.resume();
