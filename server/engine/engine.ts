@@ -537,7 +537,7 @@ export class Engine {
 
   async summary(runId: string): Promise<RunSummary> {
     const run = this.active.get(runId);
-    if (run) return summarize(run.row, run.live.status, run.live.reason && run.masker.maskError(run.live.reason), { ...run.live.counts }, structuredClone(run.live.nodes));
+    if (run) return summarize(run.row, shownStatus(run), run.live.reason && run.masker.maskError(run.live.reason), { ...run.live.counts }, structuredClone(run.live.nodes));
     const row = this.unsaved.get(runId) ?? (await this.runOrThrow(runId));
     const [counts, steps] = await Promise.all([this.opts.store.countRecords(runId), this.opts.store.stepCounts(runId)]);
     const nodes: Record<string, NodeCounters> = {};
@@ -867,6 +867,15 @@ function haltedByStore(runId: string, row: RunRow, action: string): ConveyorErro
     `${reason.hint} Or press Stop to end it.`,
     409,
   );
+}
+
+/**
+ * An executing run's status as answered: pausing or stopping from the moment it is halted — Pause or
+ * Stop asked again while the first one's status is still being written answered "running".
+ */
+function shownStatus(run: ActiveRun): RunStatus {
+  if (run.live.status !== 'running') return run.live.status;
+  return run.halt === 'pause' ? 'pausing' : run.halt === 'stop' ? 'stopping' : 'running';
 }
 
 function notRunning(runId: string, status: RunStatus, action: string): ConveyorError {
