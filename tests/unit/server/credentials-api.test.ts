@@ -88,5 +88,9 @@ describe('REST /api/credentials', () => {
     const url = await server.api('POST', '/api/credentials/test', { kind: 'api_key', secrets: { key: SECRET }, url: 42 });
     expect(url.status).toBe(400);
     expect(url.body.error.problems.map((p: { path: string }) => p.path)).toEqual(['$.url']);
+    // A saved credential's test too: the url is checked, not passed over (the test would run without it).
+    const saved = await server.api('POST', '/api/credentials', { name: 'Probe key', kind: 'api_key', secrets: { key: SECRET }, scope: { nodeTypes: ['core.http-request'] } });
+    const savedUrl = await server.api('POST', `/api/credentials/${saved.body.id}/test`, { url: ['https://api.example.com'] });
+    expect([savedUrl.status, savedUrl.body.error.code, savedUrl.body.error.problems.map((p: { path: string }) => p.path)]).toEqual([400, 'E_BODY_INVALID', ['$.url']]);
   });
 });
