@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { Engine } from '../engine/engine.ts';
 import type { FlowLibrary } from '../flow/flow-library.ts';
-import type { RecordRow, Store } from '../store/types.ts';
+import type { RecordRow, RunRow, Store } from '../store/types.ts';
 import { ConveyorError } from '../errors.ts';
 import { RECORD_STATUSES } from '../contract/status.ts';
 import { parseBody, parseQuery, recordIndexParam } from './parse.ts';
@@ -109,8 +109,11 @@ export function recordNotFound(runId: string, index: string | number): ConveyorE
   return new ConveyorError('E_RECORD_NOT_FOUND', `Run ${runId} has no record #${index}.`, 'Open the run\'s record list to find the record.', 404);
 }
 
-async function runOrThrow(store: Store, id: string): Promise<void> {
-  if (!(await store.getRun(id))) throw new ConveyorError('E_RUN_NOT_FOUND', `There is no run ${id}.`, 'Check the run id, or open the runs list to find it.', 404);
+/** The run with this id, or 404 E_RUN_NOT_FOUND. */
+export async function runOrThrow(store: Store, id: string): Promise<RunRow> {
+  const row = await store.getRun(id);
+  if (!row) throw new ConveyorError('E_RUN_NOT_FOUND', `There is no run ${id}.`, 'Check the run id, or open the runs list to find it.', 404);
+  return row;
 }
 
 function publicRecord(r: RecordRow) {
