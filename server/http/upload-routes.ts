@@ -179,7 +179,10 @@ export async function resolveUpload(dataDir: string, fileId: string): Promise<{ 
   return { path: file, name };
 }
 
-/** A run input as the API takes it: records, text, or the id of an uploaded file. */
+/**
+ * A run input as the API takes it: records, text, or the id of an uploaded file — one of them. Given
+ * several, the run took the records and passed the rest over without a word.
+ */
 export const runInputBody = z
   .object({
     records: z.array(z.record(z.string(), z.unknown())).optional(),
@@ -187,7 +190,10 @@ export const runInputBody = z
     format: z.enum(['json', 'csv']).optional(),
     fileId: z.string().min(1).optional(),
   })
-  .strict();
+  .strict()
+  .refine((i) => [i.records, i.text, i.fileId].filter((v) => v !== undefined).length <= 1, {
+    error: 'must hold one of "records", "text" or "fileId", not several',
+  });
 
 /** Turns the API's run input into the engine's: `fileId` becomes `file: { path, name }`. */
 export async function toRunInput(dataDir: string, body: z.infer<typeof runInputBody> | undefined): Promise<RunInput | undefined> {

@@ -220,6 +220,14 @@ describe('REST: runs', () => {
     expect(done.recordCount).toBe(3);
     expect((await s.api('POST', '/api/runs', {})).body.error.code).toBe('E_BODY_INVALID');
     expect((await s.api('POST', '/api/runs', { flowId: 'nope' })).body.error.code).toBe('E_FLOW_NOT_FOUND');
+    // Records and a text (or a file) at once: refused, not one of them run and the other passed over.
+    const runsBefore = (await s.api('GET', `/api/runs?flowId=${flow.id}`)).body.length;
+    const input = { records: [{ n: 1 }], text: 'n\n2', format: 'csv' };
+    for (const [path, body] of [['/api/runs', { flowId: flow.id, input }], [`/api/flows/${flow.id}/preflight`, { input }]] as const) {
+      const both = await s.api('POST', path, body);
+      expect([path, both.status, both.body.error?.problems]).toEqual([path, 400, [{ path: '$.input', message: '"input" must hold one of "records", "text" or "fileId", not several.' }]]);
+    }
+    expect((await s.api('GET', `/api/runs?flowId=${flow.id}`)).body.length).toBe(runsBefore);
     const badCsv = await s.api('POST', '/api/runs', { flowId: flow.id, input: { text: '[{"n": 1}', format: 'json' } });
     expect(badCsv.status).toBe(422);
     expect(badCsv.body.error.code).toBe('E_INPUT_INVALID');
