@@ -45,6 +45,13 @@ function valueAt(input: unknown, path: ReadonlyArray<PropertyKey>): unknown {
   return v;
 }
 
+/** The field a path ends at; an item of a list with its list's name (`records[0]`, not `0`). */
+function fieldName(path: ReadonlyArray<PropertyKey>): string {
+  const last = path[path.length - 1];
+  const before = path[path.length - 2];
+  return typeof last === 'number' && before !== undefined ? `${String(before)}[${last}]` : String(last);
+}
+
 /** zod's name of an expected type, as a person says it. */
 const KIND_NAMES: Record<string, string> = { string: 'text', number: 'a number', int: 'a whole number', boolean: 'true or false', object: 'an object', record: 'an object', array: 'a list', null: 'null' };
 
@@ -57,7 +64,7 @@ function kindOf(v: unknown): string {
 }
 
 function describeIssue(issue: z.core.$ZodIssue, value: unknown, root: string): string {
-  const field = issue.path.length ? `"${String(issue.path[issue.path.length - 1])}"` : root;
+  const field = issue.path.length ? `"${fieldName(issue.path)}"` : root;
   switch (issue.code) {
     case 'invalid_type': {
       const expected = KIND_NAMES[issue.expected] ?? issue.expected;

@@ -76,6 +76,7 @@ describe('REST: health and catalog', () => {
     expect(JSON.stringify(body.body)).not.toContain('four-secret');
     expect(problem(await s.api('POST', '/api/runs', {}), '$.flowId')).toBe('"flowId" is missing: add it (text expected).');
     expect(problem(await s.api('POST', '/api/runs', []), '$')).toBe('The request body must be an object, not a list; fix its value.');
+    expect(problem(await s.api('POST', '/api/runs', { flowId: 'f', input: { records: [{ n: 1 }, 7] } }), '$.input.records[1]')).toBe('"records[1]" must be an object, not a number; fix its value.');
     expect(problem(await s.api('POST', '/api/review/actions', { action: 'retry', items: [{ runId: 'r', index: '0' }] }), '$.items[0].index')).toBe('"index" must be a number, not text; fix its value.');
 
     const twice = await s.api('GET', '/api/runs?limit=1&limit=2');
