@@ -69,7 +69,7 @@ export function runRoutes(engine: Engine, flows: FlowLibrary, store: Store, data
   router.get('/:id/records/:index', async (req, res) => {
     const index = recordIndexParam.safeParse(req.params.index).data;
     const record = index === undefined ? null : await store.getRecord(req.params.id, index);
-    if (!record || index === undefined) throw recordNotFound(req.params.id, req.params.index);
+    if (!record || index === undefined) throw recordNotFound(req.params.id, index ?? req.params.index);
     const [steps, events] = await Promise.all([store.listSteps(req.params.id, index), store.listRecordEvents(req.params.id, index)]);
     const damagedEvidence = dataDir ? await evidenceProblems(dataDir, steps.flatMap((s) => s.evidence ?? [])) : [];
     res.json({
@@ -104,9 +104,14 @@ export function runRoutes(engine: Engine, flows: FlowLibrary, store: Store, data
   return router;
 }
 
-/** A record number the run does not have (or that is no record number). */
+/**
+ * A record index the run does not have, or a path segment that is no index. Numbered as the studio
+ * and the review queue number records (#1 is index 0): "no record #4" for index 4 contradicted the
+ * studio's "Could not read record #5".
+ */
 export function recordNotFound(runId: string, index: string | number): ConveyorError {
-  return new ConveyorError('E_RECORD_NOT_FOUND', `Run ${runId} has no record #${index}.`, 'Open the run\'s record list to find the record.', 404);
+  const which = typeof index === 'number' ? `#${index + 1} (index ${index})` : `"${index}" (a record index is 0, 1, 2…)`;
+  return new ConveyorError('E_RECORD_NOT_FOUND', `Run ${runId} has no record ${which}.`, 'Open the run\'s record list to find the record.', 404);
 }
 
 /** The run with this id, or 404 E_RUN_NOT_FOUND. */

@@ -201,6 +201,10 @@ describe('REST: runs', () => {
     }
     const missing = await s.api('GET', `/api/tracking/runs/${run.id}/records/5`);
     expect([missing.status, missing.body.error?.code]).toEqual([404, 'E_RECORD_NOT_FOUND']);
+    // Numbered as the studio numbers records (#1 is index 0), with the index asked for.
+    expect((await s.api('GET', `/api/runs/${run.id}/records/5`)).body.error.message).toBe(`Run ${run.id} has no record #6 (index 5).`);
+    expect(missing.body.error.message).toBe(`Run ${run.id} has no record #6 (index 5).`);
+    expect((await s.api('GET', `/api/runs/${run.id}/records/0x0`)).body.error.message).toBe(`Run ${run.id} has no record "0x0" (a record index is 0, 1, 2…).`);
   });
 
   it('records sent as JSON keep a whole number too long for a number digit for digit (as text)', async () => {
