@@ -131,6 +131,14 @@ export class Engine {
    * yet: served from memory (summary, events) and written once the store writes again.
    */
   private readonly unsaved = new Map<string, RunRow>();
+  /**
+   * Review actions on one record take turns: two at once (a double click) both found it open and
+   * both were written — two retries in its history, "ok" answered to both. The second now finds it
+   * as the first left it and is refused (E_REVIEW_NOT_OPEN), as when sent after it.
+   */
+  private readonly reviewLocks = new StateLocks();
+  /** Runs a Resume is under way for: a second one at once is refused (see `resume`). */
+  private readonly resuming = new Set<string>();
   private readonly stall: StallWatch;
   /** Beside workers (`execute: false`): the runs they execute, as relayed here. */
   private readonly workerRuns: WorkerRuns | null;
@@ -293,8 +301,11 @@ export class Engine {
     const halted = this.storeHalted(runId);
     if (halted) throw haltedByStore(runId, halted, 'pause');
     if (this.opts.execute === false) return this.askWorkers(runId, 'pause', ['running'], 'pausing');
-    const run = this.activeOrThrow(runId, 'pause');
-    if (run.halt) throw notRunning(runId, run.live.status, 'pause');
+    const run = await this.activeOrThrow(runId, 'pause');
+    // Pause asked again (a double click) while it pauses: answered like Stop asked again, not
+    // refused as "running, so it cannot pause" (its status is written a moment later).
+    if (run.halt === 'pause') return this.summary(runId);
+    if (run.halt) throw notRunning(runId, run.halt === 'stop' ? 'stopping' : run.live.status, 'pause');
     haltRun(run, 'pause');
     await this.setStatusOrKeep(run, 'pausing', null);
     return this.summary(runId);
@@ -348,7 +359,24 @@ export class Engine {
     return this.summary(runId);
   }
 
+  /**
+   * One Resume of a run at a time: two at once (a double click, two operators) both passed the
+   * checks while the run's row was read and launched the run twice — its first records' steps,
+   * calls to other services included, executed twice. The second is refused as busy.
+   */
   async resume(runId: string): Promise<RunSummary> {
+    if (this.resuming.has(runId)) {
+      throw new ConveyorError('E_RUN_BUSY', `Run ${runId} is being resumed already.`, 'Refresh the page to see the run\'s current status.', 409);
+    }
+    this.resuming.add(runId);
+    try {
+      return await this.resumeOnce(runId);
+    } finally {
+      this.resuming.delete(runId);
+    }
+  }
+
+  private async resumeOnce(runId: string): Promise<RunSummary> {
     const current = this.active.get(runId);
     if (current && !current.halt) {
       throw new ConveyorError('E_RUN_BUSY', `Run ${runId} is already ${current.live.status}.`, 'Pause or stop it first if you want to resume it later.', 409);
@@ -415,7 +443,8 @@ export class Engine {
           const effect = node?.def.effect ?? this.opts.registry.get(nodeType)?.effect;
           return effect === 'unsafe' ? (node?.name ?? nodeId) : null;
         };
-        const retried = await applyReviewAction(this.opts.store, action, item, opts, compiled.trigger.id, unsafeStep);
+        const release = await this.reviewLocks.acquire(`${item.runId}\u0000${item.index}`);
+        const retried = await applyReviewAction(this.opts.store, action, item, opts, compiled.trigger.id, unsafeStep).finally(release);
         if (retried) toRun.add(item.runId);
         // The status the action moves the record to, as the record table says (one per review action).
         this.emit({ type: 'record', runId: item.runId, index: item.index, status: RECORD_ACTIONS[action].to[0] });
@@ -508,7 +537,7 @@ export class Engine {
 
   async summary(runId: string): Promise<RunSummary> {
     const run = this.active.get(runId);
-    if (run) return summarize(run.row, run.live.status, run.live.reason && run.masker.maskError(run.live.reason), { ...run.live.counts }, structuredClone(run.live.nodes));
+    if (run) return summarize(run.row, shownStatus(run), run.live.reason && run.masker.maskError(run.live.reason), { ...run.live.counts }, structuredClone(run.live.nodes));
     const row = this.unsaved.get(runId) ?? (await this.runOrThrow(runId));
     const [counts, steps] = await Promise.all([this.opts.store.countRecords(runId), this.opts.store.stepCounts(runId)]);
     const nodes: Record<string, NodeCounters> = {};
@@ -789,10 +818,15 @@ export class Engine {
     this.emit({ type: 'run', runId: run.row.id, status, reason });
   }
 
-  private activeOrThrow(runId: string, action: string): ActiveRun {
+  /** The executing run; one that does not execute is refused with its status, one that does not exist is not found (404). */
+  private async activeOrThrow(runId: string, action: string): Promise<ActiveRun> {
     const run = this.active.get(runId);
-    if (!run) throw new ConveyorError('E_RUN_NOT_RUNNING', `Run ${runId} is not running, so it cannot ${action}.`, 'Refresh the page to see the run\'s current status.', 409);
-    return run;
+    if (run) return run;
+    const row = this.unsaved.get(runId) ?? (await this.runOrThrow(runId));
+    // Resumed while its row was read: it executes now.
+    const resumed = this.active.get(runId);
+    if (resumed) return resumed;
+    throw notRunning(runId, row.status, action);
   }
 
   private async runOrThrow(runId: string): Promise<RunRow> {
@@ -833,6 +867,15 @@ function haltedByStore(runId: string, row: RunRow, action: string): ConveyorErro
     `${reason.hint} Or press Stop to end it.`,
     409,
   );
+}
+
+/**
+ * An executing run's status as answered: pausing or stopping from the moment it is halted — Pause or
+ * Stop asked again while the first one's status is still being written answered "running".
+ */
+function shownStatus(run: ActiveRun): RunStatus {
+  if (run.live.status !== 'running') return run.live.status;
+  return run.halt === 'pause' ? 'pausing' : run.halt === 'stop' ? 'stopping' : 'running';
 }
 
 function notRunning(runId: string, status: RunStatus, action: string): ConveyorError {

@@ -6,6 +6,7 @@ import { FLOW_FORMAT, type FlowDocument } from '../contract/flow/schema.ts';
 import { canonicalFlow } from '../contract/flow/serialize.ts';
 import { validateFlow } from './validate.ts';
 import { flowCallProblems } from './flow-calls.ts';
+import { StateLocks } from '../engine/node-state.ts';
 import type { FlowProblem } from '../contract/flow/problems.ts';
 import type { FlowSummary, FlowEntry } from '../contract/wire/flows.ts';
 export type { FlowSummary, FlowEntry };
@@ -14,6 +15,12 @@ export type { FlowSummary, FlowEntry };
 export class FlowLibrary {
   /** Called with a flow's id after it is created, saved, renamed, imported or deleted (the scheduler re-arms). */
   onChange: ((flowId: string) => void) | null = null;
+
+  /**
+   * Imports of one flow id take turns: two at once (a double click, two files with the same id)
+   * both found the id free and the second overwrote the first, both answered 201 with that id.
+   */
+  private readonly importLocks = new StateLocks();
 
   constructor(private readonly store: Store, private readonly registry: NodeRegistry) {}
 
@@ -69,10 +76,15 @@ export class FlowLibrary {
   async import(raw: unknown, onConflict: 'copy' | 'replace' = 'copy'): Promise<FlowEntry> {
     let doc = this.check(raw);
     await this.checkCalls(doc);
-    if (onConflict === 'copy' && (await this.store.getFlow(doc.id))) {
-      doc = { ...doc, id: newFlowId(), name: `${doc.name} (copy)`.slice(0, 200) };
+    const release = await this.importLocks.acquire(doc.id);
+    try {
+      if (onConflict === 'copy' && (await this.store.getFlow(doc.id))) {
+        doc = { ...doc, id: newFlowId(), name: `${doc.name} (copy)`.slice(0, 200) };
+      }
+      return this.changed(entry(await this.store.putFlow(canonicalFlow(doc))));
+    } finally {
+      release();
     }
-    return this.changed(entry(await this.store.putFlow(canonicalFlow(doc))));
   }
 
   private changed(e: FlowEntry): FlowEntry {

@@ -48,7 +48,7 @@ export function validateFlow(raw: unknown, registry: NodeRegistry): FlowCheck {
     const id = n ? undefined : ((doc.nodes as unknown[])[i] as { id?: unknown } | null)?.id;
     if (typeof id === 'string') malformedIds.add(id);
   });
-  const problems = [...zodProblems(parsed.error), ...checkGraph(nodes, edges, registry, complete, malformedIds)];
+  const problems = [...zodProblems(parsed.error, [], doc), ...checkGraph(nodes, edges, registry, complete, malformedIds)];
   return { ok: false, problems: dedupe(problems) };
 }
 
@@ -112,7 +112,7 @@ function checkGraph(
     // syntax check: it says where in the text the mistake is.
     const syntax = nodeSyntaxProblems(node, i, def);
     const syntaxPaths = new Set(syntax.map((p) => p.path));
-    if (!params.success) problems.push(...zodProblems(params.error, ['nodes', i, 'params']).filter((p) => !syntaxPaths.has(p.path)));
+    if (!params.success) problems.push(...zodProblems(params.error, ['nodes', i, 'params'], node.params).filter((p) => !syntaxPaths.has(p.path)));
     problems.push(...syntax);
   });
 

@@ -55,7 +55,7 @@ export function createApp(c: Conveyor, clientDir: string, opts: AppOptions = {})
   void hooks.resumeWaiting().catch((err) => console.warn(`[hooks] could not resume the runs of earlier requests: ${(err as Error).message}`));
   app.use('/api', noStore);
   app.use('/api', auth.guard()); // before any body is read: without a session nothing is parsed or stored
-  app.use('/api/auth', express.json({ limit: '16kb' }), authRoutes(auth));
+  app.use('/api/auth', ...jsonBody('16kb'), authRoutes(auth));
   app.use('/api/uploads', uploadRoutes(c.dataDir)); // streams the raw file: before the JSON parser
   app.use('/api', ...jsonBody('20mb'));
   app.use('/api', catalogRoutes(c.registry, () => c.engine.storeWriteFailure()));

@@ -1,5 +1,7 @@
 import { Router, type ErrorRequestHandler, type RequestHandler } from 'express';
+import { z } from 'zod';
 import { ConveyorError } from '../errors.ts';
+import { parseBody } from './parse.ts';
 import type { Vault } from '../vault/vault.ts';
 import { testCredential, type CredentialTestInput } from '../vault/credential-test.ts';
 
@@ -28,9 +30,20 @@ export function credentialRoutes(vault: Vault, opts: CredentialRouteOptions = {}
   return [notJson, routes(vault, opts)];
 }
 
-function text(v: unknown): string | undefined {
-  return typeof v === 'string' ? v : undefined;
-}
+/**
+ * A test's body (CredentialTestBody): as loose as the form that sends it — unknown fields and
+ * non-text secrets are passed over — but a value of the wrong kind is refused (400) before anything
+ * is looked up or connected to: `scope.hosts` as text or an object crashed the test (500).
+ */
+const testBody = z.object({
+  id: z.string().optional(),
+  name: z.string().optional(),
+  kind: z.string().optional(),
+  fields: z.record(z.string(), z.unknown()).optional(),
+  secrets: z.record(z.string(), z.unknown()).optional(),
+  scope: z.looseObject({ hosts: z.array(z.string()).optional() }).optional(),
+  url: z.string().optional(),
+});
 
 function record(v: unknown): Record<string, unknown> {
   return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
@@ -63,26 +76,27 @@ function routes(vault: Vault, opts: CredentialRouteOptions): Router {
    * the page, so an edit form has them empty).
    */
   router.post('/test', async (req, res) => {
-    const body = record(req.body);
-    const id = text(body.id);
-    const stored = id ? await vault.lookup(vault.get(id).name) : null;
-    const kind = stored?.kind ?? text(body.kind) ?? '';
+    const body = parseBody(testBody, req.body);
+    const stored = body.id ? await vault.lookup(vault.get(body.id).name) : null;
+    const kind = stored?.kind ?? body.kind ?? '';
     const input: CredentialTestInput = {
       kind,
-      fields: { ...(stored?.fields ?? {}), ...record(body.fields) },
+      fields: { ...(stored?.fields ?? {}), ...(body.fields ?? {}) },
       secrets: { ...(stored?.secrets ?? {}), ...givenSecrets(body.secrets) },
-      scope: record(body.scope).hosts ? { hosts: (record(body.scope).hosts as unknown[]).map(String) } : stored?.scope,
-      url: text(body.url),
+      scope: body.scope?.hosts ? { hosts: body.scope.hosts } : stored?.scope,
+      url: body.url,
     };
-    const name = text(body.name) ?? stored?.name;
+    const name = body.name ?? stored?.name;
     res.json(await testCredential(input, { allowHosts: name && opts.allowHostsFor ? await opts.allowHostsFor(name) : [] }));
   });
 
   /** Tests a stored credential as it is: { url? } for api_key and basic. */
   router.post('/:id/test', async (req, res) => {
+    // Checked like the form's test: a url that is not text was passed over, and the test ran without it.
+    const { url } = parseBody(testBody.pick({ url: true }), req.body);
     const stored = await vault.lookup(vault.get(req.params.id).name);
     if (!stored) throw new ConveyorError('E_CREDENTIAL_NOT_FOUND', `There is no credential "${req.params.id}".`, 'Open the Credentials page to see the credentials that exist.', 404);
-    const input: CredentialTestInput = { kind: stored.kind, fields: stored.fields, secrets: stored.secrets, scope: stored.scope, url: text(record(req.body).url) };
+    const input: CredentialTestInput = { kind: stored.kind, fields: stored.fields, secrets: stored.secrets, scope: stored.scope, url };
     res.json(await testCredential(input, { allowHosts: opts.allowHostsFor ? await opts.allowHostsFor(stored.name) : [] }));
   });
 

@@ -1,9 +1,14 @@
 import { Router } from 'express';
+import { z } from 'zod';
 import type { FlowLibrary } from '../flow/flow-library.ts';
 import { serializeFlow } from '../contract/flow/serialize.ts';
 import { validateFlow } from '../flow/validate.ts';
 import type { NodeRegistry } from '../../nodes/registry.ts';
 import { ConveyorError } from '../errors.ts';
+import { parseQuery } from './parse.ts';
+
+/** Read like every other query (parse.ts): `?onConflict=copy&onConflict=replace` is said to be given twice. */
+const importQuery = z.object({ onConflict: z.enum(['copy', 'replace']).default('copy') });
 
 export function flowRoutes(flows: FlowLibrary, registry: NodeRegistry): Router {
   const router = Router();
@@ -26,11 +31,8 @@ export function flowRoutes(flows: FlowLibrary, registry: NodeRegistry): Router {
   });
 
   router.post('/import', async (req, res) => {
-    const mode = req.query.onConflict ?? 'copy';
-    if (mode !== 'copy' && mode !== 'replace') {
-      throw new ConveyorError('E_QUERY_INVALID', `onConflict must be "copy" or "replace" (got "${String(mode)}").`, 'Leave it out to import as a copy.', 400);
-    }
-    res.status(201).json(await flows.import(req.body, mode));
+    const { onConflict } = parseQuery(importQuery, req.query);
+    res.status(201).json(await flows.import(req.body, onConflict));
   });
 
   router.get('/:id', async (req, res) => {

@@ -1,5 +1,6 @@
-import express, { type RequestHandler } from 'express';
+import express, { type Request, type RequestHandler } from 'express';
 import { mayHoldLongIntegers, parseJsonExact } from '../contract/json-exact.ts';
+import { ConveyorError } from '../errors.ts';
 
 /** The raw body a request's JSON was parsed from, kept only until `exactNumbers` looked at it. */
 const RAW = Symbol('raw JSON body');
@@ -28,5 +29,16 @@ export function jsonBody(limit: string): RequestHandler[] {
     }
     next();
   };
-  return [parse, exactNumbers];
+  const jsonOnly: RequestHandler = (req, _res, next) => {
+    if (req.body !== undefined || !hasBody(req)) return next();
+    req.resume(); // the unread body is dropped
+    const type = String(req.headers['content-type'] ?? 'no content type').slice(0, 100);
+    next(new ConveyorError('E_BODY_INVALID', `The request body was sent as "${type}"; Conveyor reads JSON only.`, 'Send the body as JSON with Content-Type: application/json (see docs/api.md).', 415));
+  };
+  return [parse, exactNumbers, jsonOnly];
+}
+
+/** The request has a body (as body-parser tells it: chunked, or a length other than 0). */
+function hasBody(req: Request): boolean {
+  return req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0');
 }

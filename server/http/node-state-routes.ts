@@ -5,6 +5,7 @@ import type { NodeRegistry } from '../../nodes/registry.ts';
 import type { Store } from '../store/types.ts';
 import { ConveyorError } from '../errors.ts';
 import { parseQuery } from './parse.ts';
+import { runOrThrow } from './run-routes.ts';
 
 const ID = /^[A-Za-z0-9_.:-]{1,200}$/;
 const pathParams = z.object({
@@ -39,6 +40,10 @@ export function nodeStateRoutes(flows: FlowLibrary, registry: NodeRegistry, stor
     if (def?.state) {
       const parsed = def.params.safeParse(node.params ?? {});
       declared = typeof def.state === 'function' ? (parsed.success ? def.state(parsed.data) : null) : def.state;
+    }
+    // A run that does not exist, or is another flow's, has no state here: said so, not answered empty.
+    if (q.runId && (await runOrThrow(store, q.runId)).flowId !== flow.id) {
+      throw new ConveyorError('E_RUN_NOT_FOUND', `Run ${q.runId} is not a run of the flow "${flow.name}".`, 'Pick one of this flow\'s runs (the runs list shows them), or leave runId out for the flow\'s own state.', 404);
     }
     const scope = q.runId ? `run:${q.runId}` : `flow:${flow.id}`;
     return { flow, node, declared, scope, prefix: q.prefix ?? '' };

@@ -2,10 +2,10 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { Engine } from '../engine/engine.ts';
 import type { FlowLibrary } from '../flow/flow-library.ts';
-import type { RecordRow, Store } from '../store/types.ts';
+import type { RecordRow, RunRow, Store } from '../store/types.ts';
 import { ConveyorError } from '../errors.ts';
 import { RECORD_STATUSES } from '../contract/status.ts';
-import { parseBody, parseQuery } from './parse.ts';
+import { parseBody, parseQuery, recordIndexParam } from './parse.ts';
 import { runInputBody, toRunInput } from './upload-routes.ts';
 import { evidenceProblems } from '../store/data-files.ts';
 
@@ -67,11 +67,9 @@ export function runRoutes(engine: Engine, flows: FlowLibrary, store: Store, data
   });
 
   router.get('/:id/records/:index', async (req, res) => {
-    const index = Number(req.params.index);
-    const record = Number.isInteger(index) && index >= 0 ? await store.getRecord(req.params.id, index) : null;
-    if (!record) {
-      throw new ConveyorError('E_RECORD_NOT_FOUND', `Run ${req.params.id} has no record #${req.params.index}.`, 'Open the run\'s record list to find the record.', 404);
-    }
+    const index = recordIndexParam.safeParse(req.params.index).data;
+    const record = index === undefined ? null : await store.getRecord(req.params.id, index);
+    if (!record || index === undefined) throw recordNotFound(req.params.id, index ?? req.params.index);
     const [steps, events] = await Promise.all([store.listSteps(req.params.id, index), store.listRecordEvents(req.params.id, index)]);
     const damagedEvidence = dataDir ? await evidenceProblems(dataDir, steps.flatMap((s) => s.evidence ?? [])) : [];
     res.json({
@@ -106,8 +104,21 @@ export function runRoutes(engine: Engine, flows: FlowLibrary, store: Store, data
   return router;
 }
 
-async function runOrThrow(store: Store, id: string): Promise<void> {
-  if (!(await store.getRun(id))) throw new ConveyorError('E_RUN_NOT_FOUND', `There is no run ${id}.`, 'Check the run id, or open the runs list to find it.', 404);
+/**
+ * A record index the run does not have, or a path segment that is no index. Numbered as the studio
+ * and the review queue number records (#1 is index 0): "no record #4" for index 4 contradicted the
+ * studio's "Could not read record #5".
+ */
+export function recordNotFound(runId: string, index: string | number): ConveyorError {
+  const which = typeof index === 'number' ? `#${index + 1} (index ${index})` : `"${index}" (a record index is 0, 1, 2…)`;
+  return new ConveyorError('E_RECORD_NOT_FOUND', `Run ${runId} has no record ${which}.`, 'Open the run\'s record list to find the record.', 404);
+}
+
+/** The run with this id, or 404 E_RUN_NOT_FOUND. */
+export async function runOrThrow(store: Store, id: string): Promise<RunRow> {
+  const row = await store.getRun(id);
+  if (!row) throw new ConveyorError('E_RUN_NOT_FOUND', `There is no run ${id}.`, 'Check the run id, or open the runs list to find it.', 404);
+  return row;
 }
 
 function publicRecord(r: RecordRow) {

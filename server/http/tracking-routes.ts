@@ -7,7 +7,8 @@ import { recordEvents, runTrackingCounts } from '../tracking/events.ts';
 import { addressSchema } from '../tracking/suppression.ts';
 import { invalidLinkPage, unsubscribeConfirmPage, unsubscribedPage } from '../tracking/pages.ts';
 import { isWebAddress } from '../tracking/tokens.ts';
-import { parseBody, parseQuery } from './parse.ts';
+import { parseBody, parseQuery, recordIndexParam } from './parse.ts';
+import { recordNotFound, runOrThrow } from './run-routes.ts';
 
 /** A transparent 1×1 GIF. */
 const PIXEL = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64');
@@ -63,7 +64,7 @@ export function trackingRoutes(tracking: TrackingService): Router {
   return router;
 }
 
-const runParams = z.object({ id: z.string().min(1).max(200), index: z.coerce.number().int().min(0).optional() });
+const runParams = z.object({ id: z.string().min(1).max(200), index: recordIndexParam.optional() });
 const listQuery = z.object({
   search: z.string().max(320).optional(),
   offset: z.coerce.number().int().min(0).default(0),
@@ -75,20 +76,19 @@ const addBody = z.object({ address: addressSchema, note: z.string().trim().max(5
 export function trackingApiRoutes(tracking: TrackingService, store: Store): Router {
   const router = Router();
 
-  async function runOrThrow(id: string): Promise<void> {
-    if (!(await store.getRun(id))) throw new ConveyorError('E_RUN_NOT_FOUND', `There is no run ${id}.`, 'Check the run id, or open the runs list to find it.', 404);
-  }
-
   router.get('/tracking/runs/:id', async (req, res) => {
     const p = parseQuery(runParams, req.params);
-    await runOrThrow(p.id);
+    await runOrThrow(store, p.id);
     res.json(await runTrackingCounts(store, p.id));
   });
 
   router.get('/tracking/runs/:id/records/:index', async (req, res) => {
     const p = parseQuery(runParams, req.params);
-    await runOrThrow(p.id);
-    res.json({ events: await recordEvents(store, p.id, p.index ?? 0) });
+    await runOrThrow(store, p.id);
+    const index = p.index ?? 0;
+    // A record the run does not have has no events: said so, not answered as an empty list.
+    if (!(await store.getRecord(p.id, index))) throw recordNotFound(p.id, index);
+    res.json({ events: await recordEvents(store, p.id, index) });
   });
 
   router.get('/suppressions', async (req, res) => {

@@ -84,6 +84,13 @@ export function uploadRoutes(dataDir: string): Router {
         415,
       );
     }
+    // The bytes received are stored as they are: a compressed body (gzip) was stored compressed and
+    // read back as a broken spreadsheet.
+    const encoding = String(req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
+    if (encoding !== 'identity') {
+      req.resume();
+      throw new ConveyorError('E_BODY_INVALID', `The upload of "${name}" is sent compressed (Content-Encoding: ${encoding.slice(0, 40)}); Conveyor stores the file as it receives it.`, 'Send the file itself, uncompressed, without a Content-Encoding header.', 415);
+    }
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > MAX_UPLOAD_BYTES) {
       req.resume();
@@ -172,7 +179,10 @@ export async function resolveUpload(dataDir: string, fileId: string): Promise<{ 
   return { path: file, name };
 }
 
-/** A run input as the API takes it: records, text, or the id of an uploaded file. */
+/**
+ * A run input as the API takes it: records, text, or the id of an uploaded file — one of them. Given
+ * several, the run took the records and passed the rest over without a word.
+ */
 export const runInputBody = z
   .object({
     records: z.array(z.record(z.string(), z.unknown())).optional(),
@@ -180,7 +190,10 @@ export const runInputBody = z
     format: z.enum(['json', 'csv']).optional(),
     fileId: z.string().min(1).optional(),
   })
-  .strict();
+  .strict()
+  .refine((i) => [i.records, i.text, i.fileId].filter((v) => v !== undefined).length <= 1, {
+    error: 'must hold one of "records", "text" or "fileId", not several',
+  });
 
 /** Turns the API's run input into the engine's: `fileId` becomes `file: { path, name }`. */
 export async function toRunInput(dataDir: string, body: z.infer<typeof runInputBody> | undefined): Promise<RunInput | undefined> {

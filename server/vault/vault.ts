@@ -559,7 +559,7 @@ function splitValues(
 ): { fields: { [key: string]: Json }; secrets: { [key: string]: string } } {
   const result = kind.schema.safeParse(all);
   if (!result.success || otherProblems.length) {
-    const problems = (result.success ? [] : zodProblems(result.error)).map((p) => {
+    const problems = (result.success ? [] : zodProblems(result.error, [], all, 'The credential')).map((p) => {
       const m = /^\$\.([A-Za-z_$][A-Za-z0-9_$]*)(.*)$/.exec(p.path);
       if (!m) return p;
       const group = kind.secret.includes(m[1]) || (m[1] in givenSecrets && !(m[1] in givenFields)) ? 'secrets' : 'fields';
@@ -577,9 +577,10 @@ function splitValues(
 }
 
 function parse<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
-  const result = schema.safeParse(body ?? {});
+  const input = body ?? {};
+  const result = schema.safeParse(input);
   if (result.success) return result.data;
-  throw invalid(zodProblems(result.error));
+  throw invalid(zodProblems(result.error, [], input, 'The credential'));
 }
 
 function invalid(problems: FlowProblem[]): ConveyorError {

@@ -22,25 +22,63 @@ export function jsonPath(segments: ReadonlyArray<PropertyKey>): string {
   return out;
 }
 
-/** Turns zod issues into sentences a person can act on. */
-export function zodProblems(error: z.ZodError, prefix: ReadonlyArray<PropertyKey> = []): FlowProblem[] {
+/**
+ * Turns zod issues into sentences a person can act on. `input` is the value that was checked: a
+ * field's own value is read from it to tell one that is missing from one of the wrong kind (zod's
+ * issues carry neither unless asked to, and then not undefined). Only the value's kind is named,
+ * never the value: it may be a secret. `root` names the whole value when it is what is wrong.
+ */
+export function zodProblems(error: z.ZodError, prefix: ReadonlyArray<PropertyKey> = [], input?: unknown, root = 'The file'): FlowProblem[] {
   return error.issues.map((issue) => {
     const path = jsonPath([...prefix, ...issue.path]);
-    return { path, message: describeIssue(issue) };
+    return { path, message: describeIssue(issue, valueAt(input, issue.path), root) };
   });
 }
 
-function describeIssue(issue: z.core.$ZodIssue): string {
-  const field = issue.path.length ? `"${String(issue.path[issue.path.length - 1])}"` : 'The file';
+/** The value at `path` inside `input`, or undefined where the path leads nowhere. */
+function valueAt(input: unknown, path: ReadonlyArray<PropertyKey>): unknown {
+  let v = input;
+  for (const seg of path) {
+    if (v === null || typeof v !== 'object' || !Object.hasOwn(v, seg)) return undefined;
+    v = (v as Record<PropertyKey, unknown>)[seg];
+  }
+  return v;
+}
+
+/** The field a path ends at; an item of a list with its list's name (`records[0]`, not `0`). */
+function fieldName(path: ReadonlyArray<PropertyKey>): string {
+  const last = path[path.length - 1];
+  const before = path[path.length - 2];
+  return typeof last === 'number' && before !== undefined ? `${String(before)}[${last}]` : String(last);
+}
+
+/** zod's name of an expected type, as a person says it. */
+const KIND_NAMES: Record<string, string> = { string: 'text', number: 'a number', int: 'a whole number', boolean: 'true or false', object: 'an object', record: 'an object', array: 'a list', null: 'null' };
+
+/** What kind of value `v` is, never the value itself. */
+function kindOf(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'a list';
+  if (typeof v === 'number' && Number.isNaN(v)) return 'not a number';
+  return KIND_NAMES[typeof v] ?? typeof v;
+}
+
+function describeIssue(issue: z.core.$ZodIssue, value: unknown, root: string): string {
+  const field = issue.path.length ? `"${fieldName(issue.path)}"` : root;
   switch (issue.code) {
-    case 'invalid_type':
-      if ((issue as { input?: unknown }).input === undefined) return `${field} is missing: add it (${issue.expected} expected).`;
-      return `${field} ${issue.message.startsWith('must') ? issue.message : `must be ${issue.expected}`}; fix its value.`;
+    case 'invalid_type': {
+      const expected = KIND_NAMES[issue.expected] ?? issue.expected;
+      if (value === undefined) return `${field} is missing: add it (${expected} expected).`;
+      return `${field} ${issue.message.startsWith('must') ? issue.message : `must be ${expected}, not ${kindOf(value)}`}; fix its value.`;
+    }
     case 'unrecognized_keys':
       return `Unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}: remove ${issue.keys.length > 1 ? 'them' : 'it'} or check the spelling.`;
     case 'invalid_value':
       return `${field} ${issue.message.startsWith('must') ? issue.message : `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`}.`;
-    default:
-      return `${field} ${issue.message.startsWith('must') ? issue.message : issue.message.charAt(0).toLowerCase() + issue.message.slice(1)}.`;
+    default: {
+      const text = issue.message.startsWith('must') ? issue.message : issue.message.charAt(0).toLowerCase() + issue.message.slice(1);
+      // A rule's own message may end its sentence already.
+      return `${field} ${text}${/[.!?]$/.test(text) ? '' : '.'}`;
+    }
   }
 }

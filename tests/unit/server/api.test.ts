@@ -1,3 +1,5 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, scoringFlow } from './support.ts';
 
@@ -36,7 +38,7 @@ describe('REST: health and catalog', () => {
   it('answers unknown routes and bad bodies with a coded error and no stack trace', async () => {
     const r1 = await s.api('GET', '/api/nothing-here');
     expect(r1.status).toBe(404);
-    expect(r1.body.error.code).toBe('E_API_NOT_FOUND');
+    expect(r1.body.error).toMatchObject({ code: 'E_API_NOT_FOUND', message: 'There is no API route GET /api/nothing-here.' });
     const r2 = await s.api('POST', '/api/flows', '{"name": ');
     expect(r2.status).toBe(400);
     expect(r2.body.error).toMatchObject({ code: 'E_BODY_INVALID' });
@@ -44,6 +46,53 @@ describe('REST: health and catalog', () => {
     const r3 = await s.api('POST', '/api/flows/import', JSON.stringify({ big: 'x'.repeat(21 * 1024 * 1024) }));
     expect(r3.status).toBe(413);
     expect(r3.body.error.code).toBe('E_BODY_TOO_LARGE');
+  });
+
+  it('refuses a body sent as another content type (415) and JSON that is no object (400) — each saying so, changing nothing', async () => {
+    const before = (await s.api('GET', '/api/flows')).body.length;
+    for (const type of ['text/plain', 'application/x-www-form-urlencoded', undefined]) {
+      const res = await fetch(`${s.url}/api/flows`, { method: 'POST', headers: { origin: s.url, ...(type ? { 'content-type': type } : {}) }, body: new Blob(['{"name":"Sent as text"}']) });
+      const body = await res.json();
+      expect([type, res.status, body.error.code]).toEqual([type, 415, 'E_BODY_INVALID']);
+      expect(body.error.message).toMatch(/reads JSON only/);
+      expect(body.error.hint).toMatch(/Content-Type: application\/json/);
+    }
+    for (const json of ['null', ' "hunter2"', '7', 'true']) {
+      const res = await s.api('POST', '/api/flows', json);
+      expect([json, res.status, res.body.error.code, res.body.error.message]).toEqual([json, 400, 'E_BODY_INVALID', 'The request body must be a JSON object ({ … }).']);
+      expect(JSON.stringify(res.body)).not.toContain('hunter2');
+    }
+    expect((await s.api('GET', '/api/flows')).body.length).toBe(before);
+    // No body at all is still no body: an action without one goes through.
+    expect((await s.api('POST', '/api/runs/run_nope/stop')).body.error.code).toBe('E_RUN_NOT_FOUND');
+  });
+
+  it('says whether a field is missing, of the wrong kind, or a query key given twice — never the value', async () => {
+    const problem = (r: { body: { error: { problems: Array<{ path: string; message: string }> } } }, path: string) => r.body.error.problems.find((p) => p.path === path)?.message;
+    const body = await s.api('POST', '/api/runs', { flowId: 5, settings: { concurrency: 'four-secret' } });
+    expect(body.status).toBe(400);
+    expect(problem(body, '$.flowId')).toBe('"flowId" must be text, not a number; fix its value.');
+    expect(problem(body, '$.settings.concurrency')).toBe('"concurrency" must be a number, not text; fix its value.');
+    expect(JSON.stringify(body.body)).not.toContain('four-secret');
+    expect(problem(await s.api('POST', '/api/runs', {}), '$.flowId')).toBe('"flowId" is missing: add it (text expected).');
+    expect(problem(await s.api('POST', '/api/runs', []), '$')).toBe('The request body must be an object, not a list; fix its value.');
+    expect(problem(await s.api('POST', '/api/runs', { flowId: 'f', input: { records: [{ n: 1 }, 7] } }), '$.input.records[1]')).toBe('"records[1]" must be an object, not a number; fix its value.');
+    expect(problem(await s.api('POST', '/api/review/actions', { action: 'retry', items: [{ runId: 'r', index: '0' }] }), '$.items[0].index')).toBe('"index" must be a number, not text; fix its value.');
+
+    const twice = await s.api('GET', '/api/runs?limit=1&limit=2');
+    expect(twice.status).toBe(400);
+    expect(twice.body.error).toMatchObject({ code: 'E_QUERY_INVALID', problems: [{ path: '$.limit', message: '"limit" is given 2 times: give it once.' }] });
+    expect(problem(await s.api('GET', '/api/runs?limit=ten'), '$.limit')).toBe('"limit" must be a number, not text; fix its value.');
+    const flowsBefore = (await s.api('GET', '/api/flows')).body.length;
+    const importTwice = await s.api('POST', '/api/flows/import?onConflict=copy&onConflict=replace', scoringFlow('flow_query'));
+    expect([importTwice.status, problem(importTwice, '$.onConflict')]).toEqual([400, '"onConflict" is given 2 times: give it once.']);
+    expect(problem(await s.api('POST', '/api/flows/import?onConflict=explode', scoringFlow('flow_query')), '$.onConflict')).toBe('"onConflict" must be one of "copy", "replace".');
+    expect((await s.api('GET', '/api/flows')).body.length).toBe(flowsBefore);
+
+    // A flow's own checks say it the same way.
+    const flow = scoringFlow('flow_kinds');
+    const v = await s.api('POST', '/api/flows/validate', { ...flow, name: 7 });
+    expect(v.body.problems).toContainEqual({ path: '$.name', message: '"name" must be a text; fix its value.' });
   });
 });
 
@@ -81,6 +130,16 @@ describe('REST: flows', () => {
 
     expect((await s.api('DELETE', `/api/flows/${imported.body.id}`)).status).toBe(204);
     expect((await s.api('GET', `/api/flows/${imported.body.id}`)).body.error.code).toBe('E_FLOW_NOT_FOUND');
+  });
+
+  it('two imports of one flow id at once keep both: the second becomes a copy, as when sent after the first', async () => {
+    const first = { ...scoringFlow('flow_twin'), name: 'First' };
+    const second = { ...scoringFlow('flow_twin'), name: 'Second' };
+    const [a, b] = await Promise.all([s.api('POST', '/api/flows/import', first), s.api('POST', '/api/flows/import', second)]);
+    expect([a.status, b.status]).toEqual([201, 201]);
+    expect(new Set([a.body.id, b.body.id]).size).toBe(2);
+    const names = await Promise.all([a.body.id, b.body.id].map(async (id: string) => (await s.api('GET', `/api/flows/${id}`)).body.name));
+    expect(names.sort()).toEqual(expect.arrayContaining([expect.stringMatching(/^First/), expect.stringMatching(/^Second/)]));
   });
 
   it('refuses an invalid flow with every problem and stores nothing', async () => {
@@ -128,6 +187,26 @@ describe('REST: runs', () => {
     expect(list.body[0].id).toBe(started.body.id);
   });
 
+  it('reads a record number as written: a blank, a hex or signed number is no record, and a record the run lacks has no tracking events', async () => {
+    const flow = (await s.api('POST', '/api/flows/import', scoringFlow('flow_index'))).body;
+    const run = (await s.api('POST', '/api/runs', { flowId: flow.id, input: { records: people(2) } })).body;
+    await waitForStatus(run.id, ['completed']);
+    expect((await s.api('GET', `/api/runs/${run.id}/records/1`)).body.record.index).toBe(1);
+    expect((await s.api('GET', `/api/tracking/runs/${run.id}/records/1`)).body).toEqual({ events: [] });
+    for (const index of ['0x0', '%20', '-0', '1e0', '01', '0.0']) {
+      const record = await s.api('GET', `/api/runs/${run.id}/records/${index}`);
+      expect([index, record.status, record.body.error?.code]).toEqual([index, 404, 'E_RECORD_NOT_FOUND']);
+      const tracking = await s.api('GET', `/api/tracking/runs/${run.id}/records/${index}`);
+      expect([index, tracking.status, tracking.body.error?.code]).toEqual([index, 400, 'E_QUERY_INVALID']);
+    }
+    const missing = await s.api('GET', `/api/tracking/runs/${run.id}/records/5`);
+    expect([missing.status, missing.body.error?.code]).toEqual([404, 'E_RECORD_NOT_FOUND']);
+    // Numbered as the studio numbers records (#1 is index 0), with the index asked for.
+    expect((await s.api('GET', `/api/runs/${run.id}/records/5`)).body.error.message).toBe(`Run ${run.id} has no record #6 (index 5).`);
+    expect(missing.body.error.message).toBe(`Run ${run.id} has no record #6 (index 5).`);
+    expect((await s.api('GET', `/api/runs/${run.id}/records/0x0`)).body.error.message).toBe(`Run ${run.id} has no record "0x0" (a record index is 0, 1, 2…).`);
+  });
+
   it('records sent as JSON keep a whole number too long for a number digit for digit (as text)', async () => {
     const flow = (await s.api('POST', '/api/flows/import', scoringFlow('flow_big_ids'))).body;
     const started = await s.api('POST', '/api/runs', `{"flowId":${JSON.stringify(flow.id)},"input":{"records":[{"n":1,"order":1234567890123456789}]}}`);
@@ -146,10 +225,25 @@ describe('REST: runs', () => {
     expect(done.recordCount).toBe(3);
     expect((await s.api('POST', '/api/runs', {})).body.error.code).toBe('E_BODY_INVALID');
     expect((await s.api('POST', '/api/runs', { flowId: 'nope' })).body.error.code).toBe('E_FLOW_NOT_FOUND');
+    // Records and a text (or a file) at once: refused, not one of them run and the other passed over.
+    const runsBefore = (await s.api('GET', `/api/runs?flowId=${flow.id}`)).body.length;
+    const input = { records: [{ n: 1 }], text: 'n\n2', format: 'csv' };
+    for (const [path, body] of [['/api/runs', { flowId: flow.id, input }], [`/api/flows/${flow.id}/preflight`, { input }]] as const) {
+      const both = await s.api('POST', path, body);
+      expect([path, both.status, both.body.error?.problems]).toEqual([path, 400, [{ path: '$.input', message: '"input" must hold one of "records", "text" or "fileId", not several.' }]]);
+    }
+    expect((await s.api('GET', `/api/runs?flowId=${flow.id}`)).body.length).toBe(runsBefore);
     const badCsv = await s.api('POST', '/api/runs', { flowId: flow.id, input: { text: '[{"n": 1}', format: 'json' } });
     expect(badCsv.status).toBe(422);
     expect(badCsv.body.error.code).toBe('E_INPUT_INVALID');
-    expect((await s.api('POST', `/api/runs/${started.body.id}/pause`)).body.error.code).toBe('E_RUN_NOT_RUNNING');
+    const finished = await s.api('POST', `/api/runs/${started.body.id}/pause`);
+    expect(finished.status).toBe(409);
+    expect(finished.body.error).toMatchObject({ code: 'E_RUN_NOT_RUNNING', message: expect.stringContaining('is completed') });
+    // A run that does not exist is not found, for each action — not "not running".
+    for (const action of ['pause', 'resume', 'stop']) {
+      const missing = await s.api('POST', `/api/runs/run_nope/${action}`);
+      expect([action, missing.status, missing.body.error.code]).toEqual([action, 404, 'E_RUN_NOT_FOUND']);
+    }
     expect((await s.api('GET', '/api/runs/run_nope/records')).status).toBe(404);
   });
 
@@ -161,18 +255,51 @@ describe('REST: runs', () => {
     const flow = (await s.api('POST', '/api/flows/import', doc)).body;
     const run = (await s.api('POST', '/api/runs', { flowId: flow.id, input: { records: people(30) }, settings: { concurrency: 2 } })).body;
     await new Promise((r) => setTimeout(r, 100));
-    expect((await s.api('POST', `/api/runs/${run.id}/pause`)).body.status).toBe('pausing');
+    // Pressed twice at once: both are answered with the run, neither refuses it as "running".
+    const pauses = await Promise.all([s.api('POST', `/api/runs/${run.id}/pause`), s.api('POST', `/api/runs/${run.id}/pause`)]);
+    // (Answered as it is: pausing, or paused already once the steps under way ended — never running.)
+    expect(pauses.map((p) => [p.status, p.body.error?.code, p.body.status.replace('paused', 'pausing')])).toEqual([[200, undefined, 'pausing'], [200, undefined, 'pausing']]);
     const paused = await waitForStatus(run.id, ['paused']);
     expect(paused.counts.pending).toBeGreaterThan(0);
     expect((await s.api('POST', `/api/runs/${run.id}/resume`)).body.status).toBe('running');
     await new Promise((r) => setTimeout(r, 60));
-    await s.api('POST', `/api/runs/${run.id}/stop`);
+    const stops = await Promise.all([s.api('POST', `/api/runs/${run.id}/stop`), s.api('POST', `/api/runs/${run.id}/stop`)]);
+    expect(stops.map((p) => [p.status, p.body.status.replace('stopped', 'stopping')])).toEqual([[200, 'stopping'], [200, 'stopping']]);
     const stopped = await waitForStatus(run.id, ['stopped']);
     expect(stopped.counts.success + stopped.counts.needs_review).toBeLessThan(30);
     await s.api('POST', `/api/runs/${run.id}/resume`);
     const done = await waitForStatus(run.id, ['completed']);
     expect(done.counts.success + done.counts.needs_review).toBe(30);
     expect(done.nodes.wait.success).toBe(30);
+  });
+
+  it('a double Resume launches the run once: every record calls the service once, the second Resume is refused as busy', async () => {
+    const calls = new Map<string, number>();
+    const service = http.createServer((req, res) => {
+      calls.set(req.url ?? '', (calls.get(req.url ?? '') ?? 0) + 1);
+      setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'), 40);
+    });
+    await new Promise<void>((r) => service.listen(0, '127.0.0.1', r));
+    try {
+      const host = `127.0.0.1:${(service.address() as AddressInfo).port}`;
+      const doc = scoringFlow('flow_resume_twice');
+      doc.settings = { concurrency: 2, allowHosts: [host] };
+      doc.nodes.splice(1, 0, { id: 'call', type: 'core.http-request', position: { x: 100, y: 100 }, params: { method: 'POST', url: `http://${host}/r/{{ n }}` } });
+      doc.edges[0] = { id: 'e1', source: 'trigger', sourcePort: 'out', target: 'call', targetPort: 'in' };
+      doc.edges.push({ id: 'e0', source: 'call', sourcePort: 'out', target: 'score', targetPort: 'in' });
+      const flow = (await s.api('POST', '/api/flows/import', doc)).body;
+      const run = (await s.api('POST', '/api/runs', { flowId: flow.id, input: { records: people(10) } })).body;
+      await s.api('POST', `/api/runs/${run.id}/pause`);
+      expect((await waitForStatus(run.id, ['paused'])).counts.pending).toBeGreaterThan(2);
+      const both = await Promise.all([s.api('POST', `/api/runs/${run.id}/resume`), s.api('POST', `/api/runs/${run.id}/resume`)]);
+      expect(both.map((r) => r.status).sort()).toEqual([200, 409]);
+      expect(both.find((r) => r.status === 409)?.body.error.code).toBe('E_RUN_BUSY');
+      const done = await waitForStatus(run.id, ['completed']);
+      expect(done.counts.success + done.counts.needs_review).toBe(10);
+      expect([...calls.values()]).toEqual(Array(10).fill(1));
+    } finally {
+      service.close();
+    }
   });
 });
 
@@ -210,5 +337,21 @@ describe('REST: audit trail', () => {
     expect(ops.body.items).toEqual([expect.objectContaining({ recordIndex: 0, from: 'needs_review', to: 'success', action: 'resolve', note: 'checked by hand' })]);
     const detail = await s.api('GET', `/api/runs/${run.id}/records/0`);
     expect(detail.body.events.map((e: { action: string }) => e.action)).toEqual(['started', 'finished', 'resolve']);
+  });
+
+  it('the same review action sent twice at once is done once: one ok, one E_REVIEW_NOT_OPEN, one event in the record\'s history', async () => {
+    const flow = (await s.api('POST', '/api/flows/import', scoringFlow('flow_twice'))).body;
+    const run = (await s.api('POST', '/api/runs', { flowId: flow.id, input: { records: people(3) } })).body;
+    await waitForStatus(run.id, ['completed']);
+    for (const [index, action] of [[0, 'skip'], [1, 'resolve'], [2, 'retry']] as const) {
+      const body = { action, items: [{ runId: run.id, index }], note: 'checked', ...(action === 'retry' ? { restart: true } : {}) };
+      const both = await Promise.all([s.api('POST', '/api/review/actions', body), s.api('POST', '/api/review/actions', body)]);
+      const results = both.map((r) => r.body.results[0]);
+      expect([action, results.filter((r) => r.ok).length]).toEqual([action, 1]);
+      expect(results.find((r) => !r.ok)?.error.code).toBe('E_REVIEW_NOT_OPEN');
+      await waitForStatus(run.id, ['completed']);
+      const events = (await s.api('GET', `/api/runs/${run.id}/records/${index}`)).body.events.filter((e: { actor: string }) => e.actor === 'operator');
+      expect(events.map((e: { action: string }) => e.action)).toEqual([action]);
+    }
   });
 });

@@ -76,4 +76,21 @@ describe('REST /api/credentials', () => {
     expect(broken.body.error.code).toBe('E_BODY_INVALID');
     expect(JSON.stringify(broken.body)).not.toContain(SECRET.slice(0, 8));
   });
+
+  it('refuses a connection test whose values are of the wrong kind (400 naming the field), never a 500, never echoing a secret', async () => {
+    for (const hosts of ['api.example.com', { a: 1 }, [1]]) {
+      const res = await server.api('POST', '/api/credentials/test', { kind: 'api_key', secrets: { key: SECRET }, scope: { hosts }, url: 'https://api.example.com/me' });
+      expect(res.status).toBe(400);
+      expect(res.body.error).toMatchObject({ code: 'E_BODY_INVALID', hint: expect.any(String) });
+      expect(res.body.error.problems.map((p: { path: string }) => p.path)[0]).toMatch(/^\$\.scope\.hosts/);
+      expect(JSON.stringify(res.body)).not.toContain(SECRET);
+    }
+    const url = await server.api('POST', '/api/credentials/test', { kind: 'api_key', secrets: { key: SECRET }, url: 42 });
+    expect(url.status).toBe(400);
+    expect(url.body.error.problems.map((p: { path: string }) => p.path)).toEqual(['$.url']);
+    // A saved credential's test too: the url is checked, not passed over (the test would run without it).
+    const saved = await server.api('POST', '/api/credentials', { name: 'Probe key', kind: 'api_key', secrets: { key: SECRET }, scope: { nodeTypes: ['core.http-request'] } });
+    const savedUrl = await server.api('POST', `/api/credentials/${saved.body.id}/test`, { url: ['https://api.example.com'] });
+    expect([savedUrl.status, savedUrl.body.error.code, savedUrl.body.error.problems.map((p: { path: string }) => p.path)]).toEqual([400, 'E_BODY_INVALID', ['$.url']]);
+  });
 });

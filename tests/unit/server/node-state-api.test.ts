@@ -70,5 +70,14 @@ describe('node state API: /api/flows/:id/nodes/:nodeId/state', () => {
     const bad = await server.api('GET', `/api/flows/${flow.id}/nodes/dist/state?runId=${encodeURIComponent('../x y')}`);
     expect(bad.status).toBe(400);
     expect(bad.body.error.code).toBe('E_QUERY_INVALID');
+    // A run that does not exist, or belongs to another flow, is not found — not answered as empty state.
+    const other = (await server.api('POST', '/api/flows', { name: 'Other' })).body;
+    const otherRun = (await server.api('POST', '/api/runs', { flowId: other.id, input: { records: [{ n: 1 }] } })).body;
+    for (const runId of ['run_nope', otherRun.id]) {
+      for (const method of ['GET', 'DELETE']) {
+        const res = await server.api(method, `/api/flows/${flow.id}/nodes/dist/state?runId=${runId}`);
+        expect([runId, method, res.status, res.body.error?.code]).toEqual([runId, method, 404, 'E_RUN_NOT_FOUND']);
+      }
+    }
   });
 });

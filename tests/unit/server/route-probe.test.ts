@@ -46,6 +46,8 @@ const HOSTILE_BODIES: Array<{ body: string; type?: string }> = [
   { body: '12345678901234567890123' },
   { body: '{"__proto__":{"polluted":"yes"},"constructor":{"prototype":{"polluted":"yes"}}}' },
   { body: '{"name":{"$gt":""},"id":[1,2],"flow":123,"flowId":{},"records":"x","fields":{},"params":7,"index":"first","indexes":"all","action":null}' },
+  // Nested values of the wrong kind: a list where text or an object is expected (scope.hosts as text crashed the credential test).
+  { body: '{"scope":{"hosts":"x","nodeTypes":{}},"url":5,"settings":[],"input":"x","status":{},"fields":[],"secrets":"x"}' },
   { body: '{"name":"x"}', type: 'text/plain' },
   { body: '{"name":"x"}', type: 'application/json; charset=utf-7' },
 ];

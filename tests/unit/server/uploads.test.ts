@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { request } from 'node:http';
 import path from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir, writeXlsx } from '../../../nodes/spreadsheet/test-files.ts';
 import { resolveUpload } from '../../../server/http/upload-routes.ts';
@@ -71,6 +72,9 @@ describe('POST /api/uploads', () => {
     expect(xls.body.error.hint).toMatch(/\.xlsx/);
     expect((await upload('renamed.xlsx', 'first_name\nAda\n')).body.error).toMatchObject({ code: 'E_UPLOAD_TYPE', message: expect.stringMatching(/not a real Excel workbook/) });
     expect((await upload('zip.csv', xlsx)).body.error.code).toBe('E_UPLOAD_TYPE');
+    const gzipped = await upload('people.csv', gzipSync(CONTACTS_CSV), { 'content-encoding': 'gzip' });
+    expect([gzipped.status, gzipped.body.error.code]).toEqual([415, 'E_BODY_INVALID']);
+    expect(gzipped.body.error.message).toMatch(/sent compressed \(Content-Encoding: gzip\)/);
     const empty = await upload('empty.csv', '');
     expect(empty.status).toBe(400);
     expect(empty.body.error.code).toBe('E_UPLOAD_EMPTY');
