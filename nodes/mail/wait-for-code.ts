@@ -210,24 +210,36 @@ interface Seen {
   noCode: number;
   links: MailLink[];
   renumbered?: boolean;
+  /** A mail with no code carried another message as an attachment (never read): its sender, for the error. */
+  attached?: string;
+}
+
+/** The error's words for an attached message that was not read (textParts), and what to do instead. */
+function attachedNote(seen: Seen): { message: string; hint: string } {
+  if (seen.attached === undefined) return { message: '', hint: '' };
+  return {
+    message: ` It carries a forwarded message as an attachment (from ${seen.attached}), which is never read: its sender and date are not the mail's.`,
+    hint: ' If the code is in that attachment, have the site mail the address itself, or forward the mail inline rather than as an attachment.',
+  };
 }
 
 function endOfWait(p: Params, recipient: string, seen: Seen): NodeError {
+  const attached = attachedNote(seen);
   if (seen.noCode > 0 && p.take === 'link') {
     const listed = seen.links.slice(0, 5).map((l) => `${l.text ? `"${l.text.slice(0, 60)}" ` : ''}${l.url.slice(0, 120)}`);
     return new NodeError(
       'E_MAIL_NO_LINK',
-      `A mail to ${recipient} arrived, but no link in it ${p.linkPattern ? `matches ${p.linkPattern}` : 'asks to confirm, verify, activate or sign in'}${listed.length > 0 ? `; it links to: ${listed.join('; ')}${seen.links.length > 5 ? '…' : ''}` : ' (it holds no link)'}.`,
-      'Open the mail and set a Link pattern that the right link\'s address matches (e.g. /verify\\?token=).',
+      `A mail to ${recipient} arrived, but no link in it ${p.linkPattern ? `matches ${p.linkPattern}` : 'asks to confirm, verify, activate or sign in'}${listed.length > 0 ? `; it links to: ${listed.join('; ')}${seen.links.length > 5 ? '…' : ''}` : ' (it holds no link)'}.${attached.message}`,
+      `Open the mail and set a Link pattern that the right link's address matches (e.g. /verify\\?token=).${attached.hint}`,
     );
   }
   if (seen.noCode > 0) {
     return new NodeError(
       'E_MAIL_NO_CODE',
-      p.pattern === DEFAULT_PATTERN
+      (p.pattern === DEFAULT_PATTERN
         ? `A mail to ${recipient} arrived, but no code was found in it: no number of 4 to 8 digits on its own (a piece of a date, phone number or amount is never taken).`
-        : `A mail to ${recipient} arrived, but no code matching ${p.pattern} was found in it.`,
-      'Open the mail and adjust the Code pattern so that its first group (in parentheses) catches the code.',
+        : `A mail to ${recipient} arrived, but no code matching ${p.pattern} was found in it.`) + attached.message,
+      `Open the mail and adjust the Code pattern so that its first group (in parentheses) catches the code.${attached.hint}`,
     );
   }
   if (seen.rejected.size > 0) {
@@ -381,6 +393,8 @@ async function scan(
     }
     if (!code) {
       noCode++;
+      const carried = parts.attached[0];
+      if (carried) seen.attached = carried.envelope?.from?.[0]?.address || '(no sender)';
       continue;
     }
     const key = `${validity}:${m.uid}:${code}`;
@@ -400,19 +414,29 @@ function time(value: Date | string | undefined): number {
   return value instanceof Date ? value.getTime() : Date.parse(value);
 }
 
-/** The message's readable parts: text/plain and text/html, attachments left out. */
-function textParts(m: FetchMessageObject): { plain: MessageStructureObject[]; html: MessageStructureObject[] } {
+/** A whole message carried inside another (forwarded as an attachment): its parts are another sender's. */
+const EMBEDDED_MESSAGE = /^message\/(?:rfc822|global)$/i;
+
+/**
+ * The message's readable parts: text/plain and text/html, attachments left out. A message carried
+ * inside it (forwarded as an attachment) is never read — its sender is not the one Allowed senders
+ * checked, nor its date the one the window did, so its code may be anyone's or an old one — and
+ * `attached` names it for the error when no code is found.
+ */
+function textParts(m: FetchMessageObject): { plain: MessageStructureObject[]; html: MessageStructureObject[]; attached: MessageStructureObject[] } {
   const plain: MessageStructureObject[] = [];
   const html: MessageStructureObject[] = [];
+  const attached: MessageStructureObject[] = [];
   const walk = (node: MessageStructureObject | undefined): void => {
     if (!node) return;
+    if (EMBEDDED_MESSAGE.test(node.type)) return void attached.push(node);
     if (node.childNodes?.length) return node.childNodes.forEach(walk);
     if (node.disposition === 'attachment') return;
     if (node.type === 'text/plain') plain.push(node);
     else if (node.type === 'text/html') html.push(node);
   };
   walk(m.bodyStructure);
-  return plain.length > 0 ? { plain, html } : { plain: html, html: [] };
+  return plain.length > 0 ? { plain, html, attached } : { plain: html, html: [], attached };
 }
 
 /**

@@ -1,0 +1,58 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitForCode } from './wait-for-code.ts';
+import { failureOf, fakeCredentials, runNode } from '../sdk/testing.ts';
+import { Resources } from '../sdk/resources.ts';
+import { startDovecot, type Dovecot } from '../../tests/support/mail/dovecot.ts';
+
+// Mail as real senders build it, appended by hand (raw RFC 5322) to a real Dovecot mailbox and read by
+// the step. The mail servers of these tests listen on 127.0.0.1, allowed as an administrator would.
+process.env.CONVEYOR_ALLOW_HOSTS = '127.0.0.1';
+
+let dovecot: Dovecot;
+const INBOX = { name: 'catchall@example.test', password: 'catchall-pw-123' };
+const SENDER = 'no-reply@shop.example';
+let counter = 0;
+
+beforeAll(async () => {
+  dovecot = await startDovecot({ users: [INBOX] });
+}, 30_000);
+afterAll(async () => {
+  await dovecot?.stop();
+});
+
+/** A raw message to a fresh address, appended now; `build` gets the address and returns the headers after To and the body. */
+async function deliver(build: (to: string) => string): Promise<string> {
+  const to = `fmt${++counter}-${Date.now()}@example.test`;
+  const head = [`From: Shop <${SENDER}>`, `To: ${to}`, `Date: ${new Date().toUTCString()}`, `Message-ID: <${counter}.${Date.now()}@shop.example>`, 'MIME-Version: 1.0'];
+  await dovecot.deliver(INBOX.name, `${head.join('\r\n')}\r\n${build(to)}`);
+  return to;
+}
+
+function wait(email: string, params: Record<string, unknown> = {}) {
+  return runNode(waitForCode, { credential: 'inbox', senders: [SENDER], timeoutMs: 10_000, pollMs: 300, ...params }, { email, codeRequestedAt: new Date(Date.now() - 60_000).toISOString() }, {
+    credentials: fakeCredentials([{ name: 'inbox', kind: 'imap', fields: { host: dovecot.host, port: dovecot.port, secure: false, user: INBOX.name }, secrets: { password: INBOX.password } }]),
+    resources: { run: new Resources(), record: new Resources() },
+  });
+}
+const codeOf = async (email: string, params: Record<string, unknown> = {}) => (await wait(email, params)).result.emit[0].data.code;
+
+/** A multipart body from [headers, content] pairs. */
+function multipart(type: string, boundary: string, parts: Array<[string, string]>): string {
+  return [`Content-Type: multipart/${type}; boundary="${boundary}"`, '', ...parts.flatMap(([h, c]) => [`--${boundary}`, h, '', c]), `--${boundary}--`, ''].join('\r\n');
+}
+
+describe('mail.wait-for-code: mail formats of real senders (real Dovecot)', () => {
+  it('a forwarded message attached to the mail (message/rfc822) is never read: its code is another sender\'s', async () => {
+    const forwarded = ['From: someone@elsewhere.example', 'To: friend@elsewhere.example', 'Subject: Your code', 'Content-Type: text/plain', '', 'Your code: 111111'].join('\r\n');
+    const attachment: [string, string] = ['Content-Type: message/rfc822\r\nContent-Disposition: attachment; filename="fwd.eml"', forwarded];
+    // The attachment first: it was read before the mail's own text, and its code taken.
+    const own = await deliver(() => `Subject: Your code\r\n${multipart('mixed', 'm1', [attachment, ['Content-Type: text/plain; charset=utf-8', 'Your code: 482913']])}`);
+    expect(await codeOf(own)).toBe('482913');
+    // Only the attachment holds a code: none is taken, and the error says why.
+    const only = await deliver(() => `Subject: Fwd: Your code\r\n${multipart('mixed', 'm2', [['Content-Type: text/plain; charset=utf-8', 'FYI, see the attached mail.'], attachment])}`);
+    const err = await failureOf(() => wait(only, { timeoutMs: 1_200 }));
+    expect(err).toMatchObject({ code: 'E_MAIL_NO_CODE' });
+    expect(err.message).toContain('forwarded message as an attachment (from someone@elsewhere.example), which is never read');
+    expect(err.hint).toContain('forward the mail inline');
+  });
+});
