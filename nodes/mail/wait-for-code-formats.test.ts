@@ -55,4 +55,15 @@ describe('mail.wait-for-code: mail formats of real senders (real Dovecot)', () =
     expect(err.message).toContain('forwarded message as an attachment (from someone@elsewhere.example), which is never read');
     expect(err.hint).toContain('forward the mail inline');
   });
+
+  it('a hidden preheader (display:none) holding another number named a code is not read: the code the mail shows is', async () => {
+    // As mail tools write it: the inbox preview line first, hidden in the body, then the code in a styled cell.
+    const html = [
+      '<html><body><div style="display:none;font-size:1px;max-height:0;overflow:hidden;mso-hide:all">Get 20% off your next order with code 7777 &zwnj;&nbsp;</div>',
+      '<table><tr><td>Your sign-in code</td></tr><tr><td style="font-size:32px;letter-spacing:8px;font-weight:bold">482913</td></tr></table>',
+      '<p>Shop Inc., 548 Market St, San Francisco, CA 94104</p></body></html>',
+    ].join('\r\n');
+    const email = await deliver(() => `Subject: Sign in to Shop\r\nContent-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n${html}`);
+    expect(await codeOf(email)).toBe('482913');
+  });
 });

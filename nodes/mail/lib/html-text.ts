@@ -1,6 +1,6 @@
 /**
  * The text a person reads in an HTML mail, for finding a code in it: what the mail program shows,
- * nothing it hides. The head (the title, style sheets, meta data), comments (Outlook's conditional
+ * nothing it hides (elements styled display:none, such as a preheader: hidden-html.ts). The head (the title, style sheets, meta data), comments (Outlook's conditional
  * blocks, template versions such as `<!-- v20240315 -->`), scripts, styles and templates are left out:
  * a number there is not the code, and with the code pattern's first match taken, a title "Newsletter
  * 20261206" above the body was read as the code. Block and table tags become spaces (a code in its
@@ -15,6 +15,7 @@
  */
 import { createRequire } from 'node:module';
 import { joinSpacedDigits } from './spaced-code.ts';
+import { dropHidden } from './hidden-html.ts';
 
 const require = createRequire(import.meta.url);
 /**
@@ -33,8 +34,7 @@ const INLINE = /<\/?(?:a|abbr|b|bdi|bdo|big|cite|code|data|dfn|em|font|i|kbd|mar
 const LINE_END = /<\/?(?:address|blockquote|br|caption|dd|dl|dt|h[1-6]|hr|li|ol|p|pre|table|tbody|tfoot|thead|tr|ul)\b[^>]*>/gi;
 
 export function htmlToText(html: string, { lines = false } = {}): string {
-  return html
-    .replace(HIDDEN, ' ')
+  return dropHidden(html.replace(HIDDEN, ' '))
     .replace(INLINE, '')
     .split(LINE_END)
     .map((line) => {
