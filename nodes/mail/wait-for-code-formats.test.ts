@@ -66,4 +66,24 @@ describe('mail.wait-for-code: mail formats of real senders (real Dovecot)', () =
     const email = await deliver(() => `Subject: Sign in to Shop\r\nContent-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n${html}`);
     expect(await codeOf(email)).toBe('482913');
   });
+
+  it('a plain-text part that gives another code than the HTML part: no code is taken (nor an older mail\'s) until Read the code from says which part', async () => {
+    const alternative = (plain: string, html: string) =>
+      `Subject: Your code\r\n${multipart('alternative', `a${counter}`, [['Content-Type: text/plain; charset=utf-8', plain], ['Content-Type: text/html; charset=utf-8', html]])}`;
+    // An older mail to the same address, in the window: its code is not the one asked for last.
+    const email = await deliver(() => 'Subject: Your code\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nYour code: 333333\r\n');
+    await dovecot.deliver(INBOX.name, [`From: ${SENDER}`, `To: ${email}`, `Date: ${new Date().toUTCString()}`, 'MIME-Version: 1.0', alternative('Your code: 111111', '<p>Your code: <b>482913</b></p>')].join('\r\n'), {
+      internalDate: new Date(Date.now() + 1_000),
+    });
+    const err = await failureOf(() => wait(email, { timeoutMs: 1_200 }));
+    expect(err).toMatchObject({ code: 'E_MAIL_CODES_DIFFER', transient: false });
+    expect(err.message).toContain('plain-text part gives the code 111111 and whose HTML part 482913');
+    expect(err.hint).toContain('Read the code from');
+    expect(await codeOf(email, { readFrom: 'html' })).toBe('482913');
+    // Parts that agree, or one that holds no code ("view it in a browser"), give the code as before.
+    const same = await deliver(() => alternative('Your code: 482913', '<p>Your code: <b>482913</b></p>'));
+    expect(await codeOf(same)).toBe('482913');
+    const plainOnly = await deliver(() => alternative('Your code: 111111', '<p>Welcome!</p>'));
+    expect(await codeOf(plainOnly, { readFrom: 'html' })).toBe('111111');
+  });
 });

@@ -45,6 +45,13 @@ const params = z.object({
     .refine((p) => compile(p) !== null, 'Write a valid regular expression with one group in parentheses around the code, e.g. code: (\\d{6}).')
     .describe('A regular expression finding the code in the message (its text, then its subject); the part in the first parentheses is the code. Default: the first number of 4 to 8 digits (or a code in groups, 123 456) next to a word such as "code", "verification" or "PIN", else the first one.')
     .meta({ title: 'Code pattern', syntax: 'regex' }),
+  readFrom: z
+    .enum(['both', 'html', 'plain'])
+    .default('both')
+    .describe(
+      'For a mail with both a plain-text and an HTML part. both: the code is read from each, and when they give two different codes the step stops (E_MAIL_CODES_DIFFER) rather than guess. html: the HTML part, what mail programs show (the plain-text part when it has none). plain: the plain-text part (the HTML part when it has none).',
+    )
+    .meta({ title: 'Read the code from' }),
   take: z
     .enum(['code', 'link'])
     .default('code')
@@ -212,6 +219,8 @@ interface Seen {
   renumbered?: boolean;
   /** A mail with no code carried another message as an attachment (never read): its sender, for the error. */
   attached?: string;
+  /** A mail whose plain-text and HTML parts gave two different codes (Read the code from = both). */
+  differ?: { plain: string; html: string };
 }
 
 /** The error's words for an attached message that was not read (textParts), and what to do instead. */
@@ -231,6 +240,13 @@ function endOfWait(p: Params, recipient: string, seen: Seen): NodeError {
       'E_MAIL_NO_LINK',
       `A mail to ${recipient} arrived, but no link in it ${p.linkPattern ? `matches ${p.linkPattern}` : 'asks to confirm, verify, activate or sign in'}${listed.length > 0 ? `; it links to: ${listed.join('; ')}${seen.links.length > 5 ? '…' : ''}` : ' (it holds no link)'}.${attached.message}`,
       `Open the mail and set a Link pattern that the right link's address matches (e.g. /verify\\?token=).${attached.hint}`,
+    );
+  }
+  if (seen.differ) {
+    return new NodeError(
+      'E_MAIL_CODES_DIFFER',
+      `A mail to ${recipient} arrived whose plain-text part gives the code ${seen.differ.plain} and whose HTML part ${seen.differ.html}: no code was taken, as the step cannot tell which is right.`,
+      'Open the mail and set Read the code from to the part whose code the site accepts (html: what mail programs show), or a Code pattern that finds only the right one.',
     );
   }
   if (seen.noCode > 0) {
@@ -387,9 +403,13 @@ async function scan(
       code = found.link?.url;
       if (!code) seen.links = found.seen;
     } else {
-      code = reader.read(await partsText(client, m, parts.plain, false, reader.lines), subject);
-      // A plain part that only says "view this mail in a browser": the HTML one holds the code.
-      if (!code && parts.plain.length > 0 && parts.html.length > 0) code = reader.read(await partsText(client, m, parts.html, true, reader.lines));
+      const read = await mailCode(client, m, parts, subject, reader, p.readFrom);
+      code = read.code;
+      if (read.differ) {
+        // A mail with a code, but which one is not known: an older mail's code is not taken instead.
+        seen.differ = read.differ;
+        break;
+      }
     }
     if (!code) {
       noCode++;
@@ -436,19 +456,44 @@ function textParts(m: FetchMessageObject): { plain: MessageStructureObject[]; ht
     else if (node.type === 'text/html') html.push(node);
   };
   walk(m.bodyStructure);
-  return plain.length > 0 ? { plain, html, attached } : { plain: html, html: [], attached };
+  return { plain, html, attached };
+}
+
+/**
+ * A mail's code from its plain-text part and its HTML part, as `readFrom` says. The two usually say
+ * the same; when a sender's plain part is an old template (another code) or holds other numbers
+ * (addresses written out), reading only the plain one took its code silently. With `both`, two
+ * different codes are `differ` and none is taken. One part is read alone when the mail has only it.
+ * A plain part that only says "view this mail in a browser" gives no code: the HTML one's is taken.
+ */
+async function mailCode(
+  client: ImapFlow,
+  m: FetchMessageObject,
+  parts: { plain: MessageStructureObject[]; html: MessageStructureObject[] },
+  subject: string,
+  reader: CodeReader,
+  readFrom: Params['readFrom'],
+): Promise<{ code?: string; differ?: { plain: string; html: string } }> {
+  const fromPlain = async () => (parts.plain.length > 0 ? reader.read(await partsText(client, m, parts.plain, reader.lines), subject) : undefined);
+  const fromHtml = async () => (parts.html.length > 0 ? reader.read(await partsText(client, m, parts.html, reader.lines), subject) : undefined);
+  if (readFrom === 'plain') return { code: (await fromPlain()) ?? (await fromHtml()) };
+  if (readFrom === 'html') return { code: (await fromHtml()) ?? (await fromPlain()) };
+  const plain = await fromPlain();
+  const html = await fromHtml();
+  if (plain !== undefined && html !== undefined && plain !== html) return { differ: { plain, html } };
+  return { code: plain ?? html };
 }
 
 /**
  * The text of `parts` (imapflow decodes the transfer encoding and converts the charset to UTF-8);
- * HTML as a mail program shows it (html-text.ts), its lines kept with `lines`. `isHtml` false: each part by its own type.
+ * HTML as a mail program shows it (html-text.ts), its lines kept with `lines`.
  * A code written digit by digit reads whole in both (spaced-code.ts).
  */
-async function partsText(client: ImapFlow, m: FetchMessageObject, parts: MessageStructureObject[], isHtml: boolean, lines: boolean): Promise<string> {
+async function partsText(client: ImapFlow, m: FetchMessageObject, parts: MessageStructureObject[], lines: boolean): Promise<string> {
   let text = '';
   for (const part of parts) {
     const body = await partBody(client, m, part);
-    text += `${isHtml || part.type === 'text/html' ? htmlToText(body, { lines }) : joinSpacedDigits(body, 'line')}\n`;
+    text += `${part.type === 'text/html' ? htmlToText(body, { lines }) : joinSpacedDigits(body, 'line')}\n`;
   }
   return text;
 }
