@@ -86,4 +86,20 @@ describe('mail.wait-for-code: mail formats of real senders (real Dovecot)', () =
     const plainOnly = await deliver(() => alternative('Your code: 111111', '<p>Welcome!</p>'));
     expect(await codeOf(plainOnly, { readFrom: 'html' })).toBe('111111');
   });
+
+  it('a code with letters (X7K9P2, ABCD-1234) is not read as a number of the mail: the error shows it and a pattern that takes it', async () => {
+    const text = (code: string) => `Subject: Your verification code\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nYour verification code is ${code}. It expires in 10 minutes.\r\n\r\nShop Inc., 548 Market St, San Francisco, CA 94104\r\n`;
+    for (const [code, pattern] of [
+      ['X7K9P2', '\\b([A-Z0-9]{6})\\b'],
+      ['ABCD-1234', '\\b([A-Z0-9]{4}-[A-Z0-9]{4})\\b'],
+    ]) {
+      // It took the postcode (94104), or the 1234 of ABCD-1234.
+      const email = await deliver(() => text(code));
+      const err = await failureOf(() => wait(email, { timeoutMs: 1_200 }));
+      expect(err).toMatchObject({ code: 'E_MAIL_NO_CODE' });
+      expect(err.message).toContain(`whose code, ${code}, has letters`);
+      expect(err.hint).toBe(`Set the Code pattern to one that takes it, e.g. ${pattern}`);
+      expect(await codeOf(email, { pattern })).toBe(code);
+    }
+  });
 });

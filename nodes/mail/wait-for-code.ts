@@ -11,7 +11,7 @@ import { imapError, mailCredential, openImap, type MailServer } from './lib/conn
 import { arrivedAfter, readMark, type MailMark } from './lib/mark.ts';
 import { htmlToText } from './lib/html-text.ts';
 import { joinSpacedDigits } from './lib/spaced-code.ts';
-import { defaultCode } from './lib/default-code.ts';
+import { defaultCode, namedLetteredCode } from './lib/default-code.ts';
 import { confirmationLink, htmlLinks, plainLinks, type MailLink } from './lib/mail-links.ts';
 
 /** The keyword set on a message whose code was used, so no later run picks it again. */
@@ -219,6 +219,8 @@ interface Seen {
   renumbered?: boolean;
   /** A mail with no code carried another message as an attachment (never read): its sender, for the error. */
   attached?: string;
+  /** A mail with no code named a code with letters (X7K9P2), which the default pattern does not take. */
+  letters?: string;
   /** A mail whose plain-text and HTML parts gave two different codes (Read the code from = both). */
   differ?: { plain: string; html: string };
 }
@@ -249,6 +251,13 @@ function endOfWait(p: Params, recipient: string, seen: Seen): NodeError {
       'Open the mail and set Read the code from to the part whose code the site accepts (html: what mail programs show), or a Code pattern that finds only the right one.',
     );
   }
+  if (seen.noCode > 0 && seen.letters) {
+    return new NodeError(
+      'E_MAIL_NO_CODE',
+      `A mail to ${recipient} arrived whose code, ${seen.letters}, has letters: the default Code pattern takes numbers only, and no other number of the mail was taken instead.`,
+      `Set the Code pattern to one that takes it, e.g. ${letteredPattern(seen.letters)}`,
+    );
+  }
   if (seen.noCode > 0) {
     return new NodeError(
       'E_MAIL_NO_CODE',
@@ -273,6 +282,11 @@ function endOfWait(p: Params, recipient: string, seen: Seen): NodeError {
   );
 }
 
+/** A Code pattern for a code shaped as `code` (AB12-CD34 → \b([A-Z0-9]{4}-[A-Z0-9]{4})\b), for the hint. */
+function letteredPattern(code: string): string {
+  return `\\b(${code.split('-').map((g) => `[A-Z0-9]{${g.length}}`).join('-')})\\b`;
+}
+
 /** When the window opens: the record's requested-at time (minus clock tolerance), else this step's start minus the look-back. */
 export function windowStart(value: unknown, field: string, startedAt: number, lookbackMs: number): Date {
   if (value === undefined || value === null || value === '') return new Date(startedAt - lookbackMs);
@@ -290,13 +304,15 @@ export function windowStart(value: unknown, field: string, startedAt: number, lo
 /** Reads the code from a message's text and (when given) its subject; undefined when there is none. */
 interface CodeReader {
   read(text: string, subject?: string): string | undefined;
+  /** With no code read: a code with letters the mail names, which the pattern does not take (for the error). */
+  letters?(text: string, subject: string): string | null;
   /** An HTML part's text keeps the lines of the screen (html-text.ts). */
   lines: boolean;
 }
 
 /** The default pattern reads as default-code.ts says; any other is applied as written, to the text, then the subject. */
 function codeReader(pattern: string): CodeReader {
-  if (pattern === DEFAULT_PATTERN) return { read: (text, subject) => defaultCode(text, subject) ?? undefined, lines: true };
+  if (pattern === DEFAULT_PATTERN) return { read: (text, subject) => defaultCode(text, subject) ?? undefined, letters: namedLetteredCode, lines: true };
   const regex = compile(pattern)!;
   return {
     read: (text, subject) => {
@@ -405,6 +421,7 @@ async function scan(
     } else {
       const read = await mailCode(client, m, parts, subject, reader, p.readFrom);
       code = read.code;
+      if (read.letters) seen.letters = read.letters;
       if (read.differ) {
         // A mail with a code, but which one is not known: an older mail's code is not taken instead.
         seen.differ = read.differ;
@@ -473,15 +490,24 @@ async function mailCode(
   subject: string,
   reader: CodeReader,
   readFrom: Params['readFrom'],
-): Promise<{ code?: string; differ?: { plain: string; html: string } }> {
-  const fromPlain = async () => (parts.plain.length > 0 ? reader.read(await partsText(client, m, parts.plain, reader.lines), subject) : undefined);
-  const fromHtml = async () => (parts.html.length > 0 ? reader.read(await partsText(client, m, parts.html, reader.lines), subject) : undefined);
-  if (readFrom === 'plain') return { code: (await fromPlain()) ?? (await fromHtml()) };
-  if (readFrom === 'html') return { code: (await fromHtml()) ?? (await fromPlain()) };
-  const plain = await fromPlain();
-  const html = await fromHtml();
-  if (plain !== undefined && html !== undefined && plain !== html) return { differ: { plain, html } };
-  return { code: plain ?? html };
+): Promise<{ code?: string; differ?: { plain: string; html: string }; letters?: string }> {
+  const texts: string[] = [];
+  const from = async (list: MessageStructureObject[]) => {
+    if (list.length === 0) return undefined;
+    const text = await partsText(client, m, list, reader.lines);
+    texts.push(text);
+    return reader.read(text, subject);
+  };
+  let code: string | undefined;
+  if (readFrom === 'plain') code = (await from(parts.plain)) ?? (await from(parts.html));
+  else if (readFrom === 'html') code = (await from(parts.html)) ?? (await from(parts.plain));
+  else {
+    const plain = await from(parts.plain);
+    const html = await from(parts.html);
+    if (plain !== undefined && html !== undefined && plain !== html) return { differ: { plain, html } };
+    code = plain ?? html;
+  }
+  return { code, letters: code === undefined ? (reader.letters?.(texts.join('\n'), subject) ?? undefined) : undefined };
 }
 
 /**
