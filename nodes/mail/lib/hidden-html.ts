@@ -10,7 +10,8 @@
  * only its tag, not the rest of the mail. One pass over the tags: linear in the mail's length.
  */
 
-const TAG = /<(\/?)([a-zA-Z][\w:-]*)\b((?:"[^"]*"|'[^']*'|[^'">])*)>/g;
+/** A tag, read no further than the next `<` (a tag never closed costs no second read of the mail). */
+const TAG = /<(\/?)([a-zA-Z][\w:-]*)\b((?:"[^"<]*"|'[^'<]*'|[^'"<>])*)>/g;
 const STYLE = /\bstyle\s*=\s*(?:"([^"]*)"|'([^']*)')/i;
 const HIDES = /(?:^|[;\s])(?:display\s*:\s*none|visibility\s*:\s*hidden)\b/i;
 /** The `hidden` attribute, looked for once quoted values are blanked (class="hidden-xs" is not it). */

@@ -45,3 +45,16 @@ describe('the link a mail asks to follow (Take = link)', () => {
     expect(confirmationLink(links, /nothing/).link).toBeNull();
   });
 });
+
+describe('mail links of a large broken mail', () => {
+  it('stay linear: links never closed, or a plain line of a thousand addresses, read in well under a second', () => {
+    const started = performance.now();
+    const links = htmlLinks(`<a href="https://shop.example/verify?t=1">Confirm</a>${'<a href="https://x.example/">x '.repeat(30_000)}${'<a x '.repeat(100_000)}`);
+    expect(links).toEqual([{ url: 'https://shop.example/verify?t=1', text: 'Confirm' }]);
+    const plain = plainLinks(`Confirm: https://shop.example/verify?t=1 ${'see https://x.example/a '.repeat(40_000)}`);
+    expect(plain).toHaveLength(40_001);
+    expect(plain[0]).toEqual({ url: 'https://shop.example/verify?t=1', text: 'Confirm:' });
+    expect(plain[1].text.length).toBeLessThanOrEqual(200);
+    expect(performance.now() - started).toBeLessThan(2_000);
+  });
+});
