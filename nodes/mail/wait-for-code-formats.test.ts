@@ -102,4 +102,18 @@ describe('mail.wait-for-code: mail formats of real senders (real Dovecot)', () =
       expect(await codeOf(email, { pattern })).toBe(code);
     }
   });
+
+  it('a mail of several MB: read fast even when its HTML is broken, and a code past the first 1 MB of a part is not looked for — the error says so', async () => {
+    const html = (head: string, tail: string) => `Subject: Welcome\r\nContent-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n${Buffer.from(`${head}${'<a x Lorem ipsum 12 of 99 '.repeat(110_000)}${tail}`).toString('base64').replace(/.{76}/g, '$&\r\n')}`;
+    // 3 MB of tags never closed after the code: reading the first 1 MB of it took minutes.
+    const early = await deliver(() => html('<p>Your code: <b>482913</b></p>', ''));
+    const started = Date.now();
+    expect(await codeOf(early)).toBe('482913');
+    expect(Date.now() - started).toBeLessThan(5_000);
+    const late = await deliver(() => html('<p>Welcome!</p>', '<p>Your code: <b>482913</b></p>'));
+    const err = await failureOf(() => wait(late, { timeoutMs: 1_200 }));
+    expect(err).toMatchObject({ code: 'E_MAIL_NO_CODE' });
+    expect(err.message).toContain('A part of it is longer than 1 MB and was read only to there');
+    expect(err.hint).toContain('set Read the code from to plain');
+  }, 60_000);
 });

@@ -221,27 +221,35 @@ interface Seen {
   attached?: string;
   /** A mail with no code named a code with letters (X7K9P2), which the default pattern does not take. */
   letters?: string;
+  /** A mail with no code had a part longer than MAX_TEXT, read only to there. */
+  cut?: boolean;
   /** A mail whose plain-text and HTML parts gave two different codes (Read the code from = both). */
   differ?: { plain: string; html: string };
 }
 
-/** The error's words for an attached message that was not read (textParts), and what to do instead. */
-function attachedNote(seen: Seen): { message: string; hint: string } {
-  if (seen.attached === undefined) return { message: '', hint: '' };
-  return {
-    message: ` It carries a forwarded message as an attachment (from ${seen.attached}), which is never read: its sender and date are not the mail's.`,
-    hint: ' If the code is in that attachment, have the site mail the address itself, or forward the mail inline rather than as an attachment.',
-  };
+/** The error's words for what of a mail with no code was not read — an attached message (textParts), a part past MAX_TEXT — and what to do. */
+function unreadNote(seen: Seen, take: Params['take']): { message: string; hint: string } {
+  let message = '';
+  let hint = '';
+  if (seen.cut) {
+    message += ` A part of it is longer than ${MAX_TEXT / 1_000_000} MB and was read only to there (a longer part is never read whole: the wait stays bounded).`;
+    if (take === 'code') hint += ' If the code stands further on in a long HTML part, set Read the code from to plain (the plain-text part, much shorter).';
+  }
+  if (seen.attached !== undefined) {
+    message += ` It carries a forwarded message as an attachment (from ${seen.attached}), which is never read: its sender and date are not the mail's.`;
+    hint += ' If the code is in that attachment, have the site mail the address itself, or forward the mail inline rather than as an attachment.';
+  }
+  return { message, hint };
 }
 
 function endOfWait(p: Params, recipient: string, seen: Seen): NodeError {
-  const attached = attachedNote(seen);
+  const unread = unreadNote(seen, p.take);
   if (seen.noCode > 0 && p.take === 'link') {
     const listed = seen.links.slice(0, 5).map((l) => `${l.text ? `"${l.text.slice(0, 60)}" ` : ''}${l.url.slice(0, 120)}`);
     return new NodeError(
       'E_MAIL_NO_LINK',
-      `A mail to ${recipient} arrived, but no link in it ${p.linkPattern ? `matches ${p.linkPattern}` : 'asks to confirm, verify, activate or sign in'}${listed.length > 0 ? `; it links to: ${listed.join('; ')}${seen.links.length > 5 ? '…' : ''}` : ' (it holds no link)'}.${attached.message}`,
-      `Open the mail and set a Link pattern that the right link's address matches (e.g. /verify\\?token=).${attached.hint}`,
+      `A mail to ${recipient} arrived, but no link in it ${p.linkPattern ? `matches ${p.linkPattern}` : 'asks to confirm, verify, activate or sign in'}${listed.length > 0 ? `; it links to: ${listed.join('; ')}${seen.links.length > 5 ? '…' : ''}` : ' (it holds no link)'}.${unread.message}`,
+      `Open the mail and set a Link pattern that the right link's address matches (e.g. /verify\\?token=).${unread.hint}`,
     );
   }
   if (seen.differ) {
@@ -263,8 +271,8 @@ function endOfWait(p: Params, recipient: string, seen: Seen): NodeError {
       'E_MAIL_NO_CODE',
       (p.pattern === DEFAULT_PATTERN
         ? `A mail to ${recipient} arrived, but no code was found in it: no number of 4 to 8 digits on its own (a piece of a date, phone number or amount is never taken).`
-        : `A mail to ${recipient} arrived, but no code matching ${p.pattern} was found in it.`) + attached.message,
-      `Open the mail and adjust the Code pattern so that its first group (in parentheses) catches the code.${attached.hint}`,
+        : `A mail to ${recipient} arrived, but no code matching ${p.pattern} was found in it.`) + unread.message,
+      `Open the mail and adjust the Code pattern so that its first group (in parentheses) catches the code.${unread.hint}`,
     );
   }
   if (seen.rejected.size > 0) {
@@ -407,19 +415,20 @@ async function scan(
       continue;
     }
     const parts = textParts(m);
+    const reading: Reading = { cut: false };
     const subject = m.envelope?.subject ?? '';
     let code: string | undefined;
     if (p.take === 'link') {
       const links: MailLink[] = [];
       for (const part of [...parts.plain, ...parts.html]) {
-        const body = await partBody(client, m, part);
+        const body = await partBody(client, m, part, reading);
         links.push(...(part.type === 'text/html' ? htmlLinks(body) : plainLinks(body)));
       }
       const found = confirmationLink(links, p.linkPattern ? compileAny(p.linkPattern)! : undefined);
       code = found.link?.url;
       if (!code) seen.links = found.seen;
     } else {
-      const read = await mailCode(client, m, parts, subject, reader, p.readFrom);
+      const read = await mailCode(client, m, parts, subject, reader, p.readFrom, reading);
       code = read.code;
       if (read.letters) seen.letters = read.letters;
       if (read.differ) {
@@ -430,6 +439,7 @@ async function scan(
     }
     if (!code) {
       noCode++;
+      if (reading.cut) seen.cut = true;
       const carried = parts.attached[0];
       if (carried) seen.attached = carried.envelope?.from?.[0]?.address || '(no sender)';
       continue;
@@ -490,11 +500,12 @@ async function mailCode(
   subject: string,
   reader: CodeReader,
   readFrom: Params['readFrom'],
+  reading: Reading,
 ): Promise<{ code?: string; differ?: { plain: string; html: string }; letters?: string }> {
   const texts: string[] = [];
   const from = async (list: MessageStructureObject[]) => {
     if (list.length === 0) return undefined;
-    const text = await partsText(client, m, list, reader.lines);
+    const text = await partsText(client, m, list, reader.lines, reading);
     texts.push(text);
     return reader.read(text, subject);
   };
@@ -515,22 +526,30 @@ async function mailCode(
  * HTML as a mail program shows it (html-text.ts), its lines kept with `lines`.
  * A code written digit by digit reads whole in both (spaced-code.ts).
  */
-async function partsText(client: ImapFlow, m: FetchMessageObject, parts: MessageStructureObject[], lines: boolean): Promise<string> {
+async function partsText(client: ImapFlow, m: FetchMessageObject, parts: MessageStructureObject[], lines: boolean, reading: Reading): Promise<string> {
   let text = '';
   for (const part of parts) {
-    const body = await partBody(client, m, part);
+    const body = await partBody(client, m, part, reading);
     text += `${part.type === 'text/html' ? htmlToText(body, { lines }) : joinSpacedDigits(body, 'line')}\n`;
   }
   return text;
 }
 
+/** What reading a message's parts met: `cut`, a part longer than MAX_TEXT, read only to there (for the error). */
+interface Reading {
+  cut: boolean;
+}
+
 /** One part's content as text (transfer encoding and charset decoded by imapflow), at most MAX_TEXT. */
-async function partBody(client: ImapFlow, m: FetchMessageObject, part: MessageStructureObject): Promise<string> {
+async function partBody(client: ImapFlow, m: FetchMessageObject, part: MessageStructureObject, reading: Reading): Promise<string> {
   const dl = await client.download(String(m.uid), part.part ?? '1', { uid: true, maxBytes: MAX_TEXT });
   if (!dl || !('content' in dl) || !dl.content) return '';
   const chunks: Buffer[] = [];
   for await (const chunk of dl.content) chunks.push(Buffer.from(chunk as Buffer));
-  return Buffer.concat(chunks).toString('utf8');
+  const body = Buffer.concat(chunks);
+  // The download stops at MAX_TEXT: a part that long was cut, and a code after it never seen.
+  if (body.length >= MAX_TEXT) reading.cut = true;
+  return body.toString('utf8');
 }
 
 export type { MailServer };
