@@ -116,4 +116,15 @@ describe('mail.wait-for-code: mail formats of real senders (real Dovecot)', () =
     expect(err.message).toContain('A part of it is longer than 1 MB and was read only to there');
     expect(err.hint).toContain('set Read the code from to plain');
   }, 60_000);
+
+  it('Take = link: tracked links (quoted-printable, &amp;) — the Confirm button is taken, not the logo link before it', async () => {
+    // As a mail service sends it: every link through its click tracker, a random token in each.
+    const html = [
+      '<a href=3D"https://click.sender.com/ls/click?upn=3Du7-Join.Xq"><img alt=3D"Shop" src=3D"cid:logo"></a>',
+      '<p>Thanks for signing up.</p><a style=3D"background:#06c" href=3D"https://click.sender.com/ls/click?upn=3DQ3d-help.Agbx=',
+      'Yz0&amp;d=3D2">Confirm</a> <a href=3D"https://click.sender.com/ls/click?upn=3Dz9">Unsubscribe</a>',
+    ].join('\r\n');
+    const email = await deliver(() => `Subject: Confirm your address\r\nContent-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n${html}\r\n`);
+    expect(await codeOf(email, { take: 'link' })).toBe('https://click.sender.com/ls/click?upn=Q3d-help.AgbxYz0&d=2');
+  });
 });

@@ -31,6 +31,14 @@ const PLAIN_URL = /\bhttps?:\/\/[^\s<>"'()[\]{}]+[^\s<>"'()[\]{}.,;:!?]/gi;
 /** What a reader is never asked to follow for a confirmation. */
 const NOT_IT = /unsubscri|opt[-_ ]?out|abmelden|d[ée]sabonn|d[ée]sinscri|baja|preferences|einstellungen|privacy|datenschutz|confidentialit|terms|conditions|agb|\bhelp\b|support|faq|impressum|imprint|legal|facebook\.|twitter\.|x\.com\/|instagram\.|linkedin\.|youtube\.|tiktok\.|app\.apple\.com|play\.google\.com|view (?:this|it) (?:mail|email|message) in|im browser|dans (?:votre|le) navigateur|web ?version/i;
 
+/**
+ * NOT_IT in an address: where a word starts only, in its host and path only. Matched anywhere, it
+ * found x.com/ in accounts.firefox.com/ and netflix.com/, and "agb" or "help" in the random token a
+ * tracking link carries (click.sender.com/ls/click?upn=…Agb…): the Confirm button was passed over
+ * and the mail's only other link (the logo's) taken.
+ */
+const NOT_IT_IN_URL = new RegExp(`(?<![a-z0-9])(?:${NOT_IT.source})`, 'i');
+
 /** What names the action: confirm, verify, activate, validate, sign in, magic link, reset… and translations. */
 const NAMES_IT =
   /confirm|verif|activat|aktivier|activ(?:er|ar|e)\b|validat|valider|validar|convalid|bestätig|best[aä]tig|bevestig|potwierd|conferm|подтверд|sign[-_ ]?in|log[-_ ]?in|anmeld|connexion|se connecter|iniciar sesi|accedi|magic|one[-_ ]?time|token|reset|zurücksetzen|réinitialis|restablec|claim|accept(?:er)? (?:the )?invit|join\b|get started|finish (?:signing|setting)/i;
@@ -71,7 +79,7 @@ const SAYS = 200;
 /** Whether a reader may be asked to follow it: an http(s) address not for unsubscribing, terms, social pages… */
 function followable(link: MailLink): boolean {
   if (!/^https?:\/\/[^/\s]+/i.test(link.url)) return false;
-  return !NOT_IT.test(link.text) && !NOT_IT.test(link.url);
+  return !NOT_IT.test(link.text) && !NOT_IT_IN_URL.test(link.url.replace(/[?#][\s\S]*$/, ''));
 }
 
 /** The link the mail asks to follow, or null; `seen`: the followable links it holds (for the error). */
@@ -83,7 +91,9 @@ export function confirmationLink(links: MailLink[], pattern?: { test(url: string
   const candidates = links.filter(followable);
   // The same address linked twice (a button and the address written out under it) is one link.
   const distinct = [...new Map(candidates.map((l) => [l.url, l])).values()];
-  const named = candidates.find((l) => NAMES_IT.test(l.text) || NAMES_IT.test(pathOf(l.url)));
+  // What a link shows names it before its address does: a tracking link's token ("…Join…", "…reset…")
+  // names nothing, and a logo link before the Confirm button was taken for it.
+  const named = candidates.find((l) => NAMES_IT.test(l.text)) ?? candidates.find((l) => NAMES_IT.test(pathOf(l.url)));
   return { link: named ?? (distinct.length === 1 ? distinct[0] : null), seen: distinct };
 }
 
