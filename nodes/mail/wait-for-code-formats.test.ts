@@ -127,4 +127,22 @@ describe('mail.wait-for-code: mail formats of real senders (real Dovecot)', () =
     const email = await deliver(() => `Subject: Confirm your address\r\nContent-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n${html}\r\n`);
     expect(await codeOf(email, { take: 'link' })).toBe('https://click.sender.com/ls/click?upn=Q3d-help.AgbxYz0&d=2');
   });
+
+  it('a mail with no Date header, or one in the future, is read; one dated before the request (a sender\'s clock behind) is not taken, and the timeout says it arrived', async () => {
+    const text = 'Content-Type: text/plain; charset=utf-8\r\n\r\nYour code: 482913\r\n';
+    const raw = (to: string, date: string) => [`From: =?UTF-8?B?${Buffer.from('Shöp “Team”').toString('base64')}?= <${SENDER}>`, `To: ${to}`, ...(date ? [`Date: ${date}`] : []), 'Subject: Your code', 'MIME-Version: 1.0', text].join('\r\n');
+    const to = () => `fmt${++counter}-${Date.now()}@example.test`;
+    for (const date of ['', new Date(Date.now() + 3 * 86_400_000).toUTCString()]) {
+      const email = to();
+      await dovecot.deliver(INBOX.name, raw(email, date));
+      expect(await codeOf(email), date || 'no Date').toBe('482913');
+    }
+    const email = to();
+    const sent = new Date(Date.now() - 2 * 3_600_000);
+    await dovecot.deliver(INBOX.name, raw(email, sent.toUTCString()));
+    const err = await failureOf(() => wait(email, { timeoutMs: 1_200 }));
+    expect(err).toMatchObject({ code: 'E_MAIL_TIMEOUT', transient: true });
+    expect(err.message).toContain(`but its Date header says ${new Date(Math.floor(sent.getTime() / 1000) * 1000).toISOString()}, before the code was requested`);
+    expect(err.hint).toContain('Mark the mailbox');
+  });
 });

@@ -221,6 +221,8 @@ interface Seen {
   attached?: string;
   /** A mail with no code named a code with letters (X7K9P2), which the default pattern does not take. */
   letters?: string;
+  /** A mail that arrived in the window (no mark) but whose Date header is before it: not taken. */
+  sentBefore?: { sent: string; arrived: string };
   /** A mail with no code had a part longer than MAX_TEXT, read only to there. */
   cut?: boolean;
   /** A mail whose plain-text and HTML parts gave two different codes (Read the code from = both). */
@@ -280,6 +282,14 @@ function endOfWait(p: Params, recipient: string, seen: Seen): NodeError {
       'E_MAIL_SENDER_REJECTED',
       `The only mail to ${recipient} came from ${[...seen.rejected].join(', ')}, which is not an allowed sender (${p.senders.join(', ')}).`,
       'If that sender is genuine, add its address or @domain to Allowed senders.',
+    );
+  }
+  if (seen.sentBefore) {
+    return new NodeError(
+      'E_MAIL_TIMEOUT',
+      `No mail with a code reached ${recipient} within ${p.timeoutMs} ms. One arrived at ${seen.sentBefore.arrived}, but its Date header says ${seen.sentBefore.sent}, before the code was requested: it was taken for an older mail.`,
+      "If the sender's clock (or time zone) is wrong, put a Mark the mailbox step before the step that requests the code: with a mailbox mark, the order of arrival decides, not the Date header.",
+      { transient: true },
     );
   }
   return new NodeError(
@@ -399,16 +409,23 @@ async function scan(
   let noCode = 0;
   for (const m of messages) {
     if (m.flags?.has(USED_KEYWORD)) continue;
+    let sentBefore = false;
     if (window.mark) {
       // `n:*` also names the last message when none is numbered n or more: the mark decides.
       if (!arrivedAfter(window.mark, validity, m.uid, time(m.internalDate))) continue;
     } else {
       if (time(m.internalDate) < window.since.getTime()) continue;
       const sent = m.envelope?.date ? time(m.envelope.date) : NaN;
-      if (Number.isFinite(sent) && sent < window.since.getTime()) continue;
+      sentBefore = Number.isFinite(sent) && sent < window.since.getTime();
     }
     const to = [...(m.envelope?.to ?? []), ...(m.envelope?.cc ?? [])].map((a) => (a.address ?? '').toLowerCase());
     if (!to.includes(recipient)) continue;
+    if (sentBefore) {
+      // Arrived in the window but dated before it: an old mail delivered late — or a sender's clock
+      // (or time zone) that is wrong. Not taken, but said when the wait ends: it did arrive.
+      seen.sentBefore = { sent: new Date(time(m.envelope!.date)).toISOString(), arrived: new Date(time(m.internalDate)).toISOString() };
+      continue;
+    }
     const from = (m.envelope?.from?.[0]?.address ?? '').toLowerCase();
     if (!allowedSender(from, p.senders)) {
       rejected.push(from || '(no sender)');
