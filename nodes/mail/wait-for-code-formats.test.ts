@@ -145,4 +145,35 @@ describe('mail.wait-for-code: mail formats of real senders (real Dovecot)', () =
     expect(err.message).toContain(`but its Date header says ${new Date(Math.floor(sent.getTime() / 1000) * 1000).toISOString()}, before the code was requested`);
     expect(err.hint).toContain('Mark the mailbox');
   });
+
+  it('reads the code wherever senders put it: multipart/related with inline images, alternative inside mixed with attachments, base64, quoted-printable cut inside the code, Japanese and Windows charsets, the subject alone in split encoded words, digits in spans', async () => {
+    const png = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==';
+    const alt = (b: string) =>
+      multipart('alternative', b, [
+        ['Content-Type: text/plain; charset=utf-8', 'Your code: 482913'],
+        ['Content-Type: text/html; charset=utf-8', '<img src="cid:logo@shop" alt="Shop 2026"><p>Your code: <b>482913</b></p>'],
+      ]);
+    /** A multipart body as one part of another: its headers, its content. */
+    const nested = (body: string): [string, string] => [body.slice(0, body.indexOf('\r\n\r\n')), body.slice(body.indexOf('\r\n\r\n') + 4)];
+    const mails: Record<string, string> = {
+      related: `Subject: Your code\r\n${multipart('related', 'r1', [nested(alt('a1')), ['Content-Type: image/png\r\nContent-ID: <logo@shop>\r\nContent-Disposition: inline; filename="logo.png"\r\nContent-Transfer-Encoding: base64', png]])}`,
+      mixed: `Subject: Your code\r\n${multipart('mixed', 'm1', [
+        nested(alt('a2')),
+        ['Content-Type: text/plain; name="invoice.txt"\r\nContent-Disposition: attachment; filename="invoice.txt"', 'Invoice code 111111'],
+        ['Content-Type: application/pdf; name="terms.pdf"\r\nContent-Disposition: attachment; filename="terms.pdf"\r\nContent-Transfer-Encoding: base64', 'JVBERi0xLjQKMTIzNDU2Cg=='],
+      ])}`,
+      base64: `Subject: Willkommen\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n${Buffer.from('Hallo!\r\nDein Bestätigungscode lautet 482913.\r\n© 2026 Shop, 10115 Berlin').toString('base64').replace(/.{76}/g, '$&\r\n')}`,
+      softBreak: 'Subject: Your code\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\nYour verification code is 48=\r\n2913.\r\n\r\nShop Inc., San Francisco, CA 94104',
+      iso2022jp: "Subject: =?ISO-2022-JP?B?GyRCRyc+WiUzITwlSSROJCpDTiRpJDsbKEI=?=\r\nContent-Type: text/plain; charset=ISO-2022-JP\r\nContent-Transfer-Encoding: 7bit\r\n\r\n\u001b$BG'>Z%3!<%I!'\u001b(B482913\r\n",
+      shiftJis: 'Subject: Code\r\nContent-Type: text/plain; charset=Shift_JIS\r\nContent-Transfer-Encoding: base64\r\n\r\nlEaP2INSgVuDaILNNDgyOTEzgsWCt4FC',
+      windows1252: 'Subject: =?windows-1252?Q?Best=E4tigung?=\r\nContent-Type: text/plain; charset=windows-1252\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n=84Ihr Best=E4tigungscode=93 =96 482913 =96 g=FCltig 10 Minuten. Preis: 0 =80',
+      subjectOnly: `Subject: =?UTF-8?B?${Buffer.from('Ваш код подтвержд').toString('base64')}?=\r\n =?UTF-8?B?${Buffer.from('ения: 482913').toString('base64')}?=\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nЗдравствуйте!\r\n© 2026 Shop, 101000 Москва`,
+      subjectLatin1: 'Subject: =?ISO-8859-1?Q?Ihr_Best=E4tigungs?= =?ISO-8859-1?Q?code:_4829?=\r\n =?ISO-8859-1?Q?13?=\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nHallo,\r\nStraße 5, 80331 München',
+      spans: `Subject: Sign in\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<p>Your verification code</p><div>\r\n${[...'482913'].map((d) => `  <span class="digit" style="letter-spacing:8px">${d}</span>`).join('\r\n')}\r\n</div><p>Shop, 94104 SF</p>`,
+    };
+    for (const [name, body] of Object.entries(mails)) {
+      const email = await deliver(() => body);
+      expect(await codeOf(email), name).toBe('482913');
+    }
+  });
 });
