@@ -11,7 +11,7 @@ import { imapError, mailCredential, openImap, type MailServer } from './lib/conn
 import { arrivedAfter, readMark, type MailMark } from './lib/mark.ts';
 import { htmlToText } from './lib/html-text.ts';
 import { joinSpacedDigits } from './lib/spaced-code.ts';
-import { defaultCode } from './lib/default-code.ts';
+import { defaultCode, namedLetteredCode } from './lib/default-code.ts';
 import { confirmationLink, htmlLinks, plainLinks, type MailLink } from './lib/mail-links.ts';
 
 /** The keyword set on a message whose code was used, so no later run picks it again. */
@@ -45,6 +45,13 @@ const params = z.object({
     .refine((p) => compile(p) !== null, 'Write a valid regular expression with one group in parentheses around the code, e.g. code: (\\d{6}).')
     .describe('A regular expression finding the code in the message (its text, then its subject); the part in the first parentheses is the code. Default: the first number of 4 to 8 digits (or a code in groups, 123 456) next to a word such as "code", "verification" or "PIN", else the first one.')
     .meta({ title: 'Code pattern', syntax: 'regex' }),
+  readFrom: z
+    .enum(['both', 'html', 'plain'])
+    .default('both')
+    .describe(
+      'For a mail with both a plain-text and an HTML part. both: the code is read from each, and when they give two different codes the step stops (E_MAIL_CODES_DIFFER) rather than guess. html: the HTML part, what mail programs show (the plain-text part when it has none). plain: the plain-text part (the HTML part when it has none).',
+    )
+    .meta({ title: 'Read the code from' }),
   take: z
     .enum(['code', 'link'])
     .default('code')
@@ -210,24 +217,64 @@ interface Seen {
   noCode: number;
   links: MailLink[];
   renumbered?: boolean;
+  /** A mail with no code carried another message as an attachment (never read): its sender, for the error. */
+  attached?: string;
+  /** A mail with no code named a code with letters (X7K9P2), which the default pattern does not take. */
+  letters?: string;
+  /** A mail that arrived in the window (no mark) but whose Date header is before it: not taken. */
+  sentBefore?: { sent: string; arrived: string };
+  /** A mail with no code had a part longer than MAX_TEXT, read only to there. */
+  cut?: boolean;
+  /** A mail whose plain-text and HTML parts gave two different codes (Read the code from = both). */
+  differ?: { plain: string; html: string };
+}
+
+/** The error's words for what of a mail with no code was not read — an attached message (textParts), a part past MAX_TEXT — and what to do. */
+function unreadNote(seen: Seen, take: Params['take']): { message: string; hint: string } {
+  let message = '';
+  let hint = '';
+  if (seen.cut) {
+    message += ` A part of it is longer than ${MAX_TEXT / 1_000_000} MB and was read only to there (a longer part is never read whole: the wait stays bounded).`;
+    if (take === 'code') hint += ' If the code stands further on in a long HTML part, set Read the code from to plain (the plain-text part, much shorter).';
+  }
+  if (seen.attached !== undefined) {
+    message += ` It carries a forwarded message as an attachment (from ${seen.attached}), which is never read: its sender and date are not the mail's.`;
+    hint += ' If the code is in that attachment, have the site mail the address itself, or forward the mail inline rather than as an attachment.';
+  }
+  return { message, hint };
 }
 
 function endOfWait(p: Params, recipient: string, seen: Seen): NodeError {
+  const unread = unreadNote(seen, p.take);
   if (seen.noCode > 0 && p.take === 'link') {
     const listed = seen.links.slice(0, 5).map((l) => `${l.text ? `"${l.text.slice(0, 60)}" ` : ''}${l.url.slice(0, 120)}`);
     return new NodeError(
       'E_MAIL_NO_LINK',
-      `A mail to ${recipient} arrived, but no link in it ${p.linkPattern ? `matches ${p.linkPattern}` : 'asks to confirm, verify, activate or sign in'}${listed.length > 0 ? `; it links to: ${listed.join('; ')}${seen.links.length > 5 ? '…' : ''}` : ' (it holds no link)'}.`,
-      'Open the mail and set a Link pattern that the right link\'s address matches (e.g. /verify\\?token=).',
+      `A mail to ${recipient} arrived, but no link in it ${p.linkPattern ? `matches ${p.linkPattern}` : 'asks to confirm, verify, activate or sign in'}${listed.length > 0 ? `; it links to: ${listed.join('; ')}${seen.links.length > 5 ? '…' : ''}` : ' (it holds no link)'}.${unread.message}`,
+      `Open the mail and set a Link pattern that the right link's address matches (e.g. /verify\\?token=).${unread.hint}`,
+    );
+  }
+  if (seen.differ) {
+    return new NodeError(
+      'E_MAIL_CODES_DIFFER',
+      `A mail to ${recipient} arrived whose plain-text part gives the code ${seen.differ.plain} and whose HTML part ${seen.differ.html}: no code was taken, as the step cannot tell which is right.`,
+      'Open the mail and set Read the code from to the part whose code the site accepts (html: what mail programs show), or a Code pattern that finds only the right one.',
+    );
+  }
+  if (seen.noCode > 0 && seen.letters) {
+    return new NodeError(
+      'E_MAIL_NO_CODE',
+      `A mail to ${recipient} arrived whose code, ${seen.letters}, has letters: the default Code pattern takes numbers only, and no other number of the mail was taken instead.`,
+      `Set the Code pattern to one that takes it, e.g. ${letteredPattern(seen.letters)}`,
     );
   }
   if (seen.noCode > 0) {
     return new NodeError(
       'E_MAIL_NO_CODE',
-      p.pattern === DEFAULT_PATTERN
+      (p.pattern === DEFAULT_PATTERN
         ? `A mail to ${recipient} arrived, but no code was found in it: no number of 4 to 8 digits on its own (a piece of a date, phone number or amount is never taken).`
-        : `A mail to ${recipient} arrived, but no code matching ${p.pattern} was found in it.`,
-      'Open the mail and adjust the Code pattern so that its first group (in parentheses) catches the code.',
+        : `A mail to ${recipient} arrived, but no code matching ${p.pattern} was found in it.`) + unread.message,
+      `Open the mail and adjust the Code pattern so that its first group (in parentheses) catches the code.${unread.hint}`,
     );
   }
   if (seen.rejected.size > 0) {
@@ -237,12 +284,25 @@ function endOfWait(p: Params, recipient: string, seen: Seen): NodeError {
       'If that sender is genuine, add its address or @domain to Allowed senders.',
     );
   }
+  if (seen.sentBefore) {
+    return new NodeError(
+      'E_MAIL_TIMEOUT',
+      `No mail with a code reached ${recipient} within ${p.timeoutMs} ms. One arrived at ${seen.sentBefore.arrived}, but its Date header says ${seen.sentBefore.sent}, before the code was requested: it was taken for an older mail.`,
+      "If the sender's clock (or time zone) is wrong, put a Mark the mailbox step before the step that requests the code: with a mailbox mark, the order of arrival decides, not the Date header.",
+      { transient: true },
+    );
+  }
   return new NodeError(
     'E_MAIL_TIMEOUT',
     `No mail with a code reached ${recipient} within ${p.timeoutMs} ms.`,
     'The mail may be slow: retry, or raise the wait. Check that the previous step did request the code and that the address is right.',
     { transient: true },
   );
+}
+
+/** A Code pattern for a code shaped as `code` (AB12-CD34 → \b([A-Z0-9]{4}-[A-Z0-9]{4})\b), for the hint. */
+function letteredPattern(code: string): string {
+  return `\\b(${code.split('-').map((g) => `[A-Z0-9]{${g.length}}`).join('-')})\\b`;
 }
 
 /** When the window opens: the record's requested-at time (minus clock tolerance), else this step's start minus the look-back. */
@@ -262,13 +322,15 @@ export function windowStart(value: unknown, field: string, startedAt: number, lo
 /** Reads the code from a message's text and (when given) its subject; undefined when there is none. */
 interface CodeReader {
   read(text: string, subject?: string): string | undefined;
+  /** With no code read: a code with letters the mail names, which the pattern does not take (for the error). */
+  letters?(text: string, subject: string): string | null;
   /** An HTML part's text keeps the lines of the screen (html-text.ts). */
   lines: boolean;
 }
 
 /** The default pattern reads as default-code.ts says; any other is applied as written, to the text, then the subject. */
 function codeReader(pattern: string): CodeReader {
-  if (pattern === DEFAULT_PATTERN) return { read: (text, subject) => defaultCode(text, subject) ?? undefined, lines: true };
+  if (pattern === DEFAULT_PATTERN) return { read: (text, subject) => defaultCode(text, subject) ?? undefined, letters: namedLetteredCode, lines: true };
   const regex = compile(pattern)!;
   return {
     read: (text, subject) => {
@@ -347,40 +409,56 @@ async function scan(
   let noCode = 0;
   for (const m of messages) {
     if (m.flags?.has(USED_KEYWORD)) continue;
+    let sentBefore = false;
     if (window.mark) {
       // `n:*` also names the last message when none is numbered n or more: the mark decides.
       if (!arrivedAfter(window.mark, validity, m.uid, time(m.internalDate))) continue;
     } else {
       if (time(m.internalDate) < window.since.getTime()) continue;
       const sent = m.envelope?.date ? time(m.envelope.date) : NaN;
-      if (Number.isFinite(sent) && sent < window.since.getTime()) continue;
+      sentBefore = Number.isFinite(sent) && sent < window.since.getTime();
     }
     const to = [...(m.envelope?.to ?? []), ...(m.envelope?.cc ?? [])].map((a) => (a.address ?? '').toLowerCase());
     if (!to.includes(recipient)) continue;
+    if (sentBefore) {
+      // Arrived in the window but dated before it: an old mail delivered late — or a sender's clock
+      // (or time zone) that is wrong. Not taken, but said when the wait ends: it did arrive.
+      seen.sentBefore = { sent: new Date(time(m.envelope!.date)).toISOString(), arrived: new Date(time(m.internalDate)).toISOString() };
+      continue;
+    }
     const from = (m.envelope?.from?.[0]?.address ?? '').toLowerCase();
     if (!allowedSender(from, p.senders)) {
       rejected.push(from || '(no sender)');
       continue;
     }
     const parts = textParts(m);
+    const reading: Reading = { cut: false };
     const subject = m.envelope?.subject ?? '';
     let code: string | undefined;
     if (p.take === 'link') {
       const links: MailLink[] = [];
       for (const part of [...parts.plain, ...parts.html]) {
-        const body = await partBody(client, m, part);
+        const body = await partBody(client, m, part, reading);
         links.push(...(part.type === 'text/html' ? htmlLinks(body) : plainLinks(body)));
       }
       const found = confirmationLink(links, p.linkPattern ? compileAny(p.linkPattern)! : undefined);
       code = found.link?.url;
       if (!code) seen.links = found.seen;
     } else {
-      code = reader.read(await partsText(client, m, parts.plain, false, reader.lines), subject);
-      // A plain part that only says "view this mail in a browser": the HTML one holds the code.
-      if (!code && parts.plain.length > 0 && parts.html.length > 0) code = reader.read(await partsText(client, m, parts.html, true, reader.lines));
+      const read = await mailCode(client, m, parts, subject, reader, p.readFrom, reading);
+      code = read.code;
+      if (read.letters) seen.letters = read.letters;
+      if (read.differ) {
+        // A mail with a code, but which one is not known: an older mail's code is not taken instead.
+        seen.differ = read.differ;
+        break;
+      }
     }
     if (!code) {
       noCode++;
+      if (reading.cut) seen.cut = true;
+      const carried = parts.attached[0];
+      if (carried) seen.attached = carried.envelope?.from?.[0]?.address || '(no sender)';
       continue;
     }
     const key = `${validity}:${m.uid}:${code}`;
@@ -400,42 +478,95 @@ function time(value: Date | string | undefined): number {
   return value instanceof Date ? value.getTime() : Date.parse(value);
 }
 
-/** The message's readable parts: text/plain and text/html, attachments left out. */
-function textParts(m: FetchMessageObject): { plain: MessageStructureObject[]; html: MessageStructureObject[] } {
+/** A whole message carried inside another (forwarded as an attachment): its parts are another sender's. */
+const EMBEDDED_MESSAGE = /^message\/(?:rfc822|global)$/i;
+
+/**
+ * The message's readable parts: text/plain and text/html, attachments left out. A message carried
+ * inside it (forwarded as an attachment) is never read — its sender is not the one Allowed senders
+ * checked, nor its date the one the window did, so its code may be anyone's or an old one — and
+ * `attached` names it for the error when no code is found.
+ */
+function textParts(m: FetchMessageObject): { plain: MessageStructureObject[]; html: MessageStructureObject[]; attached: MessageStructureObject[] } {
   const plain: MessageStructureObject[] = [];
   const html: MessageStructureObject[] = [];
+  const attached: MessageStructureObject[] = [];
   const walk = (node: MessageStructureObject | undefined): void => {
     if (!node) return;
+    if (EMBEDDED_MESSAGE.test(node.type)) return void attached.push(node);
     if (node.childNodes?.length) return node.childNodes.forEach(walk);
     if (node.disposition === 'attachment') return;
     if (node.type === 'text/plain') plain.push(node);
     else if (node.type === 'text/html') html.push(node);
   };
   walk(m.bodyStructure);
-  return plain.length > 0 ? { plain, html } : { plain: html, html: [] };
+  return { plain, html, attached };
+}
+
+/**
+ * A mail's code from its plain-text part and its HTML part, as `readFrom` says. The two usually say
+ * the same; when a sender's plain part is an old template (another code) or holds other numbers
+ * (addresses written out), reading only the plain one took its code silently. With `both`, two
+ * different codes are `differ` and none is taken. One part is read alone when the mail has only it.
+ * A plain part that only says "view this mail in a browser" gives no code: the HTML one's is taken.
+ */
+async function mailCode(
+  client: ImapFlow,
+  m: FetchMessageObject,
+  parts: { plain: MessageStructureObject[]; html: MessageStructureObject[] },
+  subject: string,
+  reader: CodeReader,
+  readFrom: Params['readFrom'],
+  reading: Reading,
+): Promise<{ code?: string; differ?: { plain: string; html: string }; letters?: string }> {
+  const texts: string[] = [];
+  const from = async (list: MessageStructureObject[]) => {
+    if (list.length === 0) return undefined;
+    const text = await partsText(client, m, list, reader.lines, reading);
+    texts.push(text);
+    return reader.read(text, subject);
+  };
+  let code: string | undefined;
+  if (readFrom === 'plain') code = (await from(parts.plain)) ?? (await from(parts.html));
+  else if (readFrom === 'html') code = (await from(parts.html)) ?? (await from(parts.plain));
+  else {
+    const plain = await from(parts.plain);
+    const html = await from(parts.html);
+    if (plain !== undefined && html !== undefined && plain !== html) return { differ: { plain, html } };
+    code = plain ?? html;
+  }
+  return { code, letters: code === undefined ? (reader.letters?.(texts.join('\n'), subject) ?? undefined) : undefined };
 }
 
 /**
  * The text of `parts` (imapflow decodes the transfer encoding and converts the charset to UTF-8);
- * HTML as a mail program shows it (html-text.ts), its lines kept with `lines`. `isHtml` false: each part by its own type.
+ * HTML as a mail program shows it (html-text.ts), its lines kept with `lines`.
  * A code written digit by digit reads whole in both (spaced-code.ts).
  */
-async function partsText(client: ImapFlow, m: FetchMessageObject, parts: MessageStructureObject[], isHtml: boolean, lines: boolean): Promise<string> {
+async function partsText(client: ImapFlow, m: FetchMessageObject, parts: MessageStructureObject[], lines: boolean, reading: Reading): Promise<string> {
   let text = '';
   for (const part of parts) {
-    const body = await partBody(client, m, part);
-    text += `${isHtml || part.type === 'text/html' ? htmlToText(body, { lines }) : joinSpacedDigits(body, 'line')}\n`;
+    const body = await partBody(client, m, part, reading);
+    text += `${part.type === 'text/html' ? htmlToText(body, { lines }) : joinSpacedDigits(body, 'line')}\n`;
   }
   return text;
 }
 
+/** What reading a message's parts met: `cut`, a part longer than MAX_TEXT, read only to there (for the error). */
+interface Reading {
+  cut: boolean;
+}
+
 /** One part's content as text (transfer encoding and charset decoded by imapflow), at most MAX_TEXT. */
-async function partBody(client: ImapFlow, m: FetchMessageObject, part: MessageStructureObject): Promise<string> {
+async function partBody(client: ImapFlow, m: FetchMessageObject, part: MessageStructureObject, reading: Reading): Promise<string> {
   const dl = await client.download(String(m.uid), part.part ?? '1', { uid: true, maxBytes: MAX_TEXT });
   if (!dl || !('content' in dl) || !dl.content) return '';
   const chunks: Buffer[] = [];
   for await (const chunk of dl.content) chunks.push(Buffer.from(chunk as Buffer));
-  return Buffer.concat(chunks).toString('utf8');
+  const body = Buffer.concat(chunks);
+  // The download stops at MAX_TEXT: a part that long was cut, and a code after it never seen.
+  if (body.length >= MAX_TEXT) reading.cut = true;
+  return body.toString('utf8');
 }
 
 export type { MailServer };

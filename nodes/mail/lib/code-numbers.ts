@@ -40,6 +40,14 @@ const CURRENCY = '(?:\\p{Sc}|(?<!\\p{L})(?:EUR|USD|GBP|CHF|JPY|CNY|RUB|PLN|SEK|N
 const CURRENCY_BEFORE = new RegExp(`${CURRENCY}\\s?$`, 'u');
 const CURRENCY_AFTER = new RegExp(`^\\s?${CURRENCY}`, 'u');
 const COPYRIGHT_BEFORE = /(?:©|\(c\)|copyright)\s*$/i;
+/**
+ * A number joined by a hyphen to a group of letters and digits is a piece of a code with letters
+ * (ABCD-1234, 4F7A-1234, 4821-KQ7X), not a code of its own: its 1234 was taken. A group before it
+ * that holds a digit, or of two or more capitals other than OTP, PIN or TAN ("OTP-483920"); any
+ * group with a letter after it. A single letter before it is a prefix, not typed: G-123456 (Google).
+ */
+const TOKEN_BEFORE = /(?:(?<![\p{L}\p{N}])(?!(?:OTP|PIN|TAN)-)\p{Lu}{2,}|[\p{L}\p{N}]*\p{N}[\p{L}\p{N}]*)[-\u2010\u2011]$/u;
+const TOKEN_AFTER = /^[-\u2010\u2011][\p{N}]*\p{L}/u;
 /** What may stand right before and after a code written in groups: a space, an opening mark, a colon; a space, a closing mark, punctuation. */
 const GROUPS_OPEN = /^$|[\s(\[{"'“‘«„*:：>]$/;
 const GROUPS_CLOSE = /^$|^[\s)\]}"'”’»*.,;:!?<。，]/;
@@ -68,6 +76,7 @@ export function codeNumbers(text: string): CodeNumber[] {
     const after = text.slice(end, end + 12);
     if (RUN_ON.test(before.slice(-1)) || RUN_ON.test(after.slice(0, 1)) || before.endsWith('+')) continue;
     if (CURRENCY_BEFORE.test(before) || CURRENCY_AFTER.test(after) || COPYRIGHT_BEFORE.test(before)) continue;
+    if (TOKEN_BEFORE.test(before) || TOKEN_AFTER.test(after)) continue;
     const plain = /^[0-9]{4,8}$/.test(m[0]);
     const code = plain ? m[0] : inGroups(m[0], before, after);
     if (code) found.push({ start, end, code, grouped: !plain, labelled: LABEL.test(text.slice(Math.max(0, start - 40), start)) });
@@ -85,4 +94,23 @@ function inGroups(number: string, before: string, after: string): string | null 
   const fits = sizes === '2 2 2' ? SPACES.test(joiner) : (sizes === '3 3' || sizes === '4 4') && (SPACES.test(joiner) || HYPHENS.test(joiner));
   const yearRange = sizes === '4 4' && HYPHENS.test(joiner) && groups.every((g) => YEAR.test(g));
   return fits && !yearRange ? groups.join('') : null;
+}
+
+/**
+ * A code with letters — X7K9P2, AB12-CD34, ABCD-1234: capitals and digits, both, 4 to 16 of them,
+ * in groups apart by hyphens. The default pattern does not take them (it reads numbers), but where a
+ * word names one the code (default-code.ts) the mail's code is known to have letters: no other
+ * number of the mail is taken instead, and the step's error shows it.
+ */
+const LETTERED = /(?<![\p{L}\p{N}_\-])[A-Z0-9]+(?:-[A-Z0-9]+)*(?![\p{L}\p{N}_]|-[\p{L}\p{N}])/gu;
+
+/** The codes with letters in `text`, as CodeNumbers (never grouped nor labelled), in reading order. */
+export function letteredCodes(text: string): CodeNumber[] {
+  const found: CodeNumber[] = [];
+  for (const m of text.matchAll(LETTERED)) {
+    const chars = m[0].replace(/-/g, '');
+    if (chars.length < 4 || chars.length > 16 || !/[0-9]/.test(chars) || !/[A-Z]/.test(chars)) continue;
+    found.push({ start: m.index, end: m.index + m[0].length, code: m[0], grouped: false, labelled: false });
+  }
+  return found;
 }

@@ -17,12 +17,15 @@
  *    footer: "10115 Berlin"), then the text's first number; a year (19xx, 20xx) only when nothing
  *    else is there. Numbers in groups count only in 1 and 2.
  *
+ * A word that names a code with letters (X7K9P2, AB12-CD34) and no number says the code is not a
+ * number: none is taken (rules 2 and 3 are not tried), the step's error shows it (namedLetteredCode).
+ *
  * Only numbers that may be a code count (code-numbers.ts): 4 to 8 digits on their own, never a piece
  * of a date, phone number or amount, a number with a currency, nor a year after ©. A code written in
  * groups (123 456) counts only where the code is named (1, 2) — in 3 it could as well be a reference
  * — and a number labelled as another one (Order 123-456, Bestellnummer 10023) is never named.
  */
-import { codeNumbers, YEAR, type CodeNumber } from './code-numbers.ts';
+import { codeNumbers, letteredCodes, YEAR, type CodeNumber } from './code-numbers.ts';
 import { codeWords, type Span } from './code-words.ts';
 
 /** Characters, with each run of white space counted as one, between a code word and its number. */
@@ -35,7 +38,18 @@ const LINE_BREAK = /\r\n|[\n\r\u2028\u2029]/;
 export function defaultCode(text: string, subject = ''): string | null {
   const inText = codeNumbers(text);
   const inSubject = codeNumbers(subject);
-  return namedCode(text, inText) ?? namedCode(subject, inSubject) ?? namedBySubject(text, subject, inSubject, inText) ?? unnamedCode(text, inText, inSubject);
+  const named = namedCode(text, inText) ?? namedCode(subject, inSubject);
+  // A mail that names a code with letters (X7K9P2) has no number for a code: its postcode is not taken.
+  if (named === null && namedLetteredCode(text, subject) !== null) return null;
+  return named ?? namedBySubject(text, subject, inSubject, inText) ?? unnamedCode(text, inText, inSubject);
+}
+
+/**
+ * The code with letters (AB12-CD34, X7K9P2) a word names in `text`, then in `subject`, as rule 1
+ * names numbers; null when none. The default pattern does not take it: the step's error shows it.
+ */
+export function namedLetteredCode(text: string, subject = ''): string | null {
+  return namedCode(text, letteredCodes(text)) ?? namedCode(subject, letteredCodes(subject));
 }
 
 /** Rule 2: the subject names the code but holds no number: the text's first number that is not another one's. */

@@ -1,6 +1,6 @@
 /**
  * The text a person reads in an HTML mail, for finding a code in it: what the mail program shows,
- * nothing it hides. The head (the title, style sheets, meta data), comments (Outlook's conditional
+ * nothing it hides (elements styled display:none, such as a preheader: hidden-html.ts). The head (the title, style sheets, meta data), comments (Outlook's conditional
  * blocks, template versions such as `<!-- v20240315 -->`), scripts, styles and templates are left out:
  * a number there is not the code, and with the code pattern's first match taken, a title "Newsletter
  * 20261206" above the body was read as the code. Block and table tags become spaces (a code in its
@@ -15,6 +15,7 @@
  */
 import { createRequire } from 'node:module';
 import { joinSpacedDigits } from './spaced-code.ts';
+import { dropHidden } from './hidden-html.ts';
 
 const require = createRequire(import.meta.url);
 /**
@@ -27,18 +28,23 @@ export const decodeHTML = (html: string): string => (decoder ??= (require('entit
 const HIDDEN = /<!--[\s\S]*?(?:-->|$)|<head\b[\s\S]*?(?:<\/head\s*>|$)|<(script|style|title|template|noscript)\b[\s\S]*?(?:<\/\1\s*>|$)/gi;
 
 /** Inline elements: a mail program shows their text run on with what is around them (`<b>48</b><b>39</b>` reads 4839). */
-const INLINE = /<\/?(?:a|abbr|b|bdi|bdo|big|cite|code|data|dfn|em|font|i|kbd|mark|q|s|samp|small|span|strike|strong|sub|sup|time|tt|u|var|wbr)\b[^>]*>/gi;
+const INLINE = /<\/?(?:a|abbr|b|bdi|bdo|big|cite|code|data|dfn|em|font|i|kbd|mark|q|s|samp|small|span|strike|strong|sub|sup|time|tt|u|var|wbr)\b[^<>]*>/gi;
 
 /** Tags that end a line on the screen (rows, paragraphs, list items, line breaks): the digits of a code never stand across them. */
-const LINE_END = /<\/?(?:address|blockquote|br|caption|dd|dl|dt|h[1-6]|hr|li|ol|p|pre|table|tbody|tfoot|thead|tr|ul)\b[^>]*>/gi;
+const LINE_END = /<\/?(?:address|blockquote|br|caption|dd|dl|dt|h[1-6]|hr|li|ol|p|pre|table|tbody|tfoot|thead|tr|ul)\b[^<>]*>/gi;
+
+/**
+ * Any tag. No tag regex here reads past the next `<`: where a `>` never comes (a cut or broken
+ * mail, `<a<a<a…`), each try would read on to the end of the mail, and a mail of 1 MB took minutes.
+ */
+const TAG = /<[^<>]*>/g;
 
 export function htmlToText(html: string, { lines = false } = {}): string {
-  return html
-    .replace(HIDDEN, ' ')
+  return dropHidden(html.replace(HIDDEN, ' '))
     .replace(INLINE, '')
     .split(LINE_END)
     .map((line) => {
-      const text = joinSpacedDigits(decodeHTML(line.replace(/<[^>]*>/g, ' ')).replace(/[\u200b\u200c\u200d\u2060\ufeff\u00ad]/g, ''), 'any');
+      const text = joinSpacedDigits(decodeHTML(line.replace(TAG, ' ')).replace(/[\u200b\u200c\u200d\u2060\ufeff\u00ad]/g, ''), 'any');
       return lines ? text.replace(/[\r\n\u2028\u2029]/g, ' ') : text;
     })
     .join(lines ? '\n' : ' ');

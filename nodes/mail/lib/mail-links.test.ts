@@ -45,3 +45,33 @@ describe('the link a mail asks to follow (Take = link)', () => {
     expect(confirmationLink(links, /nothing/).link).toBeNull();
   });
 });
+
+describe('mail links of a large broken mail', () => {
+  it('stay linear: links never closed, or a plain line of a thousand addresses, read in well under a second', () => {
+    const started = performance.now();
+    const links = htmlLinks(`<a href="https://shop.example/verify?t=1">Confirm</a>${'<a href="https://x.example/">x '.repeat(30_000)}${'<a x '.repeat(100_000)}`);
+    expect(links).toEqual([{ url: 'https://shop.example/verify?t=1', text: 'Confirm' }]);
+    const plain = plainLinks(`Confirm: https://shop.example/verify?t=1 ${'see https://x.example/a '.repeat(40_000)}`);
+    expect(plain).toHaveLength(40_001);
+    expect(plain[0]).toEqual({ url: 'https://shop.example/verify?t=1', text: 'Confirm:' });
+    expect(plain[1].text.length).toBeLessThanOrEqual(200);
+    expect(performance.now() - started).toBeLessThan(2_000);
+  });
+});
+
+describe('links of tracked mail and hosts that end like a social one', () => {
+  it('a tracking link\'s random token neither passes the Confirm button over nor names the logo link before it', () => {
+    const tracked = (token: string) => `https://click.sender.com/ls/click?upn=${token}`;
+    const html = `<a href="${tracked('u7-Join.Xq')}"><img alt="Shop" src="logo.png"></a><a href="${tracked('Q3d-help.Agbx&amp;d=2')}">Confirm</a><a href="${tracked('z9')}">Unsubscribe</a>`;
+    expect(confirmationLink(htmlLinks(html)).link?.url).toBe(tracked('Q3d-help.Agbx&d=2'));
+  });
+
+  it('accounts.firefox.com and netflix.com are not x.com; x.com, help and unsubscribe paths still are left out', () => {
+    const firefox = '<a href="https://www.mozilla.org/">Mozilla</a><a href="https://accounts.firefox.com/verify_email?uid=1&amp;code=2">Confirm email</a>';
+    expect(confirmationLink(htmlLinks(firefox)).link?.url).toBe('https://accounts.firefox.com/verify_email?uid=1&code=2');
+    expect(confirmationLink(htmlLinks('<a href="https://www.netflix.com/account/verify?t=1">Open</a>')).link?.url).toBe('https://www.netflix.com/account/verify?t=1');
+    for (const url of ['https://x.com/shop', 'https://shop.example/help/verify', 'https://shop.example/unsubscribe?verify=1', 'https://support.shop.example/confirm']) {
+      expect(confirmationLink(htmlLinks(`<a href="${url}">Open</a>`)).link, url).toBeNull();
+    }
+  });
+});

@@ -19,13 +19,25 @@ export interface MailLink {
   text: string;
 }
 
-const ANCHOR = /<a\b([^>]*)>([\s\S]*?)<\/a\s*>/gi;
+/**
+ * A link and what it shows. Neither its tag nor its text is read past the next `<a` (or a `<` in the
+ * tag): a mail of many links never closed read on to its end from each, minutes for a mail of 1 MB.
+ */
+const ANCHOR = /<a\b([^<>]*)>((?:[^<]|<(?!\/?a\b))*?)<\/a\s*>/gi;
 const HREF = /\bhref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))/i;
 /** An address written out in a plain part; trailing punctuation of the sentence is not part of it. */
 const PLAIN_URL = /\bhttps?:\/\/[^\s<>"'()[\]{}]+[^\s<>"'()[\]{}.,;:!?]/gi;
 
 /** What a reader is never asked to follow for a confirmation. */
 const NOT_IT = /unsubscri|opt[-_ ]?out|abmelden|d[ée]sabonn|d[ée]sinscri|baja|preferences|einstellungen|privacy|datenschutz|confidentialit|terms|conditions|agb|\bhelp\b|support|faq|impressum|imprint|legal|facebook\.|twitter\.|x\.com\/|instagram\.|linkedin\.|youtube\.|tiktok\.|app\.apple\.com|play\.google\.com|view (?:this|it) (?:mail|email|message) in|im browser|dans (?:votre|le) navigateur|web ?version/i;
+
+/**
+ * NOT_IT in an address: where a word starts only, in its host and path only. Matched anywhere, it
+ * found x.com/ in accounts.firefox.com/ and netflix.com/, and "agb" or "help" in the random token a
+ * tracking link carries (click.sender.com/ls/click?upn=…Agb…): the Confirm button was passed over
+ * and the mail's only other link (the logo's) taken.
+ */
+const NOT_IT_IN_URL = new RegExp(`(?<![a-z0-9])(?:${NOT_IT.source})`, 'i');
 
 /** What names the action: confirm, verify, activate, validate, sign in, magic link, reset… and translations. */
 const NAMES_IT =
@@ -47,17 +59,27 @@ export function htmlLinks(html: string): MailLink[] {
 
 /** The addresses written out in a plain part. */
 export function plainLinks(text: string): MailLink[] {
-  return [...text.matchAll(PLAIN_URL)].map((m) => {
-    // The words before it on its line say what it is for ("Confirm your address: https://…").
-    const lineStart = text.lastIndexOf('\n', m.index) + 1;
-    return { url: m[0], text: text.slice(lineStart, m.index).trim() };
-  });
+  const links: MailLink[] = [];
+  let lineStart = 0;
+  let searched = 0;
+  for (const m of text.matchAll(PLAIN_URL)) {
+    // The words before it on its line say what it is for ("Confirm your address: https://…"): up to
+    // SAYS characters of them. The line's start is looked for on from the last one, once per mail.
+    const newline = text.slice(searched, m.index).lastIndexOf('\n');
+    if (newline >= 0) lineStart = searched + newline + 1;
+    searched = m.index;
+    links.push({ url: m[0], text: text.slice(Math.max(lineStart, m.index - SAYS), m.index).trim() });
+  }
+  return links;
 }
+
+/** How much of a plain part's line before an address is kept as what it says (a long line is not read again per address). */
+const SAYS = 200;
 
 /** Whether a reader may be asked to follow it: an http(s) address not for unsubscribing, terms, social pages… */
 function followable(link: MailLink): boolean {
   if (!/^https?:\/\/[^/\s]+/i.test(link.url)) return false;
-  return !NOT_IT.test(link.text) && !NOT_IT.test(link.url);
+  return !NOT_IT.test(link.text) && !NOT_IT_IN_URL.test(link.url.replace(/[?#][\s\S]*$/, ''));
 }
 
 /** The link the mail asks to follow, or null; `seen`: the followable links it holds (for the error). */
@@ -69,7 +91,9 @@ export function confirmationLink(links: MailLink[], pattern?: { test(url: string
   const candidates = links.filter(followable);
   // The same address linked twice (a button and the address written out under it) is one link.
   const distinct = [...new Map(candidates.map((l) => [l.url, l])).values()];
-  const named = candidates.find((l) => NAMES_IT.test(l.text) || NAMES_IT.test(pathOf(l.url)));
+  // What a link shows names it before its address does: a tracking link's token ("…Join…", "…reset…")
+  // names nothing, and a logo link before the Confirm button was taken for it.
+  const named = candidates.find((l) => NAMES_IT.test(l.text)) ?? candidates.find((l) => NAMES_IT.test(pathOf(l.url)));
   return { link: named ?? (distinct.length === 1 ? distinct[0] : null), seen: distinct };
 }
 
