@@ -137,6 +137,48 @@ describe('page patterns of real sites (real Chromium)', () => {
     });
   });
 
+  it('fill waits until the page is done with the field: a mask\'s grouping is the value, a rewrite that changes it fails showing its shape, a field cleared on focus is typed again', async () => {
+    await onPage('masks', async (r) => {
+      const value = async (selector: string) => (await r.step(browserExtract, { selectors: [selector], what: 'value', field: 'v' })).data.v;
+      // Grouped 300 ms after typing, or at once and in capitals: the same letters and digits, so the fill holds.
+      const phone = await r.step(browserFill, { selectors: ['#phone'], value: '0612345678', timeoutMs: 5_000 });
+      expect(phone.logs).toContain('The page wrote the value its own way in "#phone" (shaped 99 99 99 99 99): the same letters and digits, in the same order.');
+      expect(await value('#phone')).toBe('06 12 34 56 78');
+      await r.step(browserFill, { selectors: ['#iban'], value: 'de89370400440532013000', timeoutMs: 5_000 });
+      expect(await value('#iban')).toBe('DE89 3704 0044 0532 0130 00');
+      // The hint the page clears just after the field gets the focus does not eat what was typed.
+      await r.step(browserFill, { selectors: ['#nick'], value: 'Ada', timeoutMs: 5_000 });
+      expect(await value('#nick')).toBe('Ada');
+      // A code field that sends itself and goes away once complete: filled, and the page moved on.
+      await r.step(browserFill, { selectors: ['#otp'], value: '4711', timeoutMs: 5_000 });
+      await r.step(browserVerify, { check: 'text', selectors: ['#otp-ok'], text: 'Code accepted', timeoutMs: 1_000 });
+
+      // A date mask regroups the digits typed: the field said "2025-03-14" at first, then the page made it another date.
+      const birth = await failureOf(() => r.step(browserFill, { selectors: ['#birth'], value: '2025-03-14', timeoutMs: 3_000 }));
+      expect(birth).toMatchObject({ code: 'E_VERIFY_FAILED' });
+      expect(birth.message).toMatch(/^After filling the field found with "#birth", expected it to hold the 10 characters given shaped 9999-99-99; it did, then the page rewrote it \d+ ms later: it now holds 10 characters shaped 99\/99\/9999\.$/);
+      expect(birth.hint).toContain('give the value in the form the field expects');
+      // A field the page empties a moment after typing (a code it does not know) is not reported filled.
+      const coupon = await failureOf(() => r.step(browserFill, { selectors: ['#coupon'], value: 'SAVE10', timeoutMs: 3_000 }));
+      expect(coupon).toMatchObject({ code: 'E_VERIFY_FAILED' });
+      expect(coupon.message).toMatch(/then the page rewrote it \d+ ms later: it now holds nothing\.$/);
+      await r.step(browserFill, { selectors: ['#coupon'], value: 'WELCOME', timeoutMs: 5_000 });
+      expect(await value('#coupon')).toBe('WELCOME');
+    });
+  });
+
+  it('fill: a date and time written with seconds is held as the browser writes it; a date that does not exist is refused; a switch drawn over a hidden checkbox is ticked through its text', async () => {
+    await onPage('choices', async (r) => {
+      await r.step(browserFill, { selectors: ['#pickup'], value: '2025-03-14T09:30:00', timeoutMs: 5_000 });
+      expect((await r.step(browserExtract, { selectors: ['#pickup'], what: 'value', field: 'v' })).data.v).toBe('2025-03-14T09:30');
+      const impossible = await failureOf(() => r.step(browserFill, { selectors: ['#when'], value: '2025-02-30', timeoutMs: 1_000 }));
+      expect(impossible).toMatchObject({ code: 'E_ELEMENT_NOT_USABLE' });
+      expect(impossible.message).toBe('The field found with "#when" is a date field, and the value given is written the right way but names no real date (e.g. 2025-02-30 or 25:00): the browser would leave the field empty.');
+      await r.step(browserFill, { selectors: ['text=I accept the terms'], value: 'yes', timeoutMs: 5_000 });
+      await r.step(browserVerify, { check: 'visible', selectors: ['label:has(#terms:checked)'], timeoutMs: 500 });
+    });
+  });
+
   it('text is compared and read as a reader sees it: odd spaces and invisible characters do not count, capitals count unless a style makes them', async () => {
     await onPage('text', async (r) => {
       await r.step(browserVerify, { check: 'text', selectors: ['#total'], text: 'Total:\u00a01 234,50 €', textMatch: 'equals', timeoutMs: 1_000 });

@@ -190,7 +190,7 @@ const TYPING = page(
    </script>`,
 );
 
-/** Choices by their labels (radio buttons drawn by the page: their inputs hidden), and fields that take a format of their own (date, number). */
+/** Choices by their labels (radio buttons and a switch drawn by the page: their inputs hidden), and fields that take a format of their own (date, date and time, number). */
 const CHOICES = page(
   'Choices',
   `<fieldset><legend>Delivery</legend>
@@ -204,7 +204,41 @@ const CHOICES = page(
    <label><input type="checkbox" id="gift"> This is a gift</label>
    <label><input type="checkbox" id="news" checked> Send me offers</label>
    <label>Delivery date <input type="date" id="when"></label>
-   <label>Quantity <input type="number" id="qty" min="1" step="1"></label>`,
+   <label>Quantity <input type="number" id="qty" min="1" step="1"></label>
+   <label>Pick-up <input type="datetime-local" id="pickup"></label>
+   <label class="switch"><input type="checkbox" id="terms" style="position:absolute;opacity:0;width:0;height:0"><span class="knob">I accept the terms</span></label>`,
+);
+
+/**
+ * Fields the page rewrites after they are typed into, as sign-up and payment forms do: a phone mask
+ * that groups the digits 300 ms after the last key (a debounce), an IBAN mask that groups and
+ * capitalises at once, a date mask that puts its own slashes between whatever digits it gets, a
+ * coupon field a script empties when it does not know the code, a field whose hint is written as its
+ * value and that a script empties a moment after it gets the focus (whatever it holds by then: a
+ * framework drawing the field again from its still empty state), and a code field that sends itself
+ * (and goes away) once complete.
+ */
+const MASKS = page(
+  'Masks',
+  `<label>Phone <input id="phone" inputmode="tel"></label>
+   <label>IBAN <input id="iban"></label>
+   <label>Date of birth <input id="birth" placeholder="DD/MM/YYYY"></label>
+   <label>Coupon <input id="coupon"></label>
+   <label>Nickname <input id="nick" value="Your nickname"></label>
+   <form id="otp-form"><label>Code <input id="otp" maxlength="4"></label></form>
+   <p id="otp-ok" hidden>Code accepted</p>
+   <script>
+     const later = (f, ms) => { let t; return () => { clearTimeout(t); t = setTimeout(f, ms); }; };
+     const groups = (s, n) => s.match(new RegExp('.{1,' + n + '}', 'g')) || [];
+     const on = (id, f) => document.getElementById(id).addEventListener('input', f);
+     const field = (id) => document.getElementById(id);
+     on('phone', later(() => { field('phone').value = groups(field('phone').value.replace(/\\D/g, ''), 2).join(' '); }, 300));
+     on('iban', () => { field('iban').value = groups(field('iban').value.replace(/\\s/g, '').toUpperCase(), 4).join(' '); });
+     on('birth', later(() => { const d = field('birth').value.replace(/\\D/g, ''); field('birth').value = [d.slice(0, 2), d.slice(2, 4), d.slice(4, 8)].filter(Boolean).join('/'); }, 300));
+     on('coupon', later(() => { if (field('coupon').value !== 'WELCOME') field('coupon').value = ''; }, 300));
+     field('nick').addEventListener('focus', () => setTimeout(() => { field('nick').value = ''; }, 50));
+     on('otp', () => { if (field('otp').value.length === 4) setTimeout(() => { field('otp-form').remove(); field('otp-ok').hidden = false; }, 100); });
+   </script>`,
 );
 
 /** A cookie banner fixed over the bottom of the page, covering the form's button until accepted; a button kept disabled. */
@@ -382,6 +416,7 @@ export const PATTERN_PAGES: Record<string, string> = {
   'hidden-select': HIDDEN_SELECT,
   typing: TYPING,
   choices: CHOICES,
+  masks: MASKS,
   overlay: OVERLAY,
   scrolling: SCROLLING,
   'app-shell': APP_SHELL,
