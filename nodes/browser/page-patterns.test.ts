@@ -91,6 +91,9 @@ describe('page patterns of real sites (real Chromium)', () => {
       // Geneva is not among the three cities drawn until something is typed.
       await r.step(browserSelect, { selectors: ['#city'], option: 'Geneva', timeoutMs: 5_000 });
       expect((await r.step(browserExtract, { selectors: ['#city'], what: 'value', field: 'city' })).data.city).toBe('Geneva');
+      // The search field empties itself on the choice: the choice shows beside it, which is the sign.
+      await r.step(browserSelect, { selectors: ['role=combobox[name="Fruit"]'], option: 'Banana', timeoutMs: 5_000 });
+      await r.step(browserVerify, { check: 'text', selectors: ['#fruit-value'], text: 'Banana', textMatch: 'equals', timeoutMs: 500 });
       await r.step(browserSelect, { selectors: ['role=listbox[name="Size"]'], option: 'Large', timeoutMs: 5_000 });
       await r.step(browserVerify, { check: 'visible', selectors: ['#sizes [aria-selected="true"]:text-is("Large")'], timeoutMs: 500 });
 

@@ -88,8 +88,9 @@ const CONTROLLED = page(
 
 /**
  * Lists that are not a <select>: an ARIA listbox opened by a button (most design systems), a
- * search-as-you-type combobox that draws only a few matches, a listbox always open, one that does
- * not take the choice, and a list of plain divs with no roles at all.
+ * search-as-you-type combobox that draws only a few matches, one that shows the choice beside its
+ * emptied search field, a listbox always open, one that does not take the choice, and a list of
+ * plain divs with no roles at all.
  */
 const CUSTOM_LISTS = page(
   'Custom lists',
@@ -108,6 +109,7 @@ const CUSTOM_LISTS = page(
    <ul id="sizes" role="listbox" aria-label="Size"><li role="option" aria-selected="true">Small</li><li role="option" aria-selected="false">Large</li></ul>
    <button type="button" id="plan" aria-haspopup="listbox">Choose a plan</button>
    <ul id="plans" role="listbox" hidden><li role="option">Basic</li><li role="option">Pro</li></ul>
+   <div class="select-box"><div class="select-value" id="fruit-value"></div><input id="fruit" role="combobox" aria-expanded="false" aria-label="Fruit" autocomplete="off"><div class="select-menu" id="fruits" hidden></div></div>
    <div class="plain-select" id="size">
      <div class="current">Pick a size</div>
      <div class="menu" hidden><div class="item">Small</div><div class="item">Large</div></div>
@@ -147,6 +149,21 @@ const CUSTOM_LISTS = page(
      // A list that closes on a choice but does not take it (a script error on the page).
      document.getElementById('plan').onclick = () => { document.getElementById('plans').hidden = false; };
      for (const o of document.querySelectorAll('#plans [role=option]')) o.onclick = () => { document.getElementById('plans').hidden = true; };
+     // A search field that empties itself on a choice and shows it beside itself (react-select, Select2).
+     const fruit = document.getElementById('fruit'), fruits = document.getElementById('fruits');
+     const openFruits = () => {
+       fruits.replaceChildren(...['Apple', 'Banana', 'Cherry'].filter((f) => f.toLowerCase().includes(fruit.value.toLowerCase())).map((f) => {
+         const o = document.createElement('div');
+         o.setAttribute('role', 'option');
+         o.textContent = f;
+         o.onmousedown = (e) => { e.preventDefault(); document.getElementById('fruit-value').textContent = f; fruit.value = ''; fruits.hidden = true; fruit.setAttribute('aria-expanded', 'false'); };
+         return o;
+       }));
+       fruits.hidden = false;
+       fruit.setAttribute('aria-expanded', 'true');
+     };
+     fruit.addEventListener('mousedown', openFruits);
+     fruit.addEventListener('input', openFruits);
      const size = document.getElementById('size');
      size.querySelector('.current').onclick = () => { size.querySelector('.menu').hidden = false; };
      for (const i of size.querySelectorAll('.item')) i.onclick = () => { size.querySelector('.current').textContent = i.textContent; size.querySelector('.menu').hidden = true; };
