@@ -37,7 +37,7 @@ export const browserFill = defineBrowserStep({
   effect: 'idempotent',
   async act(ctx, page, p) {
     const value = await renderTemplate(p.value, ctx.input, 'the value');
-    const { locator, selector, deadline } = await locate(ctx, page, p.selectors, p.timeoutMs);
+    const { locator, selector, deadline } = await locate(ctx, page, p.selectors, p.timeoutMs, 'control');
     const kind = await kindOf(locator);
     if (isTickBox(kind)) return tick(ctx, locator, selector, kind, value, deadline);
     const refused = formatRefused(selector, kind, value);

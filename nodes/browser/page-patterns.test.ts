@@ -170,7 +170,7 @@ describe('page patterns of real sites (real Chromium)', () => {
     });
   });
 
-  it('fill: a date and time written with seconds is held as the browser writes it; a date that does not exist is refused; a switch drawn over a hidden checkbox is ticked through its text', async () => {
+  it('fill: a date and time written with seconds is held as the browser writes it; a date that does not exist is refused; a switch drawn over a hidden checkbox is ticked and clicked through its text or the hidden input\'s own selectors', async () => {
     await onPage('choices', async (r) => {
       await r.step(browserFill, { selectors: ['#pickup'], value: '2025-03-14T09:30:00', timeoutMs: 5_000 });
       expect((await r.step(browserExtract, { selectors: ['#pickup'], what: 'value', field: 'v' })).data.v).toBe('2025-03-14T09:30');
@@ -179,6 +179,11 @@ describe('page patterns of real sites (real Chromium)', () => {
       expect(impossible.message).toBe('The field found with "#when" is a date field, and the value given is written the right way but names no real date (e.g. 2025-02-30 or 25:00): the browser would leave the field empty.');
       await r.step(browserFill, { selectors: ['text=I accept the terms'], value: 'yes', timeoutMs: 5_000 });
       await r.step(browserVerify, { check: 'visible', selectors: ['label:has(#terms:checked)'], timeoutMs: 500 });
+      // The hidden input itself, as the inspector names it, stands for its label.
+      const untick = await r.step(browserFill, { selectors: ['#terms'], value: 'no', timeoutMs: 5_000 });
+      expect(untick.logs).toContain('Found the element with "#terms": a hidden tick box, used through its label (the page draws its own box there).');
+      await r.step(browserVerify, { check: 'visible', selectors: ['label:has(#terms:not(:checked))'], timeoutMs: 500 });
+      await r.step(browserClick, { selectors: ['role=checkbox[name="I accept the terms"]'], expectSelectors: ['label:has(#terms:checked)'], timeoutMs: 5_000 });
     });
   });
 

@@ -8,6 +8,7 @@ import { firstLine } from './session.ts';
 import { describeRoles, toPlaywrightSelector } from './role-selector.ts';
 import { describeFrame, otherFramesHint, searchedFrames } from './frames.ts';
 import { SCROLL_AFTER_MS, scrollFurther } from './scroll-search.ts';
+import { labelOfHiddenTickBox } from './drawn-tick-box.ts';
 
 /** How often the page is looked at again while waiting for an element. */
 export const POLL_MS = 100;
@@ -34,9 +35,10 @@ export function optionalSelectorsParam(title: string, description: string) {
 /**
  * visible: shown on the page. attached: on it, shown or not. list: shown, or else a hidden <select>
  * — pages hide their <select> and draw their own list over it (Chosen, bootstrap-select…), and the
- * form still sends the hidden one's value (see select.ts).
+ * form still sends the hidden one's value (see select.ts). control: shown, or else a hidden checkbox
+ * or radio button whose label is shown — the page draws its own tick box there (drawn-tick-box.ts).
  */
-export type ElementState = 'visible' | 'attached' | 'list';
+export type ElementState = 'visible' | 'attached' | 'list' | 'control';
 
 export interface FoundElement {
   locator: Locator;
@@ -46,6 +48,8 @@ export interface FoundElement {
   frame?: Frame;
   /** A hidden <select> found for the `list` state. */
   hidden?: boolean;
+  /** For the `control` state: the element is the shown label of the hidden tick box the selector matched. */
+  viaLabel?: boolean;
 }
 
 /** Renders `{{ }}` placeholders in every selector against the record. */
@@ -79,6 +83,8 @@ export async function matchOnce(page: Page, selectors: string[], state: ElementS
         if ((await candidates.count()) > 0) return { locator: candidates.first(), selector, index, frame: where };
         const hiddenList = state === 'list' ? all.and(frame.locator('select')) : null;
         if (hiddenList && (await hiddenList.count()) > 0) return { locator: hiddenList.first(), selector, index, frame: where, hidden: true };
+        const label = state === 'control' ? await labelOfHiddenTickBox(frame, all) : null;
+        if (label) return { locator: label, selector, index, frame: where, viaLabel: true };
       } catch (err) {
         if (page.isClosed()) throw err;
         // A frame that goes away or reloads while it is searched says nothing about the selector
@@ -111,7 +117,7 @@ export async function findElement(ctx: Ctx, page: Page, selectors: string[], opt
   for (;;) {
     const found = await matchOnce(page, selectors, state, invalid);
     if (found) {
-      const after = scrolled ? ' once the page was scrolled down' : '';
+      const after = `${scrolled ? ' once the page was scrolled down' : ''}${found.viaLabel ? ': a hidden tick box, used through its label (the page draws its own box there)' : ''}`;
       ctx.log.debug(
         found.index === 0
           ? `Found the element with ${JSON.stringify(found.selector)}${inFrame(found)}${after}.`
