@@ -371,6 +371,28 @@ describe('page patterns of real sites (real Chromium)', () => {
     });
   });
 
+  it('a page that never finishes loading (an image that never comes) is used once the open step\'s sign shows; without a sign the failure names what it still waits for', async () => {
+    const url = `${pages.url}/p/never-loads`;
+    const r = pages.record();
+    try {
+      const opened = await r.step(browserOpen, { url, expectSelectors: ['#q'], timeoutMs: 1_500 });
+      expect(opened.ctx.logs.map((l) => l.message)).toContain(`The page ${url} did not finish loading (load) within 1500 ms — still waiting for: ${pages.url}/never?pixel.gif (image). Its text was all there and the step's sign shows: the page is used as it is.`);
+      const steps = stepsOf(r);
+      await steps.step(browserFill, { selectors: ['#q'], value: 'bakery', timeoutMs: 5_000 });
+      await steps.step(browserClick, { selectors: ['#go'], expectSelectors: ['text=3 results'], timeoutMs: 5_000 });
+
+      const bare = await failureOf(() => r.step(browserOpen, { url, timeoutMs: 1_000 }));
+      expect(bare).toMatchObject({ code: 'E_PAGE_LOAD', transient: true });
+      expect(bare.message).toBe(`The page ${url} did not finish loading (load) within 1000 ms — still waiting for: ${pages.url}/never?pixel.gif (image).`);
+      expect(bare.hint).toContain('or give the step a "Then expect" sign: the page is then used once the sign shows.');
+      const unseen = await failureOf(() => r.step(browserOpen, { url, expectSelectors: ['#results'], timeoutMs: 1_000 }));
+      expect(unseen).toMatchObject({ code: 'E_PAGE_LOAD' });
+      expect(unseen.message).toContain('(image). The step\'s sign did not show either: After opening');
+    } finally {
+      await r.done();
+    }
+  });
+
   it('the sign after a click is waited for both when the click loads a new page slowly and when a single-page app changes the address itself', async () => {
     // The checkout page is answered 800 ms after the click; "Checkout" is also the link's text on the first page.
     await onPage('routes', async (r) => {

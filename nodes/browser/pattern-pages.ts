@@ -337,6 +337,15 @@ const ROUTES = page(
 );
 const CHECKOUT = page('Checkout', '<h1 id="title">Checkout</h1>');
 
+/** A search page that never reaches "load": an image (a tracking pixel) from a server that never answers. Its form works all along. */
+const NEVER_LOADS = page(
+  'Search',
+  `<label>Search <input id="q"></label>
+   <button id="go" type="button" onclick="document.getElementById('hits').hidden = false">Search</button>
+   <p id="hits" hidden>3 results</p>
+   <img src="/never?pixel.gif" alt="" width="1" height="1">`,
+);
+
 /** Text as sites write it: non-breaking spaces, runs of spaces and line breaks, capitals from CSS. */
 const TEXT = page(
   'Text',
@@ -438,6 +447,7 @@ export const PATTERN_PAGES: Record<string, string> = {
   scrolling: SCROLLING,
   'app-shell': APP_SHELL,
   routes: ROUTES,
+  'never-loads': NEVER_LOADS,
   'spa/checkout': CHECKOUT,
   text: TEXT,
   thanks: THANKS,
