@@ -275,12 +275,16 @@ describe('page patterns of real sites (real Chromium)', () => {
     });
   });
 
-  it('fields inside a web component (open shadow root) are found, filled, clicked and read like any other', async () => {
+  it('fields inside a web component (open shadow root) are found, filled, clicked and read like any other; one inside a closed shadow root is not found, and the error says why', async () => {
     await onPage('shadow', async (r) => {
       await r.step(browserFill, { selectors: ['role=textbox[name="Login"]'], value: 'ada', timeoutMs: 5_000 });
       await r.step(browserClick, { selectors: ['sign-in-box #go'], expectSelectors: ['#hello'], timeoutMs: 5_000 });
       await r.step(browserVerify, { check: 'text', selectors: ['#hello'], text: 'Welcome ada', textMatch: 'equals', timeoutMs: 1_000 });
       expect((await r.step(browserExtract, { selectors: ['#login'], what: 'value', field: 'login' })).data.login).toBe('ada');
+      // A closed one: nothing reaches inside, and the error says so instead of leaving the operator to hunt for a selector.
+      const closed = await failureOf(() => r.step(browserFill, { selectors: ['#card-number'], value: '4111', timeoutMs: 500 }));
+      expect(closed).toMatchObject({ code: 'E_ELEMENT_NOT_FOUND' });
+      expect(closed.message).toContain('The page also holds 1 web component whose inside is closed to scripts (<card-box id="card">): no selector reaches an element inside one, so if the element is there, the steps cannot use it.');
     });
   });
 

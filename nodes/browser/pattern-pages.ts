@@ -6,11 +6,18 @@
 
 const page = (title: string, body: string): string => `<!doctype html><html><head><meta charset="utf-8"><title>${title}</title></head><body style="font:16px sans-serif">${body}</body></html>`;
 
-/** A sign-in box as a web component: its field and button live in an open shadow root. */
+/**
+ * A sign-in box as a web component: its field and button live in an open shadow root. Beside it a
+ * card widget whose shadow root is closed (as payment widgets make theirs): no script reaches inside.
+ */
 const SHADOW = page(
   'Web component',
   `<sign-in-box></sign-in-box>
+   <card-box id="card"></card-box>
    <script>
+     customElements.define('card-box', class extends HTMLElement {
+       connectedCallback() { this.attachShadow({ mode: 'closed' }).innerHTML = '<label>Card number <input id="card-number"></label>'; }
+     });
      customElements.define('sign-in-box', class extends HTMLElement {
        connectedCallback() {
          const root = this.attachShadow({ mode: 'open' });

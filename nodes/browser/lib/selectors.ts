@@ -9,6 +9,7 @@ import { describeRoles, toPlaywrightSelector } from './role-selector.ts';
 import { describeFrame, otherFramesHint, searchedFrames } from './frames.ts';
 import { SCROLL_AFTER_MS, scrollFurther } from './scroll-search.ts';
 import { labelOfHiddenTickBox } from './drawn-tick-box.ts';
+import { closedShadowHint } from './closed-shadow.ts';
 
 /** How often the page is looked at again while waiting for an element. */
 export const POLL_MS = 100;
@@ -155,9 +156,10 @@ async function notFound(page: Page, selectors: string[], invalid: Map<string, st
   // A role selector that found nothing: say which names that role has here, so the fix is in sight.
   const roles = await describeRoles(page, selectors.filter((s) => !invalid.has(s)));
   const frames = otherFramesHint(page);
+  const closed = await closedShadowHint(page);
   return new NodeError(
     'E_ELEMENT_NOT_FOUND',
-    `No ${state === 'attached' ? '' : 'visible '}element matched any of the ${selectors.length} selector${selectors.length === 1 ? '' : 's'} tried within ${timeoutMs} ms: ${listSelectors(selectors)}, on ${page.url()}${scrolled ? ' (scrolled down while looking)' : ''}.${bad.length ? ` ${bad.join('; ')}.` : ''}${roles ? ` ${roles}` : ''}${frames ? ` ${frames}` : ''}`,
+    `No ${state === 'attached' ? '' : 'visible '}element matched any of the ${selectors.length} selector${selectors.length === 1 ? '' : 's'} tried within ${timeoutMs} ms: ${listSelectors(selectors)}, on ${page.url()}${scrolled ? ' (scrolled down while looking)' : ''}.${bad.length ? ` ${bad.join('; ')}.` : ''}${roles ? ` ${roles}` : ''}${frames ? ` ${frames}` : ''}${closed ? ` ${closed}` : ''}`,
     'The page may have changed or not be ready: open it in a browser, find the element (right-click → Inspect) and add a selector that matches it to the list; if the page is slow, raise the time limit. The failure screenshot shows what the page looked like.',
   );
 }
