@@ -84,6 +84,14 @@ describe('page patterns of real sites (real Chromium)', () => {
     });
   });
 
+  it('a click on a button the page enables only after checking the form waits for it within its limit', async () => {
+    await onPage('checked-signup', async (r) => {
+      await r.step(browserFill, { selectors: ['#email'], value: 'ada@example.com', timeoutMs: 5_000 });
+      // The site answers 1.5 s after typing, after the fill is done: the click waits for the button, then the form is sent.
+      await r.step(browserClick, { selectors: ['role=button[name="Create account"]'], expectSelectors: ['text=Account created'], timeoutMs: 5_000 });
+    });
+  });
+
   it('choose in list: lists the page draws (role="option") are opened, chosen in and checked; a list of plain divs is refused with what to do', async () => {
     await onPage('custom-lists', async (r) => {
       await r.step(browserSelect, { selectors: ['role=button[name="Country"]'], option: 'Germany', timeoutMs: 5_000 });

@@ -265,6 +265,24 @@ const MASKS = page(
    </script>`,
 );
 
+/** A sign-up form whose button is enabled only once the site has checked the address (an answer 1.5 s after typing). */
+const CHECKED_SIGNUP = page(
+  'Sign up',
+  `<form id="signup"><label>Email <input id="email" type="email"></label> <span id="check"></span>
+   <button id="create" disabled>Create account</button></form>
+   <p id="created" hidden>Account created</p>
+   <script>
+     const email = document.getElementById('email');
+     let pending;
+     email.addEventListener('input', () => {
+       document.getElementById('create').disabled = true;
+       clearTimeout(pending);
+       pending = setTimeout(() => { document.getElementById('check').textContent = 'Available'; document.getElementById('create').disabled = !email.validity.valid || !email.value; }, 1500);
+     });
+     document.getElementById('signup').onsubmit = (e) => { e.preventDefault(); document.getElementById('created').hidden = false; };
+   </script>`,
+);
+
 /** A cookie banner fixed over the bottom of the page, covering the form's button until accepted; a button kept disabled. */
 const OVERLAY = page(
   'Covered',
@@ -450,6 +468,7 @@ export const PATTERN_PAGES: Record<string, string> = {
   typing: TYPING,
   choices: CHOICES,
   masks: MASKS,
+  'checked-signup': CHECKED_SIGNUP,
   overlay: OVERLAY,
   scrolling: SCROLLING,
   'app-shell': APP_SHELL,
