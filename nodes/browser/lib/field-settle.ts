@@ -62,32 +62,52 @@ export async function settle(field: Locator, deadline: number, signal: AbortSign
   return { now, first, changedAfterMs: now === first ? 0 : changedAt - started, gone };
 }
 
-/** Characters a mask may add or take away: spaces and punctuation between groups. */
-const SEPARATOR = /[\s\-./()+_:,'’]/u;
-
 /**
  * How the field's text compares with the value typed: `exact` (spaces at the ends aside: e-mail
- * fields trim them), `reformatted` (the page added or removed separators between the same letters
- * and digits, in the same order: 0612345678 shown as 06 12 34 56 78, an IBAN in groups of four and
- * capitals), or null — anything else, including a date mask that regrouped the digits (2025-03-14
- * turned into 20/25/0314: the dashes typed are gone and slashes stand elsewhere).
+ * fields trim them), `reformatted` (the page put separators between the same letters and digits,
+ * or took them from between them, in the same order, letter case aside: 0612345678 shown as
+ * 06 12 34 56 78, an IBAN in groups of four and capitals, 2025-03-14 as 20250314), or null —
+ * anything else: a date mask that regrouped the digits (2025-03-14 turned into 20/25/0314: slashes
+ * where no dash was), a sign lost (-5 shown as 5), a decimal mark moved or dropped.
  */
 export function compareTyped(value: string, now: string): 'exact' | 'reformatted' | null {
   if (now === value || now.trim() === value.trim()) return 'exact';
-  const a = value.trim().toLowerCase();
-  const b = now.trim().toLowerCase();
-  if (a === '' || b === '') return null;
+  const a = [...value.trim().toLowerCase()];
+  const b = [...now.trim().toLowerCase()];
+  if (a.length === 0 || b.length === 0) return null;
+  // One way only: separators added, or separators taken away. Both at once would let a mask move
+  // them, which regroups the digits into another value.
   return onlySeparatorsAdded(a, b) || onlySeparatorsAdded(b, a) ? 'reformatted' : null;
 }
 
-/** Whether `longer` is `shorter` with separators put in (every character of `shorter` kept, in order). */
-function onlySeparatorsAdded(shorter: string, longer: string): boolean {
+/** Whether `longer` is `shorter` with mask separators put in (every character of `shorter` kept, in order). */
+function onlySeparatorsAdded(shorter: string[], longer: string[]): boolean {
   let i = 0;
-  for (const c of longer) {
-    if (i < shorter.length && c === shorter[i]) i++;
-    else if (!SEPARATOR.test(c)) return false;
+  for (let j = 0; j < longer.length; j++) {
+    if (i < shorter.length && longer[j] === shorter[i]) i++;
+    else if (!maskSeparator(longer, j)) return false;
   }
   return i === shorter.length;
+}
+
+/**
+ * Whether text[k] is a separator as a mask writes it: a space anywhere; + or ( before a letter or
+ * digit (+33 6…, (555) 123…); ) after one; - / : _ between two (a - with nothing before it is a
+ * sign: -5 is not 5).
+ */
+function maskSeparator(text: string[], k: number): boolean {
+  const c = text[k];
+  if (/\s/u.test(c)) return true;
+  const near = (step: number): string => {
+    let n = k + step;
+    while (n >= 0 && n < text.length && /\s/u.test(text[n])) n += step;
+    return text[n] ?? '';
+  };
+  const alnum = (ch: string): boolean => /[\p{L}\p{N}]/u.test(ch);
+  if (c === '+' || c === '(') return alnum(near(1));
+  if (c === ')') return alnum(near(-1));
+  if ('-/:_'.includes(c)) return (alnum(near(-1)) || near(-1) === ')') && (alnum(near(1)) || near(1) === '(');
+  return false;
 }
 
 /**
