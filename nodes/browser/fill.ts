@@ -11,7 +11,7 @@ import { timeoutParam } from './lib/params.ts';
 import { notUsable } from './lib/action.ts';
 import { typeInto, type Typing } from './lib/typing.ts';
 import { browserForm, formatRefused, isTickBox, kindOf, noSuchDate, tickValueRefused, wantsTicked } from './lib/field-kinds.ts';
-import { QUIET_MS, compareTyped, readField, settle, shapeOf, type Settled } from './lib/field-settle.ts';
+import { QUIET_MS, compareTyped, settle, shapeOf, type Settled } from './lib/field-settle.ts';
 
 const params = z.object({
   selectors: selectorsParam(['input[name="email"]', '#email'], 'Field', 'The text field to fill.'),
@@ -45,14 +45,18 @@ export const browserFill = defineBrowserStep({
     // What the field holds once filled: the value as typed, or as the browser writes a date or time.
     const expected = await browserForm(locator, kind, value);
     if (expected === '' && value.trim() !== '') throw noSuchDate(selector, kind);
-    const before = await readField(locator, remaining(deadline));
+    const started = Date.now();
     let typed = await typeAndSettle(ctx, locator, selector, value, p.typing, deadline);
-    // A field the page empties (or puts back as it was) just after it gets the focus — a hint
-    // written as its value, cleared by a script a moment later — took the focus with the first
-    // typing: typed again, as a person does who sees the field empty.
-    if (typed.now !== null && !typed.gone && typed.now !== expected && (typed.now === '' || typed.now === before) && remaining(deadline) > QUIET_MS) {
-      ctx.log.debug(`The page emptied the field ${JSON.stringify(selector)} (or put back what it held) as it was typed into: typed again.`);
-      typed = await typeAndSettle(ctx, locator, selector, value, p.typing, deadline);
+    // A field the page empties or changes just as it gets the focus — a hint written as its value,
+    // cleared by a script a moment later, perhaps halfway through the keys — took the focus with
+    // the first typing: typed again once, as a person does who sees the field not holding what they
+    // typed. (A page that rewrites every value the same way rewrites it again: the check fails.)
+    // Only with time for a whole second look: a watch the deadline cuts short could end before the
+    // page's rewrite and pass a value the page is about to change — then the first look stands.
+    if (typed.now !== null && !typed.gone && compareTyped(expected, typed.now) === null && remaining(deadline) > Math.max(QUIET_MS, Date.now() - started)) {
+      ctx.log.debug(`The field ${JSON.stringify(selector)} did not hold the value once the page was done with it: typed again.`);
+      const again = await typeAndSettle(ctx, locator, selector, value, p.typing, deadline);
+      if (!again.cut || again.gone) typed = again;
     }
     // The verification signal: the field holds the value (never quoted: it may be a secret), as
     // typed or regrouped by the page (an input mask's spaces), once the page is done with it.

@@ -35,6 +35,8 @@ export interface Settled {
   changedAfterMs: number;
   /** The field went away while watched (a code field that sends itself when complete, a page that moved on): `now` is what it held last. */
   gone: boolean;
+  /** The step's deadline (or MOST_MS) ended the watch before the field had been unchanged for QUIET_MS. */
+  cut: boolean;
 }
 
 /** Watches the field after typing until it stays unchanged for QUIET_MS (or the step's deadline comes). */
@@ -44,9 +46,13 @@ export async function settle(field: Locator, deadline: number, signal: AbortSign
   let now = first;
   let changedAt = started;
   let gone = false;
+  let cut = false;
   while (first !== null) {
     const stop = Math.min(changedAt + QUIET_MS, deadline, started + MOST_MS);
-    if (Date.now() >= stop) break;
+    if (Date.now() >= stop) {
+      cut = stop < changedAt + QUIET_MS;
+      break;
+    }
     await sleep(Math.min(LOOK_MS, stop - Date.now()), signal);
     // A short look: a field that went away is not waited for.
     const seen = await readField(field, Math.min(GONE_MS, remaining(deadline)));
@@ -59,7 +65,7 @@ export async function settle(field: Locator, deadline: number, signal: AbortSign
       changedAt = Date.now();
     }
   }
-  return { now, first, changedAfterMs: now === first ? 0 : changedAt - started, gone };
+  return { now, first, changedAfterMs: now === first ? 0 : changedAt - started, gone, cut };
 }
 
 /**
