@@ -256,12 +256,17 @@ describe('page patterns of real sites (real Chromium)', () => {
     });
   });
 
-  it('choose in list: a group of radio buttons is chosen in by label or value, drawn buttons (hidden inputs) through their labels', async () => {
+  it('choose in list: a group of radio buttons is chosen in by label or value, drawn buttons (hidden inputs) through their labels; a <select> in groups by its options\' labels', async () => {
     await onPage('choices', async (r) => {
       await r.step(browserSelect, { selectors: ['fieldset'], option: 'Express (next day)', timeoutMs: 5_000 });
       await r.step(browserVerify, { check: 'visible', selectors: ['input[value="exp"]:checked'], timeoutMs: 500 });
       await r.step(browserSelect, { selectors: ['role=radiogroup[name="Payment"]'], option: 'invoice', by: 'value', timeoutMs: 5_000 });
       await r.step(browserVerify, { check: 'visible', selectors: ['#pay:has(#pay-invoice:checked)'], timeoutMs: 500 });
+      // A <select> in groups: an option is chosen by the label the list shows (its label attribute), a group's heading is not an option.
+      await r.step(browserSelect, { selectors: ['role=combobox[name="Car"]'], option: 'Volkswagen', timeoutMs: 5_000 });
+      expect((await r.step(browserExtract, { selectors: ['#car'], what: 'value', field: 'car' })).data.car).toBe('vw');
+      const group = await failureOf(() => r.step(browserSelect, { selectors: ['#car'], option: 'German', timeoutMs: 1_000 }));
+      expect(group.message).toBe('The list found with "#car" has no option with the label "German" (that is the heading of a group of its options, which cannot be chosen). Its options: "Volvo", "Volkswagen", "Audi".');
       const missing = await failureOf(() => r.step(browserSelect, { selectors: ['fieldset'], option: 'Pick-up', timeoutMs: 1_000 }));
       expect(missing).toMatchObject({ code: 'E_ELEMENT_NOT_USABLE' });
       expect(missing.message).toBe('The group of radio buttons found with "fieldset" has no choice with the label "Pick-up". Its choices: "Standard", "Express (next day)".');

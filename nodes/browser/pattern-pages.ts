@@ -214,7 +214,7 @@ const TYPING = page(
    </script>`,
 );
 
-/** Choices by their labels (radio buttons and a switch drawn by the page: their inputs hidden), and fields that take a format of their own (date, date and time, number). */
+/** Choices by their labels (radio buttons and a switch drawn by the page: their inputs hidden; a list in groups, one option shown by its label attribute), and fields that take a format of their own (date, date and time, number). */
 const CHOICES = page(
   'Choices',
   `<fieldset><legend>Delivery</legend>
@@ -230,6 +230,7 @@ const CHOICES = page(
    <label>Delivery date <input type="date" id="when"></label>
    <label>Quantity <input type="number" id="qty" min="1" step="1"></label>
    <label>Pick-up <input type="datetime-local" id="pickup"></label>
+   <label>Car <select id="car"><optgroup label="Swedish"><option value="volvo">Volvo</option></optgroup><optgroup label="German"><option value="vw" label="Volkswagen">VW</option><option value="audi">Audi</option></optgroup></select></label>
    <label class="switch"><input type="checkbox" id="terms" style="position:absolute;opacity:0;width:0;height:0"><span class="knob">I accept the terms</span></label>`,
 );
 
