@@ -27,7 +27,7 @@ export const browserClick = defineBrowserStep({
   effect: 'unsafe',
   async act(ctx, page, p) {
     await actThenExpect(ctx, page, p, async () => {
-      const { locator, selector, deadline } = await locate(ctx, page, p.selectors, p.timeoutMs);
+      const { locator, selector, deadline } = await locate(ctx, page, p.selectors, p.timeoutMs, 'control');
       try {
         await locator.click({ timeout: remaining(deadline) });
       } catch (err) {

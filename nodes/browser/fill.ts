@@ -9,8 +9,9 @@ import { defineBrowserStep } from './lib/define-step.ts';
 import { locate, selectorsParam } from './lib/selectors.ts';
 import { timeoutParam } from './lib/params.ts';
 import { notUsable } from './lib/action.ts';
-import { typeInto } from './lib/typing.ts';
-import { formatRefused, isTickBox, kindOf, tickValueRefused, wantsTicked } from './lib/field-kinds.ts';
+import { typeInto, type Typing } from './lib/typing.ts';
+import { browserForm, formatRefused, isTickBox, kindOf, noSuchDate, tickValueRefused, wantsTicked } from './lib/field-kinds.ts';
+import { QUIET_MS, compareTyped, settle, shapeOf, type Settled } from './lib/field-settle.ts';
 
 const params = z.object({
   selectors: selectorsParam(['input[name="email"]', '#email'], 'Field', 'The text field to fill.'),
@@ -36,29 +37,33 @@ export const browserFill = defineBrowserStep({
   effect: 'idempotent',
   async act(ctx, page, p) {
     const value = await renderTemplate(p.value, ctx.input, 'the value');
-    const { locator, selector, deadline } = await locate(ctx, page, p.selectors, p.timeoutMs);
+    const { locator, selector, deadline } = await locate(ctx, page, p.selectors, p.timeoutMs, 'control');
     const kind = await kindOf(locator);
     if (isTickBox(kind)) return tick(ctx, locator, selector, kind, value, deadline);
     const refused = formatRefused(selector, kind, value);
     if (refused) throw refused;
-    try {
-      await typeInto(locator, value, p.typing, deadline);
-    } catch (err) {
-      if (page.isClosed()) throw err;
-      throw notUsable('fill', selector, err);
+    // What the field holds once filled: the value as typed, or as the browser writes a date or time.
+    const expected = await browserForm(locator, kind, value);
+    if (expected === '' && value.trim() !== '') throw noSuchDate(selector, kind);
+    const started = Date.now();
+    let typed = await typeAndSettle(ctx, locator, selector, value, p.typing, deadline);
+    // A field the page empties or changes just as it gets the focus — a hint written as its value,
+    // cleared by a script a moment later, perhaps halfway through the keys — took the focus with
+    // the first typing: typed again once, as a person does who sees the field not holding what they
+    // typed. (A page that rewrites every value the same way rewrites it again: the check fails.)
+    // Only with time for a whole second look: a watch the deadline cuts short could end before the
+    // page's rewrite and pass a value the page is about to change — then the first look stands.
+    if (typed.now !== null && !typed.gone && compareTyped(expected, typed.now) === null && remaining(deadline) > Math.max(QUIET_MS, Date.now() - started)) {
+      ctx.log.debug(`The field ${JSON.stringify(selector)} did not hold the value once the page was done with it: typed again.`);
+      const again = await typeAndSettle(ctx, locator, selector, value, p.typing, deadline);
+      if (!again.cut || again.gone) typed = again;
     }
-    // The verification signal: the field holds exactly the value (never quoted: it may be a secret).
-    // (a text field's value, or the text of an editable element; fields like e-mail trim spaces)
-    const now = await locator
-      .evaluate((el) => (el instanceof HTMLInputElement || el instanceof HTMLTextAreaElement || el instanceof HTMLSelectElement ? el.value : (el as HTMLElement).innerText), undefined, { timeout: remaining(deadline) })
-      .catch(() => null);
-    if (now === null || (now !== value && now.trim() !== value.trim())) {
-      throw new NodeError(
-        'E_VERIFY_FAILED',
-        `After filling the field found with ${JSON.stringify(selector)}, expected it to hold the ${value.length} characters given; found ${now === null ? 'a field whose content cannot be read' : `${now.length} characters that differ`}.`,
-        'The page may limit or reformat what is typed (maximum length, input mask, number field): check the value against what the field accepts.',
-      );
-    }
+    // The verification signal: the field holds the value (never quoted: it may be a secret), as
+    // typed or regrouped by the page (an input mask's spaces), once the page is done with it.
+    const same = typed.now === null ? null : compareTyped(expected, typed.now);
+    if (same === null) throw notHeld(selector, kind, expected, typed);
+    if (typed.gone) ctx.log.debug(`The field ${JSON.stringify(selector)} went away after it was typed into (the page moved on); it held the value until then.`);
+    if (same === 'reformatted') ctx.log.debug(`The page wrote the value its own way in ${JSON.stringify(selector)}${kind === 'password' ? '' : ` (shaped ${shapeOf(typed.now ?? '')})`}: the same letters and digits, in the same order.`);
     ctx.log.debug(`Filled the field ${JSON.stringify(selector)} (${value.length} characters).`);
     return out(ctx.input);
   },
@@ -84,4 +89,34 @@ async function tick(ctx: Pick<NodeContext<unknown>, 'log' | 'input'>, box: Locat
   }
   ctx.log.debug(`${ticked ? 'Ticked' : 'Unticked'} ${JSON.stringify(selector)}.`);
   return out(ctx.input);
+}
+
+/** Types the value, then watches the field until the page is done with it (field-settle.ts). */
+async function typeAndSettle(ctx: Pick<NodeContext<unknown>, 'signal'>, field: Locator, selector: string, value: string, typing: Typing, deadline: number): Promise<Settled> {
+  try {
+    await typeInto(field, value, typing, deadline);
+  } catch (err) {
+    if (field.page().isClosed()) throw err;
+    throw notUsable('fill', selector, err);
+  }
+  return settle(field, deadline, ctx.signal);
+}
+
+/** E_VERIFY_FAILED for a field that does not hold what was typed: what it holds told by length and shape, never quoted. */
+function notHeld(selector: string, kind: string, value: string, typed: Settled): NodeError {
+  const secret = kind === 'password';
+  const shape = (text: string): string => (secret || text === '' ? '' : ` shaped ${shapeOf(text)}`);
+  const holds = (text: string): string => (text === '' ? 'holds nothing' : `holds ${text.length} characters${shape(text)}`);
+  const given = `the ${value.length} characters given${shape(value)}`;
+  if (typed.now === null) {
+    return new NodeError('E_VERIFY_FAILED', `After filling the field found with ${JSON.stringify(selector)}, expected it to hold ${given}; its content cannot be read (it went away or is not a field).`, 'Check that the selector matches the field itself; the failure screenshot shows the page.');
+  }
+  const later = typed.changedAfterMs > 0 && typed.first !== null && compareTyped(value, typed.first) !== null;
+  return new NodeError(
+    'E_VERIFY_FAILED',
+    later
+      ? `After filling the field found with ${JSON.stringify(selector)}, expected it to hold ${given}; it did, then the page rewrote it ${typed.changedAfterMs} ms later: it now ${holds(typed.now)}.`
+      : `After filling the field found with ${JSON.stringify(selector)}, expected it to hold ${given}; it ${holds(typed.now)}.`,
+    'The page reformats, cuts or empties what is typed (an input mask, a maximum length, a script that checks the value): give the value in the form the field expects — the shapes above (9 a digit, A a letter) show how it was typed and how the page left it — or, for a mask that only follows key presses, set Typing to key-by-key. The failure screenshot shows the field.',
+  );
 }

@@ -9,6 +9,7 @@ import { defineBrowserStep } from './lib/define-step.ts';
 import { optionalSelectorsParam, renderSelectors } from './lib/selectors.ts';
 import { timeoutParam, urlPatternParam } from './lib/params.ts';
 import { expectAfter } from './lib/expect.ts';
+import { watchLoad } from './lib/load-watch.ts';
 
 const URL_WORDS = { subject: 'The page address', example: 'https://shop.example.com/login' };
 
@@ -26,7 +27,7 @@ const params = z.object({
     .meta({ title: 'Wait until' }),
   expectSelectors: optionalSelectorsParam(
     'Then expect element',
-    'Optional check: the step succeeds only once one of these elements is visible (e.g. #login-form). Selectors are tried in order. Empty: no check.',
+    'Optional check: the step succeeds only once one of these elements is visible (e.g. #login-form). Selectors are tried in order. Empty: no check. With a check, a page whose text is all there but that keeps loading something past the time limit (an image or a script that never comes) is used once the check passes.',
   ),
   expectUrl: urlPatternParam('Then expect address', 'Optional check: the step succeeds only if the page address (after redirects) matches. Empty: no check.'),
   timeoutMs: timeoutParam('for the page to load (and again for the check)'),
@@ -55,13 +56,19 @@ export const browserOpen = defineBrowserStep({
     const raw = (await renderTemplate(p.url, ctx.input, 'the page address')).trim();
     const url = parseWebUrl(raw, URL_WORDS);
     const shown = displayUrl(url);
+    const selectors = await renderSelectors(p.expectSelectors, ctx.input);
+    const urlPattern = (await renderTemplate(p.expectUrl, ctx.input, 'the expected address')).trim();
     let response: Response | null;
     // Forget what an earlier step met on the network.
     networkRefusal(page);
     proxyFailure(page);
+    const load = watchLoad(page);
+    // Set when the page was read whole but kept loading something past the time limit (load-watch.ts).
+    let unfinished: string | null = null;
     try {
       response = await page.goto(url.href, { waitUntil: p.waitUntil, timeout: p.timeoutMs });
     } catch (err) {
+      load.stop();
       if (page.isClosed()) throw err;
       // The page asked for an https address the network policy refuses (its tunnel was refused).
       const refused = networkRefusal(page);
@@ -72,8 +79,6 @@ export const browserOpen = defineBrowserStep({
         throw refused;
       }
       const timedOut = err instanceof errors.TimeoutError;
-      // Stop the navigation still under way, so the failure screenshot shows the page as it is.
-      if (timedOut) await stopLoading(page);
       let netCode = /net::(ERR_[A-Z_]+)/.exec(firstLine(err))?.[1];
       let detail = firstLine(err);
       // Chromium only sees that the policy proxy could not open the tunnel: say why it could not.
@@ -83,13 +88,24 @@ export const browserOpen = defineBrowserStep({
         detail = `net::${failed.netCode} at ${url.href} (${failed.message})`;
       }
       if (!timedOut) throw unreachable(shown, netCode, detail, err);
-      throw new NodeError(
-        'E_PAGE_LOAD',
-        `The page ${shown} did not finish loading (${p.waitUntil}) within ${p.timeoutMs} ms.`,
-        'The site may be slow: raise the time limit, or wait until "domcontentloaded" instead of "load".',
-        { transient: true, cause: err },
-      );
+      const late = `The page ${shown} did not finish loading (${p.waitUntil}) within ${p.timeoutMs} ms${stillLoading(load.pending())}.`;
+      // Its text was all there and the step has a sign to check: the page is used as a person would,
+      // if the sign shows (below), whatever it still loads.
+      if (load.domReady() && (selectors.length > 0 || urlPattern !== '') && !page.isClosed()) {
+        unfinished = late;
+        response = load.document();
+      } else {
+        // Stop the navigation still under way, so the failure screenshot shows the page as it is.
+        await stopLoading(page);
+        throw new NodeError(
+          'E_PAGE_LOAD',
+          late,
+          `The site may be slow: raise the time limit. If the page is usable before everything it loads has come (an image, an advert or a chat script that never finishes), wait until "domcontentloaded" instead of "${p.waitUntil}", or give the step a "Then expect" sign: the page is then used once the sign shows.`,
+          { transient: true, cause: err },
+        );
+      }
     }
+    load.stop();
     // The page, or a redirect hop it followed, was refused by the policy proxy (a 403 with its
     // marker, nothing sent to the address): leave it before any later step can read it.
     const answered = response?.headers() ?? {};
@@ -117,9 +133,14 @@ export const browserOpen = defineBrowserStep({
       );
     }
     ctx.log.info(`Opened ${displayUrl(new URL(page.url()))}${status ? ` (${status})` : ''}.`);
-    const selectors = await renderSelectors(p.expectSelectors, ctx.input);
-    const urlPattern = (await renderTemplate(p.expectUrl, ctx.input, 'the expected address')).trim();
-    await expectAfter(ctx, page, `opening ${shown}`, selectors, urlPattern, p.timeoutMs);
+    try {
+      await expectAfter(ctx, page, `opening ${shown}`, selectors, urlPattern, p.timeoutMs);
+    } catch (err) {
+      if (!unfinished || !(err instanceof NodeError)) throw err;
+      await stopLoading(page);
+      throw new NodeError('E_PAGE_LOAD', `${unfinished} The step's sign did not show either: ${err.message}`, err.hint, { transient: true, cause: err });
+    }
+    if (unfinished) ctx.log.warn(`${unfinished} Its text was all there and the step's sign shows: the page is used as it is.`);
     return out(ctx.input);
   },
 });
@@ -132,6 +153,12 @@ function unreachable(shown: string, netCode: string | undefined, detail: string,
     'Check the address and that the site is up and reachable from this computer; retrying later may help.',
     { transient: netCode !== 'ERR_NAME_NOT_RESOLVED', cause },
   );
+}
+
+/** " — still waiting for: …" naming the first few requests left unanswered; '' when none is known. */
+function stillLoading(pending: string[]): string {
+  if (pending.length === 0) return '';
+  return ` — still waiting for: ${pending.slice(0, 3).join(', ')}${pending.length > 3 ? `, and ${pending.length - 3} more` : ''}`;
 }
 
 async function stopLoading(page: Page): Promise<void> {

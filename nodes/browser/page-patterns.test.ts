@@ -84,6 +84,14 @@ describe('page patterns of real sites (real Chromium)', () => {
     });
   });
 
+  it('a click on a button the page enables only after checking the form waits for it within its limit', async () => {
+    await onPage('checked-signup', async (r) => {
+      await r.step(browserFill, { selectors: ['#email'], value: 'ada@example.com', timeoutMs: 5_000 });
+      // The site answers 1.5 s after typing, after the fill is done: the click waits for the button, then the form is sent.
+      await r.step(browserClick, { selectors: ['role=button[name="Create account"]'], expectSelectors: ['text=Account created'], timeoutMs: 5_000 });
+    });
+  });
+
   it('choose in list: lists the page draws (role="option") are opened, chosen in and checked; a list of plain divs is refused with what to do', async () => {
     await onPage('custom-lists', async (r) => {
       await r.step(browserSelect, { selectors: ['role=button[name="Country"]'], option: 'Germany', timeoutMs: 5_000 });
@@ -91,6 +99,9 @@ describe('page patterns of real sites (real Chromium)', () => {
       // Geneva is not among the three cities drawn until something is typed.
       await r.step(browserSelect, { selectors: ['#city'], option: 'Geneva', timeoutMs: 5_000 });
       expect((await r.step(browserExtract, { selectors: ['#city'], what: 'value', field: 'city' })).data.city).toBe('Geneva');
+      // The search field empties itself on the choice: the choice shows beside it, which is the sign.
+      await r.step(browserSelect, { selectors: ['role=combobox[name="Fruit"]'], option: 'Banana', timeoutMs: 5_000 });
+      await r.step(browserVerify, { check: 'text', selectors: ['#fruit-value'], text: 'Banana', textMatch: 'equals', timeoutMs: 500 });
       await r.step(browserSelect, { selectors: ['role=listbox[name="Size"]'], option: 'Large', timeoutMs: 5_000 });
       await r.step(browserVerify, { check: 'visible', selectors: ['#sizes [aria-selected="true"]:text-is("Large")'], timeoutMs: 500 });
 
@@ -134,6 +145,55 @@ describe('page patterns of real sites (real Chromium)', () => {
       expect(amount.message).toContain('is a number field: it takes a value written with digits and a dot for decimals');
       // The field kept what it had: nothing half-typed.
       expect((await r.step(browserExtract, { selectors: ['#qty'], what: 'value', field: 'qty' })).data.qty).toBe('3');
+    });
+  });
+
+  it('fill waits until the page is done with the field: a mask\'s grouping is the value, a rewrite that changes it fails showing its shape, a field cleared on focus is typed again', async () => {
+    await onPage('masks', async (r) => {
+      const value = async (selector: string) => (await r.step(browserExtract, { selectors: [selector], what: 'value', field: 'v' })).data.v;
+      // The hint the page clears just after the field gets the focus does not eat what was typed, key by key or at once (below).
+      await r.step(browserFill, { selectors: ['#nick'], value: 'Ada', typing: 'key-by-key', timeoutMs: 5_000 });
+      expect(await value('#nick')).toBe('Ada');
+      // Grouped 300 ms after typing, or at once and in capitals: the same letters and digits, so the fill holds.
+      const phone = await r.step(browserFill, { selectors: ['#phone'], value: '0612345678', timeoutMs: 5_000 });
+      expect(phone.logs).toContain('The page wrote the value its own way in "#phone" (shaped 99 99 99 99 99): the same letters and digits, in the same order.');
+      expect(await value('#phone')).toBe('06 12 34 56 78');
+      await r.step(browserFill, { selectors: ['#iban'], value: 'de89370400440532013000', timeoutMs: 5_000 });
+      expect(await value('#iban')).toBe('DE89 3704 0044 0532 0130 00');
+      await r.step(browserFill, { selectors: ['#nick'], value: 'Grace', timeoutMs: 5_000 });
+      expect(await value('#nick')).toBe('Grace');
+      // A code field that sends itself and goes away once complete: filled, and the page moved on.
+      await r.step(browserFill, { selectors: ['#otp'], value: '4711', timeoutMs: 5_000 });
+      await r.step(browserVerify, { check: 'text', selectors: ['#otp-ok'], text: 'Code accepted', timeoutMs: 1_000 });
+
+      // A date mask regroups the digits typed: the field said "2025-03-14" at first, then the page made it another date.
+      const birth = await failureOf(() => r.step(browserFill, { selectors: ['#birth'], value: '2025-03-14', timeoutMs: 3_000 }));
+      expect(birth).toMatchObject({ code: 'E_VERIFY_FAILED' });
+      expect(birth.message).toMatch(/^After filling the field found with "#birth", expected it to hold the 10 characters given shaped 9999-99-99; it did, then the page rewrote it \d+ ms later: it now holds 10 characters shaped 99\/99\/9999\.$/);
+      expect(birth.hint).toContain('give the value in the form the field expects');
+      // A field the page empties a moment after typing (a code it does not know) is not reported filled.
+      const coupon = await failureOf(() => r.step(browserFill, { selectors: ['#coupon'], value: 'SAVE10', timeoutMs: 3_000 }));
+      expect(coupon).toMatchObject({ code: 'E_VERIFY_FAILED' });
+      expect(coupon.message).toMatch(/then the page rewrote it \d+ ms later: it now holds nothing\.$/);
+      await r.step(browserFill, { selectors: ['#coupon'], value: 'WELCOME', timeoutMs: 5_000 });
+      expect(await value('#coupon')).toBe('WELCOME');
+    });
+  });
+
+  it('fill: a date and time written with seconds is held as the browser writes it; a date that does not exist is refused; a switch drawn over a hidden checkbox is ticked and clicked through its text or the hidden input\'s own selectors', async () => {
+    await onPage('choices', async (r) => {
+      await r.step(browserFill, { selectors: ['#pickup'], value: '2025-03-14T09:30:00', timeoutMs: 5_000 });
+      expect((await r.step(browserExtract, { selectors: ['#pickup'], what: 'value', field: 'v' })).data.v).toBe('2025-03-14T09:30');
+      const impossible = await failureOf(() => r.step(browserFill, { selectors: ['#when'], value: '2025-02-30', timeoutMs: 1_000 }));
+      expect(impossible).toMatchObject({ code: 'E_ELEMENT_NOT_USABLE' });
+      expect(impossible.message).toBe('The field found with "#when" is a date field, and the value given is written the right way but names no real date (e.g. 2025-02-30 or 25:00): the browser would leave the field empty.');
+      await r.step(browserFill, { selectors: ['text=I accept the terms'], value: 'yes', timeoutMs: 5_000 });
+      await r.step(browserVerify, { check: 'visible', selectors: ['label:has(#terms:checked)'], timeoutMs: 500 });
+      // The hidden input itself, as the inspector names it, stands for its label.
+      const untick = await r.step(browserFill, { selectors: ['#terms'], value: 'no', timeoutMs: 5_000 });
+      expect(untick.logs).toContain('Found the element with "#terms": a hidden tick box, used through its label (the page draws its own box there).');
+      await r.step(browserVerify, { check: 'visible', selectors: ['label:has(#terms:not(:checked))'], timeoutMs: 500 });
+      await r.step(browserClick, { selectors: ['role=checkbox[name="I accept the terms"]'], expectSelectors: ['label:has(#terms:checked)'], timeoutMs: 5_000 });
     });
   });
 
@@ -196,12 +256,17 @@ describe('page patterns of real sites (real Chromium)', () => {
     });
   });
 
-  it('choose in list: a group of radio buttons is chosen in by label or value, drawn buttons (hidden inputs) through their labels', async () => {
+  it('choose in list: a group of radio buttons is chosen in by label or value, drawn buttons (hidden inputs) through their labels; a <select> in groups by its options\' labels', async () => {
     await onPage('choices', async (r) => {
       await r.step(browserSelect, { selectors: ['fieldset'], option: 'Express (next day)', timeoutMs: 5_000 });
       await r.step(browserVerify, { check: 'visible', selectors: ['input[value="exp"]:checked'], timeoutMs: 500 });
       await r.step(browserSelect, { selectors: ['role=radiogroup[name="Payment"]'], option: 'invoice', by: 'value', timeoutMs: 5_000 });
       await r.step(browserVerify, { check: 'visible', selectors: ['#pay:has(#pay-invoice:checked)'], timeoutMs: 500 });
+      // A <select> in groups: an option is chosen by the label the list shows (its label attribute), a group's heading is not an option.
+      await r.step(browserSelect, { selectors: ['role=combobox[name="Car"]'], option: 'Volkswagen', timeoutMs: 5_000 });
+      expect((await r.step(browserExtract, { selectors: ['#car'], what: 'value', field: 'car' })).data.car).toBe('vw');
+      const group = await failureOf(() => r.step(browserSelect, { selectors: ['#car'], option: 'German', timeoutMs: 1_000 }));
+      expect(group.message).toBe('The list found with "#car" has no option with the label "German" (that is the heading of a group of its options, which cannot be chosen). Its options: "Volvo", "Volkswagen", "Audi".');
       const missing = await failureOf(() => r.step(browserSelect, { selectors: ['fieldset'], option: 'Pick-up', timeoutMs: 1_000 }));
       expect(missing).toMatchObject({ code: 'E_ELEMENT_NOT_USABLE' });
       expect(missing.message).toBe('The group of radio buttons found with "fieldset" has no choice with the label "Pick-up". Its choices: "Standard", "Express (next day)".');
@@ -225,12 +290,16 @@ describe('page patterns of real sites (real Chromium)', () => {
     });
   });
 
-  it('fields inside a web component (open shadow root) are found, filled, clicked and read like any other', async () => {
+  it('fields inside a web component (open shadow root) are found, filled, clicked and read like any other; one inside a closed shadow root is not found, and the error says why', async () => {
     await onPage('shadow', async (r) => {
       await r.step(browserFill, { selectors: ['role=textbox[name="Login"]'], value: 'ada', timeoutMs: 5_000 });
       await r.step(browserClick, { selectors: ['sign-in-box #go'], expectSelectors: ['#hello'], timeoutMs: 5_000 });
       await r.step(browserVerify, { check: 'text', selectors: ['#hello'], text: 'Welcome ada', textMatch: 'equals', timeoutMs: 1_000 });
       expect((await r.step(browserExtract, { selectors: ['#login'], what: 'value', field: 'login' })).data.login).toBe('ada');
+      // A closed one: nothing reaches inside, and the error says so instead of leaving the operator to hunt for a selector.
+      const closed = await failureOf(() => r.step(browserFill, { selectors: ['#card-number'], value: '4111', timeoutMs: 500 }));
+      expect(closed).toMatchObject({ code: 'E_ELEMENT_NOT_FOUND' });
+      expect(closed.message).toContain('The page also holds 1 web component whose inside is closed to scripts (<card-box id="card">): no selector reaches an element inside one, so if the element is there, the steps cannot use it.');
     });
   });
 
@@ -319,6 +388,28 @@ describe('page patterns of real sites (real Chromium)', () => {
       await r.step(browserHover, { selectors: ['text=Products'], expectSelectors: ['text=Bread'], timeoutMs: 5_000 });
       await r.step(browserClick, { selectors: ['text=Bread'], expectUrl: '/p/thanks', expectSelectors: ['#thanks'], timeoutMs: 5_000 });
     });
+  });
+
+  it('a page that never finishes loading (an image that never comes) is used once the open step\'s sign shows; without a sign the failure names what it still waits for', async () => {
+    const url = `${pages.url}/p/never-loads`;
+    const r = pages.record();
+    try {
+      const opened = await r.step(browserOpen, { url, expectSelectors: ['#q'], timeoutMs: 1_500 });
+      expect(opened.ctx.logs.map((l) => l.message)).toContain(`The page ${url} did not finish loading (load) within 1500 ms — still waiting for: ${pages.url}/never?pixel.gif (image). Its text was all there and the step's sign shows: the page is used as it is.`);
+      const steps = stepsOf(r);
+      await steps.step(browserFill, { selectors: ['#q'], value: 'bakery', timeoutMs: 5_000 });
+      await steps.step(browserClick, { selectors: ['#go'], expectSelectors: ['text=3 results'], timeoutMs: 5_000 });
+
+      const bare = await failureOf(() => r.step(browserOpen, { url, timeoutMs: 1_000 }));
+      expect(bare).toMatchObject({ code: 'E_PAGE_LOAD', transient: true });
+      expect(bare.message).toBe(`The page ${url} did not finish loading (load) within 1000 ms — still waiting for: ${pages.url}/never?pixel.gif (image).`);
+      expect(bare.hint).toContain('or give the step a "Then expect" sign: the page is then used once the sign shows.');
+      const unseen = await failureOf(() => r.step(browserOpen, { url, expectSelectors: ['#results'], timeoutMs: 1_000 }));
+      expect(unseen).toMatchObject({ code: 'E_PAGE_LOAD' });
+      expect(unseen.message).toContain('(image). The step\'s sign did not show either: After opening');
+    } finally {
+      await r.done();
+    }
   });
 
   it('the sign after a click is waited for both when the click loads a new page slowly and when a single-page app changes the address itself', async () => {

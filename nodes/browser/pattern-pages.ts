@@ -6,11 +6,18 @@
 
 const page = (title: string, body: string): string => `<!doctype html><html><head><meta charset="utf-8"><title>${title}</title></head><body style="font:16px sans-serif">${body}</body></html>`;
 
-/** A sign-in box as a web component: its field and button live in an open shadow root. */
+/**
+ * A sign-in box as a web component: its field and button live in an open shadow root. Beside it a
+ * card widget whose shadow root is closed (as payment widgets make theirs): no script reaches inside.
+ */
 const SHADOW = page(
   'Web component',
   `<sign-in-box></sign-in-box>
+   <card-box id="card"></card-box>
    <script>
+     customElements.define('card-box', class extends HTMLElement {
+       connectedCallback() { this.attachShadow({ mode: 'closed' }).innerHTML = '<label>Card number <input id="card-number"></label>'; }
+     });
      customElements.define('sign-in-box', class extends HTMLElement {
        connectedCallback() {
          const root = this.attachShadow({ mode: 'open' });
@@ -88,8 +95,9 @@ const CONTROLLED = page(
 
 /**
  * Lists that are not a <select>: an ARIA listbox opened by a button (most design systems), a
- * search-as-you-type combobox that draws only a few matches, a listbox always open, one that does
- * not take the choice, and a list of plain divs with no roles at all.
+ * search-as-you-type combobox that draws only a few matches, one that shows the choice beside its
+ * emptied search field, a listbox always open, one that does not take the choice, and a list of
+ * plain divs with no roles at all.
  */
 const CUSTOM_LISTS = page(
   'Custom lists',
@@ -108,6 +116,7 @@ const CUSTOM_LISTS = page(
    <ul id="sizes" role="listbox" aria-label="Size"><li role="option" aria-selected="true">Small</li><li role="option" aria-selected="false">Large</li></ul>
    <button type="button" id="plan" aria-haspopup="listbox">Choose a plan</button>
    <ul id="plans" role="listbox" hidden><li role="option">Basic</li><li role="option">Pro</li></ul>
+   <div class="select-box"><div class="select-value" id="fruit-value"></div><input id="fruit" role="combobox" aria-expanded="false" aria-label="Fruit" autocomplete="off"><div class="select-menu" id="fruits" hidden></div></div>
    <div class="plain-select" id="size">
      <div class="current">Pick a size</div>
      <div class="menu" hidden><div class="item">Small</div><div class="item">Large</div></div>
@@ -147,6 +156,21 @@ const CUSTOM_LISTS = page(
      // A list that closes on a choice but does not take it (a script error on the page).
      document.getElementById('plan').onclick = () => { document.getElementById('plans').hidden = false; };
      for (const o of document.querySelectorAll('#plans [role=option]')) o.onclick = () => { document.getElementById('plans').hidden = true; };
+     // A search field that empties itself on a choice and shows it beside itself (react-select, Select2).
+     const fruit = document.getElementById('fruit'), fruits = document.getElementById('fruits');
+     const openFruits = () => {
+       fruits.replaceChildren(...['Apple', 'Banana', 'Cherry'].filter((f) => f.toLowerCase().includes(fruit.value.toLowerCase())).map((f) => {
+         const o = document.createElement('div');
+         o.setAttribute('role', 'option');
+         o.textContent = f;
+         o.onmousedown = (e) => { e.preventDefault(); document.getElementById('fruit-value').textContent = f; fruit.value = ''; fruits.hidden = true; fruit.setAttribute('aria-expanded', 'false'); };
+         return o;
+       }));
+       fruits.hidden = false;
+       fruit.setAttribute('aria-expanded', 'true');
+     };
+     fruit.addEventListener('mousedown', openFruits);
+     fruit.addEventListener('input', openFruits);
      const size = document.getElementById('size');
      size.querySelector('.current').onclick = () => { size.querySelector('.menu').hidden = false; };
      for (const i of size.querySelectorAll('.item')) i.onclick = () => { size.querySelector('.current').textContent = i.textContent; size.querySelector('.menu').hidden = true; };
@@ -190,7 +214,7 @@ const TYPING = page(
    </script>`,
 );
 
-/** Choices by their labels (radio buttons drawn by the page: their inputs hidden), and fields that take a format of their own (date, number). */
+/** Choices by their labels (radio buttons and a switch drawn by the page: their inputs hidden; a list in groups, one option shown by its label attribute), and fields that take a format of their own (date, date and time, number). */
 const CHOICES = page(
   'Choices',
   `<fieldset><legend>Delivery</legend>
@@ -204,7 +228,60 @@ const CHOICES = page(
    <label><input type="checkbox" id="gift"> This is a gift</label>
    <label><input type="checkbox" id="news" checked> Send me offers</label>
    <label>Delivery date <input type="date" id="when"></label>
-   <label>Quantity <input type="number" id="qty" min="1" step="1"></label>`,
+   <label>Quantity <input type="number" id="qty" min="1" step="1"></label>
+   <label>Pick-up <input type="datetime-local" id="pickup"></label>
+   <label>Car <select id="car"><optgroup label="Swedish"><option value="volvo">Volvo</option></optgroup><optgroup label="German"><option value="vw" label="Volkswagen">VW</option><option value="audi">Audi</option></optgroup></select></label>
+   <label class="switch"><input type="checkbox" id="terms" style="position:absolute;opacity:0;width:0;height:0"><span class="knob">I accept the terms</span></label>`,
+);
+
+/**
+ * Fields the page rewrites after they are typed into, as sign-up and payment forms do: a phone mask
+ * that groups the digits 300 ms after the last key (a debounce), an IBAN mask that groups and
+ * capitalises at once, a date mask that puts its own slashes between whatever digits it gets, a
+ * coupon field a script empties when it does not know the code, a field whose hint is written as its
+ * value and that a script empties a moment after it gets the focus (whatever it holds by then: a
+ * framework drawing the field again from its still empty state), and a code field that sends itself
+ * (and goes away) once complete.
+ */
+const MASKS = page(
+  'Masks',
+  `<label>Phone <input id="phone" inputmode="tel"></label>
+   <label>IBAN <input id="iban"></label>
+   <label>Date of birth <input id="birth" placeholder="DD/MM/YYYY"></label>
+   <label>Coupon <input id="coupon"></label>
+   <label>Nickname <input id="nick" value="Your nickname"></label>
+   <form id="otp-form"><label>Code <input id="otp" maxlength="4"></label></form>
+   <p id="otp-ok" hidden>Code accepted</p>
+   <script>
+     const later = (f, ms) => { let t; return () => { clearTimeout(t); t = setTimeout(f, ms); }; };
+     const groups = (s, n) => s.match(new RegExp('.{1,' + n + '}', 'g')) || [];
+     const on = (id, f) => document.getElementById(id).addEventListener('input', f);
+     const field = (id) => document.getElementById(id);
+     on('phone', later(() => { field('phone').value = groups(field('phone').value.replace(/\\D/g, ''), 2).join(' '); }, 300));
+     on('iban', () => { field('iban').value = groups(field('iban').value.replace(/\\s/g, '').toUpperCase(), 4).join(' '); });
+     on('birth', later(() => { const d = field('birth').value.replace(/\\D/g, ''); field('birth').value = [d.slice(0, 2), d.slice(2, 4), d.slice(4, 8)].filter(Boolean).join('/'); }, 300));
+     on('coupon', later(() => { if (field('coupon').value !== 'WELCOME') field('coupon').value = ''; }, 300));
+     field('nick').addEventListener('focus', () => setTimeout(() => { field('nick').value = ''; }, 50));
+     on('otp', () => { if (field('otp').value.length === 4) setTimeout(() => { field('otp-form').remove(); field('otp-ok').hidden = false; }, 100); });
+   </script>`,
+);
+
+/** A sign-up form whose button is enabled only once the site has checked the address (an answer 1.5 s after typing). */
+const CHECKED_SIGNUP = page(
+  'Sign up',
+  `<form id="signup"><label>Email <input id="email" type="email"></label> <span id="check"></span>
+   <button id="create" disabled>Create account</button></form>
+   <p id="created" hidden>Account created</p>
+   <script>
+     const email = document.getElementById('email');
+     let pending;
+     email.addEventListener('input', () => {
+       document.getElementById('create').disabled = true;
+       clearTimeout(pending);
+       pending = setTimeout(() => { document.getElementById('check').textContent = 'Available'; document.getElementById('create').disabled = !email.validity.valid || !email.value; }, 1500);
+     });
+     document.getElementById('signup').onsubmit = (e) => { e.preventDefault(); document.getElementById('created').hidden = false; };
+   </script>`,
 );
 
 /** A cookie banner fixed over the bottom of the page, covering the form's button until accepted; a button kept disabled. */
@@ -285,6 +362,15 @@ const ROUTES = page(
    </script>`,
 );
 const CHECKOUT = page('Checkout', '<h1 id="title">Checkout</h1>');
+
+/** A search page that never reaches "load": an image (a tracking pixel) from a server that never answers. Its form works all along. */
+const NEVER_LOADS = page(
+  'Search',
+  `<label>Search <input id="q"></label>
+   <button id="go" type="button" onclick="document.getElementById('hits').hidden = false">Search</button>
+   <p id="hits" hidden>3 results</p>
+   <img src="/never?pixel.gif" alt="" width="1" height="1">`,
+);
 
 /** Text as sites write it: non-breaking spaces, runs of spaces and line breaks, capitals from CSS. */
 const TEXT = page(
@@ -382,10 +468,13 @@ export const PATTERN_PAGES: Record<string, string> = {
   'hidden-select': HIDDEN_SELECT,
   typing: TYPING,
   choices: CHOICES,
+  masks: MASKS,
+  'checked-signup': CHECKED_SIGNUP,
   overlay: OVERLAY,
   scrolling: SCROLLING,
   'app-shell': APP_SHELL,
   routes: ROUTES,
+  'never-loads': NEVER_LOADS,
   'spa/checkout': CHECKOUT,
   text: TEXT,
   thanks: THANKS,

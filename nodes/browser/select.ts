@@ -60,9 +60,11 @@ export const browserSelect = defineBrowserStep({
     const match = options.find((o: OptionInfo) => (p.by === 'label' ? tidyText(o.label) === tidyText(wanted) : o.value === wanted));
     if (!match) {
       const shown = options.slice(0, SHOWN_OPTIONS).map((o: OptionInfo) => JSON.stringify(p.by === 'label' ? o.label : o.value));
+      // A heading of the list's groups (<optgroup>) is shown like an option but cannot be chosen: said so.
+      const heading = p.by === 'label' && (await locator.evaluate((el) => [...el.querySelectorAll('optgroup')].map((g) => g.label))).some((g) => tidyText(g) === tidyText(wanted));
       throw new NodeError(
         'E_ELEMENT_NOT_USABLE',
-        `The list found with ${JSON.stringify(selector)} has no option with the ${p.by} ${JSON.stringify(wanted)}. Its options: ${shown.join(', ')}${options.length > SHOWN_OPTIONS ? `, … (${options.length} in all)` : ''}.`,
+        `The list found with ${JSON.stringify(selector)} has no option with the ${p.by} ${JSON.stringify(wanted)}${heading ? ' (that is the heading of a group of its options, which cannot be chosen)' : ''}. Its options: ${shown.join(', ')}${options.length > SHOWN_OPTIONS ? `, … (${options.length} in all)` : ''}.`,
         'Check the record\'s value against the list (spelling, capitals), or match by value instead of label.',
       );
     }

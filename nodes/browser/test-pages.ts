@@ -123,6 +123,10 @@ export async function startTestSite(): Promise<TestSite> {
         const country = escapeHtml(url.searchParams.get('country') ?? '');
         return html(200, page('Done', `<h1 id="thanks">Thank you, ${mail}</h1><p class="country">Country: ${country}</p><a id="order" href="/orders/42" data-id="42">  Order   42 </a>`));
       }
+      case '/never':
+        // A resource whose server never answers (an image or a tracking script of a page that never
+        // reaches "load"): the connection is held until the site closes.
+        return;
       case '/slow':
         setTimeout(() => html(200, page('Slow', '<p id="slow">finally</p>')), 3000).unref();
         return;

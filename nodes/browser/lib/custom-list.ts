@@ -68,6 +68,9 @@ export async function chooseInCustomList(
   // The choices already showing before the list is opened belong to other lists (when the field
   // does not name its list): those that appear on opening are this list's.
   const before = shape.kind === 'opener' && !shape.controls && !shape.expanded ? await options.elementHandles() : [];
+  // What the field's surroundings show before the choice: a search field may show the choice beside
+  // itself instead (see expectShown).
+  const nearBefore = shape.kind === 'opener' ? await list.evaluate(nearTexts).catch(() => [] as string[]) : [];
   if (shape.kind === 'opener' && !shape.expanded) {
     try {
       await list.click({ timeout: remaining(deadline) });
@@ -92,7 +95,7 @@ export async function chooseInCustomList(
       const choice = all[index];
       try {
         await option.click({ timeout: remaining(deadline) });
-        await expectShown(ctx, list, option, choice.label, selector, deadline, shape.kind === 'opener');
+        await expectShown(ctx, list, option, choice.label, selector, deadline, shape.kind === 'opener' ? nearBefore : null);
       } catch (err) {
         if (page.isClosed() || err instanceof NodeError) throw err;
         throw notUsable(`choose ${JSON.stringify(choice.label)} in`, selector, err);
@@ -126,18 +129,22 @@ export async function chooseInCustomList(
 }
 
 /**
- * The check, as a person makes it. A list that opened from a field (`field`): the field now shows the
- * label — in any letter case, a style may write it in capitals. (Its options' aria-selected proves
- * nothing: many lists set it on the choice under the mouse.) A list always open: the option is
- * marked selected — its own text holds every label.
+ * The check, as a person makes it. A list that opened from a field (`nearBefore` given): the field
+ * now shows the label — in any letter case, a style may write it in capitals — or, for a search
+ * field that empties itself on a choice (react-select, Select2, Choices.js), a text beside it
+ * newly shows it: one more of the texts around the field (nearTexts) than before the choice. (Its
+ * options' aria-selected proves nothing: many lists set it on the choice under the mouse.) A list
+ * always open: the option is marked selected — its own text holds every label.
  */
-async function expectShown(ctx: Ctx, list: Locator, option: ElementHandle, label: string, selector: string, deadline: number, field: boolean): Promise<void> {
+async function expectShown(ctx: Ctx, list: Locator, option: ElementHandle, label: string, selector: string, deadline: number, nearBefore: string[] | null): Promise<void> {
   const target = tidyText(label).toLowerCase();
+  const count = (texts: string[]): number => texts.filter((t) => tidyText(t).toLowerCase() === target).length;
   let shows = '';
   for (;;) {
-    if (field) {
+    if (nearBefore) {
       const texts = await list.evaluate(shownTexts).catch(() => [] as string[]);
       if (texts.some((t) => tidyText(t).toLowerCase() === target)) return;
+      if (count(await list.evaluate(nearTexts).catch(() => [] as string[])) > count(nearBefore)) return;
       shows = texts[0] ?? '';
     } else if (await option.evaluate((el) => el.isConnected && (el as Element).getAttribute('aria-selected') === 'true').catch(() => false)) return;
     const left = deadline - Date.now();
@@ -146,7 +153,7 @@ async function expectShown(ctx: Ctx, list: Locator, option: ElementHandle, label
   }
   throw new NodeError(
     'E_VERIFY_FAILED',
-    `After choosing ${JSON.stringify(label)} in the list ${JSON.stringify(selector)}, expected ${field ? `the list to show it; it shows ${excerpt(shows)}` : 'the choice to be marked selected (aria-selected); it is not'}.`,
+    `After choosing ${JSON.stringify(label)} in the list ${JSON.stringify(selector)}, expected ${nearBefore ? `the list to show it; it shows ${excerpt(shows)}` : 'the choice to be marked selected (aria-selected); it is not'}.`,
     'The page did not take the choice (a script reacting to it, a list that needs another click): look at the failure screenshot.',
   );
 }
@@ -180,4 +187,24 @@ function shownTexts(el: Element): string[] {
   const text = (el as HTMLElement).innerText ?? '';
   out.push(text, ...text.split('\n'));
   return out.filter((t) => t.trim() !== '');
+}
+
+/**
+ * Runs in the page: the visible texts around a list's field — in its parent and the two above (the
+ * field's box in most libraries), not past its form — leaving out lists, choices and labels (what is
+ * offered, not what is chosen).
+ */
+function nearTexts(el: Element): string[] {
+  let box: Element = el;
+  for (let i = 0; i < 3 && box.parentElement && !box.parentElement.matches('form, body'); i++) box = box.parentElement;
+  const out: string[] = [];
+  const walker = document.createTreeWalker(box, NodeFilter.SHOW_TEXT);
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+    const parent = n.parentElement;
+    const text = n.textContent?.trim() ?? '';
+    if (!parent || text === '' || parent.closest('[role="listbox"], [role="option"], label, script, style, template')) continue;
+    if (typeof parent.checkVisibility === 'function' && !parent.checkVisibility({ checkOpacity: true, checkVisibilityCSS: true })) continue;
+    out.push(text);
+  }
+  return out;
 }

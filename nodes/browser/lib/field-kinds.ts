@@ -9,10 +9,13 @@ import { NodeError } from '../../../server/contract/node-error.ts';
  * saying how to write it, instead of "0 characters that differ".
  */
 
-/** What a field is: `checkbox` / `radio` (an input, a role, or the label of one), an input's type, or `text`. */
+/** What a field is: `checkbox` / `radio` (an input, a role, or the label of one or text in it), an input's type, or `text`. */
 export async function kindOf(field: Locator): Promise<string> {
   return field.evaluate((el) => {
-    const target = el instanceof HTMLLabelElement && el.control ? el.control : el;
+    // A label, or text inside one (a styled tick box: the input hidden, its label's <span> drawn
+    // instead, which is what text=I agree finds): the field is the label's control.
+    const label = el.matches('input, textarea, select, button') || (el as HTMLElement).isContentEditable ? null : el.closest('label');
+    const target = label?.control ?? el;
     const role = target.getAttribute('role');
     if (role === 'checkbox' || role === 'switch' || role === 'radio' || role === 'menuitemcheckbox' || role === 'menuitemradio') return role.includes('radio') ? 'radio' : 'checkbox';
     return target instanceof HTMLInputElement ? target.type : 'text';
@@ -80,4 +83,32 @@ export function formatRefused(selector: string, kind: string, value: string): No
   if (!format || value.trim() === '' || format.pattern.test(value.trim())) return null;
   // The value is not quoted: a fill step never shows what it types.
   return new NodeError('E_ELEMENT_NOT_USABLE', `The field found with ${JSON.stringify(selector)} is ${format.what}: it takes a value ${format.example}, and the value given is not written that way.`, format.hint);
+}
+
+/** The input types whose value the browser writes its own way once set (a time's :00 seconds dropped). */
+const DATE_KINDS = ['date', 'datetime-local', 'month', 'week', 'time'];
+
+/**
+ * How the browser writes `value` in a date or time field of `kind` (2025-03-14T09:30:00 becomes
+ * 2025-03-14T09:30): what the field holds once filled, for the fill's check. '' when the browser
+ * empties the field instead: a date that does not exist (2025-02-30). `value` itself for other kinds.
+ */
+export async function browserForm(field: Locator, kind: string, value: string): Promise<string> {
+  if (!DATE_KINDS.includes(kind) || value.trim() === '') return value;
+  return field.evaluate((_el, [type, v]) => {
+    const probe = document.createElement('input');
+    probe.type = type;
+    probe.value = v;
+    return probe.value;
+  }, [kind, value.trim()] as const);
+}
+
+/** E_ELEMENT_NOT_USABLE for a date or time written the right way that names no real one (30 February, 25:00). */
+export function noSuchDate(selector: string, kind: string): NodeError {
+  const what = FORMATS[kind]?.what ?? 'a date field';
+  return new NodeError(
+    'E_ELEMENT_NOT_USABLE',
+    `The field found with ${JSON.stringify(selector)} is ${what}, and the value given is written the right way but names no real ${kind === 'time' ? 'time' : 'date'} (e.g. 2025-02-30 or 25:00): the browser would leave the field empty.`,
+    'Check the record\'s value (day and month in the right order, a day that exists in that month).',
+  );
 }

@@ -8,6 +8,8 @@ import { firstLine } from './session.ts';
 import { describeRoles, toPlaywrightSelector } from './role-selector.ts';
 import { describeFrame, otherFramesHint, searchedFrames } from './frames.ts';
 import { SCROLL_AFTER_MS, scrollFurther } from './scroll-search.ts';
+import { labelOfHiddenTickBox } from './drawn-tick-box.ts';
+import { closedShadowHint } from './closed-shadow.ts';
 
 /** How often the page is looked at again while waiting for an element. */
 export const POLL_MS = 100;
@@ -34,9 +36,10 @@ export function optionalSelectorsParam(title: string, description: string) {
 /**
  * visible: shown on the page. attached: on it, shown or not. list: shown, or else a hidden <select>
  * — pages hide their <select> and draw their own list over it (Chosen, bootstrap-select…), and the
- * form still sends the hidden one's value (see select.ts).
+ * form still sends the hidden one's value (see select.ts). control: shown, or else a hidden checkbox
+ * or radio button whose label is shown — the page draws its own tick box there (drawn-tick-box.ts).
  */
-export type ElementState = 'visible' | 'attached' | 'list';
+export type ElementState = 'visible' | 'attached' | 'list' | 'control';
 
 export interface FoundElement {
   locator: Locator;
@@ -46,6 +49,8 @@ export interface FoundElement {
   frame?: Frame;
   /** A hidden <select> found for the `list` state. */
   hidden?: boolean;
+  /** For the `control` state: the element is the shown label of the hidden tick box the selector matched. */
+  viaLabel?: boolean;
 }
 
 /** Renders `{{ }}` placeholders in every selector against the record. */
@@ -79,6 +84,8 @@ export async function matchOnce(page: Page, selectors: string[], state: ElementS
         if ((await candidates.count()) > 0) return { locator: candidates.first(), selector, index, frame: where };
         const hiddenList = state === 'list' ? all.and(frame.locator('select')) : null;
         if (hiddenList && (await hiddenList.count()) > 0) return { locator: hiddenList.first(), selector, index, frame: where, hidden: true };
+        const label = state === 'control' ? await labelOfHiddenTickBox(frame, all) : null;
+        if (label) return { locator: label, selector, index, frame: where, viaLabel: true };
       } catch (err) {
         if (page.isClosed()) throw err;
         // A frame that goes away or reloads while it is searched says nothing about the selector
@@ -111,7 +118,7 @@ export async function findElement(ctx: Ctx, page: Page, selectors: string[], opt
   for (;;) {
     const found = await matchOnce(page, selectors, state, invalid);
     if (found) {
-      const after = scrolled ? ' once the page was scrolled down' : '';
+      const after = `${scrolled ? ' once the page was scrolled down' : ''}${found.viaLabel ? ': a hidden tick box, used through its label (the page draws its own box there)' : ''}`;
       ctx.log.debug(
         found.index === 0
           ? `Found the element with ${JSON.stringify(found.selector)}${inFrame(found)}${after}.`
@@ -149,9 +156,10 @@ async function notFound(page: Page, selectors: string[], invalid: Map<string, st
   // A role selector that found nothing: say which names that role has here, so the fix is in sight.
   const roles = await describeRoles(page, selectors.filter((s) => !invalid.has(s)));
   const frames = otherFramesHint(page);
+  const closed = await closedShadowHint(page);
   return new NodeError(
     'E_ELEMENT_NOT_FOUND',
-    `No ${state === 'attached' ? '' : 'visible '}element matched any of the ${selectors.length} selector${selectors.length === 1 ? '' : 's'} tried within ${timeoutMs} ms: ${listSelectors(selectors)}, on ${page.url()}${scrolled ? ' (scrolled down while looking)' : ''}.${bad.length ? ` ${bad.join('; ')}.` : ''}${roles ? ` ${roles}` : ''}${frames ? ` ${frames}` : ''}`,
+    `No ${state === 'attached' ? '' : 'visible '}element matched any of the ${selectors.length} selector${selectors.length === 1 ? '' : 's'} tried within ${timeoutMs} ms: ${listSelectors(selectors)}, on ${page.url()}${scrolled ? ' (scrolled down while looking)' : ''}.${bad.length ? ` ${bad.join('; ')}.` : ''}${roles ? ` ${roles}` : ''}${frames ? ` ${frames}` : ''}${closed ? ` ${closed}` : ''}`,
     'The page may have changed or not be ready: open it in a browser, find the element (right-click → Inspect) and add a selector that matches it to the list; if the page is slow, raise the time limit. The failure screenshot shows what the page looked like.',
   );
 }
