@@ -25,6 +25,14 @@ const params = z.object({
     .default('at-once')
     .describe('at-once: the whole value goes in at once, as when pasting (fast; right for most pages). key-by-key: each key is pressed in turn, for pages that react only to key presses (a Send button that stays greyed out after an at-once fill, an input mask).')
     .meta({ title: 'Typing' }),
+  settleMs: z
+    .number()
+    .int('Use a whole number of milliseconds.')
+    .min(0, 'Use 0 or more milliseconds.')
+    .max(3_000, 'Wait at most 3 seconds (3000 ms).')
+    .default(QUIET_MS)
+    .describe('How long the field must stay unchanged after typing before it is checked, in milliseconds: pages often rewrite a field a moment later (an input mask, a script that trims or empties it, 300 ms after the last key or so). 500 catches those; 0 checks at once — faster, for forms you know leave their fields alone.')
+    .meta({ title: 'Wait for the page (ms)' }),
   timeoutMs: timeoutParam('for the field'),
 });
 
@@ -46,16 +54,16 @@ export const browserFill = defineBrowserStep({
     const expected = await browserForm(locator, kind, value);
     if (expected === '' && value.trim() !== '') throw noSuchDate(selector, kind);
     const started = Date.now();
-    let typed = await typeAndSettle(ctx, locator, selector, value, p.typing, deadline);
+    let typed = await typeAndSettle(ctx, locator, selector, value, p.typing, deadline, p.settleMs);
     // A field the page empties or changes just as it gets the focus — a hint written as its value,
     // cleared by a script a moment later, perhaps halfway through the keys — took the focus with
     // the first typing: typed again once, as a person does who sees the field not holding what they
     // typed. (A page that rewrites every value the same way rewrites it again: the check fails.)
     // Only with time for a whole second look: a watch the deadline cuts short could end before the
     // page's rewrite and pass a value the page is about to change — then the first look stands.
-    if (typed.now !== null && !typed.gone && compareTyped(expected, typed.now) === null && remaining(deadline) > Math.max(QUIET_MS, Date.now() - started)) {
+    if (typed.now !== null && !typed.gone && compareTyped(expected, typed.now) === null && remaining(deadline) > Math.max(p.settleMs, Date.now() - started)) {
       ctx.log.debug(`The field ${JSON.stringify(selector)} did not hold the value once the page was done with it: typed again.`);
-      const again = await typeAndSettle(ctx, locator, selector, value, p.typing, deadline);
+      const again = await typeAndSettle(ctx, locator, selector, value, p.typing, deadline, p.settleMs);
       if (!again.cut || again.gone) typed = again;
     }
     // The verification signal: the field holds the value (never quoted: it may be a secret), as
@@ -92,14 +100,14 @@ async function tick(ctx: Pick<NodeContext<unknown>, 'log' | 'input'>, box: Locat
 }
 
 /** Types the value, then watches the field until the page is done with it (field-settle.ts). */
-async function typeAndSettle(ctx: Pick<NodeContext<unknown>, 'signal'>, field: Locator, selector: string, value: string, typing: Typing, deadline: number): Promise<Settled> {
+async function typeAndSettle(ctx: Pick<NodeContext<unknown>, 'signal'>, field: Locator, selector: string, value: string, typing: Typing, deadline: number, quietMs: number): Promise<Settled> {
   try {
     await typeInto(field, value, typing, deadline);
   } catch (err) {
     if (field.page().isClosed()) throw err;
     throw notUsable('fill', selector, err);
   }
-  return settle(field, deadline, ctx.signal);
+  return settle(field, deadline, ctx.signal, quietMs);
 }
 
 /** E_VERIFY_FAILED for a field that does not hold what was typed: what it holds told by length and shape, never quoted. */

@@ -11,7 +11,7 @@ import { remaining } from './session.ts';
  * changed for QUIET_MS, and that is what the fill checks.
  */
 
-/** How long the field must stay unchanged to count as settled: longer than the usual 300 ms debounce. */
+/** How long the field must stay unchanged to count as settled, by default: longer than the usual 300 ms debounce. */
 export const QUIET_MS = 500;
 /** The longest a field is watched for: a field that never stops changing (a clock) is checked as it is then. */
 const MOST_MS = 3_000;
@@ -39,8 +39,8 @@ export interface Settled {
   cut: boolean;
 }
 
-/** Watches the field after typing until it stays unchanged for QUIET_MS (or the step's deadline comes). */
-export async function settle(field: Locator, deadline: number, signal: AbortSignal): Promise<Settled> {
+/** Watches the field after typing until it stays unchanged for `quietMs` (or the step's deadline comes); 0: read once. */
+export async function settle(field: Locator, deadline: number, signal: AbortSignal, quietMs = QUIET_MS): Promise<Settled> {
   const started = Date.now();
   const first = await readField(field, remaining(deadline));
   let now = first;
@@ -48,9 +48,9 @@ export async function settle(field: Locator, deadline: number, signal: AbortSign
   let gone = false;
   let cut = false;
   while (first !== null) {
-    const stop = Math.min(changedAt + QUIET_MS, deadline, started + MOST_MS);
+    const stop = Math.min(changedAt + quietMs, deadline, started + MOST_MS);
     if (Date.now() >= stop) {
-      cut = stop < changedAt + QUIET_MS;
+      cut = stop < changedAt + quietMs;
       break;
     }
     await sleep(Math.min(LOOK_MS, stop - Date.now()), signal);
