@@ -254,6 +254,11 @@ export class SqlJsStore extends SqlJsReads implements Store {
     );
     const lastSeq = plan.lastSeq;
     const kept = plan.kept;
+    // A snapshot that says a journal follows it, and none does: the file was deleted or moved.
+    // Refused before anything on disk is touched (covered files, archive sweeps).
+    if (kept.length === 0 && snapshot.present && sql.one('SELECT value FROM meta WHERE key = ?', [META_JOURNAL_KEPT])?.[0] === '1') {
+      throw storeDamagedError(dir, missingJournal(dir, snapshotSeq));
+    }
     // A run restored from its archive during the replay met damage: serving the runs after it would
     // serve a history with holes. (Archive folders are checked before a restore is journaled.)
     if (applier.archiveDamage) throw applier.archiveDamage;
@@ -263,10 +268,6 @@ export class SqlJsStore extends SqlJsReads implements Store {
     // Everything in these is in the snapshot already (a crash came before their removal).
     for (const p of plan.covered) await fsp.rm(p, { force: true });
 
-    // A snapshot that says a journal follows it, and none does: the file was deleted or moved.
-    if (kept.length === 0 && snapshot.present && sql.one('SELECT value FROM meta WHERE key = ?', [META_JOURNAL_KEPT])?.[0] === '1') {
-      throw storeDamagedError(dir, missingJournal(dir, snapshotSeq));
-    }
     let file: JournalFile;
     const last = kept.pop();
     if (last) {

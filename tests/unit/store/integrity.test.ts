@@ -406,6 +406,28 @@ describe('snapshot damage', () => {
     await closedStore(clean);
     fs.rmSync(journals(clean)[0]);
     expect((await refusal(clean)).message).toContain('no journal file continues the snapshot');
+
+    // A crash right after a rotation's snapshot, its old journal not removed yet: refused without
+    // removing that old journal (nothing on disk changes).
+    const rotated = tempDir();
+    let old: { name: string; bytes: Buffer } | null = null;
+    const live = await openSqlJsStore(rotated, {
+      snapshotThresholdBytes: 1,
+      onWarning: () => undefined,
+      onSnapshot: (e) => {
+        if (e.phase === 'start' && !old) old = { name: path.basename(journals(rotated)[0]), bytes: fs.readFileSync(journals(rotated)[0]) };
+      },
+    });
+    await live.putFlow(flowDoc('a'));
+    await live.putFlow(flowDoc('b'));
+    await live.kill();
+    const newest = journals(rotated).at(-1)!;
+    expect(path.basename(newest)).not.toBe(old!.name);
+    fs.writeFileSync(path.join(rotated, old!.name), old!.bytes);
+    fs.rmSync(newest);
+    const kept = fingerprint(rotated);
+    expect((await refusal(rotated)).message).toContain('no journal file continues the snapshot');
+    expect(fingerprint(rotated)).toEqual(kept);
   });
 
   it('a snapshot deleted while the journal is kept (crash): a coded refusal, not a stack trace', async () => {
