@@ -4,6 +4,8 @@
 // Variants, run one after the other at each concurrency (before, after, before, after…):
 //   after    the template as it is (the open step reuses browser windows and skips images, fonts, media)
 //   before   the same with both options off: a new window per record, everything downloaded
+//   no-wait  the template with its fills' "Wait for the page" at 0: each field checked at once, not
+//            watched 500 ms for a rewrite by the page (what a fill cost before that watch)
 //
 //   node --import tsx bench/signup-template.ts [rows=500] [concurrencies=1,4,8] [variants=after]
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -19,7 +21,7 @@ process.env.CONVEYOR_ALLOW_HOSTS = '127.0.0.1';
 
 const rows = Number(process.argv[2] ?? 500);
 const concurrencies = (process.argv[3] ?? '1,4,8').split(',').map(Number);
-const variants = (process.argv[4] ?? 'after').split(',') as Array<'before' | 'after'>;
+const variants = (process.argv[4] ?? 'after').split(',') as Array<'before' | 'after' | 'no-wait'>;
 
 const dir = await mkdtemp(path.join(os.tmpdir(), 'conveyor-signup-bench-'));
 const dovecot = await startDovecot({ users: [{ name: CATCH_ALL, password: DEMO_PASSWORD }] });
@@ -52,6 +54,7 @@ try {
     const doc = JSON.parse(text) as { id: string; nodes: Array<{ type: string; params: Record<string, unknown> }> };
     doc.id = `${doc.id}-${variant}`;
     if (variant === 'before') for (const n of doc.nodes) if (n.type === 'browser.open') Object.assign(n.params, { reuseWindow: false, skipMedia: false });
+    if (variant === 'no-wait') for (const n of doc.nodes) if (n.type === 'browser.fill') Object.assign(n.params, { settleMs: 0 });
     flows[variant] = await call<{ id: string }>('POST', '/api/flows/import', doc);
   }
 
@@ -75,6 +78,12 @@ try {
     // A record may go to review on a very busy machine (a step past its time limit): counted, not fatal.
     const { success = 0, needs_review: review = 0, failed = 0 } = summary.counts;
     if (success + review + failed !== rows) throw new Error(`concurrency ${concurrency}: ${rows} records expected, got ${JSON.stringify(summary.counts)}`);
+    // A bench of records that did not sign up measures nothing: say why the first one did not.
+    if (success < rows) {
+      const page = await call<{ items: Array<{ index: number; status: string; error?: { code: string; message: string } | null }> }>('GET', `/api/runs/${run.id}/records?limit=1000`);
+      const first = page.items.find((r) => r.status !== 'success');
+      process.stderr.write(`concurrency ${concurrency} (${variant}): ${rows - success} of ${rows} records did not succeed; the first, #${(first?.index ?? 0) + 1}: ${first?.status} ${first?.error?.code ?? ''} ${first?.error?.message ?? ''}\n`);
+    }
     if (process.env.BENCH_STEPS) {
       const report = await call<{ perStep: Array<{ nodeId: string; avgMs: number; p95Ms: number }> }>('GET', `/api/runs/${run.id}/report`);
       process.stderr.write(`${report.perStep.map((st) => `${st.nodeId} ${Math.round(st.avgMs)}/${Math.round(st.p95Ms)} ms`).join(', ')}\n`);

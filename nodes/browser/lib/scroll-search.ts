@@ -19,13 +19,17 @@ export async function scrollFurther(page: Page): Promise<boolean> {
   try {
     return await page.evaluate(() => {
       // Instant, even where the page's style asks for smooth scrolling: the new position is read at once.
-      const down = (box: Element, by: number): boolean => {
-        const before = box.scrollTop;
-        box.scrollBy({ top: Math.max(1, Math.round(by * 0.9)), behavior: 'instant' });
-        return box.scrollTop > before;
+      // (A method, not a named function: under tsx a named function sent to the page is wrapped in a
+      // `__name` helper the page lacks — page-functions.test.ts.)
+      const scroll = {
+        down(box: Element, by: number): boolean {
+          const before = box.scrollTop;
+          box.scrollBy({ top: Math.max(1, Math.round(by * 0.9)), behavior: 'instant' });
+          return box.scrollTop > before;
+        },
       };
       const doc = document.scrollingElement ?? document.documentElement;
-      if (down(doc, window.innerHeight)) return true;
+      if (scroll.down(doc, window.innerHeight)) return true;
       let pane: Element | null = null;
       let area = 0;
       for (const el of document.body?.querySelectorAll('*') ?? []) {
@@ -35,7 +39,7 @@ export async function scrollFurther(page: Page): Promise<boolean> {
         const a = el.clientWidth * el.clientHeight;
         if (a > area) [pane, area] = [el, a];
       }
-      return pane !== null && down(pane, pane.clientHeight);
+      return pane !== null && scroll.down(pane, pane.clientHeight);
     });
   } catch {
     return false; // navigating: nothing to scroll now

@@ -30,11 +30,15 @@ export async function typeInto(field: Locator, value: string, typing: Typing, de
     // page would hear of one change twice (a lookup run twice, a row added twice). That one is
     // stopped before the page's handlers see it, unless the value changed since (another fill, the
     // page's own rewrite): one change event for each value, as when a person types and moves on.
+    // (A listener object, not a named function: run from the sources under tsx, a named function in
+    // code sent to the page is wrapped in a `__name` helper the page does not have.)
     const value = el.value;
-    const once = (e: Event): void => {
-      if (e.target !== el) return;
-      window.removeEventListener('change', once, true);
-      if (e.isTrusted && el.value === value) e.stopImmediatePropagation();
+    const once = {
+      handleEvent(e: Event): void {
+        if (e.target !== el) return;
+        window.removeEventListener('change', once, true);
+        if (e.isTrusted && el.value === value) e.stopImmediatePropagation();
+      },
     };
     window.addEventListener('change', once, true);
   }, undefined, { timeout: remaining(deadline) });
