@@ -5,27 +5,32 @@
  * preferring a number named as a code, took that number over the code the mail shows. A mail
  * program shows none of it (html-text.ts reads what it shows).
  *
- * Only inline styles are read: a style sheet that shows a hidden block on small screens is not
- * evaluated (such a block repeats what the large-screen one shows). An element left unclosed loses
- * only its tag, not the rest of the mail. One pass over the tags: linear in the mail's length.
+ * The mail's own style sheets count too, for the classes and ids they hide (`.preheader {
+ * display: none }`, sheet-hidden.ts); a rule inside `@media` is not applied (a block shown or hidden
+ * on small screens only repeats what the others show). An element left unclosed loses only its tag,
+ * not the rest of the mail. One pass over the tags: linear in the mail's length.
  */
+import { hiddenBySheet, sheetHiddenRules, type HiddenRule } from './sheet-hidden.ts';
 
 /** A tag, read no further than the next `<` (a tag never closed costs no second read of the mail). */
 const TAG = /<(\/?)([a-zA-Z][\w:-]*)\b((?:"[^"<]*"|'[^'<]*'|[^'"<>])*)>/g;
-const STYLE = /\bstyle\s*=\s*(?:"([^"]*)"|'([^']*)')/i;
+const STYLE = /(?:^|\s)style\s*=\s*(?:"([^"]*)"|'([^']*)')/i;
 const HIDES = /(?:^|[;\s])(?:display\s*:\s*none|visibility\s*:\s*hidden)\b/i;
 /** The `hidden` attribute, looked for once quoted values are blanked (class="hidden-xs" is not it). */
 const HIDDEN_ATTR = /(?:^|\s)hidden(?=[\s=/]|$)/i;
 const VOID = /^(?:area|base|br|col|embed|hr|img|input|link|meta|param|source|track|wbr)$/i;
 
-function hides(attrs: string): boolean {
+function hides(name: string, attrs: string, rules: readonly HiddenRule[]): boolean {
   const style = STYLE.exec(attrs);
   if (style && HIDES.test(style[1] ?? style[2] ?? '')) return true;
-  return HIDDEN_ATTR.test(attrs.replace(/"[^"]*"|'[^']*'/g, '""'));
+  return HIDDEN_ATTR.test(attrs.replace(/"[^"]*"|'[^']*'/g, '""')) || hiddenBySheet(rules, name, attrs);
 }
 
-/** `html` with each hidden element (and all it holds) replaced by a space. */
-export function dropHidden(html: string): string {
+/**
+ * `html` with each hidden element (and all it holds) replaced by a space. `rules`: what the mail's
+ * style sheets hide, when `html` is the body without them (its head already removed).
+ */
+export function dropHidden(html: string, rules: readonly HiddenRule[] = sheetHiddenRules(html)): string {
   let out = '';
   let kept = 0;
   // The hidden element being skipped: its name, where it starts, how deep its own name is nested.
@@ -43,7 +48,7 @@ export function dropHidden(html: string): string {
       }
       continue;
     }
-    if (closing || VOID.test(name) || attrs.trimEnd().endsWith('/') || !hides(attrs)) continue;
+    if (closing || VOID.test(name) || attrs.trimEnd().endsWith('/') || !hides(name, attrs, rules)) continue;
     open = { name, start: m.index, end: m.index + tag.length, depth: 1 };
   }
   // Never closed: only its tag goes (a browser would hide to its parent's end, which is not tracked).

@@ -16,6 +16,7 @@
 import { createRequire } from 'node:module';
 import { joinSpacedDigits } from './spaced-code.ts';
 import { dropHidden } from './hidden-html.ts';
+import { sheetHiddenRules } from './sheet-hidden.ts';
 
 const require = createRequire(import.meta.url);
 /**
@@ -40,7 +41,8 @@ const LINE_END = /<\/?(?:address|blockquote|br|caption|dd|dl|dt|h[1-6]|hr|li|ol|
 const TAG = /<[^<>]*>/g;
 
 export function htmlToText(html: string, { lines = false } = {}): string {
-  return dropHidden(html.replace(HIDDEN, ' '))
+  // The style sheets are read before the head that holds them is left out.
+  return dropHidden(html.replace(HIDDEN, ' '), sheetHiddenRules(html))
     .replace(INLINE, '')
     .split(LINE_END)
     .map((line) => {
