@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PIPELINE, runFunction, sandboxPoolStats } from './pool.ts';
+import { PIPELINE, profilerFlags, runFunction, sandboxPoolStats } from './pool.ts';
 import type { RecordData } from '../../../sdk/types.ts';
 import type { SandboxRun } from './types.ts';
 
@@ -92,4 +92,10 @@ describe('sandbox pool', () => {
     // The pool still runs code afterwards.
     expect(value(await runFunction(job('return { ok: 1 }')))).toEqual({ ok: 1 });
   });
+
+  it("passes the profiler's flags to its workers with their values (the benchmarks' --cpu-prof recipe), nothing else", () => {
+    expect(profilerFlags(['--import', 'tsx', '--cpu-prof', '--cpu-prof-interval', '250', '--cpu-prof-dir=.tmp/prof', '--max-old-space-size=4096'])).toEqual(['--cpu-prof', '--cpu-prof-interval', '250', '--cpu-prof-dir=.tmp/prof']);
+    expect(profilerFlags(['--cpu-prof-name', 'x.cpuprofile', '--watch'])).toEqual(['--cpu-prof-name', 'x.cpuprofile']);
+  });
 });
+

@@ -179,6 +179,20 @@ function pick(batches: Map<Slot, Pending[]>): Slot | undefined {
   return best;
 }
 
+/**
+ * The profiler's flags among the process's, each with its value: `--cpu-prof-dir x` is two words, and
+ * the flag alone made every worker fail to start (ERR_WORKER_INVALID_EXEC_ARGV).
+ */
+export function profilerFlags(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (!argv[i].startsWith('--cpu-prof')) continue;
+    out.push(argv[i]);
+    if (argv[i] !== '--cpu-prof' && !argv[i].includes('=') && i + 1 < argv.length) out.push(argv[++i]);
+  }
+  return out;
+}
+
 function spawn(): Slot {
   const progress = new Progress();
   const worker = new Worker(ENTRY, {
@@ -186,7 +200,7 @@ function spawn(): Slot {
     workerData: { progress: progress.buffer, quickjs },
     // Not the server's flags (--watch, --import tsx…): worker-entry.mjs loads what it needs. Only
     // the profiler's, so `node --cpu-prof` profiles the sandbox too (docs/benchmarks.md).
-    execArgv: process.execArgv.filter((flag) => flag.startsWith('--cpu-prof')),
+    execArgv: profilerFlags(process.execArgv),
     // A worker that runs out of JavaScript heap ends alone (ERR_WORKER_OUT_OF_MEMORY), not the
     // server. 8 MB of native stack: see STACK_BYTES in execute.ts.
     resourceLimits: { maxOldGenerationSizeMb: 1024, stackSizeMb: 8 },
