@@ -491,15 +491,23 @@ function textParts(m: FetchMessageObject): { plain: MessageStructureObject[]; ht
   const plain: MessageStructureObject[] = [];
   const html: MessageStructureObject[] = [];
   const attached: MessageStructureObject[] = [];
+  const files: { plain: MessageStructureObject[]; html: MessageStructureObject[] } = { plain: [], html: [] };
   const walk = (node: MessageStructureObject | undefined): void => {
     if (!node) return;
     if (EMBEDDED_MESSAGE.test(node.type)) return void attached.push(node);
     if (node.childNodes?.length) return node.childNodes.forEach(walk);
     if (node.disposition === 'attachment') return;
-    if (node.type === 'text/plain') plain.push(node);
-    else if (node.type === 'text/html') html.push(node);
+    const type = node.type?.toLowerCase();
+    if (type !== 'text/plain' && type !== 'text/html') return;
+    // A text part with a file name is a file sent along (Apple Mail marks attachments `inline;
+    // filename=…`; others name the file only in Content-Type): notes.txt or an invoice's numbers
+    // were read as the mail's text, and their first number taken for the code. Read only when the
+    // mail has no text of its own.
+    const named = Boolean(node.dispositionParameters?.filename ?? node.parameters?.name);
+    (named ? files : { plain, html })[type === 'text/plain' ? 'plain' : 'html'].push(node);
   };
   walk(m.bodyStructure);
+  if (plain.length === 0 && html.length === 0) return { ...files, attached };
   return { plain, html, attached };
 }
 
