@@ -17,3 +17,15 @@ export class ConveyorError extends Error {
     this.details = details;
   }
 }
+
+/**
+ * A record index the run does not have (asked for by a route or acted on from the review queue),
+ * or a path segment that is no index. Numbered as the studio and the review queue number records
+ * (#1 is index 0), with the index asked for: "no record #4" for index 4 contradicted the studio's
+ * "Could not read record #5". Built here, not in the contract, because the contract imports nothing
+ * outside itself and this is a server answer (404).
+ */
+export function recordNotFound(runId: string, index: string | number): ConveyorError {
+  const which = typeof index === 'number' ? `#${index + 1} (index ${index})` : `"${index}" (a record index is 0, 1, 2…)`;
+  return new ConveyorError('E_RECORD_NOT_FOUND', `Run ${runId} has no record ${which}.`, "Open the run's record list (or refresh the review queue) to see the records the run has.", 404);
+}

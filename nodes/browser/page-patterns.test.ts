@@ -184,6 +184,18 @@ describe('page patterns of real sites (real Chromium)', () => {
     });
   });
 
+  it('fill stops watching a field the page never stops rewriting after 3 s, and checks it as it is then: the step ends long before its timeout', async () => {
+    await onPage('masks', async (r) => {
+      const started = Date.now();
+      // Bare or grouped, the field holds the number typed whenever it is checked; only the watch's cap ends the step before its timeout.
+      const mobile = await r.step(browserFill, { selectors: ['#mobile'], value: '0612345678', timeoutMs: 20_000 });
+      const took = Date.now() - started;
+      expect(mobile.logs).toContain('Filled the field "#mobile" (10 characters).');
+      expect(took).toBeGreaterThan(2_500); // watched for the cap: the field was never quiet for the 500 ms
+      expect(took).toBeLessThan(7_000); // 3 s and the typing, with room for a loaded machine
+    });
+  });
+
   it('fill: a date and time written with seconds is held as the browser writes it; a date that does not exist is refused; a switch drawn over a hidden checkbox is ticked and clicked through its text or the hidden input\'s own selectors', async () => {
     await onPage('choices', async (r) => {
       await r.step(browserFill, { selectors: ['#pickup'], value: '2025-03-14T09:30:00', timeoutMs: 5_000 });

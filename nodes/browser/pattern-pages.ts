@@ -241,7 +241,9 @@ const CHOICES = page(
  * coupon field a script empties when it does not know the code, a field whose hint is written as its
  * value and that a script empties a moment after it gets the focus (whatever it holds by then: a
  * framework drawing the field again from its still empty state), and a code field that sends itself
- * (and goes away) once complete.
+ * (and goes away) once complete. And a mobile number field the page never stops rewriting once typed
+ * into — every 100 ms, bare then grouped then bare (a mask fighting a framework that draws the field
+ * again from its own state) — so it is never quiet.
  */
 const MASKS = page(
   'Masks',
@@ -250,6 +252,7 @@ const MASKS = page(
    <label>Date of birth <input id="birth" placeholder="DD/MM/YYYY"></label>
    <label>Coupon <input id="coupon"></label>
    <label>Nickname <input id="nick" value="Your nickname"></label>
+   <label>Mobile <input id="mobile" inputmode="tel"></label>
    <form id="otp-form"><label>Code <input id="otp" maxlength="4"></label></form>
    <p id="otp-ok" hidden>Code accepted</p>
    <script>
@@ -262,6 +265,8 @@ const MASKS = page(
      on('birth', later(() => { const d = field('birth').value.replace(/\\D/g, ''); field('birth').value = [d.slice(0, 2), d.slice(2, 4), d.slice(4, 8)].filter(Boolean).join('/'); }, 300));
      on('coupon', later(() => { if (field('coupon').value !== 'WELCOME') field('coupon').value = ''; }, 300));
      field('nick').addEventListener('focus', () => setTimeout(() => { field('nick').value = ''; }, 50));
+     let flipping;
+     on('mobile', () => { flipping ??= setInterval(() => { const d = field('mobile').value.replace(/\\D/g, ''); field('mobile').value = field('mobile').value.includes(' ') ? d : groups(d, 2).join(' '); }, 100); });
      on('otp', () => { if (field('otp').value.length === 4) setTimeout(() => { field('otp-form').remove(); field('otp-ok').hidden = false; }, 100); });
    </script>`,
 );

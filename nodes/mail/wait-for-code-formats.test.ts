@@ -1,36 +1,27 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { waitForCode } from './wait-for-code.ts';
-import { failureOf, fakeCredentials, runNode } from '../sdk/testing.ts';
+import { failureOf, runNode } from '../sdk/testing.ts';
 import { Resources } from '../sdk/resources.ts';
-import { startDovecot, type Dovecot } from '../../tests/support/mail/dovecot.ts';
+import { catchAllMailbox } from '../../tests/support/mail/dovecot.ts';
 
 // Mail as real senders build it, appended by hand (raw RFC 5322) to a real Dovecot mailbox and read by
 // the step. The mail servers of these tests listen on 127.0.0.1, allowed as an administrator would.
 process.env.CONVEYOR_ALLOW_HOSTS = '127.0.0.1';
 
-let dovecot: Dovecot;
-const INBOX = { name: 'catchall@example.test', password: 'catchall-pw-123' };
-const SENDER = 'no-reply@shop.example';
-let counter = 0;
-
-beforeAll(async () => {
-  dovecot = await startDovecot({ users: [INBOX] });
-}, 30_000);
-afterAll(async () => {
-  await dovecot?.stop();
-});
+const mailbox = catchAllMailbox();
+const SENDER = mailbox.sender;
 
 /** A raw message to a fresh address, appended now; `build` gets the address and returns the headers after To and the body. */
 async function deliver(build: (to: string) => string): Promise<string> {
-  const to = `fmt${++counter}-${Date.now()}@example.test`;
-  const head = [`From: Shop <${SENDER}>`, `To: ${to}`, `Date: ${new Date().toUTCString()}`, `Message-ID: <${counter}.${Date.now()}@shop.example>`, 'MIME-Version: 1.0'];
-  await dovecot.deliver(INBOX.name, `${head.join('\r\n')}\r\n${build(to)}`);
+  const to = mailbox.address('fmt');
+  const head = [`From: Shop <${SENDER}>`, `To: ${to}`, `Date: ${new Date().toUTCString()}`, `Message-ID: <${to.split('@')[0]}@shop.example>`, 'MIME-Version: 1.0'];
+  await mailbox.deliver(`${head.join('\r\n')}\r\n${build(to)}`);
   return to;
 }
 
 function wait(email: string, params: Record<string, unknown> = {}) {
   return runNode(waitForCode, { credential: 'inbox', senders: [SENDER], timeoutMs: 10_000, pollMs: 300, ...params }, { email, codeRequestedAt: new Date(Date.now() - 60_000).toISOString() }, {
-    credentials: fakeCredentials([{ name: 'inbox', kind: 'imap', fields: { host: dovecot.host, port: dovecot.port, secure: false, user: INBOX.name }, secrets: { password: INBOX.password } }]),
+    credentials: mailbox.credentials(),
     resources: { run: new Resources(), record: new Resources() },
   });
 }
@@ -69,10 +60,10 @@ describe('mail.wait-for-code: mail formats of real senders (real Dovecot)', () =
 
   it('a plain-text part that gives another code than the HTML part: no code is taken (nor an older mail\'s) until Read the code from says which part', async () => {
     const alternative = (plain: string, html: string) =>
-      `Subject: Your code\r\n${multipart('alternative', `a${counter}`, [['Content-Type: text/plain; charset=utf-8', plain], ['Content-Type: text/html; charset=utf-8', html]])}`;
+      `Subject: Your code\r\n${multipart('alternative', 'alt1', [['Content-Type: text/plain; charset=utf-8', plain], ['Content-Type: text/html; charset=utf-8', html]])}`;
     // An older mail to the same address, in the window: its code is not the one asked for last.
     const email = await deliver(() => 'Subject: Your code\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nYour code: 333333\r\n');
-    await dovecot.deliver(INBOX.name, [`From: ${SENDER}`, `To: ${email}`, `Date: ${new Date().toUTCString()}`, 'MIME-Version: 1.0', alternative('Your code: 111111', '<p>Your code: <b>482913</b></p>')].join('\r\n'), {
+    await mailbox.deliver([`From: ${SENDER}`, `To: ${email}`, `Date: ${new Date().toUTCString()}`, 'MIME-Version: 1.0', alternative('Your code: 111111', '<p>Your code: <b>482913</b></p>')].join('\r\n'), {
       internalDate: new Date(Date.now() + 1_000),
     });
     const err = await failureOf(() => wait(email, { timeoutMs: 1_200 }));
@@ -131,15 +122,15 @@ describe('mail.wait-for-code: mail formats of real senders (real Dovecot)', () =
   it('a mail with no Date header, or one in the future, is read; one dated before the request (a sender\'s clock behind) is not taken, and the timeout says it arrived', async () => {
     const text = 'Content-Type: text/plain; charset=utf-8\r\n\r\nYour code: 482913\r\n';
     const raw = (to: string, date: string) => [`From: =?UTF-8?B?${Buffer.from('Shöp “Team”').toString('base64')}?= <${SENDER}>`, `To: ${to}`, ...(date ? [`Date: ${date}`] : []), 'Subject: Your code', 'MIME-Version: 1.0', text].join('\r\n');
-    const to = () => `fmt${++counter}-${Date.now()}@example.test`;
+    const to = () => mailbox.address('fmt');
     for (const date of ['', new Date(Date.now() + 3 * 86_400_000).toUTCString()]) {
       const email = to();
-      await dovecot.deliver(INBOX.name, raw(email, date));
+      await mailbox.deliver(raw(email, date));
       expect(await codeOf(email), date || 'no Date').toBe('482913');
     }
     const email = to();
     const sent = new Date(Date.now() - 2 * 3_600_000);
-    await dovecot.deliver(INBOX.name, raw(email, sent.toUTCString()));
+    await mailbox.deliver(raw(email, sent.toUTCString()));
     const err = await failureOf(() => wait(email, { timeoutMs: 1_200 }));
     expect(err).toMatchObject({ code: 'E_MAIL_TIMEOUT', transient: true });
     expect(err.message).toContain(`but its Date header says ${new Date(Math.floor(sent.getTime() / 1000) * 1000).toISOString()}, before the code was requested`);

@@ -1,42 +1,24 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ImapFlow } from 'imapflow';
 import { waitForCode, USED_KEYWORD } from './wait-for-code.ts';
-import { failureOf, fakeCredentials, runNode } from '../sdk/testing.ts';
+import { failureOf, runNode } from '../sdk/testing.ts';
 import { networkPolicy } from '../sdk/network.ts';
 import { Resources } from '../sdk/resources.ts';
 import type { RecordData } from '../sdk/types.ts';
-import { rfc822, startDovecot, type Dovecot } from '../../tests/support/mail/dovecot.ts';
+import { catchAllMailbox, rfc822, startDovecot } from '../../tests/support/mail/dovecot.ts';
 
 // The mail servers of these tests listen on 127.0.0.1, which the network policy keeps steps from
 // reaching unless allowed: allowed here as an administrator would (CONVEYOR_ALLOW_HOSTS).
 process.env.CONVEYOR_ALLOW_HOSTS = '127.0.0.1';
 
-// A real Dovecot: if it cannot start, these tests fail with the harness's message (no skipping).
-let dovecot: Dovecot;
-const INBOX = { name: 'catchall@example.test', password: 'catchall-pw-123' };
-const SENDER = 'no-reply@shop.example';
-let counter = 0;
-
-beforeAll(async () => {
-  dovecot = await startDovecot({ users: [INBOX] });
-}, 30_000);
-afterAll(async () => {
-  await dovecot?.stop();
-});
-
-/** A fresh address per test, all landing in the catch-all mailbox. */
-function address(): string {
-  return `user${++counter}-${Date.now()}@example.test`;
-}
-
-function credentials(password = INBOX.password) {
-  return fakeCredentials([
-    { name: 'inbox', kind: 'imap', fields: { host: dovecot.host, port: dovecot.port, secure: false, user: INBOX.name }, secrets: { password } },
-  ]);
-}
+const mailbox = catchAllMailbox();
+const INBOX = mailbox.user;
+const SENDER = mailbox.sender;
+const address = () => mailbox.address();
+const credentials = mailbox.credentials;
 
 async function mail(to: string, text: string, at: Date = new Date(), from = SENDER, subject = 'Your code'): Promise<void> {
-  await dovecot.deliver(INBOX.name, rfc822({ from, to, subject, text, date: at }), { internalDate: at });
+  await mailbox.deliver(rfc822({ from, to, subject, text, date: at }), { internalDate: at });
 }
 
 function wait(params: Record<string, unknown>, input: RecordData, extra: { run?: Resources; signal?: AbortSignal; password?: string } = {}) {
@@ -63,7 +45,7 @@ describe('mail.wait-for-code (real Dovecot)', () => {
     // The message is marked used in the mailbox: a later run (new run scope) gets the older code.
     const again = await wait({}, { email, codeRequestedAt: requestedAt });
     expect(again.result.emit[0].data.code).toBe('111111');
-    const client = new ImapFlow({ host: dovecot.host, port: dovecot.port, secure: false, auth: { user: INBOX.name, pass: INBOX.password }, logger: false });
+    const client = new ImapFlow({ host: mailbox.dovecot.host, port: mailbox.dovecot.port, secure: false, auth: { user: INBOX.name, pass: INBOX.password }, logger: false });
     await client.connect();
     try {
       await client.mailboxOpen('INBOX');
@@ -168,7 +150,7 @@ describe('mail.wait-for-code (real Dovecot)', () => {
       '3920</b></td></tr></table><p>=A9 2026</p></body></html>',
     ].join('\r\n');
     const raw = rfc822({ from: SENDER, to: email, subject: '=?ISO-8859-1?Q?V=E9rifiez_votre_adresse?=', date: at, contentType: 'text/html; charset=iso-8859-1', transferEncoding: 'quoted-printable', text: html });
-    await dovecot.deliver(INBOX.name, raw, { internalDate: at });
+    await mailbox.deliver(raw, { internalDate: at });
     const { result } = await wait({}, { email, codeRequestedAt: ago(20_000).toISOString() });
     expect(result.emit[0].data.code).toBe('483920');
   });
@@ -189,7 +171,7 @@ describe('mail.wait-for-code (real Dovecot)', () => {
       '--b1--',
     ].join('\r\n');
     const raw = rfc822({ from: SENDER, to: email, subject: 'Confirm your address', date: at, contentType: 'multipart/alternative; boundary="b1"', text: body });
-    await dovecot.deliver(INBOX.name, raw, { internalDate: at });
+    await mailbox.deliver(raw, { internalDate: at });
     const { result } = await wait({}, { email, codeRequestedAt: ago(20_000).toISOString() });
     expect(result.emit[0].data.code).toBe('730215');
   });
@@ -213,7 +195,7 @@ describe('mail.wait-for-code (real Dovecot)', () => {
       '<p><a href=3D"https://shop.example/unsubscribe">Unsubscribe</a> <a href=3D"https://shop.example/privacy">Privacy</a></p>',
       '--b9--',
     ].join('\r\n');
-    await dovecot.deliver(INBOX.name, rfc822({ from: SENDER, to: email, subject: 'Confirm your address', date: at, contentType: 'multipart/alternative; boundary="b9"', text: body }), { internalDate: at });
+    await mailbox.deliver(rfc822({ from: SENDER, to: email, subject: 'Confirm your address', date: at, contentType: 'multipart/alternative; boundary="b9"', text: body }), { internalDate: at });
     const { result, ctx } = await wait({ take: 'link', field: 'link' }, { email, codeRequestedAt: ago(20_000).toISOString() });
     expect(result.emit[0].data.link).toBe(link);
     expect(ctx.logs.map((l) => l.message).join('\n')).not.toContain('Zx81');
@@ -223,7 +205,7 @@ describe('mail.wait-for-code (real Dovecot)', () => {
 
     const other = address();
     const news = '<a href="https://shop.example/sale">Sale</a> <a href="https://shop.example/new">New in</a> <a href="https://shop.example/unsubscribe">Unsubscribe</a>';
-    await dovecot.deliver(INBOX.name, rfc822({ from: SENDER, to: other, subject: 'News', date: at, contentType: 'text/html; charset=utf-8', text: news }), { internalDate: at });
+    await mailbox.deliver(rfc822({ from: SENDER, to: other, subject: 'News', date: at, contentType: 'text/html; charset=utf-8', text: news }), { internalDate: at });
     const none = await failureOf(() => wait({ take: 'link', timeoutMs: 1_500 }, { email: other, codeRequestedAt: ago(20_000).toISOString() }));
     expect(none.code).toBe('E_MAIL_NO_LINK');
     expect(none.message).toContain('it links to: "Sale" https://shop.example/sale; "New in" https://shop.example/new.');
@@ -249,13 +231,13 @@ describe('mail.wait-for-code (real Dovecot)', () => {
       `<html><body><p>Your verification code:</p><table><tr>\r\n${cells}\r\n</tr></table><p>&copy; 2026 Shop Ltd</p></body></html>`,
       '--b2--',
     ].join('\r\n');
-    await dovecot.deliver(INBOX.name, rfc822({ from: SENDER, to: email, subject: 'Your code', date: at, contentType: 'multipart/alternative; boundary="b2"', text: body }), { internalDate: at });
+    await mailbox.deliver(rfc822({ from: SENDER, to: email, subject: 'Your code', date: at, contentType: 'multipart/alternative; boundary="b2"', text: body }), { internalDate: at });
     const { result } = await wait({}, { email, codeRequestedAt: ago(20_000).toISOString() });
     expect(result.emit[0].data.code).toBe('604173');
     // HTML only: the same.
     const other = address();
     const html = body.split('--b2')[2].split('\r\n\r\n')[1];
-    await dovecot.deliver(INBOX.name, rfc822({ from: SENDER, to: other, subject: 'Your code', date: at, contentType: 'text/html; charset=utf-8', text: html }), { internalDate: at });
+    await mailbox.deliver(rfc822({ from: SENDER, to: other, subject: 'Your code', date: at, contentType: 'text/html; charset=utf-8', text: html }), { internalDate: at });
     expect((await wait({}, { email: other, codeRequestedAt: ago(20_000).toISOString() })).result.emit[0].data.code).toBe('604173');
   });
 
@@ -267,11 +249,11 @@ describe('mail.wait-for-code (real Dovecot)', () => {
     // HTML only: the label a paragraph above the code, an order number before both.
     const html = '<html><body><p>Order 10023 is confirmed.</p><p>Your verification code:</p>\r\n<p><b>731904</b></p><p>&copy; 2026 Shop Ltd</p></body></html>';
     const other = address();
-    await dovecot.deliver(INBOX.name, rfc822({ from: SENDER, to: other, subject: 'Confirm your order', date: at, contentType: 'text/html; charset=utf-8', text: html }), { internalDate: at });
+    await mailbox.deliver(rfc822({ from: SENDER, to: other, subject: 'Confirm your order', date: at, contentType: 'text/html; charset=utf-8', text: html }), { internalDate: at });
     expect((await wait({}, { email: other, codeRequestedAt: ago(20_000).toISOString() })).result.emit[0].data.code).toBe('731904');
     // A pattern the user wrote is applied as written: its first match.
     const third = address();
-    await dovecot.deliver(INBOX.name, rfc822({ from: SENDER, to: third, subject: 'Confirm your order', date: at, contentType: 'text/html; charset=utf-8', text: html }), { internalDate: at });
+    await mailbox.deliver(rfc822({ from: SENDER, to: third, subject: 'Confirm your order', date: at, contentType: 'text/html; charset=utf-8', text: html }), { internalDate: at });
     expect((await wait({ pattern: '\\b(\\d{5,6})\\b' }, { email: third, codeRequestedAt: ago(20_000).toISOString() })).result.emit[0].data.code).toBe('10023');
   });
 
@@ -287,7 +269,7 @@ describe('mail.wait-for-code (real Dovecot)', () => {
       '<p>&copy; 2026 Bank Ltd</p></body></html>',
     ].join('\r\n');
     const other = address();
-    await dovecot.deliver(INBOX.name, rfc822({ from: SENDER, to: other, subject: 'Sign in', date: ago(1_000), contentType: 'text/html; charset=utf-8', text: html }), { internalDate: ago(1_000) });
+    await mailbox.deliver(rfc822({ from: SENDER, to: other, subject: 'Sign in', date: ago(1_000), contentType: 'text/html; charset=utf-8', text: html }), { internalDate: ago(1_000) });
     expect((await wait({}, { email: other, codeRequestedAt: requestedAt })).result.emit[0].data.code).toBe('48219930');
   });
 
@@ -329,7 +311,7 @@ describe('mail.wait-for-code (real Dovecot)', () => {
       });
     const err = await failureOf(blocked);
     expect(err).toMatchObject({ code: 'E_NETWORK_BLOCKED', transient: false });
-    expect(err.message).toContain(`127.0.0.1 port ${dovecot.port} was refused`);
+    expect(err.message).toContain(`127.0.0.1 port ${mailbox.dovecot.port} was refused`);
   });
 
   it('the harness fails with a clear message when Dovecot is not installed', async () => {

@@ -1,7 +1,7 @@
 import type { RecordData } from '../../nodes/sdk/types.ts';
 import type { RecordCheckpoint, RecordRow, RecordUpdate, Store, TokenState } from '../store/types.ts';
 import { isDeepStrictEqual } from 'node:util';
-import { ConveyorError } from '../errors.ts';
+import { ConveyorError, recordNotFound } from '../errors.ts';
 import { RECORD_ACTIONS, type ReviewAction } from '../contract/status.ts';
 import { checkRecordTransition, writeRecordStatus } from './record-transition.ts';
 
@@ -55,7 +55,7 @@ export async function applyReviewAction(
   unsafeStep: UnsafeStepName = () => null,
 ): Promise<{ record: RecordRow; restarted: boolean } | null> {
   const record = await store.getRecord(item.runId, item.index);
-  if (!record) throw new ConveyorError('E_RECORD_NOT_FOUND', `Run ${item.runId} has no record #${item.index + 1}.`, 'Refresh the review queue.', 404);
+  if (!record) throw recordNotFound(item.runId, item.index);
   // Refused before anything is read or written for it (the steps of a retry).
   checkRecordTransition(item, action, record.status, RECORD_ACTIONS[action].to[0]);
   const at = new Date().toISOString();

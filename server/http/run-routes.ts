@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Engine } from '../engine/engine.ts';
 import type { FlowLibrary } from '../flow/flow-library.ts';
 import type { RecordRow, RunRow, Store } from '../store/types.ts';
-import { ConveyorError } from '../errors.ts';
+import { ConveyorError, recordNotFound } from '../errors.ts';
 import { RECORD_STATUSES } from '../contract/status.ts';
 import { parseBody, parseQuery, recordIndexParam } from './parse.ts';
 import { runInputBody, toRunInput } from './upload-routes.ts';
@@ -102,16 +102,6 @@ export function runRoutes(engine: Engine, flows: FlowLibrary, store: Store, data
   });
 
   return router;
-}
-
-/**
- * A record index the run does not have, or a path segment that is no index. Numbered as the studio
- * and the review queue number records (#1 is index 0): "no record #4" for index 4 contradicted the
- * studio's "Could not read record #5".
- */
-export function recordNotFound(runId: string, index: string | number): ConveyorError {
-  const which = typeof index === 'number' ? `#${index + 1} (index ${index})` : `"${index}" (a record index is 0, 1, 2…)`;
-  return new ConveyorError('E_RECORD_NOT_FOUND', `Run ${runId} has no record ${which}.`, 'Open the run\'s record list to find the record.', 404);
 }
 
 /** The run with this id, or 404 E_RUN_NOT_FOUND. */

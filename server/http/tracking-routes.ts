@@ -1,6 +1,6 @@
 import express, { Router, type ErrorRequestHandler } from 'express';
 import { z } from 'zod';
-import { ConveyorError } from '../errors.ts';
+import { ConveyorError, recordNotFound } from '../errors.ts';
 import type { Store } from '../store/types.ts';
 import type { TrackingService } from '../tracking/tracking-service.ts';
 import { recordEvents, runTrackingCounts } from '../tracking/events.ts';
@@ -8,7 +8,7 @@ import { addressSchema } from '../tracking/suppression.ts';
 import { invalidLinkPage, unsubscribeConfirmPage, unsubscribedPage } from '../tracking/pages.ts';
 import { isWebAddress } from '../tracking/tokens.ts';
 import { parseBody, parseQuery, recordIndexParam } from './parse.ts';
-import { recordNotFound, runOrThrow } from './run-routes.ts';
+import { runOrThrow } from './run-routes.ts';
 
 /** A transparent 1×1 GIF. */
 const PIXEL = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64');

@@ -171,6 +171,9 @@ describe('review actions', () => {
     expect(again.map((r) => r.ok)).toEqual([false, false]);
     expect(again[0].error?.code).toBe('E_REVIEW_NOT_OPEN');
     expect(again[1].error?.code).toBe('E_RECORD_NOT_FOUND');
+    // Numbered as the studio and the record routes number records (#1 is index 0), with the same hint.
+    expect(again[1].error?.message).toBe(`Run ${id} has no record #100 (index 99).`);
+    expect(again[1].error?.hint).toContain('refresh the review queue');
 
     const counts = await h.store.countRecords(id);
     expect(counts).toMatchObject({ success: 3, skipped: 1, failed: 0 });

@@ -204,6 +204,7 @@ describe('REST: runs', () => {
     // Numbered as the studio numbers records (#1 is index 0), with the index asked for.
     expect((await s.api('GET', `/api/runs/${run.id}/records/5`)).body.error.message).toBe(`Run ${run.id} has no record #6 (index 5).`);
     expect(missing.body.error.message).toBe(`Run ${run.id} has no record #6 (index 5).`);
+    expect(missing.body.error.hint).toContain("Open the run's record list");
     expect((await s.api('GET', `/api/runs/${run.id}/records/0x0`)).body.error.message).toBe(`Run ${run.id} has no record "0x0" (a record index is 0, 1, 2…).`);
   });
 

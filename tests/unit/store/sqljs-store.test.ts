@@ -1,9 +1,11 @@
 import fs from 'node:fs';
+import fsp from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, describe, it, expect } from 'vitest';
+import { afterAll, describe, it, expect, vi } from 'vitest';
 import { openSqlJsStore, type SqlJsStore } from '../../../server/store/sqljs-store.ts';
-import { FRAME_HEADER_BYTES, scanFrames } from '../../../server/store/journal.ts';
+import { FRAME_HEADER_BYTES, journalFileName, scanFrames } from '../../../server/store/journal.ts';
 import { crc32 } from '../../../server/store/crc32.ts';
+import { checkSnapshot } from '../../../server/store/snapshot.ts';
 import { checkpoint, doneUpdate, flowDoc, instant, recordData, runRow, stepRow, stepUpdate, tempDir, removeTempDirs } from './fixtures.ts';
 import { completedRun, dumpRuns } from './contract/runs-contract.ts';
 
@@ -225,6 +227,48 @@ describe('sql.js store', () => {
       }
     }
   });
+
+  // close() makes the empty journal that continues its final snapshot before the snapshot is renamed
+  // in: a crash just before the rename leaves the old snapshot and journal (replayed), one just after
+  // it the new snapshot, which says a journal file continues it (META_JOURNAL_KEPT) — the empty one.
+  for (const point of ['before', 'after'] as const) {
+    it(`a crash during close(), just ${point} the final snapshot's rename: reopens with every write, none refused as damage`, async () => {
+      const dir = tempDir();
+      // A snapshot from a clean stop, then writes only the journal holds.
+      let store = await openSqlJsStore(dir);
+      await store.createRun(runRow('r', 'f', '2024-01-01T00:00:00.000Z', 3), [0, 1, 2].map(recordData));
+      for (const i of [0, 1, 2]) await store.commitStep(stepRow('r', i, 1), stepUpdate('r', i, 1));
+      await store.close();
+      store = await openSqlJsStore(dir);
+      for (const i of [0, 1, 2]) for (let seq = 2; seq <= 4; seq++) await store.commitStep(stepRow('r', i, seq), stepUpdate('r', i, seq));
+      const acknowledged = await dumpRuns(store, ['r']);
+      const lastSeq = store.stats().lastSeq;
+
+      // The crash: the process stops at the rename of the final snapshot (nothing after it runs).
+      const rename = fsp.rename.bind(fsp);
+      const crash = vi.spyOn(fsp, 'rename').mockImplementation(async (from, to) => {
+        if (path.basename(String(to)) !== 'conveyor.db') return rename(from, to);
+        if (point === 'after') await rename(from, to);
+        throw new Error('crashed at the rename');
+      });
+      try {
+        await expect(store.close()).rejects.toThrow('crashed at the rename');
+      } finally {
+        crash.mockRestore();
+      }
+      const snapshot = checkSnapshot(fs.readFileSync(path.join(dir, 'conveyor.db')));
+      expect(snapshot.state === 'ok' && snapshot.seq === lastSeq).toBe(point === 'after');
+      expect(journalFiles(dir).map((f) => path.basename(f))).toContain(journalFileName(lastSeq + 1));
+
+      store = await openSqlJsStore(dir);
+      expect(await dumpRuns(store, ['r'])).toEqual(acknowledged);
+      expect(store.stats().lastSeq).toBe(lastSeq);
+      await store.close();
+      store = await openSqlJsStore(dir);
+      expect(await dumpRuns(store, ['r'])).toEqual(acknowledged);
+      await store.close();
+    });
+  }
 
   it('ignores a torn tail in the journal and keeps appending after the last complete entry', async () => {
     const dir = tempDir();
