@@ -47,6 +47,16 @@ describe('mail.wait-for-code: mail formats of real senders (real Dovecot)', () =
     expect(err.hint).toContain('forward the mail inline');
   });
 
+  it('a text file sent along (a file name, marked inline as Apple Mail does) is not read as the mail: its numbers are not the code', async () => {
+    const file: [string, string] = ['Content-Type: text/plain; charset=utf-8; name="order.txt"\r\nContent-Disposition: inline; filename="order.txt"', 'Order 558812, voucher code 993311'];
+    const named: [string, string] = ['Content-Type: text/plain; charset=utf-8; name="notes.txt"', 'Reference code 774411'];
+    const email = await deliver(() => `Subject: Your code\r\n${multipart('mixed', 'f1', [file, named, ['Content-Type: text/plain; charset=utf-8', 'Your code: 482913']])}`);
+    expect(await codeOf(email)).toBe('482913');
+    // A mail whose only text is such a part is still read.
+    const only = await deliver(() => `Subject: Your code\r\n${multipart('mixed', 'f2', [['Content-Type: text/plain; charset=utf-8; name="code.txt"\r\nContent-Disposition: inline; filename="code.txt"', 'Your code: 640017']])}`);
+    expect(await codeOf(only)).toBe('640017');
+  });
+
   it('a hidden preheader (display:none) holding another number named a code is not read: the code the mail shows is', async () => {
     // As mail tools write it: the inbox preview line first, hidden in the body, then the code in a styled cell.
     const html = [
