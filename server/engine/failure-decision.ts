@@ -14,8 +14,11 @@ export type FailureDecision =
   /** The record continues on the node's error port. */
   | { kind: 'error-port'; error: StepErrorInfo };
 
-/** Codes a person must look at: whether the step happened is unknown (never failed or retried blindly). */
-const FOR_A_PERSON = new Set(['E_IN_DOUBT', 'E_SESSION_LOST', 'E_STEP_STUCK']);
+/**
+ * Codes a person must look at: whether the step happened is unknown (never failed or retried
+ * blindly), or the site asks for a person (E_PAGE_CHALLENGE: a CAPTCHA Conveyor does not answer).
+ */
+const FOR_A_PERSON = new Set(['E_IN_DOUBT', 'E_SESSION_LOST', 'E_STEP_STUCK', 'E_PAGE_CHALLENGE']);
 
 /**
  * The failure decision, in order: the step's error map (first matching rule: its code, class and

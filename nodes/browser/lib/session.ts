@@ -5,6 +5,7 @@ import { abortError } from '../../sdk/abort.ts';
 import { launchChromium } from './chromium.ts';
 import { maskedScreenshot } from './screenshot.ts';
 import { withPageMessages } from './page-says.ts';
+import { withPageChallenge } from './page-challenge.ts';
 import { BLOCKED_HEADER, FAILED_HEADER, leaseProxy, type ProxyProblem } from './network-proxy.ts';
 import { ContextPool, type PooledContext } from './context-pool.ts';
 import { setSkipMedia } from './resource-blocking.ts';
@@ -183,8 +184,10 @@ export async function browserStep<T>(ctx: AnyContext, mode: 'open' | 'existing',
     const said = dialogs();
     if (page && !page.isClosed() && page.url() !== 'about:blank') {
       await attachFailureScreenshot(ctx, page);
-      // A refusal quotes the site's own words ("That code is not valid"), whichever step met it.
-      throw await withPageMessages(page, err, said);
+      // A person check in the way says so (it is why no field was found); otherwise a refusal
+      // quotes the site's own words ("That code is not valid"), whichever step met it.
+      const challenged = await withPageChallenge(page, err);
+      throw challenged === err ? await withPageMessages(page, err, said) : challenged;
     }
     throw err;
   }

@@ -7,6 +7,7 @@ const transient: StepErrorInfo = { code: 'E_HTTP_STATUS', message: 'answered 503
 const business: StepErrorInfo = { code: 'E_VERIFY_FAILED', message: 'The page says: "An account already exists"', hint: 'Check the data.', transient: false };
 const inDoubt: StepErrorInfo = { code: 'E_IN_DOUBT', message: 'may or may not have happened', hint: 'Check.', transient: false };
 const lost: StepErrorInfo = { code: 'E_SESSION_LOST', message: 'page lost', hint: 'Check.', transient: false };
+const captcha: StepErrorInfo = { code: 'E_PAGE_CHALLENGE', message: 'The page shows a check that a person is there (reCAPTCHA)', hint: 'Review.', transient: false };
 
 const retries: StepPolicy = { retries: { maxAttempts: 3, baseDelayMs: 100, maxDelayMs: 1000 } };
 const rule = (action: 'retry' | 'review' | 'fail' | 'skip' | 'stop', extra: Partial<{ code: string; class: 'business' | 'transient' }> = {}): StepPolicy => ({
@@ -29,6 +30,7 @@ const table: Array<[string, StepPolicy, StepErrorInfo, number, boolean, FailureD
   ['a rule "fail" on a transient failure: no retry, the error port', { ...retries, ...rule('fail', { class: 'business' }), errorMap: [{ match: '503', action: 'fail', class: 'business' }] }, transient, 1, true, 'error-port'],
   ['in doubt: a person decides, not the error port', {}, inDoubt, 1, true, 'review'],
   ['page lost after an unsafe step: a person decides', retries, lost, 1, true, 'review'],
+  ['a CAPTCHA in the way: a person decides, not the retries nor the error port', retries, captcha, 1, true, 'review'],
   ['a rule may still say what to do with in-doubt steps', { errorMap: [{ match: 'E_IN_DOUBT', action: 'fail', class: 'business' }] }, inDoubt, 1, false, 'fail'],
   ['a rule that matches nothing changes nothing', rule('review'), transient, 1, false, 'fail'],
 ];
