@@ -72,7 +72,7 @@ export function createApp(c: Conveyor, clientDir: string, opts: AppOptions = {})
   app.use('/api', nodeStateRoutes(c.flows, c.registry, c.store));
   app.use('/api', monitoringRoutes(c.monitoring, c.store, c.vault, c.engine));
   app.use('/api', trackingApiRoutes(c.tracking, c.store));
-  app.use('/api', notFoundApi);
+  app.use('/api', notFoundApi(app));
   app.use('/api', errorHandler);
   // Tracked mail's links (open pixel, redirects, unsubscribe): public, recipients have no session.
   app.use('/t', trackingRoutes(c.tracking));

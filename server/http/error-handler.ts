@@ -1,4 +1,5 @@
-import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { ErrorRequestHandler, Express, RequestHandler } from 'express';
+import { match } from 'path-to-regexp';
 import { ConveyorError } from '../errors.ts';
 
 /** Every error leaves as `{ error: { code, message, hint } }`; no stack trace reaches a client. */
@@ -8,10 +9,57 @@ export const errorHandler: ErrorRequestHandler = (err, _req, res, _next) => {
   res.status(e.status).json({ error: { code: e.code, message: e.message, hint: e.hint, ...(e.details ?? {}) } });
 };
 
-/** Mounted at /api: the route is named in full, as it was asked (`req.path` alone drops /api). */
-export const notFoundApi: RequestHandler = (req, _res, next) => {
-  next(new ConveyorError('E_API_NOT_FOUND', `There is no API route ${req.method} ${req.baseUrl}${req.path}.`, 'See docs/api.md for the routes that exist.', 404));
-};
+/**
+ * Mounted at /api after every API route: the route is named in full, as it was asked (`req.path`
+ * alone drops /api). An address that exists but not for this method (`PUT /api/flows/x`, `GET
+ * /api/runs/x/pause`) is 405 with `Allow` listing the methods it takes — a 404 said the route did not
+ * exist, and a client author looked for a wrong address. The routes are read from Express itself
+ * (`listRoutes`) once, at the first request that matches none.
+ */
+export function notFoundApi(app: Express): RequestHandler {
+  let routes: Array<{ matches: (path: string) => boolean; methods: string[] }> | null = null;
+  return (req, res, next) => {
+    routes ??= apiRoutes(app);
+    const asked = `${req.baseUrl}${req.path}`;
+    const allowed = new Set<string>();
+    for (const r of routes) if (r.matches(asked)) for (const m of r.methods) allowed.add(m);
+    if (allowed.size > 0 && !allowed.has(req.method)) {
+      const methods = [...allowed].sort();
+      res.setHeader('Allow', methods.join(', '));
+      return next(new ConveyorError('E_API_METHOD', `The API route ${asked} does not take ${req.method}; it takes ${methods.join(', ')}.`, 'See docs/api.md for what each route takes.', 405));
+    }
+    next(new ConveyorError('E_API_NOT_FOUND', `There is no API route ${req.method} ${asked}.`, 'See docs/api.md for the routes that exist.', 404));
+  };
+}
+
+interface Listing {
+  listRoutes(): Array<{ path: unknown; methods?: string[]; router?: unknown }>;
+}
+
+/** Every route of the app with its full path and methods, from Express itself (`*`: `router.all`). */
+export function expressRoutes(app: Express): Array<{ path: string; methods: string[] }> {
+  const out: Array<{ path: string; methods: string[] }> = [];
+  const walk = (router: Listing, prefix: string): void => {
+    for (const r of router.listRoutes()) {
+      if (typeof r.path !== 'string') continue;
+      const full = prefix + (r.path === '/' ? '' : r.path);
+      if (r.router) walk(r.router as Listing, full);
+      else out.push({ path: full, methods: r.methods ?? [] });
+    }
+  };
+  walk((app as unknown as { router: Listing }).router, '');
+  return out;
+}
+
+/** Every /api route's path matcher and methods (HEAD with GET, as Express answers it). */
+function apiRoutes(app: Express): Array<{ matches: (path: string) => boolean; methods: string[] }> {
+  return expressRoutes(app)
+    .filter((r) => r.path.startsWith('/api/') && r.methods.length > 0 && !r.methods.includes('*'))
+    .map((r) => {
+      const matcher = match(r.path, { decode: false, end: true });
+      return { matches: (p: string) => matcher(p) !== false || matcher(p.replace(/\/+$/, '')) !== false, methods: r.methods };
+    });
+}
 
 function toConveyorError(err: unknown): ConveyorError {
   if (err instanceof ConveyorError) return err;

@@ -39,6 +39,12 @@ describe('REST: health and catalog', () => {
     const r1 = await s.api('GET', '/api/nothing-here');
     expect(r1.status).toBe(404);
     expect(r1.body.error).toMatchObject({ code: 'E_API_NOT_FOUND', message: 'There is no API route GET /api/nothing-here.' });
+    // An address that exists, asked with a method it does not take: 405 naming the ones it takes.
+    for (const [method, route, allow] of [['PUT', '/api/flows', 'GET, HEAD, POST'], ['GET', '/api/runs/run-x/pause', 'POST'], ['PATCH', '/api/health/', 'GET, HEAD']] as const) {
+      const res = await fetch(`${s.url}${route}`, { method, headers: { origin: s.url, 'content-type': 'application/json' }, body: method === 'GET' ? undefined : '{}' });
+      expect([route, res.status, res.headers.get('allow')]).toEqual([route, 405, allow]);
+      expect((await res.json()).error).toMatchObject({ code: 'E_API_METHOD', message: `The API route ${route} does not take ${method}; it takes ${allow}.` });
+    }
     const r2 = await s.api('POST', '/api/flows', '{"name": ');
     expect(r2.status).toBe(400);
     expect(r2.body.error).toMatchObject({ code: 'E_BODY_INVALID' });

@@ -2,6 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startServer, type RunningServer } from '../../../server/main.ts';
+import { expressRoutes } from '../../../server/http/error-handler.ts';
 import { FLOW_FORMAT, type FlowDocument } from '../../../server/contract/flow/schema.ts';
 
 export async function startTestServer(): Promise<RunningServer & { dataDir: string; api: <T = any>(method: string, url: string, body?: unknown) => Promise<{ status: number; body: T; headers: Headers }> }> {
@@ -80,15 +81,7 @@ export interface RouteInfo {
  */
 export function listRoutes(app: RunningServer['app']): RouteInfo[] {
   const out: RouteInfo[] = [];
-  const walk = (router: { listRoutes(): Array<{ path: unknown; methods?: string[]; router?: unknown }> }, prefix: string) => {
-    for (const r of router.listRoutes()) {
-      if (typeof r.path !== 'string') continue;
-      const p = prefix + (r.path === '/' ? '' : r.path);
-      if (r.router) walk(r.router as typeof router, p);
-      // `*`: every method (router.all): listed as a read and as a change.
-      else for (const m of r.methods ?? []) for (const method of m === '*' ? ['GET', 'POST'] : m === 'HEAD' ? [] : [m]) out.push({ method, path: p });
-    }
-  };
-  walk(app.router as never, '');
+  // `*`: every method (router.all): listed as a read and as a change.
+  for (const r of expressRoutes(app)) for (const m of r.methods) for (const method of m === '*' ? ['GET', 'POST'] : m === 'HEAD' ? [] : [m]) out.push({ method, path: r.path });
   return out.filter((r) => !r.path.includes('{*'));
 }
