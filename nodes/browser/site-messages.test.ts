@@ -21,7 +21,8 @@ process.env.CONVEYOR_ALLOW_HOSTS = '127.0.0.1';
 
 // Issue 10, point 8: when a site refuses a code or a form, the step's error quotes the site's own
 // words. Real Chromium; the demo signup site with a real Dovecot, and a page built quite differently
-// (aria-invalid + aria-describedby, a role=alert toast, the browser's own validation).
+// (aria-invalid + aria-describedby, a role=alert toast, the browser's own validation). No page here
+// rewrites a field after typing: the fills check at once (settleMs 0; the watch is page-patterns.test.ts's).
 let pages: TestSite;
 let dovecot: Dovecot;
 let demo: SignupSite;
@@ -61,30 +62,30 @@ describe('a refused form or code: the error quotes what the site says (real Chro
     try {
       // The template's path up to the code.
       let data = await r.step(browserOpen, { url: `${demoServer.url}/signup`, expectSelectors: ['input[name=first_name]'] }, { email, first_name: 'Ada' });
-      await r.step(browserFill, { selectors: ['input[name=first_name]'], value: 'Ada' }, data);
-      await r.step(browserFill, { selectors: ['input[name=last_name]'], value: 'Lovelace' }, data);
-      await r.step(browserFill, { selectors: ['input[name=email]'], value: email }, data);
+      await r.step(browserFill, { selectors: ['input[name=first_name]'], value: 'Ada', settleMs: 0 }, data);
+      await r.step(browserFill, { selectors: ['input[name=last_name]'], value: 'Lovelace', settleMs: 0 }, data);
+      await r.step(browserFill, { selectors: ['input[name=email]'], value: email, settleMs: 0 }, data);
       data = await r.step(markMailbox, { credential: 'demo-mailbox' }, data);
       await r.step(browserClick, { selectors: ['button[type=submit]'], expectSelectors: ['input[name=code]'] }, data);
       data = await r.step(waitForCode, { credential: 'demo-mailbox', pattern: 'code: (\\d{6})', pollMs: 200, timeoutMs: 15_000 }, data);
 
       // A wrong code: the site shows its message; the step says it instead of "no element matched".
-      await r.step(browserFill, { selectors: ['input[name=code]'], value: '000000' }, data);
+      await r.step(browserFill, { selectors: ['input[name=code]'], value: '000000', settleMs: 0 }, data);
       const wrong = await failureOf(() => r.step(browserClick, { selectors: ['button[type=submit]'], expectSelectors: ['#welcome'], timeoutMs: 1_500 }, data));
       expect(wrong).toMatchObject({ code: 'E_VERIFY_FAILED' });
       expect(wrong.message).toContain('The page says: "That code is not right. Check the latest mail and try again."');
       expect(wrong.hint).toMatch(/site's own message is quoted/);
 
       // The right code signs the address up.
-      await r.step(browserFill, { selectors: ['input[name=code]'], value: '{{ code }}' }, data);
+      await r.step(browserFill, { selectors: ['input[name=code]'], value: '{{ code }}', settleMs: 0 }, data);
       await r.step(browserClick, { selectors: ['button[type=submit]'], expectSelectors: ['#welcome'] }, data);
 
       // Signing the same address up again, on a site that refuses it.
       demo.faults.refuseExisting = true;
       await r.step(browserOpen, { url: `${demoServer.url}/signup` }, data);
-      await r.step(browserFill, { selectors: ['input[name=first_name]'], value: 'Ada' }, data);
-      await r.step(browserFill, { selectors: ['input[name=last_name]'], value: 'Lovelace' }, data);
-      await r.step(browserFill, { selectors: ['input[name=email]'], value: email }, data);
+      await r.step(browserFill, { selectors: ['input[name=first_name]'], value: 'Ada', settleMs: 0 }, data);
+      await r.step(browserFill, { selectors: ['input[name=last_name]'], value: 'Lovelace', settleMs: 0 }, data);
+      await r.step(browserFill, { selectors: ['input[name=email]'], value: email, settleMs: 0 }, data);
       const again = await failureOf(() => r.step(browserClick, { selectors: ['button[type=submit]'], expectSelectors: ['input[name=code]'], timeoutMs: 1_500 }, data));
       expect(again).toMatchObject({ code: 'E_VERIFY_FAILED' });
       expect(again.message).toContain('The page says: "An account already exists for this address. Sign in instead."');
@@ -99,12 +100,12 @@ describe('a refused form or code: the error quotes what the site says (real Chro
     const r = record();
     try {
       await r.step(browserOpen, { url: `${pages.url}/account` });
-      await r.step(browserFill, { selectors: ['#addr'], value: 'ada@example.com' });
+      await r.step(browserFill, { selectors: ['#addr'], value: 'ada@example.com', settleMs: 0 });
       const taken = await failureOf(() => r.step(browserClick, { selectors: ['#create'], expectSelectors: ['#result'], timeoutMs: 1_000 }));
       expect(taken).toMatchObject({ code: 'E_VERIFY_FAILED' });
       expect(taken.message).toContain('The page says: "Work email: An account already exists".');
 
-      await r.step(browserFill, { selectors: ['#token'], value: 'abc' });
+      await r.step(browserFill, { selectors: ['#token'], value: 'abc', settleMs: 0 });
       const token = await failureOf(() => r.step(browserClick, { selectors: ['#check'], expectSelectors: ['#result'], timeoutMs: 1_000 }));
       expect(token.message).toContain('"That token is not valid"');
 
@@ -126,7 +127,7 @@ describe('a refused form or code: the error quotes what the site says (real Chro
     const r = record();
     try {
       await r.step(browserOpen, { url: `${pages.url}/shadow-signin` });
-      await r.step(browserFill, { selectors: ['#otp'], value: '123456' });
+      await r.step(browserFill, { selectors: ['#otp'], value: '123456', settleMs: 0 });
       const refused = await failureOf(() => r.step(browserClick, { selectors: ['#go'], expectSelectors: ['#result'], timeoutMs: 1_000 }));
       expect(refused).toMatchObject({ code: 'E_VERIFY_FAILED' });
       // The alert (in a shadow root inside another), then the field with the hint its own root holds.

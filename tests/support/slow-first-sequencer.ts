@@ -10,7 +10,10 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
 const SLOW_FIRST = [
   'tests/unit/engine/fanout.test.ts', // 35
   'tests/unit/scale/studios-shared.test.ts', // 33
-  'nodes/browser/page-patterns.test.ts', // ~30 (86 at load 10; its failing cases wait out their time limits, ~25 s of them)
+  // One file of ~30 s once (119 in a full run of 2026-12-06 at load 4–7; its failing cases wait out
+  // their time limits, ~25 s of them): split in two, ~65 and ~55 at that load, so two workers share it.
+  'nodes/browser/page-patterns.test.ts', // ~16 (the ~30 scaled by each half's share)
+  'nodes/browser/page-patterns-actions.test.ts', // ~14
   'tests/unit/security/flow-import-fuzz.test.ts', // 27
   'tests/unit/engine/distribute-fairness.test.ts', // ~26 (46 at 10,000 records per strategy; CPU 48 → 27 s at 2,000 / random 10,000)
   'tests/unit/crash/browser-crash.test.ts', // 25
