@@ -1,12 +1,12 @@
-import { RECORD_ACTIONS, isResumable } from '../contract/status.ts';
+import { RECORD_ACTIONS, isActive, isResumable } from '../contract/status.ts';
 import path from 'node:path';
 import type { RecordData, RejectInfo, RunInput } from '../../nodes/sdk/types.ts';
 import { NodeError, type StepErrorInfo } from '../contract/node-error.ts';
 import type { NodeRegistry } from '../../nodes/registry.ts';
 import type { FlowDocument } from '../contract/flow/schema.ts';
-import type { RecordRow, RunRow, RunStatus, StatusCounts, Store } from '../store/types.ts';
+import type { ConditionalWrite, RecordRow, RunRow, RunStatus, StatusCounts, Store } from '../store/types.ts';
 import { ConveyorError } from '../errors.ts';
-import { checkRunTransition, writeRunStatus } from './run-transition.ts';
+import { checkRunTransition, moveRunStatus, writeRunStatus } from './run-transition.ts';
 import { isStoreWriteError, type StoreWriteFailure } from '../store/write-failure.ts';
 import { compileFlow, type CompiledFlow } from './compiled-flow.ts';
 import type { EngineEvent, EngineListener } from './events.ts';
@@ -300,7 +300,15 @@ export class Engine {
   async pause(runId: string): Promise<RunSummary> {
     const halted = this.storeHalted(runId);
     if (halted) throw haltedByStore(runId, halted, 'pause');
-    if (this.opts.execute === false) return this.askWorkers(runId, 'pause', ['running'], 'pausing');
+    if (this.opts.execute === false) {
+      return this.untilDecided(runId, 'pause', async () => {
+        const row = await this.runOrThrow(runId);
+        // Asked again (a double click, or on another studio) while it pauses: answered as below, when this process executes it.
+        if (row.status === 'pausing') return this.summary(runId);
+        if (row.status !== 'running') throw notRunning(runId, row.status, 'pause');
+        return this.askWorkers(row, 'pausing');
+      });
+    }
     const run = await this.activeOrThrow(runId, 'pause');
     // Pause asked again (a double click) while it pauses: answered like Stop asked again, not
     // refused as "running, so it cannot pause" (its status is written a moment later).
@@ -321,29 +329,7 @@ export class Engine {
 
   async stop(runId: string): Promise<RunSummary> {
     const run = this.active.get(runId);
-    if (!run) {
-      const row = this.unsaved.get(runId) ?? (await this.runOrThrow(runId));
-      // Stop asked again (a double click, a retry after an error): the run is stopped, say so.
-      if (row.status === 'stopped') return this.summary(runId);
-      if (this.opts.execute === false && (row.status === 'running' || row.status === 'pausing')) return this.askWorkers(runId, 'stop', ['running', 'pausing'], 'stopping');
-      if (row.status !== 'paused' && row.status !== 'interrupted' && row.status !== 'safe_stopped') throw notRunning(runId, row.status, 'stop');
-      const endedAt = new Date().toISOString();
-      const stopped: RunRow = { ...row, status: 'stopped', endedAt };
-      const wasUnsaved = this.unsaved.has(runId);
-      // Kept as stopped first: if this very write tells the store writes again, what storeRestored
-      // writes after it is this stopped state, not the older one.
-      if (wasUnsaved) this.unsaved.set(runId, stopped);
-      try {
-        await writeRunStatus(this.opts.store, runId, row.status, { status: 'stopped', endedAt, ...(wasUnsaved ? { reason: row.reason } : {}) });
-        if (this.unsaved.get(runId) === stopped) this.unsaved.delete(runId);
-      } catch (err) {
-        // The store cannot write: stopped in memory now, written once it writes again.
-        if (!isStoreWriteError(err)) throw err;
-        this.unsaved.set(runId, stopped);
-      }
-      this.emit({ type: 'run', runId, status: 'stopped', reason: row.reason });
-      return this.summary(runId);
-    }
+    if (!run) return this.untilDecided(runId, 'stop', () => this.stopNotExecuting(runId));
     if (run.halt === 'stop') return this.summary(runId);
     const byStore = run.halt === 'store';
     haltRun(run, 'stop');
@@ -359,10 +345,54 @@ export class Engine {
     return this.summary(runId);
   }
 
+  /** Stop of a run this process does not execute (at rest, or beside workers); null: it changed meanwhile, decide again. */
+  private async stopNotExecuting(runId: string): Promise<RunSummary | null> {
+    const row = this.unsaved.get(runId) ?? (await this.runOrThrow(runId));
+    // Stop asked again (a double click, a retry after an error, another studio): the run is stopped, or stops, say so.
+    if (row.status === 'stopped') return this.summary(runId);
+    if (this.opts.execute === false && row.status === 'stopping') return this.summary(runId);
+    if (this.opts.execute === false && (row.status === 'running' || row.status === 'pausing')) return this.askWorkers(row, 'stopping');
+    if (row.status !== 'paused' && row.status !== 'interrupted' && row.status !== 'safe_stopped') throw notRunning(runId, row.status, 'stop');
+    const endedAt = new Date().toISOString();
+    const stopped: RunRow = { ...row, status: 'stopped', endedAt };
+    const wasUnsaved = this.unsaved.has(runId);
+    // Kept as stopped first: if this very write tells the store writes again, what storeRestored
+    // writes after it is this stopped state, not the older one.
+    if (wasUnsaved) this.unsaved.set(runId, stopped);
+    try {
+      if (wasUnsaved) await writeRunStatus(this.opts.store, runId, row.status, { status: 'stopped', endedAt, reason: row.reason });
+      // Written only if it is still at rest as read: resumed meanwhile on another studio, its workers are asked to stop it instead.
+      else if (!(await moveRunStatus(this.opts.store, runId, row.status, { status: 'stopped', endedAt })).written) return null;
+      if (this.unsaved.get(runId) === stopped) this.unsaved.delete(runId);
+    } catch (err) {
+      // The store cannot write: stopped in memory now, written once it writes again.
+      if (!isStoreWriteError(err)) throw err;
+      this.unsaved.set(runId, stopped);
+    }
+    this.emit({ type: 'run', runId, status: 'stopped', reason: row.reason });
+    return this.summary(runId);
+  }
+
+  /**
+   * An operator's action whose status write is conditional (`moveRunStatus`): a null answer means
+   * the run changed between the read and the write — on PostgreSQL, another studio or a worker
+   * changed it — so the action decides again on what the run is now, as if sent after that change.
+   */
+  private async untilDecided(runId: string, action: string, attempt: () => Promise<RunSummary | null>): Promise<RunSummary> {
+    for (let i = 0; i < 5; i++) {
+      const done = await attempt();
+      if (done) return done;
+    }
+    throw new ConveyorError('E_RUN_BUSY', `Run ${runId} kept changing while it was asked to ${action} (other studios or workers acting on it), so nothing was changed.`, 'Refresh the page to see the run\'s current status and act from there.', 409);
+  }
+
   /**
    * One Resume of a run at a time: two at once (a double click, two operators) both passed the
    * checks while the run's row was read and launched the run twice — its first records' steps,
-   * calls to other services included, executed twice. The second is refused as busy.
+   * calls to other services included, executed twice. The second is refused as busy. Beside other
+   * studios (PostgreSQL) this process's set sees only its own requests: the run's status is then
+   * written only if it is still the one read (`moveRunStatus`), so of two studios resuming at once
+   * one wins and the other is refused the same way.
    */
   async resume(runId: string): Promise<RunSummary> {
     if (this.resuming.has(runId)) {
@@ -389,16 +419,28 @@ export class Engine {
     // After a write failure, Resume first reopens the store's journal: 503 E_STORE_WRITE if it cannot
     // (or if the write that marks the run running fails again, below).
     if (this.opts.store.writeFailure?.()) await this.opts.store.recoverWrites?.();
-    const row = this.unsaved.get(runId) ?? (await this.runOrThrow(runId));
-    if (!isResumable(row.status)) {
-      throw new ConveyorError('E_RUN_NOT_RESUMABLE', `Run ${runId} is ${row.status}; only paused, stopped, safe-stopped or interrupted runs can be resumed.`, 'Start a new run instead.', 409);
+    for (let attempt = 0; ; attempt++) {
+      const row = this.unsaved.get(runId) ?? (await this.runOrThrow(runId));
+      if (!isResumable(row.status)) {
+        throw new ConveyorError('E_RUN_NOT_RESUMABLE', `Run ${runId} is ${row.status}; only paused, stopped, safe-stopped or interrupted runs can be resumed.`, 'Start a new run instead.', 409);
+      }
+      const moved = await this.continueRun(row);
+      if (moved.written) return this.summary(runId);
+      if (moved.found === null) throw new ConveyorError('E_RUN_NOT_FOUND', `There is no run ${runId} (it was deleted meanwhile).`, 'Open the runs list to find the run you meant.', 404);
+      // Resumed meanwhile by another studio (or going again by a review Retry there).
+      if (isActive(moved.found) || attempt >= 4) {
+        throw new ConveyorError('E_RUN_BUSY', `Run ${runId} was resumed by someone else meanwhile (it is ${moved.found} now), so this Resume changed nothing.`, 'Refresh the page to see the run\'s current status.', 409);
+      }
+      // Still at rest, but otherwise (stopped meanwhile on another studio): resumed from what it is now.
     }
-    await this.continueRun(row);
-    return this.summary(runId);
   }
 
-  /** Drives every unfinished record of a run from its checkpoint. */
-  private async continueRun(row: RunRow): Promise<void> {
+  /**
+   * Drives every unfinished record of a run from its checkpoint. The run is marked running only if
+   * its status is still `row.status` (another studio may have resumed it meanwhile): not written,
+   * nothing is launched and the status found is returned.
+   */
+  private async continueRun(row: RunRow): Promise<ConditionalWrite<RunStatus>> {
     const runId = row.id;
     const flow = compileFlow(row.flow, this.opts.registry);
     const [counts, steps, unfinished] = await Promise.all([
@@ -413,7 +455,12 @@ export class Engine {
     const unsaved = this.unsaved.get(runId);
     this.unsaved.delete(runId);
     try {
-      await writeRunStatus(this.opts.store, runId, row.status, { status: 'running', reason: null, endedAt: null });
+      // A state kept in memory (the store could not write it) is ahead of the store's: written as it is.
+      if (unsaved) await writeRunStatus(this.opts.store, runId, row.status, { status: 'running', reason: null, endedAt: null });
+      else {
+        const moved = await moveRunStatus(this.opts.store, runId, row.status, { status: 'running', reason: null, endedAt: null });
+        if (!moved.written) return moved;
+      }
     } catch (err) {
       if (unsaved && !this.unsaved.has(runId)) this.unsaved.set(runId, unsaved);
       throw err;
@@ -421,6 +468,7 @@ export class Engine {
     if (this.opts.execute !== false) this.launch(resumed, flow, new LiveRun('running', counts, [...flow.nodes.keys()], steps), unfinished);
     this.emit({ type: 'run', runId, status: 'running', reason: null });
     this.logs.add(runId, null, null, 'info', `Run resumed: ${unfinished.length} record${unfinished.length === 1 ? '' : 's'} left.`);
+    return { written: true };
   }
 
   /**
@@ -467,16 +515,23 @@ export class Engine {
     }
     const row = await this.opts.store.getRun(runId);
     if (!row || (row.status !== 'completed' && row.status !== 'failed')) return;
-    await this.continueRun(row).catch((err) => this.logs.add(runId, null, null, 'error', `Could not run the retried records: ${(err as Error).message}`));
+    const moved = await this.continueRun(row).catch((err) => {
+      this.logs.add(runId, null, null, 'error', `Could not run the retried records: ${(err as Error).message}`);
+      return null;
+    });
+    // Set going meanwhile by another studio (its own Retry, or a Resume): the run takes the retried records as it goes.
+    if (moved && !moved.written && !isActive(moved.found)) this.logs.add(runId, null, null, 'warn', `The retried records wait: the run became ${moved.found ?? 'deleted'} meanwhile. Press Resume to run them.`);
   }
 
-  /** Beside workers: Pause or Stop is the run's new status; the workers halt its records and settle it. */
-  private async askWorkers(runId: string, action: string, from: RunStatus[], to: RunStatus): Promise<RunSummary> {
-    const row = await this.runOrThrow(runId);
-    if (!from.includes(row.status)) throw notRunning(runId, row.status, action);
-    await writeRunStatus(this.opts.store, runId, row.status, { status: to });
-    this.emit({ type: 'run', runId, status: to, reason: null });
-    return this.summary(runId);
+  /**
+   * Beside workers: Pause or Stop is the run's new status; the workers halt its records and settle
+   * it. Written only if the run is still as read (a worker may complete it, another studio stop it,
+   * meanwhile): null then, and the caller decides again.
+   */
+  private async askWorkers(row: RunRow, to: RunStatus): Promise<RunSummary | null> {
+    if (!(await moveRunStatus(this.opts.store, row.id, row.status, { status: to })).written) return null;
+    this.emit({ type: 'run', runId: row.id, status: to, reason: null });
+    return this.summary(row.id);
   }
 
   /**

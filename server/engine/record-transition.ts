@@ -1,6 +1,6 @@
 import { ConveyorError } from '../errors.ts';
 import { RECORD_ACTIONS, recordActionAllows, type RecordAction, type RecordStatus } from '../contract/status.ts';
-import type { RecordUpdate, Store } from '../store/types.ts';
+import type { RecordRow, RecordUpdate, Store } from '../store/types.ts';
 
 /** Which record a change is about (for the error's message). */
 export interface RecordPlace {
@@ -41,4 +41,33 @@ export function checkRecordTransition(place: RecordPlace, action: RecordAction, 
 export async function writeRecordStatus(store: Pick<Store, 'updateRecord'>, action: RecordAction, from: RecordStatus, update: RecordUpdate): Promise<void> {
   checkRecordTransition(update, action, from, update.status);
   await store.updateRecord(update);
+}
+
+/**
+ * An operator's change, decided in the store: checked from the status read (`read`), then written
+ * only if the record is still as read — the same status and end time (store `updateRecordIf`). On
+ * PostgreSQL two studios may read the record at once (the same Retry sent to both): the second finds
+ * it changed and is refused as if it came after the first (E_REVIEW_NOT_OPEN), nothing written.
+ */
+export async function writeRecordStatusIf(
+  store: Pick<Store, 'updateRecordIf'>,
+  action: RecordAction,
+  read: Pick<RecordRow, 'status' | 'endedAt'>,
+  update: RecordUpdate,
+): Promise<void> {
+  checkRecordTransition(update, action, read.status, update.status);
+  const result = await store.updateRecordIf(update, { status: [read.status], endedAt: read.endedAt ?? null });
+  if (result.written) return;
+  const record = `Record #${update.index + 1} of run ${update.runId}`;
+  if (result.found === null) throw new ConveyorError('E_RECORD_NOT_FOUND', `${record} no longer exists (its run was deleted meanwhile).`, 'Refresh the review queue.', 404);
+  // Handled meanwhile (on another studio): refused as the same action sent after it would be.
+  checkRecordTransition(update, action, result.found, update.status);
+  // Still open, but not as read: it was retried and ended again meanwhile.
+  throw new ConveyorError(
+    'E_REVIEW_NOT_OPEN',
+    `${record} was handled by someone else meanwhile (retried, and it ended ${result.found} again), so nothing was changed.`,
+    'Refresh the review queue and decide on what it shows now.',
+    409,
+    { from: result.found, to: update.status, action },
+  );
 }

@@ -3,7 +3,7 @@ import type { RecordCheckpoint, RecordRow, RecordUpdate, Store, TokenState } fro
 import { isDeepStrictEqual } from 'node:util';
 import { ConveyorError, recordNotFound } from '../errors.ts';
 import { RECORD_ACTIONS, type ReviewAction } from '../contract/status.ts';
-import { checkRecordTransition, writeRecordStatus } from './record-transition.ts';
+import { checkRecordTransition, writeRecordStatusIf } from './record-transition.ts';
 
 export type { ReviewAction };
 export interface ReviewItem {
@@ -43,8 +43,9 @@ export function checkReviewRequest(action: ReviewAction, items: ReviewItem[], op
 /**
  * Writes one review action to the record (with its audit event), as the record table allows it
  * (server/contract/status.ts, RECORD_ACTIONS: a record no longer open for review is refused with
- * E_REVIEW_NOT_OPEN and nothing is written). Returns the record's new state for a retry, which the
- * engine then runs; nothing for skip and resolve.
+ * E_REVIEW_NOT_OPEN and nothing is written). The write holds only if the record is still as read
+ * (`writeRecordStatusIf`): the same action sent to two studios at once is written once. Returns
+ * the record's new state for a retry, which the engine then runs; nothing for skip and resolve.
  */
 export async function applyReviewAction(
   store: Store,
@@ -63,7 +64,7 @@ export async function applyReviewAction(
   const base: Pick<RecordUpdate, 'runId' | 'index'> = { runId: item.runId, index: item.index };
   if (action === 'skip' || action === 'resolve') {
     const to = RECORD_ACTIONS[action].to[0];
-    await writeRecordStatus(store, action, record.status, {
+    await writeRecordStatusIf(store, action, record, {
       ...base,
       status: to,
       checkpoint: null,
@@ -77,7 +78,7 @@ export async function applyReviewAction(
   const restarted = !(record.checkpoint?.retry?.length ?? 0);
   if (restarted && !opts.restart) refuseRepeats(item, steps, unsafeStep);
   const checkpoint = retryCheckpoint(record, steps.reduce((m, s) => Math.max(m, s.seq), 0), opts.data, triggerId);
-  await writeRecordStatus(store, 'retry', record.status, {
+  await writeRecordStatusIf(store, 'retry', record, {
     ...base,
     status: 'running',
     checkpoint,

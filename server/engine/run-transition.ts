@@ -1,6 +1,6 @@
 import { ConveyorError } from '../errors.ts';
 import { canBecome, type RunStatus } from '../contract/status.ts';
-import type { RunPatch, Store } from '../store/types.ts';
+import type { ConditionalWrite, RunPatch, Store } from '../store/types.ts';
 
 /**
  * The one way the engine changes a run's status: every change is checked against the status table
@@ -23,4 +23,16 @@ export function checkRunTransition(runId: string, from: RunStatus, to: RunStatus
 export async function writeRunStatus(store: Pick<Store, 'updateRun'>, runId: string, from: RunStatus, patch: RunPatch & { status: RunStatus }): Promise<void> {
   checkRunTransition(runId, from, patch.status);
   await store.updateRun(runId, patch);
+}
+
+/**
+ * An operator's change of a run's status (Resume, Pause, Stop), decided in the store: checked from
+ * the status read (`from`), then written only if the run is still `from` (store `updateRunIf`). On
+ * PostgreSQL, other studios and the workers change runs too: a status read a moment ago may be gone
+ * (a Resume pressed on two studios at once, a Pause read before the run completed). Not written:
+ * the status found instead, for the caller to decide again on.
+ */
+export async function moveRunStatus(store: Pick<Store, 'updateRunIf'>, runId: string, from: RunStatus, patch: RunPatch & { status: RunStatus }): Promise<ConditionalWrite<RunStatus>> {
+  checkRunTransition(runId, from, patch.status);
+  return store.updateRunIf(runId, [from], patch);
 }

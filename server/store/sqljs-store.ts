@@ -11,10 +11,13 @@ import type { FlowDocument } from '../contract/flow/schema.ts';
 import type { RecordData } from '../../nodes/sdk/types.ts';
 import { isFinished } from '../contract/status.ts';
 import type {
+  ConditionalWrite,
   CreateRunExtras,
   FlowRow,
   LogRow,
   NodeStateWrite,
+  RecordExpectation,
+  RecordStatus,
   RecordUpdate,
   RunPatch,
   RunRow,
@@ -347,6 +350,39 @@ export class SqlJsStore extends SqlJsReads implements Store {
 
   async updateRun(id: string, patch: RunPatch): Promise<void> {
     await this.write(updateRunOp(id, patch));
+  }
+
+  /**
+   * Conditional writes, one at a time: this process is the store's only writer, so the read and the
+   * write of one cannot be interleaved with another's (the engine's own guards serialise operators'
+   * actions too; on PostgreSQL, shared with other processes, the database decides: pg/writes.ts).
+   */
+  private conditional<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.conditionalTail.then(fn, fn);
+    this.conditionalTail = next.then(
+      () => undefined,
+      () => undefined,
+    );
+    return next;
+  }
+  private conditionalTail: Promise<void> = Promise.resolve();
+
+  updateRunIf(id: string, from: readonly RunStatus[], patch: RunPatch): Promise<ConditionalWrite<RunStatus>> {
+    return this.conditional(async () => {
+      const row = await this.getRun(id);
+      if (!row || !from.includes(row.status)) return { written: false, found: row?.status ?? null };
+      await this.updateRun(id, patch);
+      return { written: true };
+    });
+  }
+
+  updateRecordIf(update: RecordUpdate, expect: RecordExpectation): Promise<ConditionalWrite<RecordStatus>> {
+    return this.conditional(async () => {
+      const row = await this.getRecord(update.runId, update.index);
+      if (!row || !expect.status.includes(row.status) || (expect.endedAt !== undefined && (row.endedAt ?? null) !== expect.endedAt)) return { written: false, found: row?.status ?? null };
+      await this.updateRecord(update);
+      return { written: true };
+    });
   }
 
   async commitStep(step: StepRow, record: RecordUpdate, state?: NodeStateWrite[]): Promise<void> {

@@ -209,6 +209,19 @@ export interface RunPatch {
   endedAt?: string | null;
 }
 
+/**
+ * The answer of a conditional write (`updateRunIf`, `updateRecordIf`): written, or refused because
+ * the row is no longer as expected — `found` is its status then (null: there is no such row).
+ */
+export type ConditionalWrite<S> = { written: true } | { written: false; found: S | null };
+
+/** What a conditional record write expects of the record: one of these statuses (and, when given, this end time). */
+export interface RecordExpectation {
+  status: readonly RecordStatus[];
+  /** The record's `endedAt` as read: a record that ended again meanwhile (retried and failed anew) is not the one read. */
+  endedAt?: string | null;
+}
+
 export interface Page<T> {
   items: T[];
   total: number;
@@ -233,6 +246,13 @@ export interface FlowStore {
 export interface RunStore {
   createRun(run: RunRow, records: RecordData[], extras?: CreateRunExtras): Promise<void>;
   updateRun(id: string, patch: RunPatch): Promise<void>;
+  /**
+   * Writes `patch` only while the run's status is one of `from`, the check and the write one step:
+   * on PostgreSQL other studios and workers write the same rows, so a status read a moment ago may
+   * have changed (two studios resuming one run both read it paused). Operators' actions decide with
+   * it: exactly one of two at once is written.
+   */
+  updateRunIf(id: string, from: readonly RunStatus[], patch: RunPatch): Promise<ConditionalWrite<RunStatus>>;
   getRun(id: string): Promise<RunRow | null>;
   listRuns(filter?: { flowId?: string; limit?: number }): Promise<RunRow[]>;
   /** Runs left running/pausing/stopping by a process that died. */
@@ -241,6 +261,8 @@ export interface RunStore {
   /** Commits one step, the record's new checkpoint/status and the node state the step wrote, atomically. */
   commitStep(step: StepRow, record: RecordUpdate, state?: NodeStateWrite[]): Promise<void>;
   updateRecord(update: RecordUpdate): Promise<void>;
+  /** `updateRecord` (with its audit event) only while the record is as `expect` says, the check and the write one step (see `updateRunIf`). */
+  updateRecordIf(update: RecordUpdate, expect: RecordExpectation): Promise<ConditionalWrite<RecordStatus>>;
   getRecord(runId: string, index: number): Promise<RecordRow | null>;
   listRecords(runId: string, filter?: { status?: RecordStatus; offset?: number; limit?: number }): Promise<Page<RecordRow>>;
   /** Records not yet terminal (pending or running), in index order. */

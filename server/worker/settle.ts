@@ -22,9 +22,25 @@ WHERE (u.settings::jsonb ->> 'executor') = 'workers'
   )
 RETURNING u.id, u.status`;
 
+/**
+ * Completed runs that have a record to do after all: a review Retry (on a studio) committed while
+ * SETTLE_SQL ran, after its snapshot — it waited on the run's row, then completed the run around
+ * the retried record, which nothing would ever walk (the studio had read the run still running, so
+ * it left the record to the run). A new statement sees every commit before it: such a run goes on.
+ * A Retry committed after this sees the run completed and resumes it itself (engine.ts runRetried).
+ */
+const REOPEN_SQL = `
+UPDATE runs u SET status = 'running', ended_at = NULL
+WHERE u.id = ANY($1::text[]) AND u.status = 'completed'
+  AND EXISTS (SELECT 1 FROM records r WHERE r.run_id = u.id AND r.status IN ('pending', 'running'))
+RETURNING u.id`;
+
 export async function settleRuns(pool: pg.Pool): Promise<Settled[]> {
   const r = await pool.query<Settled>(SETTLE_SQL, [new Date().toISOString()]);
-  return r.rows;
+  const completed = r.rows.filter((s) => s.status === 'completed').map((s) => s.id);
+  if (completed.length === 0) return r.rows;
+  const reopened = new Set((await pool.query<{ id: string }>(REOPEN_SQL, [completed])).rows.map((row) => row.id));
+  return r.rows.filter((s) => !reopened.has(s.id));
 }
 
 /** The statuses of the runs a worker walks now, to halt their records when Pause or Stop was asked. */

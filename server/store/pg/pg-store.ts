@@ -10,6 +10,7 @@ import type { Json, RecordData, TerminalStatus } from '../../../nodes/sdk/types.
 import { RECORD_STATUSES, REVIEW_STATUSES } from '../../contract/status.ts';
 import { clampLimit, clampOffset } from '../paging.ts';
 import type {
+  ConditionalWrite,
   CreateRunExtras,
   FlowRow,
   KeyAttempts,
@@ -17,6 +18,7 @@ import type {
   NodeStateWrite,
   Page,
   RecordEventRow,
+  RecordExpectation,
   RecordRow,
   RecordStatus,
   RecordSummary,
@@ -202,6 +204,10 @@ export class PgStore implements Store {
     return this.write(w.updateRun(id, patch));
   }
 
+  updateRunIf(id: string, from: readonly RunStatus[], patch: RunPatch): Promise<ConditionalWrite<RunStatus>> {
+    return this.write(w.updateRunIf(id, from, patch));
+  }
+
   async getRun(id: string): Promise<RunRow | null> {
     const [row] = await this.rows(`SELECT ${RUN_COLUMNS} FROM runs WHERE id = $1`, [id]);
     return row ? toRun(row) : null;
@@ -227,6 +233,10 @@ export class PgStore implements Store {
 
   updateRecord(update: RecordUpdate): Promise<void> {
     return this.write(w.updateRecord(update));
+  }
+
+  updateRecordIf(update: RecordUpdate, expect: RecordExpectation): Promise<ConditionalWrite<RecordStatus>> {
+    return this.write(w.updateRecordIf(update, expect));
   }
 
   /** Records with their whole checkpoint (the rows of those that fanned out read back in one query). */

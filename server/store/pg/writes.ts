@@ -7,7 +7,7 @@
 import type pg from 'pg';
 import type { FlowDocument } from '../../contract/flow/schema.ts';
 import type { RecordData } from '../../../nodes/sdk/types.ts';
-import type { CreateRunExtras, LogRow, NodeStateWrite, RecordUpdate, RunPatch, RunRow, StepRow } from '../types.ts';
+import type { ConditionalWrite, CreateRunExtras, LogRow, NodeStateWrite, RecordExpectation, RecordStatus, RecordUpdate, RunPatch, RunRow, RunStatus, StepRow } from '../types.ts';
 import { ACTIVE_RUN_STATUSES, activeRunError, runInReviewError, auditParams, type AuditWrite } from '../retention.ts';
 import { ConveyorError } from '../../errors.ts';
 
@@ -118,21 +118,42 @@ export const createRun =
     }
   };
 
+/** The SET list of a run patch, after the run id ($1). */
+function runSets(id: string, p: RunPatch): { sets: string[]; values: unknown[] } {
+  const sets: string[] = [];
+  const values: unknown[] = [id];
+  const set = (col: string, v: unknown) => {
+    values.push(v);
+    sets.push(`${col} = $${values.length}`);
+  };
+  if (p.status !== undefined) set('status', p.status);
+  if (p.reason !== undefined) set('reason', json(p.reason));
+  if (p.startedAt !== undefined) set('started_at', p.startedAt);
+  if (p.endedAt !== undefined) set('ended_at', p.endedAt);
+  return { sets, values };
+}
+
 export const updateRun =
   (id: string, p: RunPatch): Write<void> =>
   async ({ client }) => {
-    const sets: string[] = [];
-    const values: unknown[] = [id];
-    const set = (col: string, v: unknown) => {
-      values.push(v);
-      sets.push(`${col} = $${values.length}`);
-    };
-    if (p.status !== undefined) set('status', p.status);
-    if (p.reason !== undefined) set('reason', json(p.reason));
-    if (p.startedAt !== undefined) set('started_at', p.startedAt);
-    if (p.endedAt !== undefined) set('ended_at', p.endedAt);
+    const { sets, values } = runSets(id, p);
     if (sets.length === 0) return;
     await client.query(`UPDATE runs SET ${sets.join(', ')} WHERE id = $1`, values);
+  };
+
+/**
+ * The patch only while the run's status is one of `from`: one UPDATE, so of two processes writing
+ * at once the second waits for the first's commit, finds the status changed, and writes nothing.
+ */
+export const updateRunIf =
+  (id: string, from: readonly RunStatus[], p: RunPatch): Write<ConditionalWrite<RunStatus>> =>
+  async ({ client }) => {
+    const { sets, values } = runSets(id, p);
+    values.push([...from]);
+    const r = await client.query(`UPDATE runs SET ${sets.length ? sets.join(', ') : 'status = status'} WHERE id = $1 AND status = ANY($${values.length}::text[])`, values);
+    if ((r.rowCount ?? 0) > 0) return { written: true };
+    const found = await client.query<{ status: RunStatus }>('SELECT status FROM runs WHERE id = $1', [id]);
+    return { written: false, found: found.rows[0]?.status ?? null };
   };
 
 const SQL_INSERT_STEP = `INSERT INTO steps (run_id, record_idx, seq, token_id, node_id, node_type, attempt, status, input, input_from,
@@ -158,7 +179,7 @@ function checkpointText(u: RecordUpdate): string | null {
  * Updates a record (only the fields given), drops its checkpoint rows when the checkpoint is whole,
  * and writes its audit event, in one statement; only for a record that exists. A missing run is refused.
  */
-async function applyRecordUpdate(c: pg.PoolClient, u: RecordUpdate, step?: StepRow, count?: [string, number, number]): Promise<void> {
+async function applyRecordUpdate(c: pg.PoolClient, u: RecordUpdate, step?: StepRow, count?: [string, number, number], expect?: RecordExpectation): Promise<boolean> {
   const values: unknown[] = [u.runId, u.index, u.status, checkpointText(u), u.checkpoint?.inFlight != null];
   const sets = ['status = $3', 'checkpoint = $4', 'in_flight = $5'];
   const set = (col: string, v: unknown) => {
@@ -173,7 +194,17 @@ async function applyRecordUpdate(c: pg.PoolClient, u: RecordUpdate, step?: StepR
   if (u.reason !== undefined) set('reason', u.reason);
   if (u.startedAt !== undefined) set('started_at', u.startedAt);
   if (u.endedAt !== undefined) set('ended_at', u.endedAt);
-  let text = `WITH upd AS (UPDATE records SET ${sets.join(', ')} WHERE run_id = $1 AND idx = $2 RETURNING run_id, idx)`;
+  // A conditional write (updateRecordIf): only the record as it was read, checked in the UPDATE itself.
+  let where = '';
+  if (expect) {
+    values.push([...expect.status]);
+    where = ` AND status = ANY($${values.length}::text[])`;
+    if (expect.endedAt !== undefined) {
+      values.push(expect.endedAt);
+      where += ` AND ended_at IS NOT DISTINCT FROM $${values.length}::text`;
+    }
+  }
+  let text = `WITH upd AS (UPDATE records SET ${sets.join(', ')} WHERE run_id = $1 AND idx = $2${where} RETURNING run_id, idx)`;
   // A step goes in the same statement (one round trip per commit): if it is refused, so is the update.
   if (step) {
     const at = values.length + 1;
@@ -200,7 +231,7 @@ async function applyRecordUpdate(c: pg.PoolClient, u: RecordUpdate, step?: StepR
   const r = await c.query<{ n: number }>({ name: statementName(text), text, values });
   if (r.rows[0].n === 0) {
     if (!(await runExists(c, u.runId))) throw noRunError(u.runId);
-    return;
+    return false;
   }
   if (u.tokenRows) {
     const { put, drop } = u.tokenRows;
@@ -221,6 +252,7 @@ async function applyRecordUpdate(c: pg.PoolClient, u: RecordUpdate, step?: StepR
       );
     }
   }
+  return true;
 }
 
 /** Node state writes, the last per key winning: upserts, and deletes for `null`. */
@@ -277,14 +309,23 @@ async function stepUpdate(client: pg.PoolClient, s: StepRow, record: RecordUpdat
 }
 
 export function updateRecord(u: RecordUpdate): Write<void> {
-  const write: Write<void> = async ({ client }) => applyRecordUpdate(client, u);
+  const write: Write<void> = async ({ client }) => void (await applyRecordUpdate(client, u));
   // One statement unless it writes checkpoint rows (an unsafe step's in-flight mark is one).
   if (!u.tokenRows) {
-    write.alone = (client) => applyRecordUpdate(client, u);
+    write.alone = async (client) => void (await applyRecordUpdate(client, u));
     write.row = `${u.runId}\u0000${u.index}`;
   }
   return write;
 }
+
+/** updateRecord only while the record is as `expect` says (one UPDATE: see updateRunIf); else the status found. */
+export const updateRecordIf =
+  (u: RecordUpdate, expect: RecordExpectation): Write<ConditionalWrite<RecordStatus>> =>
+  async ({ client }) => {
+    if (await applyRecordUpdate(client, u, undefined, undefined, expect)) return { written: true };
+    const found = await client.query<{ status: RecordStatus }>('SELECT status FROM records WHERE run_id = $1 AND idx = $2', [u.runId, u.index]);
+    return { written: false, found: found.rows[0]?.status ?? null };
+  };
 
 export const putNodeState =
   (writes: NodeStateWrite[]): Write<void> =>

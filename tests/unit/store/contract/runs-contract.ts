@@ -152,6 +152,44 @@ export function runsContract(h: StoreHarness): void {
       await store.close();
     });
 
+    it('writes a run or record conditionally: only while it is as expected, else the status found; of two at once exactly one is written', async () => {
+      const store = await h.open();
+      await store.createRun(runRow('c', 'f', '2024-01-01T00:00:00.000Z', 2), [recordData(0), recordData(1)]);
+      await store.updateRun('c', { status: 'paused' });
+      // Two Resumes at once: both read "paused", one is written.
+      const both = await Promise.all([store.updateRunIf('c', ['paused'], { status: 'running', endedAt: null }), store.updateRunIf('c', ['paused'], { status: 'running', endedAt: null })]);
+      expect(both.filter((r) => r.written)).toHaveLength(1);
+      expect(both.find((r) => !r.written)).toEqual({ written: false, found: 'running' });
+      expect(await store.updateRunIf('c', ['paused', 'stopped'], { status: 'stopped' })).toEqual({ written: false, found: 'running' });
+      expect((await store.getRun('c'))?.status).toBe('running');
+      expect(await store.updateRunIf('missing', ['paused'], { status: 'running' })).toEqual({ written: false, found: null });
+
+      // A record: its status and end time as read, with its audit event only when written.
+      const ended = instant(5, 0);
+      await store.updateRecord({ runId: 'c', index: 0, status: 'needs_review', checkpoint: null, endedAt: ended });
+      const retry = (note: string) => ({
+        runId: 'c',
+        index: 0,
+        status: 'running' as const,
+        checkpoint: null,
+        endedAt: null,
+        event: { at: instant(6, 0), from: 'needs_review' as const, to: 'running' as const, actor: 'operator' as const, action: 'retry', note, data: null },
+      });
+      const events = (await store.listRecordEvents('c', 0)).length;
+      const retries = await Promise.all([store.updateRecordIf(retry('a'), { status: ['needs_review'], endedAt: ended }), store.updateRecordIf(retry('b'), { status: ['needs_review'], endedAt: ended })]);
+      expect(retries.filter((r) => r.written)).toHaveLength(1);
+      expect(retries.find((r) => !r.written)).toEqual({ written: false, found: 'running' });
+      expect((await store.listRecordEvents('c', 0)).length).toBe(events + 1);
+      // Back in review, ended again: a write that expects the earlier end is refused (retried and failed anew meanwhile).
+      await store.updateRecord({ runId: 'c', index: 0, status: 'needs_review', checkpoint: null, endedAt: instant(7, 0) });
+      expect(await store.updateRecordIf(retry('late'), { status: ['needs_review'], endedAt: ended })).toEqual({ written: false, found: 'needs_review' });
+      expect(await store.updateRecordIf(retry('now'), { status: ['needs_review'], endedAt: instant(7, 0) })).toEqual({ written: true });
+      expect(await store.updateRecordIf({ ...retry('none'), index: 9 }, { status: ['needs_review'] })).toEqual({ written: false, found: null });
+      const notes = (await store.listRecordEvents('c', 0)).map((e) => e.note).filter(Boolean);
+      expect(notes).toEqual([retries[0].written ? 'a' : 'b', 'now']);
+      await store.close();
+    });
+
     it('appends and pages the run log in the order written; refuses lines of an unknown run', async () => {
       const store = await h.open();
       await store.createRun(runRow('r', 'f', '2024-01-01T00:00:00.000Z', 1), [recordData(0)]);
