@@ -156,7 +156,8 @@ describe('review actions', () => {
     await expect(h.engine.review('resolve', [{ runId: id, index: 1 }], {})).rejects.toMatchObject({ code: 'E_NOTE_REQUIRED' });
     const results = await h.engine.review('retry', [{ runId: id, index: 0 }], { data: { n: 4 }, note: 'fixed the number' });
     expect(results).toEqual([{ runId: id, index: 0, ok: true, restarted: false }]);
-    await new Promise((r) => setTimeout(r, 50));
+    // The retried record runs once the run is set going again (a moment after the answer): waited for, not guessed.
+    for (let waited = 0; waited < 10_000 && (await h.store.getRecord(id, 0))?.status !== 'success'; waited += 20) await new Promise((r) => setTimeout(r, 20));
     await h.engine.waitForRun(id);
     const retried = await h.store.getRecord(id, 0);
     expect(retried).toMatchObject({ status: 'success', output: { n: 5 } });
