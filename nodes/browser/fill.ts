@@ -102,19 +102,19 @@ async function tick(ctx: Pick<NodeContext<unknown>, 'log' | 'input'>, box: Locat
 
 /** Types the value, then watches the field until the page is done with it (field-settle.ts) — at once when nothing in the page hears the typing (page-listens.ts). */
 async function typeAndSettle(ctx: Pick<NodeContext<unknown>, 'signal' | 'log'>, field: Locator, selector: string, value: string, typing: Typing, deadline: number, quietMs: number): Promise<Settled> {
-  let hearing: Hearing | null;
+  let asked: { heard: Promise<Hearing> } | null;
   try {
-    hearing = await typeInto(field, value, typing, deadline, quietMs > 0);
+    asked = await typeInto(field, value, typing, deadline, quietMs > 0);
   } catch (err) {
     if (field.page().isClosed()) throw err;
     throw notUsable('fill', selector, err);
   }
   // A page that hears nothing of the typing cannot rewrite the field in answer to it: no watch (page-listens.ts).
-  if (hearing && !hearing.heard) {
-    ctx.log.debug(`Nothing on the page listens to the typing into ${JSON.stringify(selector)} (${hearing.why}): checked at once, without waiting ${quietMs} ms for the page.`);
-    return settle(field, deadline, ctx.signal, 0);
-  }
-  return settle(field, deadline, ctx.signal, quietMs);
+  const watch = asked?.heard.then((h) => {
+    if (!h.heard) ctx.log.debug(`Nothing on the page listens to the typing into ${JSON.stringify(selector)} (${h.why}): checked at once, without waiting ${quietMs} ms for the page.`);
+    return h.heard;
+  });
+  return settle(field, deadline, ctx.signal, quietMs, watch);
 }
 
 /** E_VERIFY_FAILED for a field that does not hold what was typed: what it holds told by length and shape, never quoted. */

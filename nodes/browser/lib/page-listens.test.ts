@@ -20,7 +20,7 @@ async function hearing(html: string, selector = '#f') {
   return typed(page.locator(selector));
 }
 
-const typed = (field: Locator) => typeInto(field, 'ada@example.com', 'at-once', Date.now() + 5_000, true);
+const typed = async (field: Locator) => (await typeInto(field, 'ada@example.com', 'at-once', Date.now() + 5_000, true))?.heard;
 
 // Each its own tag: a page set with setContent keeps its window, and the window its custom elements.
 let tags = 0;

@@ -118,8 +118,8 @@ export function prepareHeard(page: Page): void {
 
 /**
  * Whether anything in the page hears typing into the element that has the focus (the field just
- * typed into, which typing.ts confirms: asked before the page is told of the change, so that a page
- * moving the focus on to another field in answer to the typing is seen doing so); in doubt, yes.
+ * typed into, which typing.ts confirms once it has told the page of the change: a page that moved
+ * the focus on to another field in answer is then seen doing so); in doubt, yes.
  */
 export async function focusedFieldHeard(page: Page, timeoutMs: number = CHECK_MS): Promise<Hearing> {
   if (page.isClosed()) return { heard: true, why: 'the page is closed' };
