@@ -12,6 +12,7 @@ import { notUsable } from './lib/action.ts';
 import { typeInto, type Typing } from './lib/typing.ts';
 import { browserForm, formatRefused, isTickBox, kindOf, noSuchDate, tickValueRefused, wantsTicked } from './lib/field-kinds.ts';
 import { QUIET_MS, compareTyped, settle, shapeOf, type Settled } from './lib/field-settle.ts';
+import type { Hearing } from './lib/page-listens.ts';
 
 const params = z.object({
   selectors: selectorsParam(['input[name="email"]', '#email'], 'Field', 'The text field to fill.'),
@@ -31,7 +32,7 @@ const params = z.object({
     .min(0, 'Use 0 or more milliseconds.')
     .max(3_000, 'Wait at most 3 seconds (3000 ms).')
     .default(QUIET_MS)
-    .describe('How long the field must stay unchanged after typing before it is checked, in milliseconds: pages often rewrite a field a moment later (an input mask, a script that trims or empties it, 300 ms after the last key or so). 500 catches those; 0 checks at once — faster, for forms you know leave their fields alone.')
+    .describe('How long the field must stay unchanged after typing before it is checked, in milliseconds: pages often rewrite a field a moment later (an input mask, a script that trims or empties it, 300 ms after the last key or so). 500 catches those; 0 checks at once — faster, for forms you know leave their fields alone. A page that listens to nothing of the typing (no script hears the keys, the input or the focus: a plain form) is checked at once whatever this says.')
     .meta({ title: 'Wait for the page (ms)' }),
   timeoutMs: timeoutParam('for the field'),
 });
@@ -99,15 +100,21 @@ async function tick(ctx: Pick<NodeContext<unknown>, 'log' | 'input'>, box: Locat
   return out(ctx.input);
 }
 
-/** Types the value, then watches the field until the page is done with it (field-settle.ts). */
-async function typeAndSettle(ctx: Pick<NodeContext<unknown>, 'signal'>, field: Locator, selector: string, value: string, typing: Typing, deadline: number, quietMs: number): Promise<Settled> {
+/** Types the value, then watches the field until the page is done with it (field-settle.ts) — at once when nothing in the page hears the typing (page-listens.ts). */
+async function typeAndSettle(ctx: Pick<NodeContext<unknown>, 'signal' | 'log'>, field: Locator, selector: string, value: string, typing: Typing, deadline: number, quietMs: number): Promise<Settled> {
+  let asked: { heard: Promise<Hearing> } | null;
   try {
-    await typeInto(field, value, typing, deadline);
+    asked = await typeInto(field, value, typing, deadline, quietMs > 0);
   } catch (err) {
     if (field.page().isClosed()) throw err;
     throw notUsable('fill', selector, err);
   }
-  return settle(field, deadline, ctx.signal, quietMs);
+  // A page that hears nothing of the typing cannot rewrite the field in answer to it: no watch (page-listens.ts).
+  const watch = asked?.heard.then((h) => {
+    if (!h.heard) ctx.log.debug(`Nothing on the page listens to the typing into ${JSON.stringify(selector)} (${h.why}): checked at once, without waiting ${quietMs} ms for the page.`);
+    return h.heard;
+  });
+  return settle(field, deadline, ctx.signal, quietMs, watch);
 }
 
 /** E_VERIFY_FAILED for a field that does not hold what was typed: what it holds told by length and shape, never quoted. */

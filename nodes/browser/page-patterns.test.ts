@@ -25,8 +25,10 @@ describe('page patterns of real sites: fields and forms (real Chromium)', () => 
       // A role selector that matches nothing names that role's elements in the frame too.
       const misnamed = await failureOf(() => r.step(browserClick, { selectors: ['role=button[name="Submit"]'], timeoutMs: 300 }));
       expect(misnamed.message).toContain('Visible elements with role button on the page are named: "Send message".');
-      const filled = await r.step(browserFill, { selectors: ['#who'], value: 'Ada', settleMs: 0, timeoutMs: 5_000 });
+      const filled = await r.step(browserFill, { selectors: ['#who'], value: 'Ada', timeoutMs: 5_000 });
       expect(filled.logs.join('\n')).toContain('Found the element with "#who" in the frame "contact"');
+      // Nothing in the frame or the page around it listens to the typing: checked at once.
+      expect(filled.logs.join('\n')).toContain('Nothing on the page listens to the typing into "#who"');
       await r.step(browserClick, { selectors: ['role=button[name="Send message"]'], expectSelectors: ['#sent'], timeoutMs: 5_000 });
       await r.step(browserVerify, { check: 'text', selectors: ['#sent'], text: 'Message sent by Ada', timeoutMs: 5_000 });
       expect((await r.step(browserExtract, { selectors: ['#sent'], field: 'sent' })).data.sent).toBe('Message sent by Ada');
@@ -38,7 +40,9 @@ describe('page patterns of real sites: fields and forms (real Chromium)', () => 
       const err = await failureOf(() => r.step(browserFill, { selectors: ['#who'], value: 'Ada', timeoutMs: 1_000 }));
       expect(err).toMatchObject({ code: 'E_ELEMENT_NOT_FOUND' });
       expect(err.message).toMatch(/The page also shows 1 frame from another site \(http:\/\/localhost:\d+\/p\/frame-form\), not searched: to reach an element inside one, start the selector with the frame, e\.g\. frame=/);
-      await r.step(browserFill, { selectors: ['frame=#widget >> #who'], value: 'Grace', settleMs: 0, timeoutMs: 5_000 });
+      // Inside a frame from another site the listeners cannot be told: the field is watched.
+      const watched = await r.step(browserFill, { selectors: ['frame=#widget >> #who'], value: 'Grace', timeoutMs: 5_000 });
+      expect(watched.logs.join('\n')).not.toContain('Nothing on the page listens');
       await r.step(browserClick, { selectors: ['frame=#widget >> text=Send message'], expectSelectors: ['frame=#widget >> #sent'], timeoutMs: 5_000 });
       expect((await r.step(browserExtract, { selectors: ['frame=iframe[src*="localhost"] >> #sent'], field: 'sent' })).data.sent).toBe('Message sent by Grace');
     });
@@ -146,6 +150,44 @@ describe('page patterns of real sites: fields and forms (real Chromium)', () => 
       // 3 s and the typing, with room for a loaded machine. No lower bound: under heavy load the page's
       // timer can stall for the 500 ms the watch waits for, and the watch then ends sooner (seen at load 20).
       expect(took).toBeLessThan(7_000);
+    });
+  });
+
+  it('fill checks at once a field nothing on the page listens to, without watching it; a later rewrite by a timer is then not seen (the accepted trade)', async () => {
+    await onPage('quiet-form', async (r) => {
+      const name = await r.step(browserFill, { selectors: ['#name'], value: 'Ada', timeoutMs: 5_000 });
+      expect(name.logs.join('\n')).toMatch(/^Nothing on the page listens to the typing into "#name" \(no listener for typing, key, focus or change events on it, the elements around it, its document or its window\): checked at once, without waiting 500 ms for the page\.$/m);
+      // The page's timer empties the field 300 ms after it holds something: a watch would see it; the fill checks at once and passes.
+      const promo = await r.step(browserFill, { selectors: ['#promo'], value: 'SAVE10', timeoutMs: 5_000 });
+      expect(promo.logs.join('\n')).toContain('Nothing on the page listens to the typing into "#promo"');
+      await new Promise((resolve) => setTimeout(resolve, 600));
+      expect((await r.step(browserExtract, { selectors: ['#promo'], what: 'value', field: 'v' })).data.v).toBe('');
+    });
+  });
+
+  it('fill still watches a field the page hears — a listener on the document, an inline oninput handler, a keyup listener on the window, a focusout listener around a web component — and sees the page empty it', async () => {
+    const quiet = 'Nothing on the page listens to the typing';
+    const emptied = /^After filling the field found with "#(coupon|voucher)", expected it to hold the 6 characters given shaped AAAA99; it did, then the page rewrote it \d+ ms later: it now holds nothing\.$/;
+    await onPage('heard', async (r) => {
+      // Nothing hears the coupon field here (its page's listeners come with the address below): checked at once.
+      expect((await r.step(browserFill, { selectors: ['#coupon'], value: 'SAVE10', timeoutMs: 5_000 })).logs.join('\n')).toContain(quiet);
+      expect((await r.step(browserFill, { selectors: ['#member'], value: '4711', timeoutMs: 5_000 })).logs.join('\n')).toContain(quiet);
+      const inline = await failureOf(() => r.step(browserFill, { selectors: ['#voucher'], value: 'SAVE10', timeoutMs: 3_000 }));
+      expect(inline).toMatchObject({ code: 'E_VERIFY_FAILED', message: expect.stringMatching(emptied) });
+    });
+    await onPage('heard#delegated', async (r) => {
+      const delegated = await failureOf(() => r.step(browserFill, { selectors: ['#coupon'], value: 'SAVE10', timeoutMs: 3_000 }));
+      expect(delegated).toMatchObject({ code: 'E_VERIFY_FAILED', message: expect.stringMatching(emptied) });
+    });
+    await onPage('heard#keyup', async (r) => {
+      const keyup = await failureOf(() => r.step(browserFill, { selectors: ['#coupon'], value: 'SAVE10', typing: 'key-by-key', timeoutMs: 3_000 }));
+      expect(keyup).toMatchObject({ code: 'E_VERIFY_FAILED', message: expect.stringMatching(emptied) });
+    });
+    await onPage('heard#focusout', async (r) => {
+      // The focusout listener does nothing while the fill watches: watched all the same (the shadow root's field is heard through its host).
+      const member = await r.step(browserFill, { selectors: ['#member'], value: '4711', timeoutMs: 5_000 });
+      expect(member.logs.join('\n')).not.toContain(quiet);
+      expect((await r.step(browserFill, { selectors: ['#coupon'], value: 'SAVE10', timeoutMs: 5_000 })).logs.join('\n')).toContain(quiet);
     });
   });
 

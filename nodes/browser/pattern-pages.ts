@@ -271,6 +271,51 @@ const MASKS = page(
    </script>`,
 );
 
+/**
+ * Fields no script hears, as on a plain form (the demo signup site): a fill checks them at once,
+ * without watching them. But for a timer the page started at load that looks at the promo code
+ * field every 20 ms and empties it 300 ms after it first holds something — no listener, so the fill
+ * does not see that rewrite (the accepted trade: a page rewrites fields in answer to typing only
+ * if it hears the typing).
+ */
+const QUIET_FORM = page(
+  'Plain form',
+  `<form><label>Name <input id="name"></label> <label>Promo code <input id="promo"></label></form>
+   <script>
+     let since = 0;
+     setInterval(() => {
+       const promo = document.getElementById('promo');
+       if (!promo.value) since = 0;
+       else if (!since) since = Date.now();
+       else if (Date.now() - since >= 300) promo.value = '';
+     }, 20);
+   </script>`,
+);
+
+/**
+ * Pages that hear the typing one way each, and empty a code field 300 ms after the last key: an
+ * inline oninput="…" handler (always); with #delegated in the address an input listener on the
+ * document (event delegation, as frameworks listen); with #keyup a keyup listener on the window;
+ * with #focusout a focusout listener (that does nothing) on an element around a web component whose
+ * field lives in its open shadow root.
+ */
+const HEARD = page(
+  'Heard',
+  `<label>Coupon <input id="coupon"></label>
+   <label>Voucher <input id="voucher" oninput="emptyLater(this)"></label>
+   <div id="around"><x-field></x-field></div>
+   <script>
+     const emptyLater = (field) => { clearTimeout(field.pending); field.pending = setTimeout(() => { field.value = ''; }, 300); };
+     const how = location.hash.slice(1);
+     if (how === 'delegated') document.addEventListener('input', (e) => { if (e.target.id === 'coupon') emptyLater(e.target); });
+     if (how === 'keyup') window.addEventListener('keyup', (e) => { if (e.target.id === 'coupon') emptyLater(e.target); });
+     if (how === 'focusout') document.getElementById('around').addEventListener('focusout', () => {});
+     customElements.define('x-field', class extends HTMLElement {
+       constructor() { super(); this.attachShadow({ mode: 'open' }).innerHTML = '<label>Member number <input id="member"></label>'; }
+     });
+   </script>`,
+);
+
 /** A sign-up form whose button is enabled only once the site has checked the address (an answer 1.5 s after typing). */
 const CHECKED_SIGNUP = page(
   'Sign up',
@@ -491,6 +536,8 @@ export const PATTERN_PAGES: Record<string, string> = {
   'tab-pay': TAB_PAY,
   'tab-signin': TAB_SIGNIN,
   'tab-terms': TAB_TERMS,
+  'quiet-form': QUIET_FORM,
+  heard: HEARD,
 };
 
 /** Pages the server sends late, in milliseconds (a slow next page after a click). */

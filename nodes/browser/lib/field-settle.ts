@@ -39,10 +39,15 @@ export interface Settled {
   cut: boolean;
 }
 
-/** Watches the field after typing until it stays unchanged for `quietMs` (or the step's deadline comes); 0: read once. */
-export async function settle(field: Locator, deadline: number, signal: AbortSignal, quietMs = QUIET_MS): Promise<Settled> {
+/**
+ * Watches the field after typing until it stays unchanged for `quietMs` (or the step's deadline
+ * comes); 0: read once. `watch`: whether to watch at all, told after the first look (false: nothing
+ * in the page hears the typing, page-listens.ts; read once).
+ */
+export async function settle(field: Locator, deadline: number, signal: AbortSignal, quietMs = QUIET_MS, watch?: Promise<boolean>): Promise<Settled> {
   const started = Date.now();
   const first = await readField(field, remaining(deadline));
+  if (watch && !(await watch)) quietMs = 0;
   let now = first;
   let changedAt = started;
   let gone = false;

@@ -1,5 +1,6 @@
 import type { Locator } from 'playwright-core';
 import { remaining } from './session.ts';
+import { OWN_LISTENER, focusedFieldHeard, prepareHeard, type Hearing } from './page-listens.ts';
 
 /**
  * How a value gets into a text field. `at-once` puts the whole value in with one input event, as
@@ -13,7 +14,13 @@ import { remaining } from './session.ts';
  */
 export type Typing = 'at-once' | 'key-by-key';
 
-export async function typeInto(field: Locator, value: string, typing: Typing, deadline: number): Promise<void> {
+/**
+ * Types `value` into `field`. `askHeard`: also tells whether anything in the page heard the typing
+ * (page-listens.ts), `heard` a promise the caller awaits when it needs the answer — asked of the
+ * element that has the focus once the keys are in, then confirmed to be the field; otherwise null.
+ */
+export async function typeInto(field: Locator, value: string, typing: Typing, deadline: number, askHeard = false): Promise<{ heard: Promise<Hearing> } | null> {
+  if (askHeard) prepareHeard(field.page());
   if (typing === 'key-by-key') {
     // What the field held is replaced, as when typing at once.
     await field.fill('', { timeout: remaining(deadline) });
@@ -21,25 +28,40 @@ export async function typeInto(field: Locator, value: string, typing: Typing, de
   } else {
     await field.fill(value, { timeout: remaining(deadline) });
   }
-  await field.evaluate((el) => {
+  // Asked as soon as the keys are in, ahead of the change event below, and answered side by side
+  // with it and the first look at the field: no time lost (a code field that sends itself 100 ms
+  // after its last key must still be read). The focus is confirmed after the change event: a page
+  // that moved it on in answer to the keys or the change has its listeners seen on the field, or
+  // the field is found not to have the focus.
+  const asked = askHeard ? focusedFieldHeard(field.page(), remaining(deadline)) : null;
+  const focused = await field.evaluate((el, own) => {
     // Date, colour and other picker fields already had their change event from the fill.
     const typed = el instanceof HTMLTextAreaElement || (el instanceof HTMLInputElement && ['text', 'email', 'password', 'search', 'tel', 'url', 'number'].includes(el.type));
-    if (!typed) return;
-    el.dispatchEvent(new Event('change', { bubbles: true }));
-    // The browser fires its own change event when the field is left later, for the same value: the
-    // page would hear of one change twice (a lookup run twice, a row added twice). That one is
-    // stopped before the page's handlers see it, unless the value changed since (another fill, the
-    // page's own rewrite): one change event for each value, as when a person types and moves on.
-    // (A listener object, not a named function: run from the sources under tsx, a named function in
-    // code sent to the page is wrapped in a `__name` helper the page does not have.)
-    const value = el.value;
-    const once = {
-      handleEvent(e: Event): void {
-        if (e.target !== el) return;
-        window.removeEventListener('change', once, true);
-        if (e.isTrusted && el.value === value) e.stopImmediatePropagation();
-      },
-    };
-    window.addEventListener('change', once, true);
-  }, undefined, { timeout: remaining(deadline) });
+    if (typed) {
+      el.dispatchEvent(new Event('change', { bubbles: true }));
+      // The browser fires its own change event when the field is left later, for the same value: the
+      // page would hear of one change twice (a lookup run twice, a row added twice). That one is
+      // stopped before the page's handlers see it, unless the value changed since (another fill, the
+      // page's own rewrite): one change event for each value, as when a person types and moves on.
+      // (A listener object, not a named function: run from the sources under tsx, a named function in
+      // code sent to the page is wrapped in a `__name` helper the page does not have.) Marked as
+      // Conveyor's own: not a listener of the page's for page-listens.ts.
+      const value = el.value;
+      const once = {
+        [own]: true,
+        handleEvent(e: Event): void {
+          if (e.target !== el) return;
+          window.removeEventListener('change', once, true);
+          if (e.isTrusted && el.value === value) e.stopImmediatePropagation();
+        },
+      };
+      window.addEventListener('change', once, true);
+    }
+    // Whether the field still has the focus: its document's focused element (through open shadow
+    // roots), the document on the focus's path (a frame's focused element may not be the page's).
+    let active = el.ownerDocument.activeElement;
+    while (active && active.shadowRoot && active.shadowRoot.activeElement) active = active.shadowRoot.activeElement;
+    return active === el && el.ownerDocument.hasFocus();
+  }, OWN_LISTENER, { timeout: remaining(deadline) });
+  return asked && { heard: asked.then((hearing): Hearing => (!hearing.heard && !focused ? { heard: true, why: 'the focus is not on the field after typing' } : hearing)) };
 }
