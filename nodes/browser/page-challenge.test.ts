@@ -1,8 +1,6 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { failureOf } from '../sdk/testing.ts';
-import { testPagesAndRecords } from './test-records.ts';
+import { servedPages, testPagesAndRecords } from './test-records.ts';
 import { browserOpen } from './open.ts';
 import { browserFill } from './fill.ts';
 
@@ -20,21 +18,7 @@ const PAGES: Record<string, string> = {
   invisible: `<form><input id="email"><button class="g-recaptcha" data-sitekey="k" data-callback="go">Sign up</button></form><div class="grecaptcha-badge" style="width:256px;height:60px"><iframe width="256" height="60" src="https://www.google.com/recaptcha/api2/anchor?ar=1&k=k&size=invisible"></iframe></div>`,
 };
 
-let server: http.Server;
-let base = '';
-beforeAll(async () => {
-  server = http.createServer((req, res) => {
-    const body = PAGES[(req.url ?? '/').slice(1)];
-    res.writeHead(body ? 200 : 404, { 'content-type': 'text/html; charset=utf-8' });
-    res.end(`<!doctype html><html><body>${body ?? 'Not found'}</body></html>`);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-});
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
-});
+const pages = servedPages(PAGES);
 
 const t = testPagesAndRecords();
 
@@ -46,7 +30,7 @@ describe('a check that a person is there, in the way of a browser step (real Chr
   ])('a field missing behind %s: E_PAGE_CHALLENGE naming it, the step\'s own words kept', { timeout: 60_000 }, async (name, kind) => {
     const r = t.record({ email: 'ann@example.com' });
     try {
-      await r.step(browserOpen, { url: `${base}/${name}` });
+      await r.step(browserOpen, { url: `${pages.base}/${name}` });
       const err = await failureOf(() => r.step(browserFill, { selectors: ['#email'], value: '{{ email }}', timeoutMs: 1_500 }));
       expect(err.code).toBe('E_PAGE_CHALLENGE');
       expect(err.message).toContain(`(${kind})`);
@@ -60,7 +44,7 @@ describe('a check that a person is there, in the way of a browser step (real Chr
   it('an invisible CAPTCHA (v3 badge, a submit button bound to it) asks nothing: fills work, a missing field is E_ELEMENT_NOT_FOUND', { timeout: 60_000 }, async () => {
     const r = t.record({ email: 'ann@example.com' });
     try {
-      await r.step(browserOpen, { url: `${base}/invisible` });
+      await r.step(browserOpen, { url: `${pages.base}/invisible` });
       await r.step(browserFill, { selectors: ['#email'], value: '{{ email }}', settleMs: 0 });
       const err = await failureOf(() => r.step(browserFill, { selectors: ['#phone'], value: '1', timeoutMs: 1_500 }));
       expect(err.code).toBe('E_ELEMENT_NOT_FOUND');

@@ -1,3 +1,5 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll } from 'vitest';
 import type { z } from 'zod';
 import { Resources } from '../sdk/resources.ts';
@@ -42,3 +44,31 @@ export function testPagesAndRecords(network?: NetworkAccess) {
     },
   };
 }
+
+/**
+ * A file's own pages, served on 127.0.0.1 for the whole file: `/name` answers PAGES[name] (in a
+ * document of its own unless it starts with `<!doctype`), anything else 404. `base` is the address.
+ */
+export function servedPages(pages: Record<string, string>): { readonly base: string } {
+  let server: http.Server | undefined;
+  let base = '';
+  beforeAll(async () => {
+    server = http.createServer((req, res) => {
+      const body = pages[(req.url ?? '/').slice(1)] ?? (req.url === '/' ? pages[''] : undefined);
+      res.writeHead(body === undefined ? 404 : 200, { 'content-type': 'text/html; charset=utf-8' });
+      res.end(body === undefined ? 'Not found' : /^<!doctype/i.test(body) ? body : `<!doctype html><html><body>${body}</body></html>`);
+    });
+    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    server?.closeAllConnections();
+    await new Promise((resolve) => server?.close(resolve));
+  });
+  return {
+    get base() {
+      return base;
+    },
+  };
+}
+

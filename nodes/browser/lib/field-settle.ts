@@ -1,5 +1,5 @@
-import type { Locator } from 'playwright-core';
-import { sleep } from '../../sdk/abort.ts';
+import type { ElementHandle, Locator } from 'playwright-core';
+import { abortError, sleep } from '../../sdk/abort.ts';
 import { remaining } from './session.ts';
 
 /**
@@ -41,36 +41,129 @@ export interface Settled {
 
 /**
  * Watches the field after typing until it stays unchanged for `quietMs` (or the step's deadline
- * comes); 0: read once. `watch`: whether to watch at all, told after the first look (false: nothing
- * in the page hears the typing, page-listens.ts; read once).
+ * comes); 0: read once. `watch`: whether to watch at all (page-listens.ts: false when nothing in the
+ * page hears the typing), used as soon as it is known — the watch runs meanwhile, and ends there if
+ * the field has not changed.
+ *
+ * The quiet time is counted in the page's own time: each look waits on a timer of the page, and the
+ * field counts as settled once a look *due* `quietMs` after the last change has run. A page's timers
+ * run in the order they are due, so every timer the page set to rewrite the field within `quietMs`
+ * has run before that look reads it — however late a busy page (a loaded machine, four windows on
+ * two cores) gets to its timers. Counted in the studio's time, a watch ended while the page's
+ * 300 ms rewrite was still waiting behind a long task of the page, and the fill passed a field the
+ * page emptied a moment later (fill-busy-page.test.ts).
  */
 export async function settle(field: Locator, deadline: number, signal: AbortSignal, quietMs = QUIET_MS, watch?: Promise<boolean>): Promise<Settled> {
   const started = Date.now();
-  const first = await readField(field, remaining(deadline));
-  if (watch && !(await watch)) quietMs = 0;
+  const answer: { heard: boolean | undefined } = { heard: watch ? undefined : true };
+  void watch?.then(
+    (v) => void (answer.heard = v),
+    () => void (answer.heard = true),
+  );
+  if (quietMs <= 0) {
+    const once = await readField(field, remaining(deadline));
+    return { now: once, first: once, changedAfterMs: 0, gone: false, cut: false };
+  }
+  // The field is held from here on: a page busy in its own work (a long task right after the typing)
+  // answers late, and is waited for — not taken for a field that went away.
+  let handle = await field.elementHandle({ timeout: Math.max(1, remaining(deadline)) }).catch(() => null);
+  const first = handle ? await textOf(handle) : null;
+  if (first === null) {
+    await handle?.dispose().catch(() => undefined);
+    return { now: null, first: null, changedAfterMs: 0, gone: false, cut: false };
+  }
+  // The answer usually comes in a few ms: a page that hears nothing is read once, with no look.
+  if (answer.heard === undefined) await Promise.race([watch, sleep(FIRST_ANSWER_MS, signal)]);
   let now = first;
   let changedAt = started;
+  /** Page time from which the field has been unchanged (null: from the first look's start). */
+  let quietFrom: number | null = null;
   let gone = false;
   let cut = false;
-  while (first !== null) {
-    const stop = Math.min(changedAt + quietMs, deadline, started + MOST_MS);
-    if (Date.now() >= stop) {
-      cut = stop < changedAt + quietMs;
-      break;
+  try {
+    for (let replaced = 0; answer.heard !== false || now !== first; ) {
+      if (!handle) {
+        gone = true;
+        break;
+      }
+      const seen = await lookAt(handle, Math.min(deadline, started + MOST_MS), signal);
+      if (seen === 'late') {
+        cut = true;
+        break;
+      }
+      if (seen === 'gone') {
+        gone = true;
+        break;
+      }
+      if (seen === 'replaced') {
+        // Rendered anew by the page (a framework): the field the selector finds now is watched, a few times at most.
+        await handle.dispose().catch(() => undefined);
+        handle = replaced++ < 5 ? await field.elementHandle({ timeout: Math.max(1, Math.min(GONE_MS, remaining(deadline))) }).catch(() => null) : null;
+        quietFrom = null;
+        continue;
+      }
+      quietFrom ??= seen.due - LOOK_MS;
+      if (seen.text !== now) {
+        now = seen.text;
+        changedAt = Date.now();
+        // It changed before this look ran: quiet counts from then on, in the page's time.
+        quietFrom = seen.ran;
+      } else if (seen.due - quietFrom >= quietMs) break;
     }
-    await sleep(Math.min(LOOK_MS, stop - Date.now()), signal);
-    // A short look: a field that went away is not waited for.
-    const seen = await readField(field, Math.min(GONE_MS, remaining(deadline)));
-    if (seen === null) {
-      gone = true;
-      break;
-    }
-    if (seen !== now) {
-      now = seen;
-      changedAt = Date.now();
-    }
+  } finally {
+    await handle?.dispose().catch(() => undefined);
   }
   return { now, first, changedAfterMs: now === first ? 0 : changedAt - started, gone, cut };
+}
+
+/** The text of the field held: null when it cannot be read (the page went). */
+function textOf(handle: ElementHandle): Promise<string | null> {
+  return handle
+    .evaluate((el) => (el instanceof HTMLInputElement || el instanceof HTMLTextAreaElement || el instanceof HTMLSelectElement ? el.value : (el as HTMLElement).innerText))
+    .catch(() => null);
+}
+
+/** How long the first read waits for the listeners' answer before the looks start. */
+const FIRST_ANSWER_MS = 30;
+
+/**
+ * One look at the field on a timer of the page, LOOK_MS from now in its time: its text, when the
+ * look was due and when it ran (the page's performance.now()). `replaced`: the element left the
+ * page (rendered anew, or the page moved on); `gone`: the page itself went (navigated, closed);
+ * `late`: the look had not run by `stop` (a page stuck in its own work).
+ */
+async function lookAt(handle: ElementHandle, stop: number, signal: AbortSignal): Promise<{ text: string; due: number; ran: number } | 'replaced' | 'gone' | 'late'> {
+  let timer: NodeJS.Timeout | undefined;
+  const ran = handle
+    .evaluate(
+      (el, wait) =>
+        new Promise<[string, number, number] | null>((resolve) => {
+          const due = performance.now() + wait;
+          setTimeout(() => {
+            if (!el.isConnected) return resolve(null);
+            const text = el instanceof HTMLInputElement || el instanceof HTMLTextAreaElement || el instanceof HTMLSelectElement ? el.value : (el as HTMLElement).innerText;
+            resolve([text, due, performance.now()]);
+          }, wait);
+        }),
+      LOOK_MS,
+    )
+    .then(
+      (v) => (v === null ? ('replaced' as const) : { text: v[0], due: v[1], ran: v[2] }),
+      () => 'gone' as const,
+    );
+  let onAbort: (() => void) | undefined;
+  const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), Math.max(0, stop - Date.now()))));
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(abortError(signal, 'The wait was cancelled.'));
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([ran, late, aborted]);
+  } finally {
+    clearTimeout(timer);
+    if (onAbort) signal.removeEventListener('abort', onAbort);
+  }
 }
 
 /**

@@ -45,8 +45,12 @@ const HEARD_TYPES = [
 /** A property of the listener objects Conveyor's own code adds to the page (typing.ts): not the page's. */
 export const OWN_LISTENER = '__conveyorOwnListener';
 
-/** How long the inspector may take to answer: longer (a page busy in a long task), and the field is watched. */
-const CHECK_MS = 250;
+/**
+ * How long the inspector may take to answer: longer (a page busy in a long task), and the field is
+ * watched to its end. The watch runs meanwhile (field-settle.ts) and ends when the answer comes, so
+ * a slow answer costs nothing more than the watch; the limit only frees the question.
+ */
+const CHECK_MS = 3_000;
 
 export interface Hearing {
   /** false only when it is known that nothing in the page hears the typing. */
