@@ -241,7 +241,9 @@ describe('two studios on one database, the same action on both at once', () => {
   }, 60_000);
 
   it('Retry of a record while a worker completes its run: the run goes on with the retried record (not completed around it)', async () => {
-    latencyMs = 300;
+    // Long enough that the row is held below before the call ends, on a loaded machine too (at 300 ms
+    // the worker settled the run first once, and no settle statement ever waited on the row).
+    latencyMs = 1_500;
     // The run's row held (FOR NO KEY UPDATE, as an UPDATE of it takes) before its only record ends:
     // the worker's settle statement, once the record failed, takes its snapshot and waits on the row.
     const client = new pg.Client({ connectionString: db.url });
