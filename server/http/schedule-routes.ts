@@ -8,7 +8,7 @@ import { ConveyorError } from '../errors.ts';
 import { parseBody } from './parse.ts';
 
 const switchBody = z.object({ enabled: z.boolean() }).strict();
-const previewBody = z.object({ params: z.record(z.string(), z.unknown()).default({}) });
+const previewBody = z.object({ params: z.record(z.string(), z.unknown()).default({}) }).strict();
 
 /** Schedules: the list with next times, the on/off switch, and the inspector's preview. */
 export function scheduleRoutes(scheduler: Scheduler): Router {

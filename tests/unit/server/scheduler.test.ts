@@ -229,6 +229,9 @@ describe('REST: schedules', () => {
       expect(preview.status).toBe(200);
       expect(preview.body.next).toHaveLength(5);
       expect(Date.parse(preview.body.next[1]) - Date.parse(preview.body.next[0])).toBe(900_000);
+      // A key the route does not take (a misspelt "params") is refused, not ignored into a preview of the defaults.
+      const misspelt = await s.api('POST', '/api/schedules/preview', { parms: { mode: 'interval', intervalSeconds: 60 } });
+      expect([misspelt.status, misspelt.body.error.code]).toEqual([400, 'E_BODY_INVALID']);
       const badCron = await s.api('POST', '/api/schedules/preview', { params: { mode: 'cron', cron: '0 25 * * *' } });
       expect(badCron.status).toBe(422);
       expect(badCron.body.error.code).toBe('E_SCHEDULE_INVALID');
