@@ -85,7 +85,9 @@ export function createApp(c: Conveyor, clientDir: string, opts: AppOptions = {})
     app.use(express.static(clientDir, { index: false, maxAge: '1h' }));
     app.get('/{*path}', (_req, res) => {
       res.setHeader('Cache-Control', 'no-cache');
-      res.sendFile(index);
+      // Relative to its folder: sendFile refuses an absolute path with a hidden folder in it (dotfiles),
+      // and a studio installed under one (~/.local/share/…, ~/.apps/conveyor) answered every page 404.
+      res.sendFile('index.html', { root: clientDir });
     });
   } else {
     app.get('/{*path}', (_req, res) => {
