@@ -29,6 +29,7 @@ const SLOW_FIRST = [
   'nodes/mail/wait-for-code.test.ts', // 17
   'nodes/browser/site-messages.test.ts', // 16
   'tests/unit/security/auth.test.ts', // 15
+  'nodes/browser/page-challenge.test.ts', // 15 (2026-12-06, full run at load 2–4)
   'tests/unit/server/credential-test.test.ts', // 14
   'nodes/mail/late-mail.test.ts', // 14
   'tests/unit/cli/check.test.ts', // 13
