@@ -88,12 +88,14 @@ const sheet = bench('spreadsheet', () => sizes.map((n) => {
 }));
 
 // The signup template drives real Chromium and Dovecot: a few minutes per case on 2 cores. Each
-// concurrency runs the template without its browser options (before) and with them (after).
+// concurrency runs the template without its browser options (before) and with them (after), on
+// pages that load what a real signup page does besides its form (demo/page-weight.ts).
 const signupRows = process.env.BENCH_SIGNUP_ROWS ?? '100';
 const signupConcurrency = process.env.BENCH_SIGNUP_CONCURRENCY ?? '1,4';
+const signupVariants = process.env.BENCH_SIGNUP_VARIANTS ?? 'before,after';
 const signup = bench('signup-template', () => {
-  process.stderr.write(`signup template: ${signupRows} rows at concurrency ${signupConcurrency}, before, after and no-wait… `);
-  const out = execFileSync(process.execPath, ['--import', 'tsx', 'bench/signup-template.ts', signupRows, signupConcurrency, 'before,after,no-wait'], { encoding: 'utf8', maxBuffer: 16 << 20, stdio: ['ignore', 'pipe', 'inherit'] });
+  process.stderr.write(`signup template: ${signupRows} rows at concurrency ${signupConcurrency}, ${signupVariants}… `);
+  const out = execFileSync(process.execPath, ['--import', 'tsx', 'bench/signup-template.ts', signupRows, signupConcurrency, signupVariants], { encoding: 'utf8', maxBuffer: 16 << 20, stdio: ['ignore', 'pipe', 'inherit'] });
   const rows = out.trim().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as SignupResult);
   process.stderr.write(rows.map((r) => `${r.recordsPerMin}/min at ${r.concurrency} (${r.variant})`).join(', ') + '\n');
   return rows;

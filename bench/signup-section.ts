@@ -1,5 +1,20 @@
 // The signup template's section of docs/benchmarks.md (bench/run.ts), from bench/signup-template.ts's figures.
-export interface SignupResult { concurrency: number; variant?: 'before' | 'after' | 'no-wait'; rows: number; succeeded?: number; seconds: number; recordsPerMin: number; note?: string }
+export interface SignupResult {
+  concurrency: number;
+  variant?: 'before' | 'after' | 'no-wait';
+  rows: number;
+  succeeded?: number;
+  seconds: number;
+  recordsPerMin: number;
+  /** The latency of the pages' logo, hero picture and font (demo/page-weight.ts); null: bare pages. */
+  assetLatencyMs?: number | null;
+  /** Average ms of the steps that load a page. */
+  pageSteps?: Record<string, number>;
+  loadavg?: number[];
+  note?: string;
+}
+
+const ms = (v: number | undefined): string => (v === undefined ? '–' : `${v} ms`);
 
 export function signupMarkdown(signup: SignupResult[]): string {
   const notes = [...new Set(signup.map((r) => r.note).filter(Boolean))];
@@ -8,16 +23,19 @@ export function signupMarkdown(signup: SignupResult[]): string {
 \`flows/signup-with-email-code.json\` end to end: real Chromium opens the demo signup site, fills
 and submits the form, waits for the one-time code in a real Dovecot mailbox, enters it and checks
 the welcome page; every step committed durably. \`BENCH_SIGNUP_ROWS\` rows (default 100) at each
-concurrency (\`BENCH_SIGNUP_CONCURRENCY\`, default 1 and 4). *Before*: a new browser window
-(context) per record, everything downloaded; *after*: the template's open step as shipped, reusing
-reset windows between records and skipping images, fonts and media (the demo site has none, so
-here the gain is the reuse's). *No-wait*: the template with its fills' **Wait for the page** at 0 —
-each field checked at once instead of watched until unchanged for 500 ms (what a fill cost before
-that watch). The variants run one after the other in the same run.
+concurrency (\`BENCH_SIGNUP_CONCURRENCY\`, default 1 and 4). The site's pages load what a real
+signup page loads besides its form (\`demo/page-weight.ts\`): a logo, a 250 KB hero picture and a
+356 KB heading font, each answered 60 ms after it is asked for (\`BENCH_SIGNUP_LATENCY_MS\`, as
+from a content network a round trip away; \`none\`: the bare form pages, where only the reuse can
+gain). *Before*: a new browser window (context) per record, everything downloaded; *after*: the
+template's open step as shipped, reusing reset windows between records and skipping images, fonts
+and media. The variants run one after the other in the same run (\`BENCH_SIGNUP_VARIANTS\`;
+\`no-wait\`, the fills' **Wait for the page** at 0, is a third). *Open*, *submit*, *confirm*: the
+average time of the steps that load a page.
 
-| concurrency | variant | rows | succeeded | time | records/min |
-| ---: | --- | ---: | ---: | ---: | ---: |
-${signup.map((r) => `| ${r.concurrency} | ${r.variant ?? 'after'} | ${r.rows} | ${r.succeeded ?? r.rows} | ${r.seconds.toFixed(1)} s | ${r.recordsPerMin} |`).join('\n')}
+| concurrency | variant | asset latency | rows | succeeded | time | records/min | open | submit | confirm | load average |
+| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |
+${signup.map((r) => `| ${r.concurrency} | ${r.variant ?? 'after'} | ${r.assetLatencyMs == null ? 'bare pages' : `${r.assetLatencyMs} ms`} | ${r.rows} | ${r.succeeded ?? r.rows} | ${r.seconds.toFixed(1)} s | ${r.recordsPerMin} | ${ms(r.pageSteps?.open)} | ${ms(r.pageSteps?.submit)} | ${ms(r.pageSteps?.confirm)} | ${r.loadavg?.join(' / ') ?? '–'} |`).join('\n')}
 ${notes.length ? `\n${notes.join(' ')}\n` : ''}
 On 2 cores Chromium takes all the CPU: more concurrency makes each browser step slower rather than
 the run faster. Earlier, on a quiet machine, 100 rows ran at 70.8, 63.7 and 63.7 records/min

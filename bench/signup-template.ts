@@ -7,6 +7,11 @@
 //   no-wait  the template with its fills' "Wait for the page" at 0: each field checked at once, not
 //            watched 500 ms for a rewrite by the page (what a fill cost before that watch)
 //
+// The site's pages carry what a real signup page loads besides its form — a logo, a hero picture, a
+// heading font, each answered BENCH_SIGNUP_LATENCY_MS (60) after it is asked for, as from a content
+// network a round trip away (demo/page-weight.ts); BENCH_SIGNUP_LATENCY_MS=none: the bare form pages
+// of the demo site (nothing to skip: "before" and "after" then differ only by the window reuse).
+//
 //   node --import tsx bench/signup-template.ts [rows=500] [concurrencies=1,4,8] [variants=after]
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -25,7 +30,9 @@ const variants = (process.argv[4] ?? 'after').split(',') as Array<'before' | 'af
 
 const dir = await mkdtemp(path.join(os.tmpdir(), 'conveyor-signup-bench-'));
 const dovecot = await startDovecot({ users: [{ name: CATCH_ALL, password: DEMO_PASSWORD }] });
-const site = createSignupSite({ dovecot, seed: 'signup-bench' });
+const latency = process.env.BENCH_SIGNUP_LATENCY_MS ?? '60';
+const pageWeight = latency === 'none' ? undefined : { latencyMs: Number(latency) };
+const site = createSignupSite({ dovecot, seed: 'signup-bench', pageWeight });
 const siteServer = await listenSignupSite(site, 0);
 const studio = await startServer({ port: 0, host: '127.0.0.1', dataDir: path.join(dir, 'data'), log: false });
 
@@ -84,11 +91,12 @@ try {
       const first = page.items.find((r) => r.status !== 'success');
       process.stderr.write(`concurrency ${concurrency} (${variant}): ${rows - success} of ${rows} records did not succeed; the first, #${(first?.index ?? 0) + 1}: ${first?.status} ${first?.error?.code ?? ''} ${first?.error?.message ?? ''}\n`);
     }
-    if (process.env.BENCH_STEPS) {
-      const report = await call<{ perStep: Array<{ nodeId: string; avgMs: number; p95Ms: number }> }>('GET', `/api/runs/${run.id}/report`);
-      process.stderr.write(`${report.perStep.map((st) => `${st.nodeId} ${Math.round(st.avgMs)}/${Math.round(st.p95Ms)} ms`).join(', ')}\n`);
-    }
-    process.stdout.write(JSON.stringify({ concurrency, variant, rows, succeeded: success, seconds: Math.round(seconds * 10) / 10, recordsPerMin: Math.round((rows / seconds) * 60 * 10) / 10 }) + '\n');
+    const loadavg = os.loadavg().map((x) => Math.round(x * 10) / 10);
+    const report = await call<{ perStep: Array<{ nodeId: string; avgMs: number; p95Ms: number }> }>('GET', `/api/runs/${run.id}/report`);
+    if (process.env.BENCH_STEPS) process.stderr.write(`${report.perStep.map((st) => `${st.nodeId} ${Math.round(st.avgMs)}/${Math.round(st.p95Ms)} ms`).join(', ')}\n`);
+    // The steps that load a page (the open step; the submits navigate to the next page), average ms.
+    const pageSteps = Object.fromEntries(report.perStep.filter((st) => ['open', 'submit', 'confirm'].includes(st.nodeId)).map((st) => [st.nodeId, Math.round(st.avgMs)]));
+    process.stdout.write(JSON.stringify({ concurrency, variant, rows, assetLatencyMs: pageWeight?.latencyMs ?? null, succeeded: success, seconds: Math.round(seconds * 10) / 10, recordsPerMin: Math.round((rows / seconds) * 60 * 10) / 10, pageSteps, loadavg }) + '\n');
   }
 } finally {
   await studio.close();

@@ -18,6 +18,7 @@ import { createHash } from 'node:crypto';
 import express, { type Request, type Response } from 'express';
 import { rfc822, type Dovecot } from './dovecot.ts';
 import { listenApp, type Listening } from './listen.ts';
+import { pageWeightBanner, pageWeightHead, pageWeightRoutes, type PageWeight } from './page-weight.ts';
 
 export const DEMO_SENDER = 'codes@demo.conveyor.local';
 export const DEMO_PASSWORD = 'demo';
@@ -47,6 +48,8 @@ export interface SignupSiteOptions {
   password?: string;
   seed?: string;
   faults?: Partial<Faults>;
+  /** Pages load a logo, a hero picture and a heading font, each after this latency (none by default). */
+  pageWeight?: PageWeight;
 }
 
 export interface SignupSite {
@@ -59,10 +62,11 @@ export interface SignupSite {
 
 const escape = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
-const page = (title: string, body: string): string =>
+/** A page of the site; `weight`: with what a real signup page loads besides its form (page-weight.ts). */
+const pageOf = (weight: PageWeight | undefined) => (title: string, body: string): string =>
   `<!doctype html><html><head><meta charset="utf-8"><title>${escape(title)}</title>
 <style>body{font-family:sans-serif;max-width:28rem;margin:3rem auto}label{display:block;margin:.6rem 0}input{display:block;width:100%;padding:.3rem}#error{color:#b00}</style>
-</head><body><h1>${escape(title)}</h1>${body}</body></html>`;
+${weight ? pageWeightHead() : ''}</head><body>${weight ? pageWeightBanner() : ''}<h1>${escape(title)}</h1>${body}</body></html>`;
 
 export function createSignupSite(options: SignupSiteOptions): SignupSite {
   const { dovecot } = options;
@@ -70,6 +74,7 @@ export function createSignupSite(options: SignupSiteOptions): SignupSite {
   const password = options.password ?? DEMO_PASSWORD;
   const seed = options.seed ?? 'conveyor-demo';
   const faults: Faults = { ...noFaults(), ...options.faults };
+  const page = pageOf(options.pageWeight);
   const attempts = new Map<string, number>();
   const signups = new Map<string, number>();
   const pending = new Map<string, { code: string; firstName: string }>();
@@ -103,6 +108,7 @@ export function createSignupSite(options: SignupSiteOptions): SignupSite {
   app.use(express.json());
 
   app.get('/', (_req, res) => void res.redirect('/signup'));
+  if (options.pageWeight) app.use(pageWeightRoutes(options.pageWeight));
 
   /** The signup form; `refusal` is the site's message when it turned the last attempt down. */
   const signupForm = (refusal?: string): string => {

@@ -64,11 +64,16 @@ describe('reused browser windows and skipped media (real Chromium)', () => {
       const one = await leftovers(first);
       expect(one.seen).toEqual({ cookie: 'session=record-1', local: 'record-1', session: 'record-1' });
       await first.record.closeAll();
+      // Record 1's page is closed; the reset left one blank page, made for the next record.
+      expect(one.page.isClosed()).toBe(true);
+      const spare = one.page.context().pages();
+      expect(spare.map((p) => p.url())).toEqual(['about:blank']);
 
       await runNode(browserOpen, { url: `${url}/`, reuseWindow: true }, {}, { resources: second });
       const two = await leftovers(second);
-      // The very same context (not a new one) and nothing of record 1 in it.
+      // The very same context (not a new one), record 2 on the page the reset made, nothing of record 1 in it.
       expect(two.page.context()).toBe(one.page.context());
+      expect(two.page).toBe(spare[0]);
       expect((await poolFor(makeContext(browserOpen, {}, {}, { resources: second }))).counts()).toEqual({ created: 1, reused: 1, discarded: 0 });
       expect(two.seen).toEqual({ cookie: '', local: null, session: null });
     });

@@ -7,7 +7,7 @@ import { maskedScreenshot } from './screenshot.ts';
 import { withPageMessages } from './page-says.ts';
 import { withPageChallenge } from './page-challenge.ts';
 import { BLOCKED_HEADER, FAILED_HEADER, leaseProxy, type ProxyProblem } from './network-proxy.ts';
-import { ContextPool, type PooledContext } from './context-pool.ts';
+import { ContextPool, takeFresh, type PooledContext } from './context-pool.ts';
 import { setSkipMedia } from './resource-blocking.ts';
 import { currentOf, ownPage, type CurrentPage } from './tabs.ts';
 import { answerDialogs, describeDialog, dialogsSince } from './dialogs.ts';
@@ -70,7 +70,7 @@ export async function pageFor(ctx: AnyContext, opts: PageOptions = {}): Promise<
         const pool = await poolFor(ctx);
         const pooled = await pool.take(policyKey(ctx), () => newContext(ctx));
         problems.delete(pooled.context);
-        made = { context: pooled.context, page: await firstPage(pooled.context), pooled };
+        made = { context: pooled.context, page: takeFresh(pooled) ?? (await firstPage(pooled.context)), pooled };
       }
       ownPage(made, made.page);
       answerDialogs(made.page);
