@@ -37,6 +37,14 @@ average time of the steps that load a page.
 | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |
 ${signup.map((r) => `| ${r.concurrency} | ${r.variant ?? 'after'} | ${r.assetLatencyMs == null ? 'bare pages' : `${r.assetLatencyMs} ms`} | ${r.rows} | ${r.succeeded ?? r.rows} | ${r.seconds.toFixed(1)} s | ${r.recordsPerMin} | ${ms(r.pageSteps?.open)} | ${ms(r.pageSteps?.submit)} | ${ms(r.pageSteps?.confirm)} | ${r.loadavg?.join(' / ') ?? '–'} |`).join('\n')}
 ${notes.length ? `\n${notes.join(' ')}\n` : ''}
+Where *after* gains: its open step skips the logo, the hero picture and the font (the 60 ms each
+and their decoding), and takes a window the last record's reset left with a blank page already made
+(\`context-pool.ts\`): a context left with no page was slow to give one again — 10 rows at
+concurrency 1, alternating, load 6–11 (2026-12-06): the open step 1,574–1,667 ms with the page made
+when the record started, 770–790 ms with the page made at the reset. On the bare form pages (no
+picture, no font: nothing to skip), before the reset made that page, 100 rows ran at 24.3 (before)
+and 24.5 (after) records/min at concurrency 1, 20.6 and 19.5 at 4 (2026-12-06, load 2–12).
+
 On 2 cores Chromium takes all the CPU: more concurrency makes each browser step slower rather than
 the run faster. Earlier, on a quiet machine, 100 rows ran at 70.8, 63.7 and 63.7 records/min
 (concurrency 1, 4, 8) with a new window per record.
