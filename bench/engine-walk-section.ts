@@ -101,4 +101,33 @@ journal's encoding and deflating of each group commit (a quarter), the walk and 
 the spill's frames (an eighth), building each step's entry — its checkpoint is \`JSON.stringify\`-ed, then
 the emitted data found in it by text (\`server/store/step-frame.ts\`); a checkpoint written around the data
 instead would spare both — and the collector.
+
+The whole process, kernel and every thread included, with Linux's \`perf\` (it runs here; V8 names
+its compiled JavaScript with \`--perf-basic-prof\`):
+
+\`\`\`sh
+perf record -F 499 -g -o .tmp/perf.data -- node --perf-basic-prof bench/.build/code-step.js 20000 noop-steady
+perf report -i .tmp/perf.data --no-children --sort dso -g none   # then --sort sym
+\`\`\`
+
+What it showed on 2026-12-06 (the no-op step, steady, 20,000 records, the whole process): the kernel
+18 % of the samples — page faults 6 % (V8 allocating and first touching new heap pages, copies into
+freshly mapped buffers) and futex wake-ups of the helper threads; threads other than the main one
+1.7–1.9 s of the process's CPU (\`/proc/self/task\`), 0.86 s of it with V8's helper threads off
+(\`--single-threaded\`: the journal's and the segments' writes and syncs in libuv's pool), the rest
+V8's optimizing compiler and parallel scavenges. Tried, no gain beyond the noise (load 8–11, 4
+rounds): \`--single-threaded-gc\`, \`--min-semi-space-size=16 --max-semi-space-size=32\`.
+
+**A lever measured, not taken yet: the trigger's step.** Every record runs its trigger as a step
+(\`core.manual-trigger\` and the other triggers pass the record on unchanged) and commits it: a
+journal entry, a held step, a spilled row — one commit in two for a trigger and one step. Started at
+the trigger's next node instead (a prototype: the record's first token there, its input the record's
+own data), 20,000 records, steady, paired rounds (load 8–9, 2026-12-06): the no-op step 2.22 → 1.64 s
+of CPU (−26 %), the code step 3.75 → 2.99 s (−20 %); for the 10-step chain one commit in eleven.
+What it needs before it ships: the trigger node's count on the canvas and in the run's summary from
+the records that entered (it would show 0), the node-data panel showing the record's own data for the
+trigger, a retry "from the start" put at the same place (\`retryCheckpoint\`), a trigger with
+several next nodes (a fan-out group made without a step) or none, and the 12 engine tests whose
+expectations name the trigger's step (\`tests/unit/engine/\`: engine, error-path, policy, credentials,
+fanout, term-groups).
 `;
