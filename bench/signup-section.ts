@@ -42,8 +42,10 @@ and their decoding), and takes a window the last record's reset left with a blan
 (\`context-pool.ts\`): a context left with no page was slow to give one again — 10 rows at
 concurrency 1, alternating, load 6–11 (2026-12-06): the open step 1,574–1,667 ms with the page made
 when the record started, 770–790 ms with the page made at the reset. On the bare form pages (no
-picture, no font: nothing to skip), before the reset made that page, 100 rows ran at 24.3 (before)
-and 24.5 (after) records/min at concurrency 1, 20.6 and 19.5 at 4 (2026-12-06, load 2–12).
+picture, no font: nothing to skip, \`BENCH_SIGNUP_LATENCY_MS=none\`), the reuse alone: 60 rows a
+case at concurrency 1, before / after / before / after in one run (2026-12-06, load 6.7–9): 16.4 /
+31.5 / 21.3 / 27.6 records/min, the open step 1,165 / 301 / 870 / 328 ms. Before the reset made the
+blank page, the same pages gave 24.3 (before) and 24.5 (after) at 100 rows: the reuse saved nothing.
 
 On 2 cores Chromium takes all the CPU: more concurrency makes each browser step slower rather than
 the run faster. Earlier, on a quiet machine, 100 rows ran at 70.8, 63.7 and 63.7 records/min
