@@ -21,6 +21,10 @@ beforeAll(async () => {
     requested.push(path);
     if (path === '/pic.png') {
       res.writeHead(200, { 'content-type': 'image/png' }).end(PNG);
+    } else if (path === '/busy') {
+      // A page that keeps writing a cookie and both storages for as long as it is open.
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end('<script>setInterval(() => { localStorage.setItem("who", "busy"); sessionStorage.setItem("who", "busy"); document.cookie = "session=busy; Path=/"; }, 0)</script><p>busy</p>');
     } else if (path === '/login') {
       // Signs "record 1" in: a cookie, and localStorage / sessionStorage written by the page.
       res.writeHead(200, { 'content-type': 'text/html', 'set-cookie': 'session=record-1; Path=/' });
@@ -75,6 +79,20 @@ describe('reused browser windows and skipped media (real Chromium)', () => {
       expect(two.page.context()).toBe(one.page.context());
       expect(two.page).toBe(spare[0]);
       expect((await poolFor(makeContext(browserOpen, {}, {}, { resources: second }))).counts()).toEqual({ created: 1, reused: 1, discarded: 0 });
+      expect(two.seen).toEqual({ cookie: '', local: null, session: null });
+    });
+  });
+
+  it("a page that keeps writing cookies and storage leaves nothing to the next record: it is closed before the context is cleared", async () => {
+    await twoRecords(async (first, second) => {
+      await runNode(browserOpen, { url: `${url}/busy`, reuseWindow: true }, {}, { resources: first });
+      const one = await leftovers(first);
+      expect(one.seen).toEqual({ cookie: 'session=busy', local: 'busy', session: 'busy' });
+      await first.record.closeAll();
+
+      await runNode(browserOpen, { url: `${url}/`, reuseWindow: true }, {}, { resources: second });
+      const two = await leftovers(second);
+      expect(two.page.context()).toBe(one.page.context());
       expect(two.seen).toEqual({ cookie: '', local: null, session: null });
     });
   });

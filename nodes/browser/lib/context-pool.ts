@@ -5,9 +5,10 @@ import { setSkipMedia } from './resource-blocking.ts';
  * Browser contexts reused from one record to the next within a run ("Reuse the browser window"):
  * making a context and its first page is a large part of a short browser record. Between records
  * a context is reset before anyone else gets it:
- * - every page is closed (sessionStorage, history and window.name live in a page), after a new
- *   blank page was made for the next record (`fresh`: made once the context was cleared, never
- *   used). A context left with no page is slow to give one again: with the signup template (10
+ * - every page is closed first (sessionStorage, history and window.name live in a page, and an
+ *   open page's scripts could write again what is cleared next), after a new blank page was made
+ *   for the next record (`fresh`: about:blank, never navigated, so no script of
+ *   its own writes anything; cleared with the rest). A context left with no page is slow to give one again: with the signup template (10
  *   rows, concurrency 1, runs alternating at load 6–11) its open step took 1,574–1,667 ms with the
  *   page made when the record started, 770–790 ms with the page made at the reset (15.7–17.8
  *   against 11.7–12.2 records/min),
@@ -86,8 +87,13 @@ function isClosed(context: BrowserContext): boolean {
 
 async function reset(pooled: PooledContext): Promise<void> {
   const { context } = pooled;
-  const page: Page = context.pages()[0] ?? (await context.newPage());
-  const cdp = await context.newCDPSession(page);
+  // The next record's page first (a context left with no page at all is slow to give one again),
+  // then the record's pages closed, and only then the context cleared: a page still open while it
+  // is cleared can write its cookies and storage again (a timer of the site's), and the next record
+  // would find them (context-pool.test.ts, "keeps writing").
+  const fresh = await context.newPage();
+  for (const p of context.pages()) if (p !== fresh) await p.close();
+  const cdp = await context.newCDPSession(fresh);
   try {
     for (const origin of pooled.origins) await cdp.send('Storage.clearDataForOrigin', { origin, storageTypes: 'all' });
     await cdp.send('Network.clearBrowserCache');
@@ -98,10 +104,6 @@ async function reset(pooled: PooledContext): Promise<void> {
   await context.clearCookies();
   await context.clearPermissions();
   await setSkipMedia(context, false);
-  // The next record's page, made before the old ones close (a context left with no page at all
-  // would make it later, in the next record's time).
-  const fresh = await context.newPage();
-  for (const p of context.pages()) if (p !== fresh) await p.close();
   pooled.fresh = fresh;
 }
 
