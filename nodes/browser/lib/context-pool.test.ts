@@ -4,6 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Resources } from '../../sdk/resources.ts';
 import { makeContext, runNode } from '../../sdk/testing.ts';
 import { browserOpen } from '../open.ts';
+import type { Page } from 'playwright-core';
+import type { ContextPool } from './context-pool.ts';
 import { pageFor, poolFor } from './session.ts';
 
 // The test server listens on 127.0.0.1: allowed explicitly, as an administrator would (CONVEYOR_ALLOW_HOSTS).
@@ -62,39 +64,40 @@ async function twoRecords(body: (first: Scope, second: Scope) => Promise<void>):
 }
 
 describe('reused browser windows and skipped media (real Chromium)', () => {
-  it('record 2 gets record 1\'s context back, reset: no cookies, localStorage or sessionStorage of record 1', async () => {
+  /** Record 1 opens `path` with reuse and is seen to leave `left`; record 2 then opens the site's home page with reuse. */
+  async function afterRecord(path: string, left: Awaited<ReturnType<typeof leftovers>>['seen'], between?: (one: Page) => void): Promise<{ one: Page; two: Awaited<ReturnType<typeof leftovers>>; pool: ContextPool }> {
+    let result: { one: Page; two: Awaited<ReturnType<typeof leftovers>>; pool: ContextPool } | undefined;
     await twoRecords(async (first, second) => {
-      await runNode(browserOpen, { url: `${url}/login`, reuseWindow: true }, {}, { resources: first });
+      await runNode(browserOpen, { url: `${url}${path}`, reuseWindow: true }, {}, { resources: first });
       const one = await leftovers(first);
-      expect(one.seen).toEqual({ cookie: 'session=record-1', local: 'record-1', session: 'record-1' });
+      expect(one.seen).toEqual(left);
       await first.record.closeAll();
-      // Record 1's page is closed; the reset left one blank page, made for the next record.
-      expect(one.page.isClosed()).toBe(true);
-      const spare = one.page.context().pages();
-      expect(spare.map((p) => p.url())).toEqual(['about:blank']);
-
+      between?.(one.page);
       await runNode(browserOpen, { url: `${url}/`, reuseWindow: true }, {}, { resources: second });
       const two = await leftovers(second);
-      // The very same context (not a new one), record 2 on the page the reset made, nothing of record 1 in it.
+      // The very same context (not a new one), with nothing of record 1 in it.
       expect(two.page.context()).toBe(one.page.context());
-      expect(two.page).toBe(spare[0]);
-      expect((await poolFor(makeContext(browserOpen, {}, {}, { resources: second }))).counts()).toEqual({ created: 1, reused: 1, discarded: 0 });
       expect(two.seen).toEqual({ cookie: '', local: null, session: null });
+      result = { one: one.page, two, pool: await poolFor(makeContext(browserOpen, {}, {}, { resources: second })) };
     });
+    return result!;
+  }
+
+  it('record 2 gets record 1\'s context back, reset: no cookies, localStorage or sessionStorage of record 1', async () => {
+    let spare: Page[] = [];
+    const { two, pool } = await afterRecord('/login', { cookie: 'session=record-1', local: 'record-1', session: 'record-1' }, (one) => {
+      // Record 1's page is closed; the reset left one blank page, made for the next record.
+      expect(one.isClosed()).toBe(true);
+      spare = one.context().pages();
+      expect(spare.map((p) => p.url())).toEqual(['about:blank']);
+    });
+    // Record 2 is on the page the reset made.
+    expect(two.page).toBe(spare[0]);
+    expect(pool.counts()).toEqual({ created: 1, reused: 1, discarded: 0 });
   });
 
-  it("a page that keeps writing cookies and storage leaves nothing to the next record: it is closed before the context is cleared", async () => {
-    await twoRecords(async (first, second) => {
-      await runNode(browserOpen, { url: `${url}/busy`, reuseWindow: true }, {}, { resources: first });
-      const one = await leftovers(first);
-      expect(one.seen).toEqual({ cookie: 'session=busy', local: 'busy', session: 'busy' });
-      await first.record.closeAll();
-
-      await runNode(browserOpen, { url: `${url}/`, reuseWindow: true }, {}, { resources: second });
-      const two = await leftovers(second);
-      expect(two.page.context()).toBe(one.page.context());
-      expect(two.seen).toEqual({ cookie: '', local: null, session: null });
-    });
+  it('a page that keeps writing cookies and storage leaves nothing to the next record: it is closed before the context is cleared', async () => {
+    await afterRecord('/busy', { cookie: 'session=busy', local: 'busy', session: 'busy' });
   });
 
   it('without reuse every record gets a new context, closed after it', async () => {
