@@ -23,6 +23,13 @@ beforeAll(async () => {
     requested.push(path);
     if (path === '/pic.png') {
       res.writeHead(200, { 'content-type': 'image/png' }).end(PNG);
+    } else if (path === '/basic' || path === '/seen') {
+      // HTTP authentication: who signed in; /basic asks for it with a 401, /seen only tells.
+      const auth = req.headers.authorization;
+      const who = auth ? Buffer.from(auth.replace(/^Basic /, ''), 'base64').toString().split(':')[0] : null;
+      const ask = !who && path === '/basic';
+      res.writeHead(ask ? 401 : 200, { 'content-type': 'text/html', ...(ask ? { 'www-authenticate': 'Basic realm="members"' } : {}) });
+      res.end(`<p id="who">${who ?? 'nobody'}</p>`);
     } else if (path === '/busy') {
       // A page that keeps writing a cookie and both storages for as long as it is open.
       res.writeHead(200, { 'content-type': 'text/html' });
@@ -98,6 +105,23 @@ describe('reused browser windows and skipped media (real Chromium)', () => {
 
   it('a page that keeps writing cookies and storage leaves nothing to the next record: it is closed before the context is cleared', async () => {
     await afterRecord('/busy', { cookie: 'session=busy', local: 'busy', session: 'busy' });
+  });
+
+  it('a window a site signed in with HTTP authentication is not reused: the next record is not signed in', async () => {
+    await twoRecords(async (first, second) => {
+      const signedIn = `${url.replace('http://', 'http://alice:secret@')}/basic`;
+      await runNode(browserOpen, { url: signedIn, reuseWindow: true }, {}, { resources: first });
+      const one = await pageFor(makeContext(browserOpen, {}, {}, { resources: first }));
+      expect(await one.locator('#who').textContent()).toBe('alice');
+      await first.record.closeAll();
+
+      // The same site again, without a user name: nothing signed in is sent.
+      await runNode(browserOpen, { url: `${url}/seen`, reuseWindow: true }, {}, { resources: second });
+      const two = await pageFor(makeContext(browserOpen, {}, {}, { resources: second }));
+      expect(await two.locator('#who').textContent()).toBe('nobody');
+      expect(two.context()).not.toBe(one.context());
+      expect((await poolFor(makeContext(browserOpen, {}, {}, { resources: second }))).counts()).toEqual({ created: 2, reused: 0, discarded: 1 });
+    });
   });
 
   it('without reuse every record gets a new context, closed after it', async () => {

@@ -16,7 +16,8 @@ import { setSkipMedia } from './resource-blocking.ts';
  * - localStorage, IndexedDB, Cache Storage and service workers of every origin the context sent
  *   a request to are cleared (DevTools protocol Storage.clearDataForOrigin), and the HTTP cache,
  * - skipping of images and fonts is switched off (the next record's open step says again).
- * A context whose reset fails in any way is closed, never reused. Contexts are only reused under
+ * A context whose reset fails in any way is closed, never reused; so is one a site signed in with
+ * HTTP authentication (`signedIn`). Contexts are only reused under
  * the same network policy (the proxy lease is the context's). context-pool.test.ts proves that a
  * record does not see the previous record's cookies or storage in a reused context.
  */
@@ -30,6 +31,14 @@ export interface PooledContext {
   readonly origins: Set<string>;
   /** The blank page the last reset made for the next record (never navigated), taken by it. */
   fresh?: Page;
+  /**
+   * The context may hold an HTTP authentication sign-in: it asked for an address with a user name
+   * (Chromium answers the site's 401 with it, unseen) or met a 401 asking to sign in. Chromium
+   * keeps such a sign-in for the context and sends it again unasked, to every later page of that
+   * site, and no DevTools call clears it (cookies, storage, cache: tried) — such a context is closed
+   * after its record, never reused.
+   */
+  signedIn: boolean;
 }
 
 export class ContextPool {
@@ -44,10 +53,18 @@ export class ContextPool {
       return kept;
     }
     const context = await create();
-    const pooled: PooledContext = { context, origins: new Set() };
+    const pooled: PooledContext = { context, origins: new Set(), signedIn: false };
     context.on('request', (request) => {
       const url = request.url();
-      if (url.startsWith('http:') || url.startsWith('https:')) pooled.origins.add(new URL(url).origin);
+      if (!url.startsWith('http:') && !url.startsWith('https:')) return;
+      const parsed = new URL(url);
+      pooled.origins.add(parsed.origin);
+      // A user name in the address: Chromium answers the site's challenge with it itself (no 401 is seen).
+      if (parsed.username !== '' || parsed.password !== '') pooled.signedIn = true;
+    });
+    // A challenge Chromium did not answer itself (a script may answer it).
+    context.on('response', (response) => {
+      if (response.status() === 401 && response.headers()['www-authenticate'] !== undefined) pooled.signedIn = true;
     });
     this.stats.created++;
     return pooled;
@@ -58,6 +75,7 @@ export class ContextPool {
     const list = this.idle.get(policy) ?? [];
     try {
       if (list.length >= IDLE_MAX) throw new Error('enough idle contexts');
+      if (pooled.signedIn) throw new Error('a site signed this context in (HTTP authentication)');
       await reset(pooled);
     } catch {
       this.stats.discarded++;
