@@ -16,8 +16,7 @@ export async function compiledCase(name: string): Promise<string> {
   const done = built.get(name);
   if (done) return done;
   const { build } = await import('esbuild');
-  // @ts-expect-error: a plain JavaScript module of the build scripts.
-  const { serverBuildOptions } = (await import('../scripts/server-build-options.mjs')) as { serverBuildOptions: (root: string) => object };
+  const { serverBuildOptions } = await import('../scripts/server-build-options.mjs');
   const outdir = path.join(root, 'bench', '.build');
   await build({
     ...serverBuildOptions(root),

@@ -1,5 +1,6 @@
-// An esbuild plugin for the compiled server (build-server.mjs): the named packages load on first
-// use instead of when the CLI starts. `conveyor validate` never launches a browser, reads a
+// An esbuild plugin for the compiled server (build-server.mjs), and the same as a Vite plugin for
+// the unit tests (vitest.config.ts): the named packages load on first use instead of when the CLI
+// starts (or a test file imports the sources). `conveyor validate` never launches a browser, reads a
 // workbook or opens a mailbox, and loading Playwright, ExcelJS, ImapFlow, nodemailer, pg,
 // Express and Socket.IO up front cost about 1.5 s of CPU at every start.
 //
@@ -10,9 +11,15 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 
-const STAND_IN = String.raw`
+/**
+ * The runtime every stand-in imports: `load` requires a package once, `standIn` forwards to what
+ * `get` returns. `requireFrom` is the JavaScript expression of where packages are required from
+ * (the build: its own file, `import.meta.url`).
+ */
+export function lazyRuntime(requireFrom) {
+  return String.raw`
 import { createRequire } from 'node:module';
-const requireFromBuild = createRequire(import.meta.url);
+const requireFromBuild = createRequire(${requireFrom});
 const loaded = new Map();
 export function load(name) {
   if (!loaded.has(name)) loaded.set(name, requireFromBuild(name));
@@ -34,6 +41,21 @@ export function standIn(get) {
   });
 }
 `;
+}
+
+/**
+ * The module that stands in for package `name`: a stand-in per object or function export (their
+ * names read from the package itself, required with `requireFromRoot`), importing the runtime as
+ * `runtime`.
+ */
+export function standInModule(name, requireFromRoot, runtime) {
+  const real = requireFromRoot(name);
+  const names = Object.keys(real).filter((k) => /^[A-Za-z_$][\w$]*$/.test(k) && k !== 'default' && real[k] !== null && (typeof real[k] === 'object' || typeof real[k] === 'function'));
+  const pkg = JSON.stringify(name);
+  const lines = [`import { load, standIn } from ${JSON.stringify(runtime)};`, `export default standIn(() => load(${pkg}));`];
+  names.forEach((n, i) => lines.push(`const e${i} = standIn(() => load(${pkg})[${JSON.stringify(n)}]);`, `export { e${i} as ${n} };`));
+  return lines.join('\n');
+}
 
 export function lazyPackages(names, root) {
   const requireFromRoot = createRequire(path.join(root, 'package.json'));
@@ -43,15 +65,39 @@ export function lazyPackages(names, root) {
       const filter = new RegExp(`^(${names.map((n) => n.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('|')})$`);
       build.onResolve({ filter: /^conveyor-lazy-runtime$/ }, () => ({ path: 'runtime', namespace: 'lazy-packages' }));
       build.onResolve({ filter }, (args) => (args.namespace === 'lazy-packages' ? undefined : { path: args.path, namespace: 'lazy-packages' }));
-      build.onLoad({ filter: /.*/, namespace: 'lazy-packages' }, (args) => {
-        if (args.path === 'runtime') return { contents: STAND_IN, loader: 'js' };
-        const real = requireFromRoot(args.path);
-        const names = Object.keys(real).filter((k) => /^[A-Za-z_$][\w$]*$/.test(k) && k !== 'default' && real[k] !== null && (typeof real[k] === 'object' || typeof real[k] === 'function'));
-        const pkg = JSON.stringify(args.path);
-        const lines = [`import { load, standIn } from 'conveyor-lazy-runtime';`, `export default standIn(() => load(${pkg}));`];
-        names.forEach((name, i) => lines.push(`const e${i} = standIn(() => load(${pkg})[${JSON.stringify(name)}]);`, `export { e${i} as ${name} };`));
-        return { contents: lines.join('\n'), loader: 'js', resolveDir: root };
-      });
+      build.onLoad({ filter: /.*/, namespace: 'lazy-packages' }, (args) => ({
+        contents: args.path === 'runtime' ? lazyRuntime('import.meta.url') : standInModule(args.path, requireFromRoot, 'conveyor-lazy-runtime'),
+        loader: 'js',
+        resolveDir: root,
+      }));
+    },
+  };
+}
+
+/**
+ * The same stand-ins for the unit tests (a Vite plugin, vitest.config.ts). Each test file runs in a
+ * fresh process and imports the sources, which import these packages at their top: about 900
+ * CommonJS files, ~1.5 s of CPU per test file at load 8, for packages most files never call.
+ * With the stand-ins the tests load the packages as the built studio does, on first use.
+ */
+export function lazyPackagesForVite(names, root) {
+  const requireFromRoot = createRequire(path.join(root, 'package.json'));
+  const lazy = new Set(names);
+  const RUNTIME = '\0conveyor-lazy-runtime';
+  const PACKAGE = '\0conveyor-lazy:';
+  return {
+    name: 'lazy-packages',
+    enforce: 'pre',
+    resolveId(id, importer) {
+      if (id === 'conveyor-lazy-runtime') return RUNTIME;
+      // As in the build: only the project's own imports; a package's imports of another stay as they are.
+      if (!lazy.has(id) || !importer || importer.includes('/node_modules/') || importer.startsWith('\0')) return null;
+      return PACKAGE + id;
+    },
+    load(id) {
+      if (id === RUNTIME) return lazyRuntime(JSON.stringify(path.join(root, 'package.json')));
+      if (id.startsWith(PACKAGE)) return standInModule(id.slice(PACKAGE.length), requireFromRoot, 'conveyor-lazy-runtime');
+      return null;
     },
   };
 }

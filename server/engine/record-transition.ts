@@ -1,4 +1,4 @@
-import { ConveyorError } from '../errors.ts';
+import { ConveyorError, recordNotFound } from '../errors.ts';
 import { RECORD_ACTIONS, recordActionAllows, type RecordAction, type RecordStatus } from '../contract/status.ts';
 import type { RecordRow, RecordUpdate, Store } from '../store/types.ts';
 
@@ -58,14 +58,13 @@ export async function writeRecordStatusIf(
   checkRecordTransition(update, action, read.status, update.status);
   const result = await store.updateRecordIf(update, { status: [read.status], endedAt: read.endedAt ?? null });
   if (result.written) return;
-  const record = `Record #${update.index + 1} of run ${update.runId}`;
-  if (result.found === null) throw new ConveyorError('E_RECORD_NOT_FOUND', `${record} no longer exists (its run was deleted meanwhile).`, 'Refresh the review queue.', 404);
+  if (result.found === null) throw recordNotFound(update.runId, update.index, 'no longer exists (its run was deleted meanwhile)', 'Refresh the review queue.');
   // Handled meanwhile (on another studio): refused as the same action sent after it would be.
   checkRecordTransition(update, action, result.found, update.status);
   // Still open, but not as read: it was retried and ended again meanwhile.
   throw new ConveyorError(
     'E_REVIEW_NOT_OPEN',
-    `${record} was handled by someone else meanwhile (retried, and it ended ${result.found} again), so nothing was changed.`,
+    `Record #${update.index + 1} of run ${update.runId} was handled by someone else meanwhile (retried, and it ended ${result.found} again), so nothing was changed.`,
     'Refresh the review queue and decide on what it shows now.',
     409,
     { from: result.found, to: update.status, action },

@@ -19,11 +19,31 @@ const LOOK_MS = 50;
 /** How long a look at the field waits for it: longer means it is gone. */
 const GONE_MS = 250;
 
-/** The field's text: a text field's value, or the text of an editable element (contenteditable); null when it cannot be read within `timeoutMs` (gone). */
+/**
+ * The field's text, in the page: a text field's value, or the text of an editable element
+ * (contenteditable) — an expression of `el`, written once for every read below. A string, not a
+ * function: code sent to the page cannot call a function of ours (page-functions.test.ts), so the
+ * page functions are made from it.
+ */
+const FIELD_TEXT = '(el instanceof HTMLInputElement || el instanceof HTMLTextAreaElement || el instanceof HTMLSelectElement ? el.value : el.innerText)';
+/** Page function: the field's text now. */
+const TEXT_NOW = new Function('el', `return ${FIELD_TEXT};`) as (el: Element) => string;
+/**
+ * Page function: on a timer of the page `wait` ms from now, the field's text with when the look was
+ * due and when it ran (the page's performance.now()); null when the element has left the page.
+ */
+const TEXT_LATER = new Function(
+  'el',
+  'wait',
+  `return new Promise((resolve) => {
+    const due = performance.now() + wait;
+    setTimeout(() => resolve(el.isConnected ? [${FIELD_TEXT}, due, performance.now()] : null), wait);
+  });`,
+) as (el: Element, wait: number) => Promise<[string, number, number] | null>;
+
+/** The field's text (FIELD_TEXT); null when it cannot be read within `timeoutMs` (gone). */
 export async function readField(field: Locator, timeoutMs: number): Promise<string | null> {
-  return field
-    .evaluate((el) => (el instanceof HTMLInputElement || el instanceof HTMLTextAreaElement || el instanceof HTMLSelectElement ? el.value : (el as HTMLElement).innerText), undefined, { timeout: Math.max(1, timeoutMs) })
-    .catch(() => null);
+  return field.evaluate(TEXT_NOW, undefined, { timeout: Math.max(1, timeoutMs) }).catch(() => null);
 }
 
 export interface Settled {
@@ -118,9 +138,7 @@ export async function settle(field: Locator, deadline: number, signal: AbortSign
 
 /** The text of the field held: null when it cannot be read (the page went). */
 function textOf(handle: ElementHandle): Promise<string | null> {
-  return handle
-    .evaluate((el) => (el instanceof HTMLInputElement || el instanceof HTMLTextAreaElement || el instanceof HTMLSelectElement ? el.value : (el as HTMLElement).innerText))
-    .catch(() => null);
+  return handle.evaluate(TEXT_NOW).catch(() => null);
 }
 
 /** How long the first read waits for the listeners' answer before the looks start. */
@@ -135,18 +153,7 @@ const FIRST_ANSWER_MS = 30;
 async function lookAt(handle: ElementHandle, stop: number, signal: AbortSignal): Promise<{ text: string; due: number; ran: number } | 'replaced' | 'gone' | 'late'> {
   let timer: NodeJS.Timeout | undefined;
   const ran = handle
-    .evaluate(
-      (el, wait) =>
-        new Promise<[string, number, number] | null>((resolve) => {
-          const due = performance.now() + wait;
-          setTimeout(() => {
-            if (!el.isConnected) return resolve(null);
-            const text = el instanceof HTMLInputElement || el instanceof HTMLTextAreaElement || el instanceof HTMLSelectElement ? el.value : (el as HTMLElement).innerText;
-            resolve([text, due, performance.now()]);
-          }, wait);
-        }),
-      LOOK_MS,
-    )
+    .evaluate(TEXT_LATER, LOOK_MS)
     .then(
       (v) => (v === null ? ('replaced' as const) : { text: v[0], due: v[1], ran: v[2] }),
       () => 'gone' as const,

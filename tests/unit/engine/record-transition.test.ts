@@ -8,7 +8,7 @@ import {
   type RecordAction,
   type RecordStatus,
 } from '../../../server/contract/status.ts';
-import { checkRecordTransition, writeRecordStatus } from '../../../server/engine/record-transition.ts';
+import { checkRecordTransition, writeRecordStatus, writeRecordStatusIf } from '../../../server/engine/record-transition.ts';
 import { flow, openHarness, records, type Harness } from './harness.ts';
 
 let h: Harness;
@@ -125,6 +125,12 @@ describe('record status writes go through the table', () => {
       expect((await h.store.getRecord(run.id, 0))?.status).toBe(to);
       expect((await h.store.listRecordEvents(run.id, 0)).at(-1)).toMatchObject({ from, to, actor: 'operator', action, note: 'handled' });
     }
+  });
+
+  it('a review action on a record gone before its write (its run deleted meanwhile) is E_RECORD_NOT_FOUND, numbered as the queue numbers it', async () => {
+    const gone = { updateRecordIf: async () => ({ written: false as const, found: null }) };
+    const err = await writeRecordStatusIf(gone, 'skip', { status: 'failed', endedAt: null }, { ...place, status: 'skipped', checkpoint: null }).catch((e) => e);
+    expect([err.code, err.status, err.message, err.hint]).toEqual(['E_RECORD_NOT_FOUND', 404, 'Record #3 of run run_x no longer exists (its run was deleted meanwhile).', 'Refresh the review queue.']);
   });
 
   it("the engine's own record changes, as its audit trail shows them, are all in the table", async () => {

@@ -21,6 +21,7 @@ import { startServer, type RunningServer } from '../../../server/main.ts';
 import { startWorker, type RunningWorker } from '../../../server/worker/worker.ts';
 import { effectFlow } from '../store/contract/effects.ts';
 import { createTestDatabase, type TestDatabase } from '../store/contract/pg-database.ts';
+import { until } from '../../support/until.ts';
 
 let db: TestDatabase;
 let a: RunningServer;
@@ -79,16 +80,6 @@ async function api(s: RunningServer, method: string, url: string, body?: unknown
   const res = await fetch(s.url + url, { method, headers: { ...(method === 'GET' ? {} : { origin: s.url }), ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, body: body === undefined ? undefined : JSON.stringify(body) });
   const text = await res.text();
   return { status: res.status, body: text ? JSON.parse(text) : null };
-}
-
-async function until<T>(what: string, get: () => Promise<T>, ok: (v: T) => boolean, ms = 30_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await get();
-    if (ok(v)) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 30));
-  }
 }
 
 const run = (id: string) => api(b, 'GET', `/api/runs/${id}`).then((r) => r.body);
@@ -260,7 +251,7 @@ describe('two studios on one database, the same action on both at once', () => {
       expect(retried.body.results[0]).toMatchObject({ ok: true });
       await new Promise((r) => setTimeout(r, 200));
       await client.query('COMMIT');
-      const ended = await until('record at rest', async () => (await api(b, 'GET', `/api/runs/${id}/records/0`)).body.record.status, (s) => s !== 'running' && s !== 'pending', 10_000);
+      const ended = await until('record at rest', async () => (await api(b, 'GET', `/api/runs/${id}/records/0`)).body.record.status, (s) => s !== 'running' && s !== 'pending', { ms: 10_000 });
       expect(ended).toBe('success');
       expect(calls.get('fail-settle')).toBe(2);
       await runStatus(id, 'completed');

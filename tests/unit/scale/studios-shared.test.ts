@@ -21,6 +21,7 @@ import { api, kill } from '../crash/studio-process.ts';
 import { effectFlow, startEffects } from '../store/contract/effects.ts';
 import { startWorker } from './worker-processes.ts';
 import { freshDatabaseForProcesses, startStudioForWorkers } from './scale-setup.ts';
+import { untilFound } from '../../support/until.ts';
 
 const KEY = randomBytes(32).toString('base64');
 const setup = freshDatabaseForProcesses('studios', {
@@ -65,26 +66,19 @@ function flow(id: string, nodes: FlowDocument['nodes']): FlowDocument {
   };
 }
 
+/** Studios and workers in child processes over PostgreSQL: up to a minute, read every 200 ms. */
+const patient = { ms: 60_000, every: 200 };
+
 const manual = (records: unknown[]) => ({ id: 'trigger', type: 'core.manual-trigger', position: { x: 0, y: 0 }, params: { format: 'json', records: JSON.stringify(records) } });
 const end = { id: 'done', type: 'core.end', position: { x: 400, y: 0 }, params: { status: 'success' } };
-
-async function until<T>(what: string, read: () => Promise<T | null | undefined | false>, ms = 60_000): Promise<T> {
-  const stop = Date.now() + ms;
-  for (;;) {
-    const v = await read();
-    if (v) return v;
-    if (Date.now() > stop) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 async function runTo(studio: Studio, flowId: string, records: unknown[]): Promise<{ id: string; status: string; counts: Record<string, number> }> {
   const started = await api(`${studio.url}/api/runs`, 'POST', { flowId, input: { records } });
   expect(started.status, JSON.stringify(started.body)).toBeLessThan(300);
-  return until(`run ${started.body.id} to end`, async () => {
+  return untilFound(`run ${started.body.id} to end`, async () => {
     const r = (await api(`${studio.url}/api/runs/${started.body.id}`, 'GET')).body;
     return ['completed', 'failed', 'stopped'].includes(r.status) ? r : null;
-  });
+  }, patient);
 }
 
 async function sql<T extends pg.QueryResultRow>(text: string, values: unknown[] = []): Promise<T[]> {
@@ -113,7 +107,7 @@ describe('several studios on one PostgreSQL database', () => {
     const saved = await api(`${a.url}/api/credentials`, 'POST', { name: 'Shared API', kind: 'api_key', fields: { header: 'X-Api-Key' }, secrets: { key: 'k-shared-7781' }, scope: { nodeTypes: ['core.http-request'] } });
     expect(saved.status, JSON.stringify(saved.body)).toBeLessThan(300);
     // Studio B lists it (it was told through the database), and the secret is not in the database in clear.
-    expect((await until('B to list the credential', async () => ((await api(`${b.url}/api/credentials`, 'GET')).body as Array<{ name: string }>).find((c) => c.name === 'Shared API')))).toBeTruthy();
+    expect((await untilFound('B to list the credential', async () => ((await api(`${b.url}/api/credentials`, 'GET')).body as Array<{ name: string }>).find((c) => c.name === 'Shared API'), patient))).toBeTruthy();
     const [row] = await sql<{ doc: string; key_id: string }>('SELECT doc, key_id FROM vault');
     expect(row.doc).not.toContain('k-shared-7781');
     expect(row.doc).not.toContain(KEY);
@@ -167,7 +161,7 @@ describe('several studios on one PostgreSQL database', () => {
     const rules = { enabled: true, rules: [{ id: 'fails', kind: 'failure_rate', threshold: 0.5, windowRecords: 10, minRecords: 1 }], webhook: { url: `${hook.base}/alert` } };
     const put = await api(`${b.url}/api/flows/flow_alert/alerts`, 'PUT', rules);
     expect(put.status, JSON.stringify(put.body)).toBeLessThan(300);
-    await until('the alert', async () => hook.hits.length > 0);
+    await untilFound('the alert', async () => hook.hits.length > 0, patient);
     // Both studios check every 300 ms: a few seconds more, still one alert.
     await new Promise((r) => setTimeout(r, 5000));
     expect(hook.hits.map((h) => h.path)).toEqual(['/alert']);
@@ -192,10 +186,10 @@ describe('several studios on one PostgreSQL database', () => {
         for (const w of waiters.splice(0)) w();
       });
       const seen = (what: string, test: (u: Update) => boolean, ms = 60_000) =>
-        until(what, async () => {
+        untilFound(what, async () => {
           if (!updates.some(test)) await new Promise<void>((r) => (waiters.push(r), setTimeout(r, 500)));
           return updates.find(test) ?? null;
-        }, ms);
+        }, { ...patient, ms });
       socket.emit('run:join', run.id);
       // One worker takes 4 records at a time: the HTTP step shows them under way, never more.
       await seen('steps under way', (u) => u.nodes.call?.inProgress > 0);
@@ -222,10 +216,10 @@ describe('several studios on one PostgreSQL database', () => {
     const on = await api(`${b.url}/api/flows/flow_tick/schedule`, 'PUT', { enabled: true });
     expect(on.status, JSON.stringify(on.body)).toBeLessThan(300);
     const runs = () => sql<{ at: string }>(`SELECT r.data::jsonb->>'scheduledFor' AS at FROM records r JOIN runs u ON u.id = r.run_id WHERE u.flow_id = 'flow_tick'`);
-    await until('four ticks', async () => (await runs()).length >= 4);
+    await untilFound('four ticks', async () => (await runs()).length >= 4, patient);
     await kill(a.child);
     const killedAt = Date.now();
-    await until('ticks fired by studio B after A died', async () => (await runs()).some((r) => Date.parse(r.at) > killedAt + 1000), 30_000);
+    await untilFound('ticks fired by studio B after A died', async () => (await runs()).some((r) => Date.parse(r.at) > killedAt + 1000), { ...patient, ms: 30_000 });
     await new Promise((r) => setTimeout(r, 2000));
     expect((await api(`${b.url}/api/flows/flow_tick/schedule`, 'PUT', { enabled: false })).status).toBeLessThan(300);
     const ticks = (await runs()).map((r) => r.at);

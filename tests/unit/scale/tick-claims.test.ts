@@ -16,6 +16,7 @@ import { openPgStore, type PgStore } from '../../../server/store/pg/pg-store.ts'
 import { storeTickClaims } from '../../../server/scheduler/tick-claims.ts';
 import { createTestDatabase, type TestDatabase } from '../store/contract/pg-database.ts';
 import { recordData, runRow } from '../store/fixtures.ts';
+import { untilFound } from '../../support/until.ts';
 
 let db: TestDatabase;
 let store: PgStore;
@@ -114,7 +115,7 @@ describe('tick claims name their run', () => {
 
     const next = await openConveyor(dir(), { store: choice, schedules: true });
     try {
-      const run = await waitFor(async () => (await sql<{ id: string; status: string }>(`SELECT id, status FROM runs WHERE id = 'run_orphaned1' AND status = 'completed'`))[0]);
+      const run = await untilFound('the orphaned tick\'s run completed', async () => (await sql<{ id: string; status: string }>(`SELECT id, status FROM runs WHERE id = 'run_orphaned1' AND status = 'completed'`))[0], { ms: 20_000, every: 100 });
       expect(run.id).toBe('run_orphaned1');
       const [record] = await sql<{ at: string }>(`SELECT data::jsonb->>'scheduledFor' AS at FROM records WHERE run_id = 'run_orphaned1'`);
       expect(record.at).toBe(tick);
@@ -140,12 +141,3 @@ describe('tick claims name their run', () => {
   }, 60_000);
 });
 
-async function waitFor<T>(read: () => Promise<T | undefined>, ms = 20_000): Promise<T> {
-  const stop = Date.now() + ms;
-  for (;;) {
-    const v = await read();
-    if (v) return v;
-    if (Date.now() > stop) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}

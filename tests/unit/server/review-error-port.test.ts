@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FLOW_FORMAT, type FlowDocument } from '../../../server/contract/flow/schema.ts';
 import { startTestServer } from './support.ts';
+import { until } from '../../support/until.ts';
 
 // The test sites listen on 127.0.0.1: allowed explicitly for steps, as an administrator would (CONVEYOR_ALLOW_HOSTS).
 process.env.CONVEYOR_ALLOW_HOSTS = '127.0.0.1';
@@ -70,23 +71,13 @@ function signupFlow(records: Array<{ email: string }>): FlowDocument {
   };
 }
 
-async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean, ms = 10_000): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > until) throw new Error(`still not there: ${JSON.stringify(value)}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
 describe('REST: a failure routed by an error port to review', () => {
   it('shows in the review queue (hint, code filter) and the report, and Retry resumes at that step without creating the account again', async () => {
     const people = Array.from({ length: 6 }, (_, i) => ({ email: `p${i}@x.test` }));
     refused.add('p1@x.test').add('p4@x.test');
     const flow = (await s.api('POST', '/api/flows/import', signupFlow(people))).body;
     const run = (await s.api('POST', '/api/runs', { flowId: flow.id })).body;
-    await waitFor(() => s.api('GET', `/api/runs/${run.id}`), (r) => r.body.status === 'completed');
+    await until('run completed', () => s.api('GET', `/api/runs/${run.id}`), (r) => r.body.status === 'completed', { ms: 10_000 });
 
     const queue = await s.api('GET', `/api/review?runId=${run.id}&code=E_VERIFY_FAILED`);
     expect(queue.body.total).toBe(2);
@@ -107,7 +98,7 @@ describe('REST: a failure routed by an error port to review', () => {
     expect(retried.body.results.map((r: { ok: boolean }) => r.ok)).toEqual([true, true]);
     // Put back at the step that failed, not run from the start.
     expect(retried.body.results.map((r: { restarted: boolean }) => r.restarted)).toEqual([false, false]);
-    const after = await waitFor(() => s.api('GET', `/api/runs/${run.id}/report`), (r) => r.body.counts.success === 6);
+    const after = await until('six successes in the report', () => s.api('GET', `/api/runs/${run.id}/report`), (r) => r.body.counts.success === 6, { ms: 10_000 });
     expect(after.body.errors).toEqual([]);
     expect((await s.api('GET', `/api/review?runId=${run.id}`)).body.total).toBe(0);
     for (const p of people) expect(calls.get(`/signup:${p.email}`)).toBe(1);
@@ -146,7 +137,7 @@ describe('REST: retrying a record an End step sent to review', () => {
   it('is refused while it would run again a step that changes things outside Conveyor, naming it; with restart it runs from the start', async () => {
     const flow = (await s.api('POST', '/api/flows/import', checkedSignupFlow('flow_end_review', [{ email: 'ok@x.test' }, { email: 'hand@x.test' }]))).body;
     const run = (await s.api('POST', '/api/runs', { flowId: flow.id })).body;
-    await waitFor(() => s.api('GET', `/api/runs/${run.id}`), (r) => r.body.status === 'completed');
+    await until('run completed', () => s.api('GET', `/api/runs/${run.id}`), (r) => r.body.status === 'completed', { ms: 10_000 });
     expect((await s.api('GET', `/api/review?runId=${run.id}`)).body.items.map((i: { index: number }) => i.index)).toEqual([1]);
     expect(calls.get('/signup:hand@x.test')).toBe(1);
 
@@ -169,7 +160,7 @@ describe('REST: retrying a record an End step sent to review', () => {
 
     const again = await s.api('POST', '/api/review/actions', { action: 'retry', items: [{ runId: run.id, index: 1 }], restart: true });
     expect(again.body.results).toEqual([{ runId: run.id, index: 1, ok: true, restarted: true }]);
-    await waitFor(() => s.api('GET', `/api/runs/${run.id}/records/1`), (r) => r.body.record.status === 'needs_review' && calls.get('/signup:hand@x.test') === 2);
+    await until('record #2 in review after its retry', () => s.api('GET', `/api/runs/${run.id}/records/1`), (r) => r.body.record.status === 'needs_review' && calls.get('/signup:hand@x.test') === 2, { ms: 10_000 });
     // The operator's choice is in the record's audit trail.
     const events = (await s.api('GET', `/api/runs/${run.id}/records/1`)).body.events as Array<{ action: string; actor: string }>;
     expect(events.filter((e) => e.action === 'retry' && e.actor === 'operator')).toHaveLength(1);
@@ -178,7 +169,7 @@ describe('REST: retrying a record an End step sent to review', () => {
   it('runs from the start without asking when none of its steps changes things outside Conveyor', async () => {
     const flow = (await s.api('POST', '/api/flows/import', checkedSignupFlow('flow_end_review_safe', [{ email: 'hand2@x.test' }], 'core.set-fields'))).body;
     const run = (await s.api('POST', '/api/runs', { flowId: flow.id })).body;
-    await waitFor(() => s.api('GET', `/api/runs/${run.id}`), (r) => r.body.status === 'completed');
+    await until('run completed', () => s.api('GET', `/api/runs/${run.id}`), (r) => r.body.status === 'completed', { ms: 10_000 });
     const retried = await s.api('POST', '/api/review/actions', { action: 'retry', items: [{ runId: run.id, index: 0 }] });
     expect(retried.body.results).toEqual([{ runId: run.id, index: 0, ok: true, restarted: true }]);
   });

@@ -9,6 +9,7 @@ import { journalFaults } from '../../../server/store/journal.ts';
 import { FLOW_FORMAT, type FlowDocument } from '../../../server/contract/flow/schema.ts';
 import { main } from '../../../server/cli/main.ts';
 import { startTestServer } from './support.ts';
+import { until } from '../../support/until.ts';
 
 // The test sites listen on 127.0.0.1: allowed explicitly for steps, as an administrator would (CONVEYOR_ALLOW_HOSTS).
 process.env.CONVEYOR_ALLOW_HOSTS = '127.0.0.1';
@@ -76,14 +77,6 @@ function effectFlow(id: string): FlowDocument {
   };
 }
 
-async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean): Promise<T> {
-  for (let i = 0; ; i++) {
-    const v = await read();
-    if (ok(v) || i > 500) return v;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 /** Each key called at most once; every record ended: success (called once) or in doubt, for review. */
 async function expectEveryRecordOnce(runId: string, id: string): Promise<number> {
   const { body } = await s.api('GET', `/api/runs/${runId}/records?limit=1000`);
@@ -121,7 +114,7 @@ describe('a full disk, seen through REST and Socket.IO', () => {
       socket.emit('run:join', runId);
 
       // The run summary says it stopped, why, and what to do.
-      const halted = (await until(() => s.api('GET', `/api/runs/${runId}`), (r) => r.body.status === 'interrupted')).body;
+      const halted = (await until('run interrupted', () => s.api('GET', `/api/runs/${runId}`), (r) => r.body.status === 'interrupted', { ms: 20_000 })).body;
       expect(halted.status).toBe('interrupted');
       expect(halted.reason.code).toBe('E_STORE_WRITE');
       expect(halted.reason.message).toContain('ENOSPC');
@@ -168,7 +161,7 @@ describe('a full disk, seen through REST and Socket.IO', () => {
       expect(resumed.status).toBe(200);
       expect(resumed.body.status).toBe('running');
       expect((await s.api('GET', '/api/health')).status).toBe(200);
-      const done = (await until(() => s.api('GET', `/api/runs/${runId}`), (r) => r.body.status === 'completed')).body;
+      const done = (await until('run completed', () => s.api('GET', `/api/runs/${runId}`), (r) => r.body.status === 'completed', { ms: 20_000 })).body;
       expect(done.status).toBe('completed');
       expect(done.reason).toBeNull();
       expect(await expectEveryRecordOnce(runId, doc.id)).toBeGreaterThanOrEqual(1);
@@ -185,7 +178,7 @@ describe('a full disk, seen through REST and Socket.IO', () => {
     expect((await s.api('POST', '/api/flows/import', doc)).status).toBe(201);
     failAfter = total() + 4;
     const runId = (await s.api('POST', '/api/runs', { flowId: doc.id })).body.id as string;
-    await until(() => s.api('GET', `/api/runs/${runId}`), (r) => r.body.status === 'interrupted');
+    await until('run interrupted', () => s.api('GET', `/api/runs/${runId}`), (r) => r.body.status === 'interrupted', { ms: 20_000 });
     for (let i = 0; i < 2; i++) {
       const stop = await s.api('POST', `/api/runs/${runId}/stop`);
       expect(stop.status).toBe(200);
@@ -198,7 +191,7 @@ describe('a full disk, seen through REST and Socket.IO', () => {
     failAfter = Infinity;
     journalFaults.before = null;
     expect((await s.api('POST', `/api/runs/${runId}/resume`)).status).toBe(200);
-    await until(() => s.api('GET', `/api/runs/${runId}`), (r) => r.body.status === 'completed');
+    await until('run completed', () => s.api('GET', `/api/runs/${runId}`), (r) => r.body.status === 'completed', { ms: 20_000 });
     expect((await s.api('GET', `/api/runs/${runId}`)).body.status).toBe('completed');
     await expectEveryRecordOnce(runId, doc.id);
   });

@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, kill, killAllStudios, startStudio } from '../crash/studio-process.ts';
 import { createTestDatabase, type TestDatabase } from './contract/pg-database.ts';
 import { effectFlow, startEffects, unrepeated, type Effects } from './contract/effects.ts';
+import { until } from '../../support/until.ts';
 
 const RECORDS = 40;
 let effects: Effects;
@@ -40,16 +41,8 @@ function dataDir(): string {
   return d;
 }
 
-async function until<T>(what: string, get: () => Promise<T>, ok: (v: T) => boolean, ms = 60_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await get();
-    if (ok(v)) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
+/** A studio process over PostgreSQL, killed and restarted: up to a minute a stage, read every 100 ms. */
+const slow = { ms: 60_000, every: 100 };
 const finished = (counts: Record<string, number>) => counts.success + counts.failed + counts.needs_review + counts.skipped;
 
 async function records(url: string, runId: string): Promise<Array<{ index: number; status: string; data: { key: string }; output: { count?: number } | null; error: { code: string } | null }>> {
@@ -79,9 +72,9 @@ describe('the studio on the PostgreSQL store', () => {
 
     // 1. Paused part way, then the process is killed: the new process finds the run paused, resumes it.
     const first = (await api(`${studio.url}/api/runs`, 'POST', { flowId: 'flow_pg', input: input('a') })).body;
-    await until('some records', async () => (await api(`${studio.url}/api/runs/${first.id}`, 'GET')).body.counts, (c) => finished(c) >= 5);
+    await until('some records', async () => (await api(`${studio.url}/api/runs/${first.id}`, 'GET')).body.counts, (c) => finished(c) >= 5, slow);
     expect((await api(`${studio.url}/api/runs/${first.id}/pause`, 'POST')).status).toBe(200);
-    const paused = await until('paused', async () => (await api(`${studio.url}/api/runs/${first.id}`, 'GET')).body, (r) => r.status === 'paused');
+    const paused = await until('paused', async () => (await api(`${studio.url}/api/runs/${first.id}`, 'GET')).body, (r) => r.status === 'paused', slow);
     expect(finished(paused.counts)).toBeLessThan(RECORDS);
 
     // Meanwhile a second studio on the same database is refused.
@@ -96,7 +89,7 @@ describe('the studio on the PostgreSQL store', () => {
     expect(reopened.status).toBe('paused');
     expect(reopened.counts).toEqual(paused.counts);
     expect((await api(`${studio.url}/api/runs/${first.id}/resume`, 'POST')).status).toBe(200);
-    const done = await until('first run done', async () => (await api(`${studio.url}/api/runs/${first.id}`, 'GET')).body, (r) => r.status === 'completed');
+    const done = await until('first run done', async () => (await api(`${studio.url}/api/runs/${first.id}`, 'GET')).body, (r) => r.status === 'completed', slow);
     expect(done.counts.success).toBe(RECORDS);
     for (const r of await records(studio.url, first.id)) {
       expect(calls.get(r.data.key), r.data.key).toBe(1); // paused cleanly: nothing in doubt, nothing repeated
@@ -105,14 +98,14 @@ describe('the studio on the PostgreSQL store', () => {
 
     // 2. Killed mid-step: the new process finds the run interrupted; resumed, committed calls are not repeated.
     const second2 = (await api(`${studio.url}/api/runs`, 'POST', { flowId: 'flow_pg', input: input('b') })).body;
-    await until('some records', async () => (await api(`${studio.url}/api/runs/${second2.id}`, 'GET')).body.counts, (c) => finished(c) >= 5);
+    await until('some records', async () => (await api(`${studio.url}/api/runs/${second2.id}`, 'GET')).body.counts, (c) => finished(c) >= 5, slow);
     await kill(studio.child);
     studio = await startStudio(dir);
     const interrupted = (await api(`${studio.url}/api/runs/${second2.id}`, 'GET')).body;
     expect(interrupted.status).toBe('interrupted');
     const committed = new Map((await records(studio.url, second2.id)).filter((r) => !['pending', 'running'].includes(r.status)).map((r) => [r.index, r.status]));
     expect((await api(`${studio.url}/api/runs/${second2.id}/resume`, 'POST')).status).toBe(200);
-    const end = await until('second run done', async () => (await api(`${studio.url}/api/runs/${second2.id}`, 'GET')).body, (r) => r.status === 'completed');
+    const end = await until('second run done', async () => (await api(`${studio.url}/api/runs/${second2.id}`, 'GET')).body, (r) => r.status === 'completed', slow);
     expect(end.counts.success + end.counts.needs_review).toBe(RECORDS);
     const ended = await records(studio.url, second2.id);
     expect(unrepeated(ended, (i) => `b${i}`, calls)).toEqual([]);
