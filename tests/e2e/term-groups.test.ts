@@ -255,7 +255,9 @@ describe('groups of search terms in the studio', () => {
   });
 
   test('the log follows new lines, yields when scrolled up, and "Jump to latest" follows again', async () => {
-    const many: Group[] = ['North', 'South', 'East'].map((g) => ({ name: g, terms: Array.from({ length: 8 }, (_, i) => `${g.toLowerCase()} term ${i + 1}`) }));
+    // 48 terms, 0.3 s apart: lines still come for ~10 s after the first 40 rows, also on a loaded
+    // machine (with 24 the run could end before the reader had scrolled up, at load 7–12).
+    const many: Group[] = ['North', 'South', 'East'].map((g) => ({ name: g, terms: Array.from({ length: 16 }, (_, i) => `${g.toLowerCase()} term ${i + 1}`) }));
     const entry = await createTermsFlow('Many terms', many, 0.3);
     const page = await studio.page();
     await openFlow(page, entry.id);
