@@ -34,6 +34,8 @@ export default defineConfig({
           environment: 'node',
           testTimeout: 120_000,
           hookTimeout: 60_000,
+          // One file at a time: measured again on 2026-12-06 (load 4-10), 6 files took 131 s one after
+          // another and 126 s two at a time, each file's time ×1.85 and one of them failing.
           fileParallelism: false,
           // One after another in one worker anyway: keep the studio's modules loaded between files
           // (each file still starts its own studio and Chromium). Measured on 4 files at load 19–27:

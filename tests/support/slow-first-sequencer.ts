@@ -8,8 +8,8 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
  * little about run time. A file that comes to take over ~15 s belongs here.
  */
 const SLOW_FIRST = [
-  'tests/unit/engine/fanout.test.ts', // 35
-  'tests/unit/scale/studios-shared.test.ts', // 33
+  // tests/unit/engine/fanout.test.ts was first (35): 6 s since its split sizes were halved (2026-12-06).
+  'tests/unit/scale/studios-shared.test.ts', // 33 (31 alone, 2026-12-06)
   // One file of ~30 s once (119 in a full run of 2026-12-06 at load 4–7; its failing cases wait out
   // their time limits, ~25 s of them): split in two, ~65 and ~55 at that load, so two workers share it.
   'nodes/browser/page-patterns.test.ts', // ~16 (the ~30 scaled by each half's share)
