@@ -5,10 +5,9 @@
  * with none of these (the demo sites' default) cannot show what skipping them saves; the issue that
  * asked for "Skip images, fonts and media" was about pages that carry them.
  *
- * Sizes (decided from the HTTP Archive's 2024 figures for a page's images and fonts, scaled down to a
- * single form): the hero about 250 KB (a PNG of a gradient with grain, so it neither compresses to
- * nothing nor decodes for free), the logo a few KB, and one font of a few hundred KB when the machine
- * has DejaVu (Debian's Chromium brings it), none otherwise.
+ * Sizes, chosen for one form page: the hero about 250 KB (a PNG of a gradient with grain, so it
+ * neither compresses to nothing nor decodes for free), the logo a few KB, and one font of a few
+ * hundred KB when the machine has DejaVu (Debian's Chromium brings it), none otherwise.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { deflateSync } from 'node:zlib';
@@ -97,7 +96,3 @@ export function pageWeightBanner(): string {
   return '<header><img src="/assets/logo.png" alt="Demo" width="160" height="48"><img src="/assets/hero.png" alt="" width="960" height="320" style="max-width:100%;height:auto"></header>';
 }
 
-/** The sizes of the assets (for the benchmark's report). */
-export function pageWeightBytes(): Record<string, number> {
-  return Object.fromEntries([...built()].map(([route, a]) => [route, a.body.length]));
-}

@@ -7,19 +7,19 @@ import { setSkipMedia } from './resource-blocking.ts';
  * a context is reset before anyone else gets it:
  * - every page is closed first (sessionStorage, history and window.name live in a page, and an
  *   open page's scripts could write again what is cleared next), after a new blank page was made
- *   for the next record (`fresh`: about:blank, never navigated, so no script of
- *   its own writes anything; cleared with the rest). A context left with no page is slow to give one again: with the signup template (10
- *   rows, concurrency 1, runs alternating at load 6–11) its open step took 1,574–1,667 ms with the
- *   page made when the record started, 770–790 ms with the page made at the reset (15.7–17.8
+ *   for the next record (`fresh`: about:blank, never navigated, so no script of its own writes
+ *   anything). A context left with no page is slow to give one again: with the signup template
+ *   (10 rows, concurrency 1, runs alternating at load 6–11) its open step took 1,574–1,667 ms with
+ *   the page made when the record started, 770–790 ms with the page made at the reset (15.7–17.8
  *   against 11.7–12.2 records/min),
  * - cookies and granted permissions are cleared,
  * - localStorage, IndexedDB, Cache Storage and service workers of every origin the context sent
  *   a request to are cleared (DevTools protocol Storage.clearDataForOrigin), and the HTTP cache,
  * - skipping of images and fonts is switched off (the next record's open step says again).
- * A context whose reset fails in any way is closed, never reused; so is one a site signed in with
- * HTTP authentication (`signedIn`). Contexts are only reused under
- * the same network policy (the proxy lease is the context's). context-pool.test.ts proves that a
- * record does not see the previous record's cookies or storage in a reused context.
+ * A context whose reset fails in any way is closed, never reused; so is one that may hold an HTTP
+ * authentication sign-in (`signedIn`). Contexts are only reused under the same network policy (the
+ * proxy lease is the context's). context-pool.test.ts proves that a record does not see the
+ * previous record's cookies, storage or HTTP sign-in in a reused context.
  */
 
 /** Idle contexts kept per run and network policy; more are closed. */
