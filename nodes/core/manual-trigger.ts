@@ -1,7 +1,7 @@
 import Papa from 'papaparse';
 import { parseJsonExact } from '../../server/contract/json-exact.ts';
 import { z } from 'zod';
-import { defineTrigger, out } from '../sdk/define-node.ts';
+import { defineTrigger } from '../sdk/define-node.ts';
 import { NodeError } from '../../server/contract/node-error.ts';
 import type { RecordData, RunInput } from '../sdk/types.ts';
 
@@ -39,9 +39,6 @@ export const manualTrigger = defineTrigger({
   effect: 'none',
   records(p, input) {
     return buildRecords(p, input);
-  },
-  run(ctx) {
-    return out(ctx.input);
   },
 });
 

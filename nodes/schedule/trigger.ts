@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineTrigger, out } from '../sdk/define-node.ts';
+import { defineTrigger } from '../sdk/define-node.ts';
 import type { RecordData } from '../sdk/types.ts';
 import { cronProblem, timezoneProblem } from './times.ts';
 
@@ -63,8 +63,5 @@ export const scheduleTrigger = defineTrigger({
   records(_p, input): RecordData[] {
     if (input?.records && input.records.length > 0) return input.records;
     return [{ firedAt: new Date().toISOString(), scheduledFor: null, manual: true }];
-  },
-  run(ctx) {
-    return out(ctx.input);
   },
 });

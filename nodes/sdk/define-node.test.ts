@@ -19,9 +19,11 @@ describe('the node kit', () => {
       type: 'test.source', title: 'Source', category: 'Triggers', description: 'd', params, effect: 'none', acceptsFile: true,
       records: () => [{ n: 1 }],
       pacing: () => ({ intervalMs: 5 }),
-      run: (ctx) => out(ctx.input),
     });
     expect(trigger).toMatchObject({ trigger: true, inputs: [], outputs: [{ id: 'out', label: 'Out' }], acceptsFile: true });
+    // Its step passes the record on as it is, by its first output (the engine counts on it: token-graph.ts).
+    const source = defineTrigger({ type: 'test.source-b', title: 'Source', category: 'Triggers', description: 'd', params, effect: 'none', records: () => [], outputs: [{ id: 'rows', label: 'Rows' }] });
+    expect(source.run({ input: { n: 1 } } as never)).toEqual({ emit: [{ port: 'rows', data: { n: 1 } }] });
     expect(trigger.pacing?.({})).toEqual({ intervalMs: 5 });
   });
 

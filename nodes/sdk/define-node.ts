@@ -14,8 +14,14 @@ export type StepSpec<S extends z.ZodType> = Omit<NodeBase<S>, 'outputs'> & {
   collect?: boolean;
 };
 
-/** What a trigger declares: no input (records start there), one output `out` unless it says otherwise, and its trigger capabilities. */
-export type TriggerSpec<S extends z.ZodType> = Omit<NodeBase<S>, 'outputs'> & TriggerCapabilities<S> & { outputs?: PortSpec[] };
+/**
+ * What a trigger declares: no input (records start there), one output `out` unless it says otherwise,
+ * and its trigger capabilities. No `run`: a trigger's step passes the record on as it is (`passOn`),
+ * and the engine counts on that — a new record starts at the trigger's next steps, the trigger's
+ * step counted without being run (server/engine/token-graph.ts, `enteredCheckpoint`). What a
+ * trigger makes of the run input belongs in `records`.
+ */
+export type TriggerSpec<S extends z.ZodType> = Omit<NodeBase<S>, 'outputs' | 'run'> & TriggerCapabilities<S> & { outputs?: PortSpec[] };
 
 function checkType(type: string): void {
   if (!/^[a-z][a-z0-9-]*(\.[a-z][a-z0-9-]*)+$/.test(type)) {
@@ -32,7 +38,13 @@ export function defineNode<S extends z.ZodType>(spec: StepSpec<S>): NodeDefiniti
 /** Declares a trigger: the node a run's records come from. */
 export function defineTrigger<S extends z.ZodType>(spec: TriggerSpec<S>): NodeDefinition<S> {
   checkType(spec.type);
-  return { ...spec, trigger: true, inputs: [], outputs: spec.outputs ?? [{ ...OUT_PORT }] };
+  const outputs = spec.outputs ?? [{ ...OUT_PORT }];
+  return { ...spec, run: passOn(outputs[0]?.id ?? OUT_PORT.id), trigger: true, inputs: [], outputs };
+}
+
+/** A trigger's step: the record on, as it is, by the trigger's first output. */
+function passOn(port: string): NodeDefinition<z.ZodType>['run'] {
+  return (ctx) => out(ctx.input, port);
 }
 
 /**

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
-import { defineTrigger, out } from '../sdk/define-node.ts';
+import { defineTrigger } from '../sdk/define-node.ts';
 import { NodeError } from '../../server/contract/node-error.ts';
 import type { RunInput } from '../sdk/types.ts';
 import { MAX_RECORDS } from '../core/manual-trigger.ts';
@@ -127,9 +127,6 @@ export const readSheet = defineTrigger({
   acceptsFile: true,
   records(p, input, signal) {
     return readSheetRecords(p, input, signal);
-  },
-  run(ctx) {
-    return out(ctx.input);
   },
 });
 

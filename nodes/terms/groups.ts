@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
-import { defineTrigger, out } from '../sdk/define-node.ts';
+import { defineTrigger } from '../sdk/define-node.ts';
 import { NodeError } from '../../server/contract/node-error.ts';
 import type { Json, RecordData, RejectInfo, RunInput } from '../sdk/types.ts';
 import { sheetKind, type SheetRow } from '../spreadsheet/lib/sheet-file.ts';
@@ -66,9 +66,6 @@ export const termGroups = defineTrigger({
     const groups = input?.file ? await groupsFromSheet(input.file, signal, p.encoding) : { groups: p.groups, rows: null, rejects: [] };
     const result = termRecords(p, groups.groups, groups.rows);
     return groups.rejects.length ? { ...result, rejects: [...groups.rejects, ...result.rejects].sort((a, b) => a.row - b.row) } : result;
-  },
-  run(ctx) {
-    return out(ctx.input);
   },
 });
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineTrigger, out } from '../sdk/define-node.ts';
+import { defineTrigger } from '../sdk/define-node.ts';
 import { credentialParam } from '../sdk/credentials.ts';
 import { NodeError } from '../../server/contract/node-error.ts';
 import { parseJsonExact } from '../../server/contract/json-exact.ts';
@@ -112,9 +112,6 @@ export const webhookTrigger = defineTrigger({
   effect: 'none',
   records(p, input) {
     return recordsFor(p, input);
-  },
-  run(ctx) {
-    return out(ctx.input);
   },
 });
 

@@ -4,11 +4,12 @@ import type { RecordData, RejectInfo, RunInput } from '../../nodes/sdk/types.ts'
 import { NodeError, type StepErrorInfo } from '../contract/node-error.ts';
 import type { NodeRegistry } from '../../nodes/registry.ts';
 import type { FlowDocument } from '../contract/flow/schema.ts';
-import type { ConditionalWrite, RecordRow, RunRow, RunStatus, StatusCounts, Store } from '../store/types.ts';
+import type { ConditionalWrite, RecordRow, RunRow, RunStatus, StatusCounts, StepRow, Store } from '../store/types.ts';
 import { ConveyorError } from '../errors.ts';
 import { checkRunTransition, moveRunStatus, writeRunStatus } from './run-transition.ts';
 import { isStoreWriteError, type StoreWriteFailure } from '../store/write-failure.ts';
 import { compileFlow, type CompiledFlow } from './compiled-flow.ts';
+import { entryTriggerOf, withEntryStep } from './entry-step.ts';
 import type { EngineEvent, EngineListener } from './events.ts';
 import { BatchFeed } from './batch-feed.ts';
 import { LiveRun, emptyCounts, type NodeCounters } from './live-run.ts';
@@ -598,6 +599,12 @@ export class Engine {
     const nodes: Record<string, NodeCounters> = {};
     for (const n of row.flow.nodes) nodes[n.id] = { inProgress: 0, success: steps[n.id]?.success ?? 0, failed: steps[n.id]?.failed ?? 0 };
     return summarize(row, row.status, row.reason, counts, nodes);
+  }
+
+  /** A record's steps as a person sees them: the stored ones, after its trigger's (entry-step.ts). */
+  async recordSteps(record: RecordRow): Promise<StepRow[]> {
+    const [steps, run] = await Promise.all([this.opts.store.listSteps(record.runId, record.index), this.opts.store.getRun(record.runId)]);
+    return withEntryStep(steps, record, run ? entryTriggerOf(run.flow, this.opts.registry) : null);
   }
 
   /** Writes the log lines still buffered, so that a read of the run's log has every line emitted so far. */

@@ -5,7 +5,7 @@ import type { CompiledFlow, CompiledNode } from './compiled-flow.ts';
 import type { LiveRun } from './live-run.ts';
 import type { LogBuffer } from './log-buffer.ts';
 import type { EngineListener } from './events.ts';
-import { advance, endToken, initialCheckpoint, nextRunnable, recordStatus } from './token-graph.ts';
+import { advance, endToken, enteredCheckpoint, initialCheckpoint, nextRunnable, recordStatus } from './token-graph.ts';
 import { runStep, type StepOutcome } from './step-runner.ts';
 import { checkAfter, checkBefore } from './step-checks.ts';
 import { decideFailure } from './failure-decision.ts';
@@ -71,6 +71,19 @@ export type WalkEnd = { end: 'finished'; status: TerminalStatus } | { end: 'halt
 type RecordError = NonNullable<RecordRow['error']>;
 
 /**
+ * How long a record's first step may run before the record is written as started on its own: its
+ * start otherwise goes with its first commit (the trigger's step is not committed, token-graph.ts
+ * `enteredCheckpoint`), and a record whose first step opens a page or waits on a service would be
+ * listed as pending meanwhile. Live views say "running" at once either way.
+ */
+const START_MARK_MS = 200;
+
+/** The walk's timer, cleared when the walk ends however it ends. */
+interface WalkTimers {
+  start: NodeJS.Timeout | null;
+}
+
+/**
  * Walks one record through the graph, one step at a time, committing each step together with
  * the record's new checkpoint before the record moves on.
  */
@@ -79,9 +92,11 @@ export async function walkRecord(rc: RunContext, rec: Pick<RecordRow, 'index' | 
   const gate = rec.status === 'pending' && rc.keyGate ? await rc.keyGate.enter(rec.index, rec.data) : null;
   if (gate && 'skip' in gate) return settleByKey(rc, rec, gate.skip);
   const resources = new Resources((key, err) => rc.logs.add(rc.runId, rec.index, null, 'warn', `Could not close ${key}: ${(err as Error).message}`));
+  const timers: WalkTimers = { start: null };
   try {
-    return await walk(rc, rec, resources);
+    return await walk(rc, rec, resources, timers);
   } finally {
+    if (timers.start) clearTimeout(timers.start);
     gate?.leave();
     await resources.closeAll();
   }
@@ -109,8 +124,9 @@ async function settleByKey(rc: RunContext, rec: Pick<RecordRow, 'index' | 'data'
   return { end: 'finished', status: 'skipped' };
 }
 
-async function walk(rc: RunContext, rec: Pick<RecordRow, 'index' | 'data' | 'status' | 'checkpoint' | 'startedAt'>, recordResources: Resources): Promise<WalkEnd> {
-  const cp: RecordCheckpoint = rec.checkpoint ?? initialCheckpoint(rc.flow, rec.data);
+async function walk(rc: RunContext, rec: Pick<RecordRow, 'index' | 'data' | 'status' | 'checkpoint' | 'startedAt'>, recordResources: Resources, timers: WalkTimers): Promise<WalkEnd> {
+  // A new record starts past its trigger (token-graph.ts, `enteredCheckpoint`), unless nothing follows it.
+  const cp: RecordCheckpoint = rec.checkpoint ?? enteredCheckpoint(rc.flow, rec.data) ?? initialCheckpoint(rc.flow, rec.data);
   // Masks what this record stores and shows, sparing the text the operator gave it (see SecretMasker.sparing).
   const masker = rc.masker.sparing(rec.data);
   const startedAt = rec.startedAt ?? isoNow();
@@ -132,6 +148,21 @@ async function walk(rc: RunContext, rec: Pick<RecordRow, 'index' | 'data' | 'sta
     status = 'running';
   }
 
+  // A record that entered past its trigger is written as started with its first commit; should that
+  // step take longer than START_MARK_MS, its start is written on its own meanwhile (`markStart`).
+  if (startEvent && !rec.checkpoint) {
+    timers.start = setTimeout(() => markStart(), START_MARK_MS);
+    timers.start.unref();
+  }
+  const markStart = (): void => {
+    if (!firstCommit || !startEvent) return;
+    startEvent = false;
+    const update: RecordUpdate = { runId: rc.runId, index: rec.index, status: 'running', ...checkpointWrite(cp, masker, null), startedAt };
+    update.event = { at: startedAt, from: 'pending', to: 'running', actor: 'engine', action: 'started', note: null, data: null };
+    checkRecordTransition(update, 'start', 'pending', 'running');
+    // A write that fails halts the run (the store says so); the step commit after it fails the same way.
+    rc.store.updateRecord(update).catch(() => undefined);
+  };
   for (let token = nextRunnable(cp); token; token = nextRunnable(cp)) {
     // Pause waits for a record that holds a live session (its browser page): pausing it there would
     // close the page, and its next step could not go on. Stop cancels it (the signal aborts its steps).
@@ -203,6 +234,8 @@ async function walk(rc: RunContext, rec: Pick<RecordRow, 'index' | 'data' | 'sta
       }
       cp.inFlight = null;
 
+      // The record's first commit past a trigger whose step it did not run: it counts that step (`entered`).
+      const entered = cp.seq === 0 && node.id !== rc.flow.trigger.id;
       const seq = ++cp.seq;
       const t1 = Date.now();
       const step: StepRow = {
@@ -283,6 +316,7 @@ async function walk(rc: RunContext, rec: Pick<RecordRow, 'index' | 'data' | 'sta
         // While it runs, a record that fanned out writes only what changed (linear in the fan-out).
         ...(finished ? { checkpoint: masker.maskJson(finalCheckpoint(cp, nextStatus)) } : checkpointWrite(cp, masker, token.id)),
       };
+      if (entered) update.entered = rc.flow.trigger.id;
       if (finished || firstCommit) {
         update.output = finished ? masker.maskJson(lastData) : null;
         update.error = nextStatus === 'failed' || nextStatus === 'needs_review' ? (cp.lastError ?? null) : null;
@@ -301,6 +335,12 @@ async function walk(rc: RunContext, rec: Pick<RecordRow, 'index' | 'data' | 'sta
       await rc.store.commitStep(step, update, state);
       unlock?.();
       unlock = null;
+      if (entered) {
+        // The canvas counts the trigger's step as the store now does, as if it had run first.
+        rc.live.stepStarted(rc.flow.trigger.id);
+        rc.live.stepEnded(rc.flow.trigger.id, 'success');
+        rc.emit({ type: 'step', runId: rc.runId, nodeId: rc.flow.trigger.id, phase: 'end', status: 'success', nodeType: rc.flow.trigger.def.type, durationMs: 0 });
+      }
       rc.live.stepEnded(node.id, step.status);
       rc.emit({ type: 'step', runId: rc.runId, nodeId: node.id, phase: 'end', status: step.status, nodeType: node.def.type, durationMs: step.durationMs });
       if (finished) {

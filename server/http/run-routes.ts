@@ -70,7 +70,7 @@ export function runRoutes(engine: Engine, flows: FlowLibrary, store: Store, data
     const index = recordIndexParam.safeParse(req.params.index).data;
     const record = index === undefined ? null : await store.getRecord(req.params.id, index);
     if (!record || index === undefined) throw recordNotFound(req.params.id, index ?? req.params.index);
-    const [steps, events] = await Promise.all([store.listSteps(req.params.id, index), store.listRecordEvents(req.params.id, index)]);
+    const [steps, events] = await Promise.all([engine.recordSteps(record), store.listRecordEvents(req.params.id, index)]);
     const damagedEvidence = dataDir ? await evidenceProblems(dataDir, steps.flatMap((s) => s.evidence ?? [])) : [];
     res.json({
       record: publicRecord(record),

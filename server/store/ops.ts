@@ -159,11 +159,18 @@ function recordUpdateParams(u: RecordUpdate, output: string | null = json(u.outp
   ];
   const e = u.event;
   if (e) params.push(e.at, e.from ?? null, e.to ?? null, e.actor, e.action, e.note ?? null, json(e.data));
+  if (u.entered !== undefined) {
+    // After the event's columns (null when none): updates written before `entered` replay as they were.
+    if (!e) params.push(null, null, null, null, null, null, null);
+    params.push(u.entered);
+  }
   return params;
 }
 
 /** Length of a record update's params without an event (see `recordUpdateParams`). */
 const RECORD_UPDATE_LENGTH = 10;
+/** Where a record update's `entered` is (see `recordUpdateParams`). */
+const ENTERED_AT = 17;
 
 /** Checkpoint rows: [kind, id, order, value JSON] put, [kind, id] dropped. */
 type RowParams = [Array<[string, number, number, string]>, Array<[string, number]>];
@@ -685,14 +692,10 @@ export class Applier {
         this.updateRecord(op[2], op[4], s);
         if (op[3]) this.writeState(op[3]);
         const status = s[7];
-        if (status === 'success' || status === 'failed') {
-          let perNode = this.counts.get(key);
-          if (!perNode) this.counts.set(key, (perNode = new Map()));
-          const nodeId = s[4] as string;
-          let c = perNode.get(nodeId);
-          if (!c) perNode.set(nodeId, (c = [0, 0]));
-          c[status === 'success' ? 0 : 1]++;
-        }
+        if (status === 'success' || status === 'failed') this.count(key, s[4] as string, status === 'success' ? 0 : 1);
+        // The trigger's step of a record that entered past it (RecordUpdate.entered): counted, not stored.
+        const entered = op[2][ENTERED_AT];
+        if (typeof entered === 'string') this.count(key, entered, 0);
         return undefined;
       }
       case 's': {
@@ -797,7 +800,7 @@ export class Applier {
     const id = `${key}:${u[1] as number}`;
     // A record that runs on, with nothing that needs its row now: held back (see `deferred`). Its audit
     // event (the record's start) is written now, in the order events happen, when the record exists.
-    const event = u.length > RECORD_UPDATE_LENGTH;
+    const event = u.length > RECORD_UPDATE_LENGTH && u[RECORD_UPDATE_LENGTH] !== null;
     const exists = event ? this.recordExists(key, u[1] as number) : null;
     if (!rows && !TERMINAL_STATUSES.has(u[2] as string) && !this.recordsWithRows(key).has(u[1] as number) && (!event || exists !== null)) {
       if (exists) this.insertEvent(key, u);
@@ -903,6 +906,15 @@ export class Applier {
       if (value === null) this.sql.run(SQL_DELETE_STATE, [scope, nodeId, key]);
       else this.sql.run(SQL_PUT_STATE, [scope, nodeId, key, value]);
     }
+  }
+
+  /** One more step of node `nodeId` in run `key` (0: success, 1: failed), written with the batch (`writeCounts`). */
+  private count(key: number, nodeId: string, status: 0 | 1): void {
+    let perNode = this.counts.get(key);
+    if (!perNode) this.counts.set(key, (perNode = new Map()));
+    let c = perNode.get(nodeId);
+    if (!c) perNode.set(nodeId, (c = [0, 0]));
+    c[status]++;
   }
 
   private writeCounts(): void {

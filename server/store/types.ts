@@ -172,6 +172,12 @@ export interface RecordUpdate {
    * rows the record had are dropped. Reading a record puts the checkpoint back together.
    */
   tokenRows?: TokenRows;
+  /**
+   * The record's first commit, of a record that entered past its trigger without running the
+   * trigger's step (engine/token-graph.ts, `enteredCheckpoint`): the trigger's node id, whose step
+   * counts one more success (`stepCounts`), as if it had run.
+   */
+  entered?: string;
 }
 
 /** Rows of a record's checkpoint that changed: [kind, id, order, value] put, [kind, id] dropped. */

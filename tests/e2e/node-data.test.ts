@@ -37,6 +37,8 @@ describe('data on the canvas', () => {
     expect(await s.counter(page, 'calc', 'success')).toBe(2);
     expect(await s.counter(page, 'calc', 'failed')).toBe(1);
     expect(await s.counter(page, 'shout', 'success')).toBe(2);
+    // The trigger counts every record it passed on (its step is counted, not stored).
+    expect(await s.counter(page, 'trigger', 'success')).toBe(3);
 
     // The Data tab next to Settings: record #1 by default, its input and output as field tables.
     await s.selectNode(page, 'calc');
@@ -78,6 +80,12 @@ describe('data on the canvas', () => {
     await panel.locator(`${s.tid('data-record')}[data-index="2"]`).waitFor();
     expect(await cell('data-input', 'full').textContent()).toBe('Grace Hopper');
     expect(await cell('data-output-out', 'loud').textContent()).toBe('GRACE HOPPER');
+
+    // The trigger's Data tab shows the record it passed on, as it was given to the run.
+    await s.selectNode(page, 'trigger');
+    await panel.locator(`${s.tid('data-record')}[data-index="2"]`).waitFor();
+    expect(await cell('data-output-out', 'first').textContent()).toBe('Grace');
+    await s.selectNode(page, 'shout');
 
     // Without a pin the preview works on record #1; pinned, on the pinned record.
     await page.locator(s.tid('inspector-tab-settings')).click();

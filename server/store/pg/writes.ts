@@ -179,7 +179,7 @@ function checkpointText(u: RecordUpdate): string | null {
  * Updates a record (only the fields given), drops its checkpoint rows when the checkpoint is whole,
  * and writes its audit event, in one statement; only for a record that exists. A missing run is refused.
  */
-async function applyRecordUpdate(c: pg.PoolClient, u: RecordUpdate, step?: StepRow, count?: [string, number, number], expect?: RecordExpectation): Promise<boolean> {
+async function applyRecordUpdate(c: pg.PoolClient, u: RecordUpdate, step?: StepRow, counts?: StepCount[], expect?: RecordExpectation): Promise<boolean> {
   const values: unknown[] = [u.runId, u.index, u.status, checkpointText(u), u.checkpoint?.inFlight != null];
   const sets = ['status = $3', 'checkpoint = $4', 'in_flight = $5'];
   const set = (col: string, v: unknown) => {
@@ -220,11 +220,15 @@ async function applyRecordUpdate(c: pg.PoolClient, u: RecordUpdate, step?: StepR
     text += `, ev AS (INSERT INTO record_events (run_id, record_idx, at, from_status, to_status, actor, action, note, data)
       SELECT run_id, idx, ${Array.from({ length: 7 }, (_, k) => `$${at + k}`).join(', ')} FROM upd)`;
   }
-  // A lone commit's step counter goes in the statement too (this connection's shard, as writeCounts adds it).
-  if (count) {
-    const at = values.length + 1;
-    values.push(...count);
-    text += `, cnt AS (INSERT INTO step_counts (run_id, node_id, success, failed, shard) VALUES ($1, $${at}, $${at + 1}, $${at + 2}, pg_backend_pid() % 256)
+  // A lone commit's step counters go in the statement too (this connection's shard, as writeCounts adds
+  // them; one row per node: a step of the trigger's own is never counted with `entered`).
+  if (counts && counts.length > 0) {
+    const rows = counts.map(([nodeId, success, failed]) => {
+      const at = values.length + 1;
+      values.push(nodeId, success, failed);
+      return `($1, $${at}, $${at + 1}, $${at + 2}, pg_backend_pid() % 256)`;
+    });
+    text += `, cnt AS (INSERT INTO step_counts (run_id, node_id, success, failed, shard) VALUES ${rows.join(', ')}
       ON CONFLICT (run_id, node_id, shard) DO UPDATE SET success = step_counts.success + excluded.success, failed = step_counts.failed + excluded.failed)`;
   }
   text += ' SELECT count(*)::int AS n FROM upd';
@@ -279,28 +283,35 @@ async function applyState(c: pg.PoolClient, writes: NodeStateWrite[]): Promise<v
 
 
 export function commitStep(s: StepRow, record: RecordUpdate, state?: NodeStateWrite[]): Write<void> {
-  const counted = s.status === 'success' || s.status === 'failed';
+  // The step's own count, and the trigger's of a record that entered past it (RecordUpdate.entered).
+  const counts: StepCount[] = [];
+  if (s.status === 'success' || s.status === 'failed') counts.push([s.nodeId, s.status === 'success' ? 1 : 0, s.status === 'failed' ? 1 : 0]);
+  if (record.entered !== undefined && record.entered !== s.nodeId) counts.push([record.entered, 1, 0]);
   const write: Write<void> = async (ctx) => {
     await stepUpdate(ctx.client, s, record);
     if (state && state.length > 0) await applyState(ctx.client, state);
-    if (counted) {
-      const id = `${s.runId}\u0000${s.nodeId}`;
+    for (const [nodeId, success, failed] of counts) {
+      const id = `${s.runId}\u0000${nodeId}`;
       let c = ctx.counts.get(id);
       if (!c) ctx.counts.set(id, (c = [0, 0]));
-      c[s.status === 'success' ? 0 : 1]++;
+      c[0] += success;
+      c[1] += failed;
     }
   };
   // One statement when the commit is the step and its record only (no node state, no checkpoint rows).
   if ((!state || state.length === 0) && !record.tokenRows) {
-    write.alone = (client) => stepUpdate(client, s, record, counted ? [s.nodeId, s.status === 'success' ? 1 : 0, s.status === 'failed' ? 1 : 0] : undefined);
+    write.alone = (client) => stepUpdate(client, s, record, counts);
     write.row = `${record.runId}\u0000${record.index}`;
   }
   return write;
 }
 
-async function stepUpdate(client: pg.PoolClient, s: StepRow, record: RecordUpdate, count?: [string, number, number]): Promise<void> {
+/** A step counter to add: node id, successes, failures. */
+type StepCount = [string, number, number];
+
+async function stepUpdate(client: pg.PoolClient, s: StepRow, record: RecordUpdate, counts?: StepCount[]): Promise<void> {
   try {
-    await applyRecordUpdate(client, record, s, count);
+    await applyRecordUpdate(client, record, s, counts);
   } catch (err) {
     // The run's row is missing (never created, or deleted before this step): say so plainly.
     if ((err as { code?: string }).code === '23503') throw noRunError(s.runId);

@@ -64,7 +64,6 @@ const trigger = defineTrigger({
   params: z.object({}),
   outputs: [{ id: 'out', label: 'Out' }],
   records: () => [{ n: 1 }],
-  run: (ctx) => out(ctx.input),
 });
 
 const creds: StoredCredential[] = [
@@ -120,7 +119,8 @@ async function runOnce(type: string, params: Record<string, unknown>) {
   const run = await h.engine.startRun(flow(type, params));
   await h.engine.waitForRun(run.id);
   const record = (await h.store.getRecord(run.id, 0))!;
-  const steps = await h.store.listSteps(run.id, 0);
+  // As a person sees them: the trigger's step (not stored) first.
+  const steps = await h.engine.recordSteps(record);
   const logs = (await h.store.listLogs(run.id)).items;
   return { ...h, run, record, steps, logs };
 }

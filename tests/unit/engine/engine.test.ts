@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { flow, openHarness, probe, records, type Harness } from './harness.ts';
+import { until } from '../../support/until.ts';
 
 let h: Harness;
 afterEach(async () => h && (await h.close()));
@@ -16,10 +17,34 @@ describe('engine: walking records through the graph', () => {
     const rec = await h.store.getRecord(run.id, 5);
     expect(rec?.status).toBe('success');
     expect(rec?.output).toEqual({ n: 16 });
+    // The trigger's step only passes the record on: it is counted (above), not stored; the first
+    // stored step's input is the record's own data (inputFrom 0).
     const steps = await h.store.listSteps(run.id, 5);
-    expect(steps.map((st) => [st.seq, st.nodeId, st.status])).toEqual([[1, 't', 'success'], [2, 'a', 'success'], [3, 'b', 'success']]);
-    expect(steps[2].output).toEqual([{ port: 'out', data: { n: 16 } }]);
-    expect(steps[2].inputFrom).toBe(2);
+    expect(steps.map((st) => [st.seq, st.nodeId, st.status, st.inputFrom])).toEqual([[1, 'a', 'success', 0], [2, 'b', 'success', 1]]);
+    expect(steps[1].output).toEqual([{ port: 'out', data: { n: 16 } }]);
+    // A person sees the trigger's step first, passing on the record's data when the record started.
+    const seen = await h.engine.recordSteps(rec!);
+    expect(seen.map((st) => [st.seq, st.nodeId, st.status])).toEqual([[0, 't', 'success'], [1, 'a', 'success'], [2, 'b', 'success']]);
+    expect(seen[0]).toMatchObject({ nodeType: 'test.trigger', output: [{ port: 'out', data: rec!.data }], startedAt: rec!.startedAt, durationMs: 0 });
+  });
+
+  it('a record is listed as running while its first step runs; one whose first step ends it at once goes from pending straight to its end', async () => {
+    h = await openHarness();
+    // The record's first step takes 1.5 s.
+    const doc = flow([['t', 'test.trigger'], ['a', 'test.add', { waitMs: 1500 }]], [['t', 'a']]);
+    const slow = await h.engine.startRun(doc, { input: { records: [{ n: 1 }] } });
+    // Nothing is committed yet (the trigger's step is not stored), yet the store says running, with its start.
+    await until('the record listed as running', () => h.store.getRecord(slow.id, 0), (r) => r?.status === 'running', { ms: 1200 });
+    expect(await h.store.listSteps(slow.id, 0)).toEqual([]);
+    expect((await h.store.listRecordEvents(slow.id, 0)).map((e) => [e.from, e.to, e.action])).toEqual([['pending', 'running', 'started']]);
+    await h.engine.waitForRun(slow.id);
+    expect((await h.store.listRecordEvents(slow.id, 0)).map((e) => [e.from, e.to, e.action])).toEqual([['pending', 'running', 'started'], ['running', 'success', 'finished']]);
+    expect((await h.engine.summary(slow.id)).nodes.t).toMatchObject({ success: 1, failed: 0 });
+
+    const quick = await h.engine.startRun(flow([['t', 'test.trigger'], ['a', 'test.add']], [['t', 'a']]), { input: { records: [{ n: 1 }] } });
+    await h.engine.waitForRun(quick.id);
+    expect((await h.store.listRecordEvents(quick.id, 0)).map((e) => [e.from, e.to, e.action])).toEqual([['pending', 'success', 'finished']]);
+    expect((await h.engine.summary(quick.id)).nodes.t).toMatchObject({ success: 1, failed: 0 });
   });
 
   it('routes each record by the port its step chose and ends it with the status of its end node', async () => {
@@ -189,7 +214,8 @@ describe('engine: run controls', () => {
     const s = await h.engine.waitForRun(run.id);
     expect(s.counts.success).toBe(10);
     const steps = await Promise.all(Array.from({ length: 10 }, (_, i) => h.store.listSteps(run.id, i)));
-    for (const list of steps) expect(list.filter((st) => st.status === 'success').map((st) => st.nodeId)).toEqual(['t', 'a', 'b']);
+    for (const list of steps) expect(list.filter((st) => st.status === 'success').map((st) => st.nodeId)).toEqual(['a', 'b']);
+    expect(s.nodes.t).toMatchObject({ success: 10, failed: 0 });
   });
 
   it('refuses controls that do not fit the run status, with a code', async () => {
@@ -222,8 +248,9 @@ describe('engine: run controls', () => {
     expect(s.counts.success).toBe(8);
     for (let i = 0; i < 8; i++) {
       const steps = await h.store.listSteps(run.id, i);
-      expect(steps.map((st) => st.nodeId)).toEqual(['t', 'a', 'b']);
+      expect(steps.map((st) => st.nodeId)).toEqual(['a', 'b']);
     }
+    expect(s.nodes.t).toMatchObject({ success: 8, failed: 0 });
   });
 
   it('emits run, record and step events', async () => {

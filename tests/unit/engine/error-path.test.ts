@@ -172,7 +172,6 @@ describe('a failure routed by an error port', () => {
     const rec = await store.getRecord(id, 0);
     expect(rec).toMatchObject({ status: 'success', error: null, output: { noted: true, error: { code: 'E_VERIFY_FAILED' } } });
     expect((await store.listSteps(id, 0)).map((s) => [s.nodeId, s.status])).toEqual([
-      ['t', 'success'],
       ['verify', 'failed'],
       ['note', 'success'],
     ]);
@@ -203,7 +202,7 @@ describe('retry from the review queue', () => {
     expect(calls.get('create:p2-fixed@x.test')).toBeUndefined();
     expect(calls.get('verify:p1@x.test')).toBe(2);
     expect(calls.get('verify:p2-fixed@x.test')).toBe(1);
-    expect((await store.listSteps(id, 1)).map((s) => s.nodeId)).toEqual(['t', 'create', 'verify', 'note', 'rv', 'verify', 'done']);
+    expect((await store.listSteps(id, 1)).map((s) => s.nodeId)).toEqual(['create', 'verify', 'note', 'rv', 'verify', 'done']);
     expect((await engine.summary(id)).counts).toMatchObject({ success: 3, needs_review: 0 });
   });
 

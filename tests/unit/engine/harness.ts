@@ -21,7 +21,6 @@ export const testNodes: AnyNodeDefinition[] = [
     params: z.object({ records: z.array(z.record(z.string(), z.any())).default([]) }),
     outputs: [{ id: 'out', label: 'Out' }],
     records: (p, input) => (input?.records as RecordData[] | undefined) ?? (p.records as RecordData[]),
-    run: (ctx) => out(ctx.input),
   }),
   defineNode({
     type: 'test.add', title: 'Add', category: 'Data', description: 'adds a number', effect: 'none',

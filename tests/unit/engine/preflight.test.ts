@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createRegistry } from '../../../nodes/index.ts';
-import { defineTrigger, out } from '../../../nodes/sdk/define-node.ts';
+import { defineTrigger } from '../../../nodes/sdk/define-node.ts';
 import { tempDir, writeCsv } from '../../../nodes/spreadsheet/test-files.ts';
 import { preflight } from '../../../server/engine/preflight.ts';
 import { Engine } from '../../../server/engine/engine.ts';
@@ -56,7 +56,6 @@ describe('preflight (dry check)', () => {
       records() {
         throw new Error('boom');
       },
-      run: (ctx) => out(ctx.input),
     });
     const doc = { ...FLOW, nodes: [{ id: 'c', type: 'test.crash', position: { x: 0, y: 0 }, params: {} }], edges: [] };
     const r = await preflight(doc, createRegistry([crashing]));

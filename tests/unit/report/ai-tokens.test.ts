@@ -87,6 +87,8 @@ describe('run report: tokens of AI steps', () => {
     const step = report.body.perStep.find((s: { nodeId: string }) => s.nodeId === 'intro');
     expect(step.tokens).toEqual(tokens);
     expect(report.body.perStep.find((s: { nodeId: string }) => s.nodeId === 'trigger')?.tokens).toBeUndefined();
+    // The trigger's step (counted, not stored: engine/entry-step.ts) is reported once per record, in no time.
+    expect(report.body.perStep[0]).toMatchObject({ nodeId: 'trigger', count: report.body.recordCount, success: report.body.recordCount, failed: 0, avgMs: 0 });
 
     const logs = await studio.api('GET', `/api/runs/${runId}/logs?limit=1000`);
     expect(JSON.stringify([report.body, records, logs.body])).not.toContain(KEY);

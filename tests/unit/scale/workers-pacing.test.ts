@@ -50,8 +50,8 @@ async function starts(runId: string): Promise<Array<{ stored: number; step: numb
   const out = [];
   for (let i = 0; i < TERMS.length; i++) {
     const rec = (await w.store().getRecord(runId, i))!;
-    const trigger = (await w.store().listSteps(runId, i)).filter((s) => s.nodeId === 'terms');
-    out.push({ stored: Date.parse(rec.startedAt!), step: Date.parse(trigger[0].startedAt), steps: trigger.length });
+    const first = (await w.store().listSteps(runId, i)).filter((s) => s.nodeId === 'mark');
+    out.push({ stored: Date.parse(rec.startedAt!), step: Date.parse(first[0].startedAt), steps: first.length });
   }
   return out;
 }

@@ -1,0 +1,54 @@
+import type { FlowDocument } from '../contract/flow/schema.ts';
+import type { NodeRegistry } from '../../nodes/registry.ts';
+import type { RecordRow, StepRow } from '../store/types.ts';
+
+/**
+ * The trigger's step of a record that entered past it (token-graph.ts, `enteredCheckpoint`). That step
+ * is neither run nor stored — it only passed the record's own data on — but a person looking at the
+ * record sees it as before: its trigger passed the record's data on, when the record started, in no
+ * time. Seq 0, before the record's stored steps (which count from 1); its first step's input
+ * (`inputFrom` 0) is this output. Records whose trigger step was stored (runs made before, a trigger
+ * with nothing after it) show theirs, and a record that has not committed a step yet shows none.
+ */
+export function withEntryStep(steps: StepRow[], record: Pick<RecordRow, 'runId' | 'index' | 'data' | 'startedAt'>, trigger: EntryTrigger | null): StepRow[] {
+  if (!trigger || steps.length === 0 || steps.some((s) => s.seq === 0)) return steps;
+  const first = steps.reduce((a, b) => (b.seq < a.seq ? b : a));
+  if (first.nodeId === trigger.id) return steps;
+  const at = record.startedAt ?? first.startedAt;
+  const entry: StepRow = {
+    runId: record.runId,
+    recordIndex: record.index,
+    seq: 0,
+    tokenId: 1,
+    nodeId: trigger.id,
+    nodeType: trigger.type,
+    attempt: 1,
+    status: 'success',
+    input: null,
+    inputFrom: null,
+    output: [{ port: trigger.port, data: record.data }],
+    error: null,
+    evidence: [],
+    startedAt: at,
+    endedAt: at,
+    durationMs: 0,
+  };
+  return [entry, ...steps];
+}
+
+/** A flow's trigger as the entry step names it. */
+export interface EntryTrigger {
+  id: string;
+  type: string;
+  /** The port its records leave by. */
+  port: string;
+}
+
+/** The trigger of a run's flow (the node whose type is a trigger), or null when its type is unknown here. */
+export function entryTriggerOf(flow: Pick<FlowDocument, 'nodes'>, registry: NodeRegistry): EntryTrigger | null {
+  for (const node of flow.nodes) {
+    const def = registry.get(node.type);
+    if (def?.trigger) return { id: node.id, type: node.type, port: def.outputs[0]?.id ?? 'out' };
+  }
+  return null;
+}
