@@ -118,16 +118,13 @@ freshly mapped buffers) and futex wake-ups of the helper threads; threads other 
 V8's optimizing compiler and parallel scavenges. Tried, no gain beyond the noise (load 8–11, 4
 rounds): \`--single-threaded-gc\`, \`--min-semi-space-size=16 --max-semi-space-size=32\`.
 
-**A lever measured, not taken yet: the trigger's step.** Every record runs its trigger as a step
-(\`core.manual-trigger\` and the other triggers pass the record on unchanged) and commits it: a
-journal entry, a held step, a spilled row — one commit in two for a trigger and one step. Started at
-the trigger's next node instead (a prototype: the record's first token there, its input the record's
-own data), 20,000 records, steady, paired rounds (load 8–9, 2026-12-06): the no-op step 2.22 → 1.64 s
-of CPU (−26 %), the code step 3.75 → 2.99 s (−20 %); for the 10-step chain one commit in eleven.
-What it needs before it ships: the trigger node's count on the canvas and in the run's summary from
-the records that entered (it would show 0), the node-data panel showing the record's own data for the
-trigger, a retry "from the start" put at the same place (\`retryCheckpoint\`), a trigger with
-several next nodes (a fan-out group made without a step) or none, and the 12 engine tests whose
-expectations name the trigger's step (\`tests/unit/engine/\`: engine, error-path, policy, credentials,
-fanout, term-groups).
+**Taken: the trigger's step is no longer run nor stored** (2026-12-06). Every record ran its trigger
+as a step (\`core.manual-trigger\` and the other triggers pass the record on unchanged) and committed
+it: a journal entry, a held step, a spilled row — one commit in two for a trigger and one step. A new
+record now starts at the trigger's next nodes with its own data (\`enteredCheckpoint\`,
+\`server/engine/token-graph.ts\`); its first commit counts the trigger's step (\`RecordUpdate.entered\`),
+and the record's page shows it (\`entry-step.ts\`). Bundles of the commit before and after, 20,000
+records, steady, paired rounds (load 2.5–3.2): the no-op step 0.96 → 0.66 s of CPU (−32 %), the code
+step 1.62 → 1.34 s (−17 %) against Node-RED's function node 0.42 s (3.85× → 3.17×); for the 10-step
+chain it is one commit in eleven.
 `;

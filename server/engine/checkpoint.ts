@@ -59,6 +59,11 @@ export interface RecordCheckpoint {
   nextGroupId: number;
   /** Steps committed so far for this record (the next step gets seq + 1). */
   seq: number;
+  /**
+   * The record entered past its trigger and has committed nothing since (token-graph.ts,
+   * `enteredCheckpoint`): seq 1 is its trigger's step, counted by its first commit, which drops this.
+   */
+  entered?: true | undefined;
   /** Statuses of the tokens that already ended; the record's status is derived from them. */
   outcomes: TerminalStatus[];
   /** The error of the last path that ended as failed or sent to review (the record's error). */

@@ -5,20 +5,19 @@ import type { RecordRow, StepRow } from '../store/types.ts';
 /**
  * The trigger's step of a record that entered past it (token-graph.ts, `enteredCheckpoint`). That step
  * is neither run nor stored — it only passed the record's own data on — but a person looking at the
- * record sees it as before: its trigger passed the record's data on, when the record started, in no
- * time. Seq 0, before the record's stored steps (which count from 1); its first step's input
- * (`inputFrom` 0) is this output. Records whose trigger step was stored (runs made before, a trigger
- * with nothing after it) show theirs, and a record that has not committed a step yet shows none.
+ * record sees it as before: step 1, its trigger passing the record's data on when the record started,
+ * in no time; the next step (2) says its input is the output of step 1. Records whose trigger step
+ * was stored (runs made before, a trigger with nothing after it) show theirs (seq 1 is there), and a
+ * record that has not committed a step yet shows none.
  */
 export function withEntryStep(steps: StepRow[], record: Pick<RecordRow, 'runId' | 'index' | 'data' | 'startedAt'>, trigger: EntryTrigger | null): StepRow[] {
-  if (!trigger || steps.length === 0 || steps.some((s) => s.seq === 0)) return steps;
+  if (!trigger || steps.length === 0 || steps.some((s) => s.seq === 1)) return steps;
   const first = steps.reduce((a, b) => (b.seq < a.seq ? b : a));
-  if (first.nodeId === trigger.id) return steps;
   const at = record.startedAt ?? first.startedAt;
   const entry: StepRow = {
     runId: record.runId,
     recordIndex: record.index,
-    seq: 0,
+    seq: 1,
     tokenId: 1,
     nodeId: trigger.id,
     nodeType: trigger.type,

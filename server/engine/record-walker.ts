@@ -235,7 +235,10 @@ async function walk(rc: RunContext, rec: Pick<RecordRow, 'index' | 'data' | 'sta
       cp.inFlight = null;
 
       // The record's first commit past a trigger whose step it did not run: it counts that step (`entered`).
-      const entered = cp.seq === 0 && node.id !== rc.flow.trigger.id;
+      const entered = cp.entered === true;
+      // Undefined rather than deleted: a deleted key would turn the checkpoint into a slow dictionary
+      // object for the rest of the walk (JSON leaves an undefined key out, step-frame.ts too).
+      if (entered) cp.entered = undefined;
       const seq = ++cp.seq;
       const t1 = Date.now();
       const step: StepRow = {

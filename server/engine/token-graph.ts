@@ -25,16 +25,18 @@ export function initialCheckpoint(flow: CompiledFlow, data: RecordData): RecordC
  * it. Every trigger's step passes the record on as it is, so running and committing it only copied
  * what the record's row holds — and with one step after it, it was one commit in two: skipping it
  * cut the CPU per record of a trigger and one no-op step by a third (20,000 records, paired runs,
- * docs/benchmarks.md). The trigger's step is still counted (the record's first commit says so,
- * `RecordUpdate.entered`) and shown (entry-step.ts). The next tokens come from `fromStep` 0: their
- * input is the record's own data. Null when the trigger leads nowhere: the record then runs its
- * trigger's step, which ends it.
+ * docs/benchmarks.md). The trigger's step keeps its place, seq 1 (the record's next step is 2, as
+ * before): it is counted by the record's first commit (`entered`, then `RecordUpdate.entered`) and
+ * shown (entry-step.ts); the next tokens come from it (`fromStep` 1: its output is the record's own
+ * data). Null when the trigger leads nowhere: the record then runs its trigger's step, which ends it.
  */
 export function enteredCheckpoint(flow: CompiledFlow, data: RecordData): RecordCheckpoint | null {
   const port = flow.trigger.def.outputs[0]?.id;
   if (port === undefined || !(flow.trigger.next.get(port)?.length)) return null;
   const cp = initialCheckpoint(flow, data);
-  advance(flow, cp, cp.tokens[0], [{ port, data }], 0, undefined);
+  advance(flow, cp, cp.tokens[0], [{ port, data }], 1, undefined);
+  cp.seq = 1;
+  cp.entered = true;
   return cp;
 }
 

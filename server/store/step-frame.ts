@@ -127,10 +127,15 @@ interface LinearCheckpoint {
 /** Keys of such a checkpoint and of its token, in the order the engine makes them (token-graph.ts). */
 const LINEAR_KEYS = ['tokens', 'groups', 'nextTokenId', 'nextGroupId', 'seq', 'outcomes', 'inFlight'];
 const LINEAR_TOKEN_KEYS = ['id', 'nodeId', 'data', 'fromStep', 'groups'];
-/** Whether `o`'s own keys are `keys` in that order (the last one may be absent when `lastOptional`). */
+/**
+ * Whether `o`'s own keys are `keys` in that order (the last one may be absent when `lastOptional`);
+ * a key whose value is undefined is left out, as JSON.stringify leaves it out (a checkpoint's
+ * `entered` once its record's first step is committed).
+ */
 function keysAre(o: object, keys: readonly string[], lastOptional: boolean): boolean {
   let i = 0;
   for (const k in o) {
+    if ((o as Record<string, unknown>)[k] === undefined) continue;
     if (k !== keys[i]) return false;
     i++;
   }

@@ -17,14 +17,14 @@ describe('engine: walking records through the graph', () => {
     const rec = await h.store.getRecord(run.id, 5);
     expect(rec?.status).toBe('success');
     expect(rec?.output).toEqual({ n: 16 });
-    // The trigger's step only passes the record on: it is counted (above), not stored; the first
-    // stored step's input is the record's own data (inputFrom 0).
+    // The trigger's step only passes the record on: it is counted (above), not stored; it keeps its
+    // place (seq 1), and the first stored step's input is its output (the record's own data).
     const steps = await h.store.listSteps(run.id, 5);
-    expect(steps.map((st) => [st.seq, st.nodeId, st.status, st.inputFrom])).toEqual([[1, 'a', 'success', 0], [2, 'b', 'success', 1]]);
+    expect(steps.map((st) => [st.seq, st.nodeId, st.status, st.inputFrom])).toEqual([[2, 'a', 'success', 1], [3, 'b', 'success', 2]]);
     expect(steps[1].output).toEqual([{ port: 'out', data: { n: 16 } }]);
     // A person sees the trigger's step first, passing on the record's data when the record started.
     const seen = await h.engine.recordSteps(rec!);
-    expect(seen.map((st) => [st.seq, st.nodeId, st.status])).toEqual([[0, 't', 'success'], [1, 'a', 'success'], [2, 'b', 'success']]);
+    expect(seen.map((st) => [st.seq, st.nodeId, st.status])).toEqual([[1, 't', 'success'], [2, 'a', 'success'], [3, 'b', 'success']]);
     expect(seen[0]).toMatchObject({ nodeType: 'test.trigger', output: [{ port: 'out', data: rec!.data }], startedAt: rec!.startedAt, durationMs: 0 });
   });
 

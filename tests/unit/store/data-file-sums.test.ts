@@ -256,7 +256,7 @@ describe('evidence and uploads, every byte checked', () => {
     await store.commitStep({ ...stepRow('run_e', 0, 1), evidence: [...Object.values(refs), 'run_e/9-old-shot.png'] }, stepUpdate('run_e', 0, 1));
     const r = await json(s3, 'GET', '/api/runs/run_e/records/0');
     expect(r.status).toBe(200);
-    expect(r.body.steps.find((s: { seq: number }) => s.seq === 1).evidence).toHaveLength(5);
+    expect(r.body.steps[0].evidence).toHaveLength(5);
     // After the repair: the intact file and the one written before checksums are served (not named); the others were moved aside.
     expect(r.body.damagedEvidence).toEqual(
       ['flipped', 'truncated', 'deleted'].map((how) => ({ ref: refs[how], state: 'lost', message: expect.stringMatching(/^The evidence file ".*" is gone: store repair moved it aside/) })),

@@ -107,6 +107,8 @@ describe('checkpointAround', () => {
       base,
       { ...base, inFlight: null },
       { ...base, inFlight: undefined },
+      // A record's first commit past its trigger: `entered` is left undefined (engine/record-walker.ts).
+      { ...base, entered: undefined, inFlight: null },
       { ...base, tokens: [token({ fromStep: null })] },
       { ...base, tokens: [{ ...token(), id: -0 }] },
       // Not a straight path, or more than the path: written by JSON.stringify as before.
