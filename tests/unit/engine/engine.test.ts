@@ -253,6 +253,27 @@ describe('engine: run controls', () => {
     expect(s.nodes.t).toMatchObject({ success: 8, failed: 0 });
   });
 
+  it("a record written as started, then cut off by a crash before its first commit, counts its trigger's step once", async () => {
+    h = await openHarness();
+    const doc = flow([['t', 'test.trigger'], ['a', 'test.add', { waitMs: 1500 }], ['b', 'test.add']], [['t', 'a'], ['a', 'b']]);
+    const run = await h.engine.startRun(doc, { input: { records: records(3) } });
+    // Each record's start is written on its own while its first step runs (nothing else is committed).
+    await until('the records written as started', async () => (await h.store.listRecords(run.id)).items.map((r) => r.status), (st) => st.every((x) => x === 'running'), { ms: 1200 });
+    // The process dies: the store keeps what it acknowledged, nothing more.
+    await h.store.kill();
+    const dead = h;
+    const again = await openHarness(h.dir);
+    h = again;
+    await h.engine.recover();
+    await h.engine.resume(run.id);
+    const s = await h.engine.waitForRun(run.id);
+    await dead.engine.shutdown().catch(() => undefined);
+    expect(s.counts.success).toBe(3);
+    expect(s.nodes.t).toMatchObject({ success: 3, failed: 0 });
+    expect(await h.store.stepCounts(run.id)).toMatchObject({ t: { success: 3, failed: 0 }, a: { success: 3, failed: 0 }, b: { success: 3, failed: 0 } });
+    for (let i = 0; i < 3; i++) expect((await h.store.listSteps(run.id, i)).map((st) => [st.seq, st.nodeId])).toEqual([[2, 'a'], [3, 'b']]);
+  });
+
   it('emits run, record and step events', async () => {
     h = await openHarness();
     const run = await h.engine.startRun(flow([['t', 'test.trigger'], ['a', 'test.add']], [['t', 'a']]), { input: { records: records(3) } });
