@@ -23,6 +23,7 @@ import type { FlowCalls, TrackingAccess } from '../../nodes/sdk/services.ts';
 import type { StepWatch } from './watchdog.ts';
 import { isoAt, isoNow } from './iso-time.ts';
 import type { KeyGate } from './idempotency.ts';
+import { cancelStart, markStartIn, type StartMark } from './start-marks.ts';
 
 /** Everything a record needs from its run while it walks the graph. */
 export interface RunContext {
@@ -78,9 +79,9 @@ type RecordError = NonNullable<RecordRow['error']>;
  */
 const START_MARK_MS = 200;
 
-/** The walk's timer, cleared when the walk ends however it ends. */
+/** The walk's start mark (start-marks.ts), cancelled when the walk ends however it ends. */
 interface WalkTimers {
-  start: NodeJS.Timeout | null;
+  start: StartMark | null;
 }
 
 /**
@@ -96,7 +97,7 @@ export async function walkRecord(rc: RunContext, rec: Pick<RecordRow, 'index' | 
   try {
     return await walk(rc, rec, resources, timers);
   } finally {
-    if (timers.start) clearTimeout(timers.start);
+    if (timers.start) cancelStart(timers.start);
     gate?.leave();
     await resources.closeAll();
   }
@@ -150,10 +151,7 @@ async function walk(rc: RunContext, rec: Pick<RecordRow, 'index' | 'data' | 'sta
 
   // A record that entered past its trigger is written as started with its first commit; should that
   // step take longer than START_MARK_MS, its start is written on its own meanwhile (`markStart`).
-  if (startEvent && !rec.checkpoint) {
-    timers.start = setTimeout(() => markStart(), START_MARK_MS);
-    timers.start.unref();
-  }
+  if (startEvent && !rec.checkpoint) timers.start = markStartIn(START_MARK_MS, () => markStart());
   const markStart = (): void => {
     if (!firstCommit || !startEvent) return;
     startEvent = false;
@@ -327,6 +325,11 @@ async function walk(rc: RunContext, rec: Pick<RecordRow, 'index' | 'data' | 'sta
         update.endedAt = endedAt;
         if (finished) update.reason = cp.lastReason ?? null;
         firstCommit = false;
+        // Its start goes with this commit: no mark to write (nor to keep the record's data alive for).
+        if (timers.start) {
+          cancelStart(timers.start);
+          timers.start = null;
+        }
       }
       const from: RecordStatus = startEvent ? 'pending' : 'running';
       if (finished || startEvent) {

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { flow, openHarness, probe, records, type Harness } from './harness.ts';
 import { until } from '../../support/until.ts';
+import type { SqlJsStore } from '../../../server/store/sqljs-store.ts';
 
 let h: Harness;
 afterEach(async () => h && (await h.close()));
@@ -260,7 +261,7 @@ describe('engine: run controls', () => {
     // Each record's start is written on its own while its first step runs (nothing else is committed).
     await until('the records written as started', async () => (await h.store.listRecords(run.id)).items.map((r) => r.status), (st) => st.every((x) => x === 'running'), { ms: 1200 });
     // The process dies: the store keeps what it acknowledged, nothing more.
-    await h.store.kill();
+    await (h.store as SqlJsStore).kill();
     const dead = h;
     const again = await openHarness(h.dir);
     h = again;
