@@ -80,7 +80,7 @@ type RecordError = NonNullable<RecordRow['error']>;
 const START_MARK_MS = 200;
 
 /** The walk's start mark (start-marks.ts), cancelled when the walk ends however it ends. */
-interface WalkTimers {
+interface WalkMarks {
   start: StartMark | null;
 }
 
@@ -93,11 +93,11 @@ export async function walkRecord(rc: RunContext, rec: Pick<RecordRow, 'index' | 
   const gate = rec.status === 'pending' && rc.keyGate ? await rc.keyGate.enter(rec.index, rec.data) : null;
   if (gate && 'skip' in gate) return settleByKey(rc, rec, gate.skip);
   const resources = new Resources((key, err) => rc.logs.add(rc.runId, rec.index, null, 'warn', `Could not close ${key}: ${(err as Error).message}`));
-  const timers: WalkTimers = { start: null };
+  const marks: WalkMarks = { start: null };
   try {
-    return await walk(rc, rec, resources, timers);
+    return await walk(rc, rec, resources, marks);
   } finally {
-    if (timers.start) cancelStart(timers.start);
+    if (marks.start) cancelStart(marks.start);
     gate?.leave();
     await resources.closeAll();
   }
@@ -125,7 +125,7 @@ async function settleByKey(rc: RunContext, rec: Pick<RecordRow, 'index' | 'data'
   return { end: 'finished', status: 'skipped' };
 }
 
-async function walk(rc: RunContext, rec: Pick<RecordRow, 'index' | 'data' | 'status' | 'checkpoint' | 'startedAt'>, recordResources: Resources, timers: WalkTimers): Promise<WalkEnd> {
+async function walk(rc: RunContext, rec: Pick<RecordRow, 'index' | 'data' | 'status' | 'checkpoint' | 'startedAt'>, recordResources: Resources, marks: WalkMarks): Promise<WalkEnd> {
   // A new record starts past its trigger (token-graph.ts, `enteredCheckpoint`), unless nothing follows it.
   const cp: RecordCheckpoint = rec.checkpoint ?? enteredCheckpoint(rc.flow, rec.data) ?? initialCheckpoint(rc.flow, rec.data);
   // Masks what this record stores and shows, sparing the text the operator gave it (see SecretMasker.sparing).
@@ -151,7 +151,7 @@ async function walk(rc: RunContext, rec: Pick<RecordRow, 'index' | 'data' | 'sta
 
   // A record that entered past its trigger is written as started with its first commit; should that
   // step take longer than START_MARK_MS, its start is written on its own meanwhile (`markStart`).
-  if (startEvent && !rec.checkpoint) timers.start = markStartIn(START_MARK_MS, () => markStart());
+  if (startEvent && !rec.checkpoint) marks.start = markStartIn(START_MARK_MS, () => markStart());
   const markStart = (): void => {
     if (!firstCommit || !startEvent) return;
     startEvent = false;
@@ -326,9 +326,9 @@ async function walk(rc: RunContext, rec: Pick<RecordRow, 'index' | 'data' | 'sta
         if (finished) update.reason = cp.lastReason ?? null;
         firstCommit = false;
         // Its start goes with this commit: no mark to write (nor to keep the record's data alive for).
-        if (timers.start) {
-          cancelStart(timers.start);
-          timers.start = null;
+        if (marks.start) {
+          cancelStart(marks.start);
+          marks.start = null;
         }
       }
       const from: RecordStatus = startEvent ? 'pending' : 'running';
