@@ -148,6 +148,14 @@ async function walk(rc: RunContext, rec: Pick<RecordRow, 'index' | 'data' | 'sta
     setStatus(rc, rec.index, status, 'running');
     status = 'running';
   }
+  if (cp.entered) {
+    // The trigger passed the record on: the canvas counts its step now, as when it ran and committed at
+    // once. The store counts it with the record's first commit (`entered` below); a walk halted before
+    // that leaves it uncounted there, and the next execution's live counts start from the store's.
+    rc.live.stepStarted(rc.flow.trigger.id);
+    rc.live.stepEnded(rc.flow.trigger.id, 'success');
+    rc.emit({ type: 'step', runId: rc.runId, nodeId: rc.flow.trigger.id, phase: 'end', status: 'success', nodeType: rc.flow.trigger.def.type, durationMs: 0 });
+  }
 
   // A record that entered past its trigger is written as started with its first commit; should that
   // step take longer than START_MARK_MS, its start is written on its own meanwhile (`markStart`).
@@ -341,12 +349,6 @@ async function walk(rc: RunContext, rec: Pick<RecordRow, 'index' | 'data' | 'sta
       await rc.store.commitStep(step, update, state);
       unlock?.();
       unlock = null;
-      if (entered) {
-        // The canvas counts the trigger's step as the store now does, as if it had run first.
-        rc.live.stepStarted(rc.flow.trigger.id);
-        rc.live.stepEnded(rc.flow.trigger.id, 'success');
-        rc.emit({ type: 'step', runId: rc.runId, nodeId: rc.flow.trigger.id, phase: 'end', status: 'success', nodeType: rc.flow.trigger.def.type, durationMs: 0 });
-      }
       rc.live.stepEnded(node.id, step.status);
       rc.emit({ type: 'step', runId: rc.runId, nodeId: node.id, phase: 'end', status: step.status, nodeType: node.def.type, durationMs: step.durationMs });
       if (finished) {
