@@ -6,6 +6,7 @@ import { abortError } from '../../../sdk/abort.ts';
 import { Progress } from './progress.ts';
 import { quickjsModule, quickjsModulesCompiled } from './wasm-module.ts';
 import type { EngineStats, FromWorker, JobResult, SandboxOutcome, SandboxRequest, SandboxRun, ToWorker, WorkerJob, WorkerRun } from './types.ts';
+import { answerAt, toJobBatch } from './batches.ts';
 
 /**
  * Runs sandboxed code on a small pool of worker threads, so the server's own thread never waits
@@ -227,7 +228,7 @@ function post(slot: Slot, batch: Pending[]): void {
   }
   counters.batches++;
   counters.jobs += batch.length;
-  slot.worker.postMessage({ type: 'run', jobs: batch.map((p) => ({ id: p.id, job: p.job })) } satisfies ToWorker);
+  slot.worker.postMessage({ type: 'run', batch: toJobBatch(batch) } satisfies ToWorker);
   watchWorkers();
 }
 
@@ -239,7 +240,8 @@ function onMessage(slot: Slot, message: FromWorker): void {
   }
   slot.alive = true;
   slot.seenAt = Date.now();
-  for (const result of message.results) answer(slot, result);
+  const { answers } = message;
+  for (let i = 0; i < answers.ids.length; i++) answer(slot, answerAt(answers, i));
   if (slot.held.size === 0) release(slot);
   pump();
 }

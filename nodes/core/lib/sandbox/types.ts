@@ -1,4 +1,5 @@
 import type { Json } from '../../../sdk/types.ts';
+import type { AnswerBatch, JobBatch } from './batches.ts';
 
 /** Lines `log(...)` may write per execution; later calls are counted, not kept. */
 export const LOG_LINES_MAX = 100;
@@ -72,8 +73,8 @@ export interface PostedJob {
 /** A job's answer: how it ran, or why the worker could not run it (e.g. QuickJS failed to load: not the user's code's fault). */
 export type JobResult = { id: number; run: WorkerRun } | { id: number; error: string };
 
-/** Messages from the main thread to a worker: jobs are posted in batches, run in order. */
-export type ToWorker = { type: 'run'; jobs: PostedJob[] } | { type: 'stats'; id: number; memoryLimitBytes: number };
+/** Messages from the main thread to a worker: jobs are posted in batches (batches.ts), run in order. */
+export type ToWorker = { type: 'run'; batch: JobBatch } | { type: 'stats'; id: number; memoryLimitBytes: number };
 
 /** Counters of one worker's QuickJS engines (see engine.ts). */
 export interface EngineStats {
@@ -97,4 +98,4 @@ export interface EngineStats {
 }
 
 /** Messages from a worker to the main thread: answers in batches (which job runs is in shared memory, progress.ts). */
-export type FromWorker = { type: 'done'; results: JobResult[] } | { type: 'stats'; id: number; stats: EngineStats };
+export type FromWorker = { type: 'done'; answers: AnswerBatch } | { type: 'stats'; id: number; stats: EngineStats };

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { FromWorker, ToWorker } from './types.ts';
+import { answersOf, toJobBatch } from './batches.ts';
 
 // From the sources a sandbox worker runs worker.ts bundled, cached under the digest of its source
 // files (worker-entry.mjs). What must hold: it runs the code, and it never runs a bundle made from
@@ -23,11 +24,12 @@ function runOnce(): Promise<unknown> {
     worker.on('error', reject);
     worker.on('message', (message: FromWorker) => {
       if (message.type !== 'done') return;
-      const result = message.results[0];
+      const [result] = answersOf(message.answers);
       void worker.terminate();
       resolve('run' in result ? result.run.outcome : result);
     });
-    worker.postMessage({ type: 'run', jobs: [{ id: 1, job: { code: 'return { ...record, twice: record.n * 2 }', inputJson: '{"n":21}', timeoutMs: 5000, memoryLimitBytes: 32 * 1024 * 1024 } }] } satisfies ToWorker);
+    const jobs = [{ id: 1, job: { code: 'return { ...record, twice: record.n * 2 }', inputJson: '{"n":21}', timeoutMs: 5000, memoryLimitBytes: 32 * 1024 * 1024 } }];
+    worker.postMessage({ type: 'run', batch: toJobBatch(jobs) } satisfies ToWorker);
   });
 }
 

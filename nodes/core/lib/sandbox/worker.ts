@@ -5,7 +5,8 @@ import { executeJob } from './execute.ts';
 import { Progress } from './progress.ts';
 import { runtimeStats } from './runtime.ts';
 import { sealedStats } from './sealed.ts';
-import type { FromWorker, JobResult, PostedJob, ToWorker } from './types.ts';
+import type { FromWorker, PostedJob, ToWorker } from './types.ts';
+import { addAnswer, emptyAnswers, fromJobBatch } from './batches.ts';
 import { provideQuickJSModule } from './wasm-module.ts';
 
 /**
@@ -38,19 +39,19 @@ let draining = false;
 
 async function drain(): Promise<void> {
   draining = true;
-  let answers: JobResult[] = [];
+  let answers = emptyAnswers();
   let flushedAt = performance.now();
   for (let next = inbox.shift(); next; next = inbox.shift()) {
     const { id, job } = next;
     try {
-      answers.push({ id, run: await executeJob(job, () => progress.start(id)) });
+      addAnswer(answers, id, { run: await executeJob(job, () => progress.start(id)) });
     } catch (err) {
-      answers.push({ id, error: err instanceof Error ? err.message : String(err) });
+      addAnswer(answers, id, { error: err instanceof Error ? err.message : String(err) });
     }
     progress.finish();
     if (inbox.length === 0 || performance.now() - flushedAt >= FLUSH_MS) {
-      send({ type: 'done', results: answers });
-      answers = [];
+      send({ type: 'done', answers });
+      answers = emptyAnswers();
       flushedAt = performance.now();
     }
   }
@@ -59,7 +60,7 @@ async function drain(): Promise<void> {
 
 port.on('message', (message: ToWorker) => {
   if (message.type === 'run') {
-    inbox.push(...message.jobs);
+    inbox.push(...fromJobBatch(message.batch));
     if (!draining) void drain();
   } else if (message.type === 'stats') {
     engineMemoryBytes(message.memoryLimitBytes).then((engineBytes) => send({ type: 'stats', id: message.id, stats: { ...sandboxStats(), runtimes: runtimeStats(), contexts: sealedStats(), engineBytes, heapUsed: getHeapStatistics().used_heap_size } }));
