@@ -9,7 +9,7 @@ import { ConveyorError } from '../errors.ts';
 import { checkRunTransition, moveRunStatus, writeRunStatus } from './run-transition.ts';
 import { isStoreWriteError, type StoreWriteFailure } from '../store/write-failure.ts';
 import { compileFlow, type CompiledFlow } from './compiled-flow.ts';
-import { entryTriggerOf, withEntryStep } from './entry-step.ts';
+import { entryTriggerOf, withEntryStep, type EntryTrigger } from './entry-step.ts';
 import type { EngineEvent, EngineListener } from './events.ts';
 import { BatchFeed } from './batch-feed.ts';
 import { LiveRun, emptyCounts, type NodeCounters } from './live-run.ts';
@@ -604,7 +604,12 @@ export class Engine {
   /** A record's steps as a person sees them: the stored ones, after its trigger's (entry-step.ts). */
   async recordSteps(record: RecordRow): Promise<StepRow[]> {
     const [steps, run] = await Promise.all([this.opts.store.listSteps(record.runId, record.index), this.opts.store.getRun(record.runId)]);
-    return withEntryStep(steps, record, run ? entryTriggerOf(run.flow, this.opts.registry) : null);
+    return withEntryStep(steps, record, run ? this.entryTrigger(run) : null);
+  }
+
+  /** The trigger of a run's flow, as its records' entry steps name it (entry-step.ts); null when its type is unknown here. */
+  entryTrigger(run: Pick<RunRow, 'flow'>): EntryTrigger | null {
+    return entryTriggerOf(run.flow, this.opts.registry);
   }
 
   /** Writes the log lines still buffered, so that a read of the run's log has every line emitted so far. */

@@ -9,6 +9,7 @@ import { cp, mkdir, readdir, rename, rm, stat, writeFile, copyFile, readFile } f
 import path from 'node:path';
 import { once } from 'node:events';
 import type { Engine } from '../engine/engine.ts';
+import { withEntryStep } from '../engine/entry-step.ts';
 import { ConveyorError } from '../errors.ts';
 import { buildReport } from '../report/build-report.ts';
 import { reportToXlsx } from '../report/report-xlsx.ts';
@@ -308,11 +309,13 @@ export class Retention {
       const [counts, stepCounts] = await Promise.all([this.store.countRecords(runId), this.store.stepCounts(runId)]);
       const records = jsonLines(path.join(part, 'records.jsonl'));
       const steps = jsonLines(path.join(part, 'steps.jsonl'));
+      // Each record's steps as its page shows them: its trigger's step first, counted but not stored (entry-step.ts).
+      const trigger = this.engine?.entryTrigger(run) ?? null;
       for (let offset = 0; ; offset += 1000) {
         const page = await this.store.listRecords(runId, { offset, limit: 1000 });
         for (const r of page.items) {
           await records.write(r);
-          for (const s of await this.store.listSteps(runId, r.index)) await steps.write(s);
+          for (const s of withEntryStep(await this.store.listSteps(runId, r.index), r, trigger)) await steps.write(s);
         }
         if (page.items.length < 1000) break;
       }

@@ -169,6 +169,10 @@ describe('REST: storage and retention', () => {
     const steps = readFileSync(path.join(dir, 'steps.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(steps.length).toBeGreaterThanOrEqual(4);
     expect(new Set(steps.map((st) => st.recordIndex))).toEqual(new Set([0, 1]));
+    // Each record's steps as its page shows them: first its trigger's (counted, not stored), passing its data on.
+    for (const r of records) {
+      expect(steps.find((st) => st.recordIndex === r.index && st.seq === 1)).toMatchObject({ nodeId: 'sheet', status: 'success', output: [{ port: 'out', data: r.data }] });
+    }
     expect(readFileSync(path.join(dir, 'report.xlsx')).subarray(0, 2).toString()).toBe('PK');
     expect(readFileSync(path.join(dir, 'evidence', '1-page.html'), 'utf8')).toBe('<p>evidence</p>');
     expect(readFileSync(path.join(dir, 'input', 'team.csv'), 'utf8')).toBe(csv);
