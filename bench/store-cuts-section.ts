@@ -174,6 +174,12 @@ the database and the spill 11–12 µs. So issue 17's point 1 (at most Node-RED'
 durable path — serialize, frame, write, index — to cost under about 8 µs a step, less than the entries
 cost to serialize now.
 
+Measured again on 2026-12-06 (bundles of \`9c628a5\`, 3 paired rounds, load about 2; a record now
+makes 10 commits, not 11: its trigger's step is no longer committed): the engine alone 0.62 s (6 µs
+for each of the ten steps), with the entries made 0.84 s, with the journal written and synced
+1.47 s, the store as it is 2.52 s; Node-RED's function chain 1.30 s in the same rounds. Applying to
+sql.js and spilling is still the largest part (10.5 µs a step), then writing the journal (6 µs).
+
 **SQLite native instead of WebAssembly** (a prototype, not shipped: sql.js's API over better-sqlite3
 12, which builds here, with the store unchanged; statements rewritten to named parameters by the
 adapter): the JSONata chain of 10,000 records paired CPU 0.93, the no-op step of 20,000 records 0.88
