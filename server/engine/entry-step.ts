@@ -12,8 +12,8 @@ import type { RecordRow, StepRow } from '../store/types.ts';
  */
 export function withEntryStep(steps: StepRow[], record: Pick<RecordRow, 'runId' | 'index' | 'data' | 'startedAt'>, trigger: EntryTrigger | null): StepRow[] {
   if (!trigger || steps.length === 0 || steps.some((s) => s.seq === 1)) return steps;
-  const first = steps.reduce((a, b) => (b.seq < a.seq ? b : a));
-  const at = record.startedAt ?? first.startedAt;
+  // A record with a committed step has its start (its first commit wrote it); the steps come in seq order.
+  const at = record.startedAt ?? steps[0].startedAt;
   const entry: StepRow = {
     runId: record.runId,
     recordIndex: record.index,

@@ -158,17 +158,18 @@ async function walk(rc: RunContext, rec: Pick<RecordRow, 'index' | 'data' | 'sta
   }
 
   // A record that entered past its trigger is written as started with its first commit; should that
-  // step take longer than START_MARK_MS, its start is written on its own meanwhile (`markStart`).
-  if (startEvent && !rec.checkpoint) marks.start = markStartIn(START_MARK_MS, () => markStart());
-  const markStart = (): void => {
-    if (!firstCommit || !startEvent) return;
-    startEvent = false;
-    const update: RecordUpdate = { runId: rc.runId, index: rec.index, status: 'running', ...checkpointWrite(cp, masker, null), startedAt };
-    update.event = { at: startedAt, from: 'pending', to: 'running', actor: 'engine', action: 'started', note: null, data: null };
-    checkRecordTransition(update, 'start', 'pending', 'running');
-    // A write that fails halts the run (the store says so); the step commit after it fails the same way.
-    rc.store.updateRecord(update).catch(() => undefined);
-  };
+  // step take longer than START_MARK_MS, its start is written on its own meanwhile (start-marks.ts).
+  if (startEvent && !rec.checkpoint) {
+    marks.start = markStartIn(START_MARK_MS, () => {
+      if (!firstCommit || !startEvent) return;
+      startEvent = false;
+      const update: RecordUpdate = { runId: rc.runId, index: rec.index, status: 'running', ...checkpointWrite(cp, masker, null), startedAt };
+      update.event = { at: startedAt, from: 'pending', to: 'running', actor: 'engine', action: 'started', note: null, data: null };
+      checkRecordTransition(update, 'start', 'pending', 'running');
+      // A write that fails halts the run (the store says so); the step commit after it fails the same way.
+      rc.store.updateRecord(update).catch(() => undefined);
+    });
+  }
   for (let token = nextRunnable(cp); token; token = nextRunnable(cp)) {
     // Pause waits for a record that holds a live session (its browser page): pausing it there would
     // close the page, and its next step could not go on. Stop cancels it (the signal aborts its steps).
