@@ -9,10 +9,9 @@ import { defineBrowserStep } from './lib/define-step.ts';
 import { locate, selectorsParam } from './lib/selectors.ts';
 import { timeoutParam } from './lib/params.ts';
 import { notUsable } from './lib/action.ts';
-import { typeInto, type Typing } from './lib/typing.ts';
+import { typeInto, type Typed, type Typing } from './lib/typing.ts';
 import { browserForm, formatRefused, isTickBox, kindOf, noSuchDate, tickValueRefused, wantsTicked } from './lib/field-kinds.ts';
 import { QUIET_MS, compareTyped, settle, shapeOf, type Settled } from './lib/field-settle.ts';
-import type { Hearing } from './lib/page-listens.ts';
 
 const params = z.object({
   selectors: selectorsParam(['input[name="email"]', '#email'], 'Field', 'The text field to fill.'),
@@ -102,19 +101,19 @@ async function tick(ctx: Pick<NodeContext<unknown>, 'log' | 'input'>, box: Locat
 
 /** Types the value, then watches the field until the page is done with it (field-settle.ts) — at once when nothing in the page hears the typing (page-listens.ts). */
 async function typeAndSettle(ctx: Pick<NodeContext<unknown>, 'signal' | 'log'>, field: Locator, selector: string, value: string, typing: Typing, deadline: number, quietMs: number): Promise<Settled> {
-  let asked: { heard: Promise<Hearing> } | null;
+  let typed: Typed;
   try {
-    asked = await typeInto(field, value, typing, deadline, quietMs > 0);
+    typed = await typeInto(field, value, typing, deadline, quietMs > 0);
   } catch (err) {
     if (field.page().isClosed()) throw err;
     throw notUsable('fill', selector, err);
   }
   // A page that hears nothing of the typing cannot rewrite the field in answer to it: no watch (page-listens.ts).
-  const watch = asked?.heard.then((h) => {
+  const watch = typed.heard?.then((h) => {
     if (!h.heard) ctx.log.debug(`Nothing on the page listens to the typing into ${JSON.stringify(selector)} (${h.why}): checked at once, without waiting ${quietMs} ms for the page.`);
     return h.heard;
   });
-  return settle(field, deadline, ctx.signal, quietMs, watch);
+  return settle(field, typed.element, deadline, ctx.signal, quietMs, watch);
 }
 
 /** E_VERIFY_FAILED for a field that does not hold what was typed: what it holds told by length and shape, never quoted. */

@@ -121,6 +121,10 @@ describe('page patterns of real sites: fields and forms (real Chromium)', () => 
       // A code field that sends itself and goes away once complete: filled, and the page moved on.
       await r.step(browserFill, { selectors: ['#otp'], value: '4711', timeoutMs: 5_000 });
       await r.step(browserVerify, { check: 'text', selectors: ['#otp-ok'], text: 'Code accepted', timeoutMs: 1_000 });
+      // One that sends itself on its change event is gone before the first look: it held the PIN when it went.
+      const pin = await r.step(browserFill, { selectors: ['#pin'], value: '2468', timeoutMs: 5_000 });
+      expect(pin.logs).toContain('The field "#pin" went away after it was typed into (the page moved on); it held the value until then.');
+      await r.step(browserVerify, { check: 'text', selectors: ['#pin-ok'], text: 'PIN sent', timeoutMs: 1_000 });
 
       // A date mask regroups the digits typed: the field said "2025-03-14" at first, then the page made it another date.
       const birth = await failureOf(() => r.step(browserFill, { selectors: ['#birth'], value: '2025-03-14', timeoutMs: 3_000 }));

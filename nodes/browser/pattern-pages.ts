@@ -240,8 +240,9 @@ const CHOICES = page(
  * capitalises at once, a date mask that puts its own slashes between whatever digits it gets, a
  * coupon field a script empties when it does not know the code, a field whose hint is written as its
  * value and that a script empties a moment after it gets the focus (whatever it holds by then: a
- * framework drawing the field again from its still empty state), and a code field that sends itself
- * (and goes away) once complete. And a mobile number field the page never stops rewriting once typed
+ * framework drawing the field again from its still empty state), a code field that sends itself
+ * (and goes away) 100 ms after it is complete, and a PIN field that sends itself the moment it is told
+ * it changed (its change event, as when it is left): gone before the fill's first look at it. And a mobile number field the page never stops rewriting once typed
  * into — every 100 ms, bare then grouped then bare (a mask fighting a framework that draws the field
  * again from its own state) — so it is never quiet.
  */
@@ -255,6 +256,8 @@ const MASKS = page(
    <label>Mobile <input id="mobile" inputmode="tel"></label>
    <form id="otp-form"><label>Code <input id="otp" maxlength="4"></label></form>
    <p id="otp-ok" hidden>Code accepted</p>
+   <form id="pin-form"><label>PIN <input id="pin" maxlength="4"></label></form>
+   <p id="pin-ok" hidden>PIN sent</p>
    <script>
      const later = (f, ms) => { let t; return () => { clearTimeout(t); t = setTimeout(f, ms); }; };
      const groups = (s, n) => s.match(new RegExp('.{1,' + n + '}', 'g')) || [];
@@ -268,6 +271,7 @@ const MASKS = page(
      let flipping;
      on('mobile', () => { flipping ??= setInterval(() => { const d = field('mobile').value.replace(/\\D/g, ''); field('mobile').value = field('mobile').value.includes(' ') ? d : groups(d, 2).join(' '); }, 100); });
      on('otp', () => { if (field('otp').value.length === 4) setTimeout(() => { field('otp-form').remove(); field('otp-ok').hidden = false; }, 100); });
+     field('pin').addEventListener('change', () => { if (field('pin').value.length === 4) { field('pin-form').remove(); field('pin-ok').hidden = false; } });
    </script>`,
 );
 

@@ -41,11 +41,6 @@ const TEXT_LATER = new Function(
   });`,
 ) as (el: Element, wait: number) => Promise<[string, number, number] | null>;
 
-/** The field's text (FIELD_TEXT); null when it cannot be read within `timeoutMs` (gone). */
-export async function readField(field: Locator, timeoutMs: number): Promise<string | null> {
-  return field.evaluate(TEXT_NOW, undefined, { timeout: Math.max(1, timeoutMs) }).catch(() => null);
-}
-
 export interface Settled {
   /** What the field holds once settled (null: it could not be read at all). */
   now: string | null;
@@ -61,7 +56,8 @@ export interface Settled {
 
 /**
  * Watches the field after typing until it stays unchanged for `quietMs` (or the step's deadline
- * comes); 0: read once. `watch`: whether to watch at all (page-listens.ts: false when nothing in the
+ * comes); 0: read once. `element`: the field's element as typing left it (typing.ts), read first and
+ * disposed of here; `field` finds the field again should the page render it anew. `watch`: whether to watch at all (page-listens.ts: false when nothing in the
  * page hears the typing), used as soon as it is known — the watch runs meanwhile, and ends there if
  * the field has not changed.
  *
@@ -73,7 +69,7 @@ export interface Settled {
  * 300 ms rewrite was still waiting behind a long task of the page, and the fill passed a field the
  * page emptied a moment later (fill-busy-page.test.ts).
  */
-export async function settle(field: Locator, deadline: number, signal: AbortSignal, quietMs = QUIET_MS, watch?: Promise<boolean>): Promise<Settled> {
+export async function settle(field: Locator, element: ElementHandle, deadline: number, signal: AbortSignal, quietMs = QUIET_MS, watch?: Promise<boolean>): Promise<Settled> {
   const started = Date.now();
   const answer: { heard: boolean | undefined } = { heard: watch ? undefined : true };
   void watch?.then(
@@ -81,13 +77,14 @@ export async function settle(field: Locator, deadline: number, signal: AbortSign
     () => void (answer.heard = true),
   );
   if (quietMs <= 0) {
-    const once = await readField(field, remaining(deadline));
+    const once = await textOf(element);
+    await element.dispose().catch(() => undefined);
     return { now: once, first: once, changedAfterMs: 0, gone: false, cut: false };
   }
   // The field is held from here on: a page busy in its own work (a long task right after the typing)
   // answers late, and is waited for — not taken for a field that went away.
-  let handle = await field.elementHandle({ timeout: Math.max(1, remaining(deadline)) }).catch(() => null);
-  const first = handle ? await textOf(handle) : null;
+  let handle: ElementHandle | null = element;
+  const first = await textOf(handle);
   if (first === null) {
     await handle?.dispose().catch(() => undefined);
     return { now: null, first: null, changedAfterMs: 0, gone: false, cut: false };

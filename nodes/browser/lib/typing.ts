@@ -1,4 +1,4 @@
-import type { Locator } from 'playwright-core';
+import type { ElementHandle, Locator } from 'playwright-core';
 import { remaining } from './session.ts';
 import { OWN_LISTENER, focusedFieldHeard, prepareHeard, type Hearing } from './page-listens.ts';
 
@@ -14,12 +14,26 @@ import { OWN_LISTENER, focusedFieldHeard, prepareHeard, type Hearing } from './p
  */
 export type Typing = 'at-once' | 'key-by-key';
 
+/** What typing leaves the caller: the field typed into, and whether the page heard it. */
+export interface Typed {
+  /**
+   * The element typed into, held from right after the keys (the caller disposes of it): the field is
+   * read through it, never looked up again — a code field that sends itself and leaves the page
+   * 100 ms after its last key was gone by the time a second look-up ran on a loaded machine, and
+   * a fill that had typed the code reported a field it could not read. A field that left the page
+   * still tells what it held.
+   */
+  element: ElementHandle;
+  /** `askHeard`: a promise the caller awaits when it needs the answer (page-listens.ts); else null. */
+  heard: Promise<Hearing> | null;
+}
+
 /**
  * Types `value` into `field`. `askHeard`: also tells whether anything in the page heard the typing
- * (page-listens.ts), `heard` a promise the caller awaits when it needs the answer — asked of the
- * element that has the focus once the keys are in, then confirmed to be the field; otherwise null.
+ * (page-listens.ts) — asked of the element that has the focus once the keys are in, then confirmed
+ * to be the field.
  */
-export async function typeInto(field: Locator, value: string, typing: Typing, deadline: number, askHeard = false): Promise<{ heard: Promise<Hearing> } | null> {
+export async function typeInto(field: Locator, value: string, typing: Typing, deadline: number, askHeard = false): Promise<Typed> {
   if (askHeard) prepareHeard(field.page());
   if (typing === 'key-by-key') {
     // What the field held is replaced, as when typing at once.
@@ -34,7 +48,8 @@ export async function typeInto(field: Locator, value: string, typing: Typing, de
   // that moved it on in answer to the keys or the change has its listeners seen on the field, or
   // the field is found not to have the focus.
   const asked = askHeard ? focusedFieldHeard(field.page(), remaining(deadline)) : null;
-  const focused = await field.evaluate((el, own) => {
+  const element = await field.elementHandle({ timeout: remaining(deadline) });
+  const focused = await element.evaluate((el, own) => {
     // Date, colour and other picker fields already had their change event from the fill.
     const typed = el instanceof HTMLTextAreaElement || (el instanceof HTMLInputElement && ['text', 'email', 'password', 'search', 'tel', 'url', 'number'].includes(el.type));
     if (typed) {
@@ -62,6 +77,10 @@ export async function typeInto(field: Locator, value: string, typing: Typing, de
     let active = el.ownerDocument.activeElement;
     while (active && active.shadowRoot && active.shadowRoot.activeElement) active = active.shadowRoot.activeElement;
     return active === el && el.ownerDocument.hasFocus();
-  }, OWN_LISTENER, { timeout: remaining(deadline) });
-  return asked && { heard: asked.then((hearing): Hearing => (!hearing.heard && !focused ? { heard: true, why: 'the focus is not on the field after typing' } : hearing)) };
+  }, OWN_LISTENER).catch(async (err: unknown) => {
+    await element.dispose().catch(() => undefined);
+    throw err;
+  });
+  const heard = asked && asked.then((hearing): Hearing => (!hearing.heard && !focused ? { heard: true, why: 'the focus is not on the field after typing' } : hearing));
+  return { element, heard };
 }
