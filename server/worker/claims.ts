@@ -68,7 +68,36 @@ WITH lapsed AS (
     WHERE record_claims.lease_until < clock_timestamp()
   RETURNING run_id, idx
 )
-SELECT kept.* FROM claimed JOIN kept USING (run_id, idx) ORDER BY kept.idx`;
+SELECT kept.*, claimed.idx IS NULL AS lost FROM kept LEFT JOIN claimed USING (run_id, idx) ORDER BY kept.idx`;
+
+/** A row of CLAIM_SQL: a record's columns, and whether another worker's claim took it first (`lost`). */
+type ClaimRow = Record<string, unknown> & { idx: number; status: string; lost?: boolean };
+
+/** How many times a claim is made again at once when another worker's claim took rows it had picked. */
+const LOST_RETRIES = 3;
+
+/**
+ * Runs the claim statement (`claim(limit, pending)`) and keeps the rows it won. Two workers claiming
+ * at the same instant: the statement's snapshot may see rows free that the other worker's claim,
+ * committed a moment later, took — its insert of those claims then finds them taken, and the rows
+ * come back `lost` (one claim in 6–10 came back empty so, on two workers claiming together). The
+ * other free records were never looked at: the statement runs again at once, for what is still
+ * wanted — its new snapshot sees the other claim — instead of the worker waiting for its next poll.
+ */
+export async function keptClaims(claim: (limit: number, pending: number) => Promise<ClaimRow[]>, limit: number, pending: number): Promise<ClaimRow[]> {
+  const won: ClaimRow[] = [];
+  for (let attempt = 0; attempt <= LOST_RETRIES && won.length < limit; attempt++) {
+    const freshWon = won.filter((r) => r.status === 'pending').length;
+    const rows = await claim(limit - won.length, Math.max(0, pending - freshWon));
+    let lost = 0;
+    for (const { lost: l, ...row } of rows) {
+      if (l) lost++;
+      else won.push(row as ClaimRow);
+    }
+    if (lost === 0) break;
+  }
+  return won.sort((a, b) => a.idx - b.idx);
+}
 
 /**
  * A paced run's next slot, under the run row's lock (held to the claim's commit, so workers claiming
@@ -110,7 +139,7 @@ export async function claimRecords(pool: pg.Pool, worker: string, leaseMs: numbe
     const first = Math.round(Number(slot.first));
     const ahead = Number(slot.now) + horizonMs - first;
     const pending = ahead < 0 ? 0 : Math.min(limit, Math.floor(ahead / run.pace_ms) + 1);
-    const rows = (await client.query<{ idx: number; status: string }>(CLAIM_SQL, [worker, leaseMs, limit, run.id, pending])).rows;
+    const rows = await keptClaims(async (n, p) => (await client.query<ClaimRow>(CLAIM_SQL, [worker, leaseMs, n, run.id, p])).rows, limit, pending);
     const claim: Claim = { runId: run.id, indexes: rows.map((r) => r.idx), rows, paceMs: run.pace_ms };
     const waiting = rows.filter((r) => r.status === 'pending').map((r) => r.idx);
     claim.starts = new Map(waiting.map((idx, i) => [idx, first + i * run.pace_ms]));
@@ -134,7 +163,7 @@ export async function claimRecords(pool: pg.Pool, worker: string, leaseMs: numbe
  * run has no free record (the caller then looks for work anywhere with claimRecords).
  */
 export async function claimMore(pool: pg.Pool, worker: string, leaseMs: number, limit: number, runId: string): Promise<Claim | null> {
-  const rows = (await pool.query<{ idx: number }>(CLAIM_SQL, [worker, leaseMs, limit, runId, limit])).rows;
+  const rows = await keptClaims(async (n) => (await pool.query<ClaimRow>(CLAIM_SQL, [worker, leaseMs, n, runId, n])).rows, limit, limit);
   return rows.length > 0 ? { runId, indexes: rows.map((r) => r.idx), rows } : null;
 }
 

@@ -8,7 +8,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPgStore, type PgStore } from '../../../server/store/pg/pg-store.ts';
 import { createPool } from '../../../server/store/pg/connection.ts';
-import { claimRecords, isClaimLost, releaseClaims, renewClaims } from '../../../server/worker/claims.ts';
+import { claimRecords, isClaimLost, keptClaims, releaseClaims, renewClaims } from '../../../server/worker/claims.ts';
 import { settleRuns } from '../../../server/worker/settle.ts';
 import { notePacing } from '../../../server/worker/pacing.ts';
 import { createRegistry } from '../../../nodes/index.ts';
@@ -84,6 +84,41 @@ describe('record claims (the workers\' queue)', () => {
     expect((await studio.listSteps('run_a', w1Has)).map((s) => s.seq)).toEqual([1]);
     // The studio (no worker named) is not fenced: review actions still write.
     await studio.updateRecord({ runId: 'run_self', index: 0, status: 'running', checkpoint: null });
+  });
+
+  it('two workers claiming at the same instant both get records: rows the other\'s claim took first are looked past at once', async () => {
+    const studio = await storeOf(null);
+    // Each pair claims together on a run of its own; before, one claim in 6–10 came back empty.
+    for (let i = 0; i < 12; i++) {
+      await workerRun(studio, `run_pair_${i}`, 8);
+      const [a, b] = await Promise.all([claimRecords(pool, `pa${i}`, 60_000, 4), claimRecords(pool, `pb${i}`, 60_000, 4)]);
+      expect([a?.indexes.length, b?.indexes.length], `pair ${i}`).toEqual([4, 4]);
+      expect([...a!.indexes, ...b!.indexes].sort((x, y) => x - y)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+      await releaseClaims(pool, `pa${i}`);
+      await releaseClaims(pool, `pb${i}`);
+      await studio.updateRun(`run_pair_${i}`, { status: 'stopped' });
+    }
+  });
+
+  it('a claim whose picked rows were taken by another worker meanwhile is made again for what is still wanted', async () => {
+    const asked: Array<[number, number]> = [];
+    const answers = [
+      // The first statement picked 0–3; another claim took 0 and 1 first.
+      [{ idx: 0, status: 'pending', lost: true }, { idx: 1, status: 'pending', lost: true }, { idx: 2, status: 'pending', lost: false }, { idx: 3, status: 'running', lost: false }],
+      // Again, for the two still wanted (one of them pending at most: the running one was not).
+      [{ idx: 5, status: 'pending', lost: false }, { idx: 4, status: 'pending', lost: false }],
+    ];
+    const rows = await keptClaims(async (limit, pending) => (asked.push([limit, pending]), answers.shift() ?? []), 4, 3);
+    expect(asked).toEqual([[4, 3], [2, 2]]);
+    expect(rows.map((r) => r.idx)).toEqual([2, 3, 4, 5]);
+    expect(rows.every((r) => !('lost' in r))).toBe(true);
+    // Nothing lost: one statement. Always lost: a few statements, then what was won.
+    asked.length = 0;
+    await keptClaims(async (limit, pending) => (asked.push([limit, pending]), []), 4, 4);
+    expect(asked).toHaveLength(1);
+    asked.length = 0;
+    expect(await keptClaims(async (limit, pending) => (asked.push([limit, pending]), [{ idx: 9, status: 'pending', lost: true }]), 4, 4)).toEqual([]);
+    expect(asked.length).toBe(4);
   });
 
   it('ends a claim with its record and settles each run once', async () => {

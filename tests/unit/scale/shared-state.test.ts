@@ -76,15 +76,14 @@ describe('node state across workers', () => {
 
     const [a, b] = [await worker('wa'), await worker('wb')];
     await notePacing(a.pool, createRegistry());
-    // Each takes half the records, one claim after the other, then both walk at once. Two claims at
-    // the very same moment may leave one empty (its statement saw the rows free, the other took them
-    // first: 1 in 6–10 here) — a worker then claims again at its next poll; this test is about the walk.
-    const batches: Array<{ w: typeof a; records: NonNullable<Awaited<ReturnType<typeof a.store.getRecord>>>[] }> = [];
-    for (const [n, w] of [a, b].entries()) {
-      const claim = await claimRecords(w.pool, n === 0 ? 'wa' : 'wb', 60_000, RECORDS / 2);
-      const records = await Promise.all(claim!.indexes.map((i) => w.store.getRecord(run.id, i)));
-      batches.push({ w, records: records.map((r) => r!) });
-    }
+    // Each takes half the records, both claiming at once, then both walk at once.
+    const batches = await Promise.all(
+      [a, b].map(async (w, n) => {
+        const claim = await claimRecords(w.pool, n === 0 ? 'wa' : 'wb', 60_000, RECORDS / 2);
+        const records = await Promise.all(claim!.indexes.map((i) => w.store.getRecord(run.id, i)));
+        return { w, records: records.map((r) => r!) };
+      }),
+    );
     expect(batches.map((x) => x.records.length)).toEqual([RECORDS / 2, RECORDS / 2]);
     const row = (await studioStore.getRun(run.id))!;
     await Promise.all(
