@@ -15,6 +15,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createRegistry } from '../../../nodes/index.ts';
 import { Engine } from '../../../server/engine/engine.ts';
 import { openSqlJsStore } from '../../../server/store/sqljs-store.ts';
+import { readFrameAt } from '../../../server/store/journal.ts';
 import { FLOW_FORMAT, type FlowDocument } from '../../../server/contract/flow/schema.ts';
 
 const dirs: string[] = [];
@@ -81,6 +82,13 @@ function files(dir: string): string[] {
     .filter((f) => statSync(f).size > 0);
 }
 
+/** Where a journal file's whole frames end (0, before the first, included): a cut there leaves no torn frame. */
+function frameEnds(bytes: Buffer): Set<number> {
+  const ends = new Set([0]);
+  for (let f = readFrameAt(bytes, 0); f; f = readFrameAt(bytes, f.end)) ends.add(f.end);
+  return ends;
+}
+
 describe('damage at random places in a store', () => {
   it('every kind of file, flipped byte, cut short, 4 KiB zeroed or deleted: each refused with a coded error or read exactly as before', async () => {
     const base = temp('conveyor-damage-base-');
@@ -110,6 +118,10 @@ describe('damage at random places in a store', () => {
       const target = path.join(dir, rel);
       const bytes = readFileSync(target);
       const at = Math.floor(rand() * bytes.length);
+      const lastJournal = /^journal-/.test(path.basename(rel)) && path.basename(rel) === all.map((f) => path.basename(f)).filter((n) => n.startsWith('journal-')).sort().at(-1);
+      // The last journal cut where a frame ends is what a crash between two group commits leaves:
+      // nothing in the files tells that entries came after (seen once in 16 builds: their layout varies).
+      const betweenFrames = mode === 'cut' && lastJournal && frameEnds(bytes).has(at);
       if (mode === 'flip') bytes[at] ^= 1 + Math.floor(rand() * 255);
       // Zeros to the end of the file: what a crash mid-write can leave (the file grew, its bytes never came).
       let zeroedToEnd = false;
@@ -135,7 +147,7 @@ describe('damage at random places in a store', () => {
       outcomes.push(what);
       // A journal cut short, or ending in zeros, is a torn write: its end is dropped (never acknowledged), saying so.
       const tornTail = (mode === 'cut' || zeroedToEnd) && /^journal-/.test(path.basename(rel)) && warnings.some((w) => w.includes('Dropped the torn end'));
-      if (outcome === 'different' ? !tornTail : outcome.startsWith('uncoded')) silent.push(what);
+      if (outcome === 'different' ? !tornTail && !betweenFrames : outcome.startsWith('uncoded')) silent.push(what);
       rmSync(dir, { recursive: true, force: true });
     }
     expect(silent, outcomes.join('\n')).toEqual([]);
