@@ -9,12 +9,14 @@ import { browserWaitFor } from './wait-for.ts';
 import { browserVerify } from './verify.ts';
 import { browserExtract } from './extract.ts';
 import { browserScreenshot } from './screenshot.ts';
+import { browserAttachFile } from './attach-file.ts';
 
 /** Browser connector: steps that drive a real (headless) Chromium, one window per record. */
 export const browserNodes = defineGroup(
   browserOpen,
   browserFill,
   browserSelect,
+  browserAttachFile,
   browserClick,
   browserPress,
   browserHover,

@@ -27,11 +27,12 @@ const record = pages.record;
 const runScope = pages.runScope;
 
 describe('browser steps (real Chromium)', () => {
-  it('declares ten Network steps with the right side effects', () => {
+  it('declares eleven Network steps with the right side effects', () => {
     expect(Object.fromEntries(browserNodes.map((n) => [n.type, n.effect]))).toEqual({
       'browser.open': 'idempotent',
       'browser.fill': 'idempotent',
       'browser.select': 'idempotent',
+      'browser.attach-file': 'idempotent',
       'browser.click': 'unsafe',
       'browser.press': 'unsafe',
       'browser.hover': 'none',
@@ -46,7 +47,7 @@ describe('browser steps (real Chromium)', () => {
     }
     // The catalog (palette, inspector form) has every step with a title and a description per setting.
     const catalog = createRegistry().catalog().filter((t) => t.type.startsWith('browser.'));
-    expect(catalog).toHaveLength(10);
+    expect(catalog).toHaveLength(11);
     for (const t of catalog) {
       const props = (t.paramsSchema as { properties: Record<string, { title?: string; description?: string }> }).properties;
       for (const [name, prop] of Object.entries(props)) {
