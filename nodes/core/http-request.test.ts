@@ -14,6 +14,8 @@ interface Seen {
   body: string;
 }
 
+const FILE_BYTES = Buffer.from([0x25, 0x50, 0x44, 0x46, 0x2d, 0x31, 0x2e, 0x37, 0x0a, 0x25, 0xe2, 0xe3, 0xcf, 0xd3, 0x0a, 0x00, 0xff]);
+
 let server: Server;
 let base: string;
 const seen: Seen[] = [];
@@ -54,6 +56,10 @@ function respond(req: IncomingMessage, res: ServerResponse, body: string): void 
   } else if (path === '/meta') {
     res.writeHead(200, { 'content-type': 'text/html' });
     res.end(Buffer.concat([Buffer.from('<html><head><meta http-equiv="Content-Type" content="text/html; charset=windows-1252"></head><body>Caf'), Buffer.from([0xe9]), Buffer.from('</body></html>')]));
+  } else if (path === '/file') {
+    // A PDF's first bytes (one of them 0xE2, which is no UTF-8 text on its own), as a document service sends it.
+    res.writeHead(200, url.searchParams.has('untyped') ? {} : { 'content-type': 'application/pdf' });
+    res.end(FILE_BYTES);
   } else if (path === '/text') {
     res.writeHead(200, { 'content-type': 'text/plain' });
     res.end('plain hello');
@@ -97,6 +103,21 @@ async function failure(params: Record<string, unknown>, input: Record<string, an
 }
 
 describe('core.http-request', () => {
+  it('keeps a file the service answers (a PDF, untyped bytes) as its bytes in base64, not as text that loses them', async () => {
+    const typed = (await call({ url: `${base}/file` })).result.emit[0].data as any;
+    expect(typed.response).toMatchObject({ status: 200, encoding: 'base64', body: FILE_BYTES.toString('base64') });
+    expect(Buffer.from(typed.response.body, 'base64')).toEqual(FILE_BYTES);
+    const untyped = (await call({ url: `${base}/file?untyped=1` })).result.emit[0].data as any;
+    expect(untyped.response).toMatchObject({ encoding: 'base64', body: FILE_BYTES.toString('base64') });
+    // Text and JSON answers are as before (no encoding); either way can be asked for.
+    const text = (await call({ url: `${base}/text` })).result.emit[0].data as any;
+    expect(text.response).toEqual({ status: 200, headers: expect.any(Object), body: 'plain hello' });
+    expect(((await call({ url: `${base}/text`, answerAs: 'base64' })).result.emit[0].data as any).response).toMatchObject({ body: Buffer.from('plain hello').toString('base64'), encoding: 'base64' });
+    const forced = ((await call({ url: `${base}/file`, answerAs: 'text' })).result.emit[0].data as any).response;
+    expect(forced.encoding).toBeUndefined();
+    expect(forced.body).toContain('%PDF-1.7');
+  });
+
   it('declares an unsafe Network node with sensible defaults', () => {
     expect(httpRequest).toMatchObject({ category: 'Network', effect: 'unsafe', inputs: [{ id: 'in', label: 'In' }], outputs: [{ id: 'out', label: 'Out' }] });
     expect(httpRequest.params.parse({})).toEqual({
@@ -109,6 +130,7 @@ describe('core.http-request', () => {
       maxAnswerMb: 20,
       expectStatus: '2xx',
       responseField: 'response',
+      answerAs: 'auto',
       credential: '',
       rateLimit: 0,
       ratePer: 'second',

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { defineNode, out } from '../sdk/define-node.ts';
 import { NodeError } from '../../server/contract/node-error.ts';
 import { parseJsonExact } from '../../server/contract/json-exact.ts';
-import { bodyText, cappedBytes } from '../sdk/text-body.ts';
+import { bodyText, cappedBytes, decodeWhole } from '../sdk/text-body.ts';
 import { displayUrl, parseWebUrl } from '../sdk/url.ts';
 import type { Json, ResolvedCredential } from '../sdk/types.ts';
 import { credentialParam } from '../sdk/credentials.ts';
@@ -94,8 +94,13 @@ const params = z.object({
     .describe('Which answer codes count as success, separated by commas: a code like 404, or a class like 2xx (every code from 200 to 299). Other answers fail the step.')
     .meta({ title: 'Successful status codes' }),
   responseField: fieldName('response')
-    .describe('The field that receives the answer: { status, headers, body }. The body is parsed when the service answers JSON, otherwise kept as text.')
+    .describe('The field that receives the answer: { status, headers, body }. The body is parsed when the service answers JSON, otherwise kept as text — or, for a file, as base64 (see Keep the answer as).')
     .meta({ title: 'Store the answer in' }),
+  answerAs: z
+    .enum(['auto', 'text', 'base64'])
+    .default('auto')
+    .describe('auto: JSON is parsed, text kept as text, and a file — an answer whose Content-Type is not text, JSON or XML (a PDF, a picture, application/octet-stream), or whose bytes are not text — kept as its bytes in base64, with encoding: "base64" beside the body (for Browser: attach file). text: always as text. base64: always the bytes in base64.')
+    .meta({ title: 'Keep the answer as' }),
   ...rateLimitParams,
 });
 
@@ -159,6 +164,7 @@ export const httpRequest = defineNode({
     const limit = limitOf(p);
     let response: Response;
     let text: string;
+    let answer: Uint8Array;
     let retryAfter: number | null = null;
     for (let sent = 0; ; sent++) {
       // The host's rate limit (shared by the flow's steps, across runs and restarts) before each send.
@@ -189,6 +195,7 @@ export const httpRequest = defineNode({
           );
         }
         // In the answer's own character set (a charset, a <meta charset>), not always UTF-8.
+        answer = bytes;
         text = bodyText(bytes, response.headers.get('content-type'));
         break;
       } catch (err) {
@@ -223,15 +230,20 @@ export const httpRequest = defineNode({
     response.headers.forEach((value, name) => {
       responseHeaders[name] = value;
     });
-    const answer = parseBody(text, response.headers.get('content-type'));
-    const kept = answer.keptAsText;
+    const contentType = response.headers.get('content-type');
+    if (p.answerAs === 'base64' || (p.answerAs === 'auto' && isFile(answer, contentType))) {
+      // The bytes as they came: text decoding would change a file's bytes it cannot read as letters.
+      return out({ ...input, [p.responseField]: { status, headers: responseHeaders, body: Buffer.from(answer.buffer, answer.byteOffset, answer.byteLength).toString('base64'), encoding: 'base64' } });
+    }
+    const parsed = parseBody(text, contentType);
+    const kept = parsed.keptAsText;
     if (kept.length > 0) {
       // Counted, not shown: a long number may be a card or account number.
       ctx.log.warn(`${url.host} answered with ${kept.length === 1 ? 'a whole number' : `${kept.length} whole numbers`} too long to hold exactly as a number: kept as text, digit for digit, in the step's output.`);
     }
     return out({
       ...input,
-      [p.responseField]: { status, headers: responseHeaders, body: answer.value },
+      [p.responseField]: { status, headers: responseHeaders, body: parsed.value },
     });
   },
 });
@@ -329,6 +341,27 @@ function statusHint(status: number): string {
 }
 
 /** The answer's body: JSON parsed (integers too long for a number kept as text, json-exact.ts), else its text. */
+/** Content types of answers that are text (read as such); any other names a file. */
+const TEXT_TYPE = /^\s*(?:text\/|[\w.+-]+\/(?:[\w.-]+\+)?(?:json|xml|javascript|ecmascript|x-www-form-urlencoded|csv|yaml|x-yaml|x-ndjson|graphql)\b)/i;
+
+/**
+ * Whether an answer is a file rather than text (`answerAs` auto): its Content-Type names neither
+ * text, JSON nor XML (application/pdf, image/png, application/octet-stream…); without one, when its
+ * bytes are not UTF-8 text (a NUL, or a byte sequence no text has). Decoded as text, a PDF's or a
+ * picture's bytes became U+FFFD and were lost.
+ */
+function isFile(bytes: Uint8Array, contentType: string | null): boolean {
+  if (bytes.length === 0) return false;
+  if (contentType !== null && contentType.trim() !== '') return !TEXT_TYPE.test(contentType);
+  if (bytes.includes(0)) return true;
+  try {
+    decodeWhole(bytes, 'utf-8', true);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
 function parseBody(text: string, contentType: string | null): { value: Json; keptAsText: string[] } {
   if (contentType && /[/+]json\b/i.test(contentType)) {
     if (text.trim() === '') return { value: null, keptAsText: [] };
