@@ -22,7 +22,8 @@ const PAGES: Record<string, string> = {
   // A plain file field.
   plain: `<form><label>CV <input type="file" id="cv" name="cv" onchange="show(this.files[0])"></label></form>${SHOW}`,
   // The usual: the field hidden, a button of the page's own opens the file window.
-  styled: `<input type="file" id="hidden" style="display:none" onchange="show(this.files[0])"><button type="button" id="pick" onclick="document.getElementById('hidden').click()">Choose a file</button>${SHOW}`,
+  // (A hidden copy of the button, as a menu for small screens keeps, comes first.)
+  styled: `<input type="file" id="hidden" style="display:none" onchange="show(this.files[0])"><nav style="display:none"><button type="button" class="pick">Choose a file</button></nav><button type="button" class="pick" id="pick" onclick="document.getElementById('hidden').click()">Choose a file</button>${SHOW}`,
   // An upload widget: takes the file as soon as it is chosen and empties the field for the next one.
   widget: `<input type="file" id="drop" onchange="show(this.files[0]); this.value = ''">${SHOW}`,
   // Only PDFs and pictures.
@@ -57,7 +58,7 @@ describe('attach file (real Chromium)', () => {
     const r = pages.record({ photo: `data:image/png;base64,${PNG.toString('base64')}` });
     try {
       await r.step(browserOpen, { url: `${site.base}/styled` });
-      await r.step(browserAttachFile, { selectors: ['#pick'], fileName: 'photo.png', content: '{{ photo }}', encoding: 'base64', timeoutMs: 5_000 });
+      await r.step(browserAttachFile, { selectors: ['button.pick'], fileName: 'photo.png', content: '{{ photo }}', encoding: 'base64', timeoutMs: 5_000 });
       const got = (await r.step(browserExtract, { selectors: ['#got'], field: 'got', timeoutMs: 5_000 })).result.emit[0].data.got;
       expect(got).toBe(`photo.png|${PNG.length}|image/png|${PNG.toString('hex')}`);
       // The hidden field itself is found too (no button needed).

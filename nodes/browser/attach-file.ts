@@ -5,7 +5,7 @@ import { NodeError } from '../../server/contract/node-error.ts';
 import { renderTemplate } from '../../server/contract/expression/template.ts';
 import { remaining } from './lib/session.ts';
 import { defineBrowserStep } from './lib/define-step.ts';
-import { locate, selectorsParam } from './lib/selectors.ts';
+import { findElement, renderSelectors, selectorsParam } from './lib/selectors.ts';
 import { timeoutParam } from './lib/params.ts';
 import { notUsable } from './lib/action.ts';
 import { fileAccepted, fileFromRecord, type FileToAttach } from './lib/attached-file.ts';
@@ -63,8 +63,15 @@ export const browserAttachFile = defineBrowserStep({
       p.contentType,
     );
     // A file field is usually hidden under the page's own button: found whether shown or not.
-    const { locator, selector, deadline } = await locate(ctx, page, p.selectors, p.timeoutMs, 'attached');
-    const field = (await isFileField(locator)) ? await locator.elementHandle({ timeout: remaining(deadline) }) : await chooserField(page, locator, selector, deadline);
+    const selectors = await renderSelectors(p.selectors, ctx.input);
+    const deadline = Date.now() + p.timeoutMs;
+    let { locator, selector } = await findElement(ctx, page, selectors, { deadline, timeoutMs: p.timeoutMs, state: 'attached' });
+    const isField = await isFileField(locator);
+    if (!isField && !(await locator.isVisible())) {
+      // A button to click, whose hidden copy (a menu for small screens) came first: the shown one.
+      ({ locator, selector } = await findElement(ctx, page, selectors, { deadline, timeoutMs: p.timeoutMs, state: 'visible' }));
+    }
+    const field = isField ? await locator.elementHandle({ timeout: remaining(deadline) }) : await chooserField(page, locator, selector, deadline);
     try {
       await refuseUnaccepted(field, selector, file);
       try {
