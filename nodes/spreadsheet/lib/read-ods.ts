@@ -10,8 +10,9 @@
  * never made; repeats of a value are made, within the limits. A cell's value: a number (float,
  * percentage, currency), a date (`2024-03-01`, or `…T13:05:00.000Z` with a time), a time of day
  * (as an .xlsx time: `1899-12-30T13:05:00.000Z`), a boolean (also a number the sheet shows as
- * TRUE/FALSE: ods-booleans.ts), or text — its paragraphs joined by line breaks, `text:s` spaces and
- * tabs kept, comments (office:annotation) left out. A formula gives its result. Hidden sheets (a table style with `table:display="false"`) are skipped when no sheet is named.
+ * TRUE/FALSE: ods-booleans.ts), or text — its paragraphs joined by line breaks (nothing between a
+ * cell's elements), `text:s` spaces and tabs kept, comments (office:annotation) left out
+ * (ods-cell-text.ts). A formula gives its result. Hidden sheets (a table style with `table:display="false"`) are skipped when no sheet is named.
  */
 import { NodeError } from '../../../server/contract/node-error.ts';
 import type { Json } from '../../sdk/types.ts';
@@ -19,6 +20,7 @@ import { BoundedZip } from './bounded-zip.ts';
 import { dateToIso, durationText } from './cell-value.ts';
 import { DEFAULT_SHEET_LIMITS, limitExceeded, type SheetLimits } from './limits.ts';
 import { OdsBooleans, odsBoolean } from './ods-booleans.ts';
+import { OdsCellText } from './ods-cell-text.ts';
 import { aborted, type RowSink } from './sheet-file.ts';
 import { parseSax, type XmlTag } from './xml-events.ts';
 
@@ -62,8 +64,7 @@ async function readContent(zip: BoundedZip, shown: string, sheet: string, onRow:
   const booleans = new OdsBooleans(limits.maxColumns);
   // The cell being read (`attributes` while its value may yet turn out a boolean).
   let cell: { value: Json; text: boolean; repeat: number; attributes: Record<string, string> } | null = null;
-  let text = '';
-  let paragraphs = 0;
+  const text = new OdsCellText();
   /** Inside an annotation (a comment): its text is not the cell's. */
   let note = 0;
   let n = 0;
@@ -109,8 +110,7 @@ async function readContent(zip: BoundedZip, shown: string, sheet: string, onRow:
               const textual = error || (a['office:value-type'] === 'string' && a['office:string-value'] === undefined);
               cell = { value: error ? null : cellValue(a), text: textual, repeat: count(a['table:number-columns-repeated']), attributes: a };
             }
-            text = '';
-            paragraphs = 0;
+            text.reset();
             break;
           case 'office:annotation':
           case 'draw:frame':
@@ -121,23 +121,23 @@ async function readContent(zip: BoundedZip, shown: string, sheet: string, onRow:
             break;
           case 'text:p':
           case 'text:h':
-            if (cell && note === 0 && paragraphs++ > 0) text += '\n';
+            if (cell && note === 0) text.openParagraph();
             break;
           case 'text:s':
-            if (cell && note === 0) text += ' '.repeat(Math.min(count(a['text:c']), limits.maxCellChars));
+            if (cell && note === 0) text.add(' '.repeat(Math.min(count(a['text:c']), limits.maxCellChars)));
             break;
           case 'text:tab':
-            if (cell && note === 0) text += '\t';
+            if (cell && note === 0) text.add('\t');
             break;
           case 'text:line-break':
-            if (cell && note === 0) text += '\n';
+            if (cell && note === 0) text.add('\n');
             break;
           default:
             break;
         }
       } else if (eventType === 'text') {
         if (cell && note === 0) {
-          text += value as string;
+          text.add(value as string);
           if (text.length > limits.maxCellChars) throw limitExceeded(shown, 'maxCellChars', text.length, limits, `row ${rowNumber + 1}`);
         }
       } else if (eventType === 'closetag') {
@@ -145,6 +145,10 @@ async function readContent(zip: BoundedZip, shown: string, sheet: string, onRow:
         switch (name) {
           case 'style:style':
             styleName = null;
+            break;
+          case 'text:p':
+          case 'text:h':
+            if (cell && note === 0) text.closeParagraph();
             break;
           case 'office:annotation':
           case 'draw:frame':
@@ -157,8 +161,8 @@ async function readContent(zip: BoundedZip, shown: string, sheet: string, onRow:
             if (row && cell) {
               let v = cell.value;
               // Text cells (and cells whose type says nothing of their value) are what their paragraphs say.
-              if (cell.text || (v === null && text !== '')) v = text;
-              else if (typeof v === 'number' && booleans.showsBoolean(v, cell.attributes, rowStyle, col, text)) v = v !== 0;
+              if (cell.text || (v === null && text.value !== '')) v = text.value;
+              else if (typeof v === 'number' && booleans.showsBoolean(v, cell.attributes, rowStyle, col, text.value)) v = v !== 0;
               if (v !== null && v !== '') {
                 if (col + cell.repeat > limits.maxColumns) throw limitExceeded(shown, 'maxColumns', col + cell.repeat, limits, `row ${rowNumber + 1}`);
                 for (let k = 0; k < cell.repeat; k++) row[col + k] = v;
