@@ -624,6 +624,42 @@ describe('sheet.read', () => {
       expect((await refused({ sheet: 'Nope' }, fixture('libreoffice.ods'), 'E_SHEET_NOT_FOUND')).message).toBe('"libreoffice.ods" has no sheet named "Nope" (its sheets: "Notes", "People", "Other").');
     });
 
+    it('every kind of cell reads the same from a workbook saved again by LibreOffice and by Gnumeric, as .ods and .xlsx', async () => {
+      const expected: Record<string, unknown> = {
+        'bool true': true,
+        'bool false': false,
+        currency: 1234.5,
+        percent: 0.125,
+        neg: -42.75,
+        date: '2024-03-01',
+        datetime: '2024-03-01T13:05:30.000Z',
+        // exceljs writes 1900-01-01 as serial 2 (one off); Excel reads that as 1900-01-02, and so do the
+        // .xlsx files after it — LibreOffice's .ods holds the date LibreOffice read from it.
+        'sentinel 1900-01-01': '1900-01-02',
+        '1900-03-01': '1900-03-01',
+        time: '13:30:00',
+        'duration 36h': '36:00:00',
+        'big int': 12345678901234,
+        small: 1e-9,
+        'text num': '00123',
+        'formula str': 'ab',
+        'formula num': 6,
+        'formula bool': true,
+        rich: 'bold plain',
+        link: 'Example',
+        multiline: 'a\nb',
+        spaces: '  lead and trail  ',
+        unicode: 'Ærø 東京 🎉',
+        quote: 'say "hi"',
+        'empty str': '',
+      };
+      for (const name of ['kinds-exceljs.xlsx', 'kinds-libreoffice.ods', 'kinds-libreoffice.xlsx', 'kinds-gnumeric.ods', 'kinds-gnumeric.xlsx']) {
+        const { records } = await read({}, fixture(name));
+        const got = Object.fromEntries(records.map((r) => [r.label, r.value]));
+        expect(got, name).toEqual(name === 'kinds-libreoffice.ods' ? { ...expected, 'sentinel 1900-01-01': '1900-01-01' } : expected);
+      }
+    });
+
     it('a Gnumeric .ods (its XML indented between a cell\'s elements) and .xlsx (inline strings) read as LibreOffice\'s', async () => {
       const libre = await read({}, fixture('libreoffice.ods'));
       // The line feeds and indentation around a comment were read as the cell's text ("\n            \nAda…").
