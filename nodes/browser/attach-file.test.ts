@@ -4,7 +4,7 @@ import { servedPages, testPagesAndRecords } from './test-records.ts';
 import { browserOpen } from './open.ts';
 import { browserAttachFile } from './attach-file.ts';
 import { browserExtract } from './extract.ts';
-import { fileAccepted, fileFromRecord } from './lib/attached-file.ts';
+import { MAX_ATTACH_BYTES, fileAccepted, fileFromRecord } from './lib/attached-file.ts';
 
 // The pages are served on 127.0.0.1: allowed explicitly, as an administrator would (CONVEYOR_ALLOW_HOSTS).
 process.env.CONVEYOR_ALLOW_HOSTS = '127.0.0.1';
@@ -125,6 +125,8 @@ describe('the file made from the record', () => {
     expect(() => fileFromRecord('a.bin', 'QUJD=A', 'base64', '')).toThrow(/not base64/);
     expect(() => fileFromRecord('a.bin', 'QUJDR', 'base64', '')).toThrow(/length or padding/);
     expect(() => fileFromRecord('a.bin', 'x', 'text', 'pdf')).toThrow(/not a media type/);
+    expect(() => fileFromRecord('big.txt', 'x'.repeat(MAX_ATTACH_BYTES + 1), 'text', '')).toThrow(/would hold 52428801 bytes; a file attached can hold at most 50 MB/);
+    expect(fileFromRecord('max.txt', 'x'.repeat(MAX_ATTACH_BYTES), 'text', '').bytes.length).toBe(MAX_ATTACH_BYTES);
   });
 
   it('reads accept as browsers do: extensions in any case, exact types and type families', () => {

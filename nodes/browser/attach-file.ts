@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { ElementHandle, FileChooser, Locator, Page } from 'playwright-core';
 import { out } from '../sdk/define-node.ts';
+import type { NodeContext } from '../sdk/types.ts';
 import { NodeError } from '../../server/contract/node-error.ts';
 import { renderTemplate } from '../../server/contract/expression/template.ts';
 import { remaining } from './lib/session.ts';
@@ -137,7 +138,7 @@ async function refuseUnaccepted(field: ElementHandle, selector: string, file: Fi
  * file as soon as it is chosen (an upload widget: it reads it, sends it and empties the field for
  * the next one) leaves the field empty: said in the log, the page's own sign is for a Verify step.
  */
-async function checkHeld(ctx: { log: { debug(message: string): void } }, field: ElementHandle, selector: string, file: FileToAttach): Promise<void> {
+async function checkHeld(ctx: Pick<NodeContext<unknown>, 'log'>, field: ElementHandle, selector: string, file: FileToAttach): Promise<void> {
   const held = await field.evaluate((el) => (el instanceof HTMLInputElement && el.isConnected && el.files ? [...el.files].map((f) => ({ name: f.name, size: f.size })) : null)).catch(() => null);
   const size = bytes(file.bytes.length);
   if (held === null || held.length === 0) {

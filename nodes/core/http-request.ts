@@ -163,7 +163,6 @@ export const httpRequest = defineNode({
 
     const limit = limitOf(p);
     let response: Response;
-    let text: string;
     let answer: Uint8Array;
     let retryAfter: number | null = null;
     for (let sent = 0; ; sent++) {
@@ -194,9 +193,7 @@ export const httpRequest = defineNode({
             'Ask the service for less at a time (a page of results, a filter), or raise "Largest answer (MB)" of this step.',
           );
         }
-        // In the answer's own character set (a charset, a <meta charset>), not always UTF-8.
         answer = bytes;
-        text = bodyText(bytes, response.headers.get('content-type'));
         break;
       } catch (err) {
         if (err instanceof NodeError) throw err;
@@ -214,9 +211,14 @@ export const httpRequest = defineNode({
     }
 
     const status = response.status;
+    const contentType = response.headers.get('content-type');
+    // In the answer's own character set (a charset, a <meta charset>), not always UTF-8; a file kept
+    // as base64 is never decoded.
+    const text = (): string => bodyText(answer, contentType);
     if (!statusMatches(status, p.expectStatus)) {
       const transient = status >= 500 || status === 429 || status === 408;
-      const said = text.trim() ? ` It said: ${excerpt(text.trim())}` : '';
+      const body = text().trim();
+      const said = body ? ` It said: ${excerpt(body)}` : '';
       const waitAsked = retryAfter !== null ? ` It asked to wait ${Math.ceil(retryAfter / 1000)} s (Retry-After); later requests of this flow to ${url.host} wait until then.` : '';
       throw new NodeError(
         'E_HTTP_STATUS',
@@ -230,12 +232,11 @@ export const httpRequest = defineNode({
     response.headers.forEach((value, name) => {
       responseHeaders[name] = value;
     });
-    const contentType = response.headers.get('content-type');
     if (p.answerAs === 'base64' || (p.answerAs === 'auto' && isFile(answer, contentType))) {
       // The bytes as they came: text decoding would change a file's bytes it cannot read as letters.
       return out({ ...input, [p.responseField]: { status, headers: responseHeaders, body: Buffer.from(answer.buffer, answer.byteOffset, answer.byteLength).toString('base64'), encoding: 'base64' } });
     }
-    const parsed = parseBody(text, contentType);
+    const parsed = parseBody(text(), contentType);
     const kept = parsed.keptAsText;
     if (kept.length > 0) {
       // Counted, not shown: a long number may be a card or account number.
@@ -340,7 +341,6 @@ function statusHint(status: number): string {
   return 'If this answer is fine, add its code to "Successful status codes".';
 }
 
-/** The answer's body: JSON parsed (integers too long for a number kept as text, json-exact.ts), else its text. */
 /** Content types of answers that are text (read as such); any other names a file. */
 const TEXT_TYPE = /^\s*(?:text\/|[\w.+-]+\/(?:[\w.-]+\+)?(?:json|xml|javascript|ecmascript|x-www-form-urlencoded|csv|yaml|x-yaml|x-ndjson|graphql)\b)/i;
 
@@ -362,6 +362,7 @@ function isFile(bytes: Uint8Array, contentType: string | null): boolean {
   }
 }
 
+/** The answer's body: JSON parsed (integers too long for a number kept as text, json-exact.ts), else its text. */
 function parseBody(text: string, contentType: string | null): { value: Json; keptAsText: string[] } {
   if (contentType && /[/+]json\b/i.test(contentType)) {
     if (text.trim() === '') return { value: null, keptAsText: [] };

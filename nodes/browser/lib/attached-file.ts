@@ -56,7 +56,7 @@ function extensionOf(name: string): string {
 }
 
 /** The media type a file of this name has, as far as its extension tells. */
-export function typeOfName(name: string): string {
+function typeOfName(name: string): string {
   return TYPES[extensionOf(name)] ?? FALLBACK_TYPE;
 }
 
@@ -88,9 +88,10 @@ export function fileFromRecord(name: string, content: string, encoding: 'text' |
 /** Base64 (standard or URL-safe, padded or not, line breaks allowed) to bytes; anything else refused. */
 function fromBase64(content: string): Buffer {
   // A data: address (what a browser's FileReader gives) carries its base64 after the comma.
-  const text = content.replace(/^data:[^,]*;base64,/i, '').replace(/\s+/g, '');
+  const given = content.replace(/^data:[^,]*;base64,/i, '');
+  const text = given.replace(/\s+/g, '');
   if (!/^[A-Za-z0-9+/_-]*={0,2}$/.test(text) || text.length % 4 === 1) {
-    const bad = /[^A-Za-z0-9+/_=\s-]/.exec(content.replace(/^data:[^,]*;base64,/i, ''));
+    const bad = /[^A-Za-z0-9+/_=\s-]/.exec(given);
     throw new NodeError(
       'E_INPUT_INVALID',
       `The content is not base64${bad ? ` (it holds ${JSON.stringify(bad[0])} at character ${bad.index + 1})` : ' (its length or padding is wrong: it was cut short?)'}, so no file was attached.`,

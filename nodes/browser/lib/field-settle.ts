@@ -57,9 +57,9 @@ export interface Settled {
 /**
  * Watches the field after typing until it stays unchanged for `quietMs` (or the step's deadline
  * comes); 0: read once. `element`: the field's element as typing left it (typing.ts), read first and
- * disposed of here; `field` finds the field again should the page render it anew. `watch`: whether to watch at all (page-listens.ts: false when nothing in the
- * page hears the typing), used as soon as it is known — the watch runs meanwhile, and ends there if
- * the field has not changed.
+ * disposed of here; `field` finds the field again should the page render it anew. `watch`: whether
+ * to watch at all (page-listens.ts: false when nothing in the page hears the typing), used as soon as
+ * it is known — the watch runs meanwhile, and ends there if the field has not changed.
  *
  * The quiet time is counted in the page's own time: each look waits on a timer of the page, and the
  * field counts as settled once a look *due* `quietMs` after the last change has run. A page's timers
@@ -84,9 +84,9 @@ export async function settle(field: Locator, element: ElementHandle, deadline: n
   // The field is held from here on: a page busy in its own work (a long task right after the typing)
   // answers late, and is waited for — not taken for a field that went away.
   let handle: ElementHandle | null = element;
-  const first = await textOf(handle);
+  const first = await textOf(element);
   if (first === null) {
-    await handle?.dispose().catch(() => undefined);
+    await element.dispose().catch(() => undefined);
     return { now: null, first: null, changedAfterMs: 0, gone: false, cut: false };
   }
   // The answer usually comes in a few ms: a page that hears nothing is read once, with no look.
