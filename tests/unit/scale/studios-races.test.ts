@@ -33,6 +33,8 @@ const dirs: string[] = [];
 const calls = new Map<string, number>();
 /** How long the endpoint takes to answer, per test. */
 let latencyMs = 20;
+/** Keys whose answer also waits for this promise (a test's gate), after the latency. */
+const answerGates = new Map<string, Promise<void>>();
 const ENV = { CONVEYOR_STORE: 'postgres', CONVEYOR_EXECUTE: '0', CONVEYOR_ALLOW_HOSTS: '127.0.0.1' };
 
 function dataDir(): string {
@@ -50,9 +52,11 @@ beforeAll(async () => {
     const n = (calls.get(key) ?? 0) + 1;
     calls.set(key, n);
     setTimeout(() => {
-      const refused = key.startsWith('fail-') && n === 1;
-      res.writeHead(refused ? 422 : 200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(refused ? { error: 'not yet' } : { key, count: n }));
+      void (answerGates.get(key) ?? Promise.resolve()).then(() => {
+        const refused = key.startsWith('fail-') && n === 1;
+        res.writeHead(refused ? 422 : 200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(refused ? { error: 'not yet' } : { key, count: n }));
+      });
     }, latencyMs);
   });
   await new Promise<void>((r) => endpoint.listen(0, '127.0.0.1', () => r()));
@@ -232,9 +236,12 @@ describe('two studios on one database, the same action on both at once', () => {
   }, 60_000);
 
   it('Retry of a record while a worker completes its run: the run goes on with the retried record (not completed around it)', async () => {
-    // Long enough that the row is held below before the call ends, on a loaded machine too (at 300 ms
-    // the worker settled the run first once, and no settle statement ever waited on the row).
-    latencyMs = 1_500;
+    // The call's answer waits until the run's row is held below: a latency alone (1.5 s) was once
+    // not enough on a loaded CI machine — the worker settled the run first, and no settle statement
+    // ever waited on the row.
+    latencyMs = 20;
+    let answer!: () => void;
+    answerGates.set('fail-settle', new Promise<void>((r) => (answer = r)));
     // The run's row held (FOR NO KEY UPDATE, as an UPDATE of it takes) before its only record ends:
     // the worker's settle statement, once the record failed, takes its snapshot and waits on the row.
     const client = new pg.Client({ connectionString: db.url });
@@ -244,6 +251,7 @@ describe('two studios on one database, the same action on both at once', () => {
       await until('the call under way', async () => calls.get('fail-settle') ?? 0, (n) => n >= 1);
       await client.query('BEGIN');
       await client.query('SELECT 1 FROM runs WHERE id = $1 FOR NO KEY UPDATE', [id]);
+      answer();
       await until('record failed', async () => (await api(b, 'GET', `/api/runs/${id}/records/0`)).body.record.status, (s) => s === 'failed' || s === 'needs_review');
       // A settle statement is waiting on the row now (the worker polls every 30 ms).
       await until('settle waiting', async () => (await client.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%UPDATE runs u SET%'")).rows[0].n, (n) => n >= 1);
@@ -256,6 +264,8 @@ describe('two studios on one database, the same action on both at once', () => {
       expect(calls.get('fail-settle')).toBe(2);
       await runStatus(id, 'completed');
     } finally {
+      answer();
+      answerGates.delete('fail-settle');
       await client.query('ROLLBACK').catch(() => undefined);
       await client.end();
     }
