@@ -99,10 +99,13 @@ describe('per-host rate limits of HTTP steps', () => {
     const seen = hitsOf('flow_spaced');
     expect(seen).toHaveLength(8);
     // Slots are 200 ms apart; what arrives can be a little closer (the network's jitter after the
-    // wait), so the service's own count decides: any one-second window holds at most 5.
+    // wait; this service shares the studio's event loop, so on a loaded machine one arrival is
+    // noted up to tens of ms late and the next on time: 6 in a full second was seen once under load), so
+    // the service's own count decides, with the same 50 ms for that jitter as the total above: any
+    // 950 ms window holds at most 5 (no limit, or slots 150 ms apart, put 6 or more in one).
     const times = seen.map((h) => h.at).sort((x, y) => x - y);
     expect(times[7] - times[0]).toBeGreaterThanOrEqual(7 * 200 - 50);
-    for (let i = 0; i < times.length; i++) expect(times.filter((t) => t >= times[i] && t < times[i] + 1000).length).toBeLessThanOrEqual(5);
+    for (let i = 0; i < times.length; i++) expect(times.filter((t) => t >= times[i] && t < times[i] + 950).length).toBeLessThanOrEqual(5);
   });
 
   it('keeps the limit across a restart: the first request after it waits for the slot the last process left', async () => {
