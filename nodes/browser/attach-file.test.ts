@@ -69,6 +69,25 @@ describe('attach file (real Chromium)', () => {
     }
   });
 
+  it('attaches the file chosen in the form (kept in the flow) for every record, under its own name and type or the File name given', async () => {
+    const chosen = { name: 'CV Ada.pdf', type: 'application/pdf', size: PNG.length, base64: PNG.toString('base64') };
+    const r = pages.record({ last: 'Lovelace' });
+    try {
+      await r.step(browserOpen, { url: `${site.base}/styled` });
+      // The default File name ({{ fileName }}) finds no field in the record: the file keeps its own name.
+      await r.step(browserAttachFile, { selectors: ['button.pick'], encoding: 'chosen_file', file: chosen, timeoutMs: 5_000 });
+      expect((await r.step(browserExtract, { selectors: ['#got'], field: 'got', timeoutMs: 5_000 })).result.emit[0].data.got).toBe(`CV Ada.pdf|${PNG.length}|application/pdf|${PNG.toString('hex')}`);
+      // Named from the record, typed by the new name's extension.
+      await r.step(browserAttachFile, { selectors: ['#hidden'], fileName: 'cv-{{ last }}.png', encoding: 'chosen_file', file: chosen, timeoutMs: 5_000 });
+      expect((await r.step(browserExtract, { selectors: ['#got'], field: 'got', timeoutMs: 5_000 })).result.emit[0].data.got).toBe(`cv-Lovelace.png|${PNG.length}|image/png|${PNG.toString('hex')}`);
+      // None chosen: refused, naming the setting.
+      const none = await failureOf(() => r.step(browserAttachFile, { selectors: ['#hidden'], encoding: 'chosen_file', timeoutMs: 5_000 }));
+      expect(none).toMatchObject({ code: 'E_INPUT_INVALID', message: expect.stringContaining('No file is chosen in Chosen file') });
+    } finally {
+      await r.done();
+    }
+  });
+
   it('a page that takes the file and empties its field is not a failure: the log says so', async () => {
     const r = pages.record({ csv: 'a,b\n1,2\n' });
     try {

@@ -9,7 +9,8 @@ import { defineBrowserStep } from './lib/define-step.ts';
 import { findElement, renderSelectors, selectorsParam } from './lib/selectors.ts';
 import { timeoutParam } from './lib/params.ts';
 import { notUsable } from './lib/action.ts';
-import { fileAccepted, fileFromRecord, type FileToAttach } from './lib/attached-file.ts';
+import { fileAccepted, fileFromFlow, fileFromRecord, type FileToAttach } from './lib/attached-file.ts';
+import { keptFileBytes, keptFileParam } from '../sdk/kept-file.ts';
 
 /**
  * Puts a file into a page's file field (`<input type="file">`), as a person choosing it in the
@@ -17,6 +18,8 @@ import { fileAccepted, fileFromRecord, type FileToAttach } from './lib/attached-
  * made from the record (its text, or base64 as APIs send files), never read from the studio's disk:
  * a record cannot name a file of the server. A field the page hides behind its own "Choose file"
  * button is reached by clicking that button (the browser's file window is answered, never shown).
+ * Or the file is one the flow's author chose in the step's form (a CV every application sends): the
+ * studio keeps it in the flow document itself (nodes/sdk/kept-file.ts).
  */
 const params = z.object({
   selectors: selectorsParam(
@@ -27,7 +30,7 @@ const params = z.object({
   fileName: z
     .string()
     .default('{{ fileName }}')
-    .describe('The name the site sees for the file, e.g. cv-{{ lastName }}.pdf. Its extension tells the file\'s kind, unless Content type says it.')
+    .describe('The name the site sees for the file, e.g. cv-{{ lastName }}.pdf. Its extension tells the file\'s kind, unless Content type says it. With a chosen file: empty (or a record field that is empty) keeps the file\'s own name.')
     .meta({ title: 'File name', widget: 'template' }),
   content: z
     .string()
@@ -35,10 +38,14 @@ const params = z.object({
     .describe('What the file holds: usually a record field, e.g. {{ cvBase64 }} (a file an API sent as base64) or {{ notes }} (text).')
     .meta({ title: 'Content', widget: 'template' }),
   encoding: z
-    .enum(['text', 'base64'])
+    .enum(['text', 'base64', 'chosen_file'])
     .default('text')
-    .describe('text: the content is the file\'s text, written as UTF-8. base64: the content is the file\'s bytes in base64 (standard or URL-safe), as APIs send PDFs and pictures.')
+    .describe('text: the content is the file\'s text, written as UTF-8. base64: the content is the file\'s bytes in base64 (standard or URL-safe), as APIs send PDFs and pictures. chosen file: the file chosen below, the same for every record (Content is not used).')
     .meta({ title: 'Content is' }),
+  file: keptFileParam(
+    'Chosen file',
+    'A file from your computer, kept in the flow (up to 5 MB): attached for every record when Content is set to chosen file. Exported and copied with the flow.',
+  ),
   contentType: z
     .string()
     .trim()
@@ -51,18 +58,17 @@ const params = z.object({
 export const browserAttachFile = defineBrowserStep({
   type: 'browser.attach-file',
   title: 'Browser: attach file',
-  description: 'Puts a file made from the record (text, or base64 bytes) into a file field of the open page, then checks the field holds it.',
+  description: 'Puts a file into a file field of the open page — made from the record (text, or base64 bytes), or a file chosen in this form — then checks the field holds it.',
   icon: 'paperclip',
   params,
   // Choosing the file again replaces it: nothing is sent until a later step submits the form.
   effect: 'idempotent',
   async act(ctx, page, p) {
-    const file = fileFromRecord(
-      await renderTemplate(p.fileName, ctx.input, 'the file name'),
-      await renderTemplate(p.content, ctx.input, 'the content'),
-      p.encoding,
-      p.contentType,
-    );
+    const name = await renderTemplate(p.fileName, ctx.input, 'the file name');
+    const file =
+      p.encoding === 'chosen_file'
+        ? fileFromFlow(keptFileBytes(p.file, 'Chosen file'), name, p.contentType)
+        : fileFromRecord(name, await renderTemplate(p.content, ctx.input, 'the content'), p.encoding, p.contentType);
     // A file field is usually hidden under the page's own button: found whether shown or not.
     const selectors = await renderSelectors(p.selectors, ctx.input);
     const deadline = Date.now() + p.timeoutMs;

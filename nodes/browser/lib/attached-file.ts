@@ -68,21 +68,38 @@ const HINT_NAME = 'Set File name to a plain name with an extension, e.g. cv-{{ l
  * never dropped), and its media type. Bad input is refused with E_INPUT_INVALID and nothing attached.
  */
 export function fileFromRecord(name: string, content: string, encoding: 'text' | 'base64', contentType: string): FileToAttach {
+  const trimmed = checkedName(name);
+  return checkedFile(trimmed, encoding === 'base64' ? fromBase64(content) : Buffer.from(content, 'utf8'), contentType);
+}
+
+/**
+ * A file chosen in the studio and kept with the flow, under the File name when it renders to a name
+ * (else its own), typed by Content type, else as the browser told it when chosen, else by extension.
+ */
+export function fileFromFlow(kept: { name: string; type: string; bytes: Buffer }, name: string, contentType: string): FileToAttach {
+  const trimmed = checkedName(name.trim() === '' ? kept.name : name);
+  return checkedFile(trimmed, kept.bytes, contentType === '' && trimmed === kept.name ? kept.type : contentType);
+}
+
+function checkedName(name: string): string {
   const trimmed = name.trim();
   if (trimmed === '') throw new NodeError('E_INPUT_INVALID', 'The file name is empty, so no file was attached.', HINT_NAME);
   if (/[\\/\u0000-\u001f]/.test(trimmed) || trimmed === '.' || trimmed === '..') {
     throw new NodeError('E_INPUT_INVALID', `The file name ${JSON.stringify(trimmed.slice(0, 200))} is not a plain file name (it holds a folder separator or a control character), so no file was attached.`, HINT_NAME);
   }
   if (trimmed.length > 255) throw new NodeError('E_INPUT_INVALID', `The file name is ${trimmed.length} characters long; a file name can be at most 255.`, HINT_NAME);
-  const bytes = encoding === 'base64' ? fromBase64(content) : Buffer.from(content, 'utf8');
+  return trimmed;
+}
+
+function checkedFile(name: string, bytes: Buffer, contentType: string): FileToAttach {
   if (bytes.length > MAX_ATTACH_BYTES) {
-    throw new NodeError('E_INPUT_INVALID', `The file ${JSON.stringify(trimmed)} would hold ${bytes.length} bytes; a file attached can hold at most ${MAX_ATTACH_BYTES / 1024 / 1024} MB.`, 'Attach a smaller file (a form seldom takes more than a few MB).');
+    throw new NodeError('E_INPUT_INVALID', `The file ${JSON.stringify(name)} would hold ${bytes.length} bytes; a file attached can hold at most ${MAX_ATTACH_BYTES / 1024 / 1024} MB.`, 'Attach a smaller file (a form seldom takes more than a few MB).');
   }
-  const type = contentType === '' ? typeOfName(trimmed) : contentType;
+  const type = contentType === '' ? typeOfName(name) : contentType;
   if (!/^[a-z0-9][a-z0-9!#$&^_.+-]*\/[a-z0-9][a-z0-9!#$&^_.+-]*(\s*;.*)?$/i.test(type)) {
     throw new NodeError('E_INPUT_INVALID', `The content type ${JSON.stringify(type.slice(0, 100))} is not a media type (type/subtype, e.g. application/pdf).`, 'Fix the Content type setting, or leave it empty to take the type from the file name.');
   }
-  return { name: trimmed, type, bytes };
+  return { name, type, bytes };
 }
 
 /** Base64 (standard or URL-safe, padded or not, line breaks allowed) to bytes; anything else refused. */
