@@ -12,6 +12,7 @@ import { RecordField } from './RecordField.tsx';
 import { JsonField } from './JsonField.tsx';
 import { CredentialField } from './CredentialField.tsx';
 import { FlowField } from './FlowField.tsx';
+import { FileField } from './FileField.tsx';
 import { LinesField } from './LinesField.tsx';
 
 /** Picks the field component for a schema. */
@@ -30,6 +31,8 @@ export function SchemaField(props: Omit<FieldProps<unknown>, 'schema'> & { schem
       return <CredentialField {...p} />;
     case 'flow':
       return <FlowField {...p} />;
+    case 'file':
+      return <FileField {...p} />;
     case 'number':
     case 'integer':
       return <NumberField {...p} />;

@@ -13,6 +13,8 @@ export interface JSONSchema {
   syntax?: string;
   /** With an expression: empty means "none" (a step's pre-check). */
   allowEmpty?: boolean;
+  /** With `widget: 'file'`: the largest file the param keeps, in bytes. */
+  maxBytes?: number;
   /** With `widget: 'credential'`: the credential kind(s) the param accepts. */
   kind?: string | string[];
   placeholder?: string;
@@ -50,6 +52,7 @@ export type FieldKind =
   | 'template'
   | 'credential'
   | 'flow'
+  | 'file'
   | 'number'
   | 'integer'
   | 'boolean'
@@ -116,6 +119,7 @@ export function fieldKind(s: JSONSchema): FieldKind {
     case 'array':
       return s.widget === 'lines' ? 'lines' : 'array';
     case 'object':
+      if (s.widget === 'file') return 'file';
       if (s.properties && Object.keys(s.properties).length) return 'object';
       if (s.additionalProperties && typeof s.additionalProperties === 'object') return 'record';
       return 'json';

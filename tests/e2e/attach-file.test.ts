@@ -9,7 +9,8 @@ import * as s from './support/studio.ts';
  * Browser: attach file, built and run in the studio: a job application site whose CV field hides
  * behind its own button and whose form sends the file (multipart, as browsers send files); each
  * record's CV is a PDF in base64 in the record. The site must receive each record's bytes exactly,
- * under the name and type the step gave.
+ * under the name and type the step gave. Then a file chosen in the step's form (kept in the flow):
+ * every record sends that file, after a save and a reload of the studio too.
  */
 
 const studio = useStudio();
@@ -107,6 +108,53 @@ describe('attach file in a flow', () => {
     for (const r of received) {
       expect(r.type).toBe('application/pdf');
       expect(r.bytes.equals(cvOf(r.name.slice(3, -4))), r.name).toBe(true);
+    }
+    expect(studio.pageErrors).toEqual([]);
+  });
+
+  test('a file chosen in the step\'s form is kept in the flow and reaches the site for every record', async () => {
+    const flow = await createFlowViaApi(
+      studio.url,
+      'Apply with the same CV',
+      [
+        { id: 'open', type: 'browser.open', params: { url: `${base}/apply` }, x: 300, y: 200 },
+        { id: 'attach', type: 'browser.attach-file', params: { selectors: ['#pick'] }, x: 600, y: 200 },
+        { id: 'send', type: 'browser.click', params: { selectors: ['#send'], expectSelectors: ['#done'] }, x: 900, y: 200 },
+      ],
+      [
+        ['trigger', 'out', 'open'],
+        ['open', 'out', 'attach'],
+        ['attach', 'out', 'send'],
+      ],
+      { concurrency: 2 },
+    );
+    const cv = cvOf('the team');
+    const page = await studio.page();
+    await page.goto(`${studio.url}/flows/${flow.id}`);
+    await s.waitForCanvas(page);
+    await s.selectNode(page, 'attach');
+    await s.selectField(page, 'encoding', 'chosen_file');
+    // The operator's file window, answered as a person choosing "Team CV.pdf" on their computer.
+    const chooser = page.waitForEvent('filechooser');
+    await page.getByTestId('choose-file-file').click();
+    await (await chooser).setFiles({ name: 'Team CV.pdf', mimeType: 'application/pdf', buffer: cv });
+    await expect.poll(() => page.getByTestId('file-file').textContent()).toMatch(/Team CV\.pdf · \d+ bytes/);
+    await s.save(page);
+    // Kept in the flow: there after the studio is opened again.
+    await page.reload();
+    await s.waitForCanvas(page);
+    await s.selectNode(page, 'attach');
+    await expect.poll(() => page.getByTestId('file-file').textContent()).toContain('Team CV.pdf');
+
+    received.length = 0;
+    await s.startRun(page, JSON.stringify([{ who: 'ada' }, { who: 'bob' }]));
+    await s.waitForRunStatus(page, ['completed', 'failed'], 90_000);
+    expect(await s.runStatus(page)).toBe('completed');
+    expect(received).toHaveLength(2);
+    for (const r of received) {
+      expect(r.name).toBe('Team CV.pdf');
+      expect(r.type).toBe('application/pdf');
+      expect(r.bytes.equals(cv)).toBe(true);
     }
     expect(studio.pageErrors).toEqual([]);
   });
