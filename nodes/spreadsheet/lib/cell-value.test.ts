@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cellToJson, dateToIso, excelSerialToDate, isDateFormat, isEmptyValue } from './cell-value.ts';
+import { cellToJson, dateToIso, excelSerialToDate, isDateFormat, isEmptyValue, type DateSystem } from './cell-value.ts';
 
 describe('cellToJson', () => {
   it('keeps text, numbers and booleans; an empty cell is ""', () => {
@@ -37,11 +37,11 @@ describe('cellToJson', () => {
   it('Excel serial dates, both date systems', () => {
     expect(excelSerialToDate(45352)?.toISOString()).toBe('2024-03-01T00:00:00.000Z');
     expect(excelSerialToDate(45352.5)?.toISOString()).toBe('2024-03-01T12:00:00.000Z');
-    expect(excelSerialToDate(43890, true)?.toISOString()).toBe('2024-03-01T00:00:00.000Z');
+    expect(excelSerialToDate(43890, '1904')?.toISOString()).toBe('2024-03-01T00:00:00.000Z');
   });
 
   it('January and February 1900 read as Excel shows them; its 1900-02-29 (serial 60) stays the number stored', () => {
-    const shown = (serial: number, date1904 = false) => cellToJson(serial, 'yyyy-mm-dd', date1904);
+    const shown = (serial: number, dates: DateSystem = '1900') => cellToJson(serial, 'yyyy-mm-dd', dates);
     // Excel counts a 1900-02-29 that never was: the serials before it are not a day early.
     expect([1, 2, 31, 32, 59].map((s) => shown(s))).toEqual(['1900-01-01', '1900-01-02', '1900-01-31', '1900-02-01', '1900-02-28']);
     expect(shown(59.75)).toBe('1900-02-28T18:00:00.000Z');
@@ -54,7 +54,14 @@ describe('cellToJson', () => {
     // From 1900-03-01 on, as before.
     expect([61, 366, 45352].map((s) => shown(s))).toEqual(['1900-03-01', '1900-12-31', '2024-03-01']);
     // The 1904 date system has no such day: 1904 is a leap year, its serial 59 is 1904-02-29.
-    expect([0, 1, 59, 60].map((s) => shown(s, true))).toEqual(['1904-01-01', '1904-01-02', '1904-02-29', '1904-03-01']);
+    expect([0, 1, 59, 60].map((s) => shown(s, '1904'))).toEqual(['1904-01-01', '1904-01-02', '1904-02-29', '1904-03-01']);
+    // Before 1900 (Excel holds none): LibreOffice and exceljs count from 1899-12-30, Gnumeric goes on
+    // below Excel's serial 1 (1900-01-01), its serial 0 1899-12-31. Times of day (0 to 1) alike.
+    expect(shown(-30701)).toBe('1815-12-10');
+    expect(shown(-30702, '1900-gnumeric')).toBe('1815-12-10');
+    expect(shown(-1, '1900-gnumeric')).toBe('1899-12-30');
+    expect([1, 59, 60, 61].map((s) => shown(s, '1900-gnumeric'))).toEqual(['1900-01-01', '1900-02-28', 60, '1900-03-01']);
+    expect(cellToJson(0.5, 'yyyy-mm-dd hh:mm', '1900-gnumeric')).toBe(cellToJson(0.5, 'yyyy-mm-dd hh:mm'));
   });
 
   it('a time with no date reads as the cell shows it: 09:30:00; a duration in an elapsed format keeps its hours', () => {

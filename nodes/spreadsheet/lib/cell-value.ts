@@ -10,9 +10,9 @@ import type { Json } from '../../sdk/types.ts';
  * An empty cell becomes "" (like an empty CSV value).
  *
  * `numFmt` is the cell's number format: a formula whose number result is shown as a date
- * becomes a date. `date1904` is the workbook's date system (old Mac workbooks).
+ * becomes a date. `dates` is the workbook's date system (`DateSystem`).
  */
-export function cellToJson(value: unknown, numFmt?: string, date1904 = false): Json {
+export function cellToJson(value: unknown, numFmt?: string, dates: DateSystem = '1900'): Json {
   if (value === null || value === undefined) return '';
   if (typeof value === 'string') return value;
   if (typeof value === 'number') {
@@ -23,7 +23,7 @@ export function cellToJson(value: unknown, numFmt?: string, date1904 = false): J
     const time = timeOf(value, numFmt);
     if (time !== null) return time;
     // Excel's 1900-02-29 (serial 60) is no day: the number as stored, not a day next to it.
-    const date = excelSerialToDate(value, date1904);
+    const date = excelSerialToDate(value, dates);
     return date ? dateToIso(date) : value;
   }
   if (typeof value === 'boolean') return value;
@@ -31,8 +31,8 @@ export function cellToJson(value: unknown, numFmt?: string, date1904 = false): J
   if (typeof value === 'object') {
     const v = value as Record<string, unknown>;
     if (Array.isArray(v.richText)) return richTextToString(v.richText);
-    if ('formula' in v || 'sharedFormula' in v || 'result' in v) return cellToJson(v.result, numFmt, date1904);
-    if ('hyperlink' in v || 'text' in v) return cellToJson(v.text, undefined, date1904);
+    if ('formula' in v || 'sharedFormula' in v || 'result' in v) return cellToJson(v.result, numFmt, dates);
+    if ('hyperlink' in v || 'text' in v) return cellToJson(v.text, undefined, dates);
     if ('error' in v) return String(v.error);
   }
   return String(value);
@@ -61,15 +61,26 @@ export function daysToDate(days: number): Date {
 }
 
 /**
+ * How a workbook counts its serial days. `1900`: Excel's (and what LibreOffice and exceljs write).
+ * `1904`: days since 1904-01-01 (old Mac workbooks, `date1904` in the workbook). `1900-gnumeric`:
+ * Excel's, but dates before 1900 — which Excel cannot hold — written by Gnumeric as that count goes
+ * on below serial 1 (1815-12-10 as −30702, where a count from 1899-12-30 gives −30701: Gnumeric's serial 0 is
+ * 1899-12-31, LibreOffice's 1899-12-30); told by the writer's name in docProps/app.xml.
+ */
+export type DateSystem = '1900' | '1904' | '1900-gnumeric';
+
+/**
  * Excel stores dates as serial days (or days since 1904-01-01 in the 1904 date system). The 1900
  * system counts a 1900-02-29 that never was (serial 60, kept from Lotus 1-2-3 for compatibility), so
  * serials 1-59 (1900-01-01..1900-02-28) are one day behind a true count from 1899-12-30: read
  * plainly they were a day early. Serial 60 is that non-existent day: null, no real date stands for
- * it (the caller keeps the number). Below 1 is a time of day with no date: 1899-12-30, as usual.
+ * it (the caller keeps the number). From 0 to 1 is a time of day with no date: 1899-12-30, as usual;
+ * below 0 a date before 1900, counted as its writer did (`DateSystem`).
  */
-export function excelSerialToDate(serial: number, date1904 = false): Date | null {
-  if (date1904) return daysToDate(serial + 1462);
+export function excelSerialToDate(serial: number, dates: DateSystem = '1900'): Date | null {
+  if (dates === '1904') return daysToDate(serial + 1462);
   if (serial >= 60 && serial < 61) return null;
+  if (serial < 0 && dates === '1900-gnumeric') return daysToDate(serial + 1);
   return daysToDate(serial >= 1 && serial < 60 ? serial + 1 : serial);
 }
 

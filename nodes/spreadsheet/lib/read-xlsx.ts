@@ -4,7 +4,7 @@ import ExcelJS from 'exceljs';
 import { NodeError } from '../../../server/contract/node-error.ts';
 import type { Json } from '../../sdk/types.ts';
 import { BoundedZip } from './bounded-zip.ts';
-import { cellToJson } from './cell-value.ts';
+import { cellToJson, type DateSystem } from './cell-value.ts';
 import { letter } from './sheet-mapping.ts';
 import { sheetRows, type SheetContext, type SheetRow } from './sheet-rows.ts';
 import { parseSax } from './xml-events.ts';
@@ -69,10 +69,13 @@ async function readParts(zip: BoundedZip, shown: string, sheet: string, onRow: R
   const wb = new ExcelJS.stream.xlsx.WorkbookReader('', OPTIONS) as unknown as WorkbookParts;
   // The workbook part: named by the package relationships (xl/workbook.xml in every writer seen).
   let bookPath = 'xl/workbook.xml';
+  let appPath = 'docProps/app.xml';
   if (zip.has('_rels/.rels')) {
     await wb._parseRels(await zip.whole('_rels/.rels'));
     const office = (wb.workbookRels ?? []).find((r) => r.Type.endsWith('/officeDocument'));
     if (office) bookPath = resolveTarget('', office.Target);
+    const app = (wb.workbookRels ?? []).find((r) => r.Type.endsWith('/extended-properties'));
+    if (app) appPath = resolveTarget('', app.Target);
   }
   if (!zip.has(bookPath)) {
     throw new NodeError('E_SHEET_UNREADABLE', `"${shown}" is not an Excel workbook: it has no workbook part (${bookPath}).`, 'Open the file in Excel or LibreOffice and save it as "Excel workbook (.xlsx)", then choose it again.');
@@ -127,7 +130,7 @@ async function readParts(zip: BoundedZip, shown: string, sheet: string, onRow: R
   wb.sharedStrings = zip.has(stringsPath) ? await readSharedStrings(await zip.part(stringsPath), shown, limits, signal) : [];
 
   if (signal?.aborted) throw aborted();
-  const date1904 = Boolean(wb.properties?.model?.date1904);
+  const dates: DateSystem = wb.properties?.model?.date1904 ? '1904' : (await writerOf(zip, appPath)) === 'gnumeric' ? '1900-gnumeric' : '1900';
   const ctx: SheetContext = {
     sharedStrings: wb.sharedStrings,
     // Without a styles part every cell is General (exceljs' style manager is not set up then).
@@ -148,9 +151,25 @@ async function readParts(zip: BoundedZip, shown: string, sheet: string, onRow: R
   for await (const row of sheetRows(await zip.part(sheetPath), ctx)) {
     if ((++n & 1023) === 0 && signal?.aborted) throw aborted();
     if (row.number > limits.maxRows) throw limitExceeded(shown, 'maxRows', row.number, limits, `sheet "${chosen.name}"`);
-    onRow({ row: row.number, values: rowValues(row, date1904, shown, limits) });
+    onRow({ row: row.number, values: rowValues(row, dates, shown, limits) });
   }
   return { sheet: chosen.name };
+}
+
+/**
+ * The program that wrote the workbook, lower-cased, as its docProps/app.xml names it (`Application`),
+ * or '' when it does not say. Only its first 64 KB are read (the element comes first in every writer
+ * seen). Not a proof — exceljs names itself "Microsoft Excel" — so only used where a writer is known
+ * to differ (Gnumeric's dates before 1900).
+ */
+async function writerOf(zip: BoundedZip, appPath: string): Promise<string> {
+  if (!zip.has(appPath)) return '';
+  let text = '';
+  for await (const chunk of await zip.part(appPath)) {
+    text += String(chunk);
+    if (text.length > 65_536) break;
+  }
+  return /<(?:\w+:)?Application>\s*([^<]*?)\s*<\//.exec(text)?.[1].toLowerCase() ?? '';
 }
 
 /** A relationship's target as a path inside the zip: relative to the workbook's folder, or absolute. */
@@ -210,12 +229,12 @@ async function readSharedStrings(stream: Readable, shown: string, limits: SheetL
   return strings;
 }
 
-function rowValues(row: SheetRow, date1904: boolean, shown: string, limits: SheetLimits): Json[] {
+function rowValues(row: SheetRow, dates: DateSystem, shown: string, limits: SheetLimits): Json[] {
   const width = row.values.length;
   if (width > limits.maxColumns) throw limitExceeded(shown, 'maxColumns', width, limits, `row ${row.number}`);
   const values: Json[] = new Array(width);
   for (let c = 0; c < width; c++) {
-    const json = cellToJson(row.values[c], row.formats[c], date1904);
+    const json = cellToJson(row.values[c], row.formats[c], dates);
     if (typeof json === 'string' && json.length > limits.maxCellChars) throw limitExceeded(shown, 'maxCellChars', json.length, limits, `row ${row.number}`);
     values[c] = json;
   }
