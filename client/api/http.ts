@@ -87,6 +87,25 @@ export async function request<T>(method: string, path: string, body?: Body, init
   return (text ? JSON.parse(text) : undefined) as T;
 }
 
+/**
+ * Sends a file as the request body, as it is (the server streams or keeps it): an uploaded
+ * spreadsheet, a file chosen in a node's form. Errors as `request` gives them.
+ */
+export async function postFile<T>(path: string, file: Blob, contentType = 'application/octet-stream'): Promise<T> {
+  let res: Response;
+  try {
+    res = await fetch(path, { method: 'POST', headers: { 'content-type': contentType, accept: 'application/json', ...csrfHeaders('POST') }, body: file });
+  } catch {
+    throw new ApiError(0, 'E_NETWORK', 'The Conveyor server cannot be reached.', 'Check that the server is running, then try again.');
+  }
+  const payload = (await res.json().catch(() => null)) as { error?: { code?: string; message?: string; hint?: string } } | T | null;
+  if (!res.ok) {
+    const err = (payload as { error?: { code?: string; message?: string; hint?: string } } | null)?.error;
+    throw new ApiError(res.status, err?.code ?? `HTTP_${res.status}`, err?.message ?? `The upload failed (${res.status}).`, err?.hint ?? '');
+  }
+  return payload as T;
+}
+
 export const api = {
   get: <T>(path: string) => request<T>('GET', path),
   post: <T>(path: string, body?: Body) => request<T>('POST', path, body ?? {}),

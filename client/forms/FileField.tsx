@@ -1,38 +1,30 @@
 import { useRef, useState } from 'react';
 import { Button } from '../components/Button.tsx';
 import { UploadIcon, XIcon } from '../components/icons.tsx';
+import { errorMessage, postFile } from '../api/http.ts';
+import { fileSize } from '../run/sheet-api.ts';
 import { labelOf } from './schema.ts';
 import { FieldShell } from './FieldShell.tsx';
 import type { FieldProps } from './types.ts';
 
-/** A file chosen in the form, as the flow keeps it (nodes/sdk/kept-file.ts). */
+/** A file chosen in the form, as the flow names it (nodes/sdk/kept-file.ts): the studio keeps its bytes. */
 export interface KeptFileValue {
   name: string;
   type: string;
   size: number;
-  base64: string;
+  sha256?: string;
+  base64?: string;
 }
 
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} byte${n === 1 ? '' : 's'}`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(n < 10 * 1024 ? 1 : 0)} KB`;
-  return `${(n / 1024 / 1024).toFixed(1)} MB`;
-}
-
-/** The file's bytes in base64, read in the browser (a data: URL without its prefix). */
-function readBase64(file: File): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const reader = new FileReader();
-    reader.onload = () => resolve(String(reader.result).replace(/^data:[^,]*,/, ''));
-    reader.onerror = () => reject(reader.error ?? new Error('the file could not be read'));
-    reader.readAsDataURL(file);
-  });
+/** Sends the chosen file to the studio, which keeps it by its SHA-256 (POST /api/kept-files). */
+function keepFile(file: File): Promise<KeptFileValue> {
+  return postFile<KeptFileValue>(`/api/kept-files?name=${encodeURIComponent(file.name)}`, file, file.type || 'application/octet-stream');
 }
 
 /**
  * A param holding a file from the operator's computer (`meta({ widget: 'file', maxBytes })`, Browser:
- * attach file's Chosen file): read in the browser and kept in the flow itself — no upload, so it goes
- * with the flow when saved, exported or run by workers. Over `maxBytes` is refused here, saying so.
+ * attach file's Chosen file): sent to the studio, which keeps it (by its SHA-256, for every run and
+ * worker, and in exports); the flow names it. Over `maxBytes` is refused here, saying so.
  */
 export function FileField({ path, name, schema, value, required, onChange, compact }: FieldProps<KeptFileValue>) {
   const input = useRef<HTMLInputElement>(null);
@@ -44,15 +36,15 @@ export function FileField({ path, name, schema, value, required, onChange, compa
   const choose = async (file: File | undefined) => {
     if (!file) return;
     if (file.size > maxBytes) {
-      setProblem(`“${file.name}” is ${formatBytes(file.size)}; a file kept in the flow can be at most ${formatBytes(maxBytes)}. Give a larger file from the record instead (Content is base64).`);
+      setProblem(`“${file.name}” is ${fileSize(file.size)}; a file chosen here can be at most ${fileSize(maxBytes)}. Give a larger file from the record instead (Content is base64).`);
       return;
     }
     setReading(true);
     try {
-      onChange({ name: file.name, type: file.type, size: file.size, base64: await readBase64(file) });
+      onChange(await keepFile(file));
       setProblem(null);
     } catch (err) {
-      setProblem(`“${file.name}” could not be read (${(err as Error).message}): choose it again.`);
+      setProblem(`“${file.name}” could not be kept: ${errorMessage(err)}`);
     } finally {
       setReading(false);
     }
@@ -63,7 +55,7 @@ export function FileField({ path, name, schema, value, required, onChange, compa
       <div className="flex items-center gap-2" data-testid={`field-${path}`}>
         {current ? (
           <span className="min-w-0 flex-1 truncate text-sm text-slate-700 dark:text-slate-200" data-testid={`file-${path}`} title={current.name}>
-            {current.name} <span className="text-xs text-slate-500">· {formatBytes(current.size)}</span>
+            {current.name} <span className="text-xs text-slate-500">· {fileSize(current.size)}</span>
           </span>
         ) : (
           <span className="flex-1 text-sm text-slate-400">No file chosen</span>

@@ -1,4 +1,4 @@
-import { api, ApiError, csrfHeaders } from '../api/http.ts';
+import { api, postFile } from '../api/http.ts';
 import type { FlowDocument, RunInputBody } from '../api/types.ts';
 
 // The wire types are the contract's (server/contract/wire/preflight.ts).
@@ -13,23 +13,8 @@ export type RunInputWithFile = RunInputBody & { fileId?: string };
 export { isSheetName as isSheetFile, SHEET_ACCEPT } from '../../server/contract/sheet-files.ts';
 
 /** Sends the file as it is (streamed by the server to its uploads folder). */
-export async function uploadSheet(file: File): Promise<UploadedFile> {
-  let res: Response;
-  try {
-    res = await fetch(`/api/uploads?name=${encodeURIComponent(file.name)}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/octet-stream', accept: 'application/json', ...csrfHeaders('POST') },
-      body: file,
-    });
-  } catch {
-    throw new ApiError(0, 'E_NETWORK', 'The Conveyor server cannot be reached.', 'Check that the server is running, then try again.');
-  }
-  const payload = (await res.json().catch(() => null)) as { error?: { code?: string; message?: string; hint?: string } } | UploadedFile | null;
-  if (!res.ok) {
-    const err = (payload as { error?: { code?: string; message?: string; hint?: string } } | null)?.error;
-    throw new ApiError(res.status, err?.code ?? `HTTP_${res.status}`, err?.message ?? `The upload failed (${res.status}).`, err?.hint ?? '');
-  }
-  return payload as UploadedFile;
+export function uploadSheet(file: File): Promise<UploadedFile> {
+  return postFile<UploadedFile>(`/api/uploads?name=${encodeURIComponent(file.name)}`, file);
 }
 
 /** The dry check of the flow as it is in the editor (unsaved changes included). */

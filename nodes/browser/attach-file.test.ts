@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { failureOf } from '../sdk/testing.ts';
 import { servedPages, testPagesAndRecords } from './test-records.ts';
@@ -69,9 +70,12 @@ describe('attach file (real Chromium)', () => {
     }
   });
 
-  it('attaches the file chosen in the form (kept in the flow) for every record, under its own name and type or the File name given', async () => {
-    const chosen = { name: 'CV Ada.pdf', type: 'application/pdf', size: PNG.length, base64: PNG.toString('base64') };
-    const r = pages.record({ last: 'Lovelace' });
+  it('attaches the file chosen in the form for every record — read from the studio\'s kept files by its SHA-256 — under its own name and type or the File name given', async () => {
+    const sha256 = createHash('sha256').update(PNG).digest('hex');
+    const kept = new Map([[sha256, PNG]]);
+    const files = { read: async (sha: string) => kept.get(sha) ?? null };
+    const chosen = { name: 'CV Ada.pdf', type: 'application/pdf', size: PNG.length, sha256 };
+    const r = pages.record({ last: 'Lovelace' }, { files });
     try {
       await r.step(browserOpen, { url: `${site.base}/styled` });
       // The default File name ({{ fileName }}) finds no field in the record: the file keeps its own name.
@@ -80,9 +84,14 @@ describe('attach file (real Chromium)', () => {
       // Named from the record, typed by the new name's extension.
       await r.step(browserAttachFile, { selectors: ['#hidden'], fileName: 'cv-{{ last }}.png', encoding: 'chosen_file', file: chosen, timeoutMs: 5_000 });
       expect((await r.step(browserExtract, { selectors: ['#got'], field: 'got', timeoutMs: 5_000 })).result.emit[0].data.got).toBe(`cv-Lovelace.png|${PNG.length}|image/png|${PNG.toString('hex')}`);
-      // None chosen: refused, naming the setting.
+      // A flow file run as it is (the CLI) carries the bytes in base64.
+      await r.step(browserAttachFile, { selectors: ['#hidden'], encoding: 'chosen_file', file: { name: 'inline.txt', size: 2, base64: 'aGk=' }, timeoutMs: 5_000 });
+      expect((await r.step(browserExtract, { selectors: ['#got'], field: 'got', timeoutMs: 5_000 })).result.emit[0].data.got).toBe('inline.txt|2|text/plain|6869');
+      // None chosen, or one the studio does not keep: refused, naming the setting.
       const none = await failureOf(() => r.step(browserAttachFile, { selectors: ['#hidden'], encoding: 'chosen_file', timeoutMs: 5_000 }));
       expect(none).toMatchObject({ code: 'E_INPUT_INVALID', message: expect.stringContaining('No file is chosen in Chosen file') });
+      const unknown = await failureOf(() => r.step(browserAttachFile, { selectors: ['#hidden'], encoding: 'chosen_file', file: { ...chosen, sha256: '0'.repeat(64) }, timeoutMs: 5_000 }));
+      expect(unknown).toMatchObject({ code: 'E_INPUT_INVALID', message: expect.stringContaining('is not kept by this studio') });
     } finally {
       await r.done();
     }

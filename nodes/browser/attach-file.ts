@@ -19,7 +19,7 @@ import { keptFileBytes, keptFileParam } from '../sdk/kept-file.ts';
  * a record cannot name a file of the server. A field the page hides behind its own "Choose file"
  * button is reached by clicking that button (the browser's file window is answered, never shown).
  * Or the file is one the flow's author chose in the step's form (a CV every application sends): the
- * studio keeps it in the flow document itself (nodes/sdk/kept-file.ts).
+ * studio keeps it apart by its SHA-256 (nodes/sdk/kept-file.ts).
  */
 const params = z.object({
   selectors: selectorsParam(
@@ -44,7 +44,7 @@ const params = z.object({
     .meta({ title: 'Content is' }),
   file: keptFileParam(
     'Chosen file',
-    'A file from your computer, kept in the flow (up to 5 MB): attached for every record when Content is set to chosen file. Exported and copied with the flow.',
+    'A file from your computer (up to 10 MB), kept by the studio with the flow: attached for every record when Content is set to chosen file. An exported flow carries it.',
   ),
   contentType: z
     .string()
@@ -67,7 +67,7 @@ export const browserAttachFile = defineBrowserStep({
     const name = await renderTemplate(p.fileName, ctx.input, 'the file name');
     const file =
       p.encoding === 'chosen_file'
-        ? fileFromFlow(keptFileBytes(p.file, 'Chosen file'), name, p.contentType)
+        ? fileFromFlow(await keptFileBytes(p.file, ctx, 'Chosen file'), name, p.contentType)
         : fileFromRecord(name, await renderTemplate(p.content, ctx.input, 'the content'), p.encoding, p.contentType);
     // A file field is usually hidden under the page's own button: found whether shown or not.
     const selectors = await renderSelectors(p.selectors, ctx.input);

@@ -4,7 +4,7 @@ import { afterAll, beforeAll } from 'vitest';
 import type { z } from 'zod';
 import { Resources } from '../sdk/resources.ts';
 import { runNode, type TestContext } from '../sdk/testing.ts';
-import type { NodeDefinition, RecordData } from '../sdk/types.ts';
+import type { NodeContext, NodeDefinition, RecordData } from '../sdk/types.ts';
 import type { NetworkAccess } from '../sdk/network.ts';
 import { startTestSite, type TestSite } from './test-pages.ts';
 
@@ -30,10 +30,11 @@ export function testPagesAndRecords(network?: NetworkAccess) {
       if (!site) throw new Error('The test pages are served from beforeAll on.');
       return site.url;
     },
-    record(input: RecordData = {}) {
+    /** A record's steps; `services` adds to each step's context (`files`, `credentials`…). */
+    record(input: RecordData = {}, services: Partial<Omit<NodeContext<unknown>, 'params'>> = {}) {
       const scope = new Resources();
       const resources = { run: runScope, record: scope };
-      const extra = { resources, ...(network ? { network } : {}) };
+      const extra = { ...services, resources, ...(network ? { network } : {}) };
       return {
         step<S extends z.ZodType>(def: NodeDefinition<S>, params: unknown, data: RecordData = input): Promise<{ result: { emit: { data: RecordData }[] }; ctx: TestContext<z.infer<S>> }> {
           return runNode(def, params, data, extra);

@@ -116,6 +116,13 @@ export interface NodeContext<P> {
   tracking?: TrackingAccess;
   /** Starting other flows from this step (the Run flow step): given by the engine. */
   flows?: FlowCalls;
+  /** Files chosen in node forms, kept by the studio (kept-file.ts): given by the engine. */
+  files?: KeptFileAccess;
+}
+
+/** Reads a file chosen in a node form by its SHA-256; null when the studio keeps none such. */
+export interface KeptFileAccess {
+  read(sha256: string): Promise<Buffer | null>;
 }
 
 export interface Emission {

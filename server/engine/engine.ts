@@ -33,6 +33,7 @@ import { applyReviewAction, checkReviewRequest, type ReviewAction, type ReviewIt
 import { isoAt } from './iso-time.ts';
 import type { RunSummary } from '../contract/wire/runs.ts';
 import type { ActiveRunInfo } from '../contract/wire/monitoring.ts';
+import { keepFilesApart } from '../flow/kept-files.ts';
 export type { ActiveRunInfo };
 export type { RunSummary };
 
@@ -244,7 +245,9 @@ export class Engine {
     return stale;
   }
 
-  async startRun(doc: FlowDocument, options: StartOptions = {}): Promise<RunRow> {
+  async startRun(given: FlowDocument, options: StartOptions = {}): Promise<RunRow> {
+    // Files chosen in node forms kept in the store, not copied into the run (a flow file run by the CLI carries them).
+    const doc = await keepFilesApart(given, this.opts.registry, this.opts.store);
     const flow = compileFlow(doc, this.opts.registry);
     const { records, rejects, rows } = await this.readRecords(flow, options.input);
     if (records.length === 0) {

@@ -1,5 +1,5 @@
 import type { NetworkAccess } from '../../nodes/sdk/network.ts';
-import type { CredentialAccess, EvidenceSink, NodeContext, NodeLogger, NodeResources, NodeStateAccess, RecordData, StepResult } from '../../nodes/sdk/types.ts';
+import type { CredentialAccess, EvidenceSink, KeptFileAccess, NodeContext, NodeLogger, NodeResources, NodeStateAccess, RecordData, StepResult } from '../../nodes/sdk/types.ts';
 import { toStepError, type StepErrorInfo } from '../contract/node-error.ts';
 import type { CompiledNode } from './compiled-flow.ts';
 import type { FlowCalls, TrackingAccess } from '../../nodes/sdk/services.ts';
@@ -13,8 +13,8 @@ export interface StepCall {
   collected?: RecordData[];
   attempt: number;
   runSignal: AbortSignal;
-  /** `ctx.log`, `ctx.evidence`, `ctx.credentials`, `ctx.tracking` and `ctx.flows`, made when the node first uses them. */
-  services: Pick<StepServices, 'log' | 'evidence' | 'credentials' | 'tracking' | 'flows'>;
+  /** `ctx.log`, `ctx.evidence`, `ctx.credentials`, `ctx.tracking`, `ctx.flows` and `ctx.files`, made when the node first uses them. */
+  services: Pick<StepServices, 'log' | 'evidence' | 'credentials' | 'tracking' | 'flows' | 'files'>;
   network: NetworkAccess;
   resources: NodeResources;
   state: NodeStateAccess;
@@ -94,6 +94,7 @@ class StepContext implements NodeContext<unknown> {
   #credentials: CredentialAccess | undefined;
   #tracking: TrackingAccess | undefined | typeof UNSET = UNSET;
   #flows: FlowCalls | undefined | typeof UNSET = UNSET;
+  #files: KeptFileAccess | undefined;
 
   constructor(
     call: StepCall,
@@ -132,6 +133,10 @@ class StepContext implements NodeContext<unknown> {
   get flows(): FlowCalls | undefined {
     if (this.#flows === UNSET) this.#flows = this.#services.flows();
     return this.#flows;
+  }
+
+  get files(): KeptFileAccess {
+    return (this.#files ??= this.#services.files());
   }
 }
 

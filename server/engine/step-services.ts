@@ -1,4 +1,4 @@
-import type { CredentialAccess, EvidenceSink, Json, LogLevel, NodeLogger } from '../../nodes/sdk/types.ts';
+import type { CredentialAccess, EvidenceSink, Json, KeptFileAccess, LogLevel, NodeLogger } from '../../nodes/sdk/types.ts';
 import type { FlowCalls, TrackingAccess } from '../../nodes/sdk/services.ts';
 import type { CompiledNode } from './compiled-flow.ts';
 import type { RunContext } from './record-walker.ts';
@@ -44,6 +44,11 @@ export class StepServices {
 
   flows(): FlowCalls | undefined {
     return this.rc.flows?.({ recordIndex: this.recordIndex, nodeId: this.node.id, seq: this.seq, tokenId: this.tokenId });
+  }
+
+  files(): KeptFileAccess {
+    const store = this.rc.store;
+    return { read: (sha256) => store.readKeptFile(sha256) };
   }
 }
 

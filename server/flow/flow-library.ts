@@ -4,8 +4,9 @@ import type { FlowRow, Store } from '../store/types.ts';
 import { ConveyorError } from '../errors.ts';
 import { FLOW_FORMAT, type FlowDocument } from '../contract/flow/schema.ts';
 import { canonicalFlow } from '../contract/flow/serialize.ts';
-import { validateFlow } from './validate.ts';
+import { invalid, validateFlow } from './validate.ts';
 import { flowCallProblems } from './flow-calls.ts';
+import { keepFilesApart, withKeptFiles } from './kept-files.ts';
 import { StateLocks } from '../engine/node-state.ts';
 import type { FlowProblem } from '../contract/flow/problems.ts';
 import type { FlowSummary, FlowEntry } from '../contract/wire/flows.ts';
@@ -56,7 +57,7 @@ export class FlowLibrary {
     if (doc.id !== id) {
       throw new ConveyorError('E_FLOW_ID_MISMATCH', `The flow's id "${doc.id}" does not match the address (${id}).`, 'Save the flow under its own id, or import it as a new flow.', 422);
     }
-    return this.changed(entry(await this.store.putFlow(canonicalFlow(doc))));
+    return this.changed(entry(await this.store.putFlow(canonicalFlow(await keepFilesApart(doc, this.registry, this.store)))));
   }
 
   async rename(id: string, name: unknown): Promise<FlowEntry> {
@@ -74,7 +75,7 @@ export class FlowLibrary {
 
   /** Imports a flow file. A taken id is either replaced or, by default, imported as a copy. */
   async import(raw: unknown, onConflict: 'copy' | 'replace' = 'copy'): Promise<FlowEntry> {
-    let doc = this.check(raw);
+    let doc = await keepFilesApart(this.check(raw), this.registry, this.store);
     await this.checkCalls(doc);
     const release = await this.importLocks.acquire(doc.id);
     try {
@@ -85,6 +86,11 @@ export class FlowLibrary {
     } finally {
       release();
     }
+  }
+
+  /** The flow as a file to move elsewhere: its chosen files' bytes put back in (kept-files.ts). */
+  async exported(id: string): Promise<FlowDocument> {
+    return withKeptFiles((await this.get(id)).flow, this.registry, this.store);
   }
 
   private changed(e: FlowEntry): FlowEntry {
@@ -105,10 +111,6 @@ export class FlowLibrary {
   }
 }
 
-export function invalid(problems: FlowProblem[]): ConveyorError {
-  const n = problems.length;
-  return new ConveyorError('E_FLOW_INVALID', `The flow has ${n} problem${n === 1 ? '' : 's'}.`, 'Fix each problem listed (the path says where) and try again.', 422, { problems });
-}
 
 function notFound(id: string): ConveyorError {
   return new ConveyorError('E_FLOW_NOT_FOUND', `There is no flow "${id}".`, 'It may have been deleted: open the flow list to see the flows that exist.', 404);

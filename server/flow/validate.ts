@@ -4,6 +4,7 @@ import { jsonPath, zodProblems, type FlowProblem } from '../contract/flow/proble
 import { migrateFlow } from '../contract/flow/migrate.ts';
 import { nodeSyntaxProblems } from './syntax-check.ts';
 import { FlowGraph } from '../contract/graph.ts';
+import { ConveyorError } from '../errors.ts';
 
 export type FlowCheck = { ok: true; flow: FlowDocument } | { ok: false; problems: FlowProblem[] };
 
@@ -175,4 +176,10 @@ function checkGraph(
     problems.push({ path: '$.edges', message: `The flow loops back on itself (${(cycle as string[]).join(' → ')}): remove one of these connections; loops are not supported.` });
   }
   return problems;
+}
+
+/** A flow refused: every problem, each with its path (E_FLOW_INVALID, HTTP 422). */
+export function invalid(problems: FlowProblem[]): ConveyorError {
+  const n = problems.length;
+  return new ConveyorError('E_FLOW_INVALID', `The flow has ${n} problem${n === 1 ? '' : 's'}.`, 'Fix each problem listed (the path says where) and try again.', 422, { problems });
 }

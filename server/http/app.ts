@@ -9,6 +9,7 @@ import { runRoutes } from './run-routes.ts';
 import { reportRoutes } from './report-routes.ts';
 import { reviewRoutes } from './review-routes.ts';
 import { evidenceRoutes } from './evidence-routes.ts';
+import { keptFileRoutes } from './kept-file-routes.ts';
 import { uploadRoutes } from './upload-routes.ts';
 import { preflightRoutes } from './preflight-routes.ts';
 import { errorHandler, notFoundApi } from './error-handler.ts';
@@ -57,6 +58,7 @@ export function createApp(c: Conveyor, clientDir: string, opts: AppOptions = {})
   app.use('/api', auth.guard()); // before any body is read: without a session nothing is parsed or stored
   app.use('/api/auth', ...jsonBody('16kb'), authRoutes(auth));
   app.use('/api/uploads', uploadRoutes(c.dataDir)); // streams the raw file: before the JSON parser
+  app.use('/api/kept-files', keptFileRoutes(c.store)); // the raw file too
   app.use('/api', ...jsonBody('20mb'));
   app.use('/api', catalogRoutes(c.registry, () => c.engine.storeWriteFailure()));
   app.use('/api/flows', preflightRoutes(c.flows, c.registry, c.dataDir, c.store));

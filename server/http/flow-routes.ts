@@ -53,7 +53,7 @@ export function flowRoutes(flows: FlowLibrary, registry: NodeRegistry): Router {
   });
 
   router.get('/:id/export', async (req, res) => {
-    const { flow } = await flows.get(req.params.id);
+    const flow = await flows.exported(req.params.id);
     const fileName = `${flow.name.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '').toLowerCase() || 'flow'}.json`;
     res.setHeader('Content-Type', 'application/json; charset=utf-8');
     res.setHeader('Content-Disposition', `attachment; filename="${fileName}"`);

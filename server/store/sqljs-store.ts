@@ -26,7 +26,8 @@ import type {
   Store,
 } from './types.ts';
 import { GroupCommitJournal, JournalFile } from './journal.ts';
-import { missingJournal, replayJournal, storeDamagedError } from './integrity.ts';
+import { dataDirOf, missingJournal, replayJournal, storeDamagedError } from './integrity.ts';
+import { KeptFilesOnDisk } from './kept-files.ts';
 import { ConveyorError } from '../errors.ts';
 import type { StoreWriteFailure } from './write-failure.ts';
 import {
@@ -342,6 +343,17 @@ export class SqlJsStore extends SqlJsReads implements Store {
 
   async deleteFlow(id: string): Promise<boolean> {
     return this.write<boolean>(deleteFlowOp(id));
+  }
+
+  // Files chosen in node forms: files of the data folder, not rows (kept-files.ts).
+  private keptFiles: KeptFilesOnDisk | null = null;
+
+  async putKeptFile(bytes: Buffer): Promise<string> {
+    return (this.keptFiles ??= new KeptFilesOnDisk(dataDirOf(this.dir))).put(bytes);
+  }
+
+  async readKeptFile(sha256: string): Promise<Buffer | null> {
+    return (this.keptFiles ??= new KeptFilesOnDisk(dataDirOf(this.dir))).read(sha256);
   }
 
   async createRun(run: RunRow, records: RecordData[], extras?: CreateRunExtras): Promise<void> {

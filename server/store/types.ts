@@ -332,6 +332,19 @@ export interface LogStore {
   listLogs(runId: string, filter?: { offset?: number; limit?: number }): Promise<Page<LogRow>>;
 }
 
+/**
+ * Files chosen in node forms (a CV Browser: attach file sends), kept by their SHA-256 — the flow and
+ * its runs hold only `{ name, type, size, sha256 }` (nodes/sdk/kept-file.ts), so a file is kept once
+ * however many runs use it and never sits in the store's memory. The embedded store keeps them as
+ * files of the data folder, PostgreSQL in a table every worker reads.
+ */
+export interface KeptFileStore {
+  /** Keeps `bytes` (durably, before it answers) and answers their SHA-256 (hex); keeping the same bytes again is a no-op. */
+  putKeptFile(bytes: Buffer): Promise<string>;
+  /** The bytes kept under `sha256`, every byte checked against it; null when none are kept. Damaged: E_KEPT_FILE_DAMAGED. */
+  readKeptFile(sha256: string): Promise<Buffer | null>;
+}
+
 /** Write failures (a full or read-only disk; see docs/architecture.md, "When a write fails"): optional. */
 export interface WriteHealth {
   /** Why writes fail now, or null while they work. */
@@ -346,6 +359,6 @@ export interface WriteHealth {
  * The whole store: every role. Retention (deleting runs, audit, sizes) comes from `RetentionStore`
  * (retention.ts).
  */
-export interface Store extends FlowStore, RunStore, AuditReads, ReportReads, NodeStateStore, LogStore, RetentionStore, WriteHealth {
+export interface Store extends FlowStore, RunStore, AuditReads, ReportReads, NodeStateStore, LogStore, KeptFileStore, RetentionStore, WriteHealth {
   close(): Promise<void>;
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -9,8 +10,9 @@ import * as s from './support/studio.ts';
  * Browser: attach file, built and run in the studio: a job application site whose CV field hides
  * behind its own button and whose form sends the file (multipart, as browsers send files); each
  * record's CV is a PDF in base64 in the record. The site must receive each record's bytes exactly,
- * under the name and type the step gave. Then a file chosen in the step's form (kept in the flow):
- * every record sends that file, after a save and a reload of the studio too.
+ * under the name and type the step gave. Then a file chosen in the step's form, kept by the studio:
+ * every record sends that file, after a save and a reload of the studio too; the saved flow and the
+ * run name it by its SHA-256, the export carries its bytes.
  */
 
 const studio = useStudio();
@@ -112,7 +114,7 @@ describe('attach file in a flow', () => {
     expect(studio.pageErrors).toEqual([]);
   });
 
-  test('a file chosen in the step\'s form is kept in the flow and reaches the site for every record', async () => {
+  test('a file chosen in the step\'s form is kept by the studio and reaches the site for every record', async () => {
     const flow = await createFlowViaApi(
       studio.url,
       'Apply with the same CV',
@@ -138,7 +140,7 @@ describe('attach file in a flow', () => {
     const chooser = page.waitForEvent('filechooser');
     await page.getByTestId('choose-file-file').click();
     await (await chooser).setFiles({ name: 'Team CV.pdf', mimeType: 'application/pdf', buffer: cv });
-    await expect.poll(() => page.getByTestId('file-file').textContent()).toMatch(/Team CV\.pdf · \d+ bytes/);
+    await expect.poll(() => page.getByTestId('file-file').textContent()).toBe(`Team CV.pdf · ${cv.length} B`);
     await s.save(page);
     // Kept in the flow: there after the studio is opened again.
     await page.reload();
@@ -156,6 +158,15 @@ describe('attach file in a flow', () => {
       expect(r.type).toBe('application/pdf');
       expect(r.bytes.equals(cv)).toBe(true);
     }
+    // The flow and the run name the file; the bytes are kept apart, and an export carries them.
+    const sha256 = createHash('sha256').update(cv).digest('hex');
+    const saved = await (await fetch(`${studio.url}/api/flows/${flow.id}`)).json();
+    const param = saved.flow.nodes.find((n: { id: string }) => n.id === 'attach').params.file;
+    expect(param).toEqual({ name: 'Team CV.pdf', type: 'application/pdf', size: cv.length, sha256 });
+    const runs = await (await fetch(`${studio.url}/api/runs?flowId=${flow.id}`)).json();
+    expect(JSON.stringify(runs)).not.toContain(cv.toString('base64'));
+    const exported = await (await fetch(`${studio.url}/api/flows/${flow.id}/export`)).json();
+    expect(Buffer.from(exported.nodes.find((n: { id: string }) => n.id === 'attach').params.file.base64, 'base64').equals(cv)).toBe(true);
     expect(studio.pageErrors).toEqual([]);
   });
 });

@@ -2,7 +2,7 @@
  * `conveyor store copy --from DATA_DIR --to postgres://…`: moves what the embedded store of a data
  * folder holds — flows, schedules (their switch and last tick are node state), node state, runs with
  * their records, checkpoints, steps, counters, logs, rejects, audit trails, and retention's audit —
- * into a PostgreSQL store in one transaction: a copy that fails leaves the target as it was. It reads
+ * and the files chosen in node forms (DATA_DIR/kept-files) into a PostgreSQL store in one transaction: a copy that fails leaves the target as it was. It reads
  * through the embedded store's own reads (so steps in a run's step segments and archived runs come
  * along), node state from its tables (no read lists every scope). A target that holds anything is refused unless `replace` empties it first. The source is
  * only read (its data folder is locked meanwhile, so the studio must be stopped).
@@ -11,9 +11,11 @@
  * operator, who gives it to every studio and worker (CONVEYOR_SECRET_KEY).
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
 import { openSqlJsStore } from '../sqljs-store.ts';
+import { KEPT_FILE_ID, KeptFilesOnDisk } from '../kept-files.ts';
 import { planIdempotency } from '../../engine/idempotency.ts';
 import type { RunRow, Store } from '../types.ts';
 import { lockDataDir } from '../../data-dir-lock.ts';
@@ -45,7 +47,7 @@ export interface CopyResult {
 }
 
 /** The store's tables in PostgreSQL, children first where it matters for TRUNCATE. */
-const TABLES = ['record_tokens', 'steps', 'step_counts', 'logs', 'rejects', 'record_events', 'records', 'runs', 'flows', 'node_state', 'audit', 'vault', 'schedule_ticks'];
+const TABLES = ['record_tokens', 'steps', 'step_counts', 'logs', 'rejects', 'record_events', 'records', 'runs', 'flows', 'node_state', 'audit', 'vault', 'schedule_ticks', 'kept_files'];
 /** Records (and their steps) read and written per slice: bounded memory for runs of any size. */
 const SLICE = 2000;
 /** Rows per INSERT. */
@@ -197,6 +199,12 @@ export async function copyEmbeddedToPg(dataDir: string, url: string, opts: { rep
     const flows = await src.listFlows();
     await insert(client, 'flows', FLOW_COLS, flows.map((f) => [f.id, f.name, JSON.stringify(f.doc), f.createdAt, f.updatedAt]));
     counts.flows = flows.length;
+    // Files chosen in node forms (DATA_DIR/kept-files): each checked against its name, its SHA-256.
+    const kept = new KeptFilesOnDisk(dir);
+    for (const name of (await readdir(kept.dir).catch(() => [] as string[])).filter((n) => KEPT_FILE_ID.test(n)).sort()) {
+      const bytes = await kept.read(name);
+      if (bytes) await client.query('INSERT INTO kept_files (sha256, bytes) VALUES ($1, $2) ON CONFLICT (sha256) DO NOTHING', [name, bytes]);
+    }
     // Runs in creation order: the newest stays newest for business keys.
     for (const head of await src.listRunHeads()) {
       const run = await src.getRun(head.id);

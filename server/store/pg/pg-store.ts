@@ -43,6 +43,7 @@ import * as w from './writes.ts';
 import * as rr from './retention-reads.ts';
 import { EVENT_COLUMNS, FLOW_COLUMNS, LOG_COLUMNS, outcomesOf, RECORD_COLUMNS, REJECT_COLUMNS, RUN_COLUMNS, STEP_COLUMNS, toEvent, toFlow, toLog, toRecord, toReject, toRun, toStep, wholeCheckpoint } from './rows.ts';
 import { holdStore, type Hold } from './exclusive.ts';
+import { KEPT_FILE_ID, keptFileDamaged, sha256Of } from '../kept-files.ts';
 
 const DEFAULT_RECORDS_LIMIT = 100;
 const DEFAULT_LOGS_LIMIT = 100;
@@ -192,6 +193,23 @@ export class PgStore implements Store {
 
   deleteFlow(id: string): Promise<boolean> {
     return this.write(w.deleteFlow(id));
+  }
+
+  // ---------------------------------------------------------------- files chosen in node forms
+
+  async putKeptFile(bytes: Buffer): Promise<string> {
+    const sha = sha256Of(bytes);
+    await this.write(w.putKeptFile(sha, bytes));
+    return sha;
+  }
+
+  async readKeptFile(sha256: string): Promise<Buffer | null> {
+    if (!KEPT_FILE_ID.test(sha256)) return null;
+    const [row] = await this.rows<{ bytes: Buffer }>('SELECT bytes FROM kept_files WHERE sha256 = $1', [sha256]);
+    if (!row) return null;
+    const actual = sha256Of(row.bytes);
+    if (actual !== sha256) throw keptFileDamaged(sha256, 'kept_files', actual);
+    return row.bytes;
   }
 
   // ---------------------------------------------------------------- runs, records, steps

@@ -51,6 +51,13 @@ async function runExists(c: pg.PoolClient, runId: string): Promise<boolean> {
   return ((await c.query('SELECT 1 FROM runs WHERE id = $1', [runId])).rowCount ?? 0) > 0;
 }
 
+/** A file chosen in a node form, by the SHA-256 of its bytes (the same bytes again: nothing written). */
+export const putKeptFile =
+  (sha256: string, bytes: Buffer): Write<void> =>
+  async ({ client }) => {
+    await client.query('INSERT INTO kept_files (sha256, bytes) VALUES ($1, $2) ON CONFLICT (sha256) DO NOTHING', [sha256, bytes]);
+  };
+
 export const putFlow =
   (doc: FlowDocument, at: string): Write<string> =>
   async ({ client }) => {

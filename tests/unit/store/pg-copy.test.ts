@@ -105,6 +105,9 @@ describe('store copy (embedded → PostgreSQL)', () => {
     // the copy reads them wherever they are.
     const source = await openSqlJsStore(path.join(dataDir, 'store'), { spillBatch: 1 });
     await populate(source);
+    // A file chosen in a node's form: kept beside the store, copied into the kept_files table.
+    const chosen = Buffer.from([0x25, 0x50, 0x44, 0x46, 0, 0xff]);
+    const chosenSha = await source.putKeptFile(chosen);
     await new Promise((r) => setTimeout(r, 200));
     const vault = await openVault(dataDir, { env: {} });
     await vault.create({ name: 'API', kind: 'api_key', fields: {}, secrets: { key: 'k-secret-1234' }, scope: { nodeTypes: ['core.http-request'] } });
@@ -121,6 +124,7 @@ describe('store copy (embedded → PostgreSQL)', () => {
     const target = await openPgStore(db.url);
     expect(await everything(target)).toEqual(expected);
     expect((await target.getRecord('fanned', 0))?.checkpoint?.tokens.map((t) => t.nodeId)).toEqual(['b']);
+    expect((await target.readKeptFile(chosenSha))?.equals(chosen)).toBe(true);
     await target.close();
   }, 120_000);
 

@@ -9,6 +9,7 @@ import * as m004 from './004-studios.ts';
 import * as m005 from './005-run-pacing.ts';
 import * as m006 from './006-step-count-shards.ts';
 import * as m007 from './007-tick-runs.ts';
+import * as m008 from './008-kept-files.ts';
 
 export interface Migration {
   version: number;
@@ -16,7 +17,7 @@ export interface Migration {
   sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [m001, m002, m003, m004, m005, m006, m007].map((m, i) => ({ version: i + 1, name: m.name, sql: m.sql }));
+export const MIGRATIONS: readonly Migration[] = [m001, m002, m003, m004, m005, m006, m007, m008].map((m, i) => ({ version: i + 1, name: m.name, sql: m.sql }));
 
 /** The schema version this build writes. */
 export const PG_SCHEMA_VERSION = MIGRATIONS.length;

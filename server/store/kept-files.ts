@@ -1,0 +1,70 @@
+/**
+ * Files chosen in node forms, kept by the embedded store as files of the data folder:
+ * DATA_DIR/kept-files/<sha256>, named by the SHA-256 of their bytes — the name is the checksum, so
+ * every read checks every byte, and the same file chosen in many flows (or run by many runs) is kept
+ * once. Written in full, synced and renamed in, and the folder synced, before the flow or run that
+ * names the file is written: a crash never leaves a flow naming a file that is not there. Outside
+ * the store's folder on purpose: never loaded into the store's memory, backed up and verified with
+ * the data folder's other files (data-files.ts).
+ */
+import { createHash } from 'node:crypto';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import { ConveyorError } from '../errors.ts';
+import { writeFileAtomic } from './file-sums.ts';
+
+export const KEPT_FILES_DIR = 'kept-files';
+export const KEPT_FILE_ID = /^[0-9a-f]{64}$/;
+
+export function sha256Of(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+export function keptFileDamaged(sha256: string, where: string, actual: string): ConveyorError {
+  return new ConveyorError(
+    'E_KEPT_FILE_DAMAGED',
+    `The file kept as ${sha256.slice(0, 12)}… (${where}) is damaged: its bytes no longer match their SHA-256 (they hash to ${actual.slice(0, 12)}…).`,
+    'Choose the file again in the step\'s form and save the flow (or restore the data folder from a backup); `npx conveyor store verify` lists every damaged file.',
+    500,
+  );
+}
+
+/** The kept files of one data folder. */
+export class KeptFilesOnDisk {
+  readonly dir: string;
+
+  constructor(dataDir: string) {
+    this.dir = path.join(dataDir, KEPT_FILES_DIR);
+  }
+
+  async put(bytes: Buffer): Promise<string> {
+    const sha = sha256Of(bytes);
+    const file = path.join(this.dir, sha);
+    // Kept already (the same file chosen again): its bytes checked, as any read would.
+    if ((await this.read(sha).catch(() => null)) !== null) return sha;
+    await fsp.mkdir(this.dir, { recursive: true });
+    await writeFileAtomic(file, bytes);
+    const fh = await fsp.open(this.dir, 'r');
+    try {
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    return sha;
+  }
+
+  async read(sha256: string): Promise<Buffer | null> {
+    if (!KEPT_FILE_ID.test(sha256)) return null;
+    const file = path.join(this.dir, sha256);
+    let bytes: Buffer;
+    try {
+      bytes = await fsp.readFile(file);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw err;
+    }
+    const actual = sha256Of(bytes);
+    if (actual !== sha256) throw keptFileDamaged(sha256, file, actual);
+    return bytes;
+  }
+}
