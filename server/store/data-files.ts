@@ -1,7 +1,8 @@
 /**
  * The data folder's loose files and their checksums (file-sums.ts):
  * - evidence: DATA_DIR/evidence/<run>/<record>-<time>-<name>, its record `.<file>.sum` beside it;
- * - uploads: DATA_DIR/uploads/<id>, its record the upload's `<id>.json` (name, size, uploadedAt).
+ * - uploads: DATA_DIR/uploads/<id>, its record the upload's `<id>.json` (name, size, uploadedAt);
+ * - kept files (chosen in node forms): DATA_DIR/kept-files/<sha256>, named by their checksum (kept-files.ts).
  * Checked when served or read (the evidence route, a run's upload) and by `conveyor store verify`;
  * `store repair` moves damaged ones aside and leaves the record saying so; backup and restore check
  * them. These files live on disk whichever store holds the runs (embedded or PostgreSQL).
@@ -9,8 +10,9 @@
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { ConveyorError } from '../errors.ts';
-import { checkFile, isPartFile, readRecord, writeFileAtomic, type FileState, type LostMark } from './file-sums.ts';
+import { checkFile, isPartFile, readRecord, sumOf, writeFileAtomic, type FileState, type LostMark } from './file-sums.ts';
 import type { AuditWrite } from './retention.ts';
+import { KEPT_FILE_ID, KEPT_FILES_DIR, sha256Of } from './kept-files.ts';
 
 export const EVIDENCE_DIR = 'evidence';
 export const UPLOADS_DIR = 'uploads';
@@ -29,8 +31,23 @@ export function uploadRecordOf(file: string): string {
   return `${file}.json`;
 }
 
+export type DataFileKind = 'evidence' | 'upload' | 'kept-file';
+
+/** Where each kind lives in the data folder, and how messages name one and several. */
+const KINDS: Record<DataFileKind, { dir: string; one: string; heading: string }> = {
+  evidence: { dir: EVIDENCE_DIR, one: 'evidence file', heading: 'evidence' },
+  upload: { dir: UPLOADS_DIR, one: 'uploaded file', heading: 'uploads' },
+  'kept-file': { dir: KEPT_FILES_DIR, one: 'kept file', heading: 'kept files (chosen in node forms)' },
+};
+
+/** The folder of the data folder a kind lives in. */
+export const dataFileDir = (kind: DataFileKind): string => KINDS[kind].dir;
+
+/** "evidence file", "uploaded file", "kept file". */
+export const dataFileWord = (kind: DataFileKind): string => KINDS[kind].one;
+
 export interface DataFileCheck {
-  kind: 'evidence' | 'upload';
+  kind: DataFileKind;
   /** `<run>/<file>` for evidence, the upload's id. */
   ref: string;
   file: string;
@@ -58,6 +75,16 @@ export async function checkDataFiles(dataDir: string): Promise<DataFileCheck[]> 
     // The meta of an upload an older version wrote, without its file: nothing was recorded to miss.
     if (state.state === 'missing' && !state.sum) continue;
     checks.push({ kind: 'upload', ref: id, file, record: uploadRecordOf(file), state });
+  }
+  // Kept files carry no record: their name is their SHA-256.
+  const kept = path.join(dataDir, KEPT_FILES_DIR);
+  for (const sha of (await names(kept)).filter((n) => KEPT_FILE_ID.test(n)).sort()) {
+    const file = path.join(kept, sha);
+    const bytes = await fsp.readFile(file).catch(() => null);
+    if (!bytes) continue;
+    const actual = sha256Of(bytes);
+    const state: FileState = actual === sha ? { state: 'ok', sum: sumOf(bytes) } : { state: 'damaged', reason: `its bytes hash to ${actual.slice(0, 12)}…, not to the SHA-256 it is kept under`, sum: null };
+    checks.push({ kind: 'kept-file', ref: sha, file, record: '', state });
   }
   return checks;
 }
@@ -93,7 +120,7 @@ const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? o
 /** What `store verify` prints about evidence and uploads: counts, then each file that is not ok. */
 export function describeDataFiles(checks: DataFileCheck[]): string[] {
   const lines: string[] = [];
-  for (const kind of ['evidence', 'upload'] as const) {
+  for (const kind of Object.keys(KINDS) as DataFileKind[]) {
     const of = checks.filter((c) => c.kind === kind);
     if (of.length === 0) continue;
     const count = (s: FileState['state']) => of.filter((c) => c.state.state === s).length;
@@ -102,7 +129,7 @@ export function describeDataFiles(checks: DataFileCheck[]): string[] {
     if (count('damaged')) parts.push(`${count('damaged')} DAMAGED`);
     if (count('missing')) parts.push(`${count('missing')} MISSING`);
     if (count('lost')) parts.push(`${count('lost')} moved aside by an earlier repair`);
-    lines.push(`  ${kind === 'evidence' ? 'evidence' : 'uploads'}: ${plural(of.length, 'file')}, ${parts.join(', ')}`);
+    lines.push(`  ${KINDS[kind].heading}: ${plural(of.length, 'file')}, ${parts.join(', ')}`);
     for (const c of of) {
       const s = c.state;
       const who = c.kind === 'evidence' ? ` (${evidenceOwner(c.ref)})` : '';
@@ -114,16 +141,17 @@ export function describeDataFiles(checks: DataFileCheck[]): string[] {
   return lines;
 }
 
-/** "2 evidence files and 1 upload" (damaged or missing), or '' when none. */
+/** "2 evidence files and 1 uploaded file" (damaged or missing), or '' when none. */
 export function dataFilesLossLine(checks: DataFileCheck[]): string {
   const bad = checks.filter(isBad);
-  const ev = bad.filter((c) => c.kind === 'evidence').length;
-  const up = bad.length - ev;
-  return [ev ? plural(ev, 'evidence file') : '', up ? plural(up, 'uploaded file') : ''].filter((w) => w).join(' and ');
+  return (Object.keys(KINDS) as DataFileKind[])
+    .map((kind) => bad.filter((c) => c.kind === kind).length && plural(bad.filter((c) => c.kind === kind).length, KINDS[kind].one))
+    .filter((w) => w)
+    .join(' and ');
 }
 
 export interface LostFile {
-  kind: 'evidence' | 'upload';
+  kind: DataFileKind;
   ref: string;
   state: 'damaged' | 'missing';
   reason: string;
@@ -143,12 +171,17 @@ export async function repairDataFiles(checks: DataFileCheck[], aside: string, no
   for (const c of checks) {
     const s = c.state;
     if (s.state !== 'damaged' && s.state !== 'missing') continue;
-    const dest = path.join(aside, c.kind === 'evidence' ? EVIDENCE_DIR : UPLOADS_DIR, c.ref);
+    const dest = path.join(aside, KINDS[c.kind].dir, c.ref);
     let movedTo: string | null = null;
     await fsp.mkdir(path.dirname(dest), { recursive: true });
     if (await exists(c.file)) {
       await fsp.rename(c.file, dest);
       movedTo = dest;
+    }
+    // A kept file has no record to mark: gone from the folder, a flow naming it is told so.
+    if (c.record === '') {
+      lost.push({ kind: c.kind, ref: c.ref, state: s.state, reason: s.reason, movedTo, bytes: 0 });
+      continue;
     }
     const rec = await readRecord(c.record);
     if (rec) await fsp.copyFile(c.record, path.join(path.dirname(dest), path.basename(c.record)));
@@ -183,16 +216,21 @@ export function lostFilesAudit(lost: LostFile[], runs: Map<string, { flowId: str
     flowName: runId ? (runs.get(runId)?.flowName ?? null) : null,
     records: files.length,
     bytes: files.reduce((n, f) => n + f.bytes, 0),
-    detail: { repair: 'damaged evidence or uploads', files: files.map(({ kind, ref, state, reason, movedTo }) => ({ kind, ref, state, reason, movedTo })) },
+    detail: { repair: 'damaged evidence, uploads or kept files', files: files.map(({ kind, ref, state, reason, movedTo }) => ({ kind, ref, state, reason, movedTo })) },
   }));
 }
 
 /** What `store repair` prints about them. */
 export function lostFilesLines(lost: LostFile[]): string[] {
   return lost.map((l) => {
-    const what = l.kind === 'evidence' ? `Evidence ${l.ref} (${evidenceOwner(l.ref)})` : `Upload ${l.ref}`;
+    const what = l.kind === 'evidence' ? `Evidence ${l.ref} (${evidenceOwner(l.ref)})` : l.kind === 'upload' ? `Upload ${l.ref}` : `Kept file ${l.ref.slice(0, 12)}…`;
     const where = l.movedTo ? `moved to ${l.movedTo}` : 'nothing to move';
-    const after = l.kind === 'evidence' ? 'the record keeps its steps; opening the file answers that it is gone' : 'runs that read it keep their records; a new run needs the file uploaded again';
+    const after =
+      l.kind === 'evidence'
+        ? 'the record keeps its steps; opening the file answers that it is gone'
+        : l.kind === 'upload'
+          ? 'runs that read it keep their records; a new run needs the file uploaded again'
+          : 'a flow that names it needs the file chosen again in its step\'s form';
     return `${what} was ${l.state} (${l.reason}): lost, ${where}; ${after}.`;
   });
 }

@@ -21,7 +21,7 @@ import { archiveFolders, checkArchives, copyArchives, copySpills, describeArchiv
 import { ARCHIVES_DIR } from './archive/layout.ts';
 import { spillDirName } from './archive/spill.ts';
 import { lostStepsAudit } from './retention.ts';
-import { checkDataFiles, dataFilesLossLine, describeDataFiles, isBad, lostFilesAudit, lostFilesLines, repairDataFiles, type DataFileCheck, type LostFile } from './data-files.ts';
+import { checkDataFiles, dataFilesLossLine, dataFileDir, dataFileWord, describeDataFiles, isBad, lostFilesAudit, lostFilesLines, repairDataFiles, type DataFileCheck, type LostFile } from './data-files.ts';
 import { checkSpills, describeSpills, lostStepsLines, repairSpills, spillLossLine, spillRefs, spillsHealthy, type LostSteps, type SpillCheck, type SpillRef } from './archive/spill-check.ts';
 
 export const BACKUP_MANIFEST = 'conveyor-backup.json';
@@ -80,7 +80,7 @@ export async function verifyStore(dataDir: string): Promise<VerifyResult> {
 
 /** The verdict on damaged or missing evidence and uploads: served or read, they are refused. */
 function dataFilesVerdict(files: DataFileCheck[]): string {
-  return `Damaged: ${dataFilesLossLine(files)}. The studio refuses to serve or read them (E_EVIDENCE_DAMAGED, E_UPLOAD_DAMAGED); everything else is served. Restore a backup (conveyor store restore DIR) or move them aside with conveyor store repair (reported, never deleted).`;
+  return `Damaged: ${dataFilesLossLine(files)}. The studio refuses to serve or read them (E_EVIDENCE_DAMAGED, E_UPLOAD_DAMAGED, E_KEPT_FILE_DAMAGED); everything else is served. Restore a backup (conveyor store restore DIR) or move them aside with conveyor store repair (reported, never deleted).`;
 }
 
 /** The snapshot and each journal file. */
@@ -329,7 +329,7 @@ export async function repairStore(dataDir: string, opts: { now?: Date } = {}): P
 async function setFilesAside(result: RepairResult, files: DataFileCheck[], aside: string, now: Date): Promise<string[]> {
   result.lostFiles = await repairDataFiles(files, aside, now);
   const lines = lostFilesLines(result.lostFiles);
-  for (const l of result.lostFiles) result.moved.push(path.relative(aside, l.movedTo ?? path.join(aside, l.kind === 'evidence' ? 'evidence' : 'uploads', l.ref)) + (l.movedTo ? '' : ' (missing: marked lost)'));
+  for (const l of result.lostFiles) result.moved.push(path.relative(aside, l.movedTo ?? path.join(aside, dataFileDir(l.kind), l.ref)) + (l.movedTo ? '' : ' (missing: marked lost)'));
   if (result.lostFiles.length === 0 || !fs.existsSync(result.storeDir)) return lines;
   const store = await openSqlJsStore(result.storeDir, { onWarning: () => undefined, archiveAfterMs: null });
   try {
@@ -650,7 +650,7 @@ async function checkCopiedFiles(dataDir: string, dest: string): Promise<void> {
   const source = (await checkDataFiles(dataDir)).find(isBad);
   if (source) {
     const s = source.state as { reason: string };
-    throw new ConveyorError('E_STORE_DAMAGED', `The ${source.kind === 'evidence' ? 'evidence file' : 'uploaded file'} ${source.ref} in ${dataDir} is ${source.state.state}: ${s.reason}; no backup was taken.`, 'See "npx conveyor store verify"; move the damaged files aside with "npx conveyor store repair" (studio stopped) and take the backup again.', 500);
+    throw new ConveyorError('E_STORE_DAMAGED', `The ${dataFileWord(source.kind)} ${source.ref} in ${dataDir} is ${source.state.state}: ${s.reason}; no backup was taken.`, 'See "npx conveyor store verify"; move the damaged files aside with "npx conveyor store repair" (studio stopped) and take the backup again.', 500);
   }
   const bad = copied.find(isBad)!;
   throw new ConveyorError('E_BACKUP_FAILED', `The copy of ${bad.ref} did not match the file it was copied from (it changed while it was copied); no backup was taken.`, 'Take the backup again.', 500);
@@ -693,7 +693,7 @@ export async function restoreStore(dataDir: string, backupDir: string, opts: { n
   const badFile = (await checkDataFiles(src)).find(isBad);
   if (badFile) {
     const s = badFile.state as { reason: string };
-    throw new ConveyorError('E_BACKUP_INVALID', `The backup in ${src} is damaged: the ${badFile.kind === 'evidence' ? 'evidence file' : 'uploaded file'} ${badFile.ref} is ${badFile.state.state}: ${s.reason}. Nothing was restored.`, `See it with "npx conveyor store verify --data-dir ${src}"; restore another (earlier) backup.`, 2);
+    throw new ConveyorError('E_BACKUP_INVALID', `The backup in ${src} is damaged: the ${dataFileWord(badFile.kind)} ${badFile.ref} is ${badFile.state.state}: ${s.reason}. Nothing was restored.`, `See it with "npx conveyor store verify --data-dir ${src}"; restore another (earlier) backup.`, 2);
   }
   // Every byte of its run archives and step segments too: a restore never brings damage back.
   const archiveDamage = checkArchives(path.join(src, 'store')).find((a) => a.damage)?.damage;

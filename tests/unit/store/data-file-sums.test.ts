@@ -14,6 +14,7 @@ import { evidenceSink } from '../../../server/engine/evidence.ts';
 import { ConveyorError } from '../../../server/errors.ts';
 import { startServer, type RunningServer } from '../../../server/main.ts';
 import { backupStore, repairStore, restoreStore, verifyStore } from '../../../server/store/maintenance.ts';
+import { KeptFilesOnDisk } from '../../../server/store/kept-files.ts';
 import { recordData, runRow, stepRow, stepUpdate } from './fixtures.ts';
 
 const FLOW = JSON.parse(fs.readFileSync('flows/spreadsheet-contacts.json', 'utf8'));
@@ -289,5 +290,25 @@ describe('a data folder without an embedded store (the PostgreSQL store keeps ru
     expect(fs.readFileSync(path.join(r.asideDir!, 'evidence', ref)).length).toBe(4004);
     expect(fs.readFileSync(path.join(evidenceDir, ok)).equals(screenshot(8))).toBe(true);
     expect((await verifyStore(dataDir)).healthy).toBe(true);
+  }, SLOW);
+});
+
+describe('kept files (chosen in node forms), named by their SHA-256', () => {
+  it('store verify reports a damaged one, store repair moves it aside, and a read no longer finds it', async () => {
+    const dataDir = tempDir('conveyor-sums-kept-');
+    const kept = new KeptFilesOnDisk(dataDir);
+    const intact = await kept.put(Buffer.from('a CV'));
+    const damaged = await kept.put(Buffer.from('another CV, changed on disk later'));
+    flip(path.join(dataDir, 'kept-files', damaged));
+    const v = await verifyStore(dataDir);
+    expect(v.healthy).toBe(false);
+    expect(v.lines.join('\n')).toContain('kept files (chosen in node forms): 2 files, 1 checked ok, 1 DAMAGED');
+    expect(v.lines.join('\n')).toContain(`kept-file ${damaged}: DAMAGED: its bytes hash to`);
+    expect(v.lines.join('\n')).toMatch(/Damaged: 1 kept file\./);
+    const r = await repairStore(dataDir, { now: new Date('2026-02-03T04:05:06.000Z') });
+    expect(r.lostFiles).toEqual([{ kind: 'kept-file', ref: damaged, state: 'damaged', reason: expect.stringContaining('hash to'), movedTo: path.join(r.asideDir!, 'kept-files', damaged), bytes: 0 }]);
+    expect((await verifyStore(dataDir)).healthy).toBe(true);
+    expect(await kept.read(damaged)).toBeNull();
+    expect((await kept.read(intact))?.toString()).toBe('a CV');
   }, SLOW);
 });
