@@ -29,24 +29,24 @@ function keepFile(file: File): Promise<KeptFileValue> {
 export function FileField({ path, name, schema, value, required, onChange, compact }: FieldProps<KeptFileValue>) {
   const input = useRef<HTMLInputElement>(null);
   const [problem, setProblem] = useState<string | null>(null);
-  const [reading, setReading] = useState(false);
+  const [sending, setSending] = useState(false);
   const maxBytes = typeof schema.maxBytes === 'number' ? schema.maxBytes : Infinity;
   const current = value && typeof value === 'object' && typeof value.name === 'string' ? value : undefined;
 
   const choose = async (file: File | undefined) => {
     if (!file) return;
     if (file.size > maxBytes) {
-      setProblem(`“${file.name}” is ${fileSize(file.size)}; a file chosen here can be at most ${fileSize(maxBytes)}. Give a larger file from the record instead (Content is base64).`);
+      setProblem(`“${file.name}” is ${fileSize(file.size)}; a file chosen here can be at most ${fileSize(maxBytes)}.`);
       return;
     }
-    setReading(true);
+    setSending(true);
     try {
       onChange(await keepFile(file));
       setProblem(null);
     } catch (err) {
       setProblem(`“${file.name}” could not be kept: ${errorMessage(err)}`);
     } finally {
-      setReading(false);
+      setSending(false);
     }
   };
 
@@ -60,7 +60,7 @@ export function FileField({ path, name, schema, value, required, onChange, compa
         ) : (
           <span className="flex-1 text-sm text-slate-400">No file chosen</span>
         )}
-        <Button size="xs" icon={<UploadIcon size={13} />} loading={reading} onClick={() => input.current?.click()} data-testid={`choose-file-${path}`}>
+        <Button size="xs" icon={<UploadIcon size={13} />} loading={sending} onClick={() => input.current?.click()} data-testid={`choose-file-${path}`}>
           {current ? 'Replace…' : 'Choose a file…'}
         </Button>
         {current && !required && (
