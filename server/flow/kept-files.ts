@@ -49,11 +49,16 @@ export async function keepFilesApart(doc: FlowDocument, registry: NodeRegistry, 
       }
       const { base64: _bytes, ...named } = file;
       out = withParam(out, at, key, { ...named, sha256 });
-    } else if (file.sha256 !== undefined && (await store.readKeptFile(file.sha256)) === null) {
-      problems.push({
-        path,
-        message: `The file ${JSON.stringify(file.name)} chosen in node "${doc.nodes[at].id}" is not kept by this studio (the flow names it by its SHA-256 only): choose the file again, or import the flow from an export, which carries its files.`,
-      });
+    } else if (file.sha256 !== undefined) {
+      const kept = await store.readKeptFile(file.sha256);
+      if (kept === null) {
+        problems.push({
+          path,
+          message: `The file ${JSON.stringify(file.name)} chosen in node "${doc.nodes[at].id}" is not kept by this studio (the flow names it by its SHA-256 only): choose the file again, or import the flow from an export, which carries its files.`,
+        });
+      } else if (kept.length !== file.size) {
+        problems.push({ path, message: `The file ${JSON.stringify(file.name)} is said to hold ${file.size} bytes; the file kept under its SHA-256 holds ${kept.length} (the flow file was edited): choose the file again.` });
+      }
     }
   }
   if (problems.length) throw invalid(problems);

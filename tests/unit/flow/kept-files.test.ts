@@ -87,6 +87,9 @@ describe('files chosen in a step\'s form', () => {
     // Bytes that are not the ones their SHA-256 names (a flow file edited by hand): refused.
     const edited = await failureOf(() => c.c.flows.import(withFile({ ...inFile, sha256: '0'.repeat(64) }, 'f_edited')));
     expect(edited.details.problems[0].message).toContain('does not hold the bytes its SHA-256 names');
+    // A size that is not the kept file's: refused too (the step would refuse every record).
+    const resized = await failureOf(() => a.c.flows.import(withFile({ name: 'cv.pdf', size: bytes.length + 1, sha256 }, 'f_resized')));
+    expect(resized.details.problems[0].message).toContain(`is said to hold ${bytes.length + 1} bytes`);
   });
 
   it('a run started from a flow file that carries the bytes (the CLI) keeps them apart too: the run names the file only', async () => {
