@@ -33,6 +33,14 @@ const PAGES: Record<string, string> = {
   swap: `<input type="file" id="swap" onchange="if (this.files[0].name !== 'other.txt') { const dt = new DataTransfer(); dt.items.add(new File(['x'], 'other.txt')); this.files = dt.files; }">`,
   // A button that opens nothing.
   inert: `<button type="button" id="nothing">Choose a file</button>`,
+  // An upload area that takes files only by drag and drop (no file field, no file window).
+  drop: `<div id="zone" style="width:240px;height:120px;border:2px dashed">Drop your CV here</div><script>
+    const zone = document.getElementById('zone');
+    zone.addEventListener('dragover', (e) => { if ([...e.dataTransfer.types].includes('Files')) e.preventDefault(); });
+    zone.addEventListener('drop', (e) => { e.preventDefault(); show(e.dataTransfer.files[0]); });
+  </script>${SHOW}`,
+  // One that lets files be dragged over it but does nothing with a drop.
+  deaf: `<div id="deaf" style="width:240px;height:120px" ondragover="event.preventDefault()">Drop here</div>`,
 };
 
 const pages = testPagesAndRecords();
@@ -92,6 +100,21 @@ describe('attach file (real Chromium)', () => {
       expect(none).toMatchObject({ code: 'E_INPUT_INVALID', message: expect.stringContaining('No file is chosen in Chosen file') });
       const unknown = await failureOf(() => r.step(browserAttachFile, { selectors: ['#hidden'], encoding: 'chosen_file', file: { ...chosen, sha256: '0'.repeat(64) }, timeoutMs: 5_000 }));
       expect(unknown).toMatchObject({ code: 'E_INPUT_INVALID', message: expect.stringContaining('is not kept by this studio') });
+    } finally {
+      await r.done();
+    }
+  });
+
+  it('drops the file onto an upload area that takes files only by drag and drop; one that ignores the drop fails E_VERIFY_FAILED', async () => {
+    const r = pages.record({ cv: PNG.toString('base64') });
+    try {
+      await r.step(browserOpen, { url: `${site.base}/drop` });
+      const done = await r.step(browserAttachFile, { selectors: ['#zone'], fileName: 'cv.png', content: '{{ cv }}', encoding: 'base64', timeoutMs: 5_000 });
+      expect(done.ctx.logs.map((l) => l.message).join('\n')).toContain(`Dropped "cv.png" (${PNG.length} bytes, image/png) onto "#zone"; the page took the drop`);
+      expect((await r.step(browserExtract, { selectors: ['#got'], field: 'got', timeoutMs: 5_000 })).result.emit[0].data.got).toBe(`cv.png|${PNG.length}|image/png|${PNG.toString('hex')}`);
+      await r.step(browserOpen, { url: `${site.base}/deaf` });
+      const ignored = await failureOf(() => r.step(browserAttachFile, { selectors: ['#deaf'], fileName: 'cv.png', content: '{{ cv }}', encoding: 'base64', timeoutMs: 5_000 }));
+      expect(ignored).toMatchObject({ code: 'E_VERIFY_FAILED', message: expect.stringContaining('did not take the drop') });
     } finally {
       await r.done();
     }

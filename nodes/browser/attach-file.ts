@@ -10,6 +10,7 @@ import { findElement, renderSelectors, selectorsParam } from './lib/selectors.ts
 import { timeoutParam } from './lib/params.ts';
 import { notUsable } from './lib/action.ts';
 import { fileAccepted, fileFromFlow, fileFromRecord, type FileToAttach } from './lib/attached-file.ts';
+import { dropFile, MAX_DROP_BYTES } from './lib/drop-file.ts';
 import { keptFileBytes, keptFileParam } from '../sdk/kept-file.ts';
 
 /**
@@ -17,7 +18,8 @@ import { keptFileBytes, keptFileParam } from '../sdk/kept-file.ts';
  * browser's file window does — a CV on a job application, a document on a claim form. The file is
  * made from the record (its text, or base64 as APIs send files), never read from the studio's disk:
  * a record cannot name a file of the server. A field the page hides behind its own "Choose file"
- * button is reached by clicking that button (the browser's file window is answered, never shown).
+ * button is reached by clicking that button (the browser's file window is answered, never shown); an
+ * upload area that takes files only dragged onto it gets the file dropped there.
  * Or the file is one the flow's author chose in the step's form (a CV every application sends): the
  * studio keeps it apart by its SHA-256 (nodes/sdk/kept-file.ts).
  */
@@ -25,7 +27,7 @@ const params = z.object({
   selectors: selectorsParam(
     ['input[type="file"]'],
     'File field',
-    'The file field (input type="file"), even a hidden one, or the button or area the page shows to choose a file (its click opens the file window).',
+    'The file field (input type="file"), even a hidden one, or the button or area the page shows to choose a file (its click opens the file window), or an area that takes files dropped onto it.',
   ),
   fileName: z
     .string()
@@ -78,6 +80,7 @@ export const browserAttachFile = defineBrowserStep({
       // A button to click, whose hidden copy (a menu for small screens) came first: the shown one.
       ({ locator, selector } = await findElement(ctx, page, selectors, { deadline, timeoutMs: p.timeoutMs, state: 'visible' }));
     }
+    if (!isField && (await droppedOnto(ctx, locator, selector, file, deadline))) return out(ctx.input);
     const field = isField ? await locator.elementHandle({ timeout: remaining(deadline) }) : await chooserField(page, locator, selector, deadline);
     try {
       await refuseUnaccepted(field, selector, file);
@@ -100,6 +103,32 @@ const bytes = (n: number): string => `${n} byte${n === 1 ? '' : 's'}`;
 /** Whether the element is a file field itself. */
 function isFileField(locator: Locator): Promise<boolean> {
   return locator.evaluate((el) => el instanceof HTMLInputElement && el.type === 'file');
+}
+
+/**
+ * An upload area the page takes files dropped onto (drop-file.ts): the file dropped there, and the
+ * page's taking the drop is its sign (it empties nothing to check). False when the element takes no
+ * drops: then it is clicked for the file window.
+ */
+async function droppedOnto(ctx: Pick<NodeContext<unknown>, 'log'>, target: Locator, selector: string, file: FileToAttach, deadline: number): Promise<boolean> {
+  const result = await dropFile(target, file, remaining(deadline));
+  if (result === 'not-a-drop-area') return false;
+  if (result === 'too-large') {
+    throw new NodeError(
+      'E_INPUT_INVALID',
+      `The element found with ${JSON.stringify(selector)} takes files dropped onto it; ${JSON.stringify(file.name)} (${bytes(file.bytes.length)}) is larger than the ${MAX_DROP_BYTES / 1024 / 1024} MB a file dropped can be, so it was not dropped.`,
+      'Attach a smaller file, or point the selector at the area\'s file field (input[type="file"], hidden ones are found too), which takes up to 50 MB.',
+    );
+  }
+  if (result === 'ignored') {
+    throw new NodeError(
+      'E_VERIFY_FAILED',
+      `${JSON.stringify(file.name)} was dropped onto the element found with ${JSON.stringify(selector)}, which let files be dragged over it but did not take the drop.`,
+      'Point the selector at the upload area itself (the element that says "drop here") or at its file field; the failure screenshot shows the page.',
+    );
+  }
+  ctx.log.debug(`Dropped ${JSON.stringify(file.name)} (${bytes(file.bytes.length)}, ${file.type}) onto ${JSON.stringify(selector)}; the page took the drop: check its own sign of the file with a Verify step.`);
+  return true;
 }
 
 /** The file field behind a button of the page: its click opens the browser's file window, answered here. */
