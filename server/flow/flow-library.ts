@@ -8,7 +8,6 @@ import { invalid, validateFlow } from './validate.ts';
 import { flowCallProblems } from './flow-calls.ts';
 import { keepFilesApart, withKeptFiles } from './kept-files.ts';
 import { StateLocks } from '../engine/node-state.ts';
-import type { FlowProblem } from '../contract/flow/problems.ts';
 import type { FlowSummary, FlowEntry } from '../contract/wire/flows.ts';
 export type { FlowSummary, FlowEntry };
 
@@ -75,8 +74,9 @@ export class FlowLibrary {
 
   /** Imports a flow file. A taken id is either replaced or, by default, imported as a copy. */
   async import(raw: unknown, onConflict: 'copy' | 'replace' = 'copy'): Promise<FlowEntry> {
-    let doc = await keepFilesApart(this.check(raw), this.registry, this.store);
+    let doc = this.check(raw);
     await this.checkCalls(doc);
+    doc = await keepFilesApart(doc, this.registry, this.store);
     const release = await this.importLocks.acquire(doc.id);
     try {
       if (onConflict === 'copy' && (await this.store.getFlow(doc.id))) {
@@ -110,7 +110,6 @@ export class FlowLibrary {
     return result.flow;
   }
 }
-
 
 function notFound(id: string): ConveyorError {
   return new ConveyorError('E_FLOW_NOT_FOUND', `There is no flow "${id}".`, 'It may have been deleted: open the flow list to see the flows that exist.', 404);
