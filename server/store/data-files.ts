@@ -216,7 +216,7 @@ export function lostFilesAudit(lost: LostFile[], runs: Map<string, { flowId: str
     flowName: runId ? (runs.get(runId)?.flowName ?? null) : null,
     records: files.length,
     bytes: files.reduce((n, f) => n + f.bytes, 0),
-    detail: { repair: 'damaged evidence, uploads or kept files', files: files.map(({ kind, ref, state, reason, movedTo }) => ({ kind, ref, state, reason, movedTo })) },
+    detail: { repair: files.some((f) => f.kind === 'kept-file') ? 'damaged evidence, uploads or kept files' : 'damaged evidence or uploads', files: files.map(({ kind, ref, state, reason, movedTo }) => ({ kind, ref, state, reason, movedTo })) },
   }));
 }
 
