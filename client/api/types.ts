@@ -6,7 +6,7 @@ export type { FlowDocument } from '../../server/contract/flow/schema.ts';
 export type { RunStatus, RecordStatus, StatusCounts } from '../../server/contract/status.ts';
 export type { Json, LogLevel, RecordData, PortSpec } from '../../server/contract/data.ts';
 export type { NodeTypeInfo } from '../../server/contract/wire/node-types.ts';
-export type { FlowSummary, FlowEntry } from '../../server/contract/wire/flows.ts';
+export type { FlowSummary, FlowEntry, KeptFileInfo } from '../../server/contract/wire/flows.ts';
 export type {
   RunSettings,
   NodeCounters,

@@ -6,19 +6,14 @@ import { fileSize } from '../run/sheet-api.ts';
 import { labelOf } from './schema.ts';
 import { FieldShell } from './FieldShell.tsx';
 import type { FieldProps } from './types.ts';
+import type { KeptFileInfo } from '../api/types.ts';
 
-/** A file chosen in the form, as the flow names it (nodes/sdk/kept-file.ts): the studio keeps its bytes. */
-export interface KeptFileValue {
-  name: string;
-  type: string;
-  size: number;
-  sha256?: string;
-  base64?: string;
-}
+/** A file chosen in the form, as the flow names it; a flow file not saved yet may still carry its bytes. */
+type KeptFileValue = Partial<KeptFileInfo> & { name: string; size: number; base64?: string };
 
 /** Sends the chosen file to the studio, which keeps it by its SHA-256 (POST /api/kept-files). */
-function keepFile(file: File): Promise<KeptFileValue> {
-  return postFile<KeptFileValue>(`/api/kept-files?name=${encodeURIComponent(file.name)}`, file, file.type || 'application/octet-stream');
+function keepFile(file: File): Promise<KeptFileInfo> {
+  return postFile<KeptFileInfo>(`/api/kept-files?name=${encodeURIComponent(file.name)}`, file, file.type || 'application/octet-stream');
 }
 
 /**

@@ -81,7 +81,13 @@ describe('attach file (real Chromium)', () => {
   it('attaches the file chosen in the form for every record — read from the studio\'s kept files by its SHA-256 — under its own name and type or the File name given', async () => {
     const sha256 = createHash('sha256').update(PNG).digest('hex');
     const kept = new Map([[sha256, PNG]]);
-    const files = { read: async (sha: string) => kept.get(sha) ?? null };
+    let reads = 0;
+    const files = {
+      read: async (sha: string) => {
+        reads++;
+        return kept.get(sha) ?? null;
+      },
+    };
     const chosen = { name: 'CV Ada.pdf', type: 'application/pdf', size: PNG.length, sha256 };
     const r = pages.record({ last: 'Lovelace' }, { files });
     try {
@@ -92,6 +98,8 @@ describe('attach file (real Chromium)', () => {
       // Named from the record, typed by the new name's extension.
       await r.step(browserAttachFile, { selectors: ['#hidden'], fileName: 'cv-{{ last }}.png', encoding: 'chosen_file', file: chosen, timeoutMs: 5_000 });
       expect((await r.step(browserExtract, { selectors: ['#got'], field: 'got', timeoutMs: 5_000 })).result.emit[0].data.got).toBe(`cv-Lovelace.png|${PNG.length}|image/png|${PNG.toString('hex')}`);
+      // Read from the studio once for the run, not once per attach.
+      expect(reads).toBe(1);
       // A flow file run as it is (the CLI) carries the bytes in base64.
       await r.step(browserAttachFile, { selectors: ['#hidden'], encoding: 'chosen_file', file: { name: 'inline.txt', size: 2, base64: 'aGk=' }, timeoutMs: 5_000 });
       expect((await r.step(browserExtract, { selectors: ['#got'], field: 'got', timeoutMs: 5_000 })).result.emit[0].data.got).toBe('inline.txt|2|text/plain|6869');

@@ -65,11 +65,18 @@ export function isKeptFileParam(schema: unknown): boolean {
  * file by the CLI). None chosen, or one this studio does not keep (a flow file edited by hand):
  * E_INPUT_INVALID naming the setting.
  */
-export async function keptFileBytes(file: KeptFile | undefined, ctx: Pick<NodeContext<unknown>, 'files'>, setting: string): Promise<{ name: string; type: string; bytes: Buffer }> {
+export async function keptFileBytes(file: KeptFile | undefined, ctx: Pick<NodeContext<unknown>, 'files' | 'resources'>, setting: string): Promise<{ name: string; type: string; bytes: Buffer }> {
   if (!file) {
     throw new NodeError('E_INPUT_INVALID', `No file is chosen in ${setting}, so there is nothing to attach.`, `Choose the file in the step's ${setting} setting and save the flow, or set Content is to text or base64 to make the file from the record.`);
   }
-  const bytes = file.base64 !== undefined ? Buffer.from(file.base64, 'base64') : file.sha256 ? await ctx.files?.read(file.sha256) : null;
+  const sha256 = file.sha256;
+  // Read (and hashed) once per run, not once per record: every record attaches the same file.
+  const bytes =
+    file.base64 !== undefined
+      ? Buffer.from(file.base64, 'base64')
+      : sha256
+        ? await ctx.resources.run.get(`kept-file:${sha256}`, async () => (await ctx.files?.read(sha256)) ?? null, () => undefined)
+        : null;
   if (!bytes) {
     throw new NodeError('E_INPUT_INVALID', `The file ${JSON.stringify(file.name)} chosen in ${setting} is not kept by this studio (the flow names it by its SHA-256 only).`, `Choose the file again in the step's ${setting} setting and save the flow; a flow moved between studios takes its files along when exported and imported.`);
   }

@@ -3,17 +3,11 @@ import { z } from 'zod';
 import { MAX_KEPT_FILE_BYTES } from '../../nodes/sdk/kept-file.ts';
 import { ConveyorError } from '../errors.ts';
 import type { KeptFileStore } from '../store/types.ts';
+import type { KeptFileInfo } from '../contract/wire/flows.ts';
 import { parseQuery } from './parse.ts';
 
 const keepQuery = z.object({ name: z.string().trim().min(1).max(255) });
 
-/** What the studio keeps of a chosen file, as a node's param holds it (nodes/sdk/kept-file.ts). */
-export interface KeptFileInfo {
-  name: string;
-  type: string;
-  size: number;
-  sha256: string;
-}
 
 /**
  * `POST /api/kept-files?name=cv.pdf` with the file itself as the body (its Content-Type its media

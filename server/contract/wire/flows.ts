@@ -40,3 +40,15 @@ export interface TemplateInfo {
   steps: string[];
   needs: TemplateNeed[];
 }
+
+/**
+ * A file chosen in a node's form as the studio keeps it (POST /api/kept-files answers it) and as the
+ * node's param names it in a saved flow; a flow file (an export) adds its bytes as `base64`
+ * (nodes/sdk/kept-file.ts checks the param).
+ */
+export interface KeptFileInfo {
+  name: string;
+  type: string;
+  size: number;
+  sha256: string;
+}
