@@ -61,7 +61,7 @@ export function formatBytes(n: number): string {
 const ACTION_LABEL: Record<string, string> = {
   'run.delete': 'Deleted run',
   'run.archive': 'Archived and deleted run',
-  'uploads.cleanup': 'Cleaned up unused uploads',
+  'uploads.cleanup': 'Cleaned up unused files',
   'steps.lost': 'Store repair lost steps of run',
   'files.lost': 'Store repair moved aside damaged files',
 };
@@ -120,15 +120,17 @@ export function StoragePage() {
         ) : data ? (
           <>
             <Card className="p-5">
-              <dl className="grid grid-cols-2 gap-4 text-sm sm:grid-cols-5" data-testid="storage-totals">
+              <dl className="grid grid-cols-2 gap-4 text-sm sm:grid-cols-6" data-testid="storage-totals">
                 <Figure label="Runs" value={data.totals.runs.toLocaleString()} testId="storage-total-runs" />
                 <Figure label="Runs take (estimate)" value={formatBytes(data.totals.runBytes)} />
                 <Figure label="Store on disk" value={formatBytes(data.totals.disk.store)} />
                 <Figure label="Evidence / uploads" value={`${formatBytes(data.totals.disk.evidence)} / ${formatBytes(data.totals.disk.uploads)}`} />
                 <Figure label="Archives" value={formatBytes(data.totals.disk.archive)} />
+                <Figure label="Files chosen in steps" value={`${formatBytes(data.totals.keptFiles.bytes)} (${plural(data.totals.keptFiles.files, 'file')})`} testId="storage-kept-files" />
               </dl>
               <p className="mt-3 text-xs text-slate-500">
-                Uploaded files no run uses are deleted {data.uploadGraceHours} h after upload. Archives go to <span className="font-mono">{data.archiveDir}</span>.
+                Uploaded files no run uses are deleted {data.uploadGraceHours} h after upload. Files chosen in steps' forms are deleted once no flow and no run names them ({data.uploadGraceHours} h after they were last chosen, at the earliest). Archives go to{' '}
+                <span className="font-mono">{data.archiveDir}</span>.
               </p>
             </Card>
             <PruneForm onDone={reload} />

@@ -17,8 +17,8 @@ import { activeRunError, ACTIVE_RUN_STATUSES, runInReviewError, type AuditActor,
 import type { RunStatus, Store } from '../store/types.ts';
 import { checkRunEvidence, fileProblem, removeEvidenceFolder, UPLOAD_ID, uploadRecordOf } from '../store/data-files.ts';
 import { checkFile, sumOfFile, type FileState } from '../store/file-sums.ts';
-import type { RunSpace, StorageTotals, PruneCandidate, PruneResult } from '../contract/wire/storage.ts';
-export type { RunSpace, StorageTotals, PruneCandidate, PruneResult };
+import type { CleanupResult, RunSpace, StorageTotals, PruneCandidate, PruneResult } from '../contract/wire/storage.ts';
+export type { CleanupResult, RunSpace, StorageTotals, PruneCandidate, PruneResult };
 
 /** An upload no run names is deleted once older than this (default 24 h; CONVEYOR_UPLOAD_GRACE_HOURS). */
 export const DEFAULT_UPLOAD_GRACE_MS = 24 * 3600_000;
@@ -160,6 +160,7 @@ export class Retention {
         uploads: await folderBytes(path.join(this.dataDir, 'uploads')),
         archive: await folderBytes(this.archiveDir),
       },
+      keptFiles: keptFilesTotal(await this.store.listKeptFiles()),
     };
     return { totals, total: all.length, items: all.slice(offset, offset + limit) };
   }
@@ -392,9 +393,11 @@ export class Retention {
 
   /**
    * Deletes uploads no run names that are older than the grace period (and interrupted `.part` files),
-   * and evidence folders of runs that no longer exist; audited when something went.
+   * files chosen in node forms that no saved flow and no run's flow copy names and that were not kept
+   * (or kept again) within the grace period, and evidence folders of runs that no longer exist;
+   * audited when something went.
    */
-  async cleanUploads(opts: { actor?: AuditActor; now?: number } = {}): Promise<{ deleted: Array<{ id: string; bytes: number }>; evidence: string[]; bytes: number }> {
+  async cleanUploads(opts: { actor?: AuditActor; now?: number } = {}): Promise<CleanupResult> {
     const now = opts.now ?? Date.now();
     const dir = path.join(this.dataDir, 'uploads');
     const used = await this.store.referencedUploads();
@@ -425,17 +428,36 @@ export class Retention {
       evidence.push(name);
       bytes += size;
     }
-    if (deleted.length > 0 || evidence.length > 0) {
+    const keptFiles = await this.unnamedKeptFiles(now);
+    for (const k of keptFiles) bytes += k.bytes;
+    if (deleted.length > 0 || evidence.length > 0 || keptFiles.length > 0) {
       await this.store.appendAudit({
         at: new Date(now).toISOString(),
         actor: opts.actor ?? 'policy',
         action: 'uploads.cleanup',
-        records: deleted.length + evidence.length,
+        records: deleted.length + evidence.length + keptFiles.length,
         bytes,
-        detail: { uploads: deleted.map((d) => d.id), evidence, graceHours: this.uploadGraceMs / 3600_000 },
+        detail: { uploads: deleted.map((d) => d.id), evidence, ...(keptFiles.length ? { keptFiles: keptFiles.map((k) => k.sha256) } : {}), graceHours: this.uploadGraceMs / 3600_000 },
       });
     }
-    return { deleted, evidence, bytes };
+    return { deleted, evidence, keptFiles, bytes };
+  }
+
+  /**
+   * Deletes the kept files nothing names any more (a CV replaced in a step's form, the flow or every run
+   * that named it deleted) once older than the grace period: a file chosen in a form is kept before
+   * the flow naming it is saved, and a flow file imported later may name one kept before.
+   */
+  private async unnamedKeptFiles(now: number): Promise<Array<{ sha256: string; bytes: number }>> {
+    const old = (await this.store.listKeptFiles()).filter((k) => now - Date.parse(k.keptAt) >= this.uploadGraceMs);
+    if (old.length === 0) return [];
+    const named = await this.store.namedKeptFiles(old.map((k) => k.sha256));
+    const gone: Array<{ sha256: string; bytes: number }> = [];
+    for (const k of old) {
+      if (named.has(k.sha256)) continue;
+      if (await this.store.deleteKeptFile(k.sha256)) gone.push({ sha256: k.sha256, bytes: k.bytes });
+    }
+    return gone;
   }
 
   /** Sweeps now and then every `intervalMs` (the studio; errors are logged, never thrown). */
@@ -445,7 +467,9 @@ export class Retention {
       if (this.sweeping) return;
       this.sweeping = this.cleanUploads()
         .then((r) => {
-          if (r.deleted.length || r.evidence.length) log(`[retention] removed ${r.deleted.length} unused upload(s) and ${r.evidence.length} orphaned evidence folder(s), ${r.bytes} bytes`);
+          if (r.deleted.length || r.evidence.length || r.keptFiles.length) {
+            log(`[retention] removed ${r.deleted.length} unused upload(s), ${r.keptFiles.length} kept file(s) no flow or run names and ${r.evidence.length} orphaned evidence folder(s), ${r.bytes} bytes`);
+          }
         })
         .catch((err) => log(`[retention] upload cleanup failed: ${(err as Error).message}`))
         .finally(() => (this.sweeping = null));
@@ -503,6 +527,11 @@ function jsonLines(file: string): { write(value: unknown): Promise<void>; close(
 
 function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** The files chosen in node forms, in number and bytes (each kept once, however many flows name it). */
+function keptFilesTotal(files: Array<{ bytes: number }>): { files: number; bytes: number } {
+  return { files: files.length, bytes: files.reduce((n, f) => n + f.bytes, 0) };
 }
 
 /** Each upload counted once though several runs name it. */

@@ -12,6 +12,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { ConveyorError } from '../errors.ts';
 import { writeFileAtomic } from './file-sums.ts';
+import type { KeptFileHead } from './types.ts';
 
 export const KEPT_FILES_DIR = 'kept-files';
 export const KEPT_FILE_ID = /^[0-9a-f]{64}$/;
@@ -40,8 +41,13 @@ export class KeptFilesOnDisk {
   async put(bytes: Buffer): Promise<string> {
     const sha = sha256Of(bytes);
     const file = path.join(this.dir, sha);
-    // Kept already (the same file chosen again): its bytes checked, as any read would.
-    if ((await this.read(sha).catch(() => null)) !== null) return sha;
+    // Kept already (the same file chosen again): its bytes checked, as any read would, and its time
+    // renewed — retention deletes a file nothing names only once it has not been kept for a while.
+    if ((await this.read(sha).catch(() => null)) !== null) {
+      const now = new Date();
+      await fsp.utimes(file, now, now).catch(() => undefined);
+      return sha;
+    }
     await fsp.mkdir(this.dir, { recursive: true });
     await writeFileAtomic(file, bytes);
     const fh = await fsp.open(this.dir, 'r');
@@ -66,5 +72,30 @@ export class KeptFilesOnDisk {
     const actual = sha256Of(bytes);
     if (actual !== sha256) throw keptFileDamaged(sha256, file, actual);
     return bytes;
+  }
+
+  /** Every kept file (temporary files of an interrupted write are not kept files). */
+  async list(): Promise<KeptFileHead[]> {
+    const names = await fsp.readdir(this.dir).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return [] as string[];
+      throw err;
+    });
+    const out: KeptFileHead[] = [];
+    for (const name of names.filter((n) => KEPT_FILE_ID.test(n)).sort()) {
+      const st = await fsp.stat(path.join(this.dir, name)).catch(() => null);
+      if (st?.isFile()) out.push({ sha256: name, bytes: st.size, keptAt: st.mtime.toISOString() });
+    }
+    return out;
+  }
+
+  async delete(sha256: string): Promise<boolean> {
+    if (!KEPT_FILE_ID.test(sha256)) return false;
+    try {
+      await fsp.rm(path.join(this.dir, sha256));
+      return true;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      throw err;
+    }
   }
 }

@@ -234,6 +234,19 @@ export function referencedUploads(sql: Sql): Set<string> {
   return new Set(rows.map((r) => String(r[0])));
 }
 
+/**
+ * Which of the kept files' SHA-256s a saved flow or a run's copy of its flow names. Found as text in
+ * the documents (a flow names a kept file by its SHA-256 in a step's params, kept-file.ts): a 64-digit
+ * hex string that appears elsewhere only keeps a file longer, never deletes one that is named.
+ */
+export function namedKeptFiles(sql: Sql, sha256s: readonly string[]): Set<string> {
+  const named = new Set<string>();
+  for (const sha of sha256s) {
+    if (sql.one('SELECT EXISTS (SELECT 1 FROM flows WHERE instr(doc, ?1) > 0) OR EXISTS (SELECT 1 FROM runs WHERE instr(flow, ?1) > 0)', [sha])?.[0]) named.add(sha);
+  }
+  return named;
+}
+
 /** Runs (other than `exceptRunId`) that name the upload. */
 export function runsUsingUpload(sql: Sql, uploadId: string, exceptRunId: string): number {
   return Number(
@@ -299,5 +312,7 @@ export interface RetentionStore {
   reviewCount(runId: string): Promise<number>;
   listRunHeads(): Promise<RunHead[]>;
   referencedUploads(): Promise<Set<string>>;
+  /** Which of these kept files a saved flow or a run's flow copy names (see `namedKeptFiles`). */
+  namedKeptFiles(sha256s: readonly string[]): Promise<Set<string>>;
   runsUsingUpload(uploadId: string, exceptRunId: string): Promise<number>;
 }

@@ -385,6 +385,11 @@ export abstract class SqlJsReads {
     return retention.referencedUploads(this.sql);
   }
 
+  async namedKeptFiles(sha256s: readonly string[]): Promise<Set<string>> {
+    this.ensureOpen();
+    return retention.namedKeptFiles(this.sql, sha256s);
+  }
+
   async runsUsingUpload(uploadId: string, exceptRunId: string): Promise<number> {
     this.ensureOpen();
     return retention.runsUsingUpload(this.sql, uploadId, exceptRunId);

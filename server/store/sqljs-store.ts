@@ -14,6 +14,7 @@ import type {
   ConditionalWrite,
   CreateRunExtras,
   FlowRow,
+  KeptFileHead,
   LogRow,
   NodeStateWrite,
   RecordExpectation,
@@ -349,11 +350,23 @@ export class SqlJsStore extends SqlJsReads implements Store {
   private keptFiles: KeptFilesOnDisk | null = null;
 
   async putKeptFile(bytes: Buffer): Promise<string> {
-    return (this.keptFiles ??= new KeptFilesOnDisk(dataDirOf(this.dir))).put(bytes);
+    return this.keptFilesOnDisk().put(bytes);
   }
 
   async readKeptFile(sha256: string): Promise<Buffer | null> {
-    return (this.keptFiles ??= new KeptFilesOnDisk(dataDirOf(this.dir))).read(sha256);
+    return this.keptFilesOnDisk().read(sha256);
+  }
+
+  async listKeptFiles(): Promise<KeptFileHead[]> {
+    return this.keptFilesOnDisk().list();
+  }
+
+  async deleteKeptFile(sha256: string): Promise<boolean> {
+    return this.keptFilesOnDisk().delete(sha256);
+  }
+
+  private keptFilesOnDisk(): KeptFilesOnDisk {
+    return (this.keptFiles ??= new KeptFilesOnDisk(dataDirOf(this.dir)));
   }
 
   async createRun(run: RunRow, records: RecordData[], extras?: CreateRunExtras): Promise<void> {

@@ -343,6 +343,18 @@ export interface KeptFileStore {
   putKeptFile(bytes: Buffer): Promise<string>;
   /** The bytes kept under `sha256`, every byte checked against it; null when none are kept. Damaged: E_KEPT_FILE_DAMAGED. */
   readKeptFile(sha256: string): Promise<Buffer | null>;
+  /** Every kept file: its SHA-256, size, and when it was last kept (kept again: that time renewed). */
+  listKeptFiles(): Promise<KeptFileHead[]>;
+  /** Deletes the file kept under `sha256`; false when none was. Only retention calls it, for files nothing names. */
+  deleteKeptFile(sha256: string): Promise<boolean>;
+}
+
+/** A kept file as retention sees it (`listKeptFiles`). */
+export interface KeptFileHead {
+  sha256: string;
+  bytes: number;
+  /** When it was kept, or kept again (ISO 8601). */
+  keptAt: string;
 }
 
 /** Write failures (a full or read-only disk; see docs/architecture.md, "When a write fails"): optional. */

@@ -31,6 +31,19 @@ export interface StorageTotals {
   runBytes: number;
   /** Bytes on disk per folder of DATA_DIR. */
   disk: { store: number; evidence: number; uploads: number; archive: number };
+  /** Files chosen in node forms (DATA_DIR/kept-files, or the database's kept_files): each counted once. */
+  keptFiles: { files: number; bytes: number };
+}
+
+/** What POST /api/storage/clean-uploads answers (and the hourly sweep does). */
+export interface CleanupResult {
+  /** Uploads no run names, older than the grace period. */
+  deleted: Array<{ id: string; bytes: number }>;
+  /** Evidence folders of runs that are gone. */
+  evidence: string[];
+  /** Files chosen in node forms that no saved flow and no run's flow copy names, not kept within the grace period. */
+  keptFiles: Array<{ sha256: string; bytes: number }>;
+  bytes: number;
 }
 
 /** What GET /api/storage answers: one page of runs by size or age, and the totals. */
@@ -108,5 +121,5 @@ export interface AuditEntry {
   /** Bytes freed (estimate: store + files on disk). */
   bytes: number;
   /** What else there is to say: the archive folder, whether it was forced, the files removed. */
-  detail: ({ archive?: string | null; forced?: boolean; uploads?: string[] } & Partial<LostStepsDetail> & Partial<Omit<LostFilesDetail, 'repair'>>) | null;
+  detail: ({ archive?: string | null; forced?: boolean; uploads?: string[]; keptFiles?: string[] } & Partial<LostStepsDetail> & Partial<Omit<LostFilesDetail, 'repair'>>) | null;
 }

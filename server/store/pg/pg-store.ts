@@ -13,6 +13,7 @@ import type {
   ConditionalWrite,
   CreateRunExtras,
   FlowRow,
+  KeptFileHead,
   KeyAttempts,
   LogRow,
   NodeStateWrite,
@@ -210,6 +211,16 @@ export class PgStore implements Store {
     const actual = sha256Of(row.bytes);
     if (actual !== sha256) throw keptFileDamaged(sha256, 'kept_files', actual);
     return row.bytes;
+  }
+
+  async listKeptFiles(): Promise<KeptFileHead[]> {
+    const rows = await this.rows<{ sha256: string; bytes: string; kept_at: Date }>('SELECT sha256, octet_length(bytes) AS bytes, kept_at FROM kept_files ORDER BY sha256');
+    return rows.map((r) => ({ sha256: r.sha256, bytes: Number(r.bytes), keptAt: new Date(r.kept_at).toISOString() }));
+  }
+
+  async deleteKeptFile(sha256: string): Promise<boolean> {
+    if (!KEPT_FILE_ID.test(sha256)) return false;
+    return this.write(w.deleteKeptFile(sha256));
   }
 
   // ---------------------------------------------------------------- runs, records, steps
@@ -517,6 +528,11 @@ export class PgStore implements Store {
   async referencedUploads(): Promise<Set<string>> {
     if (this.closing) throw this.closedError();
     return rr.referencedUploads(this.pool);
+  }
+
+  async namedKeptFiles(sha256s: readonly string[]): Promise<Set<string>> {
+    if (this.closing) throw this.closedError();
+    return rr.namedKeptFiles(this.pool, sha256s);
   }
 
   async runsUsingUpload(uploadId: string, exceptRunId: string): Promise<number> {

@@ -76,6 +76,17 @@ export async function referencedUploads(db: pg.Pool): Promise<Set<string>> {
   return new Set(rows.map((r) => r.upload));
 }
 
+/** Which of the kept files' SHA-256s a saved flow or a run's flow copy names (as text: see ../retention.ts). */
+export async function namedKeptFiles(db: pg.Pool, sha256s: readonly string[]): Promise<Set<string>> {
+  if (sha256s.length === 0) return new Set();
+  const { rows } = await db.query<{ sha: string }>(
+    `SELECT s.sha FROM unnest($1::text[]) AS s(sha)
+      WHERE EXISTS (SELECT 1 FROM flows WHERE strpos(doc, s.sha) > 0) OR EXISTS (SELECT 1 FROM runs WHERE strpos(flow, s.sha) > 0)`,
+    [[...sha256s]],
+  );
+  return new Set(rows.map((r) => r.sha));
+}
+
 export async function runsUsingUpload(db: pg.Pool, uploadId: string, exceptRunId: string): Promise<number> {
   return (await db.query<{ n: number }>(`SELECT count(*) AS n FROM runs WHERE id <> $1 AND ${UPLOAD} = $2`, [exceptRunId, uploadId])).rows[0].n;
 }

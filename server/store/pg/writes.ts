@@ -55,8 +55,15 @@ async function runExists(c: pg.PoolClient, runId: string): Promise<boolean> {
 export const putKeptFile =
   (sha256: string, bytes: Buffer): Write<void> =>
   async ({ client }) => {
-    await client.query('INSERT INTO kept_files (sha256, bytes) VALUES ($1, $2) ON CONFLICT (sha256) DO NOTHING', [sha256, bytes]);
+    // Kept already: only its time renewed (retention deletes a file nothing names once not kept for a while).
+    await client.query('INSERT INTO kept_files (sha256, bytes) VALUES ($1, $2) ON CONFLICT (sha256) DO UPDATE SET kept_at = now()', [sha256, bytes]);
   };
+
+/** Deletes a kept file (retention: one nothing names any more); whether there was one. */
+export const deleteKeptFile =
+  (sha256: string): Write<boolean> =>
+  async ({ client }) =>
+    ((await client.query('DELETE FROM kept_files WHERE sha256 = $1', [sha256])).rowCount ?? 0) > 0;
 
 export const putFlow =
   (doc: FlowDocument, at: string): Write<string> =>

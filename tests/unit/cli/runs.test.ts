@@ -49,7 +49,7 @@ describe('npx conveyor runs / storage', () => {
     const r = cli(['storage', '--data-dir', dataDir]);
     expect(r.stderr).not.toMatch(/Error|\n\s+at /); // (a notice about the folder's permissions may come first)
     expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(/^3 runs, [\d.]+ KB \(estimate\)\. On disk: store [\d.]+ KB, evidence 97\.7 KB, uploads 0 B, archive 0 B\./);
+    expect(r.stdout).toMatch(/^3 runs, [\d.]+ KB \(estimate\)\. On disk: store [\d.]+ KB, evidence 97\.7 KB, uploads 0 B, archive 0 B, files chosen in steps 0 B \(0\)\./);
     const lines = r.stdout.split('\n').filter((l) => l.startsWith('  run_'));
     expect(lines.map((l) => l.trim().split(' ')[0])).toEqual(['run_old', 'run_new', 'run_review']);
     expect(lines[0]).toContain('5 records');

@@ -249,6 +249,38 @@ describe('REST: storage and retention', () => {
     expect(existsSync(path.join(dir, used))).toBe(false);
   });
 
+  it('files chosen in steps\' forms are counted in the totals and cleaned up once no flow or run names them and the grace period passed', async () => {
+    const keep = async (text: string) => {
+      const res = await fetch(`${s.url}/api/kept-files?name=cv.pdf`, { method: 'POST', headers: { origin: s.url, 'content-type': 'application/pdf' }, body: text });
+      expect(res.status).toBe(201);
+      return (await res.json()) as { name: string; type: string; size: number; sha256: string };
+    };
+    const named = await keep('%PDF named by a flow');
+    const replaced = await keep('%PDF replaced in the form since');
+    const fresh = await keep('%PDF chosen, flow not saved yet');
+    const again = await keep('%PDF chosen again lately');
+    const flow = scoringFlow('flow_kept_files');
+    flow.nodes.push({ id: 'cv', type: 'browser.attach-file', position: { x: 0, y: 400 }, params: { encoding: 'chosen_file', file: named } });
+    expect((await s.api('POST', '/api/flows/import', flow)).status).toBe(201);
+
+    const totals = (await s.api('GET', '/api/storage')).body.totals;
+    expect(totals.keptFiles).toEqual({ files: 4, bytes: [named, replaced, fresh, again].reduce((n, f) => n + f.size, 0) });
+
+    const dir = path.join(s.dataDir, 'kept-files');
+    for (const f of [named, replaced, again]) age(path.join(dir, f.sha256), 25);
+    await keep('%PDF chosen again lately'); // the same bytes chosen again: kept anew
+    const clean = await s.api('POST', '/api/storage/clean-uploads');
+    expect(clean.status).toBe(200);
+    expect(clean.body.keptFiles).toEqual([{ sha256: replaced.sha256, bytes: replaced.size }]);
+    expect(readdirSync(dir).sort()).toEqual([named.sha256, fresh.sha256, again.sha256].sort());
+    const audit = (await s.api('GET', '/api/audit')).body.items.find((e: { action: string; detail: { keptFiles?: string[] } }) => e.action === 'uploads.cleanup' && e.detail.keptFiles);
+    expect(audit).toMatchObject({ actor: 'operator', records: 1, bytes: replaced.size, detail: { keptFiles: [replaced.sha256] } });
+    expect((await s.api('GET', '/api/storage')).body.totals.keptFiles.files).toBe(3);
+    // The flow that names its file still saves and exports it whole.
+    const exported = (await s.api('GET', '/api/flows/flow_kept_files/export')).body;
+    expect(Buffer.from(exported.nodes.find((n: { id: string }) => n.id === 'cv').params.file.base64, 'base64').toString()).toBe('%PDF named by a flow');
+  });
+
   it('the studio sweeps unused uploads older than the grace period (and evidence of runs that are gone) when it starts', async () => {
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'conveyor-sweep-'));
     const uploads = path.join(dataDir, 'uploads');
