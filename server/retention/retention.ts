@@ -16,7 +16,8 @@ import { reportToXlsx } from '../report/report-xlsx.ts';
 import { activeRunError, ACTIVE_RUN_STATUSES, runInReviewError, type AuditActor, type RunHead } from '../store/retention.ts';
 import type { RunStatus, Store } from '../store/types.ts';
 import { checkRunEvidence, fileProblem, removeEvidenceFolder, UPLOAD_ID, uploadRecordOf } from '../store/data-files.ts';
-import { checkFile, sumOfFile, type FileState } from '../store/file-sums.ts';
+import { checkFile, isPartFile, sumOfFile, type FileState } from '../store/file-sums.ts';
+import { KEPT_FILES_DIR } from '../store/kept-files.ts';
 import type { CleanupResult, RunSpace, StorageTotals, PruneCandidate, PruneResult } from '../contract/wire/storage.ts';
 export type { CleanupResult, RunSpace, StorageTotals, PruneCandidate, PruneResult };
 
@@ -430,6 +431,15 @@ export class Retention {
     }
     const keptFiles = await this.unnamedKeptFiles(now);
     for (const k of keptFiles) bytes += k.bytes;
+    // A kept file's write a crash interrupted (the embedded store's folder; never a kept file).
+    const keptDir = path.join(this.dataDir, KEPT_FILES_DIR);
+    for (const name of await readdir(keptDir).catch(() => [] as string[])) {
+      if (!isPartFile(name)) continue;
+      const st = await stat(path.join(keptDir, name)).catch(() => null);
+      if (!st?.isFile() || now - st.mtimeMs < this.uploadGraceMs) continue;
+      await rm(path.join(keptDir, name), { force: true });
+      bytes += st.size;
+    }
     if (deleted.length > 0 || evidence.length > 0 || keptFiles.length > 0) {
       await this.store.appendAudit({
         at: new Date(now).toISOString(),

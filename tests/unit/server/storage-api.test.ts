@@ -268,13 +268,18 @@ describe('REST: storage and retention', () => {
 
     const dir = path.join(s.dataDir, 'kept-files');
     for (const f of [named, replaced, again]) age(path.join(dir, f.sha256), 25);
+    // What a crash left of a file being kept (its temporary file), old and new.
+    for (const [name, hours] of [['.0abc.1234.part', 25], ['.0def.5678.part', 1]] as const) {
+      writeFileSync(path.join(dir, name), 'partial');
+      age(path.join(dir, name), hours);
+    }
     await keep('%PDF chosen again lately'); // the same bytes chosen again: kept anew
     const clean = await s.api('POST', '/api/storage/clean-uploads');
     expect(clean.status).toBe(200);
     expect(clean.body.keptFiles).toEqual([{ sha256: replaced.sha256, bytes: replaced.size }]);
-    expect(readdirSync(dir).sort()).toEqual([named.sha256, fresh.sha256, again.sha256].sort());
+    expect(readdirSync(dir).sort()).toEqual(['.0def.5678.part', named.sha256, fresh.sha256, again.sha256].sort());
     const audit = (await s.api('GET', '/api/audit')).body.items.find((e: { action: string; detail: { keptFiles?: string[] } }) => e.action === 'uploads.cleanup' && e.detail.keptFiles);
-    expect(audit).toMatchObject({ actor: 'operator', records: 1, bytes: replaced.size, detail: { keptFiles: [replaced.sha256] } });
+    expect(audit).toMatchObject({ actor: 'operator', records: 1, bytes: replaced.size + 'partial'.length, detail: { keptFiles: [replaced.sha256] } });
     expect((await s.api('GET', '/api/storage')).body.totals.keptFiles.files).toBe(3);
     // The flow that names its file still saves and exports it whole.
     const exported = (await s.api('GET', '/api/flows/flow_kept_files/export')).body;
