@@ -29,7 +29,9 @@ export function HookAddress({ params }: { params: Record<string, unknown> }) {
               ? 'signed with the Slack app\'s signing secret (Slack\'s URL check is answered)'
               : params?.verify === 'standard'
                 ? 'signed by the Standard Webhooks scheme (webhook-signature)'
-                : 'signed in the header';
+                : params?.verify === 'twilio'
+                  ? 'signed by Twilio with the account\'s Auth Token (X-Twilio-Signature; Twilio signs the address it is given: behind a proxy, CONVEYOR_PUBLIC_URL must be that address)'
+                  : 'signed in the header';
   const warnings: string[] = [];
   if (dirty) warnings.push('Save the flow: the hook answers with what is saved.');
   if (params?.active === false) warnings.push('"Accept requests" is off: the hook answers 404.');
@@ -63,7 +65,7 @@ export function HookAddress({ params }: { params: Record<string, unknown> }) {
       </div>
       <p className="mt-2 text-xs leading-snug text-slate-500">
         The sending service POSTs each event here, {proof}
-        {params?.verify === 'none' || params?.verify === 'basic' || params?.verify === 'slack' || params?.verify === 'standard' ? '' : <> <code>{header}</code></>} (docs/security.md). Each accepted request starts a
+        {params?.verify === 'none' || params?.verify === 'basic' || params?.verify === 'slack' || params?.verify === 'standard' || params?.verify === 'twilio' ? '' : <> <code>{header}</code></>} (docs/security.md). Each accepted request starts a
         run of this flow and is answered 202 with the run id; a resent event is answered 200 "duplicate" and skipped.
       </p>
       {warnings.map((w) => (

@@ -4,6 +4,7 @@ import { WEBHOOK_TRIGGER, webhookParams, webhookTrigger, type WebhookParams } fr
 import { EVENT_ID_FIELD, hookRecord } from '../../nodes/webhook/record.ts';
 import { verifySignature } from '../../nodes/webhook/signature.ts';
 import { sameText, TIMED_HEADERS, verifyBasic, verifyBodyHmac, verifyTimed, verifyToken } from '../../nodes/webhook/request-check.ts';
+import { TWILIO_HEADER, verifyTwilio } from '../../nodes/webhook/twilio-signature.ts';
 import type { FlowDocument, FlowNode } from '../contract/flow/schema.ts';
 import type { Engine } from '../engine/engine.ts';
 import { credentialAccess, type CredentialSource } from '../engine/credentials.ts';
@@ -37,6 +38,8 @@ export interface HookRequest {
   query: Record<string, unknown>;
   /** The sender's address, for the log. */
   ip: string;
+  /** The addresses the request may have been sent to (scheme, host, path and query), for a check that signs the address (twilio). */
+  urls?: string[];
 }
 
 /**
@@ -252,8 +255,10 @@ export class HookReceiver {
           : verify === 'basic'
             ? verifyBasic({ secret, header: read('authorization') })
             : verify === 'slack' || verify === 'standard'
-                ? verifyTimed({ scheme: verify, secret, body: req.body, header: (name) => read(name, ' '), toleranceSeconds })
-              : verifySignature({ secret, body: req.body, header, headerName, toleranceSeconds });
+              ? verifyTimed({ scheme: verify, secret, body: req.body, header: (name) => read(name, ' '), toleranceSeconds })
+              : verify === 'twilio'
+                ? verifyTwilio({ secret, body: req.body, contentType: read('content-type'), header: read(TWILIO_HEADER), urls: req.urls ?? [] })
+                : verifySignature({ secret, body: req.body, header, headerName, toleranceSeconds });
     if (problem) {
       this.log(`${where}: refused a request from ${req.ip}: ${problem.code}: ${problem.message}`);
       throw new ConveyorError(problem.code, problem.message, problem.hint, UNAUTHORIZED.has(problem.code) ? 401 : 400);
@@ -318,8 +323,9 @@ const TERMINAL_RESULT = new Set(['success', 'failed', 'needs_review', 'skipped']
 /** Refusals of a secret sent as it is (token, basic): 401, the others' 400. */
 const UNAUTHORIZED = new Set(['E_HOOK_TOKEN_MISSING', 'E_HOOK_TOKEN_INVALID', 'E_HOOK_AUTH_MISSING', 'E_HOOK_AUTH_INVALID']);
 
-/** The header that carried the request's proof, left out of the record: the scheme's own for slack and standard. */
+/** The header that carried the request's proof, left out of the record: the scheme's own for slack, standard and twilio. */
 function signatureHeaderOf(params: WebhookParams): string {
+  if (params.verify === 'twilio') return TWILIO_HEADER;
   return params.verify === 'slack' || params.verify === 'standard' ? TIMED_HEADERS[params.verify].signature : params.signatureHeader;
 }
 

@@ -22,6 +22,7 @@ import { monitoringRoutes } from './monitoring-routes.ts';
 import { metricsRoutes } from './metrics-routes.ts';
 import { trackingApiRoutes, trackingRoutes } from './tracking-routes.ts';
 import { hookRoutes } from './hook-routes.ts';
+import { publicUrlFromEnv } from '../tracking/public-url.ts';
 import { HookReceiver } from '../hooks/hook-receiver.ts';
 import { flowAllowHostsFor } from '../vault/credential-test.ts';
 import { Auth } from '../auth/auth.ts';
@@ -51,7 +52,7 @@ export function createApp(c: Conveyor, clientDir: string, opts: AppOptions = {})
   app.use(securityHeaders());
   // Public: a sending service has no session; the hook's signature authenticates it (docs/security.md).
   const hooks = new HookReceiver({ store: c.store, engine: c.engine, vault: c.vault, log: (line) => console.warn(line) });
-  app.use('/hooks', hookRoutes(hooks));
+  app.use('/hooks', hookRoutes(hooks, { publicUrl: publicUrlFromEnv() }));
   // Requests answered before a crash or a shutdown are processed now, without waiting for someone to press Resume.
   void hooks.resumeWaiting().catch((err) => console.warn(`[hooks] could not resume the runs of earlier requests: ${(err as Error).message}`));
   app.use('/api', noStore);

@@ -9,7 +9,7 @@ import { errorHandler } from './error-handler.ts';
  * signature is what authenticates it. A GET is only Meta's subscription check (`hub.mode`). Mounted outside /api and before any body parser: the raw
  * bytes are read here, up to the hook's own limit, because the signature covers them exactly.
  */
-export function hookRoutes(receiver: HookReceiver): express.Router {
+export function hookRoutes(receiver: HookReceiver, opts: { publicUrl?: string | null } = {}): express.Router {
   const router = express.Router();
   router.all('/:flowId/:name', async (req, res, next) => {
     try {
@@ -28,7 +28,7 @@ export function hookRoutes(receiver: HookReceiver): express.Router {
       }
       const target = await receiver.find(String(req.params.flowId), String(req.params.name));
       const body = await readBody(req, target.params.maxBodyKb * 1024);
-      const answer = await receiver.accept(target, { body, headers: req.headers, query: req.query as Record<string, unknown>, ip: req.ip ?? 'unknown' });
+      const answer = await receiver.accept(target, { body, headers: req.headers, query: req.query as Record<string, unknown>, ip: req.ip ?? 'unknown', urls: addressesOf(req, opts.publicUrl ?? null) });
       res.setHeader('Cache-Control', 'no-store');
       res.status(answer.status).json(answer.body);
     } catch (err) {
@@ -43,6 +43,21 @@ export function hookRoutes(receiver: HookReceiver): express.Router {
   });
   router.use(errorHandler);
   return router;
+}
+
+/**
+ * The addresses the request may have been sent to, for a check that signs the address (Twilio's):
+ * CONVEYOR_PUBLIC_URL's, when set (and only those: the sender was given that address), else the
+ * request's own host, with its scheme (behind a proxy the studio trusts, the forwarded one) first and
+ * the other one after — a tunnel (ngrok) forwards https as http and keeps the host.
+ */
+function addressesOf(req: Request, publicUrl: string | null): string[] {
+  if (publicUrl) return [...new Set([`${publicUrl}${req.originalUrl}`, `${new URL(publicUrl).origin}${req.originalUrl}`])];
+  // Express 5's req.host keeps the port and, behind a trusted proxy, reads X-Forwarded-Host.
+  const host = req.host || req.get('host');
+  if (!host) return [];
+  const other = req.protocol === 'https' ? 'http' : 'https';
+  return [`${req.protocol}://${host}${req.originalUrl}`, `${other}://${host}${req.originalUrl}`];
 }
 
 /** The raw body, refused with 413 as soon as it passes `limit` bytes (announced or counted). */

@@ -429,4 +429,56 @@ describe('POST /hooks/<flow>/<name>', () => {
     expect([forged.status, forged.body.error.code]).toEqual([400, 'E_HOOK_SIGNATURE_INVALID']);
     expect(warnings.join('\n')).not.toContain(whsec);
   });
+
+  it('"twilio": a form Twilio signed for the hook\'s address (X-Twilio-Signature, the Auth Token as secret) runs once per MessageSid; another address or token is refused', async () => {
+    await server.conveyor.vault.create({ name: 'twilio-token', kind: 'webhook_secret', fields: {}, secrets: { secret: 'twilio-auth-token-0123' }, scope: { nodeTypes: ['webhook.trigger'] } });
+    await server.conveyor.flows.import(paymentFlow({ verify: 'twilio', secret: 'twilio-token', eventIdPath: 'MessageSid' }, 'flow_twilio'), 'replace');
+    const hookPath = '/hooks/flow_twilio/payments?source=sms';
+    const fields: Array<[string, string]> = [['MessageSid', 'SM0123456789abcdef'], ['From', '+14155550100'], ['To', '+14155550199'], ['Body', 'Hello & welcome, café ☕']];
+    const body = new URLSearchParams(fields).toString();
+    // What Twilio signs: the address it was given, then each field's name and value, names sorted.
+    const twilioSigned = (address: string, token = 'twilio-auth-token-0123') => {
+      const text = [...fields].sort(([a], [b]) => (a < b ? -1 : 1)).reduce((t, [k, v]) => t + k + v, address);
+      return { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': createHmac('sha1', token).update(text).digest('base64') };
+    };
+    const first = await post(body, twilioSigned(`${server.url}${hookPath}`), hookPath);
+    expect(first).toMatchObject({ status: 202, body: { status: 'accepted', eventId: 'SM0123456789abcdef' } });
+    await server.conveyor.engine.waitForRun(first.body.id);
+    const record = await server.conveyor.store.getRecord(first.body.id, 0);
+    expect(record?.data).toMatchObject({ body: { Body: 'Hello & welcome, café ☕', From: '+14155550100' } });
+    expect(JSON.stringify(record?.data)).not.toMatch(/x-twilio-signature/i);
+    // Sent again (Twilio retries; no time is signed): skipped by its MessageSid.
+    expect((await post(body, twilioSigned(`${server.url}${hookPath}`), hookPath)).body.status).toBe('duplicate');
+    // Signed for another address (another hook, another host) or with another token: refused, and said why.
+    const elsewhere = await post(body, twilioSigned(`https://other.example${hookPath}`), hookPath);
+    expect([elsewhere.status, elsewhere.body.error.code]).toEqual([400, 'E_HOOK_SIGNATURE_INVALID']);
+    expect(elsewhere.body.error.message).toContain(`${server.url}${hookPath}`);
+    expect(elsewhere.body.error.hint).toContain('CONVEYOR_PUBLIC_URL');
+    const forged = await post(body, twilioSigned(`${server.url}${hookPath}`, 'another-token'), hookPath);
+    expect([forged.status, forged.body.error.code]).toEqual([400, 'E_HOOK_SIGNATURE_INVALID']);
+    const unsigned = await post(body, { 'content-type': 'application/x-www-form-urlencoded' }, hookPath);
+    expect([unsigned.status, unsigned.body.error.code]).toEqual([400, 'E_HOOK_SIGNATURE_MISSING']);
+    expect(warnings.join('\n')).not.toContain('twilio-auth-token-0123');
+
+    // Behind a proxy: CONVEYOR_PUBLIC_URL is the address Twilio was given, and the only one checked.
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'conveyor-hooks-public-'));
+    process.env.CONVEYOR_PUBLIC_URL = 'https://studio.example.com/conveyor';
+    let proxied: RunningServer;
+    try {
+      proxied = await startServer({ port: 0, host: '127.0.0.1', dataDir, clientDir: path.join(dataDir, 'no-client') });
+    } finally {
+      delete process.env.CONVEYOR_PUBLIC_URL;
+    }
+    try {
+      await proxied.conveyor.vault.create({ name: 'twilio-token', kind: 'webhook_secret', fields: {}, secrets: { secret: 'twilio-auth-token-0123' }, scope: { nodeTypes: ['webhook.trigger'] } });
+      await proxied.conveyor.flows.import(paymentFlow({ verify: 'twilio', secret: 'twilio-token', eventIdPath: 'MessageSid' }, 'flow_twilio'), 'replace');
+      const send = (headers: Record<string, string>) => fetch(proxied.url + hookPath, { method: 'POST', headers, body });
+      expect((await send(twilioSigned(`https://studio.example.com/conveyor${hookPath}`))).status).toBe(202);
+      const local = await send(twilioSigned(`${proxied.url}${hookPath}`));
+      expect(local.status).toBe(400);
+      expect(((await local.json()) as { error: { message: string } }).error.message).toContain(`https://studio.example.com/conveyor${hookPath}`);
+    } finally {
+      await proxied.close();
+    }
+  });
 });
