@@ -32,6 +32,7 @@ export function AlertSettings({ flowId }: { flowId: string }) {
   const [draft, setDraft] = useState<Settings | null>(null);
   const [recipients, setRecipients] = useState('');
   const [smtp, setSmtp] = useState<Credential[]>([]);
+  const [signing, setSigning] = useState<Credential[]>([]);
   const [error, setError] = useState<{ message: string; hint?: string } | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -50,7 +51,11 @@ export function AlertSettings({ flowId }: { flowId: string }) {
       .catch((err) => live && (err instanceof ApiError && err.status === 404 ? setMissing(true) : setError({ message: errorMessage(err) })));
     credentialsApi
       .list()
-      .then((list) => live && setSmtp(list.filter((c) => c.kind === 'smtp')))
+      .then((list) => {
+        if (!live) return;
+        setSmtp(list.filter((c) => c.kind === 'smtp'));
+        setSigning(list.filter((c) => c.kind === 'webhook_secret'));
+      })
       .catch(() => undefined);
     return () => {
       live = false;
@@ -150,7 +155,24 @@ export function AlertSettings({ flowId }: { flowId: string }) {
           <input type="checkbox" checked={draft.webhook !== null} onChange={(e) => setDraft({ ...draft, webhook: e.target.checked ? { url: '' } : null })} data-testid="alerts-webhook-on" />
           <span className="text-slate-700">By webhook (POST JSON)</span>
         </label>
-        {draft.webhook && <TextInput placeholder="https://hooks.example.com/…" value={draft.webhook.url} onChange={(e) => setDraft({ ...draft, webhook: { url: e.target.value } })} data-testid="alerts-webhook-url" />}
+        {draft.webhook && (
+          <>
+            <TextInput placeholder="https://hooks.example.com/…" value={draft.webhook.url} onChange={(e) => setDraft({ ...draft, webhook: { ...draft.webhook!, url: e.target.value } })} data-testid="alerts-webhook-url" />
+            <Select
+              value={draft.webhook.secret ?? ''}
+              onChange={(e) => setDraft({ ...draft, webhook: { url: draft.webhook!.url, ...(e.target.value ? { secret: e.target.value } : {}) } })}
+              data-testid="alerts-webhook-secret"
+              aria-label="Signing secret"
+            >
+              <option value="">Not signed</option>
+              {signing.map((c) => (
+                <option key={c.id} value={c.name}>
+                  Signed with {c.name} (Conveyor-Signature)
+                </option>
+              ))}
+            </Select>
+          </>
+        )}
       </fieldset>
 
       <div className="flex gap-2">

@@ -2,7 +2,7 @@ import { Router } from 'express';
 import type { CredentialSource } from '../engine/credentials.ts';
 import type { Engine } from '../engine/engine.ts';
 import { ConveyorError } from '../errors.ts';
-import { checkMailCredential } from '../monitoring/deliver.ts';
+import { checkMailCredential, webhookSigningSecret } from '../monitoring/deliver.ts';
 import type { Monitoring } from '../monitoring/monitoring.ts';
 import { alertSettings, summarySettings } from '../contract/wire/monitoring-settings.ts';
 import type { Store } from '../store/types.ts';
@@ -37,6 +37,7 @@ export function monitoringRoutes(monitoring: Monitoring, store: Store, vault: Cr
     await flowOr404(req.params.id);
     const settings = parseBody(alertSettings, req.body);
     if (settings.mail) await checkMailCredential(vault, settings.mail.credential);
+    if (settings.webhook?.secret !== undefined) await webhookSigningSecret(vault, settings.webhook.secret);
     await monitoring.state.saveAlerts(req.params.id, settings);
     res.json(await alertView(req.params.id));
   });

@@ -2,7 +2,7 @@ import { networkPolicy } from '../../nodes/sdk/network.ts';
 import type { Engine } from '../engine/engine.ts';
 import type { Scheduler } from '../scheduler/scheduler.ts';
 import { evaluate, type Condition } from './conditions.ts';
-import { postWebhook, sendMail, shownUrl } from './deliver.ts';
+import { postWebhook, sendMail, shownUrl, webhookSigningSecret } from './deliver.ts';
 import { attemptDelivery, type MonitorParts } from './delivery-attempt.ts';
 import type { Delivery, Firing } from './monitor-state.ts';
 import { ScheduleWatch } from './schedule-watch.ts';
@@ -91,9 +91,12 @@ export class AlertMonitor {
       await attempt('mail', mail.to.join(', '), () => sendMail(this.opts.vault, policy, { credential: mail.credential, to: mail.to, from: mail.from, subject: title, text }));
     }
     if (settings.webhook) {
-      const url = settings.webhook.url;
-      const payload = { type: kind, flowId, flowName, rule, title: cond.title, detail: cond.detail, since, at };
-      await attempt('webhook', shownUrl(url), () => postWebhook(policy, url, payload));
+      const { url, secret } = settings.webhook;
+      // The same id on every try of one alert (or its resolution): a receiver skips a delivery tried again.
+      const id = kind === 'test' ? `test:${flowId}:${at}` : `${kind}:${flowId}:${rule.id}:${since}`;
+      const payload = { id, type: kind, flowId, flowName, rule, title: cond.title, detail: cond.detail, since, at };
+      // The secret is read from the vault for each delivery, never kept nor told.
+      await attempt('webhook', shownUrl(url), async () => postWebhook(policy, url, payload, secret === undefined ? undefined : await webhookSigningSecret(this.opts.vault, secret)));
     }
     policy.close();
     return ok;

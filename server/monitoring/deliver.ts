@@ -3,6 +3,8 @@ import type { NetworkAccess } from '../../nodes/sdk/network.ts';
 import type { CredentialSource } from '../engine/credentials.ts';
 import { ConveyorError } from '../errors.ts';
 import { mailServerTarget, type MailTarget } from '../../nodes/mail/lib/mail-target.ts';
+import { DEFAULT_SIGNATURE_HEADER, signatureHeader } from '../../nodes/webhook/signature.ts';
+import { WEBHOOK_SECRET_KIND, WEBHOOK_TRIGGER } from '../../nodes/webhook/trigger.ts';
 
 /** The node type an alert's SMTP credential must allow: whoever may send mail from flows with it may send alerts. */
 export const ALERT_MAIL_NODE_TYPE = 'mail.send';
@@ -30,6 +32,23 @@ export async function checkMailCredential(vault: CredentialSource, name: string)
   if (!found.scope.nodeTypes.includes(ALERT_MAIL_NODE_TYPE)) {
     throw credentialError(`The credential "${name}" may not send mail: its scope does not allow ${ALERT_MAIL_NODE_TYPE}.`, `Add ${ALERT_MAIL_NODE_TYPE} to the credential's node types on the Credentials page.`);
   }
+}
+
+/**
+ * Checks that a credential can sign alert webhooks: it exists, is a "Webhook signing secret" and its
+ * scope allows webhook.trigger — the secret a Conveyor hook receiving the alerts checks with.
+ * Throws E_ALERT_CREDENTIAL (422). Answers the secret.
+ */
+export async function webhookSigningSecret(vault: CredentialSource, name: string): Promise<string> {
+  const found = await vault.lookup(name);
+  if (!found) throw credentialError(`There is no credential named "${name}".`, 'Create a "Webhook signing secret" credential on the Credentials page, or pick one that exists.');
+  if (found.kind !== WEBHOOK_SECRET_KIND) throw credentialError(`The credential "${name}" is of kind ${found.kind}, not a webhook signing secret.`, 'Pick a "Webhook signing secret" credential.');
+  if (!found.scope.nodeTypes.includes(WEBHOOK_TRIGGER)) {
+    throw credentialError(`The credential "${name}" may not sign webhooks: its scope does not allow ${WEBHOOK_TRIGGER}.`, `Add ${WEBHOOK_TRIGGER} to the credential's node types on the Credentials page.`);
+  }
+  const secret = found.secrets.secret;
+  if (!secret) throw credentialError(`The credential "${name}" holds no secret.`, 'Edit the credential and give it its secret.');
+  return secret;
 }
 
 function credentialError(message: string, hint: string): ConveyorError {
@@ -71,22 +90,48 @@ export async function sendMail(vault: CredentialSource, policy: NetworkAccess, m
   }
 }
 
-/** POSTs the payload as JSON to the webhook, through the network policy; any 2xx answer counts as delivered. */
-export async function postWebhook(policy: NetworkAccess, url: string, payload: unknown): Promise<void> {
+/**
+ * POSTs the payload as JSON to the webhook, through the network policy; any 2xx answer counts as
+ * delivered. With a signing secret, signed as a Conveyor hook checks (`Conveyor-Signature`, the time
+ * signed with the body: a receiver refuses a replay).
+ */
+export async function postWebhook(policy: NetworkAccess, url: string, payload: unknown, secret?: string): Promise<void> {
   const target = new URL(url);
+  const body = JSON.stringify(payload);
+  const headers = new Headers({ 'content-type': 'application/json' });
+  if (secret !== undefined) headers.set(DEFAULT_SIGNATURE_HEADER, signatureHeader(secret, body));
   let res: Response;
   try {
     res = await policy.fetch(target, {
       method: 'POST',
-      headers: new Headers({ 'content-type': 'application/json' }),
-      body: JSON.stringify(payload),
+      headers,
+      body,
       signal: AbortSignal.timeout(TIMEOUT_MS),
     });
   } catch (err) {
     throw deliveryError(`the webhook ${shownUrl(url)} could not be reached: ${(err as Error).message}`);
   }
-  await res.body?.cancel().catch(() => undefined);
-  if (res.status < 200 || res.status >= 300) throw deliveryError(`the webhook ${shownUrl(url)} answered ${res.status}`);
+  if (res.status >= 200 && res.status < 300) {
+    await res.body?.cancel().catch(() => undefined);
+    return;
+  }
+  const said = await refusalOf(res);
+  throw deliveryError(`the webhook ${shownUrl(url)} answered ${res.status}${said ? ` (${said})` : ''}`);
+}
+
+/** What a refusing receiver said, short: a JSON error's code and message (a Conveyor hook's), else its text's start. */
+async function refusalOf(res: Response): Promise<string> {
+  const text = await res.text().then(
+    (t) => t.slice(0, 2000),
+    () => '',
+  );
+  try {
+    const e = (JSON.parse(text) as { error?: { code?: unknown; message?: unknown } }).error;
+    if (e && typeof e.code === 'string') return `${e.code}: ${String(e.message ?? '').slice(0, 300)}`;
+  } catch {
+    /* not JSON */
+  }
+  return text.replace(/\s+/g, ' ').trim().slice(0, 200);
 }
 
 /** A webhook address as logs show it: without its query and fragment, which may hold a token. */

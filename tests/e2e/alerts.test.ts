@@ -6,7 +6,14 @@ import * as s from './support/studio.ts';
 const studio = useStudio();
 
 describe('flow alerts', () => {
-  test('sets a failure-rate alert with a webhook in the flow inspector; a bad address is refused with the reason and nothing is saved', async () => {
+  test('sets a failure-rate alert with a webhook (then signed) in the flow inspector; a bad address is refused with the reason and nothing is saved', async () => {
+    // A signing secret for the webhook, as the Credentials page would create it (same-origin request).
+    const secret = await fetch(`${studio.url}/api/credentials`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: studio.url },
+      body: JSON.stringify({ name: 'Alert signing', kind: 'webhook_secret', fields: {}, secrets: { secret: 'alert-signing-secret-42' }, scope: { nodeTypes: ['webhook.trigger'] } }),
+    });
+    expect(secret.status).toBe(201);
     const page = await studio.page();
     const flowId = await s.createFlow(page, studio.url, 'Watched flow');
     await page.locator(s.tid('flow-alerts-toggle')).click();
@@ -33,6 +40,11 @@ describe('flow alerts', () => {
       mail: null,
       webhook: { url: 'https://hooks.example/alerts' },
     });
+    // Signed from now on: the signing secret picked among the webhook signing secrets.
+    await page.locator(s.tid('alerts-webhook-secret')).selectOption('Alert signing');
+    await page.locator(s.tid('alerts-save')).click();
+    await page.locator(s.tid('alerts-notice')).getByText('Alerts saved.').waitFor();
+    expect((await api<any>(studio.url, 'GET', `/api/flows/${flowId}/alerts`)).settings.webhook).toEqual({ url: 'https://hooks.example/alerts', secret: 'Alert signing' });
 
     // What was saved is what the section shows after a reload.
     await page.reload();
@@ -40,6 +52,7 @@ describe('flow alerts', () => {
     await page.locator(s.tid('flow-alerts-toggle')).click();
     expect(await page.locator(s.tid('alert-rule-threshold-0')).inputValue()).toBe('30');
     expect(await page.locator(s.tid('alerts-webhook-url')).inputValue()).toBe('https://hooks.example/alerts');
+    expect(await page.locator(s.tid('alerts-webhook-secret')).inputValue()).toBe('Alert signing');
     expect(studio.pageErrors).toEqual([]);
   });
 

@@ -58,6 +58,11 @@ export type MailChannel = z.infer<typeof mailChannel>;
 export const webhookChannel = z
   .object({
     url: z.url({ protocol: /^https?$/, error: 'must be a full http(s) address' }).max(2000),
+    /**
+     * A "Webhook signing secret" credential (scope: webhook.trigger): each POST is then signed
+     * `Conveyor-Signature: t=<unix time>,v1=<hex HMAC-SHA256 of "<t>.<body>">`, as a Conveyor hook checks.
+     */
+    secret: z.string().trim().min(1).max(200).optional(),
   })
   .strict();
 

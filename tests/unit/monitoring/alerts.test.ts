@@ -1,4 +1,9 @@
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startServer } from '../../../server/main.ts';
+import { FLOW_FORMAT } from '../../../server/contract/flow/schema.ts';
 import type { SmtpRelay } from '../../support/mail/smtp.ts';
 import { SMTP_LOGIN, addSmtpCredential, bodyOf, subjectOf, openWorld, outcomeFlow, runOutcomes, startReceiver, startSmtp, type Receiver, type World } from './fixtures.ts';
 
@@ -84,6 +89,53 @@ describe('alert rules: failure rate', () => {
     const told = JSON.stringify([log, w.log.lines]);
     expect(told).not.toContain(SMTP_LOGIN.password);
     expect(told).not.toContain('hook-token-5521');
+  });
+
+  it('a signed alert webhook (a Webhook signing secret) is checked by another studio\'s hook as any signed sender: one run per alert, a wrong secret refused', async () => {
+    const secret = 'alert-signing-secret-0123456789';
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'conveyor-alert-receiver-'));
+    const receiver = await startServer({ port: 0, host: '127.0.0.1', dataDir, clientDir: path.join(dataDir, 'no-client') });
+    try {
+      await receiver.conveyor.vault.create({ name: 'alerts-in', kind: 'webhook_secret', fields: {}, secrets: { secret }, scope: { nodeTypes: ['webhook.trigger'] } });
+      await receiver.conveyor.flows.import(
+        {
+          format: FLOW_FORMAT,
+          id: 'incoming-alerts',
+          name: 'Incoming alerts',
+          description: '',
+          settings: { concurrency: 1 },
+          nodes: [{ id: 'hook', type: 'webhook.trigger', position: { x: 0, y: 0 }, params: { name: 'alerts', secret: 'alerts-in', verify: 'signature', eventIdPath: 'id' } }],
+          edges: [],
+        },
+        'replace',
+      );
+      const hookUrl = `${receiver.url}/hooks/incoming-alerts/alerts`;
+      w = await openWorld();
+      const c = w.conveyor;
+      await c.vault.create({ name: 'alerts-out', kind: 'webhook_secret', fields: {}, secrets: { secret }, scope: { nodeTypes: ['webhook.trigger'] } });
+      await c.vault.create({ name: 'wrong-secret', kind: 'webhook_secret', fields: {}, secrets: { secret: 'not-the-receivers-secret-000000' }, scope: { nodeTypes: ['webhook.trigger'] } });
+      const doc = outcomeFlow('signed', [new URL(receiver.url).host]);
+      await c.flows.import(doc, 'replace');
+      const rules = [{ id: 'fails', kind: 'failure_rate' as const, threshold: 0.2, windowRecords: 10, minRecords: 2 }];
+      await w.monitoring.state.saveAlerts('signed', { enabled: true, rules, mail: null, webhook: { url: hookUrl, secret: 'alerts-out' } });
+      await runOutcomes(c, doc, [false, false, true]);
+      w.clock.now = Date.now();
+      await w.monitoring.check();
+      const runs = await receiver.conveyor.store.listRuns({ flowId: 'incoming-alerts', limit: 10 });
+      expect(runs).toHaveLength(1);
+      const record = await receiver.conveyor.store.getRecord(runs[0].id, 0);
+      expect(record?.data).toMatchObject({ eventId: expect.stringMatching(/^alert:signed:fails:/), body: { type: 'alert', flowId: 'signed', rule: { id: 'fails' } } });
+      expect((await w.monitoring.state.deliveries('signed'))[0]).toMatchObject({ channel: 'webhook', ok: true });
+
+      // Signed with another secret: the receiving hook refuses it, and the delivery says so.
+      await w.monitoring.state.saveAlerts('signed', { enabled: true, rules, mail: null, webhook: { url: hookUrl, secret: 'wrong-secret' } });
+      const test = await w.monitoring.alerts.test('signed', 'Outcomes signed', [new URL(receiver.url).host], await w.monitoring.state.alerts('signed'));
+      expect(test[0]).toMatchObject({ channel: 'webhook', ok: false, error: { code: 'E_ALERT_DELIVERY', message: expect.stringContaining('answered 400 (E_HOOK_SIGNATURE_INVALID: ') } });
+      expect(await receiver.conveyor.store.listRuns({ flowId: 'incoming-alerts', limit: 10 })).toHaveLength(1);
+      expect(JSON.stringify([await w.monitoring.state.deliveries('signed'), w.log.lines])).not.toContain(secret);
+    } finally {
+      await receiver.close();
+    }
   });
 
   it('logs a delivery that fails with E_ALERT_DELIVERY, keeps the engine running, and delivers the alert on a later try', async () => {

@@ -169,7 +169,16 @@ describe('the studio with monitoring', () => {
     const notMail = await api('PUT', '/api/flows/alerted/alerts', { ...good, mail: { credential: 'Echo key', to: ['ops@team.example'] } });
     expect(notMail.status).toBe(422);
     expect(notMail.body.error.code).toBe('E_ALERT_CREDENTIAL');
+    // A webhook signed with a credential that is not a webhook signing secret, or one that does not exist.
+    const notSigning = await api('PUT', '/api/flows/alerted/alerts', { ...good, webhook: { url: 'https://hooks.example/alert', secret: 'Echo key' } });
+    expect([notSigning.status, notSigning.body.error.code]).toEqual([422, 'E_ALERT_CREDENTIAL']);
+    expect(notSigning.body.error.message).toContain('not a webhook signing secret');
+    expect((await api('PUT', '/api/flows/alerted/alerts', { ...good, webhook: { url: 'https://hooks.example/alert', secret: 'nobody' } })).status).toBe(422);
     expect((await api('GET', '/api/flows/alerted/alerts')).body.settings).toEqual(saved.body.settings);
+    expect((await api('POST', '/api/credentials', { name: 'Alert signing', kind: 'webhook_secret', fields: {}, secrets: { secret: 'alert-signing-0123456789' }, scope: { nodeTypes: ['webhook.trigger'] } })).status).toBe(201);
+    const signed = await api('PUT', '/api/flows/alerted/alerts', { ...good, webhook: { url: 'https://hooks.example/alert', secret: 'Alert signing' } });
+    expect([signed.status, signed.body.settings.webhook]).toEqual([200, { url: 'https://hooks.example/alert', secret: 'Alert signing' }]);
+    expect(JSON.stringify(signed.body)).not.toContain('alert-signing-0123456789');
 
     expect((await api('GET', '/api/flows/nope/alerts')).status).toBe(404);
     const summaries = await api('PUT', '/api/monitoring/summaries', { summaries: [{ id: 'd', time: '25:00', timeZone: 'Mars/Olympus', recipients: ['x'], credential: 'Echo key' }] });
