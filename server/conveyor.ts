@@ -4,8 +4,7 @@ import { bindRateLimitStore } from '../nodes/sdk/rate-limit.ts';
 import type { NodeRegistry } from '../nodes/registry.ts';
 import { Engine } from './engine/engine.ts';
 import { TrackingService } from './tracking/tracking-service.ts';
-import { checkedTrackingKey } from './tracking/key-check.ts';
-import { trackingKey } from './tracking/signing-key.ts';
+import { checkedTrackingKey, sharedTrackingKey } from './tracking/key-check.ts';
 import { publicUrlFromEnv } from './tracking/public-url.ts';
 import { FlowLibrary } from './flow/flow-library.ts';
 import { openStore, storeChoice, type StoreChoice } from './store/open-store.ts';
@@ -63,8 +62,11 @@ export async function openConveyor(dataDir: string, opts: OpenOptions = {}): Pro
     // A --no-execute studio shares the database with other studios; one that executes runs needs it alone (store/pg/exclusive.ts).
     const store = (opened = await openStore(dir, choice, { exclusive: opts.execute === false ? 'shared' : true }));
     const vault = (vaultOpened = await openVault(dir, { nodeTypes: () => registry.types(), store: choice }));
-    // On PostgreSQL each studio may keep its own key file (docs/security.md asks for CONVEYOR_TRACKING_SECRET there): not held to one.
-    const tracking = new TrackingService(store, choice.kind === 'postgres' ? await trackingKey(dir) : await checkedTrackingKey(dir, store), publicUrlFromEnv());
+    // On PostgreSQL every studio and worker must sign with one key (CONVEYOR_TRACKING_SECRET): one that does not makes no link (key-check.ts).
+    const tracking =
+      choice.kind === 'postgres'
+        ? await sharedTrackingKey(dir, store).then(({ key, problem }) => new TrackingService(store, key, publicUrlFromEnv(), problem))
+        : new TrackingService(store, await checkedTrackingKey(dir, store), publicUrlFromEnv());
     const engine = new Engine({ store, registry, dataDir: dir, credentials: vault, tracking, execute: opts.execute });
     await engine.recover();
     // Per-host rate limits of HTTP and AI steps keep their slots in this store (nodes/sdk/rate-limit.ts).

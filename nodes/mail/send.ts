@@ -71,7 +71,14 @@ export const sendMail = defineNode({
       throw new NodeError(
         'E_TRACKING_UNAVAILABLE',
         'This step tracks opens, clicks or unsubscribes, but the address recipients reach the studio at is not known here.',
-        'Set CONVEYOR_PUBLIC_URL to the studio\'s public address (e.g. https://studio.example.com) and run the flow from the studio; or switch tracking off for this step.',
+        'Set CONVEYOR_PUBLIC_URL to the studio\'s public address (e.g. https://studio.example.com) — on workers too — and run the flow from the studio; or switch tracking off for this step.',
+      );
+    }
+    if (wantsTracking && ctx.tracking?.unavailable) {
+      throw new NodeError(
+        'E_TRACKING_UNAVAILABLE',
+        `This step tracks opens, clicks or unsubscribes, but ${ctx.tracking.unavailable}. No mail was sent.`,
+        'Set CONVEYOR_TRACKING_SECRET to the same value on every studio and worker of the database (the server log says which secret this one has), then retry the record.',
       );
     }
     // Unsubscribed addresses are never mailed again, whichever flow or step asks.

@@ -10,6 +10,8 @@ import type { RecordData, TerminalStatus } from './types.ts';
 export interface TrackingAccess {
   /** The studio address the links point at (CONVEYOR_PUBLIC_URL, else where it listens); null when unknown, e.g. a CLI run. */
   readonly baseUrl: string | null;
+  /** Why this process makes no tracked link although it knows the address (its tracking secret is not the other studios'), or null. */
+  readonly unavailable?: string | null;
   /** A signed redirect (`/t/c/<token>`) to `target`, an http(s) address: the `link`-th link of the mail (0 = first). */
   clickUrl(target: string, link: number): string;
   /** The open pixel (`/t/o/<token>.gif`). */

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { access } from 'node:fs/promises';
+import { access, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { ConveyorError } from '../errors.ts';
 import type { NodeStateStore } from '../store/types.ts';
@@ -51,4 +51,37 @@ function changed(kept: Kept, what: string): ConveyorError {
     `Put tracking.key back (or restore the data folder from a backup), or set ${TRACKING_KEY_ENV} to the secret used before. To go on with a new secret anyway — links in mails already sent stop working — start once with ${TRACKING_CHANGED_ENV}=accept.`,
     500,
   );
+}
+
+/**
+ * The tracking key of a process sharing a PostgreSQL database with other studios and workers: each
+ * has its own data folder, so each would sign with its own tracking.key unless CONVEYOR_TRACKING_SECRET
+ * gives them one — and a link one of them made would not open on another (a click, an unsubscribe
+ * answered 400). The database keeps the fingerprint of the key the first of them used; a process with
+ * another key starts (a worker that sends no tracked mail needs none) but makes no tracked link:
+ * `problem` says why, and a send step that tracks fails with it (E_TRACKING_UNAVAILABLE) instead of
+ * mailing links that break. CONVEYOR_TRACKING_SECRET_CHANGED=accept makes this process's key the one
+ * kept (links already mailed stop working).
+ */
+export async function sharedTrackingKey(
+  dataDir: string,
+  store: Pick<NodeStateStore, 'getNodeState' | 'putNodeState'>,
+  env: NodeJS.ProcessEnv = process.env,
+  warn: (line: string) => void = (l) => console.warn(l),
+): Promise<{ key: Buffer; problem: string | null }> {
+  // A worker's data folder may not exist yet: its tracking.key is made there when no secret is given.
+  if (!env[TRACKING_KEY_ENV]) await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  const key = await trackingKey(dataDir, env);
+  const fingerprint = keyFingerprint(key);
+  const kept = (await store.getNodeState(SCOPE, NODE, KEY)) as Kept | null;
+  if (kept?.fingerprint === fingerprint) return { key, problem: null };
+  if (kept && env[TRACKING_CHANGED_ENV] !== 'accept') {
+    const own = env[TRACKING_KEY_ENV] ? TRACKING_KEY_ENV : path.join(dataDir, TRACKING_KEY_FILE);
+    const problem = `this process's tracking secret (${own}) is not the one the other studios and workers of this database sign links with (since ${kept.since}), so links it made would not open on them`;
+    warn(`[tracking] ${problem}: its send steps make no tracked link. Set ${TRACKING_KEY_ENV} to the same value on every studio and worker.`);
+    return { key, problem };
+  }
+  if (kept) warn(`[tracking] ${TRACKING_CHANGED_ENV}=accept: going on with this process's tracking secret; links in mails sent before (since ${kept.since}) no longer work.`);
+  await store.putNodeState([{ scope: SCOPE, nodeId: NODE, key: KEY, value: { fingerprint, since: new Date().toISOString() } }]);
+  return { key, problem: null };
 }

@@ -24,6 +24,8 @@ export class TrackingService {
     private readonly key: Buffer,
     /** CONVEYOR_PUBLIC_URL: the address recipients reach the studio at (behind a proxy, on the internet). */
     private readonly publicUrl: string | null = null,
+    /** Why this process makes no link (its key is not the one the database's other processes use: key-check.ts), or null. */
+    private readonly keyProblem: string | null = null,
   ) {
     this.suppression = new SuppressionList(store);
   }
@@ -43,10 +45,12 @@ export class TrackingService {
     const url = (path: string, payload: TokenPayload, suffix = '') => {
       const base = this.baseUrl;
       if (!base) throw new Error('The studio address is not known: set CONVEYOR_PUBLIC_URL.');
+      if (this.keyProblem) throw new Error(`No tracked link: ${this.keyProblem}.`);
       return `${base}/t/${path}/${signToken(this.key, payload)}${suffix}`;
     };
     return {
       baseUrl: this.baseUrl,
+      unavailable: this.keyProblem,
       clickUrl: (target, link) => url('c', { k: 'c', ...ids, l: link, u: target }),
       openUrl: () => url('o', { k: 'o', ...ids }, '.gif'),
       unsubscribeUrl: (addresses) => url('u', { k: 'u', ...ids, a: addresses }),

@@ -7,6 +7,9 @@
  * See docs/architecture.md, "Scaling out".
  */
 import os from 'node:os';
+import { sharedTrackingKey } from '../tracking/key-check.ts';
+import { TrackingService } from '../tracking/tracking-service.ts';
+import { publicUrlFromEnv } from '../tracking/public-url.ts';
 import path from 'node:path';
 import { createRegistry } from '../../nodes/index.ts';
 import { bindRateLimitStore } from '../../nodes/sdk/rate-limit.ts';
@@ -36,7 +39,11 @@ export async function startWorker(settings: WorkerSettings, log: (line: string) 
   const pool = createPool(settings.url, 2);
   const lockPool = createPool(settings.url, Math.max(2, settings.poolSize));
   const unbindLimits = bindRateLimitStore(store);
-  const engine = new Engine({ store, registry, dataDir, credentials: vault, stateLocks: new SharedStateLocks(lockPool) });
+  // Tracked mail: the suppression list (in the database) is honoured by every worker; links are made only
+  // with the tracking secret the studios use, at CONVEYOR_PUBLIC_URL (key-check.ts, sharedTrackingKey).
+  const { key, problem } = await sharedTrackingKey(dataDir, store, process.env, log);
+  const tracking = new TrackingService(store, key, publicUrlFromEnv(), problem);
+  const engine = new Engine({ store, registry, dataDir, credentials: vault, stateLocks: new SharedStateLocks(lockPool), tracking });
   // What this worker's engine does reaches the studio's live rooms (event-relay.ts).
   const stopEvents = publishEvents(pool, engine);
   const loop = new WorkLoop(id, store, pool, engine, registry, settings, log);

@@ -18,6 +18,8 @@ export interface InProcessWorkers {
   studio(): Engine;
   store(): PgStore;
   db(): TestDatabase;
+  /** The data folder the workers are given (their vault file, their tracking.key). */
+  dir(): string;
   /** Starts `n` workers (ids w0…), stopped after the file. */
   start(n: number, opts?: { batch?: number; pollMs?: number }): Promise<RunningWorker[]>;
   /** Resolves when the run is at rest with the status wanted (or throws after `ms`). */
@@ -46,6 +48,7 @@ export function inProcessWorkers(prefix: string): InProcessWorkers {
     studio: () => studio,
     store: () => store,
     db: () => db,
+    dir: () => dir,
     async start(n, opts = {}) {
       const started = await Promise.all(
         Array.from({ length: n }, (_, i) =>

@@ -4,8 +4,9 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { signToken, verifyToken } from '../../../server/tracking/tokens.ts';
 import { trackingKey } from '../../../server/tracking/signing-key.ts';
-import { checkedTrackingKey } from '../../../server/tracking/key-check.ts';
+import { checkedTrackingKey, sharedTrackingKey } from '../../../server/tracking/key-check.ts';
 import { openSqlJsStore } from '../../../server/store/sqljs-store.ts';
+import { TrackingService } from '../../../server/tracking/tracking-service.ts';
 import type { ConveyorError } from '../../../server/errors.ts';
 import { addOpenPixel, trackLinks } from '../../../nodes/mail/lib/tracking.ts';
 import type { TrackingAccess } from '../../../nodes/sdk/services.ts';
@@ -80,6 +81,30 @@ describe('tracking tokens', () => {
       expect(next.equals(first)).toBe(false);
       expect(warnings.join()).toMatch(/links in mails sent before .* no longer work/);
       expect(await checkedTrackingKey(dir, store, {})).toEqual(next);
+    } finally {
+      await store.close();
+    }
+  });
+  it('processes sharing a database (PostgreSQL): the first one\'s key is kept; one with another key starts but makes no link, and says why; accepted when told', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'conveyor-tracking-shared-'));
+    const store = await openSqlJsStore(path.join(dir, 'store'));
+    try {
+      const warnings: string[] = [];
+      const secret = { CONVEYOR_TRACKING_SECRET: 's'.repeat(40) };
+      const first = await sharedTrackingKey(path.join(dir, 'studio-a'), store, secret, (l) => warnings.push(l));
+      expect(first.problem).toBeNull();
+      expect((await sharedTrackingKey(path.join(dir, 'worker-1'), store, secret)).problem).toBeNull();
+      // A studio started without the shared secret: its own tracking.key, not the database's.
+      const own = await sharedTrackingKey(path.join(dir, 'studio-b'), store, {}, (l) => warnings.push(l));
+      expect(own.problem).toMatch(/studio-b\/tracking\.key\) is not the one the other studios and workers of this database sign links with/);
+      expect(warnings.join('\n')).toContain('Set CONVEYOR_TRACKING_SECRET to the same value on every studio and worker');
+      const service = new TrackingService(store, own.key, 'https://studio.example', own.problem);
+      const step = service.forStep({ runId: 'r', recordIndex: 0, nodeId: 'send' });
+      expect(step.unavailable).toBe(own.problem);
+      expect(() => step.unsubscribeUrl(['a@example.com'])).toThrow(/No tracked link/);
+      // Told to go on with it: its key is kept from now on, the first one's refused.
+      expect((await sharedTrackingKey(path.join(dir, 'studio-b'), store, { CONVEYOR_TRACKING_SECRET_CHANGED: 'accept' }, (l) => warnings.push(l))).problem).toBeNull();
+      expect((await sharedTrackingKey(path.join(dir, 'studio-a'), store, secret, () => undefined)).problem).not.toBeNull();
     } finally {
       await store.close();
     }
