@@ -156,7 +156,8 @@ export class Retention {
       runs: all.length,
       runBytes: all.reduce((n, r) => n + r.storeBytes + r.evidenceBytes, 0) + uploadBytesOnce(all),
       disk: {
-        store: await folderBytes(path.join(this.dataDir, 'store')),
+        // PostgreSQL: the database's size on its server (the data folder holds none of it).
+        store: (await this.store.databaseBytes?.()) ?? (await folderBytes(path.join(this.dataDir, 'store'))),
         evidence: await folderBytes(path.join(this.dataDir, 'evidence')),
         uploads: await folderBytes(path.join(this.dataDir, 'uploads')),
         archive: await folderBytes(this.archiveDir),

@@ -312,6 +312,8 @@ export interface RetentionStore {
   reviewCount(runId: string): Promise<number>;
   listRunHeads(): Promise<RunHead[]>;
   referencedUploads(): Promise<Set<string>>;
+  /** The database's own size on its server's disk, for a store that is not a folder of the data folder (PostgreSQL). */
+  databaseBytes?(): Promise<number>;
   /** Which of these kept files a saved flow or a run's flow copy names (see `namedKeptFiles`). */
   namedKeptFiles(sha256s: readonly string[]): Promise<Set<string>>;
   runsUsingUpload(uploadId: string, exceptRunId: string): Promise<number>;

@@ -29,7 +29,7 @@ export interface StorageTotals {
   runs: number;
   /** Sum of the runs' estimates. */
   runBytes: number;
-  /** Bytes on disk per folder of DATA_DIR. */
+  /** Bytes on disk per folder of DATA_DIR; `store` on PostgreSQL: the database's size on its server (pg_database_size). */
   disk: { store: number; evidence: number; uploads: number; archive: number };
   /** Files chosen in node forms (DATA_DIR/kept-files, or the database's kept_files): each counted once. */
   keptFiles: { files: number; bytes: number };

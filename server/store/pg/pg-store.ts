@@ -530,6 +530,11 @@ export class PgStore implements Store {
     return rr.referencedUploads(this.pool);
   }
 
+  async databaseBytes(): Promise<number> {
+    const [row] = await this.rows<{ bytes: string }>('SELECT pg_database_size(current_database()) AS bytes');
+    return Number(row.bytes);
+  }
+
   async namedKeptFiles(sha256s: readonly string[]): Promise<Set<string>> {
     if (this.closing) throw this.closedError();
     return rr.namedKeptFiles(this.pool, sha256s);

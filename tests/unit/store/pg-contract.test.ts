@@ -2,7 +2,12 @@
  * The store contract against the PostgreSQL store, in a throwaway database on the machine's
  * PostgreSQL (DATABASE_URL names the server; `conveyor_test_<random>` is created and dropped).
  */
-import { afterAll, beforeAll, describe } from 'vitest';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Retention } from '../../../server/retention/retention.ts';
 import { openPgStore, type PgStore } from '../../../server/store/pg/pg-store.ts';
 import { createTestDatabase, emptyStoreTables, type TestDatabase } from './contract/pg-database.ts';
 import { storeContract } from './contract/index.ts';
@@ -26,5 +31,23 @@ describe('store contract: PostgreSQL', () => {
       await store.close();
       return openPgStore(db.url);
     },
+  });
+});
+
+describe('storage figures: PostgreSQL', () => {
+  it('the Storage page\'s "store on disk" is the database\'s size on its server, not an empty folder of the data folder', async () => {
+    await emptyStoreTables(db.url);
+    const store = await openPgStore(db.url);
+    try {
+      const client = new pg.Client({ connectionString: db.url });
+      await client.connect();
+      const size = Number((await client.query<{ n: string }>('SELECT pg_database_size(current_database()) AS n')).rows[0].n);
+      await client.end();
+      const { totals } = await new Retention({ store, dataDir: mkdtempSync(path.join(os.tmpdir(), 'conveyor-pg-storage-')) }).storage();
+      expect(totals.disk.store).toBeGreaterThan(1_000_000);
+      expect(Math.abs(totals.disk.store - size)).toBeLessThan(size / 10);
+    } finally {
+      await store.close();
+    }
   });
 });
