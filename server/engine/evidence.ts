@@ -12,9 +12,11 @@ import type { Masker } from './secret-masker.ts';
  *
  * Each file is written whole (synced, renamed in), then its SHA-256 record `.<file>.sum` beside it
  * (store/file-sums.ts): the reference reaches the step only after both, so a step never names a
- * file that is not on disk, and serving it checks every byte.
+ * file that is not on disk, and serving it checks every byte. With `put` (a store that keeps
+ * evidence itself: PostgreSQL, where a worker's data folder is out of the studios' reach) the bytes
+ * go there instead, with their SHA-256, before the reference reaches the step.
  */
-export function evidenceSink(dir: string, runId: string, recordIndex: number, collect: string[], masker?: Masker): EvidenceSink {
+export function evidenceSink(dir: string, runId: string, recordIndex: number, collect: string[], masker?: Masker, put?: (ref: string, bytes: Buffer) => Promise<void>): EvidenceSink {
   return {
     async attach(name, content, mime) {
       if (masker?.active) {
@@ -24,8 +26,13 @@ export function evidenceSink(dir: string, runId: string, recordIndex: number, co
       }
       const safe = name.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 80) || 'evidence';
       const ref = `${runId}/${recordIndex}-${Date.now().toString(36)}-${safe}`;
+      const bytes = typeof content === 'string' ? Buffer.from(content, 'utf8') : Buffer.from(content.buffer, content.byteOffset, content.byteLength);
+      if (put) {
+        await put(ref, bytes);
+        collect.push(ref);
+        return ref;
+      }
       const file = path.join(dir, ref);
-      const bytes = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
       await mkdir(path.dirname(file), { recursive: true });
       await writeFileAtomic(file, bytes);
       await writeFileAtomic(evidenceRecordOf(file), JSON.stringify(sumOf(bytes)));

@@ -31,7 +31,10 @@ export class StepServices {
   }
 
   evidence(): EvidenceSink {
-    return evidenceSink(this.rc.evidenceDir, this.rc.runId, this.recordIndex, this.evidenceRefs, this.masker);
+    // A store that keeps evidence itself (PostgreSQL: studios and workers on other machines read it) gets it; else files.
+    const store = this.rc.store;
+    const put = store.putEvidence ? (ref: string, bytes: Buffer) => store.putEvidence!(this.rc.runId, ref, bytes) : undefined;
+    return evidenceSink(this.rc.evidenceDir, this.rc.runId, this.recordIndex, this.evidenceRefs, this.masker, put);
   }
 
   credentials(): CredentialAccess {

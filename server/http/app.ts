@@ -68,7 +68,7 @@ export function createApp(c: Conveyor, clientDir: string, opts: AppOptions = {})
   app.use('/api/runs', reportRoutes(c.store));
   app.use('/api/runs', runRoutes(c.engine, c.flows, c.store, c.dataDir));
   app.use('/api/review', reviewRoutes(c.engine, c.store));
-  app.use('/api/evidence', evidenceRoutes(c.dataDir));
+  app.use('/api/evidence', evidenceRoutes(c.dataDir, c.store));
   app.use('/api/credentials', credentialRoutes(c.vault, { allowHostsFor: (name) => flowAllowHostsFor(c.store, c.registry, name) }));
   app.use('/api/templates', templateRoutes(opts.templatesDir ?? path.join(PROJECT_ROOT, 'flows'), c.registry, c.flows, c.vault));
   app.use('/api', scheduleRoutes(c.scheduler));

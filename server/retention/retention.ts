@@ -15,8 +15,8 @@ import { buildReport } from '../report/build-report.ts';
 import { reportToXlsx } from '../report/report-xlsx.ts';
 import { activeRunError, ACTIVE_RUN_STATUSES, runInReviewError, type AuditActor, type RunHead } from '../store/retention.ts';
 import type { RunStatus, Store } from '../store/types.ts';
-import { checkRunEvidence, fileProblem, removeEvidenceFolder, UPLOAD_ID, uploadRecordOf } from '../store/data-files.ts';
-import { checkFile, isPartFile, sumOfFile, type FileState } from '../store/file-sums.ts';
+import { checkRunEvidence, evidenceRecordOf, fileProblem, removeEvidenceFolder, UPLOAD_ID, uploadRecordOf } from '../store/data-files.ts';
+import { checkFile, isPartFile, sumOf, sumOfFile, type FileState } from '../store/file-sums.ts';
 import { KEPT_FILES_DIR } from '../store/kept-files.ts';
 import type { CleanupResult, RunSpace, StorageTotals, PruneCandidate, PruneResult } from '../contract/wire/storage.ts';
 export type { CleanupResult, RunSpace, StorageTotals, PruneCandidate, PruneResult };
@@ -115,7 +115,9 @@ export class Retention {
     const stale = !cached || cached.stamp !== stamp || (active && Date.now() - cached.at > ACTIVE_SIZE_MS);
     if (stale) {
       const size = await this.store.runStoreSize(run.id);
-      cached = { stamp, at: Date.now(), storeBytes: size?.bytes ?? 0, evidenceBytes: await folderBytes(path.join(this.dataDir, 'evidence', run.id)) };
+      // Evidence files of the data folder, and those the store keeps itself (PostgreSQL).
+      const evidenceBytes = (await folderBytes(path.join(this.dataDir, 'evidence', run.id))) + ((await this.store.evidenceBytes?.(run.id)) ?? 0);
+      cached = { stamp, at: Date.now(), storeBytes: size?.bytes ?? 0, evidenceBytes };
       this.sizes.set(run.id, cached);
     }
     cached = cached!;
@@ -351,6 +353,22 @@ export class Retention {
           if (problem) damaged.push(problem);
         }
         await cp(evidence, path.join(part, 'evidence'), { recursive: true });
+      }
+      // Evidence the store keeps itself (PostgreSQL): checked as it is read, written with its checksum record.
+      const kept = (await this.store.runEvidence?.(runId)) ?? [];
+      if (kept.length > 0) await mkdir(path.join(part, 'evidence'), { recursive: true });
+      for (const e of kept) {
+        const name = path.basename(e.ref);
+        const sum = sumOf(e.bytes);
+        if (sum.sha256 !== e.sha256) {
+          // Damaged in the database: kept aside and named, never passed off as the evidence.
+          damaged.push({ file: `evidence/${name}`, state: 'damaged', reason: `its bytes no longer match the SHA-256 kept when it was written` });
+          await writeFile(path.join(part, 'evidence', `${name}.damaged`), e.bytes);
+          continue;
+        }
+        const to = path.join(part, 'evidence', name);
+        await writeFile(to, e.bytes);
+        await writeFile(evidenceRecordOf(to), JSON.stringify(sum));
       }
       let input: { file: string; bytes: number; sha256: string; checked: boolean } | null = null;
       if (head.upload && UPLOAD_ID.test(head.upload)) {

@@ -349,6 +349,21 @@ export interface KeptFileStore {
   deleteKeptFile(sha256: string): Promise<boolean>;
 }
 
+/**
+ * Evidence files kept in the store itself (PostgreSQL: studios and workers on other machines reach
+ * them); a store without these keeps evidence as files of the data folder (DATA_DIR/evidence).
+ */
+export interface EvidenceStore {
+  /** Keeps an evidence file under its reference (`<run id>/<file>`), durably, before it answers. */
+  putEvidence?(runId: string, ref: string, bytes: Buffer): Promise<void>;
+  /** Its bytes, every byte checked against the SHA-256 kept with them (damaged: E_EVIDENCE_DAMAGED); null when none. */
+  readEvidence?(ref: string): Promise<Buffer | null>;
+  /** The run's evidence files, in the order written, with the SHA-256 kept when each was written (for its archive: checked there). */
+  runEvidence?(runId: string): Promise<Array<{ ref: string; bytes: Buffer; sha256: string }>>;
+  /** What the run's evidence files take. */
+  evidenceBytes?(runId: string): Promise<number>;
+}
+
 /** A kept file as retention sees it (`listKeptFiles`). */
 export interface KeptFileHead {
   sha256: string;
@@ -371,6 +386,6 @@ export interface WriteHealth {
  * The whole store: every role. Retention (deleting runs, audit, sizes) comes from `RetentionStore`
  * (retention.ts).
  */
-export interface Store extends FlowStore, RunStore, AuditReads, ReportReads, NodeStateStore, LogStore, KeptFileStore, RetentionStore, WriteHealth {
+export interface Store extends FlowStore, RunStore, AuditReads, ReportReads, NodeStateStore, LogStore, KeptFileStore, EvidenceStore, RetentionStore, WriteHealth {
   close(): Promise<void>;
 }

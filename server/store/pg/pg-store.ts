@@ -45,6 +45,7 @@ import * as rr from './retention-reads.ts';
 import { EVENT_COLUMNS, FLOW_COLUMNS, LOG_COLUMNS, outcomesOf, RECORD_COLUMNS, REJECT_COLUMNS, RUN_COLUMNS, STEP_COLUMNS, toEvent, toFlow, toLog, toRecord, toReject, toRun, toStep, wholeCheckpoint } from './rows.ts';
 import { holdStore, type Hold } from './exclusive.ts';
 import { KEPT_FILE_ID, keptFileDamaged, sha256Of } from '../kept-files.ts';
+import { dataFileError } from '../data-files.ts';
 
 const DEFAULT_RECORDS_LIMIT = 100;
 const DEFAULT_LOGS_LIMIT = 100;
@@ -211,6 +212,29 @@ export class PgStore implements Store {
     const actual = sha256Of(row.bytes);
     if (actual !== sha256) throw keptFileDamaged(sha256, 'kept_files', actual);
     return row.bytes;
+  }
+
+  // ---------------------------------------------------------------- evidence (any studio or worker reads it)
+
+  async putEvidence(runId: string, ref: string, bytes: Buffer): Promise<void> {
+    await this.write(w.putEvidence(runId, ref, sha256Of(bytes), bytes));
+  }
+
+  async readEvidence(ref: string): Promise<Buffer | null> {
+    const [row] = await this.rows<{ bytes: Buffer; sha256: string }>('SELECT bytes, sha256 FROM evidence_files WHERE ref = $1', [ref]);
+    if (!row) return null;
+    const actual = sha256Of(row.bytes);
+    if (actual !== row.sha256) throw dataFileError('evidence', ref, { state: 'damaged', reason: `its ${row.bytes.length} bytes in the database hash to ${actual.slice(0, 12)}…, not to the SHA-256 kept when it was written (${row.sha256.slice(0, 12)}…)`, sum: null });
+    return row.bytes;
+  }
+
+  async runEvidence(runId: string): Promise<Array<{ ref: string; bytes: Buffer; sha256: string }>> {
+    return this.rows<{ ref: string; bytes: Buffer; sha256: string }>('SELECT ref, bytes, sha256 FROM evidence_files WHERE run_id = $1 ORDER BY written_at, ref', [runId]);
+  }
+
+  async evidenceBytes(runId: string): Promise<number> {
+    const [row] = await this.rows<{ n: string }>('SELECT coalesce(sum(octet_length(bytes)), 0) AS n FROM evidence_files WHERE run_id = $1', [runId]);
+    return Number(row.n);
   }
 
   async listKeptFiles(): Promise<KeptFileHead[]> {

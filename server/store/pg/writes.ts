@@ -59,6 +59,13 @@ export const putKeptFile =
     await client.query('INSERT INTO kept_files (sha256, bytes) VALUES ($1, $2) ON CONFLICT (sha256) DO UPDATE SET kept_at = now()', [sha256, bytes]);
   };
 
+/** An evidence file of a run's step (its reference names the run). Written once: the reference is new each time. */
+export const putEvidence =
+  (runId: string, ref: string, sha256: string, bytes: Buffer): Write<void> =>
+  async ({ client }) => {
+    await client.query('INSERT INTO evidence_files (ref, run_id, bytes, sha256) VALUES ($1, $2, $3, $4) ON CONFLICT (ref) DO NOTHING', [ref, runId, bytes, sha256]);
+  };
+
 /** Deletes a kept file (retention: one nothing names any more); whether there was one. */
 export const deleteKeptFile =
   (sha256: string): Write<boolean> =>
@@ -427,6 +434,7 @@ export const deleteRun =
     if (!force && counts.review > 0) throw runInReviewError(runId, counts.review);
     await client.query('DELETE FROM runs WHERE id = $1', [runId]);
     await client.query('DELETE FROM node_state WHERE scope = $1', [`run:${runId}`]);
+    await client.query('DELETE FROM evidence_files WHERE run_id = $1', [runId]);
     await insertAudit(client, audit);
     return { records: counts.n };
   };

@@ -34,7 +34,7 @@ function mailFlow(id: string, unsubscribeLink: boolean): FlowDocument {
     id,
     name: id,
     description: '',
-    settings: { concurrency: 2, executor: 'workers', allowHosts: [`127.0.0.1:${smtp.port}`] },
+    settings: { concurrency: 2, allowHosts: [`127.0.0.1:${smtp.port}`] },
     nodes: [
       { id: 'trigger', type: 'core.manual-trigger', position: { x: 0, y: 0 }, params: {} },
       { id: 'send', type: 'mail.send', position: { x: 200, y: 0 }, params: { credential: 'Shop mail', to: '{{ email }}', subject: 'News', text: 'Hello {{ unsubscribeUrl }}', unsubscribeLink } },
