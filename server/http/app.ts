@@ -58,7 +58,7 @@ export function createApp(c: Conveyor, clientDir: string, opts: AppOptions = {})
   app.use('/api', noStore);
   app.use('/api', auth.guard()); // before any body is read: without a session nothing is parsed or stored
   app.use('/api/auth', ...jsonBody('16kb'), authRoutes(auth));
-  app.use('/api/uploads', uploadRoutes(c.dataDir)); // streams the raw file: before the JSON parser
+  app.use('/api/uploads', uploadRoutes(c.dataDir, c.store)); // streams the raw file: before the JSON parser
   app.use('/api/kept-files', keptFileRoutes(c.store)); // the raw file too
   app.use('/api', ...jsonBody('20mb'));
   app.use('/api', catalogRoutes(c.registry, () => c.engine.storeWriteFailure()));

@@ -31,7 +31,7 @@ export function preflightRoutes(flows: FlowLibrary, registry: NodeRegistry, data
   router.post('/:id/preflight', async (req, res) => {
     const body = parseBody(preflightBody, req.body);
     const doc = body.flow !== undefined ? body.flow : (await flows.get(req.params.id)).flow;
-    const input = await toRunInput(dataDir, body.input);
+    const input = await toRunInput(dataDir, body.input, store);
     const abort = new AbortController();
     res.on('close', () => {
       if (!res.writableFinished) abort.abort();

@@ -32,7 +32,7 @@ export function runRoutes(engine: Engine, flows: FlowLibrary, store: Store, data
   router.post('/', async (req, res) => {
     const body = parseBody(startBody, req.body);
     const { flow } = await flows.get(body.flowId);
-    const input = await toRunInput(dataDir, body.input);
+    const input = await toRunInput(dataDir, body.input, store);
     const run = await engine.startRun(flow, { input, concurrency: body.settings?.concurrency, reprocess: body.settings?.reprocess, upload: body.input?.fileId });
     res.status(201).json(await engine.summary(run.id));
   });

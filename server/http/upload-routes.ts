@@ -9,7 +9,8 @@ import { z } from 'zod';
 import type { RecordData, RunInput } from '../../nodes/sdk/types.ts';
 import { ConveyorError } from '../errors.ts';
 import { dataFileError, UPLOAD_ID, uploadRecordOf, UPLOADS_DIR } from '../store/data-files.ts';
-import { checkFile, readRecord, sumHasher, writeFileAtomic } from '../store/file-sums.ts';
+import { checkFile, readRecord, SUM_ALGORITHM, sumHasher, writeFileAtomic } from '../store/file-sums.ts';
+import type { SharedUploads } from '../store/types.ts';
 import { parseQuery } from './parse.ts';
 import { isSheetName, SHEET_NAMES, TEXT_SHEET_EXTENSIONS } from '../contract/sheet-files.ts';
 
@@ -65,9 +66,11 @@ export async function cleanTempFiles(dataDir: string, log: (line: string) => voi
  * The file is streamed to `<dataDir>/uploads/<id>` (never held in memory) and can then be given
  * to a run or a dry check as `input.fileId`. Only .xlsx and .ods (real zips) and .csv are accepted.
  * Its SHA-256 is taken while it streams and recorded in `<id>.json` (store/file-sums.ts), written
- * after the file is synced and renamed in: every read checks it (resolveUpload).
+ * after the file is synced and renamed in: every read checks it (resolveUpload). On PostgreSQL it is
+ * also kept in the database (`shareUpload`) before the answer, so that any studio of the database can
+ * start its run (behind a load balancer the next request may reach another studio).
  */
-export function uploadRoutes(dataDir: string): Router {
+export function uploadRoutes(dataDir: string, store?: Pick<SharedUploads, 'shareUpload'>): Router {
   const router = Router();
   const dir = uploadsDir(dataDir);
 
@@ -148,7 +151,18 @@ export function uploadRoutes(dataDir: string): Router {
     }
     await rename(part, target);
     const info: UploadInfo = { id, name, size };
-    await writeFileAtomic(uploadRecordOf(target), JSON.stringify({ ...info, uploadedAt: new Date().toISOString(), ...sum.done() }), tempDir(dataDir));
+    const summed = sum.done();
+    await writeFileAtomic(uploadRecordOf(target), JSON.stringify({ ...info, uploadedAt: new Date().toISOString(), ...summed }), tempDir(dataDir));
+    if (store?.shareUpload) {
+      try {
+        await store.shareUpload({ id, name, size, sha256: summed.sha256 }, target);
+      } catch (err) {
+        // Not shared: not kept at all (another studio could not start its run), the record first.
+        await rm(uploadRecordOf(target), { force: true });
+        await rm(target, { force: true });
+        throw err;
+      }
+    }
     res.status(201).json(info);
   });
 
@@ -163,20 +177,38 @@ function tooLarge(): ConveyorError {
  * The uploaded file behind `fileId`, as a run input's `file` (its original name kept for messages).
  * Every byte is checked against the SHA-256 recorded at upload: a damaged, cut or missing file
  * answers E_UPLOAD_DAMAGED and no run or dry check reads it. One uploaded before checksums is read
- * as it is.
+ * as it is. One another studio of the database received (PostgreSQL) is written to this data folder
+ * first, from the database, every byte checked.
  */
-export async function resolveUpload(dataDir: string, fileId: string): Promise<{ path: string; name: string }> {
+export async function resolveUpload(dataDir: string, fileId: string, store?: Pick<SharedUploads, 'fetchUpload'>): Promise<{ path: string; name: string }> {
   const notFound = () =>
     new ConveyorError('E_UPLOAD_NOT_FOUND', `There is no uploaded file "${fileId}".`, 'Upload the file again (POST /api/uploads) and use the id it answers.', 422);
   if (!UPLOAD_ID.test(fileId)) throw notFound();
   const file = path.join(uploadsDir(dataDir), fileId);
-  const state = await checkFile(file, uploadRecordOf(file));
+  let state = await checkFile(file, uploadRecordOf(file));
+  if (state.state === 'missing' && !state.sum && store?.fetchUpload && (await fetchShared(dataDir, fileId, file, store))) state = await checkFile(file, uploadRecordOf(file));
   if (state.state === 'missing' && !state.sum) throw notFound();
   const meta = await readRecord(uploadRecordOf(file));
   const recorded = meta && 'value' in meta ? meta.value.name : undefined;
   const name = typeof recorded === 'string' && recorded ? recorded : fileId;
   if (state.state !== 'ok' && state.state !== 'unchecked') throw dataFileError('upload', fileId, state, name);
   return { path: file, name };
+}
+
+/** Writes the upload another studio received into this data folder (as an upload of its own); false when the database has none. */
+async function fetchShared(dataDir: string, fileId: string, file: string, store: Pick<SharedUploads, 'fetchUpload'>): Promise<boolean> {
+  await mkdir(path.dirname(file), { recursive: true });
+  await mkdir(tempDir(dataDir), { recursive: true });
+  const part = path.join(tempDir(dataDir), `${fileId}.${randomBytes(4).toString('hex')}.part`);
+  try {
+    const got = await store.fetchUpload!(fileId, part);
+    if (!got) return false;
+    await rename(part, file);
+    await writeFileAtomic(uploadRecordOf(file), JSON.stringify({ id: fileId, name: got.name, size: got.size, uploadedAt: got.receivedAt, algorithm: SUM_ALGORITHM, bytes: got.size, sha256: got.sha256 }), tempDir(dataDir));
+    return true;
+  } finally {
+    await rm(part, { force: true });
+  }
 }
 
 /**
@@ -196,11 +228,11 @@ export const runInputBody = z
   });
 
 /** Turns the API's run input into the engine's: `fileId` becomes `file: { path, name }`. */
-export async function toRunInput(dataDir: string, body: z.infer<typeof runInputBody> | undefined): Promise<RunInput | undefined> {
+export async function toRunInput(dataDir: string, body: z.infer<typeof runInputBody> | undefined, store?: Pick<SharedUploads, 'fetchUpload'>): Promise<RunInput | undefined> {
   if (!body) return undefined;
   const { fileId, records, ...rest } = body;
   const input: RunInput = { ...rest };
   if (records) input.records = records as RecordData[];
-  if (fileId !== undefined) input.file = await resolveUpload(dataDir, fileId);
+  if (fileId !== undefined) input.file = await resolveUpload(dataDir, fileId, store);
   return input;
 }

@@ -243,6 +243,8 @@ export class Retention {
     if (head.upload && UPLOAD_ID.test(head.upload) && (await this.store.runsUsingUpload(head.upload, runId)) === 0) {
       const file = path.join(this.dataDir, 'uploads', head.upload);
       if (await fileBytes(file)) uploadDeleted = head.upload;
+      // Shared with the other studios of the database (PostgreSQL): deleted there too.
+      if (await this.store.deleteSharedUpload?.(head.upload)) uploadDeleted = head.upload;
       // Its checksum record first: a stop in between leaves an unchecked file, never a "missing" one.
       await rm(`${file}.json`, { force: true });
       await rm(file, { force: true });
@@ -433,6 +435,15 @@ export class Retention {
       await rm(file, { force: true });
       deleted.push({ id: name, bytes: st.size });
       bytes += st.size;
+    }
+    // Uploads the studios of the database share (PostgreSQL), received by any of them.
+    for (const u of (await this.store.sharedUploads?.()) ?? []) {
+      if (used.has(u.id) || now - Date.parse(u.receivedAt) < this.uploadGraceMs) continue;
+      if (!(await this.store.deleteSharedUpload!(u.id))) continue;
+      if (!deleted.some((d) => d.id === u.id)) {
+        deleted.push({ id: u.id, bytes: u.size });
+        bytes += u.size;
+      }
     }
     // Evidence of runs deleted by a process that stopped before removing it.
     const evidence: string[] = [];

@@ -364,6 +364,32 @@ export interface EvidenceStore {
   evidenceBytes?(runId: string): Promise<number>;
 }
 
+/** An uploaded file as the studios of one database share it (`SharedUploads`). */
+export interface SharedUploadHead {
+  id: string;
+  name: string;
+  size: number;
+  sha256: string;
+  /** When it was received (ISO 8601). */
+  receivedAt: string;
+}
+
+/**
+ * Uploads shared by the studios of one database (PostgreSQL; migration 10): an upload received by one
+ * studio is read by another (behind a load balancer). A store without these keeps uploads in the data
+ * folder only.
+ */
+export interface SharedUploads {
+  /** Keeps the upload in `file` (complete, checked) for the other studios; answers once it is committed. */
+  shareUpload?(upload: Omit<SharedUploadHead, 'receivedAt'>, file: string): Promise<void>;
+  /** Writes a shared upload's bytes to `toFile` (created), every byte checked (E_UPLOAD_DAMAGED): what it is, or null when none is shared. */
+  fetchUpload?(id: string, toFile: string): Promise<SharedUploadHead | null>;
+  /** Every shared upload, for the cleanup sweep. */
+  sharedUploads?(): Promise<SharedUploadHead[]>;
+  /** Deletes a shared upload; whether there was one. */
+  deleteSharedUpload?(id: string): Promise<boolean>;
+}
+
 /** A kept file as retention sees it (`listKeptFiles`). */
 export interface KeptFileHead {
   sha256: string;
@@ -386,6 +412,6 @@ export interface WriteHealth {
  * The whole store: every role. Retention (deleting runs, audit, sizes) comes from `RetentionStore`
  * (retention.ts).
  */
-export interface Store extends FlowStore, RunStore, AuditReads, ReportReads, NodeStateStore, LogStore, KeptFileStore, EvidenceStore, RetentionStore, WriteHealth {
+export interface Store extends FlowStore, RunStore, AuditReads, ReportReads, NodeStateStore, LogStore, KeptFileStore, EvidenceStore, SharedUploads, RetentionStore, WriteHealth {
   close(): Promise<void>;
 }

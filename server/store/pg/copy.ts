@@ -47,7 +47,7 @@ export interface CopyResult {
 }
 
 /** The store's tables in PostgreSQL, children first where it matters for TRUNCATE. */
-const TABLES = ['record_tokens', 'steps', 'step_counts', 'logs', 'rejects', 'record_events', 'records', 'runs', 'flows', 'node_state', 'audit', 'vault', 'schedule_ticks', 'kept_files', 'evidence_files'];
+const TABLES = ['record_tokens', 'steps', 'step_counts', 'logs', 'rejects', 'record_events', 'records', 'runs', 'flows', 'node_state', 'audit', 'vault', 'schedule_ticks', 'kept_files', 'evidence_files', 'upload_chunks', 'uploads'];
 /** Records (and their steps) read and written per slice: bounded memory for runs of any size. */
 const SLICE = 2000;
 /** Rows per INSERT. */

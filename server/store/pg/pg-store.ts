@@ -14,6 +14,7 @@ import type {
   CreateRunExtras,
   FlowRow,
   KeptFileHead,
+  SharedUploadHead,
   KeyAttempts,
   LogRow,
   NodeStateWrite,
@@ -46,6 +47,7 @@ import { EVENT_COLUMNS, FLOW_COLUMNS, LOG_COLUMNS, outcomesOf, RECORD_COLUMNS, R
 import { holdStore, type Hold } from './exclusive.ts';
 import { KEPT_FILE_ID, keptFileDamaged, sha256Of } from '../kept-files.ts';
 import { dataFileError } from '../data-files.ts';
+import * as uploads from './shared-uploads.ts';
 
 const DEFAULT_RECORDS_LIMIT = 100;
 const DEFAULT_LOGS_LIMIT = 100;
@@ -212,6 +214,28 @@ export class PgStore implements Store {
     const actual = sha256Of(row.bytes);
     if (actual !== sha256) throw keptFileDamaged(sha256, 'kept_files', actual);
     return row.bytes;
+  }
+
+  // ---------------------------------------------------------------- uploads shared by the studios (shared-uploads.ts)
+
+  async shareUpload(upload: Omit<SharedUploadHead, 'receivedAt'>, file: string): Promise<void> {
+    if (this.closing) throw this.closedError();
+    await uploads.shareUpload(this.pool, upload, file);
+  }
+
+  async fetchUpload(id: string, toFile: string): Promise<SharedUploadHead | null> {
+    if (this.closing) throw this.closedError();
+    return uploads.fetchUpload(this.pool, id, toFile);
+  }
+
+  async sharedUploads(): Promise<SharedUploadHead[]> {
+    if (this.closing) throw this.closedError();
+    return uploads.sharedUploads(this.pool);
+  }
+
+  async deleteSharedUpload(id: string): Promise<boolean> {
+    if (this.closing) throw this.closedError();
+    return uploads.deleteSharedUpload(this.pool, id);
   }
 
   // ---------------------------------------------------------------- evidence (any studio or worker reads it)
