@@ -7,9 +7,6 @@
  * See docs/architecture.md, "Scaling out".
  */
 import os from 'node:os';
-import { sharedTrackingKey } from '../tracking/key-check.ts';
-import { TrackingService } from '../tracking/tracking-service.ts';
-import { publicUrlFromEnv } from '../tracking/public-url.ts';
 import path from 'node:path';
 import { createRegistry } from '../../nodes/index.ts';
 import { bindRateLimitStore } from '../../nodes/sdk/rate-limit.ts';
@@ -22,6 +19,9 @@ import { SharedStateLocks } from './shared-state-locks.ts';
 import { publishEvents } from './event-relay.ts';
 import type { WorkerSettings } from './settings.ts';
 import { WorkLoop } from './work-loop.ts';
+import { sharedTrackingKey } from '../tracking/key-check.ts';
+import { TrackingService } from '../tracking/tracking-service.ts';
+import { publicUrlFromEnv } from '../tracking/public-url.ts';
 
 export interface RunningWorker {
   id: string;

@@ -59,11 +59,14 @@ export const putKeptFile =
     await client.query('INSERT INTO kept_files (sha256, bytes) VALUES ($1, $2) ON CONFLICT (sha256) DO UPDATE SET kept_at = now()', [sha256, bytes]);
   };
 
-/** An evidence file of a run's step (its reference names the run). Written once: the reference is new each time. */
+/** An evidence file of a run's step (its reference names the run). The same reference written again replaces it, as a file would be. */
 export const putEvidence =
   (runId: string, ref: string, sha256: string, bytes: Buffer): Write<void> =>
   async ({ client }) => {
-    await client.query('INSERT INTO evidence_files (ref, run_id, bytes, sha256) VALUES ($1, $2, $3, $4) ON CONFLICT (ref) DO NOTHING', [ref, runId, bytes, sha256]);
+    await client.query(
+      'INSERT INTO evidence_files (ref, run_id, bytes, sha256) VALUES ($1, $2, $3, $4) ON CONFLICT (ref) DO UPDATE SET bytes = excluded.bytes, sha256 = excluded.sha256, written_at = now()',
+      [ref, runId, bytes, sha256],
+    );
   };
 
 /** Deletes a kept file (retention: one nothing names any more); whether there was one. */
