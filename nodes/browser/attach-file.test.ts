@@ -123,6 +123,12 @@ describe('attach file (real Chromium)', () => {
       await r.step(browserOpen, { url: `${site.base}/deaf` });
       const ignored = await failureOf(() => r.step(browserAttachFile, { selectors: ['#deaf'], fileName: 'cv.png', content: '{{ cv }}', encoding: 'base64', timeoutMs: 5_000 }));
       expect(ignored).toMatchObject({ code: 'E_VERIFY_FAILED', message: expect.stringContaining('did not take the drop') });
+      // Over what a drop can carry (32 MB): refused before anything is dropped, pointing at the file field.
+      await r.step(browserOpen, { url: `${site.base}/drop` });
+      const big = Buffer.alloc(33 * 1024 * 1024, 7).toString('base64');
+      const tooLarge = await failureOf(() => r.step(browserAttachFile, { selectors: ['#zone'], fileName: 'scan.pdf', content: big, encoding: 'base64', timeoutMs: 5_000 }));
+      expect(tooLarge).toMatchObject({ code: 'E_INPUT_INVALID', message: expect.stringContaining('larger than the 32 MB a file dropped can be'), hint: expect.stringContaining('file field') });
+      expect((await r.step(browserExtract, { selectors: ['#got'], field: 'got', timeoutMs: 5_000 })).result.emit[0].data.got).toBe('');
     } finally {
       await r.done();
     }
