@@ -71,18 +71,7 @@ export function runRoutes(engine: Engine, flows: FlowLibrary, store: Store, data
     const record = index === undefined ? null : await store.getRecord(req.params.id, index);
     if (!record || index === undefined) throw recordNotFound(req.params.id, index ?? req.params.index);
     const [steps, events] = await Promise.all([engine.recordSteps(record), store.listRecordEvents(req.params.id, index)]);
-    const refs = steps.flatMap((s) => s.evidence ?? []);
-    const damagedEvidence = dataDir ? await evidenceProblems(dataDir, refs) : [];
-    // Evidence the store keeps itself (PostgreSQL): every byte checked as the evidence route would.
-    if (store.readEvidence) {
-      for (const ref of new Set(refs)) {
-        if (damagedEvidence.some((d) => d.ref === ref)) continue;
-        await store.readEvidence(ref).catch((err: unknown) => {
-          if (err instanceof ConveyorError && err.code === 'E_EVIDENCE_DAMAGED') damagedEvidence.push({ ref, state: 'damaged', message: err.message });
-          else throw err;
-        });
-      }
-    }
+    const damagedEvidence = dataDir ? await evidenceProblems(dataDir, steps.flatMap((s) => s.evidence ?? []), store) : [];
     res.json({
       record: publicRecord(record),
       steps: steps.map(({ runId: _r, recordIndex: _i, ...s }) => s),

@@ -12,6 +12,7 @@ import path from 'node:path';
 import { ConveyorError } from '../errors.ts';
 import { checkFile, isPartFile, readRecord, sumOf, writeFileAtomic, type FileState, type LostMark } from './file-sums.ts';
 import type { AuditWrite } from './retention.ts';
+import type { EvidenceStore } from './types.ts';
 import { KEPT_FILE_ID, KEPT_FILES_DIR, sha256Of } from './kept-files.ts';
 
 export const EVIDENCE_DIR = 'evidence';
@@ -145,7 +146,10 @@ export function describeDataFiles(checks: DataFileCheck[]): string[] {
 export function dataFilesLossLine(checks: DataFileCheck[]): string {
   const bad = checks.filter(isBad);
   return (Object.keys(KINDS) as DataFileKind[])
-    .map((kind) => bad.filter((c) => c.kind === kind).length && plural(bad.filter((c) => c.kind === kind).length, KINDS[kind].one))
+    .map((kind) => {
+      const n = bad.filter((c) => c.kind === kind).length;
+      return n ? plural(n, KINDS[kind].one) : '';
+    })
     .filter((w) => w)
     .join(' and ');
 }
@@ -179,7 +183,7 @@ export async function repairDataFiles(checks: DataFileCheck[], aside: string, no
       movedTo = dest;
     }
     // A kept file has no record to mark: gone from the folder, a flow naming it is told so.
-    if (c.record === '') {
+    if (c.kind === 'kept-file') {
       lost.push({ kind: c.kind, ref: c.ref, state: s.state, reason: s.reason, movedTo, bytes: 0 });
       continue;
     }
@@ -272,9 +276,10 @@ export function fileProblem(s: FileState): { state: 'damaged' | 'missing' | 'los
  * The evidence among `refs` (`<run>/<file>`, as steps name it) that the evidence route would refuse:
  * damaged, missing or moved aside by store repair, each with the message it would answer. Every byte
  * of each file is read (a record's screenshots: ~0.2 ms per 100 KB). A reference the route would not
- * serve at all is left out (the route answers it "not found").
+ * serve at all is left out (the route answers it "not found"). Evidence the store keeps itself
+ * (PostgreSQL) is checked there, every byte too.
  */
-export async function evidenceProblems(dataDir: string, refs: readonly string[]): Promise<Array<{ ref: string; state: 'damaged' | 'missing' | 'lost'; message: string }>> {
+export async function evidenceProblems(dataDir: string, refs: readonly string[], store?: Pick<EvidenceStore, 'readEvidence'>): Promise<Array<{ ref: string; state: 'damaged' | 'missing' | 'lost'; message: string }>> {
   const out: Array<{ ref: string; state: 'damaged' | 'missing' | 'lost'; message: string }> = [];
   for (const ref of new Set(refs)) {
     const [run, file, ...more] = ref.split('/');
@@ -283,6 +288,12 @@ export async function evidenceProblems(dataDir: string, refs: readonly string[])
     const state = await checkFile(full, evidenceRecordOf(full));
     const problem = fileProblem(state);
     if (problem) out.push({ ref, state: problem.state, message: dataFileError('evidence', ref, state as Exclude<FileState, { state: 'ok' | 'unchecked' }>).message });
+    else if (store?.readEvidence) {
+      await store.readEvidence(ref).catch((err: unknown) => {
+        if (err instanceof ConveyorError && err.code === 'E_EVIDENCE_DAMAGED') out.push({ ref, state: 'damaged', message: err.message });
+        else throw err;
+      });
+    }
   }
   return out;
 }

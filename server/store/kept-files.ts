@@ -12,6 +12,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { ConveyorError } from '../errors.ts';
 import { writeFileAtomic } from './file-sums.ts';
+import { fsyncDir } from './journal.ts';
 import type { KeptFileHead } from './types.ts';
 
 export const KEPT_FILES_DIR = 'kept-files';
@@ -50,12 +51,7 @@ export class KeptFilesOnDisk {
     }
     await fsp.mkdir(this.dir, { recursive: true });
     await writeFileAtomic(file, bytes);
-    const fh = await fsp.open(this.dir, 'r');
-    try {
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
+    await fsyncDir(this.dir);
     return sha;
   }
 

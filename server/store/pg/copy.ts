@@ -11,11 +11,10 @@
  * operator, who gives it to every studio and worker (CONVEYOR_SECRET_KEY).
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
 import { openSqlJsStore } from '../sqljs-store.ts';
-import { KEPT_FILE_ID, KeptFilesOnDisk } from '../kept-files.ts';
+import { KeptFilesOnDisk } from '../kept-files.ts';
 import { planIdempotency } from '../../engine/idempotency.ts';
 import type { RunRow, Store } from '../types.ts';
 import { lockDataDir } from '../../data-dir-lock.ts';
@@ -201,9 +200,9 @@ export async function copyEmbeddedToPg(dataDir: string, url: string, opts: { rep
     counts.flows = flows.length;
     // Files chosen in node forms (DATA_DIR/kept-files): each checked against its name, its SHA-256.
     const kept = new KeptFilesOnDisk(dir);
-    for (const name of (await readdir(kept.dir).catch(() => [] as string[])).filter((n) => KEPT_FILE_ID.test(n)).sort()) {
-      const bytes = await kept.read(name);
-      if (bytes) await client.query('INSERT INTO kept_files (sha256, bytes) VALUES ($1, $2) ON CONFLICT (sha256) DO NOTHING', [name, bytes]);
+    for (const { sha256 } of await kept.list()) {
+      const bytes = await kept.read(sha256);
+      if (bytes) await client.query('INSERT INTO kept_files (sha256, bytes) VALUES ($1, $2) ON CONFLICT (sha256) DO NOTHING', [sha256, bytes]);
     }
     // Runs in creation order: the newest stays newest for business keys.
     for (const head of await src.listRunHeads()) {

@@ -5,41 +5,23 @@
  * file written to its own folder first, every byte checked — and deleting the runs, or the sweep of
  * unused uploads on any studio, deletes it from the database too.
  */
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type RunningServer } from '../../../server/main.ts';
-import { startWorker, type RunningWorker } from '../../../server/worker/worker.ts';
-import { createTestDatabase, type TestDatabase } from '../store/contract/pg-database.ts';
+import type { RunningServer } from '../../../server/main.ts';
+import { pgStudiosAndWorker } from './pg-studios.ts';
 
-let db: TestDatabase;
-let client: pg.Client;
-const studios: Array<RunningServer & { dir: string }> = [];
-let worker: RunningWorker;
-const saved = { CONVEYOR_STORE: process.env.CONVEYOR_STORE, DATABASE_URL: process.env.DATABASE_URL, CONVEYOR_EXECUTE: process.env.CONVEYOR_EXECUTE };
+const setup = pgStudiosAndWorker('uploads', 2);
 const CSV = 'first_name,last_name,email\nAda,Lovelace,ada@example.com\nGrace,Hopper,grace@example.com\n';
+let client: pg.Client;
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  Object.assign(process.env, { CONVEYOR_STORE: 'postgres', DATABASE_URL: db.url, CONVEYOR_EXECUTE: '0' });
-  for (const name of ['a', 'b']) {
-    const dir = mkdtempSync(path.join(os.tmpdir(), `conveyor-uploads-studio-${name}-`));
-    studios.push(Object.assign(await startServer({ port: 0, host: '127.0.0.1', dataDir: dir, clientDir: path.join(dir, 'no-client') }), { dir }));
-  }
-  worker = await startWorker({ url: db.url, dataDir: mkdtempSync(path.join(os.tmpdir(), 'conveyor-uploads-worker-')), id: 'w-uploads', leaseMs: 5000, batch: 4, pollMs: 50, poolSize: 3 });
-  client = new pg.Client({ connectionString: db.url });
+  client = new pg.Client({ connectionString: setup.db().url });
   await client.connect();
-}, 60_000);
-
+});
 afterAll(async () => {
   await client?.end();
-  await worker?.close();
-  for (const s of studios) await s.close();
-  for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k];
-  else process.env[k] = v;
-  await db?.drop();
 });
 
 async function api(s: RunningServer, method: string, url: string, body?: unknown) {
@@ -66,7 +48,7 @@ const sharedCount = async () => Number((await client.query('SELECT count(*)::int
 
 describe('uploads shared by the studios of one database', () => {
   it('a file uploaded to one studio starts its run on another; a damaged copy is refused; deleting the run deletes it', async () => {
-    const [a, b] = studios;
+    const [a, b] = setup.studios();
     expect((await api(a, 'POST', '/api/flows/import', JSON.parse(readFileSync('flows/spreadsheet-contacts.json', 'utf8')))).status).toBe(201);
     const id = await upload(a, 'people.csv');
     expect(existsSync(path.join(b.dir, 'uploads', id))).toBe(false);

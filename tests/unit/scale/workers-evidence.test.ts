@@ -5,42 +5,25 @@
  * at every read): a studio on another folder serves it, counts it and archives it, and deleting the
  * run deletes it.
  */
-import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FLOW_FORMAT, type FlowDocument } from '../../../server/contract/flow/schema.ts';
-import { startServer, type RunningServer } from '../../../server/main.ts';
-import { startWorker, type RunningWorker } from '../../../server/worker/worker.ts';
-import { createTestDatabase, type TestDatabase } from '../store/contract/pg-database.ts';
+import { pgStudiosAndWorker } from './pg-studios.ts';
 
-let db: TestDatabase;
-let studio: RunningServer;
-let worker: RunningWorker;
+const setup = pgStudiosAndWorker('evidence', 1);
 let site: Server;
-let studioDir = '';
-const saved = { CONVEYOR_STORE: process.env.CONVEYOR_STORE, DATABASE_URL: process.env.DATABASE_URL, CONVEYOR_EXECUTE: process.env.CONVEYOR_EXECUTE };
 
 beforeAll(async () => {
-  db = await createTestDatabase();
   site = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<h1>Thank you for signing up</h1>'));
   await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));
-  Object.assign(process.env, { CONVEYOR_STORE: 'postgres', DATABASE_URL: db.url, CONVEYOR_EXECUTE: '0' });
-  studioDir = mkdtempSync(path.join(os.tmpdir(), 'conveyor-evidence-studio-'));
-  studio = await startServer({ port: 0, host: '127.0.0.1', dataDir: studioDir, clientDir: path.join(studioDir, 'no-client') });
-  worker = await startWorker({ url: db.url, dataDir: mkdtempSync(path.join(os.tmpdir(), 'conveyor-evidence-worker-')), id: 'w-evidence', leaseMs: 5000, batch: 2, pollMs: 50, poolSize: 3 });
-}, 60_000);
+});
 
 afterAll(async () => {
-  await worker?.close();
-  await studio?.close();
   await new Promise<void>((resolve) => (site ? site.close(() => resolve()) : resolve()));
-  for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k];
-  else process.env[k] = v;
-  await db?.drop();
 });
 
 function shotFlow(port: number): FlowDocument {
@@ -64,6 +47,9 @@ function shotFlow(port: number): FlowDocument {
 
 describe('evidence of records run by workers', () => {
   it('a screenshot a worker took is served, counted, archived and deleted by a studio with another data folder', async () => {
+    const [studio] = setup.studios();
+    const db = setup.db();
+    const studioDir = studio.dir;
     await studio.conveyor.flows.import(shotFlow((site.address() as AddressInfo).port), 'replace');
     const run = await studio.conveyor.engine.startRun((await studio.conveyor.flows.get('flow_shots')).flow, { input: { records: [{ n: 1 }] } });
     let record = await studio.conveyor.store.getRecord(run.id, 0);

@@ -221,6 +221,31 @@ describe('REST: storage and retention', () => {
     expect((await s.api('GET', `/api/audit?runId=${id}`)).body.items[0]).toMatchObject({ action: 'run.archive', detail: { damaged } });
   });
 
+  it('evidence the store keeps itself (PostgreSQL\'s) goes into the archive with its checksum record; a damaged one is kept aside and named', async () => {
+    const id = await finishedRun(people(6, 1));
+    const good = Buffer.from('<p>a page a worker kept</p>');
+    const bad = Buffer.from('<p>changed in the database</p>');
+    const store = s.conveyor.store as { runEvidence?: (runId: string) => Promise<Array<{ ref: string; bytes: Buffer; sha256: string }>> };
+    store.runEvidence = async (runId) =>
+      runId === id
+        ? [
+            { ref: `${id}/0-a-page.html`, bytes: good, sha256: createHash('sha256').update(good).digest('hex') },
+            { ref: `${id}/0-b-page.html`, bytes: bad, sha256: createHash('sha256').update('<p>as written</p>').digest('hex') },
+          ]
+        : [];
+    try {
+      const del = await s.api('DELETE', `/api/runs/${id}?archive=1`);
+      expect(del.status).toBe(200);
+      expect(del.body.damaged).toEqual([{ file: 'evidence/0-b-page.html', state: 'damaged', reason: expect.stringContaining('SHA-256') }]);
+      const dir = path.join(del.body.archive as string, 'evidence');
+      expect(readdirSync(dir).sort()).toEqual(['.0-a-page.html.sum', '0-a-page.html', '0-b-page.html.damaged']);
+      expect(readFileSync(path.join(dir, '0-a-page.html')).equals(good)).toBe(true);
+      expect(JSON.parse(readFileSync(path.join(dir, '.0-a-page.html.sum'), 'utf8'))).toMatchObject({ sha256: createHash('sha256').update(good).digest('hex') });
+    } finally {
+      delete store.runEvidence;
+    }
+  });
+
   it('cleans up uploads no run uses once older than the grace period; an upload two runs read goes with the last of them', async () => {
     const csv = 'first_name,last_name,email\nAda,Lovelace,ada@example.com\n';
     const used = await upload('used.csv', csv);

@@ -449,6 +449,8 @@ describe('POST /hooks/<flow>/<name>', () => {
     expect(JSON.stringify(record?.data)).not.toMatch(/x-twilio-signature/i);
     // Sent again (Twilio retries; no time is signed): skipped by its MessageSid.
     expect((await post(body, twilioSigned(`${server.url}${hookPath}`), hookPath)).body.status).toBe('duplicate');
+    // Signed for the https address a tunnel (ngrok) forwards as http to the same host: its signature holds too.
+    expect((await post(body, twilioSigned(`${server.url.replace(/^http:/, 'https:')}${hookPath}`), hookPath)).body.status).toBe('duplicate');
     // Signed for another address (another hook, another host) or with another token: refused, and said why.
     const elsewhere = await post(body, twilioSigned(`https://other.example${hookPath}`), hookPath);
     expect([elsewhere.status, elsewhere.body.error.code]).toEqual([400, 'E_HOOK_SIGNATURE_INVALID']);
