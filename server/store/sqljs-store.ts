@@ -8,7 +8,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type { Database } from 'sql.js';
 import type { FlowDocument } from '../contract/flow/schema.ts';
-import type { RecordData } from '../../nodes/sdk/types.ts';
+import type { Json, RecordData } from '../../nodes/sdk/types.ts';
 import { isFinished } from '../contract/status.ts';
 import type {
   ConditionalWrite,
@@ -412,6 +412,16 @@ export class SqlJsStore extends SqlJsReads implements Store {
 
   async commitStep(step: StepRow, record: RecordUpdate, state?: NodeStateWrite[]): Promise<void> {
     await this.write(commitStepOp(step, record, state));
+  }
+
+  /** One writer (this process): the read and the write of a claim are not interleaved with another claim's. */
+  claimNodeState(scope: string, nodeId: string, key: string, value: Json): Promise<Json> {
+    return this.conditional(async () => {
+      const kept = await this.getNodeState(scope, nodeId, key);
+      if (kept !== null) return kept;
+      await this.putNodeState([{ scope, nodeId, key, value }]);
+      return value;
+    });
   }
 
   async putNodeState(writes: NodeStateWrite[]): Promise<void> {

@@ -322,6 +322,12 @@ export interface NodeStateStore {
   pageNodeState(scope: string, nodeId: string, page: { contains?: string; offset: number; limit: number }): Promise<{ items: Array<{ key: string; value: Json }>; total: number }>;
   /** Writes state outside a step (a scheduler's last tick, an operator's reset), atomically. */
   putNodeState(writes: NodeStateWrite[]): Promise<void>;
+  /**
+   * Writes `value` under the key unless the key holds a value already, as one step no other process
+   * sharing the store can come between (two studios starting at once on one PostgreSQL database);
+   * answers the value the key holds afterwards: `value`, or the one written first.
+   */
+  claimNodeState(scope: string, nodeId: string, key: string, value: Json): Promise<Json>;
   /** Deletes every key of a node's state in a scope. */
   clearNodeState(scope: string, nodeId: string): Promise<void>;
 }

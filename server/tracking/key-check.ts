@@ -65,7 +65,7 @@ function changed(kept: Kept, what: string): ConveyorError {
  */
 export async function sharedTrackingKey(
   dataDir: string,
-  store: Pick<NodeStateStore, 'getNodeState' | 'putNodeState'>,
+  store: Pick<NodeStateStore, 'getNodeState' | 'putNodeState' | 'claimNodeState'>,
   env: NodeJS.ProcessEnv = process.env,
   warn: (line: string) => void = (l) => console.warn(l),
 ): Promise<{ key: Buffer; problem: string | null }> {
@@ -73,15 +73,19 @@ export async function sharedTrackingKey(
   if (!env[TRACKING_KEY_ENV]) await mkdir(dataDir, { recursive: true, mode: 0o700 });
   const key = await trackingKey(dataDir, env);
   const fingerprint = keyFingerprint(key);
-  const kept = (await store.getNodeState(SCOPE, NODE, KEY)) as Kept | null;
-  if (kept?.fingerprint === fingerprint) return { key, problem: null };
-  if (kept && env[TRACKING_CHANGED_ENV] !== 'accept') {
+  const ours: Kept = { fingerprint, since: new Date().toISOString() };
+  let kept = (await store.getNodeState(SCOPE, NODE, KEY)) as Kept | null;
+  // None kept yet: claimed, so that of two processes starting at once with different keys the second
+  // learns of the first's (a read then a write let both believe theirs was the one kept).
+  if (!kept) kept = (await store.claimNodeState(SCOPE, NODE, KEY, { ...ours })) as unknown as Kept;
+  if (kept.fingerprint === fingerprint) return { key, problem: null };
+  if (env[TRACKING_CHANGED_ENV] !== 'accept') {
     const own = env[TRACKING_KEY_ENV] ? TRACKING_KEY_ENV : path.join(dataDir, TRACKING_KEY_FILE);
     const problem = `this process's tracking secret (${own}) is not the one the other studios and workers of this database sign links with (since ${kept.since}), so links it made would not open on them`;
     warn(`[tracking] ${problem}: its send steps make no tracked link. Set ${TRACKING_KEY_ENV} to the same value on every studio and worker.`);
     return { key, problem };
   }
-  if (kept) warn(`[tracking] ${TRACKING_CHANGED_ENV}=accept: going on with this process's tracking secret; links in mails sent before (since ${kept.since}) no longer work.`);
-  await store.putNodeState([{ scope: SCOPE, nodeId: NODE, key: KEY, value: { fingerprint, since: new Date().toISOString() } }]);
+  warn(`[tracking] ${TRACKING_CHANGED_ENV}=accept: going on with this process's tracking secret; links in mails sent before (since ${kept.since}) no longer work.`);
+  await store.putNodeState([{ scope: SCOPE, nodeId: NODE, key: KEY, value: { ...ours } }]);
   return { key, problem: null };
 }

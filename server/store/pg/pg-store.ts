@@ -522,6 +522,11 @@ export class PgStore implements Store {
     if (writes.length > 0) await this.write(w.putNodeState(writes));
   }
 
+  async claimNodeState(scope: string, nodeId: string, key: string, value: Json): Promise<Json> {
+    if (this.closing) throw this.closedError();
+    return this.write(w.claimNodeState(scope, nodeId, key, value));
+  }
+
   clearNodeState(scope: string, nodeId: string): Promise<void> {
     return this.write(w.clearNodeState(scope, nodeId));
   }

@@ -6,7 +6,7 @@
  */
 import type pg from 'pg';
 import type { FlowDocument } from '../../contract/flow/schema.ts';
-import type { RecordData } from '../../../nodes/sdk/types.ts';
+import type { Json, RecordData } from '../../../nodes/sdk/types.ts';
 import type { ConditionalWrite, CreateRunExtras, LogRow, NodeStateWrite, RecordExpectation, RecordStatus, RecordUpdate, RunPatch, RunRow, RunStatus, StepRow } from '../types.ts';
 import { ACTIVE_RUN_STATUSES, activeRunError, runInReviewError, auditParams, type AuditWrite } from '../retention.ts';
 import { ConveyorError } from '../../errors.ts';
@@ -366,6 +366,16 @@ export const putNodeState =
   (writes: NodeStateWrite[]): Write<void> =>
   async ({ client }) =>
     applyState(client, writes);
+
+export const claimNodeState =
+  (scope: string, nodeId: string, key: string, value: Json): Write<Json> =>
+  async ({ client }) => {
+    // Two statements: a claim that waited on another transaction's insert of the same key (and found
+    // it) reads the row in a statement of its own, whose snapshot holds that commit.
+    await client.query('INSERT INTO node_state (scope, node_id, key, value) VALUES ($1, $2, $3, $4) ON CONFLICT (scope, node_id, key) DO NOTHING', [scope, nodeId, key, JSON.stringify(value)]);
+    const r = await client.query<{ value: string }>('SELECT value FROM node_state WHERE scope = $1 AND node_id = $2 AND key = $3', [scope, nodeId, key]);
+    return JSON.parse(r.rows[0].value) as Json;
+  };
 
 export const clearNodeState =
   (scope: string, nodeId: string): Write<void> =>

@@ -9,6 +9,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Retention } from '../../../server/retention/retention.ts';
 import { openPgStore, type PgStore } from '../../../server/store/pg/pg-store.ts';
+import { sharedTrackingKey } from '../../../server/tracking/key-check.ts';
 import { createTestDatabase, emptyStoreTables, type TestDatabase } from './contract/pg-database.ts';
 import { storeContract } from './contract/index.ts';
 
@@ -48,6 +49,28 @@ describe('storage figures: PostgreSQL', () => {
       expect(Math.abs(totals.disk.store - size)).toBeLessThan(size / 10);
     } finally {
       await store.close();
+    }
+  });
+});
+
+describe('tracking key: PostgreSQL', () => {
+  it('two studios starting at once with different tracking secrets: one key is kept, and the other studio is told it makes no link', async () => {
+    await emptyStoreTables(db.url);
+    const [a, b] = await Promise.all([openPgStore(db.url), openPgStore(db.url)]);
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'conveyor-pg-tracking-'));
+    try {
+      // Several rounds: each starts both at once from an empty database (the race is the point).
+      for (let round = 0; round < 6; round++) {
+        await a.clearNodeState('install', '~tracking-key');
+        const started = await Promise.all([
+          sharedTrackingKey(path.join(dir, 'a'), a, { CONVEYOR_TRACKING_SECRET: `a${round}`.repeat(20) }, () => undefined),
+          sharedTrackingKey(path.join(dir, 'b'), b, { CONVEYOR_TRACKING_SECRET: `b${round}`.repeat(20) }, () => undefined),
+        ]);
+        expect(started.filter((s) => s.problem === null), `round ${round}`).toHaveLength(1);
+        expect(started.find((s) => s.problem !== null)?.problem).toMatch(/is not the one the other studios and workers of this database sign links with/);
+      }
+    } finally {
+      await Promise.all([a.close(), b.close()]);
     }
   });
 });

@@ -72,6 +72,17 @@ export function stateContract(h: StoreHarness): void {
       await store.close();
     });
 
+    it('claims a key once: the first value written is kept and answered to every later or simultaneous claim', async () => {
+      const store = await h.open();
+      const claims = await Promise.all(['a', 'b', 'c', 'd'].map((v) => store.claimNodeState('install', '~claim', 'k', { v })));
+      const first = claims[0];
+      expect(claims).toEqual([first, first, first, first]);
+      expect(await store.getNodeState('install', '~claim', 'k')).toEqual(first);
+      expect(await store.claimNodeState('install', '~claim', 'k', { v: 'later' })).toEqual(first);
+      expect(await store.claimNodeState('install', '~claim', 'other', 7)).toBe(7);
+      await store.close();
+    });
+
     it('pages a node state by key, counting the keys that hold a text (taken as it is: % and _ match themselves)', async () => {
       const store = await h.open();
       const keys = Array.from({ length: 250 }, (_, i) => `p${String(i).padStart(3, '0')}@example.test`);
