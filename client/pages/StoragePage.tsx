@@ -123,8 +123,17 @@ export function StoragePage() {
               <dl className="grid grid-cols-2 gap-4 text-sm sm:grid-cols-6" data-testid="storage-totals">
                 <Figure label="Runs" value={data.totals.runs.toLocaleString()} testId="storage-total-runs" />
                 <Figure label="Runs take (estimate)" value={formatBytes(data.totals.runBytes)} />
-                <Figure label="Store on disk" value={formatBytes(data.totals.disk.store)} />
-                <Figure label="Evidence / uploads" value={`${formatBytes(data.totals.disk.evidence)} / ${formatBytes(data.totals.disk.uploads)}`} />
+                {/* PostgreSQL: evidence and uploads live in the database; the folders hold this studio's copies only. */}
+                <Figure
+                  label={data.totals.database ? 'Database' : 'Store on disk'}
+                  value={formatBytes(data.totals.disk.store)}
+                  note={data.totals.database ? `evidence ${formatBytes(data.totals.database.evidence)}, uploads ${formatBytes(data.totals.database.uploads)} of it` : undefined}
+                  testId="storage-store"
+                />
+                <Figure
+                  label={data.totals.database ? "Evidence / uploads in this studio's folder" : 'Evidence / uploads'}
+                  value={`${formatBytes(data.totals.disk.evidence)} / ${formatBytes(data.totals.disk.uploads)}`}
+                />
                 <Figure label="Archives" value={formatBytes(data.totals.disk.archive)} />
                 <Figure label="Files chosen in steps" value={`${formatBytes(data.totals.keptFiles.bytes)} (${plural(data.totals.keptFiles.files, 'file')})`} testId="storage-kept-files" />
               </dl>
@@ -235,13 +244,18 @@ export function StoragePage() {
   );
 }
 
-function Figure({ label, value, testId }: { label: string; value: string; testId?: string }) {
+function Figure({ label, value, note, testId }: { label: string; value: string; note?: string; testId?: string }) {
   return (
     <div>
       <dt className="text-xs text-slate-500">{label}</dt>
       <dd className="mt-0.5 text-base font-semibold text-slate-900 tabular-nums" data-testid={testId}>
         {value}
       </dd>
+      {note && (
+        <dd className="text-xs text-slate-500" data-testid={testId && `${testId}-note`}>
+          {note}
+        </dd>
+      )}
     </div>
   );
 }

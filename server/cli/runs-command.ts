@@ -125,7 +125,8 @@ export async function storageCommand(args: string[]): Promise<number> {
       return 0;
     }
     const d = s.totals.disk;
-    console.log(`${s.totals.runs} run${s.totals.runs === 1 ? '' : 's'}, ${formatBytes(s.totals.runBytes)} (estimate). On disk: store ${formatBytes(d.store)}, evidence ${formatBytes(d.evidence)}, uploads ${formatBytes(d.uploads)}, archive ${formatBytes(d.archive)}, files chosen in steps ${formatBytes(s.totals.keptFiles.bytes)} (${s.totals.keptFiles.files}).`);
+    const db = s.totals.database;
+    console.log(`${s.totals.runs} run${s.totals.runs === 1 ? '' : 's'}, ${formatBytes(s.totals.runBytes)} (estimate). On disk: ${db ? `database ${formatBytes(d.store)} (evidence ${formatBytes(db.evidence)}, uploads ${formatBytes(db.uploads)} of it), this studio's folders: ` : `store ${formatBytes(d.store)}, `}evidence ${formatBytes(d.evidence)}, uploads ${formatBytes(d.uploads)}, archive ${formatBytes(d.archive)}, files chosen in steps ${formatBytes(s.totals.keptFiles.bytes)} (${s.totals.keptFiles.files}).`);
     if (s.items.length) console.log(sort === 'size' ? 'Biggest runs:' : 'Oldest runs:');
     for (const r of s.items) {
       console.log(`  ${r.id}  ${r.flowName}  ${r.status}  ${r.endedAt ? `ended ${r.endedAt}` : `started ${r.createdAt}`}  ${r.recordCount} records  ${formatBytes(r.bytes)} (store ${formatBytes(r.storeBytes)}, evidence ${formatBytes(r.evidenceBytes)}, upload ${formatBytes(r.uploadBytes)})`);

@@ -164,9 +164,17 @@ export class Retention {
         uploads: await folderBytes(path.join(this.dataDir, 'uploads')),
         archive: await folderBytes(this.archiveDir),
       },
+      database: await this.databaseShare(),
       keptFiles: keptFilesTotal(await this.store.listKeptFiles()),
     };
     return { totals, total: all.length, items: all.slice(offset, offset + limit) };
+  }
+
+  /** PostgreSQL: the evidence and shared uploads inside the database's size (StorageTotals.database). */
+  private async databaseShare(): Promise<StorageTotals['database']> {
+    if (!this.store.databaseBytes) return null;
+    const uploads = (await this.store.sharedUploads?.()) ?? [];
+    return { evidence: (await this.store.allEvidenceBytes?.()) ?? 0, uploads: uploads.reduce((n, u) => n + u.size, 0) };
   }
 
   // ------------------------------------------------------------ delete

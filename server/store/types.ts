@@ -368,6 +368,8 @@ export interface EvidenceStore {
   runEvidence?(runId: string): Promise<Array<{ ref: string; bytes: Buffer; sha256: string }>>;
   /** What the run's evidence files take. */
   evidenceBytes?(runId: string): Promise<number>;
+  /** What every run's evidence files take (the Storage page's share of the database). */
+  allEvidenceBytes?(): Promise<number>;
 }
 
 /** An uploaded file as the studios of one database share it (`SharedUploads`). */

@@ -72,6 +72,11 @@ describe('the studio on PostgreSQL', () => {
     const row = page.locator(s.tid(`run-row-${runId}`));
     await row.waitFor();
     expect(await row.getAttribute('data-status')).toBe('completed');
+
+    // The Storage page names the database, and what of it is evidence and uploads (none here).
+    await page.goto(`${studio.url}/storage`);
+    await expect.poll(() => page.locator(s.tid('storage-store-note')).textContent()).toBe('evidence 0 B, uploads 0 B of it');
+    expect(await page.locator(`${s.tid('storage-totals')} dt`).allTextContents()).toEqual(expect.arrayContaining(['Database', "Evidence / uploads in this studio's folder"]));
     expect(studio.pageErrors).toEqual([]);
   }, 120_000);
 });

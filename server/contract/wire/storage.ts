@@ -31,6 +31,12 @@ export interface StorageTotals {
   runBytes: number;
   /** Bytes on disk per folder of DATA_DIR; `store` on PostgreSQL: the database's size on its server (pg_database_size). */
   disk: { store: number; evidence: number; uploads: number; archive: number };
+  /**
+   * PostgreSQL: what of the database's size (`disk.store`) is evidence and shared uploads — kept there
+   * so that every studio and worker reads them; `disk.evidence` and `disk.uploads` are then this
+   * studio's own folders only. Null on the embedded store (all of them are folders of DATA_DIR).
+   */
+  database: { evidence: number; uploads: number } | null;
   /** Files chosen in node forms (DATA_DIR/kept-files, or the database's kept_files): each counted once. */
   keptFiles: { files: number; bytes: number };
 }

@@ -261,6 +261,11 @@ export class PgStore implements Store {
     return Number(row.n);
   }
 
+  async allEvidenceBytes(): Promise<number> {
+    const [row] = await this.rows<{ n: string }>('SELECT coalesce(sum(octet_length(bytes)), 0) AS n FROM evidence_files');
+    return Number(row.n);
+  }
+
   async listKeptFiles(): Promise<KeptFileHead[]> {
     const rows = await this.rows<{ sha256: string; bytes: string; kept_at: Date }>('SELECT sha256, octet_length(bytes) AS bytes, kept_at FROM kept_files ORDER BY sha256');
     return rows.map((r) => ({ sha256: r.sha256, bytes: Number(r.bytes), keptAt: new Date(r.kept_at).toISOString() }));

@@ -66,6 +66,7 @@ describe('REST: storage and retention', () => {
     expect(body.items[0].id).toBe(big);
     expect(body.totals).toMatchObject({ runs: body.total });
     expect(body.totals.disk.evidence).toBe(5000);
+    expect(body.totals.database).toBeNull();
     expect(body.totals.runBytes).toBeGreaterThanOrEqual(b.bytes + sm.bytes);
 
     const oldest = await s.api('GET', '/api/storage?sort=age&limit=1');

@@ -2,7 +2,8 @@
  * The store contract against the PostgreSQL store, in a throwaway database on the machine's
  * PostgreSQL (DATABASE_URL names the server; `conveyor_test_<random>` is created and dropped).
  */
-import { mkdtempSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -47,6 +48,27 @@ describe('storage figures: PostgreSQL', () => {
       const { totals } = await new Retention({ store, dataDir: mkdtempSync(path.join(os.tmpdir(), 'conveyor-pg-storage-')) }).storage();
       expect(totals.disk.store).toBeGreaterThan(1_000_000);
       expect(Math.abs(totals.disk.store - size)).toBeLessThan(size / 10);
+      expect(totals.database).toEqual({ evidence: 0, uploads: 0 });
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('the evidence and shared uploads inside the database are counted there, apart from this studio\'s folders', async () => {
+    await emptyStoreTables(db.url);
+    const store = await openPgStore(db.url);
+    try {
+      const dataDir = mkdtempSync(path.join(os.tmpdir(), 'conveyor-pg-share-'));
+      await store.putEvidence('r1', 'r1/shot.png', Buffer.alloc(70_000, 1));
+      await store.putEvidence('r2', 'r2/page.html', Buffer.alloc(5_000, 2));
+      const file = path.join(dataDir, 'sheet.csv');
+      writeFileSync(file, 'a,b\n'.repeat(10_000));
+      await store.shareUpload({ id: 'u1', name: 'sheet.csv', size: 40_000, sha256: createHash('sha256').update(readFileSync(file)).digest('hex') }, file);
+      const { totals } = await new Retention({ store, dataDir }).storage();
+      expect(totals.database).toEqual({ evidence: 75_000, uploads: 40_000 });
+      // The folders of this studio hold none of it.
+      expect(totals.disk.evidence).toBe(0);
+      expect(totals.disk.uploads).toBe(0);
     } finally {
       await store.close();
     }
