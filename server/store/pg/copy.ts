@@ -2,7 +2,8 @@
  * `conveyor store copy --from DATA_DIR --to postgres://…`: moves what the embedded store of a data
  * folder holds — flows, schedules (their switch and last tick are node state), node state, runs with
  * their records, checkpoints, steps, counters, logs, rejects, audit trails, and retention's audit —
- * and the files chosen in node forms (DATA_DIR/kept-files) into a PostgreSQL store in one transaction: a copy that fails leaves the target as it was. It reads
+ * the files chosen in node forms (DATA_DIR/kept-files), the runs' evidence and the uploads (every byte
+ * checked: `copyDataFiles`) into a PostgreSQL store in one transaction: a copy that fails leaves the target as it was. It reads
  * through the embedded store's own reads (so steps in a run's step segments and archived runs come
  * along), node state from its tables (no read lists every scope). A target that holds anything is refused unless `replace` empties it first. The source is
  * only read (its data folder is locked meanwhile, so the studio must be stopped).
@@ -11,6 +12,7 @@
  * operator, who gives it to every studio and worker (CONVEYOR_SECRET_KEY).
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
 import { openSqlJsStore } from '../sqljs-store.ts';
@@ -21,6 +23,9 @@ import { lockDataDir } from '../../data-dir-lock.ts';
 import { ConveyorError } from '../../errors.ts';
 import { openEmbeddedSource, type EmbeddedSource } from './embedded-source.ts';
 import { openPgStore } from './pg-store.ts';
+import { insertUpload } from './shared-uploads.ts';
+import { checkDataFiles, dataFileWord } from '../data-files.ts';
+import { readRecord, sumOfFile } from '../file-sums.ts';
 import { parseVaultDoc } from '../../vault/vault.ts';
 import { VAULT_CHANNEL } from '../../vault/pg-vault.ts';
 
@@ -35,6 +40,9 @@ export interface CopyCounts {
   rejects: number;
   nodeState: number;
   audit: number;
+  /** Evidence files and uploads of the data folder, copied into the database (every studio and worker reads them there). */
+  evidence: number;
+  uploads: number;
 }
 
 export interface CopyResult {
@@ -136,6 +144,42 @@ async function copyRun(src: Store, c: pg.Client, run: RunRow, counts: CopyCounts
   counts.events += events.length;
 }
 
+/**
+ * The data folder's evidence (of the runs copied) and uploads into the database, where a studio on
+ * PostgreSQL reads them first — so that every studio and worker serves them, not only the one with
+ * this folder. Every byte is checked against its record first: a damaged file, or one its record says
+ * was written and is gone, refuses the copy (the database would pass it off as whole, or lose it
+ * without a word); `store repair` moves those aside and records their loss, after which the copy
+ * leaves them out. Files written before checksums are copied as they are.
+ */
+async function copyDataFiles(dir: string, c: pg.Client, runs: Set<string>, counts: CopyCounts): Promise<void> {
+  for (const check of await checkDataFiles(dir)) {
+    if (check.kind === 'kept-file') continue; // copied above, by their name
+    if (check.kind === 'evidence' && !runs.has(check.ref.split('/')[0])) continue; // a deleted run's leftover folder
+    const s = check.state;
+    if (s.state === 'lost') continue;
+    if (s.state === 'damaged' || s.state === 'missing') {
+      throw new ConveyorError(
+        'E_STORE_COPY_DAMAGED',
+        `The ${dataFileWord(check.kind)} ${check.ref} in ${dir} is ${s.state}: ${s.reason}. Copied, every studio would serve it as if whole (or not know it was lost); nothing was copied.`,
+        `Run \`npx conveyor store repair --data-dir ${dir}\` (it moves damaged files aside and records what was lost), then copy again.`,
+        422,
+      );
+    }
+    const sha256 = s.state === 'ok' ? s.sum.sha256 : (await sumOfFile(check.file)).sha256;
+    if (check.kind === 'evidence') {
+      await c.query('INSERT INTO evidence_files (ref, run_id, bytes, sha256) VALUES ($1, $2, $3, $4)', [check.ref, check.ref.split('/')[0], await readFile(check.file), sha256]);
+      counts.evidence++;
+    } else {
+      const meta = await readRecord(check.record);
+      const recorded = meta && 'value' in meta ? meta.value.name : undefined;
+      const size = (await stat(check.file)).size;
+      await insertUpload(c, { id: check.ref, name: typeof recorded === 'string' && recorded ? recorded : check.ref, size, sha256 }, check.file);
+      counts.uploads++;
+    }
+  }
+}
+
 /** Rows already in the target, per table that decides whether it is empty. */
 async function targetRows(c: pg.Client): Promise<Record<string, number>> {
   const r = (await c.query(`SELECT (SELECT count(*) FROM flows) AS flows, (SELECT count(*) FROM runs) AS runs, (SELECT count(*) FROM node_state) AS node_state, (SELECT count(*) FROM audit) AS audit,
@@ -194,7 +238,7 @@ export async function copyEmbeddedToPg(dataDir: string, url: string, opts: { rep
       );
     }
     if (held.length > 0) await client.query(`TRUNCATE ${TABLES.join(', ')} RESTART IDENTITY CASCADE`);
-    const counts: CopyCounts = { flows: 0, schedules: 0, runs: 0, records: 0, steps: 0, logs: 0, events: 0, rejects: 0, nodeState: 0, audit: 0 };
+    const counts: CopyCounts = { flows: 0, schedules: 0, runs: 0, records: 0, steps: 0, logs: 0, events: 0, rejects: 0, nodeState: 0, audit: 0, evidence: 0, uploads: 0 };
     const flows = await src.listFlows();
     await insert(client, 'flows', FLOW_COLS, flows.map((f) => [f.id, f.name, JSON.stringify(f.doc), f.createdAt, f.updatedAt]));
     counts.flows = flows.length;
@@ -205,12 +249,15 @@ export async function copyEmbeddedToPg(dataDir: string, url: string, opts: { rep
       if (bytes) await client.query('INSERT INTO kept_files (sha256, bytes) VALUES ($1, $2) ON CONFLICT (sha256) DO NOTHING', [sha256, bytes]);
     }
     // Runs in creation order: the newest stays newest for business keys.
+    const copied = new Set<string>();
     for (const head of await src.listRunHeads()) {
       const run = await src.getRun(head.id);
       if (!run) continue;
       await copyRun(src, client, run, counts);
+      copied.add(run.id);
       counts.runs++;
     }
+    await copyDataFiles(dir, client, copied, counts);
     const nodeState = state.rows(`SELECT ${names(STATE_COLS)} FROM node_state ORDER BY scope, node_id, key`);
     await insert(client, 'node_state', STATE_COLS, nodeState);
     counts.nodeState = nodeState.length;
@@ -244,6 +291,7 @@ function report(dir: string, where: string, c: CopyCounts, credentials: number, 
     `  ${n(c.flows, 'flow')} (${n(c.schedules, 'schedule')} with their switch and last tick), ${n(c.nodeState, 'node state entry')}`,
     `  ${n(c.runs, 'run')}: ${n(c.records, 'record')}, ${n(c.steps, 'step')}, ${n(c.events, 'audit event')}, ${n(c.logs, 'log line')}, ${n(c.rejects, 'rejected row')}`,
     `  ${n(c.audit, 'retention audit entry')}`,
+    `  ${n(c.evidence, 'evidence file')} and ${n(c.uploads, 'uploaded file')} of the data folder (now served from the database by every studio and worker)`,
     credentials > 0
       ? `Credentials: ${n(credentials, 'credential')} moved into the PostgreSQL store's vault, still encrypted with the vault key of ${dir}. Give every studio and worker on it that key: CONVEYOR_SECRET_KEY (the value you set, or the content of ${path.join(dir, 'secret.key')}); without it they refuse to start (E_VAULT_KEY_MISSING, E_VAULT_KEY_WRONG).`
       : 'Credentials: none to move (the vault is empty).',

@@ -17,22 +17,7 @@ export async function shareUpload(pool: pg.Pool, upload: Omit<SharedUploadHead, 
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
-    let n = 0;
-    let pending: Buffer = Buffer.alloc(0);
-    const put = async (bytes: Buffer) => {
-      await client.query('INSERT INTO upload_chunks (id, n, bytes) VALUES ($1, $2, $3)', [upload.id, n++, bytes]);
-    };
-    // The uploads row first (the chunks refer to it); its chunk count once they are all in.
-    await client.query('INSERT INTO uploads (id, name, size, sha256, chunks) VALUES ($1, $2, $3, $4, 0)', [upload.id, upload.name, upload.size, upload.sha256]);
-    for await (const chunk of createReadStream(file, { highWaterMark: CHUNK_BYTES })) {
-      pending = pending.length === 0 ? (chunk as Buffer) : Buffer.concat([pending, chunk as Buffer]);
-      while (pending.length >= CHUNK_BYTES) {
-        await put(pending.subarray(0, CHUNK_BYTES));
-        pending = pending.subarray(CHUNK_BYTES);
-      }
-    }
-    if (pending.length > 0) await put(pending);
-    await client.query('UPDATE uploads SET chunks = $2 WHERE id = $1', [upload.id, n]);
+    await insertUpload(client, upload, file);
     await client.query('COMMIT');
   } catch (err) {
     await client.query('ROLLBACK').catch(() => undefined);
@@ -40,6 +25,26 @@ export async function shareUpload(pool: pg.Pool, upload: Omit<SharedUploadHead, 
   } finally {
     client.release();
   }
+}
+
+/** Writes the upload's row and its chunks with `client`, inside the caller's transaction (also `store copy`). */
+export async function insertUpload(client: pg.ClientBase, upload: Omit<SharedUploadHead, 'receivedAt'>, file: string): Promise<void> {
+  let n = 0;
+  let pending: Buffer = Buffer.alloc(0);
+  const put = async (bytes: Buffer) => {
+    await client.query('INSERT INTO upload_chunks (id, n, bytes) VALUES ($1, $2, $3)', [upload.id, n++, bytes]);
+  };
+  // The uploads row first (the chunks refer to it); its chunk count once they are all in.
+  await client.query('INSERT INTO uploads (id, name, size, sha256, chunks) VALUES ($1, $2, $3, $4, 0)', [upload.id, upload.name, upload.size, upload.sha256]);
+  for await (const chunk of createReadStream(file, { highWaterMark: CHUNK_BYTES })) {
+    pending = pending.length === 0 ? (chunk as Buffer) : Buffer.concat([pending, chunk as Buffer]);
+    while (pending.length >= CHUNK_BYTES) {
+      await put(pending.subarray(0, CHUNK_BYTES));
+      pending = pending.subarray(CHUNK_BYTES);
+    }
+  }
+  if (pending.length > 0) await put(pending);
+  await client.query('UPDATE uploads SET chunks = $2 WHERE id = $1', [upload.id, n]);
 }
 
 /** Writes a shared upload to `toFile` (created, synced), checking its size and SHA-256; null when none is shared. */

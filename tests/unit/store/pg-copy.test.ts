@@ -5,7 +5,7 @@
  * refused unless --replace; a data folder a studio holds is refused.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,6 +18,8 @@ import { lockDataDir } from '../../../server/data-dir-lock.ts';
 import type { RecordCheckpoint, Store } from '../../../server/store/types.ts';
 import { doneUpdate, flowDoc, instant, recordData, runRow, stepRow, stepUpdate } from './fixtures.ts';
 import { dumpRuns } from './contract/runs-contract.ts';
+import { evidenceSink } from '../../../server/engine/evidence.ts';
+import { sumOf } from '../../../server/store/file-sums.ts';
 import { createTestDatabase, type TestDatabase } from './contract/pg-database.ts';
 
 let db: TestDatabase;
@@ -109,6 +111,14 @@ describe('store copy (embedded → PostgreSQL)', () => {
     const chosen = Buffer.from([0x25, 0x50, 0x44, 0x46, 0, 0xff]);
     const chosenSha = await source.putKeptFile(chosen);
     await new Promise((r) => setTimeout(r, 200));
+    // Evidence a step of 'keyed' wrote (with its checksum record), a deleted run's leftover folder, an upload.
+    const shot = Buffer.from('<html>the page as it was</html>');
+    const evidenceRef = await evidenceSink(path.join(dataDir, 'evidence'), 'keyed', 1, []).attach('page.html', shot, 'text/html');
+    await evidenceSink(path.join(dataDir, 'evidence'), 'old', 0, []).attach('gone.txt', 'of a deleted run', 'text/plain');
+    const sheet = Buffer.from('email\np0@example.com\n');
+    mkdirSync(path.join(dataDir, 'uploads'), { recursive: true });
+    writeFileSync(path.join(dataDir, 'uploads', 'abc123.csv'), sheet);
+    writeFileSync(path.join(dataDir, 'uploads', 'abc123.csv.json'), JSON.stringify({ id: 'abc123.csv', name: 'Leads May.csv', size: sheet.length, ...sumOf(sheet) }));
     const vault = await openVault(dataDir, { env: {} });
     await vault.create({ name: 'API', kind: 'api_key', fields: {}, secrets: { key: 'k-secret-1234' }, scope: { nodeTypes: ['core.http-request'] } });
     const expected = await everything(source);
@@ -118,13 +128,19 @@ describe('store copy (embedded → PostgreSQL)', () => {
     expect(stderr).toBe('');
     expect(code).toBe(0);
     const report = JSON.parse(stdout);
-    expect(report.counts).toEqual({ flows: 2, schedules: 1, runs: 2, records: 5, steps: 7, logs: 1, events: 3, rejects: 1, nodeState: 5, audit: 1 });
+    expect(report.counts).toEqual({ flows: 2, schedules: 1, runs: 2, records: 5, steps: 7, logs: 1, events: 3, rejects: 1, nodeState: 5, audit: 1, evidence: 1, uploads: 1 });
     expect(stdout).not.toContain('k-secret-1234');
 
     const target = await openPgStore(db.url);
     expect(await everything(target)).toEqual(expected);
     expect((await target.getRecord('fanned', 0))?.checkpoint?.tokens.map((t) => t.nodeId)).toEqual(['b']);
     expect((await target.readKeptFile(chosenSha))?.equals(chosen)).toBe(true);
+    // Evidence and the upload are served from the database now, by any studio or worker.
+    expect((await target.readEvidence(evidenceRef))?.equals(shot)).toBe(true);
+    expect(await target.evidenceBytes('old')).toBe(0);
+    const fetched = path.join(mkdtempSync(path.join(os.tmpdir(), 'conveyor-copy-fetch-')), 'abc123.csv');
+    expect(await target.fetchUpload('abc123.csv', fetched)).toMatchObject({ name: 'Leads May.csv', size: sheet.length });
+    expect(readFileSync(fetched).equals(sheet)).toBe(true);
     await target.close();
   }, 120_000);
 
@@ -177,5 +193,38 @@ describe('store copy (embedded → PostgreSQL)', () => {
     const bad = await cli(['store', 'copy', '--from', dataDir, '--to', 'mysql://root:hunter2@h/db']);
     expect(bad.stderr).toMatch(/E_STORE_CONFIG/);
     expect(bad.stderr).not.toContain('hunter2');
+  }, 120_000);
+  it('refuses a damaged evidence file (nothing copied) and copies without it once store repair has moved it aside', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'conveyor-copy-damaged-'));
+    try {
+      const source = await openSqlJsStore(path.join(dir, 'store'));
+      await source.createRun(runRow('r1', 'f', instant(0, 0), 1), [recordData(0)]);
+      await source.close();
+      const ok = await evidenceSink(path.join(dir, 'evidence'), 'r1', 0, []).attach('ok.txt', 'intact', 'text/plain');
+      const bad = await evidenceSink(path.join(dir, 'evidence'), 'r1', 0, []).attach('bad.txt', 'written whole', 'text/plain');
+      writeFileSync(path.join(dir, 'evidence', bad), 'changed on disk');
+      const refused = await copyEmbeddedToPg(dir, db.url, { replace: true }).then(
+        () => null,
+        (err: unknown) => err as { code: string; message: string; hint: string },
+      );
+      expect(refused?.code).toBe('E_STORE_COPY_DAMAGED');
+      expect(refused?.message).toContain(`evidence file ${bad}`);
+      expect(refused?.hint).toMatch(/store repair/);
+      // The target is as it was (the previous test's copy).
+      const untouched = await openPgStore(db.url);
+      expect((await untouched.listRuns()).map((r) => r.id).sort()).toEqual(['fanned', 'keyed']);
+      await untouched.close();
+
+      const repaired = await cli(['store', 'repair', '--data-dir', dir]);
+      expect(repaired.code).toBe(0);
+      const copied = await copyEmbeddedToPg(dir, db.url, { replace: true });
+      expect(copied.counts).toMatchObject({ runs: 1, evidence: 1, uploads: 0 });
+      const target = await openPgStore(db.url);
+      expect((await target.readEvidence(ok))?.toString()).toBe('intact');
+      expect(await target.readEvidence(bad)).toBeNull();
+      await target.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }, 120_000);
 });
