@@ -471,21 +471,30 @@ export class Retention {
     for (const k of keptFiles) bytes += k.bytes;
     // A kept file's write a crash interrupted (the embedded store's folder; never a kept file).
     const keptDir = path.join(this.dataDir, KEPT_FILES_DIR);
+    const keptParts: string[] = [];
     for (const name of await readdir(keptDir).catch(() => [] as string[])) {
       if (!isPartFile(name)) continue;
       const st = await stat(path.join(keptDir, name)).catch(() => null);
       if (!st?.isFile() || now - st.mtimeMs < this.uploadGraceMs) continue;
       await rm(path.join(keptDir, name), { force: true });
+      keptParts.push(name);
       bytes += st.size;
     }
-    if (deleted.length > 0 || evidence.length > 0 || keptFiles.length > 0) {
+    // Audited whenever anything went, a crash's leftover alone included (its bytes were freed).
+    if (deleted.length > 0 || evidence.length > 0 || keptFiles.length > 0 || keptParts.length > 0) {
       await this.store.appendAudit({
         at: new Date(now).toISOString(),
         actor: opts.actor ?? 'policy',
         action: 'uploads.cleanup',
-        records: deleted.length + evidence.length + keptFiles.length,
+        records: deleted.length + evidence.length + keptFiles.length + keptParts.length,
         bytes,
-        detail: { uploads: deleted.map((d) => d.id), evidence, ...(keptFiles.length ? { keptFiles: keptFiles.map((k) => k.sha256) } : {}), graceHours: this.uploadGraceMs / 3600_000 },
+        detail: {
+          uploads: deleted.map((d) => d.id),
+          evidence,
+          ...(keptFiles.length ? { keptFiles: keptFiles.map((k) => k.sha256) } : {}),
+          ...(keptParts.length ? { keptFileParts: keptParts } : {}),
+          graceHours: this.uploadGraceMs / 3600_000,
+        },
       });
     }
     return { deleted, evidence, keptFiles, bytes };

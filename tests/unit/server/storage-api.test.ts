@@ -305,7 +305,12 @@ describe('REST: storage and retention', () => {
     expect(clean.body.keptFiles).toEqual([{ sha256: replaced.sha256, bytes: replaced.size }]);
     expect(readdirSync(dir).sort()).toEqual(['.0def.5678.part', named.sha256, fresh.sha256, again.sha256].sort());
     const audit = (await s.api('GET', '/api/audit')).body.items.find((e: { action: string; detail: { keptFiles?: string[] } }) => e.action === 'uploads.cleanup' && e.detail.keptFiles);
-    expect(audit).toMatchObject({ actor: 'operator', records: 1, bytes: replaced.size + 'partial'.length, detail: { keptFiles: [replaced.sha256] } });
+    expect(audit).toMatchObject({ actor: 'operator', records: 2, bytes: replaced.size + 'partial'.length, detail: { keptFiles: [replaced.sha256], keptFileParts: ['.0abc.1234.part'] } });
+    // A crash's leftover on its own: removed once old, and audited all the same.
+    age(path.join(dir, '.0def.5678.part'), 25);
+    expect((await s.api('POST', '/api/storage/clean-uploads')).body.bytes).toBe('partial'.length);
+    const alone = (await s.api('GET', '/api/audit')).body.items.find((e: { action: string; detail: { keptFileParts?: string[] } }) => e.detail.keptFileParts?.includes('.0def.5678.part'));
+    expect(alone).toMatchObject({ action: 'uploads.cleanup', records: 1, bytes: 'partial'.length, detail: { uploads: [], evidence: [] } });
     expect((await s.api('GET', '/api/storage')).body.totals.keptFiles.files).toBe(3);
     // The flow that names its file still saves and exports it whole.
     const exported = (await s.api('GET', '/api/flows/flow_kept_files/export')).body;
