@@ -326,4 +326,40 @@ way: journal frames written unpacked (no Brotli; each entry its own frame and ch
 \`--max-semi-space-size=64\` none. So the write path named above — the journal entry kept as the step's
 only copy, no per-record rows during the run — is what point 1 needs, and at 100,000 records it is most
 of the gap: the rest of the path already costs less than Node-RED.
+
+**2026-12-07: the ladder on a quieter machine, and the spill taken apart.** Bundles of \`439b7d4\`, a
+process each, load average 0.9–1.4, Node-RED's function chain alternating; CPU of the whole process:
+
+| 10,000 records | engine only | + entries made | + journal written and synced | all | Node-RED function chain |
+| --- | ---: | ---: | ---: | ---: | ---: |
+| one run each | 0.65 s | 1.02 s | 1.78 s (system 0.20 s) | 2.82 s | 1.73 s |
+
+The whole store was 2.76–3.57 s over nine more runs (1.6–1.9× Node-RED's 1.60–1.89 s); at 100,000
+records one run under \`--cpu-prof\` (1 ms) cost 29.3 s against Node-RED's 14.1 s (2.1×). Cut short to
+see what the spill costs (three rounds, interleaved): the store as it is 2.88–2.91 s; the spill's
+frames not made (no rows serialized, deflated or written; its reads and its journaled op kept)
+2.52–2.61 s; no spill at all (steps left in memory: a measurement, not a design) 2.24–2.47 s; the
+frames written without DEFLATE 3.20–3.55 s and 261 bytes written a step instead of 50 — on this
+machine (ext4 on a virtual disk) writing and syncing bytes costs more CPU than deflating them, as
+journal frames written unpacked did before. So the spill is about a fifth of the chain (0.35 s
+making and writing frames, 0.2 s reading the finished records and applying its op), and no
+compression setting pays for itself. Group commits: 1,573 of 64 entries for 10,000 records at
+concurrency 64; at concurrency 16, 4.2 s of CPU (system 0.88 s) — each group commit costs about
+0.2 ms of CPU, half of it the kernel's write and fdatasync, which sets a floor under a durable step
+that Node-RED does not pay. \`--max-semi-space-size=32\` or \`64\`: no change beyond noise (three rounds).
+Unchanged conclusion: point 1 needs the write path named above.
+
+**2026-12-07, later (session 24): per step and per record.** Bundles of \`56c2eb6\`, load 0.9–1.3, three
+interleaved rounds of the ladder at 10,000 records: engine 0.62–0.69 s, + entries 0.92–1.31, +
+journal 1.50–1.75 (system 0.20–0.27), all 2.71–2.94 (system 0.45–0.47); Node-RED's function chain
+1.59–1.62 s. The chain's length varied (1, 2, 5, 10, 20 set-fields steps, one run each) puts the
+whole store at about 95 µs a record plus 23 µs a step (the engine alone: 50 µs + 3 µs), against
+Node-RED's about 30 µs a message plus 13 µs a function node: the durable step alone costs more than
+Node-RED's whole node, and the record's fixed part (its row made with the run, its start and end
+events, its final row, its frame in a step segment) three times Node-RED's. Neither the spill's batch
+(250, 1,000, 4,000 finished records: 3.09–3.40 s, no order) nor \`--single-threaded-gc\` (2.90–3.10
+against 3.03–3.05 s; Node-RED 1.59–1.62 either way) changes it. So even the journal alone (1.5–1.75 s)
+is at Node-RED's figure: meeting point 1 needs the per-step journal cheaper as well as the
+database's share gone — the write path named above, with a journal entry smaller than today's
+(its checkpoint and record columns rewritten per step), not one cut.
 `;
