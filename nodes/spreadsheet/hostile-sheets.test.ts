@@ -138,7 +138,10 @@ describe('bounded reading of .xlsx files', () => {
     expect(err.hint).toMatch(/CONVEYOR_SHEET_MEMORY_MB/);
     expect(sheetReadStats().memoryKills).toBeGreaterThan(0);
     expect((await read(file('valid.xlsx'))).records).toHaveLength(3000);
-  });
+    // The test's own time covers the 60 s the answer is allowed (making the 4-million-text file and
+    // filling a worker's memory took over 30 s at load 7; vitest's 30 s cut it short, and its read,
+    // still running, held a place in the next test's queue).
+  }, 90_000);
 
   it('a read past its deadline is stopped with a coded error', async () => {
     const err = await answered(file('valid.xlsx'), 'E_SHEET_TOO_LARGE', { timeoutMs: 1 });
@@ -147,6 +150,8 @@ describe('bounded reading of .xlsx files', () => {
   });
 
   it('many large reads at once: at most 2 run, the others wait their turn, past the line they are refused with E_SHEET_BUSY', async () => {
+    // Counted from an idle pool: a read an earlier test left going would take a place in the line.
+    await expect.poll(() => sheetReadStats().running + sheetReadStats().waiting, { timeout: 60_000 }).toBe(0);
     const before = sheetReadStats();
     const jobs = [
       ...Array.from({ length: 3 }, () => read(file('strings-3m.xlsx'))),
@@ -163,7 +168,7 @@ describe('bounded reading of .xlsx files', () => {
     expect(after.maxRunning).toBeLessThanOrEqual(2);
     expect(after.running + after.waiting).toBe(0);
     expect(after.reads - before.reads).toBe(jobs.length - 1);
-  });
+  }, 90_000);
 
   it('the defaults are the documented ones', () => {
     const doc = readFileSync(new URL('../../docs/security.md', import.meta.url), 'utf8');
