@@ -8,8 +8,8 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { RecordData, RunInput } from '../../nodes/sdk/types.ts';
 import { ConveyorError } from '../errors.ts';
-import { dataFileError, UPLOAD_ID, uploadRecordOf, UPLOADS_DIR } from '../store/data-files.ts';
-import { checkFile, readRecord, SUM_ALGORITHM, sumHasher, writeFileAtomic } from '../store/file-sums.ts';
+import { dataFileError, UPLOAD_ID, uploadName, uploadRecordOf, UPLOADS_DIR } from '../store/data-files.ts';
+import { checkFile, SUM_ALGORITHM, sumHasher, writeFileAtomic } from '../store/file-sums.ts';
 import type { SharedUploads } from '../store/types.ts';
 import { parseQuery } from './parse.ts';
 import { isSheetName, SHEET_NAMES, TEXT_SHEET_EXTENSIONS } from '../contract/sheet-files.ts';
@@ -188,9 +188,7 @@ export async function resolveUpload(dataDir: string, fileId: string, store?: Pic
   let state = await checkFile(file, uploadRecordOf(file));
   if (state.state === 'missing' && !state.sum && store?.fetchUpload && (await fetchShared(dataDir, fileId, file, store))) state = await checkFile(file, uploadRecordOf(file));
   if (state.state === 'missing' && !state.sum) throw notFound();
-  const meta = await readRecord(uploadRecordOf(file));
-  const recorded = meta && 'value' in meta ? meta.value.name : undefined;
-  const name = typeof recorded === 'string' && recorded ? recorded : fileId;
+  const name = await uploadName(file, fileId);
   if (state.state !== 'ok' && state.state !== 'unchecked') throw dataFileError('upload', fileId, state, name);
   return { path: file, name };
 }

@@ -5,7 +5,7 @@
  * and the studio's periodic sweep. See docs/operations.md, "Retention".
  */
 import { createWriteStream } from 'node:fs';
-import { cp, mkdir, readdir, rename, rm, stat, writeFile, copyFile, readFile } from 'node:fs/promises';
+import { cp, mkdir, readdir, rename, rm, stat, writeFile, copyFile } from 'node:fs/promises';
 import path from 'node:path';
 import { once } from 'node:events';
 import type { Engine } from '../engine/engine.ts';
@@ -15,7 +15,7 @@ import { buildReport } from '../report/build-report.ts';
 import { reportToXlsx } from '../report/report-xlsx.ts';
 import { activeRunError, ACTIVE_RUN_STATUSES, runInReviewError, type AuditActor, type RunHead } from '../store/retention.ts';
 import type { RunStatus, Store } from '../store/types.ts';
-import { checkRunEvidence, evidenceRecordOf, fileProblem, removeEvidenceFolder, UPLOAD_ID, uploadRecordOf } from '../store/data-files.ts';
+import { checkRunEvidence, evidenceRecordOf, fileProblem, removeEvidenceFolder, UPLOAD_ID, uploadName, uploadRecordOf } from '../store/data-files.ts';
 import { checkFile, isPartFile, sumOf, sumOfFile, type FileState } from '../store/file-sums.ts';
 import { KEPT_FILES_DIR } from '../store/kept-files.ts';
 import type { CleanupResult, RunSpace, StorageTotals, PruneCandidate, PruneResult } from '../contract/wire/storage.ts';
@@ -383,13 +383,7 @@ export class Retention {
       let input: { file: string; bytes: number; sha256: string; checked: boolean } | null = null;
       if (head.upload && UPLOAD_ID.test(head.upload)) {
         const file = path.join(this.dataDir, 'uploads', head.upload);
-        let name = head.upload;
-        try {
-          const meta = JSON.parse(await readFile(uploadRecordOf(file), 'utf8')) as { name?: unknown };
-          if (typeof meta.name === 'string' && meta.name) name = path.basename(meta.name);
-        } catch {
-          /* no meta: the id is the name */
-        }
+        const name = path.basename(await uploadName(file, head.upload));
         const state = await checkFile(file, uploadRecordOf(file));
         const problem = problemOf(`input/${name}`, state);
         if (problem) damaged.push(problem);

@@ -32,6 +32,13 @@ export function uploadRecordOf(file: string): string {
   return `${file}.json`;
 }
 
+/** The name an upload arrived with, from its record (`uploadRecordOf(file)`); its id when the record has none or cannot be read. */
+export async function uploadName(file: string, id: string): Promise<string> {
+  const meta = await readRecord(uploadRecordOf(file)).catch(() => null);
+  const recorded = meta && 'value' in meta ? meta.value.name : undefined;
+  return typeof recorded === 'string' && recorded ? recorded : id;
+}
+
 export type DataFileKind = 'evidence' | 'upload' | 'kept-file';
 
 /** Where each kind lives in the data folder, and how messages name one and several. */

@@ -65,7 +65,7 @@ function changed(kept: Kept, what: string): ConveyorError {
  */
 export async function sharedTrackingKey(
   dataDir: string,
-  store: Pick<NodeStateStore, 'getNodeState' | 'putNodeState' | 'claimNodeState'>,
+  store: Pick<NodeStateStore, 'putNodeState' | 'claimNodeState'>,
   env: NodeJS.ProcessEnv = process.env,
   warn: (line: string) => void = (l) => console.warn(l),
 ): Promise<{ key: Buffer; problem: string | null }> {
@@ -74,10 +74,9 @@ export async function sharedTrackingKey(
   const key = await trackingKey(dataDir, env);
   const fingerprint = keyFingerprint(key);
   const ours: Kept = { fingerprint, since: new Date().toISOString() };
-  let kept = (await store.getNodeState(SCOPE, NODE, KEY)) as Kept | null;
-  // None kept yet: claimed, so that of two processes starting at once with different keys the second
-  // learns of the first's (a read then a write let both believe theirs was the one kept).
-  if (!kept) kept = (await store.claimNodeState(SCOPE, NODE, KEY, { ...ours })) as unknown as Kept;
+  // Claimed: the key kept before, or ours when none is — so that of two processes starting at once with
+  // different keys the second learns of the first's (a read then a write let both believe theirs was kept).
+  const kept = (await store.claimNodeState(SCOPE, NODE, KEY, { ...ours })) as unknown as Kept;
   if (kept.fingerprint === fingerprint) return { key, problem: null };
   if (env[TRACKING_CHANGED_ENV] !== 'accept') {
     const own = env[TRACKING_KEY_ENV] ? TRACKING_KEY_ENV : path.join(dataDir, TRACKING_KEY_FILE);

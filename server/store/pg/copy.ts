@@ -12,7 +12,7 @@
  * operator, who gives it to every studio and worker (CONVEYOR_SECRET_KEY).
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
 import { openSqlJsStore } from '../sqljs-store.ts';
@@ -24,8 +24,8 @@ import { ConveyorError } from '../../errors.ts';
 import { openEmbeddedSource, type EmbeddedSource } from './embedded-source.ts';
 import { openPgStore } from './pg-store.ts';
 import { insertUpload } from './shared-uploads.ts';
-import { checkDataFiles, dataFileWord } from '../data-files.ts';
-import { readRecord, sumOfFile } from '../file-sums.ts';
+import { checkDataFiles, dataFileWord, uploadName } from '../data-files.ts';
+import { sumOfFile } from '../file-sums.ts';
 import { parseVaultDoc } from '../../vault/vault.ts';
 import { VAULT_CHANNEL } from '../../vault/pg-vault.ts';
 
@@ -171,10 +171,9 @@ async function copyDataFiles(dir: string, c: pg.Client, runs: Set<string>, count
       await c.query('INSERT INTO evidence_files (ref, run_id, bytes, sha256) VALUES ($1, $2, $3, $4)', [check.ref, check.ref.split('/')[0], await readFile(check.file), sha256]);
       counts.evidence++;
     } else {
-      const meta = await readRecord(check.record);
-      const recorded = meta && 'value' in meta ? meta.value.name : undefined;
-      const size = (await stat(check.file)).size;
-      await insertUpload(c, { id: check.ref, name: typeof recorded === 'string' && recorded ? recorded : check.ref, size, sha256 }, check.file);
+      // Its size as the check counted it (every byte was read there).
+      const size = s.state === 'ok' ? s.sum.bytes : s.bytes;
+      await insertUpload(c, { id: check.ref, name: await uploadName(check.file, check.ref), size, sha256 }, check.file);
       counts.uploads++;
     }
   }
