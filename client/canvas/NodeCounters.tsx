@@ -10,7 +10,7 @@ export function NodeCounters({ nodeId }: { nodeId: string }) {
   const last = useLastRun((s) => (attached || !s.run ? null : s.run.nodes[nodeId] ?? ZERO_COUNTERS));
   const c = attached ? live : last;
   if (!c) return null;
-  const idle = c.inProgress === 0 && c.success === 0 && c.failed === 0;
+  const idle = c.inProgress === 0 && c.success === 0 && c.failed === 0 && c.review === 0;
   return (
     <div
       className={cn('flex items-center gap-1 border-t border-slate-100 px-2.5 py-1.5', idle && 'opacity-60')}
@@ -20,6 +20,8 @@ export function NodeCounters({ nodeId }: { nodeId: string }) {
       <Pill tone="blue" title="In progress" testId={`counter-${nodeId}-inProgress`} value={c.inProgress} active={c.inProgress > 0} />
       <Pill tone="green" title="Succeeded" testId={`counter-${nodeId}-success`} value={c.success} />
       <Pill tone="red" title="Failed" testId={`counter-${nodeId}-failed`} value={c.failed} />
+      {/* Steps that failed and sent their record to a person: not failed records (a pill only once there are some). */}
+      {c.review > 0 && <Pill tone="amber" title="Sent to review" testId={`counter-${nodeId}-review`} value={c.review} />}
       {!attached && (
         <span className="ml-auto text-[10px] text-slate-400" title="Counters of this flow's last run" data-testid={`counters-${nodeId}-last-run`}>
           last run
@@ -33,6 +35,7 @@ const TONES = {
   blue: { on: 'bg-indigo-50 text-indigo-700 ring-indigo-200', sym: '◷' },
   green: { on: 'bg-emerald-50 text-emerald-700 ring-emerald-200', sym: '✓' },
   red: { on: 'bg-rose-50 text-rose-700 ring-rose-200', sym: '✕' },
+  amber: { on: 'bg-amber-50 text-amber-700 ring-amber-200', sym: '⚑' },
 };
 
 function Pill({ tone, value, title, testId, active }: { tone: keyof typeof TONES; value: number; title: string; testId: string; active?: boolean }) {

@@ -71,7 +71,7 @@ function RunData({ nodeId, runId, recordCount, live, createdAt }: { nodeId: stri
   // During a run, the record is read again as this node's counters move.
   const counters = useNodeCounters(nodeId);
   const lastVersion = useLastRun((s) => s.version);
-  const reloadKey = live ? `${counters.success}|${counters.failed}|${counters.inProgress}` : String(lastVersion);
+  const reloadKey = live ? `${counters.success}|${counters.failed}|${counters.review}|${counters.inProgress}` : String(lastVersion);
   const detail = useAsync(() => runsApi.record(runId, index), [runId, index, reloadKey]);
 
   const firstFailed = async () => {

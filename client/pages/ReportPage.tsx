@@ -51,6 +51,7 @@ const STEP_COLUMNS: Column[] = [
   { label: 'Executions', className: 'w-28 px-3 py-2.5 text-right' },
   { label: 'Success', className: 'w-24 px-3 py-2.5 text-right' },
   { label: 'Failed', className: 'w-24 px-3 py-2.5 text-right' },
+  { label: 'Review', className: 'w-24 px-3 py-2.5 text-right' },
   { label: 'Average', className: 'w-48 px-3 py-2.5' },
   { label: 'p95', className: 'w-24 px-5 py-2.5 text-right' },
 ];
@@ -209,6 +210,9 @@ function Steps({ report: r }: { report: Report }) {
                 <td className="px-3 py-2.5 text-right text-slate-700 tabular-nums">{s.count.toLocaleString()}</td>
                 <td className="px-3 py-2.5 text-right text-emerald-700 tabular-nums">{s.success.toLocaleString()}</td>
                 <td className={cn('px-3 py-2.5 text-right tabular-nums', s.failed > 0 ? 'font-medium text-rose-600' : 'text-slate-400')}>{s.failed.toLocaleString()}</td>
+                <td className={cn('px-3 py-2.5 text-right tabular-nums', s.review > 0 ? 'font-medium text-amber-600' : 'text-slate-400')} data-testid={`report-step-${s.nodeId}-review`}>
+                  {s.review.toLocaleString()}
+                </td>
                 <td className="px-3 py-2.5">
                   <div className="flex items-center gap-2">
                     <div className="h-1.5 w-20 overflow-hidden rounded-full bg-slate-100">

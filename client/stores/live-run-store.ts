@@ -3,7 +3,7 @@ import { emptyCounts, isAtRest } from '../../server/contract/status.ts';
 import type { LogLine, NodeCounters, RecordStatus, RunStatus, RunSummary, RunUpdate, StatusCounts } from '../api/types.ts';
 
 export const ZERO_COUNTS: StatusCounts = emptyCounts();
-export const ZERO_COUNTERS: NodeCounters = { inProgress: 0, success: 0, failed: 0 };
+export const ZERO_COUNTERS: NodeCounters = { inProgress: 0, success: 0, failed: 0, review: 0 };
 
 /**
  * Live state of the run shown in the studio, keyed by node id. Kept apart from the flow document:
@@ -52,8 +52,8 @@ function mergeCounters(prev: Record<string, NodeCounters>, next: Record<string, 
   const out: Record<string, NodeCounters> = {};
   for (const [id, c] of Object.entries(next)) {
     const p = prev[id];
-    const n = { inProgress: c.inProgress ?? 0, success: c.success ?? 0, failed: c.failed ?? 0 };
-    if (p && p.inProgress === n.inProgress && p.success === n.success && p.failed === n.failed) out[id] = p;
+    const n = { inProgress: c.inProgress ?? 0, success: c.success ?? 0, failed: c.failed ?? 0, review: c.review ?? 0 };
+    if (p && p.inProgress === n.inProgress && p.success === n.success && p.failed === n.failed && p.review === n.review) out[id] = p;
     else {
       out[id] = n;
       changed = true;

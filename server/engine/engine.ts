@@ -12,7 +12,7 @@ import { compileFlow, type CompiledFlow } from './compiled-flow.ts';
 import { entryTriggerOf, withEntryStep, type EntryTrigger } from './entry-step.ts';
 import type { EngineEvent, EngineListener } from './events.ts';
 import { BatchFeed } from './batch-feed.ts';
-import { LiveRun, emptyCounts, type NodeCounters } from './live-run.ts';
+import { LiveRun, emptyCounts, nodeCounters, type NodeCounters } from './live-run.ts';
 import { LogBuffer } from './log-buffer.ts';
 import { walkRecord, type RunContext } from './record-walker.ts';
 import { KeyClaims, keyGate, planIdempotency } from './idempotency.ts';
@@ -31,7 +31,7 @@ import { StallWatch, stallFromEnv, type RunProgress } from './stall-watch.ts';
 import { graceFromEnv, type StepWatch } from './watchdog.ts';
 import { applyReviewAction, checkReviewRequest, type ReviewAction, type ReviewItem, type ReviewOptions, type ReviewResult } from './review-actions.ts';
 import { isoAt } from './iso-time.ts';
-import type { RunSummary } from '../contract/wire/runs.ts';
+import type { RunSummary, StepCounts } from '../contract/wire/runs.ts';
 import type { ActiveRunInfo } from '../contract/wire/monitoring.ts';
 import { keepFilesApart } from '../flow/kept-files.ts';
 export type { ActiveRunInfo };
@@ -551,7 +551,7 @@ export class Engine {
   executeClaimed(
     row: RunRow,
     records: QueuedRecord[],
-    opts: { abandon(err: unknown): boolean; counts: StatusCounts; steps?: Record<string, { success: number; failed: number }>; starts?: ReadonlyMap<number, number>; open?: { slots: number; onEnded(index: number, end: ClaimedEnd): void } },
+    opts: { abandon(err: unknown): boolean; counts: StatusCounts; steps?: Record<string, StepCounts>; starts?: ReadonlyMap<number, number>; open?: { slots: number; onEnded(index: number, end: ClaimedEnd): void } },
   ): ClaimedBatch {
     if (this.active.has(row.id)) throw new ConveyorError('E_RUN_BUSY', `Run ${row.id} already executes in this process.`, 'Wait for its batch to end.', 409);
     const flow = compileFlow(row.flow, this.opts.registry);
@@ -600,7 +600,7 @@ export class Engine {
     const row = this.unsaved.get(runId) ?? (await this.runOrThrow(runId));
     const [counts, steps] = await Promise.all([this.opts.store.countRecords(runId), this.opts.store.stepCounts(runId)]);
     const nodes: Record<string, NodeCounters> = {};
-    for (const n of row.flow.nodes) nodes[n.id] = { inProgress: 0, success: steps[n.id]?.success ?? 0, failed: steps[n.id]?.failed ?? 0 };
+    for (const n of row.flow.nodes) nodes[n.id] = nodeCounters(steps[n.id]);
     return summarize(row, row.status, row.reason, counts, nodes);
   }
 

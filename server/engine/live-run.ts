@@ -2,7 +2,7 @@ import type { RecordStatus, RunStatus, StatusCounts } from '../store/types.ts';
 import type { StepErrorInfo } from '../contract/node-error.ts';
 
 export { emptyCounts } from '../contract/status.ts';
-import type { NodeCounters } from '../contract/wire/runs.ts';
+import type { NodeCounters, CountedAs, StepCounts } from '../contract/wire/runs.ts';
 export type { NodeCounters };
 
 /** In-memory counters of a run in progress: what the canvas and the progress bar show. */
@@ -12,10 +12,10 @@ export class LiveRun {
   readonly counts: StatusCounts;
   readonly nodes: Record<string, NodeCounters> = {};
 
-  constructor(status: RunStatus, counts: StatusCounts, nodeIds: string[], stepCounts: Record<string, { success: number; failed: number }> = {}) {
+  constructor(status: RunStatus, counts: StatusCounts, nodeIds: string[], stepCounts: Record<string, StepCounts> = {}) {
     this.status = status;
     this.counts = counts;
-    for (const id of nodeIds) this.nodes[id] = { inProgress: 0, success: stepCounts[id]?.success ?? 0, failed: stepCounts[id]?.failed ?? 0 };
+    for (const id of nodeIds) this.nodes[id] = nodeCounters(stepCounts[id]);
   }
 
   moveRecord(from: RecordStatus, to: RecordStatus): void {
@@ -28,13 +28,18 @@ export class LiveRun {
     this.node(nodeId).inProgress++;
   }
 
-  stepEnded(nodeId: string, outcome: 'success' | 'failed' | 'cancelled'): void {
+  stepEnded(nodeId: string, outcome: CountedAs | 'cancelled'): void {
     const n = this.node(nodeId);
     n.inProgress--;
     if (outcome !== 'cancelled') n[outcome]++;
   }
 
   private node(id: string): NodeCounters {
-    return (this.nodes[id] ??= { inProgress: 0, success: 0, failed: 0 });
+    return (this.nodes[id] ??= nodeCounters(undefined));
   }
+}
+
+/** A node's counters at rest: its stored step counts (none yet: zeros), nothing in progress. */
+export function nodeCounters(steps: StepCounts | undefined): NodeCounters {
+  return { inProgress: 0, success: steps?.success ?? 0, failed: steps?.failed ?? 0, review: steps?.review ?? 0 };
 }

@@ -3,6 +3,7 @@ import type { StepErrorInfo } from '../contract/node-error.ts';
 import type { RecordCheckpoint, RecordRow, RecordStatus, RecordUpdate, StepRow, Store, TokenState } from '../store/types.ts';
 import type { CompiledFlow, CompiledNode } from './compiled-flow.ts';
 import type { LiveRun } from './live-run.ts';
+import type { CountedAs } from '../contract/wire/runs.ts';
 import type { LogBuffer } from './log-buffer.ts';
 import type { EngineListener } from './events.ts';
 import { advance, endToken, enteredCheckpoint, initialCheckpoint, nextRunnable, recordStatus } from './token-graph.ts';
@@ -267,6 +268,8 @@ async function walk(rc: RunContext, rec: Pick<RecordRow, 'index' | 'data' | 'sta
       };
 
       let lastData: RecordData = token.data;
+      // How the step's node counts it: a failure that sent the record to review is not counted failed.
+      let counted: CountedAs = step.status;
       let retryIn = 0;
       let stopRun: StepErrorInfo | null = null;
       if (outcome.ok) {
@@ -298,7 +301,10 @@ async function walk(rc: RunContext, rec: Pick<RecordRow, 'index' | 'data' | 'sta
             const endedAs = decision.kind === 'review' ? 'needs_review' : 'skipped';
             keepForRetry(cp, sessionLost?.retryFrom ?? token, endedAs);
             endToken(cp, token, endedAs);
-            if (decision.kind === 'review') cp.lastError = failure;
+            if (decision.kind === 'review') {
+              cp.lastError = failure;
+              counted = 'review';
+            }
             say(decision.kind === 'review' ? 'warn' : 'info', decision.kind === 'review' ? ' — sent to review.' : ' — skipped.');
             break;
           }
@@ -327,6 +333,7 @@ async function walk(rc: RunContext, rec: Pick<RecordRow, 'index' | 'data' | 'sta
         ...(finished ? { checkpoint: masker.maskJson(finalCheckpoint(cp, nextStatus)) } : checkpointWrite(cp, masker, token.id)),
       };
       if (entered) update.entered = rc.flow.trigger.id;
+      if (counted === 'review') update.sentToReview = true;
       if (finished || firstCommit) {
         update.output = finished ? masker.maskJson(lastData) : null;
         update.error = nextStatus === 'failed' || nextStatus === 'needs_review' ? (cp.lastError ?? null) : null;
@@ -350,7 +357,7 @@ async function walk(rc: RunContext, rec: Pick<RecordRow, 'index' | 'data' | 'sta
       await rc.store.commitStep(step, update, state);
       unlock?.();
       unlock = null;
-      rc.live.stepEnded(node.id, step.status);
+      rc.live.stepEnded(node.id, counted);
       rc.emit({ type: 'step', runId: rc.runId, nodeId: node.id, phase: 'end', status: step.status, nodeType: node.def.type, durationMs: step.durationMs });
       if (finished) {
         const terminal = nextStatus as TerminalStatus;

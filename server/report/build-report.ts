@@ -94,7 +94,9 @@ export async function buildReport(store: Store, runId: string): Promise<Report> 
         at += part.length;
       }
       const node = nodes.get(nodeId);
-      return { nodeId, name: node?.name ?? nodeId, type: node?.type ?? '', count: all.length, success: e.success, failed: e.failed, ...stats(all) };
+      // Stored steps say failed; the node's counters say which of them sent their record to review.
+      const review = Math.min(e.failed, stepCounts[nodeId]?.review ?? 0);
+      return { nodeId, name: node?.name ?? nodeId, type: node?.type ?? '', count: all.length, success: e.success, failed: e.failed - review, review, ...stats(all) };
     })
     .sort((a, b) => order(nodes, a.nodeId) - order(nodes, b.nodeId) || (a.nodeId < b.nodeId ? -1 : a.nodeId > b.nodeId ? 1 : 0));
 

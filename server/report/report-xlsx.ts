@@ -150,8 +150,8 @@ function writeSummary(sheet: Sheet, r: Report): void {
   addRow(sheet, ['95th percentile', r.perRecord.p95Ms]);
   addRow(sheet, []);
 
-  addRow(sheet, ['Step', 'Type', 'Steps', 'Success', 'Failed', 'Average ms', 'p95 ms'], true);
-  for (const s of r.perStep) addRow(sheet, [s.name, s.type, s.count, s.success, s.failed, s.avgMs, s.p95Ms]);
+  addRow(sheet, ['Step', 'Type', 'Steps', 'Success', 'Failed', 'Sent to review', 'Average ms', 'p95 ms'], true);
+  for (const s of r.perStep) addRow(sheet, [s.name, s.type, s.count, s.success, s.failed, s.review, s.avgMs, s.p95Ms]);
   if (r.perStep.length === 0) addRow(sheet, ['(no step ran)']);
   addRow(sheet, []);
 

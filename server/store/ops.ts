@@ -159,10 +159,12 @@ function recordUpdateParams(u: RecordUpdate, output: string | null = json(u.outp
   ];
   const e = u.event;
   if (e) params.push(e.at, e.from ?? null, e.to ?? null, e.actor, e.action, e.note ?? null, json(e.data));
-  if (u.entered !== undefined) {
+  if (u.entered !== undefined || u.sentToReview) {
     // After the event's columns (null when none): updates written before `entered` replay as they were.
     if (!e) params.push(null, null, null, null, null, null, null);
-    params.push(u.entered);
+    params.push(u.entered ?? null);
+    // Then 1 when the step sent its record to review (RecordUpdate.sentToReview), likewise.
+    if (u.sentToReview) params.push(1);
   }
   return params;
 }
@@ -171,6 +173,8 @@ function recordUpdateParams(u: RecordUpdate, output: string | null = json(u.outp
 const RECORD_UPDATE_LENGTH = 10;
 /** Where a record update's `entered` is (see `recordUpdateParams`). */
 const ENTERED_AT = 17;
+/** Where a record update's `sentToReview` is (1; see `recordUpdateParams`). */
+const SENT_TO_REVIEW_AT = 18;
 
 /** Checkpoint rows: [kind, id, order, value JSON] put, [kind, id] dropped. */
 type RowParams = [Array<[string, number, number, string]>, Array<[string, number]>];
@@ -282,8 +286,8 @@ const SQL_UPDATE_RUN = `UPDATE runs SET
 const SQL_INSERT_STEP = `INSERT INTO steps (run_key, record_idx, seq, token_id, node_id, node_type, attempt, status, input, input_from,
   output, error, evidence, started_at, ended_at, duration_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, CAST(?9 AS TEXT), ?10,
   CAST(?11 AS TEXT), CAST(?12 AS TEXT), CAST(?13 AS TEXT), CAST(?14 AS TEXT), CAST(?15 AS TEXT), ?16)`;
-const SQL_ADD_STEP_COUNTS = `INSERT INTO step_counts (run_key, node_id, success, failed) VALUES (?, ?, ?, ?)
-  ON CONFLICT (run_key, node_id) DO UPDATE SET success = success + excluded.success, failed = failed + excluded.failed`;
+const SQL_ADD_STEP_COUNTS = `INSERT INTO step_counts (run_key, node_id, success, failed, review) VALUES (?, ?, ?, ?, ?)
+  ON CONFLICT (run_key, node_id) DO UPDATE SET success = success + excluded.success, failed = failed + excluded.failed, review = review + excluded.review`;
 const SQL_PUT_STATE = `INSERT INTO node_state (scope, node_id, key, value) VALUES (?, ?, ?, ?)
   ON CONFLICT (scope, node_id, key) DO UPDATE SET value = excluded.value`;
 const SQL_DELETE_STATE = 'DELETE FROM node_state WHERE scope = ? AND node_id = ? AND key = ?';
@@ -412,7 +416,7 @@ class TextBytes {
 export class Applier {
   private readonly runKeys = new Map<string, number>();
   /** run key -> node id -> [success, failed] added by the current batch. */
-  private readonly counts = new Map<number, Map<string, [number, number]>>();
+  private readonly counts = new Map<number, Map<string, [number, number, number]>>();
   private readonly text = new TextBytes();
   /** Keys of archived runs (their rows are in archive folders); reloaded after a rollback. */
   private archived: Set<number>;
@@ -692,7 +696,7 @@ export class Applier {
         this.updateRecord(op[2], op[4], s);
         if (op[3]) this.writeState(op[3]);
         const status = s[7];
-        if (status === 'success' || status === 'failed') this.count(key, s[4] as string, status === 'success' ? 0 : 1);
+        if (status === 'success' || status === 'failed') this.count(key, s[4] as string, status === 'success' ? 0 : op[2][SENT_TO_REVIEW_AT] === 1 ? 2 : 1);
         // The trigger's step of a record that entered past it (RecordUpdate.entered): counted, not stored.
         const entered = op[2][ENTERED_AT];
         if (typeof entered === 'string') this.count(key, entered, 0);
@@ -908,18 +912,18 @@ export class Applier {
     }
   }
 
-  /** One more step of node `nodeId` in run `key` (0: success, 1: failed), written with the batch (`writeCounts`). */
-  private count(key: number, nodeId: string, status: 0 | 1): void {
+  /** One more step of node `nodeId` in run `key` (0: success, 1: failed, 2: sent to review), written with the batch (`writeCounts`). */
+  private count(key: number, nodeId: string, outcome: 0 | 1 | 2): void {
     let perNode = this.counts.get(key);
     if (!perNode) this.counts.set(key, (perNode = new Map()));
     let c = perNode.get(nodeId);
-    if (!c) perNode.set(nodeId, (c = [0, 0]));
-    c[status]++;
+    if (!c) perNode.set(nodeId, (c = [0, 0, 0]));
+    c[outcome]++;
   }
 
   private writeCounts(): void {
     for (const [key, perNode] of this.counts) {
-      for (const [nodeId, [success, failed]] of perNode) this.sql.run(SQL_ADD_STEP_COUNTS, [key, nodeId, success, failed]);
+      for (const [nodeId, [success, failed, review]] of perNode) this.sql.run(SQL_ADD_STEP_COUNTS, [key, nodeId, success, failed, review]);
     }
     this.counts.clear();
   }

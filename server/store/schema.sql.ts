@@ -119,6 +119,7 @@ CREATE TABLE IF NOT EXISTS step_counts (
   node_id TEXT NOT NULL,
   success INTEGER NOT NULL,
   failed  INTEGER NOT NULL,
+  review  INTEGER NOT NULL DEFAULT 0,
   PRIMARY KEY (run_key, node_id)
 ) WITHOUT ROWID;
 
@@ -236,6 +237,10 @@ export const ADDED_COLUMNS: ReadonlyArray<{ table: string; column: string; ddl: 
   // Schema 5: the seq of the step whose emitted data is the record's output, its output column then
   // empty (output-ref.ts); 0 when the column holds the output.
   { table: 'records', column: 'output_step', ddl: 'ALTER TABLE records ADD COLUMN output_step INTEGER NOT NULL DEFAULT 0' },
+  // Steps that sent their record to review, apart from `failed` (CountedAs). Stores from before
+  // counted them as failed: their runs keep those counts. An older version reads success and failed
+  // as before (it only does not see this column).
+  { table: 'step_counts', column: 'review', ddl: 'ALTER TABLE step_counts ADD COLUMN review INTEGER NOT NULL DEFAULT 0' },
 ];
 
 /**

@@ -8,6 +8,7 @@
 import type { SqlValue } from 'sql.js';
 import type { Json } from '../../nodes/sdk/types.ts';
 import { RECORD_STATUSES } from '../contract/status.ts';
+import type { StepCounts } from '../contract/wire/runs.ts';
 import type {
   FlowRow,
   KeyAttempts,
@@ -243,16 +244,16 @@ export abstract class SqlJsReads {
     }
   }
 
-  async stepCounts(runId: string): Promise<Record<string, { success: number; failed: number }>> {
+  async stepCounts(runId: string): Promise<Record<string, StepCounts>> {
     this.ensureOpen();
-    const out: Record<string, { success: number; failed: number }> = {};
+    const out: Record<string, StepCounts> = {};
     const key = this.applier.runKey(runId);
     if (key === null) return out;
-    for (const [nodeId, success, failed] of this.sql.all(
-      'SELECT node_id, success, failed FROM step_counts WHERE run_key = ? ORDER BY node_id',
+    for (const [nodeId, success, failed, review] of this.sql.all(
+      'SELECT node_id, success, failed, review FROM step_counts WHERE run_key = ? ORDER BY node_id',
       [key],
     )) {
-      out[nodeId as string] = { success: Number(success), failed: Number(failed) };
+      out[nodeId as string] = { success: Number(success), failed: Number(failed), review: Number(review) };
     }
     return out;
   }

@@ -7,7 +7,7 @@ import type { RetentionStore } from './retention.ts';
 // The statuses are defined once, with what each allows, in the contract (server/contract/status.ts).
 import type { RunStatus, RecordStatus, StatusCounts } from '../contract/status.ts';
 export type { RunStatus, RecordStatus, StatusCounts };
-import type { RunSettings, RecordEventRow } from '../contract/wire/runs.ts';
+import type { RunSettings, RecordEventRow, StepCounts } from '../contract/wire/runs.ts';
 export type { RunSettings, RecordEventRow };
 
 export interface FlowRow {
@@ -178,6 +178,11 @@ export interface RecordUpdate {
    * counts one more success (`stepCounts`), as if it had run.
    */
   entered?: string;
+  /**
+   * The step committed with this update failed and sent its record (one token of it) to review:
+   * counted at its node as `review`, not `failed` (CountedAs). Only on a step commit.
+   */
+  sentToReview?: true;
 }
 
 /** Rows of a record's checkpoint that changed: [kind, id, order, value] put, [kind, id] dropped. */
@@ -275,8 +280,8 @@ export interface RunStore {
   unfinishedRecords(runId: string): Promise<RecordRow[]>;
   countRecords(runId: string): Promise<StatusCounts>;
   listSteps(runId: string, recordIndex: number): Promise<StepRow[]>;
-  /** Per node: how many steps succeeded and failed (for the canvas counters of a past run). */
-  stepCounts(runId: string): Promise<Record<string, { success: number; failed: number }>>;
+  /** Per node: how many steps succeeded, failed, and sent their record to review (the canvas counters of a past run). */
+  stepCounts(runId: string): Promise<Record<string, StepCounts>>;
   /** When the run's most recently started record started (pacing across pauses and restarts), or null. */
   lastRecordStart(runId: string): Promise<string | null>;
 }

@@ -19,7 +19,10 @@ export interface ReportStep {
   /** Steps executed at the node (attempts included). */
   count: number;
   success: number;
+  /** Failed steps, not counting those that sent their record to review (`review`). */
   failed: number;
+  /** Failed steps that sent their record to review (CountedAs). */
+  review: number;
   avgMs: number | null;
   p95Ms: number | null;
   /** An AI step's token use. */

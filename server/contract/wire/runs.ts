@@ -19,11 +19,19 @@ export interface RunSettings {
   executor?: 'workers';
 }
 
+/**
+ * How a step at a node ended, as its counters count it: `review` is a step that failed and sent its
+ * record to the review queue (its error's action, or an error only a person can settle, such as
+ * E_IN_DOUBT) — apart from `failed`, so that a node does not show as failed what waits for a person.
+ */
+export type CountedAs = 'success' | 'failed' | 'review';
+
+/** Steps done at one node of a run, by how they ended (the store's step counters). */
+export type StepCounts = Record<CountedAs, number>;
+
 /** Steps under way and done at one node of a run: what the canvas shows on the node. */
-export interface NodeCounters {
+export interface NodeCounters extends StepCounts {
   inProgress: number;
-  success: number;
-  failed: number;
 }
 
 /** Why a run ended, paused or failed, when there is something to say (the node it happened at, if one). */

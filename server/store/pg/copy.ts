@@ -84,7 +84,7 @@ const STEP_COLS: Col[] = [['record_idx', 'int'], ['seq', 'int'], ['token_id', 'i
 const LOG_COLS: Col[] = [['record_idx', 'int'], ['node_id', 'text'], ['level', 'text'], ['message', 'text'], ['data', 'text'], ['at', 'text']];
 const REJECT_COLS: Col[] = [['row', 'int'], ['field', 'text'], ['rule', 'text'], ['value', 'text'], ['message', 'text']];
 const EVENT_COLS: Col[] = [['record_idx', 'int'], ['at', 'text'], ['from_status', 'text'], ['to_status', 'text'], ['actor', 'text'], ['action', 'text'], ['note', 'text'], ['data', 'text']];
-const COUNT_COLS: Col[] = [['node_id', 'text'], ['success', 'bigint'], ['failed', 'bigint']];
+const COUNT_COLS: Col[] = [['node_id', 'text'], ['success', 'bigint'], ['failed', 'bigint'], ['review', 'bigint']];
 const RUN_COLS: Col[] = [['id', 'text'], ['flow_id', 'text'], ['flow_name', 'text'], ['flow', 'text'], ['status', 'text'], ['settings', 'text'], ['record_count', 'int'], ['reason', 'text'], ['created_at', 'text'], ['started_at', 'text'], ['ended_at', 'text']];
 const FLOW_COLS: Col[] = [['id', 'text'], ['name', 'text'], ['doc', 'text'], ['created_at', 'text'], ['updated_at', 'text']];
 const STATE_COLS: Col[] = [['scope', 'text'], ['node_id', 'text'], ['key', 'text'], ['value', 'text']];
@@ -132,7 +132,7 @@ async function copyRun(src: Store, c: pg.Client, run: RunRow, counts: CopyCounts
     counts.steps += steps.length;
     if (offset + page.items.length >= page.total) break;
   }
-  await insert(c, 'step_counts', COUNT_COLS, Object.entries(await src.stepCounts(run.id)).map(([node, n]) => [node, n.success, n.failed]), run.id);
+  await insert(c, 'step_counts', COUNT_COLS, Object.entries(await src.stepCounts(run.id)).map(([node, n]) => [node, n.success, n.failed, n.review]), run.id);
   const logs = await all((offset, limit) => src.listLogs(run.id, { offset, limit }));
   await insert(c, 'logs', LOG_COLS, logs.map((l) => [l.recordIndex, l.nodeId, l.level, l.message, json(l.data), l.at]), run.id);
   const rejects = await src.listRejects(run.id);

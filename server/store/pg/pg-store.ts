@@ -6,6 +6,7 @@
  */
 import type pg from 'pg';
 import type { FlowDocument } from '../../contract/flow/schema.ts';
+import type { StepCounts } from '../../contract/wire/runs.ts';
 import type { Json, RecordData, TerminalStatus } from '../../../nodes/sdk/types.ts';
 import { RECORD_STATUSES, REVIEW_STATUSES } from '../../contract/status.ts';
 import { clampLimit, clampOffset } from '../paging.ts';
@@ -373,12 +374,13 @@ export class PgStore implements Store {
     return (await this.rows(`SELECT ${STEP_COLUMNS} FROM steps WHERE run_id = $1 AND record_idx = $2 ORDER BY seq`, [runId, recordIndex])).map(toStep);
   }
 
-  async stepCounts(runId: string): Promise<Record<string, { success: number; failed: number }>> {
-    const out: Record<string, { success: number; failed: number }> = {};
+  async stepCounts(runId: string): Promise<Record<string, StepCounts>> {
+    const out: Record<string, StepCounts> = {};
     // One row per connection that wrote (writes.ts writeCounts): the counter is their sum.
-    const text = 'SELECT node_id, sum(success)::bigint AS success, sum(failed)::bigint AS failed FROM step_counts WHERE run_id = $1 GROUP BY node_id ORDER BY node_id';
-    for (const r of await this.rows<{ node_id: string; success: number; failed: number }>(text, [runId])) {
-      out[r.node_id] = { success: r.success, failed: r.failed };
+    const text =
+      'SELECT node_id, sum(success)::bigint AS success, sum(failed)::bigint AS failed, sum(review)::bigint AS review FROM step_counts WHERE run_id = $1 GROUP BY node_id ORDER BY node_id';
+    for (const r of await this.rows<{ node_id: string } & StepCounts>(text, [runId])) {
+      out[r.node_id] = { success: r.success, failed: r.failed, review: r.review };
     }
     return out;
   }

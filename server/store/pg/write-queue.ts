@@ -11,7 +11,7 @@
  */
 import type pg from 'pg';
 import { isRetryable, isUnreachable, unreachableWriteError } from './connection.ts';
-import { writeCounts, type Write, type WriteContext } from './writes.ts';
+import { writeCounts, type StepTally, type Write, type WriteContext } from './writes.ts';
 
 interface Entry {
   write: Write<unknown>;
@@ -116,7 +116,7 @@ export class WriteQueue {
 
   private async apply(client: pg.PoolClient, batch: Entry[], savepoints: boolean): Promise<Outcome[]> {
     const outcomes: Outcome[] = [];
-    const counts = new Map<string, [number, number]>();
+    const counts = new Map<string, StepTally>();
     await client.query('BEGIN');
     for (const entry of batch) {
       const ctx: WriteContext = { client, counts: new Map() };
@@ -136,12 +136,10 @@ export class WriteQueue {
         }
       }
       // Counters of a write that committed only.
-      for (const [k, [s, f]] of ctx.counts) {
+      for (const [k, t] of ctx.counts) {
         const c = counts.get(k);
-        if (c) {
-          c[0] += s;
-          c[1] += f;
-        } else counts.set(k, [s, f]);
+        if (c) for (let i = 0; i < 3; i++) c[i] += t[i];
+        else counts.set(k, [t[0], t[1], t[2]]);
       }
     }
     await writeCounts(client, counts);

@@ -12,10 +12,17 @@ import { ACTIVE_RUN_STATUSES, activeRunError, runInReviewError, auditParams, typ
 import { ConveyorError } from '../../errors.ts';
 
 /** What a write sees: the batch's connection, and the step counters the batch adds at its end. */
+/** Steps to add to one node's counters: success, failed, sent to review (StepOutcome). */
+export type StepTally = [number, number, number];
+
+/** An upsert's SET adding the new counters to a shard's row (step_counts). */
+const ADD_COUNTS =
+  'success = step_counts.success + excluded.success, failed = step_counts.failed + excluded.failed, review = step_counts.review + excluded.review';
+
 export interface WriteContext {
   client: pg.PoolClient;
   /** "<run id>\u0000<node id>" → [success, failed] added by this write. */
-  counts: Map<string, [number, number]>;
+  counts: Map<string, StepTally>;
 }
 
 /**
@@ -247,13 +254,13 @@ async function applyRecordUpdate(c: pg.PoolClient, u: RecordUpdate, step?: StepR
   // A lone commit's step counters go in the statement too (this connection's shard, as writeCounts adds
   // them; one row per node: a step of the trigger's own is never counted with `entered`).
   if (counts && counts.length > 0) {
-    const rows = counts.map(([nodeId, success, failed]) => {
+    const rows = counts.map(([nodeId, success, failed, review]) => {
       const at = values.length + 1;
-      values.push(nodeId, success, failed);
-      return `($1, $${at}, $${at + 1}, $${at + 2}, pg_backend_pid() % 256)`;
+      values.push(nodeId, success, failed, review);
+      return `($1, $${at}, $${at + 1}, $${at + 2}, $${at + 3}, pg_backend_pid() % 256)`;
     });
-    text += `, cnt AS (INSERT INTO step_counts (run_id, node_id, success, failed, shard) VALUES ${rows.join(', ')}
-      ON CONFLICT (run_id, node_id, shard) DO UPDATE SET success = step_counts.success + excluded.success, failed = step_counts.failed + excluded.failed)`;
+    text += `, cnt AS (INSERT INTO step_counts (run_id, node_id, success, failed, review, shard) VALUES ${rows.join(', ')}
+      ON CONFLICT (run_id, node_id, shard) DO UPDATE SET ${ADD_COUNTS})`;
   }
   text += ' SELECT count(*)::int AS n FROM upd';
   const r = await c.query<{ n: number }>({ name: statementName(text), text, values });
@@ -309,17 +316,19 @@ async function applyState(c: pg.PoolClient, writes: NodeStateWrite[]): Promise<v
 export function commitStep(s: StepRow, record: RecordUpdate, state?: NodeStateWrite[]): Write<void> {
   // The step's own count, and the trigger's of a record that entered past it (RecordUpdate.entered).
   const counts: StepCount[] = [];
-  if (s.status === 'success' || s.status === 'failed') counts.push([s.nodeId, s.status === 'success' ? 1 : 0, s.status === 'failed' ? 1 : 0]);
-  if (record.entered !== undefined && record.entered !== s.nodeId) counts.push([record.entered, 1, 0]);
+  if (s.status === 'success') counts.push([s.nodeId, 1, 0, 0]);
+  else if (s.status === 'failed') counts.push(record.sentToReview ? [s.nodeId, 0, 0, 1] : [s.nodeId, 0, 1, 0]);
+  if (record.entered !== undefined && record.entered !== s.nodeId) counts.push([record.entered, 1, 0, 0]);
   const write: Write<void> = async (ctx) => {
     await stepUpdate(ctx.client, s, record);
     if (state && state.length > 0) await applyState(ctx.client, state);
-    for (const [nodeId, success, failed] of counts) {
+    for (const [nodeId, success, failed, review] of counts) {
       const id = `${s.runId}\u0000${nodeId}`;
       let c = ctx.counts.get(id);
-      if (!c) ctx.counts.set(id, (c = [0, 0]));
+      if (!c) ctx.counts.set(id, (c = [0, 0, 0]));
       c[0] += success;
       c[1] += failed;
+      c[2] += review;
     }
   };
   // One statement when the commit is the step and its record only (no node state, no checkpoint rows).
@@ -331,7 +340,8 @@ export function commitStep(s: StepRow, record: RecordUpdate, state?: NodeStateWr
 }
 
 /** A step counter to add: node id, successes, failures. */
-type StepCount = [string, number, number];
+/** A node's step counters to add: [node id, success, failed, review]. */
+type StepCount = [string, ...StepTally];
 
 async function stepUpdate(client: pg.PoolClient, s: StepRow, record: RecordUpdate, counts?: StepCount[]): Promise<void> {
   try {
@@ -419,14 +429,15 @@ async function insertLogs(c: pg.PoolClient, rows: LogRow[]): Promise<void> {
  * Modulo 256 bounds the rows per run and node; two connections whose pids share a remainder only
  * share a row, as all did before.
  */
-export async function writeCounts(c: pg.PoolClient, counts: Map<string, [number, number]>): Promise<void> {
+export async function writeCounts(c: pg.PoolClient, counts: Map<string, StepTally>): Promise<void> {
   if (counts.size === 0) return;
   const keys = [...counts.keys()].sort();
+  const column = (i: number) => keys.map((k) => counts.get(k)![i]);
   await c.query(
-    `INSERT INTO step_counts (run_id, node_id, success, failed, shard)
-     SELECT r, n, s, f, pg_backend_pid() % 256 FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[]) AS u(r, n, s, f)
-     ON CONFLICT (run_id, node_id, shard) DO UPDATE SET success = step_counts.success + excluded.success, failed = step_counts.failed + excluded.failed`,
-    [keys.map((k) => k.split('\u0000')[0]), keys.map((k) => k.split('\u0000')[1]), keys.map((k) => counts.get(k)![0]), keys.map((k) => counts.get(k)![1])],
+    `INSERT INTO step_counts (run_id, node_id, success, failed, review, shard)
+     SELECT r, n, s, f, v, pg_backend_pid() % 256 FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[]) AS u(r, n, s, f, v)
+     ON CONFLICT (run_id, node_id, shard) DO UPDATE SET ${ADD_COUNTS}`,
+    [keys.map((k) => k.split('\u0000')[0]), keys.map((k) => k.split('\u0000')[1]), column(0), column(1), column(2)],
   );
 }
 

@@ -46,11 +46,33 @@ describe('step policy', () => {
     expect((await h.store.getRecord(id, 1))).toMatchObject({ status: 'needs_review', error: { code: 'E_ONE' } });
     expect((await h.store.getRecord(id, 3))?.status).toBe('skipped');
     expect((await h.store.getRecord(id, 5))?.error?.code).toBe('E_ODD');
+    // The node's counters: the step that sent its record to review is not among the failed (a skip and a fail are).
+    expect(summary.nodes.f).toEqual({ inProgress: 0, success: 3, failed: 2, review: 1 });
+    expect((await h.store.stepCounts(id)).f).toEqual({ success: 3, failed: 2, review: 1 });
 
     const retry = flow([['t', 'test.trigger'], ['f', 'test.flaky', { failTimes: 2, transient: false }, { errorMap: [{ match: 'E_FLAKY', class: 'transient', action: 'retry' }], retries: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 2 } }]], [['t', 'f']]);
     const r2 = await run(retry, records(2));
     expect(r2.summary.counts.success).toBe(2);
     expect((await h.store.listSteps(r2.id, 0)).map((s) => s.attempt)).toEqual([1, 2, 3]);
+  });
+
+  it('while the run goes on, the live counters show a step that sent its record to review as review, not failed', async () => {
+    h = await openHarness();
+    const doc = flow(
+      [['t', 'test.trigger'], ['f', 'test.flaky', { failWhenOdd: true }, { errorMap: [{ match: 'E_ODD', class: 'business', action: 'review' }] }], ['a', 'test.add', { waitMs: 1500 }]],
+      [['t', 'f'], ['f', 'a']],
+      2,
+    );
+    const r = await h.engine.startRun(doc, { input: { records: records(2) as never } });
+    // Record 1 went to review at f; record 0 is at a, still waiting.
+    let live = await h.engine.summary(r.id);
+    for (const until = Date.now() + 5000; live.nodes.a.inProgress !== 1 || live.nodes.f.review !== 1; live = await h.engine.summary(r.id)) {
+      if (Date.now() > until) throw new Error(`counters never got there: ${JSON.stringify(live.nodes)}`);
+      await new Promise((ok) => setTimeout(ok, 10));
+    }
+    expect(live.status).toBe('running');
+    expect(live.nodes.f).toEqual({ inProgress: 0, success: 1, failed: 0, review: 1 });
+    expect((await h.engine.waitForRun(r.id)).nodes.f).toEqual({ inProgress: 0, success: 1, failed: 0, review: 1 });
   });
 
   it('an error-map "stop" safe-stops the run and keeps the record where it was', async () => {

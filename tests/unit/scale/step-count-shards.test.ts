@@ -56,7 +56,7 @@ describe('step counters with several writers (PostgreSQL)', () => {
     const holder = new pg.Client({ connectionString: db.url });
     await holder.connect();
     await holder.query('BEGIN');
-    await writeCounts(holder as unknown as pg.PoolClient, new Map([[`${RUN}\u0000node1`, [1, 0] as [number, number]]]));
+    await writeCounts(holder as unknown as pg.PoolClient, new Map([[`${RUN}\u0000node1`, [1, 0, 0] as [number, number, number]]]));
 
     // Another store commits a step of node1 (stepRow seq 1) meanwhile: it must not queue behind it.
     const commit = b.commitStep(stepRow(RUN, 0, 1), stepUpdate(RUN, 0, 1)).then(() => 'committed' as const);

@@ -155,7 +155,7 @@ describe('store under kill -9', () => {
 
       const records = await store.listRecords(run.id, { limit: 1_000_000 });
       expect(records.total).toBe(CRASH_RECORDS_PER_RUN);
-      const expectedCounts: Record<string, { success: number; failed: number }> = {};
+      const expectedCounts: Record<string, { success: number; failed: number; review: number }> = {};
       for (const rec of records.items) {
         const i = rec.index;
         const key = `${run.id}/${i}`;
@@ -166,7 +166,7 @@ describe('store under kill -9', () => {
         if (!isDeepStrictEqual(steps, expected)) expect(steps).toEqual(expected); // (fast path first: many steps)
         verifiedSteps += k;
         for (const s of steps) {
-          const c = (expectedCounts[s.nodeId] ??= { success: 0, failed: 0 });
+          const c = (expectedCounts[s.nodeId] ??= { success: 0, failed: 0, review: 0 });
           c[s.status]++;
         }
         expect(k).toBeGreaterThanOrEqual(acked.get(key) ?? 0);

@@ -48,6 +48,9 @@ describe('sql.js store', () => {
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'rejected']);
     expect(String((results[1] as PromiseRejectedResult).reason)).toMatch(/UNIQUE/);
     await store.updateRecord(doneUpdate('r', 2, 9));
+    // A failed step that sent its record to review: counted as review, from the journal too.
+    await store.commitStep({ ...stepRow('r', 1, 10), nodeId: 'check', status: 'failed' }, { ...stepUpdate('r', 1, 10), status: 'needs_review', checkpoint: null, sentToReview: true });
+    expect((await store.stepCounts('r')).check).toEqual({ success: 0, failed: 0, review: 1 });
     const before = await dumpRuns(store, ['r']);
     await store.kill();
     const again = await openSqlJsStore(dir);

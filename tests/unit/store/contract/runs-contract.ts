@@ -126,7 +126,7 @@ export function runsContract(h: StoreHarness): void {
       expect(await store.listSteps('r', 1)).toEqual(Array.from({ length: 9 }, (_, k) => stepRow('r', 1, k + 1)));
       expect(await store.getRecord('r', 1)).toMatchObject({ status: 'running', checkpoint: checkpoint(1, 9), startedAt: instant(1, 0) });
       expect(await store.listSteps('r', 3)).toEqual([]);
-      const perNode = { node0: { success: 6, failed: 0 }, node1: { success: 9, failed: 0 }, node2: { success: 6, failed: 0 }, node3: { success: 3, failed: 3 } };
+      const perNode = { node0: { success: 6, failed: 0, review: 0 }, node1: { success: 9, failed: 0, review: 0 }, node2: { success: 6, failed: 0, review: 0 }, node3: { success: 3, failed: 3, review: 0 } };
       expect(await store.stepCounts('r')).toEqual(perNode);
 
       // Submitted together: the duplicate and the unknown run fail, and only they.
@@ -141,7 +141,7 @@ export function runsContract(h: StoreHarness): void {
       expect(String((results[3] as PromiseRejectedResult).reason)).toMatch(/no run "nope"/);
       expect(await store.getRecord('r', 1)).toMatchObject({ status: 'running', checkpoint: checkpoint(1, 9) });
       expect((await store.listSteps('r', 0)).map((s) => s.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
-      expect((await store.stepCounts('r')).node2).toEqual({ success: 8, failed: 0 });
+      expect((await store.stepCounts('r')).node2).toEqual({ success: 8, failed: 0, review: 0 });
       expect((await store.stepCounts('r')).node1).toEqual(perNode.node1); // the refused step counted nothing
 
       await store.updateRecord(doneUpdate('r', 2, 10));
@@ -149,6 +149,23 @@ export function runsContract(h: StoreHarness): void {
       const before = await dumpRuns(store, ['r']);
       store = await h.reopen(store);
       expect(await dumpRuns(store, ['r'])).toEqual(before);
+      await store.close();
+    });
+
+    it('counts a failed step that sent its record to review apart from the failed ones, alone or with the trigger a record entered past; kept when reopened', async () => {
+      let store = await h.open();
+      await store.createRun(runRow('v', 'f', '2024-01-01T00:00:00.000Z', 3), [recordData(0), recordData(1), recordData(2)]);
+      const failedAt = (i: number) => ({ ...stepRow('v', i, 7), nodeId: 'check' }); // seq 7: a failed step
+      // Record 0: its step fails and the record ends in review. Record 1: the same, on its first commit,
+      // having entered past the trigger. Record 2: its step fails and the record fails.
+      await store.commitStep(failedAt(0), { ...stepUpdate('v', 0, 1), status: 'needs_review', checkpoint: null, sentToReview: true });
+      await store.commitStep(failedAt(1), { ...stepUpdate('v', 1, 1), status: 'needs_review', checkpoint: null, entered: 'trigger', sentToReview: true });
+      await store.commitStep(failedAt(2), { ...stepUpdate('v', 2, 1), status: 'failed', checkpoint: null });
+      const counts = { check: { success: 0, failed: 1, review: 2 }, trigger: { success: 1, failed: 0, review: 0 } };
+      expect(await store.stepCounts('v')).toEqual(counts);
+      expect((await store.listSteps('v', 0)).map((s) => s.status)).toEqual(['failed']);
+      store = await h.reopen(store);
+      expect(await store.stepCounts('v')).toEqual(counts);
       await store.close();
     });
 
