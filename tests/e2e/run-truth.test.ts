@@ -2,6 +2,7 @@ import { describe, expect, test } from 'vitest';
 import type { Page } from 'playwright-core';
 import { useStudio } from './support/fixtures.ts';
 import { api, createFlowViaApi, delayParam, logParam, type CatalogEntry } from './support/api.ts';
+import { importFlowViaApi } from './support/review.ts';
 import * as s from './support/studio.ts';
 
 const studio = useStudio();
@@ -89,6 +90,50 @@ describe('the studio tells the truth about a run', () => {
     const report = page.locator(s.tid('report-outcome'));
     await report.waitFor();
     expect(await report.getAttribute('data-tone')).toBe('danger');
+    expect(studio.pageErrors).toEqual([]);
+  });
+
+  test('a step whose failure sends its record to review shows it on its node as review, not failed: live, reopened and in the report', async () => {
+    // Odd records call an address nothing listens on; the step's error map sends them to review.
+    await importFlowViaApi(studio.url, {
+      format: 'conveyor.flow/v1', id: 'flow_review_counts', name: 'Review counts', description: '', settings: { concurrency: 2 },
+      nodes: [
+        { id: 'trigger', type: 'core.manual-trigger', position: { x: 0, y: 0 }, params: { format: 'json', records: '[]' } },
+        { id: 'odd', type: 'core.if', position: { x: 250, y: 0 }, params: { condition: 'n % 2 = 1' } },
+        {
+          id: 'call', type: 'core.http-request', position: { x: 500, y: -80 }, params: { url: 'http://127.0.0.1:9/', timeoutMs: 2000 },
+          policy: { errorMap: [{ match: 'E_HTTP_NETWORK', class: 'business', action: 'review' }] },
+        },
+        { id: 'ok', type: 'core.end', position: { x: 500, y: 80 }, params: { status: 'success' } },
+      ],
+      edges: [
+        { id: 'e1', source: 'trigger', sourcePort: 'out', target: 'odd', targetPort: 'in' },
+        { id: 'e2', source: 'odd', sourcePort: 'true', target: 'call', targetPort: 'in' },
+        { id: 'e3', source: 'odd', sourcePort: 'false', target: 'ok', targetPort: 'in' },
+      ],
+    });
+    const page = await studio.page();
+    await page.goto(`${studio.url}/flows/flow_review_counts`);
+    await s.waitForCanvas(page);
+    const runId = await s.startRun(page, s.records(6));
+    await s.waitForRunStatus(page, 'completed');
+    const counters = async () => ({ failed: await s.counter(page, 'call', 'failed'), review: await s.counter(page, 'call', 'review') });
+    // Live (the run's last update).
+    await page.locator(s.tid('counter-call-review')).waitFor();
+    expect(await counters()).toEqual({ failed: 0, review: 3 });
+    expect(await s.count(page, 'needs_review')).toBe(3);
+
+    // The run reopened from the store.
+    await page.goto(`${studio.url}/runs/${runId}`);
+    await page.locator(s.tid('run-view')).waitFor();
+    await page.locator(s.tid('counter-call-review')).waitFor();
+    expect(await counters()).toEqual({ failed: 0, review: 3 });
+    expect(await s.counter(page, 'ok', 'success')).toBe(3);
+
+    // The report's step table.
+    await page.goto(`${studio.url}/runs/${runId}/report`);
+    await page.locator(s.tid('report-step-call')).waitFor();
+    await expect(page.locator(s.tid('report-step-call-review')).textContent()).resolves.toBe('3');
     expect(studio.pageErrors).toEqual([]);
   });
 

@@ -161,7 +161,7 @@ export async function waitForRunStatus(page: Page, status: string | string[], ti
   );
 }
 
-export async function counter(page: Page, nodeId: string, kind: 'success' | 'failed' | 'inProgress'): Promise<number> {
+export async function counter(page: Page, nodeId: string, kind: 'success' | 'failed' | 'review' | 'inProgress'): Promise<number> {
   return Number(await page.locator(tid(`counter-${nodeId}-${kind}`)).first().textContent());
 }
 

@@ -62,7 +62,7 @@ async function runStrategy(strategy: Strategy, weights: number[]) {
     routed[target] = (routed[target] ?? 0) + 1;
   }
   // The committed distribute steps agree with the records.
-  expect((await c.store.stepCounts(run.id)).dist).toEqual({ success: n, failed: 0 });
+  expect((await c.store.stepCounts(run.id)).dist).toEqual({ success: n, failed: 0, review: 0 });
   const counters: Record<string, number> = {};
   for (const { key, value } of await c.store.listNodeState(`flow:${entry.flow.id}`, 'dist', 't:')) counters[key.slice(2)] = (value as { total: number }).total;
   expect(counters).toEqual(routed);

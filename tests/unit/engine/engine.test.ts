@@ -14,7 +14,7 @@ describe('engine: walking records through the graph', () => {
     const s = await h.engine.waitForRun(run.id);
     expect(s.status).toBe('completed');
     expect(s.counts).toEqual({ pending: 0, running: 0, success: 12, failed: 0, needs_review: 0, skipped: 0 });
-    expect(s.nodes).toEqual({ t: { inProgress: 0, success: 12, failed: 0 }, a: { inProgress: 0, success: 12, failed: 0 }, b: { inProgress: 0, success: 12, failed: 0 } });
+    expect(s.nodes).toEqual({ t: { inProgress: 0, success: 12, failed: 0, review: 0 }, a: { inProgress: 0, success: 12, failed: 0, review: 0 }, b: { inProgress: 0, success: 12, failed: 0, review: 0 } });
     const rec = await h.store.getRecord(run.id, 5);
     expect(rec?.status).toBe('success');
     expect(rec?.output).toEqual({ n: 16 });

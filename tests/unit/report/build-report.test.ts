@@ -36,8 +36,9 @@ describe('buildReport', () => {
       // 100, 300, 200, 400, 1000, 50 (the settled and the pending record are left out)
       perRecord: { avgMs: 341.667, p95Ms: 1000 },
       perStep: [
-        { nodeId: 'clean', name: 'Clean data', type: 'core.set-fields', count: 6, success: 5, failed: 1, avgMs: 41.833, p95Ms: 90 },
-        { nodeId: 'send', name: 'core.http-request', type: 'core.http-request', count: 5, success: 2, failed: 3, avgMs: 15.6, p95Ms: 40 },
+        { nodeId: 'clean', name: 'Clean data', type: 'core.set-fields', count: 6, success: 5, failed: 1, review: 0, avgMs: 41.833, p95Ms: 90 },
+        // Record 4's send step failed and sent it to review: among the steps, not among the failed.
+        { nodeId: 'send', name: 'core.http-request', type: 'core.http-request', count: 6, success: 2, failed: 3, review: 1, avgMs: 16.333, p95Ms: 40 },
       ],
       errors: [
         { code: 'E_HTTP', count: 2, example: 'HTTP 500 from the API' },

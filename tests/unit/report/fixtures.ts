@@ -26,7 +26,7 @@ export const plan: Array<{
   status: RecordStatus;
   ms?: number;
   error?: { code: string; message: string };
-  steps: Array<[string, StepRow['status'], number]>;
+  steps: Array<[string, StepRow['status'] | 'review', number]>;
   data?: RecordData;
 }> = [
   { status: 'success', ms: 100, steps: [['clean', 'success', 10], ['send', 'success', 20]] },
@@ -43,7 +43,8 @@ export const plan: Array<{
     error: { code: 'E_HTTP', message: 'HTTP 502 from the API' },
     steps: [['clean', 'success', 70], ['send', 'failed', 6], ['send', 'failed', 7]],
   },
-  { status: 'needs_review', ms: 1000, steps: [['clean', 'success', 90]] },
+  // Its send step failed and sent it to review (counted as review, not failed).
+  { status: 'needs_review', ms: 1000, steps: [['clean', 'success', 90], ['send', 'review', 20]] },
   { status: 'failed', ms: 50, error: { code: 'E_VALID', message: 'Amount is missing' }, steps: [['clean', 'failed', 1]] },
   // 6: settled before execution; 7: never ran.
   { status: 'skipped', steps: [] },
@@ -92,17 +93,17 @@ export async function buildReportRun(store: Store): Promise<RunRow> {
         nodeId,
         nodeType: reportFlow.nodes.find((n) => n.id === nodeId)!.type,
         attempt: 1,
-        status,
+        status: status === 'review' ? 'failed' : status,
         input: null,
         inputFrom: null,
         output: [],
-        error: status === 'failed' ? { code: 'E_STEP', message: 'step failed', hint: '', transient: false } : null,
+        error: status !== 'success' ? { code: 'E_STEP', message: 'step failed', hint: '', transient: false } : null,
         evidence: [],
         startedAt: iso(i * 1000),
         endedAt: iso(i * 1000 + ms),
         durationMs: ms,
       };
-      await store.commitStep(step, { runId: RUN_ID, index: i, status: 'running', checkpoint: null, ...(seq === 1 ? { startedAt: iso(i * 1000) } : {}) });
+      await store.commitStep(step, { runId: RUN_ID, index: i, status: 'running', checkpoint: null, ...(seq === 1 ? { startedAt: iso(i * 1000) } : {}), ...(status === 'review' ? { sentToReview: true as const } : {}) });
     }
     if (p.ms !== undefined) {
       await store.updateRecord({

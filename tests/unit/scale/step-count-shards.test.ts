@@ -65,7 +65,7 @@ describe('step counters with several writers (PostgreSQL)', () => {
     await holder.end();
 
     // Both stores commit the other steps at once, record by record, interleaved.
-    const expected: Record<string, { success: number; failed: number }> = { node1: { success: 1, failed: 0 } };
+    const expected: Record<string, { success: number; failed: number; review: number }> = { node1: { success: 1, failed: 0, review: 0 } };
     const writes: Promise<void>[] = [];
     for (let i = 0; i < RECORDS; i++) {
       const store = i % 2 === 0 ? a : b;
@@ -78,7 +78,7 @@ describe('step counters with several writers (PostgreSQL)', () => {
     for (let i = 0; i < RECORDS; i++) {
       for (let seq = 1; seq <= STEPS; seq++) {
         const s = stepRow(RUN, i, seq);
-        const c = (expected[s.nodeId] ??= { success: 0, failed: 0 });
+        const c = (expected[s.nodeId] ??= { success: 0, failed: 0, review: 0 });
         c[s.status === 'success' ? 'success' : 'failed']++;
       }
     }

@@ -176,7 +176,7 @@ describe('REST: runs', () => {
     expect(started.status).toBe(201);
     const done = await waitForStatus(started.body.id, ['completed']);
     expect(done.counts).toEqual({ pending: 0, running: 0, success: 15, failed: 0, needs_review: 5, skipped: 0 });
-    expect(done.nodes.score).toEqual({ inProgress: 0, success: 20, failed: 0 });
+    expect(done.nodes.score).toEqual({ inProgress: 0, success: 20, failed: 0, review: 0 });
     expect(done.nodes.ok.success).toBe(15);
     expect(done.flow.id).toBe(flow.id);
 

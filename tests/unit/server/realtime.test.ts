@@ -31,7 +31,7 @@ describe('Socket.IO run rooms', () => {
     const last = await final;
     expect(last.status).toBe('completed');
     expect(last.counts).toEqual({ pending: 0, running: 0, success: 2994, failed: 0, needs_review: 6, skipped: 0 });
-    expect(last.nodes.check).toEqual({ inProgress: 0, success: 3000, failed: 0 });
+    expect(last.nodes.check).toEqual({ inProgress: 0, success: 3000, failed: 0, review: 0 });
     // The first update is the snapshot on join; after it, consecutive messages are ≥ ~50 ms apart.
     const live = updates.slice(1);
     expect(live.length).toBeGreaterThan(2);
