@@ -97,7 +97,7 @@ describe('node state across workers', () => {
     // One record per key reached "first"; every other one left on Duplicate.
     expect((await studioStore.stepCounts(run.id)).first?.success).toBe(KEYS);
     // Each record's trigger step counted once, by the worker that walked it (it is not stored).
-    expect((await studioStore.stepCounts(run.id)).trigger).toEqual({ success: RECORDS, failed: 0 });
+    expect((await studioStore.stepCounts(run.id)).trigger).toEqual({ success: RECORDS, failed: 0, review: 0 });
     expect((await studioStore.listNodeState(`run:${run.id}`, 'dd')).length).toBe(KEYS);
   }, 60_000);
 });

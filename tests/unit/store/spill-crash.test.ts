@@ -157,12 +157,12 @@ describe('step segments under kill -9', () => {
       for (const run of runs) {
         const records = await store.listRecords(run.id, { limit: 10_000 });
         expect(records.total).toBe(SPILL_CRASH_RECORDS);
-        const counts: Record<string, { success: number; failed: number }> = {};
+        const counts: Record<string, { success: number; failed: number; review: number }> = {};
         for (const rec of records.items) {
           const key = `${run.id}/${rec.index}`;
           const steps = await checkRecord(store, rec, acked.get(key) ?? 0, ended.has(key));
           verifiedSteps += steps.length;
-          for (const s of steps) (counts[s.nodeId] ??= { success: 0, failed: 0 })[s.status]++;
+          for (const s of steps) (counts[s.nodeId] ??= { success: 0, failed: 0, review: 0 })[s.status]++;
           // An ended record reads the same steps after every later kill (wherever they are kept by then).
           if (rec.status !== 'success') continue;
           if (endedSteps.has(key)) expect(steps).toEqual(endedSteps.get(key));
