@@ -35,7 +35,7 @@ export function ReadOnlyCanvas({ flow }: { flow: FlowDocument }) {
         <MiniMap position="top-right" style={{ width: 168, height: 112 }} pannable zoomable nodeColor={minimapColor} nodeStrokeWidth={0} nodeBorderRadius={6} maskColor="rgb(241 245 249 / 0.7)" />
         <Controls showInteractive={false} />
       </ReactFlow>
-      <div className="pointer-events-none absolute top-3 left-3 rounded-md bg-white/90 px-2 py-1 text-xs font-medium text-slate-500 shadow-sm ring-1 ring-slate-200">Read-only snapshot of the flow as it ran</div>
+      <div data-testid="canvas-overlay" className="pointer-events-none absolute top-3 left-3 rounded-md bg-white/90 px-2 py-1 text-xs font-medium text-slate-500 shadow-sm ring-1 ring-slate-200">Read-only snapshot of the flow as it ran</div>
     </div>
   );
 }

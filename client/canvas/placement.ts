@@ -2,13 +2,9 @@ import { useCallback } from 'react';
 import { useReactFlow } from '@xyflow/react';
 import { useFlowStore, type CanvasNode } from '../stores/flow-store.ts';
 import { NODE_WIDTH } from './FlowNodeCard.tsx';
+import { CANVAS_OVERLAYS, type Box } from './fit-viewport.ts';
 
-export interface Box {
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-}
+export type { Box };
 
 /** Room kept free around every card. */
 export const PLACE_GAP = 48;
@@ -69,7 +65,7 @@ export function useCanvasArea() {
       const b = screenToFlowPosition({ x: r.right, y: r.bottom });
       return { x: a.x, y: a.y, width: b.x - a.x, height: b.y - a.y };
     };
-    const blocked = ['.react-flow__minimap', '.react-flow__controls', '[data-testid="canvas-overlay"]']
+    const blocked = CANVAS_OVERLAYS
       .flatMap((sel) => [...document.querySelectorAll(sel)])
       .map((el) => toFlow(el.getBoundingClientRect()));
     // Keep a margin inside the edges of the canvas.

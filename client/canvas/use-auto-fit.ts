@@ -5,43 +5,36 @@ import { useCatalog } from '../stores/catalog-store.ts';
 import { mainOutputs } from '../../server/contract/ports.ts';
 import { layoutFlow, needsLayout, type LayoutNode } from './layout.ts';
 import { boxOf } from './placement.ts';
+import { CANVAS_OVERLAYS, fitAround, type FitLimits } from './fit-viewport.ts';
 
 /** Node titles are 13 px: below this zoom they would be drawn under 11 px, too small to read. */
 export const LEGIBLE_ZOOM = 0.86;
-const MAX_FIT_ZOOM = 1.1;
-/** Screen pixels kept free around the flow at fit view. */
-const FIT_PADDING = 36;
-const MIN_FIT_PADDING = 6;
+const FIT_LIMITS: FitLimits = { minZoom: LEGIBLE_ZOOM, maxZoom: 1.1, padding: 36, minPadding: 6 };
 
 /**
  * Fit view that keeps the flow readable: the whole flow when it fits at a zoom where titles stay
  * at least 11 px; a bigger flow is shown from its start (top left) at that zoom — scroll, the
- * minimap or zoom out to see the rest.
+ * minimap or zoom out to see the rest. No card is left under the minimap or the zoom buttons
+ * (fit-viewport.ts).
  */
 export async function fitLegible(rf: ReactFlowInstance<Node>, duration = 0): Promise<void> {
   const nodes = rf.getNodes();
   const el = document.querySelector('[data-testid="canvas"]');
   if (!nodes.length || !el) {
-    await rf.fitView({ padding: 0.2, maxZoom: MAX_FIT_ZOOM, duration });
+    await rf.fitView({ padding: 0.2, maxZoom: FIT_LIMITS.maxZoom, duration });
     return;
   }
-  const { width: w, height: h } = el.getBoundingClientRect();
-  const b = rf.getNodesBounds(nodes);
-  // A flow that misses fitting by less than the margin gets a thinner margin rather than a cut edge.
-  let pad = FIT_PADDING;
-  let room = { w: 1, h: 1 };
-  let zoom = LEGIBLE_ZOOM;
-  for (const p of [FIT_PADDING, MIN_FIT_PADDING]) {
-    pad = p;
-    room = { w: Math.max(w - 2 * pad, 1), h: Math.max(h - 2 * pad, 1) };
-    zoom = Math.max(LEGIBLE_ZOOM, Math.min(MAX_FIT_ZOOM, room.w / Math.max(b.width, 1), room.h / Math.max(b.height, 1)));
-    if (b.width * zoom <= room.w && b.height * zoom <= room.h) break;
-  }
-  const fitsX = b.width * zoom <= room.w;
-  const fitsY = b.height * zoom <= room.h;
-  const x = fitsX ? w / 2 - (b.x + b.width / 2) * zoom : pad - b.x * zoom;
-  const y = fitsY ? h / 2 - (b.y + b.height / 2) * zoom : pad - b.y * zoom;
-  await rf.setViewport({ x, y, zoom }, duration ? { duration } : undefined);
+  const c = el.getBoundingClientRect();
+  const overlays = CANVAS_OVERLAYS.flatMap((sel) => [...el.querySelectorAll(sel)]).map((o) => {
+    const r = o.getBoundingClientRect();
+    return { x: r.left - c.left, y: r.top - c.top, width: r.width, height: r.height };
+  });
+  const cards = nodes.map((n) => {
+    const b = rf.getNodesBounds([n]);
+    return { x: b.x, y: b.y, width: b.width, height: b.height };
+  });
+  const v = fitAround(cards, { x: 0, y: 0, width: c.width, height: c.height }, overlays, FIT_LIMITS);
+  await rf.setViewport(v, duration ? { duration } : undefined);
 }
 
 export function useFitFlow() {
