@@ -2,9 +2,9 @@
  * Where the canvas's fit view puts the flow — pure: boxes in, a viewport out. The whole flow when it
  * fits at a zoom where titles stay legible; a bigger flow from its start (top left) at that zoom.
  * Then no card under what the canvas draws over it (the minimap at the top right, the zoom buttons,
- * the read-only label): the same fit in the canvas less the strip the overlay stands in, keeping
- * whichever such fit covers no card and is largest. A run view fitted the flow to the whole width and
- * the minimap hid the card at its top right ("Up" on the website check's run).
+ * the read-only label): the same fit in the canvas less the strip the overlay stands in, when that
+ * shows more cards whole (`fitAround`). A run view fitted the flow to the whole width and the minimap
+ * hid the card at its top right ("Up" on the website check's run).
  */
 export interface Box {
   x: number;
@@ -55,12 +55,19 @@ export function fitIn(bounds: Box, area: Box, limits: FitLimits): Viewport {
 
 const overlaps = (a: Box, b: Box) => a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
 
-/** Whether a card (flow coordinates) is drawn under an overlay (screen) at `v`. */
-function covered(cards: Box[], overlays: Box[], v: Viewport): boolean {
-  return cards.some((c) => {
-    const s = { x: c.x * v.zoom + v.x, y: c.y * v.zoom + v.y, width: c.width * v.zoom, height: c.height * v.zoom };
-    return overlays.some((o) => overlaps(s, o));
-  });
+const onScreen = (c: Box, v: Viewport): Box => ({ x: c.x * v.zoom + v.x, y: c.y * v.zoom + v.y, width: c.width * v.zoom, height: c.height * v.zoom });
+
+/** Cards drawn under an overlay at `v`, and cards seen whole: in the canvas and under none. */
+function score(cards: Box[], canvas: Box, overlays: Box[], v: Viewport): { covered: number; whole: number } {
+  let covered = 0;
+  let whole = 0;
+  for (const c of cards) {
+    const s = onScreen(c, v);
+    const under = overlays.some((o) => overlaps(s, o));
+    if (under) covered++;
+    else if (s.x >= canvas.x && s.y >= canvas.y && s.x + s.width <= canvas.x + canvas.width && s.y + s.height <= canvas.y + canvas.height) whole++;
+  }
+  return { covered, whole };
 }
 
 /** The canvas less the strip an overlay stands in: beside it (left or right) and above or below it. */
@@ -78,28 +85,30 @@ function around(canvas: Box, o: Box): Box[] {
 /**
  * The fit view of `cards` (flow coordinates) in `canvas` with `overlays` drawn over it (screen
  * pixels, the canvas's own coordinates): the plain fit when it covers no card with an overlay;
- * otherwise the largest fit beside or below/above the overlays that covers none (each overlay's strip
- * left out in turn, then all of them); the plain fit when none does.
+ * otherwise, of the plain fit and the fits beside or above/below the overlays (each overlay's strip
+ * left out in turn, then all of them), the one that shows the most cards whole, then covers the
+ * fewest, then is the largest. A flow too big to fit is not pushed off the canvas to clear a corner:
+ * moving it would cut more cards than the overlay hides.
  */
 export function fitAround(cards: Box[], canvas: Box, overlays: Box[], limits: FitLimits): Viewport {
   if (cards.length === 0) return { x: 0, y: 0, zoom: 1 };
   const bounds = boundsOf(cards);
   const plain = fitIn(bounds, canvas, limits);
-  if (!covered(cards, overlays, plain)) return plain;
+  let best = { v: plain, ...score(cards, canvas, overlays, plain) };
+  if (best.covered === 0) return plain;
   const areas: Box[] = [];
-  // One overlay's strip left out, then (several overlays) each combination of sides as one area.
   for (const o of overlays) areas.push(...around(canvas, o));
   if (overlays.length > 1) {
     let combined: Box[] = [canvas];
     for (const o of overlays) combined = combined.flatMap((a) => around(a, o));
     areas.push(...combined);
   }
-  let best: Viewport | null = null;
   for (const a of areas) {
     const v = fitIn(bounds, a, limits);
-    if (!covered(cards, overlays, v) && (!best || v.zoom > best.zoom)) best = v;
+    const c = { v, ...score(cards, canvas, overlays, v) };
+    if (c.whole > best.whole || (c.whole === best.whole && (c.covered < best.covered || (c.covered === best.covered && v.zoom > best.v.zoom)))) best = c;
   }
-  return best ?? plain;
+  return best.v;
 }
 
 export function boundsOf(cards: Box[]): Box {

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { fitAround, type Box, type FitLimits, type Viewport } from '../../../client/canvas/fit-viewport.ts';
+import { boundsOf, fitAround, fitIn, type Box, type FitLimits, type Viewport } from '../../../client/canvas/fit-viewport.ts';
 
 const LIMITS: FitLimits = { minZoom: 0.86, maxZoom: 1.1, padding: 36, minPadding: 6 };
 const CANVAS: Box = { x: 0, y: 0, width: 1372, height: 490 };
@@ -45,6 +45,20 @@ describe('fit view around what the canvas draws over the flow', () => {
     for (const c of big) expect(overlaps(onScreen(c, v), label)).toBe(false);
     // Its first card in view (beside the label or below it), not pushed off the canvas.
     expect(inside(onScreen(big[0], v), CANVAS)).toBe(true);
+  });
+
+  test('a flow too big to fit is not pushed off the canvas to clear a corner (the order totals run at 1280 × 720)', () => {
+    // As measured in Chromium: the canvas 1280 × 324 under the run panel, the cards at zoom 0.86.
+    const canvas: Box = { x: 0, y: 0, width: 1280, height: 324 };
+    const overlays: Box[] = [{ x: 1097, y: 15, width: 168, height: 112 }, { x: 15, y: 231, width: 26, height: 78 }, { x: 12, y: 12, width: 255, height: 24 }];
+    const screen = [[281, 279, 73], [505, 279, 122], [728, 210, 73], [952, 210, 73], [1175, 210, 73], [1399, 210, 122], [1623, 141, 73], [1623, 279, 73], [728, 382, 73]];
+    const cards = screen.map(([x, y, h]) => ({ x: (x - 229) / 0.86, y: (y - 107) / 0.86, width: 232, height: h / 0.86 }));
+    const whole = (v: Viewport) => cards.filter((c) => inside(onScreen(c, v), canvas) && !overlays.some((o) => overlaps(onScreen(c, v), o))).length;
+    const v = fitAround(cards, canvas, overlays, LIMITS);
+    const plain = fitIn(boundsOf(cards), canvas, LIMITS);
+    expect(whole(v)).toBeGreaterThanOrEqual(whole(plain));
+    // The bottom row (the "Empty order" card) stays in view.
+    expect(inside(onScreen(cards[8], v), canvas)).toBe(true);
   });
 
   test('nothing to fit: the identity viewport', () => {
