@@ -292,9 +292,14 @@ describe('groups of search terms in the studio', () => {
     await jump.click();
     await page.waitForFunction(() => document.querySelector('[data-testid="log-view"]')?.getAttribute('data-follow') === 'true');
     await page.locator(s.tid('btn-follow-log')).waitFor({ state: 'detached' });
-    await s.waitForRunStatus(page, 'completed', 60_000);
+    // New lines keep it at the bottom (then the run is stopped: its end proves nothing more).
+    const following = Number(await view.getAttribute('data-rows'));
+    await page.waitForFunction((r) => Number(document.querySelector('[data-testid="log-view"]')?.getAttribute('data-rows')) > r + 4, following);
     await page.waitForTimeout(300);
     expect(await distance()).toBeLessThan(30);
+    expect(await view.getAttribute('data-follow')).toBe('true');
+    await page.locator(s.tid('btn-stop')).click();
+    await s.waitForRunStatus(page, 'stopped', 10_000);
     expect(studio.pageErrors).toEqual([]);
   });
 
