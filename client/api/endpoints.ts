@@ -70,6 +70,7 @@ export const reviewApi = {
     if (params.flowId) q.set('flowId', params.flowId);
     if (params.runId) q.set('runId', params.runId);
     if (params.code) q.set('code', params.code);
+    if (params.nodeId) q.set('nodeId', params.nodeId);
     if (params.status) q.set('status', params.status);
     q.set('offset', String(params.offset ?? 0));
     q.set('limit', String(params.limit ?? 50));

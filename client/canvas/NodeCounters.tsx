@@ -1,13 +1,17 @@
 import { useLiveRun, useNodeCounters, ZERO_COUNTERS } from '../stores/live-run-store.ts';
 import { useLastRun } from '../data/last-run-store.ts';
+import { Link } from 'react-router';
 import { cn } from '../lib/cn.ts';
 
 /** Live counters of one node: subscribes to this node's entry of the live-run store only. */
 export function NodeCounters({ nodeId }: { nodeId: string }) {
-  const attached = useLiveRun((s) => s.runId !== null);
+  const liveRunId = useLiveRun((s) => s.runId);
+  const attached = liveRunId !== null;
   const live = useNodeCounters(nodeId);
   // No run attached: the flow's last run's counters, marked as such (kept when the flow is reopened).
   const last = useLastRun((s) => (attached || !s.run ? null : s.run.nodes[nodeId] ?? ZERO_COUNTERS));
+  const lastRunId = useLastRun((s) => s.run?.id ?? null);
+  const runId = attached ? liveRunId : lastRunId;
   const c = attached ? live : last;
   if (!c) return null;
   const idle = c.inProgress === 0 && c.success === 0 && c.failed === 0 && c.review === 0;
@@ -21,7 +25,19 @@ export function NodeCounters({ nodeId }: { nodeId: string }) {
       <Pill tone="green" title="Succeeded" testId={`counter-${nodeId}-success`} value={c.success} />
       <Pill tone="red" title="Failed" testId={`counter-${nodeId}-failed`} value={c.failed} />
       {/* Steps that failed and sent their record to a person: not failed records (a pill only once there are some). */}
-      {c.review > 0 && <Pill tone="amber" title="Sent to review" testId={`counter-${nodeId}-review`} value={c.review} />}
+      {c.review > 0 && runId && (
+        // Opens the review queue on this run's records this step sent there (those still waiting). Clickable on
+        // the read-only canvas too, whose cards take no pointer events.
+        <Link
+          to={`/review?runId=${encodeURIComponent(runId)}&nodeId=${encodeURIComponent(nodeId)}`}
+          className="nodrag nopan pointer-events-auto inline-flex rounded-full focus-visible:outline-2 focus-visible:outline-amber-500"
+          onClick={(e) => e.stopPropagation()}
+          onMouseDown={(e) => e.stopPropagation()}
+          data-testid={`counter-${nodeId}-review-link`}
+        >
+          <Pill tone="amber" title="Sent to review — open them in the review queue" testId={`counter-${nodeId}-review`} value={c.review} />
+        </Link>
+      )}
       {!attached && (
         <span className="ml-auto text-[10px] text-slate-400" title="Counters of this flow's last run" data-testid={`counters-${nodeId}-last-run`}>
           last run

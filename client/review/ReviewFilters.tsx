@@ -9,13 +9,15 @@ export interface ReviewFilterValues {
   flowId: string;
   runId: string;
   code: string;
+  /** The step the records' errors happened at: set by a node's review counter on the canvas (a link). */
+  nodeId: string;
   status: ReviewStatus | '';
 }
 
-export const NO_FILTERS: ReviewFilterValues = { flowId: '', runId: '', code: '', status: '' };
+export const NO_FILTERS: ReviewFilterValues = { flowId: '', runId: '', code: '', nodeId: '', status: '' };
 
 export function hasFilters(f: ReviewFilterValues): boolean {
-  return !!(f.flowId || f.runId || f.code || f.status);
+  return !!(f.flowId || f.runId || f.code || f.nodeId || f.status);
 }
 
 /** Text typed in a filter box applies after a short pause (not on every key). */
@@ -82,6 +84,21 @@ export function ReviewFilters({ value, flows, onChange }: { value: ReviewFilterV
           ))}
         </Select>
       </label>
+      {value.nodeId && (
+        <span className="mb-1 inline-flex h-7 items-center gap-1.5 rounded-full bg-white pr-1 pl-2.5 text-xs text-slate-600 ring-1 ring-slate-200" data-testid="filter-node">
+          Step <span className="font-mono text-slate-900">{value.nodeId}</span>
+          <button
+            type="button"
+            className="rounded-full p-0.5 text-slate-400 hover:bg-slate-100 hover:text-slate-700"
+            title="Any step"
+            aria-label="Remove the step filter"
+            onClick={() => onChange({ ...value, nodeId: '' })}
+            data-testid="btn-clear-filter-node"
+          >
+            <XIcon size={12} />
+          </button>
+        </span>
+      )}
       {hasFilters(value) && (
         <Button size="sm" variant="ghost" icon={<XIcon size={13} />} onClick={() => onChange(NO_FILTERS)} data-testid="btn-clear-filters">
           Clear filters

@@ -25,6 +25,7 @@ function filtersOf(params: URLSearchParams): ReviewFilterValues {
     flowId: params.get('flowId') ?? '',
     runId: params.get('runId') ?? '',
     code: params.get('code') ?? '',
+    nodeId: params.get('nodeId') ?? '',
     status: reviewStatusOf(status),
   };
 }
@@ -46,7 +47,7 @@ export function ReviewPage() {
   const flows = useAsync(() => flowsApi.list(), []);
   const page = useAsync(
     () => reviewApi.list({ ...filters, offset, limit: REVIEW_PAGE_SIZE }),
-    [filters.flowId, filters.runId, filters.code, filters.status, offset],
+    [filters.flowId, filters.runId, filters.code, filters.nodeId, filters.status, offset],
   );
   const reload = page.reload;
 
@@ -54,7 +55,7 @@ export function ReviewPage() {
   useEffect(() => {
     setOffset(0);
     setSelected(new Map());
-  }, [filters.flowId, filters.runId, filters.code, filters.status]);
+  }, [filters.flowId, filters.runId, filters.code, filters.nodeId, filters.status]);
 
   // Records leave the queue when retried elsewhere, and come back when a retry fails again.
   useEffect(() => {

@@ -9,6 +9,7 @@ const listQuery = z.object({
   flowId: z.string().max(200).optional(),
   runId: z.string().max(200).optional(),
   code: z.string().max(200).optional(),
+  nodeId: z.string().max(200).optional(),
   status: z.enum(REVIEW_STATUSES).optional(),
   offset: z.coerce.number().int().min(0).default(0),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
@@ -30,7 +31,7 @@ export function reviewRoutes(engine: Engine, store: Store): Router {
 
   router.get('/', async (req, res) => {
     const q = parseQuery(listQuery, req.query);
-    const page = await store.listReview({ flowId: q.flowId, runId: q.runId, code: q.code, statuses: q.status ? [q.status] : undefined, offset: q.offset, limit: q.limit });
+    const page = await store.listReview({ flowId: q.flowId, runId: q.runId, code: q.code, nodeId: q.nodeId, statuses: q.status ? [q.status] : undefined, offset: q.offset, limit: q.limit });
     res.json({
       total: page.total,
       items: page.items.map((r) => ({ runId: r.runId, flowId: r.flowId, flowName: r.flowName, index: r.index, status: r.status, data: r.data, output: r.output, error: r.error, reason: r.reason, startedAt: r.startedAt, endedAt: r.endedAt })),

@@ -79,6 +79,10 @@ export function listReview(sql: Sql, filter: ReviewFilter, runKey: number | null
     where.push('r.error_code = ?');
     params.push(filter.code);
   }
+  if (filter.nodeId !== undefined) {
+    where.push("json_extract(r.error, '$.nodeId') = ?");
+    params.push(filter.nodeId);
+  }
   // Runs drive the join: each run's review records are found with records_by_status (run, status).
   const from = `FROM runs ru CROSS JOIN records r ON r.run_key = ru.key WHERE ${where.join(' AND ')}`;
   const total = Number(sql.one(`SELECT count(*) ${from}`, params)?.[0] ?? 0);

@@ -147,6 +147,8 @@ export interface ReviewFilter {
   runId?: string;
   /** Error code of the record. */
   code?: string;
+  /** The node (step) the record's error happened at (its error's `nodeId`). */
+  nodeId?: string;
   /** Default: needs_review and failed. */
   statuses?: RecordStatus[];
   offset?: number;

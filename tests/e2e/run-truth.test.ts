@@ -130,6 +130,16 @@ describe('the studio tells the truth about a run', () => {
     expect(await counters()).toEqual({ failed: 0, review: 3 });
     expect(await s.counter(page, 'ok', 'success')).toBe(3);
 
+    // The review counter opens the review queue on those records: this run, this step.
+    const asked = page.waitForResponse((r) => r.url().includes('/api/review?') && new URL(r.url()).searchParams.get('nodeId') === 'call' && r.ok());
+    await page.locator(s.tid('counter-call-review-link')).click();
+    await page.waitForURL(/\/review\?/);
+    await asked;
+    expect(Object.fromEntries(new URL(page.url()).searchParams)).toEqual({ runId, nodeId: 'call' });
+    await expect(page.locator(s.tid('filter-node')).textContent()).resolves.toContain('call');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid^="review-row-"]').length === 3);
+    expect(await page.locator('[data-testid^="review-row-"]').evaluateAll((rows) => rows.map((r) => Number(r.getAttribute('data-index'))).sort())).toEqual([0, 2, 4]); // n = 1, 3, 5
+
     // The report's step table.
     await page.goto(`${studio.url}/runs/${runId}/report`);
     await page.locator(s.tid('report-step-call')).waitFor();

@@ -17,6 +17,8 @@ export interface ReviewQuery {
   flowId?: string;
   runId?: string;
   code?: string;
+  /** The step (node id) the record's error happened at. */
+  nodeId?: string;
   status?: ReviewStatus | '';
   offset?: number;
   limit?: number;

@@ -445,6 +445,7 @@ export class PgStore implements Store {
     if (filter.runId !== undefined) add('r.run_id = ?', filter.runId);
     if (filter.flowId !== undefined) add('ru.flow_id = ?', filter.flowId);
     if (filter.code !== undefined) add('r.error_code = ?', filter.code);
+    if (filter.nodeId !== undefined) add("(r.error::jsonb ->> 'nodeId') = ?", filter.nodeId);
     const from = `FROM records r JOIN runs ru ON ru.id = r.run_id WHERE ${where.join(' AND ')}`;
     const [{ n: total }] = await this.rows<{ n: number }>(`SELECT count(*) AS n ${from}`, params);
     const limit = clampLimit(filter.limit, DEFAULT_REVIEW_LIMIT);

@@ -10,8 +10,8 @@ export const T1 = '2024-03-02T10:00:00.000Z';
 const T2 = '2024-03-03T10:00:00.000Z';
 export const err = (code: string) => ({ code, message: `${code} happened`, hint: 'Look.', transient: false });
 
-function finish(runId: string, index: number, status: RecordUpdate['status'], code?: string): RecordUpdate {
-  return { runId, index, status, checkpoint: null, error: code ? err(code) : null, startedAt: T0, endedAt: T1 };
+function finish(runId: string, index: number, status: RecordUpdate['status'], code?: string, nodeId?: string): RecordUpdate {
+  return { runId, index, status, checkpoint: null, error: code ? { ...err(code), ...(nodeId ? { nodeId } : {}) } : null, startedAt: T0, endedAt: T1 };
 }
 
 const rejects: RejectInfo[] = [
@@ -159,12 +159,12 @@ export function auditContract(h: StoreHarness): void {
       await store.createRun({ ...runRow('new', 'f', T1, 5), flowName: 'Flow F renamed' }, Array.from({ length: 5 }, (_, i) => recordData(i)));
       await store.createRun(runRow('other', 'g', T2, 3), Array.from({ length: 3 }, (_, i) => recordData(i)));
       await store.updateRecord(finish('old', 0, 'failed', 'E_HTTP'));
-      await store.updateRecord(finish('old', 3, 'needs_review'));
+      await store.updateRecord(finish('old', 3, 'needs_review', 'E_IN_DOUBT', 'call'));
       await store.updateRecord(finish('old', 4, 'success'));
       await store.updateRecord(finish('new', 1, 'needs_review'));
       await store.updateRecord(finish('new', 2, 'failed', 'E_VALID'));
       await store.updateRecord(finish('new', 4, 'skipped'));
-      await store.updateRecord(finish('other', 2, 'failed', 'E_HTTP'));
+      await store.updateRecord(finish('other', 2, 'failed', 'E_HTTP', 'call'));
       const ids = (page: { items: Array<{ runId: string; index: number }> }) => page.items.map((r) => `${r.runId}#${r.index}`);
       const all = await store.listReview({});
       expect(all.total).toBe(5);
@@ -175,6 +175,10 @@ export function auditContract(h: StoreHarness): void {
       expect(ids(await store.listReview({ runId: 'old' }))).toEqual(['old#0', 'old#3']);
       expect(ids(await store.listReview({ code: 'E_HTTP' }))).toEqual(['other#2', 'old#0']);
       expect(ids(await store.listReview({ code: 'E_HTTP', flowId: 'f' }))).toEqual(['old#0']);
+      // By the step its error happened at (a record without one, or elsewhere, is not listed).
+      expect(ids(await store.listReview({ nodeId: 'call' }))).toEqual(['other#2', 'old#3']);
+      expect(ids(await store.listReview({ nodeId: 'call', runId: 'old' }))).toEqual(['old#3']);
+      expect(await store.listReview({ nodeId: 'nowhere' })).toEqual({ items: [], total: 0 });
       expect(ids(await store.listReview({ statuses: ['skipped', 'success'] }))).toEqual(['new#4', 'old#4']);
       expect(await store.listReview({ statuses: [] })).toEqual({ items: [], total: 0 });
       expect(await store.listReview({ runId: 'nope' })).toEqual({ items: [], total: 0 });
