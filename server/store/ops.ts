@@ -415,7 +415,7 @@ class TextBytes {
  */
 export class Applier {
   private readonly runKeys = new Map<string, number>();
-  /** run key -> node id -> [success, failed] added by the current batch. */
+  /** run key -> node id -> [success, failed, sent to review] added by the current batch. */
   private readonly counts = new Map<number, Map<string, [number, number, number]>>();
   private readonly text = new TextBytes();
   /** Keys of archived runs (their rows are in archive folders); reloaded after a rollback. */
