@@ -362,4 +362,18 @@ against 3.03–3.05 s; Node-RED 1.59–1.62 either way) changes it. So even the 
 is at Node-RED's figure: meeting point 1 needs the per-step journal cheaper as well as the
 database's share gone — the write path named above, with a journal entry smaller than today's
 (its checkpoint and record columns rewritten per step), not one cut.
+
+**2026-12-07 (session 25): where the floor is.** Bundles of \`a2c0e39\`, load 0.9–2.4, two interleaved
+rounds at 10,000 records: engine 0.47–0.54 s, + entries 0.75–0.78, + journal written and synced
+1.49–1.58 (system 0.23–0.26), all 2.45–2.59; Node-RED's function chain 1.23–1.24 s (all: 2.0–2.1×).
+The journal alone, the database doing nothing during the run, is now *above* Node-RED's whole chain
+(1.2×): a durable step's entry made, packed, written and synced costs more than a function node.
+Profiled (journal only): making the entry (its output's JSON, the entry's head) 2.3 µs a step, the
+packing (Brotli) and the write 1–2 µs, the group commit's write and fdatasync about 0.2 ms each.
+Neither more concurrency (256 in flight: 2.64 s, fewer syncs but no less CPU) nor fewer statements
+helps: a one-step record costs three SQL writes (its final row, its event, its step segment's row),
+about 13 µs of sql.js in all (23 % of a no-op run), and batching those rows (50 a statement: 1.2 →
+0.7 µs a row, measured apart) would save under 2 %. Point 1 stays open: it needs a durable step
+that costs less than a function node, which this design (a JSON entry per step, synced before the
+record moves on) does not reach by cuts.
 `;
