@@ -4,6 +4,9 @@ import { Button } from '../components/Button.tsx';
 import { Select, TextInput } from '../components/TextInput.tsx';
 import { XIcon } from '../components/icons.tsx';
 import { REVIEW_STATUSES, statusLabel } from '../lib/run-status.ts';
+import { runsApi } from '../api/endpoints.ts';
+import { useAsync } from '../lib/use-async.ts';
+import { useNodeNames } from '../pages/use-node-names.ts';
 
 export interface ReviewFilterValues {
   flowId: string;
@@ -84,26 +87,33 @@ export function ReviewFilters({ value, flows, onChange }: { value: ReviewFilterV
           ))}
         </Select>
       </label>
-      {value.nodeId && (
-        <span className="mb-1 inline-flex h-7 items-center gap-1.5 rounded-full bg-white pr-1 pl-2.5 text-xs text-slate-600 ring-1 ring-slate-200" data-testid="filter-node">
-          Step <span className="font-mono text-slate-900">{value.nodeId}</span>
-          <button
-            type="button"
-            className="rounded-full p-0.5 text-slate-400 hover:bg-slate-100 hover:text-slate-700"
-            title="Any step"
-            aria-label="Remove the step filter"
-            onClick={() => onChange({ ...value, nodeId: '' })}
-            data-testid="btn-clear-filter-node"
-          >
-            <XIcon size={12} />
-          </button>
-        </span>
-      )}
+      {value.nodeId && <StepChip runId={value.runId} nodeId={value.nodeId} onClear={() => onChange({ ...value, nodeId: '' })} />}
       {hasFilters(value) && (
         <Button size="sm" variant="ghost" icon={<XIcon size={13} />} onClick={() => onChange(NO_FILTERS)} data-testid="btn-clear-filters">
           Clear filters
         </Button>
       )}
     </div>
+  );
+}
+
+/** The step filter, named as on the canvas when the run is known (its flow as it ran), else by its id. */
+function StepChip({ runId, nodeId, onClear }: { runId: string; nodeId: string; onClear(): void }) {
+  const run = useAsync(() => (runId ? runsApi.get(runId).catch(() => null) : Promise.resolve(null)), [runId]);
+  const names = useNodeNames(run.data?.flow?.nodes ?? []);
+  return (
+    <span className="mb-1 inline-flex h-7 items-center gap-1.5 rounded-full bg-white pr-1 pl-2.5 text-xs text-slate-600 ring-1 ring-slate-200" data-testid="filter-node" title={`Step ${nodeId}`}>
+      Step <span className="font-medium text-slate-900">{names[nodeId] ?? nodeId}</span>
+      <button
+        type="button"
+        className="rounded-full p-0.5 text-slate-400 hover:bg-slate-100 hover:text-slate-700"
+        title="Any step"
+        aria-label="Remove the step filter"
+        onClick={onClear}
+        data-testid="btn-clear-filter-node"
+      >
+        <XIcon size={12} />
+      </button>
+    </span>
   );
 }

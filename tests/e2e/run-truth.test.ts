@@ -101,7 +101,7 @@ describe('the studio tells the truth about a run', () => {
         { id: 'trigger', type: 'core.manual-trigger', position: { x: 0, y: 0 }, params: { format: 'json', records: '[]' } },
         { id: 'odd', type: 'core.if', position: { x: 250, y: 0 }, params: { condition: 'n % 2 = 1' } },
         {
-          id: 'call', type: 'core.http-request', position: { x: 500, y: -80 }, params: { url: 'http://127.0.0.1:9/', timeoutMs: 2000 },
+          id: 'call', type: 'core.http-request', name: 'Call the partner', position: { x: 500, y: -80 }, params: { url: 'http://127.0.0.1:9/', timeoutMs: 2000 },
           policy: { errorMap: [{ match: 'E_HTTP_NETWORK', class: 'business', action: 'review' }] },
         },
         { id: 'ok', type: 'core.end', position: { x: 500, y: 80 }, params: { status: 'success' } },
@@ -136,7 +136,7 @@ describe('the studio tells the truth about a run', () => {
     await page.waitForURL(/\/review\?/);
     await asked;
     expect(Object.fromEntries(new URL(page.url()).searchParams)).toEqual({ runId, nodeId: 'call' });
-    await expect(page.locator(s.tid('filter-node')).textContent()).resolves.toContain('call');
+    await page.locator(s.tid('filter-node')).filter({ hasText: 'Call the partner' }).waitFor();
     await page.waitForFunction(() => document.querySelectorAll('[data-testid^="review-row-"]').length === 3);
     expect(await page.locator('[data-testid^="review-row-"]').evaluateAll((rows) => rows.map((r) => Number(r.getAttribute('data-index'))).sort())).toEqual([0, 2, 4]); // n = 1, 3, 5
 
