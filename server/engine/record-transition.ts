@@ -8,6 +8,14 @@ export interface RecordPlace {
   index: number;
 }
 
+/** Where a record that is not open for review is, in the words of the review queue's refusal. */
+const NOT_OPEN_WORDS: Partial<Record<RecordStatus, string>> = {
+  pending: 'has not started yet',
+  running: 'is running',
+  success: 'has succeeded',
+  skipped: 'was skipped',
+};
+
 /**
  * The check before a record's status is written, by the engine (a step's commit) or an operator (a
  * review action): the change must be one that `action` allows in the record table
@@ -22,7 +30,7 @@ export function checkRecordTransition(place: RecordPlace, action: RecordAction, 
   if (rule.by === 'operator' && !(rule.from as readonly RecordStatus[]).includes(from)) {
     throw new ConveyorError(
       'E_REVIEW_NOT_OPEN',
-      `${record} is ${from}; only failed records and records needing review can be retried, skipped or resolved.`,
+      `${record} ${NOT_OPEN_WORDS[from] ?? `is ${from}`}; only failed records and records needing review can be retried, skipped or resolved.`,
       'Refresh the review queue: someone may have handled it already.',
       409,
       { from, to, action },

@@ -143,7 +143,7 @@ describe('two studios on one database, the same action on both at once', () => {
     const late = await first;
     expect(late.status).toBe(200);
     expect(late.body.results[0]).toMatchObject({ ok: false, error: { code: 'E_REVIEW_NOT_OPEN' } });
-    expect(late.body.results[0].error.message).toMatch(/is success/);
+    expect(late.body.results[0].error.message).toMatch(/has succeeded/);
 
     // Whatever A did, it is done: the record is at rest and so is the run.
     await until('record at rest', async () => (await api(b, 'GET', `/api/runs/${id}/records/0`)).body.record.status, (s) => s !== 'running' && s !== 'pending');
