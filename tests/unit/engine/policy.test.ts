@@ -140,6 +140,8 @@ describe('side effects and crashes', () => {
     await h.engine.resume(started.id);
     const s = await h.engine.waitForRun(started.id);
     expect(s.counts.needs_review).toBe(2);
+    // On the canvas: the in-doubt steps sent their records to review; none failed.
+    expect(s.nodes.x).toMatchObject({ failed: 0, review: 2 });
     expect((await h.store.getRecord(started.id, 0))?.error?.code).toBe('E_IN_DOUBT');
     expect(probe.calls.get('0:x')).toBe(1);
   });
