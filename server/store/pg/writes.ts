@@ -11,17 +11,17 @@ import type { ConditionalWrite, CreateRunExtras, LogRow, NodeStateWrite, RecordE
 import { ACTIVE_RUN_STATUSES, activeRunError, runInReviewError, auditParams, type AuditWrite } from '../retention.ts';
 import { ConveyorError } from '../../errors.ts';
 
-/** What a write sees: the batch's connection, and the step counters the batch adds at its end. */
-/** Steps to add to one node's counters: success, failed, sent to review (StepOutcome). */
+/** Steps to add to one node's counters: success, failed, sent to review (CountedAs). */
 export type StepTally = [number, number, number];
 
 /** An upsert's SET adding the new counters to a shard's row (step_counts). */
 const ADD_COUNTS =
   'success = step_counts.success + excluded.success, failed = step_counts.failed + excluded.failed, review = step_counts.review + excluded.review';
 
+/** What a write sees: the batch's connection, and the step counters the batch adds at its end. */
 export interface WriteContext {
   client: pg.PoolClient;
-  /** "<run id>\u0000<node id>" → [success, failed] added by this write. */
+  /** "<run id>\u0000<node id>" → [success, failed, sent to review] added by this write. */
   counts: Map<string, StepTally>;
 }
 
