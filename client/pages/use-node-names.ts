@@ -7,11 +7,13 @@ export function useNodeNames(nodes: Array<{ id: string; data?: { type: string; n
   const key = nodes.map((n) => `${n.id}\u0000${n.data?.name ?? n.name ?? ''}\u0000${n.data?.type ?? n.type ?? ''}`).join('\u0001');
   return useMemo(() => {
     const out: Record<string, string> = {};
-    for (const n of nodes) {
-      const type = n.data?.type ?? n.type ?? '';
-      out[n.id] = n.data?.name || n.name || byType[type]?.title || n.id;
-    }
+    for (const n of nodes) out[n.id] = nodeTitle({ id: n.id, type: n.data?.type ?? n.type ?? '', name: n.data?.name || n.name }, byType);
     return out;
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [key, byType]);
+}
+
+/** What the canvas calls a node: its name, else its type's title, else its id. */
+export function nodeTitle(n: { id: string; type: string; name?: string }, byType: Record<string, { title?: string } | undefined>): string {
+  return n.name || byType[n.type]?.title || n.id;
 }

@@ -8,6 +8,7 @@ import { cn } from '../lib/cn.ts';
 import { dateTime, plural, timeAgo } from '../lib/format.ts';
 import { ResolveIcon, RetryIcon, SkipIcon } from './icons.tsx';
 import { keyOf } from './review-actions.ts';
+import { useStepNames } from './use-step-names.ts';
 import { DataTable, TablePager } from '../components/DataTable.tsx';
 
 function Checkbox({ checked, indeterminate, onChange, label, testId }: { checked: boolean; indeterminate?: boolean; onChange(v: boolean): void; label: string; testId?: string }) {
@@ -51,6 +52,7 @@ export function ReviewTable({
   onPage(offset: number): void;
   refreshing?: boolean;
 }) {
+  const stepNames = useStepNames(items.map((i) => i.runId));
   const onPageCount = items.filter((i) => selected.has(keyOf(i))).length;
   const all = onPageCount === items.length && items.length > 0;
   const toggleAll = (on: boolean) => {
@@ -119,7 +121,14 @@ export function ReviewTable({
                   <td className="max-w-80 px-3 py-3">
                     {item.error ? (
                       <>
-                        <div className="font-mono text-[11px] font-medium text-rose-600">{item.error.code}</div>
+                        <div className="font-mono text-[11px] font-medium text-rose-600">
+                          {item.error.code}
+                          {item.error.nodeId && (
+                            <span className="ml-1.5 font-sans font-normal text-slate-500" data-testid="review-step">
+                              at “{stepNames[item.runId]?.[item.error.nodeId] ?? item.error.nodeId}”
+                            </span>
+                          )}
+                        </div>
                         <div className="line-clamp-2 text-slate-700" title={item.error.message}>
                           {item.error.message}
                         </div>

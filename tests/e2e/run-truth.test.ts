@@ -139,6 +139,8 @@ describe('the studio tells the truth about a run', () => {
     await page.locator(s.tid('filter-node')).filter({ hasText: 'Call the partner' }).waitFor();
     await page.waitForFunction(() => document.querySelectorAll('[data-testid^="review-row-"]').length === 3);
     expect(await page.locator('[data-testid^="review-row-"]').evaluateAll((rows) => rows.map((r) => Number(r.getAttribute('data-index'))).sort())).toEqual([0, 2, 4]); // n = 1, 3, 5
+    // Each row names the step its error happened at, as the canvas does.
+    await page.waitForFunction(() => [...document.querySelectorAll('[data-testid="review-step"]')].filter((e) => e.textContent?.includes('Call the partner')).length === 3);
 
     // The report's step table.
     await page.goto(`${studio.url}/runs/${runId}/report`);
