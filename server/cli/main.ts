@@ -17,6 +17,7 @@ import { rotateKey } from './rotate-key.ts';
 import { STORE_USAGE, storeCommand } from './store-command.ts';
 import { openPastRuns } from './past-runs.ts';
 import { RUNS_USAGE, runsCommand, storageCommand } from './runs-command.ts';
+import { progressLine } from './progress-line.ts';
 import type { RunSummary } from '../engine/engine.ts';
 import { OUTCOME_EXIT_CODE, runOutcome } from '../contract/run-outcome.ts';
 import type { Store } from '../store/types.ts';
@@ -189,9 +190,7 @@ async function follow(engine: import('../engine/engine.ts').Engine, runId: strin
   };
   process.once('SIGINT', onSigint);
   const ticker = json || !process.stderr.isTTY ? null : setInterval(async () => {
-    const s = await engine.summary(runId);
-    const done = s.recordCount - s.counts.pending - s.counts.running;
-    process.stderr.write(`\r${runId}: ${done}/${s.recordCount} records (${s.counts.success} ok, ${s.counts.failed} failed)   `);
+    process.stderr.write(`\r${progressLine(runId, await engine.summary(runId))}   `);
   }, 250);
   const summary = await engine.waitForRun(runId);
   if (ticker) clearInterval(ticker);
