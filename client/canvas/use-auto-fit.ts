@@ -14,8 +14,8 @@ const FIT_LIMITS: FitLimits = { minZoom: LEGIBLE_ZOOM, maxZoom: 1.1, padding: 36
 /**
  * Fit view that keeps the flow readable: the whole flow when it fits at a zoom where titles stay
  * at least 11 px; a bigger flow is shown from its start (top left) at that zoom — scroll, the
- * minimap or zoom out to see the rest. No card is left under the minimap or the zoom buttons
- * (fit-viewport.ts).
+ * minimap or zoom out to see the rest. A card the minimap or the zoom buttons would cover is fitted
+ * beside or below them when that shows more of the flow whole (fit-viewport.ts, `fitAround`).
  */
 export async function fitLegible(rf: ReactFlowInstance<Node>, duration = 0): Promise<void> {
   const nodes = rf.getNodes();

@@ -4,9 +4,6 @@ import { Button } from '../components/Button.tsx';
 import { Select, TextInput } from '../components/TextInput.tsx';
 import { XIcon } from '../components/icons.tsx';
 import { REVIEW_STATUSES, statusLabel } from '../lib/run-status.ts';
-import { runsApi } from '../api/endpoints.ts';
-import { useAsync } from '../lib/use-async.ts';
-import { useNodeNames } from '../pages/use-node-names.ts';
 
 export interface ReviewFilterValues {
   flowId: string;
@@ -36,7 +33,18 @@ function useDebounced(value: string, apply: (v: string) => void, ms = 350) {
   return [text, setText] as const;
 }
 
-export function ReviewFilters({ value, flows, onChange }: { value: ReviewFilterValues; flows: FlowSummary[]; onChange(next: ReviewFilterValues): void }) {
+export function ReviewFilters({
+  value,
+  flows,
+  stepNames,
+  onChange,
+}: {
+  value: ReviewFilterValues;
+  flows: FlowSummary[];
+  /** run id → node id → the step's name, for the Step filter (`useStepNames`). */
+  stepNames: Record<string, Record<string, string>>;
+  onChange(next: ReviewFilterValues): void;
+}) {
   const [runText, setRunText] = useDebounced(value.runId, (runId) => onChange({ ...value, runId }));
   const [codeText, setCodeText] = useDebounced(value.code, (code) => onChange({ ...value, code }));
   const flowKnown = !value.flowId || flows.some((f) => f.id === value.flowId);
@@ -87,7 +95,7 @@ export function ReviewFilters({ value, flows, onChange }: { value: ReviewFilterV
           ))}
         </Select>
       </label>
-      {value.nodeId && <StepChip runId={value.runId} nodeId={value.nodeId} onClear={() => onChange({ ...value, nodeId: '' })} />}
+      {value.nodeId && <StepChip name={stepNames[value.runId]?.[value.nodeId]} nodeId={value.nodeId} onClear={() => onChange({ ...value, nodeId: '' })} />}
       {hasFilters(value) && (
         <Button size="sm" variant="ghost" icon={<XIcon size={13} />} onClick={() => onChange(NO_FILTERS)} data-testid="btn-clear-filters">
           Clear filters
@@ -97,13 +105,11 @@ export function ReviewFilters({ value, flows, onChange }: { value: ReviewFilterV
   );
 }
 
-/** The step filter, named as on the canvas when the run is known (its flow as it ran), else by its id. */
-function StepChip({ runId, nodeId, onClear }: { runId: string; nodeId: string; onClear(): void }) {
-  const run = useAsync(() => (runId ? runsApi.get(runId).catch(() => null) : Promise.resolve(null)), [runId]);
-  const names = useNodeNames(run.data?.flow?.nodes ?? []);
+/** The step filter, named as on the canvas when its run is known (`useStepNames`), else by its id. */
+function StepChip({ name, nodeId, onClear }: { name: string | undefined; nodeId: string; onClear(): void }) {
   return (
     <span className="mb-1 inline-flex h-7 items-center gap-1.5 rounded-full bg-white pr-1 pl-2.5 text-xs text-slate-600 ring-1 ring-slate-200" data-testid="filter-node" title={`Step ${nodeId}`}>
-      Step <span className="font-medium text-slate-900">{names[nodeId] ?? nodeId}</span>
+      Step <span className="font-medium text-slate-900">{name ?? nodeId}</span>
       <button
         type="button"
         className="rounded-full p-0.5 text-slate-400 hover:bg-slate-100 hover:text-slate-700"

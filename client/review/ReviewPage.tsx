@@ -16,6 +16,7 @@ import { ReviewDrawer } from './ReviewDrawer.tsx';
 import { hasFilters, NO_FILTERS, ReviewFilters, type ReviewFilterValues } from './ReviewFilters.tsx';
 import { keyOf, runReviewAction } from './review-actions.ts';
 import { useReviewCount } from './review-count-store.ts';
+import { useStepNames } from './use-step-names.ts';
 
 export const REVIEW_PAGE_SIZE = 50;
 
@@ -88,6 +89,8 @@ export function ReviewPage() {
   );
 
   const items = page.data?.items ?? [];
+  // The failing steps' names for the rows and the Step filter: one read per run on the page (and the filtered run).
+  const stepNames = useStepNames([...items.map((i) => i.runId), ...(filters.runId ? [filters.runId] : [])]);
   const total = page.data?.total ?? 0;
   const chosen = [...selected.values()];
 
@@ -133,7 +136,7 @@ export function ReviewPage() {
         }
       />
       <Card>
-        <ReviewFilters value={filters} flows={flows.data ?? []} onChange={setFilters} />
+        <ReviewFilters value={filters} flows={flows.data ?? []} stepNames={stepNames} onChange={setFilters} />
         {chosen.length > 0 && (
           <BulkBar
             count={chosen.length}
@@ -175,6 +178,7 @@ export function ReviewPage() {
             onOpen={setOpen}
             onPage={setOffset}
             refreshing={page.loading}
+            stepNames={stepNames}
           />
         )}
       </Card>

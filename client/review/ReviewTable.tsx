@@ -8,7 +8,6 @@ import { cn } from '../lib/cn.ts';
 import { dateTime, plural, timeAgo } from '../lib/format.ts';
 import { ResolveIcon, RetryIcon, SkipIcon } from './icons.tsx';
 import { keyOf } from './review-actions.ts';
-import { useStepNames } from './use-step-names.ts';
 import { DataTable, TablePager } from '../components/DataTable.tsx';
 
 function Checkbox({ checked, indeterminate, onChange, label, testId }: { checked: boolean; indeterminate?: boolean; onChange(v: boolean): void; label: string; testId?: string }) {
@@ -41,6 +40,7 @@ export function ReviewTable({
   onOpen,
   onPage,
   refreshing,
+  stepNames,
 }: {
   items: ReviewItem[];
   total: number;
@@ -51,8 +51,9 @@ export function ReviewTable({
   onOpen(item: ReviewItem): void;
   onPage(offset: number): void;
   refreshing?: boolean;
+  /** run id → node id → the step's name (`useStepNames`). */
+  stepNames: Record<string, Record<string, string>>;
 }) {
-  const stepNames = useStepNames(items.map((i) => i.runId));
   const onPageCount = items.filter((i) => selected.has(keyOf(i))).length;
   const all = onPageCount === items.length && items.length > 0;
   const toggleAll = (on: boolean) => {

@@ -10,17 +10,8 @@ import * as s from './support/studio.ts';
 const studio = useStudio();
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'conveyor-canvas-layout-'));
 
-type Rect = { id: string; x: number; y: number; width: number; height: number };
-
 /** Every node's box on screen. */
-async function nodeRects(page: Page): Promise<Rect[]> {
-  return page.locator('.react-flow__node-conveyor').evaluateAll((els) =>
-    els.map((e) => {
-      const r = e.getBoundingClientRect();
-      return { id: e.getAttribute('data-id')!, x: r.x, y: r.y, width: r.width, height: r.height };
-    }),
-  );
-}
+const nodeRects = (page: Page) => s.rectsOf(page, '.react-flow__node-conveyor');
 
 /** Node positions as stored on the canvas (flow coordinates), from React Flow's transform. */
 async function flowPositions(page: Page): Promise<Record<string, { x: number; y: number }>> {
@@ -34,7 +25,7 @@ async function flowPositions(page: Page): Promise<Record<string, { x: number; y:
   );
 }
 
-const overlap = (a: Rect, b: Rect) => a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+const { overlap } = s;
 
 async function importTemplate(): Promise<FlowEntry> {
   const doc = JSON.parse(readFileSync('flows/signup-with-email-code.json', 'utf8'));

@@ -6,18 +6,8 @@ import * as s from './support/studio.ts';
 
 const studio = useStudio();
 
-type Rect = { id: string; x: number; y: number; width: number; height: number };
-
-async function rectsOf(page: Page, selector: string): Promise<Rect[]> {
-  return page.locator(selector).evaluateAll((els) =>
-    els.map((e) => {
-      const r = e.getBoundingClientRect();
-      return { id: e.getAttribute('data-id') ?? '', x: r.x, y: r.y, width: r.width, height: r.height };
-    }),
-  );
-}
-
-const overlap = (a: Rect, b: Rect) => a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+const { rectsOf, overlap } = s;
+type Rect = s.Rect;
 
 async function open(page: Page, id: string) {
   await page.goto(`${studio.url}/flows/${encodeURIComponent(id)}`);

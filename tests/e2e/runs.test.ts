@@ -52,13 +52,11 @@ describe('runs history', () => {
     expect(await s.count(page, 'success')).toBe(6);
     expect(await s.count(page, 'needs_review')).toBe(6);
     // The fit view leaves no card under what the canvas draws over it (the minimap, the zoom buttons, the read-only label).
-    const boxes = (sel: string) => page.locator(sel).evaluateAll((els) => els.map((e) => e.getBoundingClientRect().toJSON() as { x: number; y: number; width: number; height: number }));
-    const cards = await boxes('.react-flow__node');
-    const overlays = await boxes('.react-flow__minimap, .react-flow__controls, [data-testid="canvas-overlay"]');
+    const cards = await s.rectsOf(page, '.react-flow__node');
+    const overlays = await s.rectsOf(page, '.react-flow__minimap, .react-flow__controls, [data-testid="canvas-overlay"]');
     expect(cards).toHaveLength(5);
     expect(overlays).toHaveLength(3);
-    const under = (a: (typeof cards)[number], b: (typeof cards)[number]) => a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
-    expect(cards.filter((c) => overlays.some((o) => under(c, o)))).toEqual([]);
+    expect(cards.filter((c) => overlays.some((o) => s.overlap(c, o)))).toEqual([]);
 
     // Records with a status filter.
     const table = page.locator(s.tid('records-table'));

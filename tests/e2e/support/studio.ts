@@ -172,3 +172,19 @@ export async function count(page: Page, key: string): Promise<number> {
 export function records(n: number, make: (i: number) => Record<string, unknown> = (i) => ({ n: i })): string {
   return JSON.stringify(Array.from({ length: n }, (_, i) => make(i + 1)));
 }
+
+/** A box on the screen (CSS pixels), with the element's data-id when it has one. */
+export type Rect = { id: string; x: number; y: number; width: number; height: number };
+
+/** The screen boxes of every element `selector` matches. */
+export async function rectsOf(page: Page, selector: string): Promise<Rect[]> {
+  return page.locator(selector).evaluateAll((els) =>
+    els.map((e) => {
+      const r = e.getBoundingClientRect();
+      return { id: e.getAttribute('data-id') ?? '', x: r.x, y: r.y, width: r.width, height: r.height };
+    }),
+  );
+}
+
+/** Whether two boxes share any area (touching edges do not). */
+export const overlap = (a: Omit<Rect, 'id'>, b: Omit<Rect, 'id'>) => a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;

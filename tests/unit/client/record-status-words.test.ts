@@ -25,7 +25,7 @@ describe('record statuses in the studio', () => {
 
   it('the review queue filters by the statuses it holds; any other status in the address means both', () => {
     expect(['needs_review', 'failed', 'success', 'skipped', '', null].map(reviewStatusOf)).toEqual(['needs_review', 'failed', '', '', '', '']);
-    const html = renderToStaticMarkup(h(ReviewFilters, { value: NO_FILTERS, flows: [], onChange: () => undefined }));
+    const html = renderToStaticMarkup(h(ReviewFilters, { value: NO_FILTERS, flows: [], stepNames: {}, onChange: () => undefined }));
     const select = html.slice(html.indexOf('data-testid="filter-status"'));
     const options = [...select.matchAll(/<option value="([^"]*)"[^>]*>([^<]*)<\/option>/g)].map((m) => `${m[1]}=${m[2]}`);
     expect(options).toEqual(['=Needs review or failed', 'needs_review=Needs review', 'failed=Failed']);
