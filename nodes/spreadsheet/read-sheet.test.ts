@@ -804,7 +804,7 @@ describe('sheet.read', () => {
     it('wrong type: E_SHEET_TYPE, saying how to convert', async () => {
       const xls = writeCsv(file('old.xls'), 'whatever');
       const err = await refused({}, xls, 'E_SHEET_TYPE');
-      expect(err.message).toBe('"old.xls" is not a spreadsheet file (.xlsx, .ods, .csv, .tsv or .txt): it is .xls.');
+      expect(err.message).toBe('"old.xls" is not a spreadsheet file (.xlsx, .ods, .csv, .tsv or .txt): it is an Excel 97-2003 workbook (.xls).');
       expect(err.hint).toMatch(/save .* as "Excel workbook \(.xlsx\)"/);
       await refused({}, writeCsv(file('notes'), 'a,b'), 'E_SHEET_TYPE');
       // the name the operator gave decides, not the name on disk

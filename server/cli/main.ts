@@ -8,7 +8,7 @@ import { parseFlowText } from '../flow/validate.ts';
 import { openConveyor, defaultDataDir } from '../conveyor.ts';
 import { ConveyorError } from '../errors.ts';
 import { NodeError } from '../contract/node-error.ts';
-import { isSheetName, SHEET_NAMES, TEXT_SHEET_EXTENSIONS } from '../contract/sheet-files.ts';
+import { isSheetName, otherSpreadsheet, SHEET_NAMES, TEXT_SHEET_EXTENSIONS } from '../contract/sheet-files.ts';
 import { wholeText } from '../../nodes/spreadsheet/lib/text-encoding.ts';
 import { startServer } from '../main.ts';
 import { setPassword } from './set-password.ts';
@@ -240,7 +240,8 @@ async function readInput(file: string, trigger: string | undefined): Promise<Run
   const readsFiles = trigger !== undefined && Boolean(createRegistry().get(trigger)?.acceptsFile);
   if (readsFiles || ext === '.xlsx' || ext === '.ods') {
     if (!isSheetName(file)) {
-      throw new ConveyorError('E_INPUT_FORMAT', `The input file ${file} is not a spreadsheet file (${SHEET_NAMES}).`, 'This flow starts with a trigger that reads a spreadsheet: give an Excel workbook (.xlsx), an OpenDocument spreadsheet (.ods) or a CSV file (.csv).', 2);
+      const other = otherSpreadsheet(ext);
+      throw new ConveyorError('E_INPUT_FORMAT', `The input file ${file} is not a spreadsheet file (${SHEET_NAMES})${other ? `: it is ${other}` : ''}.`, 'This flow starts with a trigger that reads a spreadsheet: give an Excel workbook (.xlsx), an OpenDocument spreadsheet (.ods) or a CSV file (.csv).', 2);
     }
     if (!readsFiles) {
       throw new ConveyorError('E_INPUT_FORMAT', `The input file ${file} is a spreadsheet, but this flow does not start with a Spreadsheet trigger.`, 'Give the records as .json or .csv, or start the flow with a Spreadsheet trigger.', 2);
@@ -248,6 +249,19 @@ async function readInput(file: string, trigger: string | undefined): Promise<Run
     const found = await stat(file).catch(() => null);
     if (!found?.isFile()) throw new ConveyorError('E_FILE_NOT_FOUND', `Cannot read the input file ${file}.`, 'Check the path given to --input.', 2);
     return { file: { path: path.resolve(file), name: path.basename(file) } };
+  }
+  // The kind of file first: an .xls or a PDF is not "text that is not UTF-8" (its bytes are never decoded).
+  const format = TEXT_SHEET_EXTENSIONS.includes(ext) ? 'csv' : ext === '.json' ? 'json' : null;
+  if (format === null) {
+    const other = otherSpreadsheet(ext);
+    throw new ConveyorError(
+      'E_INPUT_FORMAT',
+      `The input file ${file} is ${other ?? 'neither .json, .csv, .xlsx nor .ods'}.`,
+      other
+        ? 'Open it in Excel or LibreOffice and save it as "Excel workbook (.xlsx)" or "CSV UTF-8 (.csv)", then give that file to --input.'
+        : 'Give records as a JSON array (.json), a CSV file with a header row (.csv), or a workbook (.xlsx, .ods) for a flow that starts with a Spreadsheet trigger.',
+      2,
+    );
   }
   const bytes = await readFile(file).catch(() => {
     throw new ConveyorError('E_FILE_NOT_FOUND', `Cannot read the input file ${file}.`, 'Check the path given to --input.', 2);
@@ -257,9 +271,7 @@ async function readInput(file: string, trigger: string | undefined): Promise<Run
     if (err instanceof NodeError) throw new ConveyorError(err.code, err.message, err.hint, 2);
     throw err;
   });
-  if (TEXT_SHEET_EXTENSIONS.includes(ext)) return { text, format: 'csv' };
-  if (ext === '.json') return { text, format: 'json' };
-  throw new ConveyorError('E_INPUT_FORMAT', `The input file ${file} is neither .json, .csv, .xlsx nor .ods.`, 'Give records as a JSON array (.json), a CSV file with a header row (.csv), or a workbook (.xlsx, .ods) for a flow that starts with a Spreadsheet trigger.', 2);
+  return { text, format };
 }
 
 /** The type of the flow's trigger node, when it has exactly one known trigger. */

@@ -15,3 +15,17 @@ export function isSheetName(name: string): boolean {
   const lower = name.toLowerCase();
   return SHEET_EXTENSIONS.some((ext) => lower.endsWith(ext));
 }
+
+/** Spreadsheet files of other programs that a run does not read, named as their programs name them. */
+const OTHER_SPREADSHEETS: Record<string, string> = {
+  '.xls': 'an Excel 97-2003 workbook (.xls)',
+  '.xlsm': 'an Excel macro-enabled workbook (.xlsm)',
+  '.xlsb': 'an Excel binary workbook (.xlsb)',
+  '.numbers': 'an Apple Numbers spreadsheet (.numbers)',
+  '.fods': 'a flat OpenDocument spreadsheet (.fods)',
+};
+
+/** What a file of another spreadsheet program is (its extension, any case), or null. */
+export function otherSpreadsheet(ext: string): string | null {
+  return OTHER_SPREADSHEETS[ext.toLowerCase()] ?? null;
+}

@@ -2,7 +2,7 @@ import { open } from 'node:fs/promises';
 import path from 'node:path';
 import { NodeError } from '../../../server/contract/node-error.ts';
 import type { Json } from '../../sdk/types.ts';
-import { SHEET_NAMES, TEXT_SHEET_EXTENSIONS } from '../../../server/contract/sheet-files.ts';
+import { otherSpreadsheet, SHEET_NAMES, TEXT_SHEET_EXTENSIONS } from '../../../server/contract/sheet-files.ts';
 
 /** One row of a sheet: its number as the operator sees it (1 = first line) and its cells, column A first. */
 export interface SheetRow {
@@ -17,8 +17,6 @@ export type SheetKind = 'xlsx' | 'ods' | 'csv';
 
 export const ZIP_MAGIC = Buffer.from([0x50, 0x4b, 0x03, 0x04]);
 
-const OTHER_SPREADSHEETS = new Set(['.xls', '.xlsm', '.xlsb', '.numbers']);
-
 /**
  * Decides how to read the file from its name (the name the operator gave, else the path on disk)
  * and checks that it can be opened and is not empty.
@@ -30,7 +28,7 @@ export async function sheetKind(file: { path: string; name?: string }): Promise<
   if (ext !== '.xlsx' && ext !== '.ods' && !text) {
     throw new NodeError(
       'E_SHEET_TYPE',
-      `"${shown}" is not a spreadsheet file (${SHEET_NAMES})${OTHER_SPREADSHEETS.has(ext) ? `: it is ${ext}` : ''}.`,
+      `"${shown}" is not a spreadsheet file (${SHEET_NAMES})${otherSpreadsheet(ext) ? `: it is ${otherSpreadsheet(ext)}` : ''}.`,
       'Open it in Excel, LibreOffice or Google Sheets and save or download it as "Excel workbook (.xlsx)", "OpenDocument spreadsheet (.ods)" or "CSV UTF-8 (.csv)", then choose that file.',
     );
   }

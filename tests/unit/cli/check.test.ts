@@ -70,6 +70,18 @@ describe('npx conveyor check (dry check)', () => {
     const onManual = cli(['run', 'flows/hello-records.json', '--input', path.join(dir, 'x.xlsx')]);
     expect(onManual.status).toBe(2);
     expect(onManual.stderr).toMatch(/E_INPUT_FORMAT: .* does not start with a Spreadsheet trigger/);
+    // Files of other programs are named for what they are, never decoded as text that is "not UTF-8":
+    // an Excel 97-2003 workbook (an OLE2 file: its first bytes are not UTF-8) and a PDF's bytes.
+    const xls = path.join(dir, 'people.xls');
+    writeFileSync(xls, Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1, 0, 0, 0xff, 0xfe]));
+    const old = cli(['run', 'flows/hello-records.json', '--input', xls]);
+    expect(old.status).toBe(2);
+    expect(old.stderr).toMatch(/E_INPUT_FORMAT: The input file .*people\.xls is an Excel 97-2003 workbook \(\.xls\)\.\nHint: Open it in Excel or LibreOffice and save it as "Excel workbook \(\.xlsx\)"/);
+    const onSheet = cli(['check', FLOW, '--input', xls]);
+    expect(onSheet.stderr).toMatch(/E_INPUT_FORMAT: .*: it is an Excel 97-2003 workbook \(\.xls\)\./);
+    const binaryPdf = path.join(dir, 'scan.pdf');
+    writeFileSync(binaryPdf, Buffer.from([0x25, 0x50, 0x44, 0x46, 0x0a, 0xe2, 0xe3, 0xcf, 0xd3]));
+    expect(cli(['run', 'flows/hello-records.json', '--input', binaryPdf]).stderr).toMatch(/E_INPUT_FORMAT: The input file .*scan\.pdf is neither \.json, \.csv, \.xlsx nor \.ods\./);
   });
 
   it('run --input people.xlsx runs the rows and lists the rejected ones', async () => {
