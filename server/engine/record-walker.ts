@@ -22,6 +22,7 @@ import { checkRecordTransition } from './record-transition.ts';
 import { StepServices } from './step-services.ts';
 import type { FlowCalls, TrackingAccess } from '../../nodes/sdk/services.ts';
 import type { StepWatch } from './watchdog.ts';
+import { endedByStep } from './ended-by-step.ts';
 import { isoAt, isoNow } from './iso-time.ts';
 import type { KeyGate } from './idempotency.ts';
 import { cancelStart, markStartIn, type StartMark } from './start-marks.ts';
@@ -274,6 +275,12 @@ async function walk(rc: RunContext, rec: Pick<RecordRow, 'index' | 'data' | 'sta
       let stopRun: StepErrorInfo | null = null;
       if (outcome.ok) {
         lastData = advance(rc.flow, cp, token, outcome.result.emit, seq, outcome.result.end?.status).lastData;
+        // An End step that ends the record failed or for review: its error says so (a path that an error
+        // port led here keeps the failure that routed it, set by `advance`).
+        if (outcome.result.end && !token.errorPath) {
+          const ended = endedByStep(outcome.result.end.status, outcome.result.end.reason, node);
+          if (ended) cp.lastError = ended;
+        }
         if (outcome.result.end?.reason) {
           cp.lastReason = outcome.result.end.reason;
           rc.logs.add(rc.runId, rec.index, node.id, 'info', outcome.result.end.reason, null, masker);

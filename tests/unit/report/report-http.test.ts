@@ -30,7 +30,9 @@ describe('REST: run report', () => {
     const { status, body } = await s.api('GET', `/api/runs/${runId}/report`);
     expect(status).toBe(200);
     // n * 2 > 10 for n >= 6: 7 success, 5 needs review.
-    expect(body).toMatchObject({ runId, flowId: flow.id, flowName: 'Scoring', status: 'completed', recordCount: 12, errors: [], rejects: [] });
+    expect(body).toMatchObject({ runId, flowId: flow.id, flowName: 'Scoring', status: 'completed', recordCount: 12, rejects: [] });
+    // The five records the flow's End step sends to review are its error category (E_ENDED_BY_STEP).
+    expect(body.errors).toEqual([{ code: 'E_ENDED_BY_STEP', count: 5, example: 'The step “End with status” ended the record for review.' }]);
     expect(body.counts).toEqual({ pending: 0, running: 0, success: 7, failed: 0, needs_review: 5, skipped: 0 });
     expect(body.perStep.map((p: { nodeId: string; count: number }) => [p.nodeId, p.count])).toEqual([
       ['trigger', 12],
