@@ -62,7 +62,8 @@ export function lazyPackages(names, root) {
   return {
     name: 'lazy-packages',
     setup(build) {
-      const filter = new RegExp(`^(${names.map((n) => n.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('|')})$`);
+      // A package's own files too (nodemailer/lib/addressparser): imported directly they loaded it all at start.
+      const filter = new RegExp(`^(${names.map((n) => n.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('|')})(/.+)?$`);
       build.onResolve({ filter: /^conveyor-lazy-runtime$/ }, () => ({ path: 'runtime', namespace: 'lazy-packages' }));
       build.onResolve({ filter }, (args) => (args.namespace === 'lazy-packages' ? undefined : { path: args.path, namespace: 'lazy-packages' }));
       build.onLoad({ filter: /.*/, namespace: 'lazy-packages' }, (args) => ({
@@ -83,6 +84,8 @@ export function lazyPackages(names, root) {
 export function lazyPackagesForVite(names, root) {
   const requireFromRoot = createRequire(path.join(root, 'package.json'));
   const lazy = new Set(names);
+  // A package's own files too (nodemailer/lib/addressparser), as in the build.
+  const isLazy = (id) => lazy.has(id) || names.some((n) => id.startsWith(`${n}/`));
   const RUNTIME = '\0conveyor-lazy-runtime';
   const PACKAGE = '\0conveyor-lazy:';
   return {
@@ -91,7 +94,7 @@ export function lazyPackagesForVite(names, root) {
     resolveId(id, importer) {
       if (id === 'conveyor-lazy-runtime') return RUNTIME;
       // As in the build: only the project's own imports; a package's imports of another stay as they are.
-      if (!lazy.has(id) || !importer || importer.includes('/node_modules/') || importer.startsWith('\0')) return null;
+      if (!isLazy(id) || !importer || importer.includes('/node_modules/') || importer.startsWith('\0')) return null;
       return PACKAGE + id;
     },
     load(id) {
