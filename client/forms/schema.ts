@@ -164,6 +164,28 @@ export function initialValue(schema: JSONSchema, root: JSONSchema): unknown {
   }
 }
 
+/**
+ * Kinds whose empty look (an empty list, an empty editor) is not how they run when the flow leaves
+ * the param out: the step then takes the schema's default ("{{ email }}", a selector list). Text
+ * and number inputs show such a default as their placeholder instead (cleared, they fall back to it).
+ */
+const SHOWN_DEFAULT_KINDS: ReadonlySet<FieldKind> = new Set(['array', 'lines', 'expression', 'template', 'textarea']);
+
+/** What a field shows: its value, or — when the param is left out — the default the step will use. */
+export function shownValue(schema: JSONSchema, value: unknown): unknown {
+  if (value !== undefined || schema.default === undefined) return value;
+  return SHOWN_DEFAULT_KINDS.has(fieldKind(schema)) ? schema.default : value;
+}
+
+/**
+ * Whether a select offers an empty choice. A param with a default never runs without a value (left
+ * out, it takes the default, which the select shows), so an empty choice there would snap back.
+ */
+export function offersEmptyChoice(schema: JSONSchema & { nullable?: boolean }, required: boolean, known: boolean): boolean {
+  if (!known || schema.nullable) return true;
+  return !required && schema.default === undefined;
+}
+
 export function humanize(key: string): string {
   const words = key
     .replace(/([a-z0-9])([A-Z])/g, '$1 $2')

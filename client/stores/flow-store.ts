@@ -4,7 +4,7 @@ import type { FlowDocument, FlowEdge, FlowNode } from '../../server/contract/flo
 import { newEdgeId, newNodeId } from '../lib/ids.ts';
 import { allOutputIds, mainOutputs } from '../../server/contract/ports.ts';
 import { nodeTypeInfo } from './catalog-store.ts';
-import { defaultNodeName } from '../data/node-names.ts';
+import { copyName, defaultNodeName } from '../data/node-names.ts';
 import { emptyHistory, record, redo as redoHistory, undo as undoHistory, type History } from './history.ts';
 import {
   buildDocument,
@@ -370,6 +370,9 @@ export const useFlowStore = create<FlowState>((set, get) => {
       const takenNodes = new Set(s.nodes.map((n) => n.id));
       const takenEdges = new Set(s.edges.map((e) => e.id));
       const idMap = new Map<string, string>();
+      // Names shown for the nodes already there, and for each pasted one as it is added.
+      const shownName = (n: { name?: string; type: string }) => n.name || nodeTypeInfo(n.type)?.title || '';
+      const takenNames = s.nodes.map((n) => shownName(n.data));
       let skippedTriggers = 0;
       const added: CanvasNode[] = [];
       for (const n of clip.nodes) {
@@ -380,8 +383,13 @@ export const useFlowStore = create<FlowState>((set, get) => {
         const id = newNodeId(n.type, takenNodes);
         takenNodes.add(id);
         idMap.set(n.id, id);
+        // A name no node has yet is kept as it is (also a node without a name of its own).
+        const shown = shownName(n);
+        const free = shown ? copyName(shown, takenNames) : shown;
+        const name = free !== shown ? free : n.name;
+        takenNames.push(free);
         added.push({
-          ...toCanvasNode({ ...structuredClone(n), id, position: { x: n.position.x + offset.x, y: n.position.y + offset.y } }),
+          ...toCanvasNode({ ...structuredClone(n), id, ...(name ? { name } : {}), position: { x: n.position.x + offset.x, y: n.position.y + offset.y } }),
           selected: true,
         });
       }

@@ -1,0 +1,62 @@
+import { describe, expect, test } from 'vitest';
+import { useStudio } from './support/fixtures.ts';
+import { api, type CatalogEntry, type FlowEntry } from './support/api.ts';
+import * as s from './support/studio.ts';
+
+const studio = useStudio();
+
+/** A flow file written by hand (or by an older studio): its steps leave their params out, so they run with the defaults. */
+const handWritten = {
+  format: 'conveyor.flow/v1',
+  id: 'hand-written',
+  name: 'Hand written',
+  nodes: [
+    { id: 'start', type: 'core.manual-trigger', position: { x: 0, y: 200 } },
+    { id: 'fill', type: 'browser.fill', position: { x: 320, y: 200 } },
+    { id: 'call', type: 'core.http-request', position: { x: 640, y: 200 } },
+  ],
+  edges: [
+    { id: 'e1', source: 'start', target: 'fill' },
+    { id: 'e2', source: 'fill', target: 'call' },
+  ],
+};
+
+describe('the inspector on params a flow leaves out', () => {
+  test('lists and templates show the defaults the step runs with; selects offer no empty choice that snaps back; a duplicate gets a name of its own', async () => {
+    const catalog = await api<CatalogEntry[]>(studio.url, 'GET', '/api/node-types');
+    const fill = catalog.find((c) => c.type === 'browser.fill')!.defaults as { selectors: string[]; value: string };
+    const entry = await api<FlowEntry>(studio.url, 'POST', '/api/flows/import', handWritten);
+    const page = await studio.page();
+    await page.goto(`${studio.url}/flows/${entry.id}`);
+    await s.waitForCanvas(page);
+
+    // The selector list and the value are the defaults (not "No field yet." and "Add at least 1.").
+    await s.selectNode(page, 'fill');
+    const inspector = page.locator(s.tid('inspector'));
+    for (const [i, selector] of fill.selectors.entries()) expect(await s.fieldValue(page, `selectors.${i}`)).toBe(selector);
+    expect(await s.fieldValue(page, 'value')).toBe(fill.value);
+    await expect(inspector.textContent()).resolves.not.toContain('Add at least 1.');
+    // Showing them is no change to the flow.
+    expect(await page.locator(s.tid('dirty-indicator')).getAttribute('data-dirty')).toBe('false');
+
+    // Editing one selector keeps the others the step had.
+    await s.fillField(page, 'selectors.0', '#mail');
+    await s.save(page);
+    const saved = await api<FlowEntry>(studio.url, 'GET', `/api/flows/${entry.id}`);
+    expect(saved.flow.nodes.find((n) => n.id === 'fill')!.params.selectors).toEqual(['#mail', ...fill.selectors.slice(1)]);
+
+    // A select whose param has a default: no "—" that would only jump back to it.
+    await s.selectNode(page, 'call');
+    const method = inspector.locator(s.tid('field-method'));
+    expect(await method.inputValue()).toBe('GET');
+    expect(await method.locator('option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value))).toEqual(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']);
+
+    // Ctrl+D: the copy is "HTTP request 2", not a second "HTTP request" in the log and the report.
+    await page.locator(`${s.tid('node-call')} ${s.tid('node-title')}`).click();
+    await page.keyboard.press('Control+d');
+    await s.waitForNodes(page, 4);
+    const titles = await page.locator(`.react-flow__node ${s.tid('node-title')}`).allTextContents();
+    expect(titles.filter((t) => t.startsWith('HTTP request')).sort()).toEqual(['HTTP request', 'HTTP request 2']);
+    expect(studio.pageErrors).toEqual([]);
+  });
+});

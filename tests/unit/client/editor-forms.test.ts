@@ -1,0 +1,73 @@
+import { describe, expect, test } from 'vitest';
+import { offersEmptyChoice, shownValue, type JSONSchema } from '../../../client/forms/schema.ts';
+import { copyName } from '../../../client/data/node-names.ts';
+import { useFlowStore } from '../../../client/stores/flow-store.ts';
+import { useCatalog } from '../../../client/stores/catalog-store.ts';
+import type { NodeTypeInfo } from '../../../client/api/types.ts';
+import type { FlowDocument } from '../../../server/contract/flow/schema.ts';
+
+describe('the inspector shows how a step will run', () => {
+  test('a list or an expression the flow leaves out shows the default the step takes, not an empty field', () => {
+    const selectors: JSONSchema = { type: 'array', items: { type: 'string' }, minItems: 1, default: ['input[name="email"]'] };
+    const value: JSONSchema = { type: 'string', widget: 'template', default: '{{ email }}' };
+    const lines: JSONSchema = { type: 'array', items: { type: 'string' }, widget: 'lines', default: ['a', 'b'] };
+    expect(shownValue(selectors, undefined)).toEqual(['input[name="email"]']);
+    expect(shownValue(value, undefined)).toBe('{{ email }}');
+    expect(shownValue(lines, undefined)).toEqual(['a', 'b']);
+    // What the flow holds wins, even when emptied on purpose.
+    expect(shownValue(selectors, [])).toEqual([]);
+    expect(shownValue(value, '')).toBe('');
+    // Text and numbers show their default as a placeholder: left empty, so clearing them stays cleared.
+    expect(shownValue({ type: 'string', default: 'items' }, undefined)).toBeUndefined();
+    expect(shownValue({ type: 'integer', default: 1000 }, undefined)).toBeUndefined();
+  });
+
+  test('a select offers an empty choice only where the param can really be empty', () => {
+    const method: JSONSchema = { type: 'string', enum: ['GET', 'POST'], default: 'GET' };
+    expect(offersEmptyChoice(method, false, true)).toBe(false);
+    expect(offersEmptyChoice({ type: 'string', enum: ['a', 'b'] }, false, true)).toBe(true);
+    expect(offersEmptyChoice({ type: 'string', enum: ['a', 'b'] }, true, true)).toBe(false);
+    expect(offersEmptyChoice({ ...method, nullable: true } as JSONSchema, false, true)).toBe(true);
+    // A value the list does not know (an older file): the select shows the empty choice, not a lie.
+    expect(offersEmptyChoice(method, true, false)).toBe(true);
+  });
+});
+
+describe('pasted and duplicated nodes get names of their own', () => {
+  test('the next free counter of the name; a free name is kept', () => {
+    expect(copyName('Score', ['Score', 'Delay'])).toBe('Score 2');
+    expect(copyName('Score 2', ['Score', 'Score 2'])).toBe('Score 3');
+    expect(copyName('Score', ['score', 'Score 2', 'Score 4'])).toBe('Score 3');
+    expect(copyName('Score', ['Delay'])).toBe('Score');
+  });
+
+  test('Ctrl+D on two nodes named alike elsewhere: each copy is named apart from every node', () => {
+    const info = (type: string, title: string, trigger = false) => ({ type, title, trigger, inputs: trigger ? [] : [{ id: 'in', label: 'in' }] }) as unknown as NodeTypeInfo;
+    useCatalog.setState({ byType: { 't.trigger': info('t.trigger', 'Manual trigger', true), 't.log': info('t.log', 'Log') } });
+    const doc: FlowDocument = {
+      format: 'conveyor.flow/v1',
+      id: 'f',
+      name: 'F',
+      description: '',
+      settings: { concurrency: 4 },
+      nodes: [
+        { id: 'trigger', type: 't.trigger', position: { x: 0, y: 0 }, params: {} },
+        { id: 'a', type: 't.score', name: 'Score', position: { x: 200, y: 0 }, params: { threshold: 5 } },
+        { id: 'b', type: 't.score', name: 'Score 2', position: { x: 400, y: 0 }, params: {} },
+        { id: 'c', type: 't.log', position: { x: 600, y: 0 }, params: {} },
+      ],
+      edges: [{ id: 'e1', source: 'a', sourcePort: 'out', target: 'b', targetPort: 'in' }],
+    };
+    const store = useFlowStore.getState();
+    store.load(doc);
+    store.select(['a', 'b', 'c']);
+    expect(useFlowStore.getState().duplicateSelection({ x: 40, y: 40 })).toBe(3);
+    const names = useFlowStore.getState().nodes.map((n) => n.data.name);
+    // An unnamed node shows its type's title ("Log"): its copy is "Log 2".
+    expect(names).toEqual([undefined, 'Score', 'Score 2', undefined, 'Score 3', 'Score 4', 'Log 2']);
+    // The copies keep their settings and the wire between them.
+    const copies = useFlowStore.getState().nodes.slice(4);
+    expect(copies[0].data.params).toEqual({ threshold: 5 });
+    expect(useFlowStore.getState().edges).toHaveLength(2);
+  });
+});
