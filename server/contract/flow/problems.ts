@@ -77,15 +77,19 @@ function describeIssue(issue: z.core.$ZodIssue, value: unknown, root: string): s
       return `${field} ${issue.message.startsWith('must') ? issue.message : `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`}.`;
     case 'too_small':
     case 'too_big': {
-      if (issue.message.startsWith('must')) return `${field} ${issue.message}${/[.!?]$/.test(issue.message) ? '' : '.'}`;
-      return `${field} ${boundSentence(issue)}: change its value.`;
+      // zod's own wording ("Too small: expected …") only: a schema's own message is kept (default branch).
+      if (/^Too (small|big):/.test(issue.message)) return `${field} ${boundSentence(issue)}: change its value.`;
+      return describeOther(issue, field);
     }
-    default: {
-      const text = issue.message.startsWith('must') ? issue.message : issue.message.charAt(0).toLowerCase() + issue.message.slice(1);
-      // A rule's own message may end its sentence already.
-      return `${field} ${text}${/[.!?]$/.test(text) ? '' : '.'}`;
-    }
+    default:
+      return describeOther(issue, field);
   }
+}
+
+function describeOther(issue: z.core.$ZodIssue, field: string): string {
+  const text = issue.message.startsWith('must') ? issue.message : issue.message.charAt(0).toLowerCase() + issue.message.slice(1);
+  // A rule's own message may end its sentence already.
+  return `${field} ${text}${/[.!?]$/.test(text) ? '' : '.'}`;
 }
 
 /**

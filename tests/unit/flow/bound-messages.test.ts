@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { NodeRegistry } from '../../../nodes/registry.ts';
 import { testNodes, flow } from '../engine/harness.ts';
 import { validateFlow } from '../../../server/flow/validate.ts';
+import { zodProblems } from '../../../server/contract/flow/problems.ts';
+import { z } from 'zod';
 
 const registry = new NodeRegistry(testNodes);
 
@@ -26,6 +28,8 @@ describe('limits broken in a flow file are said in words', () => {
   });
 
   it("a limit with a message of its own keeps it", () => {
+    const own = z.object({ timeoutMs: z.number().min(1, 'The time limit must be at least 1 ms.') }).safeParse({ timeoutMs: 0 });
+    expect(!own.success && zodProblems(own.error, ['params'])[0].message).toBe('"timeoutMs" the time limit must be at least 1 ms.');
     const doc = JSON.parse(JSON.stringify(flow([['t', 'test.trigger']], [])));
     doc.settings = { concurrency: 0 };
     const r = validateFlow(doc, registry);
