@@ -59,4 +59,23 @@ describe('the inspector on params a flow leaves out', () => {
     expect(titles.filter((t) => t.startsWith('HTTP request')).sort()).toEqual(['HTTP request', 'HTTP request 2']);
     expect(studio.pageErrors).toEqual([]);
   });
+
+  test('a save refused for a step policy names the step and says the limit in words', async () => {
+    const entry = await api<FlowEntry>(studio.url, 'POST', '/api/flows/import', { ...handWritten, id: 'refused-save' });
+    const page = await studio.page();
+    await page.goto(`${studio.url}/flows/${entry.id}`);
+    await s.waitForCanvas(page);
+    await s.selectNode(page, 'call');
+    await page.locator(s.tid('field-node-name')).fill('Post the lead');
+    await page.locator(s.tid('step-policy-toggle')).click();
+    await page.locator(s.tid('btn-add-policy.requiredInputs')).click(); // a row left empty
+    await page.locator(s.tid('btn-save')).click();
+    const dialog = page.locator(s.tid('save-error'));
+    await dialog.waitFor();
+    const problem = dialog.locator(s.tid('problem')).first();
+    expect(await problem.locator(s.tid('problem-step')).textContent()).toBe('Step “Post the lead”');
+    expect(await problem.locator(s.tid('problem-path')).textContent()).toBe('$.nodes[2].policy.requiredInputs[0]');
+    expect(await problem.locator(s.tid('problem-message')).textContent()).toBe('"requiredInputs[0]" must not be empty: change its value.');
+    expect(studio.pageErrors).toEqual([]);
+  });
 });

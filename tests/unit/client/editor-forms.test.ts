@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { offersEmptyChoice, shownValue, type JSONSchema } from '../../../client/forms/schema.ts';
 import { copyName } from '../../../client/data/node-names.ts';
+import { problemStep } from '../../../client/components/problem-step.ts';
 import { useFlowStore } from '../../../client/stores/flow-store.ts';
 import { useCatalog } from '../../../client/stores/catalog-store.ts';
 import type { NodeTypeInfo } from '../../../client/api/types.ts';
@@ -69,5 +70,25 @@ describe('pasted and duplicated nodes get names of their own', () => {
     const copies = useFlowStore.getState().nodes.slice(4);
     expect(copies[0].data.params).toEqual({ threshold: 5 });
     expect(useFlowStore.getState().edges).toHaveLength(2);
+  });
+});
+
+describe('a refused flow names the step of each problem', () => {
+  const nodes = [
+    { id: 'start', data: { type: 't.trigger' } },
+    { id: 'call_x1', data: { type: 't.http', name: 'Post the lead' } },
+    { id: 'log_x2', data: { type: 't.log' } },
+  ];
+  const byType = { 't.log': { title: 'Log' } };
+  test('from the path: its name, else its type title, else its id', () => {
+    expect(problemStep({ path: '$.nodes[1].policy.timeoutMs', message: '…' }, nodes, byType)).toBe('Post the lead');
+    expect(problemStep({ path: '$.nodes[2].params.level', message: '…' }, nodes, byType)).toBe('Log');
+    expect(problemStep({ path: '$.nodes[0]', message: '…' }, nodes, byType)).toBe('start');
+  });
+  test('not for problems outside a node, nor twice when the message names the step', () => {
+    expect(problemStep({ path: '$.edges[0].target', message: '…' }, nodes, byType)).toBeUndefined();
+    expect(problemStep({ path: '$.nodes', message: 'The flow has no trigger' }, nodes, byType)).toBeUndefined();
+    expect(problemStep({ path: '$.nodes[1].params.url', message: 'Step "Post the lead" (call_x1), "URL" …' }, nodes, byType)).toBeUndefined();
+    expect(problemStep({ path: '$.nodes[7].params', message: '…' }, nodes, byType)).toBeUndefined();
   });
 });
