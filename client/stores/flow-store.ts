@@ -5,6 +5,7 @@ import { newEdgeId, newNodeId } from '../lib/ids.ts';
 import { allOutputIds, mainOutputs } from '../../server/contract/ports.ts';
 import { nodeTypeInfo } from './catalog-store.ts';
 import { copyName, defaultNodeName } from '../data/node-names.ts';
+import { renamedPorts } from './port-renames.ts';
 import { emptyHistory, record, redo as redoHistory, undo as undoHistory, type History } from './history.ts';
 import {
   buildDocument,
@@ -323,8 +324,15 @@ export const useFlowStore = create<FlowState>((set, get) => {
 
     updateNode(id, patch, coalesceKey) {
       commit((s) => {
+        const before = s.nodes.find((n) => n.id === id);
         const nodes = s.nodes.map((n) => (n.id === id ? { ...n, data: { ...n.data, ...patch } } : n));
-        return { nodes, edges: patch.params ? pruneEdges(nodes, s.edges) : s.edges };
+        if (!patch.params || !before) return { nodes };
+        // A port renamed in the form keeps its wires; wires of ports that are gone are dropped.
+        const renames = renamedPorts(nodeTypeInfo(before.data.type)?.dynamicOutputs, before.data.params, patch.params);
+        const edges = renames.size
+          ? s.edges.map((e) => (e.source === id && renames.has(e.sourceHandle ?? 'out') ? { ...e, sourceHandle: renames.get(e.sourceHandle ?? 'out') } : e))
+          : s.edges;
+        return { nodes, edges: pruneEdges(nodes, edges) };
       }, coalesceKey ?? null);
     },
 

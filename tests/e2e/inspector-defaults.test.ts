@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import { useStudio } from './support/fixtures.ts';
 import { api, type CatalogEntry, type FlowEntry } from './support/api.ts';
@@ -76,6 +77,25 @@ describe('the inspector on params a flow leaves out', () => {
     expect(await problem.locator(s.tid('problem-step')).textContent()).toBe('Step “Post the lead”');
     expect(await problem.locator(s.tid('problem-path')).textContent()).toBe('$.nodes[2].policy.requiredInputs[0]');
     expect(await problem.locator(s.tid('problem-message')).textContent()).toBe('"requiredInputs[0]" must not be empty: change its value.');
+    expect(studio.pageErrors).toEqual([]);
+  });
+
+  test("typing over a switch rule's port name keeps the rule's wire (it followed the old name out of the flow)", async () => {
+    const file = JSON.parse(readFileSync(new URL('../../flows/route-by-country.json', import.meta.url), 'utf8'));
+    const entry = await api<FlowEntry>(studio.url, 'POST', '/api/flows/import', file);
+    const page = await studio.page();
+    await page.goto(`${studio.url}/flows/${entry.id}`);
+    await s.waitForCanvas(page);
+    await s.waitForEdges(page, 4);
+    await s.selectNode(page, 'route');
+    const port = page.locator(`${s.tid('inspector')} ${s.tid('field-rules.0.port')}`);
+    expect(await port.inputValue()).toBe('fr');
+    await port.press('End');
+    await port.pressSequentially('ance');
+    expect(await s.edgeCount(page)).toBe(4);
+    await s.save(page);
+    const saved = await api<FlowEntry>(studio.url, 'GET', `/api/flows/${entry.id}`);
+    expect((saved.flow.edges as Array<{ source: string; sourcePort: string; target: string }>).filter((e) => e.source === 'route').map((e) => `${e.sourcePort}→${e.target}`).sort()).toEqual(['default→other', 'de→de', 'france→fr']);
     expect(studio.pageErrors).toEqual([]);
   });
 });

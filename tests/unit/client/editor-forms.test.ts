@@ -2,6 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { offersEmptyChoice, shownValue, type JSONSchema } from '../../../client/forms/schema.ts';
 import { copyName } from '../../../client/data/node-names.ts';
 import { problemStep } from '../../../client/components/problem-step.ts';
+import { renamedPorts } from '../../../client/stores/port-renames.ts';
 import { useFlowStore } from '../../../client/stores/flow-store.ts';
 import { useCatalog } from '../../../client/stores/catalog-store.ts';
 import type { NodeTypeInfo } from '../../../client/api/types.ts';
@@ -90,5 +91,50 @@ describe('a refused flow names the step of each problem', () => {
     expect(problemStep({ path: '$.nodes', message: 'The flow has no trigger' }, nodes, byType)).toBeUndefined();
     expect(problemStep({ path: '$.nodes[1].params.url', message: 'Step "Post the lead" (call_x1), "URL" …' }, nodes, byType)).toBeUndefined();
     expect(problemStep({ path: '$.nodes[7].params', message: '…' }, nodes, byType)).toBeUndefined();
+  });
+});
+
+describe('renaming a port in the form keeps its wires', () => {
+  const spec = { param: 'rules', idField: 'port', labelField: 'label' };
+  const rules = (...ports: string[]) => ({ rules: ports.map((port) => ({ port, condition: 'true' })) });
+  test('a port typed over is a rename; moved, added, removed or emptied rows are not', () => {
+    expect([...renamedPorts(spec, rules('fr', 'de'), rules('fra', 'de'))]).toEqual([['fr', 'fra']]);
+    expect(renamedPorts(spec, rules('fr', 'de'), rules('de', 'fr')).size).toBe(0);
+    expect(renamedPorts(spec, rules('fr', 'de'), rules('fr', 'de', 'rule3')).size).toBe(0);
+    expect(renamedPorts(spec, rules('fr', 'de'), rules('de')).size).toBe(0);
+    expect(renamedPorts(spec, rules('fr', 'de'), rules('', 'de')).size).toBe(0);
+    // Renamed to a port another row has: not a rename (that row keeps its wires).
+    expect(renamedPorts(spec, rules('fr', 'de'), rules('de', 'de')).size).toBe(0);
+    expect(renamedPorts(undefined, rules('fr'), rules('fra')).size).toBe(0);
+  });
+
+  test("the switch's wire follows its rule's new port name, keystroke by keystroke, and one undo puts it back", () => {
+    const info = { type: 't.switch', title: 'Switch', trigger: false, inputs: [{ id: 'in', label: 'In' }], outputs: [{ id: 'default', label: 'Otherwise' }], dynamicOutputs: spec, errorPort: { id: 'error', label: 'On error' } };
+    useCatalog.setState({ byType: { 't.switch': info as unknown as NodeTypeInfo } });
+    const doc: FlowDocument = {
+      format: 'conveyor.flow/v1',
+      id: 'f',
+      name: 'F',
+      description: '',
+      settings: { concurrency: 4 },
+      nodes: [
+        { id: 'route', type: 't.switch', position: { x: 0, y: 0 }, params: rules('fr', 'de') },
+        { id: 'a', type: 't.log', position: { x: 300, y: 0 }, params: {} },
+        { id: 'b', type: 't.log', position: { x: 300, y: 200 }, params: {} },
+      ],
+      edges: [
+        { id: 'e1', source: 'route', sourcePort: 'fr', target: 'a', targetPort: 'in' },
+        { id: 'e2', source: 'route', sourcePort: 'de', target: 'b', targetPort: 'in' },
+      ],
+    };
+    useFlowStore.getState().load(doc);
+    for (const typed of ['fra', 'fran', 'france']) useFlowStore.getState().updateNode('route', { params: rules(typed, 'de') }, 'params:route:rules');
+    expect(useFlowStore.getState().document().edges.map((e) => e.sourcePort)).toEqual(['france', 'de']);
+    // A rule removed: its wire goes with it.
+    useFlowStore.getState().updateNode('route', { params: rules('de') });
+    expect(useFlowStore.getState().document().edges.map((e) => e.sourcePort)).toEqual(['de']);
+    useFlowStore.getState().undo();
+    useFlowStore.getState().undo();
+    expect(useFlowStore.getState().document().edges.map((e) => e.sourcePort)).toEqual(['fr', 'de']);
   });
 });
