@@ -8,6 +8,9 @@ import { useCatalog } from '../../../client/stores/catalog-store.ts';
 import type { NodeTypeInfo } from '../../../client/api/types.ts';
 import type { FlowDocument } from '../../../server/contract/flow/schema.ts';
 
+/** A flow document with these nodes and edges (the rest as a new flow has it). */
+const flowOf = (parts: Pick<FlowDocument, 'nodes' | 'edges'>): FlowDocument => ({ format: 'conveyor.flow/v1', id: 'f', name: 'F', description: '', settings: { concurrency: 4 }, ...parts });
+
 describe('the inspector shows how a step will run', () => {
   test('a list or an expression the flow leaves out shows the default the step takes, not an empty field', () => {
     const selectors: JSONSchema = { type: 'array', items: { type: 'string' }, minItems: 1, default: ['input[name="email"]'] };
@@ -46,12 +49,7 @@ describe('pasted and duplicated nodes get names of their own', () => {
   test('Ctrl+D on two nodes named alike elsewhere: each copy is named apart from every node', () => {
     const info = (type: string, title: string, trigger = false) => ({ type, title, trigger, inputs: trigger ? [] : [{ id: 'in', label: 'in' }] }) as unknown as NodeTypeInfo;
     useCatalog.setState({ byType: { 't.trigger': info('t.trigger', 'Manual trigger', true), 't.log': info('t.log', 'Log') } });
-    const doc: FlowDocument = {
-      format: 'conveyor.flow/v1',
-      id: 'f',
-      name: 'F',
-      description: '',
-      settings: { concurrency: 4 },
+    const doc = flowOf({
       nodes: [
         { id: 'trigger', type: 't.trigger', position: { x: 0, y: 0 }, params: {} },
         { id: 'a', type: 't.score', name: 'Score', position: { x: 200, y: 0 }, params: { threshold: 5 } },
@@ -59,7 +57,7 @@ describe('pasted and duplicated nodes get names of their own', () => {
         { id: 'c', type: 't.log', position: { x: 600, y: 0 }, params: {} },
       ],
       edges: [{ id: 'e1', source: 'a', sourcePort: 'out', target: 'b', targetPort: 'in' }],
-    };
+    });
     const store = useFlowStore.getState();
     store.load(doc);
     store.select(['a', 'b', 'c']);
@@ -111,12 +109,7 @@ describe('renaming a port in the form keeps its wires', () => {
   test("the switch's wire follows its rule's new port name, keystroke by keystroke, and one undo puts it back", () => {
     const info = { type: 't.switch', title: 'Switch', trigger: false, inputs: [{ id: 'in', label: 'In' }], outputs: [{ id: 'default', label: 'Otherwise' }], dynamicOutputs: spec, errorPort: { id: 'error', label: 'On error' } };
     useCatalog.setState({ byType: { 't.switch': info as unknown as NodeTypeInfo } });
-    const doc: FlowDocument = {
-      format: 'conveyor.flow/v1',
-      id: 'f',
-      name: 'F',
-      description: '',
-      settings: { concurrency: 4 },
+    const doc = flowOf({
       nodes: [
         { id: 'route', type: 't.switch', position: { x: 0, y: 0 }, params: rules('fr', 'de') },
         { id: 'a', type: 't.log', position: { x: 300, y: 0 }, params: {} },
@@ -126,7 +119,7 @@ describe('renaming a port in the form keeps its wires', () => {
         { id: 'e1', source: 'route', sourcePort: 'fr', target: 'a', targetPort: 'in' },
         { id: 'e2', source: 'route', sourcePort: 'de', target: 'b', targetPort: 'in' },
       ],
-    };
+    });
     useFlowStore.getState().load(doc);
     for (const typed of ['fra', 'fran', 'france']) useFlowStore.getState().updateNode('route', { params: rules(typed, 'de') }, 'params:route:rules');
     expect(useFlowStore.getState().document().edges.map((e) => e.sourcePort)).toEqual(['france', 'de']);
