@@ -98,4 +98,26 @@ describe('the inspector on params a flow leaves out', () => {
     expect((saved.flow.edges as Array<{ source: string; sourcePort: string; target: string }>).filter((e) => e.source === 'route').map((e) => `${e.sourcePort}→${e.target}`).sort()).toEqual(['default→other', 'de→de', 'france→fr']);
     expect(studio.pageErrors).toEqual([]);
   });
+
+  test('a concurrency out of range is shown in red and refused on save, not saved as the number typed before it (300 → 30)', async () => {
+    const entry = await api<FlowEntry>(studio.url, 'POST', '/api/flows/import', { ...handWritten, id: 'concurrency' });
+    const page = await studio.page();
+    await page.goto(`${studio.url}/flows/${entry.id}`);
+    await s.waitForCanvas(page);
+    const field = page.locator(`${s.tid('inspector')} ${s.tid('field-settings.concurrency')}`);
+    await field.fill('');
+    await field.pressSequentially('300');
+    await expect(page.locator(`${s.tid('run-settings')} .text-rose-600`).textContent()).resolves.toBe('At most 256.');
+    await page.locator(s.tid('btn-save')).click();
+    const dialog = page.locator(s.tid('save-error'));
+    await dialog.waitFor();
+    expect(await dialog.locator(s.tid('problem-path')).allTextContents()).toEqual(['$.settings.concurrency']);
+    expect(await dialog.locator(s.tid('problem-message')).textContent()).toBe('"concurrency" must be at most 256.');
+    await dialog.getByRole('button', { name: 'OK' }).click();
+    expect((await api<FlowEntry>(studio.url, 'GET', `/api/flows/${entry.id}`)).flow.settings).toEqual({ concurrency: 4 });
+    await field.fill('8');
+    await s.save(page);
+    expect((await api<FlowEntry>(studio.url, 'GET', `/api/flows/${entry.id}`)).flow.settings).toEqual({ concurrency: 8 });
+    expect(studio.pageErrors).toEqual([]);
+  });
 });
