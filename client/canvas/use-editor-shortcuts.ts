@@ -1,7 +1,8 @@
 import { useEffect, useRef } from 'react';
 import { useFlowStore } from '../stores/flow-store.ts';
 import { toast } from '../stores/toast-store.ts';
-import { setClip, takeClip } from './clipboard.ts';
+import { clipBox, setClip, takeClip } from './clipboard.ts';
+import { NEW_NODE_SIZE } from './placement.ts';
 
 function isTyping(target: EventTarget | null): boolean {
   const el = target as HTMLElement | null;
@@ -16,7 +17,7 @@ function isTyping(target: EventTarget | null): boolean {
  * notes, wires: everything selected, e.g. with a Shift-drag selection box), Ctrl+A select all. Text
  * fields keep their own keys.
  */
-export function useEditorShortcuts(opts: { onSave(): void; enabled: boolean }) {
+export function useEditorShortcuts(opts: { onSave(): void; enabled: boolean; placeGroup(size: { width: number; height: number }): { x: number; y: number } }) {
   const ref = useRef(opts);
   ref.current = opts;
 
@@ -49,7 +50,15 @@ export function useEditorShortcuts(opts: { onSave(): void; enabled: boolean }) {
         const t = takeClip();
         if (!t) return;
         e.preventDefault();
-        const r = store.paste(t.clip, t.offset);
+        // Copied in another flow, its positions mean nothing here (off screen, on other cards): the
+        // group goes into free space in view, next to the selection, as a node from the palette does.
+        let offset = t.offset;
+        if (t.clip.flowId !== store.meta?.id && t.clip.nodes.length) {
+          const box = clipBox(t.clip, NEW_NODE_SIZE);
+          const spot = ref.current.placeGroup(box);
+          offset = { x: spot.x - box.x, y: spot.y - box.y };
+        }
+        const r = store.paste(t.clip, offset);
         if (r.skippedTriggers) toast.warning('Trigger not pasted', 'A flow has exactly one trigger, and this one already has it.');
       } else if (mod && key === 'd') {
         e.preventDefault();

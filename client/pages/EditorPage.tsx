@@ -137,7 +137,7 @@ function Editor({ flowId }: { flowId: string }) {
     if (await save()) toast.success('Flow saved');
   }, [save]);
 
-  useEditorShortcuts({ onSave: () => void saveWithToast(), enabled: loadState.status === 'ready' });
+  useEditorShortcuts({ onSave: () => void saveWithToast(), enabled: loadState.status === 'ready', placeGroup: placeNode });
 
   const startRun = useCallback(
     async (input: RunInputBody | undefined, options: { reprocess: boolean } = { reprocess: false }): Promise<boolean> => {

@@ -34,10 +34,11 @@ export type { CanvasEdge, CanvasNode, FlowNodeData, FlowMeta, NoteNode } from '.
 /** Where a new node hooks in: after an output port, or into an edge (replacing it by two). */
 export type NodeLink = { from: { source: string; sourceHandle: string } } | { intoEdge: string };
 
-/** What Ctrl+C keeps: selected nodes and the edges between them. */
+/** What Ctrl+C keeps: selected nodes and the edges between them, and the flow they came from. */
 export interface Clip {
   nodes: FlowNode[];
   edges: FlowEdge[];
+  flowId?: string;
 }
 
 interface FlowState {
@@ -368,6 +369,7 @@ export const useFlowStore = create<FlowState>((set, get) => {
       return {
         nodes: structuredClone(nodes.map(toFlowNode)),
         edges: s.edges.filter((e) => ids.has(e.source) && ids.has(e.target)).map(toFlowEdge),
+        flowId: s.meta?.id,
       };
     },
 

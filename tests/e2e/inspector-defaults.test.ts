@@ -120,4 +120,42 @@ describe('the inspector on params a flow leaves out', () => {
     expect((await api<FlowEntry>(studio.url, 'GET', `/api/flows/${entry.id}`)).flow.settings).toEqual({ concurrency: 8 });
     expect(studio.pageErrors).toEqual([]);
   });
+
+  test('nodes copied in one flow and pasted into another land in view on free canvas, with their wire', async () => {
+    const far = (id: string, x: number) => ({ id, type: 'core.set-fields', name: id === 'a1' ? 'Tag lead' : 'Tag again', position: { x, y: 1400 }, params: {} });
+    const from = await api<FlowEntry>(studio.url, 'POST', '/api/flows/import', {
+      ...handWritten,
+      id: 'paste-from',
+      nodes: [handWritten.nodes[0], far('a1', 2600), far('a2', 2900)],
+      edges: [{ id: 'e1', source: 'start', target: 'a1' }, { id: 'e2', source: 'a1', target: 'a2' }],
+    });
+    const into = await api<FlowEntry>(studio.url, 'POST', '/api/flows/import', { ...handWritten, id: 'paste-into' });
+    const page = await studio.page();
+    await page.goto(`${studio.url}/flows/${from.id}`);
+    await s.waitForCanvas(page);
+    await s.selectNode(page, 'a1');
+    await page.locator(`${s.tid('node-a2')} ${s.tid('node-title')}`).click({ modifiers: ['Control'] });
+    await page.keyboard.press('Control+c');
+    // Into the other flow through the app (the clipboard is the page's own).
+    await page.locator(s.tid('nav-flows')).click();
+    await page.locator(`${s.tid(`flow-row-${into.id}`)} ${s.tid('flow-open')}`).click();
+    await page.waitForURL(new RegExp(`/flows/${into.id}$`));
+    await s.waitForCanvas(page);
+    const before = await s.nodeIds(page);
+    await page.locator('.react-flow__pane').click({ position: { x: 5, y: 5 } });
+    await page.keyboard.press('Control+v');
+    await s.waitForNodes(page, before.length + 2);
+    await s.waitForEdges(page, handWritten.edges.length + 1);
+    await page.waitForTimeout(400); // the canvas scrolls to them when needed
+    const canvas = await s.canvasBox(page);
+    const rects = await s.rectsOf(page, '.react-flow__node');
+    const pasted = rects.filter((r) => !before.includes(r.id));
+    const others = rects.filter((r) => before.includes(r.id));
+    expect(pasted).toHaveLength(2);
+    for (const r of pasted) {
+      expect(r.x >= canvas.x && r.y >= canvas.y && r.x + r.width <= canvas.x + canvas.width && r.y + r.height <= canvas.y + canvas.height).toBe(true);
+      for (const o of others) expect(s.overlap(r, o)).toBe(false);
+    }
+    expect(studio.pageErrors).toEqual([]);
+  });
 });
