@@ -11,6 +11,14 @@ function isTyping(target: EventTarget | null): boolean {
   return tag === 'INPUT' || tag === 'TEXTAREA' || tag === 'SELECT' || el.isContentEditable;
 }
 
+/** A field with an undo of its own (text being typed): Ctrl+Z there undoes the typing, not the flow. */
+function keepsOwnUndo(target: EventTarget | null): boolean {
+  const el = target as HTMLElement | null;
+  if (!el) return false;
+  if (el.tagName === 'TEXTAREA' || el.isContentEditable) return true;
+  return el.tagName === 'INPUT' && !['checkbox', 'radio', 'range', 'color', 'file', 'button', 'submit', 'reset'].includes((el as HTMLInputElement).type);
+}
+
 /**
  * Keyboard of the editor: Ctrl+S save, Ctrl+Z / Ctrl+Shift+Z / Ctrl+Y undo-redo, Ctrl+C / Ctrl+V
  * copy-paste, Ctrl+D duplicate, D disable/enable the selected steps, Delete/Backspace delete (nodes,
@@ -32,7 +40,10 @@ export function useEditorShortcuts(opts: { onSave(): void; enabled: boolean; pla
         ref.current.onSave();
         return;
       }
-      if (isTyping(e.target)) return;
+      // A select keeps the keyboard (Delete, letters pick options), but has no undo: after choosing
+      // in one, Ctrl+Z / Ctrl+Y undo and redo the flow as anywhere else.
+      const undoKey = mod && (key === 'z' || key === 'y');
+      if (isTyping(e.target) && !(undoKey && !keepsOwnUndo(e.target))) return;
       const store = useFlowStore.getState();
       if (mod && key === 'z' && !e.shiftKey) {
         e.preventDefault();

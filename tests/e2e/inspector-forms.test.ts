@@ -22,7 +22,7 @@ const handWritten = {
   ],
 };
 
-describe('the inspector on params a flow leaves out', () => {
+describe('the inspector tells the truth and keeps what is typed', () => {
   test('lists and templates show the defaults the step runs with; selects offer no empty choice that snaps back; a duplicate gets a name of its own', async () => {
     const catalog = await api<CatalogEntry[]>(studio.url, 'GET', '/api/node-types');
     const fill = catalog.find((c) => c.type === 'browser.fill')!.defaults as { selectors: string[]; value: string };
@@ -156,6 +156,28 @@ describe('the inspector on params a flow leaves out', () => {
       expect(r.x >= canvas.x && r.y >= canvas.y && r.x + r.width <= canvas.x + canvas.width && r.y + r.height <= canvas.y + canvas.height).toBe(true);
       for (const o of others) expect(s.overlap(r, o)).toBe(false);
     }
+    expect(studio.pageErrors).toEqual([]);
+  });
+
+  test('Ctrl+Z right after choosing in a select undoes the choice (the select kept the focus and the key did nothing)', async () => {
+    const entry = await api<FlowEntry>(studio.url, 'POST', '/api/flows/import', { ...handWritten, id: 'undo-select' });
+    const page = await studio.page();
+    await page.goto(`${studio.url}/flows/${entry.id}`);
+    await s.waitForCanvas(page);
+    await s.selectNode(page, 'call');
+    const method = page.locator(`${s.tid('inspector')} ${s.tid('field-method')}`);
+    await method.selectOption('POST');
+    await method.focus();
+    await page.keyboard.press('Control+z');
+    await page.locator(`${s.tid('dirty-indicator')}[data-dirty="false"]`).waitFor();
+    expect(await method.inputValue()).toBe('GET');
+    await page.keyboard.press('Control+Shift+z');
+    await page.locator(`${s.tid('dirty-indicator')}[data-dirty="true"]`).waitFor();
+    expect(await method.inputValue()).toBe('POST');
+    // A text field keeps its own undo: Ctrl+Z there undoes the typing only.
+    await s.fillField(page, 'expectStatus', '200');
+    await page.locator(`${s.tid('inspector')} ${s.tid('field-expectStatus')}`).press('Control+z');
+    expect(await method.inputValue()).toBe('POST');
     expect(studio.pageErrors).toEqual([]);
   });
 });
