@@ -22,14 +22,20 @@ const handWritten = {
   ],
 };
 
+/** Imports a flow file and opens it in the editor. */
+async function openImported(file: object) {
+  const entry = await api<FlowEntry>(studio.url, 'POST', '/api/flows/import', file);
+  const page = await studio.page();
+  await page.goto(`${studio.url}/flows/${entry.id}`);
+  await s.waitForCanvas(page);
+  return { entry, page };
+}
+
 describe('the inspector tells the truth and keeps what is typed', () => {
   test('lists and templates show the defaults the step runs with; selects offer no empty choice that snaps back; a duplicate gets a name of its own', async () => {
     const catalog = await api<CatalogEntry[]>(studio.url, 'GET', '/api/node-types');
     const fill = catalog.find((c) => c.type === 'browser.fill')!.defaults as { selectors: string[]; value: string };
-    const entry = await api<FlowEntry>(studio.url, 'POST', '/api/flows/import', handWritten);
-    const page = await studio.page();
-    await page.goto(`${studio.url}/flows/${entry.id}`);
-    await s.waitForCanvas(page);
+    const { entry, page } = await openImported(handWritten);
 
     // The selector list and the value are the defaults (not "No field yet." and "Add at least 1.").
     await s.selectNode(page, 'fill');
@@ -62,10 +68,7 @@ describe('the inspector tells the truth and keeps what is typed', () => {
   });
 
   test('a save refused for a step policy names the step and says the limit in words', async () => {
-    const entry = await api<FlowEntry>(studio.url, 'POST', '/api/flows/import', { ...handWritten, id: 'refused-save' });
-    const page = await studio.page();
-    await page.goto(`${studio.url}/flows/${entry.id}`);
-    await s.waitForCanvas(page);
+    const { entry, page } = await openImported({ ...handWritten, id: 'refused-save' });
     await s.selectNode(page, 'call');
     await page.locator(s.tid('field-node-name')).fill('Post the lead');
     await page.locator(s.tid('step-policy-toggle')).click();
@@ -82,10 +85,7 @@ describe('the inspector tells the truth and keeps what is typed', () => {
 
   test("typing over a switch rule's port name keeps the rule's wire (it followed the old name out of the flow)", async () => {
     const file = JSON.parse(readFileSync(new URL('../../flows/route-by-country.json', import.meta.url), 'utf8'));
-    const entry = await api<FlowEntry>(studio.url, 'POST', '/api/flows/import', file);
-    const page = await studio.page();
-    await page.goto(`${studio.url}/flows/${entry.id}`);
-    await s.waitForCanvas(page);
+    const { entry, page } = await openImported(file);
     await s.waitForEdges(page, 4);
     await s.selectNode(page, 'route');
     const port = page.locator(`${s.tid('inspector')} ${s.tid('field-rules.0.port')}`);
@@ -100,10 +100,7 @@ describe('the inspector tells the truth and keeps what is typed', () => {
   });
 
   test('a concurrency out of range is shown in red and refused on save, not saved as the number typed before it (300 → 30)', async () => {
-    const entry = await api<FlowEntry>(studio.url, 'POST', '/api/flows/import', { ...handWritten, id: 'concurrency' });
-    const page = await studio.page();
-    await page.goto(`${studio.url}/flows/${entry.id}`);
-    await s.waitForCanvas(page);
+    const { entry, page } = await openImported({ ...handWritten, id: 'concurrency' });
     const field = page.locator(`${s.tid('inspector')} ${s.tid('field-settings.concurrency')}`);
     await field.fill('');
     await field.pressSequentially('300');
@@ -160,10 +157,7 @@ describe('the inspector tells the truth and keeps what is typed', () => {
   });
 
   test('Ctrl+Z right after choosing in a select undoes the choice (the select kept the focus and the key did nothing)', async () => {
-    const entry = await api<FlowEntry>(studio.url, 'POST', '/api/flows/import', { ...handWritten, id: 'undo-select' });
-    const page = await studio.page();
-    await page.goto(`${studio.url}/flows/${entry.id}`);
-    await s.waitForCanvas(page);
+    const { entry, page } = await openImported({ ...handWritten, id: 'undo-select' });
     await s.selectNode(page, 'call');
     const method = page.locator(`${s.tid('inspector')} ${s.tid('field-method')}`);
     await method.selectOption('POST');
