@@ -14,3 +14,14 @@ export function problemStep(problem: { path: string; message: string }, nodes: r
   const node = nodes[Number(m[1])];
   return node ? nodeTitle({ id: node.id, type: node.data.type, name: node.data.name }, byType) : undefined;
 }
+
+/** The nodes of a flow file being imported, read defensively (the file may be anything), as problemStep takes them. */
+export function fileNodes(file: unknown): NodeLike[] {
+  const nodes = file && typeof file === 'object' ? (file as { nodes?: unknown }).nodes : undefined;
+  if (!Array.isArray(nodes)) return [];
+  return nodes.map((n, i) => {
+    const o = (n && typeof n === 'object' ? n : {}) as Record<string, unknown>;
+    const text = (v: unknown) => (typeof v === 'string' && v ? v : undefined);
+    return { id: text(o.id) ?? `#${i + 1}`, data: { type: text(o.type) ?? '', name: text(o.name) } };
+  });
+}

@@ -174,4 +174,17 @@ describe('the inspector tells the truth and keeps what is typed', () => {
     expect(await method.inputValue()).toBe('POST');
     expect(studio.pageErrors).toEqual([]);
   });
+
+  test('an import refused for a step names the step, from the file (the flow list)', async () => {
+    const page = await studio.page();
+    await page.goto(studio.url + '/');
+    const file = { ...handWritten, id: 'refused-import', nodes: [...handWritten.nodes, { id: 'pause', type: 'core.delay', name: 'Wait a bit', position: { x: 960, y: 200 }, params: {}, policy: { timeoutMs: 0 } }] };
+    await page.locator(s.tid('import-file')).setInputFiles({ name: 'refused.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(file)) });
+    const dialog = page.locator(s.tid('import-error'));
+    await dialog.waitFor();
+    const problem = dialog.locator(s.tid('problem')).filter({ hasText: '$.nodes[3].policy.timeoutMs' });
+    expect(await problem.locator(s.tid('problem-step')).textContent()).toBe('Step “Wait a bit”');
+    expect(await problem.locator(s.tid('problem-message')).textContent()).toBe('"timeoutMs" must be at least 1: change its value.');
+    expect(studio.pageErrors).toEqual([]);
+  });
 });

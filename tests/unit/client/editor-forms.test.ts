@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { offersEmptyChoice, shownValue, type JSONSchema } from '../../../client/forms/schema.ts';
 import { copyName } from '../../../client/data/node-names.ts';
-import { problemStep } from '../../../client/components/problem-step.ts';
+import { fileNodes, problemStep } from '../../../client/components/problem-step.ts';
 import { renamedPorts } from '../../../client/stores/port-renames.ts';
 import { useFlowStore } from '../../../client/stores/flow-store.ts';
 import { useCatalog } from '../../../client/stores/catalog-store.ts';
@@ -129,5 +129,17 @@ describe('renaming a port in the form keeps its wires', () => {
     useFlowStore.getState().undo();
     useFlowStore.getState().undo();
     expect(useFlowStore.getState().document().edges.map((e) => e.sourcePort)).toEqual(['fr', 'de']);
+  });
+});
+
+describe('the nodes of a file being imported', () => {
+  test('read whatever the file holds, without throwing', () => {
+    expect(fileNodes({ nodes: [{ id: 'a', type: 't.x', name: 'A' }, null, { type: 5 }] })).toEqual([
+      { id: 'a', data: { type: 't.x', name: 'A' } },
+      { id: '#2', data: { type: '', name: undefined } },
+      { id: '#3', data: { type: '', name: undefined } },
+    ]);
+    expect(fileNodes({ nodes: 'none' })).toEqual([]);
+    expect(fileNodes(null)).toEqual([]);
   });
 });
