@@ -79,7 +79,8 @@ export function useEditorShortcuts(opts: { onSave(): void; enabled: boolean; pla
         if (store.toggleDisabled()) e.preventDefault();
       } else if (mod && key === 'a') {
         e.preventDefault();
-        store.select(store.nodes.map((n) => n.id));
+        // The notes too: a flow moved or cleared with Ctrl+A must not leave its notes behind.
+        store.selectAll();
       } else if (e.key === 'Delete' || e.key === 'Backspace') {
         if (store.deleteSelection()) e.preventDefault();
       }

@@ -74,6 +74,8 @@ interface FlowState {
   setMeta(patch: Partial<Omit<FlowMeta, 'id'>>, coalesceKey?: string): void;
   deleteSelection(): number;
   select(ids: string[]): void;
+  /** Ctrl+A: every node and every sticky note (moved, deleted together). */
+  selectAll(): void;
   copySelection(): Clip | null;
   paste(clip: Clip, offset: XYPosition): { pasted: number; skippedTriggers: number };
   undo(): void;
@@ -359,6 +361,11 @@ export const useFlowStore = create<FlowState>((set, get) => {
         edges: get().edges.map((e) => (e.selected ? { ...e, selected: false } : e)),
         notes: get().notes.map((n) => (n.selected ? { ...n, selected: false } : n)),
       });
+    },
+
+    selectAll() {
+      const mark = <T extends { selected?: boolean }>(list: T[]) => list.map((n) => (n.selected ? n : { ...n, selected: true }));
+      set({ nodes: mark(get().nodes), notes: mark(get().notes) });
     },
 
     copySelection() {

@@ -187,4 +187,19 @@ describe('the inspector tells the truth and keeps what is typed', () => {
     expect(await problem.locator(s.tid('problem-message')).textContent()).toBe('"timeoutMs" must be at least 1: change its value.');
     expect(studio.pageErrors).toEqual([]);
   });
+
+  test('Ctrl+A selects the sticky notes with the nodes: Delete clears both, one undo brings both back', async () => {
+    const note = { id: 'why', position: { x: 300, y: 40 }, size: { width: 220, height: 100 }, text: 'Fills the signup form' };
+    const { page } = await openImported({ ...handWritten, id: 'select-all', notes: [note] });
+    await s.waitForNodes(page, 4);
+    await page.locator('.react-flow__pane').click({ position: { x: 5, y: 5 } });
+    await page.keyboard.press('Control+a');
+    await page.waitForFunction(() => document.querySelectorAll('.react-flow__node.selected').length === 4);
+    expect(await page.locator('.react-flow__node-note.selected').count()).toBe(1);
+    await page.keyboard.press('Delete');
+    await s.waitForNodes(page, 0);
+    await page.keyboard.press('Control+z');
+    await s.waitForNodes(page, 4);
+    expect(studio.pageErrors).toEqual([]);
+  });
 });
