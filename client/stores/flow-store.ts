@@ -5,7 +5,7 @@ import { newEdgeId, newNodeId } from '../lib/ids.ts';
 import { allOutputIds, mainOutputs } from '../../server/contract/ports.ts';
 import { nodeTypeInfo } from './catalog-store.ts';
 import { copyName, defaultNodeName } from '../data/node-names.ts';
-import { renamedPorts } from './port-renames.ts';
+import { portEdits } from './port-renames.ts';
 import { emptyHistory, record, redo as redoHistory, undo as undoHistory, type History } from './history.ts';
 import {
   buildDocument,
@@ -106,6 +106,12 @@ function pruneEdges(nodes: CanvasNode[], edges: CanvasEdge[]): CanvasEdge[] {
 
 let dragging = false;
 
+/**
+ * Wires of a port whose name was erased in the form (`node#row` → its wires): the port is gone
+ * while the name is retyped, and they come back on the row's new port name. Cleared on load.
+ */
+const parkedWires = new Map<string, Array<{ edge: CanvasEdge; at: number }>>();
+
 /** The edges after hooking node `id` in: from an output port, or into an edge (which becomes two). */
 function linkEdges(edges: CanvasEdge[], id: string, type: string, params: Record<string, unknown>, link: NodeLink): CanvasEdge[] {
   const info = nodeTypeInfo(type);
@@ -160,6 +166,7 @@ export const useFlowStore = create<FlowState>((set, get) => {
 
     load(doc) {
       dragging = false;
+      parkedWires.clear();
       set({
         meta: metaOf(doc),
         nodes: doc.nodes.map((n) => toCanvasNode(n)),
@@ -330,11 +337,22 @@ export const useFlowStore = create<FlowState>((set, get) => {
         const before = s.nodes.find((n) => n.id === id);
         const nodes = s.nodes.map((n) => (n.id === id ? { ...n, data: { ...n.data, ...patch } } : n));
         if (!patch.params || !before) return { nodes };
-        // A port renamed in the form keeps its wires; wires of ports that are gone are dropped.
-        const renames = renamedPorts(nodeTypeInfo(before.data.type)?.dynamicOutputs, before.data.params, patch.params);
-        const edges = renames.size
-          ? s.edges.map((e) => (e.source === id && renames.has(e.sourceHandle ?? 'out') ? { ...e, sourceHandle: renames.get(e.sourceHandle ?? 'out') } : e))
-          : s.edges;
+        // A port renamed in the form keeps its wires (also erased, then typed again); wires of ports
+        // that are gone are dropped.
+        const { renames, emptied, filled } = portEdits(nodeTypeInfo(before.data.type)?.dynamicOutputs, before.data.params, patch.params);
+        const from = (e: CanvasEdge) => e.sourceHandle ?? 'out';
+        let edges = renames.size ? s.edges.map((e) => (e.source === id && renames.has(from(e)) ? { ...e, sourceHandle: renames.get(from(e)) } : e)) : s.edges;
+        for (const [row, old] of emptied) {
+          parkedWires.set(`${id}#${row}`, edges.flatMap((edge, at) => (edge.source === id && from(edge) === old ? [{ edge, at }] : [])));
+        }
+        for (const [row, port] of filled) {
+          const back = parkedWires.get(`${id}#${row}`) ?? [];
+          parkedWires.delete(`${id}#${row}`);
+          const taken = new Set(edges.map((e) => e.id));
+          // Back where they were in the list, so the saved file does not change order.
+          edges = [...edges];
+          for (const { edge, at } of back) if (!taken.has(edge.id)) edges.splice(Math.min(at, edges.length), 0, { ...edge, sourceHandle: port });
+        }
         return { nodes, edges: pruneEdges(nodes, edges) };
       }, coalesceKey ?? null);
     },

@@ -93,6 +93,14 @@ describe('the inspector tells the truth and keeps what is typed', () => {
     await port.press('End');
     await port.pressSequentially('ance');
     expect(await s.edgeCount(page)).toBe(4);
+    // Erased key by key (the port is gone for a moment), then a new name: the wire is back on it.
+    for (let i = 0; i < 'france'.length; i++) await port.press('Backspace');
+    expect(await port.inputValue()).toBe('');
+    await port.pressSequentially('paris');
+    await s.waitForEdges(page, 4);
+    for (let i = 0; i < 'paris'.length; i++) await port.press('Backspace');
+    await port.pressSequentially('france');
+    await s.waitForEdges(page, 4);
     await s.save(page);
     const saved = await api<FlowEntry>(studio.url, 'GET', `/api/flows/${entry.id}`);
     expect((saved.flow.edges as Array<{ source: string; sourcePort: string; target: string }>).filter((e) => e.source === 'route').map((e) => `${e.sourcePort}→${e.target}`).sort()).toEqual(['default→other', 'de→de', 'france→fr']);

@@ -2,7 +2,9 @@ import { describe, expect, test } from 'vitest';
 import { offersEmptyChoice, shownValue, type JSONSchema } from '../../../client/forms/schema.ts';
 import { copyName } from '../../../client/data/node-names.ts';
 import { fileNodes, problemStep } from '../../../client/components/problem-step.ts';
-import { renamedPorts } from '../../../client/stores/port-renames.ts';
+import { portEdits } from '../../../client/stores/port-renames.ts';
+
+const renamedPorts = (...args: Parameters<typeof portEdits>) => portEdits(...args).renames;
 import { useFlowStore } from '../../../client/stores/flow-store.ts';
 import { useCatalog } from '../../../client/stores/catalog-store.ts';
 import type { NodeTypeInfo } from '../../../client/api/types.ts';
@@ -104,6 +106,9 @@ describe('renaming a port in the form keeps its wires', () => {
     // Renamed to a port another row has: not a rename (that row keeps its wires).
     expect(renamedPorts(spec, rules('fr', 'de'), rules('de', 'de')).size).toBe(0);
     expect(renamedPorts(undefined, rules('fr'), rules('fra')).size).toBe(0);
+    // Erased, then typed again: the row is remembered both ways.
+    expect(portEdits(spec, rules('fr', 'de'), rules('', 'de')).emptied).toEqual(new Map([[0, 'fr']]));
+    expect(portEdits(spec, rules('', 'de'), rules('f', 'de')).filled).toEqual(new Map([[0, 'f']]));
   });
 
   test("the switch's wire follows its rule's new port name, keystroke by keystroke, and one undo puts it back", () => {
@@ -123,6 +128,10 @@ describe('renaming a port in the form keeps its wires', () => {
     useFlowStore.getState().load(doc);
     for (const typed of ['fra', 'fran', 'france']) useFlowStore.getState().updateNode('route', { params: rules(typed, 'de') }, 'params:route:rules');
     expect(useFlowStore.getState().document().edges.map((e) => e.sourcePort)).toEqual(['france', 'de']);
+    // Erased to nothing (the port is gone meanwhile), then a new name: the wire comes back on it.
+    for (const typed of ['fr', '', 'p', 'paris']) useFlowStore.getState().updateNode('route', { params: rules(typed, 'de') }, 'params:route:rules');
+    expect(useFlowStore.getState().document().edges.map((e) => `${e.id}:${e.sourcePort}`)).toEqual(['e1:paris', 'e2:de']);
+    for (const typed of ['parisx', 'france']) useFlowStore.getState().updateNode('route', { params: rules(typed, 'de') }, 'params:route:rules');
     // A rule removed: its wire goes with it.
     useFlowStore.getState().updateNode('route', { params: rules('de') });
     expect(useFlowStore.getState().document().edges.map((e) => e.sourcePort)).toEqual(['de']);
