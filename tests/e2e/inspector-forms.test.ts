@@ -64,6 +64,12 @@ describe('the inspector tells the truth and keeps what is typed', () => {
     await s.waitForNodes(page, 4);
     const titles = await page.locator(`.react-flow__node ${s.tid('node-title')}`).allTextContents();
     expect(titles.filter((t) => t.startsWith('HTTP request')).sort()).toEqual(['HTTP request', 'HTTP request 2']);
+    // Renamed back to a name another step has: the inspector says so (and the name is kept as typed).
+    expect(await page.locator(s.tid('node-name-taken')).count()).toBe(0);
+    await page.locator(s.tid('field-node-name')).fill('http request');
+    await page.locator(s.tid('node-name-taken')).waitFor();
+    await page.locator(s.tid('field-node-name')).fill('HTTP request 3');
+    await page.locator(s.tid('node-name-taken')).waitFor({ state: 'detached' });
     expect(studio.pageErrors).toEqual([]);
   });
 
