@@ -11,6 +11,8 @@ function isTyping(target: EventTarget | null): boolean {
   return tag === 'INPUT' || tag === 'TEXTAREA' || tag === 'SELECT' || el.isContentEditable;
 }
 
+const TRIGGER_KEPT = 'A flow has exactly one trigger, and this one already has it.';
+
 /** A field with an undo of its own (text being typed): Ctrl+Z there undoes the typing, not the flow. */
 function keepsOwnUndo(target: EventTarget | null): boolean {
   const el = target as HTMLElement | null;
@@ -70,11 +72,13 @@ export function useEditorShortcuts(opts: { onSave(): void; enabled: boolean; pla
           offset = { x: spot.x - box.x, y: spot.y - box.y };
         }
         const r = store.paste(t.clip, offset);
-        if (r.skippedTriggers) toast.warning('Trigger not pasted', 'A flow has exactly one trigger, and this one already has it.');
+        if (r.skippedTriggers) toast.warning('Trigger not pasted', TRIGGER_KEPT);
       } else if (mod && key === 'd') {
         e.preventDefault();
-        const n = store.duplicateSelection({ x: 40, y: 40 });
-        if (n) toast.info(`Duplicated ${n} node${n === 1 ? '' : 's'}`);
+        const r = store.duplicateSelection({ x: 40, y: 40 });
+        if (r.pasted) toast.info(`Duplicated ${r.pasted} node${r.pasted === 1 ? '' : 's'}`);
+        // Said, or Ctrl+D on the trigger alone would seem to do nothing.
+        if (r.skippedTriggers) toast.warning('Trigger not duplicated', TRIGGER_KEPT);
       } else if (!mod && !e.altKey && key === 'd') {
         if (store.toggleDisabled()) e.preventDefault();
       } else if (mod && key === 'a') {

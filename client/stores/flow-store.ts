@@ -66,7 +66,7 @@ interface FlowState {
   setPositions(positions: Record<string, XYPosition>, opts?: { asOpened?: boolean }): void;
   /** Switches the selected nodes (triggers excepted) between disabled and enabled; returns how many. */
   toggleDisabled(ids?: string[]): number;
-  duplicateSelection(offset: XYPosition): number;
+  duplicateSelection(offset: XYPosition): { pasted: number; skippedTriggers: number };
   addNote(position: XYPosition, size?: { width: number; height: number }): string | null;
   updateNote(id: string, patch: Partial<NoteData> & { width?: number; height?: number }, coalesceKey?: string): void;
   connect(c: { source: string; sourceHandle?: string | null; target: string; targetHandle?: string | null }): string;
@@ -293,8 +293,8 @@ export const useFlowStore = create<FlowState>((set, get) => {
 
     duplicateSelection(offset) {
       const clip = get().copySelection();
-      if (!clip) return 0;
-      return get().paste(clip, offset).pasted;
+      if (!clip) return { pasted: 0, skippedTriggers: 0 };
+      return get().paste(clip, offset);
     },
 
     addNote(position, size = NOTE_SIZE) {

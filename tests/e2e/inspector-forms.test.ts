@@ -64,6 +64,12 @@ describe('the inspector tells the truth and keeps what is typed', () => {
     await s.waitForNodes(page, 4);
     const titles = await page.locator(`.react-flow__node ${s.tid('node-title')}`).allTextContents();
     expect(titles.filter((t) => t.startsWith('HTTP request')).sort()).toEqual(['HTTP request', 'HTTP request 2']);
+    // Ctrl+D on the trigger alone: said why nothing was added.
+    await page.locator(`${s.tid('node-start')} ${s.tid('node-title')}`).click();
+    await page.keyboard.press('Control+d');
+    await page.locator(s.tid('toast')).filter({ hasText: 'Trigger not duplicated' }).waitFor();
+    await s.waitForNodes(page, 4);
+    await s.selectNode(page, (await s.nodeIds(page)).find((id) => !['start', 'fill', 'call'].includes(id))!);
     // Renamed back to a name another step has: the inspector says so (and the name is kept as typed).
     expect(await page.locator(s.tid('node-name-taken')).count()).toBe(0);
     await page.locator(s.tid('field-node-name')).fill('http request');
