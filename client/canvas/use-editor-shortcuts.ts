@@ -81,6 +81,7 @@ export function useEditorShortcuts(opts: { onSave(): void; enabled: boolean; pla
         if (r.skippedTriggers) toast.warning('Trigger not duplicated', TRIGGER_KEPT);
       } else if (!mod && !e.altKey && key === 'd') {
         if (store.toggleDisabled()) e.preventDefault();
+        else if (store.nodes.some((n) => n.selected)) toast.warning('A trigger cannot be disabled', 'Records enter the flow there, so it always runs. Disable the steps after it instead.');
       } else if (mod && key === 'a') {
         e.preventDefault();
         // The notes too: a flow moved or cleared with Ctrl+A must not leave its notes behind.

@@ -68,6 +68,8 @@ describe('the inspector tells the truth and keeps what is typed', () => {
     await page.locator(`${s.tid('node-start')} ${s.tid('node-title')}`).click();
     await page.keyboard.press('Control+d');
     await page.locator(s.tid('toast')).filter({ hasText: 'Trigger not duplicated' }).waitFor();
+    await page.keyboard.press('d');
+    await page.locator(s.tid('toast')).filter({ hasText: 'A trigger cannot be disabled' }).waitFor();
     await s.waitForNodes(page, 4);
     await s.selectNode(page, (await s.nodeIds(page)).find((id) => !['start', 'fill', 'call'].includes(id))!);
     // Renamed back to a name another step has: the inspector says so (and the name is kept as typed).
