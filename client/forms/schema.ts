@@ -38,6 +38,8 @@ export interface JSONSchema {
   minLength?: number;
   maxLength?: number;
   pattern?: string;
+  /** What the rule says when the value breaks `pattern` (server/contract/form-schema.ts). */
+  patternMessage?: string;
   format?: string;
   readOnly?: boolean;
   $ref?: string;
@@ -207,7 +209,7 @@ export function fieldProblem(s: JSONSchema, value: unknown, required: boolean): 
     if (s.maxLength !== undefined && value.length > s.maxLength) return `At most ${s.maxLength} characters.`;
     if (s.pattern) {
       try {
-        if (!new RegExp(s.pattern).test(value)) return 'Not in the expected format.';
+        if (!new RegExp(s.pattern).test(value)) return patternProblem(s);
       } catch {
         /* ignore bad patterns */
       }
@@ -228,6 +230,14 @@ export function fieldProblem(s: JSONSchema, value: unknown, required: boolean): 
     if (s.maxItems !== undefined && value.length > s.maxItems) return `At most ${s.maxItems}.`;
   }
   return null;
+}
+
+/** The rule's own sentence for a value its pattern refuses ("must look like E_SOMETHING" → "Must look like E_SOMETHING."), else a generic one. */
+function patternProblem(s: JSONSchema): string {
+  const m = s.patternMessage?.trim();
+  if (!m) return 'Not in the expected format.';
+  const sentence = m.charAt(0).toUpperCase() + m.slice(1);
+  return /[.!?]$/.test(sentence) ? sentence : `${sentence}.`;
 }
 
 /** "fields.0.value" — stable id of a field inside the form, used for test ids and labels. */

@@ -1,5 +1,7 @@
 import { describe, expect, test } from 'vitest';
-import { offersEmptyChoice, shownValue, type JSONSchema } from '../../../client/forms/schema.ts';
+import { fieldProblem, offersEmptyChoice, shownValue, type JSONSchema } from '../../../client/forms/schema.ts';
+import { policyJsonSchema } from '../../../client/inspector/policy.ts';
+import { createRegistry } from '../../../nodes/index.ts';
 import { copyName } from '../../../client/data/node-names.ts';
 import { fileNodes, problemStep } from '../../../client/components/problem-step.ts';
 import { portEdits } from '../../../client/stores/port-renames.ts';
@@ -150,5 +152,18 @@ describe('the nodes of a file being imported', () => {
     ]);
     expect(fileNodes({ nodes: 'none' })).toEqual([]);
     expect(fileNodes(null)).toEqual([]);
+  });
+});
+
+describe('a value a pattern refuses is explained by the rule itself', () => {
+  test("the switch's port name and the policy's error code say what to write, as the save would", () => {
+    const catalog = createRegistry().catalog() as NodeTypeInfo[];
+    const sw = catalog.find((t) => t.type === 'core.switch')!.paramsSchema as { properties: { rules: { items: { properties: { port: JSONSchema } } } } };
+    expect(fieldProblem(sw.properties.rules.items.properties.port, 'a b', true)).toBe('Use only letters, digits, _ and - in a port name (no spaces), e.g. vip or high-value.');
+    const code = (policyJsonSchema as { properties: { errorMap: { items: { properties: { code: JSONSchema } } } } }).properties.errorMap.items.properties.code;
+    expect(fieldProblem(code, 'nope', false)).toBe('Must look like E_SOMETHING.');
+    expect(fieldProblem(code, 'E_OK', false)).toBeNull();
+    // A pattern without a sentence of its own.
+    expect(fieldProblem({ type: 'string', pattern: '^a$' }, 'b', false)).toBe('Not in the expected format.');
   });
 });
