@@ -1,5 +1,6 @@
 import { useEffect, useRef } from 'react';
 import { useFlowStore } from '../stores/flow-store.ts';
+import { nodeTypeInfo } from '../stores/catalog-store.ts';
 import { toast } from '../stores/toast-store.ts';
 import { clipBox, setClip, takeClip } from './clipboard.ts';
 import { NEW_NODE_SIZE } from './placement.ts';
@@ -66,8 +67,11 @@ export function useEditorShortcuts(opts: { onSave(): void; enabled: boolean; pla
         // Copied in another flow, its positions mean nothing here (off screen, on other cards): the
         // group goes into free space in view, next to the selection, as a node from the palette does.
         let offset = t.offset;
-        if (t.clip.flowId !== store.meta?.id && t.clip.nodes.length) {
-          const box = clipBox(t.clip, NEW_NODE_SIZE);
+        // Placed by the nodes that will be pasted (a trigger is left out where the flow has one).
+        const hasTrigger = store.nodes.some((n) => nodeTypeInfo(n.data.type)?.trigger);
+        const pasting = t.clip.nodes.filter((n) => !(hasTrigger && nodeTypeInfo(n.type)?.trigger));
+        if (t.clip.flowId !== store.meta?.id && pasting.length) {
+          const box = clipBox({ ...t.clip, nodes: pasting }, NEW_NODE_SIZE);
           const spot = ref.current.placeGroup(box);
           offset = { x: spot.x - box.x, y: spot.y - box.y };
         }
