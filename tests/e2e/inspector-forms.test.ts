@@ -225,4 +225,20 @@ describe('the inspector tells the truth and keeps what is typed', () => {
     await s.waitForNodes(page, 4);
     expect(studio.pageErrors).toEqual([]);
   });
+
+  test('Escape on a refusal shown over the run dialog closes the refusal only: the records typed there stay', async () => {
+    const { page } = await openImported({ ...handWritten, id: 'escape-top', settings: { concurrency: 2 } });
+    await page.locator(`${s.tid('inspector')} ${s.tid('field-settings.concurrency')}`).fill('0');
+    await page.locator(s.tid('btn-run')).click();
+    await page.locator(s.tid('run-dialog')).waitFor();
+    await page.locator(s.tid('run-input')).fill('[{ "email": "ada@example.com" }]');
+    await page.locator(s.tid('btn-start-run')).click(); // saves first: refused
+    await page.locator(s.tid('save-error')).waitFor();
+    await page.keyboard.press('Escape');
+    await page.locator(s.tid('save-error')).waitFor({ state: 'detached' });
+    expect(await page.locator(s.tid('run-input')).inputValue()).toBe('[{ "email": "ada@example.com" }]');
+    await page.keyboard.press('Escape');
+    await page.locator(s.tid('run-dialog')).waitFor({ state: 'detached' });
+    expect(studio.pageErrors).toEqual([]);
+  });
 });
