@@ -241,4 +241,17 @@ describe('the inspector tells the truth and keeps what is typed', () => {
     await page.locator(s.tid('run-dialog')).waitFor({ state: 'detached' });
     expect(studio.pageErrors).toEqual([]);
   });
+
+  test("in a list's rows a field's help shows while it has the focus (what the error rule's Then: stop does)", async () => {
+    const { page } = await openImported({ ...handWritten, id: 'row-help' });
+    await s.selectNode(page, 'call');
+    await page.locator(s.tid('step-policy-toggle')).click();
+    await page.locator(s.tid('btn-add-policy.errorMap')).click();
+    const help = page.locator(`${s.tid('inspector')} ${s.tid('help-policy.errorMap.0.action')}`);
+    expect(await help.isVisible()).toBe(false);
+    await page.locator(`${s.tid('inspector')} ${s.tid('field-policy.errorMap.0.action')}`).focus();
+    await help.waitFor({ state: 'visible' });
+    expect(await help.textContent()).toContain('stop: safe-stop the whole run');
+    expect(studio.pageErrors).toEqual([]);
+  });
 });
