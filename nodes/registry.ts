@@ -1,6 +1,6 @@
-import { z } from 'zod';
 import type { AnyNodeDefinition, DynamicPorts, NodeCategory, PortSpec, SideEffect, CredentialRequirement } from './sdk/types.ts';
 import { allOutputs, ERROR_PORT } from '../server/contract/ports.ts';
+import { formSchema } from '../server/contract/form-schema.ts';
 import type { NodeTypeInfo } from '../server/contract/wire/node-types.ts';
 export type { NodeTypeInfo };
 
@@ -53,7 +53,7 @@ function describe(def: AnyNodeDefinition): NodeTypeInfo {
     errorPort: ERROR_PORT,
     dynamicOutputs: def.dynamicOutputs,
     credentials: def.credentials ?? [],
-    paramsSchema: z.toJSONSchema(def.params, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>,
+    paramsSchema: formSchema(def.params),
     defaults: parsedDefaults.success ? (parsedDefaults.data as Record<string, unknown>) : {},
   };
 }

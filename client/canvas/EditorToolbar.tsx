@@ -8,7 +8,8 @@ import { nodeTypeInfo } from '../stores/catalog-store.ts';
 import { layoutFlow } from './layout.ts';
 import { layoutInput, useFitFlow } from './use-auto-fit.ts';
 import { NOTE_SIZE } from '../stores/flow-doc.ts';
-import { usePlaceNode } from './placement.ts';
+import { boxOf, usePlaceNode } from './placement.ts';
+import { notesFollow } from './notes-follow.ts';
 import { Button, IconButton } from '../components/Button.tsx';
 import { ArrowLeftIcon, DownloadIcon, FitIcon, PlayIcon, RedoIcon, SaveIcon, UndoIcon } from '../components/icons.tsx';
 import { Kbd } from '../components/Kbd.tsx';
@@ -35,7 +36,10 @@ export function EditorToolbar({ onSave, onRun, onExport, saving, running }: { on
     setLaying(true);
     try {
       const positions = await layoutFlow(input.nodes, input.edges);
-      useFlowStore.getState().setPositions(positions);
+      // The sticky notes go with the cards they are about (same undo step).
+      const cards = input.nodes.map((n) => ({ id: n.id, x: n.position?.x ?? 0, y: n.position?.y ?? 0, width: n.width, height: n.height }));
+      const notes = useFlowStore.getState().notes.map((n) => ({ id: n.id, ...boxOf(n) }));
+      useFlowStore.getState().setPositions({ ...positions, ...notesFollow(notes, cards, positions) });
       requestAnimationFrame(() => void fit(250));
     } catch (err) {
       toast.error('Could not lay the flow out', err instanceof Error ? err.message : String(err));

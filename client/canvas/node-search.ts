@@ -9,6 +9,18 @@ import { sortCategories } from './categories.ts';
 export function nodeTypeRank(t: NodeTypeInfo, query: string): number | null {
   const q = query.trim().toLowerCase();
   if (!q) return 0;
+  const whole = textRank(t, q);
+  if (whole !== null) return whole;
+  // Several words ("browser click" for "Browser: click"): each must match somewhere; ranked by the
+  // weakest, just after the matches of the whole text.
+  const words = q.split(/[^a-z0-9]+/).filter(Boolean);
+  if (words.length < 2) return null;
+  const ranks = words.map((w) => textRank(t, w));
+  return ranks.every((r) => r !== null) ? Math.max(...(ranks as number[])) + 0.5 : null;
+}
+
+/** The rank of one piece of text typed (see nodeTypeRank). */
+function textRank(t: NodeTypeInfo, q: string): number | null {
   const title = t.title.toLowerCase();
   if (title === q) return 0;
   if (title.startsWith(q)) return 1;

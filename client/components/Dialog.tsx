@@ -16,6 +16,12 @@ export interface DialogProps {
 
 const SIZES = { sm: 'max-w-sm', md: 'max-w-lg', lg: 'max-w-2xl', xl: 'max-w-4xl' };
 
+/**
+ * The open dialogs, the last opened on top. Escape closes the top one only: a refusal shown over
+ * the run dialog used to close both, and the records pasted into the run dialog were lost.
+ */
+const openDialogs: symbol[] = [];
+
 /** Modal dialog: Escape or a click on the backdrop closes it; focus goes to its first field. */
 export function Dialog({ open, onClose, title, description, children, footer, size = 'md', testId }: DialogProps) {
   const panel = useRef<HTMLDivElement>(null);
@@ -23,11 +29,12 @@ export function Dialog({ open, onClose, title, description, children, footer, si
   close.current = onClose;
   useEffect(() => {
     if (!open) return;
+    const me = Symbol('dialog');
+    openDialogs.push(me);
     const onKey = (e: KeyboardEvent) => {
-      if (e.key === 'Escape') {
-        e.stopPropagation();
-        close.current();
-      }
+      if (e.key !== 'Escape' || openDialogs[openDialogs.length - 1] !== me) return;
+      e.stopPropagation();
+      close.current();
     };
     window.addEventListener('keydown', onKey, true);
     const t = setTimeout(() => {
@@ -37,6 +44,7 @@ export function Dialog({ open, onClose, title, description, children, footer, si
     return () => {
       window.removeEventListener('keydown', onKey, true);
       clearTimeout(t);
+      openDialogs.splice(openDialogs.indexOf(me), 1);
     };
   }, [open]);
 

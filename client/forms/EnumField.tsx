@@ -1,5 +1,5 @@
 import { Select } from '../components/TextInput.tsx';
-import { labelOf } from './schema.ts';
+import { labelOf, offersEmptyChoice } from './schema.ts';
 import { FieldShell } from './FieldShell.tsx';
 import type { FieldProps } from './types.ts';
 
@@ -11,7 +11,7 @@ export function EnumField({ path, name, schema, value, required, onChange, compa
   const options = schema.enum ?? (schema.const !== undefined ? [schema.const] : []);
   const current = value === undefined ? schema.default : value;
   const known = options.some((o) => o === current);
-  const allowEmpty = !required || schema.nullable || !known;
+  const allowEmpty = offersEmptyChoice(schema, required, known);
   return (
     <FieldShell id={path} label={labelOf(name, schema)} description={schema.description} required={required} compact={compact}>
       <Select

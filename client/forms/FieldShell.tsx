@@ -22,7 +22,7 @@ export function FieldShell({
   compact?: boolean;
 }) {
   return (
-    <div className={cn(compact ? 'space-y-1' : 'space-y-1.5')} data-field={id}>
+    <div className={cn('group/field', compact ? 'space-y-1' : 'space-y-1.5')} data-field={id}>
       <div className="flex items-baseline justify-between gap-2">
         <label htmlFor={`f-${id}`} className={cn('font-medium text-slate-700', compact ? 'text-xs' : 'text-[13px]')}>
           {label}
@@ -35,8 +35,12 @@ export function FieldShell({
         <p className="text-xs text-rose-600" data-testid={`problem-${id}`}>
           {problem}
         </p>
-      ) : description && !compact ? (
-        <p className="text-xs leading-snug text-slate-500">{description}</p>
+      ) : description ? (
+        // In a list's rows (compact) the help shows while the field has the focus: rows stay short,
+        // and what "stop" or "transient" means is still said where it is chosen.
+        <p className={cn('text-xs leading-snug text-slate-500', compact && 'hidden group-focus-within/field:block')} data-testid={`help-${id}`}>
+          {description}
+        </p>
       ) : null}
     </div>
   );

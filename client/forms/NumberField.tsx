@@ -13,7 +13,9 @@ export function NumberField({ path, name, schema, value, required, onChange, com
   }, [value]);
   const parsed = text.trim() === '' ? undefined : Number(text);
   const typeProblem = parsed !== undefined && (!Number.isFinite(parsed) || (integer && !Number.isInteger(parsed))) ? (integer ? 'A whole number.' : 'A number.') : null;
-  const problem = typeProblem ?? fieldProblem(schema, value, required);
+  // The limits are checked on what is typed: a form that refuses the number (the flow's concurrency)
+  // keeps its last value, and the field must not look fine while showing another.
+  const problem = typeProblem ?? fieldProblem(schema, parsed, required);
   const max = schema.maximum !== undefined && schema.maximum < Number.MAX_SAFE_INTEGER ? schema.maximum : undefined;
   return (
     <FieldShell id={path} label={labelOf(name, schema)} description={schema.description} required={required} problem={problem} compact={compact}>

@@ -1,4 +1,4 @@
-import { fieldKind, resolveSchema, type JSONSchema } from './schema.ts';
+import { fieldKind, resolveSchema, shownValue, type JSONSchema } from './schema.ts';
 import type { FieldProps } from './types.ts';
 import { StringField } from './StringField.tsx';
 import { TextareaField } from './TextareaField.tsx';
@@ -18,7 +18,8 @@ import { LinesField } from './LinesField.tsx';
 /** Picks the field component for a schema. */
 export function SchemaField(props: Omit<FieldProps<unknown>, 'schema'> & { schema: JSONSchema }) {
   const schema = resolveSchema(props.schema, props.root);
-  const p = { ...props, schema } as FieldProps<never>;
+  // A param the flow leaves out runs with its default: the form shows that, not an empty list.
+  const p = { ...props, schema, value: shownValue(schema, props.value) } as FieldProps<never>;
   switch (fieldKind(schema)) {
     case 'string':
       return <StringField {...p} />;

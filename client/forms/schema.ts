@@ -38,6 +38,8 @@ export interface JSONSchema {
   minLength?: number;
   maxLength?: number;
   pattern?: string;
+  /** What the rule says when the value breaks `pattern` (server/contract/form-schema.ts). */
+  patternMessage?: string;
   format?: string;
   readOnly?: boolean;
   $ref?: string;
@@ -164,6 +166,28 @@ export function initialValue(schema: JSONSchema, root: JSONSchema): unknown {
   }
 }
 
+/**
+ * Kinds whose empty look (an empty list, an empty editor) is not how they run when the flow leaves
+ * the param out: the step then takes the schema's default ("{{ email }}", a selector list). Text
+ * and number inputs show such a default as their placeholder instead (cleared, they fall back to it).
+ */
+const SHOWN_DEFAULT_KINDS: ReadonlySet<FieldKind> = new Set(['array', 'lines', 'expression', 'template', 'textarea']);
+
+/** What a field shows: its value, or — when the param is left out — the default the step will use. */
+export function shownValue(schema: JSONSchema, value: unknown): unknown {
+  if (value !== undefined || schema.default === undefined) return value;
+  return SHOWN_DEFAULT_KINDS.has(fieldKind(schema)) ? schema.default : value;
+}
+
+/**
+ * Whether a select offers an empty choice. A param with a default never runs without a value (left
+ * out, it takes the default, which the select shows), so an empty choice there would snap back.
+ */
+export function offersEmptyChoice(schema: JSONSchema & { nullable?: boolean }, required: boolean, known: boolean): boolean {
+  if (!known || schema.nullable) return true;
+  return !required && schema.default === undefined;
+}
+
 export function humanize(key: string): string {
   const words = key
     .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
@@ -185,7 +209,7 @@ export function fieldProblem(s: JSONSchema, value: unknown, required: boolean): 
     if (s.maxLength !== undefined && value.length > s.maxLength) return `At most ${s.maxLength} characters.`;
     if (s.pattern) {
       try {
-        if (!new RegExp(s.pattern).test(value)) return 'Not in the expected format.';
+        if (!new RegExp(s.pattern).test(value)) return patternProblem(s);
       } catch {
         /* ignore bad patterns */
       }
@@ -206,6 +230,14 @@ export function fieldProblem(s: JSONSchema, value: unknown, required: boolean): 
     if (s.maxItems !== undefined && value.length > s.maxItems) return `At most ${s.maxItems}.`;
   }
   return null;
+}
+
+/** The rule's own sentence for a value its pattern refuses ("must look like E_SOMETHING" → "Must look like E_SOMETHING."), else a generic one. */
+function patternProblem(s: JSONSchema): string {
+  const m = s.patternMessage?.trim();
+  if (!m) return 'Not in the expected format.';
+  const sentence = m.charAt(0).toUpperCase() + m.slice(1);
+  return /[.!?]$/.test(sentence) ? sentence : `${sentence}.`;
 }
 
 /** "fields.0.value" — stable id of a field inside the form, used for test ids and labels. */

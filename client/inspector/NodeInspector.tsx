@@ -1,7 +1,7 @@
 import { useCallback } from 'react';
 import { create } from 'zustand';
 import { useFlowStore } from '../stores/flow-store.ts';
-import { useCatalog } from '../stores/catalog-store.ts';
+import { nodeTypeInfo, useCatalog } from '../stores/catalog-store.ts';
 import { SchemaForm } from '../forms/SchemaForm.tsx';
 import { TextInput } from '../components/TextInput.tsx';
 import { Button } from '../components/Button.tsx';
@@ -64,6 +64,13 @@ function NodeInspectorBody({ nodeId }: { nodeId: string }) {
     [info],
   );
 
+  // Another step shown under the same name (the log, the review queue and the report would not tell them apart).
+  const sameName = useFlowStore((s) => {
+    const self = s.nodes.find((n) => n.id === nodeId);
+    const title = (n: typeof self) => (n ? (n.data.name || nodeTypeInfo(n.data.type)?.title || '').trim().toLowerCase() : '');
+    const mine = title(self);
+    return !!mine && s.nodes.some((n) => n.id !== nodeId && title(n) === mine);
+  });
   const tab = useInspectorTab((s) => s.tab);
   if (!node) return null;
   const cat = categoryStyle(info?.category);
@@ -107,7 +114,13 @@ function NodeInspectorBody({ nodeId }: { nodeId: string }) {
             onChange={(e) => updateNode(nodeId, { name: e.target.value || undefined }, `name:${nodeId}`)}
             data-testid="field-node-name"
           />
-          <span className="block text-xs text-slate-500">Shown on the canvas and in the run log.</span>
+          {sameName ? (
+            <span className="block text-xs text-amber-700" data-testid="node-name-taken">
+              Another step has this name: the run log, the review queue and the report could not tell them apart. Give this one a name of its own.
+            </span>
+          ) : (
+            <span className="block text-xs text-slate-500">Shown on the canvas and in the run log.</span>
+          )}
         </label>
       </Section>
 

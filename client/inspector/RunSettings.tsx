@@ -10,7 +10,6 @@ const concurrencySchema = {
   description: 'How many records are worked on at the same time. Lower it if a service you call limits its rate.',
   minimum: 1,
   maximum: 256,
-  default: 4,
 };
 
 /**
@@ -33,7 +32,10 @@ export function RunSettings({ full = false }: { full?: boolean }) {
           value={concurrency}
           required
           onChange={(v) => {
-            if (typeof v === 'number' && v >= 1 && v <= 256) setMeta({ settings: { ...settings, concurrency: v } }, 'settings.concurrency');
+            // What the field shows is what the flow holds: a number out of range is kept, shown in
+            // red under the field, and refused with its reason on save (not 30 saved for a typed 300).
+            // Emptied, the field says "Required." and the flow keeps its last number.
+            if (typeof v === 'number') setMeta({ settings: { ...settings, concurrency: v } }, 'settings.concurrency');
           }}
         />
         {full && (

@@ -1,5 +1,5 @@
-import { z } from 'zod';
 import { flowSettingsSchema, stepPolicySchema, type FlowSettings, type StepPolicy } from '../../server/contract/flow/schema.ts';
+import { formSchema } from '../../server/contract/form-schema.ts';
 
 type Obj = Record<string, unknown>;
 
@@ -14,7 +14,7 @@ const POLICY_HINTS: Record<string, Obj> = {
 
 /** The step policy form: the server's own schema, so titles, hints and limits are the same on both sides. */
 export const policyJsonSchema = (() => {
-  const full = z.toJSONSchema(stepPolicySchema, { io: 'input' }) as { properties?: Record<string, Obj> } & Obj;
+  const full = formSchema(stepPolicySchema) as { properties?: Record<string, Obj> } & Obj;
   const properties: Record<string, Obj> = {};
   for (const [k, p] of Object.entries(full.properties ?? {})) properties[k] = { ...p, ...POLICY_HINTS[k] };
   return { ...full, properties } as Obj;
@@ -22,7 +22,7 @@ export const policyJsonSchema = (() => {
 
 /** Flow settings drawn by the generated form (concurrency has its own field above them). */
 export const flowSettingsJsonSchema = (() => {
-  const full = z.toJSONSchema(flowSettingsSchema, { io: 'input' }) as { properties?: Record<string, unknown> } & Record<string, unknown>;
+  const full = formSchema(flowSettingsSchema) as { properties?: Record<string, unknown> } & Record<string, unknown>;
   const { concurrency: _c, ...properties } = full.properties ?? {};
   if (properties.businessKey) properties.businessKey = { ...(properties.businessKey as Obj), placeholder: 'e.g. email' };
   return { ...full, properties } as Record<string, unknown>;

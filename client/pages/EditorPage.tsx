@@ -29,6 +29,11 @@ import { LoadingState } from '../components/Spinner.tsx';
 import { isRunActive } from '../lib/run-status.ts';
 import { downloadUrl } from '../lib/download.ts';
 import { useNodeNames } from './use-node-names.ts';
+import { problemStep } from '../components/problem-step.ts';
+import type { Problem } from '../api/http.ts';
+
+/** The step of a save or run problem, from the flow as the editor holds it (the document it sent). */
+const stepOfProblem = (p: Problem) => problemStep(p, useFlowStore.getState().nodes, useCatalog.getState().byType);
 
 export function EditorPage() {
   const { id = '' } = useParams();
@@ -132,7 +137,7 @@ function Editor({ flowId }: { flowId: string }) {
     if (await save()) toast.success('Flow saved');
   }, [save]);
 
-  useEditorShortcuts({ onSave: () => void saveWithToast(), enabled: loadState.status === 'ready' });
+  useEditorShortcuts({ onSave: () => void saveWithToast(), enabled: loadState.status === 'ready', placeGroup: placeNode });
 
   const startRun = useCallback(
     async (input: RunInputBody | undefined, options: { reprocess: boolean } = { reprocess: false }): Promise<boolean> => {
@@ -200,8 +205,8 @@ function Editor({ flowId }: { flowId: string }) {
       </div>
 
       <RunDialog open={runDialog} onClose={() => setRunDialog(false)} onStart={startRun} dirty={dirty} />
-      <ErrorDialog title="The flow was not saved" error={saveError} onClose={() => setSaveError(null)} testId="save-error" />
-      <ErrorDialog title="The run could not start" error={runError} onClose={() => setRunError(null)} testId="run-error" />
+      <ErrorDialog title="The flow was not saved" error={saveError} onClose={() => setSaveError(null)} testId="save-error" stepOf={stepOfProblem} />
+      <ErrorDialog title="The run could not start" error={runError} onClose={() => setRunError(null)} testId="run-error" stepOf={stepOfProblem} />
       <ConfirmDialog
         open={blocker.state === 'blocked'}
         title="Leave without saving?"

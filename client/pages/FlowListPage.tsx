@@ -7,6 +7,8 @@ import { Button, IconButton } from '../components/Button.tsx';
 import { ConfirmDialog } from '../components/ConfirmDialog.tsx';
 import { EmptyState, ErrorState } from '../components/EmptyState.tsx';
 import { ErrorDialog } from '../components/ErrorDialog.tsx';
+import { fileNodes, problemStep } from '../components/problem-step.ts';
+import { useCatalog } from '../stores/catalog-store.ts';
 import { DownloadIcon, FlowIcon, PencilIcon, PlusIcon, TrashIcon, UploadIcon } from '../components/icons.tsx';
 import { PromptDialog } from '../components/PromptDialog.tsx';
 import { NewFlowDialog } from '../templates/NewFlowDialog.tsx';
@@ -37,6 +39,8 @@ export function FlowListPage() {
   const [renaming, setRenaming] = useState<FlowSummary | null>(null);
   const [deleting, setDeleting] = useState<FlowSummary | null>(null);
   const [importError, setImportError] = useState<unknown>(null);
+  /** The nodes of the file refused, to name the step of each problem. */
+  const [importNodes, setImportNodes] = useState<ReturnType<typeof fileNodes>>([]);
   const [importing, setImporting] = useState(false);
   const fileInput = useRef<HTMLInputElement>(null);
 
@@ -57,6 +61,7 @@ export function FlowListPage() {
             { path: '$', message: `The file is not valid JSON (${(err as Error).message}).` },
           ]);
         }
+        setImportNodes(fileNodes(parsed));
         const entry = await flowsApi.importFlow(parsed);
         toast.success('Flow imported', `"${entry.name}" is ready.`);
         navigate(`/flows/${encodeURIComponent(entry.id)}`);
@@ -264,7 +269,13 @@ export function FlowListPage() {
       >
         <strong className="font-medium text-slate-900">{deleting?.name}</strong> will be deleted. Its past runs stay in the run history. Export it first if you may need it again.
       </ConfirmDialog>
-      <ErrorDialog title="This file cannot be imported" error={importError} onClose={() => setImportError(null)} testId="import-error" />
+      <ErrorDialog
+        title="This file cannot be imported"
+        error={importError}
+        onClose={() => setImportError(null)}
+        testId="import-error"
+        stepOf={(p) => problemStep(p, importNodes, useCatalog.getState().byType)}
+      />
     </PageBody>
   );
 }

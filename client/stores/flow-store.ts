@@ -4,7 +4,8 @@ import type { FlowDocument, FlowEdge, FlowNode } from '../../server/contract/flo
 import { newEdgeId, newNodeId } from '../lib/ids.ts';
 import { allOutputIds, mainOutputs } from '../../server/contract/ports.ts';
 import { nodeTypeInfo } from './catalog-store.ts';
-import { defaultNodeName } from '../data/node-names.ts';
+import { copyName, defaultNodeName } from '../data/node-names.ts';
+import { portEdits } from './port-renames.ts';
 import { emptyHistory, record, redo as redoHistory, undo as undoHistory, type History } from './history.ts';
 import {
   buildDocument,
@@ -33,10 +34,11 @@ export type { CanvasEdge, CanvasNode, FlowNodeData, FlowMeta, NoteNode } from '.
 /** Where a new node hooks in: after an output port, or into an edge (replacing it by two). */
 export type NodeLink = { from: { source: string; sourceHandle: string } } | { intoEdge: string };
 
-/** What Ctrl+C keeps: selected nodes and the edges between them. */
+/** What Ctrl+C keeps: selected nodes and the edges between them, and the flow they came from. */
 export interface Clip {
   nodes: FlowNode[];
   edges: FlowEdge[];
+  flowId?: string;
 }
 
 interface FlowState {
@@ -64,7 +66,7 @@ interface FlowState {
   setPositions(positions: Record<string, XYPosition>, opts?: { asOpened?: boolean }): void;
   /** Switches the selected nodes (triggers excepted) between disabled and enabled; returns how many. */
   toggleDisabled(ids?: string[]): number;
-  duplicateSelection(offset: XYPosition): number;
+  duplicateSelection(offset: XYPosition): { pasted: number; skippedTriggers: number };
   addNote(position: XYPosition, size?: { width: number; height: number }): string | null;
   updateNote(id: string, patch: Partial<NoteData> & { width?: number; height?: number }, coalesceKey?: string): void;
   connect(c: { source: string; sourceHandle?: string | null; target: string; targetHandle?: string | null }): string;
@@ -72,6 +74,8 @@ interface FlowState {
   setMeta(patch: Partial<Omit<FlowMeta, 'id'>>, coalesceKey?: string): void;
   deleteSelection(): number;
   select(ids: string[]): void;
+  /** Ctrl+A: every node and every sticky note (moved, deleted together). */
+  selectAll(): void;
   copySelection(): Clip | null;
   paste(clip: Clip, offset: XYPosition): { pasted: number; skippedTriggers: number };
   undo(): void;
@@ -101,6 +105,12 @@ function pruneEdges(nodes: CanvasNode[], edges: CanvasEdge[]): CanvasEdge[] {
 }
 
 let dragging = false;
+
+/**
+ * Wires of a port whose name was erased in the form (`node#row` → its wires): the port is gone
+ * while the name is retyped, and they come back on the row's new port name. Cleared on load.
+ */
+const parkedWires = new Map<string, Array<{ edge: CanvasEdge; at: number }>>();
 
 /** The edges after hooking node `id` in: from an output port, or into an edge (which becomes two). */
 function linkEdges(edges: CanvasEdge[], id: string, type: string, params: Record<string, unknown>, link: NodeLink): CanvasEdge[] {
@@ -156,6 +166,7 @@ export const useFlowStore = create<FlowState>((set, get) => {
 
     load(doc) {
       dragging = false;
+      parkedWires.clear();
       set({
         meta: metaOf(doc),
         nodes: doc.nodes.map((n) => toCanvasNode(n)),
@@ -282,8 +293,8 @@ export const useFlowStore = create<FlowState>((set, get) => {
 
     duplicateSelection(offset) {
       const clip = get().copySelection();
-      if (!clip) return 0;
-      return get().paste(clip, offset).pasted;
+      if (!clip) return { pasted: 0, skippedTriggers: 0 };
+      return get().paste(clip, offset);
     },
 
     addNote(position, size = NOTE_SIZE) {
@@ -323,8 +334,26 @@ export const useFlowStore = create<FlowState>((set, get) => {
 
     updateNode(id, patch, coalesceKey) {
       commit((s) => {
+        const before = s.nodes.find((n) => n.id === id);
         const nodes = s.nodes.map((n) => (n.id === id ? { ...n, data: { ...n.data, ...patch } } : n));
-        return { nodes, edges: patch.params ? pruneEdges(nodes, s.edges) : s.edges };
+        if (!patch.params || !before) return { nodes };
+        // A port renamed in the form keeps its wires (also erased, then typed again); wires of ports
+        // that are gone are dropped.
+        const { renames, emptied, filled } = portEdits(nodeTypeInfo(before.data.type)?.dynamicOutputs, before.data.params, patch.params);
+        const from = (e: CanvasEdge) => e.sourceHandle ?? 'out';
+        let edges = renames.size ? s.edges.map((e) => (e.source === id && renames.has(from(e)) ? { ...e, sourceHandle: renames.get(from(e)) } : e)) : s.edges;
+        for (const [row, old] of emptied) {
+          parkedWires.set(`${id}#${row}`, edges.flatMap((edge, at) => (edge.source === id && from(edge) === old ? [{ edge, at }] : [])));
+        }
+        for (const [row, port] of filled) {
+          const back = parkedWires.get(`${id}#${row}`) ?? [];
+          parkedWires.delete(`${id}#${row}`);
+          const taken = new Set(edges.map((e) => e.id));
+          // Back where they were in the list, so the saved file does not change order.
+          edges = [...edges];
+          for (const { edge, at } of back) if (!taken.has(edge.id)) edges.splice(Math.min(at, edges.length), 0, { ...edge, sourceHandle: port });
+        }
+        return { nodes, edges: pruneEdges(nodes, edges) };
       }, coalesceKey ?? null);
     },
 
@@ -352,6 +381,11 @@ export const useFlowStore = create<FlowState>((set, get) => {
       });
     },
 
+    selectAll() {
+      const mark = <T extends { selected?: boolean }>(list: T[]) => list.map((n) => (n.selected ? n : { ...n, selected: true }));
+      set({ nodes: mark(get().nodes), notes: mark(get().notes) });
+    },
+
     copySelection() {
       const s = get();
       const nodes = s.nodes.filter((n) => n.selected);
@@ -360,6 +394,7 @@ export const useFlowStore = create<FlowState>((set, get) => {
       return {
         nodes: structuredClone(nodes.map(toFlowNode)),
         edges: s.edges.filter((e) => ids.has(e.source) && ids.has(e.target)).map(toFlowEdge),
+        flowId: s.meta?.id,
       };
     },
 
@@ -370,6 +405,9 @@ export const useFlowStore = create<FlowState>((set, get) => {
       const takenNodes = new Set(s.nodes.map((n) => n.id));
       const takenEdges = new Set(s.edges.map((e) => e.id));
       const idMap = new Map<string, string>();
+      // Names shown for the nodes already there, and for each pasted one as it is added.
+      const shownName = (n: { name?: string; type: string }) => n.name || nodeTypeInfo(n.type)?.title || '';
+      const takenNames = s.nodes.map((n) => shownName(n.data));
       let skippedTriggers = 0;
       const added: CanvasNode[] = [];
       for (const n of clip.nodes) {
@@ -380,8 +418,13 @@ export const useFlowStore = create<FlowState>((set, get) => {
         const id = newNodeId(n.type, takenNodes);
         takenNodes.add(id);
         idMap.set(n.id, id);
+        // A name no node has yet is kept as it is (also a node without a name of its own).
+        const shown = shownName(n);
+        const free = shown ? copyName(shown, takenNames) : shown;
+        const name = free !== shown ? free : n.name;
+        takenNames.push(free);
         added.push({
-          ...toCanvasNode({ ...structuredClone(n), id, position: { x: n.position.x + offset.x, y: n.position.y + offset.y } }),
+          ...toCanvasNode({ ...structuredClone(n), id, ...(name ? { name } : {}), position: { x: n.position.x + offset.x, y: n.position.y + offset.y } }),
           selected: true,
         });
       }

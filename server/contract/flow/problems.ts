@@ -75,10 +75,46 @@ function describeIssue(issue: z.core.$ZodIssue, value: unknown, root: string): s
       return `Unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}: remove ${issue.keys.length > 1 ? 'them' : 'it'} or check the spelling.`;
     case 'invalid_value':
       return `${field} ${issue.message.startsWith('must') ? issue.message : `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`}.`;
+    case 'too_small':
+    case 'too_big': {
+      // zod's own wording ("Too small: expected …") only: a schema's own message is kept (default branch).
+      if (/^Too (small|big):/.test(issue.message)) return `${field} ${boundSentence(issue)}: change its value.`;
+      return describeOther(issue, field);
+    }
+    default:
+      return describeOther(issue, field);
+  }
+}
+
+function describeOther(issue: z.core.$ZodIssue, field: string): string {
+  const text = issue.message.startsWith('must') ? issue.message : issue.message.charAt(0).toLowerCase() + issue.message.slice(1);
+  // A rule's own message may end its sentence already.
+  return `${field} ${text}${/[.!?]$/.test(text) ? '' : '.'}`;
+}
+
+/**
+ * A size or range limit without a message of its own, said as a person says it ("must not be
+ * empty", "must be at least 1") instead of zod's "Too small: expected string to have >=1 characters".
+ */
+function boundSentence(issue: z.core.$ZodIssueTooSmall | z.core.$ZodIssueTooBig): string {
+  const small = issue.code === 'too_small';
+  const limit = Number(small ? issue.minimum : issue.maximum);
+  const exact = 'exact' in issue && issue.exact;
+  const plural = (n: number, word: string) => `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`;
+  switch (issue.origin) {
+    case 'string':
+      if (exact) return `must be exactly ${plural(limit, 'character')} long`;
+      if (small && limit === 1) return 'must not be empty';
+      return `must be at ${small ? 'least' : 'most'} ${plural(limit, 'character')} long`;
+    case 'array':
+    case 'set':
+      if (exact) return `must have exactly ${plural(limit, 'item')}`;
+      if (small && limit === 1) return 'must not be an empty list';
+      return `must have at ${small ? 'least' : 'most'} ${plural(limit, 'item')}`;
     default: {
-      const text = issue.message.startsWith('must') ? issue.message : issue.message.charAt(0).toLowerCase() + issue.message.slice(1);
-      // A rule's own message may end its sentence already.
-      return `${field} ${text}${/[.!?]$/.test(text) ? '' : '.'}`;
+      const n = limit.toLocaleString('en-US');
+      if (issue.inclusive === false) return `must be ${small ? 'more' : 'less'} than ${n}`;
+      return `must be at ${small ? 'least' : 'most'} ${n}`;
     }
   }
 }

@@ -27,3 +27,14 @@ describe('node search (palette and picker): what Enter picks', () => {
     expect(groupNodeTypes(catalog, 'zzqx-no-such-step')).toEqual([]);
   });
 });
+
+describe('node search with several words', () => {
+  it('"browser click" finds "Browser: click" (the colon stood between the words), each word anywhere', () => {
+    expect(first('browser click')).toBe('Browser: click');
+    expect(first('browser open')).toBe('Browser: open page');
+    expect(first('wait code')).toBe('Wait for mailed code');
+    expect(first('mail send')).toBe('Send mail');
+    // Every word must match: one that matches nothing lists nothing.
+    expect(groupNodeTypes(catalog, 'browser zzqx')).toEqual([]);
+  });
+});
