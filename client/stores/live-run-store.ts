@@ -1,5 +1,6 @@
 import { create } from 'zustand';
 import { emptyCounts, isAtRest } from '../../server/contract/status.ts';
+import { nextProgressMark, type ProgressMark } from '../run/progress-eta.ts';
 import type { LogLine, NodeCounters, RecordStatus, RunStatus, RunSummary, RunUpdate, StatusCounts } from '../api/types.ts';
 
 export const ZERO_COUNTS: StatusCounts = emptyCounts();
@@ -23,8 +24,8 @@ interface LiveRunState {
   reason: RunSummary['reason'];
   startedAt: string | null;
   endedAt: string | null;
-  /** First progress seen by this page, for the ETA. */
-  progressStart: { at: number; done: number } | null;
+  /** First progress seen by this page since the run last started moving, for the ETA. */
+  progressStart: ProgressMark | null;
   records: Map<number, RecordStatus>;
   recordsVersion: number;
   logs: LogLine[];
@@ -93,13 +94,15 @@ export const useLiveRun = create<LiveRunState>((set, get) => ({
   applySummary(summary) {
     const s = get();
     if (s.runId && s.runId !== summary.id) return;
+    const counts = summary.counts ?? ZERO_COUNTS;
     set({
       runId: summary.id,
       flowId: summary.flowId,
       flowName: summary.flowName,
       status: summary.status,
-      counts: summary.counts ?? ZERO_COUNTS,
+      counts,
       recordCount: summary.recordCount ?? 0,
+      progressStart: nextProgressMark(s.progressStart, summary.status, doneCount(counts), Date.now()),
       nodes: mergeCounters(s.nodes, summary.nodes),
       reason: summary.reason,
       startedAt: summary.startedAt,
@@ -120,8 +123,7 @@ export const useLiveRun = create<LiveRunState>((set, get) => ({
       nodes: mergeCounters(s.nodes, u.nodes),
       reason: u.reason ?? null,
     };
-    const done = doneCount(patch.counts!);
-    if (!s.progressStart && u.status === 'running') patch.progressStart = { at: Date.now(), done };
+    patch.progressStart = nextProgressMark(s.progressStart, u.status, doneCount(patch.counts!), Date.now());
     // An older server's update may lack the times: keep what the summary said then.
     if (u.startedAt !== undefined) patch.startedAt = u.startedAt;
     if (u.endedAt !== undefined) patch.endedAt = u.endedAt;
