@@ -1,4 +1,4 @@
-import { RECORD_ACTIONS, isActive, isResumable } from '../contract/status.ts';
+import { RECORD_ACTIONS, isActive, isFinished, isResumable } from '../contract/status.ts';
 import path from 'node:path';
 import type { RecordData, RejectInfo, RunInput } from '../../nodes/sdk/types.ts';
 import { NodeError, type StepErrorInfo } from '../contract/node-error.ts';
@@ -506,7 +506,13 @@ export class Engine {
         results.push({ ...item, ok: false, error: { code: e.code, message: e.message, hint: e.hint } });
       }
     }
-    for (const runId of toRun) void this.runRetried(runId);
+    for (const runId of toRun) {
+      // A run that moves takes the retried records, an ended one runs them now (runRetried); one at
+      // rest (paused, stopped…) keeps them until its Resume: the answer says so, not "runs again".
+      const status = (await this.opts.store.getRun(runId))?.status;
+      if (status && status !== 'running' && !isFinished(status)) for (const r of results) if (r.runId === runId && r.ok && r.restarted !== undefined) r.runWaits = status;
+      void this.runRetried(runId);
+    }
     return results;
   }
 
