@@ -1,6 +1,7 @@
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scoringFlow, startTestServer } from '../server/support.ts';
+import { until } from '../../support/until.ts';
 import { reviewWaits, waitedForPerson } from '../../../server/report/review-wait.ts';
 import type { RecordEventRow, Store } from '../../../server/store/types.ts';
 
@@ -10,15 +11,6 @@ beforeAll(async () => {
 });
 afterAll(async () => s && (await s.close()));
 
-async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await read();
-    if (ok(v)) return v;
-    if (Date.now() > end) throw new Error(`still ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 const WAIT_MS = 1500;
 
@@ -28,7 +20,7 @@ describe('report: time per record', () => {
     // n * 2 > 10 for n >= 6: records 0-4 go to review.
     const records = Array.from({ length: 12 }, (_, i) => ({ n: i + 1 }));
     const runId = (await s.api('POST', '/api/runs', { flowId: flow.id, input: { records } })).body.id as string;
-    await until(() => s.api('GET', `/api/runs/${runId}`), (r) => r.body.status === 'completed');
+    await until('the run completed', () => s.api('GET', `/api/runs/${runId}`), (r) => r.body.status === 'completed');
 
     // The operator comes back to the review queue later.
     await new Promise((r) => setTimeout(r, WAIT_MS));
@@ -36,7 +28,7 @@ describe('report: time per record', () => {
     expect((await act('resolve', 0, { note: 'checked by phone' })).body.results[0].ok).toBe(true);
     expect((await act('skip', 1)).body.results[0].ok).toBe(true);
     expect((await act('retry', 2)).body.results[0].ok).toBe(true);
-    await until(() => s.api('GET', `/api/runs/${runId}/records/2`), (r) => r.body.record.status === 'needs_review');
+    await until('record 2 back in review', () => s.api('GET', `/api/runs/${runId}/records/2`), (r) => r.body.record.status === 'needs_review');
     const run = (await s.api('GET', `/api/runs/${runId}`)).body;
     expect(run.counts).toMatchObject({ success: 8, needs_review: 3, skipped: 1 });
 
