@@ -30,11 +30,13 @@ interface LiveRunState {
   recordsVersion: number;
   logs: LogLine[];
   logVersion: number;
+  /** Older lines of the stored log the page did not load (a log past MAX_BACKFILL_LOGS): said, not hidden. */
+  logsOmitted: number;
 
   attach(summary: RunSummary): void;
   applySummary(summary: RunSummary): void;
   applyUpdate(u: RunUpdate): void;
-  mergeBackfill(lines: LogLine[]): void;
+  mergeBackfill(lines: LogLine[], omitted?: number): void;
   mergeRecordStatuses(list: Array<{ index: number; status: RecordStatus }>, authoritative?: boolean): void;
   reset(): void;
 }
@@ -76,6 +78,7 @@ const initial = {
   startedAt: null,
   endedAt: null,
   progressStart: null,
+  logsOmitted: 0,
 };
 
 export const useLiveRun = create<LiveRunState>((set, get) => ({
@@ -148,14 +151,14 @@ export const useLiveRun = create<LiveRunState>((set, get) => ({
   },
 
   /** Log lines fetched with REST come first; live lines not among them stay after. */
-  mergeBackfill(lines) {
+  mergeBackfill(lines, omitted = 0) {
     const s = get();
     const restKeys = new Set(lines.map(logKey));
     const rest = s.logs.filter((l) => !restKeys.has(logKey(l)));
     const logs = [...lines, ...rest];
     logKeys.clear();
     for (const l of logs) logKeys.add(logKey(l));
-    set({ logs, logVersion: s.logVersion + 1 });
+    set({ logs, logVersion: s.logVersion + 1, logsOmitted: omitted });
   },
 
   /**
