@@ -56,7 +56,10 @@ export async function buildReport(store: Store, runId: string): Promise<Report> 
   const errors = new Map<string, { count: number; first: number }>();
   for (const r of records) {
     if (!TERMINAL.has(r.status)) continue;
-    if (r.errorCode !== null) {
+    // Error categories count the records that ended with their error — failed, or waiting for a
+    // person —, as the review queue a category opens lists them: one a person resolved or skipped
+    // keeps its error in its trail, but did not end with it.
+    if (r.errorCode !== null && (r.status === 'failed' || r.status === 'needs_review')) {
       const e = errors.get(r.errorCode);
       if (e) e.count++;
       else errors.set(r.errorCode, { count: 1, first: r.index });

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FLOW_FORMAT, type FlowDocument } from '../../../server/contract/flow/schema.ts';
 import { retryWaits } from '../../../client/review/review-actions.ts';
-import { startTestServer } from './support.ts';
+import { smallNumbersFailFlow, startTestServer } from './support.ts';
 import { until } from '../../support/until.ts';
 
 let s: Awaited<ReturnType<typeof startTestServer>>;
@@ -11,23 +10,7 @@ beforeAll(async () => {
 afterAll(async () => s && (await s.close()));
 
 /** Records with n ≤ 2 fail at the code step (they wait in the review queue); every record then takes 100 ms. */
-const flow: FlowDocument = {
-  format: FLOW_FORMAT,
-  id: 'flow_retry_waits',
-  name: 'Retry waits',
-  description: '',
-  settings: { concurrency: 1 },
-  nodes: [
-    { id: 'trigger', type: 'core.manual-trigger', position: { x: 0, y: 0 }, params: { format: 'json', records: '[]' } },
-    { id: 'code', type: 'core.code', position: { x: 200, y: 0 }, params: { code: 'if (record.n <= 2) throw new Error("too small"); return record;', timeoutMs: 1000, memoryLimitMb: 32 } },
-    { id: 'slow', type: 'core.delay', position: { x: 400, y: 0 }, params: { ms: 100 } },
-  ],
-  edges: [
-    { id: 'e1', source: 'trigger', sourcePort: 'out', target: 'code', targetPort: 'in' },
-    { id: 'e2', source: 'code', sourcePort: 'out', target: 'slow', targetPort: 'in' },
-  ],
-};
-
+const flow = smallNumbersFailFlow('flow_retry_waits', 2, { concurrency: 1, delayMs: 100 });
 
 describe('review: a retry in a run that does not move', () => {
   it('says the record waits for the run to be resumed (paused run), and says nothing of the kind for an ended run', async () => {
