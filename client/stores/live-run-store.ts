@@ -20,6 +20,8 @@ interface LiveRunState {
   final: boolean;
   counts: StatusCounts;
   recordCount: number;
+  /** Rows of the run's file rejected before the run (its settings): told with the outcome. */
+  rejectedRows: number;
   nodes: Record<string, NodeCounters>;
   reason: RunSummary['reason'];
   startedAt: string | null;
@@ -73,6 +75,7 @@ const initial = {
   final: false,
   counts: ZERO_COUNTS,
   recordCount: 0,
+  rejectedRows: 0,
   nodes: {},
   reason: null,
   startedAt: null,
@@ -105,6 +108,7 @@ export const useLiveRun = create<LiveRunState>((set, get) => ({
       status: summary.status,
       counts,
       recordCount: summary.recordCount ?? 0,
+      rejectedRows: summary.settings?.rejectedRows ?? 0,
       progressStart: nextProgressMark(s.progressStart, summary.status, doneCount(counts), Date.now()),
       nodes: mergeCounters(s.nodes, summary.nodes),
       reason: summary.reason,
@@ -123,6 +127,7 @@ export const useLiveRun = create<LiveRunState>((set, get) => ({
       final: !!u.final,
       counts: u.counts ?? s.counts,
       recordCount: u.recordCount ?? s.recordCount,
+      rejectedRows: u.settings ? (u.settings.rejectedRows ?? 0) : s.rejectedRows,
       nodes: mergeCounters(s.nodes, u.nodes),
       reason: u.reason ?? null,
     };

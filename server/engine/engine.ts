@@ -265,7 +265,7 @@ export class Engine {
       flowName: doc.name,
       flow: doc,
       status: 'running',
-      settings: { concurrency, businessKey: doc.settings.businessKey ?? null, reprocess: options.reprocess ?? false, safeStop: doc.settings.safeStop ?? null, ...(options.upload ? { upload: options.upload } : {}), ...(this.opts.execute === false ? { executor: 'workers' as const } : {}), ...options.child?.settings },
+      settings: { concurrency, businessKey: doc.settings.businessKey ?? null, reprocess: options.reprocess ?? false, safeStop: doc.settings.safeStop ?? null, ...(options.upload ? { upload: options.upload } : {}), ...(rejects.length ? { rejectedRows: rejects.length } : {}), ...(this.opts.execute === false ? { executor: 'workers' as const } : {}), ...options.child?.settings },
       recordCount: records.length,
       reason: null,
       createdAt: now,
