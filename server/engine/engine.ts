@@ -139,8 +139,8 @@ export class Engine {
    * as the first left it and is refused (E_REVIEW_NOT_OPEN), as when sent after it.
    */
   private readonly reviewLocks = new StateLocks();
-  /** Runs a Resume is under way for: a second one at once is refused (see `resume`). */
-  private readonly resuming = new Set<string>();
+  /** Runs a Resume is under way for, and when it is decided: a second one at once is refused, a Stop waits for it (see `resume`, `stop`). */
+  private readonly resuming = new Map<string, Promise<unknown>>();
   private readonly stall: StallWatch;
   /** Beside workers (`execute: false`): the runs they execute, as relayed here. */
   private readonly workerRuns: WorkerRuns | null;
@@ -332,6 +332,9 @@ export class Engine {
   }
 
   async stop(runId: string): Promise<RunSummary> {
+    // A Resume under way read the run stopped (or paused) and is launching it: this Stop read it
+    // so too and answered "stopped" while the run went on. It stops what that Resume decides.
+    await this.resuming.get(runId);
     const run = this.active.get(runId);
     if (!run) return this.untilDecided(runId, 'stop', () => this.stopNotExecuting(runId));
     if (run.halt === 'stop') return this.summary(runId);
@@ -402,9 +405,10 @@ export class Engine {
     if (this.resuming.has(runId)) {
       throw new ConveyorError('E_RUN_BUSY', `Run ${runId} is being resumed already.`, 'Refresh the page to see the run\'s current status.', 409);
     }
-    this.resuming.add(runId);
+    const resumed = this.resumeOnce(runId);
+    this.resuming.set(runId, resumed.catch(() => undefined));
     try {
-      return await this.resumeOnce(runId);
+      return await resumed;
     } finally {
       this.resuming.delete(runId);
     }
