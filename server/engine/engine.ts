@@ -302,6 +302,8 @@ export class Engine {
   }
 
   async pause(runId: string): Promise<RunSummary> {
+    // As Stop: a Resume under way decides first, then this Pause pauses the run it set going.
+    await this.resuming.get(runId);
     const halted = this.storeHalted(runId);
     if (halted) throw haltedByStore(runId, halted, 'pause');
     if (this.opts.execute === false) {

@@ -32,4 +32,18 @@ describe('Stop sent while a Resume is under way', () => {
     expect(later.status).toBe('stopped');
     expect(later.counts.pending + later.counts.running).toBeGreaterThan(0);
   });
+
+  it('a Pause sent with it pauses the run, instead of being refused as "stopped" while the run goes on', async () => {
+    const runId = (await s.api('POST', '/api/runs', { flowId: flow.id, input: { records: Array.from({ length: 60 }, (_, i) => ({ n: i + 1 })) } })).body.id as string;
+    const run = () => s.api('GET', `/api/runs/${runId}`).then((r) => r.body);
+    await until('some records done', run, (r) => r.counts.success >= 2);
+    await s.api('POST', `/api/runs/${runId}/stop`);
+    await until('the run stopped', run, (r) => r.status === 'stopped');
+
+    const [resumed, paused] = await Promise.all([s.api('POST', `/api/runs/${runId}/resume`), s.api('POST', `/api/runs/${runId}/pause`)]);
+    expect(resumed.status).toBe(200);
+    expect(paused.status).toBe(200);
+    const after = await until('the run at rest', run, (r) => r.status !== 'running' && r.status !== 'pausing');
+    expect(after.status).toBe('paused');
+  });
 });
