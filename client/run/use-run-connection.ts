@@ -5,6 +5,7 @@ import type { RecordSummary, RunUpdate } from '../api/types.ts';
 import { fetchLogTail } from './log-backfill.ts';
 import { useLiveRun } from '../stores/live-run-store.ts';
 import { isRunActive } from '../lib/run-status.ts';
+import { useReviewCount } from '../review/review-count-store.ts';
 
 const MAX_BACKFILL_RECORDS = 20_000;
 
@@ -65,6 +66,9 @@ export function useRunConnection(runId: string | null) {
     // more and win: whatever a live update missed, no record is left showing "Running".
     let wasMoving = isRunActive(useLiveRun.getState().status);
     const settle = () => {
+      // The records it sent to review (or failed) are in the queue now: the nav badge says so at
+      // once, not at its next 30-second read.
+      void useReviewCount.getState().refresh();
       fetchRecordStatuses(runId, cancelled)
         .then((list) => {
           const now = useLiveRun.getState();

@@ -251,4 +251,20 @@ describe('review queue', () => {
     await api(studio.url, 'POST', `/api/runs/${run.id}/stop`);
     expect(studio.pageErrors).toEqual([]);
   });
+
+  test('the nav badge counts the records a run just sent to review as soon as the run ends', async () => {
+    const flow = await importFlowViaApi(studio.url, scoringFlowDoc('flow_review_badge', 'Badge check'));
+    const page = await studio.page();
+    await page.goto(`${studio.url}/flows/${flow.id}`);
+    await s.waitForCanvas(page);
+    const before = (await reviewQueue(studio.url)).total;
+    // n = 1..5 score ≤ 10: five records go to review.
+    const runId = await s.startRun(page, JSON.stringify(Array.from({ length: 8 }, (_, i) => ({ n: i + 1 }))));
+    await s.waitForRunStatus(page, 'completed');
+    expect((await reviewQueue(studio.url, { runId })).total).toBe(5);
+    const want = String(before + 5);
+    // Well before the badge's 30-second read.
+    await page.waitForFunction((w) => document.querySelector('[data-testid="nav-review-count"]')?.textContent === w, want, { timeout: 5000 });
+    expect(studio.pageErrors).toEqual([]);
+  });
 });
