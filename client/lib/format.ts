@@ -31,8 +31,14 @@ export function duration(ms: number | null | undefined): string {
   return `${Math.floor(m / 60)} h ${m % 60} min`;
 }
 
-export function runDuration(startedAt: string | null, endedAt: string | null): string {
+/**
+ * How long a run took: to its end, or to now while it moves (`moving`). A run at rest without an
+ * end (paused, safe-stopped, interrupted) has no known length: counting to now made a run that went
+ * half a second before its Safe Stop "6 min" long in the runs list, and longer at every visit.
+ */
+export function runDuration(startedAt: string | null, endedAt: string | null, moving: boolean): string {
   if (!startedAt) return '—';
+  if (!endedAt && !moving) return '—';
   const end = endedAt ? new Date(endedAt).getTime() : Date.now();
   return duration(end - new Date(startedAt).getTime());
 }

@@ -1,4 +1,4 @@
-import { useEffect } from 'react';
+import { useEffect, useState } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router';
 import { runsApi } from '../api/endpoints.ts';
 import { errorMessage } from '../api/http.ts';
@@ -18,7 +18,10 @@ export function RunsPage() {
   const [params, setParams] = useSearchParams();
   const flowId = params.get('flowId') ?? undefined;
   const navigate = useNavigate();
-  const runs = useAsync(() => runsApi.list({ flowId, limit: 200 }), [flowId]);
+  // The newest runs, RUNS_PAGE more at each "Show older runs" (the API answers at most MAX_RUNS_SHOWN).
+  const [shown, setShown] = useState(RUNS_PAGE);
+  useEffect(() => setShown(RUNS_PAGE), [flowId]);
+  const runs = useAsync(() => runsApi.list({ flowId, limit: shown }), [flowId, shown]);
   const anyActive = (runs.data ?? []).some((r) => isRunActive(r.status));
 
   useEffect(() => {
@@ -31,7 +34,7 @@ export function RunsPage() {
     <PageBody>
       <PageHeader
         title="Runs"
-        subtitle={flowId ? `Runs of one flow (${list[0]?.flowName ?? flowId}).` : 'Every run, newest first. Open one to see its records, steps and log.'}
+        subtitle={flowId ? `Runs of one flow (${list[0]?.flowName ?? flowId}), newest first.` : 'Every run, newest first. Open one to see its records, steps and log.'}
         actions={
           flowId ? (
             <Button size="sm" onClick={() => setParams({})}>
@@ -71,9 +74,43 @@ export function RunsPage() {
             rows={list}
             row={(r) => <RunRow key={r.id} run={r} onOpen={() => navigate(`/runs/${encodeURIComponent(r.id)}`)} />}
           />
+          {list.length >= shown && <OlderRuns shown={list.length} onMore={shown < MAX_RUNS_SHOWN ? () => setShown((n) => Math.min(MAX_RUNS_SHOWN, n + RUNS_PAGE)) : undefined} />}
         </Card>
       )}
     </PageBody>
+  );
+}
+
+const RUNS_PAGE = 200;
+const MAX_RUNS_SHOWN = 1000;
+
+/**
+ * Said below a full list: older runs exist. The list showed the newest 200 as "every run", and a
+ * scheduled flow's older runs were out of reach without a word.
+ */
+function OlderRuns({ shown, onMore }: { shown: number; onMore?: () => void }) {
+  return (
+    <div className="flex items-center justify-end gap-3 border-t border-slate-200 px-5 py-2.5 text-xs text-slate-500" data-testid="runs-older">
+      <span>
+        The newest {shown.toLocaleString()} runs are shown
+        {onMore ? (
+          '; older runs exist.'
+        ) : (
+          <>
+            . Older runs are on the{' '}
+            <Link to="/storage" className="text-indigo-600 hover:underline">
+              Storage page
+            </Link>{' '}
+            (sorted by age).
+          </>
+        )}
+      </span>
+      {onMore && (
+        <Button size="sm" variant="secondary" onClick={onMore} data-testid="btn-runs-older">
+          Show older runs
+        </Button>
+      )}
+    </div>
   );
 }
 
@@ -127,7 +164,7 @@ function RunRow({ run, onOpen }: { run: RunSummary; onOpen(): void }) {
       <td className="px-3 py-3 text-slate-600" title={dateTime(run.startedAt ?? run.createdAt)}>
         {timeAgo(run.startedAt ?? run.createdAt)}
       </td>
-      <td className="px-3 py-3 text-right text-slate-600 tabular-nums">{runDuration(run.startedAt, run.endedAt)}</td>
+      <td className="px-3 py-3 text-right text-slate-600 tabular-nums">{runDuration(run.startedAt, run.endedAt, isRunActive(run.status))}</td>
     </tr>
   );
 }

@@ -2,6 +2,7 @@ import { reviewApi } from '../api/endpoints.ts';
 import { errorMessage } from '../api/http.ts';
 import type { RecordData, ReviewActionKind, ReviewActionResult } from '../api/types.ts';
 import { plural } from '../lib/format.ts';
+import { statusLabel } from '../lib/run-status.ts';
 import { toast } from '../stores/toast-store.ts';
 import { useReviewCount } from './review-count-store.ts';
 
@@ -25,6 +26,19 @@ function retriedFrom(done: ReviewActionResult[]): string {
   if (restarted === 0) return AFTER.retry[done.length === 1 ? 0 : 1];
   if (restarted === done.length) return done.length === 1 ? 'It runs again from the start (no step had failed).' : 'They run again from the start (no step had failed).';
   return `${plural(done.length - restarted, 'record')} run again from the step that failed, ${restarted} from the start (no step had failed).`;
+}
+
+/**
+ * Retried records of a run that does not move (paused, stopped…) wait for its Resume: the message
+ * says so, instead of letting the person believe they run again now.
+ */
+export function retryWaits(done: ReviewActionResult[]): string {
+  const waiting = done.filter((r) => r.runWaits);
+  if (!waiting.length) return '';
+  const runs = [...new Map(waiting.map((r) => [r.runId, r.runWaits!])).entries()];
+  const how = runs.length === 1 ? `run ${runs[0][0]} is ${statusLabel(runs[0][1]).toLowerCase()}` : `their ${runs.length} runs are not running`;
+  const who = waiting.length === done.length ? (done.length === 1 ? 'It waits' : 'They wait') : `${plural(waiting.length, 'record')} of them wait`;
+  return `${who}: ${how}. Press Resume on ${runs.length === 1 ? 'that run' : 'each run'} to run ${waiting.length === 1 ? 'it' : 'them'}.`;
 }
 
 /** The refusal of a retry that would run again, from the start, steps that change things outside Conveyor. */
@@ -70,12 +84,14 @@ export async function runReviewAction(
   const failed = results.filter((r) => !r.ok);
   const what = plural(items.length, 'record');
   if (!ok && failed.every((r) => handled.includes(codeOf(r) ?? ''))) return results;
+  const waits = action === 'retry' ? retryWaits(done) : '';
   if (!failed.length) {
     const title = items.length === 1 ? `Record #${items[0].index + 1} ${DONE[action]}` : `${what} ${DONE[action]}`;
-    toast.success(title, action === 'retry' ? retriedFrom(done) : AFTER[action][items.length === 1 ? 0 : 1]);
+    if (waits) toast.warning(title, `${retriedFrom(done)} ${waits}`);
+    else toast.success(title, action === 'retry' ? retriedFrom(done) : AFTER[action][items.length === 1 ? 0 : 1]);
   } else if (ok) {
     const first = failed[0];
-    toast.warning(`${ok} of ${what} ${DONE[action]}`, `Record #${first.index + 1} of ${first.runId}: ${resultError(first)}`);
+    toast.warning(`${ok} of ${what} ${DONE[action]}`, `Record #${first.index + 1} of ${first.runId}: ${resultError(first)}${waits ? ` ${waits}` : ''}`);
   } else {
     toast.error(`Nothing was ${DONE[action]}`, `Record #${failed[0].index + 1}: ${resultError(failed[0])}`);
   }

@@ -31,6 +31,7 @@ const LEVEL: Record<string, string> = {
 export function LogView({ nodeNames }: { nodeNames: Record<string, string> }) {
   const logs = useLiveRun((s) => s.logs);
   const logVersion = useLiveRun((s) => s.logVersion);
+  const logsOmitted = useLiveRun((s) => s.logsOmitted);
   const records = useLiveRun((s) => s.records);
   const recordsVersion = useLiveRun((s) => s.recordsVersion);
   const runStatus = useLiveRun((s) => s.status);
@@ -166,8 +167,12 @@ export function LogView({ nodeNames }: { nodeNames: Record<string, string> }) {
           </>
         )}
         <div className="ml-auto flex items-center gap-1 text-xs text-slate-500">
-          <span className="tabular-nums" data-testid="log-line-count">
-            {logs.length.toLocaleString()} lines · {groups.length.toLocaleString()} groups
+          <span
+            className="tabular-nums"
+            data-testid="log-line-count"
+            title={logsOmitted > 0 ? 'The oldest lines of this long log are not loaded here. Every record, with its status and error, is in the Records tab and the report.' : undefined}
+          >
+            {logsOmitted > 0 ? `the last ${logs.length.toLocaleString()} of ${(logs.length + logsOmitted).toLocaleString()} lines` : `${logs.length.toLocaleString()} lines`} · {groups.length.toLocaleString()} groups
             {grouped && ` · ${sections.length.toLocaleString()} search groups`}
           </span>
           <Button size="xs" variant="ghost" onClick={() => setCollapsed(new Set([...groups.map((g) => g.key), ...sections.map((x) => x.key)]))} data-testid="btn-collapse-all">

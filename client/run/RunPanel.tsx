@@ -4,7 +4,7 @@ import { useLiveRun } from '../stores/live-run-store.ts';
 import { IconButton } from '../components/Button.tsx';
 import { ChevronDownIcon, ChevronUpIcon, ListIcon, TerminalIcon, XIcon } from '../components/icons.tsx';
 import { cn } from '../lib/cn.ts';
-import { runOutcome } from '../../server/contract/run-outcome.ts';
+import { rejectedSentence, runOutcome } from '../../server/contract/run-outcome.ts';
 import { isRunActive } from '../lib/run-status.ts';
 import { RunOutcomeBadge } from './RunOutcomeBadge.tsx';
 import { RunTimer } from './RunTimer.tsx';
@@ -148,11 +148,19 @@ function RunOutcomeLine() {
   const status = useLiveRun((s) => s.status);
   const counts = useLiveRun((s) => s.counts);
   const recordCount = useLiveRun((s) => s.recordCount);
+  const rejectedRows = useLiveRun((s) => s.rejectedRows);
   if (!status) return null;
   const o = runOutcome(status, counts, recordCount);
+  const rejected = rejectedSentence(rejectedRows);
   return (
     <div className={cn('border-b px-4 py-1.5 text-xs', OUTCOME_LINE[o.tone])} data-testid="run-outcome" data-outcome={o.kind} data-tone={o.tone}>
       <span className="font-medium">{o.headline}</span> — {o.detail}
+      {rejected && (
+        <>
+          {' '}
+          <span data-testid="run-outcome-rejected">{rejected}</span>
+        </>
+      )}
     </div>
   );
 }

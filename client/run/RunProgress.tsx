@@ -1,5 +1,5 @@
 import { doneCount, useLiveRun } from '../stores/live-run-store.ts';
-import { duration } from '../lib/format.ts';
+import { etaText } from './progress-eta.ts';
 import { cn } from '../lib/cn.ts';
 import { useTick } from '../lib/use-tick.ts';
 import { unfinishedRecordWord } from '../../server/contract/run-outcome.ts';
@@ -14,12 +14,7 @@ export function RunProgress() {
   useTick(running);
   const done = doneCount(counts);
   const pct = total ? Math.min(100, (done / total) * 100) : 0;
-  let eta: string | null = null;
-  if (running && progressStart && done < total) {
-    const elapsed = Date.now() - progressStart.at;
-    const rate = (done - progressStart.done) / elapsed;
-    eta = rate > 0 && elapsed > 1500 ? `about ${duration((total - done) / rate)} left` : 'estimating…';
-  }
+  const eta = etaText(progressStart, status, done, total, Date.now());
   const seg = (n: number) => `${total ? (n / total) * 100 : 0}%`;
   return (
     <div className="min-w-56 flex-1" data-testid="run-progress">

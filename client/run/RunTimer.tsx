@@ -7,22 +7,20 @@ import type { RunStatus } from '../api/types.ts';
 /**
  * How long the run has taken: counted locally from its start, once a second, while it runs (live
  * updates may be seconds apart); the end time once it has one. A run halted without an end time
- * (paused) keeps the time it showed when it stopped moving.
+ * (paused) keeps the time it showed when this page saw it stop moving; opened later, its length is
+ * not known ("—"), rather than the time since its start.
  */
 export function RunTimer({ status, startedAt, endedAt }: { status: RunStatus | null; startedAt: string | null; endedAt: string | null }) {
   const active = isRunActive(status) && !endedAt;
   useTick(active);
   const frozen = useRef<number | null>(null);
-  let text = '—';
-  if (startedAt) {
-    const start = Date.parse(startedAt);
-    let end: number;
-    if (endedAt) end = Date.parse(endedAt);
-    else if (active) end = Date.now();
-    else end = frozen.current ??= Date.now();
-    if (active) frozen.current = null;
-    text = duration(Math.max(0, end - start));
-  }
+  const seenMoving = useRef(false);
+  if (active) {
+    seenMoving.current = true;
+    frozen.current = null;
+  } else if (!endedAt && seenMoving.current) frozen.current ??= Date.now();
+  const end = endedAt ? Date.parse(endedAt) : active ? Date.now() : frozen.current;
+  const text = startedAt && end !== null ? duration(Math.max(0, end - Date.parse(startedAt))) : '—';
   return (
     <span className="text-xs text-slate-400 tabular-nums" data-testid="run-timer">
       {text}

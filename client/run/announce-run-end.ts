@@ -1,4 +1,4 @@
-import { runOutcome } from '../../server/contract/run-outcome.ts';
+import { rejectedSentence, runOutcome } from '../../server/contract/run-outcome.ts';
 import { OUTCOME_TOAST } from '../lib/run-status.ts';
 import { useLiveRun } from '../stores/live-run-store.ts';
 import { useToasts } from '../stores/toast-store.ts';
@@ -8,9 +8,10 @@ import { useToasts } from '../stores/toast-store.ts';
  * succeeded; "Run completed with 20 failed" in red, "… with 3 to review" in amber.
  */
 export function announceRunEnd(): void {
-  const { status, counts, recordCount, reason } = useLiveRun.getState();
+  const { status, counts, recordCount, reason, rejectedRows } = useLiveRun.getState();
   if (!status) return;
   const o = runOutcome(status, counts, recordCount);
-  const message = o.kind === 'crashed' && reason ? `${reason.message} ${o.detail}` : o.detail;
+  const detail = [o.detail, rejectedSentence(rejectedRows)].filter(Boolean).join(' ');
+  const message = o.kind === 'crashed' && reason ? `${reason.message} ${detail}` : detail;
   useToasts.getState().push({ kind: OUTCOME_TOAST[o.tone], title: o.headline, message });
 }

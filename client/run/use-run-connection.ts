@@ -1,24 +1,13 @@
 import { useEffect } from 'react';
 import { runsApi } from '../api/endpoints.ts';
 import { getSocket } from '../api/socket.ts';
-import type { LogLine, RecordSummary, RunUpdate } from '../api/types.ts';
+import type { RecordSummary, RunUpdate } from '../api/types.ts';
+import { fetchLogTail } from './log-backfill.ts';
 import { useLiveRun } from '../stores/live-run-store.ts';
 import { isRunActive } from '../lib/run-status.ts';
+import { useReviewCount } from '../review/review-count-store.ts';
 
-const MAX_BACKFILL_LOGS = 100_000;
 const MAX_BACKFILL_RECORDS = 20_000;
-
-async function fetchAllLogs(runId: string, cancelled: () => boolean): Promise<LogLine[] | null> {
-  const out: LogLine[] = [];
-  for (let offset = 0; offset < MAX_BACKFILL_LOGS; ) {
-    const page = await runsApi.logs(runId, offset, 1000);
-    if (cancelled()) return null;
-    out.push(...page.items);
-    offset += page.items.length;
-    if (!page.items.length || offset >= page.total) break;
-  }
-  return out;
-}
 
 async function fetchRecordStatuses(runId: string, cancelled: () => boolean): Promise<RecordSummary[] | null> {
   const out: RecordSummary[] = [];
@@ -59,9 +48,9 @@ export function useRunConnection(runId: string | null) {
     const joinTimeout = setTimeout(markJoined, 3000);
 
     joined
-      .then(() => (cancelled() ? null : fetchAllLogs(runId, cancelled)))
-      .then((lines) => {
-        if (lines && useLiveRun.getState().runId === runId) useLiveRun.getState().mergeBackfill(lines);
+      .then(() => (cancelled() ? null : fetchLogTail((offset, limit) => runsApi.logs(runId, offset, limit), cancelled)))
+      .then((tail) => {
+        if (tail && useLiveRun.getState().runId === runId) useLiveRun.getState().mergeBackfill(tail.lines, tail.omitted);
       })
       .catch(() => undefined);
     // Record statuses too are read once joined: a record that changed before the join (its live
@@ -77,6 +66,9 @@ export function useRunConnection(runId: string | null) {
     // more and win: whatever a live update missed, no record is left showing "Running".
     let wasMoving = isRunActive(useLiveRun.getState().status);
     const settle = () => {
+      // The records it sent to review (or failed) are in the queue now: the nav badge says so at
+      // once, not at its next 30-second read.
+      void useReviewCount.getState().refresh();
       fetchRecordStatuses(runId, cancelled)
         .then((list) => {
           const now = useLiveRun.getState();

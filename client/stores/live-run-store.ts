@@ -1,5 +1,6 @@
 import { create } from 'zustand';
 import { emptyCounts, isAtRest } from '../../server/contract/status.ts';
+import { nextProgressMark, type ProgressMark } from '../run/progress-eta.ts';
 import type { LogLine, NodeCounters, RecordStatus, RunStatus, RunSummary, RunUpdate, StatusCounts } from '../api/types.ts';
 
 export const ZERO_COUNTS: StatusCounts = emptyCounts();
@@ -19,21 +20,25 @@ interface LiveRunState {
   final: boolean;
   counts: StatusCounts;
   recordCount: number;
+  /** Rows of the run's file rejected before the run (its settings): told with the outcome. */
+  rejectedRows: number;
   nodes: Record<string, NodeCounters>;
   reason: RunSummary['reason'];
   startedAt: string | null;
   endedAt: string | null;
-  /** First progress seen by this page, for the ETA. */
-  progressStart: { at: number; done: number } | null;
+  /** First progress seen by this page since the run last started moving, for the ETA. */
+  progressStart: ProgressMark | null;
   records: Map<number, RecordStatus>;
   recordsVersion: number;
   logs: LogLine[];
   logVersion: number;
+  /** Older lines of the stored log the page did not load (a log past MAX_BACKFILL_LOGS): said, not hidden. */
+  logsOmitted: number;
 
   attach(summary: RunSummary): void;
   applySummary(summary: RunSummary): void;
   applyUpdate(u: RunUpdate): void;
-  mergeBackfill(lines: LogLine[]): void;
+  mergeBackfill(lines: LogLine[], omitted?: number): void;
   mergeRecordStatuses(list: Array<{ index: number; status: RecordStatus }>, authoritative?: boolean): void;
   reset(): void;
 }
@@ -70,11 +75,13 @@ const initial = {
   final: false,
   counts: ZERO_COUNTS,
   recordCount: 0,
+  rejectedRows: 0,
   nodes: {},
   reason: null,
   startedAt: null,
   endedAt: null,
   progressStart: null,
+  logsOmitted: 0,
 };
 
 export const useLiveRun = create<LiveRunState>((set, get) => ({
@@ -93,13 +100,16 @@ export const useLiveRun = create<LiveRunState>((set, get) => ({
   applySummary(summary) {
     const s = get();
     if (s.runId && s.runId !== summary.id) return;
+    const counts = summary.counts ?? ZERO_COUNTS;
     set({
       runId: summary.id,
       flowId: summary.flowId,
       flowName: summary.flowName,
       status: summary.status,
-      counts: summary.counts ?? ZERO_COUNTS,
+      counts,
       recordCount: summary.recordCount ?? 0,
+      rejectedRows: summary.settings?.rejectedRows ?? 0,
+      progressStart: nextProgressMark(s.progressStart, summary.status, doneCount(counts), Date.now()),
       nodes: mergeCounters(s.nodes, summary.nodes),
       reason: summary.reason,
       startedAt: summary.startedAt,
@@ -117,11 +127,11 @@ export const useLiveRun = create<LiveRunState>((set, get) => ({
       final: !!u.final,
       counts: u.counts ?? s.counts,
       recordCount: u.recordCount ?? s.recordCount,
+      rejectedRows: u.settings ? (u.settings.rejectedRows ?? 0) : s.rejectedRows,
       nodes: mergeCounters(s.nodes, u.nodes),
       reason: u.reason ?? null,
     };
-    const done = doneCount(patch.counts!);
-    if (!s.progressStart && u.status === 'running') patch.progressStart = { at: Date.now(), done };
+    patch.progressStart = nextProgressMark(s.progressStart, u.status, doneCount(patch.counts!), Date.now());
     // An older server's update may lack the times: keep what the summary said then.
     if (u.startedAt !== undefined) patch.startedAt = u.startedAt;
     if (u.endedAt !== undefined) patch.endedAt = u.endedAt;
@@ -146,14 +156,14 @@ export const useLiveRun = create<LiveRunState>((set, get) => ({
   },
 
   /** Log lines fetched with REST come first; live lines not among them stay after. */
-  mergeBackfill(lines) {
+  mergeBackfill(lines, omitted = 0) {
     const s = get();
     const restKeys = new Set(lines.map(logKey));
     const rest = s.logs.filter((l) => !restKeys.has(logKey(l)));
     const logs = [...lines, ...rest];
     logKeys.clear();
     for (const l of logs) logKeys.add(logKey(l));
-    set({ logs, logVersion: s.logVersion + 1 });
+    set({ logs, logVersion: s.logVersion + 1, logsOmitted: omitted });
   },
 
   /**

@@ -57,6 +57,15 @@ export function countsSentence(counts: StatusCounts, recordCount?: number): stri
   return `${n(total, 'record')}: ${parts.join(', ')}.`;
 }
 
+/**
+ * The rows of the run's file that never became records (refused by the column rules), said after
+ * the counts: a run whose every record succeeded did not process the whole file.
+ */
+export function rejectedSentence(rows: number | undefined): string {
+  if (!rows) return '';
+  return `${n(rows, 'row')} of the file ${rows === 1 ? 'was' : 'were'} rejected before the run (not processed: the report lists ${rows === 1 ? 'it' : 'them'}).`;
+}
+
 /** What failed and what waits for review, as a phrase: "20 failed, 3 to review". */
 function problems(c: StatusCounts): string {
   const parts: string[] = [];

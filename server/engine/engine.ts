@@ -1,4 +1,4 @@
-import { RECORD_ACTIONS, isActive, isResumable } from '../contract/status.ts';
+import { RECORD_ACTIONS, isActive, isFinished, isResumable } from '../contract/status.ts';
 import path from 'node:path';
 import type { RecordData, RejectInfo, RunInput } from '../../nodes/sdk/types.ts';
 import { NodeError, type StepErrorInfo } from '../contract/node-error.ts';
@@ -139,8 +139,8 @@ export class Engine {
    * as the first left it and is refused (E_REVIEW_NOT_OPEN), as when sent after it.
    */
   private readonly reviewLocks = new StateLocks();
-  /** Runs a Resume is under way for: a second one at once is refused (see `resume`). */
-  private readonly resuming = new Set<string>();
+  /** Runs a Resume is under way for, and when it is decided: a second one at once is refused, a Stop waits for it (see `resume`, `stop`). */
+  private readonly resuming = new Map<string, Promise<unknown>>();
   private readonly stall: StallWatch;
   /** Beside workers (`execute: false`): the runs they execute, as relayed here. */
   private readonly workerRuns: WorkerRuns | null;
@@ -265,7 +265,7 @@ export class Engine {
       flowName: doc.name,
       flow: doc,
       status: 'running',
-      settings: { concurrency, businessKey: doc.settings.businessKey ?? null, reprocess: options.reprocess ?? false, safeStop: doc.settings.safeStop ?? null, ...(options.upload ? { upload: options.upload } : {}), ...(this.opts.execute === false ? { executor: 'workers' as const } : {}), ...options.child?.settings },
+      settings: { concurrency, businessKey: doc.settings.businessKey ?? null, reprocess: options.reprocess ?? false, safeStop: doc.settings.safeStop ?? null, ...(options.upload ? { upload: options.upload } : {}), ...(rejects.length ? { rejectedRows: rejects.length } : {}), ...(this.opts.execute === false ? { executor: 'workers' as const } : {}), ...options.child?.settings },
       recordCount: records.length,
       reason: null,
       createdAt: now,
@@ -302,6 +302,8 @@ export class Engine {
   }
 
   async pause(runId: string): Promise<RunSummary> {
+    // As Stop: a Resume under way decides first, then this Pause pauses the run it set going.
+    await this.resuming.get(runId);
     const halted = this.storeHalted(runId);
     if (halted) throw haltedByStore(runId, halted, 'pause');
     if (this.opts.execute === false) {
@@ -332,6 +334,9 @@ export class Engine {
   }
 
   async stop(runId: string): Promise<RunSummary> {
+    // A Resume under way read the run stopped (or paused) and is launching it: this Stop read it
+    // so too and answered "stopped" while the run went on. It stops what that Resume decides.
+    await this.resuming.get(runId);
     const run = this.active.get(runId);
     if (!run) return this.untilDecided(runId, 'stop', () => this.stopNotExecuting(runId));
     if (run.halt === 'stop') return this.summary(runId);
@@ -402,9 +407,10 @@ export class Engine {
     if (this.resuming.has(runId)) {
       throw new ConveyorError('E_RUN_BUSY', `Run ${runId} is being resumed already.`, 'Refresh the page to see the run\'s current status.', 409);
     }
-    this.resuming.add(runId);
+    const resumed = this.resumeOnce(runId);
+    this.resuming.set(runId, resumed.catch(() => undefined));
     try {
-      return await this.resumeOnce(runId);
+      return await resumed;
     } finally {
       this.resuming.delete(runId);
     }
@@ -506,7 +512,13 @@ export class Engine {
         results.push({ ...item, ok: false, error: { code: e.code, message: e.message, hint: e.hint } });
       }
     }
-    for (const runId of toRun) void this.runRetried(runId);
+    for (const runId of toRun) {
+      // A run that moves takes the retried records, an ended one runs them now (runRetried); one at
+      // rest (paused, stopped…) keeps them until its Resume: the answer says so, not "runs again".
+      const status = (await this.opts.store.getRun(runId))?.status;
+      if (status && status !== 'running' && !isFinished(status)) for (const r of results) if (r.runId === runId && r.ok && r.restarted !== undefined) r.runWaits = status;
+      void this.runRetried(runId);
+    }
     return results;
   }
 

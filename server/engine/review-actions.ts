@@ -2,7 +2,7 @@ import type { RecordData } from '../../nodes/sdk/types.ts';
 import type { RecordCheckpoint, RecordRow, RecordUpdate, Store, TokenState } from '../store/types.ts';
 import { isDeepStrictEqual } from 'node:util';
 import { ConveyorError, recordNotFound } from '../errors.ts';
-import { RECORD_ACTIONS, type ReviewAction } from '../contract/status.ts';
+import { RECORD_ACTIONS, type ReviewAction, type RunStatus } from '../contract/status.ts';
 import { checkRecordTransition, writeRecordStatusIf } from './record-transition.ts';
 
 export type { ReviewAction };
@@ -24,6 +24,11 @@ export interface ReviewResult extends ReviewItem {
   ok: boolean;
   /** A retry only: the record runs again from its trigger (true) or from the step that failed (false). */
   restarted?: boolean;
+  /**
+   * A retry in a run that does not move (paused, stopped, safe-stopped, interrupted, or on its way
+   * there): the run's status. The record waits for that run's Resume; nothing runs it before.
+   */
+  runWaits?: RunStatus;
   error?: { code: string; message: string; hint: string };
 }
 

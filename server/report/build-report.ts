@@ -8,6 +8,7 @@ import { ConveyorError } from '../errors.ts';
 import type { RecordStatus, RunStatus, StatusCounts, Store } from '../store/types.ts';
 import { isAiStep, tokenTotals, type TokenTotals } from './token-usage.ts';
 import { runTrackingCounts } from '../tracking/events.ts';
+import { reviewWaits } from './review-wait.ts';
 import type { ReportStep, ReportError, ReportReject, Report } from '../contract/wire/report.ts';
 export type { ReportStep, ReportError, ReportReject, Report };
 
@@ -40,12 +41,13 @@ export function runNotFound(runId: string): ConveyorError {
 export async function buildReport(store: Store, runId: string): Promise<Report> {
   const run = await store.getRun(runId);
   if (!run) throw runNotFound(runId);
-  const [counts, records, steps, rejects, stepCounts] = await Promise.all([
+  const [counts, records, steps, rejects, stepCounts, waits] = await Promise.all([
     store.countRecords(runId),
     store.recordTimings(runId),
     store.stepTimings(runId),
     store.listRejects(runId),
     store.stepCounts(runId),
+    reviewWaits(store, runId),
   ]);
 
   // Per record: durations of finished records, and error codes (first record of each code kept).
@@ -54,13 +56,17 @@ export async function buildReport(store: Store, runId: string): Promise<Report> 
   const errors = new Map<string, { count: number; first: number }>();
   for (const r of records) {
     if (!TERMINAL.has(r.status)) continue;
-    if (r.errorCode !== null) {
+    // Error categories count the records that ended with their error — failed, or waiting for a
+    // person —, as the review queue a category opens lists them: one a person resolved or skipped
+    // keeps its error in its trail, but did not end with it.
+    if (r.errorCode !== null && (r.status === 'failed' || r.status === 'needs_review')) {
       const e = errors.get(r.errorCode);
       if (e) e.count++;
       else errors.set(r.errorCode, { count: 1, first: r.index });
     }
     if (r.settled || r.startedAt === null || r.endedAt === null) continue;
-    const ms = Date.parse(r.endedAt) - Date.parse(r.startedAt);
+    // The time it waited in the review queue for a person is not the flow's time (review-wait.ts).
+    const ms = Date.parse(r.endedAt) - Date.parse(r.startedAt) - (waits.get(r.index) ?? 0);
     if (Number.isFinite(ms)) durations[n++] = Math.max(0, ms);
   }
 

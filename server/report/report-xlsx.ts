@@ -14,6 +14,7 @@ import ExcelJS from 'exceljs';
 import type { Json, RecordData } from '../../nodes/sdk/types.ts';
 import type { RecordRow, Store } from '../store/types.ts';
 import type { Report } from './build-report.ts';
+import { reviewWaits } from './review-wait.ts';
 
 /** Records read per store query. */
 export const RECORDS_PAGE = 1000;
@@ -73,9 +74,10 @@ async function* allRecords(store: Store, runId: string): AsyncGenerator<RecordRo
   }
 }
 
-function durationMs(startedAt: string | null, endedAt: string | null): number | null {
+/** The record's time from start to end, less what it waited in the review queue for a person (as the report's times). */
+function durationMs(startedAt: string | null, endedAt: string | null, waitedMs: number): number | null {
   if (!startedAt || !endedAt) return null;
-  const ms = Date.parse(endedAt) - Date.parse(startedAt);
+  const ms = Date.parse(endedAt) - Date.parse(startedAt) - waitedMs;
   return Number.isFinite(ms) ? Math.max(0, ms) : null;
 }
 
@@ -179,6 +181,7 @@ async function writeRecords(sheet: Sheet, store: Store, runId: string): Promise<
   addRow(sheet, [...RECORD_HEADERS, ...fields.keys()], true);
 
   const width = RECORD_HEADERS.length + fields.size;
+  const waits = await reviewWaits(store, runId);
   for await (const record of allRecords(store, runId)) {
     const values: unknown[] = new Array(width).fill(null);
     values[0] = record.index + 1;
@@ -189,7 +192,7 @@ async function writeRecords(sheet: Sheet, store: Store, runId: string): Promise<
     values[5] = record.reason;
     values[6] = record.startedAt;
     values[7] = record.endedAt;
-    values[8] = durationMs(record.startedAt, record.endedAt);
+    values[8] = durationMs(record.startedAt, record.endedAt, waits.get(record.index) ?? 0);
     for (const [path, value] of flattenData(record.data)) {
       const col = fields.get(path);
       if (col !== undefined) values[RECORD_HEADERS.length + col] = value;

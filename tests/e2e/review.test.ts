@@ -213,4 +213,58 @@ describe('review queue', () => {
       await new Promise((resolve) => site.close(resolve));
     }
   });
+
+  test('records retried in a paused run are said to wait for its Resume, not to run again now', async () => {
+    // n ≤ 2 fail at the code step and wait in the queue; every record then takes 150 ms.
+    const flow = await importFlowViaApi(studio.url, {
+      format: 'conveyor.flow/v1',
+      id: 'flow_review_paused',
+      name: 'Slow checks',
+      description: '',
+      settings: { concurrency: 1 },
+      nodes: [
+        { id: 'trigger', type: 'core.manual-trigger', position: { x: 0, y: 0 }, params: { format: 'json', records: '[]' } },
+        { id: 'code', type: 'core.code', name: 'Check size', position: { x: 220, y: 0 }, params: { code: 'if (record.n <= 2) throw new Error("too small"); return record;', timeoutMs: 1000, memoryLimitMb: 32 } },
+        { id: 'slow', type: 'core.delay', position: { x: 440, y: 0 }, params: { ms: 150 } },
+      ],
+      edges: [
+        { id: 'e1', source: 'trigger', sourcePort: 'out', target: 'code', targetPort: 'in' },
+        { id: 'e2', source: 'code', sourcePort: 'out', target: 'slow', targetPort: 'in' },
+      ],
+    });
+    const run = await api<RunSummary>(studio.url, 'POST', '/api/runs', { flowId: flow.id, input: { records: Array.from({ length: 60 }, (_, i) => ({ n: i + 1 })) } });
+    await eventually(async () => (await api<RunSummary>(studio.url, 'GET', `/api/runs/${run.id}`)).counts.failed === 2, 'two failed records');
+    await api(studio.url, 'POST', `/api/runs/${run.id}/pause`);
+    await waitForRun(studio.url, run.id, ['paused']);
+
+    const page = await studio.page();
+    await page.goto(studio.url + `/review?runId=${encodeURIComponent(run.id)}`);
+    await waitForRows(page, [[run.id, 0], [run.id, 1]]);
+    await row(page, run.id, 0).locator(s.tid('review-select')).check();
+    await row(page, run.id, 1).locator(s.tid('review-select')).check();
+    await page.locator(s.tid('btn-bulk-retry')).click();
+    const toast = page.locator(`${s.tid('toast')}[data-kind="warning"]`).filter({ hasText: '2 records sent to retry' });
+    await toast.waitFor();
+    await expect(toast.textContent()).resolves.toContain(`They wait: run ${run.id} is paused. Press Resume on that run to run them.`);
+    // And they do wait: the paused run ran neither.
+    expect((await recordDetail(studio.url, run.id, 0)).record.status).toBe('running');
+    await api(studio.url, 'POST', `/api/runs/${run.id}/stop`);
+    expect(studio.pageErrors).toEqual([]);
+  });
+
+  test('the nav badge counts the records a run just sent to review as soon as the run ends', async () => {
+    const flow = await importFlowViaApi(studio.url, scoringFlowDoc('flow_review_badge', 'Badge check'));
+    const page = await studio.page();
+    await page.goto(`${studio.url}/flows/${flow.id}`);
+    await s.waitForCanvas(page);
+    const before = (await reviewQueue(studio.url)).total;
+    // n = 1..5 score ≤ 10: five records go to review.
+    const runId = await s.startRun(page, JSON.stringify(Array.from({ length: 8 }, (_, i) => ({ n: i + 1 }))));
+    await s.waitForRunStatus(page, 'completed');
+    expect((await reviewQueue(studio.url, { runId })).total).toBe(5);
+    const want = String(before + 5);
+    // Well before the badge's 30-second read.
+    await page.waitForFunction((w) => document.querySelector('[data-testid="nav-review-count"]')?.textContent === w, want, { timeout: 5000 });
+    expect(studio.pageErrors).toEqual([]);
+  });
 });

@@ -84,4 +84,57 @@ describe('runs history', () => {
     await page.locator(s.tid('log-line')).first().waitFor();
     expect(studio.pageErrors).toEqual([]);
   });
+
+  test('a safe-stopped run has no end time: its length is not counted on to now, in the list nor on its page', async () => {
+    // From record 6 on every record fails: Safe Stop after a few records, within a second.
+    const entry = await createFlowViaApi(
+      studio.url,
+      'Fragile',
+      [{ id: 'check', type: 'core.code', x: 260, y: 200, params: { code: 'if (record.n > 5) throw new Error("refused"); return record;' } }],
+      [['trigger', 'out', 'check']],
+      { concurrency: 1 },
+    );
+    await api(studio.url, 'PUT', `/api/flows/${entry.id}`, { ...entry.flow, settings: { concurrency: 1, safeStop: { window: 5, minSamples: 5, threshold: 0.5 } } });
+    const run = await api<RunSummary>(studio.url, 'POST', '/api/runs', { flowId: entry.id, input: { records: Array.from({ length: 200 }, (_, i) => ({ n: i + 1 })) } });
+    const halted = await waitForRun(studio.url, run.id, ['safe_stopped']);
+    expect(halted).toMatchObject({ status: 'safe_stopped' });
+    // Opened a while after it stopped.
+    await new Promise((r) => setTimeout(r, 2500));
+
+    const page = await studio.page();
+    await page.goto(studio.url + '/runs');
+    const row = page.locator(s.tid(`run-row-${run.id}`));
+    await row.waitFor();
+    await expect(row.locator('td').last().textContent()).resolves.toBe('—');
+
+    await row.click();
+    await page.locator(s.tid('run-panel')).waitFor();
+    await s.waitForRunStatus(page, 'safe_stopped');
+    await expect(page.locator(s.tid('run-timer')).textContent()).resolves.toBe('—');
+    expect(studio.pageErrors).toEqual([]);
+  });
+
+  test('a list of more runs than it shows says so, and shows older ones on demand', async () => {
+    const entry = await createFlowViaApi(studio.url, 'Every minute', [{ id: 'done', type: 'core.end', x: 260, y: 200, params: { status: 'success' } }], [['trigger', 'out', 'done']]);
+    const existing = (await api<RunSummary[]>(studio.url, 'GET', '/api/runs?limit=1000')).length;
+    // Up to 210 runs in all: more than the 200 the list shows first.
+    const ids: string[] = [];
+    for (let i = existing; i < 210; i++) ids.push((await api<RunSummary>(studio.url, 'POST', '/api/runs', { flowId: entry.id, input: { records: [{ n: i }] } })).id);
+    const oldest = (await api<RunSummary[]>(studio.url, 'GET', '/api/runs?limit=1000')).at(-1)!;
+    await waitForRun(studio.url, ids.at(-1)!);
+
+    const page = await studio.page();
+    await page.goto(studio.url + '/runs');
+    const rows = page.locator('tr[data-testid^="run-row-"]');
+    await page.locator(s.tid('runs-older')).waitFor();
+    expect(await rows.count()).toBe(200);
+    await expect(page.locator(s.tid('runs-older')).textContent()).resolves.toContain('The newest 200 runs are shown; older runs exist.');
+    expect(await page.locator(s.tid(`run-row-${oldest.id}`)).count()).toBe(0);
+
+    await page.locator(s.tid('btn-runs-older')).click();
+    await page.locator(s.tid(`run-row-${oldest.id}`)).waitFor();
+    expect(await rows.count()).toBe(210);
+    expect(await page.locator(s.tid('runs-older')).count()).toBe(0);
+    expect(studio.pageErrors).toEqual([]);
+  });
 });

@@ -55,6 +55,15 @@ describe('an operator with a spreadsheet', () => {
     await s.waitForRunStatus(page, 'completed');
     const runs = await api<Array<{ recordCount: number; counts: { success: number } }>>(studio.url, 'GET', `/api/runs?flowId=${entry.id}`);
     expect(runs[0]).toMatchObject({ recordCount: 5, counts: { success: 5 } });
+    // Every record succeeded, but not every row of the file ran: the outcome and its toast say so.
+    const rejected = '3 rows of the file were rejected before the run (not processed: the report lists them).';
+    await expect(page.locator(s.tid('run-outcome')).textContent()).resolves.toContain(`All 5 records succeeded. ${rejected}`);
+    await page.locator(s.tid('toast')).filter({ hasText: 'Run completed' }).filter({ hasText: rejected }).waitFor();
+    // Opened again later (its summary, no live update): the same.
+    await page.goto(`${studio.url}/runs/${(runs[0] as unknown as { id: string }).id}`);
+    await expect(page.locator(s.tid('run-outcome-rejected')).textContent()).resolves.toBe(rejected);
+    await page.goto(`${studio.url}/flows/${entry.id}`);
+    await s.waitForCanvas(page);
 
     // The flow's business key is the email: the dry check says what a second run of the same file
     // would skip, and counts them as the run would — "reprocess" runs them all.

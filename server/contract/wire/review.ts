@@ -1,7 +1,7 @@
 /** The review queue as it crosses the wire (GET /api/review, POST /api/review/actions). */
 import type { RecordData } from '../data.ts';
 import type { RecordSummary } from './runs.ts';
-import type { REVIEW_STATUSES, ReviewAction } from '../status.ts';
+import type { REVIEW_STATUSES, ReviewAction, RunStatus } from '../status.ts';
 
 /** A record that needs a person (GET /api/review). */
 export interface ReviewItem extends RecordSummary {
@@ -46,5 +46,7 @@ export interface ReviewActionResult {
   ok: boolean;
   /** A retry: the record runs again from its trigger (true) or from the step that failed (false). */
   restarted?: boolean;
+  /** A retry in a run that does not move (paused, stopped, safe-stopped, interrupted…): its status; the record runs once that run is resumed. */
+  runWaits?: RunStatus;
   error?: { code?: string; message?: string; hint?: string } | string;
 }

@@ -15,6 +15,8 @@ export interface RunSettings {
   /** The uploaded file (DATA_DIR/uploads/<id>) the run read its records from: kept while a run names it. */
   upload?: string | null;
   safeStop?: { window: number; minSamples: number; threshold: number } | null;
+  /** Rows of the run's file refused by the trigger's column rules before the run (GET /api/runs/:id/report lists them); absent when none. */
+  rejectedRows?: number;
   /** 'workers': the run's records are executed by `npx conveyor worker` processes (a studio started with --no-execute), not by the studio. */
   executor?: 'workers';
 }

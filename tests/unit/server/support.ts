@@ -52,6 +52,24 @@ export function scoringFlow(id = 'flow_scoring', records = '[]'): FlowDocument {
 }
 
 /**
+ * trigger → a code step that fails (E_CODE_FAILED) for records whose `n` is at most `failUpTo` —
+ * they wait in the review queue as failed — then, with `delayMs`, a delay that makes every record
+ * take that long (a run slow enough to pause).
+ */
+export function smallNumbersFailFlow(id: string, failUpTo: number, opts: { concurrency: number; delayMs?: number }): FlowDocument {
+  const nodes: FlowDocument['nodes'] = [
+    { id: 'trigger', type: 'core.manual-trigger', position: { x: 0, y: 0 }, params: { format: 'json', records: '[]' } },
+    { id: 'code', type: 'core.code', position: { x: 200, y: 0 }, params: { code: `if (record.n <= ${failUpTo}) throw new Error("too small"); return record;`, timeoutMs: 1000, memoryLimitMb: 32 } },
+  ];
+  const edges: FlowDocument['edges'] = [{ id: 'e1', source: 'trigger', sourcePort: 'out', target: 'code', targetPort: 'in' }];
+  if (opts.delayMs !== undefined) {
+    nodes.push({ id: 'slow', type: 'core.delay', position: { x: 400, y: 0 }, params: { ms: opts.delayMs } });
+    edges.push({ id: 'e2', source: 'code', sourcePort: 'out', target: 'slow', targetPort: 'in' });
+  }
+  return { format: FLOW_FORMAT, id, name: id, description: '', settings: { concurrency: opts.concurrency }, nodes, edges };
+}
+
+/**
  * Samples `${url}/api/health` until `done` settles (each answer must be 200); returns each answer's
  * time in ms — how the studio stays responsive while something heavy runs.
  */
