@@ -13,13 +13,16 @@
  * (`default_internal_user = dovecot`, `default_login_user = dovenull`, mail owned by `dovecot`);
  * as another user, every process runs as that user.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { promisify } from 'node:util';
 import { existsSync } from 'node:fs';
 import { appendFile, chmod, chown, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { ImapFlow } from 'imapflow';
+
+const execFileAsync = promisify(execFile);
 
 /** The Dovecot binary (CONVEYOR_DOVECOT_BIN overrides it, e.g. to test the missing-binary message). */
 export const dovecotBin = (): string => process.env.CONVEYOR_DOVECOT_BIN || '/usr/sbin/dovecot';
@@ -34,6 +37,8 @@ export interface Dovecot {
   deliver(user: string, rfc822Text: string, options?: { internalDate?: Date; mailbox?: string }): Promise<void>;
   /** The server's log so far (for failure messages). */
   log(): Promise<string>;
+  /** Drops every IMAP session of `user` (doveadm kick), as a server restarting or ending idle sessions does. */
+  kick(user: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -166,6 +171,11 @@ userdb {
       }
     },
     log: readLog,
+    async kick(user) {
+      // doveadm comes with Dovecot, next to its binary.
+      const doveadm = path.join(path.dirname(bin), '..', 'bin', 'doveadm');
+      await execFileAsync(existsSync(doveadm) ? doveadm : 'doveadm', ['-c', confFile, 'kick', user]);
+    },
     stop,
   };
   for (const u of options.users ?? []) await dovecot.addUser(u.name, u.password);

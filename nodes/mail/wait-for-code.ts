@@ -7,7 +7,8 @@ import { abortError } from '../sdk/abort.ts';
 import { fieldName } from '../sdk/fields.ts';
 import { renderTemplate } from '../../server/contract/expression/template.ts';
 import { LinearRegExp } from '../../server/contract/expression/linear-regex.ts';
-import { imapError, mailCredential, openImap, type MailServer } from './lib/connect.ts';
+import { imapError, mailCredential, type MailServer } from './lib/connect.ts';
+import { FolderSession } from './lib/folder-session.ts';
 import { arrivedAfter, readMark, type MailMark } from './lib/mark.ts';
 import { htmlToText } from './lib/html-text.ts';
 import { joinSpacedDigits } from './lib/spaced-code.ts';
@@ -157,54 +158,59 @@ export const waitForCode = defineNode({
     const signal = AbortSignal.any([ctx.signal, hardStop]);
     const seen: Seen = { rejected: new Set<string>(), noCode: 0, links: [] };
 
+    let news = (): void => undefined;
+    const session = new FolderSession(server, p.mailbox, signal, ctx.network, () => news());
     // Stopped while connecting is a stop, not a mail server failure (seen under load: connecting took over 700 ms).
-    const client = await openImap(server, signal, ctx.network).catch((err: unknown) => {
+    await session.open().catch((err: unknown) => {
       throw ctx.signal.aborted ? abortError(ctx.signal, 'The wait for the mailed code was cancelled.') : err;
     });
-    const onAbort = (): void => client.close();
+    const onAbort = (): void => session.client.close();
     signal.addEventListener('abort', onAbort, { once: true });
-    let news = (): void => undefined;
-    client.on('exists', () => news());
     try {
-      const lock = await client.getMailboxLock(p.mailbox);
-      try {
-        ctx.log.debug(
-          window.mark
-            ? `waiting for a code mailed to ${recipient} that arrived after the mailbox mark (message ${window.mark.uidNext} and up)`
-            : `waiting for a code mailed to ${recipient} after ${window.since.toISOString()}`,
-        );
-        for (;;) {
-          const found = await exclusive(state, () => scan(client, p, recipient, window, reader, state, seen, ctx.log));
-          if (found) {
-            ctx.log.info(`${p.take === 'link' ? 'link' : 'code'} found in the mail from ${found.from} (“${found.subject}”, received ${found.receivedAt})`, { uid: found.uid });
-            return out({ ...ctx.input, [p.field]: found.code });
-          }
-          const remaining = deadline - Date.now();
-          if (remaining <= 0) break;
-          await new Promise<void>((resolve) => {
-            const done = (): void => {
-              clearTimeout(timer);
-              signal.removeEventListener('abort', done);
-              news = () => undefined;
-              resolve();
-            };
-            const timer = setTimeout(done, Math.min(p.pollMs, remaining));
-            signal.addEventListener('abort', done, { once: true });
-            news = done;
-            // IDLE: the server announces new mail at once (the next command ends the IDLE).
-            client.idle().catch(() => undefined);
-          });
-          if (signal.aborted) break;
+      ctx.log.debug(
+        window.mark
+          ? `waiting for a code mailed to ${recipient} that arrived after the mailbox mark (message ${window.mark.uidNext} and up)`
+          : `waiting for a code mailed to ${recipient} after ${window.since.toISOString()}`,
+      );
+      for (;;) {
+        let found: Found | null = null;
+        try {
+          found = await exclusive(state, () => scan(session.client, p, recipient, window, reader, state, seen, ctx.log));
+        } catch (err) {
+          if (!session.lost) throw err;
         }
-      } finally {
-        lock.release();
+        // imapflow answers some commands on a closed session with false or nothing, others with an error.
+        if (!found && session.lost) {
+          ctx.log.warn('the mail server closed the connection during the wait: connecting again');
+          await session.reopen(deadline);
+          continue;
+        }
+        if (found) {
+          ctx.log.info(`${p.take === 'link' ? 'link' : 'code'} found in the mail from ${found.from} (“${found.subject}”, received ${found.receivedAt})`, { uid: found.uid });
+          return out({ ...ctx.input, [p.field]: found.code });
+        }
+        const remaining = deadline - Date.now();
+        if (remaining <= 0) break;
+        await new Promise<void>((resolve) => {
+          const done = (): void => {
+            clearTimeout(timer);
+            signal.removeEventListener('abort', done);
+            news = () => undefined;
+            resolve();
+          };
+          const timer = setTimeout(done, Math.min(p.pollMs, remaining));
+          signal.addEventListener('abort', done, { once: true });
+          news = done;
+          // IDLE: the server announces new mail at once (the next command ends the IDLE).
+          session.client.idle().catch(() => undefined);
+        });
+        if (signal.aborted) break;
       }
     } catch (err) {
       if (!signal.aborted) throw imapError(err, server);
     } finally {
       signal.removeEventListener('abort', onAbort);
-      if (signal.aborted) client.close();
-      else await client.logout().catch(() => client.close());
+      await session.close();
     }
     if (ctx.signal.aborted) throw abortError(ctx.signal, 'The wait for the mailed code was cancelled.');
     throw endOfWait(p, recipient, seen);
@@ -464,7 +470,12 @@ async function scan(
     const key = `${validity}:${m.uid}:${code}`;
     if (state.used.has(key)) continue;
     state.used.add(key);
-    await client.messageFlagsAdd(String(m.uid), [USED_KEYWORD, '\\Seen'], { uid: true });
+    const marked = await client.messageFlagsAdd(String(m.uid), [USED_KEYWORD, '\\Seen'], { uid: true });
+    if (!marked && !client.usable) {
+      // Not marked used, the session lost on the way: not handed out either — the look after connecting again takes it.
+      state.used.delete(key);
+      return null;
+    }
     return { code, uid: m.uid, from, subject: m.envelope?.subject ?? '', receivedAt: new Date(time(m.internalDate)).toISOString() };
   }
   for (const r of rejected) seen.rejected.add(r);

@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { ImapFlow } from 'imapflow';
+import { waitForCode } from './wait-for-code.ts';
+import { markMailbox } from './mark-mailbox.ts';
+import { failureOf, runNode } from '../sdk/testing.ts';
+import { Resources } from '../sdk/resources.ts';
+import { catchAllMailbox, rfc822 } from '../../tests/support/mail/dovecot.ts';
+
+// Mailbox situations a real account meets — its server closing the session mid-wait, a folder that
+// is not there — against a real Dovecot. The server listens on 127.0.0.1, allowed as an administrator would.
+process.env.CONVEYOR_ALLOW_HOSTS = '127.0.0.1';
+
+const mailbox = catchAllMailbox();
+const SENDER = mailbox.sender;
+const resources = () => ({ run: new Resources(), record: new Resources() });
+
+function wait(email: string, params: Record<string, unknown> = {}) {
+  return runNode(waitForCode, { credential: 'inbox', senders: [SENDER], timeoutMs: 10_000, pollMs: 300, ...params }, { email, codeRequestedAt: new Date(Date.now() - 60_000).toISOString() }, {
+    credentials: mailbox.credentials(),
+    resources: resources(),
+  });
+}
+const codeMail = (to: string) => rfc822({ from: SENDER, to, subject: 'Your code', text: 'Your code: 482913' });
+
+describe('mail steps: mailbox situations (real Dovecot)', () => {
+  it('the server closing the session in the middle of the wait: the step connects again and takes the code that comes after', async () => {
+    const email = mailbox.address('drop');
+    // A long poll: the wait sits in IDLE when the session is dropped.
+    const waiting = wait(email, { pollMs: 5_000 });
+    await new Promise((r) => setTimeout(r, 800));
+    await mailbox.dovecot.kick(mailbox.user.name);
+    await new Promise((r) => setTimeout(r, 300));
+    await mailbox.deliver(codeMail(email));
+    // It failed at once: E_MAIL_CONNECTION "Connection not available", the hint about server, port and TLS.
+    const { result, ctx } = await waiting;
+    expect(result.emit[0].data.code).toBe('482913');
+    expect(ctx.logs.map((l) => l.message)).toContain('the mail server closed the connection during the wait: connecting again');
+  });
+
+  it('a folder that does not exist: E_MAIL_FOLDER_NOT_FOUND naming the folders there are (not a connection failure to retry); a folder named in non-ASCII is read', async () => {
+    const email = mailbox.address('folder');
+    for (const step of [
+      () => wait(email, { mailbox: 'Codes' }),
+      () => runNode(markMailbox, { credential: 'inbox', mailbox: 'Codes' }, { email }, { credentials: mailbox.credentials(), resources: resources() }),
+    ]) {
+      const err = await failureOf(step);
+      expect(err).toMatchObject({ code: 'E_MAIL_FOLDER_NOT_FOUND', transient: false });
+      expect(err.message).toMatch(/has no folder "Codes" \(its folders: .*INBOX.*\)\.$/);
+      expect(err.hint).toContain('Set Folder to one of its folders');
+    }
+    // Modified UTF-7 on the wire (&AOQ-): the name as the user writes it.
+    const folder = 'Bestätigungen';
+    const other = mailbox.address('folder');
+    const client = new ImapFlow({ host: mailbox.dovecot.host, port: mailbox.dovecot.port, secure: false, auth: { user: mailbox.user.name, pass: mailbox.user.password }, logger: false });
+    await client.connect();
+    await client.mailboxCreate(folder);
+    await client.logout();
+    await mailbox.dovecot.deliver(mailbox.user.name, codeMail(other), { mailbox: folder });
+    expect((await wait(other, { mailbox: folder })).result.emit[0].data.code).toBe('482913');
+  });
+});
