@@ -178,3 +178,27 @@ describe('mail.wait-for-code: mail formats of real senders (real Dovecot)', () =
     }
   });
 });
+
+describe('mail.wait-for-code: addresses as senders write them (real Dovecot)', () => {
+  it('a domain with non-ASCII letters (IDN) is one domain however it is written: in the From or To header as typed or in its ASCII form (xn--…), in Allowed senders or the record either way', async () => {
+    const text = 'Subject: Your code\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nYour code: 482913\r\n';
+    const cases = [
+      // Most senders write the ASCII form in their headers; the user types the domain as it reads.
+      { from: 'no-reply@xn--bcher-kva.example', allowed: '@bücher.example', to: (n: number) => `fmt-idn${n}@example.test` },
+      { from: 'no-reply@bücher.example', allowed: 'no-reply@XN--BCHER-KVA.example', to: (n: number) => `fmt-idn${n}@example.test` },
+      // The record's address typed with the Unicode domain, the mail addressed to its ASCII form (and the other way round).
+      { from: SENDER, allowed: SENDER, to: (n: number) => `fmt-idn${n}@магазин.example`, header: (n: number) => `fmt-idn${n}@xn--80aairftm.example` },
+      { from: SENDER, allowed: SENDER, to: (n: number) => `fmt-idn${n}@xn--80aairftm.example`, header: (n: number) => `fmt-idn${n}@магазин.example` },
+    ];
+    for (const [i, c] of cases.entries()) {
+      const n = Date.now() + i;
+      await mailbox.deliver([`From: Shop <${c.from}>`, `To: ${(c.header ?? c.to)(n)}`, `Date: ${new Date().toUTCString()}`, 'MIME-Version: 1.0', text].join('\r\n'));
+      // E_MAIL_SENDER_REJECTED (the same domain taken for another), or E_MAIL_TIMEOUT (the mail to the record's address not seen).
+      expect(await codeOf(c.to(n), { senders: [c.allowed] }), JSON.stringify(c)).toBe('482913');
+    }
+    // The look-alike is still another domain.
+    const email = mailbox.address('fmt');
+    await mailbox.deliver([`From: Shop <no-reply@bucher.example>`, `To: ${email}`, `Date: ${new Date().toUTCString()}`, 'MIME-Version: 1.0', text].join('\r\n'));
+    expect(await failureOf(() => wait(email, { senders: ['@bücher.example'], timeoutMs: 1_200 }))).toMatchObject({ code: 'E_MAIL_SENDER_REJECTED' });
+  });
+});

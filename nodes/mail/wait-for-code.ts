@@ -9,6 +9,7 @@ import { renderTemplate } from '../../server/contract/expression/template.ts';
 import { LinearRegExp } from '../../server/contract/expression/linear-regex.ts';
 import { imapError, mailCredential, type MailServer } from './lib/connect.ts';
 import { FolderSession } from './lib/folder-session.ts';
+import { addressForms, addressKey } from './lib/address.ts';
 import { arrivedAfter, readMark, type MailMark } from './lib/mark.ts';
 import { htmlToText } from './lib/html-text.ts';
 import { joinSpacedDigits } from './lib/spaced-code.ts';
@@ -368,10 +369,14 @@ function compile(pattern: string): LinearRegExp | null {
   }
 }
 
+/** Whether the mail's sender is allowed: an address entry is that address, an @domain entry any address at it. */
 function allowedSender(address: string, senders: string[]): boolean {
   if (senders.length === 0) return true;
-  const a = address.toLowerCase();
-  return senders.some((s) => (s.startsWith('@') ? a.endsWith(s) : a === s));
+  const a = addressKey(address);
+  return senders.some((s) => {
+    const entry = addressKey(s);
+    return entry.startsWith('@') ? a.endsWith(entry) : a === entry;
+  });
 }
 
 async function exclusive<T>(state: MailboxState, fn: () => Promise<T>): Promise<T> {
@@ -393,7 +398,8 @@ async function scan(
 ): Promise<Found | null> {
   await client.noop(); // lets the server announce new mail: SEARCH only sees messages the session knows
   const validity = String(client.mailbox && typeof client.mailbox === 'object' ? client.mailbox.uidValidity : '');
-  const who = { unKeyword: USED_KEYWORD, or: [{ to: recipient }, { cc: recipient }] };
+  // The server compares headers as written: a domain with non-ASCII letters is looked for both ways (address.ts).
+  const who = { unKeyword: USED_KEYWORD, or: addressForms(recipient).flatMap((a) => [{ to: a }, { cc: a }]) };
   let query: Parameters<ImapFlow['search']>[0];
   if (window.mark && window.mark.uidValidity === validity) {
     query = { ...who, uid: `${window.mark.uidNext}:*` };
@@ -424,8 +430,8 @@ async function scan(
       const sent = m.envelope?.date ? time(m.envelope.date) : NaN;
       sentBefore = Number.isFinite(sent) && sent < window.since.getTime();
     }
-    const to = [...(m.envelope?.to ?? []), ...(m.envelope?.cc ?? [])].map((a) => (a.address ?? '').toLowerCase());
-    if (!to.includes(recipient)) continue;
+    const to = [...(m.envelope?.to ?? []), ...(m.envelope?.cc ?? [])].map((a) => addressKey(a.address ?? ''));
+    if (!to.includes(addressKey(recipient))) continue;
     if (sentBefore) {
       // Arrived in the window but dated before it: an old mail delivered late — or a sender's clock
       // (or time zone) that is wrong. Not taken, but said when the wait ends: it did arrive.
