@@ -49,7 +49,11 @@ export function htmlLinks(html: string): MailLink[] {
   for (const m of html.matchAll(ANCHOR)) {
     const href = HREF.exec(m[1]);
     if (!href) continue;
-    const url = decodeHTML(href[1] ?? href[2] ?? href[3] ?? '').trim();
+    // A browser drops the tabs and line breaks of an address (WHATWG URL): mail programs that wrap
+    // long lines (Outlook's HTML) break a long href across lines, and the link was taken with its CRLF.
+    const url = decodeHTML(href[1] ?? href[2] ?? href[3] ?? '')
+      .replace(/[\t\n\r]/g, '')
+      .trim();
     const alt = /\balt\s*=\s*"([^"]*)"/i.exec(m[2])?.[1] ?? '';
     const text = htmlToText(m[2]).replace(/\s+/g, ' ').trim() || decodeHTML(alt).trim();
     links.push({ url, text });
