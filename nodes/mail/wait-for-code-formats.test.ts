@@ -88,6 +88,25 @@ describe('mail.wait-for-code: mail formats of real senders (real Dovecot)', () =
     expect(await codeOf(plainOnly, { readFrom: 'html' })).toBe('111111');
   });
 
+  it('a plain-text part that only says "view it in a browser" above the sender\'s postal address: its postcode is not a second code, the code the HTML part names is taken', async () => {
+    const alternative = (subject: string, plain: string, html: string) =>
+      `Subject: ${subject}\r\n${multipart('alternative', 'stub', [['Content-Type: text/plain; charset=utf-8', plain], ['Content-Type: text/html; charset=utf-8', html]])}`;
+    // As mail tools send it: the plain part a stub with the footer every commercial mail carries.
+    const us = await deliver(() =>
+      alternative(
+        'Sign in to Shop',
+        "Can't see this email? View it in your browser: https://shop.example/m/abc\r\n\r\nShop Inc., 548 Market St, San Francisco, CA 94104",
+        '<p>Your sign-in code</p><p style="font-size:28px">482913</p><p>Shop Inc., 548 Market St, San Francisco, CA 94104</p>',
+      ),
+    );
+    const de = await deliver(() =>
+      alternative('Ihr Bestätigungscode', 'Diese E-Mail im Browser ansehen: https://shop.example/m/abc\r\n\r\nShop GmbH, Hauptstr. 5, 10115 Berlin', '<p>Geben Sie diesen Code ein:</p><h1>482913</h1><p>Shop GmbH, Hauptstr. 5, 10115 Berlin</p>'),
+    );
+    // It ended E_MAIL_CODES_DIFFER: "plain-text part gives the code 94104 (10115) and whose HTML part 482913".
+    expect(await codeOf(us)).toBe('482913');
+    expect(await codeOf(de)).toBe('482913');
+  });
+
   it('a code with letters (X7K9P2, ABCD-1234) is not read as a number of the mail: the error shows it and a pattern that takes it', async () => {
     const text = (code: string) => `Subject: Your verification code\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nYour verification code is ${code}. It expires in 10 minutes.\r\n\r\nShop Inc., 548 Market St, San Francisco, CA 94104\r\n`;
     for (const [code, pattern] of [

@@ -13,7 +13,7 @@ import { addressForms, addressKey } from './lib/address.ts';
 import { arrivedAfter, readMark, type MailMark } from './lib/mark.ts';
 import { htmlToText } from './lib/html-text.ts';
 import { joinSpacedDigits } from './lib/spaced-code.ts';
-import { defaultCode, namedLetteredCode } from './lib/default-code.ts';
+import { readDefaultCode, namedLetteredCode, type ReadCode } from './lib/default-code.ts';
 import { confirmationLink, htmlLinks, plainLinks, type MailLink } from './lib/mail-links.ts';
 
 /** The keyword set on a message whose code was used, so no later run picks it again. */
@@ -328,7 +328,8 @@ export function windowStart(value: unknown, field: string, startedAt: number, lo
 
 /** Reads the code from a message's text and (when given) its subject; undefined when there is none. */
 interface CodeReader {
-  read(text: string, subject?: string): string | undefined;
+  /** The code, and how clearly the mail named it (default-code.ts; a pattern the user wrote: always 0). */
+  read(text: string, subject?: string): ReadCode | undefined;
   /** With no code read: a code with letters the mail names, which the pattern does not take (for the error). */
   letters?(text: string, subject: string): string | null;
   /** An HTML part's text keeps the lines of the screen (html-text.ts). */
@@ -337,12 +338,13 @@ interface CodeReader {
 
 /** The default pattern reads as default-code.ts says; any other is applied as written, to the text, then the subject. */
 function codeReader(pattern: string): CodeReader {
-  if (pattern === DEFAULT_PATTERN) return { read: (text, subject) => defaultCode(text, subject) ?? undefined, letters: namedLetteredCode, lines: true };
+  if (pattern === DEFAULT_PATTERN) return { read: (text, subject) => readDefaultCode(text, subject) ?? undefined, letters: namedLetteredCode, lines: true };
   const regex = compile(pattern)!;
   return {
     read: (text, subject) => {
       const match = regex.exec(subject === undefined ? text : `${text}\n${subject}`);
-      return match ? (match[1] ?? match[0]) || undefined : undefined;
+      const code = match ? (match[1] ?? match[0]) || undefined : undefined;
+      return code === undefined ? undefined : { code, clarity: 0 };
     },
     lines: false,
   };
@@ -532,8 +534,10 @@ function textParts(m: FetchMessageObject): { plain: MessageStructureObject[]; ht
  * A mail's code from its plain-text part and its HTML part, as `readFrom` says. The two usually say
  * the same; when a sender's plain part is an old template (another code) or holds other numbers
  * (addresses written out), reading only the plain one took its code silently. With `both`, two
- * different codes are `differ` and none is taken. One part is read alone when the mail has only it.
- * A plain part that only says "view this mail in a browser" gives no code: the HTML one's is taken.
+ * different codes are `differ` and none is taken — unless one part names its code more clearly (a
+ * word for the code in its text) than the other (a stub's first number, a postcode): that one is
+ * taken. One part is read alone when the mail has only it. A plain part that only says "view this
+ * mail in a browser" gives no code: the HTML one's is taken.
  */
 async function mailCode(
   client: ImapFlow,
@@ -552,13 +556,17 @@ async function mailCode(
     return reader.read(text, subject);
   };
   let code: string | undefined;
-  if (readFrom === 'plain') code = (await from(parts.plain)) ?? (await from(parts.html));
-  else if (readFrom === 'html') code = (await from(parts.html)) ?? (await from(parts.plain));
+  if (readFrom === 'plain') code = ((await from(parts.plain)) ?? (await from(parts.html)))?.code;
+  else if (readFrom === 'html') code = ((await from(parts.html)) ?? (await from(parts.plain)))?.code;
   else {
     const plain = await from(parts.plain);
     const html = await from(parts.html);
-    if (plain !== undefined && html !== undefined && plain !== html) return { differ: { plain, html } };
-    code = plain ?? html;
+    // Two codes: the part that names its code more clearly is right (a stub plain part's postcode is
+    // not a code the HTML part names); named as clearly, the step cannot tell.
+    if (plain && html && plain.code !== html.code) {
+      if (plain.clarity === html.clarity) return { differ: { plain: plain.code, html: html.code } };
+      code = (plain.clarity > html.clarity ? plain : html).code;
+    } else code = (plain ?? html)?.code;
   }
   return { code, letters: code === undefined ? (reader.letters?.(texts.join('\n'), subject) ?? undefined) : undefined };
 }
