@@ -11,7 +11,7 @@ import { imapError, mailCredential, type MailServer } from './lib/connect.ts';
 import { FolderSession } from './lib/folder-session.ts';
 import { addressForms, addressKey } from './lib/address.ts';
 import { arrivedAfter, readMark, type MailMark } from './lib/mark.ts';
-import { htmlToText } from './lib/html-text.ts';
+import { dropInvisible, htmlToText } from './lib/html-text.ts';
 import { joinSpacedDigits } from './lib/spaced-code.ts';
 import { readDefaultCode, namedLetteredCode, type ReadCode } from './lib/default-code.ts';
 import { confirmationLink, htmlLinks, plainLinks, type MailLink } from './lib/mail-links.ts';
@@ -599,7 +599,9 @@ async function partBody(client: ImapFlow, m: FetchMessageObject, part: MessageSt
   const body = Buffer.concat(chunks);
   // The download stops at MAX_TEXT: a part that long was cut, and a code after it never seen.
   if (body.length >= MAX_TEXT) reading.cut = true;
-  return body.toString('utf8');
+  // Zero-width characters a plain part carries (converted from the HTML's &zwnj; and &#8203;) split a
+  // code, or ran on to a link, where a reader sees none.
+  return dropInvisible(body.toString('utf8'));
 }
 
 export type { MailServer };

@@ -40,13 +40,19 @@ const LINE_END = /<\/?(?:address|blockquote|br|caption|dd|dl|dt|h[1-6]|hr|li|ol|
  */
 const TAG = /<[^<>]*>/g;
 
+/** Characters that show nothing and split nothing a reader sees: zero-width space, (non-)joiner, word joiner, BOM, soft hyphen. */
+const INVISIBLE = /[\u200b\u200c\u200d\u2060\ufeff\u00ad]/g;
+
+/** `text` without INVISIBLE: 482&#8203;913 (or 482\u200b913 in a plain part) reads 482913. */
+export const dropInvisible = (text: string): string => text.replace(INVISIBLE, '');
+
 export function htmlToText(html: string, { lines = false } = {}): string {
   // The style sheets are read before the head that holds them is left out.
   return dropHidden(html.replace(HIDDEN, ' '), sheetHiddenRules(html))
     .replace(INLINE, '')
     .split(LINE_END)
     .map((line) => {
-      const text = joinSpacedDigits(decodeHTML(line.replace(TAG, ' ')).replace(/[\u200b\u200c\u200d\u2060\ufeff\u00ad]/g, ''), 'any');
+      const text = joinSpacedDigits(dropInvisible(decodeHTML(line.replace(TAG, ' '))), 'any');
       return lines ? text.replace(/[\r\n\u2028\u2029]/g, ' ') : text;
     })
     .join(lines ? '\n' : ' ');
