@@ -15,6 +15,7 @@
  */
 import { createRequire } from 'node:module';
 import { joinSpacedDigits } from './spaced-code.ts';
+import { dropInvisible } from '../../sdk/invisible.ts';
 import { dropHidden } from './hidden-html.ts';
 import { sheetHiddenRules } from './sheet-hidden.ts';
 
@@ -39,12 +40,6 @@ const LINE_END = /<\/?(?:address|blockquote|br|caption|dd|dl|dt|h[1-6]|hr|li|ol|
  * mail, `<a<a<a…`), each try would read on to the end of the mail, and a mail of 1 MB took minutes.
  */
 const TAG = /<[^<>]*>/g;
-
-/** Characters that show nothing and split nothing a reader sees: zero-width space, (non-)joiner, word joiner, BOM, soft hyphen. */
-const INVISIBLE = /[\u200b\u200c\u200d\u2060\ufeff\u00ad]/g;
-
-/** `text` without INVISIBLE: 482&#8203;913 (or 482\u200b913 in a plain part) reads 482913. */
-export const dropInvisible = (text: string): string => text.replace(INVISIBLE, '');
 
 export function htmlToText(html: string, { lines = false } = {}): string {
   // The style sheets are read before the head that holds them is left out.
