@@ -207,6 +207,9 @@ describe('mail.wait-for-code: mail formats of real senders (real Dovecot)', () =
       windows1252: 'Subject: =?windows-1252?Q?Best=E4tigung?=\r\nContent-Type: text/plain; charset=windows-1252\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n=84Ihr Best=E4tigungscode=93 =96 482913 =96 g=FCltig 10 Minuten. Preis: 0 =80',
       subjectOnly: `Subject: =?UTF-8?B?${Buffer.from('Ваш код подтвержд').toString('base64')}?=\r\n =?UTF-8?B?${Buffer.from('ения: 482913').toString('base64')}?=\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nЗдравствуйте!\r\n© 2026 Shop, 101000 Москва`,
       subjectLatin1: 'Subject: =?ISO-8859-1?Q?Ihr_Best=E4tigungs?= =?ISO-8859-1?Q?code:_4829?=\r\n =?ISO-8859-1?Q?13?=\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nHallo,\r\nStraße 5, 80331 München',
+      // Windows-1251 named only in the HTML's <meta> (Content-Type names no charset): "Заказ 10023 оформлен. Ваш код подтверждения: 482913".
+      metaCharset:
+        'Subject: Shop\r\nContent-Type: text/html\r\nContent-Transfer-Encoding: base64\r\n\r\nPGh0bWw+PGhlYWQ+PG1ldGEgaHR0cC1lcXVpdj0iQ29udGVudC1UeXBlIiBjb250ZW50PSJ0ZXh0L2h0bWw7IGNoYXJzZXQ9d2luZG93cy0xMjUxIj48L2hlYWQ+PGJvZHk+PHA+x+Dq4OcgMTAwMjMg7vTu8Ozr5e0uPC9wPjxwPsLg+CDq7uQg7+7k8uLl8Obk5e3o/zogPGI+NDgyOTEzPC9iPjwvcD48L2JvZHk+PC9odG1sPg==',
       // A zero-width space in the code of a plain part (quoted-printable UTF-8), as HTML-to-text converters leave &#8203;.
       zeroWidth: 'Subject: Sign in\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\nYour code: 482=E2=80=8B913\r\n\r\nShop, 94104 SF',
       spans: `Subject: Sign in\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<p>Your verification code</p><div>\r\n${[...'482913'].map((d) => `  <span class="digit" style="letter-spacing:8px">${d}</span>`).join('\r\n')}\r\n</div><p>Shop, 94104 SF</p>`,

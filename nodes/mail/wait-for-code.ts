@@ -13,6 +13,7 @@ import { addressForms, addressKey } from './lib/address.ts';
 import { arrivedAfter, readMark, type MailMark } from './lib/mark.ts';
 import { htmlToText } from './lib/html-text.ts';
 import { dropInvisible } from '../sdk/invisible.ts';
+import { bodyText } from '../sdk/text-body.ts';
 import { joinSpacedDigits } from './lib/spaced-code.ts';
 import { readDefaultCode, namedLetteredCode, type ReadCode } from './lib/default-code.ts';
 import { confirmationLink, htmlLinks, plainLinks, type MailLink } from './lib/mail-links.ts';
@@ -600,9 +601,16 @@ async function partBody(client: ImapFlow, m: FetchMessageObject, part: MessageSt
   const body = Buffer.concat(chunks);
   // The download stops at MAX_TEXT: a part that long was cut, and a code after it never seen.
   if (body.length >= MAX_TEXT) reading.cut = true;
+  // imapflow converts a part whose Content-Type names its charset to UTF-8. An HTML part that names
+  // it only in a <meta> (older senders and tools) was read as UTF-8 — its Cyrillic words became
+  // U+FFFD, "Заказ" labelled no order number, and the order number was taken for the code: read it
+  // as a browser does (sdk text-body: a BOM, else the <meta>, else UTF-8).
+  // (IMAP servers give a part that names no charset as us-ascii: its bytes, if ASCII, read the same.)
+  const charset = part.parameters?.charset;
+  const text = charset && !/^(?:us-)?ascii$/i.test(charset) ? body.toString('utf8') : bodyText(body, part.type);
   // Zero-width characters a plain part carries (converted from the HTML's &zwnj; and &#8203;) split a
   // code, or ran on to a link, where a reader sees none.
-  return dropInvisible(body.toString('utf8'));
+  return dropInvisible(text);
 }
 
 export type { MailServer };
