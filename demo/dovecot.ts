@@ -39,6 +39,8 @@ export interface Dovecot {
   log(): Promise<string>;
   /** Drops every IMAP session of `user` (doveadm kick), as a server restarting or ending idle sessions does. */
   kick(user: string): Promise<void>;
+  /** How many IMAP sessions one user may hold at once (mail_max_userip_connections, 200 unless set), applied at once. */
+  setSessionLimit(sessions: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -129,6 +131,11 @@ userdb {
 
   const readLog = async (): Promise<string> => `${output}${existsSync(logFile) ? await readFile(logFile, 'utf8') : ''}`;
   const passwords = new Map<string, string>();
+  // doveadm comes with Dovecot, next to its binary.
+  const doveadm = async (...args: string[]): Promise<void> => {
+    const next = path.join(path.dirname(bin), '..', 'bin', 'doveadm');
+    await execFileAsync(existsSync(next) ? next : 'doveadm', ['-c', confFile, ...args]);
+  };
 
   const stop = async (): Promise<void> => {
     if (exited === undefined) {
@@ -172,9 +179,13 @@ userdb {
     },
     log: readLog,
     async kick(user) {
-      // doveadm comes with Dovecot, next to its binary.
-      const doveadm = path.join(path.dirname(bin), '..', 'bin', 'doveadm');
-      await execFileAsync(existsSync(doveadm) ? doveadm : 'doveadm', ['-c', confFile, 'kick', user]);
+      await doveadm('kick', user);
+    },
+    async setSessionLimit(sessions) {
+      await writeFile(confFile, (await readFile(confFile, 'utf8')).replace(/mail_max_userip_connections = \d+/, `mail_max_userip_connections = ${sessions}`));
+      await doveadm('reload');
+      // The reload restarts Dovecot's processes: the new limit holds once it greets again.
+      await waitForGreeting(port, () => exited, readLog);
     },
     stop,
   };

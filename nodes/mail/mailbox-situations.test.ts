@@ -58,4 +58,26 @@ describe('mail steps: mailbox situations (real Dovecot)', () => {
     await mailbox.dovecot.deliver(mailbox.user.name, codeMail(other), { mailbox: folder });
     expect((await wait(other, { mailbox: folder })).result.emit[0].data.code).toBe('482913');
   });
+
+  it('the account holding as many sessions as the server allows: E_MAIL_TOO_MANY_SESSIONS (retried) with the server\'s words, not "check the user and password"', async () => {
+    const open: ImapFlow[] = [];
+    await mailbox.dovecot.setSessionLimit(2);
+    try {
+      // Two mail programs (or two records already waiting) hold the account's sessions.
+      for (let i = 0; i < 2; i++) {
+        const client = new ImapFlow({ host: mailbox.dovecot.host, port: mailbox.dovecot.port, secure: false, auth: { user: mailbox.user.name, pass: mailbox.user.password }, logger: false });
+        await client.connect();
+        open.push(client);
+      }
+      // It was E_MAIL_AUTH, not retried: the user checked a password that was right.
+      const err = await failureOf(() => wait(mailbox.address('limit'), { timeoutMs: 1_000 }));
+      expect(err).toMatchObject({ code: 'E_MAIL_TOO_MANY_SESSIONS', transient: true });
+      expect(err.message).toContain('the server said: Maximum number of connections from user+IP exceeded');
+      expect(err.hint).toContain('let fewer records through this step at once');
+      expect(`${err.message} ${err.hint}`).not.toContain(mailbox.user.password);
+    } finally {
+      await Promise.all(open.map((c) => c.logout()));
+      await mailbox.dovecot.setSessionLimit(200);
+    }
+  });
 });

@@ -53,8 +53,8 @@ export class FolderSession {
       try {
         return await this.open();
       } catch (err) {
-        // A refusal is an answer: connecting again would get it again.
-        if (!(err instanceof NodeError) || err.code !== 'E_MAIL_CONNECTION') throw err;
+        // A refusal is an answer: connecting again would get it again (not so a network fault, or too many sessions).
+        if (!(err instanceof NodeError) || !err.transient) throw err;
         last = err;
       }
       const pause = Math.min(RETRY_MS, deadline - Date.now());
