@@ -20,7 +20,14 @@ function wait(email: string, params: Record<string, unknown> = {}) {
     resources: resources(),
   });
 }
-const codeMail = (to: string) => rfc822({ from: SENDER, to, subject: 'Your code', text: 'Your code: 482913' });
+const codeMail = (to: string, from = SENDER) => rfc822({ from, to, subject: 'Your code', text: 'Your code: 482913' });
+
+async function createFolder(folder: string): Promise<void> {
+  const client = new ImapFlow({ host: mailbox.dovecot.host, port: mailbox.dovecot.port, secure: false, auth: { user: mailbox.user.name, pass: mailbox.user.password }, logger: false });
+  await client.connect();
+  await client.mailboxCreate(folder);
+  await client.logout();
+}
 
 describe('mail steps: mailbox situations (real Dovecot)', () => {
   it('the server closing the session in the middle of the wait: the step connects again and takes the code that comes after', async () => {
@@ -51,10 +58,7 @@ describe('mail steps: mailbox situations (real Dovecot)', () => {
     // Modified UTF-7 on the wire (&AOQ-): the name as the user writes it.
     const folder = 'Bestätigungen';
     const other = mailbox.address('folder');
-    const client = new ImapFlow({ host: mailbox.dovecot.host, port: mailbox.dovecot.port, secure: false, auth: { user: mailbox.user.name, pass: mailbox.user.password }, logger: false });
-    await client.connect();
-    await client.mailboxCreate(folder);
-    await client.logout();
+    await createFolder(folder);
     await mailbox.dovecot.deliver(mailbox.user.name, codeMail(other), { mailbox: folder });
     expect((await wait(other, { mailbox: folder })).result.emit[0].data.code).toBe('482913');
   });
@@ -79,5 +83,20 @@ describe('mail steps: mailbox situations (real Dovecot)', () => {
       await Promise.all(open.map((c) => c.logout()));
       await mailbox.dovecot.setSessionLimit(200);
     }
+  });
+
+  it('the code mail filed as spam: E_MAIL_IN_JUNK names the spam folder and the mail, not "the mail may be slow"', async () => {
+    await createFolder('Junk');
+    const email = mailbox.address('junk');
+    await mailbox.dovecot.deliver(mailbox.user.name, codeMail(email), { mailbox: 'Junk' });
+    // It was E_MAIL_TIMEOUT, "The mail may be slow: retry, or raise the wait".
+    const err = await failureOf(() => wait(email, { timeoutMs: 1_000 }));
+    expect(err).toMatchObject({ code: 'E_MAIL_IN_JUNK', transient: false });
+    expect(err.message).toBe(`No mail with a code reached ${email} in the folder INBOX within 1000 ms, but a mail to that address from ${SENDER} ("Your code") is in Junk, where the mail server files spam.`);
+    expect(err.hint).toContain('Mark that mail as not spam');
+    // Spam from a sender that is not allowed is not the code mail: the wait just timed out.
+    const other = mailbox.address('junk');
+    await mailbox.dovecot.deliver(mailbox.user.name, codeMail(other, 'promo@elsewhere.example'), { mailbox: 'Junk' });
+    expect(await failureOf(() => wait(other, { timeoutMs: 1_000 }))).toMatchObject({ code: 'E_MAIL_TIMEOUT' });
   });
 });

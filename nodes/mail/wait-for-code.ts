@@ -10,6 +10,7 @@ import { LinearRegExp } from '../../server/contract/expression/linear-regex.ts';
 import { imapError, mailCredential, type MailServer } from './lib/connect.ts';
 import { FolderSession } from './lib/folder-session.ts';
 import { addressForms, addressKey } from './lib/address.ts';
+import { junkMail, type JunkMail } from './lib/junk.ts';
 import { arrivedAfter, readMark, type MailMark } from './lib/mark.ts';
 import { htmlToText } from './lib/html-text.ts';
 import { dropInvisible } from '../sdk/invisible.ts';
@@ -209,6 +210,12 @@ export const waitForCode = defineNode({
         });
         if (signal.aborted) break;
       }
+      // Nothing came: a mail to the address that the server filed as spam is what to say (junk.ts).
+      if (!signal.aborted && session.client.usable && seen.noCode === 0 && seen.rejected.size === 0 && !seen.differ && !seen.sentBefore) {
+        session.leaveFolder();
+        const since = window.since ?? new Date(startedAt - p.lookbackMs);
+        seen.junk = (await junkMail(session.client, p.mailbox, recipient, since, (from) => allowedSender(from, p.senders)).catch(() => null)) ?? undefined;
+      }
     } catch (err) {
       if (!signal.aborted) throw imapError(err, server);
     } finally {
@@ -236,6 +243,8 @@ interface Seen {
   cut?: boolean;
   /** A mail whose plain-text and HTML parts gave two different codes (Read the code from = both). */
   differ?: { plain: string; html: string };
+  /** Nothing came to the folder, but a mail to the address from an allowed sender is in the spam folder. */
+  junk?: JunkMail;
 }
 
 /** The error's words for what of a mail with no code was not read — an attached message (textParts), a part past MAX_TEXT — and what to do. */
@@ -299,6 +308,13 @@ function endOfWait(p: Params, recipient: string, seen: Seen): NodeError {
       `No mail with a code reached ${recipient} within ${p.timeoutMs} ms. One arrived at ${seen.sentBefore.arrived}, but its Date header says ${seen.sentBefore.sent}, before the code was requested: it was taken for an older mail.`,
       "If the sender's clock (or time zone) is wrong, put a Mark the mailbox step before the step that requests the code: with a mailbox mark, the order of arrival decides, not the Date header.",
       { transient: true },
+    );
+  }
+  if (seen.junk) {
+    return new NodeError(
+      'E_MAIL_IN_JUNK',
+      `No mail with a code reached ${recipient} in the folder ${p.mailbox} within ${p.timeoutMs} ms, but a mail to that address from ${seen.junk.from} ("${seen.junk.subject.slice(0, 80)}") is in ${seen.junk.folder}, where the mail server files spam.`,
+      `Mark that mail as not spam (or add ${seen.junk.from} to the account's safe senders) so the next ones reach ${p.mailbox}, then retry; or set Folder to ${seen.junk.folder} if the codes always land there.`,
     );
   }
   return new NodeError(

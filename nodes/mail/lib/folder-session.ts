@@ -74,6 +74,12 @@ export class FolderSession {
     );
   }
 
+  /** Leaves the folder (releases its lock), for the session to look at another one. */
+  leaveFolder(): void {
+    this.lock?.release();
+    this.lock = undefined;
+  }
+
   /** Ends the session: LOGOUT when it still works, else the socket is closed. */
   async close(): Promise<void> {
     this.lock?.release();
