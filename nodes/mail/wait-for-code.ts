@@ -313,7 +313,7 @@ function endOfWait(p: Params, recipient: string, seen: Seen): NodeError {
   if (seen.junk) {
     return new NodeError(
       'E_MAIL_IN_JUNK',
-      `No mail with a code reached ${recipient} in the folder ${p.mailbox} within ${p.timeoutMs} ms, but a mail to that address from ${seen.junk.from} ("${seen.junk.subject.slice(0, 80)}") is in ${seen.junk.folder}, where the mail server files spam.`,
+      `No mail with a code reached ${recipient} in the folder ${p.mailbox} within ${p.timeoutMs} ms, but a mail to that address from ${seen.junk.from} (arrived ${seen.junk.arrived}) is in ${seen.junk.folder}, where the mail server files spam.`,
       `Mark that mail as not spam (or add ${seen.junk.from} to the account's safe senders) so the next ones reach ${p.mailbox}, then retry; or set Folder to ${seen.junk.folder} if the codes always land there.`,
     );
   }

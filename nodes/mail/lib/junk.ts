@@ -5,7 +5,8 @@ import { addressForms, addressKey } from './address.ts';
 export interface JunkMail {
   folder: string;
   from: string;
-  subject: string;
+  /** When it arrived (ISO). Its subject is not given: it may hold the code, which an error is no place for. */
+  arrived: string;
 }
 
 /** At most this many of the Junk folder's newest mails to the recipient are looked at. */
@@ -35,7 +36,7 @@ export async function junkMail(client: ImapFlow, watched: string, recipient: str
       .filter((m) => [...(m.envelope?.to ?? []), ...(m.envelope?.cc ?? [])].some((a) => addressKey(a.address ?? '') === who))
       .filter((m) => allowed(m.envelope?.from?.[0]?.address ?? ''))
       .sort((a, b) => b.uid - a.uid)[0];
-    return mail ? { folder, from: mail.envelope?.from?.[0]?.address || '(no sender)', subject: mail.envelope?.subject ?? '' } : null;
+    return mail ? { folder, from: mail.envelope?.from?.[0]?.address || '(no sender)', arrived: new Date(mail.internalDate ?? 0).toISOString() } : null;
   } finally {
     lock.release();
   }
