@@ -166,6 +166,22 @@ describe('mail.wait-for-code: mail formats of real senders (real Dovecot)', () =
     expect(await codeOf(email, { take: 'link' })).toBe('https://shop.example/verify?t=abc');
   });
 
+  it('Take = link: the link a reader is asked to follow — not a hidden one (a bot trap), nor the header\'s "Sign in" to the login page before the button', async () => {
+    const html = (subject: string, body: string) => deliver(() => `Subject: ${subject}\r\nContent-Type: text/html; charset=utf-8\r\n\r\n${body}\r\n`);
+    const header = '<table><tr><td><a href="https://shop.example/"><img alt="Shop" src="cid:logo"></a></td><td><a href="https://shop.example/login?utm_source=mail">Sign in</a></td></tr></table>';
+    const mails = {
+      // A link hidden from the reader (display:none), named "verify": following it marks the reader a bot.
+      trap: [await html('Confirm your email', '<div style="display:none"><a href="https://shop.example/bot-trap?id=1">verify</a></div><p>Welcome!</p><a href="https://shop.example/confirm?t=abc">Confirm your email</a>'), 'https://shop.example/confirm?t=abc'],
+      // Outlook's own copy of the button in a conditional comment: not what a browser shows.
+      outlook: [await html('Confirm your email', '<!--[if mso]><a href="https://shop.example/confirm?t=old">Confirm</a><![endif]--><!--[if !mso]><!--><a href="https://shop.example/confirm?t=abc">Confirm</a><!--<![endif]-->'), 'https://shop.example/confirm?t=abc'],
+      verify: [await html('Verify your email', `${header}<p>Thanks for signing up!</p><a href="https://shop.example/verify?t=abc">Verify email address</a>`), 'https://shop.example/verify?t=abc'],
+      // A magic sign-in link that names nothing but signing in, as the header's link does: it carries a token, the login page none.
+      magic: [await html('Sign in to Shop', `${header}<p>Click below to sign in. This link expires in 15 minutes.</p><a href="https://shop.example/auth/callback?code=Zk29xQ">Sign in to Shop</a>`), 'https://shop.example/auth/callback?code=Zk29xQ'],
+    };
+    // It took the hidden trap, Outlook's copy, and the login page twice.
+    for (const [name, [email, link]] of Object.entries(mails)) expect(await codeOf(email, { take: 'link' }), name).toBe(link);
+  });
+
   it('a mail with no Date header, or one in the future, is read; one dated before the request (a sender\'s clock behind) is not taken, and the timeout says it arrived', async () => {
     const text = 'Content-Type: text/plain; charset=utf-8\r\n\r\nYour code: 482913\r\n';
     const raw = (to: string, date: string) => [`From: =?UTF-8?B?${Buffer.from('Shöp “Team”').toString('base64')}?= <${SENDER}>`, `To: ${to}`, ...(date ? [`Date: ${date}`] : []), 'Subject: Your code', 'MIME-Version: 1.0', text].join('\r\n');
