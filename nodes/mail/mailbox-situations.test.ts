@@ -44,6 +44,21 @@ describe('mail steps: mailbox situations (real Dovecot)', () => {
     expect(ctx.logs.map((l) => l.message)).toContain('the mail server closed the connection during the wait: connecting again');
   });
 
+  it('a server closing the session each time it is opened again: the wait ends E_MAIL_CONNECTION after a few tries, not reconnecting until the deadline', async () => {
+    const waiting = failureOf(() => wait(mailbox.address('drops'), { timeoutMs: 30_000 }));
+    let settled = false;
+    void waiting.finally(() => (settled = true));
+    const started = Date.now();
+    while (!settled && Date.now() - started < 20_000) {
+      await new Promise((r) => setTimeout(r, 250));
+      await mailbox.dovecot.kick(mailbox.user.name);
+    }
+    const err = await waiting;
+    expect(err).toMatchObject({ code: 'E_MAIL_CONNECTION', transient: true });
+    expect(err.message).toContain('closed the connection 6 times during one wait');
+    expect(Date.now() - started).toBeLessThan(15_000);
+  });
+
   it('a folder that does not exist: E_MAIL_FOLDER_NOT_FOUND naming the folders there are (not a connection failure to retry); a folder named in non-ASCII is read', async () => {
     const email = mailbox.address('folder');
     for (const step of [

@@ -6,6 +6,12 @@ import { lockFolder } from './folder.ts';
 
 /** The pause between two tries to connect again after the server closed the session. */
 const RETRY_MS = 1_000;
+/**
+ * How often one wait opens its session again. A session that closes each time it is used (a mail
+ * the client cannot read, a server refusing this account mid-session) is not a passing drop:
+ * reconnecting for the rest of the wait would only hammer the server.
+ */
+const MAX_REOPENS = 5;
 
 /**
  * The wait's IMAP session with its folder open, connected again when the server closes it in the
@@ -18,6 +24,7 @@ const RETRY_MS = 1_000;
 export class FolderSession {
   client!: ImapFlow;
   private lock: MailboxLockObject | undefined;
+  private reopens = 0;
 
   constructor(
     private readonly server: MailServer,
@@ -48,6 +55,14 @@ export class FolderSession {
 
   /** Connects again until `deadline`; E_MAIL_CONNECTION naming the lost session when it never works. */
   async reopen(deadline: number): Promise<void> {
+    if (++this.reopens > MAX_REOPENS) {
+      throw new NodeError(
+        'E_MAIL_CONNECTION',
+        `The mail server ${this.server.host}:${this.server.port} closed the connection ${MAX_REOPENS + 1} times during one wait for the mail.`,
+        'Check that the server works with other mail programs for this account (its log may say why it closes the session); retrying later may help.',
+        { transient: true },
+      );
+    }
     let last: unknown;
     while (!this.signal.aborted) {
       try {
