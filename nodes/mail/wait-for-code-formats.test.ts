@@ -226,6 +226,9 @@ describe('mail.wait-for-code: mail formats of real senders (real Dovecot)', () =
       // Windows-1251 named only in the HTML's <meta> (Content-Type names no charset): "Заказ 10023 оформлен. Ваш код подтверждения: 482913".
       metaCharset:
         'Subject: Shop\r\nContent-Type: text/html\r\nContent-Transfer-Encoding: base64\r\n\r\nPGh0bWw+PGhlYWQ+PG1ldGEgaHR0cC1lcXVpdj0iQ29udGVudC1UeXBlIiBjb250ZW50PSJ0ZXh0L2h0bWw7IGNoYXJzZXQ9d2luZG93cy0xMjUxIj48L2hlYWQ+PGJvZHk+PHA+x+Dq4OcgMTAwMjMg7vTu8Ozr5e0uPC9wPjxwPsLg+CDq7uQg7+7k8uLl8Obk5e3o/zogPGI+NDgyOTEzPC9iPjwvcD48L2JvZHk+PC9odG1sPg==',
+      // Digits of other scripts: full-width in a Japanese mail (and its subject), Arabic-Indic.
+      fullWidth: `Subject: =?UTF-8?B?${Buffer.from('【ショップ】確認コード ４８２９１３').toString('base64')}?=\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nご注文ありがとうございます。\r\n確認コード：４８２９１３\r\n有効期限は１０分です。`,
+      arabic: 'Subject: Code\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nرمز التحقق الخاص بك هو ٤٨٢٩١٣',
       // A zero-width space in the code of a plain part (quoted-printable UTF-8), as HTML-to-text converters leave &#8203;.
       zeroWidth: 'Subject: Sign in\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\nYour code: 482=E2=80=8B913\r\n\r\nShop, 94104 SF',
       spans: `Subject: Sign in\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<p>Your verification code</p><div>\r\n${[...'482913'].map((d) => `  <span class="digit" style="letter-spacing:8px">${d}</span>`).join('\r\n')}\r\n</div><p>Shop, 94104 SF</p>`,

@@ -16,6 +16,7 @@ import { htmlToText } from './lib/html-text.ts';
 import { dropInvisible } from '../sdk/invisible.ts';
 import { bodyText } from '../sdk/text-body.ts';
 import { joinSpacedDigits } from './lib/spaced-code.ts';
+import { asciiDigits } from './lib/ascii-digits.ts';
 import { readDefaultCode, namedLetteredCode, type ReadCode } from './lib/default-code.ts';
 import { confirmationLink, htmlLinks, plainLinks, type MailLink } from './lib/mail-links.ts';
 
@@ -566,6 +567,7 @@ async function mailCode(
   readFrom: Params['readFrom'],
   reading: Reading,
 ): Promise<{ code?: string; differ?: { plain: string; html: string }; letters?: string }> {
+  subject = asciiDigits(subject);
   const texts: string[] = [];
   const from = async (list: MessageStructureObject[]) => {
     if (list.length === 0) return undefined;
@@ -597,7 +599,8 @@ async function mailCode(
 async function partsText(client: ImapFlow, m: FetchMessageObject, parts: MessageStructureObject[], lines: boolean, reading: Reading): Promise<string> {
   let text = '';
   for (const part of parts) {
-    const body = await partBody(client, m, part, reading);
+    // Digits of other scripts (full-width ４８２９１３, Arabic ٤٨٢٩١٣) are read as the 0–9 a code is typed with.
+    const body = asciiDigits(await partBody(client, m, part, reading));
     text += `${part.type === 'text/html' ? htmlToText(body, { lines }) : joinSpacedDigits(body, 'line')}\n`;
   }
   return text;
