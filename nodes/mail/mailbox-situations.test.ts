@@ -115,4 +115,19 @@ describe('mail steps: mailbox situations (real Dovecot)', () => {
     await mailbox.dovecot.deliver(mailbox.user.name, codeMail(other, 'promo@elsewhere.example'), { mailbox: 'Junk' });
     expect(await failureOf(() => wait(other, { timeoutMs: 1_000 }))).toMatchObject({ code: 'E_MAIL_TIMEOUT' });
   });
+
+  it('without a mark, the mail asked for arriving just before the window (this computer\'s clock ahead): E_MAIL_TIMEOUT says when it arrived and to use a mailbox mark', async () => {
+    const email = mailbox.address('early');
+    // The wait counts mail from 65 s ago (requested 60 s ago, less 5 s); the server says it arrived 90 s ago.
+    await mailbox.deliver(codeMail(email), { internalDate: new Date(Date.now() - 90_000) });
+    const err = await failureOf(() => wait(email, { timeoutMs: 1_000 }));
+    // It said only "No mail with a code reached …", the mail in plain sight in the mailbox.
+    expect(err).toMatchObject({ code: 'E_MAIL_TIMEOUT', transient: true });
+    expect(err.message).toMatch(/One arrived at \S+, 2[4-6] s before mail counted \(from \S+ by this computer's clock/);
+    expect(err.hint).toContain('put a Mark the mailbox step before the step that requests the code');
+    // An older mail (an hour before) is not named: it is no mail of this request.
+    const other = mailbox.address('early');
+    await mailbox.deliver(codeMail(other), { internalDate: new Date(Date.now() - 3_600_000) });
+    expect((await failureOf(() => wait(other, { timeoutMs: 1_000 }))).message).toBe(`No mail with a code reached ${other} within 1000 ms.`);
+  });
 });

@@ -24,6 +24,8 @@ import { confirmationLink, htmlLinks, plainLinks, type MailLink } from './lib/ma
 export const USED_KEYWORD = '$ConveyorUsed';
 /** Tolerance for the mail server's (and the sender's) clock against ours, applied to codeRequestedAt. */
 export const CLOCK_SKEW_MS = 5_000;
+/** A mail that arrived at most this long before the window is named when the wait ends without a code (clocks apart). */
+const EARLIER_SAID_MS = 10 * 60_000;
 /** At most this much of a message's text is read to look for the code. */
 const MAX_TEXT = 1_000_000;
 const ADDRESS = /^[^\s@<>]+@[^\s@<>]+$/;
@@ -224,7 +226,7 @@ export const waitForCode = defineNode({
       await session.close();
     }
     if (ctx.signal.aborted) throw abortError(ctx.signal, 'The wait for the mailed code was cancelled.');
-    throw endOfWait(p, recipient, seen);
+    throw endOfWait(p, recipient, seen, window);
   },
 });
 
@@ -244,6 +246,8 @@ interface Seen {
   cut?: boolean;
   /** A mail whose plain-text and HTML parts gave two different codes (Read the code from = both). */
   differ?: { plain: string; html: string };
+  /** Without a mark: when the newest mail to the address from an allowed sender that arrived before the window did. */
+  earlier?: number;
   /** Nothing came to the folder, but a mail to the address from an allowed sender is in the spam folder. */
   junk?: JunkMail;
 }
@@ -263,7 +267,7 @@ function unreadNote(seen: Seen, take: Params['take']): { message: string; hint: 
   return { message, hint };
 }
 
-function endOfWait(p: Params, recipient: string, seen: Seen): NodeError {
+function endOfWait(p: Params, recipient: string, seen: Seen, window: Window): NodeError {
   const unread = unreadNote(seen, p.take);
   if (seen.noCode > 0 && p.take === 'link') {
     const listed = seen.links.slice(0, 5).map((l) => `${l.text ? `"${l.text.slice(0, 60)}" ` : ''}${l.url.slice(0, 120)}`);
@@ -316,6 +320,16 @@ function endOfWait(p: Params, recipient: string, seen: Seen): NodeError {
       'E_MAIL_IN_JUNK',
       `No mail with a code reached ${recipient} in the folder ${p.mailbox} within ${p.timeoutMs} ms, but a mail to that address from ${seen.junk.from} (arrived ${seen.junk.arrived}) is in ${seen.junk.folder}, where the mail server files spam.`,
       `Mark that mail as not spam (or add ${seen.junk.from} to the account's safe senders) so the next ones reach ${p.mailbox}, then retry; or set Folder to ${seen.junk.folder} if the codes always land there.`,
+    );
+  }
+  // A mail that arrived shortly before the window may be the one asked for, the clocks apart.
+  if (window.since && seen.earlier !== undefined && window.since.getTime() - seen.earlier <= EARLIER_SAID_MS) {
+    const before = Math.ceil((window.since.getTime() - seen.earlier) / 1000);
+    return new NodeError(
+      'E_MAIL_TIMEOUT',
+      `No mail with a code reached ${recipient} within ${p.timeoutMs} ms. One arrived at ${new Date(seen.earlier).toISOString()}, ${before} s before mail counted (from ${window.since.toISOString()} by this computer's clock: the requested-at time less 5 s, or without one, this step's start less Look back): it was taken for an older mail.`,
+      "If it is the mail asked for, this computer's clock (or the requested-at time) is ahead of the mail server's: put a Mark the mailbox step before the step that requests the code — the order of arrival decides then, not clocks. Otherwise the mail may be slow: retry, or raise the wait.",
+      { transient: true },
     );
   }
   return new NodeError(
@@ -446,13 +460,21 @@ async function scan(
     if (window.mark) {
       // `n:*` also names the last message when none is numbered n or more: the mark decides.
       if (!arrivedAfter(window.mark, validity, m.uid, time(m.internalDate))) continue;
-    } else {
-      if (time(m.internalDate) < window.since.getTime()) continue;
-      const sent = m.envelope?.date ? time(m.envelope.date) : NaN;
-      sentBefore = Number.isFinite(sent) && sent < window.since.getTime();
     }
     const to = [...(m.envelope?.to ?? []), ...(m.envelope?.cc ?? [])].map((a) => addressKey(a.address ?? ''));
     if (!to.includes(addressKey(recipient))) continue;
+    if (!window.mark) {
+      const arrived = time(m.internalDate);
+      if (arrived < window.since.getTime()) {
+        // Arrived before the window: an older mail, not taken. The newest such one (messages come
+        // newest first) is said when nothing else came: with this computer's clock ahead of the
+        // mail server's, the mail asked for looks older than the request.
+        if (seen.earlier === undefined && allowedSender(m.envelope?.from?.[0]?.address ?? '', p.senders)) seen.earlier = arrived;
+        continue;
+      }
+      const sent = m.envelope?.date ? time(m.envelope.date) : NaN;
+      sentBefore = Number.isFinite(sent) && sent < window.since.getTime();
+    }
     if (sentBefore) {
       // Arrived in the window but dated before it: an old mail delivered late — or a sender's clock
       // (or time zone) that is wrong. Not taken, but said when the wait ends: it did arrive.
