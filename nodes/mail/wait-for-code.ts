@@ -10,7 +10,8 @@ import { LinearRegExp } from '../../server/contract/expression/linear-regex.ts';
 import { imapError, mailCredential, type MailServer } from './lib/connect.ts';
 import { FolderSession } from './lib/folder-session.ts';
 import { addressForms, addressKey } from './lib/address.ts';
-import { junkMail, type JunkMail } from './lib/junk.ts';
+import { junkMail } from './lib/junk.ts';
+import { endOfWait, type Seen } from './lib/end-of-wait.ts';
 import { arrivedAfter, readMark, type MailMark } from './lib/mark.ts';
 import { htmlToText } from './lib/html-text.ts';
 import { dropInvisible } from '../sdk/invisible.ts';
@@ -24,8 +25,8 @@ import { confirmationLink, htmlLinks, plainLinks, type MailLink } from './lib/ma
 export const USED_KEYWORD = '$ConveyorUsed';
 /** Tolerance for the mail server's (and the sender's) clock against ours, applied to codeRequestedAt. */
 export const CLOCK_SKEW_MS = 5_000;
-/** A mail that arrived at most this long before the window is named when the wait ends without a code (clocks apart). */
-const EARLIER_SAID_MS = 10 * 60_000;
+/** The log's warning when the server closed the session and the wait connects again (folder-session.ts). */
+const RECONNECTING = 'the mail server closed the connection during the wait: connecting again';
 /** At most this much of a message's text is read to look for the code. */
 const MAX_TEXT = 1_000_000;
 const ADDRESS = /^[^\s@<>]+@[^\s@<>]+$/;
@@ -168,9 +169,10 @@ export const waitForCode = defineNode({
     let news = (): void => undefined;
     const session = new FolderSession(server, p.mailbox, signal, ctx.network, () => news());
     // Stopped while connecting is a stop, not a mail server failure (seen under load: connecting took over 700 ms).
-    await session.open().catch((err: unknown) => {
+    const started = await session.start(deadline).catch((err: unknown) => {
       throw ctx.signal.aborted ? abortError(ctx.signal, 'The wait for the mailed code was cancelled.') : err;
     });
+    if (started.reconnected) ctx.log.warn(RECONNECTING);
     const onAbort = (): void => session.client.close();
     signal.addEventListener('abort', onAbort, { once: true });
     try {
@@ -188,7 +190,7 @@ export const waitForCode = defineNode({
         }
         // imapflow answers some commands on a closed session with false or nothing, others with an error.
         if (!found && session.lost) {
-          ctx.log.warn('the mail server closed the connection during the wait: connecting again');
+          ctx.log.warn(RECONNECTING);
           await session.reopen(deadline);
           continue;
         }
@@ -226,124 +228,9 @@ export const waitForCode = defineNode({
       await session.close();
     }
     if (ctx.signal.aborted) throw abortError(ctx.signal, 'The wait for the mailed code was cancelled.');
-    throw endOfWait(p, recipient, seen, window);
+    throw endOfWait({ ...p, defaultPattern: p.pattern === DEFAULT_PATTERN, maxText: MAX_TEXT }, recipient, seen, window.since);
   },
 });
-
-/** What the looks at the mailbox saw: senders refused, mail with no code (or link), the links of the last such mail. */
-interface Seen {
-  rejected: Set<string>;
-  noCode: number;
-  links: MailLink[];
-  renumbered?: boolean;
-  /** A mail with no code carried another message as an attachment (never read): its sender, for the error. */
-  attached?: string;
-  /** A mail with no code named a code with letters (X7K9P2), which the default pattern does not take. */
-  letters?: string;
-  /** A mail that arrived in the window (no mark) but whose Date header is before it: not taken. */
-  sentBefore?: { sent: string; arrived: string };
-  /** A mail with no code had a part longer than MAX_TEXT, read only to there. */
-  cut?: boolean;
-  /** A mail whose plain-text and HTML parts gave two different codes (Read the code from = both). */
-  differ?: { plain: string; html: string };
-  /** Without a mark: when the newest mail to the address from an allowed sender that arrived before the window did. */
-  earlier?: number;
-  /** Nothing came to the folder, but a mail to the address from an allowed sender is in the spam folder. */
-  junk?: JunkMail;
-}
-
-/** The error's words for what of a mail with no code was not read — an attached message (textParts), a part past MAX_TEXT — and what to do. */
-function unreadNote(seen: Seen, take: Params['take']): { message: string; hint: string } {
-  let message = '';
-  let hint = '';
-  if (seen.cut) {
-    message += ` A part of it is longer than ${MAX_TEXT / 1_000_000} MB and was read only to there (a longer part is never read whole: the wait stays bounded).`;
-    if (take === 'code') hint += ' If the code stands further on in a long HTML part, set Read the code from to plain (the plain-text part, much shorter).';
-  }
-  if (seen.attached !== undefined) {
-    message += ` It carries a forwarded message as an attachment (from ${seen.attached}), which is never read: its sender and date are not the mail's.`;
-    hint += ' If the code is in that attachment, have the site mail the address itself, or forward the mail inline rather than as an attachment.';
-  }
-  return { message, hint };
-}
-
-function endOfWait(p: Params, recipient: string, seen: Seen, window: Window): NodeError {
-  const unread = unreadNote(seen, p.take);
-  if (seen.noCode > 0 && p.take === 'link') {
-    const listed = seen.links.slice(0, 5).map((l) => `${l.text ? `"${l.text.slice(0, 60)}" ` : ''}${l.url.slice(0, 120)}`);
-    return new NodeError(
-      'E_MAIL_NO_LINK',
-      `A mail to ${recipient} arrived, but no link in it ${p.linkPattern ? `matches ${p.linkPattern}` : 'asks to confirm, verify, activate or sign in'}${listed.length > 0 ? `; it links to: ${listed.join('; ')}${seen.links.length > 5 ? '…' : ''}` : ' (it holds no link)'}.${unread.message}`,
-      `Open the mail and set a Link pattern that the right link's address matches (e.g. /verify\\?token=).${unread.hint}`,
-    );
-  }
-  if (seen.differ) {
-    return new NodeError(
-      'E_MAIL_CODES_DIFFER',
-      `A mail to ${recipient} arrived whose plain-text part gives the code ${seen.differ.plain} and whose HTML part ${seen.differ.html}: no code was taken, as the step cannot tell which is right.`,
-      'Open the mail and set Read the code from to the part whose code the site accepts (html: what mail programs show), or a Code pattern that finds only the right one.',
-    );
-  }
-  if (seen.noCode > 0 && seen.letters) {
-    return new NodeError(
-      'E_MAIL_NO_CODE',
-      `A mail to ${recipient} arrived whose code, ${seen.letters}, has letters: the default Code pattern takes numbers only, and no other number of the mail was taken instead.`,
-      `Set the Code pattern to one that takes it, e.g. ${letteredPattern(seen.letters)}`,
-    );
-  }
-  if (seen.noCode > 0) {
-    return new NodeError(
-      'E_MAIL_NO_CODE',
-      (p.pattern === DEFAULT_PATTERN
-        ? `A mail to ${recipient} arrived, but no code was found in it: no number of 4 to 8 digits on its own (a piece of a date, phone number or amount is never taken).`
-        : `A mail to ${recipient} arrived, but no code matching ${p.pattern} was found in it.`) + unread.message,
-      `Open the mail and adjust the Code pattern so that its first group (in parentheses) catches the code.${unread.hint}`,
-    );
-  }
-  if (seen.rejected.size > 0) {
-    return new NodeError(
-      'E_MAIL_SENDER_REJECTED',
-      `The only mail to ${recipient} came from ${[...seen.rejected].join(', ')}, which is not an allowed sender (${p.senders.join(', ')}).`,
-      'If that sender is genuine, add its address or @domain to Allowed senders.',
-    );
-  }
-  if (seen.sentBefore) {
-    return new NodeError(
-      'E_MAIL_TIMEOUT',
-      `No mail with a code reached ${recipient} within ${p.timeoutMs} ms. One arrived at ${seen.sentBefore.arrived}, but its Date header says ${seen.sentBefore.sent}, before the code was requested: it was taken for an older mail.`,
-      "If the sender's clock (or time zone) is wrong, put a Mark the mailbox step before the step that requests the code: with a mailbox mark, the order of arrival decides, not the Date header.",
-      { transient: true },
-    );
-  }
-  if (seen.junk) {
-    return new NodeError(
-      'E_MAIL_IN_JUNK',
-      `No mail with a code reached ${recipient} in the folder ${p.mailbox} within ${p.timeoutMs} ms, but a mail to that address from ${seen.junk.from} (arrived ${seen.junk.arrived}) is in ${seen.junk.folder}, where the mail server files spam.`,
-      `Mark that mail as not spam (or add ${seen.junk.from} to the account's safe senders) so the next ones reach ${p.mailbox}, then retry; or set Folder to ${seen.junk.folder} if the codes always land there.`,
-    );
-  }
-  // A mail that arrived shortly before the window may be the one asked for, the clocks apart.
-  if (window.since && seen.earlier !== undefined && window.since.getTime() - seen.earlier <= EARLIER_SAID_MS) {
-    const before = Math.ceil((window.since.getTime() - seen.earlier) / 1000);
-    return new NodeError(
-      'E_MAIL_TIMEOUT',
-      `No mail with a code reached ${recipient} within ${p.timeoutMs} ms. One arrived at ${new Date(seen.earlier).toISOString()}, ${before} s before mail counted (from ${window.since.toISOString()} by this computer's clock: the requested-at time less 5 s, or without one, this step's start less Look back): it was taken for an older mail.`,
-      "If it is the mail asked for, this computer's clock (or the requested-at time) is ahead of the mail server's: put a Mark the mailbox step before the step that requests the code — the order of arrival decides then, not clocks. Otherwise the mail may be slow: retry, or raise the wait.",
-      { transient: true },
-    );
-  }
-  return new NodeError(
-    'E_MAIL_TIMEOUT',
-    `No mail with a code reached ${recipient} within ${p.timeoutMs} ms.`,
-    'The mail may be slow: retry, or raise the wait. Check that the previous step did request the code and that the address is right.',
-    { transient: true },
-  );
-}
-
-/** A Code pattern for a code shaped as `code` (AB12-CD34 → \b([A-Z0-9]{4}-[A-Z0-9]{4})\b), for the hint. */
-function letteredPattern(code: string): string {
-  return `\\b(${code.split('-').map((g) => `[A-Z0-9]{${g.length}}`).join('-')})\\b`;
-}
 
 /** When the window opens: the record's requested-at time (minus clock tolerance), else this step's start minus the look-back. */
 export function windowStart(value: unknown, field: string, startedAt: number, lookbackMs: number): Date {

@@ -12,6 +12,8 @@ const RETRY_MS = 1_000;
  * reconnecting for the rest of the wait would only hammer the server.
  */
 const MAX_REOPENS = 5;
+/** imapflow's codes for a connection the server closed after accepting it. */
+const CLOSED_AFTER_CONNECT = new Set(['ClosedAfterConnectText', 'ClosedAfterConnectTLS', 'NoConnection', 'EConnectionClosed']);
 
 /**
  * The wait's IMAP session with its folder open, connected again when the server closes it in the
@@ -45,6 +47,23 @@ export class FolderSession {
     } catch (err) {
       client.close();
       throw imapError(err, this.server);
+    }
+  }
+
+  /**
+   * Opens the session for the wait. A server that accepted the connection and then closed it — while
+   * the session was still being set up, the same drop as mid-wait — is connected to again; one that
+   * cannot be reached or refuses the sign-in fails at once.
+   */
+  async start(deadline: number): Promise<{ reconnected: boolean }> {
+    try {
+      await this.open();
+      return { reconnected: false };
+    } catch (err) {
+      const code = ((err as { cause?: { code?: string } }).cause ?? {}).code;
+      if (this.signal.aborted || !CLOSED_AFTER_CONNECT.has(code ?? '')) throw err;
+      await this.reopen(deadline);
+      return { reconnected: true };
     }
   }
 
