@@ -94,7 +94,11 @@ export class FolderSession {
       const pause = Math.min(RETRY_MS, deadline - Date.now());
       if (pause <= 0) break;
       await new Promise<void>((resolve) => {
-        const done = (): void => (clearTimeout(timer), resolve());
+        const done = (): void => {
+          clearTimeout(timer);
+          this.signal.removeEventListener('abort', done);
+          resolve();
+        };
         const timer = setTimeout(done, pause);
         this.signal.addEventListener('abort', done, { once: true });
       });
