@@ -41,6 +41,8 @@ export interface Dovecot {
   kick(user: string): Promise<void>;
   /** How many IMAP sessions one user may hold at once (mail_max_userip_connections, 200 unless set), applied at once. */
   setSessionLimit(sessions: number): Promise<void>;
+  /** Sets one Dovecot setting (e.g. mail_max_keyword_length), applied at once. */
+  configure(setting: string, value: string | number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -182,9 +184,14 @@ userdb {
       await doveadm('kick', user);
     },
     async setSessionLimit(sessions) {
-      await writeFile(confFile, (await readFile(confFile, 'utf8')).replace(/mail_max_userip_connections = \d+/, `mail_max_userip_connections = ${sessions}`));
+      await dovecot.configure('mail_max_userip_connections', sessions);
+    },
+    async configure(setting, value) {
+      const conf = await readFile(confFile, 'utf8');
+      const line = new RegExp(`^(\\s*)${setting} = .*$`, 'm');
+      await writeFile(confFile, line.test(conf) ? conf.replace(line, `$1${setting} = ${value}`) : `${setting} = ${value}\n${conf}`);
       await doveadm('reload');
-      // The reload restarts Dovecot's processes: the new limit holds once it greets again.
+      // The reload restarts Dovecot's processes: the new setting holds once it greets again.
       await waitForGreeting(port, () => exited, readLog);
     },
     stop,

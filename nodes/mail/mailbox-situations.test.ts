@@ -149,4 +149,21 @@ describe('mail steps: mailbox situations (real Dovecot)', () => {
     await mailbox.deliver(codeMail(other), { internalDate: new Date(Date.now() - 3_600_000) });
     expect((await failureOf(() => wait(other, { timeoutMs: 1_000 }))).message).toBe(`No mail with a code reached ${other} within 1000 ms.`);
   });
+
+  it('a server that refuses the keyword marking a code used: the code is taken, and the log warns that a later run could take it again', async () => {
+    // As servers that keep no keywords of the client's choosing: '$ConveyorUsed' is too long for this one.
+    await mailbox.dovecot.configure('mail_max_keyword_length', 5);
+    try {
+      // A folder of its own: a keyword the folder already holds (INBOX's, from the other tests) is still accepted.
+      await createFolder('Keywords');
+      const email = mailbox.address('keyword');
+      await mailbox.dovecot.deliver(mailbox.user.name, codeMail(email), { mailbox: 'Keywords' });
+      const { result, ctx } = await wait(email, { mailbox: 'Keywords' });
+      expect(result.emit[0].data.code).toBe('482913');
+      // It said nothing: a later run took the same code again, in silence.
+      expect(ctx.logs.find((l) => l.level === 'warn')?.message).toContain('the mail server refused to mark the mail used (keyword $ConveyorUsed)');
+    } finally {
+      await mailbox.dovecot.configure('mail_max_keyword_length', 50);
+    }
+  });
 });

@@ -412,6 +412,14 @@ async function scan(
       state.used.delete(key);
       return null;
     }
+    if (!marked) {
+      // A server that keeps no keywords of its own choosing: this run will not take the code again,
+      // a later one might (within its window). Said, not passed over in silence.
+      log.warn(
+        `the mail server refused to mark the mail used (keyword ${USED_KEYWORD}): a later run waiting for ${recipient} in the same time window could take this code again — a Mark the mailbox step before the code is requested keeps it off`,
+      );
+      await client.messageFlagsAdd(String(m.uid), ['\\Seen'], { uid: true });
+    }
     return { code, uid: m.uid, from, subject: m.envelope?.subject ?? '', receivedAt: new Date(time(m.internalDate)).toISOString() };
   }
   for (const r of rejected) seen.rejected.add(r);
