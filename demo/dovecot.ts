@@ -13,13 +13,16 @@
  * (`default_internal_user = dovecot`, `default_login_user = dovenull`, mail owned by `dovecot`);
  * as another user, every process runs as that user.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { promisify } from 'node:util';
 import { existsSync } from 'node:fs';
 import { appendFile, chmod, chown, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { ImapFlow } from 'imapflow';
+
+const execFileAsync = promisify(execFile);
 
 /** The Dovecot binary (CONVEYOR_DOVECOT_BIN overrides it, e.g. to test the missing-binary message). */
 export const dovecotBin = (): string => process.env.CONVEYOR_DOVECOT_BIN || '/usr/sbin/dovecot';
@@ -34,6 +37,12 @@ export interface Dovecot {
   deliver(user: string, rfc822Text: string, options?: { internalDate?: Date; mailbox?: string }): Promise<void>;
   /** The server's log so far (for failure messages). */
   log(): Promise<string>;
+  /** Drops every IMAP session of `user` (doveadm kick), as a server restarting or ending idle sessions does. */
+  kick(user: string): Promise<void>;
+  /** How many IMAP sessions one user may hold at once (mail_max_userip_connections, 200 unless set), applied at once. */
+  setSessionLimit(sessions: number): Promise<void>;
+  /** Sets one Dovecot setting (e.g. mail_max_keyword_length), applied at once. */
+  configure(setting: string, value: string | number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -124,6 +133,11 @@ userdb {
 
   const readLog = async (): Promise<string> => `${output}${existsSync(logFile) ? await readFile(logFile, 'utf8') : ''}`;
   const passwords = new Map<string, string>();
+  // doveadm comes with Dovecot, next to its binary.
+  const doveadm = async (...args: string[]): Promise<void> => {
+    const next = path.join(path.dirname(bin), '..', 'bin', 'doveadm');
+    await execFileAsync(existsSync(next) ? next : 'doveadm', ['-c', confFile, ...args]);
+  };
 
   const stop = async (): Promise<void> => {
     if (exited === undefined) {
@@ -166,6 +180,20 @@ userdb {
       }
     },
     log: readLog,
+    async kick(user) {
+      await doveadm('kick', user);
+    },
+    async setSessionLimit(sessions) {
+      await dovecot.configure('mail_max_userip_connections', sessions);
+    },
+    async configure(setting, value) {
+      const conf = await readFile(confFile, 'utf8');
+      const line = new RegExp(`^(\\s*)${setting} = .*$`, 'm');
+      await writeFile(confFile, line.test(conf) ? conf.replace(line, `$1${setting} = ${value}`) : `${setting} = ${value}\n${conf}`);
+      await doveadm('reload');
+      // The reload restarts Dovecot's processes: the new setting holds once it greets again.
+      await waitForGreeting(port, () => exited, readLog);
+    },
     stop,
   };
   for (const u of options.users ?? []) await dovecot.addUser(u.name, u.password);

@@ -5,6 +5,7 @@ import { abortError } from '../sdk/abort.ts';
 import { fieldName } from '../sdk/fields.ts';
 import { imapError, mailCredential, openImap } from './lib/connect.ts';
 import { takeMark } from './lib/mark.ts';
+import { lockFolder } from './lib/folder.ts';
 
 const params = z.object({
   credential: credentialParam('imap', 'The mailbox (IMAP credential) the code will be mailed to: the same one the "Wait for mailed code" step reads.'),
@@ -49,7 +50,7 @@ export const markMailbox = defineNode({
     const onAbort = (): void => client.close();
     signal.addEventListener('abort', onAbort, { once: true });
     try {
-      const lock = await client.getMailboxLock(p.mailbox);
+      const lock = await lockFolder(client, server, p.mailbox);
       try {
         const mark = await takeMark(client, server, p.mailbox);
         ctx.log.debug(`mailbox ${p.mailbox} marked: mail numbered ${mark.uidNext} and up counts as new`, { uidNext: mark.uidNext, uidValidity: mark.uidValidity });

@@ -90,6 +90,23 @@ describe('mail.send (local SMTP server → real Dovecot)', () => {
     expect(result.emit[0].data.code).toBe('445566');
   });
 
+  it('a display name with a comma (a company, "Last, First") is one recipient, not two pieces refused; several addresses still split', async () => {
+    const email = `acme-${Date.now()}@example.test`;
+    const other = `ops-${Date.now()}@example.test`;
+    // It failed E_MAIL_RECIPIENT_INVALID: 'To holds "\\"Acme", which is not an email address'.
+    const sent = await runNode(sendMail, { ...SEND, to: `"{{ company }}" <{{ email }}>; Doe, Jane <${other}>` }, { email, company: 'Acme, Inc.', name: 'Acme', code: '661204' }, { credentials: credentials() });
+    expect(sent.result.emit[0].port).toBe('out');
+    expect(smtp.received.at(-1)!.to.sort()).toEqual([email, other].sort());
+    expect(smtp.received.at(-1)!.raw).toMatch(/^To: "Acme, Inc\." <acme-\d+@example\.test>, "Doe, Jane"\s+<ops-\d+@example\.test>\r?$/m);
+    const { result } = await runNode(
+      waitForCode,
+      { credential: 'inbox', senders: ['no-reply@shop.example'], timeoutMs: 10_000 },
+      { email },
+      { credentials: credentials(), resources: { run: new Resources(), record: new Resources() } },
+    );
+    expect(result.emit[0].data.code).toBe('661204');
+  });
+
   it('a 4xx refusal is a transient E_SMTP_SEND; a bad login is not transient', async () => {
     failNext = 451;
     const busy = await failureOf(() => runNode(sendMail, SEND, { email: 'x@example.test', name: 'X', code: '1' }, { credentials: credentials() }));

@@ -1,4 +1,5 @@
 import nodemailer from 'nodemailer';
+import addressparser from 'nodemailer/lib/addressparser';
 import { z } from 'zod';
 import { defineNode, endWith, out } from '../sdk/define-node.ts';
 import { NodeError } from '../../server/contract/node-error.ts';
@@ -184,18 +185,22 @@ function bareAddress(item: string): string {
   return (/<([^>]*)>\s*$/.exec(item)?.[1] ?? item).trim();
 }
 
+/**
+ * The addresses of a To or Cc list, each as `"Name" <address>` or `address`. Read as mail headers
+ * are (nodemailer's addressparser), not split at every comma: a record's display name with a comma
+ * in it — "Doe, Jane" <jane@…>, "Acme, Inc." <orders@…> — was cut in two and the mail refused with
+ * E_MAIL_RECIPIENT_INVALID. Commas and semicolons still separate addresses.
+ */
 function addresses(list: string, where: string): string[] {
-  const items = list
-    .split(/[,;]/)
-    .map((s) => s.trim())
-    .filter(Boolean);
-  for (const item of items) {
-    const bare = /<([^>]*)>\s*$/.exec(item)?.[1] ?? item;
-    if (!ADDRESS.test(bare) || /[\r\n]/.test(item)) {
-      throw new NodeError('E_MAIL_RECIPIENT_INVALID', `${where} holds ${JSON.stringify(item)}, which is not an email address.`, `Check the ${where} setting and the record fields it uses.`);
-    }
-  }
-  return items;
+  const invalid = (item: string): NodeError =>
+    new NodeError('E_MAIL_RECIPIENT_INVALID', `${where} holds ${JSON.stringify(item)}, which is not an email address.`, `Check the ${where} setting and the record fields it uses.`);
+  if (/[\r\n]/.test(list)) throw invalid(list.trim());
+  return addressparser(list, { flatten: false }).map((entry) => {
+    // A group ("Team: a@x, b@y;") is no recipient a record names.
+    if ('group' in entry) throw invalid(entry.name);
+    if (!ADDRESS.test(entry.address)) throw invalid(entry.name || entry.address);
+    return entry.name ? `${JSON.stringify(entry.name)} <${entry.address}>` : entry.address;
+  });
 }
 
 function smtpError(err: unknown, host: string, port: number): NodeError {

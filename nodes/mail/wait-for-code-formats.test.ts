@@ -88,6 +88,25 @@ describe('mail.wait-for-code: mail formats of real senders (real Dovecot)', () =
     expect(await codeOf(plainOnly, { readFrom: 'html' })).toBe('111111');
   });
 
+  it('a plain-text part that only says "view it in a browser" above the sender\'s postal address: its postcode is not a second code, the code the HTML part names is taken', async () => {
+    const alternative = (subject: string, plain: string, html: string) =>
+      `Subject: ${subject}\r\n${multipart('alternative', 'stub', [['Content-Type: text/plain; charset=utf-8', plain], ['Content-Type: text/html; charset=utf-8', html]])}`;
+    // As mail tools send it: the plain part a stub with the footer every commercial mail carries.
+    const us = await deliver(() =>
+      alternative(
+        'Sign in to Shop',
+        "Can't see this email? View it in your browser: https://shop.example/m/abc\r\n\r\nShop Inc., 548 Market St, San Francisco, CA 94104",
+        '<p>Your sign-in code</p><p style="font-size:28px">482913</p><p>Shop Inc., 548 Market St, San Francisco, CA 94104</p>',
+      ),
+    );
+    const de = await deliver(() =>
+      alternative('Ihr Bestätigungscode', 'Diese E-Mail im Browser ansehen: https://shop.example/m/abc\r\n\r\nShop GmbH, Hauptstr. 5, 10115 Berlin', '<p>Geben Sie diesen Code ein:</p><h1>482913</h1><p>Shop GmbH, Hauptstr. 5, 10115 Berlin</p>'),
+    );
+    // It ended E_MAIL_CODES_DIFFER: "plain-text part gives the code 94104 (10115) and whose HTML part 482913".
+    expect(await codeOf(us)).toBe('482913');
+    expect(await codeOf(de)).toBe('482913');
+  });
+
   it('a code with letters (X7K9P2, ABCD-1234) is not read as a number of the mail: the error shows it and a pattern that takes it', async () => {
     const text = (code: string) => `Subject: Your verification code\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nYour verification code is ${code}. It expires in 10 minutes.\r\n\r\nShop Inc., 548 Market St, San Francisco, CA 94104\r\n`;
     for (const [code, pattern] of [
@@ -127,6 +146,40 @@ describe('mail.wait-for-code: mail formats of real senders (real Dovecot)', () =
     ].join('\r\n');
     const email = await deliver(() => `Subject: Confirm your address\r\nContent-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n${html}\r\n`);
     expect(await codeOf(email, { take: 'link' })).toBe('https://click.sender.com/ls/click?upn=Q3d-help.AgbxYz0&d=2');
+  });
+
+  it('Take = link: a long link whose href the sender\'s mail program broke across lines (Outlook\'s HTML) is taken as a browser reads it, without the line breaks', async () => {
+    const token = 'eyJhbGciOiJIUzI1NiJ9.'.padEnd(180, 'aB3');
+    const url = `https://accounts.shop.example/verify?token=${token}&amp;utm_source=mail`;
+    // The href wrapped at 76 characters by the program, quoted-printable on top (its own soft breaks, =3D).
+    const href = url.match(/.{1,76}/g)!.join('\r\n');
+    const qp = (line: string) => line.replace(/=/g, '=3D').match(/(?:=3D|[^=]){1,70}/g)!.join('=\r\n');
+    const html = `<p class=MsoNormal><a href="${href}">Verify your email address</a></p>`.split('\r\n').map(qp).join('\r\n');
+    const email = await deliver(() => `Subject: Verify your email\r\nContent-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n${html}\r\n`);
+    // It held the CRLFs: a Browser step or an HTTP request given this field opened another address, or none.
+    expect(await codeOf(email, { take: 'link' })).toBe(`https://accounts.shop.example/verify?token=${token}&utm_source=mail`);
+  });
+
+  it('Take = link: a plain-text link followed by the zero-width fillers of a preheader is taken without them', async () => {
+    const email = await deliver(() => `Subject: Confirm your address\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nConfirm your address: https://shop.example/verify?t=abc\u200c\u200c\u00a0\u200c\r\n`);
+    // It ended in U+200C U+200C: the site answered "invalid token".
+    expect(await codeOf(email, { take: 'link' })).toBe('https://shop.example/verify?t=abc');
+  });
+
+  it('Take = link: the link a reader is asked to follow — not a hidden one (a bot trap), nor the header\'s "Sign in" to the login page before the button', async () => {
+    const html = (subject: string, body: string) => deliver(() => `Subject: ${subject}\r\nContent-Type: text/html; charset=utf-8\r\n\r\n${body}\r\n`);
+    const header = '<table><tr><td><a href="https://shop.example/"><img alt="Shop" src="cid:logo"></a></td><td><a href="https://shop.example/login?utm_source=mail">Sign in</a></td></tr></table>';
+    const mails = {
+      // A link hidden from the reader (display:none), named "verify": following it marks the reader a bot.
+      trap: [await html('Confirm your email', '<div style="display:none"><a href="https://shop.example/bot-trap?id=1">verify</a></div><p>Welcome!</p><a href="https://shop.example/confirm?t=abc">Confirm your email</a>'), 'https://shop.example/confirm?t=abc'],
+      // Outlook's own copy of the button in a conditional comment: not what a browser shows.
+      outlook: [await html('Confirm your email', '<!--[if mso]><a href="https://shop.example/confirm?t=old">Confirm</a><![endif]--><!--[if !mso]><!--><a href="https://shop.example/confirm?t=abc">Confirm</a><!--<![endif]-->'), 'https://shop.example/confirm?t=abc'],
+      verify: [await html('Verify your email', `${header}<p>Thanks for signing up!</p><a href="https://shop.example/verify?t=abc">Verify email address</a>`), 'https://shop.example/verify?t=abc'],
+      // A magic sign-in link that names nothing but signing in, as the header's link does: it carries a token, the login page none.
+      magic: [await html('Sign in to Shop', `${header}<p>Click below to sign in. This link expires in 15 minutes.</p><a href="https://shop.example/auth/callback?code=Zk29xQ">Sign in to Shop</a>`), 'https://shop.example/auth/callback?code=Zk29xQ'],
+    };
+    // It took the hidden trap, Outlook's copy, and the login page twice.
+    for (const [name, [email, link]] of Object.entries(mails)) expect(await codeOf(email, { take: 'link' }), name).toBe(link);
   });
 
   it('a mail with no Date header, or one in the future, is read; one dated before the request (a sender\'s clock behind) is not taken, and the timeout says it arrived', async () => {
@@ -170,11 +223,43 @@ describe('mail.wait-for-code: mail formats of real senders (real Dovecot)', () =
       windows1252: 'Subject: =?windows-1252?Q?Best=E4tigung?=\r\nContent-Type: text/plain; charset=windows-1252\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n=84Ihr Best=E4tigungscode=93 =96 482913 =96 g=FCltig 10 Minuten. Preis: 0 =80',
       subjectOnly: `Subject: =?UTF-8?B?${Buffer.from('Ваш код подтвержд').toString('base64')}?=\r\n =?UTF-8?B?${Buffer.from('ения: 482913').toString('base64')}?=\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nЗдравствуйте!\r\n© 2026 Shop, 101000 Москва`,
       subjectLatin1: 'Subject: =?ISO-8859-1?Q?Ihr_Best=E4tigungs?= =?ISO-8859-1?Q?code:_4829?=\r\n =?ISO-8859-1?Q?13?=\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nHallo,\r\nStraße 5, 80331 München',
+      // Windows-1251 named only in the HTML's <meta> (Content-Type names no charset): "Заказ 10023 оформлен. Ваш код подтверждения: 482913".
+      metaCharset:
+        'Subject: Shop\r\nContent-Type: text/html\r\nContent-Transfer-Encoding: base64\r\n\r\nPGh0bWw+PGhlYWQ+PG1ldGEgaHR0cC1lcXVpdj0iQ29udGVudC1UeXBlIiBjb250ZW50PSJ0ZXh0L2h0bWw7IGNoYXJzZXQ9d2luZG93cy0xMjUxIj48L2hlYWQ+PGJvZHk+PHA+x+Dq4OcgMTAwMjMg7vTu8Ozr5e0uPC9wPjxwPsLg+CDq7uQg7+7k8uLl8Obk5e3o/zogPGI+NDgyOTEzPC9iPjwvcD48L2JvZHk+PC9odG1sPg==',
+      // Digits of other scripts: full-width in a Japanese mail (and its subject), Arabic-Indic.
+      fullWidth: `Subject: =?UTF-8?B?${Buffer.from('【ショップ】確認コード ４８２９１３').toString('base64')}?=\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nご注文ありがとうございます。\r\n確認コード：４８２９１３\r\n有効期限は１０分です。`,
+      arabic: 'Subject: Code\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nرمز التحقق الخاص بك هو ٤٨٢٩١٣',
+      // A zero-width space in the code of a plain part (quoted-printable UTF-8), as HTML-to-text converters leave &#8203;.
+      zeroWidth: 'Subject: Sign in\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\nYour code: 482=E2=80=8B913\r\n\r\nShop, 94104 SF',
       spans: `Subject: Sign in\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<p>Your verification code</p><div>\r\n${[...'482913'].map((d) => `  <span class="digit" style="letter-spacing:8px">${d}</span>`).join('\r\n')}\r\n</div><p>Shop, 94104 SF</p>`,
     };
     for (const [name, body] of Object.entries(mails)) {
       const email = await deliver(() => body);
       expect(await codeOf(email), name).toBe('482913');
     }
+  });
+});
+
+describe('mail.wait-for-code: addresses as senders write them (real Dovecot)', () => {
+  it('a domain with non-ASCII letters (IDN) is one domain however it is written: in the From or To header as typed or in its ASCII form (xn--…), in Allowed senders or the record either way', async () => {
+    const text = 'Subject: Your code\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nYour code: 482913\r\n';
+    const cases = [
+      // Most senders write the ASCII form in their headers; the user types the domain as it reads.
+      { from: 'no-reply@xn--bcher-kva.example', allowed: '@bücher.example', to: (n: number) => `fmt-idn${n}@example.test` },
+      { from: 'no-reply@bücher.example', allowed: 'no-reply@XN--BCHER-KVA.example', to: (n: number) => `fmt-idn${n}@example.test` },
+      // The record's address typed with the Unicode domain, the mail addressed to its ASCII form (and the other way round).
+      { from: SENDER, allowed: SENDER, to: (n: number) => `fmt-idn${n}@магазин.example`, header: (n: number) => `fmt-idn${n}@xn--80aairftm.example` },
+      { from: SENDER, allowed: SENDER, to: (n: number) => `fmt-idn${n}@xn--80aairftm.example`, header: (n: number) => `fmt-idn${n}@магазин.example` },
+    ];
+    for (const [i, c] of cases.entries()) {
+      const n = Date.now() + i;
+      await mailbox.deliver([`From: Shop <${c.from}>`, `To: ${(c.header ?? c.to)(n)}`, `Date: ${new Date().toUTCString()}`, 'MIME-Version: 1.0', text].join('\r\n'));
+      // E_MAIL_SENDER_REJECTED (the same domain taken for another), or E_MAIL_TIMEOUT (the mail to the record's address not seen).
+      expect(await codeOf(c.to(n), { senders: [c.allowed] }), JSON.stringify(c)).toBe('482913');
+    }
+    // The look-alike is still another domain.
+    const email = mailbox.address('fmt');
+    await mailbox.deliver([`From: Shop <no-reply@bucher.example>`, `To: ${email}`, `Date: ${new Date().toUTCString()}`, 'MIME-Version: 1.0', text].join('\r\n'));
+    expect(await failureOf(() => wait(email, { senders: ['@bücher.example'], timeoutMs: 1_200 }))).toMatchObject({ code: 'E_MAIL_SENDER_REJECTED' });
   });
 });

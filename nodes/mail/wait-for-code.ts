@@ -7,17 +7,26 @@ import { abortError } from '../sdk/abort.ts';
 import { fieldName } from '../sdk/fields.ts';
 import { renderTemplate } from '../../server/contract/expression/template.ts';
 import { LinearRegExp } from '../../server/contract/expression/linear-regex.ts';
-import { imapError, mailCredential, openImap, type MailServer } from './lib/connect.ts';
+import { imapError, mailCredential, type MailServer } from './lib/connect.ts';
+import { FolderSession } from './lib/folder-session.ts';
+import { addressForms, addressKey } from './lib/address.ts';
+import { junkMail } from './lib/junk.ts';
+import { endOfWait, type Seen } from './lib/end-of-wait.ts';
 import { arrivedAfter, readMark, type MailMark } from './lib/mark.ts';
 import { htmlToText } from './lib/html-text.ts';
+import { dropInvisible } from '../sdk/invisible.ts';
+import { bodyText } from '../sdk/text-body.ts';
 import { joinSpacedDigits } from './lib/spaced-code.ts';
-import { defaultCode, namedLetteredCode } from './lib/default-code.ts';
+import { asciiDigits } from './lib/ascii-digits.ts';
+import { readDefaultCode, namedLetteredCode, type ReadCode } from './lib/default-code.ts';
 import { confirmationLink, htmlLinks, plainLinks, type MailLink } from './lib/mail-links.ts';
 
 /** The keyword set on a message whose code was used, so no later run picks it again. */
 export const USED_KEYWORD = '$ConveyorUsed';
 /** Tolerance for the mail server's (and the sender's) clock against ours, applied to codeRequestedAt. */
 export const CLOCK_SKEW_MS = 5_000;
+/** The log's warning when the server closed the session and the wait connects again (folder-session.ts). */
+const RECONNECTING = 'the mail server closed the connection during the wait: connecting again';
 /** At most this much of a message's text is read to look for the code. */
 const MAX_TEXT = 1_000_000;
 const ADDRESS = /^[^\s@<>]+@[^\s@<>]+$/;
@@ -157,153 +166,71 @@ export const waitForCode = defineNode({
     const signal = AbortSignal.any([ctx.signal, hardStop]);
     const seen: Seen = { rejected: new Set<string>(), noCode: 0, links: [] };
 
+    let news = (): void => undefined;
+    const session = new FolderSession(server, p.mailbox, signal, ctx.network, () => news());
     // Stopped while connecting is a stop, not a mail server failure (seen under load: connecting took over 700 ms).
-    const client = await openImap(server, signal, ctx.network).catch((err: unknown) => {
+    const started = await session.start(deadline).catch((err: unknown) => {
       throw ctx.signal.aborted ? abortError(ctx.signal, 'The wait for the mailed code was cancelled.') : err;
     });
-    const onAbort = (): void => client.close();
+    if (started.reconnected) ctx.log.warn(RECONNECTING);
+    const onAbort = (): void => session.client.close();
     signal.addEventListener('abort', onAbort, { once: true });
-    let news = (): void => undefined;
-    client.on('exists', () => news());
     try {
-      const lock = await client.getMailboxLock(p.mailbox);
-      try {
-        ctx.log.debug(
-          window.mark
-            ? `waiting for a code mailed to ${recipient} that arrived after the mailbox mark (message ${window.mark.uidNext} and up)`
-            : `waiting for a code mailed to ${recipient} after ${window.since.toISOString()}`,
-        );
-        for (;;) {
-          const found = await exclusive(state, () => scan(client, p, recipient, window, reader, state, seen, ctx.log));
-          if (found) {
-            ctx.log.info(`${p.take === 'link' ? 'link' : 'code'} found in the mail from ${found.from} (“${found.subject}”, received ${found.receivedAt})`, { uid: found.uid });
-            return out({ ...ctx.input, [p.field]: found.code });
-          }
-          const remaining = deadline - Date.now();
-          if (remaining <= 0) break;
-          await new Promise<void>((resolve) => {
-            const done = (): void => {
-              clearTimeout(timer);
-              signal.removeEventListener('abort', done);
-              news = () => undefined;
-              resolve();
-            };
-            const timer = setTimeout(done, Math.min(p.pollMs, remaining));
-            signal.addEventListener('abort', done, { once: true });
-            news = done;
-            // IDLE: the server announces new mail at once (the next command ends the IDLE).
-            client.idle().catch(() => undefined);
-          });
-          if (signal.aborted) break;
+      ctx.log.debug(
+        window.mark
+          ? `waiting for a code mailed to ${recipient} that arrived after the mailbox mark (message ${window.mark.uidNext} and up)`
+          : `waiting for a code mailed to ${recipient} after ${window.since.toISOString()}`,
+      );
+      for (;;) {
+        let found: Found | null = null;
+        try {
+          found = await exclusive(state, () => scan(session.client, p, recipient, window, reader, state, seen, ctx.log));
+        } catch (err) {
+          if (!session.lost) throw err;
         }
-      } finally {
-        lock.release();
+        // imapflow answers some commands on a closed session with false or nothing, others with an error.
+        if (!found && session.lost) {
+          ctx.log.warn(RECONNECTING);
+          await session.reopen(deadline);
+          continue;
+        }
+        if (found) {
+          ctx.log.info(`${p.take === 'link' ? 'link' : 'code'} found in the mail from ${found.from} (“${found.subject}”, received ${found.receivedAt})`, { uid: found.uid });
+          return out({ ...ctx.input, [p.field]: found.code });
+        }
+        const remaining = deadline - Date.now();
+        if (remaining <= 0) break;
+        await new Promise<void>((resolve) => {
+          const done = (): void => {
+            clearTimeout(timer);
+            signal.removeEventListener('abort', done);
+            news = () => undefined;
+            resolve();
+          };
+          const timer = setTimeout(done, Math.min(p.pollMs, remaining));
+          signal.addEventListener('abort', done, { once: true });
+          news = done;
+          // IDLE: the server announces new mail at once (the next command ends the IDLE).
+          session.client.idle().catch(() => undefined);
+        });
+        if (signal.aborted) break;
+      }
+      // Nothing came: a mail to the address that the server filed as spam is what to say (junk.ts).
+      if (!signal.aborted && session.client.usable && seen.noCode === 0 && seen.rejected.size === 0 && !seen.differ && !seen.sentBefore) {
+        session.leaveFolder();
+        const since = window.since ?? new Date(startedAt - p.lookbackMs);
+        seen.junk = (await junkMail(session.client, p.mailbox, recipient, since, (from) => allowedSender(from, p.senders)).catch(() => null)) ?? undefined;
       }
     } catch (err) {
       if (!signal.aborted) throw imapError(err, server);
     } finally {
       signal.removeEventListener('abort', onAbort);
-      if (signal.aborted) client.close();
-      else await client.logout().catch(() => client.close());
+      await session.close();
     }
     if (ctx.signal.aborted) throw abortError(ctx.signal, 'The wait for the mailed code was cancelled.');
-    throw endOfWait(p, recipient, seen);
+    throw endOfWait({ ...p, defaultPattern: p.pattern === DEFAULT_PATTERN, maxText: MAX_TEXT }, recipient, seen, window.since);
   },
 });
-
-/** What the looks at the mailbox saw: senders refused, mail with no code (or link), the links of the last such mail. */
-interface Seen {
-  rejected: Set<string>;
-  noCode: number;
-  links: MailLink[];
-  renumbered?: boolean;
-  /** A mail with no code carried another message as an attachment (never read): its sender, for the error. */
-  attached?: string;
-  /** A mail with no code named a code with letters (X7K9P2), which the default pattern does not take. */
-  letters?: string;
-  /** A mail that arrived in the window (no mark) but whose Date header is before it: not taken. */
-  sentBefore?: { sent: string; arrived: string };
-  /** A mail with no code had a part longer than MAX_TEXT, read only to there. */
-  cut?: boolean;
-  /** A mail whose plain-text and HTML parts gave two different codes (Read the code from = both). */
-  differ?: { plain: string; html: string };
-}
-
-/** The error's words for what of a mail with no code was not read — an attached message (textParts), a part past MAX_TEXT — and what to do. */
-function unreadNote(seen: Seen, take: Params['take']): { message: string; hint: string } {
-  let message = '';
-  let hint = '';
-  if (seen.cut) {
-    message += ` A part of it is longer than ${MAX_TEXT / 1_000_000} MB and was read only to there (a longer part is never read whole: the wait stays bounded).`;
-    if (take === 'code') hint += ' If the code stands further on in a long HTML part, set Read the code from to plain (the plain-text part, much shorter).';
-  }
-  if (seen.attached !== undefined) {
-    message += ` It carries a forwarded message as an attachment (from ${seen.attached}), which is never read: its sender and date are not the mail's.`;
-    hint += ' If the code is in that attachment, have the site mail the address itself, or forward the mail inline rather than as an attachment.';
-  }
-  return { message, hint };
-}
-
-function endOfWait(p: Params, recipient: string, seen: Seen): NodeError {
-  const unread = unreadNote(seen, p.take);
-  if (seen.noCode > 0 && p.take === 'link') {
-    const listed = seen.links.slice(0, 5).map((l) => `${l.text ? `"${l.text.slice(0, 60)}" ` : ''}${l.url.slice(0, 120)}`);
-    return new NodeError(
-      'E_MAIL_NO_LINK',
-      `A mail to ${recipient} arrived, but no link in it ${p.linkPattern ? `matches ${p.linkPattern}` : 'asks to confirm, verify, activate or sign in'}${listed.length > 0 ? `; it links to: ${listed.join('; ')}${seen.links.length > 5 ? '…' : ''}` : ' (it holds no link)'}.${unread.message}`,
-      `Open the mail and set a Link pattern that the right link's address matches (e.g. /verify\\?token=).${unread.hint}`,
-    );
-  }
-  if (seen.differ) {
-    return new NodeError(
-      'E_MAIL_CODES_DIFFER',
-      `A mail to ${recipient} arrived whose plain-text part gives the code ${seen.differ.plain} and whose HTML part ${seen.differ.html}: no code was taken, as the step cannot tell which is right.`,
-      'Open the mail and set Read the code from to the part whose code the site accepts (html: what mail programs show), or a Code pattern that finds only the right one.',
-    );
-  }
-  if (seen.noCode > 0 && seen.letters) {
-    return new NodeError(
-      'E_MAIL_NO_CODE',
-      `A mail to ${recipient} arrived whose code, ${seen.letters}, has letters: the default Code pattern takes numbers only, and no other number of the mail was taken instead.`,
-      `Set the Code pattern to one that takes it, e.g. ${letteredPattern(seen.letters)}`,
-    );
-  }
-  if (seen.noCode > 0) {
-    return new NodeError(
-      'E_MAIL_NO_CODE',
-      (p.pattern === DEFAULT_PATTERN
-        ? `A mail to ${recipient} arrived, but no code was found in it: no number of 4 to 8 digits on its own (a piece of a date, phone number or amount is never taken).`
-        : `A mail to ${recipient} arrived, but no code matching ${p.pattern} was found in it.`) + unread.message,
-      `Open the mail and adjust the Code pattern so that its first group (in parentheses) catches the code.${unread.hint}`,
-    );
-  }
-  if (seen.rejected.size > 0) {
-    return new NodeError(
-      'E_MAIL_SENDER_REJECTED',
-      `The only mail to ${recipient} came from ${[...seen.rejected].join(', ')}, which is not an allowed sender (${p.senders.join(', ')}).`,
-      'If that sender is genuine, add its address or @domain to Allowed senders.',
-    );
-  }
-  if (seen.sentBefore) {
-    return new NodeError(
-      'E_MAIL_TIMEOUT',
-      `No mail with a code reached ${recipient} within ${p.timeoutMs} ms. One arrived at ${seen.sentBefore.arrived}, but its Date header says ${seen.sentBefore.sent}, before the code was requested: it was taken for an older mail.`,
-      "If the sender's clock (or time zone) is wrong, put a Mark the mailbox step before the step that requests the code: with a mailbox mark, the order of arrival decides, not the Date header.",
-      { transient: true },
-    );
-  }
-  return new NodeError(
-    'E_MAIL_TIMEOUT',
-    `No mail with a code reached ${recipient} within ${p.timeoutMs} ms.`,
-    'The mail may be slow: retry, or raise the wait. Check that the previous step did request the code and that the address is right.',
-    { transient: true },
-  );
-}
-
-/** A Code pattern for a code shaped as `code` (AB12-CD34 → \b([A-Z0-9]{4}-[A-Z0-9]{4})\b), for the hint. */
-function letteredPattern(code: string): string {
-  return `\\b(${code.split('-').map((g) => `[A-Z0-9]{${g.length}}`).join('-')})\\b`;
-}
 
 /** When the window opens: the record's requested-at time (minus clock tolerance), else this step's start minus the look-back. */
 export function windowStart(value: unknown, field: string, startedAt: number, lookbackMs: number): Date {
@@ -321,7 +248,8 @@ export function windowStart(value: unknown, field: string, startedAt: number, lo
 
 /** Reads the code from a message's text and (when given) its subject; undefined when there is none. */
 interface CodeReader {
-  read(text: string, subject?: string): string | undefined;
+  /** The code, and how clearly the mail named it (default-code.ts; a pattern the user wrote: always 0). */
+  read(text: string, subject?: string): ReadCode | undefined;
   /** With no code read: a code with letters the mail names, which the pattern does not take (for the error). */
   letters?(text: string, subject: string): string | null;
   /** An HTML part's text keeps the lines of the screen (html-text.ts). */
@@ -330,12 +258,13 @@ interface CodeReader {
 
 /** The default pattern reads as default-code.ts says; any other is applied as written, to the text, then the subject. */
 function codeReader(pattern: string): CodeReader {
-  if (pattern === DEFAULT_PATTERN) return { read: (text, subject) => defaultCode(text, subject) ?? undefined, letters: namedLetteredCode, lines: true };
+  if (pattern === DEFAULT_PATTERN) return { read: (text, subject) => readDefaultCode(text, subject) ?? undefined, letters: namedLetteredCode, lines: true };
   const regex = compile(pattern)!;
   return {
     read: (text, subject) => {
       const match = regex.exec(subject === undefined ? text : `${text}\n${subject}`);
-      return match ? (match[1] ?? match[0]) || undefined : undefined;
+      const code = match ? (match[1] ?? match[0]) || undefined : undefined;
+      return code === undefined ? undefined : { code, clarity: 0 };
     },
     lines: false,
   };
@@ -362,10 +291,14 @@ function compile(pattern: string): LinearRegExp | null {
   }
 }
 
+/** Whether the mail's sender is allowed: an address entry is that address, an @domain entry any address at it. */
 function allowedSender(address: string, senders: string[]): boolean {
   if (senders.length === 0) return true;
-  const a = address.toLowerCase();
-  return senders.some((s) => (s.startsWith('@') ? a.endsWith(s) : a === s));
+  const a = addressKey(address);
+  return senders.some((s) => {
+    const entry = addressKey(s);
+    return entry.startsWith('@') ? a.endsWith(entry) : a === entry;
+  });
 }
 
 async function exclusive<T>(state: MailboxState, fn: () => Promise<T>): Promise<T> {
@@ -387,7 +320,8 @@ async function scan(
 ): Promise<Found | null> {
   await client.noop(); // lets the server announce new mail: SEARCH only sees messages the session knows
   const validity = String(client.mailbox && typeof client.mailbox === 'object' ? client.mailbox.uidValidity : '');
-  const who = { unKeyword: USED_KEYWORD, or: [{ to: recipient }, { cc: recipient }] };
+  // The server compares headers as written: a domain with non-ASCII letters is looked for both ways (address.ts).
+  const who = { unKeyword: USED_KEYWORD, or: addressForms(recipient).flatMap((a) => [{ to: a }, { cc: a }]) };
   let query: Parameters<ImapFlow['search']>[0];
   if (window.mark && window.mark.uidValidity === validity) {
     query = { ...who, uid: `${window.mark.uidNext}:*` };
@@ -413,13 +347,21 @@ async function scan(
     if (window.mark) {
       // `n:*` also names the last message when none is numbered n or more: the mark decides.
       if (!arrivedAfter(window.mark, validity, m.uid, time(m.internalDate))) continue;
-    } else {
-      if (time(m.internalDate) < window.since.getTime()) continue;
+    }
+    const to = [...(m.envelope?.to ?? []), ...(m.envelope?.cc ?? [])].map((a) => addressKey(a.address ?? ''));
+    if (!to.includes(addressKey(recipient))) continue;
+    if (!window.mark) {
+      const arrived = time(m.internalDate);
+      if (arrived < window.since.getTime()) {
+        // Arrived before the window: an older mail, not taken. The newest such one (messages come
+        // newest first) is said when nothing else came: with this computer's clock ahead of the
+        // mail server's, the mail asked for looks older than the request.
+        if (seen.earlier === undefined && allowedSender(m.envelope?.from?.[0]?.address ?? '', p.senders)) seen.earlier = arrived;
+        continue;
+      }
       const sent = m.envelope?.date ? time(m.envelope.date) : NaN;
       sentBefore = Number.isFinite(sent) && sent < window.since.getTime();
     }
-    const to = [...(m.envelope?.to ?? []), ...(m.envelope?.cc ?? [])].map((a) => (a.address ?? '').toLowerCase());
-    if (!to.includes(recipient)) continue;
     if (sentBefore) {
       // Arrived in the window but dated before it: an old mail delivered late — or a sender's clock
       // (or time zone) that is wrong. Not taken, but said when the wait ends: it did arrive.
@@ -464,7 +406,20 @@ async function scan(
     const key = `${validity}:${m.uid}:${code}`;
     if (state.used.has(key)) continue;
     state.used.add(key);
-    await client.messageFlagsAdd(String(m.uid), [USED_KEYWORD, '\\Seen'], { uid: true });
+    const marked = await client.messageFlagsAdd(String(m.uid), [USED_KEYWORD, '\\Seen'], { uid: true });
+    if (!marked && !client.usable) {
+      // Not marked used, the session lost on the way: not handed out either — the look after connecting again takes it.
+      state.used.delete(key);
+      return null;
+    }
+    if (!marked) {
+      // A server that keeps no keywords of its own choosing: this run will not take the code again,
+      // a later one might (within its window). Said, not passed over in silence.
+      log.warn(
+        `the mail server refused to mark the mail used (keyword ${USED_KEYWORD}): a later run waiting for ${recipient} in the same time window could take this code again — a Mark the mailbox step before the code is requested keeps it off`,
+      );
+      await client.messageFlagsAdd(String(m.uid), ['\\Seen'], { uid: true });
+    }
     return { code, uid: m.uid, from, subject: m.envelope?.subject ?? '', receivedAt: new Date(time(m.internalDate)).toISOString() };
   }
   for (const r of rejected) seen.rejected.add(r);
@@ -515,8 +470,10 @@ function textParts(m: FetchMessageObject): { plain: MessageStructureObject[]; ht
  * A mail's code from its plain-text part and its HTML part, as `readFrom` says. The two usually say
  * the same; when a sender's plain part is an old template (another code) or holds other numbers
  * (addresses written out), reading only the plain one took its code silently. With `both`, two
- * different codes are `differ` and none is taken. One part is read alone when the mail has only it.
- * A plain part that only says "view this mail in a browser" gives no code: the HTML one's is taken.
+ * different codes are `differ` and none is taken — unless one part names its code more clearly (a
+ * word for the code in its text) than the other (a stub's first number, a postcode): that one is
+ * taken. One part is read alone when the mail has only it. A plain part that only says "view this
+ * mail in a browser" gives no code: the HTML one's is taken.
  */
 async function mailCode(
   client: ImapFlow,
@@ -527,6 +484,7 @@ async function mailCode(
   readFrom: Params['readFrom'],
   reading: Reading,
 ): Promise<{ code?: string; differ?: { plain: string; html: string }; letters?: string }> {
+  subject = asciiDigits(subject);
   const texts: string[] = [];
   const from = async (list: MessageStructureObject[]) => {
     if (list.length === 0) return undefined;
@@ -535,13 +493,17 @@ async function mailCode(
     return reader.read(text, subject);
   };
   let code: string | undefined;
-  if (readFrom === 'plain') code = (await from(parts.plain)) ?? (await from(parts.html));
-  else if (readFrom === 'html') code = (await from(parts.html)) ?? (await from(parts.plain));
+  if (readFrom === 'plain') code = ((await from(parts.plain)) ?? (await from(parts.html)))?.code;
+  else if (readFrom === 'html') code = ((await from(parts.html)) ?? (await from(parts.plain)))?.code;
   else {
     const plain = await from(parts.plain);
     const html = await from(parts.html);
-    if (plain !== undefined && html !== undefined && plain !== html) return { differ: { plain, html } };
-    code = plain ?? html;
+    // Two codes: the part that names its code more clearly is right (a stub plain part's postcode is
+    // not a code the HTML part names); named as clearly, the step cannot tell.
+    if (plain && html && plain.code !== html.code) {
+      if (plain.clarity === html.clarity) return { differ: { plain: plain.code, html: html.code } };
+      code = (plain.clarity > html.clarity ? plain : html).code;
+    } else code = (plain ?? html)?.code;
   }
   return { code, letters: code === undefined ? (reader.letters?.(texts.join('\n'), subject) ?? undefined) : undefined };
 }
@@ -554,7 +516,8 @@ async function mailCode(
 async function partsText(client: ImapFlow, m: FetchMessageObject, parts: MessageStructureObject[], lines: boolean, reading: Reading): Promise<string> {
   let text = '';
   for (const part of parts) {
-    const body = await partBody(client, m, part, reading);
+    // Digits of other scripts (full-width ４８２９１３, Arabic ٤٨٢٩١٣) are read as the 0–9 a code is typed with.
+    const body = asciiDigits(await partBody(client, m, part, reading));
     text += `${part.type === 'text/html' ? htmlToText(body, { lines }) : joinSpacedDigits(body, 'line')}\n`;
   }
   return text;
@@ -574,7 +537,16 @@ async function partBody(client: ImapFlow, m: FetchMessageObject, part: MessageSt
   const body = Buffer.concat(chunks);
   // The download stops at MAX_TEXT: a part that long was cut, and a code after it never seen.
   if (body.length >= MAX_TEXT) reading.cut = true;
-  return body.toString('utf8');
+  // imapflow converts a part whose Content-Type names its charset to UTF-8. An HTML part that names
+  // it only in a <meta> (older senders and tools) was read as UTF-8 — its Cyrillic words became
+  // U+FFFD, "Заказ" labelled no order number, and the order number was taken for the code: read it
+  // as a browser does (sdk text-body: a BOM, else the <meta>, else UTF-8).
+  // (IMAP servers give a part that names no charset as us-ascii: its bytes, if ASCII, read the same.)
+  const charset = part.parameters?.charset;
+  const text = charset && !/^(?:us-)?ascii$/i.test(charset) ? body.toString('utf8') : bodyText(body, part.type);
+  // Zero-width characters a plain part carries (converted from the HTML's &zwnj; and &#8203;) split a
+  // code, or ran on to a link, where a reader sees none.
+  return dropInvisible(text);
 }
 
 export type { MailServer };

@@ -3,6 +3,7 @@ import { ImapFlow } from 'imapflow';
 import nodemailer from 'nodemailer';
 import { networkPolicy, type NetworkAccess } from '../../nodes/sdk/network.ts';
 import { hostMatches } from '../engine/credentials.ts';
+import { imapError } from '../../nodes/mail/lib/connect.ts';
 import type { NodeRegistry } from '../../nodes/registry.ts';
 import type { Store } from '../store/types.ts';
 import type { CredentialTestResult } from '../contract/wire/credentials.ts';
@@ -116,7 +117,9 @@ async function testImap(input: CredentialTestInput, policy: NetworkAccess, timeo
     client.close();
     const e = err as { authenticationFailed?: boolean; code?: string; message?: string; responseText?: string };
     if (e?.authenticationFailed) {
-      throw new TestFailure('E_MAIL_AUTH', `The mail server ${s.host}:${s.port} refused the sign-in of ${s.user}${e.responseText ? `: ${e.responseText}` : ''}.`, 'Check the user and password (some providers need an app password).');
+      // As the mail steps tell it (a wrong password, or too many sessions of the account at once).
+      const refused = imapError(err, { ...s, name: '' });
+      throw new TestFailure(refused.code, refused.message, refused.hint);
     }
     throw new TestFailure(
       'E_MAIL_CONNECTION',

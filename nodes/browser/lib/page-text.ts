@@ -1,16 +1,15 @@
 import type { Locator } from 'playwright-core';
+import { dropInvisible } from '../../sdk/invisible.ts';
 
 /**
- * Text as a reader sees it. Sites put characters in their text that show nothing — soft hyphens
- * (&shy;, a hyphen only where a line breaks), zero-width spaces and joiners, byte-order marks —
+ * Text as a reader sees it. Sites put characters in their text that show nothing (sdk/invisible.ts)
  * and non-breaking or odd spaces where a reader sees a space; "Confirmation" with a soft hyphen
  * inside must still be "Confirmation" to a check or a record.
  */
-const INVISIBLE = /[\u00ad\u200b-\u200d\u2060\ufeff]/g;
 
 /** Without invisible characters, every run of spaces and line breaks one space, trimmed. */
 export function tidyText(text: string): string {
-  return text.replace(INVISIBLE, '').replace(/\s+/g, ' ').trim();
+  return dropInvisible(text).replace(/\s+/g, ' ').trim();
 }
 
 /**

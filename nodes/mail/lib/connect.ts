@@ -74,13 +74,31 @@ export async function openImap(server: MailServer, signal: AbortSignal, policy: 
   return client;
 }
 
+/**
+ * A refused sign-in that is not about the password: too many sessions of the account at once (RFC 5530
+ * [LIMIT]; Gmail's "Too many simultaneous connections", Dovecot's mail_max_userip_connections) or the
+ * server not able to serve it now ([UNAVAILABLE]). Every record waiting for a code holds a session, so
+ * a flow running 20 records at once against Gmail (15) had five fail with E_MAIL_AUTH, "check the user
+ * and password", not retried.
+ */
+const TOO_MANY = /too many|maximum number of (?:connections|sessions)|simultaneous/i;
+
 export function imapError(err: unknown, server: MailServer): NodeError {
   if (err instanceof NodeError) return err;
-  const e = err as { authenticationFailed?: boolean; code?: string; message?: string; responseText?: string };
-  if (e?.authenticationFailed) {
+  const e = err as { authenticationFailed?: boolean; code?: string; message?: string; responseText?: string; serverResponseCode?: string };
+  const said = e?.responseText ? ` (the server said: ${e.responseText})` : '';
+  if (e?.authenticationFailed && (e.serverResponseCode === 'LIMIT' || TOO_MANY.test(e.responseText ?? ''))) {
+    return new NodeError(
+      'E_MAIL_TOO_MANY_SESSIONS',
+      `The mail server ${server.host}:${server.port} refused a new session for ${server.user}: the account has as many open at once as the server allows${said}.`,
+      'Each record waiting for a code (and each mail program on the account) holds one: let fewer records through this step at once (Concurrency in the flow settings), or close other sessions. Retrying later may work.',
+      { transient: true, cause: err },
+    );
+  }
+  if (e?.authenticationFailed && e.serverResponseCode !== 'UNAVAILABLE') {
     return new NodeError(
       'E_MAIL_AUTH',
-      `The mail server ${server.host}:${server.port} refused the sign-in of ${server.user}.`,
+      `The mail server ${server.host}:${server.port} refused the sign-in of ${server.user}${said}.`,
       'Check the user and password of the credential (some providers need an app password).',
     );
   }

@@ -34,14 +34,35 @@ const NEAR = 40;
 const BARRIER = /[.!?;,](?=\s|$)|[。！？；，]|\p{N}/u;
 const LINE_BREAK = /\r\n|[\n\r\u2028\u2029]/;
 
+/**
+ * The code read, and how clearly the mail named it: 3, a word of the text names it (rule 1); 2, the
+ * subject does (rule 1 in the subject, rule 2); 1, it stands out unnamed (in the subject and the text,
+ * alone on a line); 0, only the first number there is. For a mail whose plain-text and HTML parts
+ * give two codes: a plain part that only says "view this mail in a browser" above the sender's
+ * postal address gave its postcode (0) against the code the HTML part names (3) — the clearer wins.
+ */
+export interface ReadCode {
+  code: string;
+  clarity: 0 | 1 | 2 | 3;
+}
+
 /** The code in a mail with `text` (its readable text, one line of the screen a line) and `subject`; null when there is none. */
 export function defaultCode(text: string, subject = ''): string | null {
+  return readDefaultCode(text, subject)?.code ?? null;
+}
+
+/** defaultCode, with how clearly the mail named the code. */
+export function readDefaultCode(text: string, subject = ''): ReadCode | null {
   const inText = codeNumbers(text);
   const inSubject = codeNumbers(subject);
-  const named = namedCode(text, inText) ?? namedCode(subject, inSubject);
+  const inTextNamed = namedCode(text, inText);
+  if (inTextNamed !== null) return { code: inTextNamed, clarity: 3 };
+  const named = namedCode(subject, inSubject);
+  if (named !== null) return { code: named, clarity: 2 };
   // A mail that names a code with letters (X7K9P2) has no number for a code: its postcode is not taken.
-  if (named === null && namedLetteredCode(text, subject) !== null) return null;
-  return named ?? namedBySubject(text, subject, inSubject, inText) ?? unnamedCode(text, inText, inSubject);
+  if (namedLetteredCode(text, subject) !== null) return null;
+  const bySubject = namedBySubject(text, subject, inSubject, inText);
+  return bySubject !== null ? { code: bySubject, clarity: 2 } : unnamedCode(text, inText, inSubject);
 }
 
 /**
@@ -75,19 +96,15 @@ function standsAlone(text: string, start: number, end: number): boolean {
 }
 
 /** Rule 3: no word names a number (see the order above). Numbers written in groups never count here. */
-function unnamedCode(text: string, inText: CodeNumber[], inSubject: CodeNumber[]): string | null {
+function unnamedCode(text: string, inText: CodeNumber[], inSubject: CodeNumber[]): ReadCode | null {
   const body = inText.filter((n) => !n.grouped);
   const head = inSubject.filter((n) => !n.grouped);
   const notYear = (n: CodeNumber) => !YEAR.test(n.code);
   const subjectCodes = new Set(head.map((n) => n.code));
-  const found =
-    body.find((n) => subjectCodes.has(n.code)) ??
-    body.find((n) => notYear(n) && standsAlone(text, n.start, n.end)) ??
-    head.find(notYear) ??
-    body.find(notYear) ??
-    body[0] ??
-    head[0];
-  return found?.code ?? null;
+  const standsOut = body.find((n) => subjectCodes.has(n.code)) ?? body.find((n) => notYear(n) && standsAlone(text, n.start, n.end));
+  if (standsOut) return { code: standsOut.code, clarity: 1 };
+  const first = head.find(notYear) ?? body.find(notYear) ?? body[0] ?? head[0];
+  return first ? { code: first.code, clarity: 0 } : null;
 }
 
 /**

@@ -15,6 +15,7 @@
  */
 import { createRequire } from 'node:module';
 import { joinSpacedDigits } from './spaced-code.ts';
+import { dropInvisible } from '../../sdk/invisible.ts';
 import { dropHidden } from './hidden-html.ts';
 import { sheetHiddenRules } from './sheet-hidden.ts';
 
@@ -40,13 +41,22 @@ const LINE_END = /<\/?(?:address|blockquote|br|caption|dd|dl|dt|h[1-6]|hr|li|ol|
  */
 const TAG = /<[^<>]*>/g;
 
-export function htmlToText(html: string, { lines = false } = {}): string {
+/**
+ * The HTML of what a mail program shows: no head, comments (Outlook's conditional blocks among
+ * them), scripts, styles, templates, nor elements the mail hides (hidden-html.ts). Its links too are
+ * read from it (mail-links.ts): a hidden link — a bot trap, a preheader's — is none a reader follows.
+ */
+export function visibleHtml(html: string): string {
   // The style sheets are read before the head that holds them is left out.
-  return dropHidden(html.replace(HIDDEN, ' '), sheetHiddenRules(html))
+  return dropHidden(html.replace(HIDDEN, ' '), sheetHiddenRules(html));
+}
+
+export function htmlToText(html: string, { lines = false } = {}): string {
+  return visibleHtml(html)
     .replace(INLINE, '')
     .split(LINE_END)
     .map((line) => {
-      const text = joinSpacedDigits(decodeHTML(line.replace(TAG, ' ')).replace(/[\u200b\u200c\u200d\u2060\ufeff\u00ad]/g, ''), 'any');
+      const text = joinSpacedDigits(dropInvisible(decodeHTML(line.replace(TAG, ' '))), 'any');
       return lines ? text.replace(/[\r\n\u2028\u2029]/g, ' ') : text;
     })
     .join(lines ? '\n' : ' ');

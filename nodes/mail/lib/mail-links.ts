@@ -1,4 +1,4 @@
-import { decodeHTML, htmlToText } from './html-text.ts';
+import { decodeHTML, htmlToText, visibleHtml } from './html-text.ts';
 
 /**
  * The link a mail asks its reader to follow to confirm an address, sign in or reset a password
@@ -39,17 +39,26 @@ const NOT_IT = /unsubscri|opt[-_ ]?out|abmelden|d[ée]sabonn|d[ée]sinscri|baja|
  */
 const NOT_IT_IN_URL = new RegExp(`(?<![a-z0-9])(?:${NOT_IT.source})`, 'i');
 
-/** What names the action: confirm, verify, activate, validate, sign in, magic link, reset… and translations. */
-const NAMES_IT =
-  /confirm|verif|activat|aktivier|activ(?:er|ar|e)\b|validat|valider|validar|convalid|bestätig|best[aä]tig|bevestig|potwierd|conferm|подтверд|sign[-_ ]?in|log[-_ ]?in|anmeld|connexion|se connecter|iniciar sesi|accedi|magic|one[-_ ]?time|token|reset|zurücksetzen|réinitialis|restablec|claim|accept(?:er)? (?:the )?invit|join\b|get started|finish (?:signing|setting)/i;
+/**
+ * What names the action. ASKS_IT: what only this mail's link does — confirm, verify, activate,
+ * validate, reset, a magic or one-time link, claim, accept an invitation — and translations; the
+ * rest (sign in, log in, join, get started…) any page's link may say too (likeliest).
+ */
+const ASKS_IT =
+  /confirm|verif|activat|aktivier|activ(?:er|ar|e)\b|validat|valider|validar|convalid|bestätig|best[aä]tig|bevestig|potwierd|conferm|подтверд|magic|one[-_ ]?time|token|reset|zurücksetzen|réinitialis|restablec|claim|accept(?:er)? (?:the )?invit/i;
+const NAMES_IT = new RegExp(`${ASKS_IT.source}|sign[-_ ]?in|log[-_ ]?in|anmeld|connexion|se connecter|iniciar sesi|accedi|join\\b|get started|finish (?:signing|setting)`, 'i');
 
 /** The links of an HTML part, in order, with the text each shows. */
 export function htmlLinks(html: string): MailLink[] {
   const links: MailLink[] = [];
-  for (const m of html.matchAll(ANCHOR)) {
+  for (const m of visibleHtml(html).matchAll(ANCHOR)) {
     const href = HREF.exec(m[1]);
     if (!href) continue;
-    const url = decodeHTML(href[1] ?? href[2] ?? href[3] ?? '').trim();
+    // A browser drops the tabs and line breaks of an address (WHATWG URL): mail programs that wrap
+    // long lines (Outlook's HTML) break a long href across lines, and the link was taken with its CRLF.
+    const url = decodeHTML(href[1] ?? href[2] ?? href[3] ?? '')
+      .replace(/[\t\n\r]/g, '')
+      .trim();
     const alt = /\balt\s*=\s*"([^"]*)"/i.exec(m[2])?.[1] ?? '';
     const text = htmlToText(m[2]).replace(/\s+/g, ' ').trim() || decodeHTML(alt).trim();
     links.push({ url, text });
@@ -93,8 +102,27 @@ export function confirmationLink(links: MailLink[], pattern?: { test(url: string
   const distinct = [...new Map(candidates.map((l) => [l.url, l])).values()];
   // What a link shows names it before its address does: a tracking link's token ("…Join…", "…reset…")
   // names nothing, and a logo link before the Confirm button was taken for it.
-  const named = candidates.find((l) => NAMES_IT.test(l.text)) ?? candidates.find((l) => NAMES_IT.test(pathOf(l.url)));
+  const named = likeliest(candidates.filter((l) => NAMES_IT.test(l.text))) ?? likeliest(candidates.filter((l) => NAMES_IT.test(pathOf(l.url))));
   return { link: named ?? (distinct.length === 1 ? distinct[0] : null), seen: distinct };
+}
+
+/**
+ * Of the links that name the action, the one the mail asks to follow: its first, unless a later one
+ * says more. A mail's header often links "Sign in" or "Log in" to the site's login page before the
+ * button ("Verify email address", or a magic "Sign in to Shop" link), and that page was taken. A
+ * link that names what only this mail's link does (ASKS_IT) comes first, then one that carries
+ * something for this reader (a token: a query value or a long path segment, utm_ tags aside).
+ */
+function likeliest(named: MailLink[]): MailLink | undefined {
+  const score = (l: MailLink): number => (ASKS_IT.test(l.text) || ASKS_IT.test(pathOf(l.url)) ? 2 : 0) + (carriesToken(l.url) ? 1 : 0);
+  return named.reduce<MailLink | undefined>((best, l) => (best === undefined || score(l) > score(best) ? l : best), undefined);
+}
+
+/** A query value (not a utm_ tag) or a path segment long enough to be a token for one reader. */
+function carriesToken(url: string): boolean {
+  const query = /\?([^#]*)/.exec(url)?.[1] ?? '';
+  if (query.split('&').some((pair) => !/^utm_/i.test(pair) && /=[^&]{4,}/.test(pair))) return true;
+  return pathOf(url).replace(/[?#][\s\S]*$/, '').split('/').some((segment) => /^[\w.~%-]{16,}$/.test(segment) && /\d/.test(segment));
 }
 
 /** The path and query of an address, not its host: a host named "verify-mail.example" says nothing of one link. */

@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { ImapFlow } from 'imapflow';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDovecot, type Dovecot } from '../../support/mail/dovecot.ts';
@@ -61,6 +62,20 @@ describe('testing an IMAP credential (real Dovecot)', () => {
     expect(res.body.error.code).toBe('E_MAIL_AUTH');
     expect(res.body.error.message).toMatch(/refused the sign-in of inbox@test\.example/);
     expect(JSON.stringify(res.body)).not.toContain('wrong-password-991');
+  });
+
+  it('an account with as many sessions open as the server allows: E_MAIL_TOO_MANY_SESSIONS, not a wrong password', async () => {
+    const held = new ImapFlow({ host: '127.0.0.1', port: dovecot.port, secure: false, auth: { user: 'inbox@test.example', pass: IMAP_PW }, logger: false });
+    await dovecot.setSessionLimit(1);
+    try {
+      await held.connect();
+      const res = await server.api('POST', '/api/credentials/test', imap(IMAP_PW));
+      expect(res.body.ok).toBe(false);
+      expect(res.body.error).toMatchObject({ code: 'E_MAIL_TOO_MANY_SESSIONS', hint: expect.stringContaining('fewer records') });
+    } finally {
+      await held.logout();
+      await dovecot.setSessionLimit(200);
+    }
   });
 
   it('tests a saved credential by id, and an edit form whose secret is left empty keeps the saved one', async () => {
