@@ -87,9 +87,15 @@ function describeIssue(issue: z.core.$ZodIssue, value: unknown, root: string): s
 }
 
 function describeOther(issue: z.core.$ZodIssue, field: string): string {
-  const text = issue.message.startsWith('must') ? issue.message : issue.message.charAt(0).toLowerCase() + issue.message.slice(1);
+  const own = issue.message;
   // A rule's own message may end its sentence already.
-  return `${field} ${text}${/[.!?]$/.test(text) ? '' : '.'}`;
+  const end = /[.!?]$/.test(own) ? '' : '.';
+  // A rule's own sentence ("The time limit must be at least 1 ms.", "Use only letters…") follows the
+  // field's name as written: lowercased after it, it read '"timeoutMs" the time limit must…'.
+  // zod's own wording (Invalid…, Too…, Expected…) is still folded into the field's sentence.
+  if (/^[A-Z]/.test(own) && !/^(Invalid|Too (small|big)|Expected|Unrecognized)\b/.test(own)) return `${field}: ${own}${end}`;
+  const text = own.startsWith('must') ? own : own.charAt(0).toLowerCase() + own.slice(1);
+  return `${field} ${text}${end}`;
 }
 
 /**

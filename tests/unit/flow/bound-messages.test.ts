@@ -29,7 +29,12 @@ describe('limits broken in a flow file are said in words', () => {
 
   it("a limit with a message of its own keeps it", () => {
     const own = z.object({ timeoutMs: z.number().min(1, 'The time limit must be at least 1 ms.') }).safeParse({ timeoutMs: 0 });
-    expect(!own.success && zodProblems(own.error, ['params'])[0].message).toBe('"timeoutMs" the time limit must be at least 1 ms.');
+    expect(!own.success && zodProblems(own.error, ['params'])[0].message).toBe('"timeoutMs": The time limit must be at least 1 ms.');
+    // A rule's own sentence is kept as written after the field's name; zod's own wording is folded into the field's sentence.
+    const pattern = z.object({ port: z.string().regex(/^[a-z]+$/, 'Use only letters in a port name.'), code: z.string().regex(/^E_/) }).safeParse({ port: 'a b', code: 'x' });
+    const [port, code] = pattern.success ? [] : zodProblems(pattern.error, ['params']).map((p) => p.message);
+    expect(port).toBe('"port": Use only letters in a port name.');
+    expect(code).toMatch(/^"code" invalid string: must match pattern/);
     const doc = JSON.parse(JSON.stringify(flow([['t', 'test.trigger']], [])));
     doc.settings = { concurrency: 0 };
     const r = validateFlow(doc, registry);
