@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import { reviewWaits } from '../report/review-wait.ts';
 import { z } from 'zod';
 import type { Engine } from '../engine/engine.ts';
 import type { FlowLibrary } from '../flow/flow-library.ts';
@@ -63,7 +64,15 @@ export function runRoutes(engine: Engine, flows: FlowLibrary, store: Store, data
     await runOrThrow(store, req.params.id);
     const q = parseQuery(recordsQuery, req.query);
     const page = await store.listRecords(req.params.id, q);
-    res.json({ items: page.items.map(publicRecord), total: page.total });
+    // A record's time in the list is the flow's, as in the report: without its waits for a person.
+    const waits = await reviewWaits(store, req.params.id, new Set(page.items.map((r) => r.index)));
+    res.json({
+      items: page.items.map((r) => {
+        const waited = waits.get(r.index) ?? 0;
+        return waited > 0 ? { ...publicRecord(r), reviewWaitMs: waited } : publicRecord(r);
+      }),
+      total: page.total,
+    });
   });
 
   router.get('/:id/records/:index', async (req, res) => {

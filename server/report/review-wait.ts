@@ -12,10 +12,13 @@ const PAGE = 1000;
 /** Past this many records acted on, the run's whole trail is read a page at a time instead of one read per record. */
 const PER_RECORD_READS = 200;
 
-/** Record index → milliseconds it waited for a person, for the records of `runId` an operator acted on. */
-export async function reviewWaits(store: Store, runId: string): Promise<Map<number, number>> {
+/**
+ * Record index → milliseconds it waited for a person, for the records of `runId` an operator acted on
+ * (`only`: of those records alone — a page of the records list).
+ */
+export async function reviewWaits(store: Store, runId: string, only?: ReadonlySet<number>): Promise<Map<number, number>> {
   const touched = new Set<number>();
-  for (const e of await allEvents(store, runId, 'operator')) touched.add(e.recordIndex);
+  for (const e of await allEvents(store, runId, 'operator')) if (!only || only.has(e.recordIndex)) touched.add(e.recordIndex);
   const trails = new Map<number, RecordEventRow[]>();
   if (touched.size > PER_RECORD_READS) {
     for (const e of await allEvents(store, runId)) {

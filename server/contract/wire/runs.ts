@@ -91,6 +91,8 @@ export interface RecordSummary {
   reason: string | null;
   startedAt: string | null;
   endedAt: string | null;
+  /** In a run's records list: the milliseconds the record waited in the review queue for a person (retried, skipped, resolved later), not the flow's time; absent when none. */
+  reviewWaitMs?: number;
 }
 
 /** One attempt of one step of a record. */

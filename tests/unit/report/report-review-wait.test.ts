@@ -44,6 +44,13 @@ describe('report: time per record', () => {
     expect((sheet.getRow(1).values as unknown[])[9]).toBe('Duration (ms)');
     const durations = Array.from({ length: 12 }, (_, i) => sheet.getRow(i + 2).getCell(9).value as number);
     expect(durations.every((ms) => typeof ms === 'number' && ms >= 0 && ms < WAIT_MS / 2)).toBe(true);
+
+    // The run's records list says how long each record waited for a person, so its Time column
+    // shows the flow's time as the report does; records nobody acted on carry nothing.
+    const list = (await s.api('GET', `/api/runs/${runId}/records?limit=50`)).body.items as Array<{ index: number; reviewWaitMs?: number }>;
+    const waited = Object.fromEntries(list.filter((r) => r.reviewWaitMs !== undefined).map((r) => [r.index, r.reviewWaitMs!]));
+    expect(Object.keys(waited).map(Number).sort()).toEqual([0, 1, 2]);
+    for (const ms of Object.values(waited)) expect(ms).toBeGreaterThanOrEqual(WAIT_MS);
   });
 
   it('counts a wait from the record leaving the flow to the next action of a person, and only such waits', () => {
