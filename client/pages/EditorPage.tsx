@@ -100,7 +100,8 @@ function Editor({ flowId }: { flowId: string }) {
   }, [flowId, runId, finalStatus]);
   useEffect(() => () => useLastRun.getState().clear(), [flowId]);
   useEffect(() => {
-    if (finalStatus === 'completed' || finalStatus === 'failed') announceRunEnd();
+    // A Safe Stop too: the run halted itself on its error rate, and says why (the run panel's line alone was easy to miss).
+    if (finalStatus === 'completed' || finalStatus === 'failed' || finalStatus === 'safe_stopped') announceRunEnd();
   }, [finalStatus]);
 
   // Unsaved changes: warn before closing the tab and before leaving the page in the app.

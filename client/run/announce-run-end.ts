@@ -5,13 +5,15 @@ import { useToasts } from '../stores/toast-store.ts';
 
 /**
  * The toast at the end of the attached run, told as its outcome: green only when every record
- * succeeded; "Run completed with 20 failed" in red, "… with 3 to review" in amber.
+ * succeeded; "Run completed with 20 failed" in red, "… with 3 to review" in amber; a Safe Stop in
+ * red with its reason.
  */
 export function announceRunEnd(): void {
   const { status, counts, recordCount, reason, rejectedRows } = useLiveRun.getState();
   if (!status) return;
   const o = runOutcome(status, counts, recordCount);
   const detail = [o.detail, rejectedSentence(rejectedRows)].filter(Boolean).join(' ');
-  const message = o.kind === 'crashed' && reason ? `${reason.message} ${detail}` : detail;
+  // A run that failed or safe-stopped says why first (the error rate it passed, with what to do).
+  const message = (o.kind === 'crashed' || status === 'safe_stopped') && reason ? `${reason.message} ${detail}` : detail;
   useToasts.getState().push({ kind: OUTCOME_TOAST[o.tone], title: o.headline, message });
 }

@@ -111,6 +111,17 @@ describe('runs history', () => {
     await page.locator(s.tid('run-panel')).waitFor();
     await s.waitForRunStatus(page, 'safe_stopped');
     await expect(page.locator(s.tid('run-timer')).textContent()).resolves.toBe('—');
+
+    // Run from the editor, the page says so in a toast too, with why it stopped (as for a run that
+    // completed or failed; not only the run panel's line).
+    await page.goto(`${studio.url}/flows/${entry.id}`);
+    await s.waitForCanvas(page);
+    await s.startRun(page, s.records(200, (i) => ({ n: i + 1 })));
+    await s.waitForRunStatus(page, 'safe_stopped');
+    const toast = page.locator(`${s.tid('toast')}[data-kind="error"]`).filter({ hasText: 'Run safe-stopped' });
+    await toast.waitFor();
+    expect(halted.reason?.code).toBe('E_SAFE_STOP');
+    expect(await toast.textContent()).toMatch(/Safe Stop: \d+ of the last \d+ records failed \(\d+(\.\d)?%\), above the threshold of 50%/);
     expect(studio.pageErrors).toEqual([]);
   });
 
