@@ -90,6 +90,19 @@ describe('mail.wait-for-code (real Dovecot)', () => {
     expect(result.emit[0].data.code).toBe('565656');
   });
 
+  it('an @domain sender allows its subdomains, by whole labels only', async () => {
+    const email = address();
+    await mail(email, 'Your code is 585858', ago(3_000), 'no-reply@mail.bank.example');
+    const { result } = await wait({}, { email, codeRequestedAt: ago(30_000).toISOString() });
+    expect(result.emit[0].data.code).toBe('585858');
+    for (const from of ['alerts@evilbank.example', 'alerts@bank.example.evil.net']) {
+      const other = address();
+      await mail(other, 'Your code is 595959', ago(1_000), from);
+      const err = await failureOf(() => wait({ timeoutMs: 1_000 }, { email: other, codeRequestedAt: ago(30_000).toISOString() }));
+      expect(err).toMatchObject({ code: 'E_MAIL_SENDER_REJECTED' });
+    }
+  });
+
   it('never returns the same code twice: two records, two messages', async () => {
     const email = address(); // both records use the same test address
     const requestedAt = ago(30_000).toISOString();

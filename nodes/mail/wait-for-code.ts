@@ -46,7 +46,7 @@ const params = z.object({
   senders: z
     .array(z.string().trim().toLowerCase().regex(SENDER_ENTRY, 'Write an address (no-reply@example.com) or a domain starting with @ (@example.com).'))
     .default([])
-    .describe('Who may send the code: addresses (no-reply@example.com) or whole domains (@example.com). Mail from anyone else is ignored. Empty: any sender.')
+    .describe('Who may send the code: addresses (no-reply@example.com) or whole domains (@example.com, which takes its subdomains too, e.g. mail.example.com). Mail from anyone else is ignored. Empty: any sender.')
     .meta({ title: 'Allowed senders' }),
   pattern: z
     .string()
@@ -291,13 +291,22 @@ function compile(pattern: string): LinearRegExp | null {
   }
 }
 
-/** Whether the mail's sender is allowed: an address entry is that address, an @domain entry any address at it. */
+/**
+ * Whether the mail's sender is allowed: an address entry is that address; an @domain entry any
+ * address at that domain or one of its subdomains — senders of codes often write from one
+ * (@microsoft.com's come from accountprotection.microsoft.com), and a subdomain is its domain
+ * owner's as much as the domain. Only whole labels count: @shop.example does not allow
+ * evilshop.example nor shop.example.evil.net.
+ */
 function allowedSender(address: string, senders: string[]): boolean {
   if (senders.length === 0) return true;
   const a = addressKey(address);
+  const domain = a.slice(a.lastIndexOf('@') + 1);
   return senders.some((s) => {
     const entry = addressKey(s);
-    return entry.startsWith('@') ? a.endsWith(entry) : a === entry;
+    if (!entry.startsWith('@')) return a === entry;
+    const allowed = entry.slice(1);
+    return domain === allowed || domain.endsWith(`.${allowed}`);
   });
 }
 
