@@ -41,7 +41,7 @@ export function validateFlow(raw: unknown, registry: NodeRegistry): FlowCheck {
   }
   // Still check the meaning of every node and edge that is well-formed, so one answer lists everything.
   const doc = migrated.value;
-  const nodes = Array.isArray(doc.nodes) ? doc.nodes.map((n) => flowNodeSchema.safeParse(n).data ?? null) : [];
+  const nodes = Array.isArray(doc.nodes) ? doc.nodes.map((n) => flowNodeSchema.safeParse(n).data ?? withoutPolicy(n)) : [];
   const edges = Array.isArray(doc.edges) ? doc.edges.map((e) => flowEdgeSchema.safeParse(e).data ?? null) : [];
   const complete = nodes.every((n) => n !== null) && Array.isArray(doc.nodes);
   const malformedIds = new Set<string>();
@@ -51,6 +51,16 @@ export function validateFlow(raw: unknown, registry: NodeRegistry): FlowCheck {
   });
   const problems = [...zodProblems(parsed.error, [], doc), ...checkGraph(nodes, edges, registry, complete, malformedIds)];
   return { ok: false, problems: dedupe(problems) };
+}
+
+/**
+ * A node whose only malformed part is its step policy, read without it: its params are still
+ * checked in the same answer (they were reported only once the policy was fixed, one save later).
+ */
+function withoutPolicy(n: unknown): FlowNode | null {
+  if (!n || typeof n !== 'object' || !('policy' in n)) return null;
+  const { policy: _policy, ...rest } = n as Record<string, unknown>;
+  return flowNodeSchema.safeParse(rest).data ?? null;
 }
 
 /** Deeper than any real flow: refused before anything walks the document recursively. */

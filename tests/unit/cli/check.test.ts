@@ -70,8 +70,11 @@ describe('npx conveyor check (dry check)', () => {
     const onManual = cli(['run', 'flows/hello-records.json', '--input', path.join(dir, 'x.xlsx')]);
     expect(onManual.status).toBe(2);
     expect(onManual.stderr).toMatch(/E_INPUT_FORMAT: .* does not start with a Spreadsheet trigger/);
-    // Files of other programs are named for what they are, never decoded as text that is "not UTF-8":
-    // an Excel 97-2003 workbook (an OLE2 file: its first bytes are not UTF-8) and a PDF's bytes.
+  });
+
+  it('files of other programs are named for what they are, never decoded as text that is "not UTF-8", exit 2', () => {
+    const dir = tmp();
+    // An Excel 97-2003 workbook (an OLE2 file: its first bytes are not UTF-8) and a PDF's bytes.
     const xls = path.join(dir, 'people.xls');
     writeFileSync(xls, Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1, 0, 0, 0xff, 0xfe]));
     const old = cli(['run', 'flows/hello-records.json', '--input', xls]);

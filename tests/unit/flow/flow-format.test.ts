@@ -121,4 +121,15 @@ describe('one answer lists everything', () => {
     // The malformed node is not also reported as missing.
     expect(r.problems.filter((p) => /does not exist/.test(p.message)).map((p) => p.path)).toEqual(['$.edges[2].target']);
   });
+
+  it('a node with a malformed step policy still has its params checked in the same answer', () => {
+    const doc = JSON.parse(JSON.stringify(flow([['t', 'test.trigger'], ['a', 'test.add', { by: 'ten' }]], [['t', 'a']])));
+    doc.nodes[1].policy = { timeoutMs: 'soon' };
+    const r = validateFlow(doc, registry);
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.problems.map((p) => p.path)).toEqual(expect.arrayContaining(['$.nodes[1].policy.timeoutMs', '$.nodes[1].params.by']));
+    // The node is there: nothing is said missing about it (its edge is fine).
+    expect(r.problems.filter((p) => /does not exist/.test(p.message))).toEqual([]);
+  });
 });
