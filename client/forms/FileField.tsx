@@ -27,6 +27,10 @@ export function FileField({ path, name, schema, value, required, onChange, compa
   const [sending, setSending] = useState(false);
   const maxBytes = typeof schema.maxBytes === 'number' ? schema.maxBytes : Infinity;
   const current = value && typeof value === 'object' && typeof value.name === 'string' ? value : undefined;
+  // The form's newest onChange: the upload's answer is applied to the node as it is when it comes,
+  // not as it was when the file was chosen (an edit made meanwhile to another field was undone).
+  const latestOnChange = useRef(onChange);
+  latestOnChange.current = onChange;
 
   const choose = async (file: File | undefined) => {
     if (!file) return;
@@ -36,7 +40,8 @@ export function FileField({ path, name, schema, value, required, onChange, compa
     }
     setSending(true);
     try {
-      onChange(await keepFile(file));
+      const kept = await keepFile(file);
+      latestOnChange.current(kept);
       setProblem(null);
     } catch (err) {
       setProblem(`“${file.name}” could not be kept: ${errorMessage(err)}`);

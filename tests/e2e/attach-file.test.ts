@@ -141,7 +141,26 @@ describe('attach file in a flow', () => {
     await page.getByTestId('choose-file-file').click();
     await (await chooser).setFiles({ name: 'Team CV.pdf', mimeType: 'application/pdf', buffer: cv });
     await expect.poll(() => page.getByTestId('file-file').textContent()).toBe(`Team CV.pdf · ${cv.length} B`);
+
+    // Another field edited while a file is still on its way to the studio keeps its edit when the
+    // upload answers (the slow network held back here).
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    await page.route('**/api/kept-files**', async (route) => {
+      await held;
+      await route.continue();
+    });
+    const again = page.waitForEvent('filechooser');
+    await page.getByTestId('choose-file-file').click();
+    await (await again).setFiles({ name: 'Team CV.pdf', mimeType: 'application/pdf', buffer: cv });
+    await s.fillField(page, 'contentType', 'application/pdf');
+    release();
+    await page.waitForResponse((r) => r.url().includes('/api/kept-files'));
+    await page.unroute('**/api/kept-files**');
+    await expect.poll(() => s.fieldValue(page, 'contentType')).toBe('application/pdf');
     await s.save(page);
+    const edited = (await (await fetch(`${studio.url}/api/flows/${flow.id}`)).json()) as { flow: { nodes: Array<{ id: string; params: { contentType?: string; file?: { name: string } } }> } };
+    expect(edited.flow.nodes.find((n) => n.id === 'attach')?.params).toMatchObject({ contentType: 'application/pdf', file: { name: 'Team CV.pdf' } });
     // Kept in the flow: there after the studio is opened again.
     await page.reload();
     await s.waitForCanvas(page);
