@@ -376,4 +376,16 @@ about 13 µs of sql.js in all (23 % of a no-op run), and batching those rows (50
 0.7 µs a row, measured apart) would save under 2 %. Point 1 stays open: it needs a durable step
 that costs less than a function node, which this design (a JSON entry per step, synced before the
 record moves on) does not reach by cuts.
+
+**2026-12-07 (session 26): threads and V8 flags.** Bundles of \`b6eb0b1\`, load 0.9–1.4, one run each
+at 10,000 records: engine 0.85 s, + entries 1.02, + journal 1.61, all 2.90 s; Node-RED's function
+chain 1.58 s (1.8×). CPU per thread of the whole process (\`/proc/self/task\` at exit, start-up and the
+reopening check included): Conveyor's main thread 2.95 s, V8's four helper threads 1.45 s, libuv's
+pool 0.21 s; Node-RED's main 2.08 s, V8's 0.45 s — a third of the gap is V8's own threads (the
+optimizing compiler and the collector's helpers working on more code and more garbage). Flags side by
+side, two rounds each (CPU from the first record to the last): none 3.22 / 3.48 s,
+\`--single-threaded-gc\` 2.96 / 3.58, \`--no-concurrent-recompilation\` 3.20 / 3.36, \`--max-lazy\`
+3.34 / 3.68, \`--no-opt\` 5.11 / 5.00: none beyond the noise. A 30,000-record profile (\`--cpu-prof\`,
+250 µs) is flat: \`commitStepOp\` 6.8 % self, zlib 5.9 %, \`stepEntry\` 5.0 %, the walk 3.6 %, the spill
+2.3 %. Nothing changed in the conclusion above.
 `;
