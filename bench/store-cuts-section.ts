@@ -385,7 +385,7 @@ pool 0.21 s; Node-RED's main 2.08 s, V8's 0.45 s — a third of the gap is V8's 
 optimizing compiler and the collector's helpers working on more code and more garbage). Flags side by
 side, two rounds each (CPU from the first record to the last): none 3.22 / 3.48 s,
 \`--single-threaded-gc\` 2.96 / 3.58, \`--no-concurrent-recompilation\` 3.20 / 3.36, \`--max-lazy\`
-3.34 / 3.68, \`--no-opt\` 5.11 / 5.00: none beyond the noise. A 30,000-record profile (\`--cpu-prof\`,
+3.34 / 3.68: none better beyond the noise (\`--no-opt\`, 5.11 / 5.00, shows what the optimizing compiler saves). A 30,000-record profile (\`--cpu-prof\`,
 250 µs) is flat: \`commitStepOp\` 6.8 % self, zlib 5.9 %, \`stepEntry\` 5.0 %, the walk 3.6 %, the spill
 2.3 %. Nothing changed in the conclusion above.
 `;
