@@ -9,7 +9,7 @@ import { renderTemplate } from '../../server/contract/expression/template.ts';
 import { LinearRegExp } from '../../server/contract/expression/linear-regex.ts';
 import { imapError, mailCredential, type MailServer } from './lib/connect.ts';
 import { FolderSession } from './lib/folder-session.ts';
-import { addressForms, addressKey } from './lib/address.ts';
+import { addressedTo, addressKey, toOrCc } from './lib/address.ts';
 import { junkMail } from './lib/junk.ts';
 import { endOfWait, type Seen } from './lib/end-of-wait.ts';
 import { arrivedAfter, readMark, type MailMark } from './lib/mark.ts';
@@ -329,8 +329,7 @@ async function scan(
 ): Promise<Found | null> {
   await client.noop(); // lets the server announce new mail: SEARCH only sees messages the session knows
   const validity = String(client.mailbox && typeof client.mailbox === 'object' ? client.mailbox.uidValidity : '');
-  // The server compares headers as written: a domain with non-ASCII letters is looked for both ways (address.ts).
-  const who = { unKeyword: USED_KEYWORD, or: addressForms(recipient).flatMap((a) => [{ to: a }, { cc: a }]) };
+  const who = { unKeyword: USED_KEYWORD, or: toOrCc(recipient) };
   let query: Parameters<ImapFlow['search']>[0];
   if (window.mark && window.mark.uidValidity === validity) {
     query = { ...who, uid: `${window.mark.uidNext}:*` };
@@ -357,8 +356,7 @@ async function scan(
       // `n:*` also names the last message when none is numbered n or more: the mark decides.
       if (!arrivedAfter(window.mark, validity, m.uid, time(m.internalDate))) continue;
     }
-    const to = [...(m.envelope?.to ?? []), ...(m.envelope?.cc ?? [])].map((a) => addressKey(a.address ?? ''));
-    if (!to.includes(addressKey(recipient))) continue;
+    if (!addressedTo(m.envelope, recipient)) continue;
     if (!window.mark) {
       const arrived = time(m.internalDate);
       if (arrived < window.since.getTime()) {

@@ -22,3 +22,17 @@ export function addressForms(address: string): string[] {
   const unicode = `${key.slice(0, at + 1)}${domainToUnicode(key.slice(at + 1)) || key.slice(at + 1)}`;
   return unicode === key ? [key] : [key, unicode];
 }
+
+/**
+ * The SEARCH criteria for mail to `recipient` (To or Cc): the server compares headers as written, so
+ * a domain with non-ASCII letters is looked for both ways.
+ */
+export function toOrCc(recipient: string): Array<{ to: string } | { cc: string }> {
+  return addressForms(recipient).flatMap((a) => [{ to: a }, { cc: a }]);
+}
+
+/** Whether a message's envelope names `recipient` in To or Cc (SEARCH matches substrings: this is exact). */
+export function addressedTo(envelope: { to?: Array<{ address?: string }>; cc?: Array<{ address?: string }> } | undefined, recipient: string): boolean {
+  const who = addressKey(recipient);
+  return [...(envelope?.to ?? []), ...(envelope?.cc ?? [])].some((a) => addressKey(a.address ?? '') === who);
+}

@@ -1,5 +1,5 @@
 import type { ImapFlow } from 'imapflow';
-import { addressForms, addressKey } from './address.ts';
+import { addressedTo, toOrCc } from './address.ts';
 
 /** A mail to the recipient the server filed as spam. */
 export interface JunkMail {
@@ -26,14 +26,13 @@ export async function junkMail(client: ImapFlow, watched: string, recipient: str
   if (!folder) return null;
   const lock = await client.getMailboxLock(folder, { readOnly: true });
   try {
-    const who = addressKey(recipient);
     // SINCE is by day: the exact moment is checked below.
-    const uids = await client.search({ or: addressForms(recipient).flatMap((a) => [{ to: a }, { cc: a }]), since: new Date(since.getTime() - 24 * 3600_000) }, { uid: true });
+    const uids = await client.search({ or: toOrCc(recipient), since: new Date(since.getTime() - 24 * 3600_000) }, { uid: true });
     if (!uids || uids.length === 0) return null;
     const messages = await client.fetchAll(uids.slice(-NEWEST).join(','), { uid: true, envelope: true, internalDate: true }, { uid: true });
     const mail = messages
       .filter((m) => new Date(m.internalDate ?? 0).getTime() >= since.getTime())
-      .filter((m) => [...(m.envelope?.to ?? []), ...(m.envelope?.cc ?? [])].some((a) => addressKey(a.address ?? '') === who))
+      .filter((m) => addressedTo(m.envelope, recipient))
       .filter((m) => allowed(m.envelope?.from?.[0]?.address ?? ''))
       .sort((a, b) => b.uid - a.uid)[0];
     return mail ? { folder, from: mail.envelope?.from?.[0]?.address || '(no sender)', arrived: new Date(mail.internalDate ?? 0).toISOString() } : null;
