@@ -106,7 +106,8 @@ describe('the inspector tells the truth and keeps what is typed', () => {
     expect(await port.inputValue()).toBe('fr');
     await port.press('End');
     await port.pressSequentially('ance');
-    expect(await s.edgeCount(page)).toBe(4);
+    // The wire is drawn again once the renamed handle is measured (a frame or two later under load).
+    await s.waitForEdges(page, 4);
     // Erased key by key (the port is gone for a moment), then a new name: the wire is back on it.
     for (let i = 0; i < 'france'.length; i++) await port.press('Backspace');
     expect(await port.inputValue()).toBe('');
