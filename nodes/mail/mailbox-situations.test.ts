@@ -5,6 +5,7 @@ import { markMailbox } from './mark-mailbox.ts';
 import { failureOf, runNode } from '../sdk/testing.ts';
 import { Resources } from '../sdk/resources.ts';
 import { catchAllMailbox, rfc822 } from '../../tests/support/mail/dovecot.ts';
+import { cuttingProxy } from '../../tests/support/mail/cutting-proxy.ts';
 
 // Mailbox situations a real account meets — its server closing the session mid-wait, a folder that
 // is not there — against a real Dovecot. The server listens on 127.0.0.1, allowed as an administrator would.
@@ -14,9 +15,9 @@ const mailbox = catchAllMailbox();
 const SENDER = mailbox.sender;
 const resources = () => ({ run: new Resources(), record: new Resources() });
 
-function wait(email: string, params: Record<string, unknown> = {}) {
+function wait(email: string, params: Record<string, unknown> = {}, port?: number) {
   return runNode(waitForCode, { credential: 'inbox', senders: [SENDER], timeoutMs: 10_000, pollMs: 300, ...params }, { email, codeRequestedAt: new Date(Date.now() - 60_000).toISOString() }, {
-    credentials: mailbox.credentials(),
+    credentials: mailbox.credentials(undefined, port),
     resources: resources(),
   });
 }
@@ -54,6 +55,25 @@ describe('mail steps: mailbox situations (real Dovecot)', () => {
     const { result, ctx } = await waiting;
     expect(result.emit[0].data.code).toBe('482913');
     expect(ctx.logs.map((l) => l.message)).toContain('the mail server closed the connection during the wait: connecting again');
+  });
+
+  // The moments of the session's set-up at which a kick from the server's side landed only by chance
+  // under load: a proxy in front of Dovecot cuts the first connection exactly there.
+  it.each([
+    ['as the sign-in is answered', { server: (chunk: string) => /^\S+ OK .*Logged in/im.test(chunk) }],
+    ['as the client asks for the folder', { client: (chunk: string) => /^\S+ (SELECT|EXAMINE) /im.test(chunk) }],
+  ])('the session lost %s: the step connects again and takes the code (not E_MAIL_CONNECTION at once)', async (_moment, cut) => {
+    const proxy = await cuttingProxy(mailbox.dovecot, cut);
+    try {
+      const email = mailbox.address('setup-cut');
+      await mailbox.deliver(codeMail(email));
+      const { result, ctx } = await wait(email, {}, proxy.port);
+      expect(proxy.cuts).toBe(1);
+      expect(result.emit[0].data.code).toBe('482913');
+      expect(ctx.logs.map((l) => l.message)).toContain('the mail server closed the connection during the wait: connecting again');
+    } finally {
+      await proxy.close();
+    }
   });
 
   it('a server closing the session each time it is opened again: the wait ends E_MAIL_CONNECTION after a few tries, not reconnecting until the deadline', async () => {

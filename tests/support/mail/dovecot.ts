@@ -17,7 +17,8 @@ export interface CatchAllMailbox {
   /** Appends a raw message to the mailbox (internal date: now unless given). */
   deliver(rfc822Text: string, options?: { internalDate?: Date }): Promise<void>;
   /** The credential "inbox" a step is given to read the mailbox (`password` to give a wrong one). */
-  credentials(password?: string): ReturnType<typeof fakeCredentials>;
+  /** The account's credential; `port`: another port to reach the server on (a proxy in front of it). */
+  credentials(password?: string, port?: number): ReturnType<typeof fakeCredentials>;
 }
 
 /**
@@ -47,7 +48,7 @@ export function catchAllMailbox(): CatchAllMailbox {
     sender: 'no-reply@shop.example',
     address: (prefix = 'user') => `${prefix}${++counter}-${Date.now()}@example.test`,
     deliver: (rfc822Text, options) => running().deliver(user.name, rfc822Text, options),
-    credentials: (password = user.password) =>
-      fakeCredentials([{ name: 'inbox', kind: 'imap', fields: { host: running().host, port: running().port, secure: false, user: user.name }, secrets: { password } }]),
+    credentials: (password = user.password, port = running().port) =>
+      fakeCredentials([{ name: 'inbox', kind: 'imap', fields: { host: running().host, port, secure: false, user: user.name }, secrets: { password } }]),
   };
 }
