@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitForCode } from './wait-for-code.ts';
 import { failureOf, fakeCredentials, runNode } from '../sdk/testing.ts';
-import { Resources } from '../sdk/resources.ts';
 import type { RecordData } from '../sdk/types.ts';
 import { startDovecot, type Dovecot } from '../../demo/dovecot.ts';
 import { CATCH_ALL, DEMO_PASSWORD, createSignupSite, listenSignupSite, type SignupSite } from '../../demo/signup-site.ts';
@@ -36,7 +35,7 @@ function waitForTheCode(input: RecordData, timeoutMs: number) {
     waitForCode,
     { credential: 'demo-mailbox', recipient: '{{ email }}', senders: ['@demo.conveyor.local'], pattern: 'code: (\\d{6})', pollMs: 300, timeoutMs },
     input,
-    { credentials: credentials(), resources: { run: new Resources(), record: new Resources() } },
+    { credentials: credentials() },
   );
 }
 

@@ -13,12 +13,10 @@ process.env.CONVEYOR_ALLOW_HOSTS = '127.0.0.1';
 
 const mailbox = catchAllMailbox();
 const SENDER = mailbox.sender;
-const resources = () => ({ run: new Resources(), record: new Resources() });
 
 function wait(email: string, params: Record<string, unknown> = {}, port?: number) {
   return runNode(waitForCode, { credential: 'inbox', senders: [SENDER], timeoutMs: 10_000, pollMs: 300, ...params }, { email, codeRequestedAt: new Date(Date.now() - 60_000).toISOString() }, {
     credentials: mailbox.credentials(undefined, port),
-    resources: resources(),
   });
 }
 const codeMail = (to: string, from = SENDER) => rfc822({ from, to, subject: 'Your code', text: 'Your code: 482913' });
@@ -76,6 +74,105 @@ describe('mail steps: mailbox situations (real Dovecot)', () => {
     }
   });
 
+  it('the records of a run waiting at once share one session: eight waits on an account allowed two sessions each get their code, signing in once', async () => {
+    // Each waiting record held a session of its own: with Gmail's 15 (Dovecot's 10) a run letting
+    // more records wait at once had the rest refused, E_MAIL_TOO_MANY_SESSIONS. (The second session
+    // is the test's, delivering the mail.)
+    await mailbox.dovecot.setSessionLimit(2);
+    const proxy = await cuttingProxy(mailbox.dovecot);
+    const run = new Resources();
+    try {
+      const emails = Array.from({ length: 8 }, () => mailbox.address('shared'));
+      const waitIn = (email: string) =>
+        runNode(waitForCode, { credential: 'inbox', senders: [SENDER], timeoutMs: 15_000, pollMs: 500 }, { email, codeRequestedAt: new Date(Date.now() - 60_000).toISOString() }, {
+          credentials: mailbox.credentials(undefined, proxy.port),
+          resources: { run, record: new Resources() },
+        });
+      const waits = emails.map((email) => waitIn(email));
+      await new Promise((r) => setTimeout(r, 500));
+      for (const email of emails) await mailbox.deliver(rfc822({ from: SENDER, to: email, subject: 'Your code', text: `Your code: ${4000 + emails.indexOf(email)}` }));
+      const codes = (await Promise.all(waits)).map(({ result }) => result.emit[0].data.code);
+      expect(codes).toEqual(emails.map((_, i) => String(4000 + i)));
+      expect(proxy.connections).toBe(1);
+      // The next record's wait, a moment later, takes the same session (no sign-in per record).
+      const next = mailbox.address('shared');
+      await mailbox.deliver(codeMail(next));
+      expect((await waitIn(next)).result.emit[0].data.code).toBe('482913');
+      expect(proxy.connections).toBe(1);
+    } finally {
+      await run.closeAll();
+      await proxy.close();
+      await mailbox.dovecot.setSessionLimit(200);
+    }
+  });
+
+  describe('several records of a run waiting on the one session', () => {
+    const waitIn = (run: Resources, email: string, port: number, params: Record<string, unknown> = {}, signal?: AbortSignal) =>
+      runNode(waitForCode, { credential: 'inbox', senders: [SENDER], timeoutMs: 15_000, pollMs: 500, ...params }, { email, codeRequestedAt: new Date(Date.now() - 60_000).toISOString() }, {
+        credentials: mailbox.credentials(undefined, port),
+        resources: { run, record: new Resources() },
+        ...(signal ? { signal } : {}),
+      });
+
+    it('one record stopped while the others wait: it ends cancelled, the others go on in the same session and take their codes', async () => {
+      const proxy = await cuttingProxy(mailbox.dovecot);
+      const run = new Resources();
+      try {
+        const [a, b, c] = [mailbox.address('stay'), mailbox.address('stopped'), mailbox.address('stay')];
+        const stop = new AbortController();
+        const stopped = failureOf(() => waitIn(run, b, proxy.port, {}, stop.signal));
+        const staying = [waitIn(run, a, proxy.port), waitIn(run, c, proxy.port)];
+        await new Promise((r) => setTimeout(r, 600));
+        stop.abort();
+        expect(await stopped).toMatchObject({ name: 'AbortError' });
+        await mailbox.deliver(codeMail(a));
+        await mailbox.deliver(codeMail(c));
+        expect((await Promise.all(staying)).map(({ result }) => result.emit[0].data.code)).toEqual(['482913', '482913']);
+        expect(proxy.connections).toBe(1);
+      } finally {
+        await run.closeAll();
+        await proxy.close();
+      }
+    });
+
+    it("one record's wait ending with a look at the spam folder: the others still read their folder and take their codes", async () => {
+      await createFolder('Junk');
+      const proxy = await cuttingProxy(mailbox.dovecot);
+      const run = new Resources();
+      try {
+        const [spammed, waiting] = [mailbox.address('spam'), mailbox.address('after-spam')];
+        await mailbox.dovecot.deliver(mailbox.user.name, codeMail(spammed), { mailbox: 'Junk' });
+        const other = waitIn(run, waiting, proxy.port);
+        expect(await failureOf(() => waitIn(run, spammed, proxy.port, { timeoutMs: 1_000 }))).toMatchObject({ code: 'E_MAIL_IN_JUNK' });
+        await mailbox.deliver(codeMail(waiting));
+        expect((await other).result.emit[0].data.code).toBe('482913');
+        expect(proxy.connections).toBe(1);
+      } finally {
+        await run.closeAll();
+        await proxy.close();
+      }
+    });
+
+    it('the server dropping the session under three waits: it is opened again once, and each takes its code', async () => {
+      const proxy = await cuttingProxy(mailbox.dovecot);
+      const run = new Resources();
+      try {
+        const emails = [mailbox.address('drop3'), mailbox.address('drop3'), mailbox.address('drop3')];
+        const waits = emails.map((email) => waitIn(run, email, proxy.port, { pollMs: 5_000 }));
+        await dropSession();
+        await new Promise((r) => setTimeout(r, 300));
+        for (const email of emails) await mailbox.deliver(codeMail(email));
+        const done = await Promise.all(waits);
+        expect(done.map(({ result }) => result.emit[0].data.code)).toEqual(['482913', '482913', '482913']);
+        expect(done.every(({ ctx }) => ctx.logs.some((l) => l.message === 'the mail server closed the connection during the wait: connecting again'))).toBe(true);
+        expect(proxy.connections).toBe(2);
+      } finally {
+        await run.closeAll();
+        await proxy.close();
+      }
+    });
+  });
+
   it('a server closing the session each time it is opened again: the wait ends E_MAIL_CONNECTION after a few tries, not reconnecting until the deadline', async () => {
     const waiting = failureOf(() => wait(mailbox.address('drops'), { timeoutMs: 30_000 }));
     let settled = false;
@@ -98,7 +195,7 @@ describe('mail steps: mailbox situations (real Dovecot)', () => {
     const email = mailbox.address('folder');
     for (const step of [
       () => wait(email, { mailbox: 'Codes' }),
-      () => runNode(markMailbox, { credential: 'inbox', mailbox: 'Codes' }, { email }, { credentials: mailbox.credentials(), resources: resources() }),
+      () => runNode(markMailbox, { credential: 'inbox', mailbox: 'Codes' }, { email }, { credentials: mailbox.credentials() }),
     ]) {
       const err = await failureOf(step);
       expect(err).toMatchObject({ code: 'E_MAIL_FOLDER_NOT_FOUND', transient: false });
@@ -127,7 +224,7 @@ describe('mail steps: mailbox situations (real Dovecot)', () => {
       const err = await failureOf(() => wait(mailbox.address('limit'), { timeoutMs: 1_000 }));
       expect(err).toMatchObject({ code: 'E_MAIL_TOO_MANY_SESSIONS', transient: true });
       expect(err.message).toContain('the server said: Maximum number of connections from user+IP exceeded');
-      expect(err.hint).toContain('let fewer records through this step at once');
+      expect(err.hint).toContain('run fewer flows on this mailbox at once');
       expect(`${err.message} ${err.hint}`).not.toContain(mailbox.user.password);
     } finally {
       await Promise.all(open.map((c) => c.logout()));

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { waitForCode } from './wait-for-code.ts';
 import { failureOf, runNode } from '../sdk/testing.ts';
-import { Resources } from '../sdk/resources.ts';
 import { catchAllMailbox } from '../../tests/support/mail/dovecot.ts';
 
 // Mail as real senders build it, appended by hand (raw RFC 5322) to a real Dovecot mailbox and read by
@@ -22,7 +21,6 @@ async function deliver(build: (to: string) => string): Promise<string> {
 function wait(email: string, params: Record<string, unknown> = {}) {
   return runNode(waitForCode, { credential: 'inbox', senders: [SENDER], timeoutMs: 10_000, pollMs: 300, ...params }, { email, codeRequestedAt: new Date(Date.now() - 60_000).toISOString() }, {
     credentials: mailbox.credentials(),
-    resources: { run: new Resources(), record: new Resources() },
   });
 }
 const codeOf = async (email: string, params: Record<string, unknown> = {}) => (await wait(email, params)).result.emit[0].data.code;

@@ -8,7 +8,7 @@ import { fieldName } from '../sdk/fields.ts';
 import { renderTemplate } from '../../server/contract/expression/template.ts';
 import { LinearRegExp } from '../../server/contract/expression/linear-regex.ts';
 import { imapError, mailCredential, type MailServer } from './lib/connect.ts';
-import { FolderSession } from './lib/folder-session.ts';
+import { FolderSession, type SessionMember } from './lib/folder-session.ts';
 import { addressedTo, addressKey, toOrCc } from './lib/address.ts';
 import { junkMail } from './lib/junk.ts';
 import { endOfWait, type Seen } from './lib/end-of-wait.ts';
@@ -111,10 +111,14 @@ const params = z.object({
 
 type Params = z.infer<typeof params>;
 
-/** Codes already handed out in this run, per mailbox, and a lock so two records never claim the same one. */
+/**
+ * Per run and folder: codes already handed out, a lock so two records never claim the same one (the
+ * waits look one at a time), and the session they share (folder-session.ts).
+ */
 interface MailboxState {
   used: Set<string>;
   tail: Promise<unknown>;
+  session: FolderSession;
 }
 
 /** Which mail may hold the code: after a mailbox mark (arrival order), or after a moment (clocks). */
@@ -156,8 +160,8 @@ export const waitForCode = defineNode({
     const window: Window = mark ? { mark } : { since: windowStart(ctx.input[p.requestedAtField], p.requestedAtField, startedAt, p.lookbackMs) };
     const state = await ctx.resources.run.get<MailboxState>(
       `mail.wait-for-code:${server.host}:${server.port}:${server.user}:${p.mailbox}`,
-      async () => ({ used: new Set(), tail: Promise.resolve() }),
-      () => undefined,
+      async () => ({ used: new Set(), tail: Promise.resolve(), session: new FolderSession(server, p.mailbox, ctx.network) }),
+      (s) => s.session.dispose(),
     );
 
     // Bounded wait: at the deadline (plus a grace for a command in flight) the session is cut.
@@ -167,13 +171,24 @@ export const waitForCode = defineNode({
     const seen: Seen = { rejected: new Set<string>(), noCode: 0, links: [] };
 
     let news = (): void => undefined;
-    const session = new FolderSession(server, p.mailbox, signal, ctx.network, () => news());
+    const session = state.session;
+    const member = session.join(() => news());
     // Stopped while connecting is a stop, not a mail server failure (seen under load: connecting took over 700 ms).
-    const started = await session.start(deadline).catch((err: unknown) => {
-      throw ctx.signal.aborted ? abortError(ctx.signal, 'The wait for the mailed code was cancelled.') : err;
-    });
-    if (started.reconnected) ctx.log.warn(RECONNECTING);
-    const onAbort = (): void => session.client.close();
+    const ready = (): Promise<boolean> =>
+      session.ready(member, deadline, signal).catch((err: unknown) => {
+        throw ctx.signal.aborted ? abortError(ctx.signal, 'The wait for the mailed code was cancelled.') : err;
+      });
+    try {
+      if (await ready()) ctx.log.warn(RECONNECTING);
+    } catch (err) {
+      member.leave();
+      throw err;
+    }
+    // A command of this wait's in flight when it is stopped (or hangs past the deadline) is cut with
+    // the session; the other waits open it again. A wait stopped between its looks leaves it alone.
+    const onAbort = (): void => {
+      if (member.busy) session.client.close();
+    };
     signal.addEventListener('abort', onAbort, { once: true });
     try {
       ctx.log.debug(
@@ -184,14 +199,14 @@ export const waitForCode = defineNode({
       for (;;) {
         let found: Found | null = null;
         try {
-          found = await exclusive(state, () => scan(session.client, p, recipient, window, reader, state, seen, ctx.log));
+          found = await exclusive(state, () => busy(member, () => scan(session.client, p, recipient, window, reader, state, seen, ctx.log)));
         } catch (err) {
           if (!session.lost) throw err;
         }
         // imapflow answers some commands on a closed session with false or nothing, others with an error.
         if (!found && session.lost) {
           ctx.log.warn(RECONNECTING);
-          await session.reopen(deadline);
+          await ready();
           continue;
         }
         if (found) {
@@ -210,22 +225,22 @@ export const waitForCode = defineNode({
           const timer = setTimeout(done, Math.min(p.pollMs, remaining));
           signal.addEventListener('abort', done, { once: true });
           news = done;
-          // IDLE: the server announces new mail at once (the next command ends the IDLE).
-          session.client.idle().catch(() => undefined);
+          // IDLE: the server announces new mail at once (the next command ends the IDLE; one IDLE serves every wait).
+          session.idle();
         });
         if (signal.aborted) break;
       }
       // Nothing came: a mail to the address that the server filed as spam is what to say (junk.ts).
-      if (!signal.aborted && session.client.usable && seen.noCode === 0 && seen.rejected.size === 0 && !seen.differ && !seen.sentBefore) {
-        session.leaveFolder();
+      if (!signal.aborted && !session.lost && seen.noCode === 0 && seen.rejected.size === 0 && !seen.differ && !seen.sentBefore) {
         const since = window.since ?? new Date(startedAt - p.lookbackMs);
-        seen.junk = (await junkMail(session.client, p.mailbox, recipient, since, (from) => allowedSender(from, p.senders)).catch(() => null)) ?? undefined;
+        const look = (client: ImapFlow) => junkMail(client, p.mailbox, recipient, since, (from) => allowedSender(from, p.senders));
+        seen.junk = (await exclusive(state, () => busy(member, () => session.lookAside(look))).catch(() => null)) ?? undefined;
       }
     } catch (err) {
       if (!signal.aborted) throw imapError(err, server);
     } finally {
       signal.removeEventListener('abort', onAbort);
-      await session.close();
+      member.leave();
     }
     if (ctx.signal.aborted) throw abortError(ctx.signal, 'The wait for the mailed code was cancelled.');
     throw endOfWait({ ...p, defaultPattern: p.pattern === DEFAULT_PATTERN, maxText: MAX_TEXT }, recipient, seen, window.since);
@@ -308,6 +323,16 @@ function allowedSender(address: string, senders: string[]): boolean {
     const allowed = entry.slice(1);
     return domain === allowed || domain.endsWith(`.${allowed}`);
   });
+}
+
+/** Runs `fn`, a command of `member`'s on the session, marked as such (a stop of that wait cuts it). */
+async function busy<T>(member: SessionMember, fn: () => Promise<T>): Promise<T> {
+  member.busy = true;
+  try {
+    return await fn();
+  } finally {
+    member.busy = false;
+  }
 }
 
 async function exclusive<T>(state: MailboxState, fn: () => Promise<T>): Promise<T> {

@@ -111,7 +111,12 @@ export function makeContext<S extends z.ZodType>(
   };
 }
 
-/** Parses params, runs the node once and returns its result together with the context. */
+/**
+ * Parses params, runs the node once and returns its result together with the context. Without
+ * `extra.resources`, the step runs as the only step of a one-record run: what it opened in its run
+ * and record scopes (a browser page, a mail session) is closed when it ends, as the engine closes
+ * them; a test that shares scopes between steps passes its own and closes them.
+ */
 export async function runNode<S extends z.ZodType>(
   def: NodeDefinition<S>,
   rawParams: unknown = {},
@@ -119,8 +124,15 @@ export async function runNode<S extends z.ZodType>(
   extra: Partial<NodeContext<z.infer<S>>> = {},
 ): Promise<{ result: StepResult; ctx: TestContext<z.infer<S>> }> {
   const ctx = makeContext(def, rawParams, input, extra);
-  const result = await def.run(ctx);
-  return { result, ctx };
+  try {
+    const result = await def.run(ctx);
+    return { result, ctx };
+  } finally {
+    if (!extra.resources) {
+      await (ctx.resources.record as Resources).closeAll();
+      await (ctx.resources.run as Resources).closeAll();
+    }
+  }
 }
 
 /** Calls `fn` expecting it to throw or reject; returns what was thrown, for assertions. */

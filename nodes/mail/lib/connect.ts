@@ -77,9 +77,9 @@ export async function openImap(server: MailServer, signal: AbortSignal, policy: 
 /**
  * A refused sign-in that is not about the password: too many sessions of the account at once (RFC 5530
  * [LIMIT]; Gmail's "Too many simultaneous connections", Dovecot's mail_max_userip_connections) or the
- * server not able to serve it now ([UNAVAILABLE]). Every record waiting for a code holds a session, so
- * a flow running 20 records at once against Gmail (15) had five fail with E_MAIL_AUTH, "check the user
- * and password", not retried.
+ * server not able to serve it now ([UNAVAILABLE]). It was E_MAIL_AUTH, "check the user and password",
+ * not retried. (A run's waiting records share one session per folder, folder-session.ts; other runs,
+ * Mark the mailbox steps and mail programs on the account hold their own.)
  */
 const TOO_MANY = /too many|maximum number of (?:connections|sessions)|simultaneous/i;
 
@@ -91,7 +91,7 @@ export function imapError(err: unknown, server: MailServer): NodeError {
     return new NodeError(
       'E_MAIL_TOO_MANY_SESSIONS',
       `The mail server ${server.host}:${server.port} refused a new session for ${server.user}: the account has as many open at once as the server allows${said}.`,
-      'Each record waiting for a code (and each mail program on the account) holds one: let fewer records through this step at once (Concurrency in the flow settings), or close other sessions. Retrying later may work.',
+      'Each run waiting for mail holds one per folder (its records share it), as does each mail program on the account: run fewer flows on this mailbox at once, or close other sessions. Retrying later may work.',
       { transient: true, cause: err },
     );
   }

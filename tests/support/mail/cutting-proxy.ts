@@ -12,6 +12,8 @@ export interface CuttingProxy {
   port: number;
   /** How many connections were cut (0 or 1). */
   readonly cuts: number;
+  /** How many connections clients opened through it. */
+  readonly connections: number;
   close(): Promise<void>;
 }
 
@@ -22,10 +24,12 @@ export interface CutAt {
   server?: (chunk: string) => boolean;
 }
 
-export async function cuttingProxy(target: { host: string; port: number }, cut: CutAt): Promise<CuttingProxy> {
+export async function cuttingProxy(target: { host: string; port: number }, cut: CutAt = {}): Promise<CuttingProxy> {
   let cuts = 0;
+  let connections = 0;
   const sockets = new Set<net.Socket>();
   const server = net.createServer((client) => {
+    connections++;
     const upstream = net.connect(target.port, target.host);
     for (const s of [client, upstream]) {
       sockets.add(s);
@@ -53,6 +57,9 @@ export async function cuttingProxy(target: { host: string; port: number }, cut: 
     port: (server.address() as net.AddressInfo).port,
     get cuts() {
       return cuts;
+    },
+    get connections() {
+      return connections;
     },
     close: () =>
       new Promise<void>((resolve) => {

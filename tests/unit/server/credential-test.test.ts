@@ -71,7 +71,7 @@ describe('testing an IMAP credential (real Dovecot)', () => {
       await held.connect();
       const res = await server.api('POST', '/api/credentials/test', imap(IMAP_PW));
       expect(res.body.ok).toBe(false);
-      expect(res.body.error).toMatchObject({ code: 'E_MAIL_TOO_MANY_SESSIONS', hint: expect.stringContaining('fewer records') });
+      expect(res.body.error).toMatchObject({ code: 'E_MAIL_TOO_MANY_SESSIONS', hint: expect.stringContaining('run fewer flows on this mailbox') });
     } finally {
       await held.logout();
       await dovecot.setSessionLimit(200);
