@@ -11,6 +11,8 @@ export interface SmtpRelay {
   port: number;
   /** Every message accepted, with the account that signed in to send it. */
   received: Array<{ from: string; to: string[]; raw: string; user: string }>;
+  /** How many sign-ins it accepted (a session each). */
+  readonly logins: number;
   stop(): Promise<void>;
 }
 
@@ -23,6 +25,7 @@ export async function startSmtpRelay(options: {
   deliver: (raw: string, envelope: { from: string; to: string[] }) => Promise<void>;
 }): Promise<SmtpRelay> {
   const received: SmtpRelay['received'] = [];
+  let logins = 0;
   const accounts = [...(options.accounts ?? []), ...(options.user !== undefined ? [{ user: options.user, password: options.password ?? '' }] : [])];
   const server = new SMTPServer({
     secure: false,
@@ -31,7 +34,10 @@ export async function startSmtpRelay(options: {
     authOptional: false,
     logger: false,
     onAuth(auth, _session, callback) {
-      if (accounts.some((a) => a.user === auth.username && a.password === auth.password)) callback(null, { user: auth.username });
+      if (accounts.some((a) => a.user === auth.username && a.password === auth.password)) {
+        logins++;
+        callback(null, { user: auth.username });
+      }
       else callback(Object.assign(new Error('Invalid username or password'), { responseCode: 535 }));
     },
     onData(stream, session, callback) {
@@ -61,6 +67,9 @@ export async function startSmtpRelay(options: {
     host: '127.0.0.1',
     port: address.port,
     received,
+    get logins() {
+      return logins;
+    },
     stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

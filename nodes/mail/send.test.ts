@@ -17,6 +17,8 @@ let smtp: SmtpRelay;
 const INBOX = { name: 'catchall@example.test', password: 'catchall-pw-123' };
 const SMTP_LOGIN = { user: 'mailer@shop.example', password: 'smtp-pw-456' };
 let failNext: number | null = null;
+/** While set, the relay holds each message until it resolves (a slow server). */
+let hold: Promise<void> | null = null;
 
 beforeAll(async () => {
   dovecot = await startDovecot({ users: [INBOX] });
@@ -28,6 +30,7 @@ beforeAll(async () => {
         failNext = null;
         throw Object.assign(new Error('Mailbox busy, try later'), { responseCode: code });
       }
+      if (hold) await hold;
       await dovecot.deliver(INBOX.name, raw);
     },
   });
@@ -73,6 +76,54 @@ describe('mail.send (local SMTP server → real Dovecot)', () => {
       { credentials: creds, resources: { run: new Resources(), record: new Resources() } },
     );
     expect(result.emit[0].data.otp).toBe('918273');
+  });
+
+  it('the mails of a run go through a few reused connections: 12 records at once, each mail sent once, 5 sign-ins at most (not 12)', async () => {
+    // A sign-in per mail: providers count them (Gmail "454 4.7.0 Too many login attempts").
+    const run = new Resources();
+    const before = { logins: smtp.logins, received: smtp.received.length };
+    try {
+      const emails = Array.from({ length: 12 }, (_, i) => `pooled-${i}-${Date.now()}@example.test`);
+      const sent = await Promise.all(emails.map((email, i) => runNode(sendMail, SEND, { email, name: `P${i}`, code: String(100000 + i) }, { credentials: credentials(), resources: { run, record: new Resources() } })));
+      expect(sent.map(({ result }) => result.emit[0].data.email)).toEqual(emails);
+      expect(smtp.received.slice(before.received).map((m) => m.to[0]).sort()).toEqual([...emails].sort());
+      expect(smtp.logins - before.logins).toBeGreaterThan(0);
+      expect(smtp.logins - before.logins).toBeLessThanOrEqual(5);
+      // The next record's mail, a moment later, takes a connection already open.
+      const logins = smtp.logins;
+      await runNode(sendMail, SEND, { email: `pooled-late-${Date.now()}@example.test`, name: 'Late', code: '1' }, { credentials: credentials(), resources: { run, record: new Resources() } });
+      expect(smtp.logins).toBe(logins);
+    } finally {
+      await run.closeAll();
+    }
+  });
+
+  it('a record stopped while its mail waits for a connection of the run: that mail is not sent; the others are, once each', async () => {
+    const run = new Resources();
+    const before = smtp.received.length;
+    let release = (): void => undefined;
+    hold = new Promise((r) => (release = r));
+    try {
+      const emails = Array.from({ length: 7 }, (_, i) => `queued-${i}-${Date.now()}@example.test`);
+      const stops = emails.map(() => new AbortController());
+      const sends = emails.map((email, i) =>
+        runNode(sendMail, SEND, { email, name: `Q${i}`, code: '1' }, { credentials: credentials(), resources: { run, record: new Resources() }, signal: stops[i].signal }).then(
+          () => 'sent',
+          (err: Error) => err.name,
+        ),
+      );
+      // Five connections deliver (held by the server); the last two wait in the queue.
+      await expect.poll(() => smtp.received.length - before, { timeout: 10_000 }).toBe(5);
+      stops[6].abort();
+      hold = null;
+      release();
+      expect(await Promise.all(sends)).toEqual(['sent', 'sent', 'sent', 'sent', 'sent', 'sent', 'AbortError']);
+      expect(smtp.received.slice(before).map((m) => m.to[0]).sort()).toEqual(emails.slice(0, 6).sort());
+    } finally {
+      hold = null;
+      release();
+      await run.closeAll();
+    }
   });
 
   it('cc and several recipients; the one in Cc finds the code too', async () => {

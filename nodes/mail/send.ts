@@ -1,4 +1,3 @@
-import nodemailer from 'nodemailer';
 import addressparser from 'nodemailer/lib/addressparser';
 import { z } from 'zod';
 import { defineNode, endWith, out } from '../sdk/define-node.ts';
@@ -8,7 +7,8 @@ import { abortError } from '../sdk/abort.ts';
 import { fieldName } from '../sdk/fields.ts';
 import { renderTemplate } from '../../server/contract/expression/template.ts';
 import { mailCredential } from './lib/connect.ts';
-import { mailServerTarget, type MailTarget } from './lib/mail-target.ts';
+import { mailServerTarget } from './lib/mail-target.ts';
+import { smtpPool } from './lib/smtp-pool.ts';
 import { addOpenPixel, addUnsubscribeFooter, trackLinks } from './lib/tracking.ts';
 import type { NodeContext, RecordData } from '../sdk/types.ts';
 
@@ -109,28 +109,25 @@ export const sendMail = defineNode({
     if (unsubscribeUrl && text && !text.includes(unsubscribeUrl)) text = `${text}\n\nUnsubscribe: ${unsubscribeUrl}\n`;
     if (html && p.trackOpens) html = addOpenPixel(html, ctx.tracking!.openUrl());
 
-    let target: MailTarget;
-    try {
-      target = await mailServerTarget(ctx.network, server.host, server.port);
-    } catch (err) {
-      // A refused host is E_NETWORK_BLOCKED as it is; a failed lookup is what nodemailer called EDNS (transient).
-      throw err instanceof NodeError ? err : smtpError({ code: 'EDNS', message: (err as Error).message }, server.host, server.port);
-    }
-    const transport = nodemailer.createTransport({
-      host: target.host,
-      tls: target.tls,
-      port: server.port,
-      secure: server.secure,
-      auth: { user: server.user, pass: server.password },
-      connectionTimeout: p.timeoutMs,
-      greetingTimeout: p.timeoutMs,
-      socketTimeout: p.timeoutMs,
-    });
-    const onAbort = (): void => transport.close();
-    ctx.signal.addEventListener('abort', onAbort, { once: true });
+    const transport = await smtpPool(
+      ctx.resources.run,
+      server,
+      async () => {
+        try {
+          return await mailServerTarget(ctx.network, server.host, server.port);
+        } catch (err) {
+          // A refused host is E_NETWORK_BLOCKED as it is; a failed lookup is what nodemailer called EDNS (transient).
+          throw err instanceof NodeError ? err : smtpError({ code: 'EDNS', message: (err as Error).message }, server.host, server.port);
+        }
+      },
+      p.timeoutMs,
+    );
     try {
       if (ctx.signal.aborted) throw abortError(ctx.signal);
-      const info = await transport.sendMail({
+      // A stop takes this mail out of the pool's queue, or closes the connection sending it (the
+      // other records' mails go on): whether the server took it is then unknown — an unsafe step
+      // stopped in flight is in doubt, never sent again without a person's say.
+      const message = {
         from,
         to,
         cc: cc.length ? cc : undefined,
@@ -139,7 +136,9 @@ export const sendMail = defineNode({
         html: html || undefined,
         // RFC 2369 and RFC 8058: mail programs offer their own unsubscribe button, which POSTs to the link.
         headers: unsubscribeUrl ? { 'List-Unsubscribe': `<${unsubscribeUrl}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' } : undefined,
-      });
+        signal: ctx.signal,
+      };
+      const info = await transport.sendMail(message);
       ctx.log.info(`mail sent to ${to.join(', ')} from account ${server.name}`, {
         messageId: info.messageId,
         response: String(info.response ?? ''),
@@ -149,9 +148,6 @@ export const sendMail = defineNode({
     } catch (err) {
       if (ctx.signal.aborted) throw abortError(ctx.signal, 'Sending the mail was cancelled.');
       throw smtpError(err, server.host, server.port);
-    } finally {
-      ctx.signal.removeEventListener('abort', onAbort);
-      transport.close();
     }
   },
 });
