@@ -135,6 +135,29 @@ describe('mail steps: mailbox situations (real Dovecot)', () => {
       }
     });
 
+    it('a record stopped while another looks at the folder does not look after its stop: its code is left for a later wait', async () => {
+      // A distant server (each answer 250 ms later): one record's look takes a while, the other's waits its turn.
+      const proxy = await cuttingProxy(mailbox.dovecot, { delayMs: 250 });
+      const run = new Resources();
+      try {
+        const [first, stopped] = [mailbox.address('turn'), mailbox.address('turn-stopped')];
+        await mailbox.deliver(codeMail(first));
+        await mailbox.deliver(rfc822({ from: SENDER, to: stopped, subject: 'Your code', text: 'Your code: 515151' }));
+        const stop = new AbortController();
+        const looking = waitIn(run, first, proxy.port);
+        const waiting = failureOf(() => waitIn(run, stopped, proxy.port, {}, stop.signal));
+        // Signed in and the folder open (about ten answers), the first look under way.
+        await new Promise((r) => setTimeout(r, 3_200));
+        stop.abort();
+        expect(await waiting).toMatchObject({ name: 'AbortError' });
+        expect((await looking).result.emit[0].data.code).toBe('482913');
+        expect((await waitIn(run, stopped, proxy.port)).result.emit[0].data.code).toBe('515151');
+      } finally {
+        await run.closeAll();
+        await proxy.close();
+      }
+    });
+
     it("one record's wait ending with a look at the spam folder: the others still read their folder and take their codes", async () => {
       await createFolder('Junk');
       const proxy = await cuttingProxy(mailbox.dovecot);

@@ -199,7 +199,8 @@ export const waitForCode = defineNode({
       for (;;) {
         let found: Found | null = null;
         try {
-          found = await exclusive(state, () => busy(member, () => scan(session.client, p, recipient, window, reader, state, seen, ctx.log)));
+          // A wait stopped while another's look held the folder does not look (nor take a code) after its stop.
+          found = await exclusive(state, () => (signal.aborted ? Promise.resolve(null) : busy(member, () => scan(session.client, p, recipient, window, reader, state, seen, ctx.log))));
         } catch (err) {
           if (!session.lost) throw err;
         }

@@ -22,6 +22,8 @@ export interface CutAt {
   client?: (chunk: string) => boolean;
   /** …or one the server sends (passed on, then the connection closed). */
   server?: (chunk: string) => boolean;
+  /** Every answer of the server passed on this much later (a distant server). */
+  delayMs?: number;
 }
 
 export async function cuttingProxy(target: { host: string; port: number }, cut: CutAt = {}): Promise<CuttingProxy> {
@@ -41,10 +43,11 @@ export async function cuttingProxy(target: { host: string; port: number }, cut: 
       client.destroy();
       upstream.destroy();
     };
-    upstream.on('data', (d) => {
+    const pass = (d: Buffer): void => {
       if (cuts === 0 && cut.server?.(d.toString('latin1'))) client.end(d, drop);
       else client.write(d);
-    });
+    };
+    upstream.on('data', (d: Buffer) => (cut.delayMs ? setTimeout(() => pass(d), cut.delayMs) : pass(d)));
     client.on('data', (d) => {
       if (cuts === 0 && cut.client?.(d.toString('latin1'))) drop();
       else upstream.write(d);
