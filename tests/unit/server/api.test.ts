@@ -84,6 +84,9 @@ describe('REST: health and catalog', () => {
     expect(problem(await s.api('POST', '/api/runs', []), '$')).toBe('The request body must be an object, not a list; fix its value.');
     expect(problem(await s.api('POST', '/api/runs', { flowId: 'f', input: { records: [{ n: 1 }, 7] } }), '$.input.records[1]')).toBe('"records[1]" must be an object, not a number; fix its value.');
     expect(problem(await s.api('POST', '/api/review/actions', { action: 'retry', items: [{ runId: 'r', index: '0' }] }), '$.items[0].index')).toBe('"index" must be a number, not text; fix its value.');
+    expect(problem(await s.api('POST', '/api/review/actions', { action: 'retry', items: [{ runId: 'r', index: 1.5 }] }), '$.items[0].index')).toBe('"index" must be a whole number, not a number with decimals; fix its value.');
+    expect(problem(await s.api('POST', '/api/runs', '{"flowId":"f","settings":{"concurrency":1e999}}'), '$.settings.concurrency')).toBe('"concurrency" must be a number, not a number too large to use; fix its value.');
+    expect(problem(await s.api('DELETE', '/api/runs/run_nope?archive=yes'), '$.archive')).toBe('"archive" must be one of "0", "1", "true", "false".');
 
     const twice = await s.api('GET', '/api/runs?limit=1&limit=2');
     expect(twice.status).toBe(400);
