@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, Express, RequestHandler } from 'express';
 import { match } from 'path-to-regexp';
 import { ConveyorError } from '../errors.ts';
+import { jsonErrorWhere } from '../contract/json-where.ts';
 
 /** Every error leaves as `{ error: { code, message, hint } }`; no stack trace reaches a client. */
 export const errorHandler: ErrorRequestHandler = (err, _req, res, _next) => {
@@ -75,7 +76,7 @@ function toConveyorError(err: unknown): ConveyorError {
     if (typeof e.body === 'string' && !/^\s*[{[]/.test(e.body)) {
       return new ConveyorError('E_BODY_INVALID', 'The request body must be a JSON object ({ … }).', 'Send a JSON object with Content-Type: application/json (see docs/api.md).', 400);
     }
-    return new ConveyorError('E_BODY_INVALID', `The request body is not valid JSON${whereInText(e.message, e.body)}.`, 'Send a JSON body with Content-Type: application/json.', 400);
+    return new ConveyorError('E_BODY_INVALID', `The request body is not valid JSON${jsonErrorWhere(e.message, e.body)}.`, 'Send a JSON body with Content-Type: application/json.', 400);
   }
   if (e?.type === 'charset.unsupported' || e?.type === 'encoding.unsupported') {
     return new ConveyorError('E_BODY_INVALID', 'The request body has a character set or content encoding Conveyor does not read.', 'Send the body as UTF-8, uncompressed or gzip/deflate/br.', 415);
@@ -92,17 +93,4 @@ function toConveyorError(err: unknown): ConveyorError {
 /** A byte count as a person reads a limit: 2 KB, 16 KB, 20 MB. */
 function sizeText(bytes: number): string {
   return bytes >= 1024 * 1024 ? `${Math.round(bytes / 1024 / 1024)} MB` : bytes >= 1024 ? `${Math.round(bytes / 1024)} KB` : `${bytes} bytes`;
-}
-
-/**
- * Where a JSON parse error is (" at line 2, column 14"), from the parser's "at position N", or
- * nothing. Never the parser's own words: they quote the bytes around the error ("Unexpected token
- * 'h', ..."password": hunter2"...), which may be a password or an API key (a sign-in sent with
- * broken quoting answered the admin password back).
- */
-function whereInText(message: string | undefined, body: unknown): string {
-  const position = Number(/at position (\d+)/.exec(message ?? '')?.[1]);
-  if (!Number.isInteger(position) || typeof body !== 'string') return '';
-  const before = body.slice(0, position);
-  return ` at line ${before.split('\n').length}, column ${position - before.lastIndexOf('\n')}`;
 }
