@@ -170,6 +170,20 @@ describe('REST: flows', () => {
     const v = await s.api('POST', '/api/flows/validate', bad);
     expect(v.body.ok).toBe(false);
   });
+
+  it('a new flow or a rename with fields besides the name is refused (400 naming them), not created or renamed without them', async () => {
+    const before = (await s.api('GET', '/api/flows')).body.length;
+    const created = await s.api('POST', '/api/flows', { name: 'With steps', nodes: [], description: 'lost' });
+    expect(created.status).toBe(400);
+    expect(created.body.error).toMatchObject({ code: 'E_BODY_INVALID', problems: [{ path: '$', message: 'Unknown fields "nodes", "description": remove them or check the spelling.' }] });
+    expect((await s.api('GET', '/api/flows')).body.length).toBe(before);
+    const flow = (await s.api('POST', '/api/flows', { name: 'Plain' })).body;
+    const renamed = await s.api('PATCH', `/api/flows/${flow.id}`, { name: 'New name', description: 'lost' });
+    expect([renamed.status, renamed.body.error.code]).toEqual([400, 'E_BODY_INVALID']);
+    expect((await s.api('GET', `/api/flows/${flow.id}`)).body.name).toBe('Plain');
+    // A name of the wrong kind is still the name's own error.
+    expect((await s.api('PATCH', `/api/flows/${flow.id}`, { name: 5 })).body.error.code).toBe('E_FLOW_NAME_INVALID');
+  });
 });
 
 describe('REST: runs', () => {
