@@ -92,6 +92,12 @@ describe('REST: health and catalog', () => {
     expect(twice.status).toBe(400);
     expect(twice.body.error).toMatchObject({ code: 'E_QUERY_INVALID', problems: [{ path: '$.limit', message: '"limit" is given 2 times: give it once.' }] });
     expect(problem(await s.api('GET', '/api/runs?limit=ten'), '$.limit')).toBe('"limit" must be a number, not text; fix its value.');
+    // A key the route does not read is refused, not passed over (a list without offset answered its first page to every page).
+    for (const url of ['/api/runs?offset=100', '/api/review?flowid=flow_x', '/api/suppressions?q=ops']) {
+      const unknown = await s.api('GET', url);
+      expect([url, unknown.status, unknown.body.error.code]).toEqual([url, 400, 'E_QUERY_INVALID']);
+      expect(unknown.body.error.problems[0].message).toMatch(/^Unknown field "\w+": remove it or check the spelling\.$/);
+    }
     const flowsBefore = (await s.api('GET', '/api/flows')).body.length;
     const importTwice = await s.api('POST', '/api/flows/import?onConflict=copy&onConflict=replace', scoringFlow('flow_query'));
     expect([importTwice.status, problem(importTwice, '$.onConflict')]).toEqual([400, '"onConflict" is given 2 times: give it once.']);
