@@ -86,6 +86,7 @@ describe('REST: health and catalog', () => {
     expect(problem(await s.api('POST', '/api/review/actions', { action: 'retry', items: [{ runId: 'r', index: '0' }] }), '$.items[0].index')).toBe('"index" must be a number, not text; fix its value.');
     expect(problem(await s.api('POST', '/api/review/actions', { action: 'retry', items: [{ runId: 'r', index: 1.5 }] }), '$.items[0].index')).toBe('"index" must be a whole number, not a number with decimals; fix its value.');
     expect(problem(await s.api('POST', '/api/runs', '{"flowId":"f","settings":{"concurrency":1e999}}'), '$.settings.concurrency')).toBe('"concurrency" must be a number, not a number too large to use; fix its value.');
+    expect(problem(await s.api('POST', '/api/review/actions', '{"action":"skip","items":[{"runId":"r","index":100000000000000000000}]}'), '$.items[0].index')).toBe('"index" must be a number, not a number too large to use; fix its value.');
     expect(problem(await s.api('DELETE', '/api/runs/run_nope?archive=yes'), '$.archive')).toBe('"archive" must be one of "0", "1", "true", "false".');
 
     const twice = await s.api('GET', '/api/runs?limit=1&limit=2');
