@@ -86,7 +86,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   // with the steps they have under way for the canvas's "in progress" counters.
   const relayed = !execute && choice.kind === 'postgres';
   const progress = relayed ? new WorkerProgress() : null;
-  const rooms = attachRunRooms(http, conveyor.engine, { authorize: (req) => auth.allows(req, false), allowRequest: (req) => !isForeignOrigin(req), elsewhere: progress ? (runId) => progress.totals(runId) : undefined });
+  const rooms = attachRunRooms(http, conveyor.engine, { authorize: (req) => auth.allows(req, false), allowRequest: (req) => !isForeignOrigin(req) && auth.hostAllowed(req), elsewhere: progress ? (runId) => progress.totals(runId) : undefined });
   const stopRelay = relayed && choice.kind === 'postgres' ? await relayEvents(choice.url, conveyor.engine, progress ?? undefined) : async () => undefined;
   try {
     await new Promise<void>((resolve, reject) => {

@@ -4,12 +4,9 @@ import { ConveyorError } from '../errors.ts';
 import { hasCsrfToken, isForeignOrigin, isStateChanging } from './csrf.ts';
 import { AccountLoginLimiter, LoginRateLimiter } from './rate-limit.ts';
 import { SessionStore, sessionIdOf, type Session } from './sessions.ts';
+import { hostForbiddenError, isLoopbackHost, sentToLoopbackName } from './host-check.ts';
 
-/** 127.0.0.0/8, ::1 and localhost: addresses only this machine can reach. */
-export function isLoopbackHost(host: string): boolean {
-  const h = host.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1');
-  return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h) || /^::ffff:127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
-}
+export { isLoopbackHost };
 
 /** Whether the request comes from this machine itself, not forwarded by a proxy on it. */
 export function isLocalRequest(req: IncomingMessage): boolean {
@@ -76,11 +73,16 @@ export class Auth {
   }
 
   /**
-   * Whether a request (or a Socket.IO handshake) may go on: login off, or a live session. Socket
+   * Whether a request (or a Socket.IO handshake) may go on: login off and sent to a loopback name (host-check.ts), or a live session. Socket
    * checks pass `touch: false`, so an open socket alone does not keep a session from expiring.
    */
   allows(req: IncomingMessage, touch = true): boolean {
-    return !this.required || this.session(req, touch) !== null;
+    return this.required ? this.session(req, touch) !== null : sentToLoopbackName(req);
+  }
+
+  /** Login on, or the request was sent to a loopback name (DNS rebinding, host-check.ts). */
+  hostAllowed(req: IncomingMessage): boolean {
+    return this.required || sentToLoopbackName(req);
   }
 
   /**
@@ -90,6 +92,8 @@ export class Auth {
    */
   guard(): RequestHandler {
     return (req: Request, _res: Response, next: NextFunction) => {
+      // Login off: only requests sent to a loopback name (DNS rebinding, host-check.ts).
+      if (!this.hostAllowed(req)) return next(hostForbiddenError(req));
       if (isStateChanging(req.method) && isForeignOrigin(req)) {
         return next(new ConveyorError('E_ORIGIN_FORBIDDEN', 'A page of another site tried to change something in the studio; the request was refused.', 'Use the studio from its own address. Behind a reverse proxy, pass the original Host header (nginx: proxy_set_header Host $host).', 403));
       }

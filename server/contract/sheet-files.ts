@@ -12,8 +12,13 @@ export const SHEET_ACCEPT = '.xlsx,.ods,.csv,.tsv,.txt,application/vnd.openxmlfo
 
 /** Whether `name` ends in one of SHEET_EXTENSIONS (any case). */
 export function isSheetName(name: string): boolean {
+  return sheetExtension(name) !== null;
+}
+
+/** The one of SHEET_EXTENSIONS `name` ends in (any case), in lower case; null for none. */
+export function sheetExtension(name: string): (typeof SHEET_EXTENSIONS)[number] | null {
   const lower = name.toLowerCase();
-  return SHEET_EXTENSIONS.some((ext) => lower.endsWith(ext));
+  return SHEET_EXTENSIONS.find((ext) => lower.endsWith(ext)) ?? null;
 }
 
 /** Spreadsheet files of other programs that a run does not read, named as their programs name them. */

@@ -1,7 +1,8 @@
 import { RECORD_ACTIONS, isActive, isFinished, isResumable } from '../contract/status.ts';
 import path from 'node:path';
-import type { RecordData, RejectInfo, RunInput } from '../../nodes/sdk/types.ts';
+import type { RunInput } from '../../nodes/sdk/types.ts';
 import { NodeError, type StepErrorInfo } from '../contract/node-error.ts';
+import { triggerRecords, type ReadRecords } from './trigger-records.ts';
 import type { NodeRegistry } from '../../nodes/registry.ts';
 import type { FlowDocument } from '../contract/flow/schema.ts';
 import type { ConditionalWrite, RecordRow, RunRow, RunStatus, StatusCounts, StepRow, Store } from '../store/types.ts';
@@ -289,12 +290,9 @@ export class Engine {
     return row;
   }
 
-  private async readRecords(flow: CompiledFlow, input: RunInput | undefined): Promise<{ records: RecordData[]; rejects: RejectInfo[]; rows?: number[] }> {
-    const trigger = flow.trigger;
-    if (!trigger.def.records) return { records: [{}], rejects: [] };
+  private async readRecords(flow: CompiledFlow, input: RunInput | undefined): Promise<ReadRecords> {
     try {
-      const produced = await trigger.def.records(trigger.params, input);
-      return Array.isArray(produced) ? { records: produced, rejects: [] } : produced;
+      return await triggerRecords(flow.trigger.def, flow.trigger.params, input);
     } catch (err) {
       if (err instanceof NodeError) throw new ConveyorError(err.code, err.message, err.hint, 422);
       throw err;

@@ -6,6 +6,7 @@ import { jsonPath, type FlowProblem } from '../contract/flow/problems.ts';
 import { validateFlow } from '../flow/validate.ts';
 import type { Store } from '../store/types.ts';
 import { planIdempotency } from './idempotency.ts';
+import { triggerRecords } from './trigger-records.ts';
 import type { PreflightProblem, PreflightResult, PreflightSkip } from '../contract/wire/preflight.ts';
 export type { PreflightProblem, PreflightResult, PreflightSkip };
 
@@ -62,9 +63,7 @@ export async function preflight(doc: FlowDocument | unknown, registry: NodeRegis
       });
     }
     try {
-      const produced = trigger.def.records ? await trigger.def.records(params.data, input, options.signal) : [{}];
-      if (Array.isArray(produced)) records = produced;
-      else ({ records, rejects, rows } = produced);
+      ({ records, rejects, rows } = await triggerRecords(trigger.def, params.data, input, options.signal));
       if (records.length === 0) {
         problems.push({
           path: at,

@@ -17,10 +17,12 @@ export class FlowLibrary {
   onChange: ((flowId: string) => void) | null = null;
 
   /**
-   * Imports of one flow id take turns: two at once (a double click, two files with the same id)
-   * both found the id free and the second overwrote the first, both answered 201 with that id.
+   * Writes of one flow id take turns. Two imports at once (a double click, two files with the same
+   * id) both found the id free and the second overwrote the first. A rename read the flow, a save
+   * wrote it, and the rename wrote the flow it had read back with its new name: the save's changes
+   * were gone though both answered 200. A save beside a delete wrote the deleted flow back.
    */
-  private readonly importLocks = new StateLocks();
+  private readonly writeLocks = new StateLocks();
 
   constructor(private readonly store: Store, private readonly registry: NodeRegistry) {}
 
@@ -50,25 +52,31 @@ export class FlowLibrary {
   }
 
   async save(id: string, raw: unknown): Promise<FlowEntry> {
-    if (!(await this.store.getFlow(id))) throw notFound(id);
-    const doc = this.check(raw);
-    await this.checkCalls(doc);
-    if (doc.id !== id) {
-      throw new ConveyorError('E_FLOW_ID_MISMATCH', `The flow's id "${doc.id}" does not match the address (${id}).`, 'Save the flow under its own id, or import it as a new flow.', 422);
-    }
-    return this.changed(entry(await this.store.putFlow(canonicalFlow(await keepFilesApart(doc, this.registry, this.store)))));
+    return this.writing(id, async () => {
+      if (!(await this.store.getFlow(id))) throw notFound(id);
+      const doc = this.check(raw);
+      await this.checkCalls(doc);
+      if (doc.id !== id) {
+        throw new ConveyorError('E_FLOW_ID_MISMATCH', `The flow's id "${doc.id}" does not match the address (${id}).`, 'Save the flow under its own id, or import it as a new flow.', 422);
+      }
+      return this.changed(entry(await this.store.putFlow(canonicalFlow(await keepFilesApart(doc, this.registry, this.store)))));
+    });
   }
 
   async rename(id: string, name: unknown): Promise<FlowEntry> {
     if (typeof name !== 'string' || !name.trim() || name.length > 200) {
       throw new ConveyorError('E_FLOW_NAME_INVALID', 'A flow name must be 1 to 200 characters.', 'Type a shorter, non-empty name.', 422);
     }
-    const current = await this.get(id);
-    return this.changed(entry(await this.store.putFlow(canonicalFlow({ ...current.flow, name: name.trim() }))));
+    return this.writing(id, async () => {
+      const current = await this.get(id);
+      return this.changed(entry(await this.store.putFlow(canonicalFlow({ ...current.flow, name: name.trim() }))));
+    });
   }
 
   async remove(id: string): Promise<void> {
-    if (!(await this.store.deleteFlow(id))) throw notFound(id);
+    await this.writing(id, async () => {
+      if (!(await this.store.deleteFlow(id))) throw notFound(id);
+    });
     this.onChange?.(id);
   }
 
@@ -77,12 +85,19 @@ export class FlowLibrary {
     let doc = this.check(raw);
     await this.checkCalls(doc);
     doc = await keepFilesApart(doc, this.registry, this.store);
-    const release = await this.importLocks.acquire(doc.id);
-    try {
+    return this.writing(doc.id, async () => {
       if (onConflict === 'copy' && (await this.store.getFlow(doc.id))) {
         doc = { ...doc, id: newFlowId(), name: `${doc.name} (copy)`.slice(0, 200) };
       }
       return this.changed(entry(await this.store.putFlow(canonicalFlow(doc))));
+    });
+  }
+
+  /** `write` once the writes of flow `id` sent before it are done. */
+  private async writing<T>(id: string, write: () => Promise<T>): Promise<T> {
+    const release = await this.writeLocks.acquire(id);
+    try {
+      return await write();
     } finally {
       release();
     }

@@ -5,6 +5,7 @@ import { migrateFlow } from '../contract/flow/migrate.ts';
 import { nodeSyntaxProblems } from './syntax-check.ts';
 import { FlowGraph } from '../contract/graph.ts';
 import { ConveyorError } from '../errors.ts';
+import { tooDeepAt } from '../contract/json-depth.ts';
 
 export type FlowCheck = { ok: true; flow: FlowDocument } | { ok: false; problems: FlowProblem[] };
 
@@ -28,7 +29,7 @@ export function validateFlow(raw: unknown, registry: NodeRegistry): FlowCheck {
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) {
     return { ok: false, problems: [{ path: '$', message: `A flow file must be a JSON object with "format": "${FLOW_FORMAT}".` }] };
   }
-  const deep = tooDeep(raw, MAX_DEPTH);
+  const deep = tooDeepAt(raw, MAX_DEPTH);
   if (deep) {
     return { ok: false, problems: [{ path: deep, message: `The flow nests values more than ${MAX_DEPTH} levels deep here; no flow needs that. Remove the nested value (the file may be damaged or hand-edited).` }] };
   }
@@ -65,20 +66,6 @@ function withoutPolicy(n: unknown): FlowNode | null {
 
 /** Deeper than any real flow: refused before anything walks the document recursively. */
 const MAX_DEPTH = 64;
-
-/** JSON path of the first value nested deeper than `max`, or null; iterative, so no input can overflow the stack. */
-function tooDeep(root: unknown, max: number): string | null {
-  const stack: Array<{ value: unknown; depth: number; path: Array<string | number> }> = [{ value: root, depth: 0, path: [] }];
-  while (stack.length) {
-    const { value, depth, path } = stack.pop()!;
-    if (!value || typeof value !== 'object') continue;
-    if (depth >= max) return jsonPath(path);
-    for (const [k, v] of Object.entries(value)) {
-      if (v && typeof v === 'object') stack.push({ value: v, depth: depth + 1, path: [...path, Array.isArray(value) ? Number(k) : k] });
-    }
-  }
-  return null;
-}
 
 function dedupe(problems: FlowProblem[]): FlowProblem[] {
   const seen = new Set<string>();

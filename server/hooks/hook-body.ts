@@ -2,6 +2,7 @@ import type { Json } from '../../nodes/sdk/types.ts';
 import { bodyEncoding, declaredCharset, decodeWhole, encodingNamed, firstBadUtf8 } from '../../nodes/sdk/text-body.ts';
 import { ConveyorError } from '../errors.ts';
 import { parseJsonExact } from '../contract/json-exact.ts';
+import { jsonErrorWhere } from '../contract/json-where.ts';
 import { formFieldBytes } from './form-fields.ts';
 
 /**
@@ -38,7 +39,7 @@ export function parseHookBody(raw: Buffer, contentType: string | string[] | unde
   } catch (err) {
     throw new ConveyorError(
       'E_HOOK_BODY_INVALID',
-      `The request body is not valid JSON: ${(err as Error).message}. Nothing was run.`,
+      `The request body is not valid JSON${jsonErrorWhere((err as Error).message, text)}. Nothing was run.`,
       'Send a valid JSON body with Content-Type: application/json (or another content type for text).',
       400,
     );

@@ -1,4 +1,4 @@
-import { Router, type ErrorRequestHandler, type RequestHandler } from 'express';
+import { Router } from 'express';
 import { z } from 'zod';
 import { ConveyorError } from '../errors.ts';
 import { parseBody } from './parse.ts';
@@ -8,26 +8,6 @@ import { testCredential, type CredentialTestInput } from '../vault/credential-te
 export interface CredentialRouteOptions {
   /** Hosts a connection test of the credential with this name may reach besides CONVEYOR_ALLOW_HOSTS. */
   allowHostsFor?: (name: string) => Promise<string[]>;
-}
-
-/**
- * A body that is not JSON: the parser's message quotes the start of the body, which here may be a
- * secret, so the answer says only that it is not JSON.
- */
-const notJson: ErrorRequestHandler = (err, _req, _res, next) => {
-  if ((err as { type?: string })?.type === 'entity.parse.failed') {
-    next(new ConveyorError('E_BODY_INVALID', 'The request body is not valid JSON.', 'Send a JSON body with Content-Type: application/json (see docs/api.md, "Credentials").', 400));
-  } else next(err);
-};
-
-/**
- * Credentials (docs/api.md, "Credentials"); mounted at /api/credentials. No answer ever holds a
- * secret value: a secret field is reported as `{ set: true }`, and can be replaced but not read.
- * Returns the routes and, first, the handler that rewords a JSON parse error (an error handler
- * inside a router would never see the errors of the app's JSON parser).
- */
-export function credentialRoutes(vault: Vault, opts: CredentialRouteOptions = {}): [ErrorRequestHandler, RequestHandler] {
-  return [notJson, routes(vault, opts)];
 }
 
 /**
@@ -54,7 +34,12 @@ function givenSecrets(v: unknown): Record<string, string> {
   return Object.fromEntries(Object.entries(record(v)).filter((e): e is [string, string] => typeof e[1] === 'string' && e[1] !== ''));
 }
 
-function routes(vault: Vault, opts: CredentialRouteOptions): Router {
+/**
+ * Credentials (docs/api.md, "Credentials"); mounted at /api/credentials. No answer ever holds a
+ * secret value: a secret field is reported as `{ set: true }`, and can be replaced but not read. A
+ * body that is not JSON is answered without quoting it (error-handler.ts), as everywhere.
+ */
+export function credentialRoutes(vault: Vault, opts: CredentialRouteOptions = {}): Router {
   const router = Router();
 
   router.use((_req, res, next) => {

@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, Express, RequestHandler } from 'express';
 import { match } from 'path-to-regexp';
 import { ConveyorError } from '../errors.ts';
+import { jsonErrorWhere } from '../contract/json-where.ts';
 
 /** Every error leaves as `{ error: { code, message, hint } }`; no stack trace reaches a client. */
 export const errorHandler: ErrorRequestHandler = (err, _req, res, _next) => {
@@ -63,9 +64,11 @@ function apiRoutes(app: Express): Array<{ matches: (path: string) => boolean; me
 
 function toConveyorError(err: unknown): ConveyorError {
   if (err instanceof ConveyorError) return err;
-  const e = err as { type?: string; status?: number; message?: string; body?: unknown };
+  const e = err as { type?: string; status?: number; message?: string; body?: unknown; limit?: unknown };
   if (e?.type === 'entity.too.large') {
-    return new ConveyorError('E_BODY_TOO_LARGE', 'The request body is too large.', 'Send less data at once (at most 20 MB), or split the input into several runs.', 413);
+    // Each address has its own limit (a sign-in 16 KB, an unsubscribe 2 KB): "at most 20 MB" was said to all.
+    const most = typeof e.limit === 'number' ? sizeText(e.limit) : 'the limit';
+    return new ConveyorError('E_BODY_TOO_LARGE', `The request body is larger than this address takes (${most}).`, `Send at most ${most} in one request (split a large input into several runs).`, 413);
   }
   if (e?.type === 'entity.parse.failed') {
     // Valid JSON that is no object (null, "text", 7) fails the parser's strict mode, which calls it
@@ -73,7 +76,7 @@ function toConveyorError(err: unknown): ConveyorError {
     if (typeof e.body === 'string' && !/^\s*[{[]/.test(e.body)) {
       return new ConveyorError('E_BODY_INVALID', 'The request body must be a JSON object ({ … }).', 'Send a JSON object with Content-Type: application/json (see docs/api.md).', 400);
     }
-    return new ConveyorError('E_BODY_INVALID', `The request body is not valid JSON: ${e.message}.`, 'Send a JSON body with Content-Type: application/json.', 400);
+    return new ConveyorError('E_BODY_INVALID', `The request body is not valid JSON${jsonErrorWhere(e.message, e.body)}.`, 'Send a JSON body with Content-Type: application/json.', 400);
   }
   if (e?.type === 'charset.unsupported' || e?.type === 'encoding.unsupported') {
     return new ConveyorError('E_BODY_INVALID', 'The request body has a character set or content encoding Conveyor does not read.', 'Send the body as UTF-8, uncompressed or gzip/deflate/br.', 415);
@@ -85,4 +88,9 @@ function toConveyorError(err: unknown): ConveyorError {
     return new ConveyorError('E_REQUEST_INVALID', `The request is malformed (HTTP ${status}).`, 'Check the URL, the headers and the body encoding of the request.', status);
   }
   return new ConveyorError('E_INTERNAL', 'Something went wrong inside Conveyor.', 'Try again; if it keeps happening, check the server log and report it.', 500);
+}
+
+/** A byte count as a person reads a limit: 2 KB, 16 KB, 20 MB. */
+function sizeText(bytes: number): string {
+  return bytes >= 1024 * 1024 ? `${Math.round(bytes / 1024 / 1024)} MB` : bytes >= 1024 ? `${Math.round(bytes / 1024)} KB` : `${bytes} bytes`;
 }

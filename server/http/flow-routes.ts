@@ -5,10 +5,15 @@ import { serializeFlow } from '../contract/flow/serialize.ts';
 import { validateFlow } from '../flow/validate.ts';
 import type { NodeRegistry } from '../../nodes/registry.ts';
 import { ConveyorError } from '../errors.ts';
-import { parseQuery } from './parse.ts';
+import { parseBody, parseQuery } from './parse.ts';
 
 /** Read like every other query (parse.ts): `?onConflict=copy&onConflict=replace` is said to be given twice. */
 const importQuery = z.object({ onConflict: z.enum(['copy', 'replace']).default('copy') });
+/**
+ * A new flow's or a rename's body: its name only (checked by the library: E_FLOW_NAME_INVALID).
+ * Other fields were passed over in silence — `{ name, nodes }` answered 201 with an empty flow.
+ */
+const nameBody = z.object({ name: z.unknown() }).strict();
 
 export function flowRoutes(flows: FlowLibrary, registry: NodeRegistry): Router {
   const router = Router();
@@ -18,7 +23,7 @@ export function flowRoutes(flows: FlowLibrary, registry: NodeRegistry): Router {
   });
 
   router.post('/', async (req, res) => {
-    const name = req.body?.name;
+    const { name } = parseBody(nameBody, req.body);
     if (typeof name !== 'string' || !name.trim() || name.length > 200) {
       throw new ConveyorError('E_FLOW_NAME_INVALID', 'A new flow needs a name of 1 to 200 characters.', 'Type a name for the flow.', 422);
     }
@@ -44,7 +49,7 @@ export function flowRoutes(flows: FlowLibrary, registry: NodeRegistry): Router {
   });
 
   router.patch('/:id', async (req, res) => {
-    res.json(await flows.rename(req.params.id, req.body?.name));
+    res.json(await flows.rename(req.params.id, parseBody(nameBody, req.body).name));
   });
 
   router.delete('/:id', async (req, res) => {

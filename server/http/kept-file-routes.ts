@@ -5,6 +5,7 @@ import { ConveyorError } from '../errors.ts';
 import type { KeptFileStore } from '../store/types.ts';
 import type { KeptFileInfo } from '../contract/wire/flows.ts';
 import { parseQuery } from './parse.ts';
+import { ownFileName } from './file-name.ts';
 
 const keepQuery = z.object({ name: z.string().trim().min(1).max(255) });
 
@@ -19,11 +20,7 @@ export function keptFileRoutes(store: KeptFileStore): Router {
   const router = Router();
   router.post('/', async (req, res) => {
     const { name: raw } = parseQuery(keepQuery, req.query);
-    const name = raw.replace(/\\/g, '/').split('/').pop() ?? '';
-    if (name === '' || name === '.' || name === '..' || /[\u0000-\u001f]/.test(name)) {
-      req.resume();
-      throw new ConveyorError('E_BODY_INVALID', `${JSON.stringify(raw.slice(0, 100))} is not a file name.`, 'Give the file\'s own name, e.g. ?name=cv.pdf.', 400);
-    }
+    const name = ownFileName(req, raw);
     const encoding = String(req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
     if (encoding !== 'identity') {
       req.resume();

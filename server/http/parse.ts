@@ -11,9 +11,14 @@ export function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.infe
   throw new ConveyorError('E_BODY_INVALID', `The request body is invalid: ${problems.map((p) => `${p.path} ${p.message}`).join(' ')}`, 'Correct the listed fields (see docs/api.md) and send the request again.', 400, { problems });
 }
 
+/**
+ * Validates a query (or a path's parameters). A key the route does not read is refused, not passed
+ * over: `GET /api/runs?offset=100` (that list has no offset) answered its first page again and
+ * again, `/api/review?flowid=…` (a typo) every flow's records as if filtered.
+ */
 export function parseQuery<S extends z.ZodType>(schema: S, query: unknown): z.infer<S> {
   const input = query ?? {};
-  const result = schema.safeParse(input);
+  const result = ((schema instanceof z.ZodObject ? schema.strict() : schema) as S).safeParse(input);
   if (result.success) return result.data;
   const problems = zodProblems(result.error, [], input, 'The query').map((p) => repeatedKey(p, input) ?? p);
   throw new ConveyorError('E_QUERY_INVALID', `The query is invalid: ${problems.map((p) => `${p.path} ${p.message}`).join(' ')}`, 'Correct the query parameters (see docs/api.md).', 400, { problems });

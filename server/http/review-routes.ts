@@ -4,6 +4,7 @@ import type { Engine } from '../engine/engine.ts';
 import type { Store } from '../store/types.ts';
 import { parseBody, parseQuery } from './parse.ts';
 import { REVIEW_ACTIONS, REVIEW_STATUSES } from '../contract/status.ts';
+import { MAX_RECORD_DEPTH, tooDeepAt } from '../contract/json-depth.ts';
 
 const listQuery = z.object({
   flowId: z.string().max(200).optional(),
@@ -20,7 +21,11 @@ const actionBody = z
     action: z.enum(REVIEW_ACTIONS),
     items: z.array(z.object({ runId: z.string().min(1).max(200), index: z.number().int().min(0) }).strict()).min(1).max(10_000),
     note: z.string().max(5000).optional(),
-    data: z.record(z.string(), z.any()).optional(),
+    // Nested thousands deep, a retry's data overflowed the stack where it was stored: the item's result was E_INTERNAL.
+    data: z
+      .record(z.string(), z.any())
+      .refine((d) => tooDeepAt(d, MAX_RECORD_DEPTH) === null, { error: `nests values more than ${MAX_RECORD_DEPTH} levels deep: flatten the corrected fields` })
+      .optional(),
     restart: z.boolean().optional(),
   })
   .strict();

@@ -6,8 +6,9 @@ import type { Store } from '../store/types.ts';
 import { parseBody, parseQuery } from './parse.ts';
 
 
+/** A query switch; anything else is named with the values it takes (a union of literals said only "invalid input"). */
 const flag = z
-  .union([z.literal('1'), z.literal('0'), z.literal('true'), z.literal('false')])
+  .enum(['1', '0', 'true', 'false'])
   .optional()
   .transform((v) => v === '1' || v === 'true');
 

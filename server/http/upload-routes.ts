@@ -12,7 +12,8 @@ import { dataFileError, UPLOAD_ID, uploadName, uploadRecordOf, UPLOADS_DIR } fro
 import { checkFile, SUM_ALGORITHM, sumHasher, writeFileAtomic } from '../store/file-sums.ts';
 import type { SharedUploads } from '../store/types.ts';
 import { parseQuery } from './parse.ts';
-import { isSheetName, SHEET_NAMES, TEXT_SHEET_EXTENSIONS } from '../contract/sheet-files.ts';
+import { sheetExtension, SHEET_NAMES, TEXT_SHEET_EXTENSIONS } from '../contract/sheet-files.ts';
+import { ownFileName } from './file-name.ts';
 
 /** Largest file one upload may carry. */
 export const MAX_UPLOAD_BYTES = 200 * 1024 * 1024;
@@ -76,9 +77,11 @@ export function uploadRoutes(dataDir: string, store?: Pick<SharedUploads, 'share
 
   router.post('/', async (req, res) => {
     const { name: rawName } = parseQuery(uploadQuery, req.query);
-    const name = path.basename(rawName.replace(/\\/g, '/'));
-    const ext = path.extname(name).toLowerCase();
-    if (!isSheetName(name)) {
+    const name = ownFileName(req, rawName);
+    // The extension that made it a spreadsheet, also for a name that is nothing else (".csv", whose
+    // extname is ""): its id had none, and no run or dry check took it (E_UPLOAD_NOT_FOUND).
+    const ext = sheetExtension(name);
+    if (ext === null) {
       req.resume();
       throw new ConveyorError(
         'E_UPLOAD_TYPE',

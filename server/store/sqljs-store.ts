@@ -444,14 +444,22 @@ export class SqlJsStore extends SqlJsReads implements Store {
 
   // ---------------------------------------------------------------- retention (retention.ts)
 
-  async deleteRun(runId: string, opts: { force?: boolean; audit: retention.AuditWrite }): Promise<{ records: number }> {
-    const key = this.applier.runKey(runId);
-    const ref = key === null ? null : this.archiveRef(key);
-    const out = await this.write<{ records: number }>(retention.deleteRunOp(runId, opts.force ?? false, opts.audit));
-    // The run is gone with its op: its archive folder goes too (replaying the op does not read it).
-    if (ref) this.shelf.deleted(ref.dir);
-    this.spill.drop(runId);
-    return out;
+  /**
+   * Takes its turn with the conditional writes: between a Resume's read of the run (paused) and its
+   * write (running), a Delete removed the run; the Resume then wrote into nothing and answered 200
+   * "running" for a run that was gone. Now the Delete sees the run running (E_RUN_ACTIVE), or the
+   * Resume finds it deleted (E_RUN_NOT_FOUND).
+   */
+  deleteRun(runId: string, opts: { force?: boolean; audit: retention.AuditWrite }): Promise<{ records: number }> {
+    return this.conditional(async () => {
+      const key = this.applier.runKey(runId);
+      const ref = key === null ? null : this.archiveRef(key);
+      const out = await this.write<{ records: number }>(retention.deleteRunOp(runId, opts.force ?? false, opts.audit));
+      // The run is gone with its op: its archive folder goes too (replaying the op does not read it).
+      if (ref) this.shelf.deleted(ref.dir);
+      this.spill.drop(runId);
+      return out;
+    });
   }
 
   async appendAudit(audit: retention.AuditWrite): Promise<void> {

@@ -27,7 +27,7 @@ export function normalizeAddress(value: string): string {
   return bare.trim().toLowerCase();
 }
 
-type SuppressionStore = Pick<NodeStateStore, 'getNodeState' | 'pageNodeState' | 'putNodeState'>;
+type SuppressionStore = Pick<NodeStateStore, 'getNodeState' | 'pageNodeState' | 'putNodeState' | 'claimNodeState'>;
 
 export class SuppressionList {
   constructor(private readonly store: SuppressionStore) {}
@@ -35,11 +35,10 @@ export class SuppressionList {
   /** Adds (or keeps) an address; an address already listed keeps its first entry. */
   async add(entry: Omit<Suppression, 'address'> & { address: string }): Promise<Suppression> {
     const address = normalizeAddress(entry.address);
-    const existing = await this.get(address);
-    if (existing) return existing;
     const value: Suppression = { ...entry, address };
-    await this.store.putNodeState([{ scope: SCOPE, nodeId: NODE, key: address, value: value as unknown as Json }]);
-    return value;
+    // One step (claimNodeState): two adds of one address at once (an unsubscribe and an operator's
+    // add, two clicks) both found it free and the second replaced the first, answered to its caller.
+    return (await this.store.claimNodeState(SCOPE, NODE, address, value as unknown as Json)) as unknown as Suppression;
   }
 
   async get(address: string): Promise<Suppression | null> {

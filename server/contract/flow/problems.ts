@@ -60,6 +60,12 @@ function kindOf(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'a list';
   if (typeof v === 'number' && Number.isNaN(v)) return 'not a number';
+  // 1e999 is read as Infinity and 1.5 is no whole number: "must be a number, not a number" said neither.
+  if (typeof v === 'number' && !Number.isFinite(v)) return 'a number too large to use';
+  if (typeof v === 'number' && !Number.isInteger(v)) return 'a number with decimals';
+  // A whole number too long for a number reaches the checks as its digits (json-exact.ts): 1e20 sent
+  // as a record index was told it was text.
+  if (typeof v === 'string' && /^-?\d{16,}$/.test(v)) return 'a number too large to use';
   return KIND_NAMES[typeof v] ?? typeof v;
 }
 

@@ -84,11 +84,21 @@ describe('REST: health and catalog', () => {
     expect(problem(await s.api('POST', '/api/runs', []), '$')).toBe('The request body must be an object, not a list; fix its value.');
     expect(problem(await s.api('POST', '/api/runs', { flowId: 'f', input: { records: [{ n: 1 }, 7] } }), '$.input.records[1]')).toBe('"records[1]" must be an object, not a number; fix its value.');
     expect(problem(await s.api('POST', '/api/review/actions', { action: 'retry', items: [{ runId: 'r', index: '0' }] }), '$.items[0].index')).toBe('"index" must be a number, not text; fix its value.');
+    expect(problem(await s.api('POST', '/api/review/actions', { action: 'retry', items: [{ runId: 'r', index: 1.5 }] }), '$.items[0].index')).toBe('"index" must be a whole number, not a number with decimals; fix its value.');
+    expect(problem(await s.api('POST', '/api/runs', '{"flowId":"f","settings":{"concurrency":1e999}}'), '$.settings.concurrency')).toBe('"concurrency" must be a number, not a number too large to use; fix its value.');
+    expect(problem(await s.api('POST', '/api/review/actions', '{"action":"skip","items":[{"runId":"r","index":100000000000000000000}]}'), '$.items[0].index')).toBe('"index" must be a number, not a number too large to use; fix its value.');
+    expect(problem(await s.api('DELETE', '/api/runs/run_nope?archive=yes'), '$.archive')).toBe('"archive" must be one of "0", "1", "true", "false".');
 
     const twice = await s.api('GET', '/api/runs?limit=1&limit=2');
     expect(twice.status).toBe(400);
     expect(twice.body.error).toMatchObject({ code: 'E_QUERY_INVALID', problems: [{ path: '$.limit', message: '"limit" is given 2 times: give it once.' }] });
     expect(problem(await s.api('GET', '/api/runs?limit=ten'), '$.limit')).toBe('"limit" must be a number, not text; fix its value.');
+    // A key the route does not read is refused, not passed over (a list without offset answered its first page to every page).
+    for (const url of ['/api/runs?offset=100', '/api/review?flowid=flow_x', '/api/suppressions?q=ops']) {
+      const unknown = await s.api('GET', url);
+      expect([url, unknown.status, unknown.body.error.code]).toEqual([url, 400, 'E_QUERY_INVALID']);
+      expect(unknown.body.error.problems[0].message).toMatch(/^Unknown field "\w+": remove it or check the spelling\.$/);
+    }
     const flowsBefore = (await s.api('GET', '/api/flows')).body.length;
     const importTwice = await s.api('POST', '/api/flows/import?onConflict=copy&onConflict=replace', scoringFlow('flow_query'));
     expect([importTwice.status, problem(importTwice, '$.onConflict')]).toEqual([400, '"onConflict" is given 2 times: give it once.']);
@@ -166,6 +176,20 @@ describe('REST: flows', () => {
     expect((await s.api('GET', `/api/flows/${created.id}`)).body.flow.nodes).toHaveLength(1);
     const v = await s.api('POST', '/api/flows/validate', bad);
     expect(v.body.ok).toBe(false);
+  });
+
+  it('a new flow or a rename with fields besides the name is refused (400 naming them), not created or renamed without them', async () => {
+    const before = (await s.api('GET', '/api/flows')).body.length;
+    const created = await s.api('POST', '/api/flows', { name: 'With steps', nodes: [], description: 'lost' });
+    expect(created.status).toBe(400);
+    expect(created.body.error).toMatchObject({ code: 'E_BODY_INVALID', problems: [{ path: '$', message: 'Unknown fields "nodes", "description": remove them or check the spelling.' }] });
+    expect((await s.api('GET', '/api/flows')).body.length).toBe(before);
+    const flow = (await s.api('POST', '/api/flows', { name: 'Plain' })).body;
+    const renamed = await s.api('PATCH', `/api/flows/${flow.id}`, { name: 'New name', description: 'lost' });
+    expect([renamed.status, renamed.body.error.code]).toEqual([400, 'E_BODY_INVALID']);
+    expect((await s.api('GET', `/api/flows/${flow.id}`)).body.name).toBe('Plain');
+    // A name of the wrong kind is still the name's own error.
+    expect((await s.api('PATCH', `/api/flows/${flow.id}`, { name: 5 })).body.error.code).toBe('E_FLOW_NAME_INVALID');
   });
 });
 

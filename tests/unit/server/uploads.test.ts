@@ -64,6 +64,16 @@ describe('POST /api/uploads', () => {
     expect(existsSync(path.join(s.dataDir, 'uploads', r.body.id))).toBe(true);
   });
 
+  it('refuses a name with a line break or NUL, or no name at all (a path ending in /), as kept files are — keeping nothing', async () => {
+    const before = readdirSync(path.join(s.dataDir, 'uploads')).length;
+    for (const name of ['people\n.csv', 'people\u0000.csv', 'folder/..', 'C:\\data\\']) {
+      const r = await upload(name, 'a\n1\n');
+      expect([r.status, r.body.error.code]).toEqual([400, 'E_BODY_INVALID']);
+      expect(r.body.error.message).toMatch(/is not a file name\.$/);
+    }
+    expect(readdirSync(path.join(s.dataDir, 'uploads')).length).toBe(before);
+  });
+
   it('refuses other types, fake workbooks, empty bodies and a missing name — and keeps nothing', async () => {
     const before = readdirSync(path.join(s.dataDir, 'uploads')).length;
     const xls = await upload('old.xls', 'whatever');
@@ -174,6 +184,15 @@ describe('POST /api/runs with input.fileId', () => {
     const r = await s.api('POST', '/api/runs', { flowId: FLOW.id, input: { fileId: file.id } });
     expect(r.status).toBe(201);
     expect(r.body.recordCount).toBe(5);
+  });
+
+  it('a file named only by its extension (".csv") gets an id a run takes', async () => {
+    const r = await upload('.csv', CONTACTS_CSV);
+    expect(r.status).toBe(201);
+    expect(r.body).toMatchObject({ id: expect.stringMatching(/^[a-z0-9]+\.csv$/), name: '.csv' });
+    const run = await s.api('POST', '/api/runs', { flowId: FLOW.id, input: { fileId: r.body.id } });
+    expect(run.status).toBe(201);
+    expect(run.body.recordCount).toBe(5);
   });
 
   it('refuses an unknown file id before starting anything', async () => {

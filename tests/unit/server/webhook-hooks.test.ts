@@ -214,6 +214,14 @@ describe('POST /hooks/<flow>/<name>', () => {
     const before = await runCount();
     const broken = '{"id": "evt_broken",';
     expect((await post(broken, signed(broken))).body.error.code).toBe('E_HOOK_BODY_INVALID');
+    // The parser's own message quoted the bytes around the error (a card number, a token) into the
+    // answer and the server log: only where it breaks is said.
+    const quoted = '{"id": "evt_quoted", "token": tok_live_S3CRET}';
+    const refused = await post(quoted, signed(quoted));
+    expect([refused.status, refused.body.error.code]).toEqual([400, 'E_HOOK_BODY_INVALID']);
+    expect(JSON.stringify(refused.body)).not.toContain('tok_live');
+    expect(warnings.join('\n')).toContain('E_HOOK_BODY_INVALID');
+    expect(warnings.join('\n')).not.toContain('tok_live');
     const noId = JSON.stringify({ type: 'payment.succeeded' });
     const answer = await post(noId, signed(noId));
     expect([answer.status, answer.body.error.code]).toEqual([400, 'E_HOOK_EVENT_ID_MISSING']);

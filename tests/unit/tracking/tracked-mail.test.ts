@@ -193,6 +193,17 @@ describe('tracked mail', () => {
     expect(skipped.rows[0].status).toBe('skipped');
     expect(skipped.mails).toHaveLength(0);
   });
+
+  it('two adds of one address at once keep the first entry, and both answer it', async () => {
+    const notes = Array.from({ length: 6 }, (_, i) => `note ${i}`);
+    const answers = await Promise.all(notes.map((note) => studio.api('POST', '/api/suppressions', { address: 'twice@example.test', note })));
+    expect(answers.map((a) => a.status)).toEqual(notes.map(() => 201));
+    const kept = (await studio.api('GET', '/api/suppressions?search=twice')).body.items;
+    expect(kept).toHaveLength(1);
+    // Every caller was answered the entry that is kept, never one replaced after its answer.
+    for (const a of answers) expect(a.body).toEqual(kept[0]);
+    expect((await studio.api('DELETE', '/api/suppressions/twice%40example.test')).status).toBe(204);
+  });
 });
 
 describe('tracking addresses with login on', () => {
