@@ -66,8 +66,11 @@ export function daysToDate(days: number): Date {
  * Excel's, but dates before 1900 — which Excel cannot hold — written by Gnumeric as that count goes
  * on below serial 1 (1815-12-10 as −30702, where a count from 1899-12-30 gives −30701: Gnumeric's serial 0 is
  * 1899-12-31, LibreOffice's 1899-12-30); told by the writer's name in docProps/app.xml.
+ * `1900-libreoffice`: days since 1899-12-30 throughout, as LibreOffice counts and writes them — its
+ * own 1900-01-01 is serial 2, its 1900-02-28 serial 60 (Excel's 1900-01-02 and 1900-02-29):
+ * read as Excel would, LibreOffice's dates of 1899-12-31 to 1900-02-28 were a day late.
  */
-export type DateSystem = '1900' | '1904' | '1900-gnumeric';
+export type DateSystem = '1900' | '1904' | '1900-gnumeric' | '1900-libreoffice';
 
 /**
  * Excel stores dates as serial days (or days since 1904-01-01 in the 1904 date system). The 1900
@@ -79,6 +82,7 @@ export type DateSystem = '1900' | '1904' | '1900-gnumeric';
  */
 export function excelSerialToDate(serial: number, dates: DateSystem = '1900'): Date | null {
   if (dates === '1904') return daysToDate(serial + 1462);
+  if (dates === '1900-libreoffice') return daysToDate(serial);
   if (serial >= 60 && serial < 61) return null;
   if (serial < 0 && dates === '1900-gnumeric') return daysToDate(serial + 1);
   return daysToDate(serial >= 1 && serial < 60 ? serial + 1 : serial);

@@ -5,6 +5,7 @@ import { NodeError } from '../../../server/contract/node-error.ts';
 import type { Json } from '../../sdk/types.ts';
 import { BoundedZip } from './bounded-zip.ts';
 import { cellToJson, type DateSystem } from './cell-value.ts';
+import { dateSystemOf } from './date-system.ts';
 import { letter } from './sheet-mapping.ts';
 import { sheetRows, type SheetContext, type SheetRow } from './sheet-rows.ts';
 import { parseSax } from './xml-events.ts';
@@ -31,7 +32,6 @@ interface SheetModel {
 interface WorkbookParts {
   workbookRels?: Rel[];
   model?: { sheets?: SheetModel[] };
-  properties?: { model?: { date1904?: boolean } };
   sharedStrings?: unknown[];
   styles?: { getStyleModel(id: number): { numFmt?: string } | null };
   _parseRels(stream: Readable): Promise<void>;
@@ -130,7 +130,7 @@ async function readParts(zip: BoundedZip, shown: string, sheet: string, onRow: R
   wb.sharedStrings = zip.has(stringsPath) ? await readSharedStrings(await zip.part(stringsPath), shown, limits, signal) : [];
 
   if (signal?.aborted) throw aborted();
-  const dates: DateSystem = wb.properties?.model?.date1904 ? '1904' : (await writerOf(zip, appPath)) === 'gnumeric' ? '1900-gnumeric' : '1900';
+  const dates = await dateSystemOf(zip, bookPath, appPath);
   const ctx: SheetContext = {
     sharedStrings: wb.sharedStrings,
     // Without a styles part every cell is General (exceljs' style manager is not set up then).
@@ -154,22 +154,6 @@ async function readParts(zip: BoundedZip, shown: string, sheet: string, onRow: R
     onRow({ row: row.number, values: rowValues(row, dates, shown, limits) });
   }
   return { sheet: chosen.name };
-}
-
-/**
- * The program that wrote the workbook, lower-cased, as its docProps/app.xml names it (`Application`),
- * or '' when it does not say. Only its first 64 KB are read (the element comes first in every writer
- * seen). Not a proof — exceljs names itself "Microsoft Excel" — so only used where a writer is known
- * to differ (Gnumeric's dates before 1900).
- */
-async function writerOf(zip: BoundedZip, appPath: string): Promise<string> {
-  if (!zip.has(appPath)) return '';
-  let text = '';
-  for await (const chunk of await zip.part(appPath)) {
-    text += String(chunk);
-    if (text.length > 65_536) break;
-  }
-  return /<(?:\w+:)?Application>\s*([^<]*?)\s*<\//.exec(text)?.[1].toLowerCase() ?? '';
 }
 
 /** A relationship's target as a path inside the zip: relative to the workbook's folder, or absolute. */

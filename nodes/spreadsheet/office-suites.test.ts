@@ -1,0 +1,52 @@
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { readSheet } from './read-sheet.ts';
+import type { SheetRecords } from './lib/sheet-mapping.ts';
+import { tempDir, writeXlsx } from './test-files.ts';
+
+/**
+ * Files as office suites save them (fixtures/README.md says how each was made): a sheet reads as
+ * the person sees it in the program that saved it.
+ */
+
+const fixture = (name: string) => path.join(import.meta.dirname, 'fixtures', name);
+let dir: string;
+beforeAll(() => {
+  dir = tempDir();
+});
+
+async function labelled(filePath: string): Promise<Record<string, unknown>> {
+  const out = (await readSheet.records!(readSheet.params.parse({}), { file: { path: filePath, name: path.basename(filePath) } })) as SheetRecords;
+  return Object.fromEntries(out.records.map((r) => [r.label, r.value]));
+}
+
+describe('dates as LibreOffice saves them', () => {
+  // Each row: a date as Calc shows it (label) and the date cell itself (value).
+  const SHOWN = {
+    '1850-07-04': '1850-07-04',
+    '1899-12-31': '1899-12-31',
+    '1900-01-01': '1900-01-01',
+    '1900-02-28': '1900-02-28',
+    '1900-03-01': '1900-03-01',
+    '1904-01-01': '1904-01-01',
+    '2024-02-29': '2024-02-29',
+    '2024-03-01 13:05': '2024-03-01T13:05:00.000Z',
+    '09:30': '09:30:00',
+  };
+
+  it('an .xlsx saved by LibreOffice Calc reads its dates as Calc shows them, 1899-12-31 to 1900-02-28 too (not a day later)', async () => {
+    expect(await labelled(fixture('libreoffice-dates.xlsx'))).toEqual(SHOWN);
+  });
+
+  it('a workbook in the 1904 date system (LibreOffice writes date1904="true") reads the same dates, not 4 years and a day earlier', async () => {
+    expect(await labelled(fixture('libreoffice-dates-1904.xlsx'))).toEqual(SHOWN);
+    expect(await labelled(fixture('libreoffice-dates-1904.ods'))).toEqual(SHOWN);
+  });
+
+  it('an Excel-style 1904 workbook (date1904="1", as exceljs and Excel write it) reads its dates as written', async () => {
+    const f = await writeXlsx(path.join(dir, 'excel-1904.xlsx'), { S: [['label', 'value'], ['2024-03-01', new Date(Date.UTC(2024, 2, 1))]] }, (wb) => {
+      wb.properties.date1904 = true;
+    });
+    expect(await labelled(f)).toEqual({ '2024-03-01': '2024-03-01' });
+  });
+});
