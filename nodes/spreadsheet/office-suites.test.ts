@@ -1,5 +1,8 @@
 import path from 'node:path';
+import { copyFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { NodeError } from '../../server/contract/node-error.ts';
+import { failureOf } from '../sdk/testing.ts';
 import { readSheet } from './read-sheet.ts';
 import type { SheetRecords } from './lib/sheet-mapping.ts';
 import { tempDir, writeXlsx } from './test-files.ts';
@@ -15,8 +18,10 @@ beforeAll(() => {
   dir = tempDir();
 });
 
+const read = async (filePath: string, raw: unknown = {}) => (await readSheet.records!(readSheet.params.parse(raw), { file: { path: filePath, name: path.basename(filePath) } })) as SheetRecords;
+
 async function labelled(filePath: string): Promise<Record<string, unknown>> {
-  const out = (await readSheet.records!(readSheet.params.parse({}), { file: { path: filePath, name: path.basename(filePath) } })) as SheetRecords;
+  const out = await read(filePath);
   return Object.fromEntries(out.records.map((r) => [r.label, r.value]));
 }
 
@@ -48,5 +53,22 @@ describe('dates as LibreOffice saves them', () => {
       wb.properties.date1904 = true;
     });
     expect(await labelled(f)).toEqual({ '2024-03-01': '2024-03-01' });
+  });
+});
+
+describe('workbooks a run cannot read are refused, saying what they are', () => {
+  it('an .xls (Excel 97-2003, as Calc saves it) is E_SHEET_TYPE; renamed .xlsx, .ods or .csv it is E_SHEET_UNREADABLE saying so — never read as text', async () => {
+    const xls = await failureOf(() => read(fixture('libreoffice-dates.xls')));
+    expect([xls.code, xls.message]).toEqual(['E_SHEET_TYPE', '"libreoffice-dates.xls" is not a spreadsheet file (.xlsx, .ods, .csv, .tsv or .txt): it is an Excel 97-2003 workbook (.xls).']);
+    for (const ext of ['.xlsx', '.ods', '.csv']) {
+      const renamed = path.join(dir, `renamed${ext}`);
+      copyFileSync(fixture('libreoffice-dates.xls'), renamed);
+      // A CSV read as Windows-1252 took every byte for a letter: rows of noise.
+      const err = await failureOf(() => read(renamed, { encoding: 'windows-1252' }));
+      expect(err, ext).toBeInstanceOf(NodeError);
+      expect(err.code, ext).toBe('E_SHEET_UNREADABLE');
+      expect(err.message, ext).toContain('it is an Excel 97-2003 workbook (.xls) renamed, or a workbook locked with a password');
+      expect(err.hint).toMatch(/save it as "Excel workbook \(\.xlsx\)"/);
+    }
   });
 });
