@@ -1,11 +1,12 @@
 import path from 'node:path';
-import { copyFileSync } from 'node:fs';
+import { copyFileSync, writeFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { NodeError } from '../../server/contract/node-error.ts';
 import { failureOf } from '../sdk/testing.ts';
 import { readSheet } from './read-sheet.ts';
 import type { SheetRecords } from './lib/sheet-mapping.ts';
 import { tempDir, writeXlsx } from './test-files.ts';
+import { deflated, SHEET_HEAD, SHEET_TAIL, STRINGS_HEAD, STRINGS_TAIL, workbookParts, zipOf } from './hostile-files.ts';
 
 /**
  * Files as office suites save them (fixtures/README.md says how each was made): a sheet reads as
@@ -70,5 +71,26 @@ describe('workbooks a run cannot read are refused, saying what they are', () => 
       expect(err.message, ext).toContain('it is an Excel 97-2003 workbook (.xls) renamed, or a workbook locked with a password');
       expect(err.hint).toMatch(/save it as "Excel workbook \(\.xlsx\)"/);
     }
+  });
+});
+
+describe('dates as a Chinese, Japanese, Korean or Thai Excel saves them', () => {
+  it('a date in a built-in format known by number only (numFmtId 31, 57, 58…: 2024年3月1日) reads as its date, not its day number; a time as its time', async () => {
+    // Excel writes such a style with no format text: the reader has to know the number.
+    const ids = [14, 31, 57, 58, 81, 32, 34, 55];
+    const xfs = ids.map((id) => `<xf numFmtId="${id}" fontId="0" fillId="0" borderId="0" applyNumberFormat="1"/>`).join('');
+    const styles = `<?xml version="1.0" encoding="UTF-8"?><styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><fonts count="1"><font/></fonts><fills count="1"><fill/></fills><borders count="1"><border/></borders><cellXfs count="${ids.length + 1}"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/>${xfs}</cellXfs></styleSheet>`;
+    const row = (id: number, i: number) => `<row r="${i + 2}"><c r="A${i + 2}"><v>${id}</v></c><c r="B${i + 2}" s="${i + 1}"><v>${id < 32 || id > 56 ? 45352 : 0.3958333333333333}</v></c></row>`;
+    const f = path.join(dir, 'ja-jp.xlsx');
+    writeFileSync(
+      f,
+      zipOf([
+        ...workbookParts(),
+        deflated('xl/styles.xml', styles),
+        deflated('xl/sharedStrings.xml', `${STRINGS_HEAD}<si><t>label</t></si><si><t>value</t></si>${STRINGS_TAIL}`),
+        deflated('xl/worksheets/sheet1.xml', `${SHEET_HEAD}<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c></row>${ids.map(row).join('')}${SHEET_TAIL}`),
+      ]),
+    );
+    expect(await labelled(f)).toEqual({ 14: '2024-03-01', 31: '2024-03-01', 57: '2024-03-01', 58: '2024-03-01', 81: '2024-03-01', 32: '09:30:00', 34: '09:30:00', 55: '09:30:00' });
   });
 });

@@ -6,6 +6,7 @@ import type { Json } from '../../sdk/types.ts';
 import { BoundedZip } from './bounded-zip.ts';
 import { cellToJson, type DateSystem } from './cell-value.ts';
 import { dateSystemOf } from './date-system.ts';
+import { localeBuiltinFormat } from './builtin-formats.ts';
 import { letter } from './sheet-mapping.ts';
 import { sheetRows, type SheetContext, type SheetRow } from './sheet-rows.ts';
 import { parseSax } from './xml-events.ts';
@@ -33,7 +34,7 @@ interface WorkbookParts {
   workbookRels?: Rel[];
   model?: { sheets?: SheetModel[] };
   sharedStrings?: unknown[];
-  styles?: { getStyleModel(id: number): { numFmt?: string } | null };
+  styles?: { getStyleModel(id: number): { numFmt?: string } | null; model?: { styles?: Array<{ numFmtId?: number } | undefined> } };
   _parseRels(stream: Readable): Promise<void>;
   _parseWorkbook(stream: Readable): Promise<void>;
   _parseStyles(stream: Readable): Promise<void>;
@@ -134,7 +135,7 @@ async function readParts(zip: BoundedZip, shown: string, sheet: string, onRow: R
   const ctx: SheetContext = {
     sharedStrings: wb.sharedStrings,
     // Without a styles part every cell is General (exceljs' style manager is not set up then).
-    numFmt: (s) => (styled ? (wb.styles?.getStyleModel(s)?.numFmt ?? undefined) : undefined),
+    numFmt: (s) => (styled ? (wb.styles?.getStyleModel(s)?.numFmt ?? localeBuiltinFormat(wb.styles?.model?.styles?.[s]?.numFmtId)) : undefined),
     maxCellChars: limits.maxCellChars,
     tooLong: (row, chars) => {
       throw limitExceeded(shown, 'maxCellChars', chars, limits, `row ${row}`);
