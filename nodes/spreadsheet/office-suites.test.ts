@@ -94,3 +94,23 @@ describe('dates as a Chinese, Japanese, Korean or Thai Excel saves them', () => 
     expect(await labelled(f)).toEqual({ 14: '2024-03-01', 31: '2024-03-01', 57: '2024-03-01', 58: '2024-03-01', 81: '2024-03-01', 32: '09:30:00', 34: '09:30:00', 55: '09:30:00' });
   });
 });
+
+describe('text escaped as OOXML writes it (_xHHHH_)', () => {
+  it('reads the text Calc and Excel show: a text like an escape saved by LibreOffice (_x005F_…), a carriage return saved by Excel (_x000D_)', async () => {
+    expect(await labelled(fixture('libreoffice-escapes.xlsx'))).toEqual({ cr: 'a\rb', lit: '_x0041_ and _x000D_', tab: 'ab' });
+    const f = path.join(dir, 'excel-escapes.xlsx');
+    const cells =
+      '<c r="A2" t="s"><v>2</v></c><c r="B2" t="inlineStr"><is><t>_x005F_x0031_ id</t></is></c>' +
+      '<c r="C2" t="str"><f>A2&amp;"_x000D_"</f><v>shared_x000D_</v></c><c r="D2" t="s"><v>3</v></c>';
+    writeFileSync(
+      f,
+      zipOf([
+        ...workbookParts(),
+        deflated('xl/sharedStrings.xml', `${STRINGS_HEAD}<si><t>a</t></si><si><t>b</t></si><si><t>line one_x000D_\nline two</t></si><si><r><t>bold_x0009_</t></r><r><t>plain</t></r></si><si><t>c</t></si><si><t>d</t></si>${STRINGS_TAIL}`),
+        deflated('xl/worksheets/sheet1.xml', `${SHEET_HEAD}<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c><c r="C1" t="s"><v>4</v></c><c r="D1" t="s"><v>5</v></c></row><row r="2">${cells}</row>${SHEET_TAIL}`),
+      ]),
+    );
+    const out = await read(f);
+    expect(out.records).toEqual([{ a: 'line one\r\nline two', b: '_x0031_ id', c: 'shared\r', d: 'bold\tplain' }]);
+  });
+});

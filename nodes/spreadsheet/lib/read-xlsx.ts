@@ -7,6 +7,7 @@ import { BoundedZip } from './bounded-zip.ts';
 import { cellToJson, type DateSystem } from './cell-value.ts';
 import { dateSystemOf } from './date-system.ts';
 import { localeBuiltinFormat } from './builtin-formats.ts';
+import { ooxmlText } from './ooxml-text.ts';
 import { letter } from './sheet-mapping.ts';
 import { sheetRows, type SheetContext, type SheetRow } from './sheet-rows.ts';
 import { parseSax } from './xml-events.ts';
@@ -195,10 +196,10 @@ async function readSharedStrings(stream: Readable, shown: string, limits: SheetL
         if (name === 't') inText = false;
         else if (name === 'rPh') phonetic--;
         else if (name === 'r') {
-          runs.push({ text: text ?? '' });
+          runs.push({ text: ooxmlText(text ?? '') });
           text = null;
         } else if (name === 'si') {
-          const entry = runs.length ? { richText: runs } : text;
+          const entry = runs.length ? { richText: runs } : text === null ? null : ooxmlText(text);
           const size = runs.length ? runs.reduce((a, r) => a + r.text.length, 0) : (text?.length ?? 0);
           if (size > limits.maxCellChars) throw limitExceeded(shown, 'maxCellChars', size, limits, `shared text ${strings.length + 1}`);
           if (strings.length >= limits.maxSharedStrings) throw limitExceeded(shown, 'maxSharedStrings', strings.length + 1, limits);
