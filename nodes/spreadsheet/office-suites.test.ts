@@ -114,3 +114,19 @@ describe('text escaped as OOXML writes it (_xHHHH_)', () => {
     expect(out.records).toEqual([{ a: 'line one\r\nline two', b: '_x0031_ id', c: 'shared\r', d: 'bold\tplain' }]);
   });
 });
+
+describe('numbers as the cell shows them', () => {
+  it('a computed result saved with its binary noise (0.30000000000000004, as Excel writes =0.1+0.2) reads as shown, 0.3; whole numbers stay exact', async () => {
+    const f = await writeXlsx(path.join(dir, 'noise.xlsx'), {
+      S: [
+        ['label', 'value'],
+        ['sum', { formula: '0.1+0.2', result: 0.1 + 0.2 }],
+        ['product', { formula: '1.1*3', result: 1.1 * 3 }],
+        ['typed', 59.97],
+        ['third', 1 / 3],
+        ['id', 1234567890123456],
+      ],
+    });
+    expect(await labelled(f)).toEqual({ sum: 0.3, product: 3.3, typed: 59.97, third: 0.333333333333333, id: 1234567890123456 });
+  });
+});

@@ -17,7 +17,7 @@ export function cellToJson(value: unknown, numFmt?: string, dates: DateSystem = 
   if (typeof value === 'string') return value;
   if (typeof value === 'number') {
     if (!Number.isFinite(value)) return '';
-    if (!numFmt || !isDateFormat(numFmt)) return value;
+    if (!numFmt || !isDateFormat(numFmt)) return shownNumber(value);
     // A time with no date, as the cell shows it: 09:30:00 (not 1899-12-30T09:30:00.000Z); a
     // duration in an elapsed format ([h]:mm) as its hours, minutes and seconds, 36:15:00.
     const time = timeOf(value, numFmt);
@@ -36,6 +36,16 @@ export function cellToJson(value: unknown, numFmt?: string, dates: DateSystem = 
     if ('error' in v) return String(v.error);
   }
   return String(value);
+}
+
+/**
+ * A number as a spreadsheet holds it for the person: at most 15 significant digits, as Excel and
+ * Calc show and store what is typed. A computed result saved with its binary noise
+ * (`0.30000000000000004` for =0.1+0.2, as Excel and exceljs write it) is the 0.3 the cell shows — the
+ * .ods LibreOffice saves from it holds 0.3 too. Integers are kept whole (a 16-digit id stays exact).
+ */
+export function shownNumber(value: number): number {
+  return Number.isInteger(value) ? value : Number(value.toPrecision(15));
 }
 
 function richTextToString(parts: unknown[]): string {

@@ -17,7 +17,7 @@
 import { NodeError } from '../../../server/contract/node-error.ts';
 import type { Json } from '../../sdk/types.ts';
 import { BoundedZip } from './bounded-zip.ts';
-import { dateToIso, durationText } from './cell-value.ts';
+import { dateToIso, durationText, shownNumber } from './cell-value.ts';
 import { DEFAULT_SHEET_LIMITS, limitExceeded, type SheetLimits } from './limits.ts';
 import { OdsBooleans, odsBoolean } from './ods-booleans.ts';
 import { OdsCellText } from './ods-cell-text.ts';
@@ -213,7 +213,7 @@ function cellValue(a: Record<string, string>): Json {
     case 'percentage':
     case 'currency': {
       const v = Number(a['office:value']);
-      return Number.isFinite(v) ? v : null;
+      return Number.isFinite(v) ? shownNumber(v) : null;
     }
     case 'date':
       return isoDate(a['office:date-value']);
