@@ -58,6 +58,18 @@ describe('dates as LibreOffice saves them', () => {
 });
 
 describe('workbooks a run cannot read are refused, saying what they are', () => {
+  it('an .ods saved with a password (its content encrypted, as the manifest says) is E_SHEET_UNREADABLE saying it is locked, not "damaged"', async () => {
+    // As LibreOffice writes it: the manifest names the encryption of content.xml, whose bytes are not XML.
+    const manifest =
+      '<?xml version="1.0" encoding="UTF-8"?><manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2"><manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>' +
+      '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml" manifest:size="7413"><manifest:encryption-data manifest:checksum-type="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0#sha256-1k" manifest:checksum="AAAA"><manifest:algorithm manifest:algorithm-name="http://www.w3.org/2001/04/xmlenc#aes256-cbc" manifest:initialisation-vector="AAAA"/></manifest:encryption-data></manifest:file-entry></manifest:manifest>';
+    const f = path.join(dir, 'locked.ods');
+    writeFileSync(f, zipOf([deflated('mimetype', 'application/vnd.oasis.opendocument.spreadsheet'), deflated('META-INF/manifest.xml', manifest), deflated('content.xml', Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 151 + 7) % 256)))]));
+    const err = await failureOf(() => read(f));
+    expect([err.code, err.message]).toEqual(['E_SHEET_UNREADABLE', '"locked.ods" is locked with a password: its rows cannot be read.']);
+    expect(err.hint).toMatch(/save a copy without a password/);
+  });
+
   it('an .xls (Excel 97-2003, as Calc saves it) is E_SHEET_TYPE; renamed .xlsx, .ods or .csv it is E_SHEET_UNREADABLE saying so — never read as text', async () => {
     const xls = await failureOf(() => read(fixture('libreoffice-dates.xls')));
     expect([xls.code, xls.message]).toEqual(['E_SHEET_TYPE', '"libreoffice-dates.xls" is not a spreadsheet file (.xlsx, .ods, .csv, .tsv or .txt): it is an Excel 97-2003 workbook (.xls).']);

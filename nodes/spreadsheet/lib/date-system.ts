@@ -1,15 +1,14 @@
 import type { BoundedZip } from './bounded-zip.ts';
+import { headOf } from './part-head.ts';
 import type { DateSystem } from './cell-value.ts';
-
-/** How much of a small part is looked at: its first elements come first in every writer seen. */
-const HEAD_CHARS = 65_536;
 
 /**
  * How the workbook counts its serial days (`DateSystem`): the 1904 system when the workbook part's
  * `workbookPr` says `date1904` — as Excel writes it (`"1"`) or LibreOffice (`"true"`, an
  * xsd:boolean exceljs read as false, which moved every date of such a workbook 4 years and a day
  * back) —; else the 1900 system, as its writer (docProps/app.xml) counts the days Excel cannot
- * hold or counts differently: LibreOffice and Gnumeric.
+ * hold or counts differently: LibreOffice and Gnumeric. The writer's name is not a proof (exceljs
+ * names itself "Microsoft Excel"), so only used where a writer is known to count differently.
  */
 export async function dateSystemOf(zip: BoundedZip, bookPath: string, appPath: string): Promise<DateSystem> {
   if (DATE_1904.test(await headOf(zip, bookPath))) return '1904';
@@ -22,18 +21,3 @@ export async function dateSystemOf(zip: BoundedZip, bookPath: string, appPath: s
 
 /** `<workbookPr … date1904="1">` or `"true"` (an xsd:boolean, any case, spaces around). */
 const DATE_1904 = /<(?:\w+:)?workbookPr\b[^>]*?\sdate1904\s*=\s*(["'])\s*(?:1|true)\s*\1/i;
-
-/**
- * The first HEAD_CHARS characters of a part, or '' when the file has none. The program that wrote
- * the workbook is named in docProps/app.xml — not a proof (exceljs names itself "Microsoft Excel"),
- * so only used where a writer is known to count differently.
- */
-async function headOf(zip: BoundedZip, part: string): Promise<string> {
-  if (!zip.has(part)) return '';
-  let text = '';
-  for await (const chunk of await zip.part(part)) {
-    text += String(chunk);
-    if (text.length > HEAD_CHARS) break;
-  }
-  return text;
-}

@@ -21,6 +21,7 @@ import { dateToIso, durationText, shownNumber } from './cell-value.ts';
 import { DEFAULT_SHEET_LIMITS, limitExceeded, type SheetLimits } from './limits.ts';
 import { OdsBooleans, odsBoolean } from './ods-booleans.ts';
 import { OdsCellText } from './ods-cell-text.ts';
+import { headOf } from './part-head.ts';
 import { aborted, type RowSink } from './sheet-file.ts';
 import { parseSax, type XmlTag } from './xml-events.ts';
 
@@ -32,9 +33,17 @@ export async function readOds(
   signal?: AbortSignal,
   limits: SheetLimits = DEFAULT_SHEET_LIMITS,
 ): Promise<{ sheet: string }> {
-  return BoundedZip.reading(file, shown, limits, 'spreadsheet', (zip) => {
+  return BoundedZip.reading(file, shown, limits, 'spreadsheet', async (zip) => {
     if (!zip.has('content.xml')) {
       throw new NodeError('E_SHEET_UNREADABLE', `"${shown}" is not an OpenDocument spreadsheet: it has no content.xml.`, 'Open the file in LibreOffice or Excel and save it as .ods or .xlsx, then choose it again.');
+    }
+    // Saved with a password, its content is encrypted (the manifest says how): it read as "damaged".
+    if (/<(?:\w+:)?encryption-data\b/.test(await headOf(zip, 'META-INF/manifest.xml'))) {
+      throw new NodeError(
+        'E_SHEET_UNREADABLE',
+        `"${shown}" is locked with a password: its rows cannot be read.`,
+        'Open it in LibreOffice (type its password), then save a copy without a password (File > Save As, "Save with password" unticked) and choose that copy.',
+      );
     }
     return readContent(zip, shown, sheet, onRow, signal, limits);
   });
