@@ -142,3 +142,27 @@ describe('numbers as the cell shows them', () => {
     expect(await labelled(f)).toEqual({ sum: 0.3, product: 3.3, typed: 59.97, third: 0.333333333333333, id: 1234567890123456 });
   });
 });
+
+describe('formulas saved without their results', () => {
+  it('a row whose cell holds a formula with no saved result (as openpyxl and exceljs write them) is rejected naming the cell — never read as ""; a column not taken does not matter', async () => {
+    const f = await writeXlsx(path.join(dir, 'uncomputed.xlsx'), {
+      S: [
+        ['name', 'qty', 'total'],
+        ['a', 2, { formula: 'B2*10' }],
+        ['b', 3, { formula: 'B3*10', result: 30 }],
+      ],
+    });
+    const out = await read(f);
+    expect(out.records).toEqual([{ name: 'b', qty: 3, total: 30 }]);
+    expect(out.rejects).toEqual([
+      {
+        row: 2,
+        field: 'total',
+        rule: 'formula',
+        value: '=B2*10',
+        message: 'column C ("total") holds a formula (=B2*10) whose result is not saved in the file. Open the file in Excel or LibreOffice, which compute it, save it again and run this row again.',
+      },
+    ]);
+    expect((await read(f, { columns: [{ field: 'name' }] })).records).toEqual([{ name: 'a' }, { name: 'b' }]);
+  });
+});

@@ -153,7 +153,7 @@ async function readParts(zip: BoundedZip, shown: string, sheet: string, onRow: R
   for await (const row of sheetRows(await zip.part(sheetPath), ctx)) {
     if ((++n & 1023) === 0 && signal?.aborted) throw aborted();
     if (row.number > limits.maxRows) throw limitExceeded(shown, 'maxRows', row.number, limits, `sheet "${chosen.name}"`);
-    onRow({ row: row.number, values: rowValues(row, dates, shown, limits) });
+    onRow({ row: row.number, values: rowValues(row, dates, shown, limits), uncomputed: uncomputedCells(row) });
   }
   return { sheet: chosen.name };
 }
@@ -225,4 +225,13 @@ function rowValues(row: SheetRow, dates: DateSystem, shown: string, limits: Shee
     values[c] = json;
   }
   return values;
+}
+
+/** The cells of a row holding a formula saved without its result, or undefined when there are none. */
+function uncomputedCells(row: SheetRow): Array<{ index: number; formula: string }> | undefined {
+  let found: Array<{ index: number; formula: string }> | undefined;
+  row.values.forEach((v, index) => {
+    if (v && typeof v === 'object' && 'formula' in v && v.result === undefined) (found ??= []).push({ index, formula: v.formula });
+  });
+  return found;
 }

@@ -8,6 +8,8 @@ import { contentMismatch, otherSpreadsheet, SHEET_HEAD_BYTES, SHEET_NAMES, TEXT_
 export interface SheetRow {
   row: number;
   values: Json[];
+  /** Cells holding a formula whose result the file does not hold (their value reads ""): column index and formula. */
+  uncomputed?: Array<{ index: number; formula: string }>;
 }
 
 /** Receives rows one by one, as they are read; throwing stops the reading. */

@@ -83,7 +83,7 @@ export class SheetMapper {
       const max = this.opts.maxRecords.toLocaleString('en-US');
       throw new NodeError('E_SHEET_TOO_LARGE', `"${this.shown}" has more than ${max} rows; one run can take at most ${max}.`, 'Split the file into several files and start one run for each.');
     }
-    const refused = this.oversized(row) ?? this.shifted(row);
+    const refused = this.oversized(row) ?? this.shifted(row) ?? this.uncomputed(row);
     if (refused) this.rejects.push(refused);
     else this.take(row);
   }
@@ -232,6 +232,26 @@ export class SheetMapper {
       rule: 'columns',
       value: text.length > PREVIEW_CHARS ? preview(text) : text,
       message: `the row has ${row.values.length} values where the header row has ${this.headerWidth} columns, so its values cannot be matched to their columns: a value with a ${shownSep} in it needs quotes around it ("Smith${sep === '\t' ? '\t' : sep} John"). Correct the row in the file and run it again.`,
+    };
+  }
+
+  /**
+   * A cell the record takes (a mapped or kept column) holding a formula whose result the file does not
+   * hold — libraries such as openpyxl and exceljs save formulas so; Excel and Calc compute them when
+   * the file is opened. Read as "", the row ran with an empty value where the person sees one.
+   */
+  private uncomputed(row: SheetRow): RejectInfo | null {
+    const cell = row.uncomputed?.find((c) => this.fieldAt(c.index) !== null);
+    if (!cell) return null;
+    const name = this.headers[cell.index] ? ` ("${this.headers[cell.index]}")` : '';
+    // A shared formula's later cells name no formula of their own.
+    const formula = cell.formula ? `=${cell.formula}` : null;
+    return {
+      row: row.row,
+      field: this.fieldAt(cell.index),
+      rule: 'formula',
+      value: formula,
+      message: `column ${letter(cell.index)}${name} holds a formula${formula ? ` (${formula})` : ''} whose result is not saved in the file. Open the file in Excel or LibreOffice, which compute it, save it again and run this row again.`,
     };
   }
 

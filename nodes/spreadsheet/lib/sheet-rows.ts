@@ -179,7 +179,9 @@ function cellValue(type: string, v: string | null, f: string | null, inline: str
     const text = runs ? runs.join('') : (inline ?? v);
     return text === null ? undefined : ooxmlText(text);
   }
-  if (v === null) return undefined;
+  // A formula saved without its result (openpyxl, exceljs and other libraries write them so): said
+  // so (read-xlsx.ts), never read as an empty cell.
+  if (v === null) return f !== null ? { formula: f, result: undefined } : undefined;
   let result: CellValue;
   switch (type) {
     case 's': {
