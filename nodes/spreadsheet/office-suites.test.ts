@@ -166,3 +166,14 @@ describe('formulas saved without their results', () => {
     expect((await read(f, { columns: [{ field: 'name' }] })).records).toEqual([{ name: 'a' }, { name: 'b' }]);
   });
 });
+
+describe('which sheet is read', () => {
+  it('an empty first sheet (the rows on another) is E_SHEET_EMPTY naming it and the other sheets, not "the file is empty"; named, the other one reads', async () => {
+    for (const name of ['libreoffice-empty-first.xlsx', 'libreoffice-empty-first.ods']) {
+      const err = await failureOf(() => read(fixture(name)));
+      expect([err.code, err.message], name).toEqual(['E_SHEET_EMPTY', `Sheet "Sheet1" of "${name}", the one read, is empty. The file's other sheets: "Data".`]);
+      expect(err.hint).toContain('(e.g. "Data") in the Sheet setting');
+      expect((await read(fixture(name), { sheet: 'data' })).records, name).toEqual([{ name: 'Ada', email: 'ada@example.com' }]);
+    }
+  });
+});

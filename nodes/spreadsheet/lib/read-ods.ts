@@ -22,7 +22,7 @@ import { DEFAULT_SHEET_LIMITS, limitExceeded, type SheetLimits } from './limits.
 import { OdsBooleans, odsBoolean } from './ods-booleans.ts';
 import { OdsCellText } from './ods-cell-text.ts';
 import { headOf } from './part-head.ts';
-import { aborted, type RowSink } from './sheet-file.ts';
+import { aborted, type RowSink, type SheetRead } from './sheet-file.ts';
 import { parseSax, type XmlTag } from './xml-events.ts';
 
 export async function readOds(
@@ -32,7 +32,7 @@ export async function readOds(
   onRow: RowSink,
   signal?: AbortSignal,
   limits: SheetLimits = DEFAULT_SHEET_LIMITS,
-): Promise<{ sheet: string }> {
+): Promise<SheetRead> {
   return BoundedZip.reading(file, shown, limits, 'spreadsheet', async (zip) => {
     if (!zip.has('content.xml')) {
       throw new NodeError('E_SHEET_UNREADABLE', `"${shown}" is not an OpenDocument spreadsheet: it has no content.xml.`, 'Open the file in LibreOffice or Excel and save it as .ods or .xlsx, then choose it again.');
@@ -55,13 +55,16 @@ const count = (value: string | undefined): number => {
 };
 
 /** The reading of content.xml: table styles first (hidden sheets), then the chosen table's rows. */
-async function readContent(zip: BoundedZip, shown: string, sheet: string, onRow: RowSink, signal: AbortSignal | undefined, limits: SheetLimits): Promise<{ sheet: string }> {
+async function readContent(zip: BoundedZip, shown: string, sheet: string, onRow: RowSink, signal: AbortSignal | undefined, limits: SheetLimits): Promise<SheetRead> {
   const wanted = sheet.trim();
   const hiddenStyles = new Set<string>();
   const names: string[] = [];
   /** The table being read: null outside a table, 'skip' for a table not chosen. */
   let table: { name: string; read: boolean } | null = null;
   let chosen: string | null = null;
+  /** The chosen sheet, once read without a row: the names of the sheets after it are still wanted. */
+  let readEmpty: string | null = null;
+  let rowsRead = false;
   let styleName: string | null = null;
 
   let rowNumber = 0;
@@ -192,12 +195,14 @@ async function readContent(zip: BoundedZip, shown: string, sheet: string, onRow:
                 for (let c = 0; c < row.length; c++) values[c] = row[c] ?? '';
                 onRow({ row: rowNumber, values });
               }
+              rowsRead = true;
             } else rowNumber += rowRepeat;
             row = null;
             break;
           case 'table:table':
-            // The chosen sheet is read: the others need not be.
-            if (table?.read) return { sheet: table.name };
+            // The chosen sheet is read: the others need not be (but their names, when it held no row).
+            if (table?.read && rowsRead) return { sheet: table.name, sheets: names };
+            if (table?.read) readEmpty = table.name;
             table = null;
             break;
           default:
@@ -206,6 +211,7 @@ async function readContent(zip: BoundedZip, shown: string, sheet: string, onRow:
       }
     }
   }
+  if (readEmpty !== null) return { sheet: readEmpty, sheets: names };
   const list = names.map((s) => `"${s}"`).join(', ');
   if (names.length === 0) throw new NodeError('E_SHEET_UNREADABLE', `"${shown}" holds no sheet.`, 'Open the file in LibreOffice or Excel, check that it has a sheet with your rows, and save it again.');
   throw new NodeError(

@@ -12,7 +12,7 @@ import { letter } from './sheet-mapping.ts';
 import { sheetRows, type SheetContext, type SheetRow } from './sheet-rows.ts';
 import { parseSax } from './xml-events.ts';
 import { DEFAULT_SHEET_LIMITS, limitExceeded, type SheetLimits } from './limits.ts';
-import { aborted, type RowSink } from './sheet-file.ts';
+import { aborted, type RowSink, type SheetRead } from './sheet-file.ts';
 
 // exceljs' streaming pieces, driven here part by part (its own WorkbookReader.parse reads the zip
 // with unzipper's streaming parser, which loses inflate errors and parks sheets in temp files): its
@@ -63,11 +63,11 @@ export async function readXlsx(
   onRow: RowSink,
   signal?: AbortSignal,
   limits: SheetLimits = DEFAULT_SHEET_LIMITS,
-): Promise<{ sheet: string }> {
+): Promise<SheetRead> {
   return BoundedZip.reading(file, shown, limits, 'workbook', (zip) => readParts(zip, shown, sheet, onRow, signal, limits));
 }
 
-async function readParts(zip: BoundedZip, shown: string, sheet: string, onRow: RowSink, signal: AbortSignal | undefined, limits: SheetLimits): Promise<{ sheet: string }> {
+async function readParts(zip: BoundedZip, shown: string, sheet: string, onRow: RowSink, signal: AbortSignal | undefined, limits: SheetLimits): Promise<SheetRead> {
   const wb = new ExcelJS.stream.xlsx.WorkbookReader('', OPTIONS) as unknown as WorkbookParts;
   // The workbook part: named by the package relationships (xl/workbook.xml in every writer seen).
   let bookPath = 'xl/workbook.xml';
@@ -155,7 +155,7 @@ async function readParts(zip: BoundedZip, shown: string, sheet: string, onRow: R
     if (row.number > limits.maxRows) throw limitExceeded(shown, 'maxRows', row.number, limits, `sheet "${chosen.name}"`);
     onRow({ row: row.number, values: rowValues(row, dates, shown, limits), uncomputed: uncomputedCells(row) });
   }
-  return { sheet: chosen.name };
+  return { sheet: chosen.name, sheets: sheets.filter(worksheet).map((s) => s.name) };
 }
 
 /** A relationship's target as a path inside the zip: relative to the workbook's folder, or absolute. */

@@ -12,6 +12,12 @@ export interface SheetRow {
   uncomputed?: Array<{ index: number; formula: string }>;
 }
 
+/** The sheet of a workbook that was read, and the names of its sheets of rows (hidden ones too). */
+export interface SheetRead {
+  sheet: string;
+  sheets: string[];
+}
+
 /** Receives rows one by one, as they are read; throwing stops the reading. */
 export type RowSink = (row: SheetRow) => void;
 

@@ -2,7 +2,7 @@ import { NodeError } from '../../../server/contract/node-error.ts';
 import type { Json, RecordData, RejectInfo } from '../../sdk/types.ts';
 import { isEmptyValue } from './cell-value.ts';
 import { applyColumn, compileColumn, showValue, type ColumnSpec, type CompiledColumn, type ValueProblem } from './row-rules.ts';
-import type { SheetRow } from './sheet-file.ts';
+import type { SheetRead, SheetRow } from './sheet-file.ts';
 
 /** Excel's own limit for the text of one cell. */
 export const MAX_CELL_CHARS = 32_767;
@@ -88,9 +88,9 @@ export class SheetMapper {
     else this.take(row);
   }
 
-  /** Call after the last row: a sheet without a header or without data rows is refused. */
-  finish(): SheetRecords {
-    if (!this.plan) throw this.noHeader();
+  /** Call after the last row (with the workbook's sheet that was read): a sheet without a header or without data rows is refused. */
+  finish(read?: SheetRead): SheetRecords {
+    if (!this.plan) throw read ? this.emptySheet(read) : this.noHeader();
     if (this.dataRows === 0) {
       throw new NodeError(
         'E_SHEET_EMPTY',
@@ -156,6 +156,21 @@ export class SheetMapper {
   private fieldAt(index: number): string | null {
     const plan = this.plan!;
     return plan.mapped.find((m) => m.index === index)?.col.field ?? plan.passthrough.find((p) => p.index === index)?.name ?? null;
+  }
+
+  /**
+   * The sheet read holds no row at all: in a workbook of several sheets the rows are on another one
+   * (an empty "Sheet1" left first) — said so, naming them, where "the file is empty" misled.
+   */
+  private emptySheet(read: SheetRead): NodeError {
+    const others = read.sheets.filter((s) => s !== read.sheet);
+    if (others.length === 0 || this.opts.headerRow !== 1) return this.noHeader();
+    const list = others.map((s) => `"${s}"`).join(', ');
+    return new NodeError(
+      'E_SHEET_EMPTY',
+      `Sheet "${read.sheet}" of "${this.shown}", the one read, is empty. The file's other sheets: ${list}.`,
+      `Type the name of the sheet that holds the rows (e.g. "${others[0]}") in the Sheet setting of the Spreadsheet node, then choose the file again.`,
+    );
   }
 
   private noHeader(): NodeError {
