@@ -177,3 +177,12 @@ describe('which sheet is read', () => {
     }
   });
 });
+
+describe('header rows as people write them', () => {
+  it('a title on two lines of its cell, or with spaces doubled or around it, names its field as it reads ("Last name"), in .xlsx, .ods and .csv alike', async () => {
+    for (const name of ['libreoffice-headers.xlsx', 'libreoffice-headers.ods', 'libreoffice-headers.csv']) {
+      const out = await read(fixture(name));
+      expect(out.records, name).toEqual([{ 'First name': 'Ada', 'Last name': 'Lovelace', 'E-mailaddress': 'ada@example.com', id: '007' }]);
+    }
+  });
+});

@@ -185,7 +185,9 @@ export class SheetMapper {
   }
 
   private buildPlan(values: Json[]): Plan {
-    const headers = values.map((v) => (v === null || v === undefined ? '' : String(v)).trim());
+    // A title written on two lines in its cell ("Last" / "name"), or with doubled spaces, names its
+    // field as it reads: "Last name" (the field was "Last\nname", impossible to write in an expression).
+    const headers = values.map((v) => (v === null || v === undefined ? '' : String(v)).replace(/\s+/g, ' ').trim());
     this.headers = headers;
     const found = headers.filter(Boolean).map((h) => `"${h}"`).join(', ');
     const mapped: Plan['mapped'] = [];
