@@ -186,3 +186,11 @@ describe('header rows as people write them', () => {
     }
   });
 });
+
+describe('booleans as LibreOffice saves them', () => {
+  it('numbers formatted as a boolean read true/false as Calc shows them, in .xlsx ("TRUE";"TRUE";"FALSE") and .ods (boolean-value="5")', async () => {
+    for (const name of ['libreoffice-booleans.xlsx', 'libreoffice-booleans.ods']) {
+      expect(await labelled(fixture(name)), name).toEqual({ one: true, zero: false, five: true, 'if-formula': true });
+    }
+  });
+});

@@ -17,6 +17,7 @@ export function cellToJson(value: unknown, numFmt?: string, dates: DateSystem = 
   if (typeof value === 'string') return value;
   if (typeof value === 'number') {
     if (!Number.isFinite(value)) return '';
+    if (numFmt && BOOLEAN_FORMAT.test(numFmt)) return value !== 0;
     if (!numFmt || !isDateFormat(numFmt)) return shownNumber(value);
     // A time with no date, as the cell shows it: 09:30:00 (not 1899-12-30T09:30:00.000Z); a
     // duration in an elapsed format ([h]:mm) as its hours, minutes and seconds, 36:15:00.
@@ -47,6 +48,13 @@ export function cellToJson(value: unknown, numFmt?: string, dates: DateSystem = 
 export function shownNumber(value: number): number {
   return Number.isInteger(value) ? value : Number(value.toPrecision(15));
 }
+
+/**
+ * LibreOffice's boolean number format, as it saves it in an .xlsx: `"TRUE";"TRUE";"FALSE"` (in its
+ * language: `"WAHR";"WAHR";"FALSCH"`) — a number cell shown TRUE or FALSE (a formula =IF(…;1;0), a cell
+ * formatted as a boolean), which read as 1 or 5 where Calc shows TRUE.
+ */
+const BOOLEAN_FORMAT = /^"([^"]+)";"\1";"(?!\1")[^"]+"$/;
 
 function richTextToString(parts: unknown[]): string {
   return parts.map((p) => (p && typeof p === 'object' && typeof (p as { text?: unknown }).text === 'string' ? (p as { text: string }).text : '')).join('');
