@@ -194,3 +194,15 @@ describe('booleans as LibreOffice saves them', () => {
     }
   });
 });
+
+describe('titles written with combining accents', () => {
+  it('a column typed "Café" finds the title "Café" written as e + combining accent (macOS, some exports), in .xlsx and .csv', async () => {
+    const decomposed = 'Cafe\u0301';
+    const xlsx = await writeXlsx(path.join(dir, 'nfd.xlsx'), { S: [[decomposed], ['espresso']] });
+    const csv = path.join(dir, 'nfd.csv');
+    writeFileSync(csv, `${decomposed}\nespresso\n`);
+    for (const f of [xlsx, csv]) {
+      expect((await read(f, { columns: [{ field: 'drink', column: 'Caf\u00e9' }] })).records, f).toEqual([{ drink: 'espresso' }]);
+    }
+  });
+});

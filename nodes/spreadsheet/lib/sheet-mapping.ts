@@ -299,9 +299,14 @@ function preview(text: string): string {
 
 type HeaderMatch = { kind: 'found'; index: number } | { kind: 'missing' } | { kind: 'ambiguous'; indexes: number[] };
 
-/** Exact header first, then ignoring case, then ignoring case, spaces, _ and - ("First name" = first_name). */
+/**
+ * Exact header first, then ignoring case, then ignoring case, spaces, _ and - ("First name" = first_name).
+ * Past the exact match, letters written with combining accents (e + ◌́, as macOS and some exports
+ * write them) match the same letters written whole (é): they look the same, and a title that looks
+ * like the column typed was reported missing.
+ */
 function findHeader(headers: string[], wanted: string): HeaderMatch {
-  const tries: Array<(h: string) => string> = [(h) => h, (h) => h.toLowerCase(), (h) => h.toLowerCase().replace(/[\s_-]+/g, '')];
+  const tries: Array<(h: string) => string> = [(h) => h, (h) => h.normalize('NFC').toLowerCase(), (h) => h.normalize('NFC').toLowerCase().replace(/[\s_-]+/g, '')];
   for (const norm of tries) {
     const target = norm(wanted);
     const indexes = headers.flatMap((h, i) => (h && norm(h) === target ? [i] : []));
