@@ -206,3 +206,18 @@ describe('titles written with combining accents', () => {
     }
   });
 });
+
+describe('numbers shown with leading zeros', () => {
+  it('a ZIP code kept as a number in a format of zeros (00000) reads as shown, "00501", and passes a [0-9]{5} pattern, in .xlsx and .ods', async () => {
+    const columns = [{ field: 'city' }, { field: 'zip', pattern: '[0-9]{5}' }];
+    for (const name of ['libreoffice-zips.xlsx', 'libreoffice-zips.ods']) {
+      const out = await read(fixture(name), { columns });
+      expect(out.rejects, name).toEqual([]);
+      expect(out.records, name).toEqual([
+        { city: 'Holtsville', zip: '00501' },
+        { city: 'Boston', zip: '02134' },
+        { city: 'Beverly Hills', zip: 90210 },
+      ]);
+    }
+  });
+});

@@ -18,6 +18,7 @@ export function cellToJson(value: unknown, numFmt?: string, dates: DateSystem = 
   if (typeof value === 'number') {
     if (!Number.isFinite(value)) return '';
     if (numFmt && BOOLEAN_FORMAT.test(numFmt)) return value !== 0;
+    if (numFmt && ZERO_PADDED.test(numFmt) && Number.isSafeInteger(value) && value >= 0 && String(value).length < numFmt.length) return String(value).padStart(numFmt.length, '0');
     if (!numFmt || !isDateFormat(numFmt)) return shownNumber(value);
     // A time with no date, as the cell shows it: 09:30:00 (not 1899-12-30T09:30:00.000Z); a
     // duration in an elapsed format ([h]:mm) as its hours, minutes and seconds, 36:15:00.
@@ -55,6 +56,14 @@ export function shownNumber(value: number): number {
  * formatted as a boolean), which read as 1 or 5 where Calc shows TRUE.
  */
 const BOOLEAN_FORMAT = /^"([^"]+)";"\1";"(?!\1")[^"]+"$/;
+
+/**
+ * A format of zeros only (`00000`: Excel's "Zip Code", an id or a customer number with a fixed
+ * number of digits): the cell holds the number 712 and shows 00712. Read as the number, the leading
+ * zeros were lost (and a pattern such as [0-9]{5} refused the row): it reads as the text it shows.
+ * A number the zeros do not lengthen (90210) stays a number, as in an .ods (read-ods.ts).
+ */
+const ZERO_PADDED = /^0{2,}$/;
 
 function richTextToString(parts: unknown[]): string {
   return parts.map((p) => (p && typeof p === 'object' && typeof (p as { text?: unknown }).text === 'string' ? (p as { text: string }).text : '')).join('');

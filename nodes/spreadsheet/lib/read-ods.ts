@@ -175,6 +175,9 @@ async function readContent(zip: BoundedZip, shown: string, sheet: string, onRow:
               // Text cells (and cells whose type says nothing of their value) are what their paragraphs say.
               if (cell.text || (v === null && text.value !== '')) v = text.value;
               else if (typeof v === 'number' && booleans.showsBoolean(v, cell.attributes, rowStyle, col, text.value)) v = v !== 0;
+              // A number shown with leading zeros (a format of zeros only: 00712): the text it shows,
+              // as an .xlsx reads it (cell-value.ts).
+              else if (typeof v === 'number' && /^0\d+$/.test(text.value) && Number(text.value) === v) v = text.value;
               if (v !== null && v !== '') {
                 if (col + cell.repeat > limits.maxColumns) throw limitExceeded(shown, 'maxColumns', col + cell.repeat, limits, `row ${rowNumber + 1}`);
                 for (let k = 0; k < cell.repeat; k++) row[col + k] = v;
