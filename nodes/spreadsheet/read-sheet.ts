@@ -159,8 +159,8 @@ export async function readSheetInThread(p: ReadSheetParams, file: { path: string
     maxRecords: MAX_RECORDS,
   });
   const onRow = mapper.push.bind(mapper);
-  if (kind === 'xlsx') await readXlsx(file.path, shown, p.sheet, onRow, signal, limits);
-  else if (kind === 'ods') await readOds(file.path, shown, p.sheet, onRow, signal, limits);
-  else await readCsv(file.path, shown, onRow, signal, { separator: p.separator, headerRow: p.headerRow, encoding: p.encoding, encodingSetting: `the Spreadsheet step's "Text encoding" setting`, onSeparator: (sep) => mapper.csv(sep) });
+  if (kind === 'xlsx') return mapper.finish(await readXlsx(file.path, shown, p.sheet, onRow, signal, limits));
+  if (kind === 'ods') return mapper.finish(await readOds(file.path, shown, p.sheet, onRow, signal, limits));
+  await readCsv(file.path, shown, onRow, signal, { separator: p.separator, headerRow: p.headerRow, encoding: p.encoding, encodingSetting: `the Spreadsheet step's "Text encoding" setting`, onSeparator: (sep) => mapper.csv(sep) });
   return mapper.finish();
 }

@@ -34,3 +34,34 @@ const OTHER_SPREADSHEETS: Record<string, string> = {
 export function otherSpreadsheet(ext: string): string | null {
   return OTHER_SPREADSHEETS[ext.toLowerCase()] ?? null;
 }
+
+/** The first bytes of a zip (.xlsx, .ods). */
+export const ZIP_MAGIC = Buffer.from([0x50, 0x4b, 0x03, 0x04]);
+/** The first bytes of an OLE2 compound file: an Excel 97-2003 .xls, or an .xlsx locked by a password (Excel and LibreOffice encrypt it into one). */
+const OLE_MAGIC = Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]);
+/** How many bytes from the start of a file `contentMismatch` needs. */
+export const SHEET_HEAD_BYTES = OLE_MAGIC.length;
+
+/** Why a file's first bytes are not what its extension (`ext`, lower case: ".xlsx") says, and what to do; null when they agree. */
+export function contentMismatch(name: string, ext: string, head: Buffer): { message: string; hint: string } | null {
+  const isZip = head.subarray(0, ZIP_MAGIC.length).equals(ZIP_MAGIC);
+  if (head.subarray(0, OLE_MAGIC.length).equals(OLE_MAGIC)) {
+    return {
+      message: `"${name}" is not a real ${ext === '.xlsx' ? 'Excel workbook' : ext === '.ods' ? 'OpenDocument spreadsheet' : 'CSV file'}: it is an Excel 97-2003 workbook (.xls) renamed, or a workbook locked with a password.`,
+      hint: 'Open it in Excel or LibreOffice (type its password if it asks), then save it as "Excel workbook (.xlsx)" without a password, or as "CSV UTF-8 (.csv)", and choose that file.',
+    };
+  }
+  if (ext === '.xlsx' && !isZip) {
+    return { message: `"${name}" is not a real Excel workbook: its content is not .xlsx (an old .xls or a CSV renamed to .xlsx?).`, hint: 'Open the file in Excel or LibreOffice and save it as "Excel workbook (.xlsx)", then choose that file.' };
+  }
+  if (ext === '.ods' && !isZip) {
+    return {
+      message: `"${name}" is not a real OpenDocument spreadsheet: its content is not .ods (a flat .fods or a CSV renamed to .ods?).`,
+      hint: 'Open the file in LibreOffice and save it as "ODF Spreadsheet (.ods)" or "Excel 2007-365 (.xlsx)", then choose that file.',
+    };
+  }
+  if (TEXT_SHEET_EXTENSIONS.includes(ext) && isZip) {
+    return { message: `"${name}" is an Excel workbook named ${ext}.`, hint: 'Rename it to .xlsx, or save it from Excel as "CSV UTF-8 (.csv)".' };
+  }
+  return null;
+}

@@ -12,7 +12,7 @@ import { dataFileError, UPLOAD_ID, uploadName, uploadRecordOf, UPLOADS_DIR } fro
 import { checkFile, SUM_ALGORITHM, sumHasher, writeFileAtomic } from '../store/file-sums.ts';
 import type { SharedUploads } from '../store/types.ts';
 import { parseQuery } from './parse.ts';
-import { sheetExtension, SHEET_NAMES, TEXT_SHEET_EXTENSIONS } from '../contract/sheet-files.ts';
+import { contentMismatch, otherSpreadsheet, sheetExtension, SHEET_HEAD_BYTES, SHEET_NAMES } from '../contract/sheet-files.ts';
 import { ownFileName } from './file-name.ts';
 
 /** Largest file one upload may carry. */
@@ -20,7 +20,6 @@ export const MAX_UPLOAD_BYTES = 200 * 1024 * 1024;
 
 export { UPLOAD_ID };
 
-const ZIP_MAGIC = Buffer.from([0x50, 0x4b, 0x03, 0x04]);
 
 const uploadQuery = z.object({ name: z.string().trim().min(1).max(255) });
 
@@ -83,9 +82,10 @@ export function uploadRoutes(dataDir: string, store?: Pick<SharedUploads, 'share
     const ext = sheetExtension(name);
     if (ext === null) {
       req.resume();
+      const other = otherSpreadsheet(path.extname(name).toLowerCase());
       throw new ConveyorError(
         'E_UPLOAD_TYPE',
-        `"${name}" is not a spreadsheet file (${SHEET_NAMES}).`,
+        `"${name}" is not a spreadsheet file (${SHEET_NAMES})${other ? `: it is ${other}` : ''}.`,
         'Save the spreadsheet as "Excel workbook (.xlsx)", "OpenDocument spreadsheet (.ods)" or "CSV UTF-8 (.csv)" and upload that file.',
         415,
       );
@@ -117,7 +117,7 @@ export function uploadRoutes(dataDir: string, store?: Pick<SharedUploads, 'share
         size += chunk.length;
         sum.update(chunk);
         if (size > MAX_UPLOAD_BYTES) return done(tooLarge());
-        if (head.length < 4) head = Buffer.concat([head, chunk.subarray(0, 4 - head.length)]);
+        if (head.length < SHEET_HEAD_BYTES) head = Buffer.concat([head, chunk.subarray(0, SHEET_HEAD_BYTES - head.length)]);
         done(null, chunk);
       },
     });
@@ -135,16 +135,8 @@ export function uploadRoutes(dataDir: string, store?: Pick<SharedUploads, 'share
     if (size === 0) {
       await refuse(new ConveyorError('E_UPLOAD_EMPTY', `"${name}" is empty (0 bytes).`, 'Choose the file again: send the file itself as the request body.', 400));
     }
-    const isZip = head.length === 4 && head.equals(ZIP_MAGIC);
-    if (ext === '.xlsx' && !isZip) {
-      await refuse(new ConveyorError('E_UPLOAD_TYPE', `"${name}" is not a real Excel workbook (an old .xls or a CSV renamed to .xlsx?).`, 'Open it in Excel or LibreOffice and save it as "Excel workbook (.xlsx)", then upload that file.', 415));
-    }
-    if (ext === '.ods' && !isZip) {
-      await refuse(new ConveyorError('E_UPLOAD_TYPE', `"${name}" is not a real OpenDocument spreadsheet (a flat .fods or a CSV renamed to .ods?).`, 'Open it in LibreOffice and save it as "ODF Spreadsheet (.ods)", then upload that file.', 415));
-    }
-    if (TEXT_SHEET_EXTENSIONS.includes(ext) && isZip) {
-      await refuse(new ConveyorError('E_UPLOAD_TYPE', `"${name}" is an Excel workbook named .csv.`, 'Rename it to .xlsx, or save it from Excel as "CSV UTF-8 (.csv)".', 415));
-    }
+    const mismatch = contentMismatch(name, ext, head);
+    if (mismatch) await refuse(new ConveyorError('E_UPLOAD_TYPE', mismatch.message, mismatch.hint, 415));
     // Synced before its checksum is recorded: the record never names bytes that are not on disk.
     const fh = await open(part, 'r+');
     try {

@@ -62,6 +62,8 @@ describe('cellToJson', () => {
     expect(shown(-1, '1900-gnumeric')).toBe('1899-12-30');
     expect([1, 59, 60, 61].map((s) => shown(s, '1900-gnumeric'))).toEqual(['1900-01-01', '1900-02-28', 60, '1900-03-01']);
     expect(cellToJson(0.5, 'yyyy-mm-dd hh:mm', '1900-gnumeric')).toBe(cellToJson(0.5, 'yyyy-mm-dd hh:mm'));
+    // LibreOffice counts every serial from 1899-12-30: its 1900-01-01 is 2, its 1900-02-28 is 60.
+    expect([-1, 1, 2, 60, 61].map((s) => shown(s, '1900-libreoffice'))).toEqual(['1899-12-29', '1899-12-31', '1900-01-01', '1900-02-28', '1900-03-01']);
   });
 
   it('a time with no date reads as the cell shows it: 09:30:00; a duration in an elapsed format keeps its hours', () => {

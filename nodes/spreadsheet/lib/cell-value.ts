@@ -17,7 +17,9 @@ export function cellToJson(value: unknown, numFmt?: string, dates: DateSystem = 
   if (typeof value === 'string') return value;
   if (typeof value === 'number') {
     if (!Number.isFinite(value)) return '';
-    if (!numFmt || !isDateFormat(numFmt)) return value;
+    if (numFmt && BOOLEAN_FORMAT.test(numFmt)) return value !== 0;
+    if (numFmt && ZERO_PADDED.test(numFmt) && Number.isSafeInteger(value) && value >= 0 && String(value).length < numFmt.length) return String(value).padStart(numFmt.length, '0');
+    if (!numFmt || !isDateFormat(numFmt)) return shownNumber(value);
     // A time with no date, as the cell shows it: 09:30:00 (not 1899-12-30T09:30:00.000Z); a
     // duration in an elapsed format ([h]:mm) as its hours, minutes and seconds, 36:15:00.
     const time = timeOf(value, numFmt);
@@ -37,6 +39,31 @@ export function cellToJson(value: unknown, numFmt?: string, dates: DateSystem = 
   }
   return String(value);
 }
+
+/**
+ * A number as a spreadsheet holds it for the person: at most 15 significant digits, as Excel and
+ * Calc show and store what is typed. A computed result saved with its binary noise
+ * (`0.30000000000000004` for =0.1+0.2, as Excel and exceljs write it) is the 0.3 the cell shows — the
+ * .ods LibreOffice saves from it holds 0.3 too. Integers are kept whole (a 16-digit id stays exact).
+ */
+export function shownNumber(value: number): number {
+  return Number.isInteger(value) ? value : Number(value.toPrecision(15));
+}
+
+/**
+ * LibreOffice's boolean number format, as it saves it in an .xlsx: `"TRUE";"TRUE";"FALSE"` (in its
+ * language: `"WAHR";"WAHR";"FALSCH"`) — a number cell shown TRUE or FALSE (a formula =IF(…;1;0), a cell
+ * formatted as a boolean), which read as 1 or 5 where Calc shows TRUE.
+ */
+const BOOLEAN_FORMAT = /^"([^"]+)";"\1";"(?!\1")[^"]+"$/;
+
+/**
+ * A format of zeros only (`00000`: Excel's "Zip Code", an id or a customer number with a fixed
+ * number of digits): the cell holds the number 712 and shows 00712. Read as the number, the leading
+ * zeros were lost (and a pattern such as [0-9]{5} refused the row): it reads as the text it shows.
+ * A number the zeros do not lengthen (90210) stays a number, as in an .ods (read-ods.ts).
+ */
+const ZERO_PADDED = /^0{2,}$/;
 
 function richTextToString(parts: unknown[]): string {
   return parts.map((p) => (p && typeof p === 'object' && typeof (p as { text?: unknown }).text === 'string' ? (p as { text: string }).text : '')).join('');
@@ -66,8 +93,11 @@ export function daysToDate(days: number): Date {
  * Excel's, but dates before 1900 — which Excel cannot hold — written by Gnumeric as that count goes
  * on below serial 1 (1815-12-10 as −30702, where a count from 1899-12-30 gives −30701: Gnumeric's serial 0 is
  * 1899-12-31, LibreOffice's 1899-12-30); told by the writer's name in docProps/app.xml.
+ * `1900-libreoffice`: days since 1899-12-30 throughout, as LibreOffice counts and writes them — its
+ * own 1900-01-01 is serial 2, its 1900-02-28 serial 60 (Excel's 1900-01-02 and 1900-02-29):
+ * read as Excel would, LibreOffice's dates of 1899-12-31 to 1900-02-28 were a day late.
  */
-export type DateSystem = '1900' | '1904' | '1900-gnumeric';
+export type DateSystem = '1900' | '1904' | '1900-gnumeric' | '1900-libreoffice';
 
 /**
  * Excel stores dates as serial days (or days since 1904-01-01 in the 1904 date system). The 1900
@@ -79,6 +109,7 @@ export type DateSystem = '1900' | '1904' | '1900-gnumeric';
  */
 export function excelSerialToDate(serial: number, dates: DateSystem = '1900'): Date | null {
   if (dates === '1904') return daysToDate(serial + 1462);
+  if (dates === '1900-libreoffice') return daysToDate(serial);
   if (serial >= 60 && serial < 61) return null;
   if (serial < 0 && dates === '1900-gnumeric') return daysToDate(serial + 1);
   return daysToDate(serial >= 1 && serial < 60 ? serial + 1 : serial);

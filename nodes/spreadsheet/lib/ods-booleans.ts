@@ -99,8 +99,15 @@ export class OdsBooleans {
   }
 }
 
-/** An .ods `office:boolean-value`: xsd:boolean, "true"/"false" or "1"/"0"; null when it is neither. */
+/**
+ * An .ods `office:boolean-value`: xsd:boolean, "true"/"false" or "1"/"0" — or another number, which
+ * LibreOffice writes for a number cell formatted as a boolean (`5`: Calc shows TRUE; it read as the
+ * text "TRUE"); null when it is none of these.
+ */
 export function odsBoolean(value: string | undefined): boolean | null {
   const v = value?.trim();
-  return v === 'true' || v === '1' ? true : v === 'false' || v === '0' ? false : null;
+  if (v === 'true') return true;
+  if (v === 'false') return false;
+  const n = v ? Number(v) : Number.NaN;
+  return Number.isFinite(n) ? n !== 0 : null;
 }

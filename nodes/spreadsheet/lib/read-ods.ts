@@ -17,11 +17,12 @@
 import { NodeError } from '../../../server/contract/node-error.ts';
 import type { Json } from '../../sdk/types.ts';
 import { BoundedZip } from './bounded-zip.ts';
-import { dateToIso, durationText } from './cell-value.ts';
+import { dateToIso, durationText, shownNumber } from './cell-value.ts';
 import { DEFAULT_SHEET_LIMITS, limitExceeded, type SheetLimits } from './limits.ts';
 import { OdsBooleans, odsBoolean } from './ods-booleans.ts';
 import { OdsCellText } from './ods-cell-text.ts';
-import { aborted, type RowSink } from './sheet-file.ts';
+import { headOf } from './part-head.ts';
+import { aborted, type RowSink, type SheetRead } from './sheet-file.ts';
 import { parseSax, type XmlTag } from './xml-events.ts';
 
 export async function readOds(
@@ -31,10 +32,18 @@ export async function readOds(
   onRow: RowSink,
   signal?: AbortSignal,
   limits: SheetLimits = DEFAULT_SHEET_LIMITS,
-): Promise<{ sheet: string }> {
-  return BoundedZip.reading(file, shown, limits, 'spreadsheet', (zip) => {
+): Promise<SheetRead> {
+  return BoundedZip.reading(file, shown, limits, 'spreadsheet', async (zip) => {
     if (!zip.has('content.xml')) {
       throw new NodeError('E_SHEET_UNREADABLE', `"${shown}" is not an OpenDocument spreadsheet: it has no content.xml.`, 'Open the file in LibreOffice or Excel and save it as .ods or .xlsx, then choose it again.');
+    }
+    // Saved with a password, its content is encrypted (the manifest says how): it read as "damaged".
+    if (/<(?:\w+:)?encryption-data\b/.test(await headOf(zip, 'META-INF/manifest.xml'))) {
+      throw new NodeError(
+        'E_SHEET_UNREADABLE',
+        `"${shown}" is locked with a password: its rows cannot be read.`,
+        'Open it in LibreOffice (type its password), then save a copy without a password (File > Save As, "Save with password" unticked) and choose that copy.',
+      );
     }
     return readContent(zip, shown, sheet, onRow, signal, limits);
   });
@@ -46,13 +55,16 @@ const count = (value: string | undefined): number => {
 };
 
 /** The reading of content.xml: table styles first (hidden sheets), then the chosen table's rows. */
-async function readContent(zip: BoundedZip, shown: string, sheet: string, onRow: RowSink, signal: AbortSignal | undefined, limits: SheetLimits): Promise<{ sheet: string }> {
+async function readContent(zip: BoundedZip, shown: string, sheet: string, onRow: RowSink, signal: AbortSignal | undefined, limits: SheetLimits): Promise<SheetRead> {
   const wanted = sheet.trim();
   const hiddenStyles = new Set<string>();
   const names: string[] = [];
   /** The table being read: null outside a table, 'skip' for a table not chosen. */
   let table: { name: string; read: boolean } | null = null;
   let chosen: string | null = null;
+  /** The chosen sheet, once read without a row: the names of the sheets after it are still wanted. */
+  let readEmpty: string | null = null;
+  let rowsRead = false;
   let styleName: string | null = null;
 
   let rowNumber = 0;
@@ -163,6 +175,9 @@ async function readContent(zip: BoundedZip, shown: string, sheet: string, onRow:
               // Text cells (and cells whose type says nothing of their value) are what their paragraphs say.
               if (cell.text || (v === null && text.value !== '')) v = text.value;
               else if (typeof v === 'number' && booleans.showsBoolean(v, cell.attributes, rowStyle, col, text.value)) v = v !== 0;
+              // A number shown with leading zeros (a format of zeros only: 00712): the text it shows,
+              // as an .xlsx reads it (cell-value.ts).
+              else if (typeof v === 'number' && /^0\d+$/.test(text.value) && Number(text.value) === v) v = text.value;
               if (v !== null && v !== '') {
                 if (col + cell.repeat > limits.maxColumns) throw limitExceeded(shown, 'maxColumns', col + cell.repeat, limits, `row ${rowNumber + 1}`);
                 for (let k = 0; k < cell.repeat; k++) row[col + k] = v;
@@ -183,12 +198,14 @@ async function readContent(zip: BoundedZip, shown: string, sheet: string, onRow:
                 for (let c = 0; c < row.length; c++) values[c] = row[c] ?? '';
                 onRow({ row: rowNumber, values });
               }
+              rowsRead = true;
             } else rowNumber += rowRepeat;
             row = null;
             break;
           case 'table:table':
-            // The chosen sheet is read: the others need not be.
-            if (table?.read) return { sheet: table.name };
+            // The chosen sheet is read: the others need not be (but their names, when it held no row).
+            if (table?.read && rowsRead) return { sheet: table.name, sheets: names };
+            if (table?.read) readEmpty = table.name;
             table = null;
             break;
           default:
@@ -197,6 +214,7 @@ async function readContent(zip: BoundedZip, shown: string, sheet: string, onRow:
       }
     }
   }
+  if (readEmpty !== null) return { sheet: readEmpty, sheets: names };
   const list = names.map((s) => `"${s}"`).join(', ');
   if (names.length === 0) throw new NodeError('E_SHEET_UNREADABLE', `"${shown}" holds no sheet.`, 'Open the file in LibreOffice or Excel, check that it has a sheet with your rows, and save it again.');
   throw new NodeError(
@@ -213,7 +231,7 @@ function cellValue(a: Record<string, string>): Json {
     case 'percentage':
     case 'currency': {
       const v = Number(a['office:value']);
-      return Number.isFinite(v) ? v : null;
+      return Number.isFinite(v) ? shownNumber(v) : null;
     }
     case 'date':
       return isoDate(a['office:date-value']);

@@ -5,11 +5,14 @@ import { NodeError } from '../../../server/contract/node-error.ts';
 import type { Json } from '../../sdk/types.ts';
 import { BoundedZip } from './bounded-zip.ts';
 import { cellToJson, type DateSystem } from './cell-value.ts';
+import { dateSystemOf } from './date-system.ts';
+import { localeBuiltinFormat } from './builtin-formats.ts';
+import { ooxmlText } from './ooxml-text.ts';
 import { letter } from './sheet-mapping.ts';
 import { sheetRows, type SheetContext, type SheetRow } from './sheet-rows.ts';
 import { parseSax } from './xml-events.ts';
 import { DEFAULT_SHEET_LIMITS, limitExceeded, type SheetLimits } from './limits.ts';
-import { aborted, type RowSink } from './sheet-file.ts';
+import { aborted, type RowSink, type SheetRead } from './sheet-file.ts';
 
 // exceljs' streaming pieces, driven here part by part (its own WorkbookReader.parse reads the zip
 // with unzipper's streaming parser, which loses inflate errors and parks sheets in temp files): its
@@ -31,9 +34,8 @@ interface SheetModel {
 interface WorkbookParts {
   workbookRels?: Rel[];
   model?: { sheets?: SheetModel[] };
-  properties?: { model?: { date1904?: boolean } };
   sharedStrings?: unknown[];
-  styles?: { getStyleModel(id: number): { numFmt?: string } | null };
+  styles?: { getStyleModel(id: number): { numFmt?: string } | null; model?: { styles?: Array<{ numFmtId?: number } | undefined> } };
   _parseRels(stream: Readable): Promise<void>;
   _parseWorkbook(stream: Readable): Promise<void>;
   _parseStyles(stream: Readable): Promise<void>;
@@ -61,11 +63,11 @@ export async function readXlsx(
   onRow: RowSink,
   signal?: AbortSignal,
   limits: SheetLimits = DEFAULT_SHEET_LIMITS,
-): Promise<{ sheet: string }> {
+): Promise<SheetRead> {
   return BoundedZip.reading(file, shown, limits, 'workbook', (zip) => readParts(zip, shown, sheet, onRow, signal, limits));
 }
 
-async function readParts(zip: BoundedZip, shown: string, sheet: string, onRow: RowSink, signal: AbortSignal | undefined, limits: SheetLimits): Promise<{ sheet: string }> {
+async function readParts(zip: BoundedZip, shown: string, sheet: string, onRow: RowSink, signal: AbortSignal | undefined, limits: SheetLimits): Promise<SheetRead> {
   const wb = new ExcelJS.stream.xlsx.WorkbookReader('', OPTIONS) as unknown as WorkbookParts;
   // The workbook part: named by the package relationships (xl/workbook.xml in every writer seen).
   let bookPath = 'xl/workbook.xml';
@@ -130,11 +132,11 @@ async function readParts(zip: BoundedZip, shown: string, sheet: string, onRow: R
   wb.sharedStrings = zip.has(stringsPath) ? await readSharedStrings(await zip.part(stringsPath), shown, limits, signal) : [];
 
   if (signal?.aborted) throw aborted();
-  const dates: DateSystem = wb.properties?.model?.date1904 ? '1904' : (await writerOf(zip, appPath)) === 'gnumeric' ? '1900-gnumeric' : '1900';
+  const dates = await dateSystemOf(zip, bookPath, appPath);
   const ctx: SheetContext = {
     sharedStrings: wb.sharedStrings,
     // Without a styles part every cell is General (exceljs' style manager is not set up then).
-    numFmt: (s) => (styled ? (wb.styles?.getStyleModel(s)?.numFmt ?? undefined) : undefined),
+    numFmt: (s) => (styled ? (wb.styles?.getStyleModel(s)?.numFmt ?? localeBuiltinFormat(wb.styles?.model?.styles?.[s]?.numFmtId)) : undefined),
     maxCellChars: limits.maxCellChars,
     tooLong: (row, chars) => {
       throw limitExceeded(shown, 'maxCellChars', chars, limits, `row ${row}`);
@@ -151,25 +153,9 @@ async function readParts(zip: BoundedZip, shown: string, sheet: string, onRow: R
   for await (const row of sheetRows(await zip.part(sheetPath), ctx)) {
     if ((++n & 1023) === 0 && signal?.aborted) throw aborted();
     if (row.number > limits.maxRows) throw limitExceeded(shown, 'maxRows', row.number, limits, `sheet "${chosen.name}"`);
-    onRow({ row: row.number, values: rowValues(row, dates, shown, limits) });
+    onRow({ row: row.number, values: rowValues(row, dates, shown, limits), uncomputed: uncomputedCells(row) });
   }
-  return { sheet: chosen.name };
-}
-
-/**
- * The program that wrote the workbook, lower-cased, as its docProps/app.xml names it (`Application`),
- * or '' when it does not say. Only its first 64 KB are read (the element comes first in every writer
- * seen). Not a proof — exceljs names itself "Microsoft Excel" — so only used where a writer is known
- * to differ (Gnumeric's dates before 1900).
- */
-async function writerOf(zip: BoundedZip, appPath: string): Promise<string> {
-  if (!zip.has(appPath)) return '';
-  let text = '';
-  for await (const chunk of await zip.part(appPath)) {
-    text += String(chunk);
-    if (text.length > 65_536) break;
-  }
-  return /<(?:\w+:)?Application>\s*([^<]*?)\s*<\//.exec(text)?.[1].toLowerCase() ?? '';
+  return { sheet: chosen.name, sheets: sheets.filter(worksheet).map((s) => s.name) };
 }
 
 /** A relationship's target as a path inside the zip: relative to the workbook's folder, or absolute. */
@@ -210,10 +196,10 @@ async function readSharedStrings(stream: Readable, shown: string, limits: SheetL
         if (name === 't') inText = false;
         else if (name === 'rPh') phonetic--;
         else if (name === 'r') {
-          runs.push({ text: text ?? '' });
+          runs.push({ text: ooxmlText(text ?? '') });
           text = null;
         } else if (name === 'si') {
-          const entry = runs.length ? { richText: runs } : text;
+          const entry = runs.length ? { richText: runs } : text === null ? null : ooxmlText(text);
           const size = runs.length ? runs.reduce((a, r) => a + r.text.length, 0) : (text?.length ?? 0);
           if (size > limits.maxCellChars) throw limitExceeded(shown, 'maxCellChars', size, limits, `shared text ${strings.length + 1}`);
           if (strings.length >= limits.maxSharedStrings) throw limitExceeded(shown, 'maxSharedStrings', strings.length + 1, limits);
@@ -239,4 +225,13 @@ function rowValues(row: SheetRow, dates: DateSystem, shown: string, limits: Shee
     values[c] = json;
   }
   return values;
+}
+
+/** The cells of a row holding a formula saved without its result, or undefined when there are none. */
+function uncomputedCells(row: SheetRow): Array<{ index: number; formula: string }> | undefined {
+  let found: Array<{ index: number; formula: string }> | undefined;
+  row.values.forEach((v, index) => {
+    if (v && typeof v === 'object' && 'formula' in v && v.result === undefined) (found ??= []).push({ index, formula: v.formula });
+  });
+  return found;
 }

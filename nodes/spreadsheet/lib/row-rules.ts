@@ -22,7 +22,7 @@ export interface ColumnSpec {
 }
 
 /** The rule names a reject can carry (RejectInfo.rule). */
-export type RuleName = 'required' | 'email' | 'number' | 'date' | 'pattern' | 'maxLength' | 'cellSize' | 'rowSize' | 'columns';
+export type RuleName = 'required' | 'email' | 'number' | 'date' | 'pattern' | 'maxLength' | 'cellSize' | 'rowSize' | 'columns' | 'formula';
 
 /** Why one value of a row cannot be used. `value` is the cell as it is in the file. */
 export interface ValueProblem {

@@ -2,20 +2,26 @@ import { open } from 'node:fs/promises';
 import path from 'node:path';
 import { NodeError } from '../../../server/contract/node-error.ts';
 import type { Json } from '../../sdk/types.ts';
-import { otherSpreadsheet, SHEET_NAMES, TEXT_SHEET_EXTENSIONS } from '../../../server/contract/sheet-files.ts';
+import { contentMismatch, otherSpreadsheet, SHEET_HEAD_BYTES, SHEET_NAMES, TEXT_SHEET_EXTENSIONS } from '../../../server/contract/sheet-files.ts';
 
 /** One row of a sheet: its number as the operator sees it (1 = first line) and its cells, column A first. */
 export interface SheetRow {
   row: number;
   values: Json[];
+  /** Cells holding a formula whose result the file does not hold (their value reads ""): column index and formula. */
+  uncomputed?: Array<{ index: number; formula: string }>;
+}
+
+/** The sheet of a workbook that was read, and the names of its sheets of rows (hidden ones too). */
+export interface SheetRead {
+  sheet: string;
+  sheets: string[];
 }
 
 /** Receives rows one by one, as they are read; throwing stops the reading. */
 export type RowSink = (row: SheetRow) => void;
 
 export type SheetKind = 'xlsx' | 'ods' | 'csv';
-
-export const ZIP_MAGIC = Buffer.from([0x50, 0x4b, 0x03, 0x04]);
 
 /**
  * Decides how to read the file from its name (the name the operator gave, else the path on disk)
@@ -36,24 +42,8 @@ export async function sheetKind(file: { path: string; name?: string }): Promise<
   if (head.length === 0) {
     throw new NodeError('E_SHEET_EMPTY', `"${shown}" is empty (0 bytes).`, 'Choose the file again: it may not have been saved or uploaded completely.');
   }
-  const isZip = head.length >= 4 && head.subarray(0, 4).equals(ZIP_MAGIC);
-  if (ext === '.xlsx' && !isZip) {
-    throw new NodeError(
-      'E_SHEET_UNREADABLE',
-      `"${shown}" is not a real Excel workbook: its content is not .xlsx (an old .xls or a CSV renamed to .xlsx?).`,
-      'Open the file in Excel or LibreOffice and save it as "Excel workbook (.xlsx)", then choose it again.',
-    );
-  }
-  if (ext === '.ods' && !isZip) {
-    throw new NodeError(
-      'E_SHEET_UNREADABLE',
-      `"${shown}" is not a real OpenDocument spreadsheet: its content is not .ods (a flat .fods or a CSV renamed to .ods?).`,
-      'Open the file in LibreOffice and save it as "ODF Spreadsheet (.ods)" or "Excel 2007-365 (.xlsx)", then choose it again.',
-    );
-  }
-  if (text && isZip) {
-    throw new NodeError('E_SHEET_UNREADABLE', `"${shown}" is an Excel workbook named .csv.`, 'Rename it to .xlsx, or save it from Excel as "CSV UTF-8 (.csv)".');
-  }
+  const mismatch = contentMismatch(shown, ext, head);
+  if (mismatch) throw new NodeError('E_SHEET_UNREADABLE', mismatch.message, mismatch.hint);
   return ext === '.xlsx' ? 'xlsx' : ext === '.ods' ? 'ods' : 'csv';
 }
 
@@ -69,8 +59,8 @@ async function readHead(file: string, shown: string): Promise<Buffer> {
     );
   }
   try {
-    const buf = Buffer.alloc(4);
-    const { bytesRead } = await handle.read(buf, 0, 4, 0);
+    const buf = Buffer.alloc(SHEET_HEAD_BYTES);
+    const { bytesRead } = await handle.read(buf, 0, SHEET_HEAD_BYTES, 0);
     return buf.subarray(0, bytesRead);
   } finally {
     await handle.close();

@@ -2,7 +2,7 @@ import { NodeError } from '../../../server/contract/node-error.ts';
 import type { Json, RecordData, RejectInfo } from '../../sdk/types.ts';
 import { isEmptyValue } from './cell-value.ts';
 import { applyColumn, compileColumn, showValue, type ColumnSpec, type CompiledColumn, type ValueProblem } from './row-rules.ts';
-import type { SheetRow } from './sheet-file.ts';
+import type { SheetRead, SheetRow } from './sheet-file.ts';
 
 /** Excel's own limit for the text of one cell. */
 export const MAX_CELL_CHARS = 32_767;
@@ -83,14 +83,14 @@ export class SheetMapper {
       const max = this.opts.maxRecords.toLocaleString('en-US');
       throw new NodeError('E_SHEET_TOO_LARGE', `"${this.shown}" has more than ${max} rows; one run can take at most ${max}.`, 'Split the file into several files and start one run for each.');
     }
-    const refused = this.oversized(row) ?? this.shifted(row);
+    const refused = this.oversized(row) ?? this.shifted(row) ?? this.uncomputed(row);
     if (refused) this.rejects.push(refused);
     else this.take(row);
   }
 
-  /** Call after the last row: a sheet without a header or without data rows is refused. */
-  finish(): SheetRecords {
-    if (!this.plan) throw this.noHeader();
+  /** Call after the last row (with the workbook's sheet that was read): a sheet without a header or without data rows is refused. */
+  finish(read?: SheetRead): SheetRecords {
+    if (!this.plan) throw read ? this.emptySheet(read) : this.noHeader();
     if (this.dataRows === 0) {
       throw new NodeError(
         'E_SHEET_EMPTY',
@@ -158,6 +158,21 @@ export class SheetMapper {
     return plan.mapped.find((m) => m.index === index)?.col.field ?? plan.passthrough.find((p) => p.index === index)?.name ?? null;
   }
 
+  /**
+   * The sheet read holds no row at all: in a workbook of several sheets the rows are on another one
+   * (an empty "Sheet1" left first) — said so, naming them, where "the file is empty" misled.
+   */
+  private emptySheet(read: SheetRead): NodeError {
+    const others = read.sheets.filter((s) => s !== read.sheet);
+    if (others.length === 0 || this.opts.headerRow !== 1) return this.noHeader();
+    const list = others.map((s) => `"${s}"`).join(', ');
+    return new NodeError(
+      'E_SHEET_EMPTY',
+      `Sheet "${read.sheet}" of "${this.shown}", the one read, is empty. The file's other sheets: ${list}.`,
+      `Type the name of the sheet that holds the rows (e.g. "${others[0]}") in the Sheet setting of the Spreadsheet node, then choose the file again.`,
+    );
+  }
+
   private noHeader(): NodeError {
     const { headerRow } = this.opts;
     return new NodeError(
@@ -170,7 +185,9 @@ export class SheetMapper {
   }
 
   private buildPlan(values: Json[]): Plan {
-    const headers = values.map((v) => (v === null || v === undefined ? '' : String(v)).trim());
+    // A title written on two lines in its cell ("Last" / "name"), or with doubled spaces, names its
+    // field as it reads: "Last name" (the field was "Last\nname", impossible to write in an expression).
+    const headers = values.map((v) => (v === null || v === undefined ? '' : String(v)).replace(/\s+/g, ' ').trim());
     this.headers = headers;
     const found = headers.filter(Boolean).map((h) => `"${h}"`).join(', ');
     const mapped: Plan['mapped'] = [];
@@ -235,6 +252,26 @@ export class SheetMapper {
     };
   }
 
+  /**
+   * A cell the record takes (a mapped or kept column) holding a formula whose result the file does not
+   * hold — libraries such as openpyxl and exceljs save formulas so; Excel and Calc compute them when
+   * the file is opened. Read as "", the row ran with an empty value where the person sees one.
+   */
+  private uncomputed(row: SheetRow): RejectInfo | null {
+    const cell = row.uncomputed?.find((c) => this.fieldAt(c.index) !== null);
+    if (!cell) return null;
+    const name = this.headers[cell.index] ? ` ("${this.headers[cell.index]}")` : '';
+    // A shared formula's later cells name no formula of their own.
+    const formula = cell.formula ? `=${cell.formula}` : null;
+    return {
+      row: row.row,
+      field: this.fieldAt(cell.index),
+      rule: 'formula',
+      value: formula,
+      message: `column ${letter(cell.index)}${name} holds a formula${formula ? ` (${formula})` : ''} whose result is not saved in the file. Open the file in Excel or LibreOffice, which compute it, save it again and run this row again.`,
+    };
+  }
+
   private take(row: SheetRow): void {
     const plan = this.plan!;
     const record: RecordData = {};
@@ -262,9 +299,14 @@ function preview(text: string): string {
 
 type HeaderMatch = { kind: 'found'; index: number } | { kind: 'missing' } | { kind: 'ambiguous'; indexes: number[] };
 
-/** Exact header first, then ignoring case, then ignoring case, spaces, _ and - ("First name" = first_name). */
+/**
+ * Exact header first, then ignoring case, then ignoring case, spaces, _ and - ("First name" = first_name).
+ * Past the exact match, letters written with combining accents (e + ◌́, as macOS and some exports
+ * write them) match the same letters written whole (é): they look the same, and a title that looks
+ * like the column typed was reported missing.
+ */
 function findHeader(headers: string[], wanted: string): HeaderMatch {
-  const tries: Array<(h: string) => string> = [(h) => h, (h) => h.toLowerCase(), (h) => h.toLowerCase().replace(/[\s_-]+/g, '')];
+  const tries: Array<(h: string) => string> = [(h) => h, (h) => h.normalize('NFC').toLowerCase(), (h) => h.normalize('NFC').toLowerCase().replace(/[\s_-]+/g, '')];
   for (const norm of tries) {
     const target = norm(wanted);
     const indexes = headers.flatMap((h, i) => (h && norm(h) === target ? [i] : []));

@@ -11,6 +11,7 @@
  * decoded once by the parser, its runs joined, phonetic guides left out.
  */
 import type { Readable } from 'node:stream';
+import { ooxmlText } from './ooxml-text.ts';
 import { parseSax, type XmlTag } from './xml-events.ts';
 
 /** A cell's value in exceljs' shapes (cell-value.ts reads them). */
@@ -176,9 +177,11 @@ export async function* sheetRows(stream: Readable, ctx: SheetContext): AsyncGene
 function cellValue(type: string, v: string | null, f: string | null, inline: string | null, runs: string[] | null, ctx: SheetContext, row: number, col: number): CellValue | undefined {
   if (type === 'inlineStr') {
     const text = runs ? runs.join('') : (inline ?? v);
-    return text === null ? undefined : text;
+    return text === null ? undefined : ooxmlText(text);
   }
-  if (v === null) return undefined;
+  // A formula saved without its result (openpyxl, exceljs and other libraries write them so): said
+  // so (read-xlsx.ts), never read as an empty cell.
+  if (v === null) return f !== null ? { formula: f, result: undefined } : undefined;
   let result: CellValue;
   switch (type) {
     case 's': {
@@ -190,7 +193,7 @@ function cellValue(type: string, v: string | null, f: string | null, inline: str
       break;
     }
     case 'str':
-      result = v;
+      result = ooxmlText(v);
       break;
     case 'b':
       result = v.trim() === '1' || v.trim().toLowerCase() === 'true';

@@ -78,10 +78,15 @@ describe('POST /api/uploads', () => {
     const before = readdirSync(path.join(s.dataDir, 'uploads')).length;
     const xls = await upload('old.xls', 'whatever');
     expect(xls.status).toBe(415);
-    expect(xls.body.error).toMatchObject({ code: 'E_UPLOAD_TYPE', message: '"old.xls" is not a spreadsheet file (.xlsx, .ods, .csv, .tsv or .txt).' });
+    expect(xls.body.error).toMatchObject({ code: 'E_UPLOAD_TYPE', message: '"old.xls" is not a spreadsheet file (.xlsx, .ods, .csv, .tsv or .txt): it is an Excel 97-2003 workbook (.xls).' });
     expect(xls.body.error.hint).toMatch(/\.xlsx/);
     expect((await upload('renamed.xlsx', 'first_name\nAda\n')).body.error).toMatchObject({ code: 'E_UPLOAD_TYPE', message: expect.stringMatching(/not a real Excel workbook/) });
     expect((await upload('zip.csv', xlsx)).body.error.code).toBe('E_UPLOAD_TYPE');
+    // An .xls saved by LibreOffice, renamed: said so, not "a CSV renamed" nor read as text.
+    const xlsBytes = readFileSync(path.join(import.meta.dirname, '../../../nodes/spreadsheet/fixtures/libreoffice-dates.xls'));
+    for (const name of ['renamed-xls.xlsx', 'renamed-xls.csv']) {
+      expect((await upload(name, xlsBytes)).body.error, name).toMatchObject({ code: 'E_UPLOAD_TYPE', message: expect.stringContaining('it is an Excel 97-2003 workbook (.xls) renamed, or a workbook locked with a password') });
+    }
     const gzipped = await upload('people.csv', gzipSync(CONTACTS_CSV), { 'content-encoding': 'gzip' });
     expect([gzipped.status, gzipped.body.error.code]).toEqual([415, 'E_BODY_INVALID']);
     expect(gzipped.body.error.message).toMatch(/sent compressed \(Content-Encoding: gzip\)/);
