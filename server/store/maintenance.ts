@@ -12,6 +12,7 @@ import { lockDataDir } from '../data-dir-lock.ts';
 import { createRegistry } from '../../nodes/index.ts';
 import { describeEntries, firstLost, inspectStore, listNumbers, lossLine, type LossSummary, type OffsetFrame, type StoreInspection } from './integrity.ts';
 import { fsyncDir, journalFileName, listJournalFiles } from './journal.ts';
+import { setAsideKeepingStart } from './repair-journal-file.ts';
 import { peekSnapshot, salvageSnapshot, SNAPSHOT_FILE, SNAPSHOT_TMP_FILE } from './snapshot.ts';
 import { openSqlJsStore } from './sqljs-store.ts';
 import { loadSqlJs } from './sqljs.ts';
@@ -262,18 +263,9 @@ export async function repairStore(dataDir: string, opts: { now?: Date } = {}): P
         }
         if (scan) lostFrames.push(...(scan.damage?.after ?? (d.offset === 0 ? scan.frames : [])));
         for (const later of ins.files.filter((f) => f.startSeq > (scan?.startSeq ?? Infinity))) lostFrames.push(...later.frames, ...(later.damage?.after ?? []));
-        const content = await fsp.readFile(d.file);
-        await moveAside(d.file);
-        if (d.offset > 0) {
-          // The intact part stays in place; the whole original is in the aside folder.
-          const fh = await fsp.open(d.file, 'wx');
-          try {
-            await fh.writeFile(content.subarray(0, d.offset));
-            await fh.sync();
-          } finally {
-            await fh.close();
-          }
-        }
+        // The whole original goes to the aside folder; the intact part stays in place.
+        await setAsideKeepingStart(d.file, await fsp.readFile(d.file), aside, d.offset);
+        result.moved.push(path.basename(d.file));
         for (const later of files.slice(at + 1)) await moveAside(later.path);
       }
       await fsyncDir(storeDir);

@@ -9,6 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { openSqlJsStore } from '../../../server/store/sqljs-store.ts';
 import { scanJournal } from '../../../server/store/integrity.ts';
 import { backupStore, repairStore, restoreStore, verifyStore } from '../../../server/store/maintenance.ts';
+import { repairHooks } from '../../../server/store/repair-journal-file.ts';
 import { ConveyorError } from '../../../server/errors.ts';
 import type { RecordCheckpoint } from '../../../server/store/types.ts';
 import { checkpoint, flowDoc, recordData, removeTempDirs, runRow, stepRow, stepUpdate, tempDir } from './fixtures.ts';
@@ -168,6 +169,28 @@ describe('conveyor store repair', () => {
     expect((await verifyStore(dataDir)).healthy).toBe(true);
     // Nothing more to do the second time.
     expect((await repairStore(dataDir)).changed).toBe(false);
+  });
+
+  it('a repair cut short by a crash (the damaged file set aside, its intact start not yet back): the next repair keeps the intact entries', async () => {
+    const { dataDir, storeDir, journal, offsets } = await populated();
+    flip(journal, offsets[14] + 20);
+    repairHooks.afterCopyAside = () => {
+      throw new Error('killed');
+    };
+    try {
+      await expect(repairStore(dataDir, { now: new Date('2024-05-01T10:00:00.000Z') })).rejects.toThrow('killed');
+    } finally {
+      repairHooks.afterCopyAside = undefined;
+    }
+    // The store folder still holds the journal: opening it is refused as before, never empty.
+    await expect(openSqlJsStore(storeDir)).rejects.toMatchObject({ code: 'E_STORE_DAMAGED' });
+    const r = await repairStore(dataDir, { now: new Date('2024-05-01T10:05:00.000Z') });
+    expect(r.loss!.entries).toBe(6);
+    const store = await openSqlJsStore(storeDir);
+    expect(await store.getRecord('r', 3)).toMatchObject({ status: 'running', checkpoint: checkpoint(3, 3) });
+    expect((await store.listSteps('r', 3)).map((x) => x.seq)).toEqual([1, 2, 3]);
+    await store.close();
+    expect((await verifyStore(dataDir)).healthy).toBe(true);
   });
 
   it('a damaged snapshot: set aside, its runs named', async () => {
