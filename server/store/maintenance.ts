@@ -13,6 +13,7 @@ import { createRegistry } from '../../nodes/index.ts';
 import { describeEntries, firstLost, inspectStore, listNumbers, lossLine, type LossSummary, type OffsetFrame, type StoreInspection } from './integrity.ts';
 import { fsyncDir, journalFileName, listJournalFiles } from './journal.ts';
 import { setAsideKeepingStart } from './repair-journal-file.ts';
+import { clearPendingRepair, readPendingRepair, refuseCutRepair, savePendingRepair } from './repair-pending.ts';
 import { peekSnapshot, salvageSnapshot, SNAPSHOT_FILE, SNAPSHOT_TMP_FILE } from './snapshot.ts';
 import { openSqlJsStore } from './sqljs-store.ts';
 import { loadSqlJs } from './sqljs.ts';
@@ -69,14 +70,18 @@ export async function verifyStore(dataDir: string): Promise<VerifyResult> {
   const damaged = archives.filter((a) => a.damage);
   const lines = [...inspectionLines(ins), ...describeArchives(archives), ...describeSpills(spills), ...describeDataFiles(files)];
   if (!filesOk) lines.push(dataFilesVerdict(files));
+  const cutRepair = await refuseCutRepair(storeDir).then(() => null, (err: Error) => err.message);
+  if (cutRepair) lines.push(`Damaged: ${cutRepair.replace(/^The store is damaged: /, '')}`);
   if (ins.damage) lines.push(...damageLines(ins));
-  else if (damaged.length > 0 || !spillsHealthy(spills)) {
+  else if (cutRepair) {
+    // said above
+  } else if (damaged.length > 0 || !spillsHealthy(spills)) {
     const what = [...damaged.map((a) => `the archive of run ${a.runId ?? a.name}`), spillLossLine(spills)].filter((w) => w);
     lines.push(
       `Damaged: ${what.join(', ')}. The studio answers E_STORE_DAMAGED for what they hold. Restore a backup (conveyor store restore DIR) or keep what is intact with conveyor store repair (a damaged archive's run goes, damaged steps go; reported).`,
     );
   } else if (filesOk) lines.push(`Healthy: entries up to ${ins.lastSeq}.`);
-  return { storeDir, empty: false, healthy: ins.damage === null && damaged.length === 0 && spillsHealthy(spills) && filesOk, inspection: ins, spills, files, lines };
+  return { storeDir, empty: false, healthy: ins.damage === null && !cutRepair && damaged.length === 0 && spillsHealthy(spills) && filesOk, inspection: ins, spills, files, lines };
 }
 
 /** The verdict on damaged or missing evidence and uploads: served or read, they are refused. */
@@ -145,7 +150,7 @@ export interface RepairResult {
 }
 
 async function missingArchiveCount(storeDir: string): Promise<number> {
-  const store = await openSqlJsStore(storeDir, { onWarning: () => undefined, archiveAfterMs: null, missingArchives: 'allow' });
+  const store = await openSqlJsStore(storeDir, { onWarning: () => undefined, archiveAfterMs: null, missingArchives: 'allow', repairing: true });
   try {
     return store.missingArchives().length;
   } finally {
@@ -159,7 +164,7 @@ async function missingArchiveCount(storeDir: string): Promise<number> {
  */
 async function dropLostArchivedRuns(storeDir: string, damaged: ArchiveCheck[], aside: string, now: Date): Promise<RepairResult['lostRuns']> {
   const lost: RepairResult['lostRuns'] = [];
-  const store = await openSqlJsStore(storeDir, { onWarning: () => undefined, archiveAfterMs: null, missingArchives: 'allow' });
+  const store = await openSqlJsStore(storeDir, { onWarning: () => undefined, archiveAfterMs: null, missingArchives: 'allow', repairing: true });
   try {
     for (const m of store.missingArchives()) {
       const a = damaged.find((d) => d.name === m.ref.dir);
@@ -180,7 +185,7 @@ async function dropLostArchivedRuns(storeDir: string, damaged: ArchiveCheck[], a
 async function auditLostSteps(storeDir: string, lost: LostSteps[], refs: SpillRef[], aside: string, now: Date): Promise<void> {
   if (lost.length === 0) return;
   const frameBytes = new Map(refs.map((r) => [`${r.runId}\0${r.record}`, r.length]));
-  const store = await openSqlJsStore(storeDir, { onWarning: () => undefined, archiveAfterMs: null });
+  const store = await openSqlJsStore(storeDir, { onWarning: () => undefined, archiveAfterMs: null, repairing: true });
   try {
     const runs = new Map<string, { flowId: string; flowName: string }>();
     for (const runId of new Set(lost.map((l) => l.runId))) {
@@ -217,7 +222,9 @@ export async function repairStore(dataDir: string, opts: { now?: Date } = {}): P
     const spillsOk = spillsHealthy((await spillState(storeDir)).spills);
     // An archive folder that is gone altogether (deleted, moved) shows only once the store is read.
     const missing = !ins.damage && damagedArchives.length === 0 ? await missingArchiveCount(storeDir) : 0;
-    if (!ins.damage && damagedArchives.length === 0 && missing === 0 && spillsOk) {
+    // A repair cut short by a crash: its dropped entries are taken up again (in-doubt marks, the report).
+    const pending = await readPendingRepair(storeDir);
+    if (!ins.damage && damagedArchives.length === 0 && missing === 0 && spillsOk && !pending) {
       if (filesBad) return await repairFilesOnly(result, files, storeDir, opts.now ?? new Date(), ins.lastSeq);
       result.lines.push(`The store in ${storeDir} is healthy (entries up to ${ins.lastSeq}): nothing to repair.`);
       return result;
@@ -228,9 +235,9 @@ export async function repairStore(dataDir: string, opts: { now?: Date } = {}): P
     await fsp.mkdir(aside, { recursive: true });
     result.asideDir = aside;
     result.changed = true;
-    const lostFrames: OffsetFrame[] = [];
+    const lostFrames: OffsetFrame[] = [...(pending?.frames ?? [])];
     /** The first entry the journal's damage made lost (the damaged frame's entries count from it). */
-    let firstLostSeq: number | undefined;
+    let firstLostSeq: number | undefined = pending?.firstLostSeq ?? undefined;
     const notes: string[] = [];
     const moveAside = async (file: string) => {
       await fsp.rename(file, path.join(aside, path.basename(file)));
@@ -263,6 +270,7 @@ export async function repairStore(dataDir: string, opts: { now?: Date } = {}): P
         }
         if (scan) lostFrames.push(...(scan.damage?.after ?? (d.offset === 0 ? scan.frames : [])));
         for (const later of ins.files.filter((f) => f.startSeq > (scan?.startSeq ?? Infinity))) lostFrames.push(...later.frames, ...(later.damage?.after ?? []));
+        await savePendingRepair(storeDir, { aside, frames: lostFrames, firstLostSeq: firstLostSeq ?? null });
         // The whole original goes to the aside folder; the intact part stays in place.
         await setAsideKeepingStart(d.file, await fsp.readFile(d.file), aside, d.offset);
         result.moved.push(path.basename(d.file));
@@ -304,10 +312,13 @@ export async function repairStore(dataDir: string, opts: { now?: Date } = {}): P
 
     notes.push(...(await setFilesAside(result, files, aside, now)));
 
-    result.loss = describeEntries(lostFrames, firstLostSeq);
+    // A repair taken up again meets the entries its first attempt saved once more: each counts once.
+    const unique = [...new Map(lostFrames.map((f) => [f.seq, f])).values()].sort((a, b) => a.seq - b.seq);
+    result.loss = describeEntries(unique, firstLostSeq);
     result.inDoubt = await markInDoubt(storeDir, result.loss, now);
-    result.lines = repairLines(result, notes, ins.lastSeq, journalDamaged);
+    result.lines = repairLines(result, notes, ins.lastSeq, journalDamaged || pending !== null);
     await fsp.writeFile(path.join(aside, 'repair-report.txt'), result.lines.join('\n') + '\n');
+    await clearPendingRepair(storeDir);
     return result;
   } finally {
     unlock();
@@ -323,7 +334,7 @@ async function setFilesAside(result: RepairResult, files: DataFileCheck[], aside
   const lines = lostFilesLines(result.lostFiles);
   for (const l of result.lostFiles) result.moved.push(path.relative(aside, l.movedTo ?? path.join(aside, dataFileDir(l.kind), l.ref)) + (l.movedTo ? '' : ' (missing: marked lost)'));
   if (result.lostFiles.length === 0 || !fs.existsSync(result.storeDir)) return lines;
-  const store = await openSqlJsStore(result.storeDir, { onWarning: () => undefined, archiveAfterMs: null });
+  const store = await openSqlJsStore(result.storeDir, { onWarning: () => undefined, archiveAfterMs: null, repairing: true });
   try {
     const runs = new Map<string, { flowId: string; flowName: string }>();
     for (const runId of new Set(result.lostFiles.filter((l) => l.kind === 'evidence').map((l) => l.ref.split('/')[0]))) {
@@ -408,7 +419,7 @@ async function markInDoubt(storeDir: string, loss: LossSummary, now: Date): Prom
     }
   }
   if (candidates.length === 0) return marks;
-  const store = await openSqlJsStore(storeDir, { onWarning: () => undefined });
+  const store = await openSqlJsStore(storeDir, { onWarning: () => undefined, repairing: true });
   try {
     for (const c of candidates) {
       const [run, record] = await Promise.all([store.getRun(c.runId), store.getRecord(c.runId, c.index)]);

@@ -11,8 +11,8 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { fsyncDir } from './journal.ts';
 
-/** For crash tests: runs once the damaged file is safe in the aside folder, before the store folder changes. */
-export const repairHooks: { afterCopyAside?: (file: string) => void | Promise<void> } = {};
+/** For crash tests: `afterCopyAside` once the damaged file is safe in the aside folder, before the store folder changes; `afterCut` once its intact start replaced it. */
+export const repairHooks: { afterCopyAside?: (file: string) => void | Promise<void>; afterCut?: (file: string) => void | Promise<void> } = {};
 
 /** Copies `file` (whose bytes are `content`) into `asideDir`, then leaves only `content`'s first `intact` bytes in its place. */
 export async function setAsideKeepingStart(file: string, content: Buffer, asideDir: string, intact: number): Promise<void> {
@@ -27,6 +27,7 @@ export async function setAsideKeepingStart(file: string, content: Buffer, asideD
     await fsp.rm(file);
   }
   await fsyncDir(path.dirname(file));
+  await repairHooks.afterCut?.(file);
 }
 
 async function writeSynced(file: string, bytes: Uint8Array, flag: 'w' | 'wx'): Promise<void> {
