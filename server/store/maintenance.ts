@@ -535,6 +535,8 @@ export async function backupStore(
   if (dest === path.resolve(dataDir) || dest.startsWith(path.resolve(dataDir) + path.sep)) {
     throw new ConveyorError('E_BACKUP_TARGET', `The backup folder ${dest} is inside the data folder.`, 'Keep backups outside the data folder, ideally on another disk.', 2);
   }
+  // A repair cut short: a copy would lack what it must still do (in-doubt marks), and open as healthy.
+  await refuseCutRepair(source);
   const storeCopy = path.join(dest, 'store');
   const maxAttempts = opts.maxAttempts ?? 20;
   let lastProblem = '';

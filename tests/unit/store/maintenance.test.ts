@@ -207,6 +207,8 @@ describe('conveyor store repair', () => {
     const v = await verifyStore(dataDir);
     expect(v.healthy).toBe(false);
     expect(v.lines.join('\n')).toContain('was cut short');
+    // A backup now would open healthy without the marks: refused too.
+    await expect(backupStore(dataDir, tempDir('conveyor-backup-'))).rejects.toMatchObject({ code: 'E_STORE_DAMAGED' });
     const r = await repairStore(dataDir, { now: new Date('2024-05-01T10:05:00.000Z') });
     expect(r.loss!.entries).toBe(6);
     expect(r.inDoubt.map((d) => [d.index, d.how]).sort()).toEqual([[0, 'in-flight'], [1, 'in-flight'], [2, 'review']]);
