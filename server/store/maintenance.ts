@@ -12,7 +12,7 @@ import { lockDataDir } from '../data-dir-lock.ts';
 import { createRegistry } from '../../nodes/index.ts';
 import { describeEntries, firstLost, inspectStore, listNumbers, lossLine, type LossSummary, type OffsetFrame, type StoreInspection } from './integrity.ts';
 import { fsyncDir, journalFileName, listJournalFiles } from './journal.ts';
-import { setAsideKeepingStart } from './repair-journal-file.ts';
+import { repairHooks, setAsideKeepingStart } from './repair-journal-file.ts';
 import { clearPendingRepair, readPendingRepair, refuseCutRepair, savePendingRepair } from './repair-pending.ts';
 import { peekSnapshot, salvageSnapshot, SNAPSHOT_FILE, SNAPSHOT_TMP_FILE } from './snapshot.ts';
 import { openSqlJsStore } from './sqljs-store.ts';
@@ -24,7 +24,7 @@ import { ARCHIVES_DIR } from './archive/layout.ts';
 import { spillDirName } from './archive/spill.ts';
 import { lostStepsAudit } from './retention.ts';
 import { checkDataFiles, dataFilesLossLine, dataFileDir, dataFileWord, describeDataFiles, isBad, lostFilesAudit, lostFilesLines, repairDataFiles, type DataFileCheck, type LostFile } from './data-files.ts';
-import { checkSpills, describeSpills, lostStepsLines, repairSpills, spillLossLine, spillRefs, spillsHealthy, type LostSteps, type SpillCheck, type SpillRef } from './archive/spill-check.ts';
+import { checkSpills, describeSpills, lostStepsLines, repairSpills, spillLoss, spillLossLine, spillRefs, spillsHealthy, type LostSteps, type SpillCheck, type SpillRef } from './archive/spill-check.ts';
 
 export const BACKUP_MANIFEST = 'conveyor-backup.json';
 const LOCK_FILE = 'conveyor.lock';
@@ -270,7 +270,7 @@ export async function repairStore(dataDir: string, opts: { now?: Date } = {}): P
         }
         if (scan) lostFrames.push(...(scan.damage?.after ?? (d.offset === 0 ? scan.frames : [])));
         for (const later of ins.files.filter((f) => f.startSeq > (scan?.startSeq ?? Infinity))) lostFrames.push(...later.frames, ...(later.damage?.after ?? []));
-        await savePendingRepair(storeDir, { aside, frames: lostFrames, firstLostSeq: firstLostSeq ?? null });
+        await savePendingRepair(storeDir, { aside, frames: lostFrames, firstLostSeq: firstLostSeq ?? null, lostSteps: pending?.lostSteps ?? [] });
         // The whole original goes to the aside folder; the intact part stays in place.
         await setAsideKeepingStart(d.file, await fsp.readFile(d.file), aside, d.offset);
         result.moved.push(path.basename(d.file));
@@ -301,13 +301,19 @@ export async function repairStore(dataDir: string, opts: { now?: Date } = {}): P
 
     // Damaged step segments, checked against the store as it is now (the journal repaired, lost runs gone).
     const spills = await spillState(storeDir);
+    // Steps a repair cut short already dropped (its segments read healthy now) are reported and audited still.
+    const lostSteps = [...(pending?.lostSteps ?? [])];
     if (!spillsHealthy(spills.spills) && spills.refs) {
-      const fixed = await repairSpills(spills.spills, spills.refs, aside);
-      result.lostSteps = fixed.lost;
-      result.moved.push(...fixed.moved);
-      notes.push(...lostStepsLines(fixed.lost));
-      await auditLostSteps(storeDir, fixed.lost, spills.refs, aside, now);
-      if (fixed.lost.length > 0) notes.push("Written to the audit trail: one 'steps.lost' entry per run (the Storage page, GET /api/audit).");
+      lostSteps.push(...spillLoss(spills.spills));
+      await savePendingRepair(storeDir, { aside, frames: lostFrames, firstLostSeq: firstLostSeq ?? null, lostSteps });
+      result.moved.push(...(await repairSpills(spills.spills, spills.refs, aside)).moved);
+      await repairHooks.afterSegments?.();
+    }
+    if (lostSteps.length > 0) {
+      result.lostSteps = lostSteps;
+      notes.push(...lostStepsLines(lostSteps));
+      await auditLostSteps(storeDir, lostSteps, spills.refs ?? [], aside, now);
+      notes.push("Written to the audit trail: one 'steps.lost' entry per run (the Storage page, GET /api/audit).");
     }
 
     notes.push(...(await setFilesAside(result, files, aside, now)));

@@ -11,8 +11,8 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { fsyncDir } from './journal.ts';
 
-/** For crash tests: `afterCopyAside` once the damaged file is safe in the aside folder, before the store folder changes; `afterCut` once its intact start replaced it. */
-export const repairHooks: { afterCopyAside?: (file: string) => void | Promise<void>; afterCut?: (file: string) => void | Promise<void> } = {};
+/** For crash tests: `afterCopyAside` once the damaged file is safe in the aside folder, before the store folder changes; `afterCut` once its intact start replaced it; `afterSegments` once damaged step segments were rewritten (maintenance.ts). */
+export const repairHooks: { afterCopyAside?: (file: string) => void | Promise<void>; afterCut?: (file: string) => void | Promise<void>; afterSegments?: () => void | Promise<void> } = {};
 
 /** Copies `file` (whose bytes are `content`) into `asideDir`, then leaves only `content`'s first `intact` bytes in its place. */
 export async function setAsideKeepingStart(file: string, content: Buffer, asideDir: string, intact: number): Promise<void> {

@@ -1,7 +1,7 @@
 /**
  * A store repair that a crash cuts short must not lose what it set out to do. Before it cuts the
- * journal, `store repair` writes `store/repair-pending.json` (synced): the journal entries it is
- * about to drop. Until the repair ends — the records whose lost entries held an unsafe step marked in
+ * journal or rewrites a step segment, `store repair` writes `store/repair-pending.json` (synced): the
+ * journal entries and the records' steps it is about to drop. Until the repair ends — the records whose lost entries held an unsafe step marked in
  * doubt, the loss reported — the file stays, the store refuses to open (E_STORE_DAMAGED, "run store
  * repair again"), and the next repair takes those entries up again. Without it, a crash between the
  * cut and the marks left a store that opened healthy, and a resume ran those unsafe steps again.
@@ -10,6 +10,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { ConveyorError } from '../errors.ts';
 import type { OffsetFrame } from './integrity.ts';
+import type { LostSteps } from './archive/spill-check.ts';
 import { dataDirOf } from './integrity.ts';
 import { fsyncDir } from './journal.ts';
 
@@ -21,6 +22,8 @@ export interface PendingRepair {
   /** The entries the repair drops (those of damaged frames count from `firstLostSeq`). */
   frames: OffsetFrame[];
   firstLostSeq: number | null;
+  /** The records whose steps it drops from step segments (reported and audited at its end). */
+  lostSteps: LostSteps[];
 }
 
 export async function savePendingRepair(storeDir: string, pending: PendingRepair): Promise<void> {
@@ -52,7 +55,7 @@ export async function clearPendingRepair(storeDir: string): Promise<void> {
 
 /** Refuses to open a store whose repair was cut short. */
 export async function refuseCutRepair(storeDir: string): Promise<void> {
-  const pending = await readPendingRepair(storeDir).catch(() => ({ aside: '?', frames: [], firstLostSeq: null }));
+  const pending = await readPendingRepair(storeDir).catch(() => ({ aside: '?', frames: [], firstLostSeq: null, lostSteps: [] }));
   if (!pending) return;
   const dataDir = dataDirOf(storeDir);
   throw new ConveyorError(
