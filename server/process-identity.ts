@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 
 /**
- * A process told apart from a later one given the same id. On Linux `/proc/<pid>/stat` holds the
- * process's start time (clock ticks since boot, field 22) and its state; elsewhere only the id is
- * known (null).
+ * A process told apart from a later one given the same id, and a dead one from a live one. On Linux
+ * `/proc/<pid>/stat` holds the process's state and its start time (clock ticks since boot, field
+ * 22) and `/proc/sys/kernel/random/boot_id` names the boot; elsewhere only the id is known.
  */
 function procStat(pid: number): { state: string; start: string } | null {
   let text: string;
@@ -24,21 +24,26 @@ function hasProc(): boolean {
   return (procWorks ??= procStat(process.pid) !== null);
 }
 
-/** The start time of process `pid` as the system tells it (an opaque text), or null where it cannot. */
-export function processStartTime(pid: number): string | null {
-  return hasProc() ? (procStat(pid)?.start ?? null) : null;
+/** Which process `pid` is: this boot and the process's start time (Linux), or null where the system does not tell. */
+export function processIdentity(pid: number): string | null {
+  const st = hasProc() ? procStat(pid) : null;
+  if (!st) return null;
+  try {
+    return `${readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim()}:${st.start}`;
+  } catch {
+    return null;
+  }
 }
 
 /**
- * Whether process `pid` runs — and, when `start` is given and the system tells start times, is the
- * one that started then (not a later process given the same id). A zombie (exited, its parent has not
- * collected it yet) does not run.
+ * Whether process `pid` runs. A zombie — exited, its parent has not collected it yet, as a studio
+ * killed with kill -9 is for a moment (or for good under a supervisor that never waits) — does not:
+ * kill(pid, 0) still answers for it.
  */
-export function processAlive(pid: number, start: string | null = null): boolean {
+export function processAlive(pid: number): boolean {
   if (hasProc()) {
     const st = procStat(pid);
-    if (!st || st.state === 'Z' || st.state === 'X') return false;
-    return start === null || st.start === start;
+    return st !== null && st.state !== 'Z' && st.state !== 'X';
   }
   try {
     process.kill(pid, 0);

@@ -12,6 +12,8 @@ import { lockDataDir } from '../data-dir-lock.ts';
 import { createRegistry } from '../../nodes/index.ts';
 import { describeEntries, firstLost, inspectStore, listNumbers, lossLine, type LossSummary, type OffsetFrame, type StoreInspection } from './integrity.ts';
 import { fsyncDir, journalFileName, listJournalFiles } from './journal.ts';
+import { repairHooks, setAsideKeepingStart } from './repair-journal-file.ts';
+import { clearPendingRepair, readPendingRepair, refuseCutRepair, savePendingRepair } from './repair-pending.ts';
 import { peekSnapshot, salvageSnapshot, SNAPSHOT_FILE, SNAPSHOT_TMP_FILE } from './snapshot.ts';
 import { openSqlJsStore } from './sqljs-store.ts';
 import { loadSqlJs } from './sqljs.ts';
@@ -22,7 +24,7 @@ import { ARCHIVES_DIR } from './archive/layout.ts';
 import { spillDirName } from './archive/spill.ts';
 import { lostStepsAudit } from './retention.ts';
 import { checkDataFiles, dataFilesLossLine, dataFileDir, dataFileWord, describeDataFiles, isBad, lostFilesAudit, lostFilesLines, repairDataFiles, type DataFileCheck, type LostFile } from './data-files.ts';
-import { checkSpills, describeSpills, lostStepsLines, repairSpills, spillLossLine, spillRefs, spillsHealthy, type LostSteps, type SpillCheck, type SpillRef } from './archive/spill-check.ts';
+import { checkSpills, describeSpills, lostStepsLines, repairSpills, spillLoss, spillLossLine, spillRefs, spillsHealthy, type LostSteps, type SpillCheck, type SpillRef } from './archive/spill-check.ts';
 
 export const BACKUP_MANIFEST = 'conveyor-backup.json';
 const LOCK_FILE = 'conveyor.lock';
@@ -68,14 +70,18 @@ export async function verifyStore(dataDir: string): Promise<VerifyResult> {
   const damaged = archives.filter((a) => a.damage);
   const lines = [...inspectionLines(ins), ...describeArchives(archives), ...describeSpills(spills), ...describeDataFiles(files)];
   if (!filesOk) lines.push(dataFilesVerdict(files));
+  const cutRepair = await refuseCutRepair(storeDir).then(() => null, (err: Error) => err.message);
+  if (cutRepair) lines.push(`Damaged: ${cutRepair.replace(/^The store is damaged: /, '')}`);
   if (ins.damage) lines.push(...damageLines(ins));
-  else if (damaged.length > 0 || !spillsHealthy(spills)) {
+  else if (cutRepair) {
+    // said above
+  } else if (damaged.length > 0 || !spillsHealthy(spills)) {
     const what = [...damaged.map((a) => `the archive of run ${a.runId ?? a.name}`), spillLossLine(spills)].filter((w) => w);
     lines.push(
       `Damaged: ${what.join(', ')}. The studio answers E_STORE_DAMAGED for what they hold. Restore a backup (conveyor store restore DIR) or keep what is intact with conveyor store repair (a damaged archive's run goes, damaged steps go; reported).`,
     );
   } else if (filesOk) lines.push(`Healthy: entries up to ${ins.lastSeq}.`);
-  return { storeDir, empty: false, healthy: ins.damage === null && damaged.length === 0 && spillsHealthy(spills) && filesOk, inspection: ins, spills, files, lines };
+  return { storeDir, empty: false, healthy: ins.damage === null && !cutRepair && damaged.length === 0 && spillsHealthy(spills) && filesOk, inspection: ins, spills, files, lines };
 }
 
 /** The verdict on damaged or missing evidence and uploads: served or read, they are refused. */
@@ -144,7 +150,7 @@ export interface RepairResult {
 }
 
 async function missingArchiveCount(storeDir: string): Promise<number> {
-  const store = await openSqlJsStore(storeDir, { onWarning: () => undefined, archiveAfterMs: null, missingArchives: 'allow' });
+  const store = await openSqlJsStore(storeDir, { onWarning: () => undefined, archiveAfterMs: null, missingArchives: 'allow', repairing: true });
   try {
     return store.missingArchives().length;
   } finally {
@@ -158,7 +164,7 @@ async function missingArchiveCount(storeDir: string): Promise<number> {
  */
 async function dropLostArchivedRuns(storeDir: string, damaged: ArchiveCheck[], aside: string, now: Date): Promise<RepairResult['lostRuns']> {
   const lost: RepairResult['lostRuns'] = [];
-  const store = await openSqlJsStore(storeDir, { onWarning: () => undefined, archiveAfterMs: null, missingArchives: 'allow' });
+  const store = await openSqlJsStore(storeDir, { onWarning: () => undefined, archiveAfterMs: null, missingArchives: 'allow', repairing: true });
   try {
     for (const m of store.missingArchives()) {
       const a = damaged.find((d) => d.name === m.ref.dir);
@@ -179,7 +185,7 @@ async function dropLostArchivedRuns(storeDir: string, damaged: ArchiveCheck[], a
 async function auditLostSteps(storeDir: string, lost: LostSteps[], refs: SpillRef[], aside: string, now: Date): Promise<void> {
   if (lost.length === 0) return;
   const frameBytes = new Map(refs.map((r) => [`${r.runId}\0${r.record}`, r.length]));
-  const store = await openSqlJsStore(storeDir, { onWarning: () => undefined, archiveAfterMs: null });
+  const store = await openSqlJsStore(storeDir, { onWarning: () => undefined, archiveAfterMs: null, repairing: true });
   try {
     const runs = new Map<string, { flowId: string; flowName: string }>();
     for (const runId of new Set(lost.map((l) => l.runId))) {
@@ -216,7 +222,9 @@ export async function repairStore(dataDir: string, opts: { now?: Date } = {}): P
     const spillsOk = spillsHealthy((await spillState(storeDir)).spills);
     // An archive folder that is gone altogether (deleted, moved) shows only once the store is read.
     const missing = !ins.damage && damagedArchives.length === 0 ? await missingArchiveCount(storeDir) : 0;
-    if (!ins.damage && damagedArchives.length === 0 && missing === 0 && spillsOk) {
+    // A repair cut short by a crash: its dropped entries are taken up again (in-doubt marks, the report).
+    const pending = await readPendingRepair(storeDir);
+    if (!ins.damage && damagedArchives.length === 0 && missing === 0 && spillsOk && !pending) {
       if (filesBad) return await repairFilesOnly(result, files, storeDir, opts.now ?? new Date(), ins.lastSeq);
       result.lines.push(`The store in ${storeDir} is healthy (entries up to ${ins.lastSeq}): nothing to repair.`);
       return result;
@@ -227,9 +235,9 @@ export async function repairStore(dataDir: string, opts: { now?: Date } = {}): P
     await fsp.mkdir(aside, { recursive: true });
     result.asideDir = aside;
     result.changed = true;
-    const lostFrames: OffsetFrame[] = [];
+    const lostFrames: OffsetFrame[] = [...(pending?.frames ?? [])];
     /** The first entry the journal's damage made lost (the damaged frame's entries count from it). */
-    let firstLostSeq: number | undefined;
+    let firstLostSeq: number | undefined = pending?.firstLostSeq ?? undefined;
     const notes: string[] = [];
     const moveAside = async (file: string) => {
       await fsp.rename(file, path.join(aside, path.basename(file)));
@@ -262,18 +270,10 @@ export async function repairStore(dataDir: string, opts: { now?: Date } = {}): P
         }
         if (scan) lostFrames.push(...(scan.damage?.after ?? (d.offset === 0 ? scan.frames : [])));
         for (const later of ins.files.filter((f) => f.startSeq > (scan?.startSeq ?? Infinity))) lostFrames.push(...later.frames, ...(later.damage?.after ?? []));
-        const content = await fsp.readFile(d.file);
-        await moveAside(d.file);
-        if (d.offset > 0) {
-          // The intact part stays in place; the whole original is in the aside folder.
-          const fh = await fsp.open(d.file, 'wx');
-          try {
-            await fh.writeFile(content.subarray(0, d.offset));
-            await fh.sync();
-          } finally {
-            await fh.close();
-          }
-        }
+        await savePendingRepair(storeDir, { aside, frames: lostFrames, firstLostSeq: firstLostSeq ?? null, lostSteps: pending?.lostSteps ?? [] });
+        // The whole original goes to the aside folder; the intact part stays in place.
+        await setAsideKeepingStart(d.file, await fsp.readFile(d.file), aside, d.offset);
+        result.moved.push(path.basename(d.file));
         for (const later of files.slice(at + 1)) await moveAside(later.path);
       }
       await fsyncDir(storeDir);
@@ -301,21 +301,30 @@ export async function repairStore(dataDir: string, opts: { now?: Date } = {}): P
 
     // Damaged step segments, checked against the store as it is now (the journal repaired, lost runs gone).
     const spills = await spillState(storeDir);
+    // Steps a repair cut short already dropped (its segments read healthy now) are reported and audited still.
+    const lostSteps = [...(pending?.lostSteps ?? [])];
     if (!spillsHealthy(spills.spills) && spills.refs) {
-      const fixed = await repairSpills(spills.spills, spills.refs, aside);
-      result.lostSteps = fixed.lost;
-      result.moved.push(...fixed.moved);
-      notes.push(...lostStepsLines(fixed.lost));
-      await auditLostSteps(storeDir, fixed.lost, spills.refs, aside, now);
-      if (fixed.lost.length > 0) notes.push("Written to the audit trail: one 'steps.lost' entry per run (the Storage page, GET /api/audit).");
+      lostSteps.push(...spillLoss(spills.spills));
+      await savePendingRepair(storeDir, { aside, frames: lostFrames, firstLostSeq: firstLostSeq ?? null, lostSteps });
+      result.moved.push(...(await repairSpills(spills.spills, spills.refs, aside)).moved);
+      await repairHooks.afterSegments?.();
+    }
+    if (lostSteps.length > 0) {
+      result.lostSteps = lostSteps;
+      notes.push(...lostStepsLines(lostSteps));
+      await auditLostSteps(storeDir, lostSteps, spills.refs ?? [], aside, now);
+      notes.push("Written to the audit trail: one 'steps.lost' entry per run (the Storage page, GET /api/audit).");
     }
 
     notes.push(...(await setFilesAside(result, files, aside, now)));
 
-    result.loss = describeEntries(lostFrames, firstLostSeq);
+    // A repair taken up again meets the entries its first attempt saved once more: each counts once.
+    const unique = [...new Map(lostFrames.map((f) => [f.seq, f])).values()].sort((a, b) => a.seq - b.seq);
+    result.loss = describeEntries(unique, firstLostSeq);
     result.inDoubt = await markInDoubt(storeDir, result.loss, now);
-    result.lines = repairLines(result, notes, ins.lastSeq, journalDamaged);
+    result.lines = repairLines(result, notes, ins.lastSeq, journalDamaged || pending !== null);
     await fsp.writeFile(path.join(aside, 'repair-report.txt'), result.lines.join('\n') + '\n');
+    await clearPendingRepair(storeDir);
     return result;
   } finally {
     unlock();
@@ -331,7 +340,7 @@ async function setFilesAside(result: RepairResult, files: DataFileCheck[], aside
   const lines = lostFilesLines(result.lostFiles);
   for (const l of result.lostFiles) result.moved.push(path.relative(aside, l.movedTo ?? path.join(aside, dataFileDir(l.kind), l.ref)) + (l.movedTo ? '' : ' (missing: marked lost)'));
   if (result.lostFiles.length === 0 || !fs.existsSync(result.storeDir)) return lines;
-  const store = await openSqlJsStore(result.storeDir, { onWarning: () => undefined, archiveAfterMs: null });
+  const store = await openSqlJsStore(result.storeDir, { onWarning: () => undefined, archiveAfterMs: null, repairing: true });
   try {
     const runs = new Map<string, { flowId: string; flowName: string }>();
     for (const runId of new Set(result.lostFiles.filter((l) => l.kind === 'evidence').map((l) => l.ref.split('/')[0]))) {
@@ -416,7 +425,7 @@ async function markInDoubt(storeDir: string, loss: LossSummary, now: Date): Prom
     }
   }
   if (candidates.length === 0) return marks;
-  const store = await openSqlJsStore(storeDir, { onWarning: () => undefined });
+  const store = await openSqlJsStore(storeDir, { onWarning: () => undefined, repairing: true });
   try {
     for (const c of candidates) {
       const [run, record] = await Promise.all([store.getRun(c.runId), store.getRecord(c.runId, c.index)]);
@@ -532,6 +541,8 @@ export async function backupStore(
   if (dest === path.resolve(dataDir) || dest.startsWith(path.resolve(dataDir) + path.sep)) {
     throw new ConveyorError('E_BACKUP_TARGET', `The backup folder ${dest} is inside the data folder.`, 'Keep backups outside the data folder, ideally on another disk.', 2);
   }
+  // A repair cut short: a copy would lack what it must still do (in-doubt marks), and open as healthy.
+  await refuseCutRepair(source);
   const storeCopy = path.join(dest, 'store');
   const maxAttempts = opts.maxAttempts ?? 20;
   let lastProblem = '';

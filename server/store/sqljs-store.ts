@@ -4,6 +4,7 @@
  * This file is the write path (journal, snapshots, archiving); the reads are in sqljs-reads.ts, which
  * this class extends. See docs/architecture.md, "Durable store".
  */
+import { refuseCutRepair } from './repair-pending.ts';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type { Database } from 'sql.js';
@@ -62,6 +63,8 @@ import { SqlJsReads } from './sqljs-reads.ts';
 export const DEFAULT_SNAPSHOT_THRESHOLD_BYTES = 64 * 1024 * 1024;
 
 export interface SqlJsStoreOptions {
+  /** Opened by `store repair` itself: a repair cut short (repair-pending.json) does not refuse it. */
+  repairing?: boolean;
   /**
    * A snapshot is taken once the current journal file is larger than this and than the last snapshot
    * (default 64 MiB). Tests lower it to exercise rotation.
@@ -127,6 +130,7 @@ export async function openSqlJsStore(dir: string, options: SqlJsStoreOptions = {
   openDirs.add(abs);
   try {
     await fsp.mkdir(abs, { recursive: true });
+    if (!options.repairing) await refuseCutRepair(abs);
     const SQL = await loadSqlJs();
     // Every byte is checked: a snapshot that fails its checksum is refused, never served.
     const checked = await readSnapshotChecked(abs);

@@ -77,8 +77,8 @@ export function archiveDamagedError(storeDir: string, runId: string, d: ArchiveD
   const dataDir = dataDirOf(storeDir);
   return new ConveyorError(
     'E_STORE_DAMAGED',
-    `The store is damaged: ${d.file} at byte ${d.offset}: ${d.reason}. It holds the archive of run ${runId}: its records, steps and logs are not served, and nothing was changed.`,
-    `See the state with "npx conveyor store verify --data-dir ${dataDir}". Then restore a backup ("npx conveyor store restore BACKUP_DIR --data-dir ${dataDir}"), or keep what is intact with "npx conveyor store repair --data-dir ${dataDir}" (damaged files are moved aside, never deleted).`,
+    `The store is damaged: ${d.file} at byte ${d.offset}: ${d.reason}. It is part of the archive of run ${runId}: what it holds is not served (the rest of the run is), and nothing was changed.`,
+    `See the state with "npx conveyor store verify --data-dir ${dataDir}". Then restore a backup ("npx conveyor store restore BACKUP_DIR --data-dir ${dataDir}"): "npx conveyor store repair --data-dir ${dataDir}" cannot keep part of an archive — it moves the whole archive aside (never deleted) and removes run ${runId} from the studio, listing its records and steps as lost.`,
     500,
     { file: d.file, offset: d.offset, reason: d.reason, runId },
   );

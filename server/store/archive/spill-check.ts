@@ -259,8 +259,13 @@ function paddedFrame(text: string, length: number): Buffer {
  * Repairs every segment with damaged named frames (see the file comment); the originals are copied
  * into `aside/runs/<folder>/` first. Returns the records whose steps were lost and the files moved.
  */
+/** The records whose steps a repair of these segments loses (known before it changes anything). */
+export function spillLoss(checks: SpillCheck[]): LostSteps[] {
+  return checks.flatMap((c) => c.damaged.flatMap((d) => d.lost.map((r) => ({ runId: r.runId, record: r.record, steps: r.steps, lastSeq: r.lastSeq, file: d.file, offset: d.offset, reason: d.reason }))));
+}
+
 export async function repairSpills(checks: SpillCheck[], refs: SpillRef[], aside: string): Promise<{ lost: LostSteps[]; moved: string[] }> {
-  const lost: LostSteps[] = [];
+  const lost = spillLoss(checks);
   const moved: string[] = [];
   for (const c of checks) {
     const files = [...new Set(c.damaged.map((d) => d.file))];
@@ -278,7 +283,6 @@ export async function repairSpills(checks: SpillCheck[], refs: SpillRef[], aside
       for (const d of damaged) {
         // The record keeps a frame at its offset, holding no steps: its row stays valid, nothing else moves.
         paddedFrame('[]', d.end - d.offset).copy(buf, d.offset);
-        for (const r of d.lost) lost.push({ runId: r.runId, record: r.record, steps: r.steps, lastSeq: r.lastSeq, file, offset: d.offset, reason: d.reason });
       }
       const seg = Number(SEGMENT.exec(path.basename(file))?.[1]);
       let end = buf.length;

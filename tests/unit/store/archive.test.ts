@@ -213,6 +213,9 @@ describe('damage in an archive', () => {
     expect(damaged[0].message).toContain(seg);
     expect(damaged[0].message).toMatch(/at byte \d+/);
     expect(damaged[0].hint).toContain('store repair');
+    // Told truly: only that part is refused, and repair would take the whole run out of the studio.
+    expect(damaged[0].message).toContain('what it holds is not served (the rest of the run is)');
+    expect(damaged[0].hint).toContain('removes run run-a from the studio');
     expect(await store.getRecord('run-a', 0)).toEqual(before.records[0].record);
     const journal = () => fs.readdirSync(dir).filter((f) => f.startsWith('journal-')).map((f) => fs.statSync(path.join(dir, f)).size);
     const sizes = journal();

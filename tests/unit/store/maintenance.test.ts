@@ -9,6 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { openSqlJsStore } from '../../../server/store/sqljs-store.ts';
 import { scanJournal } from '../../../server/store/integrity.ts';
 import { backupStore, repairStore, restoreStore, verifyStore } from '../../../server/store/maintenance.ts';
+import { repairHooks } from '../../../server/store/repair-journal-file.ts';
 import { ConveyorError } from '../../../server/errors.ts';
 import type { RecordCheckpoint } from '../../../server/store/types.ts';
 import { checkpoint, flowDoc, recordData, removeTempDirs, runRow, stepRow, stepUpdate, tempDir } from './fixtures.ts';
@@ -57,6 +58,18 @@ async function populated(): Promise<{ dataDir: string; storeDir: string; journal
   const offsets = scanJournal({ path: journal, startSeq: 1 }, fs.readFileSync(journal), true).frames.map((f) => f.offset);
   expect(offsets).toHaveLength(20);
   return { dataDir, storeDir, journal, offsets };
+}
+
+/** A repair killed at `point` (the hook throws there, as a crash would stop it). */
+async function repairKilledAt(point: 'afterCopyAside' | 'afterCut', dataDir: string): Promise<void> {
+  repairHooks[point] = () => {
+    throw new Error('killed');
+  };
+  try {
+    await expect(repairStore(dataDir, { now: new Date('2024-05-01T10:00:00.000Z') })).rejects.toThrow('killed');
+  } finally {
+    repairHooks[point] = undefined;
+  }
 }
 
 function flip(file: string, offset: number): void {
@@ -168,6 +181,41 @@ describe('conveyor store repair', () => {
     expect((await verifyStore(dataDir)).healthy).toBe(true);
     // Nothing more to do the second time.
     expect((await repairStore(dataDir)).changed).toBe(false);
+  });
+
+  it('a repair cut short by a crash (the damaged file set aside, its intact start not yet back): the next repair keeps the intact entries', async () => {
+    const { dataDir, storeDir, journal, offsets } = await populated();
+    flip(journal, offsets[14] + 20);
+    await repairKilledAt('afterCopyAside', dataDir);
+    // The store folder still holds the journal: opening it is refused as before, never empty.
+    await expect(openSqlJsStore(storeDir)).rejects.toMatchObject({ code: 'E_STORE_DAMAGED' });
+    const r = await repairStore(dataDir, { now: new Date('2024-05-01T10:05:00.000Z') });
+    expect(r.loss!.entries).toBe(6);
+    const store = await openSqlJsStore(storeDir);
+    expect(await store.getRecord('r', 3)).toMatchObject({ status: 'running', checkpoint: checkpoint(3, 3) });
+    expect((await store.listSteps('r', 3)).map((x) => x.seq)).toEqual([1, 2, 3]);
+    await store.close();
+    expect((await verifyStore(dataDir)).healthy).toBe(true);
+  });
+
+  it('a repair cut short by a crash after the journal was cut, before the in-doubt marks: refused until repaired again, which marks them', async () => {
+    const { dataDir, storeDir, journal, offsets } = await populated();
+    flip(journal, offsets[14] + 20);
+    await repairKilledAt('afterCut', dataDir);
+    // Opening now would resume record 0 at its unsafe step as if it never ran: refused, and verify says why.
+    await expect(openSqlJsStore(storeDir)).rejects.toMatchObject({ code: 'E_STORE_DAMAGED', message: expect.stringContaining('store repair') });
+    const v = await verifyStore(dataDir);
+    expect(v.healthy).toBe(false);
+    expect(v.lines.join('\n')).toContain('was cut short');
+    // A backup now would open healthy without the marks: refused too.
+    await expect(backupStore(dataDir, tempDir('conveyor-backup-'))).rejects.toMatchObject({ code: 'E_STORE_DAMAGED' });
+    const r = await repairStore(dataDir, { now: new Date('2024-05-01T10:05:00.000Z') });
+    expect(r.loss!.entries).toBe(6);
+    expect(r.inDoubt.map((d) => [d.index, d.how]).sort()).toEqual([[0, 'in-flight'], [1, 'in-flight'], [2, 'review']]);
+    const store = await openSqlJsStore(storeDir);
+    expect((await store.getRecord('r', 0))?.checkpoint?.inFlight).toMatchObject({ tokenId: 1, nodeId: 'node0' });
+    await store.close();
+    expect((await verifyStore(dataDir)).healthy).toBe(true);
   });
 
   it('a damaged snapshot: set aside, its runs named', async () => {

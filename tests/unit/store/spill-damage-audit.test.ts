@@ -12,6 +12,7 @@ import { AuditCard } from '../../../client/pages/StoragePage.tsx';
 import type { AuditEntry } from '../../../server/contract/wire/storage.ts';
 import { startServer } from '../../../server/main.ts';
 import { repairStore } from '../../../server/store/maintenance.ts';
+import { repairHooks } from '../../../server/store/repair-journal-file.ts';
 import { lostStepsAudit } from '../../../server/store/retention.ts';
 import { removeTempDirs } from './fixtures.ts';
 import { damagedSpillFolder, openSpilling } from './spill-damage-fixtures.ts';
@@ -77,6 +78,26 @@ describe('repair of step segments, audited', () => {
     await store.close();
     expect(items).toHaveLength(1);
     expect(items[0]).toMatchObject({ action: 'steps.lost', records: f.records.length, bytes: f.length });
+  });
+
+  it("a repair killed once the segments were rewritten, before its audit row: the store refuses to open until repaired again, which reports and audits the lost steps", async () => {
+    const f = await damagedSpillFolder();
+    repairHooks.afterSegments = () => {
+      throw new Error('killed');
+    };
+    try {
+      await expect(repairStore(f.dataDir)).rejects.toThrow('killed');
+    } finally {
+      repairHooks.afterSegments = undefined;
+    }
+    await expect(openSpilling(f.storeDir)).rejects.toMatchObject({ code: 'E_STORE_DAMAGED' });
+    const again = await repairStore(f.dataDir);
+    expect(again.lostSteps.map((l) => l.record).sort((a, b) => a - b)).toEqual(f.records);
+    expect(again.lines.join('\n')).toContain('The step segments of run run-a were damaged');
+    const store = await openSpilling(f.storeDir);
+    const { items } = await store.listAudit();
+    await store.close();
+    expect(items.map((i) => [i.action, i.runId])).toEqual([['steps.lost', 'run-a']]);
   });
 
   it('a second repair finds nothing and writes no row', async () => {
