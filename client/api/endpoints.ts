@@ -9,6 +9,7 @@ import type {
   RecordDetailResponse,
   RecordStatus,
   RecordSummary,
+  RecordsPage,
   ReviewActionBody,
   ReviewActionResult,
   ReviewItem,
@@ -55,7 +56,7 @@ export const runsApi = {
     if (params.status) q.set('status', params.status);
     q.set('offset', String(params.offset ?? 0));
     q.set('limit', String(params.limit ?? 100));
-    return api.get<Page<RecordSummary>>(`/api/runs/${enc(id)}/records?${q}`);
+    return api.get<RecordsPage>(`/api/runs/${enc(id)}/records?${q}`);
   },
   record: (id: string, index: number) => api.get<RecordDetailResponse>(`/api/runs/${enc(id)}/records/${index}`),
   /** Progress per search group and term (grouped triggers); `{ grouped: false }` otherwise. */

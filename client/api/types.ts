@@ -12,6 +12,7 @@ export type {
   NodeCounters,
   RunSummary,
   RecordSummary,
+  RecordsPage,
   Step,
   LogLine,
   RunUpdate,

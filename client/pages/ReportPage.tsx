@@ -182,6 +182,11 @@ function Timings({ report: r }: { report: Report }) {
         <Stat label="Average per record" value={duration(r.perRecord.avgMs)} title="From the first step to the end of the record, finished records only" />
         <Stat label="95% of records within" value={duration(r.perRecord.p95Ms)} title="95th percentile of the time per record" />
       </div>
+      {r.timesUnsure && (
+        <p className="border-t border-slate-100 px-5 py-2 text-xs text-amber-700" data-testid="report-times-unsure">
+          {r.timesUnsure}
+        </p>
+      )}
     </Card>
   );
 }

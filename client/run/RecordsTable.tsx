@@ -60,6 +60,11 @@ export function RecordsTable({ runId, nodeNames }: { runId: string; nodeNames: R
             ))}
           </Select>
         </label>
+        {res.data?.timesUnsure && (
+          <span className="truncate text-xs text-amber-700" title={res.data.timesUnsure} data-testid="records-times-unsure">
+            Times may include waits for a person: the run&apos;s audit trail cannot be read.
+          </span>
+        )}
       </div>
       <div className="scrollbar-thin min-h-0 flex-1 overflow-auto">
         {res.loading && !res.data ? (

@@ -68,10 +68,11 @@ export function runRoutes(engine: Engine, flows: FlowLibrary, store: Store, data
     const waits = await reviewWaits(store, req.params.id, new Set(page.items.map((r) => r.index)));
     res.json({
       items: page.items.map((r) => {
-        const waited = waits.get(r.index) ?? 0;
+        const waited = waits.byRecord.get(r.index) ?? 0;
         return waited > 0 ? { ...publicRecord(r), reviewWaitMs: waited } : publicRecord(r);
       }),
       total: page.total,
+      ...(waits.unreadable ? { timesUnsure: waits.unreadable } : {}),
     });
   });
 

@@ -66,7 +66,7 @@ export async function buildReport(store: Store, runId: string): Promise<Report> 
     }
     if (r.settled || r.startedAt === null || r.endedAt === null) continue;
     // The time it waited in the review queue for a person is not the flow's time (review-wait.ts).
-    const ms = Date.parse(r.endedAt) - Date.parse(r.startedAt) - (waits.get(r.index) ?? 0);
+    const ms = Date.parse(r.endedAt) - Date.parse(r.startedAt) - (waits.byRecord.get(r.index) ?? 0);
     if (Number.isFinite(ms)) durations[n++] = Math.max(0, ms);
   }
 
@@ -131,6 +131,7 @@ export async function buildReport(store: Store, runId: string): Promise<Report> 
     errors: categories.map(([code, e], i) => ({ code, count: e.count, example: examples[i]?.error?.message ?? '' })),
     rejects: rejects.map(({ row, field, rule, value, message }) => ({ row, field, rule, value, message })),
     ...(tokens ? { tokens: tokens.run } : {}),
+    ...(waits.unreadable ? { timesUnsure: waits.unreadable } : {}),
     ...(tracking ? { tracking } : {}),
   };
 }

@@ -192,7 +192,7 @@ async function writeRecords(sheet: Sheet, store: Store, runId: string): Promise<
     values[5] = record.reason;
     values[6] = record.startedAt;
     values[7] = record.endedAt;
-    values[8] = durationMs(record.startedAt, record.endedAt, waits.get(record.index) ?? 0);
+    values[8] = durationMs(record.startedAt, record.endedAt, waits.byRecord.get(record.index) ?? 0);
     for (const [path, value] of flattenData(record.data)) {
       const col = fields.get(path);
       if (col !== undefined) values[RECORD_HEADERS.length + col] = value;

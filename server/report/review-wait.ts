@@ -6,17 +6,40 @@
  * so it takes these waits out.
  */
 import type { RecordEventRow, Store } from '../store/types.ts';
+import { ConveyorError } from '../errors.ts';
 
 const PAGE = 1000;
 
 /** Past this many records acted on, the run's whole trail is read a page at a time instead of one read per record. */
 const PER_RECORD_READS = 200;
 
+/** The waits for a person of a run's records, or why they could not be read. */
+export interface ReviewWaits {
+  /** Record index → milliseconds it waited for a person (the records an operator acted on). */
+  byRecord: Map<number, number>;
+  /**
+   * Why the waits are unknown — the run's audit trail cannot be read (E_STORE_DAMAGED: a damaged
+   * archive file) —, or null. Times per record then include any wait for a person.
+   */
+  unreadable: string | null;
+}
+
 /**
- * Record index → milliseconds it waited for a person, for the records of `runId` an operator acted on
- * (`only`: of those records alone — a page of the records list).
+ * The waits for a person of the records of `runId` (`only`: of those records alone — a page of the
+ * records list). A run whose audit trail is damaged is still listed and reported: one damaged
+ * byte in its trail's archive file answered E_STORE_DAMAGED for the whole records list and report,
+ * though the records themselves were intact.
  */
-export async function reviewWaits(store: Store, runId: string, only?: ReadonlySet<number>): Promise<Map<number, number>> {
+export async function reviewWaits(store: Store, runId: string, only?: ReadonlySet<number>): Promise<ReviewWaits> {
+  try {
+    return { byRecord: await waitsOf(store, runId, only), unreadable: null };
+  } catch (err) {
+    if (!(err instanceof ConveyorError) || err.code !== 'E_STORE_DAMAGED') throw err;
+    return { byRecord: new Map(), unreadable: `Times per record may include waits for a person: the run's audit trail cannot be read (${err.message})` };
+  }
+}
+
+async function waitsOf(store: Store, runId: string, only?: ReadonlySet<number>): Promise<Map<number, number>> {
   const touched = new Set<number>();
   for (const e of await allEvents(store, runId, 'operator')) if (!only || only.has(e.recordIndex)) touched.add(e.recordIndex);
   const trails = new Map<number, RecordEventRow[]>();

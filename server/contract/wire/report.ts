@@ -66,6 +66,8 @@ export interface Report {
   tokens?: TokenTotals;
   /** What came back from the mails its send steps tracked, when it has a send step. */
   tracking?: MailTracking;
+  /** Why the time per record may include waits for a person (the run's audit trail cannot be read), when so. */
+  timesUnsure?: string;
 }
 
 /** Tracked mail of a run (server/tracking/events.ts): events, and records with at least one. */

@@ -95,6 +95,14 @@ export interface RecordSummary {
   reviewWaitMs?: number;
 }
 
+/** A page of a run's records list (GET /api/runs/:id/records). */
+export interface RecordsPage {
+  items: RecordSummary[];
+  total: number;
+  /** Why the records' times may include waits for a person (the run's audit trail cannot be read), when so. */
+  timesUnsure?: string;
+}
+
 /** One attempt of one step of a record. */
 export interface Step {
   seq: number;

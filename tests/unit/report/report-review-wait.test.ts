@@ -86,8 +86,8 @@ describe('report: time per record', () => {
     };
     for (const acted of [3, 450]) {
       const waits = await reviewWaits(storeOf(acted), 'r');
-      expect(waits.size).toBe(acted);
-      expect([...waits].every(([n, ms]) => ms === 1000 * (n + 1))).toBe(true);
+      expect(waits.byRecord.size).toBe(acted);
+      expect([...waits.byRecord].every(([n, ms]) => ms === 1000 * (n + 1))).toBe(true);
     }
   });
 });

@@ -1,4 +1,5 @@
 /** A finished run with a bit of everything, and every read of it, for the run-archive tests. */
+import fs from 'node:fs';
 import type { SqlJsStore } from '../../../server/store/sqljs-store.ts';
 import type { RecordStatus } from '../../../server/store/types.ts';
 import { doneUpdate, instant, recordData, runRow, stepRow, stepUpdate } from './fixtures.ts';
@@ -76,4 +77,16 @@ export async function everything(store: SqlJsStore, id: string, n: number) {
     keys: await store.keyAttempts('f', ['k0', 'k3', 'k4', 'k5', 'nope'], 'other-run'),
     reviewCount: await store.reviewCount(id),
   };
+}
+
+/**
+ * Changes one digit of `file` (from its middle on) into another: a frame still reads as JSON, only
+ * its checksum tells.
+ */
+export function flipDigit(file: string): void {
+  const bytes = fs.readFileSync(file);
+  let at = Math.floor(bytes.length / 2);
+  while (!(bytes[at] >= 0x30 && bytes[at] <= 0x38)) at++;
+  bytes[at] += 1;
+  fs.writeFileSync(file, bytes);
 }

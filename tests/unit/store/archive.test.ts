@@ -5,7 +5,7 @@ import { openSqlJsStore, type SqlJsStore } from '../../../server/store/sqljs-sto
 import { SNAPSHOT_FILE } from '../../../server/store/snapshot.ts';
 import { ConveyorError } from '../../../server/errors.ts';
 import { instant, removeTempDirs, stepRow, tempDir } from './fixtures.ts';
-import { everything, finishedRun } from './archive-fixtures.ts';
+import { everything, finishedRun, flipDigit } from './archive-fixtures.ts';
 
 afterEach(removeTempDirs);
 
@@ -199,12 +199,7 @@ describe('damage in an archive', () => {
   it('a flipped byte in a record frame: that record answers E_STORE_DAMAGED naming the file and offset, the others are served, a write to the run is refused and changes nothing', async () => {
     const { dir, folder, before } = await archived();
     const seg = path.join(dir, 'runs', folder, 'records-0000.seg');
-    const bytes = fs.readFileSync(seg);
-    // A digit changed into another: the frame still reads as JSON, only its checksum tells.
-    let at = Math.floor(bytes.length / 2);
-    while (!(bytes[at] >= 0x30 && bytes[at] <= 0x38)) at++;
-    bytes[at] += 1;
-    fs.writeFileSync(seg, bytes);
+    flipDigit(seg);
     const store = await open(dir);
     const results = await Promise.all(Array.from({ length: N }, (_, i) => store.getRecord('run-a', i).then(() => 'ok', (e: ConveyorError) => e)));
     const damaged = results.filter((r): r is ConveyorError => r !== 'ok');
