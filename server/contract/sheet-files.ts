@@ -35,17 +35,26 @@ export function otherSpreadsheet(ext: string): string | null {
   return OTHER_SPREADSHEETS[ext.toLowerCase()] ?? null;
 }
 
+// Bytes as Uint8Array, compared by hand: this module is the studio's too, where there is no Buffer
+// (Buffer here broke the editor page: "Buffer is not defined").
 /** The first bytes of a zip (.xlsx, .ods). */
-export const ZIP_MAGIC = Buffer.from([0x50, 0x4b, 0x03, 0x04]);
+export const ZIP_MAGIC = new Uint8Array([0x50, 0x4b, 0x03, 0x04]);
 /** The first bytes of an OLE2 compound file: an Excel 97-2003 .xls, or an .xlsx locked by a password (Excel and LibreOffice encrypt it into one). */
-const OLE_MAGIC = Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]);
+const OLE_MAGIC = new Uint8Array([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]);
 /** How many bytes from the start of a file `contentMismatch` needs. */
 export const SHEET_HEAD_BYTES = OLE_MAGIC.length;
 
+/** Whether `bytes` starts with `magic`. */
+export function startsWith(bytes: Uint8Array, magic: Uint8Array): boolean {
+  if (bytes.length < magic.length) return false;
+  for (let i = 0; i < magic.length; i++) if (bytes[i] !== magic[i]) return false;
+  return true;
+}
+
 /** Why a file's first bytes are not what its extension (`ext`, lower case: ".xlsx") says, and what to do; null when they agree. */
-export function contentMismatch(name: string, ext: string, head: Buffer): { message: string; hint: string } | null {
-  const isZip = head.subarray(0, ZIP_MAGIC.length).equals(ZIP_MAGIC);
-  if (head.subarray(0, OLE_MAGIC.length).equals(OLE_MAGIC)) {
+export function contentMismatch(name: string, ext: string, head: Uint8Array): { message: string; hint: string } | null {
+  const isZip = startsWith(head, ZIP_MAGIC);
+  if (startsWith(head, OLE_MAGIC)) {
     return {
       message: `"${name}" is not a real ${ext === '.xlsx' ? 'Excel workbook' : ext === '.ods' ? 'OpenDocument spreadsheet' : 'CSV file'}: it is an Excel 97-2003 workbook (.xls) renamed, or a workbook locked with a password.`,
       hint: 'Open it in Excel or LibreOffice (type its password if it asks), then save it as "Excel workbook (.xlsx)" without a password, or as "CSV UTF-8 (.csv)", and choose that file.',

@@ -387,14 +387,18 @@ export class SqlJsStore extends SqlJsReads implements Store {
    * actions too; on PostgreSQL, shared with other processes, the database decides: pg/writes.ts).
    */
   private conditional<T>(fn: () => Promise<T>): Promise<T> {
-    const next = this.conditionalTail.then(fn, fn);
+    // With none under way it starts at once, so that its write is journaled in the order it was
+    // called among the plain writes (a step committed right after a run's delete meets the delete).
+    const next = this.conditionalsUnderWay === 0 ? fn() : this.conditionalTail.then(fn, fn);
+    this.conditionalsUnderWay++;
     this.conditionalTail = next.then(
-      () => undefined,
-      () => undefined,
+      () => void this.conditionalsUnderWay--,
+      () => void this.conditionalsUnderWay--,
     );
     return next;
   }
   private conditionalTail: Promise<void> = Promise.resolve();
+  private conditionalsUnderWay = 0;
 
   updateRunIf(id: string, from: readonly RunStatus[], patch: RunPatch): Promise<ConditionalWrite<RunStatus>> {
     return this.conditional(async () => {
