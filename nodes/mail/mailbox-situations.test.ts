@@ -158,6 +158,23 @@ describe('mail steps: mailbox situations (real Dovecot)', () => {
       }
     });
 
+    it('the session the server closed while it waited for the next record is opened as new: no "connecting again" in that record\'s log', async () => {
+      const run = new Resources();
+      try {
+        const [first, next] = [mailbox.address('linger'), mailbox.address('linger')];
+        await mailbox.deliver(codeMail(first));
+        expect((await waitIn(run, first, mailbox.dovecot.port)).result.emit[0].data.code).toBe('482913');
+        // Lingering for the next record, the session is closed by the server (an idle timeout).
+        await mailbox.dovecot.kick(mailbox.user.name);
+        await mailbox.deliver(codeMail(next));
+        const { result, ctx } = await waitIn(run, next, mailbox.dovecot.port);
+        expect(result.emit[0].data.code).toBe('482913');
+        expect(ctx.logs.map((l) => l.message)).not.toContain('the mail server closed the connection during the wait: connecting again');
+      } finally {
+        await run.closeAll();
+      }
+    });
+
     it("one record's wait ending with a look at the spam folder: the others still read their folder and take their codes", async () => {
       await createFolder('Junk');
       const proxy = await cuttingProxy(mailbox.dovecot);

@@ -32,6 +32,8 @@ export interface SessionMember {
   busy: boolean;
   /** How often the session closed under this wait and was opened again. */
   reopens: number;
+  /** Whether the session was open for this wait once. */
+  served: boolean;
   /** This wait is over (the session stays open a while for the next one, see LINGER_MS). */
   leave(): void;
 }
@@ -92,6 +94,7 @@ export class FolderSession {
     return {
       busy: false,
       reopens: 0,
+      served: false,
       leave: () => {
         if (!this.wakers.delete(waker) || this.wakers.size > 0 || this.life.signal.aborted) return;
         this.linger = setTimeout(() => {
@@ -114,7 +117,9 @@ export class FolderSession {
     let again = false;
     while (!this.usable) {
       if (!this.opening) {
-        const lost = this.current !== undefined;
+        // Lost under a wait that was using it: opened again. A session the server closed while no
+        // wait used it (lingering for the next record) is opened as new for the wait that comes.
+        const lost = this.current !== undefined && member.served;
         if (lost && member.reopens >= MAX_REOPENS) {
           throw new NodeError(
             'E_MAIL_CONNECTION',
@@ -136,6 +141,7 @@ export class FolderSession {
           again = true;
           member.reopens++;
         }
+        member.served = true;
       } catch (err) {
         // Another wait's reconnection ran out of its time: this one may still have some.
         if (signal.aborted || !(err as { [OUT_OF_TIME]?: true })[OUT_OF_TIME] || Date.now() >= deadline) throw err;
