@@ -3,6 +3,7 @@ import { TextArea, TextInput } from '../components/TextInput.tsx';
 import { Section } from './Section.tsx';
 import { Kbd } from '../components/Kbd.tsx';
 import { AlertSettings } from '../monitoring/AlertSettings.tsx';
+import { NameTooLong } from './name-length.tsx';
 
 /** Shown when no single node is selected: the flow's own fields and a few tips. */
 export function FlowInspector() {
@@ -23,7 +24,8 @@ export function FlowInspector() {
         <div className="space-y-4">
           <label className="block space-y-1.5">
             <span className="text-[13px] font-medium text-slate-700">Name</span>
-            <TextInput value={meta.name} maxLength={200} onChange={(e) => setMeta({ name: e.target.value }, 'meta.name')} data-testid="field-flow-name" />
+            <TextInput value={meta.name} onChange={(e) => setMeta({ name: e.target.value }, 'meta.name')} data-testid="field-flow-name" />
+            <NameTooLong name={meta.name} testId="flow-name-too-long" />
           </label>
           <label className="block space-y-1.5">
             <span className="text-[13px] font-medium text-slate-700">Description</span>

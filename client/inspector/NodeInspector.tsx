@@ -18,6 +18,7 @@ import { cleanPolicy, policyJsonSchema, policySize } from './policy.ts';
 import { ExpressionSampleContext } from '../forms/expression-sample.ts';
 import { useSampleRecord } from './use-sample-record.ts';
 import { NodeDataPanel } from '../data/NodeDataPanel.tsx';
+import { NameTooLong } from './name-length.tsx';
 
 function changedKey(nodeId: string, before: Record<string, unknown>, after: Record<string, unknown>, prefix = 'params'): string | null {
   const keys = new Set([...Object.keys(before), ...Object.keys(after)]);
@@ -110,10 +111,10 @@ function NodeInspectorBody({ nodeId }: { nodeId: string }) {
           <TextInput
             value={node.data.name ?? ''}
             placeholder={info?.title ?? 'Name'}
-            maxLength={200}
             onChange={(e) => updateNode(nodeId, { name: e.target.value || undefined }, `name:${nodeId}`)}
             data-testid="field-node-name"
           />
+          <NameTooLong name={node.data.name ?? ''} testId="node-name-too-long" />
           {sameName ? (
             <span className="block text-xs text-amber-700" data-testid="node-name-taken">
               Another step has this name: the run log, the review queue and the report could not tell them apart. Give this one a name of its own.

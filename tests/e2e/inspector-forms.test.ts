@@ -97,6 +97,26 @@ describe('the inspector tells the truth and keeps what is typed', () => {
     expect(studio.pageErrors).toEqual([]);
   });
 
+  test('a pasted name longer than a name may be is kept and said in red, and the save is refused naming the field (it was cut at 200 characters without a word)', async () => {
+    const { entry, page } = await openImported({ ...handWritten, id: 'long-name' });
+    await s.selectNode(page, 'call');
+    const long = `Post the lead ${'x'.repeat(236)}`;
+    const field = page.locator(s.tid('field-node-name'));
+    await field.fill(long);
+    expect(await field.inputValue()).toBe(long);
+    expect(await page.locator(s.tid('node-name-too-long')).textContent()).toBe('At most 200 characters: this name has 250. Shorten it to save.');
+    await page.locator(s.tid('btn-save')).click();
+    const dialog = page.locator(s.tid('save-error'));
+    await dialog.waitFor();
+    expect(await dialog.locator(s.tid('problem-message')).first().textContent()).toBe('"name" must be at most 200 characters.');
+    await dialog.getByRole('button', { name: 'OK' }).click();
+    await field.fill('Post the lead');
+    await page.locator(s.tid('node-name-too-long')).waitFor({ state: 'detached' });
+    await s.save(page);
+    expect((await api<FlowEntry>(studio.url, 'GET', `/api/flows/${entry.id}`)).flow.nodes.find((n) => n.id === 'call')?.name).toBe('Post the lead');
+    expect(studio.pageErrors).toEqual([]);
+  });
+
   test("typing over a switch rule's port name keeps the rule's wire (it followed the old name out of the flow)", async () => {
     const file = JSON.parse(readFileSync(new URL('../../flows/route-by-country.json', import.meta.url), 'utf8'));
     const { entry, page } = await openImported(file);

@@ -95,11 +95,14 @@ export const stepPolicySchema = z
   })
   .strict();
 
+/** The longest name a flow or a step may have (characters). */
+export const NAME_MAX = 200;
+
 export const flowNodeSchema = z
   .object({
     id,
     type: z.string({ error: 'must name a node type' }).min(1, { error: 'must name a node type' }),
-    name: z.string().max(200, { error: 'must be at most 200 characters' }).optional(),
+    name: z.string().max(NAME_MAX, { error: `must be at most ${NAME_MAX} characters` }).optional(),
     position: positionSchema,
     params: z
       .record(z.string(), z.unknown())
@@ -196,7 +199,7 @@ export const flowSchema = z
   .object({
     format: z.literal(FLOW_FORMAT, { error: `must be "${FLOW_FORMAT}"` }),
     id,
-    name: z.string({ error: 'must be a text' }).trim().min(1, { error: 'must not be empty' }).max(200),
+    name: z.string({ error: 'must be a text' }).trim().min(1, { error: 'must not be empty' }).max(NAME_MAX),
     description: z.string().max(5000).default(''),
     settings: flowSettingsSchema.default({ concurrency: 4 }),
     nodes: z.array(flowNodeSchema, { error: 'must be a list of nodes' }).max(2000),
