@@ -7,7 +7,7 @@ import { abortError } from '../sdk/abort.ts';
 import { fieldName } from '../sdk/fields.ts';
 import { renderTemplate } from '../../server/contract/expression/template.ts';
 import { LinearRegExp } from '../../server/contract/expression/linear-regex.ts';
-import { imapError, mailCredential, type MailServer } from './lib/connect.ts';
+import { accountKey, imapError, mailCredential, type MailServer } from './lib/connect.ts';
 import { FolderSession, type SessionMember } from './lib/folder-session.ts';
 import { addressedTo, addressKey, toOrCc } from './lib/address.ts';
 import { junkMail } from './lib/junk.ts';
@@ -159,7 +159,7 @@ export const waitForCode = defineNode({
     // With a mark, arrival order decides and no clock is asked; without one, the time window does.
     const window: Window = mark ? { mark } : { since: windowStart(ctx.input[p.requestedAtField], p.requestedAtField, startedAt, p.lookbackMs) };
     const state = await ctx.resources.run.get<MailboxState>(
-      `mail.wait-for-code:${server.host}:${server.port}:${server.user}:${p.mailbox}`,
+      `mail.wait-for-code:${accountKey(server)}:${p.mailbox}`,
       async () => ({ used: new Set(), tail: Promise.resolve(), session: new FolderSession(server, p.mailbox, ctx.network) }),
       (s) => s.session.dispose(),
     );

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { ImapFlow } from 'imapflow';
 import { NodeError } from '../../../server/contract/node-error.ts';
 import type { NodeContext, ResolvedCredential } from '../../sdk/types.ts';
@@ -12,6 +13,16 @@ export interface MailServer {
   secure: boolean;
   user: string;
   password: string;
+}
+
+/**
+ * The account as it is now, for keying what a run shares (a session, a pool): its server, user and a
+ * digest of its password — a credential edited during the run (another password) gets its own; the
+ * key, which may reach a log, never holds the password.
+ */
+export function accountKey(server: MailServer): string {
+  const secret = createHash('sha256').update(server.password).digest('hex').slice(0, 16);
+  return `${server.name}:${server.user}@${server.host}:${server.port}:${server.secure}:${secret}`;
 }
 
 /** Resolves the step's credential; the engine checks its scope against this node type and host:port. */

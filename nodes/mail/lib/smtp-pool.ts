@@ -1,8 +1,7 @@
-import { createHash } from 'node:crypto';
 import nodemailer from 'nodemailer';
 import type { Transporter } from 'nodemailer';
 import type { ResourceScope } from '../../sdk/types.ts';
-import type { MailServer } from './connect.ts';
+import { accountKey, type MailServer } from './connect.ts';
 import type { MailTarget } from './mail-target.ts';
 
 /**
@@ -19,12 +18,10 @@ const MESSAGES_PER_CONNECTION = 100;
  * The run's pooled SMTP transport for `server`, opened on first use — reached where `target` says
  * (the network policy's check and address, asked once for the pool: a name answering with several
  * addresses in turn would otherwise open a pool per address) — and closed when the run's resources
- * close. Keyed by the account as it is now (a credential edited during the run — another password —
- * gets a pool of its own); the key never holds the password itself.
+ * close. Keyed by the account as it is now (`accountKey`).
  */
 export function smtpPool(run: ResourceScope, server: MailServer, target: () => Promise<MailTarget>, timeoutMs: number): Promise<Transporter> {
-  const secret = createHash('sha256').update(server.password).digest('hex').slice(0, 16);
-  const key = `mail.send:${server.name}:${server.user}@${server.host}:${server.port}:${server.secure}:${timeoutMs}:${secret}`;
+  const key = `mail.send:${accountKey(server)}:${timeoutMs}`;
   return run.get(
     key,
     async () => {
