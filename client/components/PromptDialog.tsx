@@ -2,8 +2,10 @@ import { useEffect, useState } from 'react';
 import { Button } from './Button.tsx';
 import { Dialog } from './Dialog.tsx';
 import { TextInput } from './TextInput.tsx';
+import { TooLong, tooLong } from './TooLong.tsx';
+import { NAME_MAX } from '../../server/contract/flow/schema.ts';
 
-/** Asks for one line of text (a flow name). */
+/** Asks for one line of text (a flow name: at most NAME_MAX characters once trimmed, said in red beyond). */
 export function PromptDialog({
   open,
   title,
@@ -30,8 +32,9 @@ export function PromptDialog({
   useEffect(() => {
     if (open) setValue(initial);
   }, [open, initial]);
+  const over = tooLong(value.trim(), NAME_MAX);
   const submit = async () => {
-    if (!value.trim() || busy) return;
+    if (!value.trim() || over || busy) return;
     setBusy(true);
     try {
       await onSubmit(value.trim());
@@ -49,7 +52,7 @@ export function PromptDialog({
       footer={
         <>
           <Button onClick={onCancel}>Cancel</Button>
-          <Button variant="primary" onClick={submit} disabled={!value.trim()} loading={busy} data-testid="btn-prompt-ok">
+          <Button variant="primary" onClick={submit} disabled={!value.trim() || over} loading={busy} data-testid="btn-prompt-ok">
             {confirmLabel}
           </Button>
         </>
@@ -63,7 +66,8 @@ export function PromptDialog({
       >
         <label className="block text-sm font-medium text-slate-700">
           {label}
-          <TextInput className="mt-1.5" value={value} placeholder={placeholder} onChange={(e) => setValue(e.target.value)} data-testid="prompt-input" maxLength={200} />
+          <TextInput className="mt-1.5" value={value} placeholder={placeholder} onChange={(e) => setValue(e.target.value)} data-testid="prompt-input" invalid={over} />
+          <TooLong value={value.trim()} max={NAME_MAX} what="name" testId="prompt-too-long" />
         </label>
         {error && <p className="mt-2 text-sm text-rose-600">{error}</p>}
       </form>

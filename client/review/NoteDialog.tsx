@@ -3,6 +3,8 @@ import { Button } from '../components/Button.tsx';
 import { Dialog } from '../components/Dialog.tsx';
 import { TextArea } from '../components/TextInput.tsx';
 import { plural } from '../lib/format.ts';
+import { TooLong, tooLong } from '../components/TooLong.tsx';
+import { REVIEW_NOTE_MAX } from '../../server/contract/wire/review.ts';
 import { ResolveIcon } from './icons.tsx';
 
 /**
@@ -20,9 +22,10 @@ export function ResolveDialog({ open, count, onCancel, onSubmit }: { open: boole
     }
   }, [open]);
   const empty = !note.trim();
+  const over = tooLong(note.trim(), REVIEW_NOTE_MAX);
   const submit = async () => {
     setTried(true);
-    if (empty || busy) return;
+    if (empty || over || busy) return;
     setBusy(true);
     try {
       await onSubmit(note.trim());
@@ -40,7 +43,7 @@ export function ResolveDialog({ open, count, onCancel, onSubmit }: { open: boole
       footer={
         <>
           <Button onClick={onCancel}>Cancel</Button>
-          <Button variant="success" icon={<ResolveIcon size={14} />} onClick={() => void submit()} disabled={empty} loading={busy} data-testid="btn-resolve-confirm">
+          <Button variant="success" icon={<ResolveIcon size={14} />} onClick={() => void submit()} disabled={empty || over} loading={busy} data-testid="btn-resolve-confirm">
             Resolve
           </Button>
         </>
@@ -53,8 +56,7 @@ export function ResolveDialog({ open, count, onCancel, onSubmit }: { open: boole
         <TextArea
           rows={4}
           value={note}
-          maxLength={2000}
-          invalid={tried && empty}
+          invalid={(tried && empty) || over}
           placeholder="e.g. Customer confirmed by phone, order entered by hand."
           onChange={(e) => setNote(e.target.value)}
           onKeyDown={(e) => {
@@ -65,7 +67,9 @@ export function ResolveDialog({ open, count, onCancel, onSubmit }: { open: boole
           }}
           data-testid="resolve-note"
         />
-        {tried && empty ? (
+        {over ? (
+          <TooLong value={note.trim()} max={REVIEW_NOTE_MAX} what="note" testId="resolve-note-too-long" />
+        ) : tried && empty ? (
           <span className="block text-xs text-rose-600" data-testid="resolve-note-problem">
             A note is required to resolve by hand.
           </span>

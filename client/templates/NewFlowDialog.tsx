@@ -2,6 +2,8 @@ import { useEffect, useState } from 'react';
 import { Button } from '../components/Button.tsx';
 import { Dialog } from '../components/Dialog.tsx';
 import { TextInput } from '../components/TextInput.tsx';
+import { TooLong, tooLong } from '../components/TooLong.tsx';
+import { NAME_MAX } from '../../server/contract/flow/schema.ts';
 import { TemplateGallery } from './TemplateGallery.tsx';
 
 /** "New flow": a blank flow by name, or a copy of one of the shipped templates. */
@@ -11,8 +13,9 @@ export function NewFlowDialog({ open, onCreate, onCancel }: { open: boolean; onC
   useEffect(() => {
     if (open) setName('');
   }, [open]);
+  const over = tooLong(name.trim(), NAME_MAX);
   const submit = async () => {
-    if (!name.trim() || busy) return;
+    if (!name.trim() || over || busy) return;
     setBusy(true);
     try {
       await onCreate(name.trim());
@@ -31,9 +34,10 @@ export function NewFlowDialog({ open, onCreate, onCancel }: { open: boolean; onC
       >
         <label className="block min-w-0 flex-1 text-sm font-medium text-slate-700">
           Blank flow — name
-          <TextInput className="mt-1.5" value={name} placeholder="e.g. Score incoming leads" onChange={(e) => setName(e.target.value)} data-testid="prompt-input" maxLength={200} />
+          <TextInput className="mt-1.5" value={name} placeholder="e.g. Score incoming leads" onChange={(e) => setName(e.target.value)} data-testid="prompt-input" invalid={over} />
+          <TooLong value={name.trim()} max={NAME_MAX} what="name" testId="prompt-too-long" />
         </label>
-        <Button type="submit" variant="primary" disabled={!name.trim()} loading={busy} data-testid="btn-prompt-ok">
+        <Button type="submit" variant="primary" disabled={!name.trim() || over} loading={busy} data-testid="btn-prompt-ok">
           Create flow
         </Button>
       </form>

@@ -13,7 +13,8 @@ import { toast } from '../stores/toast-store.ts';
 import { Card, PageBody, PageHeader } from '../pages/PageHeader.tsx';
 import { MailOffIcon } from '../pages/nav-icons.tsx';
 import { trackingApi } from './api.ts';
-import type { Suppression } from '../../server/contract/wire/tracking.ts';
+import { SUPPRESSION_NOTE_MAX, type Suppression } from '../../server/contract/wire/tracking.ts';
+import { TooLong, tooLong } from '../components/TooLong.tsx';
 
 const PAGE = 100;
 const COLUMNS: Column[] = [{ label: 'Address', className: 'px-5 py-2.5' }, { label: 'How' }, { label: 'Since' }, { className: 'w-28 px-3 py-2.5' }];
@@ -145,8 +146,10 @@ function AddForm({ onAdded }: { onAdded(): void }) {
   const [note, setNote] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const noteOver = tooLong(note.trim(), SUPPRESSION_NOTE_MAX);
   const submit = async (e: FormEvent) => {
     e.preventDefault();
+    if (noteOver) return;
     setBusy(true);
     setError(null);
     try {
@@ -170,9 +173,10 @@ function AddForm({ onAdded }: { onAdded(): void }) {
         </label>
         <label className="flex flex-col gap-1 text-xs font-medium text-slate-600">
           Note (optional)
-          <TextInput value={note} onChange={(e) => setNote(e.target.value)} placeholder="asked by phone" className="w-64" maxLength={500} />
+          <TextInput value={note} onChange={(e) => setNote(e.target.value)} placeholder="asked by phone" className="w-64" invalid={noteOver} data-testid="suppression-note" />
+          <TooLong value={note.trim()} max={SUPPRESSION_NOTE_MAX} what="note" testId="suppression-note-too-long" />
         </label>
-        <Button type="submit" variant="primary" loading={busy} disabled={!address.trim()} data-testid="suppression-add-submit">
+        <Button type="submit" variant="primary" loading={busy} disabled={!address.trim() || noteOver} data-testid="suppression-add-submit">
           Add to the list
         </Button>
       </form>

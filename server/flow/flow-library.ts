@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { NodeRegistry } from '../../nodes/registry.ts';
 import type { FlowRow, Store } from '../store/types.ts';
 import { ConveyorError } from '../errors.ts';
-import { FLOW_FORMAT, type FlowDocument } from '../contract/flow/schema.ts';
+import { FLOW_FORMAT, NAME_MAX, type FlowDocument } from '../contract/flow/schema.ts';
 import { canonicalFlow } from '../contract/flow/serialize.ts';
 import { invalid, validateFlow } from './validate.ts';
 import { flowCallProblems } from './flow-calls.ts';
@@ -10,6 +10,19 @@ import { keepFilesApart, withKeptFiles } from './kept-files.ts';
 import { StateLocks } from '../engine/node-state.ts';
 import type { FlowSummary, FlowEntry } from '../contract/wire/flows.ts';
 export type { FlowSummary, FlowEntry };
+
+/**
+ * A flow's name as given to create or rename, trimmed; refused when it is not 1 to NAME_MAX characters
+ * once trimmed (spaces around a pasted name do not count against it, as the studio's field counts).
+ */
+export function flowName(name: unknown): string {
+  const trimmed = typeof name === 'string' ? name.trim() : '';
+  if (!trimmed || trimmed.length > NAME_MAX) {
+    const said = typeof name !== 'string' ? 'is not a text' : !trimmed ? 'is empty' : `has ${trimmed.length} characters`;
+    throw new ConveyorError('E_FLOW_NAME_INVALID', `A flow name must be 1 to ${NAME_MAX} characters: this one ${said}.`, 'Type a shorter, non-empty name.', 422);
+  }
+  return trimmed;
+}
 
 /** Saved flows: every write is validated first, so the store never holds an invalid flow. */
 export class FlowLibrary {
@@ -64,12 +77,10 @@ export class FlowLibrary {
   }
 
   async rename(id: string, name: unknown): Promise<FlowEntry> {
-    if (typeof name !== 'string' || !name.trim() || name.length > 200) {
-      throw new ConveyorError('E_FLOW_NAME_INVALID', 'A flow name must be 1 to 200 characters.', 'Type a shorter, non-empty name.', 422);
-    }
+    const trimmed = flowName(name);
     return this.writing(id, async () => {
       const current = await this.get(id);
-      return this.changed(entry(await this.store.putFlow(canonicalFlow({ ...current.flow, name: name.trim() }))));
+      return this.changed(entry(await this.store.putFlow(canonicalFlow({ ...current.flow, name: trimmed }))));
     });
   }
 

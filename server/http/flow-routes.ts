@@ -1,10 +1,9 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import type { FlowLibrary } from '../flow/flow-library.ts';
+import { flowName, type FlowLibrary } from '../flow/flow-library.ts';
 import { serializeFlow } from '../contract/flow/serialize.ts';
 import { validateFlow } from '../flow/validate.ts';
 import type { NodeRegistry } from '../../nodes/registry.ts';
-import { ConveyorError } from '../errors.ts';
 import { parseBody, parseQuery } from './parse.ts';
 
 /** Read like every other query (parse.ts): `?onConflict=copy&onConflict=replace` is said to be given twice. */
@@ -24,10 +23,7 @@ export function flowRoutes(flows: FlowLibrary, registry: NodeRegistry): Router {
 
   router.post('/', async (req, res) => {
     const { name } = parseBody(nameBody, req.body);
-    if (typeof name !== 'string' || !name.trim() || name.length > 200) {
-      throw new ConveyorError('E_FLOW_NAME_INVALID', 'A new flow needs a name of 1 to 200 characters.', 'Type a name for the flow.', 422);
-    }
-    res.status(201).json(await flows.create(name.trim()));
+    res.status(201).json(await flows.create(flowName(name)));
   });
 
   router.post('/validate', (req, res) => {

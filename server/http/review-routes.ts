@@ -5,6 +5,7 @@ import type { Store } from '../store/types.ts';
 import { parseBody, parseQuery } from './parse.ts';
 import { REVIEW_ACTIONS, REVIEW_STATUSES } from '../contract/status.ts';
 import { MAX_RECORD_DEPTH, tooDeepAt } from '../contract/json-depth.ts';
+import { REVIEW_NOTE_MAX } from '../contract/wire/review.ts';
 
 const listQuery = z.object({
   flowId: z.string().max(200).optional(),
@@ -20,7 +21,7 @@ const actionBody = z
   .object({
     action: z.enum(REVIEW_ACTIONS),
     items: z.array(z.object({ runId: z.string().min(1).max(200), index: z.number().int().min(0) }).strict()).min(1).max(10_000),
-    note: z.string().max(5000).optional(),
+    note: z.string().max(REVIEW_NOTE_MAX).optional(),
     // Nested thousands deep, a retry's data overflowed the stack where it was stored: the item's result was E_INTERNAL.
     data: z
       .record(z.string(), z.any())

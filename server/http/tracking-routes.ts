@@ -9,6 +9,7 @@ import { invalidLinkPage, unsubscribeConfirmPage, unsubscribedPage } from '../tr
 import { isWebAddress } from '../tracking/tokens.ts';
 import { parseBody, parseQuery, recordIndexParam } from './parse.ts';
 import { runOrThrow } from './run-routes.ts';
+import { SUPPRESSION_NOTE_MAX } from '../contract/wire/tracking.ts';
 
 /** A transparent 1×1 GIF. */
 const PIXEL = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64');
@@ -70,7 +71,7 @@ const listQuery = z.object({
   offset: z.coerce.number().int().min(0).default(0),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
 });
-const addBody = z.object({ address: addressSchema, note: z.string().trim().max(500).optional() }).strict();
+const addBody = z.object({ address: addressSchema, note: z.string().trim().max(SUPPRESSION_NOTE_MAX).optional() }).strict();
 
 /** Tracking data and the suppression list for the studio (under /api, so behind the session like the rest). */
 export function trackingApiRoutes(tracking: TrackingService, store: Store): Router {

@@ -21,7 +21,13 @@ describe('the flow list', () => {
 
     // Rename.
     await rowA.locator(s.tid('btn-rename')).click();
+    // A pasted name over the limit is kept whole and said to be too long (the field used to cut it at 200 in silence).
+    await page.locator(s.tid('prompt-input')).fill('x'.repeat(230));
+    await expect(page.locator(s.tid('prompt-too-long')).textContent()).resolves.toContain('this name has 230');
+    await expect(page.locator(s.tid('prompt-input')).inputValue()).resolves.toHaveLength(230);
+    await expect(page.locator(s.tid('btn-prompt-ok')).isDisabled()).resolves.toBe(true);
     await page.locator(s.tid('prompt-input')).fill('Supplier invoices');
+    await page.locator(s.tid('prompt-too-long')).waitFor({ state: 'detached' });
     await page.locator(s.tid('btn-prompt-ok')).click();
     await page.waitForFunction((id) => document.querySelector(`[data-testid="flow-row-${id}"] [data-testid="flow-name"]`)?.textContent === 'Supplier invoices', a.id);
     expect((await api<{ name: string }>(studio.url, 'GET', `/api/flows/${a.id}`)).name).toBe('Supplier invoices');

@@ -78,6 +78,10 @@ describe('review queue', () => {
     await page.locator(s.tid('resolve-note')).press('Control+Enter');
     await page.locator(s.tid('resolve-note-problem')).waitFor();
     expect((await reviewQueue(studio.url, { runId: runA.id })).total).toBe(5); // nothing was sent
+    // A note longer than the server keeps is said to be, whole in the field (it was cut at 2,000 in silence).
+    await page.locator(s.tid('resolve-note')).fill('n'.repeat(5001));
+    await expect(page.locator(s.tid('resolve-note-too-long')).textContent()).resolves.toContain('this note has 5001');
+    expect(await page.locator(s.tid('btn-resolve-confirm')).isDisabled()).toBe(true);
     await page.locator(s.tid('resolve-note')).fill('Called the lead: approved by hand');
     await page.locator(s.tid('btn-resolve-confirm')).click();
     await dialog.waitFor({ state: 'detached' });

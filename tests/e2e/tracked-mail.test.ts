@@ -70,6 +70,11 @@ describe('tracked mail in the studio', () => {
     await page.locator(s.tid('suppression-add-submit')).click();
     await expect.poll(() => page.locator(s.tid('suppression-add-error')).textContent()).toContain('not an email address');
     await page.locator(s.tid('suppression-address')).fill('Bo@Example.test');
+    // A note over 500 characters is said to be too long, not cut.
+    await page.locator(s.tid('suppression-note')).fill('p'.repeat(501));
+    await expect(page.locator(s.tid('suppression-note-too-long')).textContent()).resolves.toContain('this note has 501');
+    expect(await page.locator(s.tid('suppression-add-submit')).isDisabled()).toBe(true);
+    await page.locator(s.tid('suppression-note')).fill('asked by phone');
     await page.locator(s.tid('suppression-add-submit')).click();
     const row = page.locator(`${s.tid('suppression-row')}[data-address="bo@example.test"]`);
     await row.waitFor();

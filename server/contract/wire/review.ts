@@ -3,6 +3,9 @@ import type { RecordData } from '../data.ts';
 import type { RecordSummary } from './runs.ts';
 import type { REVIEW_STATUSES, ReviewAction, RunStatus } from '../status.ts';
 
+/** The longest note a review action keeps (a resolve's, a retry's): longer is refused, never cut. */
+export const REVIEW_NOTE_MAX = 5000;
+
 /** A record that needs a person (GET /api/review). */
 export interface ReviewItem extends RecordSummary {
   runId: string;

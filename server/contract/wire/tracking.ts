@@ -3,6 +3,9 @@
  * Framework-free types, shared by the server and the studio.
  */
 
+/** The longest note kept with an address added to the suppression list by hand. */
+export const SUPPRESSION_NOTE_MAX = 500;
+
 export type TrackingKind = 'open' | 'click' | 'unsubscribe';
 
 /** One open, click or unsubscribe of a record's mail (nothing about the reader: no IP, no user agent). */

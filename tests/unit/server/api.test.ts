@@ -190,6 +190,11 @@ describe('REST: flows', () => {
     expect((await s.api('GET', `/api/flows/${flow.id}`)).body.name).toBe('Plain');
     // A name of the wrong kind is still the name's own error.
     expect((await s.api('PATCH', `/api/flows/${flow.id}`, { name: 5 })).body.error.code).toBe('E_FLOW_NAME_INVALID');
+    // Too long is said with its length; spaces around a name do not count against it (the studio trims).
+    const long = await s.api('PATCH', `/api/flows/${flow.id}`, { name: 'n'.repeat(201) });
+    expect([long.status, long.body.error.code, long.body.error.message]).toEqual([422, 'E_FLOW_NAME_INVALID', 'A flow name must be 1 to 200 characters: this one has 201 characters.']);
+    expect((await s.api('PATCH', `/api/flows/${flow.id}`, { name: `  ${'n'.repeat(200)}  ` })).body.name).toBe('n'.repeat(200));
+    expect((await s.api('POST', '/api/flows', { name: `  ${'m'.repeat(200)} ` })).status).toBe(201);
   });
 });
 
