@@ -14,6 +14,7 @@ import { checkFile, isPartFile, readRecord, sumOf, writeFileAtomic, type FileSta
 import type { AuditWrite } from './retention.ts';
 import type { EvidenceStore } from './types.ts';
 import { KEPT_FILE_ID, KEPT_FILES_DIR, sha256Of } from './kept-files.ts';
+import { keptFileUses } from './kept-file-uses.ts';
 
 export const EVIDENCE_DIR = 'evidence';
 export const UPLOADS_DIR = 'uploads';
@@ -84,17 +85,42 @@ export async function checkDataFiles(dataDir: string): Promise<DataFileCheck[]> 
     if (state.state === 'missing' && !state.sum) continue;
     checks.push({ kind: 'upload', ref: id, file, record: uploadRecordOf(file), state });
   }
-  // Kept files carry no record: their name is their SHA-256.
+  // Kept files carry no checksum record: their name is their SHA-256. Their record is only the mark
+  // `store repair` leaves when one is gone (keptFileMarkOf).
   const kept = path.join(dataDir, KEPT_FILES_DIR);
+  const onDisk = new Set<string>();
   for (const sha of (await names(kept)).filter((n) => KEPT_FILE_ID.test(n)).sort()) {
     const file = path.join(kept, sha);
     const bytes = await fsp.readFile(file).catch(() => null);
     if (!bytes) continue;
+    onDisk.add(sha);
     const actual = sha256Of(bytes);
     const state: FileState = actual === sha ? { state: 'ok', sum: sumOf(bytes) } : { state: 'damaged', reason: `its bytes hash to ${actual.slice(0, 12)}…, not to the SHA-256 it is kept under`, sum: null };
-    checks.push({ kind: 'kept-file', ref: sha, file, record: '', state });
+    checks.push({ kind: 'kept-file', ref: sha, file, record: keptFileMarkOf(file), state });
+  }
+  // The ones a flow or a run names that the folder does not hold (the embedded store's only: the
+  // PostgreSQL store keeps them in its database).
+  const storeDir = path.join(dataDir, 'store');
+  const uses = (await fsp.stat(storeDir).catch(() => null))?.isDirectory() ? await keptFileUses(storeDir) : null;
+  for (const [sha, where] of [...(uses ?? [])].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
+    if (onDisk.has(sha)) continue;
+    const file = path.join(kept, sha);
+    const mark = keptFileMarkOf(file);
+    const marked = await checkFile(file, mark);
+    const state: FileState =
+      marked.state === 'lost' ? marked : { state: 'missing', reason: `it is gone from ${KEPT_FILES_DIR}/, and ${where.join(', ')} names it: choose the file again in that step's form and save the flow`, sum: null };
+    checks.push({ kind: 'kept-file', ref: sha, file, record: mark, state });
   }
   return checks;
+}
+
+/**
+ * Where `store repair` marks a kept file it moved aside or found gone (`.<sha256>.lost`, not a kept
+ * file's name): verify then says it was moved aside instead of reporting it again, as an evidence
+ * file's record says so. Choosing the same file again keeps it anew (KeptFilesOnDisk.put).
+ */
+export function keptFileMarkOf(file: string): string {
+  return path.join(path.dirname(file), `.${path.basename(file)}.lost`);
 }
 
 /** Every evidence file of one run, every byte read, and the ones whose record says they were written but are gone. */
@@ -189,15 +215,12 @@ export async function repairDataFiles(checks: DataFileCheck[], aside: string, no
       await fsp.rename(c.file, dest);
       movedTo = dest;
     }
-    // A kept file has no record to mark: gone from the folder, a flow naming it is told so.
-    if (c.kind === 'kept-file') {
-      lost.push({ kind: c.kind, ref: c.ref, state: s.state, reason: s.reason, movedTo, bytes: 0 });
-      continue;
-    }
     const rec = await readRecord(c.record);
     if (rec) await fsp.copyFile(c.record, path.join(path.dirname(dest), path.basename(c.record)));
     const mark: LostMark = { at: now.toISOString(), reason: `${s.state}: ${s.reason}`, movedTo };
     const kept = rec && 'value' in rec ? rec.value : {};
+    // A kept file's mark may be the first thing written in a folder that is gone altogether.
+    await fsp.mkdir(path.dirname(c.record), { recursive: true });
     await writeFileAtomic(c.record, JSON.stringify({ ...kept, ...(s.sum ?? {}), lost: mark }));
     lost.push({ kind: c.kind, ref: c.ref, state: s.state, reason: s.reason, movedTo, bytes: s.sum?.bytes ?? 0 });
   }

@@ -51,6 +51,8 @@ export class KeptFilesOnDisk {
     }
     await fsp.mkdir(this.dir, { recursive: true });
     await writeFileAtomic(file, bytes);
+    // Kept anew after `store repair` marked it gone: the mark no longer says anything true.
+    await fsp.rm(path.join(this.dir, `.${sha}.lost`), { force: true });
     await fsyncDir(this.dir);
     return sha;
   }

@@ -6,7 +6,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createRegistry } from '../../../nodes/index.ts';
 import { validateFlow } from '../../../server/flow/validate.ts';
 import { openConveyor, type Conveyor } from '../../../server/conveyor.ts';
-import { KEPT_FILES_DIR } from '../../../server/store/kept-files.ts';
+import { KEPT_FILES_DIR, KeptFilesOnDisk } from '../../../server/store/kept-files.ts';
+import { repairStore, verifyStore } from '../../../server/store/maintenance.ts';
 import { MAX_KEPT_FILE_BYTES } from '../../../nodes/sdk/kept-file.ts';
 import { failureOf } from '../../../nodes/sdk/testing.ts';
 import { flow } from '../engine/harness.ts';
@@ -109,5 +110,44 @@ describe('files chosen in a step\'s form', () => {
     writeFileSync(file, damaged);
     expect(await failureOf(() => c.store.readKeptFile(sha256))).toMatchObject({ code: 'E_KEPT_FILE_DAMAGED', message: expect.stringContaining('is damaged') });
     expect(await failureOf(() => c.engine.startRun(saved.flow))).toMatchObject({ code: 'E_KEPT_FILE_DAMAGED' });
+  });
+
+  it('a kept file deleted from the data folder is reported by store verify, naming the flow and the run that use it; repair marks it gone, and choosing it again keeps it anew', async () => {
+    const { c, dir } = await studio();
+    const saved = await c.flows.import(withFile(inFile, 'f_gone'));
+    const run = await c.engine.startRun(saved.flow);
+    await c.engine.waitForRun(run.id);
+    // Another flow, deleted since: what it named is nobody's concern.
+    const other = Buffer.from('a file only a deleted flow chose');
+    const deleted = await c.flows.import(withFile({ name: 'old.txt', type: 'text/plain', size: other.length, base64: other.toString('base64') }, 'f_deleted'));
+    await c.flows.remove(deleted.id);
+    // Verified beside the running studio (the flows and the run are in its journal), then once it is
+    // closed (in its snapshot). Only the deleted flow's file gone: healthy.
+    rmSync(path.join(dir, KEPT_FILES_DIR, createHash('sha256').update(other).digest('hex')));
+    expect((await verifyStore(dir)).healthy).toBe(true);
+
+    rmSync(path.join(dir, KEPT_FILES_DIR, sha256));
+    const missing = new RegExp(`kept-file ${sha256}: MISSING: it is gone from kept-files/, and flow "[^"]+" \\(step "attach", file "cv.pdf"\\), run ${run.id} of "[^"]+" \\(step "attach", file "cv.pdf"\\) names it`);
+    for (const when of ['running', 'closed']) {
+      if (when === 'closed') await c.close();
+      const v = await verifyStore(dir);
+      expect(v.healthy, when).toBe(false);
+      const said = v.lines.join('\n');
+      expect(said, when).toMatch(missing);
+      expect(said, when).toMatch(/Damaged: 1 kept file\./);
+    }
+
+    const r = await repairStore(dir, { now: new Date('2026-02-03T04:05:06.000Z') });
+    expect(r.lostFiles).toEqual([{ kind: 'kept-file', ref: sha256, state: 'missing', reason: expect.stringContaining('gone from kept-files/'), movedTo: null, bytes: 0 }]);
+    const repaired = await verifyStore(dir);
+    expect(repaired.healthy).toBe(true);
+    expect(repaired.lines.join('\n')).toContain(`kept-file ${sha256}: moved aside by store repair on 2026-02-03T04:05:06.000Z`);
+
+    // The same file chosen again is kept anew; the mark goes.
+    await new KeptFilesOnDisk(dir).put(bytes);
+    const again = await verifyStore(dir);
+    expect(again.healthy).toBe(true);
+    expect(again.lines.join('\n')).toContain('kept files (chosen in node forms): 1 file, 1 checked ok');
+    expect(existsSync(path.join(dir, KEPT_FILES_DIR, `.${sha256}.lost`))).toBe(false);
   });
 });
