@@ -10,7 +10,8 @@
  * A chosen file is a node param shaped as `{ name, type, size, sha256 }` (nodes/sdk/kept-file.ts): found
  * by that shape, so no node registry is needed here.
  */
-import { loadSqlJs } from './sqljs.ts';
+import type { Database } from 'sql.js';
+import { readStoreFolder } from './folder-entries.ts';
 import { inspectStore } from './integrity.ts';
 import { peekSnapshot } from './snapshot.ts';
 import { KEPT_FILE_ID } from './kept-files.ts';
@@ -70,45 +71,34 @@ export async function keptFileUses(storeDir: string): Promise<KeptFileUses | nul
   const snapshot = await peekSnapshot(storeDir);
   if (snapshot?.state === 'damaged') return null;
   const ins = await inspectStore(storeDir, { snapshot });
-  if (ins.damage) return null;
   // id -> [name, doc]; run id -> [flow name, flow copy].
   const flows = new Map<string, [string, string]>();
   const runs = new Map<string, [string, string]>();
-  let snapshotSeq = 0;
-  if (snapshot) {
-    snapshotSeq = ins.snapshot.state === 'ok' || ins.snapshot.state === 'legacy' ? ins.snapshot.seq : 0;
-    const SQL = await loadSqlJs();
-    const db = new SQL.Database(snapshot.bytes);
-    try {
-      // Only documents that may name a file are read whole.
-      for (const v of db.exec("SELECT id, name, doc FROM flows WHERE instr(doc, '\"sha256\"') > 0")[0]?.values ?? []) flows.set(String(v[0]), [String(v[1]), String(v[2])]);
-      for (const v of db.exec("SELECT id, flow_name, flow FROM runs WHERE instr(flow, '\"sha256\"') > 0")[0]?.values ?? []) runs.set(String(v[0]), [String(v[1]), String(v[2])]);
-    } finally {
-      db.close();
+  const fromSnapshot = (db: Database) => {
+    // Only documents that may name a file are read whole.
+    for (const v of db.exec("SELECT id, name, doc FROM flows WHERE instr(doc, '\"sha256\"') > 0")[0]?.values ?? []) flows.set(String(v[0]), [String(v[1]), String(v[2])]);
+    for (const v of db.exec("SELECT id, flow_name, flow FROM runs WHERE instr(flow, '\"sha256\"') > 0")[0]?.values ?? []) runs.set(String(v[0]), [String(v[1]), String(v[2])]);
+  };
+  const entry = (payload: string) => {
+    const kind = payload.slice(0, 5);
+    if (kind === '["F",') {
+      const op = parse(payload);
+      if (op) flows.set(String(op[1]), [String(op[2]), String(op[3])]);
+    } else if (kind === '["D",') {
+      const op = parse(payload);
+      if (op) flows.delete(String(op[1]));
+    } else if (kind === '["R",') {
+      // A run's columns come first: id, flow id, flow name, its copy of the flow (a JSON text inside
+      // the entry: its quotes escaped). Only an entry that may name a file is read whole.
+      if (!payload.includes('sha256')) return;
+      const cols = parse(payload)?.[1];
+      if (Array.isArray(cols)) runs.set(String(cols[0]), [String(cols[2]), String(cols[3])]);
+    } else if (kind === '["Z",') {
+      const op = parse(payload);
+      if (op) runs.delete(String(op[1]));
     }
-  }
-  for (const file of ins.files) {
-    for (const f of file.frames) {
-      if (f.seq <= snapshotSeq) continue;
-      const kind = f.payload.slice(0, 5);
-      if (kind === '["F",') {
-        const op = parse(f.payload);
-        if (op) flows.set(String(op[1]), [String(op[2]), String(op[3])]);
-      } else if (kind === '["D",') {
-        const op = parse(f.payload);
-        if (op) flows.delete(String(op[1]));
-      } else if (kind === '["R",') {
-        // A run's columns come first: id, flow id, flow name, its copy of the flow (a JSON text inside
-        // the entry: its quotes escaped). Only an entry that may name a file is read whole.
-        if (!f.payload.includes('sha256')) continue;
-        const cols = parse(f.payload)?.[1];
-        if (Array.isArray(cols)) runs.set(String(cols[0]), [String(cols[2]), String(cols[3])]);
-      } else if (kind === '["Z",') {
-        const op = parse(f.payload);
-        if (op) runs.delete(String(op[1]));
-      }
-    }
-  }
+  };
+  if (!(await readStoreFolder(snapshot, ins, fromSnapshot, entry))) return null;
   const uses: KeptFileUses = new Map();
   const add = (sha: string, where: string) => {
     let list = uses.get(sha);

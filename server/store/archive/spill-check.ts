@@ -22,7 +22,8 @@ import path from 'node:path';
 import { listNumbers, type StoreInspection } from '../integrity.ts';
 import { fsyncDir } from '../journal.ts';
 import type { SnapshotCheck } from '../snapshot.ts';
-import { loadSqlJs } from '../sqljs.ts';
+import type { Database } from 'sql.js';
+import { readStoreFolder } from '../folder-entries.ts';
 import { spillFolders } from './check.ts';
 import { encodeFrame, FRAME_HEAD, frameIn, segmentName } from './frames.ts';
 import { ARCHIVES_DIR } from './layout.ts';
@@ -76,7 +77,6 @@ const RUN_ID = /^\["R",\[("(?:[^"\\]|\\.)*")/;
  * the journal is damaged (then which records a segment holds cannot be told).
  */
 export async function spillRefs(snapshot: SnapshotCheck | null, ins: StoreInspection): Promise<SpillRef[] | null> {
-  if (ins.damage || snapshot?.state === 'damaged') return null;
   // run id -> record -> its frame (a later 'P' for a record replaces its frame, as INSERT OR REPLACE).
   const refs = new Map<string, Map<number, SpillRef>>();
   const put = (r: SpillRef) => {
@@ -87,11 +87,7 @@ export async function spillRefs(snapshot: SnapshotCheck | null, ins: StoreInspec
   const dropRun = (runId: string) => refs.delete(runId);
   // Runs that exist: a 'P' for a run deleted meanwhile is refused when applied (and names no frame).
   const runs = new Set<string>();
-  let snapshotSeq = 0;
-  if (snapshot) {
-    snapshotSeq = ins.snapshot.state === 'ok' || ins.snapshot.state === 'legacy' ? ins.snapshot.seq : 0;
-    const SQL = await loadSqlJs();
-    const db = new SQL.Database(snapshot.bytes);
+  const fromSnapshot = (db: Database) => {
     try {
       for (const v of db.exec('SELECT id FROM runs')[0]?.values ?? []) runs.add(String(v[0]));
       for (const v of db.exec(SQL_SPILLED)[0]?.values ?? []) {
@@ -99,28 +95,24 @@ export async function spillRefs(snapshot: SnapshotCheck | null, ins: StoreInspec
       }
     } catch {
       // A snapshot written before step segments existed has no spilled_steps table: nothing spilled.
-    } finally {
-      db.close();
     }
-  }
-  for (const file of ins.files) {
-    for (const f of file.frames) {
-      if (f.seq <= snapshotSeq) continue;
-      // Only these ops change spilled_steps: 'P' (spill), 'H' (archive), 'Z' (delete run); 'R' creates a run.
-      const kind = f.payload.slice(0, 5);
-      if (kind === '["R",') {
-        // Only the run id, read from the start: the rest holds every record's data.
-        const id = RUN_ID.exec(f.payload)?.[1];
-        if (id) runs.add(JSON.parse(id) as string);
-        continue;
-      }
-      if (kind !== '["P",' && kind !== '["H",' && kind !== '["Z",') continue;
-      const op = JSON.parse(f.payload) as [string, string, unknown];
-      if (op[0] === 'Z') runs.delete(op[1]);
-      if (op[0] !== 'P') dropRun(op[1]);
-      else if (runs.has(op[1])) for (const [record, seg, offset, length, lastSeq, steps] of op[2] as number[][]) put({ runId: op[1], record, seg, offset, length, lastSeq, steps });
+  };
+  const entry = (payload: string) => {
+    // Only these ops change spilled_steps: 'P' (spill), 'H' (archive), 'Z' (delete run); 'R' creates a run.
+    const kind = payload.slice(0, 5);
+    if (kind === '["R",') {
+      // Only the run id, read from the start: the rest holds every record's data.
+      const id = RUN_ID.exec(payload)?.[1];
+      if (id) runs.add(JSON.parse(id) as string);
+      return;
     }
-  }
+    if (kind !== '["P",' && kind !== '["H",' && kind !== '["Z",') return;
+    const op = JSON.parse(payload) as [string, string, unknown];
+    if (op[0] === 'Z') runs.delete(op[1]);
+    if (op[0] !== 'P') dropRun(op[1]);
+    else if (runs.has(op[1])) for (const [record, seg, offset, length, lastSeq, steps] of op[2] as number[][]) put({ runId: op[1], record, seg, offset, length, lastSeq, steps });
+  };
+  if (!(await readStoreFolder(snapshot, ins, fromSnapshot, entry))) return null;
   return [...refs.values()].flatMap((run) => [...run.values()]);
 }
 
