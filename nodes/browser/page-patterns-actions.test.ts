@@ -14,19 +14,18 @@ import { browserWaitFor } from './wait-for.ts';
 // the operator's flow works, or fails with an error that says what to do. Here: clicks, keys,
 // scrolling, tabs, dialogs, reading and loading; fields and forms are in page-patterns.test.ts.
 // Fills here check at once (settleMs 0): no test is about the fill's watch and no script rewrites
-// the fields (the fills' own tests are in page-patterns.test.ts). A failure that waits out its step's
-// limit (a covered or disabled button, an element never found) gets 1-1.5 s: they had 2-3 s.
+// the fields (the fills' own tests are in page-patterns.test.ts).
 const { pages, stepsOf, onPage } = patternPages();
 
 describe('page patterns of real sites: clicks, keys, scrolling, tabs, dialogs, loading (real Chromium)', () => {
   it('a click on a button covered by a cookie banner fails naming the banner, and clicks nothing; a disabled button says it stayed disabled', async () => {
     await onPage('overlay', async (r) => {
-      const covered = await failureOf(() => r.step(browserClick, { selectors: ['#order'], expectUrl: '/p/thanks', timeoutMs: 1_000 }));
+      const covered = await failureOf(() => r.step(browserClick, { selectors: ['#order'], expectUrl: '/p/thanks', timeoutMs: 3_000 }));
       expect(covered).toMatchObject({ code: 'E_ELEMENT_NOT_USABLE' });
       expect(covered.message).toMatch(/^Could not click the element found with "#order": it is covered by <div class="consent" id="cookie-banner">…<\/div>, which would get the click instead \(locator\.click: Timeout \d+ms exceeded\.\)/);
       expect(covered.hint).toMatch(/cookie banner.*add a "Browser: click" step before this one that closes it/);
       await r.step(browserVerify, { check: 'url', url: '/p/overlay', timeoutMs: 500 });
-      const disabled = await failureOf(() => r.step(browserClick, { selectors: ['text=Pay later'], timeoutMs: 1_000 }));
+      const disabled = await failureOf(() => r.step(browserClick, { selectors: ['text=Pay later'], timeoutMs: 2_000 }));
       expect(disabled.message).toContain('Could not click the element found with "text=Pay later": it stayed disabled (');
       // Closing the banner first, as the hint says, lets the click through.
       await r.step(browserClick, { selectors: ['role=button[name="Accept all"]'], expectSelectors: [], timeoutMs: 5_000 });
@@ -73,8 +72,8 @@ describe('page patterns of real sites: clicks, keys, scrolling, tabs, dialogs, l
     // On a page of its own, from its top: the page above was scrolled to its end already, and whether
     // it had more to scroll when the step looked depended on the machine's speed (failed once, loaded).
     await onPage('scrolling', async (r) => {
-      const never = await failureOf(() => r.step(browserExtract, { selectors: ['#nothing'], field: 'x', timeoutMs: 1_500 }));
-      expect(never.message).toMatch(/^No element matched any of the 1 selector tried within 1500 ms: "#nothing", on http:\/\/127\.0\.0\.1:\d+\/p\/scrolling \(scrolled down while looking\)\./);
+      const never = await failureOf(() => r.step(browserExtract, { selectors: ['#nothing'], field: 'x', timeoutMs: 2_500 }));
+      expect(never.message).toMatch(/^No element matched any of the 1 selector tried within 2500 ms: "#nothing", on http:\/\/127\.0\.0\.1:\d+\/p\/scrolling \(scrolled down while looking\)\./);
     });
   });
 

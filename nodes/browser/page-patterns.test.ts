@@ -12,17 +12,14 @@ import { browserSelect } from './select.ts';
 // frames, lists the page draws, tick boxes, masks, web components, script-kept form state; clicks,
 // keys, scrolling, tabs, dialogs and loading are in page-patterns-actions.test.ts (two files, two workers).
 // Fills of fields no script rewrites, in tests not about the fill's watch, check at once (settleMs 0):
-// half a second less each. A failure that waits out its step's limit (a sign that never shows, a button
-// that stays disabled, a list that ignores the choice) gets 1-1.5 s, and a fill the page keeps emptying
-// 2 s (time for the watch, the second typing and its watch: they ended at 2.2-3 s with 3 s): they had
-// 2-3 s, 13 s of the file's 75 s at load 4 (61 s after). Each still fails if what it guards breaks.
+// half a second less each.
 const { onPage } = patternPages();
 
 describe('page patterns of real sites: fields and forms (real Chromium)', () => {
   it('a form inside a frame of the same site is filled, clicked, checked and read with the selectors the inspector shows', async () => {
     await onPage('framed', async (r) => {
       // What the framed form says when it refuses is quoted, as the page's own words are.
-      const refused = await failureOf(() => r.step(browserClick, { selectors: ['#send'], expectSelectors: ['#sent'], timeoutMs: 1_000 }));
+      const refused = await failureOf(() => r.step(browserClick, { selectors: ['#send'], expectSelectors: ['#sent'], timeoutMs: 3_000 }));
       expect(refused).toMatchObject({ code: 'E_VERIFY_FAILED' });
       expect(refused.message).toContain('The page says: "Please give your name".');
       // A role selector that matches nothing names that role's elements in the frame too.
@@ -64,11 +61,11 @@ describe('page patterns of real sites: fields and forms (real Chromium)', () => 
       await r.step(browserSelect, { selectors: ['role=listbox[name="Size"]'], option: 'Large', timeoutMs: 5_000 });
       await r.step(browserVerify, { check: 'visible', selectors: ['#sizes [aria-selected="true"]:text-is("Large")'], timeoutMs: 500 });
 
-      const missing = await failureOf(() => r.step(browserSelect, { selectors: ['#country'], option: 'Spain', timeoutMs: 1_000 }));
+      const missing = await failureOf(() => r.step(browserSelect, { selectors: ['#country'], option: 'Spain', timeoutMs: 2_000 }));
       expect(missing).toMatchObject({ code: 'E_ELEMENT_NOT_USABLE' });
       expect(missing.message).toBe('The list found with "#country" has no option with the label "Spain". Its options: "France", "Germany", "The Netherlands".');
       // No success without the sign: a list that closes without taking the choice fails.
-      const ignored = await failureOf(() => r.step(browserSelect, { selectors: ['#plan'], option: 'Pro', timeoutMs: 1_500 }));
+      const ignored = await failureOf(() => r.step(browserSelect, { selectors: ['#plan'], option: 'Pro', timeoutMs: 3_000 }));
       expect(ignored).toMatchObject({ code: 'E_VERIFY_FAILED' });
       expect(ignored.message).toBe('After choosing "Pro" in the list "#plan", expected the list to show it; it shows "Choose a plan".');
       const plain = await failureOf(() => r.step(browserSelect, { selectors: ['#size'], option: 'Large', timeoutMs: 1_000 }));
@@ -130,12 +127,12 @@ describe('page patterns of real sites: fields and forms (real Chromium)', () => 
       await r.step(browserVerify, { check: 'text', selectors: ['#pin-ok'], text: 'PIN sent', timeoutMs: 1_000 });
 
       // A date mask regroups the digits typed: the field said "2025-03-14" at first, then the page made it another date.
-      const birth = await failureOf(() => r.step(browserFill, { selectors: ['#birth'], value: '2025-03-14', timeoutMs: 2_000 }));
+      const birth = await failureOf(() => r.step(browserFill, { selectors: ['#birth'], value: '2025-03-14', timeoutMs: 3_000 }));
       expect(birth).toMatchObject({ code: 'E_VERIFY_FAILED' });
       expect(birth.message).toMatch(/^After filling the field found with "#birth", expected it to hold the 10 characters given shaped 9999-99-99; it did, then the page rewrote it \d+ ms later: it now holds 10 characters shaped 99\/99\/9999\.$/);
       expect(birth.hint).toContain('give the value in the form the field expects');
       // A field the page empties a moment after typing (a code it does not know) is not reported filled.
-      const coupon = await failureOf(() => r.step(browserFill, { selectors: ['#coupon'], value: 'SAVE10', timeoutMs: 2_000 }));
+      const coupon = await failureOf(() => r.step(browserFill, { selectors: ['#coupon'], value: 'SAVE10', timeoutMs: 3_000 }));
       expect(coupon).toMatchObject({ code: 'E_VERIFY_FAILED' });
       expect(coupon.message).toMatch(/then the page rewrote it \d+ ms later: it now holds nothing\.$/);
       await r.step(browserFill, { selectors: ['#coupon'], value: 'WELCOME', timeoutMs: 5_000 });
@@ -180,15 +177,15 @@ describe('page patterns of real sites: fields and forms (real Chromium)', () => 
       // Nothing hears the coupon field here (its page's listeners come with the address below): checked at once.
       expect((await r.step(browserFill, { selectors: ['#coupon'], value: 'SAVE10', timeoutMs: 5_000 })).logs.join('\n')).toContain(quiet);
       expect((await r.step(browserFill, { selectors: ['#member'], value: '4711', timeoutMs: 5_000 })).logs.join('\n')).toContain(quiet);
-      const inline = await failureOf(() => r.step(browserFill, { selectors: ['#voucher'], value: 'SAVE10', timeoutMs: 2_000 }));
+      const inline = await failureOf(() => r.step(browserFill, { selectors: ['#voucher'], value: 'SAVE10', timeoutMs: 3_000 }));
       expect(inline).toMatchObject({ code: 'E_VERIFY_FAILED', message: expect.stringMatching(emptied) });
     });
     await onPage('heard#delegated', async (r) => {
-      const delegated = await failureOf(() => r.step(browserFill, { selectors: ['#coupon'], value: 'SAVE10', timeoutMs: 2_000 }));
+      const delegated = await failureOf(() => r.step(browserFill, { selectors: ['#coupon'], value: 'SAVE10', timeoutMs: 3_000 }));
       expect(delegated).toMatchObject({ code: 'E_VERIFY_FAILED', message: expect.stringMatching(emptied) });
     });
     await onPage('heard#keyup', async (r) => {
-      const keyup = await failureOf(() => r.step(browserFill, { selectors: ['#coupon'], value: 'SAVE10', typing: 'key-by-key', timeoutMs: 2_000 }));
+      const keyup = await failureOf(() => r.step(browserFill, { selectors: ['#coupon'], value: 'SAVE10', typing: 'key-by-key', timeoutMs: 3_000 }));
       expect(keyup).toMatchObject({ code: 'E_VERIFY_FAILED', message: expect.stringMatching(emptied) });
     });
     await onPage('heard#focusout', async (r) => {
@@ -256,7 +253,7 @@ describe('page patterns of real sites: fields and forms (real Chromium)', () => 
       await r.step(browserFill, { selectors: ['#code'], value: '1234', timeoutMs: 5_000 });
       // Leaving the postcode field (the fill above moved to another) told the page nothing new: one change for one value.
       await r.step(browserVerify, { check: 'text', selectors: ['#changes'], text: '1', textMatch: 'equals', timeoutMs: 1_000 });
-      const disabled = await failureOf(() => r.step(browserClick, { selectors: ['#go'], expectSelectors: ['#ok'], timeoutMs: 1_000 }));
+      const disabled = await failureOf(() => r.step(browserClick, { selectors: ['#go'], expectSelectors: ['#ok'], timeoutMs: 2_000 }));
       expect(disabled.message).toContain('it stayed disabled');
       expect(disabled.hint).toContain('set the fill step\'s Typing to key-by-key.');
       // Key by key replaces what the field held, like typing at once.
