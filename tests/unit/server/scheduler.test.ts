@@ -7,6 +7,7 @@ import { FLOW_FORMAT, type FlowDocument } from '../../../server/contract/flow/sc
 import type { ScheduleEvent } from '../../../server/scheduler/scheduler.ts';
 import { setTimerAt, MAX_TIMEOUT_MS } from '../../../server/scheduler/long-timer.ts';
 import { startTestServer, scoringFlow } from './support.ts';
+import { until } from '../../support/until.ts';
 
 const open: Conveyor[] = [];
 afterEach(async () => {
@@ -87,8 +88,9 @@ describe('Scheduler', () => {
 
     // saved with an hourly interval: no more 0.2 s ticks
     await c.flows.save('flow_every', scheduledFlow('flow_every', { intervalSeconds: 3600 }));
-    await new Promise((r) => setTimeout(r, 50));
-    const [listed] = await c.scheduler.list();
+    // The save re-arms the schedule as it is told of it: waited for, not slept on (50 ms was too short
+    // in a full run at load 6-9).
+    const [listed] = await until('the hourly schedule', () => c.scheduler.list(), (l) => l[0]?.description === 'every hour');
     expect(listed).toMatchObject({ flowId: 'flow_every', enabled: true, description: 'every hour' });
     expect(Date.parse(listed.next[0])).toBeGreaterThan(Date.now() + 3000_000);
     const count = w.ticks().length;
@@ -96,9 +98,8 @@ describe('Scheduler', () => {
     expect(w.ticks().length).toBe(count);
 
     await c.flows.remove('flow_every');
-    await new Promise((r) => setTimeout(r, 50));
-    expect(await c.scheduler.list()).toEqual([]);
-    expect(await c.store.getNodeState('schedule:flow_every', 'tick', 'enabled')).toBeNull();
+    await until('the schedule forgotten', () => c.scheduler.list(), (l) => l.length === 0);
+    await until('its state cleared', () => c.store.getNodeState('schedule:flow_every', 'tick', 'enabled'), (v) => v === null);
   });
 
   it('overlap "skip": never two runs of the flow at once, and the skipped ticks are counted', async () => {
