@@ -20,13 +20,15 @@ export default defineConfig({
           environment: 'node',
           testTimeout: 30_000,
           // Vitest's default is one file at a time on a 2-core machine (cores − 1). Most unit files wait on
-          // child processes, PostgreSQL, Dovecot or Chromium rather than compute, so three at a time. Full
-          // run of 2026-12-07: two at a time, the unit files took 773 s, and for 296 s of it one lane or
-          // none ran a test (each file's ~0.9 s of imports, p90 3.3 s); three at a time, 628 s, all passing,
-          // the machine's CPU 95 % busy (/proc/stat every 5 s). Running the e2e project beside the unit
-          // files instead (two Vitest processes) saved less (1,127 s against 1,277 s for both) and failed
-          // a memory-limit test by its time bound: two e2e files at once doubled their times (Chromium-bound).
-          maxWorkers: 3,
+          // child processes, PostgreSQL, Dovecot or Chromium rather than compute, so two at a time. Full
+          // run of 2026-12-07: the unit files took 773 s, and for 296 s of it one lane or none ran a test
+          // (each file's ~0.9 s of imports, p90 3.3 s). Three at a time: 628–672 s, but two full runs of
+          // three failed five tests between them that pass two at a time, each on a time bound under the
+          // load (browser steps given 1 s for a click, a health answer's p90, a 50 ms sleep) — the CPU was
+          // 95 % busy. Running the e2e project beside the unit files instead (two Vitest processes) saved
+          // 150 of 1,277 s and failed a memory-limit test by its time bound. Two e2e files at once doubled
+          // their times (Chromium-bound).
+          maxWorkers: 2,
         },
       },
       {
