@@ -13,7 +13,7 @@ import { ConveyorError } from '../errors.ts';
 import { checkFile, isPartFile, readRecord, sumOf, writeFileAtomic, type FileState, type LostMark } from './file-sums.ts';
 import type { AuditWrite } from './retention.ts';
 import type { EvidenceStore } from './types.ts';
-import { KEPT_FILE_ID, KEPT_FILES_DIR, sha256Of } from './kept-files.ts';
+import { KEPT_FILE_ID, KEPT_FILES_DIR, keptFileMarkOf, sha256Of } from './kept-files.ts';
 import { keptFileUses } from './kept-file-uses.ts';
 
 export const EVIDENCE_DIR = 'evidence';
@@ -112,15 +112,6 @@ export async function checkDataFiles(dataDir: string): Promise<DataFileCheck[]> 
     checks.push({ kind: 'kept-file', ref: sha, file, record: mark, state });
   }
   return checks;
-}
-
-/**
- * Where `store repair` marks a kept file it moved aside or found gone (`.<sha256>.lost`, not a kept
- * file's name): verify then says it was moved aside instead of reporting it again, as an evidence
- * file's record says so. Choosing the same file again keeps it anew (KeptFilesOnDisk.put).
- */
-export function keptFileMarkOf(file: string): string {
-  return path.join(path.dirname(file), `.${path.basename(file)}.lost`);
 }
 
 /** Every evidence file of one run, every byte read, and the ones whose record says they were written but are gone. */

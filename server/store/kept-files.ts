@@ -31,6 +31,15 @@ export function keptFileDamaged(sha256: string, where: string, actual: string): 
   );
 }
 
+/**
+ * Where `store repair` marks a kept file it moved aside or found gone (`.<sha256>.lost`, not a kept
+ * file's name): verify then says it was moved aside instead of reporting it again, as an evidence
+ * file's record says so. Choosing the same file again keeps it anew (`put` removes the mark).
+ */
+export function keptFileMarkOf(file: string): string {
+  return path.join(path.dirname(file), `.${path.basename(file)}.lost`);
+}
+
 /** The kept files of one data folder. */
 export class KeptFilesOnDisk {
   readonly dir: string;
@@ -52,7 +61,7 @@ export class KeptFilesOnDisk {
     await fsp.mkdir(this.dir, { recursive: true });
     await writeFileAtomic(file, bytes);
     // Kept anew after `store repair` marked it gone: the mark no longer says anything true.
-    await fsp.rm(path.join(this.dir, `.${sha}.lost`), { force: true });
+    await fsp.rm(keptFileMarkOf(file), { force: true });
     await fsyncDir(this.dir);
     return sha;
   }
