@@ -239,6 +239,9 @@ export class JournalFile {
   /** Bytes known to be on disk: the size after the last successful sync (or open). */
   public syncedSize: number;
 
+  /** The file's identity when opened (device, inode): `stillNamed` compares its path's against it. */
+  private identity: { dev: number; ino: number } | null = null;
+
   private constructor(
     readonly path: string,
     readonly startSeq: number,
@@ -259,14 +262,18 @@ export class JournalFile {
   static async create(dir: string, startSeq: number): Promise<JournalFile> {
     const file = path.join(dir, journalFileName(startSeq));
     const fh = await fsp.open(file, 'w+');
+    let identity: { dev: number; ino: number };
     try {
       await fh.sync();
       await fsyncDir(dir);
+      identity = await identityOf(fh);
     } catch (err) {
       await fh.close();
       throw err;
     }
-    return new JournalFile(file, startSeq, fh, 0);
+    const journal = new JournalFile(file, startSeq, fh, 0);
+    journal.identity = identity;
+    return journal;
   }
 
   /**
@@ -275,9 +282,11 @@ export class JournalFile {
    */
   static async openAt(file: string, startSeq: number, validLength: number, entryBytes = validLength): Promise<JournalFile> {
     const fh = await fsp.open(file, 'r+');
+    let identity: { dev: number; ino: number };
     try {
-      const { size } = await fh.stat();
-      if (size !== validLength) {
+      const st = await fh.stat();
+      identity = { dev: st.dev, ino: st.ino };
+      if (st.size !== validLength) {
         await fh.truncate(validLength);
         await fh.sync();
       }
@@ -285,7 +294,27 @@ export class JournalFile {
       await fh.close();
       throw err;
     }
-    return new JournalFile(file, startSeq, fh, validLength, entryBytes);
+    const journal = new JournalFile(file, startSeq, fh, validLength, entryBytes);
+    journal.identity = identity;
+    return journal;
+  }
+
+  /**
+   * Whether the file is still there under its name. A journal file deleted (or moved, or replaced)
+   * while the store runs takes every write after it into a file nobody will read: the store is then
+   * refused on its next open (its snapshot says a journal follows), and what was written since the
+   * snapshot is lost unless a snapshot is written at once (sqljs-store.ts, `checkFiles`). An error
+   * other than "no such file" is thrown.
+   */
+  async stillNamed(): Promise<boolean> {
+    let st: { dev: number; ino: number };
+    try {
+      st = await fsp.stat(this.path);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR') return false;
+      throw err;
+    }
+    return this.identity === null || (st.dev === this.identity.dev && st.ino === this.identity.ino);
   }
 
   /** Writes `buf[0, length)` at the end of the file (not yet synced). */
@@ -324,6 +353,11 @@ export class JournalFile {
     await this.fh.close().catch(() => undefined);
     return JournalFile.openAt(this.path, this.startSeq, this.syncedSize, this.entryBytes);
   }
+}
+
+async function identityOf(fh: FileHandle): Promise<{ dev: number; ino: number }> {
+  const st = await fh.stat();
+  return { dev: st.dev, ino: st.ino };
 }
 
 /** Free space a full disk must have again before the journal reopens (besides twice the failed group). */
@@ -366,6 +400,8 @@ export interface GroupCommitHooks<Op> {
 /** Queues writes and commits them in groups: one write + one fdatasync per flush. */
 export class GroupCommitJournal<Op> {
   private queue: Pending<Op>[] = [];
+  /** Tasks waiting to run between two flushes (`between`). */
+  private tasks: Array<() => Promise<void>> = [];
   private running = false;
   private idleWaiters: Array<() => void> = [];
   private closedError: Error | null = null;
@@ -447,7 +483,30 @@ export class GroupCommitJournal<Op> {
     });
   }
 
-  /** Replaces the file new frames go to (only from `afterFlush`, when nothing is being written). */
+  /**
+   * Runs `task` between two flushes: no flush runs while it does, and entries queued meanwhile wait
+   * for the next one. What `afterFlush` may do (switching to a new file) can be done from here when
+   * no write is coming (sqljs-store.ts, a journal file deleted while the store is idle).
+   */
+  between<T>(task: () => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.tasks.push(() => task().then(resolve, reject));
+      if (!this.running) {
+        this.running = true;
+        setImmediate(() => void this.run());
+      }
+    });
+  }
+
+  /**
+   * Refuses every write from now on as a failed write would (`writeFailure` says why; `recover` may
+   * reopen the file): for a failure met outside a write, such as the store's folder gone.
+   */
+  stopWrites(err: unknown): Error {
+    return this.fail(err, true);
+  }
+
+  /** Replaces the file new frames go to (only from `afterFlush` or `between`, when nothing is being written). */
   switchFile(file: JournalFile): JournalFile {
     const old = this.file;
     this.file = file;
@@ -476,7 +535,11 @@ export class GroupCommitJournal<Op> {
 
   private async run(): Promise<void> {
     try {
-      while (this.queue.length > 0) {
+      while (this.queue.length > 0 || this.tasks.length > 0) {
+        if (this.tasks.length > 0) {
+          for (const task of this.tasks.splice(0)) await task();
+          continue;
+        }
         const batch = this.queue;
         this.queue = [];
         await this.flush(batch);
@@ -491,6 +554,8 @@ export class GroupCommitJournal<Op> {
         if (this.queue.length > 0) await new Promise<void>((resolve) => setImmediate(resolve));
       }
     } finally {
+      // Tasks left by a failure still run: they do not write entries.
+      while (this.tasks.length > 0) for (const task of this.tasks.splice(0)) await task();
       this.running = false;
       const waiters = this.idleWaiters;
       this.idleWaiters = [];

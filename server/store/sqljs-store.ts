@@ -58,6 +58,7 @@ import { writeRunArchive, type ArchiveWriteOptions } from './archive/writer.ts';
 import type { ArchiveRef } from './archive/layout.ts';
 import { StepSpill } from './archive/spill.ts';
 import { collectGarbage, collectWhenHeapOver } from './collect.ts';
+import { FILE_CHECK_MS, filesGone, healedWarning, unhealedError } from './files-gone.ts';
 import { SqlJsReads } from './sqljs-reads.ts';
 
 export const DEFAULT_SNAPSHOT_THRESHOLD_BYTES = 64 * 1024 * 1024;
@@ -95,6 +96,8 @@ export interface SqlJsStoreOptions {
   missingArchives?: 'refuse' | 'allow';
   /** Finished records of a run whose steps are moved to its step segments at once (default 1,000; tests lower it). */
   spillBatch?: number;
+  /** How often the store checks that its journal file and snapshot are still there (ms; default FILE_CHECK_MS; null: never). See files-gone.ts. */
+  fileCheckMs?: number | null;
   /** A full garbage collection before each snapshot's export of a database of 16 MiB or more (default true; see collect.ts). */
   collectBeforeSnapshot?: boolean;
 }
@@ -182,11 +185,16 @@ export class SqlJsStore extends SqlJsReads implements Store {
   private archiveTimer: NodeJS.Timeout | null = null;
   /** Runs whose archive op was refused lately (written to meanwhile): tried again later. */
   private readonly archiveRefused = new Map<string, number>();
+  /** Looks for the journal file or snapshot removed while the store runs (files-gone.ts). */
+  private fileCheckTimer: NodeJS.Timeout | null = null;
+  private checkingFiles: Promise<void> | null = null;
+  /** A snapshot file is on disk (opened with one, or written since): its removal is looked for. */
+  private snapshotOnDisk: boolean;
 
   private constructor(
     protected readonly dir: string,
     private readonly db: Database,
-    state: { applier: Applier; shelf: ArchiveShelf; missingArchives?: Array<{ runId: string; ref: ArchiveRef }>; file: JournalFile; lastSeq: number; snapshotSeq: number; snapshotBytes: number; obsoleteFiles: string[]; legacySnapshot?: boolean },
+    state: { applier: Applier; shelf: ArchiveShelf; missingArchives?: Array<{ runId: string; ref: ArchiveRef }>; file: JournalFile; lastSeq: number; snapshotSeq: number; snapshotBytes: number; obsoleteFiles: string[]; legacySnapshot?: boolean; snapshotPresent?: boolean },
     private readonly options: SqlJsStoreOptions,
   ) {
     super();
@@ -223,6 +231,12 @@ export class SqlJsStore extends SqlJsReads implements Store {
         for (const l of this.writeStateListeners) l(failure);
       },
     });
+    this.snapshotOnDisk = state.snapshotPresent ?? false;
+    const every = options.fileCheckMs === undefined ? FILE_CHECK_MS : options.fileCheckMs;
+    if (every !== null && Number.isFinite(every)) {
+      this.fileCheckTimer = setInterval(() => void this.checkFiles(), every);
+      this.fileCheckTimer.unref();
+    }
     const after = options.archiveAfterMs === undefined ? DEFAULT_ARCHIVE_AFTER_MS : options.archiveAfterMs;
     if (after !== null && Number.isFinite(after)) {
       this.archiveTimer = setInterval(() => void this.archiveDue(after), options.archiveCheckMs ?? DEFAULT_ARCHIVE_CHECK_MS);
@@ -287,7 +301,7 @@ export class SqlJsStore extends SqlJsReads implements Store {
     return new SqlJsStore(
       dir,
       db,
-      { applier, shelf, missingArchives, file, lastSeq, snapshotSeq, snapshotBytes, obsoleteFiles: kept.map((k) => k.path), legacySnapshot: snapshot.legacy },
+      { applier, shelf, missingArchives, file, lastSeq, snapshotSeq, snapshotBytes, obsoleteFiles: kept.map((k) => k.path), legacySnapshot: snapshot.legacy, snapshotPresent: snapshot.present },
       options,
     );
   }
@@ -523,6 +537,42 @@ export class SqlJsStore extends SqlJsReads implements Store {
   private stopArchiving(): void {
     if (this.archiveTimer) clearInterval(this.archiveTimer);
     this.archiveTimer = null;
+    if (this.fileCheckTimer) clearInterval(this.fileCheckTimer);
+    this.fileCheckTimer = null;
+  }
+
+  /**
+   * The journal file or the snapshot removed from the folder while the store runs (files-gone.ts):
+   * a snapshot is written at once, between two group commits, and the operator told; when none can
+   * be written (the folder itself gone), writes stop as on a failed write (E_STORE_WRITE), so that
+   * no step is acknowledged that a restart would not find.
+   */
+  checkFiles(): Promise<void> {
+    this.checkingFiles ??= (async () => {
+      try {
+        if (this.closing || this.journal.writeFailure) return;
+        const gone = await filesGone(this.dir, this.journal.currentFile, this.snapshotOnDisk && !this.snapshotting);
+        if (gone.length === 0 || this.closing) return;
+        await this.snapshotting;
+        const healed = await this.journal.between(async () => {
+          await this.snapshotting;
+          if (this.closing) return null;
+          const failure = await this.rotate();
+          if (failure) {
+            this.onError(this.journal.stopWrites(unhealedError(gone, failure)));
+            return null;
+          }
+          return this.lastAppliedSeq;
+        });
+        await this.snapshotting;
+        if (healed !== null && this.durableSnapshotSeq >= healed) (this.options.onWarning ?? ((m: string) => console.warn('[store]', m)))(healedWarning(gone, healed));
+      } catch (err) {
+        this.onError(err);
+      } finally {
+        this.checkingFiles = null;
+      }
+    })();
+    return this.checkingFiles;
   }
 
   private async shutdown(): Promise<void> {
@@ -583,13 +633,22 @@ export class SqlJsStore extends SqlJsReads implements Store {
     const current = this.journal.currentFile;
     // Counted unpacked (journal.ts): packing the journal must not let the entries to replay after a crash grow.
     if (current.entryBytes <= Math.max(this.threshold, this.lastSnapshotBytes)) return;
+    const failure = await this.rotate();
+    if (failure) this.onError(failure); // Keep appending to the current file; the next flush tries again.
+  }
+
+  /**
+   * Exports the database, goes on in a new journal file at once and writes the snapshot in the
+   * background (`snapshotting`). Only between two flushes. Returns why no new journal file could be
+   * made (nothing was changed then), or null.
+   */
+  private async rotate(): Promise<unknown> {
     const seq = this.lastAppliedSeq;
     let next: JournalFile;
     try {
       next = await JournalFile.create(this.dir, seq + 1);
     } catch (err) {
-      this.onError(err); // Keep appending to the current file; the next flush tries again.
-      return;
+      return err;
     }
     const bytes = this.exportSnapshot(seq);
     const size = bytes.length;
@@ -606,6 +665,7 @@ export class SqlJsStore extends SqlJsReads implements Store {
         this.durableSnapshotSeq = Math.max(this.durableSnapshotSeq, seq);
         this.legacySnapshot = false;
         this.snapshotsWritten++;
+        this.snapshotOnDisk = true;
         for (const p of covered) await fsp.rm(p, { force: true });
         this.obsoleteFiles = this.obsoleteFiles.filter((p) => !covered.includes(p));
         this.shelf.snapshotDurable(seq);

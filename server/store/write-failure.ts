@@ -43,6 +43,7 @@ export function describeWriteFailure(dir: string, err: unknown, since = new Date
     EACCES: 'permission was denied',
     EPERM: 'the operation was not permitted',
     EIO: 'the disk reported an input/output error',
+    ENOENT: 'a file or folder of the store was removed while it ran',
   };
   const why = (osCode && what[osCode]) ?? 'the operating system refused the write';
   const todo =
@@ -50,7 +51,9 @@ export function describeWriteFailure(dir: string, err: unknown, since = new Date
       ? `Free space on the disk that holds ${dir} (DATA_DIR)`
       : osCode === 'EROFS' || osCode === 'EACCES' || osCode === 'EPERM'
         ? `Make ${dir} (DATA_DIR) writable again (remount it read-write, fix its owner or permissions)`
-        : `Check the disk that holds ${dir} (DATA_DIR) and the system log`;
+        : osCode === 'ENOENT'
+          ? `Put back what was removed from ${dir} (DATA_DIR), or restore a backup (conveyor store restore), and restart the studio`
+          : `Check the disk that holds ${dir} (DATA_DIR) and the system log`;
   return {
     code: 'E_STORE_WRITE',
     message:
