@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { NodeRegistry } from '../../nodes/registry.ts';
 import type { FlowRow, Store } from '../store/types.ts';
 import { ConveyorError } from '../errors.ts';
-import { FLOW_FORMAT, NAME_MAX, type FlowDocument } from '../contract/flow/schema.ts';
+import { FLOW_FORMAT, NAME_MAX, nameCharacterProblem, type FlowDocument } from '../contract/flow/schema.ts';
 import { canonicalFlow } from '../contract/flow/serialize.ts';
 import { invalid, validateFlow } from './validate.ts';
 import { flowCallProblems } from './flow-calls.ts';
@@ -21,6 +21,8 @@ export function flowName(name: unknown): string {
     const said = typeof name !== 'string' ? 'is not a text' : !trimmed ? 'is empty' : `has ${trimmed.length} characters`;
     throw new ConveyorError('E_FLOW_NAME_INVALID', `A flow name must be 1 to ${NAME_MAX} characters: this one ${said}.`, 'Type a shorter, non-empty name.', 422);
   }
+  const problem = nameCharacterProblem(trimmed);
+  if (problem) throw new ConveyorError('E_FLOW_NAME_INVALID', `This flow name ${problem}.`, 'Type the name on one line, without tabs or control characters.', 422);
   return trimmed;
 }
 

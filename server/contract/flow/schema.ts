@@ -98,11 +98,33 @@ export const stepPolicySchema = z
 /** The longest name a flow or a step may have (characters). */
 export const NAME_MAX = 200;
 
+/**
+ * Characters a flow or step name may not hold: control characters (a line break, a tab, NUL, the C1
+ * block) and the Unicode line and paragraph separators. A name is one line wherever it is shown — the
+ * canvas, the runs list, a report's title, a CSV export, the CLI's tables, a download's file name —
+ * and such a character broke those lines or was shown as nothing.
+ */
+const NAME_CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+
+/** What is wrong with a name's characters ("holds a line break (…)"), or null when nothing is. */
+export function nameCharacterProblem(name: string): string | null {
+  const m = NAME_CONTROL.exec(name);
+  if (!m) return null;
+  const c = m[0];
+  const what = c === '\n' || c === '\r' || c === '\u2028' || c === '\u2029' ? 'a line break' : c === '\t' ? 'a tab' : 'a control character';
+  return `holds ${what} (U+${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')} at character ${m.index + 1}): a name is one line of visible text`;
+}
+
+const oneLineName = (v: string, ctx: z.RefinementCtx) => {
+  const problem = nameCharacterProblem(v);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+};
+
 export const flowNodeSchema = z
   .object({
     id,
     type: z.string({ error: 'must name a node type' }).min(1, { error: 'must name a node type' }),
-    name: z.string().max(NAME_MAX, { error: `must be at most ${NAME_MAX} characters` }).optional(),
+    name: z.string().max(NAME_MAX, { error: `must be at most ${NAME_MAX} characters` }).superRefine(oneLineName).optional(),
     position: positionSchema,
     params: z
       .record(z.string(), z.unknown())
@@ -199,7 +221,7 @@ export const flowSchema = z
   .object({
     format: z.literal(FLOW_FORMAT, { error: `must be "${FLOW_FORMAT}"` }),
     id,
-    name: z.string({ error: 'must be a text' }).trim().min(1, { error: 'must not be empty' }).max(NAME_MAX),
+    name: z.string({ error: 'must be a text' }).trim().min(1, { error: 'must not be empty' }).max(NAME_MAX).superRefine(oneLineName),
     description: z.string().max(5000).default(''),
     settings: flowSettingsSchema.default({ concurrency: 4 }),
     nodes: z.array(flowNodeSchema, { error: 'must be a list of nodes' }).max(2000),

@@ -196,6 +196,29 @@ describe('REST: flows', () => {
     expect((await s.api('PATCH', `/api/flows/${flow.id}`, { name: `  ${'n'.repeat(200)}  ` })).body.name).toBe('n'.repeat(200));
     expect((await s.api('POST', '/api/flows', { name: `  ${'m'.repeat(200)} ` })).status).toBe(201);
   });
+
+  it('a flow or step name with a line break, a tab or a control character is refused saying which and where, nothing changed', async () => {
+    const before = (await s.api('GET', '/api/flows')).body.length;
+    const created = await s.api('POST', '/api/flows', { name: 'Two\nlines' });
+    expect([created.status, created.body.error.code, created.body.error.message]).toEqual([
+      422,
+      'E_FLOW_NAME_INVALID',
+      'This flow name holds a line break (U+000A at character 4): a name is one line of visible text.',
+    ]);
+    expect((await s.api('GET', '/api/flows')).body.length).toBe(before);
+    const flow = (await s.api('POST', '/api/flows', { name: 'One line' })).body;
+    const renamed = await s.api('PATCH', `/api/flows/${flow.id}`, { name: 'Tab\there' });
+    expect([renamed.status, renamed.body.error.message]).toEqual([422, 'This flow name holds a tab (U+0009 at character 4): a name is one line of visible text.']);
+    const nul = await s.api('PATCH', `/api/flows/${flow.id}`, { name: 'Nul\u0000' });
+    expect(nul.body.error.message).toMatch(/a control character \(U\+0000/);
+    expect((await s.api('GET', `/api/flows/${flow.id}`)).body.name).toBe('One line');
+    // The same rule on a whole flow saved or imported: the flow's and a step's name.
+    const saved = await s.api('PUT', `/api/flows/${flow.id}`, { ...scoringFlow(flow.id), name: 'Line\u2028separator' });
+    expect([saved.status, JSON.stringify(saved.body.error)]).toEqual([422, expect.stringContaining('holds a line break (U+2028')]);
+    const imported = await s.api('POST', '/api/flows/import', { ...scoringFlow('flow_ctrl'), nodes: scoringFlow('flow_ctrl').nodes.map((n: { id: string }, i: number) => (i === 0 ? { ...n, name: 'Start\r' } : n)) });
+    expect([imported.status, JSON.stringify(imported.body.error)]).toEqual([422, expect.stringContaining('holds a line break (U+000D')]);
+    expect((await s.api('GET', '/api/flows/flow_ctrl')).status).toBe(404);
+  });
 });
 
 describe('REST: runs', () => {
