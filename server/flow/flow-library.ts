@@ -106,11 +106,14 @@ export class FlowLibrary {
     });
   }
 
-  /** `write` once the writes of flow `id` sent before it are done. */
+  /**
+   * `write` once the writes of flow `id` sent before it are done: this process's first, then — on a
+   * store several studios share (PostgreSQL) — the other processes' (`withFlowLock`).
+   */
   private async writing<T>(id: string, write: () => Promise<T>): Promise<T> {
     const release = await this.writeLocks.acquire(id);
     try {
-      return await write();
+      return await (this.store.withFlowLock ? this.store.withFlowLock(id, write) : write());
     } finally {
       release();
     }

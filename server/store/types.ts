@@ -253,6 +253,12 @@ export interface FlowStore {
   getFlow(id: string): Promise<FlowRow | null>;
   putFlow(doc: FlowDocument): Promise<FlowRow>;
   deleteFlow(id: string): Promise<boolean>;
+  /**
+   * Runs `write` while no other process writes flow `id` (a read, then a write made from it: a rename,
+   * a save checked against the flow as it is). A store that only one process writes (the embedded
+   * store: its data folder is locked) has none; the caller's own lock serializes its writes.
+   */
+  withFlowLock?<T>(id: string, write: () => Promise<T>): Promise<T>;
 }
 
 /** Runs, their records and steps: what the engine writes and resumes from. */

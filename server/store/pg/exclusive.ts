@@ -56,3 +56,33 @@ function inUse(where: string, hold: Hold): ConveyorError {
     409,
   );
 }
+
+/** Advisory lock class of one flow's writes (the flow id is the second key: `hashtext`). */
+const FLOW_LOCK_CLASS = 0x436f6e76; // "Conv"
+
+/**
+ * Runs `write` holding flow `id`'s advisory lock, on a connection of its own: two studios on one
+ * database writing the same flow (one renames it while the other saves it) take turns as one studio's
+ * writes do. Without it, a rename read the flow, the other studio's save was written, and the rename
+ * wrote the flow it had read back: the save was gone though it answered 200. A session lock (not a
+ * transaction's): the write runs its own statements on other connections. A connection lost while
+ * holding it frees it (PostgreSQL drops a session's locks with it).
+ */
+export async function withFlowLock<T>(pool: pg.Pool, id: string, write: () => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  client.on('error', () => undefined);
+  try {
+    await client.query('SELECT pg_advisory_lock($1::int, hashtext($2))', [FLOW_LOCK_CLASS, id]);
+  } catch (err) {
+    client.release(true);
+    throw err;
+  }
+  try {
+    return await write();
+  } finally {
+    await client.query('SELECT pg_advisory_unlock($1::int, hashtext($2))', [FLOW_LOCK_CLASS, id]).then(
+      () => client.release(),
+      (err: unknown) => client.release(err instanceof Error ? err : true),
+    );
+  }
+}

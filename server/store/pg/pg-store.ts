@@ -45,7 +45,7 @@ import { WriteQueue } from './write-queue.ts';
 import * as w from './writes.ts';
 import * as rr from './retention-reads.ts';
 import { EVENT_COLUMNS, FLOW_COLUMNS, LOG_COLUMNS, outcomesOf, RECORD_COLUMNS, REJECT_COLUMNS, RUN_COLUMNS, STEP_COLUMNS, toEvent, toFlow, toLog, toRecord, toReject, toRun, toStep, wholeCheckpoint } from './rows.ts';
-import { holdStore, type Hold } from './exclusive.ts';
+import { holdStore, withFlowLock, type Hold } from './exclusive.ts';
 import { KEPT_FILE_ID, keptFileDamaged, sha256Of } from '../kept-files.ts';
 import { dataFileError } from '../data-files.ts';
 import * as uploads from './shared-uploads.ts';
@@ -198,6 +198,10 @@ export class PgStore implements Store {
 
   deleteFlow(id: string): Promise<boolean> {
     return this.write(w.deleteFlow(id));
+  }
+
+  withFlowLock<T>(id: string, write: () => Promise<T>): Promise<T> {
+    return withFlowLock(this.pool, id, write);
   }
 
   // ---------------------------------------------------------------- files chosen in node forms
