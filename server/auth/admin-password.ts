@@ -1,4 +1,5 @@
-import { chmod, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { chmod, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { ConveyorError } from '../errors.ts';
 import { isPasswordHash } from './password.ts';
@@ -27,6 +28,36 @@ function invalid(where: string): ConveyorError {
 }
 
 /**
+ * The file's second line: the SHA-256 of its first (the hash), so that a damaged file is told as
+ * damaged. Without it a flipped letter of the hash read as a valid hash of another password (the
+ * operator's own was then "wrong" with no word of why), and an emptied file (a disk full while it
+ * was replaced by another tool, a truncation) read as "no password set": on a loopback address the
+ * studio then started without login.
+ */
+const SUM_PREFIX = 'sha256:';
+const sumOf = (hash: string) => `${SUM_PREFIX}${createHash('sha256').update(hash).digest('hex')}`;
+
+function damaged(file: string, why: string): ConveyorError {
+  return new ConveyorError(
+    'E_PASSWORD_FILE_DAMAGED',
+    `The admin password file ${file} is damaged: ${why}. The studio does not start on it (it would lock you out, or start without login).`,
+    'Set the password again with "npx conveyor set-password" (it rewrites the file), or restore the file from a backup. To run without a password on this computer only (HOST=127.0.0.1), delete the file.',
+    1,
+  );
+}
+
+/** The hash a file's text holds, checked against its sum line when it has one (files written before it have none). */
+function hashInFile(file: string, text: string): string {
+  const lines = text.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  if (lines.length === 0) throw damaged(file, 'it is empty');
+  const [hash, sum, ...rest] = lines;
+  if (rest.length > 0) throw damaged(file, `it holds ${lines.length} lines where a hash and its checksum are written`);
+  if (!isPasswordHash(hash)) throw invalid(file);
+  if (sum !== undefined && sum !== sumOf(hash)) throw damaged(file, 'the hash does not match the checksum written with it');
+  return hash;
+}
+
+/**
  * The configured admin password hash: `CONVEYOR_ADMIN_PASSWORD_HASH`, else `DATA_DIR/admin-password`,
  * else null (no password: the studio may only listen on a loopback address, without login).
  */
@@ -44,10 +75,7 @@ export async function readAdminPassword(dataDir: string, env: NodeJS.ProcessEnv 
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw err;
   }
-  const hash = text.trim();
-  if (!hash) return null;
-  if (!isPasswordHash(hash)) throw invalid(file);
-  return { hash, source: 'file' };
+  return { hash: hashInFile(file, text), source: 'file' };
 }
 
 /** Writes the hash to `DATA_DIR/admin-password`, readable by the owner only; replaces it atomically. */
@@ -58,7 +86,14 @@ export async function writeAdminPasswordHash(dataDir: string, hash: string): Pro
   const tmp = `${file}.${process.pid}.tmp`;
   try {
     await rm(tmp, { force: true });
-    await writeFile(tmp, `${hash}\n`, { mode: 0o600, flag: 'wx' }); // a new file: never through a link left there
+    const fh = await open(tmp, 'wx', 0o600); // a new file: never through a link left there
+    try {
+      await fh.writeFile(`${hash}\n${sumOf(hash)}\n`);
+      // On disk before it replaces the old file: a crash must not leave an empty file in its place.
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
     await chmod(tmp, 0o600);
     await rename(tmp, file);
   } catch (err) {

@@ -1,11 +1,12 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { io as connect, type Socket } from 'socket.io-client';
 import { startServer, type RunningServer } from '../../../server/main.ts';
 import { hashPassword, verifyPassword, isPasswordHash } from '../../../server/auth/password.ts';
+import { readAdminPassword, writeAdminPasswordHash } from '../../../server/auth/admin-password.ts';
 import { isForeignOrigin } from '../../../server/auth/csrf.ts';
 import { AccountLoginLimiter } from '../../../server/auth/rate-limit.ts';
 import { listRoutes, scoringFlow } from '../server/support.ts';
@@ -431,6 +432,28 @@ describe('first-run setup and set-password', () => {
     expect((await c.call('GET', '/api/flows')).status).toBe(200);
     expect((await client(s.url).call('GET', '/api/flows')).status).toBe(401);
     expect((await c.call('POST', '/api/auth/setup', { password: 'another password' })).body.error.code).toBe('E_SETUP_NOT_ALLOWED');
+  });
+
+  it('a damaged admin-password file stops the start saying so (never a lock-out without a word, never a studio without login)', async () => {
+    const dir = tmp();
+    try {
+      const file = await writeAdminPasswordHash(dir, hash);
+      expect(readFileSync(file, 'utf8').split('\n')[1]).toMatch(/^sha256:[0-9a-f]{64}$/);
+      expect(await readAdminPassword(dir, {})).toEqual({ hash, source: 'file' });
+      // A letter of the hash changed: still shaped like a hash, but not the one written.
+      const text = readFileSync(file, 'utf8');
+      const at = text.indexOf('$', 20) + 3;
+      writeFileSync(file, text.slice(0, at) + (text[at] === 'A' ? 'B' : 'A') + text.slice(at + 1));
+      await expect(readAdminPassword(dir, {})).rejects.toMatchObject({ code: 'E_PASSWORD_FILE_DAMAGED', message: expect.stringContaining('does not match the checksum') });
+      // Emptied (a truncation): on a loopback address this started the studio without login.
+      writeFileSync(file, '');
+      await expect(startServer({ port: 0, host: '127.0.0.1', dataDir: dir, clientDir: path.join(dir, 'no-client') })).rejects.toMatchObject({ code: 'E_PASSWORD_FILE_DAMAGED', message: expect.stringContaining('it is empty') });
+      // A file written before the checksum line (the hash alone) is read as it was.
+      writeFileSync(file, `${hash}\n`);
+      expect(await readAdminPassword(dir, {})).toEqual({ hash, source: 'file' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('`conveyor set-password` reads the password from stdin and writes the hash the server then requires', async () => {
