@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
 import { chmod, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { ConveyorError } from '../errors.ts';
 import { isPasswordHash } from './password.ts';
+import { readSummedLine, summedLine } from '../summed-line-file.ts';
 
 /** The environment variable that holds the admin password hash (wins over the file). */
 export const ADMIN_PASSWORD_ENV = 'CONVEYOR_ADMIN_PASSWORD_HASH';
@@ -27,16 +27,6 @@ function invalid(where: string): ConveyorError {
   );
 }
 
-/**
- * The file's second line: the SHA-256 of its first (the hash), so that a damaged file is told as
- * damaged. Without it a flipped letter of the hash read as a valid hash of another password (the
- * operator's own was then "wrong" with no word of why), and an emptied file (a disk full while it
- * was replaced by another tool, a truncation) read as "no password set": on a loopback address the
- * studio then started without login.
- */
-const SUM_PREFIX = 'sha256:';
-const sumOf = (hash: string) => `${SUM_PREFIX}${createHash('sha256').update(hash).digest('hex')}`;
-
 function damaged(file: string, why: string): ConveyorError {
   return new ConveyorError(
     'E_PASSWORD_FILE_DAMAGED',
@@ -46,15 +36,12 @@ function damaged(file: string, why: string): ConveyorError {
   );
 }
 
-/** The hash a file's text holds, checked against its sum line when it has one (files written before it have none). */
+/** The hash a file's text holds (summed-line-file.ts: a damaged or emptied file is refused, never read as another password or none). */
 function hashInFile(file: string, text: string): string {
-  const lines = text.split('\n').map((l) => l.trim()).filter((l) => l !== '');
-  if (lines.length === 0) throw damaged(file, 'it is empty');
-  const [hash, sum, ...rest] = lines;
-  if (rest.length > 0) throw damaged(file, `it holds ${lines.length} lines where a hash and its checksum are written`);
-  if (!isPasswordHash(hash)) throw invalid(file);
-  if (sum !== undefined && sum !== sumOf(hash)) throw damaged(file, 'the hash does not match the checksum written with it');
-  return hash;
+  const read = readSummedLine(text);
+  if ('damaged' in read) throw damaged(file, read.damaged);
+  if (!isPasswordHash(read.value)) throw invalid(file);
+  return read.value;
 }
 
 /**
@@ -88,7 +75,7 @@ export async function writeAdminPasswordHash(dataDir: string, hash: string): Pro
     await rm(tmp, { force: true });
     const fh = await open(tmp, 'wx', 0o600); // a new file: never through a link left there
     try {
-      await fh.writeFile(`${hash}\n${sumOf(hash)}\n`);
+      await fh.writeFile(summedLine(hash));
       // On disk before it replaces the old file: a crash must not leave an empty file in its place.
       await fh.sync();
     } finally {

@@ -3,6 +3,7 @@ import { open, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ConveyorError } from '../errors.ts';
 import { syncDir } from '../vault/files.ts';
+import { readSummedLine, summedLine } from '../summed-line-file.ts';
 
 /** The per-install secret the tracking keys are derived from (docs/security.md, "Tracking links"). */
 export const TRACKING_KEY_FILE = 'tracking.key';
@@ -42,7 +43,7 @@ async function fileSecret(file: string): Promise<Buffer> {
     // `wx`: two processes starting at once cannot both write one; the loser reads the winner's.
     const fh = await open(file, 'wx', 0o600);
     try {
-      await fh.writeFile(`${fresh}\n`, 'utf8');
+      await fh.writeFile(summedLine(fresh), 'utf8');
       await fh.sync();
     } finally {
       await fh.close();
@@ -62,11 +63,15 @@ async function readSecret(file: string): Promise<Buffer | null> {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw err;
   }
-  const hex = text.trim();
+  // Summed (summed-line-file.ts): a changed digit would sign with another key, and every link in
+  // mails already sent (unsubscribe links too) would stop working without a word of why.
+  const read = readSummedLine(text);
+  const hex = 'value' in read ? read.value : '';
   if (!/^[0-9a-f]{64}$/.test(hex)) {
+    const why = 'damaged' in read ? read.damaged : 'it is not 64 hexadecimal characters';
     throw new ConveyorError(
       'E_TRACKING_SECRET_DAMAGED',
-      `The tracking secret ${file} is not 64 hexadecimal characters: it was changed or damaged.`,
+      `The tracking secret ${file} is damaged: ${why}.`,
       'Restore it from a backup. Deleting it makes a new one at the next start, and links in mails already sent stop working.',
       500,
     );

@@ -42,9 +42,15 @@ describe('tracking tokens', () => {
     const first = await trackingKey(dir, {});
     expect(await trackingKey(dir, {})).toEqual(first);
     expect(statSync(path.join(dir, 'tracking.key')).mode & 0o077).toBe(0);
-    expect(readFileSync(path.join(dir, 'tracking.key'), 'utf8')).toMatch(/^[0-9a-f]{64}\n$/);
+    // The secret, then its checksum (summed-line-file.ts).
+    const text = readFileSync(path.join(dir, 'tracking.key'), 'utf8');
+    expect(text).toMatch(/^[0-9a-f]{64}\nsha256:[0-9a-f]{64}\n$/);
     // The raw secret is never the key itself.
-    expect(first.equals(Buffer.from(readFileSync(path.join(dir, 'tracking.key'), 'utf8').trim(), 'hex'))).toBe(false);
+    expect(first.equals(Buffer.from(text.split('\n')[0], 'hex'))).toBe(false);
+    // A digit changed: still 64 hexadecimal digits, but not the secret written — said as damage.
+    writeFileSync(path.join(dir, 'tracking.key'), (text[0] === 'a' ? 'b' : 'a') + text.slice(1));
+    await expect(trackingKey(dir, {})).rejects.toMatchObject({ code: 'E_TRACKING_SECRET_DAMAGED', message: expect.stringContaining('does not match the checksum') });
+    writeFileSync(path.join(dir, 'tracking.key'), text);
     const fromEnv = await trackingKey(dir, { CONVEYOR_TRACKING_SECRET: 'a'.repeat(40) });
     expect(fromEnv.equals(first)).toBe(false);
     await expect(trackingKey(dir, { CONVEYOR_TRACKING_SECRET: 'short' })).rejects.toMatchObject({ code: 'E_TRACKING_SECRET_WEAK' });
