@@ -2,7 +2,7 @@ import { useEffect, useRef } from 'react';
 import { useFlowStore } from '../stores/flow-store.ts';
 import { nodeTypeInfo } from '../stores/catalog-store.ts';
 import { toast } from '../stores/toast-store.ts';
-import { clipBox, setClip, takeClip } from './clipboard.ts';
+import { clipBox, clipCount, setClip, takeClip } from './clipboard.ts';
 import { NEW_NODE_SIZE } from './placement.ts';
 
 function isTyping(target: EventTarget | null): boolean {
@@ -58,7 +58,7 @@ export function useEditorShortcuts(opts: { onSave(): void; enabled: boolean; pla
         const c = store.copySelection();
         if (c) {
           setClip(c);
-          toast.info(`Copied ${c.nodes.length} node${c.nodes.length === 1 ? '' : 's'}`);
+          toast.info(`Copied ${clipCount(c.nodes.length, c.notes?.length ?? 0)}`);
         }
       } else if (mod && key === 'v') {
         const t = takeClip();
@@ -70,7 +70,7 @@ export function useEditorShortcuts(opts: { onSave(): void; enabled: boolean; pla
         // Placed by the nodes that will be pasted (a trigger is left out where the flow has one).
         const hasTrigger = store.nodes.some((n) => nodeTypeInfo(n.data.type)?.trigger);
         const pasting = t.clip.nodes.filter((n) => !(hasTrigger && nodeTypeInfo(n.type)?.trigger));
-        if (t.clip.flowId !== store.meta?.id && pasting.length) {
+        if (t.clip.flowId !== store.meta?.id && (pasting.length || t.clip.notes?.length)) {
           const box = clipBox({ ...t.clip, nodes: pasting }, NEW_NODE_SIZE);
           const spot = ref.current.placeGroup(box);
           offset = { x: spot.x - box.x, y: spot.y - box.y };
@@ -80,7 +80,7 @@ export function useEditorShortcuts(opts: { onSave(): void; enabled: boolean; pla
       } else if (mod && key === 'd') {
         e.preventDefault();
         const r = store.duplicateSelection({ x: 40, y: 40 });
-        if (r.pasted) toast.info(`Duplicated ${r.pasted} node${r.pasted === 1 ? '' : 's'}`);
+        if (r.pasted || r.notes) toast.info(`Duplicated ${clipCount(r.pasted, r.notes)}`);
         // Said, or Ctrl+D on the trigger alone would seem to do nothing.
         if (r.skippedTriggers) toast.warning('Trigger not duplicated', TRIGGER_KEPT);
       } else if (!mod && !e.altKey && key === 'd') {

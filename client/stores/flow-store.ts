@@ -1,6 +1,6 @@
 import { create } from 'zustand';
 import { applyEdgeChanges, applyNodeChanges, type EdgeChange, type NodeChange, type XYPosition } from '@xyflow/react';
-import type { FlowDocument, FlowEdge, FlowNode } from '../../server/contract/flow/schema.ts';
+import type { FlowDocument, FlowEdge, FlowNode, FlowNote } from '../../server/contract/flow/schema.ts';
 import { newEdgeId, newNodeId } from '../lib/ids.ts';
 import { allOutputIds, mainOutputs } from '../../server/contract/ports.ts';
 import { nodeTypeInfo } from './catalog-store.ts';
@@ -38,7 +38,16 @@ export type NodeLink = { from: { source: string; sourceHandle: string } } | { in
 export interface Clip {
   nodes: FlowNode[];
   edges: FlowEdge[];
+  /** Sticky notes selected with the nodes (or alone): a group copied with the note that explains it keeps it. */
+  notes?: FlowNote[];
   flowId?: string;
+}
+
+/** What a paste added (`notes`: sticky notes), and the triggers left out because the flow has one. */
+export interface Pasted {
+  pasted: number;
+  notes: number;
+  skippedTriggers: number;
 }
 
 interface FlowState {
@@ -66,7 +75,7 @@ interface FlowState {
   setPositions(positions: Record<string, XYPosition>, opts?: { asOpened?: boolean }): void;
   /** Switches the selected nodes (triggers excepted) between disabled and enabled; returns how many. */
   toggleDisabled(ids?: string[]): number;
-  duplicateSelection(offset: XYPosition): { pasted: number; skippedTriggers: number };
+  duplicateSelection(offset: XYPosition): Pasted;
   addNote(position: XYPosition, size?: { width: number; height: number }): string | null;
   updateNote(id: string, patch: Partial<NoteData> & { width?: number; height?: number }, coalesceKey?: string): void;
   connect(c: { source: string; sourceHandle?: string | null; target: string; targetHandle?: string | null }): string;
@@ -77,7 +86,7 @@ interface FlowState {
   /** Ctrl+A: every node and every sticky note (moved, deleted together). */
   selectAll(): void;
   copySelection(): Clip | null;
-  paste(clip: Clip, offset: XYPosition): { pasted: number; skippedTriggers: number };
+  paste(clip: Clip, offset: XYPosition): Pasted;
   undo(): void;
   redo(): void;
 }
@@ -293,7 +302,7 @@ export const useFlowStore = create<FlowState>((set, get) => {
 
     duplicateSelection(offset) {
       const clip = get().copySelection();
-      if (!clip) return { pasted: 0, skippedTriggers: 0 };
+      if (!clip) return { pasted: 0, notes: 0, skippedTriggers: 0 };
       return get().paste(clip, offset);
     },
 
@@ -389,18 +398,20 @@ export const useFlowStore = create<FlowState>((set, get) => {
     copySelection() {
       const s = get();
       const nodes = s.nodes.filter((n) => n.selected);
-      if (!nodes.length) return null;
+      const notes = s.notes.filter((n) => n.selected);
+      if (!nodes.length && !notes.length) return null;
       const ids = new Set(nodes.map((n) => n.id));
       return {
         nodes: structuredClone(nodes.map(toFlowNode)),
         edges: s.edges.filter((e) => ids.has(e.source) && ids.has(e.target)).map(toFlowEdge),
+        ...(notes.length ? { notes: structuredClone(notes.map(toFlowNote)) } : {}),
         flowId: s.meta?.id,
       };
     },
 
     paste(clip, offset) {
       const s = get();
-      if (!s.meta) return { pasted: 0, skippedTriggers: 0 };
+      if (!s.meta) return { pasted: 0, notes: 0, skippedTriggers: 0 };
       const hasTrigger = s.nodes.some((n) => nodeTypeInfo(n.data.type)?.trigger);
       const takenNodes = new Set(s.nodes.map((n) => n.id));
       const takenEdges = new Set(s.edges.map((e) => e.id));
@@ -437,13 +448,23 @@ export const useFlowStore = create<FlowState>((set, get) => {
         takenEdges.add(id);
         addedEdges.push(toCanvasEdge({ ...e, id, source, target }));
       }
-      if (added.length) {
+      const takenNotes = new Set(s.notes.map((n) => n.id));
+      const addedNotes: NoteNode[] = [];
+      for (const n of clip.notes ?? []) {
+        let id = '';
+        do id = NOTE_PREFIX + newNodeId('note', new Set()); while (takenNotes.has(id));
+        takenNotes.add(id);
+        const position = { x: n.position.x + offset.x, y: n.position.y + offset.y };
+        addedNotes.push({ ...toNoteNode({ ...structuredClone(n), id: id.slice(NOTE_PREFIX.length), position }), selected: true });
+      }
+      if (added.length || addedNotes.length) {
         commit((st) => ({
           nodes: [...st.nodes.map((n) => (n.selected ? { ...n, selected: false } : n)), ...added],
           edges: [...st.edges.map((e) => (e.selected ? { ...e, selected: false } : e)), ...addedEdges],
+          notes: [...st.notes.map((n) => (n.selected ? { ...n, selected: false } : n)), ...addedNotes],
         }));
       }
-      return { pasted: added.length, skippedTriggers };
+      return { pasted: added.length, notes: addedNotes.length, skippedTriggers };
     },
 
     undo() {

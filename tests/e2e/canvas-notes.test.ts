@@ -45,6 +45,33 @@ describe('notes and comfort', () => {
     expect(studio.pageErrors).toEqual([]);
   });
 
+  test('copy, paste and duplicate take the selected sticky notes with the steps', async () => {
+    const entry = await createFlowViaApi(studio.url, 'Copied note', [{ id: 'stamp', type: 'core.set-fields', x: 350, y: 200, params: { fields: [{ name: 'stamped', value: '"yes"' }] } }], [['trigger', 'out', 'stamp']]);
+    await api(studio.url, 'PUT', `/api/flows/${entry.id}`, { ...entry.flow, notes: [{ id: 'why', position: { x: 350, y: 40 }, size: { width: 240, height: 120 }, text: 'Stamps every record', color: 'green' }] });
+    const page = await studio.page();
+    await open(page, entry.id);
+    const notes = page.locator('[data-testid^="note-"][data-color="green"]');
+    await notes.first().waitFor();
+    // Everything selected (the trigger is left out of the paste: the flow has one), copied, pasted.
+    await page.locator('.react-flow__pane').click({ position: { x: 5, y: 5 } });
+    await page.keyboard.press('Control+a');
+    await page.keyboard.press('Control+c');
+    await page.getByText('Copied 2 nodes and 1 note').waitFor();
+    await page.keyboard.press('Control+v');
+    await expect.poll(() => notes.count()).toBe(2);
+    expect(await notes.nth(1).locator(s.tid('note-text')).inputValue()).toBe('Stamps every record');
+    // The pasted group is selected: Ctrl+D duplicates its note too.
+    await page.keyboard.press('Control+d');
+    await page.getByText('Duplicated 1 node and 1 note').waitFor();
+    await expect.poll(() => notes.count()).toBe(3);
+    await s.save(page);
+    const saved = await api<{ flow: { notes: Array<{ id: string; text: string }>; nodes: Array<{ type: string }> } }>(studio.url, 'GET', `/api/flows/${entry.id}`);
+    expect(saved.flow.notes.map((n) => n.text)).toEqual(['Stamps every record', 'Stamps every record', 'Stamps every record']);
+    expect(new Set(saved.flow.notes.map((n) => n.id)).size).toBe(3);
+    expect(saved.flow.nodes.filter((n) => n.type === 'core.set-fields')).toHaveLength(3);
+    expect(studio.pageErrors).toEqual([]);
+  });
+
   test('a disabled step shows greyed and lets records through unchanged', async () => {
     const entry = await createFlowViaApi(
       studio.url,
