@@ -653,7 +653,9 @@ export class SqlJsStore extends SqlJsReads implements Store {
     const bytes = this.exportSnapshot(seq);
     const size = bytes.length;
     const old = this.journal.switchFile(next);
-    const covered = [...this.obsoleteFiles, old.path];
+    // A journal that held no entry has the new one's name (a rotation forced right after open, or
+    // after the empty file was removed): the new file is not among those the snapshot covers.
+    const covered = [...this.obsoleteFiles, old.path].filter((p) => p !== next.path);
     this.obsoleteFiles = covered;
     this.options.onSnapshot?.({ phase: 'start', seq, bytes: size });
     // The export (a whole copy of the database) is written and released here, before the next write

@@ -72,6 +72,27 @@ describe('store files removed while the store runs', () => {
     expect(await flowIds(dir)).toEqual(['a', 'b']);
   });
 
+  it('removed while its journal holds no entry yet (just reopened): healed, and the new journal kept', async () => {
+    for (const removed of ['snapshot', 'journal'] as const) {
+      const dir = tempDir();
+      const first = await open(dir, []);
+      await first.putFlow(flowDoc('a'));
+      await first.close();
+      const warnings: string[] = [];
+      const store = await open(dir, warnings);
+      // The snapshot and an empty journal named after it: a rotation makes a journal of the same name.
+      for (const f of removed === 'snapshot' ? [path.join(dir, SNAPSHOT_FILE)] : journalFiles(dir)) fs.rmSync(f);
+      await soon('a warning', () => warnings.length > 0);
+      expect(journalFiles(dir)).toHaveLength(1);
+      await store.putFlow(flowDoc('b'));
+      // No second heal: the files are there.
+      await new Promise((r) => setTimeout(r, 150));
+      expect(warnings).toHaveLength(1);
+      await store.kill();
+      expect(await flowIds(dir)).toEqual(['a', 'b']);
+    }
+  });
+
   it('the whole store folder removed: writes are refused (E_STORE_WRITE, saying what was removed), none acknowledged', async () => {
     const dir = tempDir();
     const store = await open(dir, []);
