@@ -317,7 +317,7 @@ export class Vault implements CredentialSource {
   }
 
   private decrypt(entry: StoredEntry): { [key: string]: string } {
-    if (!this.key) throw new ConveyorError('E_VAULT_KEY_MISSING', 'The vault has no key to decrypt its credentials.', `Set ${KEY_ENV} or restore ${KEY_FILE}.`, 500);
+    if (!this.key) throw new ConveyorError('E_VAULT_KEY_MISSING', 'The vault has no key to decrypt its credentials.', `Set ${KEY_ENV} or restore ${KEY_FILE}.`, 503);
     // On PostgreSQL another process may have rotated the key since this one started.
     if (this.pg && this.file.keyId && keyId(this.key) !== this.file.keyId) throw wrongSharedKey(this.pg.where);
     const parsed = JSON.parse(openBox(this.key, entry.secrets, aad(entry.id))) as { [key: string]: string };
@@ -436,7 +436,7 @@ function checkKey(file: VaultFile, key: Buffer | null, where: { vault: string; k
       'E_VAULT_KEY_MISSING',
       `The vault (${where.vault}) holds ${n} credential${n === 1 ? '' : 's'}, but there is no key to decrypt ${n === 1 ? 'it' : 'them'}: ${where.missing}.`,
       `Set ${KEY_ENV} to the vault's key${where.fromEnv ? '' : ', or put its key file back'}. Without the key the credentials cannot be used: ${where.lost}.`,
-      500,
+      503,
     );
   }
   if (key && file.keyId && keyId(key) !== file.keyId) {
@@ -492,7 +492,7 @@ function sharedKeyNeeded(what: string, then: string): ConveyorError {
     'E_VAULT_KEY_MISSING',
     `Cannot ${what}: on the PostgreSQL store the credentials are shared by every studio and worker, so their key must be given to each of them by configuration, and ${KEY_ENV} is not set here.`,
     `Generate a key once (\`openssl rand -base64 32\`), set ${KEY_ENV} to it for every studio and worker on this database, then ${then}.`,
-    500,
+    503,
   );
 }
 

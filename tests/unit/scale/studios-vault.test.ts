@@ -82,6 +82,8 @@ describe('the vault on PostgreSQL, shared by processes', () => {
     const missing = await failure(open(folder(), undefined));
     expect(missing.code).toBe('E_VAULT_KEY_MISSING');
     expect(missing.message).toMatch(/every studio and worker/);
+    // A configuration the server lacks, answered as such (503), not as a fault of its own (500).
+    expect(missing).toMatchObject({ status: 503 });
   });
 
   it('hands a data folder\'s vault.json over once, still encrypted, when the database has no vault yet', async () => {
