@@ -65,7 +65,7 @@ describe('pasted and duplicated nodes get names of their own', () => {
     const store = useFlowStore.getState();
     store.load(doc);
     store.select(['a', 'b', 'c']);
-    expect(useFlowStore.getState().duplicateSelection({ x: 40, y: 40 })).toEqual({ pasted: 3, skippedTriggers: 0 });
+    expect(useFlowStore.getState().duplicateSelection({ x: 40, y: 40 })).toEqual({ pasted: 3, notes: 0, skippedTriggers: 0 });
     const names = useFlowStore.getState().nodes.map((n) => n.data.name);
     // An unnamed node shows its type's title ("Log"): its copy is "Log 2".
     expect(names).toEqual([undefined, 'Score', 'Score 2', undefined, 'Score 3', 'Score 4', 'Log 2']);
