@@ -6,6 +6,7 @@ import { openSqlJsStore } from '../store/sqljs-store.ts';
 import { openPgStore } from '../store/pg/pg-store.ts';
 import { storeChoice } from '../store/open-store.ts';
 import type { Store } from '../store/types.ts';
+import { storeDirOf } from '../store/store-dir.ts';
 
 export interface PastRuns {
   store: Store;
@@ -27,7 +28,7 @@ export async function openPastRuns(dataDir: string): Promise<PastRuns> {
     const store = await openPgStore(choice.url, { poolSize: 2 });
     return { store, close: () => store.close() };
   }
-  if (!existsSync(path.join(dir, 'store'))) {
+  if (!existsSync(storeDirOf(dir))) {
     const temp = mkdtempSync(path.join(os.tmpdir(), 'conveyor-check-'));
     const store = await openSqlJsStore(temp);
     return {
@@ -40,7 +41,7 @@ export async function openPastRuns(dataDir: string): Promise<PastRuns> {
   }
   const unlock = lockDataDir(dir);
   try {
-    const store = await openSqlJsStore(path.join(dir, 'store'));
+    const store = await openSqlJsStore(storeDirOf(dir));
     return {
       store,
       async close() {

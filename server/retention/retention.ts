@@ -19,6 +19,7 @@ import { checkRunEvidence, evidenceRecordOf, fileProblem, removeEvidenceFolder, 
 import { checkFile, isPartFile, sumOf, sumOfFile, type FileState } from '../store/file-sums.ts';
 import { KEPT_FILES_DIR } from '../store/kept-files.ts';
 import type { CleanupResult, RunSpace, StorageTotals, PruneCandidate, PruneResult } from '../contract/wire/storage.ts';
+import { storeDirOf } from '../store/store-dir.ts';
 export type { CleanupResult, RunSpace, StorageTotals, PruneCandidate, PruneResult };
 
 /** An upload no run names is deleted once older than this (default 24 h; CONVEYOR_UPLOAD_GRACE_HOURS). */
@@ -159,7 +160,7 @@ export class Retention {
       runBytes: all.reduce((n, r) => n + r.storeBytes + r.evidenceBytes, 0) + uploadBytesOnce(all),
       disk: {
         // PostgreSQL: the database's size on its server (the data folder holds none of it).
-        store: (await this.store.databaseBytes?.()) ?? (await folderBytes(path.join(this.dataDir, 'store'))),
+        store: (await this.store.databaseBytes?.()) ?? (await folderBytes(storeDirOf(this.dataDir))),
         evidence: await folderBytes(path.join(this.dataDir, 'evidence')),
         uploads: await folderBytes(path.join(this.dataDir, 'uploads')),
         archive: await folderBytes(this.archiveDir),

@@ -15,6 +15,7 @@ import type { AuditWrite } from './retention.ts';
 import type { EvidenceStore } from './types.ts';
 import { KEPT_FILE_ID, KEPT_FILES_DIR, keptFileMarkOf, sha256Of } from './kept-files.ts';
 import { keptFileUses } from './kept-file-uses.ts';
+import { storeDirOf } from './store-dir.ts';
 
 export const EVIDENCE_DIR = 'evidence';
 export const UPLOADS_DIR = 'uploads';
@@ -100,7 +101,7 @@ export async function checkDataFiles(dataDir: string): Promise<DataFileCheck[]> 
   }
   // The ones a flow or a run names that the folder does not hold (the embedded store's only: the
   // PostgreSQL store keeps them in its database).
-  const storeDir = path.join(dataDir, 'store');
+  const storeDir = storeDirOf(dataDir);
   const uses = (await fsp.stat(storeDir).catch(() => null))?.isDirectory() ? await keptFileUses(storeDir) : null;
   for (const [sha, where] of [...(uses ?? [])].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
     if (onDisk.has(sha)) continue;

@@ -25,13 +25,12 @@ import { spillDirName } from './archive/spill.ts';
 import { lostStepsAudit } from './retention.ts';
 import { checkDataFiles, dataFilesLossLine, dataFileDir, dataFileWord, describeDataFiles, isBad, lostFilesAudit, lostFilesLines, repairDataFiles, type DataFileCheck, type LostFile } from './data-files.ts';
 import { checkSpills, describeSpills, lostStepsLines, repairSpills, spillLoss, spillLossLine, spillRefs, spillsHealthy, type LostSteps, type SpillCheck, type SpillRef } from './archive/spill-check.ts';
+import { storeDirOf } from './store-dir.ts';
 
 export const BACKUP_MANIFEST = 'conveyor-backup.json';
 const LOCK_FILE = 'conveyor.lock';
 
-export function storeDirOf(dataDir: string): string {
-  return path.join(path.resolve(dataDir), 'store');
-}
+export { storeDirOf };
 
 const stamp = (d: Date) => d.toISOString().replace(/[:.]/g, '-');
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
@@ -543,7 +542,7 @@ export async function backupStore(
   }
   // A repair cut short: a copy would lack what it must still do (in-doubt marks), and open as healthy.
   await refuseCutRepair(source);
-  const storeCopy = path.join(dest, 'store');
+  const storeCopy = storeDirOf(dest);
   const maxAttempts = opts.maxAttempts ?? 20;
   let lastProblem = '';
   for (let attempt = 1; attempt <= maxAttempts; attempt++) {
@@ -689,10 +688,10 @@ export interface RestoreResult {
 export async function restoreStore(dataDir: string, backupDir: string, opts: { now?: Date } = {}): Promise<RestoreResult> {
   const src = path.resolve(backupDir);
   const dir = path.resolve(dataDir);
-  if (!fs.existsSync(path.join(src, 'store'))) {
+  if (!fs.existsSync(storeDirOf(src))) {
     throw new ConveyorError('E_BACKUP_INVALID', `${src} is not a Conveyor backup (it has no store folder).`, 'Name a folder written by "npx conveyor store backup DIR".', 2);
   }
-  const ins = await inspectStore(path.join(src, 'store'));
+  const ins = await inspectStore(storeDirOf(src));
   if (ins.damage) {
     throw new ConveyorError(
       'E_BACKUP_INVALID',
@@ -707,8 +706,8 @@ export async function restoreStore(dataDir: string, backupDir: string, opts: { n
     throw new ConveyorError('E_BACKUP_INVALID', `The backup in ${src} is damaged: the ${dataFileWord(badFile.kind)} ${badFile.ref} is ${badFile.state.state}: ${s.reason}. Nothing was restored.`, `See it with "npx conveyor store verify --data-dir ${src}"; restore another (earlier) backup.`, 2);
   }
   // Every byte of its run archives and step segments too: a restore never brings damage back.
-  const archiveDamage = checkArchives(path.join(src, 'store')).find((a) => a.damage)?.damage;
-  const spills = (await spillState(path.join(src, 'store'))).spills;
+  const archiveDamage = checkArchives(storeDirOf(src)).find((a) => a.damage)?.damage;
+  const spills = (await spillState(storeDirOf(src))).spills;
   if (archiveDamage || !spillsHealthy(spills)) {
     const what = archiveDamage ? `${archiveDamage.file} at byte ${archiveDamage.offset}: ${archiveDamage.reason}` : spillLossLine(spills);
     throw new ConveyorError('E_BACKUP_INVALID', `The backup in ${src} is damaged: ${what}. Nothing was restored.`, `See it with "npx conveyor store verify --data-dir ${src}"; restore another (earlier) backup.`, 2);
@@ -728,10 +727,10 @@ export async function restoreStore(dataDir: string, backupDir: string, opts: { n
       if (name === BACKUP_MANIFEST) continue;
       await fsp.cp(path.join(src, name), path.join(dir, name), { recursive: true, preserveTimestamps: true });
     }
-    await fsyncDir(path.join(dir, 'store'));
+    await fsyncDir(storeDirOf(dir));
     await fsyncDir(dir);
     // It opens (the same checks as the studio's start); closing writes its snapshot.
-    const store = await openSqlJsStore(path.join(dir, 'store'), { onWarning: () => undefined });
+    const store = await openSqlJsStore(storeDirOf(dir), { onWarning: () => undefined });
     const lastSeq = store.stats().lastSeq;
     await store.close();
     const lines = [`Restored ${src} into ${dir}: the store up to entry ${lastSeq}.`];

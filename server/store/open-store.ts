@@ -3,12 +3,12 @@
  * CONVEYOR_STORE=postgres, at DATABASE_URL. The choice is explicit: a DATABASE_URL alone (set for
  * other tools, or for the tests' PostgreSQL) never moves Conveyor's data. See README, "Scaling out".
  */
-import path from 'node:path';
 import { z } from 'zod';
 import { ConveyorError } from '../errors.ts';
 import { openSqlJsStore } from './sqljs-store.ts';
 import { openPgStore } from './pg/pg-store.ts';
 import type { Store } from './types.ts';
+import { storeDirOf } from './store-dir.ts';
 
 export type StoreChoice = { kind: 'embedded' } | { kind: 'postgres'; url: string };
 
@@ -45,7 +45,7 @@ function invalidChoice(message: string): never {
 
 /** Where the store lives, for logs and messages (no password). */
 export function describeChoice(choice: StoreChoice, dataDir: string): string {
-  if (choice.kind === 'embedded') return `embedded store in ${path.join(dataDir, 'store')}`;
+  if (choice.kind === 'embedded') return `embedded store in ${storeDirOf(dataDir)}`;
   const u = new URL(choice.url);
   return `PostgreSQL store at ${u.hostname}:${u.port || '5432'}${u.pathname}`;
 }
@@ -56,6 +56,6 @@ export function describeChoice(choice: StoreChoice, dataDir: string): string {
  * 'shared': a --no-execute studio, which any number of others may share (pg/exclusive.ts).
  */
 export async function openStore(dataDir: string, choice: StoreChoice, opts: { exclusive?: boolean | 'shared' } = {}): Promise<Store> {
-  if (choice.kind === 'embedded') return openSqlJsStore(path.join(dataDir, 'store'));
+  if (choice.kind === 'embedded') return openSqlJsStore(storeDirOf(dataDir));
   return openPgStore(choice.url, { exclusive: opts.exclusive });
 }

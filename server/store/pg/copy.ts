@@ -28,6 +28,7 @@ import { checkDataFiles, dataFileWord, uploadName } from '../data-files.ts';
 import { sumOfFile } from '../file-sums.ts';
 import { parseVaultDoc } from '../../vault/vault.ts';
 import { VAULT_CHANNEL } from '../../vault/pg-vault.ts';
+import { storeDirOf } from '../store-dir.ts';
 
 export interface CopyCounts {
   flows: number;
@@ -222,7 +223,7 @@ export async function copyEmbeddedToPg(dataDir: string, url: string, opts: { rep
     // A damaged vault.json stops the copy before anything is written.
     const vault = sourceVault(dir);
     state = await openEmbeddedSource(dir);
-    src = await openSqlJsStore(path.join(dir, 'store'), { onWarning: () => undefined });
+    src = await openSqlJsStore(storeDirOf(dir), { onWarning: () => undefined });
     await client.connect();
     connected = true;
     await client.query('BEGIN');
@@ -294,6 +295,6 @@ function report(dir: string, where: string, c: CopyCounts, credentials: number, 
     credentials > 0
       ? `Credentials: ${n(credentials, 'credential')} moved into the PostgreSQL store's vault, still encrypted with the vault key of ${dir}. Give every studio and worker on it that key: CONVEYOR_SECRET_KEY (the value you set, or the content of ${path.join(dir, 'secret.key')}); without it they refuse to start (E_VAULT_KEY_MISSING, E_VAULT_KEY_WRONG).`
       : 'Credentials: none to move (the vault is empty).',
-    `Start the studio on it with CONVEYOR_STORE=postgres and DATABASE_URL set to the same database. The embedded store in ${path.join(dir, 'store')} is unchanged.`,
+    `Start the studio on it with CONVEYOR_STORE=postgres and DATABASE_URL set to the same database. The embedded store in ${storeDirOf(dir)} is unchanged.`,
   ];
 }

@@ -4,12 +4,12 @@
  * checked bytes are read as a SQLite database. The embedded store itself is never changed otherwise.
  */
 import { existsSync } from 'node:fs';
-import path from 'node:path';
 import type { Database, SqlValue } from 'sql.js';
 import { openSqlJsStore } from '../sqljs-store.ts';
 import { readSnapshotChecked } from '../snapshot.ts';
 import { loadSqlJs } from '../sqljs.ts';
 import { ConveyorError } from '../../errors.ts';
+import { storeDirOf } from '../store-dir.ts';
 
 export interface EmbeddedSource {
   /** Every row of `sql`, in its order, one array per row. */
@@ -18,7 +18,7 @@ export interface EmbeddedSource {
 }
 
 export async function openEmbeddedSource(dataDir: string): Promise<EmbeddedSource> {
-  const dir = path.join(path.resolve(dataDir), 'store');
+  const dir = storeDirOf(dataDir);
   if (!existsSync(dir)) {
     throw new ConveyorError('E_STORE_COPY_SOURCE', `There is no embedded store in ${dir}.`, 'Name the data folder the studio ran with (--from DATA_DIR): it holds a store/ folder.', 2);
   }
