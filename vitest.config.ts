@@ -1,7 +1,10 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 import SlowFirstSequencer from './tests/support/slow-first-sequencer.ts';
+import { SHARED_PROCESS_FILES } from './tests/support/shared-process-files.ts';
 import { lazyPackagesForVite } from './scripts/lazy-packages.mjs';
 import { LAZY } from './scripts/server-build-options.mjs';
+
+const UNIT_FILES = ['nodes/**/*.test.ts', 'server/**/*.test.ts', 'tests/unit/**/*.test.ts'];
 
 export default defineConfig({
   test: {
@@ -16,7 +19,9 @@ export default defineConfig({
         plugins: [lazyPackagesForVite(LAZY, import.meta.dirname)],
         test: {
           name: 'unit',
-          include: ['nodes/**/*.test.ts', 'server/**/*.test.ts', 'tests/unit/**/*.test.ts'],
+          include: UNIT_FILES,
+          // These share a process instead (the next project; tests/support/shared-process-files.ts says why).
+          exclude: [...configDefaults.exclude, ...SHARED_PROCESS_FILES],
           environment: 'node',
           testTimeout: 30_000,
           // Vitest's default is one file at a time on a 2-core machine (cores − 1). Most unit files wait on
@@ -28,6 +33,20 @@ export default defineConfig({
           // 95 % busy. Running the e2e project beside the unit files instead (two Vitest processes) saved
           // 150 of 1,277 s and failed a memory-limit test by its time bound. Two e2e files at once doubled
           // their times (Chromium-bound).
+          maxWorkers: 2,
+        },
+      },
+      {
+        // The short unit files that leave the process as they found it, in workers that are kept from
+        // one file to the next (the modules already loaded stay loaded): tests/support/shared-process-files.ts.
+        // Same group and two lanes as 'unit', so they fill its lanes; the sequencer runs them last.
+        plugins: [lazyPackagesForVite(LAZY, import.meta.dirname)],
+        test: {
+          name: 'unit-shared',
+          include: [...SHARED_PROCESS_FILES],
+          environment: 'node',
+          testTimeout: 30_000,
+          isolate: false,
           maxWorkers: 2,
         },
       },

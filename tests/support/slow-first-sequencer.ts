@@ -41,15 +41,23 @@ function rank(spec: TestSpecification): number {
   return i < 0 ? SLOW_FIRST.length : i;
 }
 
-/** Vitest's own order (projects in turn), with the slow files of each project moved to its front. */
+/**
+ * 'unit-shared' runs in the same lanes as 'unit' (tests/support/shared-process-files.ts), after it:
+ * its short files, each a fraction of a second once the worker has their modules, fill both lanes
+ * to the end instead of one long file keeping one lane open alone.
+ */
+const LAST = new Set(['unit-shared']);
+
+/** Vitest's own order (projects in turn, 'unit-shared' after the others), with the slow files of each project moved to its front. */
 export default class SlowFirstSequencer extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
     const sorted = await super.sort(files);
     const projectOrder = new Map<string, number>();
     for (const f of sorted) if (!projectOrder.has(f.project.name)) projectOrder.set(f.project.name, projectOrder.size);
+    const order = (spec: TestSpecification) => projectOrder.get(spec.project.name)! + (LAST.has(spec.project.name) ? projectOrder.size : 0);
     return sorted
       .map((spec, at) => ({ spec, at }))
-      .sort((a, b) => projectOrder.get(a.spec.project.name)! - projectOrder.get(b.spec.project.name)! || rank(a.spec) - rank(b.spec) || a.at - b.at)
+      .sort((a, b) => order(a.spec) - order(b.spec) || rank(a.spec) - rank(b.spec) || a.at - b.at)
       .map(({ spec }) => spec);
   }
 }
