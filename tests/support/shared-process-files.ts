@@ -3,9 +3,9 @@
  * vitest.config.ts, `isolate: false`): the source modules they import are loaded once per worker
  * instead of once per file. Each isolated unit file paid ~0.9 s of imports (p90 3.3 s) and a fresh
  * process: in the full run of 2026-12-07 (load 7) the lanes stood idle for 327 + 2 × 94 s of the
- * unit files' 997 s. 149 short files took 329 s two at a time isolated and 84 s shared (load 3–10,
- * vitest's import time 217 s → 17 s); the 119 kept here (the ones starting a studio left out) took
- * 46 s shared, after the other short files isolated.
+ * unit files' 997 s. These 119, two at a time, one after the other at load 1–4 (2026-12-07): 103 s
+ * isolated, 48 s shared (vitest's import time 47 s → 12 s); the more loaded the machine, the more
+ * each fresh process costs (149 files at load 3–10: 329 s isolated, 84 s shared).
  *
  * A file belongs here only when it leaves the process as it found it: each took under 5 s in the
  * full run of 2026-12-07 and none of them (nor the support files it imports) sets or deletes
