@@ -42,7 +42,10 @@ describe('daily summary mail', () => {
     await runOutcomes(c, doc, [true, true, false]);
     await runOutcomes(c, doc, [false]);
     // Sent at the next whole minute after the runs (UTC): they fall in the 24 hours before it.
-    const sendAt = Math.ceil((Date.now() + 1) / MINUTE) * MINUTE + MINUTE;
+    let sendAt = Math.ceil((Date.now() + 1) / MINUTE) * MINUTE + MINUTE;
+    // A minute before it must be the same day: at 23:59 a send time of 00:00 is the day's, already past
+    // (the summary is due at once). Run from 23:58 to midnight UTC, this test failed on that.
+    if (new Date(sendAt - MINUTE).getUTCDate() !== new Date(sendAt).getUTCDate()) sendAt += 2 * MINUTE;
     await w.monitoring.state.saveSummaries({ summaries: [{ id: 'ops', enabled: true, time: hhmm(sendAt), timeZone: 'UTC', recipients: ['boss@team.example'], credential: 'alert-mail', flows: [] }] });
 
     w.clock.now = sendAt - MINUTE;
@@ -89,7 +92,10 @@ describe('daily summary mail', () => {
     const other = outcomeFlow('other', []);
     await runOutcomes(c, leads, [true, false]);
     await runOutcomes(c, other, [true]);
-    const sendAt = Math.ceil((Date.now() + 1) / MINUTE) * MINUTE + MINUTE;
+    let sendAt = Math.ceil((Date.now() + 1) / MINUTE) * MINUTE + MINUTE;
+    // A minute before it must be the same day: at 23:59 a send time of 00:00 is the day's, already past
+    // (the summary is due at once). Run from 23:58 to midnight UTC, this test failed on that.
+    if (new Date(sendAt - MINUTE).getUTCDate() !== new Date(sendAt).getUTCDate()) sendAt += 2 * MINUTE;
     const day = new Date(sendAt).toISOString().slice(0, 10);
     const base = { id: 's', enabled: true, time: hhmm(sendAt), timeZone: 'UTC', recipients: ['a@b.example'], credential: 'x' };
     const onlyLeads = await buildSummary(c.store, { ...base, flows: ['leads'] }, day);
