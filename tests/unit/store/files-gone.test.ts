@@ -17,6 +17,16 @@ async function open(dir: string, warnings: string[]): Promise<SqlJsStore> {
   return openSqlJsStore(dir, { fileCheckMs: 25, archiveAfterMs: null, onWarning: (m) => warnings.push(m), onError: () => undefined });
 }
 
+/** A store that wrote flow "a" and was closed (a snapshot, an empty journal after it), open again. */
+async function reopenedAfterFlowA(): Promise<{ dir: string; store: SqlJsStore; warnings: string[] }> {
+  const dir = tempDir();
+  const first = await open(dir, []);
+  await first.putFlow(flowDoc('a'));
+  await first.close();
+  const warnings: string[] = [];
+  return { dir, store: await open(dir, warnings), warnings };
+}
+
 async function flowIds(dir: string): Promise<string[]> {
   const store = await openSqlJsStore(dir, { fileCheckMs: null, archiveAfterMs: null, onWarning: () => undefined });
   try {
@@ -57,12 +67,7 @@ describe('store files removed while the store runs', () => {
   });
 
   it('the snapshot deleted under a running store is written again', async () => {
-    const dir = tempDir();
-    const first = await open(dir, []);
-    await first.putFlow(flowDoc('a'));
-    await first.close();
-    const warnings: string[] = [];
-    const store = await open(dir, warnings);
+    const { dir, store, warnings } = await reopenedAfterFlowA();
     await store.putFlow(flowDoc('b'));
     fs.rmSync(path.join(dir, SNAPSHOT_FILE));
     await soon('a warning', () => warnings.length > 0);
@@ -74,12 +79,7 @@ describe('store files removed while the store runs', () => {
 
   it('removed while its journal holds no entry yet (just reopened): healed, and the new journal kept', async () => {
     for (const removed of ['snapshot', 'journal'] as const) {
-      const dir = tempDir();
-      const first = await open(dir, []);
-      await first.putFlow(flowDoc('a'));
-      await first.close();
-      const warnings: string[] = [];
-      const store = await open(dir, warnings);
+      const { dir, store, warnings } = await reopenedAfterFlowA();
       // The snapshot and an empty journal named after it: a rotation makes a journal of the same name.
       for (const f of removed === 'snapshot' ? [path.join(dir, SNAPSHOT_FILE)] : journalFiles(dir)) fs.rmSync(f);
       await soon('a warning', () => warnings.length > 0);
