@@ -87,6 +87,19 @@ step's journal entry made, not written), \`journal\` (written and synced, not ap
 for part in engine entries journal all; do BENCH_DURABLE=$part node .tmp/prof-build/chain.mjs 10000 64 jsonata; done
 \`\`\`
 
+### Where the allocations go
+
+The collector's CPU (much of it on V8's helper threads, which a CPU profile of the main thread does
+not show; the bench's \`mainSeconds\` against \`cpuSeconds\` tells how much) follows what is allocated.
+\`bench/alloc-profile.mjs\`, preloaded, records V8's sampling heap profile with the objects already
+collected counted too; run alone it prints where they were allocated (self and inclusive, source lines
+from the bundle's map):
+
+\`\`\`sh
+ALLOC_OUT=.tmp/alloc.heapprofile BENCH_DURABLE=all node --import ./bench/alloc-profile.mjs .tmp/prof-build/chain.mjs 10000 64 jsonata
+node bench/alloc-profile.mjs .tmp/alloc.heapprofile 30
+\`\`\`
+
 Other cases the same way: \`bench/engine-chain.ts 10000 64 field\` (the fast path), \`… 5000 64 code\`
 (the code step; its sandbox runs in worker threads, whose profiles are written to the same folder),
 \`bench/code-step.ts 5000 noop\` (the engine with a step that does nothing),
