@@ -30,14 +30,17 @@
  * by a crash, garbage, or a frame from nowhere ends the valid part of a file and is cut off on open.
  *
  * Group commit: every write is queued; one flush writes the queued entries with one write and one
- * fdatasync, hands them to `apply` (the caller updates its database in one transaction), then settles
- * their promises. Entries queued while a flush runs go to the next flush.
+ * fdatasync (blocking calls while the disk's syncs are fast, libuv's pool otherwise: sync-timing.ts),
+ * hands them to `apply` (the caller updates its database in one transaction), then settles their
+ * promises. Entries queued while a flush runs go to the next flush.
  */
+import fs from 'node:fs';
 import fsp, { type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { crc32 } from './crc32.ts';
 import { brotliIfWorth } from './deflate.ts';
+import { SyncTiming } from './sync-timing.ts';
 import { StoreWriteError, describeWriteFailure, type StoreWriteFailure } from './write-failure.ts';
 
 export const FRAME_HEADER_BYTES = 16;
@@ -232,6 +235,8 @@ export const journalFaults: {
   before: ((what: 'write' | 'sync', file: string) => { error: Error; bytes?: number } | null) | null;
   /** The free space the file system reports, when set (a disk still full after the failure). */
   freeBytes?: number | null;
+  /** When set, the journal's writes and syncs are the blocking calls (true) or the pool's (false) whatever their timings (sync-timing.ts). */
+  blocking?: boolean | null;
 } = { before: null };
 
 /** One journal file open for appending. */
@@ -241,6 +246,9 @@ export class JournalFile {
 
   /** The file's identity when opened (device, inode): `stillNamed` compares its path's against it. */
   private identity: { dev: number; ino: number } | null = null;
+
+  /** How this file's syncs have been taking: whether its writes and syncs block the main thread (sync-timing.ts). */
+  private readonly timing = new SyncTiming(() => journalFaults.blocking);
 
   private constructor(
     readonly path: string,
@@ -326,8 +334,9 @@ export class JournalFile {
       if (bytes > 0) await this.fh.write(buf, 0, bytes, this.size);
       throw fault.error;
     }
+    const blocking = this.timing.blocking;
     while (done < length) {
-      const { bytesWritten } = await this.fh.write(buf, done, length - done, this.size + done);
+      const bytesWritten = blocking ? fs.writeSync(this.fh.fd, buf, done, length - done, this.size + done) : (await this.fh.write(buf, done, length - done, this.size + done)).bytesWritten;
       if (bytesWritten <= 0) throw new Error(`Could not write to the journal ${this.path}`);
       done += bytesWritten;
     }
@@ -337,7 +346,10 @@ export class JournalFile {
   async sync(): Promise<void> {
     const fault = journalFaults.before?.('sync', this.path);
     if (fault) throw fault.error;
-    await this.fh.datasync();
+    const started = performance.now();
+    if (this.timing.blocking) fs.fdatasyncSync(this.fh.fd);
+    else await this.fh.datasync();
+    this.timing.took(performance.now() - started);
     this.syncedSize = this.size;
   }
 
