@@ -178,10 +178,19 @@ function Timings({ report: r }: { report: Report }) {
       <div className="grid grid-cols-2 gap-x-6 gap-y-4 px-5 py-4 md:grid-cols-5">
         <Stat label="Started" value={dateTime(r.startedAt)} />
         <Stat label="Ended" value={dateTime(r.endedAt)} />
-        <Stat label="Run duration" value={duration(r.durationMs)} />
+        <Stat
+          label="Run duration"
+          value={duration(r.durationMs)}
+          title={r.reviewWaitMs ? 'The time the run worked: its first pass and each retry from the review queue, not the time between them' : 'From the run\'s start to its end'}
+        />
         <Stat label="Average per record" value={duration(r.perRecord.avgMs)} title="From the first step to the end of the record, finished records only" />
         <Stat label="95% of records within" value={duration(r.perRecord.p95Ms)} title="95th percentile of the time per record" />
       </div>
+      {r.reviewWaitMs !== undefined && r.reviewWaitMs > 0 && (
+        <p className="border-t border-slate-100 px-5 py-2 text-xs text-slate-500" data-testid="report-review-wait">
+          The run also sat finished for {duration(r.reviewWaitMs)} until a person retried records from the review queue: that wait is not in its duration.
+        </p>
+      )}
       {r.timesUnsure && (
         <p className="border-t border-slate-100 px-5 py-2 text-xs text-amber-700" data-testid="report-times-unsure">
           {r.timesUnsure}

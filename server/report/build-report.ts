@@ -9,6 +9,7 @@ import type { RecordStatus, RunStatus, StatusCounts, Store } from '../store/type
 import { isAiStep, tokenTotals, type TokenTotals } from './token-usage.ts';
 import { runTrackingCounts } from '../tracking/events.ts';
 import { reviewWaits } from './review-wait.ts';
+import { runWorkingMs } from './run-working-time.ts';
 import type { ReportStep, ReportError, ReportReject, Report } from '../contract/wire/report.ts';
 export type { ReportStep, ReportError, ReportReject, Report };
 
@@ -115,7 +116,10 @@ export async function buildReport(store: Store, runId: string): Promise<Report> 
 
   const tracking = run.flow.nodes.some((node) => node.type === 'mail.send') ? await runTrackingCounts(store, runId) : null;
 
-  const ended = run.startedAt && run.endedAt ? Date.parse(run.endedAt) - Date.parse(run.startedAt) : NaN;
+  const span = run.startedAt && run.endedAt ? Date.parse(run.endedAt) - Date.parse(run.startedAt) : NaN;
+  // The time it sat finished, waiting for a person to retry a record, is not the run's (run-working-time.ts).
+  const worked = run.startedAt && run.endedAt && Number.isFinite(span) ? runWorkingMs(run.startedAt, run.endedAt, records, waits.trails) : NaN;
+  const peopleWait = Number.isFinite(worked) ? Math.max(0, span - worked) : 0;
   return {
     runId: run.id,
     flowId: run.flowId,
@@ -125,7 +129,8 @@ export async function buildReport(store: Store, runId: string): Promise<Report> 
     counts,
     startedAt: run.startedAt,
     endedAt: run.endedAt,
-    durationMs: Number.isFinite(ended) ? Math.max(0, ended) : null,
+    durationMs: Number.isFinite(worked) ? Math.max(0, worked) : null,
+    ...(peopleWait > 0 ? { reviewWaitMs: peopleWait } : {}),
     perRecord: stats(durations.subarray(0, n)),
     perStep,
     errors: categories.map(([code, e], i) => ({ code, count: e.count, example: examples[i]?.error?.message ?? '' })),

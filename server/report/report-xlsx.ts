@@ -128,6 +128,7 @@ function writeSummary(sheet: Sheet, r: Report): void {
   addRow(sheet, ['Started', r.startedAt]);
   addRow(sheet, ['Ended', r.endedAt]);
   addRow(sheet, ['Duration (ms)', r.durationMs]);
+  if (r.reviewWaitMs) addRow(sheet, ['Waited for a person (ms)', r.reviewWaitMs]);
   addRow(sheet, ['Records', r.recordCount]);
   addRow(sheet, ['Rejected rows', r.rejects.length]);
   if (r.tokens) {

@@ -17,6 +17,8 @@ const PER_RECORD_READS = 200;
 export interface ReviewWaits {
   /** Record index → milliseconds it waited for a person (the records an operator acted on). */
   byRecord: Map<number, number>;
+  /** Record index → its events, oldest first, for the records an operator acted on (run-working-time.ts reads them). */
+  trails: Map<number, RecordEventRow[]>;
   /**
    * Why the waits are unknown — the run's audit trail cannot be read (E_STORE_DAMAGED: a damaged
    * archive file) —, or null. Times per record then include any wait for a person.
@@ -32,14 +34,18 @@ export interface ReviewWaits {
  */
 export async function reviewWaits(store: Store, runId: string, only?: ReadonlySet<number>): Promise<ReviewWaits> {
   try {
-    return { byRecord: await waitsOf(store, runId, only), unreadable: null };
+    const trails = await trailsOf(store, runId, only);
+    const byRecord = new Map<number, number>();
+    for (const [index, events] of trails) byRecord.set(index, waitedForPerson(events));
+    return { byRecord, trails, unreadable: null };
   } catch (err) {
     if (!(err instanceof ConveyorError) || err.code !== 'E_STORE_DAMAGED') throw err;
-    return { byRecord: new Map(), unreadable: `Times per record may include waits for a person: the run's audit trail cannot be read (${err.message})` };
+    return { byRecord: new Map(), trails: new Map(), unreadable: `Times per record may include waits for a person: the run's audit trail cannot be read (${err.message})` };
   }
 }
 
-async function waitsOf(store: Store, runId: string, only?: ReadonlySet<number>): Promise<Map<number, number>> {
+/** The trails of the records of `runId` an operator acted on (`only`: of those records alone). */
+async function trailsOf(store: Store, runId: string, only?: ReadonlySet<number>): Promise<Map<number, RecordEventRow[]>> {
   const touched = new Set<number>();
   for (const e of await allEvents(store, runId, 'operator')) if (!only || only.has(e.recordIndex)) touched.add(e.recordIndex);
   const trails = new Map<number, RecordEventRow[]>();
@@ -53,9 +59,7 @@ async function waitsOf(store: Store, runId: string, only?: ReadonlySet<number>):
   } else {
     for (const index of touched) trails.set(index, await store.listRecordEvents(runId, index));
   }
-  const waits = new Map<number, number>();
-  for (const [index, events] of trails) waits.set(index, waitedForPerson(events));
-  return waits;
+  return trails;
 }
 
 /** The run's audit trail (of one actor), oldest first. */

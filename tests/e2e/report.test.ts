@@ -28,6 +28,13 @@ describe('the run report', () => {
     await importFlowViaApi(studio.url, doc);
     const run = await api<{ id: string }>(studio.url, 'POST', '/api/runs', { flowId: 'flow_report', input: { records: Array.from({ length: 10 }, (_, n) => ({ n, note: n === 0 ? '=HYPERLINK("http://evil")' : 'ok' })) } });
     await waitForRun(studio.url, run.id);
+    // A person retries a failed record from the review queue a while after the run finished: the
+    // run's end moves to the retry's, but the wait between is not the run's duration.
+    await new Promise((r) => setTimeout(r, 1500));
+    const retried = await api<{ results: Array<{ ok: boolean }> }>(studio.url, 'POST', '/api/review/actions', { action: 'retry', items: [{ runId: run.id, index: 1 }] });
+    expect(retried.results[0].ok).toBe(true);
+    for (let i = 0; i < 200 && (await api<{ record: { status: string } }>(studio.url, 'GET', `/api/runs/${run.id}/records/1`)).record.status !== 'failed'; i++) await new Promise((r) => setTimeout(r, 50));
+    await waitForRun(studio.url, run.id);
 
     const page = await studio.page();
     await page.goto(`${studio.url}/runs/${run.id}/report`);
@@ -37,6 +44,7 @@ describe('the run report', () => {
     await expect(page.locator(s.tid('report-count-failed')).textContent()).resolves.toContain('5');
     await page.locator(s.tid('report-step-call')).waitFor();
     await expect(page.locator(s.tid('report-error-E_HTTP_NETWORK')).textContent()).resolves.toContain('5');
+    await expect(page.locator(s.tid('report-review-wait')).textContent()).resolves.toMatch(/sat finished for \d(\.\d)? s until a person retried/);
 
     const [download] = await Promise.all([page.waitForEvent('download'), page.locator(s.tid('report-download')).click()]);
     const file = await download.path();

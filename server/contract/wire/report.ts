@@ -53,8 +53,13 @@ export interface Report {
   counts: StatusCounts;
   startedAt: string | null;
   endedAt: string | null;
-  /** Run duration (endedAt - startedAt), null while it has not ended. */
+  /**
+   * How long the run worked, null while it has not ended: endedAt - startedAt, less the time it sat
+   * finished waiting for a person to retry a record (then `reviewWaitMs`).
+   */
   durationMs: number | null;
+  /** The time between endedAt and startedAt the run sat finished until a person retried a record, when any. */
+  reviewWaitMs?: number;
   /** Time per finished record (endedAt - startedAt); records settled before execution are left out. */
   perRecord: { avgMs: number | null; p95Ms: number | null };
   /** Per node that ran steps, in the flow's node order. */

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scoringFlow, startTestServer } from '../server/support.ts';
 import { until } from '../../support/until.ts';
 import { reviewWaits, waitedForPerson } from '../../../server/report/review-wait.ts';
+import { runWorkingMs } from '../../../server/report/run-working-time.ts';
 import type { RecordEventRow, Store } from '../../../server/store/types.ts';
 
 let s: Awaited<ReturnType<typeof startTestServer>>;
@@ -36,10 +37,21 @@ describe('report: time per record', () => {
     const report = (await s.api('GET', `/api/runs/${runId}/report`)).body;
     expect(report.perRecord.p95Ms).toBeLessThan(WAIT_MS / 2);
     expect(report.perRecord.avgMs).toBeLessThan(WAIT_MS / 2);
+    // The run's end moved to the retry's, past the wait; its duration is the time it worked (the
+    // first pass and the retry), and the wait is said apart.
+    expect(Date.parse(report.endedAt) - Date.parse(report.startedAt)).toBeGreaterThanOrEqual(WAIT_MS);
+    expect(report.durationMs).toBeLessThan(WAIT_MS / 2);
+    expect(report.reviewWaitMs).toBeGreaterThanOrEqual(WAIT_MS - report.durationMs);
+    expect(report.durationMs + report.reviewWaitMs).toBe(Date.parse(report.endedAt) - Date.parse(report.startedAt));
 
     const res = await fetch(`${s.url}/api/runs/${runId}/report.xlsx`);
     const wb = new ExcelJS.Workbook();
     await wb.xlsx.load(await res.arrayBuffer());
+    const summary = wb.getWorksheet('Summary')!;
+    const rows = new Map<unknown, unknown>();
+    summary.eachRow((row) => rows.set(row.getCell(1).value, row.getCell(2).value));
+    expect(rows.get('Duration (ms)')).toBe(report.durationMs);
+    expect(rows.get('Waited for a person (ms)')).toBe(report.reviewWaitMs);
     const sheet = wb.getWorksheet('Records')!;
     expect((sheet.getRow(1).values as unknown[])[9]).toBe('Duration (ms)');
     const durations = Array.from({ length: 12 }, (_, i) => sheet.getRow(i + 2).getCell(9).value as number);
@@ -65,6 +77,31 @@ describe('report: time per record', () => {
     ).toBe(70_000);
     // Still waiting: nothing ended the wait yet.
     expect(waitedForPerson([{ at: at(100), actor: 'engine', to: 'needs_review' }])).toBe(0);
+  });
+
+  it("a run's working time: its first pass and each retry, overlaps once, not the waits between", () => {
+    const at = (s: number) => new Date(Date.UTC(2026, 0, 1) + s * 1000).toISOString();
+    const left = (s: number, to = 'needs_review') => ({ at: at(s), actor: 'engine', to });
+    const retry = (s: number) => ({ at: at(s), actor: 'operator', to: 'running' });
+    const records = [
+      { index: 0, endedAt: at(100) },
+      { index: 1, endedAt: at(90) },
+      { index: 2, endedAt: at(1030) },
+      { index: 3, endedAt: at(1020) },
+    ];
+    // No person acted: the span.
+    expect(runWorkingMs(at(0), at(100), records.slice(0, 2), new Map())).toBe(100_000);
+    // Records 2 and 3 left at 50 and 60 (first pass: 0–100), retried together at 1000 (until 1030 and
+    // 1020: 30 s, overlapping), record 2 retried again at 5000 and still running at the run's end (5010).
+    const trails = new Map([
+      [2, [left(50), retry(1000), left(1030, 'failed'), retry(5000)]],
+      [3, [left(60), retry(1000), left(1020, 'success')]],
+    ]);
+    expect(runWorkingMs(at(0), at(5010), records, trails)).toBe((100 + 30 + 10) * 1000);
+    // A retry during the first pass adds nothing to it.
+    expect(runWorkingMs(at(0), at(100), records.slice(0, 2).concat({ index: 2, endedAt: at(80) }), new Map([[2, [left(20), retry(30), left(80, 'success')]]]))).toBe(100_000);
+    // Resolved or skipped by a person (no retry): only the first pass worked.
+    expect(runWorkingMs(at(0), at(900), records.slice(0, 2).concat({ index: 2, endedAt: at(900) }), new Map([[2, [left(50), { at: at(900), actor: 'operator', to: 'skipped' }]]]))).toBe(100_000);
   });
 
   it('reads the same waits whether a few records or hundreds were acted on', async () => {
