@@ -8,7 +8,7 @@ import { mainOutputs } from '../../server/contract/ports.ts';
 import { cn } from '../lib/cn.ts';
 import { categoryStyle } from './categories.ts';
 import { NodeGlyph } from './NodeGlyph.tsx';
-import { NodeCounters } from './NodeCounters.tsx';
+import { END_TYPE, endStatusOf, NodeCounters } from './NodeCounters.tsx';
 
 export const NODE_WIDTH = 232;
 
@@ -83,7 +83,7 @@ function FlowNodeCardImpl({ id, data, selected }: NodeProps<CanvasNode>) {
           ))}
         </div>
       )}
-      <NodeCounters nodeId={id} />
+      <NodeCounters nodeId={id} endsAs={data.type === END_TYPE ? endStatusOf(data.params) : undefined} />
       <Handle
         id={info?.errorPort.id ?? 'error'}
         type="source"

@@ -3,8 +3,33 @@ import { useLastRun } from '../data/last-run-store.ts';
 import { Link } from 'react-router';
 import { cn } from '../lib/cn.ts';
 
-/** Live counters of one node: subscribes to this node's entry of the live-run store only. */
-export function NodeCounters({ nodeId }: { nodeId: string }) {
+/** The End step's type: its records end with the status its params name. */
+export const END_TYPE = 'core.end';
+
+type EndStatus = 'success' | 'failed' | 'needs_review' | 'skipped';
+
+/** The status an End step's records end with (its `status` param; success by default, as the node's schema says). */
+export function endStatusOf(params: Record<string, unknown> | undefined): EndStatus {
+  const s = params?.status;
+  return s === 'failed' || s === 'needs_review' || s === 'skipped' ? s : 'success';
+}
+
+/**
+ * An End step succeeds for every record it ends, whatever status it gives them: its "succeeded"
+ * count under a green ✓ read as records done on an End that marks them failed or for review. Such a
+ * step's count is shown in the tone of the status its records ended with, and said so.
+ */
+const ENDED_AS: Record<Exclude<EndStatus, 'success'>, { tone: keyof typeof TONES; title: string }> = {
+  failed: { tone: 'red', title: 'Records that ended here as failed' },
+  needs_review: { tone: 'amber', title: 'Records that ended here waiting for review' },
+  skipped: { tone: 'slate', title: 'Records that ended here as skipped' },
+};
+
+/**
+ * Live counters of one node: subscribes to this node's entry of the live-run store only. `endsAs`:
+ * for an End step, the status its records end with.
+ */
+export function NodeCounters({ nodeId, endsAs }: { nodeId: string; endsAs?: EndStatus }) {
   const liveRunId = useLiveRun((s) => s.runId);
   const attached = liveRunId !== null;
   const live = useNodeCounters(nodeId);
@@ -22,7 +47,11 @@ export function NodeCounters({ nodeId }: { nodeId: string }) {
       data-source={attached ? 'live' : 'last-run'}
     >
       <Pill tone="blue" title="In progress" testId={`counter-${nodeId}-inProgress`} value={c.inProgress} active={c.inProgress > 0} />
-      <Pill tone="green" title="Succeeded" testId={`counter-${nodeId}-success`} value={c.success} />
+      {endsAs && endsAs !== 'success' ? (
+        <Pill tone={ENDED_AS[endsAs].tone} title={ENDED_AS[endsAs].title} testId={`counter-${nodeId}-success`} value={c.success} endedAs={endsAs} />
+      ) : (
+        <Pill tone="green" title="Succeeded" testId={`counter-${nodeId}-success`} value={c.success} />
+      )}
       <Pill tone="red" title="Failed" testId={`counter-${nodeId}-failed`} value={c.failed} />
       {/* Steps that failed and sent their record to a person: not failed records (a pill only once there are some). */}
       {c.review > 0 && runId && (
@@ -52,13 +81,15 @@ const TONES = {
   green: { on: 'bg-emerald-50 text-emerald-700 ring-emerald-200', sym: '✓' },
   red: { on: 'bg-rose-50 text-rose-700 ring-rose-200', sym: '✕' },
   amber: { on: 'bg-amber-50 text-amber-700 ring-amber-200', sym: '⚑' },
+  slate: { on: 'bg-slate-100 text-slate-600 ring-slate-300', sym: '↷' },
 };
 
-function Pill({ tone, value, title, testId, active }: { tone: keyof typeof TONES; value: number; title: string; testId: string; active?: boolean }) {
+function Pill({ tone, value, title, testId, active, endedAs }: { tone: keyof typeof TONES; value: number; title: string; testId: string; active?: boolean; endedAs?: EndStatus }) {
   const t = TONES[tone];
   return (
     <span
       title={title}
+      data-ended-as={endedAs}
       className={cn(
         'inline-flex h-5 min-w-9 items-center justify-center gap-1 rounded-full px-1.5 text-[11px] font-semibold tabular-nums ring-1 ring-inset',
         value > 0 ? t.on : 'bg-slate-50 text-slate-400 ring-slate-200',

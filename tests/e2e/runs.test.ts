@@ -49,6 +49,15 @@ describe('runs history', () => {
     expect(await s.counter(page, 'ok', 'success')).toBe(6);
     expect(await s.counter(page, 'review', 'success')).toBe(6);
     expect(await s.counter(page, 'gate', 'success')).toBe(12);
+    // The End that sends records to review ran fine for each of them, but its count is not shown as
+    // succeeded records: in review's tone, said as records that ended there waiting for review.
+    const reviewPill = page.locator(s.tid('counter-review-success')).locator('..');
+    expect(await reviewPill.getAttribute('title')).toBe('Records that ended here waiting for review');
+    expect(await reviewPill.getAttribute('data-ended-as')).toBe('needs_review');
+    await expect(reviewPill.textContent()).resolves.toContain('⚑');
+    const okPill = page.locator(s.tid('counter-ok-success')).locator('..');
+    expect(await okPill.getAttribute('title')).toBe('Succeeded');
+    await expect(okPill.textContent()).resolves.toContain('✓');
     expect(await s.count(page, 'success')).toBe(6);
     expect(await s.count(page, 'needs_review')).toBe(6);
     // The fit view leaves no card under what the canvas draws over it (the minimap, the zoom buttons, the read-only label).
