@@ -40,4 +40,45 @@ RSS 361 MB), engine 4.8 s; Node-RED 18.3 / 17.8 s (peak 485 / 504 MB) — 1.9–
 The conclusion stands: the journal alone (\`journal\`, 2.1 s) is already Node-RED's whole chain, so
 point 1 needs both the write path redesigned (the database's part during a run near nothing) and a
 cheaper journal (fewer, larger group commits or cheaper ones), not cuts.
+
+**2026-12-08 (session 30): what a group commit costs, and the floor it sets.** Bundles of \`289ccff\`,
+load 0.4–0.7 (before a helper's test runs loaded the machine), two interleaved rounds at 10,000
+records: engine 0.50 / 0.59 s, + entries 0.98 / 0.90, + journal 1.71 / 1.77, all 2.85 / 2.85;
+Node-RED's function chain 1.42 / 1.45 (2.0×). The same chain with more records in flight, one
+process each, alternating (load 1.4): concurrency 64 2.88 / 3.14 s, 128 2.58 / 2.68, 256 2.43 / 2.74
+(1,573 group commits at 64, 403 at 256: fewer, larger groups are most of the difference, the kernel's
+time 0.37 → 0.13–0.24 s). \`bench/group-commit-floor.ts\` (new) measures a group commit apart from its
+steps: 64 writers each submitting its next step entry once the last one is durable (the chain's
+shape at concurrency 64, 1,563 groups), a no-op apply, each mode a process, three interleaved rounds
+(load 4.6), CPU a group:
+
+| mode | CPU ms a group | of it system | wall ms a group |
+| --- | ---: | ---: | ---: |
+| the journal as it was (\`fs/promises\` write and fdatasync) | 0.54–0.57 | 0.17–0.18 | 1.09–2.14 |
+| the same calls made blocking | 0.37–0.42 | 0.10–0.13 | 0.70–1.23 |
+| written, not synced | 0.18–0.33 | 0.02–0.05 | 0.18–0.41 |
+| neither written nor synced (the frame still made and packed) | 0.18–0.21 | 0.01–0.03 | 0.17–0.23 |
+| not written; the main thread blocked 0.4 ms instead of syncing | 0.29–0.31 | 0.03–0.04 | 0.79–1.05 |
+
+The last row is the surprise: *waiting* costs CPU. Blocking the main thread for 0.4 ms, no system
+call made, adds 0.1 ms of CPU to the work that follows (the same with \`--single-threaded\` and
+\`--no-memory-reducer\`: not V8's helpers; a core that went idle comes back with cold caches). And a
+hand-off to libuv's pool and back costs 10–35 µs of CPU a call (\`fs.write\` and \`fs.fdatasync\`
+through callbacks or promises alike, measured apart, 5,000 calls each), against 2–3 µs for
+\`fs.writeSync\` and 11–14 µs for \`fs.fdatasyncSync\`. So the journal now makes its write and sync
+blocking while its syncs are fast (\`sync-timing.ts\`: a moving average under 1.5 ms after 8 syncs
+through the pool, one of 5 ms or more back to the pool at once): the chain at 10,000 records, six
+interleaved rounds at load 5–6, 3.54 → 3.44 s of CPU (mean; medians 3.57 → 3.43), wall 5.8 → 5.0 s;
+in the run 86 % of the syncs were blocking, 0.76–0.81 ms each on average.
+
+What this says of point 1: at concurrency 64 the rule "every step durable before its record moves
+on" makes 1,563 group commits of a 10,000-record chain, and each costs about 0.3 ms of CPU before
+any of its steps is made or applied — the wait's tax and the two system calls, 0.45–0.5 s in all, a
+third of Node-RED's whole chain. With the engine (0.5–0.6 s) and the entries (0.35–0.4 s) that is
+already 1.3–1.5 s: at Node-RED's 1.4 s, nothing is left for packing the journal, applying it, the
+step segments and the snapshots. Meeting point 1 at this concurrency needs fewer waits, not cheaper
+steps: more records in flight (the groups grow with them: 256 at once gives 403 groups), or durable
+points shared by several steps of a record (its pure steps — no side effect, \`effect: 'none'\` —
+committed with the next step that has one or with its end; a crash would run them again), which
+changes what a commit promises and is not done here.
 `;
