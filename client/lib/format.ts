@@ -36,11 +36,12 @@ export function duration(ms: number | null | undefined): string {
  * end (paused, safe-stopped, interrupted) has no known length: counting to now made a run that went
  * half a second before its Safe Stop "6 min" long in the runs list, and longer at every visit.
  */
-export function runDuration(startedAt: string | null, endedAt: string | null, moving: boolean): string {
+/** `haltedMs`: the time the run stood still and was resumed from (RunSummary.haltedMs), not part of its length. */
+export function runDuration(startedAt: string | null, endedAt: string | null, moving: boolean, haltedMs = 0): string {
   if (!startedAt) return '—';
   if (!endedAt && !moving) return '—';
   const end = endedAt ? new Date(endedAt).getTime() : Date.now();
-  return duration(end - new Date(startedAt).getTime());
+  return duration(Math.max(0, end - new Date(startedAt).getTime() - haltedMs));
 }
 
 /** One formatter for every log line: toLocaleTimeString builds a new one at each call (slow in a 10,000-line log). */

@@ -181,7 +181,7 @@ function Timings({ report: r }: { report: Report }) {
         <Stat
           label="Run duration"
           value={duration(r.durationMs)}
-          title={r.reviewWaitMs ? 'The time the run worked: its first pass and each retry from the review queue, not the time between them' : 'From the run\'s start to its end'}
+          title={r.reviewWaitMs || r.haltedMs ? 'The time the run worked: not the time it stood still (paused, interrupted) nor the time it waited for people' : 'From the run\'s start to its end'}
         />
         <Stat label="Average per record" value={duration(r.perRecord.avgMs)} title="From the first step to the end of the record, finished records only" />
         <Stat label="95% of records within" value={duration(r.perRecord.p95Ms)} title="95th percentile of the time per record" />
@@ -189,6 +189,11 @@ function Timings({ report: r }: { report: Report }) {
       {r.reviewWaitMs !== undefined && r.reviewWaitMs > 0 && (
         <p className="border-t border-slate-100 px-5 py-2 text-xs text-slate-500" data-testid="report-review-wait">
           The run also sat finished for {duration(r.reviewWaitMs)} until a person retried records from the review queue: that wait is not in its duration.
+        </p>
+      )}
+      {r.haltedMs !== undefined && r.haltedMs > 0 && (
+        <p className="border-t border-slate-100 px-5 py-2 text-xs text-slate-500" data-testid="report-halted">
+          The run stood still for {duration(r.haltedMs)} (paused, stopped or interrupted until it was resumed): that time is not in its duration nor in its records' times.
         </p>
       )}
       {r.timesUnsure && (

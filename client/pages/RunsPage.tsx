@@ -164,7 +164,7 @@ function RunRow({ run, onOpen }: { run: RunSummary; onOpen(): void }) {
       <td className="px-3 py-3 text-slate-600" title={dateTime(run.startedAt ?? run.createdAt)}>
         {timeAgo(run.startedAt ?? run.createdAt)}
       </td>
-      <td className="px-3 py-3 text-right text-slate-600 tabular-nums">{runDuration(run.startedAt, run.endedAt, isRunActive(run.status))}</td>
+      <td className="px-3 py-3 text-right text-slate-600 tabular-nums">{runDuration(run.startedAt, run.endedAt, isRunActive(run.status), run.haltedMs)}</td>
     </tr>
   );
 }

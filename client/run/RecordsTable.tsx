@@ -92,7 +92,7 @@ export function RecordsTable({ runId, nodeNames }: { runId: string; nodeNames: R
                     {r.error ? <span className="font-sans text-rose-600">{r.error.message}</span> : r.reason ? <span className="font-sans text-amber-700">{r.reason}</span> : <span className="text-slate-600">{jsonPreview(r.output)}</span>}
                   </td>
                   <td className="px-3 py-1.5 text-right text-slate-500 tabular-nums">
-                    {r.startedAt && r.endedAt ? duration(Math.max(0, new Date(r.endedAt).getTime() - new Date(r.startedAt).getTime() - (r.reviewWaitMs ?? 0))) : '—'}
+                    {r.startedAt && r.endedAt ? duration(Math.max(0, new Date(r.endedAt).getTime() - new Date(r.startedAt).getTime() - (r.reviewWaitMs ?? 0) - (r.haltedMs ?? 0))) : '—'}
                   </td>
                 </tr>
             )}

@@ -41,6 +41,7 @@ export function RunPanel({
   const reason = useLiveRun((s) => s.reason);
   const startedAt = useLiveRun((s) => s.startedAt);
   const endedAt = useLiveRun((s) => s.endedAt);
+  const haltedMs = useLiveRun((s) => s.haltedMs);
   const counts = useLiveRun((s) => s.counts);
   const recordCount = useLiveRun((s) => s.recordCount);
   const [tab, setTab] = useState<Tab>(defaultTab);
@@ -90,7 +91,7 @@ export function RunPanel({
             <span className="font-mono text-xs text-slate-500">{runId}</span>
           )}
           <RunOutcomeBadge status={status} counts={counts} recordCount={recordCount} data-testid="run-status" />
-          <RunTimer status={status} startedAt={startedAt} endedAt={endedAt} />
+          <RunTimer status={status} startedAt={startedAt} endedAt={endedAt} haltedMs={haltedMs} />
         </div>
         {grouped && <RunPosition />}
         <RunControls onStart={onStart} />

@@ -26,6 +26,8 @@ interface LiveRunState {
   reason: RunSummary['reason'];
   startedAt: string | null;
   endedAt: string | null;
+  /** The time the run stood still and was resumed from (RunSummary.haltedMs): not part of its length. */
+  haltedMs: number;
   /** First progress seen by this page since the run last started moving, for the ETA. */
   progressStart: ProgressMark | null;
   records: Map<number, RecordStatus>;
@@ -80,6 +82,7 @@ const initial = {
   reason: null,
   startedAt: null,
   endedAt: null,
+  haltedMs: 0,
   progressStart: null,
   logsOmitted: 0,
 };
@@ -114,6 +117,7 @@ export const useLiveRun = create<LiveRunState>((set, get) => ({
       reason: summary.reason,
       startedAt: summary.startedAt,
       endedAt: summary.endedAt,
+      haltedMs: summary.haltedMs ?? 0,
       // The same word as the live updates' `final`: the run is at rest, its counts exact.
       final: isAtRest(summary.status),
     });
@@ -134,6 +138,7 @@ export const useLiveRun = create<LiveRunState>((set, get) => ({
     patch.progressStart = nextProgressMark(s.progressStart, u.status, doneCount(patch.counts!), Date.now());
     // An older server's update may lack the times: keep what the summary said then.
     if (u.startedAt !== undefined) patch.startedAt = u.startedAt;
+    patch.haltedMs = u.haltedMs ?? s.haltedMs;
     if (u.endedAt !== undefined) patch.endedAt = u.endedAt;
     else if (u.final && !s.endedAt) patch.endedAt = new Date().toISOString();
     else if (u.status === 'running' && s.endedAt) patch.endedAt = null;

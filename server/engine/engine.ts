@@ -5,7 +5,8 @@ import { NodeError, type StepErrorInfo } from '../contract/node-error.ts';
 import { triggerRecords, type ReadRecords } from './trigger-records.ts';
 import type { NodeRegistry } from '../../nodes/registry.ts';
 import type { FlowDocument } from '../contract/flow/schema.ts';
-import type { ConditionalWrite, RecordRow, RunRow, RunStatus, StatusCounts, StepRow, Store } from '../store/types.ts';
+import type { ConditionalWrite, RecordRow, RunHalt, RunPatch, RunRow, RunStatus, StatusCounts, StepRow, Store } from '../store/types.ts';
+import { haltClosed, haltedMsOf, haltOpened } from './run-halts.ts';
 import { ConveyorError } from '../errors.ts';
 import { checkRunTransition, moveRunStatus, writeRunStatus } from './run-transition.ts';
 import { isStoreWriteError, type StoreWriteFailure } from '../store/write-failure.ts';
@@ -181,12 +182,12 @@ export class Engine {
   }
 
   /** A status the store could not take (it cannot write): kept in memory and told, written later. */
-  private keepStatus(run: ActiveRun, status: RunStatus, reason: RunRow['reason'], endedAt?: string | null): void {
+  private keepStatus(run: ActiveRun, status: RunStatus, reason: RunRow['reason'], endedAt?: string | null, halts?: RunHalt[]): void {
     checkRunTransition(run.row.id, run.row.status, status);
     if (reason) reason = run.masker.maskError(reason);
     run.live.status = status;
     run.live.reason = reason;
-    run.row = { ...run.row, status, reason, ...(endedAt !== undefined ? { endedAt } : {}) };
+    run.row = { ...run.row, status, reason, ...(endedAt !== undefined ? { endedAt } : {}), ...(halts ? { halts } : {}) };
     this.unsaved.set(run.row.id, run.row);
     this.emit({ type: 'run', runId: run.row.id, status, reason });
   }
@@ -196,7 +197,7 @@ export class Engine {
     for (const [id, row] of this.unsaved) {
       if (this.active.has(id)) continue;
       // The change was checked when the status was kept (keepStatus); the store only catches up.
-      writeRunStatus(this.opts.store, id, row.status, { status: row.status, reason: row.reason, endedAt: row.endedAt })
+      writeRunStatus(this.opts.store, id, row.status, { status: row.status, reason: row.reason, endedAt: row.endedAt, ...(row.halts ? { halts: row.halts } : {}) })
         .then(() => {
           if (this.unsaved.get(id) === row) this.unsaved.delete(id);
         })
@@ -236,7 +237,8 @@ export class Engine {
         ? { code: 'E_RUN_INTERRUPTED', message: 'The server stopped while this run was going.', hint: 'Press Resume: the run continues from its last committed steps.', transient: true }
         : run.reason;
       try {
-        await writeRunStatus(this.opts.store, run.id, run.status, { status, reason });
+        // Halted from now: the time the server was down before is not known (it is counted as worked).
+        await writeRunStatus(this.opts.store, run.id, run.status, { status, reason, halts: haltOpened(run.halts, new Date().toISOString()) });
       } catch (err) {
         // The disk is still full: the studio starts anyway, the run shows why, and is written later.
         if (!isStoreWriteError(err)) throw err;
@@ -458,15 +460,18 @@ export class Engine {
     ]);
     // Records already under way go first: they hold partial work.
     unfinished.sort((a, b) => Number(b.status === 'running') - Number(a.status === 'running') || a.index - b.index);
-    const resumed: RunRow = { ...row, status: 'running', reason: null, endedAt: null };
+    // The halt it is resumed from ends now (run-halts.ts).
+    const halts = haltClosed(row.halts, new Date().toISOString());
+    const going: RunPatch & { status: RunStatus } = { status: 'running', reason: null, endedAt: null, ...(halts ? { halts } : {}) };
+    const resumed: RunRow = { ...row, ...going };
     // Not written as halted by storeRestored (told by this very write) after it is written running.
     const unsaved = this.unsaved.get(runId);
     this.unsaved.delete(runId);
     try {
       // A state kept in memory (the store could not write it) is ahead of the store's: written as it is.
-      if (unsaved) await writeRunStatus(this.opts.store, runId, row.status, { status: 'running', reason: null, endedAt: null });
+      if (unsaved) await writeRunStatus(this.opts.store, runId, row.status, going);
       else {
-        const moved = await moveRunStatus(this.opts.store, runId, row.status, { status: 'running', reason: null, endedAt: null });
+        const moved = await moveRunStatus(this.opts.store, runId, row.status, going);
         if (!moved.written) return moved;
       }
     } catch (err) {
@@ -804,11 +809,15 @@ export class Engine {
         : `Run ${status.replace('_', '-')}: ${left} record${left === 1 ? '' : 's'} left to process.`;
       this.logs.add(run.row.id, null, null, 'info', message);
       await this.logs.flush();
-      await this.setStatusOrKeep(run, status, run.haltReason, status === 'paused' || status === 'safe_stopped' || status === 'interrupted' ? null : new Date().toISOString());
+      const now = new Date().toISOString();
+      // A run that stops short of its end stands still from now until it is resumed (run-halts.ts).
+      const halts = status === 'completed' ? undefined : haltOpened(run.row.halts, now);
+      await this.setStatusOrKeep(run, status, run.haltReason, status === 'paused' || status === 'safe_stopped' || status === 'interrupted' ? null : now, halts);
     } catch (err) {
       if (isStoreWriteError(err)) {
         this.haltForStore(run, storeReason(err));
-        await this.setStatusOrKeep(run, run.halt === 'stop' ? 'stopped' : 'interrupted', run.haltReason, run.halt === 'stop' ? new Date().toISOString() : null).catch(() => undefined);
+        const now = new Date().toISOString();
+        await this.setStatusOrKeep(run, run.halt === 'stop' ? 'stopped' : 'interrupted', run.haltReason, run.halt === 'stop' ? now : null, haltOpened(run.row.halts, now)).catch(() => undefined);
         return;
       }
       const reason = { code: 'E_RUN_CRASHED', message: `The run could not go on: ${run.masker.mask(String((err as Error)?.message))}`, hint: 'Fix the cause (often disk space or permissions on DATA_DIR), then resume the run.', transient: false };
@@ -877,24 +886,25 @@ export class Engine {
   }
 
   /** setStatus, or — when the store cannot write — the status kept in memory until it writes again. */
-  private async setStatusOrKeep(run: ActiveRun, status: RunStatus, reason: RunRow['reason'], endedAt?: string | null): Promise<void> {
+  private async setStatusOrKeep(run: ActiveRun, status: RunStatus, reason: RunRow['reason'], endedAt?: string | null, halts?: RunHalt[]): Promise<void> {
     try {
-      await this.setStatus(run, status, reason, endedAt);
+      await this.setStatus(run, status, reason, endedAt, halts);
       if (this.unsaved.get(run.row.id)) this.unsaved.delete(run.row.id);
     } catch (err) {
       if (!isStoreWriteError(err)) throw err;
       if (run.haltReason?.code !== 'E_STORE_WRITE') run.haltReason = storeReason(err);
-      this.keepStatus(run, status, run.haltReason, endedAt);
+      this.keepStatus(run, status, run.haltReason, endedAt, halts);
     }
   }
 
-  private async setStatus(run: ActiveRun, status: RunStatus, reason: RunRow['reason'], endedAt?: string | null): Promise<void> {
+  private async setStatus(run: ActiveRun, status: RunStatus, reason: RunRow['reason'], endedAt?: string | null, halts?: RunHalt[]): Promise<void> {
     if (reason) reason = run.masker.maskError(reason);
+    const patch: RunPatch & { status: RunStatus } = { status, reason, ...(endedAt !== undefined ? { endedAt } : {}), ...(halts ? { halts } : {}) };
     // Store first: whoever sees the new status (summary, events) can then read it from the store too.
-    await writeRunStatus(this.opts.store, run.row.id, run.row.status, { status, reason, ...(endedAt !== undefined ? { endedAt } : {}) });
+    await writeRunStatus(this.opts.store, run.row.id, run.row.status, patch);
     run.live.status = status;
     run.live.reason = reason;
-    run.row = { ...run.row, status, reason, ...(endedAt !== undefined ? { endedAt } : {}) };
+    run.row = { ...run.row, ...patch, status, reason };
     this.emit({ type: 'run', runId: run.row.id, status, reason });
   }
 
@@ -976,6 +986,7 @@ function summarize(row: RunRow, status: RunStatus, reason: RunRow['reason'], cou
     createdAt: row.createdAt,
     startedAt: row.startedAt,
     endedAt: row.endedAt,
+    ...(row.halts ? { haltedMs: haltedMsOf(row.halts) } : {}),
   };
 }
 

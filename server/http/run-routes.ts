@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import { reviewWaits } from '../report/review-wait.ts';
+import { haltedWithin } from '../report/run-working-time.ts';
 import { z } from 'zod';
 import type { Engine } from '../engine/engine.ts';
 import type { FlowLibrary } from '../flow/flow-library.ts';
@@ -61,15 +62,17 @@ export function runRoutes(engine: Engine, flows: FlowLibrary, store: Store, data
   });
 
   router.get('/:id/records', async (req, res) => {
-    await runOrThrow(store, req.params.id);
+    const run = await runOrThrow(store, req.params.id);
     const q = parseQuery(recordsQuery, req.query);
     const page = await store.listRecords(req.params.id, q);
-    // A record's time in the list is the flow's, as in the report: without its waits for a person.
+    // A record's time in the list is the flow's, as in the report: without its waits for a person
+    // nor the time the run stood still (paused, interrupted) while it was under way.
     const waits = await reviewWaits(store, req.params.id, new Set(page.items.map((r) => r.index)));
     res.json({
       items: page.items.map((r) => {
         const waited = waits.byRecord.get(r.index) ?? 0;
-        return waited > 0 ? { ...publicRecord(r), reviewWaitMs: waited } : publicRecord(r);
+        const halted = haltedWithin(run.halts, r.startedAt, r.endedAt);
+        return { ...publicRecord(r), ...(waited > 0 ? { reviewWaitMs: waited } : {}), ...(halted > 0 ? { haltedMs: halted } : {}) };
       }),
       total: page.total,
       ...(waits.unreadable ? { timesUnsure: waits.unreadable } : {}),

@@ -9,7 +9,7 @@ import type { RecordStatus, RunStatus, StatusCounts, Store } from '../store/type
 import { isAiStep, tokenTotals, type TokenTotals } from './token-usage.ts';
 import { runTrackingCounts } from '../tracking/events.ts';
 import { reviewWaits } from './review-wait.ts';
-import { runWorkingMs } from './run-working-time.ts';
+import { haltedWithin, runWorkingMs } from './run-working-time.ts';
 import type { ReportStep, ReportError, ReportReject, Report } from '../contract/wire/report.ts';
 export type { ReportStep, ReportError, ReportReject, Report };
 
@@ -67,7 +67,8 @@ export async function buildReport(store: Store, runId: string): Promise<Report> 
     }
     if (r.settled || r.startedAt === null || r.endedAt === null) continue;
     // The time it waited in the review queue for a person is not the flow's time (review-wait.ts).
-    const ms = Date.parse(r.endedAt) - Date.parse(r.startedAt) - (waits.byRecord.get(r.index) ?? 0);
+    // Nor the time the run stood still (paused, interrupted) while the record was under way.
+    const ms = Date.parse(r.endedAt) - Date.parse(r.startedAt) - (waits.byRecord.get(r.index) ?? 0) - haltedWithin(run.halts, r.startedAt, r.endedAt);
     if (Number.isFinite(ms)) durations[n++] = Math.max(0, ms);
   }
 
@@ -117,9 +118,11 @@ export async function buildReport(store: Store, runId: string): Promise<Report> 
   const tracking = run.flow.nodes.some((node) => node.type === 'mail.send') ? await runTrackingCounts(store, runId) : null;
 
   const span = run.startedAt && run.endedAt ? Date.parse(run.endedAt) - Date.parse(run.startedAt) : NaN;
-  // The time it sat finished, waiting for a person to retry a record, is not the run's (run-working-time.ts).
-  const worked = run.startedAt && run.endedAt && Number.isFinite(span) ? runWorkingMs(run.startedAt, run.endedAt, records, waits.trails) : NaN;
-  const peopleWait = Number.isFinite(worked) ? Math.max(0, span - worked) : 0;
+  // The time it sat finished waiting for a person to retry a record, and the time it stood still
+  // (paused, interrupted), are not the run's (run-working-time.ts).
+  const worked = run.startedAt && run.endedAt && Number.isFinite(span) ? runWorkingMs(run.startedAt, run.endedAt, records, waits.trails, run.halts) : NaN;
+  const halted = run.startedAt && run.endedAt ? haltedWithin(run.halts, run.startedAt, run.endedAt) : 0;
+  const peopleWait = Number.isFinite(worked) ? Math.max(0, span - worked - halted) : 0;
   return {
     runId: run.id,
     flowId: run.flowId,
@@ -131,6 +134,7 @@ export async function buildReport(store: Store, runId: string): Promise<Report> 
     endedAt: run.endedAt,
     durationMs: Number.isFinite(worked) ? Math.max(0, worked) : null,
     ...(peopleWait > 0 ? { reviewWaitMs: peopleWait } : {}),
+    ...(halted > 0 ? { haltedMs: halted } : {}),
     perRecord: stats(durations.subarray(0, n)),
     perStep,
     errors: categories.map(([code, e], i) => ({ code, count: e.count, example: examples[i]?.error?.message ?? '' })),

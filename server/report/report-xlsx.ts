@@ -15,6 +15,7 @@ import type { Json, RecordData } from '../../nodes/sdk/types.ts';
 import type { RecordRow, Store } from '../store/types.ts';
 import type { Report } from './build-report.ts';
 import { reviewWaits } from './review-wait.ts';
+import { haltedWithin } from './run-working-time.ts';
 
 /** Records read per store query. */
 export const RECORDS_PAGE = 1000;
@@ -74,7 +75,7 @@ async function* allRecords(store: Store, runId: string): AsyncGenerator<RecordRo
   }
 }
 
-/** The record's time from start to end, less what it waited in the review queue for a person (as the report's times). */
+/** The record's time from start to end, less what it waited in the review queue for a person and the run's halts meanwhile (as the report's times). */
 function durationMs(startedAt: string | null, endedAt: string | null, waitedMs: number): number | null {
   if (!startedAt || !endedAt) return null;
   const ms = Date.parse(endedAt) - Date.parse(startedAt) - waitedMs;
@@ -129,6 +130,7 @@ function writeSummary(sheet: Sheet, r: Report): void {
   addRow(sheet, ['Ended', r.endedAt]);
   addRow(sheet, ['Duration (ms)', r.durationMs]);
   if (r.reviewWaitMs) addRow(sheet, ['Waited for a person (ms)', r.reviewWaitMs]);
+  if (r.haltedMs) addRow(sheet, ['Paused or interrupted (ms)', r.haltedMs]);
   addRow(sheet, ['Records', r.recordCount]);
   addRow(sheet, ['Rejected rows', r.rejects.length]);
   if (r.tokens) {
@@ -182,7 +184,7 @@ async function writeRecords(sheet: Sheet, store: Store, runId: string): Promise<
   addRow(sheet, [...RECORD_HEADERS, ...fields.keys()], true);
 
   const width = RECORD_HEADERS.length + fields.size;
-  const waits = await reviewWaits(store, runId);
+  const [waits, run] = await Promise.all([reviewWaits(store, runId), store.getRun(runId)]);
   for await (const record of allRecords(store, runId)) {
     const values: unknown[] = new Array(width).fill(null);
     values[0] = record.index + 1;
@@ -193,7 +195,7 @@ async function writeRecords(sheet: Sheet, store: Store, runId: string): Promise<
     values[5] = record.reason;
     values[6] = record.startedAt;
     values[7] = record.endedAt;
-    values[8] = durationMs(record.startedAt, record.endedAt, waits.byRecord.get(record.index) ?? 0);
+    values[8] = durationMs(record.startedAt, record.endedAt, (waits.byRecord.get(record.index) ?? 0) + haltedWithin(run?.halts, record.startedAt, record.endedAt));
     for (const [path, value] of flattenData(record.data)) {
       const col = fields.get(path);
       if (col !== undefined) values[RECORD_HEADERS.length + col] = value;

@@ -7,7 +7,9 @@
  * last record first left the flow) and while each retry did (from the person's retry to the record
  * next leaving the flow); those intervals, merged where they overlap (a bulk retry runs records side
  * by side), are its working time. Only records a person acted on have retries: their trails are the
- * ones the report already reads for the time per record (review-wait.ts).
+ * ones the report already reads for the time per record (review-wait.ts). The run's halts — paused,
+ * stopped, interrupted, until resumed (server/engine/run-halts.ts) — are left out of it too, and out
+ * of each record's time while it was under way (`haltedWithin`).
  */
 /** A record's events as the trail holds them (RecordEventRow), oldest first. */
 type Trail = ReadonlyArray<{ at: string; actor: string; to: string | null }>;
@@ -20,15 +22,19 @@ interface RecordEnd {
 
 const leavesFlow = (e: Trail[number]) => e.actor !== 'operator' && e.to !== 'running' && e.to !== 'pending';
 
+/** An interval the run stood still: from, to (null: it still does). */
+type Halt = readonly [string, string | null];
+
 /**
  * Milliseconds the run worked between `startedAt` and `endedAt` (see above); `trails`: record index →
- * its events, oldest first, for the records a person acted on. With no such record, the span.
+ * its events, oldest first, for the records a person acted on; `halts`: the run's (RunRow.halts).
+ * With no such record and no halt, the span.
  */
-export function runWorkingMs(startedAt: string, endedAt: string, records: Iterable<RecordEnd>, trails: ReadonlyMap<number, Trail>): number {
+export function runWorkingMs(startedAt: string, endedAt: string, records: Iterable<RecordEnd>, trails: ReadonlyMap<number, Trail>, halts: readonly Halt[] = []): number {
   const start = Date.parse(startedAt);
   const end = Date.parse(endedAt);
   if (!Number.isFinite(start) || !Number.isFinite(end) || end <= start) return Math.max(0, end - start) || 0;
-  if (trails.size === 0) return end - start;
+  if (trails.size === 0) return Math.max(0, end - start - haltedWithin(halts, startedAt, endedAt));
   // The first pass ends when the last record first left the flow.
   let firstPassEnd = start;
   const spans: Array<[number, number]> = [];
@@ -57,22 +63,63 @@ export function runWorkingMs(startedAt: string, endedAt: string, records: Iterab
     if (retriedAt !== null) spans.push([retriedAt, end]);
   }
   spans.push([start, firstPassEnd]);
-  return mergedLength(spans, start, end);
+  const worked = merged(spans, start, end);
+  // Less the halts inside those spans (a halt and the wait for a person do not overlap once merged).
+  const stood = merged(closedHalts(halts), start, end);
+  return total(worked) - overlap(worked, stood);
 }
 
-/** Total length of the union of `spans`, each clipped to [from, to]. */
-function mergedLength(spans: Array<[number, number]>, from: number, to: number): number {
+/**
+ * Milliseconds of the run's closed halts within [startedAt, endedAt] (a record's life): the time it
+ * stood still, not worked on, while that record was under way. 0 when either end is unknown.
+ */
+export function haltedWithin(halts: readonly Halt[] | undefined, startedAt: string | null, endedAt: string | null): number {
+  if (!halts || halts.length === 0 || startedAt === null || endedAt === null) return 0;
+  const from = Date.parse(startedAt);
+  const to = Date.parse(endedAt);
+  if (!Number.isFinite(from) || !Number.isFinite(to) || to <= from) return 0;
+  return total(merged(closedHalts(halts), from, to));
+}
+
+function closedHalts(halts: readonly Halt[]): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  for (const [a, b] of halts) {
+    if (b === null) continue;
+    const from = Date.parse(a);
+    const to = Date.parse(b);
+    if (Number.isFinite(from) && Number.isFinite(to) && to > from) out.push([from, to]);
+  }
+  return out;
+}
+
+/** The union of `spans`, each clipped to [from, to], as sorted disjoint intervals. */
+function merged(spans: Array<[number, number]>, from: number, to: number): Array<[number, number]> {
   const clipped = spans.map(([a, b]): [number, number] => [Math.max(from, a), Math.min(to, b)]).filter(([a, b]) => b > a);
   clipped.sort((x, y) => x[0] - y[0]);
-  let total = 0;
-  let open: [number, number] | null = null;
+  const out: Array<[number, number]> = [];
   for (const s of clipped) {
-    if (open && s[0] <= open[1]) open[1] = Math.max(open[1], s[1]);
-    else {
-      if (open) total += open[1] - open[0];
-      open = [s[0], s[1]];
-    }
+    const last = out[out.length - 1];
+    if (last && s[0] <= last[1]) last[1] = Math.max(last[1], s[1]);
+    else out.push([s[0], s[1]]);
   }
-  if (open) total += open[1] - open[0];
-  return total;
+  return out;
+}
+
+function total(spans: ReadonlyArray<[number, number]>): number {
+  let sum = 0;
+  for (const [a, b] of spans) sum += b - a;
+  return sum;
+}
+
+/** Length of the intersection of two sets of sorted disjoint intervals. */
+function overlap(a: ReadonlyArray<[number, number]>, b: ReadonlyArray<[number, number]>): number {
+  let sum = 0;
+  for (let i = 0, j = 0; i < a.length && j < b.length; ) {
+    const lo = Math.max(a[i][0], b[j][0]);
+    const hi = Math.min(a[i][1], b[j][1]);
+    if (hi > lo) sum += hi - lo;
+    if (a[i][1] < b[j][1]) i++;
+    else j++;
+  }
+  return sum;
 }

@@ -115,21 +115,14 @@ export function createRunOp(run: RunRow, records: RecordData[], extras: CreateRu
 }
 
 export function updateRunOp(id: string, p: RunPatch): Op {
-  return [
-    'U',
-    [
-      id,
-      flag(p.status),
-      p.status ?? null,
-      flag(p.reason),
-      json(p.reason),
-      flag(p.startedAt),
-      p.startedAt ?? null,
-      flag(p.endedAt),
-      p.endedAt ?? null,
-    ],
-  ];
+  const params: Param[] = [id, flag(p.status), p.status ?? null, flag(p.reason), json(p.reason), flag(p.startedAt), p.startedAt ?? null, flag(p.endedAt), p.endedAt ?? null];
+  // The halts only when given: entries without them are as before (and replay as before).
+  if (p.halts !== undefined) params.push(1, JSON.stringify(p.halts));
+  return ['U', params];
 }
+
+/** Length of an updateRun's params with the halts (`updateRunOp`); entries without them are shorter. */
+const RUN_UPDATE_LENGTH = 11;
 
 /** Optional record fields, in the order of their bits in the update's mask. */
 const RECORD_OPTIONAL_COLUMNS = ['output', 'error', 'reason', 'started_at', 'ended_at'] as const;
@@ -281,7 +274,8 @@ const SQL_UPDATE_RUN = `UPDATE runs SET
   status = CASE WHEN ?2 THEN ?3 ELSE status END,
   reason = CASE WHEN ?4 THEN ?5 ELSE reason END,
   started_at = CASE WHEN ?6 THEN ?7 ELSE started_at END,
-  ended_at = CASE WHEN ?8 THEN ?9 ELSE ended_at END
+  ended_at = CASE WHEN ?8 THEN ?9 ELSE ended_at END,
+  halts = CASE WHEN ?10 THEN ?11 ELSE halts END
   WHERE id = ?1`;
 const SQL_INSERT_STEP = `INSERT INTO steps (run_key, record_idx, seq, token_id, node_id, node_type, attempt, status, input, input_from,
   output, error, evidence, started_at, ended_at, duration_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, CAST(?9 AS TEXT), ?10,
@@ -720,7 +714,7 @@ export class Applier {
         return undefined;
       case 'U':
         if (this.runKey(op[1][0] as string) !== null) this.writableRunKey(op[1][0]);
-        sql.run(SQL_UPDATE_RUN, op[1]);
+        sql.run(SQL_UPDATE_RUN, op[1].length < RUN_UPDATE_LENGTH ? [...op[1], 0, null] : op[1]);
         return undefined;
       case 'R': {
         sql.run(SQL_INSERT_RUN, op[1]);

@@ -14,7 +14,7 @@ export function toFlow(r: SqlValue[]): FlowRow {
 }
 
 export const RUN_COLUMNS =
-  'id, flow_id, flow_name, flow, status, settings, record_count, reason, created_at, started_at, ended_at';
+  'id, flow_id, flow_name, flow, status, settings, record_count, reason, created_at, started_at, ended_at, halts';
 export function toRun(r: SqlValue[]): RunRow {
   return {
     id: str(r[0]),
@@ -28,6 +28,7 @@ export function toRun(r: SqlValue[]): RunRow {
     createdAt: str(r[8]),
     startedAt: strOrNull(r[9]),
     endedAt: strOrNull(r[10]),
+    ...(r[11] === null || r[11] === undefined ? {} : { halts: parse(r[11]) }),
   };
 }
 

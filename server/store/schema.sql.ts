@@ -241,6 +241,8 @@ export const ADDED_COLUMNS: ReadonlyArray<{ table: string; column: string; ddl: 
   // counted them as failed: their runs keep those counts. An older version reads success and failed
   // as before (it only does not see this column).
   { table: 'step_counts', column: 'review', ddl: 'ALTER TABLE step_counts ADD COLUMN review INTEGER NOT NULL DEFAULT 0' },
+  // When the run stood still (RunRow.halts, JSON; null: never). An older version does not see it.
+  { table: 'runs', column: 'halts', ddl: 'ALTER TABLE runs ADD COLUMN halts TEXT' },
 ];
 
 /**

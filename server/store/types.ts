@@ -34,7 +34,17 @@ export interface RunRow {
   createdAt: string;
   startedAt: string | null;
   endedAt: string | null;
+  /**
+   * When the run stood still between its start and its end — paused, stopped, interrupted (a store
+   * write failure, a restart) — oldest first, the last one open (`to` null) while it still does.
+   * Absent when it never did (and for runs of versions before this field). The report and the
+   * records' times leave these out (server/report/run-working-time.ts).
+   */
+  halts?: RunHalt[];
 }
+
+/** An interval a run stood still: from, to (null while it still does). ISO times. */
+export type RunHalt = [from: string, to: string | null];
 
 // Where a record stands in the graph is the engine's word (server/engine/checkpoint.ts); the store
 // keeps it as it is given.
@@ -220,6 +230,8 @@ export interface RunPatch {
   reason?: StepErrorInfo | null;
   startedAt?: string | null;
   endedAt?: string | null;
+  /** The run's halts as a whole (RunRow.halts). */
+  halts?: RunHalt[];
 }
 
 /**

@@ -14,7 +14,12 @@ export interface Settled {
 const SETTLE_SQL = `
 UPDATE runs u SET
   status = CASE u.status WHEN 'running' THEN 'completed' WHEN 'pausing' THEN 'paused' ELSE 'stopped' END,
-  ended_at = CASE u.status WHEN 'pausing' THEN u.ended_at ELSE $1 END
+  ended_at = CASE u.status WHEN 'pausing' THEN u.ended_at ELSE $1 END,
+  -- A paused or stopped run stands still from now until it is resumed (server/engine/run-halts.ts),
+  -- unless a halt is open already.
+  halts = CASE WHEN u.status IN ('pausing', 'stopping') AND (u.halts IS NULL OR jsonb_typeof(u.halts::jsonb -> -1 -> 1) IS DISTINCT FROM 'null')
+    THEN (COALESCE(u.halts::jsonb, '[]'::jsonb) || jsonb_build_array(jsonb_build_array($1::text, NULL)))::text
+    ELSE u.halts END
 WHERE (u.settings::jsonb ->> 'executor') = 'workers'
   AND (
     (u.status = 'running' AND NOT EXISTS (SELECT 1 FROM records r WHERE r.run_id = u.id AND r.status IN ('pending', 'running')))

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import ExcelJS from 'exceljs';
 import { describe, expect, test } from 'vitest';
 import { useStudio } from './support/fixtures.ts';
-import { api, waitForRun } from './support/api.ts';
+import { api, createFlowViaApi, waitForRun, type RunSummary } from './support/api.ts';
 import { importFlowViaApi } from './support/review.ts';
 import * as s from './support/studio.ts';
 
@@ -59,6 +59,32 @@ describe('the run report', () => {
     const evil = cells.find((c) => c.value === '=HYPERLINK("http://evil")');
     expect(evil?.type).toBe(ExcelJS.ValueType.String);
     expect(evil?.numFmt).toBe('@');
+    expect(studio.pageErrors).toEqual([]);
+  });
+
+  test('a run paused and resumed: the pause is not in its length, in the runs list nor in the report, which says how long it stood still', async () => {
+    const entry = await createFlowViaApi(studio.url, 'Paused over lunch', [{ id: 'wait', type: 'core.delay', x: 260, y: 200, params: { ms: 200 } }], [['trigger', 'out', 'wait']], { concurrency: 2 });
+    const run = await api<RunSummary>(studio.url, 'POST', '/api/runs', { flowId: entry.id, input: { records: Array.from({ length: 6 }, (_, n) => ({ n })) } });
+    await new Promise((r) => setTimeout(r, 250));
+    await api(studio.url, 'POST', `/api/runs/${run.id}/pause`);
+    await waitForRun(studio.url, run.id, ['paused']);
+    await new Promise((r) => setTimeout(r, 3000));
+    await api(studio.url, 'POST', `/api/runs/${run.id}/resume`);
+    const done = await waitForRun(studio.url, run.id, ['completed']);
+    const span = Date.parse(done.endedAt!) - Date.parse(done.startedAt!);
+    expect(span).toBeGreaterThan(3000);
+
+    const page = await studio.page();
+    await page.goto(studio.url + '/runs');
+    const row = page.locator(s.tid(`run-row-${run.id}`));
+    await row.waitFor();
+    // 6 records of 200 ms, 2 at a time: well under the 3 s it stood still.
+    const length = (await row.locator('td').last().textContent())?.trim() ?? '';
+    expect(length).toMatch(/^(\d+ ms|[0-2](\.\d)? s)$/);
+
+    await page.goto(`${studio.url}/runs/${run.id}/report`);
+    await page.locator(s.tid('report-page')).waitFor();
+    await expect(page.locator(s.tid('report-halted')).textContent()).resolves.toMatch(/stood still for [3-9](\.\d)? s/);
     expect(studio.pageErrors).toEqual([]);
   });
 });

@@ -55,12 +55,18 @@ export interface Report {
   endedAt: string | null;
   /**
    * How long the run worked, null while it has not ended: endedAt - startedAt, less the time it sat
-   * finished waiting for a person to retry a record (then `reviewWaitMs`).
+   * finished waiting for a person to retry a record (then `reviewWaitMs`) and the time it stood still,
+   * paused or interrupted, until resumed (then `haltedMs`).
    */
   durationMs: number | null;
   /** The time between endedAt and startedAt the run sat finished until a person retried a record, when any. */
   reviewWaitMs?: number;
-  /** Time per finished record (endedAt - startedAt); records settled before execution are left out. */
+  /** The time between endedAt and startedAt the run stood still (paused, stopped, interrupted) until resumed, when any. */
+  haltedMs?: number;
+  /**
+   * Time per finished record (endedAt - startedAt, less its waits for a person and the run's halts
+   * while it was under way); records settled before execution are left out.
+   */
   perRecord: { avgMs: number | null; p95Ms: number | null };
   /** Per node that ran steps, in the flow's node order. */
   perStep: ReportStep[];

@@ -53,6 +53,8 @@ export interface RunSummary {
   createdAt: string;
   startedAt: string | null;
   endedAt: string | null;
+  /** The time the run stood still (paused, stopped, interrupted) and was resumed from since its start: not part of its length. Absent when none. */
+  haltedMs?: number;
   flow?: FlowDocument;
 }
 
@@ -93,6 +95,8 @@ export interface RecordSummary {
   endedAt: string | null;
   /** In a run's records list: the milliseconds the record waited in the review queue for a person (retried, skipped, resolved later), not the flow's time; absent when none. */
   reviewWaitMs?: number;
+  /** In a run's records list: the milliseconds the run stood still (paused, interrupted) while the record was under way; absent when none. */
+  haltedMs?: number;
 }
 
 /** A page of a run's records list (GET /api/runs/:id/records). */

@@ -86,7 +86,7 @@ const LOG_COLS: Col[] = [['record_idx', 'int'], ['node_id', 'text'], ['level', '
 const REJECT_COLS: Col[] = [['row', 'int'], ['field', 'text'], ['rule', 'text'], ['value', 'text'], ['message', 'text']];
 const EVENT_COLS: Col[] = [['record_idx', 'int'], ['at', 'text'], ['from_status', 'text'], ['to_status', 'text'], ['actor', 'text'], ['action', 'text'], ['note', 'text'], ['data', 'text']];
 const COUNT_COLS: Col[] = [['node_id', 'text'], ['success', 'bigint'], ['failed', 'bigint'], ['review', 'bigint']];
-const RUN_COLS: Col[] = [['id', 'text'], ['flow_id', 'text'], ['flow_name', 'text'], ['flow', 'text'], ['status', 'text'], ['settings', 'text'], ['record_count', 'int'], ['reason', 'text'], ['created_at', 'text'], ['started_at', 'text'], ['ended_at', 'text']];
+const RUN_COLS: Col[] = [['id', 'text'], ['flow_id', 'text'], ['flow_name', 'text'], ['flow', 'text'], ['status', 'text'], ['settings', 'text'], ['record_count', 'int'], ['reason', 'text'], ['created_at', 'text'], ['started_at', 'text'], ['ended_at', 'text'], ['halts', 'text']];
 const FLOW_COLS: Col[] = [['id', 'text'], ['name', 'text'], ['doc', 'text'], ['created_at', 'text'], ['updated_at', 'text']];
 const STATE_COLS: Col[] = [['scope', 'text'], ['node_id', 'text'], ['key', 'text'], ['value', 'text']];
 const AUDIT_COLS: Col[] = [['at', 'text'], ['actor', 'text'], ['action', 'text'], ['run_id', 'text'], ['flow_id', 'text'], ['flow_name', 'text'], ['records', 'int'], ['bytes', 'bigint'], ['detail', 'text']];
@@ -110,7 +110,7 @@ async function all<T>(read: (offset: number, limit: number) => Promise<{ items: 
  * The business keys are derived again from the records, by the function a run uses.
  */
 async function copyRun(src: Store, c: pg.Client, run: RunRow, counts: CopyCounts): Promise<void> {
-  await insert(c, 'runs', RUN_COLS, [[run.id, run.flowId, run.flowName, JSON.stringify(run.flow), run.status, JSON.stringify(run.settings), run.recordCount, json(run.reason), run.createdAt, run.startedAt, run.endedAt]]);
+  await insert(c, 'runs', RUN_COLS, [[run.id, run.flowId, run.flowName, JSON.stringify(run.flow), run.status, JSON.stringify(run.settings), run.recordCount, json(run.reason), run.createdAt, run.startedAt, run.endedAt, run.halts ? JSON.stringify(run.halts) : null]]);
   for (let offset = 0; ; offset += SLICE) {
     const page = await src.listRecords(run.id, { offset, limit: SLICE });
     if (page.items.length === 0) break;

@@ -8,7 +8,7 @@ const parse = (v: string | null): any => (v === null || v === undefined ? null :
 export const FLOW_COLUMNS = 'id, name, doc, created_at, updated_at';
 export const toFlow = (r: Row): FlowRow => ({ id: r.id, name: r.name, doc: parse(r.doc), createdAt: r.created_at, updatedAt: r.updated_at });
 
-export const RUN_COLUMNS = 'id, flow_id, flow_name, flow, status, settings, record_count, reason, created_at, started_at, ended_at';
+export const RUN_COLUMNS = 'id, flow_id, flow_name, flow, status, settings, record_count, reason, created_at, started_at, ended_at, halts';
 export const toRun = (r: Row): RunRow => ({
   id: r.id,
   flowId: r.flow_id,
@@ -21,6 +21,7 @@ export const toRun = (r: Row): RunRow => ({
   createdAt: r.created_at,
   startedAt: r.started_at,
   endedAt: r.ended_at,
+  ...(r.halts === null || r.halts === undefined ? {} : { halts: parse(r.halts) }),
 });
 
 export const RECORD_COLUMNS = 'run_id, idx, status, data, output, error, reason, checkpoint, started_at, ended_at, source_row';

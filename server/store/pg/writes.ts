@@ -161,6 +161,7 @@ function runSets(id: string, p: RunPatch): { sets: string[]; values: unknown[] }
   if (p.reason !== undefined) set('reason', json(p.reason));
   if (p.startedAt !== undefined) set('started_at', p.startedAt);
   if (p.endedAt !== undefined) set('ended_at', p.endedAt);
+  if (p.halts !== undefined) set('halts', JSON.stringify(p.halts));
   return { sets, values };
 }
 

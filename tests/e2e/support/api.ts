@@ -44,6 +44,8 @@ export interface RunSummary {
   recordCount: number;
   /** Why the run halted or failed (Safe Stop, a crash), as the studio says it. */
   reason?: { code: string; message: string; hint: string } | null;
+  startedAt?: string | null;
+  endedAt?: string | null;
 }
 
 export async function waitForRun(base: string, runId: string, statuses = ['completed', 'failed', 'stopped'], timeoutMs = 60_000): Promise<RunSummary> {

@@ -39,10 +39,12 @@ describe('report: time per record', () => {
     expect(report.perRecord.avgMs).toBeLessThan(WAIT_MS / 2);
     // The run's end moved to the retry's, past the wait; its duration is the time it worked (the
     // first pass and the retry), and the wait is said apart.
-    expect(Date.parse(report.endedAt) - Date.parse(report.startedAt)).toBeGreaterThanOrEqual(WAIT_MS);
-    expect(report.durationMs).toBeLessThan(WAIT_MS / 2);
-    expect(report.reviewWaitMs).toBeGreaterThanOrEqual(WAIT_MS - report.durationMs);
-    expect(report.durationMs + report.reviewWaitMs).toBe(Date.parse(report.endedAt) - Date.parse(report.startedAt));
+    // (The retry came at least WAIT_MS after the first pass ended: the wait is that long at least,
+    // whatever the machine's load made of the work.)
+    const span = Date.parse(report.endedAt) - Date.parse(report.startedAt);
+    expect(report.reviewWaitMs).toBeGreaterThanOrEqual(WAIT_MS);
+    expect(report.durationMs).toBeGreaterThan(0);
+    expect(report.durationMs + report.reviewWaitMs).toBe(span);
 
     const res = await fetch(`${s.url}/api/runs/${runId}/report.xlsx`);
     const wb = new ExcelJS.Workbook();

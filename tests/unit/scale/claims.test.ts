@@ -144,6 +144,18 @@ describe('record claims (the workers\' queue)', () => {
     expect((await settleRuns(pool)).filter((s) => s.id === 'run_p')).toEqual([]);
     await releaseClaims(pool, 'wz', 'run_p');
     expect((await settleRuns(pool)).filter((s) => s.id === 'run_p')).toEqual([{ id: 'run_p', status: 'paused' }]);
+    // It stands still from then until it is resumed (its report leaves that time out): one halt, open.
+    const halts = (await studio.getRun('run_p'))?.halts;
+    expect(halts).toHaveLength(1);
+    expect(halts![0][1]).toBeNull();
+    expect(Date.now() - Date.parse(halts![0][0])).toBeLessThan(60_000);
+    // Paused again after a resume: a second halt; never a second one while the first is open.
+    await studio.updateRun('run_p', { status: 'pausing', halts: [[halts![0][0], new Date().toISOString()]] });
+    expect((await settleRuns(pool)).filter((s) => s.id === 'run_p')).toEqual([{ id: 'run_p', status: 'paused' }]);
+    expect((await studio.getRun('run_p'))?.halts).toHaveLength(2);
+    await studio.updateRun('run_p', { status: 'pausing' });
+    await settleRuns(pool);
+    expect((await studio.getRun('run_p'))?.halts).toHaveLength(2);
     // A paused run's records are not handed out.
     expect((await claimRecords(pool, 'wz', 5000, 10))?.runId).not.toBe('run_p');
   });

@@ -13,6 +13,7 @@ import * as m008 from './008-kept-files.ts';
 import * as m009 from './009-evidence-files.ts';
 import * as m010 from './010-shared-uploads.ts';
 import * as m011 from './011-review-step-counts.ts';
+import * as m012 from './012-run-halts.ts';
 
 export interface Migration {
   version: number;
@@ -20,7 +21,7 @@ export interface Migration {
   sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [m001, m002, m003, m004, m005, m006, m007, m008, m009, m010, m011].map((m, i) => ({ version: i + 1, name: m.name, sql: m.sql }));
+export const MIGRATIONS: readonly Migration[] = [m001, m002, m003, m004, m005, m006, m007, m008, m009, m010, m011, m012].map((m, i) => ({ version: i + 1, name: m.name, sql: m.sql }));
 
 /** The schema version this build writes. */
 export const PG_SCHEMA_VERSION = MIGRATIONS.length;

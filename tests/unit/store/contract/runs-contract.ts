@@ -75,6 +75,21 @@ export function runsContract(h: StoreHarness): void {
       await store.close();
     });
 
+    it("keeps a run's halts: written whole, left as they were by patches that do not name them, and after a reopen", async () => {
+      let store = await h.open();
+      await store.createRun(runRow('h1', 'f1', '2024-01-01T00:00:00.000Z', 1), [recordData(0)]);
+      // A run that never halted has none (nor had runs of earlier versions).
+      expect((await store.getRun('h1'))?.halts).toBeUndefined();
+      await store.updateRun('h1', { status: 'paused', halts: [['2024-01-01T00:01:00.000Z', null]] });
+      await store.updateRun('h1', { reason: null });
+      expect((await store.getRun('h1'))?.halts).toEqual([['2024-01-01T00:01:00.000Z', null]]);
+      expect(await store.updateRunIf('h1', ['paused'], { status: 'running', halts: [['2024-01-01T00:01:00.000Z', '2024-01-01T01:01:00.000Z']] })).toEqual({ written: true });
+      store = await h.reopen(store);
+      expect(await store.getRun('h1')).toMatchObject({ status: 'running', halts: [['2024-01-01T00:01:00.000Z', '2024-01-01T01:01:00.000Z']] });
+      expect((await store.listRuns()).find((r) => r.id === 'h1')?.halts).toHaveLength(1);
+      await store.close();
+    });
+
     it('pages, filters and counts records; updates keep the fields they do not name', async () => {
       const store = await h.open();
       const n = 250;

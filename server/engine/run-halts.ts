@@ -1,0 +1,38 @@
+/**
+ * A run's halts (RunRow.halts): the intervals it stood still between its start and its end — paused,
+ * stopped, interrupted by a store write failure or a restart — opened when it halts and closed when
+ * it is resumed. The report and the records' times leave them out (server/report/run-working-time.ts): a
+ * run paused over lunch did not take an hour longer, nor did the records it held.
+ */
+import type { RunHalt } from '../store/types.ts';
+
+/** Halts kept per run: a run paused and resumed more often keeps its latest ones (older ones merge into one). */
+export const MAX_HALTS = 100;
+
+/** `halts` with a new one opened at `at` (unchanged when one is open already). */
+export function haltOpened(halts: readonly RunHalt[] | undefined, at: string): RunHalt[] {
+  const list = halts ? [...halts] : [];
+  if (list.length > 0 && list[list.length - 1][1] === null) return list;
+  list.push([at, null]);
+  // The two oldest merge (the time between them counted as halted is bounded by how rare this is).
+  while (list.length > MAX_HALTS) list.splice(0, 2, [list[0][0], list[1][1]]);
+  return list;
+}
+
+/** Milliseconds of the closed halts (the time the run stood still and was resumed from). */
+export function haltedMsOf(halts: readonly RunHalt[] | undefined): number {
+  let ms = 0;
+  for (const [from, to] of halts ?? []) {
+    const d = to === null ? NaN : Date.parse(to) - Date.parse(from);
+    if (Number.isFinite(d) && d > 0) ms += d;
+  }
+  return ms;
+}
+
+/** `halts` with the open one closed at `at`; undefined when there is none to close (nothing to write). */
+export function haltClosed(halts: readonly RunHalt[] | undefined, at: string): RunHalt[] | undefined {
+  if (!halts || halts.length === 0 || halts[halts.length - 1][1] !== null) return undefined;
+  const list = [...halts];
+  list[list.length - 1] = [list[list.length - 1][0], at];
+  return list;
+}
