@@ -8,7 +8,8 @@ import { mainOutputs } from '../../server/contract/ports.ts';
 import { cn } from '../lib/cn.ts';
 import { categoryStyle } from './categories.ts';
 import { NodeGlyph } from './NodeGlyph.tsx';
-import { END_TYPE, endStatusOf, NodeCounters } from './NodeCounters.tsx';
+import { NodeCounters } from './NodeCounters.tsx';
+import { endedAs } from '../../server/contract/end-step.ts';
 
 export const NODE_WIDTH = 232;
 
@@ -83,7 +84,7 @@ function FlowNodeCardImpl({ id, data, selected }: NodeProps<CanvasNode>) {
           ))}
         </div>
       )}
-      <NodeCounters nodeId={id} endsAs={data.type === END_TYPE ? endStatusOf(data.params) : undefined} />
+      <NodeCounters nodeId={id} endsAs={endedAs(data)} />
       <Handle
         id={info?.errorPort.id ?? 'error'}
         type="source"

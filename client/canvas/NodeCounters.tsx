@@ -2,24 +2,14 @@ import { useLiveRun, useNodeCounters, ZERO_COUNTERS } from '../stores/live-run-s
 import { useLastRun } from '../data/last-run-store.ts';
 import { Link } from 'react-router';
 import { cn } from '../lib/cn.ts';
-
-/** The End step's type: its records end with the status its params name. */
-export const END_TYPE = 'core.end';
-
-type EndStatus = 'success' | 'failed' | 'needs_review' | 'skipped';
-
-/** The status an End step's records end with (its `status` param; success by default, as the node's schema says). */
-export function endStatusOf(params: Record<string, unknown> | undefined): EndStatus {
-  const s = params?.status;
-  return s === 'failed' || s === 'needs_review' || s === 'skipped' ? s : 'success';
-}
+import type { EndedAs } from '../../server/contract/end-step.ts';
 
 /**
  * An End step succeeds for every record it ends, whatever status it gives them: its "succeeded"
  * count under a green ✓ read as records done on an End that marks them failed or for review. Such a
  * step's count is shown in the tone of the status its records ended with, and said so.
  */
-const ENDED_AS: Record<Exclude<EndStatus, 'success'>, { tone: keyof typeof TONES; title: string }> = {
+const ENDED_AS: Record<EndedAs, { tone: keyof typeof TONES; title: string }> = {
   failed: { tone: 'red', title: 'Records that ended here as failed' },
   needs_review: { tone: 'amber', title: 'Records that ended here waiting for review' },
   skipped: { tone: 'slate', title: 'Records that ended here as skipped' },
@@ -29,7 +19,7 @@ const ENDED_AS: Record<Exclude<EndStatus, 'success'>, { tone: keyof typeof TONES
  * Live counters of one node: subscribes to this node's entry of the live-run store only. `endsAs`:
  * for an End step, the status its records end with.
  */
-export function NodeCounters({ nodeId, endsAs }: { nodeId: string; endsAs?: EndStatus }) {
+export function NodeCounters({ nodeId, endsAs }: { nodeId: string; endsAs?: EndedAs | null }) {
   const liveRunId = useLiveRun((s) => s.runId);
   const attached = liveRunId !== null;
   const live = useNodeCounters(nodeId);
@@ -47,7 +37,7 @@ export function NodeCounters({ nodeId, endsAs }: { nodeId: string; endsAs?: EndS
       data-source={attached ? 'live' : 'last-run'}
     >
       <Pill tone="blue" title="In progress" testId={`counter-${nodeId}-inProgress`} value={c.inProgress} active={c.inProgress > 0} />
-      {endsAs && endsAs !== 'success' ? (
+      {endsAs ? (
         <Pill tone={ENDED_AS[endsAs].tone} title={ENDED_AS[endsAs].title} testId={`counter-${nodeId}-success`} value={c.success} endedAs={endsAs} />
       ) : (
         <Pill tone="green" title="Succeeded" testId={`counter-${nodeId}-success`} value={c.success} />
@@ -84,7 +74,7 @@ const TONES = {
   slate: { on: 'bg-slate-100 text-slate-600 ring-slate-300', sym: '↷' },
 };
 
-function Pill({ tone, value, title, testId, active, endedAs }: { tone: keyof typeof TONES; value: number; title: string; testId: string; active?: boolean; endedAs?: EndStatus }) {
+function Pill({ tone, value, title, testId, active, endedAs }: { tone: keyof typeof TONES; value: number; title: string; testId: string; active?: boolean; endedAs?: EndedAs }) {
   const t = TONES[tone];
   return (
     <span

@@ -17,6 +17,7 @@ import { Card, PageBody } from './PageHeader.tsx';
 import { ReportTokens } from './ReportTokens.tsx';
 import { ReportTracking } from './ReportTracking.tsx';
 import { DataTable, type Column } from '../components/DataTable.tsx';
+import type { EndedAs } from '../../server/contract/end-step.ts';
 
 const enc = encodeURIComponent;
 const reportUrl = (id: string) => `/api/runs/${enc(id)}/report`;
@@ -205,6 +206,9 @@ function Timings({ report: r }: { report: Report }) {
   );
 }
 
+/** The tone of the status an End step gives its records (end-step.ts), in its Success cell. */
+const ENDED_AS_TONE: Record<EndedAs, string> = { failed: 'text-rose-600', needs_review: 'text-amber-600', skipped: 'text-slate-500' };
+
 function Steps({ report: r }: { report: Report }) {
   const byType = useCatalog((c) => c.byType);
   useEffect(() => {
@@ -227,7 +231,14 @@ function Steps({ report: r }: { report: Report }) {
                   <div className="font-mono text-[11px] text-slate-400">{s.type}</div>
                 </td>
                 <td className="px-3 py-2.5 text-right text-slate-700 tabular-nums">{s.count.toLocaleString()}</td>
-                <td className="px-3 py-2.5 text-right text-emerald-700 tabular-nums">{s.success.toLocaleString()}</td>
+                {s.endsAs ? (
+                  // An End that gives its records another status: its steps succeeded, its records did not.
+                  <td className={cn('px-3 py-2.5 text-right tabular-nums', ENDED_AS_TONE[s.endsAs])} title={`Records that ended here as ${statusLabel(s.endsAs).toLowerCase()}`} data-testid={`report-step-${s.nodeId}-ended-as`}>
+                    {s.success.toLocaleString()} <span className="text-[11px] font-normal">ended {statusLabel(s.endsAs).toLowerCase()}</span>
+                  </td>
+                ) : (
+                  <td className="px-3 py-2.5 text-right text-emerald-700 tabular-nums">{s.success.toLocaleString()}</td>
+                )}
                 <td className={cn('px-3 py-2.5 text-right tabular-nums', s.failed > 0 ? 'font-medium text-rose-600' : 'text-slate-400')}>{s.failed.toLocaleString()}</td>
                 <td className={cn('px-3 py-2.5 text-right tabular-nums', s.review > 0 ? 'font-medium text-amber-600' : 'text-slate-400')} data-testid={`report-step-${s.nodeId}-review`}>
                   {s.review.toLocaleString()}

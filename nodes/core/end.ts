@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { defineNode, endWith } from '../sdk/define-node.ts';
 import { TERMINAL_STATUSES, type TerminalStatus } from '../sdk/types.ts';
 import { renderTemplate } from '../../server/contract/expression/template.ts';
+import { END_NODE_TYPE } from '../../server/contract/end-step.ts';
 
 const params = z.object({
   status: z
@@ -17,7 +18,7 @@ const params = z.object({
 });
 
 export const end = defineNode({
-  type: 'core.end',
+  type: END_NODE_TYPE,
   title: 'End with status',
   category: 'Output',
   description: 'Finishes the record here with the status you choose (for example "needs review") and an optional reason.',

@@ -10,6 +10,7 @@ import { isAiStep, tokenTotals, type TokenTotals } from './token-usage.ts';
 import { runTrackingCounts } from '../tracking/events.ts';
 import { reviewWaits } from './review-wait.ts';
 import { haltedWithin, runWorkingMs } from './run-working-time.ts';
+import { endedAs, type EndedAs } from '../contract/end-step.ts';
 import type { ReportStep, ReportError, ReportReject, Report } from '../contract/wire/report.ts';
 export type { ReportStep, ReportError, ReportReject, Report };
 
@@ -73,9 +74,9 @@ export async function buildReport(store: Store, runId: string): Promise<Report> 
   }
 
   // Per node, in the flow's order (nodes the flow no longer names come last, by id).
-  const nodes = new Map<string, { name: string; type: string; order: number }>();
+  const nodes = new Map<string, { name: string; type: string; order: number; endsAs: EndedAs | null }>();
   run.flow.nodes.forEach((node, order) => {
-    nodes.set(node.id, { name: nodeName(node) ?? node.type, type: node.type, order });
+    nodes.set(node.id, { name: nodeName(node) ?? node.type, type: node.type, order, endsAs: endedAs(node) });
   });
   const perNode = new Map<string, { success: number; failed: number; parts: number[][] }>();
   for (const t of steps) {
@@ -104,7 +105,7 @@ export async function buildReport(store: Store, runId: string): Promise<Report> 
       const node = nodes.get(nodeId);
       // Stored steps say failed; the node's counters say which of them sent their record to review.
       const review = Math.min(e.failed, stepCounts[nodeId]?.review ?? 0);
-      return { nodeId, name: node?.name ?? nodeId, type: node?.type ?? '', count: all.length, success: e.success, failed: e.failed - review, review, ...stats(all) };
+      return { nodeId, name: node?.name ?? nodeId, type: node?.type ?? '', count: all.length, success: e.success, failed: e.failed - review, review, ...stats(all), ...(node?.endsAs ? { endsAs: node.endsAs } : {}) };
     })
     .sort((a, b) => order(nodes, a.nodeId) - order(nodes, b.nodeId) || (a.nodeId < b.nodeId ? -1 : a.nodeId > b.nodeId ? 1 : 0));
 

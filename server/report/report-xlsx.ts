@@ -155,8 +155,9 @@ function writeSummary(sheet: Sheet, r: Report): void {
   addRow(sheet, ['95th percentile', r.perRecord.p95Ms]);
   addRow(sheet, []);
 
-  addRow(sheet, ['Step', 'Type', 'Steps', 'Success', 'Failed', 'Sent to review', 'Average ms', 'p95 ms'], true);
-  for (const s of r.perStep) addRow(sheet, [s.name, s.type, s.count, s.success, s.failed, s.review, s.avgMs, s.p95Ms]);
+  addRow(sheet, ['Step', 'Type', 'Steps', 'Success', 'Failed', 'Sent to review', 'Average ms', 'p95 ms', 'Records ended here as'], true);
+  // An End step that gives another status than success: its successful steps are records that ended so.
+  for (const s of r.perStep) addRow(sheet, [s.name, s.type, s.count, s.success, s.failed, s.review, s.avgMs, s.p95Ms, s.endsAs ?? null]);
   if (r.perStep.length === 0) addRow(sheet, ['(no step ran)']);
   addRow(sheet, []);
 

@@ -91,6 +91,13 @@ describe('runs history', () => {
     // The log of a past run is fetched again.
     await page.locator(s.tid('tab-log')).click();
     await page.locator(s.tid('log-line')).first().waitFor();
+
+    // The report's steps say the same of the End that sends records to review.
+    await page.goto(`${studio.url}/runs/${run.id}/report`);
+    const ended = page.locator(s.tid('report-step-review-ended-as'));
+    await ended.waitFor();
+    expect((await ended.textContent())?.replace(/\s+/g, ' ').trim()).toBe('6 ended needs review');
+    expect(await page.locator(s.tid('report-step-ok-ended-as')).count()).toBe(0);
     expect(studio.pageErrors).toEqual([]);
   });
 

@@ -1,6 +1,7 @@
 /** The run report (GET /api/runs/:id/report; docs/api.md, "Report"). */
 import type { Json } from '../data.ts';
 import type { RunStatus, StatusCounts } from '../status.ts';
+import type { EndedAs } from '../end-step.ts';
 
 /** Model tokens used by AI steps (prompt, completion, their total) and how many answers they counted. */
 export interface TokenTotals {
@@ -27,6 +28,11 @@ export interface ReportStep {
   p95Ms: number | null;
   /** An AI step's token use. */
   tokens?: TokenTotals;
+  /**
+   * An End with status step that gives its records another status than success (end-step.ts): its
+   * `success` steps are records that ended with this status, not records done.
+   */
+  endsAs?: EndedAs;
 }
 
 export interface ReportError {

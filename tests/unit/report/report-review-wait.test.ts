@@ -37,6 +37,9 @@ describe('report: time per record', () => {
     const report = (await s.api('GET', `/api/runs/${runId}/report`)).body;
     expect(report.perRecord.p95Ms).toBeLessThan(WAIT_MS / 2);
     expect(report.perRecord.avgMs).toBeLessThan(WAIT_MS / 2);
+    // The End that sends records to review: its steps succeeded, its records did not — said so.
+    expect(report.perStep.find((st: { nodeId: string }) => st.nodeId === 'review')).toMatchObject({ endsAs: 'needs_review' });
+    expect(report.perStep.find((st: { nodeId: string }) => st.nodeId === 'ok').endsAs).toBeUndefined();
     // The run's end moved to the retry's, past the wait; its duration is the time it worked (the
     // first pass and the retry), and the wait is said apart.
     // (The retry came at least WAIT_MS after the first pass ended: the wait is that long at least,
@@ -54,6 +57,9 @@ describe('report: time per record', () => {
     summary.eachRow((row) => rows.set(row.getCell(1).value, row.getCell(2).value));
     expect(rows.get('Duration (ms)')).toBe(report.durationMs);
     expect(rows.get('Waited for a person (ms)')).toBe(report.reviewWaitMs);
+    const stepRows: unknown[][] = [];
+    summary.eachRow((row) => stepRows.push(row.values as unknown[]));
+    expect(stepRows.find((v) => v[2] === 'core.end' && v[9] === 'needs_review')).toBeDefined();
     const sheet = wb.getWorksheet('Records')!;
     expect((sheet.getRow(1).values as unknown[])[9]).toBe('Duration (ms)');
     const durations = Array.from({ length: 12 }, (_, i) => sheet.getRow(i + 2).getCell(9).value as number);
