@@ -6,7 +6,7 @@ import { triggerRecords, type ReadRecords } from './trigger-records.ts';
 import type { NodeRegistry } from '../../nodes/registry.ts';
 import type { FlowDocument } from '../contract/flow/schema.ts';
 import type { ConditionalWrite, RecordRow, RunHalt, RunPatch, RunRow, RunStatus, StatusCounts, StepRow, Store } from '../store/types.ts';
-import { haltClosed, haltedMsOf, haltOpened } from './run-halts.ts';
+import { crashHaltStart, haltClosed, haltedMsOf, haltOpened } from './run-halts.ts';
 import { ConveyorError } from '../errors.ts';
 import { checkRunTransition, moveRunStatus, writeRunStatus } from './run-transition.ts';
 import { isStoreWriteError, type StoreWriteFailure } from '../store/write-failure.ts';
@@ -231,14 +231,16 @@ export class Engine {
     // Beside workers, a running run is theirs to execute: the studio's restart interrupts nothing.
     if (this.opts.execute === false) return [];
     const stale = await this.opts.store.listRunsWithStatus(['running', 'pausing', 'stopping']);
+    const lastWrite = this.opts.store.lastWriteBeforeOpen?.() ?? null;
     for (const run of stale) {
       const status: RunStatus = run.status === 'pausing' ? 'paused' : run.status === 'stopping' ? 'stopped' : 'interrupted';
       const reason = status === 'interrupted'
         ? { code: 'E_RUN_INTERRUPTED', message: 'The server stopped while this run was going.', hint: 'Press Resume: the run continues from its last committed steps.', transient: true }
         : run.reason;
       try {
-        // Halted from now: the time the server was down before is not known (it is counted as worked).
-        await writeRunStatus(this.opts.store, run.id, run.status, { status, reason, halts: haltOpened(run.halts, new Date().toISOString()) });
+        // Halted since the store was last written before this start (about when the server stopped),
+        // else from now (run-halts.ts, `crashHaltStart`).
+        await writeRunStatus(this.opts.store, run.id, run.status, { status, reason, halts: haltOpened(run.halts, crashHaltStart(run, lastWrite, new Date().toISOString())) });
       } catch (err) {
         // The disk is still full: the studio starts anyway, the run shows why, and is written later.
         if (!isStoreWriteError(err)) throw err;

@@ -19,6 +19,20 @@ export function haltOpened(halts: readonly RunHalt[] | undefined, at: string): R
   return list;
 }
 
+/**
+ * Where the halt of a run a crash left going starts: when the store was last written before the
+ * restart (`lastWrite`, Store.lastWriteBeforeOpen: about when the server stopped), when that falls
+ * between the run's start and `now`; else `now` (the downtime then counted as worked, as before).
+ * A run whose only step under way took long before the crash loses that step's time too: its last
+ * write was its last commit.
+ */
+export function crashHaltStart(run: { startedAt: string | null }, lastWrite: string | null, now: string): string {
+  if (lastWrite === null) return now;
+  const at = Date.parse(lastWrite);
+  const start = run.startedAt === null ? NaN : Date.parse(run.startedAt);
+  return Number.isFinite(at) && at < Date.parse(now) && (!Number.isFinite(start) || at >= start) ? new Date(at).toISOString() : now;
+}
+
 /** Milliseconds of the closed halts (the time the run stood still and was resumed from). */
 export function haltedMsOf(halts: readonly RunHalt[] | undefined): number {
   let ms = 0;

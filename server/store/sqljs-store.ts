@@ -189,12 +189,14 @@ export class SqlJsStore extends SqlJsReads implements Store {
   private fileCheckTimer: NodeJS.Timeout | null = null;
   private checkingFiles: Promise<void> | null = null;
   /** A snapshot file is on disk (opened with one, or written since): its removal is looked for. */
+  /** See `lastWriteBeforeOpen`. */
+  private readonly lastWriteAt: string | null;
   private snapshotOnDisk: boolean;
 
   private constructor(
     protected readonly dir: string,
     private readonly db: Database,
-    state: { applier: Applier; shelf: ArchiveShelf; missingArchives?: Array<{ runId: string; ref: ArchiveRef }>; file: JournalFile; lastSeq: number; snapshotSeq: number; snapshotBytes: number; obsoleteFiles: string[]; legacySnapshot?: boolean; snapshotPresent?: boolean },
+    state: { applier: Applier; shelf: ArchiveShelf; missingArchives?: Array<{ runId: string; ref: ArchiveRef }>; file: JournalFile; lastSeq: number; snapshotSeq: number; snapshotBytes: number; obsoleteFiles: string[]; legacySnapshot?: boolean; snapshotPresent?: boolean; lastWriteAt?: string | null },
     private readonly options: SqlJsStoreOptions,
   ) {
     super();
@@ -232,6 +234,7 @@ export class SqlJsStore extends SqlJsReads implements Store {
       },
     });
     this.snapshotOnDisk = state.snapshotPresent ?? false;
+    this.lastWriteAt = state.lastWriteAt ?? null;
     const every = options.fileCheckMs === undefined ? FILE_CHECK_MS : options.fileCheckMs;
     if (every !== null && Number.isFinite(every)) {
       this.fileCheckTimer = setInterval(() => void this.checkFiles(), every);
@@ -293,7 +296,10 @@ export class SqlJsStore extends SqlJsReads implements Store {
 
     let file: JournalFile;
     const last = kept.pop();
+    // When the store was last written (its last journal file's, before opening it may cut a torn tail).
+    let lastWriteAt: string | null = null;
     if (last) {
+      lastWriteAt = (await fsp.stat(last.path)).mtime.toISOString();
       file = await JournalFile.openAt(last.path, last.startSeq, last.validLength, last.entryBytes);
     } else {
       file = await JournalFile.create(dir, lastSeq + 1);
@@ -301,7 +307,7 @@ export class SqlJsStore extends SqlJsReads implements Store {
     return new SqlJsStore(
       dir,
       db,
-      { applier, shelf, missingArchives, file, lastSeq, snapshotSeq, snapshotBytes, obsoleteFiles: kept.map((k) => k.path), legacySnapshot: snapshot.legacy, snapshotPresent: snapshot.present },
+      { applier, shelf, missingArchives, file, lastSeq, snapshotSeq, snapshotBytes, obsoleteFiles: kept.map((k) => k.path), legacySnapshot: snapshot.legacy, snapshotPresent: snapshot.present, lastWriteAt },
       options,
     );
   }
@@ -334,6 +340,11 @@ export class SqlJsStore extends SqlJsReads implements Store {
   }
 
   /** Why writes fail (a full or read-only disk), or null while they work. */
+  /** When the store was last written before this open (its last journal file's modification time; null without one). */
+  lastWriteBeforeOpen(): string | null {
+    return this.lastWriteAt;
+  }
+
   writeFailure(): StoreWriteFailure | null {
     return this.journal.writeFailure;
   }

@@ -439,6 +439,12 @@ export interface WriteHealth {
   onWriteState?(listener: (failure: StoreWriteFailure | null) => void): () => void;
   /** Reopens the journal after a write failure; throws E_STORE_WRITE when it cannot. */
   recoverWrites?(): Promise<void>;
+  /**
+   * When the store was last written before this process opened it (ISO 8601; the embedded store's
+   * journal file's modification time), or null when it cannot tell. Runs a crash left going stood
+   * still from about then: their halt starts there (server/engine/run-halts.ts).
+   */
+  lastWriteBeforeOpen?(): string | null;
 }
 
 /**

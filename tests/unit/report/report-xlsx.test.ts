@@ -104,7 +104,7 @@ describe('reportToXlsx', () => {
     expect(find('pending')).toEqual(['pending', 1]);
     expect(find('Average')).toEqual(['Average', 341.667]);
     expect(find('95th percentile')).toEqual(['95th percentile', 1000]);
-    expect(find('Step')).toEqual(['Step', 'Type', 'Steps', 'Success', 'Failed', 'Sent to review', 'Average ms', 'p95 ms']);
+    expect(find('Step')).toEqual(['Step', 'Type', 'Steps', 'Success', 'Failed', 'Sent to review', 'Average ms', 'p95 ms', 'Records ended here as']);
     expect(find('Clean data')).toEqual(['Clean data', 'core.set-fields', 6, 5, 1, 0, 41.833, 90]);
     expect(find('core.http-request')).toEqual(['core.http-request', 'core.http-request', 6, 2, 3, 1, 16.333, 40]);
     expect(find('E_HTTP')).toEqual(['E_HTTP', 'HTTP 500 from the API', 2]);
