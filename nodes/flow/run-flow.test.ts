@@ -179,10 +179,13 @@ describe('flow.run (Run flow)', () => {
   });
 
   it('a caller waiting for a child that makes progress is not flagged as stalled; a quiet one is', async () => {
-    const h = await studio(undefined, { stallMs: 250, checkMs: 60_000 });
+    // The busy child moves every 60 ms, over three times within the 400 ms bound even when a loaded
+    // machine makes each step late (a 250 ms bound against 120 ms steps was crossed at load 12);
+    // the quiet one is silent three times longer than the bound.
+    const h = await studio(undefined, { stallMs: 400, checkMs: 60_000 });
     const naps = (n: number, ms: number): Step[] => Array.from({ length: n }, (_, i) => [`nap${i}`, 'core.delay', { ms }] as Step);
-    await h.flows.import(chain('busy', naps(6, 120)), 'replace');
-    await h.flows.import(chain('quiet', naps(1, 700)), 'replace');
+    await h.flows.import(chain('busy', naps(12, 60)), 'replace');
+    await h.flows.import(chain('quiet', naps(1, 1200)), 'replace');
     const stalled = async (flowId: string) => {
       const run = await h.engine.startRun(chain(`caller-${flowId}`, [['call', 'flow.run', { flowId }]]), { input: { records: [{}] } });
       const checks = setInterval(() => h.engine.checkStalls(), 50);
