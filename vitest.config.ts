@@ -47,6 +47,8 @@ export default defineConfig({
           environment: 'node',
           testTimeout: 30_000,
           isolate: false,
+          // Puts back the environment, umask and spies a file before may have changed.
+          setupFiles: ['./tests/support/shared-process-setup.ts'],
           maxWorkers: 2,
         },
       },
