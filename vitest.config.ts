@@ -47,6 +47,12 @@ export default defineConfig({
           environment: 'node',
           testTimeout: 30_000,
           isolate: false,
+          // Puts back the environment, umask and spies a file before may have changed: 81 more files
+          // (those that set process.env, the umask or start a studio) share, 149 s isolated → 94 s
+          // shared at load 4–6 (2026-12-08). Full run after it, with the e2e files in Chromium's headless
+          // shell (tests/e2e/support/browser.ts): 13:17 at mean load 5.7 (unit 450 s, e2e 324 s), against
+          // 21:46 (unit 724 s, e2e 579 s) before.
+          setupFiles: ['./tests/support/shared-process-setup.ts'],
           maxWorkers: 2,
         },
       },
@@ -62,7 +68,8 @@ export default defineConfig({
           fileParallelism: false,
           // One after another in one worker anyway: keep the studio's modules loaded between files
           // (each file still starts its own studio and Chromium). Measured on 4 files at load 19–27:
-          // 143 s → 118 s, the import time 50 s → 27 s.
+          // 143 s → 118 s, the import time 50 s → 27 s. Their pages are in Chromium's headless shell
+          // when it is installed (tests/e2e/support/browser.ts): 384 s → 325 s for the 41 files at load 4–5.
           isolate: false,
           // A non-isolated project needs a group of its own (different maxWorkers from unit's); after unit's.
           sequence: { groupOrder: 1 },

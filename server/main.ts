@@ -107,7 +107,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   }
   const address = http.address() as AddressInfo;
   // Steps may not call the studio itself (a flow re-scoping a credential through the API): see nodes/sdk/network.ts.
-  markStudioPort(address.port);
+  const unmarkStudioPort = markStudioPort(address.port);
   // Tracked mails link here unless CONVEYOR_PUBLIC_URL names the address recipients use.
   conveyor.tracking.useStudioUrl(`http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`);
   const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
@@ -126,6 +126,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
         await conveyor.close();
         stopMirror();
         restoreConsole();
+        unmarkStudioPort();
       })();
       return closing;
     },

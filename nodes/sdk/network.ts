@@ -49,9 +49,14 @@ const BLOCKED: Range[] = [
 /** Ports this studio listens on: a local address on one of them is the studio itself. */
 const studioPorts = new Set<number>();
 
-/** Called by the server once it listens: steps may reach it only through an entry naming this very port. */
-export function markStudioPort(port: number): void {
+/**
+ * Called by the server once it listens: steps may reach it only through an entry naming this very port.
+ * Returns the unmarking, called when that studio has closed (the port may then be anyone's: a later
+ * server of the same process, such as a test site, may be given it).
+ */
+export function markStudioPort(port: number): () => void {
   studioPorts.add(port);
+  return () => void studioPorts.delete(port);
 }
 
 function inRange(address: string, family: Family, range: { address: string; prefix: number; family: Family }): boolean {
