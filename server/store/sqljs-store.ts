@@ -188,9 +188,9 @@ export class SqlJsStore extends SqlJsReads implements Store {
   /** Looks for the journal file or snapshot removed while the store runs (files-gone.ts). */
   private fileCheckTimer: NodeJS.Timeout | null = null;
   private checkingFiles: Promise<void> | null = null;
-  /** A snapshot file is on disk (opened with one, or written since): its removal is looked for. */
   /** See `lastWriteBeforeOpen`. */
   private readonly lastWriteAt: string | null;
+  /** A snapshot file is on disk (opened with one, or written since): its removal is looked for. */
   private snapshotOnDisk: boolean;
 
   private constructor(
