@@ -293,7 +293,7 @@ export class JournalFile {
     let identity: { dev: number; ino: number };
     try {
       const st = await fh.stat();
-      identity = { dev: st.dev, ino: st.ino };
+      identity = identityIn(st);
       if (st.size !== validLength) {
         await fh.truncate(validLength);
         await fh.sync();
@@ -368,7 +368,11 @@ export class JournalFile {
 }
 
 async function identityOf(fh: FileHandle): Promise<{ dev: number; ino: number }> {
-  const st = await fh.stat();
+  return identityIn(await fh.stat());
+}
+
+/** A file's identity (device, inode), from its stat. */
+function identityIn(st: { dev: number; ino: number }): { dev: number; ino: number } {
   return { dev: st.dev, ino: st.ino };
 }
 

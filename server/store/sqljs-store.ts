@@ -558,7 +558,7 @@ export class SqlJsStore extends SqlJsReads implements Store {
    * be written (the folder itself gone), writes stop as on a failed write (E_STORE_WRITE), so that
    * no step is acknowledged that a restart would not find.
    */
-  checkFiles(): Promise<void> {
+  private checkFiles(): Promise<void> {
     this.checkingFiles ??= (async () => {
       try {
         if (this.closing || this.journal.writeFailure) return;
