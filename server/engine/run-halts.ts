@@ -33,13 +33,22 @@ export function crashHaltStart(run: { startedAt: string | null }, lastWrite: str
   return Number.isFinite(at) && at < Date.parse(now) && (!Number.isFinite(start) || at >= start) ? new Date(at).toISOString() : now;
 }
 
+/** The closed halts as [from, to] epoch milliseconds (the open one, and unreadable ones, left out). */
+export function closedHaltSpans(halts: readonly RunHalt[] | undefined): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  for (const [a, b] of halts ?? []) {
+    if (b === null) continue;
+    const from = Date.parse(a);
+    const to = Date.parse(b);
+    if (Number.isFinite(from) && Number.isFinite(to) && to > from) out.push([from, to]);
+  }
+  return out;
+}
+
 /** Milliseconds of the closed halts (the time the run stood still and was resumed from). */
 export function haltedMsOf(halts: readonly RunHalt[] | undefined): number {
   let ms = 0;
-  for (const [from, to] of halts ?? []) {
-    const d = to === null ? NaN : Date.parse(to) - Date.parse(from);
-    if (Number.isFinite(d) && d > 0) ms += d;
-  }
+  for (const [from, to] of closedHaltSpans(halts)) ms += to - from;
   return ms;
 }
 

@@ -9,7 +9,7 @@ import type { RecordStatus, RunStatus, StatusCounts, Store } from '../store/type
 import { isAiStep, tokenTotals, type TokenTotals } from './token-usage.ts';
 import { runTrackingCounts } from '../tracking/events.ts';
 import { reviewWaits } from './review-wait.ts';
-import { haltedWithin, runWorkingMs } from './run-working-time.ts';
+import { haltedWithin, recordWorkingMs, runWorkingMs } from './run-working-time.ts';
 import { endedAs, type EndedAs } from '../contract/end-step.ts';
 import type { ReportStep, ReportError, ReportReject, Report } from '../contract/wire/report.ts';
 export type { ReportStep, ReportError, ReportReject, Report };
@@ -67,10 +67,10 @@ export async function buildReport(store: Store, runId: string): Promise<Report> 
       else errors.set(r.errorCode, { count: 1, first: r.index });
     }
     if (r.settled || r.startedAt === null || r.endedAt === null) continue;
-    // The time it waited in the review queue for a person is not the flow's time (review-wait.ts).
-    // Nor the time the run stood still (paused, interrupted) while the record was under way.
-    const ms = Date.parse(r.endedAt) - Date.parse(r.startedAt) - (waits.byRecord.get(r.index) ?? 0) - haltedWithin(run.halts, r.startedAt, r.endedAt);
-    if (Number.isFinite(ms)) durations[n++] = Math.max(0, ms);
+    // The time it waited in the review queue for a person is not the flow's time (review-wait.ts),
+    // nor the time the run stood still (paused, interrupted) while the record was under way.
+    const ms = recordWorkingMs(r.startedAt, r.endedAt, waits.byRecord.get(r.index) ?? 0, run.halts);
+    if (ms !== null) durations[n++] = ms;
   }
 
   // Per node, in the flow's order (nodes the flow no longer names come last, by id).

@@ -15,7 +15,7 @@ import type { Json, RecordData } from '../../nodes/sdk/types.ts';
 import type { RecordRow, Store } from '../store/types.ts';
 import type { Report } from './build-report.ts';
 import { reviewWaits } from './review-wait.ts';
-import { haltedWithin } from './run-working-time.ts';
+import { recordWorkingMs } from './run-working-time.ts';
 
 /** Records read per store query. */
 export const RECORDS_PAGE = 1000;
@@ -73,13 +73,6 @@ async function* allRecords(store: Store, runId: string): AsyncGenerator<RecordRo
     for (const r of page.items) yield r;
     if (page.items.length < RECORDS_PAGE) return;
   }
-}
-
-/** The record's time from start to end, less what it waited in the review queue for a person and the run's halts meanwhile (as the report's times). */
-function durationMs(startedAt: string | null, endedAt: string | null, waitedMs: number): number | null {
-  if (!startedAt || !endedAt) return null;
-  const ms = Date.parse(endedAt) - Date.parse(startedAt) - waitedMs;
-  return Number.isFinite(ms) ? Math.max(0, ms) : null;
 }
 
 const BOLD = { bold: true } as const;
@@ -196,7 +189,7 @@ async function writeRecords(sheet: Sheet, store: Store, runId: string): Promise<
     values[5] = record.reason;
     values[6] = record.startedAt;
     values[7] = record.endedAt;
-    values[8] = durationMs(record.startedAt, record.endedAt, (waits.byRecord.get(record.index) ?? 0) + haltedWithin(run?.halts, record.startedAt, record.endedAt));
+    values[8] = recordWorkingMs(record.startedAt, record.endedAt, waits.byRecord.get(record.index) ?? 0, run?.halts);
     for (const [path, value] of flattenData(record.data)) {
       const col = fields.get(path);
       if (col !== undefined) values[RECORD_HEADERS.length + col] = value;

@@ -9,8 +9,11 @@
  * by side), are its working time. Only records a person acted on have retries: their trails are the
  * ones the report already reads for the time per record (review-wait.ts). The run's halts — paused,
  * stopped, interrupted, until resumed (server/engine/run-halts.ts) — are left out of it too, and out
- * of each record's time while it was under way (`haltedWithin`).
+ * of each record's time while it was under way (`haltedWithin`, `recordWorkingMs`).
  */
+import { closedHaltSpans } from '../engine/run-halts.ts';
+import type { RunHalt } from '../store/types.ts';
+
 /** A record's events as the trail holds them (RecordEventRow), oldest first. */
 type Trail = ReadonlyArray<{ at: string; actor: string; to: string | null }>;
 
@@ -22,15 +25,12 @@ interface RecordEnd {
 
 const leavesFlow = (e: Trail[number]) => e.actor !== 'operator' && e.to !== 'running' && e.to !== 'pending';
 
-/** An interval the run stood still: from, to (null: it still does). */
-type Halt = readonly [string, string | null];
-
 /**
  * Milliseconds the run worked between `startedAt` and `endedAt` (see above); `trails`: record index →
  * its events, oldest first, for the records a person acted on; `halts`: the run's (RunRow.halts).
  * With no such record and no halt, the span.
  */
-export function runWorkingMs(startedAt: string, endedAt: string, records: Iterable<RecordEnd>, trails: ReadonlyMap<number, Trail>, halts: readonly Halt[] = []): number {
+export function runWorkingMs(startedAt: string, endedAt: string, records: Iterable<RecordEnd>, trails: ReadonlyMap<number, Trail>, halts: readonly RunHalt[] = []): number {
   const start = Date.parse(startedAt);
   const end = Date.parse(endedAt);
   if (!Number.isFinite(start) || !Number.isFinite(end) || end <= start) return Math.max(0, end - start) || 0;
@@ -65,7 +65,7 @@ export function runWorkingMs(startedAt: string, endedAt: string, records: Iterab
   spans.push([start, firstPassEnd]);
   const worked = merged(spans, start, end);
   // Less the halts inside those spans (a halt and the wait for a person do not overlap once merged).
-  const stood = merged(closedHalts(halts), start, end);
+  const stood = merged(closedHaltSpans(halts), start, end);
   return total(worked) - overlap(worked, stood);
 }
 
@@ -73,23 +73,23 @@ export function runWorkingMs(startedAt: string, endedAt: string, records: Iterab
  * Milliseconds of the run's closed halts within [startedAt, endedAt] (a record's life): the time it
  * stood still, not worked on, while that record was under way. 0 when either end is unknown.
  */
-export function haltedWithin(halts: readonly Halt[] | undefined, startedAt: string | null, endedAt: string | null): number {
+export function haltedWithin(halts: readonly RunHalt[] | undefined, startedAt: string | null, endedAt: string | null): number {
   if (!halts || halts.length === 0 || startedAt === null || endedAt === null) return 0;
   const from = Date.parse(startedAt);
   const to = Date.parse(endedAt);
   if (!Number.isFinite(from) || !Number.isFinite(to) || to <= from) return 0;
-  return total(merged(closedHalts(halts), from, to));
+  return total(merged(closedHaltSpans(halts), from, to));
 }
 
-function closedHalts(halts: readonly Halt[]): Array<[number, number]> {
-  const out: Array<[number, number]> = [];
-  for (const [a, b] of halts) {
-    if (b === null) continue;
-    const from = Date.parse(a);
-    const to = Date.parse(b);
-    if (Number.isFinite(from) && Number.isFinite(to) && to > from) out.push([from, to]);
-  }
-  return out;
+/**
+ * A record's time as the report, its .xlsx and the records list count it: start to end, less
+ * `waitedMs` (its waits for a person, review-wait.ts) and the run's halts while it was under way;
+ * null when either end is unknown.
+ */
+export function recordWorkingMs(startedAt: string | null, endedAt: string | null, waitedMs: number, halts: readonly RunHalt[] | undefined): number | null {
+  if (!startedAt || !endedAt) return null;
+  const ms = Date.parse(endedAt) - Date.parse(startedAt) - waitedMs - haltedWithin(halts, startedAt, endedAt);
+  return Number.isFinite(ms) ? Math.max(0, ms) : null;
 }
 
 /** The union of `spans`, each clipped to [from, to], as sorted disjoint intervals. */
